@@ -1,0 +1,155 @@
+"""Static facts about a normalized function: which values are active, which are integers."""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from typing import Any
+
+import gast
+
+from . import rules
+from .context import Context
+
+_BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+           gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod, gast.BitAnd: operator.and_,
+           gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+           gast.RShift: operator.rshift}
+_UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+          gast.Invert: operator.invert}
+
+
+def primitive(value: gast.AST) -> Any:
+    """The rule-table key of the one operation a normalized right-hand side performs."""
+    if isinstance(value, gast.BinOp):
+        return _BINOPS[type(value.op)]
+    if isinstance(value, gast.UnaryOp):
+        return _UNARY[type(value.op)]
+    if isinstance(value, gast.Call):
+        return getattr(value, "_ag_fn", None)
+    if isinstance(value, gast.Subscript):
+        return operator.getitem
+    if isinstance(value, gast.Name):
+        return operator.is_  # a copy
+    if isinstance(value, (gast.Compare, gast.Attribute, gast.Constant, gast.JoinedStr)):
+        return None  # comparisons and shape attributes: no derivative
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return tuple
+    if getattr(value, "_ag_global", False):
+        return None
+    return None
+
+
+def operands(value: gast.AST) -> list[gast.AST]:
+    """The atoms a normalized right-hand side reads, in the primitive's argument order."""
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right]
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand]
+    if isinstance(value, gast.Call):
+        return list(value.args) + [k.value for k in value.keywords]
+    if isinstance(value, gast.Subscript):
+        return [value.value]
+    if isinstance(value, gast.Name):
+        return [value]
+    return []
+
+
+def _names(nodes: list[gast.AST]) -> set[str]:
+    return {n.id for n in nodes if isinstance(n, gast.Name) and not getattr(n, "_ag_global", False)}
+
+
+def walk_statements(body: list[gast.stmt]):
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            yield from walk_statements(getattr(s, field, None) or [])
+
+
+class Activity:
+    """Which names are active: depend on a differentiated input and influence the output."""
+
+    def __init__(self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], outputs: list[str]):
+        self.ctx = ctx
+        self.varied = self._varied(fdef, set(wrt))
+        self.useful = self._useful(fdef, set(outputs))
+        self.active = self.varied & self.useful
+
+    def _flows(self, fdef: gast.FunctionDef):
+        """(target, source names) for every assignment that carries a derivative."""
+        for s in walk_statements(fdef.body):
+            if not isinstance(s, gast.Assign):
+                continue
+            target, value = s.targets[0], s.value
+            fn = primitive(value)
+            rule = rules.lookup(fn) if fn is not None and fn is not tuple else None
+            if fn is None or (rule is not None and not rule.differentiable):
+                continue
+            if isinstance(target, gast.Name):
+                yield target.id, _names(operands(value) if fn is not tuple else value.elts)
+            elif isinstance(target, gast.Subscript):
+                yield target.value.id, _names([value])
+
+    def _varied(self, fdef, seeds: set[str]) -> set[str]:
+        varied = set(seeds)
+        flows = list(self._flows(fdef))
+        changed = True
+        while changed:
+            changed = False
+            for target, sources in flows:
+                if target not in varied and sources & varied:
+                    varied.add(target)
+                    changed = True
+        return varied
+
+    def _useful(self, fdef, outputs: set[str]) -> set[str]:
+        useful = set(outputs)
+        flows = list(self._flows(fdef))
+        changed = True
+        while changed:
+            changed = False
+            for target, sources in flows:
+                if target in useful and not sources <= useful:
+                    useful |= sources
+                    changed = True
+        return useful
+
+
+def integer_names(fdef: gast.FunctionDef, loop_targets: set[str]) -> set[str]:
+    """Names that only ever hold Python integers (loop indices, lengths, shape entries...)."""
+    sites: dict[str, list[gast.AST]] = {}
+    for s in walk_statements(fdef.body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            sites.setdefault(s.targets[0].id, []).append(s.value)
+    ints = set(loop_targets)
+    candidates = {n for n in sites if n not in loop_targets}
+    ints |= candidates  # optimistic start, then remove what is not provably integer
+
+    def is_int(v: gast.AST) -> bool:
+        if isinstance(v, gast.Constant):
+            return type(v.value) is int
+        if isinstance(v, gast.Name):
+            return v.id in ints and not getattr(v, "_ag_global", False)
+        if isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
+            return is_int(v.operand)
+        if isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)):
+            return is_int(v.left) and is_int(v.right)
+        if isinstance(v, gast.Call):
+            fn = getattr(v, "_ag_fn", None)
+            return fn in (builtins.len, builtins.int) or (fn in (builtins.min, builtins.max)
+                                                          and all(is_int(a) for a in v.args))
+        if isinstance(v, gast.Subscript):  # x.shape[0]
+            return isinstance(v.value, gast.Name) and v.value.id in _shape_names
+        return False
+
+    _shape_names = {n for n, vs in sites.items()
+                    if all(isinstance(v, gast.Attribute) and v.attr == "shape" for v in vs)}
+    changed = True
+    while changed:
+        changed = False
+        for n in list(ints & candidates):
+            if not all(is_int(v) for v in sites[n]):
+                ints.discard(n)
+                changed = True
+    return ints

@@ -1,0 +1,103 @@
+"""Rendering generated trees as Python source, and compiling that source into functions."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import linecache
+import re
+import types
+from typing import Any
+
+import astor
+import gast
+
+from . import runtime
+from .context import Context
+from .parse import _MISSING
+
+_COMMENT = re.compile(r"^(\s*)(\"\"\"|'''|['\"])#ag#(\d+)\2$", re.M)
+
+
+def render(tree: gast.AST) -> str:
+    """Python source of a gast tree; comment markers (see reverse.comment) become `# ...`."""
+    comments: list[str] = []
+
+    class Mark(gast.NodeTransformer):
+        def visit_Expr(self, node):
+            if getattr(node, "_ag_comment", False):
+                comments.append(node.value.value)
+                return gast.Expr(value=gast.Constant(value=f"#ag#{len(comments) - 1}", kind=None))
+            return self.generic_visit(node)
+
+    marked = Mark().visit(tree)
+    text = astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(marked)))
+    return _COMMENT.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(3))]}", text)
+
+
+def free_globals(tree: gast.AST) -> list[str]:
+    """Names a function reads but never binds, in order of first use."""
+    bound = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    seen: dict[str, None] = {}
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in bound:
+            seen.setdefault(n.id, None)
+    return list(seen)
+
+
+def namespace(tree: gast.AST, ctx: Context) -> dict[str, Any]:
+    """The globals generated code needs: what each free name denotes."""
+    ns: dict[str, Any] = {"__builtins__": builtins}
+    for n in free_globals(tree):
+        if n in ctx.extra_globals:
+            ns[n] = ctx.extra_globals[n]
+        else:
+            obj = ctx.lookup(n)
+            if obj is not _MISSING:
+                ns[n] = obj
+    return ns
+
+
+def import_header(ns: dict[str, Any]) -> str:
+    """Import lines that make the generated source run on its own, where that is possible."""
+    lines: list[str] = []
+    helpers: list[str] = []
+    for local, obj in ns.items():
+        if local == "__builtins__" or getattr(builtins, local, _MISSING) is obj:
+            continue
+        if isinstance(obj, types.ModuleType):
+            mod = obj.__name__
+            lines.append(f"import {mod}" if mod == local else f"import {mod} as {local}")
+        elif getattr(runtime, getattr(obj, "__name__", ""), None) is obj and callable(obj):
+            helpers.append(obj.__name__ if obj.__name__ == local else f"{obj.__name__} as {local}")
+        elif type(obj) in (int, float, bool, str, complex) or obj is None:
+            lines.append(f"{local} = {obj!r}")
+        else:
+            mod = getattr(obj, "__module__", None)
+            qual = getattr(obj, "__qualname__", None)
+            if mod and qual and mod != "__main__" and "." not in qual and "<" not in qual:
+                lines.append(f"from {mod} import {qual}" + (f" as {local}" if qual != local else ""))
+            else:
+                lines.append(f"# {local}: {_describe(obj)}, bound when this code was generated")
+    if helpers:
+        lines.append("from astgrad.runtime import " + ", ".join(helpers))
+    return "\n".join(lines)
+
+
+def _describe(obj: Any) -> str:
+    shape = getattr(obj, "shape", None)
+    kind = type(obj).__name__
+    return f"{kind} of shape {shape}" if shape is not None else kind
+
+
+def compile_function(source: str, fname: str, ns: dict[str, Any], label: str) -> types.FunctionType:
+    """Compile `source` (which defines `fname`) under a file name registered in linecache, so
+    tracebacks and inspect.getsource show the generated lines."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:12]
+    filename = f"<astgrad-generated {label} {digest}>"
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    code = compile(source, filename, "exec")
+    scope: dict[str, Any] = {}
+    exec(code, ns, scope)
+    return scope[fname]

@@ -1,0 +1,80 @@
+"""State shared by the passes that turn one user function into generated code."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import gast
+import numpy as np
+
+from . import runtime
+from .names import Namer
+from .parse import _MISSING, ParsedFunction
+
+
+class Context:
+    """The user function being transformed, its name space, and the names generated code may use."""
+
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+        self.namer = Namer.for_tree(parsed.tree, self._global_names(parsed))
+        self.extra_globals: dict[str, Any] = {}
+        self._numpy: str | None = None
+
+    @staticmethod
+    def _global_names(parsed: ParsedFunction) -> set[str]:
+        return set(getattr(parsed.func, "__globals__", {})) | set(parsed.closure)
+
+    def lookup(self, name: str) -> Any:
+        return self.parsed.lookup(name)
+
+    def numpy_name(self) -> str:
+        """A global name bound to the numpy module in generated code (the user's own alias if any)."""
+        if self._numpy is None:
+            for candidate in ("np", "numpy"):
+                if self.lookup(candidate) is np:
+                    self._numpy = candidate
+                    break
+            else:
+                self._numpy = self.namer.fresh("np")
+                self.extra_globals[self._numpy] = np
+        return self._numpy
+
+    def numpy_attr(self, attr: str) -> gast.Attribute:
+        return gast.Attribute(value=gast.Name(self.numpy_name(), gast.Load(), None, None),
+                              attr=attr, ctx=gast.Load())
+
+    def helper(self, name: str) -> str:
+        """The name under which the runtime helper `name` is visible to generated code."""
+        return self.global_ref(name, getattr(runtime, name))
+
+    def global_ref(self, name: str, obj: Any) -> str:
+        """A name under which generated code sees `obj`, preferring `name` itself."""
+        if obj is np:
+            return self.numpy_name()
+        if self.lookup(name) is obj:
+            return name
+        for local, value in self.extra_globals.items():
+            if value is obj:
+                return local
+        local = self.namer.fresh(name)
+        self.extra_globals[local] = obj
+        return local
+
+    def resolve(self, node: gast.AST, local_names: set[str]) -> Any:
+        """The live object a Name/Attribute chain denotes, or _MISSING if it is not a global reference."""
+        if isinstance(node, gast.Name):
+            if node.id in local_names:
+                return _MISSING
+            return self.lookup(node.id)
+        if isinstance(node, gast.Attribute):
+            base = self.resolve(node.value, local_names)
+            if base is _MISSING:
+                return _MISSING
+            return getattr(base, node.attr, _MISSING)
+        return _MISSING
+
+    @staticmethod
+    def is_module(obj: Any) -> bool:
+        return isinstance(obj, types.ModuleType)

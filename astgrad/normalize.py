@@ -1,0 +1,840 @@
+"""Lowering of a user function to A-normal form: one primitive operation per statement.
+
+After this pass a function body contains only
+  * `name = <op>` where <op> applies one operation to atoms (names and constants),
+  * `name[index] = atom` (in-place writes),
+  * `if test:` with an atom or a comparison of atoms as test,
+  * `for i in range(...)` index loops and `while` loops, whose `break`s end their block,
+  * expression statements that call something for its effect (`print`),
+  * a single final `return atom`.
+Names assigned only in straight-line code at the top level get SSA versions (`h`, `h_1`, ...);
+names assigned inside branches or loops keep their one name.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from .context import Context
+from .parse import _MISSING
+
+# Array methods rewritten to the NumPy function of the same meaning: x.sum(1) → np.sum(x, 1).
+ARRAY_METHODS = {
+    "sum": "sum", "mean": "mean", "max": "max", "min": "min", "prod": "prod", "dot": "dot",
+    "std": "std", "var": "var", "cumsum": "cumsum", "clip": "clip", "ravel": "ravel",
+    "flatten": "ravel", "squeeze": "squeeze", "argmax": "argmax", "argmin": "argmin",
+    "any": "any", "all": "all", "round": "round", "copy": "copy", "trace": "trace",
+    "diagonal": "diagonal", "swapaxes": "swapaxes", "nonzero": "nonzero", "conj": "conj",
+}
+# Methods whose trailing positional arguments form one tuple: x.reshape(2, 3) → np.reshape(x, (2, 3)).
+VARARG_METHODS = {"reshape": "reshape", "transpose": "transpose"}
+# Attributes that describe an array rather than compute from it (no derivative).
+INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "real", "imag", "itemsize", "nbytes"}
+
+
+def is_constant(node: gast.AST) -> bool:
+    """A literal: a constant, a negated number, or a tuple of literals."""
+    if isinstance(node, gast.Constant):
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float, complex))
+    if isinstance(node, gast.Tuple):
+        return all(is_constant(e) for e in node.elts)
+    return False
+
+
+def is_atom(node: gast.AST) -> bool:
+    return isinstance(node, gast.Name) or is_constant(node) or getattr(node, "_ag_global", False)
+
+
+def name(id_: str, ctx: gast.AST | None = None) -> gast.Name:
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None) -> gast.Assign:
+    tgt = name(target, gast.Store()) if isinstance(target, str) else target
+    node = gast.Assign(targets=[tgt], value=value, type_comment=None)
+    if loc is not None:
+        gast.copy_location(node, loc)
+    return node
+
+
+def loads(node: gast.AST) -> set[str]:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Store)}
+
+
+def assigned_names(stmts: list[gast.stmt]) -> set[str]:
+    """Every local name bound anywhere in `stmts` (targets, loop variables, nested blocks)."""
+    out = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+    return out
+
+
+def _ends_block(s: gast.stmt) -> bool:
+    return isinstance(s, (gast.Break, gast.Continue, gast.Return, gast.Raise))
+
+
+def may_escape(block: list[gast.stmt]) -> bool:
+    """Whether some path through `block` ends in break/continue/return (which, after
+    restructuring, can only stand last in a block)."""
+    if not block:
+        return False
+    last = block[-1]
+    if _ends_block(last):
+        return not isinstance(last, gast.Raise)
+    if isinstance(last, gast.If):
+        return may_escape(last.body) or may_escape(last.orelse)
+    return False
+
+
+def append_rest(block: list[gast.stmt], rest: list[gast.stmt]) -> list[gast.stmt]:
+    """`block` followed by `rest` on every path that does not escape."""
+    if not rest:
+        return block
+    if not block:
+        return copy.deepcopy(rest)
+    last = block[-1]
+    if _ends_block(last):
+        return block
+    if isinstance(last, gast.If) and (may_escape(last.body) or may_escape(last.orelse)):
+        last.body = append_rest(last.body, rest)
+        last.orelse = append_rest(last.orelse, rest)
+        return block
+    return block + copy.deepcopy(rest)
+
+
+class Normalizer:
+    """Turns a parsed user function into its ANF/SSA form (see the module docstring)."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.parsed = ctx.parsed
+        fdef = self.parsed.tree
+        args = fdef.args
+        if args.vararg is not None or args.kwarg is not None:
+            raise self.parsed.error("star arguments (*args, **kwargs) are not supported", fdef,
+                                    hint=f"name the parameters of {fdef.name} explicitly")
+        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
+        self.version: dict[str, str] = {p: p for p in self.params}
+        self.ssa = self._ssa_candidates(fdef.body)
+        self.out: list[gast.stmt] = []
+        self.loc: gast.AST | None = None
+        self.retval: str | None = None
+        self.ret_flag: str | None = None
+        self.loop_depth = 0
+
+    # ----------------------------------------------------------------------------- entry point
+
+    def run(self) -> gast.FunctionDef:
+        fdef = self.parsed.tree
+        body = list(fdef.body)
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
+                and isinstance(body[0].value.value, str):
+            body = body[1:]  # docstring
+        returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        if len(returns) == 1 and body and body[-1] is returns[0] and returns[0].value is not None:
+            # the common case: one return, at the end
+            self.block(body[:-1])
+            self.loc = last = body[-1]
+            value = self.expr(last.value)
+            if not isinstance(value, gast.Name):
+                value = self.temp_named("out", value)
+            result = value
+        else:
+            body = self.restructure(body, in_loop=False)
+            self.block(body)
+            result = name(self.retval) if self.retval else gast.Constant(value=None, kind=None)
+        ret = gast.Return(value=result)
+        gast.copy_location(ret, fdef.body[-1])
+        self.out.append(ret)
+        new = gast.FunctionDef(name=fdef.name, args=copy.deepcopy(fdef.args), body=self.out,
+                               decorator_list=[], returns=None, type_comment=None, type_params=[])
+        for a in new.args.posonlyargs + new.args.args + new.args.kwonlyargs:
+            a.annotation = None
+        gast.copy_location(new, fdef)
+        new._ag_params = list(self.params)
+        return new
+
+    def error(self, message: str, node: gast.AST | None = None, hint: str | None = None):
+        return self.parsed.error(message, node if node is not None else self.loc, hint)
+
+    # --------------------------------------------------------------------- restructuring
+
+    def _ssa_candidates(self, body: list[gast.stmt]) -> set[str]:
+        """Names bound only by plain assignments in the top-level block."""
+        nested: set[str] = set()
+        for s in body:
+            if isinstance(s, (gast.If, gast.For, gast.While, gast.With, gast.Try)):
+                nested |= assigned_names([s])
+        return self.locals - nested
+
+    def restructure(self, stmts: list[gast.stmt], in_loop: bool) -> list[gast.stmt]:
+        """Move every statement that follows a possible break/continue/return into the branches
+        that do not escape, so that escapes only ever end a block; returns become assignments."""
+        out: list[gast.stmt] = []
+        for i, s in enumerate(stmts):
+            rest = stmts[i + 1:]
+            if isinstance(s, gast.Return):
+                out.extend(self._lower_return(s, in_loop))
+                return out
+            if isinstance(s, (gast.Break, gast.Continue, gast.Raise)):
+                out.append(s)
+                return out
+            if isinstance(s, gast.If):
+                s.body = self.restructure(s.body, in_loop)
+                s.orelse = self.restructure(s.orelse, in_loop)
+                out.append(s)
+                if may_escape(s.body) or may_escape(s.orelse):
+                    tail = self.restructure(rest, in_loop)
+                    s.body = append_rest(s.body, tail)
+                    s.orelse = append_rest(s.orelse, tail)
+                    return out
+                continue
+            if isinstance(s, (gast.For, gast.While)):
+                out.extend(self._restructure_loop(s, in_loop))
+                if getattr(s, "_ag_returns", False):
+                    tail = self.restructure(rest, in_loop)
+                    escape: list[gast.stmt] = [gast.Break()] if in_loop else []
+                    guard = gast.If(test=name(self.ret_flag), body=escape or [gast.Pass()], orelse=tail)
+                    gast.copy_location(guard, s)
+                    for n in escape:
+                        gast.copy_location(n, s)
+                    out.append(guard)
+                    return out
+                continue
+            out.append(s)
+        return out
+
+    def _lower_return(self, s: gast.Return, in_loop: bool) -> list[gast.stmt]:
+        if self.retval is None:
+            self.retval = self.ctx.namer.fresh("out")
+            self.locals.add(self.retval)
+        value = s.value if s.value is not None else gast.Constant(value=None, kind=None)
+        stmts: list[gast.stmt] = [assign(self.retval, value, s)]
+        if in_loop:
+            if self.ret_flag is None:
+                self.ret_flag = self.ctx.namer.fresh("returned")
+                self.locals.add(self.ret_flag)
+            stmts.append(assign(self.ret_flag, gast.Constant(value=True, kind=None), s))
+            stmts.append(gast.copy_location(gast.Break(), s))
+        else:
+            stmts.append(gast.copy_location(gast.Return(value=None), s))  # marks the path's end
+        return stmts
+
+    def _restructure_loop(self, loop: gast.For | gast.While, in_loop: bool) -> list[gast.stmt]:
+        before_flag = self.ret_flag
+        loop.body = self.restructure(loop.body, in_loop=True)
+        # a `continue` that ends a path is a no-op once the rest of the body lives in else-branches
+        loop.body = self._drop_trailing_continue(loop.body)
+        loop._ag_returns = self.ret_flag is not None and self._contains_flag_set(loop.body)
+        out: list[gast.stmt] = []
+        if loop._ag_returns and before_flag is None:
+            out.append(assign(self.ret_flag, gast.Constant(value=False, kind=None), loop))
+        if loop.orelse:
+            if self._has_break(loop.body):
+                flag = self.ctx.namer.fresh("broke")
+                self.locals.add(flag)
+                self._mark_breaks(loop.body, flag)
+                out.append(assign(flag, gast.Constant(value=False, kind=None), loop))
+                orelse = self.restructure(loop.orelse, in_loop)
+                guard = gast.If(test=name(flag), body=[gast.Pass()], orelse=orelse)
+                gast.copy_location(guard, loop.orelse[0])
+                loop.orelse = []
+                out += [loop, guard]
+                return out
+            tail = loop.orelse
+            loop.orelse = []
+            out.append(loop)
+            out.extend(tail)
+            return out
+        out.append(loop)
+        return out
+
+    def _contains_flag_set(self, body: list[gast.stmt]) -> bool:
+        return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == self.ret_flag
+                   for s in body for n in gast.walk(s))
+
+    def _drop_trailing_continue(self, block: list[gast.stmt]) -> list[gast.stmt]:
+        if not block:
+            return block
+        last = block[-1]
+        if isinstance(last, gast.Continue):
+            return block[:-1] or [gast.copy_location(gast.Pass(), last)]
+        if isinstance(last, gast.If):
+            last.body = self._drop_trailing_continue(last.body)
+            last.orelse = self._drop_trailing_continue(last.orelse)
+        return block
+
+    @staticmethod
+    def _walk_block(block: list[gast.stmt]):
+        """Statements of `block` and its branches, not entering nested loops."""
+        for s in block:
+            yield s
+            if isinstance(s, gast.If):
+                yield from Normalizer._walk_block(s.body)
+                yield from Normalizer._walk_block(s.orelse)
+
+    def _has_break(self, block: list[gast.stmt]) -> bool:
+        return any(isinstance(s, gast.Break) for s in self._walk_block(block))
+
+    def _mark_breaks(self, block: list[gast.stmt], flag: str) -> None:
+        for s in block:
+            if isinstance(s, gast.If):
+                for branch in (s.body, s.orelse):
+                    if branch and isinstance(branch[-1], gast.Break):
+                        branch.insert(-1, assign(flag, gast.Constant(value=True, kind=None), branch[-1]))
+                    self._mark_breaks(branch, flag)
+
+    # --------------------------------------------------------------------- statements
+
+    def emit(self, stmt: gast.stmt) -> None:
+        if self.loc is not None:
+            gast.copy_location(stmt, self.loc)
+        self.out.append(stmt)
+
+    def block(self, stmts: list[gast.stmt]) -> None:
+        for s in stmts:
+            self.loc = s
+            self.statement(s)
+
+    def sub_block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
+        saved, saved_loc = self.out, self.loc
+        self.out = []
+        self.block(stmts)
+        body = self.out or [gast.copy_location(gast.Pass(), saved_loc)]
+        self.out, self.loc = saved, saved_loc
+        return body
+
+    def statement(self, s: gast.stmt) -> None:
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            raise self.error(f"`{type(s).__name__.lower()}` statements are not supported", s,
+                             hint=_STATEMENT_HINTS.get(type(s).__name__))
+        method(s)
+
+    def stmt_Pass(self, s):
+        pass
+
+    def stmt_Break(self, s):
+        self.emit(gast.Break())
+
+    def stmt_Continue(self, s):
+        self.emit(gast.Continue())
+
+    def stmt_Return(self, s):
+        # after restructuring a bare Return only marks the end of a top-level path
+        if s.value is not None:
+            raise self.error("return here is not supported", s)
+
+    def stmt_Raise(self, s):
+        self.emit(self.opaque(s))
+
+    def stmt_Expr(self, s):
+        v = s.value
+        if isinstance(v, gast.Constant):
+            return  # stray string / docstring
+        if isinstance(v, gast.Call):
+            expr = self.expr(v)
+            self.emit(gast.Expr(value=expr))
+            return
+        self.expr(v)  # evaluated for its effects on nothing: lowered and dropped
+
+    def stmt_Assert(self, s):
+        test = self.atom(s.test)
+        msg = self.opaque(s.msg) if s.msg is not None else None
+        self.emit(gast.Assert(test=test, msg=msg))
+
+    def stmt_AnnAssign(self, s):
+        if s.value is not None:
+            self.assign_to(s.target, s.value)
+
+    def stmt_Assign(self, s):
+        if len(s.targets) == 1:
+            self.assign_to(s.targets[0], s.value)
+            return
+        value = self.atom(s.value)
+        for t in s.targets:
+            self.assign_to(t, value)
+
+    def stmt_AugAssign(self, s):
+        t = s.target
+        if isinstance(t, gast.Name):
+            self.assign_to(t, gast.BinOp(left=name(t.id), op=s.op, right=s.value))
+        elif isinstance(t, gast.Subscript):
+            base = self.local_name(t.value)
+            index = self.index(t.slice)
+            old = self.temp(gast.Subscript(value=name(base), slice=index, ctx=gast.Load()))
+            new = self.temp(gast.BinOp(left=old, op=s.op, right=self.atom(s.value)))
+            self.emit(assign(gast.Subscript(value=name(base), slice=copy.deepcopy(index), ctx=gast.Store()), new))
+        else:
+            raise self.error("augmented assignment to an attribute is not supported", s,
+                             hint="astgrad differentiates functions without mutable object state")
+
+    def stmt_If(self, s):
+        test = self.test(s.test, s.body + s.orelse)
+        body = self.sub_block(s.body)
+        orelse = self.sub_block(s.orelse) if s.orelse else []
+        node = gast.If(test=test, body=body, orelse=orelse)
+        self.loc = s
+        self.emit(node)
+
+    def stmt_While(self, s):
+        counter = self.ctx.namer.fresh("n_iter")
+        self.locals.add(counter)
+        self.emit(assign(counter, gast.Constant(value=0, kind=None)))
+        self.loop_depth += 1
+        saved, saved_loc = self.out, self.loc
+        self.out = []
+        test_stmts_start = len(self.out)
+        test = self.test(s.test, s.body)
+        test_stmts = self.out[test_stmts_start:]
+        self.out = saved
+        self.loc = saved_loc
+        body = [assign(counter, gast.BinOp(left=name(counter), op=gast.Add(),
+                                           right=gast.Constant(value=1, kind=None)), s)]
+        body += self.sub_block(s.body)
+        if test_stmts:
+            # `while <compound test>:` → `while True:` that evaluates the test, then `if not test: break`
+            brk = gast.If(test=test, body=body, orelse=[gast.copy_location(gast.Break(), s)])
+            gast.copy_location(brk, s)
+            loop = gast.While(test=gast.Constant(value=True, kind=None), body=test_stmts + [brk], orelse=[])
+            loop._ag_test_stmts = len(test_stmts)
+        else:
+            loop = gast.While(test=test, body=body, orelse=[])
+            loop._ag_test_stmts = 0
+        loop._ag_counter = counter
+        self.loop_depth -= 1
+        self.loc = s
+        self.emit(loop)
+
+    def stmt_For(self, s):
+        self.loop_depth += 1
+        iterable = s.iter
+        fn = self.resolve(iterable.func) if isinstance(iterable, gast.Call) else _MISSING
+        counter = None
+        if Normalizer._has_break_static(s.body):
+            counter = self.ctx.namer.fresh("n_iter")
+            self.locals.add(counter)
+            self.emit(assign(counter, gast.Constant(value=0, kind=None)))
+        if fn is builtins.range and isinstance(s.target, gast.Name) and not iterable.keywords:
+            args = [self.atom(a) for a in iterable.args]
+            target = s.target.id
+            prefix: list[tuple[gast.AST, gast.AST]] = []
+        else:
+            length, element = self.iteration(iterable, s.body)
+            args = [length]
+            target = s.target.id if isinstance(s.target, gast.Name) and \
+                self._is_plain_index_target(iterable) else self.ctx.namer.fresh("k")
+            prefix = [(s.target, element(target))]
+        assigned_in_body = assigned_names(s.body) | assigned_names([s.target])
+        if any(isinstance(a, gast.Name) and a.id in assigned_in_body for a in args):
+            rng = self.temp(gast.Call(func=name("range"), args=args, keywords=[]), keep=True)
+            iter_node: gast.AST = rng
+        else:
+            iter_node = gast.Call(func=name("range"), args=args, keywords=[])
+            iter_node.func._ag_global = True
+        saved, saved_loc = self.out, self.loc
+        self.out = []
+        if counter:
+            self.emit(assign(counter, gast.BinOp(left=name(counter), op=gast.Add(),
+                                                 right=gast.Constant(value=1, kind=None))))
+        for tgt, value in prefix:
+            self.assign_to(tgt, value)
+        self.block(s.body)
+        body = self.out or [gast.Pass()]
+        self.out, self.loc = saved, saved_loc
+        loop = gast.For(target=name(target, gast.Store()), iter=iter_node, body=body, orelse=[],
+                        type_comment=None)
+        loop._ag_counter = counter
+        self.loop_depth -= 1
+        self.emit(loop)
+
+    @staticmethod
+    def _has_break_static(body: list[gast.stmt]) -> bool:
+        return any(isinstance(s, gast.Break) for s in Normalizer._walk_block(body))
+
+    def _is_plain_index_target(self, iterable: gast.AST) -> bool:
+        return False
+
+    def iteration(self, iterable: gast.AST, body: list[gast.stmt]) -> tuple[gast.AST, Callable[[str], gast.AST]]:
+        """How to walk any iterable by index: (length atom, index name → element expression)."""
+        if isinstance(iterable, gast.Call) and not iterable.keywords or (
+                isinstance(iterable, gast.Call) and self.resolve(iterable.func) is builtins.enumerate):
+            fn = self.resolve(iterable.func)
+            if fn is builtins.enumerate:
+                start = None
+                if len(iterable.args) > 1:
+                    start = self.atom(iterable.args[1])
+                for kw in iterable.keywords:
+                    if kw.arg == "start":
+                        start = self.atom(kw.value)
+                length, inner = self.iteration(iterable.args[0], body)
+
+                def element(k: str, inner=inner, start=start) -> gast.AST:
+                    idx: gast.AST = name(k) if start is None else gast.BinOp(left=name(k), op=gast.Add(), right=start)
+                    return gast.Tuple(elts=[idx, inner(k)], ctx=gast.Load())
+                return length, element
+            if fn is builtins.zip:
+                parts = [self.iteration(a, body) for a in iterable.args]
+                lengths = [p[0] for p in parts]
+                length = lengths[0] if len(lengths) == 1 else self.temp(
+                    gast.Call(func=self._builtin("min"), args=lengths, keywords=[]))
+                return length, lambda k: gast.Tuple(elts=[p[1](k) for p in parts], ctx=gast.Load())
+            if fn is builtins.reversed and len(iterable.args) == 1:
+                length, inner = self.iteration(iterable.args[0], body)
+
+                def element(k: str, inner=inner, length=length) -> gast.AST:
+                    last = gast.BinOp(left=length, op=gast.Sub(), right=gast.Constant(value=1, kind=None))
+                    return inner_at(inner, gast.BinOp(left=last, op=gast.Sub(), right=name(k)))
+
+                def inner_at(inner, index_expr):
+                    k2 = "__ag_index__"
+                    tree = inner(k2)
+                    return _substitute_name(tree, k2, index_expr)
+                return length, element
+            if fn is builtins.range:
+                seq = self.temp(iterable, keep=True)
+                return self.temp(gast.Call(func=self._builtin("len"), args=[seq], keywords=[])), \
+                    lambda k: gast.Subscript(value=seq, slice=name(k), ctx=gast.Load())
+        seq = self.atom(iterable)
+        if isinstance(seq, gast.Name) and seq.id in assigned_names(body):
+            seq = self.temp(seq, keep=True)
+        length = self.temp(gast.Call(func=self._builtin("len"), args=[seq], keywords=[]))
+        return length, lambda k: gast.Subscript(value=copy.deepcopy(seq), slice=name(k), ctx=gast.Load())
+
+    def _builtin(self, fname: str) -> gast.Name:
+        node = name(fname)
+        if fname in self.locals or self.ctx.lookup(fname) is not getattr(builtins, fname):
+            raise self.error(f"the name `{fname}` is shadowed; astgrad needs the builtin here")
+        node._ag_global = True
+        return node
+
+    # ---------------------------------------------------------------------- assignment
+
+    def assign_to(self, target: gast.AST, value: gast.AST) -> None:
+        if isinstance(target, gast.Name):
+            op = self.expr(value)
+            var = target.id
+            if var in self.ssa and var in self.version:  # a reassignment: new SSA version
+                new = self.ctx.namer.fresh(var)
+            else:
+                new = var
+            if new in loads(op) and not isinstance(op, gast.Name):
+                # `h = tanh(h)` in a loop: compute into a temporary first, so that no statement
+                # reads the name it overwrites
+                op = self.temp(op)
+            self.emit(assign(new, op))
+            self.version[var] = new
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.unpack(target, value)
+        elif isinstance(target, gast.Subscript):
+            base = self.local_name(target.value)
+            index = self.index(target.slice)
+            val = self.atom(value)
+            self.emit(assign(gast.Subscript(value=name(base), slice=index, ctx=gast.Store()), val))
+        elif isinstance(target, gast.Attribute):
+            raise self.error("assignment to an attribute is not supported", target,
+                             hint="astgrad differentiates functions without mutable object state; "
+                             "keep the value in a local variable")
+        elif isinstance(target, gast.Starred):
+            raise self.error("starred assignment targets are not supported", target)
+        else:
+            raise self.error(f"assignment to {type(target).__name__} is not supported", target)
+
+    def unpack(self, target: gast.Tuple | gast.List, value: gast.AST) -> None:
+        if any(isinstance(e, gast.Starred) for e in target.elts):
+            raise self.error("starred assignment targets are not supported", target,
+                             hint="index the sequence explicitly")
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts) \
+                and not any(isinstance(e, gast.Starred) for e in value.elts):
+            parts = [self.atom(v) for v in value.elts]
+            targets = assigned_names([target])
+            # `a, b = b, a`: read every right-hand name before any target is rebound
+            parts = [self.temp(p) if isinstance(p, gast.Name) and p.id in self._versions_of(targets) else p
+                     for p in parts]
+            for t, p in zip(target.elts, parts):
+                self.assign_to(t, p)
+            return
+        whole = self.atom(value)
+        if not isinstance(whole, gast.Name):
+            whole = self.temp(whole)
+        for i, t in enumerate(target.elts):
+            item = gast.Subscript(value=copy.deepcopy(whole), slice=gast.Constant(value=i, kind=None),
+                                  ctx=gast.Load())
+            self.assign_to(t, item)
+
+    def _versions_of(self, names: set[str]) -> set[str]:
+        return {self.version.get(n, n) for n in names}
+
+    def local_name(self, node: gast.AST) -> str:
+        if isinstance(node, gast.Name) and node.id in self.locals:
+            return self.version.get(node.id, node.id)
+        raise self.error("only local variables can be written into", node,
+                         hint="copy the object into a local variable first")
+
+    # ---------------------------------------------------------------------- expressions
+
+    def temp(self, op: gast.AST, keep: bool = False) -> gast.Name:
+        """Emit `t = op` and return the fresh name `t`."""
+        if not keep and is_atom(op):
+            return op
+        t = self.ctx.namer.numbered("t")
+        self.locals.add(t)
+        self.emit(assign(t, op))
+        return name(t)
+
+    def temp_named(self, base: str, op: gast.AST) -> gast.Name:
+        """Emit `base = op` under a fresh readable name."""
+        t = self.ctx.namer.fresh(base)
+        self.locals.add(t)
+        self.emit(assign(t, op))
+        return name(t)
+
+    def atom(self, node: gast.AST) -> gast.AST:
+        """Lower `node` and make it an atom (a name or a constant)."""
+        op = self.expr(node)
+        return op if is_atom(op) else self.temp(op)
+
+    def resolve(self, node: gast.AST) -> Any:
+        return self.ctx.resolve(node, self.locals)
+
+    def test(self, node: gast.AST, branches: list[gast.stmt]) -> gast.AST:
+        """The test of an if/while as an atom or a comparison of atoms whose operands the
+        branches do not rebind (so the backward pass can ask it again)."""
+        if isinstance(node, gast.Compare) and len(node.ops) == 1:
+            op = gast.Compare(left=self.atom(node.left), ops=node.ops,
+                              comparators=[self.atom(node.comparators[0])])
+        else:
+            op = self.atom(node)
+        if loads(op) & assigned_names(branches) or is_constant(op) and not isinstance(op, gast.Constant):
+            op = self.temp(op, keep=True)
+        return op
+
+    def opaque(self, node: gast.AST) -> gast.AST:
+        """A non-differentiable expression kept as written, its local names renamed to their versions."""
+        node = copy.deepcopy(node)
+        for n in gast.walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in self.version:
+                n.id = self.version[n.id]
+        return node
+
+    def expr(self, node: gast.AST) -> gast.AST:
+        """Lower `node` to one operation on atoms (emitting statements for its operands)."""
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.error(f"{_describe(node)} is not supported", node,
+                             hint=_EXPRESSION_HINTS.get(type(node).__name__))
+        return method(node)
+
+    def expr_Constant(self, node):
+        return node
+
+    def expr_Name(self, node):
+        if node.id in self.locals:
+            if node.id not in self.version:
+                raise self.error(f"`{node.id}` is read before it is assigned", node)
+            return name(self.version[node.id])
+        obj = self.ctx.lookup(node.id)
+        if obj is _MISSING:
+            raise self.error(f"the name `{node.id}` is not defined", node)
+        out = name(node.id)
+        out._ag_global = True
+        out._ag_obj = obj
+        return out
+
+    def expr_Attribute(self, node):
+        obj = self.resolve(node)
+        if obj is not _MISSING:  # np.pi, math.e, a module-level constant's attribute
+            out = copy.deepcopy(node)
+            out._ag_global = True
+            out._ag_obj = obj
+            return out
+        base = self.atom(node.value)
+        if node.attr == "T":
+            call = gast.Call(func=self.ctx.numpy_attr("transpose"), args=[base], keywords=[])
+            call._ag_fn = np.transpose
+            return call
+        if node.attr in INERT_ATTRIBUTES:
+            return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
+        raise self.error(f"the attribute `.{node.attr}` is not supported", node,
+                         hint="astgrad knows the array attributes T, " + ", ".join(sorted(INERT_ATTRIBUTES)))
+
+    def expr_BinOp(self, node):
+        return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
+
+    def expr_UnaryOp(self, node):
+        if is_constant(node):
+            return node
+        return gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
+
+    def expr_Compare(self, node):
+        if len(node.ops) == 1:
+            return gast.Compare(left=self.atom(node.left), ops=node.ops,
+                                comparators=[self.atom(node.comparators[0])])
+        # a < b < c → (a < b) and (b < c), evaluating b once
+        left = self.atom(node.left)
+        parts = []
+        for op, right in zip(node.ops, node.comparators):
+            parts.append((left, op, right))
+            left = right
+        values = []
+        for i, (lhs, op, rhs) in enumerate(parts):
+            values.append(gast.Compare(left=lhs, ops=[op], comparators=[rhs]))
+        return self.expr(gast.BoolOp(op=gast.And(), values=values))
+
+    def expr_BoolOp(self, node):
+        # short-circuit: t = a; if t: t = b   (and)   /   if not t: t = b   (or)
+        result = self.ctx.namer.numbered("t")
+        self.locals.add(result)
+        self.emit(assign(result, self.expr(node.values[0])))
+        for value in node.values[1:]:
+            saved = self.out
+            self.out = []
+            self.emit(assign(result, self.expr(value)))
+            branch = self.out
+            self.out = saved
+            test = name(result) if isinstance(node.op, gast.And) else gast.UnaryOp(op=gast.Not(), operand=name(result))
+            if isinstance(node.op, gast.Or):
+                flag = self.temp(test)
+                test = flag
+            self.emit(gast.If(test=test, body=branch, orelse=[]))
+        return name(result)
+
+    def expr_IfExp(self, node):
+        result = self.ctx.namer.numbered("t")
+        self.locals.add(result)
+        test = self.atom(node.test)
+        if isinstance(test, gast.Name) and test.id == result:
+            test = self.temp(test, keep=True)
+        branches = []
+        for part in (node.body, node.orelse):
+            saved = self.out
+            self.out = []
+            self.emit(assign(result, self.expr(part)))
+            branches.append(self.out)
+            self.out = saved
+        self.emit(gast.If(test=test, body=branches[0], orelse=branches[1]))
+        return name(result)
+
+    def expr_Tuple(self, node):
+        return gast.Tuple(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+
+    def expr_List(self, node):
+        return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+
+    def expr_JoinedStr(self, node):
+        return self.opaque(node)
+
+    def expr_Subscript(self, node):
+        return gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice), ctx=gast.Load())
+
+    def index(self, node: gast.AST) -> gast.AST:
+        """An index expression whose parts are atoms (slices keep their `a:b:c` syntax)."""
+        if isinstance(node, gast.Slice):
+            return gast.Slice(lower=node.lower and self.atom(node.lower),
+                              upper=node.upper and self.atom(node.upper),
+                              step=node.step and self.atom(node.step))
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
+        return self.atom(node)
+
+    def expr_Call(self, node):
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                raise self.error("star-arguments in calls (f(*args)) are not supported", node,
+                                 hint="pass the arguments one by one")
+        if any(k.arg is None for k in node.keywords):
+            raise self.error("keyword unpacking in calls (f(**kw)) are not supported", node)
+        fn = self.resolve(node.func)
+        if fn is not _MISSING:
+            call = gast.Call(func=copy.deepcopy(node.func), args=[self.atom(a) for a in node.args],
+                             keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords])
+            call._ag_fn = fn
+            return call
+        if isinstance(node.func, gast.Attribute):
+            return self.method_call(node)
+        raise self.error(f"calling `{_source(node.func)}`, which is not a function astgrad can see, "
+                         "is not supported", node,
+                         hint="call module-level functions, imported functions or closures directly")
+
+    def method_call(self, node: gast.Call) -> gast.AST:
+        method = node.func.attr
+        receiver = self.atom(node.func.value)
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        if method in VARARG_METHODS:
+            fname = VARARG_METHODS[method]
+            if len(args) > 1:
+                args = [self.temp(gast.Tuple(elts=args, ctx=gast.Load()))] if not all(map(is_constant, args)) \
+                    else [gast.Tuple(elts=args, ctx=gast.Load())]
+        elif method in ARRAY_METHODS:
+            fname = ARRAY_METHODS[method]
+        elif method == "astype":
+            fname = None
+        else:
+            raise self.error(f"the method `.{method}()` is not supported", node,
+                             hint="call the NumPy function instead (np.f(x, ...)) or register a rule")
+        if fname is None:
+            call = gast.Call(func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()),
+                             args=args, keywords=keywords)
+            call._ag_fn = np.ndarray.astype
+            return call
+        call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
+        call._ag_fn = getattr(np, fname)
+        return call
+
+
+def _substitute_name(tree: gast.AST, old: str, new: gast.AST) -> gast.AST:
+    class Sub(gast.NodeTransformer):
+        def visit_Name(self, n):
+            return copy.deepcopy(new) if n.id == old else n
+    return Sub().visit(tree)
+
+
+def _source(node: gast.AST) -> str:
+    import astor
+    try:
+        return astor.to_source(gast.gast_to_ast(node)).strip()
+    except Exception:  # pragma: no cover - best effort for messages
+        return type(node).__name__
+
+
+def _describe(node: gast.AST) -> str:
+    kinds = {"Lambda": "a lambda expression", "ListComp": "a list comprehension",
+             "SetComp": "a set comprehension", "DictComp": "a dict comprehension",
+             "GeneratorExp": "a generator expression", "NamedExpr": "the walrus operator (:=)",
+             "Await": "await", "Yield": "yield", "YieldFrom": "yield from", "Starred": "a starred expression",
+             "Dict": "a dict literal", "Set": "a set literal"}
+    return kinds.get(type(node).__name__, f"the expression `{_source(node)}`")
+
+
+_STATEMENT_HINTS = {
+    "Try": "move the try/except outside the function you differentiate",
+    "With": "move the with-block outside the function you differentiate",
+    "Global": "pass the value as an argument and return the new value instead",
+    "Nonlocal": "pass the value as an argument and return the new value instead",
+    "FunctionDef": "define the helper at module level",
+    "ClassDef": "define the class at module level",
+    "Delete": "let the variable go out of use instead of deleting it",
+    "Import": "import at module level",
+    "ImportFrom": "import at module level",
+}
+_EXPRESSION_HINTS = {
+    "Lambda": "define a function with def at module level",
+    "NamedExpr": "assign the value in a statement of its own",
+    "Yield": "astgrad differentiates functions that return values, not generators",
+}
+
+
+def normalize(ctx: Context) -> gast.FunctionDef:
+    """The ANF/SSA form of the user function held by `ctx`."""
+    return Normalizer(ctx).run()

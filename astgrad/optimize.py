@@ -1,0 +1,260 @@
+"""Clean-up passes over generated code: constant folding, copy propagation, dead-code removal."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import gast
+
+from . import rules, runtime
+from .context import Context
+
+_EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
+
+
+def _is_num(node: gast.AST, value: float) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float) and node.value == value
+
+
+class Fold(gast.NodeTransformer):
+    """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True."""
+
+    def __init__(self):
+        self.changed = False
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        result = None
+        if isinstance(op, gast.Mult):
+            if _is_num(left, 1):
+                result = right
+            elif _is_num(right, 1):
+                result = left
+            elif _is_num(left, -1):
+                result = gast.UnaryOp(op=gast.USub(), operand=right)
+            elif _is_num(right, -1):
+                result = gast.UnaryOp(op=gast.USub(), operand=left)
+        elif isinstance(op, gast.Div) and _is_num(right, 1):
+            result = left
+        elif isinstance(op, gast.Add):
+            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub) and not isinstance(right.operand, gast.Constant):
+                result = gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+        elif isinstance(op, gast.Sub) and _is_num(right, 0):
+            result = left
+        if result is not None:
+            self.changed = True
+            return result
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        inner = node.operand
+        if isinstance(node.op, gast.USub) and isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
+            self.changed = True
+            return inner.operand
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) \
+                and isinstance(node.left, gast.Constant) and isinstance(node.comparators[0], gast.Constant):
+            same = node.left.value is node.comparators[0].value
+            self.changed = True
+            return gast.Constant(value=same if isinstance(node.ops[0], gast.Is) else not same, kind=None)
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant):
+            self.changed = True
+            return node.body if node.test.value else node.orelse
+        return node
+
+
+def _stores(body: list[gast.stmt]) -> dict[str, int]:
+    """How many statements bind or mutate each name."""
+    count: dict[str, int] = {}
+    for s in _walk(body):
+        targets = []
+        if isinstance(s, gast.Assign):
+            targets = s.targets
+        elif isinstance(s, gast.AugAssign):
+            targets = [s.target]
+        elif isinstance(s, gast.For):
+            targets = [s.target]
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+            targets = [a for a in s.value.args[:1] if getattr(s.value, "_ag_mutates", False)]
+        for t in targets:
+            base = t
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            for n in gast.walk(base):
+                if isinstance(n, gast.Name):
+                    count[n.id] = count.get(n.id, 0) + 1
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):  # add_at(buf, ...) mutates buf
+            args = s.value.args
+            if args and isinstance(args[0], gast.Name):
+                count[args[0].id] = count.get(args[0].id, 0) + 1
+    return count
+
+
+def _walk(body: list[gast.stmt]):
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            yield from _walk(getattr(s, field, None) or [])
+
+
+def _loads(tree: Any) -> dict[str, int]:
+    count: dict[str, int] = {}
+    nodes = tree if isinstance(tree, list) else [tree]
+    for node in nodes:
+        for n in gast.walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                count[n.id] = count.get(n.id, 0) + 1
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                count[n.target.id] = count.get(n.target.id, 0) + 1
+    return count
+
+
+def _replace_loads(body: list[gast.stmt], var: str, value: gast.AST) -> None:
+    class Sub(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id == var and isinstance(node.ctx, gast.Load):
+                return copy.deepcopy(value)
+            return node
+    for s in body:
+        Sub().visit(s)
+
+
+def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
+    """Replace `a` by `b` after a top-level `a = b` when neither is ever rebound (b may be a
+    constant)."""
+    changed = False
+    body = fdef.body
+    returned = {n.id for n in gast.walk(body[-1]) if isinstance(n, gast.Name)} \
+        if body and isinstance(body[-1], gast.Return) else set()
+    i = 0
+    while i < len(body):
+        s = body[i]
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            a, b = s.targets[0].id, s.value
+            stores = _stores(body)
+            simple_const = isinstance(b, gast.Constant) and type(b.value) in (int, float)
+            name_ok = isinstance(b, gast.Name) and stores.get(b.id, 0) + (b.id in params) <= 1 \
+                and (b.id in params or _top_level_site(body[:i], b.id))
+            if stores.get(a, 0) == 1 and a not in params and a not in returned and (simple_const or name_ok):
+                del body[i]
+                _replace_loads(body, a, b)
+                changed = True
+                continue
+        i += 1
+    return changed
+
+
+def _top_level_site(before: list[gast.stmt], var: str) -> bool:
+    return any(isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id == var
+               for s in before)
+
+
+def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
+    for n in gast.walk(value):
+        if isinstance(n, gast.Call):
+            fn = _resolve(n.func, ns)
+            if fn in _EFFECTS:
+                return False
+            if fn is None or (rules.lookup(fn) is None and not _is_runtime(fn)):
+                return False
+    return True
+
+
+def _is_runtime(fn: Any) -> bool:
+    return getattr(runtime, getattr(fn, "__name__", ""), None) is fn
+
+
+def _resolve(node: gast.AST, ns: Callable[[str], Any]) -> Any:
+    if isinstance(node, gast.Name):
+        return ns(node.id)
+    if isinstance(node, gast.Attribute):
+        base = _resolve(node.value, ns)
+        return getattr(base, node.attr, None) if base is not None else None
+    return None
+
+
+def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> bool:
+    """Drop assignments to names nothing reads (their right-hand sides being free of effects)."""
+    changed = False
+    while True:
+        reads = _loads(fdef.body)
+        removed = False
+
+        def prune(block: list[gast.stmt]) -> list[gast.stmt]:
+            nonlocal removed
+            out = []
+            for s in block:
+                if isinstance(s, gast.Assign):
+                    t = s.targets[0]
+                    base = t
+                    while isinstance(base, gast.Subscript):
+                        base = base.value
+                    if isinstance(base, gast.Name) and reads.get(base.id, 0) == 0 and _pure(s.value, ns):
+                        removed = True
+                        continue
+                elif isinstance(s, gast.AugAssign):
+                    base = s.target
+                    while isinstance(base, gast.Subscript):
+                        base = base.value
+                    if isinstance(base, gast.Name) and reads.get(base.id, 0) <= 1 and _pure(s.value, ns):
+                        removed = True
+                        continue
+                elif isinstance(s, (gast.If, gast.For, gast.While)):
+                    s.body = prune(s.body)
+                    s.orelse = prune(s.orelse)
+                    if isinstance(s, (gast.If, gast.For)) and not _has_effect(s):
+                        removed = True
+                        continue
+                    if not s.body:
+                        s.body = [gast.Pass()]
+                elif isinstance(s, gast.Pass) and len(block) > 1:
+                    continue
+                out.append(s)
+            return out
+
+        fdef.body = prune(fdef.body)
+        if not removed:
+            return changed
+        changed = True
+
+
+def _has_effect(s: gast.stmt) -> bool:
+    for n in gast.walk(s):
+        if isinstance(n, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Raise, gast.Break)):
+            if isinstance(n, gast.Expr) and isinstance(n.value, gast.Constant):
+                continue
+            return True
+    return False
+
+
+def optimize(fdef: gast.FunctionDef, ctx: Context, params: set[str]) -> gast.FunctionDef:
+    """Run the clean-up passes until none changes anything."""
+    def ns(n: str) -> Any:
+        if n in ctx.extra_globals:
+            return ctx.extra_globals[n]
+        obj = ctx.lookup(n)
+        return None if obj is _missing() else obj
+
+    while True:
+        fold = Fold()
+        fold.visit(fdef)
+        changed = fold.changed
+        changed |= propagate_copies(fdef, params)
+        changed |= eliminate_dead_code(fdef, ns)
+        if not changed:
+            return fdef
+
+
+def _missing():
+    from .parse import _MISSING
+    return _MISSING

@@ -1,0 +1,600 @@
+"""Reverse mode: a normalized function → its forward pass followed by adjoint statements.
+
+One mechanism serves straight-line code, branches, loops and in-place writes: when the backward
+pass processes a statement, every variable holds the value it had right after that statement ran
+in the forward pass. A statement that overwrites a value the backward pass will read saves it
+first (`push(tape, h)`) and the backward pass restores it right after the statement's adjoint
+(`h = pop(tape)`). Straight-line code is in SSA form, so it overwrites nothing and needs no tape.
+
+Which adjoints hold a value is tracked statically ("initialized"), so the first contribution
+to `x_bar` is an assignment and later ones accumulate; no adjoint is zero-filled unless a branch
+or a loop needs it.
+"""
+
+from __future__ import annotations
+
+import copy
+import operator
+from dataclasses import dataclass, field
+
+import gast
+
+from . import rules
+from .analysis import Activity, integer_names, operands, primitive, walk_statements
+from .context import Context
+from .normalize import assign, is_constant, loads, name
+from .templates import Bound, TemplateMismatch, as_value
+
+Pos = tuple
+
+
+@dataclass
+class State:
+    """Static knowledge about adjoints at one point of the backward pass."""
+
+    init: set[str] = field(default_factory=set)  # adjoint holds a value
+    owned: set[str] = field(default_factory=set)  # ...in a buffer only we reference (in-place safe)
+
+    def copy(self) -> "State":
+        return State(set(self.init), set(self.owned))
+
+
+@dataclass
+class Site:
+    """A place where the forward pass overwrites (part of) a variable."""
+
+    var: str
+    pos: Pos
+    kind: str  # "assign" | "setitem" | "loop" (loop target or trip counter)
+    node: gast.AST | None = None
+    save: gast.Expr | None = None  # marker in the forward pass
+    restore: gast.Expr | None = None  # marker in the backward pass
+
+
+def _marker(kind: str, site: Site) -> gast.Expr:
+    node = gast.Expr(value=gast.Constant(value=None, kind=None))
+    node._ag_marker = (kind, site)
+    return node
+
+
+def comment(text: str) -> gast.Expr:
+    """A statement that codegen prints as `# text`."""
+    node = gast.Expr(value=gast.Constant(value=text, kind=None))
+    node._ag_comment = True
+    return node
+
+
+class ReverseTransformer:
+    """Builds the gradient function of one normalized function."""
+
+    def __init__(self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], *,
+                 return_value: bool = False, seed: str = "seed"):
+        self.ctx = ctx
+        self.fdef = fdef
+        self.wrt = wrt
+        self.return_value = return_value
+        self.seed = seed
+        self.primal_names = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
+                             and not getattr(n, "_ag_global", False)}
+        ret = fdef.body[-1]
+        assert isinstance(ret, gast.Return)
+        self.output = ret.value
+        out_names = [self.output.id] if isinstance(self.output, gast.Name) else []
+        self.activity = Activity(ctx, fdef, wrt, out_names)
+        self.active = self.activity.active
+        loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
+        self.ints = integer_names(fdef, loop_targets)
+        self.scalars = self._scalars() if seed == "seed" else set()
+        self.adjoint_names: dict[str, str] = {}
+        self.sites: list[Site] = []
+        self.site_index: dict[Pos, Site] = {}
+        self.reads: list[tuple[str, Pos]] = []
+        self.loops: set[Pos] = set()
+        self.last_line: int | None = None
+
+    def _scalars(self) -> set[str]:
+        """Names provably 0-d: the checked scalar output, and backwards from it every operand of
+        an elementwise operation whose (single-assignment) result is 0-d."""
+        if not isinstance(self.output, gast.Name):
+            return set()
+        sites: dict[str, list[gast.Assign]] = {}
+        for s in walk_statements(self.fdef.body):
+            if isinstance(s, (gast.For, gast.While)) and isinstance(getattr(s, "target", None), gast.Name):
+                sites.setdefault(s.target.id, []).append(s)
+            if isinstance(s, gast.Assign):
+                t = s.targets[0]
+                while isinstance(t, gast.Subscript):
+                    t = t.value
+                sites.setdefault(t.id, []).append(s)
+        scalars = {self.output.id}
+        work = [self.output.id]
+        while work:
+            var = work.pop()
+            defs = sites.get(var, [])
+            if len(defs) != 1 or not isinstance(defs[0], gast.Assign) or not isinstance(defs[0].targets[0], gast.Name):
+                continue
+            value = defs[0].value
+            fn = primitive(value)
+            rule = rules.lookup(fn) if fn is not None and fn is not tuple else None
+            if rule is None or not rule.elementwise:
+                continue
+            for a in operands(value):
+                if isinstance(a, gast.Name) and a.id not in scalars and len(sites.get(a.id, [])) <= 1:
+                    scalars.add(a.id)
+                    work.append(a.id)
+        return scalars
+
+    # ------------------------------------------------------------------------------- naming
+
+    def bar(self, var: str) -> str:
+        if var not in self.adjoint_names:
+            self.adjoint_names[var] = self.ctx.namer.fresh(var + "_bar")
+        return self.adjoint_names[var]
+
+    def helper(self, fname: str) -> gast.Name:
+        return name(self.ctx.helper(fname))
+
+    def call(self, fname: str, *args: gast.AST) -> gast.Call:
+        return gast.Call(func=self.helper(fname), args=list(args), keywords=[])
+
+    # ------------------------------------------------------------------------------ main
+
+    def run(self) -> tuple[list[gast.stmt], list[gast.stmt], list[gast.AST]]:
+        """(forward statements, backward statements, gradient expressions)."""
+        body = self.fdef.body[:-1]
+        forward = self.forward(body, ())
+        state = State()
+        backward: list[gast.stmt] = []
+        if self.seed == "seed":
+            forward.append(gast.Expr(value=self.call("check_scalar", copy.deepcopy(self.output))))
+        if isinstance(self.output, gast.Name) and self.output.id in self.active:
+            out = self.output.id
+            seed = gast.Constant(value=1.0, kind=None) if self.seed == "seed" else name(self.seed)
+            backward.append(assign(self.bar(out), seed))
+            state.init.add(out)
+        backward += self.backward(body, (), state)
+        grads = []
+        for w in self.wrt:
+            if w in state.init:
+                grads.append(name(self.bar(w)))
+            else:
+                grads.append(self.call("zeros_like", name(w)))
+        self.finish_sites(forward, backward)
+        return forward, backward, grads
+
+    # ------------------------------------------------------------------------- forward pass
+
+    def forward(self, body: list[gast.stmt], pos: Pos) -> list[gast.stmt]:
+        out = []
+        for i, s in enumerate(body):
+            p = pos + (i,)
+            s = copy.copy(s)
+            if isinstance(s, gast.Assign):
+                target = s.targets[0]
+                if isinstance(target, gast.Name):
+                    site = self.add_site(target.id, p, "assign", s)
+                else:
+                    site = self.add_site(target.value.id, p, "setitem", s)
+                out += [site.save, s]
+            elif isinstance(s, gast.If):
+                s.body = self.forward(s.body, p + (0,))
+                s.orelse = self.forward(s.orelse, p + (1,))
+                out.append(s)
+            elif isinstance(s, (gast.For, gast.While)):
+                self.loops.add(p)
+                counter = getattr(s, "_ag_counter", None)
+                s.body = self.forward(s.body, p + (0,))
+                if isinstance(s, gast.For):
+                    site = self.add_site(s.target.id, p, "loop", s)
+                    out.append(site.save)
+                if counter:
+                    site = self.add_site(counter, p, "loop", s)
+                    out += [site.save, assign(counter, gast.Constant(value=0, kind=None), s)]
+                    inc = assign(counter, gast.BinOp(left=name(counter), op=gast.Add(),
+                                                     right=gast.Constant(value=1, kind=None)), s)
+                    if isinstance(s, gast.While) and s._ag_test_stmts:
+                        branch = s.body[-1]  # `if test: <body> else: break`
+                        branch.body = [inc] + branch.body
+                    else:
+                        s.body = [inc] + s.body
+                out.append(s)
+            else:
+                out.append(s)
+        return out
+
+    def add_site(self, var: str, pos: Pos, kind: str, node: gast.AST) -> Site:
+        site = Site(var, pos, kind, node)
+        site.save = _marker("save", site)
+        site.restore = _marker("restore", site)
+        self.sites.append(site)
+        if kind != "loop":
+            self.site_index[pos] = site
+        return site
+
+    # ------------------------------------------------------------------------ backward pass
+
+    def backward(self, body: list[gast.stmt], pos: Pos, state: State) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for i in reversed(range(len(body))):
+            s = body[i]
+            p = pos + (i,)
+            code = self.reverse_statement(s, p, state)
+            if code:
+                line = getattr(s, "lineno", None)
+                real = [c for c in code if not hasattr(c, "_ag_marker")]
+                if real and line is not None and line != self.last_line and not isinstance(s, (gast.For, gast.While, gast.If)):
+                    text = self.ctx.parsed.line_text(s)
+                    out.append(comment(f"line {self.ctx.parsed.abs_line(s)}: {text}"))
+                    self.last_line = line
+                out += code
+        return out
+
+    def reverse_statement(self, s: gast.stmt, p: Pos, state: State) -> list[gast.stmt]:
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            site = self._site_at(p)
+            if isinstance(target, gast.Name):
+                code = self.reverse_assign(target.id, s.value, s, p, state)
+            else:
+                code = self.reverse_setitem(target, s.value, s, p, state)
+            return code + [site.restore]
+        if isinstance(s, gast.If):
+            return self.reverse_if(s, p, state)
+        if isinstance(s, gast.For):
+            return self.reverse_for(s, p, state)
+        if isinstance(s, gast.While):
+            return self.reverse_while(s, p, state)
+        return []
+
+    def _site_at(self, p: Pos) -> Site:
+        return self.site_index[p]
+
+    def record_reads(self, stmts: list[gast.AST], p: Pos) -> None:
+        for st in stmts:
+            for n in loads(st):
+                if n in self.primal_names:
+                    self.reads.append((n, p))
+
+    # --- assignments ----------------------------------------------------------------------------
+
+    def reverse_assign(self, target: str, value: gast.AST, stmt: gast.stmt, p: Pos, state: State) -> list[gast.stmt]:
+        if target not in self.active or target not in state.init:
+            state.init.discard(target)
+            return []
+        fn = primitive(value)
+        args = operands(value)
+        if fn is tuple:
+            raise self.ctx.parsed.error("differentiating through a tuple or list value is not "
+                                        "supported yet", stmt)
+        rule = rules.lookup(fn) if fn is not None else None
+        if fn is None or (rule is not None and not rule.differentiable):
+            state.init.discard(target)
+            return []
+        active_args = [a for a in args if isinstance(a, gast.Name) and a.id in self.active]
+        if not active_args:
+            state.init.discard(target)
+            return []
+        if rule is None or rule.adjoint is None:
+            raise self.no_rule(fn, value, stmt)
+        if isinstance(value, gast.Call):
+            pos_args = list(value.args)
+            keywords = {k.arg: k.value for k in value.keywords}
+        elif isinstance(value, gast.Subscript):
+            pos_args, keywords = [value.value, value.slice], {}
+        else:
+            pos_args, keywords = args, {}
+        try:
+            bound = Bound(rule.adjoint, name(target), pos_args, keywords, self.ctx)
+        except TemplateMismatch as exc:
+            raise self.ctx.parsed.error(f"the derivative rule of `{_fn_name(fn)}` does not accept "
+                                        f"this call ({exc})", stmt) from None
+        code: list[gast.stmt] = []
+        role: dict[str, gast.AST | None] = {rule.adjoint.params[0] + "_bar": name(self.bar(target))}
+        for param, node in bound.mapping.items():
+            if param == rule.adjoint.params[0]:
+                continue
+            active = isinstance(node, gast.Name) and node.id in self.active
+            role[param + "_bar"] = name(self.bar(node.id)) if active else None
+        if fn is operator.getitem and self.try_inplace_index(target, value, state, code, p):
+            state.init.discard(target)
+            return code
+        for placeholder, expr, temps in bound.statements(role):
+            if placeholder is None:
+                code.append(assign(temps[0], expr, stmt))
+                continue
+            node = role.get(placeholder)
+            if node is None:
+                continue
+            var = bound.mapping[placeholder[: -len("_bar")]].id
+            if target in self.scalars and rule.elementwise:
+                expr = self._drop_unbroadcast(expr)
+            code.append(self.contribute(var, expr, state, stmt))
+        state.init.discard(target)
+        state.owned.discard(target)
+        self.record_reads(code, p)
+        return code
+
+    def _drop_unbroadcast(self, expr: gast.AST) -> gast.AST:
+        """With every shape 0-d, `unbroadcast(g, x)` is `g`."""
+        helper = self.ctx.helper("unbroadcast")
+
+        class Drop(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                if isinstance(node.func, gast.Name) and node.func.id == helper:
+                    return node.args[0]
+                return node
+        return Drop().visit(expr)
+
+    def contribute(self, var: str, expr: gast.AST, state: State, loc: gast.AST | None = None) -> gast.stmt:
+        """`var_bar = expr` for the first contribution, `var_bar = var_bar + expr` after."""
+        adj = self.bar(var)
+        if var in state.init:
+            stmt = assign(adj, gast.BinOp(left=name(adj), op=gast.Add(), right=expr), loc)
+            state.owned.add(var)
+        else:
+            stmt = assign(adj, expr, loc)
+            state.init.add(var)
+            state.owned.discard(var)
+        return stmt
+
+    def basic_index(self, index: gast.AST) -> bool:
+        """Whether an index selects without integer/boolean arrays (so `+=` cannot collide)."""
+        if isinstance(index, gast.Tuple):
+            return all(self.basic_index(e) for e in index.elts)
+        if isinstance(index, gast.Slice):
+            return all(self.basic_index(e) for e in (index.lower, index.upper, index.step) if e is not None)
+        if isinstance(index, gast.Constant):
+            return index.value is None or index.value is Ellipsis or type(index.value) is int
+        if is_constant(index):
+            return not isinstance(index, gast.Tuple) or True
+        return isinstance(index, gast.Name) and index.id in self.ints
+
+    def try_inplace_index(self, target: str, value: gast.Subscript, state: State,
+                          code: list[gast.stmt], p: Pos) -> bool:
+        """Accumulate the adjoint of `y = x[i]` into x_bar[i] in place when that is safe."""
+        base = value.value
+        if not (isinstance(base, gast.Name) and base.id in self.active):
+            return False
+        var, adj, g = base.id, self.bar(base.id), name(self.bar(target))
+        basic = self.basic_index(value.slice)
+        if var in state.init and var not in state.owned:
+            return False  # x_bar may be shared: accumulate out of place
+        if var not in state.init:
+            code.append(assign(adj, self.call("zeros_like", name(var))))
+            state.init.add(var)
+            state.owned.add(var)
+            if basic:
+                code.append(assign(gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice),
+                                                  ctx=gast.Store()), g))
+                self.record_reads(code, p)
+                return True
+        if basic:
+            code.append(gast.AugAssign(target=gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice),
+                                                             ctx=gast.Store()), op=gast.Add(), value=g))
+        else:
+            code.append(gast.Expr(value=self.call("add_at", name(adj), as_value(copy.deepcopy(value.slice), self.ctx), g)))
+        self.record_reads(code, p)
+        return True
+
+    def reverse_setitem(self, target: gast.Subscript, value: gast.AST, stmt: gast.stmt, p: Pos,
+                        state: State) -> list[gast.stmt]:
+        var = target.value.id
+        if var not in self.active or var not in state.init:
+            return []
+        code: list[gast.stmt] = []
+        adj = self.bar(var)
+        index = target.slice
+        if isinstance(value, gast.Name) and value.id in self.active:
+            part = gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Load())
+            code.append(self.contribute(value.id, self.call("unbroadcast", part, value), state, stmt))
+        # the overwritten elements of the old `var` received nothing from this statement on
+        if var not in state.owned:
+            code.append(assign(adj, self.call("owned_copy", name(adj))))
+            state.owned.add(var)
+        code.append(assign(gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Store()),
+                           gast.Constant(value=0.0, kind=None)))
+        self.record_reads(code, p)
+        return code
+
+    def no_rule(self, fn, value, stmt):
+        what = _fn_name(fn)
+        return self.ctx.parsed.error(
+            f"no derivative rule for `{what}`", stmt,
+            hint=f"register one with @astgrad.adjoint({what}) (see the README), or wrap the "
+            "argument in astgrad.stop_gradient if no derivative should flow through it")
+
+    # --- control flow ---------------------------------------------------------------------------
+
+    def reverse_if(self, s: gast.If, p: Pos, state: State) -> list[gast.stmt]:
+        states = [state.copy(), state.copy()]
+        branches = [self.backward(s.body, p + (0,), states[0]),
+                    self.backward(s.orelse, p + (1,), states[1])]
+        init = states[0].init | states[1].init
+        for st, branch in zip(states, branches):
+            for var in sorted(init - st.init):
+                branch.append(assign(self.bar(var), self.call("zeros_like", name(var))))
+                st.owned.add(var)
+            self.record_reads(branch, p)
+        state.init = init
+        state.owned = (states[0].owned | (init - states[0].init)) & (states[1].owned | (init - states[1].init))
+        if not any(self._real(b) for b in branches):
+            return [c for b in branches for c in b]  # only markers: keep them for bookkeeping
+        test = copy.deepcopy(s.test)
+        self.record_reads([test], p)
+        body = branches[0] or [gast.Pass()]
+        node = gast.If(test=test, body=body, orelse=branches[1])
+        gast.copy_location(node, s)
+        if not self._real(branches[0]):
+            node = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=branches[1],
+                           orelse=branches[0])
+            gast.copy_location(node, s)
+        return [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"), node]
+
+    @staticmethod
+    def _real(stmts: list[gast.stmt]) -> bool:
+        return any(not hasattr(s, "_ag_marker") for s in stmts)
+
+    def loop_state(self, body: list[gast.stmt], block: Pos, state: State) -> tuple[State, list[gast.stmt]]:
+        """The adjoints the backward loop body expects initialized at every iteration's start,
+        and the statements that zero, before the loop, those not initialized yet.
+
+        An adjoint still initialized at the end of a backward iteration belongs to a value the
+        previous forward iteration produced (a loop-carried value, or an accumulator such as the
+        adjoint of a weight used in every iteration), so it must be initialized at the start too."""
+        extra: set[str] = set()
+        while True:
+            start = state.copy()
+            start.init |= extra
+            start.owned |= extra
+            probe = start.copy()
+            saved = (len(self.reads), self.last_line, dict(self.ctx.namer._counters))
+            self.backward(body, block, probe)
+            del self.reads[saved[0]:]
+            self.last_line = saved[1]
+            self.ctx.namer._counters = saved[2]
+            needed = probe.init - start.init
+            if not needed:
+                break
+            extra |= needed
+        pre = [assign(self.bar(v), self.call("zeros_like", name(v))) for v in sorted(extra - state.init)]
+        start = state.copy()
+        start.init |= extra
+        start.owned |= extra - state.init
+        return start, pre
+
+    def close_loop(self, body_code: list[gast.stmt], start: State, end: State) -> None:
+        """Re-establish, at the end of a backward iteration, every adjoint the next expects."""
+        for var in sorted(start.init - end.init):
+            body_code.append(assign(self.bar(var), self.call("zeros_like", name(var))))
+        end.init |= start.init
+
+    def reverse_for(self, s: gast.For, p: Pos, state: State) -> list[gast.stmt]:
+        start, pre = self.loop_state(s.body, p + (0,), state)
+        end = start.copy()
+        body = self.backward(s.body, p + (0,), end)
+        self.close_loop(body, start, end)
+        owned_lost = start.owned - end.owned
+        if owned_lost:  # not owned on every iteration: redo assuming it never is
+            start.owned -= owned_lost
+            end = start.copy()
+            body = self.backward(s.body, p + (0,), end)
+            self.close_loop(body, start, end)
+        state.init, state.owned = start.init, start.owned & end.owned
+        loop_site = [x for x in self.sites if x.pos == p and x.kind == "loop"]
+        restores = [x.restore for x in loop_site]
+        if not self._real(body):
+            return pre + body + restores
+        iterable = copy.deepcopy(s.iter)
+        counter = getattr(s, "_ag_counter", None)
+        if counter:
+            iterable = gast.Subscript(value=iterable, slice=gast.Slice(lower=None, upper=name(counter), step=None),
+                                      ctx=gast.Load())
+        rev = gast.Call(func=name(self.ctx.global_ref("reversed", reversed)), args=[iterable], keywords=[])
+        self.record_reads([rev], p)
+        loop = gast.For(target=name(s.target.id, gast.Store()), iter=rev, body=body, orelse=[], type_comment=None)
+        gast.copy_location(loop, s)
+        return pre + [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"),
+                      loop] + restores
+
+    def reverse_while(self, s: gast.While, p: Pos, state: State) -> list[gast.stmt]:
+        inner = s.body[-1].body if s._ag_test_stmts else s.body
+        inner_pos = p + (0, len(s.body) - 1, 0) if s._ag_test_stmts else p + (0,)
+        # positions inside `inner` are nested one level deeper in the `while True` form
+        start, pre = self.loop_state(inner, inner_pos, state)
+        end = start.copy()
+        body = self.backward(inner, inner_pos, end)
+        self.close_loop(body, start, end)
+        state.init, state.owned = start.init, start.owned & end.owned
+        restores = [x.restore for x in self.sites if x.pos == p and x.kind == "loop"]
+        if not self._real(body):
+            return pre + body + restores
+        counter = s._ag_counter
+        rng = gast.Call(func=name(self.ctx.global_ref("range", range)), args=[name(counter)], keywords=[])
+        self.record_reads([rng], p)
+        loop = gast.For(target=name(self.ctx.namer.fresh("_"), gast.Store()), iter=rng, body=body,
+                        orelse=[], type_comment=None)
+        gast.copy_location(loop, s)
+        return pre + [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"),
+                      loop] + restores
+
+    # -------------------------------------------------------------------------- the tape
+
+    def finish_sites(self, forward: list[gast.stmt], backward: list[gast.stmt]) -> None:
+        """Turn the save/restore markers of the sites whose old values are read into
+        push/pop statements, and drop the others."""
+        pushed = [site for site in self.sites if self.needs_push(site)]
+        self.tape = self.ctx.namer.fresh("tape") if pushed else None
+        self.undefined = set()
+        for site in pushed:
+            var = site.var
+            if site.kind == "setitem":
+                region = gast.Subscript(value=name(var), slice=copy.deepcopy(site.node.targets[0].slice),
+                                        ctx=gast.Load())
+                site.save.value = self.call("push", name(self.tape), self.call("copy_of", region))
+                site.restore.__class__ = gast.Assign
+                site.restore.targets = [gast.Subscript(value=name(var), slice=copy.deepcopy(site.node.targets[0].slice),
+                                                       ctx=gast.Store())]
+                site.restore.value = self.call("pop", name(self.tape))
+                site.restore.type_comment = None
+            else:
+                site.save.value = self.call("push", name(self.tape), name(var))
+                site.restore.__class__ = gast.Assign
+                site.restore.targets = [name(var, gast.Store())]
+                site.restore.value = self.call("pop", name(self.tape))
+                site.restore.type_comment = None
+                if not self._defined_before(site):
+                    self.undefined.add(var)
+            site.save._ag_pushed = True
+            site.restore._ag_pushed = True
+
+    def _defined_before(self, site: Site) -> bool:
+        if site.var in self.fdef._ag_params:
+            return True
+        for other in self.sites:
+            if other.var == site.var and len(other.pos) == 1 and other.pos[0] < site.pos[0] \
+                    and other.kind == "assign":
+                return True
+        return False
+
+    def needs_push(self, site: Site) -> bool:
+        for var, r in self.reads:
+            if var != site.var:
+                continue
+            if site.kind == "loop" and len(r) > len(site.pos) and r[: len(site.pos)] == site.pos:
+                continue  # inside the loop the backward loop itself provides the value
+            if _before(r, site.pos) or self._common_loop(r, site.pos):
+                return True
+        return False
+
+    def _common_loop(self, a: Pos, b: Pos) -> bool:
+        n = 0
+        while n < len(a) and n < len(b) and a[n] == b[n]:
+            n += 1
+        common = a[:n]
+        for k in range(1, len(common) + 1):
+            prefix = common[:k]
+            if prefix in self.loops and len(a) > k and len(b) > k:
+                return True
+        return False
+
+
+def _before(r: Pos, s: Pos) -> bool:
+    """Whether the statement at `r` runs before the one at `s` (and is neither inside it nor
+    in the other branch of a common `if`)."""
+    for d, (x, y) in enumerate(zip(r, s)):
+        if x != y:
+            return d % 2 == 0 and x < y
+    return False  # one contains the other
+
+
+def _fn_name(fn) -> str:
+    if fn is None:
+        return "this operation"
+    mod = getattr(fn, "__module__", None) or ""
+    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    if mod in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray", "numpy._core.fromnumeric"):
+        return f"np.{qual}"
+    if mod in ("builtins", "_operator", "operator"):
+        return qual
+    return f"{mod}.{qual}" if mod else qual

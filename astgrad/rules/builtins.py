@@ -1,0 +1,75 @@
+"""Rules of Python builtins and the `math` module (scalars)."""
+# ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
+
+import builtins
+import math
+
+from ..runtime import select_share
+from .registry import adjoint, elementwise, mark_elementwise, nondifferentiable, tangent
+
+elementwise(math.sin, "math.cos(x)", globals())
+elementwise(math.cos, "-math.sin(x)", globals())
+elementwise(math.tan, "(1.0 + y * y)", globals())
+elementwise(math.asin, "1.0 / math.sqrt(1.0 - x * x)", globals())
+elementwise(math.acos, "-1.0 / math.sqrt(1.0 - x * x)", globals())
+elementwise(math.atan, "1.0 / (1.0 + x * x)", globals())
+elementwise(math.sinh, "math.cosh(x)", globals())
+elementwise(math.cosh, "math.sinh(x)", globals())
+elementwise(math.tanh, "(1.0 - y * y)", globals())
+elementwise(math.exp, "y", globals())
+elementwise(math.expm1, "(y + 1.0)", globals())
+elementwise(math.log1p, "1.0 / (1.0 + x)", globals())
+elementwise(math.sqrt, "0.5 / y", globals())
+elementwise(math.fabs, "math.copysign(1.0, x)", globals())
+elementwise(builtins.abs, "(1.0 if x > 0 else -1.0 if x < 0 else 0.0)", globals())
+elementwise(builtins.float, "1.0", globals())
+
+
+@adjoint(math.log)
+def _(y, x, base=None):
+    x_bar = y_bar / x if base is None else y_bar / (x * math.log(base))
+
+
+@tangent(math.log)
+def _(y, x, base=None):
+    y_dot = x_dot / x if base is None else x_dot / (x * math.log(base))
+
+
+@adjoint(math.pow)
+def _(z, x, y):
+    x_bar = z_bar * y * x ** (y - 1)
+    y_bar = z_bar * z * math.log(x)
+
+
+@tangent(math.pow)
+def _(z, x, y):
+    z_dot = x_dot * y * x ** (y - 1) + y_dot * z * math.log(x)
+
+
+@adjoint(builtins.max)
+def _(z, x, y):
+    x_bar = z_bar * select_share(x, y) if x >= y else 0.0
+    y_bar = z_bar * select_share(y, x) if y >= x else 0.0
+
+
+@tangent(builtins.max)
+def _(z, x, y):
+    z_dot = x_dot if x >= y else y_dot
+
+
+@adjoint(builtins.min)
+def _(z, x, y):
+    x_bar = z_bar * select_share(x, y) if x <= y else 0.0
+    y_bar = z_bar * select_share(y, x) if y <= x else 0.0
+
+
+@tangent(builtins.min)
+def _(z, x, y):
+    z_dot = x_dot if x <= y else y_dot
+
+
+nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
+                  builtins.isinstance, builtins.print, builtins.str, builtins.repr, builtins.type,
+                  builtins.enumerate, builtins.zip, math.floor, math.ceil, math.isnan, math.isinf,
+                  math.isfinite, builtins.id, builtins.hash)
+mark_elementwise(math.log, math.pow, builtins.max, builtins.min)

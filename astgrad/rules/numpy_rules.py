@@ -1,0 +1,286 @@
+"""Rules of NumPy functions, grouped by family; adjoint and tangent of each side by side."""
+# ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
+
+import numpy as np
+
+from ..runtime import (extremum_mask, matmul_left, matmul_right, reduce_size, select_share,
+                       unbroadcast, unreduce)
+from .registry import adjoint, alias, elementwise, mark_elementwise, nondifferentiable, tangent
+
+# --- elementwise, one argument: derivative in terms of x (argument) and y (result) ---------------
+elementwise(np.sin, "np.cos(x)", globals())
+elementwise(np.cos, "-np.sin(x)", globals())
+elementwise(np.tan, "(1.0 + y * y)", globals())
+elementwise(np.arcsin, "1.0 / np.sqrt(1.0 - x * x)", globals())
+elementwise(np.arccos, "-1.0 / np.sqrt(1.0 - x * x)", globals())
+elementwise(np.arctan, "1.0 / (1.0 + x * x)", globals())
+elementwise(np.sinh, "np.cosh(x)", globals())
+elementwise(np.cosh, "np.sinh(x)", globals())
+elementwise(np.tanh, "(1.0 - y * y)", globals())
+elementwise(np.exp, "y", globals())
+elementwise(np.exp2, "y * np.log(2.0)", globals())
+elementwise(np.expm1, "(y + 1.0)", globals())
+elementwise(np.log, "1.0 / x", globals())  # written as y_bar / x after folding
+elementwise(np.log2, "1.0 / (x * np.log(2.0))", globals())
+elementwise(np.log10, "1.0 / (x * np.log(10.0))", globals())
+elementwise(np.log1p, "1.0 / (1.0 + x)", globals())
+elementwise(np.sqrt, "0.5 / y", globals())
+elementwise(np.cbrt, "1.0 / (3.0 * y * y)", globals())
+elementwise(np.square, "2.0 * x", globals())
+elementwise(np.reciprocal, "-(y * y)", globals())
+elementwise(np.abs, "np.sign(x)", globals())
+alias(np.abs, np.absolute)
+
+
+@adjoint(np.maximum)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * np.where(x >= y, select_share(x, y), 0.0), x)
+    y_bar = unbroadcast(z_bar * np.where(y >= x, select_share(x, y), 0.0), y)
+
+
+@tangent(np.maximum)
+def _(z, x, y):
+    z_dot = np.where(x >= y, x_dot, y_dot)
+
+
+@adjoint(np.minimum)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * np.where(x <= y, select_share(x, y), 0.0), x)
+    y_bar = unbroadcast(z_bar * np.where(y <= x, select_share(x, y), 0.0), y)
+
+
+@tangent(np.minimum)
+def _(z, x, y):
+    z_dot = np.where(x <= y, x_dot, y_dot)
+
+
+@adjoint(np.where)
+def _(z, condition, x, y):
+    x_bar = unbroadcast(np.where(condition, z_bar, 0.0), x)
+    y_bar = unbroadcast(np.where(condition, 0.0, z_bar), y)
+
+
+@tangent(np.where)
+def _(z, condition, x, y):
+    z_dot = np.where(condition, x_dot, y_dot)
+
+
+@adjoint(np.clip)
+def _(y, a, a_min, a_max):
+    a_bar = y_bar * ((a >= a_min) & (a <= a_max))
+
+
+@tangent(np.clip)
+def _(y, a, a_min, a_max):
+    y_dot = a_dot * ((a >= a_min) & (a <= a_max))
+
+
+@adjoint(np.logaddexp)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * np.exp(x - z), x)
+    y_bar = unbroadcast(z_bar * np.exp(y - z), y)
+
+
+@tangent(np.logaddexp)
+def _(z, x, y):
+    z_dot = x_dot * np.exp(x - z) + y_dot * np.exp(y - z)
+
+
+# --- reductions ----------------------------------------------------------------------------------
+
+
+@adjoint(np.sum)
+def _(y, a, axis=None, keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims)
+
+
+@tangent(np.sum)
+def _(y, a, axis=None, keepdims=False):
+    y_dot = np.sum(a_dot, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.mean)
+def _(y, a, axis=None, keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis)
+
+
+@tangent(np.mean)
+def _(y, a, axis=None, keepdims=False):
+    y_dot = np.mean(a_dot, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.max)
+def _(y, a, axis=None, keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims) * extremum_mask(a, y, axis, keepdims)
+
+
+@tangent(np.max)
+def _(y, a, axis=None, keepdims=False):
+    y_dot = np.sum(a_dot * extremum_mask(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+# np.min shares the rule: the mask picks where `a` attains the reduced value
+alias(np.max, np.amax, np.min, np.amin)
+
+
+@adjoint(np.prod)
+def _(y, a, axis=None, keepdims=False):
+    a_bar = unreduce(y_bar * y, a, axis, keepdims) / a
+
+
+@tangent(np.prod)
+def _(y, a, axis=None, keepdims=False):
+    y_dot = np.sum(a_dot * unreduce(y, a, axis, keepdims) / a, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.var)
+def _(y, a, axis=None, keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims) * 2.0 * (a - np.mean(a, axis, keepdims=True)) / reduce_size(a, axis)
+
+
+@tangent(np.var)
+def _(y, a, axis=None, keepdims=False):
+    y_dot = np.mean(2.0 * (a - np.mean(a, axis, keepdims=True)) * a_dot, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.std)
+def _(y, a, axis=None, keepdims=False):
+    a_bar = unreduce(y_bar / y, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / reduce_size(a, axis)
+
+
+@tangent(np.std)
+def _(y, a, axis=None, keepdims=False):
+    y_dot = np.mean((a - np.mean(a, axis, keepdims=True)) * a_dot, axis=axis, keepdims=keepdims) / y
+
+
+@adjoint(np.cumsum)
+def _(y, a, axis=None):
+    a_bar = np.reshape(np.flip(np.cumsum(np.flip(y_bar, axis), axis), axis), np.shape(a))
+
+
+@tangent(np.cumsum)
+def _(y, a, axis=None):
+    y_dot = np.cumsum(a_dot, axis)
+
+
+# --- linear algebra ------------------------------------------------------------------------------
+
+
+@adjoint(np.dot)
+def _(z, a, b):
+    a_bar = matmul_left(z_bar, a, b)
+    b_bar = matmul_right(z_bar, a, b)
+
+
+@tangent(np.dot)
+def _(z, a, b):
+    z_dot = np.dot(a_dot, b) + np.dot(a, b_dot)
+
+
+@adjoint(np.outer)
+def _(z, a, b):
+    a_bar = np.reshape(np.dot(z_bar, np.ravel(b)), np.shape(a))
+    b_bar = np.reshape(np.dot(np.ravel(a), z_bar), np.shape(b))
+
+
+@tangent(np.outer)
+def _(z, a, b):
+    z_dot = np.outer(a_dot, b) + np.outer(a, b_dot)
+
+
+@adjoint(np.trace)
+def _(y, a):
+    a_bar = y_bar * np.eye(np.shape(a)[0], np.shape(a)[1])
+
+
+@tangent(np.trace)
+def _(y, a):
+    y_dot = np.trace(a_dot)
+
+
+# --- shape ---------------------------------------------------------------------------------------
+
+
+@adjoint(np.transpose)
+def _(y, a, axes=None):
+    a_bar = np.transpose(y_bar, None if axes is None else np.argsort(axes))
+
+
+@tangent(np.transpose)
+def _(y, a, axes=None):
+    y_dot = np.transpose(a_dot, axes)
+
+
+@adjoint(np.reshape)
+def _(y, a, shape):
+    a_bar = np.reshape(y_bar, np.shape(a))
+
+
+@tangent(np.reshape)
+def _(y, a, shape):
+    y_dot = np.reshape(a_dot, shape)
+
+
+@adjoint(np.ravel)
+def _(y, a):
+    a_bar = np.reshape(y_bar, np.shape(a))
+
+
+@tangent(np.ravel)
+def _(y, a):
+    y_dot = np.ravel(a_dot)
+
+
+@adjoint(np.squeeze)
+def _(y, a, axis=None):
+    a_bar = np.reshape(y_bar, np.shape(a))
+
+
+@tangent(np.squeeze)
+def _(y, a, axis=None):
+    y_dot = np.squeeze(a_dot, axis)
+
+
+@adjoint(np.expand_dims)
+def _(y, a, axis):
+    a_bar = np.reshape(y_bar, np.shape(a))
+
+
+@tangent(np.expand_dims)
+def _(y, a, axis):
+    y_dot = np.expand_dims(a_dot, axis)
+
+
+@adjoint(np.broadcast_to)
+def _(y, array, shape):
+    array_bar = unbroadcast(y_bar, array)
+
+
+@tangent(np.broadcast_to)
+def _(y, array, shape):
+    y_dot = np.broadcast_to(array_dot, shape)
+
+
+@adjoint(np.copy)
+def _(y, a):
+    a_bar = y_bar
+
+
+@tangent(np.copy)
+def _(y, a):
+    y_dot = np.copy(a_dot)
+
+
+alias(np.copy, np.array, np.asarray)
+
+
+nondifferentiable(
+    np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
+    np.empty_like, np.full_like, np.arange, np.linspace, np.eye, np.identity, np.argmax, np.argmin,
+    np.argsort, np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isnan, np.isinf,
+    np.isfinite, np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.any, np.all, np.nonzero, np.count_nonzero,
+    np.allclose, np.isclose, np.array_equal, np.random.randn, np.random.rand, np.random.normal,
+    np.random.uniform, np.tri, np.triu_indices, np.tril_indices, np.diag_indices,
+)
+mark_elementwise(np.maximum, np.minimum, np.where, np.clip, np.logaddexp)

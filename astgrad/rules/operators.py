@@ -1,0 +1,136 @@
+"""Rules of Python's operators (`+ - * / ** @`, unary minus, indexing) and their NumPy twins."""
+# ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
+
+import operator
+
+import numpy as np
+
+from ..runtime import matmul_left, matmul_right, unbroadcast, unindex
+from .registry import adjoint, alias, mark_elementwise, nondifferentiable, tangent
+
+# --- arithmetic -----------------------------------------------------------------------------------
+
+
+@adjoint(operator.add)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar, x)
+    y_bar = unbroadcast(z_bar, y)
+
+
+@tangent(operator.add)
+def _(z, x, y):
+    z_dot = x_dot + y_dot
+
+
+@adjoint(operator.sub)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar, x)
+    y_bar = unbroadcast(-z_bar, y)
+
+
+@tangent(operator.sub)
+def _(z, x, y):
+    z_dot = x_dot - y_dot
+
+
+@adjoint(operator.mul)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * y, x)
+    y_bar = unbroadcast(x * z_bar, y)
+
+
+@tangent(operator.mul)
+def _(z, x, y):
+    z_dot = x_dot * y + x * y_dot
+
+
+@adjoint(operator.truediv)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar / y, x)
+    y_bar = unbroadcast(-z_bar * z / y, y)
+
+
+@tangent(operator.truediv)
+def _(z, x, y):
+    z_dot = x_dot / y - z * y_dot / y
+
+
+@adjoint(operator.pow)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * y * x ** (y - 1), x)
+    y_bar = unbroadcast(z_bar * z * np.log(x), y)
+
+
+@tangent(operator.pow)
+def _(z, x, y):
+    z_dot = x_dot * y * x ** (y - 1) + y_dot * z * np.log(x)
+
+
+@adjoint(operator.matmul)
+def _(z, x, y):
+    x_bar = matmul_left(z_bar, x, y)
+    y_bar = matmul_right(z_bar, x, y)
+
+
+@tangent(operator.matmul)
+def _(z, x, y):
+    z_dot = x_dot @ y + x @ y_dot
+
+
+@adjoint(operator.neg)
+def _(y, x):
+    x_bar = -y_bar
+
+
+@tangent(operator.neg)
+def _(y, x):
+    y_dot = -x_dot
+
+
+@adjoint(operator.pos)
+def _(y, x):
+    x_bar = y_bar
+
+
+@tangent(operator.pos)
+def _(y, x):
+    y_dot = x_dot
+
+
+# `y = x`: a copy of a name
+@adjoint(operator.is_)
+def _(y, x):
+    x_bar = y_bar
+
+
+@tangent(operator.is_)
+def _(y, x):
+    y_dot = x_dot
+
+
+# --- indexing -------------------------------------------------------------------------------------
+
+
+@adjoint(operator.getitem)
+def _(y, x, index):
+    x_bar = unindex(y_bar, x, index)
+
+
+@tangent(operator.getitem)
+def _(y, x, index):
+    y_dot = x_dot[index]
+
+
+alias(operator.add, np.add)
+alias(operator.sub, np.subtract)
+alias(operator.mul, np.multiply)
+alias(operator.truediv, np.divide, np.true_divide)
+alias(operator.pow, np.power)
+alias(operator.matmul, np.matmul)
+alias(operator.neg, np.negative)
+nondifferentiable(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+                  operator.not_, operator.floordiv, operator.mod, operator.invert, operator.and_,
+                  operator.or_, operator.xor, operator.contains, operator.is_not,
+                  np.floor_divide, np.mod, np.remainder)
+mark_elementwise(operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
+                 operator.pos, operator.is_)

@@ -1,0 +1,123 @@
+"""Splicing derivative templates (see rules.registry) into generated code."""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import inspect
+from typing import Any
+
+import gast
+
+from .context import Context
+from .normalize import is_constant, name
+from .rules.registry import Template
+
+
+def as_value(index: gast.AST, ctx: Context) -> gast.AST:
+    """An index expression (`a:b`, `:, None`) as an ordinary value (`slice(a, b)`, ...)."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else gast.Constant(value=None, kind=None)
+                 for p in (index.lower, index.upper, index.step)]
+        while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
+            parts.pop()
+        return gast.Call(func=name(ctx.global_ref("slice", builtins.slice)), args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[as_value(e, ctx) for e in index.elts], ctx=gast.Load())
+    return index
+
+
+def literal(value: Any) -> gast.AST:
+    """A constant as an expression node."""
+    if isinstance(value, tuple):
+        return gast.Tuple(elts=[literal(v) for v in value], ctx=gast.Load())
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+    return gast.Constant(value=value, kind=None)
+
+
+class Bound:
+    """A template bound to one primitive application: parameter name → atom in generated code."""
+
+    def __init__(self, template: Template, result: gast.AST, args: list[gast.AST],
+                 keywords: dict[str, gast.AST], ctx: Context):
+        self.template = template
+        self.ctx = ctx
+        try:
+            binding = template.signature.bind(*args, **keywords)
+        except TypeError as exc:
+            raise TemplateMismatch(str(exc)) from None
+        values: dict[str, Any] = dict(binding.arguments)
+        for p in template.signature.parameters.values():
+            if p.name not in values:
+                values[p.name] = literal(p.default)
+        self.mapping: dict[str, gast.AST] = {template.params[0]: result, **values}
+
+    def statements(self, role: dict[str, gast.AST | None]) -> list[tuple[str | None, gast.AST, list[gast.stmt]]]:
+        """The template body with placeholders replaced.
+
+        `role` maps derivative placeholders (`y_bar`, `x_dot`) to names, or None for a zero
+        derivative. Returns (assigned derivative placeholder or None for a temporary, value, prelude)."""
+        temps: dict[str, str] = {}
+        out = []
+        for stmt in self.template.body:
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                raise TemplateMismatch(f"template {self.template.origin}: only `name = expression` "
+                                       "statements are allowed")
+            target = stmt.targets[0].id
+            value = self._substitute(stmt.value, temps, role)
+            if value is None:
+                continue  # reads a zero derivative: the whole term vanishes
+            if target in role or target.endswith(("_bar", "_dot")):
+                out.append((target, value, []))
+            else:
+                temps[target] = self.ctx.namer.numbered("t")
+                out.append((None, value, [temps[target]]))
+        return out
+
+    def _substitute(self, expr: gast.AST, temps: dict[str, str], role) -> gast.AST | None:
+        mapping, ctx, namespace = self.mapping, self.ctx, self.template.namespace
+        zero = []
+
+        class Subst(gast.NodeTransformer):
+            def visit_Subscript(self, node):
+                node.value = self.visit(node.value)
+                if isinstance(node.slice, gast.Name) and node.slice.id in mapping:
+                    node.slice = copy.deepcopy(mapping[node.slice.id])
+                else:
+                    node.slice = self.visit(node.slice)
+                return node
+
+            def visit_Name(self, node):
+                n = node.id
+                if n in role:
+                    if role[n] is None:
+                        zero.append(n)
+                        return node
+                    return copy.deepcopy(role[n])
+                if n in mapping:
+                    return as_value(copy.deepcopy(mapping[n]), ctx)
+                if n in temps:
+                    return name(temps[n])
+                obj = namespace.get(n, getattr(builtins, n, None))
+                if obj is None and n not in namespace:
+                    raise TemplateMismatch(f"template {self.template_origin} uses unknown name {n!r}")
+                return name(ctx.global_ref(n, obj))
+
+        sub = Subst()
+        sub.template_origin = self.template.origin
+        value = sub.visit(copy.deepcopy(expr))
+        if zero:
+            return None
+        return value
+
+
+class TemplateMismatch(Exception):
+    """A primitive application does not fit its template (an unsupported argument, say)."""
+
+
+def is_literal(node: gast.AST) -> bool:
+    return is_constant(node)
+
+
+__all__ = ["Bound", "TemplateMismatch", "as_value", "literal", "inspect"]
