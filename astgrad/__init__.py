@@ -6,7 +6,16 @@ from .numerical import GradientCheckError, check_grad, numerical_grad, numerical
 from .rules.registry import adjoint, nondifferentiable, tangent
 
 __all__ = [
-    "grad", "value_and_grad", "source", "adjoint", "tangent", "nondifferentiable",
-    "numerical_grad", "numerical_jacobian", "check_grad",
-    "AstgradError", "TransformError", "GradientCheckError",
+    "grad",
+    "value_and_grad",
+    "source",
+    "adjoint",
+    "tangent",
+    "nondifferentiable",
+    "numerical_grad",
+    "numerical_jacobian",
+    "check_grad",
+    "AstgradError",
+    "TransformError",
+    "GradientCheckError",
 ]

@@ -11,13 +11,22 @@ import gast
 from . import rules
 from .context import Context
 
-_BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
-           gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod, gast.BitAnd: operator.and_,
-           gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
-           gast.RShift: operator.rshift}
-_UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
-          gast.Invert: operator.invert}
+_BINOPS = {
+    gast.Add: operator.add,
+    gast.Sub: operator.sub,
+    gast.Mult: operator.mul,
+    gast.Div: operator.truediv,
+    gast.Pow: operator.pow,
+    gast.MatMult: operator.matmul,
+    gast.FloorDiv: operator.floordiv,
+    gast.Mod: operator.mod,
+    gast.BitAnd: operator.and_,
+    gast.BitOr: operator.or_,
+    gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift,
+    gast.RShift: operator.rshift,
+}
+_UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
 
 
 def primitive(value: gast.AST) -> Any:
@@ -137,14 +146,16 @@ def integer_names(fdef: gast.FunctionDef, loop_targets: set[str]) -> set[str]:
             return is_int(v.left) and is_int(v.right)
         if isinstance(v, gast.Call):
             fn = getattr(v, "_ag_fn", None)
-            return fn in (builtins.len, builtins.int) or (fn in (builtins.min, builtins.max)
-                                                          and all(is_int(a) for a in v.args))
+            return fn in (builtins.len, builtins.int) or (
+                fn in (builtins.min, builtins.max) and all(is_int(a) for a in v.args)
+            )
         if isinstance(v, gast.Subscript):  # x.shape[0]
             return isinstance(v.value, gast.Name) and v.value.id in _shape_names
         return False
 
-    _shape_names = {n for n, vs in sites.items()
-                    if all(isinstance(v, gast.Attribute) and v.attr == "shape" for v in vs)}
+    _shape_names = {
+        n for n, vs in sites.items() if all(isinstance(v, gast.Attribute) and v.attr == "shape" for v in vs)
+    }
     changed = True
     while changed:
         changed = False

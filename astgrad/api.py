@@ -56,12 +56,12 @@ class Generated:
 
 def _location(ctx: Context) -> str:
     import os
+
     parsed = ctx.parsed
     return f"{os.path.basename(parsed.filename)}:{parsed.firstlineno}"
 
 
-def _transform(func: Callable, wrt: Wrt, *, value: bool, optimize: bool,
-               normalized_only: bool = False) -> Generated:
+def _transform(func: Callable, wrt: Wrt, *, value: bool, optimize: bool, normalized_only: bool = False) -> Generated:
     parsed = parse_function(func)
     ctx = Context(parsed)
     fdef = normalize(ctx)
@@ -85,8 +85,11 @@ def _transform(func: Callable, wrt: Wrt, *, value: bool, optimize: bool,
     body.append(comment("forward pass"))
     body += forward
     result = copy.deepcopy(output)
-    if value and isinstance(output, gast.Name) and any(s.var == output.id and s.save.__dict__.get("_ag_pushed")
-                                                         for s in rt.sites):
+    if (
+        value
+        and isinstance(output, gast.Name)
+        and any(s.var == output.id and s.save.__dict__.get("_ag_pushed") for s in rt.sites)
+    ):
         snapshot = ctx.namer.fresh("value")
         body.append(assign(snapshot, copy.deepcopy(output)))
         result = name(snapshot)
@@ -99,8 +102,15 @@ def _transform(func: Callable, wrt: Wrt, *, value: bool, optimize: bool,
     body = _strip_markers(body)
     suffix = "_value_and_grad" if value else "_grad"
     gname = ctx.namer.fresh(fdef.name + suffix)
-    gen = gast.FunctionDef(name=gname, args=copy.deepcopy(fdef.args), body=body, decorator_list=[],
-                           returns=None, type_comment=None, type_params=[])
+    gen = gast.FunctionDef(
+        name=gname,
+        args=copy.deepcopy(fdef.args),
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
     if optimize:
         run_optimizer(gen, ctx, set(params))
     text = render(gen)
@@ -152,15 +162,16 @@ def _freeze(wrt: Wrt) -> Any:
 def _lazy(func: Callable, wrt: Wrt, *, value: bool, optimize: bool) -> Callable:
     """A stand-in that transforms `func` at its first call (for functions that use names
     defined after them)."""
+
     @functools.wraps(func)
     def first_call(*args, **kwargs):
         return _generated(func, wrt, value=value, optimize=optimize)(*args, **kwargs)
+
     first_call.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
     return first_call
 
 
-def _operator(func: Callable | None, wrt: Wrt, *, value: bool, optimize: bool, mode: str,
-              has_aux: bool) -> Callable:
+def _operator(func: Callable | None, wrt: Wrt, *, value: bool, optimize: bool, mode: str, has_aux: bool) -> Callable:
     if mode != "reverse":
         raise NotImplementedError(f"mode={mode!r} is not available yet; use mode='reverse'")
     if has_aux:
@@ -175,8 +186,9 @@ def _operator(func: Callable | None, wrt: Wrt, *, value: bool, optimize: bool, m
         raise
 
 
-def grad(func: Callable | None = None, wrt: Wrt = 0, *, mode: str = "reverse", has_aux: bool = False,
-         optimize: bool = True) -> Callable:
+def grad(
+    func: Callable | None = None, wrt: Wrt = 0, *, mode: str = "reverse", has_aux: bool = False, optimize: bool = True
+) -> Callable:
     """The gradient of scalar-valued `func` with respect to the parameter(s) `wrt`.
 
     Returns a plain generated function taking `func`'s arguments; it has `.source` (the
@@ -190,8 +202,9 @@ def grad(func: Callable | None = None, wrt: Wrt = 0, *, mode: str = "reverse", h
     return _operator(func, wrt, value=False, optimize=optimize, mode=mode, has_aux=has_aux)
 
 
-def value_and_grad(func: Callable | None = None, wrt: Wrt = 0, *, mode: str = "reverse",
-                   has_aux: bool = False, optimize: bool = True) -> Callable:
+def value_and_grad(
+    func: Callable | None = None, wrt: Wrt = 0, *, mode: str = "reverse", has_aux: bool = False, optimize: bool = True
+) -> Callable:
     """Like `grad`, but the generated function returns `(func(...), gradient)`.
 
     >>> value_and_grad(lambda_free_loss)(w)   # (loss, dloss/dw)
@@ -199,8 +212,15 @@ def value_and_grad(func: Callable | None = None, wrt: Wrt = 0, *, mode: str = "r
     return _operator(func, wrt, value=True, optimize=optimize, mode=mode, has_aux=has_aux)
 
 
-def source(func: Callable, wrt: Wrt = 0, mode: str = "reverse", optimize: bool = True, *,
-           normalized: bool = False, value: bool = False) -> str:
+def source(
+    func: Callable,
+    wrt: Wrt = 0,
+    mode: str = "reverse",
+    optimize: bool = True,
+    *,
+    normalized: bool = False,
+    value: bool = False,
+) -> str:
     """The generated code of `grad(func, wrt, mode=mode)` as text; with `normalized=True`, the
     A-normal form of `func` itself (one operation per statement).
 

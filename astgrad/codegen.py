@@ -31,7 +31,9 @@ def render(tree: gast.AST) -> str:
             return self.generic_visit(node)
 
     marked = Mark().visit(tree)
-    text = astor.to_source(gast.gast_to_ast(gast.fix_missing_locations(marked)))
+    text = astor.to_source(
+        gast.gast_to_ast(gast.fix_missing_locations(marked)), pretty_source="".join
+    )  # no line wrapping
     return _COMMENT.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(3))]}", text)
 
 

@@ -42,8 +42,7 @@ class Context:
         return self._numpy
 
     def numpy_attr(self, attr: str) -> gast.Attribute:
-        return gast.Attribute(value=gast.Name(self.numpy_name(), gast.Load(), None, None),
-                              attr=attr, ctx=gast.Load())
+        return gast.Attribute(value=gast.Name(self.numpy_name(), gast.Load(), None, None), attr=attr, ctx=gast.Load())
 
     def helper(self, name: str) -> str:
         """The name under which the runtime helper `name` is visible to generated code."""

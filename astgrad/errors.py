@@ -10,8 +10,15 @@ class AstgradError(Exception):
 class TransformError(AstgradError):
     """A function cannot be differentiated; the message names the construct, file and line."""
 
-    def __init__(self, message: str, *, filename: str | None = None, lineno: int | None = None,
-                 hint: str | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        filename: str | None = None,
+        lineno: int | None = None,
+        hint: str | None = None,
+        code: str | None = None,
+    ):
         self.filename = filename
         self.lineno = lineno
         self.hint = hint

@@ -24,8 +24,7 @@ class Namer:
         self.taken.add(name)
 
     def is_free(self, name: str) -> bool:
-        return (name not in self.taken and not keyword.iskeyword(name)
-                and not hasattr(builtins, name))
+        return name not in self.taken and not keyword.iskeyword(name) and not hasattr(builtins, name)
 
     def fresh(self, base: str) -> str:
         """`base` itself if free, else `base_1`, `base_2`, ..."""

@@ -25,11 +25,30 @@ from .parse import _MISSING
 
 # Array methods rewritten to the NumPy function of the same meaning: x.sum(1) → np.sum(x, 1).
 ARRAY_METHODS = {
-    "sum": "sum", "mean": "mean", "max": "max", "min": "min", "prod": "prod", "dot": "dot",
-    "std": "std", "var": "var", "cumsum": "cumsum", "clip": "clip", "ravel": "ravel",
-    "flatten": "ravel", "squeeze": "squeeze", "argmax": "argmax", "argmin": "argmin",
-    "any": "any", "all": "all", "round": "round", "copy": "copy", "trace": "trace",
-    "diagonal": "diagonal", "swapaxes": "swapaxes", "nonzero": "nonzero", "conj": "conj",
+    "sum": "sum",
+    "mean": "mean",
+    "max": "max",
+    "min": "min",
+    "prod": "prod",
+    "dot": "dot",
+    "std": "std",
+    "var": "var",
+    "cumsum": "cumsum",
+    "clip": "clip",
+    "ravel": "ravel",
+    "flatten": "ravel",
+    "squeeze": "squeeze",
+    "argmax": "argmax",
+    "argmin": "argmin",
+    "any": "any",
+    "all": "all",
+    "round": "round",
+    "copy": "copy",
+    "trace": "trace",
+    "diagonal": "diagonal",
+    "swapaxes": "swapaxes",
+    "nonzero": "nonzero",
+    "conj": "conj",
 }
 # Methods whose trailing positional arguments form one tuple: x.reshape(2, 3) → np.reshape(x, (2, 3)).
 VARARG_METHODS = {"reshape": "reshape", "transpose": "transpose"}
@@ -45,7 +64,17 @@ def is_constant(node: gast.AST) -> bool:
         return isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float, complex))
     if isinstance(node, gast.Tuple):
         return all(is_constant(e) for e in node.elts)
+    if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.MatMult):  # 1 / 2
+        return _is_number(node.left) and _is_number(node.right)
     return False
+
+
+def _is_number(node: gast.AST) -> bool:
+    return (
+        is_constant(node)
+        and not isinstance(node, gast.Tuple)
+        and (not isinstance(node, gast.Constant) or type(node.value) in (int, float))
+    )
 
 
 def is_atom(node: gast.AST) -> bool:
@@ -120,8 +149,11 @@ class Normalizer:
         fdef = self.parsed.tree
         args = fdef.args
         if args.vararg is not None or args.kwarg is not None:
-            raise self.parsed.error("star arguments (*args, **kwargs) are not supported", fdef,
-                                    hint=f"name the parameters of {fdef.name} explicitly")
+            raise self.parsed.error(
+                "star arguments (*args, **kwargs) are not supported",
+                fdef,
+                hint=f"name the parameters of {fdef.name} explicitly",
+            )
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
         self.version: dict[str, str] = {p: p for p in self.params}
@@ -137,8 +169,12 @@ class Normalizer:
     def run(self) -> gast.FunctionDef:
         fdef = self.parsed.tree
         body = list(fdef.body)
-        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
-                and isinstance(body[0].value.value, str):
+        if (
+            body
+            and isinstance(body[0], gast.Expr)
+            and isinstance(body[0].value, gast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             body = body[1:]  # docstring
         returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
         if len(returns) == 1 and body and body[-1] is returns[0] and returns[0].value is not None:
@@ -156,8 +192,15 @@ class Normalizer:
         ret = gast.Return(value=result)
         gast.copy_location(ret, fdef.body[-1])
         self.out.append(ret)
-        new = gast.FunctionDef(name=fdef.name, args=copy.deepcopy(fdef.args), body=self.out,
-                               decorator_list=[], returns=None, type_comment=None, type_params=[])
+        new = gast.FunctionDef(
+            name=fdef.name,
+            args=copy.deepcopy(fdef.args),
+            body=self.out,
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+            type_params=[],
+        )
         for a in new.args.posonlyargs + new.args.args + new.args.kwonlyargs:
             a.annotation = None
         gast.copy_location(new, fdef)
@@ -182,7 +225,7 @@ class Normalizer:
         that do not escape, so that escapes only ever end a block; returns become assignments."""
         out: list[gast.stmt] = []
         for i, s in enumerate(stmts):
-            rest = stmts[i + 1:]
+            rest = stmts[i + 1 :]
             if isinstance(s, gast.Return):
                 out.extend(self._lower_return(s, in_loop))
                 return out
@@ -260,8 +303,11 @@ class Normalizer:
         return out
 
     def _contains_flag_set(self, body: list[gast.stmt]) -> bool:
-        return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == self.ret_flag
-                   for s in body for n in gast.walk(s))
+        return any(
+            isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == self.ret_flag
+            for s in body
+            for n in gast.walk(s)
+        )
 
     def _drop_trailing_continue(self, block: list[gast.stmt]) -> list[gast.stmt]:
         if not block:
@@ -317,8 +363,11 @@ class Normalizer:
     def statement(self, s: gast.stmt) -> None:
         method = getattr(self, "stmt_" + type(s).__name__, None)
         if method is None:
-            raise self.error(f"`{type(s).__name__.lower()}` statements are not supported", s,
-                             hint=_STATEMENT_HINTS.get(type(s).__name__))
+            raise self.error(
+                f"`{type(s).__name__.lower()}` statements are not supported",
+                s,
+                hint=_STATEMENT_HINTS.get(type(s).__name__),
+            )
         method(s)
 
     def stmt_Pass(self, s):
@@ -376,8 +425,11 @@ class Normalizer:
             new = self.temp(gast.BinOp(left=old, op=s.op, right=self.atom(s.value)))
             self.emit(assign(gast.Subscript(value=name(base), slice=copy.deepcopy(index), ctx=gast.Store()), new))
         else:
-            raise self.error("augmented assignment to an attribute is not supported", s,
-                             hint="astgrad differentiates functions without mutable object state")
+            raise self.error(
+                "augmented assignment to an attribute is not supported",
+                s,
+                hint="astgrad differentiates functions without mutable object state",
+            )
 
     def stmt_If(self, s):
         test = self.test(s.test, s.body + s.orelse)
@@ -399,8 +451,9 @@ class Normalizer:
         test_stmts = self.out[test_stmts_start:]
         self.out = saved
         self.loc = saved_loc
-        body = [assign(counter, gast.BinOp(left=name(counter), op=gast.Add(),
-                                           right=gast.Constant(value=1, kind=None)), s)]
+        body = [
+            assign(counter, gast.BinOp(left=name(counter), op=gast.Add(), right=gast.Constant(value=1, kind=None)), s)
+        ]
         body += self.sub_block(s.body)
         if test_stmts:
             # `while <compound test>:` → `while True:` that evaluates the test, then `if not test: break`
@@ -432,8 +485,11 @@ class Normalizer:
         else:
             length, element = self.iteration(iterable, s.body)
             args = [length]
-            target = s.target.id if isinstance(s.target, gast.Name) and \
-                self._is_plain_index_target(iterable) else self.ctx.namer.fresh("k")
+            target = (
+                s.target.id
+                if isinstance(s.target, gast.Name) and self._is_plain_index_target(iterable)
+                else self.ctx.namer.fresh("k")
+            )
             prefix = [(s.target, element(target))]
         assigned_in_body = assigned_names(s.body) | assigned_names([s.target])
         if any(isinstance(a, gast.Name) and a.id in assigned_in_body for a in args):
@@ -445,15 +501,15 @@ class Normalizer:
         saved, saved_loc = self.out, self.loc
         self.out = []
         if counter:
-            self.emit(assign(counter, gast.BinOp(left=name(counter), op=gast.Add(),
-                                                 right=gast.Constant(value=1, kind=None))))
+            self.emit(
+                assign(counter, gast.BinOp(left=name(counter), op=gast.Add(), right=gast.Constant(value=1, kind=None)))
+            )
         for tgt, value in prefix:
             self.assign_to(tgt, value)
         self.block(s.body)
         body = self.out or [gast.Pass()]
         self.out, self.loc = saved, saved_loc
-        loop = gast.For(target=name(target, gast.Store()), iter=iter_node, body=body, orelse=[],
-                        type_comment=None)
+        loop = gast.For(target=name(target, gast.Store()), iter=iter_node, body=body, orelse=[], type_comment=None)
         loop._ag_counter = counter
         self.loop_depth -= 1
         self.emit(loop)
@@ -467,8 +523,11 @@ class Normalizer:
 
     def iteration(self, iterable: gast.AST, body: list[gast.stmt]) -> tuple[gast.AST, Callable[[str], gast.AST]]:
         """How to walk any iterable by index: (length atom, index name → element expression)."""
-        if isinstance(iterable, gast.Call) and not iterable.keywords or (
-                isinstance(iterable, gast.Call) and self.resolve(iterable.func) is builtins.enumerate):
+        if (
+            isinstance(iterable, gast.Call)
+            and not iterable.keywords
+            or (isinstance(iterable, gast.Call) and self.resolve(iterable.func) is builtins.enumerate)
+        ):
             fn = self.resolve(iterable.func)
             if fn is builtins.enumerate:
                 start = None
@@ -482,12 +541,16 @@ class Normalizer:
                 def element(k: str, inner=inner, start=start) -> gast.AST:
                     idx: gast.AST = name(k) if start is None else gast.BinOp(left=name(k), op=gast.Add(), right=start)
                     return gast.Tuple(elts=[idx, inner(k)], ctx=gast.Load())
+
                 return length, element
             if fn is builtins.zip:
                 parts = [self.iteration(a, body) for a in iterable.args]
                 lengths = [p[0] for p in parts]
-                length = lengths[0] if len(lengths) == 1 else self.temp(
-                    gast.Call(func=self._builtin("min"), args=lengths, keywords=[]))
+                length = (
+                    lengths[0]
+                    if len(lengths) == 1
+                    else self.temp(gast.Call(func=self._builtin("min"), args=lengths, keywords=[]))
+                )
                 return length, lambda k: gast.Tuple(elts=[p[1](k) for p in parts], ctx=gast.Load())
             if fn is builtins.reversed and len(iterable.args) == 1:
                 length, inner = self.iteration(iterable.args[0], body)
@@ -500,11 +563,13 @@ class Normalizer:
                     k2 = "__ag_index__"
                     tree = inner(k2)
                     return _substitute_name(tree, k2, index_expr)
+
                 return length, element
             if fn is builtins.range:
                 seq = self.temp(iterable, keep=True)
-                return self.temp(gast.Call(func=self._builtin("len"), args=[seq], keywords=[])), \
-                    lambda k: gast.Subscript(value=seq, slice=name(k), ctx=gast.Load())
+                return self.temp(
+                    gast.Call(func=self._builtin("len"), args=[seq], keywords=[])
+                ), lambda k: gast.Subscript(value=seq, slice=name(k), ctx=gast.Load())
         seq = self.atom(iterable)
         if isinstance(seq, gast.Name) and seq.id in assigned_names(body):
             seq = self.temp(seq, keep=True)
@@ -542,9 +607,12 @@ class Normalizer:
             val = self.atom(value)
             self.emit(assign(gast.Subscript(value=name(base), slice=index, ctx=gast.Store()), val))
         elif isinstance(target, gast.Attribute):
-            raise self.error("assignment to an attribute is not supported", target,
-                             hint="astgrad differentiates functions without mutable object state; "
-                             "keep the value in a local variable")
+            raise self.error(
+                "assignment to an attribute is not supported",
+                target,
+                hint="astgrad differentiates functions without mutable object state; "
+                "keep the value in a local variable",
+            )
         elif isinstance(target, gast.Starred):
             raise self.error("starred assignment targets are not supported", target)
         else:
@@ -552,15 +620,20 @@ class Normalizer:
 
     def unpack(self, target: gast.Tuple | gast.List, value: gast.AST) -> None:
         if any(isinstance(e, gast.Starred) for e in target.elts):
-            raise self.error("starred assignment targets are not supported", target,
-                             hint="index the sequence explicitly")
-        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts) \
-                and not any(isinstance(e, gast.Starred) for e in value.elts):
+            raise self.error(
+                "starred assignment targets are not supported", target, hint="index the sequence explicitly"
+            )
+        if (
+            isinstance(value, (gast.Tuple, gast.List))
+            and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, gast.Starred) for e in value.elts)
+        ):
             parts = [self.atom(v) for v in value.elts]
             targets = assigned_names([target])
             # `a, b = b, a`: read every right-hand name before any target is rebound
-            parts = [self.temp(p) if isinstance(p, gast.Name) and p.id in self._versions_of(targets) else p
-                     for p in parts]
+            parts = [
+                self.temp(p) if isinstance(p, gast.Name) and p.id in self._versions_of(targets) else p for p in parts
+            ]
             for t, p in zip(target.elts, parts):
                 self.assign_to(t, p)
             return
@@ -568,8 +641,7 @@ class Normalizer:
         if not isinstance(whole, gast.Name):
             whole = self.temp(whole)
         for i, t in enumerate(target.elts):
-            item = gast.Subscript(value=copy.deepcopy(whole), slice=gast.Constant(value=i, kind=None),
-                                  ctx=gast.Load())
+            item = gast.Subscript(value=copy.deepcopy(whole), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
             self.assign_to(t, item)
 
     def _versions_of(self, names: set[str]) -> set[str]:
@@ -578,8 +650,9 @@ class Normalizer:
     def local_name(self, node: gast.AST) -> str:
         if isinstance(node, gast.Name) and node.id in self.locals:
             return self.version.get(node.id, node.id)
-        raise self.error("only local variables can be written into", node,
-                         hint="copy the object into a local variable first")
+        raise self.error(
+            "only local variables can be written into", node, hint="copy the object into a local variable first"
+        )
 
     # ---------------------------------------------------------------------- expressions
 
@@ -611,8 +684,7 @@ class Normalizer:
         """The test of an if/while as an atom or a comparison of atoms whose operands the
         branches do not rebind (so the backward pass can ask it again)."""
         if isinstance(node, gast.Compare) and len(node.ops) == 1:
-            op = gast.Compare(left=self.atom(node.left), ops=node.ops,
-                              comparators=[self.atom(node.comparators[0])])
+            op = gast.Compare(left=self.atom(node.left), ops=node.ops, comparators=[self.atom(node.comparators[0])])
         else:
             op = self.atom(node)
         if loads(op) & assigned_names(branches) or is_constant(op) and not isinstance(op, gast.Constant):
@@ -631,8 +703,9 @@ class Normalizer:
         """Lower `node` to one operation on atoms (emitting statements for its operands)."""
         method = getattr(self, "expr_" + type(node).__name__, None)
         if method is None:
-            raise self.error(f"{_describe(node)} is not supported", node,
-                             hint=_EXPRESSION_HINTS.get(type(node).__name__))
+            raise self.error(
+                f"{_describe(node)} is not supported", node, hint=_EXPRESSION_HINTS.get(type(node).__name__)
+            )
         return method(node)
 
     def expr_Constant(self, node):
@@ -665,8 +738,11 @@ class Normalizer:
             return call
         if node.attr in INERT_ATTRIBUTES:
             return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
-        raise self.error(f"the attribute `.{node.attr}` is not supported", node,
-                         hint="astgrad knows the array attributes T, " + ", ".join(sorted(INERT_ATTRIBUTES)))
+        raise self.error(
+            f"the attribute `.{node.attr}` is not supported",
+            node,
+            hint="astgrad knows the array attributes T, " + ", ".join(sorted(INERT_ATTRIBUTES)),
+        )
 
     def expr_BinOp(self, node):
         return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
@@ -678,8 +754,7 @@ class Normalizer:
 
     def expr_Compare(self, node):
         if len(node.ops) == 1:
-            return gast.Compare(left=self.atom(node.left), ops=node.ops,
-                                comparators=[self.atom(node.comparators[0])])
+            return gast.Compare(left=self.atom(node.left), ops=node.ops, comparators=[self.atom(node.comparators[0])])
         # a < b < c → (a < b) and (b < c), evaluating b once
         left = self.atom(node.left)
         parts = []
@@ -687,7 +762,7 @@ class Normalizer:
             parts.append((left, op, right))
             left = right
         values = []
-        for i, (lhs, op, rhs) in enumerate(parts):
+        for lhs, op, rhs in parts:
             values.append(gast.Compare(left=lhs, ops=[op], comparators=[rhs]))
         return self.expr(gast.BoolOp(op=gast.And(), values=values))
 
@@ -740,9 +815,11 @@ class Normalizer:
     def index(self, node: gast.AST) -> gast.AST:
         """An index expression whose parts are atoms (slices keep their `a:b:c` syntax)."""
         if isinstance(node, gast.Slice):
-            return gast.Slice(lower=node.lower and self.atom(node.lower),
-                              upper=node.upper and self.atom(node.upper),
-                              step=node.step and self.atom(node.step))
+            return gast.Slice(
+                lower=node.lower and self.atom(node.lower),
+                upper=node.upper and self.atom(node.upper),
+                step=node.step and self.atom(node.step),
+            )
         if isinstance(node, gast.Tuple):
             return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
         return self.atom(node)
@@ -750,21 +827,27 @@ class Normalizer:
     def expr_Call(self, node):
         for a in node.args:
             if isinstance(a, gast.Starred):
-                raise self.error("star-arguments in calls (f(*args)) are not supported", node,
-                                 hint="pass the arguments one by one")
+                raise self.error(
+                    "star-arguments in calls (f(*args)) are not supported", node, hint="pass the arguments one by one"
+                )
         if any(k.arg is None for k in node.keywords):
             raise self.error("keyword unpacking in calls (f(**kw)) are not supported", node)
         fn = self.resolve(node.func)
         if fn is not _MISSING:
-            call = gast.Call(func=copy.deepcopy(node.func), args=[self.atom(a) for a in node.args],
-                             keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords])
+            call = gast.Call(
+                func=copy.deepcopy(node.func),
+                args=[self.atom(a) for a in node.args],
+                keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords],
+            )
             call._ag_fn = fn
             return call
         if isinstance(node.func, gast.Attribute):
             return self.method_call(node)
-        raise self.error(f"calling `{_source(node.func)}`, which is not a function astgrad can see, "
-                         "is not supported", node,
-                         hint="call module-level functions, imported functions or closures directly")
+        raise self.error(
+            f"calling `{_source(node.func)}`, which is not a function astgrad can see, is not supported",
+            node,
+            hint="call module-level functions, imported functions or closures directly",
+        )
 
     def method_call(self, node: gast.Call) -> gast.AST:
         method = node.func.attr
@@ -774,18 +857,25 @@ class Normalizer:
         if method in VARARG_METHODS:
             fname = VARARG_METHODS[method]
             if len(args) > 1:
-                args = [self.temp(gast.Tuple(elts=args, ctx=gast.Load()))] if not all(map(is_constant, args)) \
+                args = (
+                    [self.temp(gast.Tuple(elts=args, ctx=gast.Load()))]
+                    if not all(map(is_constant, args))
                     else [gast.Tuple(elts=args, ctx=gast.Load())]
+                )
         elif method in ARRAY_METHODS:
             fname = ARRAY_METHODS[method]
         elif method == "astype":
             fname = None
         else:
-            raise self.error(f"the method `.{method}()` is not supported", node,
-                             hint="call the NumPy function instead (np.f(x, ...)) or register a rule")
+            raise self.error(
+                f"the method `.{method}()` is not supported",
+                node,
+                hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
+            )
         if fname is None:
-            call = gast.Call(func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()),
-                             args=args, keywords=keywords)
+            call = gast.Call(
+                func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()), args=args, keywords=keywords
+            )
             call._ag_fn = np.ndarray.astype
             return call
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
@@ -797,11 +887,13 @@ def _substitute_name(tree: gast.AST, old: str, new: gast.AST) -> gast.AST:
     class Sub(gast.NodeTransformer):
         def visit_Name(self, n):
             return copy.deepcopy(new) if n.id == old else n
+
     return Sub().visit(tree)
 
 
 def _source(node: gast.AST) -> str:
     import astor
+
     try:
         return astor.to_source(gast.gast_to_ast(node)).strip()
     except Exception:  # pragma: no cover - best effort for messages
@@ -809,11 +901,20 @@ def _source(node: gast.AST) -> str:
 
 
 def _describe(node: gast.AST) -> str:
-    kinds = {"Lambda": "a lambda expression", "ListComp": "a list comprehension",
-             "SetComp": "a set comprehension", "DictComp": "a dict comprehension",
-             "GeneratorExp": "a generator expression", "NamedExpr": "the walrus operator (:=)",
-             "Await": "await", "Yield": "yield", "YieldFrom": "yield from", "Starred": "a starred expression",
-             "Dict": "a dict literal", "Set": "a set literal"}
+    kinds = {
+        "Lambda": "a lambda expression",
+        "ListComp": "a list comprehension",
+        "SetComp": "a set comprehension",
+        "DictComp": "a dict comprehension",
+        "GeneratorExp": "a generator expression",
+        "NamedExpr": "the walrus operator (:=)",
+        "Await": "await",
+        "Yield": "yield",
+        "YieldFrom": "yield from",
+        "Starred": "a starred expression",
+        "Dict": "a dict literal",
+        "Set": "a set literal",
+    }
     return kinds.get(type(node).__name__, f"the expression `{_source(node)}`")
 
 

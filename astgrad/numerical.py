@@ -100,14 +100,10 @@ def _resolve_one(
     if isinstance(w, (int, np.integer)):
         pos = int(w) + nargs if w < 0 else int(w)
         if not 0 <= pos < nargs:
-            raise ValueError(
-                f"wrt={int(w)} is out of range: {nargs} positional argument(s) given"
-            )
+            raise ValueError(f"wrt={int(w)} is out of range: {nargs} positional argument(s) given")
         return _position_target(pos, names)
     if not isinstance(w, str):
-        raise TypeError(
-            f"wrt must be an int, a parameter name or a tuple, not {type(w).__name__}"
-        )
+        raise TypeError(f"wrt must be an int, a parameter name or a tuple, not {type(w).__name__}")
     if w in kwargs:
         return _Target(w, w, f"'{w}' (keyword argument)")
     if sig is None:
@@ -119,9 +115,7 @@ def _resolve_one(
     if param is None:
         raise ValueError(f"wrt={w!r}: {_func_name(f)} has no parameter named {w!r}")
     if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-        raise ValueError(
-            f"wrt={w!r} names a variadic parameter; pass a position instead"
-        )
+        raise ValueError(f"wrt={w!r} names a variadic parameter; pass a position instead")
     if w in names and names.index(w) < nargs:
         return _position_target(names.index(w), names)
     raise ValueError(f"wrt={w!r}: argument {w!r} was not passed to {_func_name(f)}")
@@ -242,10 +236,7 @@ def _output(out: Any, expected: tuple[int, ...] | None) -> np.ndarray:
             "use numerical_jacobian for array-valued functions"
         )
     if expected is not None and arr.shape != expected:
-        raise ValueError(
-            f"f's output shape changed from {expected} to {arr.shape} "
-            "under a small perturbation"
-        )
+        raise ValueError(f"f's output shape changed from {expected} to {arr.shape} under a small perturbation")
     if arr.dtype.kind == "f":
         calc = np.promote_types(arr.dtype, np.float64)
     else:
@@ -253,9 +244,7 @@ def _output(out: Any, expected: tuple[int, ...] | None) -> np.ndarray:
     try:
         return arr.astype(calc).reshape(-1)
     except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"f returned a non-numeric value of type {type(out).__name__}"
-        ) from exc
+        raise TypeError(f"f returned a non-numeric value of type {type(out).__name__}") from exc
 
 
 def _evaluate(
@@ -395,9 +384,7 @@ def _index(idx: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(i) for i in idx) + "]"
 
 
-def _compare_leaf(
-    analytic: Any, numeric: Any, where: str, rtol: float, atol: float, out: list[str]
-) -> None:
+def _compare_leaf(analytic: Any, numeric: Any, where: str, rtol: float, atol: float, out: list[str]) -> None:
     n = np.asarray(numeric, dtype=np.float64)
     if analytic is None:
         out.append(f"{where}: analytic gradient is None (expected shape {n.shape})")
@@ -408,14 +395,12 @@ def _compare_leaf(
             a = a.astype(np.float64)
         except (TypeError, ValueError):
             out.append(
-                f"{where}: analytic gradient is a non-numeric "
-                f"{type(analytic).__name__}, expected shape {n.shape}"
+                f"{where}: analytic gradient is a non-numeric {type(analytic).__name__}, expected shape {n.shape}"
             )
             return
     if a.shape != n.shape:
         out.append(
-            f"{where}: shape mismatch: analytic gradient has shape {a.shape}, "
-            f"but the argument has shape {n.shape}"
+            f"{where}: shape mismatch: analytic gradient has shape {a.shape}, but the argument has shape {n.shape}"
         )
         return
     ok = np.isclose(a, n, rtol=rtol, atol=atol, equal_nan=True)
@@ -431,23 +416,17 @@ def _compare_leaf(
             rel_err = abs_err / abs(nv) if nv != 0 else (0.0 if abs_err == 0 else np.inf)
         label = where + _index(np.unravel_index(k, n.shape)) if n.ndim else where
         out.append(
-            f"    {label}: analytic={_fmt(av)} numerical={_fmt(nv)} "
-            f"abs_err={_fmt(abs_err)} rel_err={_fmt(rel_err)}"
+            f"    {label}: analytic={_fmt(av)} numerical={_fmt(nv)} abs_err={_fmt(abs_err)} rel_err={_fmt(rel_err)}"
         )
     if bad.size > _MAX_REPORTED:
         out.append(f"    ... and {bad.size - _MAX_REPORTED} more")
 
 
-def _compare(
-    analytic: Any, numeric: Any, where: str, rtol: float, atol: float, out: list[str]
-) -> None:
+def _compare(analytic: Any, numeric: Any, where: str, rtol: float, atol: float, out: list[str]) -> None:
     """Append a line to `out` for every difference between the two gradients."""
     if isinstance(numeric, dict):
         if not isinstance(analytic, Mapping):
-            out.append(
-                f"{where}: expected a dict with keys {list(numeric)}, "
-                f"got {type(analytic).__name__}"
-            )
+            out.append(f"{where}: expected a dict with keys {list(numeric)}, got {type(analytic).__name__}")
             return
         missing = [k for k in numeric if k not in analytic]
         extra = [k for k in analytic if k not in numeric]
@@ -462,8 +441,7 @@ def _compare(
     if isinstance(numeric, (list, tuple)):
         if not isinstance(analytic, (list, tuple)):
             out.append(
-                f"{where}: expected a {type(numeric).__name__} of length "
-                f"{len(numeric)}, got {type(analytic).__name__}"
+                f"{where}: expected a {type(numeric).__name__} of length {len(numeric)}, got {type(analytic).__name__}"
             )
             return
         if len(analytic) != len(numeric):
@@ -513,10 +491,7 @@ def check_grad(
     else:
         analytic = grad_value_or_fn
 
-    header = (
-        f"gradient check failed for {_func_name(f)} "
-        f"(rtol={rtol:g}, atol={atol:g}):"
-    )
+    header = f"gradient check failed for {_func_name(f)} (rtol={rtol:g}, atol={atol:g}):"
     if multi:
         if not isinstance(analytic, (tuple, list)) or len(analytic) != len(targets):
             got = (
@@ -525,8 +500,7 @@ def check_grad(
                 else f"a {type(analytic).__name__}"
             )
             raise GradientCheckError(
-                f"{header}\n  wrt={wrt!r} asks for {len(targets)} gradient(s), "
-                f"but the analytic gradient is {got}"
+                f"{header}\n  wrt={wrt!r} asks for {len(targets)} gradient(s), but the analytic gradient is {got}"
             )
         analytic_list = list(analytic)
     else:

@@ -14,7 +14,19 @@ _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
-    return isinstance(node, gast.Constant) and type(node.value) in (int, float) and node.value == value
+    return _number(node) == value
+
+
+_ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b, gast.Mult: lambda a, b: a * b}
+
+
+def _number(node: gast.AST) -> float | None:
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _number(node.operand)
+        return None if inner is None else -inner
+    return None
 
 
 class Fold(gast.NodeTransformer):
@@ -27,7 +39,17 @@ class Fold(gast.NodeTransformer):
         self.generic_visit(node)
         left, right, op = node.left, node.right, node.op
         result = None
-        if isinstance(op, gast.Mult):
+        if _number(left) is not None and _number(right) is not None and type(op) in _ARITH:
+            value = _ARITH[type(op)](_number(left), _number(right))
+            self.changed = True
+            return (
+                gast.Constant(value=value, kind=None)
+                if value >= 0
+                else gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+            )
+        if isinstance(op, gast.Pow) and _is_num(right, 1):
+            result = left
+        elif isinstance(op, gast.Mult):
             if _is_num(left, 1):
                 result = right
             elif _is_num(right, 1):
@@ -39,7 +61,11 @@ class Fold(gast.NodeTransformer):
         elif isinstance(op, gast.Div) and _is_num(right, 1):
             result = left
         elif isinstance(op, gast.Add):
-            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub) and not isinstance(right.operand, gast.Constant):
+            if (
+                isinstance(right, gast.UnaryOp)
+                and isinstance(right.op, gast.USub)
+                and not isinstance(right.operand, gast.Constant)
+            ):
                 result = gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
         elif isinstance(op, gast.Sub) and _is_num(right, 0):
             result = left
@@ -58,8 +84,12 @@ class Fold(gast.NodeTransformer):
 
     def visit_Compare(self, node):
         self.generic_visit(node)
-        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.Is, gast.IsNot)) \
-                and isinstance(node.left, gast.Constant) and isinstance(node.comparators[0], gast.Constant):
+        if (
+            len(node.ops) == 1
+            and isinstance(node.ops[0], (gast.Is, gast.IsNot))
+            and isinstance(node.left, gast.Constant)
+            and isinstance(node.comparators[0], gast.Constant)
+        ):
             same = node.left.value is node.comparators[0].value
             self.changed = True
             return gast.Constant(value=same if isinstance(node.ops[0], gast.Is) else not same, kind=None)
@@ -125,6 +155,7 @@ def _replace_loads(body: list[gast.stmt], var: str, value: gast.AST) -> None:
             if node.id == var and isinstance(node.ctx, gast.Load):
                 return copy.deepcopy(value)
             return node
+
     for s in body:
         Sub().visit(s)
 
@@ -134,8 +165,11 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     constant)."""
     changed = False
     body = fdef.body
-    returned = {n.id for n in gast.walk(body[-1]) if isinstance(n, gast.Name)} \
-        if body and isinstance(body[-1], gast.Return) else set()
+    returned = (
+        {n.id for n in gast.walk(body[-1]) if isinstance(n, gast.Name)}
+        if body and isinstance(body[-1], gast.Return)
+        else set()
+    )
     i = 0
     while i < len(body):
         s = body[i]
@@ -143,8 +177,11 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
             a, b = s.targets[0].id, s.value
             stores = _stores(body)
             simple_const = isinstance(b, gast.Constant) and type(b.value) in (int, float)
-            name_ok = isinstance(b, gast.Name) and stores.get(b.id, 0) + (b.id in params) <= 1 \
+            name_ok = (
+                isinstance(b, gast.Name)
+                and stores.get(b.id, 0) + (b.id in params) <= 1
                 and (b.id in params or _top_level_site(body[:i], b.id))
+            )
             if stores.get(a, 0) == 1 and a not in params and a not in returned and (simple_const or name_ok):
                 del body[i]
                 _replace_loads(body, a, b)
@@ -155,8 +192,9 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
 
 
 def _top_level_site(before: list[gast.stmt], var: str) -> bool:
-    return any(isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id == var
-               for s in before)
+    return any(
+        isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id == var for s in before
+    )
 
 
 def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
@@ -190,7 +228,7 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
         reads = _loads(fdef.body)
         removed = False
 
-        def prune(block: list[gast.stmt]) -> list[gast.stmt]:
+        def prune(block: list[gast.stmt], reads: dict[str, int] = reads) -> list[gast.stmt]:
             nonlocal removed
             out = []
             for s in block:
@@ -210,8 +248,8 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
                         removed = True
                         continue
                 elif isinstance(s, (gast.If, gast.For, gast.While)):
-                    s.body = prune(s.body)
-                    s.orelse = prune(s.orelse)
+                    s.body = prune(s.body, reads)
+                    s.orelse = prune(s.orelse, reads)
                     if isinstance(s, (gast.If, gast.For)) and not _has_effect(s):
                         removed = True
                         continue
@@ -239,6 +277,7 @@ def _has_effect(s: gast.stmt) -> bool:
 
 def optimize(fdef: gast.FunctionDef, ctx: Context, params: set[str]) -> gast.FunctionDef:
     """Run the clean-up passes until none changes anything."""
+
     def ns(n: str) -> Any:
         if n in ctx.extra_globals:
             return ctx.extra_globals[n]
@@ -257,4 +296,5 @@ def optimize(fdef: gast.FunctionDef, ctx: Context, params: set[str]) -> gast.Fun
 
 def _missing():
     from .parse import _MISSING
+
     return _MISSING

@@ -46,8 +46,9 @@ class ParsedFunction:
 
     def error(self, message: str, node: gast.AST | None = None, hint: str | None = None) -> TransformError:
         """A TransformError located at `node` in the user's file."""
-        return TransformError(message, filename=self.filename, lineno=self.abs_line(node),
-                              hint=hint, code=self.line_text(node) or None)
+        return TransformError(
+            message, filename=self.filename, lineno=self.abs_line(node), hint=hint, code=self.line_text(node) or None
+        )
 
     def lookup(self, name: str) -> Any:
         """The object a free name refers to (closure, then globals, then builtins), or _MISSING."""
@@ -69,8 +70,7 @@ def parse_function(func: Callable) -> ParsedFunction:
     if isinstance(func, functools.partial):
         raise TransformError(
             f"cannot differentiate a functools.partial object ({_where(func.func)})",
-            hint="differentiate the underlying function and pass the fixed arguments yourself, "
-            "or wrap it in a def",
+            hint="differentiate the underlying function and pass the fixed arguments yourself, or wrap it in a def",
         )
     if isinstance(func, types.MethodType):
         raise TransformError(
@@ -88,19 +88,23 @@ def parse_function(func: Callable) -> ParsedFunction:
     code = func.__code__
     filename = code.co_filename
     try:
-        lines, firstlineno = inspect.getsourcelines(func)
+        lines, firstlineno = inspect.getsourcelines(code)  # not func: it would follow __wrapped__
     except (OSError, TypeError) as exc:
         raise TransformError(
             f"the source of {_where(func)} is not available ({exc})",
-            filename=filename, lineno=code.co_firstlineno,
+            filename=filename,
+            lineno=code.co_firstlineno,
             hint="define the function in a .py file (functions typed at a REPL or created by "
             "exec/eval have no source astgrad can read)",
         ) from None
     if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
         kind = "a generator" if code.co_flags & inspect.CO_GENERATOR else "an async function"
-        raise TransformError(f"cannot differentiate {_where(func)}: it is {kind}",
-                             filename=filename, lineno=code.co_firstlineno,
-                             hint="return an array instead of yielding values")
+        raise TransformError(
+            f"cannot differentiate {_where(func)}: it is {kind}",
+            filename=filename,
+            lineno=code.co_firstlineno,
+            hint="return an array instead of yielding values",
+        )
     text = textwrap.dedent("".join(lines))
     firstlineno = max(firstlineno, 1)
     if func.__name__ == "<lambda>":
@@ -109,16 +113,19 @@ def parse_function(func: Callable) -> ParsedFunction:
         try:
             module = gast.parse(text)
         except SyntaxError as exc:
-            raise TransformError(f"cannot parse the source of {_where(func)}: {exc.msg}",
-                                 filename=filename, lineno=firstlineno) from None
+            raise TransformError(
+                f"cannot parse the source of {_where(func)}: {exc.msg}", filename=filename, lineno=firstlineno
+            ) from None
         defs = [n for n in module.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
         if not defs:
-            raise TransformError(f"no function definition found in the source of {_where(func)}",
-                                 filename=filename, lineno=firstlineno)
+            raise TransformError(
+                f"no function definition found in the source of {_where(func)}", filename=filename, lineno=firstlineno
+            )
         tree = defs[0]
         if isinstance(tree, gast.AsyncFunctionDef):
-            raise TransformError(f"cannot differentiate {_where(func)}: it is an async function",
-                                 filename=filename, lineno=firstlineno)
+            raise TransformError(
+                f"cannot differentiate {_where(func)}: it is an async function", filename=filename, lineno=firstlineno
+            )
         tree.decorator_list = []
     closure = {}
     if func.__closure__:
@@ -129,8 +136,9 @@ def parse_function(func: Callable) -> ParsedFunction:
                 pass
     # keep the file's text available for error messages even if it changes on disk later
     linecache.getlines(filename)
-    return ParsedFunction(func=func, tree=tree, filename=filename, firstlineno=firstlineno,
-                          lines=text.splitlines(), closure=closure)
+    return ParsedFunction(
+        func=func, tree=tree, filename=filename, firstlineno=firstlineno, lines=text.splitlines(), closure=closure
+    )
 
 
 def _lambda_as_def(func: types.FunctionType, text: str, filename: str, firstlineno: int) -> gast.FunctionDef:
@@ -148,14 +156,16 @@ def _lambda_as_def(func: types.FunctionType, text: str, filename: str, firstline
     if len(matching) != 1:
         raise TransformError(
             "cannot isolate the source of this lambda",
-            filename=filename, lineno=firstlineno,
+            filename=filename,
+            lineno=firstlineno,
             hint="write the function with def (several lambdas on one line, or a lambda spread "
             "over lines, cannot be told apart)",
         )
     lam = matching[0]
     ret = gast.Return(value=lam.body)
     gast.copy_location(ret, lam.body)
-    tree = gast.FunctionDef(name="lambda_", args=lam.args, body=[ret], decorator_list=[],
-                            returns=None, type_comment=None, type_params=[])
+    tree = gast.FunctionDef(
+        name="lambda_", args=lam.args, body=[ret], decorator_list=[], returns=None, type_comment=None, type_params=[]
+    )
     gast.copy_location(tree, lam)
     return tree

@@ -67,15 +67,17 @@ def comment(text: str) -> gast.Expr:
 class ReverseTransformer:
     """Builds the gradient function of one normalized function."""
 
-    def __init__(self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], *,
-                 return_value: bool = False, seed: str = "seed"):
+    def __init__(
+        self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], *, return_value: bool = False, seed: str = "seed"
+    ):
         self.ctx = ctx
         self.fdef = fdef
         self.wrt = wrt
         self.return_value = return_value
         self.seed = seed
-        self.primal_names = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
-                             and not getattr(n, "_ag_global", False)}
+        self.primal_names = {
+            n.id for n in gast.walk(fdef) if isinstance(n, gast.Name) and not getattr(n, "_ag_global", False)
+        }
         ret = fdef.body[-1]
         assert isinstance(ret, gast.Return)
         self.output = ret.value
@@ -190,8 +192,11 @@ class ReverseTransformer:
                 if counter:
                     site = self.add_site(counter, p, "loop", s)
                     out += [site.save, assign(counter, gast.Constant(value=0, kind=None), s)]
-                    inc = assign(counter, gast.BinOp(left=name(counter), op=gast.Add(),
-                                                     right=gast.Constant(value=1, kind=None)), s)
+                    inc = assign(
+                        counter,
+                        gast.BinOp(left=name(counter), op=gast.Add(), right=gast.Constant(value=1, kind=None)),
+                        s,
+                    )
                     if isinstance(s, gast.While) and s._ag_test_stmts:
                         branch = s.body[-1]  # `if test: <body> else: break`
                         branch.body = [inc] + branch.body
@@ -222,7 +227,12 @@ class ReverseTransformer:
             if code:
                 line = getattr(s, "lineno", None)
                 real = [c for c in code if not hasattr(c, "_ag_marker")]
-                if real and line is not None and line != self.last_line and not isinstance(s, (gast.For, gast.While, gast.If)):
+                if (
+                    real
+                    and line is not None
+                    and line != self.last_line
+                    and not isinstance(s, (gast.For, gast.While, gast.If))
+                ):
                     text = self.ctx.parsed.line_text(s)
                     out.append(comment(f"line {self.ctx.parsed.abs_line(s)}: {text}"))
                     self.last_line = line
@@ -264,8 +274,7 @@ class ReverseTransformer:
         fn = primitive(value)
         args = operands(value)
         if fn is tuple:
-            raise self.ctx.parsed.error("differentiating through a tuple or list value is not "
-                                        "supported yet", stmt)
+            raise self.ctx.parsed.error("differentiating through a tuple or list value is not supported yet", stmt)
         rule = rules.lookup(fn) if fn is not None else None
         if fn is None or (rule is not None and not rule.differentiable):
             state.init.discard(target)
@@ -286,8 +295,9 @@ class ReverseTransformer:
         try:
             bound = Bound(rule.adjoint, name(target), pos_args, keywords, self.ctx)
         except TemplateMismatch as exc:
-            raise self.ctx.parsed.error(f"the derivative rule of `{_fn_name(fn)}` does not accept "
-                                        f"this call ({exc})", stmt) from None
+            raise self.ctx.parsed.error(
+                f"the derivative rule of `{_fn_name(fn)}` does not accept this call ({exc})", stmt
+            ) from None
         code: list[gast.stmt] = []
         role: dict[str, gast.AST | None] = {rule.adjoint.params[0] + "_bar": name(self.bar(target))}
         for param, node in bound.mapping.items():
@@ -324,6 +334,7 @@ class ReverseTransformer:
                 if isinstance(node.func, gast.Name) and node.func.id == helper:
                     return node.args[0]
                 return node
+
         return Drop().visit(expr)
 
     def contribute(self, var: str, expr: gast.AST, state: State, loc: gast.AST | None = None) -> gast.stmt:
@@ -350,8 +361,9 @@ class ReverseTransformer:
             return not isinstance(index, gast.Tuple) or True
         return isinstance(index, gast.Name) and index.id in self.ints
 
-    def try_inplace_index(self, target: str, value: gast.Subscript, state: State,
-                          code: list[gast.stmt], p: Pos) -> bool:
+    def try_inplace_index(
+        self, target: str, value: gast.Subscript, state: State, code: list[gast.stmt], p: Pos
+    ) -> bool:
         """Accumulate the adjoint of `y = x[i]` into x_bar[i] in place when that is safe."""
         base = value.value
         if not (isinstance(base, gast.Name) and base.id in self.active):
@@ -365,20 +377,29 @@ class ReverseTransformer:
             state.init.add(var)
             state.owned.add(var)
             if basic:
-                code.append(assign(gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice),
-                                                  ctx=gast.Store()), g))
+                code.append(
+                    assign(gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Store()), g)
+                )
                 self.record_reads(code, p)
                 return True
         if basic:
-            code.append(gast.AugAssign(target=gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice),
-                                                             ctx=gast.Store()), op=gast.Add(), value=g))
+            code.append(
+                gast.AugAssign(
+                    target=gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Store()),
+                    op=gast.Add(),
+                    value=g,
+                )
+            )
         else:
-            code.append(gast.Expr(value=self.call("add_at", name(adj), as_value(copy.deepcopy(value.slice), self.ctx), g)))
+            code.append(
+                gast.Expr(value=self.call("add_at", name(adj), as_value(copy.deepcopy(value.slice), self.ctx), g))
+            )
         self.record_reads(code, p)
         return True
 
-    def reverse_setitem(self, target: gast.Subscript, value: gast.AST, stmt: gast.stmt, p: Pos,
-                        state: State) -> list[gast.stmt]:
+    def reverse_setitem(
+        self, target: gast.Subscript, value: gast.AST, stmt: gast.stmt, p: Pos, state: State
+    ) -> list[gast.stmt]:
         var = target.value.id
         if var not in self.active or var not in state.init:
             return []
@@ -392,24 +413,29 @@ class ReverseTransformer:
         if var not in state.owned:
             code.append(assign(adj, self.call("owned_copy", name(adj))))
             state.owned.add(var)
-        code.append(assign(gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Store()),
-                           gast.Constant(value=0.0, kind=None)))
+        code.append(
+            assign(
+                gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Store()),
+                gast.Constant(value=0.0, kind=None),
+            )
+        )
         self.record_reads(code, p)
         return code
 
     def no_rule(self, fn, value, stmt):
         what = _fn_name(fn)
         return self.ctx.parsed.error(
-            f"no derivative rule for `{what}`", stmt,
+            f"no derivative rule for `{what}`",
+            stmt,
             hint=f"register one with @astgrad.adjoint({what}) (see the README), or wrap the "
-            "argument in astgrad.stop_gradient if no derivative should flow through it")
+            "argument in astgrad.stop_gradient if no derivative should flow through it",
+        )
 
     # --- control flow ---------------------------------------------------------------------------
 
     def reverse_if(self, s: gast.If, p: Pos, state: State) -> list[gast.stmt]:
         states = [state.copy(), state.copy()]
-        branches = [self.backward(s.body, p + (0,), states[0]),
-                    self.backward(s.orelse, p + (1,), states[1])]
+        branches = [self.backward(s.body, p + (0,), states[0]), self.backward(s.orelse, p + (1,), states[1])]
         init = states[0].init | states[1].init
         for st, branch in zip(states, branches):
             for var in sorted(init - st.init):
@@ -426,8 +452,7 @@ class ReverseTransformer:
         node = gast.If(test=test, body=body, orelse=branches[1])
         gast.copy_location(node, s)
         if not self._real(branches[0]):
-            node = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=branches[1],
-                           orelse=branches[0])
+            node = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=branches[1], orelse=branches[0])
             gast.copy_location(node, s)
         return [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"), node]
 
@@ -450,7 +475,7 @@ class ReverseTransformer:
             probe = start.copy()
             saved = (len(self.reads), self.last_line, dict(self.ctx.namer._counters))
             self.backward(body, block, probe)
-            del self.reads[saved[0]:]
+            del self.reads[saved[0] :]
             self.last_line = saved[1]
             self.ctx.namer._counters = saved[2]
             needed = probe.init - start.init
@@ -488,14 +513,14 @@ class ReverseTransformer:
         iterable = copy.deepcopy(s.iter)
         counter = getattr(s, "_ag_counter", None)
         if counter:
-            iterable = gast.Subscript(value=iterable, slice=gast.Slice(lower=None, upper=name(counter), step=None),
-                                      ctx=gast.Load())
+            iterable = gast.Subscript(
+                value=iterable, slice=gast.Slice(lower=None, upper=name(counter), step=None), ctx=gast.Load()
+            )
         rev = gast.Call(func=name(self.ctx.global_ref("reversed", reversed)), args=[iterable], keywords=[])
         self.record_reads([rev], p)
         loop = gast.For(target=name(s.target.id, gast.Store()), iter=rev, body=body, orelse=[], type_comment=None)
         gast.copy_location(loop, s)
-        return pre + [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"),
-                      loop] + restores
+        return pre + [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"), loop] + restores
 
     def reverse_while(self, s: gast.While, p: Pos, state: State) -> list[gast.stmt]:
         inner = s.body[-1].body if s._ag_test_stmts else s.body
@@ -512,11 +537,11 @@ class ReverseTransformer:
         counter = s._ag_counter
         rng = gast.Call(func=name(self.ctx.global_ref("range", range)), args=[name(counter)], keywords=[])
         self.record_reads([rng], p)
-        loop = gast.For(target=name(self.ctx.namer.fresh("_"), gast.Store()), iter=rng, body=body,
-                        orelse=[], type_comment=None)
+        loop = gast.For(
+            target=name(self.ctx.namer.fresh("_"), gast.Store()), iter=rng, body=body, orelse=[], type_comment=None
+        )
         gast.copy_location(loop, s)
-        return pre + [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"),
-                      loop] + restores
+        return pre + [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"), loop] + restores
 
     # -------------------------------------------------------------------------- the tape
 
@@ -529,12 +554,14 @@ class ReverseTransformer:
         for site in pushed:
             var = site.var
             if site.kind == "setitem":
-                region = gast.Subscript(value=name(var), slice=copy.deepcopy(site.node.targets[0].slice),
-                                        ctx=gast.Load())
+                region = gast.Subscript(
+                    value=name(var), slice=copy.deepcopy(site.node.targets[0].slice), ctx=gast.Load()
+                )
                 site.save.value = self.call("push", name(self.tape), self.call("copy_of", region))
                 site.restore.__class__ = gast.Assign
-                site.restore.targets = [gast.Subscript(value=name(var), slice=copy.deepcopy(site.node.targets[0].slice),
-                                                       ctx=gast.Store())]
+                site.restore.targets = [
+                    gast.Subscript(value=name(var), slice=copy.deepcopy(site.node.targets[0].slice), ctx=gast.Store())
+                ]
                 site.restore.value = self.call("pop", name(self.tape))
                 site.restore.type_comment = None
             else:
@@ -552,8 +579,7 @@ class ReverseTransformer:
         if site.var in self.fdef._ag_params:
             return True
         for other in self.sites:
-            if other.var == site.var and len(other.pos) == 1 and other.pos[0] < site.pos[0] \
-                    and other.kind == "assign":
+            if other.var == site.var and len(other.pos) == 1 and other.pos[0] < site.pos[0] and other.kind == "assign":
                 return True
         return False
 

@@ -126,5 +126,7 @@ def check_scalar(out: Any) -> None:
     """Raise a clear error unless `out` (the output grad differentiates) is a scalar."""
     if type(out) is float or np.ndim(out) == 0:
         return
-    raise ValueError(f"grad needs a function with a scalar output, but it returned an array of "
-                     f"shape {np.shape(out)}; use astgrad.jacobian, or sum the output")
+    raise ValueError(
+        f"grad needs a function with a scalar output, but it returned an array of "
+        f"shape {np.shape(out)}; use astgrad.jacobian, or sum the output"
+    )

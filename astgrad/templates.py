@@ -17,8 +17,9 @@ from .rules.registry import Template
 def as_value(index: gast.AST, ctx: Context) -> gast.AST:
     """An index expression (`a:b`, `:, None`) as an ordinary value (`slice(a, b)`, ...)."""
     if isinstance(index, gast.Slice):
-        parts = [p if p is not None else gast.Constant(value=None, kind=None)
-                 for p in (index.lower, index.upper, index.step)]
+        parts = [
+            p if p is not None else gast.Constant(value=None, kind=None) for p in (index.lower, index.upper, index.step)
+        ]
         while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
             parts.pop()
         return gast.Call(func=name(ctx.global_ref("slice", builtins.slice)), args=parts, keywords=[])
@@ -39,8 +40,9 @@ def literal(value: Any) -> gast.AST:
 class Bound:
     """A template bound to one primitive application: parameter name → atom in generated code."""
 
-    def __init__(self, template: Template, result: gast.AST, args: list[gast.AST],
-                 keywords: dict[str, gast.AST], ctx: Context):
+    def __init__(
+        self, template: Template, result: gast.AST, args: list[gast.AST], keywords: dict[str, gast.AST], ctx: Context
+    ):
         self.template = template
         self.ctx = ctx
         try:
@@ -62,8 +64,9 @@ class Bound:
         out = []
         for stmt in self.template.body:
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
-                raise TemplateMismatch(f"template {self.template.origin}: only `name = expression` "
-                                       "statements are allowed")
+                raise TemplateMismatch(
+                    f"template {self.template.origin}: only `name = expression` statements are allowed"
+                )
             target = stmt.targets[0].id
             value = self._substitute(stmt.value, temps, role)
             if value is None:

@@ -68,8 +68,25 @@ def _(z, x, y):
     z_dot = x_dot if x <= y else y_dot
 
 
-nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
-                  builtins.isinstance, builtins.print, builtins.str, builtins.repr, builtins.type,
-                  builtins.enumerate, builtins.zip, math.floor, math.ceil, math.isnan, math.isinf,
-                  math.isfinite, builtins.id, builtins.hash)
+nondifferentiable(
+    builtins.len,
+    builtins.range,
+    builtins.int,
+    builtins.bool,
+    builtins.round,
+    builtins.isinstance,
+    builtins.print,
+    builtins.str,
+    builtins.repr,
+    builtins.type,
+    builtins.enumerate,
+    builtins.zip,
+    math.floor,
+    math.ceil,
+    math.isnan,
+    math.isinf,
+    math.isfinite,
+    builtins.id,
+    builtins.hash,
+)
 mark_elementwise(math.log, math.pow, builtins.max, builtins.min)

@@ -3,8 +3,7 @@
 
 import numpy as np
 
-from ..runtime import (extremum_mask, matmul_left, matmul_right, reduce_size, select_share,
-                       unbroadcast, unreduce)
+from ..runtime import extremum_mask, matmul_left, matmul_right, reduce_size, select_share, unbroadcast, unreduce
 from .registry import adjoint, alias, elementwise, mark_elementwise, nondifferentiable, tangent
 
 # --- elementwise, one argument: derivative in terms of x (argument) and y (result) ---------------
@@ -275,12 +274,56 @@ alias(np.copy, np.array, np.asarray)
 
 
 nondifferentiable(
-    np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
-    np.empty_like, np.full_like, np.arange, np.linspace, np.eye, np.identity, np.argmax, np.argmin,
-    np.argsort, np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isnan, np.isinf,
-    np.isfinite, np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.any, np.all, np.nonzero, np.count_nonzero,
-    np.allclose, np.isclose, np.array_equal, np.random.randn, np.random.rand, np.random.normal,
-    np.random.uniform, np.tri, np.triu_indices, np.tril_indices, np.diag_indices,
+    np.shape,
+    np.ndim,
+    np.size,
+    np.zeros,
+    np.ones,
+    np.empty,
+    np.full,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.full_like,
+    np.arange,
+    np.linspace,
+    np.eye,
+    np.identity,
+    np.argmax,
+    np.argmin,
+    np.argsort,
+    np.sign,
+    np.floor,
+    np.ceil,
+    np.round,
+    np.rint,
+    np.trunc,
+    np.isnan,
+    np.isinf,
+    np.isfinite,
+    np.greater,
+    np.greater_equal,
+    np.less,
+    np.less_equal,
+    np.equal,
+    np.not_equal,
+    np.logical_and,
+    np.logical_or,
+    np.logical_not,
+    np.any,
+    np.all,
+    np.nonzero,
+    np.count_nonzero,
+    np.allclose,
+    np.isclose,
+    np.array_equal,
+    np.random.randn,
+    np.random.rand,
+    np.random.normal,
+    np.random.uniform,
+    np.tri,
+    np.triu_indices,
+    np.tril_indices,
+    np.diag_indices,
 )
 mark_elementwise(np.maximum, np.minimum, np.where, np.clip, np.logaddexp)

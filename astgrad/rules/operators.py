@@ -128,9 +128,26 @@ alias(operator.truediv, np.divide, np.true_divide)
 alias(operator.pow, np.power)
 alias(operator.matmul, np.matmul)
 alias(operator.neg, np.negative)
-nondifferentiable(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
-                  operator.not_, operator.floordiv, operator.mod, operator.invert, operator.and_,
-                  operator.or_, operator.xor, operator.contains, operator.is_not,
-                  np.floor_divide, np.mod, np.remainder)
-mark_elementwise(operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
-                 operator.pos, operator.is_)
+nondifferentiable(
+    operator.lt,
+    operator.le,
+    operator.gt,
+    operator.ge,
+    operator.eq,
+    operator.ne,
+    operator.not_,
+    operator.floordiv,
+    operator.mod,
+    operator.invert,
+    operator.and_,
+    operator.or_,
+    operator.xor,
+    operator.contains,
+    operator.is_not,
+    np.floor_divide,
+    np.mod,
+    np.remainder,
+)
+mark_elementwise(
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.pos, operator.is_
+)

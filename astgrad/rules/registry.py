@@ -91,8 +91,7 @@ def _template_from_tree(tree: gast.FunctionDef, namespace: dict, origin: str) ->
         default = inspect.Parameter.empty if d is None else gast.literal_eval(d)
         params.append(inspect.Parameter(a.id, inspect.Parameter.KEYWORD_ONLY, default=default))
         names.append(a.id)
-    return Template(params=names, signature=inspect.Signature(params), body=body,
-                    namespace=namespace, origin=origin)
+    return Template(params=names, signature=inspect.Signature(params), body=body, namespace=namespace, origin=origin)
 
 
 def adjoint(fn: Any) -> Callable[[Callable], Callable]:
@@ -102,9 +101,11 @@ def adjoint(fn: Any) -> Callable[[Callable], Callable]:
     ... def _(y, x):
     ...     x_bar = y_bar / (1.0 + np.exp(-x))
     """
+
     def register(template: Callable) -> Callable:
         _rule(fn).adjoint = _parse_template(template)
         return template
+
     return register
 
 
@@ -115,9 +116,11 @@ def tangent(fn: Any) -> Callable[[Callable], Callable]:
     ... def _(y, x):
     ...     y_dot = x_dot / (1.0 + np.exp(-x))
     """
+
     def register(template: Callable) -> Callable:
         _rule(fn).tangent = _parse_template(template)
         return template
+
     return register
 
 

@@ -1,0 +1,57 @@
+"""Functions astgrad must refuse, each with a clear message naming the construct and line."""
+
+import numpy as np
+
+
+def uses_try(x):
+    try:
+        y = np.sin(x)
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with open("/dev/null"):
+        y = x * 2
+    return y
+
+
+def uses_global(x):
+    global COUNTER
+    COUNTER = 1
+    return x * 2
+
+
+def uses_lambda(x):
+    g = lambda z: z * 2  # noqa: E731
+    return g(x)
+
+
+def uses_unknown_primitive(x):
+    return np.linalg.slogdet(x)[1]
+
+
+def writes_attribute(x):
+    x.value = 3.0
+    return x
+
+
+def uses_walrus(x):
+    return (y := x * 2) + y
+
+
+def uses_star_args(*xs):
+    return xs[0]
+
+
+def generator(x):
+    yield x
+
+
+def non_scalar(x):
+    return x * 2.0
+
+
+def uses_undefined(x):
+    return x * not_defined_anywhere  # noqa: F821

@@ -1,0 +1,24 @@
+import numpy as np
+from astgrad.runtime import check_scalar, unreduce, unbroadcast, matmul_left, matmul_right, select_share
+
+
+def two_layer_net_grad(W1, W2, x):
+    """Gradient of two_layer_net (golden_functions.py:17) with respect to W1, W2."""
+    # forward pass
+    t1 = W1 @ x
+    h = np.maximum(0.0, t1)
+    s = W2 @ h
+    t2 = s ** 2
+    out = np.sum(t2)
+    check_scalar(out)
+    # backward pass
+    # line 20: return np.sum(s**2)
+    t2_bar = unreduce(1.0, t2, None, False)
+    s_bar = unbroadcast(t2_bar * 2 * s, s)
+    # line 19: s = W2 @ h
+    W2_bar = matmul_left(s_bar, W2, h)
+    h_bar = matmul_right(s_bar, W2, h)
+    # line 18: h = np.maximum(0.0, W1 @ x)
+    t1_bar = unbroadcast(h_bar * np.where(t1 >= 0.0, select_share(0.0, t1), 0.0), t1)
+    W1_bar = matmul_left(t1_bar, W1, x)
+    return W1_bar, W2_bar

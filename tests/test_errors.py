@@ -1,0 +1,100 @@
+"""astgrad refuses what it cannot differentiate, with the construct, file and line in the message."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import TransformError
+from tests import errors_functions as ef
+
+
+def line_of(func, text):
+    """The absolute line number in func's file of the first source line containing `text`."""
+    lines, start = inspect.getsourcelines(func)
+    for i, line in enumerate(lines):
+        if text in line:
+            return start + i
+    raise AssertionError(f"{text!r} not in {func.__name__}")
+
+
+@pytest.mark.parametrize(
+    "func, construct, marker",
+    [
+        (ef.uses_try, "`try` statements", "try:"),
+        (ef.uses_with, "`with` statements", "with open"),
+        (ef.uses_global, "`global` statements", "global COUNTER"),
+        (ef.uses_lambda, "a lambda expression", "lambda z"),
+        (ef.uses_unknown_primitive, "no derivative rule for `numpy.linalg.slogdet`", "slogdet"),
+        (ef.writes_attribute, "assignment to an attribute", "x.value"),
+        (ef.uses_walrus, "the walrus operator", ":="),
+    ],
+)
+def test_unsupported_construct_names_construct_file_and_line(func, construct, marker):
+    with pytest.raises(TransformError) as info:
+        astgrad.grad(func)
+    message = str(info.value)
+    assert construct in message
+    assert f"errors_functions.py:{line_of(func, marker)}:" in message
+    assert info.value.lineno == line_of(func, marker)
+    assert "hint:" in message or "no derivative rule" in message
+
+
+def test_star_args_refused_at_definition_line():
+    with pytest.raises(TransformError, match=r"star arguments .*\n.*\n.*hint: name the parameters"):
+        astgrad.grad(ef.uses_star_args)
+
+
+def test_generator_refused():
+    with pytest.raises(TransformError, match="it is a generator"):
+        astgrad.grad(ef.generator)
+
+
+def test_lambda_typed_at_a_repl_has_no_source():
+    scope: dict = {}
+    exec("f = lambda x: x * 2.0", scope)
+    with pytest.raises(TransformError) as info:
+        astgrad.grad(scope["f"])
+    message = str(info.value)
+    assert "source of <lambda> is not available" in message
+    assert message.startswith("<string>:1:")
+    assert "define the function in a .py file" in message
+
+
+def test_function_defined_by_exec_has_no_source():
+    scope: dict = {}
+    exec("def g(x):\n    return x * 2.0\n", scope)
+    with pytest.raises(TransformError, match=r"^<string>:1: the source of g is not available"):
+        astgrad.grad(scope["g"])
+
+
+@pytest.mark.parametrize("builtin", [np.sin, abs, len])
+def test_builtins_are_refused(builtin):
+    with pytest.raises(TransformError, match="built-in or C function, not a Python function"):
+        astgrad.grad(builtin)
+
+
+def test_lambda_in_a_file_is_differentiated():
+    square = lambda x: x * x  # noqa: E731
+    assert astgrad.grad(square)(3.0) == pytest.approx(6.0)
+
+
+def test_non_scalar_output_is_a_clear_runtime_error():
+    g = astgrad.grad(ef.non_scalar)
+    assert g(1.5) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match=r"scalar output.*shape \(3,\)"):
+        g(np.ones(3))
+
+
+def test_undefined_name_is_reported_at_first_call():
+    g = astgrad.grad(ef.uses_undefined)  # the name might be defined later in the module
+    with pytest.raises(
+        TransformError, match=r"errors_functions.py:\d+: the name `not_defined_anywhere` is not defined"
+    ):
+        g(1.0)
+
+
+def test_errors_share_one_base_class():
+    assert issubclass(TransformError, astgrad.AstgradError)
+    assert issubclass(astgrad.GradientCheckError, astgrad.AstgradError)
