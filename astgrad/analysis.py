@@ -43,8 +43,8 @@ def primitive(value: gast.AST) -> Any:
         return operator.is_  # a copy
     if isinstance(value, (gast.Compare, gast.Attribute, gast.Constant, gast.JoinedStr)):
         return None  # comparisons and shape attributes: no derivative
-    if isinstance(value, (gast.Tuple, gast.List)):
-        return tuple
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+        return tuple  # a container display
     if getattr(value, "_ag_global", False):
         return None
     return None
@@ -62,6 +62,10 @@ def operands(value: gast.AST) -> list[gast.AST]:
         return [value.value]
     if isinstance(value, gast.Name):
         return [value]
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return list(value.elts)
+    if isinstance(value, gast.Dict):
+        return list(value.values)
     return []
 
 
@@ -88,6 +92,10 @@ class Activity:
     def _flows(self, fdef: gast.FunctionDef):
         """(target, source names) for every assignment that carries a derivative."""
         for s in walk_statements(fdef.body):
+            if getattr(s, "_ag_append", None):
+                lst, item = s._ag_append
+                yield lst, _names([item])
+                continue
             if not isinstance(s, gast.Assign):
                 continue
             target, value = s.targets[0], s.value
@@ -96,7 +104,7 @@ class Activity:
             if fn is None or (rule is not None and not rule.differentiable):
                 continue
             if isinstance(target, gast.Name):
-                yield target.id, _names(operands(value) if fn is not tuple else value.elts)
+                yield target.id, _names(operands(value))
             elif isinstance(target, gast.Subscript):
                 yield target.value.id, _names([value])
 

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import functools
-import inspect
 import threading
 import weakref
 from typing import Any, Callable, Sequence, Union
 
-import gast
-
-from .codegen import compile_function, import_header, namespace, render
-from .context import Context
+from .assemble import build, normalized_source
 from .errors import TransformError
-from .normalize import assign, name, normalize
-from .optimize import optimize as run_optimizer
-from .parse import parse_function
-from .reverse import ReverseTransformer, comment
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -46,103 +37,6 @@ def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], 
     return names, many
 
 
-class Generated:
-    """Everything one transformation produced."""
-
-    def __init__(self, function: Callable, source: str):
-        self.function = function
-        self.source = source
-
-
-def _location(ctx: Context) -> str:
-    import os
-
-    parsed = ctx.parsed
-    return f"{os.path.basename(parsed.filename)}:{parsed.firstlineno}"
-
-
-def _transform(func: Callable, wrt: Wrt, *, value: bool, optimize: bool, normalized_only: bool = False) -> Generated:
-    parsed = parse_function(func)
-    ctx = Context(parsed)
-    fdef = normalize(ctx)
-    params = fdef._ag_params
-    names, many = _wrt_names(func, params, wrt)
-    if normalized_only:
-        text = render(fdef)
-        return Generated(None, _with_header(text, namespace(fdef, ctx)))
-    rt = ReverseTransformer(ctx, fdef, names)
-    forward, backward, grads = rt.run()
-    output = fdef.body[-1].value
-    body: list[gast.stmt] = []
-    label = "Value and gradient" if value else "Gradient"
-    wrt_text = ", ".join(names)
-    doc = f"{label} of {fdef.name} ({_location(ctx)}) with respect to {wrt_text}."
-    body.append(gast.Expr(value=gast.Constant(value=doc, kind=None)))
-    if rt.tape:
-        body.append(assign(rt.tape, gast.List(elts=[], ctx=gast.Load())))
-    for var in sorted(rt.undefined):
-        body.append(assign(var, gast.Constant(value=None, kind=None)))
-    body.append(comment("forward pass"))
-    body += forward
-    result = copy.deepcopy(output)
-    if (
-        value
-        and isinstance(output, gast.Name)
-        and any(s.var == output.id and s.save.__dict__.get("_ag_pushed") for s in rt.sites)
-    ):
-        snapshot = ctx.namer.fresh("value")
-        body.append(assign(snapshot, copy.deepcopy(output)))
-        result = name(snapshot)
-    body.append(comment("backward pass"))
-    body += backward
-    grad_expr = gast.Tuple(elts=grads, ctx=gast.Load()) if many else grads[0]
-    ret = gast.Tuple(elts=[result, grad_expr], ctx=gast.Load()) if value else grad_expr
-    body.append(gast.Return(value=ret))
-    body = [s for s in body if not hasattr(s, "_ag_marker") or getattr(s, "_ag_pushed", False)]
-    body = _strip_markers(body)
-    suffix = "_value_and_grad" if value else "_grad"
-    gname = ctx.namer.fresh(fdef.name + suffix)
-    gen = gast.FunctionDef(
-        name=gname,
-        args=copy.deepcopy(fdef.args),
-        body=body,
-        decorator_list=[],
-        returns=None,
-        type_comment=None,
-        type_params=[],
-    )
-    if optimize:
-        run_optimizer(gen, ctx, set(params))
-    text = render(gen)
-    ns = namespace(gen, ctx)
-    full = _with_header(text, ns)
-    fn = compile_function(full, gname, dict(ns), label=f"{gname}")
-    fn.__defaults__ = getattr(func, "__defaults__", None)
-    fn.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
-    fn.__wrapped__ = func
-    fn.source = full
-    fn.__doc__ = doc
-    return Generated(fn, full)
-
-
-def _strip_markers(stmts: list[gast.stmt]) -> list[gast.stmt]:
-    out = []
-    for s in stmts:
-        if hasattr(s, "_ag_marker") and not getattr(s, "_ag_pushed", False):
-            continue
-        for field in ("body", "orelse"):
-            block = getattr(s, field, None)
-            if block:
-                setattr(s, field, _strip_markers(block) or [gast.Pass()])
-        out.append(s)
-    return out
-
-
-def _with_header(text: str, ns: dict[str, Any]) -> str:
-    header = import_header(ns)
-    return (header + "\n\n\n" if header else "") + text
-
-
 def _generated(func: Callable, wrt: Wrt, *, value: bool, optimize: bool) -> Callable:
     key = (_freeze(wrt), value, optimize)
     with _cache_lock:
@@ -151,7 +45,7 @@ def _generated(func: Callable, wrt: Wrt, *, value: bool, optimize: bool) -> Call
         except TypeError:  # not weak-referenceable: no caching
             per_func = {}
         if key not in per_func:
-            per_func[key] = _transform(func, wrt, value=value, optimize=optimize).function
+            per_func[key] = build(func, wrt, value=value, optimize=optimize, wrt_names_fn=_wrt_names)
         return per_func[key]
 
 
@@ -227,10 +121,10 @@ def source(
     >>> print(source(f, wrt=("x1", "x2")))
     """
     if normalized:
-        return _transform(func, wrt, value=False, optimize=False, normalized_only=True).source
+        return normalized_source(func)
     if mode != "reverse":
         raise NotImplementedError(f"mode={mode!r} is not available yet; use mode='reverse'")
     return _generated(func, wrt, value=value, optimize=optimize).source
 
 
-__all__ = ["grad", "value_and_grad", "source", "inspect"]
+__all__ = ["grad", "value_and_grad", "source"]

@@ -156,6 +156,7 @@ class Normalizer:
             )
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
+        self.user_locals = set(self.locals)
         self.version: dict[str, str] = {p: p for p in self.params}
         self.ssa = self._ssa_candidates(fdef.body)
         self.out: list[gast.stmt] = []
@@ -392,10 +393,30 @@ class Normalizer:
         if isinstance(v, gast.Constant):
             return  # stray string / docstring
         if isinstance(v, gast.Call):
+            f = v.func
+            if (
+                isinstance(f, gast.Attribute)
+                and f.attr == "append"
+                and isinstance(f.value, gast.Name)
+                and f.value.id in self.locals
+                and len(v.args) == 1
+                and not v.keywords
+            ):
+                self.append(f.value.id, v.args[0])
+                return
             expr = self.expr(v)
             self.emit(gast.Expr(value=expr))
             return
         self.expr(v)  # evaluated for its effects on nothing: lowered and dropped
+
+    def append(self, var: str, value: gast.AST) -> None:
+        """`xs.append(v)`: an in-place write of the list `xs` (undone by `xs.pop()` if needed)."""
+        item = self.atom(value)
+        lst = self.version.get(var, var)
+        call = gast.Call(func=gast.Attribute(value=name(lst), attr="append", ctx=gast.Load()), args=[item], keywords=[])
+        stmt = gast.Expr(value=call)
+        stmt._ag_append = (lst, item)
+        self.emit(stmt)
 
     def stmt_Assert(self, s):
         test = self.atom(s.test)
@@ -498,6 +519,8 @@ class Normalizer:
         else:
             iter_node = gast.Call(func=name("range"), args=args, keywords=[])
             iter_node.func._ag_global = True
+        self.version[target] = target
+        self.locals.add(target)
         saved, saved_loc = self.out, self.loc
         self.out = []
         if counter:
@@ -714,7 +737,9 @@ class Normalizer:
     def expr_Name(self, node):
         if node.id in self.locals:
             if node.id not in self.version:
-                raise self.error(f"`{node.id}` is read before it is assigned", node)
+                if node.id in self.user_locals:
+                    raise self.error(f"`{node.id}` is read before it is assigned", node)
+                return name(node.id)  # a temporary this pass introduced
             return name(self.version[node.id])
         obj = self.ctx.lookup(node.id)
         if obj is _MISSING:
@@ -806,8 +831,73 @@ class Normalizer:
     def expr_List(self, node):
         return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
 
+    def expr_Dict(self, node):
+        if any(k is None for k in node.keys):
+            raise self.error("dict unpacking ({**d}) is not supported", node)
+        return gast.Dict(keys=[self.atom(k) for k in node.keys], values=[self.atom(v) for v in node.values])
+
     def expr_JoinedStr(self, node):
         return self.opaque(node)
+
+    def expr_ListComp(self, node):
+        return self.comprehension(node, node.elt)
+
+    def expr_GeneratorExp(self, node):  # materialized: sum(f(x) for x in xs) sums a list
+        return self.comprehension(node, node.elt)
+
+    def expr_DictComp(self, node):
+        return self.comprehension(node, (node.key, node.value))
+
+    def comprehension(self, node, elt) -> gast.Name:
+        """`[elt for x in xs if c]` → a loop appending to a fresh list (dict for dict comprehensions)."""
+        result = self.ctx.namer.numbered("t")
+        self.locals.add(result)
+        is_dict = isinstance(elt, tuple)
+        empty = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
+        self.emit(assign(result, empty))
+        # comprehension variables live in their own scope: give them fresh names here
+        renames: dict[str, str] = {}
+        gens = copy.deepcopy(node.generators)
+        elt = copy.deepcopy(elt)
+        for gen in gens:
+            if gen.is_async:
+                raise self.error("async comprehensions are not supported", node)
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    renames.setdefault(n.id, self.ctx.namer.fresh(n.id))
+
+        def rename(tree):
+            for n in gast.walk(tree):
+                if isinstance(n, gast.Name) and n.id in renames:
+                    n.id = renames[n.id]
+            return tree
+
+        if is_dict:
+            key, value = rename(elt[0]), rename(elt[1])
+            target = gast.Subscript(value=name(result), slice=key, ctx=gast.Store())
+            inner: list[gast.stmt] = [assign(target, value, node)]
+        else:
+            call = gast.Call(
+                func=gast.Attribute(value=name(result), attr="append", ctx=gast.Load()), args=[rename(elt)], keywords=[]
+            )
+            inner = [gast.copy_location(gast.Expr(value=call), node)]
+        for gen in reversed(gens):
+            for cond in reversed(gen.ifs):
+                inner = [gast.copy_location(gast.If(test=rename(cond), body=inner, orelse=[]), node)]
+            loop = gast.For(
+                target=rename(gen.target),
+                iter=rename(gen.iter) if gen is not gens[0] else gen.iter,
+                body=inner,
+                orelse=[],
+                type_comment=None,
+            )
+            inner = [gast.copy_location(loop, node)]
+        for v in renames.values():
+            self.locals.add(v)
+        saved_loc = self.loc
+        self.block(inner)
+        self.loc = saved_loc
+        return name(result)
 
     def expr_Subscript(self, node):
         return gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice), ctx=gast.Load())

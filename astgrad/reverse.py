@@ -14,6 +14,7 @@ or a loop needs it.
 from __future__ import annotations
 
 import copy
+import inspect
 import operator
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ import gast
 
 from . import rules
 from .analysis import Activity, integer_names, operands, primitive, walk_statements
+from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, is_constant, loads, name
 from .templates import Bound, TemplateMismatch, as_value
@@ -68,15 +70,23 @@ class ReverseTransformer:
     """Builds the gradient function of one normalized function."""
 
     def __init__(
-        self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], *, return_value: bool = False, seed: str = "seed"
+        self,
+        ctx: Context,
+        fdef: gast.FunctionDef,
+        wrt: list[str],
+        *,
+        program=None,
+        seed: str = "seed",
+        tape: str | None = None,
     ):
         self.ctx = ctx
+        self.program = program
+        self.tape = ctx.namer.fresh(tape) if tape else None
         self.fdef = fdef
         self.wrt = wrt
-        self.return_value = return_value
         self.seed = seed
-        self.primal_names = {
-            n.id for n in gast.walk(fdef) if isinstance(n, gast.Name) and not getattr(n, "_ag_global", False)
+        self.primal_names = set(fdef._ag_params) | {
+            n.id for n in gast.walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
         ret = fdef.body[-1]
         assert isinstance(ret, gast.Return)
@@ -88,6 +98,7 @@ class ReverseTransformer:
         self.ints = integer_names(fdef, loop_targets)
         self.scalars = self._scalars() if seed == "seed" else set()
         self.adjoint_names: dict[str, str] = {}
+        self.containers = self._container_names()
         self.sites: list[Site] = []
         self.site_index: dict[Pos, Site] = {}
         self.reads: list[tuple[str, Pos]] = []
@@ -174,9 +185,13 @@ class ReverseTransformer:
             if isinstance(s, gast.Assign):
                 target = s.targets[0]
                 if isinstance(target, gast.Name):
+                    self.forward_user_call(s)
                     site = self.add_site(target.id, p, "assign", s)
                 else:
                     site = self.add_site(target.value.id, p, "setitem", s)
+                out += [site.save, s]
+            elif getattr(s, "_ag_append", None):
+                site = self.add_site(s._ag_append[0], p, "append", s)
                 out += [site.save, s]
             elif isinstance(s, gast.If):
                 s.body = self.forward(s.body, p + (0,))
@@ -206,6 +221,52 @@ class ReverseTransformer:
             else:
                 out.append(s)
         return out
+
+    def user_call(self, target: str, value: gast.AST):
+        """(pair, {parameter: atom}) if `target = value` calls a user function on active values."""
+        fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
+        if fn is None or self.program is None or rules.lookup(fn) is not None or not is_user_function(fn):
+            return None
+        if target not in self.active:
+            return None
+        try:
+            bound = inspect.signature(fn).bind(*value.args, **{k.arg: k.value for k in value.keywords})
+        except TypeError as exc:
+            raise self.ctx.parsed.error(f"this call does not match {fn.__name__}'s parameters ({exc})", value) from None
+        active = tuple(p for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in self.active)
+        if not active:
+            return None
+        return self.program.pair(fn, active), bound.arguments
+
+    def forward_user_call(self, s: gast.Assign) -> None:
+        found = self.user_call(s.targets[0].id, s.value)
+        if found is None:
+            return
+        pair, _ = found
+        call = copy.copy(s.value)
+        call.func = name(self.ctx.global_ref(pair.fwd_name, pair.fwd))
+        call.args = [name(self.tape_name())] + list(call.args)
+        s.value = call
+
+    def reverse_user_call(self, target: str, value: gast.AST, found, stmt, p: Pos, state: State) -> list[gast.stmt]:
+        pair, arguments = found
+        bwd = name(self.ctx.global_ref(pair.bwd_name, pair.bwd))
+        call = gast.Call(func=bwd, args=[name(self.tape_name()), name(self.bar(target))], keywords=[])
+        if len(pair.active) == 1:  # accumulate the call's result directly
+            param = pair.active[0]
+            code = [self.contribute(arguments[param].id, call, state, stmt, structural=True)]
+            state.init.discard(target)
+            state.owned.discard(target)
+            self.record_reads(code, p)
+            return code
+        parts = [self.ctx.namer.numbered("t") for _ in pair.active]
+        code = [assign(gast.Tuple(elts=[name(t, gast.Store()) for t in parts], ctx=gast.Store()), call, stmt)]
+        for param, part in zip(pair.active, parts):
+            code.append(self.contribute(arguments[param].id, name(part), state, stmt, structural=True))
+        state.init.discard(target)
+        state.owned.discard(target)
+        self.record_reads(code, p)
+        return code
 
     def add_site(self, var: str, pos: Pos, kind: str, node: gast.AST) -> Site:
         site = Site(var, pos, kind, node)
@@ -248,6 +309,8 @@ class ReverseTransformer:
             else:
                 code = self.reverse_setitem(target, s.value, s, p, state)
             return code + [site.restore]
+        if getattr(s, "_ag_append", None):
+            return self.reverse_append(s, p, state)
         if isinstance(s, gast.If):
             return self.reverse_if(s, p, state)
         if isinstance(s, gast.For):
@@ -274,7 +337,7 @@ class ReverseTransformer:
         fn = primitive(value)
         args = operands(value)
         if fn is tuple:
-            raise self.ctx.parsed.error("differentiating through a tuple or list value is not supported yet", stmt)
+            return self.reverse_display(target, value, stmt, p, state)
         rule = rules.lookup(fn) if fn is not None else None
         if fn is None or (rule is not None and not rule.differentiable):
             state.init.discard(target)
@@ -283,6 +346,10 @@ class ReverseTransformer:
         if not active_args:
             state.init.discard(target)
             return []
+        if rule is None:
+            found = self.user_call(target, value)
+            if found is not None:
+                return self.reverse_user_call(target, value, found, stmt, p, state)
         if rule is None or rule.adjoint is None:
             raise self.no_rule(fn, value, stmt)
         if isinstance(value, gast.Call):
@@ -337,11 +404,79 @@ class ReverseTransformer:
 
         return Drop().visit(expr)
 
-    def contribute(self, var: str, expr: gast.AST, state: State, loc: gast.AST | None = None) -> gast.stmt:
-        """`var_bar = expr` for the first contribution, `var_bar = var_bar + expr` after."""
+    def _makes_container(self, expr: gast.AST) -> bool:
+        if isinstance(expr, (gast.ListComp, gast.List, gast.Tuple, gast.Dict)):
+            return True
+        containers = {self.ctx.helper(h) for h in ("split_like", "unstack")}
+        return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in containers
+
+    def _container_names(self) -> set[str]:
+        """Names that may hold a tuple, list or dict (their adjoints are summed with add_adjoints)."""
+        out = set()
+        for s in walk_statements(self.fdef.body):
+            if getattr(s, "_ag_append", None):
+                out.add(s._ag_append[0])
+            elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                if primitive(s.value) is tuple:
+                    out.add(s.targets[0].id)
+                elif isinstance(s.value, gast.Subscript) and isinstance(s.value.slice, gast.Constant) \
+                        and isinstance(s.value.slice.value, str) and isinstance(s.value.value, gast.Name):
+                    out.add(s.value.value.id)  # d["key"]: d is a dict
+        return out
+
+    def reverse_display(self, target: str, value: gast.AST, stmt, p: Pos, state: State) -> list[gast.stmt]:
+        """`t = (a, b)`, `[a, b]`, `{"k": a}`: each element's adjoint is its entry of t_bar."""
+        if isinstance(value, gast.Dict):
+            entries = list(zip(value.keys, value.values))
+        else:
+            entries = [(gast.Constant(value=i, kind=None), e) for i, e in enumerate(value.elts)]
+        code = []
+        for key, elt in entries:
+            if isinstance(elt, gast.Name) and elt.id in self.active:
+                part = gast.Subscript(value=name(self.bar(target)), slice=copy.deepcopy(key), ctx=gast.Load())
+                code.append(self.contribute(elt.id, part, state, stmt, structural=True))
+        state.init.discard(target)
+        state.owned.discard(target)
+        self.record_reads(code, p)
+        return code
+
+    def reverse_append(self, s: gast.Expr, p: Pos, state: State) -> list[gast.stmt]:
+        """`xs.append(v)`: v's adjoint is the last entry of xs_bar, which then shrinks."""
+        lst, item = s._ag_append
+        code: list[gast.stmt] = []
+        if lst in self.active and lst in state.init:
+            last = gast.Subscript(
+                value=name(self.bar(lst)),
+                slice=gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=1, kind=None)),
+                ctx=gast.Load(),
+            )
+            if isinstance(item, gast.Name) and item.id in self.active:
+                code.append(self.contribute(item.id, last, state, s, structural=True))
+            rest = gast.Subscript(
+                value=name(self.bar(lst)),
+                slice=gast.Slice(
+                    lower=None, upper=gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=1, kind=None)), step=None
+                ),
+                ctx=gast.Load(),
+            )
+            code.append(assign(self.bar(lst), rest, s))
+            state.owned.add(lst)
+        self.record_reads(code, p)
+        return code + [self.site_index[p].restore]
+
+    def contribute(
+        self, var: str, expr: gast.AST, state: State, loc: gast.AST | None = None, structural: bool = False
+    ) -> gast.stmt:
+        """`var_bar = expr` for the first contribution, `var_bar = var_bar + expr` after
+        (`add_adjoints(var_bar, expr)` where either side may be a tuple, list or dict)."""
         adj = self.bar(var)
+        structural = structural or var in self.containers or self._makes_container(expr)
         if var in state.init:
-            stmt = assign(adj, gast.BinOp(left=name(adj), op=gast.Add(), right=expr), loc)
+            if structural:
+                total = self.call("add_adjoints", name(adj), expr)
+            else:
+                total = gast.BinOp(left=name(adj), op=gast.Add(), right=expr)
+            stmt = assign(adj, total, loc)
             state.owned.add(var)
         else:
             stmt = assign(adj, expr, loc)
@@ -549,15 +684,22 @@ class ReverseTransformer:
         """Turn the save/restore markers of the sites whose old values are read into
         push/pop statements, and drop the others."""
         pushed = [site for site in self.sites if self.needs_push(site)]
-        self.tape = self.ctx.namer.fresh("tape") if pushed else None
+        if pushed:
+            self.tape_name()
         self.undefined = set()
         for site in pushed:
             var = site.var
+            if site.kind == "append":  # undo the append; nothing to save
+                site.restore.value = gast.Call(
+                    func=gast.Attribute(value=name(var), attr="pop", ctx=gast.Load()), args=[], keywords=[]
+                )
+                site.restore._ag_pushed = True
+                continue
             if site.kind == "setitem":
                 region = gast.Subscript(
                     value=name(var), slice=copy.deepcopy(site.node.targets[0].slice), ctx=gast.Load()
                 )
-                site.save.value = self.call("push", name(self.tape), self.call("copy_of", region))
+                site.save.value = self.call("push", name(self.tape_name()), self.call("copy_of", region))
                 site.restore.__class__ = gast.Assign
                 site.restore.targets = [
                     gast.Subscript(value=name(var), slice=copy.deepcopy(site.node.targets[0].slice), ctx=gast.Store())
@@ -574,6 +716,20 @@ class ReverseTransformer:
                     self.undefined.add(var)
             site.save._ag_pushed = True
             site.restore._ag_pushed = True
+
+    def tape_name(self) -> str:
+        if self.tape is None:
+            self.tape = self.ctx.namer.fresh("tape")
+        return self.tape
+
+    def is_pushed(self, var: str) -> bool:
+        return any(s.var == var and getattr(s.save, "_ag_pushed", False) for s in self.sites)
+
+    def residuals(self) -> set[str]:
+        """Primal names the backward pass reads: what a backward function must be handed."""
+        return {var for var, _ in self.reads} | {
+            s.var for s in self.sites if getattr(s.save, "_ag_pushed", False) and s.kind == "loop"
+        }
 
     def _defined_before(self, site: Site) -> bool:
         if site.var in self.fdef._ag_params:

@@ -56,25 +56,35 @@ def select_share(x: Any, y: Any) -> Any:
 
 
 def zeros_like(x: Any) -> Any:
-    """A zero adjoint of the same shape and (floating) type as `x`."""
-    if isinstance(x, (float, int)):
+    """A zero adjoint shaped like `x`: same shape and floating type for arrays, a list (also for
+    tuples, so it can be filled in place) or dict of zeros for containers, None for non-numbers."""
+    if isinstance(x, (float, int)) and not isinstance(x, bool):
         return 0.0
+    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
+        return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if isinstance(x, (list, tuple)):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, (str, bytes, bool, type(None), range)) or callable(x):
+        return None
     x = np.asarray(x)
     return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
 
 
 def unindex(g: Any, x: Any, index: Any) -> Any:
     """The adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
-    out = zeros_like(x)
-    if np.ndim(out) == 0:
-        return g
-    np.add.at(out, index, g)
-    return out
+    return add_at(zeros_like(x), index, g)
 
 
 def add_at(buf: Any, index: Any, g: Any) -> Any:
     """Add `g` into `buf[index]` in place (repeated indices accumulate) and return `buf`."""
-    np.add.at(buf, index, g)
+    if isinstance(buf, (list, dict)):
+        buf[index] = add_adjoints(buf[index], g)
+    elif np.ndim(buf) == 0:
+        return buf + g
+    else:
+        np.add.at(buf, index, g)
     return buf
 
 
@@ -118,7 +128,13 @@ def matmul_right(g: Any, a: Any, b: Any) -> Any:
 
 
 def owned_copy(g: Any) -> Any:
-    """A writable float array holding adjoint `g` (which may be a shared or read-only view)."""
+    """A writable copy of adjoint `g` (which may be a shared or read-only view, or a container)."""
+    if isinstance(g, (list, tuple)):
+        return [owned_copy(v) for v in g]
+    if isinstance(g, dict):
+        return {k: owned_copy(v) for k, v in g.items()}
+    if g is None:
+        return None
     return np.array(g, dtype=np.result_type(g, 1.0))
 
 
@@ -130,3 +146,42 @@ def check_scalar(out: Any) -> None:
         f"grad needs a function with a scalar output, but it returned an array of "
         f"shape {np.shape(out)}; use astgrad.jacobian, or sum the output"
     )
+
+
+def add_adjoints(a: Any, b: Any) -> Any:
+    """The sum of two adjoints that may be tuples, lists or dicts of arrays (None is zero)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, dict):
+        return {k: add_adjoints(a.get(k), b.get(k)) for k in [*a, *(k for k in b if k not in a)]}
+    if isinstance(a, (list, tuple)):
+        return [add_adjoints(x, y) for x, y in zip(a, b)]
+    return a + b
+
+
+def undelete(g: Any, a: Any, obj: Any, axis: Any = None) -> Any:
+    """The adjoint of `np.delete(a, obj, axis)`: `g` put back where the kept entries were."""
+    out = zeros_like(a)
+    if axis is None:
+        keep = np.ones(np.size(a), bool)
+        keep[obj] = False
+        out.reshape(-1)[keep] = np.ravel(g)
+        return out
+    axis = axis % np.ndim(a)
+    keep = np.ones(np.shape(a)[axis], bool)
+    keep[obj] = False
+    out[(slice(None),) * axis + (keep,)] = g
+    return out
+
+
+def split_like(g: Any, parts: Any, axis: int = 0) -> list:
+    """The adjoint of `np.concatenate(parts, axis)`: `g` cut into pieces shaped like `parts`."""
+    sizes = [np.shape(p)[axis] for p in parts]
+    return np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+
+
+def unstack(g: Any, axis: int = 0) -> list:
+    """The adjoint of `np.stack(parts, axis)`: one slice of `g` per part."""
+    return [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]

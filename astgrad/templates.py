@@ -81,6 +81,8 @@ class Bound:
     def _substitute(self, expr: gast.AST, temps: dict[str, str], role) -> gast.AST | None:
         mapping, ctx, namespace = self.mapping, self.ctx, self.template.namespace
         zero = []
+        # names a comprehension inside the template binds stay as they are
+        bound_here = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
         class Subst(gast.NodeTransformer):
             def visit_Subscript(self, node):
@@ -93,6 +95,8 @@ class Bound:
 
             def visit_Name(self, node):
                 n = node.id
+                if n in bound_here:
+                    return node
                 if n in role:
                     if role[n] is None:
                         zero.append(n)

@@ -4,7 +4,7 @@
 import builtins
 import math
 
-from ..runtime import select_share
+from ..runtime import select_share, unbroadcast
 from .registry import adjoint, elementwise, mark_elementwise, nondifferentiable, tangent
 
 elementwise(math.sin, "math.cos(x)", globals())
@@ -44,6 +44,17 @@ def _(z, x, y):
 @tangent(math.pow)
 def _(z, x, y):
     z_dot = x_dot * y * x ** (y - 1) + y_dot * z * math.log(x)
+
+
+@adjoint(builtins.sum)
+def _(y, iterable, start=0):
+    iterable_bar = [unbroadcast(y_bar, v) for v in iterable]
+    start_bar = unbroadcast(y_bar, start)
+
+
+@tangent(builtins.sum)
+def _(y, iterable, start=0):
+    y_dot = sum(iterable_dot, start_dot)
 
 
 @adjoint(builtins.max)

@@ -3,7 +3,18 @@
 
 import numpy as np
 
-from ..runtime import extremum_mask, matmul_left, matmul_right, reduce_size, select_share, unbroadcast, unreduce
+from ..runtime import (
+    extremum_mask,
+    matmul_left,
+    matmul_right,
+    reduce_size,
+    select_share,
+    split_like,
+    unbroadcast,
+    undelete,
+    unreduce,
+    unstack,
+)
 from .registry import adjoint, alias, elementwise, mark_elementwise, nondifferentiable, tangent
 
 # --- elementwise, one argument: derivative in terms of x (argument) and y (result) ---------------
@@ -271,6 +282,56 @@ def _(y, a):
 
 
 alias(np.copy, np.array, np.asarray)
+
+
+@adjoint(np.delete)
+def _(y, arr, obj, axis=None):
+    arr_bar = undelete(y_bar, arr, obj, axis)
+
+
+@tangent(np.delete)
+def _(y, arr, obj, axis=None):
+    y_dot = np.delete(arr_dot, obj, axis)
+
+
+@adjoint(np.concatenate)
+def _(y, arrays, axis=0):
+    arrays_bar = split_like(y_bar, arrays, axis)
+
+
+@tangent(np.concatenate)
+def _(y, arrays, axis=0):
+    y_dot = np.concatenate(arrays_dot, axis)
+
+
+@adjoint(np.stack)
+def _(y, arrays, axis=0):
+    arrays_bar = unstack(y_bar, axis)
+
+
+@tangent(np.stack)
+def _(y, arrays, axis=0):
+    y_dot = np.stack(arrays_dot, axis)
+
+
+@adjoint(np.flip)
+def _(y, m, axis=None):
+    m_bar = np.flip(y_bar, axis)
+
+
+@tangent(np.flip)
+def _(y, m, axis=None):
+    y_dot = np.flip(m_dot, axis)
+
+
+@adjoint(np.diag)
+def _(y, v, k=0):
+    v_bar = np.diag(y_bar, k) if np.ndim(v) == 2 else np.diag(y_bar, k)[: np.shape(v)[0]]
+
+
+@tangent(np.diag)
+def _(y, v, k=0):
+    y_dot = np.diag(v_dot, k)
 
 
 nondifferentiable(

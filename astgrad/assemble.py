@@ -1,0 +1,272 @@
+"""Assembling one transformation's generated functions into a compiled program.
+
+Differentiating `f` yields its gradient function plus, for every user function `g` it calls on
+active values, a pair `g_fwd(tape, ...)` / `g_bwd(tape, y_bar)`: the forward pass of `g`, which
+saves on the shared tape what its backward pass reads, and that backward pass, which returns the
+adjoints of `g`'s active arguments. Pairs are keyed by (function, active parameters), so a
+recursive function calls its own pair.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gast
+
+from .codegen import compile_function, import_header, namespace, render
+from .context import Context
+from .normalize import assign, name, normalize
+from .optimize import optimize as run_optimizer
+from .parse import parse_function
+from .reverse import ReverseTransformer, comment
+
+
+class Pending:
+    """A generated function referenced before it is compiled."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.function: Callable | None = None
+
+    def __repr__(self) -> str:
+        return f"<pending {self.label}>"
+
+
+@dataclass
+class Pair:
+    fn: Callable
+    active: tuple[str, ...]
+    fwd_name: str
+    bwd_name: str
+    fwd: Pending = field(default=None)
+    bwd: Pending = field(default=None)
+
+
+@dataclass
+class Unit:
+    """One generated function before rendering."""
+
+    fdef: gast.FunctionDef
+    ctx: Context
+    source_fn: Callable
+    params: set[str]
+
+
+def location(ctx: Context) -> str:
+    parsed = ctx.parsed
+    return f"{os.path.basename(parsed.filename)}:{parsed.firstlineno}"
+
+
+class Program:
+    """All functions generated for one call of grad/value_and_grad/source."""
+
+    def __init__(self, optimize: bool = True):
+        self.optimize = optimize
+        self.units: list[Unit] = []
+        self.pairs: dict[tuple, Pair] = {}
+        self.used_names: set[str] = set()
+
+    # ------------------------------------------------------------------------- building
+
+    def _unique(self, base: str) -> str:
+        candidate, n = base, 1
+        while candidate in self.used_names:
+            candidate = f"{base}_{n}"
+            n += 1
+        self.used_names.add(candidate)
+        return candidate
+
+    def pair(self, fn: Callable, active: tuple[str, ...]) -> Pair:
+        """The fwd/bwd pair of user function `fn` for these active parameters (generated once)."""
+        key = (fn, active)
+        if key not in self.pairs:
+            base = fn.__name__
+            p = Pair(fn, active, self._unique(base + "_fwd"), self._unique(base + "_bwd"))
+            p.fwd, p.bwd = Pending(p.fwd_name), Pending(p.bwd_name)
+            self.pairs[key] = p
+            self._generate_pair(p)
+        return self.pairs[key]
+
+    def gradient(
+        self, func: Callable, wrt_names: list[str], many: bool, *, value: bool, ctx: Context, fdef: gast.FunctionDef
+    ) -> Unit:
+        """The gradient (or value-and-gradient) function of `func`."""
+        rt = ReverseTransformer(ctx, fdef, wrt_names, program=self)
+        forward, backward, grads = rt.run()
+        output = fdef.body[-1].value
+        label = "Value and gradient" if value else "Gradient"
+        doc = f"{label} of {fdef.name} ({location(ctx)}) with respect to {', '.join(wrt_names)}."
+        body: list[gast.stmt] = [gast.Expr(value=gast.Constant(value=doc, kind=None))]
+        if rt.tape:
+            body.append(assign(rt.tape, gast.List(elts=[], ctx=gast.Load())))
+        body += [assign(v, gast.Constant(value=None, kind=None)) for v in sorted(rt.undefined)]
+        body.append(comment("forward pass"))
+        body += forward
+        result = copy.deepcopy(output)
+        if value and isinstance(output, gast.Name) and rt.is_pushed(output.id):
+            snapshot = ctx.namer.fresh("value")
+            body.append(assign(snapshot, copy.deepcopy(output)))
+            result = name(snapshot)
+        body.append(comment("backward pass"))
+        body += backward
+        grad_expr = gast.Tuple(elts=grads, ctx=gast.Load()) if many else grads[0]
+        ret = gast.Tuple(elts=[result, grad_expr], ctx=gast.Load()) if value else grad_expr
+        body.append(gast.Return(value=ret))
+        gname = ctx.namer.fresh(fdef.name + ("_value_and_grad" if value else "_grad"))
+        self.used_names.add(gname)
+        unit = self._unit(gname, fdef.args, body, ctx, func, set(fdef._ag_params))
+        unit.doc = doc
+        self.units.insert(0, unit)
+        return unit
+
+    def _generate_pair(self, p: Pair) -> None:
+        parsed = parse_function(p.fn)
+        ctx = Context(parsed)
+        fdef = normalize(ctx)
+        out = fdef.body[-1].value
+        seed = ctx.namer.fresh((out.id if isinstance(out, gast.Name) else "out") + "_bar")
+        rt = ReverseTransformer(ctx, fdef, list(p.active), program=self, seed=seed, tape="tape")
+        forward, backward, grads = rt.run()
+        residuals = sorted(rt.residuals())
+        where = location(ctx)
+        # forward: f's own parameters after the tape
+        fwd_args = copy.deepcopy(fdef.args)
+        fwd_args.args.insert(0, gast.Name(id=rt.tape, ctx=gast.Param(), annotation=None, type_comment=None))
+        doc = f"Forward pass of {fdef.name} ({where}): its result, saving on the tape what {p.bwd_name} reads."
+        body: list[gast.stmt] = [gast.Expr(value=gast.Constant(value=doc, kind=None))]
+        maybe_unbound = set(rt.undefined) | (set(residuals) - _surely_assigned(fdef))
+        body += [assign(v, gast.Constant(value=None, kind=None)) for v in sorted(maybe_unbound)]
+        body += forward
+        if residuals:
+            pack = gast.Tuple(elts=[name(r) for r in residuals], ctx=gast.Load())
+            body.append(gast.Expr(value=rt.call("push", name(rt.tape), pack)))
+        body.append(gast.Return(value=copy.deepcopy(out)))
+        self.units.append(self._unit(p.fwd_name, fwd_args, body, ctx, p.fn, set(fdef._ag_params)))
+        # backward: (tape, adjoint of the result) → adjoints of the active parameters
+        bwd_args = gast.arguments(
+            args=[
+                gast.Name(id=rt.tape, ctx=gast.Param(), annotation=None, type_comment=None),
+                gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None),
+            ],
+            posonlyargs=[],
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
+        )
+        doc = (
+            f"Backward pass of {fdef.name} ({where}): the adjoints of {', '.join(p.active)} "
+            f"given {seed}, the adjoint of its result."
+        )
+        body = [gast.Expr(value=gast.Constant(value=doc, kind=None))]
+        if residuals:
+            targets = gast.Tuple(elts=[name(r, gast.Store()) for r in residuals], ctx=gast.Store())
+            body.append(assign(targets, rt.call("pop", name(rt.tape))))
+        body += backward
+        body.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load()) if len(grads) > 1 else grads[0]))
+        self.units.append(self._unit(p.bwd_name, bwd_args, body, ctx, None, set(fdef._ag_params) | {seed}))
+
+    def _unit(self, fname, args, body, ctx, source_fn, params) -> Unit:
+        body = _strip_markers(body)
+        fdef = gast.FunctionDef(
+            name=fname,
+            args=copy.deepcopy(args),
+            body=body,
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+            type_params=[],
+        )
+        return Unit(fdef, ctx, source_fn, params)
+
+    # ------------------------------------------------------------------------ compiling
+
+    def compile(self) -> tuple[Callable, str]:
+        """Compile every unit; the first is the requested function. Returns it and the source."""
+        texts, namespaces = [], []
+        for unit in self.units:
+            if self.optimize:
+                run_optimizer(unit.fdef, unit.ctx, unit.params)
+            texts.append(render(unit.fdef))
+            namespaces.append(namespace(unit.fdef, unit.ctx))
+        merged: dict[str, Any] = {}
+        for ns in namespaces:
+            for k, v in ns.items():
+                merged.setdefault(k, v)
+        header = import_header({k: v for k, v in merged.items() if not isinstance(v, Pending)})
+        full = (header + "\n\n\n" if header else "") + "\n\n".join(texts)
+        compiled = []
+        for unit, text, ns in zip(self.units, texts, namespaces):
+            fn = compile_function(text, unit.fdef.name, ns, label=unit.fdef.name)
+            if unit.source_fn is not None:
+                fn.__defaults__ = _shifted_defaults(unit, unit.source_fn)
+                fn.__kwdefaults__ = getattr(unit.source_fn, "__kwdefaults__", None)
+            compiled.append(fn)
+        by_pending = {}
+        for p in self.pairs.values():
+            for pending, fname in ((p.fwd, p.fwd_name), (p.bwd, p.bwd_name)):
+                pending.function = next(f for u, f in zip(self.units, compiled) if u.fdef.name == fname)
+                by_pending[id(pending)] = pending.function
+        for ns in namespaces:
+            for k, v in list(ns.items()):
+                if isinstance(v, Pending):
+                    ns[k] = by_pending[id(v)]
+        main = compiled[0]
+        main.source = full
+        return main, full
+
+
+def _surely_assigned(fdef: gast.FunctionDef) -> set[str]:
+    """Parameters and names bound by the top-level straight-line statements."""
+    names = set(fdef._ag_params)
+    for s in fdef.body:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            names.add(s.targets[0].id)
+    return names
+
+
+def _shifted_defaults(unit: Unit, fn: Callable):
+    return getattr(fn, "__defaults__", None)
+
+
+def _strip_markers(stmts: list[gast.stmt]) -> list[gast.stmt]:
+    """Drop the save/restore markers that were not turned into push/pop statements."""
+    out = []
+    for s in stmts:
+        if hasattr(s, "_ag_marker") and not getattr(s, "_ag_pushed", False):
+            continue
+        for fld in ("body", "orelse"):
+            block = getattr(s, fld, None)
+            if block:
+                setattr(s, fld, _strip_markers(block) or [gast.Pass()])
+        out.append(s)
+    return out
+
+
+def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn) -> Callable:
+    """Generate, compile and return the gradient function of `func`."""
+    parsed = parse_function(func)
+    ctx = Context(parsed)
+    fdef = normalize(ctx)
+    names, many = wrt_names_fn(func, fdef._ag_params, wrt)
+    program = Program(optimize=optimize)
+    program.used_names |= {fdef.name}
+    unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef)
+    main, full = program.compile()
+    main.__wrapped__ = func
+    main.__doc__ = unit.doc
+    return main
+
+
+def normalized_source(func: Callable) -> str:
+    """`func` in A-normal form, as text."""
+    parsed = parse_function(func)
+    ctx = Context(parsed)
+    fdef = normalize(ctx)
+    text = render(fdef)
+    header = import_header(namespace(fdef, ctx))
+    return (header + "\n\n\n" if header else "") + text
