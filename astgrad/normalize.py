@@ -655,7 +655,8 @@ class Normalizer:
             targets = assigned_names([target])
             # `a, b = b, a`: read every right-hand name before any target is rebound
             parts = [
-                self.temp(p) if isinstance(p, gast.Name) and p.id in self._versions_of(targets) else p for p in parts
+                self.temp(p, keep=True) if isinstance(p, gast.Name) and p.id in self._versions_of(targets) else p
+                for p in parts
             ]
             for t, p in zip(target.elts, parts):
                 self.assign_to(t, p)

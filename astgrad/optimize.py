@@ -29,6 +29,15 @@ def _number(node: gast.AST) -> float | None:
     return None
 
 
+def _literal(node: gast.AST) -> bool:
+    return isinstance(node, gast.Constant) or (
+        isinstance(node, gast.Tuple) and all(_literal(e) for e in node.elts))
+
+
+def _is_none(node: gast.AST) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
 class Fold(gast.NodeTransformer):
     """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True."""
 
@@ -87,10 +96,10 @@ class Fold(gast.NodeTransformer):
         if (
             len(node.ops) == 1
             and isinstance(node.ops[0], (gast.Is, gast.IsNot))
-            and isinstance(node.left, gast.Constant)
-            and isinstance(node.comparators[0], gast.Constant)
+            and _literal(node.left)
+            and _literal(node.comparators[0])
         ):
-            same = node.left.value is node.comparators[0].value
+            same = _is_none(node.left) and _is_none(node.comparators[0])
             self.changed = True
             return gast.Constant(value=same if isinstance(node.ops[0], gast.Is) else not same, kind=None)
         return node

@@ -121,7 +121,7 @@ def matmul_right(g: Any, a: Any, b: Any) -> Any:
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
     if a_nd == 1:
-        return np.multiply.outer(a, g) if b_nd > 1 else g * a
+        return a[:, None] * g[..., None, :] if b_nd > 1 else g * a
     if b_nd == 1:
         return np.dot(g, a) if a_nd == 2 else unbroadcast(np.matmul(g[..., None, :], a)[..., 0, :], b)
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)

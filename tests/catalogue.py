@@ -997,6 +997,177 @@ def lambda_helper(x):
     return np.sum(f(x))
 
 
+def helper_loop_poly(v, n):
+    acc = 0.0
+    for k in range(n):
+        if k % 2 == 0:
+            acc = acc + v ** (k + 1)
+        else:
+            acc = acc - 0.5 * v ** (k + 1)
+    return acc
+
+
+def helper_scaled(v, scale=2.0, shift=0.0):
+    return v * scale + shift
+
+
+def helper_cell(h, c, x, W):
+    z = W @ np.concatenate([h, x])
+    c_new = c * 0.5 + np.tanh(z)
+    h_new = np.tanh(c_new) * 0.9
+    return h_new, c_new
+
+
+def helper_early(v):
+    for i in range(len(v)):
+        if v[i] > 1.0:
+            return v[i] * v[0]
+    return np.sum(v)
+
+
+def call_helper_with_loop(x):
+    return np.sum(helper_loop_poly(x, 4)) + np.sum(helper_loop_poly(x, 0) * x)
+
+
+def call_helper_keywords(x, s):
+    y = helper_scaled(x, shift=s)
+    z = helper_scaled(y, scale=s)
+    return np.sum(z * z)
+
+
+def call_helper_cell_loop(W, xs):
+    h = np.zeros(2)
+    c = np.zeros(2)
+    for t in range(len(xs)):
+        h, c = helper_cell(h, c, xs[t], W)
+    return np.sum(h) + np.sum(c * c)
+
+
+def call_helper_early_return(x):
+    return helper_early(x) * 2.0
+
+
+def rec_sum_tanh(x, n):
+    if n <= 0:
+        return np.sum(x)
+    y = np.tanh(x)
+    if np.sum(y) > 0:
+        return rec_sum_tanh(y * 1.1, n - 1)
+    return rec_sum_tanh(y - 0.1, n - 1)
+
+
+def dict_built_inside(x):
+    d = {"a": np.sin(x), "b": x * x}
+    d["c"] = d["a"] * d["b"]
+    return np.sum(d["c"] + d["a"])
+
+
+def dict_params_accumulate(params, x):
+    out = 0.0
+    for name in ["w", "v"]:
+        out = out + np.sum(params[name] * x) ** 2
+    return out + params["s"] * np.sum(x)
+
+
+def list_overwrite_element(x):
+    ys = [x, x * 2.0, np.sin(x)]
+    ys[1] = ys[1] * ys[2]
+    return np.sum(ys[0] + ys[1])
+
+
+def list_filter_comprehension(x):
+    vals = [np.sin(v) * v for v in x if v > 0]
+    return sum(vals)
+
+
+def list_two_loops(x, n):
+    hs = []
+    h = x
+    for _ in range(n):
+        h = np.tanh(h * 1.5 + 0.1)
+        hs.append(h)
+    total = 0.0
+    for h_t in hs:
+        total = total + np.sum(h_t * h_t)
+    return total
+
+
+def list_of_params_enumerate(Ws, x):
+    s = 0.0
+    for i, W in enumerate(Ws):
+        s = s + (i + 1.0) * np.sum(np.tanh(W @ x))
+    return s
+
+
+def tuple_params(p, x):
+    a, b = p
+    return np.sum(np.tanh(a * x + b))
+
+
+def helper_fill(buf, v):
+    buf[0] = v * v
+    return buf
+
+
+def inplace_mask_assign(x):
+    y = x * 2.0
+    y[y < 0] = 0.0
+    return np.sum(y * x)
+
+
+def inplace_argmax_index(x):
+    y = np.zeros(len(x))
+    k = np.argmax(x)
+    y[k] = x[k] * 3.0
+    y[0] += x[1]
+    return np.sum(y * y)
+
+
+def inplace_array_augassign_loop(x):
+    acc = np.zeros_like(x)
+    for k in range(3):
+        acc += x * (k + 1.0)
+        acc *= 0.5
+    return np.sum(acc * x)
+
+
+def inplace_view_write(x):
+    y = x.copy()
+    z = y[1:]
+    z[0] = x[0] * 5.0
+    return np.sum(y * y)
+
+
+def inplace_alias_augassign(x):
+    acc = np.zeros(3)
+    keep = acc
+    acc += x
+    return np.sum(keep * x)
+
+
+def inplace_in_helper(x):
+    buf = np.zeros(2)
+    buf = helper_fill(buf, x[0])
+    buf[1] = x[1]
+    return np.sum(buf * x[:2])
+
+
+def inplace_2d_rows_recurrence(x, W):
+    H = np.zeros((4, 3))
+    H[0, :] = x
+    for t in range(1, 4):
+        H[t, :] = np.tanh(W @ H[t - 1, :]) + H[t - 1, :] * 0.5
+    return np.sum(H * H)
+
+
+def list_same_object_twice(x):
+    ys = []
+    h = np.sin(x)
+    ys.append(h)
+    ys.append(h)
+    return np.sum(ys[0] * ys[1])
+
+
 # ================================================================== misc numpy mix
 
 
@@ -1253,17 +1424,17 @@ CATALOGUE = [
     (for_range_runtime_bounds, [(X5, 1, 4), (X5, 2, 3), (X5, 3, 3)], 0, "ok"),
     (for_power_loop, [(1.3, 0), (1.3, 1), (-0.8, 7)], 0, "ok"),
     (for_sin_repeated, [(X3, 0), (X3, 1), (X3, 10)], 0, "ok"),
-    (for_over_rows, [(R43,), (R43[:1],), (np.zeros((0, 3)),)], 0, ITER_INDEX),
-    (for_over_list, [(X3,)], 0, UNPACK),
-    (for_zip, [(X3, X3[::-1].copy()), (X1, X1)], (0, 1), ITER_INDEX),
-    (for_enumerate, [(X5,), (X1,)], 0, ITER_INDEX),
-    (for_reversed, [(X5,), (X1,)], 0, UNPACK),
-    (for_reversed_range, [(X5,), (X1,), (X0,)], 0, UNPACK),
-    (for_nested, [(R43,), (R43[:1, :1],)], 0, UNPACK),
+    (for_over_rows, [(R43,), (R43[:1],), (np.zeros((0, 3)),)], 0, "ok"),
+    (for_over_list, [(X3,)], 0, "ok"),
+    (for_zip, [(X3, X3[::-1].copy()), (X1, X1)], (0, 1), "ok"),
+    (for_enumerate, [(X5,), (X1,)], 0, "ok"),
+    (for_reversed, [(X5,), (X1,)], 0, "ok"),
+    (for_reversed_range, [(X5,), (X1,), (X0,)], 0, "ok"),
+    (for_nested, [(R43,), (R43[:1, :1],)], 0, "ok"),
     (for_nested_triangular, [(X5,), (X1,)], 0, "ok"),
     (for_accumulate_array, [(POS4, 0), (POS4, 1), (POS4, 5)], 0, "ok"),
     (for_horner, [(X4, 0.7), (X1, 0.7)], (0, 1), "ok"),
-    (for_running_product, [(X5,), (X1,)], 0, ITER_INDEX),
+    (for_running_product, [(X5,), (X1,)], 0, "ok"),
     (for_loop_var_after, [(X4,), (X1,)], 0, "ok"),
     # ---- while
     (while_halving, [(0.05,)], 0, "ok"),
@@ -1309,9 +1480,9 @@ CATALOGUE = [
     (rnn_simple, [(W3, XS_T), (W3, XS_T[:1]), (W3, XS_T[:0])], 0, "ok"),
     (rnn_full, [(W3, U32, B3, XS_LONG)], (0, 1, 2), "ok"),
     (rnn_full, [(W3, U32, B3, XS_LONG[:3])], 3, "ok"),
-    (rnn_rows, [(W3, U32, B3, XS_LONG), (W3, U32, B3, XS_LONG[:1])], (0, 1, 2), ITER_INDEX),
+    (rnn_rows, [(W3, U32, B3, XS_LONG), (W3, U32, B3, XS_LONG[:1])], (0, 1, 2), "ok"),
     (scalar_mul_repeated, [(1.2, 0.7), (-0.9, 2.0)], (0, 1), "ok"),
-    (loop_two_carried, [(0.6,), (-1.1,)], 0, UNPACK_SWAP),
+    (loop_two_carried, [(0.6,), (-1.1,)], 0, "ok"),
     (loop_overwrite_array, [(X3,), (X1,)], 0, "ok"),
     (loop_logistic_map, [(0.3,), (0.6,)], 0, "ok"),
     # ---- in-place writes
@@ -1342,7 +1513,7 @@ CATALOGUE = [
     (nondiff_constructors, [(X4,)], 0, "ok"),
     (nondiff_comparisons, [(X5,)], 0, "ok"),
     (nondiff_bool_flags, [(X3, 1.0, False), (X3, -1.0, True), (X3, 1.0, True)], 0, "ok"),
-    (nondiff_shape_loop, [(R43,)], 0, UNPACK),
+    (nondiff_shape_loop, [(R43,)], 0, "ok"),
     (nondiff_argmax_index, [(X5,)], 0, "ok"),
     # ---- simulations / scalar code
     (piecewise_loop, [(X5,), (X0,)], 0, "ok"),
@@ -1352,38 +1523,58 @@ CATALOGUE = [
     (relu_layers, [(X3, R33 + np.eye(3), 0), (X3, R33 + np.eye(3), 3)], (0, 1), "ok"),
     (scalar_bisection_free, [(1.7,)], 0, "ok"),
     (clipped_gradient_descent, [(5.0, 1.0), (0.2, 0.5)], (0, 1), "ok"),
-    (softmax_loop, [(X5,)], 0, ITER_INDEX),
+    (softmax_loop, [(X5,)], 0, "ok"),
     (max_python_loop, [(X5,), (X1,)], 0, "ok"),
-    (abs_python, [(X5,)], 0, ITER_INDEX),
+    (abs_python, [(X5,)], 0, "ok"),
     # ---- helpers, recursion, containers
     (call_helper, [(X3,)], 0, "ok"),
     (call_helper_twice, [(X3 * 0.5, 0.3)], (0, 1), "ok"),
     (call_helper_in_loop, [(X3,)], 0, "ok"),
-    (call_helper_tuple, [(X3,)], 0, UNPACK + "; masked: " + TUPLE_RETURN),
+    (call_helper_tuple, [(X3,)], 0, "ok"),
     (nested_def, [(X3,)], 0, NESTED_DEF),
     (rec_power, [(1.3, 0), (1.3, 1), (0.9, 5)], 0, "ok"),
     (rec_power_fast, [(1.1, 0), (1.1, 6), (0.9, 7)], 0, "ok"),
     (det_minors, [(R33 + np.eye(3),), (A44 * 0.3,)], 0, "ok"),
     (params_dict_mlp, [({"W1": R43, "b1": B3[:1].repeat(4), "W2": _r(9, 2, 4)}, X3)], 0, "ok"),
-    (params_dict_loop, [({"a": W3, "b": R33}, X3)], 0, UNPACK),
-    (list_append, [(X3,)], 0, APPEND),
-    (list_index_literal, [(X3,)], 0, LIST_VALUE),
-    (list_comprehension, [(X3,)], 0, LISTCOMP),
-    (list_sum_builtin, [(X4,)], 0, LISTCOMP),
-    (list_of_layers, [([W3, R33], X3)], (0, 1), ITER_INDEX),
-    (tuple_literal_unpack, [(X3,)], 0, UNPACK),
-    (stack_list, [(X3,)], 0, APPEND),
+    (params_dict_loop, [({"a": W3, "b": R33}, X3)], 0, "ok"),
+    (list_append, [(X3,)], 0, "ok"),
+    (list_index_literal, [(X3,)], 0, "ok"),
+    (list_comprehension, [(X3,)], 0, "ok"),
+    (list_sum_builtin, [(X4,)], 0, "ok"),
+    (list_of_layers, [([W3, R33], X3)], (0, 1), "ok"),
+    (tuple_literal_unpack, [(X3,)], 0, "ok"),
+    (stack_list, [(X3,)], 0, "ok"),
     (lambda_helper, [(X3,)], 0, LAMBDA),
     (builtin_min3, [(X3,)], 0, MIN3),
+    (call_helper_with_loop, [(X3,)], 0, "ok"),
+    (call_helper_keywords, [(X3, 0.7)], (0, 1), "ok"),
+    (call_helper_cell_loop, [(_r(10, 2, 5, scale=0.5), XS_T[:6])], 0, "ok"),
+    (call_helper_early_return, [(X3,), (X3 * 0.1,)], 0, "ok"),
+    (rec_sum_tanh, [(X3, 0), (X3, 3), (-X3 - 0.5, 3)], 0, "ok"),
+    (dict_built_inside, [(X3,)], 0, "ok"),
+    (dict_params_accumulate, [({"w": X3, "v": X3[::-1].copy(), "s": 0.4}, X3 * 0.5)], 0, "ok"),
+    (list_overwrite_element, [(X3,)], 0, "ok"),
+    (list_filter_comprehension, [(X5,)], 0, "ok"),
+    (list_two_loops, [(X3, 0), (X3, 1), (X3, 6)], 0, "ok"),
+    (list_of_params_enumerate, [([W3, R33, W3.T.copy()], X3)], (0, 1), "ok"),
+    (tuple_params, [((0.7, -0.2), X3)], 0, "ok"),
+    (inplace_mask_assign, [(X5,)], 0, "ok"),
+    (inplace_argmax_index, [(X5,)], 0, "ok"),
+    (inplace_array_augassign_loop, [(X3,)], 0, "ok"),
+    (inplace_view_write, [(X3,)], 0, "ok"),
+    (inplace_alias_augassign, [(X3,)], 0, "ok"),
+    (inplace_in_helper, [(X3,)], 0, "ok"),
+    (inplace_2d_rows_recurrence, [(X3, R33)], (0, 1), "ok"),
+    (list_same_object_twice, [(X3,)], 0, "ok"),
     # ---- misc
     (mix_matrix_loop, [(SPD, X4)], (0, 1), "ok"),
     (mix_gram_schmidt, [(R43,)], 0, "ok"),
-    (mix_kahan_sum, [(X5,)], 0, ITER_INDEX),
+    (mix_kahan_sum, [(X5,)], 0, "ok"),
     (mix_bubble_sort_weighted, [(X5,), (POS4,)], 0, "ok"),
-    (mix_swap_tuple, [(_a(0.5, 0.3),)], 0, UNPACK_SWAP),
+    (mix_swap_tuple, [(_a(0.5, 0.3),)], 0, "ok"),
     (mix_augassign_scalar, [(0.7,), (-1.4,)], 0, "ok"),
-    (mix_mean_var_loop, [(X5,)], 0, ITER_INDEX),
-    (mix_conditional_accum_array, [(R43,)], 0, ITER_INDEX),
+    (mix_mean_var_loop, [(X5,)], 0, "ok"),
+    (mix_conditional_accum_array, [(R43,)], 0, "ok"),
     (mix_where_in_loop, [(X5,)], 0, "ok"),
     (mix_unused_branch_var, [(X3, 3), (X3, 1)], 0, "ok"),
     (mix_loop_zero_then_use, [(X3 * 0.5, 0), (X3 * 0.5, 1), (X3 * 0.5, 4)], 0, "ok"),
