@@ -57,7 +57,7 @@ class Unit:
 
 def location(ctx: Context) -> str:
     parsed = ctx.parsed
-    return f"{os.path.basename(parsed.filename)}:{parsed.firstlineno}"
+    return f"{os.path.basename(parsed.filename)}:{parsed.abs_line(parsed.tree)}"
 
 
 class Program:

@@ -157,6 +157,7 @@ class Normalizer:
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
         self.user_locals = set(self.locals)
+        self.nested: dict[str, tuple] = {}
         self.version: dict[str, str] = {p: p for p in self.params}
         self.ssa = self._ssa_candidates(fdef.body)
         self.out: list[gast.stmt] = []
@@ -373,6 +374,54 @@ class Normalizer:
 
     def stmt_Pass(self, s):
         pass
+
+    def stmt_FunctionDef(self, s):
+        """A nested def: lifted to a function of its own whose captured locals become
+        keyword-only parameters, so that calls to it are calls to a user function."""
+        if s.decorator_list:
+            raise self.error("decorated nested functions are not supported", s, hint="define it at module level")
+        inner_params = {a.id for a in s.args.posonlyargs + s.args.args + s.args.kwonlyargs}
+        if s.args.vararg:
+            inner_params.add(s.args.vararg.id)
+        if s.args.kwarg:
+            inner_params.add(s.args.kwarg.id)
+        inner_locals = inner_params | assigned_names(s.body)
+        for n in gast.walk(s):
+            if isinstance(n, (gast.Nonlocal, gast.Global)):
+                raise self.error(
+                    f"`{type(n).__name__.lower()}` in a nested function is not supported",
+                    n,
+                    hint="pass the value in and return the new value instead",
+                )
+        free = [n.id for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+        captured = []
+        for n in free:
+            if n in self.locals and n not in inner_locals and n not in captured:
+                if n == s.name:
+                    raise self.error(
+                        "a nested function that calls itself is not supported",
+                        s,
+                        hint="define the recursive function at module level",
+                    )
+                captured.append(n)
+        lifted = copy.deepcopy(s)
+        for n in captured:
+            lifted.args.kwonlyargs.append(gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None))
+            lifted.args.kw_defaults.append(None)
+        fn = lift_function(self.parsed, lifted)
+        self.nested[s.name] = (fn, captured)
+
+    def nested_call(self, node: gast.Call) -> gast.Call:
+        fn, captured = self.nested[node.func.id]
+        alias = self.ctx.global_ref(fn.__name__, fn)
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        for n in captured:
+            if n not in self.version:
+                raise self.error(f"`{n}` is read by the nested function before it is assigned", node)
+            keywords.append(gast.keyword(arg=n, value=name(self.version[n])))
+        call = gast.Call(func=name(alias), args=[self.atom(a) for a in node.args], keywords=keywords)
+        call._ag_fn = fn
+        return call
 
     def stmt_Break(self, s):
         self.emit(gast.Break())
@@ -736,6 +785,12 @@ class Normalizer:
         return node
 
     def expr_Name(self, node):
+        if node.id in self.nested:
+            raise self.error(
+                f"the nested function `{node.id}` can only be called, not used as a value",
+                node,
+                hint="define it at module level to pass it around",
+            )
         if node.id in self.locals:
             if node.id not in self.version:
                 if node.id in self.user_locals:
@@ -923,6 +978,8 @@ class Normalizer:
                 )
         if any(k.arg is None for k in node.keywords):
             raise self.error("keyword unpacking in calls (f(**kw)) are not supported", node)
+        if isinstance(node.func, gast.Name) and node.func.id in self.nested:
+            return self.nested_call(node)
         fn = self.resolve(node.func)
         if fn is not _MISSING:
             call = gast.Call(
@@ -972,6 +1029,30 @@ class Normalizer:
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
         return call
+
+
+def lift_function(parsed, tree: gast.FunctionDef):
+    """A real function object for a lifted nested def, whose source astgrad knows already."""
+    from .codegen import render
+    from .parse import ParsedFunction
+
+    text = render(tree)
+    namespace = dict(getattr(parsed.func, "__globals__", {}))
+    namespace.update(parsed.closure)
+    scope: dict = {}
+    exec(compile(text, f"<astgrad lifted {tree.name} from {parsed.filename}>", "exec"), namespace, scope)
+    fn = scope[tree.name]
+    fn.__module__ = getattr(parsed.func, "__module__", None)
+    fn.__qualname__ = f"{parsed.func.__qualname__}.<locals>.{tree.name}"
+    fn.__astgrad_parsed__ = ParsedFunction(
+        func=parsed.func,
+        tree=tree,
+        filename=parsed.filename,
+        firstlineno=parsed.firstlineno,
+        lines=parsed.lines,
+        closure=parsed.closure,
+    )
+    return fn
 
 
 def _substitute_name(tree: gast.AST, old: str, new: gast.AST) -> gast.AST:

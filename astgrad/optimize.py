@@ -30,8 +30,7 @@ def _number(node: gast.AST) -> float | None:
 
 
 def _literal(node: gast.AST) -> bool:
-    return isinstance(node, gast.Constant) or (
-        isinstance(node, gast.Tuple) and all(_literal(e) for e in node.elts))
+    return isinstance(node, gast.Constant) or (isinstance(node, gast.Tuple) and all(_literal(e) for e in node.elts))
 
 
 def _is_none(node: gast.AST) -> bool:

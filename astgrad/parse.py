@@ -67,6 +67,18 @@ def _where(func: Any) -> str:
 
 def parse_function(func: Callable) -> ParsedFunction:
     """Read `func`'s source and return its definition as a gast tree with decorators stripped."""
+    known = getattr(func, "__astgrad_parsed__", None)
+    if known is not None:  # a nested def astgrad lifted out of its enclosing function
+        import copy
+
+        return ParsedFunction(
+            func=known.func,
+            tree=copy.deepcopy(known.tree),
+            filename=known.filename,
+            firstlineno=known.firstlineno,
+            lines=known.lines,
+            closure=known.closure,
+        )
     if isinstance(func, functools.partial):
         raise TransformError(
             f"cannot differentiate a functools.partial object ({_where(func.func)})",

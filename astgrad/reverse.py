@@ -167,11 +167,16 @@ class ReverseTransformer:
             state.init.add(out)
         backward += self.backward(body, (), state)
         grads = []
+        indexed = {
+            n.value.id for n in gast.walk(self.fdef) if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
+        }
         for w in self.wrt:
-            if w in state.init:
-                grads.append(name(self.bar(w)))
-            else:
+            if w not in state.init:
                 grads.append(self.call("zeros_like", name(w)))
+            elif w in indexed or w in self.containers:  # a tuple's adjoint is built as a list
+                grads.append(self.call("match_structure", name(self.bar(w)), name(w)))
+            else:
+                grads.append(name(self.bar(w)))
         self.finish_sites(forward, backward)
         return forward, backward, grads
 
@@ -419,8 +424,12 @@ class ReverseTransformer:
             elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                 if primitive(s.value) is tuple:
                     out.add(s.targets[0].id)
-                elif isinstance(s.value, gast.Subscript) and isinstance(s.value.slice, gast.Constant) \
-                        and isinstance(s.value.slice.value, str) and isinstance(s.value.value, gast.Name):
+                elif (
+                    isinstance(s.value, gast.Subscript)
+                    and isinstance(s.value.slice, gast.Constant)
+                    and isinstance(s.value.slice.value, str)
+                    and isinstance(s.value.value, gast.Name)
+                ):
                     out.add(s.value.value.id)  # d["key"]: d is a dict
         return out
 

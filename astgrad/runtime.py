@@ -185,3 +185,14 @@ def split_like(g: Any, parts: Any, axis: int = 0) -> list:
 def unstack(g: Any, axis: int = 0) -> list:
     """The adjoint of `np.stack(parts, axis)`: one slice of `g` per part."""
     return [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
+
+
+def match_structure(g: Any, x: Any) -> Any:
+    """Adjoint `g` in the container types of `x` (a tuple's adjoint is built as a list)."""
+    if isinstance(x, tuple) and isinstance(g, list):
+        return tuple(match_structure(a, b) for a, b in zip(g, x))
+    if isinstance(x, list) and isinstance(g, list):
+        return [match_structure(a, b) for a, b in zip(g, x)]
+    if isinstance(x, dict) and isinstance(g, dict):
+        return {k: match_structure(g[k], v) for k, v in x.items()}
+    return g

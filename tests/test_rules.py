@@ -693,6 +693,9 @@ DOT_SHAPES = MATMUL_SHAPES[:5] + [
     ("float.dot(mat)", "float", (3, 4)),
     ("mat.dot(float)", (3, 4), "float"),
     ("0d.dot(vec)", "0d", (4,)),
+    # N-d np.dot contracts the last axis of a with the second-to-last of b: not matmul's batching
+    ("mat.dot(3d)", (2, 3), (5, 3, 4)),
+    ("3d.dot(3d)", (2, 3, 4), (5, 4, 2)),
 ]
 
 
@@ -1340,8 +1343,116 @@ CONSTRUCT_CASES = [
     Case("mask-&", chained_comparison_mask, (clip_safe(3, 4),)),
 ]
 
+# ============================================== sequences of arrays: concatenate, stack, sum; flip, diag, delete
+
+
+def np_concatenate(x, y):
+    return np.sum(np.sin(np.concatenate([x, y, np.sin(x)])) * np.arange(30.0).reshape(10, 3))
+
+
+def np_concatenate_axis1(x, y):
+    return np.sum(np.sin(np.concatenate((x, y), axis=1)))
+
+
+def np_concatenate_axis_neg1(x, y):
+    return np.sum(np.sin(np.concatenate([y, x, y], -1)))
+
+
+def np_stack(x, y):
+    return np.sum(np.sin(np.stack([x, y, x * y])) * np.arange(3.0).reshape(3, 1, 1))
+
+
+def np_stack_axis1(x, y):
+    return np.sum(np.sin(np.stack((x, y), axis=1)))
+
+
+def np_stack_axis_neg1(x, y):
+    return np.sum(np.sin(np.stack([x, y], axis=-1)) * np.arange(1.0, 3.0))
+
+
+def py_sum_list(x, y):
+    return np.sum(np.sin(sum([x, y, x * y])))
+
+
+def py_sum_start(x, y):
+    return np.sum(np.sin(sum([x, np.cos(x)], y)))
+
+
+def py_sum_array(x):
+    return np.sum(np.sin(sum(x)))
+
+
+def np_flip(x):
+    return np.sum(np.sin(np.flip(x)) * np.arange(12.0).reshape(3, 4))
+
+
+def np_flip_axis1(x):
+    return np.sum(np.sin(np.flip(x, axis=1)) * np.arange(12.0).reshape(3, 4))
+
+
+def np_flip_axis0(x):
+    return np.sum(np.sin(np.flip(x, 0)) * np.arange(12.0).reshape(3, 4))
+
+
+def np_diag_vector(x):
+    return np.sum(np.sin(np.diag(x)) * np.arange(9.0).reshape(3, 3))
+
+
+def np_diag_vector_offset(x):
+    return np.sum(np.sin(np.diag(x, 1)) * np.arange(16.0).reshape(4, 4))
+
+
+def np_diag_matrix(x):
+    return np.sum(np.sin(np.diag(x)) * np.arange(1.0, 4.0))
+
+
+def np_diag_matrix_offset(x):
+    return np.sum(np.sin(np.diag(x, k=-1)) * np.arange(1.0, 3.0))
+
+
+def np_delete_flat(x):
+    return np.sum(np.sin(np.delete(x, 1)) * np.arange(11.0))
+
+
+def np_delete_axis0(x):
+    return np.sum(np.sin(np.delete(x, 1, axis=0)))
+
+
+def np_delete_axis1_list(x):
+    return np.sum(np.sin(np.delete(x, [0, 2], axis=1)))
+
+
+def np_delete_axis_neg1(x):
+    return np.sum(np.sin(np.delete(x, -1, -1)))
+
+
+SEQUENCE_CASES = [
+    Case("np.concatenate", np_concatenate, (normal(3, 3), normal(4, 3)), (0, 1)),
+    Case("np.concatenate:axis=1", np_concatenate_axis1, (normal(3, 2), normal(3, 4)), (0, 1)),
+    Case("np.concatenate:axis=-1", np_concatenate_axis_neg1, (normal(2, 3, 4), normal(2, 3, 1)), (0, 1)),
+    Case("np.stack", np_stack, (normal(3, 4), normal(3, 4)), (0, 1)),
+    Case("np.stack:axis=1", np_stack_axis1, (normal(3, 4), normal(3, 4)), (0, 1)),
+    Case("np.stack:axis=-1", np_stack_axis_neg1, (normal(3, 4), normal(3, 4)), (0, 1)),
+    Case("sum([...])", py_sum_list, (normal(3, 4), normal(3, 4)), (0, 1)),
+    Case("sum([...]):broadcast", py_sum_list, (normal(3, 4), normal(4)), (0, 1)),
+    Case("sum([...],start)", py_sum_start, (normal(3, 4), normal(3, 1)), (0, 1)),
+    Case("sum(array)", py_sum_array, (normal(3, 4),)),
+    Case("np.flip", np_flip, (normal(3, 4),)),
+    Case("np.flip:axis=1", np_flip_axis1, (normal(3, 4),)),
+    Case("np.flip:axis=0", np_flip_axis0, (normal(3, 4),)),
+    Case("np.diag:vector", np_diag_vector, (normal(3),)),
+    Case("np.diag:vector,k=1", np_diag_vector_offset, (normal(3),)),
+    Case("np.diag:square", np_diag_matrix, (normal(3, 3),)),
+    Case("np.diag:wide", np_diag_matrix, (normal(3, 4),)),
+    Case("np.diag:square,k=-1", np_diag_matrix_offset, (normal(3, 3),)),
+    Case("np.delete", np_delete_flat, (normal(3, 4),)),
+    Case("np.delete:axis=0", np_delete_axis0, (normal(3, 4),)),
+    Case("np.delete:axis=1,list", np_delete_axis1_list, (normal(3, 4),)),
+    Case("np.delete:axis=-1", np_delete_axis_neg1, (normal(3, 4),)),
+]
+
 CASES = (BINARY_CASES + UNARY_CASES + ELEMENTWISE_CASES + REDUCTION_CASES + LINALG_CASES + SHAPE_CASES
-         + INDEX_CASES + METHOD_CASES + SCALAR_CASES + CONSTRUCT_CASES)
+         + INDEX_CASES + METHOD_CASES + SCALAR_CASES + CONSTRUCT_CASES + SEQUENCE_CASES)
 
 
 # ======================================================================================== tests
