@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 import weakref
 from typing import Any, Callable, Sequence, Union
 
-from .assemble import build, normalized_source
+import numpy as np
+
+from .assemble import build, build_jvp, build_vjp, normalized_source
 from .errors import TransformError
+from .runtime import check_scalar, zeros_like
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -37,15 +41,15 @@ def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], 
     return names, many
 
 
-def _generated(func: Callable, wrt: Wrt, *, value: bool, optimize: bool) -> Callable:
-    key = (_freeze(wrt), value, optimize)
+def _cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
+    """`make()`, computed once per (function, key); thread-safe."""
     with _cache_lock:
         try:
             per_func = _cache.setdefault(func, {})
         except TypeError:  # not weak-referenceable: no caching
             per_func = {}
         if key not in per_func:
-            per_func[key] = build(func, wrt, value=value, optimize=optimize, wrt_names_fn=_wrt_names)
+            per_func[key] = make()
         return per_func[key]
 
 
@@ -53,30 +57,99 @@ def _freeze(wrt: Wrt) -> Any:
     return tuple(wrt) if isinstance(wrt, list) else wrt
 
 
-def _lazy(func: Callable, wrt: Wrt, *, value: bool, optimize: bool) -> Callable:
+def _reverse(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool) -> Callable:
+    key = ("reverse", _freeze(wrt), value, optimize, has_aux)
+    return _cached(
+        func, key, lambda: build(func, wrt, value=value, optimize=optimize, wrt_names_fn=_wrt_names, has_aux=has_aux)
+    )
+
+
+def _jvp_function(func: Callable, wrt: tuple[str, ...] | None, optimize: bool = True) -> Callable:
+    key = ("jvp", wrt, optimize)
+    return _cached(func, key, lambda: build_jvp(func, None if wrt is None else list(wrt), optimize=optimize)[0])
+
+
+def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool) -> Callable:
+    """The gradient by forward mode: one tangent sweep per input element."""
+    params = _parameters(func)
+    names, many = _wrt_names(func, params, wrt)
+    jvp_fn = _jvp_function(func, tuple(names), optimize)
+    signature = inspect.signature(func)
+
+    def forward_gradient(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = bound.arguments
+        primal = [np.asarray(arguments[n]) for n in names]
+        zeros = {jvp_fn.dot_params[n]: zeros_like(arguments[n]) for n in names}
+        grads, out = [], None
+        for n, x in zip(names, primal):
+            if x.dtype == object:
+                raise TypeError(
+                    f"mode='forward' differentiates arrays and numbers; {n} is a {type(arguments[n]).__name__}"
+                )
+            g = np.zeros(x.shape, dtype=np.result_type(x.dtype, float))
+            for index in np.ndindex(*x.shape):
+                e = np.zeros(x.shape, dtype=g.dtype)
+                e[index] = 1.0
+                direction = dict(zeros)
+                direction[jvp_fn.dot_params[n]] = (
+                    e if x.ndim else type(arguments[n])(1.0) if isinstance(arguments[n], float) else e
+                )
+                out, out_dot = jvp_fn(**arguments, **direction)
+                if has_aux:
+                    out, out_dot = out[0], out_dot[0]
+                check_scalar(out)
+                g[index] = out_dot
+            grads.append(float(g) if isinstance(arguments[n], (float, int)) and not x.ndim else g)
+        result = tuple(grads) if many else grads[0]
+        if not value and not has_aux:
+            return result
+        if out is None:
+            out = func(*args, **kwargs)
+        if has_aux:
+            full_out = func(*args, **kwargs)
+            return ((full_out[0], full_out[1]), result) if value else (result, full_out[1])
+        return out, result
+
+    forward_gradient.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
+    forward_gradient.__wrapped__ = func
+    forward_gradient.source = jvp_fn.source
+    return forward_gradient
+
+
+def _parameters(func: Callable) -> list[str]:
+    try:
+        return [p.name for p in inspect.signature(func).parameters.values()]
+    except (TypeError, ValueError):
+        raise TransformError(f"cannot read the parameters of {func!r}") from None
+
+
+def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
     """A stand-in that transforms `func` at its first call (for functions that use names
     defined after them)."""
+    done: list[Callable] = []
 
     @functools.wraps(func)
     def first_call(*args, **kwargs):
-        return _generated(func, wrt, value=value, optimize=optimize)(*args, **kwargs)
+        if not done:
+            done.append(make())
+        return done[0](*args, **kwargs)
 
-    first_call.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
     return first_call
 
 
 def _operator(func: Callable | None, wrt: Wrt, *, value: bool, optimize: bool, mode: str, has_aux: bool) -> Callable:
-    if mode != "reverse":
-        raise NotImplementedError(f"mode={mode!r} is not available yet; use mode='reverse'")
-    if has_aux:
-        raise NotImplementedError("has_aux=True is not available yet")
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if func is None:
         return lambda f: _operator(f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux)
+    make = _reverse if mode == "reverse" else _forward
     try:
-        return _generated(func, wrt, value=value, optimize=optimize)
+        return make(func, wrt, value, optimize, has_aux)
     except TransformError as exc:
         if "is not defined" in str(exc):  # a name defined later in the module: try at first call
-            return _lazy(func, wrt, value=value, optimize=optimize)
+            return _lazy(func, lambda: make(func, wrt, value, optimize, has_aux))
         raise
 
 
@@ -122,9 +195,148 @@ def source(
     """
     if normalized:
         return normalized_source(func)
-    if mode != "reverse":
-        raise NotImplementedError(f"mode={mode!r} is not available yet; use mode='reverse'")
-    return _generated(func, wrt, value=value, optimize=optimize).source
+    if mode == "forward":
+        names, _ = _wrt_names(func, _parameters(func), wrt)
+        return _jvp_function(func, tuple(names), optimize).source
+    return _reverse(func, wrt, value, optimize, False).source
 
 
-__all__ = ["grad", "value_and_grad", "source"]
+def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """Forward mode: `(func(*primals), its derivative along tangents)`.
+
+    >>> jvp(f, (0.7, -1.3), (1.0, 0.0))   # (f(0.7, -1.3), df/dx1)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    params = _parameters(func)[: len(primals)]
+    jvp_fn = _jvp_function(func, tuple(params))
+    dots = {jvp_fn.dot_params[p]: t for p, t in zip(params, tangents)}
+    return jvp_fn(*primals, **dots)
+
+
+def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+    """Reverse mode: `(func(*primals), vjp_fn)` where `vjp_fn(out_bar)` returns the cotangents
+    (adjoints) of all of `primals` given the adjoint `out_bar` of the output.
+
+    >>> out, pullback = vjp(f, x, y); x_bar, y_bar = pullback(np.ones_like(out))
+    """
+    fwd, bwd, active = _cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
+    tape: list = []
+    out = fwd(tape, *primals)
+    saved = [tape]
+
+    def vjp_fn(out_bar: Any) -> tuple:
+        run = saved.pop() if saved else None
+        if run is None:  # a second pullback: replay the forward pass for a fresh tape
+            run = []
+            fwd(run, *primals)
+        result = bwd(run, out_bar)
+        result = result if len(active) > 1 else (result,)
+        return tuple(result[: len(primals)])
+
+    return out, vjp_fn
+
+
+def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
+    """The Jacobian of array-valued `func`: shape `out.shape + x.shape` for each `wrt` argument.
+    Reverse mode does one backward sweep per output element, forward mode one tangent sweep
+    per input element.
+
+    >>> jacobian(lambda_free_f, wrt=0)(x)
+    """
+    params = _parameters(func)
+    names, many = _wrt_names(func, params, wrt)
+    signature = inspect.signature(func)
+
+    def jacobian_fn(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        xs = [np.asarray(arguments[n], dtype=float) for n in names]
+        if mode == "forward":
+            jvp_fn = _jvp_function(func, tuple(names))
+            out = None
+            columns: list[list] = [[] for _ in names]
+            for k, (n, x) in enumerate(zip(names, xs)):
+                for index in np.ndindex(*x.shape):
+                    direction = {jvp_fn.dot_params[m]: zeros_like(arguments[m]) for m in names}
+                    e = np.zeros(x.shape)
+                    e[index] = 1.0
+                    direction[jvp_fn.dot_params[n]] = e if x.ndim else 1.0
+                    out, out_dot = jvp_fn(**arguments, **direction)
+                    columns[k].append(np.asarray(out_dot, dtype=float))
+            out_shape = np.shape(out if out is not None else func(*args, **kwargs))
+            jacs = [
+                np.stack(c, axis=-1).reshape(out_shape + x.shape) if c else np.zeros(out_shape + x.shape)
+                for c, x in zip(columns, xs)
+            ]
+        elif mode == "reverse":
+            fwd, bwd, active = _cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
+            order = [params.index(n) for n in names]
+            positional = [arguments[p] for p in params]
+            out = func(*args, **kwargs)
+            out_shape = np.shape(out)
+            rows: list[list] = [[] for _ in names]
+            for index in np.ndindex(*out_shape):
+                seed = np.zeros(out_shape)
+                seed[index] = 1.0
+                tape: list = []
+                fwd(tape, *positional)
+                cotangents = bwd(tape, seed if out_shape else 1.0)
+                cotangents = cotangents if len(active) > 1 else (cotangents,)
+                for k, i in enumerate(order):
+                    rows[k].append(np.asarray(cotangents[i], dtype=float))
+            jacs = [np.stack(r).reshape(out_shape + x.shape) for r, x in zip(rows, xs)]
+        else:
+            raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        return tuple(jacs) if many else jacs[0]
+
+    jacobian_fn.__name__ = func.__name__ + "_jacobian"
+    jacobian_fn.__wrapped__ = func
+    return jacobian_fn
+
+
+def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
+    """The Hessian of scalar `func` with respect to one argument: forward mode over the
+    generated reverse-mode gradient. Shape `x.shape + x.shape`.
+
+    >>> hessian(f)(x)
+    """
+    if isinstance(wrt, (tuple, list)):
+        raise ValueError("hessian takes one wrt argument")
+    gradient = grad(func, wrt)
+    name = _wrt_names(func, _parameters(func), wrt)[0][0]
+    return jacobian(gradient, wrt=name, mode="forward")
+
+
+def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
+    """The Hessian-vector product `hvp(f)(*args, v)` = H v without forming H (forward over reverse).
+
+    >>> hvp(f)(x, v)
+    """
+    if isinstance(wrt, (tuple, list)):
+        raise ValueError("hvp takes one wrt argument")
+    gradient = grad(func, wrt)
+    name = _wrt_names(func, _parameters(func), wrt)[0][0]
+
+    def hvp_fn(*args_and_v, **kwargs):
+        *args, v = args_and_v
+        jvp_fn = _jvp_function(gradient, (name,))
+        bound = inspect.signature(func).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return jvp_fn(**bound.arguments, **{jvp_fn.dot_params[name]: v})[1]
+
+    hvp_fn.__name__ = func.__name__ + "_hvp"
+    return hvp_fn
+
+
+def stop_gradient(x: Any) -> Any:
+    """`x`, with no derivative flowing through it.
+
+    >>> grad(lambda_free_f)(x)  # where f uses stop_gradient(y) as a constant
+    """
+    return x
+
+
+__all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp", "stop_gradient"]

@@ -21,6 +21,7 @@ from .context import Context
 from .normalize import assign, name, normalize
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
+from .forward import ForwardTransformer
 from .reverse import ReverseTransformer, comment
 
 
@@ -46,6 +47,15 @@ class Pair:
 
 
 @dataclass
+class Jvp:
+    fn: Callable
+    active: tuple[str, ...]
+    name: str
+    dot_params: dict[str, str] = field(default_factory=dict)
+    pending: Pending = field(default=None)
+
+
+@dataclass
 class Unit:
     """One generated function before rendering."""
 
@@ -67,6 +77,7 @@ class Program:
         self.optimize = optimize
         self.units: list[Unit] = []
         self.pairs: dict[tuple, Pair] = {}
+        self.jvps: dict[tuple, Jvp] = {}
         self.used_names: set[str] = set()
 
     # ------------------------------------------------------------------------- building
@@ -90,10 +101,61 @@ class Program:
             self._generate_pair(p)
         return self.pairs[key]
 
+    def jvp_of(self, fn: Callable, active: tuple[str, ...]) -> Jvp:
+        """The forward-mode function of user function `fn` for these active parameters."""
+        key = (fn, active)
+        if key not in self.jvps:
+            j = Jvp(fn, active, self._unique(fn.__name__ + "_jvp"))
+            j.pending = Pending(j.name)
+            self.jvps[key] = j
+            parsed = parse_function(fn)
+            ctx = Context(parsed)
+            fdef = normalize(ctx)
+            self.tangent_function(fn, list(active), ctx, fdef, j)
+        return self.jvps[key]
+
+    def tangent_function(
+        self, func: Callable, wrt: list[str], ctx: Context, fdef: gast.FunctionDef, j: Jvp | None = None
+    ) -> Unit:
+        """`f_jvp(params..., *, p_dot...)` returning `(f(params), its directional derivative)`."""
+        ft = ForwardTransformer(ctx, fdef, wrt, program=self)
+        body, out_dot = ft.run()
+        fname = j.name if j is not None else ctx.namer.fresh(fdef.name + "_jvp")
+        self.used_names.add(fname)
+        args = copy.deepcopy(fdef.args)
+        dots = {}
+        for w in wrt:
+            dots[w] = ft.dot(w)
+            args.kwonlyargs.append(gast.Name(id=dots[w], ctx=gast.Param(), annotation=None, type_comment=None))
+            args.kw_defaults.append(None)
+        if j is not None:
+            j.dot_params = dots
+        where = location(ctx)
+        doc = f"Forward mode of {fdef.name} ({where}): its value and its derivative along {', '.join(dots.values())}."
+        stmts = [gast.Expr(value=gast.Constant(value=doc, kind=None))] + body
+        out = fdef.body[-1].value
+        stmts.append(gast.Return(value=gast.Tuple(elts=[copy.deepcopy(out), out_dot], ctx=gast.Load())))
+        unit = self._unit(fname, args, stmts, ctx, func, set(fdef._ag_params) | set(dots.values()))
+        unit.doc = doc
+        if j is None:
+            self.units.insert(0, unit)
+        else:
+            self.units.append(unit)
+        return unit
+
     def gradient(
-        self, func: Callable, wrt_names: list[str], many: bool, *, value: bool, ctx: Context, fdef: gast.FunctionDef
+        self,
+        func: Callable,
+        wrt_names: list[str],
+        many: bool,
+        *,
+        value: bool,
+        ctx: Context,
+        fdef: gast.FunctionDef,
+        has_aux: bool = False,
     ) -> Unit:
         """The gradient (or value-and-gradient) function of `func`."""
+        aux = _split_aux(fdef, ctx) if has_aux else None
         rt = ReverseTransformer(ctx, fdef, wrt_names, program=self)
         forward, backward, grads = rt.run()
         output = fdef.body[-1].value
@@ -113,6 +175,11 @@ class Program:
         body.append(comment("backward pass"))
         body += backward
         grad_expr = gast.Tuple(elts=grads, ctx=gast.Load()) if many else grads[0]
+        if aux is not None:  # JAX's convention: (grad, aux) and ((value, aux), grad)
+            if value:
+                result = gast.Tuple(elts=[result, aux], ctx=gast.Load())
+            else:
+                grad_expr = gast.Tuple(elts=[grad_expr, aux], ctx=gast.Load())
         ret = gast.Tuple(elts=[result, grad_expr], ctx=gast.Load()) if value else grad_expr
         body.append(gast.Return(value=ret))
         gname = ctx.namer.fresh(fdef.name + ("_value_and_grad" if value else "_grad"))
@@ -207,10 +274,11 @@ class Program:
                 fn.__kwdefaults__ = getattr(unit.source_fn, "__kwdefaults__", None)
             compiled.append(fn)
         by_pending = {}
-        for p in self.pairs.values():
-            for pending, fname in ((p.fwd, p.fwd_name), (p.bwd, p.bwd_name)):
-                pending.function = next(f for u, f in zip(self.units, compiled) if u.fdef.name == fname)
-                by_pending[id(pending)] = pending.function
+        named = [(p.fwd, p.fwd_name) for p in self.pairs.values()] + [(p.bwd, p.bwd_name) for p in self.pairs.values()]
+        named += [(j.pending, j.name) for j in self.jvps.values()]
+        for pending, fname in named:
+            pending.function = next(f for u, f in zip(self.units, compiled) if u.fdef.name == fname)
+            by_pending[id(pending)] = pending.function
         for ns in namespaces:
             for k, v in list(ns.items()):
                 if isinstance(v, Pending):
@@ -218,6 +286,34 @@ class Program:
         main = compiled[0]
         main.source = full
         return main, full
+
+
+def _split_aux(fdef: gast.FunctionDef, ctx: Context) -> gast.AST:
+    """For has_aux: make `fdef` return the loss, the first of the pair it returns; return the aux atom."""
+    ret = fdef.body[-1]
+    out = ret.value
+    for s in fdef.body[:-1]:
+        if (
+            isinstance(out, gast.Name)
+            and isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name)
+            and s.targets[0].id == out.id
+            and isinstance(s.value, gast.Tuple)
+            and len(s.value.elts) == 2
+        ):
+            loss, aux = s.value.elts
+            if isinstance(loss, gast.Name):
+                ret.value = copy.deepcopy(loss)
+                return copy.deepcopy(aux)
+    if not isinstance(out, gast.Name):
+        raise ctx.parsed.error("with has_aux=True the function must return a pair (loss, aux)", ret)
+    loss = ctx.namer.fresh("loss")
+    aux = ctx.namer.fresh("aux")
+    for target, i in ((loss, 0), (aux, 1)):
+        item = gast.Subscript(value=name(out.id), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
+        fdef.body.insert(-1, gast.copy_location(assign(target, item), ret))
+    ret.value = name(loss)
+    return name(aux)
 
 
 def _surely_assigned(fdef: gast.FunctionDef) -> set[str]:
@@ -247,7 +343,7 @@ def _strip_markers(stmts: list[gast.stmt]) -> list[gast.stmt]:
     return out
 
 
-def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn) -> Callable:
+def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has_aux: bool = False) -> Callable:
     """Generate, compile and return the gradient function of `func`."""
     parsed = parse_function(func)
     ctx = Context(parsed)
@@ -255,11 +351,44 @@ def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn) -> 
     names, many = wrt_names_fn(func, fdef._ag_params, wrt)
     program = Program(optimize=optimize)
     program.used_names |= {fdef.name}
-    unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef)
+    unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef, has_aux=has_aux)
     main, full = program.compile()
     main.__wrapped__ = func
     main.__doc__ = unit.doc
     return main
+
+
+def build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple[Callable, dict[str, str]]:
+    """The forward-mode function of `func` and the names of its tangent parameters."""
+    parsed = parse_function(func)
+    ctx = Context(parsed)
+    fdef = normalize(ctx)
+    names = list(fdef._ag_params) if wrt is None else wrt
+    program = Program(optimize=optimize)
+    program.used_names |= {fdef.name}
+    j = Jvp(func, tuple(names), "")
+    unit = program.tangent_function(func, names, ctx, fdef)
+    main, full = program.compile()
+    main.__wrapped__ = func
+    main.__doc__ = unit.doc
+    dots = {w: a.id for w, a in zip(names, unit.fdef.args.kwonlyargs[-len(names) :])} if names else {}
+    del j
+    main.dot_params = dots
+    return main, dots
+
+
+def build_vjp(func: Callable, *, optimize: bool) -> tuple[Callable, Callable, tuple[str, ...]]:
+    """The fwd/bwd pair of `func` with every parameter active."""
+    parsed = parse_function(func)
+    ctx = Context(parsed)
+    fdef = normalize(ctx)
+    program = Program(optimize=optimize)
+    p = program.pair(func, tuple(fdef._ag_params))
+    program.units.insert(
+        0, program.units.pop(next(i for i, u in enumerate(program.units) if u.fdef.name == p.fwd_name))
+    )
+    main, full = program.compile()
+    return p.fwd.function, p.bwd.function, p.active
 
 
 def normalized_source(func: Callable) -> str:

@@ -196,3 +196,9 @@ def match_structure(g: Any, x: Any) -> Any:
     if isinstance(x, dict) and isinstance(g, dict):
         return {k: match_structure(g[k], v) for k, v in x.items()}
     return g
+
+
+def rebroadcast(g: Any, like: Any) -> Any:
+    """The adjoint of `unbroadcast(like, x)` with respect to `like`: `g` spread back to its shape."""
+    target = np.broadcast_shapes(np.shape(like), np.shape(g))
+    return unbroadcast(np.broadcast_to(g, target), like)

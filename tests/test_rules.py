@@ -92,21 +92,32 @@ class Case:
     f: Callable
     args: tuple
     wrt: Any = 0
-    marks: tuple = ()
 
     def sample(self, seed):
         rng = np.random.default_rng(seed)
         return tuple(s(rng) for s in self.args)
 
 
+# Rows that fail because of a bug in astgrad (the test is right): case id -> one-line diagnosis.
+KNOWN_BUGS = {
+    "np.dot:mat.dot(3d)": "np.dot adjoint reuses matmul_left/right, whose batching differs from N-d np.dot "
+                          "(last axis of a with second-to-last of b): ValueError in np.matmul",
+    "np.dot:3d.dot(3d)": "np.dot adjoint reuses matmul_left/right, whose batching differs from N-d np.dot "
+                         "(last axis of a with second-to-last of b): ValueError in np.matmul",
+    "np.diag:wide": "np.diag adjoint for a 2-d input is np.diag(y_bar, k), a square matrix, not the "
+                    "input's (3, 4) shape",
+}
+
+
 def rows(cases):
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids)), "duplicate case ids"
-    return [pytest.param(c, id=c.id, marks=c.marks) for c in cases]
+    assert set(KNOWN_BUGS) <= set(ids), "KNOWN_BUGS names a case that does not exist"
+    return [pytest.param(c, id=c.id, marks=xfail(KNOWN_BUGS.get(c.id))) for c in cases]
 
 
 def xfail(reason):
-    return (pytest.mark.xfail(strict=True, reason=reason),)
+    return (pytest.mark.xfail(strict=True, reason=reason),) if reason else ()
 
 
 # ============================================================= binary operators, with broadcasting

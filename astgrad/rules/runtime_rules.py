@@ -1,0 +1,122 @@
+"""Rules of the runtime helpers generated code calls, so generated code can be differentiated
+again (forward over reverse for Hessians, reverse over reverse for grad(grad(f)))."""
+# ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
+
+import numpy as np
+
+from .. import runtime as rt
+from ..runtime import (
+    add_adjoints,
+    copy_of,
+    match_structure,
+    matmul_left,
+    matmul_right,
+    owned_copy,
+    rebroadcast,
+    split_like,
+    unbroadcast,
+    undelete,
+    unindex,
+    unreduce,
+    unstack,
+)
+from .registry import adjoint, nondifferentiable, tangent
+
+# linear in their first argument g: the tangent applies the same map to g_dot
+
+
+@tangent(rt.unbroadcast)
+def _(y, g, x):
+    y_dot = unbroadcast(g_dot, x)
+
+
+@adjoint(rt.unbroadcast)
+def _(y, g, x):
+    g_bar = rebroadcast(y_bar, g)
+
+
+@tangent(rt.unreduce)
+def _(y, g, x, axis=None, keepdims=False):
+    y_dot = unreduce(g_dot, x, axis, keepdims)
+
+
+@adjoint(rt.unreduce)
+def _(y, g, x, axis=None, keepdims=False):
+    g_bar = unbroadcast(np.sum(y_bar, axis=axis, keepdims=keepdims), g)
+
+
+@tangent(rt.unindex)
+def _(y, g, x, index):
+    y_dot = unindex(g_dot, x, index)
+
+
+@adjoint(rt.unindex)
+def _(y, g, x, index):
+    g_bar = unbroadcast(y_bar[index], g)
+
+
+@tangent(rt.owned_copy)
+def _(y, g):
+    y_dot = owned_copy(g_dot)
+
+
+@adjoint(rt.owned_copy)
+def _(y, g):
+    g_bar = y_bar
+
+
+@tangent(rt.copy_of)
+def _(y, value):
+    y_dot = copy_of(value_dot)
+
+
+@tangent(rt.match_structure)
+def _(y, g, x):
+    y_dot = match_structure(g_dot, x)
+
+
+@adjoint(rt.match_structure)
+def _(y, g, x):
+    g_bar = y_bar
+
+
+@tangent(rt.add_adjoints)
+def _(y, a, b):
+    y_dot = add_adjoints(a_dot, b_dot)
+
+
+@adjoint(rt.add_adjoints)
+def _(y, a, b):
+    a_bar = y_bar
+    b_bar = y_bar
+
+
+@tangent(rt.split_like)
+def _(y, g, parts, axis=0):
+    y_dot = split_like(g_dot, parts, axis)
+
+
+@tangent(rt.unstack)
+def _(y, g, axis=0):
+    y_dot = unstack(g_dot, axis)
+
+
+@tangent(rt.undelete)
+def _(y, g, a, obj, axis=None):
+    y_dot = undelete(g_dot, a, obj, axis)
+
+
+# bilinear: the adjoint map of a @ b depends on g and on the other factor
+
+
+@tangent(rt.matmul_left)
+def _(y, g, a, b):
+    y_dot = matmul_left(g_dot, a, b) + matmul_left(g, a, b_dot)
+
+
+@tangent(rt.matmul_right)
+def _(y, g, a, b):
+    y_dot = matmul_right(g_dot, a, b) + matmul_right(g, a_dot, b)
+
+
+nondifferentiable(rt.reduce_size, rt.select_share, rt.extremum_mask, rt.check_scalar, rt.zeros_like, rt.push)
