@@ -18,10 +18,10 @@ import gast
 
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
+from .forward import ForwardTransformer
 from .normalize import assign, name, normalize
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
-from .forward import ForwardTransformer
 from .reverse import ReverseTransformer, comment
 
 

@@ -14,7 +14,7 @@ import inspect
 import gast
 
 from . import rules, runtime
-from .analysis import Activity, operands, primitive
+from .analysis import Activity, operands, primitive, walk_statements
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, name
@@ -121,8 +121,23 @@ class ForwardTransformer:
         self.output = ret.value
         outs = [self.output.id] if isinstance(self.output, gast.Name) else []
         self.activity = Activity(ctx, fdef, wrt, outs)
-        self.varied = self.activity.varied
+        self.varied = set(self.activity.varied)
         self.dot_names: dict[str, str] = {}
+        self.sites: dict[str, int] = {}
+        self.loop_depth = 0
+        for st in walk_statements(fdef.body):
+            targets = []
+            if isinstance(st, gast.Assign):
+                t = st.targets[0]
+                while isinstance(t, gast.Subscript):
+                    t = t.value
+                targets = [t.id]
+            elif isinstance(st, gast.For):
+                targets = [st.target.id]
+            elif getattr(st, "_ag_append", None):
+                targets = [st._ag_append[0]]
+            for t in targets:
+                self.sites[t] = self.sites.get(t, 0) + 1
 
     def dot(self, var: str) -> str:
         if var not in self.dot_names:
@@ -176,8 +191,11 @@ class ForwardTransformer:
                     out.append(gast.Expr(value=call))
             elif isinstance(s, (gast.If, gast.For, gast.While)):
                 s = copy.copy(s)
+                loop = not isinstance(s, gast.If)
+                self.loop_depth += loop
                 s.body = self.transform(s.body) or [gast.Pass()]
                 s.orelse = self.transform(s.orelse)
+                self.loop_depth -= loop
                 out.append(s)
             else:
                 out.append(s)
@@ -198,6 +216,9 @@ class ForwardTransformer:
         if user is not None:
             return user
         tangent = self.tangent_of(value, s)
+        if tangent is ZERO and self.sites.get(var, 0) == 1 and var not in self.wrt and not self.loop_depth:
+            self.varied.discard(var)  # assigned once, from something constant: a zero tangent
+            return [s]
         if tangent is ZERO:
             expr: gast.AST = self.call("zeros_like", name(var))
         else:
@@ -253,7 +274,7 @@ class ForwardTransformer:
                 role[param + "_dot"] = name(marker)
                 zero_names.add(marker)
         result = None
-        for placeholder, expr, temps in bound.statements(role):
+        for placeholder, expr, _temps in bound.statements(role):
             if placeholder == rule.tangent.params[0] + "_dot":
                 result = simplify(expr, zero_names)
         return ZERO if result is None else result

@@ -536,7 +536,7 @@ class ReverseTransformer:
             )
         else:
             code.append(
-                gast.Expr(value=self.call("add_at", name(adj), as_value(copy.deepcopy(value.slice), self.ctx), g))
+                assign(adj, self.call("add_at", name(adj), as_value(copy.deepcopy(value.slice), self.ctx), g))
             )
         self.record_reads(code, p)
         return True

@@ -106,6 +106,17 @@ def _(y, g, a, obj, axis=None):
     y_dot = undelete(g_dot, a, obj, axis)
 
 
+@tangent(rt.add_at)
+def _(y, buf, index, g):
+    y_dot = buf_dot + unindex(g_dot, buf, index)
+
+
+@adjoint(rt.add_at)
+def _(y, buf, index, g):
+    buf_bar = y_bar
+    g_bar = unbroadcast(y_bar[index], g)
+
+
 # bilinear: the adjoint map of a @ b depends on g and on the other factor
 
 
