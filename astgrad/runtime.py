@@ -202,3 +202,35 @@ def rebroadcast(g: Any, like: Any) -> Any:
     """The adjoint of `unbroadcast(like, x)` with respect to `like`: `g` spread back to its shape."""
     target = np.broadcast_shapes(np.shape(like), np.shape(g))
     return unbroadcast(np.broadcast_to(g, target), like)
+
+
+def dot_left(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of `a` in `np.dot(a, b)` (which contracts a's last axis with b's second-to-last)."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd <= 2 and b_nd <= 2 or a_nd == 0 or b_nd == 0:
+        return matmul_left(g, a, b)
+    if b_nd == 1:
+        return np.asarray(g)[..., None] * b
+    b_axes = list(range(b_nd - 2)) + [b_nd - 1]
+    return np.tensordot(g, b, axes=(list(range(a_nd - 1, np.ndim(g))), b_axes))
+
+
+def dot_right(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of `b` in `np.dot(a, b)`."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd <= 2 and b_nd <= 2 or a_nd == 0 or b_nd == 0:
+        return matmul_right(g, a, b)
+    lead = list(range(a_nd - 1))
+    out = np.tensordot(a, g, axes=(lead, lead))
+    return out if b_nd == 1 else np.moveaxis(out, 0, -2)
+
+
+def undiag(g: Any, v: Any, k: int = 0) -> Any:
+    """The adjoint of `np.diag(v, k)`: for a matrix `v`, `g` placed on its k-th diagonal; for a
+    vector, the k-th diagonal of `g`."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k)
+    out = zeros_like(v)
+    i = np.arange(np.shape(g)[0])
+    out[i + max(-k, 0), i + max(k, 0)] = g
+    return out

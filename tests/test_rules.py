@@ -99,14 +99,7 @@ class Case:
 
 
 # Rows that fail because of a bug in astgrad (the test is right): case id -> one-line diagnosis.
-KNOWN_BUGS = {
-    "np.dot:mat.dot(3d)": "np.dot adjoint reuses matmul_left/right, whose batching differs from N-d np.dot "
-                          "(last axis of a with second-to-last of b): ValueError in np.matmul",
-    "np.dot:3d.dot(3d)": "np.dot adjoint reuses matmul_left/right, whose batching differs from N-d np.dot "
-                         "(last axis of a with second-to-last of b): ValueError in np.matmul",
-    "np.diag:wide": "np.diag adjoint for a 2-d input is np.diag(y_bar, k), a square matrix, not the "
-                    "input's (3, 4) shape",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def rows(cases):

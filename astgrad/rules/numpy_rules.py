@@ -4,14 +4,15 @@
 import numpy as np
 
 from ..runtime import (
+    dot_left,
+    dot_right,
     extremum_mask,
-    matmul_left,
-    matmul_right,
     reduce_size,
     select_share,
     split_like,
     unbroadcast,
     undelete,
+    undiag,
     unreduce,
     unstack,
 )
@@ -178,8 +179,8 @@ def _(y, a, axis=None):
 
 @adjoint(np.dot)
 def _(z, a, b):
-    a_bar = matmul_left(z_bar, a, b)
-    b_bar = matmul_right(z_bar, a, b)
+    a_bar = dot_left(z_bar, a, b)
+    b_bar = dot_right(z_bar, a, b)
 
 
 @tangent(np.dot)
@@ -326,7 +327,7 @@ def _(y, m, axis=None):
 
 @adjoint(np.diag)
 def _(y, v, k=0):
-    v_bar = np.diag(y_bar, k) if np.ndim(v) == 2 else np.diag(y_bar, k)[: np.shape(v)[0]]
+    v_bar = undiag(y_bar, v, k)
 
 
 @tangent(np.diag)
