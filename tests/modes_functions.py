@@ -1,0 +1,78 @@
+"""Functions for the forward-mode, Jacobian, Hessian and custom-rule tests."""
+
+import numpy as np
+
+import astgrad
+
+
+def lecture(x1, x2):
+    return x1 * x2 + np.sin(x1)
+
+
+def vector_valued(x, A):
+    return np.tanh(A @ x) * x[0] + np.sum(x**2)
+
+
+def two_outputs(x, y):
+    return np.stack([x * y, np.sin(x) + y])
+
+
+def quadratic(x, A, b):
+    return 0.5 * x @ A @ x + b @ x
+
+
+def softmax_cross_entropy(W, x, y):
+    s = W @ x
+    s = s - np.max(s)
+    p = np.exp(s) / np.sum(np.exp(s))
+    return -np.log(p[y])
+
+
+def poly(x):
+    return 3.0 * x**4 - 2.0 * x**2 + x
+
+
+def sin_times_x(x):
+    return np.sin(x) * x
+
+
+def with_aux(w, X):
+    r = X @ w
+    loss = np.mean(r**2)
+    return loss, {"residual": r}
+
+
+def stopped(x, y):
+    return x * astgrad.stop_gradient(y * x)
+
+
+def softplus(x):
+    """A primitive with custom rules (the rules below are used instead of its body)."""
+    return np.log1p(np.exp(x))
+
+
+@astgrad.adjoint(softplus)
+def _(y, x):
+    x_bar = y_bar / (1.0 + np.exp(-x))  # noqa: F821
+
+
+@astgrad.tangent(softplus)
+def _(y, x):
+    y_dot = x_dot / (1.0 + np.exp(-x))  # noqa: F821, F841
+
+
+def custom_rule_in_loop(x, n):
+    h = x
+    for _ in range(n):
+        h = softplus(h) - 0.5 * h
+    return np.sum(h)
+
+
+def loop_and_branch(x, n):
+    s = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            s = s + np.sin(x * i)
+        else:
+            s = s * 0.9 + x**2
+    return np.sum(s)

@@ -1,0 +1,156 @@
+"""Forward mode against reverse mode against central differences; Jacobians, Hessians,
+higher order, custom rules, has_aux, stop_gradient, jvp/vjp."""
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import check_grad, grad, hessian, hvp, jacobian, jvp, numerical_grad, numerical_jacobian, vjp
+from tests import modes_functions as mf
+from tests.test_rules import CASES, rows
+
+
+@pytest.mark.parametrize("case", rows(CASES))
+def test_forward_mode_equals_reverse_mode_and_central_differences(case):
+    args = case.sample(0)
+    forward = grad(case.f, wrt=case.wrt, mode="forward")
+    check_grad(case.f, forward, *args, wrt=case.wrt)
+    reverse = grad(case.f, wrt=case.wrt)(*args)
+    forward_value = forward(*args)
+    if isinstance(case.wrt, tuple):
+        for r, f in zip(reverse, forward_value):
+            np.testing.assert_allclose(f, r, rtol=1e-10, atol=1e-12)
+    else:
+        np.testing.assert_allclose(forward_value, reverse, rtol=1e-10, atol=1e-12)
+
+
+def test_lecture_forward_mode_reads_like_the_lecture():
+    text = astgrad.source(mf.lecture, wrt=("x1", "x2"), mode="forward")
+    assert "t1_dot = x1_dot * x2 + x1 * x2_dot" in text  # ẇ2 = ẋ1·x2 + x1·ẋ2
+    assert "t2_dot = x1_dot * np.cos(x1)" in text  # ẇ1 = cos(x1)·ẋ1
+    assert "out_dot = t1_dot + t2_dot" in text  # ẇ3 = ẇ1 + ẇ2
+
+
+def test_jvp_matches_hand_derivation():
+    out, out_dot = jvp(mf.lecture, (0.7, -1.3), (1.0, 2.0))
+    assert out == pytest.approx(mf.lecture(0.7, -1.3))
+    # (x2 + cos x1)·1 + x1·2
+    assert out_dot == pytest.approx(-1.3 + np.cos(0.7) + 0.7 * 2.0)
+
+
+def test_zero_tangents_produce_no_code():
+    text = astgrad.source(mf.lecture, wrt="x1", mode="forward")
+    assert "x2_dot" not in text
+    assert "t1_dot = x1_dot * x2" in text
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_vector_function(mode):
+    rng = np.random.default_rng(3)
+    x, A = rng.normal(size=3), rng.normal(size=(3, 3))
+    J = jacobian(mf.vector_valued, mode=mode)(x, A)
+    assert J.shape == (3, 3)
+    np.testing.assert_allclose(J, numerical_jacobian(mf.vector_valued, x, A), atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_with_respect_to_two_arguments(mode):
+    Jx, Jy = jacobian(mf.two_outputs, wrt=(0, 1), mode=mode)(0.3, 1.7)
+    np.testing.assert_allclose(Jx, [1.7, np.cos(0.3)])  # d(x*y)/dx = y, d(sin x + y)/dx = cos x
+    np.testing.assert_allclose(Jy, [0.3, 1.0])
+
+
+def test_jacobian_modes_agree_on_matrix_input():
+    rng = np.random.default_rng(4)
+    A, x = rng.normal(size=(2, 3)), rng.normal(size=3)
+    Jr = jacobian(mf.vector_valued, wrt=1, mode="reverse")(x, np.vstack([A, A[:1]]))
+    Jf = jacobian(mf.vector_valued, wrt=1, mode="forward")(x, np.vstack([A, A[:1]]))
+    assert Jr.shape == (3, 3, 3)
+    np.testing.assert_allclose(Jr, Jf, atol=1e-12)
+
+
+def test_hessian_of_quadratic_form_is_exact():
+    A = np.array([[2.0, 1.0, 0.0], [3.0, 4.0, 1.0], [0.0, -1.0, 5.0]])
+    b = np.array([1.0, -2.0, 0.5])
+    H = hessian(mf.quadratic)(np.array([0.1, -0.4, 2.0]), A, b)
+    np.testing.assert_allclose(H, (A + A.T) / 2, rtol=0, atol=1e-14)  # d²/dx² ½xᵀAx = (A + Aᵀ)/2
+
+
+def test_hessian_of_softmax_cross_entropy_against_second_differences():
+    rng = np.random.default_rng(5)
+    W, x = rng.normal(size=(4, 3)), rng.normal(size=3)
+    H = hessian(mf.softmax_cross_entropy)(W, x, 2)
+    assert H.shape == (4, 3, 4, 3)
+    numeric = numerical_jacobian(grad(mf.softmax_cross_entropy), W, x, 2)
+    np.testing.assert_allclose(H, numeric, atol=1e-6)
+    np.testing.assert_allclose(H.reshape(12, 12), H.reshape(12, 12).T, atol=1e-12)  # symmetric
+
+
+def test_hessian_vector_product():
+    rng = np.random.default_rng(6)
+    W, x, v = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(4, 3))
+    H = hessian(mf.softmax_cross_entropy)(W, x, 1)
+    np.testing.assert_allclose(hvp(mf.softmax_cross_entropy)(W, x, 1, v), np.tensordot(H, v, axes=2), atol=1e-12)
+
+
+def test_grad_of_grad_of_polynomial():
+    d2 = grad(grad(mf.poly))
+    d3 = grad(d2)
+    for x in (-1.2, 0.3, 1.5):
+        assert d2(x) == pytest.approx(36.0 * x**2 - 4.0)  # (3x⁴ − 2x² + x)'' = 36x² − 4
+        assert d3(x) == pytest.approx(72.0 * x)
+
+
+def test_grad_of_grad_of_sin():
+    d2 = grad(grad(mf.sin_times_x))
+    for x in (-0.4, 0.7, 2.0):
+        assert d2(x) == pytest.approx(2.0 * np.cos(x) - x * np.sin(x))  # (x sin x)'' = 2cos x − x sin x
+
+
+def test_custom_rule_used_inside_a_loop_both_modes():
+    x = np.array([0.3, -1.2, 2.0])
+    for mode in ("reverse", "forward"):
+        check_grad(mf.custom_rule_in_loop, grad(mf.custom_rule_in_loop, mode=mode), x, 4)
+    text = astgrad.source(mf.custom_rule_in_loop)
+    assert "/ (1.0 + np.exp(-h))" in text  # the user's template, spliced in
+    assert "log1p" not in text  # ...instead of the primitive's body
+
+
+def test_forward_mode_through_loops_and_branches():
+    for n in (0, 1, 5):
+        x = np.array([0.2, 0.9])
+        f = grad(mf.loop_and_branch, mode="forward")
+        r = grad(mf.loop_and_branch)
+        check_grad(mf.loop_and_branch, f, x, n)
+        np.testing.assert_allclose(f(x, n), r(x, n), atol=1e-12)
+
+
+def test_has_aux():
+    rng = np.random.default_rng(7)
+    w, X = rng.normal(size=3), rng.normal(size=(5, 3))
+    g, aux = grad(mf.with_aux, has_aux=True)(w, X)
+    np.testing.assert_allclose(g, numerical_grad(lambda w, X: mf.with_aux(w, X)[0], w, X), atol=1e-6)
+    np.testing.assert_allclose(aux["residual"], X @ w)
+    (value, aux2), g2 = astgrad.value_and_grad(mf.with_aux, has_aux=True)(w, X)
+    assert value == pytest.approx(np.mean((X @ w) ** 2))
+    np.testing.assert_allclose(g2, g)
+    g3, _ = grad(mf.with_aux, has_aux=True, mode="forward")(w, X)
+    np.testing.assert_allclose(g3, g, atol=1e-12)
+
+
+def test_stop_gradient_blocks_the_derivative():
+    dx, dy = grad(mf.stopped, wrt=(0, 1))(1.5, 2.0)
+    assert dx == pytest.approx(2.0 * 1.5)  # d/dx [x · const] with const = y·x = 3
+    assert dy == 0.0
+
+
+def test_vjp_pullback_can_be_called_twice():
+    rng = np.random.default_rng(8)
+    x, A = rng.normal(size=3), rng.normal(size=(3, 3))
+    out, pullback = vjp(mf.vector_valued, x, A)
+    np.testing.assert_allclose(out, mf.vector_valued(x, A))
+    J = numerical_jacobian(mf.vector_valued, x, A)
+    for seed in (np.array([1.0, 0.0, 0.0]), np.array([0.0, 2.0, -1.0])):
+        x_bar, A_bar = pullback(seed)
+        np.testing.assert_allclose(x_bar, seed @ J, atol=1e-6)
+        assert A_bar.shape == A.shape
