@@ -155,6 +155,11 @@ class ForwardTransformer:
     def run(self) -> tuple[list[gast.stmt], gast.AST]:
         """(statements, tangent of the output)."""
         body = self.transform(self.fdef.body[:-1])
+        # a parameter without a tangent of its own that becomes active (an active value is
+        # written into it) starts from a zero tangent
+        for p in reversed(self.fdef._ag_params):
+            if p in self.varied and p not in self.wrt:
+                body.insert(0, assign(self.dot(p), self.call("zeros_like", name(p))))
         out = self.output
         if isinstance(out, gast.Name) and out.id in self.varied:
             out_dot: gast.AST = name(self.dot(out.id))

@@ -158,6 +158,20 @@ class Normalizer:
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
         self.user_locals = set(self.locals)
         self.nested: dict[str, tuple] = {}
+        self.alias_pairs = self._alias_pairs(fdef.body)
+        self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
+        self.view_checks: set[str] = set()
+        for st in gast.walk(fdef):  # find the writes first, so the checks are known before lowering
+            if isinstance(st, gast.Assign):
+                for t in st.targets:
+                    if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                        self._note_maybe_view_write(t.value.id)
+            elif (
+                isinstance(st, gast.AugAssign)
+                and isinstance(st.target, gast.Subscript)
+                and isinstance(st.target.value, gast.Name)
+            ):
+                self._note_maybe_view_write(st.target.value.id)
         self.version: dict[str, str] = {p: p for p in self.params}
         self.ssa = self._ssa_candidates(fdef.body)
         self.out: list[gast.stmt] = []
@@ -181,7 +195,7 @@ class Normalizer:
         returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
         if len(returns) == 1 and body and body[-1] is returns[0] and returns[0].value is not None:
             # the common case: one return, at the end
-            self.block(body[:-1])
+            self.block(self.restructure(body[:-1], in_loop=False))
             self.loc = last = body[-1]
             value = self.expr(last.value)
             if not isinstance(value, gast.Name):
@@ -211,6 +225,66 @@ class Normalizer:
 
     def error(self, message: str, node: gast.AST | None = None, hint: str | None = None):
         return self.parsed.error(message, node if node is not None else self.loc, hint)
+
+    # --------------------------------------------------------------------- aliasing
+
+    def _alias_pairs(self, body: list[gast.stmt]) -> list[tuple[str, str, gast.AST, str]]:
+        """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments."""
+        pairs = []
+        views = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal")
+        for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+            if not (
+                isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name)
+            ):
+                continue
+            a, v = node.targets[0].id, node.value
+            if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
+                pairs.append((a, v.id, node, "copy"))
+            elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and v.value.id in self.locals:
+                sliced = any(
+                    isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
+                    for n in gast.walk(v.slice)
+                )
+                # x[i, j] is a number, X[i] of a matrix a row view: known only at run time
+                pairs.append((a, v.value.id, node, "view" if sliced else "maybe"))
+            elif isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
+                pairs.append((a, v.value.id, node, "view"))
+            elif isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
+                f = v.func
+                if isinstance(f, gast.Attribute) and f.attr in views:
+                    src = (
+                        f.value
+                        if isinstance(f.value, gast.Name) and f.value.id in self.locals
+                        else (v.args[0] if v.args else None)
+                    )
+                    if isinstance(src, gast.Name) and src.id in self.locals and src.id != a:
+                        pairs.append((a, src.id, node, "view"))
+        return pairs
+
+    def _note_maybe_view_write(self, var: str) -> None:
+        for a, b, _, how in self.alias_pairs:
+            if how == "maybe" and var in (a, b):
+                self.view_checks.add(a)
+
+    def check_write(self, var: str, node: gast.AST, augmented: bool = False) -> None:
+        """Refuse in-place writes that would also change another variable (which astgrad's
+        adjoints would not know about)."""
+        for a, b, where, how in self.alias_pairs:
+            if how in ("view", "maybe") and augmented and a == var:
+                continue  # checked at run time (a getitem result is often a plain number)
+            if how == "maybe" and var in (a, b):
+                self.view_checks.add(a)  # checked at run time where `a` is assigned
+                continue
+            if var in (a, b):
+                other = b if var == a else a
+                line = self.parsed.abs_line(where)
+                what = "a view of" if how == "view" and var == a else "shared with"
+                raise self.error(
+                    f"in-place write to `{var}`, which is {what} `{other}` (line {line}): astgrad cannot follow "
+                    "writes through aliases",
+                    node,
+                    hint=f"make `{var}` a copy (`{var} = {other}.copy()`) or write `{var} = {var} + ...`",
+                )
 
     # --------------------------------------------------------------------- restructuring
 
@@ -394,6 +468,12 @@ class Normalizer:
                     hint="pass the value in and return the new value instead",
                 )
         free = [n.id for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+        if s.name in free and s.name not in inner_locals:
+            raise self.error(
+                "a nested function that calls itself is not supported",
+                s,
+                hint="define the recursive function at module level",
+            )
         captured = []
         for n in free:
             if n in self.locals and n not in inner_locals and n not in captured:
@@ -487,8 +567,19 @@ class Normalizer:
     def stmt_AugAssign(self, s):
         t = s.target
         if isinstance(t, gast.Name):
+            self.check_write(t.id, s, augmented=True)
+            if t.id in self.views:
+                # `v += e` changes v in place if v is an array view (of a row, say): check at run time
+                guard = gast.Call(
+                    func=name(self.ctx.helper("check_not_view")),
+                    args=[name(self.version.get(t.id, t.id)), gast.Constant(value=t.id, kind=None)],
+                    keywords=[],
+                )
+                self.emit(gast.Expr(value=guard))
             self.assign_to(t, gast.BinOp(left=name(t.id), op=s.op, right=s.value))
         elif isinstance(t, gast.Subscript):
+            if isinstance(t.value, gast.Name):
+                self.check_write(t.value.id, s)
             base = self.local_name(t.value)
             index = self.index(t.slice)
             old = self.temp(gast.Subscript(value=name(base), slice=index, ctx=gast.Load()))
@@ -510,9 +601,9 @@ class Normalizer:
         self.emit(node)
 
     def stmt_While(self, s):
+        # the trip count the backward pass needs is kept by the reverse transformer in `counter`
         counter = self.ctx.namer.fresh("n_iter")
         self.locals.add(counter)
-        self.emit(assign(counter, gast.Constant(value=0, kind=None)))
         self.loop_depth += 1
         saved, saved_loc = self.out, self.loc
         self.out = []
@@ -521,10 +612,7 @@ class Normalizer:
         test_stmts = self.out[test_stmts_start:]
         self.out = saved
         self.loc = saved_loc
-        body = [
-            assign(counter, gast.BinOp(left=name(counter), op=gast.Add(), right=gast.Constant(value=1, kind=None)), s)
-        ]
-        body += self.sub_block(s.body)
+        body = self.sub_block(s.body)
         if test_stmts:
             # `while <compound test>:` → `while True:` that evaluates the test, then `if not test: break`
             brk = gast.If(test=test, body=body, orelse=[gast.copy_location(gast.Break(), s)])
@@ -547,7 +635,6 @@ class Normalizer:
         if Normalizer._has_break_static(s.body):
             counter = self.ctx.namer.fresh("n_iter")
             self.locals.add(counter)
-            self.emit(assign(counter, gast.Constant(value=0, kind=None)))
         if fn is builtins.range and isinstance(s.target, gast.Name) and not iterable.keywords:
             args = [self.atom(a) for a in iterable.args]
             target = s.target.id
@@ -572,10 +659,6 @@ class Normalizer:
         self.locals.add(target)
         saved, saved_loc = self.out, self.loc
         self.out = []
-        if counter:
-            self.emit(
-                assign(counter, gast.BinOp(left=name(counter), op=gast.Add(), right=gast.Constant(value=1, kind=None)))
-            )
         for tgt, value in prefix:
             self.assign_to(tgt, value)
         self.block(s.body)
@@ -658,6 +741,19 @@ class Normalizer:
     # ---------------------------------------------------------------------- assignment
 
     def assign_to(self, target: gast.AST, value: gast.AST) -> None:
+        if isinstance(target, gast.Name) and isinstance(value, gast.Lambda):
+            ret = gast.copy_location(gast.Return(value=value.body), value)
+            fdef = gast.FunctionDef(
+                name=target.id,
+                args=value.args,
+                body=[ret],
+                decorator_list=[],
+                returns=None,
+                type_comment=None,
+                type_params=[],
+            )
+            self.stmt_FunctionDef(gast.copy_location(fdef, value))
+            return
         if isinstance(target, gast.Name):
             op = self.expr(value)
             var = target.id
@@ -671,9 +767,18 @@ class Normalizer:
                 op = self.temp(op)
             self.emit(assign(new, op))
             self.version[var] = new
+            if var in self.view_checks and isinstance(op, gast.Subscript):
+                guard = gast.Call(
+                    func=name(self.ctx.helper("check_not_view")),
+                    args=[name(new), gast.Constant(value=var, kind=None)],
+                    keywords=[],
+                )
+                self.emit(gast.Expr(value=guard))
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target, value)
         elif isinstance(target, gast.Subscript):
+            if isinstance(target.value, gast.Name):
+                self.check_write(target.value.id, target)
             base = self.local_name(target.value)
             index = self.index(target.slice)
             val = self.atom(value)
@@ -981,6 +1086,12 @@ class Normalizer:
         if isinstance(node.func, gast.Name) and node.func.id in self.nested:
             return self.nested_call(node)
         fn = self.resolve(node.func)
+        if fn in (builtins.max, builtins.min) and len(node.args) > 2 and not node.keywords:
+            # max(a, b, c) → max(max(a, b), c): the rule is for two arguments
+            inner = gast.Call(func=node.func, args=node.args[:-1], keywords=[])
+            return self.expr(
+                gast.Call(func=node.func, args=[gast.copy_location(inner, node), node.args[-1]], keywords=[])
+            )
         if fn is not _MISSING:
             call = gast.Call(
                 func=copy.deepcopy(node.func),

@@ -88,6 +88,7 @@ class ReverseTransformer:
         self.primal_names = set(fdef._ag_params) | {
             n.id for n in gast.walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
+        self.primal_names |= {c for st in walk_statements(fdef.body) if (c := getattr(st, "_ag_counter", None))}
         ret = fdef.body[-1]
         assert isinstance(ret, gast.Return)
         self.output = ret.value
@@ -535,9 +536,7 @@ class ReverseTransformer:
                 )
             )
         else:
-            code.append(
-                assign(adj, self.call("add_at", name(adj), as_value(copy.deepcopy(value.slice), self.ctx), g))
-            )
+            code.append(assign(adj, self.call("add_at", name(adj), as_value(copy.deepcopy(value.slice), self.ctx), g)))
         self.record_reads(code, p)
         return True
 
@@ -552,6 +551,8 @@ class ReverseTransformer:
         index = target.slice
         if isinstance(value, gast.Name) and value.id in self.active:
             part = gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Load())
+            if self.basic_index(index):  # a view into var_bar, which is zeroed below: copy it
+                part = self.call("copy_of", part)
             code.append(self.contribute(value.id, self.call("unbroadcast", part, value), state, stmt))
         # the overwritten elements of the old `var` received nothing from this statement on
         if var not in state.owned:
@@ -583,11 +584,14 @@ class ReverseTransformer:
         init = states[0].init | states[1].init
         for st, branch in zip(states, branches):
             for var in sorted(init - st.init):
-                branch.append(assign(self.bar(var), self.call("zeros_like", name(var))))
-                st.owned.add(var)
+                if self._surely_defined_at(var, p):
+                    branch.append(assign(self.bar(var), self.call("zeros_like", name(var))))
+                    st.owned.add(var)
+                else:  # `var` may never have been assigned on this path: a scalar zero (broadcasts)
+                    branch.append(assign(self.bar(var), gast.Constant(value=0.0, kind=None)))
             self.record_reads(branch, p)
         state.init = init
-        state.owned = (states[0].owned | (init - states[0].init)) & (states[1].owned | (init - states[1].init))
+        state.owned = states[0].owned & states[1].owned
         if not any(self._real(b) for b in branches):
             return [c for b in branches for c in b]  # only markers: keep them for bookkeeping
         test = copy.deepcopy(s.test)
@@ -599,6 +603,13 @@ class ReverseTransformer:
             node = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=branches[1], orelse=branches[0])
             gast.copy_location(node, s)
         return [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"), node]
+
+    def _surely_defined_at(self, var: str, p: Pos) -> bool:
+        """Whether `var` holds a value when the statement at `p` starts (a parameter, or assigned
+        by a statement that runs before it)."""
+        if var in self.fdef._ag_params:
+            return True
+        return any(site.var == var and _before(site.pos, p) and not _in_branch(site.pos) for site in self.sites)
 
     @staticmethod
     def _real(stmts: list[gast.stmt]) -> bool:
@@ -768,6 +779,11 @@ class ReverseTransformer:
             if prefix in self.loops and len(a) > k and len(b) > k:
                 return True
         return False
+
+
+def _in_branch(pos: Pos) -> bool:
+    """Whether the statement at `pos` is inside an if/loop (so it may not run)."""
+    return len(pos) > 1
 
 
 def _before(r: Pos, s: Pos) -> bool:

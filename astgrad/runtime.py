@@ -234,3 +234,14 @@ def undiag(g: Any, v: Any, k: int = 0) -> Any:
     i = np.arange(np.shape(g)[0])
     out[i + max(-k, 0), i + max(k, 0)] = g
     return out
+
+
+def check_not_view(value: Any, label: str) -> None:
+    """Refuse a view where the function writes in place: through `label`, or into the array
+    `label` views (Python would change both; astgrad's adjoints would not know)."""
+    if isinstance(value, np.ndarray) and value.base is not None:
+        raise ValueError(
+            f"`{label}` is a view into another array (a row or a slice) and the function writes "
+            f"in place through it or into that array: astgrad cannot follow writes through views; "
+            f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
+        )

@@ -24,8 +24,8 @@ def uses_global(x):
 
 
 def uses_lambda(x):
-    g = lambda z: z * 2  # noqa: E731
-    return g(x)
+    fs = [lambda z: z * 2]
+    return fs[0](x)
 
 
 def uses_unknown_primitive(x):

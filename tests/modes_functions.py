@@ -53,7 +53,7 @@ def softplus(x):
 
 @astgrad.adjoint(softplus)
 def _(y, x):
-    x_bar = y_bar / (1.0 + np.exp(-x))  # noqa: F821
+    x_bar = y_bar / (1.0 + np.exp(-x))  # noqa: F821, F841
 
 
 @astgrad.tangent(softplus)

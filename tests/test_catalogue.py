@@ -1,21 +1,21 @@
-"""Gradient checks of every function in tests/catalogue.py against central differences.
+"""Every function in tests/catalogue.py: reverse mode and forward mode against central
+differences, and against each other.
 
 Each argument tuple of each CATALOGUE entry is one test, with id `<function>-<case>` (cases are
-numbered across all entries of the same function). Entries whose status is not "ok" are known
-astgrad bugs or not-yet-supported constructs; they are marked xfail(strict=True), so that a fix
-shows up as an XPASS and the entry's status must be updated to "ok".
+numbered across all entries of the same function). Entries with status "refused: <text>" must
+raise a TransformError containing the text, at transform time.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 
+import numpy as np
 import pytest
 
-from astgrad import check_grad, grad
+from astgrad import TransformError, check_grad, grad
 from tests.catalogue import CATALOGUE
-
-KINDS = ("ok", "bug", "unsupported")
 
 
 def _params():
@@ -23,16 +23,35 @@ def _params():
     out = []
     for f, cases, wrt, status in CATALOGUE:
         kind = status.partition(":")[0].strip()
-        assert kind in KINDS, f"{f.__name__}: bad status {status!r}"
-        marks = [] if kind == "ok" else [pytest.mark.xfail(strict=True, reason=status)]
+        assert kind in ("ok", "refused"), f"{f.__name__}: bad status {status!r}"
         for args in cases:
             i = count.get(f.__name__, 0)
             count[f.__name__] = i + 1
-            out.append(pytest.param(f, args, wrt, id=f"{f.__name__}-{i}", marks=marks))
+            out.append(pytest.param(f, args, wrt, status, id=f"{f.__name__}-{i}"))
     return out
 
 
-@pytest.mark.parametrize(("f", "args", "wrt"), _params())
-def test_catalogue(f, args, wrt):
+def _plain_numbers(f, args, wrt) -> bool:
+    """Whether every differentiated argument is a number or an array (forward mode's domain)."""
+    params = list(inspect.signature(f).parameters)
+    names = list(wrt) if isinstance(wrt, tuple) else [wrt]
+    values = [args[params.index(w) if isinstance(w, str) else w] for w in names]
+    return all(isinstance(v, (float, int, np.ndarray, np.floating)) for v in values)
+
+
+@pytest.mark.parametrize(("f", "args", "wrt", "status"), _params())
+def test_catalogue(f, args, wrt, status):
+    if status.startswith("refused:"):
+        with pytest.raises(TransformError, match=None) as info:
+            grad(f, wrt=wrt)
+        assert status.partition(":")[2].strip() in str(info.value)
+        return
     args = copy.deepcopy(args)  # a function that wrongly mutates its input must not spoil later cases
-    check_grad(f, grad(f, wrt=wrt), *args, wrt=wrt)
+    reverse = grad(f, wrt=wrt)
+    check_grad(f, reverse, *args, wrt=wrt)
+    if _plain_numbers(f, args, wrt):
+        forward = grad(f, wrt=wrt, mode="forward")
+        check_grad(f, forward, *copy.deepcopy(args), wrt=wrt)
+        r, fw = reverse(*copy.deepcopy(args)), forward(*copy.deepcopy(args))
+        for a, b in zip(r if isinstance(wrt, tuple) else [r], fw if isinstance(wrt, tuple) else [fw]):
+            np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)

@@ -389,4 +389,3 @@ nondifferentiable(
     np.diag_indices,
 )
 mark_elementwise(np.maximum, np.minimum, np.where, np.clip, np.logaddexp)
-

@@ -130,4 +130,6 @@ def _(y, g, a, b):
     y_dot = matmul_right(g_dot, a, b) + matmul_right(g, a_dot, b)
 
 
-nondifferentiable(rt.reduce_size, rt.select_share, rt.extremum_mask, rt.check_scalar, rt.zeros_like, rt.push)
+nondifferentiable(
+    rt.check_not_view, rt.reduce_size, rt.select_share, rt.extremum_mask, rt.check_scalar, rt.zeros_like, rt.push
+)
