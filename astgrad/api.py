@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from .assemble import build, build_jvp, build_vjp, normalized_source
-from .errors import TransformError
+from .errors import ArgumentError, TransformError
 from .runtime import check_scalar, zeros_like
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -27,17 +27,17 @@ def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], 
     names = []
     for w in items:
         if isinstance(w, bool) or not isinstance(w, (int, str)):
-            raise TypeError(f"wrt must be a parameter index, a parameter name, or a tuple of them; got {w!r}")
+            raise ArgumentError(f"wrt must be a parameter index, a parameter name, or a tuple of them; got {w!r}")
         if isinstance(w, int):
             if not -len(params) <= w < len(params):
-                raise ValueError(f"wrt={w} is out of range: {func.__name__} has {len(params)} parameters")
+                raise ArgumentError(f"wrt={w} is out of range: {func.__name__} has {len(params)} parameters")
             names.append(params[w])
         else:
             if w not in params:
-                raise ValueError(f"wrt={w!r} is not a parameter of {func.__name__} (parameters: {', '.join(params)})")
+                raise ArgumentError(f"wrt={w!r} is not a parameter of {func.__name__} (parameters: {', '.join(params)})")
             names.append(w)
     if not names:
-        raise ValueError("wrt names no parameter")
+        raise ArgumentError("wrt names no parameter")
     return names, many
 
 

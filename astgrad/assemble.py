@@ -10,7 +10,9 @@ recursive function calls its own pair.
 from __future__ import annotations
 
 import copy
+import functools
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -18,6 +20,7 @@ import gast
 
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
+from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
 from .normalize import assign, name, normalize
 from .optimize import optimize as run_optimizer
@@ -343,11 +346,56 @@ def _strip_markers(stmts: list[gast.stmt]) -> list[gast.stmt]:
     return out
 
 
+def guarded(builder: Callable) -> Callable:
+    """Report a failure inside the transformer as a TransformError naming the user's function
+    (never an internal traceback); RecursionError means the source nests too deeply."""
+
+    @functools.wraps(builder)
+    def run(func, *args, **kwargs):
+        limit = sys.getrecursionlimit()
+        try:
+            sys.setrecursionlimit(max(limit, 20000))  # deep expressions recurse through the passes
+            return builder(func, *args, **kwargs)
+        except (AstgradError, TypeError, ValueError) as exc:
+            if isinstance(exc, AstgradError) or not _internal(exc):
+                raise
+            raise _internal_error(func, exc) from exc
+        except RecursionError:
+            code = getattr(func, "__code__", None)
+            raise TransformError(
+                f"{getattr(func, '__name__', func)} nests expressions or calls too deeply to transform",
+                filename=getattr(code, "co_filename", None), lineno=getattr(code, "co_firstlineno", None),
+                hint="split the deepest expression into several statements") from None
+        except Exception as exc:
+            raise _internal_error(func, exc) from exc
+        finally:
+            sys.setrecursionlimit(limit)
+
+    return run
+
+
+def _internal(exc: BaseException) -> bool:
+    """Whether an exception was raised inside astgrad (not by the user's own call)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and "astgrad" in frames[-1].filename and "generated" not in frames[-1].filename
+
+
+def _internal_error(func: Callable, exc: BaseException) -> TransformError:
+    code = getattr(func, "__code__", None)
+    return TransformError(
+        f"astgrad failed to transform {getattr(func, '__name__', func)}: {type(exc).__name__}: {exc}",
+        filename=getattr(code, "co_filename", None), lineno=getattr(code, "co_firstlineno", None),
+        hint="this is a bug in astgrad; please report it with the function's source")
+
+
+@guarded
 def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has_aux: bool = False) -> Callable:
     """Generate, compile and return the gradient function of `func`."""
     parsed = parse_function(func)
     ctx = Context(parsed)
-    fdef = normalize(ctx)
+    fdef = normalize(ctx, protect_inputs=True)
     names, many = wrt_names_fn(func, fdef._ag_params, wrt)
     program = Program(optimize=optimize)
     program.used_names |= {fdef.name}
@@ -358,6 +406,7 @@ def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has
     return main
 
 
+@guarded
 def build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple[Callable, dict[str, str]]:
     """The forward-mode function of `func` and the names of its tangent parameters."""
     parsed = parse_function(func)
@@ -377,6 +426,7 @@ def build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple
     return main, dots
 
 
+@guarded
 def build_vjp(func: Callable, *, optimize: bool) -> tuple[Callable, Callable, tuple[str, ...]]:
     """The fwd/bwd pair of `func` with every parameter active."""
     parsed = parse_function(func)

@@ -19,6 +19,10 @@ class Context:
     def __init__(self, parsed: ParsedFunction):
         self.parsed = parsed
         self.namer = Namer.for_tree(parsed.tree, self._global_names(parsed))
+        args = parsed.tree.args
+        self.local_names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} | {
+            n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
         self.extra_globals: dict[str, Any] = {}
         self._numpy: str | None = None
 
@@ -33,7 +37,7 @@ class Context:
         """A global name bound to the numpy module in generated code (the user's own alias if any)."""
         if self._numpy is None:
             for candidate in ("np", "numpy"):
-                if self.lookup(candidate) is np:
+                if self.lookup(candidate) is np and candidate not in self.local_names:
                     self._numpy = candidate
                     break
             else:
@@ -52,7 +56,7 @@ class Context:
         """A name under which generated code sees `obj`, preferring `name` itself."""
         if obj is np:
             return self.numpy_name()
-        if self.lookup(name) is obj:
+        if self.lookup(name) is obj and name not in self.local_names:
             return name
         for local, value in self.extra_globals.items():
             if value is obj:

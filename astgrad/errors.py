@@ -32,3 +32,7 @@ class TransformError(AstgradError):
         if hint:
             text += f"\n  hint: {hint}"
         super().__init__(text)
+
+
+class ArgumentError(AstgradError, ValueError, TypeError):
+    """An argument of an astgrad function (wrt, mode, ...) is not valid."""

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
+from . import runtime
 from .context import Context
 from .parse import _MISSING
 
@@ -182,9 +183,20 @@ class Normalizer:
 
     # ----------------------------------------------------------------------------- entry point
 
-    def run(self) -> gast.FunctionDef:
+    def run(self, protect_inputs: bool = False) -> gast.FunctionDef:
         fdef = self.parsed.tree
         body = list(fdef.body)
+        if protect_inputs:
+            # a parameter the function writes into is copied first: the caller's array is never changed
+            for p in self.params:
+                if p in self._written_in_place(body):
+                    copy_call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[name(p)], keywords=[])
+                    copy_call._ag_fn = runtime.copy_of
+                    self.loc = fdef
+                    copied = self.ctx.namer.fresh(p)
+                    self.locals.add(copied)
+                    self.emit(assign(copied, copy_call, fdef))
+                    self.version[p] = copied
         if (
             body
             and isinstance(body[0], gast.Expr)
@@ -227,6 +239,29 @@ class Normalizer:
         return self.parsed.error(message, node if node is not None else self.loc, hint)
 
     # --------------------------------------------------------------------- aliasing
+
+    @staticmethod
+    def _written_in_place(body: list[gast.stmt]) -> set[str]:
+        """Names the statements write into (`x[i] = v`, `x[i] += v`, `x.append(v)`)."""
+        out = set()
+        for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+            targets = []
+            if isinstance(node, gast.Assign):
+                targets = node.targets
+            elif isinstance(node, gast.AugAssign):
+                targets = [node.target]
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in ("append", "extend", "insert", "pop", "update", "sort", "fill"):
+                targets = [gast.Subscript(value=node.func.value, slice=gast.Constant(value=0, kind=None),
+                                          ctx=gast.Store())]
+            for t in targets:
+                if isinstance(t, gast.Subscript):
+                    base = t.value
+                    while isinstance(base, gast.Subscript):
+                        base = base.value
+                    if isinstance(base, gast.Name):
+                        out.add(base.id)
+        return out
 
     def _alias_pairs(self, body: list[gast.stmt]) -> list[tuple[str, str, gast.AST, str]]:
         """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments."""
@@ -1219,6 +1254,7 @@ _EXPRESSION_HINTS = {
 }
 
 
-def normalize(ctx: Context) -> gast.FunctionDef:
-    """The ANF/SSA form of the user function held by `ctx`."""
-    return Normalizer(ctx).run()
+def normalize(ctx: Context, protect_inputs: bool = False) -> gast.FunctionDef:
+    """The ANF/SSA form of the user function held by `ctx`; with `protect_inputs`, parameters
+    the function writes into are copied first."""
+    return Normalizer(ctx).run(protect_inputs)

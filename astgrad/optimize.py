@@ -157,52 +157,45 @@ def _loads(tree: Any) -> dict[str, int]:
     return count
 
 
-def _replace_loads(body: list[gast.stmt], var: str, value: gast.AST) -> None:
-    class Sub(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id == var and isinstance(node.ctx, gast.Load):
-                return copy.deepcopy(value)
-            return node
-
-    for s in body:
-        Sub().visit(s)
-
-
 def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     """Replace `a` by `b` after a top-level `a = b` when neither is ever rebound (b may be a
-    constant)."""
-    changed = False
+    constant). One scan finds every such copy; one walk substitutes them."""
     body = fdef.body
+    stores = _stores(body)
     returned = (
         {n.id for n in gast.walk(body[-1]) if isinstance(n, gast.Name)}
         if body and isinstance(body[-1], gast.Return)
         else set()
     )
-    i = 0
-    while i < len(body):
-        s = body[i]
+    subst: dict[str, gast.AST] = {}
+    defined: set[str] = set(params)
+    dropped: set[int] = set()
+    for s in body:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             a, b = s.targets[0].id, s.value
-            stores = _stores(body)
+            if isinstance(b, gast.Name) and b.id in subst:
+                b = subst[b.id]
             simple_const = isinstance(b, gast.Constant) and type(b.value) in (int, float)
             name_ok = (
                 isinstance(b, gast.Name)
                 and stores.get(b.id, 0) + (b.id in params) <= 1
-                and (b.id in params or _top_level_site(body[:i], b.id))
+                and b.id in defined
             )
             if stores.get(a, 0) == 1 and a not in params and a not in returned and (simple_const or name_ok):
-                del body[i]
-                _replace_loads(body, a, b)
-                changed = True
-                continue
-        i += 1
-    return changed
+                subst[a] = b
+                dropped.add(id(s))
+            defined.add(a)
+    if not subst:
+        return False
 
+    class Sub(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if isinstance(node.ctx, gast.Load) and node.id in subst:
+                return copy.deepcopy(subst[node.id])
+            return node
 
-def _top_level_site(before: list[gast.stmt], var: str) -> bool:
-    return any(
-        isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id == var for s in before
-    )
+    fdef.body = [Sub().visit(s) for s in body if id(s) not in dropped]
+    return True
 
 
 def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
@@ -229,49 +222,72 @@ def _resolve(node: gast.AST, ns: Callable[[str], Any]) -> Any:
     return None
 
 
+def _target_base(t: gast.AST) -> gast.AST:
+    while isinstance(t, gast.Subscript):
+        t = t.value
+    return t
+
+
 def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> bool:
-    """Drop assignments to names nothing reads (their right-hand sides being free of effects)."""
-    changed = False
-    while True:
-        reads = _loads(fdef.body)
-        removed = False
+    """Drop assignments to names nothing reads (their right-hand sides being free of effects),
+    following chains with a worklist."""
+    reads = _loads(fdef.body)
+    defs: dict[str, list[gast.stmt]] = {}
+    for s in _walk(fdef.body):
+        if isinstance(s, (gast.Assign, gast.AugAssign)):
+            target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+            base = _target_base(target)
+            if isinstance(base, gast.Name) and _pure(s.value, ns):
+                defs.setdefault(base.id, []).append(s)
 
-        def prune(block: list[gast.stmt], reads: dict[str, int] = reads) -> list[gast.stmt]:
-            nonlocal removed
-            out = []
-            for s in block:
-                if isinstance(s, gast.Assign):
-                    t = s.targets[0]
-                    base = t
-                    while isinstance(base, gast.Subscript):
-                        base = base.value
-                    if isinstance(base, gast.Name) and reads.get(base.id, 0) == 0 and _pure(s.value, ns):
-                        removed = True
-                        continue
-                elif isinstance(s, gast.AugAssign):
-                    base = s.target
-                    while isinstance(base, gast.Subscript):
-                        base = base.value
-                    if isinstance(base, gast.Name) and reads.get(base.id, 0) <= 1 and _pure(s.value, ns):
-                        removed = True
-                        continue
-                elif isinstance(s, (gast.If, gast.For, gast.While)):
-                    s.body = prune(s.body, reads)
-                    s.orelse = prune(s.orelse, reads)
-                    if isinstance(s, (gast.If, gast.For)) and not _has_effect(s):
-                        removed = True
-                        continue
-                    if not s.body:
-                        s.body = [gast.Pass()]
-                elif isinstance(s, gast.Pass) and len(block) > 1:
+    def own_reads(s: gast.stmt, var: str) -> int:
+        """Reads of `var` by `s` itself as its target (`x[i] = v` reads x; `x += v` too)."""
+        target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+        n = sum(1 for m in gast.walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load)
+                and m.id == var)
+        return n + (1 if isinstance(s, gast.AugAssign) and isinstance(target, gast.Name) else 0)
+
+    removed: set[int] = set()
+    work = [v for v in defs if reads.get(v, 0) == sum(own_reads(s, v) for s in defs[v])]
+    while work:
+        var = work.pop()
+        for s in defs.get(var, []):
+            if id(s) in removed:
+                continue
+            removed.add(id(s))
+            for m in gast.walk(s):
+                if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load):
+                    reads[m.id] = reads.get(m.id, 0) - 1
+                    other = m.id
+                    if other != var and other in defs:
+                        live = [d for d in defs[other] if id(d) not in removed]
+                        if reads.get(other, 0) == sum(own_reads(d, other) for d in live):
+                            work.append(other)
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                reads[var] = reads.get(var, 0) - 1
+        reads[var] = 0
+    if not removed:
+        return False
+
+    def prune(block: list[gast.stmt]) -> list[gast.stmt]:
+        out = []
+        for s in block:
+            if id(s) in removed:
+                continue
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body = prune(s.body)
+                s.orelse = prune(s.orelse)
+                if isinstance(s, (gast.If, gast.For)) and not _has_effect(s):
                     continue
-                out.append(s)
-            return out
+                if not s.body:
+                    s.body = [gast.Pass()]
+            elif isinstance(s, gast.Pass) and len(block) > 1:
+                continue
+            out.append(s)
+        return out
 
-        fdef.body = prune(fdef.body)
-        if not removed:
-            return changed
-        changed = True
+    fdef.body = prune(fdef.body)
+    return True
 
 
 def _has_effect(s: gast.stmt) -> bool:

@@ -99,8 +99,12 @@ def pop(tape: list) -> Any:
 
 
 def copy_of(value: Any) -> Any:
-    """An independent copy of an array region (views would change with their base)."""
-    return value.copy() if isinstance(value, np.ndarray) else value
+    """An independent (shallow) copy of an array, list or dict; other values as they are."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict)):
+        return value.copy()
+    return value
 
 
 def matmul_left(g: Any, a: Any, b: Any) -> Any:

@@ -70,6 +70,11 @@ def _(y, value):
     y_dot = copy_of(value_dot)
 
 
+@adjoint(rt.copy_of)
+def _(y, value):
+    value_bar = y_bar
+
+
 @tangent(rt.match_structure)
 def _(y, g, x):
     y_dot = match_structure(g_dot, x)

@@ -1,0 +1,77 @@
+"""Loading generated programs and checking their gradients (shared by the fuzzer and its regressions)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib.util
+import itertools
+import os
+import sys
+import tempfile
+from types import ModuleType
+
+import numpy as np
+
+from astgrad import TransformError, check_grad, grad
+
+WRT = ("x", "s")
+RTOL, ATOL = 1e-4, 1e-6
+
+_directory: list[str] = []
+_counter = itertools.count()
+
+
+def load_module(source: str) -> ModuleType:
+    """Write `source` to a fresh .py file (astgrad reads source with inspect) and import it."""
+    if not _directory:
+        _directory.append(tempfile.mkdtemp(prefix="astgrad_fuzz_"))
+    name = f"astgrad_fuzz_{next(_counter)}_{hashlib.sha1(source.encode()).hexdigest()[:12]}"
+    path = os.path.join(_directory[0], name + ".py")
+    with open(path, "w") as out:
+        out.write(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def unload(module: ModuleType) -> None:
+    sys.modules.pop(module.__name__, None)
+
+
+def _pairs(a, b):
+    return zip(a, b) if isinstance(a, tuple) else [(a, b)]
+
+
+def check_function(f, args: tuple, wrt=WRT, rtol: float = RTOL, atol: float = ATOL) -> list[str]:
+    """Check reverse and forward mode of `f` at `args` against central differences and each other.
+
+    Returns "<mode>: <message>" for each mode astgrad refused with a TransformError when the gradient was generated
+    (an acceptable outcome); raises on anything else that goes wrong: a wrong gradient
+    (GradientCheckError / AssertionError), any other exception, a TransformError raised when
+    the gradient runs, or an input modified in place.
+    """
+    refused = []
+    results = {}
+    for mode in ("reverse", "forward"):
+        try:
+            g = grad(f, wrt=wrt, mode=mode)
+        except TransformError as exc:
+            refused.append(f"{mode}: {exc}")
+            continue
+        before = copy.deepcopy(args)
+        check_grad(f, g, *args, wrt=wrt, rtol=rtol, atol=atol)
+        value = g(*args)
+        for a, b in zip(args, before):
+            np.testing.assert_array_equal(a, b, err_msg=f"{mode} mode modified an input in place")
+        results[mode] = value
+    if len(results) == 2:
+        for r, fw in _pairs(results["reverse"], results["forward"]):
+            np.testing.assert_allclose(fw, r, rtol=1e-8, atol=1e-10, err_msg="forward mode != reverse mode")
+    return refused
