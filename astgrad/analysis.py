@@ -7,6 +7,7 @@ import operator
 from typing import Any
 
 import gast
+import numpy as np
 
 from . import rules
 from .context import Context
@@ -29,8 +30,21 @@ _BINOPS = {
 _UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
 
 
+def _squares(value: gast.AST) -> bool:
+    """`x * x`: one operand, used twice (differentiated as np.square: 2·x, not x + x)."""
+    return (
+        isinstance(value, gast.BinOp)
+        and isinstance(value.op, gast.Mult)
+        and isinstance(value.left, gast.Name)
+        and isinstance(value.right, gast.Name)
+        and value.left.id == value.right.id
+    )
+
+
 def primitive(value: gast.AST) -> Any:
     """The rule-table key of the one operation a normalized right-hand side performs."""
+    if _squares(value):
+        return np.square
     if isinstance(value, gast.BinOp):
         return _BINOPS[type(value.op)]
     if isinstance(value, gast.UnaryOp):
@@ -52,6 +66,8 @@ def primitive(value: gast.AST) -> Any:
 
 def operands(value: gast.AST) -> list[gast.AST]:
     """The atoms a normalized right-hand side reads, in the primitive's argument order."""
+    if _squares(value):
+        return [value.left]
     if isinstance(value, gast.BinOp):
         return [value.left, value.right]
     if isinstance(value, gast.UnaryOp):

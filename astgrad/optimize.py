@@ -131,9 +131,15 @@ def _stores(body: list[gast.stmt]) -> dict[str, int]:
             for n in gast.walk(base):
                 if isinstance(n, gast.Name):
                     count[n.id] = count.get(n.id, 0) + 1
-        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):  # add_at(buf, ...) mutates buf
-            args = s.value.args
-            if args and isinstance(args[0], gast.Name):
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+            # a call made for its effect may change its first argument (push(tape, v),
+            # xs.append(v)); the check_* helpers only look
+            func, args = s.value.func, s.value.args
+            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+                count[func.value.id] = count.get(func.value.id, 0) + 1
+            elif args and isinstance(args[0], gast.Name) and not (
+                isinstance(func, gast.Name) and func.id.startswith("check_")
+            ):
                 count[args[0].id] = count.get(args[0].id, 0) + 1
     return count
 
@@ -240,7 +246,15 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
             if isinstance(base, gast.Name) and _pure(s.value, ns):
                 defs.setdefault(base.id, []).append(s)
 
+    cache: dict[tuple[int, str], int] = {}
+
     def own_reads(s: gast.stmt, var: str) -> int:
+        key = (id(s), var)
+        if key not in cache:
+            cache[key] = _own_reads(s, var)
+        return cache[key]
+
+    def _own_reads(s: gast.stmt, var: str) -> int:
         """Reads of `var` by `s` itself as its target (`x[i] = v` reads x; `x += v` too)."""
         target = s.targets[0] if isinstance(s, gast.Assign) else s.target
         n = sum(1 for m in gast.walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load)
@@ -248,7 +262,8 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
         return n + (1 if isinstance(s, gast.AugAssign) and isinstance(target, gast.Name) else 0)
 
     removed: set[int] = set()
-    work = [v for v in defs if reads.get(v, 0) == sum(own_reads(s, v) for s in defs[v])]
+    own_total = {v: sum(own_reads(s, v) for s in ds) for v, ds in defs.items()}
+    work = [v for v in defs if reads.get(v, 0) == own_total[v]]
     while work:
         var = work.pop()
         for s in defs.get(var, []):
@@ -259,7 +274,7 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
                 if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load):
                     reads[m.id] = reads.get(m.id, 0) - 1
                     other = m.id
-                    if other != var and other in defs:
+                    if other != var and other in defs and reads.get(other, 0) <= own_total[other]:
                         live = [d for d in defs[other] if id(d) not in removed]
                         if reads.get(other, 0) == sum(own_reads(d, other) for d in live):
                             work.append(other)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import rules
+from . import rules, shapes
 from .analysis import Activity, integer_names, operands, primitive, walk_statements
 from .assemble_support import is_user_function
 from .context import Context
@@ -97,7 +97,9 @@ class ReverseTransformer:
         self.active = self.activity.active
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
-        self.scalars = self._scalars() if seed == "seed" else set()
+        out_name = self.output.id if isinstance(self.output, gast.Name) else None
+        self.scalars = shapes.scalar_names(fdef, out_name) if seed == "seed" and out_name else set()
+        self.shape_classes = shapes.ShapeClasses(fdef)
         self.adjoint_names: dict[str, str] = {}
         self.containers = self._container_names()
         self.sites: list[Site] = []
@@ -105,38 +107,6 @@ class ReverseTransformer:
         self.reads: list[tuple[str, Pos]] = []
         self.loops: set[Pos] = set()
         self.last_line: int | None = None
-
-    def _scalars(self) -> set[str]:
-        """Names provably 0-d: the checked scalar output, and backwards from it every operand of
-        an elementwise operation whose (single-assignment) result is 0-d."""
-        if not isinstance(self.output, gast.Name):
-            return set()
-        sites: dict[str, list[gast.Assign]] = {}
-        for s in walk_statements(self.fdef.body):
-            if isinstance(s, (gast.For, gast.While)) and isinstance(getattr(s, "target", None), gast.Name):
-                sites.setdefault(s.target.id, []).append(s)
-            if isinstance(s, gast.Assign):
-                t = s.targets[0]
-                while isinstance(t, gast.Subscript):
-                    t = t.value
-                sites.setdefault(t.id, []).append(s)
-        scalars = {self.output.id}
-        work = [self.output.id]
-        while work:
-            var = work.pop()
-            defs = sites.get(var, [])
-            if len(defs) != 1 or not isinstance(defs[0], gast.Assign) or not isinstance(defs[0].targets[0], gast.Name):
-                continue
-            value = defs[0].value
-            fn = primitive(value)
-            rule = rules.lookup(fn) if fn is not None and fn is not tuple else None
-            if rule is None or not rule.elementwise:
-                continue
-            for a in operands(value):
-                if isinstance(a, gast.Name) and a.id not in scalars and len(sites.get(a.id, [])) <= 1:
-                    scalars.add(a.id)
-                    work.append(a.id)
-        return scalars
 
     # ------------------------------------------------------------------------------- naming
 
@@ -160,7 +130,13 @@ class ReverseTransformer:
         state = State()
         backward: list[gast.stmt] = []
         if self.seed == "seed":
-            forward.append(gast.Expr(value=self.call("check_scalar", copy.deepcopy(self.output))))
+            # the output is 0-d exactly when these are: check them, so the output itself need not
+            # be computed when only the gradient is wanted
+            out = self.output
+            leaves = shapes.scalar_check_leaves(self.fdef, out.id) if isinstance(out, gast.Name) else []
+            checked = [name(v) for v in leaves] if isinstance(out, gast.Name) else [copy.deepcopy(out)]
+            if checked:
+                forward.append(gast.Expr(value=self.call("check_scalar", *checked)))
         if isinstance(self.output, gast.Name) and self.output.id in self.active:
             out = self.output.id
             seed = gast.Constant(value=1.0, kind=None) if self.seed == "seed" else name(self.seed)
@@ -389,23 +365,46 @@ class ReverseTransformer:
             if node is None:
                 continue
             var = bound.mapping[placeholder[: -len("_bar")]].id
-            if target in self.scalars and rule.elementwise:
-                expr = self._drop_unbroadcast(expr)
+            if rule.elementwise:
+                expr = self._drop_unbroadcast(expr, target)
+            expr = self._shape_from_earliest(expr)
             code.append(self.contribute(var, expr, state, stmt))
         state.init.discard(target)
         state.owned.discard(target)
         self.record_reads(code, p)
         return code
 
-    def _drop_unbroadcast(self, expr: gast.AST) -> gast.AST:
-        """With every shape 0-d, `unbroadcast(g, x)` is `g`."""
+    def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
+        """Helpers that read only the shape of their second argument read it from the earliest
+        name of its shape class, so the later array need not be kept (or computed at all)."""
+        shape_only = {self.ctx.helper("unreduce"): 1, self.ctx.helper("reduce_size"): 0}  # helper: argument
+        classes = self.shape_classes
+
+        class Earliest(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                if isinstance(node.func, gast.Name) and node.func.id in shape_only:
+                    i = shape_only[node.func.id]
+                    if len(node.args) > i and isinstance(node.args[i], gast.Name):
+                        node.args[i] = name(classes.earliest(node.args[i].id))
+                return node
+
+        return Earliest().visit(expr)
+
+    def _drop_unbroadcast(self, expr: gast.AST, target: str) -> gast.AST:
+        """`unbroadcast(g, x)` is `g` when x provably has the shape of the result (both 0-d, or
+        one shape class): no broadcasting happened."""
         helper = self.ctx.helper("unbroadcast")
+        scalar = target in self.scalars
+        classes = self.shape_classes
 
         class Drop(gast.NodeTransformer):
             def visit_Call(self, node):
                 self.generic_visit(node)
                 if isinstance(node.func, gast.Name) and node.func.id == helper:
-                    return node.args[0]
+                    x = node.args[1]
+                    if scalar or (isinstance(x, gast.Name) and classes.same(x.id, target)):
+                        return node.args[0]
                 return node
 
         return Drop().visit(expr)

@@ -9,8 +9,8 @@ import numpy as np
 
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum the adjoint `g` down to the shape of `x` (undoing NumPy broadcasting)."""
-    xs = np.shape(x)
-    gs = np.shape(g)
+    gs = g.shape if type(g) is np.ndarray else () if type(g) is float else np.shape(g)
+    xs = x.shape if type(x) is np.ndarray else () if type(x) in (float, int) else np.shape(x)
     if gs == xs:
         return g
     extra = len(gs) - len(xs)
@@ -51,8 +51,10 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
 
 
 def select_share(x: Any, y: Any) -> Any:
-    """The share of the adjoint of maximum(x, y)/minimum(x, y) that goes to `x`: 1, 0, or ½ at ties."""
-    return np.where(x == y, 0.5, 1.0) if np.ndim(x) or np.ndim(y) else (0.5 if x == y else 1.0)
+    """The share of the adjoint of maximum(x, y)/minimum(x, y) that goes to `x`: 1, or ½ at ties."""
+    if type(x) is np.ndarray or type(y) is np.ndarray:
+        return np.where(x == y, 0.5, 1.0)
+    return 0.5 if x == y else 1.0
 
 
 def zeros_like(x: Any) -> Any:
@@ -142,11 +144,13 @@ def owned_copy(g: Any) -> Any:
     return np.array(g, dtype=np.result_type(g, 1.0))
 
 
-def check_scalar(out: Any) -> None:
-    """Raise a clear error unless `out` (the output grad differentiates) is a scalar."""
-    if type(out) is float or np.ndim(out) == 0:
-        return
-    raise ValueError(
+def check_scalar(*values: Any) -> None:
+    """Raise a clear error unless every value is a scalar (the output grad differentiates, or
+    the values it is computed from elementwise)."""
+    for out in values:
+        if type(out) is float or getattr(out, "ndim", 0) == 0 and not isinstance(out, (list, tuple)):
+            continue
+        raise ValueError(
         f"grad needs a function with a scalar output, but it returned an array of "
         f"shape {np.shape(out)}; use astgrad.jacobian, or sum the output"
     )

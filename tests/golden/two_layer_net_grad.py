@@ -1,5 +1,5 @@
 import numpy as np
-from astgrad.runtime import check_scalar, unreduce, unbroadcast, matmul_left, matmul_right, select_share
+from astgrad.runtime import unreduce, matmul_left, matmul_right, select_share
 
 
 def two_layer_net_grad(W1, W2, x):
@@ -8,17 +8,14 @@ def two_layer_net_grad(W1, W2, x):
     t1 = W1 @ x
     h = np.maximum(0.0, t1)
     s = W2 @ h
-    t2 = s ** 2
-    out = np.sum(t2)
-    check_scalar(out)
     # backward pass
     # line 20: return np.sum(s**2)
-    t2_bar = unreduce(1.0, t2, None, False)
-    s_bar = unbroadcast(t2_bar * 2 * s, s)
+    t2_bar = unreduce(1.0, s, None, False)
+    s_bar = t2_bar * 2 * s
     # line 19: s = W2 @ h
     W2_bar = matmul_left(s_bar, W2, h)
     h_bar = matmul_right(s_bar, W2, h)
     # line 18: h = np.maximum(0.0, W1 @ x)
-    t1_bar = unbroadcast(h_bar * np.where(t1 >= 0.0, select_share(0.0, t1), 0.0), t1)
+    t1_bar = h_bar * np.where(t1 >= 0.0, select_share(0.0, t1), 0.0)
     W1_bar = matmul_left(t1_bar, W1, x)
     return W1_bar, W2_bar
