@@ -34,7 +34,9 @@ def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], 
             names.append(params[w])
         else:
             if w not in params:
-                raise ArgumentError(f"wrt={w!r} is not a parameter of {func.__name__} (parameters: {', '.join(params)})")
+                raise ArgumentError(
+                    f"wrt={w!r} is not a parameter of {func.__name__} (parameters: {', '.join(params)})"
+                )
             names.append(w)
     if not names:
         raise ArgumentError("wrt names no parameter")

@@ -364,8 +364,10 @@ def guarded(builder: Callable) -> Callable:
             code = getattr(func, "__code__", None)
             raise TransformError(
                 f"{getattr(func, '__name__', func)} nests expressions or calls too deeply to transform",
-                filename=getattr(code, "co_filename", None), lineno=getattr(code, "co_firstlineno", None),
-                hint="split the deepest expression into several statements") from None
+                filename=getattr(code, "co_filename", None),
+                lineno=getattr(code, "co_firstlineno", None),
+                hint="split the deepest expression into several statements",
+            ) from None
         except Exception as exc:
             raise _internal_error(func, exc) from exc
         finally:
@@ -386,8 +388,10 @@ def _internal_error(func: Callable, exc: BaseException) -> TransformError:
     code = getattr(func, "__code__", None)
     return TransformError(
         f"astgrad failed to transform {getattr(func, '__name__', func)}: {type(exc).__name__}: {exc}",
-        filename=getattr(code, "co_filename", None), lineno=getattr(code, "co_firstlineno", None),
-        hint="this is a bug in astgrad; please report it with the function's source")
+        filename=getattr(code, "co_filename", None),
+        lineno=getattr(code, "co_firstlineno", None),
+        hint="this is a bug in astgrad; please report it with the function's source",
+    )
 
 
 @guarded

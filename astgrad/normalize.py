@@ -250,10 +250,14 @@ class Normalizer:
                 targets = node.targets
             elif isinstance(node, gast.AugAssign):
                 targets = [node.target]
-            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                    and node.func.attr in ("append", "extend", "insert", "pop", "update", "sort", "fill"):
-                targets = [gast.Subscript(value=node.func.value, slice=gast.Constant(value=0, kind=None),
-                                          ctx=gast.Store())]
+            elif (
+                isinstance(node, gast.Call)
+                and isinstance(node.func, gast.Attribute)
+                and node.func.attr in ("append", "extend", "insert", "pop", "update", "sort", "fill")
+            ):
+                targets = [
+                    gast.Subscript(value=node.func.value, slice=gast.Constant(value=0, kind=None), ctx=gast.Store())
+                ]
             for t in targets:
                 if isinstance(t, gast.Subscript):
                     base = t.value

@@ -137,8 +137,10 @@ def _stores(body: list[gast.stmt]) -> dict[str, int]:
             func, args = s.value.func, s.value.args
             if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
                 count[func.value.id] = count.get(func.value.id, 0) + 1
-            elif args and isinstance(args[0], gast.Name) and not (
-                isinstance(func, gast.Name) and func.id.startswith("check_")
+            elif (
+                args
+                and isinstance(args[0], gast.Name)
+                and not (isinstance(func, gast.Name) and func.id.startswith("check_"))
             ):
                 count[args[0].id] = count.get(args[0].id, 0) + 1
     return count
@@ -182,11 +184,7 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
             if isinstance(b, gast.Name) and b.id in subst:
                 b = subst[b.id]
             simple_const = isinstance(b, gast.Constant) and type(b.value) in (int, float)
-            name_ok = (
-                isinstance(b, gast.Name)
-                and stores.get(b.id, 0) + (b.id in params) <= 1
-                and b.id in defined
-            )
+            name_ok = isinstance(b, gast.Name) and stores.get(b.id, 0) + (b.id in params) <= 1 and b.id in defined
             if stores.get(a, 0) == 1 and a not in params and a not in returned and (simple_const or name_ok):
                 subst[a] = b
                 dropped.add(id(s))
@@ -257,8 +255,9 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
     def _own_reads(s: gast.stmt, var: str) -> int:
         """Reads of `var` by `s` itself as its target (`x[i] = v` reads x; `x += v` too)."""
         target = s.targets[0] if isinstance(s, gast.Assign) else s.target
-        n = sum(1 for m in gast.walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load)
-                and m.id == var)
+        n = sum(
+            1 for m in gast.walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var
+        )
         return n + (1 if isinstance(s, gast.AugAssign) and isinstance(target, gast.Name) else 0)
 
     removed: set[int] = set()

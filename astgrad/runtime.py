@@ -29,6 +29,8 @@ def unbroadcast(g: Any, x: Any) -> Any:
 def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Spread the adjoint of a reduction over `axis` back to the shape of `x`."""
     xs = np.shape(x)
+    if type(g) is float and isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        g = x.dtype.type(g)  # a float32 input keeps a float32 gradient
     if axis is not None and not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(xs) for a in axes))
@@ -151,9 +153,9 @@ def check_scalar(*values: Any) -> None:
         if type(out) is float or getattr(out, "ndim", 0) == 0 and not isinstance(out, (list, tuple)):
             continue
         raise ValueError(
-        f"grad needs a function with a scalar output, but it returned an array of "
-        f"shape {np.shape(out)}; use astgrad.jacobian, or sum the output"
-    )
+            f"grad needs a function with a scalar output, but it returned an array of "
+            f"shape {np.shape(out)}; use astgrad.jacobian, or sum the output"
+        )
 
 
 def add_adjoints(a: Any, b: Any) -> Any:

@@ -114,8 +114,9 @@ class ShapeClasses:
                 names = [a for a in [value.left, *value.comparators] if not _constant(a)]
             elif _elementwise(value) and primitive(value) is not np.where:
                 names = [a for a in operands(value) if not _constant(a)]
-            if not names or not all(isinstance(a, gast.Name) and (a.id in defs or a.id in fdef._ag_params)
-                                    for a in names):
+            if not names or not all(
+                isinstance(a, gast.Name) and (a.id in defs or a.id in fdef._ag_params) for a in names
+            ):
                 continue
             first = names[0].id
             if all(self.same(first, a.id) for a in names[1:]):

@@ -32,6 +32,7 @@ def signature(exc: BaseException) -> str:
     first = str(exc).splitlines()[0] if str(exc) else ""
     if isinstance(exc, AssertionError):
         first = first.split(":")[0]
+    first = re.sub(r"\S+\.py(:\d+)?:? ?", "", first)
     first = re.sub(r"\d+(\.\d+)?", "N", first)
     return f"{type(exc).__name__}: {first[:80]}"
 
@@ -59,7 +60,10 @@ def failure(probed: str, args: tuple) -> str | None:
                 return None
             module = load_module(program.source)
             f = module.f
+            before = [np.copy(a) for a in args]
             value = f(*args)
+            if any(not np.array_equal(a, b) for a, b in zip(args, before)):
+                return None  # f mutates its input: not a valid test
             if not (np.isfinite(value) and abs(value) < 1e6):
                 return None
             fine = numerical_grad(f, *args, wrt=WRT)
@@ -126,12 +130,23 @@ def _candidates(tree: ast.Module):
                 s2.orelse = []
                 yield _edit(tree, node, attr, k, [s2])
     # simplify expressions: replace a node by one of its sub-expressions, or by a constant
-    exprs = [n for n in ast.walk(tree) if isinstance(n, (ast.BinOp, ast.Call, ast.IfExp, ast.UnaryOp, ast.Subscript))]
+    kinds = (ast.BinOp, ast.Call, ast.IfExp, ast.UnaryOp, ast.Subscript, ast.BoolOp)
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    exprs = [n for fn in functions for n in ast.walk(fn) if isinstance(n, kinds)]
     for target in exprs:
-        children = [c for c in ast.iter_child_nodes(target) if isinstance(c, ast.expr) and not _is_module_name(c)]
+        if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id in ("_gt", "_lt"):
+            yield _replace(tree, target, ast.Constant(True))
+            yield _replace(tree, target, ast.Constant(False))
+            continue
+        children = [
+            c
+            for c in ast.iter_child_nodes(target)
+            if isinstance(c, ast.expr) and not _is_module_name(c) and c is not getattr(target, "func", None)
+        ]
         for c in children:
             yield _replace(tree, target, c)
-        yield _replace(tree, target, ast.Constant(0.5))
+        if not isinstance(target, ast.BoolOp):
+            yield _replace(tree, target, ast.Constant(0.5))
 
 
 def _is_module_name(node: ast.expr) -> bool:
