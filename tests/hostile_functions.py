@@ -80,7 +80,7 @@ def view_row_augassign(X):
 def collides(x, x_bar, t1, tape, np_local, unbroadcast):
     push = x * x_bar
     pop = push + t1 * tape
-    for i in range(2):
+    for _ in range(2):
         pop = pop * np_local + unbroadcast
     return np.sum(pop)
 

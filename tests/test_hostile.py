@@ -174,7 +174,7 @@ def test_cache_is_safe_under_concurrent_first_calls():
     import types
 
     f = types.FunctionType(hf.cube.__code__, hf.cube.__globals__)
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=60)
 
     def first_call(_):
         barrier.wait()

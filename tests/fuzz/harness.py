@@ -66,10 +66,14 @@ def check_function(f, args: tuple, wrt=WRT, rtol: float = RTOL, atol: float = AT
             refused.append(f"{mode}: {exc}")
             continue
         before = copy.deepcopy(args)
-        check_grad(f, g, *args, wrt=wrt, rtol=rtol, atol=atol)
-        value = g(*args)
-        for a, b in zip(args, before):
-            np.testing.assert_array_equal(a, b, err_msg=f"{mode} mode modified an input in place")
+        try:
+            check_grad(f, g, *args, wrt=wrt, rtol=rtol, atol=atol)
+            value = g(*args)
+            for a, b in zip(args, before):
+                np.testing.assert_array_equal(a, b, err_msg=f"{mode} mode modified an input in place")
+        except Exception as exc:
+            exc.add_note(f"astgrad mode: {mode}")
+            raise
         results[mode] = value
     if len(results) == 2:
         for r, fw in _pairs(results["reverse"], results["forward"]):

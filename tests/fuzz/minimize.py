@@ -27,14 +27,15 @@ MARGIN = 1e-3
 
 def signature(exc: BaseException) -> str:
     """What kind of failure this is (numbers and generated names stripped)."""
+    mode = " ".join(n for n in getattr(exc, "__notes__", []) if n.startswith("astgrad mode"))
     if isinstance(exc, GradientCheckError):
-        return "GradientCheckError"
+        return f"GradientCheckError ({mode})"
     first = str(exc).splitlines()[0] if str(exc) else ""
     if isinstance(exc, AssertionError):
         first = first.split(":")[0]
     first = re.sub(r"\S+\.py(:\d+)?:? ?", "", first)
     first = re.sub(r"\d+(\.\d+)?", "N", first)
-    return f"{type(exc).__name__}: {first[:80]}"
+    return f"{type(exc).__name__}: {first[:80]} ({mode})"
 
 
 class _Timeout(Exception):
@@ -201,6 +202,16 @@ def _replace(tree, target, new):
     return t
 
 
+def _self_assignments(tree: ast.AST) -> int:
+    """`v = v` statements: a known bug (reverse mode) that minimization would otherwise drift into."""
+    return sum(
+        isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Name)
+        and any(isinstance(t, ast.Name) and t.id == n.value.id for t in n.targets)
+        for n in ast.walk(tree)
+    )
+
+
 def minimize(probed: str, args: tuple, log: Callable[[str], None] = lambda s: None) -> str:
     want = failure(probed, args)
     if want is None:
@@ -211,7 +222,7 @@ def minimize(probed: str, args: tuple, log: Callable[[str], None] = lambda s: No
         progress = False
         for cand in _candidates(tree):
             text = ast.unparse(ast.fix_missing_locations(cand))
-            if len(text) >= len(ast.unparse(tree)):
+            if len(text) >= len(ast.unparse(tree)) or _self_assignments(cand) > _self_assignments(tree):
                 continue
             if failure(text, args) == want:
                 tree = cand
@@ -226,6 +237,7 @@ def main() -> None:
     parser.add_argument("log")
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--out", default="minimized.jsonl")
+    parser.add_argument("--only", default="", help="minimize only failures whose signature contains this")
     options = parser.parse_args()
     seen: dict[str, int] = {}
     with open(options.log) as lines, open(options.out, "a") as out:
@@ -235,7 +247,7 @@ def main() -> None:
                 continue
             args = tuple(np.array(a) if isinstance(a, list) else a for a in record["args_json"])
             sig = failure(record["probed"], args)
-            if sig is None or seen.get(sig, 0) >= options.limit:
+            if sig is None or options.only not in sig or seen.get(sig, 0) >= options.limit:
                 continue
             seen[sig] = seen.get(sig, 0) + 1
             print("==", sig, flush=True)

@@ -240,7 +240,6 @@ class Generator:
         self.budget = 0
         self.loop_depth = 0
         self.loops: list[str] = []  # "for" / "while" stack
-        self.counter = 0
 
     # -- drawing helpers (everything shrinks toward the first option / False / the low end)
 
@@ -311,7 +310,9 @@ class Generator:
             return self.choice(options)
         # vec2
         options = [Ex(n, 4.0, frozenset([n])) for n in scope.of("vec2")]
-        for n in self.vec_names(scope)[:2]:
+        names = self.vec_names(scope)
+        if names:
+            n = self.choice(names)
             sl = self.choice(["[1:]", "[:2]", "[::2]", "[[2, 0]]", "[-2:]"])
             options.append(Ex(f"{n}{sl}", 4.0, frozenset() if "[[" in sl else frozenset([n])))
         if not options:
@@ -725,7 +726,9 @@ class Generator:
         self.budget = size
         if not self.in_helper:
             for b in BUFFERS[: self.integer(0, 2)]:
-                init = self.choice(["np.zeros(3)", "np.copy(x)", "x.copy()", "0.5 * x", "np.ones(3)", "np.zeros_like(x)"])
+                init = self.choice(
+                    ["np.zeros(3)", "np.copy(x)", "x.copy()", "0.5 * x", "np.ones(3)", "np.zeros_like(x)"]
+                )
                 self.emit(1, f"{b} = {init}")
                 scope.define(b, "buf")
         while self.budget > 0:

@@ -1,0 +1,253 @@
+"""Programs the fuzzer (tests/test_fuzz.py) found astgrad getting wrong, minimized.
+
+Each is checked by tests/test_fuzz_regressions.py exactly as the fuzzer checks a generated
+program: reverse and forward mode against central differences and against each other. REGRESSIONS
+lists `(function, args, reason)`; a non-empty reason marks a bug not fixed yet (the test is then
+xfail(strict=True), so fixing the bug makes it fail until the reason is removed).
+
+The signature is the fuzzer's: `f(x, s)` with x of shape (3,) and a float s, gradient w.r.t. both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+C = np.array([0.7, -0.4, 0.25])
+X = np.array([0.3, -0.6, 0.9])
+
+
+# -- 1. `slice(1)` for `x[1:]` -----------------------------------------------------------------
+
+
+def slice_from_read_and_whole_read(x, s):
+    u = x[1:]
+    return np.mean(u) + np.mean(x) * s
+
+
+# -- 2. helpers whose backward pass reads a parameter it never restored --------------------------
+
+
+def _constant_helper(p, q):
+    return 0.5
+
+
+def call_helper_with_constant_result(x, s):
+    a = _constant_helper(x, 1.3)
+    return a + s * np.sum(x)
+
+
+def _identity_helper(p, q):
+    return p
+
+
+def call_helper_ignoring_a_parameter(x, s):
+    v = _identity_helper(x, s)
+    return np.sum(v) * s
+
+
+# -- 3. forward mode: a tangent not broadcast to its value's shape ------------------------------
+
+
+def broadcast_constant_plus_active_scalar(x, s):
+    return np.sum(C + s) + np.sum(x)
+
+
+def broadcast_constant_plus_active_sum(x, s):
+    u = np.ones(2) + np.sum(x)
+    return np.sum(u) * s
+
+
+def broadcast_constant_plus_active_scalar_then_matmul(x, s):
+    v = np.ones(3) + s
+    return v @ x
+
+
+# -- 4. a slice read is a view; a later in-place write to its base changes it -------------------
+
+
+def slice_read_overlapping_slice_write(x, s):
+    b = np.copy(x)
+    b[:2] = np.cos(b[1:])
+    return np.sum(b * C) + s
+
+
+def slice_augmented_multiply(x, s):
+    b = np.ones(3)
+    b[1:3] *= x[1]
+    return np.sum(b * x) + s
+
+
+def slice_augmented_subtract_reading_overlap(x, s):
+    b = 0.5 * x
+    b[:2] -= np.sin(b[-2:])
+    return np.sum(b) * s
+
+
+def slice_read_then_item_write(x, s):
+    b = np.ones(3)
+    t = np.sum(x[:2] * b[-2:])
+    b[1] = 3.0
+    return t * s + np.sum(b * x)
+
+
+def reversed_view_then_item_write(x, s):
+    b = np.copy(x)
+    t = np.sum(b[::-1] * x)
+    b[0] = 0.5
+    return t * s + np.sum(b)
+
+
+# -- 5. self-assignment `v = v` in a branch or loop ------------------------------------------------
+
+
+def self_assignment_in_else(x, s):
+    if s > 10.0:
+        pass
+    else:
+        x = x
+    return np.sum(x) * s
+
+
+def self_assignment_in_loop(x, s):
+    for _i in range(2):
+        s = s
+    return s * np.sum(x)
+
+
+# -- 6. `and` / `or` inside a loop: the tape is pushed conditionally, popped twice ---------------
+
+
+def and_condition_in_for(x, s):
+    for i in range(3):
+        if i > 0 and s > 0.0:
+            x = x * s
+    return np.sum(x)
+
+
+def or_condition_in_for(x, s):
+    for i in range(3):
+        if i == 1 or s < 0.0:
+            x = np.sin(x) * s
+    return np.sum(x)
+
+
+def and_condition_on_data_in_for(x, s):
+    for i in range(3):
+        if x[i] > 0.0 and s > 0.0:
+            s = s * x[i]
+    return np.sum(x) * s
+
+
+def or_condition_continue_in_while(x, s):
+    j = 0
+    while j < 1:
+        j += 1
+        if j < 3 or s > 0.0:
+            continue
+        s = s * 2.0
+    return s + np.sum(x)
+
+
+def ternary_of_constants_in_for(x, s):
+    for i in range(2):
+        s = s * (0.7 if i < 1 else 1.3)
+    return s * np.sum(x)
+
+
+# -- 7. iterating over a name that was reassigned before the loop ----------------------------------
+
+
+def reassigned_then_iterated(x, s):
+    x = x * 2.0
+    for e in x:
+        s = s * e
+    return s
+
+
+def augmented_array_then_zip(x, s):
+    b = np.zeros_like(x)
+    b -= 0.25
+    for _e, _g in zip(b, b):
+        pass
+    return s * np.sum(x)
+
+
+REASON_SLICE = (
+    "templates.as_value trims trailing None parts of a slice down to one argument: x[1:] becomes "
+    "slice(1), i.e. x[:1], in unindex(..., slice(1)); keep at least (lower, upper)"
+)
+REASON_HELPER = (
+    "the generated <helper>_bwd ends with zeros_like(p) for a parameter whose adjoint is zero, but "
+    "p is a parameter of <helper>_fwd only, never pushed on the tape: NameError in <helper>_bwd"
+)
+REASON_BROADCAST = (
+    "forward mode: the tangent of `a + b` where only the scalar b is active is b_dot itself, not "
+    "broadcast to the shape of a + b (the optimizer then forwards u_dot = t_dot); np.sum of it "
+    "undercounts (silent wrong gradient) and @ with it fails"
+)
+REASON_VIEW = (
+    "normalization reads the slice into a temporary (t = b[...]), which is a view of b; the "
+    "following in-place write b[...] = ... changes it, and the backward pass reads the changed "
+    "values (silent wrong gradient): the read must be copied, or the write must save it"
+)
+REASON_SELF = (
+    "`v = v` not in straight-line code: the adjoint is emitted as v_bar = v_bar + v_bar; "
+    "v_bar = zeros_like(v) (source and target adjoints are the same name), so the adjoint is lost "
+    "(silent wrong gradient: zero)"
+)
+REASON_BOOLOP = (
+    "a short-circuit `and`/`or` (or a ternary with constant branches) inside a loop is normalized to "
+    "t = a; if (not) t: t = b (resp. if c: t = 0.7 else: t = 1.3), pushing t on the tape inside a "
+    "branch, but the backward pass pops it once per assignment, unconditionally: IndexError (pop from "
+    "empty list), or it pops other saved values (TypeError, ValueError, wrong branch taken)"
+)
+REASON_ITERATE = (
+    "`for e in v` after v was reassigned (SSA-renamed v_1): the lowered index loop refers to `v_1`, "
+    "which normalization did not define there; the TransformError ('the name `v_1` is not defined') "
+    "is taken by api._operator for a name defined later in the module, so it is raised at the first "
+    "call instead of at transform time, and it is an internal error, not a refusal"
+)
+
+# -- 8. return inside a while loop inside an if ------------------------------------------------------
+
+
+def return_in_while_in_if(x, s):
+    b = x
+    if s < 10.0:
+        j = 0
+        while j < 3:
+            j += 1
+            return np.sum(b) * s
+    return 0.5
+
+
+REASON_RETURN = (
+    "normalization of `return` in a while loop nested in an if: the loop becomes "
+    "`returned = True; break`, then `if returned: pass`, and the statements after the if (`out = 0.5`) "
+    "are not guarded by `returned`, so the generated code returns the later value: wrong value and "
+    "gradient (zero), in reverse and forward mode"
+)
+
+REGRESSIONS = [
+    (slice_from_read_and_whole_read, (X, 0.5), REASON_SLICE),
+    (call_helper_with_constant_result, (X, 0.5), REASON_HELPER),
+    (call_helper_ignoring_a_parameter, (X, 0.5), REASON_HELPER),
+    (broadcast_constant_plus_active_scalar, (X, 0.5), REASON_BROADCAST),
+    (broadcast_constant_plus_active_sum, (X, 0.5), REASON_BROADCAST),
+    (broadcast_constant_plus_active_scalar_then_matmul, (X, 0.5), REASON_BROADCAST),
+    (slice_read_overlapping_slice_write, (X, 0.5), REASON_VIEW),
+    (slice_augmented_multiply, (X, 0.5), REASON_VIEW),
+    (slice_augmented_subtract_reading_overlap, (X, 0.5), REASON_VIEW),
+    (slice_read_then_item_write, (X, 0.5), REASON_VIEW),
+    (reversed_view_then_item_write, (X, 0.5), REASON_VIEW),
+    (self_assignment_in_else, (X, 0.5), REASON_SELF),
+    (self_assignment_in_loop, (X, 0.5), REASON_SELF),
+    (and_condition_in_for, (X, 0.5), REASON_BOOLOP),
+    (or_condition_in_for, (X, 0.5), REASON_BOOLOP),
+    (and_condition_on_data_in_for, (X, 0.5), REASON_BOOLOP),
+    (or_condition_continue_in_while, (X, 0.5), REASON_BOOLOP),
+    (ternary_of_constants_in_for, (X, 0.5), REASON_BOOLOP),
+    (reassigned_then_iterated, (X, 0.5), REASON_ITERATE),
+    (augmented_array_then_zip, (X, 0.5), REASON_ITERATE),
+    (return_in_while_in_if, (X, 0.5), REASON_RETURN),
+]
