@@ -125,28 +125,49 @@ class Activity:
                 yield target.value.id, _names([value])
 
     def _varied(self, fdef, seeds: set[str]) -> set[str]:
-        varied = set(seeds)
-        flows = list(self._flows(fdef))
-        changed = True
-        while changed:
-            changed = False
-            for target, sources in flows:
-                if target not in varied and sources & varied:
-                    varied.add(target)
-                    changed = True
-        return varied
+        """Forwards from the inputs: every target one of whose sources is varied."""
+        return _closure(self._flows(fdef), seeds, forwards=True)
 
     def _useful(self, fdef, outputs: set[str]) -> set[str]:
-        useful = set(outputs)
-        flows = list(self._flows(fdef))
-        changed = True
-        while changed:
-            changed = False
-            for target, sources in flows:
-                if target in useful and not sources <= useful:
-                    useful |= sources
-                    changed = True
-        return useful
+        """Backwards from the outputs: every source of a useful target."""
+        return _closure(self._flows(fdef), outputs, forwards=False)
+
+
+def _closure(flows, seeds: set[str], forwards: bool) -> set[str]:
+    """The least set containing `seeds` and closed under the (target, sources) flows."""
+    reached = set(seeds)
+    flows = list(flows)
+    changed = True
+    while changed:
+        changed = False
+        for target, sources in flows:
+            if forwards and target not in reached and sources & reached:
+                reached.add(target)
+                changed = True
+            elif not forwards and target in reached and not sources <= reached:
+                reached |= sources
+                changed = True
+    return reached
+
+
+def assignment_counts(fdef: gast.FunctionDef) -> dict[str, int]:
+    """How many statements bind or write into each name (assignments, in-place writes, loop
+    targets, appends)."""
+    count: dict[str, int] = {}
+    for s in walk_statements(fdef.body):
+        names = []
+        if isinstance(s, gast.Assign):
+            t = s.targets[0]
+            while isinstance(t, gast.Subscript):
+                t = t.value
+            names = [t.id]
+        elif isinstance(s, gast.For):
+            names = [s.target.id]
+        elif getattr(s, "_ag_append", None):
+            names = [s._ag_append[0]]
+        for n in names:
+            count[n] = count.get(n, 0) + 1
+    return count
 
 
 def integer_names(fdef: gast.FunctionDef, loop_targets: set[str]) -> set[str]:

@@ -68,6 +68,12 @@ class Unit:
     params: set[str]
 
 
+def normalized(func: Callable, protect_inputs: bool = False) -> tuple[Context, gast.FunctionDef]:
+    """`func` parsed and in A-normal form, with the context of names it was lowered in."""
+    ctx = Context(parse_function(func))
+    return ctx, normalize(ctx, protect_inputs=protect_inputs)
+
+
 def location(ctx: Context) -> str:
     parsed = ctx.parsed
     return f"{os.path.basename(parsed.filename)}:{parsed.abs_line(parsed.tree)}"
@@ -111,9 +117,7 @@ class Program:
             j = Jvp(fn, active, self._unique(fn.__name__ + "_jvp"))
             j.pending = Pending(j.name)
             self.jvps[key] = j
-            parsed = parse_function(fn)
-            ctx = Context(parsed)
-            fdef = normalize(ctx)
+            ctx, fdef = normalized(fn)
             self.tangent_function(fn, list(active), ctx, fdef, j)
         return self.jvps[key]
 
@@ -193,9 +197,7 @@ class Program:
         return unit
 
     def _generate_pair(self, p: Pair) -> None:
-        parsed = parse_function(p.fn)
-        ctx = Context(parsed)
-        fdef = normalize(ctx)
+        ctx, fdef = normalized(p.fn)
         out = fdef.body[-1].value
         seed = ctx.namer.fresh((out.id if isinstance(out, gast.Name) else "out") + "_bar")
         rt = ReverseTransformer(ctx, fdef, list(p.active), program=self, seed=seed, tape="tape")
@@ -397,9 +399,7 @@ def _internal_error(func: Callable, exc: BaseException) -> TransformError:
 @guarded
 def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has_aux: bool = False) -> Callable:
     """Generate, compile and return the gradient function of `func`."""
-    parsed = parse_function(func)
-    ctx = Context(parsed)
-    fdef = normalize(ctx, protect_inputs=True)
+    ctx, fdef = normalized(func, protect_inputs=True)
     names, many = wrt_names_fn(func, fdef._ag_params, wrt)
     program = Program(optimize=optimize)
     program.used_names |= {fdef.name}
@@ -413,9 +413,7 @@ def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has
 @guarded
 def build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple[Callable, dict[str, str]]:
     """The forward-mode function of `func` and the names of its tangent parameters."""
-    parsed = parse_function(func)
-    ctx = Context(parsed)
-    fdef = normalize(ctx)
+    ctx, fdef = normalized(func)
     names = list(fdef._ag_params) if wrt is None else wrt
     program = Program(optimize=optimize)
     program.used_names |= {fdef.name}
@@ -433,9 +431,7 @@ def build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple
 @guarded
 def build_vjp(func: Callable, *, optimize: bool) -> tuple[Callable, Callable, tuple[str, ...]]:
     """The fwd/bwd pair of `func` with every parameter active."""
-    parsed = parse_function(func)
-    ctx = Context(parsed)
-    fdef = normalize(ctx)
+    ctx, fdef = normalized(func)
     program = Program(optimize=optimize)
     p = program.pair(func, tuple(fdef._ag_params))
     program.units.insert(
@@ -447,9 +443,7 @@ def build_vjp(func: Callable, *, optimize: bool) -> tuple[Callable, Callable, tu
 
 def normalized_source(func: Callable) -> str:
     """`func` in A-normal form, as text."""
-    parsed = parse_function(func)
-    ctx = Context(parsed)
-    fdef = normalize(ctx)
+    ctx, fdef = normalized(func)
     text = render(fdef)
     header = import_header(namespace(fdef, ctx))
     return (header + "\n\n\n" if header else "") + text

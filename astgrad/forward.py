@@ -14,7 +14,7 @@ import inspect
 import gast
 
 from . import rules, runtime
-from .analysis import Activity, operands, primitive, walk_statements
+from .analysis import Activity, assignment_counts, operands, primitive
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, name
@@ -123,21 +123,8 @@ class ForwardTransformer:
         self.activity = Activity(ctx, fdef, wrt, outs)
         self.varied = set(self.activity.varied)
         self.dot_names: dict[str, str] = {}
-        self.sites: dict[str, int] = {}
+        self.sites = assignment_counts(fdef)
         self.loop_depth = 0
-        for st in walk_statements(fdef.body):
-            targets = []
-            if isinstance(st, gast.Assign):
-                t = st.targets[0]
-                while isinstance(t, gast.Subscript):
-                    t = t.value
-                targets = [t.id]
-            elif isinstance(st, gast.For):
-                targets = [st.target.id]
-            elif getattr(st, "_ag_append", None):
-                targets = [st._ag_append[0]]
-            for t in targets:
-                self.sites[t] = self.sites.get(t, 0) + 1
 
     def dot(self, var: str) -> str:
         if var not in self.dot_names:

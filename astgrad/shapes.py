@@ -15,7 +15,7 @@ import gast
 import numpy as np
 
 from . import rules
-from .analysis import operands, primitive, walk_statements
+from .analysis import assignment_counts, operands, primitive, walk_statements
 
 # reductions whose result is 0-d when called without axis/keepdims
 FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin}
@@ -24,23 +24,12 @@ FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.
 def single_definitions(fdef: gast.FunctionDef) -> dict[str, gast.Assign]:
     """name → its only defining `name = value` statement (names bound more than once, by loops
     or by in-place writes are left out)."""
-    count: dict[str, int] = {}
-    defs: dict[str, gast.Assign] = {}
-    for s in walk_statements(fdef.body):
-        names = []
-        if isinstance(s, gast.Assign):
-            t = s.targets[0]
-            while isinstance(t, gast.Subscript):
-                t = t.value
-            names = [t.id]
-            if isinstance(s.targets[0], gast.Name):
-                defs[t.id] = s
-        elif isinstance(s, gast.For):
-            names = [s.target.id]
-        elif getattr(s, "_ag_append", None):
-            names = [s._ag_append[0]]
-        for n in names:
-            count[n] = count.get(n, 0) + 1
+    count = assignment_counts(fdef)
+    defs = {
+        s.targets[0].id: s
+        for s in walk_statements(fdef.body)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+    }
     for p in fdef._ag_params:
         count[p] = count.get(p, 0) + 1
     return {n: s for n, s in defs.items() if count.get(n) == 1}

@@ -221,6 +221,37 @@ def return_in_while_in_if(x, s):
     return 0.5
 
 
+# -- 9. a parameter overwritten in a loop, with no adjoint -----------------------------------------
+
+
+def parameter_overwritten_by_constant_in_loop(x, s):
+    for _i in range(2):
+        x = 0.5  # noqa: F841
+    return s
+
+
+def parameter_overwritten_by_constant_in_while(x, s):
+    j = 0
+    while j < 2:
+        j += 1
+        x = 0.5  # noqa: F841
+    return s * 2.0
+
+
+def broadcast_tangent_in_while(x, s):
+    j = 0
+    while j < 3:
+        j += 1
+        x = x @ x - C
+    return np.sum(x) * s
+
+
+REASON_OVERWRITTEN = (
+    "the zero gradient of a parameter reassigned in a loop is returned as zeros_like(x) at the end "
+    "of the backward pass, where x holds the last value the loop gave it (0.5), not the argument: "
+    "gradient of shape () for an argument of shape (3,)"
+)
+
 REASON_RETURN = (
     "normalization of `return` in a while loop nested in an if: the loop becomes "
     "`returned = True; break`, then `if returned: pass`, and the statements after the if (`out = 0.5`) "
@@ -250,4 +281,7 @@ REGRESSIONS = [
     (reassigned_then_iterated, (X, 0.5), REASON_ITERATE),
     (augmented_array_then_zip, (X, 0.5), REASON_ITERATE),
     (return_in_while_in_if, (X, 0.5), REASON_RETURN),
+    (parameter_overwritten_by_constant_in_loop, (X, 0.5), REASON_OVERWRITTEN),
+    (parameter_overwritten_by_constant_in_while, (X, 0.5), REASON_OVERWRITTEN),
+    (broadcast_tangent_in_while, (np.array([0.3, -0.2, 0.4]), 0.5), REASON_BROADCAST),
 ]

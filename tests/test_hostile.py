@@ -153,11 +153,13 @@ def test_concurrent_gradients_of_different_functions():
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=4)
-    functions = [hf.square_sum, hf.mean_of, hf.keyword_only, hf.cube]
-    fresh = [
-        types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__) for f in functions * 4
-    ]  # fresh objects: every thread's first call transforms
-    barrier = threading.Barrier(8)
+    functions = [hf.square_sum, hf.mean_of, hf.keyword_only, hf.sin_sum]
+    fresh = []
+    for f in functions * 4:  # fresh objects: every thread's first call transforms
+        g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+        g.__kwdefaults__ = f.__kwdefaults__
+        fresh.append(g)
+    barrier = threading.Barrier(8, timeout=60)
 
     def work(f):
         barrier.wait()

@@ -94,6 +94,14 @@ def _template_from_tree(tree: gast.FunctionDef, namespace: dict, origin: str) ->
     return Template(params=names, signature=inspect.Signature(params), body=body, namespace=namespace, origin=origin)
 
 
+def _registrar(fn: Any, mode: str) -> Callable[[Callable], Callable]:
+    def register(template: Callable) -> Callable:
+        setattr(_rule(fn), mode, _parse_template(template))
+        return template
+
+    return register
+
+
 def adjoint(fn: Any) -> Callable[[Callable], Callable]:
     """Register the decorated template as the adjoint (reverse-mode) rule of primitive `fn`.
 
@@ -102,11 +110,7 @@ def adjoint(fn: Any) -> Callable[[Callable], Callable]:
     ...     x_bar = y_bar / (1.0 + np.exp(-x))
     """
 
-    def register(template: Callable) -> Callable:
-        _rule(fn).adjoint = _parse_template(template)
-        return template
-
-    return register
+    return _registrar(fn, "adjoint")
 
 
 def tangent(fn: Any) -> Callable[[Callable], Callable]:
@@ -117,11 +121,7 @@ def tangent(fn: Any) -> Callable[[Callable], Callable]:
     ...     y_dot = x_dot / (1.0 + np.exp(-x))
     """
 
-    def register(template: Callable) -> Callable:
-        _rule(fn).tangent = _parse_template(template)
-        return template
-
-    return register
+    return _registrar(fn, "tangent")
 
 
 def elementwise(fn: Any, derivative: str, namespace: dict, arg: str = "x") -> None:

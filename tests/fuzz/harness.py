@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.util
-import itertools
 import os
 import sys
 import tempfile
@@ -19,17 +18,19 @@ WRT = ("x", "s")
 RTOL, ATOL = 1e-4, 1e-6
 
 _directory: list[str] = []
-_counter = itertools.count()
 
 
 def load_module(source: str) -> ModuleType:
     """Write `source` to a fresh .py file (astgrad reads source with inspect) and import it."""
     if not _directory:
         _directory.append(tempfile.mkdtemp(prefix="astgrad_fuzz_"))
-    name = f"astgrad_fuzz_{next(_counter)}_{hashlib.sha1(source.encode()).hexdigest()[:12]}"
+    # named by content: replaying a program gives the same file, hence the same generated code and
+    # the same traceback locations, which hypothesis uses to tell one failure from another
+    name = f"astgrad_fuzz_{hashlib.sha1(source.encode()).hexdigest()[:16]}"
     path = os.path.join(_directory[0], name + ".py")
-    with open(path, "w") as out:
-        out.write(source)
+    if not os.path.exists(path):
+        with open(path, "w") as out:
+            out.write(source)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
