@@ -202,7 +202,8 @@ class Program:
         seed = ctx.namer.fresh((out.id if isinstance(out, gast.Name) else "out") + "_bar")
         rt = ReverseTransformer(ctx, fdef, list(p.active), program=self, seed=seed, tape="tape")
         forward, backward, grads = rt.run()
-        residuals = sorted(rt.residuals())
+        residuals = sorted(rt.residuals() | ({n.id for g in grads for n in gast.walk(g) if isinstance(n, gast.Name)}
+                                             & rt.primal_names))
         where = location(ctx)
         # forward: f's own parameters after the tape
         fwd_args = copy.deepcopy(fdef.args)

@@ -269,7 +269,15 @@ class ForwardTransformer:
         for placeholder, expr, _temps in bound.statements(role):
             if placeholder == rule.tangent.params[0] + "_dot":
                 result = simplify(expr, zero_names)
-        return ZERO if result is None else result
+        if result is None or result is ZERO:
+            return ZERO
+        mentioned = {n.id for n in gast.walk(result) if isinstance(n, gast.Name)}
+        unseen = [a for a in args if isinstance(a, gast.Name) and a.id not in self.varied and a.id not in mentioned]
+        if rule.elementwise and unseen:
+            # a dropped term carried an inactive operand's shape, which the rest does not
+            # broadcast to: spread the tangent to the result's shape
+            result = self.call("broadcast_like", result, name(target.id))
+        return result
 
     def setitem(self, s: gast.Assign, target: gast.Subscript) -> list[gast.stmt]:
         var = target.value.id

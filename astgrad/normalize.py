@@ -158,6 +158,7 @@ class Normalizer:
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
         self.user_locals = set(self.locals)
+        self.view_bases: dict[str, str] = {}
         self.nested: dict[str, tuple] = {}
         self.alias_pairs = self._alias_pairs(fdef.body)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
@@ -207,14 +208,14 @@ class Normalizer:
         returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
         if len(returns) == 1 and body and body[-1] is returns[0] and returns[0].value is not None:
             # the common case: one return, at the end
-            self.block(self.restructure(body[:-1], in_loop=False))
+            self.block(self._with_flag(self.restructure(body[:-1], in_loop=False)))
             self.loc = last = body[-1]
             value = self.expr(last.value)
             if not isinstance(value, gast.Name):
                 value = self.temp_named("out", value)
             result = value
         else:
-            body = self.restructure(body, in_loop=False)
+            body = self._with_flag(self.restructure(body, in_loop=False))
             self.block(body)
             result = name(self.retval) if self.retval else gast.Constant(value=None, kind=None)
         ret = gast.Return(value=result)
@@ -233,6 +234,7 @@ class Normalizer:
             a.annotation = None
         gast.copy_location(new, fdef)
         new._ag_params = list(self.params)
+        new._ag_views = dict(self.view_bases)
         return new
 
     def error(self, message: str, node: gast.AST | None = None, hint: str | None = None):
@@ -356,21 +358,31 @@ class Normalizer:
                     s.body = append_rest(s.body, tail)
                     s.orelse = append_rest(s.orelse, tail)
                     return out
+                if self.ret_flag is not None and self._contains_flag_set(s.body + s.orelse):
+                    # a loop in a branch returned: nothing after the branch may run then
+                    out.append(self._return_guard(s, self.restructure(rest, in_loop), in_loop))
+                    return out
                 continue
             if isinstance(s, (gast.For, gast.While)):
                 out.extend(self._restructure_loop(s, in_loop))
                 if getattr(s, "_ag_returns", False):
-                    tail = self.restructure(rest, in_loop)
-                    escape: list[gast.stmt] = [gast.Break()] if in_loop else []
-                    guard = gast.If(test=name(self.ret_flag), body=escape or [gast.Pass()], orelse=tail)
-                    gast.copy_location(guard, s)
-                    for n in escape:
-                        gast.copy_location(n, s)
-                    out.append(guard)
+                    out.append(self._return_guard(s, self.restructure(rest, in_loop), in_loop))
                     return out
                 continue
             out.append(s)
         return out
+
+    def _with_flag(self, body: list[gast.stmt]) -> list[gast.stmt]:
+        """`body`, preceded by `returned = False` if a loop in it may return."""
+        if self.ret_flag is None:
+            return body
+        return [assign(self.ret_flag, gast.Constant(value=False, kind=None), self.parsed.tree)] + body
+
+    def _return_guard(self, after: gast.stmt, tail: list[gast.stmt], in_loop: bool) -> gast.If:
+        """`if returned: <leave> else: <tail>` after a statement in which a loop returned."""
+        escape: list[gast.stmt] = [gast.copy_location(gast.Break(), after)] if in_loop else []
+        guard = gast.If(test=name(self.ret_flag), body=escape or [gast.Pass()], orelse=tail)
+        return gast.copy_location(guard, after)
 
     def _lower_return(self, s: gast.Return, in_loop: bool) -> list[gast.stmt]:
         if self.retval is None:
@@ -395,8 +407,6 @@ class Normalizer:
         loop.body = self._drop_trailing_continue(loop.body)
         loop._ag_returns = self.ret_flag is not None and self._contains_flag_set(loop.body)
         out: list[gast.stmt] = []
-        if loop._ag_returns and before_flag is None:
-            out.append(assign(self.ret_flag, gast.Constant(value=False, kind=None), loop))
         if loop.orelse:
             if self._has_break(loop.body):
                 flag = self.ctx.namer.fresh("broke")
@@ -800,6 +810,9 @@ class Normalizer:
                 new = self.ctx.namer.fresh(var)
             else:
                 new = var
+            if isinstance(op, gast.Name) and op.id == new:
+                return  # `v = v`: nothing happens
+            self.locals.add(new)
             if new in loads(op) and not isinstance(op, gast.Name):
                 # `h = tanh(h)` in a loop: compute into a temporary first, so that no statement
                 # reads the name it overwrites
@@ -879,6 +892,7 @@ class Normalizer:
             return op
         t = self.ctx.namer.numbered("t")
         self.locals.add(t)
+        self._note_view(t, op)
         self.emit(assign(t, op))
         return name(t)
 
@@ -1002,10 +1016,10 @@ class Normalizer:
             self.emit(assign(result, self.expr(value)))
             branch = self.out
             self.out = saved
-            test = name(result) if isinstance(node.op, gast.And) else gast.UnaryOp(op=gast.Not(), operand=name(result))
+            # the branch rebinds `result`: test a copy, so the backward pass asks the same question
+            test = self.temp(name(result), keep=True)
             if isinstance(node.op, gast.Or):
-                flag = self.temp(test)
-                test = flag
+                test = self.temp(gast.UnaryOp(op=gast.Not(), operand=test))
             self.emit(gast.If(test=test, body=branch, orelse=[]))
         return name(result)
 
@@ -1101,6 +1115,13 @@ class Normalizer:
 
     def expr_Subscript(self, node):
         return gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice), ctx=gast.Load())
+
+    def _note_view(self, target: str, op: gast.AST) -> None:
+        """Remember that `target = base[a:b]` is a view of `base` (basic slicing shares memory)."""
+        if isinstance(op, gast.Subscript) and isinstance(op.value, gast.Name) and any(
+            isinstance(n, gast.Slice) for n in gast.walk(op.slice)
+        ):
+            self.view_bases[target] = self.view_bases.get(op.value.id, op.value.id)
 
     def index(self, node: gast.AST) -> gast.AST:
         """An index expression whose parts are atoms (slices keep their `a:b:c` syntax)."""

@@ -295,6 +295,8 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
                     continue
                 if not s.body:
                     s.body = [gast.Pass()]
+                if isinstance(s, gast.If) and all(isinstance(b, gast.Pass) for b in s.orelse):
+                    s.orelse = []
             elif isinstance(s, gast.Pass) and len(block) > 1:
                 continue
             out.append(s)

@@ -148,7 +148,13 @@ class ReverseTransformer:
             n.value.id for n in gast.walk(self.fdef) if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
         }
         for w in self.wrt:
-            if w not in state.init:
+            if w not in state.init and any(site.var == w for site in self.sites):
+                # reassigned: at the end the name holds another value, so the zero gradient is
+                # shaped from the argument, before the forward pass changes it
+                zero = self.ctx.namer.fresh(w + "_zero")
+                forward.insert(0, assign(zero, self.call("zeros_like", name(w))))
+                grads.append(name(zero))
+            elif w not in state.init:
                 grads.append(self.call("zeros_like", name(w)))
             elif w in indexed or w in self.containers:  # a tuple's adjoint is built as a list
                 grads.append(self.call("match_structure", name(self.bar(w)), name(w)))
@@ -305,10 +311,13 @@ class ReverseTransformer:
         return self.site_index[p]
 
     def record_reads(self, stmts: list[gast.AST], p: Pos) -> None:
+        views = getattr(self.fdef, "_ag_views", {})
         for st in stmts:
             for n in loads(st):
                 if n in self.primal_names:
                     self.reads.append((n, p))
+                    if n in views:  # a slice is a view: writes into its base change it too
+                        self.reads.append((views[n], p))
 
     # --- assignments ----------------------------------------------------------------------------
 
@@ -591,16 +600,14 @@ class ReverseTransformer:
             self.record_reads(branch, p)
         state.init = init
         state.owned = states[0].owned & states[1].owned
-        if not any(self._real(b) for b in branches):
-            return [c for b in branches for c in b]  # only markers: keep them for bookkeeping
+        if not any(b for b in branches):
+            return []
         test = copy.deepcopy(s.test)
         self.record_reads([test], p)
-        body = branches[0] or [gast.Pass()]
-        node = gast.If(test=test, body=body, orelse=branches[1])
-        gast.copy_location(node, s)
-        if not self._real(branches[0]):
-            node = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=branches[1], orelse=branches[0])
-            gast.copy_location(node, s)
+        body, orelse = branches
+        if not self._real(body) and self._real(orelse):  # `if not c:` reads better than an empty branch
+            test, body, orelse = gast.UnaryOp(op=gast.Not(), operand=test), orelse, body
+        node = gast.copy_location(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse), s)
         return [comment(f"line {self.ctx.parsed.abs_line(s)}: {self.ctx.parsed.line_text(s)}"), node]
 
     def _surely_defined_at(self, var: str, p: Pos) -> bool:
@@ -662,8 +669,8 @@ class ReverseTransformer:
         state.init, state.owned = start.init, start.owned & end.owned
         loop_site = [x for x in self.sites if x.pos == p and x.kind == "loop"]
         restores = [x.restore for x in loop_site]
-        if not self._real(body):
-            return pre + body + restores
+        if not body:
+            return pre + restores
         iterable = copy.deepcopy(s.iter)
         counter = getattr(s, "_ag_counter", None)
         if counter:
@@ -686,8 +693,8 @@ class ReverseTransformer:
         self.close_loop(body, start, end)
         state.init, state.owned = start.init, start.owned & end.owned
         restores = [x.restore for x in self.sites if x.pos == p and x.kind == "loop"]
-        if not self._real(body):
-            return pre + body + restores
+        if not body:
+            return pre + restores
         counter = s._ag_counter
         rng = gast.Call(func=name(self.ctx.global_ref("range", range)), args=[name(counter)], keywords=[])
         self.record_reads([rng], p)

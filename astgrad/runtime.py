@@ -255,3 +255,10 @@ def check_not_view(value: Any, label: str) -> None:
             f"in place through it or into that array: astgrad cannot follow writes through views; "
             f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
         )
+
+
+def broadcast_like(t: Any, y: Any) -> Any:
+    """Tangent `t` spread to the shape of its value `y` (when an inactive operand broadcast it)."""
+    ys = y.shape if type(y) is np.ndarray else np.shape(y)
+    ts = t.shape if type(t) is np.ndarray else np.shape(t)
+    return t if ts == ys else np.broadcast_to(t, ys).copy()

@@ -20,8 +20,12 @@ def as_value(index: gast.AST, ctx: Context) -> gast.AST:
         parts = [
             p if p is not None else gast.Constant(value=None, kind=None) for p in (index.lower, index.upper, index.step)
         ]
-        while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
+        # slice(a) means slice(None, a): only a missing step (or a missing upper bound of a
+        # slice that has no lower bound either) may be left out
+        if isinstance(parts[2], gast.Constant) and parts[2].value is None:
             parts.pop()
+            if all(isinstance(q, gast.Constant) and q.value is None for q in parts):
+                parts = [parts[1]]
         return gast.Call(func=name(ctx.global_ref("slice", builtins.slice)), args=parts, keywords=[])
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[as_value(e, ctx) for e in index.elts], ctx=gast.Load())

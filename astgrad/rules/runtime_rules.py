@@ -122,6 +122,11 @@ def _(y, buf, index, g):
     g_bar = unbroadcast(y_bar[index], g)
 
 
+@tangent(rt.broadcast_like)
+def _(y, t, like):
+    y_dot = rt.broadcast_like(t_dot, like)
+
+
 # bilinear: the adjoint map of a @ b depends on g and on the other factor
 
 
