@@ -208,7 +208,9 @@ class Normalizer:
         returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
         if len(returns) == 1 and body and body[-1] is returns[0] and returns[0].value is not None:
             # the common case: one return, at the end
-            self.block(self._with_flag(self.restructure(body[:-1], in_loop=False)))
+            structured = self._with_flag(self.restructure(body[:-1], in_loop=False))
+            self.ssa = self._ssa_candidates(structured)  # restructuring may move statements into branches
+            self.block(structured)
             self.loc = last = body[-1]
             value = self.expr(last.value)
             if not isinstance(value, gast.Name):
@@ -216,6 +218,7 @@ class Normalizer:
             result = value
         else:
             body = self._with_flag(self.restructure(body, in_loop=False))
+            self.ssa = self._ssa_candidates(body)
             self.block(body)
             result = name(self.retval) if self.retval else gast.Constant(value=None, kind=None)
         ret = gast.Return(value=result)
@@ -401,7 +404,6 @@ class Normalizer:
         return stmts
 
     def _restructure_loop(self, loop: gast.For | gast.While, in_loop: bool) -> list[gast.stmt]:
-        before_flag = self.ret_flag
         loop.body = self.restructure(loop.body, in_loop=True)
         # a `continue` that ends a path is a no-op once the rest of the body lives in else-branches
         loop.body = self._drop_trailing_continue(loop.body)

@@ -344,6 +344,6 @@ REGRESSIONS = [
     (broadcast_tangent_then_fancy_index, (X, 0.5), ""),
     (broadcast_tangent_of_augmented_array, (X, 0.5), ""),
     (fancy_index_rebound_to_view_then_write, (X, 0.5), REASON_ALIAS_NAME),
-    (return_in_nested_if_then_reassign, (X, 0.5), REASON_NESTED_RETURN),
-    (return_in_nested_if_then_augmented, (X, 0.5), REASON_NESTED_RETURN),
+    (return_in_nested_if_then_reassign, (X, 0.5), ""),
+    (return_in_nested_if_then_augmented, (X, 0.5), ""),
 ]
