@@ -202,8 +202,9 @@ class Program:
         seed = ctx.namer.fresh((out.id if isinstance(out, gast.Name) else "out") + "_bar")
         rt = ReverseTransformer(ctx, fdef, list(p.active), program=self, seed=seed, tape="tape")
         forward, backward, grads = rt.run()
-        residuals = sorted(rt.residuals() | ({n.id for g in grads for n in gast.walk(g) if isinstance(n, gast.Name)}
-                                             & rt.primal_names))
+        residuals = sorted(
+            rt.residuals() | ({n.id for g in grads for n in gast.walk(g) if isinstance(n, gast.Name)} & rt.primal_names)
+        )
         where = location(ctx)
         # forward: f's own parameters after the tape
         fwd_args = copy.deepcopy(fdef.args)
@@ -276,7 +277,7 @@ class Program:
         for unit, text, ns in zip(self.units, texts, namespaces):
             fn = compile_function(text, unit.fdef.name, ns, label=unit.fdef.name)
             if unit.source_fn is not None:
-                fn.__defaults__ = _shifted_defaults(unit, unit.source_fn)
+                fn.__defaults__ = getattr(unit.source_fn, "__defaults__", None)
                 fn.__kwdefaults__ = getattr(unit.source_fn, "__kwdefaults__", None)
             compiled.append(fn)
         by_pending = {}
@@ -329,10 +330,6 @@ def _surely_assigned(fdef: gast.FunctionDef) -> set[str]:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             names.add(s.targets[0].id)
     return names
-
-
-def _shifted_defaults(unit: Unit, fn: Callable):
-    return getattr(fn, "__defaults__", None)
 
 
 def _strip_markers(stmts: list[gast.stmt]) -> list[gast.stmt]:

@@ -693,11 +693,7 @@ class Normalizer:
         else:
             length, element = self.iteration(iterable, s.body)
             args = [length]
-            target = (
-                s.target.id
-                if isinstance(s.target, gast.Name) and self._is_plain_index_target(iterable)
-                else self.ctx.namer.fresh("k")
-            )
+            target = self.ctx.namer.fresh("k")
             prefix = [(s.target, element(target))]
         assigned_in_body = assigned_names(s.body) | assigned_names([s.target])
         if any(isinstance(a, gast.Name) and a.id in assigned_in_body for a in args):
@@ -723,9 +719,6 @@ class Normalizer:
     @staticmethod
     def _has_break_static(body: list[gast.stmt]) -> bool:
         return any(isinstance(s, gast.Break) for s in Normalizer._walk_block(body))
-
-    def _is_plain_index_target(self, iterable: gast.AST) -> bool:
-        return False
 
     def iteration(self, iterable: gast.AST, body: list[gast.stmt]) -> tuple[gast.AST, Callable[[str], gast.AST]]:
         """How to walk any iterable by index: (length atom, index name → element expression)."""
@@ -1120,8 +1113,10 @@ class Normalizer:
 
     def _note_view(self, target: str, op: gast.AST) -> None:
         """Remember that `target = base[a:b]` is a view of `base` (basic slicing shares memory)."""
-        if isinstance(op, gast.Subscript) and isinstance(op.value, gast.Name) and any(
-            isinstance(n, gast.Slice) for n in gast.walk(op.slice)
+        if (
+            isinstance(op, gast.Subscript)
+            and isinstance(op.value, gast.Name)
+            and any(isinstance(n, gast.Slice) for n in gast.walk(op.slice))
         ):
             self.view_bases[target] = self.view_bases.get(op.value.id, op.value.id)
 

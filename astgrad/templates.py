@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import builtins
 import copy
-import inspect
 from typing import Any
 
 import gast
 
 from .context import Context
-from .normalize import is_constant, name
+from .normalize import name
 from .rules.registry import Template
 
 
@@ -127,8 +126,4 @@ class TemplateMismatch(Exception):
     """A primitive application does not fit its template (an unsupported argument, say)."""
 
 
-def is_literal(node: gast.AST) -> bool:
-    return is_constant(node)
-
-
-__all__ = ["Bound", "TemplateMismatch", "as_value", "literal", "inspect"]
+__all__ = ["Bound", "TemplateMismatch", "as_value", "literal"]

@@ -303,6 +303,20 @@ REASON_NESTED_RETURN = (
     "`b_2 = b_1 / 1.5` where b_1 is only defined in the other branch: UnboundLocalError in both modes"
 )
 
+# -- 12. np.prod with a zero element ------------------------------------------------------------------
+
+
+def prod_with_a_zero_element(x, s):
+    return np.prod(x) * s
+
+
+REASON_PROD_ZERO = (
+    "the rules for np.prod divide the product by each element (reverse: unreduce(out_bar * out, x) "
+    "/ x; forward: sum(x_dot * out / x)), so an element equal to 0 gives 0/0 = nan, in both modes, "
+    "where the derivative is the product of the other elements (-0.27 here); a zero is an ordinary "
+    "value of a smooth function, e.g. an np.zeros buffer"
+)
+
 REASON_OVERWRITTEN = (
     "the zero gradient of a parameter reassigned in a loop is returned as zeros_like(x) at the end "
     "of the backward pass, where x holds the last value the loop gave it (0.5), not the argument: "
@@ -344,6 +358,7 @@ REGRESSIONS = [
     (broadcast_tangent_then_fancy_index, (X, 0.5), ""),
     (broadcast_tangent_of_augmented_array, (X, 0.5), ""),
     (fancy_index_rebound_to_view_then_write, (X, 0.5), REASON_ALIAS_NAME),
+    (prod_with_a_zero_element, (np.array([0.0, -0.6, 0.9]), 0.5), REASON_PROD_ZERO),
     (return_in_nested_if_then_reassign, (X, 0.5), ""),
     (return_in_nested_if_then_augmented, (X, 0.5), ""),
 ]
