@@ -12,7 +12,7 @@ import numpy as np
 
 from .assemble import build, build_jvp, build_vjp, normalized_source
 from .errors import ArgumentError, TransformError
-from .runtime import check_scalar, zeros_like
+from .runtime import check_scalar, match_structure, zeros_like
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -82,28 +82,31 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = bound.arguments
-        primal = [np.asarray(arguments[n]) for n in names]
         zeros = {jvp_fn.dot_params[n]: zeros_like(arguments[n]) for n in names}
         grads, out = [], None
-        for n, x in zip(names, primal):
-            if x.dtype == object:
-                raise TypeError(
-                    f"mode='forward' differentiates arrays and numbers; {n} is a {type(arguments[n]).__name__}"
-                )
-            g = np.zeros(x.shape, dtype=np.result_type(x.dtype, float))
-            for index in np.ndindex(*x.shape):
-                e = np.zeros(x.shape, dtype=g.dtype)
-                e[index] = 1.0
-                direction = dict(zeros)
-                direction[jvp_fn.dot_params[n]] = (
-                    e if x.ndim else type(arguments[n])(1.0) if isinstance(arguments[n], float) else e
-                )
-                out, out_dot = jvp_fn(**arguments, **direction)
-                if has_aux:
-                    out, out_dot = out[0], out_dot[0]
-                check_scalar(out)
-                g[index] = out_dot
-            grads.append(float(g) if isinstance(arguments[n], (float, int)) and not x.ndim else g)
+        for n in names:
+            grad_n = zeros_like(arguments[n])  # the gradient, filled leaf by leaf
+            for path, leaf in _leaves(arguments[n]):
+                x = np.asarray(leaf)
+                if x.dtype == object:
+                    raise TypeError(
+                        f"mode='forward' differentiates numbers and arrays; {n}{path} is a {type(leaf).__name__}"
+                    )
+                g = np.zeros(x.shape, dtype=np.result_type(x.dtype, float))
+                for index in np.ndindex(*x.shape):
+                    e = np.zeros(x.shape, dtype=g.dtype)
+                    e[index] = 1.0
+                    direction = dict(zeros)
+                    one = e if x.ndim or not isinstance(leaf, float) else 1.0
+                    direction[jvp_fn.dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), path, one)
+                    out, out_dot = jvp_fn(**arguments, **direction)
+                    if has_aux:
+                        out, out_dot = out[0], out_dot[0]
+                    check_scalar(out)
+                    g[index] = out_dot
+                g = float(g) if isinstance(leaf, (float, int)) and not x.ndim else g
+                grad_n = _replace_leaf(grad_n, path, g)
+            grads.append(match_structure(grad_n, arguments[n]))
         result = tuple(grads) if many else grads[0]
         if not value and not has_aux:
             return result
@@ -118,6 +121,23 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     forward_gradient.__wrapped__ = func
     forward_gradient.source = jvp_fn.source
     return forward_gradient
+
+
+def _leaves(x: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
+    """(path, leaf) for every number or array inside nested tuples, lists and dicts."""
+    if isinstance(x, dict):
+        return [leaf for k, v in x.items() for leaf in _leaves(v, path + (k,))]
+    if isinstance(x, (list, tuple)):
+        return [leaf for i, v in enumerate(x) for leaf in _leaves(v, path + (i,))]
+    return [(path, x)]
+
+
+def _replace_leaf(tree: Any, path: tuple, value: Any) -> Any:
+    """`tree` (lists and dicts, as zeros_like builds them) with the leaf at `path` replaced."""
+    if not path:
+        return value
+    tree[path[0]] = _replace_leaf(tree[path[0]], path[1:], value)
+    return tree
 
 
 def _parameters(func: Callable) -> list[str]:

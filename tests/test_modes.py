@@ -154,3 +154,16 @@ def test_vjp_pullback_can_be_called_twice():
         x_bar, A_bar = pullback(seed)
         np.testing.assert_allclose(x_bar, seed @ J, atol=1e-6)
         assert A_bar.shape == A.shape
+
+
+def test_forward_mode_with_container_arguments():
+    rng = np.random.default_rng(9)
+    params = {"W": rng.normal(size=(3, 2)), "b": (rng.normal(size=3), 0.5)}
+    x = rng.normal(size=2)
+    forward = grad(mf.dict_params, mode="forward")(params, x)
+    reverse = grad(mf.dict_params)(params, x)
+    assert isinstance(forward["b"], tuple)  # the gradient has the argument's structure
+    np.testing.assert_allclose(forward["W"], reverse["W"], atol=1e-12)
+    np.testing.assert_allclose(forward["b"][0], reverse["b"][0], atol=1e-12)
+    assert forward["b"][1] == pytest.approx(reverse["b"][1])
+    check_grad(mf.dict_params, reverse, params, x)
