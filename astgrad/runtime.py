@@ -262,3 +262,20 @@ def broadcast_like(t: Any, y: Any) -> Any:
     ys = y.shape if type(y) is np.ndarray else np.shape(y)
     ts = t.shape if type(t) is np.ndarray else np.shape(t)
     return t if ts == ys else np.broadcast_to(t, ys).copy()
+
+
+def prod_others(a: Any, axis: Any = None) -> Any:
+    """For each element of `a`, the product of the other elements along `axis` (no division, so
+    zeros are fine): the derivative of np.prod."""
+    a = np.asarray(a)
+    if axis is None:
+        return prod_others(a.reshape(-1), 0).reshape(a.shape)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(ax % a.ndim for ax in axes)
+    rest = [d for d in range(a.ndim) if d not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+    return np.transpose((left * right).reshape(moved.shape), np.argsort(rest + list(axes)))

@@ -7,6 +7,7 @@ from ..runtime import (
     dot_left,
     dot_right,
     extremum_mask,
+    prod_others,
     reduce_size,
     select_share,
     split_like,
@@ -136,12 +137,12 @@ alias(np.max, np.amax, np.min, np.amin)
 
 @adjoint(np.prod)
 def _(y, a, axis=None, keepdims=False):
-    a_bar = unreduce(y_bar * y, a, axis, keepdims) / a
+    a_bar = unreduce(y_bar, a, axis, keepdims) * prod_others(a, axis)
 
 
 @tangent(np.prod)
 def _(y, a, axis=None, keepdims=False):
-    y_dot = np.sum(a_dot * unreduce(y, a, axis, keepdims) / a, axis=axis, keepdims=keepdims)
+    y_dot = np.sum(a_dot * prod_others(a, axis), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.var)
