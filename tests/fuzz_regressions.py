@@ -317,6 +317,49 @@ REASON_PROD_ZERO = (
     "value of a smooth function, e.g. an np.zeros buffer"
 )
 
+# -- 13. found on 4adee56 -------------------------------------------------------------------------------
+
+
+def elif_branch_without_effect(x, s):
+    if s < -10.0:
+        s = s + 0.5
+    elif s < 10.0:
+        u = x  # noqa: F841
+    return s * np.sum(x)
+
+
+def return_in_for_then_return_in_if(x, s):
+    if s < 10.0:
+        for _i in range(3):
+            return 0.5 * np.sum(x)
+        return s
+    return s
+
+
+def augmented_array_while_iterating_over_it(x, s):
+    b = 0.5 * x
+    for e in b:
+        b += e * s
+    return np.sum(b)
+
+
+REASON_EMPTY_ELSE = (
+    "reverse mode: the backward pass of an if/elif whose elif branch has no adjoint work (u = x, u "
+    "unused) is generated with an empty `else:` block: IndentationError when compiling the "
+    "generated code, reported as TransformError('astgrad failed to transform ...: this is a bug in astgrad')"
+)
+REASON_RETURN_FOR = (
+    "restructuring a `return` inside a for loop inside an if, followed by another return in the if: "
+    "normalization gives `if returned: out = s else: out = s`, overwriting the value returned from "
+    "the loop: wrong value and gradient (zero for x) in both modes"
+)
+REASON_ITERATED_AUGMENTED = (
+    "`b += ...` on an array is an in-place write in Python, so the loop `for e in b` sees the new "
+    "values of b; astgrad lowers the loop to reads of the array it started with (t1 = b) and "
+    "treats `b += ...` as rebinding b to a new array, so later iterations read stale elements: "
+    "wrong value and gradient in both modes, silently (an explicit alias `c = b; b += s` is refused)"
+)
+
 REASON_OVERWRITTEN = (
     "the zero gradient of a parameter reassigned in a loop is returned as zeros_like(x) at the end "
     "of the backward pass, where x holds the last value the loop gave it (0.5), not the argument: "
@@ -361,4 +404,7 @@ REGRESSIONS = [
     (prod_with_a_zero_element, (np.array([0.0, -0.6, 0.9]), 0.5), ""),
     (return_in_nested_if_then_reassign, (X, 0.5), ""),
     (return_in_nested_if_then_augmented, (X, 0.5), ""),
+    (elif_branch_without_effect, (X, 0.5), REASON_EMPTY_ELSE),
+    (return_in_for_then_return_in_if, (X, 0.5), REASON_RETURN_FOR),
+    (augmented_array_while_iterating_over_it, (X, 0.5), REASON_ITERATED_AUGMENTED),
 ]
