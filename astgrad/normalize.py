@@ -383,8 +383,10 @@ class Normalizer:
 
     def _return_guard(self, after: gast.stmt, tail: list[gast.stmt], in_loop: bool) -> gast.If:
         """`if returned: <leave> else: <tail>` after a statement in which a loop returned."""
-        escape: list[gast.stmt] = [gast.copy_location(gast.Break(), after)] if in_loop else []
-        guard = gast.If(test=name(self.ret_flag), body=escape or [gast.Pass()], orelse=tail)
+        # the returned path ends here: a break out of the enclosing loop, or the function's end
+        # (a bare return marks it, so that later statements are never appended to it)
+        leave = gast.Break() if in_loop else gast.Return(value=None)
+        guard = gast.If(test=name(self.ret_flag), body=[gast.copy_location(leave, after)], orelse=tail)
         return gast.copy_location(guard, after)
 
     def _lower_return(self, s: gast.Return, in_loop: bool) -> list[gast.stmt]:

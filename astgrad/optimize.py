@@ -293,9 +293,9 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
                 s.orelse = prune(s.orelse)
                 if isinstance(s, (gast.If, gast.For)) and not _has_effect(s):
                     continue
-                if not s.body:
-                    s.body = [gast.Pass()]
-                if isinstance(s, gast.If) and all(isinstance(b, gast.Pass) for b in s.orelse):
+                if all(_is_comment(b) for b in s.body):  # a comment alone is no statement
+                    s.body = s.body + [gast.Pass()]
+                if isinstance(s, gast.If) and all(isinstance(b, gast.Pass) or _is_comment(b) for b in s.orelse):
                     s.orelse = []
             elif isinstance(s, gast.Pass) and len(block) > 1:
                 continue
@@ -304,6 +304,10 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
 
     fdef.body = prune(fdef.body)
     return True
+
+
+def _is_comment(s: gast.stmt) -> bool:
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
 
 
 def _has_effect(s: gast.stmt) -> bool:

@@ -360,6 +360,51 @@ REASON_ITERATED_AUGMENTED = (
     "wrong value and gradient in both modes, silently (an explicit alias `c = b; b += s` is refused)"
 )
 
+# -- 14. found on 72da6dc -------------------------------------------------------------------------------
+
+
+def ternary_alias_then_write(x, s):
+    b = 0.5 * x
+    b[:] = np.cos(b if s > 0.0 else x)
+    return np.sum(b)
+
+
+def for_else_break_then_condition(x, s):
+    for e in x:  # noqa: B007 (e is read after the loop)
+        for _i in range(1, 1):
+            pass
+        else:
+            break
+        a = s > 0.0 and s < 10.0  # noqa: F841
+    return s * e
+
+
+def _reassigns_its_parameter_in_a_loop(p, q):
+    j = 0
+    while j < 1:
+        j += 1
+        q = q - 0.25
+    return 2.0
+
+
+def call_helper_reassigning_its_parameter_in_a_loop(x, s):
+    return s / _reassigns_its_parameter_in_a_loop(x, x[2])
+
+
+REASON_TERNARY_ALIAS = (
+    "`b if c else x` is the array b itself (an alias), and b[:] = ... then overwrites it; the "
+    "backward pass of np.cos reads the alias, i.e. the new values: silent wrong gradient (reverse). "
+    "A ternary result is not treated as a possible alias of its branches, as a plain `t = b` is"
+)
+REASON_DEAD_AFTER_BREAK = (
+    "the inner `for ... else: break` always breaks, so the statements after it never run and push "
+    "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
+)
+REASON_HELPER_ZERO = (
+    "a helper whose parameter q is reassigned in a loop and has a zero adjoint: <helper>_bwd returns "
+    "`q_zero`, a name it never defines: NameError (reverse mode)"
+)
+
 REASON_OVERWRITTEN = (
     "the zero gradient of a parameter reassigned in a loop is returned as zeros_like(x) at the end "
     "of the backward pass, where x holds the last value the loop gave it (0.5), not the argument: "
@@ -404,7 +449,10 @@ REGRESSIONS = [
     (prod_with_a_zero_element, (np.array([0.0, -0.6, 0.9]), 0.5), ""),
     (return_in_nested_if_then_reassign, (X, 0.5), ""),
     (return_in_nested_if_then_augmented, (X, 0.5), ""),
-    (elif_branch_without_effect, (X, 0.5), REASON_EMPTY_ELSE),
-    (return_in_for_then_return_in_if, (X, 0.5), REASON_RETURN_FOR),
+    (elif_branch_without_effect, (X, 0.5), ""),
+    (return_in_for_then_return_in_if, (X, 0.5), ""),
     (augmented_array_while_iterating_over_it, (X, 0.5), REASON_ITERATED_AUGMENTED),
+    (ternary_alias_then_write, (X, 0.5), REASON_TERNARY_ALIAS),
+    (for_else_break_then_condition, (X, 0.5), REASON_DEAD_AFTER_BREAK),
+    (call_helper_reassigning_its_parameter_in_a_loop, (X, 0.5), REASON_HELPER_ZERO),
 ]
