@@ -158,7 +158,8 @@ class Normalizer:
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
         self.user_locals = set(self.locals)
-        self.view_bases: dict[str, str] = {}
+        self.view_bases: dict[str, set[str]] = {}
+        self.iterating: set[str] = set()
         self.nested: dict[str, tuple] = {}
         self.alias_pairs = self._alias_pairs(fdef.body)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
@@ -621,6 +622,13 @@ class Normalizer:
         t = s.target
         if isinstance(t, gast.Name):
             self.check_write(t.id, s, augmented=True)
+            if t.id in self.iterating:
+                raise self.error(
+                    f"augmented assignment to `{t.id}` while a loop iterates over it: on an array `+=` changes "
+                    "the values the loop still reads",
+                    s,
+                    hint=f"write `{t.id} = {t.id} + ...` (a new array), or iterate over a copy",
+                )
             if t.id in self.views:
                 # `v += e` changes v in place if v is an array view (of a row, say): check at run time
                 guard = gast.Call(
@@ -681,6 +689,14 @@ class Normalizer:
         self.emit(loop)
 
     def stmt_For(self, s):
+        before = set(self.iterating)
+        self.iterating |= {n.id for n in gast.walk(s.iter) if isinstance(n, gast.Name) and n.id in self.locals}
+        try:
+            self._lower_for(s)
+        finally:
+            self.iterating = before
+
+    def _lower_for(self, s):
         self.loop_depth += 1
         iterable = s.iter
         fn = self.resolve(iterable.func) if isinstance(iterable, gast.Call) else _MISSING
@@ -1006,11 +1022,13 @@ class Normalizer:
         # short-circuit: t = a; if t: t = b   (and)   /   if not t: t = b   (or)
         result = self.ctx.namer.numbered("t")
         self.locals.add(result)
-        self.emit(assign(result, self.expr(node.values[0])))
+        self.assign_noting_alias(result, self.expr(node.values[0]))
         for value in node.values[1:]:
             saved = self.out
             self.out = []
-            self.emit(assign(result, self.expr(value)))
+            self.assign_noting_alias(result, self.expr(value))
+            self._note_view(result, branch_value := self.out[-1].value)
+            del branch_value
             branch = self.out
             self.out = saved
             # the branch rebinds `result`: test a copy, so the backward pass asks the same question
@@ -1019,6 +1037,12 @@ class Normalizer:
                 test = self.temp(gast.UnaryOp(op=gast.Not(), operand=test))
             self.emit(gast.If(test=test, body=branch, orelse=[]))
         return name(result)
+
+    def assign_noting_alias(self, result: str, op: gast.AST) -> None:
+        """`result = op` for the lowering of `a if c else b` / `a or b`, whose result is one of
+        the operands themselves (an alias the backward pass must know about)."""
+        self._note_view(result, op)
+        self.emit(assign(result, op))
 
     def expr_IfExp(self, node):
         result = self.ctx.namer.numbered("t")
@@ -1030,7 +1054,7 @@ class Normalizer:
         for part in (node.body, node.orelse):
             saved = self.out
             self.out = []
-            self.emit(assign(result, self.expr(part)))
+            self.assign_noting_alias(result, self.expr(part))
             branches.append(self.out)
             self.out = saved
         self.emit(gast.If(test=test, body=branches[0], orelse=branches[1]))
@@ -1120,7 +1144,10 @@ class Normalizer:
             and isinstance(op.value, gast.Name)
             and any(isinstance(n, gast.Slice) for n in gast.walk(op.slice))
         ):
-            self.view_bases[target] = self.view_bases.get(op.value.id, op.value.id)
+            self.view_bases.setdefault(target, set()).update(self.view_bases.get(op.value.id, {op.value.id}))
+        elif isinstance(op, gast.Name) and op.id in self.locals and op.id != target:
+            # `t = b` (a branch of `b if c else x`, of `b or x`): t is b itself
+            self.view_bases.setdefault(target, set()).update(self.view_bases.get(op.id, {op.id}))
 
     def index(self, node: gast.AST) -> gast.AST:
         """An index expression whose parts are atoms (slices keep their `a:b:c` syntax)."""

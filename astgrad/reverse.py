@@ -152,6 +152,7 @@ class ReverseTransformer:
                 # reassigned: at the end the name holds another value, so the zero gradient is
                 # shaped from the argument, before the forward pass changes it
                 zero = self.ctx.namer.fresh(w + "_zero")
+                self.primal_names.add(zero)  # a residual, when a backward function returns it
                 forward.insert(0, assign(zero, self.call("zeros_like", name(w))))
                 grads.append(name(zero))
             elif w not in state.init:
@@ -316,8 +317,8 @@ class ReverseTransformer:
             for n in loads(st):
                 if n in self.primal_names:
                     self.reads.append((n, p))
-                    if n in views:  # a slice is a view: writes into its base change it too
-                        self.reads.append((views[n], p))
+                    for base in views.get(n, ()):  # a view or alias: writes into its base change it too
+                        self.reads.append((base, p))
 
     # --- assignments ----------------------------------------------------------------------------
 
