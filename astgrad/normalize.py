@@ -368,9 +368,18 @@ class Normalizer:
                     return out
                 continue
             if isinstance(s, (gast.For, gast.While)):
-                out.extend(self._restructure_loop(s, in_loop))
+                produced = self._restructure_loop(s, in_loop)
+                out.extend(produced)
                 if getattr(s, "_ag_returns", False):
                     out.append(self._return_guard(s, self.restructure(rest, in_loop), in_loop))
+                    return out
+                last = produced[-1]
+                if last is not s and (_ends_block(last) and not isinstance(last, gast.Raise)):
+                    return out  # the loop's else-clause escapes: the rest never runs
+                if last is not s and isinstance(last, gast.If) and (may_escape(last.body) or may_escape(last.orelse)):
+                    tail = self.restructure(rest, in_loop)
+                    last.body = append_rest(last.body, tail)
+                    last.orelse = append_rest(last.orelse, tail)
                     return out
                 continue
             out.append(s)

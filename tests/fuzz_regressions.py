@@ -453,6 +453,6 @@ REGRESSIONS = [
     (return_in_for_then_return_in_if, (X, 0.5), ""),
     (augmented_array_while_iterating_over_it, (X, 0.5), "refused: while a loop iterates over it"),
     (ternary_alias_then_write, (X, 0.5), ""),
-    (for_else_break_then_condition, (X, 0.5), REASON_DEAD_AFTER_BREAK),
+    (for_else_break_then_condition, (X, 0.5), ""),
     (call_helper_reassigning_its_parameter_in_a_loop, (X, 0.5), ""),
 ]
