@@ -511,8 +511,8 @@ class ReverseTransformer:
             return all(self.basic_index(e) for e in (index.lower, index.upper, index.step) if e is not None)
         if isinstance(index, gast.Constant):
             return index.value is None or index.value is Ellipsis or type(index.value) is int
-        if is_constant(index):
-            return not isinstance(index, gast.Tuple) or True
+        if is_constant(index):  # -1, 2 - 1: a number (tuples are handled above)
+            return True
         return isinstance(index, gast.Name) and index.id in self.ints
 
     def try_inplace_index(
