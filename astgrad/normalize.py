@@ -181,7 +181,6 @@ class Normalizer:
         self.loc: gast.AST | None = None
         self.retval: str | None = None
         self.ret_flag: str | None = None
-        self.loop_depth = 0
 
     # ----------------------------------------------------------------------------- entry point
 
@@ -422,7 +421,7 @@ class Normalizer:
         loop._ag_returns = self.ret_flag is not None and self._contains_flag_set(loop.body)
         out: list[gast.stmt] = []
         if loop.orelse:
-            if self._has_break(loop.body):
+            if Normalizer._has_break(loop.body):
                 flag = self.ctx.namer.fresh("broke")
                 self.locals.add(flag)
                 self._mark_breaks(loop.body, flag)
@@ -467,9 +466,6 @@ class Normalizer:
             if isinstance(s, gast.If):
                 yield from Normalizer._walk_block(s.body)
                 yield from Normalizer._walk_block(s.orelse)
-
-    def _has_break(self, block: list[gast.stmt]) -> bool:
-        return any(isinstance(s, gast.Break) for s in self._walk_block(block))
 
     def _mark_breaks(self, block: list[gast.stmt], flag: str) -> None:
         for s in block:
@@ -674,7 +670,6 @@ class Normalizer:
         # the trip count the backward pass needs is kept by the reverse transformer in `counter`
         counter = self.ctx.namer.fresh("n_iter")
         self.locals.add(counter)
-        self.loop_depth += 1
         saved, saved_loc = self.out, self.loc
         self.out = []
         test_stmts_start = len(self.out)
@@ -693,7 +688,6 @@ class Normalizer:
             loop = gast.While(test=test, body=body, orelse=[])
             loop._ag_test_stmts = 0
         loop._ag_counter = counter
-        self.loop_depth -= 1
         self.loc = s
         self.emit(loop)
 
@@ -706,11 +700,10 @@ class Normalizer:
             self.iterating = before
 
     def _lower_for(self, s):
-        self.loop_depth += 1
         iterable = s.iter
         fn = self.resolve(iterable.func) if isinstance(iterable, gast.Call) else _MISSING
         counter = None
-        if Normalizer._has_break_static(s.body):
+        if Normalizer._has_break(s.body):
             counter = self.ctx.namer.fresh("n_iter")
             self.locals.add(counter)
         if fn is builtins.range and isinstance(s.target, gast.Name) and not iterable.keywords:
@@ -740,11 +733,10 @@ class Normalizer:
         self.out, self.loc = saved, saved_loc
         loop = gast.For(target=name(target, gast.Store()), iter=iter_node, body=body, orelse=[], type_comment=None)
         loop._ag_counter = counter
-        self.loop_depth -= 1
         self.emit(loop)
 
     @staticmethod
-    def _has_break_static(body: list[gast.stmt]) -> bool:
+    def _has_break(body: list[gast.stmt]) -> bool:
         return any(isinstance(s, gast.Break) for s in Normalizer._walk_block(body))
 
     def iteration(self, iterable: gast.AST, body: list[gast.stmt]) -> tuple[gast.AST, Callable[[str], gast.AST]]:
