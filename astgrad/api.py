@@ -13,6 +13,7 @@ import numpy as np
 from .assemble import build, build_jvp, build_vjp, normalized_source
 from .errors import ArgumentError, TransformError
 from .runtime import check_scalar, match_structure, zeros_like
+from .specialize import Specializer
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -61,9 +62,17 @@ def _freeze(wrt: Wrt) -> Any:
 
 def _reverse(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool) -> Callable:
     key = ("reverse", _freeze(wrt), value, optimize, has_aux)
-    return _cached(
-        func, key, lambda: build(func, wrt, value=value, optimize=optimize, wrt_names_fn=_wrt_names, has_aux=has_aux)
-    )
+
+    def make(kinds=None):
+        return build(func, wrt, value=value, optimize=optimize, wrt_names_fn=_wrt_names, has_aux=has_aux, kinds=kinds)
+
+    def make_specialising():
+        gradient = make()
+        if optimize:  # specialised at its first call for its arguments' types and shapes
+            Specializer(gradient, make, inspect.signature(gradient)).install()
+        return gradient
+
+    return _cached(func, key, make_specialising)
 
 
 def _jvp_function(func: Callable, wrt: tuple[str, ...] | None, optimize: bool = True) -> Callable:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import gast
 
+from . import specialize
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
 from .errors import AstgradError, TransformError
@@ -26,6 +27,7 @@ from .normalize import assign, name, normalize
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
 from .reverse import ReverseTransformer, comment
+from .shape_facts import ShapeFacts
 
 
 class Pending:
@@ -160,15 +162,28 @@ class Program:
         ctx: Context,
         fdef: gast.FunctionDef,
         has_aux: bool = False,
+        kinds: dict | None = None,
     ) -> Unit:
-        """The gradient (or value-and-gradient) function of `func`."""
+        """The gradient (or value-and-gradient) function of `func`; with `kinds`, specialised
+        for arguments of those types and shapes (specialize.py)."""
         aux = _split_aux(fdef, ctx) if has_aux else None
-        rt = ReverseTransformer(ctx, fdef, wrt_names, program=self)
+        facts = None
+        if kinds:
+            standins = {p: specialize.standin(k) for p, k in kinds.items()}
+            facts = ShapeFacts(ctx, fdef, {p: v for p, v in standins.items() if v is not None})
+        rt = ReverseTransformer(ctx, fdef, wrt_names, program=self, facts=facts)
         forward, backward, grads = rt.run()
         output = fdef.body[-1].value
         label = "Value and gradient" if value else "Gradient"
         doc = f"{label} of {fdef.name} ({location(ctx)}) with respect to {', '.join(wrt_names)}."
+        gname = ctx.namer.fresh(fdef.name + ("_value_and_grad" if value else "_grad"))
         body: list[gast.stmt] = [gast.Expr(value=gast.Constant(value=doc, kind=None))]
+        if kinds:
+            what = ", ".join(f"{p}: {specialize.describe(k)}" for p, k in kinds.items())
+            body.append(comment(f"specialised for {what}; other arguments take the general code"))
+            body += specialize.guard(ctx.numpy_name(), ctx.helper("respecialize"), gname, fdef, kinds)
+            scalars = {p for p, k in kinds.items() if k[0] in ("float", "int")}
+            _zero_scalars(forward, backward, grads, scalars - {s.var for s in rt.sites}, ctx.helper("zeros_like"))
         if rt.tape:
             body.append(assign(rt.tape, gast.List(elts=[], ctx=gast.Load())))
         body += [assign(v, gast.Constant(value=None, kind=None)) for v in sorted(rt.undefined)]
@@ -189,7 +204,6 @@ class Program:
                 grad_expr = gast.Tuple(elts=[grad_expr, aux], ctx=gast.Load())
         ret = gast.Tuple(elts=[result, grad_expr], ctx=gast.Load()) if value else grad_expr
         body.append(gast.Return(value=ret))
-        gname = ctx.namer.fresh(fdef.name + ("_value_and_grad" if value else "_grad"))
         self.used_names.add(gname)
         unit = self._unit(gname, fdef.args, body, ctx, func, set(fdef._ag_params))
         unit.doc = doc
@@ -295,6 +309,24 @@ class Program:
         return main, full
 
 
+def _zero_scalars(forward: list, backward: list, grads: list, scalars: set[str], zeros_like: str) -> None:
+    """`zeros_like(p)` is `0.0` for a parameter that is a Python float or int and never rebound."""
+
+    class Zero(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            f, args = node.func, node.args
+            if isinstance(f, gast.Name) and f.id == zeros_like and len(args) == 1:
+                if isinstance(args[0], gast.Name) and args[0].id in scalars:
+                    return gast.Constant(value=0.0, kind=None)
+            return node
+
+    zero = Zero()
+    for stmts in (forward, backward):
+        stmts[:] = [zero.visit(s) for s in stmts]
+    grads[:] = [zero.visit(g) for g in grads]
+
+
 def _split_aux(fdef: gast.FunctionDef, ctx: Context) -> gast.AST:
     """For has_aux: make `fdef` return the loss, the first of the pair it returns; return the aux atom."""
     ret = fdef.body[-1]
@@ -395,13 +427,16 @@ def _internal_error(func: Callable, exc: BaseException) -> TransformError:
 
 
 @guarded
-def build(func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has_aux: bool = False) -> Callable:
-    """Generate, compile and return the gradient function of `func`."""
+def build(
+    func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has_aux: bool = False, kinds: dict | None = None
+) -> Callable:
+    """Generate, compile and return the gradient function of `func` (specialised for argument
+    `kinds` if given: see specialize.py)."""
     ctx, fdef = normalized(func, protect_inputs=True)
     names, many = wrt_names_fn(func, fdef._ag_params, wrt)
     program = Program(optimize=optimize)
     program.used_names |= {fdef.name}
-    unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef, has_aux=has_aux)
+    unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef, has_aux=has_aux, kinds=kinds)
     main, full = program.compile()
     main.__wrapped__ = func
     main.__doc__ = unit.doc

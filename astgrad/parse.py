@@ -97,7 +97,8 @@ def parse_function(func: Callable) -> ParsedFunction:
             hint="astgrad transforms Python source; to differentiate a primitive, register a rule "
             "for it with astgrad.adjoint",
         )
-    code = func.__code__
+    # a specialising gradient (specialize.py) runs a stub or specialised code: read the general one
+    code = getattr(func, "__astgrad_general__", func).__code__
     filename = code.co_filename
     try:
         lines, firstlineno = inspect.getsourcelines(code)  # not func: it would follow __wrapped__

@@ -19,6 +19,7 @@ import operator
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import rules, shapes
 from .analysis import Activity, integer_names, operands, primitive, walk_statements
@@ -78,8 +79,10 @@ class ReverseTransformer:
         program=None,
         seed: str = "seed",
         tape: str | None = None,
+        facts=None,
     ):
         self.ctx = ctx
+        self.facts = facts  # shape_facts.ShapeFacts of a specialised gradient, or None
         self.program = program
         self.tape = ctx.namer.fresh(tape) if tape else None
         self.fdef = fdef
@@ -135,6 +138,8 @@ class ReverseTransformer:
             out = self.output
             leaves = shapes.scalar_check_leaves(self.fdef, out.id) if isinstance(out, gast.Name) else []
             checked = [name(v) for v in leaves] if isinstance(out, gast.Name) else [copy.deepcopy(out)]
+            if self.facts is not None:  # specialised: leaves known to be 0-d need no check
+                checked = [c for c in checked if not (isinstance(c, gast.Name) and self.facts.shape(c.id) == ())]
             if checked:
                 forward.append(gast.Expr(value=self.call("check_scalar", *checked)))
         if isinstance(self.output, gast.Name) and self.output.id in self.active:
@@ -389,31 +394,55 @@ class ReverseTransformer:
         name of its shape class, so the later array need not be kept (or computed at all)."""
         shape_only = {self.ctx.helper("unreduce"): 1, self.ctx.helper("reduce_size"): 0}  # helper: argument
         classes = self.shape_classes
+        size_of = self._known_size
 
         class Earliest(gast.NodeTransformer):
             def visit_Call(self, node):
                 self.generic_visit(node)
                 if isinstance(node.func, gast.Name) and node.func.id in shape_only:
                     i = shape_only[node.func.id]
+                    if i == 0 and (known := size_of(node)) is not None:
+                        return gast.Constant(value=known, kind=None)
                     if len(node.args) > i and isinstance(node.args[i], gast.Name):
                         node.args[i] = name(classes.earliest(node.args[i].id))
                 return node
 
         return Earliest().visit(expr)
 
+    def _known_size(self, call: gast.Call) -> int | None:
+        """The value of `reduce_size(x, axis)` if the specialisation knows x's shape."""
+        if self.facts is None or not isinstance(call.args[0], gast.Name):
+            return None
+        shape = self.facts.shape(call.args[0].id)
+        axis = call.args[1] if len(call.args) > 1 else gast.Constant(value=None, kind=None)
+        if shape is None or not isinstance(axis, gast.Constant):
+            return None
+        if axis.value is None:
+            return int(np.prod(shape))
+        if isinstance(axis.value, int) and -len(shape) <= axis.value < len(shape):
+            return shape[axis.value]
+        return None
+
+    def _same_known_shape(self, a: str, b: gast.AST) -> bool:
+        if self.facts is None or not isinstance(b, gast.Name):
+            return False
+        shape = self.facts.shape(a)
+        return shape is not None and shape == self.facts.shape(b.id)
+
     def _drop_unbroadcast(self, expr: gast.AST, target: str) -> gast.AST:
         """`unbroadcast(g, x)` is `g` when x provably has the shape of the result (both 0-d, or
-        one shape class): no broadcasting happened."""
+        one shape class, or one shape in a specialised gradient): no broadcasting happened."""
         helper = self.ctx.helper("unbroadcast")
         scalar = target in self.scalars
         classes = self.shape_classes
+        same_known = self._same_known_shape
 
         class Drop(gast.NodeTransformer):
             def visit_Call(self, node):
                 self.generic_visit(node)
                 if isinstance(node.func, gast.Name) and node.func.id == helper:
                     x = node.args[1]
-                    if scalar or (isinstance(x, gast.Name) and classes.same(x.id, target)):
+                    if scalar or (isinstance(x, gast.Name) and classes.same(x.id, target)) or same_known(target, x):
                         return node.args[0]
                 return node
 

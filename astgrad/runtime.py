@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -279,3 +279,15 @@ def prod_others(a: Any, axis: Any = None) -> Any:
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
     return np.transpose((left * right).reshape(moved.shape), np.argsort(rest + list(axes)))
+
+
+def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run gradient `fn` on arguments its specialised code was not generated for (specialize.py)."""
+    owner = getattr(fn, "__astgrad_owner__", fn)
+    spec = owner.__dict__.get("__astgrad_specializer__")
+    if spec is None:
+        raise TypeError(
+            f"{fn.__name__} was generated for arguments of other types or shapes; for these, "
+            f"generate it again with astgrad.grad (or astgrad.source(..., args=...))"
+        )
+    return spec.for_arguments(args, kwargs)(*args, **kwargs)

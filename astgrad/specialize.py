@@ -1,0 +1,183 @@
+"""Gradients specialised for the types and shapes of their arguments.
+
+`grad(f)` returns one function object. Its first call looks at the arguments (Python floats and
+ints, NumPy arrays of given shapes) and swaps in code generated for exactly those: with every
+shape known, `unbroadcast` between same-shape values, the scalar-output checks and the tape
+pushes of arrays whose shape was all the backward pass read all disappear (shape_facts.py).
+The specialised code starts with a guard; arguments of other types or shapes take
+`respecialize`, which runs (and caches) a specialisation for them, or the general code.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import types
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from .codegen import compile_function
+from .errors import TransformError
+
+MAX_SPECIALISATIONS = 8  # per gradient; beyond that, other shapes run the general code
+
+Kind = tuple
+
+
+def kind_of(x: Any) -> Kind | None:
+    """What a specialisation fixes about one argument, or None (a list, a callable...: nothing)."""
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return (t.__name__,)
+    if t is np.ndarray:
+        k = x.dtype.kind
+        return ("array", x.shape, "f" if k == "f" else k)  # float16/32/64 share code
+    if isinstance(x, np.generic) and t.__module__ == "numpy":
+        return ("numpy scalar", t)
+    return None
+
+
+def standin(kind: Kind) -> Any:
+    """A value with `kind`'s type and shape (its values mean nothing)."""
+    if kind[0] == "float":
+        return np.float64(1.0)  # NumPy's float: no ZeroDivisionError on a stand-in
+    if kind[0] in ("int", "bool"):
+        return np.int64(1) if kind[0] == "int" else np.bool_(True)
+    if kind[0] == "array":
+        dtype = {"f": np.float64, "b": np.bool_}.get(kind[2], np.int64 if kind[2] in "iu" else None)
+        if dtype is None:
+            return np.ones(kind[1], dtype=np.complex128) if kind[2] == "c" else None
+        return np.ones(kind[1], dtype=dtype)
+    return kind[1](1)
+
+
+def describe(kind: Kind) -> str:
+    if kind[0] == "array":
+        return f"array{kind[1]}" if kind[2] == "f" else f"array{kind[1]} of kind {kind[2]!r}"
+    return kind[1].__name__ if kind[0] == "numpy scalar" else kind[0]
+
+
+def guard_test(np_name: str, params: dict[str, Kind]) -> str:
+    """A Python expression, true when some argument is not of the kind the code is specialised for."""
+    parts = []
+    for p, kind in params.items():
+        if kind[0] in ("float", "int", "bool"):
+            parts.append(f"{p}.__class__ is not {kind[0]}")
+        elif kind[0] == "array":
+            test = f"{p}.__class__ is not {np_name}.ndarray or {p}.shape != {kind[1]!r}"
+            if kind[2] != "f":
+                test += f" or {p}.dtype.kind != {kind[2]!r}"
+            parts.append(test)
+        else:
+            parts.append(f"{p}.__class__ is not {np_name}.{kind[1].__name__}")
+    return " or ".join(parts)
+
+
+def guard(np_name: str, helper: str, fname: str, fdef: gast.FunctionDef, kinds: dict[str, Kind]) -> list[gast.stmt]:
+    """`if <an argument is of another kind>: return respecialize(fname, <arguments>)`."""
+    args = fdef.args
+    positional = [a.id for a in args.posonlyargs + args.args]
+    call = ", ".join([fname] + positional + [f"{a.id}={a.id}" for a in args.kwonlyargs])
+    text = f"if {guard_test(np_name, kinds)}:\n    return {helper}({call})\n"
+    return gast.parse(text).body
+
+
+class Specializer:
+    """The specialisations of one gradient function, by argument kinds."""
+
+    def __init__(self, function: Callable, make: Callable[[dict[str, Kind]], Callable], signature: inspect.Signature):
+        self.function = function  # the object grad returned; its code becomes the first specialisation
+        self.make = make
+        self.signature = signature
+        self.lock = threading.RLock()
+        self.by_key: dict[tuple, Callable] = {}
+        self.sources: dict[tuple, str] = {}
+        self.general = types.FunctionType(
+            function.__code__, function.__globals__, function.__name__, function.__defaults__
+        )
+        self.general.__kwdefaults__ = function.__kwdefaults__
+        self.general.__dict__.update(function.__dict__)
+
+    def kinds(self, args: tuple, kwargs: dict) -> dict[str, Kind] | None:
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError:
+            return None
+        bound.apply_defaults()
+        kinds = {p: k for p, v in bound.arguments.items() if (k := kind_of(v)) is not None}
+        return kinds or None
+
+    def for_arguments(self, args: tuple, kwargs: dict) -> Callable:
+        """The specialisation for these arguments (made now if need be), or the general code."""
+        kinds = self.kinds(args, kwargs)
+        if kinds is None:
+            return self.general
+        key = tuple(sorted(kinds.items(), key=lambda kv: kv[0]))
+        with self.lock:
+            if key not in self.by_key:
+                if len(self.by_key) >= MAX_SPECIALISATIONS:
+                    return self.general
+                try:
+                    fn = self.make(kinds)
+                except TransformError:
+                    fn = self.general  # specialising is an optimisation: the general code is right too
+                if fn is not self.general:
+                    fn.__astgrad_owner__ = self.function
+                    fn.__globals__[fn.__name__] = fn
+                    self.sources[key] = fn.source
+                self.by_key[key] = fn
+            return self.by_key[key]
+
+    def first_call(self, args: tuple, kwargs: dict) -> Any:
+        """Swap the specialisation for these arguments into the function object grad returned."""
+        with self.lock:
+            if self.function.__code__ is self.stub:
+                target = self.for_arguments(args, kwargs)
+                code = target.__code__
+                if target is not self.general and not self._adopt(target):
+                    code = self.general.__code__
+                self.function.__code__ = code
+        return self.function(*args, **kwargs)
+
+    def _adopt(self, fn: Callable) -> bool:
+        """Make fn's globals visible to the function object (they must not clash with its own)."""
+        mine, theirs = self.function.__globals__, fn.__globals__
+        own = self.function.__name__
+        if fn.__name__ != own or fn.__code__.co_freevars:
+            return False
+        for k, v in theirs.items():
+            if k not in (own, "__builtins__") and k in mine and mine[k] is not v:
+                return False
+        for k, v in theirs.items():
+            if k != own:
+                mine.setdefault(k, v)
+        return True
+
+    def install(self) -> None:
+        """Make the function specialise itself at its first call."""
+        fn = self.function
+        a = fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount]
+        posonly = fn.__code__.co_posonlyargcount
+        npos = fn.__code__.co_argcount
+        params = list(a[:posonly]) + (["/"] if posonly else []) + list(a[posonly:npos])
+        kwonly = list(a[npos:])
+        signature = ", ".join(params + (["*"] + kwonly if kwonly else []))
+        call_args = ", ".join(list(a[:npos])) + ("," if npos == 1 else "")
+        call_kw = ", ".join(f"{k!r}: {k}" for k in kwonly)
+        text = (
+            f"def {fn.__name__}({signature}):\n"
+            f"    # generates code for these arguments' types and shapes, and runs it (the general code: .source)\n"
+            f"    return __astgrad_first_call__({fn.__name__}, ({call_args}), {{{call_kw}}})\n"
+        )
+        fn.__globals__.setdefault("__astgrad_first_call__", _first_call)
+        self.stub = compile_function(text, fn.__name__, fn.__globals__, label=f"first call of {fn.__name__}").__code__
+        fn.__globals__[fn.__name__] = fn
+        fn.__astgrad_general__ = self.general
+        fn.__astgrad_specializer__ = self
+        fn.__code__ = self.stub
+
+
+def _first_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
+    return fn.__astgrad_specializer__.first_call(args, kwargs)
