@@ -218,18 +218,25 @@ def source(
     *,
     normalized: bool = False,
     value: bool = False,
+    args: Sequence[Any] | None = None,
 ) -> str:
-    """The generated code of `grad(func, wrt, mode=mode)` as text; with `normalized=True`, the
-    A-normal form of `func` itself (one operation per statement).
+    """The generated code of `grad(func, wrt, mode=mode)` as text: the general code, or with
+    `args`, the code specialised for those arguments' types and shapes (what a call with them
+    runs). With `normalized=True`, the A-normal form of `func` itself (one operation per statement).
 
     >>> print(source(f, wrt=("x1", "x2")))
+    >>> print(source(f, wrt=("x1", "x2"), args=(0.7, -1.3)))
     """
     if normalized:
         return normalized_source(func)
     if mode == "forward":
         names, _ = _wrt_names(func, _parameters(func), wrt)
         return _jvp_function(func, tuple(names), optimize).source
-    return _reverse(func, wrt, value, optimize, False).source
+    gradient = _reverse(func, wrt, value, optimize, False)
+    spec = getattr(gradient, "__astgrad_specializer__", None)
+    if args is None or spec is None:
+        return gradient.source
+    return spec.for_arguments(tuple(args), {}).source
 
 
 def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:

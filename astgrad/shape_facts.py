@@ -30,6 +30,7 @@ import numpy as np
 from . import rules, runtime
 from .analysis import _BINOPS, _UNARY, walk_statements
 from .context import Context
+from .shapes import FULL_REDUCTIONS
 
 TOP = "TOP"
 
@@ -317,6 +318,8 @@ class ShapeFacts:
         how = _rule(fn) if fn is not None else None
         if how is None or any(isinstance(a, gast.Starred) for a in value.args):
             raise _Unknown
+        if fn in FULL_REDUCTIONS and len(value.args) == 1 and not value.keywords:
+            return np.float64(1.0), False  # 0-d whatever the argument's shape
         args = [self._atom(a) for a in value.args]
         kwargs = {k.arg: self._atom(k.value) for k in value.keywords if k.arg}
         if len(kwargs) != len(value.keywords):

@@ -17,4 +17,4 @@ def loss(w, b, x, y):
     z *= SCALE
     r = np.sum(z, axis=1) - y
     m = np.max(z[:, ::-1], axis=0)
-    return np.mean(r ** 2) + np.sum(np.maximum(m, 0.1)) + math.exp(0.5) * np.sum(w.T ** 2)
+    return np.mean(r**2) + np.sum(np.maximum(m, 0.1)) + math.exp(0.5) * np.sum(w.T**2)

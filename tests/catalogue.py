@@ -54,7 +54,7 @@ def if_elif_else_scalar(x):
     if x < -1.0:
         y = np.sin(x)
     elif x < 1.0:
-        y = x ** 3
+        y = x**3
     else:
         y = np.exp(0.5 * x)
     return y
@@ -62,7 +62,7 @@ def if_elif_else_scalar(x):
 
 def if_param_n(x, n):
     if n > 2:
-        y = np.sum(x ** 2)
+        y = np.sum(x**2)
     else:
         y = np.sum(np.sin(x))
     return y * n
@@ -92,7 +92,7 @@ def if_nested(x, y):
             z = x - y
     else:
         if y > 0:
-            z = x ** 2 + y
+            z = x**2 + y
         else:
             z = np.exp(x + y)
     return z
@@ -154,7 +154,7 @@ def if_reassign_both(x):
 
 def if_chained_compare(x):
     if -1.0 < x < 1.0:
-        y = x ** 3
+        y = x**3
     else:
         y = x
     return y
@@ -341,7 +341,7 @@ def while_array(x):
     y = x
     while np.sum(y * y) > 1.0:
         y = y * 0.7
-    return np.sum(y ** 3)
+    return np.sum(y**3)
 
 
 def while_true_break(x):
@@ -571,7 +571,7 @@ def inplace_overwrite_same_index(x):
     y[0] = x[0] * 3.0
     y[0] = y[0] * x[1]
     y[1] = y[0] + x[1]
-    return np.sum(y ** 2)
+    return np.sum(y**2)
 
 
 def inplace_augassign(x, v):
@@ -607,7 +607,7 @@ def inplace_slice_copy(A, v):
     B = A.copy()
     B[0:2, 2] = v * 2.0
     B[3, 0:2] += v
-    return np.sum(B ** 2)
+    return np.sum(B**2)
 
 
 def inplace_cumsum_loop(x):
@@ -662,7 +662,7 @@ def inplace_row_loop(A):
         B[i] = A[i] * (i + 1.0)
         if i > 0:
             B[i] += B[i - 1]
-    return np.sum(B ** 2)
+    return np.sum(B**2)
 
 
 def inplace_augassign_loop(x, v):
@@ -670,7 +670,7 @@ def inplace_augassign_loop(x, v):
     for i in range(4):
         y[i] += v * i
         y[i] += x[i] * y[i]
-    return np.sum(y ** 2)
+    return np.sum(y**2)
 
 
 def inplace_read_after_write(x):
@@ -716,7 +716,7 @@ def nondiff_print_stdout_loop(x):
 def nondiff_assert(x):
     assert x.ndim == 1
     assert len(x) > 0, "empty"
-    return np.sum(x ** 3)
+    return np.sum(x**3)
 
 
 def nondiff_int_arith(x):
@@ -811,7 +811,7 @@ def euler_system(y0, A):
     y = y0
     for _ in range(30):
         y = y + 0.05 * np.tanh(A @ y)
-    return np.sum(y ** 2)
+    return np.sum(y**2)
 
 
 def relu_layers(x, W, n):
@@ -876,7 +876,7 @@ def helper_square(v):
 
 
 def helper_poly(v, a):
-    return a * v ** 3 + v
+    return a * v**3 + v
 
 
 def helper_pair(v):

@@ -21,7 +21,12 @@ def test_benchmark_suite_check_only():
 
 
 def test_forward_mode_benchmark_checks_its_jacobians():
-    result = subprocess.run([sys.executable, "-m", "benchmarks.forward_mode", "--check-only"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.forward_mode", "--check-only"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "checked" in result.stdout

@@ -48,7 +48,8 @@ def test_catalogue(f, args, wrt, status):
         return
     args = copy.deepcopy(args)  # a function that wrongly mutates its input must not spoil later cases
     reverse = grad(f, wrt=wrt)
-    check_grad(f, reverse, *args, wrt=wrt)
+    check_grad(f, reverse, *args, wrt=wrt)  # specialised for these arguments' types and shapes
+    check_grad(f, reverse.__astgrad_general__, *copy.deepcopy(args), wrt=wrt)  # and the general code
     if _plain_numbers(f, args, wrt):
         forward = grad(f, wrt=wrt, mode="forward")
         check_grad(f, forward, *copy.deepcopy(args), wrt=wrt)

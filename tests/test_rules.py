@@ -49,19 +49,22 @@ def nonzero(*shape):
 
 def distinct(*shape):
     """Distinct values at least 0.25 apart, in random order: no ties for max/min."""
+
     def sample(rng):
         n = int(np.prod(shape))
         return (rng.permutation(n) * 0.25 - n * 0.125 + rng.uniform(-0.1, 0.1)).reshape(shape)
+
     return sample
 
 
 def clip_safe(*shape):
     """Values at least 0.1 away from the clip bounds ±0.5."""
+
     def sample(rng):
-        pieces = np.stack([rng.uniform(-1.5, -0.6, shape), rng.uniform(-0.4, 0.4, shape),
-                           rng.uniform(0.6, 1.5, shape)])
+        pieces = np.stack([rng.uniform(-1.5, -0.6, shape), rng.uniform(-0.4, 0.4, shape), rng.uniform(0.6, 1.5, shape)])
         pick = rng.integers(0, 3, shape)
         return np.take_along_axis(pieces, pick[None], 0)[0]
+
     return sample
 
 
@@ -77,12 +80,14 @@ def grid(spec, offset=0.0):
     """Values k/10 + offset, k in 5..19: positive, and two grids with offsets 0 and 0.05 never tie
     (maximum/minimum) nor touch the `where` threshold 1.23. `spec` is a shape, "float" for a Python
     float or "0d" for a 0-d array."""
+
     def sample(rng):
         if spec == "float":
             return float(rng.integers(5, 20) * 0.1 + offset)
         if spec == "0d":
             return np.asarray(rng.integers(5, 20) * 0.1 + offset)
         return rng.integers(5, 20, spec) * 0.1 + offset
+
     return sample
 
 
@@ -133,7 +138,7 @@ def div(x, y):
 
 
 def power(x, y):
-    return np.sum(np.sin(x ** y))
+    return np.sum(np.sin(x**y))
 
 
 def np_add(x, y):
@@ -176,8 +181,23 @@ def np_where_xy(x, y):
     return np.sum(np.sin(np.where(x > 1.23, x, y)))
 
 
-BINARY_OPS = [add, sub, mul, div, power, np_add, np_subtract, np_multiply, np_divide, np_true_divide,
-              np_power, np_maximum, np_minimum, np_logaddexp, np_where_xy]
+BINARY_OPS = [
+    add,
+    sub,
+    mul,
+    div,
+    power,
+    np_add,
+    np_subtract,
+    np_multiply,
+    np_divide,
+    np_true_divide,
+    np_power,
+    np_maximum,
+    np_minimum,
+    np_logaddexp,
+    np_where_xy,
+]
 
 # (x, y) shapes: every pair broadcasts, and both adjoints must come back in their input's shape
 BROADCAST_SHAPES = [
@@ -221,15 +241,15 @@ def np_negative(x):
 
 
 def pow_int_const(x):
-    return np.sum(np.sin(x ** 3))
+    return np.sum(np.sin(x**3))
 
 
 def pow_half(x):
-    return np.sum(np.sin(x ** 0.5))
+    return np.sum(np.sin(x**0.5))
 
 
 def const_pow_x(x):
-    return np.sum(np.sin(2.0 ** x))
+    return np.sum(np.sin(2.0**x))
 
 
 def const_minus_x(x):
@@ -249,7 +269,7 @@ def where_gt_zero(x):
 
 
 def where_le(x):
-    return np.sum(np.where(x <= 0.0, np.sin(x), x ** 2))
+    return np.sum(np.where(x <= 0.0, np.sin(x), x**2))
 
 
 def where_ge_lt(x):
@@ -262,7 +282,7 @@ def where_eq_ne(x):
 
 
 def mask_multiply(x):
-    return np.sum(x * (x > 0) + x ** 2 * (x < 0))
+    return np.sum(x * (x > 0) + x**2 * (x < 0))
 
 
 def scalar_ifexp(x):
@@ -273,7 +293,7 @@ def scalar_if_statement(x):
     if x < 0.0:
         y = math.sin(x)
     else:
-        y = x ** 3
+        y = x**3
     return y
 
 
@@ -713,12 +733,23 @@ def _normal_like(spec):
 
 LINALG_CASES = (
     [Case(f"@:{name}", matmul_op, (normal(*sx), normal(*sy)), (0, 1)) for name, sx, sy in MATMUL_SHAPES]
-    + [Case(f"np.matmul:{name}", np_matmul, (normal(*sx), normal(*sy)), (0, 1))
-       for name, sx, sy in MATMUL_SHAPES[:5]]
+    + [Case(f"np.matmul:{name}", np_matmul, (normal(*sx), normal(*sy)), (0, 1)) for name, sx, sy in MATMUL_SHAPES[:5]]
     + [Case(f"np.dot:{name}", np_dot, (_normal_like(sx), _normal_like(sy)), (0, 1)) for name, sx, sy in DOT_SHAPES]
     + [
         Case("x.dot(y):mat@mat", method_dot, (normal(3, 4), normal(4, 2)), (0, 1)),
-        Case("x.dot(y):vec@vec", method_dot, (normal(4,), normal(4,)), (0, 1)),
+        Case(
+            "x.dot(y):vec@vec",
+            method_dot,
+            (
+                normal(
+                    4,
+                ),
+                normal(
+                    4,
+                ),
+            ),
+            (0, 1),
+        ),
         Case("np.outer", np_outer, (normal(3), normal(4)), (0, 1)),
         Case("np.outer:2d-args", np_outer, (normal(2, 2), normal(3)), (0, 1)),
         Case("np.trace:square", np_trace, (normal(3, 3),)),
@@ -984,7 +1015,7 @@ def shape_arithmetic(x):
 
 
 def size_ndim_arithmetic(x):
-    return np.sum(x ** 2) / x.size + x.ndim * np.sum(np.sin(x))
+    return np.sum(x**2) / x.size + x.ndim * np.sum(np.sin(x))
 
 
 def shape_in_reshape(x):
@@ -1163,15 +1194,17 @@ def math_pow(x, y):
 
 
 def scalar_arithmetic(x, y):
-    return (x * y - x / y + x ** 2) / (1.0 + y * y) - y
+    return (x * y - x / y + x**2) / (1.0 + y * y) - y
 
 
 def separated_pair(sign):
     """Two Python floats at least 0.2 apart; `sign` > 0 puts the larger one first."""
+
     def sample(rng):
         a = float(rng.uniform(-1.5, 1.5))
         b = a - sign * float(rng.uniform(0.2, 1.0))
         return a, b
+
     return sample
 
 
@@ -1184,6 +1217,7 @@ def _pair(sign):
 
     def second(rng):
         return state["pair"][1]
+
     return first, second
 
 
@@ -1262,7 +1296,7 @@ def aug_add_mul(x):
 def aug_all_ops(x):
     y = np.cos(x)
     y += x
-    y -= x ** 2
+    y -= x**2
     y *= x
     y /= 3.0
     y **= 2
@@ -1323,7 +1357,7 @@ def unused_argument(x, y):
 
 def chained_comparison_mask(x):
     inside = (x > -0.5) & (x < 0.5)
-    return np.sum(np.where(inside, x ** 2, np.abs(x)))
+    return np.sum(np.where(inside, x**2, np.abs(x)))
 
 
 CONSTRUCT_CASES = [
@@ -1455,8 +1489,19 @@ SEQUENCE_CASES = [
     Case("np.delete:axis=-1", np_delete_axis_neg1, (normal(3, 4),)),
 ]
 
-CASES = (BINARY_CASES + UNARY_CASES + ELEMENTWISE_CASES + REDUCTION_CASES + LINALG_CASES + SHAPE_CASES
-         + INDEX_CASES + METHOD_CASES + SCALAR_CASES + CONSTRUCT_CASES + SEQUENCE_CASES)
+CASES = (
+    BINARY_CASES
+    + UNARY_CASES
+    + ELEMENTWISE_CASES
+    + REDUCTION_CASES
+    + LINALG_CASES
+    + SHAPE_CASES
+    + INDEX_CASES
+    + METHOD_CASES
+    + SCALAR_CASES
+    + CONSTRUCT_CASES
+    + SEQUENCE_CASES
+)
 
 
 # ======================================================================================== tests
@@ -1514,7 +1559,7 @@ def decorated_plain(x):
 
 @grad(wrt="y")
 def decorated_by_name(x, y):
-    return np.sum(np.sin(x * y) + y ** 2)
+    return np.sum(np.sin(x * y) + y**2)
 
 
 @grad(wrt=(0, "y"))
@@ -1658,8 +1703,9 @@ def test_source_is_deterministic():
     outputs = []
     for hash_seed in ("0", "4242"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        run = subprocess.run([sys.executable, "-c", _DETERMINISM_SCRIPT, tests_dir], env=env,
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(
+            [sys.executable, "-c", _DETERMINISM_SCRIPT, tests_dir], env=env, capture_output=True, text=True, timeout=60
+        )
         assert run.returncode == 0, run.stderr
         outputs.append(run.stdout)
     assert "def loss_grad" in outputs[0]
@@ -1670,6 +1716,14 @@ def test_source_is_deterministic():
         import _determinism_target as m
     finally:
         sys.path.remove(tests_dir)
-    here = "\n".join([astgrad.source(m.loss, wrt=(0, 1)), astgrad.source(m.loss, wrt="x", value=True),
-                      astgrad.source(m.loss, normalized=True)]) + "\n"
+    here = (
+        "\n".join(
+            [
+                astgrad.source(m.loss, wrt=(0, 1)),
+                astgrad.source(m.loss, wrt="x", value=True),
+                astgrad.source(m.loss, normalized=True),
+            ]
+        )
+        + "\n"
+    )
     assert here == outputs[0]

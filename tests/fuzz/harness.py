@@ -75,6 +75,10 @@ def check_function(f, args: tuple, wrt=WRT, rtol: float = RTOL, atol: float = AT
         try:
             check_grad(f, g, *args, wrt=wrt, rtol=rtol, atol=atol)
             value = g(*args)
+            general = getattr(g, "__astgrad_general__", None)  # reverse mode: the unspecialised code too
+            if general is not None:
+                for r, gen in _pairs(value, general(*args)):
+                    np.testing.assert_allclose(gen, r, rtol=1e-12, atol=1e-14, err_msg="general != specialised")
             for a, b in zip(args, before):
                 np.testing.assert_array_equal(a, b, err_msg=f"{mode} mode modified an input in place")
         except Exception as exc:

@@ -1,0 +1,218 @@
+"""Gradients specialised at their first call for their arguments' types and shapes.
+
+What is checked: the specialised code is what runs and is leaner (no unbroadcast where shapes are
+known to agree); arguments of other types, shapes or dtypes take a correct path; the shape facts
+never assume what depends on values (masks, data-dependent sizes); the general code stays
+reachable for inspection and for differentiating the gradient again; concurrent first calls.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import check_grad, grad, value_and_grad
+from astgrad.shape_facts import ShapeFacts
+from astgrad.specialize import MAX_SPECIALISATIONS, kind_of, standin
+
+
+def _specializer(g):
+    return g.__astgrad_specializer__
+
+
+def rnn(W, b, xs, h0):
+    h = h0
+    for x in xs:
+        h = np.tanh(W @ h + x + b)
+    return np.sum(h * h)
+
+
+def branchy(x, a):
+    y = x
+    for _ in range(10):
+        if y > 1.0:
+            y = -0.8 * y + a * math.sin(y)
+        else:
+            y = a * y * y + 0.5
+    return y
+
+
+def _rnn_args(hidden=4, steps=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(size=(hidden, hidden)) / 2,
+        rng.normal(size=hidden),
+        rng.normal(size=(steps, hidden)),
+        np.zeros(hidden),
+    )
+
+
+def test_first_call_swaps_in_code_specialised_for_the_shapes():
+    g = grad(rnn, wrt=(0, 1))
+    args = _rnn_args()
+    check_grad(rnn, g, *args, wrt=(0, 1))
+    spec = _specializer(g)
+    ((key, text),) = spec.sources.items()
+    assert g.__code__ is spec.by_key[key].__code__
+    # every shape is known: no broadcasting bookkeeping and no pushes of the matmul results
+    assert "unbroadcast" not in text and "specialised for W: array(4, 4)" in text
+    assert "unbroadcast" in g.source  # the general code (what .source shows) needs it
+    assert "push(tape, t" not in text
+
+
+def test_scalar_loop_specialises_to_plain_float_code():
+    g = grad(branchy, wrt=(0, 1))
+    check_grad(branchy, g, 0.3, 0.8, wrt=(0, 1))
+    text = next(iter(_specializer(g).sources.values()))
+    assert "unbroadcast" not in text and "zeros_like" not in text and "check_scalar" not in text
+    assert "a_bar = 0.0" in text
+
+
+def test_other_shapes_types_and_dtypes_take_a_correct_path():
+    g = grad(rnn, wrt=(0, 1))
+    for hidden, steps in [(4, 3), (5, 2), (4, 3), (2, 6)]:
+        args = _rnn_args(hidden, steps, seed=hidden + steps)
+        check_grad(rnn, g, *args, wrt=(0, 1))
+    assert len(_specializer(g).by_key) == 3  # one per distinct shape set, reused
+    h = grad(branchy, wrt=(0, 1))
+    check_grad(branchy, h, 0.3, 0.8, wrt=(0, 1))
+    check_grad(branchy, h, np.float64(0.3), 0.8, wrt=(0, 1))  # a NumPy scalar: another kind
+    check_grad(branchy, h, np.array(0.3), np.array(0.8), wrt=(0, 1))  # 0-d arrays
+
+
+def test_integer_index_then_boolean_mask_of_the_same_shape():
+    # y as integer indices gives 4 picked rows; y as a mask picks as many as are true
+    def pick(x, y):
+        return np.sum(x[y] * 2.0)
+
+    g = grad(pick)
+    x = np.arange(12.0).reshape(4, 3)
+    check_grad(pick, g, x, np.array([0, 1, 1, 3]))
+    mask = np.array([True, False, True, False])
+    np.testing.assert_allclose(g(x, mask), 2.0 * mask[:, None] * np.ones((4, 3)))
+
+
+def test_no_fact_where_a_shape_depends_on_values():
+    def f(x, n, m):
+        a = x[:n]  # length n: a value, unknown
+        b = np.sum(a) + x  # so this shape is x's, known
+        mask = x > 0.5
+        c = x[mask]  # as many as are true: unknown
+        z = np.zeros(int(m))  # a data value as a size: unknown
+        return np.sum(b * 2.0) + np.sum(c) + np.sum(z)
+
+    from astgrad.assemble import normalized
+
+    x = np.array([0.1, 0.3, 0.6, 0.8, 0.95])  # none at the mask's threshold
+    ctx, fdef = normalized(f)
+    facts = ShapeFacts(ctx, fdef, {p: standin(kind_of(v)) for p, v in zip(["x", "n", "m"], [x, 3, 2.0])})
+    assert facts.shape("a") is None and facts.shape("c") is None and facts.shape("z") is None
+    assert facts.shape("b") == (5,) and facts.shape("mask") == (5,)
+    g = grad(f)
+    for n in (1, 4):
+        check_grad(f, g, x, n, 2.0)
+
+
+def test_a_name_whose_shape_changes_between_assignments_has_no_fact():
+    def f(x, a):
+        y = x  # a scalar first...
+        for _ in range(2):
+            y = y * a  # ...then a's shape
+        return np.sum(y)
+
+    g = grad(f, wrt=(0, 1))
+    check_grad(f, g, 0.5, np.array([1.0, 2.0, 3.0]), wrt=(0, 1))
+    check_grad(f, g, np.array([0.5, 0.25, 2.0]), 1.5, wrt=(0, 1))
+
+
+def test_exported_specialised_source_runs_alone_and_refuses_other_shapes_clearly():
+    g = grad(rnn, wrt=(0, 1))
+    args = _rnn_args()
+    expected = g(*args)
+    text = next(iter(_specializer(g).sources.values()))
+    scope: dict = {}
+    exec(text, scope)
+    fn = scope[g.__name__]
+    for a, b in zip(fn(*args), expected):
+        np.testing.assert_allclose(a, b)
+    with pytest.raises(TypeError, match="generated for arguments of other types or shapes"):
+        fn(*_rnn_args(hidden=3))
+
+
+def test_source_with_arguments_shows_the_specialised_code():
+    text = astgrad.source(rnn, wrt=(0, 1), args=_rnn_args())
+    assert "specialised for W: array(4, 4)" in text and "unbroadcast" not in text
+    assert "unbroadcast" in astgrad.source(rnn, wrt=(0, 1))
+
+
+def test_beyond_the_limit_other_shapes_run_the_general_code():
+    def f(x):
+        return np.sum(np.sin(x) * x)
+
+    g = grad(f)
+    for n in range(1, MAX_SPECIALISATIONS + 4):
+        check_grad(f, g, np.linspace(0.1, 1.0, n))
+    assert len(_specializer(g).by_key) == MAX_SPECIALISATIONS
+
+
+def test_value_and_grad_keyword_only_and_default_arguments_are_specialised():
+    def f(x, y=2.0, *, scale=3.0):
+        return scale * np.sum(x * y)
+
+    vg = value_and_grad(f, wrt=(0, 1))
+    x = np.array([1.0, 2.0])
+    value, (gx, gy) = vg(x, scale=0.5)
+    assert value == pytest.approx(0.5 * 3.0 * 2.0)
+    np.testing.assert_allclose(gx, [1.0, 1.0])  # scale * y
+    assert gy == pytest.approx(0.5 * 3.0)  # scale * sum(x)
+    _, (gx, gy) = vg(np.array([1.0, 2.0, 4.0]), 1.0, scale=2.0)  # other shape
+    np.testing.assert_allclose(gx, [2.0, 2.0, 2.0])
+    assert gy == pytest.approx(14.0)
+
+
+def test_differentiating_a_specialised_gradient_again_uses_the_general_code():
+    def f(x):
+        return x * x * x
+
+    g = grad(f)
+    assert g(2.0) == pytest.approx(12.0)  # specialised now
+    assert grad(g)(2.0) == pytest.approx(12.0)  # d/dx 3x² = 6x
+    np.testing.assert_allclose(astgrad.hessian(lambda_free_cube)(np.array([1.0, 2.0])), np.diag([6.0, 12.0]))
+
+
+def lambda_free_cube(x):
+    return np.sum(x * x * x)
+
+
+def test_concurrent_first_calls_all_get_the_right_gradient():
+    def f(x, w):
+        return np.sum(np.tanh(x @ w))
+
+    g = grad(f, wrt=1)
+    rng = np.random.default_rng(3)
+    cases = [(rng.normal(size=(n, 3)), rng.normal(size=3)) for n in (2, 3, 2, 4, 3, 2, 5, 2)]
+    expected = [(1 - np.tanh(x @ w) ** 2) @ x for x, w in cases]  # d/dw sum tanh(xw) = xᵀ(1 - tanh²)
+    results: list = [None] * len(cases)
+    barrier = threading.Barrier(len(cases))
+
+    def run(i):
+        barrier.wait()
+        results[i] = g(*cases[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(cases))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r, e in zip(results, expected):
+        np.testing.assert_allclose(r, e, rtol=1e-12)
+
+
+def test_optimize_false_is_not_specialised():
+    g = grad(rnn, wrt=(0, 1), optimize=False)
+    check_grad(rnn, g, *_rnn_args(), wrt=(0, 1))
+    assert not hasattr(g, "__astgrad_specializer__")
