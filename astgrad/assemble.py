@@ -19,6 +19,7 @@ from typing import Any, Callable
 import gast
 
 from . import specialize
+from .batching import batch_accumulations
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
 from .errors import AstgradError, TransformError
@@ -68,6 +69,7 @@ class Unit:
     ctx: Context
     source_fn: Callable
     params: set[str]
+    batch: set[str] | None = None  # specialised: batch loop accumulations (these adjoints are arrays)
 
 
 def normalized(func: Callable, protect_inputs: bool = False) -> tuple[Context, gast.FunctionDef]:
@@ -207,6 +209,8 @@ class Program:
         self.used_names.add(gname)
         unit = self._unit(gname, fdef.args, body, ctx, func, set(fdef._ag_params))
         unit.doc = doc
+        if facts is not None:
+            unit.batch = {bar for var, bar in rt.adjoint_names.items() if facts.shape(var) not in (None, ())}
         self.units.insert(0, unit)
         return unit
 
@@ -279,6 +283,8 @@ class Program:
         for unit in self.units:
             if self.optimize:
                 run_optimizer(unit.fdef, unit.ctx, unit.params)
+                if unit.batch is not None:
+                    batch_accumulations(unit.fdef, unit.ctx, unit.batch)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}

@@ -135,6 +135,42 @@ def matmul_right(g: Any, a: Any, b: Any) -> Any:
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
 
 
+def matmul_left_sum(parts: list, a: Any) -> Any:
+    """The sum of matmul_left(g, a, b) over the pairs (g, b) in `parts`: for vectors g and b
+    and a matrix a, one product of the stacked vectors instead of a sum of outer products."""
+    if not parts:
+        return 0.0
+    if np.ndim(a) == 2:
+        gs, bs = zip(*parts)
+        if all(type(v) is np.ndarray and v.ndim == 1 for v in gs + bs):
+            return np.stack(gs, 1) @ np.stack(bs)
+    return sum_parts([matmul_left(g, a, b) for g, b in parts])
+
+
+def matmul_right_sum(parts: list, b: Any) -> Any:
+    """The sum of matmul_right(g, a, b) over the pairs (g, a) in `parts` (see matmul_left_sum)."""
+    if not parts:
+        return 0.0
+    if np.ndim(b) == 2:
+        gs, as_ = zip(*parts)
+        if all(type(v) is np.ndarray and v.ndim == 1 for v in gs + as_):
+            return np.stack(as_, 1) @ np.stack(gs)
+    return sum_parts([matmul_right(g, a, b) for g, a in parts])
+
+
+def sum_parts(parts: list) -> Any:
+    """The sum of the adjoint contributions in `parts` (arrays of one shape: one stacked sum)."""
+    if not parts:
+        return 0.0
+    first = parts[0]
+    if type(first) is np.ndarray and all(type(p) is np.ndarray and p.shape == first.shape for p in parts):
+        return np.sum(np.stack(parts), axis=0)
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
 def owned_copy(g: Any) -> Any:
     """A writable copy of adjoint `g` (which may be a shared or read-only view, or a container)."""
     if isinstance(g, (list, tuple)):
