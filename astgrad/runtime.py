@@ -111,11 +111,22 @@ def copy_of(value: Any) -> Any:
     return value
 
 
+def _matmul_shape(sa: tuple, sb: tuple) -> tuple:
+    """The shape of `a @ b` for arrays of shapes sa and sb (at least one of them 2-d or more)."""
+    if len(sa) == 1:
+        return sb[:-2] + sb[-1:]
+    if len(sb) == 1:
+        return sa[:-1]
+    return np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
+
+
 def matmul_left(g: Any, a: Any, b: Any) -> Any:
     """The adjoint of `a` in `a @ b` (also `np.dot`) given the result's adjoint `g`."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
+    if np.ndim(g) == 0 and a_nd + b_nd > 2:
+        g = np.broadcast_to(g, _matmul_shape(np.shape(a), np.shape(b)))  # a zero for an unused result
     if b_nd == 1:
         return np.multiply.outer(g, b) if a_nd > 1 else g * b
     if a_nd == 1:
@@ -128,6 +139,8 @@ def matmul_right(g: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
+    if np.ndim(g) == 0 and a_nd + b_nd > 2:
+        g = np.broadcast_to(g, _matmul_shape(np.shape(a), np.shape(b)))  # a zero for an unused result
     if a_nd == 1:
         return a[:, None] * g[..., None, :] if b_nd > 1 else g * a
     if b_nd == 1:

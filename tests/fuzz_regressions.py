@@ -396,6 +396,23 @@ REASON_TERNARY_ALIAS = (
     "backward pass of np.cos reads the alias, i.e. the new values: silent wrong gradient (reverse). "
     "A ternary result is not treated as a possible alias of its branches, as a plain `t = b` is"
 )
+# -- 15. found with specialisation (1a) ------------------------------------------------------------
+
+
+def matmul_result_unused_on_a_path(x, s):
+    b0 = x * 1.0
+    if s > 0.0:  # taken: u0 is used below only on the other path
+        u0 = (x / (1.5 + x**2)) @ np.array([[0.3, -0.5], [0.6, 0.2], [-0.4, 0.1]])
+        if s > 10.0:
+            return np.sum(np.cos(u0)) + s
+    return b0 @ C + np.sin(s)
+
+
+REASON_UNUSED_MATMUL = (
+    "u0's adjoint is the scalar zero 0.0 on the path that does not use u0; matmul_left(0.0, a, B) "
+    "with a vector a took np.dot(B, 0.0), a (3, 2) array, for a's adjoint: broadcasting error"
+)
+
 REASON_DEAD_AFTER_BREAK = (
     "the inner `for ... else: break` always breaks, so the statements after it never run and push "
     "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
@@ -455,4 +472,5 @@ REGRESSIONS = [
     (ternary_alias_then_write, (X, 0.5), ""),
     (for_else_break_then_condition, (X, 0.5), ""),
     (call_helper_reassigning_its_parameter_in_a_loop, (X, 0.5), ""),
+    (matmul_result_unused_on_a_path, (X, 0.5), ""),
 ]
