@@ -110,6 +110,7 @@ class ReverseTransformer:
         self.reads: list[tuple[str, Pos]] = []
         self.loops: set[Pos] = set()
         self.last_line: int | None = None
+        self.user_calls: dict[int, tuple] = {}  # id(call) → (forward statement, plain call, fwd call)
 
     # ------------------------------------------------------------------------------- naming
 
@@ -240,6 +241,7 @@ class ReverseTransformer:
         call = copy.copy(s.value)
         call.func = name(self.ctx.global_ref(pair.fwd_name, pair.fwd))
         call.args = [name(self.tape_name())] + list(call.args)
+        self.user_calls[id(s.value)] = (s, s.value, call)  # see reverse_assign
         s.value = call
 
     def reverse_user_call(self, target: str, value: gast.AST, found, stmt, p: Pos, state: State) -> list[gast.stmt]:
@@ -328,6 +330,10 @@ class ReverseTransformer:
     # --- assignments ----------------------------------------------------------------------------
 
     def reverse_assign(self, target: str, value: gast.AST, stmt: gast.stmt, p: Pos, state: State) -> list[gast.stmt]:
+        if id(value) in self.user_calls:  # a helper call: its forward function saves what its backward reads
+            fwd_stmt, plain, fwd_call = self.user_calls[id(value)]
+            no_adjoint = target not in self.active or target not in state.init
+            fwd_stmt.value = plain if no_adjoint else fwd_call  # no backward call: the plain call, nothing saved
         if target not in self.active or target not in state.init:
             state.init.discard(target)
             return []

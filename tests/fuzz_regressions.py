@@ -413,6 +413,24 @@ REASON_UNUSED_MATMUL = (
     "with a vector a took np.dot(B, 0.0), a (3, 2) array, for a's adjoint: broadcasting error"
 )
 
+
+def _saving_helper(p, q):
+    return np.sin(q) * np.sum(p)
+
+
+def call_helper_whose_result_is_overwritten(x, s):
+    for _ in range(2):
+        t = _saving_helper(x, s)  # its forward function saves q for its backward...
+        t = 0.5  # ...which never runs: t's value is overwritten unused
+        s = s * t
+    return np.sum(x) * s
+
+
+REASON_UNUSED_HELPER = (
+    "the helper's forward function pushed its residuals, but its backward function was never called "
+    "(the result's adjoint is zero), so the caller's later pops read them: TypeError or wrong values"
+)
+
 REASON_DEAD_AFTER_BREAK = (
     "the inner `for ... else: break` always breaks, so the statements after it never run and push "
     "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
@@ -473,4 +491,5 @@ REGRESSIONS = [
     (for_else_break_then_condition, (X, 0.5), ""),
     (call_helper_reassigning_its_parameter_in_a_loop, (X, 0.5), ""),
     (matmul_result_unused_on_a_path, (X, 0.5), ""),
+    (call_helper_whose_result_is_overwritten, (X, 0.5), ""),
 ]
