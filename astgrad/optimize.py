@@ -40,8 +40,9 @@ def _is_none(node: gast.AST) -> bool:
 class Fold(gast.NodeTransformer):
     """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True."""
 
-    def __init__(self):
+    def __init__(self, written: frozenset[str] = frozenset()):
         self.changed = False
+        self.written = written  # names written in place: `x * 1.0` must stay a new array, not become x
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -77,6 +78,8 @@ class Fold(gast.NodeTransformer):
                 result = gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
         elif isinstance(op, gast.Sub) and _is_num(right, 0):
             result = left
+        if isinstance(result, gast.Name) and result.id in self.written:
+            result = None
         if result is not None:
             self.changed = True
             return result
@@ -328,8 +331,13 @@ def optimize(fdef: gast.FunctionDef, ctx: Context, params: set[str]) -> gast.Fun
         obj = ctx.lookup(n)
         return None if obj is _missing() else obj
 
+    written = frozenset(
+        _target_base(n).id
+        for n in gast.walk(fdef)
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(_target_base(n), gast.Name)
+    )
     while True:
-        fold = Fold()
+        fold = Fold(written)
         fold.visit(fdef)
         changed = fold.changed
         changed |= propagate_copies(fdef, params)
