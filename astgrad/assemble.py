@@ -20,6 +20,7 @@ import gast
 
 from . import specialize
 from .batching import batch_accumulations
+from .lowering import lower
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
 from .errors import AstgradError, TransformError
@@ -69,7 +70,7 @@ class Unit:
     ctx: Context
     source_fn: Callable
     params: set[str]
-    batch: set[str] | None = None  # specialised: batch loop accumulations (these adjoints are arrays)
+    shape_of: Callable | None = None  # specialised: a name's known shape (see lowering.py)
 
 
 def normalized(func: Callable, protect_inputs: bool = False) -> tuple[Context, gast.FunctionDef]:
@@ -210,7 +211,7 @@ class Program:
         unit = self._unit(gname, fdef.args, body, ctx, func, set(fdef._ag_params))
         unit.doc = doc
         if facts is not None:
-            unit.batch = {bar for var, bar in rt.adjoint_names.items() if facts.shape(var) not in (None, ())}
+            unit.shape_of = _shape_lookup(unit.fdef, facts, rt.adjoint_names)
         self.units.insert(0, unit)
         return unit
 
@@ -283,8 +284,11 @@ class Program:
         for unit in self.units:
             if self.optimize:
                 run_optimizer(unit.fdef, unit.ctx, unit.params)
-                if unit.batch is not None:
-                    batch_accumulations(unit.fdef, unit.ctx, unit.batch)
+                if unit.shape_of is not None:
+                    arrays = {n for n in _names(unit.fdef) if unit.shape_of(n) not in (None, ())}
+                    batch_accumulations(unit.fdef, unit.ctx, arrays)
+                    lower(unit.fdef, unit.ctx, unit.shape_of)
+                    run_optimizer(unit.fdef, unit.ctx, unit.params)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}
@@ -313,6 +317,36 @@ class Program:
         main = compiled[0]
         main.source = full
         return main, full
+
+
+def _names(tree: gast.AST) -> set[str]:
+    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+
+
+def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict[str, str]) -> Callable:
+    """name → its known shape in the specialised gradient: a primal value's, or for an adjoint its
+    primal's, except an adjoint of an array that is somewhere a bare number (a scalar zero
+    standing for an array of zeros: not of that shape)."""
+    primal_of = {bar: var for var, bar in adjoint_names.items()}
+
+    def shape_of(n: str) -> tuple | None:
+        shape = facts.shape(primal_of.get(n, n))
+        if shape and n in primal_of and n in scalar_bound:
+            return None
+        return shape
+
+    scalar_bound = {
+        s.targets[0].id
+        for s in gast.walk(fdef)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and _is_number(s.value)
+    }
+    return shape_of
+
+
+def _is_number(node: gast.AST) -> bool:
+    if isinstance(node, gast.UnaryOp):
+        node = node.operand
+    return isinstance(node, gast.Constant) and isinstance(node.value, (int, float))
 
 
 def _zero_scalars(forward: list, backward: list, grads: list, scalars: set[str], zeros_like: str) -> None:
