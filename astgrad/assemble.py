@@ -20,11 +20,11 @@ import gast
 
 from . import specialize
 from .batching import batch_accumulations
-from .lowering import lower
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
+from .lowering import lower
 from .normalize import assign, name, normalize
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
