@@ -28,13 +28,21 @@ def unbroadcast(g: Any, x: Any) -> Any:
 
 def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Spread the adjoint of a reduction over `axis` back to the shape of `x`."""
-    xs = np.shape(x)
-    if type(g) is float and isinstance(x, np.ndarray) and x.dtype.kind == "f":
+    xs = x.shape if type(x) is np.ndarray else np.shape(x)
+    if type(g) is float and type(x) is np.ndarray and x.dtype.kind == "f":
         g = x.dtype.type(g)  # a float32 input keeps a float32 gradient
     if axis is not None and not keepdims:
-        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-        g = np.expand_dims(g, tuple(a % len(xs) for a in axes))
+        g = _expand(g, axis, len(xs))
     return np.broadcast_to(g, xs)
+
+
+def _expand(g: Any, axis: Any, ndim: int) -> Any:
+    """`g` with length-1 axes inserted where a reduction over `axis` of an ndim-array removed them."""
+    if type(axis) is int:
+        a = axis % ndim
+        return np.asarray(g)[(slice(None),) * a + (None,)]
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return np.expand_dims(g, tuple(a % ndim for a in axes))
 
 
 def reduce_size(x: Any, axis: Any = None) -> int:
@@ -48,7 +56,8 @@ def reduce_size(x: Any, axis: Any = None) -> int:
 
 def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Where `x` attains its reduced max/min `y`, ties sharing equally."""
-    hit = np.asarray(x) == unreduce(y, x, axis, keepdims)
+    x = np.asarray(x)
+    hit = x == (y if axis is None or keepdims else _expand(y, axis, x.ndim))
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
@@ -87,9 +96,18 @@ def add_at(buf: Any, index: Any, g: Any) -> Any:
         buf[index] = add_adjoints(buf[index], g)
     elif np.ndim(buf) == 0:
         return buf + g
+    elif _basic(index):  # no index arrays, so no element is selected twice: a plain in-place add
+        buf[index] += g
     else:
         np.add.at(buf, index, g)
     return buf
+
+
+def _basic(index: Any) -> bool:
+    """Whether `index` selects by ints, slices, None and Ellipsis only (each element at most once)."""
+    if type(index) is tuple:
+        return all(_basic(i) for i in index)
+    return index is None or index is Ellipsis or type(index) in (int, slice)
 
 
 def push(tape: list, value: Any) -> None:
