@@ -6,8 +6,10 @@ says, and it is never differentiated again (that reads the general code), so it 
 Python:
 
   * `matmul_left(g, W, h)` with a matrix W and a vector h is `g[:, None] * h` (the table below);
-  * `unreduce(g, x)` of a full reduction stays the scalar g where every use of it broadcasts it
-    to x's shape anyway (`w_bar = t_bar * 2 * w`);
+  * `unreduce(g, x, axis)` stays g (with the reduced axis put back as length 1) where every use
+    of it broadcasts it to x's shape anyway (`w_bar = t_bar * 2 * w`);
+  * `unbroadcast(g, x)` is the very `np.sum` it takes, or nothing, when g's and x's shapes are known;
+  * `np.argsort` of a literal permutation is the literal inverse permutation;
   * `select_share(x, y)` of two numbers is `(0.5 if x == y else 1.0)`;
   * the tape is used through its list methods (`tape.append(v)`, `v = tape.pop()`).
 """
@@ -46,15 +48,52 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     ever a bare constant: a scalar zero standing for an array)."""
     helpers = {ctx.helper(h): h for h in ("matmul_left", "matmul_right", "dot_left", "dot_right")}
     share = ctx.helper("select_share")
+    unbroadcast = ctx.helper("unbroadcast")
+    np_name = ctx.numpy_name()
     tape_ops = {ctx.helper("push"): "append", ctx.helper("pop"): "pop"}
-    _lazy_unreduce(fdef, ctx.helper("unreduce"), shape_of)
+    _lazy_unreduce(fdef, ctx.helper("unreduce"), shape_of, np_name)
+
+    unreduce = ctx.helper("unreduce")
+    unindex = ctx.helper("unindex")
+
+    def shape_or_helper(expr: gast.AST) -> tuple | None:
+        return expression_shape(expr, shape_of, np_name, same_shape_helpers)
+
+    same_shape_helpers = {ctx.helper(h) for h in ("extremum_mask", "prod_others")}
 
     class Rewrite(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if not isinstance(node.op, _ELEMENTWISE_OPS):
+                return node
+            for side, other in (("left", node.right), ("right", node.left)):
+                call = getattr(node, side)
+                if _plain_unreduce(call, unreduce):
+                    shape = shape_of(call.args[1].id)
+                    if shape and shape_or_helper(other) == shape:  # the other operand spreads it anyway
+                        g, axis, keepdims = call.args[0], call.args[2].value, call.args[3].value
+                        setattr(node, side, g if axis is None or keepdims else _put_back(g, axis % len(shape)))
+            return node
+
         def visit_Call(self, node):
             self.generic_visit(node)
             f = node.func
+            if _is_argsort(f, np_name) and len(node.args) == 1 and not node.keywords:
+                perm = _literal_ints(node.args[0])
+                if perm is not None and sorted(perm) == list(range(len(perm))):
+                    inverse = tuple(int(i) for i in np.argsort(perm))
+                    return gast.Tuple(elts=[gast.Constant(value=i, kind=None) for i in inverse], ctx=gast.Load())
             if not isinstance(f, gast.Name) or node.keywords:
                 return node
+            if f.id == unindex and len(node.args) == 3 and isinstance(node.args[1], gast.Name):
+                shape = shape_of(node.args[1].id)
+                if shape is not None and _only_full_slices_and_none(node.args[2]):  # x[:, None]: a reshape
+                    reshape = gast.Attribute(value=node.args[0], attr="reshape", ctx=gast.Load())
+                    return gast.Call(func=reshape, args=[gast.Constant(value=shape, kind=None)], keywords=[])
+            if f.id == unbroadcast and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
+                reduced = _reduce_to(node.args[0], shape_of(node.args[1].id), shape_of, np_name)
+                if reduced is not None:
+                    return reduced
             if f.id in helpers and len(node.args) == 3 and all(isinstance(a, gast.Name) for a in node.args):
                 g, a, b = (x.id for x in node.args)
                 ranks = (shape_of(a), shape_of(b))
@@ -74,6 +113,110 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     Rewrite().visit(fdef)
 
 
+def _is_argsort(f: gast.AST, np_name: str) -> bool:
+    return (
+        isinstance(f, gast.Attribute)
+        and f.attr == "argsort"
+        and isinstance(f.value, gast.Name)
+        and f.value.id == np_name
+    )
+
+
+def _literal_ints(node: gast.AST) -> list[int] | None:
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) and type(e.value) is int for e in node.elts):
+        return [e.value for e in node.elts]
+    return None
+
+
+def _only_full_slices_and_none(index: gast.AST) -> bool:
+    """Whether an index (as a value: `(slice(None), None)`) is full slices and at least one None."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+
+    def none(e: gast.AST) -> bool:
+        return isinstance(e, gast.Constant) and e.value is None
+
+    def full(e: gast.AST) -> bool:
+        if isinstance(e, gast.Slice):
+            return e.lower is None and e.upper is None and e.step is None
+        return (
+            isinstance(e, gast.Call)
+            and isinstance(e.func, gast.Name)
+            and e.func.id == "slice"
+            and len(e.args) == 1
+            and none(e.args[0])
+            and not e.keywords
+        )
+
+    return any(none(e) for e in parts) and all(full(e) or none(e) for e in parts)
+
+
+def expression_shape(
+    expr: gast.AST, shape_of: Callable[[str], tuple | None], np_name: str, same_shape: set[str] = frozenset()
+) -> tuple | None:
+    """The shape of elementwise arithmetic over names of known shape (NumPy ufunc calls and
+    np.where included; calls of the helpers `same_shape`, shaped like their first argument), or None."""
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in same_shape:
+        return expression_shape(expr.args[0], shape_of, np_name) if expr.args else None
+    if isinstance(expr, gast.Name):
+        return shape_of(expr.id)
+    if isinstance(expr, gast.Constant):
+        return () if isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool) else None
+    if isinstance(expr, gast.BinOp):
+        parts = [expr.left, expr.right] if isinstance(expr.op, _ELEMENTWISE_OPS) else None
+    elif isinstance(expr, gast.UnaryOp):
+        parts = [expr.operand] if isinstance(expr.op, gast.USub) else None
+    elif isinstance(expr, gast.Call) and not expr.keywords and _ufunc(expr.func, np_name):
+        parts = list(expr.args)
+    else:
+        parts = None
+    if not parts:
+        return None
+    shapes = [expression_shape(p, shape_of, np_name, same_shape) for p in parts]
+    if any(sh is None for sh in shapes):
+        return None
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+def _ufunc(f: gast.AST, np_name: str) -> bool:
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == np_name):
+        return False
+    fn = getattr(np, f.attr, None)
+    return isinstance(fn, np.ufunc) or fn is np.where
+
+
+def _reduce_to(g: gast.AST, target: tuple | None, shape_of, np_name: str) -> gast.AST | None:
+    """`unbroadcast(g, x)` for x of shape `target` as the np.sum it is (or g itself)."""
+    shape = expression_shape(g, shape_of, np_name)
+    if shape is None or target is None or len(shape) < len(target):
+        return None
+    lead = len(shape) - len(target)
+    ones = []
+    for i, (a, b) in enumerate(zip(shape[lead:], target)):
+        if a != b:
+            if b != 1:
+                return None
+            ones.append(lead + i)
+    axes = list(range(lead)) + ones
+    if not axes:
+        return g
+    call = f"{np_name}.sum(g)" if not target else f"{np_name}.sum(g, axis={_axis_text(axes)})"
+    if ones and target:
+        call = f"{np_name}.sum(g, axis={_axis_text(axes)}, keepdims=True)"
+        if lead:
+            call += f".reshape({target!r})"
+    expr = gast.parse(call, mode="eval").body
+    total = expr.func.value if isinstance(expr.func, gast.Attribute) and expr.func.attr == "reshape" else expr
+    total.args[0] = g
+    return expr
+
+
+def _axis_text(axes: list[int]) -> str:
+    return str(axes[0]) if len(axes) == 1 else repr(tuple(axes))
+
+
 def _expression(text: str, names: dict[str, str]) -> gast.AST:
     expr = gast.parse(text, mode="eval").body
 
@@ -84,9 +227,10 @@ def _expression(text: str, names: dict[str, str]) -> gast.AST:
     return Rename().visit(expr)
 
 
-def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable[[str], tuple | None]) -> None:
-    """`t = unreduce(g, x, None, False)` (possibly `/ n`) → `t = g` where every use of t is an
-    elementwise expression whose other operands already have x's shape."""
+def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np_name: str) -> None:
+    """`t = unreduce(g, x, axis, keepdims)` (possibly `/ n`) → `t = g` (for an axis, with it put
+    back as a length-1 axis) where every use of t is an elementwise expression whose other
+    operands already have x's shape."""
     assigned: dict[str, int] = {}
     for n in gast.walk(fdef):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
@@ -96,11 +240,10 @@ def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable[[st
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
             continue
         call = s.value.left if isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Div) else s.value
-        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.func.id == unreduce):
+        if not _plain_unreduce(call, unreduce):
             continue
         args = call.args
-        full = len(args) == 4 and all(isinstance(a, gast.Constant) and a.value in (None, False) for a in args[2:])
-        if full and isinstance(args[1], gast.Name) and assigned.get(s.targets[0].id) == 1:
+        if assigned.get(s.targets[0].id) == 1:
             shape = shape_of(args[1].id)
             if shape:
                 candidates[s.targets[0].id] = (s, shape)
@@ -122,16 +265,45 @@ def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable[[st
         if candidates.get(_target(s), (None,))[0] is s:
             continue  # its own definition
         for t in used:
-            if value is None or len(used) > 1 or not _broadcasts_to(value, t, candidates[t][1], shape_of):
+            if value is None or len(used) > 1 or not _broadcasts_to(value, t, candidates[t][1], shape_of, np_name):
                 ok[t] = False  # (two candidates in one expression: each relies on the other's shape)
     for t, (s, _) in candidates.items():
         if ok[t]:
             call = s.value.left if isinstance(s.value, gast.BinOp) else s.value
             replacement = copy.deepcopy(call.args[0])
+            axis, keepdims = call.args[2].value, call.args[3].value
+            if axis is not None and not keepdims:
+                replacement = _put_back(replacement, axis % len(candidates[t][1]))
             if isinstance(s.value, gast.BinOp):
                 s.value.left = replacement
             else:
                 s.value = replacement
+
+
+def _put_back(g: gast.AST, axis: int) -> gast.AST:
+    """`g[:, None]`: the axis a reduction removed, back with length 1."""
+    none = gast.Constant(value=None, kind=None)
+    if axis == 0:
+        index: gast.AST = none
+    else:
+        index = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None)] * axis + [none], ctx=gast.Load())
+    return gast.Subscript(value=g, slice=index, ctx=gast.Load())
+
+
+def _plain_unreduce(node: gast.AST, unreduce: str) -> bool:
+    """`unreduce(g, x, axis, keepdims)` with a literal axis (None or an int) and keepdims."""
+    if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == unreduce):
+        return False
+    args = node.args
+    return (
+        len(args) == 4
+        and not node.keywords
+        and isinstance(args[1], gast.Name)
+        and isinstance(args[2], gast.Constant)
+        and (args[2].value is None or type(args[2].value) is int)
+        and isinstance(args[3], gast.Constant)
+        and type(args[3].value) is bool
+    )
 
 
 def _target(s: gast.stmt) -> str | None:
@@ -146,28 +318,9 @@ def _reject_loads(expr: gast.AST, ok: dict[str, bool]) -> None:
             ok[n.id] = False
 
 
-def _broadcasts_to(expr: gast.AST, t: str, shape: tuple, shape_of) -> bool:
+def _broadcasts_to(expr: gast.AST, t: str, shape: tuple, shape_of, np_name: str) -> bool:
     """Whether `expr` is elementwise arithmetic in which the operands other than `t` broadcast
-    to `shape` exactly (so a scalar t gives the same result as t spread to `shape`)."""
-    others: list[tuple] = []
-    for n in gast.walk(expr):
-        if isinstance(n, (gast.BinOp, gast.UnaryOp)):
-            if isinstance(n, gast.BinOp) and not isinstance(n.op, _ELEMENTWISE_OPS):
-                return False
-            if isinstance(n, gast.UnaryOp) and not isinstance(n.op, gast.USub):
-                return False
-        elif isinstance(n, gast.Name):
-            if n.id != t:
-                s = shape_of(n.id)
-                if s is None:
-                    return False
-                others.append(s)
-        elif isinstance(n, gast.Constant):
-            if not isinstance(n.value, (int, float)):
-                return False
-        elif not isinstance(n, (gast.operator, gast.unaryop, gast.expr_context)):
-            return False  # a call, a subscript...: not plain elementwise arithmetic
-    try:
-        return np.broadcast_shapes(*others) == shape if others else False
-    except ValueError:
+    to `shape` exactly (so a t of fewer elements gives the same result as t spread to `shape`)."""
+    if not any(isinstance(n, gast.Name) and n.id != t for n in gast.walk(expr)):
         return False
+    return expression_shape(expr, lambda n: () if n == t else shape_of(n), np_name) == tuple(shape)
