@@ -188,7 +188,11 @@ def _ufunc(f: gast.AST, np_name: str) -> bool:
 
 
 def _reduce_to(g: gast.AST, target: tuple | None, shape_of, np_name: str) -> gast.AST | None:
-    """`unbroadcast(g, x)` for x of shape `target` as the np.sum it is (or g itself)."""
+    """`unbroadcast(g, x)` for x of shape `target` as the np.sum it is (or g itself); a
+    negation is taken after the sum (`-np.sum(g)`, on fewer elements)."""
+    if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):
+        inner = _reduce_to(g.operand, target, shape_of, np_name)
+        return None if inner is None else gast.UnaryOp(op=gast.USub(), operand=inner)
     shape = expression_shape(g, shape_of, np_name)
     if shape is None or target is None or len(shape) < len(target):
         return None
