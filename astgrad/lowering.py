@@ -111,6 +111,88 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
             return node
 
     Rewrite().visit(fdef)
+    _fuse_initializations(fdef, ctx, shape_of, np_name)
+
+
+def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_name: str) -> None:
+    """Two statements that build an adjoint, as one:
+    `a = unreduce(g, x, None, False); a = owned_copy(a)` → `a = np.full_like(x, g)`, and
+    `a = zeros_like(x); a[:, None] = e` → `a = e.reshape(x's shape)` (if nothing writes into a later)."""
+    unreduce, owned, zeros = (ctx.helper(h) for h in ("unreduce", "owned_copy", "zeros_like"))
+    written: dict[str, int] = {}
+    for n in gast.walk(fdef):
+        base = None
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            base = n.value
+        elif isinstance(n, gast.AugAssign):
+            base = n.target
+        elif isinstance(n, gast.Call) and n.args and not (isinstance(n.func, gast.Name) and n.func.id == owned):
+            base = n.args[0] if isinstance(n.func, gast.Name) and "add_at" in n.func.id else None
+        while isinstance(base, gast.Subscript):
+            base = base.value
+        if isinstance(base, gast.Name):
+            written[base.id] = written.get(base.id, 0) + 1
+
+    def fuse(body: list[gast.stmt]) -> None:
+        real = [i for i, st in enumerate(body) if not _is_comment(st)]
+        for i, j in zip(real, real[1:]):
+            first, second = body[i], body[j]
+            for st in (first, second):
+                for field in ("body", "orelse"):
+                    inner = getattr(st, field, None)
+                    if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                        fuse(inner)
+            if not (isinstance(first, gast.Assign) and isinstance(second, gast.Assign)):
+                continue
+            a = _target(first)
+            if a is None or not isinstance(first.value, gast.Call) or not isinstance(first.value.func, gast.Name):
+                continue
+            call, f = first.value, first.value.func.id
+            if (
+                f == unreduce
+                and _plain_unreduce(call, unreduce)
+                and call.args[2].value is None
+                and not call.args[3].value
+                and shape_of(call.args[1].id)
+                and _is_call_of(second.value, owned, a)
+                and _target(second) == a
+            ):
+                full_like = gast.Attribute(value=name(np_name), attr="full_like", ctx=gast.Load())
+                first.value = gast.Call(func=full_like, args=[call.args[1], call.args[0]], keywords=[])
+                body[j] = gast.Pass()
+            elif (
+                f == zeros
+                and len(call.args) == 1
+                and isinstance(call.args[0], gast.Name)
+                and shape_of(call.args[0].id) is not None
+                and written.get(a) == 1
+                and isinstance(second.targets[0], gast.Subscript)
+                and isinstance(second.targets[0].value, gast.Name)
+                and second.targets[0].value.id == a
+                and _only_full_slices_and_none(second.targets[0].slice)
+            ):
+                reshape = gast.Attribute(value=second.value, attr="reshape", ctx=gast.Load())
+                shape = gast.Constant(value=shape_of(call.args[0].id), kind=None)
+                first.value = gast.Call(func=reshape, args=[shape], keywords=[])
+                body[j] = gast.Pass()
+        body[:] = [st for st in body if not isinstance(st, gast.Pass)] or [gast.Pass()]
+
+    fuse(fdef.body)
+
+
+def _is_comment(s: gast.stmt) -> bool:
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
+
+
+def _is_call_of(node: gast.AST, helper: str, arg: str) -> bool:
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Name)
+        and node.func.id == helper
+        and len(node.args) == 1
+        and isinstance(node.args[0], gast.Name)
+        and node.args[0].id == arg
+    )
 
 
 def _is_argsort(f: gast.AST, np_name: str) -> bool:
