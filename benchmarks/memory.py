@@ -1,9 +1,9 @@
 """How much astgrad's generated RNN gradient keeps on its tape during the forward pass.
 
-The generated code saves values with `push(tape, value)` (astgrad.runtime.push), a global of the
-generated function. We swap that global for a counting wrapper for one call, then put it back.
-Should generated code ever append to its tape without the helper, the fallback traces the
-generated frames and counts what is added to their `tape` lists.
+General generated code saves values with `push(tape, value)` (astgrad.runtime.push), a global
+of the generated function; we swap that global for a counting wrapper for one call, then put it
+back. Specialised code (what runs after the first call) appends to its tape directly: then we
+trace the generated frames and count what is added to their `tape` lists.
 """
 
 from __future__ import annotations
@@ -72,11 +72,12 @@ def tape_use(grad_fn: Callable, args: tuple) -> TapeUse:
         use.add(value)
         tape.append(value)
 
+    grad_fn(*args)  # a specialising gradient generates its code at its first call
     patched = []
     for f in _generated_functions(grad_fn):
         scope = f.__globals__
         for key, value in list(scope.items()):
-            if value is runtime.push:
+            if value is runtime.push and key in f.__code__.co_names:
                 patched.append((scope, key))
                 scope[key] = counting_push
     if not patched:
