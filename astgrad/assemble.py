@@ -30,6 +30,7 @@ from .optimize import optimize as run_optimizer
 from .parse import parse_function
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
+from .trees import walk
 
 
 class Pending:
@@ -222,7 +223,7 @@ class Program:
         rt = ReverseTransformer(ctx, fdef, list(p.active), program=self, seed=seed, tape="tape")
         forward, backward, grads = rt.run()
         residuals = sorted(
-            rt.residuals() | ({n.id for g in grads for n in gast.walk(g) if isinstance(n, gast.Name)} & rt.primal_names)
+            rt.residuals() | ({n.id for g in grads for n in walk(g) if isinstance(n, gast.Name)} & rt.primal_names)
         )
         where = location(ctx)
         # forward: f's own parameters after the tape
@@ -320,7 +321,7 @@ class Program:
 
 
 def _names(tree: gast.AST) -> set[str]:
-    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+    return {n.id for n in walk(tree) if isinstance(n, gast.Name)}
 
 
 def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict[str, str]) -> Callable:
@@ -337,7 +338,7 @@ def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict
 
     scalar_bound = {
         s.targets[0].id
-        for s in gast.walk(fdef)
+        for s in walk(fdef)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and _is_number(s.value)
     }
     return shape_of

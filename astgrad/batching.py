@@ -26,6 +26,7 @@ import gast
 
 from .context import Context
 from .normalize import assign, name
+from .trees import walk
 
 # runtime helper of one contribution → (helper summing a list of them, index of the fixed argument)
 BATCHED = {"matmul_left": ("matmul_left_sum", 1), "matmul_right": ("matmul_right_sum", 2)}
@@ -59,7 +60,7 @@ def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable) -> None:
 def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable) -> tuple[list, list]:
     stores: dict[str, int] = {}
     loads: dict[str, int] = {}
-    for node in gast.walk(loop):
+    for node in walk(loop):
         if isinstance(node, gast.Name):
             table = stores if isinstance(node.ctx, gast.Store) else loads
             table[node.id] = table.get(node.id, 0) + 1
@@ -127,7 +128,7 @@ def _fixed(term: gast.AST, helpers) -> gast.AST | None:
 
 
 def _escapes(body: list[gast.stmt]) -> bool:
-    return any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for s in body for n in gast.walk(s))
+    return any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for s in body for n in walk(s))
 
 
 def _mutable_names(fdef: gast.FunctionDef) -> set[str]:
@@ -135,11 +136,11 @@ def _mutable_names(fdef: gast.FunctionDef) -> set[str]:
     ...), x.append), and every name that may share memory with one of them (copies, views)."""
     written: set[str] = set()
     links: dict[str, set[str]] = {}
-    for node in gast.walk(fdef):
+    for node in walk(fdef):
         if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store):
-            written |= {n.id for n in gast.walk(node.value) if isinstance(n, gast.Name)}
+            written |= {n.id for n in walk(node.value) if isinstance(n, gast.Name)}
         elif isinstance(node, gast.AugAssign):
-            written |= {n.id for n in gast.walk(node.target) if isinstance(n, gast.Name)}
+            written |= {n.id for n in walk(node.target) if isinstance(n, gast.Name)}
         elif isinstance(node, gast.Call) and node.args and isinstance(node.args[0], gast.Name):
             f = node.func
             fname = f.id if isinstance(f, gast.Name) else f.attr if isinstance(f, gast.Attribute) else ""
@@ -153,8 +154,8 @@ def _mutable_names(fdef: gast.FunctionDef) -> set[str]:
             if node.func.attr in ("append", "extend", "insert", "pop", "sort", "fill", "resize"):
                 written.add(node.func.value.id)
         if isinstance(node, gast.Assign) and not isinstance(node.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
-            targets = {n.id for t in node.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
-            sources = {n.id for n in gast.walk(node.value) if isinstance(n, gast.Name)}
+            targets = {n.id for t in node.targets for n in walk(t) if isinstance(n, gast.Name)}
+            sources = {n.id for n in walk(node.value) if isinstance(n, gast.Name)}
             for t in targets:  # a copy, a view, a call's result: may share memory with what it reads
                 links.setdefault(t, set()).update(sources)
                 for src in sources:

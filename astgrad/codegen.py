@@ -15,6 +15,7 @@ import gast
 from . import runtime
 from .context import Context
 from .parse import _MISSING
+from .trees import walk
 
 _COMMENT = re.compile(r"^(\s*)(\"\"\"|'''|['\"])#ag#(\d+)\2$", re.M)
 
@@ -39,9 +40,9 @@ def render(tree: gast.AST) -> str:
 
 def free_globals(tree: gast.AST) -> list[str]:
     """Names a function reads but never binds, in order of first use."""
-    bound = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    bound = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
     seen: dict[str, None] = {}
-    for n in gast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in bound:
             seen.setdefault(n.id, None)
     return list(seen)

@@ -11,6 +11,7 @@ import numpy as np
 from . import runtime
 from .names import Namer
 from .parse import _MISSING, ParsedFunction
+from .trees import walk
 
 
 class Context:
@@ -21,7 +22,7 @@ class Context:
         self.namer = Namer.for_tree(parsed.tree, self._global_names(parsed))
         args = parsed.tree.args
         self.local_names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} | {
-            n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+            n.id for n in walk(parsed.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
         self.extra_globals: dict[str, Any] = {}
         self._numpy: str | None = None

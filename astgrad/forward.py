@@ -19,6 +19,7 @@ from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, name
 from .templates import Bound, TemplateMismatch
+from .trees import walk
 
 ZERO = object()  # marker of a zero tangent during simplification
 
@@ -31,7 +32,7 @@ def simplify(expr: gast.AST, zero_names: set[str]) -> gast.AST | object:
     """`expr` with zero tangents removed, or ZERO if it is zero altogether (linear in tangents)."""
 
     def has_zero(e) -> bool:
-        return any(isinstance(n, gast.Name) and n.id in zero_names for n in gast.walk(e))
+        return any(isinstance(n, gast.Name) and n.id in zero_names for n in walk(e))
 
     def go(e):
         if isinstance(e, gast.Name):
@@ -96,7 +97,7 @@ def simplify(expr: gast.AST, zero_names: set[str]) -> gast.AST | object:
             e.elts = [_zero_constant() if x is ZERO else x for x in elts]
             return e
         # anything else: replace zero tangents by 0.0
-        for node in gast.walk(e):
+        for node in walk(e):
             for fld, value in gast.iter_fields(node):
                 if isinstance(value, gast.Name) and value.id in zero_names:
                     setattr(node, fld, _zero_constant())
@@ -106,7 +107,7 @@ def simplify(expr: gast.AST, zero_names: set[str]) -> gast.AST | object:
 
 
 def _mentions_dot(e) -> bool:
-    return any(isinstance(n, gast.Name) and getattr(n, "_ag_dot", False) for n in gast.walk(e))
+    return any(isinstance(n, gast.Name) and getattr(n, "_ag_dot", False) for n in walk(e))
 
 
 class ForwardTransformer:
@@ -271,7 +272,7 @@ class ForwardTransformer:
                 result = simplify(expr, zero_names)
         if result is None or result is ZERO:
             return ZERO
-        mentioned = {n.id for n in gast.walk(result) if isinstance(n, gast.Name)}
+        mentioned = {n.id for n in walk(result) if isinstance(n, gast.Name)}
         unseen = [a for a in args if isinstance(a, gast.Name) and a.id not in self.varied and a.id not in mentioned]
         if rule.elementwise and unseen:
             # a dropped term carried an inactive operand's shape, which the rest does not

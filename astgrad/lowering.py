@@ -24,6 +24,7 @@ import numpy as np
 
 from .context import Context
 from .normalize import name
+from .trees import walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
 MATMUL_ADJOINTS: dict[tuple[str, int, int], str] = {
@@ -120,7 +121,7 @@ def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_nam
     `a = zeros_like(x); a[:, None] = e` → `a = e.reshape(x's shape)` (if nothing writes into a later)."""
     unreduce, owned, zeros = (ctx.helper(h) for h in ("unreduce", "owned_copy", "zeros_like"))
     written: dict[str, int] = {}
-    for n in gast.walk(fdef):
+    for n in walk(fdef):
         base = None
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
             base = n.value
@@ -318,11 +319,11 @@ def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np
     back as a length-1 axis) where every use of t is an elementwise expression whose other
     operands already have x's shape."""
     assigned: dict[str, int] = {}
-    for n in gast.walk(fdef):
+    for n in walk(fdef):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             assigned[n.id] = assigned.get(n.id, 0) + 1
     candidates: dict[str, tuple[gast.Assign, tuple]] = {}
-    for s in gast.walk(fdef):
+    for s in walk(fdef):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
             continue
         call = s.value.left if isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Div) else s.value
@@ -336,7 +337,7 @@ def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np
     if not candidates:
         return
     ok = dict.fromkeys(candidates, True)
-    for s in gast.walk(fdef):
+    for s in walk(fdef):
         if not isinstance(s, gast.stmt) or isinstance(s, (gast.FunctionDef, gast.If, gast.For, gast.While)):
             if isinstance(s, (gast.If, gast.While)):
                 _reject_loads(s.test, ok)
@@ -344,7 +345,7 @@ def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np
                 _reject_loads(s.iter, ok)
             continue
         value = s.value if isinstance(s, (gast.Assign, gast.Expr, gast.Return)) else None
-        loads = {n.id for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        loads = {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         used = loads & set(candidates)
         if not used:
             continue
@@ -399,7 +400,7 @@ def _target(s: gast.stmt) -> str | None:
 
 
 def _reject_loads(expr: gast.AST, ok: dict[str, bool]) -> None:
-    for n in gast.walk(expr):
+    for n in walk(expr):
         if isinstance(n, gast.Name) and n.id in ok:
             ok[n.id] = False
 
@@ -407,6 +408,6 @@ def _reject_loads(expr: gast.AST, ok: dict[str, bool]) -> None:
 def _broadcasts_to(expr: gast.AST, t: str, shape: tuple, shape_of, np_name: str) -> bool:
     """Whether `expr` is elementwise arithmetic in which the operands other than `t` broadcast
     to `shape` exactly (so a t of fewer elements gives the same result as t spread to `shape`)."""
-    if not any(isinstance(n, gast.Name) and n.id != t for n in gast.walk(expr)):
+    if not any(isinstance(n, gast.Name) and n.id != t for n in walk(expr)):
         return False
     return expression_shape(expr, lambda n: () if n == t else shape_of(n), np_name) == tuple(shape)

@@ -7,6 +7,8 @@ import keyword
 
 import gast
 
+from .trees import walk
+
 
 class Namer:
     """Hands out names that collide with nothing the user's function mentions."""
@@ -17,7 +19,7 @@ class Namer:
 
     @classmethod
     def for_tree(cls, tree: gast.AST, extra: set[str] | None = None) -> "Namer":
-        taken = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        taken = {n.id for n in walk(tree) if isinstance(n, gast.Name)}
         return cls(taken | (extra or set()))
 
     def reserve(self, name: str) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from . import runtime
 from .context import Context
 from .parse import _MISSING
+from .trees import walk
 
 # Array methods rewritten to the NumPy function of the same meaning: x.sum(1) → np.sum(x, 1).
 ARRAY_METHODS = {
@@ -95,14 +96,14 @@ def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None)
 
 
 def loads(node: gast.AST) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Store)}
+    return {n.id for n in walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Store)}
 
 
 def assigned_names(stmts: list[gast.stmt]) -> set[str]:
     """Every local name bound anywhere in `stmts` (targets, loop variables, nested blocks)."""
     out = set()
     for s in stmts:
-        for n in gast.walk(s):
+        for n in walk(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 out.add(n.id)
     return out
@@ -164,7 +165,7 @@ class Normalizer:
         self.alias_pairs = self._alias_pairs(fdef.body)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
         self.view_checks: set[str] = set()
-        for st in gast.walk(fdef):  # find the writes first, so the checks are known before lowering
+        for st in walk(fdef):  # find the writes first, so the checks are known before lowering
             if isinstance(st, gast.Assign):
                 for t in st.targets:
                     if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
@@ -205,7 +206,7 @@ class Normalizer:
             and isinstance(body[0].value.value, str)
         ):
             body = body[1:]  # docstring
-        returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        returns = [n for s in body for n in walk(s) if isinstance(n, gast.Return)]
         if len(returns) == 1 and body and body[-1] is returns[0] and returns[0].value is not None:
             # the common case: one return, at the end
             structured = self._with_flag(self.restructure(body[:-1], in_loop=False))
@@ -249,7 +250,7 @@ class Normalizer:
     def _written_in_place(body: list[gast.stmt]) -> set[str]:
         """Names the statements write into (`x[i] = v`, `x[i] += v`, `x.append(v)`)."""
         out = set()
-        for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        for node in walk(gast.Module(body=body, type_ignores=[])):
             targets = []
             if isinstance(node, gast.Assign):
                 targets = node.targets
@@ -276,7 +277,7 @@ class Normalizer:
         """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments."""
         pairs = []
         views = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal")
-        for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        for node in walk(gast.Module(body=body, type_ignores=[])):
             if not (
                 isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name)
             ):
@@ -287,7 +288,7 @@ class Normalizer:
             elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and v.value.id in self.locals:
                 sliced = any(
                     isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
-                    for n in gast.walk(v.slice)
+                    for n in walk(v.slice)
                 )
                 # x[i, j] is a number, X[i] of a matrix a row view: known only at run time
                 pairs.append((a, v.value.id, node, "view" if sliced else "maybe"))
@@ -444,7 +445,7 @@ class Normalizer:
         return any(
             isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == self.ret_flag
             for s in body
-            for n in gast.walk(s)
+            for n in walk(s)
         )
 
     def _drop_trailing_continue(self, block: list[gast.stmt]) -> list[gast.stmt]:
@@ -519,14 +520,14 @@ class Normalizer:
         if s.args.kwarg:
             inner_params.add(s.args.kwarg.id)
         inner_locals = inner_params | assigned_names(s.body)
-        for n in gast.walk(s):
+        for n in walk(s):
             if isinstance(n, (gast.Nonlocal, gast.Global)):
                 raise self.error(
                     f"`{type(n).__name__.lower()}` in a nested function is not supported",
                     n,
                     hint="pass the value in and return the new value instead",
                 )
-        free = [n.id for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+        free = [n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
         if s.name in free and s.name not in inner_locals:
             raise self.error(
                 "a nested function that calls itself is not supported",
@@ -693,7 +694,7 @@ class Normalizer:
 
     def stmt_For(self, s):
         before = set(self.iterating)
-        self.iterating |= {n.id for n in gast.walk(s.iter) if isinstance(n, gast.Name) and n.id in self.locals}
+        self.iterating |= {n.id for n in walk(s.iter) if isinstance(n, gast.Name) and n.id in self.locals}
         try:
             self._lower_for(s)
         finally:
@@ -939,7 +940,7 @@ class Normalizer:
     def opaque(self, node: gast.AST) -> gast.AST:
         """A non-differentiable expression kept as written, its local names renamed to their versions."""
         node = copy.deepcopy(node)
-        for n in gast.walk(node):
+        for n in walk(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in self.version:
                 n.id = self.version[n.id]
         return node
@@ -1098,12 +1099,12 @@ class Normalizer:
         for gen in gens:
             if gen.is_async:
                 raise self.error("async comprehensions are not supported", node)
-            for n in gast.walk(gen.target):
+            for n in walk(gen.target):
                 if isinstance(n, gast.Name):
                     renames.setdefault(n.id, self.ctx.namer.fresh(n.id))
 
         def rename(tree):
-            for n in gast.walk(tree):
+            for n in walk(tree):
                 if isinstance(n, gast.Name) and n.id in renames:
                     n.id = renames[n.id]
             return tree
@@ -1143,7 +1144,7 @@ class Normalizer:
         if (
             isinstance(op, gast.Subscript)
             and isinstance(op.value, gast.Name)
-            and any(isinstance(n, gast.Slice) for n in gast.walk(op.slice))
+            and any(isinstance(n, gast.Slice) for n in walk(op.slice))
         ):
             self.view_bases.setdefault(target, set()).update(self.view_bases.get(op.value.id, {op.value.id}))
         elif isinstance(op, gast.Name) and op.id in self.locals and op.id != target:

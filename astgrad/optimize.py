@@ -9,6 +9,7 @@ import gast
 
 from . import rules, runtime
 from .context import Context
+from .trees import walk
 
 _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
 
@@ -131,7 +132,7 @@ def _stores(body: list[gast.stmt]) -> dict[str, int]:
             base = t
             while isinstance(base, gast.Subscript):
                 base = base.value
-            for n in gast.walk(base):
+            for n in walk(base):
                 if isinstance(n, gast.Name):
                     count[n.id] = count.get(n.id, 0) + 1
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
@@ -160,7 +161,7 @@ def _loads(tree: Any) -> dict[str, int]:
     count: dict[str, int] = {}
     nodes = tree if isinstance(tree, list) else [tree]
     for node in nodes:
-        for n in gast.walk(node):
+        for n in walk(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 count[n.id] = count.get(n.id, 0) + 1
             elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
@@ -174,7 +175,7 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     body = fdef.body
     stores = _stores(body)
     returned = (
-        {n.id for n in gast.walk(body[-1]) if isinstance(n, gast.Name)}
+        {n.id for n in walk(body[-1]) if isinstance(n, gast.Name)}
         if body and isinstance(body[-1], gast.Return)
         else set()
     )
@@ -206,7 +207,7 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
 
 
 def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
-    for n in gast.walk(value):
+    for n in walk(value):
         if isinstance(n, gast.Call):
             fn = _resolve(n.func, ns)
             if fn in _EFFECTS:
@@ -258,9 +259,7 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
     def _own_reads(s: gast.stmt, var: str) -> int:
         """Reads of `var` by `s` itself as its target (`x[i] = v` reads x; `x += v` too)."""
         target = s.targets[0] if isinstance(s, gast.Assign) else s.target
-        n = sum(
-            1 for m in gast.walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var
-        )
+        n = sum(1 for m in walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
         return n + (1 if isinstance(s, gast.AugAssign) and isinstance(target, gast.Name) else 0)
 
     removed: set[int] = set()
@@ -272,7 +271,7 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> boo
             if id(s) in removed:
                 continue
             removed.add(id(s))
-            for m in gast.walk(s):
+            for m in walk(s):
                 if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load):
                     reads[m.id] = reads.get(m.id, 0) - 1
                     other = m.id
@@ -314,7 +313,7 @@ def _is_comment(s: gast.stmt) -> bool:
 
 
 def _has_effect(s: gast.stmt) -> bool:
-    for n in gast.walk(s):
+    for n in walk(s):
         if isinstance(n, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Raise, gast.Break)):
             if isinstance(n, gast.Expr) and isinstance(n.value, gast.Constant):
                 continue
@@ -333,7 +332,7 @@ def optimize(fdef: gast.FunctionDef, ctx: Context, params: set[str]) -> gast.Fun
 
     written = frozenset(
         _target_base(n).id
-        for n in gast.walk(fdef)
+        for n in walk(fdef)
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(_target_base(n), gast.Name)
     )
     while True:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import gast
 
 from .errors import TransformError
+from .trees import walk
 
 _MISSING = object()
 
@@ -162,7 +163,7 @@ def _lambda_as_def(func: types.FunctionType, text: str, filename: str, firstline
             module = gast.parse(snippet)
         except SyntaxError:
             continue
-        candidates = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)]
+        candidates = [n for n in walk(module) if isinstance(n, gast.Lambda)]
         break
     params = list(func.__code__.co_varnames[: func.__code__.co_argcount])
     matching = [n for n in candidates if [a.id for a in n.args.args] == params]

@@ -27,6 +27,7 @@ from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, is_constant, loads, name
 from .templates import Bound, TemplateMismatch, as_value
+from .trees import walk
 
 Pos = tuple
 
@@ -89,7 +90,7 @@ class ReverseTransformer:
         self.wrt = wrt
         self.seed = seed
         self.primal_names = set(fdef._ag_params) | {
-            n.id for n in gast.walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+            n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
         self.primal_names |= {c for st in walk_statements(fdef.body) if (c := getattr(st, "_ag_counter", None))}
         ret = fdef.body[-1]
@@ -151,7 +152,7 @@ class ReverseTransformer:
         backward += self.backward(body, (), state)
         grads = []
         indexed = {
-            n.value.id for n in gast.walk(self.fdef) if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
+            n.value.id for n in walk(self.fdef) if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
         }
         for w in self.wrt:
             if w not in state.init and any(site.var == w for site in self.sites):

@@ -31,6 +31,7 @@ from . import rules, runtime
 from .analysis import _BINOPS, _UNARY, walk_statements
 from .context import Context
 from .shapes import FULL_REDUCTIONS
+from .trees import walk
 
 TOP = "TOP"
 
@@ -169,7 +170,7 @@ class ShapeFacts:
             self.state[p] = Shape(params[p]) if p in params else TOP
         statements = list(walk_statements(fdef.body))
         for s in statements:
-            for n in gast.walk(s):
+            for n in walk(s):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     self.local.add(n.id)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -202,7 +203,7 @@ class ShapeFacts:
                 return [(target.id, self._evaluate(s.value))]
             if isinstance(target, gast.Subscript):
                 return []  # an in-place write keeps the array's shape (lists are TOP anyway)
-            return [(n.id, TOP) for n in gast.walk(target) if isinstance(n, gast.Name)]
+            return [(n.id, TOP) for n in walk(target) if isinstance(n, gast.Name)]
         if isinstance(s, gast.For):
             it = s.iter
             if isinstance(it, gast.Call) and getattr(it, "_ag_fn", None) is range or _is_range(it):

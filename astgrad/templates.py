@@ -11,6 +11,7 @@ import gast
 from .context import Context
 from .normalize import name
 from .rules.registry import Template
+from .trees import walk
 
 
 def as_value(index: gast.AST, ctx: Context) -> gast.AST:
@@ -85,7 +86,7 @@ class Bound:
         mapping, ctx, namespace = self.mapping, self.ctx, self.template.namespace
         zero = []
         # names a comprehension inside the template binds stay as they are
-        bound_here = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        bound_here = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
         class Subst(gast.NodeTransformer):
             def visit_Subscript(self, node):
