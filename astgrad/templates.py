@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import copy
 from typing import Any
 
 import gast
@@ -11,7 +10,7 @@ import gast
 from .context import Context
 from .normalize import name
 from .rules.registry import Template
-from .trees import walk
+from .trees import clone, walk
 
 
 def as_value(index: gast.AST, ctx: Context) -> gast.AST:
@@ -83,44 +82,52 @@ class Bound:
         return out
 
     def _substitute(self, expr: gast.AST, temps: dict[str, str], role) -> gast.AST | None:
-        mapping, ctx, namespace = self.mapping, self.ctx, self.template.namespace
-        zero = []
-        # names a comprehension inside the template binds stay as they are
-        bound_here = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        sub = _Subst(self, temps, role)
+        value = sub.visit(clone(expr))
+        return None if sub.zero else value
 
-        class Subst(gast.NodeTransformer):
-            def visit_Subscript(self, node):
-                node.value = self.visit(node.value)
-                if isinstance(node.slice, gast.Name) and node.slice.id in mapping:
-                    node.slice = copy.deepcopy(mapping[node.slice.id])
-                else:
-                    node.slice = self.visit(node.slice)
+
+class _Subst(gast.NodeTransformer):
+    """A template expression with its parameters, derivatives and temporaries filled in."""
+
+    def __init__(self, bound: Bound, temps: dict[str, str], role: dict):
+        self.mapping, self.ctx, self.namespace = bound.mapping, bound.ctx, bound.template.namespace
+        self.origin = bound.template.origin
+        self.temps, self.role = temps, role
+        self.zero: list[str] = []
+        self.bound_here: set[str] | None = None
+
+    def visit(self, node):
+        if self.bound_here is None:  # names a comprehension inside the template binds stay as they are
+            self.bound_here = {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        return super().visit(node)
+
+    def visit_Subscript(self, node):
+        node.value = self.visit(node.value)
+        if isinstance(node.slice, gast.Name) and node.slice.id in self.mapping:
+            node.slice = clone(self.mapping[node.slice.id])
+        else:
+            node.slice = self.visit(node.slice)
+        return node
+
+    def visit_Name(self, node):
+        n = node.id
+        if n in self.bound_here:
+            return node
+        role = self.role
+        if n in role:
+            if role[n] is None:
+                self.zero.append(n)
                 return node
-
-            def visit_Name(self, node):
-                n = node.id
-                if n in bound_here:
-                    return node
-                if n in role:
-                    if role[n] is None:
-                        zero.append(n)
-                        return node
-                    return copy.deepcopy(role[n])
-                if n in mapping:
-                    return as_value(copy.deepcopy(mapping[n]), ctx)
-                if n in temps:
-                    return name(temps[n])
-                obj = namespace.get(n, getattr(builtins, n, None))
-                if obj is None and n not in namespace:
-                    raise TemplateMismatch(f"template {self.template_origin} uses unknown name {n!r}")
-                return name(ctx.global_ref(n, obj))
-
-        sub = Subst()
-        sub.template_origin = self.template.origin
-        value = sub.visit(copy.deepcopy(expr))
-        if zero:
-            return None
-        return value
+            return clone(role[n])
+        if n in self.mapping:
+            return as_value(clone(self.mapping[n]), self.ctx)
+        if n in self.temps:
+            return name(self.temps[n])
+        obj = self.namespace.get(n, getattr(builtins, n, None))
+        if obj is None and n not in self.namespace:
+            raise TemplateMismatch(f"template {self.origin} uses unknown name {n!r}")
+        return name(self.ctx.global_ref(n, obj))
 
 
 class TemplateMismatch(Exception):

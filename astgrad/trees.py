@@ -21,3 +21,17 @@ def walk(node: gast.AST) -> list[gast.AST]:
             elif isinstance(v, _AST):
                 push(v)
     return todo
+
+
+def clone(node):
+    """A deep copy of an AST (or a list of them), much faster than copy.deepcopy; other
+    attribute values (annotations astgrad puts on nodes) are shared, not copied."""
+    if node.__class__ is list:
+        return [clone(x) for x in node]
+    if not isinstance(node, _AST):
+        return node
+    new = node.__class__.__new__(node.__class__)
+    d = new.__dict__
+    for k, v in node.__dict__.items():
+        d[k] = clone(v) if v.__class__ is list or isinstance(v, _AST) else v
+    return new
