@@ -24,7 +24,7 @@ import numpy as np
 
 from .context import Context
 from .normalize import name
-from .trees import walk
+from .trees import Transformer, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
 MATMUL_ADJOINTS: dict[tuple[str, int, int], str] = {
@@ -62,7 +62,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
 
     same_shape_helpers = {ctx.helper(h) for h in ("extremum_mask", "prod_others")}
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(Transformer):
         def visit_BinOp(self, node):
             self.generic_visit(node)
             if not isinstance(node.op, _ELEMENTWISE_OPS):
@@ -307,7 +307,7 @@ def _axis_text(axes: list[int]) -> str:
 def _expression(text: str, names: dict[str, str]) -> gast.AST:
     expr = gast.parse(text, mode="eval").body
 
-    class Rename(gast.NodeTransformer):
+    class Rename(Transformer):
         def visit_Name(self, node):
             return name(names[node.id]) if node.id in names else node
 

@@ -9,7 +9,7 @@ import gast
 
 from . import rules, runtime
 from .context import Context
-from .trees import walk
+from .trees import Transformer, walk
 
 _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
 
@@ -38,7 +38,7 @@ def _is_none(node: gast.AST) -> bool:
     return isinstance(node, gast.Constant) and node.value is None
 
 
-class Fold(gast.NodeTransformer):
+class Fold(Transformer):
     """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True."""
 
     def __init__(self, written: frozenset[str] = frozenset()):
@@ -196,7 +196,7 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     if not subst:
         return False
 
-    class Sub(gast.NodeTransformer):
+    class Sub(Transformer):
         def visit_Name(self, node):
             if isinstance(node.ctx, gast.Load) and node.id in subst:
                 return copy.deepcopy(subst[node.id])

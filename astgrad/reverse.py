@@ -27,7 +27,7 @@ from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, is_constant, loads, name
 from .templates import Bound, TemplateMismatch, as_value
-from .trees import walk
+from .trees import Transformer, walk
 
 Pos = tuple
 
@@ -403,7 +403,7 @@ class ReverseTransformer:
         classes = self.shape_classes
         size_of = self._known_size
 
-        class Earliest(gast.NodeTransformer):
+        class Earliest(Transformer):
             def visit_Call(self, node):
                 self.generic_visit(node)
                 if isinstance(node.func, gast.Name) and node.func.id in shape_only:
@@ -444,7 +444,7 @@ class ReverseTransformer:
         classes = self.shape_classes
         same_known = self._same_known_shape
 
-        class Drop(gast.NodeTransformer):
+        class Drop(Transformer):
             def visit_Call(self, node):
                 self.generic_visit(node)
                 if isinstance(node.func, gast.Name) and node.func.id == helper:

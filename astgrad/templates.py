@@ -10,7 +10,7 @@ import gast
 from .context import Context
 from .normalize import name
 from .rules.registry import Template
-from .trees import clone, walk
+from .trees import Transformer, clone, walk
 
 
 def as_value(index: gast.AST, ctx: Context) -> gast.AST:
@@ -87,7 +87,7 @@ class Bound:
         return None if sub.zero else value
 
 
-class _Subst(gast.NodeTransformer):
+class _Subst(Transformer):
     """A template expression with its parameters, derivatives and temporaries filled in."""
 
     def __init__(self, bound: Bound, temps: dict[str, str], role: dict):

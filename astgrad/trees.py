@@ -35,3 +35,55 @@ def clone(node):
     for k, v in node.__dict__.items():
         d[k] = clone(v) if v.__class__ is list or isinstance(v, _AST) else v
     return new
+
+
+class Transformer:
+    """ast.NodeTransformer's protocol (visit_<Class> methods; return a node, None to drop it, or
+    a list to splice in), without its per-node overhead."""
+
+    _visit_cache: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._visit_cache = {}  # node class → method, per transformer class
+
+    def visit(self, node):
+        cache = self._visit_cache
+        method = cache.get(node.__class__)
+        if method is None:
+            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None) or Transformer.generic_visit
+            cache[node.__class__] = method
+        return method(self, node)
+
+    def generic_visit(self, node):
+        d = node.__dict__
+        for field in node._fields:
+            v = d.get(field)
+            if v.__class__ is list:
+                if not v:
+                    continue
+                out = []
+                changed = False
+                for x in v:
+                    if isinstance(x, _AST):
+                        y = self.visit(x)
+                        if y is not x:
+                            changed = True
+                        if y is None:
+                            continue
+                        if y.__class__ is list:
+                            out.extend(y)
+                            continue
+                        out.append(y)
+                    else:
+                        out.append(x)
+                if changed:
+                    d[field] = out
+            elif isinstance(v, _AST):
+                y = self.visit(v)
+                if y is not v:
+                    if y is None:
+                        delattr(node, field)
+                    else:
+                        d[field] = y
+        return node
