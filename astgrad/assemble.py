@@ -184,7 +184,8 @@ class Program:
         body: list[gast.stmt] = [gast.Expr(value=gast.Constant(value=doc, kind=None))]
         if kinds:
             what = ", ".join(f"{p}: {specialize.describe(k)}" for p, k in kinds.items())
-            body.append(comment(f"specialised for {what}; other arguments take the general code"))
+            body.append(comment(f"specialised for {what}"))
+            body.append(comment("(arguments of other types or shapes take the general code)"))
             body += specialize.guard(ctx.numpy_name(), ctx.helper("respecialize"), gname, fdef, kinds)
             scalars = {p for p, k in kinds.items() if k[0] in ("float", "int")}
             _zero_scalars(forward, backward, grads, scalars - {s.var for s in rt.sites}, ctx.helper("zeros_like"))

@@ -35,7 +35,30 @@ def render(tree: gast.AST) -> str:
     text = astor.to_source(
         gast.gast_to_ast(gast.fix_missing_locations(marked)), pretty_source="".join
     )  # no line wrapping
-    return _COMMENT.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(3))]}", text)
+    text = _COMMENT.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(3))]}", text)
+    return _GUARD.sub(_wrap_guard, text)
+
+
+# the argument check of a specialised gradient (specialize.guard): long, so one test per line
+_ARRAY_CHECK = re.compile(r"\.__class__ is not \w+\.ndarray$")
+_GUARD = re.compile(r"^(\s*)if (\w+\.__class__ is not .*):$", re.M)
+
+
+def _wrap_guard(m: re.Match) -> str:
+    indent, test = m.group(1), m.group(2)
+    parts = test.split(" or ")
+    if len(m.group(0)) <= 100 or len(parts) < 2:
+        return m.group(0)
+    lines, line = [], parts[0]
+    for p in parts[1:]:
+        if _ARRAY_CHECK.search(p) or len(line) + len(p) > 84:
+            lines.append(line)
+            line = p
+        else:
+            line += " or " + p
+    lines.append(line)
+    body = f"\n{indent}    or ".join(lines)
+    return f"{indent}if (\n{indent}    {body}\n{indent}):"
 
 
 def free_globals(tree: gast.AST) -> list[str]:
