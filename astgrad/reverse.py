@@ -249,6 +249,9 @@ class ReverseTransformer:
         pair, arguments = found
         bwd = name(self.ctx.global_ref(pair.bwd_name, pair.bwd))
         call = gast.Call(func=bwd, args=[name(self.tape_name()), name(self.bar(target))], keywords=[])
+        # the helper's tape holds its arguments (and views of them) as they were at the call: an
+        # array written in place after the call must be put back before the helper's backward runs
+        self.record_reads([a for a in arguments.values() if isinstance(a, gast.Name)], p)
         if len(pair.active) == 1:  # accumulate the call's result directly
             param = pair.active[0]
             code = [self.contribute(arguments[param].id, call, state, stmt, structural=True)]

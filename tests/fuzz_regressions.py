@@ -431,6 +431,22 @@ REASON_UNUSED_HELPER = (
     "(the result's adjoint is zero), so the caller's later pops read them: TypeError or wrong values"
 )
 
+def _sine_helper(p, q):
+    return np.sin(p) * q
+
+
+def helper_argument_written_in_place_after_the_call(x, s):
+    b = np.copy(x)
+    b[:] = np.cos(_sine_helper(b, s))  # the helper's tape holds b, which this line then overwrites
+    return np.sum(b * C) + np.sum(x)
+
+
+REASON_HELPER_ARGUMENT = (
+    "the helper's forward function saved its parameter p, the caller's array b itself; the caller "
+    "then wrote into b and, seeing no read of b in its own backward pass, never put it back, so the "
+    "helper's backward read the new values: silent wrong gradient (reverse)"
+)
+
 REASON_DEAD_AFTER_BREAK = (
     "the inner `for ... else: break` always breaks, so the statements after it never run and push "
     "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
@@ -492,4 +508,5 @@ REGRESSIONS = [
     (call_helper_reassigning_its_parameter_in_a_loop, (X, 0.5), ""),
     (matmul_result_unused_on_a_path, (X, 0.5), ""),
     (call_helper_whose_result_is_overwritten, (X, 0.5), ""),
+    (helper_argument_written_in_place_after_the_call, (X, 0.5), ""),
 ]
