@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gast
+import numpy as np
 
 from . import specialize
 from .batching import batch_accumulations
@@ -72,6 +73,7 @@ class Unit:
     source_fn: Callable
     params: set[str]
     shape_of: Callable | None = None  # specialised: a name's known shape (see lowering.py)
+    caller_arrays: frozenset[str] = frozenset()  # specialised: parameters and globals that are arrays
 
 
 def normalized(func: Callable, protect_inputs: bool = False) -> tuple[Context, gast.FunctionDef]:
@@ -214,6 +216,10 @@ class Program:
         unit.doc = doc
         if facts is not None:
             unit.shape_of = _shape_lookup(unit.fdef, facts, rt.adjoint_names)
+            unit.caller_arrays = frozenset(
+                [p for p, k in kinds.items() if k[0] not in ("float", "int", "bool")]
+                + [n for n in _names(unit.fdef) if n not in fdef._ag_params and type(ctx.lookup(n)) is np.ndarray]
+            )
         self.units.insert(0, unit)
         return unit
 
@@ -290,7 +296,7 @@ class Program:
                     arrays = {n for n in _names(unit.fdef) if unit.shape_of(n) not in (None, ())}
                     batch_accumulations(unit.fdef, unit.ctx, arrays)
                     lower(unit.fdef, unit.ctx, unit.shape_of)
-                    run_optimizer(unit.fdef, unit.ctx, unit.params)
+                    run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}

@@ -52,7 +52,6 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     unbroadcast = ctx.helper("unbroadcast")
     np_name = ctx.numpy_name()
     tape_ops = {ctx.helper("push"): "append", ctx.helper("pop"): "pop"}
-    _lazy_unreduce(fdef, ctx.helper("unreduce"), shape_of, np_name)
 
     unreduce = ctx.helper("unreduce")
     unindex = ctx.helper("unindex")
@@ -112,6 +111,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
             return node
 
     Rewrite().visit(fdef)
+    _lazy_unreduce(fdef, ctx.helper("unreduce"), shape_of, np_name)
     _fuse_initializations(fdef, ctx, shape_of, np_name)
 
 

@@ -41,9 +41,18 @@ def _is_none(node: gast.AST) -> bool:
 class Fold(Transformer):
     """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True."""
 
-    def __init__(self, written: frozenset[str] = frozenset()):
+    def __init__(self, written: frozenset[str] = frozenset(), protected: frozenset[str] = frozenset()):
         self.changed = False
-        self.written = written  # names written in place: `x * 1.0` must stay a new array, not become x
+        # `t = x * 1.0` must stay a new array, not become the alias `t = x`, when x or t is written
+        # in place, or x is an array the caller owns (`protected`: it would be a returned gradient)
+        self.written = written
+        self.protected = protected | written
+        self.value_of: gast.AST | None = None  # the right-hand side of an assignment to a written name
+
+    def visit_Assign(self, node):
+        target = node.targets[0]
+        self.value_of = node.value if isinstance(target, gast.Name) and target.id in self.written else None
+        return self.generic_visit(node)
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -79,7 +88,7 @@ class Fold(Transformer):
                 result = gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
         elif isinstance(op, gast.Sub) and _is_num(right, 0):
             result = left
-        if isinstance(result, gast.Name) and result.id in self.written:
+        if isinstance(result, gast.Name) and (result.id in self.protected or node is self.value_of):
             result = None
         if result is not None:
             self.changed = True
@@ -321,8 +330,11 @@ def _has_effect(s: gast.stmt) -> bool:
     return False
 
 
-def optimize(fdef: gast.FunctionDef, ctx: Context, params: set[str]) -> gast.FunctionDef:
-    """Run the clean-up passes until none changes anything."""
+def optimize(
+    fdef: gast.FunctionDef, ctx: Context, params: set[str], protected: frozenset[str] = frozenset()
+) -> gast.FunctionDef:
+    """Run the clean-up passes until none changes anything; `protected` names (arrays the
+    caller owns) are never made the value of another name by folding `x * 1.0`."""
 
     def ns(n: str) -> Any:
         if n in ctx.extra_globals:
@@ -330,13 +342,17 @@ def optimize(fdef: gast.FunctionDef, ctx: Context, params: set[str]) -> gast.Fun
         obj = ctx.lookup(n)
         return None if obj is _missing() else obj
 
-    written = frozenset(
-        _target_base(n).id
-        for n in walk(fdef)
-        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(_target_base(n), gast.Name)
-    )
+    written = set()
+    for n in walk(fdef):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(_target_base(n), gast.Name):
+            written.add(_target_base(n).id)
+        elif isinstance(n, gast.AugAssign) and isinstance(_target_base(n.target), gast.Name):
+            written.add(_target_base(n.target).id)
+        elif isinstance(n, gast.Call) and n.args and isinstance(n.args[0], gast.Name):
+            if _resolve(n.func, ns) is runtime.add_at:
+                written.add(n.args[0].id)
     while True:
-        fold = Fold(written)
+        fold = Fold(frozenset(written), protected)
         fold.visit(fdef)
         changed = fold.changed
         changed |= propagate_copies(fdef, params)

@@ -189,6 +189,9 @@ class ShapeFacts:
     def shape(self, var: str) -> tuple | None:
         """The shape `var` always has (a number or array), or None if not known."""
         st = self.state.get(var)
+        if st is None and var not in self.local:
+            obj = self.ctx.lookup(var)  # a global array: generated code keeps this very object
+            return obj.shape if type(obj) is np.ndarray else None
         d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
         if d is None or _signature(d)[0] != "number":
             return None
@@ -236,6 +239,8 @@ class ShapeFacts:
                 obj = self.ctx.lookup(node.id)
                 if _immutable(obj):
                     return obj, True
+                if type(obj) is np.ndarray:  # a global array: generated code keeps this very object
+                    return np.broadcast_to(np.ones((), obj.dtype), obj.shape), False
                 raise _Unknown
             st = self.state.get(node.id)
             if st is None:

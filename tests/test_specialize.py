@@ -216,3 +216,23 @@ def test_optimize_false_is_not_specialised():
     g = grad(rnn, wrt=(0, 1), optimize=False)
     check_grad(rnn, g, *_rnn_args(), wrt=(0, 1))
     assert not hasattr(g, "__astgrad_specializer__")
+
+
+WEIGHTS = np.array([0.5, -1.0, 2.0])
+
+
+def test_a_gradient_is_never_the_callers_array():
+    # d/dx sum(x * WEIGHTS) is WEIGHTS itself: the specialised code must return a new array, so
+    # a caller scaling the gradient in place does not change the global (nor an argument)
+    def f(x, w):
+        return np.sum(x * WEIGHTS) + np.sum(x * w)
+
+    g = grad(f, wrt=(0, 1))
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    for _ in range(2):  # the first call specialises, the second runs the specialised code
+        gx, gw = g(x, w)
+        gx *= 0.0
+        gw *= 0.0
+    np.testing.assert_array_equal(WEIGHTS, [0.5, -1.0, 2.0])
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(w, [4.0, 5.0, 6.0])
