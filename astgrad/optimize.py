@@ -215,6 +215,65 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     return True
 
 
+def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
+    """Replace `a` by `b` after `a = b` in any block (a loop body, a branch) when every use of `a`
+    is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
+    still the same object there), and `a` is bound nowhere else."""
+    stores = _stores(fdef.body)
+    loads = _loads(fdef.body)
+    last = fdef.body[-1] if fdef.body else None
+    returned = {n.id for n in walk(last) if isinstance(n, gast.Name)} if isinstance(last, gast.Return) else set()
+    changed = False
+
+    def rebinds(st: gast.stmt, var: str) -> bool:
+        for n in walk(st):
+            if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Store):
+                return True
+            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name) and n.target.id == var:
+                return True
+        return False
+
+    def block(body: list[gast.stmt]) -> None:
+        nonlocal changed
+        for st in body:
+            for field in ("body", "orelse"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                    block(inner)
+        i = 0
+        while i < len(body):
+            s = body[i]
+            i += 1
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            a, b = s.targets[0].id, s.value
+            if not isinstance(b, gast.Name) or a == b.id or a in params or a in returned or stores.get(a) != 1:
+                continue  # (a returned gradient keeps its name: `x2_bar = x1` reads better)
+            uses, found = [], 0
+            for st in body[i:]:
+                n = sum(1 for m in walk(st) if isinstance(m, gast.Name) and m.id == a and isinstance(m.ctx, gast.Load))
+                if n:
+                    if not isinstance(st, (gast.Assign, gast.Expr, gast.Return)):
+                        break
+                    uses.append(st)
+                    found += n
+                if found == loads.get(a, 0) or rebinds(st, b.id):
+                    break
+            if not uses or found != loads.get(a, 0):
+                continue
+            for st in uses:
+                for m in walk(st):
+                    if isinstance(m, gast.Name) and m.id == a and isinstance(m.ctx, gast.Load):
+                        m.id = b.id
+            body.remove(s)
+            i -= 1
+            loads[b.id] = loads.get(b.id, 0) + found
+            changed = True
+
+    block(fdef.body)
+    return changed
+
+
 def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
     for n in walk(value):
         if isinstance(n, gast.Call):
@@ -356,6 +415,7 @@ def optimize(
         fold.visit(fdef)
         changed = fold.changed
         changed |= propagate_copies(fdef, params)
+        changed |= propagate_local_copies(fdef, params)
         changed |= eliminate_dead_code(fdef, ns)
         if not changed:
             return fdef
