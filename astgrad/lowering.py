@@ -349,8 +349,11 @@ def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np
         used = loads & set(candidates)
         if not used:
             continue
-        if candidates.get(_target(s), (None,))[0] is s:
-            continue  # its own definition
+        own = _target(s) if candidates.get(_target(s), (None,))[0] is s else None
+        if own is not None:  # a candidate's own definition: the others it reads are used in a call
+            for t in used - {own}:
+                ok[t] = False
+            continue
         for t in used:
             if value is None or len(used) > 1 or not _broadcasts_to(value, t, candidates[t][1], shape_of, np_name):
                 ok[t] = False  # (two candidates in one expression: each relies on the other's shape)
@@ -370,6 +373,8 @@ def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np
 def _put_back(g: gast.AST, axis: int) -> gast.AST:
     """`g[:, None]`: the axis a reduction removed, back with length 1."""
     none = gast.Constant(value=None, kind=None)
+    if isinstance(g, gast.Constant) or isinstance(g, gast.UnaryOp) and isinstance(g.operand, gast.Constant):
+        return g  # a number broadcasts as it is
     if axis == 0:
         index: gast.AST = none
     else:

@@ -431,6 +431,7 @@ REASON_UNUSED_HELPER = (
     "(the result's adjoint is zero), so the caller's later pops read them: TypeError or wrong values"
 )
 
+
 def _sine_helper(p, q):
     return np.sin(p) * q
 

@@ -236,3 +236,60 @@ def test_a_gradient_is_never_the_callers_array():
     np.testing.assert_array_equal(WEIGHTS, [0.5, -1.0, 2.0])
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(w, [4.0, 5.0, 6.0])
+
+
+def _specialised_text(g):
+    (text,) = _specializer(g).sources.values()
+    return text
+
+
+def test_loop_accumulations_are_batched_and_an_empty_loop_still_gives_zeros():
+    g = grad(rnn, wrt=(0, 1))
+    args = _rnn_args(hidden=3, steps=4)
+    check_grad(rnn, g, *args, wrt=(0, 1))
+    text = astgrad.source(rnn, wrt=(0, 1), args=args)
+    assert "matmul_left_sum(W_bar_parts, W)" in text and "sum_parts(b_bar_parts)" in text
+    W, b, xs, h0 = args
+    h0 = np.full(3, 0.5)
+    gW, gb = g(W, b, np.zeros((0, 3)), h0)  # no step: d/dW sum(h0²) = 0, of W's shape
+    np.testing.assert_array_equal(gW, np.zeros((3, 3)))
+    np.testing.assert_array_equal(gb, np.zeros(3))
+
+
+def test_reduction_adjoints_stay_small_where_their_uses_broadcast_them():
+    def logreg(w, X, y, lam):
+        p = 1.0 / (1.0 + np.exp(-y * (X @ w)))
+        return -np.mean(np.log(p)) + lam * np.sum(w**2)
+
+    def rows(X, c):
+        return np.sum(np.max(X, axis=1) * c) + np.sum(np.mean(X * X, axis=0))
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(6, 3))
+    g = grad(logreg)
+    check_grad(logreg, g, rng.normal(size=3), X, np.sign(rng.normal(size=6)), 0.1)
+    assert "unreduce" not in _specialised_text(g) and "unbroadcast" not in _specialised_text(g)
+    h = grad(rows, wrt=(0, 1))
+    check_grad(rows, h, X, rng.normal(size=6), wrt=(0, 1))
+
+
+def test_broadcasting_adjoints_become_explicit_sums():
+    def outer_sum(x, y, s):
+        return np.sum(np.sin(x[:, None] * y[None, :] + s)) + np.sum(-(x[:, None] + y) * 2.0)
+
+    g = grad(outer_sum, wrt=(0, 1, 2))
+    rng = np.random.default_rng(6)
+    check_grad(outer_sum, g, rng.normal(size=4), rng.normal(size=3), 0.3, wrt=(0, 1, 2))
+    text = _specialised_text(g)
+    assert "unbroadcast" not in text and "np.sum(" in text
+
+
+def test_helpers_whose_rank_is_known_become_plain_numpy():
+    def layer(W, x, V):
+        return np.sum(np.tanh(W @ x) @ V)
+
+    g = grad(layer, wrt=(0, 1, 2))
+    rng = np.random.default_rng(7)
+    check_grad(layer, g, rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(3, 2)), wrt=(0, 1, 2))
+    text = _specialised_text(g)
+    assert "matmul_left" not in text and "matmul_right" not in text
