@@ -324,12 +324,47 @@ class ReverseTransformer:
 
     def record_reads(self, stmts: list[gast.AST], p: Pos) -> None:
         views = getattr(self.fdef, "_ag_views", {})
+        shared = self._shared_memory()
         for st in stmts:
             for n in loads(st):
                 if n in self.primal_names:
                     self.reads.append((n, p))
                     for base in views.get(n, ()):  # a view or alias: writes into its base change it too
                         self.reads.append((base, p))
+                    for other in shared.get(n, ()):  # `b = t; b[i] = v` changes t too
+                        self.reads.append((other, p))
+
+    def _shared_memory(self) -> dict[str, set[str]]:
+        """name → the names written in place (x[i] = v, appends) that may be the same object:
+        linked by plain copies `a = b` and views, in either direction."""
+        written = {site.var for site in self.sites if site.kind in ("setitem", "append")}
+        if not written:
+            return {}
+        if getattr(self, "_shared", None) is not None and self._shared[0] == written:
+            return self._shared[1]
+        links: dict[str, set[str]] = {}
+        for st in walk_statements(self.fdef.body):
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
+                a, b = st.targets[0].id, st.value.id
+                links.setdefault(a, set()).add(b)
+                links.setdefault(b, set()).add(a)
+        for alias, bases in getattr(self.fdef, "_ag_views", {}).items():
+            for b in bases:
+                links.setdefault(alias, set()).add(b)
+                links.setdefault(b, set()).add(alias)
+        shared: dict[str, set[str]] = {}
+        for start in links:
+            seen, work = {start}, [start]
+            while work:
+                for m in links.get(work.pop(), ()):
+                    if m not in seen:
+                        seen.add(m)
+                        work.append(m)
+            hits = (seen - {start}) & written
+            if hits:
+                shared[start] = hits
+        self._shared = (written, shared)
+        return shared
 
     # --- assignments ----------------------------------------------------------------------------
 

@@ -448,6 +448,23 @@ REASON_HELPER_ARGUMENT = (
     "helper's backward read the new values: silent wrong gradient (reverse)"
 )
 
+# -- 18. found with specialisation (5a) ------------------------------------------------------------
+
+
+def quotient_then_written_in_place(x, s):
+    b0 = np.zeros_like(x) + x
+    if s < 1.0:
+        b0 /= 1.5 + s**2  # t = b0 / c; b0 = t: the same array
+        b0[1:3] += 0.5  # ...written in place: t changes too
+    return np.sum(b0**2) + s
+
+
+REASON_SHARED = (
+    "`b0 /= c` is `t = b0 / c; b0 = t`, so the write `b0[1:3] += 0.5` changes t, which the adjoint "
+    "of the division reads; b0 was put back only because another statement read b0 itself, and the "
+    "specialised code, reading b0's shape from the facts, did not: silent wrong gradient"
+)
+
 REASON_DEAD_AFTER_BREAK = (
     "the inner `for ... else: break` always breaks, so the statements after it never run and push "
     "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
@@ -510,4 +527,5 @@ REGRESSIONS = [
     (matmul_result_unused_on_a_path, (X, 0.5), ""),
     (call_helper_whose_result_is_overwritten, (X, 0.5), ""),
     (helper_argument_written_in_place_after_the_call, (X, 0.5), ""),
+    (quotient_then_written_in_place, (X, 0.5), ""),
 ]
