@@ -169,24 +169,24 @@ def matmul_right(g: Any, a: Any, b: Any) -> Any:
 def matmul_left_sum(parts: list, a: Any) -> Any:
     """The sum of matmul_left(g, a, b) over the pairs (g, b) in `parts`: for vectors g and b
     and a matrix a, one product of the stacked vectors instead of a sum of outer products."""
-    if not parts:
-        return 0.0
-    if np.ndim(a) == 2:
-        gs, bs = zip(*parts)
-        if all(type(v) is np.ndarray and v.ndim == 1 for v in gs + bs):
-            return np.stack(gs, 1) @ np.stack(bs)
-    return sum_parts([matmul_left(g, a, b) for g, b in parts])
+    return _products_sum(parts, a, left=True)
 
 
 def matmul_right_sum(parts: list, b: Any) -> Any:
     """The sum of matmul_right(g, a, b) over the pairs (g, a) in `parts` (see matmul_left_sum)."""
+    return _products_sum(parts, b, left=False)
+
+
+def _products_sum(parts: list, fixed: Any, left: bool) -> Any:
     if not parts:
         return 0.0
-    if np.ndim(b) == 2:
-        gs, as_ = zip(*parts)
-        if all(type(v) is np.ndarray and v.ndim == 1 for v in gs + as_):
-            return np.stack(as_, 1) @ np.stack(gs)
-    return sum_parts([matmul_right(g, a, b) for g, a in parts])
+    if np.ndim(fixed) == 2:
+        gs, vs = zip(*parts)
+        if all(type(v) is np.ndarray and v.ndim == 1 for v in gs + vs):
+            return np.stack(gs, 1) @ np.stack(vs) if left else np.stack(vs, 1) @ np.stack(gs)
+    if left:
+        return sum_parts([matmul_left(g, fixed, v) for g, v in parts])
+    return sum_parts([matmul_right(g, v, fixed) for g, v in parts])
 
 
 def sum_parts(parts: list) -> Any:

@@ -293,3 +293,17 @@ def test_helpers_whose_rank_is_known_become_plain_numpy():
     check_grad(layer, g, rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(3, 2)), wrt=(0, 1, 2))
     text = _specialised_text(g)
     assert "matmul_left" not in text and "matmul_right" not in text
+
+
+def test_batched_sums_equal_the_sums_of_their_terms():
+    from astgrad.runtime import matmul_left, matmul_left_sum, matmul_right, matmul_right_sum, sum_parts
+
+    rng = np.random.default_rng(8)
+    W, V = rng.normal(size=(3, 4)), rng.normal(size=(4, 3))
+    vectors = [(rng.normal(size=3), rng.normal(size=4)) for _ in range(5)]
+    batches = [(rng.normal(size=(3, 2)), rng.normal(size=(4, 2))) for _ in range(3)]  # not vectors: term by term
+    for parts in (vectors, batches):
+        np.testing.assert_allclose(matmul_left_sum(parts, W), sum(matmul_left(g, W, b) for g, b in parts))
+    np.testing.assert_allclose(matmul_right_sum(vectors, V), sum(matmul_right(g, a, V) for g, a in vectors))
+    np.testing.assert_allclose(sum_parts([np.ones(2), np.full(2, 2.0)]), [3.0, 3.0])
+    assert sum_parts([1.5, 2.0]) == 3.5 and matmul_left_sum([], W) == 0.0
