@@ -27,6 +27,7 @@ from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
 from .lowering import lower
 from .normalize import assign, name, normalize
+from .optimize import fuse_expressions
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
 from .reverse import ReverseTransformer, comment
@@ -297,6 +298,7 @@ class Program:
                     batch_accumulations(unit.fdef, unit.ctx, arrays)
                     lower(unit.fdef, unit.ctx, unit.shape_of)
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
+                    fuse_expressions(unit.fdef, unit.ctx, unit.params)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}

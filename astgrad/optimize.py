@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, Callable
 
 import gast
 
 from . import rules, runtime
 from .context import Context
-from .trees import Transformer, walk
+from .trees import Transformer, clone, walk
 
 _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
 
@@ -274,6 +275,103 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     return changed
 
 
+_TEMPORARY = re.compile(r"t\d+(_bar)?$")  # the names of generated temporaries and their adjoints
+
+
+def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], limit: int = 24) -> bool:
+    """Put a generated temporary used once back into the expression that uses it, later in
+    the same block (`t4 = a * t3; y = t2 + t4` → `y = t2 + a * t3`), when nothing in between
+    rebinds or writes into what it reads and the result stays short. Fewer statements run faster
+    in Python and read more like a hand-written gradient; for specialised code only (the general
+    code keeps one operation per line)."""
+    ns = _namespace(ctx)
+    stores, loads = _stores(fdef.body), _loads(fdef.body)
+    changed = False
+
+    def size(node: gast.AST) -> int:
+        return len(walk(node))
+
+    def touches(st: gast.stmt, deps: set[str]) -> bool:
+        if isinstance(st, (gast.If, gast.For, gast.While)):
+            return True
+        targets = st.targets if isinstance(st, gast.Assign) else [st.target] if isinstance(st, gast.AugAssign) else []
+        for t in targets:  # x = ..., x[i] = ..., x += ...: x changes
+            for n in walk(t):
+                if isinstance(n, gast.Name) and n.id in deps:
+                    return True
+        for n in walk(st):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id in deps:
+                return True
+            if isinstance(n, gast.Call):  # a call made for its effect may change what it is given
+                f = n.func
+                base = f.value if isinstance(f, gast.Attribute) else n.args[0] if n.args else None
+                if isinstance(st, gast.Expr) and isinstance(base, gast.Name) and base.id in deps:
+                    return True
+        return False
+
+    def block(body: list[gast.stmt]) -> None:
+        nonlocal changed
+        for st in body:
+            for field in ("body", "orelse"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                    block(inner)
+        i = 0
+        while i < len(body):
+            s = body[i]
+            i += 1
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            a = s.targets[0].id
+            if not _TEMPORARY.match(a) or a in params or stores.get(a) != 1 or loads.get(a) != 1:
+                continue
+            if not _pure(s.value, ns):
+                continue
+            deps = {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
+            for st in body[i:]:
+                if _is_comment(st):
+                    continue
+                use = [n for n in walk(st) if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load)]
+                if use:
+                    if isinstance(st, (gast.Assign, gast.Expr, gast.Return)) and size(st) + size(s.value) <= limit:
+                        node = use[0]
+                        replacement = clone(s.value)
+                        _replace(st, node, replacement)
+                        body.remove(s)
+                        i -= 1
+                        changed = True
+                    break
+                if touches(st, deps):
+                    break
+
+    block(fdef.body)
+    return changed
+
+
+def _replace(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
+    for n in walk(tree):
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if v is old:
+                setattr(n, field, new)
+                return
+            if v.__class__ is list:
+                for k, x in enumerate(v):
+                    if x is old:
+                        v[k] = new
+                        return
+
+
+def _namespace(ctx: Context) -> Callable[[str], Any]:
+    def ns(n: str) -> Any:
+        if n in ctx.extra_globals:
+            return ctx.extra_globals[n]
+        obj = ctx.lookup(n)
+        return None if obj is _missing() else obj
+
+    return ns
+
+
 def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
     for n in walk(value):
         if isinstance(n, gast.Call):
@@ -395,12 +493,7 @@ def optimize(
     """Run the clean-up passes until none changes anything; `protected` names (arrays the
     caller owns) are never made the value of another name by folding `x * 1.0`."""
 
-    def ns(n: str) -> Any:
-        if n in ctx.extra_globals:
-            return ctx.extra_globals[n]
-        obj = ctx.lookup(n)
-        return None if obj is _missing() else obj
-
+    ns = _namespace(ctx)
     written = set()
     for n in walk(fdef):
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(_target_base(n), gast.Name):
