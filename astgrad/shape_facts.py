@@ -263,15 +263,17 @@ class ShapeFacts:
             return tuple(p for p, _ in parts), all(e for _, e in parts)
         if isinstance(value, gast.UnaryOp):
             x, exact = self._atom(value.operand)
-            return _UNARY[type(value.op)](x), exact
+            return _elementwise(_UNARY[type(value.op)], [x]), exact
         if isinstance(value, gast.BinOp):
             (a, ea), (b, eb) = self._atom(value.left), self._atom(value.right)
-            return _BINOPS[type(value.op)](a, b), ea and eb
+            if isinstance(value.op, gast.MatMult):
+                return _product(operator.matmul, a, b), ea and eb
+            return _elementwise(_BINOPS[type(value.op)], [a, b]), ea and eb
         if isinstance(value, gast.Compare):
             if len(value.ops) != 1 or type(value.ops[0]) not in _COMPARE:
                 raise _Unknown
             (a, ea), (b, eb) = self._atom(value.left), self._atom(value.comparators[0])
-            return _COMPARE[type(value.ops[0])](a, b), ea and eb
+            return _elementwise(_COMPARE[type(value.ops[0])], [a, b]), ea and eb
         if isinstance(value, gast.Attribute):
             if value.attr not in _ATTRIBUTES:
                 raise _Unknown
@@ -334,10 +336,53 @@ class ShapeFacts:
         if any(not e for _, e in args[free:]) or any(not e for _, e in kwargs.values()):
             raise _Unknown
         exact = all(e for _, e in args)
-        result = fn(*[a for a, _ in args], **{k: v for k, (v, _) in kwargs.items()})
+        values = [a for a, _ in args]
+        if how == ALL and not kwargs:
+            return _elementwise(fn, values), exact
+        if how == FIRST_TWO and fn in (np.matmul, np.dot) and len(values) == 2 and not kwargs:
+            return _product(fn, *values), exact
+        if any(_big(v) for v in values):
+            raise _Unknown  # not run on stand-ins this large: unknown (only a lost optimisation)
+        result = fn(*values, **{k: v for k, (v, _) in kwargs.items()})
         if fn is range:
             raise _Unknown  # a range is only iterated (for-loops are handled as such)
         return result, exact
+
+
+BIG = 1 << 17  # elements: a stand-in this large is not computed with, only reasoned about
+
+
+def _big(x: Any) -> bool:
+    return type(x) is np.ndarray and x.size > BIG
+
+
+def _elementwise(fn: Any, args: list) -> Any:
+    """fn(*args) for an elementwise fn; on large stand-ins, from one-element copies of them
+    (for the kind) spread to the broadcast shape (read-only, no memory)."""
+    if not any(_big(a) for a in args):
+        return fn(*args)
+    small = [np.ones((1,) * a.ndim, a.dtype) if type(a) is np.ndarray else a for a in args]
+    shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+    return np.broadcast_to(fn(*small), shape)
+
+
+def _product(fn: Any, a: Any, b: Any) -> Any:
+    """a @ b (np.dot: for up to 2-d), from the shapes alone when the stand-ins are large."""
+    if not (_big(a) or _big(b)):
+        return fn(a, b)
+    if fn is np.dot and (np.ndim(a) > 2 or np.ndim(b) > 2) or np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise _Unknown
+    from .runtime import _matmul_shape
+
+    sa, sb = np.shape(a), np.shape(b)
+    if len(sa) == 1 and len(sb) == 1:
+        if sa != sb:
+            raise _Unknown
+        return np.float64(1.0)
+    if sa[-1] != sb[-2 if len(sb) > 1 else 0]:
+        raise _Unknown  # the product would fail: no fact
+    kind = np.result_type(a.dtype, b.dtype)
+    return np.broadcast_to(np.ones((), kind), _matmul_shape(sa, sb))
 
 
 class _Pending(Exception):

@@ -46,10 +46,10 @@ def standin(kind: Kind) -> Any:
     if kind[0] in ("int", "bool"):
         return np.int64(1) if kind[0] == "int" else np.bool_(True)
     if kind[0] == "array":
-        dtype = {"f": np.float64, "b": np.bool_}.get(kind[2], np.int64 if kind[2] in "iu" else None)
+        dtype = {"f": np.float64, "b": np.bool_, "c": np.complex128}.get(kind[2], np.int64 if kind[2] in "iu" else None)
         if dtype is None:
-            return np.ones(kind[1], dtype=np.complex128) if kind[2] == "c" else None
-        return np.ones(kind[1], dtype=dtype)
+            return None
+        return np.broadcast_to(np.ones((), dtype=dtype), kind[1])  # read-only and no memory, whatever the size
     return kind[1](1)
 
 

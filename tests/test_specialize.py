@@ -307,3 +307,23 @@ def test_batched_sums_equal_the_sums_of_their_terms():
     np.testing.assert_allclose(matmul_right_sum(vectors, V), sum(matmul_right(g, a, V) for g, a in vectors))
     np.testing.assert_allclose(sum_parts([np.ones(2), np.full(2, 2.0)]), [3.0, 3.0])
     assert sum_parts([1.5, 2.0]) == 3.5 and matmul_left_sum([], W) == 0.0
+
+
+def test_shape_facts_for_arguments_too_large_to_compute_with():
+    # stand-ins of 10¹⁰ elements cannot even be allocated: the facts come from the shapes alone
+    def f(X, w):
+        return np.sum(np.tanh(X @ w) * 2.0) + np.sum(np.log1p(X * X))
+
+    from astgrad.assemble import normalized
+    from astgrad.specialize import standin
+
+    ctx, fdef = normalized(f)
+    X, w = ("array", (100_000, 100_000), "f"), ("array", (100_000,), "f")
+    facts = ShapeFacts(ctx, fdef, {"X": standin(X), "w": standin(w)})
+    shapes = {n: facts.shape(n) for n in facts.state}
+    assert shapes["t1"] == (100_000,) and shapes["t2"] == (100_000,)  # X @ w, tanh of it
+    assert (100_000, 100_000) in shapes.values()  # X * X
+    rng = np.random.default_rng(9)
+    Xs, ws = rng.normal(size=(40, 30)) * 0.1, rng.normal(size=30)
+    g = grad(f, wrt=1)
+    np.testing.assert_allclose(g(Xs, ws), 2.0 * Xs.T @ (1.0 - np.tanh(Xs @ ws) ** 2))  # by hand
