@@ -224,15 +224,34 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     loads = _loads(fdef.body)
     last = fdef.body[-1] if fdef.body else None
     returned = {n.id for n in walk(last) if isinstance(n, gast.Name)} if isinstance(last, gast.Return) else set()
+    candidates = {
+        st.targets[0].id
+        for st in _walk(fdef.body)
+        if isinstance(st, gast.Assign)
+        and isinstance(st.targets[0], gast.Name)
+        and isinstance(st.value, gast.Name)
+        and st.targets[0].id != st.value.id
+        and stores.get(st.targets[0].id) == 1
+        and st.targets[0].id not in params
+        and st.targets[0].id not in returned
+    }
+    if not candidates:
+        return False
     changed = False
 
-    def rebinds(st: gast.stmt, var: str) -> bool:
+    def facts(st: gast.stmt) -> tuple[dict[str, int], set[str]]:
+        """(loads of each name, names rebound) of one statement, nested ones included."""
+        used: dict[str, int] = {}
+        bound: set[str] = set()
         for n in walk(st):
-            if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Store):
-                return True
-            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name) and n.target.id == var:
-                return True
-        return False
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    used[n.id] = used.get(n.id, 0) + 1
+                elif isinstance(n.ctx, gast.Store):
+                    bound.add(n.id)
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                bound.add(n.target.id)
+        return used, bound
 
     def block(body: list[gast.stmt]) -> None:
         nonlocal changed
@@ -241,38 +260,48 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
                 inner = getattr(st, field, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
                     block(inner)
-        i = 0
-        while i < len(body):
-            s = body[i]
-            i += 1
-            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+        if not any(isinstance(st, gast.Assign) and _target_name(st) in candidates for st in body):
+            return
+        info = [facts(st) for st in body]
+        drop: set[int] = set()
+        for i, s in enumerate(body):
+            a = _target_name(s)
+            if a not in candidates or not isinstance(s.value, gast.Name):
                 continue
-            a, b = s.targets[0].id, s.value
-            if not isinstance(b, gast.Name) or a == b.id or a in params or a in returned or stores.get(a) != 1:
-                continue  # (a returned gradient keeps its name: `x2_bar = x1` reads better)
+            b = s.value.id
             uses, found = [], 0
-            for st in body[i:]:
-                n = sum(1 for m in walk(st) if isinstance(m, gast.Name) and m.id == a and isinstance(m.ctx, gast.Load))
+            for k in range(i + 1, len(body)):
+                used, bound = info[k]
+                n = used.get(a, 0)
                 if n:
-                    if not isinstance(st, (gast.Assign, gast.Expr, gast.Return)):
+                    if not isinstance(body[k], (gast.Assign, gast.Expr, gast.Return)):
                         break
-                    uses.append(st)
+                    uses.append(k)
                     found += n
-                if found == loads.get(a, 0) or rebinds(st, b.id):
+                if found == loads.get(a, 0) or b in bound:
                     break
             if not uses or found != loads.get(a, 0):
                 continue
-            for st in uses:
-                for m in walk(st):
+            for k in uses:
+                for m in walk(body[k]):
                     if isinstance(m, gast.Name) and m.id == a and isinstance(m.ctx, gast.Load):
-                        m.id = b.id
-            body.remove(s)
-            i -= 1
-            loads[b.id] = loads.get(b.id, 0) + found
+                        m.id = b
+                used = info[k][0]
+                used[b] = used.get(b, 0) + used.pop(a)
+            loads[b] = loads.get(b, 0) + found
+            drop.add(i)
             changed = True
+        if drop:
+            body[:] = [st for k, st in enumerate(body) if k not in drop]
 
     block(fdef.body)
     return changed
+
+
+def _target_name(st: gast.stmt) -> str | None:
+    if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
+        return st.targets[0].id
+    return None
 
 
 _TEMPORARY = re.compile(r"t\d+(_bar)?$")  # the names of generated temporaries and their adjoints
