@@ -431,16 +431,20 @@ def _target_base(t: gast.AST) -> gast.AST:
     return t
 
 
-def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> bool:
+def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity: dict | None = None) -> bool:
     """Drop assignments to names nothing reads (their right-hand sides being free of effects),
-    following chains with a worklist."""
+    following chains with a worklist. `purity` caches, across calls, whether a value is pure."""
     reads = _loads(fdef.body)
     defs: dict[str, list[gast.stmt]] = {}
+    purity = {} if purity is None else purity
     for s in _walk(fdef.body):
         if isinstance(s, (gast.Assign, gast.AugAssign)):
             target = s.targets[0] if isinstance(s, gast.Assign) else s.target
             base = _target_base(target)
-            if isinstance(base, gast.Name) and _pure(s.value, ns):
+            known = purity.get(id(s))
+            if known is None or known[0] is not s.value:
+                known = purity[id(s)] = (s.value, _pure(s.value, ns))
+            if isinstance(base, gast.Name) and known[1]:
                 defs.setdefault(base.id, []).append(s)
 
     cache: dict[tuple[int, str], int] = {}
@@ -532,13 +536,14 @@ def optimize(
         elif isinstance(n, gast.Call) and n.args and isinstance(n.args[0], gast.Name):
             if _resolve(n.func, ns) is runtime.add_at:
                 written.add(n.args[0].id)
+    purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
         fold = Fold(frozenset(written), protected)
         fold.visit(fdef)
         changed = fold.changed
         changed |= propagate_copies(fdef, params)
         changed |= propagate_local_copies(fdef, params)
-        changed |= eliminate_dead_code(fdef, ns)
+        changed |= eliminate_dead_code(fdef, ns, purity)
         if not changed:
             return fdef
 
