@@ -18,3 +18,10 @@ def two_layer_net(W1, W2, x):
     h = np.maximum(0.0, W1 @ x)
     s = W2 @ h
     return np.sum(s**2)
+
+
+def rnn(W, U, b, xs, h0):
+    h = h0
+    for x in xs:
+        h = np.tanh(W @ h + U @ x + b)
+    return np.sum(h * h)

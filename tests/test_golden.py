@@ -22,6 +22,43 @@ CASES = {
 }
 
 
+def _rng_args(name):
+    rng = np.random.default_rng(1)
+    return {
+        "lecture_grad": (0.3, -1.1),
+        "logistic_regression_grad": (rng.normal(size=3), rng.normal(size=(6, 3)), np.sign(rng.normal(size=6)), 0.1),
+        "two_layer_net_grad": (rng.normal(size=(4, 3)), rng.normal(size=(2, 4)), rng.normal(size=3)),
+        "rnn_grad": (
+            rng.normal(size=(4, 4)) / 2,
+            rng.normal(size=(4, 3)),
+            rng.normal(size=4),
+            rng.normal(size=(5, 3)),
+            np.zeros(4),
+        ),
+    }[name]
+
+
+# the code specialised for these arguments' shapes (what a call with them runs)
+SPECIALISED = {
+    "logistic_regression_grad": (gf.logistic_regression, "w"),
+    "rnn_grad": (gf.rnn, ("W", "U", "b")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIALISED))
+def test_specialised_source_matches_golden_file(name):
+    func, wrt = SPECIALISED[name]
+    args = _rng_args(name)
+    text = astgrad.source(func, wrt=wrt, args=args)
+    path = GOLDEN / f"{name}_specialised.py"
+    if os.environ.get("ASTGRAD_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+    scope: dict = {}
+    exec(compile(text, path.name, "exec"), scope)  # a complete module too
+    astgrad.check_grad(func, scope[func.__name__ + "_grad"], *args, wrt=wrt)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_generated_source_matches_golden_file(name):
     func, wrt = CASES[name]
@@ -39,13 +76,7 @@ def test_golden_file_runs_on_its_own(name):
     scope: dict = {}
     exec(compile((GOLDEN / f"{name}.py").read_text(), f"{name}.py", "exec"), scope)
     generated = scope[func.__name__ + "_grad"]
-    rng = np.random.default_rng(1)
-    args = {
-        "lecture_grad": (0.3, -1.1),
-        "logistic_regression_grad": (rng.normal(size=3), rng.normal(size=(6, 3)), np.sign(rng.normal(size=6)), 0.1),
-        "two_layer_net_grad": (rng.normal(size=(4, 3)), rng.normal(size=(2, 4)), rng.normal(size=3)),
-    }[name]
-    astgrad.check_grad(func, generated, *args, wrt=wrt)
+    astgrad.check_grad(func, generated, *_rng_args(name), wrt=wrt)
 
 
 def test_lecture_gradient_reads_like_the_hand_derivation():

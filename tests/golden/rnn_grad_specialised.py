@@ -1,0 +1,50 @@
+import numpy as np
+from astgrad.runtime import zeros_like, respecialize, sum_parts, matmul_left_sum
+
+
+def rnn_grad(W, U, b, xs, h0):
+    """Gradient of rnn (golden_functions.py:23) with respect to W, U, b."""
+    # specialised for W: array(4, 4), U: array(4, 3), b: array(4,), xs: array(5, 3), h0: array(4,)
+    # (arguments of other types or shapes take the general code)
+    if (
+        W.__class__ is not np.ndarray or W.shape != (4, 4)
+        or U.__class__ is not np.ndarray or U.shape != (4, 3)
+        or b.__class__ is not np.ndarray or b.shape != (4,)
+        or xs.__class__ is not np.ndarray or xs.shape != (5, 3)
+        or h0.__class__ is not np.ndarray or h0.shape != (4,)
+    ):
+        return respecialize(rnn_grad, W, U, b, xs, h0)
+    tape = []
+    x = None
+    # forward pass
+    h = h0
+    t1 = len(xs)
+    for k in range(t1):
+        tape.append(x)
+        x = xs[k]
+        t5 = W @ h + U @ x + b
+        tape.append(h)
+        h = np.tanh(t5)
+    # backward pass
+    # line 27: return np.sum(h * h)
+    h_bar = 2.0 * h
+    U_bar = zeros_like(U)
+    W_bar = zeros_like(W)
+    b_bar = zeros_like(b)
+    # line 25: for x in xs:
+    b_bar_parts = []
+    U_bar_parts = []
+    W_bar_parts = []
+    for k in reversed(range(t1)):
+        # line 26: h = np.tanh(W @ h + U @ x + b)
+        t5_bar = h_bar * (1.0 - h * h)
+        h = tape.pop()
+        b_bar_parts.append(t5_bar)
+        U_bar_parts.append((t5_bar, x))
+        W_bar_parts.append((t5_bar, h))
+        h_bar = t5_bar @ W
+        x = tape.pop()
+    b_bar = b_bar + sum_parts(b_bar_parts)
+    U_bar = U_bar + matmul_left_sum(U_bar_parts, U)
+    W_bar = W_bar + matmul_left_sum(W_bar_parts, W)
+    return W_bar, U_bar, b_bar
