@@ -137,7 +137,9 @@ class Specializer:
                 target = self.for_arguments(args, kwargs)
                 code = target.__code__
                 if target is not self.general and not self._adopt(target):
-                    code = self.general.__code__
+                    # its helper functions clash with the general code's: call it instead
+                    self.function.__globals__["__astgrad_specialised__"] = target
+                    code = self._forwarding("__astgrad_specialised__", "runs the code specialised at the first call")
                 self.function.__code__ = code
         return self.function(*args, **kwargs)
 
@@ -155,8 +157,9 @@ class Specializer:
                 mine.setdefault(k, v)
         return True
 
-    def install(self) -> None:
-        """Make the function specialise itself at its first call."""
+    def _forwarding(self, callee: str, what: str) -> types.CodeType:
+        """Code with the function's signature that returns `callee(fn, args, kwargs)` (the stub)
+        or `callee(*args, **kwargs)`."""
         fn = self.function
         a = fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount]
         posonly = fn.__code__.co_posonlyargcount
@@ -164,15 +167,22 @@ class Specializer:
         params = list(a[:posonly]) + (["/"] if posonly else []) + list(a[posonly:npos])
         kwonly = list(a[npos:])
         signature = ", ".join(params + (["*"] + kwonly if kwonly else []))
-        call_args = ", ".join(list(a[:npos])) + ("," if npos == 1 else "")
-        call_kw = ", ".join(f"{k!r}: {k}" for k in kwonly)
-        text = (
-            f"def {fn.__name__}({signature}):\n"
-            f"    # generates code for these arguments' types and shapes, and runs it (the general code: .source)\n"
-            f"    return __astgrad_first_call__({fn.__name__}, ({call_args}), {{{call_kw}}})\n"
-        )
+        if callee == "__astgrad_first_call__":
+            call_args = ", ".join(list(a[:npos])) + ("," if npos == 1 else "")
+            call_kw = ", ".join(f"{k!r}: {k}" for k in kwonly)
+            call = f"{callee}({fn.__name__}, ({call_args}), {{{call_kw}}})"
+        else:
+            call = f"{callee}({', '.join(list(a[:npos]) + [f'{k}={k}' for k in kwonly])})"
+        text = f"def {fn.__name__}({signature}):\n    # {what}\n    return {call}\n"
+        return compile_function(text, fn.__name__, fn.__globals__, label=f"{callee} of {fn.__name__}").__code__
+
+    def install(self) -> None:
+        """Make the function specialise itself at its first call."""
+        fn = self.function
         fn.__globals__.setdefault("__astgrad_first_call__", _first_call)
-        self.stub = compile_function(text, fn.__name__, fn.__globals__, label=f"first call of {fn.__name__}").__code__
+        self.stub = self._forwarding(
+            "__astgrad_first_call__", "generates code for these arguments' types and shapes, and runs it"
+        )
         fn.__globals__[fn.__name__] = fn
         fn.__astgrad_general__ = self.general
         fn.__astgrad_specializer__ = self

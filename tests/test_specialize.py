@@ -327,3 +327,22 @@ def test_shape_facts_for_arguments_too_large_to_compute_with():
     Xs, ws = rng.normal(size=(40, 30)) * 0.1, rng.normal(size=30)
     g = grad(f, wrt=1)
     np.testing.assert_allclose(g(Xs, ws), 2.0 * Xs.T @ (1.0 - np.tanh(Xs @ ws) ** 2))  # by hand
+
+
+def _layer(W, h):
+    return np.tanh(W @ h)
+
+
+def test_a_function_calling_helpers_runs_its_specialised_code_too():
+    def net(W1, W2, x):
+        return np.sum(_layer(W2, _layer(W1, x)) ** 2)
+
+    rng = np.random.default_rng(10)
+    args = (rng.normal(size=(4, 3)), rng.normal(size=(2, 4)), rng.normal(size=3))
+    g = grad(net, wrt=(0, 1))
+    check_grad(net, g, *args, wrt=(0, 1))
+    (specialised,) = _specializer(g).by_key.values()
+    assert specialised is not g.__astgrad_general__
+    assert "__astgrad_specialised__" in g.__code__.co_names  # the object grad returned calls it
+    check_grad(net, g, *args, wrt=(0, 1))  # and again, through it
+    check_grad(net, g, rng.normal(size=(5, 3)), rng.normal(size=(2, 5)), rng.normal(size=3), wrt=(0, 1))
