@@ -37,6 +37,11 @@ MATMUL_ADJOINTS: dict[tuple[str, int, int], str] = {
     ("matmul_right", 1, 2): "a[:, None] * g",
     ("matmul_right", 1, 1): "g * a",
 }
+# stacks of matrices with the same leading (batch) shape
+BATCHED_MATMUL_ADJOINTS = {
+    "matmul_left": "g @ np.swapaxes(b, -1, -2)",
+    "matmul_right": "np.swapaxes(a, -1, -2) @ g",
+}
 for (_helper, _a, _b), _text in list(MATMUL_ADJOINTS.items()):  # np.dot is matmul up to 2-d
     MATMUL_ADJOINTS[(_helper.replace("matmul", "dot"), _a, _b)] = _text
 
@@ -98,9 +103,13 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                 g, a, b = (x.id for x in node.args)
                 ranks = (shape_of(a), shape_of(b))
                 if shape_of(g) is not None and None not in ranks:
-                    text = MATMUL_ADJOINTS.get((helpers[f.id], len(ranks[0]), len(ranks[1])))
+                    key = (helpers[f.id], len(ranks[0]), len(ranks[1]))
+                    text = MATMUL_ADJOINTS.get(key)
+                    if text is None and key[0].startswith("matmul") and key[1] == key[2] > 2:
+                        if ranks[0][:-2] == ranks[1][:-2]:  # stacks of matrices, no broadcasting
+                            text = BATCHED_MATMUL_ADJOINTS[key[0]]
                     if text is not None:
-                        return _expression(text, {"g": g, "a": a, "b": b})
+                        return _expression(text.replace("np.", np_name + "."), {"g": g, "a": a, "b": b})
             if f.id == share and len(node.args) == 2 and all(isinstance(a, gast.Name) for a in node.args):
                 x, y = (a.id for a in node.args)
                 if shape_of(x) == () and shape_of(y) == ():
@@ -111,7 +120,8 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
             return node
 
     Rewrite().visit(fdef)
-    _lazy_unreduce(fdef, ctx.helper("unreduce"), shape_of, np_name)
+    _lazy_unreduce(fdef, unreduce, shape_of, np_name)
+    _FullLike(unreduce, shape_of, np_name).visit(fdef)
     _fuse_initializations(fdef, ctx, shape_of, np_name)
 
 
@@ -194,6 +204,25 @@ def _is_call_of(node: gast.AST, helper: str, arg: str) -> bool:
         and isinstance(node.args[0], gast.Name)
         and node.args[0].id == arg
     )
+
+
+class _FullLike(Transformer):
+    """`unreduce(g, x, None, False)`, the adjoint of a full reduction, as `np.full_like(x, g)`
+    (`np.ones_like(x)` for g = 1.0): an array of x's shape and kind."""
+
+    def __init__(self, unreduce: str, shape_of: Callable, np_name: str):
+        self.unreduce, self.shape_of, self.np_name = unreduce, shape_of, np_name
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not _plain_unreduce(node, self.unreduce) or node.args[2].value is not None or node.args[3].value:
+            return node
+        if not self.shape_of(node.args[1].id):
+            return node
+        g = node.args[0]
+        one = isinstance(g, gast.Constant) and type(g.value) is float and g.value == 1.0
+        func = gast.Attribute(value=name(self.np_name), attr="ones_like" if one else "full_like", ctx=gast.Load())
+        return gast.Call(func=func, args=[node.args[1]] if one else [node.args[1], g], keywords=[])
 
 
 def _is_argsort(f: gast.AST, np_name: str) -> bool:
