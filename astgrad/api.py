@@ -60,15 +60,15 @@ def _freeze(wrt: Wrt) -> Any:
     return tuple(wrt) if isinstance(wrt, list) else wrt
 
 
-def _reverse(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool) -> Callable:
-    key = ("reverse", _freeze(wrt), value, optimize, has_aux)
+def _reverse(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool, specialize: bool = True) -> Callable:
+    key = ("reverse", _freeze(wrt), value, optimize, has_aux, specialize)
 
     def make(kinds=None):
         return build(func, wrt, value=value, optimize=optimize, wrt_names_fn=_wrt_names, has_aux=has_aux, kinds=kinds)
 
     def make_specialising():
         gradient = make()
-        if optimize:  # specialised at its first call for its arguments' types and shapes
+        if optimize and specialize:  # specialised at its first call for its arguments' types and shapes
             Specializer(gradient, make, inspect.signature(gradient)).install()
         return gradient
 
@@ -170,12 +170,16 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
     return first_call
 
 
-def _operator(func: Callable | None, wrt: Wrt, *, value: bool, optimize: bool, mode: str, has_aux: bool) -> Callable:
+def _operator(
+    func: Callable | None, wrt: Wrt, *, value: bool, optimize: bool, mode: str, has_aux: bool, specialize: bool
+) -> Callable:
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if func is None:
-        return lambda f: _operator(f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux)
-    make = _reverse if mode == "reverse" else _forward
+        return lambda f: _operator(
+            f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize
+        )
+    make = functools.partial(_reverse, specialize=specialize) if mode == "reverse" else _forward
     try:
         return make(func, wrt, value, optimize, has_aux)
     except TransformError as exc:
@@ -185,29 +189,43 @@ def _operator(func: Callable | None, wrt: Wrt, *, value: bool, optimize: bool, m
 
 
 def grad(
-    func: Callable | None = None, wrt: Wrt = 0, *, mode: str = "reverse", has_aux: bool = False, optimize: bool = True
+    func: Callable | None = None,
+    wrt: Wrt = 0,
+    *,
+    mode: str = "reverse",
+    has_aux: bool = False,
+    optimize: bool = True,
+    specialize: bool = True,
 ) -> Callable:
     """The gradient of scalar-valued `func` with respect to the parameter(s) `wrt`.
 
     Returns a plain generated function taking `func`'s arguments; it has `.source` (the
-    generated code) and `__wrapped__` (`func`). Usable as `@grad` or `@grad(wrt=...)`.
+    generated code) and `__wrapped__` (`func`). Usable as `@grad` or `@grad(wrt=...)`. Its
+    first call with arguments of new types or shapes generates code specialised for them
+    (`specialize=False`: always run the general code).
 
     >>> @grad(wrt=("x1", "x2"))
     ... def f(x1, x2):
     ...     return x1 * x2 + np.sin(x1)
     >>> f(0.7, -1.3)   # (x2 + cos(x1), x1)
     """
-    return _operator(func, wrt, value=False, optimize=optimize, mode=mode, has_aux=has_aux)
+    return _operator(func, wrt, value=False, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize)
 
 
 def value_and_grad(
-    func: Callable | None = None, wrt: Wrt = 0, *, mode: str = "reverse", has_aux: bool = False, optimize: bool = True
+    func: Callable | None = None,
+    wrt: Wrt = 0,
+    *,
+    mode: str = "reverse",
+    has_aux: bool = False,
+    optimize: bool = True,
+    specialize: bool = True,
 ) -> Callable:
     """Like `grad`, but the generated function returns `(func(...), gradient)`.
 
     >>> value_and_grad(lambda_free_loss)(w)   # (loss, dloss/dw)
     """
-    return _operator(func, wrt, value=True, optimize=optimize, mode=mode, has_aux=has_aux)
+    return _operator(func, wrt, value=True, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize)
 
 
 def source(

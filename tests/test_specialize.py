@@ -212,10 +212,11 @@ def test_concurrent_first_calls_all_get_the_right_gradient():
         np.testing.assert_allclose(r, e, rtol=1e-12)
 
 
-def test_optimize_false_is_not_specialised():
-    g = grad(rnn, wrt=(0, 1), optimize=False)
-    check_grad(rnn, g, *_rnn_args(), wrt=(0, 1))
-    assert not hasattr(g, "__astgrad_specializer__")
+def test_optimize_false_or_specialize_false_is_not_specialised():
+    for g in (grad(rnn, wrt=(0, 1), optimize=False), grad(rnn, wrt=(0, 1), specialize=False)):
+        check_grad(rnn, g, *_rnn_args(), wrt=(0, 1))
+        assert not hasattr(g, "__astgrad_specializer__")
+    assert grad(rnn, wrt=(0, 1), specialize=False) is not grad(rnn, wrt=(0, 1))  # cached apart
 
 
 WEIGHTS = np.array([0.5, -1.0, 2.0])
