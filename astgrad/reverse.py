@@ -330,7 +330,8 @@ class ReverseTransformer:
                 if n in self.primal_names:
                     self.reads.append((n, p))
                     for base in views.get(n, ()):  # a view or alias: writes into its base change it too
-                        self.reads.append((base, p))
+                        if base in self.primal_names:  # (a view of a global array is no local to save)
+                            self.reads.append((base, p))
                     for other in shared.get(n, ()):  # `b = t; b[i] = v` changes t too
                         self.reads.append((other, p))
 

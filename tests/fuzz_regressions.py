@@ -465,6 +465,21 @@ REASON_SHARED = (
     "specialised code, reading b0's shape from the facts, did not: silent wrong gradient"
 )
 
+
+def _global_view_helper(p, q):
+    return np.tanh(C[:2] @ p[1:]) * q
+
+
+def helper_reading_a_view_of_a_global(x, s):
+    return _global_view_helper(x, s) + s * np.sum(x)
+
+
+REASON_GLOBAL_VIEW = (
+    "`C[:2]` (C a global array) is a view of C, so the helper's backward reading it counted as a read "
+    "of C; C was then handed over as a residual and initialised as a local `C = None` in the forward "
+    "function: TypeError (reverse)"
+)
+
 REASON_DEAD_AFTER_BREAK = (
     "the inner `for ... else: break` always breaks, so the statements after it never run and push "
     "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
@@ -528,4 +543,5 @@ REGRESSIONS = [
     (call_helper_whose_result_is_overwritten, (X, 0.5), ""),
     (helper_argument_written_in_place_after_the_call, (X, 0.5), ""),
     (quotient_then_written_in_place, (X, 0.5), ""),
+    (helper_reading_a_view_of_a_global, (X, 0.5), ""),
 ]
