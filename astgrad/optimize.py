@@ -221,7 +221,6 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
     still the same object there), and `a` is bound nowhere else."""
     stores = _stores(fdef.body)
-    loads = _loads(fdef.body)
     last = fdef.body[-1] if fdef.body else None
     returned = {n.id for n in walk(last) if isinstance(n, gast.Name)} if isinstance(last, gast.Return) else set()
     candidates = {
@@ -237,6 +236,7 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     }
     if not candidates:
         return False
+    loads = _loads(fdef.body)
     changed = False
 
     def facts(st: gast.stmt) -> tuple[dict[str, int], set[str]]:
