@@ -255,11 +255,8 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
 
     def block(body: list[gast.stmt]) -> None:
         nonlocal changed
-        for st in body:
-            for field in ("body", "orelse"):
-                inner = getattr(st, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                    block(inner)
+        for inner in _nested_blocks(body):
+            block(inner)
         if not any(isinstance(st, gast.Assign) and _target_name(st) in candidates for st in body):
             return
         info = [facts(st) for st in body]
@@ -296,6 +293,17 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
 
     block(fdef.body)
     return changed
+
+
+def _nested_blocks(body: list[gast.stmt]) -> list[list[gast.stmt]]:
+    """The statement lists directly inside the statements of `body` (bodies and else-branches)."""
+    out = []
+    for st in body:
+        for field in ("body", "orelse"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                out.append(inner)
+    return out
 
 
 def _target_name(st: gast.stmt) -> str | None:
@@ -340,11 +348,8 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
 
     def block(body: list[gast.stmt]) -> None:
         nonlocal changed
-        for st in body:
-            for field in ("body", "orelse"):
-                inner = getattr(st, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                    block(inner)
+        for inner in _nested_blocks(body):
+            block(inner)
         i = 0
         while i < len(body):
             s = body[i]
