@@ -34,7 +34,7 @@ def kind_of(x: Any) -> Kind | None:
     if t is np.ndarray:
         k = x.dtype.kind
         return ("array", x.shape, "f" if k == "f" else k)  # float16/32/64 share code
-    if isinstance(x, np.generic) and t.__module__ == "numpy":
+    if isinstance(x, (np.number, np.bool_)) and t.__module__ == "numpy":
         return ("numpy scalar", t)
     return None
 
