@@ -181,7 +181,8 @@ def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_nam
                 and isinstance(second.targets[0].value, gast.Name)
                 and second.targets[0].value.id == a
                 and _only_full_slices_and_none(second.targets[0].slice)
-            ):
+                and not (isinstance(second.value, gast.Name) and written.get(second.value.id))
+            ):  # (the reshape shares e's memory: nothing may write into e either)
                 reshape = gast.Attribute(value=second.value, attr="reshape", ctx=gast.Load())
                 shape = gast.Constant(value=shape_of(call.args[0].id), kind=None)
                 first.value = gast.Call(func=reshape, args=[shape], keywords=[])
