@@ -168,14 +168,29 @@ def _walk(body: list[gast.stmt]):
 
 
 def _loads(tree: Any) -> dict[str, int]:
+    """How many times each name is read (an augmented assignment `x += v` reads x)."""
     count: dict[str, int] = {}
-    nodes = tree if isinstance(tree, list) else [tree]
-    for node in nodes:
-        for n in walk(node):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+    todo = list(tree) if isinstance(tree, list) else [tree]
+    push, pop = todo.append, todo.pop
+    name_cls, load_cls, aug_cls, ast_cls = gast.Name, gast.Load, gast.AugAssign, gast.AST
+    while todo:
+        n = pop()
+        cls = n.__class__
+        if cls is name_cls:  # a leaf (its ctx aside)
+            if n.ctx.__class__ is load_cls:
                 count[n.id] = count.get(n.id, 0) + 1
-            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
-                count[n.target.id] = count.get(n.target.id, 0) + 1
+            continue
+        if cls is aug_cls and n.target.__class__ is name_cls:
+            count[n.target.id] = count.get(n.target.id, 0) + 1
+        d = n.__dict__
+        for field in n._fields:
+            v = d.get(field)
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, ast_cls):
+                        push(x)
+            elif isinstance(v, ast_cls):
+                push(v)
     return count
 
 
