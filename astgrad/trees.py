@@ -37,6 +37,13 @@ def clone(node):
     return new
 
 
+_LEAVES = (gast.Name, gast.Constant)
+
+
+def _leaf(self, node):
+    return node
+
+
 class Transformer:
     """ast.NodeTransformer's protocol (visit_<Class> methods; return a node, None to drop it, or
     a list to splice in), without its per-node overhead."""
@@ -51,7 +58,9 @@ class Transformer:
         cache = self._visit_cache
         method = cache.get(node.__class__)
         if method is None:
-            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None) or Transformer.generic_visit
+            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None)
+            if method is None:  # nothing below a name or a constant but its context
+                method = _leaf if node.__class__ in _LEAVES else Transformer.generic_visit
             cache[node.__class__] = method
         return method(self, node)
 
