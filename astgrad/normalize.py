@@ -23,7 +23,7 @@ import numpy as np
 from . import runtime
 from .context import Context
 from .parse import _MISSING
-from .trees import walk
+from .trees import names_read, walk
 
 # Array methods rewritten to the NumPy function of the same meaning: x.sum(1) → np.sum(x, 1).
 ARRAY_METHODS = {
@@ -96,7 +96,7 @@ def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None)
 
 
 def loads(node: gast.AST) -> set[str]:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Store)}
+    return names_read(node)
 
 
 def assigned_names(stmts: list[gast.stmt]) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gast
 
 _AST = gast.AST
+_NAME, _STORE = gast.Name, gast.Store
 
 
 def walk(node: gast.AST) -> list[gast.AST]:
@@ -21,6 +22,29 @@ def walk(node: gast.AST) -> list[gast.AST]:
             elif isinstance(v, _AST):
                 push(v)
     return todo
+
+
+def names_read(node: gast.AST) -> set[str]:
+    """The names `node` reads (loads and deletes: every Name not stored to)."""
+    out: set[str] = set()
+    todo = [node]
+    push, pop = todo.append, todo.pop
+    while todo:
+        n = pop()
+        if n.__class__ is _NAME:
+            if n.ctx.__class__ is not _STORE:
+                out.add(n.id)
+            continue
+        d = n.__dict__
+        for field in n._fields:
+            v = d.get(field)
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, _AST):
+                        push(x)
+            elif isinstance(v, _AST):
+                push(v)
+    return out
 
 
 def clone(node):
