@@ -345,6 +345,10 @@ def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict
             return None
         return shape
 
+    def kind_of(n: str) -> str | None:
+        return facts.kind(primal_of.get(n, n))
+
+    shape_of.kind = kind_of  # type: ignore[attr-defined]
     scalar_bound = {
         s.targets[0].id
         for s in walk(fdef)

@@ -165,6 +165,7 @@ def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_nam
                 and call.args[2].value is None
                 and not call.args[3].value
                 and shape_of(call.args[1].id)
+                and _kind(shape_of, call.args[1].id) == "f"
                 and _is_call_of(second.value, owned, a)
                 and _target(second) == a
             ):
@@ -190,6 +191,11 @@ def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_nam
         body[:] = [st for st in body if not isinstance(st, gast.Pass)] or [gast.Pass()]
 
     fuse(fdef.body)
+
+
+def _kind(shape_of: Callable, var: str) -> str | None:
+    kind = getattr(shape_of, "kind", None)
+    return kind(var) if kind is not None else None
 
 
 def _is_comment(s: gast.stmt) -> bool:
@@ -218,8 +224,8 @@ class _FullLike(Transformer):
         self.generic_visit(node)
         if not _plain_unreduce(node, self.unreduce) or node.args[2].value is not None or node.args[3].value:
             return node
-        if not self.shape_of(node.args[1].id):
-            return node
+        if not self.shape_of(node.args[1].id) or _kind(self.shape_of, node.args[1].id) != "f":
+            return node  # (an integer x: its adjoint is still a float array)
         g = node.args[0]
         one = isinstance(g, gast.Constant) and type(g.value) is float and g.value == 1.0
         func = gast.Attribute(value=name(self.np_name), attr="ones_like" if one else "full_like", ctx=gast.Load())

@@ -10,7 +10,7 @@ import gast
 
 from . import rules, runtime
 from .context import Context
-from .trees import Transformer, clone, walk
+from .trees import Transformer, clone, names_read, walk
 
 _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
 
@@ -411,6 +411,28 @@ def _replace(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
                         return
 
 
+def _sharing(fdef: gast.FunctionDef, names: frozenset[str]) -> frozenset[str]:
+    """`names` and every name that may share memory with one of them: assigned a view, an alias
+    or a call's result that reads one (`t = x[:, None]`, `t = x.T`, `t = np.ravel(x)`); not an
+    arithmetic result, which is a new array."""
+    if not names:
+        return names
+    out = set(names)
+    links = []
+    for st in _walk(fdef.body):
+        if isinstance(st, gast.Assign) and not isinstance(st.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+            targets = {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
+            links.append((targets, names_read(st.value)))
+    changed = True
+    while changed:
+        changed = False
+        for targets, reads in links:
+            if reads & out and not targets <= out:
+                out |= targets
+                changed = True
+    return frozenset(out)
+
+
 def _namespace(ctx: Context) -> Callable[[str], Any]:
     def ns(n: str) -> Any:
         if n in ctx.extra_globals:
@@ -556,6 +578,7 @@ def optimize(
         elif isinstance(n, gast.Call) and n.args and isinstance(n.args[0], gast.Name):
             if _resolve(n.func, ns) is runtime.add_at:
                 written.add(n.args[0].id)
+    protected = _sharing(fdef, protected)
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
         fold = Fold(frozenset(written), protected)

@@ -395,6 +395,12 @@ class ReverseTransformer:
                 return self.reverse_user_call(target, value, found, stmt, p, state)
         if rule is None or rule.adjoint is None:
             raise self.no_rule(fn, value, stmt)
+        if fn in (operator.mul, operator.add) and any(a.id in self.containers for a in active_args):
+            raise self.ctx.parsed.error(
+                "repeating or joining a tuple or list of differentiated values with `*` or `+` is not supported",
+                stmt,
+                hint="build the sequence with a comprehension or np.stack / np.concatenate instead",
+            )
         if isinstance(value, gast.Call):
             pos_args = list(value.args)
             keywords = {k.arg: k.value for k in value.keywords}

@@ -78,8 +78,9 @@ for _fn in (
     np.full, np.linspace, range, bool, round,
 ):  # fmt: skip
     SHAPE_RULES[_fn] = EXACT
-for _fn in (min, max):  # of numbers: a number; of one array: an element
-    SHAPE_RULES[_fn] = ALL
+PICK = "pick"  # min/max: one of their arguments, or an element of their one argument
+for _fn in (min, max):
+    SHAPE_RULES[_fn] = PICK
 for _fn in _BINOPS.values():
     SHAPE_RULES.setdefault(_fn, ALL)
 for _fn in _UNARY.values():
@@ -186,6 +187,16 @@ class ShapeFacts:
                             self.state[var] = joined
                             changed = True
 
+    def kind(self, var: str) -> str | None:
+        """The dtype kind ('f', 'i', 'b', 'c') of the number or array `var` always holds, or None."""
+        st = self.state.get(var)
+        if st is None and var not in self.local:
+            obj = self.ctx.lookup(var)
+            return obj.dtype.kind if type(obj) is np.ndarray else None
+        d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
+        sig = _signature(d) if d is not None else None
+        return sig[2] if sig is not None and sig[0] == "number" else None
+
     def shape(self, var: str) -> tuple | None:
         """The shape `var` always has (a number or array), or None if not known."""
         st = self.state.get(var)
@@ -266,6 +277,8 @@ class ShapeFacts:
             return _elementwise(_UNARY[type(value.op)], [x]), exact
         if isinstance(value, gast.BinOp):
             (a, ea), (b, eb) = self._atom(value.left), self._atom(value.right)
+            if not (ea and eb) and (isinstance(a, (tuple, str)) or isinstance(b, (tuple, str))):
+                raise _Unknown  # `(x,) * n`: a sequence's length is a value
             if isinstance(value.op, gast.MatMult):
                 return _product(operator.matmul, a, b), ea and eb
             return _elementwise(_BINOPS[type(value.op)], [a, b]), ea and eb
@@ -332,11 +345,15 @@ class ShapeFacts:
         kwargs = {k.arg: self._atom(k.value) for k in value.keywords if k.arg}
         if len(kwargs) != len(value.keywords):
             raise _Unknown
-        free = {ALL: len(args), FIRST: 1, FIRST_TWO: 2, EXACT: 0}[how]
+        free = {ALL: len(args), FIRST: 1, FIRST_TWO: 2, EXACT: 0, PICK: len(args)}[how]
         if any(not e for _, e in args[free:]) or any(not e for _, e in kwargs.values()):
             raise _Unknown
         exact = all(e for _, e in args)
         values = [a for a, _ in args]
+        if how == PICK:
+            return _pick(values, kwargs), exact
+        if fn is np.where and len(values) != 3:
+            raise _Unknown  # np.where(c): the indices where c holds, as many as there are
         if how == ALL and not kwargs:
             return _elementwise(fn, values), exact
         if how == FIRST_TWO and fn in (np.matmul, np.dot) and len(values) == 2 and not kwargs:
@@ -364,6 +381,21 @@ def _elementwise(fn: Any, args: list) -> Any:
     small = [np.ones((1,) * a.ndim, a.dtype) if type(a) is np.ndarray else a for a in args]
     shape = np.broadcast_shapes(*[np.shape(a) for a in args])
     return np.broadcast_to(fn(*small), shape)
+
+
+def _pick(values: list, kwargs: dict) -> Any:
+    """A stand-in for min/max: of one vector, an element; of several values, one of them, which
+    only has a known shape if they all share one signature."""
+    if kwargs:
+        raise _Unknown
+    if len(values) == 1:
+        v = values[0]
+        if type(v) is np.ndarray and v.ndim == 1 and v.size:
+            return np.ones((), v.dtype)[()]
+        raise _Unknown
+    if len({_signature(v) for v in values}) != 1:
+        raise _Unknown  # max(x, y) is x or y: which one depends on the values
+    return values[0]
 
 
 def _product(fn: Any, a: Any, b: Any) -> Any:

@@ -94,6 +94,7 @@ class Specializer:
         self.lock = threading.RLock()
         self.by_key: dict[tuple, Callable] = {}
         self.sources: dict[tuple, str] = {}
+        self.failures: dict[tuple, Exception] = {}
         self.general = types.FunctionType(
             function.__code__, function.__globals__, function.__name__, function.__defaults__
         )
@@ -121,8 +122,9 @@ class Specializer:
                     return self.general
                 try:
                     fn = self.make(kinds)
-                except TransformError:
+                except TransformError as exc:
                     fn = self.general  # specialising is an optimisation: the general code is right too
+                    self.failures[key] = exc  # (for inspection: it should not happen)
                 if fn is not self.general:
                     fn.__astgrad_owner__ = self.function
                     fn.__globals__[fn.__name__] = fn

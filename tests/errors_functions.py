@@ -55,3 +55,8 @@ def non_scalar(x):
 
 def uses_undefined(x):
     return x * not_defined_anywhere  # noqa: F821
+
+
+def repeats_a_tuple(x):
+    rows = np.array((x,) * 3)
+    return np.sum(rows)

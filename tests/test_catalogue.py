@@ -50,6 +50,7 @@ def test_catalogue(f, args, wrt, status):
     reverse = grad(f, wrt=wrt)
     check_grad(f, reverse, *args, wrt=wrt)  # specialised for these arguments' types and shapes
     check_grad(f, reverse.__astgrad_general__, *copy.deepcopy(args), wrt=wrt)  # and the general code
+    assert not reverse.__astgrad_specializer__.failures  # specialising never fell back on an error
     if _plain_numbers(f, args, wrt):
         forward = grad(f, wrt=wrt, mode="forward")
         check_grad(f, forward, *copy.deepcopy(args), wrt=wrt)

@@ -29,6 +29,7 @@ def line_of(func, text):
         (ef.uses_unknown_primitive, "no derivative rule for `numpy.linalg.slogdet`", "slogdet"),
         (ef.writes_attribute, "assignment to an attribute", "x.value"),
         (ef.uses_walrus, "the walrus operator", ":="),
+        (ef.repeats_a_tuple, "repeating or joining a tuple or list of differentiated values", "(x,) * 3"),
     ],
 )
 def test_unsupported_construct_names_construct_file_and_line(func, construct, marker):

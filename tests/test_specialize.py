@@ -347,3 +347,58 @@ def test_a_function_calling_helpers_runs_its_specialised_code_too():
     assert "__astgrad_specialised__" in g.__code__.co_names  # the object grad returned calls it
     check_grad(net, g, *args, wrt=(0, 1))  # and again, through it
     check_grad(net, g, rng.normal(size=(5, 3)), rng.normal(size=(2, 5)), rng.normal(size=3), wrt=(0, 1))
+
+
+# found by an adversarial review: each was a silent wrong number in specialised code only
+
+
+def _where_one_argument(x):
+    i = np.where(x > 0)[0]  # as many indices as there are positives
+    return np.mean(x[i])
+
+
+def _tuple_repeated(w, x, n):
+    return np.mean(np.array((x,) * n) * w)  # n rows: a length that is a value
+
+
+def _python_max_of_a_vector(w, x):
+    return np.mean(w * max(x))  # max of one vector: one element
+
+
+def _integer_array(k):
+    return np.sum(k) * 2.5 + np.sum(k[1:]) * 0.5
+
+
+def _view_of_the_argument(x, w):
+    return np.sum(x[:, None] * w)  # d/dw is x[:, None], a view of the caller's x
+
+
+def test_shapes_that_depend_on_values_are_not_facts():
+    x = np.array([0.5, -1.0, 2.0, -0.3])
+    g = grad(_where_one_argument)
+    for _ in range(2):  # the first call specialises, the second runs the specialised code
+        np.testing.assert_allclose(g(x), [0.5, 0.0, 0.5, 0.0])  # d mean(x[x > 0]) = 1/2 on the positives
+    h = grad(_tuple_repeated, wrt=0)  # (wrt x, the repeated tuple is refused: test_errors)
+    for w in (1.5, np.array([1.5, 0.5, 2.0])):
+        check_grad(_tuple_repeated, h, w, np.array([1.0, 2.0, 3.0]), 3)
+        check_grad(_tuple_repeated, h, w, np.array([1.0, 2.0, 3.0]), 3)
+    big = np.random.default_rng(11).normal(size=200_000)
+    m = grad(_python_max_of_a_vector)
+    for _ in range(2):
+        assert m(1.5, big) == pytest.approx(np.max(big))  # d/dw mean(w · max x) = max x
+
+
+def test_an_integer_array_gets_a_float_gradient():
+    g = grad(_integer_array)
+    for _ in range(2):
+        np.testing.assert_allclose(g(np.array([1, 2, 3])), [2.5, 3.0, 3.0])  # by hand: 2.5 + 0.5 on k[1:]
+
+
+def test_a_gradient_is_never_a_view_of_the_callers_array():
+    g = grad(_view_of_the_argument, wrt=1)
+    x, w = np.array([1.0, 2.0, 3.0]), np.ones((3, 1))
+    for _ in range(2):
+        r = g(x, w)
+        np.testing.assert_array_equal(r, x[:, None])
+        r += 100.0
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])

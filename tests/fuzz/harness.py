@@ -77,6 +77,8 @@ def check_function(f, args: tuple, wrt=WRT, rtol: float = RTOL, atol: float = AT
             value = g(*args)
             general = getattr(g, "__astgrad_general__", None)  # reverse mode: the unspecialised code too
             if general is not None:
+                failures = g.__astgrad_specializer__.failures
+                assert not failures, f"specialising failed: {next(iter(failures.values()))}"
                 for r, gen in _pairs(value, general(*args)):
                     np.testing.assert_allclose(gen, r, rtol=1e-12, atol=1e-14, err_msg="general != specialised")
             for a, b in zip(args, before):
