@@ -195,10 +195,15 @@ class Normalizer:
                     copy_call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[name(p)], keywords=[])
                     copy_call._ag_fn = runtime.copy_of
                     self.loc = fdef
+                    # a parameter the function rebinds in a loop keeps its name (reads in the loop
+                    # see the last iteration's value); otherwise the copy is a new SSA version
                     copied = self.ctx.namer.fresh(p)
                     self.locals.add(copied)
                     self.emit(assign(copied, copy_call, fdef))
-                    self.version[p] = copied
+                    if p in self.ssa:
+                        self.version[p] = copied
+                    else:
+                        self.emit(assign(p, name(copied), fdef))
         if (
             body
             and isinstance(body[0], gast.Expr)

@@ -480,6 +480,31 @@ REASON_GLOBAL_VIEW = (
     "function: TypeError (reverse)"
 )
 
+# -- 20. found by an adversarial review ------------------------------------------------------------
+
+
+def parameter_rebound_in_a_loop_then_written(x, s):
+    for _ in range(2):
+        x = s * x
+        x[0] = 0.3  # a write into x: the parameter is copied first
+    return np.sum(x * C)
+
+
+def parameter_rebound_in_a_while_then_written(x, s):
+    k = 0
+    while k < 2:
+        x = np.sin(x) * s
+        x[1] = s
+        k += 1
+    return np.sum(x * C)
+
+
+REASON_PARAMETER_COPY = (
+    "the copy of a parameter the function writes into became a new name read everywhere after it, "
+    "also in the loop, where the parameter is rebound: every iteration started again from the copy, "
+    "so the forward value itself and the gradient were wrong"
+)
+
 REASON_DEAD_AFTER_BREAK = (
     "the inner `for ... else: break` always breaks, so the statements after it never run and push "
     "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
@@ -544,4 +569,6 @@ REGRESSIONS = [
     (helper_argument_written_in_place_after_the_call, (X, 0.5), ""),
     (quotient_then_written_in_place, (X, 0.5), ""),
     (helper_reading_a_view_of_a_global, (X, 0.5), ""),
+    (parameter_rebound_in_a_loop_then_written, (X, 0.5), ""),
+    (parameter_rebound_in_a_while_then_written, (X, 0.5), ""),
 ]
