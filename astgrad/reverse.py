@@ -643,6 +643,8 @@ class ReverseTransformer:
             part = gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Load())
             if self.basic_index(index):  # a view into var_bar, which is zeroed below: copy it
                 part = self.call("copy_of", part)
+            else:  # index arrays may select an element twice: only the last write stays
+                part = self.call("written_part", name(adj), as_value(copy.deepcopy(index), self.ctx))
             code.append(self.contribute(value.id, self.call("unbroadcast", part, value), state, stmt))
         # the overwritten elements of the old `var` received nothing from this statement on
         if var not in state.owned:

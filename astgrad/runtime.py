@@ -90,6 +90,21 @@ def unindex(g: Any, x: Any, index: Any) -> Any:
     return add_at(zeros_like(x), index, g)
 
 
+def written_part(g: Any, index: Any) -> Any:
+    """The adjoint of the values v in `x[index] = v`, given x's adjoint g: g[index], except that
+    where index arrays select an element more than once, only the last write (the one that stays,
+    as NumPy assigns) receives it."""
+    part = g[index]
+    if isinstance(g, (list, dict)):
+        return part  # a container's entry
+    if _basic(index):
+        return part.copy()  # a view into g otherwise, which the caller then zeroes
+    owner = np.full(np.shape(g), -1, dtype=np.intp)
+    order = np.arange(np.size(part)).reshape(np.shape(part))
+    owner[index] = order  # the last write to each element wins
+    return np.where(owner[index] == order, part, 0.0)
+
+
 def add_at(buf: Any, index: Any, g: Any) -> Any:
     """Add `g` into `buf[index]` in place (repeated indices accumulate) and return `buf`."""
     if isinstance(buf, (list, dict)):

@@ -505,6 +505,18 @@ REASON_PARAMETER_COPY = (
     "so the forward value itself and the gradient were wrong"
 )
 
+
+def write_with_a_repeated_index(x, s):
+    y = x * 1.0
+    y[[1, 1]] = y[[1, 1]] * s  # element 1 written twice: the last write stays
+    return np.sum(y**2)
+
+
+REASON_REPEATED_INDEX = (
+    "the adjoint of the values written by `y[[1, 1]] = v` gave y_bar[1] to both entries of v, so "
+    "the element written twice counted twice: silent wrong gradient (2x), reverse mode"
+)
+
 REASON_DEAD_AFTER_BREAK = (
     "the inner `for ... else: break` always breaks, so the statements after it never run and push "
     "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
@@ -571,4 +583,5 @@ REGRESSIONS = [
     (helper_reading_a_view_of_a_global, (X, 0.5), ""),
     (parameter_rebound_in_a_loop_then_written, (X, 0.5), ""),
     (parameter_rebound_in_a_while_then_written, (X, 0.5), ""),
+    (write_with_a_repeated_index, (X, 0.5), ""),
 ]

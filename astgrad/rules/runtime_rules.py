@@ -19,6 +19,7 @@ from ..runtime import (
     unindex,
     unreduce,
     unstack,
+    written_part,
 )
 from .registry import adjoint, nondifferentiable, tangent
 
@@ -53,6 +54,16 @@ def _(y, g, x, index):
 @adjoint(rt.unindex)
 def _(y, g, x, index):
     g_bar = unbroadcast(y_bar[index], g)
+
+
+@tangent(rt.written_part)
+def _(y, g, index):
+    y_dot = written_part(g_dot, index)
+
+
+@adjoint(rt.written_part)
+def _(y, g, index):
+    g_bar = unindex(y_bar * written_part(np.ones_like(g), index), g, index)
 
 
 @tangent(rt.owned_copy)
