@@ -394,6 +394,7 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
                     break
 
     block(fdef.body)
+    _ensure_statements(fdef)
     return changed
 
 
@@ -409,6 +410,17 @@ def _replace(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
                     if x is old:
                         v[k] = new
                         return
+
+
+def _ensure_statements(fdef: gast.FunctionDef) -> None:
+    """A block left with comments only (its statements moved or dropped) gets a `pass`; an
+    else-branch of comments only is dropped."""
+    for st in _walk(fdef.body):
+        if isinstance(st, (gast.If, gast.For, gast.While)):
+            if all(_is_comment(b) for b in st.body):
+                st.body = st.body + [gast.Pass()]
+            if st.orelse and all(_is_comment(b) or isinstance(b, gast.Pass) for b in st.orelse):
+                st.orelse = []
 
 
 def _sharing(fdef: gast.FunctionDef, names: frozenset[str]) -> frozenset[str]:
@@ -588,6 +600,7 @@ def optimize(
         changed |= propagate_local_copies(fdef, params)
         changed |= eliminate_dead_code(fdef, ns, purity)
         if not changed:
+            _ensure_statements(fdef)
             return fdef
 
 

@@ -517,6 +517,31 @@ REASON_REPEATED_INDEX = (
     "the element written twice counted twice: silent wrong gradient (2x), reverse mode"
 )
 
+
+def branch_left_with_comments_only(x, s):
+    b0 = np.zeros_like(x)
+    b1 = np.copy(x)
+    c = -0.7 / (1.5 + -(0.7**2)) > 0.58 or 1.3 < -1.07
+    v0 = np.where(
+        np.abs(x) > -0.17,
+        (b0 if np.maximum(1.3, 1.3) < -0.61 or np.sin(b0 @ x) > -1.07 else C) if c else np.tanh(b1 * s),
+        np.reciprocal(1.5 + np.maximum(s, 1.3) ** 2),
+    )
+    b1[1:3] = np.sin(np.where(b0 < 0.58, b0, x)[[2, 0]])
+    j0 = 0
+    while j0 < 3 and s < 1.13:
+        j0 += 1
+        x = v0
+    b1[j0 % 3] = np.tanh(float(j0))
+    return np.mean(np.sin(b0)) + b1 @ C + s + v0 @ C + np.mean(np.sin(x))
+
+
+REASON_EMPTY_BRANCH = (
+    "copy propagation inside blocks moved every statement out of one branch of the specialised "
+    "backward pass, leaving `if t4:` followed by comments only: IndentationError, so the code "
+    "silently fell back to the general code"
+)
+
 REASON_DEAD_AFTER_BREAK = (
     "the inner `for ... else: break` always breaks, so the statements after it never run and push "
     "nothing, but the backward pass still pops for them (t3 = pop(tape)): IndexError"
@@ -584,4 +609,5 @@ REGRESSIONS = [
     (parameter_rebound_in_a_loop_then_written, (X, 0.5), ""),
     (parameter_rebound_in_a_while_then_written, (X, 0.5), ""),
     (write_with_a_repeated_index, (X, 0.5), ""),
+    (branch_left_with_comments_only, (np.array([-0.0894, -0.0342, 0.0311]), 0.0173), ""),
 ]
