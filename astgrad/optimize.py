@@ -10,7 +10,7 @@ import gast
 
 from . import rules, runtime
 from .context import Context
-from .trees import Transformer, clone, names_read, walk
+from .trees import Transformer, clone, names_read, read_counts, walk
 
 _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
 
@@ -169,29 +169,7 @@ def _walk(body: list[gast.stmt]):
 
 def _loads(tree: Any) -> dict[str, int]:
     """How many times each name is read (an augmented assignment `x += v` reads x)."""
-    count: dict[str, int] = {}
-    todo = list(tree) if isinstance(tree, list) else [tree]
-    push, pop = todo.append, todo.pop
-    name_cls, load_cls, aug_cls, ast_cls = gast.Name, gast.Load, gast.AugAssign, gast.AST
-    while todo:
-        n = pop()
-        cls = n.__class__
-        if cls is name_cls:  # a leaf (its ctx aside)
-            if n.ctx.__class__ is load_cls:
-                count[n.id] = count.get(n.id, 0) + 1
-            continue
-        if cls is aug_cls and n.target.__class__ is name_cls:
-            count[n.target.id] = count.get(n.target.id, 0) + 1
-        d = n.__dict__
-        for field in n._fields:
-            v = d.get(field)
-            if v.__class__ is list:
-                for x in v:
-                    if isinstance(x, ast_cls):
-                        push(x)
-            elif isinstance(v, ast_cls):
-                push(v)
-    return count
+    return read_counts(tree, augmented=True)
 
 
 def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gast
 
 _AST = gast.AST
-_NAME, _STORE = gast.Name, gast.Store
+_NAME, _STORE, _AUG = gast.Name, gast.Store, gast.AugAssign
 
 
 def walk(node: gast.AST) -> list[gast.AST]:
@@ -24,17 +26,21 @@ def walk(node: gast.AST) -> list[gast.AST]:
     return todo
 
 
-def names_read(node: gast.AST) -> set[str]:
-    """The names `node` reads (loads and deletes: every Name not stored to)."""
-    out: set[str] = set()
-    todo = [node]
+def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
+    """How many times each name is read in `tree` (a node or a list of them): every Name not
+    stored to, and with `augmented`, the target of `x += v` too."""
+    count: dict[str, int] = {}
+    todo = list(tree) if tree.__class__ is list else [tree]
     push, pop = todo.append, todo.pop
     while todo:
         n = pop()
-        if n.__class__ is _NAME:
+        cls = n.__class__
+        if cls is _NAME:  # a leaf (its ctx aside)
             if n.ctx.__class__ is not _STORE:
-                out.add(n.id)
+                count[n.id] = count.get(n.id, 0) + 1
             continue
+        if augmented and cls is _AUG and n.target.__class__ is _NAME:
+            count[n.target.id] = count.get(n.target.id, 0) + 1
         d = n.__dict__
         for field in n._fields:
             v = d.get(field)
@@ -44,7 +50,12 @@ def names_read(node: gast.AST) -> set[str]:
                         push(x)
             elif isinstance(v, _AST):
                 push(v)
-    return out
+    return count
+
+
+def names_read(node: gast.AST) -> set[str]:
+    """The names `node` reads."""
+    return set(read_counts(node))
 
 
 def clone(node):
