@@ -27,7 +27,7 @@ from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
 from .lowering import lower
 from .normalize import assign, name, normalize
-from .optimize import fuse_expressions
+from .optimize import fuse_expressions, number_value
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
 from .reverse import ReverseTransformer, comment
@@ -352,15 +352,9 @@ def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict
     scalar_bound = {
         s.targets[0].id
         for s in walk(fdef)
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and _is_number(s.value)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and number_value(s.value) is not None
     }
     return shape_of
-
-
-def _is_number(node: gast.AST) -> bool:
-    if isinstance(node, gast.UnaryOp):
-        node = node.operand
-    return isinstance(node, gast.Constant) and isinstance(node.value, (int, float))
 
 
 def _zero_scalars(forward: list, backward: list, grads: list, scalars: set[str], zeros_like: str) -> None:

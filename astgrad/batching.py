@@ -26,6 +26,7 @@ import gast
 
 from .context import Context
 from .normalize import assign, name
+from .optimize import sharing, writes_in_place
 from .trees import walk
 
 # runtime helper of one contribution → (helper summing a list of them, index of the fixed argument)
@@ -36,7 +37,8 @@ def batch_accumulations(fdef: gast.FunctionDef, ctx: Context, arrays: set[str]) 
     """Batch the accumulations in every `for` loop of `fdef`; `arrays` are accumulators known to
     be arrays (their plain `A = A + g` sums are batched too: a float sum would only get slower)."""
     helpers = {ctx.helper(h): h for h in BATCHED}
-    mutable = _mutable_names(fdef)
+    # what may change in place after being collected: written into, or sharing memory with that
+    mutable = sharing(fdef, frozenset(writes_in_place(fdef, ctx.helper("add_at"))), both_ways=True)
     _batch_body(fdef.body, ctx, helpers, arrays, mutable)
 
 
@@ -129,41 +131,3 @@ def _fixed(term: gast.AST, helpers) -> gast.AST | None:
 
 def _escapes(body: list[gast.stmt]) -> bool:
     return any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for s in body for n in walk(s))
-
-
-def _mutable_names(fdef: gast.FunctionDef) -> set[str]:
-    """Names whose value may change in place: written through (x[i] = ..., x += ..., add_at(x,
-    ...), x.append), and every name that may share memory with one of them (copies, views)."""
-    written: set[str] = set()
-    links: dict[str, set[str]] = {}
-    for node in walk(fdef):
-        if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store):
-            written |= {n.id for n in walk(node.value) if isinstance(n, gast.Name)}
-        elif isinstance(node, gast.AugAssign):
-            written |= {n.id for n in walk(node.target) if isinstance(n, gast.Name)}
-        elif isinstance(node, gast.Call) and node.args and isinstance(node.args[0], gast.Name):
-            f = node.func
-            fname = f.id if isinstance(f, gast.Name) else f.attr if isinstance(f, gast.Attribute) else ""
-            if fname == "add_at":
-                written.add(node.args[0].id)
-        if (
-            isinstance(node, gast.Call)
-            and isinstance(node.func, gast.Attribute)
-            and isinstance(node.func.value, gast.Name)
-        ):
-            if node.func.attr in ("append", "extend", "insert", "pop", "sort", "fill", "resize"):
-                written.add(node.func.value.id)
-        if isinstance(node, gast.Assign) and not isinstance(node.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
-            targets = {n.id for t in node.targets for n in walk(t) if isinstance(n, gast.Name)}
-            sources = {n.id for n in walk(node.value) if isinstance(n, gast.Name)}
-            for t in targets:  # a copy, a view, a call's result: may share memory with what it reads
-                links.setdefault(t, set()).update(sources)
-                for src in sources:
-                    links.setdefault(src, set()).add(t)
-    closure, work = set(written), list(written)
-    while work:
-        for other in links.get(work.pop(), ()):
-            if other not in closure:
-                closure.add(other)
-                work.append(other)
-    return closure

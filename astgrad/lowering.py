@@ -24,6 +24,7 @@ import numpy as np
 
 from .context import Context
 from .normalize import name
+from .optimize import is_comment, writes_in_place
 from .trees import Transformer, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
@@ -130,22 +131,10 @@ def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_nam
     `a = unreduce(g, x, None, False); a = owned_copy(a)` → `a = np.full_like(x, g)`, and
     `a = zeros_like(x); a[:, None] = e` → `a = e.reshape(x's shape)` (if nothing writes into a later)."""
     unreduce, owned, zeros = (ctx.helper(h) for h in ("unreduce", "owned_copy", "zeros_like"))
-    written: dict[str, int] = {}
-    for n in walk(fdef):
-        base = None
-        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
-            base = n.value
-        elif isinstance(n, gast.AugAssign):
-            base = n.target
-        elif isinstance(n, gast.Call) and n.args and not (isinstance(n.func, gast.Name) and n.func.id == owned):
-            base = n.args[0] if isinstance(n.func, gast.Name) and "add_at" in n.func.id else None
-        while isinstance(base, gast.Subscript):
-            base = base.value
-        if isinstance(base, gast.Name):
-            written[base.id] = written.get(base.id, 0) + 1
+    written = writes_in_place(fdef, ctx.helper("add_at"))
 
     def fuse(body: list[gast.stmt]) -> None:
-        real = [i for i, st in enumerate(body) if not _is_comment(st)]
+        real = [i for i, st in enumerate(body) if not is_comment(st)]
         for i, j in zip(real, real[1:]):
             first, second = body[i], body[j]
             for st in (first, second):
@@ -196,10 +185,6 @@ def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_nam
 def _kind(shape_of: Callable, var: str) -> str | None:
     kind = getattr(shape_of, "kind", None)
     return kind(var) if kind is not None else None
-
-
-def _is_comment(s: gast.stmt) -> bool:
-    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
 
 
 def _is_call_of(node: gast.AST, helper: str, arg: str) -> bool:

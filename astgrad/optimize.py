@@ -16,17 +16,18 @@ _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
-    return _number(node) == value
+    return number_value(node) == value
 
 
 _ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b, gast.Mult: lambda a, b: a * b}
 
 
-def _number(node: gast.AST) -> float | None:
+def number_value(node: gast.AST) -> float | None:
+    """The value of a number literal (`2.0`, `-1`), or None."""
     if isinstance(node, gast.Constant) and type(node.value) in (int, float):
         return node.value
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        inner = _number(node.operand)
+        inner = number_value(node.operand)
         return None if inner is None else -inner
     return None
 
@@ -59,8 +60,8 @@ class Fold(Transformer):
         self.generic_visit(node)
         left, right, op = node.left, node.right, node.op
         result = None
-        if _number(left) is not None and _number(right) is not None and type(op) in _ARITH:
-            value = _ARITH[type(op)](_number(left), _number(right))
+        if number_value(left) is not None and number_value(right) is not None and type(op) in _ARITH:
+            value = _ARITH[type(op)](number_value(left), number_value(right))
             self.changed = True
             return (
                 gast.Constant(value=value, kind=None)
@@ -356,7 +357,7 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
                 continue
             deps = {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
             for st in body[i:]:
-                if _is_comment(st):
+                if is_comment(st):
                     continue
                 use = [n for n in walk(st) if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load)]
                 if use:
@@ -395,16 +396,41 @@ def _ensure_statements(fdef: gast.FunctionDef) -> None:
     else-branch of comments only is dropped."""
     for st in _walk(fdef.body):
         if isinstance(st, (gast.If, gast.For, gast.While)):
-            if all(_is_comment(b) for b in st.body):
+            if all(is_comment(b) for b in st.body):
                 st.body = st.body + [gast.Pass()]
-            if st.orelse and all(_is_comment(b) or isinstance(b, gast.Pass) for b in st.orelse):
+            if st.orelse and all(is_comment(b) or isinstance(b, gast.Pass) for b in st.orelse):
                 st.orelse = []
 
 
-def _sharing(fdef: gast.FunctionDef, names: frozenset[str]) -> frozenset[str]:
+MUTATING_METHODS = ("append", "extend", "insert", "pop", "sort", "fill", "resize")
+
+
+def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
+    """name → how many places write into its value in place: `x[i] = v`, `x += v`,
+    `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`..."""
+    count: dict[str, int] = {}
+    for n in walk(fdef):
+        base = None
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            base = n.value
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            base = n.target  # (a subscript target is counted as the store it is)
+        elif isinstance(n, gast.Call) and n.args and isinstance(n.func, gast.Name) and n.func.id == add_at:
+            base = n.args[0]
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+            base = n.func.value
+        while isinstance(base, gast.Subscript):
+            base = base.value
+        if isinstance(base, gast.Name):
+            count[base.id] = count.get(base.id, 0) + 1
+    return count
+
+
+def sharing(fdef: gast.FunctionDef, names: frozenset[str], both_ways: bool = False) -> frozenset[str]:
     """`names` and every name that may share memory with one of them: assigned a view, an alias
     or a call's result that reads one (`t = x[:, None]`, `t = x.T`, `t = np.ravel(x)`); not an
-    arithmetic result, which is a new array."""
+    arithmetic result, which is a new array. With `both_ways`, also what such a name was
+    assigned from (writing into `t = x` changes x too)."""
     if not names:
         return names
     out = set(names)
@@ -412,7 +438,10 @@ def _sharing(fdef: gast.FunctionDef, names: frozenset[str]) -> frozenset[str]:
     for st in _walk(fdef.body):
         if isinstance(st, gast.Assign) and not isinstance(st.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
             targets = {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
-            links.append((targets, names_read(st.value)))
+            reads = names_read(st.value)
+            links.append((targets, reads))
+            if both_ways:
+                links.append((reads, targets))
     changed = True
     while changed:
         changed = False
@@ -526,9 +555,9 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
                 s.orelse = prune(s.orelse)
                 if isinstance(s, (gast.If, gast.For)) and not _has_effect(s):
                     continue
-                if all(_is_comment(b) for b in s.body):  # a comment alone is no statement
+                if all(is_comment(b) for b in s.body):  # a comment alone is no statement
                     s.body = s.body + [gast.Pass()]
-                if isinstance(s, gast.If) and all(isinstance(b, gast.Pass) or _is_comment(b) for b in s.orelse):
+                if isinstance(s, gast.If) and all(isinstance(b, gast.Pass) or is_comment(b) for b in s.orelse):
                     s.orelse = []
             elif isinstance(s, gast.Pass) and len(block) > 1:
                 continue
@@ -539,7 +568,8 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
     return True
 
 
-def _is_comment(s: gast.stmt) -> bool:
+def is_comment(s: gast.stmt) -> bool:
+    """A comment marker statement (see reverse.comment)."""
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
 
 
@@ -559,16 +589,8 @@ def optimize(
     caller owns) are never made the value of another name by folding `x * 1.0`."""
 
     ns = _namespace(ctx)
-    written = set()
-    for n in walk(fdef):
-        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(_target_base(n), gast.Name):
-            written.add(_target_base(n).id)
-        elif isinstance(n, gast.AugAssign) and isinstance(_target_base(n.target), gast.Name):
-            written.add(_target_base(n.target).id)
-        elif isinstance(n, gast.Call) and n.args and isinstance(n.args[0], gast.Name):
-            if _resolve(n.func, ns) is runtime.add_at:
-                written.add(n.args[0].id)
-    protected = _sharing(fdef, protected)
+    written = set(writes_in_place(fdef, ctx.helper("add_at")))
+    protected = sharing(fdef, protected)
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
         fold = Fold(frozenset(written), protected)
