@@ -19,7 +19,6 @@ lists) is TOP, so a fact is never a guess.
 
 from __future__ import annotations
 
-import math
 import operator
 import warnings
 from typing import Any
@@ -404,8 +403,6 @@ def _product(fn: Any, a: Any, b: Any) -> Any:
         return fn(a, b)
     if fn is np.dot and (np.ndim(a) > 2 or np.ndim(b) > 2) or np.ndim(a) == 0 or np.ndim(b) == 0:
         raise _Unknown
-    from .runtime import _matmul_shape
-
     sa, sb = np.shape(a), np.shape(b)
     if len(sa) == 1 and len(sb) == 1:
         if sa != sb:
@@ -414,7 +411,7 @@ def _product(fn: Any, a: Any, b: Any) -> Any:
     if sa[-1] != sb[-2 if len(sb) > 1 else 0]:
         raise _Unknown  # the product would fail: no fact
     kind = np.result_type(a.dtype, b.dtype)
-    return np.broadcast_to(np.ones((), kind), _matmul_shape(sa, sb))
+    return np.broadcast_to(np.ones((), kind), runtime._matmul_shape(sa, sb))
 
 
 class _Pending(Exception):
@@ -443,4 +440,4 @@ def _local_base(node: gast.AST, local: set[str]) -> bool:
     return isinstance(node, gast.Name) and node.id in local
 
 
-__all__ = ["ShapeFacts", "SHAPE_RULES", "TOP", "math"]
+__all__ = ["ShapeFacts", "SHAPE_RULES", "TOP"]
