@@ -112,6 +112,7 @@ class ReverseTransformer:
         self.loops: set[Pos] = set()
         self.last_line: int | None = None
         self.user_calls: dict[int, tuple] = {}  # id(call) → (forward statement, plain call, fwd call)
+        self._shared: tuple | None = None  # (names written in place, _shared_memory's answer for them)
 
     # ------------------------------------------------------------------------------- naming
 
@@ -341,7 +342,7 @@ class ReverseTransformer:
         written = {site.var for site in self.sites if site.kind in ("setitem", "append")}
         if not written:
             return {}
-        if getattr(self, "_shared", None) is not None and self._shared[0] == written:
+        if self._shared is not None and self._shared[0] == written:
             return self._shared[1]
         links: dict[str, set[str]] = {}
         for st in walk_statements(self.fdef.body):
