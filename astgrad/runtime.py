@@ -61,6 +61,16 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
+def max_share(x: Any, y: Any) -> Any:
+    """The share of the adjoint of np.maximum(x, y) that goes to `x`: 1 where x > y, ½ at ties,
+    0 where x < y (and where either is NaN); np.minimum's share for `x` is max_share(y, x)."""
+    above = x > y
+    tie = x == y
+    if type(tie) is np.ndarray:
+        return above + 0.5 * tie if tie.any() else above  # a boolean mask where nothing ties
+    return 0.5 if tie else float(above)
+
+
 def select_share(x: Any, y: Any) -> Any:
     """The share of the adjoint of maximum(x, y)/minimum(x, y) that goes to `x`: 1, or ½ at ties."""
     if type(x) is np.ndarray or type(y) is np.ndarray:

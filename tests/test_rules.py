@@ -1624,6 +1624,37 @@ def test_float32_input():
     np.testing.assert_allclose(gx, gx64, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(gw, gw64, rtol=1e-4, atol=1e-5)
 
+# ---------------------------------------------------------------------------- ties of max/min
+
+
+def max_plus_twice_min(x, y):
+    return np.sum(np.maximum(x, y)) + 2.0 * np.sum(np.minimum(x, y)) + np.sum(np.maximum(x, 0.0))
+
+
+@pytest.mark.parametrize("specialize", [False, True])
+def test_maximum_and_minimum_split_a_tie_equally(specialize):
+    """Central differences cannot see a kink, so the convention is derived by hand: where x > y
+    maximum's adjoint goes to x and minimum's to y; at a tie each gets half (autograd's choice);
+    maximum(x, 0) is ReLU, with ½ at x = 0."""
+    x = np.array([1.0, 2.0, 3.0, 0.0, -1.0])
+    y = np.array([1.0, 3.0, 2.0, 0.0, -1.0])
+    relu = np.array([1.0, 1.0, 1.0, 0.5, 0.0])
+    max_x = np.array([0.5, 0.0, 1.0, 0.5, 0.5])
+    min_x = np.array([0.5, 1.0, 0.0, 0.5, 0.5])
+    gx, gy = grad(max_plus_twice_min, wrt=(0, 1), specialize=specialize)(x, y)
+    np.testing.assert_array_equal(gx, max_x + 2.0 * min_x + relu)
+    np.testing.assert_array_equal(gy, (1.0 - max_x) + 2.0 * (1.0 - min_x))
+
+
+def test_max_share_without_ties_and_with_nan():
+    from astgrad.runtime import max_share
+
+    assert max_share(2.0, 1.0) == 1.0 and max_share(1.0, 1.0) == 0.5 and max_share(0.0, 1.0) == 0.0
+    share = max_share(np.array([2.0, np.nan, -1.0]), 0.0)  # no tie: the mask itself
+    np.testing.assert_array_equal(share, [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(max_share(np.array([[0.0, 1.0]]), np.array([0.0])), [[0.5, 1.0]])
+
+
 
 # ------------------------------------------------------------------------------------- errors
 

@@ -7,9 +7,9 @@ from ..runtime import (
     dot_left,
     dot_right,
     extremum_mask,
+    max_share,
     prod_others,
     reduce_size,
-    select_share,
     split_like,
     unbroadcast,
     undelete,
@@ -46,8 +46,8 @@ alias(np.abs, np.absolute)
 
 @adjoint(np.maximum)
 def _(z, x, y):
-    x_bar = unbroadcast(z_bar * np.where(x >= y, select_share(x, y), 0.0), x)
-    y_bar = unbroadcast(z_bar * np.where(y >= x, select_share(x, y), 0.0), y)
+    x_bar = unbroadcast(z_bar * max_share(x, y), x)
+    y_bar = unbroadcast(z_bar * max_share(y, x), y)
 
 
 @tangent(np.maximum)
@@ -57,8 +57,8 @@ def _(z, x, y):
 
 @adjoint(np.minimum)
 def _(z, x, y):
-    x_bar = unbroadcast(z_bar * np.where(x <= y, select_share(x, y), 0.0), x)
-    y_bar = unbroadcast(z_bar * np.where(y <= x, select_share(x, y), 0.0), y)
+    x_bar = unbroadcast(z_bar * max_share(y, x), x)
+    y_bar = unbroadcast(z_bar * max_share(x, y), y)
 
 
 @tangent(np.minimum)

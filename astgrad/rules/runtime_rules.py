@@ -152,5 +152,12 @@ def _(y, g, a, b):
 
 
 nondifferentiable(
-    rt.check_not_view, rt.reduce_size, rt.select_share, rt.extremum_mask, rt.check_scalar, rt.zeros_like, rt.push
+    rt.check_not_view,
+    rt.reduce_size,
+    rt.select_share,
+    rt.max_share,
+    rt.extremum_mask,
+    rt.check_scalar,
+    rt.zeros_like,
+    rt.push,
 )

@@ -1,5 +1,5 @@
 import numpy as np
-from astgrad.runtime import unreduce, matmul_left, matmul_right, select_share
+from astgrad.runtime import unreduce, matmul_left, matmul_right, max_share
 
 
 def two_layer_net_grad(W1, W2, x):
@@ -16,6 +16,6 @@ def two_layer_net_grad(W1, W2, x):
     W2_bar = matmul_left(s_bar, W2, h)
     h_bar = matmul_right(s_bar, W2, h)
     # line 18: h = np.maximum(0.0, W1 @ x)
-    t1_bar = h_bar * np.where(t1 >= 0.0, select_share(0.0, t1), 0.0)
+    t1_bar = h_bar * max_share(t1, 0.0)
     W1_bar = matmul_left(t1_bar, W1, x)
     return W1_bar, W2_bar
