@@ -1624,6 +1624,7 @@ def test_float32_input():
     np.testing.assert_allclose(gx, gx64, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(gw, gw64, rtol=1e-4, atol=1e-5)
 
+
 # ---------------------------------------------------------------------------- ties of max/min
 
 
@@ -1653,7 +1654,6 @@ def test_max_share_without_ties_and_with_nan():
     share = max_share(np.array([2.0, np.nan, -1.0]), 0.0)  # no tie: the mask itself
     np.testing.assert_array_equal(share, [1.0, 0.0, 0.0])
     np.testing.assert_array_equal(max_share(np.array([[0.0, 1.0]]), np.array([0.0])), [[0.5, 1.0]])
-
 
 
 # ------------------------------------------------------------------------------------- errors
