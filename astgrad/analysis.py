@@ -100,7 +100,10 @@ class Activity:
     """Which names are active: depend on a differentiated input and influence the output."""
 
     def __init__(self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], outputs: list[str]):
+        from .invariance import shift_names  # which imports this module's helpers
+
         self.ctx = ctx
+        self.shifts = shift_names(fdef)  # constants as far as the result is concerned
         self.varied = self._varied(fdef, set(wrt))
         self.useful = self._useful(fdef, set(outputs))
         self.active = self.varied & self.useful
@@ -115,6 +118,8 @@ class Activity:
             if not isinstance(s, gast.Assign):
                 continue
             target, value = s.targets[0], s.value
+            if isinstance(target, gast.Name) and target.id in self.shifts:
+                continue
             fn = primitive(value)
             rule = rules.lookup(fn) if fn is not None and fn is not tuple else None
             if fn is None or (rule is not None and not rule.differentiable):
