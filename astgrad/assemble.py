@@ -25,7 +25,7 @@ from .codegen import compile_function, import_header, namespace, render
 from .context import Context
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
-from .lowering import lower
+from .lowering import lower, polish
 from .normalize import assign, name, normalize
 from .optimize import fuse_expressions, number_value
 from .optimize import optimize as run_optimizer
@@ -299,6 +299,7 @@ class Program:
                     lower(unit.fdef, unit.ctx, unit.shape_of)
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     fuse_expressions(unit.fdef, unit.ctx, unit.params)
+                    polish(unit.fdef, unit.ctx, unit.shape_of)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}

@@ -22,10 +22,11 @@ from typing import Callable
 import gast
 import numpy as np
 
+from . import runtime
 from .context import Context
 from .normalize import name
-from .optimize import is_comment, writes_in_place
-from .trees import Transformer, walk
+from .optimize import is_comment, replace_node, writes_in_place
+from .trees import Transformer, read_counts, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
 MATMUL_ADJOINTS: dict[tuple[str, int, int], str] = {
@@ -61,6 +62,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
 
     unreduce = ctx.helper("unreduce")
     unindex = ctx.helper("unindex")
+    structure = ctx.helper("match_structure")
 
     def shape_or_helper(expr: gast.AST) -> tuple | None:
         return expression_shape(expr, shape_of, np_name, same_shape_helpers)
@@ -115,6 +117,9 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                 x, y = (a.id for a in node.args)
                 if shape_of(x) == () and shape_of(y) == ():
                     return _expression("(0.5 if x == y else 1.0)", {"x": x, "y": y})
+            if f.id == structure and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
+                if shape_of(node.args[1].id) is not None:  # an array or a number: no container to rebuild
+                    return node.args[0]
             if f.id in tape_ops and node.args and isinstance(node.args[0], gast.Name):
                 method = gast.Attribute(value=node.args[0], attr=tape_ops[f.id], ctx=gast.Load())
                 return gast.Call(func=method, args=node.args[1:], keywords=[])
@@ -122,8 +127,118 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
 
     Rewrite().visit(fdef)
     _lazy_unreduce(fdef, unreduce, shape_of, np_name)
+    _fuse_initializations(fdef, ctx, shape_of, np_name)  # (before _FullLike: it reads unreduce calls)
     _FullLike(unreduce, shape_of, np_name).visit(fdef)
-    _fuse_initializations(fdef, ctx, shape_of, np_name)
+
+
+def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple | None]) -> None:
+    """Rewrites of whole expressions, once temporaries are put back into their uses (optimize.fuse_expressions)."""
+    np_name = ctx.numpy_name()
+
+    class Polish(Transformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            squeezed = _squeezed_sum(node, shape_of, np_name)
+            if squeezed is not None:
+                return squeezed
+            product = node.args[0] if len(node.args) == 1 else None
+            if isinstance(product, gast.BinOp) and isinstance(product.op, gast.MatMult):
+                row = _product_row(product.left, expression_shape(product, shape_of, np_name), shape_of, np_name)
+                if row is not None and _row_sum_of(node, None, row, np_name):
+                    return _summed_first(node, product, row, np_name)
+            return node
+
+    Polish().visit(fdef)
+    _sum_before_product(fdef, shape_of, np_name)
+
+
+def _sum_before_product(fdef: gast.FunctionDef, shape_of: Callable, np_name: str) -> None:
+    """`x = g @ m` read only by the next statement's `np.sum(x, axis=r)` over x's row axis r:
+    the rows are summed first, `np.sum(g, axis=r, keepdims=True) @ m`, a product of one row
+    instead of n (Σᵢ gᵢ m = (Σᵢ gᵢ) m; what a hand-written gradient of a shared shift does)."""
+    loads = read_counts(fdef.body)
+    stores: dict[str, int] = {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+
+    def block(body: list[gast.stmt]) -> None:
+        moved: list[gast.stmt] = []
+        for st in body:
+            for field in ("body", "orelse"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                    block(inner)
+        for i, first in enumerate(body):
+            x = _target(first)
+            if x is None or stores.get(x) != 1 or loads.get(x) != 1:
+                continue
+            product = first.value
+            if not (isinstance(product, gast.BinOp) and isinstance(product.op, gast.MatMult)):
+                continue
+            row = _product_row(product.left, shape_of(x), shape_of, np_name)
+            if row is None:
+                continue
+            deps = {n.id for n in walk(product) if isinstance(n, gast.Name)}
+            for later in body[i + 1 :]:
+                if is_comment(later):
+                    continue
+                if x in read_counts(later):
+                    for node in walk(later):
+                        if _row_sum_of(node, x, row, np_name):
+                            replace_node(later, node, _summed_first(node, product, row, np_name))
+                            moved.append(first)
+                            break
+                    break
+                if not isinstance(later, gast.Assign) or any(
+                    isinstance(n, gast.Name) and n.id in deps for t in later.targets for n in walk(t)
+                ):
+                    break  # (g or m may change before the sum)
+        body[:] = [st for st in body if not any(st is m for m in moved)]
+        if all(is_comment(st) for st in body):
+            body.append(gast.Pass())
+
+    block(fdef.body)
+
+
+def _product_row(g: gast.AST, x_shape: tuple | None, shape_of, np_name: str) -> int | None:
+    """The row axis of x = g @ m, if g has x's rank and batch shape (m: a matrix or a stack)."""
+    g_shape = expression_shape(g, shape_of, np_name)
+    if g_shape is None or x_shape is None or len(x_shape) < 2 or g_shape[:-1] != x_shape[:-1]:
+        return None
+    return len(x_shape) - 2
+
+
+def _summed_first(total: gast.Call, product: gast.BinOp, row: int, np_name: str) -> gast.AST:
+    """`np.sum(g @ m, axis=row)` as `(np.sum(g, axis=row, keepdims=True) @ m)[:, 0]`."""
+    keepdims = any(k.arg == "keepdims" and k.value.value for k in total.keywords)
+    text = f"{np_name}.sum(g, axis={row}, keepdims=True) @ m"
+    new = _expression(text if keepdims else f"({text})[{':, ' * row}0]", {})
+    inner = new if keepdims else new.value
+    inner.left.args[0], inner.right = product.left, product.right
+    return new
+
+
+def _row_sum_of(node: gast.AST, x: str | None, row: int, np_name: str) -> bool:
+    """Whether `node` is `np.sum(x, axis=row[, keepdims=...])` (x: a name, or None for any
+    first argument), the axis literal."""
+    if not (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Attribute)
+        and node.func.attr == "sum"
+        and isinstance(node.func.value, gast.Name)
+        and node.func.value.id == np_name
+        and len(node.args) == 1
+        and (x is None or isinstance(node.args[0], gast.Name) and node.args[0].id == x)
+    ):
+        return False
+    options = {k.arg: k.value for k in node.keywords}
+    if "axis" not in options or set(options) - {"axis", "keepdims"}:
+        return False
+    if not all(isinstance(v, gast.Constant) for v in options.values()):
+        return False
+    axis, keepdims = options["axis"].value, options.get("keepdims")
+    return type(axis) is int and axis == row and (keepdims is None or type(keepdims.value) is bool)
 
 
 def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_name: str) -> None:
@@ -265,6 +380,25 @@ def expression_shape(
         return shape_of(expr.id)
     if isinstance(expr, gast.Constant):
         return () if isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool) else None
+    if isinstance(expr, gast.Attribute) and expr.attr == "T":
+        inner = expression_shape(expr.value, shape_of, np_name, same_shape)
+        return None if inner is None else inner[::-1]
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.MatMult):
+        a, b = (expression_shape(e, shape_of, np_name, same_shape) for e in (expr.left, expr.right))
+        if not a or not b or len(a) + len(b) < 3 or a[-1] != b[-2 if len(b) > 1 else -1]:
+            return None
+        try:
+            return tuple(runtime._matmul_shape(a, b))
+        except ValueError:
+            return None
+    if isinstance(expr, gast.Call) and _swapaxes(expr, np_name):
+        inner = expression_shape(expr.args[0], shape_of, np_name, same_shape)
+        if inner is None or not all(-len(inner) <= a.value < len(inner) for a in expr.args[1:]):
+            return None
+        i, j = (a.value % len(inner) for a in expr.args[1:])
+        swapped = list(inner)
+        swapped[i], swapped[j] = swapped[j], swapped[i]
+        return tuple(swapped)
     if isinstance(expr, gast.BinOp):
         parts = [expr.left, expr.right] if isinstance(expr.op, _ELEMENTWISE_OPS) else None
     elif isinstance(expr, gast.UnaryOp):
@@ -282,6 +416,19 @@ def expression_shape(
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
         return None
+
+
+def _swapaxes(call: gast.Call, np_name: str) -> bool:
+    f = call.func
+    return (
+        isinstance(f, gast.Attribute)
+        and f.attr == "swapaxes"
+        and isinstance(f.value, gast.Name)
+        and f.value.id == np_name
+        and len(call.args) == 3
+        and not call.keywords
+        and all(isinstance(a, gast.Constant) and type(a.value) is int for a in call.args[1:])
+    )
 
 
 def _ufunc(f: gast.AST, np_name: str) -> bool:
@@ -319,6 +466,42 @@ def _reduce_to(g: gast.AST, target: tuple | None, shape_of, np_name: str) -> gas
     total = expr.func.value if isinstance(expr.func, gast.Attribute) and expr.func.attr == "reshape" else expr
     total.args[0] = g
     return expr
+
+
+def _squeezed_sum(node: gast.Call, shape_of, np_name: str) -> gast.AST | None:
+    """`np.sum(g, axis=a, keepdims=True).reshape(s)` (or its negation) as `np.sum(g, axis=a)`
+    where s is g's shape without the axes a: the reshape only takes the kept axes out again."""
+    f = node.func
+    if not (isinstance(f, gast.Attribute) and f.attr == "reshape" and len(node.args) == 1 and not node.keywords):
+        return None
+    if not isinstance(node.args[0], gast.Constant) or not isinstance(node.args[0].value, tuple):
+        return None
+    total, negated = f.value, False
+    if isinstance(total, gast.UnaryOp) and isinstance(total.op, gast.USub):
+        total, negated = total.operand, True
+    if not (
+        isinstance(total, gast.Call)
+        and isinstance(total.func, gast.Attribute)
+        and total.func.attr == "sum"
+        and isinstance(total.func.value, gast.Name)
+        and total.func.value.id == np_name
+        and len(total.args) == 1
+    ):
+        return None
+    options = {k.arg: k.value for k in total.keywords}
+    if set(options) != {"axis", "keepdims"} or not all(isinstance(v, gast.Constant) for v in options.values()):
+        return None
+    axis, keepdims = options["axis"].value, options["keepdims"].value
+    shape = expression_shape(total.args[0], shape_of, np_name)
+    if keepdims is not True or shape is None:
+        return None
+    axes = {axis} if type(axis) is int else set(axis) if isinstance(axis, tuple) else None
+    if axes is None or not all(type(a) is int and 0 <= a < len(shape) for a in axes):
+        return None
+    if tuple(n for i, n in enumerate(shape) if i not in axes) != node.args[0].value:
+        return None
+    total.keywords = [k for k in total.keywords if k.arg != "keepdims"]
+    return gast.UnaryOp(op=gast.USub(), operand=total) if negated else total
 
 
 def _axis_text(axes: list[int]) -> str:

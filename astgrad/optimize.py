@@ -364,7 +364,7 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
                     if isinstance(st, (gast.Assign, gast.Expr, gast.Return)) and size(st) + size(s.value) <= limit:
                         node = use[0]
                         replacement = clone(s.value)
-                        _replace(st, node, replacement)
+                        replace_node(st, node, replacement)
                         body.remove(s)
                         i -= 1
                         changed = True
@@ -377,7 +377,7 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
     return changed
 
 
-def _replace(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
+def replace_node(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
     for n in walk(tree):
         for field in n._fields:
             v = getattr(n, field, None)
