@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from . import specialize
+from .algebra import simplify_products
 from .batching import batch_accumulations
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
@@ -300,6 +301,8 @@ class Program:
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     fuse_expressions(unit.fdef, unit.ctx, unit.params)
                     polish(unit.fdef, unit.ctx, unit.shape_of)
+                    if simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of):
+                        run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}

@@ -150,6 +150,35 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
 
     Polish().visit(fdef)
     _sum_before_product(fdef, shape_of, np_name)
+    _drop_unread_copies(fdef, ctx.helper("owned_copy"))
+
+
+def _drop_unread_copies(fdef: gast.FunctionDef, owned: str) -> None:
+    """`a = owned_copy(a)` and the writes into a after it, where nothing reads a after them
+    (an adjoint zeroed where a value was overwritten, then not needed: `L_bar` of `L = zeros`)."""
+    body = fdef.body
+    for i, st in enumerate(body):
+        a = _target(st)
+        if a is None or not _is_call_of(st.value, owned, a):
+            continue
+        writes = []
+        for later in body[i + 1 :]:
+            if a not in read_counts(later) and not any(isinstance(n, gast.Name) and n.id == a for n in walk(later)):
+                continue
+            target = later.targets[0] if isinstance(later, gast.Assign) else None
+            if (
+                isinstance(target, gast.Subscript)
+                and isinstance(target.value, gast.Name)
+                and target.value.id == a
+                and a not in read_counts(later.value)
+                and a not in read_counts(target.slice)
+            ):
+                writes.append(later)
+                continue
+            break  # a read (or a rebinding) of a
+        else:
+            body[:] = [s for s in body if s is not st and not any(s is w for w in writes)]
+            return _drop_unread_copies(fdef, owned)
 
 
 def _sum_before_product(fdef: gast.FunctionDef, shape_of: Callable, np_name: str) -> None:
@@ -277,6 +306,27 @@ def _fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_nam
                 first.value = gast.Call(func=full_like, args=[call.args[1], call.args[0]], keywords=[])
                 body[j] = gast.Pass()
             elif (
+                f == unreduce
+                and _plain_unreduce(call, unreduce)
+                and _target(second) == a
+                and isinstance(second.value, gast.BinOp)
+                and isinstance(second.value.op, gast.Add)
+                and shape_of(call.args[1].id)
+            ):  # a = unreduce(g, x, 1); a = a + e → a = g[:, None] + e, where e has x's shape
+                s_value = second.value
+                sides = [(s_value.left, s_value.right), (s_value.right, s_value.left)]
+                for mine, other in sides:
+                    if not (isinstance(mine, gast.Name) and mine.id == a) or a in read_counts(other):
+                        continue
+                    shape = shape_of(call.args[1].id)
+                    if expression_shape(other, shape_of, np_name) != shape:
+                        continue
+                    g, axis, keepdims = call.args[0], call.args[2].value, call.args[3].value
+                    spread = g if axis is None or keepdims else _put_back(g, axis % len(shape))
+                    first.value = gast.BinOp(left=spread, op=gast.Add(), right=other)
+                    body[j] = gast.Pass()
+                    break
+            elif (
                 f == zeros
                 and len(call.args) == 1
                 and isinstance(call.args[0], gast.Name)
@@ -369,6 +419,19 @@ def _only_full_slices_and_none(index: gast.AST) -> bool:
     return any(none(e) for e in parts) and all(full(e) or none(e) for e in parts)
 
 
+def spreading_index(index: gast.AST) -> bool:
+    """Whether a subscript is full slices and None only (`g[:, None]`: the same values, with
+    length-1 axes put in)."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+
+    def ok(p: gast.AST) -> bool:
+        if isinstance(p, gast.Constant):
+            return p.value is None
+        return isinstance(p, gast.Slice) and p.lower is None and p.upper is None and p.step is None
+
+    return all(ok(p) for p in parts)
+
+
 def expression_shape(
     expr: gast.AST, shape_of: Callable[[str], tuple | None], np_name: str, same_shape: set[str] = frozenset()
 ) -> tuple | None:
@@ -380,6 +443,15 @@ def expression_shape(
         return shape_of(expr.id)
     if isinstance(expr, gast.Constant):
         return () if isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool) else None
+    if isinstance(expr, gast.Subscript) and spreading_index(expr.slice):
+        inner = expression_shape(expr.value, shape_of, np_name, same_shape)
+        parts = expr.slice.elts if isinstance(expr.slice, gast.Tuple) else [expr.slice]
+        if inner is None or sum(1 for p in parts if isinstance(p, gast.Slice)) > len(inner):
+            return None
+        shape, rest = [], list(inner)
+        for p in parts:
+            shape.append(1) if isinstance(p, gast.Constant) else shape.append(rest.pop(0))
+        return tuple(shape + rest)
     if isinstance(expr, gast.Attribute) and expr.attr == "T":
         inner = expression_shape(expr.value, shape_of, np_name, same_shape)
         return None if inner is None else inner[::-1]
@@ -572,6 +644,8 @@ def _lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np
                 s.value.left = replacement
             else:
                 s.value = replacement
+            # t is now smaller than its shape fact says (its uses spread it): see algebra.py
+            fdef._ag_spread_later = getattr(fdef, "_ag_spread_later", set()) | {t}
 
 
 def _put_back(g: gast.AST, axis: int) -> gast.AST:
