@@ -296,7 +296,7 @@ class Program:
                 run_optimizer(unit.fdef, unit.ctx, unit.params)
                 if unit.shape_of is not None:
                     arrays = {n for n in _names(unit.fdef) if unit.shape_of(n) not in (None, ())}
-                    batch_accumulations(unit.fdef, unit.ctx, arrays)
+                    batch_accumulations(unit.fdef, unit.ctx, arrays, unit.shape_of)
                     lower(unit.fdef, unit.ctx, unit.shape_of)
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     fuse_expressions(unit.fdef, unit.ctx, unit.params)
@@ -353,6 +353,7 @@ def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict
         return facts.kind(primal_of.get(n, n))
 
     shape_of.kind = kind_of  # type: ignore[attr-defined]
+    shape_of.count = lambda n: None if n in primal_of else facts.count(n)  # type: ignore[attr-defined]
     scalar_bound = {
         s.targets[0].id
         for s in walk(fdef)

@@ -22,6 +22,8 @@ afterwards (nothing in the function writes into it, or into an array it may shar
 
 from __future__ import annotations
 
+from typing import Callable
+
 import gast
 
 from .context import Context
@@ -33,25 +35,30 @@ from .trees import walk
 BATCHED = {"matmul_left": ("matmul_left_sum", 1), "matmul_right": ("matmul_right_sum", 2)}
 
 
-def batch_accumulations(fdef: gast.FunctionDef, ctx: Context, arrays: set[str]) -> None:
+def batch_accumulations(
+    fdef: gast.FunctionDef, ctx: Context, arrays: set[str], shape_of: Callable | None = None
+) -> None:
     """Batch the accumulations in every `for` loop of `fdef`; `arrays` are accumulators known to
-    be arrays (their plain `A = A + g` sums are batched too: a float sum would only get slower)."""
+    be arrays (their plain `A = A + g` sums are batched too: a float sum would only get slower).
+    With `shape_of` (and its `count`, a name's known int value), a loop of a known number of
+    iterations whose operands' shapes are known collects each operand once and sums with the
+    NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
     helpers = {ctx.helper(h): h for h in BATCHED}
     # what may change in place after being collected: written into, or sharing memory with that
     mutable = sharing(fdef, frozenset(writes_in_place(fdef, ctx.helper("add_at"))), both_ways=True)
-    _batch_body(fdef.body, ctx, helpers, arrays, mutable)
+    _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of)
 
 
-def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable) -> None:
+def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of) -> None:
     i = 0
     while i < len(body):
         s = body[i]
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _batch_body(inner, ctx, helpers, arrays, mutable)
+                _batch_body(inner, ctx, helpers, arrays, mutable, shape_of)
         if isinstance(s, gast.For) and not s.orelse and not _escapes(s.body):
-            before, after = _batch_loop(s, ctx, helpers, arrays, mutable)
+            before, after = _batch_loop(s, ctx, helpers, arrays, mutable, shape_of)
             body[i:i] = before
             i += len(before)
             body[i + 1 : i + 1] = after
@@ -59,7 +66,7 @@ def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable) -> None:
         i += 1
 
 
-def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable) -> tuple[list, list]:
+def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tuple[list, list]:
     stores: dict[str, int] = {}
     loads: dict[str, int] = {}
     for node in walk(loop):
@@ -68,37 +75,116 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable) -> tuple[list, li
             table[node.id] = table.get(node.id, 0) + 1
     before: list[gast.stmt] = []
     after: list[gast.stmt] = []
-    for k, s in enumerate(loop.body):
+    np_name = ctx.numpy_name()
+    trips = _trip_count(loop, shape_of)
+    version: dict[str, int] = {}  # name → the last statement of the body assigning it, so far
+    rows: dict[tuple[str, int], str] = {}  # (name, version) → the stack of its collected values
+    direct_sums: list[gast.stmt] = []
+    for k, s in enumerate(list(loop.body)):
         found = _accumulation(s)
-        if found is None:
+        candidate = None
+        if found is not None:
+            acc, term = found
+            values = _collected(term, helpers, arrays, acc)
+            fixed = _fixed(term, helpers)
+            if (
+                stores.get(acc) == 1  # read or written elsewhere in the loop
+                and loads.get(acc) == 1
+                and values is not None
+                and not any(v in mutable or v == acc for v in values[1])
+                and not (fixed is not None and (not isinstance(fixed, gast.Name) or stores.get(fixed.id)))
+            ):  # (and the weight does not change in the loop)
+                candidate = acc, values, fixed
+        if candidate is None:
+            for node in walk(s):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    version[node.id] = k
             continue
-        acc, term = found
-        if stores.get(acc) != 1 or loads.get(acc) != 1:
-            continue  # read or written elsewhere in the loop
-        values = _collected(term, helpers, arrays, acc)
-        if values is None:
+        acc, (combine, collected), fixed = candidate
+        template = _direct(combine, collected, fixed, shape_of) if trips else None
+        if template is not None:  # collect each value once, sum with NumPy after the loop
+            appends = []
+            for v in collected:
+                key = (v, version.get(v, -1))
+                if key not in rows:
+                    parts = ctx.namer.fresh(v + "_parts")
+                    rows[key] = ctx.namer.fresh(v + "_rows")
+                    before.append(assign(parts, gast.List(elts=[], ctx=gast.Load())))
+                    appends.append(_append(parts, name(v), s))
+                    stack = gast.Call(
+                        func=gast.Attribute(value=name(np_name), attr="stack", ctx=gast.Load()),
+                        args=[name(parts)],
+                        keywords=[],
+                    )
+                    after.append(assign(rows[key], stack))
+            loop.body[k] = appends or [gast.Pass()]
+            text = template.format(np=np_name, *[rows[(v, version.get(v, -1))] for v in collected])
+            total = _parse(text)
+            total._ag_shape = shape_of(collected[0] if fixed is None else fixed.id)  # (for lowering)
+            direct_sums.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
             continue
-        combine, collected = values
-        if any(v in mutable or v == acc for v in collected):
-            continue
-        fixed = _fixed(term, helpers)
-        if fixed is not None and (not isinstance(fixed, gast.Name) or stores.get(fixed.id)):
-            continue  # the weight changes in the loop
         parts = ctx.namer.fresh(acc + "_parts")
         item = (
             name(collected[0])
             if len(collected) == 1
             else gast.Tuple(elts=[name(v) for v in collected], ctx=gast.Load())
         )
-        append = gast.Call(
-            func=gast.Attribute(value=name(parts), attr="append", ctx=gast.Load()), args=[item], keywords=[]
-        )
-        loop.body[k] = gast.copy_location(gast.Expr(value=append), s)
+        loop.body[k] = _append(parts, item, s)
         before.append(assign(parts, gast.List(elts=[], ctx=gast.Load())))
         args = [name(parts)] + ([] if fixed is None else [name(fixed.id)])
         total = gast.Call(func=name(ctx.helper(combine)), args=args, keywords=[])
         after.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
-    return before, after
+    flat: list[gast.stmt] = []
+    for st in loop.body:
+        flat.extend(st if isinstance(st, list) else [st])
+    loop.body = [st for st in flat if not isinstance(st, gast.Pass)] or [gast.Pass()]
+    return before, after + direct_sums
+
+
+def _append(parts: str, item: gast.AST, where: gast.stmt) -> gast.stmt:
+    call = gast.Call(func=gast.Attribute(value=name(parts), attr="append", ctx=gast.Load()), args=[item], keywords=[])
+    return gast.copy_location(gast.Expr(value=call), where)
+
+
+def _parse(text: str) -> gast.AST:
+    return gast.parse(text, mode="eval").body
+
+
+# summing helper → the NumPy sum of the stacked operands ({0}, {1}: their stacks, in order)
+DIRECT = {
+    "sum_parts": "{np}.sum({0}, axis=0)",
+    "matmul_left_sum": "{0}.T @ {1}",  # Σ outer(g, b): (g, b) collected
+    "matmul_right_sum": "{1}.T @ {0}",  # Σ outer(a, g): (g, a) collected
+}
+
+
+def _direct(combine: str, collected: list[str], fixed: gast.AST | None, shape_of) -> str | None:
+    """The NumPy sum for `combine` where the operands' shapes make it that expression, or None."""
+    shapes = [shape_of(v) for v in collected]
+    if any(sh is None for sh in shapes):
+        return None
+    if combine == "sum_parts":
+        return DIRECT[combine]
+    if isinstance(fixed, gast.Name) and len(shape_of(fixed.id) or ()) == 2 and all(len(sh) == 1 for sh in shapes):
+        return DIRECT[combine]
+    return None
+
+
+def _trip_count(loop: gast.For, shape_of) -> int | None:
+    """The number of iterations of `for k in reversed(range(n))` with n known, or None."""
+    it = loop.iter
+    count = getattr(shape_of, "count", None)
+    if count is None or not (isinstance(it, gast.Call) and len(it.args) == 1 and isinstance(it.args[0], gast.Call)):
+        return None
+    inner = it.args[0]
+    if not (isinstance(it.func, gast.Name) and isinstance(inner.func, gast.Name)) or len(inner.args) != 1:
+        return None
+    if it.func.id not in ("reversed",) or inner.func.id != "range" or it.keywords or inner.keywords:
+        return None
+    n = inner.args[0]
+    if isinstance(n, gast.Constant) and type(n.value) is int:
+        return n.value
+    return count(n.id) if isinstance(n, gast.Name) else None
 
 
 def _accumulation(s: gast.stmt) -> tuple[str, gast.AST] | None:

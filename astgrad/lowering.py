@@ -151,6 +151,51 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     Polish().visit(fdef)
     _sum_before_product(fdef, shape_of, np_name)
     _drop_unread_copies(fdef, ctx.helper("owned_copy"))
+    _start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
+
+
+def _start_from_first_sum(fdef: gast.FunctionDef, zeros: str, shape_of, np_name: str) -> None:
+    """`a = zeros_like(x)` whose next use is `a = a + e`, e a new array of x's shape: `a = e`."""
+    body = fdef.body
+    dropped = []
+    for i, st in enumerate(body):
+        a = _target(st)
+        call = st.value if a is not None else None
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.func.id == zeros):
+            continue
+        if len(call.args) != 1 or not isinstance(call.args[0], gast.Name) or call.keywords:
+            continue
+        x = call.args[0].id
+        if shape_of(x) is None or _kind(shape_of, x) != "f":
+            continue
+        for later in body[i + 1 :]:
+            if not any(isinstance(n, gast.Name) and n.id == a for n in walk(later)):
+                continue
+            value = later.value if _target(later) == a else None
+            if (
+                isinstance(value, gast.BinOp)
+                and isinstance(value.op, gast.Add)
+                and isinstance(value.left, gast.Name)
+                and value.left.id == a
+                and _new_array(value.right, np_name)
+                and a not in read_counts(value.right)
+                and expression_shape(value.right, shape_of, np_name) == shape_of(x)
+            ):
+                later.value = value.right
+                dropped.append(st)
+            break
+    if dropped:
+        body[:] = [s for s in body if not any(s is d for d in dropped)]
+
+
+def _new_array(expr: gast.AST, np_name: str) -> bool:
+    """Whether `expr` surely makes a new array (arithmetic, a ufunc, a sum), never returns one it is given."""
+    if isinstance(expr, (gast.BinOp, gast.UnaryOp)):
+        return True
+    f = expr.func if isinstance(expr, gast.Call) else None
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == np_name):
+        return False
+    return f.attr == "sum" or isinstance(getattr(np, f.attr, None), np.ufunc)
 
 
 def _drop_unread_copies(fdef: gast.FunctionDef, owned: str) -> None:
@@ -437,6 +482,9 @@ def expression_shape(
 ) -> tuple | None:
     """The shape of elementwise arithmetic over names of known shape (NumPy ufunc calls and
     np.where included; calls of the helpers `same_shape`, shaped like their first argument), or None."""
+    known = getattr(expr, "_ag_shape", None)  # set where the expression was made (batching.py)
+    if known is not None:
+        return known
     if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in same_shape:
         return expression_shape(expr.args[0], shape_of, np_name) if expr.args else None
     if isinstance(expr, gast.Name):

@@ -797,7 +797,9 @@ class Normalizer:
         seq = self.atom(iterable)
         if isinstance(seq, gast.Name) and seq.id in assigned_names(body):
             seq = self.temp(seq, keep=True)
-        length = self.temp(gast.Call(func=self._builtin("len"), args=[seq], keywords=[]))
+        call = gast.Call(func=self._builtin("len"), args=[seq], keywords=[])
+        call._ag_fn = builtins.len  # (as for the user's own calls: analyses look the function up)
+        length = self.temp(call)
         return length, lambda k: gast.Subscript(value=copy.deepcopy(seq), slice=name(k), ctx=gast.Load())
 
     def _builtin(self, fname: str) -> gast.Name:

@@ -196,6 +196,13 @@ class ShapeFacts:
         sig = _signature(d) if d is not None else None
         return sig[2] if sig is not None and sig[0] == "number" else None
 
+    def count(self, var: str) -> int | None:
+        """The one non-negative Python int `var` always holds (a length, a trip count), or None."""
+        st = self.state.get(var)
+        if isinstance(st, Value) and type(st.v) is int and st.v >= 0:
+            return st.v
+        return None
+
     def shape(self, var: str) -> tuple | None:
         """The shape `var` always has (a number or array), or None if not known."""
         st = self.state.get(var)
@@ -340,6 +347,13 @@ class ShapeFacts:
             raise _Unknown
         if fn in FULL_REDUCTIONS and len(value.args) == 1 and not value.keywords:
             return np.float64(1.0), False  # 0-d whatever the argument's shape
+        if fn is len and len(value.args) == 1 and not value.keywords:
+            v, exact = self._atom(value.args[0])
+            if type(v) is np.ndarray and v.ndim:
+                return len(v), True  # an array's length is in its shape, which is known
+            if exact and _immutable(v):
+                return len(v), True
+            raise _Unknown
         args = [self._atom(a) for a in value.args]
         kwargs = {k.arg: self._atom(k.value) for k in value.keywords if k.arg}
         if len(kwargs) != len(value.keywords):

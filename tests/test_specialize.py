@@ -250,12 +250,21 @@ def test_loop_accumulations_are_batched_and_an_empty_loop_still_gives_zeros():
     args = _rnn_args(hidden=3, steps=4)
     check_grad(rnn, g, *args, wrt=(0, 1))
     text = astgrad.source(rnn, wrt=(0, 1), args=args)
-    assert "matmul_left_sum(W_bar_parts, W)" in text and "sum_parts(b_bar_parts)" in text
+    # four steps, known: each step's operands collected once, summed by one product each
+    assert re.search(r"W_bar = W_bar \+ (t\d+_bar)_rows\.T @ h_rows\n", text), text
+    assert re.search(r"b_bar = b_bar \+ np\.sum\(t\d+_bar_rows, axis=0\)\n", text), text
     W, b, xs, h0 = args
     h0 = np.full(3, 0.5)
-    gW, gb = g(W, b, np.zeros((0, 3)), h0)  # no step: d/dW sum(h0²) = 0, of W's shape
+    empty = (W, b, np.zeros((0, 3)), h0)
+    gW, gb = g(*empty)  # no step: d/dW sum(h0²) = 0, of W's shape
     np.testing.assert_array_equal(gW, np.zeros((3, 3)))
     np.testing.assert_array_equal(gb, np.zeros(3))
+    text = astgrad.source(rnn, wrt=(0, 1), args=empty)  # no step to stack: the helpers' sums
+    assert "matmul_left_sum(W_bar_parts, W)" in text
+    h = grad(rnn, wrt=(0, 1))
+    for steps in (1, 2, 5):  # each a specialisation with its own known count
+        more = _rnn_args(hidden=3, steps=steps, seed=steps)
+        check_grad(rnn, h, *more, wrt=(0, 1))
 
 
 def test_reduction_adjoints_stay_small_where_their_uses_broadcast_them():
@@ -446,3 +455,23 @@ def test_a_sum_kept_then_reshaped_is_a_plain_sum_and_arrays_need_no_structure_ma
     assert re.search(r"correct_bar = -np.sum\(t\d+_bar, axis=1\)\n", text), text
     assert "keepdims" not in text and "reshape" not in text and "match_structure" not in text
     np.testing.assert_allclose(g(*args), grad(_hinge, specialize=False)(*args), rtol=1e-12)
+
+
+def _two_layers_per_step(W, V, xs, h0):
+    h = h0
+    for x in xs:
+        h = np.tanh(W @ h + x)  # W's adjoint reads the h before this line...
+        h = np.sin(V @ h)  # ...V's the h after it: one name, two values per step
+    return np.sum(h * h)
+
+
+def test_a_name_collected_at_two_values_per_step_gets_two_stacks():
+    rng = np.random.default_rng(10)
+    args = (rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=(4, 3)), rng.normal(size=3))
+    g = grad(_two_layers_per_step, wrt=(0, 1))
+    check_grad(_two_layers_per_step, g, *args, wrt=(0, 1))
+    general = grad(_two_layers_per_step, wrt=(0, 1), specialize=False)(*args)
+    for a, b in zip(g(*args), general):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    text = _specialised_text(g)
+    assert text.count("_rows = np.stack(") >= 3, text

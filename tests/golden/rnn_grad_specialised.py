@@ -1,5 +1,5 @@
 import numpy as np
-from astgrad.runtime import zeros_like, respecialize, sum_parts, matmul_left_sum
+from astgrad.runtime import respecialize
 
 
 def rnn_grad(W, U, b, xs, h0):
@@ -28,23 +28,23 @@ def rnn_grad(W, U, b, xs, h0):
     # backward pass
     # line 27: return np.sum(h * h)
     h_bar = 2.0 * h
-    U_bar = zeros_like(U)
-    W_bar = zeros_like(W)
-    b_bar = zeros_like(b)
     # line 25: for x in xs:
-    b_bar_parts = []
-    U_bar_parts = []
-    W_bar_parts = []
+    t5_bar_parts = []
+    x_parts = []
+    h_parts = []
     for k in reversed(range(t1)):
         # line 26: h = np.tanh(W @ h + U @ x + b)
         t5_bar = h_bar * (1.0 - h * h)
         h = tape.pop()
-        b_bar_parts.append(t5_bar)
-        U_bar_parts.append((t5_bar, x))
-        W_bar_parts.append((t5_bar, h))
+        t5_bar_parts.append(t5_bar)
+        x_parts.append(x)
+        h_parts.append(h)
         h_bar = t5_bar @ W
         x = tape.pop()
-    b_bar = b_bar + sum_parts(b_bar_parts)
-    U_bar = U_bar + matmul_left_sum(U_bar_parts, U)
-    W_bar = W_bar + matmul_left_sum(W_bar_parts, W)
+    t5_bar_rows = np.stack(t5_bar_parts)
+    x_rows = np.stack(x_parts)
+    h_rows = np.stack(h_parts)
+    b_bar = np.sum(t5_bar_rows, axis=0)
+    U_bar = t5_bar_rows.T @ x_rows
+    W_bar = t5_bar_rows.T @ h_rows
     return W_bar, U_bar, b_bar
