@@ -118,7 +118,7 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
                     )
                     after.append(assign(rows[key], stack))
             loop.body[k] = appends or [gast.Pass()]
-            text = template.format(np=np_name, *[rows[(v, version.get(v, -1))] for v in collected])
+            text = template.format(*[rows[(v, version.get(v, -1))] for v in collected], np=np_name)
             total = _parse(text)
             total._ag_shape = shape_of(collected[0] if fixed is None else fixed.id)  # (for lowering)
             direct_sums.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
