@@ -117,3 +117,53 @@ def test_workload_gradients_read_like_their_hand_derivations():
     assert "z_bar = -t17_bar[:, :, None] * z" in text, text
     assert "q_bar = sum_q_bar[:, None] + qdiag_bar * qdiag" in text, text  # unreduce joined to its sum
     assert "owned_copy" not in text and "L_bar" not in text, text
+
+
+def hinge(W, X, y):
+    scores = X @ W
+    correct = scores[np.arange(X.shape[0]), y]
+    return np.sum(np.maximum(0.0, scores - correct[:, None] + 1.0))
+
+
+def test_a_gather_by_distinct_indices_is_scattered_back_in_place():
+    """scores[arange(n), y] selects one element per row: its adjoint is added in place."""
+    rng = np.random.default_rng(5)
+    text = _agree(hinge, (rng.normal(size=(4, 3)), rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)))
+    assert "unindex" not in text and re.search(r"scores_bar\[t\d+, y\] \+= correct_bar\n", text), text
+
+
+def repeated_writes(l, x):
+    L = np.zeros((3, 2, 2))
+    L[:, [1, 1], [0, 0]] = l  # the same element twice: only the last write stays
+    return np.sum(np.sin(x @ L))
+
+
+def written_through_a_changed_range(l, x):
+    L = np.zeros((3, 2, 2))
+    rows = np.arange(2)
+    rows[1] = 0  # no longer distinct
+    L[:, rows, 0] = l
+    return np.sum(np.sin(x @ L))
+
+
+def test_writes_through_indices_that_may_repeat_keep_the_last_write_rule():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(4, 2))
+    for f in (repeated_writes, written_through_a_changed_range):
+        text = _agree(f, (rng.normal(size=(3, 2)), x))
+        assert "written_part" in text, text
+    text = _agree(lower_triangle, (rng.normal(size=(3, 1)), x))
+    assert "written_part" in text, text  # [1], [0]: distinct, but literal lists are not analysed
+
+
+def triangle_by_indices(l, x):
+    L = np.zeros((3, 3, 3))
+    cols, rows = np.triu_indices(3, 1)
+    L[:, rows, cols] = l
+    return np.sum(np.sin(x @ L))
+
+
+def test_writes_through_triangle_indices_read_back_plainly():
+    rng = np.random.default_rng(7)
+    text = _agree(triangle_by_indices, (rng.normal(size=(3, 3)), rng.normal(size=(4, 3))))
+    assert "written_part" not in text and "[:, rows, cols]" in text, text
