@@ -218,6 +218,7 @@ class Program:
         unit.doc = doc
         if facts is not None:
             unit.shape_of = _shape_lookup(unit.fdef, facts, rt.adjoint_names)
+            unit.shape_of.python_numbers = {p for p, k in kinds.items() if k[0] in ("float", "int", "bool")}
             unit.caller_arrays = frozenset(
                 [p for p, k in kinds.items() if k[0] not in ("float", "int", "bool")]
                 + [n for n in _names(unit.fdef) if n not in fdef._ag_params and type(ctx.lookup(n)) is np.ndarray]
@@ -301,8 +302,8 @@ class Program:
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     fuse_expressions(unit.fdef, unit.ctx, unit.params)
                     polish(unit.fdef, unit.ctx, unit.shape_of)
-                    if simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of):
-                        run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
+                    simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
+                    run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}

@@ -24,6 +24,7 @@ import numpy as np
 
 from . import runtime
 from .context import Context
+from .dtypes import WEAK, dtype_roots
 from .normalize import name
 from .optimize import is_comment, replace_node, writes_in_place
 from .trees import Transformer, read_counts, walk
@@ -154,6 +155,37 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     _drop_unread_copies(fdef, ctx.helper("owned_copy"))
     _start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
     _scatter_in_place(fdef, ctx.helper("unindex"), _DistinctIndices(fdef, ctx, shape_of), np_name)
+    _filled_by_shape(fdef, shape_of, np_name)
+
+
+def _filled_by_shape(fdef: gast.FunctionDef, shape_of: Callable, np_name: str) -> None:
+    """`np.ones_like(m)` / `np.full_like(m, g)` of an array m of known shape whose dtype is an
+    earlier array r's: `np.ones(shape, r.dtype)`, so m need not be computed for it (dtypes.py)."""
+    roots = dtype_roots(fdef, getattr(shape_of, "python_numbers", set()), np_name)
+    kinds = getattr(shape_of, "kind", lambda n: None)
+
+    class Fill(Transformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            f = node.func
+            if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == np_name):
+                return node
+            if f.attr not in ("ones_like", "full_like") or node.keywords or not node.args:
+                return node
+            if len(node.args) != (1 if f.attr == "ones_like" else 2) or not isinstance(node.args[0], gast.Name):
+                return node
+            m = node.args[0].id
+            r, shape = roots.get(m), shape_of(m)
+            if r in (None, m, WEAK) or not shape or kinds(m) != "f" or kinds(r) != "f" or shape_of(r) is None:
+                return node
+            dtype = gast.Attribute(value=name(r), attr="dtype", ctx=gast.Load())
+            fill = [node.args[1]] if f.attr == "full_like" else []
+            if fill and isinstance(fill[0], gast.Constant) and fill[0].value == 1.0:
+                fill = []
+            func = gast.Attribute(value=name(np_name), attr="full" if fill else "ones", ctx=gast.Load())
+            return gast.Call(func=func, args=[gast.Constant(value=shape, kind=None)] + fill + [dtype], keywords=[])
+
+    Fill().visit(fdef)
 
 
 # functions whose index arrays never select a position twice: a tuple of one array per axis

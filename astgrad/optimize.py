@@ -90,7 +90,10 @@ class Fold(Transformer):
                 result = gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
         elif isinstance(op, gast.Sub) and _is_num(right, 0):
             result = left
-        if isinstance(result, gast.Name) and (result.id in self.protected or node is self.value_of):
+        base = result
+        while isinstance(base, (gast.Subscript, gast.Attribute)):  # x[:, None], x.T: views of x
+            base = base.value
+        if isinstance(base, gast.Name) and (base.id in self.protected or node is self.value_of):
             result = None
         if result is not None:
             self.changed = True

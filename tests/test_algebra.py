@@ -167,3 +167,31 @@ def test_writes_through_triangle_indices_read_back_plainly():
     rng = np.random.default_rng(7)
     text = _agree(triangle_by_indices, (rng.normal(size=(3, 3)), rng.normal(size=(4, 3))))
     assert "written_part" not in text and "[:, rows, cols]" in text, text
+
+
+def relu_loss(W, X):
+    h = np.maximum(0.0, X @ W + 1.0)
+    h[0, :] = 0.0  # (h written into: its adjoint starts as np.ones_like(h))
+    return np.sum(h) + np.sum(np.exp(W) * 0.5)
+
+
+def scaled_counts(k, w):
+    m = k * 0.5 * np.sum(w)  # an integer array times floats: float64, not k's dtype
+    return np.sum(m)
+
+
+def test_a_sum_of_an_unused_value_takes_its_shape_and_an_earlier_dtype():
+    """np.ones_like(h) needs h only for shape and dtype: h is not computed, the dtype is read off
+    the array it derives from; float32 arguments keep a float32 gradient."""
+    rng = np.random.default_rng(8)
+    args = (rng.normal(size=(3, 2)), rng.normal(size=(4, 3)))
+    text = _agree(relu_loss, args)
+    assert re.search(r"np\.ones\(\(4, 2\), \w+\.dtype\)", text) and "np.maximum" not in text, text
+    single = tuple(a.astype(np.float32) for a in args)
+    g = grad(relu_loss)(*single)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, grad(relu_loss, specialize=False)(*single), rtol=1e-6)
+    k = np.arange(4)
+    gw = grad(scaled_counts, wrt=1)(k, rng.normal(size=3))
+    assert gw.dtype == np.float64
+    np.testing.assert_allclose(gw, np.full(3, 0.5 * k.sum()), rtol=1e-14)  # d/dw Σᵢ kᵢ/2 Σⱼ wⱼ
