@@ -55,6 +55,7 @@ def dtype_roots(fdef: gast.FunctionDef, python_numbers: set[str], np_name: str) 
 
 
 _PENDING = object()
+_KEEPING = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult)  # float operands' dtype
 
 
 def _root(v: gast.AST, roots: dict[str, str], np_name: str):
