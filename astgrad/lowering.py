@@ -27,7 +27,7 @@ from .context import Context
 from .dtypes import WEAK, dtype_roots
 from .normalize import name
 from .optimize import is_comment, replace_node, writes_in_place
-from .trees import Transformer, read_counts, walk
+from .trees import Transformer, clone, read_counts, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
 MATMUL_ADJOINTS: dict[tuple[str, int, int], str] = {
@@ -156,6 +156,73 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     _start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
     _scatter_in_place(fdef, ctx.helper("unindex"), _DistinctIndices(fdef, ctx, shape_of), np_name)
     _filled_by_shape(fdef, shape_of, np_name)
+    _join_accumulations(fdef.body)
+    _Ties().visit(fdef)
+
+
+def _join_accumulations(body: list[gast.stmt]) -> None:
+    """`a = e1` then (next statement) `a = a + e2`: `a = e1 + e2`, one statement as by hand."""
+    for st in body:
+        for field in ("body", "orelse"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                _join_accumulations(inner)
+    real = [i for i, st in enumerate(body) if not is_comment(st)]
+    dropped = []
+    for i, j in zip(real, real[1:]):
+        first, second = body[i], body[j]
+        a = _target(first)
+        if a is None or _target(second) != a or any(first is d for d in dropped):
+            continue
+        v = second.value
+        if not (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add)):
+            continue
+        if isinstance(v.left, gast.Name) and v.left.id == a and a not in read_counts(v.right):
+            if a in read_counts(first.value):
+                continue
+            second.value = gast.BinOp(left=first.value, op=gast.Add(), right=v.right)
+            dropped.append(first)
+    if dropped:
+        body[:] = [st for st in body if not any(st is d for d in dropped)]
+
+
+class _Ties(Transformer):
+    """The adjoint of max(x, y) for numbers, `g * (0.5 if x == y else 1.0) if x >= y else 0.0`,
+    as `g if x > y else 0.5 * g if x == y else 0.0`: one comparison where nothing ties."""
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        test, body = node.test, node.body
+        if not (
+            isinstance(test, gast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (gast.GtE, gast.LtE))
+            and isinstance(body, gast.BinOp)
+            and isinstance(body.op, gast.Mult)
+            and isinstance(body.right, gast.IfExp)
+            and isinstance(node.orelse, gast.Constant)
+            and node.orelse.value == 0.0
+        ):
+            return node
+        share = body.right
+        x, y = test.left, test.comparators[0]
+        if not (
+            isinstance(x, gast.Name)
+            and isinstance(y, gast.Name)
+            and isinstance(share.test, gast.Compare)
+            and len(share.test.ops) == 1
+            and isinstance(share.test.ops[0], gast.Eq)
+            and {n.id for n in (share.test.left, *share.test.comparators) if isinstance(n, gast.Name)} == {x.id, y.id}
+            and isinstance(share.body, gast.Constant)
+            and share.body.value == 0.5
+            and isinstance(share.orelse, gast.Constant)
+            and share.orelse.value == 1.0
+        ):
+            return node
+        strict = gast.Gt() if isinstance(test.ops[0], gast.GtE) else gast.Lt()
+        half = gast.BinOp(left=gast.Constant(value=0.5, kind=None), op=gast.Mult(), right=clone(body.left))
+        tie = gast.IfExp(test=share.test, body=half, orelse=node.orelse)
+        return gast.IfExp(test=gast.Compare(left=x, ops=[strict], comparators=[y]), body=body.left, orelse=tie)
 
 
 def _filled_by_shape(fdef: gast.FunctionDef, shape_of: Callable, np_name: str) -> None:

@@ -1647,6 +1647,23 @@ def test_maximum_and_minimum_split_a_tie_equally(specialize):
     np.testing.assert_array_equal(gy, (1.0 - max_x) + 2.0 * (1.0 - min_x))
 
 
+def python_max_min(x, y):
+    return max(x, y) * 3.0 + min(x, y)
+
+
+@pytest.mark.parametrize("specialize", [False, True])
+def test_python_max_and_min_of_numbers_split_a_tie_equally(specialize):
+    """By hand: d max(x, y)/dx = 1 if x > y, ½ if x == y, 0 if x < y; min the other way round."""
+    g = grad(python_max_min, wrt=(0, 1), specialize=specialize)
+    for (x, y), expected in {
+        (2.0, 1.0): (3.0, 1.0),
+        (1.0, 2.0): (1.0, 3.0),
+        (1.5, 1.5): (2.0, 2.0),
+        (float("nan"), 1.0): (0.0, 0.0),  # NaN compares false: no share (max(nan, 1.0) is nan)
+    }.items():
+        assert g(x, y) == expected, (x, y)
+
+
 def test_max_share_without_ties_and_with_nan():
     from astgrad.runtime import max_share
 
