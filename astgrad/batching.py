@@ -106,6 +106,8 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
             appends = []
             for v in collected:
                 key = (v, version.get(v, -1))
+                if key not in rows and key[1] >= 0 and _rows_of(loop, loop.body[key[1]], v, trips, shape_of, mutable):
+                    rows[key] = f"{loop.body[key[1]].value.value.id}[::-1]"  # x = xs[k], k = n-1 ... 0
                 if key not in rows:
                     parts = ctx.namer.fresh(v + "_parts")
                     rows[key] = ctx.namer.fresh(v + "_rows")
@@ -137,8 +139,38 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
     flat: list[gast.stmt] = []
     for st in loop.body:
         flat.extend(st if isinstance(st, list) else [st])
+    first = flat[0] if flat else None
+    reversed_rows = {key[0] for key, r in rows.items() if r.endswith("[::-1]") and key[1] == 0}
+    if isinstance(first, gast.Assign) and _rows_target(first) in reversed_rows:
+        v = _rows_target(first)  # `x = xs[k]`, its values now read as xs[::-1]: read no more?
+        if not any(isinstance(n, gast.Name) and n.id == v for st in flat[1:] for n in walk(st)):
+            flat = flat[1:]
     loop.body = [st for st in flat if not isinstance(st, gast.Pass)] or [gast.Pass()]
     return before, after + direct_sums
+
+
+def _rows_target(st: gast.Assign) -> str | None:
+    return st.targets[0].id if isinstance(st.targets[0], gast.Name) else None
+
+
+def _rows_of(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutable) -> bool:
+    """Whether `st` is `v = xs[k]`, k this loop's index running over all of xs's rows backwards
+    (its values, collected, are xs[::-1]), and nothing writes into xs."""
+    if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id == v):
+        return False
+    value = st.value
+    if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
+        return False
+    xs, k = value.value.id, value.slice
+    shape = shape_of(xs)
+    return (
+        isinstance(k, gast.Name)
+        and isinstance(loop.target, gast.Name)
+        and k.id == loop.target.id
+        and xs not in mutable
+        and bool(shape)
+        and shape[0] == trips
+    )
 
 
 def _append(parts: str, item: gast.AST, where: gast.stmt) -> gast.stmt:

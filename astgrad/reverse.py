@@ -113,6 +113,7 @@ class ReverseTransformer:
         self.last_line: int | None = None
         self.user_calls: dict[int, tuple] = {}  # id(call) → (forward statement, plain call, fwd call)
         self._shared: tuple | None = None  # (names written in place, _shared_memory's answer for them)
+        self.remat = self._rematerialized()  # position of `x = xs[k]` → that statement
 
     # ------------------------------------------------------------------------------- naming
 
@@ -126,6 +127,52 @@ class ReverseTransformer:
 
     def call(self, fname: str, *args: gast.AST) -> gast.Call:
         return gast.Call(func=self.helper(fname), args=list(args), keywords=[])
+
+    def _rematerialized(self) -> dict[Pos, gast.Assign]:
+        """The loops' first statements `x = xs[k]` (k the loop's index) that the backward loop
+        repeats at the start of each iteration instead of saving x: xs is never rebound, never
+        written into (nor anything sharing its memory), and x is bound nowhere else."""
+        from .analysis import assignment_counts
+        from .optimize import sharing
+
+        counts = assignment_counts(self.fdef)
+        written = frozenset(
+            n.value.id
+            for n in walk(self.fdef)
+            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
+        ) | frozenset(a[0] for st in walk_statements(self.fdef.body) if (a := getattr(st, "_ag_append", None)))
+        unsafe = sharing(self.fdef, written, both_ways=True)
+        found: dict[Pos, gast.Assign] = {}
+
+        def visit(body: list[gast.stmt], pos: Pos) -> None:
+            for i, st in enumerate(body):
+                p = pos + (i,)
+                if isinstance(st, gast.If):
+                    visit(st.body, p + (0,))
+                    visit(st.orelse, p + (1,))
+                elif isinstance(st, (gast.For, gast.While)):
+                    visit(st.body, p + (0,))
+                if not (isinstance(st, gast.For) and isinstance(st.target, gast.Name) and st.body):
+                    continue
+                first, k = st.body[0], st.target.id
+                if not (isinstance(first, gast.Assign) and isinstance(first.targets[0], gast.Name)):
+                    continue
+                v, x = first.value, first.targets[0].id
+                if not (
+                    isinstance(v, gast.Subscript)
+                    and isinstance(v.value, gast.Name)
+                    and isinstance(v.slice, gast.Name)
+                    and v.slice.id == k
+                ):
+                    continue
+                xs = v.value.id
+                inside = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+                if counts.get(x) == 1 and counts.get(k) == 1 and counts.get(xs, 0) <= 1 and xs not in inside:
+                    if not ({x, xs} & unsafe) and xs in self.primal_names | set(self.fdef._ag_params):
+                        found[p + (0, 0)] = first
+
+        visit(self.fdef.body, ())
+        return found
 
     # ------------------------------------------------------------------------------ main
 
@@ -756,6 +803,11 @@ class ReverseTransformer:
         restores = [x.restore for x in loop_site]
         if not body:
             return pre + restores
+        again = self.remat.get(p + (0, 0))
+        if again is not None and again.targets[0].id in {v for v, r in self.reads if r[: len(p)] == p}:
+            read_again = assign(again.targets[0].id, copy.deepcopy(again.value), again)
+            self.record_reads([read_again.value], p + (0, 0))
+            body = [read_again] + body
         iterable = copy.deepcopy(s.iter)
         counter = getattr(s, "_ag_counter", None)
         if counter:
@@ -851,6 +903,8 @@ class ReverseTransformer:
         return False
 
     def needs_push(self, site: Site) -> bool:
+        if site.kind == "assign" and site.pos in self.remat:
+            return False  # the backward loop reads it again (see _rematerialized)
         for var, r in self.reads:
             if var != site.var:
                 continue

@@ -475,3 +475,39 @@ def test_a_name_collected_at_two_values_per_step_gets_two_stacks():
         np.testing.assert_allclose(a, b, rtol=1e-12)
     text = _specialised_text(g)
     assert text.count("_rows = np.stack(") >= 3, text
+
+
+def _rows_rescaled(W, xs, h0):
+    h = h0
+    for k in range(xs.shape[0]):
+        x = xs[k]  # xs is another array at every step: x must be saved, not read again
+        h = np.tanh(W @ h + x * x)
+        xs = xs * 0.9
+    return np.sum(h * h)
+
+
+def _rnn_with_inputs(W, U, xs, h0):
+    h = h0
+    for x in xs:
+        h = np.tanh(W @ h + U @ x)
+    return np.sum(h * h)
+
+
+def test_a_loops_row_is_read_again_in_the_backward_loop_not_saved():
+    """`for x in xs` reads x = xs[k]; the backward loop reads it again at the same k (xs never
+    changes), and the specialised sum over the rows is a product with xs itself."""
+    rng = np.random.default_rng(11)
+    args = (rng.normal(size=(3, 3)) / 2, rng.normal(size=(3, 2)), rng.normal(size=(4, 2)), np.zeros(3))
+    text = astgrad.source(_rnn_with_inputs, wrt=(0, 1))
+    assert re.search(r"for k in reversed\(range\(t\d+\)\):\n\s+x = xs\[k\]", text), text
+    assert "push(tape, x)" not in text, text
+    g = grad(_rnn_with_inputs, wrt=(0, 1))
+    check_grad(_rnn_with_inputs, g, *args, wrt=(0, 1))
+    assert "@ xs[::-1]" in _specialised_text(g)
+    wargs = (rng.normal(size=(3, 3)) / 2, rng.normal(size=(4, 3)), rng.normal(size=3))
+    h = grad(_rows_rescaled, wrt=(0, 1))
+    check_grad(_rows_rescaled, h, *wargs, wrt=(0, 1))
+    general = grad(_rows_rescaled, wrt=(0, 1), specialize=False)(*wargs)
+    for a, b in zip(h(*wargs), general):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert "x = pop(tape)" in astgrad.source(_rows_rescaled, wrt=(0, 1))  # saved, restored

@@ -15,12 +15,10 @@ def rnn_grad(W, U, b, xs, h0):
     ):
         return respecialize(rnn_grad, W, U, b, xs, h0)
     tape = []
-    x = None
     # forward pass
     h = h0
     t1 = len(xs)
     for k in range(t1):
-        tape.append(x)
         x = xs[k]
         t5 = W @ h + U @ x + b
         tape.append(h)
@@ -30,21 +28,17 @@ def rnn_grad(W, U, b, xs, h0):
     h_bar = 2.0 * h
     # line 25: for x in xs:
     t5_bar_parts = []
-    x_parts = []
     h_parts = []
     for k in reversed(range(t1)):
         # line 26: h = np.tanh(W @ h + U @ x + b)
         t5_bar = h_bar * (1.0 - h * h)
         h = tape.pop()
         t5_bar_parts.append(t5_bar)
-        x_parts.append(x)
         h_parts.append(h)
         h_bar = t5_bar @ W
-        x = tape.pop()
     t5_bar_rows = np.stack(t5_bar_parts)
-    x_rows = np.stack(x_parts)
     h_rows = np.stack(h_parts)
     b_bar = np.sum(t5_bar_rows, axis=0)
-    U_bar = t5_bar_rows.T @ x_rows
+    U_bar = t5_bar_rows.T @ xs[::-1]
     W_bar = t5_bar_rows.T @ h_rows
     return W_bar, U_bar, b_bar
