@@ -31,6 +31,7 @@ from .normalize import assign, name, normalize
 from .optimize import fuse_expressions, number_value
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
+from .replay import replay_scalar_loops
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
 from .trees import walk
@@ -302,6 +303,7 @@ class Program:
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     fuse_expressions(unit.fdef, unit.ctx, unit.params)
                     polish(unit.fdef, unit.ctx, unit.shape_of)
+                    replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
                     simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
             texts.append(render(unit.fdef))

@@ -178,8 +178,6 @@ def _join_accumulations(body: list[gast.stmt]) -> None:
         if not (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add)):
             continue
         if isinstance(v.left, gast.Name) and v.left.id == a and a not in read_counts(v.right):
-            if a in read_counts(first.value):
-                continue
             second.value = gast.BinOp(left=first.value, op=gast.Add(), right=v.right)
             dropped.append(first)
     if dropped:

@@ -571,6 +571,28 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
     return True
 
 
+def _drop_self_assignments(body: list[gast.stmt]) -> bool:
+    """`x = x` statements (an adjoint passed through unchanged) removed; whether one was."""
+    changed = False
+    for st in body:
+        for inner in _nested_blocks([st]):
+            changed |= _drop_self_assignments(inner)
+    kept = [
+        st
+        for st in body
+        if not (
+            isinstance(st, gast.Assign)
+            and isinstance(st.targets[0], gast.Name)
+            and isinstance(st.value, gast.Name)
+            and st.value.id == st.targets[0].id
+        )
+    ]
+    if len(kept) != len(body):
+        body[:] = kept if any(not is_comment(k) for k in kept) else kept + [gast.Pass()]
+        changed = True
+    return changed
+
+
 def is_comment(s: gast.stmt) -> bool:
     """A comment marker statement (see reverse.comment)."""
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
@@ -602,6 +624,7 @@ def optimize(
         changed |= propagate_copies(fdef, params)
         changed |= propagate_local_copies(fdef, params)
         changed |= eliminate_dead_code(fdef, ns, purity)
+        changed |= _drop_self_assignments(fdef.body)
         if not changed:
             _ensure_statements(fdef)
             return fdef

@@ -1,0 +1,352 @@
+"""Loops of numbers replayed in the backward pass instead of taped (specialised code only).
+
+A loop body of a few scalar operations saves, per iteration, every value it overwrites and the
+backward pass reads: the branch flags, `sin(y)`, the old y... each a list append and a pop, and
+Python's per-statement cost is what a scalar loop's gradient pays. A hand-written gradient saves
+only the iteration's starting state and recomputes the rest, which is cheaper for numbers:
+
+    for _ in range(100):                     for _ in range(100):
+        tape.append(t1)                          tape.append(y)
+        t1 = y > 1.0                             t1 = y > 1.0
+        if t1:                                   if t1:
+            tape.append(t3)                          t3 = math.sin(y)
+            t3 = math.sin(y)                         y = -0.8 * y + a * t3
+            tape.append(y)                       ...
+            y = -0.8 * y + a * t3
+        ...
+
+and its backward iteration pops that state, runs the iteration's forward statements again
+(without the ones that overwrite the state), then the adjoint statements without their pops.
+
+This is the same computation: after the replay every name holds the value the taped scheme
+would have restored when the adjoint statements read it. The checks below make sure of that:
+a top-level loop and its backward loop, the loop body of pure statements on numbers (no nested
+loop, no call of the user's functions, nothing written in place), each name assigned at most
+once on each path through the body, no state name read after it is assigned in the forward
+body nor before it is restored in the backward body, and the loop's names read nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import gast
+
+from .optimize import _namespace, _pure, is_comment
+from .trees import clone, read_counts, walk
+
+MAX_PATHS = 64
+
+
+def replay_scalar_loops(fdef: gast.FunctionDef, ctx, shape_of: Callable) -> None:
+    """Rewrite every eligible pair of top-level forward and backward loops of `fdef` in place."""
+    tape = _tape_name(fdef)
+    if tape is None:
+        return
+    ns = _namespace(ctx)
+    body = fdef.body
+    loops = [i for i, st in enumerate(body) if isinstance(st, gast.For)]
+    for i in loops:
+        forward = body[i]
+        j = next(
+            (
+                j
+                for j in loops
+                if j > i
+                and _is_reversed(body[j], forward)
+                and getattr(body[j], "lineno", -1) == getattr(forward, "lineno", -2)
+            ),
+            None,
+        )
+        if j is not None:
+            _replay(fdef, i, j, tape, ns, shape_of)
+
+
+def _tape_name(fdef: gast.FunctionDef) -> str | None:
+    for st in fdef.body:
+        if (
+            isinstance(st, gast.Assign)
+            and isinstance(st.targets[0], gast.Name)
+            and isinstance(st.value, gast.List)
+            and not st.value.elts
+            and st.targets[0].id.startswith("tape")
+        ):
+            return st.targets[0].id
+    return None
+
+
+def _is_reversed(backward: gast.For, forward: gast.For) -> bool:
+    it = backward.iter
+    return (
+        isinstance(it, gast.Call)
+        and isinstance(it.func, gast.Name)
+        and it.func.id == "reversed"
+        and len(it.args) == 1
+        and gast.dump(it.args[0]) == gast.dump(forward.iter)
+        and gast.dump(backward.target) == gast.dump(forward.target)
+    )
+
+
+def _push_of(st: gast.stmt, tape: str) -> str | None:
+    """v for `tape.append(v)`."""
+    if not (isinstance(st, gast.Expr) and isinstance(st.value, gast.Call)):
+        return None
+    f = st.value.func
+    ok = isinstance(f, gast.Attribute) and f.attr == "append" and isinstance(f.value, gast.Name) and f.value.id == tape
+    arg = st.value.args[0] if ok and len(st.value.args) == 1 else None
+    return arg.id if isinstance(arg, gast.Name) else None
+
+
+def _pop_of(st: gast.stmt, tape: str) -> str | None:
+    """v for `v = tape.pop()`."""
+    if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Call)):
+        return None
+    f = st.value.func
+    if isinstance(f, gast.Attribute) and f.attr == "pop" and isinstance(f.value, gast.Name) and f.value.id == tape:
+        return st.targets[0].id if not st.value.args else None
+    return None
+
+
+def _paths(block: list[gast.stmt], tape: str) -> list[list[tuple[str, str]]] | None:
+    """The (event, name) sequences of every path through `block`: "load", "store", "push",
+    "pop"; None for a statement this pass does not handle, or too many paths."""
+    paths: list[list[tuple[str, str]]] = [[]]
+    for st in block:
+        if is_comment(st):
+            continue
+        if isinstance(st, gast.If):
+            test = [("load", n.id) for n in walk(st.test) if isinstance(n, gast.Name)]
+            then, other = _paths(st.body, tape), _paths(st.orelse, tape)
+            if then is None or other is None or len(paths) * (len(then) + len(other)) > MAX_PATHS:
+                return None
+            paths = [p + test + q for p in paths for q in then + other]
+            continue
+        push, pop = _push_of(st, tape), _pop_of(st, tape)
+        if push is not None:
+            events = [("push", push)]
+        elif pop is not None:
+            events = [("pop", pop)]
+        elif isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
+            events = [("load", n.id) for n in walk(st.value) if isinstance(n, gast.Name)]
+            events.append(("store", st.targets[0].id))
+        else:
+            return None  # loops, in-place writes, calls for their effect...
+        paths = [p + events for p in paths]
+    return paths
+
+
+def _replay(fdef: gast.FunctionDef, i: int, j: int, tape: str, ns, shape_of: Callable) -> None:
+    forward, backward = fdef.body[i], fdef.body[j]
+    fpaths, bpaths = _paths(forward.body, tape), _paths(backward.body, tape)
+    if fpaths is None or bpaths is None:
+        return
+    target = forward.target.id if isinstance(forward.target, gast.Name) else None
+    assigned = {n for p in fpaths for e, n in p if e == "store"}
+    if target in assigned or not assigned:
+        return
+    if any(shape_of(n) != () for n in assigned):
+        return  # numbers only: replaying array operations would cost more than saving them
+    for st in walk(forward):
+        if (
+            isinstance(st, gast.Assign)
+            and not _pure(st.value, ns)
+            or isinstance(st, gast.If)
+            and not _pure(st.test, ns)
+        ):
+            return
+    state: set[str] = set()
+    for p in fpaths:
+        stored: set[str] = set()
+        for e, n in p:
+            if e == "store":
+                if n in stored:
+                    return  # assigned twice on one path
+                stored.add(n)
+            elif e == "load" and n in assigned and n not in stored:
+                state.add(n)  # read before it is assigned: the iteration's starting state
+            elif e == "push" and n not in assigned:
+                return
+    for p in fpaths:  # a state name is not read again once the iteration assigns it
+        stored = set()
+        for e, n in p:
+            if e == "store":
+                stored.add(n)
+            elif e == "load" and n in state and n in stored:
+                return
+    for p in bpaths:
+        restored: set[str] = set()
+        for e, n in p:
+            if e == "pop":
+                if n not in assigned:
+                    return
+                restored.add(n)
+            elif e == "store" and n in assigned:
+                return  # the backward body assigns a primal name itself
+            elif e == "load" and n in assigned and n in restored and n not in state:
+                return  # a restored older value read: the replay does not have it
+            elif e == "load" and n in state and n not in restored and _assigned_on_some_path(fpaths, n):
+                return  # the iteration's final value read: the replay does not make it
+            elif e == "push":
+                return
+    if (assigned - state) & _names_elsewhere(fdef, forward, backward):
+        return  # an iteration's own value read or bound outside the two loops (`t = None` aside)
+    fbody = [st for st in forward.body if not _is_push(st, tape)]
+    fbody = _without_pushes(fbody, tape)
+    replayed = _without_assignments(clone(fbody), state)
+    save = [_push(tape, sorted(state))] if state else []
+    restore = [_pop(tape, sorted(state))] if state else []
+    forward.body = save + fbody
+    adjoint = _without_pops(backward.body, tape)
+    while True:  # replayed values nothing reads (`z = t4` has an adjoint that does not read t4)
+        reads = read_counts(replayed + adjoint)
+        unread = {
+            st.targets[0].id
+            for top in replayed
+            for st in walk(top)
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and not reads.get(st.targets[0].id)
+        }
+        if not unread:
+            break
+        replayed = _without_assignments(replayed, unread)
+    backward.body = _merge_branches(restore + replayed + adjoint)
+    _drop_initialisations(fdef, assigned - state)
+
+
+def _merge_branches(block: list[gast.stmt]) -> list[gast.stmt]:
+    """Two ifs in a row on one test (or its negation) as one: the replay's `if t1:` and the
+    adjoint statements' (the first assigns nothing its test reads)."""
+    out: list[gast.stmt] = []
+    pending: list[gast.stmt] = []  # comments between the two
+    for st in block:
+        if is_comment(st) and out and isinstance(out[-1], gast.If):
+            pending.append(st)
+            continue
+        prev = out[-1] if out else None
+        if isinstance(st, gast.If) and isinstance(prev, gast.If):
+            same, negated = _same_test(prev.test, st.test), _same_test(prev.test, _negation(st.test))
+            stored = {
+                n.id
+                for x in prev.body + prev.orelse
+                for n in walk(x)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+            }
+            if (same or negated) and not stored & {n.id for n in walk(st.test) if isinstance(n, gast.Name)}:
+                if same:
+                    merged = gast.If(test=prev.test, body=prev.body + st.body, orelse=prev.orelse + st.orelse)
+                else:  # prev is `if not c`
+                    merged = gast.If(test=st.test, body=prev.orelse + st.body, orelse=prev.body + st.orelse)
+                merged.body = _merge_branches(merged.body)
+                merged.orelse = _merge_branches(merged.orelse)
+                out[-1:] = pending + [merged]
+                pending = []
+                continue
+        out += pending + [st]
+        pending = []
+    return out + pending
+
+
+def _same_test(a: gast.AST | None, b: gast.AST | None) -> bool:
+    return a is not None and b is not None and gast.dump(a) == gast.dump(b)
+
+
+def _negation(test: gast.AST) -> gast.AST | None:
+    """`c` for `not c` (and `not c` for c), to compare with another test."""
+    if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+        return test.operand
+    return gast.UnaryOp(op=gast.Not(), operand=test)
+
+
+def _assigned_on_some_path(paths, n: str) -> bool:
+    return any(("store", n) in p for p in paths)
+
+
+def _names_elsewhere(fdef: gast.FunctionDef, *loops: gast.For) -> set[str]:
+    """The names used outside the given loops, apart from `v = None` initialisations."""
+    out = set()
+    for st in fdef.body:
+        if any(st is loop for loop in loops):
+            continue
+        if isinstance(st, gast.Assign) and isinstance(st.value, gast.Constant) and st.value.value is None:
+            continue
+        out |= {n.id for n in walk(st) if isinstance(n, gast.Name)}
+    return out
+
+
+def _is_push(st: gast.stmt, tape: str) -> bool:
+    return isinstance(st, gast.Expr) and isinstance(st.value, gast.Call) and _push_of(st, tape) is not None
+
+
+def _without_pushes(block: list[gast.stmt], tape: str) -> list[gast.stmt]:
+    out = []
+    for st in block:
+        if _is_push(st, tape):
+            continue
+        if isinstance(st, gast.If):
+            st.body = _without_pushes(st.body, tape) or [gast.Pass()]
+            st.orelse = _without_pushes(st.orelse, tape)
+        out.append(st)
+    return out
+
+
+def _without_pops(block: list[gast.stmt], tape: str) -> list[gast.stmt]:
+    out = []
+    for st in block:
+        if _pop_of(st, tape) is not None:
+            continue
+        if isinstance(st, gast.If):
+            st.body = _without_pops(st.body, tape) or [gast.Pass()]
+            st.orelse = _without_pops(st.orelse, tape)
+        out.append(st)
+    return out
+
+
+def _without_assignments(block: list[gast.stmt], names: set[str]) -> list[gast.stmt]:
+    """`block` without the statements that assign `names` (the state, which keeps its start
+    value); a branch left empty goes, `if c: pass else: s` becomes `if not c: s`."""
+    out = []
+    for st in block:
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id in names:
+            continue
+        if isinstance(st, gast.If):
+            st.body = _without_assignments(st.body, names)
+            st.orelse = _without_assignments(st.orelse, names)
+            if not st.body and not st.orelse:
+                continue  # (the test is pure: checked)
+            if not st.body:
+                st.test = gast.UnaryOp(op=gast.Not(), operand=st.test)
+                st.body, st.orelse = st.orelse, []
+        out.append(st)
+    return out
+
+
+def _method(tape: str, method: str, args: list[gast.AST]) -> gast.Call:
+    func = gast.Attribute(value=_names([tape], gast.Load()), attr=method, ctx=gast.Load())
+    return gast.Call(func=func, args=args, keywords=[])
+
+
+def _push(tape: str, names: list[str]) -> gast.stmt:
+    return gast.Expr(value=_method(tape, "append", [_names(names, gast.Load())]))
+
+
+def _pop(tape: str, names: list[str]) -> gast.stmt:
+    return gast.Assign(targets=[_names(names, gast.Store())], value=_method(tape, "pop", []), type_comment=None)
+
+
+def _names(names: list[str], ctx) -> gast.AST:
+    nodes = [gast.Name(id=n, ctx=ctx, annotation=None, type_comment=None) for n in names]
+    return nodes[0] if len(nodes) == 1 else gast.Tuple(elts=nodes, ctx=ctx)
+
+
+def _drop_initialisations(fdef: gast.FunctionDef, names: set[str]) -> None:
+    """The `t = None` before the forward pass, for names the tape no longer saves."""
+    fdef.body = [
+        st
+        for st in fdef.body
+        if not (
+            isinstance(st, gast.Assign)
+            and isinstance(st.targets[0], gast.Name)
+            and st.targets[0].id in names
+            and isinstance(st.value, gast.Constant)
+            and st.value.value is None
+        )
+    ]
