@@ -156,17 +156,17 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     _start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
     _scatter_in_place(fdef, ctx.helper("unindex"), _DistinctIndices(fdef, ctx, shape_of), np_name)
     _filled_by_shape(fdef, shape_of, np_name)
-    _join_accumulations(fdef.body)
+    join_accumulations(fdef.body)
     _Ties().visit(fdef)
 
 
-def _join_accumulations(body: list[gast.stmt]) -> None:
+def join_accumulations(body: list[gast.stmt]) -> None:
     """`a = e1` then (next statement) `a = a + e2`: `a = e1 + e2`, one statement as by hand."""
     for st in body:
         for field in ("body", "orelse"):
             inner = getattr(st, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _join_accumulations(inner)
+                join_accumulations(inner)
     real = [i for i, st in enumerate(body) if not is_comment(st)]
     dropped = []
     for i, j in zip(real, real[1:]):

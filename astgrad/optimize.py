@@ -364,7 +364,10 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
                     continue
                 use = [n for n in walk(st) if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load)]
                 if use:
-                    if isinstance(st, (gast.Assign, gast.Expr, gast.Return)) and size(st) + size(s.value) <= limit:
+                    simple = isinstance(st, (gast.Assign, gast.Expr, gast.Return))
+                    in_test = isinstance(st, gast.If) and all(any(u is n for n in walk(st.test)) for u in use)
+                    where = st if simple else st.test if in_test else None
+                    if where is not None and size(where) + size(s.value) <= limit:
                         node = use[0]
                         replacement = clone(s.value)
                         replace_node(st, node, replacement)

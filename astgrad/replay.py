@@ -32,7 +32,8 @@ from typing import Callable
 
 import gast
 
-from .optimize import _namespace, _pure, is_comment
+from .lowering import join_accumulations
+from .optimize import _namespace, _pure, fuse_expressions, is_comment
 from .trees import clone, read_counts, walk
 
 MAX_PATHS = 64
@@ -44,34 +45,79 @@ def replay_scalar_loops(fdef: gast.FunctionDef, ctx, shape_of: Callable) -> None
     if tape is None:
         return
     ns = _namespace(ctx)
-    body = fdef.body
-    loops = [i for i, st in enumerate(body) if isinstance(st, gast.For)]
-    for i in loops:
-        forward = body[i]
-        j = next(
+    loops = [st for st in fdef.body if isinstance(st, gast.For)]
+    for n, forward in enumerate(loops):
+        backward = next(
             (
-                j
-                for j in loops
-                if j > i
-                and _is_reversed(body[j], forward)
-                and getattr(body[j], "lineno", -1) == getattr(forward, "lineno", -2)
+                b
+                for b in loops[n + 1 :]
+                if _is_reversed(b, forward) and getattr(b, "lineno", -1) == getattr(forward, "lineno", -2)
             ),
             None,
         )
-        if j is not None:
-            _replay(fdef, i, j, tape, ns, shape_of)
+        state = _replay(fdef, forward, backward, tape, ns, shape_of) if backward is not None else None
+        if state:
+            _own_list(fdef, forward, backward, tape, state, ctx)
+        if state is not None:  # the iterations' temporaries are their own: put back into their uses
+            for loop in (forward, backward):
+                _fuse_in(loop, ctx)
+    if not any(isinstance(x, gast.Name) and x.id == tape for st in fdef.body[1:] for x in walk(st)):
+        fdef.body = [st for st in fdef.body if _tape_name_of(st) != tape]  # nothing left on the tape
+
+
+def _fuse_in(loop: gast.For, ctx) -> None:
+    """optimize.fuse_expressions within one loop body (its temporaries are used nowhere else)."""
+    scope = gast.FunctionDef(
+        name="_", args=None, body=loop.body, decorator_list=[], returns=None, type_comment=None, type_params=[]
+    )
+    fuse_expressions(scope, ctx, set())
+    join_accumulations(scope.body)
+    loop.body = scope.body
+
+
+def _own_list(fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, state: list[str], ctx) -> None:
+    """The saved states in a list of their own (`ys`), which the backward loop iterates
+    backwards instead of popping, where it does not need its index."""
+    saved = ctx.namer.fresh(state[0] + "s" if len(state) == 1 else "states")
+    fdef.body.insert(next(i for i, st in enumerate(fdef.body) if st is forward), _assign_list(saved))
+    forward.body[0] = _push(saved, state)
+    target = backward.target
+    uses = [
+        x
+        for st in backward.body[1:]
+        for x in walk(st)
+        if isinstance(x, gast.Name) and x.id == getattr(target, "id", None)
+    ]
+    if isinstance(target, gast.Name) and not uses:
+        backward.target = _names(state, gast.Store())
+        backward.iter = gast.Call(
+            func=_names(["reversed"], gast.Load()), args=[_names([saved], gast.Load())], keywords=[]
+        )
+        backward.body = backward.body[1:] or [gast.Pass()]
+    else:
+        backward.body[0] = _pop(saved, state)
+
+
+def _assign_list(v: str) -> gast.stmt:
+    return gast.Assign(
+        targets=[_names([v], gast.Store())], value=gast.List(elts=[], ctx=gast.Load()), type_comment=None
+    )
 
 
 def _tape_name(fdef: gast.FunctionDef) -> str | None:
-    for st in fdef.body:
-        if (
-            isinstance(st, gast.Assign)
-            and isinstance(st.targets[0], gast.Name)
-            and isinstance(st.value, gast.List)
-            and not st.value.elts
-            and st.targets[0].id.startswith("tape")
-        ):
-            return st.targets[0].id
+    return next((t for st in fdef.body if (t := _tape_name_of(st)) is not None), None)
+
+
+def _tape_name_of(st: gast.stmt) -> str | None:
+    """t for `tape = []` (the generated tape's initialisation)."""
+    if (
+        isinstance(st, gast.Assign)
+        and isinstance(st.targets[0], gast.Name)
+        and isinstance(st.value, gast.List)
+        and not st.value.elts
+        and st.targets[0].id.startswith("tape")
+    ):
+        return st.targets[0].id
     return None
 
 
@@ -135,17 +181,17 @@ def _paths(block: list[gast.stmt], tape: str) -> list[list[tuple[str, str]]] | N
     return paths
 
 
-def _replay(fdef: gast.FunctionDef, i: int, j: int, tape: str, ns, shape_of: Callable) -> None:
-    forward, backward = fdef.body[i], fdef.body[j]
+def _replay(fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, ns, shape_of) -> list[str] | None:
+    """Replay the loop pair if it qualifies; the state names saved per iteration, or None."""
     fpaths, bpaths = _paths(forward.body, tape), _paths(backward.body, tape)
     if fpaths is None or bpaths is None:
-        return
+        return None
     target = forward.target.id if isinstance(forward.target, gast.Name) else None
     assigned = {n for p in fpaths for e, n in p if e == "store"}
     if target in assigned or not assigned:
-        return
+        return None
     if any(shape_of(n) != () for n in assigned):
-        return  # numbers only: replaying array operations would cost more than saving them
+        return None  # numbers only: replaying array operations would cost more than saving them
     for st in walk(forward):
         if (
             isinstance(st, gast.Assign)
@@ -153,43 +199,43 @@ def _replay(fdef: gast.FunctionDef, i: int, j: int, tape: str, ns, shape_of: Cal
             or isinstance(st, gast.If)
             and not _pure(st.test, ns)
         ):
-            return
+            return None
     state: set[str] = set()
     for p in fpaths:
         stored: set[str] = set()
         for e, n in p:
             if e == "store":
                 if n in stored:
-                    return  # assigned twice on one path
+                    return None  # assigned twice on one path
                 stored.add(n)
             elif e == "load" and n in assigned and n not in stored:
                 state.add(n)  # read before it is assigned: the iteration's starting state
             elif e == "push" and n not in assigned:
-                return
+                return None
     for p in fpaths:  # a state name is not read again once the iteration assigns it
         stored = set()
         for e, n in p:
             if e == "store":
                 stored.add(n)
             elif e == "load" and n in state and n in stored:
-                return
+                return None
     for p in bpaths:
         restored: set[str] = set()
         for e, n in p:
             if e == "pop":
                 if n not in assigned:
-                    return
+                    return None
                 restored.add(n)
             elif e == "store" and n in assigned:
-                return  # the backward body assigns a primal name itself
+                return None  # the backward body assigns a primal name itself
             elif e == "load" and n in assigned and n in restored and n not in state:
-                return  # a restored older value read: the replay does not have it
+                return None  # a restored older value read: the replay does not have it
             elif e == "load" and n in state and n not in restored and _assigned_on_some_path(fpaths, n):
-                return  # the iteration's final value read: the replay does not make it
+                return None  # the iteration's final value read: the replay does not make it
             elif e == "push":
-                return
+                return None
     if (assigned - state) & _names_elsewhere(fdef, forward, backward):
-        return  # an iteration's own value read or bound outside the two loops (`t = None` aside)
+        return None  # an iteration's own value read or bound outside the two loops (`t = None` aside)
     fbody = [st for st in forward.body if not _is_push(st, tape)]
     fbody = _without_pushes(fbody, tape)
     replayed = _without_assignments(clone(fbody), state)
@@ -210,6 +256,7 @@ def _replay(fdef: gast.FunctionDef, i: int, j: int, tape: str, ns, shape_of: Cal
         replayed = _without_assignments(replayed, unread)
     backward.body = _merge_branches(restore + replayed + adjoint)
     _drop_initialisations(fdef, assigned - state)
+    return sorted(state)
 
 
 def _merge_branches(block: list[gast.stmt]) -> list[gast.stmt]:

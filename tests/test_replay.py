@@ -72,9 +72,10 @@ def test_replayed_loops_agree_with_the_taped_general_code(f, point):
 def test_only_the_starting_state_is_saved(f):
     text = astgrad.source(f, wrt=(0, 1), args=(0.3, 0.8))
     backward = text.split("# backward pass")[1]
-    assert text.count(".append(") == 1 and backward.count(".pop()") == 1, text
+    assert text.count(".append(") == 1 and backward.count(".pop()") <= 1, text
+    assert "tape" not in text, text  # the states in a list of their own, iterated backwards
 
 
 def test_a_value_read_after_the_iteration_assigns_it_keeps_the_tape():
     text = astgrad.source(reads_the_new_value, wrt=(0, 1), args=(0.3, 0.8))
-    assert text.count(".append(") >= 1 and "y = tape.pop()" in text, text
+    assert text.count(".append(") >= 1 and "y = tape.pop()" in text, text  # the shared tape
