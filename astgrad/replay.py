@@ -55,7 +55,7 @@ def replay_scalar_loops(fdef: gast.FunctionDef, ctx, shape_of: Callable) -> None
             ),
             None,
         )
-        state = _replay(fdef, forward, backward, tape, ns, shape_of) if backward is not None else None
+        state = _replay(fdef, forward, backward, tape, ns, shape_of, ctx.namer) if backward is not None else None
         if state:
             _own_list(fdef, forward, backward, tape, state, ctx)
         if state is not None:  # the iterations' temporaries are their own: put back into their uses
@@ -181,7 +181,9 @@ def _paths(block: list[gast.stmt], tape: str) -> list[list[tuple[str, str]]] | N
     return paths
 
 
-def _replay(fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, ns, shape_of) -> list[str] | None:
+def _replay(
+    fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, ns, shape_of, namer
+) -> list[str] | None:
     """Replay the loop pair if it qualifies; the state names saved per iteration, or None."""
     fpaths, bpaths = _paths(forward.body, tape), _paths(backward.body, tape)
     if fpaths is None or bpaths is None:
@@ -212,13 +214,18 @@ def _replay(fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape:
                 state.add(n)  # read before it is assigned: the iteration's starting state
             elif e == "push" and n not in assigned:
                 return None
-    for p in fpaths:  # a state name is not read again once the iteration assigns it
+    # trimmed: the replay leaves out the state's assignments, so the state keeps its start value;
+    # full: where the iteration reads the state it assigned, or the adjoint reads the state's
+    # final value, the whole body is replayed and a restored state is its start copy
+    full = False
+    for p in fpaths:
         stored = set()
         for e, n in p:
             if e == "store":
                 stored.add(n)
             elif e == "load" and n in state and n in stored:
-                return None
+                full = True
+    popped: set[str] = set()
     for p in bpaths:
         restored: set[str] = set()
         for e, n in p:
@@ -226,23 +233,25 @@ def _replay(fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape:
                 if n not in assigned:
                     return None
                 restored.add(n)
+                popped.add(n)
             elif e == "store" and n in assigned:
                 return None  # the backward body assigns a primal name itself
             elif e == "load" and n in assigned and n in restored and n not in state:
                 return None  # a restored older value read: the replay does not have it
             elif e == "load" and n in state and n not in restored and _assigned_on_some_path(fpaths, n):
-                return None  # the iteration's final value read: the replay does not make it
+                full = True  # the iteration's final value read
             elif e == "push":
                 return None
     if (assigned - state) & _names_elsewhere(fdef, forward, backward):
         return None  # an iteration's own value read or bound outside the two loops (`t = None` aside)
-    fbody = [st for st in forward.body if not _is_push(st, tape)]
-    fbody = _without_pushes(fbody, tape)
-    replayed = _without_assignments(clone(fbody), state)
+    fbody = _without_pushes([st for st in forward.body if not _is_push(st, tape)], tape)
+    starts = {v: namer.fresh(v + "_start") for v in sorted(state & popped)} if full else {}
+    replayed = clone(fbody) if full else _without_assignments(clone(fbody), state)
     save = [_push(tape, sorted(state))] if state else []
     restore = [_pop(tape, sorted(state))] if state else []
+    restore += [_copy(start, v) for v, start in starts.items()]
     forward.body = save + fbody
-    adjoint = _without_pops(backward.body, tape)
+    adjoint = _without_pops(backward.body, tape, starts)
     while True:  # replayed values nothing reads (`z = t4` has an adjoint that does not read t4)
         reads = read_counts(replayed + adjoint)
         unread = {
@@ -335,16 +344,24 @@ def _without_pushes(block: list[gast.stmt], tape: str) -> list[gast.stmt]:
     return out
 
 
-def _without_pops(block: list[gast.stmt], tape: str) -> list[gast.stmt]:
+def _without_pops(block: list[gast.stmt], tape: str, starts: dict[str, str]) -> list[gast.stmt]:
+    """`block` without its pops; a state's pop becomes its start copy (`y = y_start`)."""
     out = []
     for st in block:
-        if _pop_of(st, tape) is not None:
+        popped = _pop_of(st, tape)
+        if popped is not None:
+            if popped in starts:
+                out.append(_copy(popped, starts[popped]))
             continue
         if isinstance(st, gast.If):
-            st.body = _without_pops(st.body, tape) or [gast.Pass()]
-            st.orelse = _without_pops(st.orelse, tape)
+            st.body = _without_pops(st.body, tape, starts) or [gast.Pass()]
+            st.orelse = _without_pops(st.orelse, tape, starts)
         out.append(st)
     return out
+
+
+def _copy(target: str, source: str) -> gast.stmt:
+    return gast.Assign(targets=[_names([target], gast.Store())], value=_names([source], gast.Load()), type_comment=None)
 
 
 def _without_assignments(block: list[gast.stmt], names: set[str]) -> list[gast.stmt]:
