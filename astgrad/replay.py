@@ -242,8 +242,12 @@ def _replay(
                 full = True  # the iteration's final value read
             elif e == "push":
                 return None
-    if (assigned - state) & _names_elsewhere(fdef, forward, backward):
+    elsewhere = _names_elsewhere(fdef, forward, backward)
+    if (assigned - state) & elsewhere:
         return None  # an iteration's own value read or bound outside the two loops (`t = None` aside)
+    after = {n for st in fdef.body[fdef.body.index(backward) + 1 :] for n in read_counts(st)}
+    if _unsaved(forward.body, tape) & state & after:
+        return None  # the taped code leaves it at its last value, which code after the loop reads
     fbody = _without_pushes([st for st in forward.body if not _is_push(st, tape)], tape)
     starts = {v: namer.fresh(v + "_start") for v in sorted(state & popped)} if full else {}
     replayed = clone(fbody) if full else _without_assignments(clone(fbody), state)
@@ -310,6 +314,22 @@ def _negation(test: gast.AST) -> gast.AST | None:
     if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
         return test.operand
     return gast.UnaryOp(op=gast.Not(), operand=test)
+
+
+def _unsaved(block: list[gast.stmt], tape: str) -> set[str]:
+    """Names assigned somewhere in `block` without their old value pushed just before."""
+    out = set()
+    previous = None
+    for st in block:
+        if is_comment(st):
+            continue
+        if isinstance(st, gast.If):
+            out |= _unsaved(st.body, tape) | _unsaved(st.orelse, tape)
+        elif isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
+            if previous is None or _push_of(previous, tape) != st.targets[0].id:
+                out.add(st.targets[0].id)
+        previous = st
+    return out
 
 
 def _assigned_on_some_path(paths, n: str) -> bool:

@@ -59,11 +59,19 @@ def assigns_twice(x, a):
     return y
 
 
+def state_read_after_the_loop(x, a):
+    y, z, s = x, a * 0.5, 0.1
+    for _ in range(3):
+        y = math.tanh(y)
+        s = math.tanh(s * 0.5)  # s's old value is never needed: the taped code leaves s at its
+    return y + z * s  # last value, which a_bar = 0.5 * s reads after the backward loop
+
+
 REPLAYED = [branchy, two_states, indexed, reads_the_new_value]
 POINTS = [(0.3, 0.8), (1.7, -0.4), (-1.6, 0.9), (0.9, 1.1), (2.5, 0.2)]
 
 
-@pytest.mark.parametrize("f", REPLAYED + [assigns_twice], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", REPLAYED + [assigns_twice, state_read_after_the_loop], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("point", POINTS)
 def test_replayed_loops_agree_with_the_taped_general_code(f, point):
     g = grad(f, wrt=(0, 1))
