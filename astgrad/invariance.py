@@ -42,13 +42,16 @@ _FREE = "free"  # no longer depends on m
 
 def shift_names(fdef: gast.FunctionDef) -> set[str]:
     """The names of `fdef` (normalized) that are maxima its result does not depend on."""
-    counts = assignment_counts(fdef)
-    reads = read_counts(fdef.body)
     found: set[str] = set()
+    counts = reads = None
     for block in _blocks(fdef.body):
         for i, s in enumerate(block):
             start = _max_of(s)
-            if start is not None and _is_shift(block, i, start, counts, reads):
+            if start is None:
+                continue
+            if counts is None:  # (only for a function that takes a max)
+                counts, reads = assignment_counts(fdef), read_counts(fdef.body)
+            if _is_shift(block, i, start, counts, reads):
                 found.add(s.targets[0].id)
     return found
 

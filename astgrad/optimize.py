@@ -578,8 +578,9 @@ def _drop_self_assignments(body: list[gast.stmt]) -> bool:
     """`x = x` statements (an adjoint passed through unchanged) removed; whether one was."""
     changed = False
     for st in body:
-        for inner in _nested_blocks([st]):
-            changed |= _drop_self_assignments(inner)
+        if isinstance(st, (gast.If, gast.For, gast.While)):
+            for inner in _nested_blocks([st]):
+                changed |= _drop_self_assignments(inner)
     kept = [
         st
         for st in body

@@ -135,6 +135,8 @@ class ReverseTransformer:
         from .analysis import assignment_counts
         from .optimize import sharing
 
+        if not any(isinstance(st, gast.For) for st in walk_statements(self.fdef.body)):
+            return {}
         counts = assignment_counts(self.fdef)
         written = frozenset(
             n.value.id
