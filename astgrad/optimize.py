@@ -88,6 +88,16 @@ class Fold(Transformer):
                 and not isinstance(right.operand, gast.Constant)
             ):
                 result = gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+            elif (
+                isinstance(right, gast.BinOp)
+                and isinstance(right.op, gast.Mult)
+                and number_value(right.left) is not None
+                and number_value(right.left) < 0
+            ):  # a + -0.8 * b → a - 0.8 * b (negation is exact)
+                c = gast.Constant(value=-number_value(right.left), kind=None)
+                result = gast.BinOp(
+                    left=left, op=gast.Sub(), right=gast.BinOp(left=c, op=gast.Mult(), right=right.right)
+                )
         elif isinstance(op, gast.Sub) and _is_num(right, 0):
             result = left
         base = result
