@@ -161,7 +161,7 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
 
 
 def join_accumulations(body: list[gast.stmt]) -> None:
-    """`a = e1` then (next statement) `a = a + e2`: `a = e1 + e2`, one statement as by hand."""
+    """`a = e1` then (next statement) `a = a + e2` (or `- e2`): `a = e1 + e2`, one statement as by hand."""
     for st in body:
         for field in ("body", "orelse"):
             inner = getattr(st, field, None)
@@ -175,10 +175,10 @@ def join_accumulations(body: list[gast.stmt]) -> None:
         if a is None or _target(second) != a or any(first is d for d in dropped):
             continue
         v = second.value
-        if not (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add)):
+        if not (isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Add, gast.Sub))):
             continue
         if isinstance(v.left, gast.Name) and v.left.id == a and a not in read_counts(v.right):
-            second.value = gast.BinOp(left=first.value, op=gast.Add(), right=v.right)
+            second.value = gast.BinOp(left=first.value, op=v.op, right=v.right)
             dropped.append(first)
     if dropped:
         body[:] = [st for st in body if not any(st is d for d in dropped)]
