@@ -26,7 +26,7 @@ from . import runtime
 from .context import Context
 from .dtypes import WEAK, dtype_roots
 from .normalize import name
-from .optimize import is_comment, replace_node, writes_in_place
+from .optimize import _namespace, _pure, is_comment, replace_node, writes_in_place
 from .trees import Transformer, clone, read_counts, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
@@ -156,32 +156,51 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     _start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
     _scatter_in_place(fdef, ctx.helper("unindex"), _DistinctIndices(fdef, ctx, shape_of), np_name)
     _filled_by_shape(fdef, shape_of, np_name)
-    join_accumulations(fdef.body)
+    join_accumulations(fdef.body, ctx)
     _Ties().visit(fdef)
 
 
-def join_accumulations(body: list[gast.stmt]) -> None:
-    """`a = e1` then (next statement) `a = a + e2` (or `- e2`): `a = e1 + e2`, one statement as by hand."""
+def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
+    """`a = e1`, then at the next statement that uses a, `a = a + e2` (or `- e2`): `a = e1 + e2`
+    there, one statement as by hand, where e1 is pure and the statements in between neither use
+    a nor change what e1 reads."""
+    ns = _namespace(ctx)
     for st in body:
         for field in ("body", "orelse"):
             inner = getattr(st, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                join_accumulations(inner)
-    real = [i for i, st in enumerate(body) if not is_comment(st)]
-    dropped = []
-    for i, j in zip(real, real[1:]):
-        first, second = body[i], body[j]
+                join_accumulations(inner, ctx)
+    i = 0
+    while i < len(body):
+        first = body[i]
         a = _target(first)
-        if a is None or _target(second) != a or any(first is d for d in dropped):
+        if a is None or not _pure(first.value, ns):
+            i += 1
             continue
-        v = second.value
-        if not (isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Add, gast.Sub))):
-            continue
-        if isinstance(v.left, gast.Name) and v.left.id == a and a not in read_counts(v.right):
-            second.value = gast.BinOp(left=first.value, op=v.op, right=v.right)
-            dropped.append(first)
-    if dropped:
-        body[:] = [st for st in body if not any(st is d for d in dropped)]
+        deps = {n.id for n in walk(first.value) if isinstance(n, gast.Name)}
+        for j in range(i + 1, len(body)):
+            second = body[j]
+            if is_comment(second):
+                continue
+            names = {n.id for n in walk(second) if isinstance(n, gast.Name)}
+            if a not in names:
+                stored = {n.id for t in getattr(second, "targets", []) for n in walk(t) if isinstance(n, gast.Name)}
+                if isinstance(second, gast.Assign) and not stored & deps:
+                    continue  # (e1 may move past it)
+                break
+            v = second.value if _target(second) == a else None
+            if (
+                isinstance(v, gast.BinOp)
+                and isinstance(v.op, (gast.Add, gast.Sub))
+                and isinstance(v.left, gast.Name)
+                and v.left.id == a
+                and a not in read_counts(v.right)
+            ):
+                second.value = gast.BinOp(left=first.value, op=v.op, right=v.right)
+                del body[i]
+                i -= 1
+            break
+        i += 1
 
 
 class _Ties(Transformer):

@@ -71,7 +71,7 @@ def _fuse_in(loop: gast.For, ctx) -> None:
         name="_", args=None, body=loop.body, decorator_list=[], returns=None, type_comment=None, type_params=[]
     )
     fuse_expressions(scope, ctx, set())
-    join_accumulations(scope.body)
+    join_accumulations(scope.body, ctx)
     loop.body = scope.body
 
 
