@@ -484,9 +484,16 @@ def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
             fn = _resolve(n.func, ns)
             if fn in _EFFECTS:
                 return False
-            if fn is None or (rules.lookup(fn) is None and not _is_runtime(fn)):
+            if fn is None or (rules.lookup(fn) is None and not _is_runtime(fn) and not _is_math(fn)):
                 return False
     return True
+
+
+def _is_math(fn: Any) -> bool:
+    """A function of the math module (all of them pure)."""
+    import math
+
+    return getattr(math, getattr(fn, "__name__", ""), None) is fn
 
 
 def _is_runtime(fn: Any) -> bool:
@@ -533,9 +540,10 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
         return cache[key]
 
     def _own_reads(s: gast.stmt, var: str) -> int:
-        """Reads of `var` by `s` itself as its target (`x[i] = v` reads x; `x += v` too)."""
+        """Reads of `var` by `s`, a definition of var: as its target (`x[i] = v` reads x; `x += v`
+        too) or in its value (`x = x + t`: a recurrence nothing else reads is dead too)."""
         target = s.targets[0] if isinstance(s, gast.Assign) else s.target
-        n = sum(1 for m in walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
+        n = sum(1 for m in walk(s) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
         return n + (1 if isinstance(s, gast.AugAssign) and isinstance(target, gast.Name) else 0)
 
     removed: set[int] = set()
@@ -561,6 +569,14 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
     if not removed:
         return False
 
+    targets = {st.target.id for st in _walk(fdef.body) if isinstance(st, gast.For) and isinstance(st.target, gast.Name)}
+    bound_outside = _loads_outside_loops_over(fdef.body, targets) if targets else set()
+
+    def binds_read_target(s: gast.stmt) -> bool:
+        """A for loop whose target is read where no loop over it binds it (after the loop, which
+        leaves it at its last value)."""
+        return isinstance(s, gast.For) and isinstance(s.target, gast.Name) and s.target.id in bound_outside
+
     def prune(block: list[gast.stmt]) -> list[gast.stmt]:
         out = []
         for s in block:
@@ -569,7 +585,7 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 s.body = prune(s.body)
                 s.orelse = prune(s.orelse)
-                if isinstance(s, (gast.If, gast.For)) and not _has_effect(s):
+                if isinstance(s, (gast.If, gast.For)) and not _has_effect(s) and not binds_read_target(s):
                     continue
                 if all(is_comment(b) for b in s.body):  # a comment alone is no statement
                     s.body = s.body + [gast.Pass()]
@@ -605,6 +621,25 @@ def _drop_self_assignments(body: list[gast.stmt]) -> bool:
         body[:] = kept if any(not is_comment(k) for k in kept) else kept + [gast.Pass()]
         changed = True
     return changed
+
+
+def _loads_outside_loops_over(body: list[gast.stmt], names: set[str], inside: frozenset = frozenset()) -> set[str]:
+    """The `names` read somewhere not within a for loop whose target is that name."""
+    out = set()
+    for st in body:
+        if isinstance(st, gast.For) and isinstance(st.target, gast.Name):
+            out |= {n.id for n in walk(st.iter) if isinstance(n, gast.Name) and n.id in names and n.id not in inside}
+            out |= _loads_outside_loops_over(st.body + st.orelse, names, inside | {st.target.id})
+            continue
+        if isinstance(st, (gast.If, gast.While)):
+            test = st.test
+            out |= {n.id for n in walk(test) if isinstance(n, gast.Name) and n.id in names and n.id not in inside}
+            out |= _loads_outside_loops_over(st.body + st.orelse, names, inside)
+            continue
+        for n in walk(st):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names and n.id not in inside:
+                out.add(n.id)
+    return out
 
 
 def is_comment(s: gast.stmt) -> bool:
