@@ -546,7 +546,7 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
         n = sum(1 for m in walk(s) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
         return n + (1 if isinstance(s, gast.AugAssign) and isinstance(target, gast.Name) else 0)
 
-    removed: set[int] = set()
+    removed: set[int] = {id(s) for v in _unneeded(fdef, defs) for s in defs[v]}  # (cycles included)
     own_total = {v: sum(own_reads(s, v) for s in ds) for v, ds in defs.items()}
     work = [v for v in defs if reads.get(v, 0) == own_total[v]]
     while work:
@@ -566,9 +566,6 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
             if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 reads[var] = reads.get(var, 0) - 1
         reads[var] = 0
-    if not removed:
-        return False
-
     targets = {st.target.id for st in _walk(fdef.body) if isinstance(st, gast.For) and isinstance(st.target, gast.Name)}
     bound_outside = _loads_outside_loops_over(fdef.body, targets) if targets else set()
 
@@ -576,6 +573,12 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
         """A for loop whose target is read where no loop over it binds it (after the loop, which
         leaves it at its last value)."""
         return isinstance(s, gast.For) and isinstance(s.target, gast.Name) and s.target.id in bound_outside
+
+    if not removed and not any(
+        isinstance(st, (gast.If, gast.For)) and not _has_effect(st) and not binds_read_target(st)
+        for st in _walk(fdef.body)
+    ):
+        return False  # (nothing dead, and no loop or branch left without an effect)
 
     def prune(block: list[gast.stmt]) -> list[gast.stmt]:
         out = []
@@ -640,6 +643,34 @@ def _loads_outside_loops_over(body: list[gast.stmt], names: set[str], inside: fr
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names and n.id not in inside:
                 out.add(n.id)
     return out
+
+
+def _unneeded(fdef: gast.FunctionDef, defs: dict[str, list[gast.stmt]]) -> set[str]:
+    """The names of `defs` (pure definitions) that nothing needs: not read by any other statement
+    (a return, a test, an effect), nor by the definition of a name that is needed. Unlike a count
+    of reads, this finds cycles too (`t = c + u; c = t` in a loop, read nowhere else)."""
+    removable = {id(s) for ds in defs.values() for s in ds}
+    live: set[str] = set()
+    for st in _walk(fdef.body):
+        if id(st) in removable:
+            continue
+        parts = [st.test] if isinstance(st, (gast.If, gast.While)) else [st.iter] if isinstance(st, gast.For) else [st]
+        for part in parts:
+            live |= {n.id for n in walk(part) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name):
+            live.add(st.target.id)
+    work = [v for v in live if v in defs]
+    while work:
+        v = work.pop()
+        for st in defs[v]:
+            for n in walk(st):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in live:
+                    live.add(n.id)
+                    if n.id in defs:
+                        work.append(n.id)
+            if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name) and st.target.id not in live:
+                live.add(st.target.id)
+    return set(defs) - live
 
 
 def is_comment(s: gast.stmt) -> bool:

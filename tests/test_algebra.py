@@ -209,5 +209,6 @@ def test_a_recurrence_nothing_else_reads_is_not_computed():
     x = np.array([0.5, -1.0])
     for g in (grad(with_a_constant_recurrence, specialize=False), grad(with_a_constant_recurrence)):
         np.testing.assert_array_equal(g(x), 2.0 * x)  # by hand: d/dx Σ x² = 2x
-    assert "lgamma" not in astgrad.source(with_a_constant_recurrence)
     assert "lgamma" not in astgrad.source(with_a_constant_recurrence, args=(x,))
+    general = astgrad.source(with_a_constant_recurrence)  # (it checks that the output is a number)
+    assert "reversed(range(3))" not in general, general  # no backward loop with nothing to do
