@@ -515,9 +515,12 @@ def _target_base(t: gast.AST) -> gast.AST:
     return t
 
 
-def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity: dict | None = None) -> bool:
+def eliminate_dead_code(
+    fdef: gast.FunctionDef, ns: Callable[[str], Any], purity: dict | None = None, cycles: bool = False
+) -> bool:
     """Drop assignments to names nothing reads (their right-hand sides being free of effects),
-    following chains with a worklist. `purity` caches, across calls, whether a value is pure."""
+    following chains with a worklist; with `cycles`, also the names only their own definitions
+    need (a slower marking). `purity` caches, across calls, whether a value is pure."""
     reads = _loads(fdef.body)
     defs: dict[str, list[gast.stmt]] = {}
     purity = {} if purity is None else purity
@@ -540,13 +543,12 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
         return cache[key]
 
     def _own_reads(s: gast.stmt, var: str) -> int:
-        """Reads of `var` by `s`, a definition of var: as its target (`x[i] = v` reads x; `x += v`
-        too) or in its value (`x = x + t`: a recurrence nothing else reads is dead too)."""
+        """Reads of `var` by `s` itself as its target (`x[i] = v` reads x; `x += v` too)."""
         target = s.targets[0] if isinstance(s, gast.Assign) else s.target
-        n = sum(1 for m in walk(s) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
+        n = sum(1 for m in walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
         return n + (1 if isinstance(s, gast.AugAssign) and isinstance(target, gast.Name) else 0)
 
-    removed: set[int] = {id(s) for v in _unneeded(fdef, defs) for s in defs[v]}  # (cycles included)
+    removed: set[int] = {id(s) for v in _unneeded(fdef, defs) for s in defs[v]} if cycles else set()
     own_total = {v: sum(own_reads(s, v) for s in ds) for v, ds in defs.items()}
     work = [v for v in defs if reads.get(v, 0) == own_total[v]]
     while work:
@@ -566,17 +568,26 @@ def eliminate_dead_code(fdef: gast.FunctionDef, ns: Callable[[str], Any], purity
             if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 reads[var] = reads.get(var, 0) - 1
         reads[var] = 0
-    targets = {st.target.id for st in _walk(fdef.body) if isinstance(st, gast.For) and isinstance(st.target, gast.Name)}
-    bound_outside = _loads_outside_loops_over(fdef.body, targets) if targets else set()
+    bound_outside: list[set[str]] = []  # computed when first needed
 
     def binds_read_target(s: gast.stmt) -> bool:
         """A for loop whose target is read where no loop over it binds it (after the loop, which
         leaves it at its last value)."""
-        return isinstance(s, gast.For) and isinstance(s.target, gast.Name) and s.target.id in bound_outside
+        if not (isinstance(s, gast.For) and isinstance(s.target, gast.Name)):
+            return False
+        if not bound_outside:
+            loops = {
+                st.target.id for st in _walk(fdef.body) if isinstance(st, gast.For) and isinstance(st.target, gast.Name)
+            }
+            bound_outside.append(_loads_outside_loops_over(fdef.body, loops))
+        return s.target.id in bound_outside[0]
 
-    if not removed and not any(
-        isinstance(st, (gast.If, gast.For)) and not _has_effect(st) and not binds_read_target(st)
-        for st in _walk(fdef.body)
+    if not removed and not (
+        cycles
+        and any(
+            isinstance(st, (gast.If, gast.For)) and not _has_effect(st) and not binds_read_target(st)
+            for st in _walk(fdef.body)
+        )
     ):
         return False  # (nothing dead, and no loop or branch left without an effect)
 
@@ -705,6 +716,8 @@ def optimize(
         changed |= propagate_local_copies(fdef, params)
         changed |= eliminate_dead_code(fdef, ns, purity)
         changed |= _drop_self_assignments(fdef.body)
+        if not changed:  # at the fixed point, once: definitions that only feed each other
+            changed = eliminate_dead_code(fdef, ns, purity, cycles=True)
         if not changed:
             _ensure_statements(fdef)
             return fdef
