@@ -598,17 +598,23 @@ def _summed_first(total: gast.Call, product: gast.BinOp, row: int, np_name: str)
     return new
 
 
-def _row_sum_of(node: gast.AST, x: str | None, row: int, np_name: str) -> bool:
-    """Whether `node` is `np.sum(x, axis=row[, keepdims=...])` (x: a name, or None for any
-    first argument), the axis literal."""
-    if not (
+def _np_sum_of_one(node: gast.AST, np_name: str) -> bool:
+    """Whether `node` is `np.sum(a, ...)` with one positional argument."""
+    return (
         isinstance(node, gast.Call)
         and isinstance(node.func, gast.Attribute)
         and node.func.attr == "sum"
         and isinstance(node.func.value, gast.Name)
         and node.func.value.id == np_name
         and len(node.args) == 1
-        and (x is None or isinstance(node.args[0], gast.Name) and node.args[0].id == x)
+    )
+
+
+def _row_sum_of(node: gast.AST, x: str | None, row: int, np_name: str) -> bool:
+    """Whether `node` is `np.sum(x, axis=row[, keepdims=...])` (x: a name, or None for any
+    first argument), the axis literal."""
+    if not _np_sum_of_one(node, np_name) or not (
+        x is None or isinstance(node.args[0], gast.Name) and node.args[0].id == x
     ):
         return False
     options = {k.arg: k.value for k in node.keywords}
@@ -754,19 +760,7 @@ def _only_full_slices_and_none(index: gast.AST) -> bool:
     def none(e: gast.AST) -> bool:
         return isinstance(e, gast.Constant) and e.value is None
 
-    def full(e: gast.AST) -> bool:
-        if isinstance(e, gast.Slice):
-            return e.lower is None and e.upper is None and e.step is None
-        return (
-            isinstance(e, gast.Call)
-            and isinstance(e.func, gast.Name)
-            and e.func.id == "slice"
-            and len(e.args) == 1
-            and none(e.args[0])
-            and not e.keywords
-        )
-
-    return any(none(e) for e in parts) and all(full(e) or none(e) for e in parts)
+    return any(none(e) for e in parts) and all(_full_slice_value(e) or none(e) for e in parts)
 
 
 def _fancy_rows(index: gast.AST, shape_of: Callable) -> tuple[int, tuple, int] | None:
@@ -930,14 +924,7 @@ def _squeezed_sum(node: gast.Call, shape_of, np_name: str) -> gast.AST | None:
     total, negated = f.value, False
     if isinstance(total, gast.UnaryOp) and isinstance(total.op, gast.USub):
         total, negated = total.operand, True
-    if not (
-        isinstance(total, gast.Call)
-        and isinstance(total.func, gast.Attribute)
-        and total.func.attr == "sum"
-        and isinstance(total.func.value, gast.Name)
-        and total.func.value.id == np_name
-        and len(total.args) == 1
-    ):
+    if not _np_sum_of_one(total, np_name):
         return None
     options = {k.arg: k.value for k in total.keywords}
     if set(options) != {"axis", "keepdims"} or not all(isinstance(v, gast.Constant) for v in options.values()):

@@ -14,6 +14,7 @@ import astgrad
 from astgrad import check_grad, grad
 from astgrad.algebra import simplify_products
 from astgrad.codegen import render
+from tests.test_specialize import _hinge as hinge
 
 
 def _specialised(g):
@@ -118,12 +119,6 @@ def test_workload_gradients_read_like_their_hand_derivations():
     assert "z_bar = -t17_bar[:, :, None] * z" in text, text
     assert "q_bar = sum_q_bar[:, None] + qdiag_bar * qdiag" in text, text  # unreduce joined to its sum
     assert "owned_copy" not in text and "L_bar" not in text, text
-
-
-def hinge(W, X, y):
-    scores = X @ W
-    correct = scores[np.arange(X.shape[0]), y]
-    return np.sum(np.maximum(0.0, scores - correct[:, None] + 1.0))
 
 
 def test_a_gather_by_distinct_indices_is_scattered_back_in_place():

@@ -11,18 +11,7 @@ import pytest
 
 import astgrad
 from astgrad import check_grad, grad, jvp
-
-
-def branchy(x, a):
-    y = x
-    for _ in range(30):
-        if y > 1.0:
-            y = -0.8 * y + a * math.sin(y)
-        elif y < -1.0:
-            y = -0.7 * y + a
-        else:
-            y = a * y * y + 1.3 * y + 0.5
-    return y
+from benchmarks.workloads import branchy  # 100 steps, three branches
 
 
 def two_states(x, a):
