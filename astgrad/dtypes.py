@@ -55,6 +55,14 @@ def dtype_roots(fdef: gast.FunctionDef, python_numbers: set[str], np_name: str) 
 
 
 _PENDING = object()
+
+
+def root_of(expr: gast.AST, roots: dict[str, str], np_name: str) -> str | None:
+    """The array whose dtype `expr` provably has (given `dtype_roots`), WEAK, or None."""
+    root = _root(expr, roots, np_name)
+    return None if root is _PENDING else root
+
+
 _KEEPING = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult)  # float operands' dtype
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import runtime
 from .context import Context
-from .dtypes import WEAK, dtype_roots
+from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
 from .optimize import _namespace, _pure, is_comment, replace_node, writes_in_place
 from .trees import Transformer, clone, read_counts, walk
@@ -155,9 +155,35 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     _drop_unread_copies(fdef, ctx.helper("owned_copy"))
     _start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
     _scatter_in_place(fdef, ctx.helper("unindex"), _DistinctIndices(fdef, ctx, shape_of), np_name)
-    _filled_by_shape(fdef, shape_of, np_name)
+    _filled_by_shape(fdef, ctx, shape_of, np_name)
     join_accumulations(fdef.body, ctx)
+    _reuse_equal_calls(fdef, ctx)
     _Ties().visit(fdef)
+
+
+def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context) -> None:
+    """`b = np.arange(n)` after `a = np.arange(n)` (the same pure call of unchanged names, at
+    the top level, neither a nor b rebound or written into): `b = a`, which copy propagation
+    then removes."""
+    ns = _namespace(ctx)
+    written = writes_in_place(fdef, ctx.helper("add_at"))
+    stores: dict[str, int] = {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    seen: dict[str, tuple[str, set[str]]] = {}  # the call's text → (its name, the names it reads)
+    for st in fdef.body:
+        a = _target(st)
+        if a is not None and isinstance(st.value, gast.Call) and stores.get(a) == 1 and not written.get(a):
+            text = gast.dump(st.value)
+            if text in seen:
+                st.value = name(seen[text][0])
+                continue
+            reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
+            if _pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads):
+                seen[text] = (a, reads)
+        changed = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        seen = {t: v for t, v in seen.items() if not changed & (v[1] | {v[0]}) or v[0] == a}
 
 
 def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
@@ -242,11 +268,12 @@ class _Ties(Transformer):
         return gast.IfExp(test=gast.Compare(left=x, ops=[strict], comparators=[y]), body=body.left, orelse=tie)
 
 
-def _filled_by_shape(fdef: gast.FunctionDef, shape_of: Callable, np_name: str) -> None:
+def _filled_by_shape(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, np_name: str) -> None:
     """`np.ones_like(m)` / `np.full_like(m, g)` of an array m of known shape whose dtype is an
     earlier array r's: `np.ones(shape, r.dtype)`, so m need not be computed for it (dtypes.py)."""
     roots = dtype_roots(fdef, getattr(shape_of, "python_numbers", set()), np_name)
     kinds = getattr(shape_of, "kind", lambda n: None)
+    ns = _namespace(ctx)
 
     class Fill(Transformer):
         def visit_Call(self, node):
@@ -256,11 +283,14 @@ def _filled_by_shape(fdef: gast.FunctionDef, shape_of: Callable, np_name: str) -
                 return node
             if f.attr not in ("ones_like", "full_like") or node.keywords or not node.args:
                 return node
-            if len(node.args) != (1 if f.attr == "ones_like" else 2) or not isinstance(node.args[0], gast.Name):
+            if len(node.args) != (1 if f.attr == "ones_like" else 2):
                 return node
-            m = node.args[0].id
-            r, shape = roots.get(m), shape_of(m)
-            if r in (None, m, WEAK) or not shape or kinds(m) != "f" or kinds(r) != "f" or shape_of(r) is None:
+            m = node.args[0]  # a name, or an expression put back into its one use
+            r = roots.get(m.id) if isinstance(m, gast.Name) else root_of(m, roots, np_name)
+            shape = expression_shape(m, shape_of, np_name)
+            if isinstance(m, gast.Name) and (r == m.id or kinds(m.id) != "f"):
+                return node
+            if r in (None, WEAK) or not shape or kinds(r) != "f" or shape_of(r) is None or not _pure(m, ns):
                 return node
             dtype = gast.Attribute(value=name(r), attr="dtype", ctx=gast.Load())
             fill = [node.args[1]] if f.attr == "full_like" else []

@@ -119,6 +119,7 @@ def test_workload_gradients_read_like_their_hand_derivations():
     assert "z_bar = -t17_bar[:, :, None] * z" in text, text
     assert "q_bar = sum_q_bar[:, None] + qdiag_bar * qdiag" in text, text  # unreduce joined to its sum
     assert "owned_copy" not in text and "L_bar" not in text, text
+    assert "np.ones((5,), icf.dtype)" in text and "lgamma" not in text, text  # the prior's value: not computed
 
 
 def test_a_gather_by_distinct_indices_is_scattered_back_in_place():
