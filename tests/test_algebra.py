@@ -208,3 +208,16 @@ def test_a_recurrence_nothing_else_reads_is_not_computed():
     assert "lgamma" not in astgrad.source(with_a_constant_recurrence, args=(x,))
     general = astgrad.source(with_a_constant_recurrence)  # (it checks that the output is a number)
     assert "reversed(range(3))" not in general, general  # no backward loop with nothing to do
+
+
+def two_aranges(W, X, y):
+    scores = X @ W
+    margins = np.maximum(0.0, scores - scores[np.arange(X.shape[0]), y][:, None] + 1.0)
+    margins[np.arange(X.shape[0]), y] = 0.0
+    return np.sum(margins)
+
+
+def test_a_pure_call_repeated_with_the_same_arguments_is_made_once():
+    rng = np.random.default_rng(12)
+    text = _agree(two_aranges, (rng.normal(size=(4, 3)), rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)))
+    assert text.count("np.arange(") == 1, text
