@@ -375,13 +375,19 @@ class Normalizer:
             if isinstance(s, (gast.For, gast.While)):
                 produced = self._restructure_loop(s, in_loop)
                 out.extend(produced)
-                if getattr(s, "_ag_returns", False):
-                    out.append(self._return_guard(s, self.restructure(rest, in_loop), in_loop))
-                    return out
                 last = produced[-1]
+                else_may_escape = last is not s and isinstance(last, gast.If) and may_escape([last])
+                if getattr(s, "_ag_returns", False):
+                    guard = [self._return_guard(s, self.restructure(rest, in_loop), in_loop)]
+                    if else_may_escape:  # the else-clause may return too: the guard only where it did not
+                        last.body = append_rest(last.body, guard)
+                        last.orelse = append_rest(last.orelse, guard)
+                    else:
+                        out.extend(guard)
+                    return out
                 if last is not s and (_ends_block(last) and not isinstance(last, gast.Raise)):
                     return out  # the loop's else-clause escapes: the rest never runs
-                if last is not s and isinstance(last, gast.If) and (may_escape(last.body) or may_escape(last.orelse)):
+                if else_may_escape:
                     tail = self.restructure(rest, in_loop)
                     last.body = append_rest(last.body, tail)
                     last.orelse = append_rest(last.orelse, tail)

@@ -536,6 +536,24 @@ def branch_left_with_comments_only(x, s):
     return np.mean(np.sin(b0)) + b1 @ C + s + v0 @ C + np.mean(np.sin(x))
 
 
+def return_in_for_and_in_its_else(x, s):
+    for _ in range(2):
+        x = np.cos(x)
+        if s > 0.58:
+            return s
+    else:
+        if np.sum(x) < 1.13:
+            return np.sin(s)
+    return 0.7 * s
+
+
+REASON_FOR_ELSE_RETURN = (
+    "a for loop whose body returns (returned = True) and whose else-clause returns too: the "
+    "`if returned: ... else: <rest>` guard went after the else-clause, so the rest (`out = 0.7 * s`) "
+    "ran after the else-clause's return and overwrote its value: wrong value and silent wrong "
+    "gradient, in the general code too (fuzz seed 207)"
+)
+
 REASON_EMPTY_BRANCH = (
     "copy propagation inside blocks moved every statement out of one branch of the specialised "
     "backward pass, leaving `if t4:` followed by comments only: IndentationError, so the code "
@@ -610,4 +628,5 @@ REGRESSIONS = [
     (parameter_rebound_in_a_while_then_written, (X, 0.5), ""),
     (write_with_a_repeated_index, (X, 0.5), ""),
     (branch_left_with_comments_only, (np.array([-0.0894, -0.0342, 0.0311]), 0.0173), ""),
+    (return_in_for_and_in_its_else, (np.array([0.1, 0.2, 0.3]), 0.0173), ""),
 ]
