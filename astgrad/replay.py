@@ -32,6 +32,7 @@ from typing import Callable
 
 import gast
 
+from .context import Context
 from .lowering import join_accumulations
 from .optimize import _namespace, _pure, fuse_expressions, is_comment
 from .trees import clone, read_counts, walk
@@ -39,7 +40,7 @@ from .trees import clone, read_counts, walk
 MAX_PATHS = 64
 
 
-def replay_scalar_loops(fdef: gast.FunctionDef, ctx, shape_of: Callable) -> None:
+def replay_scalar_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
     """Rewrite every eligible pair of top-level forward and backward loops of `fdef` in place."""
     tape = _tape_name(fdef)
     if tape is None:
@@ -65,7 +66,7 @@ def replay_scalar_loops(fdef: gast.FunctionDef, ctx, shape_of: Callable) -> None
         fdef.body = [st for st in fdef.body if _tape_name_of(st) != tape]  # nothing left on the tape
 
 
-def _fuse_in(loop: gast.For, ctx) -> None:
+def _fuse_in(loop: gast.For, ctx: Context) -> None:
     """optimize.fuse_expressions within one loop body (its temporaries are used nowhere else)."""
     scope = gast.FunctionDef(
         name="_", args=None, body=loop.body, decorator_list=[], returns=None, type_comment=None, type_params=[]
@@ -75,7 +76,9 @@ def _fuse_in(loop: gast.For, ctx) -> None:
     loop.body = scope.body
 
 
-def _own_list(fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, state: list[str], ctx) -> None:
+def _own_list(
+    fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, state: list[str], ctx: Context
+) -> None:
     """The saved states in a list of their own (`ys`), which the backward loop iterates
     backwards instead of popping, where it does not need its index."""
     saved = ctx.namer.fresh(state[0] + "s" if len(state) == 1 else "states")
