@@ -34,7 +34,7 @@ import gast
 
 from .context import Context
 from .lowering import join_accumulations
-from .optimize import _namespace, _pure, fuse_expressions, is_comment
+from .optimize import _namespace, _pure, fuse_expressions, is_comment, sharing, writes_in_place
 from .trees import clone, read_counts, walk
 
 MAX_PATHS = 64
@@ -56,7 +56,7 @@ def replay_scalar_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable
             ),
             None,
         )
-        state = _replay(fdef, forward, backward, tape, ns, shape_of, ctx.namer) if backward is not None else None
+        state = None if backward is None else _replay(fdef, forward, backward, tape, ns, shape_of, ctx)
         if state:
             _own_list(fdef, forward, backward, tape, state, ctx)
         if state is not None:  # the iterations' temporaries are their own: put back into their uses
@@ -185,7 +185,7 @@ def _paths(block: list[gast.stmt], tape: str) -> list[list[tuple[str, str]]] | N
 
 
 def _replay(
-    fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, ns, shape_of, namer
+    fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, ns, shape_of, ctx: Context
 ) -> list[str] | None:
     """Replay the loop pair if it qualifies; the state names saved per iteration, or None."""
     fpaths, bpaths = _paths(forward.body, tape), _paths(backward.body, tape)
@@ -248,11 +248,13 @@ def _replay(
     elsewhere = _names_elsewhere(fdef, forward, backward)
     if (assigned - state) & elsewhere:
         return None  # an iteration's own value read or bound outside the two loops (`t = None` aside)
+    if _changed_after(fdef, forward, backward, ctx.helper("add_at")) & _read_invariants(forward, assigned):
+        return None  # the replay would read a value the code after the loop changed
     after = {n for st in fdef.body[fdef.body.index(backward) + 1 :] for n in read_counts(st)}
     if _unsaved(forward.body, tape) & state & after:
         return None  # the taped code leaves it at its last value, which code after the loop reads
     fbody = _without_pushes([st for st in forward.body if not _is_push(st, tape)], tape)
-    starts = {v: namer.fresh(v + "_start") for v in sorted(state & popped)} if full else {}
+    starts = {v: ctx.namer.fresh(v + "_start") for v in sorted(state & popped)} if full else {}
     replayed = clone(fbody) if full else _without_assignments(clone(fbody), state)
     save = [_push(tape, sorted(state))] if state else []
     restore = [_pop(tape, sorted(state))] if state else []
@@ -317,6 +319,25 @@ def _negation(test: gast.AST) -> gast.AST | None:
     if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
         return test.operand
     return gast.UnaryOp(op=gast.Not(), operand=test)
+
+
+def _read_invariants(forward: gast.For, assigned: set[str]) -> set[str]:
+    """The names the loop body reads but does not assign (arrays, parameters, globals)."""
+    target = {forward.target.id} if isinstance(forward.target, gast.Name) else set()
+    return set(read_counts(forward.body)) - assigned - target
+
+
+def _changed_after(fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, add_at: str) -> set[str]:
+    """The names rebound or written into after the forward loop (the backward loop aside, which
+    binds no primal name), and every name that may share memory with one written into."""
+    start = fdef.body.index(forward) + 1
+    later = [st for st in fdef.body[start:] if st is not backward]
+    scope = gast.FunctionDef(
+        name="_", args=None, body=later, decorator_list=[], returns=None, type_comment=None, type_params=[]
+    )
+    written = frozenset(writes_in_place(scope, add_at))
+    rebound = {n.id for st in later for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return set(sharing(fdef, written, both_ways=True)) | rebound
 
 
 def _unsaved(block: list[gast.stmt], tape: str) -> set[str]:

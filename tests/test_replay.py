@@ -56,6 +56,14 @@ def state_read_after_the_loop(x, a):
     return y + z * s  # last value, which a_bar = 0.5 * s reads after the backward loop
 
 
+def row_overwritten_after_the_loop(x, a):
+    y = a
+    for k in range(3):
+        y = y * x[k] + 0.5  # the taped code saves each x[k]; a replay would read x after x[0] = 0
+    x[0] = 0.0
+    return y + np.sum(x * x)
+
+
 REPLAYED = [branchy, two_states, indexed, reads_the_new_value]
 POINTS = [(0.3, 0.8), (1.7, -0.4), (-1.6, 0.9), (0.9, 1.1), (2.5, 0.2)]
 
@@ -84,6 +92,13 @@ def test_only_the_starting_state_is_saved(f):
 def test_a_state_read_after_the_iteration_assigns_it_is_restored_from_its_start_copy():
     text = astgrad.source(reads_the_new_value, wrt=(0, 1), args=(0.3, 0.8))
     assert "y_start = y" in text and "y = y_start" in text and "tape" not in text, text
+
+
+def test_a_value_the_code_after_the_loop_changes_is_not_replayed():
+    x, a = np.array([0.5, 0.7, 0.9]), 0.8
+    g = grad(row_overwritten_after_the_loop, wrt=1)
+    assert g(x.copy(), a) == pytest.approx(0.5 * 0.7 * 0.9, rel=1e-14)  # by hand: dy/da = Π x[k]
+    assert "tape.pop()" in astgrad.source(row_overwritten_after_the_loop, wrt=1, args=(x, a))
 
 
 def test_a_name_assigned_twice_in_an_iteration_keeps_the_tape():
@@ -148,5 +163,41 @@ def test_random_loops_of_numbers(seed):
         for point in [(0.3, 0.8), (-0.7, 1.3)]:
             refused = check_function(module.f, point, wrt=(0, 1), rtol=1e-5, atol=1e-7)
             assert not refused, source
+    finally:
+        unload(module)
+
+
+def _loop_then_changes(rng: np.random.Generator) -> str:
+    """A loop of numbers reading an array and a number that the code after it may change (in
+    place or by rebinding), then reads again."""
+    after = rng.choice(
+        [
+            "    x[1] = 0.25\n",
+            "    x[2] = x[0] * 2.0\n",
+            "    b = 2.0 * b\n",
+            "    x = x * 0.5\n",
+            "",
+        ]
+    )
+    update = rng.choice(
+        ["y = y * x[k % 3] + b", "y = math.sin(y) * b + x[(k + 1) % 3]", "y = y * y * 0.5 + b * x[k % 3]"]
+    )
+    return (
+        "import math\n\nimport numpy as np\n\n\ndef f(x, a):\n    x = x.copy()\n    y, b = a, 0.3 + a\n"
+        f"    for k in range({rng.integers(1, 5)}):\n        {update}\n{after}"
+        "    return y * b + np.sum(x * x)\n"
+    )
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_loops_followed_by_changes_to_what_they_read(seed):
+    from tests.fuzz.harness import check_function, load_module, unload
+
+    source = _loop_then_changes(np.random.default_rng(seed))
+    module = load_module(source)
+    try:
+        wrt = 1 if seed % 2 else (0, 1)  # (with respect to a alone, nothing accumulates into x_bar)
+        for point in [(np.array([0.3, -0.6, 0.8]), 0.7), (np.array([1.1, 0.2, -0.4]), -0.3)]:
+            assert not check_function(module.f, point, wrt=wrt, rtol=1e-5, atol=1e-7), source
     finally:
         unload(module)
