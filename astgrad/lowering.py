@@ -26,7 +26,7 @@ from . import runtime
 from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
-from .optimize import _namespace, _pure, is_comment, replace_node, writes_in_place
+from .optimize import _namespace, _pure, is_comment, replace_node, sharing, writes_in_place
 from .trees import Transformer, clone, read_counts, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
@@ -79,7 +79,8 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                 call = getattr(node, side)
                 if _plain_unreduce(call, unreduce):
                     shape = shape_of(call.args[1].id)
-                    if shape and shape_or_helper(other) == shape:  # the other operand spreads it anyway
+                    if shape and shape_or_helper(other) == shape and _float_array_in(other, shape_of):
+                        # (the other operand spreads it anyway, and gives the result its float dtype)
                         g, axis, keepdims = call.args[0], call.args[2].value, call.args[3].value
                         setattr(node, side, g if axis is None or keepdims else _put_back(g, axis % len(shape)))
             return node
@@ -167,6 +168,8 @@ def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context) -> None:
     then removes."""
     ns = _namespace(ctx)
     written = writes_in_place(fdef, ctx.helper("add_at"))
+    np_name = ctx.numpy_name()  # (a module, not memory a call's result may share)
+    changing = sharing(fdef, frozenset(written), both_ways=True, skip=frozenset({np_name, "math"}))
     stores: dict[str, int] = {}
     for n in walk(fdef):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
@@ -179,8 +182,8 @@ def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context) -> None:
             if text in seen:
                 st.value = name(seen[text][0])
                 continue
-            reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
-            if _pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads):
+            reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)} - {np_name, "math"}
+            if _pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads) and not reads & changing:
                 seen[text] = (a, reads)
         changed = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         seen = {t: v for t, v in seen.items() if not changed & (v[1] | {v[0]}) or v[0] == a}
@@ -327,7 +330,13 @@ class _DistinctIndices:
             if len(values) != 1 or written.get(n) or values[0] is None:
                 continue
             v = values[0]
-            if isinstance(v, gast.Call) and getattr(v, "_ag_fn", None) is np.arange:
+            if (
+                isinstance(v, gast.Call)
+                and getattr(v, "_ag_fn", None) is np.arange
+                and len(v.args) == 1
+                and not v.keywords
+            ):
+                # (np.arange(n): 0, ..., n - 1; a negative start would select from the end too)
                 self.source[n] = ("arange",)
             elif (
                 isinstance(v, gast.Subscript)
@@ -1089,4 +1098,13 @@ def _broadcasts_to(expr: gast.AST, t: str, shape: tuple, shape_of, np_name: str)
     to `shape` exactly (so a t of fewer elements gives the same result as t spread to `shape`)."""
     if not any(isinstance(n, gast.Name) and n.id != t for n in walk(expr)):
         return False
+    others = gast.Tuple(elts=[n for n in walk(expr) if isinstance(n, gast.Name) and n.id != t], ctx=gast.Load())
+    if not _float_array_in(others, shape_of):
+        return False  # (a number times a boolean mask would be float64 whatever x's float type)
     return expression_shape(expr, lambda n: () if n == t else shape_of(n), np_name) == tuple(shape)
+
+
+def _float_array_in(expr: gast.AST, shape_of: Callable) -> bool:
+    """Whether `expr` reads a float array (whose dtype a product with a number keeps)."""
+    kind = getattr(shape_of, "kind", lambda n: None)
+    return any(isinstance(n, gast.Name) and kind(n.id) == "f" and shape_of(n.id) not in (None, ()) for n in walk(expr))

@@ -10,7 +10,7 @@ import gast
 
 from . import rules, runtime
 from .context import Context
-from .trees import Transformer, clone, names_read, read_counts, walk
+from .trees import Transformer, clone, read_counts, walk
 
 _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
 
@@ -100,22 +100,26 @@ class Fold(Transformer):
                 )
         elif isinstance(op, gast.Sub) and _is_num(right, 0):
             result = left
-        base = result
-        while isinstance(base, (gast.Subscript, gast.Attribute)):  # x[:, None], x.T: views of x
-            base = base.value
-        if isinstance(base, gast.Name) and (base.id in self.protected or node is self.value_of):
-            result = None
-        if result is not None:
+        if result is not None and not self._would_alias(result, node):
             self.changed = True
             return result
         return node
+
+    def _would_alias(self, result: gast.AST, node: gast.AST) -> bool:
+        """Whether folding `node` (a new array) to `result` would make a name share memory it
+        must not: a protected array, or the value of a name written in place."""
+        base = result
+        while isinstance(base, (gast.Subscript, gast.Attribute)):  # x[:, None], x.T: views of x
+            base = base.value
+        return isinstance(base, gast.Name) and (base.id in self.protected or node is self.value_of)
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         inner = node.operand
         if isinstance(node.op, gast.USub) and isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
-            self.changed = True
-            return inner.operand
+            if not self._would_alias(inner.operand, node):
+                self.changed = True
+                return inner.operand
         return node
 
     def visit_Compare(self, node):
@@ -442,11 +446,24 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
     return count
 
 
-def sharing(fdef: gast.FunctionDef, names: frozenset[str], both_ways: bool = False) -> frozenset[str]:
+_METADATA = {"shape", "dtype", "ndim", "size"}  # attributes that are new objects, never views
+
+
+def _memory_reads(value: gast.AST) -> set[str]:
+    """The names whose memory `value` may share: those read, except as `x.shape` and the like."""
+    meta = {id(n.value) for n in walk(value) if isinstance(n, gast.Attribute) and n.attr in _METADATA}
+    return {
+        n.id for n in walk(value) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in meta
+    }
+
+
+def sharing(
+    fdef: gast.FunctionDef, names: frozenset[str], both_ways: bool = False, skip: frozenset[str] = frozenset()
+) -> frozenset[str]:
     """`names` and every name that may share memory with one of them: assigned a view, an alias
     or a call's result that reads one (`t = x[:, None]`, `t = x.T`, `t = np.ravel(x)`); not an
     arithmetic result, which is a new array. With `both_ways`, also what such a name was
-    assigned from (writing into `t = x` changes x too)."""
+    assigned from (writing into `t = x` changes x too). Names in `skip` (modules) link nothing."""
     if not names:
         return names
     out = set(names)
@@ -454,7 +471,7 @@ def sharing(fdef: gast.FunctionDef, names: frozenset[str], both_ways: bool = Fal
     for st in _walk(fdef.body):
         if isinstance(st, gast.Assign) and not isinstance(st.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
             targets = {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
-            reads = names_read(st.value)
+            reads = _memory_reads(st.value) - skip
             links.append((targets, reads))
             if both_ways:
                 links.append((reads, targets))
@@ -705,7 +722,8 @@ def optimize(
     caller owns) are never made the value of another name by folding `x * 1.0`."""
 
     ns = _namespace(ctx)
-    written = set(writes_in_place(fdef, ctx.helper("add_at")))
+    # written in place, or sharing memory with what is (`a = t1; a[0] = 0`: t1 too)
+    written = set(sharing(fdef, frozenset(writes_in_place(fdef, ctx.helper("add_at"))), both_ways=True))
     protected = sharing(fdef, protected)
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:

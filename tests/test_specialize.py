@@ -511,3 +511,83 @@ def test_a_loops_row_is_read_again_in_the_backward_loop_not_saved():
     for a, b in zip(h(*wargs), general):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     assert "x = pop(tape)" in astgrad.source(_rows_rescaled, wrt=(0, 1))  # saved, restored
+
+
+# -------------------------------------------------- found by an adversarial review of the rewrites
+
+
+def _reuse_after_a_write(x):
+    y = x * 2.0
+    a = np.exp(y)
+    y[1] = 0.0
+    b = np.exp(y)  # the same call, but y changed: not a
+    return np.sum(a * b)
+
+
+def _reuse_after_a_list_write(x):
+    hs = [x * 1.0, x * 3.0]
+    a = np.stack(hs)
+    hs[0] = x * 2.0
+    b = np.stack(hs)
+    return np.sum(a * a) + np.sum(b * b)
+
+
+def _negated_twice_then_written(x):
+    y = -(-x)  # noqa: B002 (a new array: not x itself)
+    y[0] = 0.0
+    return np.sum(y) * np.sum(x)
+
+
+def _copy_through_a_tuple_then_written(x):
+    a, b = x * 1.0, x * 2.0
+    a[0] = 0.0
+    return np.sum(a) * np.sum(b)
+
+
+def _gather_from_a_negative_range(x):
+    y = x * 1.0
+    c = y[np.arange(-2, 2)]  # position 1 twice (-2 is 1 for three elements)
+    return np.sum(np.maximum(y, 0.0)) + np.sum(c * c)
+
+
+def _write_through_a_negative_range(x, y):
+    z = x * 1.0
+    z[np.arange(-2, 1)] = y  # position 0 twice: the last write stays
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (_reuse_after_a_write, (np.array([1.0, 2.0, 3.0]),)),
+        (_reuse_after_a_list_write, (np.array([1.0, 2.0, 3.0]),)),
+        (_negated_twice_then_written, (np.array([3.0, 2.0, 1.0]),)),
+        (_copy_through_a_tuple_then_written, (np.array([3.0, 2.0, 1.0]),)),
+        (_gather_from_a_negative_range, (np.array([1.0, 2.0, 3.0]),)),
+        (_write_through_a_negative_range, (np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0]))),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_rewrites_that_a_write_or_a_repeated_index_makes_wrong_are_not_made(f, args):
+    wrt = tuple(range(len(args)))
+    kept = [a.copy() for a in args]
+    g = grad(f, wrt=wrt)
+    check_grad(f, g, *[a.copy() for a in args], wrt=wrt)
+    value = g(*args)
+    general = grad(f, wrt=wrt, specialize=False)(*args)
+    for a, b in zip(
+        value if isinstance(value, tuple) else (value,), general if isinstance(general, tuple) else (general,)
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    for a, b in zip(args, kept):
+        np.testing.assert_array_equal(a, b)  # the caller's arrays unchanged
+
+
+def _mean_of_a_masked_array(x):
+    return np.mean((x > 0.1) * x)
+
+
+def test_a_float32_argument_keeps_a_float32_gradient_through_a_mask():
+    x = np.array([0.5, -0.2, 0.3], dtype=np.float32)
+    assert grad(_mean_of_a_masked_array)(x).dtype == np.float32
+    assert grad(_mean_of_a_masked_array, specialize=False)(x).dtype == np.float32
