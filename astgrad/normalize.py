@@ -1232,10 +1232,9 @@ class Normalizer:
                 node,
                 hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
             )
-        if fname is None:
-            call = gast.Call(
-                func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()), args=args, keywords=keywords
-            )
+        if fname is None:  # x.astype(t) as np.ndarray.astype(x, t): x is an operand, with a rule
+            func = gast.Attribute(value=self.ctx.numpy_attr("ndarray"), attr=method, ctx=gast.Load())
+            call = gast.Call(func=func, args=[receiver] + args, keywords=keywords)
             call._ag_fn = np.ndarray.astype
             return call
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)

@@ -71,6 +71,15 @@ def max_share(x: Any, y: Any) -> Any:
     return 0.5 if tie else float(above)
 
 
+def uncast(g: Any, x: Any, y: Any) -> Any:
+    """The adjoint of `y = x.astype(t)` given y's adjoint g: g in x's floating type, or zeros
+    where t is not a floating type (an integer or boolean cast has no derivative)."""
+    if np.asarray(y).dtype.kind not in "fc":
+        return zeros_like(x)
+    out = np.array(g, dtype=np.result_type(x, 1.0))
+    return out[()] if out.ndim == 0 else out
+
+
 def select_share(x: Any, y: Any) -> Any:
     """The share of the adjoint of maximum(x, y)/minimum(x, y) that goes to `x`: 1, or ½ at ties."""
     if type(x) is np.ndarray or type(y) is np.ndarray:

@@ -1775,3 +1775,27 @@ def test_source_is_deterministic():
         + "\n"
     )
     assert here == outputs[0]
+
+
+# ------------------------------------------------------------------------------------ astype
+
+
+def cast_to_float(x):
+    return np.sum(x.astype(np.float64) ** 2)
+
+
+def cast_to_int(x):
+    return np.sum(x.astype(np.int64) * x)
+
+
+@pytest.mark.parametrize("specialize", [False, True])
+def test_astype_passes_the_adjoint_back_and_an_integer_cast_has_none(specialize):
+    """By hand: d/dx Σ x² = 2x through a float cast; d/dx Σ int(x)·x = int(x) (the cast itself
+    is piecewise constant). A float32 argument keeps a float32 gradient."""
+    x = np.array([1.5, 2.5])
+    np.testing.assert_allclose(grad(cast_to_float, specialize=specialize)(x), 2.0 * x, rtol=1e-14)
+    np.testing.assert_allclose(grad(cast_to_int, specialize=specialize)(x), [1.0, 2.0], rtol=1e-14)
+    assert grad(cast_to_float, specialize=specialize)(x.astype(np.float32)).dtype == np.float32
+    _, along = astgrad.jvp(cast_to_float, (x,), (np.array([1.0, -1.0]),))
+    assert along == pytest.approx(2.0 * 1.5 - 2.0 * 2.5)
+    np.testing.assert_allclose(astgrad.hessian(cast_to_float)(x), 2.0 * np.eye(2), atol=1e-14)

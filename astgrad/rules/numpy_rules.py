@@ -12,6 +12,7 @@ from ..runtime import (
     reduce_size,
     split_like,
     unbroadcast,
+    uncast,
     undelete,
     undiag,
     unreduce,
@@ -241,6 +242,16 @@ def _(y, a):
 @tangent(np.ravel)
 def _(y, a):
     y_dot = np.ravel(a_dot)
+
+
+@adjoint(np.ndarray.astype)
+def _(y, a, dtype):
+    a_bar = uncast(y_bar, a, y)
+
+
+@tangent(np.ndarray.astype)
+def _(y, a, dtype):
+    y_dot = uncast(a_dot, y, y)
 
 
 @adjoint(np.squeeze)

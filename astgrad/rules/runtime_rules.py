@@ -15,6 +15,7 @@ from ..runtime import (
     rebroadcast,
     split_like,
     unbroadcast,
+    uncast,
     undelete,
     unindex,
     unreduce,
@@ -24,6 +25,16 @@ from ..runtime import (
 from .registry import adjoint, nondifferentiable, tangent
 
 # linear in their first argument g: the tangent applies the same map to g_dot
+
+
+@tangent(rt.uncast)
+def _(z, g, x, y):
+    z_dot = uncast(g_dot, x, y)
+
+
+@adjoint(rt.uncast)
+def _(z, g, x, y):
+    g_bar = uncast(z_bar, g, y)
 
 
 @tangent(rt.unbroadcast)
