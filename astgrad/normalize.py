@@ -800,13 +800,22 @@ class Normalizer:
                 return self.temp(
                     gast.Call(func=self._builtin("len"), args=[seq], keywords=[])
                 ), lambda k: gast.Subscript(value=seq, slice=name(k), ctx=gast.Load())
+        written = isinstance(iterable, gast.Name) and iterable.id in self._written_in_place(self.parsed.tree.body)
         seq = self.atom(iterable)
         if isinstance(seq, gast.Name) and seq.id in assigned_names(body):
             seq = self.temp(seq, keep=True)
         call = gast.Call(func=self._builtin("len"), args=[seq], keywords=[])
         call._ag_fn = builtins.len  # (as for the user's own calls: analyses look the function up)
         length = self.temp(call)
-        return length, lambda k: gast.Subscript(value=copy.deepcopy(seq), slice=name(k), ctx=gast.Load())
+
+        def element(k: str) -> gast.AST:
+            row = gast.Subscript(value=copy.deepcopy(seq), slice=name(k), ctx=gast.Load())
+            if not written:
+                return row
+            # the function writes into the sequence: each row a copy, not a view the write changes
+            return gast.Call(func=self.ctx.numpy_attr("copy"), args=[row], keywords=[])
+
+        return length, element
 
     def _builtin(self, fname: str) -> gast.Name:
         node = name(fname)

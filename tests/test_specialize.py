@@ -591,3 +591,18 @@ def test_a_float32_argument_keeps_a_float32_gradient_through_a_mask():
     x = np.array([0.5, -0.2, 0.3], dtype=np.float32)
     assert grad(_mean_of_a_masked_array)(x).dtype == np.float32
     assert grad(_mean_of_a_masked_array, specialize=False)(x).dtype == np.float32
+
+
+def _rows_then_written(w, xs):
+    s = 0.0
+    for x in xs:
+        s = s + np.sum(w * x)
+    xs[0] = 0.0  # after the loop: the rows the backward pass reads must be the values it summed
+    return s
+
+
+@pytest.mark.parametrize("specialize", [False, True])
+def test_the_rows_of_a_sequence_written_after_the_loop_are_copies(specialize):
+    xs = np.array([[3.0, 4.0], [1.0, -2.0]])
+    g = grad(_rows_then_written, specialize=specialize)(np.array([1.0, 2.0]), xs.copy())
+    np.testing.assert_array_equal(g, xs.sum(axis=0))  # by hand: d/dw Σₖ w·xₖ = Σₖ xₖ
