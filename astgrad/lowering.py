@@ -158,17 +158,18 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     _scatter_in_place(fdef, ctx.helper("unindex"), _DistinctIndices(fdef, ctx, shape_of), np_name)
     _filled_by_shape(fdef, ctx, shape_of, np_name)
     join_accumulations(fdef.body, ctx)
-    _reuse_equal_calls(fdef, ctx)
+    _reuse_equal_calls(fdef, ctx, shape_of)
     _Ties().visit(fdef)
 
 
-def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context) -> None:
+def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
     """`b = np.arange(n)` after `a = np.arange(n)` (the same pure call of unchanged names, at
     the top level, neither a nor b rebound or written into): `b = a`, which copy propagation
     then removes."""
     ns = _namespace(ctx)
     written = writes_in_place(fdef, ctx.helper("add_at"))
     np_name = ctx.numpy_name()  # (a module, not memory a call's result may share)
+    count = getattr(shape_of, "count", lambda n: None)
     changing = sharing(fdef, frozenset(written), both_ways=True, skip=frozenset({np_name, "math"}))
     stores: dict[str, int] = {}
     for n in walk(fdef):
@@ -183,7 +184,8 @@ def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context) -> None:
                 st.value = name(seen[text][0])
                 continue
             reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)} - {np_name, "math"}
-            if _pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads) and not reads & changing:
+            arrays = {r for r in reads if count(r) is None}  # (a known int is no memory to write into)
+            if _pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads) and not arrays & changing:
                 seen[text] = (a, reads)
         changed = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         seen = {t: v for t, v in seen.items() if not changed & (v[1] | {v[0]}) or v[0] == a}

@@ -43,11 +43,17 @@ def _is_none(node: gast.AST) -> bool:
 class Fold(Transformer):
     """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True."""
 
-    def __init__(self, written: frozenset[str] = frozenset(), protected: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        written: frozenset[str] = frozenset(),
+        protected: frozenset[str] = frozenset(),
+        sharing_written: frozenset[str] = frozenset(),
+    ):
         self.changed = False
         # `t = x * 1.0` must stay a new array, not become the alias `t = x`, when x or t is written
-        # in place, or x is an array the caller owns (`protected`: it would be a returned gradient)
-        self.written = written
+        # in place (t also when it shares memory with a name written in place: `a = t; a[0] = v`),
+        # or x is an array the caller owns (`protected`: it would be a returned gradient)
+        self.written = written | sharing_written
         self.protected = protected | written
         self.value_of: gast.AST | None = None  # the right-hand side of an assignment to a written name
 
@@ -723,11 +729,13 @@ def optimize(
 
     ns = _namespace(ctx)
     # written in place, or sharing memory with what is (`a = t1; a[0] = 0`: t1 too)
-    written = set(sharing(fdef, frozenset(writes_in_place(fdef, ctx.helper("add_at"))), both_ways=True))
+    direct = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
+    written = set(direct)
+    shared = sharing(fdef, direct, both_ways=True)  # (`a = t1; a[0] = 0`: t1 too)
     protected = sharing(fdef, protected)
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
-        fold = Fold(frozenset(written), protected)
+        fold = Fold(frozenset(written), protected, shared)
         fold.visit(fdef)
         changed = fold.changed
         changed |= propagate_copies(fdef, params)
