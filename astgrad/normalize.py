@@ -165,17 +165,20 @@ class Normalizer:
         self.alias_pairs = self._alias_pairs(fdef.body)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
         self.view_checks: set[str] = set()
+        self.written_through: set[str] = set()  # names whose array is written into: `a[i] = v`
         for st in walk(fdef):  # find the writes first, so the checks are known before lowering
             if isinstance(st, gast.Assign):
                 for t in st.targets:
                     if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
                         self._note_maybe_view_write(t.value.id)
+                        self.written_through.add(t.value.id)
             elif (
                 isinstance(st, gast.AugAssign)
                 and isinstance(st.target, gast.Subscript)
                 and isinstance(st.target.value, gast.Name)
             ):
                 self._note_maybe_view_write(st.target.value.id)
+                self.written_through.add(st.target.value.id)
         self.version: dict[str, str] = {p: p for p in self.params}
         self.ssa = self._ssa_candidates(fdef.body)
         self.out: list[gast.stmt] = []
@@ -857,11 +860,10 @@ class Normalizer:
             self.emit(assign(new, op))
             self.version[var] = new
             if var in self.view_checks and isinstance(op, gast.Subscript):
-                guard = gast.Call(
-                    func=name(self.ctx.helper("check_not_view")),
-                    args=[name(new), gast.Constant(value=var, kind=None)],
-                    keywords=[],
-                )
+                args = [name(new), gast.Constant(value=var, kind=None)]
+                if isinstance(op.value, gast.Name) and var in self.written_through:
+                    args.append(name(op.value.id))  # (a list's element is the array itself)
+                guard = gast.Call(func=name(self.ctx.helper("check_not_view")), args=args, keywords=[])
                 self.emit(gast.Expr(value=guard))
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target, value)

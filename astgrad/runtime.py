@@ -347,9 +347,16 @@ def undiag(g: Any, v: Any, k: int = 0) -> Any:
     return out
 
 
-def check_not_view(value: Any, label: str) -> None:
+def check_not_view(value: Any, label: str, source: Any = None) -> None:
     """Refuse a view where the function writes in place: through `label`, or into the array
-    `label` views (Python would change both; astgrad's adjoints would not know)."""
+    `label` views (Python would change both; astgrad's adjoints would not know). An array taken
+    from a list, tuple or dict (`source`) is that container's element itself: refused too."""
+    if isinstance(value, np.ndarray) and isinstance(source, (list, tuple, dict)):
+        raise ValueError(
+            f"`{label}` is an array held in a {type(source).__name__} and the function writes in place "
+            f"through it or into the {type(source).__name__}: astgrad cannot follow writes through aliases; "
+            f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
+        )
     if isinstance(value, np.ndarray) and value.base is not None:
         raise ValueError(
             f"`{label}` is a view into another array (a row or a slice) and the function writes "

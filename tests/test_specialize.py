@@ -606,3 +606,26 @@ def test_the_rows_of_a_sequence_written_after_the_loop_are_copies(specialize):
     xs = np.array([[3.0, 4.0], [1.0, -2.0]])
     g = grad(_rows_then_written, specialize=specialize)(np.array([1.0, 2.0]), xs.copy())
     np.testing.assert_array_equal(g, xs.sum(axis=0))  # by hand: d/dw Σₖ w·xₖ = Σₖ xₖ
+
+
+def _element_of_a_list_written_through(x):
+    hs = [x * 2.0]
+    a = hs[0]
+    a[0] = 0.0  # changes the list's array too: refused, not a silently wrong gradient
+    return np.sum(np.stack(hs))
+
+
+def _slot_of_a_list_replaced(x):
+    hs = [x * 1.0, x * 2.0]
+    a = hs[0]
+    hs[1] = x * 3.0  # replacing a slot changes no array: fine
+    return np.sum(a * a) + np.sum(hs[1])
+
+
+def test_an_array_taken_from_a_list_and_written_through_is_refused_clearly():
+    x = np.array([1.0, 2.0, 3.0])
+    for specialize in (False, True):
+        with pytest.raises(ValueError, match="held in a list"):
+            grad(_element_of_a_list_written_through, specialize=specialize)(x)
+    g = grad(_slot_of_a_list_replaced)
+    np.testing.assert_allclose(g(x), 2.0 * x + 3.0, rtol=1e-14)  # by hand: d/dx (Σx² + Σ3x)
