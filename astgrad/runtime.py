@@ -38,6 +38,8 @@ def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def _expand(g: Any, axis: Any, ndim: int) -> Any:
     """`g` with length-1 axes inserted where a reduction over `axis` of an ndim-array removed them."""
+    if ndim == 0:
+        return g  # a number reduced over axis 0 (NumPy allows it) is that number: nothing removed
     if type(axis) is int:
         a = axis % ndim
         return np.asarray(g)[(slice(None),) * a + (None,)]

@@ -1799,3 +1799,16 @@ def test_astype_passes_the_adjoint_back_and_an_integer_cast_has_none(specialize)
     _, along = astgrad.jvp(cast_to_float, (x,), (np.array([1.0, -1.0]),))
     assert along == pytest.approx(2.0 * 1.5 - 2.0 * 2.5)
     np.testing.assert_allclose(astgrad.hessian(cast_to_float)(x), 2.0 * np.eye(2), atol=1e-14)
+
+
+def sum_of_a_number_over_axis_0(x, s):
+    return np.sum(x) + np.sum(s, axis=0) * s
+
+
+def test_a_number_summed_over_axis_0():
+    """NumPy allows np.sum(s, axis=0) for a number s; by hand d/ds (s · s) = 2s."""
+    x = np.array([1.0, 2.0])
+    for specialize in (False, True):
+        gx, gs = grad(sum_of_a_number_over_axis_0, wrt=(0, 1), specialize=specialize)(x, 1.5)
+        np.testing.assert_array_equal(gx, [1.0, 1.0])
+        assert gs == 3.0
