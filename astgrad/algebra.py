@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from .lowering import expression_shape, spreading_index
-from .optimize import _TEMPORARY, is_comment, replace_node
+from .optimize import _TEMPORARY, is_comment, nested_blocks, replace_node
 from .trees import clone, read_counts, walk
 
 Chain = tuple[float, list[tuple[gast.AST, int]]]  # (coefficient, [(factor, ±1)])
@@ -74,11 +74,8 @@ def simplify_products(fdef: gast.FunctionDef, np_name: str, shape_of: Callable) 
         return new, substituted[1] if substituted is not None else None
 
     def block(body: list[gast.stmt]) -> None:
-        for st in body:
-            for field in ("body", "orelse"):
-                inner = getattr(st, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                    block(inner)
+        for inner in nested_blocks(body):
+            block(inner)
         dropped: list[gast.stmt] = []
         for i, st in enumerate(body):
             if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)):

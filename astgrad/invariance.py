@@ -33,6 +33,7 @@ import gast
 import numpy as np
 
 from .analysis import assignment_counts
+from .optimize import nested_blocks
 from .trees import read_counts
 
 _MAX = (np.max, np.amax)
@@ -58,11 +59,8 @@ def shift_names(fdef: gast.FunctionDef) -> set[str]:
 
 def _blocks(body: list[gast.stmt]):
     yield body
-    for s in body:
-        for field in ("body", "orelse"):
-            inner = getattr(s, field, None)
-            if inner and isinstance(inner[0], gast.stmt):
-                yield from _blocks(inner)
+    for inner in nested_blocks(body):
+        yield from _blocks(inner)
 
 
 def _max_of(s: gast.stmt) -> tuple[str, tuple] | None:

@@ -26,7 +26,7 @@ from . import runtime
 from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
-from .optimize import _namespace, _pure, is_comment, replace_node, sharing, writes_in_place
+from .optimize import _namespace, _pure, is_comment, nested_blocks, replace_node, sharing, writes_in_place
 from .trees import Transformer, clone, read_counts, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
@@ -196,11 +196,8 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
     there, one statement as by hand, where e1 is pure and the statements in between neither use
     a nor change what e1 reads."""
     ns = _namespace(ctx)
-    for st in body:
-        for field in ("body", "orelse"):
-            inner = getattr(st, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                join_accumulations(inner, ctx)
+    for inner in nested_blocks(body):
+        join_accumulations(inner, ctx)
     i = 0
     while i < len(body):
         first = body[i]
@@ -584,11 +581,8 @@ def _sum_before_product(fdef: gast.FunctionDef, shape_of: Callable, np_name: str
 
     def block(body: list[gast.stmt]) -> None:
         moved: list[gast.stmt] = []
-        for st in body:
-            for field in ("body", "orelse"):
-                inner = getattr(st, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                    block(inner)
+        for inner in nested_blocks(body):
+            block(inner)
         for i, first in enumerate(body):
             x = _target(first)
             if x is None or stores.get(x) != 1 or loads.get(x) != 1:

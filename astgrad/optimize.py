@@ -272,7 +272,7 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
 
     def block(body: list[gast.stmt]) -> None:
         nonlocal changed
-        for inner in _nested_blocks(body):
+        for inner in nested_blocks(body):
             block(inner)
         if not any(isinstance(st, gast.Assign) and _target_name(st) in candidates for st in body):
             return
@@ -312,7 +312,7 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     return changed
 
 
-def _nested_blocks(body: list[gast.stmt]) -> list[list[gast.stmt]]:
+def nested_blocks(body: list[gast.stmt]) -> list[list[gast.stmt]]:
     """The statement lists directly inside the statements of `body` (bodies and else-branches)."""
     out = []
     for st in body:
@@ -365,7 +365,7 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
 
     def block(body: list[gast.stmt]) -> None:
         nonlocal changed
-        for inner in _nested_blocks(body):
+        for inner in nested_blocks(body):
             block(inner)
         i = 0
         while i < len(body):
@@ -642,7 +642,7 @@ def _drop_self_assignments(body: list[gast.stmt]) -> bool:
     changed = False
     for st in body:
         if isinstance(st, (gast.If, gast.For, gast.While)):
-            for inner in _nested_blocks([st]):
+            for inner in nested_blocks([st]):
                 changed |= _drop_self_assignments(inner)
     kept = [
         st
