@@ -86,3 +86,42 @@ def test_lecture_gradient_reads_like_the_hand_derivation():
     assert "x1_bar = np.cos(x1)" in backward
     assert "x1_bar = x1_bar + x2" in backward
     assert "unbroadcast" not in text
+
+
+_EVERY_CONSTRUCT = '''
+def f(a, b=1, *rest, c, d=2, **kw):
+    """doc"""
+    try:
+        x = [i * a for i in range(3) if i] + list(rest)
+    except (ValueError, TypeError) as err:
+        raise RuntimeError("no") from err
+    finally:
+        pass
+    with open(a) as fh, open(b):
+        y = {k: v for k, v in kw.items()}
+    g = lambda u, *v, w=3: u + w
+    z = a if b else c
+    a[1:2, ::3, ...] += -b ** 2 @ c
+    del y[0]
+    for i in range(3):
+        if i:
+            continue
+        break
+    else:
+        assert a, "msg"
+    global q
+    return {*x}, (yield z), f"{a!r:>3}", not a and b or c, a < b <= c
+'''
+
+
+def test_rendering_matches_the_reference_converter():
+    """codegen.to_ast (a fast gast → ast conversion) prints exactly as gast's own converter."""
+    import astor
+    import gast
+
+    from astgrad.codegen import render
+
+    tree = gast.parse(_EVERY_CONSTRUCT)
+    reference = astor.to_source(gast.gast_to_ast(tree), pretty_source="".join)
+    assert render(tree) == reference
+    assert "except (ValueError, TypeError) as err:" in reference  # the handler's name is a str
