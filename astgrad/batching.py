@@ -26,6 +26,7 @@ from typing import Callable
 
 import gast
 
+from . import convert
 from .context import Context
 from .normalize import assign, name
 from .optimize import sharing, writes_in_place
@@ -179,7 +180,7 @@ def _append(parts: str, item: gast.AST, where: gast.stmt) -> gast.stmt:
 
 
 def _parse(text: str) -> gast.AST:
-    return gast.parse(text, mode="eval").body
+    return convert.parse(text, mode="eval").body
 
 
 # summing helper → the NumPy sum of the stacked operands ({0}, {1}: their stacks, in order)

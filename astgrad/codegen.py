@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import builtins
 import hashlib
 import linecache
@@ -15,6 +14,7 @@ import gast
 
 from . import runtime
 from .context import Context
+from .convert import to_ast
 from .parse import _MISSING
 from .trees import walk
 
@@ -28,62 +28,6 @@ def render(tree: gast.AST) -> str:
     if comments:
         text = _COMMENT.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(3))]}", text)
     return _GUARD.sub(_wrap_guard, text)
-
-
-def to_ast(node: Any, comments: list[str] | None = None) -> Any:
-    """The standard-library AST of a gast tree (without source locations, which printing does
-    not need). With `comments`, a comment marker (see reverse.comment) becomes a string
-    statement `"#ag#<i>"`, its text appended to `comments`."""
-    if node.__class__ is list:
-        return [to_ast(x, comments) for x in node]
-    if not isinstance(node, gast.AST):
-        return node
-    cls = node.__class__
-    special = _SPECIAL.get(cls)
-    if special is not None:
-        return special(node, comments)
-    target = _AST_CLASS.get(cls)
-    if target is None:
-        target = _AST_CLASS[cls] = getattr(ast, cls.__name__)
-    new = target()
-    d = node.__dict__
-    for f in target._fields:
-        v = d.get(f)
-        setattr(new, f, v if v is None or v.__class__ in _PLAIN else to_ast(v, comments))
-    return new
-
-
-_PLAIN = {str, int, float, bool, complex, bytes}
-_AST_CLASS: dict[type, type] = {}
-_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}
-
-
-def _name(node, comments):
-    if node.ctx.__class__ is gast.Param:
-        return ast.arg(arg=node.id, annotation=to_ast(node.annotation, comments), type_comment=None)
-    return ast.Name(id=node.id, ctx=_CONTEXTS[node.ctx.__class__])
-
-
-def _expr(node, comments):
-    if comments is not None and getattr(node, "_ag_comment", False):
-        comments.append(node.value.value)
-        return ast.Expr(value=ast.Constant(value=f"#ag#{len(comments) - 1}", kind=None))
-    return ast.Expr(value=to_ast(node.value, comments))
-
-
-def _handler(node, comments):
-    name = node.name.id if node.name is not None else None
-    return ast.ExceptHandler(type=to_ast(node.type, comments), name=name, body=to_ast(node.body, comments))
-
-
-_SPECIAL = {
-    gast.Name: _name,
-    gast.Expr: _expr,
-    gast.ExceptHandler: _handler,
-    gast.Load: lambda node, comments: _CONTEXTS[gast.Load],
-    gast.Store: lambda node, comments: _CONTEXTS[gast.Store],
-    gast.Del: lambda node, comments: _CONTEXTS[gast.Del],
-}
 
 
 # the argument check of a specialised gradient (specialize.guard): long, so one test per line

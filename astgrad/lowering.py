@@ -22,7 +22,7 @@ from typing import Callable
 import gast
 import numpy as np
 
-from . import runtime
+from . import convert, runtime
 from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
@@ -942,7 +942,7 @@ def _reduce_to(g: gast.AST, target: tuple | None, shape_of, np_name: str) -> gas
         call = f"{np_name}.sum(g, axis={_axis_text(axes)}, keepdims=True)"
         if lead:
             call += f".reshape({target!r})"
-    expr = gast.parse(call, mode="eval").body
+    expr = convert.parse(call, mode="eval").body
     total = expr.func.value if isinstance(expr.func, gast.Attribute) and expr.func.attr == "reshape" else expr
     total.args[0] = g
     return expr
@@ -982,7 +982,7 @@ def _axis_text(axes: list[int]) -> str:
 
 
 def _expression(text: str, names: dict[str, str]) -> gast.AST:
-    expr = gast.parse(text, mode="eval").body
+    expr = convert.parse(text, mode="eval").body
 
     class Rename(Transformer):
         def visit_Name(self, node):

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import gast
 
+from . import convert
 from .errors import TransformError
 from .trees import walk
 
@@ -125,7 +126,7 @@ def parse_function(func: Callable) -> ParsedFunction:
         tree = _lambda_as_def(func, text, filename, firstlineno)
     else:
         try:
-            module = gast.parse(text)
+            module = convert.parse(text)
         except SyntaxError as exc:
             raise TransformError(
                 f"cannot parse the source of {_where(func)}: {exc.msg}", filename=filename, lineno=firstlineno
@@ -160,7 +161,7 @@ def _lambda_as_def(func: types.FunctionType, text: str, filename: str, firstline
     candidates = []
     for snippet in (text.strip(), "(" + text.strip() + ")"):
         try:
-            module = gast.parse(snippet)
+            module = convert.parse(snippet)
         except SyntaxError:
             continue
         candidates = [n for n in walk(module) if isinstance(n, gast.Lambda)]

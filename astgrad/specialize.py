@@ -18,6 +18,7 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
+from . import convert
 from .codegen import compile_function
 from .errors import TransformError
 
@@ -81,7 +82,7 @@ def guard(np_name: str, helper: str, fname: str, fdef: gast.FunctionDef, kinds: 
     positional = [a.id for a in args.posonlyargs + args.args]
     call = ", ".join([fname] + positional + [f"{a.id}={a.id}" for a in args.kwonlyargs])
     text = f"if {guard_test(np_name, kinds)}:\n    return {helper}({call})\n"
-    return gast.parse(text).body
+    return convert.parse(text).body
 
 
 class Specializer:

@@ -114,14 +114,19 @@ def f(a, b=1, *rest, c, d=2, **kw):
 '''
 
 
-def test_rendering_matches_the_reference_converter():
-    """codegen.to_ast (a fast gast → ast conversion) prints exactly as gast's own converter."""
+def test_conversions_match_gasts_own():
+    """astgrad's fast ast ↔ gast conversions give gast's trees (source locations included) and
+    print exactly as gast's own converter."""
     import astor
     import gast
 
+    from astgrad import convert
     from astgrad.codegen import render
 
     tree = gast.parse(_EVERY_CONSTRUCT)
+    assert gast.dump(convert.parse(_EVERY_CONSTRUCT), include_attributes=True) == gast.dump(
+        tree, include_attributes=True
+    )
     reference = astor.to_source(gast.gast_to_ast(tree), pretty_source="".join)
     assert render(tree) == reference
     assert "except (ValueError, TypeError) as err:" in reference  # the handler's name is a str

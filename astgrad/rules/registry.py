@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import gast
 
+from .. import convert
 from ..errors import AstgradError
 
 
@@ -71,7 +72,7 @@ def _rule(fn: Any) -> Rule:
 
 def _parse_template(func: Callable) -> Template:
     source = textwrap.dedent(inspect.getsource(func))
-    tree = gast.parse(source).body[0]
+    tree = convert.parse(source).body[0]
     return _template_from_tree(tree, func.__globals__, f"{func.__module__}.{func.__qualname__}")
 
 
@@ -132,8 +133,8 @@ def elementwise(fn: Any, derivative: str, namespace: dict, arg: str = "x") -> No
     origin = f"{getattr(fn, '__name__', fn)} derivative {derivative!r}"
     rule = _rule(fn)
     rule.elementwise = True
-    rule.adjoint = _template_from_tree(gast.parse(template).body[0], namespace, origin)
-    rule.tangent = _template_from_tree(gast.parse(tangent_src).body[0], namespace, origin)
+    rule.adjoint = _template_from_tree(convert.parse(template).body[0], namespace, origin)
+    rule.tangent = _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin)
 
 
 def alias(fn: Any, *others: Any) -> None:
