@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any, Callable
 
@@ -196,9 +195,11 @@ def _loads(tree: Any) -> dict[str, int]:
     return read_counts(tree, augmented=True)
 
 
-def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
+def propagate_copies(fdef: gast.FunctionDef, params: set[str], fold: Fold | None = None) -> bool:
     """Replace `a` by `b` after a top-level `a = b` when neither is ever rebound (b may be a
-    constant). One scan finds every such copy; one walk substitutes them."""
+    constant). One in-order scan substitutes every such copy; with `fold`, each statement it
+    changes is folded at once, so constants chain (`g = 0.5 * c` after `c = 2.0` is a copy of
+    1.0)."""
     body = fdef.body
     stores = _stores(body)
     returned = (
@@ -208,28 +209,34 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
     )
     subst: dict[str, gast.AST] = {}
     defined: set[str] = set(params)
-    dropped: set[int] = set()
+    out: list[gast.stmt] = []
+
+    class Sub(Transformer):
+        def visit_Name(self, node):
+            if node.id in subst and isinstance(node.ctx, gast.Load):
+                self.hit = True
+                return clone(subst[node.id])
+            return node
+
+    sub = Sub()
     for s in body:
+        if subst:
+            sub.hit = False
+            s = sub.visit(s)
+            if sub.hit and fold is not None:
+                s = fold.visit(s)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             a, b = s.targets[0].id, s.value
-            if isinstance(b, gast.Name) and b.id in subst:
-                b = subst[b.id]
             simple_const = isinstance(b, gast.Constant) and type(b.value) in (int, float)
             name_ok = isinstance(b, gast.Name) and stores.get(b.id, 0) + (b.id in params) <= 1 and b.id in defined
             if stores.get(a, 0) == 1 and a not in params and a not in returned and (simple_const or name_ok):
                 subst[a] = b
-                dropped.add(id(s))
+                continue
             defined.add(a)
-    if not subst:
+        out.append(s)
+    if len(out) == len(body) and not subst:
         return False
-
-    class Sub(Transformer):
-        def visit_Name(self, node):
-            if isinstance(node.ctx, gast.Load) and node.id in subst:
-                return copy.deepcopy(subst[node.id])
-            return node
-
-    fdef.body = [Sub().visit(s) for s in body if id(s) not in dropped]
+    fdef.body = out
     return True
 
 
@@ -568,8 +575,9 @@ def eliminate_dead_code(
     def _own_reads(s: gast.stmt, var: str) -> int:
         """Reads of `var` by `s` itself as its target (`x[i] = v` reads x; `x += v` too)."""
         target = s.targets[0] if isinstance(s, gast.Assign) else s.target
-        n = sum(1 for m in walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
-        return n + (1 if isinstance(s, gast.AugAssign) and isinstance(target, gast.Name) else 0)
+        if target.__class__ is gast.Name:
+            return 1 if s.__class__ is gast.AugAssign else 0
+        return sum(1 for m in walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
 
     removed: set[int] = {id(s) for v in _unneeded(fdef, defs) for s in defs[v]} if cycles else set()
     own_total = {v: sum(own_reads(s, v) for s in ds) for v, ds in defs.items()}
@@ -738,7 +746,7 @@ def optimize(
         fold = Fold(frozenset(written), protected, shared)
         fold.visit(fdef)
         changed = fold.changed
-        changed |= propagate_copies(fdef, params)
+        changed |= propagate_copies(fdef, params, fold)
         changed |= propagate_local_copies(fdef, params)
         changed |= eliminate_dead_code(fdef, ns, purity)
         changed |= _drop_self_assignments(fdef.body)
