@@ -31,6 +31,7 @@ from .normalize import assign, name, normalize
 from .optimize import fuse_expressions, number_value
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
+from .reductions import einsum_sums
 from .replay import replay_scalar_loops
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
@@ -305,6 +306,7 @@ class Program:
                     polish(unit.fdef, unit.ctx, unit.shape_of)
                     replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
                     simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
+                    einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))

@@ -1,0 +1,75 @@
+"""Sums over axes as einsum in specialised code (astgrad/reductions.py): checked on the generated
+text, against the general code to rounding, and against central differences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from astgrad import grad
+from tests.test_algebra import _agree, _specialised
+
+
+def energies(z, w, g):
+    """Row energies over a short last axis, a middle-axis sum kept, a broadcast product."""
+    e = 0.5 * np.sum(z * z, axis=2)  # (k, n)
+    m = np.sum(z, axis=1, keepdims=True)  # (k, 1, d)
+    t = np.sum(z * w, axis=-1)
+    u = np.sum(g * z[:, :2, :2], axis=(1, 2))  # g (2, 2)
+    return np.sum(np.sin(e)) + np.sum(np.cos(m * z)) + np.sum(t * t) + np.sum(u**3)
+
+
+def test_axis_sums_become_einsum_and_keep_their_values_and_gradients():
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(3, 4, 5)), rng.normal(size=5), rng.normal(size=(2, 2)))
+    text = _agree(energies, args, wrt=(0, 1, 2))
+    assert "np.einsum('ijk,ijk->ij', z, z)" in text, text
+    assert "np.einsum('ijk->ik', z)[:, None]" in text, text  # keepdims as a spread
+    assert "np.einsum('ijk->ij', t3)" in text, text  # axis=-1
+    assert "np.einsum('ijk,ijk->k', z, t3_bar)" in text, text  # axis=(0, 1)
+    assert "np.sum(" not in text, text
+
+
+def long_rows(x):
+    return np.sum(np.sin(np.sum(x * x, axis=1)))
+
+
+def test_a_long_innermost_sum_stays_pairwise_and_float32_stays_accurate():
+    """np.sum adds the innermost axis pairwise; beyond 128 elements that is more accurate than
+    einsum's running sum, so it stays. float32 arrays share the float64 code."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 500))
+    text = _agree(long_rows, (x,))
+    assert "einsum" not in text and "np.sum(x * x, axis=1)" in text, text
+    short = rng.normal(size=(200, 6)).astype(np.float32)
+    g = grad(long_rows)
+    got = g(short)
+    (text,) = [t for t in g.__astgrad_specializer__.sources.values() if "(200, 6)" in t]
+    assert got.dtype == np.float32 and "np.einsum('ij,ij->i', x, x)" in text, text
+    want = grad(long_rows, specialize=False)(short.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)  # float32's own rounding
+
+
+def int_counts(x, labels):
+    counts = np.sum(labels, axis=1)  # an int array: einsum would not widen it as np.sum does
+    return np.sum(x * counts[:, None])
+
+
+def test_integer_sums_are_left_to_np_sum():
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 2**31 - 1, size=(4, 3), dtype=np.int32)
+    x = rng.normal(size=(4, 3))
+    text = _agree(int_counts, (x, labels))
+    assert "einsum" not in text, text
+
+
+def test_einsum_counts_as_pure_so_an_unread_one_is_removed():
+    """The GMM's prior is needed only for its shape: its row sums, einsum now, are not computed."""
+    from benchmarks.workloads import by_name
+
+    w = by_name("gmm-small")
+    g = grad(w.f, wrt=w.wrt_indices())
+    args = w.make_args(np.random.default_rng(4))
+    g(*args)
+    text = _specialised(g)
+    assert "np.ones((5,), icf.dtype)" in text and "qdiag ** 2" not in text and "l ** 2" not in text, text
+    assert "np.einsum('ijk,ijk->ij', z, z)" in text, text
