@@ -25,8 +25,9 @@ from typing import Callable
 import gast
 import numpy as np
 
+from .context import Context
 from .lowering import expression_shape, spreading_index
-from .optimize import _TEMPORARY, is_comment, nested_blocks, replace_node
+from .optimize import _TEMPORARY, _is_math, _namespace, _resolve, is_comment, nested_blocks, replace_node
 from .trees import clone, read_counts, walk
 
 Chain = tuple[float, list[tuple[gast.AST, int]]]  # (coefficient, [(factor, ±1)])
@@ -282,3 +283,133 @@ def _operations(e: gast.AST) -> int:
 
 def _constant(e: gast.AST) -> bool:
     return all(isinstance(n, (gast.Constant, gast.UnaryOp, gast.BinOp, gast.operator, gast.unaryop)) for n in walk(e))
+
+
+def factor_sums(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> bool:
+    """Take a factor shared by several terms of a sum out of them, once, where every operand is
+    a float of known shape (so the result's shape and dtype are the same):
+
+        y_bar = 1.3 * y_bar + t7 * y_bar + a * t7_bar   →   y_bar = y_bar * (1.3 + t7) + a * t7_bar
+
+    The adjoint of a variable used several times in one expression is such a sum, one term per
+    use. Adjoints only: the forward pass keeps the function's own order of operations, so its
+    values (and the branches they decide) are the function's. Whether any statement was
+    rewritten."""
+    kind = getattr(shape_of, "kind", lambda n: None)
+    np_name, ns = ctx.numpy_name(), _namespace(ctx)
+
+    def floats(expr: gast.AST) -> bool:
+        names = _operand_names(expr)
+        return bool(names) and all(kind(n.id) == "f" and shape_of(n.id) is not None for n in names)
+
+    changed = False
+
+    def rewrite(expr: gast.AST) -> gast.AST:
+        nonlocal changed
+        if not _is_sum(expr):
+            for field in ("left", "right", "operand"):
+                part = getattr(expr, field, None)
+                if isinstance(part, gast.AST):
+                    setattr(expr, field, rewrite(part))
+            return expr
+        terms = [(sign, _factors(t)) for sign, t in _terms(expr)]
+        counts: dict[str, int] = {}
+        for _, (_, factors) in terms:
+            for f in {f.id for f, p in factors if isinstance(f, gast.Name) and p == 1}:
+                counts[f] = counts.get(f, 0) + 1
+        shared = [f for f, c in counts.items() if c > 1 and kind(f) == "f" and shape_of(f) is not None]
+        if not shared or not floats(expr):
+            return expr
+        g = max(shared, key=lambda f: counts[f])
+        inner: list[Chain] = []
+        first = None
+        rest: list[tuple[int, Chain]] = []
+        for k, (sign, (c, factors)) in enumerate(terms):
+            at = next((i for i, (f, p) in enumerate(factors) if p == 1 and _is_name(f, g)), None)
+            if at is None:
+                rest.append((k, (sign * c, factors)))
+                continue
+            first = k if first is None else first
+            inner.append((sign * c, factors[:at] + factors[at + 1 :]))
+        factored = gast.BinOp(left=gast.Name(g, gast.Load(), None, None), op=gast.Mult(), right=_sum(inner, np_name))
+        ordered = sorted(rest + [(first, (1.0, [(factored, 1)]))], key=lambda kc: kc[0])
+        new = _sum([chain for _, chain in ordered], np_name)
+        if _operations(new) >= _operations(expr):
+            return expr
+        shape = shape_of_sum(new)
+        if shape is None or shape != shape_of_sum(expr):
+            return expr
+        changed = True
+        return new
+
+    def shape_of_sum(e: gast.AST) -> tuple | None:
+        """expression_shape, and () for arithmetic on numbers with math functions."""
+        calls = [c for c in walk(e) if isinstance(c, gast.Call)]
+        if calls and all(_is_math(_resolve(c.func, ns)) and not c.keywords for c in calls):
+            return () if all(shape_of(n.id) == () for n in _operand_names(e)) else None
+        return expression_shape(e, shape_of, np_name)
+
+    adjoints = getattr(shape_of, "adjoints", frozenset())
+    for st in _statements(fdef.body):  # adjoints only: the forward pass computes as the function does
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id in adjoints:
+            st.value = rewrite(st.value)
+    return changed
+
+
+def _operand_names(expr: gast.AST) -> list[gast.Name]:
+    """The names `expr` reads as values (not the module of a call such as `math.cos(y)`)."""
+    calls = [c for c in walk(expr) if isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute)]
+    modules = {id(c.func.value) for c in calls}
+    return [n for n in walk(expr) if isinstance(n, gast.Name) and id(n) not in modules]
+
+
+def _is_name(e: gast.AST, name: str) -> bool:
+    return isinstance(e, gast.Name) and e.id == name
+
+
+def _statements(body: list[gast.stmt]):
+    for st in body:
+        yield st
+        for inner in nested_blocks([st]):
+            yield from _statements(inner)
+
+
+def _is_sum(e: gast.AST) -> bool:
+    return isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub))
+
+
+def _terms(e: gast.AST, sign: int = 1) -> list[tuple[int, gast.AST]]:
+    """The signed terms of a sum (`a - b + c`: +a, -b, +c)."""
+    if _is_sum(e):
+        return _terms(e.left, sign) + _terms(e.right, sign if isinstance(e.op, gast.Add) else -sign)
+    return [(sign, e)]
+
+
+def _factors(e: gast.AST) -> Chain:
+    """A term as c · Π fᵢ^±1; any operand that is not a number, product, quotient or negation is
+    one factor (a call, a subscript, a sum)."""
+    if isinstance(e, gast.Constant) and type(e.value) in (int, float):
+        return float(e.value), []
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        c, factors = _factors(e.operand)
+        return -c, factors
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        (a, fa), (b, fb) = _factors(e.left), _factors(e.right)
+        if isinstance(e.op, gast.Mult):
+            return a * b, fa + fb
+        if b != 0.0:
+            return a / b, fa + [(f, -p) for f, p in fb]
+    return 1.0, [(e, 1)]
+
+
+def _sum(chains: list[Chain], np_name: str) -> gast.AST:
+    """Σ cᵢ · Π fᵢ as an expression, in order, a negative coefficient written as a subtraction."""
+    out: gast.AST | None = None
+    for c, factors in chains:
+        magnitude = (abs(c), factors) if out is not None else (c, factors)
+        term = _build(magnitude, np_name, alone=True) if factors else gast.Constant(value=magnitude[0], kind=None)
+        if out is None:
+            out = term
+        else:
+            out = gast.BinOp(left=out, op=gast.Sub() if c < 0 else gast.Add(), right=term)
+    return out

@@ -20,7 +20,7 @@ import gast
 import numpy as np
 
 from . import specialize
-from .algebra import simplify_products
+from .algebra import factor_sums, simplify_products
 from .batching import batch_accumulations
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
@@ -306,8 +306,9 @@ class Program:
                     polish(unit.fdef, unit.ctx, unit.shape_of)
                     replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
                     simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
-                    einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
+                    factor_sums(unit.fdef, unit.ctx, unit.shape_of)
+                    einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}
@@ -358,6 +359,7 @@ def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict
         return facts.kind(primal_of.get(n, n))
 
     shape_of.kind = kind_of  # type: ignore[attr-defined]
+    shape_of.adjoints = frozenset(primal_of)  # type: ignore[attr-defined]
     shape_of.count = lambda n: None if n in primal_of else facts.count(n)  # type: ignore[attr-defined]
     scalar_bound = {
         s.targets[0].id

@@ -221,3 +221,37 @@ def test_a_pure_call_repeated_with_the_same_arguments_is_made_once():
     rng = np.random.default_rng(12)
     text = _agree(two_aranges, (rng.normal(size=(4, 3)), rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)))
     assert text.count("np.arange(") == 1, text
+
+
+def quadratic_step(y, a):
+    for _ in range(3):
+        y = a * y * y + 1.3 * y + 0.5
+    return y
+
+
+def test_a_factor_shared_by_terms_of_an_adjoint_sum_is_taken_out_once():
+    """y's adjoint gathers a term per use of y: 1.3·ȳ + t·ȳ + a·t̄ → ȳ·(1.3 + t) + a·t̄.
+    The forward pass keeps the function's own order of operations."""
+    text = _agree(quadratic_step, (0.3, 0.8), wrt=(0, 1))
+    assert "y_bar = y_bar * (1.3 + t" in text, text
+    assert re.search(r"y = t\d+ \* y \+ 1\.3 \* y \+ 0\.5", text), text  # as written, not factored
+    text = _agree(quadratic_step, (-0.4, 1.1), wrt=(0, 1))
+
+
+def sine_step(y, a):
+    for _ in range(2):
+        y = -0.8 * y + a * math.sin(y)
+    return y
+
+
+def shared_array_factor(w, x, v):
+    return np.sum(w * x * np.sin(w) + 2.0 * w * v)
+
+
+def test_factoring_works_through_math_calls_and_on_arrays():
+    text = _agree(sine_step, (0.7, 1.3), wrt=(0, 1))
+    assert "y_bar = y_bar * (a * math.cos(y) - 0.8)" in text, text
+    rng = np.random.default_rng(7)
+    args = (rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=4))
+    text = _agree(shared_array_factor, args)
+    assert "w_bar = t6_bar * (2.0 * v + t1 * np.cos(w) + t2 * x)" in text, text  # one product, not three
