@@ -73,3 +73,33 @@ def test_einsum_counts_as_pure_so_an_unread_one_is_removed():
     text = _specialised(g)
     assert "np.ones((5,), icf.dtype)" in text and "qdiag ** 2" not in text and "l ** 2" not in text, text
     assert "np.einsum('ijk,ijk->ij', z, z)" in text, text
+
+
+def _random_sum(rng: np.random.Generator, case: int):
+    """Source of a function summing `a * b` (b broadcast: fewer axes or length-1 ones) or `a`
+    over random literal axes, with a random keepdims; and its arguments."""
+    ndim = int(rng.integers(2, 5))
+    shape = tuple(int(n) for n in rng.integers(1, 6, size=ndim))
+    b_shape = shape[int(rng.integers(0, ndim)) :]
+    b_shape = tuple(1 if rng.random() < 0.3 else n for n in b_shape)
+    count = int(rng.integers(1, ndim))
+    axes = sorted(rng.choice(ndim, size=count, replace=False).tolist())
+    axes = [a - ndim if rng.random() < 0.3 else a for a in axes]
+    axis = str(axes[0]) if len(axes) == 1 and rng.random() < 0.5 else repr(tuple(axes))
+    keep = ", keepdims=True" if rng.random() < 0.5 else ""
+    operand = "a * b" if rng.random() < 0.7 else "a"
+    source = f"def f{case}(a, b):\n    return np.sum(np.sin(np.sum({operand}, axis={axis}{keep})) * b.sum())\n"
+    return source, (rng.normal(size=shape), rng.normal(size=b_shape))
+
+
+def test_random_axis_sums_agree_with_the_general_code():
+    from tests.test_hostile import _module
+
+    rng = np.random.default_rng(11)
+    rewritten = 0
+    for case in range(40):
+        source, args = _random_sum(rng, case)
+        module = _module(f"random_sum_{case}", source)
+        text = _agree(getattr(module, f"f{case}"), args, wrt=(0, 1))
+        rewritten += "einsum" in text
+    assert rewritten >= 30
