@@ -28,7 +28,7 @@ from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
 from .lowering import lower, polish
 from .normalize import assign, name, normalize
-from .optimize import fuse_expressions, number_value
+from .optimize import fuse_expressions, number_value, sharing
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
 from .reductions import einsum_sums
@@ -78,6 +78,7 @@ class Unit:
     params: set[str]
     shape_of: Callable | None = None  # specialised: a name's known shape (see lowering.py)
     caller_arrays: frozenset[str] = frozenset()  # specialised: parameters and globals that are arrays
+    grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradients are in the return
 
 
 def normalized(func: Callable, protect_inputs: bool = False) -> tuple[Context, gast.FunctionDef]:
@@ -217,6 +218,8 @@ class Program:
         body.append(gast.Return(value=ret))
         self.used_names.add(gname)
         unit = self._unit(gname, fdef.args, body, ctx, func, set(fdef._ag_params))
+        if many:
+            unit.grads_at = ((1,) if value else ()) + ((0,) if aux is not None and not value else ())
         unit.doc = doc
         if facts is not None:
             unit.shape_of = _shape_lookup(unit.fdef, facts, rt.adjoint_names)
@@ -309,6 +312,8 @@ class Program:
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     factor_sums(unit.fdef, unit.ctx, unit.shape_of)
                     einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
+            if unit.grads_at is not None:
+                _distinct_gradients(unit)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}
@@ -337,6 +342,31 @@ class Program:
         main = compiled[0]
         main.source = full
         return main, full
+
+
+def _distinct_gradients(unit: Unit) -> None:
+    """Gradients returned together that may be one array (`np.sum(a + b)`: a's and b's are the
+    adjoint of a + b) are made independent, so that writing into one leaves the other."""
+    ret = unit.fdef.body[-1]
+    if not isinstance(ret, gast.Return):
+        return
+    grads = ret.value
+    for i in unit.grads_at:
+        grads = grads.elts[i] if isinstance(grads, gast.Tuple) else None
+    if not isinstance(grads, gast.Tuple):
+        return
+    functions = {c.func.id for c in walk(unit.fdef) if isinstance(c, gast.Call) and isinstance(c.func, gast.Name)}
+    modules = frozenset(functions | {unit.ctx.numpy_name(), "math"})  # (not memory a result may share)
+    earlier: list[gast.Name] = []
+    for k, g in enumerate(grads.elts):
+        if not isinstance(g, gast.Name) or (unit.shape_of is not None and unit.shape_of(g.id) == ()):
+            continue
+        shared = sharing(unit.fdef, frozenset({g.id}), both_ways=True, skip=modules)
+        others = [e for e in earlier if e.id in shared]
+        if others:
+            helper = name(unit.ctx.helper("distinct"))
+            grads.elts[k] = gast.Call(func=helper, args=[g] + [name(e.id) for e in others], keywords=[])
+        earlier.append(g)
 
 
 def _names(tree: gast.AST) -> set[str]:

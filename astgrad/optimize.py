@@ -473,6 +473,18 @@ def _memory_reads(value: gast.AST) -> set[str]:
     }
 
 
+def _ufunc_result(value: gast.AST, modules: frozenset[str]) -> bool:
+    """Whether `value` is a NumPy ufunc's call (`np.cos(x)`, `np` among `modules`): a new array."""
+    f = value.func if isinstance(value, gast.Call) else None
+    return (
+        isinstance(f, gast.Attribute)
+        and isinstance(f.value, gast.Name)
+        and f.value.id in modules
+        and isinstance(getattr(np, f.attr, None), np.ufunc)
+        and not value.keywords
+    )
+
+
 def sharing(
     fdef: gast.FunctionDef, names: frozenset[str], both_ways: bool = False, skip: frozenset[str] = frozenset()
 ) -> frozenset[str]:
@@ -486,6 +498,8 @@ def sharing(
     links = []
     for st in _walk(fdef.body):
         if isinstance(st, gast.Assign) and not isinstance(st.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+            if _ufunc_result(st.value, skip):
+                continue
             targets = {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
             reads = _memory_reads(st.value) - skip
             links.append((targets, reads))

@@ -165,6 +165,16 @@ def copy_of(value: Any) -> Any:
     return value
 
 
+def distinct(value: Any, *earlier: Any) -> Any:
+    """`value`, copied if it is an array that may share memory with an array in `earlier` (two
+    gradients returned together must be independent arrays)."""
+    if isinstance(value, np.ndarray) and any(
+        isinstance(e, np.ndarray) and np.may_share_memory(value, e) for e in earlier
+    ):
+        return value.copy()
+    return value
+
+
 def _matmul_shape(sa: tuple, sb: tuple) -> tuple:
     """The shape of `a @ b` for arrays of shapes sa and sb (at least one of them 2-d or more)."""
     if len(sa) == 1:

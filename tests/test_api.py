@@ -89,3 +89,28 @@ def test_examples_run(script):
     )
     assert result.returncode == 0, result.stderr
     assert "def " in result.stdout and "passed" in result.stdout or "matches" in result.stdout
+
+
+def _shared_sum(a, b):
+    return np.sum(np.sin(a + b))
+
+
+def _shared_sum_aux(a, b):
+    return np.sum(np.sin(a + b)), "aux"
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_gradients_returned_together_are_independent_arrays(specialize):
+    """a's and b's gradients are both the adjoint of a + b; writing into one must leave the other
+    (found by review: they were one array)."""
+    a, b = np.array([0.1, 0.2, 0.3]), np.array([1.0, -1.0, 0.5])
+    expected = np.cos(a + b)  # d/da and d/db of Σ sin(a + b)
+    for call in (
+        lambda: grad(_shared_sum, wrt=(0, 1), specialize=specialize)(a, b),
+        lambda: value_and_grad(_shared_sum, wrt=(0, 1), specialize=specialize)(a, b)[1],
+        lambda: grad(_shared_sum_aux, wrt=(0, 1), has_aux=True, specialize=specialize)(a, b)[0],
+    ):
+        ga, gb = call()
+        ga[0] = 99.0
+        np.testing.assert_allclose(gb, expected, rtol=1e-15)
+        assert not np.shares_memory(ga, gb)
