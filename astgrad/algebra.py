@@ -27,7 +27,7 @@ import numpy as np
 
 from .context import Context
 from .lowering import expression_shape, spreading_index
-from .optimize import _TEMPORARY, _is_math, _namespace, _resolve, is_comment, nested_blocks, replace_node
+from .optimize import _TEMPORARY, _is_math, _namespace, _resolve, _walk, is_comment, nested_blocks, replace_node
 from .trees import clone, read_counts, walk
 
 Chain = tuple[float, list[tuple[gast.AST, int]]]  # (coefficient, [(factor, ±1)])
@@ -350,7 +350,7 @@ def factor_sums(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> boo
         return expression_shape(e, shape_of, np_name)
 
     adjoints = getattr(shape_of, "adjoints", frozenset())
-    for st in _statements(fdef.body):  # adjoints only: the forward pass computes as the function does
+    for st in _walk(fdef.body):  # adjoints only: the forward pass computes as the function does
         if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id in adjoints:
             st.value = rewrite(st.value)
     return changed
@@ -365,13 +365,6 @@ def _operand_names(expr: gast.AST) -> list[gast.Name]:
 
 def _is_name(e: gast.AST, name: str) -> bool:
     return isinstance(e, gast.Name) and e.id == name
-
-
-def _statements(body: list[gast.stmt]):
-    for st in body:
-        yield st
-        for inner in nested_blocks([st]):
-            yield from _statements(inner)
 
 
 def _is_sum(e: gast.AST) -> bool:
