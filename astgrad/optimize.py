@@ -13,8 +13,6 @@ from .context import Context
 from .trees import Transformer, clone, read_counts, walk
 
 _EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
-# pure functions without a derivative rule that astgrad's own rewrites emit (reductions.py)
-_PURE_CALLS = {np.einsum}
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
@@ -531,9 +529,7 @@ def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
             fn = _resolve(n.func, ns)
             if fn in _EFFECTS:
                 return False
-            if fn is None or (
-                rules.lookup(fn) is None and not _is_runtime(fn) and not _is_math(fn) and fn not in _PURE_CALLS
-            ):
+            if fn is None or (rules.lookup(fn) is None and not _is_runtime(fn) and not _is_math(fn)):
                 return False
     return True
 

@@ -62,8 +62,9 @@ def test_integer_sums_are_left_to_np_sum():
     assert "einsum" not in text, text
 
 
-def test_einsum_counts_as_pure_so_an_unread_one_is_removed():
-    """The GMM's prior is needed only for its shape: its row sums, einsum now, are not computed."""
+def test_an_axis_sum_the_gradient_does_not_read_is_not_computed():
+    """The GMM's prior is needed only for its shape: its row sums are not computed (einsum runs
+    after dead code is removed)."""
     from benchmarks.workloads import by_name
 
     w = by_name("gmm-small")
