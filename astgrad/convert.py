@@ -37,9 +37,7 @@ def from_ast(node: Any) -> Any:
             d[f] = v if v is None or v.__class__ in _PLAIN else from_ast(v)
     for f in _EXTRA.get(cls, ()):
         d[f] = [] if f == "type_params" else None
-    for a in cls._attributes:
-        if a in src:
-            d[a] = src[a]
+    _locate(new, node)
     return new
 
 
@@ -50,21 +48,18 @@ def _arg(node):
 
 
 def _handler(node):
-    if not node.name:
-        new = gast.ExceptHandler(from_ast(node.type), None, from_ast(node.body))
-    else:
-        new = gast.ExceptHandler(
-            from_ast(node.type), gast.Name(node.name, gast.Store(), None, None), from_ast(node.body)
-        )
+    name = gast.Name(node.name, gast.Store(), None, None) if node.name else None
+    new = gast.ExceptHandler(from_ast(node.type), name, from_ast(node.body))
     _locate(new, node)
     return new
 
 
 def _locate(new, node):
-    src = node.__dict__
+    """Copy `node`'s source location onto `new`."""
+    src, d = node.__dict__, new.__dict__
     for a in node._attributes:
         if a in src:
-            setattr(new, a, src[a])
+            d[a] = src[a]
 
 
 _PLAIN = {str, int, float, bool, complex, bytes}

@@ -22,6 +22,7 @@ from typing import Callable
 import gast
 
 from .lowering import _np_sum_of_one, expression_shape
+from .optimize import number_value
 from .trees import Transformer, walk
 
 _LETTERS = "ijklmnop"
@@ -82,14 +83,10 @@ def _as_einsum(node: gast.Call, shape_of: Callable, np_name: str) -> gast.AST | 
 
 
 def _literal(node: gast.AST):
-    """The value of a literal int, bool or tuple of ints (`-1`, `(1, 2)`), else None."""
-    if isinstance(node, gast.Constant):
-        return node.value
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant):
-        return -node.operand.value if type(node.operand.value) is int else None
+    """The value of a literal number, bool or tuple of them (`-1`, `(1, 2)`), else None."""
     if isinstance(node, gast.Tuple):
         return tuple(_literal(e) for e in node.elts)
-    return None
+    return node.value if isinstance(node, gast.Constant) else number_value(node)
 
 
 def _axes(axis, ndim: int) -> set[int] | None:
