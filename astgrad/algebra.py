@@ -331,10 +331,13 @@ def factor_sums(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> boo
                 continue
             first = k if first is None else first
             inner.append((sign * c, factors[:at] + factors[at + 1 :]))
-        factored = gast.BinOp(left=gast.Name(g, gast.Load(), None, None), op=gast.Mult(), right=_sum(inner, np_name))
+        inner_sum = _sum(inner, np_name)
+        if inner_sum is None:
+            return expr
+        factored = gast.BinOp(left=gast.Name(g, gast.Load(), None, None), op=gast.Mult(), right=inner_sum)
         ordered = sorted(rest + [(first, (1.0, [(factored, 1)]))], key=lambda kc: kc[0])
         new = _sum([chain for _, chain in ordered], np_name)
-        if _operations(new) >= _operations(expr):
+        if new is None or _operations(new) >= _operations(expr):
             return expr
         shape = shape_of_sum(new)
         if shape is None or shape != shape_of_sum(expr):
@@ -395,12 +398,15 @@ def _factors(e: gast.AST) -> Chain:
     return 1.0, [(e, 1)]
 
 
-def _sum(chains: list[Chain], np_name: str) -> gast.AST:
-    """Σ cᵢ · Π fᵢ as an expression, in order, a negative coefficient written as a subtraction."""
+def _sum(chains: list[Chain], np_name: str) -> gast.AST | None:
+    """Σ cᵢ · Π fᵢ as an expression, in order, a negative coefficient written as a subtraction;
+    None where a term with factors has coefficient 0."""
     out: gast.AST | None = None
     for c, factors in chains:
         magnitude = (abs(c), factors) if out is not None else (c, factors)
         term = _build(magnitude, np_name, alone=True) if factors else gast.Constant(value=magnitude[0], kind=None)
+        if term is None:  # (a zero coefficient: _build writes no `0.0 * f`)
+            return None
         if out is None:
             out = term
         else:

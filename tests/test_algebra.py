@@ -255,3 +255,15 @@ def test_factoring_works_through_math_calls_and_on_arrays():
     args = (rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=4))
     text = _agree(shared_array_factor, args)
     assert "w_bar = t6_bar * (2.0 * v + t1 * np.cos(w) + t2 * x)" in text, text  # one product, not three
+
+
+def test_a_term_with_a_zero_coefficient_is_left_as_written():
+    """`0.0 * a * ȳ + t * ȳ` cannot be written back term by term (no `0.0 * a`); the sum
+    stays as it is rather than the rewrite failing inside the transformer."""
+    from astgrad.algebra import _sum
+
+    zero_term = (0.0, [(gast.Name("a", gast.Load(), None, None), 1)])
+    assert _sum([zero_term, (1.0, [(gast.Name("t", gast.Load(), None, None), 1)])], "np") is None
+    assert (
+        render(_sum([(2.0, []), (-1.0, [(gast.Name("t", gast.Load(), None, None), 1)])], "np")).strip() == "(2.0 - t)"
+    )
