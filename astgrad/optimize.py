@@ -235,7 +235,7 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str], fold: Fold | None
                 continue
             defined.add(a)
         out.append(s)
-    if len(out) == len(body) and not subst:
+    if not subst:  # (each copy found is a statement dropped)
         return False
     fdef.body = out
     return True
