@@ -19,11 +19,12 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from . import specialize
+from . import runtime, specialize
 from .algebra import factor_sums, simplify_products
 from .batching import batch_accumulations
 from .codegen import compile_function, import_header, namespace, render
 from .context import Context
+from .dots import dot_products
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
 from .lowering import lower, polish
@@ -314,6 +315,9 @@ class Program:
                     einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
             if unit.grads_at is not None:
                 _distinct_gradients(unit)
+            if self.optimize and unit.shape_of is not None:  # (after sharing(), which reads `@` as a new array)
+                guards = frozenset(n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize)
+                dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), guards)
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}
@@ -378,17 +382,24 @@ def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict
     primal's, except an adjoint of an array that is somewhere a bare number (a scalar zero
     standing for an array of zeros: not of that shape)."""
     primal_of = {bar: var for var, bar in adjoint_names.items()}
+    declared: dict[str, tuple[tuple, str | None]] = {}  # names the later passes make: (shape, kind)
 
     def shape_of(n: str) -> tuple | None:
+        if n in declared:
+            return declared[n][0]
         shape = facts.shape(primal_of.get(n, n))
         if shape and n in primal_of and n in scalar_bound:
             return None
         return shape
 
     def kind_of(n: str) -> str | None:
-        return facts.kind(primal_of.get(n, n))
+        return declared[n][1] if n in declared else facts.kind(primal_of.get(n, n))
+
+    def declare(n: str, shape: tuple, kind: str | None) -> None:
+        declared[n] = (shape, kind)
 
     shape_of.kind = kind_of  # type: ignore[attr-defined]
+    shape_of.declare = declare  # type: ignore[attr-defined]
     shape_of.adjoints = frozenset(primal_of)  # type: ignore[attr-defined]
     shape_of.count = lambda n: None if n in primal_of else facts.count(n)  # type: ignore[attr-defined]
     scalar_bound = {

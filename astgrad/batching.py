@@ -120,6 +120,8 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
                         keywords=[],
                     )
                     after.append(assign(rows[key], stack))
+                    if hasattr(shape_of, "declare") and shape_of(v) is not None:
+                        shape_of.declare(rows[key], (trips,) + shape_of(v), shape_of.kind(v))
             loop.body[k] = appends or [gast.Pass()]
             text = template.format(*[rows[(v, version.get(v, -1))] for v in collected], np=np_name)
             total = _parse(text)

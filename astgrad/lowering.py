@@ -26,7 +26,7 @@ from . import convert, runtime
 from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
-from .optimize import _namespace, _pure, is_comment, nested_blocks, replace_node, sharing, writes_in_place
+from .optimize import _namespace, _pure, is_comment, nested_blocks, number_value, replace_node, sharing, writes_in_place
 from .trees import Transformer, clone, read_counts, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
@@ -860,6 +860,8 @@ def expression_shape(
         for p in parts:
             shape.append(1) if isinstance(p, gast.Constant) else shape.append(rest.pop(0))
         return tuple(shape + rest)
+    if isinstance(expr, gast.Subscript) and _reversal(expr.slice):
+        return expression_shape(expr.value, shape_of, np_name, same_shape)
     if isinstance(expr, gast.Attribute) and expr.attr == "T":
         inner = expression_shape(expr.value, shape_of, np_name, same_shape)
         return None if inner is None else inner[::-1]
@@ -896,6 +898,13 @@ def expression_shape(
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
         return None
+
+
+def _reversal(index: gast.AST) -> bool:
+    """Whether `index` is `::-1` (or `::1`, `:`): the same shape, in some order."""
+    if not isinstance(index, gast.Slice) or index.lower is not None or index.upper is not None:
+        return False
+    return index.step is None or number_value(index.step) in (1, -1)
 
 
 def _swapaxes(call: gast.Call, np_name: str) -> bool:

@@ -251,8 +251,8 @@ def test_loop_accumulations_are_batched_and_an_empty_loop_still_gives_zeros():
     check_grad(rnn, g, *args, wrt=(0, 1))
     text = astgrad.source(rnn, wrt=(0, 1), args=args)
     # four steps, known: each step's operands collected once, summed by one product each
-    assert re.search(r"W_bar = (t\d+_bar)_rows\.T @ h_rows\n", text), text  # (no zero start to add to)
-    assert re.search(r"b_bar = np\.sum\(t\d+_bar_rows, axis=0\)\n", text), text
+    assert re.search(r"W_bar = (t\d+_bar)_rows\.T\.dot\(h_rows\)\n", text), text  # (no zero start to add to)
+    assert re.search(r"b_bar = np\.einsum\('ij->j', t\d+_bar_rows\)\n", text), text
     W, b, xs, h0 = args
     h0 = np.full(3, 0.5)
     empty = (W, b, np.zeros((0, 3)), h0)
@@ -503,7 +503,7 @@ def test_a_loops_row_is_read_again_in_the_backward_loop_not_saved():
     assert "push(tape, x)" not in text, text
     g = grad(_rnn_with_inputs, wrt=(0, 1))
     check_grad(_rnn_with_inputs, g, *args, wrt=(0, 1))
-    assert "@ xs[::-1]" in _specialised_text(g)
+    assert ".dot(xs[::-1])" in _specialised_text(g)
     wargs = (rng.normal(size=(3, 3)) / 2, rng.normal(size=(4, 3)), rng.normal(size=3))
     h = grad(_rows_rescaled, wrt=(0, 1))
     check_grad(_rows_rescaled, h, *wargs, wrt=(0, 1))

@@ -13,7 +13,7 @@ def logistic_regression_grad(w, X, y, lam):
     ):
         return respecialize(logistic_regression_grad, w, X, y, lam)
     # forward pass
-    u = X @ w
+    u = X.dot(w)
     t1 = -y
     t3 = np.exp(t1 * u)
     t4 = 1.0 + t3
@@ -24,5 +24,5 @@ def logistic_regression_grad(w, X, y, lam):
     t2_bar = 1.0 / 6 * t3 / t4
     u_bar = t1 * t2_bar
     # line 11: u = X @ w
-    w_bar = lam * 2 * w + u_bar @ X
+    w_bar = lam * 2 * w + u_bar.dot(X)
     return w_bar

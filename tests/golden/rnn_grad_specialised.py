@@ -20,7 +20,7 @@ def rnn_grad(W, U, b, xs, h0):
     t1 = len(xs)
     for k in range(t1):
         x = xs[k]
-        t5 = W @ h + U @ x + b
+        t5 = W.dot(h) + U.dot(x) + b
         tape.append(h)
         h = np.tanh(t5)
     # backward pass
@@ -35,10 +35,10 @@ def rnn_grad(W, U, b, xs, h0):
         h = tape.pop()
         t5_bar_parts.append(t5_bar)
         h_parts.append(h)
-        h_bar = t5_bar @ W
+        h_bar = t5_bar.dot(W)
     t5_bar_rows = np.stack(t5_bar_parts)
     h_rows = np.stack(h_parts)
-    b_bar = np.sum(t5_bar_rows, axis=0)
-    U_bar = t5_bar_rows.T @ xs[::-1]
-    W_bar = t5_bar_rows.T @ h_rows
+    b_bar = np.einsum('ij->j', t5_bar_rows)
+    U_bar = t5_bar_rows.T.dot(xs[::-1])
+    W_bar = t5_bar_rows.T.dot(h_rows)
     return W_bar, U_bar, b_bar

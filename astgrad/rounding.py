@@ -1,0 +1,159 @@
+"""Which values of generated code decide something, so that their rounding must be the function's.
+
+The gradient's forward pass computes the function's values. Some rewrites of specialised code
+compute a value with other floating-point roundings: a product through `ndarray.dot` instead of
+`@` (BLAS is called differently for a non-contiguous operand), a loop's per-row products as one
+batched product before the loop. Such a rewrite is made only where the value is *free*: no branch,
+comparison, index or loop count depends on it, directly or through other values. A value that
+differs in its last bits then changes the result by rounding, as a different BLAS would, and never
+takes the other side of a branch.
+
+Flow-insensitive and conservative: a name is decisive if any of its uses anywhere is, and a
+call of a function not known to be continuous makes every argument decisive.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .trees import walk
+
+# Functions whose result depends continuously on their array arguments (or, for `reversed`, not
+# on their values at all): reading a value through them decides nothing.
+_CONTINUOUS = frozenset(
+    "abs absolute add arccos arcsin arctan arctan2 concatenate cos cosh divide dot einsum exp exp2 expm1 "
+    "full_like hstack log log10 log1p log2 logaddexp matmul maximum mean minimum multiply negative "
+    "ones_like outer power prod reshape sin sinh sqrt square stack subtract sum swapaxes tan tanh "
+    "tensordot transpose vstack zeros_like".split()
+)
+_METHODS = frozenset({"dot", "sum", "mean", "reshape", "copy", "append", "transpose"})
+_STRUCTURE = frozenset({"shape", "ndim", "dtype", "size", "__class__"})  # read without the values
+
+
+def decisive_names(fdef: gast.FunctionDef, np_name: str, passing: frozenset[str] = frozenset()) -> set[str]:
+    """Names whose values may decide a branch, a comparison, an index or a loop count. Calls of
+    `passing` (the guard's `respecialize`) hand their arguments to the same computation: they
+    decide nothing by themselves."""
+    seeds: set[str] = set()
+    flows: list[tuple[set[str], set[str]]] = []
+    for s in _statements(fdef.body):
+        targets, sources = _flow(s, seeds)
+        if targets:
+            flows.append((targets, sources))
+        if isinstance(s, (gast.If, gast.While)):
+            seeds |= _reads(s.test)
+        for expr in _expressions(s):
+            seeds |= _decided_in(expr, np_name, passing)
+    decisive = set(seeds)
+    changed = True
+    while changed:
+        changed = False
+        for targets, sources in flows:
+            if targets & decisive and not sources <= decisive:
+                decisive |= sources
+                changed = True
+    return decisive
+
+
+def stores(s: gast.stmt) -> set[str]:
+    """The names statement `s` binds or writes into (a subscript's base; a list it appends to)."""
+    return _flow(s, set())[0]
+
+
+def _flow(s: gast.stmt, seeds: set[str]) -> tuple[set[str], set[str]]:
+    """(names written, names whose values flow into them); index reads are added to `seeds`."""
+    if isinstance(s, gast.Assign):
+        targets = set()
+        for t in s.targets:
+            targets |= _bases(t, seeds)
+        return targets, _reads(s.value)
+    if isinstance(s, gast.AugAssign):
+        targets = _bases(s.target, seeds)
+        return targets, targets | _reads(s.value)
+    if isinstance(s, gast.For):
+        return _bases(s.target, seeds), _reads(s.iter)
+    if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+        f = s.value.func
+        if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):  # `tape.append(h)`
+            return {f.value.id}, _reads(s.value)
+    return set(), set()
+
+
+def _bases(target: gast.AST, seeds: set[str]) -> set[str]:
+    if isinstance(target, (gast.Tuple, gast.List)):
+        out = set()
+        for e in target.elts:
+            out |= _bases(e, seeds)
+        return out
+    while isinstance(target, (gast.Subscript, gast.Attribute, gast.Starred)):
+        if isinstance(target, gast.Subscript):
+            seeds |= _reads(target.slice)
+        target = target.value
+    return {target.id} if isinstance(target, gast.Name) else set()
+
+
+def _statements(body: list[gast.stmt]):
+    for s in body:
+        yield s
+        for field in ("body", "orelse", "handlers", "finalbody"):
+            yield from _statements(getattr(s, field, None) or [])
+
+
+def _expressions(s: gast.stmt) -> list[gast.AST]:
+    """The expressions of `s` itself (not of the statements nested in it)."""
+    out = []
+    for field, value in gast.iter_fields(s):
+        if field in ("body", "orelse", "handlers", "finalbody"):
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, gast.AST):
+                out.append(v)
+    return out
+
+
+def _reads(expr: gast.AST | None) -> set[str]:
+    """Names whose values `expr` reads (not those it only asks for a shape or dtype)."""
+    if expr is None:
+        return set()
+    skip = set()
+    for n in walk(expr):
+        if isinstance(n, gast.Attribute) and n.attr in _STRUCTURE:
+            skip |= {id(m) for m in walk(n.value)}
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
+            skip.add(id(n.func))  # (a function, not a value)
+            if n.func.id == "len":
+                skip |= {id(m) for a in n.args for m in walk(a)}
+    return {n.id for n in walk(expr) if isinstance(n, gast.Name) and id(n) not in skip}
+
+
+def _decided_in(expr: gast.AST, np_name: str, passing: frozenset[str]) -> set[str]:
+    """Names read by the deciding parts of `expr`: comparisons, conditions, indices, and the
+    arguments of calls not known to be continuous."""
+    out: set[str] = set()
+    for n in walk(expr):
+        if isinstance(n, (gast.Compare, gast.BoolOp)):
+            out |= _reads(n)
+        elif isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not):
+            out |= _reads(n.operand)
+        elif isinstance(n, gast.IfExp):
+            out |= _reads(n.test)
+        elif isinstance(n, gast.Subscript):
+            out |= _reads(n.slice)
+        elif isinstance(n, gast.Call):
+            for a in _deciding_arguments(n, np_name, passing):
+                out |= _reads(a)
+    return out
+
+
+def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) -> list[gast.AST]:
+    f = call.func
+    every = call.args + [k.value for k in call.keywords]
+    if isinstance(f, gast.Name):
+        return [] if f.id in ("reversed", "len") or f.id in passing else every
+    if not isinstance(f, gast.Attribute):
+        return every
+    if isinstance(f.value, gast.Name) and f.value.id in (np_name, "math"):
+        if f.attr == "where":  # the condition decides, the values do not
+            return every[:1]
+        return [] if f.attr in _CONTINUOUS else every
+    return [] if f.attr in _METHODS else every
