@@ -27,6 +27,7 @@ from .context import Context
 from .dots import dot_products
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
+from .hoisting import hoist_row_work
 from .lowering import lower, polish
 from .normalize import assign, name, normalize
 from .optimize import fuse_expressions, number_value, sharing
@@ -310,14 +311,14 @@ class Program:
                     polish(unit.fdef, unit.ctx, unit.shape_of)
                     replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
                     simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
+                    hoist_row_work(unit.fdef, unit.ctx, unit.shape_of, _guards(unit))
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     factor_sums(unit.fdef, unit.ctx, unit.shape_of)
                     einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
             if unit.grads_at is not None:
                 _distinct_gradients(unit)
             if self.optimize and unit.shape_of is not None:  # (after sharing(), which reads `@` as a new array)
-                guards = frozenset(n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize)
-                dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), guards)
+                dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), _guards(unit))
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}
@@ -346,6 +347,11 @@ class Program:
         main = compiled[0]
         main.source = full
         return main, full
+
+
+def _guards(unit: Unit) -> frozenset[str]:
+    """The name of the guard's `respecialize` in the unit's code (if it has a guard)."""
+    return frozenset(n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize)
 
 
 def _distinct_gradients(unit: Unit) -> None:

@@ -18,9 +18,9 @@ def rnn_grad(W, U, b, xs, h0):
     # forward pass
     h = h0
     t1 = len(xs)
+    t5_rows = xs.dot(U.T) + b
     for k in range(t1):
-        x = xs[k]
-        t5 = W.dot(h) + U.dot(x) + b
+        t5 = W.dot(h) + t5_rows[k]
         tape.append(h)
         h = np.tanh(t5)
     # backward pass
