@@ -83,10 +83,10 @@ class Unit:
     grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradients are in the return
 
 
-def normalized(func: Callable, protect_inputs: bool = False) -> tuple[Context, gast.FunctionDef]:
+def normalized(func: Callable, protect_inputs: bool = False, callee: bool = False) -> tuple[Context, gast.FunctionDef]:
     """`func` parsed and in A-normal form, with the context of names it was lowered in."""
     ctx = Context(parse_function(func))
-    return ctx, normalize(ctx, protect_inputs=protect_inputs)
+    return ctx, normalize(ctx, protect_inputs=protect_inputs, callee=callee)
 
 
 def location(ctx: Context) -> str:
@@ -103,6 +103,7 @@ class Program:
         self.pairs: dict[tuple, Pair] = {}
         self.jvps: dict[tuple, Jvp] = {}
         self.used_names: set[str] = set()
+        self.top_level: Callable | None = None  # the function a pair is made of for its own sake (vjp)
 
     # ------------------------------------------------------------------------- building
 
@@ -132,7 +133,7 @@ class Program:
             j = Jvp(fn, active, self._unique(fn.__name__ + "_jvp"))
             j.pending = Pending(j.name)
             self.jvps[key] = j
-            ctx, fdef = normalized(fn)
+            ctx, fdef = normalized(fn, callee=True)
             self.tangent_function(fn, list(active), ctx, fdef, j)
         return self.jvps[key]
 
@@ -234,7 +235,7 @@ class Program:
         return unit
 
     def _generate_pair(self, p: Pair) -> None:
-        ctx, fdef = normalized(p.fn)
+        ctx, fdef = normalized(p.fn, callee=p.fn is not self.top_level)
         out = fdef.body[-1].value
         seed = ctx.namer.fresh((out.id if isinstance(out, gast.Name) else "out") + "_bar")
         rt = ReverseTransformer(ctx, fdef, list(p.active), program=self, seed=seed, tape="tape")
@@ -573,6 +574,7 @@ def build_vjp(func: Callable, *, optimize: bool) -> tuple[Callable, Callable, tu
     """The fwd/bwd pair of `func` with every parameter active."""
     ctx, fdef = normalized(func)
     program = Program(optimize=optimize)
+    program.top_level = func
     p = program.pair(func, tuple(fdef._ag_params))
     program.units.insert(
         0, program.units.pop(next(i for i, u in enumerate(program.units) if u.fdef.name == p.fwd_name))

@@ -19,8 +19,8 @@ import gast
 from .lowering import expression_shape
 from .optimize import _walk
 from .reductions import _float_arrays_only
-from .rounding import decisive_names, stores
-from .trees import Transformer
+from .rounding import deciding_parts, decisive_names, stores
+from .trees import Transformer, walk
 
 
 def dot_products(
@@ -31,15 +31,19 @@ def dot_products(
     decisive = decisive_names(fdef, np_name, passing)
 
     class Rewrite(Transformer):
+        def __init__(self, deciding: set[int]):
+            self.deciding = deciding
+
         def visit_BinOp(self, node):
             self.generic_visit(node)
-            return _as_dot(node, shape_of, np_name) or node
+            new = None if id(node) in self.deciding else _as_dot(node, shape_of, np_name)
+            return new or node
 
-    rewrite = Rewrite()
     for s in _walk(fdef.body):
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.Return)) and s.value is not None:
-            if not stores(s) & decisive:
-                s.value = rewrite.visit(s.value)
+            if not stores(s, np_name) & decisive:
+                deciding = {id(m) for part in deciding_parts(s.value, np_name, passing) for m in walk(part)}
+                s.value = Rewrite(deciding).visit(s.value)
 
 
 def _as_dot(node: gast.BinOp, shape_of: Callable, np_name: str) -> gast.AST | None:

@@ -1,16 +1,20 @@
 """Loop-invariant work on a loop's rows, done for all rows before the loop, in specialised code.
 
-In `for x in xs: h = np.tanh(W @ h + U @ x + b)` the input term `U @ x + b` depends only on
-the row `x = xs[k]` and on values the loop never changes. Computed for every row at once it is
-one matrix product instead of one per step:
+In `for x in xs: h = np.tanh(W @ h + U @ x + b)` the input product `U @ x` depends only on the
+row `x = xs[k]` and on a value the loop never changes. Computed for every row at once it is one
+matrix product instead of one per step:
 
-    t5_rows = xs @ U.T + b                      (before the loop)
-    t5 = W @ h + t5_rows[k]                     (in the loop, for W @ h + U @ x + b)
+    t4_rows = xs @ U.T                          (before the loop; `.dot` after dots.py)
+    t5 = W @ h + t4_rows[k] + b                 (in the loop)
 
-Per row, elementwise arithmetic gives the same bits batched; a batched product and the regrouped
-sum do not, so the rewrite is made only where the value decides nothing (rounding.py), like the
-`.dot` rewrite. The loop must run over all the rows (`range(n)` with n the rows' count, known),
-and may only bind names and append to lists: nothing it does can change an invariant.
+The function's grouping is kept (`(W @ h + U @ x) + b` is not regrouped to hoist `U @ x + b`:
+regrouping a sum can change its value by more than rounding where terms cancel). Elementwise work
+batched gives the same bits per row; a batched product sums in another order than one product
+per row, so, like the `.dot` rewrite, hoisting is done only where the value decides nothing
+(rounding.py), and never inside a part of an expression that decides (a comparison, an index).
+The loop must run over all the rows (`range(n)` with n the rows' count, known), bind only names
+(its index not among them) and append to lists, and call only NumPy and math functions that
+write into none of their arguments: nothing it does can change an invariant.
 """
 
 from __future__ import annotations
@@ -24,9 +28,14 @@ from .context import Context
 from .normalize import name
 from .optimize import _walk
 from .reductions import _float_arrays_only
-from .rounding import decisive_names, stores
+from .rounding import deciding_parts, decisive_names, stores
+from .trees import names_read, walk
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+_PURE = frozenset(  # NumPy functions that write into none of their arguments (without `out=`)
+    "arange concatenate dot einsum empty full full_like ones ones_like outer stack sum mean prod "
+    "reshape swapaxes transpose where zeros zeros_like".split()
+)
 
 
 def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, passing: frozenset[str]) -> None:
@@ -45,11 +54,15 @@ def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, pas
 
 def _hoist_loop(loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, decisive: set[str]) -> list:
     k = _row_index(loop)
-    if k is None or not all(_simple(s) for s in loop.body):
+    if k is None or not all(_simple(s) for s in loop.body) or not _calls_change_nothing(loop, np_name):
         return []
-    stored = set().union(*(stores(s) for s in loop.body)) | {k}
-    rows = {}  # x → xs, for each `x = xs[k]` of the loop
-    for s in loop.body:
+    written = [stores(s, np_name) for s in loop.body]
+    stored = set().union(*written)
+    if k in stored:  # (the index is the header's alone)
+        return []
+    stored.add(k)
+    rows = {}  # x → xs, for each `x = xs[k]` of the loop that comes before any read of x
+    for i, s in enumerate(loop.body):
         v = s.value if isinstance(s, gast.Assign) else None
         if (
             isinstance(v, gast.Subscript)
@@ -57,7 +70,8 @@ def _hoist_loop(loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, 
             and isinstance(v.slice, gast.Name)
             and v.slice.id == k
             and v.value.id not in stored
-            and sum(1 for t in loop.body if s.targets[0].id in stores(t)) == 1
+            and sum(1 for w in written if s.targets[0].id in w) == 1
+            and not any(s.targets[0].id in names_read(t) for t in loop.body[:i])
         ):
             rows[s.targets[0].id] = v.value.id
     trips = _trips(loop, shape_of)
@@ -66,8 +80,9 @@ def _hoist_loop(loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, 
         return []
     batcher = _Batcher(rows, stored, shape_of, np_name)
     before = []
-    for s in loop.body:
-        if isinstance(s, gast.Assign) and not stores(s) & decisive and s.value is not None:
+    for s, w in zip(loop.body, written):
+        if isinstance(s, gast.Assign) and not w & decisive:
+            batcher.deciding = {id(m) for part in deciding_parts(s.value, np_name) for m in walk(part)}
             s.value = batcher.rewrite(s.value, s.targets[0].id, before, ctx, k, trips)
     return before
 
@@ -103,36 +118,51 @@ def _simple(s: gast.stmt) -> bool:
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) or isinstance(s, gast.Pass)
 
 
+def _calls_change_nothing(loop: gast.For, np_name: str) -> bool:
+    """Whether every call in the loop is one of NumPy's or math's functions, a list's append
+    or pop, or `.dot`: none can change a value the loop reads but does not bind."""
+    for n in (n for s in loop.body for n in walk(s)):
+        if isinstance(n, gast.Call):
+            f = n.func
+            if not isinstance(f, gast.Attribute):
+                return False
+            if isinstance(f.value, gast.Name) and f.value.id in (np_name, "math"):
+                if not (f.attr in _PURE or _ufunc(n, np_name) or f.value.id == "math"):
+                    return False
+            elif f.attr not in ("append", "pop", "dot"):
+                return False
+    return True
+
+
 class _Batcher:
     """Reads an expression of a loop's body as rows (a value per row, batchable), invariant, or
     neither; writes the batched form."""
 
     def __init__(self, rows: dict[str, str], stored: set[str], shape_of: Callable, np_name: str):
         self.rows, self.stored, self.shape_of, self.np = rows, stored, shape_of, np_name
+        self.deciding: set[int] = set()  # nodes of the statement at hand whose values decide
 
     def rewrite(self, expr: gast.AST, target: str, before: list, ctx: Context, k: str, trips: int) -> gast.AST:
-        """`expr` with its largest row parts read from arrays computed in `before`."""
-        if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub)):
-            terms = _terms(expr)
-            kinds = [self.kind(t) for t, _ in terms]
-            grouped = [(t, sign) for (t, sign), kd in zip(terms, kinds) if kd is not None]
-            if 0 < len(grouped) < len(terms) and self.kind(_sum(grouped)) not in (None, "invariant"):
-                rest = [(t, sign) for (t, sign), kd in zip(terms, kinds) if kd is None]
-                part = self._hoist(_sum(grouped), target, before, ctx, k, trips)
-                rest = [(self.rewrite(t, target, before, ctx, k, trips), sign) for t, sign in rest]
-                return _sum(rest + [(part, True)])
-        if self.kind(expr) not in (None, "invariant"):
+        """`expr` with its largest row parts (outside its deciding parts) read from arrays computed
+        in `before`. The function's own grouping is kept: `W @ h + U @ x + b` hoists `U @ x`."""
+        if id(expr) in self.deciding:
+            return expr
+        if self.kind(expr) not in (None, "invariant") and _float_arrays_only(expr, self.shape_of, self.np):
             return self._hoist(expr, target, before, ctx, k, trips)
         for field, value in gast.iter_fields(expr):
             if isinstance(value, gast.expr):
                 setattr(expr, field, self.rewrite(value, target, before, ctx, k, trips))
             elif isinstance(value, list):
-                setattr(expr, field, [self.rewrite(v, target, before, ctx, k, trips) for v in value])
+                setattr(
+                    expr,
+                    field,
+                    [self.rewrite(v, target, before, ctx, k, trips) if isinstance(v, gast.expr) else v for v in value],
+                )
         return expr
 
     def _hoist(self, expr: gast.AST, target: str, before: list, ctx: Context, k: str, trips: int) -> gast.AST:
         batched = self.batched(expr)
-        rows = ctx.namer.fresh(target + "_rows")
+        rows = ctx.namer.fresh(_name_for(expr, self.np))
         before.append(gast.Assign(targets=[name(rows, gast.Store())], value=batched, type_comment=None))
         if hasattr(self.shape_of, "declare"):
             self.shape_of.declare(rows, (trips,) + self.kind(expr), "f")
@@ -155,7 +185,7 @@ class _Batcher:
             a, b = self.kind(e.left), self.kind(e.right)
             if a == b == "invariant":
                 return a
-            if not (_floats(e, self.shape_of, self.np)) or a is None or b is None:
+            if not _float_arrays_only(e, self.shape_of, self.np) or a is None or b is None:
                 return None
             if b != "invariant" and a == "invariant" and b is not None and len(b) == 1:
                 m = self.shape_of(e.left.id) if isinstance(e.left, gast.Name) else None
@@ -204,20 +234,15 @@ class _Batcher:
         return gast.Call(func=e.func, args=[self.batched(a) for a in e.args], keywords=[])
 
 
-def _terms(e: gast.AST, sign: bool = True) -> list[tuple[gast.AST, bool]]:
-    """The terms of a sum `a + b - c` with their signs (True: added)."""
-    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub)):
-        right_sign = sign if isinstance(e.op, gast.Add) else not sign
-        return _terms(e.left, sign) + _terms(e.right, right_sign)
-    return [(e, sign)]
-
-
-def _sum(terms: list[tuple[gast.AST, bool]]) -> gast.AST:
-    first, sign = terms[0]
-    out = first if sign else gast.UnaryOp(op=gast.USub(), operand=first)
-    for t, sign in terms[1:]:
-        out = gast.BinOp(left=out, op=gast.Add() if sign else gast.Sub(), right=t)
-    return out
+def _name_for(expr: gast.AST, np_name: str) -> str:
+    """A name for the rows of `expr` from what it reads: `U_x` for U @ x, `sin_x` for np.sin(x)."""
+    parts = []
+    for n in walk(expr):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute):
+            parts.append(n.func.attr)
+        elif isinstance(n, gast.Name) and n.id != np_name and n.id not in parts:
+            parts.append(n.id)
+    return "_".join(parts[:3]) if parts else "row_terms"
 
 
 def _ufunc(call: gast.Call, np_name: str) -> bool:
@@ -228,12 +253,10 @@ def _ufunc(call: gast.Call, np_name: str) -> bool:
         and f.value.id == np_name
         and isinstance(getattr(np, f.attr, None), np.ufunc)
         and getattr(np, f.attr).nout == 1
+        and getattr(np, f.attr).signature is None  # (not matmul and the other gufuncs)
+        and len(call.args) == getattr(np, f.attr).nin  # (no output array)
         and not call.keywords
     )
-
-
-def _floats(e: gast.AST, shape_of: Callable, np_name: str) -> bool:
-    return _float_arrays_only(e, shape_of, np_name)
 
 
 def _shape(e: gast.AST, shape_of: Callable) -> tuple | None:

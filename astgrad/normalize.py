@@ -319,9 +319,27 @@ class Normalizer:
             if how == "maybe" and var in (a, b):
                 self.view_checks.add(a)
 
+    callee = False  # (set by normalize)
+
     def check_write(self, var: str, node: gast.AST, augmented: bool = False) -> None:
         """Refuse in-place writes that would also change another variable (which astgrad's
-        adjoints would not know about)."""
+        adjoints would not know about): in a called function, its caller's argument too (unless
+        returned, for the caller to rebind)."""
+        if self.callee and var in self.params and var not in self._rebound() and var not in self._returned():
+            if augmented:  # `p += v`: a new number, or the caller's array changed: checked at run time
+                check = gast.Call(
+                    func=name(self.ctx.helper("check_not_array")),
+                    args=[name(var), gast.Constant(value=var, kind=None)],
+                    keywords=[],
+                )
+                self.emit(gast.Expr(value=check))
+            else:
+                raise self.error(
+                    f"`{self.parsed.tree.name}` writes into its argument `{var}`, which is its caller's array: "
+                    "astgrad cannot follow writes into a caller's values",
+                    node,
+                    hint=f"write into a copy (`{var} = {var}.copy()` first) or return `{var}` for the caller to rebind",
+                )
         for a, b, where, how in self.alias_pairs:
             if how in ("view", "maybe") and augmented and a == var:
                 continue  # checked at run time (a getitem result is often a plain number)
@@ -338,6 +356,22 @@ class Normalizer:
                     node,
                     hint=f"make `{var}` a copy (`{var} = {other}.copy()`) or write `{var} = {var} + ...`",
                 )
+
+    def _returned(self) -> set[str]:
+        """Names the function returns as they are (`return buf`): a caller that writes
+        `buf = fill(buf, v)` rebinds its name to the array written into."""
+        return {
+            n.value.id for n in walk(self.parsed.tree) if isinstance(n, gast.Return) and isinstance(n.value, gast.Name)
+        }
+
+    def _rebound(self) -> set[str]:
+        """Names the function binds anew (`x = ...`, loop targets; not `x += ...`)."""
+        out = set()
+        for n in walk(self.parsed.tree):
+            targets = n.targets if isinstance(n, gast.Assign) else [n.target] if isinstance(n, gast.For) else []
+            for t in targets:
+                out |= {m.id for m in walk(t) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store)}
+        return out
 
     # --------------------------------------------------------------------- restructuring
 
@@ -725,6 +759,9 @@ class Normalizer:
             args = [self.atom(a) for a in iterable.args]
             target = s.target.id
             prefix: list[tuple[gast.AST, gast.AST]] = []
+            if target in assigned_names(s.body):  # rebound in the body: the loop's index is another name
+                target = self.ctx.namer.fresh("k")
+                prefix = [(s.target, name(target))]
         else:
             length, element = self.iteration(iterable, s.body)
             args = [length]
@@ -1332,7 +1369,10 @@ _EXPRESSION_HINTS = {
 }
 
 
-def normalize(ctx: Context, protect_inputs: bool = False) -> gast.FunctionDef:
+def normalize(ctx: Context, protect_inputs: bool = False, callee: bool = False) -> gast.FunctionDef:
     """The ANF/SSA form of the user function held by `ctx`; with `protect_inputs`, parameters
-    the function writes into are copied first."""
-    return Normalizer(ctx).run(protect_inputs)
+    the function writes into are copied first; a `callee` (called from differentiated code)
+    must not write into its arguments, which are its caller's values."""
+    normalizer = Normalizer(ctx)
+    normalizer.callee = callee
+    return normalizer.run(protect_inputs)

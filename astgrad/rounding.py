@@ -18,15 +18,15 @@ import gast
 
 from .trees import walk
 
-# Functions whose result depends continuously on their array arguments (or, for `reversed`, not
-# on their values at all): reading a value through them decides nothing.
+# Functions continuous on all real arguments (or, for `reversed`, not reading their values):
+# reading a value through them decides nothing. Not here: functions with a restricted domain
+# (sqrt, log, arcsin, power: a value rounded across 0 gives NaN) or a pole or cut (tan, arctan2).
 _CONTINUOUS = frozenset(
-    "abs absolute add arccos arcsin arctan arctan2 concatenate cos cosh divide dot einsum exp exp2 expm1 "
-    "full_like hstack log log10 log1p log2 logaddexp matmul maximum mean minimum multiply negative "
-    "ones_like outer power prod reshape sin sinh sqrt square stack subtract sum swapaxes tan tanh "
-    "tensordot transpose vstack zeros_like".split()
+    "abs absolute add arctan concatenate cos cosh dot einsum exp exp2 expm1 full_like hstack "
+    "logaddexp matmul maximum mean minimum multiply negative ones_like outer prod reshape sin sinh "
+    "square stack subtract sum swapaxes tanh tensordot transpose vstack zeros_like".split()
 )
-_METHODS = frozenset({"dot", "sum", "mean", "reshape", "copy", "append", "transpose"})
+_METHODS = frozenset({"dot", "sum", "mean", "reshape", "copy", "append", "pop", "transpose"})
 _STRUCTURE = frozenset({"shape", "ndim", "dtype", "size", "__class__"})  # read without the values
 
 
@@ -37,7 +37,7 @@ def decisive_names(fdef: gast.FunctionDef, np_name: str, passing: frozenset[str]
     seeds: set[str] = set()
     flows: list[tuple[set[str], set[str]]] = []
     for s in _statements(fdef.body):
-        targets, sources = _flow(s, seeds)
+        targets, sources = _flow(s, seeds, np_name)
         if targets:
             flows.append((targets, sources))
         if isinstance(s, (gast.If, gast.While)):
@@ -55,15 +55,16 @@ def decisive_names(fdef: gast.FunctionDef, np_name: str, passing: frozenset[str]
     return decisive
 
 
-def stores(s: gast.stmt) -> set[str]:
-    """The names statement `s` binds or writes into (a subscript's base; a list it appends to)."""
-    return _flow(s, set())[0]
+def stores(s: gast.stmt, np_name: str) -> set[str]:
+    """The names statement `s` binds or writes into (a subscript's base; a list it appends to;
+    what a call may write into)."""
+    return _flow(s, set(), np_name)[0]
 
 
-def _flow(s: gast.stmt, seeds: set[str]) -> tuple[set[str], set[str]]:
+def _flow(s: gast.stmt, seeds: set[str], np_name: str) -> tuple[set[str], set[str]]:
     """(names written, names whose values flow into them); index reads are added to `seeds`."""
     if isinstance(s, gast.Assign):
-        targets = set()
+        targets = _written_through(s.value)
         for t in s.targets:
             targets |= _bases(t, seeds)
         return targets, _reads(s.value)
@@ -73,10 +74,25 @@ def _flow(s: gast.stmt, seeds: set[str]) -> tuple[set[str], set[str]]:
     if isinstance(s, gast.For):
         return _bases(s.target, seeds), _reads(s.iter)
     if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
-        f = s.value.func
-        if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):  # `tape.append(h)`
-            return {f.value.id}, _reads(s.value)
+        call = s.value  # `tape.append(h)`, `np.copyto(a, b)`: may write into what it is passed
+        f = call.func
+        receiver = f.value if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) else None
+        written = {receiver.id} if receiver is not None and receiver.id not in (np_name, "math") else set()
+        for a in call.args + [k.value for k in call.keywords]:
+            written |= _bases(a, set())
+        return written, _reads(call)
     return set(), set()
+
+
+def _written_through(value: gast.AST) -> set[str]:
+    """The arrays calls in `value` write into (`out=`)."""
+    out: set[str] = set()
+    for n in walk(value):
+        if isinstance(n, gast.Call):
+            for k in n.keywords:
+                if k.arg == "out":
+                    out |= _bases(k.value, set())
+    return out
 
 
 def _bases(target: gast.AST, seeds: set[str]) -> set[str]:
@@ -127,21 +143,33 @@ def _reads(expr: gast.AST | None) -> set[str]:
 
 
 def _decided_in(expr: gast.AST, np_name: str, passing: frozenset[str]) -> set[str]:
-    """Names read by the deciding parts of `expr`: comparisons, conditions, indices, and the
-    arguments of calls not known to be continuous."""
+    """Names read by the deciding parts of `expr` (deciding_parts)."""
     out: set[str] = set()
+    for part in deciding_parts(expr, np_name, passing):
+        out |= _reads(part)
+    return out
+
+
+def deciding_parts(expr: gast.AST, np_name: str, passing: frozenset[str] = frozenset()) -> list[gast.AST]:
+    """The sub-expressions of `expr` whose values decide something: comparisons, conditions,
+    indices, the operands of `//` and `%`, a divisor or exponent, and the arguments of calls not
+    known to be continuous (a method's receiver too)."""
+    out: list[gast.AST] = []
     for n in walk(expr):
         if isinstance(n, (gast.Compare, gast.BoolOp)):
-            out |= _reads(n)
+            out.append(n)
         elif isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not):
-            out |= _reads(n.operand)
+            out.append(n.operand)
         elif isinstance(n, gast.IfExp):
-            out |= _reads(n.test)
+            out.append(n.test)
         elif isinstance(n, gast.Subscript):
-            out |= _reads(n.slice)
+            out.append(n.slice)
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, (gast.FloorDiv, gast.Mod, gast.Pow)):
+            out += [n.left, n.right]
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Div):
+            out.append(n.right)  # (the side of the pole)
         elif isinstance(n, gast.Call):
-            for a in _deciding_arguments(n, np_name, passing):
-                out |= _reads(a)
+            out += _deciding_arguments(n, np_name, passing)
     return out
 
 
@@ -151,9 +179,9 @@ def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) 
     if isinstance(f, gast.Name):
         return [] if f.id in ("reversed", "len") or f.id in passing else every
     if not isinstance(f, gast.Attribute):
-        return every
+        return every + [f]
     if isinstance(f.value, gast.Name) and f.value.id in (np_name, "math"):
         if f.attr == "where":  # the condition decides, the values do not
             return every[:1]
         return [] if f.attr in _CONTINUOUS else every
-    return [] if f.attr in _METHODS else every
+    return [] if f.attr in _METHODS else every + [f.value]

@@ -359,6 +359,17 @@ def undiag(g: Any, v: Any, k: int = 0) -> Any:
     return out
 
 
+def check_not_array(value: Any, label: str) -> None:
+    """Refuse `label += v` in a called function when its argument `label` is an array: that
+    changes the caller's array, which astgrad's adjoints would not know about."""
+    if isinstance(value, np.ndarray):
+        raise ValueError(
+            f"a function called from the differentiated code changes its argument `{label}` in place "
+            f"(an augmented assignment such as `{label} += ...` changes the caller's array): astgrad cannot "
+            f"follow writes into a caller's values; write `{label} = {label} + ...` (a new array)"
+        )
+
+
 def check_not_view(value: Any, label: str, source: Any = None) -> None:
     """Refuse a view where the function writes in place: through `label`, or into the array
     `label` views (Python would change both; astgrad's adjoints would not know). An array taken

@@ -35,6 +35,12 @@ def single_definitions(fdef: gast.FunctionDef) -> dict[str, gast.Assign]:
     return {n: s for n, s in defs.items() if count.get(n) == 1}
 
 
+def stable_parameters(fdef: gast.FunctionDef) -> set[str]:
+    """Parameters never rebound or written into: each name holds the argument throughout."""
+    count = assignment_counts(fdef)
+    return {p for p in fdef._ag_params if not count.get(p)}
+
+
 def _elementwise(value: gast.AST) -> bool:
     fn = primitive(value)
     if fn is None or fn is tuple:
@@ -46,6 +52,7 @@ def _elementwise(value: gast.AST) -> bool:
 def scalar_names(fdef: gast.FunctionDef, output: str) -> set[str]:
     """Names that are 0-d whenever `output` is: backwards through elementwise operations."""
     defs = single_definitions(fdef)
+    params = stable_parameters(fdef)
     scalars = {output}
     work = [output]
     while work:
@@ -53,7 +60,7 @@ def scalar_names(fdef: gast.FunctionDef, output: str) -> set[str]:
         if s is None or not _elementwise(s.value):
             continue
         for a in operands(s.value):
-            if isinstance(a, gast.Name) and a.id not in scalars and (a.id in defs or a.id in fdef._ag_params):
+            if isinstance(a, gast.Name) and a.id not in scalars and (a.id in defs or a.id in params):
                 scalars.add(a.id)
                 work.append(a.id)
     return scalars
@@ -64,6 +71,7 @@ def scalar_check_leaves(fdef: gast.FunctionDef, output: str) -> list[str]:
     computes it, leaving out constants and full reductions (0-d anyway). Checking these instead
     of the output lets the output itself go uncomputed when only the gradient is wanted."""
     defs = single_definitions(fdef)
+    params = stable_parameters(fdef)
     leaves: list[str] = []
     seen: set[str] = set()
     work = [output]
@@ -74,7 +82,7 @@ def scalar_check_leaves(fdef: gast.FunctionDef, output: str) -> list[str]:
         seen.add(var)
         s = defs.get(var)
         if s is None:
-            if var in fdef._ag_params:
+            if var in params:
                 leaves.append(var)
                 continue
             return [output]  # reassigned somewhere: only the output itself can be checked
@@ -95,7 +103,8 @@ class ShapeClasses:
     def __init__(self, fdef: gast.FunctionDef):
         self.parent: dict[str, str] = {}
         defs = single_definitions(fdef)
-        self.order = {n: i for i, n in enumerate([*fdef._ag_params, *defs])}
+        params = stable_parameters(fdef)
+        self.order = {n: i for i, n in enumerate([*sorted(params, key=fdef._ag_params.index), *defs])}
         for var, s in defs.items():
             value = s.value
             names = None
@@ -103,9 +112,7 @@ class ShapeClasses:
                 names = [a for a in [value.left, *value.comparators] if not _constant(a)]
             elif _elementwise(value) and primitive(value) is not np.where:
                 names = [a for a in operands(value) if not _constant(a)]
-            if not names or not all(
-                isinstance(a, gast.Name) and (a.id in defs or a.id in fdef._ag_params) for a in names
-            ):
+            if not names or not all(isinstance(a, gast.Name) and (a.id in defs or a.id in params) for a in names):
                 continue
             first = names[0].id
             if all(self.same(first, a.id) for a in names[1:]):

@@ -525,6 +525,43 @@ def rnn_rows(W, U, b, xs):
     return total
 
 
+def state_grows_from_scalar(c, xs, s):
+    """s starts as a number and becomes c's shape: its gradient is summed back to a number
+    (a parameter rebound in the loop is not of one shape with what is computed from it)."""
+    for x in xs:
+        s = s * 0.5 + np.sin(x) * c
+    return np.sum(s**2)
+
+
+def row_read_before_it_is_taken(U, xs, h, x):
+    """x is the previous step's row when h reads it: not the row of this step."""
+    for k in range(len(xs)):
+        h = np.tanh(h + U @ x)
+        x = xs[k]
+    return np.sum(h**2)
+
+
+def row_index_rebound(U, xs, h):
+    for i in range(len(xs)):
+        x = xs[i]
+        i = len(xs) - 1 - i
+        h = h * 0.5 + U @ x + xs[i] @ U.T
+    return np.sum(h**2)
+
+
+def row_product_compared(U, xs, h, c):
+    """U @ x decides the comparison: its bits are the function's."""
+    for x in xs:
+        h = h * 0.5 + (U @ x > c) * 1.0 + np.where(U @ x > c, U @ x, 0.0)
+    return np.sum(h**2)
+
+
+def row_with_later_cancellation(xs, c, b, s):
+    for x in xs:
+        s = s * 0.5 - x * c + b  # (s * 0.5 - x * c) first, as written
+    return np.sum(s * s)
+
+
 def scalar_mul_repeated(x, s0):
     s = s0
     for _ in range(5):
@@ -1511,6 +1548,11 @@ CATALOGUE = [
     (rnn_full, [(W3, U32, B3, XS_LONG)], (0, 1, 2), "ok"),
     (rnn_full, [(W3, U32, B3, XS_LONG[:3])], 3, "ok"),
     (rnn_rows, [(W3, U32, B3, XS_LONG), (W3, U32, B3, XS_LONG[:1])], (0, 1, 2), "ok"),
+    (state_grows_from_scalar, [(B3, XS_LONG[:, 0], 0.3), (B3[:2], XS_LONG[:4], 0.3)], (0, 2), "ok"),
+    (row_read_before_it_is_taken, [(U32, XS_LONG[:6], B3, XS_LONG[7])], (0, 2), "ok"),
+    (row_index_rebound, [(U32, XS_LONG[:6], B3)], (0, 1, 2), "ok"),
+    (row_product_compared, [(U32, XS_LONG[:6], B3, 0.1)], (0, 2), "ok"),
+    (row_with_later_cancellation, [(XS_LONG[:5], B3[:2], B3[1:], XS_LONG[8])], (0, 1, 2, 3), "ok"),
     (scalar_mul_repeated, [(1.2, 0.7), (-0.9, 2.0)], (0, 1), "ok"),
     (loop_two_carried, [(0.6,), (-1.1,)], 0, "ok"),
     (loop_overwrite_array, [(X3,), (X1,)], 0, "ok"),

@@ -60,3 +60,21 @@ def uses_undefined(x):
 def repeats_a_tuple(x):
     rows = np.array((x,) * 3)
     return np.sum(rows)
+
+
+def _scale_rows(M):
+    M[0] = M[0] * 2.0  # writes into the caller's array
+    return np.sum(M)
+
+
+def calls_a_writer(x):
+    return _scale_rows(x * 1.5)
+
+
+def _shrink(M):
+    M *= 0.9  # an array: the caller's array changes; a number: a new number
+    return M * 1.0
+
+
+def calls_a_shrinker(x):
+    return _shrink(x) + x

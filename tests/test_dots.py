@@ -133,3 +133,29 @@ def f(a, b):
 """
     assert {"h", "tape", "a"} <= _decisive(src)
     assert "b" not in _decisive(src)
+
+
+def compared_inside(W, x, a, c):
+    return np.sum(a * (W @ x > c))
+
+
+def floored(W, x, a, c):
+    return np.sum(a * ((W @ x - c) // 1.0)) + np.sum(a * ((W @ x) % 1.0))
+
+
+def rooted(W, x, a, c):
+    return np.sum(np.sqrt(W @ x - c) * a)
+
+
+def test_a_product_inside_a_deciding_part_of_a_free_statement_keeps_matmul():
+    """The statement's value decides nothing, but its comparison, its floor and remainder, or a
+    square root's domain do: the product there is the function's, bit for bit."""
+    rng = np.random.default_rng(6)
+    W, x, a = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=3)
+    c = W @ x  # exactly on the boundary: other roundings would take the other side
+    for f in (compared_inside, floored, rooted):
+        g = grad(f, wrt=2)
+        with np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(g(W, x, a, c), grad(f, wrt=2, specialize=False)(W, x, a, c))
+        (text,) = g.__astgrad_specializer__.sources.values()
+        assert "W @ x" in text and ".dot(" not in text, (f.__name__, text)

@@ -99,3 +99,18 @@ def test_undefined_name_is_reported_at_first_call():
 def test_errors_share_one_base_class():
     assert issubclass(TransformError, astgrad.AstgradError)
     assert issubclass(astgrad.GradientCheckError, astgrad.AstgradError)
+
+
+def test_a_called_function_writing_into_its_argument_is_refused():
+    """The caller's array would change under it (the adjoints of the caller would not know):
+    an indexed write is refused when the gradient is made; `p *= c` of an array when it runs,
+    while of a number it is a new number and differentiated."""
+    with pytest.raises(TransformError) as info:
+        astgrad.grad(ef.calls_a_writer)(np.ones(3))
+    message = str(info.value)
+    assert "`_scale_rows` writes into its argument `M`" in message
+    assert f"errors_functions.py:{line_of(ef._scale_rows, 'M[0] = ')}:" in message
+    g = astgrad.grad(ef.calls_a_shrinker)
+    assert g(2.0) == pytest.approx(1.9)  # d/dx (0.9 x + x)
+    with pytest.raises(ValueError, match=r"changes its argument `M` in place"):
+        astgrad.grad(lambda x: np.sum(ef.calls_a_shrinker(x)))(np.ones(3))

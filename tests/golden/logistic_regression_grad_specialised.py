@@ -13,7 +13,7 @@ def logistic_regression_grad(w, X, y, lam):
     ):
         return respecialize(logistic_regression_grad, w, X, y, lam)
     # forward pass
-    u = X.dot(w)
+    u = X @ w
     t1 = -y
     t3 = np.exp(t1 * u)
     t4 = 1.0 + t3

@@ -18,9 +18,9 @@ def rnn_grad(W, U, b, xs, h0):
     # forward pass
     h = h0
     t1 = len(xs)
-    t5_rows = xs.dot(U.T) + b
+    U_x = xs.dot(U.T)
     for k in range(t1):
-        t5 = W.dot(h) + t5_rows[k]
+        t5 = W.dot(h) + U_x[k] + b
         tape.append(h)
         h = np.tanh(t5)
     # backward pass
