@@ -206,7 +206,7 @@ def matmul_right(g: Any, a: Any, b: Any) -> Any:
     if np.ndim(g) == 0 and a_nd + b_nd > 2:
         g = np.broadcast_to(g, _matmul_shape(np.shape(a), np.shape(b)))  # a zero for an unused result
     if a_nd == 1:
-        return a[:, None] * g[..., None, :] if b_nd > 1 else g * a
+        return np.asarray(a)[:, None] * g[..., None, :] if b_nd > 1 else g * a  # (a may be a list)
     if b_nd == 1:
         return np.dot(g, a) if a_nd == 2 else unbroadcast(np.matmul(g[..., None, :], a)[..., 0, :], b)
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)

@@ -562,6 +562,11 @@ def row_with_later_cancellation(xs, c, b, s):
     return np.sum(s * s)
 
 
+def list_times_matrix(W):
+    v = [1.0, -2.0, 0.5]  # a list operand of @ (NumPy makes it an array)
+    return np.sum(np.sin(v @ W))
+
+
 def scalar_mul_repeated(x, s0):
     s = s0
     for _ in range(5):
@@ -1553,6 +1558,7 @@ CATALOGUE = [
     (row_index_rebound, [(U32, XS_LONG[:6], B3)], (0, 1, 2), "ok"),
     (row_product_compared, [(U32, XS_LONG[:6], B3, 0.1)], (0, 2), "ok"),
     (row_with_later_cancellation, [(XS_LONG[:5], B3[:2], B3[1:], XS_LONG[8])], (0, 1, 2, 3), "ok"),
+    (list_times_matrix, [(W3,)], 0, "ok"),
     (scalar_mul_repeated, [(1.2, 0.7), (-0.9, 2.0)], (0, 1), "ok"),
     (loop_two_carried, [(0.6,), (-1.1,)], 0, "ok"),
     (loop_overwrite_array, [(X3,), (X1,)], 0, "ok"),
