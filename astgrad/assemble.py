@@ -313,6 +313,7 @@ class Program:
                     replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
                     simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
                     hoist_row_work(unit.fdef, unit.ctx, unit.shape_of, _guards(unit))
+                    _drop_number_checks(unit)
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     factor_sums(unit.fdef, unit.ctx, unit.shape_of)
                     einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
@@ -348,6 +349,36 @@ class Program:
         main = compiled[0]
         main.source = full
         return main, full
+
+
+def _drop_number_checks(unit: Unit) -> None:
+    """Run-time checks that refuse in-place writes into arrays pass a Python number: in code
+    specialised for a number parameter, its checks go."""
+    numbers = getattr(unit.shape_of, "python_numbers", set())
+    checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
+
+    def keep(s: gast.stmt) -> bool:
+        call = s.value if isinstance(s, gast.Expr) else None
+        return not (
+            isinstance(call, gast.Call)
+            and isinstance(call.func, gast.Name)
+            and call.func.id in checks
+            and isinstance(call.args[0], gast.Name)
+            and call.args[0].id in numbers
+            and _never_rebound(unit.fdef, call.args[0].id)
+        )
+
+    for block in [unit.fdef.body] + [
+        b
+        for st in walk(unit.fdef)
+        for b in (getattr(st, "body", None), getattr(st, "orelse", None))
+        if isinstance(b, list) and b and isinstance(b[0], gast.stmt)
+    ]:
+        block[:] = [st for st in block if keep(st)] or [gast.Pass()]
+
+
+def _never_rebound(fdef: gast.FunctionDef, n: str) -> bool:
+    return not any(isinstance(m, gast.Name) and m.id == n and isinstance(m.ctx, gast.Store) for m in walk(fdef))
 
 
 def _guards(unit: Unit) -> frozenset[str]:

@@ -327,12 +327,7 @@ class Normalizer:
         returned, for the caller to rebind)."""
         if self.callee and var in self.params and var not in self._rebound() and var not in self._returned():
             if augmented:  # `p += v`: a new number, or the caller's array changed: checked at run time
-                check = gast.Call(
-                    func=name(self.ctx.helper("check_not_array")),
-                    args=[name(var), gast.Constant(value=var, kind=None)],
-                    keywords=[],
-                )
-                self.emit(gast.Expr(value=check))
+                self.emit(gast.Expr(value=self.call_helper("check_not_array", var)))
             else:
                 raise self.error(
                     f"`{self.parsed.tree.name}` writes into its argument `{var}`, which is its caller's array: "
@@ -340,9 +335,16 @@ class Normalizer:
                     node,
                     hint=f"write into a copy (`{var} = {var}.copy()` first) or return `{var}` for the caller to rebind",
                 )
+        checked = False
         for a, b, where, how in self.alias_pairs:
             if how in ("view", "maybe") and augmented and a == var:
                 continue  # checked at run time (a getitem result is often a plain number)
+            if how == "copy" and augmented and var in (a, b):
+                if not checked:  # `s = a0; s += v`: a new number, or an array both names see changed
+                    other = b if var == a else a
+                    self.emit(gast.Expr(value=self.call_helper("check_unshared", var, other)))
+                    checked = True
+                continue
             if how == "maybe" and var in (a, b):
                 self.view_checks.add(a)  # checked at run time where `a` is assigned
                 continue
@@ -356,6 +358,11 @@ class Normalizer:
                     node,
                     hint=f"make `{var}` a copy (`{var} = {other}.copy()`) or write `{var} = {var} + ...`",
                 )
+
+    def call_helper(self, helper: str, var: str, *labels: str) -> gast.Call:
+        """`helper(var, 'var', 'label', ...)`: a run-time check of the value `var` holds."""
+        args = [name(self.version.get(var, var))] + [gast.Constant(value=t, kind=None) for t in (var, *labels)]
+        return gast.Call(func=name(self.ctx.helper(helper)), args=args, keywords=[])
 
     def _returned(self) -> set[str]:
         """Names the function returns as they are (`return buf`): a caller that writes

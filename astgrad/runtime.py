@@ -370,6 +370,17 @@ def check_not_array(value: Any, label: str) -> None:
         )
 
 
+def check_unshared(value: Any, label: str, other: str) -> None:
+    """Refuse `label += v` where `label = other` (or the reverse) made both names one array or
+    list: the write would change both, which astgrad's adjoints would not know about. A number
+    is immutable: `+=` makes a new one."""
+    if isinstance(value, (np.ndarray, list, dict)):
+        raise ValueError(
+            f"in-place write to `{label}`, which is shared with `{other}` (one {type(value).__name__}): astgrad "
+            f"cannot follow writes through aliases; make `{label}` a copy or write `{label} = {label} + ...`"
+        )
+
+
 def check_not_view(value: Any, label: str, source: Any = None) -> None:
     """Refuse a view where the function writes in place: through `label`, or into the array
     `label` views (Python would change both; astgrad's adjoints would not know). An array taken

@@ -4,7 +4,8 @@ Each entry of CATALOGUE is ``(function, cases, wrt, status)``:
   * ``cases`` is a list of argument tuples at which the gradient is checked,
   * ``wrt`` is passed to both ``astgrad.grad`` and ``astgrad.check_grad``,
   * ``status`` is ``"ok"``, or ``"refused: <text>"`` for a construct astgrad refuses on purpose
-    (its TransformError must contain the text).
+    (its TransformError must contain the text), or ``"refused at run time: <text>"`` for one it
+    refuses by the value an argument has (its ValueError must contain the text).
 
 
 An entry is split in two (same function, different cases) when some of its cases pass and
@@ -1190,6 +1191,13 @@ def inplace_alias_augassign(x):
     return np.sum(keep * x)
 
 
+def alias_augassign_of_a_number(a, x):
+    """`s = a; s -= ...` of a number makes a new number: a and s stay apart."""
+    s = a
+    s -= 0.5 * x
+    return s * a + x
+
+
 def inplace_in_helper(x):
     buf = np.zeros(2)
     buf = helper_fill(buf, x[0])
@@ -1467,7 +1475,7 @@ SPD = A44 @ A44.T * 0.1
 WHILE_COUNTER = BREAK_COUNTER = BREAK_MID = NESTED_COUNTER = CONTINUE = FOR_ELSE = ONE_BRANCH = "ok"
 SLICE_ALIAS = LAMBDA = MIN3 = "ok"
 VIEW_WRITE = "refused: in-place write to `z`, which is a view of `y`"
-ALIAS_AUGASSIGN = "refused: in-place write to `acc`, which is shared with `keep`"
+ALIAS_AUGASSIGN = "refused at run time: in-place write to `acc`, which is shared with `keep`"
 NESTED_RECURSION = "refused: a nested function that calls itself is not supported"
 
 CATALOGUE = [
@@ -1641,6 +1649,7 @@ CATALOGUE = [
     (inplace_array_augassign_loop, [(X3,)], 0, "ok"),
     (inplace_view_write, [(X3,)], 0, VIEW_WRITE),
     (inplace_alias_augassign, [(X3,)], 0, ALIAS_AUGASSIGN),
+    (alias_augassign_of_a_number, [(2.0, 3.0), (-0.5, 1.5)], (0, 1), "ok"),
     (inplace_in_helper, [(X3,)], 0, "ok"),
     (inplace_2d_rows_recurrence, [(X3, R33)], (0, 1), SLICE_ALIAS),
     (list_same_object_twice, [(X3,)], 0, "ok"),
