@@ -30,7 +30,7 @@ from .forward import ForwardTransformer
 from .hoisting import hoist_row_work
 from .lowering import lower, polish
 from .normalize import assign, name, normalize
-from .optimize import fuse_expressions, number_value, sharing
+from .optimize import fuse_expressions, number_value, shared_through, sharing_links
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
 from .reductions import einsum_sums
@@ -400,10 +400,12 @@ def _distinct_gradients(unit: Unit) -> None:
     functions = {c.func.id for c in walk(unit.fdef) if isinstance(c, gast.Call) and isinstance(c.func, gast.Name)}
     modules = frozenset(functions | {unit.ctx.numpy_name(), "math"})  # (not memory a result may share)
     earlier: list[gast.Name] = []
+    links = None
     for k, g in enumerate(grads.elts):
         if not isinstance(g, gast.Name) or (unit.shape_of is not None and unit.shape_of(g.id) == ()):
             continue
-        shared = sharing(unit.fdef, frozenset({g.id}), both_ways=True, skip=modules)
+        links = links or sharing_links(unit.fdef, both_ways=True, skip=modules)
+        shared = shared_through(links, frozenset({g.id}))
         others = [e for e in earlier if e.id in shared]
         if others:
             helper = name(unit.ctx.helper("distinct"))

@@ -193,8 +193,9 @@ class Normalizer:
         body = list(fdef.body)
         if protect_inputs:
             # a parameter the function writes into is copied first: the caller's array is never changed
+            written = self._written_in_place(body)
             for p in self.params:
-                if p in self._written_in_place(body):
+                if p in written:
                     copy_call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[name(p)], keywords=[])
                     copy_call._ag_fn = runtime.copy_of
                     self.loc = fdef

@@ -492,7 +492,14 @@ def sharing(
     assigned from (writing into `t = x` changes x too). Names in `skip` (modules) link nothing."""
     if not names:
         return names
-    out = set(names)
+    return shared_through(sharing_links(fdef, both_ways, skip), names)
+
+
+def sharing_links(
+    fdef: gast.FunctionDef, both_ways: bool = False, skip: frozenset[str] = frozenset()
+) -> list[tuple[set[str], set[str]]]:
+    """The (targets, sources) pairs of the assignments through which names may share memory
+    (see sharing), to ask shared_through about many names."""
     links = []
     for st in _walk(fdef.body):
         if isinstance(st, gast.Assign) and not isinstance(st.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
@@ -503,6 +510,12 @@ def sharing(
             links.append((targets, reads))
             if both_ways:
                 links.append((reads, targets))
+    return links
+
+
+def shared_through(links: list[tuple[set[str], set[str]]], names: frozenset[str]) -> frozenset[str]:
+    """`names` and every name that may share memory with one of them through `links`."""
+    out = set(names)
     changed = True
     while changed:
         changed = False
