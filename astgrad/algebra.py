@@ -260,10 +260,12 @@ def _build(chain: Chain, np_name: str, alone: bool) -> gast.AST | None:
 
 
 def _number(c: float) -> gast.AST:
-    """`c` as written: a ratio of small integers as one (`-1.0 / 256`, which Python folds when it
-    compiles the code), otherwise the float itself."""
+    """`c` as written: a ratio of small integers as one (`-1.0 / 256`, a mean's 1/n, which Python
+    folds when it compiles the code), but a short float that is not 1/n as itself (`0.5`, `0.75`),
+    otherwise the float itself."""
     ratio = Fraction(c).limit_denominator(1000)
-    if ratio.denominator > 1 and abs(ratio.numerator) < 1000 and ratio.numerator / ratio.denominator == c:
+    short = len(repr(abs(c))) <= 6 and not (abs(ratio.numerator) == 1 and ratio.denominator > 2)
+    if not short and ratio.denominator > 1 and abs(ratio.numerator) < 1000 and ratio.numerator / ratio.denominator == c:
         num = gast.Constant(value=float(abs(ratio.numerator)), kind=None)
         quotient = gast.BinOp(left=num, op=gast.Div(), right=gast.Constant(value=ratio.denominator, kind=None))
         return gast.UnaryOp(op=gast.USub(), operand=quotient) if c < 0 else quotient
