@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 import inspect
@@ -156,6 +157,29 @@ def parse_function(func: Callable) -> ParsedFunction:
     )
 
 
+def _lambda_in_file(func: types.FunctionType, filename: str, params: list[str]) -> list[gast.Lambda]:
+    """The lambdas of `func`'s file that start on its first line with its parameters, each parsed
+    from its own source text (so its line 1 is that line)."""
+    text = "".join(linecache.getlines(filename))
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    line = func.__code__.co_firstlineno
+    found = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Lambda) and n.lineno == line and [a.arg for a in n.args.args] == params:
+            segment = ast.get_source_segment(text, n)
+            try:
+                module = convert.parse("(" + segment + "\n)") if segment else None
+            except SyntaxError:
+                module = None
+            lams = [m for m in walk(module) if isinstance(m, gast.Lambda)] if module is not None else []
+            if lams:
+                found.append(lams[0])
+    return found
+
+
 def _lambda_as_def(func: types.FunctionType, text: str, filename: str, firstlineno: int) -> gast.FunctionDef:
     """Turn the one lambda on `func`'s source line into an equivalent `def`."""
     candidates = []
@@ -168,6 +192,8 @@ def _lambda_as_def(func: types.FunctionType, text: str, filename: str, firstline
         break
     params = list(func.__code__.co_varnames[: func.__code__.co_argcount])
     matching = [n for n in candidates if [a.id for a in n.args.args] == params]
+    if len(matching) != 1:  # a lambda inside a longer statement (`{"f": lambda x: ...,`): read the file
+        matching = _lambda_in_file(func, filename, params)
     if len(matching) != 1:
         raise TransformError(
             "cannot isolate the source of this lambda",

@@ -29,8 +29,8 @@ def unbroadcast(g: Any, x: Any) -> Any:
 def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Spread the adjoint of a reduction over `axis` back to the shape of `x`."""
     xs = x.shape if type(x) is np.ndarray else np.shape(x)
-    if type(g) is float and type(x) is np.ndarray and x.dtype.kind == "f":
-        g = x.dtype.type(g)  # a float32 input keeps a float32 gradient
+    if type(g) is float and isinstance(x, (np.ndarray, np.floating)) and x.dtype.kind == "f":
+        g = x.dtype.type(g)  # a float32 input keeps a float32 gradient (a float32 scalar too)
     if axis is not None and not keepdims:
         g = _expand(g, axis, len(xs))
     return np.broadcast_to(g, xs)
@@ -60,7 +60,8 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
     """Where `x` attains its reduced max/min `y`, ties sharing equally."""
     x = np.asarray(x)
     hit = x == (y if axis is None or keepdims else _expand(y, axis, x.ndim))
-    return hit / np.sum(hit, axis=axis, keepdims=True)
+    mask = hit / np.sum(hit, axis=axis, keepdims=True)
+    return mask.astype(x.dtype) if x.dtype.kind == "f" and x.dtype != mask.dtype else mask  # (float32 stays)
 
 
 def max_share(x: Any, y: Any) -> Any:

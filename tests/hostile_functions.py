@@ -91,3 +91,7 @@ def stop(x):
 
 def sin_sum(x):
     return np.sum(np.sin(x) * x)
+
+
+def max_of(x):
+    return np.max(x) * 2.0 + np.sum(np.min(x, axis=0))

@@ -113,9 +113,10 @@ def test_empty_array():
 
 def test_float32_gradient_keeps_dtype():
     x = np.array([1.0, 2.0, 3.0], dtype=np.float32)
-    for f in (hf.square_sum, hf.mean_of, hf.sqrt_sum):
-        g = grad(f)(x)
-        assert g.dtype == np.float32, f.__name__
+    for f in (hf.square_sum, hf.mean_of, hf.sqrt_sum, hf.max_of):
+        for specialize in (True, False):
+            g = grad(f, specialize=specialize)(x)
+            assert g.dtype == np.float32, (f.__name__, specialize)
 
 
 def test_object_array_input_is_right():
@@ -186,3 +187,15 @@ def test_cache_is_safe_under_concurrent_first_calls():
         results = list(pool.map(first_call, range(8)))
     assert all(r is results[0] for r in results)
     assert results[0](2.0) == pytest.approx(12.0)
+
+
+LAMBDAS = {
+    "square": lambda x: np.sum(x * x),
+    "sine": lambda x: np.sum(np.sin(x)),  # (another lambda of the same parameters, a line below)
+}
+
+
+def test_a_lambda_inside_a_longer_statement_is_read_from_its_file():
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(grad(LAMBDAS["square"])(x), 2 * x)
+    np.testing.assert_allclose(grad(LAMBDAS["sine"])(x), np.cos(x))
