@@ -360,6 +360,129 @@ def undiag(g: Any, v: Any, k: int = 0) -> Any:
     return out
 
 
+def unhstack(g: Any, parts: Any) -> list:
+    """The adjoint of `np.hstack(parts)`: `g` cut into pieces shaped like `parts` (joined along
+    the first axis for vectors and numbers, the second otherwise)."""
+    shapes = [np.shape(p) for p in parts]
+    axis = 0 if len(shapes[0]) <= 1 else 1
+    sizes = [int(np.prod(s)) if len(s) == 0 else s[axis] for s in shapes]
+    return [np.reshape(piece, s) for piece, s in zip(np.split(g, np.cumsum(sizes)[:-1], axis=axis), shapes)]
+
+
+def unvstack(g: Any, parts: Any) -> list:
+    """The adjoint of `np.vstack(parts)`: `g` cut into rows shaped like `parts` (a vector or a
+    number is one row)."""
+    shapes = [np.shape(p) for p in parts]
+    sizes = [s[0] if len(s) >= 2 else 1 for s in shapes]
+    return [np.reshape(piece, s) for piece, s in zip(np.split(g, np.cumsum(sizes)[:-1], axis=0), shapes)]
+
+
+def untile(g: Any, a: Any, reps: Any) -> Any:
+    """The adjoint of `np.tile(a, reps)`: the sum of `g`'s copies of `a`."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    shape = np.shape(a)
+    d = max(len(reps), len(shape))
+    reps, padded = (1,) * (d - len(reps)) + reps, (1,) * (d - len(shape)) + shape
+    interleaved = [n for pair in zip(reps, padded) for n in pair]
+    return np.reshape(np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * d, 2))), shape)
+
+
+def unrepeat(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
+    """The adjoint of `np.repeat(a, repeats, axis)`: each element's copies summed."""
+    shape = np.shape(a)
+    flat = axis is None
+    if flat:
+        axis, n = 0, int(np.prod(shape))
+    else:
+        axis = axis % len(shape)
+        n = shape[axis]
+    counts = np.broadcast_to(repeats, (n,))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    g = np.asarray(g)
+    if np.any(counts == 0):  # reduceat needs every piece non-empty
+        out = np.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1 :], dtype=g.dtype)
+        for i in np.flatnonzero(counts):
+            out[(slice(None),) * axis + (i,)] = np.sum(np.take(g, range(starts[i], starts[i] + counts[i]), axis), axis)
+        summed = out
+    else:
+        summed = np.add.reduceat(g, starts, axis=axis)
+    return np.reshape(summed, shape) if flat else summed
+
+
+def untake(g: Any, a: Any, indices: Any, axis: Any = None) -> Any:
+    """The adjoint of `np.take(a, indices, axis)`: `g` added back where it was taken (repeated
+    indices accumulate)."""
+    g = np.asarray(g)
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    if axis is None:
+        np.add.at(out.reshape(-1), np.asarray(indices), g)
+        return out
+    axis = axis % out.ndim
+    moved = np.moveaxis(out, axis, 0)  # a view: writes reach out
+    idx = np.asarray(indices)
+    np.add.at(moved, idx, np.moveaxis(g, tuple(range(axis, axis + idx.ndim)), tuple(range(idx.ndim))))
+    return out
+
+
+def undiff(g: Any, n: int = 1, axis: int = -1) -> Any:
+    """The adjoint of `np.diff(a, n, axis)`: each difference's adjoint given back with its signs."""
+    for _ in range(n):
+        g = np.asarray(g)
+        pad = [(0, 0)] * g.ndim
+        pad[axis % g.ndim] = (1, 1)
+        g = -np.diff(np.pad(g, pad), axis=axis)
+    return g
+
+
+def unsort(g: Any, a: Any, axis: Any = -1) -> Any:
+    """The adjoint of `np.sort(a, axis)`: each sorted position's adjoint back where its element
+    came from."""
+    if axis is None:
+        order = np.argsort(a, axis=None, kind="stable")
+        out = np.zeros(np.size(a), dtype=np.result_type(g, float))
+        out[order] = g
+        return out.reshape(np.shape(a))
+    order = np.argsort(a, axis=axis, kind="stable")
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    np.put_along_axis(out, order, g, axis=axis)
+    return out
+
+
+def sorted_along(t: Any, a: Any, axis: Any = -1) -> Any:
+    """`t` reordered as `np.sort(a, axis)` orders `a` (the tangent of a sort)."""
+    if axis is None:
+        return np.ravel(t)[np.argsort(a, axis=None, kind="stable")]
+    return np.take_along_axis(np.asarray(t), np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+def einsum_of(subscripts: str, a: Any, b: Any = None) -> Any:
+    """`np.einsum(subscripts, a)` or `np.einsum(subscripts, a, b)`."""
+    return np.einsum(subscripts, a) if b is None else np.einsum(subscripts, a, b)
+
+
+def einsum_adjoint(g: Any, subscripts: str, a: Any, b: Any, which: int) -> Any:
+    """The adjoint of operand `which` (0 or 1) of `np.einsum(subscripts, a[, b])`."""
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise ValueError("astgrad differentiates np.einsum without '...' in its subscripts")
+    inputs, _, out = spec.partition("->")
+    specs = inputs.split(",")
+    if not _:  # implicit output: the indices that appear once, in alphabetical order
+        joined = "".join(specs)
+        out = "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
+    operands = [a] if b is None else [a, b]
+    target = specs[which]
+    if len(set(target)) != len(target):
+        raise ValueError(f"astgrad differentiates np.einsum without a repeated index in one operand ({target!r})")
+    others = [(s, o) for j, (s, o) in enumerate(zip(specs, operands)) if j != which]
+    available = set(out).union(*[set(s) for s, _ in others])
+    kept = "".join(c for c in target if c in available)
+    result = np.einsum(",".join([out] + [s for s, _ in others]) + "->" + kept, g, *[o for _, o in others])
+    if kept != target:  # indices summed within this operand alone: the adjoint is constant along them
+        result = np.expand_dims(result, tuple(i for i, c in enumerate(target) if c not in available))
+    return np.broadcast_to(result, np.shape(operands[which]))
+
+
 def check_not_array(value: Any, label: str) -> None:
     """Refuse `label += v` in a called function when its argument `label` is an array: that
     changes the caller's array, which astgrad's adjoints would not know about."""
@@ -434,3 +557,40 @@ def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
             f"generate it again with astgrad.grad (or astgrad.source(..., args=...))"
         )
     return spec.for_arguments(args, kwargs)(*args, **kwargs)
+
+
+# --- linear algebra (rules/linalg_rules.py) -------------------------------------------------------
+
+
+def matrix_transpose(a: Any) -> Any:
+    """`a` with its last two axes swapped: the transpose of each matrix in a stack of matrices."""
+    return np.swapaxes(a, -1, -2)
+
+
+# NumPy 2 reads a one-dimensional right-hand side b of np.linalg.solve(a, b) as a vector;
+# NumPy 1 reads b as a stack of vectors whenever b.ndim == a.ndim - 1
+_SOLVE_VECTOR_IS_1D = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
+def solve_columns(v: Any, a: Any, b: Any) -> Any:
+    """`v`, shaped like the right-hand side `b` of np.linalg.solve(a, b) or like its result, as a
+    stack of matrices: with a trailing axis of length 1 added when NumPy reads `b` as a vector
+    (or a stack of vectors), as it is otherwise."""
+    vector = np.ndim(b) == 1 if _SOLVE_VECTOR_IS_1D else np.ndim(b) == np.ndim(a) - 1
+    return np.expand_dims(v, -1) if vector else v
+
+
+def norm_order(ord: Any, axis: Any, x: Any) -> float:
+    """The p for which `np.linalg.norm(x, ord, axis)` is the p-norm (Σ|x|^p)^(1/p) over `axis`:
+    2.0 for the default and the Frobenius norm, ord itself for a finite nonzero vector norm.
+    Raises ValueError for the norms astgrad has no derivative rule for."""
+    if ord is None or isinstance(ord, str) and ord in ("fro", "f"):
+        return 2.0
+    matrix = np.ndim(x) == 2 if axis is None else np.ndim(axis) == 1 and len(axis) == 2
+    if isinstance(ord, str) or matrix or not np.isfinite(ord) or ord == 0:
+        kind = "matrix" if matrix else "vector"
+        raise ValueError(
+            f"astgrad has no derivative rule for np.linalg.norm with ord={ord!r} (a {kind} norm): it "
+            f"differentiates the default and Frobenius norms and the vector p-norms of finite nonzero p"
+        )
+    return float(ord)

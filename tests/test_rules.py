@@ -1489,6 +1489,202 @@ SEQUENCE_CASES = [
     Case("np.delete:axis=-1", np_delete_axis_neg1, (normal(3, 4),)),
 ]
 
+# ================================================= more of NumPy: elementwise, sorting, contraction, shape
+
+
+def np_arcsinh(x):
+    return np.sum(np.sin(np.arcsinh(x)))
+
+
+def np_arccosh(x):
+    return np.sum(np.sin(np.arccosh(x)))
+
+
+def np_arctanh(x):
+    return np.sum(np.sin(np.arctanh(x)))
+
+
+def np_deg2rad(x):
+    return np.sum(np.sin(np.deg2rad(x) * 30.0))
+
+
+def np_radians_degrees(x):
+    return np.sum(np.sin(np.radians(x) + np.degrees(x) / 90.0 + np.rad2deg(x) / 60.0))
+
+
+def np_arctan2(y, x):
+    return np.sum(np.sin(3.0 * np.arctan2(y, x)))
+
+
+def np_hypot(x, y):
+    return np.sum(np.sin(np.hypot(x, y)))
+
+
+def np_nansum(x):
+    return np.sin(np.nansum(x * x))
+
+
+def np_nansum_axis(x):
+    return np.sum(np.sin(np.nansum(x, axis=1)))
+
+
+def np_diff(x):
+    return np.sum(np.sin(np.diff(x)))
+
+
+def np_diff_axis0_n2(x):
+    return np.sum(np.sin(np.diff(x, n=2, axis=0)))
+
+
+def np_sort(x):
+    return np.sum(np.sin(np.sort(x)) * np.arange(4.0))
+
+
+def np_sort_axis0(x):
+    return np.sum(np.sin(np.sort(x, axis=0)) * np.arange(3.0)[:, None])
+
+
+def np_sort_flat(x):
+    return np.sum(np.sin(np.sort(x, axis=None)) * np.arange(12.0))
+
+
+def einsum_matmul(a, b):
+    return np.sum(np.sin(np.einsum("ij,jk->ik", a, b)))
+
+
+def einsum_implicit(a, b):
+    return np.sum(np.sin(np.einsum("ij,jk", a, b)))
+
+
+def einsum_column_sums(a):
+    return np.sum(np.sin(np.einsum("ij->j", a)))
+
+
+def einsum_inner(a, b):
+    return np.sin(np.einsum("ij,ij->", a, b))
+
+
+def einsum_outer(a, b):
+    return np.sum(np.sin(np.einsum("i,j->ij", a, b)))
+
+
+def einsum_batched(a, b):
+    return np.sum(np.sin(np.einsum("bij,bjk->bik", a, b)))
+
+
+def einsum_summed_alone(a, b):
+    return np.sum(np.sin(np.einsum("ij,j->j", a, b)))  # i is summed within a alone
+
+
+def np_vdot(a, b):
+    return np.sin(np.vdot(a, b))
+
+
+def np_swapaxes(x):
+    return np.sum(np.sin(np.swapaxes(x, 0, 2)) * np.arange(4.0))
+
+
+def np_moveaxis(x):
+    return np.sum(np.sin(np.moveaxis(x, 0, -1)) * np.arange(2.0))
+
+
+def np_atleast(x, s):
+    return np.sum(np.sin(np.atleast_2d(x) * np.atleast_1d(s) + np.atleast_3d(s)))
+
+
+def np_hstack_vectors(x, y):
+    return np.sum(np.sin(np.hstack([x, y])) * np.arange(7.0))
+
+
+def np_hstack_matrices(x, y):
+    return np.sum(np.sin(np.hstack((x, y))) * np.arange(5.0))
+
+
+def np_vstack_vectors(x, y):
+    return np.sum(np.sin(np.vstack([x, y])) * np.arange(3.0))
+
+
+def np_vstack_matrices(x, y):
+    return np.sum(np.sin(np.vstack((x, y))) * np.arange(5.0)[:, None])
+
+
+def np_tile(x):
+    return np.sum(np.sin(np.tile(x, 2)) * np.arange(8.0))
+
+
+def np_tile_more_axes(x):
+    return np.sum(np.sin(np.tile(x, (2, 1, 3))) * np.arange(12.0))
+
+
+def np_repeat(x):
+    return np.sum(np.sin(np.repeat(x, 2)) * np.arange(12.0))
+
+
+def np_repeat_axis_counts(x):
+    return np.sum(np.sin(np.repeat(x, [1, 0, 3], axis=0)) * np.arange(4.0)[:, None])
+
+
+def np_take(x):
+    return np.sum(np.sin(np.take(x, [5, 0, 5, 11])) * np.arange(4.0))
+
+
+def np_take_axis1(x):
+    return np.sum(np.sin(np.take(x, [[2, 0], [2, 3]], axis=1)) * np.arange(2.0))
+
+
+def np_roll(x):
+    return np.sum(np.sin(np.roll(x, 2)) * np.arange(4.0))
+
+
+def np_roll_axes(x):
+    return np.sum(np.sin(np.roll(x, (1, -1), axis=(0, 1))) * np.arange(4.0))
+
+
+def np_tril_triu(x):
+    return np.sum(np.sin(np.tril(x) + 2.0 * np.triu(x, 1) - np.tril(x, -1)))
+
+
+MORE_CASES = [
+    Case("np.arcsinh", np_arcsinh, (normal(3, 4),)),
+    Case("np.arccosh", np_arccosh, (uniform(1.5, 3.0, 3, 4),)),
+    Case("np.arctanh", np_arctanh, (uniform(-0.8, 0.8, 3, 4),)),
+    Case("np.deg2rad", np_deg2rad, (normal(3, 4),)),
+    Case("np.radians,degrees,rad2deg", np_radians_degrees, (normal(3, 4),)),
+    Case("np.arctan2", np_arctan2, (nonzero(3, 4), nonzero(4)), (0, 1)),
+    Case("np.hypot", np_hypot, (nonzero(3, 4), nonzero(3, 1)), (0, 1)),
+    Case("np.nansum", np_nansum, (normal(3, 4),)),
+    Case("np.nansum:axis=1", np_nansum_axis, (normal(3, 4),)),
+    Case("np.diff", np_diff, (normal(3, 4),)),
+    Case("np.diff:n=2,axis=0", np_diff_axis0_n2, (normal(4, 3),)),
+    Case("np.sort", np_sort, (distinct(3, 4),)),
+    Case("np.sort:axis=0", np_sort_axis0, (distinct(3, 4),)),
+    Case("np.sort:axis=None", np_sort_flat, (distinct(3, 4),)),
+    Case("np.einsum:matmul", einsum_matmul, (normal(3, 4), normal(4, 2)), (0, 1)),
+    Case("np.einsum:implicit", einsum_implicit, (normal(3, 4), normal(4, 2)), (0, 1)),
+    Case("np.einsum:one operand", einsum_column_sums, (normal(3, 4),)),
+    Case("np.einsum:full contraction", einsum_inner, (normal(3, 4), normal(3, 4)), (0, 1)),
+    Case("np.einsum:outer", einsum_outer, (normal(3), normal(4)), (0, 1)),
+    Case("np.einsum:batched", einsum_batched, (normal(2, 3, 4), normal(2, 4, 2)), (0, 1)),
+    Case("np.einsum:index summed in one operand", einsum_summed_alone, (normal(3, 4), normal(4)), (0, 1)),
+    Case("np.vdot", np_vdot, (normal(3, 4), normal(12)), (0, 1)),
+    Case("np.swapaxes", np_swapaxes, (normal(4, 3, 2),)),
+    Case("np.moveaxis", np_moveaxis, (normal(2, 3, 4),)),
+    Case("np.atleast_1d,2d,3d", np_atleast, (normal(3), pyfloat(0.5, 1.5)), (0, 1)),
+    Case("np.hstack:vectors", np_hstack_vectors, (normal(3), normal(4)), (0, 1)),
+    Case("np.hstack:matrices", np_hstack_matrices, (normal(3, 2), normal(3, 3)), (0, 1)),
+    Case("np.vstack:vectors", np_vstack_vectors, (normal(3), normal(3)), (0, 1)),
+    Case("np.vstack:matrices", np_vstack_matrices, (normal(2, 3), normal(3, 3)), (0, 1)),
+    Case("np.tile", np_tile, (normal(4),)),
+    Case("np.tile:more axes", np_tile_more_axes, (normal(2, 4),)),
+    Case("np.repeat", np_repeat, (normal(2, 3),)),
+    Case("np.repeat:axis=0,counts", np_repeat_axis_counts, (normal(3, 4),)),
+    Case("np.take", np_take, (normal(3, 4),)),
+    Case("np.take:axis=1", np_take_axis1, (normal(3, 4),)),
+    Case("np.roll", np_roll, (normal(3, 4),)),
+    Case("np.roll:axes", np_roll_axes, (normal(3, 4),)),
+    Case("np.tril,triu", np_tril_triu, (normal(4, 4),)),
+]
+
 CASES = (
     BINARY_CASES
     + UNARY_CASES
@@ -1501,6 +1697,7 @@ CASES = (
     + SCALAR_CASES
     + CONSTRUCT_CASES
     + SEQUENCE_CASES
+    + MORE_CASES
 )
 
 

@@ -6,17 +6,27 @@ import numpy as np
 from ..runtime import (
     dot_left,
     dot_right,
+    einsum_adjoint,
+    einsum_of,
     extremum_mask,
     max_share,
     prod_others,
     reduce_size,
+    sorted_along,
     split_like,
     unbroadcast,
     uncast,
     undelete,
     undiag,
+    undiff,
+    unhstack,
     unreduce,
+    unrepeat,
+    unsort,
     unstack,
+    untake,
+    untile,
+    unvstack,
 )
 from .registry import adjoint, alias, elementwise, mark_elementwise, nondifferentiable, tangent
 
@@ -43,6 +53,35 @@ elementwise(np.square, "2.0 * x", globals())
 elementwise(np.reciprocal, "-(y * y)", globals())
 elementwise(np.abs, "np.sign(x)", globals())
 alias(np.abs, np.absolute)
+elementwise(np.arcsinh, "1.0 / np.sqrt(x * x + 1.0)", globals())
+elementwise(np.arccosh, "1.0 / np.sqrt(x * x - 1.0)", globals())
+elementwise(np.arctanh, "1.0 / (1.0 - x * x)", globals())
+elementwise(np.deg2rad, "(np.pi / 180.0)", globals())
+elementwise(np.rad2deg, "(180.0 / np.pi)", globals())
+alias(np.deg2rad, np.radians)
+alias(np.rad2deg, np.degrees)
+
+
+@adjoint(np.arctan2)
+def _(z, y, x):
+    y_bar = unbroadcast(z_bar * x / (x * x + y * y), y)
+    x_bar = unbroadcast(-z_bar * y / (x * x + y * y), x)
+
+
+@tangent(np.arctan2)
+def _(z, y, x):
+    z_dot = (y_dot * x - x_dot * y) / (x * x + y * y)
+
+
+@adjoint(np.hypot)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * x / z, x)
+    y_bar = unbroadcast(z_bar * y / z, y)
+
+
+@tangent(np.hypot)
+def _(z, x, y):
+    z_dot = (x_dot * x + y_dot * y) / z
 
 
 @adjoint(np.maximum)
@@ -176,6 +215,36 @@ def _(y, a, axis=None):
     y_dot = np.cumsum(a_dot, axis)
 
 
+@adjoint(np.nansum)
+def _(y, a, axis=None, keepdims=False):
+    a_bar = np.where(np.isnan(a), 0.0, unreduce(y_bar, a, axis, keepdims))
+
+
+@tangent(np.nansum)
+def _(y, a, axis=None, keepdims=False):
+    y_dot = np.sum(np.where(np.isnan(a), 0.0, a_dot), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.diff)
+def _(y, a, n=1, axis=-1):
+    a_bar = undiff(y_bar, n, axis)
+
+
+@tangent(np.diff)
+def _(y, a, n=1, axis=-1):
+    y_dot = np.diff(a_dot, n, axis)
+
+
+@adjoint(np.sort)
+def _(y, a, axis=-1):
+    a_bar = unsort(y_bar, a, axis)
+
+
+@tangent(np.sort)
+def _(y, a, axis=-1):
+    y_dot = sorted_along(a_dot, a, axis)
+
+
 # --- linear algebra ------------------------------------------------------------------------------
 
 
@@ -199,6 +268,28 @@ def _(z, a, b):
 @tangent(np.outer)
 def _(z, a, b):
     z_dot = np.outer(a_dot, b) + np.outer(a, b_dot)
+
+
+@adjoint(np.einsum)
+def _(y, subscripts, a, b=None):
+    a_bar = einsum_adjoint(y_bar, subscripts, a, b, 0)
+    b_bar = einsum_adjoint(y_bar, subscripts, a, b, 1)
+
+
+@tangent(np.einsum)
+def _(y, subscripts, a, b=None):
+    y_dot = einsum_of(subscripts, a_dot, b) + einsum_of(subscripts, a, b_dot)
+
+
+@adjoint(np.vdot)
+def _(z, a, b):
+    a_bar = z_bar * np.reshape(b, np.shape(a))
+    b_bar = z_bar * np.reshape(a, np.shape(b))
+
+
+@tangent(np.vdot)
+def _(z, a, b):
+    z_dot = np.vdot(a_dot, b) + np.vdot(a, b_dot)
 
 
 @adjoint(np.trace)
@@ -337,6 +428,119 @@ def _(y, m, axis=None):
     y_dot = np.flip(m_dot, axis)
 
 
+@adjoint(np.swapaxes)
+def _(y, a, axis1, axis2):
+    a_bar = np.swapaxes(y_bar, axis1, axis2)
+
+
+@tangent(np.swapaxes)
+def _(y, a, axis1, axis2):
+    y_dot = np.swapaxes(a_dot, axis1, axis2)
+
+
+@adjoint(np.moveaxis)
+def _(y, a, source, destination):
+    a_bar = np.moveaxis(y_bar, destination, source)
+
+
+@tangent(np.moveaxis)
+def _(y, a, source, destination):
+    y_dot = np.moveaxis(a_dot, source, destination)
+
+
+@adjoint(np.atleast_1d)
+def _(y, a):
+    a_bar = np.reshape(y_bar, np.shape(a))
+
+
+@tangent(np.atleast_1d)
+def _(y, a):
+    y_dot = np.reshape(a_dot, np.shape(y))
+
+
+alias(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+
+
+@adjoint(np.hstack)
+def _(y, tup):
+    tup_bar = unhstack(y_bar, tup)
+
+
+@tangent(np.hstack)
+def _(y, tup):
+    y_dot = np.hstack(tup_dot)
+
+
+@adjoint(np.vstack)
+def _(y, tup):
+    tup_bar = unvstack(y_bar, tup)
+
+
+@tangent(np.vstack)
+def _(y, tup):
+    y_dot = np.vstack(tup_dot)
+
+
+@adjoint(np.tile)
+def _(y, A, reps):
+    A_bar = untile(y_bar, A, reps)
+
+
+@tangent(np.tile)
+def _(y, A, reps):
+    y_dot = np.tile(A_dot, reps)
+
+
+@adjoint(np.repeat)
+def _(y, a, repeats, axis=None):
+    a_bar = unrepeat(y_bar, a, repeats, axis)
+
+
+@tangent(np.repeat)
+def _(y, a, repeats, axis=None):
+    y_dot = np.repeat(a_dot, repeats, axis)
+
+
+@adjoint(np.take)
+def _(y, a, indices, axis=None):
+    a_bar = untake(y_bar, a, indices, axis)
+
+
+@tangent(np.take)
+def _(y, a, indices, axis=None):
+    y_dot = np.take(a_dot, indices, axis)
+
+
+@adjoint(np.roll)
+def _(y, a, shift, axis=None):
+    a_bar = np.roll(y_bar, np.negative(shift), axis)
+
+
+@tangent(np.roll)
+def _(y, a, shift, axis=None):
+    y_dot = np.roll(a_dot, shift, axis)
+
+
+@adjoint(np.tril)
+def _(y, m, k=0):
+    m_bar = np.tril(y_bar, k)
+
+
+@tangent(np.tril)
+def _(y, m, k=0):
+    y_dot = np.tril(m_dot, k)
+
+
+@adjoint(np.triu)
+def _(y, m, k=0):
+    m_bar = np.triu(y_bar, k)
+
+
+@tangent(np.triu)
+def _(y, m, k=0):
+    y_dot = np.triu(m_dot, k)
+
+
 @adjoint(np.diag)
 def _(y, v, k=0):
     v_bar = undiag(y_bar, v, k)
@@ -400,4 +604,4 @@ nondifferentiable(
     np.tril_indices,
     np.diag_indices,
 )
-mark_elementwise(np.maximum, np.minimum, np.where, np.clip, np.logaddexp)
+mark_elementwise(np.maximum, np.minimum, np.where, np.clip, np.logaddexp, np.arctan2, np.hypot)
