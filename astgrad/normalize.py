@@ -55,7 +55,7 @@ ARRAY_METHODS = {
 # Methods whose trailing positional arguments form one tuple: x.reshape(2, 3) → np.reshape(x, (2, 3)).
 VARARG_METHODS = {"reshape": "reshape", "transpose": "transpose"}
 # Attributes that describe an array rather than compute from it (no derivative).
-INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "real", "imag", "itemsize", "nbytes"}
+INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "imag", "itemsize", "nbytes"}  # (imag: 0 for reals)
 
 
 def is_constant(node: gast.AST) -> bool:
@@ -1058,6 +1058,10 @@ class Normalizer:
         if node.attr == "T":
             call = gast.Call(func=self.ctx.numpy_attr("transpose"), args=[base], keywords=[])
             call._ag_fn = np.transpose
+            return call
+        if node.attr == "real":  # a real array's values themselves: differentiated
+            call = gast.Call(func=self.ctx.numpy_attr("real"), args=[base], keywords=[])
+            call._ag_fn = np.real
             return call
         if node.attr in INERT_ATTRIBUTES:
             return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())

@@ -1644,7 +1644,17 @@ def np_tril_triu(x):
     return np.sum(np.sin(np.tril(x) + 2.0 * np.triu(x, 1) - np.tril(x, -1)))
 
 
+def real_parts(x):
+    return np.sum(np.sin(x.real * np.real(x) + np.conj(x) + x.conj() + 0.0 * x.imag))
+
+
+def var_std_ddof(x):
+    return np.sin(np.var(x, ddof=1)) + np.sum(np.sin(np.std(x, axis=0, ddof=1)))
+
+
 MORE_CASES = [
+    Case("np.var,np.std:ddof=1", var_std_ddof, (normal(3, 4),)),
+    Case("x.real,np.real,np.conj", real_parts, (normal(3, 4),)),
     Case("np.arcsinh", np_arcsinh, (normal(3, 4),)),
     Case("np.arccosh", np_arccosh, (uniform(1.5, 3.0, 3, 4),)),
     Case("np.arctanh", np_arctanh, (uniform(-0.8, 0.8, 3, 4),)),

@@ -186,23 +186,31 @@ def _(y, a, axis=None, keepdims=False):
 
 
 @adjoint(np.var)
-def _(y, a, axis=None, keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) * 2.0 * (a - np.mean(a, axis, keepdims=True)) / reduce_size(a, axis)
+def _(y, a, axis=None, keepdims=False, *, ddof=0):
+    a_bar = (
+        unreduce(y_bar, a, axis, keepdims) * 2.0 * (a - np.mean(a, axis, keepdims=True)) / (reduce_size(a, axis) - ddof)
+    )
 
 
 @tangent(np.var)
-def _(y, a, axis=None, keepdims=False):
-    y_dot = np.mean(2.0 * (a - np.mean(a, axis, keepdims=True)) * a_dot, axis=axis, keepdims=keepdims)
+def _(y, a, axis=None, keepdims=False, *, ddof=0):
+    y_dot = np.sum(2.0 * (a - np.mean(a, axis, keepdims=True)) * a_dot, axis=axis, keepdims=keepdims) / (
+        reduce_size(a, axis) - ddof
+    )
 
 
 @adjoint(np.std)
-def _(y, a, axis=None, keepdims=False):
-    a_bar = unreduce(y_bar / y, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / reduce_size(a, axis)
+def _(y, a, axis=None, keepdims=False, *, ddof=0):
+    a_bar = (
+        unreduce(y_bar / y, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / (reduce_size(a, axis) - ddof)
+    )
 
 
 @tangent(np.std)
-def _(y, a, axis=None, keepdims=False):
-    y_dot = np.mean((a - np.mean(a, axis, keepdims=True)) * a_dot, axis=axis, keepdims=keepdims) / y
+def _(y, a, axis=None, keepdims=False, *, ddof=0):
+    y_dot = np.sum((a - np.mean(a, axis, keepdims=True)) * a_dot, axis=axis, keepdims=keepdims) / (
+        (reduce_size(a, axis) - ddof) * y
+    )
 
 
 @adjoint(np.cumsum)
@@ -426,6 +434,29 @@ def _(y, m, axis=None):
 @tangent(np.flip)
 def _(y, m, axis=None):
     y_dot = np.flip(m_dot, axis)
+
+
+@adjoint(np.real)
+def _(y, val):
+    val_bar = np.real(y_bar)
+
+
+@tangent(np.real)
+def _(y, val):
+    y_dot = np.real(val_dot)
+
+
+@adjoint(np.conjugate)
+def _(y, x):
+    x_bar = np.conjugate(y_bar)
+
+
+@tangent(np.conjugate)
+def _(y, x):
+    y_dot = np.conjugate(x_dot)
+
+
+alias(np.conjugate, np.conj)
 
 
 @adjoint(np.swapaxes)
