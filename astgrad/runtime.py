@@ -483,6 +483,17 @@ def einsum_adjoint(g: Any, subscripts: str, a: Any, b: Any, which: int) -> Any:
     return np.broadcast_to(result, np.shape(operands[which]))
 
 
+def einsum_adjoint_dot(g: Any, subscripts: str, a: Any, b: Any, a_dot: Any, b_dot: Any, which: int) -> Any:
+    """How einsum_adjoint(g, subscripts, a, b, which) changes with the other operand's tangent
+    (a zero tangent may come as the number 0.0)."""
+    other, other_dot = (b, b_dot) if which == 0 else (a, a_dot)
+    if other is None or (np.ndim(other_dot) == 0 and np.ndim(other) > 0):
+        return 0.0
+    if which == 0:
+        return einsum_adjoint(g, subscripts, a, other_dot, 0)
+    return einsum_adjoint(g, subscripts, other_dot, b, 1)
+
+
 def check_not_array(value: Any, label: str) -> None:
     """Refuse `label += v` in a called function when its argument `label` is an array: that
     changes the caller's array, which astgrad's adjoints would not know about."""
@@ -562,11 +573,6 @@ def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
 # --- linear algebra (rules/linalg_rules.py) -------------------------------------------------------
 
 
-def matrix_transpose(a: Any) -> Any:
-    """`a` with its last two axes swapped: the transpose of each matrix in a stack of matrices."""
-    return np.swapaxes(a, -1, -2)
-
-
 # NumPy 2 reads a one-dimensional right-hand side b of np.linalg.solve(a, b) as a vector;
 # NumPy 1 reads b as a stack of vectors whenever b.ndim == a.ndim - 1
 _SOLVE_VECTOR_IS_1D = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
@@ -574,8 +580,8 @@ _SOLVE_VECTOR_IS_1D = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 def solve_columns(v: Any, a: Any, b: Any) -> Any:
     """`v`, shaped like the right-hand side `b` of np.linalg.solve(a, b) or like its result, as a
-    stack of matrices: with a trailing axis of length 1 added when NumPy reads `b` as a vector
-    (or a stack of vectors), as it is otherwise."""
+    stack of matrices: with a trailing axis of length 1 when NumPy reads `b` as a vector (or a
+    stack of vectors), as it is otherwise."""
     vector = np.ndim(b) == 1 if _SOLVE_VECTOR_IS_1D else np.ndim(b) == np.ndim(a) - 1
     return np.expand_dims(v, -1) if vector else v
 
@@ -594,3 +600,14 @@ def norm_order(ord: Any, axis: Any, x: Any) -> float:
             f"differentiates the default and Frobenius norms and the vector p-norms of finite nonzero p"
         )
     return float(ord)
+
+
+def norm_weight(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """The derivative of `y = np.linalg.norm(x, ord, axis, keepdims)` with respect to each element
+    of x, shaped like x: x / y for the default and Frobenius norms, sign(x) (|x| / y)^(p-1) for a
+    vector p-norm. Raises ValueError for the norms norm_order refuses."""
+    p = norm_order(ord, axis, x)
+    scale = unreduce(y, x, axis, keepdims)
+    if p == 2.0:
+        return x / scale
+    return np.sign(x) * (np.abs(x) / scale) ** (p - 1.0)

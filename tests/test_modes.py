@@ -167,3 +167,30 @@ def test_forward_mode_with_container_arguments():
     np.testing.assert_allclose(forward["b"][0], reverse["b"][0], atol=1e-12)
     assert forward["b"][1] == pytest.approx(reverse["b"][1])
     check_grad(mf.dict_params, reverse, params, x)
+
+
+SECOND_ORDER_CASES = [
+    "np.einsum:matmul",
+    "np.einsum:one operand",
+    "np.einsum:index summed in one operand",
+    "np.sort",
+    "np.tile:more axes",
+    "np.repeat:axis=0,counts",
+    "np.take:axis=1",
+    "np.diff:n=2,axis=0",
+    "np.hstack:matrices",
+    "np.vstack:vectors",
+    "np.arctan2",
+]
+
+
+@pytest.mark.parametrize("case_id", SECOND_ORDER_CASES)
+def test_hessians_through_the_newer_rules_against_second_differences(case_id):
+    """Forward over reverse (hessian) through the run-time helpers of the rules, against central
+    differences of the gradient."""
+    case = next(c for c in CASES if c.id == case_id)
+    args = case.sample(0)
+    first = case.wrt[0] if isinstance(case.wrt, tuple) else case.wrt
+    H = hessian(case.f, wrt=first)(*args)
+    numeric = numerical_jacobian(grad(case.f, wrt=first), *args, wrt=first)
+    np.testing.assert_allclose(H, numeric, atol=1e-5)

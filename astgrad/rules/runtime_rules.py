@@ -149,6 +149,91 @@ def _(y, t, like):
     y_dot = rt.broadcast_like(t_dot, like)
 
 
+# the adjoints of NumPy's shape functions, and of sort: linear maps whose adjoints are the functions
+
+
+@tangent(rt.untile)
+def _(y, g, a, reps):
+    y_dot = rt.untile(g_dot, a, reps)
+
+
+@adjoint(rt.untile)
+def _(y, g, a, reps):
+    g_bar = np.tile(y_bar, reps)
+
+
+@tangent(rt.unrepeat)
+def _(y, g, a, repeats, axis=None):
+    y_dot = rt.unrepeat(g_dot, a, repeats, axis)
+
+
+@adjoint(rt.unrepeat)
+def _(y, g, a, repeats, axis=None):
+    g_bar = np.repeat(y_bar, repeats, axis)
+
+
+@tangent(rt.untake)
+def _(y, g, a, indices, axis=None):
+    y_dot = rt.untake(g_dot, a, indices, axis)
+
+
+@adjoint(rt.untake)
+def _(y, g, a, indices, axis=None):
+    g_bar = np.take(y_bar, indices, axis)
+
+
+@tangent(rt.undiff)
+def _(y, g, n=1, axis=-1):
+    y_dot = rt.undiff(g_dot, n, axis)
+
+
+@adjoint(rt.undiff)
+def _(y, g, n=1, axis=-1):
+    g_bar = np.diff(y_bar, n, axis)
+
+
+@tangent(rt.unsort)
+def _(y, g, a, axis=-1):
+    y_dot = rt.unsort(g_dot, a, axis)
+
+
+@adjoint(rt.unsort)
+def _(y, g, a, axis=-1):
+    g_bar = rt.sorted_along(y_bar, a, axis)
+
+
+@tangent(rt.sorted_along)
+def _(y, t, a, axis=-1):
+    y_dot = rt.sorted_along(t_dot, a, axis)
+
+
+@adjoint(rt.sorted_along)
+def _(y, t, a, axis=-1):
+    t_bar = rt.unsort(y_bar, a, axis)
+
+
+@tangent(rt.unhstack)
+def _(y, g, parts):
+    y_dot = rt.unhstack(g_dot, parts)
+
+
+@tangent(rt.unvstack)
+def _(y, g, parts):
+    y_dot = rt.unvstack(g_dot, parts)
+
+
+@tangent(rt.einsum_of)
+def _(y, subscripts, a, b=None):
+    y_dot = rt.einsum_of(subscripts, a_dot, b) + rt.einsum_of(subscripts, a, b_dot)
+
+
+@tangent(rt.einsum_adjoint)
+def _(y, g, subscripts, a, b, which):
+    y_dot = rt.einsum_adjoint(g_dot, subscripts, a, b, which) + rt.einsum_adjoint_dot(
+        g, subscripts, a, b, a_dot, b_dot, which
+    )
+
+
 # bilinear: the adjoint map of a @ b depends on g and on the other factor
 
 
@@ -164,6 +249,8 @@ def _(y, g, a, b):
 
 nondifferentiable(
     rt.check_not_view,
+    rt.check_not_array,
+    rt.check_unshared,
     rt.reduce_size,
     rt.select_share,
     rt.max_share,
