@@ -1284,6 +1284,10 @@ class Normalizer:
                 )
         elif method in ARRAY_METHODS:
             fname = ARRAY_METHODS[method]
+        elif method == "item" and not args and not keywords:  # also of a NumPy scalar (np.sum's result)
+            call = gast.Call(func=name(self.ctx.helper("item")), args=[receiver], keywords=[])
+            call._ag_fn = runtime.item
+            return call
         elif method == "astype":
             fname = None
         else:

@@ -360,6 +360,18 @@ def undiag(g: Any, v: Any, k: int = 0) -> Any:
     return out
 
 
+def item(x: Any) -> Any:
+    """`x.item()`: the one element of an array or NumPy scalar as a Python number."""
+    return x.item() if hasattr(x, "item") else x
+
+
+def sinc_slope(x: Any, y: Any) -> Any:
+    """The derivative of `y = np.sinc(x)`: (cos(πx) - y) / x, and 0 at x = 0."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - y) / safe)
+
+
 def unhstack(g: Any, parts: Any) -> list:
     """The adjoint of `np.hstack(parts)`: `g` cut into pieces shaped like `parts` (joined along
     the first axis for vectors and numbers, the second otherwise)."""

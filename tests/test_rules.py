@@ -1652,7 +1652,17 @@ def var_std_ddof(x):
     return np.sin(np.var(x, ddof=1)) + np.sum(np.sin(np.std(x, axis=0, ddof=1)))
 
 
+def item_of(x):
+    return math.sin(np.sum(x * x).item()) + np.sum(x[:1]).item() * 2.0
+
+
+def np_sinc(x):
+    return np.sum(np.sin(np.sinc(x)) * np.arange(4.0))
+
+
 MORE_CASES = [
+    Case("x.item()", item_of, (normal(3),)),
+    Case("np.sinc", np_sinc, (uniform(0.2, 1.8, 4),)),
     Case("np.var,np.std:ddof=1", var_std_ddof, (normal(3, 4),)),
     Case("x.real,np.real,np.conj", real_parts, (normal(3, 4),)),
     Case("np.arcsinh", np_arcsinh, (normal(3, 4),)),

@@ -9,9 +9,11 @@ from ..runtime import (
     einsum_adjoint,
     einsum_of,
     extremum_mask,
+    item,
     max_share,
     prod_others,
     reduce_size,
+    sinc_slope,  # noqa: F401  (named in a derivative string)
     sorted_along,
     split_like,
     unbroadcast,
@@ -53,6 +55,7 @@ elementwise(np.square, "2.0 * x", globals())
 elementwise(np.reciprocal, "-(y * y)", globals())
 elementwise(np.abs, "np.sign(x)", globals())
 alias(np.abs, np.absolute)
+elementwise(np.sinc, "sinc_slope(x, y)", globals())
 elementwise(np.arcsinh, "1.0 / np.sqrt(x * x + 1.0)", globals())
 elementwise(np.arccosh, "1.0 / np.sqrt(x * x - 1.0)", globals())
 elementwise(np.arctanh, "1.0 / (1.0 - x * x)", globals())
@@ -351,6 +354,16 @@ def _(y, a, dtype):
 @tangent(np.ndarray.astype)
 def _(y, a, dtype):
     y_dot = uncast(a_dot, y, y)
+
+
+@adjoint(item)
+def _(y, a):
+    a_bar = np.reshape(y_bar, np.shape(a))
+
+
+@tangent(item)
+def _(y, a):
+    y_dot = item(a_dot)
 
 
 @adjoint(np.squeeze)
