@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gast
 
+from .optimize import shared_through
 from .trees import walk
 
 # Functions continuous on all real arguments (or, for `reversed`, not reading their values):
@@ -39,20 +40,12 @@ def decisive_names(fdef: gast.FunctionDef, np_name: str, passing: frozenset[str]
     for s in _statements(fdef.body):
         targets, sources = _flow(s, seeds, np_name)
         if targets:
-            flows.append((targets, sources))
+            flows.append((sources, targets))  # (backwards: a target that decides makes its sources decide)
         if isinstance(s, (gast.If, gast.While)):
             seeds |= _reads(s.test)
         for expr in _expressions(s):
             seeds |= _decided_in(expr, np_name, passing)
-    decisive = set(seeds)
-    changed = True
-    while changed:
-        changed = False
-        for targets, sources in flows:
-            if targets & decisive and not sources <= decisive:
-                decisive |= sources
-                changed = True
-    return decisive
+    return set(shared_through(flows, frozenset(seeds)))
 
 
 def stores(s: gast.stmt, np_name: str) -> set[str]:

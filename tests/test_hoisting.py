@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from astgrad import check_grad, grad, value_and_grad
+from tests.catalogue import row_index_rebound, row_read_before_it_is_taken
 from tests.test_algebra import _agree
 
 
@@ -121,21 +122,6 @@ def mutated(U, xs, h):
     return np.sum(h**2)
 
 
-def stale_row(U, xs, h, x):
-    for k in range(len(xs)):
-        h = np.tanh(h + U @ x)  # the previous step's row
-        x = xs[k]
-    return np.sum(h**2)
-
-
-def reindexed(U, xs, h):
-    for i in range(len(xs)):
-        x = xs[i]
-        i = len(xs) - 1 - i
-        h = h * 0.5 + U @ x + xs[i] @ U.T
-    return np.sum(h**2)
-
-
 def matmul_ufunc(v, xs, s, c):
     for x in xs:
         s = s * 0.5 + np.matmul(x, v) * c  # a generalised ufunc, not elementwise
@@ -148,8 +134,8 @@ def test_rows_read_before_they_are_taken_a_rebound_index_and_gufuncs_are_left_al
     with pytest.raises(ValueError, match="changes its argument `M` in place"):  # V is no invariant
         grad(mutated, wrt=(0, 2))(U, xs, h)
     for f, args, wrt in (
-        (stale_row, (U, xs, h, rng.normal(size=2)), (0, 2, 3)),
-        (reindexed, (U, xs, h), (0, 1, 2)),
+        (row_read_before_it_is_taken, (U, xs, h, rng.normal(size=2)), (0, 2, 3)),
+        (row_index_rebound, (U, xs, h), (0, 1, 2)),
         (matmul_ufunc, (rng.normal(size=2), xs, rng.normal(size=3), rng.normal(size=3)), (0, 2, 3)),
     ):
         text = _agree(f, args, wrt=wrt)
