@@ -259,3 +259,277 @@ nondifferentiable(
     rt.zeros_like,
     rt.push,
 )
+
+
+# --- the helpers of rules/more_rules.py ----------------------------------------------------------
+# tensordot_left(g, a, b) is the adjoint map of a ↦ tensordot(a, b) applied to g: bilinear in
+# g and b (a gives its shape only); <ȳ, tensordot_left(g, a, b)> = <tensordot(ȳ, b), g>, which
+# is tensordot_right(g, ȳ, b) as a function of b. tensordot_right likewise.
+
+
+@tangent(rt.tensordot_left)
+def _(y, g, a, b, axes=2):
+    y_dot = rt.tensordot_left(g_dot, a, b, axes) + rt.tensordot_left(g, a, b_dot, axes)
+
+
+@adjoint(rt.tensordot_left)
+def _(y, g, a, b, axes=2):
+    g_bar = np.tensordot(y_bar, b, axes)
+    b_bar = rt.tensordot_right(g, y_bar, b, axes)
+
+
+@tangent(rt.tensordot_right)
+def _(y, g, a, b, axes=2):
+    y_dot = rt.tensordot_right(g_dot, a, b, axes) + rt.tensordot_right(g, a_dot, b, axes)
+
+
+@adjoint(rt.tensordot_right)
+def _(y, g, a, b, axes=2):
+    g_bar = np.tensordot(a, y_bar, axes)
+    a_bar = rt.tensordot_left(g, a, y_bar, axes)
+
+
+# unkron_left(g, a, b) is the adjoint map of a ↦ kron(a, b) applied to g (bilinear in g and b)
+
+
+@tangent(rt.unkron_left)
+def _(y, g, a, b):
+    y_dot = rt.unkron_left(g_dot, a, b) + rt.unkron_left(g, a, b_dot)
+
+
+@adjoint(rt.unkron_left)
+def _(y, g, a, b):
+    g_bar = np.kron(y_bar, b)
+    b_bar = rt.unkron_right(g, y_bar, b)
+
+
+@tangent(rt.unkron_right)
+def _(y, g, a, b):
+    y_dot = rt.unkron_right(g_dot, a, b) + rt.unkron_right(g, a_dot, b)
+
+
+@adjoint(rt.unkron_right)
+def _(y, g, a, b):
+    g_bar = np.kron(a, y_bar)
+    a_bar = rt.unkron_left(g, a, y_bar)
+
+
+@tangent(rt.cross_vectors)
+def _(y, g, a, b):
+    y_dot = rt.cross_vectors(g_dot, a, b)
+
+
+@adjoint(rt.cross_vectors)
+def _(y, g, a, b):
+    g_bar = y_bar
+
+
+# unpad is the adjoint of padding with zeros, pad_constant_sum that of padding zeros with c
+
+
+@tangent(rt.unpad)
+def _(y, g, x, pad_width, mode="constant"):
+    y_dot = rt.unpad(g_dot, x, pad_width, mode)
+
+
+@adjoint(rt.unpad)
+def _(y, g, x, pad_width, mode="constant"):
+    g_bar = np.pad(y_bar, pad_width)
+
+
+@tangent(rt.pad_constant_sum)
+def _(y, g, x, pad_width, constant_values=0):
+    y_dot = rt.pad_constant_sum(g_dot, x, pad_width, constant_values)
+
+
+@adjoint(rt.pad_constant_sum)
+def _(y, g, x, pad_width, constant_values=0):
+    g_bar = np.pad(np.zeros(np.shape(x)), pad_width, "constant", constant_values=y_bar)
+
+
+@tangent(rt.unsplit)
+def _(y, g, ary, indices_or_sections, axis=0):
+    y_dot = rt.unsplit(g_dot, ary, indices_or_sections, axis)
+
+
+@adjoint(rt.unsplit)
+def _(y, g, ary, indices_or_sections, axis=0):
+    g_bar = np.array_split(y_bar, indices_or_sections, axis)
+
+
+# cumprod: shifts are linear (each the other's adjoint); the recurrences s = rev_recurrence(g, a)
+# (s_k = g_k + a_{k+1} s_{k+1}) and f = fwd_recurrence(h, a) (f_k = h_k + a_k f_{k-1}) are linear
+# in their first argument, each the other's adjoint there; along a: ds = rev_recurrence(dg +
+# shift_up(da s), a) and df = fwd_recurrence(dh + da shift_down(f), a)
+
+
+@tangent(rt.flat_if_none)
+def _(y, a, axis):
+    y_dot = rt.flat_if_none(a_dot, axis)
+
+
+@adjoint(rt.flat_if_none)
+def _(y, a, axis):
+    a_bar = np.reshape(y_bar, np.shape(a))
+
+
+@tangent(rt.shift_down)
+def _(y, x, axis=0, fill=0.0):
+    y_dot = rt.shift_down(x_dot, axis)
+
+
+@adjoint(rt.shift_down)
+def _(y, x, axis=0, fill=0.0):
+    x_bar = rt.shift_up(y_bar, axis)
+
+
+@tangent(rt.shift_up)
+def _(y, x, axis=0):
+    y_dot = rt.shift_up(x_dot, axis)
+
+
+@adjoint(rt.shift_up)
+def _(y, x, axis=0):
+    x_bar = rt.shift_down(y_bar, axis)
+
+
+@tangent(rt.rev_recurrence)
+def _(y, g, a, axis=0):
+    y_dot = rt.rev_recurrence(g_dot, a, axis) + rt.rev_recurrence(rt.shift_up(a_dot * y, axis), a, axis)
+
+
+@adjoint(rt.rev_recurrence)
+def _(y, g, a, axis=0):
+    f = rt.fwd_recurrence(y_bar, a, axis)
+    g_bar = unbroadcast(f, g)
+    a_bar = unbroadcast(rt.shift_down(f, axis) * y, a)
+
+
+@tangent(rt.fwd_recurrence)
+def _(y, h, a, axis=0):
+    y_dot = rt.fwd_recurrence(h_dot, a, axis) + rt.fwd_recurrence(a_dot * rt.shift_down(y, axis), a, axis)
+
+
+@adjoint(rt.fwd_recurrence)
+def _(y, h, a, axis=0):
+    s = rt.rev_recurrence(y_bar, a, axis)
+    h_bar = unbroadcast(s, h)
+    a_bar = unbroadcast(s * rt.shift_down(y, axis), a)
+
+
+# average_weights places the weights (linear); unweights sums them back (its adjoint)
+
+
+@tangent(rt.average_weights)
+def _(y, weights, a, axis=None, returned=False):
+    y_dot = rt.average_weights(weights_dot, a, axis, returned)
+
+
+@adjoint(rt.average_weights)
+def _(y, weights, a, axis=None, returned=False):
+    weights_bar = rt.unweights(y_bar, a, weights, axis)
+
+
+@tangent(rt.unweights)
+def _(y, g, a, weights, axis=None):
+    y_dot = rt.unweights(g_dot, a, weights, axis)
+
+
+@adjoint(rt.unweights)
+def _(y, g, a, weights, axis=None):
+    g_bar = rebroadcast(rt.average_weights(y_bar, a, axis), g)
+
+
+# triangles: from_triangle and to_triangle are each other's adjoints, tril_half and factor_lower
+# their own
+
+
+@tangent(rt.from_triangle)
+def _(y, x, uplo="L"):
+    y_dot = rt.from_triangle(x_dot, uplo)
+
+
+@adjoint(rt.from_triangle)
+def _(y, x, uplo="L"):
+    x_bar = rt.to_triangle(y_bar, uplo)
+
+
+@tangent(rt.to_triangle)
+def _(y, g, uplo="L"):
+    y_dot = rt.to_triangle(g_dot, uplo)
+
+
+@adjoint(rt.to_triangle)
+def _(y, g, uplo="L"):
+    g_bar = rt.from_triangle(y_bar, uplo)
+
+
+@tangent(rt.tril_half)
+def _(y, x):
+    y_dot = rt.tril_half(x_dot)
+
+
+@adjoint(rt.tril_half)
+def _(y, x):
+    x_bar = rt.tril_half(y_bar)
+
+
+@tangent(rt.factor_lower)
+def _(y, x, upper=False):
+    y_dot = rt.factor_lower(x_dot, upper)
+
+
+@adjoint(rt.factor_lower)
+def _(y, x, upper=False):
+    x_bar = rt.factor_lower(y_bar, upper)
+
+
+# F_ij = 1 / (w_j - w_i): dF_ij = -F_ij² (dw_j - dw_i) (the eigenvectors' adjoint is only checked)
+
+
+@tangent(rt.eigh_gaps)
+def _(y, w, vbar=None):
+    y_dot = -(y * y) * (np.expand_dims(w_dot, -2) - np.expand_dims(w_dot, -1))
+
+
+@adjoint(rt.eigh_gaps)
+def _(y, w, vbar=None):
+    q = y_bar * y * y
+    w_bar = np.sum(q, axis=-1) - np.sum(q, axis=-2)
+
+
+# the blocks of [[a, e], [0, a]]
+
+
+@tangent(rt.block_upper)
+def _(y, a, e):
+    y_dot = rt.block_upper(a_dot, e_dot)
+
+
+@adjoint(rt.block_upper)
+def _(y, a, e):
+    a_bar = rt.diag_blocks_sum(y_bar)
+    e_bar = rt.upper_right(y_bar)
+
+
+@tangent(rt.upper_right)
+def _(y, x):
+    y_dot = rt.upper_right(x_dot)
+
+
+@adjoint(rt.upper_right)
+def _(y, x):
+    x_bar = rt.block_upper(0.0, y_bar)
+
+
+@tangent(rt.diag_blocks_sum)
+def _(y, x):
+    y_dot = rt.diag_blocks_sum(x_dot)
+
+
+@adjoint(rt.diag_blocks_sum)
+def _(y, x):
+    x_bar = rt.block_upper(y_bar, 0.0)
+
+
+nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of)
