@@ -194,3 +194,70 @@ def test_hessians_through_the_newer_rules_against_second_differences(case_id):
     H = hessian(case.f, wrt=first)(*args)
     numeric = numerical_jacobian(grad(case.f, wrt=first), *args, wrt=first)
     np.testing.assert_allclose(H, numeric, atol=1e-5)
+
+
+def _diag_twice(x):
+    return np.sum(np.sin(np.diag(x)) ** 2) + np.sum(np.diag(np.diag(x)) ** 3)
+
+
+def _matrix_vector(W, x):
+    return np.sum(np.sin(W @ x) ** 2)
+
+
+def _vector_matrix(x, W):
+    return np.sum(np.tanh(x @ W))
+
+
+def _vector_vector(x, y):
+    return np.sin(x @ y)
+
+
+def _batched(A, B):
+    return np.sum(np.sin(A @ B))
+
+
+def _np_dot(A, B):
+    return np.sum(np.sin(np.dot(A, B)))
+
+
+def _stacked(x, y):
+    return np.sum(np.sin(np.stack([x, x * y])) ** 2)
+
+
+SECOND_ORDER_FUNCTIONS = [
+    (_diag_twice, ((3, 3), (3,))),
+    (_matrix_vector, ((3, 4), (4,))),
+    (_vector_matrix, ((3,), (3, 4))),
+    (_vector_vector, ((3,), (3,))),
+    (_batched, ((2, 2, 3), (3, 2))),
+    (_np_dot, ((2, 3), (3, 2))),
+    (_stacked, ((3,), (3,))),
+]
+
+
+@pytest.mark.parametrize(("f", "shapes"), SECOND_ORDER_FUNCTIONS, ids=lambda v: getattr(v, "__name__", ""))
+def test_second_derivatives_through_products_diag_and_stack(f, shapes):
+    """Hessians (forward over reverse) and reverse over reverse reach through the run-time
+    helpers of @, np.dot, np.diag and np.stack, and through the copy that keeps two returned
+    gradients apart (runtime.distinct)."""
+    rng = np.random.default_rng(8)
+    args = tuple(rng.normal(size=s) for s in shapes)
+    args = args[:1] if f is _diag_twice else args
+    n = len(args)
+    wrt = 0 if n == 1 else tuple(range(n))
+    H = hessian(f)(*args)
+    np.testing.assert_allclose(H, numerical_jacobian(grad(f), *args), atol=1e-5)
+    g = grad(f, wrt=wrt)
+
+    def outer_one(a):
+        return np.sum(g(a) ** 2)
+
+    def outer_two(a, b):
+        ga, gb = g(a, b)
+        return np.sum(ga**2) + np.sum(np.sin(gb))
+
+    outer = outer_one if n == 1 else outer_two
+    reverse_reverse = grad(outer, wrt=wrt)(*args)
+    expected = numerical_grad(outer, *args, wrt=wrt)
+    for r, e in zip(reverse_reverse if n > 1 else [reverse_reverse], expected if n > 1 else [expected]):
+        np.testing.assert_allclose(r, e, atol=1e-5)

@@ -137,6 +137,20 @@ def elementwise(fn: Any, derivative: str, namespace: dict, arg: str = "x") -> No
     rule.tangent = _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin)
 
 
+def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
+    """Register both rules of a function whose result is its first argument's value (a copy at
+    most), the others (up to `extra`) read but not differentiated: `distinct(value, *earlier)`."""
+    others = "".join(f", e{i}=None" for i in range(extra))
+    origin = f"{getattr(fn, '__name__', fn)} passes its first argument through"
+    rule = _rule(fn)
+    rule.adjoint = _template_from_tree(
+        convert.parse(f"def _(y, value{others}):\n    value_bar = y_bar\n").body[0], namespace, origin
+    )
+    rule.tangent = _template_from_tree(
+        convert.parse(f"def _(y, value{others}):\n    y_dot = value_dot\n").body[0], namespace, origin
+    )
+
+
 def alias(fn: Any, *others: Any) -> None:
     """Make each of `others` use the rule of `fn` (np.add and `+`, np.amax and np.max)."""
     rule = _rule(fn)

@@ -22,7 +22,7 @@ from ..runtime import (
     unstack,
     written_part,
 )
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, nondifferentiable, passthrough, tangent
 
 # linear in their first argument g: the tangent applies the same map to g_dot
 
@@ -246,6 +246,62 @@ def _(y, g, a, b):
 def _(y, g, a, b):
     y_dot = matmul_right(g_dot, a, b) + matmul_right(g, a_dot, b)
 
+
+# their adjoints (reverse over reverse): matmul_left(g, a, b), the adjoint map of a ↦ a @ b, has
+# the product itself as its adjoint in g (Y ↦ Y @ b), and in b the adjoint of b in Y @ b at g;
+# likewise for matmul_right, and for np.dot's dot_left and dot_right
+
+
+@adjoint(rt.matmul_left)
+def _(y, g, a, b):
+    g_bar = np.matmul(y_bar, b)
+    b_bar = matmul_right(g, y_bar, b)
+
+
+@adjoint(rt.matmul_right)
+def _(y, g, a, b):
+    g_bar = np.matmul(a, y_bar)
+    a_bar = matmul_left(g, a, y_bar)
+
+
+@tangent(rt.dot_left)
+def _(y, g, a, b):
+    y_dot = rt.dot_left(g_dot, a, b) + rt.dot_left(g, a, b_dot)
+
+
+@tangent(rt.dot_right)
+def _(y, g, a, b):
+    y_dot = rt.dot_right(g_dot, a, b) + rt.dot_right(g, a_dot, b)
+
+
+@adjoint(rt.dot_left)
+def _(y, g, a, b):
+    g_bar = np.dot(y_bar, b)
+    b_bar = rt.dot_right(g, y_bar, b)
+
+
+@adjoint(rt.dot_right)
+def _(y, g, a, b):
+    g_bar = np.dot(a, y_bar)
+    a_bar = rt.dot_left(g, a, y_bar)
+
+
+@tangent(rt.undiag)
+def _(y, g, v, k=0):
+    y_dot = rt.undiag(g_dot, v, k)
+
+
+@adjoint(rt.undiag)
+def _(y, g, v, k=0):
+    g_bar = np.diag(y_bar, k)
+
+
+@adjoint(rt.unstack)
+def _(y, g, axis=0):
+    g_bar = np.stack(y_bar, axis)
+
+
+passthrough(rt.distinct, globals())  # (copies a gradient that may share memory with another)
 
 nondifferentiable(
     rt.check_not_view,
