@@ -640,14 +640,20 @@ def _tensordot_axes(nd_a: int, nd_b: int, axes: Any) -> tuple[list[int], list[in
     return [int(i) % nd_a for i in ax_a], [int(j) % nd_b for j in ax_b]
 
 
-def tensordot_left(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
-    """The adjoint of `a` in `np.tensordot(a, b, axes)` given the result's adjoint `g` (`a` is
-    read for its shape only)."""
+def _tensordot_parts(g: Any, a: Any, b: Any, axes: Any) -> tuple:
+    """(a's contracted axes, b's, a's free axes, b's, g broadcast to the result's shape)."""
     sa, sb = np.shape(a), np.shape(b)
     ax_a, ax_b = _tensordot_axes(len(sa), len(sb), axes)
     free_a = [i for i in range(len(sa)) if i not in ax_a]
     free_b = [j for j in range(len(sb)) if j not in ax_b]
     g = np.broadcast_to(g, tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
+    return ax_a, ax_b, free_a, free_b, g
+
+
+def tensordot_left(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
+    """The adjoint of `a` in `np.tensordot(a, b, axes)` given the result's adjoint `g` (`a` is
+    read for its shape only)."""
+    ax_a, ax_b, free_a, free_b, g = _tensordot_parts(g, a, b, axes)
     # contract g's trailing (b-free) axes with b's free axes: left are a's free axes, then b's
     # contracted axes in increasing order, each standing for the axis of `a` it met
     out = np.tensordot(g, b, axes=(list(range(len(free_a), g.ndim)), free_b))
@@ -658,11 +664,7 @@ def tensordot_left(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
 def tensordot_right(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
     """The adjoint of `b` in `np.tensordot(a, b, axes)` given the result's adjoint `g` (`b` is
     read for its shape only)."""
-    sa, sb = np.shape(a), np.shape(b)
-    ax_a, ax_b = _tensordot_axes(len(sa), len(sb), axes)
-    free_a = [i for i in range(len(sa)) if i not in ax_a]
-    free_b = [j for j in range(len(sb)) if j not in ax_b]
-    g = np.broadcast_to(g, tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
+    ax_a, ax_b, free_a, free_b, g = _tensordot_parts(g, a, b, axes)
     # contract a's free axes with g's leading ones: left are a's contracted axes in increasing
     # order, each standing for the axis of `b` it met, then b's free axes
     out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))

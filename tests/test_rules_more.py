@@ -9,26 +9,11 @@ import numpy as np
 import pytest
 
 import astgrad
-from astgrad import check_grad, grad, numerical_jacobian, value_and_grad
+from astgrad import check_grad, grad, numerical_jacobian
 from tests import rule_cases_more as mc
+from tests.rule_rows import SEEDS, check_forward_matches_reverse, check_value_and_grad, params, sample
 
-SEEDS = (0, 1, 2)
-ROWS = [pytest.param(row, id=row[0]) for row in mc.MORE_CASES]
-
-
-def sample(row, seed):
-    _, _, samplers, _ = row
-    rng = np.random.default_rng(seed)
-    return tuple(s(rng) for s in samplers)
-
-
-def as_tuple(g, wrt):
-    return g if isinstance(wrt, tuple) else (g,)
-
-
-def test_case_ids_are_unique():
-    ids = [row[0] for row in mc.MORE_CASES]
-    assert len(ids) == len(set(ids))
+ROWS = params(mc.MORE_CASES)
 
 
 @pytest.mark.parametrize("specialize", [True, False], ids=["specialized", "general"])
@@ -43,27 +28,14 @@ def test_grad_matches_central_differences(row, specialize):
 
 @pytest.mark.parametrize("row", ROWS)
 def test_forward_matches_reverse(row):
-    _, f, _, wrt = row
     for seed in SEEDS:
-        args = sample(row, seed)
-        reverse = as_tuple(grad(f, wrt=wrt)(*args), wrt)
-        forward = as_tuple(grad(f, wrt=wrt, mode="forward")(*args), wrt)
-        assert len(forward) == len(reverse)
-        for fw, rv in zip(forward, reverse):
-            assert np.shape(fw) == np.shape(rv)
-            np.testing.assert_allclose(fw, rv, rtol=1e-9, atol=1e-12)
+        check_forward_matches_reverse(row, seed)
 
 
 @pytest.mark.parametrize("specialize", [True, False], ids=["specialized", "general"])
 @pytest.mark.parametrize("row", ROWS)
 def test_value_and_grad(row, specialize):
-    _, f, _, wrt = row
-    args = sample(row, SEEDS[0])
-    value, gradient = value_and_grad(f, wrt=wrt, specialize=specialize)(*args)
-    expected = f(*args)
-    assert np.shape(value) == np.shape(expected)
-    np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12)
-    check_grad(f, gradient, *args, wrt=wrt)
+    check_value_and_grad(row, specialize)
 
 
 # reverse over reverse stops at code outside these rules: `b @ b.T` (runtime.matmul_right has no
