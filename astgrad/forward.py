@@ -252,7 +252,7 @@ class ForwardTransformer:
             pos, kws = args, {}
         target = stmt.targets[0]
         try:
-            bound = Bound(rule.tangent, name(target.id), pos, kws, self.ctx)
+            bound = Bound(rule.tangent, name(target.id), pos, kws, self.ctx, fn)
         except TemplateMismatch as exc:
             raise self.ctx.parsed.error(
                 f"the tangent rule of `{getattr(fn, '__name__', fn)}` does not accept this call ({exc})", stmt

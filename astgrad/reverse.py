@@ -459,7 +459,7 @@ class ReverseTransformer:
         else:
             pos_args, keywords = args, {}
         try:
-            bound = Bound(rule.adjoint, name(target), pos_args, keywords, self.ctx)
+            bound = Bound(rule.adjoint, name(target), pos_args, keywords, self.ctx, fn)
         except TemplateMismatch as exc:
             raise self.ctx.parsed.error(
                 f"the derivative rule of `{_fn_name(fn)}` does not accept this call ({exc})", stmt

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import builtins
+import inspect
 from typing import Any
 
 import gast
+import numpy as np
 
 from .context import Context
 from .normalize import name
@@ -40,14 +42,44 @@ def literal(value: Any) -> gast.AST:
     return gast.Constant(value=value, kind=None)
 
 
+def _check_positions(fn: Any, template: Template, count: int) -> None:
+    """Refuse a positional argument that NumPy's `fn` reads as another parameter than the template
+    does (`np.sum(x, 1, np.float64)`: NumPy's dtype, which the template would take for keepdims).
+    The first argument's name may differ (np.array's `object` is np.copy's `a`); NumPy's ufuncs
+    (x1, x2) and functions without a signature are read by position only."""
+    if fn is None or count < 2 or isinstance(fn, np.ufunc) or not getattr(fn, "__module__", "").startswith("numpy"):
+        return
+    try:
+        real = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in real):
+        return
+    names = [p.name for p in real if p.kind in positional]
+    ours = template.params[1:]
+    for i in range(1, min(count, len(ours))):
+        if i < len(names) and names[i] != ours[i]:
+            raise TemplateMismatch(
+                f"its argument {i + 1} is NumPy's `{names[i]}`, which the rule does not take by position"
+            )
+
+
 class Bound:
     """A template bound to one primitive application: parameter name → atom in generated code."""
 
     def __init__(
-        self, template: Template, result: gast.AST, args: list[gast.AST], keywords: dict[str, gast.AST], ctx: Context
+        self,
+        template: Template,
+        result: gast.AST,
+        args: list[gast.AST],
+        keywords: dict[str, gast.AST],
+        ctx: Context,
+        fn: Any = None,
     ):
         self.template = template
         self.ctx = ctx
+        _check_positions(fn, template, len(args))
         try:
             binding = template.signature.bind(*args, **keywords)
         except TypeError as exc:

@@ -78,3 +78,7 @@ def _shrink(M):
 
 def calls_a_shrinker(x):
     return _shrink(x) + x
+
+
+def sums_with_a_dtype(x):
+    return np.sum(np.sin(np.sum(x, 1, np.float64)) * np.arange(3.0))  # NumPy's dtype, 3rd

@@ -114,3 +114,13 @@ def test_a_called_function_writing_into_its_argument_is_refused():
     assert g(2.0) == pytest.approx(1.9)  # d/dx (0.9 x + x)
     with pytest.raises(ValueError, match=r"changes its argument `M` in place"):
         astgrad.grad(lambda x: np.sum(ef.calls_a_shrinker(x)))(np.ones(3))
+
+
+def test_a_positional_argument_the_rule_would_misread_is_refused():
+    """np.sum(x, 1, np.float64): NumPy's third parameter is dtype; the rule's is keepdims. Read by
+    position it would spread the adjoint along the wrong axis of a square matrix, silently."""
+    with pytest.raises(TransformError) as info:
+        astgrad.grad(ef.sums_with_a_dtype)(np.ones((3, 3)))
+    message = str(info.value)
+    assert "its argument 3 is NumPy's `dtype`" in message
+    assert f"errors_functions.py:{line_of(ef.sums_with_a_dtype, 'np.float64')}:" in message
