@@ -36,6 +36,7 @@ ARRAY_METHODS = {
     "std": "std",
     "var": "var",
     "cumsum": "cumsum",
+    "cumprod": "cumprod",
     "clip": "clip",
     "ravel": "ravel",
     "flatten": "ravel",

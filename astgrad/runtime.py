@@ -506,6 +506,17 @@ def einsum_adjoint_dot(g: Any, subscripts: str, a: Any, b: Any, a_dot: Any, b_do
     return einsum_adjoint(g, subscripts, other_dot, b, 1)
 
 
+def undiagonal(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The adjoint of `np.diagonal(a, offset, axis1, axis2)`: `g` (the diagonal along its last
+    axis) put back on that diagonal of an array of zeros shaped like `a`."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    planes = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writes reach out
+    n = np.shape(g)[-1]
+    i = np.arange(n)
+    planes[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
 def check_not_array(value: Any, label: str) -> None:
     """Refuse `label += v` in a called function when its argument `label` is an array: that
     changes the caller's array, which astgrad's adjoints would not know about."""

@@ -181,6 +181,7 @@ SECOND_ORDER_CASES = [
     "np.hstack:matrices",
     "np.vstack:vectors",
     "np.arctan2",
+    "np.diagonal:offset,axes",
 ]
 
 

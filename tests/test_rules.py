@@ -1660,7 +1660,22 @@ def np_sinc(x):
     return np.sum(np.sin(np.sinc(x)) * np.arange(4.0))
 
 
+def np_diagonal(x):
+    return np.sum(np.sin(np.diagonal(x)) * np.arange(3.0)) + np.sum(np.sin(x.diagonal(1)))
+
+
+def np_diagonal_axes(x):
+    return np.sum(np.sin(np.diagonal(x, -1, 2, 0)) * np.arange(3.0))  # (2, 3): the diagonal last
+
+
+def cumprod_method(x):
+    return np.sum(np.sin(x.cumprod(axis=1)))
+
+
 MORE_CASES = [
+    Case("np.diagonal,x.diagonal(k)", np_diagonal, (normal(3, 4),)),
+    Case("np.diagonal:offset,axes", np_diagonal_axes, (normal(3, 2, 4),)),
+    Case("x.cumprod(axis)", cumprod_method, (normal(2, 3),)),
     Case("x.item()", item_of, (normal(3),)),
     Case("np.sinc", np_sinc, (uniform(0.2, 1.8, 4),)),
     Case("np.var,np.std:ddof=1", var_std_ddof, (normal(3, 4),)),

@@ -20,6 +20,7 @@ from ..runtime import (
     uncast,
     undelete,
     undiag,
+    undiagonal,
     undiff,
     unhstack,
     unreduce,
@@ -470,6 +471,16 @@ def _(y, x):
 
 
 alias(np.conjugate, np.conj)
+
+
+@adjoint(np.diagonal)
+def _(y, a, offset=0, axis1=0, axis2=1):
+    a_bar = undiagonal(y_bar, a, offset, axis1, axis2)
+
+
+@tangent(np.diagonal)
+def _(y, a, offset=0, axis1=0, axis2=1):
+    y_dot = np.diagonal(a_dot, offset, axis1, axis2)
 
 
 @adjoint(np.swapaxes)

@@ -286,6 +286,16 @@ def _(y, g, a, b):
     a_bar = rt.dot_left(g, a, y_bar)
 
 
+@tangent(rt.undiagonal)
+def _(y, g, a, offset=0, axis1=0, axis2=1):
+    y_dot = rt.undiagonal(g_dot, a, offset, axis1, axis2)
+
+
+@adjoint(rt.undiagonal)
+def _(y, g, a, offset=0, axis1=0, axis2=1):
+    g_bar = np.diagonal(y_bar, offset, axis1, axis2)
+
+
 @tangent(rt.undiag)
 def _(y, g, v, k=0):
     y_dot = rt.undiag(g_dot, v, k)
