@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import rules, shapes
+from . import rules, runtime, shapes
 from .analysis import Activity, integer_names, operands, primitive, walk_statements
 from .assemble_support import is_user_function
 from .context import Context
@@ -429,6 +429,14 @@ class ReverseTransformer:
             return []
         fn = primitive(value)
         args = operands(value)
+        if fn is runtime.pop:  # a gradient's own tape: its values' adjoints would need a tape of their own
+            raise self.ctx.parsed.error(
+                f"reverse mode through a gradient's saved values (`{target}` restored from its tape) is not "
+                "supported: the adjoint of a value a loop saved would be lost",
+                stmt,
+                hint="differentiate the gradient in forward mode: astgrad.hessian(f), or "
+                "grad(..., mode='forward') for the outer derivative",
+            )
         if fn is tuple:
             return self.reverse_display(target, value, stmt, p, state)
         rule = rules.lookup(fn) if fn is not None else None

@@ -82,3 +82,17 @@ def dict_params(params, x):
     b, c = params["b"]
     h = np.tanh(params["W"] @ x + b) * c
     return np.sum(h**2)
+
+
+def looped_sines(x):
+    total = 0.0
+    for w in [1.0, 2.0, 3.0]:
+        total = total + np.sin(w * x)
+    return total
+
+
+_looped_sines_grad = None
+
+
+def squared_slope(x):
+    return _looped_sines_grad(x) ** 2
