@@ -9,7 +9,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from . import rules
+from . import rules, runtime
 from .context import Context
 
 _BINOPS = {
@@ -214,3 +214,20 @@ def integer_names(fdef: gast.FunctionDef, loop_targets: set[str]) -> set[str]:
                 ints.discard(n)
                 changed = True
     return ints
+
+
+def caller_tape_read(fdef: gast.FunctionDef, useful: set[str]) -> gast.stmt | None:
+    """The first statement that restores values from a tape the function is passed (a generated
+    backward function's `a, b = pop(tape)`) when they influence its result: differentiating it
+    again would need the derivatives of what its caller saved, which travel on no tape."""
+    params = set(fdef._ag_params)
+    for s in walk_statements(fdef.body):
+        value = s.value if isinstance(s, gast.Assign) else None
+        if not (isinstance(value, gast.Call) and getattr(value, "_ag_fn", None) is runtime.pop and value.args):
+            continue
+        tape = value.args[0]
+        if isinstance(tape, gast.Name) and tape.id in params:
+            targets = {n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+            if targets & useful:
+                return s
+    return None

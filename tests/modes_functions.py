@@ -96,3 +96,11 @@ _looped_sines_grad = None
 
 def squared_slope(x):
     return _looped_sines_grad(x) ** 2
+
+
+def _scaled_sine(a, b):
+    return np.sin(a) * b
+
+
+def calls_a_helper(x):
+    return _scaled_sine(x, 2.0) * x
