@@ -326,8 +326,8 @@ class Normalizer:
     def check_write(self, var: str, node: gast.AST, augmented: bool = False) -> None:
         """Refuse in-place writes that would also change another variable (which astgrad's
         adjoints would not know about): in a called function, its caller's argument too (unless
-        returned, for the caller to rebind)."""
-        if self.callee and var in self.params and var not in self._rebound() and var not in self._returned():
+        the function made the name another array first)."""
+        if self.callee and var in self.params and not self._rebound_before(var, node):
             if augmented:  # `p += v`: a new number, or the caller's array changed: checked at run time
                 self.emit(gast.Expr(value=self.call_helper("check_not_array", var)))
             else:
@@ -335,7 +335,7 @@ class Normalizer:
                     f"`{self.parsed.tree.name}` writes into its argument `{var}`, which is its caller's array: "
                     "astgrad cannot follow writes into a caller's values",
                     node,
-                    hint=f"write into a copy (`{var} = {var}.copy()` first) or return `{var}` for the caller to rebind",
+                    hint=f"write into a copy (`{var} = {var}.copy()` first) and return it",
                 )
         checked = False
         for a, b, where, how in self.alias_pairs:
@@ -366,21 +366,20 @@ class Normalizer:
         args = [name(self.version.get(var, var))] + [gast.Constant(value=t, kind=None) for t in (var, *labels)]
         return gast.Call(func=name(self.ctx.helper(helper)), args=args, keywords=[])
 
-    def _returned(self) -> set[str]:
-        """Names the function returns as they are (`return buf`): a caller that writes
-        `buf = fill(buf, v)` rebinds its name to the array written into."""
-        return {
-            n.value.id for n in walk(self.parsed.tree) if isinstance(n, gast.Return) and isinstance(n.value, gast.Name)
-        }
-
-    def _rebound(self) -> set[str]:
-        """Names the function binds anew (`x = ...`, loop targets; not `x += ...`)."""
-        out = set()
-        for n in walk(self.parsed.tree):
-            targets = n.targets if isinstance(n, gast.Assign) else [n.target] if isinstance(n, gast.For) else []
-            for t in targets:
-                out |= {m.id for m in walk(t) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store)}
-        return out
+    def _rebound_before(self, var: str, node: gast.AST) -> bool:
+        """Whether a statement of the function's own block (not inside a branch or loop) binds
+        `var` anew (`x = x.copy()`) on a line before `node`: the write is then into that array."""
+        line = getattr(node, "lineno", None)
+        for s in self.parsed.tree.body:
+            if line is None or getattr(s, "lineno", line) >= line:
+                break
+            if isinstance(s, gast.Assign) and any(
+                isinstance(m, gast.Name) and m.id == var and isinstance(m.ctx, gast.Store)
+                for t in s.targets
+                for m in walk(t)
+            ):
+                return True
+        return False
 
     # --------------------------------------------------------------------- restructuring
 

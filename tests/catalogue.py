@@ -1199,6 +1199,9 @@ def alias_augassign_of_a_number(a, x):
 
 
 def inplace_in_helper(x):
+    """Refused: `buf = helper_fill(buf, v)` rebinds buf to the array written into, but nothing
+    makes a caller rebind (`y = x * 1.0; helper_fill(y, v)`, where the optimizer may also fold y
+    into x itself and write into the caller's array)."""
     buf = np.zeros(2)
     buf = helper_fill(buf, x[0])
     buf[1] = x[1]
@@ -1650,7 +1653,7 @@ CATALOGUE = [
     (inplace_view_write, [(X3,)], 0, VIEW_WRITE),
     (inplace_alias_augassign, [(X3,)], 0, ALIAS_AUGASSIGN),
     (alias_augassign_of_a_number, [(2.0, 3.0), (-0.5, 1.5)], (0, 1), "ok"),
-    (inplace_in_helper, [(X3,)], 0, "ok"),
+    (inplace_in_helper, [(X3,)], 0, "refused: `helper_fill` writes into its argument `buf`"),
     (inplace_2d_rows_recurrence, [(X3, R33)], (0, 1), SLICE_ALIAS),
     (list_same_object_twice, [(X3,)], 0, "ok"),
     (while_in_for, [(X1 * 0.1,)], 0, "ok"),
