@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 from typing import Any
 
@@ -42,6 +43,19 @@ def literal(value: Any) -> gast.AST:
     return gast.Constant(value=value, kind=None)
 
 
+@functools.lru_cache(maxsize=None)
+def _positional_names(fn: Any) -> tuple[str, ...] | None:
+    """The names of `fn`'s positional parameters, or None if it has none to read or takes *args."""
+    try:
+        real = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in real):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return tuple(p.name for p in real if p.kind in positional)
+
+
 def _check_positions(fn: Any, template: Template, count: int) -> None:
     """Refuse a positional argument that NumPy's `fn` reads as another parameter than the template
     does (`np.sum(x, 1, np.float64)`: NumPy's dtype, which the template would take for keepdims).
@@ -49,14 +63,9 @@ def _check_positions(fn: Any, template: Template, count: int) -> None:
     (x1, x2) and functions without a signature are read by position only."""
     if fn is None or count < 2 or isinstance(fn, np.ufunc) or not getattr(fn, "__module__", "").startswith("numpy"):
         return
-    try:
-        real = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
+    names = _positional_names(fn)
+    if names is None:
         return
-    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in real):
-        return
-    names = [p.name for p in real if p.kind in positional]
     ours = template.params[1:]
     for i in range(1, min(count, len(ours))):
         if i < len(names) and names[i] != ours[i]:
