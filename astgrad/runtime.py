@@ -517,6 +517,28 @@ def undiagonal(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) 
     return out
 
 
+def median_weights(a: Any, axis: Any = None) -> Any:
+    """How much each element of `a` weighs in `np.median(a, axis)`, shaped like `a`: 1 at the
+    middle element of each sorted run, ½ at each of the two middle ones of an even run."""
+    a = np.asarray(a)
+    flat = axis is None
+    work = a.reshape(-1) if flat else a
+    ax = 0 if flat else axis % a.ndim
+    n = work.shape[ax]
+    order = np.argsort(work, axis=ax, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(n).reshape((n,) + (1,) * (work.ndim - ax - 1)), axis=ax)
+    mid = (n - 1) / 2.0
+    w = np.where(np.abs(ranks - mid) < 0.75, 1.0 if n % 2 else 0.5, 0.0)
+    return (w.reshape(a.shape) if flat else w).astype(np.result_type(a, float))
+
+
+def fmax_share(x: Any, y: Any) -> Any:
+    """The share of the adjoint of np.fmax(x, y) that goes to `x`: as np.maximum's, and all of it
+    where y is NaN (fmax then returns x), none where only x is."""
+    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, max_share(x, y)))
+
+
 def check_not_array(value: Any, label: str) -> None:
     """Refuse `label += v` in a called function when its argument `label` is an array: that
     changes the caller's array, which astgrad's adjoints would not know about."""

@@ -1672,7 +1672,22 @@ def cumprod_method(x):
     return np.sum(np.sin(x.cumprod(axis=1)))
 
 
+def np_median(x):
+    return np.sin(np.median(x)) + np.sum(np.sin(np.median(x, axis=0)) * np.arange(4.0))
+
+
+def np_median_odd_keepdims(x):
+    return np.sum(np.sin(np.median(x, axis=1, keepdims=True)) * np.arange(2.0)[:, None])
+
+
+def np_fmax_fmin(x, y):
+    return np.sum(np.sin(np.fmax(x, y)) + np.cos(np.fmin(x, y)))
+
+
 MORE_CASES = [
+    Case("np.median:even,axis=0", np_median, (distinct(4, 4),)),
+    Case("np.median:odd,axis=1,keepdims", np_median_odd_keepdims, (distinct(2, 5),)),
+    Case("np.fmax,np.fmin", np_fmax_fmin, (grid((3, 4)), grid((4,), 0.05)), (0, 1)),
     Case("np.diagonal,x.diagonal(k)", np_diagonal, (normal(3, 4),)),
     Case("np.diagonal:offset,axes", np_diagonal_axes, (normal(3, 2, 4),)),
     Case("x.cumprod(axis)", cumprod_method, (normal(2, 3),)),
@@ -2044,3 +2059,16 @@ def test_a_number_summed_over_axis_0():
         gx, gs = grad(sum_of_a_number_over_axis_0, wrt=(0, 1), specialize=specialize)(x, 1.5)
         np.testing.assert_array_equal(gx, [1.0, 1.0])
         assert gs == 3.0
+
+
+def fmax_of(x, y):
+    return np.sum(np.fmax(x, y) * np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_fmax_gives_the_adjoint_to_the_number_beside_a_nan(specialize):
+    """np.fmax(x, nan) is x: its whole adjoint goes to x; a tie splits it, as np.maximum does."""
+    x, y = np.array([1.0, 2.0, np.nan]), np.array([np.nan, 2.0, 5.0])
+    gx, gy = grad(fmax_of, wrt=(0, 1), specialize=specialize)(x, y)
+    np.testing.assert_array_equal(gx, [1.0, 1.0, 0.0])  # weights 1, 2, 3; the tie halves 2
+    np.testing.assert_array_equal(gy, [0.0, 1.0, 3.0])

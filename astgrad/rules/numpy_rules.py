@@ -9,8 +9,10 @@ from ..runtime import (
     einsum_adjoint,
     einsum_of,
     extremum_mask,
+    fmax_share,
     item,
     max_share,
+    median_weights,
     prod_others,
     reduce_size,
     sinc_slope,  # noqa: F401  (named in a derivative string)
@@ -110,6 +112,28 @@ def _(z, x, y):
     z_dot = np.where(x <= y, x_dot, y_dot)
 
 
+@adjoint(np.fmax)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * fmax_share(x, y), x)
+    y_bar = unbroadcast(z_bar * fmax_share(y, x), y)
+
+
+@tangent(np.fmax)
+def _(z, x, y):
+    z_dot = x_dot * fmax_share(x, y) + y_dot * fmax_share(y, x)
+
+
+@adjoint(np.fmin)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * fmax_share(y, x), x)
+    y_bar = unbroadcast(z_bar * fmax_share(x, y), y)
+
+
+@tangent(np.fmin)
+def _(z, x, y):
+    z_dot = x_dot * fmax_share(y, x) + y_dot * fmax_share(x, y)
+
+
 @adjoint(np.where)
 def _(z, condition, x, y):
     x_bar = unbroadcast(np.where(condition, z_bar, 0.0), x)
@@ -177,6 +201,16 @@ def _(y, a, axis=None, keepdims=False):
 
 # np.min shares the rule: the mask picks where `a` attains the reduced value
 alias(np.max, np.amax, np.min, np.amin)
+
+
+@adjoint(np.median)
+def _(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims) * median_weights(a, axis)
+
+
+@tangent(np.median)
+def _(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    y_dot = np.sum(a_dot * median_weights(a, axis), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.prod)
@@ -659,4 +693,4 @@ nondifferentiable(
     np.tril_indices,
     np.diag_indices,
 )
-mark_elementwise(np.maximum, np.minimum, np.where, np.clip, np.logaddexp, np.arctan2, np.hypot)
+mark_elementwise(np.maximum, np.minimum, np.fmax, np.fmin, np.where, np.clip, np.logaddexp, np.arctan2, np.hypot)

@@ -314,6 +314,8 @@ def _(y, g, axis=0):
 passthrough(rt.distinct, globals())  # (copies a gradient that may share memory with another)
 
 nondifferentiable(
+    rt.median_weights,
+    rt.fmax_share,
     rt.check_not_view,
     rt.check_not_array,
     rt.check_unshared,
