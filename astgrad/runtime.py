@@ -520,17 +520,48 @@ def undiagonal(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) 
 def median_weights(a: Any, axis: Any = None) -> Any:
     """How much each element of `a` weighs in `np.median(a, axis)`, shaped like `a`: 1 at the
     middle element of each sorted run, ½ at each of the two middle ones of an even run."""
+    ranks, n = _ranks(a, axis)
+    w = np.where(np.abs(ranks - (n - 1) / 2.0) < 0.75, 1.0 if n % 2 else 0.5, 0.0)
+    return w.astype(np.result_type(a, float))
+
+
+def quantile_weights(a: Any, q: Any, axis: Any = None) -> Any:
+    """How much each element of `a` weighs in `np.quantile(a, q, axis)` (linear interpolation, q
+    a number in [0, 1]), shaped like `a`: 1 - f and f at the two sorted neighbours of the position
+    q (n - 1) = i + f."""
+    if np.ndim(q) != 0:
+        raise ValueError("astgrad differentiates np.quantile and np.percentile of one number q, not of several")
+    ranks, n = _ranks(a, axis)
+    position = float(q) * (n - 1)
+    low = int(np.floor(position))
+    frac = position - low
+    w = np.where(ranks == low, 1.0 - frac, 0.0) + np.where(ranks == min(low + 1, n - 1), frac, 0.0)
+    return w.astype(np.result_type(a, float))
+
+
+def _ranks(a: Any, axis: Any) -> tuple[Any, int]:
+    """Each element's place in its sorted run along `axis` (in all of `a` for None; ties in
+    order), shaped like `a`, and the runs' length."""
     a = np.asarray(a)
-    flat = axis is None
-    work = a.reshape(-1) if flat else a
-    ax = 0 if flat else axis % a.ndim
+    work = a.reshape(-1) if axis is None else a
+    ax = 0 if axis is None else axis % a.ndim
     n = work.shape[ax]
     order = np.argsort(work, axis=ax, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(n).reshape((n,) + (1,) * (work.ndim - ax - 1)), axis=ax)
-    mid = (n - 1) / 2.0
-    w = np.where(np.abs(ranks - mid) < 0.75, 1.0 if n % 2 else 0.5, 0.0)
-    return (w.reshape(a.shape) if flat else w).astype(np.result_type(a, float))
+    return ranks.reshape(a.shape), n
+
+
+def linear_only(q: Any, method: str) -> Any:
+    """`q`, if the quantile is interpolated linearly (NumPy's default method); else refused."""
+    if method != "linear":
+        raise ValueError(f"astgrad differentiates np.quantile and np.percentile with method='linear', not {method!r}")
+    return q
+
+
+def constant_argument(value: Any, label: str) -> Any:
+    """Refuse a derivative with respect to an argument a rule treats as a constant (np.quantile's q)."""
+    raise ValueError(f"astgrad has no derivative with respect to {label}: pass it as a constant")
 
 
 def fmax_share(x: Any, y: Any) -> Any:

@@ -1684,7 +1684,12 @@ def np_fmax_fmin(x, y):
     return np.sum(np.sin(np.fmax(x, y)) + np.cos(np.fmin(x, y)))
 
 
+def np_percentile(x):
+    return np.sin(np.percentile(x, 30.0)) + np.sum(np.sin(np.quantile(x, 0.75, axis=1)) * np.arange(3.0))
+
+
 MORE_CASES = [
+    Case("np.percentile,np.quantile:axis=1", np_percentile, (distinct(3, 5),)),
     Case("np.median:even,axis=0", np_median, (distinct(4, 4),)),
     Case("np.median:odd,axis=1,keepdims", np_median_odd_keepdims, (distinct(2, 5),)),
     Case("np.fmax,np.fmin", np_fmax_fmin, (grid((3, 4)), grid((4,), 0.05)), (0, 1)),
@@ -2072,3 +2077,14 @@ def test_fmax_gives_the_adjoint_to_the_number_beside_a_nan(specialize):
     gx, gy = grad(fmax_of, wrt=(0, 1), specialize=specialize)(x, y)
     np.testing.assert_array_equal(gx, [1.0, 1.0, 0.0])  # weights 1, 2, 3; the tie halves 2
     np.testing.assert_array_equal(gy, [0.0, 1.0, 3.0])
+
+
+def percentile_of_q(x, q):
+    return np.percentile(x, q)
+
+
+def test_a_derivative_with_respect_to_the_percentile_itself_is_refused():
+    x = np.array([3.0, 1.0, 2.0, 5.0])
+    assert grad(percentile_of_q)(x, 50.0).tolist() == [0.5, 0.0, 0.5, 0.0]  # between 2 and 3
+    with pytest.raises(ValueError, match="no derivative with respect to np.percentile's q"):
+        grad(percentile_of_q, wrt=1)(x, 50.0)

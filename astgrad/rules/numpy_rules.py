@@ -4,6 +4,7 @@
 import numpy as np
 
 from ..runtime import (
+    constant_argument,
     dot_left,
     dot_right,
     einsum_adjoint,
@@ -11,9 +12,11 @@ from ..runtime import (
     extremum_mask,
     fmax_share,
     item,
+    linear_only,
     max_share,
     median_weights,
     prod_others,
+    quantile_weights,
     reduce_size,
     sinc_slope,  # noqa: F401  (named in a derivative string)
     sorted_along,
@@ -211,6 +214,28 @@ def _(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
 @tangent(np.median)
 def _(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     y_dot = np.sum(a_dot * median_weights(a, axis), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.quantile)
+def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims) * quantile_weights(a, linear_only(q, method), axis)
+    q_bar = constant_argument(q, "np.quantile's q")
+
+
+@tangent(np.quantile)
+def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    y_dot = np.sum(a_dot * quantile_weights(a, linear_only(q, method), axis), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.percentile)
+def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims) * quantile_weights(a, linear_only(q, method) / 100.0, axis)
+    q_bar = constant_argument(q, "np.percentile's q")
+
+
+@tangent(np.percentile)
+def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    y_dot = np.sum(a_dot * quantile_weights(a, linear_only(q, method) / 100.0, axis), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.prod)

@@ -315,6 +315,9 @@ passthrough(rt.distinct, globals())  # (copies a gradient that may share memory 
 
 nondifferentiable(
     rt.median_weights,
+    rt.quantile_weights,
+    rt.linear_only,
+    rt.constant_argument,
     rt.fmax_share,
     rt.check_not_view,
     rt.check_not_array,
