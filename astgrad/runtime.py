@@ -564,6 +564,28 @@ def constant_argument(value: Any, label: str) -> Any:
     raise ValueError(f"astgrad has no derivative with respect to {label}: pass it as a constant")
 
 
+def _singular_vectors(a: Any, compute_uv: bool) -> tuple[Any, Any]:
+    if compute_uv:
+        raise ValueError(
+            "astgrad differentiates np.linalg.svd(a, compute_uv=False) (the singular values), not the singular vectors"
+        )
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return u, vh
+
+
+def singular_values_adjoint(g: Any, a: Any, compute_uv: bool = False) -> Any:
+    """The adjoint of `a` in `np.linalg.svd(a, compute_uv=False)`: U diag(g) Vᵀ (distinct
+    singular values)."""
+    u, vh = _singular_vectors(a, compute_uv)
+    return (u * np.asarray(g)[..., None, :]) @ vh
+
+
+def singular_values_tangent(t: Any, a: Any, compute_uv: bool = False) -> Any:
+    """The tangent of `np.linalg.svd(a, compute_uv=False)` along `t`: the diagonal of Uᵀ t V."""
+    u, vh = _singular_vectors(a, compute_uv)
+    return np.einsum("...ij,...ik,...jk->...j", u, t, vh)
+
+
 def fmax_share(x: Any, y: Any) -> Any:
     """The share of the adjoint of np.fmax(x, y) that goes to `x`: as np.maximum's, and all of it
     where y is NaN (fmax then returns x), none where only x is."""

@@ -1688,7 +1688,16 @@ def np_percentile(x):
     return np.sin(np.percentile(x, 30.0)) + np.sum(np.sin(np.quantile(x, 0.75, axis=1)) * np.arange(3.0))
 
 
+def singular_values(x):
+    return np.sum(np.sin(np.linalg.svd(x, compute_uv=False)) * np.arange(3.0))
+
+
+def singular_vectors(x):
+    return np.sum(np.linalg.svd(x)[1])
+
+
 MORE_CASES = [
+    Case("np.linalg.svd:compute_uv=False", singular_values, (normal(4, 3),)),
     Case("np.percentile,np.quantile:axis=1", np_percentile, (distinct(3, 5),)),
     Case("np.median:even,axis=0", np_median, (distinct(4, 4),)),
     Case("np.median:odd,axis=1,keepdims", np_median_odd_keepdims, (distinct(2, 5),)),
@@ -2088,3 +2097,15 @@ def test_a_derivative_with_respect_to_the_percentile_itself_is_refused():
     assert grad(percentile_of_q)(x, 50.0).tolist() == [0.5, 0.0, 0.5, 0.0]  # between 2 and 3
     with pytest.raises(ValueError, match="no derivative with respect to np.percentile's q"):
         grad(percentile_of_q, wrt=1)(x, 50.0)
+
+
+def test_singular_vectors_are_refused_and_values_alone_are_differentiated():
+    x = np.random.default_rng(9).normal(size=(3, 3))
+    u, _, vh = np.linalg.svd(x)
+    np.testing.assert_allclose(grad(lambda_free_nuclear)(x), u @ vh, atol=1e-12)  # d Σσ = U Vᵀ
+    with pytest.raises(ValueError, match="not the singular vectors"):
+        grad(singular_vectors)(x)
+
+
+def lambda_free_nuclear(x):
+    return np.sum(np.linalg.svd(x, compute_uv=False))

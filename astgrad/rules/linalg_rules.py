@@ -124,3 +124,16 @@ def _(w, x, y, ord=None, axis=None, keepdims=False):
 
 
 nondifferentiable(rt.norm_order)
+
+
+# --- singular values: dσⱼ = uⱼᵀ da vⱼ (distinct singular values; the vectors are refused) ----------
+
+
+@adjoint(np.linalg.svd)
+def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
+    a_bar = rt.singular_values_adjoint(y_bar, a, compute_uv)
+
+
+@tangent(np.linalg.svd)
+def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
+    y_dot = rt.singular_values_tangent(a_dot, a, compute_uv)
