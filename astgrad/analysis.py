@@ -216,18 +216,21 @@ def integer_names(fdef: gast.FunctionDef, loop_targets: set[str]) -> set[str]:
     return ints
 
 
-def caller_tape_read(fdef: gast.FunctionDef, useful: set[str]) -> gast.stmt | None:
-    """The first statement that restores values from a tape the function is passed (a generated
-    backward function's `a, b = pop(tape)`) when they influence its result: differentiating it
-    again would need the derivatives of what its caller saved, which travel on no tape."""
+def refuse_caller_tape_reads(ctx: Context, fdef: gast.FunctionDef, useful: set[str]) -> None:
+    """Refuse a function that restores values from a tape it is passed (a generated backward
+    function's `a, b = pop(tape)`) when they influence its result: differentiating it again would
+    need the derivatives of what its caller saved, which travel on no tape."""
     params = set(fdef._ag_params)
     for s in walk_statements(fdef.body):
         value = s.value if isinstance(s, gast.Assign) else None
         if not (isinstance(value, gast.Call) and getattr(value, "_ag_fn", None) is runtime.pop and value.args):
             continue
         tape = value.args[0]
-        if isinstance(tape, gast.Name) and tape.id in params:
-            targets = {n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
-            if targets & useful:
-                return s
-    return None
+        targets = {n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+        if isinstance(tape, gast.Name) and tape.id in params and targets & useful:
+            raise ctx.parsed.error(
+                f"differentiating `{fdef.name}` again is not supported: it reads values its caller saved on a tape "
+                "(a gradient of a function that calls a helper function), and their derivatives are not on it",
+                s,
+                hint="write the helper's body into the calling function for second derivatives",
+            )

@@ -14,7 +14,7 @@ import inspect
 import gast
 
 from . import rules, runtime
-from .analysis import Activity, assignment_counts, caller_tape_read, operands, primitive
+from .analysis import Activity, assignment_counts, operands, primitive, refuse_caller_tape_reads
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, name
@@ -123,14 +123,7 @@ class ForwardTransformer:
         outs = [self.output.id] if isinstance(self.output, gast.Name) else []
         self.activity = Activity(ctx, fdef, wrt, outs)
         self.varied = set(self.activity.varied)
-        taped = caller_tape_read(fdef, self.activity.useful)
-        if taped is not None:  # a generated backward function, differentiated again
-            raise ctx.parsed.error(
-                f"differentiating `{fdef.name}` again is not supported: it reads values its caller saved on a tape "
-                "(a gradient of a function that calls a helper function), and their derivatives are not on it",
-                taped,
-                hint="write the helper's body into the calling function for second derivatives",
-            )
+        refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
         self.dot_names: dict[str, str] = {}
         self.sites = assignment_counts(fdef)
         self.loop_depth = 0

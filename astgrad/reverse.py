@@ -22,7 +22,7 @@ import gast
 import numpy as np
 
 from . import rules, runtime, shapes
-from .analysis import Activity, caller_tape_read, integer_names, operands, primitive, walk_statements
+from .analysis import Activity, integer_names, operands, primitive, refuse_caller_tape_reads, walk_statements
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, is_constant, loads, name
@@ -99,14 +99,7 @@ class ReverseTransformer:
         out_names = [self.output.id] if isinstance(self.output, gast.Name) else []
         self.activity = Activity(ctx, fdef, wrt, out_names)
         self.active = self.activity.active
-        taped = caller_tape_read(fdef, self.activity.useful)
-        if taped is not None:  # a generated backward function, differentiated again
-            raise ctx.parsed.error(
-                f"differentiating `{fdef.name}` again is not supported: it reads values its caller saved on a tape "
-                "(a gradient of a function that calls a helper function), and their derivatives are not on it",
-                taped,
-                hint="write the helper's body into the calling function for second derivatives",
-            )
+        refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
         out_name = self.output.id if isinstance(self.output, gast.Name) else None
