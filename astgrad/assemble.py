@@ -30,7 +30,7 @@ from .forward import ForwardTransformer
 from .hoisting import hoist_row_work
 from .lowering import lower, polish
 from .normalize import assign, name, normalize
-from .optimize import fuse_expressions, number_value, shared_through, sharing_links
+from .optimize import fuse_expressions, nested_blocks, number_value, shared_through, sharing_links
 from .optimize import optimize as run_optimizer
 from .parse import parse_function
 from .reductions import einsum_sums
@@ -353,8 +353,9 @@ class Program:
 
 def _drop_number_checks(unit: Unit) -> None:
     """Run-time checks that refuse in-place writes into arrays pass a Python number: in code
-    specialised for a number parameter, its checks go."""
-    numbers = getattr(unit.shape_of, "python_numbers", set())
+    specialised for a number parameter (never rebound), its checks go."""
+    stored = {m.id for m in walk(unit.fdef) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store)}
+    numbers = getattr(unit.shape_of, "python_numbers", set()) - stored
     checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
 
     def keep(s: gast.stmt) -> bool:
@@ -365,20 +366,12 @@ def _drop_number_checks(unit: Unit) -> None:
             and call.func.id in checks
             and isinstance(call.args[0], gast.Name)
             and call.args[0].id in numbers
-            and _never_rebound(unit.fdef, call.args[0].id)
         )
 
-    for block in [unit.fdef.body] + [
-        b
-        for st in walk(unit.fdef)
-        for b in (getattr(st, "body", None), getattr(st, "orelse", None))
-        if isinstance(b, list) and b and isinstance(b[0], gast.stmt)
-    ]:
+    blocks = [unit.fdef.body]
+    for block in blocks:
         block[:] = [st for st in block if keep(st)] or [gast.Pass()]
-
-
-def _never_rebound(fdef: gast.FunctionDef, n: str) -> bool:
-    return not any(isinstance(m, gast.Name) and m.id == n and isinstance(m.ctx, gast.Store) for m in walk(fdef))
+        blocks += nested_blocks(block)
 
 
 def _guards(unit: Unit) -> frozenset[str]:
