@@ -33,7 +33,7 @@ from .trees import names_read, walk
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _PURE = frozenset(  # NumPy functions that write into none of their arguments (without `out=`)
-    "arange concatenate dot einsum empty full full_like ones ones_like outer stack sum mean prod "
+    "arange array concatenate dot einsum empty full full_like ones ones_like outer stack sum mean prod "
     "reshape swapaxes transpose where zeros zeros_like".split()
 )
 

@@ -23,7 +23,7 @@ from .trees import walk
 # reading a value through them decides nothing. Not here: functions with a restricted domain
 # (sqrt, log, arcsin, power: a value rounded across 0 gives NaN) or a pole or cut (tan, arctan2).
 _CONTINUOUS = frozenset(
-    "abs absolute add arctan concatenate cos cosh dot einsum exp exp2 expm1 full_like hstack "
+    "abs absolute add arctan array concatenate cos cosh dot einsum exp exp2 expm1 full_like hstack "
     "logaddexp matmul maximum mean minimum multiply negative ones_like outer prod reshape sin sinh "
     "square stack subtract sum swapaxes tanh tensordot transpose vstack zeros_like".split()
 )

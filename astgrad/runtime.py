@@ -230,7 +230,7 @@ def _products_sum(parts: list, fixed: Any, left: bool) -> Any:
     if np.ndim(fixed) == 2:
         gs, vs = zip(*parts)
         if all(type(v) is np.ndarray and v.ndim == 1 for v in gs + vs):
-            return np.stack(gs, 1) @ np.stack(vs) if left else np.stack(vs, 1) @ np.stack(gs)
+            return np.array(gs).T @ np.array(vs) if left else np.array(vs).T @ np.array(gs)
     if left:
         return sum_parts([matmul_left(g, fixed, v) for g, v in parts])
     return sum_parts([matmul_right(g, v, fixed) for g, v in parts])
@@ -242,7 +242,7 @@ def sum_parts(parts: list) -> Any:
         return 0.0
     first = parts[0]
     if type(first) is np.ndarray and all(type(p) is np.ndarray and p.shape == first.shape for p in parts):
-        return np.sum(np.stack(parts), axis=0)
+        return np.sum(np.array(parts), axis=0)  # (np.array: np.stack's result, sooner)
     total = parts[0]
     for p in parts[1:]:
         total = total + p
