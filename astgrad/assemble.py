@@ -37,6 +37,7 @@ from .reductions import einsum_sums
 from .replay import replay_scalar_loops
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
+from .taped_rows import unpack_tape_loops
 from .trees import walk
 
 
@@ -304,6 +305,7 @@ class Program:
             if self.optimize:
                 run_optimizer(unit.fdef, unit.ctx, unit.params)
                 if unit.shape_of is not None:
+                    unpack_tape_loops(unit.fdef, unit.ctx, unit.shape_of)
                     arrays = {n for n in _names(unit.fdef) if unit.shape_of(n) not in (None, ())}
                     batch_accumulations(unit.fdef, unit.ctx, arrays, unit.shape_of)
                     lower(unit.fdef, unit.ctx, unit.shape_of)
@@ -375,8 +377,11 @@ def _drop_number_checks(unit: Unit) -> None:
 
 
 def _guards(unit: Unit) -> frozenset[str]:
-    """The name of the guard's `respecialize` in the unit's code (if it has a guard)."""
-    return frozenset(n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize)
+    """The names of the helpers in the unit's code that hand their arguments on to the same
+    computation, deciding nothing by themselves: the guard's `respecialize`, `pop_block`."""
+    return frozenset(
+        n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize or v is runtime.pop_block
+    )
 
 
 def _distinct_gradients(unit: Unit) -> None:

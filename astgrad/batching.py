@@ -46,7 +46,8 @@ def batch_accumulations(
     NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
     helpers = {ctx.helper(h): h for h in BATCHED}
     # what may change in place after being collected: written into, or sharing memory with that
-    mutable = sharing(fdef, frozenset(writes_in_place(fdef, ctx.helper("add_at"))), both_ways=True)
+    written = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
+    mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
     _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of)
 
 

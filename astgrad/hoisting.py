@@ -235,13 +235,16 @@ class _Batcher:
 
 
 def _name_for(expr: gast.AST, np_name: str) -> str:
-    """A name for the rows of `expr` from what it reads: `U_x` for U @ x, `sin_x` for np.sin(x)."""
+    """A name for the rows of `expr` from what it reads: `U_x` for U @ x, `sin_x` for np.sin(x),
+    `h_term` for 1.0 - h * h (not `h`: that is a row's name)."""
     parts = []
     for n in walk(expr):
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute):
             parts.append(n.func.attr)
         elif isinstance(n, gast.Name) and n.id != np_name and n.id not in parts:
             parts.append(n.id)
+    if len(parts) == 1 and not isinstance(expr, gast.Name):
+        parts.append("term")
     return "_".join(parts[:3]) if parts else "row_terms"
 
 

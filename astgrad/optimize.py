@@ -12,7 +12,7 @@ from . import rules, runtime
 from .context import Context
 from .trees import Transformer, clone, read_counts, walk
 
-_EFFECTS = {runtime.push, runtime.pop, runtime.add_at, runtime.check_scalar}
+_EFFECTS = {runtime.push, runtime.pop, runtime.pop_block, runtime.add_at, runtime.check_scalar}
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
@@ -464,21 +464,32 @@ _METADATA = {"shape", "dtype", "ndim", "size"}  # attributes that are new object
 
 
 def _memory_reads(value: gast.AST) -> set[str]:
-    """The names whose memory `value` may share: those read, except as `x.shape` and the like."""
-    meta = {id(n.value) for n in walk(value) if isinstance(n, gast.Attribute) and n.attr in _METADATA}
+    """The names whose memory `value` may share: those read, except as `x.shape`, `len(x)` and the
+    like, the functions it calls by name, and indices (`x[k]` shares x's memory, never k's)."""
+    meta = set()
+    for n in walk(value):
+        if isinstance(n, gast.Attribute) and n.attr in _METADATA:
+            meta.add(id(n.value))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
+            meta.add(id(n.func))
+            if n.func.id == "len":  # (a new int)
+                meta |= {id(m) for a in n.args for m in walk(a)}
+        elif isinstance(n, gast.Subscript):
+            meta |= {id(m) for m in walk(n.slice)}
     return {
         n.id for n in walk(value) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in meta
     }
 
 
 def _ufunc_result(value: gast.AST, modules: frozenset[str]) -> bool:
-    """Whether `value` is a NumPy ufunc's call (`np.cos(x)`, `np` among `modules`): a new array."""
+    """Whether `value` is a NumPy ufunc's call (`np.cos(x)`, `np` among `modules`), or np.array's
+    (which copies): a new array."""
     f = value.func if isinstance(value, gast.Call) else None
     return (
         isinstance(f, gast.Attribute)
         and isinstance(f.value, gast.Name)
         and f.value.id in modules
-        and isinstance(getattr(np, f.attr, None), np.ufunc)
+        and (isinstance(getattr(np, f.attr, None), np.ufunc) or f.attr == "array")
         and not value.keywords
     )
 

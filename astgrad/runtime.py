@@ -157,6 +157,14 @@ def pop(tape: list) -> Any:
     return tape.pop()
 
 
+def pop_block(tape: list, n: int) -> list:
+    """Take back the last `n` values saved, at once (in the order they were saved)."""
+    start = len(tape) - n
+    block = tape[start:]
+    del tape[start:]
+    return block
+
+
 def copy_of(value: Any) -> Any:
     """An independent (shallow) copy of an array, list or dict; other values as they are."""
     if isinstance(value, np.ndarray):

@@ -1,5 +1,5 @@
 import numpy as np
-from astgrad.runtime import respecialize
+from astgrad.runtime import pop_block, respecialize
 
 
 def rnn_grad(W, U, b, xs, h0):
@@ -27,18 +27,19 @@ def rnn_grad(W, U, b, xs, h0):
     # line 27: return np.sum(h * h)
     h_bar = 2.0 * h
     # line 25: for x in xs:
+    h_saved = pop_block(tape, t1)
+    h_steps = np.array(h_saved + [h])
+    h_after = h_steps[1:]
+    h_before = h_steps[:-1]
     t5_bar_parts = []
-    h_parts = []
+    h_next_term = 1.0 - h_after * h_after
     for k in reversed(range(t1)):
         # line 26: h = np.tanh(W @ h + U @ x + b)
-        t5_bar = h_bar * (1.0 - h * h)
-        h = tape.pop()
+        t5_bar = h_bar * h_next_term[k]
         t5_bar_parts.append(t5_bar)
-        h_parts.append(h)
         h_bar = t5_bar.dot(W)
     t5_bar_rows = np.array(t5_bar_parts)
-    h_rows = np.array(h_parts)
     b_bar = np.einsum('ij->j', t5_bar_rows)
     U_bar = t5_bar_rows.T.dot(xs[::-1])
-    W_bar = t5_bar_rows.T.dot(h_rows)
+    W_bar = t5_bar_rows.T.dot(h_before[::-1])
     return W_bar, U_bar, b_bar

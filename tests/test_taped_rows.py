@@ -1,0 +1,152 @@
+"""A counted backward loop takes its tape values back at once, as arrays of rows
+(astgrad/taped_rows.py): checked on the generated text, against central differences, against the
+general code, and bit for bit against the same specialised code without the pass."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import assemble, check_grad, grad, taped_rows
+from tests.catalogue import rnn_full
+
+
+def rnn(W, U, b, xs, h):
+    for x in xs:
+        h = np.tanh(W @ h + U @ x + b)
+    return np.sum(h * h)
+
+
+def two_layers(W1, W2, V, xs, h1, h2):
+    for x in xs:
+        h1 = np.tanh(W1 @ h1 + x)
+        h2 = np.tanh(W2 @ h2 + V @ h1)  # two states taken back per step
+    return np.sum(h2 * h2) + np.sum(h1)
+
+
+def epochs(W, xs, h):
+    total = 0.0
+    for _ in range(3):  # the counted loop inside another loop: its last state is read again
+        for x in xs:
+            h = np.tanh(W @ h + x)
+        total = total + np.sum(h * h)
+    return total
+
+
+def last_state_read(W, xs, h):
+    for x in xs:
+        h = np.sin(W @ h) + x
+    return np.sum(h) * np.sum(h * h)
+
+
+def _fresh(f):
+    """A new function object with f's code: its own cache entry."""
+    return types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+
+
+def _without_the_pass(f, wrt, args, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(assemble, "unpack_tape_loops", lambda *a: None)
+        g = grad(_fresh(f), wrt=wrt)
+        return g(*args), astgrad.source(_fresh(f), wrt=wrt, args=args)
+
+
+def _args(rng, hidden=4, inputs=3, steps=6):
+    return (
+        rng.normal(size=(hidden, hidden)) / hidden,
+        rng.normal(size=(hidden, inputs)),
+        rng.normal(size=hidden),
+        rng.normal(size=(steps, inputs)),
+        rng.normal(size=hidden),
+    )
+
+
+CASES = [
+    (rnn, lambda rng: _args(rng), (0, 1, 2, 4)),
+    (
+        two_layers,
+        lambda rng: (
+            rng.normal(size=(3, 3)) / 3,
+            rng.normal(size=(2, 2)) / 2,
+            rng.normal(size=(2, 3)),
+            rng.normal(size=(5, 3)),
+            rng.normal(size=3),
+            rng.normal(size=2),
+        ),
+        (0, 1, 2, 3, 4, 5),
+    ),
+    (epochs, lambda rng: (rng.normal(size=(3, 3)) / 3, rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 1, 2)),
+    (last_state_read, lambda rng: (rng.normal(size=(3, 3)) / 3, rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 2)),
+    (rnn_full, lambda rng: _args(rng)[:4], (0, 1, 2)),  # its row `xs[t]` is pushed after a None
+]
+
+
+@pytest.mark.parametrize("f, make, wrt", CASES, ids=[c[0].__name__ for c in CASES])
+def test_rows_from_the_tape_give_the_same_bits_as_popping_each_step(f, make, wrt, monkeypatch):
+    args = make(np.random.default_rng(7))
+    g = grad(_fresh(f), wrt=wrt)
+    check_grad(f, g, *args, wrt=wrt)
+    general = grad(_fresh(f), wrt=wrt, specialize=False)(*args)
+    for a, b in zip(g(*args), general):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    text = astgrad.source(_fresh(f), wrt=wrt, args=args)
+    assert "pop_block(tape, " in text, text
+    before, old_text = _without_the_pass(f, wrt, args, monkeypatch)
+    assert "pop_block" not in old_text
+    for a, b in zip(g(*args), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_rnn_step_reads_its_tanh_slopes_from_one_array():
+    args = _args(np.random.default_rng(8))
+    text = astgrad.source(_fresh(rnn), wrt=(0, 1, 2), args=args)
+    assert "h_steps = np.array(h_saved + [h])\n" in text, text  # h before each step, and after the last
+    assert "h_next_term = 1.0 - h_after * h_after\n" in text, text  # every step's tanh slope at once
+    assert "W_bar = t5_bar_rows.T.dot(h_before[::-1])\n" in text, text
+    backward = text.split("# backward pass")[1]
+    assert ".pop()" not in backward and "\n        h = " not in backward, text  # nor h itself per step
+
+
+def test_two_values_per_step_are_taken_from_every_other_place():
+    rng = np.random.default_rng(9)
+    args = CASES[1][1](rng)
+    text = astgrad.source(_fresh(two_layers), wrt=CASES[1][2], args=args)
+    assert "pop_block(tape, t1 * 2)" in text or "pop_block(tape, 10)" in text, text
+    assert "h2_saved = saved[1::2]\n" in text and "h1_saved = saved[0::2]\n" in text, text
+
+
+def inplace(W, xs, h):
+    for x in xs:
+        h = np.tanh(W @ h + x)
+        h[0] = 0.5 * h[0]  # written into in place: each step keeps the object it takes back
+    return np.sum(h * h)
+
+
+def test_values_written_in_place_a_skipped_loop_and_huge_rows_are_left_on_the_tape(monkeypatch):
+    rng = np.random.default_rng(10)
+    args = (rng.normal(size=(3, 3)) / 3, rng.normal(size=(4, 3)), rng.normal(size=3))
+    g = grad(_fresh(inplace), wrt=(0, 2))
+    check_grad(inplace, g, *args, wrt=(0, 2))
+    assert "h_steps" not in astgrad.source(_fresh(inplace), wrt=(0, 2), args=args)
+    empty = _args(rng, steps=0)  # no step: nothing to take back, the gradient of sum(h²) alone
+    grads = grad(_fresh(rnn), wrt=(0, 4))(*empty)
+    np.testing.assert_array_equal(grads[0], np.zeros((4, 4)))
+    np.testing.assert_array_equal(grads[1], 2.0 * empty[4])
+    assert "pop_block" not in astgrad.source(_fresh(rnn), wrt=(0, 4), args=empty)
+    monkeypatch.setattr(taped_rows, "MAX_ROWS_SIZE", 10)  # 6 steps of 4 numbers: too many now
+    args = _args(rng)
+    assert "pop_block" not in astgrad.source(_fresh(rnn), wrt=(0, 4), args=args)
+    check_grad(rnn, grad(_fresh(rnn), wrt=(0, 4)), *args, wrt=(0, 4))
+
+
+def test_float32_rows_stay_float32():
+    args = tuple(a.astype(np.float32) for a in _args(np.random.default_rng(11)))
+    g = grad(_fresh(rnn), wrt=(0, 4))
+    assert "pop_block" in astgrad.source(_fresh(rnn), wrt=(0, 4), args=args)
+    gW, gh = g(*args)
+    assert gW.dtype == np.float32 and gh.dtype == np.float32
+    ref = grad(_fresh(rnn), wrt=(0, 4))(*(a.astype(np.float64) for a in args))
+    np.testing.assert_allclose(gW, ref[0], rtol=1e-4, atol=1e-5)
