@@ -148,7 +148,15 @@ class _Batcher:
         if id(expr) in self.deciding:
             return expr
         if self.kind(expr) not in (None, "invariant") and _float_arrays_only(expr, self.shape_of, self.np):
-            return self._hoist(expr, target, before, ctx, k, trips)
+            return self._hoist(expr, _name_for(expr, self.np), before, ctx, k, trips)
+        partial = _partial(expr, target, getattr(self.shape_of, "adjoints", frozenset()))
+        if partial is not None:  # t_bar = h_bar * (1.0 - h * h): the factor is dh/dt, `dh_dt`
+            factor, label = partial
+            if self.kind(factor) not in (None, "invariant") and _float_arrays_only(factor, self.shape_of, self.np):
+                new = self._hoist(factor, label, before, ctx, k, trips)
+                expr.right = new if expr.right is factor else expr.right
+                expr.left = new if expr.left is factor else expr.left
+                return expr
         for field, value in gast.iter_fields(expr):
             if isinstance(value, gast.expr):
                 setattr(expr, field, self.rewrite(value, target, before, ctx, k, trips))
@@ -160,9 +168,9 @@ class _Batcher:
                 )
         return expr
 
-    def _hoist(self, expr: gast.AST, target: str, before: list, ctx: Context, k: str, trips: int) -> gast.AST:
+    def _hoist(self, expr: gast.AST, label: str, before: list, ctx: Context, k: str, trips: int) -> gast.AST:
         batched = self.batched(expr)
-        rows = ctx.namer.fresh(_name_for(expr, self.np))
+        rows = ctx.namer.fresh(label)
         before.append(gast.Assign(targets=[name(rows, gast.Store())], value=batched, type_comment=None))
         if hasattr(self.shape_of, "declare"):
             self.shape_of.declare(rows, (trips,) + self.kind(expr), "f")
@@ -232,6 +240,17 @@ class _Batcher:
         if isinstance(e, gast.BinOp):
             return gast.BinOp(left=self.batched(e.left), op=e.op, right=self.batched(e.right))
         return gast.Call(func=e.func, args=[self.batched(a) for a in e.args], keywords=[])
+
+
+def _partial(expr: gast.AST, target: str, adjoints: frozenset[str]) -> tuple[gast.AST, str] | None:
+    """(factor, `dy_dx`) for `x_bar = y_bar * factor` (or `factor * y_bar`): the factor is the
+    partial derivative of y with respect to x."""
+    if not (isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult) and target in adjoints):
+        return None
+    for bar, factor in ((expr.left, expr.right), (expr.right, expr.left)):
+        if isinstance(bar, gast.Name) and bar.id in adjoints and bar.id.endswith("_bar") and target.endswith("_bar"):
+            return factor, f"d{bar.id[:-4]}_d{target[:-4]}"
+    return None
 
 
 def _name_for(expr: gast.AST, np_name: str) -> str:

@@ -104,7 +104,7 @@ def test_the_rnn_step_reads_its_tanh_slopes_from_one_array():
     args = _args(np.random.default_rng(8))
     text = astgrad.source(_fresh(rnn), wrt=(0, 1, 2), args=args)
     assert "h_steps = np.array(h_saved + [h])\n" in text, text  # h before each step, and after the last
-    assert "h_next_term = 1.0 - h_after * h_after\n" in text, text  # every step's tanh slope at once
+    assert "dh_dt5 = 1.0 - h_after * h_after\n" in text, text  # every step's tanh slope at once, dh/dt5
     assert "W_bar = t5_bar_rows.T.dot(h_before[::-1])\n" in text, text
     backward = text.split("# backward pass")[1]
     assert ".pop()" not in backward and "\n        h = " not in backward, text  # nor h itself per step

@@ -32,10 +32,10 @@ def rnn_grad(W, U, b, xs, h0):
     h_after = h_steps[1:]
     h_before = h_steps[:-1]
     t5_bar_parts = []
-    h_next_term = 1.0 - h_after * h_after
+    dh_dt5 = 1.0 - h_after * h_after
     for k in reversed(range(t1)):
         # line 26: h = np.tanh(W @ h + U @ x + b)
-        t5_bar = h_bar * h_next_term[k]
+        t5_bar = h_bar * dh_dt5[k]
         t5_bar_parts.append(t5_bar)
         h_bar = t5_bar.dot(W)
     t5_bar_rows = np.array(t5_bar_parts)
