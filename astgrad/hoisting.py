@@ -26,7 +26,7 @@ import numpy as np
 
 from .context import Context
 from .normalize import name
-from .optimize import _walk
+from .optimize import _walk, sharing
 from .reductions import _float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
 from .trees import names_read, walk
@@ -47,15 +47,22 @@ def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, pas
         k = 0
         while k < len(body):
             s = body[k]
-            before = _hoist_loop(s, ctx, shape_of, np_name, decisive) if isinstance(s, gast.For) else []
+            before = _hoist_loop(s, ctx, shape_of, np_name, decisive, fdef) if isinstance(s, gast.For) else []
             body[k:k] = before
             k += len(before) + 1
 
 
-def _hoist_loop(loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, decisive: set[str]) -> list:
+def _hoist_loop(
+    loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, decisive: set[str], fdef: gast.FunctionDef
+) -> list:
     k = _row_index(loop)
     if k is None or not all(_simple(s) for s in loop.body) or not _calls_change_nothing(loop, np_name):
         return []
+    bases = {s.target.value.id for s in loop.body if isinstance(s, gast.AugAssign)}
+    if bases:  # `xs_bar[k] += x_bar`: what it writes into must be no other name the loop reads
+        aliases = sharing(fdef, frozenset(bases), both_ways=True, skip=frozenset({np_name, "math"})) - bases
+        if aliases & {n for s in loop.body for n in names_read(s)}:
+            return []
     written = [stores(s, np_name) for s in loop.body]
     stored = set().union(*written)
     if k in stored:  # (the index is the header's alone)
@@ -109,9 +116,12 @@ def _trips(loop: gast.For, shape_of: Callable) -> int | None:
 
 
 def _simple(s: gast.stmt) -> bool:
-    """An assignment to a name, an append to a list, or a comment."""
+    """An assignment to a name, an augmented assignment to a name's element (`xs_bar[k] += g`),
+    an append to a list, or a comment."""
     if isinstance(s, gast.Assign):
         return len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+    if isinstance(s, gast.AugAssign):
+        return isinstance(s.target, gast.Subscript) and isinstance(s.target.value, gast.Name)
     if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
         f = s.value.func
         return isinstance(f, gast.Attribute) and f.attr == "append" and isinstance(f.value, gast.Name)
