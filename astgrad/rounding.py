@@ -176,5 +176,7 @@ def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) 
     if isinstance(f.value, gast.Name) and f.value.id in (np_name, "math"):
         if f.attr == "where":  # the condition decides, the values do not
             return every[:1]
+        if any(k.arg == "dtype" for k in call.keywords) or (f.attr == "array" and len(call.args) > 1):
+            return every  # (a cast to an int or bool dtype rounds: a step)
         return [] if f.attr in _CONTINUOUS else every
     return [] if f.attr in _METHODS else every + [f.value]

@@ -152,3 +152,29 @@ def test_rows_read_before_they_are_taken_a_rebound_index_and_gufuncs_are_left_al
         check_grad(f, grad(f, wrt=wrt, specialize=False), *args, wrt=wrt)
         text = _forward_code(f, wrt, args)
         assert "[k]" not in text.replace("xs[k]", ""), (f.__name__, text)
+
+
+def truncated_gate(W, h, U, xs, c):
+    for k in range(len(xs)):
+        x = xs[k]
+        t = U @ x
+        # 1 where t >= c[k], else 0: np.array(..., dtype=int) truncates, a step that t decides
+        q = np.array(np.minimum(1.0, np.maximum(0.0, 1.0 + (t - c[k]) * 1e30)), dtype="int64")
+        h = np.tanh(W @ h + t) * q
+    return np.sum(h * h)
+
+
+def test_a_cast_to_int_decides_so_its_operand_keeps_the_functions_bits():
+    """c holds each step's U @ x exactly as the function computes it, so every gate is open only
+    if the gradient's forward pass computes U @ x with the same bits (not as one batched product)."""
+    rng = np.random.default_rng(1)
+    W, h, U, xs = rng.normal(size=(3, 3)) / 3, rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=(6, 3))
+    args = (W, h, U, xs, np.array([U @ x for x in xs]))
+    g = value_and_grad(truncated_gate, wrt=(0, 1))
+    for _ in range(2):  # specialising, then the specialised code
+        value, grads = g(*args)
+        assert value == truncated_gate(*args)
+    general = value_and_grad(truncated_gate, wrt=(0, 1), specialize=False)(*args)[1]
+    for a, b in zip(grads, general):
+        np.testing.assert_array_equal(a, b)
+    assert "U_x" not in astgrad.source(truncated_gate, wrt=(0, 1), args=args)
