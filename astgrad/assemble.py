@@ -205,11 +205,9 @@ class Program:
         body += [assign(v, gast.Constant(value=None, kind=None)) for v in sorted(rt.undefined)]
         body.append(comment("forward pass"))
         body += forward
-        result = copy.deepcopy(output)
-        if value and isinstance(output, gast.Name) and rt.is_pushed(output.id):
-            snapshot = ctx.namer.fresh("value")
-            body.append(assign(snapshot, copy.deepcopy(output)))
-            result = name(snapshot)
+        result = _at_forward_end(output, "value", rt, ctx, body) if value else copy.deepcopy(output)
+        if aux is not None:
+            aux = _at_forward_end(aux, "aux", rt, ctx, body)
         body.append(comment("backward pass"))
         body += backward
         grad_expr = gast.Tuple(elts=grads, ctx=gast.Load()) if many else grads[0]
@@ -464,6 +462,21 @@ def _zero_scalars(forward: list, backward: list, grads: list, scalars: set[str],
     for stmts in (forward, backward):
         stmts[:] = [zero.visit(s) for s in stmts]
     grads[:] = [zero.visit(g) for g in grads]
+
+
+def _at_forward_end(expr: gast.AST, label: str, rt: ReverseTransformer, ctx: Context, body: list) -> gast.AST:
+    """`expr` as its value at the end of the forward pass: a name the backward pass restores is
+    saved first (a copy, if the backward pass restores it by writing into it)."""
+    sites = [s for s in rt.sites if isinstance(expr, gast.Name) and s.var == expr.id]
+    pushed = [s for s in sites if getattr(s.save, "_ag_pushed", False)]
+    if not pushed:
+        return copy.deepcopy(expr)
+    snapshot = ctx.namer.fresh(label)
+    kept = copy.deepcopy(expr)
+    if any(s.kind != "loop" for s in pushed):  # (restored in place: keep a copy)
+        kept = gast.Call(func=name(ctx.helper("copy_of")), args=[kept], keywords=[])
+    body.append(assign(snapshot, kept))
+    return name(snapshot)
 
 
 def _split_aux(fdef: gast.FunctionDef, ctx: Context) -> gast.AST:

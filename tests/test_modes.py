@@ -138,6 +138,23 @@ def test_has_aux():
     np.testing.assert_allclose(g3, g, atol=1e-12)
 
 
+@pytest.mark.parametrize("f", [mf.aux_state, mf.aux_written])
+def test_the_aux_is_the_forward_passs_value_of_a_state_the_backward_pass_restores(f):
+    rng = np.random.default_rng(8)
+    args = (rng.normal(size=(3, 3)) / 3, rng.normal(size=(4, 3)), rng.normal(size=3))
+    want_value, want_aux = f(*args)
+    for specialize in (True, False):
+        for _ in range(2):  # specialising, then the specialised code
+            g, aux = grad(f, wrt=0, has_aux=True, specialize=specialize)(*args)
+            np.testing.assert_array_equal(aux, want_aux)
+            (value, aux2), g2 = astgrad.value_and_grad(f, wrt=0, has_aux=True, specialize=specialize)(*args)
+            assert value == want_value
+            np.testing.assert_array_equal(aux2, want_aux)
+            np.testing.assert_array_equal(g2, g)
+        np.testing.assert_allclose(g, numerical_grad(lambda *a: f(*a)[0], *args), rtol=1e-6, atol=1e-8)
+    assert not np.array_equal(want_aux, args[2])
+
+
 def test_stop_gradient_blocks_the_derivative():
     dx, dy = grad(mf.stopped, wrt=(0, 1))(1.5, 2.0)
     assert dx == pytest.approx(2.0 * 1.5)  # d/dx [x · const] with const = y·x = 3
