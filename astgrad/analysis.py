@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import inspect
 import operator
 from typing import Any
 
@@ -234,3 +235,72 @@ def refuse_caller_tape_reads(ctx: Context, fdef: gast.FunctionDef, useful: set[s
                 s,
                 hint="write the helper's body into the calling function for second derivatives",
             )
+
+
+def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, varied: set[str]) -> None:
+    """Refuse a call statement (`damp(h)`, its result unused) of a user function that writes into
+    an argument depending on the inputs: the caller's value changes where its derivatives cannot
+    follow. (A call whose result is used is differentiated through the function itself, which
+    refuses such writes there.)"""
+    from .assemble_support import is_user_function
+
+    for s in walk_statements(fdef.body):
+        call = s.value if isinstance(s, gast.Expr) else None
+        fn = getattr(call, "_ag_fn", None) if isinstance(call, gast.Call) else None
+        if fn is None or rules.lookup(fn) is not None or not is_user_function(fn):
+            continue
+        try:
+            bound = inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+        except TypeError:
+            continue  # (Python raises when the call runs)
+        passed = {p: a.id for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in varied}
+        if not passed:
+            continue
+        written = _parameter_writes(fn)
+        for param, (where, line) in written.items():
+            if param in passed:
+                raise ctx.parsed.error(
+                    f"`{fn.__name__}` writes into its argument `{param}` in place ({where}:{line}), here "
+                    f"`{passed[param]}`, whose derivatives astgrad cannot follow through that write",
+                    s,
+                    hint=f"write into a copy in `{fn.__name__}` (`{param} = {param}.copy()`), return it, and "
+                    f"assign the result (`{passed[param]} = {fn.__name__}(...)`)",
+                )
+
+
+def _parameter_writes(fn: Any) -> dict[str, tuple[str, int | None]]:
+    """The parameters `fn` writes into in place (`p[i] = v`, `p += v`, `p.fill(v)`, `out=p`,
+    `np.copyto(p, v)`) before its own block binds them anew: parameter → (file, line)."""
+    from .errors import TransformError
+    from .optimize import MUTATING_METHODS
+    from .parse import parse_function
+
+    try:
+        parsed = parse_function(fn)
+    except TransformError:
+        return {}
+    tree = parsed.tree
+    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs if isinstance(a, gast.Name)}
+    found: dict[str, tuple[str, int | None]] = {}
+    for s in tree.body:
+        for n in gast.walk(s):
+            bases = []
+            if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+                bases.append(n.value)
+            elif isinstance(n, gast.AugAssign):
+                bases.append(n.target)
+            elif isinstance(n, gast.Call):
+                f = n.func
+                if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
+                    bases.append(f.value)
+                if isinstance(f, gast.Attribute) and f.attr == "copyto" and n.args:
+                    bases.append(n.args[0])
+                bases += [k.value for k in n.keywords if k.arg == "out"]
+            for base in bases:
+                while isinstance(base, (gast.Subscript, gast.Attribute)):
+                    base = base.value
+                if isinstance(base, gast.Name) and base.id in params and base.id not in found:
+                    found[base.id] = (parsed.filename, parsed.abs_line(n))
+        if isinstance(s, gast.Assign):  # `p = p.copy()`: later writes go into the new array
+            params -= {m.id for t in s.targets for m in gast.walk(t) if isinstance(m, gast.Name)}
+    return found

@@ -14,7 +14,7 @@ import inspect
 import gast
 
 from . import rules, runtime
-from .analysis import Activity, assignment_counts, operands, primitive, refuse_caller_tape_reads
+from .analysis import Activity, assignment_counts, operands, primitive, refuse_argument_writes, refuse_caller_tape_reads
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, name
@@ -124,6 +124,7 @@ class ForwardTransformer:
         self.activity = Activity(ctx, fdef, wrt, outs)
         self.varied = set(self.activity.varied)
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
+        refuse_argument_writes(ctx, fdef, self.activity.varied)
         self.dot_names: dict[str, str] = {}
         self.sites = assignment_counts(fdef)
         self.loop_depth = 0

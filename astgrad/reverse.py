@@ -22,7 +22,15 @@ import gast
 import numpy as np
 
 from . import rules, runtime, shapes
-from .analysis import Activity, integer_names, operands, primitive, refuse_caller_tape_reads, walk_statements
+from .analysis import (
+    Activity,
+    integer_names,
+    operands,
+    primitive,
+    refuse_argument_writes,
+    refuse_caller_tape_reads,
+    walk_statements,
+)
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, is_constant, loads, name
@@ -100,6 +108,7 @@ class ReverseTransformer:
         self.activity = Activity(ctx, fdef, wrt, out_names)
         self.active = self.activity.active
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
+        refuse_argument_writes(ctx, fdef, self.activity.varied)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
         out_name = self.output.id if isinstance(self.output, gast.Name) else None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import astgrad
-from astgrad import TransformError
+from astgrad import TransformError, check_grad, grad
 from tests import errors_functions as ef
 
 
@@ -124,3 +124,48 @@ def test_a_positional_argument_the_rule_would_misread_is_refused():
     message = str(info.value)
     assert "its argument 3 is NumPy's `dtype`" in message
     assert f"errors_functions.py:{line_of(ef.sums_with_a_dtype, 'np.float64')}:" in message
+
+
+def _halve_first(v):
+    v[0] = 0.5 * v[0]
+
+
+def _clip_in_place(v, bound):
+    np.clip(v, -bound, bound, out=v)
+
+
+def _logs(v):
+    v = v * 2.0  # a new array: the caller's is left alone
+    v[0] = 0.0
+    return None
+
+
+def calls_a_writer(W, xs, h):
+    for x in xs:
+        h = np.tanh(W @ h + x)
+        _halve_first(h)  # its result unused: the write is all it does
+    return np.sum(h * h)
+
+
+def calls_a_clipper(W, h):
+    h = W @ h
+    _clip_in_place(h, bound=0.5)
+    return np.sum(h * h)
+
+
+def calls_a_copier(W, h):
+    h = W @ h
+    _logs(h)
+    return np.sum(h * h)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_call_statement_writing_into_a_differentiated_argument_is_refused(mode):
+    rng = np.random.default_rng(0)
+    W, xs, h = rng.normal(size=(3, 3)), rng.normal(size=(4, 3)), rng.normal(size=3)
+    for f, args, param in ((calls_a_writer, (W, xs, h), "v"), (calls_a_clipper, (W, h), "v")):
+        where = r"in place \(.*test_errors.py:\d+\)"
+        with pytest.raises(TransformError, match=rf"writes into its argument `{param}` {where}"):
+            grad(f, wrt=0, mode=mode)(*args)
+    g = grad(calls_a_copier, wrt=0, mode=mode)  # it writes into a copy: differentiated
+    check_grad(calls_a_copier, g, W, h, wrt=0)
