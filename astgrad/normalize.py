@@ -287,12 +287,11 @@ class Normalizer:
         """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments."""
         pairs = []
         views = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal")
+        bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
         for node in walk(gast.Module(body=body, type_ignores=[])):
-            if not (
-                isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name)
-            ):
-                continue
-            a, v = node.targets[0].id, node.value
+            if isinstance(node, gast.Assign) and len(node.targets) == 1:
+                bound += [(a, v, node) for a, v in _bindings(node.targets[0], node.value)]
+        for a, v, node in bound:
             if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
                 pairs.append((a, v.id, node, "copy"))
             elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and v.value.id in self.locals:
@@ -358,7 +357,9 @@ class Normalizer:
                     f"in-place write to `{var}`, which is {what} `{other}` (line {line}): astgrad cannot follow "
                     "writes through aliases",
                     node,
-                    hint=f"make `{var}` a copy (`{var} = {other}.copy()`) or write `{var} = {var} + ...`",
+                    hint=f"make `{var}` a copy (`{var} = {other}.copy()`) or write `{var} = {var} + ...`"
+                    if isinstance(where.targets[0], gast.Name)
+                    else f"copy it before writing into it (`{var} = {var}.copy()`)",
                 )
 
     def call_helper(self, helper: str, var: str, *labels: str) -> gast.Call:
@@ -1304,6 +1305,22 @@ class Normalizer:
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
         return call
+
+
+def _bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
+    """(name, the value it is bound to) for `a = v`, `a, b = h, x`, and `a, b = pair` (each
+    element bound to a part of `pair`: here `pair` itself)."""
+    if isinstance(target, gast.Name):
+        return [(target.id, value)]
+    if not isinstance(target, (gast.Tuple, gast.List)):
+        return []
+    if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+        if any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
+            return []
+        return [b for t, v in zip(target.elts, value.elts) for b in _bindings(t, v)]
+    if isinstance(value, gast.Name):
+        return [b for t in target.elts for b in _bindings(t.value if isinstance(t, gast.Starred) else t, value)]
+    return []
 
 
 def lift_function(parsed, tree: gast.FunctionDef):

@@ -169,3 +169,35 @@ def test_a_call_statement_writing_into_a_differentiated_argument_is_refused(mode
             grad(f, wrt=0, mode=mode)(*args)
     g = grad(calls_a_copier, wrt=0, mode=mode)  # it writes into a copy: differentiated
     check_grad(calls_a_copier, g, W, h, wrt=0)
+
+
+def tuple_alias(W, xs, h):
+    for x in xs:
+        h = np.tanh(W @ h + x)
+        a, b = h, x  # noqa: F841 (a is h)
+        a[0] = 0.5 * a[0]
+    return np.sum(h * h)
+
+
+def unpacked_alias(W, h):
+    h = W @ h
+    pair = (h, h * 2.0)
+    a, b = pair  # a is h
+    a[0] = 0.0
+    return np.sum(h * h) + np.sum(b)
+
+
+def tuple_of_copies(W, h):
+    h = W @ h
+    a, b = h * 1.0, h
+    a[0] = 0.0  # a is a new array
+    return np.sum(a * h) + np.sum(b)
+
+
+def test_an_alias_made_by_tuple_assignment_then_written_is_refused():
+    rng = np.random.default_rng(1)
+    W, xs, h = rng.normal(size=(3, 3)), rng.normal(size=(4, 3)), rng.normal(size=3)
+    for f, args, other in ((tuple_alias, (W, xs, h), "h"), (unpacked_alias, (W, h), "pair")):
+        with pytest.raises(TransformError, match=rf"in-place write to `a`, which is shared with `{other}`"):
+            grad(f, wrt=0)(*args)
+    check_grad(tuple_of_copies, grad(tuple_of_copies, wrt=0), W, h, wrt=0)
