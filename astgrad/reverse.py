@@ -581,7 +581,7 @@ class ReverseTransformer:
             if getattr(s, "_ag_append", None):
                 out.add(s._ag_append[0])
             elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-                if primitive(s.value) is tuple:
+                if primitive(s.value) is tuple or isinstance(s.value, gast.List):
                     out.add(s.targets[0].id)
                 elif (
                     isinstance(s.value, gast.Subscript)
@@ -685,7 +685,12 @@ class ReverseTransformer:
                 )
                 self.record_reads(code, p)
                 return True
-        if basic:
+        if basic and var in self.containers:  # a list's element is an adjoint itself: `+=` would write into it
+            element = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Load())
+            total = self.call("add_adjoints", element, g)
+            slot = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Store())
+            code.append(assign(slot, total))
+        elif basic:
             code.append(
                 gast.AugAssign(
                     target=gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Store()),

@@ -1481,6 +1481,29 @@ VIEW_WRITE = "refused: in-place write to `z`, which is a view of `y`"
 ALIAS_AUGASSIGN = "refused at run time: in-place write to `acc`, which is shared with `keep`"
 NESTED_RECURSION = "refused: a nested function that calls itself is not supported"
 
+
+def states_listed(x, y):
+    hs = [x]
+    for _k in range(3):
+        hs.append(np.tanh(hs[-1] * y))
+    return np.sum(hs[-1]) + np.sum(hs[1])  # hs[1]'s adjoint (read-only) later has hs[1]'s next one added
+
+
+def states_sliced(x, y):
+    hs = [x]
+    for _k in range(3):
+        hs.append(np.tanh(hs[-1] * y))
+    t = hs[1:3]  # a list's slice: its adjoint is added element by element, not concatenated
+    return np.sum(t[0] * t[1]) + np.sum(hs[2])
+
+
+def list_display_read_twice(x, y):
+    hs = [x * 1.0, y * 2.0]
+    a = hs[0]
+    b = hs[0]
+    return np.sum(np.sin(a) * b) + np.sum(a * a)
+
+
 CATALOGUE = [
     # ---- if / elif / else
     (if_data_scalar, [(1.3,), (-0.7,)], 0, "ok"),
@@ -1562,6 +1585,9 @@ CATALOGUE = [
     # ---- overwritten values / RNN
     (rnn_simple, [(W3, XS_T), (W3, XS_T[:1]), (W3, XS_T[:0])], 0, "ok"),
     (rnn_full, [(W3, U32, B3, XS_LONG)], (0, 1, 2), "ok"),
+    (states_listed, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (states_sliced, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (list_display_read_twice, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (rnn_full, [(W3, U32, B3, XS_LONG[:3])], 3, "ok"),
     (rnn_rows, [(W3, U32, B3, XS_LONG), (W3, U32, B3, XS_LONG[:1])], (0, 1, 2), "ok"),
     (state_grows_from_scalar, [(B3, XS_LONG[:, 0], 0.3), (B3[:2], XS_LONG[:4], 0.3)], (0, 2), "ok"),
