@@ -1255,10 +1255,12 @@ class Normalizer:
                 gast.Call(func=node.func, args=[gast.copy_location(inner, node), node.args[-1]], keywords=[])
             )
         if fn is not _MISSING:
+            self._refuse_output_argument(fn, node)
+            kept = [k for k in node.keywords if not (k.arg == "out" and is_constant(k.value))]  # (out=None)
             call = gast.Call(
                 func=copy.deepcopy(node.func),
                 args=[self.atom(a) for a in node.args],
-                keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords],
+                keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in kept],
             )
             call._ag_fn = fn
             return call
@@ -1268,6 +1270,21 @@ class Normalizer:
             f"calling `{_source(node.func)}`, which is not a function astgrad can see, is not supported",
             node,
             hint="call module-level functions, imported functions or closures directly",
+        )
+
+    def _refuse_output_argument(self, fn: Any, node: gast.Call) -> None:
+        """`np.add(a, b, out=c)` and `np.add(a, b, c)` write into c, which the derivatives would
+        not know about."""
+        out = next((k.value for k in node.keywords if k.arg == "out"), None)
+        if out is None and isinstance(fn, np.ufunc) and len(node.args) > fn.nin:
+            out = node.args[fn.nin]
+        if out is None or isinstance(out, gast.Constant) and out.value is None:
+            return
+        raise self.error(
+            f"`{_source(node.func)}` writes its result into `{_source(out)}` (an output argument): astgrad cannot "
+            "follow writes through output arguments",
+            node,
+            hint=f"assign the result instead (`{_source(out)} = {_source(node.func)}(...)` without the output)",
         )
 
     def method_call(self, node: gast.Call) -> gast.AST:

@@ -485,13 +485,11 @@ def _ufunc_result(value: gast.AST, modules: frozenset[str]) -> bool:
     """Whether `value` is a NumPy ufunc's call (`np.cos(x)`, `np` among `modules`), or np.array's
     (which copies): a new array."""
     f = value.func if isinstance(value, gast.Call) else None
-    return (
-        isinstance(f, gast.Attribute)
-        and isinstance(f.value, gast.Name)
-        and f.value.id in modules
-        and (isinstance(getattr(np, f.attr, None), np.ufunc) or f.attr == "array")
-        and not value.keywords
-    )
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in modules):
+        return False
+    fn = getattr(np, f.attr, None)
+    ufunc = isinstance(fn, np.ufunc) and len(value.args) == fn.nin  # (`np.add(a, b, c)` returns c)
+    return (ufunc or f.attr == "array" and len(value.args) == 1) and not value.keywords
 
 
 def sharing(

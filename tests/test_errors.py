@@ -201,3 +201,29 @@ def test_an_alias_made_by_tuple_assignment_then_written_is_refused():
         with pytest.raises(TransformError, match=rf"in-place write to `a`, which is shared with `{other}`"):
             grad(f, wrt=0)(*args)
     check_grad(tuple_of_copies, grad(tuple_of_copies, wrt=0), W, h, wrt=0)
+
+
+def output_keyword(x):
+    c = np.zeros(3)
+    d = np.add(x, 1.0, out=c)  # d is c
+    d[0] = 5.0
+    return np.sum(c * x)
+
+
+def output_positional(x):
+    c = np.zeros(3)
+    np.multiply(x, 2.0, c)  # c written through the third argument
+    return np.sum(c * x)
+
+
+def output_none(x):
+    return np.sum(np.add(x, 1.0, out=None) * x)  # no output array: differentiated
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_output_argument_is_refused(mode):
+    x = np.array([0.5, 1.0, 2.0])
+    for f in (output_keyword, output_positional):
+        with pytest.raises(TransformError, match=r"writes its result into `c` \(an output argument\)"):
+            grad(f, mode=mode)(x)
+    check_grad(output_none, grad(output_none, mode=mode), x)
