@@ -245,8 +245,18 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, varied: set[str
     from .assemble_support import is_user_function
 
     for s in walk_statements(fdef.body):
-        call = s.value if isinstance(s, gast.Expr) else None
-        fn = getattr(call, "_ag_fn", None) if isinstance(call, gast.Call) else None
+        value = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
+        fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
+        if fn is not None and _numpy_writer(fn):
+            read = {a.id for a in value.args + [k.value for k in value.keywords] if isinstance(a, gast.Name)}
+            if read & varied:
+                raise ctx.parsed.error(
+                    f"`{_writer_name(fn)}` writes into its first argument in place, and astgrad cannot follow "
+                    "that write to the derivatives",
+                    s,
+                    hint="compute the new array by assignment instead (`c = np.where(...)`, `c[idx] = v`)",
+                )
+        call = value if isinstance(s, gast.Expr) else None
         if fn is None or rules.lookup(fn) is not None or not is_user_function(fn):
             continue
         try:
@@ -266,6 +276,28 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, varied: set[str
                     hint=f"write into a copy in `{fn.__name__}` (`{param} = {param}.copy()`), return it, and "
                     f"assign the result (`{passed[param]} = {fn.__name__}(...)`)",
                 )
+
+
+# NumPy functions that write into their first argument (and return None)
+_NUMPY_WRITERS = frozenset(
+    (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis, np.random.shuffle)
+)
+
+
+def _numpy_writer(fn: Any) -> bool:
+    """np.copyto and the like, or a ufunc's `.at` (`np.add.at(a, idx, v)`)."""
+    try:
+        if fn in _NUMPY_WRITERS:
+            return True
+    except TypeError:  # (an unhashable callable)
+        return False
+    return getattr(fn, "__name__", None) == "at" and isinstance(getattr(fn, "__self__", None), np.ufunc)
+
+
+def _writer_name(fn: Any) -> str:
+    if getattr(fn, "__name__", None) == "at":
+        return f"np.{fn.__self__.__name__}.at"
+    return "np.random.shuffle" if fn is np.random.shuffle else f"np.{fn.__name__}"
 
 
 def _parameter_writes(fn: Any) -> dict[str, tuple[str, int | None]]:

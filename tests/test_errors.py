@@ -227,3 +227,47 @@ def test_an_output_argument_is_refused(mode):
         with pytest.raises(TransformError, match=r"writes its result into `c` \(an output argument\)"):
             grad(f, mode=mode)(x)
     check_grad(output_none, grad(output_none, mode=mode), x)
+
+
+def copies_into(x):
+    c = np.zeros(3)
+    np.copyto(c, x * 2.0)
+    return np.sum(c * x)
+
+
+def puts_into(x):
+    c = x * 2.0
+    np.put(c, [0], [7.0])
+    return np.sum(c * x)
+
+
+def adds_at(x):
+    c = np.zeros(3)
+    np.add.at(c, [0, 0, 2], x)
+    return np.sum(c * x)
+
+
+def zeroes_a_diagonal(x):
+    M = np.outer(x, x)
+    np.fill_diagonal(M, 0.0)
+    return np.sum(M)
+
+
+def builds_a_constant_mask(x):
+    mask = np.zeros(3)
+    np.put(mask, [1], [1.0])  # depends on no input: differentiated
+    return np.sum(mask * x * x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_numpy_functions_writing_into_an_input_dependent_array_are_refused(mode):
+    x = np.array([0.5, 1.0, 2.0])
+    for f, what in (
+        (copies_into, "np.copyto"),
+        (puts_into, "np.put"),
+        (adds_at, "np.add.at"),
+        (zeroes_a_diagonal, "np.fill_diagonal"),
+    ):
+        with pytest.raises(TransformError, match=rf"`{what}` writes into its first argument in place"):
+            grad(f, mode=mode)(x)
+    check_grad(builds_a_constant_mask, grad(builds_a_constant_mask, mode=mode), x)
