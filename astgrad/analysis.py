@@ -257,7 +257,7 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, varied: set[str
                     hint="compute the new array by assignment instead (`c = np.where(...)`, `c[idx] = v`)",
                 )
         call = value if isinstance(s, gast.Expr) else None
-        if fn is None or rules.lookup(fn) is not None or not is_user_function(fn):
+        if call is None or fn is None or rules.lookup(fn) is not None or not is_user_function(fn):
             continue
         try:
             bound = inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
