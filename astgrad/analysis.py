@@ -237,13 +237,13 @@ def refuse_caller_tape_reads(ctx: Context, fdef: gast.FunctionDef, useful: set[s
             )
 
 
-def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, varied: set[str]) -> None:
-    """Refuse a call statement (`damp(h)`, its result unused) of a user function that writes into
-    an argument depending on the inputs: the caller's value changes where its derivatives cannot
-    follow. (A call whose result is used is differentiated through the function itself, which
-    refuses such writes there.)"""
+def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activity) -> None:
+    """Refuse a call of a user function that writes into an argument depending on the inputs
+    (`damp(h)`, or `n = count_and_clip(h)` with n unused), and NumPy's writers (np.copyto...) on
+    such arguments: the caller's value changes where its derivatives cannot follow."""
     from .assemble_support import is_user_function
 
+    varied = activity.varied
     for s in walk_statements(fdef.body):
         value = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
@@ -256,8 +256,12 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, varied: set[str
                     s,
                     hint="compute the new array by assignment instead (`c = np.where(...)`, `c[idx] = v`)",
                 )
-        call = value if isinstance(s, gast.Expr) else None
+        call = value
         if call is None or fn is None or rules.lookup(fn) is not None or not is_user_function(fn):
+            continue
+        if isinstance(s, gast.Assign) and all(
+            isinstance(t, gast.Name) and t.id in activity.active for t in s.targets
+        ):  # differentiated through the function, which refuses such writes itself
             continue
         try:
             bound = inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
@@ -266,15 +270,16 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, varied: set[str
         passed = {p: a.id for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in varied}
         if not passed:
             continue
-        written = _parameter_writes(fn)
+        # (`p += v` in a function whose result is used: a number, or refused at run time there)
+        written = _parameter_writes(fn, augmented=isinstance(s, gast.Expr))
         for param, (where, line) in written.items():
             if param in passed:
                 raise ctx.parsed.error(
-                    f"`{fn.__name__}` writes into its argument `{param}` in place ({where}:{line}), here "
-                    f"`{passed[param]}`, whose derivatives astgrad cannot follow through that write",
+                    f"`{fn.__name__}` writes into its argument `{param}` in place ({where}:{line}), and the value "
+                    "passed for it depends on the inputs: astgrad cannot follow that write to the derivatives",
                     s,
                     hint=f"write into a copy in `{fn.__name__}` (`{param} = {param}.copy()`), return it, and "
-                    f"assign the result (`{passed[param]} = {fn.__name__}(...)`)",
+                    "assign the result to the caller's name",
                 )
 
 
@@ -300,7 +305,7 @@ def _writer_name(fn: Any) -> str:
     return "np.random.shuffle" if fn is np.random.shuffle else f"np.{fn.__name__}"
 
 
-def _parameter_writes(fn: Any) -> dict[str, tuple[str, int | None]]:
+def _parameter_writes(fn: Any, augmented: bool = True) -> dict[str, tuple[str, int | None]]:
     """The parameters `fn` writes into in place (`p[i] = v`, `p += v`, `p.fill(v)`, `out=p`,
     `np.copyto(p, v)`) before its own block binds them anew: parameter → (file, line)."""
     from .errors import TransformError
@@ -319,7 +324,7 @@ def _parameter_writes(fn: Any) -> dict[str, tuple[str, int | None]]:
             bases = []
             if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
                 bases.append(n.value)
-            elif isinstance(n, gast.AugAssign):
+            elif isinstance(n, gast.AugAssign) and (augmented or not isinstance(n.target, gast.Name)):
                 bases.append(n.target)
             elif isinstance(n, gast.Call):
                 f = n.func

@@ -124,7 +124,7 @@ class ForwardTransformer:
         self.activity = Activity(ctx, fdef, wrt, outs)
         self.varied = set(self.activity.varied)
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
-        refuse_argument_writes(ctx, fdef, self.activity.varied)
+        refuse_argument_writes(ctx, fdef, self.activity)
         self.dot_names: dict[str, str] = {}
         self.sites = assignment_counts(fdef)
         self.loop_depth = 0

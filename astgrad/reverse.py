@@ -108,7 +108,7 @@ class ReverseTransformer:
         self.activity = Activity(ctx, fdef, wrt, out_names)
         self.active = self.activity.active
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
-        refuse_argument_writes(ctx, fdef, self.activity.varied)
+        refuse_argument_writes(ctx, fdef, self.activity)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
         out_name = self.output.id if isinstance(self.output, gast.Name) else None

@@ -153,6 +153,17 @@ def calls_a_clipper(W, h):
     return np.sum(h * h)
 
 
+def _scale_and_count(v):
+    v[0] = 2.0 * v[0]
+    return 3
+
+
+def counts_unused(W, h):
+    h = W @ h
+    n = _scale_and_count(h)  # noqa: F841 (n is unused: only the write matters)
+    return np.sum(h * h)
+
+
 def calls_a_copier(W, h):
     h = W @ h
     _logs(h)
@@ -163,7 +174,11 @@ def calls_a_copier(W, h):
 def test_a_call_statement_writing_into_a_differentiated_argument_is_refused(mode):
     rng = np.random.default_rng(0)
     W, xs, h = rng.normal(size=(3, 3)), rng.normal(size=(4, 3)), rng.normal(size=3)
-    for f, args, param in ((calls_a_writer, (W, xs, h), "v"), (calls_a_clipper, (W, h), "v")):
+    for f, args, param in (
+        (calls_a_writer, (W, xs, h), "v"),
+        (calls_a_clipper, (W, h), "v"),
+        (counts_unused, (W, h), "v"),
+    ):
         where = r"in place \(.*test_errors.py:\d+\)"
         with pytest.raises(TransformError, match=rf"writes into its argument `{param}` {where}"):
             grad(f, wrt=0, mode=mode)(*args)
