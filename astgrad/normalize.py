@@ -289,12 +289,28 @@ class Normalizer:
         views = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal")
         bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
         for node in walk(gast.Module(body=body, type_ignores=[])):
-            if isinstance(node, gast.Assign) and len(node.targets) == 1:
-                bound += [(a, v, node) for a, v in _bindings(node.targets[0], node.value)]
+            if not isinstance(node, gast.Assign):
+                continue
+            here = [(a, v) for t in node.targets for a, v in _bindings(t, node.value)]
+            targets = {a for a, _ in here}
+            by_source: dict[object, list[str]] = {}
+            for a, v in here:
+                source = v.id if isinstance(v, gast.Name) else id(v)
+                by_source.setdefault(source, []).append(a)
+                # `a, b = b, a` and `a, b = b, a + b` bind no name to another's value: no alias
+                if not (isinstance(v, gast.Name) and v.id in targets):
+                    bound.append((a, v, node))
+            for names in by_source.values():  # `a = b = y`, `a, b = y, y`: a and b are one array
+                bound += [(a, name(b), node) for a, b in zip(names, names[1:]) if a != b]
         for a, v, node in bound:
             if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
                 pairs.append((a, v.id, node, "copy"))
-            elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and v.value.id in self.locals:
+            elif (
+                isinstance(v, gast.Subscript)
+                and isinstance(v.value, gast.Name)
+                and v.value.id in self.locals
+                and v.value.id != a  # (`a = a[:-1]`: the old a is no longer a name)
+            ):
                 sliced = any(
                     isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
                     for n in walk(v.slice)

@@ -1482,6 +1482,46 @@ ALIAS_AUGASSIGN = "refused at run time: in-place write to `acc`, which is shared
 NESTED_RECURSION = "refused: a nested function that calls itself is not supported"
 
 
+def ping_pong_buffers(W, h):
+    cur = W @ h
+    nxt = np.zeros(3)
+    for _ in range(3):
+        nxt[:] = np.tanh(cur)
+        cur, nxt = nxt, cur  # a swap: neither name holds the other's array
+    return np.sum(cur * cur)
+
+
+def swap_then_write(W, h):
+    a = W @ h
+    b = np.sin(a)
+    a, b = b, a
+    a[0] = 0.0
+    return np.sum(a * a) + np.sum(b * b * b)
+
+
+def fibonacci_then_write(W, h):
+    a = W @ h
+    b = np.cos(a)
+    for _ in range(3):
+        a, b = b, a + b
+    a[0] = 1.0
+    return np.sum(a * b)
+
+
+def chained_alias(W, h):
+    y = W @ h
+    a = b = y  # noqa: F841 (a is y)
+    a[0] = 0.0
+    return np.sum(y * y)
+
+
+def states_hessian(x):
+    hs = [x]
+    for _k in range(3):
+        hs.append(np.tanh(hs[-1] * 0.7))
+    return np.sum(hs[-1]) + np.sum(hs[1] * hs[1])
+
+
 def states_listed(x, y):
     hs = [x]
     for _k in range(3):
@@ -1588,6 +1628,10 @@ CATALOGUE = [
     (states_listed, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (states_sliced, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (list_display_read_twice, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (ping_pong_buffers, [(W3, X3)], 0, "ok"),
+    (swap_then_write, [(W3, X3)], 0, "ok"),
+    (fibonacci_then_write, [(W3, X3)], 0, "ok"),
+    (chained_alias, [(W3, X3)], 0, "refused: in-place write to `a`, which is shared with `y`"),
     (rnn_full, [(W3, U32, B3, XS_LONG[:3])], 3, "ok"),
     (rnn_rows, [(W3, U32, B3, XS_LONG), (W3, U32, B3, XS_LONG[:1])], (0, 1, 2), "ok"),
     (state_grows_from_scalar, [(B3, XS_LONG[:, 0], 0.3), (B3[:2], XS_LONG[:4], 0.3)], (0, 2), "ok"),
