@@ -465,16 +465,18 @@ def _zero_scalars(forward: list, backward: list, grads: list, scalars: set[str],
 
 
 def _at_forward_end(expr: gast.AST, label: str, rt: ReverseTransformer, ctx: Context, body: list) -> gast.AST:
-    """`expr` as its value at the end of the forward pass: a name the backward pass restores is
-    saved first (a copy, if the backward pass restores it by writing into it)."""
-    sites = [s for s in rt.sites if isinstance(expr, gast.Name) and s.var == expr.id]
-    pushed = [s for s in sites if getattr(s.save, "_ag_pushed", False)]
-    if not pushed:
+    """`expr` as its value at the end of the forward pass: a name the backward pass rebinds is
+    saved first; if the backward pass restores values by writing into arrays, a copy of every
+    array in it (it may hold or view such an array: `(h, 1)`, `h[0:2]`)."""
+    if not isinstance(expr, gast.Name):
         return copy.deepcopy(expr)
+    pushed = [s for s in rt.sites if getattr(s.save, "_ag_pushed", False)]
+    kept: gast.AST = copy.deepcopy(expr)
+    if any(s.kind != "loop" for s in pushed):
+        kept = gast.Call(func=name(ctx.helper("deep_copy_of")), args=[kept], keywords=[])
+    elif not any(s.var == expr.id for s in pushed):
+        return kept
     snapshot = ctx.namer.fresh(label)
-    kept = copy.deepcopy(expr)
-    if any(s.kind != "loop" for s in pushed):  # (restored in place: keep a copy)
-        kept = gast.Call(func=name(ctx.helper("copy_of")), args=[kept], keywords=[])
     body.append(assign(snapshot, kept))
     return name(snapshot)
 

@@ -174,6 +174,17 @@ def copy_of(value: Any) -> Any:
     return value
 
 
+def deep_copy_of(value: Any) -> Any:
+    """`value` with every array in it (through tuples, lists and dicts) copied."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(deep_copy_of(v) for v in value)
+    if isinstance(value, dict):
+        return {k: deep_copy_of(v) for k, v in value.items()}
+    return value
+
+
 def distinct(value: Any, *earlier: Any) -> Any:
     """`value`, copied if it is an array that may share memory with an array in `earlier` (two
     gradients returned together must be independent arrays)."""
