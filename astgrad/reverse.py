@@ -685,7 +685,8 @@ class ReverseTransformer:
                 )
                 self.record_reads(code, p)
                 return True
-        if basic and var in self.containers:  # a list's element is an adjoint itself: `+=` would write into it
+        known_array = self.facts is not None and bool(self.facts.shape(var)) and var not in self.containers
+        if basic and not known_array:  # a list's item is an adjoint other names may hold: a new sum, not +=
             element = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Load())
             total = self.call("add_adjoints", element, g)
             slot = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Store())

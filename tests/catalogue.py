@@ -1522,6 +1522,28 @@ def states_hessian(x):
     return np.sum(hs[-1]) + np.sum(hs[1] * hs[1])
 
 
+def list_of_lists(x, y):
+    m = [[x, y], [y, x]]
+    r = m[0]  # a list taken from a list of lists: its items are adjoints other names hold
+    a = r[0] * 3.0
+    p = y + r[0]
+    return np.sum(p * p) + np.sum(a)
+
+
+def split_rows(x, y):
+    hs = np.split(np.concatenate([x, y]), 2)  # a list from NumPy
+    a = hs[0] * 3.0
+    p = y + hs[0]
+    return np.sum(p * p) + np.sum(a)
+
+
+def comprehension_rows(x, y):
+    hs = [x * float(k) for k in range(1, 3)]
+    a = hs[0] * 3.0
+    p = y + hs[0]
+    return np.sum(p * p) + np.sum(a)
+
+
 def states_listed(x, y):
     hs = [x]
     for _k in range(3):
@@ -1628,6 +1650,9 @@ CATALOGUE = [
     (states_listed, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (states_sliced, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (list_display_read_twice, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (list_of_lists, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (split_rows, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (comprehension_rows, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (ping_pong_buffers, [(W3, X3)], 0, "ok"),
     (swap_then_write, [(W3, X3)], 0, "ok"),
     (fibonacci_then_write, [(W3, X3)], 0, "ok"),
