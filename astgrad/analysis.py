@@ -267,16 +267,22 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
             bound = inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
         except TypeError:
             continue  # (Python raises when the call runs)
-        passed = {p: a.id for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in varied}
-        if not passed:
+        names = {}  # parameter → the names passed for it (several for *args)
+        for param, given in bound.arguments.items():
+            items = given if isinstance(given, tuple) else given.values() if isinstance(given, dict) else [given]
+            names[param] = {a.id for a in items if isinstance(a, gast.Name)}
+        if not any(ns & varied for ns in names.values()):
             continue
         # (`p += v` in a function whose result is used: a number, or refused at run time there)
         written = _parameter_writes(fn, augmented=isinstance(s, gast.Expr))
-        for param, (where, line) in written.items():
-            if param in passed:
+        for param, (where, line, kind) in written.items():
+            # an input-dependent argument written into, or one of its values written into another
+            # array argument (`into(buf, W @ h)`; an append to a log list is left alone)
+            if names.get(param, set()) & varied or (kind == "write" and names.get(param)):
                 raise ctx.parsed.error(
-                    f"`{fn.__name__}` writes into its argument `{param}` in place ({where}:{line}), and the value "
-                    "passed for it depends on the inputs: astgrad cannot follow that write to the derivatives",
+                    f"`{fn.__name__}` writes into its argument `{param}` in place ({where}:{line}), and what it "
+                    "writes or writes into depends on the inputs: astgrad cannot follow that write to the "
+                    "derivatives",
                     s,
                     hint=f"write into a copy in `{fn.__name__}` (`{param} = {param}.copy()`), return it, and "
                     "assign the result to the caller's name",
@@ -305,39 +311,103 @@ def _writer_name(fn: Any) -> str:
     return "np.random.shuffle" if fn is np.random.shuffle else f"np.{fn.__name__}"
 
 
-def _parameter_writes(fn: Any, augmented: bool = True) -> dict[str, tuple[str, int | None]]:
+_VIEWS = frozenset("T reshape ravel view transpose swapaxes squeeze diagonal real imag flat".split())
+_NUMPY_WRITER_NAMES = frozenset("copyto put place putmask fill_diagonal put_along_axis shuffle".split())
+
+
+def _parameter_writes(fn: Any, augmented: bool = True, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
     """The parameters `fn` writes into in place (`p[i] = v`, `p += v`, `p.fill(v)`, `out=p`,
-    `np.copyto(p, v)`) before its own block binds them anew: parameter → (file, line)."""
+    `np.copyto(p, v)`, through a local alias or view of p, or by passing p to a function that
+    does) before its own block binds them anew: parameter → (file, line, "append" for a list's
+    append/extend/insert, else "write")."""
+    from .assemble_support import is_user_function
     from .errors import TransformError
     from .optimize import MUTATING_METHODS
     from .parse import parse_function
 
+    fn = inspect.unwrap(fn)
     try:
         parsed = parse_function(fn)
     except TransformError:
         return {}
     tree = parsed.tree
-    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs if isinstance(a, gast.Name)}
-    found: dict[str, tuple[str, int | None]] = {}
-    for s in tree.body:
+    args = tree.args
+    declared = args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]
+    root = {a.id: a.id for a in declared if isinstance(a, gast.Name)}  # name → the parameter it may be
+    found: dict[str, tuple[str, int | None, str]] = {}
+
+    def note(base: gast.AST, n: gast.AST, kind: str = "write") -> None:
+        while isinstance(base, (gast.Subscript, gast.Attribute, gast.Starred)):
+            base = base.value
+        if isinstance(base, gast.Name) and base.id in root:
+            known = found.get(root[base.id])
+            if known is None or known[2] == "append" and kind == "write":
+                found[root[base.id]] = (parsed.filename, parsed.abs_line(n), kind)
+
+    def aliases(s: gast.stmt) -> None:
+        """Names bound in `s` to a parameter, an item or view of one (flow-insensitive within s)."""
         for n in gast.walk(s):
-            bases = []
+            if isinstance(n, gast.For) and isinstance(n.target, gast.Name):
+                source = _base_name(n.iter)
+                if source in root:
+                    root[n.target.id] = root[source]
+            elif isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+                source = _view_source(n.value)
+                if source in root:
+                    root[n.targets[0].id] = root[source]
+
+    for s in tree.body:
+        aliases(s)
+        for n in gast.walk(s):
             if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
-                bases.append(n.value)
+                note(n.value, n)
             elif isinstance(n, gast.AugAssign) and (augmented or not isinstance(n.target, gast.Name)):
-                bases.append(n.target)
+                note(n.target, n)
             elif isinstance(n, gast.Call):
                 f = n.func
                 if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
-                    bases.append(f.value)
-                if isinstance(f, gast.Attribute) and f.attr == "copyto" and n.args:
-                    bases.append(n.args[0])
-                bases += [k.value for k in n.keywords if k.arg == "out"]
-            for base in bases:
-                while isinstance(base, (gast.Subscript, gast.Attribute)):
-                    base = base.value
-                if isinstance(base, gast.Name) and base.id in params and base.id not in found:
-                    found[base.id] = (parsed.filename, parsed.abs_line(n))
+                    note(f.value, n, "append" if f.attr in ("append", "extend", "insert") else "write")
+                if isinstance(f, gast.Attribute) and f.attr in _NUMPY_WRITER_NAMES and n.args:
+                    note(n.args[0], n)
+                ufunc = getattr(np, f.attr, None) if isinstance(f, gast.Attribute) else None
+                if isinstance(ufunc, np.ufunc) and len(n.args) > ufunc.nin:
+                    note(n.args[ufunc.nin], n)  # (a positional output)
+                for k in n.keywords:
+                    if k.arg == "out":
+                        note(k.value, n)
+                callee = fn.__globals__.get(f.id) if isinstance(f, gast.Name) else None
+                if depth < 3 and callee is not None and callee is not fn and is_user_function(callee):
+                    try:
+                        bound = inspect.signature(callee).bind(*n.args, **{k.arg: k.value for k in n.keywords if k.arg})
+                    except (TypeError, ValueError):
+                        continue
+                    for param, (_, _, kind) in _parameter_writes(callee, augmented, depth + 1).items():
+                        passed = bound.arguments.get(param)
+                        for item in passed if isinstance(passed, tuple) else [passed]:
+                            if isinstance(item, gast.AST):
+                                note(item, n, kind)
         if isinstance(s, gast.Assign):  # `p = p.copy()`: later writes go into the new array
-            params -= {m.id for t in s.targets for m in gast.walk(t) if isinstance(m, gast.Name)}
+            for t in s.targets:
+                if isinstance(t, gast.Name) and _view_source(s.value) not in root:
+                    root.pop(t.id, None)
     return found
+
+
+def _base_name(e: gast.AST) -> str | None:
+    while isinstance(e, (gast.Subscript, gast.Attribute, gast.Starred)):
+        e = e.value
+    return e.id if isinstance(e, gast.Name) else None
+
+
+def _view_source(value: gast.AST) -> str | None:
+    """x for a value that may be x itself, an item or a view of it: `x`, `x[i]`, `x.T`,
+    `x.reshape(-1)`."""
+    if isinstance(value, gast.Name):
+        return value.id
+    if isinstance(value, gast.Subscript):
+        return _base_name(value.value)
+    if isinstance(value, gast.Attribute) and value.attr in _VIEWS:
+        return _base_name(value.value)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr in _VIEWS:
+        return _base_name(value.func.value)
+    return None

@@ -164,6 +164,65 @@ def counts_unused(W, h):
     return np.sum(h * h)
 
 
+def _doubles(v):
+    v *= 2.0
+
+
+def _passes_on(v):
+    _doubles(v)  # the write is one call further down
+
+
+def _doubles_each(*vs):
+    for v in vs:
+        v *= 2.0
+
+
+def _doubles_a_view(v):
+    u = v.reshape(-1)
+    u[0] = 5.0
+
+
+def _fills(buf, v):
+    buf[:] = 2.0 * v  # writes an input-dependent value into an array the caller reads after
+
+
+_history = []
+
+
+def _logs_to(history, value):
+    history.append(value)  # a log: left alone
+
+
+def passes_on(W, h):
+    h = W @ h
+    _passes_on(h)
+    return np.sum(h * h)
+
+
+def doubles_each(W, h):
+    h = W @ h
+    _doubles_each(h)
+    return np.sum(h * h)
+
+
+def doubles_a_view(W, h):
+    h = W @ h
+    _doubles_a_view(h)
+    return np.sum(h * h)
+
+
+def fills(W, h):
+    buf = np.zeros(3)
+    _fills(buf, W @ h)
+    return np.sum(buf * buf)
+
+
+def logs(W, h):
+    h = W @ h
+    _logs_to(_history, np.sum(h))
+    return np.sum(h * h)
+
+
 def calls_a_copier(W, h):
     h = W @ h
     _logs(h)
@@ -178,12 +237,17 @@ def test_a_call_statement_writing_into_a_differentiated_argument_is_refused(mode
         (calls_a_writer, (W, xs, h), "v"),
         (calls_a_clipper, (W, h), "v"),
         (counts_unused, (W, h), "v"),
+        (passes_on, (W, h), "v"),
+        (doubles_each, (W, h), "vs"),
+        (doubles_a_view, (W, h), "v"),
+        (fills, (W, h), "buf"),
     ):
         where = r"in place \(.*test_errors.py:\d+\)"
         with pytest.raises(TransformError, match=rf"writes into its argument `{param}` {where}"):
             grad(f, wrt=0, mode=mode)(*args)
     g = grad(calls_a_copier, wrt=0, mode=mode)  # it writes into a copy: differentiated
     check_grad(calls_a_copier, g, W, h, wrt=0)
+    check_grad(logs, grad(logs, wrt=0, mode=mode), W, h, wrt=0)
 
 
 def tuple_alias(W, xs, h):
