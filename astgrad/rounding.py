@@ -15,6 +15,7 @@ call of a function not known to be continuous makes every argument decisive.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .optimize import shared_through
 from .trees import walk
@@ -143,6 +144,21 @@ def _decided_in(expr: gast.AST, np_name: str, passing: frozenset[str]) -> set[st
     return out
 
 
+def _integer_type(node: gast.AST, np_name: str) -> bool:
+    """Whether `node` names an integer or bool dtype: `int`, `np.int64`, `"int32"`, `bool`."""
+    if isinstance(node, gast.Name):
+        return node.id in ("int", "bool")
+    if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) and node.value.id == np_name:
+        t = getattr(np, node.attr, None)
+        return isinstance(t, type) and issubclass(t, (np.integer, np.bool_))
+    if isinstance(node, gast.Constant) and isinstance(node.value, str):
+        try:
+            return np.dtype(node.value).kind in "iub"
+        except Exception:  # noqa: BLE001 - not a dtype: an einsum's subscripts, a mode...
+            return False
+    return False
+
+
 def deciding_parts(expr: gast.AST, np_name: str, passing: frozenset[str] = frozenset()) -> list[gast.AST]:
     """The sub-expressions of `expr` whose values decide something: comparisons, conditions,
     indices, the operands of `//` and `%`, a divisor or exponent, and the arguments of calls not
@@ -176,7 +192,7 @@ def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) 
     if isinstance(f.value, gast.Name) and f.value.id in (np_name, "math"):
         if f.attr == "where":  # the condition decides, the values do not
             return every[:1]
-        if any(k.arg == "dtype" for k in call.keywords) or (f.attr == "array" and len(call.args) > 1):
+        if any(_integer_type(a, np_name) for a in every):
             return every  # (a cast to an int or bool dtype rounds: a step)
         return [] if f.attr in _CONTINUOUS else every
     return [] if f.attr in _METHODS else every + [f.value]

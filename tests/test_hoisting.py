@@ -164,17 +164,27 @@ def truncated_gate(W, h, U, xs, c):
     return np.sum(h * h)
 
 
-def test_a_cast_to_int_decides_so_its_operand_keeps_the_functions_bits():
+def truncated_gate_positional(W, h, U, xs, c):
+    for k in range(len(xs)):
+        x = xs[k]
+        t = U @ x
+        q = np.array(np.minimum(1.0, np.maximum(0.0, 1.0 + (t - c[k]) * 1e30)), np.int64)  # (dtype by position)
+        h = np.tanh(W @ h + t) * q
+    return np.sum(h * h)
+
+
+@pytest.mark.parametrize("f", [truncated_gate, truncated_gate_positional])
+def test_a_cast_to_int_decides_so_its_operand_keeps_the_functions_bits(f):
     """c holds each step's U @ x exactly as the function computes it, so every gate is open only
     if the gradient's forward pass computes U @ x with the same bits (not as one batched product)."""
     rng = np.random.default_rng(1)
     W, h, U, xs = rng.normal(size=(3, 3)) / 3, rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=(6, 3))
     args = (W, h, U, xs, np.array([U @ x for x in xs]))
-    g = value_and_grad(truncated_gate, wrt=(0, 1))
+    g = value_and_grad(f, wrt=(0, 1))
     for _ in range(2):  # specialising, then the specialised code
         value, grads = g(*args)
-        assert value == truncated_gate(*args)
-    general = value_and_grad(truncated_gate, wrt=(0, 1), specialize=False)(*args)[1]
+        assert value == f(*args)
+    general = value_and_grad(f, wrt=(0, 1), specialize=False)(*args)[1]
     for a, b in zip(grads, general):
         np.testing.assert_array_equal(a, b)
-    assert "U_x" not in astgrad.source(truncated_gate, wrt=(0, 1), args=args)
+    assert "U_x" not in astgrad.source(f, wrt=(0, 1), args=args)
