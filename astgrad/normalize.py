@@ -183,6 +183,7 @@ class Normalizer:
         self.version: dict[str, str] = {p: p for p in self.params}
         self.ssa = self._ssa_candidates(fdef.body)
         self.out: list[gast.stmt] = []
+        self._written: set[str] | None = None  # names written in place (computed when first needed)
         self.loc: gast.AST | None = None
         self.retval: str | None = None
         self.ret_flag: str | None = None
@@ -1005,9 +1006,29 @@ class Normalizer:
         return name(t)
 
     def atom(self, node: gast.AST) -> gast.AST:
-        """Lower `node` and make it an atom (a name or a constant)."""
+        """Lower `node` and make it an atom (a name or a constant). An item or slice of an array
+        the function writes into is copied: `w * h[0]` reads row 0 as it is now, while a
+        temporary view would change with a later `h[0, 0] = ...` under the backward pass."""
         op = self.expr(node)
-        return op if is_atom(op) else self.temp(op)
+        if is_atom(op):
+            return op
+        if isinstance(op, gast.Subscript) and isinstance(op.value, gast.Name) and self._written_base(op.value.id):
+            call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[self.temp(op)], keywords=[])
+            call._ag_fn = runtime.copy_of
+            op = call
+        return self.temp(op)
+
+    def _written_base(self, var: str) -> bool:
+        """Whether `var` is (a version of) a name the function writes into in place."""
+        if self._written is None:  # (element writes: a list's append is undone by its own rules)
+            self._written = {
+                b.id
+                for n in walk(self.parsed.tree)
+                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+                for b in [_subscript_base(n)]
+                if isinstance(b, gast.Name)
+            }
+        return any(var == w or self.version.get(w) == var for w in self._written)
 
     def resolve(self, node: gast.AST) -> Any:
         return self.ctx.resolve(node, self.locals)
@@ -1338,6 +1359,12 @@ class Normalizer:
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
         return call
+
+
+def _subscript_base(node: gast.AST) -> gast.AST:
+    while isinstance(node, gast.Subscript):
+        node = node.value
+    return node
 
 
 def _bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:

@@ -1544,6 +1544,13 @@ def comprehension_rows(x, y):
     return np.sum(p * p) + np.sum(a)
 
 
+def row_read_then_written(w, h):
+    h = np.outer(h, h)
+    s = np.sum(w * h[0])  # reads row 0 (a view, were it not copied)
+    h[0, 0] = np.tanh(s)  # then writes into row 0
+    return np.sum(h * h)
+
+
 def states_listed(x, y):
     hs = [x]
     for _k in range(3):
@@ -1651,6 +1658,7 @@ CATALOGUE = [
     (states_sliced, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (list_display_read_twice, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (list_of_lists, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (row_read_then_written, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (split_rows, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (comprehension_rows, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (ping_pong_buffers, [(W3, X3)], 0, "ok"),
