@@ -1658,7 +1658,7 @@ CATALOGUE = [
     (states_sliced, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (list_display_read_twice, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (list_of_lists, [(X3, X3 - 0.5)], (0, 1), "ok"),
-    (row_read_then_written, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (row_read_then_written, [(_a(0.3, -0.2, 0.5), _a(1.0, 2.0, -1.5))], (0, 1), "ok"),
     (split_rows, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (comprehension_rows, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (ping_pong_buffers, [(W3, X3)], 0, "ok"),
