@@ -22,6 +22,7 @@ import numpy as np
 
 from . import runtime
 from .context import Context
+from .optimize import MUTATING_METHODS
 from .parse import _MISSING
 from .trees import names_read, walk
 
@@ -633,7 +634,7 @@ class Normalizer:
             if n not in self.version:
                 raise self.error(f"`{n}` is read by the nested function before it is assigned", node)
             keywords.append(gast.keyword(arg=n, value=name(self.version[n])))
-        call = gast.Call(func=name(alias), args=[self.atom(a) for a in node.args], keywords=keywords)
+        call = gast.Call(func=name(alias), args=[self.atom(a, False) for a in node.args], keywords=keywords)
         call._ag_fn = fn
         return call
 
@@ -1005,14 +1006,20 @@ class Normalizer:
         self.emit(assign(t, op))
         return name(t)
 
-    def atom(self, node: gast.AST) -> gast.AST:
+    def atom(self, node: gast.AST, copy_views: bool = True) -> gast.AST:
         """Lower `node` and make it an atom (a name or a constant). An item or slice of an array
         the function writes into is copied: `w * h[0]` reads row 0 as it is now, while a
-        temporary view would change with a later `h[0, 0] = ...` under the backward pass."""
+        temporary view would change with a later `h[0, 0] = ...` under the backward pass. Not
+        with `copy_views=False`: an argument a function may write into (`zero_head(mask[0])`)."""
         op = self.expr(node)
         if is_atom(op):
             return op
-        if isinstance(op, gast.Subscript) and isinstance(op.value, gast.Name) and self._written_base(op.value.id):
+        if (
+            copy_views
+            and isinstance(op, gast.Subscript)
+            and isinstance(op.value, gast.Name)
+            and self._written_base(op.value.id)
+        ):
             call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[self.temp(op)], keywords=[])
             call._ag_fn = runtime.copy_of
             op = call
@@ -1294,10 +1301,11 @@ class Normalizer:
         if fn is not _MISSING:
             self._refuse_output_argument(fn, node)
             kept = [k for k in node.keywords if not (k.arg == "out" and is_constant(k.value))]  # (out=None)
+            reads = not _may_write(fn)  # (a function that may write into its arguments gets them as they are)
             call = gast.Call(
                 func=copy.deepcopy(node.func),
-                args=[self.atom(a) for a in node.args],
-                keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in kept],
+                args=[self.atom(a, reads) for a in node.args],
+                keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, reads)) for k in kept],
             )
             call._ag_fn = fn
             return call
@@ -1326,7 +1334,7 @@ class Normalizer:
 
     def method_call(self, node: gast.Call) -> gast.AST:
         method = node.func.attr
-        receiver = self.atom(node.func.value)
+        receiver = self.atom(node.func.value, method not in MUTATING_METHODS)
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         if method in VARARG_METHODS:
@@ -1359,6 +1367,14 @@ class Normalizer:
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
         return call
+
+
+def _may_write(fn: Any) -> bool:
+    """Whether `fn` may write into an argument: a user's function, or one of NumPy's writers."""
+    from .analysis import _numpy_writer
+    from .assemble_support import is_user_function
+
+    return is_user_function(fn) or _numpy_writer(fn)
 
 
 def _subscript_base(node: gast.AST) -> gast.AST:

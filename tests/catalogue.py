@@ -1544,6 +1544,18 @@ def comprehension_rows(x, y):
     return np.sum(p * p) + np.sum(a)
 
 
+def _zero_head(v):
+    v[:2] = 0.0
+
+
+def mask_row_zeroed_by_helper(x):
+    mask = np.ones((2, 3))
+    _zero_head(mask[0])  # writes into row 0 of mask (a view: not to be copied)
+    np.copyto(mask[1, 1:], 0.5)
+    mask[1, 2] = 0.0
+    return np.sum(x * mask)
+
+
 def row_read_then_written(w, h):
     h = np.outer(h, h)
     s = np.sum(w * h[0])  # reads row 0 (a view, were it not copied)
@@ -1658,6 +1670,7 @@ CATALOGUE = [
     (states_sliced, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (list_display_read_twice, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (list_of_lists, [(X3, X3 - 0.5)], (0, 1), "ok"),
+    (mask_row_zeroed_by_helper, [(X3,)], 0, "ok"),
     (row_read_then_written, [(_a(0.3, -0.2, 0.5), _a(1.0, 2.0, -1.5))], (0, 1), "ok"),
     (split_rows, [(X3, X3 - 0.5)], (0, 1), "ok"),
     (comprehension_rows, [(X3, X3 - 0.5)], (0, 1), "ok"),
