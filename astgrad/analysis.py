@@ -273,9 +273,10 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
             names[param] = {a.id for a in items if isinstance(a, gast.Name)}
         if not any(ns & varied for ns in names.values()):
             continue
-        # (`p += v` in a function whose result is used: a number, or refused at run time there)
-        written = _parameter_writes(fn, augmented=isinstance(s, gast.Expr))
+        written = _parameter_writes(fn)
         for param, (where, line, kind) in written.items():
+            if kind == "augmented":
+                continue  # (`p += v`: a new number, or an array, refused at run time: check_not_array)
             # an input-dependent argument written into, or one of its values written into another
             # array argument (`into(buf, W @ h)`; an append to a log list is left alone)
             if names.get(param, set()) & varied or (kind == "write" and names.get(param)):
@@ -315,14 +316,13 @@ _VIEWS = frozenset("T reshape ravel view transpose swapaxes squeeze diagonal rea
 _NUMPY_WRITER_NAMES = frozenset("copyto put place putmask fill_diagonal put_along_axis shuffle".split())
 
 
-def _parameter_writes(fn: Any, augmented: bool = True, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
-    """The parameters `fn` writes into in place (`p[i] = v`, `p += v`, `p.fill(v)`, `out=p`,
+def _parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
+    """The parameters `fn` writes into in place (`p[i] = v`, `p.fill(v)`, `out=p`,
     `np.copyto(p, v)`, through a local alias or view of p, or by passing p to a function that
-    does) before its own block binds them anew: parameter → (file, line, "append" for a list's
-    append/extend/insert, else "write")."""
-    from .assemble_support import is_user_function
+    does) while the name still holds the caller's value: parameter → (file, line, kind), kind
+    "append" for a list's append/extend/insert, "augmented" for `p += v` (a write only if p is
+    an array: checked at run time), else "write"."""
     from .errors import TransformError
-    from .optimize import MUTATING_METHODS
     from .parse import parse_function
 
     fn = inspect.unwrap(fn)
@@ -330,67 +330,89 @@ def _parameter_writes(fn: Any, augmented: bool = True, depth: int = 0) -> dict[s
         parsed = parse_function(fn)
     except TransformError:
         return {}
-    tree = parsed.tree
-    args = tree.args
+    args = parsed.tree.args
     declared = args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]
-    root = {a.id: a.id for a in declared if isinstance(a, gast.Name)}  # name → the parameter it may be
     found: dict[str, tuple[str, int | None, str]] = {}
+    _scan_writes(parsed.tree.body, {a.id: a.id for a in declared if isinstance(a, gast.Name)}, fn, parsed, depth, found)
+    return found
+
+
+_ORDER = {"append": 0, "augmented": 1, "write": 2}
+
+
+def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: int, found: dict) -> dict[str, str]:
+    """Note in `found` the writes of `body` into names that may hold a parameter (`root`: name →
+    parameter), in order; return the names that may hold one after it."""
+    from .assemble_support import is_user_function
+    from .optimize import MUTATING_METHODS
 
     def note(base: gast.AST, n: gast.AST, kind: str = "write") -> None:
         while isinstance(base, (gast.Subscript, gast.Attribute, gast.Starred)):
             base = base.value
         if isinstance(base, gast.Name) and base.id in root:
             known = found.get(root[base.id])
-            if known is None or known[2] == "append" and kind == "write":
+            if known is None or _ORDER[kind] > _ORDER[known[2]]:
                 found[root[base.id]] = (parsed.filename, parsed.abs_line(n), kind)
 
-    def aliases(s: gast.stmt) -> None:
-        """Names bound in `s` to a parameter, an item or view of one (flow-insensitive within s)."""
-        for n in gast.walk(s):
-            if isinstance(n, gast.For) and isinstance(n.target, gast.Name):
-                source = _base_name(n.iter)
-                if source in root:
-                    root[n.target.id] = root[source]
-            elif isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
-                source = _view_source(n.value)
-                if source in root:
-                    root[n.targets[0].id] = root[source]
+    def expression_writes(node: gast.AST) -> None:
+        for n in gast.walk(node):
+            if not isinstance(n, gast.Call):
+                continue
+            f = n.func
+            if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
+                note(f.value, n, "append" if f.attr in ("append", "extend", "insert") else "write")
+            if isinstance(f, gast.Attribute) and f.attr in _NUMPY_WRITER_NAMES and n.args:
+                note(n.args[0], n)
+            ufunc = getattr(np, f.attr, None) if isinstance(f, gast.Attribute) else None
+            if isinstance(ufunc, np.ufunc) and len(n.args) > ufunc.nin:
+                note(n.args[ufunc.nin], n)  # (a positional output)
+            for k in n.keywords:
+                if k.arg == "out":
+                    note(k.value, n)
+            callee = fn.__globals__.get(f.id) if isinstance(f, gast.Name) else None
+            if depth < 3 and callee is not None and callee is not fn and is_user_function(callee):
+                try:
+                    bound = inspect.signature(callee).bind(*n.args, **{k.arg: k.value for k in n.keywords if k.arg})
+                except (TypeError, ValueError):
+                    continue
+                for param, (_, _, kind) in _parameter_writes(callee, depth + 1).items():
+                    passed = bound.arguments.get(param)
+                    for item in passed if isinstance(passed, tuple) else [passed]:
+                        if isinstance(item, gast.AST):
+                            note(item, n, kind)
 
-    for s in tree.body:
-        aliases(s)
-        for n in gast.walk(s):
-            if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
-                note(n.value, n)
-            elif isinstance(n, gast.AugAssign) and (augmented or not isinstance(n.target, gast.Name)):
-                note(n.target, n)
-            elif isinstance(n, gast.Call):
-                f = n.func
-                if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
-                    note(f.value, n, "append" if f.attr in ("append", "extend", "insert") else "write")
-                if isinstance(f, gast.Attribute) and f.attr in _NUMPY_WRITER_NAMES and n.args:
-                    note(n.args[0], n)
-                ufunc = getattr(np, f.attr, None) if isinstance(f, gast.Attribute) else None
-                if isinstance(ufunc, np.ufunc) and len(n.args) > ufunc.nin:
-                    note(n.args[ufunc.nin], n)  # (a positional output)
-                for k in n.keywords:
-                    if k.arg == "out":
-                        note(k.value, n)
-                callee = fn.__globals__.get(f.id) if isinstance(f, gast.Name) else None
-                if depth < 3 and callee is not None and callee is not fn and is_user_function(callee):
-                    try:
-                        bound = inspect.signature(callee).bind(*n.args, **{k.arg: k.value for k in n.keywords if k.arg})
-                    except (TypeError, ValueError):
-                        continue
-                    for param, (_, _, kind) in _parameter_writes(callee, augmented, depth + 1).items():
-                        passed = bound.arguments.get(param)
-                        for item in passed if isinstance(passed, tuple) else [passed]:
-                            if isinstance(item, gast.AST):
-                                note(item, n, kind)
-        if isinstance(s, gast.Assign):  # `p = p.copy()`: later writes go into the new array
-            for t in s.targets:
-                if isinstance(t, gast.Name) and _view_source(s.value) not in root:
+    for s in body:
+        if isinstance(s, (gast.FunctionDef, gast.ClassDef, gast.Lambda)):
+            continue
+        blocks = [getattr(s, f) for f in ("body", "orelse", "finalbody") if isinstance(getattr(s, f, None), list)]
+        blocks += [h.body for h in getattr(s, "handlers", [])]
+        if blocks:  # a branch or loop: each block from here; after it, a name may hold either
+            for field, value in gast.iter_fields(s):
+                if field not in ("body", "orelse", "finalbody", "handlers") and isinstance(value, gast.AST):
+                    expression_writes(value)
+            inner = dict(root)
+            if isinstance(s, (gast.For, gast.AsyncFor)) and isinstance(s.target, gast.Name):
+                source = _base_name(s.iter)
+                if source in root:
+                    inner[s.target.id] = root[source]
+            for block in blocks:
+                for k, v in _scan_writes(block, dict(inner), fn, parsed, depth, found).items():
+                    root.setdefault(k, v)
+            continue
+        expression_writes(s)
+        if isinstance(s, gast.AugAssign):
+            note(s.target, s, "augmented" if isinstance(s.target, gast.Name) else "write")
+        for t in s.targets if isinstance(s, gast.Assign) else [s.target] if isinstance(s, gast.AnnAssign) else []:
+            for n in gast.walk(t):
+                if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+                    note(n.value, n)
+            if isinstance(t, gast.Name):  # `p = p.copy()`: later writes go into the new array
+                source = _view_source(s.value) if s.value is not None else None
+                if source in root:
+                    root[t.id] = root[source]
+                else:
                     root.pop(t.id, None)
-    return found
+    return root
 
 
 def _base_name(e: gast.AST) -> str | None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import builtins
 import copy
+import inspect
 from typing import Any, Callable
 
 import gast
 import numpy as np
 
-from . import runtime
+from . import rules, runtime
 from .context import Context
 from .optimize import MUTATING_METHODS
 from .parse import _MISSING
@@ -1308,6 +1309,7 @@ class Normalizer:
                 keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, reads)) for k in kept],
             )
             call._ag_fn = fn
+            self._check_augmented_arguments(fn, call)
             return call
         if isinstance(node.func, gast.Attribute):
             return self.method_call(node)
@@ -1316,6 +1318,34 @@ class Normalizer:
             node,
             hint="call module-level functions, imported functions or closures directly",
         )
+
+    def _check_augmented_arguments(self, fn: Any, call: gast.Call) -> None:
+        """Before a call of a user function that does `p += v` on a parameter, a run-time check
+        that the argument is no array (whose values that would change under the caller)."""
+        from .analysis import _parameter_writes
+        from .assemble_support import is_user_function
+
+        if not is_user_function(fn) or rules.lookup(fn) is not None:
+            return
+        augmented = [p for p, (_, _, kind) in _parameter_writes(fn).items() if kind == "augmented"]
+        if not augmented:
+            return
+        try:
+            bound = inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+        except (TypeError, ValueError):
+            return
+        for p in augmented:
+            given = bound.arguments.get(p)
+            for item in given if isinstance(given, tuple) else [given]:
+                if isinstance(item, gast.Name):
+                    label = gast.Constant(value=p, kind=None)
+                    self.emit(
+                        gast.Expr(
+                            value=gast.Call(
+                                func=name(self.ctx.helper("check_not_array")), args=[item, label], keywords=[]
+                            )
+                        )
+                    )
 
     def _refuse_output_argument(self, fn: Any, node: gast.Call) -> None:
         """`np.add(a, b, out=c)` and `np.add(a, b, c)` write into c, which the derivatives would
