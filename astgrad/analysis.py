@@ -313,7 +313,7 @@ def _writer_name(fn: Any) -> str:
 
 
 _VIEWS = frozenset("T reshape ravel view transpose swapaxes squeeze diagonal real imag flat".split())
-_NUMPY_WRITER_NAMES = frozenset("copyto put place putmask fill_diagonal put_along_axis shuffle".split())
+_NUMPY_WRITER_NAMES = frozenset(f.__name__ for f in _NUMPY_WRITERS)  # (as a called function's source names them)
 
 
 def _parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
