@@ -286,13 +286,42 @@ class Normalizer:
                         out.add(base.id)
         return out
 
+    def _copied_at_once(self, body: list[gast.stmt]) -> set[int]:
+        """`t = h[0]` followed at once by `t2 = copy_of(t)`, t read nowhere else (a gradient's own
+        code, differentiated again): t is no alias anything can write through."""
+        reads: dict[str, int] = {}
+        for n in walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                reads[n.id] = reads.get(n.id, 0) + 1
+        out = set()
+        blocks = [body] + [
+            b for n in walk(gast.Module(body=body, type_ignores=[])) for b in _blocks_of(n) if b is not body
+        ]
+        for block in blocks:
+            for first, second in zip(block, block[1:]):
+                if not (
+                    isinstance(first, gast.Assign)
+                    and len(first.targets) == 1
+                    and isinstance(first.targets[0], gast.Name)
+                    and isinstance(second, gast.Assign)
+                    and isinstance(second.value, gast.Call)
+                    and len(second.value.args) == 1
+                    and isinstance(second.value.args[0], gast.Name)
+                    and second.value.args[0].id == first.targets[0].id
+                ):
+                    continue
+                if reads.get(first.targets[0].id) == 1 and self.resolve(second.value.func) is runtime.copy_of:
+                    out.add(id(first))
+        return out
+
     def _alias_pairs(self, body: list[gast.stmt]) -> list[tuple[str, str, gast.AST, str]]:
         """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments."""
         pairs = []
         views = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal")
         bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
+        copied = self._copied_at_once(body)
         for node in walk(gast.Module(body=body, type_ignores=[])):
-            if not isinstance(node, gast.Assign):
+            if not isinstance(node, gast.Assign) or id(node) in copied:
                 continue
             here = [(a, v) for t in node.targets for a, v in _bindings(t, node.value)]
             targets = {a for a, _ in here}
@@ -1397,6 +1426,14 @@ class Normalizer:
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
         return call
+
+
+def _blocks_of(node: gast.AST) -> list[list[gast.stmt]]:
+    return [
+        b
+        for f in ("body", "orelse", "finalbody")
+        if isinstance(b := getattr(node, f, None), list) and b and isinstance(b[0], gast.stmt)
+    ]
 
 
 def _may_write(fn: Any) -> bool:

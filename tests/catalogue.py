@@ -1563,6 +1563,13 @@ def row_read_then_written(w, h):
     return np.sum(h * h)
 
 
+def row_read_then_written_once(x):
+    h = np.outer(x, x)
+    y = x * h[0]  # row 0 as it is before the write below
+    h[0, 0] = 3.0
+    return np.sum(y) + np.sum(h)
+
+
 def states_listed(x, y):
     hs = [x]
     for _k in range(3):

@@ -87,6 +87,16 @@ def test_hessian_through_a_list_of_states_against_second_differences():
     np.testing.assert_allclose(H, numeric, atol=1e-7)
 
 
+def test_hessian_through_a_row_read_before_a_write_against_second_differences():
+    """The gradient copies the row (`t1 = h[0]; t2 = copy_of(t1)`): differentiated again, t1 is
+    no view that a write could change."""
+    x = np.array([0.5, 1.0, 2.0])
+    H = hessian(cat.row_read_then_written_once)(x)
+    g = grad(cat.row_read_then_written_once)
+    numeric = np.array([numerical_grad(lambda x, i=i: g(x)[i], x) for i in range(3)])
+    np.testing.assert_allclose(H, numeric, atol=1e-7)
+
+
 def test_hessian_of_softmax_cross_entropy_against_second_differences():
     rng = np.random.default_rng(5)
     W, x = rng.normal(size=(4, 3)), rng.normal(size=3)
