@@ -1013,6 +1013,13 @@ class Normalizer:
     def local_name(self, node: gast.AST) -> str:
         if isinstance(node, gast.Name) and node.id in self.locals:
             return self.version.get(node.id, node.id)
+        if isinstance(node, gast.Subscript):  # `h[0][1] = v`, `hs[0][1] = v`
+            raise self.error(
+                f"writing into an item of an item (`{_source(node)}[...] = ...`) is not supported",
+                node,
+                hint="index once (`h[0, 1] = v` for an array), or take the item into a name, write into "
+                "it, and put it back",
+            )
         raise self.error(
             "only local variables can be written into", node, hint="copy the object into a local variable first"
         )

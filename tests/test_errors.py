@@ -366,3 +366,14 @@ def test_numpy_functions_writing_into_an_input_dependent_array_are_refused(mode)
         with pytest.raises(TransformError, match=rf"`{what}` writes into its first argument in place"):
             grad(f, mode=mode)(x)
     check_grad(builds_a_constant_mask, grad(builds_a_constant_mask, mode=mode), x)
+
+
+def writes_an_item_of_an_item(x):
+    h = np.outer(x, x)
+    h[0][1] = 2.0
+    return np.sum(h)
+
+
+def test_a_write_into_an_item_of_an_item_names_the_construct():
+    with pytest.raises(TransformError, match=r"writing into an item of an item \(`h\[0\]\[\.\.\.\] = \.\.\.`\)"):
+        grad(writes_an_item_of_an_item)(np.ones(3))
