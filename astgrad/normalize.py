@@ -321,6 +321,13 @@ class Normalizer:
         bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
         copied = self._copied_at_once(body)
         for node in walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+                # `for a in ys` / `for a in [y, z]` / `for row in Y`: a is an item (or row) of each
+                items = node.iter.elts if isinstance(node.iter, (gast.List, gast.Tuple)) else [node.iter]
+                for item in items:
+                    if isinstance(item, gast.Name) and item.id in self.locals and item.id != node.target.id:
+                        pairs.append((node.target.id, item.id, node, "item"))
+                continue
             if not isinstance(node, gast.Assign) or id(node) in copied:
                 continue
             here = [(a, v) for t in node.targets for a, v in _bindings(t, node.value)]
@@ -386,6 +393,11 @@ class Normalizer:
                 )
         checked = False
         for a, b, where, how in self.alias_pairs:
+            if how == "item" and var != a:
+                continue  # (a write into the sequence a loop runs over: the loop's own rules)
+            if how == "item" and augmented:  # `for v in vs: v += 1`: a new number, or vs's item changed
+                self.emit(gast.Expr(value=self.call_helper("check_unshared", var, b)))
+                continue
             if how in ("view", "maybe") and augmented and a == var:
                 continue  # checked at run time (a getitem result is often a plain number)
             if how == "copy" and augmented and var in (a, b):
@@ -406,7 +418,7 @@ class Normalizer:
                     "writes through aliases",
                     node,
                     hint=f"make `{var}` a copy (`{var} = {other}.copy()`) or write `{var} = {var} + ...`"
-                    if isinstance(where.targets[0], gast.Name)
+                    if isinstance((getattr(where, "targets", None) or [None])[0], gast.Name)
                     else f"copy it before writing into it (`{var} = {var}.copy()`)",
                 )
 

@@ -377,3 +377,43 @@ def writes_an_item_of_an_item(x):
 def test_a_write_into_an_item_of_an_item_names_the_construct():
     with pytest.raises(TransformError, match=r"writing into an item of an item \(`h\[0\]\[\.\.\.\] = \.\.\.`\)"):
         grad(writes_an_item_of_an_item)(np.ones(3))
+
+
+def writes_through_a_loop_item(W, h):
+    y = W @ h
+    for a in [y]:
+        a[0] = 0.0  # a is y
+    return np.sum(y * y)
+
+
+def writes_through_a_row(W, h):
+    Y = np.outer(W @ h, h)
+    for row in Y:
+        row[0] = 0.0  # a view of Y's row
+    return np.sum(Y * Y)
+
+
+def adds_into_a_loop_item(W, h):
+    ys = [W @ h, h * 2.0]
+    for a in ys:
+        a += 1.0  # into ys's arrays
+    return np.sum(ys[0] * ys[0])
+
+
+def adds_to_loop_numbers(W, h):
+    s = np.sum(W @ h)
+    t = s * 2.0
+    for a in [s, t]:
+        a += 1.0  # noqa: B007 (numbers: new numbers, s and t unchanged)
+    return s * t
+
+
+def test_a_write_through_a_loop_variable_into_the_sequence_is_refused():
+    rng = np.random.default_rng(1)
+    W, h = rng.normal(size=(3, 3)), rng.normal(size=3)
+    for f, var, seq in ((writes_through_a_loop_item, "a", "y"), (writes_through_a_row, "row", "Y")):
+        with pytest.raises(TransformError, match=rf"in-place write to `{var}`, which is shared with `{seq}`"):
+            grad(f, wrt=0)(W, h)
+    with pytest.raises(ValueError, match=r"in-place write to `a`, which is shared with `ys`"):
+        grad(adds_into_a_loop_item, wrt=0)(W, h)
+    check_grad(adds_to_loop_numbers, grad(adds_to_loop_numbers, wrt=0), W, h, wrt=0)
