@@ -247,7 +247,7 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
     for s in walk_statements(fdef.body):
         value = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
-        if fn is not None and _numpy_writer(fn):
+        if fn is not None and numpy_writer(fn):
             read = {a.id for a in value.args + [k.value for k in value.keywords] if isinstance(a, gast.Name)}
             if read & varied:
                 raise ctx.parsed.error(
@@ -273,7 +273,7 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
             names[param] = {a.id for a in items if isinstance(a, gast.Name)}
         if not any(ns & varied for ns in names.values()):
             continue
-        written = _parameter_writes(fn)
+        written = parameter_writes(fn)
         for param, (where, line, kind) in written.items():
             if kind == "augmented":
                 continue  # (`p += v`: a new number, or an array, refused at run time: check_not_array)
@@ -296,7 +296,7 @@ _NUMPY_WRITERS = frozenset(
 )
 
 
-def _numpy_writer(fn: Any) -> bool:
+def numpy_writer(fn: Any) -> bool:
     """np.copyto and the like, or a ufunc's `.at` (`np.add.at(a, idx, v)`)."""
     try:
         if fn in _NUMPY_WRITERS:
@@ -316,7 +316,7 @@ _VIEWS = frozenset("T reshape ravel view transpose swapaxes squeeze diagonal rea
 _NUMPY_WRITER_NAMES = frozenset(f.__name__ for f in _NUMPY_WRITERS)  # (as a called function's source names them)
 
 
-def _parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
+def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
     """The parameters `fn` writes into in place (`p[i] = v`, `p.fill(v)`, `out=p`,
     `np.copyto(p, v)`, through a local alias or view of p, or by passing p to a function that
     does) while the name still holds the caller's value: parameter → (file, line, kind), kind
@@ -375,7 +375,7 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
                     bound = inspect.signature(callee).bind(*n.args, **{k.arg: k.value for k in n.keywords if k.arg})
                 except (TypeError, ValueError):
                     continue
-                for param, (_, _, kind) in _parameter_writes(callee, depth + 1).items():
+                for param, (_, _, kind) in parameter_writes(callee, depth + 1).items():
                     passed = bound.arguments.get(param)
                     for item in passed if isinstance(passed, tuple) else [passed]:
                         if isinstance(item, gast.AST):

@@ -1370,12 +1370,12 @@ class Normalizer:
     def _check_augmented_arguments(self, fn: Any, call: gast.Call) -> None:
         """Before a call of a user function that does `p += v` on a parameter, a run-time check
         that the argument is no array (whose values that would change under the caller)."""
-        from .analysis import _parameter_writes
+        from .analysis import parameter_writes
         from .assemble_support import is_user_function
 
         if not is_user_function(fn) or rules.lookup(fn) is not None:
             return
-        augmented = [p for p, (_, _, kind) in _parameter_writes(fn).items() if kind == "augmented"]
+        augmented = [p for p, (_, _, kind) in parameter_writes(fn).items() if kind == "augmented"]
         if not augmented:
             return
         try:
@@ -1457,10 +1457,10 @@ def _blocks_of(node: gast.AST) -> list[list[gast.stmt]]:
 
 def _may_write(fn: Any) -> bool:
     """Whether `fn` may write into an argument: a user's function, or one of NumPy's writers."""
-    from .analysis import _numpy_writer
+    from .analysis import numpy_writer
     from .assemble_support import is_user_function
 
-    return is_user_function(fn) or _numpy_writer(fn)
+    return is_user_function(fn) or numpy_writer(fn)
 
 
 def _subscript_base(node: gast.AST) -> gast.AST:
