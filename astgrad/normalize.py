@@ -322,7 +322,10 @@ class Normalizer:
         copied = self._copied_at_once(body)
         for node in walk(gast.Module(body=body, type_ignores=[])):
             if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
-                # `for a in ys` / `for a in [y, z]` / `for row in Y`: a is an item (or row) of each
+                # `for a in ys` / `for a in [y, z]` / `for row in Y`: a is an item (or row) of each,
+                # unless the body binds a anew before anything else stores through it
+                if _rebound_first(node.body, node.target.id):
+                    continue
                 items = node.iter.elts if isinstance(node.iter, (gast.List, gast.Tuple)) else [node.iter]
                 for item in items:
                     if isinstance(item, gast.Name) and item.id in self.locals and item.id != node.target.id:
@@ -1447,6 +1450,22 @@ class Normalizer:
         return call
 
 
+def _rebound_first(body: list[gast.stmt], var: str) -> bool:
+    """Whether the first statement of `body` that stores into or through `var` binds it anew
+    (`x = x * 2.0` before `x[0] = ...`)."""
+    for s in body:
+        if isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id == var for t in s.targets):
+            return True
+        for n in walk(s):
+            if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+                base = _subscript_base(n.value)
+                if isinstance(base, gast.Name) and base.id == var:
+                    return False
+            if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Store):
+                return False  # (bound in a branch, a nested loop or an augmented assignment: not surely)
+    return False
+
+
 def _blocks_of(node: gast.AST) -> list[list[gast.stmt]]:
     return [
         b
@@ -1464,7 +1483,7 @@ def _may_write(fn: Any) -> bool:
 
 
 def _subscript_base(node: gast.AST) -> gast.AST:
-    while isinstance(node, gast.Subscript):
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
         node = node.value
     return node
 

@@ -408,6 +408,16 @@ def adds_to_loop_numbers(W, h):
     return s * t
 
 
+def rebinds_the_loop_variable_first(W, h):
+    xs = np.outer(W @ h, h)
+    total = 0.0
+    for x in xs:
+        x = x * 2.0  # a new array: the write below is into it, not into xs
+        x[0] = 0.0
+        total = total + np.sum(x * x)
+    return total
+
+
 def test_a_write_through_a_loop_variable_into_the_sequence_is_refused():
     rng = np.random.default_rng(1)
     W, h = rng.normal(size=(3, 3)), rng.normal(size=3)
@@ -417,3 +427,4 @@ def test_a_write_through_a_loop_variable_into_the_sequence_is_refused():
     with pytest.raises(ValueError, match=r"in-place write to `a`, which is shared with `ys`"):
         grad(adds_into_a_loop_item, wrt=0)(W, h)
     check_grad(adds_to_loop_numbers, grad(adds_to_loop_numbers, wrt=0), W, h, wrt=0)
+    check_grad(rebinds_the_loop_variable_first, grad(rebinds_the_loop_variable_first, wrt=0), W, h, wrt=0)
