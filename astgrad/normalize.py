@@ -321,15 +321,19 @@ class Normalizer:
         bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
         copied = self._copied_at_once(body)
         for node in walk(gast.Module(body=body, type_ignores=[])):
-            if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
-                # `for a in ys` / `for a in [y, z]` / `for row in Y`: a is an item (or row) of each,
-                # unless the body binds a anew before anything else stores through it
-                if _rebound_first(node.body, node.target.id):
-                    continue
-                items = node.iter.elts if isinstance(node.iter, (gast.List, gast.Tuple)) else [node.iter]
-                for item in items:
-                    if isinstance(item, gast.Name) and item.id in self.locals and item.id != node.target.id:
-                        pairs.append((node.target.id, item.id, node, "item"))
+            if isinstance(node, gast.For):
+                # `for a in ys`, `for a in [y, z]`, `for row in Y[:2]`, `for i, row in enumerate(Y)`:
+                # each loop variable may be an item (or row) of what the header reads, unless the
+                # body binds it anew before anything else stores through it
+                calls = {id(c.func) for c in walk(node.iter) if isinstance(c, gast.Call)}
+                sources = {
+                    n.id
+                    for n in walk(node.iter)
+                    if isinstance(n, gast.Name) and id(n) not in calls and n.id in self.locals
+                }
+                for t in walk(node.target):
+                    if isinstance(t, gast.Name) and not _rebound_first(node.body, t.id):
+                        pairs += [(t.id, src, node, "item") for src in sorted(sources) if src != t.id]
                 continue
             if not isinstance(node, gast.Assign) or id(node) in copied:
                 continue
@@ -396,7 +400,7 @@ class Normalizer:
                 )
         checked = False
         for a, b, where, how in self.alias_pairs:
-            if how == "item" and var != a:
+            if how == "item" and (var != a or not _inside(node, where)):
                 continue  # (a write into the sequence a loop runs over: the loop's own rules)
             if how == "item" and augmented:  # `for v in vs: v += 1`: a new number, or vs's item changed
                 self.emit(gast.Expr(value=self.call_helper("check_unshared", var, b)))
@@ -1455,7 +1459,7 @@ def _rebound_first(body: list[gast.stmt], var: str) -> bool:
     (`x = x * 2.0` before `x[0] = ...`)."""
     for s in body:
         if isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id == var for t in s.targets):
-            return True
+            return not _may_view(s.value, var)  # (`x = x * 2.0`: a new array; `x = x[:2]`: a view)
         for n in walk(s):
             if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
                 base = _subscript_base(n.value)
@@ -1464,6 +1468,32 @@ def _rebound_first(body: list[gast.stmt], var: str) -> bool:
             if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Store):
                 return False  # (bound in a branch, a nested loop or an augmented assignment: not surely)
     return False
+
+
+_VIEWING = frozenset(
+    "reshape ravel view transpose swapaxes moveaxis squeeze diagonal asarray asanyarray atleast_1d "
+    "atleast_2d atleast_3d broadcast_to real imag T flat".split()
+)
+
+
+def _may_view(value: gast.AST, var: str) -> bool:
+    """Whether `value` may be `var` itself or a view of it (`var[:2]`, `var.T`, `np.reshape(var,
+    ...)`), rather than a new array (`var * 2.0`, `var.copy()`)."""
+    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.Starred)):
+        base = _subscript_base(value.value if isinstance(value, gast.Starred) else value)
+        return isinstance(base, gast.Name) and base.id == var
+    if isinstance(value, gast.IfExp):
+        return _may_view(value.body, var) or _may_view(value.orelse, var)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr in _VIEWING:
+        operands = [value.func.value] + value.args
+        return any(_may_view(o, var) for o in operands)
+    return False
+
+
+def _inside(node: gast.AST, loop: gast.AST) -> bool:
+    """Whether `node` stands within the lines of `loop`."""
+    line, first, last = getattr(node, "lineno", None), loop.lineno, getattr(loop, "end_lineno", None)
+    return line is None or last is None or first <= line <= last
 
 
 def _blocks_of(node: gast.AST) -> list[list[gast.stmt]]:

@@ -612,13 +612,14 @@ def fmax_share(x: Any, y: Any) -> Any:
 
 
 def check_not_array(value: Any, label: str) -> None:
-    """Refuse `label += v` in a called function when its argument `label` is an array: that
-    changes the caller's array, which astgrad's adjoints would not know about."""
-    if isinstance(value, np.ndarray):
+    """Refuse `label += v` in a called function when its argument `label` is an array, a list
+    or a dict: that changes the caller's value, which astgrad's adjoints would not know about."""
+    if isinstance(value, (np.ndarray, list, dict)):
+        what = "array" if isinstance(value, np.ndarray) else type(value).__name__
         raise ValueError(
             f"a function called from the differentiated code changes its argument `{label}` in place "
-            f"(an augmented assignment such as `{label} += ...` changes the caller's array): astgrad cannot "
-            f"follow writes into a caller's values; write `{label} = {label} + ...` (a new array)"
+            f"(an augmented assignment such as `{label} += ...` changes the caller's {what}): astgrad cannot "
+            f"follow writes into a caller's values; write `{label} = {label} + ...` (a new {what})"
         )
 
 

@@ -418,6 +418,56 @@ def rebinds_the_loop_variable_first(W, h):
     return total
 
 
+def writes_through_a_row_view(W, h):
+    Y = np.outer(W @ h, h)
+    for row in Y:
+        row = row[:2]  # still a view of Y's row
+        row[0] = 0.0
+    return np.sum(Y * Y)
+
+
+def writes_through_enumerate(W, h):
+    Y = np.outer(W @ h, h)
+    for _i, row in enumerate(Y):
+        row[0] = 0.0
+    return np.sum(Y * Y)
+
+
+def writes_through_zip(W, h):
+    Y = np.outer(W @ h, h)
+    Z = Y * 2.0
+    for a, _b in zip(Y, Z):
+        a[0] = 0.0
+    return np.sum(Y * Y)
+
+
+def writes_through_columns(W, h):
+    Y = np.outer(W @ h, h)
+    for col in Y.T[:2]:
+        col[0] = 0.0
+    return np.sum(Y * Y)
+
+
+def reuses_the_loop_name_after(W, h):
+    X = np.outer(W @ h, h)
+    s = 0.0
+    for row in X:
+        s = s + np.sum(row * row)
+    row = np.zeros(3)  # a new array under the loop's name: no item of X
+    row[0] = s
+    return np.sum(row * row)
+
+
+def _extend(history, value):
+    history += [value]  # the caller's list grows
+
+
+def extends_a_list(W, h):
+    hs = [h]
+    _extend(hs, W @ h)
+    return np.sum(hs[-1] * hs[-1])
+
+
 def test_a_write_through_a_loop_variable_into_the_sequence_is_refused():
     rng = np.random.default_rng(1)
     W, h = rng.normal(size=(3, 3)), rng.normal(size=3)
@@ -428,3 +478,14 @@ def test_a_write_through_a_loop_variable_into_the_sequence_is_refused():
         grad(adds_into_a_loop_item, wrt=0)(W, h)
     check_grad(adds_to_loop_numbers, grad(adds_to_loop_numbers, wrt=0), W, h, wrt=0)
     check_grad(rebinds_the_loop_variable_first, grad(rebinds_the_loop_variable_first, wrt=0), W, h, wrt=0)
+    for f, var in (
+        (writes_through_a_row_view, "row"),
+        (writes_through_enumerate, "row"),
+        (writes_through_zip, "a"),
+        (writes_through_columns, "col"),
+    ):
+        with pytest.raises(TransformError, match=rf"in-place write to `{var}`, which is shared with `Y`"):
+            grad(f, wrt=0)(W, h)
+    check_grad(reuses_the_loop_name_after, grad(reuses_the_loop_name_after, wrt=0), W, h, wrt=0)
+    with pytest.raises(ValueError, match=r"changes its argument `history` in place .* the caller's list"):
+        grad(extends_a_list, wrt=0)(W, h)
