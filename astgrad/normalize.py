@@ -399,11 +399,16 @@ class Normalizer:
                     hint=f"write into a copy (`{var} = {var}.copy()` first) and return it",
                 )
         checked = False
+        items_checked: set[int] = set()
         for a, b, where, how in self.alias_pairs:
             if how == "item" and (var != a or not _inside(node, where)):
                 continue  # (a write into the sequence a loop runs over: the loop's own rules)
             if how == "item" and augmented:  # `for v in vs: v += 1`: a new number, or vs's item changed
-                self.emit(gast.Expr(value=self.call_helper("check_unshared", var, b)))
+                if id(where) not in items_checked:  # (one check naming every sequence of the header)
+                    items_checked.add(id(where))
+                    seqs = [f"`{y}`" for x, y, w, h in self.alias_pairs if h == "item" and x == var and w is where]
+                    label = " or ".join(seqs)[1:-1]  # (check_unshared puts the label in backquotes)
+                    self.emit(gast.Expr(value=self.call_helper("check_unshared", var, label)))
                 continue
             if how in ("view", "maybe") and augmented and a == var:
                 continue  # checked at run time (a getitem result is often a plain number)
