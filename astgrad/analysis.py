@@ -256,15 +256,14 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
                     s,
                     hint="compute the new array by assignment instead (`c = np.where(...)`, `c[idx] = v`)",
                 )
-        call = value
-        if call is None or fn is None or rules.lookup(fn) is not None or not is_user_function(fn):
+        if fn is None or rules.lookup(fn) is not None or not is_user_function(fn):
             continue
         if isinstance(s, gast.Assign) and all(
             isinstance(t, gast.Name) and t.id in activity.active for t in s.targets
         ):  # differentiated through the function, which refuses such writes itself
             continue
         try:
-            bound = inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+            bound = inspect.signature(fn).bind(*value.args, **{k.arg: k.value for k in value.keywords if k.arg})
         except TypeError:
             continue  # (Python raises when the call runs)
         names = {}  # parameter → the names passed for it (several for *args)
@@ -312,7 +311,12 @@ def _writer_name(fn: Any) -> str:
     return "np.random.shuffle" if fn is np.random.shuffle else f"np.{fn.__name__}"
 
 
-_VIEWS = frozenset("T reshape ravel view transpose swapaxes squeeze diagonal real imag flat".split())
+# functions, methods and attributes whose result may be their operand itself or a view of it
+VIEWING = frozenset(
+    "reshape ravel view transpose swapaxes moveaxis squeeze diagonal asarray asanyarray atleast_1d "
+    "atleast_2d atleast_3d broadcast_to real imag T flat".split()
+)
+_METADATA = frozenset({"shape", "dtype", "ndim", "size"})  # attributes that are new objects
 _NUMPY_WRITER_NAMES = frozenset(f.__name__ for f in _NUMPY_WRITERS)  # (as a called function's source names them)
 
 
@@ -392,7 +396,7 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
                     expression_writes(value)
             inner = dict(root)
             if isinstance(s, (gast.For, gast.AsyncFor)) and isinstance(s.target, gast.Name):
-                source = _base_name(s.iter)
+                source = base_name(s.iter)
                 if source in root:
                     inner[s.target.id] = root[source]
             for block in blocks:
@@ -407,29 +411,31 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
                 if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
                     note(n.value, n)
             if isinstance(t, gast.Name):  # `p = p.copy()`: later writes go into the new array
-                source = _view_source(s.value) if s.value is not None else None
-                if source in root:
-                    root[t.id] = root[source]
+                sources = view_sources(s.value) & root.keys() if s.value is not None else set()
+                if sources:
+                    root[t.id] = root[min(sources)]
                 else:
                     root.pop(t.id, None)
     return root
 
 
-def _base_name(e: gast.AST) -> str | None:
+def base_name(e: gast.AST) -> str | None:
+    """x of `x`, `x[i]`, `x.attr[j]`, `*x`; None for anything else."""
     while isinstance(e, (gast.Subscript, gast.Attribute, gast.Starred)):
         e = e.value
     return e.id if isinstance(e, gast.Name) else None
 
 
-def _view_source(value: gast.AST) -> str | None:
-    """x for a value that may be x itself, an item or a view of it: `x`, `x[i]`, `x.T`,
-    `x.reshape(-1)`."""
-    if isinstance(value, gast.Name):
-        return value.id
-    if isinstance(value, gast.Subscript):
-        return _base_name(value.value)
-    if isinstance(value, gast.Attribute) and value.attr in _VIEWS:
-        return _base_name(value.value)
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr in _VIEWS:
-        return _base_name(value.func.value)
-    return None
+def view_sources(value: gast.AST) -> set[str]:
+    """The names `value` may be itself or a view of (`x`, `x[:2]`, `x.T`, `x.reshape(-1)`,
+    `np.reshape(x, ...)`), rather than a new array (`x * 2.0`, `x.copy()`)."""
+    if isinstance(value, gast.Attribute) and value.attr in _METADATA:
+        return set()
+    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.Starred)):
+        b = base_name(value)
+        return {b} if b else set()
+    if isinstance(value, gast.IfExp):
+        return view_sources(value.body) | view_sources(value.orelse)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr in VIEWING:
+        return set().union(*(view_sources(o) for o in [value.func.value] + value.args))
+    return set()

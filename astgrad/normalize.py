@@ -22,6 +22,7 @@ import gast
 import numpy as np
 
 from . import rules, runtime
+from .analysis import VIEWING, base_name, view_sources
 from .context import Context
 from .optimize import MUTATING_METHODS
 from .parse import _MISSING
@@ -317,7 +318,6 @@ class Normalizer:
     def _alias_pairs(self, body: list[gast.stmt]) -> list[tuple[str, str, gast.AST, str]]:
         """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments."""
         pairs = []
-        views = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal")
         bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
         copied = self._copied_at_once(body)
         for node in walk(gast.Module(body=body, type_ignores=[])):
@@ -367,7 +367,7 @@ class Normalizer:
                 pairs.append((a, v.value.id, node, "view"))
             elif isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
                 f = v.func
-                if isinstance(f, gast.Attribute) and f.attr in views:
+                if isinstance(f, gast.Attribute) and f.attr in VIEWING:
                     src = (
                         f.value
                         if isinstance(f.value, gast.Name) and f.value.id in self.locals
@@ -1090,12 +1090,10 @@ class Normalizer:
         """Whether `var` is (a version of) a name the function writes into in place."""
         if self._written is None:  # (element writes: a list's append is undone by its own rules)
             self._written = {
-                b.id
+                base_name(n)
                 for n in walk(self.parsed.tree)
                 if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
-                for b in [_subscript_base(n)]
-                if isinstance(b, gast.Name)
-            }
+            } - {None}
         return any(var == w or self.version.get(w) == var for w in self._written)
 
     def resolve(self, node: gast.AST) -> Any:
@@ -1464,34 +1462,13 @@ def _rebound_first(body: list[gast.stmt], var: str) -> bool:
     (`x = x * 2.0` before `x[0] = ...`)."""
     for s in body:
         if isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id == var for t in s.targets):
-            return not _may_view(s.value, var)  # (`x = x * 2.0`: a new array; `x = x[:2]`: a view)
+            return var not in view_sources(s.value)  # (`x = x * 2.0`: a new array; `x = x[:2]`: a view)
         for n in walk(s):
             if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
-                base = _subscript_base(n.value)
-                if isinstance(base, gast.Name) and base.id == var:
+                if base_name(n.value) == var:
                     return False
             if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Store):
                 return False  # (bound in a branch, a nested loop or an augmented assignment: not surely)
-    return False
-
-
-_VIEWING = frozenset(
-    "reshape ravel view transpose swapaxes moveaxis squeeze diagonal asarray asanyarray atleast_1d "
-    "atleast_2d atleast_3d broadcast_to real imag T flat".split()
-)
-
-
-def _may_view(value: gast.AST, var: str) -> bool:
-    """Whether `value` may be `var` itself or a view of it (`var[:2]`, `var.T`, `np.reshape(var,
-    ...)`), rather than a new array (`var * 2.0`, `var.copy()`)."""
-    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.Starred)):
-        base = _subscript_base(value.value if isinstance(value, gast.Starred) else value)
-        return isinstance(base, gast.Name) and base.id == var
-    if isinstance(value, gast.IfExp):
-        return _may_view(value.body, var) or _may_view(value.orelse, var)
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr in _VIEWING:
-        operands = [value.func.value] + value.args
-        return any(_may_view(o, var) for o in operands)
     return False
 
 
@@ -1515,12 +1492,6 @@ def _may_write(fn: Any) -> bool:
     from .assemble_support import is_user_function
 
     return is_user_function(fn) or numpy_writer(fn)
-
-
-def _subscript_base(node: gast.AST) -> gast.AST:
-    while isinstance(node, (gast.Subscript, gast.Attribute)):
-        node = node.value
-    return node
 
 
 def _bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
