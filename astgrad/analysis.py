@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import operator
+import weakref
 from typing import Any
 
 import gast
@@ -330,6 +331,10 @@ def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None
     from .parse import parse_function
 
     fn = inspect.unwrap(fn)
+    key = (getattr(fn, "__code__", None), depth)
+    known = _WRITES_SEEN.get(fn, {}) if _weakly_keyed(fn) else {}
+    if key in known:  # (each call site asks again: normalisation, then the refusal check)
+        return known[key]
     try:
         parsed = parse_function(fn)
     except TransformError:
@@ -338,7 +343,22 @@ def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None
     declared = args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]
     found: dict[str, tuple[str, int | None, str]] = {}
     _scan_writes(parsed.tree.body, {a.id: a.id for a in declared if isinstance(a, gast.Name)}, fn, parsed, depth, found)
+    if _weakly_keyed(fn):
+        _WRITES_SEEN.setdefault(fn, {})[key] = found
     return found
+
+
+# function → {(its code, depth): parameter_writes's answer}
+_WRITES_SEEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _weakly_keyed(fn: Any) -> bool:
+    try:
+        weakref.ref(fn)
+        hash(fn)
+    except TypeError:
+        return False
+    return True
 
 
 _ORDER = {"append": 0, "augmented": 1, "write": 2}
