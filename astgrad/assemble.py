@@ -312,7 +312,7 @@ class Program:
                     polish(unit.fdef, unit.ctx, unit.shape_of)
                     replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
                     simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
-                    hoist_row_work(unit.fdef, unit.ctx, unit.shape_of, _guards(unit))
+                    hoist_row_work(unit.fdef, unit.ctx, unit.shape_of, _passing_helpers(unit))
                     _drop_number_checks(unit)
                     run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
                     factor_sums(unit.fdef, unit.ctx, unit.shape_of)
@@ -320,7 +320,7 @@ class Program:
             if unit.grads_at is not None:
                 _distinct_gradients(unit)
             if self.optimize and unit.shape_of is not None:  # (after sharing(), which reads `@` as a new array)
-                dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), _guards(unit))
+                dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), _passing_helpers(unit))
             texts.append(render(unit.fdef))
             namespaces.append(namespace(unit.fdef, unit.ctx))
         merged: dict[str, Any] = {}
@@ -374,7 +374,7 @@ def _drop_number_checks(unit: Unit) -> None:
         blocks += nested_blocks(block)
 
 
-def _guards(unit: Unit) -> frozenset[str]:
+def _passing_helpers(unit: Unit) -> frozenset[str]:
     """The names of the helpers in the unit's code that hand their arguments on to the same
     computation, deciding nothing by themselves: the guard's `respecialize`, `pop_block`."""
     return frozenset(
