@@ -45,15 +45,27 @@ def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], 
 
 
 def _cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
-    """`make()`, computed once per (function, key); thread-safe."""
+    """`make()`, computed once per (function, key) and again whenever the program it was
+    generated from has changed (assumptions.py); thread-safe."""
     with _cache_lock:
         try:
             per_func = _cache.setdefault(func, {})
         except TypeError:  # not weak-referenceable: no caching
             per_func = {}
-        if key not in per_func:
+        if key not in per_func or not _current(per_func[key]):
             per_func[key] = make()
         return per_func[key]
+
+
+def _current(made: Any) -> bool:
+    """Whether generated code is (now) the code of the program as it is."""
+    spec = getattr(made, "__astgrad_specializer__", None)
+    if spec is not None:
+        spec.refresh()  # (the object the user holds is brought up to date)
+        return True
+    first = made[0] if isinstance(made, tuple) else made
+    facts = getattr(first, "__astgrad_assumptions__", None)
+    return facts is None or facts.hold()
 
 
 def _freeze(wrt: Wrt) -> Any:
@@ -68,9 +80,9 @@ def _reverse(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
 
     def make_specialising():
         gradient = make()
-        if optimize and specialize:  # specialised at its first call for its arguments' types and shapes
-            Specializer(gradient, make, inspect.signature(gradient)).install()
-        return gradient
+        # specialised at its first call for its arguments' types and shapes; generated again
+        # when the program changes
+        return Specializer(gradient, make, inspect.signature(gradient), specialise=optimize and specialize).install()
 
     return _cached(func, key, make_specialising)
 
@@ -88,6 +100,8 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     signature = inspect.signature(func)
 
     def forward_gradient(*args, **kwargs):
+        jvp_fn = _jvp_function(func, tuple(names), optimize)  # (generated again if the program changed)
+        forward_gradient.source = jvp_fn.source
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = bound.arguments

@@ -19,10 +19,11 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from . import runtime, specialize
+from . import convert, runtime, specialize
 from .algebra import factor_sums, simplify_products
+from .assumptions import Assumptions, guard_terms, recording
 from .batching import batch_accumulations
-from .codegen import compile_function, import_header, namespace, render
+from .codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from .context import Context
 from .dots import dot_products
 from .errors import AstgradError, TransformError
@@ -105,6 +106,7 @@ class Program:
         self.jvps: dict[tuple, Jvp] = {}
         self.used_names: set[str] = set()
         self.top_level: Callable | None = None  # the function a pair is made of for its own sake (vjp)
+        self.guarded: Assumptions | None = None  # the facts the entry function checks at its top
 
     # ------------------------------------------------------------------------- building
 
@@ -197,7 +199,8 @@ class Program:
             what = ", ".join(f"{p}: {specialize.describe(k)}" for p, k in kinds.items())
             body.append(comment(f"specialised for {what}"))
             body.append(comment("(arguments of other types or shapes take the general code)"))
-            body += specialize.guard(ctx.numpy_name(), ctx.helper("respecialize"), gname, fdef, kinds)
+            test = specialize.guard_test(ctx.numpy_name(), kinds)
+            body += specialize.guard(ctx.helper("respecialize"), gname, fdef, test)
             scalars = {p for p, k in kinds.items() if k[0] in ("float", "int")}
             _zero_scalars(forward, backward, grads, scalars - {s.var for s in rt.sites}, ctx.helper("zeros_like"))
         if rt.tape:
@@ -296,42 +299,52 @@ class Program:
 
     # ------------------------------------------------------------------------ compiling
 
+    def _optimize(self, unit: Unit) -> None:
+        """The clean-up passes, and for specialised code the specialisation passes."""
+        if self.optimize:
+            run_optimizer(unit.fdef, unit.ctx, unit.params)
+            if unit.shape_of is not None:
+                unpack_tape_loops(unit.fdef, unit.ctx, unit.shape_of)
+                arrays = {n for n in _names(unit.fdef) if unit.shape_of(n) not in (None, ())}
+                batch_accumulations(unit.fdef, unit.ctx, arrays, unit.shape_of)
+                lower(unit.fdef, unit.ctx, unit.shape_of)
+                run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
+                fuse_expressions(unit.fdef, unit.ctx, unit.params)
+                polish(unit.fdef, unit.ctx, unit.shape_of)
+                replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
+                simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
+                hoist_row_work(unit.fdef, unit.ctx, unit.shape_of, _passing_helpers(unit))
+                _drop_number_checks(unit)
+                run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
+                factor_sums(unit.fdef, unit.ctx, unit.shape_of)
+                einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
+        if unit.grads_at is not None:
+            _distinct_gradients(unit)
+        if self.optimize and unit.shape_of is not None:  # (after sharing(), which reads `@` as a new array)
+            dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), _passing_helpers(unit))
+
     def compile(self) -> tuple[Callable, str]:
         """Compile every unit; the first is the requested function. Returns it and the source."""
-        texts, namespaces = [], []
         for unit in self.units:
-            if self.optimize:
-                run_optimizer(unit.fdef, unit.ctx, unit.params)
-                if unit.shape_of is not None:
-                    unpack_tape_loops(unit.fdef, unit.ctx, unit.shape_of)
-                    arrays = {n for n in _names(unit.fdef) if unit.shape_of(n) not in (None, ())}
-                    batch_accumulations(unit.fdef, unit.ctx, arrays, unit.shape_of)
-                    lower(unit.fdef, unit.ctx, unit.shape_of)
-                    run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
-                    fuse_expressions(unit.fdef, unit.ctx, unit.params)
-                    polish(unit.fdef, unit.ctx, unit.shape_of)
-                    replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
-                    simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
-                    hoist_row_work(unit.fdef, unit.ctx, unit.shape_of, _passing_helpers(unit))
-                    _drop_number_checks(unit)
-                    run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
-                    factor_sums(unit.fdef, unit.ctx, unit.shape_of)
-                    einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
-            if unit.grads_at is not None:
-                _distinct_gradients(unit)
-            if self.optimize and unit.shape_of is not None:  # (after sharing(), which reads `@` as a new array)
-                dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), _passing_helpers(unit))
-            texts.append(render(unit.fdef))
-            namespaces.append(namespace(unit.fdef, unit.ctx))
+            self._optimize(unit)
+        if self.guarded is not None:
+            _guard_program(self.units[0], self.guarded)
+        texts = [render(unit.fdef) for unit in self.units]
+        namespaces = [namespace(unit.fdef, unit.ctx) for unit in self.units]
         merged: dict[str, Any] = {}
-        for ns in namespaces:
+        where: dict[str, str] = {}
+        for unit, ns in zip(self.units, namespaces):
             for k, v in ns.items():
                 merged.setdefault(k, v)
-        header = import_header({k: v for k, v in merged.items() if not isinstance(v, Pending)})
+            for k, module in origins(ns, unit.ctx).items():
+                where.setdefault(k, module)
+        header = import_header({k: v for k, v in merged.items() if not isinstance(v, Pending)}, where)
         full = (header + "\n\n\n" if header else "") + "\n\n".join(texts)
-        compiled = []
+        compiled, run_namespaces = [], []
         for unit, text, ns in zip(self.units, texts, namespaces):
-            fn = compile_function(text, unit.fdef.name, ns, label=unit.fdef.name)
+            run_ns, cells = run_namespace(ns, unit.ctx)
+            run_namespaces.append(run_ns)
+            fn = compile_function(text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells)
             if unit.source_fn is not None:
                 fn.__defaults__ = getattr(unit.source_fn, "__defaults__", None)
                 fn.__kwdefaults__ = getattr(unit.source_fn, "__kwdefaults__", None)
@@ -342,13 +355,38 @@ class Program:
         for pending, fname in named:
             pending.function = next(f for u, f in zip(self.units, compiled) if u.fdef.name == fname)
             by_pending[id(pending)] = pending.function
-        for ns in namespaces:
+        for ns in run_namespaces:
             for k, v in list(ns.items()):
                 if isinstance(v, Pending):
                     ns[k] = by_pending[id(v)]
         main = compiled[0]
         main.source = full
         return main, full
+
+
+def _guard_program(unit: Unit, facts: Assumptions) -> None:
+    """The entry function's first test: the program is the one its code was generated from (its
+    code, the functions it calls, what its globals are; assumptions.py). The test joins the
+    argument guard of specialised code, or stands alone at the top of the general code."""
+    ctx = unit.ctx
+    bound = {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    terms = guard_terms(facts, ctx.parsed.user_globals, ctx.parsed.cells, bound, ctx.internal_ref)
+    if not terms:
+        return
+    helper = ctx.helper("respecialize")
+    body = unit.fdef.body
+    for k, s in enumerate(body):
+        if specialize.is_guard(s, helper):
+            body.insert(k, comment("(and for the program as it is: the code and the names it relies on)"))
+            mine = convert.parse(" or ".join(terms)).body[0].value
+            mine = mine.values if isinstance(mine, gast.BoolOp) else [mine]
+            theirs = s.test.values if isinstance(s.test, gast.BoolOp) and isinstance(s.test.op, gast.Or) else [s.test]
+            s.test = gast.BoolOp(op=gast.Or(), values=mine + theirs)
+            return
+    at = 1 if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) else 0
+    stmts = [comment("generated for the program as it is: the code and the names it relies on")]
+    stmts += specialize.guard(helper, unit.fdef.name, unit.fdef, " or ".join(terms))
+    body[at:at] = stmts
 
 
 def _drop_number_checks(unit: Unit) -> None:
@@ -585,21 +623,33 @@ def build(
     func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has_aux: bool = False, kinds: dict | None = None
 ) -> Callable:
     """Generate, compile and return the gradient function of `func` (specialised for argument
-    `kinds` if given: see specialize.py)."""
-    ctx, fdef = normalized(func, protect_inputs=True)
-    names, many = wrt_names_fn(func, fdef._ag_params, wrt)
-    program = Program(optimize=optimize)
-    program.used_names |= {fdef.name}
-    unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef, has_aux=has_aux, kinds=kinds)
-    main, full = program.compile()
+    `kinds` if given: see specialize.py). It checks at every call that the program is the one
+    it was generated from (assumptions.py)."""
+    with recording(specialised=bool(kinds)) as facts:
+        ctx, fdef = normalized(func, protect_inputs=True)
+        names, many = wrt_names_fn(func, fdef._ag_params, wrt)
+        program = Program(optimize=optimize)
+        program.used_names |= {fdef.name}
+        program.guarded = facts
+        unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef, has_aux=has_aux, kinds=kinds)
+        main, full = program.compile()
     main.__wrapped__ = func
     main.__doc__ = unit.doc
+    main.__astgrad_assumptions__ = facts
     return main
 
 
 @guarded
 def build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple[Callable, dict[str, str]]:
-    """The forward-mode function of `func` and the names of its tangent parameters."""
+    """The forward-mode function of `func` and the names of its tangent parameters. Its callers
+    check `.__astgrad_assumptions__` before they use it (api.py)."""
+    with recording() as facts:
+        main, dots = _build_jvp(func, wrt, optimize=optimize)
+    main.__astgrad_assumptions__ = facts
+    return main, dots
+
+
+def _build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple[Callable, dict[str, str]]:
     ctx, fdef = normalized(func)
     names = list(fdef._ag_params) if wrt is None else wrt
     program = Program(optimize=optimize)
@@ -617,7 +667,15 @@ def build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple
 
 @guarded
 def build_vjp(func: Callable, *, optimize: bool) -> tuple[Callable, Callable, tuple[str, ...]]:
-    """The fwd/bwd pair of `func` with every parameter active."""
+    """The fwd/bwd pair of `func` with every parameter active. Its callers check the forward
+    function's `.__astgrad_assumptions__` before they use it (api.py)."""
+    with recording() as facts:
+        fwd, bwd, active = _build_vjp(func, optimize=optimize)
+    fwd.__astgrad_assumptions__ = facts
+    return fwd, bwd, active
+
+
+def _build_vjp(func: Callable, *, optimize: bool) -> tuple[Callable, Callable, tuple[str, ...]]:
     ctx, fdef = normalized(func)
     program = Program(optimize=optimize)
     program.top_level = func
@@ -633,5 +691,6 @@ def normalized_source(func: Callable) -> str:
     """`func` in A-normal form, as text."""
     ctx, fdef = normalized(func)
     text = render(fdef)
-    header = import_header(namespace(fdef, ctx))
+    ns = namespace(fdef, ctx)
+    header = import_header(ns, origins(ns, ctx))
     return (header + "\n\n\n" if header else "") + text

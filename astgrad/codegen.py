@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 import hashlib
 import linecache
 import re
+import sys
 import types
 from typing import Any
 
@@ -32,7 +34,8 @@ def render(tree: gast.AST) -> str:
 
 # the argument check of a specialised gradient (specialize.guard): long, so one test per line
 _ARRAY_CHECK = re.compile(r"\.__class__ is not \w+\.ndarray$")
-_GUARD = re.compile(r"^(\s*)if (\w+\.__class__ is not .*):$", re.M)
+_NEW_SUBJECT = re.compile(r"^\w+ is not ")  # (a global function or module: a line each)
+_GUARD = re.compile(r"^(\s*)if (.*):$(?=\n\s*return \w*respecialize\w*\()", re.M)
 
 
 def _wrap_guard(m: re.Match) -> str:
@@ -42,7 +45,7 @@ def _wrap_guard(m: re.Match) -> str:
         return m.group(0)
     lines, line = [], parts[0]
     for p in parts[1:]:
-        if _ARRAY_CHECK.search(p) or len(line) + len(p) > 84:
+        if _ARRAY_CHECK.search(p) or _NEW_SUBJECT.search(p) or len(line) + len(p) > 84:
             lines.append(line)
             line = p
         else:
@@ -63,22 +66,61 @@ def free_globals(tree: gast.AST) -> list[str]:
 
 
 def namespace(tree: gast.AST, ctx: Context) -> dict[str, Any]:
-    """The globals generated code needs: what each free name denotes."""
+    """What each free name of generated code denotes now (the import header says it)."""
     ns: dict[str, Any] = {"__builtins__": builtins}
     for n in free_globals(tree):
         if n in ctx.extra_globals:
             ns[n] = ctx.extra_globals[n]
         else:
-            obj = ctx.lookup(n)
+            obj = ctx.peek(n)
             if obj is not _MISSING:
                 ns[n] = obj
     return ns
 
 
-def import_header(ns: dict[str, Any]) -> str:
-    """Import lines that make the generated source run on its own, where that is possible."""
+def origins(denoted: dict[str, Any], ctx: Context) -> dict[str, str]:
+    """name → the module whose globals generated code reads it from, for the user's globals."""
+    found = {}
+    module = getattr(ctx.parsed.func, "__module__", None)
+    for n in denoted:
+        if n in ctx.extra_globals or n == "__builtins__":
+            continue
+        _, where = ctx.parsed.find(n)
+        if isinstance(where, dict) and module and getattr(sys.modules.get(module), "__dict__", None) is where:
+            found[n] = module
+    return found
+
+
+def run_namespace(denoted: dict[str, Any], ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The globals and closure cells generated code runs with. Its own names (helpers, generated
+    functions) and builtins are its globals; the user's globals and closure cells it reads live,
+    as the user's function does: the user's module globals stand in for its builtins (Python looks
+    there after its own globals), and closure names are compiled as closure variables over the
+    user's very cells. What the code relies on about them is guarded (assumptions.py)."""
+    parsed = ctx.parsed
+    ns: dict[str, Any] = {"__builtins__": parsed.user_globals, "__astgrad_namespace__": True}
+    cells: dict[str, Any] = {}
+    for n, obj in denoted.items():
+        if n == "__builtins__":
+            continue
+        if n in ctx.extra_globals:
+            ns[n] = obj
+            continue
+        _, where = parsed.find(n)
+        if where is None or (isinstance(where, dict) and where.get("__astgrad_namespace__")):
+            ns[n] = obj  # a builtin, or a name of the generated code differentiated here
+        elif not isinstance(where, dict):
+            cells[n] = where
+    return ns, cells
+
+
+def import_header(ns: dict[str, Any], origins: dict[str, str] | None = None) -> str:
+    """Import lines that make the generated source run on its own, where that is possible.
+    `origins` names the module whose globals a name is read from (the user's data)."""
+    origins = origins or {}
     lines: list[str] = []
     helpers: list[str] = []
+    derived: list[str] = []
     for local, obj in ns.items():
         if local == "__builtins__" or getattr(builtins, local, _MISSING) is obj:
             continue
@@ -87,6 +129,10 @@ def import_header(ns: dict[str, Any]) -> str:
             lines.append(f"import {mod}" if mod == local else f"import {mod} as {local}")
         elif getattr(runtime, getattr(obj, "__name__", ""), None) is obj and callable(obj):
             helpers.append(obj.__name__ if obj.__name__ == local else f"{obj.__name__} as {local}")
+        elif isinstance(obj, (types.CodeType, tuple, dict)) and _part_of_function(obj, ns):
+            derived.append(f"{local} = {_part_of_function(obj, ns)}")  # (what the guard compares)
+        elif local in origins and origins[local] != "__main__":
+            lines.append(f"from {origins[local]} import {local}")
         elif type(obj) in (int, float, bool, str, complex) or obj is None:
             lines.append(f"{local} = {obj!r}")
         else:
@@ -94,11 +140,25 @@ def import_header(ns: dict[str, Any]) -> str:
             qual = getattr(obj, "__qualname__", None)
             if mod and qual and mod != "__main__" and "." not in qual and "<" not in qual:
                 lines.append(f"from {mod} import {qual}" + (f" as {local}" if qual != local else ""))
+            elif local in origins:
+                lines.append(f"# {local}: {_describe(obj)}, a global of {origins[local]} read when the code runs")
             else:
                 lines.append(f"# {local}: {_describe(obj)}, bound when this code was generated")
     if helpers:
         lines.append("from astgrad.runtime import " + ", ".join(helpers))
-    return "\n".join(lines)
+    order = ("import ", "from ")  # imports, then from-imports, then the rest, each in order of use
+    lines.sort(key=lambda line: next((i for i, p in enumerate(order) if line.startswith(p)), len(order)))
+    return "\n".join(lines + derived)
+
+
+def _part_of_function(obj: Any, ns: dict[str, Any]) -> str | None:
+    """`f.__code__` (or its defaults) for the code object of a function named in `ns`."""
+    for local, fn in ns.items():
+        if isinstance(fn, types.FunctionType):
+            for attr in ("__code__", "__defaults__", "__kwdefaults__"):
+                if getattr(fn, attr) is obj:
+                    return f"{local}.{attr}"
+    return None
 
 
 def _describe(obj: Any) -> str:
@@ -107,14 +167,33 @@ def _describe(obj: Any) -> str:
     return f"{kind} of shape {shape}" if shape is not None else kind
 
 
-def compile_function(source: str, fname: str, ns: dict[str, Any], label: str) -> types.FunctionType:
+def compile_function(
+    source: str, fname: str, ns: dict[str, Any], label: str, cells: dict[str, Any] | None = None
+) -> types.FunctionType:
     """Compile `source` (which defines `fname`) under a file name registered in linecache, so
-    tracebacks and inspect.getsource show the generated lines."""
+    tracebacks and inspect.getsource show the generated lines; with `cells`, its free names
+    among them are closure variables bound to those very cells."""
     digest = hashlib.sha1(source.encode()).hexdigest()[:12]
     filename = f"<astgrad-generated {label} {digest}>"
     lines = source.splitlines(keepends=True)
     linecache.cache[filename] = (len(source), None, lines, filename)
-    code = compile(source, filename, "exec")
-    scope: dict[str, Any] = {}
-    exec(code, ns, scope)
-    return scope[fname]
+    if not cells:
+        scope: dict[str, Any] = {}
+        exec(compile(source, filename, "exec"), ns, scope)
+        return scope[fname]
+    # compiled inside a function binding those names, so that they are closure variables
+    tree = ast.parse(source)
+    for fdef in tree.body:  # (its own name, which it may read, stays a global)
+        if isinstance(fdef, ast.FunctionDef):
+            docstring = ast.get_docstring(fdef, clean=False) is not None
+            fdef.body.insert(int(docstring), ast.copy_location(ast.Global(names=[fdef.name]), fdef))
+    outer = ast.parse("def __astgrad_closure__():\n    pass").body[0]
+    outer.body = [ast.parse(f"{n} = None").body[0] for n in cells] + tree.body
+    tree.body = [outer]
+    ast.fix_missing_locations(tree)
+    module = compile(tree, filename, "exec")
+    enclosing = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    code = next(c for c in enclosing.co_consts if isinstance(c, types.CodeType) and c.co_name == fname)
+    fn = types.FunctionType(code, ns, fname, None, tuple(cells[n] for n in code.co_freevars))
+    fn.__qualname__ = fname
+    return fn

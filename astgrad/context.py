@@ -9,6 +9,7 @@ import gast
 import numpy as np
 
 from . import runtime
+from .assumptions import record_attribute
 from .names import Namer
 from .parse import _MISSING, ParsedFunction
 from .trees import walk
@@ -32,13 +33,19 @@ class Context:
         return set(getattr(parsed.func, "__globals__", {})) | set(parsed.closure)
 
     def lookup(self, name: str) -> Any:
+        """What the free name `name` denotes (a fact generated code relies on: recorded)."""
         return self.parsed.lookup(name)
+
+    def peek(self, name: str) -> Any:
+        """What the free name `name` denotes, recording nothing."""
+        return self.parsed.peek(name)
 
     def numpy_name(self) -> str:
         """A global name bound to the numpy module in generated code (the user's own alias if any)."""
         if self._numpy is None:
             for candidate in ("np", "numpy"):
-                if self.lookup(candidate) is np and candidate not in self.local_names:
+                if self.peek(candidate) is np and candidate not in self.local_names:
+                    self.lookup(candidate)  # (generated code relies on it)
                     self._numpy = candidate
                     break
             else:
@@ -57,7 +64,8 @@ class Context:
         """A name under which generated code sees `obj`, preferring `name` itself."""
         if obj is np:
             return self.numpy_name()
-        if self.lookup(name) is obj and name not in self.local_names:
+        if self.peek(name) is obj and name not in self.local_names:
+            self.lookup(name)  # (generated code relies on it)
             return name
         for local, value in self.extra_globals.items():
             if value is obj:
@@ -76,9 +84,38 @@ class Context:
             base = self.resolve(node.value, local_names)
             if base is _MISSING:
                 return _MISSING
-            return getattr(base, node.attr, _MISSING)
+            obj = getattr(base, node.attr, _MISSING)
+            path = _path(node)
+            if path is not None:
+                where = self.parsed.find(path[0])[1]
+                if where is not None:
+                    record_attribute((where, path[0], path[1:-1], self.module), base, node.attr, obj)
+            return obj
         return _MISSING
+
+    @property
+    def module(self) -> str | None:
+        return getattr(self.parsed.func, "__module__", None)
+
+    def internal_ref(self, obj: Any, base: str) -> str:
+        """A global name of generated code's own, bound to `obj` (never the user's name for it)."""
+        for local, value in self.extra_globals.items():
+            if value is obj:
+                return local
+        local = self.namer.fresh(base)
+        self.extra_globals[local] = obj
+        return local
 
     @staticmethod
     def is_module(obj: Any) -> bool:
         return isinstance(obj, types.ModuleType)
+
+
+def _path(node: gast.AST) -> tuple[str, ...] | None:
+    """`a.b.c` as ("a", "b", "c"); None for any other expression."""
+    if isinstance(node, gast.Name):
+        return (node.id,)
+    if isinstance(node, gast.Attribute):
+        base = _path(node.value)
+        return None if base is None else base + (node.attr,)
+    return None

@@ -1511,16 +1511,15 @@ def _bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
 
 
 def lift_function(parsed, tree: gast.FunctionDef):
-    """A real function object for a lifted nested def, whose source astgrad knows already."""
-    from .codegen import render
+    """A real function object for a lifted nested def, whose source astgrad knows already; like
+    the enclosing function, it reads its globals and closure cells when it runs."""
+    from .codegen import compile_function, render
     from .parse import ParsedFunction
 
     text = render(tree)
-    namespace = dict(getattr(parsed.func, "__globals__", {}))
-    namespace.update(parsed.closure)
-    scope: dict = {}
-    exec(compile(text, f"<astgrad lifted {tree.name} from {parsed.filename}>", "exec"), namespace, scope)
-    fn = scope[tree.name]
+    free = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    cells = {n: c for n, c in parsed.cells.items() if n in free}
+    fn = compile_function(text, tree.name, parsed.user_globals, f"lifted {tree.name} from {parsed.filename}", cells)
     fn.__module__ = getattr(parsed.func, "__module__", None)
     fn.__qualname__ = f"{parsed.func.__qualname__}.<locals>.{tree.name}"
     fn.__astgrad_parsed__ = ParsedFunction(
@@ -1529,7 +1528,7 @@ def lift_function(parsed, tree: gast.FunctionDef):
         filename=parsed.filename,
         firstlineno=parsed.firstlineno,
         lines=parsed.lines,
-        closure=parsed.closure,
+        cells=parsed.cells,
     )
     return fn
 

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import gast
 
 from . import convert
+from .assumptions import record_code, record_name, replay
 from .errors import TransformError
 from .trees import walk
 
@@ -30,7 +31,18 @@ class ParsedFunction:
     filename: str
     firstlineno: int  # absolute line number of line 1 of `tree`'s source text
     lines: list[str]  # the source text of the definition, dedented
-    closure: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, Any] = field(default_factory=dict)  # closure name → its cell (read when needed)
+
+    @property
+    def closure(self) -> dict[str, Any]:
+        """The closure names bound now, with their values."""
+        out = {}
+        for name, cell in self.cells.items():
+            try:
+                out[name] = cell.cell_contents
+            except ValueError:  # empty cell: defined later in the enclosing scope
+                pass
+        return out
 
     @property
     def name(self) -> str:
@@ -54,13 +66,42 @@ class ParsedFunction:
         )
 
     def lookup(self, name: str) -> Any:
-        """The object a free name refers to (closure, then globals, then builtins), or _MISSING."""
-        if name in self.closure:
-            return self.closure[name]
+        """The object a free name refers to (closure, then globals, then builtins), or _MISSING.
+        Generated code will rely on what it is: the fact is recorded (assumptions.py)."""
+        obj, where = self.find(name)
+        if where is not None:
+            record_name(where, name, obj, module=getattr(self.func, "__module__", None))
+        return obj
+
+    @property
+    def user_globals(self) -> dict[str, Any]:
+        """The globals dict the function's bare global names are read from (for generated code
+        differentiated again, the user's, which it reads through its builtins)."""
+        globs = getattr(self.func, "__globals__", {})
+        if globs.get("__astgrad_namespace__"):
+            return self.func.__builtins__
+        return globs
+
+    def peek(self, name: str) -> Any:
+        """The object a free name refers to, as `lookup`, recording nothing."""
+        return self.find(name)[0]
+
+    def find(self, name: str) -> tuple[Any, Any]:
+        """(the object `name` refers to, the globals dict or closure cell it was found in); the
+        place is None for a builtin or a missing name."""
+        cell = self.cells.get(name)
+        if cell is not None:
+            try:
+                return cell.cell_contents, cell
+            except ValueError:
+                pass
         globs = getattr(self.func, "__globals__", {})
         if name in globs:
-            return globs[name]
-        return getattr(builtins, name, _MISSING)
+            return globs[name], globs
+        chained = getattr(self.func, "__builtins__", None)  # generated code: the user's globals
+        if isinstance(chained, dict) and chained is not builtins.__dict__ and name in chained:
+            return chained[name], chained
+        return getattr(builtins, name, _MISSING), None
 
 
 def _where(func: Any) -> str:
@@ -80,7 +121,7 @@ def parse_function(func: Callable) -> ParsedFunction:
             filename=known.filename,
             firstlineno=known.firstlineno,
             lines=known.lines,
-            closure=known.closure,
+            cells=known.cells,
         )
     if isinstance(func, functools.partial):
         raise TransformError(
@@ -100,6 +141,12 @@ def parse_function(func: Callable) -> ParsedFunction:
             hint="astgrad transforms Python source; to differentiate a primitive, register a rule "
             "for it with astgrad.adjoint",
         )
+    owner = getattr(func, "__astgrad_owner__", func)
+    spec = getattr(owner, "__astgrad_specializer__", None)
+    if spec is not None:  # an astgrad gradient: its code is what it is for the program as it is now
+        spec.refresh()
+        replay(spec.assumptions)
+        func = owner
     # a specialising gradient (specialize.py) runs a stub or specialised code: read the general one
     code = getattr(func, "__astgrad_general__", func).__code__
     filename = code.co_filename
@@ -143,18 +190,105 @@ def parse_function(func: Callable) -> ParsedFunction:
                 f"cannot differentiate {_where(func)}: it is an async function", filename=filename, lineno=firstlineno
             )
         tree.decorator_list = []
-    closure = {}
-    if func.__closure__:
-        for name, cell in zip(code.co_freevars, func.__closure__):
-            try:
-                closure[name] = cell.cell_contents
-            except ValueError:  # empty cell: defined later in the enclosing scope
-                pass
+    if not _generated(code):
+        _check_source(func, code, filename)
+        record_code(func)
+    source_of = getattr(func, "__astgrad_general__", func)
+    cells = dict(zip(code.co_freevars, source_of.__closure__ or ()))
     # keep the file's text available for error messages even if it changes on disk later
     linecache.getlines(filename)
-    return ParsedFunction(
-        func=func, tree=tree, filename=filename, firstlineno=firstlineno, lines=text.splitlines(), closure=closure
+    parsed = ParsedFunction(
+        func=source_of, tree=tree, filename=filename, firstlineno=firstlineno, lines=text.splitlines(), cells=cells
     )
+    if spec is not None or _generated(code):
+        _drop_guards(parsed)
+    return parsed
+
+
+def _generated(code: types.CodeType) -> bool:
+    return code.co_filename.startswith("<astgrad")
+
+
+def _drop_guards(parsed: ParsedFunction) -> None:
+    """Generated code differentiated again: its guards (`if <not the program or arguments it was
+    made for>: return respecialize(...)`) go; their facts are the new program's (recorded)."""
+    from .runtime import respecialize
+
+    def is_guard(s: gast.stmt) -> bool:
+        if not (isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Return)):
+            return False
+        call = s.body[0].value
+        return (
+            isinstance(call, gast.Call)
+            and isinstance(call.func, gast.Name)
+            and parsed.peek(call.func.id) is respecialize
+        )
+
+    parsed.tree.body = [s for s in parsed.tree.body if not is_guard(s)] or [gast.Pass()]
+
+
+def _check_source(func: Callable, code: types.CodeType, filename: str) -> None:
+    """Refuse source text that is not the source of the code that runs (a file edited after it
+    was imported: astgrad would differentiate other text, or another function). The file as it
+    is now is compiled; it must hold, where the running code starts, code that does the same."""
+    lines = linecache.getlines(filename)
+    compiled = _compiled_file(filename, "".join(lines))
+    if compiled is not None:
+        for candidate in _code_objects(compiled, code.co_name):
+            if candidate.co_firstlineno == code.co_firstlineno and _same_code(candidate, code):
+                return
+    raise TransformError(
+        f"the source of {_where(func)} in {filename} is not the code that runs: the file was "
+        "edited after the function was defined",
+        filename=filename,
+        lineno=code.co_firstlineno,
+        hint="reload the module (importlib.reload, or %autoreload 2 in a notebook) or run the "
+        "cell again, so that the code that runs is the code in the file",
+    )
+
+
+_COMPILED: dict[tuple[str, int, int], types.CodeType | None] = {}  # (file, size, hash of text) → its code
+
+
+def _compiled_file(filename: str, text: str) -> types.CodeType | None:
+    key = (filename, len(text), hash(text))
+    if key not in _COMPILED:
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        try:
+            _COMPILED[key] = compile(text, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            _COMPILED[key] = None
+    return _COMPILED[key]
+
+
+def _code_objects(code: types.CodeType, name: str) -> list[types.CodeType]:
+    found = [code] if code.co_name == name else []
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            found += _code_objects(c, name)
+    return found
+
+
+def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
+    """Whether two code objects do the same thing (line numbers aside)."""
+    if (a.co_code, a.co_names, a.co_varnames, a.co_freevars, a.co_cellvars) != (
+        b.co_code,
+        b.co_names,
+        b.co_varnames,
+        b.co_freevars,
+        b.co_cellvars,
+    ):
+        return False
+    if len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or (x != y and repr(x) != repr(y)):
+            return False
+    return True
 
 
 def _lambda_in_file(func: types.FunctionType, filename: str, params: list[str]) -> list[gast.Lambda]:

@@ -677,15 +677,16 @@ def prod_others(a: Any, axis: Any = None) -> Any:
 
 
 def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Run gradient `fn` on arguments its specialised code was not generated for (specialize.py)."""
+    """Run gradient `fn` on arguments, or for a program, its code was not generated for: its
+    guard failed (specialize.py, assumptions.py)."""
     owner = getattr(fn, "__astgrad_owner__", fn)
     spec = owner.__dict__.get("__astgrad_specializer__")
     if spec is None:
         raise TypeError(
-            f"{fn.__name__} was generated for arguments of other types or shapes; for these, "
-            f"generate it again with astgrad.grad (or astgrad.source(..., args=...))"
+            f"{fn.__name__} was generated for arguments of other types or shapes, or for a program "
+            f"that has changed since; generate it again with astgrad.grad (or astgrad.source(..., args=...))"
         )
-    return spec.for_arguments(args, kwargs)(*args, **kwargs)
+    return spec.call(args, kwargs)
 
 
 # --- linear algebra (rules/linalg_rules.py) -------------------------------------------------------

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import convert
 from .codegen import compile_function
-from .errors import TransformError
+from .errors import AstgradError, TransformError
 
 MAX_SPECIALISATIONS = 8  # per gradient; beyond that, other shapes run the general code
 
@@ -76,31 +76,77 @@ def guard_test(np_name: str, params: dict[str, Kind]) -> str:
     return " or ".join(parts)
 
 
-def guard(np_name: str, helper: str, fname: str, fdef: gast.FunctionDef, kinds: dict[str, Kind]) -> list[gast.stmt]:
-    """`if <an argument is of another kind>: return respecialize(fname, <arguments>)`."""
+def guard(helper: str, fname: str, fdef: gast.FunctionDef, test: str) -> list[gast.stmt]:
+    """`if <test>: return respecialize(fname, <arguments>)`: the code was generated for other
+    arguments (their kinds) or another program (assumptions.py)."""
     args = fdef.args
     positional = [a.id for a in args.posonlyargs + args.args]
     call = ", ".join([fname] + positional + [f"{a.id}={a.id}" for a in args.kwonlyargs])
-    text = f"if {guard_test(np_name, kinds)}:\n    return {helper}({call})\n"
+    text = f"if {test}:\n    return {helper}({call})\n"
     return convert.parse(text).body
 
 
-class Specializer:
-    """The specialisations of one gradient function, by argument kinds."""
+def is_guard(s: gast.stmt, helper: str) -> bool:
+    """Whether `s` is a guard made by `guard` (with `helper` the name of respecialize)."""
+    if not (isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Return)):
+        return False
+    call = s.body[0].value
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.func.id == helper
 
-    def __init__(self, function: Callable, make: Callable[[dict[str, Kind]], Callable], signature: inspect.Signature):
-        self.function = function  # the object grad returned; its code becomes the first specialisation
+
+class Specializer:
+    """The code of one gradient function: general, specialised by argument kinds, and generated
+    again when the program it was generated from changes (assumptions.py)."""
+
+    def __init__(
+        self,
+        function: Callable,
+        make: Callable[[dict[str, Kind] | None], Callable],
+        signature: inspect.Signature,
+        specialise: bool = True,
+    ):
+        if function.__closure__ is not None:  # (a code swap cannot carry closure cells: a shell calls it)
+            function = self._shell(function)
+        self.function = function  # the object grad returns; its code becomes the first specialisation
         self.make = make
         self.signature = signature
+        self.specialise = specialise
         self.lock = threading.RLock()
+        self._adopt_general(function)
+
+    def _adopt_general(self, general: Callable) -> None:
+        """Take `general` (a fresh build of the general code) as this gradient's general code."""
         self.by_key: dict[tuple, Callable] = {}
         self.sources: dict[tuple, str] = {}
         self.failures: dict[tuple, Exception] = {}
-        self.general = types.FunctionType(
-            function.__code__, function.__globals__, function.__name__, function.__defaults__
-        )
-        self.general.__kwdefaults__ = function.__kwdefaults__
-        self.general.__dict__.update(function.__dict__)
+        self.assumptions = general.__astgrad_assumptions__
+        fn = self.function
+        if general.__closure__:  # (closure cells: a code swap cannot carry them)
+            self.general = general
+        else:
+            self.general = types.FunctionType(general.__code__, fn.__globals__, fn.__name__, general.__defaults__)
+            self.general.__kwdefaults__ = general.__kwdefaults__
+        self.general.__dict__.update({k: v for k, v in general.__dict__.items() if not k.startswith("__astgrad_s")})
+        self.general.__astgrad_owner__ = fn
+
+    def refresh(self) -> bool:
+        """Generate the code again if the program changed since it was generated; whether it did."""
+        if self.assumptions.hold():
+            return False
+        with self.lock:
+            if self.assumptions.hold():
+                return False
+            general = self.make(None)
+            fn = self.function
+            ns = fn.__globals__
+            ns.clear()
+            ns.update(general.__globals__)
+            ns[general.__name__] = ns[fn.__name__] = fn
+            self._adopt_general(general)
+            fn.source = general.source
+            fn.__doc__ = general.__doc__
+            self.install()
+            return True
 
     def kinds(self, args: tuple, kwargs: dict) -> dict[str, Kind] | None:
         try:
@@ -112,14 +158,18 @@ class Specializer:
         return kinds or None
 
     def for_arguments(self, args: tuple, kwargs: dict) -> Callable:
-        """The specialisation for these arguments (made now if need be), or the general code."""
-        kinds = self.kinds(args, kwargs)
+        """The specialisation for these arguments and the program's data as it is now (made now
+        if need be), or the general code."""
+        kinds = self.kinds(args, kwargs) if self.specialise else None
         if kinds is None:
             return self.general
-        key = tuple(sorted(kinds.items(), key=lambda kv: kv[0]))
+        key = (tuple(sorted(kinds.items(), key=lambda kv: kv[0])), self.assumptions.data_kinds())
         with self.lock:
-            if key not in self.by_key:
-                if len(self.by_key) >= MAX_SPECIALISATIONS:
+            known = self.by_key.get(key)
+            if known is not None and known is not self.general and not known.__astgrad_assumptions__.hold():
+                known = None  # (a fact only the specialised code relies on changed)
+            if known is None:
+                if len(self.by_key) >= MAX_SPECIALISATIONS and key not in self.by_key:
                     return self.general
                 try:
                     fn = self.make(kinds)
@@ -130,17 +180,38 @@ class Specializer:
                     fn.__astgrad_owner__ = self.function
                     fn.__globals__[fn.__name__] = fn
                     self.sources[key] = fn.source
-                self.by_key[key] = fn
-            return self.by_key[key]
+                self.by_key[key] = known = fn
+            return known
+
+    def call(self, args: tuple, kwargs: dict) -> Any:
+        """Run the gradient on arguments, or for a program, its present code was not generated
+        for (a guard failed): the code for them, generated again if the program changed."""
+        active = _dispatching()
+        if self in active:
+            raise AstgradError(
+                f"{self.function.__name__}: the code generated for these arguments does not accept them "
+                "(its guard and the dispatch disagree); this is a bug in astgrad, please report it"
+            )
+        active.add(self)
+        try:
+            self.refresh()
+            target = self.for_arguments(args, kwargs)
+        finally:
+            active.discard(self)
+        return target(*args, **kwargs)
 
     def first_call(self, args: tuple, kwargs: dict) -> Any:
         """Swap the specialisation for these arguments into the function object grad returned."""
         with self.lock:
+            self.refresh()
             if self.function.__code__ is self.stub:
                 target = self.for_arguments(args, kwargs)
                 code = target.__code__
-                if target is not self.general and not self._adopt(target):
-                    # its helper functions clash with the general code's: call it instead
+                if target is self.general and self.general.__closure__ is None:
+                    pass
+                elif target is self.general or not self._adopt(target):
+                    # its helper functions clash with the general code's, or it has closure
+                    # cells: call it instead
                     self.function.__globals__["__astgrad_specialised__"] = target
                     code = self._forwarding("__astgrad_specialised__", "runs the code specialised at the first call")
                 self.function.__code__ = code
@@ -160,10 +231,21 @@ class Specializer:
                 mine.setdefault(k, v)
         return True
 
-    def _forwarding(self, callee: str, what: str) -> types.CodeType:
+    def _shell(self, general: Callable) -> Callable:
+        """A function without closure cells, with `general`'s signature, name and attributes,
+        that calls `general`."""
+        ns = general.__globals__
+        ns["__astgrad_specialised__"] = general
+        code = self._forwarding("__astgrad_specialised__", "runs the general code", like=general)
+        shell = types.FunctionType(code, ns, general.__name__, general.__defaults__)
+        shell.__kwdefaults__ = general.__kwdefaults__
+        shell.__dict__.update(general.__dict__)
+        return shell
+
+    def _forwarding(self, callee: str, what: str, like: Callable | None = None) -> types.CodeType:
         """Code with the function's signature that returns `callee(fn, args, kwargs)` (the stub)
         or `callee(*args, **kwargs)`."""
-        fn = self.function
+        fn = like or self.function
         a = fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount]
         posonly = fn.__code__.co_posonlyargcount
         npos = fn.__code__.co_argcount
@@ -179,18 +261,38 @@ class Specializer:
         text = f"def {fn.__name__}({signature}):\n    # {what}\n    return {call}\n"
         return compile_function(text, fn.__name__, fn.__globals__, label=f"{callee} of {fn.__name__}").__code__
 
-    def install(self) -> None:
-        """Make the function specialise itself at its first call."""
+    def install(self) -> Callable:
+        """Make the function specialise itself at its first call (or, not specialising, run the
+        general code, or the general code with closure cells through a call)."""
         fn = self.function
+        fn.__globals__[fn.__name__] = fn
+        fn.__astgrad_general__ = self.general
+        fn.__astgrad_specializer__ = self
+        if not self.specialise:
+            if self.general.__closure__ is None:
+                fn.__code__ = self.general.__code__
+            else:
+                fn.__globals__["__astgrad_specialised__"] = self.general
+                fn.__code__ = self._forwarding("__astgrad_specialised__", "runs the general code")
+            self.stub = None
+            return fn
         fn.__globals__.setdefault("__astgrad_first_call__", _first_call)
         self.stub = self._forwarding(
             "__astgrad_first_call__", "generates code for these arguments' types and shapes, and runs it"
         )
-        fn.__globals__[fn.__name__] = fn
-        fn.__astgrad_general__ = self.general
-        fn.__astgrad_specializer__ = self
         fn.__code__ = self.stub
+        return fn
 
 
 def _first_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
     return fn.__astgrad_specializer__.first_call(args, kwargs)
+
+
+_local = threading.local()
+
+
+def _dispatching() -> set:
+    active = getattr(_local, "active", None)
+    if active is None:
+        active = _local.active = set()
+    return active

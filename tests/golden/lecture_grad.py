@@ -1,9 +1,15 @@
 import numpy as np
-from astgrad.runtime import check_scalar
+import numpy
+from tests.golden_functions import lecture
+from tests.golden_functions import lecture as lecture_function
+from astgrad.runtime import check_scalar, respecialize
 
 
 def lecture_grad(x1, x2):
     """Gradient of lecture (golden_functions.py:6) with respect to x1, x2."""
+    # generated for the program as it is: the code and the names it relies on
+    if lecture is not lecture_function or np is not numpy:
+        return respecialize(lecture_grad, x1, x2)
     # forward pass
     check_scalar(x1, x2)
     # backward pass

@@ -1,9 +1,15 @@
 import numpy as np
-from astgrad.runtime import check_scalar, unreduce, unbroadcast, reduce_size, matmul_right
+import numpy
+from tests.golden_functions import logistic_regression
+from tests.golden_functions import logistic_regression as logistic_regression_function
+from astgrad.runtime import check_scalar, unreduce, unbroadcast, respecialize, reduce_size, matmul_right
 
 
 def logistic_regression_grad(w, X, y, lam):
     """Gradient of logistic_regression (golden_functions.py:10) with respect to w."""
+    # generated for the program as it is: the code and the names it relies on
+    if logistic_regression is not logistic_regression_function or np is not numpy:
+        return respecialize(logistic_regression_grad, w, X, y, lam)
     # forward pass
     u = X @ w
     t1 = -y

@@ -1,4 +1,7 @@
 import numpy as np
+import numpy
+from tests.golden_functions import logistic_regression
+from tests.golden_functions import logistic_regression as logistic_regression_function
 from astgrad.runtime import respecialize
 
 
@@ -6,8 +9,11 @@ def logistic_regression_grad(w, X, y, lam):
     """Gradient of logistic_regression (golden_functions.py:10) with respect to w."""
     # specialised for w: array(3,), X: array(6, 3), y: array(6,), lam: float
     # (arguments of other types or shapes take the general code)
+    # (and for the program as it is: the code and the names it relies on)
     if (
-        w.__class__ is not np.ndarray or w.shape != (3,)
+        logistic_regression is not logistic_regression_function
+        or np is not numpy
+        or w.__class__ is not np.ndarray or w.shape != (3,)
         or X.__class__ is not np.ndarray or X.shape != (6, 3)
         or y.__class__ is not np.ndarray or y.shape != (6,) or lam.__class__ is not float
     ):

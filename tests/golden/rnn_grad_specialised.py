@@ -1,4 +1,7 @@
 import numpy as np
+import numpy
+from tests.golden_functions import rnn
+from tests.golden_functions import rnn as rnn_function
 from astgrad.runtime import pop_block, respecialize
 
 
@@ -6,8 +9,11 @@ def rnn_grad(W, U, b, xs, h0):
     """Gradient of rnn (golden_functions.py:23) with respect to W, U, b."""
     # specialised for W: array(4, 4), U: array(4, 3), b: array(4,), xs: array(5, 3), h0: array(4,)
     # (arguments of other types or shapes take the general code)
+    # (and for the program as it is: the code and the names it relies on)
     if (
-        W.__class__ is not np.ndarray or W.shape != (4, 4)
+        rnn is not rnn_function
+        or np is not numpy
+        or W.__class__ is not np.ndarray or W.shape != (4, 4)
         or U.__class__ is not np.ndarray or U.shape != (4, 3)
         or b.__class__ is not np.ndarray or b.shape != (4,)
         or xs.__class__ is not np.ndarray or xs.shape != (5, 3)

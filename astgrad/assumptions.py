@@ -1,0 +1,387 @@
+"""What generated code assumes about the program it was generated from, and the guard that checks it.
+
+Generated code reads the user's globals and closure cells when it runs, exactly as the user's own
+function does (codegen.py). What it cannot read again is what the transformation *learned* from
+them: that `np` is NumPy, that `helper` is this function with this code, that `X` is an array (of
+this shape, in specialised code), that `f` itself still runs the code that was parsed. Each such
+fact is recorded while a program is generated (every resolution of a free name goes through
+`record_name`), and the entry function of the program tests them all at every call, in one `if`
+at its top; code whose facts no longer hold is generated again. Nothing the user does (rebinding a
+global, redefining a helper, `%autoreload`) can make astgrad run code generated for another
+program.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import re
+import sys
+import threading
+import types
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .assemble_support import is_user_function
+
+_MISSING = object()
+
+# checks, from the strongest: the very object; a user function with its code and defaults; an
+# array of a shape and dtype kind; a number of a type and value; an object of a type
+IS, FUNCTION, ARRAY, VALUE, TYPE = "is", "function", "array", "value", "type"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing generated code relies on: the value found at a place, and what about it matters.
+
+    `where` is the globals dict or the closure cell a name was found in, or, for a CODE fact,
+    the user function whose `__code__` (and defaults) the program was generated from."""
+
+    where: Any
+    name: str  # the global or closure name ("" for a code fact)
+    attrs: tuple[str, ...]  # attributes read after it (`cfg.W`: ("W",))
+    check: str
+    expected: Any  # IS/FUNCTION: the object; TYPE: its type; ARRAY: (shape, kind); VALUE: (type, value)
+    module: str | None = None  # the module whose globals `where` is, if it is a module's
+    code: Any = None  # FUNCTION and CODE facts: the code object, defaults and keyword defaults
+    defaults: Any = None
+    kwdefaults: Any = None
+
+    @property
+    def key(self) -> tuple:
+        return (id(self.where), self.name, self.attrs, self.check == CODE)
+
+    def current(self) -> Any:
+        """The value at this fact's place now (or _MISSING)."""
+        if self.check == CODE:
+            return self.where
+        if isinstance(self.where, dict):
+            value = self.where.get(self.name, _MISSING)
+        else:
+            try:
+                value = self.where.cell_contents
+            except ValueError:  # an empty cell
+                return _MISSING
+        for a in self.attrs:
+            if value is _MISSING:
+                break
+            value = getattr(value, a, _MISSING)
+        return value
+
+    def holds(self) -> bool:
+        return holds(self.check, self.expected, self.current(), self)
+
+
+CODE = "code"
+
+
+def holds(check: str, expected: Any, value: Any, fact: Fact | None = None) -> bool:
+    """Whether `value` is what `check` with `expected` requires."""
+    if check == IS:
+        return value is expected
+    if check in (FUNCTION, CODE):
+        return (
+            (check == CODE or value is expected)
+            and value.__code__ is fact.code
+            and value.__defaults__ is fact.defaults
+            and value.__kwdefaults__ is fact.kwdefaults
+        )
+    if check == TYPE:
+        return type(value) is expected
+    if check == ARRAY:
+        return type(value) is np.ndarray and value.shape == expected[0] and value.dtype.kind == expected[1]
+    if check == VALUE:
+        return type(value) is expected[0] and _same_value(value, expected[1])
+    raise AssertionError(check)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - a value that cannot be compared is another value
+        return False
+
+
+def _immutable(x: Any) -> bool:
+    if isinstance(x, tuple):
+        return all(_immutable(e) for e in x)
+    return x is None or isinstance(x, (bool, int, float, complex, str, np.number, np.bool_, slice))
+
+
+def classify(obj: Any, specialised: bool) -> tuple[str, Any]:
+    """(check, expected) for an object generated code found at a free name: callables and
+    modules are the very object; data is of its type, and in specialised code (which knows shapes
+    and folds exact values) of its shape and dtype kind, or its value."""
+    if isinstance(obj, types.ModuleType):
+        return IS, obj
+    if is_user_function(obj) and not _generated(obj):
+        return FUNCTION, obj
+    if callable(obj) or isinstance(obj, type):
+        return IS, obj
+    if specialised and type(obj) is np.ndarray:
+        return ARRAY, (obj.shape, obj.dtype.kind)
+    if specialised and _immutable(obj):
+        return VALUE, (type(obj), obj)
+    return TYPE, type(obj)
+
+
+def _generated(fn: Any) -> bool:
+    return getattr(getattr(fn, "__code__", None), "co_filename", "").startswith("<astgrad")
+
+
+def _stable_module(module: types.ModuleType) -> bool:
+    """A library module (NumPy, SciPy, math...): its attributes are taken as fixed."""
+    from .assemble_support import _LIBRARIES
+
+    return (module.__name__ or "").split(".")[0] in _LIBRARIES
+
+
+class Assumptions:
+    """The facts one generated program relies on."""
+
+    def __init__(self, specialised: bool = False):
+        self.specialised = specialised
+        self.facts: dict[tuple, Fact] = {}
+
+    def add(self, fact: Fact) -> None:
+        self.facts.setdefault(fact.key, fact)
+
+    def extend(self, other: "Assumptions") -> None:
+        for f in other.facts.values():
+            self.add(f)
+
+    def hold(self) -> bool:
+        """Whether every fact still holds (the program is the one the code was generated from)."""
+        return all(f.holds() for f in self.facts.values())
+
+    def stale(self) -> list[Fact]:
+        return [f for f in self.facts.values() if not f.holds()]
+
+    def data_kinds(self) -> tuple:
+        """What specialised code would fix about the data these facts name (arrays' shapes,
+        numbers' values), as now: part of the key of a specialisation."""
+        kinds = []
+        for f in self.facts.values():
+            if f.check in (TYPE, ARRAY, VALUE):
+                value = f.current()
+                check, expected = classify(value, True) if value is not _MISSING else (TYPE, None)
+                try:
+                    hash(expected)
+                except TypeError:
+                    expected = id(value)
+                kinds.append((f.key, check, expected))
+        return tuple(kinds)
+
+
+# ------------------------------------------------------------------------------------ recording
+
+_local = threading.local()
+
+
+def _stack() -> list[Assumptions]:
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+class recording:
+    """`with recording(specialised) as facts:` every fact recorded inside goes into `facts`."""
+
+    def __init__(self, specialised: bool = False):
+        self.assumptions = Assumptions(specialised)
+
+    def __enter__(self) -> Assumptions:
+        _stack().append(self.assumptions)
+        return self.assumptions
+
+    def __exit__(self, *exc: Any) -> None:
+        _stack().pop()
+
+
+def current() -> Assumptions | None:
+    stack = _stack()
+    return stack[-1] if stack else None
+
+
+def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), module: str | None = None) -> None:
+    """Note that the free name `name` (then `attrs`) was found to hold `obj` in `where` (a
+    globals dict or a closure cell)."""
+    target = current()
+    if target is None or obj is _MISSING:
+        return
+    if isinstance(where, dict) and where.get("__astgrad_namespace__"):
+        return  # a name of generated code's own (a helper, a generated function)
+    check, expected = classify(obj, target.specialised)
+    fact = Fact(where, name, attrs, check, expected, module)
+    if check == FUNCTION:
+        fact = Fact(where, name, attrs, check, expected, module, obj.__code__, obj.__defaults__, obj.__kwdefaults__)
+    target.add(fact)
+
+
+def record_attribute(base_fact_args: tuple, base: Any, attr: str, obj: Any) -> None:
+    """Note an attribute read on a recorded object (`cfg.W`, `utils.helper`), unless `base` is a
+    library module, whose attributes are taken as fixed."""
+    if isinstance(base, types.ModuleType) and _stable_module(base):
+        return
+    where, name, attrs, module = base_fact_args
+    record_name(where, name, obj, attrs + (attr,), module)
+
+
+def record_code(fn: Any) -> None:
+    """Note that the program was generated from `fn`'s present code (and defaults)."""
+    target = current()
+    if target is None or not isinstance(fn, types.FunctionType) or _generated(fn):
+        return
+    target.add(Fact(fn, "", (), CODE, fn, None, fn.__code__, fn.__defaults__, fn.__kwdefaults__))
+
+
+class capture:
+    """`with capture() as facts:` records into `facts` only; `replay(facts)` records them again
+    into the current program (for an analysis whose answer is kept and reused)."""
+
+    def __enter__(self) -> Assumptions:
+        self._rec = recording(specialised=bool(current() and current().specialised))
+        return self._rec.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._rec.__exit__(*exc)
+
+
+def replay(facts: Assumptions) -> None:
+    target = current()
+    if target is not None:
+        target.extend(facts)
+
+
+# ---------------------------------------------------------------------------------------- guard
+
+
+def guard_terms(
+    facts: Assumptions,
+    own_globals: dict[str, Any],
+    own_cells: dict[str, Any],
+    local_names: set[str],
+    bind: Callable[[Any, str], str],
+) -> list[str]:
+    """Python expressions, each true when one fact no longer holds, for the top of the entry
+    function of a program, which reads the names of `own_globals` and `own_cells` (name → cell)
+    as bare names, unless it binds them (`local_names`). `bind(obj, base)` gives a name under
+    which generated code sees `obj`."""
+    return _Guard(own_globals, own_cells, local_names, bind).terms(facts)
+
+
+class _Guard:
+    """Writes the tests of one guard (see guard_terms)."""
+
+    def __init__(self, own_globals: dict, own_cells: dict, local_names: set[str], bind: Callable):
+        self.own_globals, self.own_cells, self.local_names, self.bind = own_globals, own_cells, local_names, bind
+        self.written: set[str] = set()
+
+    def terms(self, facts: Assumptions) -> list[str]:
+        ordered = sorted(facts.facts.values(), key=lambda f: (f.check != CODE, f.check != IS or f.attrs != ()))
+        named = {id(f.expected) for f in ordered if f.check == FUNCTION}  # (their code is checked with them)
+        out: list[str] = []
+        for f in ordered:
+            if f.check == CODE:
+                if id(f.where) not in named:
+                    out += self._same_function(f.where, None, f)
+            elif f.check == FUNCTION:
+                out += self._same_function(f.expected, self.place(f), f)
+            else:
+                out += self._check(self.place(f), f)
+        return [t for t in out if not (t in self.written or self.written.add(t))]
+
+    def place(self, f: Fact) -> str:
+        """The expression that reads, in the generated code, the value at the fact's place."""
+        if isinstance(f.where, dict):
+            if f.where is self.own_globals and f.name not in self.own_cells and f.name not in self.local_names:
+                root = f.name
+            else:
+                module = sys.modules.get(f.module) if f.module else None
+                if module is not None and module.__dict__ is f.where and f.name.isidentifier():
+                    root = f"{self.bind(module, _ident(module.__name__.rsplit('.', 1)[-1]))}.{f.name}"
+                else:
+                    root = f"{self.bind(f.where, 'namespace')}[{f.name!r}]"
+        elif self.own_cells.get(f.name) is f.where and f.name not in self.local_names:
+            root = f.name
+        else:
+            root = f"{self.bind(f.where, f.name + '_cell')}.cell_contents"
+        return root + "".join("." + a for a in f.attrs)
+
+    def _same_function(self, fn: Any, found: str | None, f: Fact) -> list[str]:
+        """Tests that `found` (an expression, or None for the function the program was made of)
+        is still the function `fn`, running the code it had. A function of a module is known by
+        its binding there: reloading the module (`%autoreload`), which swaps the code of the old
+        function object, binds the name to a new one; only a function without such a home is
+        known by its code (a slower test)."""
+        ref = self.bind(fn, _ident(fn.__name__) + "_function")
+        out = [f"{found} is not {ref}"] if found is not None else []
+        module = sys.modules.get(getattr(fn, "__module__", None) or "")
+        home = getattr(module, "__dict__", {})
+        if home.get(fn.__name__) is fn:
+            out.append(f"{self.place(Fact(home, fn.__name__, (), IS, fn, module.__name__))} is not {ref}")
+            return out
+        name = _ident(fn.__name__)
+        out.append(f"{ref}.__code__ is not {self.bind(f.code, name + '_code')}")
+        if f.defaults is not None:
+            out.append(f"{ref}.__defaults__ is not {self.bind(f.defaults, name + '_defaults')}")
+        if f.kwdefaults is not None:
+            out.append(f"{ref}.__kwdefaults__ is not {self.bind(f.kwdefaults, name + '_kwdefaults')}")
+        return out
+
+    def _check(self, expr: str, f: Fact) -> list[str]:
+        bind = self.bind
+        last = _ident(f.attrs[-1] if f.attrs else f.name) or "value"
+        if f.check == IS:
+            module = isinstance(f.expected, types.ModuleType)
+            base = _ident(f.expected.__name__.rsplit(".", 1)[-1]) if module else f"{last}_seen"
+            return [f"{expr} is not {bind(f.expected, base)}"]
+        if f.check == TYPE:
+            return [f"{expr}.__class__ is not {_type_name(f.expected, bind)}"]
+        if f.check == ARRAY:
+            shape, kind = f.expected
+            return [
+                f"{expr}.__class__ is not {bind(np.ndarray, 'ndarray')}",
+                f"{expr}.shape != {shape!r}",
+                f"{expr}.dtype.kind != {kind!r}",
+            ]
+        if f.check == VALUE:
+            t, value = f.expected
+            if value is None:
+                return [f"{expr} is not None"]
+            literal = repr(value) if _literal(value) else bind(value, f"{last}_value")
+            return [f"{expr}.__class__ is not {_type_name(t, bind)}", f"{expr} != {literal}"]
+        raise AssertionError(f.check)
+
+
+def _ident(name: str) -> str:
+    """`name` made an identifier (`<lambda>`: `lambda`)."""
+    return re.sub(r"\W", "", name) or "function"
+
+
+def _type_name(t: type, bind: Callable) -> str:
+    if getattr(builtins, t.__name__, None) is t:
+        return t.__name__
+    return bind(t, t.__name__)
+
+
+def _literal(value: Any) -> bool:
+    """Whether repr(value) is a Python literal equal to value."""
+    if type(value) is tuple:
+        return all(_literal(v) for v in value)
+    if type(value) is float:
+        return math.isfinite(value)
+    return type(value) in (int, bool, str) or value is None
+
+
+def describe(facts: list[Fact]) -> Iterator[str]:
+    """Readable lines naming facts that no longer hold (for error messages and tests)."""
+    for f in facts:
+        if f.check == CODE:
+            yield f"the code of {f.where.__qualname__} changed"
+        else:
+            yield f"{'.'.join((f.name,) + f.attrs)} changed"
