@@ -12,7 +12,9 @@ import gast
 import numpy as np
 
 from . import rules, runtime
+from .assumptions import capture, replay
 from .context import Context
+from .parse import _MISSING
 
 _BINOPS = {
     gast.Add: operator.add,
@@ -333,18 +335,22 @@ def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None
     fn = inspect.unwrap(fn)
     key = (getattr(fn, "__code__", None), depth)
     known = _WRITES_SEEN.get(fn, {}) if _weakly_keyed(fn) else {}
-    if key in known:  # (each call site asks again: normalisation, then the refusal check)
-        return known[key]
-    try:
-        parsed = parse_function(fn)
-    except TransformError:
-        return {}
-    args = parsed.tree.args
-    declared = args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]
+    if key in known and known[key][1].hold():  # (each call site asks again: normalisation, then the refusal check)
+        replay(known[key][1])  # (the answer rests on what the callees were: so does the program)
+        return known[key][0]
     found: dict[str, tuple[str, int | None, str]] = {}
-    _scan_writes(parsed.tree.body, {a.id: a.id for a in declared if isinstance(a, gast.Name)}, fn, parsed, depth, found)
+    with capture() as facts:
+        try:
+            parsed = parse_function(fn)
+        except TransformError:
+            return {}
+        args = parsed.tree.args
+        declared = args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]
+        params = {a.id: a.id for a in declared if isinstance(a, gast.Name)}
+        _scan_writes(parsed.tree.body, params, fn, parsed, depth, found)
+    replay(facts)
     if _weakly_keyed(fn):
-        _WRITES_SEEN.setdefault(fn, {})[key] = found
+        _WRITES_SEEN.setdefault(fn, {})[key] = (found, facts)
     return found
 
 
@@ -393,8 +399,8 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
             for k in n.keywords:
                 if k.arg == "out":
                     note(k.value, n)
-            callee = fn.__globals__.get(f.id) if isinstance(f, gast.Name) else None
-            if depth < 3 and callee is not None and callee is not fn and is_user_function(callee):
+            callee = parsed.lookup(f.id) if isinstance(f, gast.Name) and f.id not in root else None
+            if depth < 3 and callee is not _MISSING and callee is not fn and is_user_function(callee):
                 try:
                     bound = inspect.signature(callee).bind(*n.args, **{k.arg: k.value for k in n.keywords if k.arg})
                 except (TypeError, ValueError):

@@ -16,6 +16,7 @@ quotient is taken in float64 with the step that was actually representable,
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -247,6 +248,11 @@ def _output(out: Any, expected: tuple[int, ...] | None) -> np.ndarray:
         raise TypeError(f"f returned a non-numeric value of type {type(out).__name__}") from exc
 
 
+def _fresh(value: Any) -> Any:
+    """A copy of an argument that `f` may write into without changing the next evaluation."""
+    return copy.deepcopy(value)
+
+
 def _evaluate(
     f: Callable[..., Any],
     args: tuple[Any, ...],
@@ -256,13 +262,19 @@ def _evaluate(
     leaves: list[_Leaf],
     out_shape: tuple[int, ...] | None,
 ) -> np.ndarray:
-    """Call `f` with argument `key` replaced by the (perturbed) leaves."""
-    rebuilt = _unflatten(spec, [leaf.value() for leaf in leaves])
+    """Call `f` with argument `key` replaced by the (perturbed) leaves, every argument a fresh
+    copy (a function that writes into its arguments gets the same values at every call)."""
+    rebuilt = _unflatten(spec, [np.copy(leaf.value()) if leaf.kind == "array" else leaf.value() for leaf in leaves])
+    args, kwargs = _fresh(args), _fresh(kwargs)
     if isinstance(key, int):
         args = (*args[:key], rebuilt, *args[key + 1 :])
     else:
         kwargs = {**kwargs, key: rebuilt}
     return _output(f(*args, **kwargs), out_shape)
+
+
+def _narrower(a: np.dtype, b: np.dtype) -> np.dtype:
+    return a if a.itemsize <= b.itemsize else b
 
 
 def _finite_differences(
@@ -275,7 +287,9 @@ def _finite_differences(
 ) -> list[Any]:
     """One derivative per target, shaped `out_shape + arg_shape` per leaf."""
     eps = _check_eps(eps)
-    base = f(*args, **kwargs)
+    base = f(*_fresh(args), **_fresh(kwargs))
+    computed = np.asarray(base).dtype  # the precision f computes in decides the step, not its input's
+    computed = computed if computed.kind == "f" else np.dtype(np.float64)
     expected = None if scalar else np.shape(base)
     _output(base, expected)
     out_shape: tuple[int, ...] = () if expected is None else expected
@@ -290,7 +304,7 @@ def _finite_differences(
         for leaf in leaves:
             dtype = leaf.work.dtype
             calc = np.promote_types(dtype, np.float64)
-            step = eps if eps is not None else _default_eps(dtype)
+            step = eps if eps is not None else _default_eps(_narrower(dtype, computed))
             g = np.empty((out_size, leaf.work.size), dtype=calc)
             for i in range(leaf.work.size):
                 orig = leaf.flat[i]
@@ -332,8 +346,9 @@ def numerical_grad(
     gradient mirrors it (same structure, same shapes, float dtype: float64 for
     float64 and integer inputs, the input's dtype for narrower floats; Python
     float for a Python number). Raises ValueError if ``f``'s output is not of
-    size 1. The caller's arrays are never modified; ``f`` must not modify its
-    inputs in place.
+    size 1. Every evaluation gets fresh copies of all arguments, so ``f`` may
+    write into them; the step suits the precision ``f`` computes in (its
+    output's dtype) when that is narrower than the argument's.
 
     >>> import numpy as np
     >>> g = numerical_grad(lambda x: np.sum(x ** 2), np.array([1.0, -2.0]))
@@ -461,8 +476,8 @@ def check_grad(
     grad_value_or_fn: Any,
     *args: Any,
     wrt: Wrt = 0,
-    rtol: float = 1e-5,
-    atol: float = 1e-6,
+    rtol: float | None = None,
+    atol: float | None = None,
     eps: float | None = None,
     **kwargs: Any,
 ) -> None:
@@ -472,7 +487,10 @@ def check_grad(
     ``grad_fn(*args, **kwargs)``, or the gradient itself, shaped like
     ``numerical_grad``'s result (a tuple for a tuple ``wrt``). An element
     passes when ``|analytic - numerical| <= atol + rtol * |numerical|``
-    (NaN passes only against NaN). Returns None, or raises
+    (NaN passes only against NaN); by default rtol=1e-5 and atol=1e-6 for a function that
+    computes in float64, looser for one that computes in float32 or float16 (1e-3, 1e-4 and
+    5e-2, 5e-3), where central differences are only that accurate. Every evaluation of ``f``
+    and of the gradient function gets fresh copies of the arguments. Returns None, or raises
     :class:`GradientCheckError` listing shape / structure mismatches and the
     first ten bad elements of each array.
 
@@ -487,9 +505,15 @@ def check_grad(
     targets, multi = _resolve_targets(f, wrt, len(args), kwargs)
     numeric = _finite_differences(f, args, kwargs, targets, eps, scalar=True)
     if callable(grad_value_or_fn):
-        analytic = grad_value_or_fn(*args, **kwargs)
+        analytic = grad_value_or_fn(*_fresh(args), **_fresh(kwargs))
     else:
         analytic = grad_value_or_fn
+    if rtol is None or atol is None:
+        computed = np.asarray(f(*_fresh(args), **_fresh(kwargs))).dtype
+        narrow = computed.kind == "f" and computed.itemsize < 8
+        loose = (5e-2, 5e-3) if narrow and computed.itemsize < 4 else (1e-3, 1e-4) if narrow else (1e-5, 1e-6)
+        rtol = loose[0] if rtol is None else rtol
+        atol = loose[1] if atol is None else atol
 
     header = f"gradient check failed for {_func_name(f)} (rtol={rtol:g}, atol={atol:g}):"
     if multi:
