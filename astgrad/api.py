@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import types
 import weakref
 from typing import Any, Callable, Sequence, Union
 
@@ -47,6 +48,8 @@ def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], 
 def _cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
     """`make()`, computed once per (function, key) and again whenever the program it was
     generated from has changed (assumptions.py); thread-safe."""
+    if isinstance(func, types.MethodType):  # (made anew at each read: keyed by function and instance)
+        func, key = func.__func__, key + (("self", id(func.__self__)),)
     with _cache_lock:
         try:
             per_func = _cache.setdefault(func, {})

@@ -10,7 +10,10 @@ _LIBRARIES = ("numpy", "scipy", "math", "builtins", "astgrad", "jax", "torch", "
 
 
 def is_user_function(fn: Any) -> bool:
-    """Whether calls to `fn` are differentiated by transforming its source."""
+    """Whether calls to `fn` are differentiated by transforming its source (a function, or a
+    method bound to an instance, whose `self` is then a constant)."""
+    if isinstance(fn, types.MethodType):
+        return is_user_function(fn.__func__)
     if not isinstance(fn, types.FunctionType):
         return False
     module = (fn.__module__ or "").split(".")[0]

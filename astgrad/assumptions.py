@@ -117,7 +117,7 @@ def classify(obj: Any, specialised: bool) -> tuple[str, Any]:
     and folds exact values) of its shape and dtype kind, or its value."""
     if isinstance(obj, types.ModuleType):
         return IS, obj
-    if is_user_function(obj) and not _generated(obj):
+    if isinstance(obj, types.FunctionType) and is_user_function(obj) and not _generated(obj):
         return FUNCTION, obj
     if callable(obj) or isinstance(obj, type):
         return IS, obj
@@ -145,6 +145,7 @@ class Assumptions:
     def __init__(self, specialised: bool = False):
         self.specialised = specialised
         self.facts: dict[tuple, Fact] = {}
+        self.constants: dict[int, Any] = {}  # id(object) → the closure cell that holds it (constant_cell)
 
     def add(self, fact: Fact) -> None:
         self.facts.setdefault(fact.key, fact)
@@ -215,6 +216,11 @@ def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), mo
         return
     if isinstance(where, dict) and where.get("__astgrad_namespace__"):
         return  # a name of generated code's own (a helper, a generated function)
+    if not attrs and any(c is where for c in target.constants.values()):
+        return  # (a constant: the instance a method is bound to)
+    if isinstance(obj, types.MethodType):  # (made anew at each read: its function is the fact)
+        record_name(where, name, obj.__func__, attrs + ("__func__",), module)
+        return
     check, expected = classify(obj, target.specialised)
     fact = Fact(where, name, attrs, check, expected, module)
     if check == FUNCTION:
@@ -231,8 +237,22 @@ def record_attribute(base_fact_args: tuple, base: Any, attr: str, obj: Any) -> N
     record_name(where, name, obj, attrs + (attr,), module)
 
 
+def constant_cell(obj: Any) -> Any:
+    """A closure cell holding `obj` for generated code to read (the `self` of a bound method),
+    one per object in a program."""
+    target = current()
+    known = target.constants.get(id(obj)) if target is not None else None
+    if known is not None:
+        return known
+    cell = types.CellType(obj)
+    if target is not None:
+        target.constants[id(obj)] = cell
+    return cell
+
+
 def record_code(fn: Any) -> None:
     """Note that the program was generated from `fn`'s present code (and defaults)."""
+    fn = getattr(fn, "__func__", fn)
     target = current()
     if target is None or not isinstance(fn, types.FunctionType) or _generated(fn):
         return

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import gast
 
 from . import convert
-from .assumptions import record_code, record_name, replay
+from .assumptions import constant_cell, record_code, record_name, replay
 from .errors import TransformError
 from .trees import walk
 
@@ -98,7 +98,8 @@ class ParsedFunction:
         globs = getattr(self.func, "__globals__", {})
         if name in globs:
             return globs[name], globs
-        chained = getattr(self.func, "__builtins__", None)  # generated code: the user's globals
+        # generated code reads the user's globals through its builtins
+        chained = getattr(getattr(self.func, "__func__", self.func), "__builtins__", None)
         if isinstance(chained, dict) and chained is not builtins.__dict__ and name in chained:
             return chained[name], chained
         return getattr(builtins, name, _MISSING), None
@@ -128,6 +129,8 @@ def parse_function(func: Callable) -> ParsedFunction:
             f"cannot differentiate a functools.partial object ({_where(func.func)})",
             hint="differentiate the underlying function and pass the fixed arguments yourself, or wrap it in a def",
         )
+    if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+        return _bound_method(func)
     if isinstance(func, types.MethodType):
         raise TransformError(
             f"cannot differentiate the bound method {_where(func)}",
@@ -202,6 +205,25 @@ def parse_function(func: Callable) -> ParsedFunction:
     )
     if spec is not None or _generated(code):
         _drop_guards(parsed)
+    return parsed
+
+
+def _bound_method(method: types.MethodType) -> ParsedFunction:
+    """A bound method (`model.loss`) is its function with its first parameter (`self`) bound to
+    the instance: a constant, whose attributes generated code reads when it runs, through a
+    closure cell of its own."""
+    parsed = parse_function(method.__func__)
+    args = parsed.tree.args
+    positional = args.posonlyargs + args.args
+    if not positional:
+        raise parsed.error(f"the method {_where(method)} takes no `self` parameter", parsed.tree)
+    first = positional[0].id
+    if args.posonlyargs:
+        args.posonlyargs = args.posonlyargs[1:]
+    else:
+        args.args = args.args[1:]
+    parsed.cells = {**parsed.cells, first: constant_cell(method.__self__)}
+    parsed.func = method
     return parsed
 
 

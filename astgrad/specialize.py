@@ -105,14 +105,15 @@ class Specializer:
         signature: inspect.Signature,
         specialise: bool = True,
     ):
-        if function.__closure__ is not None:  # (a code swap cannot carry closure cells: a shell calls it)
-            function = self._shell(function)
+        general = function
+        if general.__closure__ is not None:  # (a code swap cannot carry closure cells: a shell calls it)
+            function = self._shell(general)
         self.function = function  # the object grad returns; its code becomes the first specialisation
         self.make = make
         self.signature = signature
         self.specialise = specialise
         self.lock = threading.RLock()
-        self._adopt_general(function)
+        self._adopt_general(general)
 
     def _adopt_general(self, general: Callable) -> None:
         """Take `general` (a fresh build of the general code) as this gradient's general code."""

@@ -24,9 +24,13 @@ def test_class_refused():
         grad(hf.Model)
 
 
-def test_bound_method_refused_with_hint():
-    with pytest.raises(TransformError, match=r"bound method .*\n.*hint: differentiate the plain function Model.loss"):
-        grad(hf.Model(np.ones(2)).loss)
+def test_bound_method_differentiates_with_self_a_constant_read_when_it_runs():
+    model = hf.Model(np.array([1.0, -2.0]))
+    g = grad(model.loss)
+    np.testing.assert_allclose(g(np.ones(2)), [1.0, -2.0])
+    model.w = np.array([3.0, 0.5])
+    np.testing.assert_allclose(g(np.ones(2)), [3.0, 0.5])
+    np.testing.assert_allclose(grad(hf.Model(np.array([7.0, 8.0])).loss)(np.ones(2)), [7.0, 8.0])
 
 
 def test_partial_refused_with_hint():

@@ -1,0 +1,250 @@
+"""The gradient is the gradient of the program as it runs now: globals rebound, helpers redefined,
+closure cells changed, code swapped by a module reload, or a file edited without one (issue 14).
+
+Each scenario writes a fresh module to a temporary directory, imports it, differentiates, changes
+the program the way a script or a notebook does, and compares with central differences."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import AstgradError, check_grad, grad, numerical_grad, value_and_grad
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def module(tmp_path, monkeypatch):
+    """`module(source)`: a fresh module with that source, imported."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made = []
+
+    def make(source: str, name: str | None = None):
+        name = name or f"live_{next(_counter)}"
+        path = tmp_path / f"{name}.py"
+        path.write_text(textwrap.dedent(source))
+        importlib.invalidate_caches()
+        mod = importlib.import_module(name)
+        made.append(name)
+        return mod
+
+    yield make
+    for name in made:
+        sys.modules.pop(name, None)
+
+
+def _edit(mod, source: str) -> None:
+    """Write new text into the module's file (as an editor does), without reloading."""
+    path = mod.__file__
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(source))
+    import linecache
+
+    linecache.checkcache(path)
+
+
+def _superreload(mod) -> None:
+    """What IPython's `%autoreload 2` does: reload the module, then give the old function
+    objects the new code (so references held elsewhere run the new code)."""
+    old = {k: v for k, v in vars(mod).items() if callable(v) and getattr(v, "__module__", None) == mod.__name__}
+    importlib.invalidate_caches()
+    importlib.reload(mod)
+    for k, fn in old.items():
+        new = getattr(mod, k, None)
+        if hasattr(fn, "__code__") and hasattr(new, "__code__"):
+            fn.__code__ = new.__code__
+            fn.__defaults__ = new.__defaults__
+
+
+LOSS = """
+import numpy as np
+
+X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+REG = 0.1
+
+def helper(z):
+    return z * 2.0
+
+def loss(w):
+    return np.sum((X @ w) ** 2) + REG * np.sum(w ** 2) + np.sum(helper(w))
+"""
+
+W = np.array([0.5, -1.0])
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_rebound_global_array_scalar_and_shape(module, specialize):
+    m = module(LOSS)
+    g = grad(m.loss, specialize=specialize)
+    vg = value_and_grad(m.loss, specialize=specialize)
+    np.testing.assert_allclose(g(W), numerical_grad(m.loss, W), rtol=1e-6)
+    m.X = np.array([[5.0, 1.0], [0.0, 2.0], [1.0, 1.0]])  # same shape
+    m.REG = 5.0
+    np.testing.assert_allclose(g(W), numerical_grad(m.loss, W), rtol=1e-6)
+    value, gradient = vg(W)
+    assert value == pytest.approx(m.loss(W))
+    np.testing.assert_allclose(gradient, numerical_grad(m.loss, W), rtol=1e-6)
+    m.X = np.ones((7, 2)) * np.arange(7)[:, None]  # another shape
+    np.testing.assert_allclose(g(W), numerical_grad(m.loss, W), rtol=1e-6)
+    m.X = np.array([[5.0, 1.0], [0.0, 2.0], [1.0, 1.0]])  # back: a cached specialisation
+    np.testing.assert_allclose(g(W), numerical_grad(m.loss, W), rtol=1e-6)
+    assert grad(m.loss, specialize=specialize) is g  # the same function, brought up to date
+
+
+def test_sgd_loop_reassigning_a_global_batch(module):
+    m = module(
+        """
+        import numpy as np
+
+        Xb = None
+        yb = None
+
+        def loss(w):
+            p = 1.0 / (1.0 + np.exp(-(Xb @ w)))
+            return -np.mean(yb * np.log(p) + (1 - yb) * np.log(1 - p))
+        """
+    )
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (X @ np.array([1.0, -2.0, 0.5]) > 0).astype(float)
+    w = np.zeros(3)
+    g = grad(m.loss)
+    for step in range(10):
+        batch = slice(4 * step, 4 * step + 4 + (step == 9) * 3)  # the last batch is larger
+        m.Xb, m.yb = X[batch], y[batch]
+        gw = g(w)
+        np.testing.assert_allclose(gw, numerical_grad(m.loss, w), rtol=1e-5, atol=1e-8)
+        w = w - 0.5 * gw
+
+
+def test_redefined_helper(module):
+    m = module(LOSS)
+    g = grad(m.loss)
+    g(W)
+    other = module("def helper(z):\n    return z * z * 3.0\n")
+    m.helper = other.helper  # a notebook cell defining helper again
+    np.testing.assert_allclose(g(W), numerical_grad(m.loss, W), rtol=1e-6)
+    np.testing.assert_allclose(grad(m.loss)(W), numerical_grad(m.loss, W), rtol=1e-6)
+
+
+def test_closure_cell_changed_after_grad():
+    k = 1.0
+    helper = np.sin
+
+    def f(x):
+        return k * helper(x) * x
+
+    g = grad(f)
+    assert g(0.3) == pytest.approx(np.sin(0.3) + 0.3 * np.cos(0.3))
+    k = 5.0
+    assert g(0.3) == pytest.approx(5.0 * (np.sin(0.3) + 0.3 * np.cos(0.3)))
+    helper = np.cos  # a cell holding another function
+    assert g(0.3) == pytest.approx(5.0 * (np.cos(0.3) - 0.3 * np.sin(0.3)))
+    assert grad(f, mode="forward")(0.3) == pytest.approx(5.0 * (np.cos(0.3) - 0.3 * np.sin(0.3)))
+
+
+def test_closure_over_data_in_a_factory():
+    def make_loss(X):
+        def loss(w):
+            return np.sum(np.tanh(X @ w))
+
+        return loss
+
+    X = np.arange(6.0).reshape(3, 2) / 5
+    loss = make_loss(X)
+    g = grad(loss)
+    check_grad(loss, g, W)
+    X[:] = -X  # the very array, changed in place
+    check_grad(loss, g, W)
+
+
+def test_code_swapped_by_autoreload(module):
+    m = module("def f(x):\n    return x ** 2\n\ndef h(x):\n    return f(x) * 2.0\n")
+    f = m.f
+    g, gh, gf = grad(f), grad(m.h), grad(f, mode="forward")
+    assert g(3.0) == pytest.approx(6.0)
+    assert gh(3.0) == pytest.approx(12.0)
+    assert gf(3.0) == pytest.approx(6.0)
+    _edit(m, "def f(x):\n    return x ** 3\n\ndef h(x):\n    return f(x) * 2.0\n")
+    _superreload(m)
+    assert f(3.0) == 27.0  # the old object runs the new code
+    assert g(3.0) == pytest.approx(27.0)
+    assert grad(f)(3.0) == pytest.approx(27.0)
+    assert gh(3.0) == pytest.approx(54.0)  # through a helper
+    assert gf(3.0) == pytest.approx(27.0)
+    assert astgrad.jvp(f, (3.0,), (1.0,))[1] == pytest.approx(27.0)
+
+
+def test_code_swapped_in_place_is_seen_by_grad(module):
+    m = module("def f(x):\n    return x ** 2\n")
+    g = grad(m.f)
+    assert g(2.0) == pytest.approx(4.0)
+    _edit(m, "def f(x):\n    return x ** 3\n")
+    new = compile(open(m.__file__).read(), m.__file__, "exec")
+    m.f.__code__ = next(c for c in new.co_consts if getattr(c, "co_name", None) == "f")
+    assert grad(m.f)(2.0) == pytest.approx(12.0)
+
+
+def test_file_edited_without_reload_is_refused(module):
+    m = module("def f(x):\n    return x ** 2\n")
+    _edit(m, "def f(x):\n    return x ** 3\n")
+    with pytest.raises(AstgradError, match=r"edited after the function was defined[\s\S]*reload the module"):
+        grad(m.f)
+
+
+def test_lines_shifted_by_an_edit_are_refused_not_another_function(module):
+    m = module("import numpy as np\n\ndef f(x):\n    return np.sin(x)\n\ndef g(x):\n    return x ** 2\n")
+    _edit(m, "import numpy as np\n\n\n\ndef f(x):\n    return np.sin(x)\n\ndef g(x):\n    return x ** 2\n")
+    with pytest.raises(AstgradError, match="reload"):
+        grad(m.g)
+
+
+def test_an_unchanged_program_is_not_generated_again(module):
+    m = module(LOSS)
+    g = grad(m.loss)
+    g(W)
+    spec = g.__astgrad_specializer__
+    made = []
+    make = spec.make
+    spec.make = lambda kinds=None: made.append(kinds) or make(kinds)
+    for _ in range(5):
+        g(W)
+        m.X = m.X.copy()  # rebound to an equal array: nothing to generate again
+    assert made == []
+    m.helper = np.cos  # a NumPy function now: generated again, once
+    check_grad(m.loss, g, W)
+    g(W)
+    assert len([k for k in made if k is None]) == 1
+
+
+def test_methods_of_an_instance_read_at_call_time(module):
+    m = module(
+        """
+        import numpy as np
+
+        class Model:
+            def __init__(self, W):
+                self.W = W
+                self.scale = 2.0
+
+            def forward(self, x):
+                return np.tanh(self.W @ x)
+
+            def loss(self, x):
+                return self.scale * np.sum(self.forward(x) ** 2)
+        """
+    )
+    model = m.Model(np.array([[1.0, 2.0], [0.5, -1.0]]))
+    g = grad(model.loss)
+    x = np.array([0.3, -0.2])
+    check_grad(model.loss, g, x)
+    model.W = model.W * 3.0
+    model.scale = 0.5
+    check_grad(model.loss, g, x)
