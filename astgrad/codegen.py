@@ -9,9 +9,8 @@ import linecache
 import re
 import sys
 import types
-from typing import Any
+from typing import Any, Callable
 
-import astor
 import gast
 
 from . import runtime
@@ -26,10 +25,112 @@ _COMMENT = re.compile(r"^(\s*)(\"\"\"|'''|['\"])#ag#(\d+)\2$", re.M)
 def render(tree: gast.AST) -> str:
     """Python source of a gast tree; comment markers (see reverse.comment) become `# ...`."""
     comments: list[str] = []
-    text = astor.to_source(to_ast(tree, comments), pretty_source="".join)  # no line wrapping
+    text = unparse(to_ast(tree, comments)) + "\n"
     if comments:
         text = _COMMENT.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(3))]}", text)
     return _GUARD.sub(_wrap_guard, text)
+
+
+def unparse(node: ast.AST) -> str:
+    """`ast.unparse`, printing the same text on every Python version and no brackets Python does
+    not need: none around a tuple where the grammar takes a bare one (`return a, b`, `a, b = t`,
+    `for i, x in ...`), an operand of `and` / `or` (`a and not b`) or a negative power
+    (`x ** -y`). Changes `node`.
+
+    >>> unparse(ast.parse("return (a, b)"))
+    'return a, b'
+    """
+    todo = [node]
+    pop, push, extend = todo.pop, todo.append, todo.extend
+    while todo:
+        n = pop()
+        cls = n.__class__
+        tidy = _TIDY.get(cls)
+        if tidy is not None:
+            tidy(n)
+        for field in getattr(cls, "_fields", ()):  # (a list may hold names: `global a, b`)
+            v = getattr(n, field, None)
+            if v.__class__ is list:
+                extend(v)
+            elif isinstance(v, ast.AST):
+                push(v)
+    return ast.unparse(node)
+
+
+def _bare_fields(*fields: str) -> Callable[[ast.AST], None]:
+    def tidy(n: ast.AST) -> None:
+        for field in fields:
+            v = getattr(n, field)
+            if v.__class__ is list:
+                setattr(n, field, [_bare(x) for x in v])
+            elif v is not None:
+                setattr(n, field, _bare(v))
+
+    return tidy
+
+
+def _tidy_statement(fields: tuple[str, ...]) -> Callable[[ast.AST], None]:
+    bare = _bare_fields(*fields)
+
+    def tidy(n: ast.AST) -> None:
+        bare(n)
+        if not hasattr(n, "lineno"):
+            n.lineno = 0  # ast.unparse looks up type-ignore comments by line
+
+    return tidy
+
+
+def _tidy_boolop(n: ast.BoolOp) -> None:
+    # ast.unparse brackets `not` after `and`, and a comparison after two `or`
+    n.values = [_verbatim(_operand(v, n.op)) for v in n.values]
+
+
+def _tidy_binop(n: ast.BinOp) -> None:
+    if n.op.__class__ is ast.Pow and n.right.__class__ is ast.UnaryOp and n.right.op.__class__ is not ast.Not:
+        n.right = _verbatim(unparse(n.right))
+
+
+def _verbatim(text: str) -> ast.Name:
+    """`text`, printed as it is (ast.unparse prints a name's id so), where it needs no parentheses."""
+    return ast.Name(id=text, ctx=ast.Load())
+
+
+def _operand(node: ast.AST, op: ast.boolop) -> str:
+    """The text of an operand of `and` / `or`, bracketed where it must be."""
+    text = unparse(node)
+    if node.__class__ in (ast.IfExp, ast.Lambda) or (
+        node.__class__ is ast.BoolOp and not (op.__class__ is ast.Or and node.op.__class__ is ast.And)
+    ):
+        return f"({text})"
+    return text
+
+
+def _bare(node: ast.AST) -> ast.AST:
+    """A non-empty tuple as its items joined by commas; anything else as it is."""
+    if node.__class__ is not ast.Tuple or not node.elts:
+        return node
+    items = [unparse(e) for e in node.elts]
+    return _verbatim(items[0] + "," if len(items) == 1 else ", ".join(items))
+
+
+# how to print a node of each kind: bare tuples where Python's grammar takes them (lists and
+# other constants, which the walk meets too, have no entry)
+_TIDY: dict[type, Callable[[Any], None]] = {
+    ast.Assign: _tidy_statement(("targets", "value")),
+    ast.AugAssign: _tidy_statement(("value",)),
+    ast.Return: _bare_fields("value"),
+    ast.Expr: _bare_fields("value"),
+    ast.Yield: _bare_fields("value"),
+    ast.For: _tidy_statement(("target",)),
+    ast.AsyncFor: _tidy_statement(("target",)),
+    ast.comprehension: _bare_fields("target"),
+    ast.BoolOp: _tidy_boolop,
+    ast.BinOp: _tidy_binop,
+    ast.FunctionDef: _tidy_statement(()),
+    ast.AsyncFunctionDef: _tidy_statement(()),
+    ast.With: _tidy_statement(()),
+    ast.AsyncWith: _tidy_statement(()),
+}
 
 
 # the argument check of a specialised gradient (specialize.guard): long, so one test per line

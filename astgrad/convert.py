@@ -93,12 +93,12 @@ def to_ast(node: Any, comments: list[str] | None = None) -> Any:
     target = _AST_CLASS.get(cls)
     if target is None:
         target = _AST_CLASS[cls] = getattr(ast, cls.__name__)
-    new = target()
     d = node.__dict__
-    for f in target._fields:
+    fields = {}
+    for f in target._fields:  # all passed to the constructor: Python 3.15 requires them there
         v = d.get(f)
-        setattr(new, f, v if v is None or v.__class__ in _PLAIN else to_ast(v, comments))
-    return new
+        fields[f] = v if v is None or v.__class__ in _PLAIN else to_ast(v, comments)
+    return target(**fields)
 
 
 _AST_CLASS: dict[type, type] = {}

@@ -1542,12 +1542,11 @@ def _substitute_name(tree: gast.AST, old: str, new: gast.AST) -> gast.AST:
 
 
 def _source(node: gast.AST) -> str:
-    import astor
-
+    from .codegen import unparse
     from .convert import to_ast
 
     try:
-        return astor.to_source(to_ast(node)).strip()
+        return unparse(to_ast(node)).strip()
     except Exception:  # pragma: no cover - best effort for messages
         return type(node).__name__
 
