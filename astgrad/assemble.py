@@ -37,6 +37,7 @@ from .reductions import einsum_sums
 from .replay import replay_scalar_loops
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
+from .source_text import SourceCode
 from .taped_rows import unpack_tape_loops
 from .trees import walk
 
@@ -347,7 +348,7 @@ class Program:
                 if isinstance(v, Pending):
                     ns[k] = by_pending[id(v)]
         main = compiled[0]
-        main.source = full
+        main.source = SourceCode(full)
         return main, full
 
 

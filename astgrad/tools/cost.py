@@ -47,7 +47,9 @@ class CostReport:
         return "reverse" if self.reverse.seconds <= self.forward.seconds else "forward"
 
     def _rows(self) -> list[list[str]]:
-        rows = [["mode", "sweeps", "time (full Jacobian)", "time per sweep", "peak memory of a sweep", "kept for backward"]]
+        rows = [
+            ["mode", "sweeps", "time (full Jacobian)", "time per sweep", "peak memory of a sweep", "kept for backward"]
+        ]
         for c in (self.reverse, self.forward):
             rows.append([
                 c.mode, str(c.sweeps), _seconds(c.seconds), _seconds(c.seconds_per_sweep),
@@ -58,7 +60,9 @@ class CostReport:
     def _summary(self) -> str:
         n, m = self.inputs, self.outputs
         expect = "reverse" if m < n else "forward" if n < m else "either"
-        ratio = max(self.reverse.seconds, self.forward.seconds) / max(min(self.reverse.seconds, self.forward.seconds), 1e-12)
+        ratio = max(self.reverse.seconds, self.forward.seconds) / max(
+            min(self.reverse.seconds, self.forward.seconds), 1e-12
+        )
         return (
             f"{self.func_name}: R^{n} -> R^{m}. Reverse mode sweeps once per output ({m}), forward mode once per "
             f"input ({n}): the lecture expects {expect} mode to win here; measured, {self.faster} mode is "

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import runtime
-from ..api import _jvp_function, _reverse, _wrt_names, _parameters
+from ..api import _jvp_function, _parameters, _reverse, _wrt_names
 from ..errors import AstgradError
 
 _RUNTIME_IMPORT = "from astgrad.runtime import "
@@ -74,7 +74,9 @@ class _Definitions:
             return
         if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
             return
-        line = ast.unparse(ast.ImportFrom(stmt.module, [alias], 0) if isinstance(stmt, ast.ImportFrom) else ast.Import([alias]))
+        line = ast.unparse(
+            ast.ImportFrom(stmt.module, [alias], 0) if isinstance(stmt, ast.ImportFrom) else ast.Import([alias])
+        )
         self.imports[line] = None
 
     def _define(self, module: types.ModuleType, stmt: ast.stmt) -> None:
@@ -83,7 +85,9 @@ class _Definitions:
         own = getattr(stmt, "name", None)
         for n in ast.walk(stmt):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound and n.id != own:
-                if n.id in vars(module) and not hasattr(__builtins__ if isinstance(__builtins__, dict) else __builtins__, n.id):
+                if n.id in vars(module) and not hasattr(
+                    __builtins__ if isinstance(__builtins__, dict) else __builtins__, n.id
+                ):
                     self.need(module, n.id)
         self.blocks.append(ast.get_source_segment(inspect.getsource(module), stmt) or ast.unparse(stmt))
 
@@ -158,7 +162,7 @@ def standalone_source(
     code = "\n".join(lines[body_start:]).rstrip() + "\n"
     what = "forward mode (value and directional derivative)" if mode == "forward" else "the gradient"
     spec_note = (
-        f"Specialised for the types and shapes of the arguments it was exported with; other arguments raise."
+        "Specialised for the types and shapes of the arguments it was exported with; other arguments raise."
         if args is not None and mode == "reverse"
         else "General code: any argument types and shapes the function accepts."
     )

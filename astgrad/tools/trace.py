@@ -70,7 +70,9 @@ class Trace:
     def _title(self) -> str:
         wrt = ", ".join(self.wrt)
         if self.mode == "reverse":
-            return f"reverse-mode trace of {self.func_name} with respect to {wrt} (backward sweep, last primitive first)"
+            return (
+                f"reverse-mode trace of {self.func_name} with respect to {wrt} (backward sweep, last primitive first)"
+            )
         return f"forward-mode trace of {self.func_name} along the tangents of {wrt}"
 
     def __str__(self) -> str:

@@ -266,7 +266,9 @@ class _Builder:
         line = self.emit(write)
         self.current[base] = ast.Name(name, ast.Load())
         inputs = ([old.id] if isinstance(old, ast.Name) else []) + read + index.read
-        self.steps.append(Step(len(self.steps), ast.unparse(write), name, base, list(dict.fromkeys(inputs)), line, loops))
+        self.steps.append(
+            Step(len(self.steps), ast.unparse(write), name, base, list(dict.fromkeys(inputs)), line, loops)
+        )
 
 
 def _compile(text: str, name: str, ns: dict[str, Any], label: str) -> Callable:
