@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from train_mlp_digits import load, save_plot
 
 import astgrad
-from train_mlp_digits import load, save_plot
 
 
 def svm_loss(W, b, X, y, lam):
