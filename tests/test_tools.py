@@ -175,6 +175,8 @@ def test_graph_folds_long_loops_with_a_count():
     assert {re.search(r"x\[(\d+)\]", n.label).group(1) for n in shown} == {"0", "1", "19"}
     ident = folded[0].id
     assert any(b == ident for a, b in g.edges) and any(a == ident for a, b in g.edges)
+    clusters = re.findall(r'label="(iteration \d+ of [^"]*)"', g.dot)
+    assert clusters == [f"iteration {k} of for i in range(n)" for k in (1, 2, 20)]  # each drawn iteration boxed
     short = astgrad.graph(signed_squares, x[:3], 3, wrt="x", fold=2)
     assert not [n for n in short.nodes if n.kind == "folded"]
 

@@ -64,9 +64,9 @@ class CostReport:
             min(self.reverse.seconds, self.forward.seconds), 1e-12
         )
         return (
-            f"{self.func_name}: R^{n} -> R^{m}. Reverse mode sweeps once per output ({m}), forward mode once per "
-            f"input ({n}): the lecture expects {expect} mode to win here; measured, {self.faster} mode is "
-            f"{ratio:.1f}x faster. Reverse mode keeps the values its backward sweep reads; forward mode keeps nothing."
+            f"{self.func_name}: R^{n} -> R^{m}. Reverse mode sweeps once per output ({m}), forward mode once per\n"
+            f"input ({n}): the lecture expects {expect} mode to win here. Measured: {self.faster} mode is "
+            f"{ratio:.1f}x faster.\nReverse mode keeps the values its backward sweep reads; forward mode keeps nothing."
         )
 
     def __str__(self) -> str:

@@ -29,6 +29,7 @@ class GraphNode:
     value: Any = None
     adjoint: Any = None
     active: bool = True  # depends on a wrt input and reaches the output
+    group: str | None = None  # the loop iteration it ran in ("iteration 2 of for i in range(n)")
 
 
 class Graph:
@@ -53,11 +54,21 @@ class Graph:
         lines = [
             f'digraph "{self.func_name}" {{',
             "  rankdir=LR;",
+            '  graph [fontname="Helvetica", fontsize=10];',
             '  node [fontname="Helvetica", fontsize=11];',
             '  edge [color="#555555"];',
         ]
+        groups: dict[str, list[GraphNode]] = {}
         for n in self.nodes:
-            lines.append(f"  {n.id} [{_attributes(n)}];")
+            if n.group is None:
+                lines.append(f"  {n.id} [{_attributes(n)}];")
+            else:
+                groups.setdefault(n.group, []).append(n)
+        for k, (label, members) in enumerate(groups.items()):
+            lines.append(f"  subgraph cluster_{k} {{")
+            lines.append(f'    label={_quote(label)}; style="dashed"; color="#aaaaaa"; fontcolor="#666666";')
+            lines += [f"    {n.id} [{_attributes(n)}];" for n in members]
+            lines.append("  }")
         for a, b in self.edges:
             lines.append(f"  {a} -> {b};")
         lines.append("}")
@@ -179,6 +190,9 @@ def graph(func: Callable, *args: Any, wrt: Any = 0, fold: int = 2, adjoints: boo
         else:
             kind = "output" if s.target == run.output else "primitive"
             node = GraphNode(f"n{len(nodes)}", s.target, s.code, kind, s.value, s.adjoint, _active(s, gradients))
+            if s.loops:
+                loop, k = s.loops[0]
+                node.group = f"iteration {k + 1} of {run.loop_lines.get(loop, 'a loop')}"
             nodes.append(node)
         for i in s.inputs:
             if i in where and where[i] != node.id:
