@@ -340,13 +340,12 @@ def unroll(func: Callable, args: Sequence[Any], kwargs: dict[str, Any] | None = 
 
 def _record_values(run: Unrolled, ns: dict[str, Any]) -> None:
     """Each step's value: the unrolled function run once more, reporting after each statement."""
-    by_line = {s.line: s for s in run.steps}
+    by_line = _steps_by_line(run)
     lines = run.source.splitlines()
     out = [lines[0]]
     for number, line in enumerate(lines[1:], start=2):
         out.append(line)
-        step = by_line.get(number)
-        if step is not None:
+        for step in by_line.get(number, ()):
             out.append(f"    __ag_value({step.index}, {step.target})")
     values: dict[int, Any] = {}
     ns = dict(ns, __ag_value=lambda i, v: values.__setitem__(i, _copy(v)))
@@ -354,6 +353,14 @@ def _record_values(run: Unrolled, ns: dict[str, Any]) -> None:
     fn(**{k: _copy(v) for k, v in run.arguments.items()})
     for s in run.steps:
         s.value = values.get(s.index)
+
+
+def _steps_by_line(run: Unrolled) -> dict[int, list[Step]]:
+    """The steps of each line of the unrolled function (several for `a, b = ...`)."""
+    by_line: dict[int, list[Step]] = {}
+    for s in run.steps:
+        by_line.setdefault(s.line, []).append(s)
+    return by_line
 
 
 _BLOCK = re.compile(r"^(\s*)# line (\d+):")
@@ -371,7 +378,7 @@ def record_adjoints(run: Unrolled, wrt: Sequence[str]) -> dict[str, Any]:
     """Run the unrolled function's reverse-mode gradient (unoptimized: every adjoint statement
     kept) and set each step's adjoint; returns the adjoints of the `wrt` parameters."""
     gradient = grad(run.function, wrt=tuple(wrt), optimize=False, specialize=False)
-    by_line = {s.line: s for s in run.steps}
+    by_line = _steps_by_line(run)
     main = _main_function(gradient.source, gradient.__name__)
     out = []
     for line in main.splitlines():
@@ -382,15 +389,16 @@ def record_adjoints(run: Unrolled, wrt: Sequence[str]) -> dict[str, Any]:
     seen: dict[int, Any] = {}
 
     def block(line: int, local: dict[str, Any]) -> None:
-        name = by_line[line].target + "_bar"
-        if name in local:
-            seen[line] = _copy(local[name])
+        for step in by_line[line]:
+            name = step.target + "_bar"
+            if name in local:
+                seen[step.index] = _copy(local[name])
 
     ns = dict(gradient.__globals__, __ag_block=block)
     fn = _compile("\n".join(out) + "\n", gradient.__name__, ns, "adjoints")
     grads = fn(**{k: _copy(v) for k, v in run.arguments.items()})
-    for line, step in by_line.items():
-        step.adjoint = seen.get(line)
+    for step in run.steps:
+        step.adjoint = seen.get(step.index)
     grads = grads if isinstance(grads, tuple) else (grads,)
     return dict(zip(wrt, grads))
 
