@@ -103,6 +103,16 @@ def test_trace_of_arrays_matches_the_gradient():
     np.testing.assert_allclose(t.row("w").derivative, astgrad.numerical_grad(logistic, w, X, y, 0.1), rtol=1e-6)
 
 
+def test_trace_and_graph_refuse_evaluations_longer_than_max_steps():
+    x = np.linspace(-1.0, 1.0, 20)  # 10 negative, 10 positive
+    # s = 0.0; per iteration x[i] and then 5 statements (x > 0) or 3; return: 1 + 10*6 + 10*4 + 1
+    with pytest.raises(astgrad.AstgradError, match="ran 102 statements on these arguments, more than max_steps=101"):
+        astgrad.trace(signed_squares, x, 20, wrt="x", max_steps=101)
+    with pytest.raises(astgrad.AstgradError, match="max_steps=101"):
+        astgrad.graph(signed_squares, x, 20, wrt="x", max_steps=101)
+    assert len(astgrad.trace(signed_squares, x, 20, wrt="x", max_steps=102).rows) == 101 + 1  # and the input
+
+
 def test_trace_rejects_a_bad_mode():
     with pytest.raises(astgrad.AstgradError):
         astgrad.trace(lecture, X1, X2, mode="sideways")

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from ..errors import AstgradError
 from . import formatting
-from .unrolled import Step, Unrolled, record_adjoints, unroll, wrt_names
+from .unrolled import MAX_STEPS, Step, Unrolled, record_adjoints, unroll, wrt_names
 
 INSTALL_HINT = (
     "rendering a graph needs the graphviz Python package and Graphviz's `dot` program: "
@@ -152,7 +152,15 @@ def _folding(run: Unrolled, keep: int) -> dict[int, tuple]:
     return folded
 
 
-def graph(func: Callable, *args: Any, wrt: Any = 0, fold: int = 2, adjoints: bool = True, **kwargs: Any) -> Graph:
+def graph(
+    func: Callable,
+    *args: Any,
+    wrt: Any = 0,
+    fold: int = 2,
+    adjoints: bool = True,
+    max_steps: int = MAX_STEPS,
+    **kwargs: Any,
+) -> Graph:
     """The computational graph of `func(*args, **kwargs)`: every primitive that ran, with its
     value and (after the backward sweep with respect to `wrt`) its adjoint. Loops are drawn as the
     iterations that ran; a loop that ran more than `fold` + 1 times shows its first `fold`
@@ -161,7 +169,7 @@ def graph(func: Callable, *args: Any, wrt: Any = 0, fold: int = 2, adjoints: boo
     >>> g = astgrad.graph(f, 0.7, -1.3, wrt=("x1", "x2")); g.render("f.svg"); print(g.dot)
     """
     names = wrt_names(func, wrt)
-    run = unroll(func, args, kwargs)
+    run = unroll(func, args, kwargs, max_steps)
     gradients = record_adjoints(run, names) if adjoints else {}
     read = {i for s in run.steps for i in s.inputs}
     nodes: list[GraphNode] = []

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ArgumentError
 from . import formatting
-from .unrolled import Unrolled, record_adjoints, record_tangents, unroll, wrt_names
+from .unrolled import MAX_STEPS, Unrolled, record_adjoints, record_tangents, unroll, wrt_names
 
 
 @dataclass
@@ -119,6 +119,7 @@ def trace(
     wrt: Any = 0,
     mode: str = "reverse",
     direction: Any = None,
+    max_steps: int = MAX_STEPS,
     **kwargs: Any,
 ) -> Trace:
     """The evaluation trace of `func(*args, **kwargs)`: each primitive that ran (loops unrolled),
@@ -130,7 +131,7 @@ def trace(
     if mode not in ("reverse", "forward"):
         raise ArgumentError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     names = wrt_names(func, wrt)
-    run = unroll(func, args, kwargs)
+    run = unroll(func, args, kwargs, max_steps)
     inputs = [n for n in run.params if n in names]
     if mode == "reverse":
         gradients = record_adjoints(run, names)

@@ -279,8 +279,14 @@ def _compile(text: str, name: str, ns: dict[str, Any], label: str) -> Callable:
     return scope[name]
 
 
-def unroll(func: Callable, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> Unrolled:
-    """Run `func(*args, **kwargs)` once and return the straight-line program of what ran."""
+MAX_STEPS = 5000
+
+
+def unroll(
+    func: Callable, args: Sequence[Any], kwargs: dict[str, Any] | None = None, max_steps: int = MAX_STEPS
+) -> Unrolled:
+    """Run `func(*args, **kwargs)` once and return the straight-line program of what ran
+    (refused if more than `max_steps` statements ran: its gradient would take long to generate)."""
     kwargs = kwargs or {}
     params = _parameters(func)
     try:
@@ -304,6 +310,12 @@ def unroll(func: Callable, args: Sequence[Any], kwargs: dict[str, Any] | None = 
     exec(compile(tree, f"<astgrad-recording {fn.name}>", "exec"), run_ns, scope)
     scope[fn.name](**{k: _copy(v) for k, v in arguments.items()})
 
+    ran = sum(1 for kind, _, _ in hits.events if kind == "stmt")
+    if ran > max_steps:
+        raise AstgradError(
+            f"{func.__name__} ran {ran} statements on these arguments, more than max_steps={max_steps}: a trace or "
+            "graph shows every one; call it with smaller arguments (fewer loop iterations) or raise max_steps"
+        )
     taken = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)} | set(ns)
     unrolled_ns = dict(ns)
     builder = _Builder(params, taken, unrolled_ns)
