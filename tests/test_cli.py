@@ -136,3 +136,18 @@ def test_a_file_that_fails_to_import_is_reported(tmp_path):
 def test_usage_errors_exit_with_status_2():
     done = run("frobnicate", LECTURE)
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_main_is_the_console_script_entry_point(capsys, monkeypatch):
+    from astgrad.tools.cli import main
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # main puts the file's folder on it
+    monkeypatch.delitem(sys.modules, "tools_functions", raising=False)
+    assert main(["trace", LECTURE, "--wrt", "x2", "--args", f"{X1}, {X2}"]) == 0
+    assert "x2_bar = 0.7" in capsys.readouterr().out
+    assert main(["check", f"{FILE}:wrong_cube", "--args", "2.0"]) == 1
+    assert main(["show", "tests/no_such_file.py:f"]) == 2
+    assert capsys.readouterr().err == "astgrad show: error: no such file: tests/no_such_file.py\n"
+    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
+        assert 'astgrad = "astgrad.tools.cli:main"' in f.read()
