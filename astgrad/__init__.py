@@ -4,6 +4,10 @@ from .api import grad, hessian, hvp, jacobian, jvp, source, stop_gradient, value
 from .errors import AstgradError, TransformError
 from .numerical import GradientCheckError, check_grad, numerical_grad, numerical_jacobian
 from .rules.registry import adjoint, nondifferentiable, tangent
+from .tools.cost import cost
+from .tools.export import export
+from .tools.graph import graph
+from .tools.trace import trace
 
 nondifferentiable(stop_gradient)
 
@@ -26,4 +30,8 @@ __all__ = [
     "AstgradError",
     "TransformError",
     "GradientCheckError",
+    "trace",
+    "graph",
+    "cost",
+    "export",
 ]

@@ -263,15 +263,15 @@ def source(
     >>> print(source(f, wrt=("x1", "x2"), args=(0.7, -1.3)))
     """
     if normalized:
-        return normalized_source(func)
+        return str(normalized_source(func))
     if mode == "forward":
         names, _ = _wrt_names(func, _parameters(func), wrt)
-        return _jvp_function(func, tuple(names), optimize).source
+        return str(_jvp_function(func, tuple(names), optimize).source)
     gradient = _reverse(func, wrt, value, optimize, False)
     spec = getattr(gradient, "__astgrad_specializer__", None)
     if args is None or spec is None:
-        return gradient.source
-    return spec.for_arguments(tuple(args), {}).source
+        return str(gradient.source)
+    return str(spec.for_arguments(tuple(args), {}).source)
 
 
 def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:

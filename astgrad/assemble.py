@@ -38,6 +38,7 @@ from .reductions import einsum_sums
 from .replay import replay_scalar_loops
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
+from .source_text import SourceCode
 from .taped_rows import unpack_tape_loops
 from .trees import walk
 
@@ -360,7 +361,8 @@ class Program:
                 if isinstance(v, Pending):
                     ns[k] = by_pending[id(v)]
         main = compiled[0]
-        main.source = full
+        main.source = SourceCode(full)
+        main.__astgrad_names__ = {k: v for k, v in merged.items() if not isinstance(v, Pending)}  # (export)
         return main, full
 
 
@@ -620,17 +622,26 @@ def _internal_error(func: Callable, exc: BaseException) -> TransformError:
 
 @guarded
 def build(
-    func: Callable, wrt, *, value: bool, optimize: bool, wrt_names_fn, has_aux: bool = False, kinds: dict | None = None
+    func: Callable,
+    wrt,
+    *,
+    value: bool,
+    optimize: bool,
+    wrt_names_fn,
+    has_aux: bool = False,
+    kinds: dict | None = None,
+    guard: bool = True,
 ) -> Callable:
     """Generate, compile and return the gradient function of `func` (specialised for argument
     `kinds` if given: see specialize.py). It checks at every call that the program is the one
-    it was generated from (assumptions.py)."""
+    it was generated from (assumptions.py); `guard=False` leaves that check out (code exported
+    as a snapshot of the program)."""
     with recording(specialised=bool(kinds)) as facts:
         ctx, fdef = normalized(func, protect_inputs=True)
         names, many = wrt_names_fn(func, fdef._ag_params, wrt)
         program = Program(optimize=optimize)
         program.used_names |= {fdef.name}
-        program.guarded = facts
+        program.guarded = facts if guard else None
         unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef, has_aux=has_aux, kinds=kinds)
         main, full = program.compile()
     main.__wrapped__ = func
