@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from .assemble import build, build_jvp, build_vjp, normalized_source
-from .errors import ArgumentError, TransformError
+from .errors import ArgumentError, TransformError, user_facing
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize import Specializer
 
@@ -102,6 +102,7 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     jvp_fn = _jvp_function(func, tuple(names), optimize)
     signature = inspect.signature(func)
 
+    @user_facing
     def forward_gradient(*args, **kwargs):
         jvp_fn = _jvp_function(func, tuple(names), optimize)  # (generated again if the program changed)
         forward_gradient.source = jvp_fn.source
@@ -179,6 +180,7 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
     done: list[Callable] = []
 
     @functools.wraps(func)
+    @user_facing
     def first_call(*args, **kwargs):
         if not done:
             done.append(make())
@@ -205,6 +207,7 @@ def _operator(
         raise
 
 
+@user_facing
 def grad(
     func: Callable | None = None,
     wrt: Wrt = 0,
@@ -229,6 +232,7 @@ def grad(
     return _operator(func, wrt, value=False, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize)
 
 
+@user_facing
 def value_and_grad(
     func: Callable | None = None,
     wrt: Wrt = 0,
@@ -245,6 +249,7 @@ def value_and_grad(
     return _operator(func, wrt, value=True, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize)
 
 
+@user_facing
 def source(
     func: Callable,
     wrt: Wrt = 0,
@@ -274,6 +279,7 @@ def source(
     return str(spec.for_arguments(tuple(args), {}).source)
 
 
+@user_facing
 def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Forward mode: `(func(*primals), its derivative along tangents)`.
 
@@ -288,6 +294,7 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tupl
     return jvp_fn(*primals, **dots)
 
 
+@user_facing
 def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     """Reverse mode: `(func(*primals), vjp_fn)` where `vjp_fn(out_bar)` returns the cotangents
     (adjoints) of all of `primals` given the adjoint `out_bar` of the output.
@@ -299,6 +306,7 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     out = fwd(tape, *primals)
     saved = [tape]
 
+    @user_facing
     def vjp_fn(out_bar: Any) -> tuple:
         run = saved.pop() if saved else None
         if run is None:  # a second pullback: replay the forward pass for a fresh tape
@@ -311,6 +319,7 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     return out, vjp_fn
 
 
+@user_facing
 def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     """The Jacobian of array-valued `func`: shape `out.shape + x.shape` for each `wrt` argument.
     Reverse mode does one backward sweep per output element, forward mode one tangent sweep
@@ -322,6 +331,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     names, many = _wrt_names(func, params, wrt)
     signature = inspect.signature(func)
 
+    @user_facing
     def jacobian_fn(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -370,6 +380,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     return jacobian_fn
 
 
+@user_facing
 def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
     """The Hessian of scalar `func` with respect to one argument: forward mode over the
     generated reverse-mode gradient. Shape `x.shape + x.shape`.
@@ -383,6 +394,7 @@ def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
     return jacobian(gradient, wrt=name, mode="forward")
 
 
+@user_facing
 def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     """The Hessian-vector product `hvp(f)(*args, v)` = H v without forming H (forward over reverse).
 
@@ -393,6 +405,7 @@ def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     gradient = grad(func, wrt)
     name = _wrt_names(func, _parameters(func), wrt)[0][0]
 
+    @user_facing
     def hvp_fn(*args_and_v, **kwargs):
         *args, v = args_and_v
         jvp_fn = _jvp_function(gradient, (name,))

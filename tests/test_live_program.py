@@ -248,3 +248,27 @@ def test_methods_of_an_instance_read_at_call_time(module):
     model.W = model.W * 3.0
     model.scale = 0.5
     check_grad(model.loss, g, x)
+
+
+def _misspelt(x):
+    return np.tanhh(x)  # noqa
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: grad(_misspelt),
+        lambda: grad(_misspelt, mode="forward"),
+        lambda: astgrad.jvp(_misspelt, (1.0,), (1.0,)),
+        lambda: astgrad.source(_misspelt),
+        lambda: astgrad.hessian(_misspelt)(1.0),
+    ],
+)
+def test_an_error_shows_the_users_frame_first(call):
+    import traceback
+
+    with pytest.raises(AstgradError) as info:
+        call()
+    frames = traceback.extract_tb(info.value.__traceback__)
+    internal = [f for f in frames if "/astgrad/" in f.filename.replace("\\", "/")]
+    assert len(internal) <= 1, [f"{f.filename}:{f.lineno} {f.name}" for f in frames]
