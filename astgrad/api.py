@@ -7,6 +7,7 @@ import inspect
 import threading
 import types
 import weakref
+from collections import OrderedDict
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
@@ -55,9 +56,54 @@ def _cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
             per_func = _cache.setdefault(func, {})
         except TypeError:  # not weak-referenceable: no caching
             per_func = {}
+        if key not in per_func:
+            twin = _twin(func, key)
+            if twin is not None:
+                per_func[key] = twin
         if key not in per_func or not _current(per_func[key]):
             per_func[key] = make()
+            _remember_code(func, key, per_func[key])
         return per_func[key]
+
+
+# (code, key) → (function, what was made for it): a function made anew with the same code and
+# the same globals, cells and defaults (`grad(lambda w: loss(w, X, y))` inside a training loop)
+# is the same program, and takes what was made for its twin
+_by_code: "OrderedDict[tuple, tuple[Callable, Any]]" = OrderedDict()
+_BY_CODE_SIZE = 128
+
+
+def _remember_code(func: Callable, key: tuple, made: Any) -> None:
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return
+    _by_code[(code, key)] = (func, made)
+    _by_code.move_to_end((code, key))
+    while len(_by_code) > _BY_CODE_SIZE:
+        _by_code.popitem(last=False)
+
+
+def _twin(func: Callable, key: tuple) -> Any:
+    found = _by_code.get((getattr(func, "__code__", None), key))
+    if found is None:
+        return None
+    other, made = found
+    same = (
+        other.__globals__ is func.__globals__
+        and _same_items(other.__closure__, func.__closure__)
+        and _same_items(other.__defaults__, func.__defaults__)
+        and _same_items(tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items()))
+    )
+    return made if same else None
+
+
+def _same_items(a: tuple | None, b: tuple | None) -> bool:
+    """The same cells or values, each the very object (a value in an item pair compared so)."""
+    a, b = a or (), b or ()
+    return len(a) == len(b) and all(
+        x is y or (isinstance(x, tuple) and isinstance(y, tuple) and all(p is q for p, q in zip(x, y)))
+        for x, y in zip(a, b)
+    )
 
 
 def _current(made: Any) -> bool:
