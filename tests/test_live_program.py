@@ -289,8 +289,8 @@ def test_a_lambda_made_anew_in_a_training_loop_is_not_transformed_again(monkeypa
     w = np.zeros(3)
     for step in range(12):
         Xb, yb = X[step % 4 * 10 : step % 4 * 10 + 10], y[step % 4 * 10 : step % 4 * 10 + 10]
-        gw = grad(lambda w: _mse(w, Xb, yb))(w)  # a new function object at every step, the cells the same
-        np.testing.assert_allclose(gw, numerical_grad(lambda w: _mse(w, Xb, yb), w), rtol=1e-6, atol=1e-9)
+        gw = grad(lambda w: _mse(w, Xb, yb))(w)  # noqa: B023 (a new function at every step, the cells the same)
+        np.testing.assert_allclose(gw, numerical_grad(lambda w: _mse(w, Xb, yb), w), rtol=1e-6, atol=1e-9)  # noqa: B023
         w = w - 0.1 * gw
     assert len([k for k in builds if k is None]) == 1  # the general code: once
     assert len(builds) <= 2  # and one specialisation
