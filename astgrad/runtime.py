@@ -83,6 +83,19 @@ def uncast(g: Any, x: Any, y: Any) -> Any:
     return out[()] if out.ndim == 0 else out
 
 
+def clip_share(a: Any, a_min: Any, a_max: Any, which: int) -> Any:
+    """Where `np.clip(a, a_min, a_max)` takes its value from `a` (which=0), `a_min` (1) or `a_max` (2):
+    1.0 there, 0.0 elsewhere, in the result's shape. NumPy computes min(max(a, a_min), a_max), so
+    with a_min > a_max every element is a_max; a bound of None is never taken."""
+    lo = -np.inf if a_min is None else a_min
+    hi = np.inf if a_max is None else a_max
+    below = np.less(a, lo) & np.less_equal(lo, hi)
+    above = np.greater(np.maximum(a, lo), hi)
+    pick = (~below & ~above, below, above)[which]
+    shape = np.broadcast_shapes(np.shape(a), np.shape(lo), np.shape(hi))
+    return np.broadcast_to(pick, shape).astype(float) if shape else float(pick)
+
+
 def select_share(x: Any, y: Any) -> Any:
     """The share of the adjoint of maximum(x, y)/minimum(x, y) that goes to `x`: 1, or ½ at ties."""
     if type(x) is np.ndarray or type(y) is np.ndarray:

@@ -25,14 +25,18 @@ elementwise(builtins.abs, "(1.0 if x > 0 else -1.0 if x < 0 else 0.0)", globals(
 elementwise(builtins.float, "1.0", globals())
 
 
+# y = ln x / ln b: ∂y/∂x = 1 / (x ln b), ∂y/∂b = -y / (b ln b)
+
+
 @adjoint(math.log)
 def _(y, x, base=None):
     x_bar = y_bar / x if base is None else y_bar / (x * math.log(base))
+    base_bar = -y_bar * y / (base * math.log(base))
 
 
 @tangent(math.log)
 def _(y, x, base=None):
-    y_dot = x_dot / x if base is None else x_dot / (x * math.log(base))
+    y_dot = (x_dot / x if base is None else x_dot / (x * math.log(base))) - base_dot * y / (base * math.log(base))
 
 
 @adjoint(math.pow)

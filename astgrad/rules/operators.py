@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from ..runtime import matmul_left, matmul_right, unbroadcast, unindex
-from .registry import adjoint, alias, mark_elementwise, nondifferentiable, tangent
+from .registry import adjoint, alias, declare, mark_elementwise, nondifferentiable, tangent
 
 # --- arithmetic -----------------------------------------------------------------------------------
 
@@ -119,6 +119,9 @@ def _(y, x, index):
 @tangent(operator.getitem)
 def _(y, x, index):
     y_dot = x_dot[index]
+
+
+declare(operator.getitem, static="index")
 
 
 alias(operator.add, np.add)
