@@ -4,6 +4,8 @@
 import numpy as np
 
 from ..runtime import (
+    arange_has_start,
+    broadcast_like,
     clip_share,
     dot_left,
     dot_right,
@@ -11,12 +13,15 @@ from ..runtime import (
     einsum_of,
     extremum_mask,
     fmax_share,
+    inverse_axes,
     item,
     linear_only,
+    linspace_fraction,
     max_share,
     median_weights,
     prod_others,
-    quantile_weights,
+    quantile_adjoint,
+    quantile_tangent,
     reduce_size,
     sinc_slope,  # noqa: F401  (named in a derivative string)
     sorted_along,
@@ -243,12 +248,12 @@ declare(np.median, static="axis overwrite_input keepdims", unsupported="out")
 
 @adjoint(np.quantile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) * quantile_weights(a, linear_only(q, method), axis)
+    a_bar = quantile_adjoint(y_bar, a, linear_only(q, method), axis, keepdims)
 
 
 @tangent(np.quantile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    y_dot = np.sum(a_dot * quantile_weights(a, linear_only(q, method), axis), axis=axis, keepdims=keepdims)
+    y_dot = quantile_tangent(a_dot, a, linear_only(q, method), axis, keepdims)
 
 
 declare(np.quantile, static="axis overwrite_input method keepdims", unsupported="q out")
@@ -256,12 +261,12 @@ declare(np.quantile, static="axis overwrite_input method keepdims", unsupported=
 
 @adjoint(np.percentile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) * quantile_weights(a, linear_only(q, method) / 100.0, axis)
+    a_bar = quantile_adjoint(y_bar, a, np.divide(linear_only(q, method), 100.0), axis, keepdims)
 
 
 @tangent(np.percentile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    y_dot = np.sum(a_dot * quantile_weights(a, linear_only(q, method) / 100.0, axis), axis=axis, keepdims=keepdims)
+    y_dot = quantile_tangent(a_dot, a, np.divide(linear_only(q, method), 100.0), axis, keepdims)
 
 
 declare(np.percentile, static="axis overwrite_input method keepdims", unsupported="q out")
@@ -431,7 +436,7 @@ def _(y, a):
 
 @adjoint(np.transpose)
 def _(y, a, axes=None):
-    a_bar = np.transpose(y_bar, None if axes is None else np.argsort(axes))
+    a_bar = np.transpose(y_bar, inverse_axes(axes, a))
 
 
 @tangent(np.transpose)
@@ -778,6 +783,120 @@ def _(y, v, k=0):
 declare(np.diag, static="k")
 
 
+# --- constructors whose value depends on an argument ---------------------------------------------
+# An integer dtype makes the result piecewise constant: uncast gives a zero derivative then.
+
+
+@adjoint(np.full)
+def _(y, shape, fill_value, dtype=None):
+    fill_value_bar = unbroadcast(uncast(y_bar, fill_value, y), fill_value)
+
+
+@tangent(np.full)
+def _(y, shape, fill_value, dtype=None):
+    y_dot = uncast(np.full(np.shape(y), fill_value_dot), y, y)
+
+
+declare(np.full, static="shape dtype")
+
+
+@adjoint(np.full_like)
+def _(y, a, fill_value, dtype=None):
+    fill_value_bar = unbroadcast(uncast(y_bar, fill_value, y), fill_value)
+
+
+@tangent(np.full_like)
+def _(y, a, fill_value, dtype=None):
+    y_dot = uncast(np.full(np.shape(y), fill_value_dot), y, y)
+
+
+declare(np.full_like, static="a dtype", note="`a` gives only the shape and dtype")
+
+
+# y = start (1 - t) + stop t, t = k / (num - 1) (k / num without the endpoint) along `axis`
+
+
+@adjoint(np.linspace)
+def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    t = linspace_fraction(y, num, endpoint, axis)
+    g = uncast(y_bar, y, y)
+    start_bar = unbroadcast(np.sum(g * (1.0 - t), axis=axis), start)
+    stop_bar = unbroadcast(np.sum(g * t, axis=axis), stop)
+
+
+@tangent(np.linspace)
+def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    y_dot = uncast(
+        np.expand_dims(start_dot, axis) * (1.0 - linspace_fraction(y, num, endpoint, axis))
+        + np.expand_dims(stop_dot, axis) * linspace_fraction(y, num, endpoint, axis),
+        y,
+        y,
+    )
+
+
+declare(np.linspace, static="num endpoint dtype axis", note="retstep=True is refused")
+
+
+# y_k = start + k step; the stop (or the one argument, then the stop) sets only the count
+
+
+@adjoint(np.arange)
+def _(y, start, stop=None, step=1, dtype=None):
+    start_bar = np.sum(uncast(y_bar, y, y)) * arange_has_start(stop)
+    step_bar = np.sum(uncast(y_bar, y, y) * np.arange(np.size(y)))
+
+
+@tangent(np.arange)
+def _(y, start, stop=None, step=1, dtype=None):
+    y_dot = uncast(np.full(np.shape(y), start_dot * arange_has_start(stop)) + step_dot * np.arange(np.size(y)), y, y)
+
+
+declare(np.arange, static="stop dtype", note="the stop sets only the number of elements")
+
+
+# --- random draws: reparameterised. The draws made are loc + scale z (low + (high - low) u); the
+# derivative holds z (u) fixed, read back from the result: z = (y - loc) / scale.
+
+
+@adjoint(np.random.normal)
+def _(y, loc=0.0, scale=1.0, size=None):
+    loc_bar = unbroadcast(y_bar, loc)
+    scale_bar = unbroadcast(y_bar * (y - loc) / scale, scale)
+
+
+@tangent(np.random.normal)
+def _(y, loc=0.0, scale=1.0, size=None):
+    y_dot = broadcast_like(loc_dot + scale_dot * (y - loc) / scale, y)
+
+
+declare(np.random.normal, static="size", effects=True, note="reparameterised: y = loc + scale z, z held fixed")
+
+
+@adjoint(np.random.uniform)
+def _(y, low=0.0, high=1.0, size=None):
+    low_bar = unbroadcast(y_bar * (high - y) / (high - low), low)
+    high_bar = unbroadcast(y_bar * (y - low) / (high - low), high)
+
+
+@tangent(np.random.uniform)
+def _(y, low=0.0, high=1.0, size=None):
+    y_dot = broadcast_like(low_dot * (high - y) / (high - low) + high_dot * (y - low) / (high - low), y)
+
+
+declare(np.random.uniform, static="size", effects=True, note="reparameterised: y = low + (high - low) u, u held fixed")
+
+nondifferentiable(
+    np.floor,
+    np.ceil,
+    np.round,
+    np.around,
+    np.rint,
+    np.trunc,
+    np.fix,
+    np.sign,
+    note="piecewise constant: the derivative is zero wherever it exists",
+)
+nondifferentiable(np.random.randn, np.random.rand, effects=True, note="draws from fixed distributions")
 nondifferentiable(
     np.shape,
     np.ndim,
@@ -785,24 +904,27 @@ nondifferentiable(
     np.zeros,
     np.ones,
     np.empty,
-    np.full,
     np.zeros_like,
     np.ones_like,
     np.empty_like,
-    np.full_like,
-    np.arange,
-    np.linspace,
     np.eye,
     np.identity,
+    np.tri,
+    np.triu_indices,
+    np.tril_indices,
+    np.diag_indices,
+    note="a value that depends only on shapes and dtypes",
+)
+nondifferentiable(
     np.argmax,
     np.argmin,
     np.argsort,
-    np.sign,
-    np.floor,
-    np.ceil,
-    np.round,
-    np.rint,
-    np.trunc,
+    np.searchsorted,
+    np.digitize,
+    np.argwhere,
+    np.flatnonzero,
+    np.nonzero,
+    np.count_nonzero,
     np.isnan,
     np.isinf,
     np.isfinite,
@@ -817,18 +939,9 @@ nondifferentiable(
     np.logical_not,
     np.any,
     np.all,
-    np.nonzero,
-    np.count_nonzero,
     np.allclose,
     np.isclose,
     np.array_equal,
-    np.random.randn,
-    np.random.rand,
-    np.random.normal,
-    np.random.uniform,
-    np.tri,
-    np.triu_indices,
-    np.tril_indices,
-    np.diag_indices,
+    note="an integer or boolean result",
 )
 mark_elementwise(np.maximum, np.minimum, np.fmax, np.fmin, np.where, np.clip, np.logaddexp, np.arctan2, np.hypot)

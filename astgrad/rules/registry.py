@@ -73,6 +73,7 @@ class Rule:
     static: set[str] = field(default_factory=set)  # parameters non-differentiable by nature
     unsupported: set[str] = field(default_factory=set)  # parameters without a derivative
     note: str = ""  # why the rule is as it is (shown in docs/coverage.md)
+    effects: bool = False  # reads or changes state beyond its arguments (a random draw): never removed, moved or merged
 
     def kind(self, param: str) -> str:
         """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
@@ -226,7 +227,7 @@ def alias(fn: Any, *others: Any) -> None:
         RULES[_key(other)] = rule
 
 
-def nondifferentiable(*fns: Any, note: str = "") -> None:
+def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
     """Declare primitives whose outputs carry no derivative with respect to any parameter: their
     value is an integer, a boolean, a shape, or piecewise constant (derivative zero wherever it
     exists). Never declare so a function one of whose parameters has a derivative (np.full's
@@ -235,6 +236,7 @@ def nondifferentiable(*fns: Any, note: str = "") -> None:
         rule = _rule(fn)
         rule.differentiable = False
         rule.note = note or rule.note
+        rule.effects = effects or rule.effects
 
 
 def _names(spec: str | tuple[str, ...] | list[str]) -> set[str]:
@@ -242,7 +244,12 @@ def _names(spec: str | tuple[str, ...] | list[str]) -> set[str]:
 
 
 def declare(
-    fn: Any, *, static: str | tuple[str, ...] = "", unsupported: str | tuple[str, ...] = "", note: str = ""
+    fn: Any,
+    *,
+    static: str | tuple[str, ...] = "",
+    unsupported: str | tuple[str, ...] = "",
+    note: str = "",
+    effects: bool = False,
 ) -> None:
     """Declare the parameters of primitive `fn` its templates give no derivative for.
 
@@ -250,6 +257,8 @@ def declare(
     count, seed or boolean mask); an input-dependent value may reach them. `unsupported`: a value
     there has a derivative astgrad does not know; an input-dependent value reaching one is refused
     with a TransformError. Differentiable parameters need no declaration: the templates say it.
+    `effects`: the primitive reads or changes state beyond its arguments (a random draw), so no
+    pass may remove, repeat, move or merge its calls. `note`: a remark for docs/coverage.md.
 
     >>> declare(np.sum, static="axis keepdims")
     >>> declare(np.quantile, static="axis method keepdims", unsupported="q")
@@ -258,6 +267,7 @@ def declare(
     rule.static |= _names(static)
     rule.unsupported |= _names(unsupported)
     rule.note = note or rule.note
+    rule.effects = effects or rule.effects
 
 
 def display_name(fn: Any) -> str:

@@ -394,6 +394,37 @@ def _(y, g, axis=0):
 
 passthrough(rt.distinct, globals())  # (copies a gradient that may share memory with another)
 
+# quantile_adjoint and quantile_tangent are linear in their first argument and each other's transpose
+
+
+@adjoint(rt.quantile_adjoint)
+def _(y, g, a, q, axis=None, keepdims=False):
+    g_bar = rt.quantile_tangent(y_bar, a, q, axis, keepdims)
+
+
+@tangent(rt.quantile_adjoint)
+def _(y, g, a, q, axis=None, keepdims=False):
+    y_dot = rt.quantile_adjoint(g_dot, a, q, axis, keepdims)
+
+
+declare(rt.quantile_adjoint, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
+
+
+@adjoint(rt.quantile_tangent)
+def _(y, t, a, q, axis=None, keepdims=False):
+    t_bar = rt.quantile_adjoint(y_bar, a, q, axis, keepdims)
+
+
+@tangent(rt.quantile_tangent)
+def _(y, t, a, q, axis=None, keepdims=False):
+    y_dot = rt.quantile_tangent(t_dot, a, q, axis, keepdims)
+
+
+declare(rt.quantile_tangent, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
+
+nondifferentiable(rt.sign_of, note="piecewise constant")
+nondifferentiable(rt.inverse_axes, note="a permutation")
+nondifferentiable(rt.linspace_fraction, rt.arange_has_start, note="a value that depends only on shapes and counts")
 nondifferentiable(rt.clip_share, note="a piecewise constant selection")
 nondifferentiable(
     rt.median_weights,
