@@ -270,6 +270,21 @@ def declare(
     rule.effects = effects or rule.effects
 
 
+_LIBRARIES = ("numpy", "scipy", "math", "builtins", "operator", "_operator", "astgrad")
+
+
+def builtin_rules() -> list[tuple[Any, Rule]]:
+    """(function, rule) for every registry key astgrad itself defines (its library primitives and
+    its run-time helpers; not rules users register for their own functions), aliases included."""
+    out = []
+    for key, rule in RULES.items():
+        fn = rule.fn if isinstance(key, int) else key
+        module = getattr(fn, "__module__", None) or ""
+        if isinstance(fn, np.ufunc) or module.split(".")[0] in _LIBRARIES:
+            out.append((fn, rule))
+    return out
+
+
 def display_name(fn: Any) -> str:
     """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `math.sin`, `abs`, `operator.mod`."""
     if isinstance(fn, np.ufunc):
