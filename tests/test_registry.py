@@ -4,6 +4,8 @@ agree with the templates and with the primitive's signature."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -75,3 +77,25 @@ def test_every_primitive_parameter_has_a_kind(fn, rule):
 
 def test_the_package_exports_the_registry():
     assert rules.lookup(np.sum) is RULES[np.sum]
+
+
+@pytest.mark.parametrize(("fn", "rule"), ENTRIES)
+def test_template_defaults_are_the_primitives(fn, rule):
+    """A template's default is what the primitive does when the argument is left out: a wrong
+    default (axis=0 for NumPy's axis=-1) would differentiate another call than the one made."""
+    try:
+        real = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return
+    for template in (rule.adjoint, rule.tangent):
+        if template is None:
+            continue
+        for p in template.signature.parameters.values():
+            if p.default is inspect.Parameter.empty or p.name not in real:
+                continue
+            theirs = real[p.name].default
+            if theirs is inspect.Parameter.empty or repr(theirs) == "<no value>":
+                continue
+            assert type(theirs) is type(p.default) and theirs == p.default, (
+                f"{display_name(fn)}: {template.origin} defaults `{p.name}` to {p.default!r}, NumPy to {theirs!r}"
+            )
