@@ -304,10 +304,6 @@ def _filled_by_shape(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, n
     Fill().visit(fdef)
 
 
-# functions whose index arrays never select a position twice: a tuple of one array per axis
-DISTINCT_TUPLES = (np.triu_indices, np.tril_indices, np.diag_indices, np.nonzero)
-
-
 class _DistinctIndices:
     """Which subscripts select no element twice: made of full slices and index arrays among
     which are `np.arange(n)` or all the arrays of one `np.triu_indices(...)` (and the like),

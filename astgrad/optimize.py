@@ -552,7 +552,7 @@ def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
             if fn in _EFFECTS:
                 return False
             rule = rules.lookup(fn)
-            if rule is not None and rule.effects:
+            if rule is not None and (rule.effects or rule.writes):
                 return False
             if fn is None or (rule is None and not _is_runtime(fn) and not _is_math(fn)):
                 return False

@@ -37,7 +37,8 @@ def test_every_template_parameter_is_declared(fn, rule):
     if not rule.differentiable:
         assert rule.adjoint is None and rule.tangent is None, "a nondifferentiable primitive with templates"
         return
-    assert rule.adjoint is not None or rule.tangent is not None, f"{display_name(fn)}: a rule without templates"
+    if rule.adjoint is None and rule.tangent is None:
+        return  # facts only (np.copyto writes, np.imag views): differentiating through it is refused
     for template in (rule.adjoint, rule.tangent):
         if template is None:
             continue

@@ -75,8 +75,9 @@ def generate() -> str:
     first_name: dict[int, str] = {}
     for name, _, rule in entries:
         first_name.setdefault(id(rule), name)
-    with_rules = [e for e in entries if e[2].differentiable]
+    with_rules = [e for e in entries if e[2].differentiable and (e[2].adjoint or e[2].tangent)]
     without = [e for e in entries if not e[2].differentiable]
+    refused = [e for e in entries if e[2].differentiable and not (e[2].adjoint or e[2].tangent)]
     lines = [HEADER, f"## Differentiable ({len(with_rules)})", ""]
     lines += ["| function | derivatives | static | refused | reverse | forward | notes |", "|---" * 7 + "|"]
     lines += [_row(name, fn, rule, first_name) for name, fn, rule in with_rules]
@@ -86,6 +87,17 @@ def generate() -> str:
         if rule.effects:
             notes.append("a random draw: never removed or moved")
         lines.append(f"| `{name}` | {'; '.join(notes)} |")
+    lines += ["", f"## Known, without derivative rule: refused on input-dependent values ({len(refused)})", ""]
+    lines += ["| function | what the passes know |", "|---|---|"]
+    for name, _, rule in refused:
+        known = (
+            "writes into its first argument"
+            if rule.writes
+            else "may return a view of its argument"
+            if rule.views
+            else ""
+        )
+        lines.append(f"| `{name}` | {known} |")
     return "\n".join(lines) + "\n"
 
 

@@ -22,7 +22,7 @@ from ..runtime import (
     unstack,
     written_part,
 )
-from .registry import adjoint, declare, nondifferentiable, passthrough, tangent
+from .registry import SHAPE_FIRST, adjoint, declare, describe, nondifferentiable, passthrough, tangent
 
 # linear in their first argument g: the tangent applies the same map to g_dot
 
@@ -774,3 +774,5 @@ def _(y, x):
 
 
 nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of)
+
+describe(rt.copy_of, shape=SHAPE_FIRST)  # (shape_facts.py)
