@@ -1,6 +1,6 @@
 """The rule matrix covers the registry: every differentiable parameter of every rule (each alias
 too) is differentiated, in reverse and in forward mode, by some row of the matrices
-(tests/test_rules.py, tests/rule_cases_*.py), and every static parameter is passed explicitly by
+(tests/test_rules.py and every tests/rule_cases_*.py), and every static parameter is passed explicitly by
 some row (each axis/keyword form). A rule added without rows fails here.
 
 The rows' gradients are generated afresh (general code, not run: the matrices' own tests run them
@@ -10,27 +10,31 @@ are exercised by the matrices' second-derivative tests instead."""
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 
 import astgrad
 from astgrad import api, forward, reverse, templates
 from astgrad.rules.registry import RULES, display_name
-from tests import rule_cases_fixes, rule_cases_linalg, rule_cases_more
 from tests import test_rules as rule_matrix
 
 MODES = {"reverse": "adjoint", "forward": "tangent"}
 
 
 def _rows() -> list[tuple]:
-    """(function, wrt) of every row of every matrix."""
+    """(function, wrt) of every row of every matrix: the `*_CASES` lists of tests/test_rules.py
+    and of every tests/rule_cases_*.py (rows `(id, f, samplers, wrt)` or Case objects)."""
+    modules = [rule_matrix] + [
+        importlib.import_module(f"tests.{path.stem}") for path in sorted(Path(__file__).parent.glob("rule_cases_*.py"))
+    ]
     rows = []
-    for name in dir(rule_matrix):
-        if name.endswith("_CASES"):
-            rows += [(case.f, case.wrt) for case in getattr(rule_matrix, name)]
-    for module in (rule_cases_more, rule_cases_linalg, rule_cases_fixes):
+    for module in modules:
         for name in dir(module):
             if name.endswith("_CASES"):
-                rows += [(row[1], row[3]) for row in getattr(module, name)]
+                for row in getattr(module, name):
+                    rows.append((row.f, row.wrt) if hasattr(row, "f") else (row[1], row[3]))
     return rows
 
 

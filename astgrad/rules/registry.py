@@ -91,6 +91,14 @@ class Rule:
     continuous: bool = False  # continuous in all real arguments: reading a value through it decides nothing
     keeps_dtype: bool = False  # the result has its first argument's float dtype (np.sum, np.transpose)
     hoistable: bool = False  # total and writes nothing: a loop-invariant call may move before the loop
+    # run-time helpers only: the NumPy expression a helper call becomes when the operands' ranks are
+    # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
+    # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a
+    # list of them, the position of the argument fixed over the loop); for such a summing helper,
+    # the NumPy sum of the stacked operands ({0}, {1}; {np}: numpy's name)
+    lowered: dict | None = None
+    batched: tuple[str, int] | None = None
+    stacked_sum: str | None = None
 
     def kind(self, param: str) -> str:
         """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
@@ -283,14 +291,17 @@ def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
         rule.effects = effects or rule.effects
 
 
-_FACTS = frozenset({"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable"})
+_FACTS = frozenset(
+    {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable"}
+    | {"lowered", "batched", "stacked_sum"}  # (run-time helpers)
+)
 
 
 def describe(*fns: Any, **facts: Any) -> None:
     """Record what the passes know about primitives `fns` besides their derivatives: `shape`
-    (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`,
-    `hoistable` (see Rule). A function without a derivative rule may be described too (np.copyto
-    writes); it stays without one.
+    (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`, and for
+    run-time helpers `lowered`, `batched`, `stacked_sum` (see Rule). A function without a
+    derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
     """
@@ -321,6 +332,18 @@ def numpy_names(fact: str) -> frozenset[str]:
     result = frozenset(names)
     _DERIVED[("numpy", fact)] = (_version[0], result)
     return result
+
+
+def runtime_facts(fact: str) -> dict[str, Any]:
+    """Run-time helper name → its `fact`, for the helpers that have it (the specialising passes
+    find helper calls by name in generated code)."""
+    from .. import runtime
+
+    return {
+        fn.__name__: getattr(lookup(fn), fact)
+        for fn in functions_with(fact)
+        if getattr(runtime, fn.__name__, None) is fn
+    }
 
 
 def functions_with(fact: str) -> frozenset[Any]:

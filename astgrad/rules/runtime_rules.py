@@ -776,3 +776,19 @@ def _(y, x):
 nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of)
 
 describe(rt.copy_of, shape=SHAPE_FIRST)  # (shape_facts.py)
+
+# specialised code: matmul_left/right and dot_left/right as the NumPy expression the operands'
+# ranks call for (lowering.py); a loop's contributions summed by one product after it (batching.py)
+_MATMUL_LEFT = {(2, 1): "g[:, None] * b", (2, 2): "g @ b.T", (1, 2): "b @ g", (1, 1): "g * b"}
+_MATMUL_RIGHT = {(2, 1): "g @ a", (2, 2): "a.T @ g", (1, 2): "a[:, None] * g", (1, 1): "g * a"}
+describe(
+    rt.matmul_left, lowered={**_MATMUL_LEFT, "stacked": "g @ np.swapaxes(b, -1, -2)"}, batched=("matmul_left_sum", 1)
+)
+describe(
+    rt.matmul_right, lowered={**_MATMUL_RIGHT, "stacked": "np.swapaxes(a, -1, -2) @ g"}, batched=("matmul_right_sum", 2)
+)
+describe(rt.dot_left, lowered=_MATMUL_LEFT)  # (np.dot is matmul up to 2-d)
+describe(rt.dot_right, lowered=_MATMUL_RIGHT)
+describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
+describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
+describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
