@@ -293,13 +293,14 @@ def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
 
 _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable"}
-    | {"lowered", "batched", "stacked_sum"}  # (run-time helpers)
+    | {"effects", "lowered", "batched", "stacked_sum"}  # (the last three: run-time helpers)
 )
 
 
 def describe(*fns: Any, **facts: Any) -> None:
     """Record what the passes know about primitives `fns` besides their derivatives: `shape`
-    (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`, and for
+    (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
+    `effects`, and for
     run-time helpers `lowered`, `batched`, `stacked_sum` (see Rule). A function without a
     derivative rule may be described too (np.copyto writes); it stays without one.
 

@@ -792,3 +792,5 @@ describe(rt.dot_right, lowered=_MATMUL_RIGHT)
 describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
 describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
 describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
+# the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize.py)
+describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, effects=True)
