@@ -51,7 +51,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     def shape_or_helper(expr: gast.AST) -> tuple | None:
         return expression_shape(expr, shape_of, np_name, same_shape_helpers)
 
-    same_shape_helpers = {ctx.helper(h) for h in ("extremum_mask", "prod_others")}
+    same_shape_helpers = {ctx.helper(h) for h in runtime_facts("shaped_like_first")}
 
     class Rewrite(Transformer):
         def visit_BinOp(self, node):

@@ -99,6 +99,9 @@ class Rule:
     lowered: dict | None = None
     batched: tuple[str, int] | None = None
     stacked_sum: str | None = None
+    shaped_like_first: bool = False  # the result has its first argument's shape (extremum_mask)
+    reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
+    makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
 
     def kind(self, param: str) -> str:
         """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
@@ -293,15 +296,15 @@ def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
 
 _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable"}
-    | {"effects", "lowered", "batched", "stacked_sum"}  # (the last three: run-time helpers)
+    | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
 )
 
 
 def describe(*fns: Any, **facts: Any) -> None:
     """Record what the passes know about primitives `fns` besides their derivatives: `shape`
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
-    `effects`, and for
-    run-time helpers `lowered`, `batched`, `stacked_sum` (see Rule). A function without a
+    `effects`, and for run-time helpers `lowered`, `batched`, `stacked_sum`, `shaped_like_first`,
+    `reads_shape_of`, `makes_list` (see Rule). A function without a
     derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
@@ -354,7 +357,8 @@ def functions_with(fact: str) -> frozenset[Any]:
         return known[1]
     found = set()
     for key, rule in list(RULES.items()):
-        if getattr(rule, fact):
+        value = getattr(rule, fact)
+        if value is not None and value is not False:  # (a position 0 is a fact too)
             try:
                 found.add(rule.fn if isinstance(key, int) else key)
             except TypeError:  # (unhashable)

@@ -794,3 +794,10 @@ describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b
 describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
 # the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize.py)
 describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, effects=True)
+# shaped like their first argument (lowering.py); reading only the shape of one argument, which the
+# backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
+# of adjoints (reverse.py sums those with add_adjoints)
+describe(rt.extremum_mask, rt.prod_others, shaped_like_first=True)
+describe(rt.unreduce, reads_shape_of=1)
+describe(rt.reduce_size, reads_shape_of=0)
+describe(rt.split_like, rt.unstack, makes_list=True)
