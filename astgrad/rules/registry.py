@@ -318,7 +318,7 @@ def describe(*fns: Any, **facts: Any) -> None:
             setattr(rule, fact, value)
 
 
-_DERIVED: dict[tuple[str, str], tuple[int, frozenset]] = {}
+_DERIVED: dict[tuple[str, str], tuple[int, Any]] = {}  # (kind, fact) → (registry version, answer)
 
 
 def numpy_names(fact: str) -> frozenset[str]:
@@ -340,14 +340,16 @@ def numpy_names(fact: str) -> frozenset[str]:
 
 def runtime_facts(fact: str) -> dict[str, Any]:
     """Run-time helper name → its `fact`, for the helpers that have it (the specialising passes
-    find helper calls by name in generated code)."""
+    find helper calls by name in generated code). Do not change the dict returned (it is shared)."""
+    known = _DERIVED.get(("runtime", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
     from .. import runtime
 
-    return {
-        fn.__name__: getattr(lookup(fn), fact)
-        for fn in functions_with(fact)
-        if getattr(runtime, fn.__name__, None) is fn
-    }
+    helpers = (fn for fn in functions_with(fact) if getattr(runtime, fn.__name__, None) is fn)
+    result = {fn.__name__: getattr(lookup(fn), fact) for fn in helpers}
+    _DERIVED[("runtime", fact)] = (_version[0], result)
+    return result
 
 
 def functions_with(fact: str) -> frozenset[Any]:
