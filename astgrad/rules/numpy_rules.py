@@ -4,6 +4,7 @@
 import numpy as np
 
 from ..runtime import (
+    along_new_axis,
     arange_has_start,
     broadcast_like,
     clip_share,
@@ -841,8 +842,8 @@ def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
 @tangent(np.linspace)
 def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
     y_dot = uncast(
-        np.expand_dims(start_dot, axis) * (1.0 - linspace_fraction(y, num, endpoint, axis))
-        + np.expand_dims(stop_dot, axis) * linspace_fraction(y, num, endpoint, axis),
+        along_new_axis(start_dot, y, axis) * (1.0 - linspace_fraction(y, num, endpoint, axis))
+        + along_new_axis(stop_dot, y, axis) * linspace_fraction(y, num, endpoint, axis),
         y,
         y,
     )
