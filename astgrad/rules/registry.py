@@ -27,6 +27,7 @@ built-in rule that leaves one undeclared.
 from __future__ import annotations
 
 import inspect
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -417,26 +418,37 @@ def builtin_rules() -> list[tuple[Any, Rule]]:
 
 
 def display_name(fn: Any) -> str:
-    """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `math.sin`, `abs`, `operator.mod`."""
+    """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `np.fft.fft`,
+    `scipy.special.gammaln`, `scipy.stats.norm.logpdf`, `math.log`, `abs`, `operator.mod`."""
+    name = getattr(fn, "__name__", None) or repr(fn)
     if isinstance(fn, np.ufunc):
-        return f"np.{fn.__name__}"
-    module = getattr(fn, "__module__", None) or ""
-    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+        if getattr(np, name, None) is fn:
+            return f"np.{name}"
+        special = sys.modules.get("scipy.special")
+        if special is not None and getattr(special, name, None) is fn:
+            return f"scipy.special.{name}"
+        return name
     if getattr(fn, "__objclass__", None) is np.ndarray:
-        return f"np.ndarray.{fn.__name__}"
-    if getattr(fn, "__self__", None) is np.random.mtrand._rand:
-        return f"np.random.{fn.__name__}"
-    if module == "numpy" or module.startswith("numpy._core") or module.startswith("numpy.lib"):
-        return f"np.{qual}"
-    if module.startswith("numpy.linalg"):
-        return f"np.linalg.{qual}"
-    if module.startswith("numpy."):
-        return "np." + module.split(".")[1].lstrip("_") + "." + qual
-    if module == "builtins":
+        return f"np.ndarray.{name}"
+    owner = getattr(fn, "__self__", None)
+    if owner is np.random.mtrand._rand:
+        return f"np.random.{name}"
+    if owner is not None and type(owner).__module__.startswith("scipy.stats") and hasattr(owner, "name"):
+        return f"scipy.stats.{owner.name}.{name}"  # a distribution's method: scipy.stats.norm.logpdf
+    module = getattr(fn, "__module__", None) or ""
+    qual = getattr(fn, "__qualname__", None) or name
+    if module in ("builtins", ""):
         return qual
     if module in ("_operator", "operator"):
         return f"operator.{qual}"
-    return f"{module}.{qual}" if module else qual
+    public = []  # the module's public part: numpy.linalg._linalg → numpy.linalg
+    for part in module.split("."):
+        if part.startswith("_"):
+            break
+        public.append(part)
+    if public and public[0] == "numpy":
+        public[0] = "np"
+    return ".".join(public + [qual])
 
 
 def primitive_parameters(fn: Any, rule: Rule) -> list[str]:
