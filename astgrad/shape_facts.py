@@ -28,6 +28,7 @@ import numpy as np
 
 from . import rules, runtime
 from .analysis import _BINOPS, _UNARY, walk_statements
+from .assumptions import immutable
 from .context import Context
 from .shapes import full_reduction
 from .trees import walk
@@ -82,12 +83,6 @@ def _rule(fn: Any) -> str | None:
     # NumPy's and math's elementwise functions (never a user's own: it would be run here)
     library = isinstance(fn, np.ufunc) or getattr(fn, "__module__", None) in ("math", "numpy")
     return ALL if library and rule is not None and rule.elementwise else None
-
-
-def _immutable(x: Any) -> bool:
-    if isinstance(x, tuple):
-        return all(_immutable(e) for e in x)
-    return x is None or isinstance(x, (bool, int, float, complex, str, np.number, np.bool_, slice))
 
 
 def _signature(x: Any) -> Any:
@@ -216,7 +211,7 @@ class ShapeFacts:
             return TOP
         except Exception:  # noqa: BLE001 - a stand-in the operation rejects: unknown, not an error
             return TOP
-        return Value(result) if exact and _immutable(result) else Shape(result)
+        return Value(result) if exact and immutable(result) else Shape(result)
 
     def _atom(self, node: gast.AST) -> tuple[Any, bool]:
         """(value or stand-in, whether it is the exact value)."""
@@ -225,7 +220,7 @@ class ShapeFacts:
         if isinstance(node, gast.Name):
             if node.id not in self.local:
                 obj = self.ctx.lookup(node.id)
-                if _immutable(obj):
+                if immutable(obj):
                     return obj, True
                 if type(obj) is np.ndarray:  # a global array: generated code keeps this very object
                     return np.broadcast_to(np.ones((), obj.dtype), obj.shape), False
@@ -238,7 +233,7 @@ class ShapeFacts:
             return (st.v, True) if isinstance(st, Value) else (st.d, False)
         if isinstance(node, gast.Attribute) and not _local_base(node, self.local):
             obj = self.ctx.resolve(node, self.local)
-            if _immutable(obj):
+            if immutable(obj):
                 return obj, True
             raise _Unknown
         return self._eval(node)
@@ -322,7 +317,7 @@ class ShapeFacts:
             v, exact = self._atom(value.args[0])
             if type(v) is np.ndarray and v.ndim:
                 return len(v), True  # an array's length is in its shape, which is known
-            if exact and _immutable(v):
+            if exact and immutable(v):
                 return len(v), True
             raise _Unknown
         args = [self._atom(a) for a in value.args]
