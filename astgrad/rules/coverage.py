@@ -59,6 +59,8 @@ def _row(name: str, fn: Any, rule: Rule) -> str:
     reverse = "yes" if rule.adjoint is not None else "no"
     forward = "yes" if rule.tangent is not None else "no"
     notes = [rule.note] if rule.note else []
+    if rule.methods:
+        notes.append("also " + ", ".join(f"`x.{m}(...)`" for m in rule.methods))
     if rule.alias_of is not None:
         notes.append(f"the derivatives of `{display_name(rule.alias_of)}`")
     if rule.effects:

@@ -93,6 +93,9 @@ class Rule:
     continuous: bool = False  # continuous in all real arguments: reading a value through it decides nothing
     keeps_dtype: bool = False  # the result has its first argument's float dtype (np.sum, np.transpose)
     hoistable: bool = False  # total and writes nothing: a loop-invariant call may move before the loop
+    maximum: bool = False  # the largest element (np.max): a shift the result may not depend on (invariance.py)
+    methods: tuple[str, ...] = ()  # array methods meaning this function: x.sum(1) is np.sum(x, 1) (normalize.py)
+    vararg_method: bool = False  # the method's trailing positional arguments form one tuple: x.reshape(2, 3)
     # run-time helpers only: the NumPy expression a helper call becomes when the operands' ranks are
     # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
     # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a
@@ -288,7 +291,8 @@ def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
 
 
 _FACTS = frozenset(
-    {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable"}
+    {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
+    | {"methods", "vararg_method"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
 )
 
@@ -296,9 +300,9 @@ _FACTS = frozenset(
 def describe(*fns: Any, **facts: Any) -> None:
     """Record what the passes know about primitives `fns` besides their derivatives: `shape`
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
-    `effects`, and for run-time helpers `lowered`, `batched`, `stacked_sum`, `shaped_like_first`,
-    `reads_shape_of`, `makes_list` (see Rule). A function without a
-    derivative rule may be described too (np.copyto writes); it stays without one.
+    `maximum`, `methods`, `vararg_method`, `effects`, and for run-time helpers `lowered`,
+    `batched`, `stacked_sum`, `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
+    function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
     """
@@ -343,6 +347,23 @@ def runtime_facts(fact: str) -> dict[str, Any]:
     result = {fn.__name__: getattr(lookup(fn), fact) for fn in helpers}
     _DERIVED[("runtime", fact)] = (_version[0], result)
     return result
+
+
+def array_methods() -> dict[str, tuple[str, bool]]:
+    """Array method name → (the NumPy function of the same meaning, as `np.<name>`, whether its
+    trailing positional arguments form one tuple): `x.sum(1)` → np.sum(x, 1), `x.flatten()` →
+    np.ravel(x), `x.reshape(2, 3)` → np.reshape(x, (2, 3))."""
+    known = _DERIVED.get(("methods", ""))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    out: dict[str, tuple[str, bool]] = {}
+    for fn in sorted(functions_with("methods"), key=lambda f: getattr(f, "__name__", "")):
+        rule = lookup(fn)
+        for method in rule.methods:
+            name = method if getattr(np, method, None) is fn else fn.__name__
+            out[method] = (name, rule.vararg_method)
+    _DERIVED[("methods", "")] = (_version[0], out)
+    return out
 
 
 def functions_with(fact: str) -> frozenset[Any]:
