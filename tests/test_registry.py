@@ -5,6 +5,7 @@ agree with the templates and with the primitive's signature."""
 from __future__ import annotations
 
 import inspect
+import operator
 
 import numpy as np
 import pytest
@@ -113,7 +114,8 @@ def test_the_passes_facts_come_from_the_entries():
     assert {"add", "multiply", "subtract", "negative", "matmul"} <= numpy_names("continuous")  # (aliases)
     assert np.copyto in functions_with("writes") and np.random.shuffle in functions_with("writes")
     assert runtime_facts("reads_shape_of") == {"unreduce": 1, "reduce_size": 0}
-    assert RULES[np.sum].shape == "first" and RULES[np.mod].shape == "all"
+    assert RULES[np.sum].shape == "first" and RULES[operator.mod].shape == "all"
+    assert RULES[np.mod].adjoint is RULES[operator.mod].adjoint and RULES[np.mod].alias_of is operator.mod
 
 
 def test_describe_refuses_an_unknown_fact():

@@ -53,7 +53,6 @@ from .registry import (
     elementwise,
     mark_elementwise,
     nondifferentiable,
-    same_derivatives,
     tangent,
 )
 
@@ -556,8 +555,7 @@ def _(y, a):
     y_dot = np.copy(a_dot)
 
 
-alias(np.copy, np.array)
-same_derivatives(np.copy, np.asarray)  # (np.asarray may return its argument: a view)
+alias(np.copy, np.array, np.asarray)
 
 
 @adjoint(np.delete)
@@ -1010,3 +1008,16 @@ describe(
     np.zeros, np.zeros_like,
     hoistable=True,
 )  # fmt: skip
+# the largest element: m = np.max(a) subtracted and added back is a shift (invariance.py)
+describe(np.max, np.amax, maximum=True)
+# array methods that mean a NumPy function (normalize.py rewrites x.sum(1) as np.sum(x, 1))
+for _fn in (
+    np.sum, np.mean, np.max, np.min, np.prod, np.dot, np.std, np.var, np.cumsum, np.cumprod, np.clip,
+    np.squeeze, np.argmax, np.argmin, np.any, np.all, np.round, np.copy, np.trace, np.diagonal,
+    np.swapaxes, np.nonzero,
+):  # fmt: skip
+    describe(_fn, methods=(_fn.__name__,))
+describe(np.conj, methods=("conj",))  # (np.conj is np.conjugate)
+describe(np.ravel, methods=("ravel", "flatten"))
+describe(np.reshape, methods=("reshape",), vararg_method=True)
+describe(np.transpose, methods=("transpose",), vararg_method=True)
