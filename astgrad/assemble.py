@@ -21,7 +21,7 @@ import numpy as np
 
 from . import convert, runtime, specialize
 from .algebra import factor_sums, simplify_products
-from .assumptions import Assumptions, guard_terms, recording
+from .assumptions import Assumptions, guard_terms, identifier, recording
 from .batching import batch_accumulations
 from .codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from .context import Context
@@ -123,7 +123,7 @@ class Program:
         """The fwd/bwd pair of user function `fn` for these active parameters (generated once)."""
         key = (fn, active)
         if key not in self.pairs:
-            base = fn.__name__
+            base = identifier(fn.__name__)  # (`<lambda>`: lambda)
             p = Pair(fn, active, self._unique(base + "_fwd"), self._unique(base + "_bwd"))
             p.fwd, p.bwd = Pending(p.fwd_name), Pending(p.bwd_name)
             self.pairs[key] = p
@@ -134,7 +134,7 @@ class Program:
         """The forward-mode function of user function `fn` for these active parameters."""
         key = (fn, active)
         if key not in self.jvps:
-            j = Jvp(fn, active, self._unique(fn.__name__ + "_jvp"))
+            j = Jvp(fn, active, self._unique(identifier(fn.__name__) + "_jvp"))
             j.pending = Pending(j.name)
             self.jvps[key] = j
             ctx, fdef = normalized(fn, callee=True)

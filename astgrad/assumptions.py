@@ -308,7 +308,7 @@ class _Guard:
             else:
                 module = sys.modules.get(f.module) if f.module else None
                 if module is not None and module.__dict__ is f.where and f.name.isidentifier():
-                    root = f"{self.bind(module, _ident(module.__name__.rsplit('.', 1)[-1]))}.{f.name}"
+                    root = f"{self.bind(module, identifier(module.__name__.rsplit('.', 1)[-1]))}.{f.name}"
                 else:
                     root = f"{self.bind(f.where, 'namespace')}[{f.name!r}]"
         elif self.own_cells.get(f.name) is f.where and f.name not in self.local_names:
@@ -323,14 +323,14 @@ class _Guard:
         its binding there: reloading the module (`%autoreload`), which swaps the code of the old
         function object, binds the name to a new one; only a function without such a home is
         known by its code (a slower test)."""
-        ref = self.bind(fn, _ident(fn.__name__) + "_function")
+        ref = self.bind(fn, identifier(fn.__name__) + "_function")
         out = [f"{found} is not {ref}"] if found is not None else []
         module = sys.modules.get(getattr(fn, "__module__", None) or "")
         home = getattr(module, "__dict__", {})
         if home.get(fn.__name__) is fn:
             out.append(f"{self.place(Fact(home, fn.__name__, (), IS, fn, module.__name__))} is not {ref}")
             return out
-        name = _ident(fn.__name__)
+        name = identifier(fn.__name__)
         out.append(f"{ref}.__code__ is not {self.bind(f.code, name + '_code')}")
         if f.defaults is not None:
             out.append(f"{ref}.__defaults__ is not {self.bind(f.defaults, name + '_defaults')}")
@@ -340,10 +340,10 @@ class _Guard:
 
     def _check(self, expr: str, f: Fact) -> list[str]:
         bind = self.bind
-        last = _ident(f.attrs[-1] if f.attrs else f.name) or "value"
+        last = identifier(f.attrs[-1] if f.attrs else f.name) or "value"
         if f.check == IS:
             module = isinstance(f.expected, types.ModuleType)
-            base = _ident(f.expected.__name__.rsplit(".", 1)[-1]) if module else f"{last}_seen"
+            base = identifier(f.expected.__name__.rsplit(".", 1)[-1]) if module else f"{last}_seen"
             return [f"{expr} is not {bind(f.expected, base)}"]
         if f.check == TYPE:
             return [f"{expr}.__class__ is not {_type_name(f.expected, bind)}"]
@@ -363,7 +363,7 @@ class _Guard:
         raise AssertionError(f.check)
 
 
-def _ident(name: str) -> str:
+def identifier(name: str) -> str:
     """`name` made an identifier (`<lambda>`: `lambda`)."""
     return re.sub(r"\W", "", name) or "function"
 

@@ -34,6 +34,12 @@ class TransformError(AstgradError):
         super().__init__(text)
 
 
+class UnsupportedValue(AstgradError, ValueError):
+    """Generated code met a value it cannot differentiate correctly (an array where only a number
+    is safe, a function whose output is not a scalar, a form of an argument a rule does not
+    know): it refuses it rather than return a wrong number."""
+
+
 class ArgumentError(AstgradError, ValueError, TypeError):
     """An argument of an astgrad function (wrt, mode, ...) is not valid."""
 

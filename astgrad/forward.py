@@ -243,8 +243,11 @@ class ForwardTransformer:
             return ZERO
         if rule is None or rule.tangent is None:
             what = getattr(fn, "__name__", repr(fn))
+            note = getattr(rule, "note", "")
             raise self.ctx.parsed.error(
-                f"no tangent (forward-mode) rule for `{what}`", stmt, hint=f"register one with @astgrad.tangent({what})"
+                f"no tangent (forward-mode) rule for `{what}`" + (f" ({note})" if note else ""),
+                stmt,
+                hint=f"register one with @astgrad.tangent({what})",
             )
         if isinstance(value, gast.Call):
             pos, kws = list(value.args), {k.arg: k.value for k in value.keywords}

@@ -892,7 +892,17 @@ class Normalizer:
                     gast.Call(func=self._builtin("len"), args=[seq], keywords=[])
                 ), lambda k: gast.Subscript(value=seq, slice=name(k), ctx=gast.Load())
         written = isinstance(iterable, gast.Name) and iterable.id in self._written_in_place(self.parsed.tree.body)
+        resized = _resizing_call(iterable, body)
+        if resized is not None:
+            raise self.error(
+                f"a for loop over `{iterable.id}`, which its body makes longer or shorter (`{_source(resized)}`): "
+                "astgrad walks the sequence by position, over the length it had when the loop started",
+                resized,
+                hint=f"use a while loop with an index (`while i < len({iterable.id}):`)",
+            )
         seq = self.atom(iterable)
+        check = gast.Call(func=name(self.ctx.helper("check_sequence")), args=[copy.deepcopy(seq)], keywords=[])
+        self.emit(gast.Expr(value=check))  # (a dict walked by position would give its values, not its keys)
         if isinstance(seq, gast.Name) and seq.id in assigned_names(body):
             seq = self.temp(seq, keep=True)
         call = gast.Call(func=self._builtin("len"), args=[seq], keywords=[])
@@ -1502,6 +1512,27 @@ def lift_function(parsed, tree: gast.FunctionDef):
         cells=parsed.cells,
     )
     return fn
+
+
+def _resizing_call(iterable: gast.AST, body: list[gast.stmt]) -> gast.AST | None:
+    """A statement of `body` that changes the length of the list `iterable` names, if any."""
+    if not isinstance(iterable, gast.Name):
+        return None
+    for node in (n for st in body for n in walk(st)):
+        if (
+            isinstance(node, gast.Call)
+            and isinstance(node.func, gast.Attribute)
+            and node.func.attr in ("append", "extend", "insert", "pop", "remove", "clear")
+            and isinstance(node.func.value, gast.Name)
+            and node.func.value.id == iterable.id
+        ):
+            return node
+        if isinstance(node, gast.Delete) and any(
+            isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and t.value.id == iterable.id
+            for t in node.targets
+        ):
+            return node
+    return None
 
 
 def _substitute_name(tree: gast.AST, old: str, new: gast.AST) -> gast.AST:

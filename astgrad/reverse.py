@@ -740,8 +740,9 @@ class ReverseTransformer:
 
     def no_rule(self, fn, value, stmt):
         what = _fn_name(fn)
+        note = getattr(rules.lookup(fn), "note", "")
         return self.ctx.parsed.error(
-            f"no derivative rule for `{what}`",
+            f"no derivative rule for `{what}`" + (f" ({note})" if note else ""),
             stmt,
             hint=f"register one with @astgrad.adjoint({what}) (see the README), or wrap the "
             "argument in astgrad.stop_gradient if no derivative should flow through it",

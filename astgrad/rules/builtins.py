@@ -13,6 +13,7 @@ from .registry import (
     describe,
     elementwise,
     mark_elementwise,
+    declare,
     nondifferentiable,
     tangent,
 )
@@ -108,8 +109,6 @@ nondifferentiable(
     builtins.isinstance,
     builtins.print,
     builtins.type,
-    builtins.enumerate,
-    builtins.zip,
     math.isnan,
     math.isinf,
     math.isfinite,
@@ -118,6 +117,14 @@ nondifferentiable(
     note="an integer, boolean or non-numeric result",
 )
 mark_elementwise(math.log, math.pow, builtins.max, builtins.min)
+
+# containers built by a call: no rule (a value that depends on the inputs is refused), and this note
+for _container in (list, tuple, dict, set, frozenset, zip, enumerate, sorted, reversed, map, filter, iter):
+    declare(
+        _container,
+        note="astgrad follows values through the containers it sees built: list, tuple and dict displays and "
+        "comprehensions, and zip, enumerate and reversed written in a for statement's header",
+    )
 
 # result shapes (shape_facts.py): len of an array is its first dimension, known with its shape
 describe(builtins.float, builtins.int, builtins.abs, builtins.len, shape=SHAPE_FIRST)

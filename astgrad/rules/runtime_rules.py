@@ -450,6 +450,7 @@ nondifferentiable(
     rt.check_not_view,
     rt.check_not_array,
     rt.check_unshared,
+    rt.check_sequence,
     rt.reduce_size,
     rt.select_share,
     rt.max_share,
@@ -808,7 +809,7 @@ describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
 describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
 describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
 # the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize.py)
-describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, effects=True)
+describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_sequence, effects=True)
 # shaped like their first argument (lowering.py); reading only the shape of one argument, which the
 # backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
 # of adjoints (reverse.py sums those with add_adjoints)
