@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from .assemble import build, build_jvp, build_vjp, normalized_source
+from .codegen import frozen
 from .errors import ArgumentError, TransformError, user_facing
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize import Specializer
@@ -348,6 +349,7 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     >>> out, pullback = vjp(f, x, y); x_bar, y_bar = pullback(np.ones_like(out))
     """
     fwd, bwd, active = _cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
+    fwd, bwd = frozen(fwd), frozen(bwd)  # (the pullback is of the program as it was at this call)
     tape: list = []
     out = fwd(tape, *primals)
     saved = [tape]

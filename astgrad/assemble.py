@@ -392,21 +392,22 @@ def _guard_program(unit: Unit, facts: Assumptions) -> None:
 
 
 def _drop_number_checks(unit: Unit) -> None:
-    """Run-time checks that refuse in-place writes into arrays pass a Python number: in code
-    specialised for a number parameter (never rebound), its checks go."""
+    """Run-time checks whose answer specialised code knows go: those that refuse in-place writes
+    into arrays, given a Python number (a parameter specialised as one, never rebound), and the
+    check that a loop walks a sequence, given an array."""
     stored = {m.id for m in walk(unit.fdef) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store)}
     numbers = getattr(unit.shape_of, "python_numbers", set()) - stored
     checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
+    sequence = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_sequence}
 
     def keep(s: gast.stmt) -> bool:
         call = s.value if isinstance(s, gast.Expr) else None
-        return not (
-            isinstance(call, gast.Call)
-            and isinstance(call.func, gast.Name)
-            and call.func.id in checks
-            and isinstance(call.args[0], gast.Name)
-            and call.args[0].id in numbers
-        )
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.args):
+            return True
+        arg = call.args[0]
+        if call.func.id in sequence and isinstance(arg, gast.Name) and arg.id not in stored:
+            return unit.shape_of(arg.id) in (None, ())  # (an array of known shape is a sequence)
+        return not (call.func.id in checks and isinstance(arg, gast.Name) and arg.id in numbers)
 
     blocks = [unit.fdef.body]
     for block in blocks:

@@ -29,8 +29,9 @@ from .assemble_support import is_generated, is_library_module, is_user_function
 _MISSING = object()
 
 # checks, from the strongest: the very object; a user function with its code and defaults; an
-# array of a shape and dtype kind; a number of a type and value; an object of a type
-IS, FUNCTION, ARRAY, VALUE, TYPE = "is", "function", "array", "value", "type"
+# array of a shape and dtype kind; a number of a type and value; an object of a type; DATA checks
+# nothing (general code reads data as it is: the fact only names what specialisation keys on)
+IS, FUNCTION, ARRAY, VALUE, TYPE, DATA = "is", "function", "array", "value", "type", "data"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Fact:
     code: Any = None  # FUNCTION and CODE facts: the code object, defaults and keyword defaults
     defaults: Any = None
     kwdefaults: Any = None
+    home: Any = None  # FUNCTION and CODE facts: the module globals that bound the function by its name
 
     @property
     def key(self) -> tuple:
@@ -77,12 +79,16 @@ class Fact:
         if check == IS:
             return value is expected
         if check in (FUNCTION, CODE):
+            fn = self.where if check == CODE else expected
             return (
                 (check == CODE or value is expected)
-                and value.__code__ is self.code
-                and value.__defaults__ is self.defaults
-                and value.__kwdefaults__ is self.kwdefaults
+                and fn.__code__ is self.code
+                and fn.__defaults__ is self.defaults
+                and fn.__kwdefaults__ is self.kwdefaults
+                and (self.home is None or self.home.get(fn.__name__) is fn)
             )
+        if check == DATA:
+            return True
         if check == TYPE:
             return type(value) is expected
         if check == ARRAY:
@@ -96,10 +102,15 @@ CODE = "code"
 
 
 def _same_value(a: Any, b: Any) -> bool:
+    """Equal values (NaN equal to NaN: a NaN-valued global has not changed)."""
     try:
-        return bool(a == b)
+        return bool(a == b) or (_nan(a) and _nan(b))
     except Exception:  # noqa: BLE001 - a value that cannot be compared is another value
         return False
+
+
+def _nan(x: Any) -> bool:
+    return isinstance(x, (float, complex, np.floating, np.complexfloating)) and x != x
 
 
 def immutable(x: Any) -> bool:
@@ -120,9 +131,11 @@ def classify(obj: Any, specialised: bool) -> tuple[str, Any]:
         return FUNCTION, obj
     if callable(obj) or isinstance(obj, type):
         return IS, obj
-    if specialised and type(obj) is np.ndarray:
+    if not specialised:
+        return DATA, None
+    if type(obj) is np.ndarray:
         return ARRAY, (obj.shape, obj.dtype.kind)
-    if specialised and immutable(obj):
+    if immutable(obj):
         return VALUE, (type(obj), obj)
     return TYPE, type(obj)
 
@@ -151,7 +164,7 @@ class Assumptions:
         numbers' values), as now: part of the key of a specialisation."""
         kinds = []
         for f in self.facts.values():
-            if f.check in (TYPE, ARRAY, VALUE):
+            if f.check in (TYPE, ARRAY, VALUE, DATA):
                 value = f.current()
                 check, expected = classify(value, True) if value is not _MISSING else (TYPE, None)
                 try:
@@ -206,11 +219,21 @@ def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), mo
     if isinstance(obj, types.MethodType):  # (made anew at each read: its function is the fact)
         record_name(where, name, obj.__func__, attrs + ("__func__",), module)
         return
+    if isinstance(obj, (types.BuiltinMethodType, types.MethodWrapperType)) and attrs:
+        if not isinstance(getattr(obj, "__self__", None), types.ModuleType):
+            return  # (`y.astype`, `history.append`: made anew at each read; the receiver's type is the fact)
     check, expected = classify(obj, target.specialised)
-    fact = Fact(where, name, attrs, check, expected, module)
     if check == FUNCTION:
-        fact = Fact(where, name, attrs, check, expected, module, obj.__code__, obj.__defaults__, obj.__kwdefaults__)
-    target.add(fact)
+        target.add(Fact(where, name, attrs, check, expected, module, *_function_state(obj)))
+    else:
+        target.add(Fact(where, name, attrs, check, expected, module))
+
+
+def _function_state(fn: types.FunctionType) -> tuple:
+    """(code, defaults, keyword defaults, the module globals binding it by its name, or None)."""
+    home = getattr(sys.modules.get(getattr(fn, "__module__", None) or ""), "__dict__", None)
+    home = home if home is not None and home.get(fn.__name__) is fn else None
+    return fn.__code__, fn.__defaults__, fn.__kwdefaults__, home
 
 
 def record_attribute(base_fact_args: tuple, base: Any, attr: str, obj: Any) -> None:
@@ -241,7 +264,7 @@ def record_code(fn: Any) -> None:
     target = current()
     if target is None or not isinstance(fn, types.FunctionType) or is_generated(fn):
         return
-    target.add(Fact(fn, "", (), CODE, fn, None, fn.__code__, fn.__defaults__, fn.__kwdefaults__))
+    target.add(Fact(fn, "", (), CODE, fn, None, *_function_state(fn)))
 
 
 class capture:
@@ -315,7 +338,15 @@ class _Guard:
             root = f.name
         else:
             root = f"{self.bind(f.where, f.name + '_cell')}.cell_contents"
-        return root + "".join("." + a for a in f.attrs)
+        for a in f.attrs:  # (a method patched on the instance has no __func__: None, the test fails)
+            root = f"getattr({root}, {a!r}, None)" if a == "__func__" else f"{root}.{a}"
+        return root
+
+    def type_name(self, t: type) -> str:
+        """A name generated code reads `t` by: the builtin's own, unless the user's globals shadow it."""
+        if getattr(builtins, t.__name__, None) is t and t.__name__ not in self.own_globals:
+            return t.__name__
+        return self.bind(t, t.__name__ + "_type")
 
     def _same_function(self, fn: Any, found: str | None, f: Fact) -> list[str]:
         """Tests that `found` (an expression, or None for the function the program was made of)
@@ -325,10 +356,8 @@ class _Guard:
         known by its code (a slower test)."""
         ref = self.bind(fn, identifier(fn.__name__) + "_function")
         out = [f"{found} is not {ref}"] if found is not None else []
-        module = sys.modules.get(getattr(fn, "__module__", None) or "")
-        home = getattr(module, "__dict__", {})
-        if home.get(fn.__name__) is fn:
-            out.append(f"{self.place(Fact(home, fn.__name__, (), IS, fn, module.__name__))} is not {ref}")
+        if f.home is not None:
+            out.append(f"{self.place(Fact(f.home, fn.__name__, (), IS, fn, fn.__module__))} is not {ref}")
             return out
         name = identifier(fn.__name__)
         out.append(f"{ref}.__code__ is not {self.bind(f.code, name + '_code')}")
@@ -340,13 +369,15 @@ class _Guard:
 
     def _check(self, expr: str, f: Fact) -> list[str]:
         bind = self.bind
+        if f.check == DATA:
+            return []
         last = identifier(f.attrs[-1] if f.attrs else f.name) or "value"
         if f.check == IS:
             module = isinstance(f.expected, types.ModuleType)
             base = identifier(f.expected.__name__.rsplit(".", 1)[-1]) if module else f"{last}_seen"
             return [f"{expr} is not {bind(f.expected, base)}"]
         if f.check == TYPE:
-            return [f"{expr}.__class__ is not {_type_name(f.expected, bind)}"]
+            return [f"{expr}.__class__ is not {self.type_name(f.expected)}"]
         if f.check == ARRAY:
             shape, kind = f.expected
             return [
@@ -358,8 +389,10 @@ class _Guard:
             t, value = f.expected
             if value is None:
                 return [f"{expr} is not None"]
+            if _nan(value):
+                return [f"{expr}.__class__ is not {self.type_name(t)}", f"{expr} == {expr}"]  # (no longer NaN)
             literal = repr(value) if _literal(value) else bind(value, f"{last}_value")
-            return [f"{expr}.__class__ is not {_type_name(t, bind)}", f"{expr} != {literal}"]
+            return [f"{expr}.__class__ is not {self.type_name(t)}", f"{expr} != {literal}"]
         raise AssertionError(f.check)
 
 
@@ -368,10 +401,6 @@ def identifier(name: str) -> str:
     return re.sub(r"\W", "", name) or "function"
 
 
-def _type_name(t: type, bind: Callable) -> str:
-    if getattr(builtins, t.__name__, None) is t:
-        return t.__name__
-    return bind(t, t.__name__)
 
 
 def _literal(value: Any) -> bool:

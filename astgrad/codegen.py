@@ -298,3 +298,27 @@ def compile_function(
     fn = types.FunctionType(code, ns, fname, None, tuple(cells[n] for n in code.co_freevars))
     fn.__qualname__ = fname
     return fn
+
+
+def frozen(fn: types.FunctionType) -> types.FunctionType:
+    """A copy of generated function `fn` that reads the user's globals and closure cells as they
+    are now, not as they will be when it runs (a pullback returned by vjp is the linearisation
+    of the program at the call that returned it)."""
+    ns = dict(fn.__globals__)
+    live = ns.get("__builtins__")
+    if isinstance(live, dict) and live is not builtins.__dict__:
+        ns["__builtins__"] = dict(live)
+    cells = None
+    if fn.__closure__:
+        cells = tuple(_snapshot_cell(c) for c in fn.__closure__)
+    copy = types.FunctionType(fn.__code__, ns, fn.__name__, fn.__defaults__, cells)
+    copy.__kwdefaults__ = fn.__kwdefaults__
+    copy.__dict__.update(fn.__dict__)
+    return copy
+
+
+def _snapshot_cell(cell: Any) -> Any:
+    try:
+        return types.CellType(cell.cell_contents)
+    except ValueError:  # an empty cell stays empty
+        return types.CellType()

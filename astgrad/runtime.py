@@ -658,7 +658,9 @@ def _ranks(a: Any, axis: Any) -> tuple[Any, int]:
 def linear_only(q: Any, method: str) -> Any:
     """`q`, if the quantile is interpolated linearly (NumPy's default method); else refused."""
     if method != "linear":
-        raise UnsupportedValue(f"astgrad differentiates np.quantile and np.percentile with method='linear', not {method!r}")
+        raise UnsupportedValue(
+            f"astgrad differentiates np.quantile and np.percentile with method='linear', not {method!r}"
+        )
     return q
 
 

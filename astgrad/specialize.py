@@ -197,10 +197,10 @@ class Specializer:
         active.add(self)
         try:
             self.refresh()
-            target = self.for_arguments(args, kwargs)
+            # (while it runs, its guard failing again would be a disagreement: refused above)
+            return self.for_arguments(args, kwargs)(*args, **kwargs)
         finally:
             active.discard(self)
-        return target(*args, **kwargs)
 
     def first_call(self, args: tuple, kwargs: dict) -> Any:
         """Swap the specialisation for these arguments into the function object grad returned."""

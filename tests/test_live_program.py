@@ -302,3 +302,168 @@ def test_a_lambda_over_other_cells_is_its_own_program():
 
     assert grad(make(1.0))(3.0) == pytest.approx(6.0)
     assert grad(make(5.0))(3.0) == pytest.approx(30.0)  # the same code, another cell
+
+
+# --- found by an adversarial review: each looped for ever, crashed or was wrong --------------------
+
+
+def _builds(monkeypatch):
+    import astgrad.api as api
+
+    made = []
+    real = api.build
+    monkeypatch.setattr(api, "build", lambda *a, **k: made.append(k.get("kinds")) or real(*a, **k))
+    return made
+
+
+def test_method_calls_on_globals_are_not_facts_of_their_own(module, monkeypatch):
+    m = module(
+        """
+        import numpy as np
+
+        X = np.arange(6.0).reshape(2, 3) / 10
+        y = np.array([1, 0])
+        history = []
+
+        def loss(w):
+            p = 1 / (1 + np.exp(-(X @ w)))
+            history.append(float(np.sum(p)))
+            return -np.sum(y.astype(float) * np.log(p)) + X.reshape(3, 2).sum() * np.sum(w)
+        """
+    )
+    w = np.array([0.3, -0.7, 0.2])
+    g = grad(m.loss)
+    check_grad(m.loss, g, w)
+    made = _builds(monkeypatch)
+    for _ in range(3):
+        g(w)
+    assert made == []
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_a_function_defined_again_with_the_same_code(module, specialize):
+    m = module(LOSS)
+    g = grad(m.loss, specialize=specialize)
+    g(W)
+    again = module(LOSS)
+    m.helper = again.helper  # a cell run again: a new function object, the same text
+    m.loss = again.loss
+    np.testing.assert_allclose(g(W), numerical_grad(m.loss, W), rtol=1e-6)
+    np.testing.assert_allclose(g(W), numerical_grad(m.loss, W), rtol=1e-6)
+
+
+def test_a_helper_imported_by_name_from_a_reloaded_module(module, tmp_path):
+    helpers = module("import numpy as np\nK = 2.0\n\ndef helper(x):\n    return K * np.sin(x)\n")
+    m = module(
+        f"import numpy as np\nfrom {helpers.__name__} import helper\n\ndef f(w):\n    return np.sum(helper(w))\n"
+    )
+    g = grad(m.f)
+    expected = 2.0 * np.cos(W)
+    np.testing.assert_allclose(g(W), expected)
+    importlib.reload(helpers)  # the file unchanged; m still holds the old helper
+    np.testing.assert_allclose(g(W), expected)
+    np.testing.assert_allclose(grad(m.f)(W), expected)
+
+
+def test_star_import_of_numpy_and_a_bool_global(module):
+    m = module(
+        "from numpy import *\n\nUSE_BIAS = True\n\ndef f(w):\n    return sum(w ** 2) + (1.0 if USE_BIAS else 0.0)\n"
+    )
+    np.testing.assert_allclose(grad(m.f)(np.array([0.3, -0.7])), [0.6, -1.4])
+
+
+def test_a_nan_valued_global(module, monkeypatch):
+    m = module(
+        "import numpy as np\n\nMASK = np.array([True, False, True])\nPAD = np.nan\n\n"
+        "def f(w):\n    return np.nansum(np.where(MASK, w ** 2, PAD))\n"
+    )
+    w = np.array([0.3, -0.7, 0.5])
+    g = grad(m.f)
+    np.testing.assert_allclose(g(w), [0.6, 0.0, 1.0])
+    made = _builds(monkeypatch)
+    g(w)
+    assert made == []
+
+
+def test_a_method_patched_on_the_instance(module):
+    m = module(
+        """
+        import numpy as np
+
+        class Model:
+            def __init__(self):
+                self.W = np.array([[1.0, 0.5], [0.0, 2.0]])
+
+            def forward(self, x):
+                return self.W @ x
+
+            def loss(self, w):
+                return np.sum(self.forward(w) ** 2)
+        """
+    )
+    model = m.Model()
+    g = grad(model.loss)
+    check_grad(model.loss, g, W)
+    model.forward = np.cos
+    np.testing.assert_allclose(g(W), -2.0 * np.cos(W) * np.sin(W), rtol=1e-12)
+
+
+def test_a_global_switching_between_none_and_an_array_keeps_both_codes(module, monkeypatch):
+    m = module(
+        """
+        import numpy as np
+
+        X = np.arange(12.0).reshape(4, 3) / 10
+        MASK = None
+
+        def loss(w):
+            h = np.tanh(X @ w)
+            if MASK is not None:
+                h = h * MASK
+            return np.sum(h ** 2)
+        """
+    )
+    w = np.array([0.1, -0.2, 0.3])
+    g = grad(m.loss)
+    mask = np.array([2.0, 0.0, 2.0, 2.0])
+    for step in range(2):  # (both generated once)
+        m.MASK = mask if step % 2 == 0 else None
+        check_grad(m.loss, g, w)
+    made = _builds(monkeypatch)
+    for step in range(6):
+        m.MASK = mask if step % 2 == 0 else None
+        check_grad(m.loss, g, w)
+    assert made == []
+
+
+def test_the_pullback_of_vjp_is_of_the_program_at_the_call(module):
+    m = module(
+        "import numpy as np\n\nX = np.array([[1.0, 2.0], [3.0, 4.0]])\n\ndef f(w):\n    return np.sum((X @ w) ** 2)\n"
+    )
+    expected = 2 * m.X.T @ m.X @ W
+    _, pullback = astgrad.vjp(m.f, W)
+    m.X = np.array([[10.0, 0.0], [0.0, 10.0]])  # the next batch, loaded before the pullback
+    np.testing.assert_allclose(pullback(1.0)[0], expected)
+    np.testing.assert_allclose(pullback(1.0)[0], expected)  # (a second pullback replays the forward pass)
+
+
+def test_forward_mode_does_not_regenerate_an_unchanged_program(module, monkeypatch):
+    import astgrad.api as api
+
+    m = module(LOSS)
+    gf = grad(m.loss, mode="forward")
+    gf(W)
+    made = []
+    real = api.build_jvp
+    monkeypatch.setattr(api, "build_jvp", lambda *a, **k: made.append(1) or real(*a, **k))
+    for _ in range(5):
+        np.testing.assert_allclose(gf(W), numerical_grad(m.loss, W), rtol=1e-6)
+    assert made == []
+
+
+def test_a_lambda_helper(module):
+    m = module(
+        "import numpy as np\n\nsigmoid = lambda z: 1 / (1 + np.exp(-z))\n\n"
+        "def f(w):\n    return np.sum(sigmoid(w) ** 2)\n"
+    )
+    check_grad(m.f, grad(m.f), W)

@@ -10,10 +10,10 @@ from .registry import (
     SHAPE_FIRST,
     SHAPE_PICK,
     adjoint,
+    declare,
     describe,
     elementwise,
     mark_elementwise,
-    declare,
     nondifferentiable,
     tangent,
 )
