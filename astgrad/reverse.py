@@ -807,23 +807,25 @@ class ReverseTransformer:
         start.owned |= extra - state.init
         return start, pre
 
-    def close_loop(self, body_code: list[gast.stmt], start: State, end: State) -> None:
+    def close_loop(self, body_code: list[gast.stmt], start: State, end: State, block: Pos) -> None:
         """Re-establish, at the end of a backward iteration, every adjoint the next expects."""
-        for var in sorted(start.init - end.init):
-            body_code.append(assign(self.bar(var), self.call("zeros_like", name(var))))
+        zeros = [assign(self.bar(var), self.call("zeros_like", name(var))) for var in sorted(start.init - end.init)]
+        self.record_reads(zeros, block + (0,))  # (what a helper's backward function must be handed)
+        body_code += zeros
         end.init |= start.init
 
     def reverse_for(self, s: gast.For, p: Pos, state: State) -> list[gast.stmt]:
         start, pre = self.loop_state(s.body, p + (0,), state)
+        self.record_reads(pre, p)
         end = start.copy()
         body = self.backward(s.body, p + (0,), end)
-        self.close_loop(body, start, end)
+        self.close_loop(body, start, end, p + (0,))
         owned_lost = start.owned - end.owned
         if owned_lost:  # not owned on every iteration: redo assuming it never is
             start.owned -= owned_lost
             end = start.copy()
             body = self.backward(s.body, p + (0,), end)
-            self.close_loop(body, start, end)
+            self.close_loop(body, start, end, p + (0,))
         state.init, state.owned = start.init, start.owned & end.owned
         loop_site = [x for x in self.sites if x.pos == p and x.kind == "loop"]
         restores = [x.restore for x in loop_site]
@@ -851,9 +853,10 @@ class ReverseTransformer:
         inner_pos = p + (0, len(s.body) - 1, 0) if s._ag_test_stmts else p + (0,)
         # positions inside `inner` are nested one level deeper in the `while True` form
         start, pre = self.loop_state(inner, inner_pos, state)
+        self.record_reads(pre, p)
         end = start.copy()
         body = self.backward(inner, inner_pos, end)
-        self.close_loop(body, start, end)
+        self.close_loop(body, start, end, inner_pos)
         state.init, state.owned = start.init, start.owned & end.owned
         restores = [x.restore for x in self.sites if x.pos == p and x.kind == "loop"]
         if not body:
