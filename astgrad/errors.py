@@ -36,3 +36,8 @@ class TransformError(AstgradError):
 
 class ArgumentError(AstgradError, ValueError, TypeError):
     """An argument of an astgrad function (wrt, mode, ...) is not valid."""
+
+
+class UnsupportedValueError(AstgradError, ValueError, TypeError):
+    """The generated code met, when it ran, a value it cannot differentiate correctly (an array two
+    names share written in place, a matrix norm without a rule, ...): refused rather than a wrong number."""
