@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import builtins
 import copy
+import difflib
 import inspect
+import types
 from typing import Any, Callable
 
 import gast
 import numpy as np
 
 from . import rules, runtime
+from .aliasing import SharedMemory
 from .analysis import VIEWING, base_name, view_sources
 from .context import Context
 from .optimize import MUTATING_METHODS
@@ -167,6 +170,8 @@ class Normalizer:
         self.iterating: set[str] = set()
         self.nested: dict[str, tuple] = {}
         self.alias_pairs = self._alias_pairs(fdef.body)
+        fresh = self._copied_at_once(fdef.body)
+        self.shared_memory = SharedMemory(fdef, self.locals, self.params, view_sources, _bindings, fresh)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
         self.view_checks: set[str] = set()
         self.written_through: set[str] = set()  # names whose array is written into: `a[i] = v`
@@ -349,33 +354,41 @@ class Normalizer:
             for names in by_source.values():  # `a = b = y`, `a, b = y, y`: a and b are one array
                 bound += [(a, name(b), node) for a, b in zip(names, names[1:]) if a != b]
         for a, v, node in bound:
-            if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
-                pairs.append((a, v.id, node, "copy"))
-            elif (
-                isinstance(v, gast.Subscript)
-                and isinstance(v.value, gast.Name)
-                and v.value.id in self.locals
-                and v.value.id != a  # (`a = a[:-1]`: the old a is no longer a name)
-            ):
-                sliced = any(
-                    isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
-                    for n in walk(v.slice)
-                )
-                # x[i, j] is a number, X[i] of a matrix a row view: known only at run time
-                pairs.append((a, v.value.id, node, "view" if sliced else "maybe"))
-            elif isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
-                pairs.append((a, v.value.id, node, "view"))
-            elif isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
-                f = v.func
-                if isinstance(f, gast.Attribute) and f.attr in VIEWING:
-                    src = (
-                        f.value
-                        if isinstance(f.value, gast.Name) and f.value.id in self.locals
-                        else (v.args[0] if v.args else None)
-                    )
-                    if isinstance(src, gast.Name) and src.id in self.locals and src.id != a:
-                        pairs.append((a, src.id, node, "view"))
+            source = self._alias_source(a, v)
+            if source is not None:
+                pairs.append((a, source[0], node, source[1]))
         return pairs
+
+    def _alias_source(self, a: str, v: gast.AST) -> tuple[str, str] | None:
+        """(the local `a = v` makes `a` share memory with, how: "copy", "view" or "maybe"), or None
+        for a new value."""
+        if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
+            return v.id, "copy"
+        if (
+            isinstance(v, gast.Subscript)
+            and isinstance(v.value, gast.Name)
+            and v.value.id in self.locals
+            and v.value.id != a  # (`a = a[:-1]`: the old a is no longer a name)
+        ):
+            sliced = any(
+                isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
+                for n in walk(v.slice)
+            )
+            # x[i, j] is a number, X[i] of a matrix a row view: known only at run time
+            return v.value.id, "view" if sliced else "maybe"
+        if isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
+            return v.value.id, "view"
+        if isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
+            f = v.func
+            if isinstance(f, gast.Attribute) and f.attr in VIEWING:
+                src = (
+                    f.value
+                    if isinstance(f.value, gast.Name) and f.value.id in self.locals
+                    else (v.args[0] if v.args else None)
+                )
+                if isinstance(src, gast.Name) and src.id in self.locals and src.id != a:
+                    return src.id, "view"
+        return None
 
     def _note_maybe_view_write(self, var: str) -> None:
         for a, b, _, how in self.alias_pairs:
@@ -400,7 +413,7 @@ class Normalizer:
                 )
         checked = False
         items_checked: set[int] = set()
-        for a, b, where, how in self.alias_pairs:
+        for a, b, where, how in self._aliases_at(var, node):
             if how == "item" and (var != a or not _inside(node, where)):
                 continue  # (a write into the sequence a loop runs over: the loop's own rules)
             if how == "item" and augmented:  # `for v in vs: v += 1`: a new number, or vs's item changed
@@ -433,6 +446,24 @@ class Normalizer:
                     if isinstance((getattr(where, "targets", None) or [None])[0], gast.Name)
                     else f"copy it before writing into it (`{var} = {var}.copy()`)",
                 )
+
+    def _aliases_at(self, var: str, node: gast.AST) -> list[tuple[str, str, gast.AST, str]]:
+        """The alias pairs that may still hold when `node` writes through `var`: a pair ends where
+        either name is bound to another value (`acc = W; acc = acc + 1.0; acc *= 2.0`); a name
+        sharing `var`'s array through others (`c = W; a = c; c = ...; a[0] = v`) is a pair too."""
+        live = self.shared_memory.shared(node, var)
+        if live is None:
+            return self.alias_pairs
+        out, seen = [], set()
+        for a, b, where, how in self.alias_pairs:
+            if how != "item" and var in (a, b):
+                other = b if var == a else a
+                if other not in live:
+                    continue
+                seen.add(other)
+            out.append((a, b, where, how))
+        out += [(var, other, node, "copy") for other in sorted(live - seen)]
+        return out
 
     def call_helper(self, helper: str, var: str, *labels: str) -> gast.Call:
         """`helper(var, 'var', 'label', ...)`: a run-time check of the value `var` holds."""
