@@ -110,6 +110,8 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
         for n in names:
             grad_n = zeros_like(arguments[n])  # the gradient, filled leaf by leaf
             for path, leaf in _leaves(arguments[n]):
+                if zeros_like(leaf) is None:  # a string or a flag in a dict: no derivative, as in reverse mode
+                    continue
                 x = np.asarray(leaf)
                 if x.dtype == object:
                     raise TypeError(

@@ -149,6 +149,9 @@ def append_rest(block: list[gast.stmt], rest: list[gast.stmt]) -> list[gast.stmt
     return block + copy.deepcopy(rest)
 
 
+DICT_METHODS = {"keys": (0,), "values": (0,), "items": (0,), "get": (1, 2)}  # (the numbers of arguments)
+
+
 class Normalizer:
     """Turns a parsed user function into its ANF/SSA form (see the module docstring)."""
 
@@ -1184,6 +1187,8 @@ class Normalizer:
 
     def expr_Attribute(self, node):
         obj = self.resolve(node)
+        if obj is _MISSING:
+            self._refuse_missing_module_attribute(node, "name")
         if obj is not _MISSING:  # np.pi, math.e, a module-level constant's attribute
             out = copy.deepcopy(node)
             out._ag_global = True
@@ -1381,7 +1386,11 @@ class Normalizer:
             raise self.error("keyword unpacking in calls (f(**kw)) are not supported", node)
         if isinstance(node.func, gast.Name) and node.func.id in self.nested:
             return self.nested_call(node)
-        fn = self.resolve(node.func)
+        if self._dict_receiver(node.func):
+            return self.expr(self._dict_method(node))
+        fn = getattr(node, "_ag_fn", None) or self.resolve(node.func)  # (a helper call astgrad wrote)
+        if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
+            return self.expr(node.args[0])  # list(d.values()): the list astgrad makes of them is new already
         if fn in (builtins.max, builtins.min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) → max(max(a, b), c): the rule is for two arguments
             inner = gast.Call(func=node.func, args=node.args[:-1], keywords=[])
@@ -1401,11 +1410,67 @@ class Normalizer:
             self._check_augmented_arguments(fn, call)
             return call
         if isinstance(node.func, gast.Attribute):
+            self._refuse_missing_module_attribute(node.func)
             return self.method_call(node)
         raise self.error(
             f"calling `{_source(node.func)}`, which is not a function astgrad can see, is not supported",
             node,
             hint="call module-level functions, imported functions or closures directly",
+        )
+
+    def _dict_receiver(self, node: gast.AST) -> bool:
+        """Whether `node` is `d.keys`, `d.values`, `d.items` or `d.get` (or a call of one) of a local
+        name (no array has these methods) or of a global dict."""
+        if isinstance(node, gast.Call):
+            node = node.func
+        if not (isinstance(node, gast.Attribute) and node.attr in DICT_METHODS):
+            return False
+        d = node.value
+        return isinstance(d, gast.Name) and d.id in self.locals or isinstance(self.resolve(d), dict)
+
+    def _dict_method(self, node: gast.Call) -> gast.AST:
+        """A dict's `d.keys()`, `d.values()`, `d.items()`, `d.get(k, default)` in terms of what
+        astgrad differentiates: its items `d[k]`, over the keys `dict_keys(d)` (a dict's, in its
+        order), and `d[k] if k in d else default`."""
+        method, d = node.func.attr, node.func.value
+        if node.keywords or len(node.args) not in DICT_METHODS[method]:
+            raise self.error(
+                f"`.{method}()` with these arguments is not supported",
+                node,
+                hint="call d.get(key) or d.get(key, default), and d.keys(), d.values(), d.items() without arguments",
+            )
+        if method == "get":
+            key = node.args[0]
+            default = node.args[1] if len(node.args) > 1 else gast.Constant(value=None, kind=None)
+            test = gast.Compare(left=copy.deepcopy(key), ops=[gast.In()], comparators=[copy.deepcopy(d)])
+            item = gast.Subscript(value=copy.deepcopy(d), slice=copy.deepcopy(key), ctx=gast.Load())
+            return gast.copy_location(gast.IfExp(test=test, body=item, orelse=default), node)
+        keys = gast.Call(func=name(self.ctx.helper("dict_keys")), args=[copy.deepcopy(d)], keywords=[])
+        keys._ag_fn = runtime.dict_keys
+        if method == "keys":
+            return gast.copy_location(keys, node)
+        k = self.ctx.namer.fresh("key")
+        item = gast.Subscript(value=copy.deepcopy(d), slice=name(k), ctx=gast.Load())
+        elt = item if method == "values" else gast.Tuple(elts=[name(k), item], ctx=gast.Load())
+        loop = gast.comprehension(target=name(k, gast.Store()), iter=keys, ifs=[], is_async=0)
+        return gast.copy_location(gast.ListComp(elt=elt, generators=[loop]), node)
+
+    def _refuse_missing_module_attribute(self, func: gast.Attribute, what: str = "function") -> None:
+        """`np.tanhh(x)`, `np.linalg.inverse(a)`, `np.pii`: a name the module does not have (a typo),
+        not a method or an attribute of an array."""
+        module = self.resolve(func.value)
+        if not isinstance(module, types.ModuleType) or hasattr(module, func.attr):
+            return
+        label = getattr(module, "__name__", _source(func.value))
+        public = [n for n in dir(module) if not n.startswith("_")]
+        close = difflib.get_close_matches(func.attr, public, n=3)
+        written = _source(func.value)
+        raise self.error(
+            f"no such {what} in {label}: `{written}.{func.attr}`",
+            func,
+            hint=f"did you mean {' or '.join(f'`{written}.{c}`' for c in close)}?"
+            if close
+            else f"check the name against {label}'s documentation",
         )
 
     def _check_augmented_arguments(self, fn: Any, call: gast.Call) -> None:
@@ -1476,7 +1541,10 @@ class Normalizer:
             raise self.error(
                 f"the method `.{method}()` is not supported",
                 node,
-                hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
+                hint="call the NumPy function instead (np.f(x, ...)) or register a rule"
+                if hasattr(np.ndarray, method)
+                else "astgrad knows the methods of NumPy arrays, and .get(), .keys(), .values(), .items() of a "
+                "dict held by a local name or a global; call a function instead",
             )
         if fname is None:  # x.astype(t) as np.ndarray.astype(x, t): x is an operand, with a rule
             func = gast.Attribute(value=self.ctx.numpy_attr("ndarray"), attr=method, ctx=gast.Load())

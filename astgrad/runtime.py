@@ -92,6 +92,31 @@ def select_share(x: Any, y: Any) -> Any:
     return 0.5 if x == y else 1.0
 
 
+def numbers_as_array(x: Any) -> Any:
+    """`x` as the array NumPy reads it as, if it is a list or tuple of numbers (nested too);
+    anything else (an array, a number, a list of arrays) as it is."""
+    if type(x) in (list, tuple) and _all_numbers(x):
+        return np.asarray(x)
+    return x
+
+
+def _all_numbers(x: Any) -> bool:
+    if type(x) in (list, tuple):
+        return all(_all_numbers(v) for v in x)
+    return isinstance(x, (int, float, np.number)) and not isinstance(x, bool)
+
+
+def dict_keys(d: Any) -> list:
+    """The keys of the dict `d`, in its order: what `d.keys()` is, and what the lists astgrad
+    makes of `d.values()` and `d.items()` (`[d[k] for k in dict_keys(d)]`) walk."""
+    if not isinstance(d, dict):
+        raise UnsupportedValueError(
+            f"astgrad reads `.keys()`, `.values()`, `.items()` and `.get()` as the methods of a dict, "
+            f"but this is a {type(d).__name__}: convert it with dict(...) first"
+        )
+    return list(d)
+
+
 def zeros_like(x: Any) -> Any:
     """A zero adjoint shaped like `x`: same shape and floating type for arrays, a list (also for
     tuples, so it can be filled in place) or dict of zeros for containers, None for non-numbers."""

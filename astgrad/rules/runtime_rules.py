@@ -603,4 +603,17 @@ def _(y, x):
     x_bar = rt.block_upper(y_bar, 0.0)
 
 
-nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of)
+nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, rt.dict_keys)
+
+
+# a list of numbers NumPy reads as an array (normalize.py, _lists_as_arrays): the same values
+
+
+@adjoint(rt.numbers_as_array)
+def _(y, x):
+    x_bar = y_bar
+
+
+@tangent(rt.numbers_as_array)
+def _(y, x):
+    y_dot = numbers_as_array(x_dot)
