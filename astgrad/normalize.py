@@ -261,6 +261,7 @@ class Normalizer:
         gast.copy_location(new, fdef)
         new._ag_params = list(self.params)
         new._ag_views = dict(self.view_bases)
+        new._ag_as_arrays = _lists_as_arrays(new, self.ctx)
         return new
 
     def error(self, message: str, node: gast.AST | None = None, hint: str | None = None):
@@ -1554,6 +1555,98 @@ class Normalizer:
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
         return call
+
+
+def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
+    """A parameter, or a local bound once to a list or tuple display, that the function only hands
+    to NumPy functions to differentiate, indexes by integers and measures with len() (`np.dot(w, w)`
+    with w a list) is made an array where it is bound, if it is a list of numbers (`w_array =
+    numbers_as_array(w)`): NumPy sees the same values, and derivative rules that apply Python's
+    operators to it (`g * b`) see an array, not a list. Returns the parameters so converted (their
+    gradient is given back in the argument's structure; specialised code for an array drops the
+    conversion, reverse.py)."""
+    from .analysis import integer_names, walk_statements
+
+    loops = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
+    ints = integer_names(fdef, loops)
+    stores: dict[str, list[gast.stmt]] = {}
+    for st in walk_statements(fdef.body):
+        targets = st.targets if isinstance(st, gast.Assign) else [getattr(st, "target", None)]
+        for n in (m for t in targets if t is not None for m in walk(t)):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                stores.setdefault(n.id, []).append(st)
+    params = set(fdef._ag_params)
+    candidates = {p for p in params if p not in stores}
+    candidates |= {
+        n
+        for n, sts in stores.items()
+        if len(sts) == 1
+        and isinstance(sts[0], gast.Assign)
+        and isinstance(sts[0].targets[0], gast.Name)
+        and isinstance(sts[0].value, (gast.List, gast.Tuple))
+    }  # (a shape `(k, d, d)` is no candidate: np.zeros reads it as a shape, not differentiated)
+    if not candidates:
+        return set()
+    ok_loads: dict[str, int] = {}
+    numpy_uses: set[str] = set()
+    for node in walk(fdef):
+        if isinstance(node, gast.Call):
+            fn = getattr(node, "_ag_fn", None)
+            data = _differentiated_arguments(node, fn) if not _may_write(fn) else set()
+            for a in node.args + [k.value for k in node.keywords]:
+                if isinstance(a, gast.Name) and a.id in candidates and (id(a) in data or fn is builtins.len):
+                    ok_loads[a.id] = ok_loads.get(a.id, 0) + 1
+                    if id(a) in data:
+                        numpy_uses.add(a.id)
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load) and isinstance(node.value, gast.Name):
+            index = node.slice
+            if (isinstance(index, gast.Constant) and type(index.value) is int) or (
+                isinstance(index, gast.Name) and index.id in ints
+            ):
+                ok_loads[node.value.id] = ok_loads.get(node.value.id, 0) + 1
+    loads: dict[str, int] = {}
+    for node in walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    chosen = sorted(c for c in candidates & numpy_uses if loads.get(c) == ok_loads.get(c))
+    for c in chosen:
+        array = ctx.namer.fresh(c + "_array")
+        for node in walk(fdef):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id == c:
+                node.id = array
+        call = gast.Call(func=name(ctx.helper("numbers_as_array")), args=[name(c)], keywords=[])
+        call._ag_fn = runtime.numbers_as_array
+        if c in params:
+            fdef.body.insert(0, gast.copy_location(assign(array, call), fdef))
+        else:
+            binding = stores[c][0]
+            for block in [fdef.body] + [b for n in walk(fdef) for b in _blocks_of(n)]:
+                if any(st is binding for st in block):
+                    i = next(i for i, st in enumerate(block) if st is binding)
+                    block.insert(i + 1, gast.copy_location(assign(array, call), binding))
+                    break
+    return set(chosen) & params
+
+
+def _differentiated_arguments(call: gast.Call, fn: Any) -> set[int]:
+    """The ids of the arguments of a NumPy primitive's `call` that its derivative rule
+    differentiates (`a` of np.dot(a, b), not the shape of np.zeros or an axis)."""
+    numpy = isinstance(fn, np.ufunc) or (getattr(fn, "__module__", None) or "").startswith("numpy")
+    rule = rules.lookup(fn) if numpy else None
+    template = rule.adjoint if rule is not None else None
+    if template is None:
+        return set()
+    try:
+        bound = template.signature.bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+    except TypeError:
+        return set()
+    assigned = {n.id for st in template.body for n in walk(st) if isinstance(n, gast.Name)}
+    out = set()
+    for p, arg in bound.arguments.items():
+        for a in arg if isinstance(arg, tuple) else [arg]:
+            if isinstance(a, gast.AST) and p + "_bar" in assigned:
+                out.add(id(a))
+    return out
 
 
 def _rebound_first(body: list[gast.stmt], var: str) -> bool:

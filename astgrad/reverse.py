@@ -92,6 +92,8 @@ class ReverseTransformer:
     ):
         self.ctx = ctx
         self.facts = facts  # shape_facts.ShapeFacts of a specialised gradient, or None
+        if facts is not None:
+            _keep_arrays_as_they_are(fdef, facts, ctx)
         self.program = program
         self.tape = ctx.namer.fresh(tape) if tape else None
         self.fdef = fdef
@@ -247,7 +249,8 @@ class ReverseTransformer:
                 grads.append(name(zero))
             elif w not in state.init:
                 grads.append(self.call("zeros_like", name(w)))
-            elif w in indexed or w in self.containers:  # a tuple's adjoint is built as a list
+            elif w in indexed or w in self.containers or w in getattr(self.fdef, "_ag_as_arrays", ()):
+                # (a tuple's adjoint is built as a list; a list NumPy read as an array has an array's)
                 grads.append(self.call("match_structure", name(self.bar(w)), name(w)))
             else:
                 grads.append(name(self.bar(w)))
@@ -976,6 +979,33 @@ class ReverseTransformer:
             if prefix in self.loops and len(a) > k and len(b) > k:
                 return True
         return False
+
+
+def _keep_arrays_as_they_are(fdef: gast.FunctionDef, facts, ctx: Context) -> None:
+    """Specialised for a parameter that is an array or a number, the conversion of a list of
+    numbers for NumPy (`w_array = numbers_as_array(w)`, normalize.py) goes: `w` is read as it is."""
+    helper = ctx.helper("numbers_as_array")
+    kept = set()
+    for p in getattr(fdef, "_ag_as_arrays", ()):
+        if facts.shape(p) is None:
+            kept.add(p)
+            continue
+        for st in fdef.body:
+            v = st.value if isinstance(st, gast.Assign) else None
+            if (
+                isinstance(v, gast.Call)
+                and isinstance(v.func, gast.Name)
+                and v.func.id == helper
+                and isinstance(v.args[0], gast.Name)
+                and v.args[0].id == p
+            ):
+                converted = st.targets[0].id
+                fdef.body.remove(st)
+                for n in walk(fdef):
+                    if isinstance(n, gast.Name) and n.id == converted:
+                        n.id = p
+                break
+    fdef._ag_as_arrays = kept
 
 
 def _in_branch(pos: Pos) -> bool:

@@ -372,6 +372,10 @@ def match_structure(g: Any, x: Any) -> Any:
         return [match_structure(a, b) for a, b in zip(g, x)]
     if isinstance(x, dict) and isinstance(g, dict):
         return {k: match_structure(g[k], v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and isinstance(g, np.ndarray) and g.ndim and len(g) == len(x):
+        # a list NumPy read as an array (np.dot(w, w)): its gradient a list again, as autograd's
+        items = [float(a) if isinstance(b, (int, float)) else match_structure(a, b) for a, b in zip(g, x)]
+        return items if isinstance(x, list) else tuple(items)
     return g
 
 

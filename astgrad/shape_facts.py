@@ -67,7 +67,7 @@ for _fn in (
     np.cumsum, np.cumprod, np.flip, np.sort, np.diagonal, np.trace, np.diag, np.triu, np.tril,
     np.copy, np.asarray, np.array, np.atleast_1d, np.atleast_2d, np.broadcast_to, np.tile, np.repeat,
     np.roll, np.diff, np.zeros_like, np.ones_like, np.empty_like, np.linalg.norm,
-    runtime.copy_of, float, int, abs,
+    runtime.copy_of, runtime.numbers_as_array, float, int, abs,
 ):  # fmt: skip
     SHAPE_RULES[_fn] = FIRST
 for _fn in (np.matmul, np.dot, np.outer, np.inner, np.kron, np.tensordot, operator.matmul):

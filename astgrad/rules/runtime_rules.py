@@ -11,6 +11,7 @@ from ..runtime import (
     match_structure,
     matmul_left,
     matmul_right,
+    numbers_as_array,
     owned_copy,
     rebroadcast,
     split_like,
