@@ -866,6 +866,10 @@ class Normalizer:
 
     def _lower_for(self, s):
         iterable = s.iter
+        if self._may_walk_a_dict(s):  # `for k in params: ... params[k]`: a dict's keys
+            keys = gast.Call(func=name(self.ctx.helper("keys_if_dict")), args=[iterable], keywords=[])
+            keys._ag_fn = runtime.keys_if_dict
+            iterable = gast.copy_location(keys, iterable)
         fn = self.resolve(iterable.func) if isinstance(iterable, gast.Call) else _MISSING
         counter = None
         if Normalizer._has_break(s.body):
@@ -902,6 +906,23 @@ class Normalizer:
         loop = gast.For(target=name(target, gast.Store()), iter=iter_node, body=body, orelse=[], type_comment=None)
         loop._ag_counter = counter
         self.emit(loop)
+
+    def _may_walk_a_dict(self, s: gast.For) -> bool:
+        """`for k in d` over a global dict, or over a name the body indexes by the loop variable
+        (`params[k]`): Python walks a dict's keys, not d[0], d[1], ... (keys_if_dict)."""
+        d = s.iter
+        if not isinstance(d, gast.Name):
+            return False
+        if d.id not in self.locals:
+            return isinstance(self.resolve(d), dict)
+        return isinstance(s.target, gast.Name) and any(
+            isinstance(n, gast.Subscript)
+            and isinstance(n.value, gast.Name)
+            and n.value.id == d.id
+            and isinstance(n.slice, gast.Name)
+            and n.slice.id == s.target.id
+            for n in walk(gast.Module(body=s.body, type_ignores=[]))
+        )
 
     @staticmethod
     def _has_break(body: list[gast.stmt]) -> bool:
@@ -1594,7 +1615,7 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
             fn = getattr(node, "_ag_fn", None)
             data = _differentiated_arguments(node, fn) if not _may_write(fn) else set()
             for a in node.args + [k.value for k in node.keywords]:
-                if isinstance(a, gast.Name) and a.id in candidates and (id(a) in data or fn is builtins.len):
+                if isinstance(a, gast.Name) and a.id in candidates and (id(a) in data or fn in _SEQUENCE_READERS):
                     ok_loads[a.id] = ok_loads.get(a.id, 0) + 1
                     if id(a) in data:
                         numpy_uses.add(a.id)
@@ -1626,6 +1647,9 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
                     block.insert(i + 1, gast.copy_location(assign(array, call), binding))
                     break
     return set(chosen) & params
+
+
+_SEQUENCE_READERS = (builtins.len, builtins.sum, builtins.max, builtins.min)  # (the same for a list and a 1-d array)
 
 
 def _differentiated_arguments(call: gast.Call, fn: Any) -> set[int]:

@@ -106,6 +106,11 @@ def _all_numbers(x: Any) -> bool:
     return isinstance(x, (int, float, np.number)) and not isinstance(x, bool)
 
 
+def keys_if_dict(x: Any) -> Any:
+    """What `for k in x` walks: a dict's keys (as a list), any other sequence itself."""
+    return list(x) if isinstance(x, dict) else x
+
+
 def dict_keys(d: Any) -> list:
     """The keys of the dict `d`, in its order: what `d.keys()` is, and what the lists astgrad
     makes of `d.values()` and `d.items()` (`[d[k] for k in dict_keys(d)]`) walk."""

@@ -604,7 +604,7 @@ def _(y, x):
     x_bar = rt.block_upper(y_bar, 0.0)
 
 
-nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, rt.dict_keys)
+nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, rt.dict_keys, rt.keys_if_dict)
 
 
 # a list of numbers NumPy reads as an array (normalize.py, _lists_as_arrays): the same values
