@@ -464,4 +464,6 @@ def view_sources(value: gast.AST) -> set[str]:
         return view_sources(value.body) | view_sources(value.orelse)
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr in VIEWING:
         return set().union(*(view_sources(o) for o in [value.func.value] + value.args))
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "get":
+        return view_sources(value.func.value)  # `d.get(k)`: an item of d itself, as d[k]
     return set()

@@ -382,6 +382,15 @@ class Normalizer:
             return v.value.id, "view" if sliced else "maybe"
         if isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
             return v.value.id, "view"
+        if (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "get"
+            and isinstance(v.func.value, gast.Name)
+            and v.func.value.id in self.locals
+            and v.func.value.id != a
+        ):
+            return v.func.value.id, "maybe"  # `W = params.get("W")`: the dict's array itself, as params["W"]
         if isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
             f = v.func
             if isinstance(f, gast.Attribute) and f.attr in VIEWING:
@@ -1033,9 +1042,20 @@ class Normalizer:
                 op = self.temp(op)
             self.emit(assign(new, op))
             self.version[var] = new
-            if var in self.view_checks and isinstance(op, gast.Subscript):
+            got = (  # `W = params.get("W")`: the dict's array itself, as params["W"] (lowered to a branch)
+                value.func.value
+                if isinstance(value, gast.Call)
+                and isinstance(value.func, gast.Attribute)
+                and value.func.attr == "get"
+                and isinstance(value.func.value, gast.Name)
+                and value.func.value.id in self.locals
+                else None
+            )
+            if var in self.view_checks and (isinstance(op, gast.Subscript) or got is not None):
                 args = [name(new), gast.Constant(value=var, kind=None)]
-                if isinstance(op.value, gast.Name) and var in self.written_through:
+                if got is not None:
+                    args.append(name(self.version.get(got.id, got.id)))
+                elif isinstance(op.value, gast.Name) and var in self.written_through:
                     args.append(name(op.value.id))  # (a list's element is the array itself)
                 guard = gast.Call(func=name(self.ctx.helper("check_not_view")), args=args, keywords=[])
                 self.emit(gast.Expr(value=guard))

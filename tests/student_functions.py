@@ -288,3 +288,50 @@ def typo_in_a_constant(x):
 
 def typo_in_a_submodule(x):
     return np.linalgg.norm(x)
+
+
+def l2_over_the_dict_itself(params):
+    loss = 0.0
+    for k in params:
+        loss = loss + SCALES[k] * np.sum(params[k] ** 2)
+    return loss
+
+
+def scaled_by_global_keys(params):
+    return sum(np.sum(np.sin(params[k]) * SCALES[k]) for k in SCALES)
+
+
+def rebuilt_dict(params):
+    doubled = {k: params[k] * 2.0 for k in params}
+    return np.sum(doubled["W"] ** 2) + np.sum(np.exp(doubled["b"]))
+
+
+def list_with_builtin_sum(w):
+    return np.sum(np.square(w)) + sum(w) * len(w)
+
+
+def got_then_written(params):
+    W = params.get("W")
+    W[0] = 0.0
+    return np.sum(W**2) + np.sum(params["W"])
+
+
+def _zero_first_row(params):
+    W = params.get("W")
+    W[0] = 0.0
+    return W
+
+
+def got_then_written_in_a_helper(params):
+    return np.sum(_zero_first_row(params) ** 2) + np.sum(params["W"])
+
+
+def writes_into_its_argument(x):
+    x[0] = 0.0
+    return np.sum(x**2)
+
+
+def sgd_step_into_a_dict(params, grads):
+    for k in params:
+        params[k] = params[k] - 0.1 * grads[k]
+    return sum(np.sum(w**2) for w in params.values())

@@ -223,3 +223,31 @@ def test_a_list_of_arrays_of_other_shapes_is_left_as_it_is(options):
 def test_arrays_are_read_as_they_are_in_specialised_code():
     text = astgrad.source(sf.dot_of_a_list, args=(np.ones(3),))
     assert "numbers_as_array" not in text and "w_array" not in text
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f", [sf.got_then_written, sf.got_then_written_in_a_helper])
+def test_an_array_got_from_a_dict_then_written_is_refused_as_its_item_is(f, options):
+    with pytest.raises(AstgradError, match="`W` is an array held in a dict"):
+        grad(f, **options)(params())
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_no_mode_changes_the_arguments_it_is_given(options):
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(grad(sf.writes_into_its_argument, **options)(x), [0.0, 4.0, 6.0])
+    np.testing.assert_allclose(x, [1.0, 2.0, 3.0])
+    p, g = params(), params()
+    kept = {k: v.copy() for k, v in p.items()}
+    check(sf.sgd_step_into_a_dict, (p, g), (0, 1), options)
+    grad(sf.sgd_step_into_a_dict, wrt=(0, 1), **options)(p, g)
+    assert all(np.array_equal(p[k], kept[k]) for k in p)
+
+
+def test_jvp_and_vjp_leave_the_arguments_unchanged():
+    x = np.array([1.0, 2.0, 3.0])
+    out, vjp_fn = astgrad.vjp(sf.writes_into_its_argument, x)
+    np.testing.assert_allclose(vjp_fn(1.0)[0], [0.0, 4.0, 6.0])
+    value, tangent = astgrad.jvp(sf.writes_into_its_argument, (x,), (np.ones(3),))
+    assert (out, value, tangent) == (13.0, 13.0, 10.0)
+    np.testing.assert_allclose(x, [1.0, 2.0, 3.0])
