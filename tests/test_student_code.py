@@ -137,6 +137,9 @@ def params():
         (sf.zipped_dicts, lambda: (params(), params()), (0, 1)),
         (sf.global_dict_get, lambda: (rng().normal(size=3),), 0),
         (sf.regularized_loss, lambda: (params(), rng().normal(size=3)), (0, 1)),
+        (sf.l2_over_the_dict_itself, lambda: (params(),), 0),
+        (sf.scaled_by_global_keys, lambda: (params(),), 0),
+        (sf.rebuilt_dict, lambda: (params(),), 0),
     ],
 )
 def test_dict_methods_of_parameter_and_global_dicts(f, args, wrt, options):
@@ -189,6 +192,7 @@ def test_a_misspelt_numpy_function_is_named(f, written, suggestion):
         (sf.product_of_a_list, ([1.0, 2.0, 3.0],), 0, [6.0 + 2.0 + 3.0, 3.0 + 4.0, 2.0 + 6.0]),
         (sf.dot_of_a_list_in_a_helper, ((1.0, 2.0),), 0, (4.0, 8.0)),
         (sf.matmul_of_nested_lists, ([[1.0, 2.0], [3.0, 4.0]], [0.5, -1.0]), 1, [-18.0, -26.0]),
+        (sf.list_with_builtin_sum, ([1.0, 2.0, 4.0],), 0, [2.0 + 3.0, 4.0 + 3.0, 8.0 + 3.0]),
     ],
 )
 def test_a_list_of_numbers_numpy_reads_as_an_array(f, args, wrt, expected, options):
