@@ -10,7 +10,8 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from .assemble import build, build_jvp, build_vjp, normalized_source
+from .analysis import refuse_tuple_output
+from .assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .errors import ArgumentError, TransformError
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize import Specializer
@@ -97,6 +98,8 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     params = _parameters(func)
     names, many = _wrt_names(func, params, wrt)
     jvp_fn = _jvp_function(func, tuple(names), optimize)
+    if not has_aux:  # (a jvp may return a tuple; a gradient's function may not)
+        refuse_tuple_output(*normalized(func))
     signature = inspect.signature(func)
 
     def forward_gradient(*args, **kwargs):

@@ -29,6 +29,7 @@ from .analysis import (
     primitive,
     refuse_argument_writes,
     refuse_caller_tape_reads,
+    refuse_tuple_output,
     walk_statements,
 )
 from .assemble_support import is_user_function
@@ -190,28 +191,6 @@ class ReverseTransformer:
 
     # ------------------------------------------------------------------------------ main
 
-    def refuse_tuple_output(self) -> None:
-        """A gradient is of a scalar: a function returning `(loss, cache)` is refused, pointing to
-        has_aux (the pair's adjoint would otherwise be a number indexed like a tuple)."""
-        out = self.output
-        if not isinstance(out, gast.Name):
-            return
-        for st in walk_statements(self.fdef.body):
-            if (
-                isinstance(st, gast.Assign)
-                and isinstance(st.targets[0], gast.Name)
-                and st.targets[0].id == out.id
-                and isinstance(st.value, (gast.Tuple, gast.List))
-            ):
-                kind = "tuple" if isinstance(st.value, gast.Tuple) else "list"
-                raise self.ctx.parsed.error(
-                    f"the function returns a {kind} of {len(st.value.elts)} values, but a gradient is of a "
-                    "function with one number as its output",
-                    st,
-                    hint="if the first value is the loss and the rest auxiliary data (a cache), pass "
-                    "has_aux=True: grad(f, has_aux=True) returns (gradient, aux); otherwise use astgrad.jacobian",
-                )
-
     def run(self) -> tuple[list[gast.stmt], list[gast.stmt], list[gast.AST]]:
         """(forward statements, backward statements, gradient expressions)."""
         body = self.fdef.body[:-1]
@@ -219,7 +198,7 @@ class ReverseTransformer:
         state = State()
         backward: list[gast.stmt] = []
         if self.seed == "seed":
-            self.refuse_tuple_output()
+            refuse_tuple_output(self.ctx, self.fdef)
             # the output is 0-d exactly when these are: check them, so the output itself need not
             # be computed when only the gradient is wanted
             out = self.output
