@@ -261,7 +261,7 @@ class Normalizer:
         gast.copy_location(new, fdef)
         new._ag_params = list(self.params)
         new._ag_views = dict(self.view_bases)
-        new._ag_as_arrays = _lists_as_arrays(new, self.ctx)
+        new._ag_as_arrays = _lists_as_arrays(new, self.ctx)  # (parameters NumPy may read as lists)
         return new
 
     def error(self, message: str, node: gast.AST | None = None, hint: str | None = None):
@@ -1603,9 +1603,9 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
     to NumPy functions to differentiate, indexes by integers and measures with len() (`np.dot(w, w)`
     with w a list) is made an array where it is bound, if it is a list of numbers (`w_array =
     numbers_as_array(w)`): NumPy sees the same values, and derivative rules that apply Python's
-    operators to it (`g * b`) see an array, not a list. Returns the parameters so converted (their
-    gradient is given back in the argument's structure; specialised code for an array drops the
-    conversion, reverse.py)."""
+    operators to it (`g * b`) see an array, not a list. Returns the parameters read so, converted or
+    not (their gradient is given back in the argument's structure: a list for a list; specialised
+    code for an array drops the conversion and that, reverse.py)."""
     from .analysis import integer_names, walk_statements
 
     loops = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
@@ -1629,16 +1629,19 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
     if not candidates:
         return set()
     ok_loads: dict[str, int] = {}
-    numpy_uses: set[str] = set()
+    numpy_uses: set[str] = set()  # handed to NumPy to differentiate
+    list_unsafe: set[str] = set()  # ... and read by a rule other than through NumPy (`g * b`)
     for node in walk(fdef):
         if isinstance(node, gast.Call):
             fn = getattr(node, "_ag_fn", None)
-            data = _differentiated_arguments(node, fn) if not _may_write(fn) else set()
+            data = _differentiated_arguments(node, fn) if not _may_write(fn) else {}
             for a in node.args + [k.value for k in node.keywords]:
                 if isinstance(a, gast.Name) and a.id in candidates and (id(a) in data or fn in _SEQUENCE_READERS):
                     ok_loads[a.id] = ok_loads.get(a.id, 0) + 1
                     if id(a) in data:
                         numpy_uses.add(a.id)
+                    if data.get(id(a)):  # (np.sin's rules read a list as NumPy does: no conversion needed)
+                        list_unsafe.add(a.id)
         elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load) and isinstance(node.value, gast.Name):
             index = node.slice
             if (isinstance(index, gast.Constant) and type(index.value) is int) or (
@@ -1649,7 +1652,8 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
     for node in walk(fdef):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
-    chosen = sorted(c for c in candidates & numpy_uses if loads.get(c) == ok_loads.get(c))
+    read_as_arrays = {c for c in candidates & numpy_uses if loads.get(c) == ok_loads.get(c)}
+    chosen = sorted(read_as_arrays & list_unsafe)
     for c in chosen:
         array = ctx.namer.fresh(c + "_array")
         for node in walk(fdef):
@@ -1666,31 +1670,51 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
                     i = next(i for i, st in enumerate(block) if st is binding)
                     block.insert(i + 1, gast.copy_location(assign(array, call), binding))
                     break
-    return set(chosen) & params
+    return read_as_arrays & params
 
 
 _SEQUENCE_READERS = (builtins.len, builtins.sum, builtins.max, builtins.min)  # (the same for a list and a 1-d array)
 
 
-def _differentiated_arguments(call: gast.Call, fn: Any) -> set[int]:
+def _differentiated_arguments(call: gast.Call, fn: Any) -> dict[int, bool]:
     """The ids of the arguments of a NumPy primitive's `call` that its derivative rule
-    differentiates (`a` of np.dot(a, b), not the shape of np.zeros or an axis)."""
+    differentiates (`a` of np.dot(a, b), not the shape of np.zeros or an axis), each with whether
+    a rule reads it other than as an argument of a NumPy function (`g * b`: not so for a list)."""
     numpy = isinstance(fn, np.ufunc) or (getattr(fn, "__module__", None) or "").startswith("numpy")
     rule = rules.lookup(fn) if numpy else None
     template = rule.adjoint if rule is not None else None
     if template is None:
-        return set()
+        return {}
     try:
         bound = template.signature.bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
     except TypeError:
-        return set()
+        return {}
     assigned = {n.id for st in template.body for n in walk(st) if isinstance(n, gast.Name)}
-    out = set()
+    out = {}
     for p, arg in bound.arguments.items():
         for a in arg if isinstance(arg, tuple) else [arg]:
             if isinstance(a, gast.AST) and p + "_bar" in assigned:
-                out.add(id(a))
+                out[id(a)] = any(not _read_by_numpy(t, p) for t in (rule.adjoint, rule.tangent) if t is not None)
     return out
+
+
+def _read_by_numpy(template: Any, p: str) -> bool:
+    """Whether template reads its parameter `p` only as an argument of NumPy functions
+    (`x_bar = y_bar * np.cos(x)`), which read a list as the array it stands for."""
+    read_ok: set[int] = set()
+    for n in walk(gast.Module(body=template.body, type_ignores=[])):
+        if isinstance(n, gast.Call):
+            f = n.func
+            while isinstance(f, gast.Attribute):
+                f = f.value
+            module = template.namespace.get(f.id) if isinstance(f, gast.Name) else None
+            if isinstance(module, types.ModuleType) and module.__name__.split(".")[0] == "numpy":
+                read_ok |= {id(a) for a in n.args + [k.value for k in n.keywords] if isinstance(a, gast.Name)}
+    return all(
+        id(n) in read_ok
+        for n in walk(gast.Module(body=template.body, type_ignores=[]))
+        if isinstance(n, gast.Name) and n.id == p and isinstance(n.ctx, gast.Load)
+    )
 
 
 def _rebound_first(body: list[gast.stmt], var: str) -> bool:

@@ -968,7 +968,7 @@ def _keep_arrays_as_they_are(fdef: gast.FunctionDef, facts, ctx: Context) -> Non
     for p in getattr(fdef, "_ag_as_arrays", ()):
         if facts.shape(p) is None:
             kept.add(p)
-            continue
+            continue  # (not converted if NumPy's rules read a list as NumPy does: the loop finds nothing)
         for st in fdef.body:
             v = st.value if isinstance(st, gast.Assign) else None
             if (

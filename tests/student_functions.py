@@ -335,3 +335,7 @@ def sgd_step_into_a_dict(params, grads):
     for k in params:
         params[k] = params[k] - 0.1 * grads[k]
     return sum(np.sum(w**2) for w in params.values())
+
+
+def sines_of_a_list(w):
+    return np.sum(np.sin(w))

@@ -190,6 +190,7 @@ def test_a_misspelt_numpy_function_is_named(f, written, suggestion):
     "f, args, wrt, expected",
     [
         (sf.dot_of_a_list, ([1.0, 2.0, 3.0],), 0, [2.0, 4.0, 6.0]),
+        (sf.sines_of_a_list, ([0.1, 0.2],), 0, [float(np.cos(0.1)), float(np.cos(0.2))]),
         (sf.product_of_a_list, ([1.0, 2.0, 3.0],), 0, [6.0 + 2.0 + 3.0, 3.0 + 4.0, 2.0 + 6.0]),
         (sf.dot_of_a_list_in_a_helper, ((1.0, 2.0),), 0, (4.0, 8.0)),
         (sf.matmul_of_nested_lists, ([[1.0, 2.0], [3.0, 4.0]], [0.5, -1.0]), 1, [-18.0, -26.0]),
@@ -226,8 +227,11 @@ def test_a_list_of_arrays_of_other_shapes_is_left_as_it_is(options):
 
 
 def test_arrays_are_read_as_they_are_in_specialised_code():
-    text = astgrad.source(sf.dot_of_a_list, args=(np.ones(3),))
-    assert "numbers_as_array" not in text and "w_array" not in text
+    for f in (sf.dot_of_a_list, sf.sines_of_a_list):
+        text = astgrad.source(f, args=(np.ones(3),))
+        assert "numbers_as_array" not in text and "w_array" not in text and "match_structure" not in text
+    # a rule reading its argument only through NumPy (np.cos(x)) needs no conversion, even of a list
+    assert "numbers_as_array" not in astgrad.source(sf.sines_of_a_list)
 
 
 @pytest.mark.parametrize("options", MODES)
