@@ -1,7 +1,7 @@
 """astgrad: automatic differentiation of NumPy functions by source transformation."""
 
 from .api import grad, hessian, hvp, jacobian, jvp, source, stop_gradient, value_and_grad, vjp
-from .errors import AstgradError, TransformError
+from .errors import AstgradError, TransformError, UnsupportedValueError
 from .numerical import GradientCheckError, check_grad, numerical_grad, numerical_jacobian
 from .rules.registry import adjoint, declare, nondifferentiable, tangent
 from .tools.cost import cost
@@ -30,6 +30,7 @@ __all__ = [
     "check_grad",
     "AstgradError",
     "TransformError",
+    "UnsupportedValueError",
     "GradientCheckError",
     "trace",
     "graph",

@@ -240,6 +240,29 @@ def refuse_caller_tape_reads(ctx: Context, fdef: gast.FunctionDef, useful: set[s
             )
 
 
+def refuse_tuple_output(ctx: Context, fdef: gast.FunctionDef) -> None:
+    """A gradient is of a function with one number as its output: one returning `(loss, cache)`
+    is refused, pointing to has_aux (reverse mode would index its number adjoint like a tuple)."""
+    out = fdef.body[-1].value if fdef.body and isinstance(fdef.body[-1], gast.Return) else None
+    if not isinstance(out, gast.Name):
+        return
+    for st in walk_statements(fdef.body):
+        if (
+            isinstance(st, gast.Assign)
+            and isinstance(st.targets[0], gast.Name)
+            and st.targets[0].id == out.id
+            and isinstance(st.value, (gast.Tuple, gast.List))
+        ):
+            kind = "tuple" if isinstance(st.value, gast.Tuple) else "list"
+            raise ctx.parsed.error(
+                f"the function returns a {kind} of {len(st.value.elts)} values, but a gradient is of a "
+                "function with one number as its output",
+                st,
+                hint="if the first value is the loss and the rest auxiliary data (a cache), pass "
+                "has_aux=True: grad(f, has_aux=True) returns (gradient, aux); otherwise use astgrad.jacobian",
+            )
+
+
 def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activity) -> None:
     """Refuse a call of a user function that writes into an argument depending on the inputs
     (`damp(h)`, or `n = count_and_clip(h)` with n unused), and NumPy's writers (np.copyto...) on
@@ -465,4 +488,6 @@ def view_sources(value: gast.AST) -> set[str]:
         return view_sources(value.body) | view_sources(value.orelse)
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and viewing(value.func.attr):
         return set().union(*(view_sources(o) for o in [value.func.value] + value.args))
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "get":
+        return view_sources(value.func.value)  # `d.get(k)`: an item of d itself, as d[k]
     return set()

@@ -12,7 +12,8 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from .assemble import build, build_jvp, build_vjp, normalized_source
+from .analysis import refuse_tuple_output
+from .assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .codegen import frozen
 from .errors import ArgumentError, TransformError, user_facing
 from .runtime import check_scalar, match_structure, zeros_like
@@ -147,6 +148,8 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     params = _parameters(func)
     names, many = _wrt_names(func, params, wrt)
     jvp_fn = _jvp_function(func, tuple(names), optimize)
+    if not has_aux:  # (a jvp may return a tuple; a gradient's function may not)
+        refuse_tuple_output(*normalized(func))
     signature = inspect.signature(func)
 
     @user_facing
@@ -161,6 +164,8 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
         for n in names:
             grad_n = zeros_like(arguments[n])  # the gradient, filled leaf by leaf
             for path, leaf in _leaves(arguments[n]):
+                if zeros_like(leaf) is None:  # a string or a flag in a dict: no derivative, as in reverse mode
+                    continue
                 x = np.asarray(leaf)
                 if x.dtype == object:
                     raise TypeError(

@@ -238,7 +238,8 @@ class Program:
         return unit
 
     def _generate_pair(self, p: Pair) -> None:
-        ctx, fdef = normalized(p.fn, callee=p.fn is not self.top_level)
+        top = p.fn is self.top_level  # (vjp's function: a parameter it writes into is copied first)
+        ctx, fdef = normalized(p.fn, protect_inputs=top, callee=not top)
         out = fdef.body[-1].value
         seed = ctx.namer.fresh((out.id if isinstance(out, gast.Name) else "out") + "_bar")
         rt = ReverseTransformer(ctx, fdef, list(p.active), program=self, seed=seed, tape="tape")
@@ -662,7 +663,7 @@ def build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple
 
 
 def _build_jvp(func: Callable, wrt: list[str] | None, *, optimize: bool) -> tuple[Callable, dict[str, str]]:
-    ctx, fdef = normalized(func)
+    ctx, fdef = normalized(func, protect_inputs=True)  # (a parameter it writes into is copied first)
     names = list(fdef._ag_params) if wrt is None else wrt
     program = Program(optimize=optimize)
     program.used_names |= {fdef.name}

@@ -34,12 +34,6 @@ class TransformError(AstgradError):
         super().__init__(text)
 
 
-class UnsupportedValue(AstgradError, ValueError):
-    """Generated code met a value it cannot differentiate correctly (an array where only a number
-    is safe, a function whose output is not a scalar, a form of an argument a rule does not
-    know): it refuses it rather than return a wrong number."""
-
-
 class ArgumentError(AstgradError, ValueError, TypeError):
     """An argument of an astgrad function (wrt, mode, ...) is not valid."""
 
@@ -57,3 +51,8 @@ def user_facing(fn):
             raise exc.with_traceback(None) from exc.__cause__
 
     return call
+
+
+class UnsupportedValueError(AstgradError, ValueError, TypeError):
+    """The generated code met, when it ran, a value it cannot differentiate correctly (an array two
+    names share written in place, a matrix norm without a rule, ...): refused rather than a wrong number."""

@@ -47,6 +47,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     unreduce = ctx.helper("unreduce")
     unindex = ctx.helper("unindex")
     structure = ctx.helper("match_structure")
+    as_array = ctx.helper("numbers_as_array")
 
     def shape_or_helper(expr: gast.AST) -> tuple | None:
         return expression_shape(expr, shape_of, np_name, same_shape_helpers)
@@ -104,6 +105,9 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                     return _expression("(0.5 if x == y else 1.0)", {"x": x, "y": y})
             if f.id == structure and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
                 if shape_of(node.args[1].id) is not None:  # an array or a number: no container to rebuild
+                    return node.args[0]
+            if f.id == as_array and len(node.args) == 1 and isinstance(node.args[0], gast.Name):
+                if shape_of(node.args[0].id) is not None:  # an array or a number: NumPy reads it as it is
                     return node.args[0]
             if f.id in tape_ops and node.args and isinstance(node.args[0], gast.Name):
                 method = gast.Attribute(value=node.args[0], attr=tape_ops[f.id], ctx=gast.Load())

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import builtins
 import copy
+import difflib
 import inspect
+import types
 from typing import Any, Callable
 
 import gast
 import numpy as np
 
 from . import rules, runtime
+from .aliasing import SharedMemory
 from .analysis import base_name, view_sources, viewing
 from .context import Context
 from .optimize import MUTATING_METHODS
@@ -116,6 +119,9 @@ def append_rest(block: list[gast.stmt], rest: list[gast.stmt]) -> list[gast.stmt
     return block + copy.deepcopy(rest)
 
 
+DICT_METHODS = {"keys": (0,), "values": (0,), "items": (0,), "get": (1, 2)}  # (the numbers of arguments)
+
+
 class Normalizer:
     """Turns a parsed user function into its ANF/SSA form (see the module docstring)."""
 
@@ -137,6 +143,8 @@ class Normalizer:
         self.iterating: set[str] = set()
         self.nested: dict[str, tuple] = {}
         self.alias_pairs = self._alias_pairs(fdef.body)
+        fresh = self._copied_at_once(fdef.body)
+        self.shared_memory = SharedMemory(fdef, self.locals, self.params, view_sources, _bindings, fresh)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
         self.view_checks: set[str] = set()
         self.written_through: set[str] = set()  # names whose array is written into: `a[i] = v`
@@ -223,6 +231,7 @@ class Normalizer:
         gast.copy_location(new, fdef)
         new._ag_params = list(self.params)
         new._ag_views = dict(self.view_bases)
+        new._ag_as_arrays = _lists_as_arrays(new, self.ctx)  # (parameters NumPy may read as lists)
         return new
 
     def error(self, message: str, node: gast.AST | None = None, hint: str | None = None):
@@ -319,33 +328,50 @@ class Normalizer:
             for names in by_source.values():  # `a = b = y`, `a, b = y, y`: a and b are one array
                 bound += [(a, name(b), node) for a, b in zip(names, names[1:]) if a != b]
         for a, v, node in bound:
-            if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
-                pairs.append((a, v.id, node, "copy"))
-            elif (
-                isinstance(v, gast.Subscript)
-                and isinstance(v.value, gast.Name)
-                and v.value.id in self.locals
-                and v.value.id != a  # (`a = a[:-1]`: the old a is no longer a name)
-            ):
-                sliced = any(
-                    isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
-                    for n in walk(v.slice)
-                )
-                # x[i, j] is a number, X[i] of a matrix a row view: known only at run time
-                pairs.append((a, v.value.id, node, "view" if sliced else "maybe"))
-            elif isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
-                pairs.append((a, v.value.id, node, "view"))
-            elif isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
-                f = v.func
-                if isinstance(f, gast.Attribute) and viewing(f.attr):
-                    src = (
-                        f.value
-                        if isinstance(f.value, gast.Name) and f.value.id in self.locals
-                        else (v.args[0] if v.args else None)
-                    )
-                    if isinstance(src, gast.Name) and src.id in self.locals and src.id != a:
-                        pairs.append((a, src.id, node, "view"))
+            source = self._alias_source(a, v)
+            if source is not None:
+                pairs.append((a, source[0], node, source[1]))
         return pairs
+
+    def _alias_source(self, a: str, v: gast.AST) -> tuple[str, str] | None:
+        """(the local `a = v` makes `a` share memory with, how: "copy", "view" or "maybe"), or None
+        for a new value."""
+        if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
+            return v.id, "copy"
+        if (
+            isinstance(v, gast.Subscript)
+            and isinstance(v.value, gast.Name)
+            and v.value.id in self.locals
+            and v.value.id != a  # (`a = a[:-1]`: the old a is no longer a name)
+        ):
+            sliced = any(
+                isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
+                for n in walk(v.slice)
+            )
+            # x[i, j] is a number, X[i] of a matrix a row view: known only at run time
+            return v.value.id, "view" if sliced else "maybe"
+        if isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
+            return v.value.id, "view"
+        if (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "get"
+            and isinstance(v.func.value, gast.Name)
+            and v.func.value.id in self.locals
+            and v.func.value.id != a
+        ):
+            return v.func.value.id, "maybe"  # `W = params.get("W")`: the dict's array itself, as params["W"]
+        if isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
+            f = v.func
+            if isinstance(f, gast.Attribute) and viewing(f.attr):
+                src = (
+                    f.value
+                    if isinstance(f.value, gast.Name) and f.value.id in self.locals
+                    else (v.args[0] if v.args else None)
+                )
+                if isinstance(src, gast.Name) and src.id in self.locals and src.id != a:
+                    return src.id, "view"
+        return None
 
     def _note_maybe_view_write(self, var: str) -> None:
         for a, b, _, how in self.alias_pairs:
@@ -370,7 +396,7 @@ class Normalizer:
                 )
         checked = False
         items_checked: set[int] = set()
-        for a, b, where, how in self.alias_pairs:
+        for a, b, where, how in self._aliases_at(var, node):
             if how == "item" and (var != a or not _inside(node, where)):
                 continue  # (a write into the sequence a loop runs over: the loop's own rules)
             if how == "item" and augmented:  # `for v in vs: v += 1`: a new number, or vs's item changed
@@ -403,6 +429,24 @@ class Normalizer:
                     if isinstance((getattr(where, "targets", None) or [None])[0], gast.Name)
                     else f"copy it before writing into it (`{var} = {var}.copy()`)",
                 )
+
+    def _aliases_at(self, var: str, node: gast.AST) -> list[tuple[str, str, gast.AST, str]]:
+        """The alias pairs that may still hold when `node` writes through `var`: a pair ends where
+        either name is bound to another value (`acc = W; acc = acc + 1.0; acc *= 2.0`); a name
+        sharing `var`'s array through others (`c = W; a = c; c = ...; a[0] = v`) is a pair too."""
+        live = self.shared_memory.shared(node, var)
+        if live is None:
+            return self.alias_pairs
+        out, seen = [], set()
+        for a, b, where, how in self.alias_pairs:
+            if how != "item" and var in (a, b):
+                other = b if var == a else a
+                if other not in live:
+                    continue
+                seen.add(other)
+            out.append((a, b, where, how))
+        out += [(var, other, node, "copy") for other in sorted(live - seen)]
+        return out
 
     def call_helper(self, helper: str, var: str, *labels: str) -> gast.Call:
         """`helper(var, 'var', 'label', ...)`: a run-time check of the value `var` holds."""
@@ -801,6 +845,10 @@ class Normalizer:
 
     def _lower_for(self, s):
         iterable = s.iter
+        if self._may_walk_a_dict(s):  # `for k in params: ... params[k]`: a dict's keys
+            keys = gast.Call(func=name(self.ctx.helper("keys_if_dict")), args=[iterable], keywords=[])
+            keys._ag_fn = runtime.keys_if_dict
+            iterable = gast.copy_location(keys, iterable)
         fn = self.resolve(iterable.func) if isinstance(iterable, gast.Call) else _MISSING
         counter = None
         if Normalizer._has_break(s.body):
@@ -837,6 +885,23 @@ class Normalizer:
         loop = gast.For(target=name(target, gast.Store()), iter=iter_node, body=body, orelse=[], type_comment=None)
         loop._ag_counter = counter
         self.emit(loop)
+
+    def _may_walk_a_dict(self, s: gast.For) -> bool:
+        """`for k in d` over a global dict, or over a name the body indexes by the loop variable
+        (`params[k]`): Python walks a dict's keys, not d[0], d[1], ... (keys_if_dict)."""
+        d = s.iter
+        if not isinstance(d, gast.Name):
+            return False
+        if d.id not in self.locals:
+            return isinstance(self.resolve(d), dict)
+        return isinstance(s.target, gast.Name) and any(
+            isinstance(n, gast.Subscript)
+            and isinstance(n.value, gast.Name)
+            and n.value.id == d.id
+            and isinstance(n.slice, gast.Name)
+            and n.slice.id == s.target.id
+            for n in walk(gast.Module(body=s.body, type_ignores=[]))
+        )
 
     @staticmethod
     def _has_break(body: list[gast.stmt]) -> bool:
@@ -957,9 +1022,20 @@ class Normalizer:
                 op = self.temp(op)
             self.emit(assign(new, op))
             self.version[var] = new
-            if var in self.view_checks and isinstance(op, gast.Subscript):
+            got = (  # `W = params.get("W")`: the dict's array itself, as params["W"] (lowered to a branch)
+                value.func.value
+                if isinstance(value, gast.Call)
+                and isinstance(value.func, gast.Attribute)
+                and value.func.attr == "get"
+                and isinstance(value.func.value, gast.Name)
+                and value.func.value.id in self.locals
+                else None
+            )
+            if var in self.view_checks and (isinstance(op, gast.Subscript) or got is not None):
                 args = [name(new), gast.Constant(value=var, kind=None)]
-                if isinstance(op.value, gast.Name) and var in self.written_through:
+                if got is not None:
+                    args.append(name(self.version.get(got.id, got.id)))
+                elif isinstance(op.value, gast.Name) and var in self.written_through:
                     args.append(name(op.value.id))  # (a list's element is the array itself)
                 guard = gast.Call(func=name(self.ctx.helper("check_not_view")), args=args, keywords=[])
                 self.emit(gast.Expr(value=guard))
@@ -1133,6 +1209,8 @@ class Normalizer:
 
     def expr_Attribute(self, node):
         obj = self.resolve(node)
+        if obj is _MISSING:
+            self._refuse_missing_module_attribute(node, "name")
         if obj is not _MISSING:  # np.pi, math.e, a module-level constant's attribute
             out = copy.deepcopy(node)
             out._ag_global = True
@@ -1330,7 +1408,11 @@ class Normalizer:
             raise self.error("keyword unpacking in calls (f(**kw)) are not supported", node)
         if isinstance(node.func, gast.Name) and node.func.id in self.nested:
             return self.nested_call(node)
-        fn = self.resolve(node.func)
+        if self._dict_receiver(node.func):
+            return self.expr(self._dict_method(node))
+        fn = getattr(node, "_ag_fn", None) or self.resolve(node.func)  # (a helper call astgrad wrote)
+        if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
+            return self.expr(node.args[0])  # list(d.values()): the list astgrad makes of them is new already
         if fn in (builtins.max, builtins.min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) → max(max(a, b), c): the rule is for two arguments
             inner = gast.Call(func=node.func, args=node.args[:-1], keywords=[])
@@ -1350,11 +1432,67 @@ class Normalizer:
             self._check_augmented_arguments(fn, call)
             return call
         if isinstance(node.func, gast.Attribute):
+            self._refuse_missing_module_attribute(node.func)
             return self.method_call(node)
         raise self.error(
             f"calling `{_source(node.func)}`, which is not a function astgrad can see, is not supported",
             node,
             hint="call module-level functions, imported functions or closures directly",
+        )
+
+    def _dict_receiver(self, node: gast.AST) -> bool:
+        """Whether `node` is `d.keys`, `d.values`, `d.items` or `d.get` (or a call of one) of a local
+        name (no array has these methods) or of a global dict."""
+        if isinstance(node, gast.Call):
+            node = node.func
+        if not (isinstance(node, gast.Attribute) and node.attr in DICT_METHODS):
+            return False
+        d = node.value
+        return isinstance(d, gast.Name) and d.id in self.locals or isinstance(self.resolve(d), dict)
+
+    def _dict_method(self, node: gast.Call) -> gast.AST:
+        """A dict's `d.keys()`, `d.values()`, `d.items()`, `d.get(k, default)` in terms of what
+        astgrad differentiates: its items `d[k]`, over the keys `dict_keys(d)` (a dict's, in its
+        order), and `d[k] if k in d else default`."""
+        method, d = node.func.attr, node.func.value
+        if node.keywords or len(node.args) not in DICT_METHODS[method]:
+            raise self.error(
+                f"`.{method}()` with these arguments is not supported",
+                node,
+                hint="call d.get(key) or d.get(key, default), and d.keys(), d.values(), d.items() without arguments",
+            )
+        if method == "get":
+            key = node.args[0]
+            default = node.args[1] if len(node.args) > 1 else gast.Constant(value=None, kind=None)
+            test = gast.Compare(left=copy.deepcopy(key), ops=[gast.In()], comparators=[copy.deepcopy(d)])
+            item = gast.Subscript(value=copy.deepcopy(d), slice=copy.deepcopy(key), ctx=gast.Load())
+            return gast.copy_location(gast.IfExp(test=test, body=item, orelse=default), node)
+        keys = gast.Call(func=name(self.ctx.helper("dict_keys")), args=[copy.deepcopy(d)], keywords=[])
+        keys._ag_fn = runtime.dict_keys
+        if method == "keys":
+            return gast.copy_location(keys, node)
+        k = self.ctx.namer.fresh("key")
+        item = gast.Subscript(value=copy.deepcopy(d), slice=name(k), ctx=gast.Load())
+        elt = item if method == "values" else gast.Tuple(elts=[name(k), item], ctx=gast.Load())
+        loop = gast.comprehension(target=name(k, gast.Store()), iter=keys, ifs=[], is_async=0)
+        return gast.copy_location(gast.ListComp(elt=elt, generators=[loop]), node)
+
+    def _refuse_missing_module_attribute(self, func: gast.Attribute, what: str = "function") -> None:
+        """`np.tanhh(x)`, `np.linalg.inverse(a)`, `np.pii`: a name the module does not have (a typo),
+        not a method or an attribute of an array."""
+        module = self.resolve(func.value)
+        if not isinstance(module, types.ModuleType) or hasattr(module, func.attr):
+            return
+        label = getattr(module, "__name__", _source(func.value))
+        public = [n for n in dir(module) if not n.startswith("_")]
+        close = difflib.get_close_matches(func.attr, public, n=3)
+        written = _source(func.value)
+        raise self.error(
+            f"no such {what} in {label}: `{written}.{func.attr}`",
+            func,
+            hint=f"did you mean {' or '.join(f'`{written}.{c}`' for c in close)}?"
+            if close
+            else f"check the name against {label}'s documentation",
         )
 
     def _check_augmented_arguments(self, fn: Any, call: gast.Call) -> None:
@@ -1426,7 +1564,10 @@ class Normalizer:
             raise self.error(
                 f"the method `.{method}()` is not supported",
                 node,
-                hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
+                hint="call the NumPy function instead (np.f(x, ...)) or register a rule"
+                if hasattr(np.ndarray, method)
+                else "astgrad knows the methods of NumPy arrays, and .get(), .keys(), .values(), .items() of a "
+                "dict held by a local name or a global; call a function instead",
             )
         if fname is None:  # x.astype(t) as np.ndarray.astype(x, t): x is an operand, with a rule
             func = gast.Attribute(value=self.ctx.numpy_attr("ndarray"), attr=method, ctx=gast.Load())
@@ -1436,6 +1577,125 @@ class Normalizer:
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
         return call
+
+
+def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
+    """A parameter, or a local bound once to a list or tuple display, that the function only hands
+    to NumPy functions to differentiate, indexes by integers and measures with len() (`np.dot(w, w)`
+    with w a list) is made an array where it is bound, if it is a list of numbers (`w_array =
+    numbers_as_array(w)`): NumPy sees the same values, and derivative rules that apply Python's
+    operators to it (`g * b`) see an array, not a list. Returns the parameters read so, converted or
+    not (their gradient is given back in the argument's structure: a list for a list; specialised
+    code for an array drops the conversion and that, reverse.py)."""
+    from .analysis import integer_names, walk_statements
+
+    loops = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
+    ints = integer_names(fdef, loops)
+    stores: dict[str, list[gast.stmt]] = {}
+    for st in walk_statements(fdef.body):
+        targets = st.targets if isinstance(st, gast.Assign) else [getattr(st, "target", None)]
+        for n in (m for t in targets if t is not None for m in walk(t)):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                stores.setdefault(n.id, []).append(st)
+    params = set(fdef._ag_params)
+    candidates = {p for p in params if p not in stores}
+    candidates |= {
+        n
+        for n, sts in stores.items()
+        if len(sts) == 1
+        and isinstance(sts[0], gast.Assign)
+        and isinstance(sts[0].targets[0], gast.Name)
+        and isinstance(sts[0].value, (gast.List, gast.Tuple))
+    }  # (a shape `(k, d, d)` is no candidate: np.zeros reads it as a shape, not differentiated)
+    if not candidates:
+        return set()
+    ok_loads: dict[str, int] = {}
+    numpy_uses: set[str] = set()  # handed to NumPy to differentiate
+    list_unsafe: set[str] = set()  # ... and read by a rule other than through NumPy (`g * b`)
+    for node in walk(fdef):
+        if isinstance(node, gast.Call):
+            fn = getattr(node, "_ag_fn", None)
+            data = _differentiated_arguments(node, fn) if not _may_write(fn) else {}
+            for a in node.args + [k.value for k in node.keywords]:
+                if isinstance(a, gast.Name) and a.id in candidates and (id(a) in data or fn in _SEQUENCE_READERS):
+                    ok_loads[a.id] = ok_loads.get(a.id, 0) + 1
+                    if id(a) in data:
+                        numpy_uses.add(a.id)
+                    if data.get(id(a)):  # (np.sin's rules read a list as NumPy does: no conversion needed)
+                        list_unsafe.add(a.id)
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load) and isinstance(node.value, gast.Name):
+            index = node.slice
+            if (isinstance(index, gast.Constant) and type(index.value) is int) or (
+                isinstance(index, gast.Name) and index.id in ints
+            ):
+                ok_loads[node.value.id] = ok_loads.get(node.value.id, 0) + 1
+    loads: dict[str, int] = {}
+    for node in walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    read_as_arrays = {c for c in candidates & numpy_uses if loads.get(c) == ok_loads.get(c)}
+    chosen = sorted(read_as_arrays & list_unsafe)
+    for c in chosen:
+        array = ctx.namer.fresh(c + "_array")
+        for node in walk(fdef):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id == c:
+                node.id = array
+        call = gast.Call(func=name(ctx.helper("numbers_as_array")), args=[name(c)], keywords=[])
+        call._ag_fn = runtime.numbers_as_array
+        if c in params:
+            fdef.body.insert(0, gast.copy_location(assign(array, call), fdef))
+        else:
+            binding = stores[c][0]
+            for block in [fdef.body] + [b for n in walk(fdef) for b in _blocks_of(n)]:
+                if any(st is binding for st in block):
+                    i = next(i for i, st in enumerate(block) if st is binding)
+                    block.insert(i + 1, gast.copy_location(assign(array, call), binding))
+                    break
+    return read_as_arrays & params
+
+
+_SEQUENCE_READERS = (builtins.len, builtins.sum, builtins.max, builtins.min)  # (the same for a list and a 1-d array)
+
+
+def _differentiated_arguments(call: gast.Call, fn: Any) -> dict[int, bool]:
+    """The ids of the arguments of a NumPy primitive's `call` that its derivative rule
+    differentiates (`a` of np.dot(a, b), not the shape of np.zeros or an axis), each with whether
+    a rule reads it other than as an argument of a NumPy function (`g * b`: not so for a list)."""
+    numpy = isinstance(fn, np.ufunc) or (getattr(fn, "__module__", None) or "").startswith("numpy")
+    rule = rules.lookup(fn) if numpy else None
+    template = rule.adjoint if rule is not None else None
+    if template is None:
+        return {}
+    try:
+        bound = template.signature.bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+    except TypeError:
+        return {}
+    assigned = {n.id for st in template.body for n in walk(st) if isinstance(n, gast.Name)}
+    out = {}
+    for p, arg in bound.arguments.items():
+        for a in arg if isinstance(arg, tuple) else [arg]:
+            if isinstance(a, gast.AST) and p + "_bar" in assigned:
+                out[id(a)] = any(not _read_by_numpy(t, p) for t in (rule.adjoint, rule.tangent) if t is not None)
+    return out
+
+
+def _read_by_numpy(template: Any, p: str) -> bool:
+    """Whether template reads its parameter `p` only as an argument of NumPy functions
+    (`x_bar = y_bar * np.cos(x)`), which read a list as the array it stands for."""
+    read_ok: set[int] = set()
+    for n in walk(gast.Module(body=template.body, type_ignores=[])):
+        if isinstance(n, gast.Call):
+            f = n.func
+            while isinstance(f, gast.Attribute):
+                f = f.value
+            module = template.namespace.get(f.id) if isinstance(f, gast.Name) else None
+            if isinstance(module, types.ModuleType) and module.__name__.split(".")[0] == "numpy":
+                read_ok |= {id(a) for a in n.args + [k.value for k in n.keywords] if isinstance(a, gast.Name)}
+    return all(
+        id(n) in read_ok
+        for n in walk(gast.Module(body=template.body, type_ignores=[]))
+        if isinstance(n, gast.Name) and n.id == p and isinstance(n.ctx, gast.Load)
+    )
 
 
 def _rebound_first(body: list[gast.stmt], var: str) -> bool:

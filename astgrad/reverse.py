@@ -29,6 +29,7 @@ from .analysis import (
     primitive,
     refuse_argument_writes,
     refuse_caller_tape_reads,
+    refuse_tuple_output,
     walk_statements,
 )
 from .assemble_support import is_user_function
@@ -93,6 +94,8 @@ class ReverseTransformer:
     ):
         self.ctx = ctx
         self.facts = facts  # shape_facts.ShapeFacts of a specialised gradient, or None
+        if facts is not None:
+            _keep_arrays_as_they_are(fdef, facts, ctx)
         self.program = program
         self.tape = ctx.namer.fresh(tape) if tape else None
         self.fdef = fdef
@@ -196,6 +199,7 @@ class ReverseTransformer:
         state = State()
         backward: list[gast.stmt] = []
         if self.seed == "seed":
+            refuse_tuple_output(self.ctx, self.fdef)
             # the output is 0-d exactly when these are: check them, so the output itself need not
             # be computed when only the gradient is wanted
             out = self.output
@@ -225,7 +229,8 @@ class ReverseTransformer:
                 grads.append(name(zero))
             elif w not in state.init:
                 grads.append(self.call("zeros_like", name(w)))
-            elif w in indexed or w in self.containers:  # a tuple's adjoint is built as a list
+            elif w in indexed or w in self.containers or w in getattr(self.fdef, "_ag_as_arrays", ()):
+                # (a tuple's adjoint is built as a list; a list NumPy read as an array has an array's)
                 grads.append(self.call("match_structure", name(self.bar(w)), name(w)))
             else:
                 grads.append(name(self.bar(w)))
@@ -813,23 +818,25 @@ class ReverseTransformer:
         start.owned |= extra - state.init
         return start, pre
 
-    def close_loop(self, body_code: list[gast.stmt], start: State, end: State) -> None:
+    def close_loop(self, body_code: list[gast.stmt], start: State, end: State, block: Pos) -> None:
         """Re-establish, at the end of a backward iteration, every adjoint the next expects."""
-        for var in sorted(start.init - end.init):
-            body_code.append(assign(self.bar(var), self.call("zeros_like", name(var))))
+        zeros = [assign(self.bar(var), self.call("zeros_like", name(var))) for var in sorted(start.init - end.init)]
+        self.record_reads(zeros, block + (0,))  # (what a helper's backward function must be handed)
+        body_code += zeros
         end.init |= start.init
 
     def reverse_for(self, s: gast.For, p: Pos, state: State) -> list[gast.stmt]:
         start, pre = self.loop_state(s.body, p + (0,), state)
+        self.record_reads(pre, p)
         end = start.copy()
         body = self.backward(s.body, p + (0,), end)
-        self.close_loop(body, start, end)
+        self.close_loop(body, start, end, p + (0,))
         owned_lost = start.owned - end.owned
         if owned_lost:  # not owned on every iteration: redo assuming it never is
             start.owned -= owned_lost
             end = start.copy()
             body = self.backward(s.body, p + (0,), end)
-            self.close_loop(body, start, end)
+            self.close_loop(body, start, end, p + (0,))
         state.init, state.owned = start.init, start.owned & end.owned
         loop_site = [x for x in self.sites if x.pos == p and x.kind == "loop"]
         restores = [x.restore for x in loop_site]
@@ -857,9 +864,10 @@ class ReverseTransformer:
         inner_pos = p + (0, len(s.body) - 1, 0) if s._ag_test_stmts else p + (0,)
         # positions inside `inner` are nested one level deeper in the `while True` form
         start, pre = self.loop_state(inner, inner_pos, state)
+        self.record_reads(pre, p)
         end = start.copy()
         body = self.backward(inner, inner_pos, end)
-        self.close_loop(body, start, end)
+        self.close_loop(body, start, end, inner_pos)
         state.init, state.owned = start.init, start.owned & end.owned
         restores = [x.restore for x in self.sites if x.pos == p and x.kind == "loop"]
         if not body:
@@ -956,6 +964,33 @@ class ReverseTransformer:
             if prefix in self.loops and len(a) > k and len(b) > k:
                 return True
         return False
+
+
+def _keep_arrays_as_they_are(fdef: gast.FunctionDef, facts, ctx: Context) -> None:
+    """Specialised for a parameter that is an array or a number, the conversion of a list of
+    numbers for NumPy (`w_array = numbers_as_array(w)`, normalize.py) goes: `w` is read as it is."""
+    helper = ctx.helper("numbers_as_array")
+    kept = set()
+    for p in getattr(fdef, "_ag_as_arrays", ()):
+        if facts.shape(p) is None:
+            kept.add(p)
+            continue  # (not converted if NumPy's rules read a list as NumPy does: the loop finds nothing)
+        for st in fdef.body:
+            v = st.value if isinstance(st, gast.Assign) else None
+            if (
+                isinstance(v, gast.Call)
+                and isinstance(v.func, gast.Name)
+                and v.func.id == helper
+                and isinstance(v.args[0], gast.Name)
+                and v.args[0].id == p
+            ):
+                converted = st.targets[0].id
+                fdef.body.remove(st)
+                for n in walk(fdef):
+                    if isinstance(n, gast.Name) and n.id == converted:
+                        n.id = p
+                break
+    fdef._ag_as_arrays = kept
 
 
 def _in_branch(pos: Pos) -> bool:

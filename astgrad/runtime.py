@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import UnsupportedValue
+from .errors import UnsupportedValueError
 
 
 def unbroadcast(g: Any, x: Any) -> Any:
@@ -146,6 +146,36 @@ def select_share(x: Any, y: Any) -> Any:
     if type(x) is np.ndarray or type(y) is np.ndarray:
         return np.where(x == y, 0.5, 1.0)
     return 0.5 if x == y else 1.0
+
+
+def numbers_as_array(x: Any) -> Any:
+    """`x` as the array NumPy reads it as, if it is a list or tuple of numbers (nested too);
+    anything else (an array, a number, a list of arrays) as it is."""
+    if type(x) in (list, tuple) and _all_numbers(x):
+        return np.asarray(x)
+    return x
+
+
+def _all_numbers(x: Any) -> bool:
+    if type(x) in (list, tuple):
+        return all(_all_numbers(v) for v in x)
+    return isinstance(x, (int, float, np.number)) and not isinstance(x, bool)
+
+
+def keys_if_dict(x: Any) -> Any:
+    """What `for k in x` walks: a dict's keys (as a list), any other sequence itself."""
+    return list(x) if isinstance(x, dict) else x
+
+
+def dict_keys(d: Any) -> list:
+    """The keys of the dict `d`, in its order: what `d.keys()` is, and what the lists astgrad
+    makes of `d.values()` and `d.items()` (`[d[k] for k in dict_keys(d)]`) walk."""
+    if not isinstance(d, dict):
+        raise UnsupportedValueError(
+            f"astgrad reads `.keys()`, `.values()`, `.items()` and `.get()` as the methods of a dict, "
+            f"but this is a {type(d).__name__}: convert it with dict(...) first"
+        )
+    return list(d)
 
 
 def zeros_like(x: Any) -> Any:
@@ -343,7 +373,14 @@ def check_scalar(*values: Any) -> None:
     for out in values:
         if type(out) is float or getattr(out, "ndim", 0) == 0 and not isinstance(out, (list, tuple)):
             continue
-        raise UnsupportedValue(
+        if isinstance(out, (tuple, list)):
+            raise UnsupportedValueError(
+                f"grad needs a function with one number as its output, but it returned a "
+                f"{type(out).__name__} of {len(out)} values; if the first is the loss and the rest auxiliary "
+                f"data (a cache), pass has_aux=True (grad(f, has_aux=True) returns (gradient, aux)); otherwise "
+                f"use astgrad.jacobian"
+            )
+        raise UnsupportedValueError(
             f"grad needs a function with a scalar output, but it returned an array of "
             f"shape {np.shape(out)}; use astgrad.jacobian, or sum the output"
         )
@@ -400,6 +437,10 @@ def match_structure(g: Any, x: Any) -> Any:
         return [match_structure(a, b) for a, b in zip(g, x)]
     if isinstance(x, dict) and isinstance(g, dict):
         return {k: match_structure(g[k], v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and isinstance(g, np.ndarray) and g.ndim and len(g) == len(x):
+        # a list NumPy read as an array (np.dot(w, w)): its gradient a list again, as autograd's
+        items = [float(a) if isinstance(b, (int, float)) else match_structure(a, b) for a, b in zip(g, x)]
+        return items if isinstance(x, list) else tuple(items)
     return g
 
 
@@ -557,7 +598,7 @@ def einsum_adjoint(g: Any, subscripts: str, a: Any, b: Any, which: int) -> Any:
     """The adjoint of operand `which` (0 or 1) of `np.einsum(subscripts, a[, b])`."""
     spec = subscripts.replace(" ", "")
     if "." in spec:
-        raise UnsupportedValue("astgrad differentiates np.einsum without '...' in its subscripts")
+        raise UnsupportedValueError("astgrad differentiates np.einsum without '...' in its subscripts")
     inputs, _, out = spec.partition("->")
     specs = inputs.split(",")
     if not _:  # implicit output: the indices that appear once, in alphabetical order
@@ -566,7 +607,9 @@ def einsum_adjoint(g: Any, subscripts: str, a: Any, b: Any, which: int) -> Any:
     operands = [a] if b is None else [a, b]
     target = specs[which]
     if len(set(target)) != len(target):
-        raise UnsupportedValue(f"astgrad differentiates np.einsum without a repeated index in one operand ({target!r})")
+        raise UnsupportedValueError(
+            f"astgrad differentiates np.einsum without a repeated index in one operand ({target!r})"
+        )
     others = [(s, o) for j, (s, o) in enumerate(zip(specs, operands)) if j != which]
     available = set(out).union(*[set(s) for s, _ in others])
     kept = "".join(c for c in target if c in available)
@@ -611,7 +654,9 @@ def quantile_weights(a: Any, q: Any, axis: Any = None) -> Any:
     a number in [0, 1]), shaped like `a`: 1 - f and f at the two sorted neighbours of the position
     q (n - 1) = i + f."""
     if np.ndim(q) != 0:
-        raise UnsupportedValue("astgrad differentiates np.quantile and np.percentile of one number q, not of several")
+        raise UnsupportedValueError(
+            "astgrad differentiates np.quantile and np.percentile of one number q, not of several"
+        )
     ranks, n = _ranks(a, axis)
     position = float(q) * (n - 1)
     low = int(np.floor(position))
@@ -658,7 +703,7 @@ def _ranks(a: Any, axis: Any) -> tuple[Any, int]:
 def linear_only(q: Any, method: str) -> Any:
     """`q`, if the quantile is interpolated linearly (NumPy's default method); else refused."""
     if method != "linear":
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             f"astgrad differentiates np.quantile and np.percentile with method='linear', not {method!r}"
         )
     return q
@@ -666,12 +711,12 @@ def linear_only(q: Any, method: str) -> Any:
 
 def constant_argument(value: Any, label: str) -> Any:
     """Refuse a derivative with respect to an argument a rule treats as a constant (np.quantile's q)."""
-    raise UnsupportedValue(f"astgrad has no derivative with respect to {label}: pass it as a constant")
+    raise UnsupportedValueError(f"astgrad has no derivative with respect to {label}: pass it as a constant")
 
 
 def _singular_vectors(a: Any, compute_uv: bool) -> tuple[Any, Any]:
     if compute_uv:
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             "astgrad differentiates np.linalg.svd(a, compute_uv=False) (the singular values), not the singular vectors"
         )
     u, _, vh = np.linalg.svd(a, full_matrices=False)
@@ -707,7 +752,7 @@ def check_sequence(seq: Any) -> None:
 
     if isinstance(seq, (Mapping, Set)) or not (hasattr(seq, "__len__") and hasattr(seq, "__getitem__")):
         what = type(seq).__name__
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             f"a for loop over a {what}: astgrad walks lists, tuples and arrays by position; "
             + ("loop over `list(d)` for a dict's keys, or over `d.items()`" if isinstance(seq, Mapping) else
                f"make it a list first (`list(...)`) or loop over what the {what} was made from")
@@ -719,7 +764,7 @@ def check_not_array(value: Any, label: str) -> None:
     or a dict: that changes the caller's value, which astgrad's adjoints would not know about."""
     if isinstance(value, (np.ndarray, list, dict)):
         what = "array" if isinstance(value, np.ndarray) else type(value).__name__
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             f"a function called from the differentiated code changes its argument `{label}` in place "
             f"(an augmented assignment such as `{label} += ...` changes the caller's {what}): astgrad cannot "
             f"follow writes into a caller's values; write `{label} = {label} + ...` (a new {what})"
@@ -731,7 +776,7 @@ def check_unshared(value: Any, label: str, other: str) -> None:
     list: the write would change both, which astgrad's adjoints would not know about. A number
     is immutable: `+=` makes a new one."""
     if isinstance(value, (np.ndarray, list, dict)):
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             f"in-place write to `{label}`, which is shared with `{other}` (one {type(value).__name__}): astgrad "
             f"cannot follow writes through aliases; make `{label}` a copy or write `{label} = {label} + ...`"
         )
@@ -742,13 +787,13 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
     `label` views (Python would change both; astgrad's adjoints would not know). An array taken
     from a list, tuple or dict (`source`) is that container's element itself: refused too."""
     if isinstance(value, np.ndarray) and isinstance(source, (list, tuple, dict)):
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             f"`{label}` is an array held in a {type(source).__name__} and the function writes in place "
             f"through it or into the {type(source).__name__}: astgrad cannot follow writes through aliases; "
             f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
         )
     if isinstance(value, np.ndarray) and value.base is not None:
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             f"`{label}` is a view into another array (a row or a slice) and the function writes "
             f"in place through it or into that array: astgrad cannot follow writes through views; "
             f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
@@ -787,7 +832,7 @@ def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     owner = getattr(fn, "__astgrad_owner__", fn)
     spec = owner.__dict__.get("__astgrad_specializer__")
     if spec is None:
-        raise TypeError(
+        raise UnsupportedValueError(
             f"{fn.__name__} was generated for arguments of other types or shapes, or for a program "
             f"that has changed since; generate it again with astgrad.grad (or astgrad.source(..., args=...))"
         )
@@ -819,7 +864,7 @@ def norm_order(ord: Any, axis: Any, x: Any) -> float:
     matrix = np.ndim(x) == 2 if axis is None else np.ndim(axis) == 1 and len(axis) == 2
     if isinstance(ord, str) or matrix or not np.isfinite(ord) or ord == 0:
         kind = "matrix" if matrix else "vector"
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             f"astgrad has no derivative rule for np.linalg.norm with ord={ord!r} (a {kind} norm): it "
             f"differentiates the default and Frobenius norms and the vector p-norms of finite nonzero p"
         )
@@ -922,7 +967,7 @@ def cross_vectors(g: Any, a: Any, b: Any) -> Any:
     derivative rule of np.cross covers those only."""
     sa, sb = np.shape(a), np.shape(b)
     if len(sa) == 0 or len(sb) == 0 or sa[-1] != 3 or sb[-1] != 3:
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             f"astgrad differentiates np.cross of 3-vectors (stacked along the last axis) only; "
             f"got operands of shapes {sa} and {sb}"
         )
@@ -932,7 +977,7 @@ def cross_vectors(g: Any, a: Any, b: Any) -> Any:
 def pad_mode(mode: Any) -> str:
     """'constant', or ValueError for the np.pad modes astgrad has no derivative rule for."""
     if not (isinstance(mode, str) and mode == "constant"):
-        raise UnsupportedValue(f"astgrad differentiates np.pad with mode='constant' only (got mode={mode!r})")
+        raise UnsupportedValueError(f"astgrad differentiates np.pad with mode='constant' only (got mode={mode!r})")
     return mode
 
 
@@ -949,7 +994,7 @@ def pad_constant_sum(g: Any, x: Any, pad_width: Any, constant_values: Any = 0) -
     """The adjoint of a differentiated `constant_values` of np.pad(x, pad_width, constant_values=c):
     the sum of `g` over the padding. Raises ValueError unless `c` is one number."""
     if np.ndim(constant_values) != 0:
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             "astgrad differentiates np.pad's constant_values only as one number "
             f"(got one of shape {np.shape(constant_values)})"
         )
@@ -1040,7 +1085,7 @@ def average_weights(weights: Any, a: Any, axis: Any = None, returned: bool = Fal
     """The weights of `np.average(a, axis, weights)` placed to broadcast against `a` (1.0
     without weights: a 0-d one). Raises ValueError for returned=True, which astgrad does not differentiate."""
     if returned:
-        raise UnsupportedValue(
+        raise UnsupportedValueError(
             "astgrad differentiates np.average with returned=False only; divide np.sum(a * w, axis) by "
             "np.sum(w, axis) to get both"
         )
@@ -1089,7 +1134,7 @@ def unsplit(g: Any, ary: Any, indices_or_sections: Any, axis: int = 0) -> Any:
 def _uplo(uplo: Any) -> str:
     u = str(uplo).upper()
     if u not in ("L", "U"):
-        raise UnsupportedValue(f"UPLO must be 'L' or 'U' (got {uplo!r})")
+        raise UnsupportedValueError(f"UPLO must be 'L' or 'U' (got {uplo!r})")
     return u
 
 
@@ -1145,7 +1190,7 @@ def eigh_gaps(w: Any, vbar: Any = None) -> Any:
         if vbar is None:
             out[close] = np.nan
         elif np.any(np.asarray(vbar) != 0):
-            raise UnsupportedValue(
+            raise UnsupportedValueError(
                 "np.linalg.eigh: the eigenvectors are differentiated but eigenvalues are (nearly) repeated "
                 "(their eigenvectors are not unique, so they have no derivative); differentiate only the "
                 "eigenvalues, or a function of the eigenvectors that does not depend on the choice within "

@@ -11,6 +11,7 @@ from ..runtime import (
     match_structure,
     matmul_left,
     matmul_right,
+    numbers_as_array,
     owned_copy,
     rebroadcast,
     split_like,
@@ -789,9 +790,9 @@ def _(y, x):
     x_bar = rt.block_upper(y_bar, 0.0)
 
 
-nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of)
+nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, rt.dict_keys, rt.keys_if_dict)
 
-describe(rt.copy_of, shape=SHAPE_FIRST)  # (shape_facts.py)
+describe(rt.copy_of, rt.numbers_as_array, shape=SHAPE_FIRST)  # (shape_facts.py)
 
 # specialised code: matmul_left/right and dot_left/right as the NumPy expression the operands'
 # ranks call for (lowering.py); a loop's contributions summed by one product after it (batching.py)
@@ -817,3 +818,16 @@ describe(rt.extremum_mask, rt.prod_others, shaped_like_first=True)
 describe(rt.unreduce, reads_shape_of=1)
 describe(rt.reduce_size, reads_shape_of=0)
 describe(rt.split_like, rt.unstack, makes_list=True)
+
+
+# a list of numbers NumPy reads as an array (normalize.py, _lists_as_arrays): the same values
+
+
+@adjoint(rt.numbers_as_array)
+def _(y, x):
+    x_bar = y_bar
+
+
+@tangent(rt.numbers_as_array)
+def _(y, x):
+    y_dot = numbers_as_array(x_dot)
