@@ -134,8 +134,11 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     _FullLike(unreduce, shape_of, np_name).visit(fdef)
 
 
-def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple | None]) -> None:
-    """Rewrites of whole expressions, once temporaries are put back into their uses (optimize.fuse_expressions)."""
+def polish(
+    fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple | None], python_numbers: frozenset[str]
+) -> None:
+    """Rewrites of whole expressions, once temporaries are put back into their uses
+    (optimize.fuse_expressions); `python_numbers`: the parameters that are Python numbers."""
     np_name = ctx.numpy_name()
 
     class Polish(Transformer):
@@ -156,7 +159,7 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     _drop_unread_copies(fdef, ctx.helper("owned_copy"))
     _start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
     _scatter_in_place(fdef, ctx.helper("unindex"), _DistinctIndices(fdef, ctx, shape_of), np_name)
-    _filled_by_shape(fdef, ctx, shape_of, np_name)
+    _filled_by_shape(fdef, ctx, shape_of, np_name, python_numbers)
     join_accumulations(fdef.body, ctx)
     _reuse_equal_calls(fdef, ctx, shape_of)
     _Ties().visit(fdef)
@@ -270,10 +273,12 @@ class _Ties(Transformer):
         return gast.IfExp(test=gast.Compare(left=x, ops=[strict], comparators=[y]), body=body.left, orelse=tie)
 
 
-def _filled_by_shape(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, np_name: str) -> None:
+def _filled_by_shape(
+    fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, np_name: str, python_numbers: frozenset[str]
+) -> None:
     """`np.ones_like(m)` / `np.full_like(m, g)` of an array m of known shape whose dtype is an
     earlier array r's: `np.ones(shape, r.dtype)`, so m need not be computed for it (dtypes.py)."""
-    roots = dtype_roots(fdef, getattr(shape_of, "python_numbers", set()), np_name)
+    roots = dtype_roots(fdef, python_numbers, np_name)
     kinds = getattr(shape_of, "kind", lambda n: None)
     ns = _namespace(ctx)
 
