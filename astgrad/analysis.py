@@ -14,7 +14,9 @@ import numpy as np
 from . import rules, runtime
 from .assumptions import capture, replay
 from .context import Context
+from .invariance import shift_names
 from .parse import _MISSING
+from .trees import assignment_counts, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
 
 _BINOPS = {
     gast.Add: operator.add,
@@ -93,19 +95,10 @@ def _names(nodes: list[gast.AST]) -> set[str]:
     return {n.id for n in nodes if isinstance(n, gast.Name) and not getattr(n, "_ag_global", False)}
 
 
-def walk_statements(body: list[gast.stmt]):
-    for s in body:
-        yield s
-        for field in ("body", "orelse"):
-            yield from walk_statements(getattr(s, field, None) or [])
-
-
 class Activity:
     """Which names are active: depend on a differentiated input and influence the output."""
 
     def __init__(self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], outputs: list[str]):
-        from .invariance import shift_names  # which imports this module's helpers
-
         self.ctx = ctx
         self.shifts = shift_names(fdef)  # constants as far as the result is concerned
         self.varied = self._varied(fdef, set(wrt))
@@ -157,26 +150,6 @@ def _closure(flows, seeds: set[str], forwards: bool) -> set[str]:
                 reached |= sources
                 changed = True
     return reached
-
-
-def assignment_counts(fdef: gast.FunctionDef) -> dict[str, int]:
-    """How many statements bind or write into each name (assignments, in-place writes, loop
-    targets, appends)."""
-    count: dict[str, int] = {}
-    for s in walk_statements(fdef.body):
-        names = []
-        if isinstance(s, gast.Assign):
-            t = s.targets[0]
-            while isinstance(t, gast.Subscript):
-                t = t.value
-            names = [t.id]
-        elif isinstance(s, gast.For):
-            names = [s.target.id]
-        elif getattr(s, "_ag_append", None):
-            names = [s._ag_append[0]]
-        for n in names:
-            count[n] = count.get(n, 0) + 1
-    return count
 
 
 def integer_names(fdef: gast.FunctionDef, loop_targets: set[str]) -> set[str]:

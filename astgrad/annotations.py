@@ -77,7 +77,7 @@ ANNOTATIONS: dict[str, Annotation] = {
             "an Expr statement `xs.append(v)` normalize made",
             "(list name, item atom): an in-place write of the list, undone by `xs.pop()` in the backward pass",
             ("normalize.py",),
-            ("analysis.py", "forward.py", "reverse.py", "shape_facts.py"),
+            ("analysis.py", "forward.py", "reverse.py", "shape_facts.py", "trees.py"),
         ),
         Annotation(
             "_ag_counter",

@@ -32,9 +32,8 @@ from typing import Any
 import gast
 import numpy as np
 
-from .analysis import assignment_counts
 from .optimize import nested_blocks
-from .trees import read_counts
+from .trees import assignment_counts, read_counts
 
 _MAX = (np.max, np.amax)
 _FAIL = "fail"

@@ -1,4 +1,5 @@
-"""A faster `ast.walk` (the transformer walks its trees many times)."""
+"""Tree walkers: a faster `ast.walk` (the transformer walks its trees many times), the names a
+tree reads, statements in nested blocks, a copying transformer."""
 
 from __future__ import annotations
 
@@ -131,3 +132,31 @@ class Transformer:
                     else:
                         d[field] = y
         return node
+
+
+def walk_statements(body: list[gast.stmt]):
+    """The statements of `body` and of the blocks nested in them, in order."""
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            yield from walk_statements(getattr(s, field, None) or [])
+
+
+def assignment_counts(fdef: gast.FunctionDef) -> dict[str, int]:
+    """How many statements bind or write into each name (assignments, in-place writes, loop
+    targets, appends)."""
+    count: dict[str, int] = {}
+    for s in walk_statements(fdef.body):
+        names = []
+        if isinstance(s, gast.Assign):
+            t = s.targets[0]
+            while isinstance(t, gast.Subscript):
+                t = t.value
+            names = [t.id]
+        elif isinstance(s, gast.For):
+            names = [s.target.id]
+        elif getattr(s, "_ag_append", None):
+            names = [s._ag_append[0]]
+        for n in names:
+            count[n] = count.get(n, 0) + 1
+    return count
