@@ -31,13 +31,12 @@ from .batching import batch_accumulations
 from .dots import dot_products
 from .hoisting import hoist_row_work
 from .lowering import lower, polish
-from .normalize import name
 from .optimize import fuse_expressions, nested_blocks, shared_through, sharing_links
 from .optimize import optimize as clean_up
 from .reductions import einsum_sums
 from .replay import replay_scalar_loops
 from .taped_rows import unpack_tape_loops
-from .trees import walk
+from .trees import name, walk
 
 if TYPE_CHECKING:
     from .assemble import Unit

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import rules
 from .analysis import assignment_counts, operands, primitive, walk_statements
+from .trees import is_constant
 
 # reductions whose result is 0-d when called without axis/keepdims
 FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin}
@@ -139,8 +140,6 @@ class ShapeClasses:
 
 
 def _constant(node: gast.AST) -> bool:
-    from .normalize import is_constant
-
     return is_constant(node) and not isinstance(node, gast.Tuple)
 
 

@@ -1,5 +1,6 @@
 """Tree walkers: a faster `ast.walk` (the transformer walks its trees many times), the names a
-tree reads, statements in nested blocks, a copying transformer."""
+tree reads, statements in nested blocks, a copying transformer; and builders of small trees
+(`name`, `assign`, `is_constant`)."""
 
 from __future__ import annotations
 
@@ -160,3 +161,41 @@ def assignment_counts(fdef: gast.FunctionDef) -> dict[str, int]:
         for n in names:
             count[n] = count.get(n, 0) + 1
     return count
+
+
+# ------------------------------------------------------------------------------ building trees
+
+
+def name(id_: str, ctx: gast.AST | None = None) -> gast.Name:
+    """`id_` as a Name node (loaded, unless `ctx` says otherwise)."""
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None) -> gast.Assign:
+    """The statement `target = value` (at the source position of `loc`)."""
+    tgt = name(target, gast.Store()) if isinstance(target, str) else target
+    node = gast.Assign(targets=[tgt], value=value, type_comment=None)
+    if loc is not None:
+        gast.copy_location(node, loc)
+    return node
+
+
+def is_constant(node: gast.AST) -> bool:
+    """A literal: a constant, a negated number, or a tuple of literals."""
+    if isinstance(node, gast.Constant):
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float, complex))
+    if isinstance(node, gast.Tuple):
+        return all(is_constant(e) for e in node.elts)
+    if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.MatMult):  # 1 / 2
+        return _is_number(node.left) and _is_number(node.right)
+    return False
+
+
+def _is_number(node: gast.AST) -> bool:
+    return (
+        is_constant(node)
+        and not isinstance(node, gast.Tuple)
+        and (not isinstance(node, gast.Constant) or type(node.value) in (int, float))
+    )
