@@ -27,7 +27,7 @@ import numpy as np
 from .context import Context
 from .normalize import name
 from .optimize import _walk, sharing
-from .reductions import _float_arrays_only
+from .reductions import float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
 from .trees import names_read, walk
 
@@ -157,12 +157,12 @@ class _Batcher:
         in `before`. The function's own grouping is kept: `W @ h + U @ x + b` hoists `U @ x`."""
         if id(expr) in self.deciding:
             return expr
-        if self.kind(expr) not in (None, "invariant") and _float_arrays_only(expr, self.shape_of, self.np):
+        if self.kind(expr) not in (None, "invariant") and float_arrays_only(expr, self.shape_of, self.np):
             return self._hoist(expr, _name_for(expr, self.np), before, ctx, k, trips)
         partial = _partial(expr, target, getattr(self.shape_of, "adjoints", frozenset()))
         if partial is not None:  # t_bar = h_bar * (1.0 - h * h): the factor is dh/dt, `dh_dt`
             factor, label = partial
-            if self.kind(factor) not in (None, "invariant") and _float_arrays_only(factor, self.shape_of, self.np):
+            if self.kind(factor) not in (None, "invariant") and float_arrays_only(factor, self.shape_of, self.np):
                 new = self._hoist(factor, label, before, ctx, k, trips)
                 expr.right = new if expr.right is factor else expr.right
                 expr.left = new if expr.left is factor else expr.left
@@ -203,7 +203,7 @@ class _Batcher:
             a, b = self.kind(e.left), self.kind(e.right)
             if a == b == "invariant":
                 return a
-            if not _float_arrays_only(e, self.shape_of, self.np) or a is None or b is None:
+            if not float_arrays_only(e, self.shape_of, self.np) or a is None or b is None:
                 return None
             if b != "invariant" and a == "invariant" and b is not None and len(b) == 1:
                 m = self.shape_of(e.left.id) if isinstance(e.left, gast.Name) else None

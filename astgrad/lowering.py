@@ -26,7 +26,7 @@ from . import convert, runtime
 from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
-from .optimize import _namespace, _pure, is_comment, nested_blocks, number_value, replace_node, sharing, writes_in_place
+from .optimize import is_comment, is_pure, nested_blocks, number_value, replace_node, resolver, sharing, writes_in_place
 from .trees import Transformer, clone, read_counts, walk
 
 # (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
@@ -169,7 +169,7 @@ def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
     """`b = np.arange(n)` after `a = np.arange(n)` (the same pure call of unchanged names, at
     the top level, neither a nor b rebound or written into): `b = a`, which copy propagation
     then removes."""
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
     written = writes_in_place(fdef, ctx.helper("add_at"))
     np_name = ctx.numpy_name()  # (a module, not memory a call's result may share)
     count = getattr(shape_of, "count", lambda n: None)
@@ -188,7 +188,7 @@ def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
                 continue
             reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)} - {np_name, "math"}
             arrays = {r for r in reads if count(r) is None}  # (a known int is no memory to write into)
-            if _pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads) and not arrays & changing:
+            if is_pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads) and not arrays & changing:
                 seen[text] = (a, reads)
         changed = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         seen = {t: v for t, v in seen.items() if not changed & (v[1] | {v[0]}) or v[0] == a}
@@ -198,14 +198,14 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
     """`a = e1`, then at the next statement that uses a, `a = a + e2` (or `- e2`): `a = e1 + e2`
     there, one statement as by hand, where e1 is pure and the statements in between neither use
     a nor change what e1 reads."""
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
     for inner in nested_blocks(body):
         join_accumulations(inner, ctx)
     i = 0
     while i < len(body):
         first = body[i]
         a = _target(first)
-        if a is None or not _pure(first.value, ns):
+        if a is None or not is_pure(first.value, ns):
             i += 1
             continue
         deps = {n.id for n in walk(first.value) if isinstance(n, gast.Name)}
@@ -280,7 +280,7 @@ def _filled_by_shape(
     earlier array r's: `np.ones(shape, r.dtype)`, so m need not be computed for it (dtypes.py)."""
     roots = dtype_roots(fdef, python_numbers, np_name)
     kinds = getattr(shape_of, "kind", lambda n: None)
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
 
     class Fill(Transformer):
         def visit_Call(self, node):
@@ -297,7 +297,7 @@ def _filled_by_shape(
             shape = expression_shape(m, shape_of, np_name)
             if isinstance(m, gast.Name) and (r == m.id or kinds(m.id) != "f"):
                 return node
-            if r in (None, WEAK) or not shape or kinds(r) != "f" or shape_of(r) is None or not _pure(m, ns):
+            if r in (None, WEAK) or not shape or kinds(r) != "f" or shape_of(r) is None or not is_pure(m, ns):
                 return node
             dtype = gast.Attribute(value=name(r), attr="dtype", ctx=gast.Load())
             fill = [node.args[1]] if f.attr == "full_like" else []
@@ -638,7 +638,7 @@ def _summed_first(total: gast.Call, product: gast.BinOp, row: int, np_name: str)
     return new
 
 
-def _np_sum_of_one(node: gast.AST, np_name: str) -> bool:
+def np_sum_of_one(node: gast.AST, np_name: str) -> bool:
     """Whether `node` is `np.sum(a, ...)` with one positional argument."""
     return (
         isinstance(node, gast.Call)
@@ -653,7 +653,7 @@ def _np_sum_of_one(node: gast.AST, np_name: str) -> bool:
 def _row_sum_of(node: gast.AST, x: str | None, row: int, np_name: str) -> bool:
     """Whether `node` is `np.sum(x, axis=row[, keepdims=...])` (x: a name, or None for any
     first argument), the axis literal."""
-    if not _np_sum_of_one(node, np_name) or not (
+    if not np_sum_of_one(node, np_name) or not (
         x is None or isinstance(node.args[0], gast.Name) and node.args[0].id == x
     ):
         return False
@@ -973,7 +973,7 @@ def _squeezed_sum(node: gast.Call, shape_of, np_name: str) -> gast.AST | None:
     total, negated = f.value, False
     if isinstance(total, gast.UnaryOp) and isinstance(total.op, gast.USub):
         total, negated = total.operand, True
-    if not _np_sum_of_one(total, np_name):
+    if not np_sum_of_one(total, np_name):
         return None
     options = {k.arg: k.value for k in total.keywords}
     if set(options) != {"axis", "keepdims"} or not all(isinstance(v, gast.Constant) for v in options.values()):
