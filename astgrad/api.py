@@ -7,12 +7,13 @@ import inspect
 import threading
 import types
 import weakref
+from collections import OrderedDict
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
 from .assemble import build, build_jvp, build_vjp, normalized_source
-from .errors import ArgumentError, TransformError
+from .errors import ArgumentError, TransformError, user_facing
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize import Specializer
 
@@ -55,9 +56,54 @@ def _cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
             per_func = _cache.setdefault(func, {})
         except TypeError:  # not weak-referenceable: no caching
             per_func = {}
+        if key not in per_func:
+            twin = _twin(func, key)
+            if twin is not None:
+                per_func[key] = twin
         if key not in per_func or not _current(per_func[key]):
             per_func[key] = make()
+            _remember_code(func, key, per_func[key])
         return per_func[key]
+
+
+# (code, key) → (function, what was made for it): a function made anew with the same code and
+# the same globals, cells and defaults (`grad(lambda w: loss(w, X, y))` inside a training loop)
+# is the same program, and takes what was made for its twin
+_by_code: "OrderedDict[tuple, tuple[Callable, Any]]" = OrderedDict()
+_BY_CODE_SIZE = 128
+
+
+def _remember_code(func: Callable, key: tuple, made: Any) -> None:
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return
+    _by_code[(code, key)] = (func, made)
+    _by_code.move_to_end((code, key))
+    while len(_by_code) > _BY_CODE_SIZE:
+        _by_code.popitem(last=False)
+
+
+def _twin(func: Callable, key: tuple) -> Any:
+    found = _by_code.get((getattr(func, "__code__", None), key))
+    if found is None:
+        return None
+    other, made = found
+    same = (
+        other.__globals__ is func.__globals__
+        and _same_items(other.__closure__, func.__closure__)
+        and _same_items(other.__defaults__, func.__defaults__)
+        and _same_items(tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items()))
+    )
+    return made if same else None
+
+
+def _same_items(a: tuple | None, b: tuple | None) -> bool:
+    """The same cells or values, each the very object (a value in an item pair compared so)."""
+    a, b = a or (), b or ()
+    return len(a) == len(b) and all(
+        x is y or (isinstance(x, tuple) and isinstance(y, tuple) and all(p is q for p, q in zip(x, y)))
+        for x, y in zip(a, b)
+    )
 
 
 def _current(made: Any) -> bool:
@@ -102,6 +148,7 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     jvp_fn = _jvp_function(func, tuple(names), optimize)
     signature = inspect.signature(func)
 
+    @user_facing
     def forward_gradient(*args, **kwargs):
         jvp_fn = _jvp_function(func, tuple(names), optimize)  # (generated again if the program changed)
         forward_gradient.source = jvp_fn.source
@@ -179,6 +226,7 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
     done: list[Callable] = []
 
     @functools.wraps(func)
+    @user_facing
     def first_call(*args, **kwargs):
         if not done:
             done.append(make())
@@ -205,6 +253,7 @@ def _operator(
         raise
 
 
+@user_facing
 def grad(
     func: Callable | None = None,
     wrt: Wrt = 0,
@@ -229,6 +278,7 @@ def grad(
     return _operator(func, wrt, value=False, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize)
 
 
+@user_facing
 def value_and_grad(
     func: Callable | None = None,
     wrt: Wrt = 0,
@@ -245,6 +295,7 @@ def value_and_grad(
     return _operator(func, wrt, value=True, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize)
 
 
+@user_facing
 def source(
     func: Callable,
     wrt: Wrt = 0,
@@ -274,6 +325,7 @@ def source(
     return str(spec.for_arguments(tuple(args), {}).source)
 
 
+@user_facing
 def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Forward mode: `(func(*primals), its derivative along tangents)`.
 
@@ -288,6 +340,7 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tupl
     return jvp_fn(*primals, **dots)
 
 
+@user_facing
 def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     """Reverse mode: `(func(*primals), vjp_fn)` where `vjp_fn(out_bar)` returns the cotangents
     (adjoints) of all of `primals` given the adjoint `out_bar` of the output.
@@ -299,6 +352,7 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     out = fwd(tape, *primals)
     saved = [tape]
 
+    @user_facing
     def vjp_fn(out_bar: Any) -> tuple:
         run = saved.pop() if saved else None
         if run is None:  # a second pullback: replay the forward pass for a fresh tape
@@ -311,6 +365,7 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     return out, vjp_fn
 
 
+@user_facing
 def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     """The Jacobian of array-valued `func`: shape `out.shape + x.shape` for each `wrt` argument.
     Reverse mode does one backward sweep per output element, forward mode one tangent sweep
@@ -322,6 +377,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     names, many = _wrt_names(func, params, wrt)
     signature = inspect.signature(func)
 
+    @user_facing
     def jacobian_fn(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -370,6 +426,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     return jacobian_fn
 
 
+@user_facing
 def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
     """The Hessian of scalar `func` with respect to one argument: forward mode over the
     generated reverse-mode gradient. Shape `x.shape + x.shape`.
@@ -383,6 +440,7 @@ def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
     return jacobian(gradient, wrt=name, mode="forward")
 
 
+@user_facing
 def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     """The Hessian-vector product `hvp(f)(*args, v)` = H v without forming H (forward over reverse).
 
@@ -393,6 +451,7 @@ def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     gradient = grad(func, wrt)
     name = _wrt_names(func, _parameters(func), wrt)[0][0]
 
+    @user_facing
     def hvp_fn(*args_and_v, **kwargs):
         *args, v = args_and_v
         jvp_fn = _jvp_function(gradient, (name,))

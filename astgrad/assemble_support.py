@@ -16,5 +16,15 @@ def is_user_function(fn: Any) -> bool:
         return is_user_function(fn.__func__)
     if not isinstance(fn, types.FunctionType):
         return False
-    module = (fn.__module__ or "").split(".")[0]
-    return module not in _LIBRARIES
+    return (fn.__module__ or "").split(".")[0] not in _LIBRARIES
+
+
+def is_library_module(module: types.ModuleType) -> bool:
+    """A module of a library astgrad knows (NumPy, SciPy, math...), not the user's."""
+    return (module.__name__ or "").split(".")[0] in _LIBRARIES
+
+
+def is_generated(fn: Any) -> bool:
+    """Code astgrad generated (a function or a code object)."""
+    code = getattr(fn, "__code__", fn)
+    return getattr(code, "co_filename", "").startswith("<astgrad")

@@ -20,11 +20,11 @@ import sys
 import threading
 import types
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
-from .assemble_support import is_user_function
+from .assemble_support import is_generated, is_library_module, is_user_function
 
 _MISSING = object()
 
@@ -72,30 +72,27 @@ class Fact:
         return value
 
     def holds(self) -> bool:
-        return holds(self.check, self.expected, self.current(), self)
+        """Whether the value at the fact's place is still what the fact requires."""
+        value, check, expected = self.current(), self.check, self.expected
+        if check == IS:
+            return value is expected
+        if check in (FUNCTION, CODE):
+            return (
+                (check == CODE or value is expected)
+                and value.__code__ is self.code
+                and value.__defaults__ is self.defaults
+                and value.__kwdefaults__ is self.kwdefaults
+            )
+        if check == TYPE:
+            return type(value) is expected
+        if check == ARRAY:
+            return type(value) is np.ndarray and value.shape == expected[0] and value.dtype.kind == expected[1]
+        if check == VALUE:
+            return type(value) is expected[0] and _same_value(value, expected[1])
+        raise AssertionError(check)
 
 
 CODE = "code"
-
-
-def holds(check: str, expected: Any, value: Any, fact: Fact | None = None) -> bool:
-    """Whether `value` is what `check` with `expected` requires."""
-    if check == IS:
-        return value is expected
-    if check in (FUNCTION, CODE):
-        return (
-            (check == CODE or value is expected)
-            and value.__code__ is fact.code
-            and value.__defaults__ is fact.defaults
-            and value.__kwdefaults__ is fact.kwdefaults
-        )
-    if check == TYPE:
-        return type(value) is expected
-    if check == ARRAY:
-        return type(value) is np.ndarray and value.shape == expected[0] and value.dtype.kind == expected[1]
-    if check == VALUE:
-        return type(value) is expected[0] and _same_value(value, expected[1])
-    raise AssertionError(check)
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -105,9 +102,11 @@ def _same_value(a: Any, b: Any) -> bool:
         return False
 
 
-def _immutable(x: Any) -> bool:
+def immutable(x: Any) -> bool:
+    """A value that cannot change under a name bound to it (a number, a string, a tuple of those):
+    specialised code may take it as exact."""
     if isinstance(x, tuple):
-        return all(_immutable(e) for e in x)
+        return all(immutable(e) for e in x)
     return x is None or isinstance(x, (bool, int, float, complex, str, np.number, np.bool_, slice))
 
 
@@ -117,26 +116,15 @@ def classify(obj: Any, specialised: bool) -> tuple[str, Any]:
     and folds exact values) of its shape and dtype kind, or its value."""
     if isinstance(obj, types.ModuleType):
         return IS, obj
-    if isinstance(obj, types.FunctionType) and is_user_function(obj) and not _generated(obj):
+    if isinstance(obj, types.FunctionType) and is_user_function(obj) and not is_generated(obj):
         return FUNCTION, obj
     if callable(obj) or isinstance(obj, type):
         return IS, obj
     if specialised and type(obj) is np.ndarray:
         return ARRAY, (obj.shape, obj.dtype.kind)
-    if specialised and _immutable(obj):
+    if specialised and immutable(obj):
         return VALUE, (type(obj), obj)
     return TYPE, type(obj)
-
-
-def _generated(fn: Any) -> bool:
-    return getattr(getattr(fn, "__code__", None), "co_filename", "").startswith("<astgrad")
-
-
-def _stable_module(module: types.ModuleType) -> bool:
-    """A library module (NumPy, SciPy, math...): its attributes are taken as fixed."""
-    from .assemble_support import _LIBRARIES
-
-    return (module.__name__ or "").split(".")[0] in _LIBRARIES
 
 
 class Assumptions:
@@ -157,9 +145,6 @@ class Assumptions:
     def hold(self) -> bool:
         """Whether every fact still holds (the program is the one the code was generated from)."""
         return all(f.holds() for f in self.facts.values())
-
-    def stale(self) -> list[Fact]:
-        return [f for f in self.facts.values() if not f.holds()]
 
     def data_kinds(self) -> tuple:
         """What specialised code would fix about the data these facts name (arrays' shapes,
@@ -231,7 +216,7 @@ def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), mo
 def record_attribute(base_fact_args: tuple, base: Any, attr: str, obj: Any) -> None:
     """Note an attribute read on a recorded object (`cfg.W`, `utils.helper`), unless `base` is a
     library module, whose attributes are taken as fixed."""
-    if isinstance(base, types.ModuleType) and _stable_module(base):
+    if isinstance(base, types.ModuleType) and is_library_module(base):  # (its attributes: taken as fixed)
         return
     where, name, attrs, module = base_fact_args
     record_name(where, name, obj, attrs + (attr,), module)
@@ -254,7 +239,7 @@ def record_code(fn: Any) -> None:
     """Note that the program was generated from `fn`'s present code (and defaults)."""
     fn = getattr(fn, "__func__", fn)
     target = current()
-    if target is None or not isinstance(fn, types.FunctionType) or _generated(fn):
+    if target is None or not isinstance(fn, types.FunctionType) or is_generated(fn):
         return
     target.add(Fact(fn, "", (), CODE, fn, None, fn.__code__, fn.__defaults__, fn.__kwdefaults__))
 
@@ -396,12 +381,3 @@ def _literal(value: Any) -> bool:
     if type(value) is float:
         return math.isfinite(value)
     return type(value) in (int, bool, str) or value is None
-
-
-def describe(facts: list[Fact]) -> Iterator[str]:
-    """Readable lines naming facts that no longer hold (for error messages and tests)."""
-    for f in facts:
-        if f.check == CODE:
-            yield f"the code of {f.where.__qualname__} changed"
-        else:
-            yield f"{'.'.join((f.name,) + f.attrs)} changed"

@@ -36,3 +36,18 @@ class TransformError(AstgradError):
 
 class ArgumentError(AstgradError, ValueError, TypeError):
     """An argument of an astgrad function (wrt, mode, ...) is not valid."""
+
+
+def user_facing(fn):
+    """Decorator for the functions users call: an AstgradError raised inside astgrad is shown
+    from the user's call, without astgrad's internal frames above the message."""
+    import functools
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AstgradError as exc:
+            raise exc.with_traceback(None) from exc.__cause__
+
+    return call

@@ -22,42 +22,12 @@ import gast
 import numpy as np
 
 from . import rules, runtime
-from .analysis import VIEWING, base_name, view_sources
+from .analysis import base_name, view_sources, viewing
 from .context import Context
 from .optimize import MUTATING_METHODS
 from .parse import _MISSING
 from .trees import assign, is_constant, name, names_read, walk  # (the builders: also imported from here)
 
-# Array methods rewritten to the NumPy function of the same meaning: x.sum(1) → np.sum(x, 1).
-ARRAY_METHODS = {
-    "sum": "sum",
-    "mean": "mean",
-    "max": "max",
-    "min": "min",
-    "prod": "prod",
-    "dot": "dot",
-    "std": "std",
-    "var": "var",
-    "cumsum": "cumsum",
-    "cumprod": "cumprod",
-    "clip": "clip",
-    "ravel": "ravel",
-    "flatten": "ravel",
-    "squeeze": "squeeze",
-    "argmax": "argmax",
-    "argmin": "argmin",
-    "any": "any",
-    "all": "all",
-    "round": "round",
-    "copy": "copy",
-    "trace": "trace",
-    "diagonal": "diagonal",
-    "swapaxes": "swapaxes",
-    "nonzero": "nonzero",
-    "conj": "conj",
-}
-# Methods whose trailing positional arguments form one tuple: x.reshape(2, 3) → np.reshape(x, (2, 3)).
-VARARG_METHODS = {"reshape": "reshape", "transpose": "transpose"}
 # Attributes that describe an array rather than compute from it (no derivative).
 INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "imag", "itemsize", "nbytes"}  # (imag: 0 for reals)
 
@@ -334,7 +304,7 @@ class Normalizer:
                 pairs.append((a, v.value.id, node, "view"))
             elif isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
                 f = v.func
-                if isinstance(f, gast.Attribute) and f.attr in VIEWING:
+                if isinstance(f, gast.Attribute) and viewing(f.attr):
                     src = (
                         f.value
                         if isinstance(f.value, gast.Name) and f.value.id in self.locals
@@ -1392,16 +1362,17 @@ class Normalizer:
         receiver = self.atom(node.func.value, method not in MUTATING_METHODS)
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
-        if method in VARARG_METHODS:
-            fname = VARARG_METHODS[method]
+        known = rules.registry.array_methods().get(method)  # (x.sum(1) means np.sum(x, 1): the registry says)
+        if known is not None and known[1]:
+            fname = known[0]
             if len(args) > 1:
                 args = (
                     [self.temp(gast.Tuple(elts=args, ctx=gast.Load()))]
                     if not all(map(is_constant, args))
                     else [gast.Tuple(elts=args, ctx=gast.Load())]
                 )
-        elif method in ARRAY_METHODS:
-            fname = ARRAY_METHODS[method]
+        elif known is not None:
+            fname = known[0]
         elif method == "item" and not args and not keywords:  # also of a NumPy scalar (np.sum's result)
             call = gast.Call(func=name(self.ctx.helper("item")), args=[receiver], keywords=[])
             call._ag_fn = runtime.item

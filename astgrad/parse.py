@@ -15,6 +15,7 @@ from typing import Any, Callable
 import gast
 
 from . import convert
+from .assemble_support import is_generated
 from .assumptions import constant_cell, record_code, record_name, replay
 from .errors import TransformError
 from .trees import walk
@@ -193,7 +194,7 @@ def parse_function(func: Callable) -> ParsedFunction:
                 f"cannot differentiate {_where(func)}: it is an async function", filename=filename, lineno=firstlineno
             )
         tree.decorator_list = []
-    if not _generated(code):
+    if not is_generated(code):
         _check_source(func, code, filename)
         record_code(func)
     source_of = getattr(func, "__astgrad_general__", func)
@@ -203,7 +204,7 @@ def parse_function(func: Callable) -> ParsedFunction:
     parsed = ParsedFunction(
         func=source_of, tree=tree, filename=filename, firstlineno=firstlineno, lines=text.splitlines(), cells=cells
     )
-    if spec is not None or _generated(code):
+    if spec is not None or is_generated(code):
         _drop_guards(parsed)
     return parsed
 
@@ -225,10 +226,6 @@ def _bound_method(method: types.MethodType) -> ParsedFunction:
     parsed.cells = {**parsed.cells, first: constant_cell(method.__self__)}
     parsed.func = method
     return parsed
-
-
-def _generated(code: types.CodeType) -> bool:
-    return code.co_filename.startswith("<astgrad")
 
 
 def _drop_guards(parsed: ParsedFunction) -> None:

@@ -28,8 +28,9 @@ import numpy as np
 
 from . import rules, runtime
 from .analysis import _BINOPS, _UNARY, walk_statements
+from .assumptions import immutable
 from .context import Context
-from .shapes import FULL_REDUCTIONS
+from .shapes import full_reduction
 from .trees import walk
 
 TOP = "TOP"
@@ -54,36 +55,13 @@ class Shape:
 
 
 # How a function's result shape depends on its arguments: the positions that may be stand-ins
-# (values unknown); every other argument and keyword must be an exact Value.
-FIRST = "first"  # the first argument: reductions, transposes, reshapes... (axis, shape: exact)
-FIRST_TWO = "first two"  # products: matmul, dot, outer...
-ALL = "all"  # any argument (elementwise functions: result = broadcast of the arguments)
-EXACT = "exact"  # every argument exact: constructors (np.arange(n), np.zeros(shape), range)
-
-SHAPE_RULES: dict[Any, str] = {}
-for _fn in (
-    np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var, np.argmax, np.argmin,
-    np.transpose, np.reshape, np.expand_dims, np.squeeze, np.swapaxes, np.moveaxis, np.ravel,
-    np.cumsum, np.cumprod, np.flip, np.sort, np.diagonal, np.trace, np.diag, np.triu, np.tril,
-    np.copy, np.asarray, np.array, np.atleast_1d, np.atleast_2d, np.broadcast_to, np.tile, np.repeat,
-    np.roll, np.diff, np.zeros_like, np.ones_like, np.empty_like, np.linalg.norm,
-    runtime.copy_of, float, int, abs,
-):  # fmt: skip
-    SHAPE_RULES[_fn] = FIRST
-for _fn in (np.matmul, np.dot, np.outer, np.inner, np.kron, np.tensordot, operator.matmul):
-    SHAPE_RULES[_fn] = FIRST_TWO
-for _fn in (
-    np.arange, np.triu_indices, np.tril_indices, np.eye, np.identity, np.zeros, np.ones, np.empty,
-    np.full, np.linspace, range, bool, round,
-):  # fmt: skip
-    SHAPE_RULES[_fn] = EXACT
-PICK = "pick"  # min/max: one of their arguments, or an element of their one argument
-for _fn in (min, max):
-    SHAPE_RULES[_fn] = PICK
-for _fn in _BINOPS.values():
-    SHAPE_RULES.setdefault(_fn, ALL)
-for _fn in _UNARY.values():
-    SHAPE_RULES.setdefault(_fn, ALL)
+# (values unknown); every other argument and keyword must be an exact Value. Each primitive's entry
+# in the registry says which (Rule.shape); elementwise ones need not.
+FIRST = rules.registry.SHAPE_FIRST  # the first argument: reductions, transposes, reshapes...
+FIRST_TWO = rules.registry.SHAPE_FIRST_TWO  # products: matmul, dot, outer...
+ALL = rules.registry.SHAPE_ALL  # any argument (elementwise functions: the broadcast of the arguments)
+EXACT = rules.registry.SHAPE_EXACT  # every argument exact: constructors (np.arange(n), np.zeros(shape))
+PICK = rules.registry.SHAPE_PICK  # min/max: one of their arguments, or an element of their one argument
 
 _COMPARE = {
     gast.Eq: operator.eq,
@@ -97,26 +75,14 @@ _ATTRIBUTES = {"shape", "ndim", "size", "T", "dtype"}
 
 
 def _rule(fn: Any) -> str | None:
-    if fn is len:
-        return FIRST  # len of an array is its first dimension, known with its shape
-    try:
-        known = SHAPE_RULES.get(fn)
-        rule = rules.lookup(fn)
-    except TypeError:  # unhashable
-        return None
-    if known is not None:
-        return known
+    rule = rules.lookup(fn)
+    if rule is not None and rule.shape is not None:
+        return rule.shape
     if getattr(fn, "__module__", None) == "math":
         return ALL  # math's functions take and return numbers
     # NumPy's and math's elementwise functions (never a user's own: it would be run here)
     library = isinstance(fn, np.ufunc) or getattr(fn, "__module__", None) in ("math", "numpy")
     return ALL if library and rule is not None and rule.elementwise else None
-
-
-def _immutable(x: Any) -> bool:
-    if isinstance(x, tuple):
-        return all(_immutable(e) for e in x)
-    return x is None or isinstance(x, (bool, int, float, complex, str, np.number, np.bool_, slice))
 
 
 def _signature(x: Any) -> Any:
@@ -245,7 +211,7 @@ class ShapeFacts:
             return TOP
         except Exception:  # noqa: BLE001 - a stand-in the operation rejects: unknown, not an error
             return TOP
-        return Value(result) if exact and _immutable(result) else Shape(result)
+        return Value(result) if exact and immutable(result) else Shape(result)
 
     def _atom(self, node: gast.AST) -> tuple[Any, bool]:
         """(value or stand-in, whether it is the exact value)."""
@@ -254,7 +220,7 @@ class ShapeFacts:
         if isinstance(node, gast.Name):
             if node.id not in self.local:
                 obj = self.ctx.lookup(node.id)
-                if _immutable(obj):
+                if immutable(obj):
                     return obj, True
                 if type(obj) is np.ndarray:  # a global array: generated code keeps this very object
                     return np.broadcast_to(np.ones((), obj.dtype), obj.shape), False
@@ -267,7 +233,7 @@ class ShapeFacts:
             return (st.v, True) if isinstance(st, Value) else (st.d, False)
         if isinstance(node, gast.Attribute) and not _local_base(node, self.local):
             obj = self.ctx.resolve(node, self.local)
-            if _immutable(obj):
+            if immutable(obj):
                 return obj, True
             raise _Unknown
         return self._eval(node)
@@ -345,13 +311,13 @@ class ShapeFacts:
         how = _rule(fn) if fn is not None else None
         if how is None or any(isinstance(a, gast.Starred) for a in value.args):
             raise _Unknown
-        if fn in FULL_REDUCTIONS and len(value.args) == 1 and not value.keywords:
+        if full_reduction(fn) and len(value.args) == 1 and not value.keywords:
             return np.float64(1.0), False  # 0-d whatever the argument's shape
         if fn is len and len(value.args) == 1 and not value.keywords:
             v, exact = self._atom(value.args[0])
             if type(v) is np.ndarray and v.ndim:
                 return len(v), True  # an array's length is in its shape, which is known
-            if exact and _immutable(v):
+            if exact and immutable(v):
                 return len(v), True
             raise _Unknown
         args = [self._atom(a) for a in value.args]
@@ -454,4 +420,4 @@ def _local_base(node: gast.AST, local: set[str]) -> bool:
     return isinstance(node, gast.Name) and node.id in local
 
 
-__all__ = ["ShapeFacts", "SHAPE_RULES", "TOP"]
+__all__ = ["ShapeFacts", "TOP"]

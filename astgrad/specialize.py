@@ -20,7 +20,7 @@ import numpy as np
 
 from . import convert
 from .codegen import compile_function
-from .errors import AstgradError, TransformError
+from .errors import AstgradError, TransformError, user_facing
 
 MAX_SPECIALISATIONS = 8  # per gradient; beyond that, other shapes run the general code
 
@@ -184,6 +184,7 @@ class Specializer:
                 self.by_key[key] = known = fn
             return known
 
+    @user_facing
     def call(self, args: tuple, kwargs: dict) -> Any:
         """Run the gradient on arguments, or for a program, its present code was not generated
         for (a guard failed): the code for them, generated again if the program changed."""
@@ -285,6 +286,7 @@ class Specializer:
         return fn
 
 
+@user_facing
 def _first_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
     return fn.__astgrad_specializer__.first_call(args, kwargs)
 

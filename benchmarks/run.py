@@ -30,6 +30,7 @@ from .workloads import (
     WORKLOADS,
     Workload,
     args_for,
+    by_name,
     long_args,
     long_function,
     rnn,
@@ -327,6 +328,45 @@ def transformation_cost(check_only: bool, quick: bool, clock: str) -> tuple[list
     ], True
 
 
+# --------------------------------------------------------------------------- program guard
+
+
+GUARD_WORKLOADS = ("lecture", "hw0", "logreg", "rnn")
+
+
+def guard_cost(quick: bool, clock: str) -> tuple[list[str], bool]:
+    """The cost of the check at the top of generated code that the program is the one it was
+    generated from (astgrad/assumptions.py): the specialised gradient timed with and without it,
+    the two measurements interleaved so that the machine's load falls on both alike."""
+    import astgrad
+    from astgrad.api import _wrt_names
+    from astgrad.assemble import build
+
+    lines = [
+        "| workload | tests in the guard | with guard (µs) | without (µs) | with / without |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in GUARD_WORKLOADS:
+        w = by_name(name)
+        args = args_for(w)
+        g = astgrad.grad(w.f, wrt=w.wrt)
+        g(*args)  # (specialised)
+        spec = g.__astgrad_specializer__
+        bare = build(
+            w.f, w.wrt, value=False, optimize=True, wrt_names_fn=_wrt_names, kinds=spec.kinds(args, {}), guard=False
+        )
+        text = next(iter(spec.sources.values()), g.source)
+        guard = text.split("return respecialize")[0].split("\n    if ")[-1]
+        tests = guard.count(" or ") + 1 if "respecialize" in text else 0
+        with_guard, without = [], []
+        for _ in range(3 if quick else 7):
+            with_guard.append(timing.per_call(g, args, 0.02 if quick else 0.05, 1, clock))
+            without.append(timing.per_call(bare, args, 0.02 if quick else 0.05, 1, clock))
+        a, b = min(with_guard), min(without)
+        lines.append(f"| {name} | {tests} | {fmt_us(a)} | {fmt_us(b)} | {a / b:.2f} |")
+    return lines, True
+
+
 # --------------------------------------------------------------------------- tape memory
 
 
@@ -471,6 +511,12 @@ def main(argv: list[str] | None = None) -> int:
     status |= 0 if ok else 1
     print("\n".join(lines))
     print()
+    print("## Program guard: generated code checks the program is the one it was made for")
+    print()
+    if not opts.check_only:
+        lines, ok = guard_cost(opts.quick, opts.clock)
+        print("\n".join(lines))
+        print()
     print("## Tape memory: RNN (H=32, I=16), bytes kept during the forward pass")
     print()
     lines, ok = tape_memory()

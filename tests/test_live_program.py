@@ -248,3 +248,57 @@ def test_methods_of_an_instance_read_at_call_time(module):
     model.W = model.W * 3.0
     model.scale = 0.5
     check_grad(model.loss, g, x)
+
+
+def _misspelt(x):
+    return np.tanhh(x)  # noqa
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: grad(_misspelt),
+        lambda: grad(_misspelt, mode="forward"),
+        lambda: astgrad.jvp(_misspelt, (1.0,), (1.0,)),
+        lambda: astgrad.source(_misspelt),
+        lambda: astgrad.hessian(_misspelt)(1.0),
+    ],
+)
+def test_an_error_shows_the_users_frame_first(call):
+    import traceback
+
+    with pytest.raises(AstgradError) as info:
+        call()
+    frames = traceback.extract_tb(info.value.__traceback__)
+    internal = [f for f in frames if "/astgrad/" in f.filename.replace("\\", "/")]
+    assert len(internal) <= 1, [f"{f.filename}:{f.lineno} {f.name}" for f in frames]
+
+
+def _mse(w, X, y):
+    return np.mean((X @ w - y) ** 2)
+
+
+def test_a_lambda_made_anew_in_a_training_loop_is_not_transformed_again(monkeypatch):
+    import astgrad.api as api
+
+    builds = []
+    real = api.build
+    monkeypatch.setattr(api, "build", lambda *a, **k: builds.append(k.get("kinds")) or real(*a, **k))
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+    w = np.zeros(3)
+    for step in range(12):
+        Xb, yb = X[step % 4 * 10 : step % 4 * 10 + 10], y[step % 4 * 10 : step % 4 * 10 + 10]
+        gw = grad(lambda w: _mse(w, Xb, yb))(w)  # noqa: B023 (a new function at every step, the cells the same)
+        np.testing.assert_allclose(gw, numerical_grad(lambda w: _mse(w, Xb, yb), w), rtol=1e-6, atol=1e-9)  # noqa: B023
+        w = w - 0.1 * gw
+    assert len([k for k in builds if k is None]) == 1  # the general code: once
+    assert len(builds) <= 2  # and one specialisation
+
+
+def test_a_lambda_over_other_cells_is_its_own_program():
+    def make(scale):
+        return lambda x: scale * x**2
+
+    assert grad(make(1.0))(3.0) == pytest.approx(6.0)
+    assert grad(make(5.0))(3.0) == pytest.approx(30.0)  # the same code, another cell

@@ -43,7 +43,8 @@ def last_state_read(W, xs, h):
 
 
 def _fresh(f):
-    """A new function object with f's code: its own cache entry."""
+    """A new function object with f's code, transformed anew (not its twin's code: api._twin)."""
+    astgrad.api._by_code.clear()
     return types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
 
 

@@ -6,16 +6,34 @@ In its body `x_bar` is the adjoint of `x`, `x_dot` its tangent; an adjoint templ
 contribution to each argument's adjoint (`x_bar = ...`), a tangent template assigns the result's
 tangent (`y_dot = ...`). Other names assigned in a template are temporaries. Templates are parsed
 once and spliced into generated code; they are never called.
+
+Every parameter of a primitive is one of three kinds (see RULES_API.md):
+
+- *differentiable*: the adjoint template assigns `p_bar` and the tangent template reads `p_dot`
+  (the templates themselves are the declaration);
+- *static*, declared with `declare(fn, static="axis keepdims")`: non-differentiable by nature (an
+  index, a shape, a dtype, a count, a seed, a boolean mask): the derivative with respect to it is
+  zero wherever it exists, so a value that depends on the input may reach it;
+- *unsupported*: declared with `declare(fn, unsupported="q")`, or a parameter of the primitive that
+  the templates do not take at all. A value that depends on the differentiated input reaching it
+  is refused when the gradient is generated (TransformError naming the function, the parameter and
+  the user's line), never differentiated as zero.
+
+A template parameter that is neither differentiable nor declared counts as unsupported, so a
+forgotten derivative is refused rather than silently zero; tests/test_registry.py fails for a
+built-in rule that leaves one undeclared.
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gast
+import numpy as np
 
 from .. import convert
 from ..errors import AstgradError
@@ -30,6 +48,26 @@ class Template:
     body: list[gast.stmt]
     namespace: dict[str, Any]  # globals of the module that wrote the template
     origin: str
+    derived: frozenset[str] = frozenset()  # parameters this template gives a derivative for
+
+    @property
+    def arguments(self) -> list[str]:
+        """The primitive's parameters as the template names them (the result dropped)."""
+        return self.params[1:]
+
+
+# How a primitive's result shape follows from its arguments (shape_facts.py evaluates a call on
+# stand-in values only where the shape provably does not depend on them): the arguments that may
+# be stand-ins; every other argument must be known exactly.
+SHAPE_FIRST = "first"  # the first argument: reductions, transposes, reshapes (axis, shape: exact)
+SHAPE_FIRST_TWO = "first two"  # products: matmul, dot, outer
+SHAPE_ALL = "all"  # any argument (elementwise: the broadcast of the arguments' shapes)
+SHAPE_EXACT = "exact"  # every argument exact: constructors (np.arange(n), np.zeros(shape), range)
+SHAPE_PICK = "pick"  # min/max: one of their arguments, or an element of their one argument
+
+DIFFERENTIABLE = "differentiable"
+STATIC = "static"
+UNSUPPORTED = "unsupported"
 
 
 @dataclass
@@ -39,12 +77,59 @@ class Rule:
     fn: Any
     adjoint: Template | None = None
     tangent: Template | None = None
-    differentiable: bool = True
+    differentiable: bool = True  # False: no parameter carries a derivative (all are static)
     elementwise: bool = False  # result shape = broadcast of the arguments' shapes
-    aliases: list[Any] = field(default_factory=list)
+    aliases: list[Rule] = field(default_factory=list)  # the entries of functions that share these derivatives
+    alias_of: Any = None  # the function whose derivatives this entry shares (np.amax: np.max)
+    static: set[str] = field(default_factory=set)  # parameters non-differentiable by nature
+    unsupported: set[str] = field(default_factory=set)  # parameters without a derivative
+    note: str = ""  # why the rule is as it is (shown in docs/coverage.md)
+    effects: bool = False  # reads or changes state beyond its arguments (a random draw): never removed, moved or merged
+    # --- what the passes know besides the derivatives (set with `describe`) ---
+    shape: str | None = None  # SHAPE_*: how the result's shape follows from the arguments
+    full_reduction: bool = False  # called on one argument alone, the result is a number (np.sum(x))
+    views: bool = False  # the result may be its first argument or a view of it (np.reshape)
+    writes: bool = False  # writes into its first argument in place (np.copyto): refused on active values
+    continuous: bool = False  # continuous in all real arguments: reading a value through it decides nothing
+    keeps_dtype: bool = False  # the result has its first argument's float dtype (np.sum, np.transpose)
+    hoistable: bool = False  # total and writes nothing: a loop-invariant call may move before the loop
+    maximum: bool = False  # the largest element (np.max): a shift the result may not depend on (invariance.py)
+    methods: tuple[str, ...] = ()  # array methods meaning this function: x.sum(1) is np.sum(x, 1) (normalize.py)
+    vararg_method: bool = False  # the method's trailing positional arguments form one tuple: x.reshape(2, 3)
+    # run-time helpers only: the NumPy expression a helper call becomes when the operands' ranks are
+    # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
+    # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a
+    # list of them, the position of the argument fixed over the loop); for such a summing helper,
+    # the NumPy sum of the stacked operands ({0}, {1}; {np}: numpy's name)
+    lowered: dict | None = None
+    batched: tuple[str, int] | None = None
+    stacked_sum: str | None = None
+    shaped_like_first: bool = False  # the result has its first argument's shape (extremum_mask)
+    reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
+    makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
+
+    def kind(self, param: str) -> str:
+        """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
+        STATIC or UNSUPPORTED as declared, UNSUPPORTED when undeclared."""
+        if not self.differentiable or param in self.static:
+            return STATIC
+        if param in self.unsupported:
+            return UNSUPPORTED
+        if any(t is not None and param in t.derived for t in (self.adjoint, self.tangent)):
+            return DIFFERENTIABLE
+        return UNSUPPORTED
+
+    def refuses(self, param: str, mode: str) -> bool:
+        """Whether an input-dependent value may not reach `param` in `mode` ("adjoint" or
+        "tangent"): the parameter is not static and that mode's template gives it no derivative."""
+        if not self.differentiable or param in self.static:
+            return False
+        template = getattr(self, mode)
+        return template is None or param not in template.derived
 
 
 RULES: dict[Any, Rule] = {}
+_version = [0]  # bumped at every change of the registry (for the passes' caches of derived sets)
 
 
 def _key(fn: Any) -> Any:
@@ -65,6 +150,7 @@ def lookup(fn: Any) -> Rule | None:
 
 def _rule(fn: Any) -> Rule:
     key = _key(fn)
+    _version[0] += 1
     if key not in RULES:
         RULES[key] = Rule(fn)
     return RULES[key]
@@ -95,9 +181,34 @@ def _template_from_tree(tree: gast.FunctionDef, namespace: dict, origin: str) ->
     return Template(params=names, signature=inspect.Signature(params), body=body, namespace=namespace, origin=origin)
 
 
+def _derived(template: Template, mode: str) -> frozenset[str]:
+    """The parameters `template` gives a derivative for: those whose adjoint it assigns
+    (`x_bar = ...`), or whose tangent it reads (`... x_dot ...`)."""
+    suffix = "_bar" if mode == "adjoint" else "_dot"
+    context = gast.Store if mode == "adjoint" else gast.Load
+    names = {
+        n.id[: -len(suffix)]
+        for stmt in template.body
+        for n in gast.walk(stmt)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, context) and n.id.endswith(suffix)
+    }
+    return frozenset(names & set(template.arguments))
+
+
+def _family(rule: Rule) -> list[Rule]:
+    """`rule` and the entries of its aliases: they share derivatives and parameter kinds."""
+    return [rule, *rule.aliases]
+
+
+def _install(rule: Rule, mode: str, template: Template) -> None:
+    template.derived = _derived(template, mode)
+    for r in _family(rule):
+        setattr(r, mode, template)
+
+
 def _registrar(fn: Any, mode: str) -> Callable[[Callable], Callable]:
     def register(template: Callable) -> Callable:
-        setattr(_rule(fn), mode, _parse_template(template))
+        _install(_rule(fn), mode, _parse_template(template))
         return template
 
     return register
@@ -132,9 +243,9 @@ def elementwise(fn: Any, derivative: str, namespace: dict, arg: str = "x") -> No
     tangent_src = f"def _(y, {arg}):\n    y_dot = {arg}_dot * {derivative}\n"
     origin = f"{getattr(fn, '__name__', fn)} derivative {derivative!r}"
     rule = _rule(fn)
-    rule.elementwise = True
-    rule.adjoint = _template_from_tree(convert.parse(template).body[0], namespace, origin)
-    rule.tangent = _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin)
+    mark_elementwise(fn)
+    _install(rule, "adjoint", _template_from_tree(convert.parse(template).body[0], namespace, origin))
+    _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
 
 
 def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
@@ -143,28 +254,242 @@ def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
     others = "".join(f", e{i}=None" for i in range(extra))
     origin = f"{getattr(fn, '__name__', fn)} passes its first argument through"
     rule = _rule(fn)
-    rule.adjoint = _template_from_tree(
-        convert.parse(f"def _(y, value{others}):\n    value_bar = y_bar\n").body[0], namespace, origin
-    )
-    rule.tangent = _template_from_tree(
-        convert.parse(f"def _(y, value{others}):\n    y_dot = value_dot\n").body[0], namespace, origin
-    )
+    adjoint_src = f"def _(y, value{others}):\n    value_bar = y_bar\n"
+    tangent_src = f"def _(y, value{others}):\n    y_dot = value_dot\n"
+    _install(rule, "adjoint", _template_from_tree(convert.parse(adjoint_src).body[0], namespace, origin))
+    _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
+    rule.static.update(f"e{i}" for i in range(extra))  # (a set its aliases share)
 
 
 def alias(fn: Any, *others: Any) -> None:
-    """Make each of `others` use the rule of `fn` (np.add and `+`, np.amax and np.max)."""
+    """Give each of `others` the derivatives and parameter kinds of `fn` (np.add and `+`, np.amax
+    and np.max), now and as they are declared later, in an entry of its own: the other facts
+    (`describe`) stay each function's own (np.asarray may return a view, np.copy never does)."""
     rule = _rule(fn)
     for other in others:
-        RULES[_key(other)] = rule
+        entry = _rule(other)
+        if entry is rule or entry in rule.aliases:
+            continue
+        entry.alias_of = fn
+        entry.adjoint, entry.tangent = rule.adjoint, rule.tangent
+        entry.differentiable, entry.elementwise, entry.note = rule.differentiable, rule.elementwise, rule.note
+        entry.static, entry.unsupported = rule.static, rule.unsupported  # (the same sets: declarations reach both)
+        rule.aliases.append(entry)
+    _version[0] += 1
 
 
-def nondifferentiable(*fns: Any) -> None:
-    """Declare primitives whose outputs carry no derivative (shapes, indices, comparisons)."""
+def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
+    """Declare primitives whose outputs carry no derivative with respect to any parameter: their
+    value is an integer, a boolean, a shape, or piecewise constant (derivative zero wherever it
+    exists). Never declare so a function one of whose parameters has a derivative (np.full's
+    fill value): give it a rule and `declare` its other parameters instead."""
     for fn in fns:
-        _rule(fn).differentiable = False
+        for rule in _family(_rule(fn)):
+            rule.differentiable = False
+            rule.note = note or rule.note
+            rule.effects = effects or rule.effects
+
+
+_FACTS = frozenset(
+    {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
+    | {"methods", "vararg_method"}
+    | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
+)
+
+
+def describe(*fns: Any, **facts: Any) -> None:
+    """Record what the passes know about primitives `fns` besides their derivatives: `shape`
+    (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
+    `maximum`, `methods`, `vararg_method`, `effects`, and for run-time helpers `lowered`,
+    `batched`, `stacked_sum`, `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
+    function without a derivative rule may be described too (np.copyto writes); it stays without one.
+
+    >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
+    """
+    unknown = set(facts) - _FACTS
+    if unknown:
+        raise AstgradError(f"describe: unknown facts {sorted(unknown)} (known: {sorted(_FACTS)})")
+    for fn in fns:
+        rule = _rule(fn)
+        for fact, value in facts.items():
+            setattr(rule, fact, value)
+
+
+_DERIVED: dict[tuple[str, str], tuple[int, Any]] = {}  # (kind, fact) → (registry version, answer)
+
+
+def numpy_names(fact: str) -> frozenset[str]:
+    """The names `n` of NumPy's namespace (`np.n`, and the array method `x.n`) whose primitive has
+    `fact`: for passes that read generated code, where a call is `np.reshape(...)` or
+    `x.reshape(...)`."""
+    known = _DERIVED.get(("numpy", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    names = set()
+    for name in getattr(np, "__all__", None) or dir(np):
+        rule = lookup(getattr(np, name, None)) if not name.startswith("_") else None
+        if rule is not None and getattr(rule, fact):
+            names.add(name)
+    result = frozenset(names)
+    _DERIVED[("numpy", fact)] = (_version[0], result)
+    return result
+
+
+def runtime_facts(fact: str) -> dict[str, Any]:
+    """Run-time helper name → its `fact`, for the helpers that have it (the specialising passes
+    find helper calls by name in generated code). Do not change the dict returned (it is shared)."""
+    known = _DERIVED.get(("runtime", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    from .. import runtime
+
+    helpers = (fn for fn in functions_with(fact) if getattr(runtime, fn.__name__, None) is fn)
+    result = {fn.__name__: getattr(lookup(fn), fact) for fn in helpers}
+    _DERIVED[("runtime", fact)] = (_version[0], result)
+    return result
+
+
+def array_methods() -> dict[str, tuple[str, bool]]:
+    """Array method name → (the NumPy function of the same meaning, as `np.<name>`, whether its
+    trailing positional arguments form one tuple): `x.sum(1)` → np.sum(x, 1), `x.flatten()` →
+    np.ravel(x), `x.reshape(2, 3)` → np.reshape(x, (2, 3))."""
+    known = _DERIVED.get(("methods", ""))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    out: dict[str, tuple[str, bool]] = {}
+    for fn in sorted(functions_with("methods"), key=lambda f: getattr(f, "__name__", "")):
+        rule = lookup(fn)
+        for method in rule.methods:
+            name = method if getattr(np, method, None) is fn else fn.__name__
+            out[method] = (name, rule.vararg_method)
+    _DERIVED[("methods", "")] = (_version[0], out)
+    return out
+
+
+def functions_with(fact: str) -> frozenset[Any]:
+    """The registry's functions (aliases included) that have `fact`."""
+    known = _DERIVED.get(("functions", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    found = set()
+    for key, rule in list(RULES.items()):
+        value = getattr(rule, fact)
+        if value is not None and value is not False:  # (a position 0 is a fact too)
+            try:
+                found.add(rule.fn if isinstance(key, int) else key)
+            except TypeError:  # (unhashable)
+                pass
+    result = frozenset(found)
+    _DERIVED[("functions", fact)] = (_version[0], result)
+    return result
+
+
+def _names(spec: str | tuple[str, ...] | list[str]) -> set[str]:
+    return set(spec.split() if isinstance(spec, str) else spec)
+
+
+def declare(
+    fn: Any,
+    *,
+    static: str | tuple[str, ...] = "",
+    unsupported: str | tuple[str, ...] = "",
+    note: str = "",
+    effects: bool = False,
+) -> None:
+    """Declare the parameters of primitive `fn` its templates give no derivative for.
+
+    `static` (space-separated names): non-differentiable by nature (an axis, shape, dtype, index,
+    count, seed or boolean mask); an input-dependent value may reach them. `unsupported`: a value
+    there has a derivative astgrad does not know; an input-dependent value reaching one is refused
+    with a TransformError. Differentiable parameters need no declaration: the templates say it.
+    `effects`: the primitive reads or changes state beyond its arguments (a random draw), so no
+    pass may remove, repeat, move or merge its calls. `note`: a remark for docs/coverage.md.
+
+    >>> declare(np.sum, static="axis keepdims")
+    >>> declare(np.quantile, static="axis method keepdims", unsupported="q")
+    """
+    rule = _rule(fn)
+    rule.static |= _names(static)  # (a set its aliases share)
+    rule.unsupported |= _names(unsupported)
+    for r in _family(rule):
+        r.note = note or r.note
+        r.effects = effects or r.effects
+
+
+_LIBRARIES = ("numpy", "scipy", "math", "builtins", "operator", "_operator", "astgrad")
+
+
+def builtin_rules() -> list[tuple[Any, Rule]]:
+    """(function, rule) for every registry key astgrad itself defines (its library primitives and
+    its run-time helpers; not rules users register for their own functions), aliases included."""
+    out = []
+    for key, rule in RULES.items():
+        fn = rule.fn if isinstance(key, int) else key
+        module = getattr(fn, "__module__", None) or ""
+        if isinstance(fn, np.ufunc) or module.split(".")[0] in _LIBRARIES:
+            out.append((fn, rule))
+    return out
+
+
+def display_name(fn: Any) -> str:
+    """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `np.fft.fft`,
+    `scipy.special.gammaln`, `scipy.stats.norm.logpdf`, `math.log`, `abs`, `operator.mod`."""
+    name = getattr(fn, "__name__", None) or repr(fn)
+    if isinstance(fn, np.ufunc):
+        if getattr(np, name, None) is fn:
+            return f"np.{name}"
+        special = sys.modules.get("scipy.special")
+        if special is not None and getattr(special, name, None) is fn:
+            return f"scipy.special.{name}"
+        return name
+    if getattr(fn, "__objclass__", None) is np.ndarray:
+        return f"np.ndarray.{name}"
+    owner = getattr(fn, "__self__", None)
+    if owner is np.random.mtrand._rand:
+        return f"np.random.{name}"
+    if owner is not None and type(owner).__module__.startswith("scipy.stats") and hasattr(owner, "name"):
+        return f"scipy.stats.{owner.name}.{name}"  # a distribution's method: scipy.stats.norm.logpdf
+    module = getattr(fn, "__module__", None) or ""
+    qual = getattr(fn, "__qualname__", None) or name
+    if module in ("builtins", ""):
+        return qual
+    if module in ("_operator", "operator"):
+        return f"operator.{qual}"
+    public = []  # the module's public part: numpy.linalg._linalg → numpy.linalg
+    for part in module.split("."):
+        if part.startswith("_"):
+            break
+        public.append(part)
+    if public and public[0] == "numpy":
+        public[0] = "np"
+    return ".".join(public + [qual])
+
+
+def primitive_parameters(fn: Any, rule: Rule) -> list[str]:
+    """The parameters of primitive `fn` as its rule names them: the first by position (np.array's
+    `object` is the rule's `a`), positional-only ones by position, the others by name. Without
+    a readable signature (Python's max), or with *args (np.einsum), the templates' parameters
+    stand for the positional ones."""
+    template = rule.adjoint or rule.tangent
+    ours = template.arguments if template is not None else []
+    try:
+        real = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return list(ours)
+    kinds = inspect.Parameter
+    if any(p.kind is kinds.VAR_POSITIONAL for p in real):
+        return list(ours) + [p.name for p in real if p.kind is kinds.KEYWORD_ONLY and p.name not in ours]
+    out = []
+    for i, p in enumerate(real):
+        if p.kind is kinds.VAR_KEYWORD:
+            continue
+        by_position = i == 0 or p.kind is kinds.POSITIONAL_ONLY
+        out.append(ours[i] if by_position and i < len(ours) else p.name)
+    return out
 
 
 def mark_elementwise(*fns: Any) -> None:
     """Declare primitives whose result has the broadcast shape of their arguments."""
     for fn in fns:
-        _rule(fn).elementwise = True
+        for rule in _family(_rule(fn)):
+            rule.elementwise = True
