@@ -18,7 +18,8 @@ from .invariance import shift_names
 from .parse import _MISSING
 from .trees import assignment_counts, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
 
-_BINOPS = {
+# the function each operator node computes (`a + b`: operator.add)
+BINOPS = {
     gast.Add: operator.add,
     gast.Sub: operator.sub,
     gast.Mult: operator.mul,
@@ -33,7 +34,7 @@ _BINOPS = {
     gast.LShift: operator.lshift,
     gast.RShift: operator.rshift,
 }
-_UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
 
 
 def _squares(value: gast.AST) -> bool:
@@ -52,9 +53,9 @@ def primitive(value: gast.AST) -> Any:
     if _squares(value):
         return np.square
     if isinstance(value, gast.BinOp):
-        return _BINOPS[type(value.op)]
+        return BINOPS[type(value.op)]
     if isinstance(value, gast.UnaryOp):
-        return _UNARY[type(value.op)]
+        return UNARY[type(value.op)]
     if isinstance(value, gast.Call):
         return getattr(value, "_ag_fn", None)
     if isinstance(value, gast.Subscript):

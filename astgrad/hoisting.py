@@ -26,11 +26,11 @@ import numpy as np
 
 from .context import Context
 from .normalize import name
-from .optimize import _walk, sharing
+from .optimize import sharing
 from .reductions import float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
 from .rules.registry import numpy_names
-from .trees import names_read, walk
+from .trees import names_read, walk, walk_statements
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 
@@ -40,7 +40,7 @@ def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, pas
     and loop invariants (`passing`: see rounding.decisive_names)."""
     np_name = ctx.numpy_name()
     decisive = decisive_names(fdef, np_name, passing)
-    for body in [fdef.body] + [s.body for s in _walk(fdef.body) if hasattr(s, "body")]:
+    for body in [fdef.body] + [s.body for s in walk_statements(fdef.body) if hasattr(s, "body")]:
         k = 0
         while k < len(body):
             s = body[k]
