@@ -27,7 +27,7 @@ import numpy as np
 
 from .context import Context
 from .lowering import expression_shape, spreading_index
-from .optimize import TEMPORARY, _is_math, _resolve, is_comment, nested_blocks, replace_node, resolver
+from .optimize import TEMPORARY, denoted, is_comment, is_math_function, nested_blocks, replace_node, resolver
 from .trees import clone, read_counts, walk, walk_statements
 
 Chain = tuple[float, list[tuple[gast.AST, int]]]  # (coefficient, [(factor, ±1)])
@@ -350,7 +350,7 @@ def factor_sums(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> boo
     def shape_of_sum(e: gast.AST) -> tuple | None:
         """expression_shape, and () for arithmetic on numbers with math functions."""
         calls = [c for c in walk(e) if isinstance(c, gast.Call)]
-        if calls and all(_is_math(_resolve(c.func, ns)) and not c.keywords for c in calls):
+        if calls and all(is_math_function(denoted(c.func, ns)) and not c.keywords for c in calls):
             return () if all(shape_of(n.id) == () for n in _operand_names(e)) else None
         return expression_shape(e, shape_of, np_name)
 

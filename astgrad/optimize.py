@@ -550,16 +550,16 @@ def is_pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
     """Whether evaluating `value` has no effect but its result (`ns`: see resolver)."""
     for n in walk(value):
         if isinstance(n, gast.Call):
-            fn = _resolve(n.func, ns)
+            fn = denoted(n.func, ns)
             rule = rules.lookup(fn)
             if rule is not None and (rule.effects or rule.writes):
                 return False
-            if fn is None or (rule is None and not _is_runtime(fn) and not _is_math(fn)):
+            if fn is None or (rule is None and not _is_runtime(fn) and not is_math_function(fn)):
                 return False
     return True
 
 
-def _is_math(fn: Any) -> bool:
+def is_math_function(fn: Any) -> bool:
     """A function of the math module (all of them pure)."""
     import math
 
@@ -570,11 +570,12 @@ def _is_runtime(fn: Any) -> bool:
     return getattr(runtime, getattr(fn, "__name__", ""), None) is fn
 
 
-def _resolve(node: gast.AST, ns: Callable[[str], Any]) -> Any:
+def denoted(node: gast.AST, ns: Callable[[str], Any]) -> Any:
+    """The object a name or attribute chain (`np.linalg.norm`) denotes, None if unknown (`ns`: see resolver)."""
     if isinstance(node, gast.Name):
         return ns(node.id)
     if isinstance(node, gast.Attribute):
-        base = _resolve(node.value, ns)
+        base = denoted(node.value, ns)
         return getattr(base, node.attr, None) if base is not None else None
     return None
 

@@ -15,7 +15,8 @@ rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a pass may re
 General code runs `GENERAL_PASSES`, specialised code `SPECIALISED_PASSES`; with
 `optimize=False` only the passes marked `always` run. Adding, removing or reordering a pass is a
 change to one of these lists; `needs` names the passes that must run before a pass (a test checks
-the lists keep them), `why` says what it relies on.
+the lists keep them), `why` says what it relies on. After them, `Program.compile` (assemble.py)
+puts the program guard at the top of the entry function (assumptions.py) and renders the code.
 """
 
 from __future__ import annotations
