@@ -27,8 +27,8 @@ import numpy as np
 
 from .context import Context
 from .lowering import expression_shape, spreading_index
-from .optimize import _TEMPORARY, _is_math, _namespace, _resolve, _walk, is_comment, nested_blocks, replace_node
-from .trees import clone, read_counts, walk
+from .optimize import TEMPORARY, denoted, is_comment, is_math_function, nested_blocks, replace_node, resolver
+from .trees import clone, read_counts, walk, walk_statements
 
 Chain = tuple[float, list[tuple[gast.AST, int]]]  # (coefficient, [(factor, ±1)])
 
@@ -204,7 +204,7 @@ def _substitute(
             merged = (chain[0] * inner[0] ** power, factors)
             if _cancel(merged, spread)[1]:
                 return merged, st
-            saves = _TEMPORARY.match(v) and _operations(_build(merged, np_name, False) or st.value) < _operations(
+            saves = TEMPORARY.match(v) and _operations(_build(merged, np_name, False) or st.value) < _operations(
                 _build(chain, np_name, False) or body[i].value
             ) + _operations(st.value)
             return (merged, st) if saves else None
@@ -298,7 +298,7 @@ def factor_sums(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> boo
     values (and the branches they decide) are the function's. Whether any statement was
     rewritten."""
     kind = getattr(shape_of, "kind", lambda n: None)
-    np_name, ns = ctx.numpy_name(), _namespace(ctx)
+    np_name, ns = ctx.numpy_name(), resolver(ctx)
 
     def floats(expr: gast.AST) -> bool:
         names = _operand_names(expr)
@@ -350,12 +350,12 @@ def factor_sums(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> boo
     def shape_of_sum(e: gast.AST) -> tuple | None:
         """expression_shape, and () for arithmetic on numbers with math functions."""
         calls = [c for c in walk(e) if isinstance(c, gast.Call)]
-        if calls and all(_is_math(_resolve(c.func, ns)) and not c.keywords for c in calls):
+        if calls and all(is_math_function(denoted(c.func, ns)) and not c.keywords for c in calls):
             return () if all(shape_of(n.id) == () for n in _operand_names(e)) else None
         return expression_shape(e, shape_of, np_name)
 
     adjoints = getattr(shape_of, "adjoints", frozenset())
-    for st in _walk(fdef.body):  # adjoints only: the forward pass computes as the function does
+    for st in walk_statements(fdef.body):  # adjoints only: the forward pass computes as the function does
         if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id in adjoints:
             st.value = rewrite(st.value)
     return changed

@@ -14,9 +14,12 @@ import numpy as np
 from . import rules, runtime
 from .assumptions import capture, replay
 from .context import Context
+from .invariance import shift_names
 from .parse import _MISSING
+from .trees import assignment_counts, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
 
-_BINOPS = {
+# the function each operator node computes (`a + b`: operator.add)
+BINOPS = {
     gast.Add: operator.add,
     gast.Sub: operator.sub,
     gast.Mult: operator.mul,
@@ -31,7 +34,7 @@ _BINOPS = {
     gast.LShift: operator.lshift,
     gast.RShift: operator.rshift,
 }
-_UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
 
 
 def _squares(value: gast.AST) -> bool:
@@ -50,9 +53,9 @@ def primitive(value: gast.AST) -> Any:
     if _squares(value):
         return np.square
     if isinstance(value, gast.BinOp):
-        return _BINOPS[type(value.op)]
+        return BINOPS[type(value.op)]
     if isinstance(value, gast.UnaryOp):
-        return _UNARY[type(value.op)]
+        return UNARY[type(value.op)]
     if isinstance(value, gast.Call):
         return getattr(value, "_ag_fn", None)
     if isinstance(value, gast.Subscript):
@@ -93,19 +96,10 @@ def _names(nodes: list[gast.AST]) -> set[str]:
     return {n.id for n in nodes if isinstance(n, gast.Name) and not getattr(n, "_ag_global", False)}
 
 
-def walk_statements(body: list[gast.stmt]):
-    for s in body:
-        yield s
-        for field in ("body", "orelse"):
-            yield from walk_statements(getattr(s, field, None) or [])
-
-
 class Activity:
     """Which names are active: depend on a differentiated input and influence the output."""
 
     def __init__(self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], outputs: list[str]):
-        from .invariance import shift_names  # which imports this module's helpers
-
         self.ctx = ctx
         self.shifts = shift_names(fdef)  # constants as far as the result is concerned
         self.varied = self._varied(fdef, set(wrt))
@@ -157,26 +151,6 @@ def _closure(flows, seeds: set[str], forwards: bool) -> set[str]:
                 reached |= sources
                 changed = True
     return reached
-
-
-def assignment_counts(fdef: gast.FunctionDef) -> dict[str, int]:
-    """How many statements bind or write into each name (assignments, in-place writes, loop
-    targets, appends)."""
-    count: dict[str, int] = {}
-    for s in walk_statements(fdef.body):
-        names = []
-        if isinstance(s, gast.Assign):
-            t = s.targets[0]
-            while isinstance(t, gast.Subscript):
-                t = t.value
-            names = [t.id]
-        elif isinstance(s, gast.For):
-            names = [s.target.id]
-        elif getattr(s, "_ag_append", None):
-            names = [s._ag_append[0]]
-        for n in names:
-            count[n] = count.get(n, 0) + 1
-    return count
 
 
 def integer_names(fdef: gast.FunctionDef, loop_targets: set[str]) -> set[str]:

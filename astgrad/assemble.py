@@ -19,27 +19,19 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from . import convert, runtime, specialize
-from .algebra import factor_sums, simplify_products
+from . import convert, specialize
 from .assumptions import Assumptions, guard_terms, identifier, recording
-from .batching import batch_accumulations
 from .codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from .context import Context
-from .dots import dot_products
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
-from .hoisting import hoist_row_work
-from .lowering import lower, polish
 from .normalize import assign, name, normalize
-from .optimize import fuse_expressions, nested_blocks, number_value, shared_through, sharing_links
-from .optimize import optimize as run_optimizer
+from .optimize import number_value
 from .parse import parse_function
-from .reductions import einsum_sums
-from .replay import replay_scalar_loops
+from .pipeline import ShapeLookup, run_passes
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
 from .source_text import SourceCode
-from .taped_rows import unpack_tape_loops
 from .trees import walk
 
 
@@ -81,8 +73,9 @@ class Unit:
     ctx: Context
     source_fn: Callable
     params: set[str]
-    shape_of: Callable | None = None  # specialised: a name's known shape (see lowering.py)
+    shape_of: ShapeLookup | None = None  # specialised: a name's known shape (pipeline.py)
     caller_arrays: frozenset[str] = frozenset()  # specialised: parameters and globals that are arrays
+    python_numbers: frozenset[str] = frozenset()  # specialised: parameters that are Python numbers
     grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradients are in the return
 
 
@@ -229,7 +222,7 @@ class Program:
         unit.doc = doc
         if facts is not None:
             unit.shape_of = _shape_lookup(unit.fdef, facts, rt.adjoint_names)
-            unit.shape_of.python_numbers = {p for p, k in kinds.items() if k[0] in ("float", "int", "bool")}
+            unit.python_numbers = frozenset(p for p, k in kinds.items() if k[0] in ("float", "int", "bool"))
             unit.caller_arrays = frozenset(
                 [p for p, k in kinds.items() if k[0] not in ("float", "int", "bool")]
                 + [n for n in _names(unit.fdef) if n not in fdef._ag_params and type(ctx.lookup(n)) is np.ndarray]
@@ -302,28 +295,8 @@ class Program:
     # ------------------------------------------------------------------------ compiling
 
     def _optimize(self, unit: Unit) -> None:
-        """The clean-up passes, and for specialised code the specialisation passes."""
-        if self.optimize:
-            run_optimizer(unit.fdef, unit.ctx, unit.params)
-            if unit.shape_of is not None:
-                unpack_tape_loops(unit.fdef, unit.ctx, unit.shape_of)
-                arrays = {n for n in _names(unit.fdef) if unit.shape_of(n) not in (None, ())}
-                batch_accumulations(unit.fdef, unit.ctx, arrays, unit.shape_of)
-                lower(unit.fdef, unit.ctx, unit.shape_of)
-                run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
-                fuse_expressions(unit.fdef, unit.ctx, unit.params)
-                polish(unit.fdef, unit.ctx, unit.shape_of)
-                replay_scalar_loops(unit.fdef, unit.ctx, unit.shape_of)
-                simplify_products(unit.fdef, unit.ctx.numpy_name(), unit.shape_of)
-                hoist_row_work(unit.fdef, unit.ctx, unit.shape_of, _passing_helpers(unit))
-                _drop_number_checks(unit)
-                run_optimizer(unit.fdef, unit.ctx, unit.params, protected=unit.caller_arrays)
-                factor_sums(unit.fdef, unit.ctx, unit.shape_of)
-                einsum_sums(unit.fdef, unit.shape_of, unit.ctx.numpy_name())
-        if unit.grads_at is not None:
-            _distinct_gradients(unit)
-        if self.optimize and unit.shape_of is not None:  # (after sharing(), which reads `@` as a new array)
-            dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), _passing_helpers(unit))
+        """The passes of pipeline.py: the general ones, or for specialised code the specialisation passes."""
+        run_passes(unit, self.optimize)
 
     def compile(self) -> tuple[Callable, str]:
         """Compile every unit; the first is the requested function. Returns it and the source."""
@@ -392,100 +365,21 @@ def _guard_program(unit: Unit, facts: Assumptions) -> None:
     body[at:at] = stmts
 
 
-def _drop_number_checks(unit: Unit) -> None:
-    """Run-time checks whose answer specialised code knows go: those that refuse in-place writes
-    into arrays, given a Python number (a parameter specialised as one, never rebound), and the
-    check that a loop walks a sequence, given an array."""
-    stored = {m.id for m in walk(unit.fdef) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store)}
-    numbers = getattr(unit.shape_of, "python_numbers", set()) - stored
-    checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
-    sequence = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_sequence}
-
-    def keep(s: gast.stmt) -> bool:
-        call = s.value if isinstance(s, gast.Expr) else None
-        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.args):
-            return True
-        arg = call.args[0]
-        if call.func.id in sequence and isinstance(arg, gast.Name) and arg.id not in stored:
-            return unit.shape_of(arg.id) in (None, ())  # (an array of known shape is a sequence)
-        return not (call.func.id in checks and isinstance(arg, gast.Name) and arg.id in numbers)
-
-    blocks = [unit.fdef.body]
-    for block in blocks:
-        block[:] = [st for st in block if keep(st)] or [gast.Pass()]
-        blocks += nested_blocks(block)
-
-
-def _passing_helpers(unit: Unit) -> frozenset[str]:
-    """The names of the helpers in the unit's code that hand their arguments on to the same
-    computation, deciding nothing by themselves: the guard's `respecialize`, `pop_block`."""
-    return frozenset(
-        n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize or v is runtime.pop_block
-    )
-
-
-def _distinct_gradients(unit: Unit) -> None:
-    """Gradients returned together that may be one array (`np.sum(a + b)`: a's and b's are the
-    adjoint of a + b) are made independent, so that writing into one leaves the other."""
-    ret = unit.fdef.body[-1]
-    if not isinstance(ret, gast.Return):
-        return
-    grads = ret.value
-    for i in unit.grads_at:
-        grads = grads.elts[i] if isinstance(grads, gast.Tuple) else None
-    if not isinstance(grads, gast.Tuple):
-        return
-    functions = {c.func.id for c in walk(unit.fdef) if isinstance(c, gast.Call) and isinstance(c.func, gast.Name)}
-    modules = frozenset(functions | {unit.ctx.numpy_name(), "math"})  # (not memory a result may share)
-    earlier: list[gast.Name] = []
-    links = None
-    for k, g in enumerate(grads.elts):
-        if not isinstance(g, gast.Name) or (unit.shape_of is not None and unit.shape_of(g.id) == ()):
-            continue
-        links = links or sharing_links(unit.fdef, both_ways=True, skip=modules)
-        shared = shared_through(links, frozenset({g.id}))
-        others = [e for e in earlier if e.id in shared]
-        if others:
-            helper = name(unit.ctx.helper("distinct"))
-            grads.elts[k] = gast.Call(func=helper, args=[g] + [name(e.id) for e in others], keywords=[])
-        earlier.append(g)
-
-
 def _names(tree: gast.AST) -> set[str]:
     return {n.id for n in walk(tree) if isinstance(n, gast.Name)}
 
 
-def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict[str, str]) -> Callable:
+def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict[str, str]) -> ShapeLookup:
     """name → its known shape in the specialised gradient: a primal value's, or for an adjoint its
     primal's, except an adjoint of an array that is somewhere a bare number (a scalar zero
     standing for an array of zeros: not of that shape)."""
     primal_of = {bar: var for var, bar in adjoint_names.items()}
-    declared: dict[str, tuple[tuple, str | None]] = {}  # names the later passes make: (shape, kind)
-
-    def shape_of(n: str) -> tuple | None:
-        if n in declared:
-            return declared[n][0]
-        shape = facts.shape(primal_of.get(n, n))
-        if shape and n in primal_of and n in scalar_bound:
-            return None
-        return shape
-
-    def kind_of(n: str) -> str | None:
-        return declared[n][1] if n in declared else facts.kind(primal_of.get(n, n))
-
-    def declare(n: str, shape: tuple, kind: str | None) -> None:
-        declared[n] = (shape, kind)
-
-    shape_of.kind = kind_of  # type: ignore[attr-defined]
-    shape_of.declare = declare  # type: ignore[attr-defined]
-    shape_of.adjoints = frozenset(primal_of)  # type: ignore[attr-defined]
-    shape_of.count = lambda n: None if n in primal_of else facts.count(n)  # type: ignore[attr-defined]
     scalar_bound = {
         s.targets[0].id
         for s in walk(fdef)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and number_value(s.value) is not None
     }
-    return shape_of
+    return ShapeLookup(facts, primal_of, scalar_bound)
 
 
 def _zero_scalars(forward: list, backward: list, grads: list, scalars: set[str], zeros_like: str) -> None:

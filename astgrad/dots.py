@@ -17,10 +17,9 @@ from typing import Callable
 import gast
 
 from .lowering import expression_shape
-from .optimize import _walk
-from .reductions import _float_arrays_only
+from .reductions import float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
-from .trees import Transformer, walk
+from .trees import Transformer, walk, walk_statements
 
 
 def dot_products(
@@ -39,7 +38,7 @@ def dot_products(
             new = None if id(node) in self.deciding else _as_dot(node, shape_of, np_name)
             return new or node
 
-    for s in _walk(fdef.body):
+    for s in walk_statements(fdef.body):
         if isinstance(s, (gast.Assign, gast.AugAssign, gast.Return)) and s.value is not None:
             if not stores(s, np_name) & decisive:
                 deciding = {id(m) for part in deciding_parts(s.value, np_name, passing) for m in walk(part)}
@@ -51,7 +50,7 @@ def _as_dot(node: gast.BinOp, shape_of: Callable, np_name: str) -> gast.AST | No
         return None
     for side in (node.left, node.right):
         shape = expression_shape(side, shape_of, np_name)
-        if shape is None or not 1 <= len(shape) <= 2 or not _float_arrays_only(side, shape_of, np_name):
+        if shape is None or not 1 <= len(shape) <= 2 or not float_arrays_only(side, shape_of, np_name):
             return None
     method = gast.Attribute(value=node.left, attr="dot", ctx=gast.Load())
     call = gast.Call(func=method, args=[node.right], keywords=[])

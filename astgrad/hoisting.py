@@ -26,11 +26,11 @@ import numpy as np
 
 from .context import Context
 from .normalize import name
-from .optimize import _walk, sharing
-from .reductions import _float_arrays_only
+from .optimize import sharing
+from .reductions import float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
 from .rules.registry import numpy_names
-from .trees import names_read, walk
+from .trees import names_read, walk, walk_statements
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 
@@ -40,7 +40,7 @@ def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, pas
     and loop invariants (`passing`: see rounding.decisive_names)."""
     np_name = ctx.numpy_name()
     decisive = decisive_names(fdef, np_name, passing)
-    for body in [fdef.body] + [s.body for s in _walk(fdef.body) if hasattr(s, "body")]:
+    for body in [fdef.body] + [s.body for s in walk_statements(fdef.body) if hasattr(s, "body")]:
         k = 0
         while k < len(body):
             s = body[k]
@@ -154,12 +154,12 @@ class _Batcher:
         in `before`. The function's own grouping is kept: `W @ h + U @ x + b` hoists `U @ x`."""
         if id(expr) in self.deciding:
             return expr
-        if self.kind(expr) not in (None, "invariant") and _float_arrays_only(expr, self.shape_of, self.np):
+        if self.kind(expr) not in (None, "invariant") and float_arrays_only(expr, self.shape_of, self.np):
             return self._hoist(expr, _name_for(expr, self.np), before, ctx, k, trips)
         partial = _partial(expr, target, getattr(self.shape_of, "adjoints", frozenset()))
         if partial is not None:  # t_bar = h_bar * (1.0 - h * h): the factor is dh/dt, `dh_dt`
             factor, label = partial
-            if self.kind(factor) not in (None, "invariant") and _float_arrays_only(factor, self.shape_of, self.np):
+            if self.kind(factor) not in (None, "invariant") and float_arrays_only(factor, self.shape_of, self.np):
                 new = self._hoist(factor, label, before, ctx, k, trips)
                 expr.right = new if expr.right is factor else expr.right
                 expr.left = new if expr.left is factor else expr.left
@@ -200,7 +200,7 @@ class _Batcher:
             a, b = self.kind(e.left), self.kind(e.right)
             if a == b == "invariant":
                 return a
-            if not _float_arrays_only(e, self.shape_of, self.np) or a is None or b is None:
+            if not float_arrays_only(e, self.shape_of, self.np) or a is None or b is None:
                 return None
             if b != "invariant" and a == "invariant" and b is not None and len(b) == 1:
                 m = self.shape_of(e.left.id) if isinstance(e.left, gast.Name) else None

@@ -33,9 +33,8 @@ import gast
 import numpy as np
 
 from . import rules
-from .analysis import assignment_counts
 from .optimize import nested_blocks
-from .trees import read_counts
+from .trees import assignment_counts, read_counts
 
 _FAIL = "fail"
 _FREE = "free"  # no longer depends on m

@@ -26,7 +26,7 @@ from . import convert, runtime
 from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
-from .optimize import _namespace, _pure, is_comment, nested_blocks, number_value, replace_node, sharing, writes_in_place
+from .optimize import is_comment, is_pure, nested_blocks, number_value, replace_node, resolver, sharing, writes_in_place
 from .rules.registry import runtime_facts
 from .trees import Transformer, clone, read_counts, walk
 
@@ -121,8 +121,11 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     _FullLike(unreduce, shape_of, np_name).visit(fdef)
 
 
-def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple | None]) -> None:
-    """Rewrites of whole expressions, once temporaries are put back into their uses (optimize.fuse_expressions)."""
+def polish(
+    fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple | None], python_numbers: frozenset[str]
+) -> None:
+    """Rewrites of whole expressions, once temporaries are put back into their uses
+    (optimize.fuse_expressions); `python_numbers`: the parameters that are Python numbers."""
     np_name = ctx.numpy_name()
 
     class Polish(Transformer):
@@ -143,7 +146,7 @@ def polish(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple
     _drop_unread_copies(fdef, ctx.helper("owned_copy"))
     _start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
     _scatter_in_place(fdef, ctx.helper("unindex"), _DistinctIndices(fdef, ctx, shape_of), np_name)
-    _filled_by_shape(fdef, ctx, shape_of, np_name)
+    _filled_by_shape(fdef, ctx, shape_of, np_name, python_numbers)
     join_accumulations(fdef.body, ctx)
     _reuse_equal_calls(fdef, ctx, shape_of)
     _Ties().visit(fdef)
@@ -153,7 +156,7 @@ def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
     """`b = np.arange(n)` after `a = np.arange(n)` (the same pure call of unchanged names, at
     the top level, neither a nor b rebound or written into): `b = a`, which copy propagation
     then removes."""
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
     written = writes_in_place(fdef, ctx.helper("add_at"))
     np_name = ctx.numpy_name()  # (a module, not memory a call's result may share)
     count = getattr(shape_of, "count", lambda n: None)
@@ -172,7 +175,7 @@ def _reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
                 continue
             reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)} - {np_name, "math"}
             arrays = {r for r in reads if count(r) is None}  # (a known int is no memory to write into)
-            if _pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads) and not arrays & changing:
+            if is_pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads) and not arrays & changing:
                 seen[text] = (a, reads)
         changed = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         seen = {t: v for t, v in seen.items() if not changed & (v[1] | {v[0]}) or v[0] == a}
@@ -182,14 +185,14 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
     """`a = e1`, then at the next statement that uses a, `a = a + e2` (or `- e2`): `a = e1 + e2`
     there, one statement as by hand, where e1 is pure and the statements in between neither use
     a nor change what e1 reads."""
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
     for inner in nested_blocks(body):
         join_accumulations(inner, ctx)
     i = 0
     while i < len(body):
         first = body[i]
         a = _target(first)
-        if a is None or not _pure(first.value, ns):
+        if a is None or not is_pure(first.value, ns):
             i += 1
             continue
         deps = {n.id for n in walk(first.value) if isinstance(n, gast.Name)}
@@ -257,12 +260,14 @@ class _Ties(Transformer):
         return gast.IfExp(test=gast.Compare(left=x, ops=[strict], comparators=[y]), body=body.left, orelse=tie)
 
 
-def _filled_by_shape(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, np_name: str) -> None:
+def _filled_by_shape(
+    fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, np_name: str, python_numbers: frozenset[str]
+) -> None:
     """`np.ones_like(m)` / `np.full_like(m, g)` of an array m of known shape whose dtype is an
     earlier array r's: `np.ones(shape, r.dtype)`, so m need not be computed for it (dtypes.py)."""
-    roots = dtype_roots(fdef, getattr(shape_of, "python_numbers", set()), np_name)
+    roots = dtype_roots(fdef, python_numbers, np_name)
     kinds = getattr(shape_of, "kind", lambda n: None)
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
 
     class Fill(Transformer):
         def visit_Call(self, node):
@@ -279,7 +284,7 @@ def _filled_by_shape(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, n
             shape = expression_shape(m, shape_of, np_name)
             if isinstance(m, gast.Name) and (r == m.id or kinds(m.id) != "f"):
                 return node
-            if r in (None, WEAK) or not shape or kinds(r) != "f" or shape_of(r) is None or not _pure(m, ns):
+            if r in (None, WEAK) or not shape or kinds(r) != "f" or shape_of(r) is None or not is_pure(m, ns):
                 return node
             dtype = gast.Attribute(value=name(r), attr="dtype", ctx=gast.Load())
             fill = [node.args[1]] if f.attr == "full_like" else []
@@ -616,7 +621,7 @@ def _summed_first(total: gast.Call, product: gast.BinOp, row: int, np_name: str)
     return new
 
 
-def _np_sum_of_one(node: gast.AST, np_name: str) -> bool:
+def np_sum_of_one(node: gast.AST, np_name: str) -> bool:
     """Whether `node` is `np.sum(a, ...)` with one positional argument."""
     return (
         isinstance(node, gast.Call)
@@ -631,7 +636,7 @@ def _np_sum_of_one(node: gast.AST, np_name: str) -> bool:
 def _row_sum_of(node: gast.AST, x: str | None, row: int, np_name: str) -> bool:
     """Whether `node` is `np.sum(x, axis=row[, keepdims=...])` (x: a name, or None for any
     first argument), the axis literal."""
-    if not _np_sum_of_one(node, np_name) or not (
+    if not np_sum_of_one(node, np_name) or not (
         x is None or isinstance(node.args[0], gast.Name) and node.args[0].id == x
     ):
         return False
@@ -951,7 +956,7 @@ def _squeezed_sum(node: gast.Call, shape_of, np_name: str) -> gast.AST | None:
     total, negated = f.value, False
     if isinstance(total, gast.UnaryOp) and isinstance(total.op, gast.USub):
         total, negated = total.operand, True
-    if not _np_sum_of_one(total, np_name):
+    if not np_sum_of_one(total, np_name):
         return None
     options = {k.arg: k.value for k in total.keywords}
     if set(options) != {"axis", "keepdims"} or not all(isinstance(v, gast.Constant) for v in options.values()):

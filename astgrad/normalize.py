@@ -29,47 +29,14 @@ from .analysis import base_name, view_sources, viewing
 from .context import Context
 from .optimize import MUTATING_METHODS
 from .parse import _MISSING
-from .trees import names_read, walk
+from .trees import assign, is_constant, name, names_read, walk  # (the builders: also imported from here)
 
 # Attributes that describe an array rather than compute from it (no derivative).
 INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "imag", "itemsize", "nbytes"}  # (imag: 0 for reals)
 
 
-def is_constant(node: gast.AST) -> bool:
-    """A literal: a constant, a negated number, or a tuple of literals."""
-    if isinstance(node, gast.Constant):
-        return True
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
-        return isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float, complex))
-    if isinstance(node, gast.Tuple):
-        return all(is_constant(e) for e in node.elts)
-    if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.MatMult):  # 1 / 2
-        return _is_number(node.left) and _is_number(node.right)
-    return False
-
-
-def _is_number(node: gast.AST) -> bool:
-    return (
-        is_constant(node)
-        and not isinstance(node, gast.Tuple)
-        and (not isinstance(node, gast.Constant) or type(node.value) in (int, float))
-    )
-
-
 def is_atom(node: gast.AST) -> bool:
     return isinstance(node, gast.Name) or is_constant(node) or getattr(node, "_ag_global", False)
-
-
-def name(id_: str, ctx: gast.AST | None = None) -> gast.Name:
-    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
-
-
-def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None) -> gast.Assign:
-    tgt = name(target, gast.Store()) if isinstance(target, str) else target
-    node = gast.Assign(targets=[tgt], value=value, type_comment=None)
-    if loc is not None:
-        gast.copy_location(node, loc)
-    return node
 
 
 def loads(node: gast.AST) -> set[str]:

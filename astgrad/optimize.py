@@ -335,7 +335,7 @@ def _target_name(st: gast.stmt) -> str | None:
     return None
 
 
-_TEMPORARY = re.compile(r"t\d+(_bar)?$")  # the names of generated temporaries and their adjoints
+TEMPORARY = re.compile(r"t\d+(_bar)?$")  # the names of generated temporaries and their adjoints
 
 
 def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], limit: int = 24) -> bool:
@@ -344,7 +344,7 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
     rebinds or writes into what it reads and the result stays short. Fewer statements run faster
     in Python and read more like a hand-written gradient; for specialised code only (the general
     code keeps one operation per line)."""
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
     stores, loads = _stores(fdef.body), _loads(fdef.body)
     changed = False
 
@@ -380,9 +380,9 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
             if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
                 continue
             a = s.targets[0].id
-            if not _TEMPORARY.match(a) or a in params or stores.get(a) != 1 or loads.get(a) != 1:
+            if not TEMPORARY.match(a) or a in params or stores.get(a) != 1 or loads.get(a) != 1:
                 continue
-            if not _pure(s.value, ns):
+            if not is_pure(s.value, ns):
                 continue
             deps = {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
             for st in body[i:]:
@@ -533,7 +533,10 @@ def shared_through(links: list[tuple[set[str], set[str]]], names: frozenset[str]
     return frozenset(out)
 
 
-def _namespace(ctx: Context) -> Callable[[str], Any]:
+def resolver(ctx: Context) -> Callable[[str], Any]:
+    """`ns(n)`: the object name `n` of code generated in `ctx` denotes (a helper astgrad put in
+    its namespace, or the user's global, builtin or closure cell), None if nothing."""
+
     def ns(n: str) -> Any:
         if n in ctx.extra_globals:
             return ctx.extra_globals[n]
@@ -543,19 +546,20 @@ def _namespace(ctx: Context) -> Callable[[str], Any]:
     return ns
 
 
-def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
+def is_pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
+    """Whether evaluating `value` has no effect but its result (`ns`: see resolver)."""
     for n in walk(value):
         if isinstance(n, gast.Call):
-            fn = _resolve(n.func, ns)
+            fn = denoted(n.func, ns)
             rule = rules.lookup(fn)
             if rule is not None and (rule.effects or rule.writes):
                 return False
-            if fn is None or (rule is None and not _is_runtime(fn) and not _is_math(fn)):
+            if fn is None or (rule is None and not _is_runtime(fn) and not is_math_function(fn)):
                 return False
     return True
 
 
-def _is_math(fn: Any) -> bool:
+def is_math_function(fn: Any) -> bool:
     """A function of the math module (all of them pure)."""
     import math
 
@@ -566,11 +570,12 @@ def _is_runtime(fn: Any) -> bool:
     return getattr(runtime, getattr(fn, "__name__", ""), None) is fn
 
 
-def _resolve(node: gast.AST, ns: Callable[[str], Any]) -> Any:
+def denoted(node: gast.AST, ns: Callable[[str], Any]) -> Any:
+    """The object a name or attribute chain (`np.linalg.norm`) denotes, None if unknown (`ns`: see resolver)."""
     if isinstance(node, gast.Name):
         return ns(node.id)
     if isinstance(node, gast.Attribute):
-        base = _resolve(node.value, ns)
+        base = denoted(node.value, ns)
         return getattr(base, node.attr, None) if base is not None else None
     return None
 
@@ -596,7 +601,7 @@ def eliminate_dead_code(
             base = _target_base(target)
             known = purity.get(id(s))
             if known is None or known[0] is not s.value:
-                known = purity[id(s)] = (s.value, _pure(s.value, ns))
+                known = purity[id(s)] = (s.value, is_pure(s.value, ns))
             if isinstance(base, gast.Name) and known[1]:
                 defs.setdefault(base.id, []).append(s)
 
@@ -771,7 +776,7 @@ def optimize(
     """Run the clean-up passes until none changes anything; `protected` names (arrays the
     caller owns) are never made the value of another name by folding `x * 1.0`."""
 
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
     # written in place, or sharing memory with what is (`a = t1; a[0] = 0`: t1 too)
     direct = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
     written = set(direct)

@@ -21,7 +21,7 @@ from typing import Callable
 
 import gast
 
-from .lowering import _np_sum_of_one, expression_shape
+from .lowering import expression_shape, np_sum_of_one
 from .optimize import number_value
 from .trees import Transformer, walk
 
@@ -42,7 +42,7 @@ def einsum_sums(fdef: gast.FunctionDef, shape_of: Callable[[str], tuple | None],
 
 
 def _as_einsum(node: gast.Call, shape_of: Callable, np_name: str) -> gast.AST | None:
-    if not _np_sum_of_one(node, np_name):
+    if not np_sum_of_one(node, np_name):
         return None
     options = {k.arg: _literal(k.value) for k in node.keywords}
     if "axis" not in options or set(options) - {"axis", "keepdims"}:
@@ -63,7 +63,7 @@ def _as_einsum(node: gast.Call, shape_of: Callable, np_name: str) -> gast.AST | 
         side_shapes = [expression_shape(s, shape_of, np_name) for s in sides]
         if all(s is not None and len(s) <= len(shape) for s in side_shapes):
             operands, shapes = sides, side_shapes  # (each broadcast against the other, from the right)
-    if not all(_float_arrays_only(o, shape_of, np_name) for o in operands):
+    if not all(float_arrays_only(o, shape_of, np_name) for o in operands):
         return None
     letters = _LETTERS[: len(shape)]
     kept = "".join(c for i, c in enumerate(letters) if i not in axes)
@@ -98,7 +98,7 @@ def _axes(axis, ndim: int) -> set[int] | None:
     return axes if len(axes) == len(raw) else None
 
 
-def _float_arrays_only(expr: gast.AST, shape_of: Callable, np_name: str) -> bool:
+def float_arrays_only(expr: gast.AST, shape_of: Callable, np_name: str) -> bool:
     """Whether every name `expr` reads is a float array or a real number (so its value is a
     float array of the same dtype class as NumPy would give)."""
     kind = getattr(shape_of, "kind", lambda n: None)

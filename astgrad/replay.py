@@ -34,7 +34,7 @@ import gast
 
 from .context import Context
 from .lowering import join_accumulations
-from .optimize import _namespace, _pure, fuse_expressions, is_comment, sharing, writes_in_place
+from .optimize import fuse_expressions, is_comment, is_pure, resolver, sharing, writes_in_place
 from .trees import clone, read_counts, walk
 
 MAX_PATHS = 64
@@ -45,7 +45,7 @@ def replay_scalar_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable
     tape = _tape_name(fdef)
     if tape is None:
         return
-    ns = _namespace(ctx)
+    ns = resolver(ctx)
     loops = [st for st in fdef.body if isinstance(st, gast.For)]
     for n, forward in enumerate(loops):
         backward = next(
@@ -200,9 +200,9 @@ def _replay(
     for st in walk(forward):
         if (
             isinstance(st, gast.Assign)
-            and not _pure(st.value, ns)
+            and not is_pure(st.value, ns)
             or isinstance(st, gast.If)
-            and not _pure(st.test, ns)
+            and not is_pure(st.test, ns)
         ):
             return None
     state: set[str] = set()

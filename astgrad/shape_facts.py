@@ -27,7 +27,7 @@ import gast
 import numpy as np
 
 from . import rules, runtime
-from .analysis import _BINOPS, _UNARY, walk_statements
+from .analysis import BINOPS, UNARY, walk_statements
 from .assumptions import immutable
 from .context import Context
 from .shapes import full_reduction
@@ -246,14 +246,14 @@ class ShapeFacts:
             return tuple(p for p, _ in parts), all(e for _, e in parts)
         if isinstance(value, gast.UnaryOp):
             x, exact = self._atom(value.operand)
-            return _elementwise(_UNARY[type(value.op)], [x]), exact
+            return _elementwise(UNARY[type(value.op)], [x]), exact
         if isinstance(value, gast.BinOp):
             (a, ea), (b, eb) = self._atom(value.left), self._atom(value.right)
             if not (ea and eb) and (isinstance(a, (tuple, str)) or isinstance(b, (tuple, str))):
                 raise _Unknown  # `(x,) * n`: a sequence's length is a value
             if isinstance(value.op, gast.MatMult):
                 return _product(operator.matmul, a, b), ea and eb
-            return _elementwise(_BINOPS[type(value.op)], [a, b]), ea and eb
+            return _elementwise(BINOPS[type(value.op)], [a, b]), ea and eb
         if isinstance(value, gast.Compare):
             if len(value.ops) != 1 or type(value.ops[0]) not in _COMPARE:
                 raise _Unknown

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import rules
 from .analysis import assignment_counts, operands, primitive, walk_statements
+from .trees import is_constant
 
 
 def full_reduction(fn: Any) -> bool:
@@ -143,8 +144,6 @@ class ShapeClasses:
 
 
 def _constant(node: gast.AST) -> bool:
-    from .normalize import is_constant
-
     return is_constant(node) and not isinstance(node, gast.Tuple)
 
 

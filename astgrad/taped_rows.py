@@ -41,9 +41,8 @@ from typing import Callable
 import gast
 
 from .context import Context
-from .normalize import assign, name
 from .optimize import MUTATING_METHODS, sharing, writes_in_place
-from .trees import walk
+from .trees import assign, name, walk
 
 
 def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:

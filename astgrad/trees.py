@@ -1,4 +1,6 @@
-"""A faster `ast.walk` (the transformer walks its trees many times)."""
+"""Tree walkers: a faster `ast.walk` (the transformer walks its trees many times), the names a
+tree reads, statements in nested blocks, a copying transformer; and builders of small trees
+(`name`, `assign`, `is_constant`)."""
 
 from __future__ import annotations
 
@@ -131,3 +133,69 @@ class Transformer:
                     else:
                         d[field] = y
         return node
+
+
+def walk_statements(body: list[gast.stmt]):
+    """The statements of `body` and of the blocks nested in them, in order."""
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            yield from walk_statements(getattr(s, field, None) or [])
+
+
+def assignment_counts(fdef: gast.FunctionDef) -> dict[str, int]:
+    """How many statements bind or write into each name (assignments, in-place writes, loop
+    targets, appends)."""
+    count: dict[str, int] = {}
+    for s in walk_statements(fdef.body):
+        names = []
+        if isinstance(s, gast.Assign):
+            t = s.targets[0]
+            while isinstance(t, gast.Subscript):
+                t = t.value
+            names = [t.id]
+        elif isinstance(s, gast.For):
+            names = [s.target.id]
+        elif getattr(s, "_ag_append", None):
+            names = [s._ag_append[0]]
+        for n in names:
+            count[n] = count.get(n, 0) + 1
+    return count
+
+
+# ------------------------------------------------------------------------------ building trees
+
+
+def name(id_: str, ctx: gast.AST | None = None) -> gast.Name:
+    """`id_` as a Name node (loaded, unless `ctx` says otherwise)."""
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None) -> gast.Assign:
+    """The statement `target = value` (at the source position of `loc`)."""
+    tgt = name(target, gast.Store()) if isinstance(target, str) else target
+    node = gast.Assign(targets=[tgt], value=value, type_comment=None)
+    if loc is not None:
+        gast.copy_location(node, loc)
+    return node
+
+
+def is_constant(node: gast.AST) -> bool:
+    """A literal: a constant, a negated number, or a tuple of literals."""
+    if isinstance(node, gast.Constant):
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float, complex))
+    if isinstance(node, gast.Tuple):
+        return all(is_constant(e) for e in node.elts)
+    if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.MatMult):  # 1 / 2
+        return _is_number(node.left) and _is_number(node.right)
+    return False
+
+
+def _is_number(node: gast.AST) -> bool:
+    return (
+        is_constant(node)
+        and not isinstance(node, gast.Tuple)
+        and (not isinstance(node, gast.Constant) or type(node.value) in (int, float))
+    )

@@ -1,0 +1,166 @@
+"""Every annotation astgrad puts on AST nodes: what it means, who writes it, who reads it.
+
+The passes pass facts to each other as attributes named `_ag_*` on gast nodes (as Tangent's
+annotations.py does). An attribute is set on the node it describes, read with
+`getattr(node, "_ag_x", default)` where a node may lack it, and lost when a pass builds a new
+node instead of keeping the old one (`copy.deepcopy` and `trees.clone` keep it). Adding one is
+adding an entry here: a test (tests/test_annotations.py) fails if the package uses an `_ag_`
+attribute this table does not list, or if the table's writers and readers are not the modules
+that name it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Annotation:
+    name: str
+    on: str  # the nodes that carry it
+    means: str
+    written_by: tuple[str, ...]  # modules of the package, relative to astgrad/
+    read_by: tuple[str, ...]
+
+
+ANNOTATIONS: dict[str, Annotation] = {
+    a.name: a
+    for a in (
+        # ---- normalize.py: facts about the A-normal form, read by analysis and the transformers
+        Annotation(
+            "_ag_params",
+            "the normalized FunctionDef",
+            "its parameter names in order (the user's, then captured variables of a lifted def)",
+            ("normalize.py",),
+            ("analysis.py", "assemble.py", "forward.py", "reverse.py", "shape_facts.py", "shapes.py"),
+        ),
+        Annotation(
+            "_ag_as_arrays",
+            "the normalized FunctionDef",
+            "parameters that may be a list of numbers NumPy reads as an array: their adjoint is an array, "
+            "returned in the argument's structure (a list for a list)",
+            ("normalize.py", "reverse.py"),
+            ("reverse.py",),
+        ),
+        Annotation(
+            "_ag_views",
+            "the normalized FunctionDef",
+            "alias → the names whose memory it may view (`v = x[0]`, `v = x.T`): {str: set[str]}",
+            ("normalize.py",),
+            ("reverse.py",),
+        ),
+        Annotation(
+            "_ag_fn",
+            "a Call",
+            "the object the called name resolved to at transform time (np.sin, a user function, a "
+            "runtime helper): what analyses and rule lookup ask about; generated code still reads the "
+            "name when it runs",
+            ("normalize.py",),
+            (
+                "analysis.py",
+                "dtypes.py",
+                "forward.py",
+                "invariance.py",
+                "lowering.py",
+                "reverse.py",
+                "shape_facts.py",
+            ),
+        ),
+        Annotation(
+            "_ag_global",
+            "a Name or Attribute (also a Call's func)",
+            "True: it reads a global, builtin, closure cell or module attribute, not a local variable",
+            ("normalize.py",),
+            ("analysis.py", "dtypes.py", "normalize.py"),
+        ),
+        Annotation(
+            "_ag_obj",
+            "a Name or Attribute marked _ag_global",
+            "the object it resolved to at transform time (no module reads it today)",
+            ("normalize.py",),
+            (),
+        ),
+        Annotation(
+            "_ag_append",
+            "an Expr statement `xs.append(v)` normalize made",
+            "(list name, item atom): an in-place write of the list, undone by `xs.pop()` in the backward pass",
+            ("normalize.py",),
+            ("analysis.py", "forward.py", "reverse.py", "shape_facts.py", "trees.py"),
+        ),
+        Annotation(
+            "_ag_counter",
+            "a lowered For or While",
+            "the name counting its iterations: a While's, a For's that may break (None for another For)",
+            ("normalize.py",),
+            ("reverse.py", "shape_facts.py"),
+        ),
+        Annotation(
+            "_ag_test_stmts",
+            "a lowered While",
+            "how many statements at the top of its body compute its test (`while True:` ... "
+            "`if not test: break`); 0 when the test is an atom",
+            ("normalize.py",),
+            ("reverse.py",),
+        ),
+        Annotation(
+            "_ag_returns",
+            "a For or While being restructured",
+            "True: a `return` inside it may set the return flag (statements after it need a guard)",
+            ("normalize.py",),
+            ("normalize.py",),
+        ),
+        # ---- reverse.py and forward.py: statements of the generated code
+        Annotation(
+            "_ag_marker",
+            "an Expr statement of the generated code (a placeholder)",
+            "(kind, Site): where a value the backward pass may read is saved (forward) or restored "
+            "(backward); a marker not made a push or pop is dropped (assemble._strip_markers)",
+            ("reverse.py",),
+            ("assemble.py", "reverse.py"),
+        ),
+        Annotation(
+            "_ag_pushed",
+            "a save or restore marker (_ag_marker)",
+            "True: the backward pass reads the value, so the marker becomes a push / pop",
+            ("reverse.py",),
+            ("assemble.py", "reverse.py"),
+        ),
+        Annotation(
+            "_ag_comment",
+            "an Expr statement holding a string constant",
+            "True: printed as a `# text` comment (reverse.comment)",
+            ("reverse.py",),
+            ("convert.py",),
+        ),
+        Annotation(
+            "_ag_dot",
+            "a Name",
+            "True: it is a tangent (`x_dot`), not a primal value",
+            ("forward.py",),
+            ("forward.py",),
+        ),
+        # ---- the specialisation passes (pipeline.py)
+        Annotation(
+            "_ag_shape",
+            "an expression a pass builds (a sum of stacked rows, `a.dot(b)`)",
+            "its known shape, for lowering.expression_shape",
+            ("batching.py", "dots.py"),
+            ("lowering.py",),
+        ),
+        Annotation(
+            "_ag_spread_later",
+            "the FunctionDef of specialised code",
+            "names lowering left smaller than their shape facts say (their uses broadcast them): "
+            "algebra cancels no factor of them",
+            ("lowering.py",),
+            ("algebra.py",),
+        ),
+        Annotation(
+            "_ag_mutates",
+            "a Call statement",
+            "True: the call writes into its first argument. Never written: optimize.py's reader always gets False",
+            (),
+            ("optimize.py",),
+        ),
+    )
+}

@@ -1,0 +1,295 @@
+"""The passes every generated function goes through after it is transformed, in order.
+
+parse → normalize → analyse → transform (reverse.py | forward.py, assembled into functions by
+assemble.py) → **these passes** → codegen. Each pass has one interface, `run(unit)`, and
+rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a pass may read:
+
+- `fdef`, `ctx`, `params`: the generated function, the context of the user's names it was made
+  in, and the names it must keep (its parameters);
+- `grads_at`: where a gradient function returns its gradients (None for other functions);
+- specialised code only (generated for the argument types and shapes of a first call,
+  specialize.py): `shape_of`, a name's known shape (a `ShapeLookup`), `caller_arrays`, the
+  parameters and globals that are arrays the caller owns, and `python_numbers`, the parameters
+  that are Python numbers.
+
+General code runs `GENERAL_PASSES`, specialised code `SPECIALISED_PASSES`; with
+`optimize=False` only the passes marked `always` run. Adding, removing or reordering a pass is a
+change to one of these lists; `needs` names the passes that must run before a pass (a test checks
+the lists keep them), `why` says what it relies on. After them, `Program.compile` (assemble.py)
+puts the program guard at the top of the entry function (assumptions.py) and renders the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import gast
+
+from . import runtime
+from .algebra import factor_sums, simplify_products
+from .batching import batch_accumulations
+from .dots import dot_products
+from .hoisting import hoist_row_work
+from .lowering import lower, polish
+from .optimize import fuse_expressions, nested_blocks, shared_through, sharing_links
+from .optimize import optimize as clean_up
+from .reductions import einsum_sums
+from .replay import replay_scalar_loops
+from .taped_rows import unpack_tape_loops
+from .trees import name, walk
+
+if TYPE_CHECKING:
+    from .assemble import Unit
+    from .shape_facts import ShapeFacts
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One pass: `run(unit)` rewrites `unit.fdef` in place."""
+
+    name: str
+    run: Callable[[Unit], None]
+    job: str
+    needs: tuple[str, ...] = ()  # passes that must have run before this one
+    why: str = ""  # what this pass relies on them for
+    always: bool = False  # runs with optimize=False too
+
+
+def run_passes(unit: Unit, optimize: bool) -> None:
+    """Run the passes of `unit` (general or specialised) in their order."""
+    for p in SPECIALISED_PASSES if unit.shape_of is not None else GENERAL_PASSES:
+        if optimize or p.always:
+            p.run(unit)
+
+
+def without(passes: tuple[Pass, ...], *names: str) -> tuple[Pass, ...]:
+    """`passes` less the named ones (a test compares the code made with and without a pass).
+
+    >>> [p.name for p in without(GENERAL_PASSES, "clean up")]
+    ['distinct gradients']
+    """
+    unknown = set(names) - {p.name for p in passes}
+    if unknown:
+        raise ValueError(f"no pass named {', '.join(sorted(unknown))}")
+    return tuple(p for p in passes if p.name not in names)
+
+
+# ---------------------------------------------------------------------------------- the passes
+
+
+def _arrays(unit: Unit) -> set[str]:
+    return {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name) and unit.shape_of(n.id) not in (None, ())}
+
+
+def passing_helpers(unit: Unit) -> frozenset[str]:
+    """The names of the helpers in the unit's code that hand their arguments on to the same
+    computation, deciding nothing by themselves: the guard's `respecialize`, `pop_block`."""
+    return frozenset(
+        n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize or v is runtime.pop_block
+    )
+
+
+def drop_number_checks(unit: Unit) -> None:
+    """Run-time checks whose answer specialised code knows go: those that refuse in-place writes
+    into arrays, given a Python number (a parameter specialised as one, never rebound), and the
+    check that a loop walks a sequence, given an array."""
+    stored = {m.id for m in walk(unit.fdef) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store)}
+    numbers = unit.python_numbers - stored
+    checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
+    sequence = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_sequence}
+
+    def keep(s: gast.stmt) -> bool:
+        call = s.value if isinstance(s, gast.Expr) else None
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.args):
+            return True
+        arg = call.args[0]
+        if call.func.id in sequence and isinstance(arg, gast.Name) and arg.id not in stored:
+            return unit.shape_of(arg.id) in (None, ())  # (an array of known shape is a sequence)
+        return not (call.func.id in checks and isinstance(arg, gast.Name) and arg.id in numbers)
+
+    blocks = [unit.fdef.body]
+    for block in blocks:
+        block[:] = [st for st in block if keep(st)] or [gast.Pass()]
+        blocks += nested_blocks(block)
+
+
+def distinct_gradients(unit: Unit) -> None:
+    """Gradients returned together that may be one array (`np.sum(a + b)`: a's and b's are the
+    adjoint of a + b) are made independent, so that writing into one leaves the other."""
+    if unit.grads_at is None:
+        return
+    ret = unit.fdef.body[-1]
+    if not isinstance(ret, gast.Return):
+        return
+    grads = ret.value
+    for i in unit.grads_at:
+        grads = grads.elts[i] if isinstance(grads, gast.Tuple) else None
+    if not isinstance(grads, gast.Tuple):
+        return
+    functions = {c.func.id for c in walk(unit.fdef) if isinstance(c, gast.Call) and isinstance(c.func, gast.Name)}
+    modules = frozenset(functions | {unit.ctx.numpy_name(), "math"})  # (not memory a result may share)
+    earlier: list[gast.Name] = []
+    links = None
+    for k, g in enumerate(grads.elts):
+        if not isinstance(g, gast.Name) or (unit.shape_of is not None and unit.shape_of(g.id) == ()):
+            continue
+        links = links or sharing_links(unit.fdef, both_ways=True, skip=modules)
+        shared = shared_through(links, frozenset({g.id}))
+        others = [e for e in earlier if e.id in shared]
+        if others:
+            helper = name(unit.ctx.helper("distinct"))
+            grads.elts[k] = gast.Call(func=helper, args=[g] + [name(e.id) for e in others], keywords=[])
+        earlier.append(g)
+
+
+CLEAN_UP = Pass(
+    "clean up",
+    lambda u: clean_up(u.fdef, u.ctx, u.params),
+    "constant folding, copy propagation, dead code removed, to a fixed point (optimize.py)",
+)
+DISTINCT_GRADIENTS = Pass(
+    "distinct gradients",
+    distinct_gradients,
+    "gradients returned together that may share memory are made independent (`distinct(b_bar, a_bar)`)",
+    always=True,
+)
+
+GENERAL_PASSES: tuple[Pass, ...] = (CLEAN_UP, DISTINCT_GRADIENTS)
+
+SPECIALISED_PASSES: tuple[Pass, ...] = (
+    CLEAN_UP,
+    Pass(
+        "taped rows",
+        lambda u: unpack_tape_loops(u.fdef, u.ctx, u.shape_of),
+        "a counted backward loop takes its tape values back at once, as arrays of rows (taped_rows.py)",
+    ),
+    Pass(
+        "batching",
+        lambda u: batch_accumulations(u.fdef, u.ctx, _arrays(u), u.shape_of),
+        "a weight's per-iteration contributions in a loop summed by one product after it (batching.py)",
+        needs=("taped rows",),
+        why="it reads the states a loop saved as the rows taped rows made (`h_before[::-1]`)",
+    ),
+    Pass(
+        "lowering",
+        lambda u: lower(u.fdef, u.ctx, u.shape_of),
+        "rank-dispatching helpers, unbroadcast and the tape's calls as the NumPy and list operations "
+        "the shapes call for (lowering.py)",
+        needs=("taped rows", "batching"),
+        why="those two match the calls it rewrites: `v = pop(tape)`, `matmul_left(g, W, h)`",
+    ),
+    Pass(
+        "clean up after lowering",
+        lambda u: clean_up(u.fdef, u.ctx, u.params, protected=u.caller_arrays),
+        "the clean-up again, never making a caller's array the value of another name",
+        needs=("lowering",),
+        why="lowering leaves copies and constants (an `unbroadcast` gone leaves `x_bar = t_bar`)",
+    ),
+    Pass(
+        "fusion",
+        lambda u: fuse_expressions(u.fdef, u.ctx, u.params),
+        "generated temporaries used once put back into the expression that uses them (optimize.py)",
+        needs=("clean up after lowering",),
+        why="it fuses the temporaries the clean-up leaves (run before it, the GMM's code differs)",
+    ),
+    Pass(
+        "polish",
+        lambda u: polish(u.fdef, u.ctx, u.shape_of, u.python_numbers),
+        "rewrites of whole expressions: sums squeezed, row sums before products, arrays filled by shape (lowering.py)",
+        needs=("fusion",),
+        why="it matches whole expressions, which exist once temporaries are fused",
+    ),
+    Pass(
+        "replay",
+        lambda u: replay_scalar_loops(u.fdef, u.ctx, u.shape_of),
+        "a loop over numbers replayed in the backward pass instead of taped (replay.py)",
+        needs=("lowering", "fusion"),
+        why="it reads the tape's list methods (`tape.append(v)`) and loop bodies as fusion left them",
+    ),
+    Pass(
+        "products",
+        lambda u: simplify_products(u.fdef, u.ctx.numpy_name(), u.shape_of),
+        "constants merged and a factor cancelled against its reciprocal (algebra.py)",
+        needs=("lowering", "fusion"),
+        why="it reads a product as one fused expression, and cancels no factor of the values lowering "
+        "marks smaller than their shape facts",
+    ),
+    Pass(
+        "hoisting",
+        lambda u: hoist_row_work(u.fdef, u.ctx, u.shape_of, passing_helpers(u)),
+        "a loop's work on its rows and on loop invariants done for all rows before the loop (hoisting.py)",
+        needs=("taped rows", "batching", "lowering"),
+        why="it hoists work on the rows taped rows makes (the RNN's tanh slopes), in lowered, batched "
+        "loops (run before either, the RNN's code differs)",
+    ),
+    Pass(
+        "drop number checks",
+        drop_number_checks,
+        "run-time checks refusing in-place writes dropped for parameters that are Python numbers",
+    ),
+    Pass(
+        "clean up after hoisting",
+        lambda u: clean_up(u.fdef, u.ctx, u.params, protected=u.caller_arrays),
+        "the clean-up again, never making a caller's array the value of another name",
+        needs=("replay", "products", "hoisting"),
+        why="those leave dead statements and copies behind",
+    ),
+    Pass(
+        "factor sums",
+        lambda u: factor_sums(u.fdef, u.ctx, u.shape_of),
+        "a factor shared by the terms of an adjoint sum taken out once (algebra.py)",
+        needs=("clean up after hoisting",),
+        why="it factors the sums as the last clean-up leaves them (run before it, branchy's code differs)",
+    ),
+    Pass(
+        "einsum",
+        lambda u: einsum_sums(u.fdef, u.shape_of, u.ctx.numpy_name()),
+        "sums of float arrays over axes as np.einsum (reductions.py)",
+    ),
+    DISTINCT_GRADIENTS,
+    Pass(
+        "dots",
+        lambda u: dot_products(u.fdef, u.shape_of, u.ctx.numpy_name(), passing_helpers(u)),
+        "products of vectors and matrices as `ndarray.dot` (dots.py)",
+        needs=("hoisting", "distinct gradients"),
+        why="hoisting's row products become `.dot` here; the sharing analysis of distinct gradients "
+        "reads `a @ b` as a new array, `a.dot(b)` not",
+    ),
+)
+
+
+# ------------------------------------------------------------------------ what passes may read
+
+
+class ShapeLookup:
+    """A name's known shape in specialised gradient code: `shape_of(n)` is a primal value's
+    shape, or for an adjoint its primal's, None where unknown (and for an adjoint of an array
+    that is somewhere a bare number: a scalar zero standing for an array of zeros). Passes that
+    make new names declare their shapes (`declare`)."""
+
+    def __init__(self, facts: ShapeFacts, primal_of: dict[str, str], scalar_bound: set[str]):
+        self._facts = facts
+        self._primal_of = primal_of  # adjoint name → its primal's
+        self._scalar_bound = scalar_bound  # names somewhere bound to a number
+        self._declared: dict[str, tuple[tuple, str | None]] = {}  # names the passes make: (shape, kind)
+        self.adjoints = frozenset(primal_of)
+
+    def __call__(self, n: str) -> tuple | None:
+        if n in self._declared:
+            return self._declared[n][0]
+        shape = self._facts.shape(self._primal_of.get(n, n))
+        if shape and n in self._primal_of and n in self._scalar_bound:
+            return None
+        return shape
+
+    def kind(self, n: str) -> str | None:
+        """A name's dtype kind ("f", "i", ...) where known."""
+        return self._declared[n][1] if n in self._declared else self._facts.kind(self._primal_of.get(n, n))
+
+    def declare(self, n: str, shape: tuple, kind: str | None) -> None:
+        self._declared[n] = (shape, kind)
+
+    def count(self, n: str) -> int | None:
+        """The one non-negative int a primal name always holds (a length, a trip count), or None."""
+        return None if n in self._primal_of else self._facts.count(n)
