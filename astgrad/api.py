@@ -51,8 +51,8 @@ def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], 
 def _cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
     """`make()`, computed once per (function, key) and again whenever the program it was
     generated from has changed (assumptions.py); thread-safe."""
-    if isinstance(func, types.MethodType):  # (made anew at each read: keyed by function and instance)
-        func, key = func.__func__, key + (("self", id(func.__self__)),)
+    if isinstance(func, types.MethodType):
+        return _cached_method(func, key, make)
     with _cache_lock:
         try:
             per_func = _cache.setdefault(func, {})
@@ -66,6 +66,25 @@ def _cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
             per_func[key] = make()
             _remember_code(func, key, per_func[key])
         return per_func[key]
+
+
+# (function, instance, key) → (instance, what was made for it): a bound method is made anew at each
+# read, and what is made for it holds its instance; the few most recent are kept, not every
+# instance ever differentiated
+_by_method: "OrderedDict[tuple, tuple[Any, Any]]" = OrderedDict()
+_BY_METHOD_SIZE = 16
+
+
+def _cached_method(method: types.MethodType, key: tuple, make: Callable[[], Any]) -> Any:
+    index = (method.__func__, id(method.__self__), key)
+    with _cache_lock:
+        found = _by_method.get(index)
+        if found is None or found[0] is not method.__self__ or not _current(found[1]):
+            found = _by_method[index] = (method.__self__, make())
+        _by_method.move_to_end(index)
+        while len(_by_method) > _BY_METHOD_SIZE:
+            _by_method.popitem(last=False)
+        return found[1]
 
 
 # (code, key) → (function, what was made for it): a function made anew with the same code and

@@ -156,6 +156,10 @@ def parse_function(func: Callable) -> ParsedFunction:
     filename = code.co_filename
     try:
         lines, firstlineno = inspect.getsourcelines(code)  # not func: it would follow __wrapped__
+        if not is_generated(code):  # (the text of the code that runs, or refused)
+            line = _check_source(func, code, filename)
+            if line != firstlineno:
+                lines, firstlineno = inspect.getblock(linecache.getlines(filename)[line - 1 :]), line
     except (OSError, TypeError) as exc:
         raise TransformError(
             f"the source of {_where(func)} is not available ({exc})",
@@ -195,7 +199,6 @@ def parse_function(func: Callable) -> ParsedFunction:
             )
         tree.decorator_list = []
     if not is_generated(code):
-        _check_source(func, code, filename)
         record_code(func)
     source_of = getattr(func, "__astgrad_general__", func)
     cells = dict(zip(code.co_freevars, source_of.__closure__ or ()))
@@ -246,16 +249,18 @@ def _drop_guards(parsed: ParsedFunction) -> None:
     parsed.tree.body = [s for s in parsed.tree.body if not is_guard(s)] or [gast.Pass()]
 
 
-def _check_source(func: Callable, code: types.CodeType, filename: str) -> None:
-    """Refuse source text that is not the source of the code that runs (a file edited after it
-    was imported: astgrad would differentiate other text, or another function). The file as it
-    is now is compiled; it must hold, where the running code starts, code that does the same."""
+def _check_source(func: Callable, code: types.CodeType, filename: str) -> int:
+    """The line where the source of the code that runs starts in its file as it is now; refused if
+    the file no longer holds it (edited after it was imported: astgrad would differentiate other
+    text, or another function). The file is compiled; it must hold code that does the same, where
+    the running code starts or, when an edit elsewhere shifted the lines, at one other place."""
     lines = linecache.getlines(filename)
     compiled = _compiled_file(filename, "".join(lines))
-    if compiled is not None:
-        for candidate in _code_objects(compiled, code.co_name):
-            if candidate.co_firstlineno == code.co_firstlineno and _same_code(candidate, code):
-                return
+    same = [c for c in _code_objects(compiled, code.co_name) if _same_code(c, code)] if compiled else []
+    if any(c.co_firstlineno == code.co_firstlineno for c in same):
+        return code.co_firstlineno
+    if len(same) == 1:
+        return same[0].co_firstlineno
     raise TransformError(
         f"the source of {_where(func)} in {filename} is not the code that runs: the file was "
         "edited after the function was defined",

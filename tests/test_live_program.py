@@ -199,9 +199,16 @@ def test_file_edited_without_reload_is_refused(module):
         grad(m.f)
 
 
-def test_lines_shifted_by_an_edit_are_refused_not_another_function(module):
+def test_lines_shifted_by_an_edit_elsewhere_read_the_function_where_it_is_now(module):
     m = module("import numpy as np\n\ndef f(x):\n    return np.sin(x)\n\ndef g(x):\n    return x ** 2\n")
     _edit(m, "import numpy as np\n\n\n\ndef f(x):\n    return np.sin(x)\n\ndef g(x):\n    return x ** 2\n")
+    assert grad(m.g)(3.0) == pytest.approx(6.0)  # (its own text, two lines lower; not f's, at its old line)
+    assert grad(m.f)(0.5) == pytest.approx(np.cos(0.5))
+
+
+def test_lines_shifted_and_the_function_edited_are_refused(module):
+    m = module("import numpy as np\n\ndef f(x):\n    return np.sin(x)\n\ndef g(x):\n    return x ** 2\n")
+    _edit(m, "import numpy as np\n\n\n\ndef f(x):\n    return np.sin(x)\n\ndef g(x):\n    return x ** 3\n")
     with pytest.raises(AstgradError, match="reload"):
         grad(m.g)
 
@@ -467,3 +474,22 @@ def test_a_lambda_helper(module):
         "def f(w):\n    return np.sum(sigmoid(w) ** 2)\n"
     )
     check_grad(m.f, grad(m.f), W)
+
+
+def test_gradients_of_methods_keep_only_the_latest_instances_alive(module):
+    import gc
+    import weakref
+
+    m = module(
+        "import numpy as np\n\nclass M:\n    def __init__(self):\n        self.W = np.ones((3, 3))\n\n"
+        "    def loss(self, w):\n        return np.sum((self.W @ w) ** 2)\n"
+    )
+    refs = []
+    for _ in range(40):
+        model = m.M()
+        refs.append(weakref.ref(model))
+        grad(model.loss)(np.ones(3))
+        assert grad(model.loss) is grad(model.loss)  # (one instance: one gradient)
+        del model
+    gc.collect()
+    assert sum(r() is not None for r in refs) <= 16
