@@ -243,6 +243,8 @@ def import_header(ns: dict[str, Any], origins: dict[str, str] | None = None) -> 
                 lines.append(f"from {mod} import {qual}" + (f" as {local}" if qual != local else ""))
             elif local in origins:
                 lines.append(f"# {local}: {_describe(obj)}, a global of {origins[local]} read when the code runs")
+            elif any(ns[o] is obj for o in origins if o in ns):  # (what the guard compares it with)
+                derived.append(f"{local} = {next(o for o in origins if o in ns and ns[o] is obj)}")
             else:
                 lines.append(f"# {local}: {_describe(obj)}, bound when this code was generated")
     if helpers:
