@@ -1072,3 +1072,8 @@ def diag_blocks_sum(x: Any) -> Any:
     """The sum of the upper left and lower right quarters of `x` (the adjoint of block_upper's `a`)."""
     m = np.shape(x)[-1] // 2
     return x[..., :m, :m] + x[..., m:, m:]
+
+
+# --- the helpers of the rules added for breadth (scipy.special, nan-reductions, fft, ...) live in
+# runtime_extra.py; generated code imports them from here, the one stable path
+from .runtime_extra import *  # noqa: E402, F403

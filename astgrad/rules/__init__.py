@@ -1,6 +1,11 @@
 """Derivative rules: the table (registry) and the built-in entries, grouped by family."""
 
+import importlib.util
+
 from . import builtins, linalg_rules, more_rules, numpy_rules, operators, runtime_rules  # noqa: F401  (importing registers the rules)
 from .registry import RULES, Rule, Template, adjoint, lookup, nondifferentiable, tangent
+
+if importlib.util.find_spec("scipy") is not None:  # SciPy is optional: its rules register when it is installed
+    from . import special_rules  # noqa: F401
 
 __all__ = ["RULES", "Rule", "Template", "adjoint", "tangent", "lookup", "nondifferentiable"]

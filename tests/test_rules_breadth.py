@@ -1,0 +1,55 @@
+"""The rules added for breadth (scipy.special, ...) against central differences, in reverse and
+forward mode, general and specialised code; rows: tests/rule_cases_special.py, ..."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from astgrad import check_grad, grad
+from tests.rule_rows import params, sample
+
+scipy = pytest.importorskip("scipy")
+
+from scipy import special  # noqa: E402
+
+from tests import rule_cases_special as sc  # noqa: E402
+
+ROWS = params(sc.SPECIAL_CASES)
+
+
+@pytest.mark.parametrize("specialize", [True, False], ids=["specialized", "general"])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("row", ROWS)
+def test_grad_matches_central_differences(row, mode, specialize):
+    _, f, _, wrt = row
+    g = grad(f, wrt=wrt, mode=mode, specialize=specialize)
+    for seed in (0, 1):
+        args = sample(row, seed)
+        check_grad(f, g, *args, wrt=wrt)
+
+
+# ------------------------------------------------------------------------------- refusals
+
+
+def polygamma_in_order(n, x):
+    return np.sum(special.polygamma(n, x))
+
+
+def logsumexp_with_sign(a):
+    y, s = special.logsumexp(a, return_sign=True)
+    return y
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_order_parameter_is_not_differentiated(mode):
+    x = np.array([0.5, 1.5])
+    with pytest.raises(ValueError, match="polygamma's order n"):
+        grad(polygamma_in_order, wrt=(0, 1), mode=mode)(1.0, x)
+    check_grad(polygamma_in_order, grad(polygamma_in_order, wrt=1, mode=mode), 1, x, wrt=1)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_logsumexp_return_sign_is_refused(mode):
+    with pytest.raises(ValueError, match="return_sign=False only"):
+        grad(logsumexp_with_sign, mode=mode)(np.array([0.5, 1.5]))
