@@ -55,6 +55,10 @@ ARRAY_METHODS = {
     "swapaxes": "swapaxes",
     "nonzero": "nonzero",
     "conj": "conj",
+    "conjugate": "conjugate",
+    "repeat": "repeat",
+    "take": "take",
+    "argsort": "argsort",
 }
 # Methods whose trailing positional arguments form one tuple: x.reshape(2, 3) → np.reshape(x, (2, 3)).
 VARARG_METHODS = {"reshape": "reshape", "transpose": "transpose"}
@@ -1162,6 +1166,10 @@ class Normalizer:
         if node.attr == "T":
             call = gast.Call(func=self.ctx.numpy_attr("transpose"), args=[base], keywords=[])
             call._ag_fn = np.transpose
+            return call
+        if node.attr == "mT" and hasattr(np, "matrix_transpose"):  # (NumPy 2) the last two axes swapped
+            call = gast.Call(func=self.ctx.numpy_attr("matrix_transpose"), args=[base], keywords=[])
+            call._ag_fn = np.matrix_transpose
             return call
         if node.attr == "real":  # a real array's values themselves: differentiated
             call = gast.Call(func=self.ctx.numpy_attr("real"), args=[base], keywords=[])

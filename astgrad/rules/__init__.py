@@ -2,7 +2,16 @@
 
 import importlib.util
 
-from . import builtins, linalg_rules, more_rules, numpy_rules, operators, runtime_rules  # noqa: F401  (importing registers the rules)
+from . import (  # noqa: F401  (importing registers the rules)
+    builtins,
+    linalg_rules,
+    more_rules,
+    nan_rules,
+    numpy_extra_rules,
+    numpy_rules,
+    operators,
+    runtime_rules,
+)
 from .registry import RULES, Rule, Template, adjoint, lookup, nondifferentiable, tangent
 
 if importlib.util.find_spec("scipy") is not None:  # SciPy is optional: its rules register when it is installed
