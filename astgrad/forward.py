@@ -18,7 +18,7 @@ from .analysis import Activity, assignment_counts, operands, primitive, refuse_a
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, name
-from .templates import Bound, TemplateMismatch
+from .templates import Bound, TemplateMismatch, refusal_message, refused_parameter
 from .trees import walk
 
 ZERO = object()  # marker of a zero tangent during simplification
@@ -259,6 +259,10 @@ class ForwardTransformer:
             raise self.ctx.parsed.error(
                 f"the tangent rule of `{getattr(fn, '__name__', fn)}` does not accept this call ({exc})", stmt
             ) from None
+        refused = refused_parameter(rule, "tangent", bound, self.varied)
+        if refused is not None:
+            message, hint = refusal_message(fn, refused)
+            raise self.ctx.parsed.error(message, stmt, hint=hint)
         role: dict[str, gast.AST | None] = {}
         zero_names: set[str] = set()
         for param, node in bound.mapping.items():

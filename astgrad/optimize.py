@@ -551,7 +551,10 @@ def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
             fn = _resolve(n.func, ns)
             if fn in _EFFECTS:
                 return False
-            if fn is None or (rules.lookup(fn) is None and not _is_runtime(fn) and not _is_math(fn)):
+            rule = rules.lookup(fn)
+            if rule is not None and rule.effects:
+                return False
+            if fn is None or (rule is None and not _is_runtime(fn) and not _is_math(fn)):
                 return False
     return True
 

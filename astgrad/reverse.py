@@ -34,7 +34,7 @@ from .analysis import (
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, is_constant, loads, name
-from .templates import Bound, TemplateMismatch, as_value
+from .templates import Bound, TemplateMismatch, as_value, refusal_message, refused_parameter
 from .trees import Transformer, walk
 
 Pos = tuple
@@ -482,6 +482,10 @@ class ReverseTransformer:
             raise self.ctx.parsed.error(
                 f"the derivative rule of `{_fn_name(fn)}` does not accept this call ({exc})", stmt
             ) from None
+        refused = refused_parameter(rule, "adjoint", bound, self.active)
+        if refused is not None:
+            message, hint = refusal_message(fn, refused)
+            raise self.ctx.parsed.error(message, stmt, hint=hint)
         code: list[gast.stmt] = []
         role: dict[str, gast.AST | None] = {rule.adjoint.params[0] + "_bar": name(self.bar(target))}
         for param, node in bound.mapping.items():

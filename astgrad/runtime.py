@@ -83,6 +83,53 @@ def uncast(g: Any, x: Any, y: Any) -> Any:
     return out[()] if out.ndim == 0 else out
 
 
+def clip_share(a: Any, a_min: Any, a_max: Any, which: int) -> Any:
+    """Where `np.clip(a, a_min, a_max)` takes its value from `a` (which=0), `a_min` (1) or `a_max` (2):
+    1.0 there, 0.0 elsewhere, in the result's shape. NumPy computes min(max(a, a_min), a_max), so
+    with a_min > a_max every element is a_max; a bound of None is never taken."""
+    lo = -np.inf if a_min is None else a_min
+    hi = np.inf if a_max is None else a_max
+    below = np.less(a, lo) & np.less_equal(lo, hi)
+    above = np.greater(np.maximum(a, lo), hi)
+    pick = (~below & ~above, below, above)[which]
+    shape = np.broadcast_shapes(np.shape(a), np.shape(lo), np.shape(hi))
+    return np.broadcast_to(pick, shape).astype(float) if shape else float(pick)
+
+
+def inverse_axes(axes: Any, a: Any) -> Any:
+    """The permutation undoing `np.transpose(a, axes)` (None for None: a reversal undoes itself);
+    negative axes count from the end."""
+    if axes is None:
+        return None
+    return tuple(int(k) for k in np.argsort(np.mod(axes, np.ndim(a))))
+
+
+def sign_of(x: Any) -> Any:
+    """The sign of `x` (-1, 0 or 1): a float for a Python number, np.sign's array for an array
+    (the derivative of Python's abs)."""
+    if type(x) is np.ndarray:
+        return np.sign(x)
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+def linspace_fraction(y: Any, num: int, endpoint: bool = True, axis: int = 0) -> Any:
+    """How far along from start to stop each sample of `y = np.linspace(start, stop, num,
+    endpoint, axis=axis)` lies (k / (num - 1), or k / num without the endpoint), shaped to broadcast
+    against `y` along `axis`."""
+    div = (num - 1 if endpoint else num) or 1
+    t = np.arange(num, dtype=np.result_type(y, 1.0)) / div
+    shape = [1] * np.ndim(y)
+    if shape:
+        shape[axis] = num
+    return np.reshape(t, shape)
+
+
+def arange_has_start(stop: Any) -> float:
+    """∂y/∂start of `y = np.arange(start, stop, step)`: 1.0 if a stop was given, else 0.0 (then the
+    one argument is the stop, which sets only the count)."""
+    return 0.0 if stop is None else 1.0
+
+
 def select_share(x: Any, y: Any) -> Any:
     """The share of the adjoint of maximum(x, y)/minimum(x, y) that goes to `x`: 1, or ½ at ties."""
     if type(x) is np.ndarray or type(y) is np.ndarray:
@@ -321,6 +368,10 @@ def undelete(g: Any, a: Any, obj: Any, axis: Any = None) -> Any:
 
 def split_like(g: Any, parts: Any, axis: int = 0) -> list:
     """The adjoint of `np.concatenate(parts, axis)`: `g` cut into pieces shaped like `parts`."""
+    if axis is None:  # the parts were flattened first
+        sizes = [np.size(p) for p in parts]
+        pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return [np.reshape(piece, np.shape(p)) for piece, p in zip(pieces, parts)]
     sizes = [np.shape(p)[axis] for p in parts]
     return np.split(g, np.cumsum(sizes)[:-1], axis=axis)
 
@@ -558,6 +609,28 @@ def quantile_weights(a: Any, q: Any, axis: Any = None) -> Any:
     return w.astype(np.result_type(a, float))
 
 
+def quantile_adjoint(g: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The adjoint of `a` in `np.quantile(a, q, axis, keepdims=keepdims)` (linear interpolation)
+    given the result's adjoint `g`; q one number or an array of them (the result's leading axes)."""
+    if np.ndim(q) == 0:
+        return unreduce(g, a, axis, keepdims) * quantile_weights(a, q, axis)
+    q, g = np.asarray(q), np.asarray(g)
+    out = np.zeros(np.shape(a), dtype=np.result_type(a, g, 1.0))
+    for k in np.ndindex(q.shape):
+        out = out + unreduce(g[k], a, axis, keepdims) * quantile_weights(a, q[k], axis)
+    return out
+
+
+def quantile_tangent(t: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The tangent of `np.quantile(a, q, axis, keepdims=keepdims)` given `a`'s tangent `t` (the
+    transpose of quantile_adjoint)."""
+    if np.ndim(q) == 0:
+        return np.sum(t * quantile_weights(a, q, axis), axis=axis, keepdims=keepdims)
+    q = np.asarray(q)
+    parts = [np.sum(t * quantile_weights(a, q[k], axis), axis=axis, keepdims=keepdims) for k in np.ndindex(q.shape)]
+    return np.reshape(np.array(parts), q.shape + np.shape(parts[0]))
+
+
 def _ranks(a: Any, axis: Any) -> tuple[Any, int]:
     """Each element's place in its sorted run along `axis` (in all of `a` for None; ties in
     order), shaped like `a`, and the runs' length."""
@@ -663,6 +736,8 @@ def prod_others(a: Any, axis: Any = None) -> Any:
     """For each element of `a`, the product of the other elements along `axis` (no division, so
     zeros are fine): the derivative of np.prod."""
     a = np.asarray(a)
+    if a.ndim == 0:  # a number (reduced over axis 0 or none): the product of no others
+        return np.ones_like(a, dtype=np.result_type(a, 1.0))
     if axis is None:
         return prod_others(a.reshape(-1), 0).reshape(a.shape)
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)

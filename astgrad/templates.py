@@ -12,7 +12,7 @@ import numpy as np
 
 from .context import Context
 from .normalize import name
-from .rules.registry import Template
+from .rules.registry import Rule, Template, display_name
 from .trees import Transformer, clone, walk
 
 
@@ -176,8 +176,29 @@ class _Subst(Transformer):
         return name(self.ctx.global_ref(n, obj))
 
 
+def refused_parameter(rule: Rule, mode: str, bound: Bound, active: set[str]) -> str | None:
+    """The first parameter of `bound`'s primitive that an active value reaches but that has no
+    derivative in `mode` ("adjoint" or "tangent") and is not static by nature, or None. Such a
+    value would otherwise be differentiated as if it were a constant: a silent zero."""
+    result = bound.template.params[0]
+    for param, node in bound.mapping.items():
+        if param != result and isinstance(node, gast.Name) and node.id in active and rule.refuses(param, mode):
+            return param
+    return None
+
+
+def refusal_message(fn: Any, param: str) -> tuple[str, str]:
+    """The message and hint of a TransformError for an active value at a parameter of primitive
+    `fn` without a derivative."""
+    return (
+        f"`{display_name(fn)}` has no derivative with respect to its parameter `{param}`, and the value passed "
+        "there depends on the differentiated input",
+        f"if no derivative should flow through `{param}`, wrap its value in astgrad.stop_gradient",
+    )
+
+
 class TemplateMismatch(Exception):
     """A primitive application does not fit its template (an unsupported argument, say)."""
 
 
-__all__ = ["Bound", "TemplateMismatch", "as_value", "literal"]
+__all__ = ["Bound", "TemplateMismatch", "as_value", "literal", "refusal_message", "refused_parameter"]

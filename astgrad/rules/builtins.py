@@ -4,7 +4,7 @@
 import builtins
 import math
 
-from ..runtime import select_share, unbroadcast
+from ..runtime import select_share, sign_of, unbroadcast  # noqa: F401  (sign_of: named in a derivative string)
 from .registry import adjoint, elementwise, mark_elementwise, nondifferentiable, tangent
 
 elementwise(math.sin, "math.cos(x)", globals())
@@ -21,18 +21,22 @@ elementwise(math.expm1, "(y + 1.0)", globals())
 elementwise(math.log1p, "1.0 / (1.0 + x)", globals())
 elementwise(math.sqrt, "0.5 / y", globals())
 elementwise(math.fabs, "math.copysign(1.0, x)", globals())
-elementwise(builtins.abs, "(1.0 if x > 0 else -1.0 if x < 0 else 0.0)", globals())
+elementwise(builtins.abs, "sign_of(x)", globals())
 elementwise(builtins.float, "1.0", globals())
+
+
+# y = ln x / ln b: ∂y/∂x = 1 / (x ln b), ∂y/∂b = -y / (b ln b)
 
 
 @adjoint(math.log)
 def _(y, x, base=None):
     x_bar = y_bar / x if base is None else y_bar / (x * math.log(base))
+    base_bar = -y_bar * y / (base * math.log(base))
 
 
 @tangent(math.log)
 def _(y, x, base=None):
-    y_dot = x_dot / x if base is None else x_dot / (x * math.log(base))
+    y_dot = (x_dot / x if base is None else x_dot / (x * math.log(base))) - base_dot * y / (base * math.log(base))
 
 
 @adjoint(math.pow)
@@ -80,24 +84,27 @@ def _(z, x, y):
 
 
 nondifferentiable(
+    builtins.round,
+    builtins.int,
+    math.floor,
+    math.ceil,
+    math.trunc,
+    note="piecewise constant: the derivative is zero wherever it exists",
+)
+nondifferentiable(
     builtins.len,
     builtins.range,
-    builtins.int,
     builtins.bool,
-    builtins.round,
     builtins.isinstance,
     builtins.print,
-    builtins.str,
-    builtins.repr,
     builtins.type,
     builtins.enumerate,
     builtins.zip,
-    math.floor,
-    math.ceil,
     math.isnan,
     math.isinf,
     math.isfinite,
     builtins.id,
     builtins.hash,
+    note="an integer, boolean or non-numeric result",
 )
 mark_elementwise(math.log, math.pow, builtins.max, builtins.min)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import runtime as rt
 from ..runtime import norm_order, norm_weight, solve_columns, unbroadcast, unreduce
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, declare, nondifferentiable, tangent
 
 # --- norm ----------------------------------------------------------------------------------------
 # norm_weight is ∂y/∂x elementwise (x / y for the default and Frobenius norms, sign(x) (|x| / y)^(p-1)
@@ -27,6 +27,9 @@ def _(y, x, ord=None, axis=None, keepdims=False):
 @tangent(np.linalg.norm)
 def _(y, x, ord=None, axis=None, keepdims=False):
     y_dot = np.sum(x_dot * norm_weight(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+declare(np.linalg.norm, static="ord axis keepdims")
 
 
 # --- determinants: d det(a) = det(a) tr(a⁻¹ da) ----------------------------------------------
@@ -100,6 +103,9 @@ def _(y, v, a, b):
     y_dot = solve_columns(v_dot, a, b)
 
 
+declare(rt.solve_columns, static="a b")
+
+
 # w = sign(x) (|x| / y)^(p-1) with y spread over the reduced axes:
 # dw = (p-1) / y ((|x| / y)^(p-2) dx - w dy)
 
@@ -123,6 +129,9 @@ def _(w, x, y, ord=None, axis=None, keepdims=False):
     )
 
 
+declare(rt.norm_weight, static="ord axis keepdims")
+
+
 nondifferentiable(rt.norm_order)
 
 
@@ -137,3 +146,6 @@ def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
 @tangent(np.linalg.svd)
 def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
     y_dot = rt.singular_values_tangent(a_dot, a, compute_uv)
+
+
+declare(np.linalg.svd, static="full_matrices compute_uv hermitian")

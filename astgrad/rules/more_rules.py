@@ -40,7 +40,7 @@ from ..runtime import (
     unweights,
     upper_right,
 )
-from .registry import adjoint, tangent
+from .registry import adjoint, declare, tangent
 
 # --- products ------------------------------------------------------------------------------------
 # tensordot is bilinear: each factor's adjoint contracts the result's adjoint with the other
@@ -56,6 +56,9 @@ def _(y, a, b, axes=2):
 @tangent(np.tensordot)
 def _(y, a, b, axes=2):
     y_dot = np.tensordot(a_dot, b, axes) + np.tensordot(a, b_dot, axes)
+
+
+declare(np.tensordot, static="axes")
 
 
 # inner(a, b) = tensordot(a, b, ([-1], [-1])), or a * b when either is a number
@@ -118,6 +121,9 @@ def _(y, array, pad_width, mode="constant", constant_values=0):
     )
 
 
+declare(np.pad, static="pad_width mode")
+
+
 @adjoint(np.split)
 def _(y, ary, indices_or_sections, axis=0):
     ary_bar = unsplit(y_bar, ary, indices_or_sections, axis)
@@ -128,6 +134,9 @@ def _(y, ary, indices_or_sections, axis=0):
     y_dot = np.split(ary_dot, indices_or_sections, axis)
 
 
+declare(np.split, static="indices_or_sections axis")
+
+
 @adjoint(np.array_split)
 def _(y, ary, indices_or_sections, axis=0):
     ary_bar = unsplit(y_bar, ary, indices_or_sections, axis)
@@ -136,6 +145,9 @@ def _(y, ary, indices_or_sections, axis=0):
 @tangent(np.array_split)
 def _(y, ary, indices_or_sections, axis=0):
     y_dot = np.array_split(ary_dot, indices_or_sections, axis)
+
+
+declare(np.array_split, static="indices_or_sections axis")
 
 
 # --- cumprod -------------------------------------------------------------------------------------
@@ -161,6 +173,9 @@ def _(y, a, axis=None):
     )
 
 
+declare(np.cumprod, static="axis")
+
+
 # --- average: y = Σ a w / Σ w over axis (w = 1 without weights) -----------------------------------
 # ∂y/∂a = w / Σw, ∂y/∂w = (a - y) / Σw
 
@@ -183,6 +198,9 @@ def _(y, a, axis=None, weights=None, returned=False, *, keepdims=False):
             keepdims=keepdims,
         )
     ) / np.sum(np.broadcast_to(average_weights(weights, a, axis, returned), np.shape(a)), axis=axis, keepdims=keepdims)
+
+
+declare(np.average, static="axis returned keepdims")
 
 
 # --- cholesky and eigh ---------------------------------------------------------------------------
@@ -215,6 +233,9 @@ def _(y, a, *, upper=False):
     )
 
 
+declare(np.linalg.cholesky, static="upper")
+
+
 # eigh: S = V diag(w) Vᵀ, dw_i = v_iᵀ dS v_i, dV = V (F ∘ Vᵀ dS V) with F_ij = 1 / (w_j - w_i)
 # (eigh_gaps), so <w̄, dw> + <V̄, dV> = <V (diag(w̄) + F ∘ Vᵀ V̄) Vᵀ, dS>. eigh_gaps refuses
 # (nearly) repeated eigenvalues when the eigenvectors' adjoint is nonzero.
@@ -237,6 +258,9 @@ def _(y, a, UPLO="L"):
     )
 
 
+declare(np.linalg.eigh, static="UPLO")
+
+
 # --- matrix_power --------------------------------------------------------------------------------
 # For a matrix function f, f([[A, E], [0, A]]) = [[f(A), Df(A)[E]], [0, f(A)]], and for
 # f(A) = Aⁿ (n < 0 too: a power of A⁻¹) the adjoint of E ↦ Df(A)[E] is Ȳ ↦ Df(Aᵀ)[Ȳ].
@@ -250,3 +274,6 @@ def _(y, a, n):
 @tangent(np.linalg.matrix_power)
 def _(y, a, n):
     y_dot = upper_right(np.linalg.matrix_power(block_upper(a, a_dot), n))
+
+
+declare(np.linalg.matrix_power, static="n")

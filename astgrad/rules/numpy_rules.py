@@ -4,19 +4,24 @@
 import numpy as np
 
 from ..runtime import (
-    constant_argument,
+    arange_has_start,
+    broadcast_like,
+    clip_share,
     dot_left,
     dot_right,
     einsum_adjoint,
     einsum_of,
     extremum_mask,
     fmax_share,
+    inverse_axes,
     item,
     linear_only,
+    linspace_fraction,
     max_share,
     median_weights,
     prod_others,
-    quantile_weights,
+    quantile_adjoint,
+    quantile_tangent,
     reduce_size,
     sinc_slope,  # noqa: F401  (named in a derivative string)
     sorted_along,
@@ -36,7 +41,7 @@ from ..runtime import (
     untile,
     unvstack,
 )
-from .registry import adjoint, alias, elementwise, mark_elementwise, nondifferentiable, tangent
+from .registry import adjoint, alias, declare, elementwise, mark_elementwise, nondifferentiable, tangent
 
 # --- elementwise, one argument: derivative in terms of x (argument) and y (result) ---------------
 elementwise(np.sin, "np.cos(x)", globals())
@@ -148,14 +153,27 @@ def _(z, condition, x, y):
     z_dot = np.where(condition, x_dot, y_dot)
 
 
+declare(np.where, static="condition")
+
+
+# y = min(max(a, a_min), a_max): each element is a, a_min or a_max; clip_share says which (a bound
+# of None is never chosen)
+
+
 @adjoint(np.clip)
 def _(y, a, a_min, a_max):
-    a_bar = y_bar * ((a >= a_min) & (a <= a_max))
+    a_bar = unbroadcast(y_bar * clip_share(a, a_min, a_max, 0), a)
+    a_min_bar = unbroadcast(y_bar * clip_share(a, a_min, a_max, 1), a_min)
+    a_max_bar = unbroadcast(y_bar * clip_share(a, a_min, a_max, 2), a_max)
 
 
 @tangent(np.clip)
 def _(y, a, a_min, a_max):
-    y_dot = a_dot * ((a >= a_min) & (a <= a_max))
+    y_dot = (
+        a_dot * clip_share(a, a_min, a_max, 0)
+        + a_min_dot * clip_share(a, a_min, a_max, 1)
+        + a_max_dot * clip_share(a, a_min, a_max, 2)
+    )
 
 
 @adjoint(np.logaddexp)
@@ -182,6 +200,9 @@ def _(y, a, axis=None, keepdims=False):
     y_dot = np.sum(a_dot, axis=axis, keepdims=keepdims)
 
 
+declare(np.sum, static="axis keepdims")
+
+
 @adjoint(np.mean)
 def _(y, a, axis=None, keepdims=False):
     a_bar = unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis)
@@ -192,6 +213,9 @@ def _(y, a, axis=None, keepdims=False):
     y_dot = np.mean(a_dot, axis=axis, keepdims=keepdims)
 
 
+declare(np.mean, static="axis keepdims")
+
+
 @adjoint(np.max)
 def _(y, a, axis=None, keepdims=False):
     a_bar = unreduce(y_bar, a, axis, keepdims) * extremum_mask(a, y, axis, keepdims)
@@ -200,6 +224,9 @@ def _(y, a, axis=None, keepdims=False):
 @tangent(np.max)
 def _(y, a, axis=None, keepdims=False):
     y_dot = np.sum(a_dot * extremum_mask(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+declare(np.max, static="axis keepdims")
 
 
 # np.min shares the rule: the mask picks where `a` attains the reduced value
@@ -216,26 +243,33 @@ def _(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     y_dot = np.sum(a_dot * median_weights(a, axis), axis=axis, keepdims=keepdims)
 
 
+declare(np.median, static="axis overwrite_input keepdims", unsupported="out")
+
+
 @adjoint(np.quantile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) * quantile_weights(a, linear_only(q, method), axis)
-    q_bar = constant_argument(q, "np.quantile's q")
+    a_bar = quantile_adjoint(y_bar, a, linear_only(q, method), axis, keepdims)
 
 
 @tangent(np.quantile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    y_dot = np.sum(a_dot * quantile_weights(a, linear_only(q, method), axis), axis=axis, keepdims=keepdims)
+    y_dot = quantile_tangent(a_dot, a, linear_only(q, method), axis, keepdims)
+
+
+declare(np.quantile, static="axis overwrite_input method keepdims", unsupported="q out")
 
 
 @adjoint(np.percentile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) * quantile_weights(a, linear_only(q, method) / 100.0, axis)
-    q_bar = constant_argument(q, "np.percentile's q")
+    a_bar = quantile_adjoint(y_bar, a, np.divide(linear_only(q, method), 100.0), axis, keepdims)
 
 
 @tangent(np.percentile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    y_dot = np.sum(a_dot * quantile_weights(a, linear_only(q, method) / 100.0, axis), axis=axis, keepdims=keepdims)
+    y_dot = quantile_tangent(a_dot, a, np.divide(linear_only(q, method), 100.0), axis, keepdims)
+
+
+declare(np.percentile, static="axis overwrite_input method keepdims", unsupported="q out")
 
 
 @adjoint(np.prod)
@@ -246,6 +280,9 @@ def _(y, a, axis=None, keepdims=False):
 @tangent(np.prod)
 def _(y, a, axis=None, keepdims=False):
     y_dot = np.sum(a_dot * prod_others(a, axis), axis=axis, keepdims=keepdims)
+
+
+declare(np.prod, static="axis keepdims")
 
 
 @adjoint(np.var)
@@ -262,6 +299,9 @@ def _(y, a, axis=None, keepdims=False, *, ddof=0):
     )
 
 
+declare(np.var, static="axis keepdims ddof")
+
+
 @adjoint(np.std)
 def _(y, a, axis=None, keepdims=False, *, ddof=0):
     a_bar = (
@@ -276,6 +316,9 @@ def _(y, a, axis=None, keepdims=False, *, ddof=0):
     )
 
 
+declare(np.std, static="axis keepdims ddof")
+
+
 @adjoint(np.cumsum)
 def _(y, a, axis=None):
     a_bar = np.reshape(np.flip(np.cumsum(np.flip(y_bar, axis), axis), axis), np.shape(a))
@@ -284,6 +327,9 @@ def _(y, a, axis=None):
 @tangent(np.cumsum)
 def _(y, a, axis=None):
     y_dot = np.cumsum(a_dot, axis)
+
+
+declare(np.cumsum, static="axis")
 
 
 @adjoint(np.nansum)
@@ -296,6 +342,9 @@ def _(y, a, axis=None, keepdims=False):
     y_dot = np.sum(np.where(np.isnan(a), 0.0, a_dot), axis=axis, keepdims=keepdims)
 
 
+declare(np.nansum, static="axis keepdims")
+
+
 @adjoint(np.diff)
 def _(y, a, n=1, axis=-1):
     a_bar = undiff(y_bar, n, axis)
@@ -306,6 +355,9 @@ def _(y, a, n=1, axis=-1):
     y_dot = np.diff(a_dot, n, axis)
 
 
+declare(np.diff, static="n axis")
+
+
 @adjoint(np.sort)
 def _(y, a, axis=-1):
     a_bar = unsort(y_bar, a, axis)
@@ -314,6 +366,9 @@ def _(y, a, axis=-1):
 @tangent(np.sort)
 def _(y, a, axis=-1):
     y_dot = sorted_along(a_dot, a, axis)
+
+
+declare(np.sort, static="axis")
 
 
 # --- linear algebra ------------------------------------------------------------------------------
@@ -352,6 +407,9 @@ def _(y, subscripts, a, b=None):
     y_dot = einsum_of(subscripts, a_dot, b) + einsum_of(subscripts, a, b_dot)
 
 
+declare(np.einsum, static="subscripts")
+
+
 @adjoint(np.vdot)
 def _(z, a, b):
     a_bar = z_bar * np.reshape(b, np.shape(a))
@@ -378,12 +436,15 @@ def _(y, a):
 
 @adjoint(np.transpose)
 def _(y, a, axes=None):
-    a_bar = np.transpose(y_bar, None if axes is None else np.argsort(axes))
+    a_bar = np.transpose(y_bar, inverse_axes(axes, a))
 
 
 @tangent(np.transpose)
 def _(y, a, axes=None):
     y_dot = np.transpose(a_dot, axes)
+
+
+declare(np.transpose, static="axes")
 
 
 @adjoint(np.reshape)
@@ -394,6 +455,9 @@ def _(y, a, shape):
 @tangent(np.reshape)
 def _(y, a, shape):
     y_dot = np.reshape(a_dot, shape)
+
+
+declare(np.reshape, static="shape")
 
 
 @adjoint(np.ravel)
@@ -416,6 +480,9 @@ def _(y, a, dtype):
     y_dot = uncast(a_dot, y, y)
 
 
+declare(np.ndarray.astype, static="dtype")
+
+
 @adjoint(item)
 def _(y, a):
     a_bar = np.reshape(y_bar, np.shape(a))
@@ -436,6 +503,9 @@ def _(y, a, axis=None):
     y_dot = np.squeeze(a_dot, axis)
 
 
+declare(np.squeeze, static="axis")
+
+
 @adjoint(np.expand_dims)
 def _(y, a, axis):
     a_bar = np.reshape(y_bar, np.shape(a))
@@ -446,6 +516,9 @@ def _(y, a, axis):
     y_dot = np.expand_dims(a_dot, axis)
 
 
+declare(np.expand_dims, static="axis")
+
+
 @adjoint(np.broadcast_to)
 def _(y, array, shape):
     array_bar = unbroadcast(y_bar, array)
@@ -454,6 +527,9 @@ def _(y, array, shape):
 @tangent(np.broadcast_to)
 def _(y, array, shape):
     y_dot = np.broadcast_to(array_dot, shape)
+
+
+declare(np.broadcast_to, static="shape")
 
 
 @adjoint(np.copy)
@@ -479,6 +555,9 @@ def _(y, arr, obj, axis=None):
     y_dot = np.delete(arr_dot, obj, axis)
 
 
+declare(np.delete, static="obj axis")
+
+
 @adjoint(np.concatenate)
 def _(y, arrays, axis=0):
     arrays_bar = split_like(y_bar, arrays, axis)
@@ -487,6 +566,9 @@ def _(y, arrays, axis=0):
 @tangent(np.concatenate)
 def _(y, arrays, axis=0):
     y_dot = np.concatenate(arrays_dot, axis)
+
+
+declare(np.concatenate, static="axis")
 
 
 @adjoint(np.stack)
@@ -499,6 +581,9 @@ def _(y, arrays, axis=0):
     y_dot = np.stack(arrays_dot, axis)
 
 
+declare(np.stack, static="axis")
+
+
 @adjoint(np.flip)
 def _(y, m, axis=None):
     m_bar = np.flip(y_bar, axis)
@@ -507,6 +592,9 @@ def _(y, m, axis=None):
 @tangent(np.flip)
 def _(y, m, axis=None):
     y_dot = np.flip(m_dot, axis)
+
+
+declare(np.flip, static="axis")
 
 
 @adjoint(np.real)
@@ -542,6 +630,9 @@ def _(y, a, offset=0, axis1=0, axis2=1):
     y_dot = np.diagonal(a_dot, offset, axis1, axis2)
 
 
+declare(np.diagonal, static="offset axis1 axis2")
+
+
 @adjoint(np.swapaxes)
 def _(y, a, axis1, axis2):
     a_bar = np.swapaxes(y_bar, axis1, axis2)
@@ -552,6 +643,9 @@ def _(y, a, axis1, axis2):
     y_dot = np.swapaxes(a_dot, axis1, axis2)
 
 
+declare(np.swapaxes, static="axis1 axis2")
+
+
 @adjoint(np.moveaxis)
 def _(y, a, source, destination):
     a_bar = np.moveaxis(y_bar, destination, source)
@@ -560,6 +654,9 @@ def _(y, a, source, destination):
 @tangent(np.moveaxis)
 def _(y, a, source, destination):
     y_dot = np.moveaxis(a_dot, source, destination)
+
+
+declare(np.moveaxis, static="source destination")
 
 
 @adjoint(np.atleast_1d)
@@ -605,6 +702,9 @@ def _(y, A, reps):
     y_dot = np.tile(A_dot, reps)
 
 
+declare(np.tile, static="reps")
+
+
 @adjoint(np.repeat)
 def _(y, a, repeats, axis=None):
     a_bar = unrepeat(y_bar, a, repeats, axis)
@@ -613,6 +713,9 @@ def _(y, a, repeats, axis=None):
 @tangent(np.repeat)
 def _(y, a, repeats, axis=None):
     y_dot = np.repeat(a_dot, repeats, axis)
+
+
+declare(np.repeat, static="repeats axis")
 
 
 @adjoint(np.take)
@@ -625,6 +728,9 @@ def _(y, a, indices, axis=None):
     y_dot = np.take(a_dot, indices, axis)
 
 
+declare(np.take, static="indices axis")
+
+
 @adjoint(np.roll)
 def _(y, a, shift, axis=None):
     a_bar = np.roll(y_bar, np.negative(shift), axis)
@@ -633,6 +739,9 @@ def _(y, a, shift, axis=None):
 @tangent(np.roll)
 def _(y, a, shift, axis=None):
     y_dot = np.roll(a_dot, shift, axis)
+
+
+declare(np.roll, static="shift axis")
 
 
 @adjoint(np.tril)
@@ -645,6 +754,9 @@ def _(y, m, k=0):
     y_dot = np.tril(m_dot, k)
 
 
+declare(np.tril, static="k")
+
+
 @adjoint(np.triu)
 def _(y, m, k=0):
     m_bar = np.triu(y_bar, k)
@@ -653,6 +765,9 @@ def _(y, m, k=0):
 @tangent(np.triu)
 def _(y, m, k=0):
     y_dot = np.triu(m_dot, k)
+
+
+declare(np.triu, static="k")
 
 
 @adjoint(np.diag)
@@ -665,6 +780,123 @@ def _(y, v, k=0):
     y_dot = np.diag(v_dot, k)
 
 
+declare(np.diag, static="k")
+
+
+# --- constructors whose value depends on an argument ---------------------------------------------
+# An integer dtype makes the result piecewise constant: uncast gives a zero derivative then.
+
+
+@adjoint(np.full)
+def _(y, shape, fill_value, dtype=None):
+    fill_value_bar = unbroadcast(uncast(y_bar, fill_value, y), fill_value)
+
+
+@tangent(np.full)
+def _(y, shape, fill_value, dtype=None):
+    y_dot = uncast(np.full(np.shape(y), fill_value_dot), y, y)
+
+
+declare(np.full, static="shape dtype")
+
+
+@adjoint(np.full_like)
+def _(y, a, fill_value, dtype=None):
+    fill_value_bar = unbroadcast(uncast(y_bar, fill_value, y), fill_value)
+
+
+@tangent(np.full_like)
+def _(y, a, fill_value, dtype=None):
+    y_dot = uncast(np.full(np.shape(y), fill_value_dot), y, y)
+
+
+declare(np.full_like, static="a dtype", note="`a` gives only the shape and dtype")
+
+
+# y = start (1 - t) + stop t, t = k / (num - 1) (k / num without the endpoint) along `axis`
+
+
+@adjoint(np.linspace)
+def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    t = linspace_fraction(y, num, endpoint, axis)
+    g = uncast(y_bar, y, y)
+    start_bar = unbroadcast(np.sum(g * (1.0 - t), axis=axis), start)
+    stop_bar = unbroadcast(np.sum(g * t, axis=axis), stop)
+
+
+@tangent(np.linspace)
+def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    y_dot = uncast(
+        np.expand_dims(start_dot, axis) * (1.0 - linspace_fraction(y, num, endpoint, axis))
+        + np.expand_dims(stop_dot, axis) * linspace_fraction(y, num, endpoint, axis),
+        y,
+        y,
+    )
+
+
+declare(np.linspace, static="num endpoint dtype axis", note="retstep=True is refused")
+
+
+# y_k = start + k step; the stop (or the one argument, then the stop) sets only the count
+
+
+@adjoint(np.arange)
+def _(y, start, stop=None, step=1, dtype=None):
+    start_bar = np.sum(uncast(y_bar, y, y)) * arange_has_start(stop)
+    step_bar = np.sum(uncast(y_bar, y, y) * np.arange(np.size(y)))
+
+
+@tangent(np.arange)
+def _(y, start, stop=None, step=1, dtype=None):
+    y_dot = uncast(np.full(np.shape(y), start_dot * arange_has_start(stop)) + step_dot * np.arange(np.size(y)), y, y)
+
+
+declare(np.arange, static="stop dtype", note="the stop sets only the number of elements")
+
+
+# --- random draws: reparameterised. The draws made are loc + scale z (low + (high - low) u); the
+# derivative holds z (u) fixed, read back from the result: z = (y - loc) / scale.
+
+
+@adjoint(np.random.normal)
+def _(y, loc=0.0, scale=1.0, size=None):
+    loc_bar = unbroadcast(y_bar, loc)
+    scale_bar = unbroadcast(y_bar * (y - loc) / scale, scale)
+
+
+@tangent(np.random.normal)
+def _(y, loc=0.0, scale=1.0, size=None):
+    y_dot = broadcast_like(loc_dot + scale_dot * (y - loc) / scale, y)
+
+
+declare(np.random.normal, static="size", effects=True, note="reparameterised: y = loc + scale z, z held fixed")
+
+
+@adjoint(np.random.uniform)
+def _(y, low=0.0, high=1.0, size=None):
+    low_bar = unbroadcast(y_bar * (high - y) / (high - low), low)
+    high_bar = unbroadcast(y_bar * (y - low) / (high - low), high)
+
+
+@tangent(np.random.uniform)
+def _(y, low=0.0, high=1.0, size=None):
+    y_dot = broadcast_like(low_dot * (high - y) / (high - low) + high_dot * (y - low) / (high - low), y)
+
+
+declare(np.random.uniform, static="size", effects=True, note="reparameterised: y = low + (high - low) u, u held fixed")
+
+nondifferentiable(
+    np.floor,
+    np.ceil,
+    np.round,
+    np.around,
+    np.rint,
+    np.trunc,
+    np.fix,
+    np.sign,
+    note="piecewise constant: the derivative is zero wherever it exists",
+)
+nondifferentiable(np.random.randn, np.random.rand, effects=True, note="draws from fixed distributions")
 nondifferentiable(
     np.shape,
     np.ndim,
@@ -672,24 +904,27 @@ nondifferentiable(
     np.zeros,
     np.ones,
     np.empty,
-    np.full,
     np.zeros_like,
     np.ones_like,
     np.empty_like,
-    np.full_like,
-    np.arange,
-    np.linspace,
     np.eye,
     np.identity,
+    np.tri,
+    np.triu_indices,
+    np.tril_indices,
+    np.diag_indices,
+    note="a value that depends only on shapes and dtypes",
+)
+nondifferentiable(
     np.argmax,
     np.argmin,
     np.argsort,
-    np.sign,
-    np.floor,
-    np.ceil,
-    np.round,
-    np.rint,
-    np.trunc,
+    np.searchsorted,
+    np.digitize,
+    np.argwhere,
+    np.flatnonzero,
+    np.nonzero,
+    np.count_nonzero,
     np.isnan,
     np.isinf,
     np.isfinite,
@@ -704,18 +939,9 @@ nondifferentiable(
     np.logical_not,
     np.any,
     np.all,
-    np.nonzero,
-    np.count_nonzero,
     np.allclose,
     np.isclose,
     np.array_equal,
-    np.random.randn,
-    np.random.rand,
-    np.random.normal,
-    np.random.uniform,
-    np.tri,
-    np.triu_indices,
-    np.tril_indices,
-    np.diag_indices,
+    note="an integer or boolean result",
 )
 mark_elementwise(np.maximum, np.minimum, np.fmax, np.fmin, np.where, np.clip, np.logaddexp, np.arctan2, np.hypot)

@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from ..runtime import matmul_left, matmul_right, unbroadcast, unindex
-from .registry import adjoint, alias, mark_elementwise, nondifferentiable, tangent
+from .registry import adjoint, alias, declare, mark_elementwise, nondifferentiable, tangent
 
 # --- arithmetic -----------------------------------------------------------------------------------
 
@@ -97,6 +97,21 @@ def _(y, x):
     y_dot = x_dot
 
 
+# z = x % y = x - floor(x / y) y (Python's and NumPy's floored remainder): ∂z/∂x = 1, ∂z/∂y = -floor(x / y)
+# (away from the jumps where x / y is an integer)
+
+
+@adjoint(operator.mod)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar, x)
+    y_bar = unbroadcast(-z_bar * (x // y), y)
+
+
+@tangent(operator.mod)
+def _(z, x, y):
+    z_dot = x_dot - y_dot * (x // y)
+
+
 # `y = x`: a copy of a name
 @adjoint(operator.is_)
 def _(y, x):
@@ -121,6 +136,9 @@ def _(y, x, index):
     y_dot = x_dot[index]
 
 
+declare(operator.getitem, static="index")
+
+
 alias(operator.add, np.add)
 alias(operator.sub, np.subtract)
 alias(operator.mul, np.multiply)
@@ -128,6 +146,12 @@ alias(operator.truediv, np.divide, np.true_divide)
 alias(operator.pow, np.power)
 alias(operator.matmul, np.matmul)
 alias(operator.neg, np.negative)
+alias(operator.mod, np.mod, np.remainder)
+nondifferentiable(
+    operator.floordiv,
+    np.floor_divide,
+    note="piecewise constant: the derivative is zero wherever it exists",
+)
 nondifferentiable(
     operator.lt,
     operator.le,
@@ -136,18 +160,22 @@ nondifferentiable(
     operator.eq,
     operator.ne,
     operator.not_,
-    operator.floordiv,
-    operator.mod,
     operator.invert,
     operator.and_,
     operator.or_,
     operator.xor,
     operator.contains,
     operator.is_not,
-    np.floor_divide,
-    np.mod,
-    np.remainder,
+    note="a boolean or integer result",
 )
 mark_elementwise(
-    operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.pos, operator.is_
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.truediv,
+    operator.pow,
+    operator.neg,
+    operator.pos,
+    operator.is_,
+    operator.mod,
 )

@@ -6,6 +6,22 @@ In its body `x_bar` is the adjoint of `x`, `x_dot` its tangent; an adjoint templ
 contribution to each argument's adjoint (`x_bar = ...`), a tangent template assigns the result's
 tangent (`y_dot = ...`). Other names assigned in a template are temporaries. Templates are parsed
 once and spliced into generated code; they are never called.
+
+Every parameter of a primitive is one of three kinds (see RULES_API.md):
+
+- *differentiable*: the adjoint template assigns `p_bar` and the tangent template reads `p_dot`
+  (the templates themselves are the declaration);
+- *static*, declared with `declare(fn, static="axis keepdims")`: non-differentiable by nature (an
+  index, a shape, a dtype, a count, a seed, a boolean mask): the derivative with respect to it is
+  zero wherever it exists, so a value that depends on the input may reach it;
+- *unsupported*: declared with `declare(fn, unsupported="q")`, or a parameter of the primitive that
+  the templates do not take at all. A value that depends on the differentiated input reaching it
+  is refused when the gradient is generated (TransformError naming the function, the parameter and
+  the user's line), never differentiated as zero.
+
+A template parameter that is neither differentiable nor declared counts as unsupported, so a
+forgotten derivative is refused rather than silently zero; tests/test_registry.py fails for a
+built-in rule that leaves one undeclared.
 """
 
 from __future__ import annotations
@@ -16,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gast
+import numpy as np
 
 from .. import convert
 from ..errors import AstgradError
@@ -30,6 +47,17 @@ class Template:
     body: list[gast.stmt]
     namespace: dict[str, Any]  # globals of the module that wrote the template
     origin: str
+    derived: frozenset[str] = frozenset()  # parameters this template gives a derivative for
+
+    @property
+    def arguments(self) -> list[str]:
+        """The primitive's parameters as the template names them (the result dropped)."""
+        return self.params[1:]
+
+
+DIFFERENTIABLE = "differentiable"
+STATIC = "static"
+UNSUPPORTED = "unsupported"
 
 
 @dataclass
@@ -39,9 +67,32 @@ class Rule:
     fn: Any
     adjoint: Template | None = None
     tangent: Template | None = None
-    differentiable: bool = True
+    differentiable: bool = True  # False: no parameter carries a derivative (all are static)
     elementwise: bool = False  # result shape = broadcast of the arguments' shapes
     aliases: list[Any] = field(default_factory=list)
+    static: set[str] = field(default_factory=set)  # parameters non-differentiable by nature
+    unsupported: set[str] = field(default_factory=set)  # parameters without a derivative
+    note: str = ""  # why the rule is as it is (shown in docs/coverage.md)
+    effects: bool = False  # reads or changes state beyond its arguments (a random draw): never removed, moved or merged
+
+    def kind(self, param: str) -> str:
+        """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
+        STATIC or UNSUPPORTED as declared, UNSUPPORTED when undeclared."""
+        if not self.differentiable or param in self.static:
+            return STATIC
+        if param in self.unsupported:
+            return UNSUPPORTED
+        if any(t is not None and param in t.derived for t in (self.adjoint, self.tangent)):
+            return DIFFERENTIABLE
+        return UNSUPPORTED
+
+    def refuses(self, param: str, mode: str) -> bool:
+        """Whether an input-dependent value may not reach `param` in `mode` ("adjoint" or
+        "tangent"): the parameter is not static and that mode's template gives it no derivative."""
+        if not self.differentiable or param in self.static:
+            return False
+        template = getattr(self, mode)
+        return template is None or param not in template.derived
 
 
 RULES: dict[Any, Rule] = {}
@@ -95,9 +146,28 @@ def _template_from_tree(tree: gast.FunctionDef, namespace: dict, origin: str) ->
     return Template(params=names, signature=inspect.Signature(params), body=body, namespace=namespace, origin=origin)
 
 
+def _derived(template: Template, mode: str) -> frozenset[str]:
+    """The parameters `template` gives a derivative for: those whose adjoint it assigns
+    (`x_bar = ...`), or whose tangent it reads (`... x_dot ...`)."""
+    suffix = "_bar" if mode == "adjoint" else "_dot"
+    context = gast.Store if mode == "adjoint" else gast.Load
+    names = {
+        n.id[: -len(suffix)]
+        for stmt in template.body
+        for n in gast.walk(stmt)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, context) and n.id.endswith(suffix)
+    }
+    return frozenset(names & set(template.arguments))
+
+
+def _install(rule: Rule, mode: str, template: Template) -> None:
+    template.derived = _derived(template, mode)
+    setattr(rule, mode, template)
+
+
 def _registrar(fn: Any, mode: str) -> Callable[[Callable], Callable]:
     def register(template: Callable) -> Callable:
-        setattr(_rule(fn), mode, _parse_template(template))
+        _install(_rule(fn), mode, _parse_template(template))
         return template
 
     return register
@@ -133,8 +203,8 @@ def elementwise(fn: Any, derivative: str, namespace: dict, arg: str = "x") -> No
     origin = f"{getattr(fn, '__name__', fn)} derivative {derivative!r}"
     rule = _rule(fn)
     rule.elementwise = True
-    rule.adjoint = _template_from_tree(convert.parse(template).body[0], namespace, origin)
-    rule.tangent = _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin)
+    _install(rule, "adjoint", _template_from_tree(convert.parse(template).body[0], namespace, origin))
+    _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
 
 
 def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
@@ -143,12 +213,11 @@ def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
     others = "".join(f", e{i}=None" for i in range(extra))
     origin = f"{getattr(fn, '__name__', fn)} passes its first argument through"
     rule = _rule(fn)
-    rule.adjoint = _template_from_tree(
-        convert.parse(f"def _(y, value{others}):\n    value_bar = y_bar\n").body[0], namespace, origin
-    )
-    rule.tangent = _template_from_tree(
-        convert.parse(f"def _(y, value{others}):\n    y_dot = value_dot\n").body[0], namespace, origin
-    )
+    adjoint_src = f"def _(y, value{others}):\n    value_bar = y_bar\n"
+    tangent_src = f"def _(y, value{others}):\n    y_dot = value_dot\n"
+    _install(rule, "adjoint", _template_from_tree(convert.parse(adjoint_src).body[0], namespace, origin))
+    _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
+    rule.static.update(f"e{i}" for i in range(extra))
 
 
 def alias(fn: Any, *others: Any) -> None:
@@ -158,10 +227,93 @@ def alias(fn: Any, *others: Any) -> None:
         RULES[_key(other)] = rule
 
 
-def nondifferentiable(*fns: Any) -> None:
-    """Declare primitives whose outputs carry no derivative (shapes, indices, comparisons)."""
+def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
+    """Declare primitives whose outputs carry no derivative with respect to any parameter: their
+    value is an integer, a boolean, a shape, or piecewise constant (derivative zero wherever it
+    exists). Never declare so a function one of whose parameters has a derivative (np.full's
+    fill value): give it a rule and `declare` its other parameters instead."""
     for fn in fns:
-        _rule(fn).differentiable = False
+        rule = _rule(fn)
+        rule.differentiable = False
+        rule.note = note or rule.note
+        rule.effects = effects or rule.effects
+
+
+def _names(spec: str | tuple[str, ...] | list[str]) -> set[str]:
+    return set(spec.split() if isinstance(spec, str) else spec)
+
+
+def declare(
+    fn: Any,
+    *,
+    static: str | tuple[str, ...] = "",
+    unsupported: str | tuple[str, ...] = "",
+    note: str = "",
+    effects: bool = False,
+) -> None:
+    """Declare the parameters of primitive `fn` its templates give no derivative for.
+
+    `static` (space-separated names): non-differentiable by nature (an axis, shape, dtype, index,
+    count, seed or boolean mask); an input-dependent value may reach them. `unsupported`: a value
+    there has a derivative astgrad does not know; an input-dependent value reaching one is refused
+    with a TransformError. Differentiable parameters need no declaration: the templates say it.
+    `effects`: the primitive reads or changes state beyond its arguments (a random draw), so no
+    pass may remove, repeat, move or merge its calls. `note`: a remark for docs/coverage.md.
+
+    >>> declare(np.sum, static="axis keepdims")
+    >>> declare(np.quantile, static="axis method keepdims", unsupported="q")
+    """
+    rule = _rule(fn)
+    rule.static |= _names(static)
+    rule.unsupported |= _names(unsupported)
+    rule.note = note or rule.note
+    rule.effects = effects or rule.effects
+
+
+def display_name(fn: Any) -> str:
+    """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `math.sin`, `abs`, `operator.mod`."""
+    if isinstance(fn, np.ufunc):
+        return f"np.{fn.__name__}"
+    module = getattr(fn, "__module__", None) or ""
+    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    if getattr(fn, "__objclass__", None) is np.ndarray:
+        return f"np.ndarray.{fn.__name__}"
+    if getattr(fn, "__self__", None) is np.random.mtrand._rand:
+        return f"np.random.{fn.__name__}"
+    if module == "numpy" or module.startswith("numpy._core") or module.startswith("numpy.lib"):
+        return f"np.{qual}"
+    if module.startswith("numpy.linalg"):
+        return f"np.linalg.{qual}"
+    if module.startswith("numpy."):
+        return "np." + module.split(".")[1].lstrip("_") + "." + qual
+    if module == "builtins":
+        return qual
+    if module in ("_operator", "operator"):
+        return f"operator.{qual}"
+    return f"{module}.{qual}" if module else qual
+
+
+def primitive_parameters(fn: Any, rule: Rule) -> list[str]:
+    """The parameters of primitive `fn` as its rule names them: the first by position (np.array's
+    `object` is the rule's `a`), positional-only ones by position, the others by name. Without
+    a readable signature (Python's max), or with *args (np.einsum), the templates' parameters
+    stand for the positional ones."""
+    template = rule.adjoint or rule.tangent
+    ours = template.arguments if template is not None else []
+    try:
+        real = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return list(ours)
+    kinds = inspect.Parameter
+    if any(p.kind is kinds.VAR_POSITIONAL for p in real):
+        return list(ours) + [p.name for p in real if p.kind is kinds.KEYWORD_ONLY and p.name not in ours]
+    out = []
+    for i, p in enumerate(real):
+        if p.kind is kinds.VAR_KEYWORD:
+            continue
+        by_position = i == 0 or p.kind is kinds.POSITIONAL_ONLY
+        out.append(ours[i] if by_position and i < len(ours) else p.name)
+    return out
 
 
 def mark_elementwise(*fns: Any) -> None:

@@ -22,7 +22,7 @@ from ..runtime import (
     unstack,
     written_part,
 )
-from .registry import adjoint, nondifferentiable, passthrough, tangent
+from .registry import adjoint, declare, nondifferentiable, passthrough, tangent
 
 # linear in their first argument g: the tangent applies the same map to g_dot
 
@@ -30,6 +30,9 @@ from .registry import adjoint, nondifferentiable, passthrough, tangent
 @tangent(rt.uncast)
 def _(z, g, x, y):
     z_dot = uncast(g_dot, x, y)
+
+
+declare(rt.uncast, static="x y")
 
 
 @adjoint(rt.uncast)
@@ -42,6 +45,9 @@ def _(y, g, x):
     y_dot = unbroadcast(g_dot, x)
 
 
+declare(rt.unbroadcast, static="x")
+
+
 @adjoint(rt.unbroadcast)
 def _(y, g, x):
     g_bar = rebroadcast(y_bar, g)
@@ -50,6 +56,9 @@ def _(y, g, x):
 @tangent(rt.unreduce)
 def _(y, g, x, axis=None, keepdims=False):
     y_dot = unreduce(g_dot, x, axis, keepdims)
+
+
+declare(rt.unreduce, static="x axis keepdims")
 
 
 @adjoint(rt.unreduce)
@@ -62,6 +71,9 @@ def _(y, g, x, index):
     y_dot = unindex(g_dot, x, index)
 
 
+declare(rt.unindex, static="x index")
+
+
 @adjoint(rt.unindex)
 def _(y, g, x, index):
     g_bar = unbroadcast(y_bar[index], g)
@@ -70,6 +82,9 @@ def _(y, g, x, index):
 @tangent(rt.written_part)
 def _(y, g, index):
     y_dot = written_part(g_dot, index)
+
+
+declare(rt.written_part, static="index")
 
 
 @adjoint(rt.written_part)
@@ -102,6 +117,9 @@ def _(y, g, x):
     y_dot = match_structure(g_dot, x)
 
 
+declare(rt.match_structure, static="x")
+
+
 @adjoint(rt.match_structure)
 def _(y, g, x):
     g_bar = y_bar
@@ -123,9 +141,15 @@ def _(y, g, parts, axis=0):
     y_dot = split_like(g_dot, parts, axis)
 
 
+declare(rt.split_like, static="parts axis")
+
+
 @tangent(rt.unstack)
 def _(y, g, axis=0):
     y_dot = unstack(g_dot, axis)
+
+
+declare(rt.unstack, static="axis")
 
 
 @tangent(rt.undelete)
@@ -133,9 +157,15 @@ def _(y, g, a, obj, axis=None):
     y_dot = undelete(g_dot, a, obj, axis)
 
 
+declare(rt.undelete, static="a obj axis")
+
+
 @tangent(rt.add_at)
 def _(y, buf, index, g):
     y_dot = buf_dot + unindex(g_dot, buf, index)
+
+
+declare(rt.add_at, static="index")
 
 
 @adjoint(rt.add_at)
@@ -149,12 +179,18 @@ def _(y, t, like):
     y_dot = rt.broadcast_like(t_dot, like)
 
 
+declare(rt.broadcast_like, static="like")
+
+
 # the adjoints of NumPy's shape functions, and of sort: linear maps whose adjoints are the functions
 
 
 @tangent(rt.untile)
 def _(y, g, a, reps):
     y_dot = rt.untile(g_dot, a, reps)
+
+
+declare(rt.untile, static="a reps")
 
 
 @adjoint(rt.untile)
@@ -167,6 +203,9 @@ def _(y, g, a, repeats, axis=None):
     y_dot = rt.unrepeat(g_dot, a, repeats, axis)
 
 
+declare(rt.unrepeat, static="a repeats axis")
+
+
 @adjoint(rt.unrepeat)
 def _(y, g, a, repeats, axis=None):
     g_bar = np.repeat(y_bar, repeats, axis)
@@ -175,6 +214,9 @@ def _(y, g, a, repeats, axis=None):
 @tangent(rt.untake)
 def _(y, g, a, indices, axis=None):
     y_dot = rt.untake(g_dot, a, indices, axis)
+
+
+declare(rt.untake, static="a indices axis")
 
 
 @adjoint(rt.untake)
@@ -187,6 +229,9 @@ def _(y, g, n=1, axis=-1):
     y_dot = rt.undiff(g_dot, n, axis)
 
 
+declare(rt.undiff, static="n axis")
+
+
 @adjoint(rt.undiff)
 def _(y, g, n=1, axis=-1):
     g_bar = np.diff(y_bar, n, axis)
@@ -195,6 +240,9 @@ def _(y, g, n=1, axis=-1):
 @tangent(rt.unsort)
 def _(y, g, a, axis=-1):
     y_dot = rt.unsort(g_dot, a, axis)
+
+
+declare(rt.unsort, static="a axis")
 
 
 @adjoint(rt.unsort)
@@ -207,6 +255,9 @@ def _(y, t, a, axis=-1):
     y_dot = rt.sorted_along(t_dot, a, axis)
 
 
+declare(rt.sorted_along, static="a axis")
+
+
 @adjoint(rt.sorted_along)
 def _(y, t, a, axis=-1):
     t_bar = rt.unsort(y_bar, a, axis)
@@ -217,9 +268,15 @@ def _(y, g, parts):
     y_dot = rt.unhstack(g_dot, parts)
 
 
+declare(rt.unhstack, static="parts")
+
+
 @tangent(rt.unvstack)
 def _(y, g, parts):
     y_dot = rt.unvstack(g_dot, parts)
+
+
+declare(rt.unvstack, static="parts")
 
 
 @tangent(rt.einsum_of)
@@ -227,11 +284,17 @@ def _(y, subscripts, a, b=None):
     y_dot = rt.einsum_of(subscripts, a_dot, b) + rt.einsum_of(subscripts, a, b_dot)
 
 
+declare(rt.einsum_of, static="subscripts")
+
+
 @tangent(rt.einsum_adjoint)
 def _(y, g, subscripts, a, b, which):
     y_dot = rt.einsum_adjoint(g_dot, subscripts, a, b, which) + rt.einsum_adjoint_dot(
         g, subscripts, a, b, a_dot, b_dot, which
     )
+
+
+declare(rt.einsum_adjoint, static="subscripts which")
 
 
 # bilinear: the adjoint map of a @ b depends on g and on the other factor
@@ -242,9 +305,15 @@ def _(y, g, a, b):
     y_dot = matmul_left(g_dot, a, b) + matmul_left(g, a, b_dot)
 
 
+declare(rt.matmul_left, static="a")
+
+
 @tangent(rt.matmul_right)
 def _(y, g, a, b):
     y_dot = matmul_right(g_dot, a, b) + matmul_right(g, a_dot, b)
+
+
+declare(rt.matmul_right, static="b")
 
 
 # their adjoints (reverse over reverse): matmul_left(g, a, b), the adjoint map of a ↦ a @ b, has
@@ -269,9 +338,15 @@ def _(y, g, a, b):
     y_dot = rt.dot_left(g_dot, a, b) + rt.dot_left(g, a, b_dot)
 
 
+declare(rt.dot_left, static="a")
+
+
 @tangent(rt.dot_right)
 def _(y, g, a, b):
     y_dot = rt.dot_right(g_dot, a, b) + rt.dot_right(g, a_dot, b)
+
+
+declare(rt.dot_right, static="b")
 
 
 @adjoint(rt.dot_left)
@@ -291,6 +366,9 @@ def _(y, g, a, offset=0, axis1=0, axis2=1):
     y_dot = rt.undiagonal(g_dot, a, offset, axis1, axis2)
 
 
+declare(rt.undiagonal, static="a offset axis1 axis2")
+
+
 @adjoint(rt.undiagonal)
 def _(y, g, a, offset=0, axis1=0, axis2=1):
     g_bar = np.diagonal(y_bar, offset, axis1, axis2)
@@ -299,6 +377,9 @@ def _(y, g, a, offset=0, axis1=0, axis2=1):
 @tangent(rt.undiag)
 def _(y, g, v, k=0):
     y_dot = rt.undiag(g_dot, v, k)
+
+
+declare(rt.undiag, static="v k")
 
 
 @adjoint(rt.undiag)
@@ -313,6 +394,38 @@ def _(y, g, axis=0):
 
 passthrough(rt.distinct, globals())  # (copies a gradient that may share memory with another)
 
+# quantile_adjoint and quantile_tangent are linear in their first argument and each other's transpose
+
+
+@adjoint(rt.quantile_adjoint)
+def _(y, g, a, q, axis=None, keepdims=False):
+    g_bar = rt.quantile_tangent(y_bar, a, q, axis, keepdims)
+
+
+@tangent(rt.quantile_adjoint)
+def _(y, g, a, q, axis=None, keepdims=False):
+    y_dot = rt.quantile_adjoint(g_dot, a, q, axis, keepdims)
+
+
+declare(rt.quantile_adjoint, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
+
+
+@adjoint(rt.quantile_tangent)
+def _(y, t, a, q, axis=None, keepdims=False):
+    t_bar = rt.quantile_adjoint(y_bar, a, q, axis, keepdims)
+
+
+@tangent(rt.quantile_tangent)
+def _(y, t, a, q, axis=None, keepdims=False):
+    y_dot = rt.quantile_tangent(t_dot, a, q, axis, keepdims)
+
+
+declare(rt.quantile_tangent, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
+
+nondifferentiable(rt.sign_of, note="piecewise constant")
+nondifferentiable(rt.inverse_axes, note="a permutation")
+nondifferentiable(rt.linspace_fraction, rt.arange_has_start, note="a value that depends only on shapes and counts")
+nondifferentiable(rt.clip_share, note="a piecewise constant selection")
 nondifferentiable(
     rt.median_weights,
     rt.quantile_weights,
@@ -343,6 +456,9 @@ def _(y, g, a, b, axes=2):
     y_dot = rt.tensordot_left(g_dot, a, b, axes) + rt.tensordot_left(g, a, b_dot, axes)
 
 
+declare(rt.tensordot_left, static="a axes")
+
+
 @adjoint(rt.tensordot_left)
 def _(y, g, a, b, axes=2):
     g_bar = np.tensordot(y_bar, b, axes)
@@ -352,6 +468,9 @@ def _(y, g, a, b, axes=2):
 @tangent(rt.tensordot_right)
 def _(y, g, a, b, axes=2):
     y_dot = rt.tensordot_right(g_dot, a, b, axes) + rt.tensordot_right(g, a_dot, b, axes)
+
+
+declare(rt.tensordot_right, static="b axes")
 
 
 @adjoint(rt.tensordot_right)
@@ -368,6 +487,9 @@ def _(y, g, a, b):
     y_dot = rt.unkron_left(g_dot, a, b) + rt.unkron_left(g, a, b_dot)
 
 
+declare(rt.unkron_left, static="a")
+
+
 @adjoint(rt.unkron_left)
 def _(y, g, a, b):
     g_bar = np.kron(y_bar, b)
@@ -379,6 +501,9 @@ def _(y, g, a, b):
     y_dot = rt.unkron_right(g_dot, a, b) + rt.unkron_right(g, a_dot, b)
 
 
+declare(rt.unkron_right, static="b")
+
+
 @adjoint(rt.unkron_right)
 def _(y, g, a, b):
     g_bar = np.kron(a, y_bar)
@@ -388,6 +513,9 @@ def _(y, g, a, b):
 @tangent(rt.cross_vectors)
 def _(y, g, a, b):
     y_dot = rt.cross_vectors(g_dot, a, b)
+
+
+declare(rt.cross_vectors, static="a b")
 
 
 @adjoint(rt.cross_vectors)
@@ -403,6 +531,9 @@ def _(y, g, x, pad_width, mode="constant"):
     y_dot = rt.unpad(g_dot, x, pad_width, mode)
 
 
+declare(rt.unpad, static="x pad_width mode")
+
+
 @adjoint(rt.unpad)
 def _(y, g, x, pad_width, mode="constant"):
     g_bar = np.pad(y_bar, pad_width)
@@ -413,6 +544,9 @@ def _(y, g, x, pad_width, constant_values=0):
     y_dot = rt.pad_constant_sum(g_dot, x, pad_width, constant_values)
 
 
+declare(rt.pad_constant_sum, static="x pad_width constant_values")
+
+
 @adjoint(rt.pad_constant_sum)
 def _(y, g, x, pad_width, constant_values=0):
     g_bar = np.pad(np.zeros(np.shape(x)), pad_width, "constant", constant_values=y_bar)
@@ -421,6 +555,9 @@ def _(y, g, x, pad_width, constant_values=0):
 @tangent(rt.unsplit)
 def _(y, g, ary, indices_or_sections, axis=0):
     y_dot = rt.unsplit(g_dot, ary, indices_or_sections, axis)
+
+
+declare(rt.unsplit, static="ary indices_or_sections axis")
 
 
 @adjoint(rt.unsplit)
@@ -439,6 +576,9 @@ def _(y, a, axis):
     y_dot = rt.flat_if_none(a_dot, axis)
 
 
+declare(rt.flat_if_none, static="axis")
+
+
 @adjoint(rt.flat_if_none)
 def _(y, a, axis):
     a_bar = np.reshape(y_bar, np.shape(a))
@@ -447,6 +587,9 @@ def _(y, a, axis):
 @tangent(rt.shift_down)
 def _(y, x, axis=0, fill=0.0):
     y_dot = rt.shift_down(x_dot, axis)
+
+
+declare(rt.shift_down, static="axis", unsupported="fill")
 
 
 @adjoint(rt.shift_down)
@@ -459,6 +602,9 @@ def _(y, x, axis=0):
     y_dot = rt.shift_up(x_dot, axis)
 
 
+declare(rt.shift_up, static="axis")
+
+
 @adjoint(rt.shift_up)
 def _(y, x, axis=0):
     x_bar = rt.shift_down(y_bar, axis)
@@ -467,6 +613,9 @@ def _(y, x, axis=0):
 @tangent(rt.rev_recurrence)
 def _(y, g, a, axis=0):
     y_dot = rt.rev_recurrence(g_dot, a, axis) + rt.rev_recurrence(rt.shift_up(a_dot * y, axis), a, axis)
+
+
+declare(rt.rev_recurrence, static="axis")
 
 
 @adjoint(rt.rev_recurrence)
@@ -479,6 +628,9 @@ def _(y, g, a, axis=0):
 @tangent(rt.fwd_recurrence)
 def _(y, h, a, axis=0):
     y_dot = rt.fwd_recurrence(h_dot, a, axis) + rt.fwd_recurrence(a_dot * rt.shift_down(y, axis), a, axis)
+
+
+declare(rt.fwd_recurrence, static="axis")
 
 
 @adjoint(rt.fwd_recurrence)
@@ -496,6 +648,9 @@ def _(y, weights, a, axis=None, returned=False):
     y_dot = rt.average_weights(weights_dot, a, axis, returned)
 
 
+declare(rt.average_weights, static="a axis returned")
+
+
 @adjoint(rt.average_weights)
 def _(y, weights, a, axis=None, returned=False):
     weights_bar = rt.unweights(y_bar, a, weights, axis)
@@ -504,6 +659,9 @@ def _(y, weights, a, axis=None, returned=False):
 @tangent(rt.unweights)
 def _(y, g, a, weights, axis=None):
     y_dot = rt.unweights(g_dot, a, weights, axis)
+
+
+declare(rt.unweights, static="a weights axis")
 
 
 @adjoint(rt.unweights)
@@ -520,6 +678,9 @@ def _(y, x, uplo="L"):
     y_dot = rt.from_triangle(x_dot, uplo)
 
 
+declare(rt.from_triangle, static="uplo")
+
+
 @adjoint(rt.from_triangle)
 def _(y, x, uplo="L"):
     x_bar = rt.to_triangle(y_bar, uplo)
@@ -528,6 +689,9 @@ def _(y, x, uplo="L"):
 @tangent(rt.to_triangle)
 def _(y, g, uplo="L"):
     y_dot = rt.to_triangle(g_dot, uplo)
+
+
+declare(rt.to_triangle, static="uplo")
 
 
 @adjoint(rt.to_triangle)
@@ -550,6 +714,9 @@ def _(y, x, upper=False):
     y_dot = rt.factor_lower(x_dot, upper)
 
 
+declare(rt.factor_lower, static="upper")
+
+
 @adjoint(rt.factor_lower)
 def _(y, x, upper=False):
     x_bar = rt.factor_lower(y_bar, upper)
@@ -561,6 +728,9 @@ def _(y, x, upper=False):
 @tangent(rt.eigh_gaps)
 def _(y, w, vbar=None):
     y_dot = -(y * y) * (np.expand_dims(w_dot, -2) - np.expand_dims(w_dot, -1))
+
+
+declare(rt.eigh_gaps, static="vbar")
 
 
 @adjoint(rt.eigh_gaps)

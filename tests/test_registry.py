@@ -1,0 +1,72 @@
+"""The registry is total: every parameter of every primitive that has a rule is declared
+differentiable (both templates derive it), static by nature, or unsupported, and the declarations
+agree with the templates and with the primitive's signature."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from astgrad import rules
+from astgrad.rules.registry import DIFFERENTIABLE, RULES, STATIC, UNSUPPORTED, display_name, primitive_parameters
+
+
+def _entries() -> list:
+    """(name, function, rule) for every key of the registry (aliases included)."""
+    out = []
+    for key, rule in RULES.items():
+        fn = key if not isinstance(key, int) else rule.fn
+        out.append(pytest.param(fn, rule, id=f"{display_name(fn)}@{id(fn):x}"[:80]))
+    return out
+
+
+ENTRIES = _entries()
+
+
+@pytest.mark.parametrize(("fn", "rule"), ENTRIES)
+def test_every_template_parameter_is_declared(fn, rule):
+    """A parameter the templates take but give no derivative must be declared static or
+    unsupported: a forgotten derivative (np.clip's bounds, before) is caught here."""
+    if not rule.differentiable:
+        assert rule.adjoint is None and rule.tangent is None, "a nondifferentiable primitive with templates"
+        return
+    assert rule.adjoint is not None or rule.tangent is not None, f"{display_name(fn)}: a rule without templates"
+    for template in (rule.adjoint, rule.tangent):
+        if template is None:
+            continue
+        for param in template.arguments:
+            declared = param in rule.static or param in rule.unsupported
+            assert param in template.derived or declared, (
+                f"{display_name(fn)}: parameter `{param}` has no derivative in {template.origin} and is "
+                "declared neither static nor unsupported"
+            )
+
+
+@pytest.mark.parametrize(("fn", "rule"), ENTRIES)
+def test_declarations_agree_with_the_templates(fn, rule):
+    """A differentiable parameter is derived by both templates; a declared one by neither; a
+    declared name is a parameter of the primitive."""
+    both = [t for t in (rule.adjoint, rule.tangent) if t is not None]
+    if len(both) == 2:
+        assert rule.adjoint.derived == rule.tangent.derived, (
+            f"{display_name(fn)}: the adjoint derives {sorted(rule.adjoint.derived)}, "
+            f"the tangent {sorted(rule.tangent.derived)}"
+        )
+    assert not (rule.static & rule.unsupported), f"{display_name(fn)}: declared both static and unsupported"
+    names = set(primitive_parameters(fn, rule)) | {p for t in both for p in t.arguments}
+    for param in rule.static | rule.unsupported:
+        assert param in names, f"{display_name(fn)}: declares `{param}`, which is no parameter of it"
+        for t in both:
+            assert param not in t.derived, f"{display_name(fn)}: `{param}` is declared but {t.origin} derives it"
+
+
+@pytest.mark.parametrize(("fn", "rule"), ENTRIES)
+def test_every_primitive_parameter_has_a_kind(fn, rule):
+    """Each parameter of the primitive's own signature is one of the three kinds; one the
+    templates do not take is refused when passed."""
+    for param in primitive_parameters(fn, rule):
+        assert rule.kind(param) in (DIFFERENTIABLE, STATIC, UNSUPPORTED)
+
+
+def test_the_package_exports_the_registry():
+    assert rules.lookup(np.sum) is RULES[np.sum]
