@@ -17,18 +17,6 @@ from .runtime import unreduce
 # --- refusals ------------------------------------------------------------------------------------
 
 
-def constant_tangent(t: Any, label: str) -> Any:
-    """Refuse a tangent along an argument a rule treats as a constant (forward mode's twin of
-    runtime.constant_argument): called only when that argument varies."""
-    raise ValueError(f"astgrad has no derivative with respect to {label}: pass it as a constant")
-
-
-def refuse_if(condition: Any, message: str) -> None:
-    """Raise ValueError(message) when `condition` holds (an argument form a rule does not handle)."""
-    if condition:
-        raise ValueError(message)
-
-
 def ones_if_none(b: Any) -> Any:
     """`b`, or 1.0 for None (an optional scale factor left out)."""
     return 1.0 if b is None else b

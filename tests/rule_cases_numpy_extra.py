@@ -167,6 +167,10 @@ def nan_to_num_of(a):
     return np.sum(np.sin(np.nan_to_num(a)))
 
 
+def nan_to_num_values(a, c, hi, lo):
+    return np.sum(np.sin(np.nan_to_num(a, nan=c, posinf=hi, neginf=lo) * np.arange(6.0)))
+
+
 def nan_to_num_keywords(a):
     return np.sum(np.sin(np.nan_to_num(np.log(a), nan=-1.0, posinf=2.0, neginf=-3.0)))
 
@@ -198,6 +202,12 @@ ELEMENTWISE_CASES = [
     ("np.logaddexp2", logaddexp2_of, [normal(3, 4), normal(3, 1)], (0, 1)),
     ("np.fabs", fabs_of, [normal(3, 4)], 0),
     ("np.nan_to_num", nan_to_num_of, [with_nonfinite(6)], 0),
+    (
+        "np.nan_to_num:values",
+        nan_to_num_values,
+        [with_nonfinite(6), uniform(-1, 1), uniform(-1, 1), uniform(-1, 1)],
+        (1, 2, 3),
+    ),
     ("np.nan_to_num:keywords", nan_to_num_keywords, [uniform(-1.0, 2.0, 8)], 0),
     ("np.interp:x", interp_x, [uniform(-1.5, 1.8, 7)], 0),
     ("np.interp:fp", interp_fp, [uniform(-1.5, 1.8, 7), normal(4)], (0, 1)),

@@ -18,7 +18,7 @@ from ..runtime import (
     shift_down,
     unreduce,
 )
-from .registry import adjoint, alias, tangent
+from .registry import adjoint, alias, declare, tangent
 
 # mean of the numbers: each number's share is 1 / (how many numbers)
 
@@ -121,3 +121,11 @@ def _(y, a, axis=None):
         flat_if_none(nan_to_one(a), axis),
         cumprod_axis(axis),
     )
+
+
+for _fn in (np.nanmean, np.nanmax, np.nanmin, np.nanprod):
+    declare(_fn, static="axis keepdims")
+declare(np.nanvar, static="axis ddof keepdims")
+declare(np.nanstd, static="axis ddof keepdims")
+declare(np.nancumsum, static="axis")
+declare(np.nancumprod, static="axis")

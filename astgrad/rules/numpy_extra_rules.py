@@ -12,8 +12,6 @@ A tangent template that reads two tangents in one call would get a zero tangent 
 import numpy as np
 
 from ..runtime import (
-    constant_argument,
-    constant_tangent,
     corrcoef_cov_adjoint,
     corrcoef_tangent,
     cov_adjoint,
@@ -47,7 +45,7 @@ from ..runtime import (
     with_initial,
     zeros_like,
 )
-from .registry import adjoint, alias, elementwise, mark_elementwise, tangent
+from .registry import adjoint, alias, declare, elementwise, mark_elementwise, tangent
 
 # --- elementwise -----------------------------------------------------------------------------------
 elementwise(np.fabs, "np.sign(x)", globals())
@@ -91,6 +89,9 @@ def _(y, x1, x2):
     y_dot = x1_dot * np.sign(x1) * np.copysign(1.0, x2)
 
 
+declare(np.copysign, static="x2", note="only its sign is read: piecewise constant")
+
+
 @adjoint(np.logaddexp2)
 def _(y, x1, x2):
     x1_bar = unbroadcast(y_bar * np.exp2(x1 - y), x1)
@@ -102,25 +103,23 @@ def _(y, x1, x2):
     y_dot = x1_dot * np.exp2(x1 - y) + x2_dot * np.exp2(x2 - y)
 
 
-# nan_to_num passes finite values through; the replacements are constants
+# nan_to_num passes finite values through and puts `nan`, `posinf`, `neginf` where x is NaN, +∞, -∞
 
 
 @adjoint(np.nan_to_num)
 def _(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
     x_bar = y_bar * finite_mask(x)
-    nan_bar = constant_argument(nan, "np.nan_to_num's nan")
-    posinf_bar = constant_argument(posinf, "np.nan_to_num's posinf")
-    neginf_bar = constant_argument(neginf, "np.nan_to_num's neginf")
+    nan_bar = unbroadcast(y_bar * np.isnan(x), nan)
+    posinf_bar = unbroadcast(y_bar * np.isposinf(x), posinf)
+    neginf_bar = unbroadcast(y_bar * np.isneginf(x), neginf)
 
 
 @tangent(np.nan_to_num)
 def _(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    y_dot = (
-        x_dot * finite_mask(x)
-        + constant_tangent(nan_dot, "np.nan_to_num's nan")
-        + constant_tangent(posinf_dot, "np.nan_to_num's posinf")
-        + constant_tangent(neginf_dot, "np.nan_to_num's neginf")
-    )
+    y_dot = x_dot * finite_mask(x) + nan_dot * np.isnan(x) + posinf_dot * np.isposinf(x) + neginf_dot * np.isneginf(x)
+
+
+declare(np.nan_to_num, static="copy")
 
 
 # interp: piecewise linear in x (slope of the segment), linear in fp (the two neighbours' shares)
@@ -133,7 +132,6 @@ def _(y, x, xp, fp, left=None, right=None, period=None):
     fp_bar = interp_fp_adjoint(y_bar, x, xp, fp, left, right, period)
     left_bar = interp_outside(y_bar, x, xp, "left")
     right_bar = interp_outside(y_bar, x, xp, "right")
-    xp_bar = constant_argument(xp, "np.interp's xp")
 
 
 @tangent(np.interp)
@@ -143,8 +141,10 @@ def _(y, x, xp, fp, left=None, right=None, period=None):
         + np.interp(x, xp, fp_dot, interp_end(left), interp_end(right))
         + left_dot * interp_outside_mask(x, xp, "left")
         + right_dot * interp_outside_mask(x, xp, "right")
-        + constant_tangent(xp_dot, "np.interp's xp")
     )
+
+
+declare(np.interp, unsupported="xp period")
 
 
 mark_elementwise(np.float_power, np.fmod, np.copysign, np.logaddexp2)
@@ -162,6 +162,9 @@ def _(y, a, axis=None, *, keepdims=False):
     y_dot = np.sum(a_dot * ptp_mask(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
+declare(np.ptp, static="axis keepdims")
+
+
 # cov: C = X Xᵀ / d with X the centred observations (variables in rows); see runtime.cov_adjoint
 
 
@@ -174,6 +177,9 @@ def _(c, m, y=None, rowvar=True, bias=False, ddof=None):
 @tangent(np.cov)
 def _(c, m, y=None, rowvar=True, bias=False, ddof=None):
     c_dot = cov_tangent(m_dot, y_dot, m, y, rowvar, bias, ddof)
+
+
+declare(np.cov, static="rowvar bias ddof")
 
 
 # corrcoef: R = C / √(diag C diag Cᵀ) of the covariance C (its divisor cancels)
@@ -189,6 +195,9 @@ def _(r, x, y=None, rowvar=True):
 @tangent(np.corrcoef)
 def _(r, x, y=None, rowvar=True):
     r_dot = corrcoef_tangent(cov_tangent(x_dot, y_dot, x, y, rowvar), r, np.cov(x, y, rowvar))
+
+
+declare(np.corrcoef, static="rowvar")
 
 
 # ufunc methods: reduce is np.sum / np.prod / np.max / np.min over axis (0 by default), accumulate
@@ -228,6 +237,10 @@ def _(y, array, axis=0, *, keepdims=False):
 alias(np.maximum.reduce, np.minimum.reduce)
 
 
+for _fn in (np.add.reduce, np.multiply.reduce, np.maximum.reduce):
+    declare(_fn, static="axis keepdims")
+
+
 @adjoint(np.add.accumulate)
 def _(y, array, axis=0):
     array_bar = np.flip(np.cumsum(np.flip(y_bar, axis), axis), axis)
@@ -246,6 +259,10 @@ def _(y, array, axis=0):
 @tangent(np.multiply.accumulate)
 def _(y, array, axis=0):
     y_dot = fwd_recurrence(array_dot * shift_down(y, axis, 1.0), array, axis)
+
+
+declare(np.add.accumulate, static="axis")
+declare(np.multiply.accumulate, static="axis")
 
 
 # ufunc.outer(A, B) is op(A with B's axes appended, B): the elementwise rule, then A's share summed
@@ -309,6 +326,9 @@ def _(y, arr, indices, axis=-1):
     y_dot = np.take_along_axis(arr_dot, indices, axis)
 
 
+declare(np.take_along_axis, static="indices axis")
+
+
 @adjoint(np.append)
 def _(y, arr, values, axis=None):
     arr_bar = unappend(y_bar, arr, values, axis, 0)
@@ -320,6 +340,9 @@ def _(y, arr, values, axis=None):
     y_dot = np.append(arr_dot, zeros_like(np.asarray(values)), axis) + np.append(
         zeros_like(np.asarray(arr)), values_dot, axis
     )
+
+
+declare(np.append, static="axis")
 
 
 @adjoint(np.column_stack)
@@ -372,6 +395,10 @@ def _(y, ary, indices_or_sections):
     y_dot = np.dsplit(ary_dot, indices_or_sections)
 
 
+for _fn in (np.hsplit, np.vsplit, np.dsplit):
+    declare(_fn, static="indices_or_sections")
+
+
 @adjoint(np.fliplr)
 def _(y, m):
     m_bar = np.fliplr(y_bar)
@@ -402,6 +429,9 @@ def _(y, m, k=1, axes=(0, 1)):
     y_dot = np.rot90(m_dot, k, axes)
 
 
+declare(np.rot90, static="k axes")
+
+
 # --- convolution: bilinear; each factor's adjoint correlates the full-length adjoint with the other
 
 
@@ -430,6 +460,10 @@ def _(y, a, v, mode="valid"):
     y_dot = np.correlate(a_dot, v, mode) + np.correlate(a, v_dot, mode)
 
 
+declare(np.convolve, static="mode")
+declare(np.correlate, static="mode")
+
+
 # --- NumPy 2 names -------------------------------------------------------------------------------------
 
 if hasattr(np, "astype"):
@@ -441,6 +475,8 @@ if hasattr(np, "astype"):
     @tangent(np.astype)
     def _(y, x, dtype, *, copy=True):
         y_dot = uncast(x_dot, y, y)
+
+    declare(np.astype, static="dtype copy")
 
 
 if hasattr(np, "matrix_transpose"):
@@ -465,6 +501,8 @@ if hasattr(np, "vecdot"):
     @tangent(np.vecdot)
     def _(y, x1, x2, *, axis=-1):
         y_dot = np.vecdot(x1_dot, x2, axis=axis) + np.vecdot(x1, x2_dot, axis=axis)
+
+    declare(np.vecdot, static="axis")
 
 
 if hasattr(np, "cumulative_sum"):
@@ -502,6 +540,9 @@ if hasattr(np, "cumulative_sum"):
             include_initial,
         )
 
+    declare(np.cumulative_sum, static="axis include_initial")
+    declare(np.cumulative_prod, static="axis include_initial")
+
 
 if hasattr(np.linalg, "vector_norm"):
 
@@ -512,3 +553,5 @@ if hasattr(np.linalg, "vector_norm"):
     @tangent(np.linalg.vector_norm)
     def _(y, x, *, axis=None, keepdims=False, ord=2):
         y_dot = np.sum(x_dot * vector_norm_weight(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+
+    declare(np.linalg.vector_norm, static="axis keepdims ord")

@@ -4,7 +4,8 @@ derivative is scipy.special.i1.
 Most entries are elementwise: the derivative as an expression in `x` (the argument) and `y` (the
 result). Derivatives are written with scipy.special functions that have rules themselves, so the
 gradients they generate differentiate again. An order or shape parameter (polygamma's n, jv's v,
-gammainc's a) is not differentiated: a derivative with respect to it is refused at run time.
+gammainc's a) is not differentiated: it is declared unsupported (an input-dependent value there is
+refused when the gradient is generated), or static where it is an integer (jn's n).
 """
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
 
@@ -12,15 +13,13 @@ import numpy as np
 from scipy import special
 
 from ..runtime import (
-    constant_argument,
-    constant_tangent,
     lse_weights,
     multidigamma,
     ones_if_none,
     unbroadcast,
     unreduce,
 )
-from .registry import adjoint, elementwise, mark_elementwise, nondifferentiable, tangent
+from .registry import adjoint, declare, elementwise, mark_elementwise, nondifferentiable, tangent
 
 _SQRT_PI = 1.7724538509055159  # √π
 _SQRT_2PI = 2.5066282746310002  # √(2π)
@@ -77,131 +76,95 @@ nondifferentiable(special.gammasgn)
 @adjoint(special.polygamma)
 def _(y, n, x):
     x_bar = unbroadcast(y_bar * special.polygamma(n + 1, x), x)
-    n_bar = constant_argument(n, "scipy.special.polygamma's order n")
 
 
 @tangent(special.polygamma)
 def _(y, n, x):
-    y_dot = x_dot * special.polygamma(n + 1, x) + constant_tangent(n_dot, "scipy.special.polygamma's order n")
+    y_dot = x_dot * special.polygamma(n + 1, x)
 
 
 @adjoint(special.multigammaln)
 def _(y, a, d):
     a_bar = y_bar * multidigamma(a, d)
-    d_bar = constant_argument(d, "scipy.special.multigammaln's dimension d")
 
 
 @tangent(special.multigammaln)
 def _(y, a, d):
-    y_dot = a_dot * multidigamma(a, d) + constant_tangent(d_dot, "scipy.special.multigammaln's dimension d")
+    y_dot = a_dot * multidigamma(a, d)
 
 
-# Bessel functions of order v: J_v' = (J_{v-1} - J_{v+1}) / 2 (Y and jn, yn likewise),
+# Bessel functions of order v: J_v' = (J_{v-1} - J_{v+1}) / 2 (Y and yn likewise; jn is jv),
 # I_v' = (I_{v-1} + I_{v+1}) / 2, K_v' = -(K_{v-1} + K_{v+1}) / 2; ive = e^{-|x|} I_v, kve = e^x K_v
 
 
 @adjoint(special.jv)
 def _(y, v, z):
     z_bar = unbroadcast(y_bar * 0.5 * (special.jv(v - 1.0, z) - special.jv(v + 1.0, z)), z)
-    v_bar = constant_argument(v, "scipy.special.jv's order v")
 
 
 @tangent(special.jv)
 def _(y, v, z):
-    y_dot = z_dot * 0.5 * (special.jv(v - 1.0, z) - special.jv(v + 1.0, z)) + constant_tangent(
-        v_dot, "scipy.special.jv's order v"
-    )
+    y_dot = z_dot * 0.5 * (special.jv(v - 1.0, z) - special.jv(v + 1.0, z))
 
 
 @adjoint(special.yv)
 def _(y, v, z):
     z_bar = unbroadcast(y_bar * 0.5 * (special.yv(v - 1.0, z) - special.yv(v + 1.0, z)), z)
-    v_bar = constant_argument(v, "scipy.special.yv's order v")
 
 
 @tangent(special.yv)
 def _(y, v, z):
-    y_dot = z_dot * 0.5 * (special.yv(v - 1.0, z) - special.yv(v + 1.0, z)) + constant_tangent(
-        v_dot, "scipy.special.yv's order v"
-    )
+    y_dot = z_dot * 0.5 * (special.yv(v - 1.0, z) - special.yv(v + 1.0, z))
 
 
 @adjoint(special.iv)
 def _(y, v, z):
     z_bar = unbroadcast(y_bar * 0.5 * (special.iv(v - 1.0, z) + special.iv(v + 1.0, z)), z)
-    v_bar = constant_argument(v, "scipy.special.iv's order v")
 
 
 @tangent(special.iv)
 def _(y, v, z):
-    y_dot = z_dot * 0.5 * (special.iv(v - 1.0, z) + special.iv(v + 1.0, z)) + constant_tangent(
-        v_dot, "scipy.special.iv's order v"
-    )
+    y_dot = z_dot * 0.5 * (special.iv(v - 1.0, z) + special.iv(v + 1.0, z))
 
 
 @adjoint(special.ive)
 def _(y, v, z):
     z_bar = unbroadcast(y_bar * (0.5 * (special.ive(v - 1.0, z) + special.ive(v + 1.0, z)) - np.sign(z) * y), z)
-    v_bar = constant_argument(v, "scipy.special.ive's order v")
 
 
 @tangent(special.ive)
 def _(y, v, z):
-    y_dot = z_dot * (0.5 * (special.ive(v - 1.0, z) + special.ive(v + 1.0, z)) - np.sign(z) * y) + constant_tangent(
-        v_dot, "scipy.special.ive's order v"
-    )
+    y_dot = z_dot * (0.5 * (special.ive(v - 1.0, z) + special.ive(v + 1.0, z)) - np.sign(z) * y)
 
 
 @adjoint(special.kv)
 def _(y, v, z):
     z_bar = unbroadcast(y_bar * -0.5 * (special.kv(v - 1.0, z) + special.kv(v + 1.0, z)), z)
-    v_bar = constant_argument(v, "scipy.special.kv's order v")
 
 
 @tangent(special.kv)
 def _(y, v, z):
-    y_dot = z_dot * -0.5 * (special.kv(v - 1.0, z) + special.kv(v + 1.0, z)) + constant_tangent(
-        v_dot, "scipy.special.kv's order v"
-    )
+    y_dot = z_dot * -0.5 * (special.kv(v - 1.0, z) + special.kv(v + 1.0, z))
 
 
 @adjoint(special.kve)
 def _(y, v, z):
     z_bar = unbroadcast(y_bar * (y - 0.5 * (special.kve(v - 1.0, z) + special.kve(v + 1.0, z))), z)
-    v_bar = constant_argument(v, "scipy.special.kve's order v")
 
 
 @tangent(special.kve)
 def _(y, v, z):
-    y_dot = z_dot * (y - 0.5 * (special.kve(v - 1.0, z) + special.kve(v + 1.0, z))) + constant_tangent(
-        v_dot, "scipy.special.kve's order v"
-    )
-
-
-@adjoint(special.jn)
-def _(y, n, x):
-    x_bar = unbroadcast(y_bar * 0.5 * (special.jv(n - 1.0, x) - special.jv(n + 1.0, x)), x)
-    n_bar = constant_argument(n, "scipy.special.jn's order n")
-
-
-@tangent(special.jn)
-def _(y, n, x):
-    y_dot = x_dot * 0.5 * (special.jv(n - 1.0, x) - special.jv(n + 1.0, x)) + constant_tangent(
-        n_dot, "scipy.special.jn's order n"
-    )
+    y_dot = z_dot * (y - 0.5 * (special.kve(v - 1.0, z) + special.kve(v + 1.0, z)))
 
 
 @adjoint(special.yn)
 def _(y, n, x):
     x_bar = unbroadcast(y_bar * 0.5 * (special.yv(n - 1.0, x) - special.yv(n + 1.0, x)), x)
-    n_bar = constant_argument(n, "scipy.special.yn's order n")
 
 
 @tangent(special.yn)
 def _(y, n, x):
-    y_dot = x_dot * 0.5 * (special.yv(n - 1.0, x) - special.yv(n + 1.0, x)) + constant_tangent(
-        n_dot, "scipy.special.yn's order n"
-    )
+    y_dot = x_dot * 0.5 * (special.yv(n - 1.0, x) - special.yv(n + 1.0, x))
 
 
 # regularised incomplete gamma and beta functions, in x: P(a, x)' = x^{a-1} e^{-x} / Γ(a),
@@ -211,43 +174,31 @@ def _(y, n, x):
 @adjoint(special.gammainc)
 def _(y, a, x):
     x_bar = unbroadcast(y_bar * np.exp((a - 1.0) * np.log(x) - x - special.gammaln(a)), x)
-    a_bar = constant_argument(a, "scipy.special.gammainc's a")
 
 
 @tangent(special.gammainc)
 def _(y, a, x):
-    y_dot = x_dot * np.exp((a - 1.0) * np.log(x) - x - special.gammaln(a)) + constant_tangent(
-        a_dot, "scipy.special.gammainc's a"
-    )
+    y_dot = x_dot * np.exp((a - 1.0) * np.log(x) - x - special.gammaln(a))
 
 
 @adjoint(special.gammaincc)
 def _(y, a, x):
     x_bar = unbroadcast(-y_bar * np.exp((a - 1.0) * np.log(x) - x - special.gammaln(a)), x)
-    a_bar = constant_argument(a, "scipy.special.gammaincc's a")
 
 
 @tangent(special.gammaincc)
 def _(y, a, x):
-    y_dot = -x_dot * np.exp((a - 1.0) * np.log(x) - x - special.gammaln(a)) + constant_tangent(
-        a_dot, "scipy.special.gammaincc's a"
-    )
+    y_dot = -x_dot * np.exp((a - 1.0) * np.log(x) - x - special.gammaln(a))
 
 
 @adjoint(special.betainc)
 def _(y, a, b, x):
     x_bar = unbroadcast(y_bar * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - special.betaln(a, b)), x)
-    a_bar = constant_argument(a, "scipy.special.betainc's a")
-    b_bar = constant_argument(b, "scipy.special.betainc's b")
 
 
 @tangent(special.betainc)
 def _(y, a, b, x):
-    y_dot = (
-        x_dot * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - special.betaln(a, b))
-        + constant_tangent(a_dot, "scipy.special.betainc's a")
-        + constant_tangent(b_dot, "scipy.special.betainc's b")
-    )
+    y_dot = x_dot * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - special.betaln(a, b))
 
 
 # --- two arguments, both differentiated -----------------------------------------------------------
@@ -358,6 +309,15 @@ def _(z, delta, r):
     )
 
 
+declare(special.polygamma, unsupported="n")
+declare(special.multigammaln, static="d")
+for _fn in (special.jv, special.yv, special.iv, special.ive, special.kv, special.kve):
+    declare(_fn, unsupported="v")
+declare(special.yn, static="n", note="an integer order")
+declare(special.gammainc, unsupported="a")
+declare(special.gammaincc, unsupported="a")
+declare(special.betainc, unsupported="a b")
+
 mark_elementwise(
     special.polygamma,
     special.jv,
@@ -366,7 +326,6 @@ mark_elementwise(
     special.ive,
     special.kv,
     special.kve,
-    special.jn,
     special.yn,
     special.gammainc,
     special.gammaincc,
@@ -403,6 +362,8 @@ def _(y, a, axis=None, b=None, keepdims=False, return_sign=False):
     )
 
 
+declare(special.logsumexp, static="axis keepdims return_sign")
+
 # softmax: dy = y (dx - Σ y dx); log_softmax: dy = dx - Σ e^y dx (sums over axis, kept)
 
 
@@ -424,3 +385,7 @@ def _(y, x, axis=None):
 @tangent(special.log_softmax)
 def _(y, x, axis=None):
     y_dot = x_dot - np.sum(np.exp(y) * x_dot, axis=axis, keepdims=True)
+
+
+declare(special.softmax, static="axis")
+declare(special.log_softmax, static="axis")
