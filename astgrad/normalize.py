@@ -63,7 +63,7 @@ ARRAY_METHODS = {
 # Methods whose trailing positional arguments form one tuple: x.reshape(2, 3) → np.reshape(x, (2, 3)).
 VARARG_METHODS = {"reshape": "reshape", "transpose": "transpose"}
 # Attributes that describe an array rather than compute from it (no derivative).
-INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "imag", "itemsize", "nbytes"}  # (imag: 0 for reals)
+INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 
 def is_constant(node: gast.AST) -> bool:
@@ -1171,9 +1171,9 @@ class Normalizer:
             call = gast.Call(func=self.ctx.numpy_attr("matrix_transpose"), args=[base], keywords=[])
             call._ag_fn = np.matrix_transpose
             return call
-        if node.attr == "real":  # a real array's values themselves: differentiated
-            call = gast.Call(func=self.ctx.numpy_attr("real"), args=[base], keywords=[])
-            call._ag_fn = np.real
+        if node.attr in ("real", "imag"):  # differentiated (a complex value's imaginary part too)
+            call = gast.Call(func=self.ctx.numpy_attr(node.attr), args=[base], keywords=[])
+            call._ag_fn = getattr(np, node.attr)
             return call
         if node.attr in INERT_ATTRIBUTES:
             return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())

@@ -4,6 +4,7 @@
 import numpy as np
 
 from ..runtime import (
+    abs_slope,
     arange_has_start,
     broadcast_like,
     clip_share,
@@ -13,6 +14,7 @@ from ..runtime import (
     einsum_of,
     extremum_mask,
     fmax_share,
+    imag_adjoint,
     inverse_axes,
     item,
     linear_only,
@@ -64,7 +66,20 @@ elementwise(np.sqrt, "0.5 / y", globals())
 elementwise(np.cbrt, "1.0 / (3.0 * y * y)", globals())
 elementwise(np.square, "2.0 * x", globals())
 elementwise(np.reciprocal, "-(y * y)", globals())
-elementwise(np.abs, "np.sign(x)", globals())
+# |x| changes by Re(conj(x) / |x| dx): sign(x) for a real x; abs_slope(x) = conj(x) / |x| (0 at 0)
+
+
+@adjoint(np.abs)
+def _(y, x):
+    x_bar = y_bar * abs_slope(x)
+
+
+@tangent(np.abs)
+def _(y, x):
+    y_dot = np.real(x_dot * abs_slope(x))
+
+
+mark_elementwise(np.abs)
 alias(np.abs, np.absolute)
 elementwise(np.sinc, "sinc_slope(x, y)", globals())
 elementwise(np.arcsinh, "1.0 / np.sqrt(x * x + 1.0)", globals())
@@ -605,6 +620,19 @@ def _(y, val):
 @tangent(np.real)
 def _(y, val):
     y_dot = np.real(val_dot)
+
+
+# imag(x): x's adjoint is -i ȳ (0 for a real x, whose imaginary part is constant)
+
+
+@adjoint(np.imag)
+def _(y, val):
+    val_bar = imag_adjoint(y_bar, val)
+
+
+@tangent(np.imag)
+def _(y, val):
+    y_dot = np.imag(val_dot)
 
 
 @adjoint(np.conjugate)

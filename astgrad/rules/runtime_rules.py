@@ -774,3 +774,32 @@ def _(y, x):
 
 
 nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of)
+
+
+# abs_slope(x) = sign(x) for a real x: piecewise constant (a complex x is refused by real_slope_zero)
+
+
+@adjoint(rt.abs_slope)
+def _(y, x):
+    x_bar = rt.real_slope_zero(y_bar, x)
+
+
+@tangent(rt.abs_slope)
+def _(y, x):
+    y_dot = rt.real_slope_zero(x_dot, x)
+
+
+# imag_adjoint(g, x) = -i g (0 for a real x): linear in g (a real g's adjoint is the real part)
+
+
+@adjoint(rt.imag_adjoint)
+def _(y, g, x):
+    g_bar = rt.real_if_real(rt.imag_adjoint(y_bar, x), g)
+
+
+@tangent(rt.imag_adjoint)
+def _(y, g, x):
+    y_dot = rt.imag_adjoint(g_dot, x)
+
+
+declare(rt.imag_adjoint, static="x")
