@@ -580,4 +580,45 @@ NUMPY2_CASES = [
     ("x.conjugate", conjugate_method, [normal(2, 4)], 0),
 ]
 
-NUMPY_EXTRA_CASES = NAN_CASES + ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + NUMPY2_CASES
+# ======================================================================================== einsum
+
+
+def einsum_three(a, b, c):
+    return np.sum(np.sin(np.einsum("ij,jk,kl->il", a, b, c)))
+
+
+def einsum_ellipsis(a, b):
+    return np.sum(np.sin(np.einsum("...ij,...jk->...ik", a, b)))
+
+
+def einsum_diagonal(a, b):
+    return np.sum(np.sin(np.einsum("ii,i->i", a, b)))
+
+
+def einsum_implicit_three(a, b, c):
+    return np.sum(np.sin(np.einsum("ij,jk,k", a, b, c)))
+
+
+def einsum_ellipsis_broadcast(a, b):
+    return np.sum(np.sin(np.einsum("...i,...i->...", a, b)))
+
+
+def einsum_trace(a):
+    return np.sin(np.einsum("ii", a))
+
+
+def einsum_four_optimize(a, b, c, d):
+    return np.sin(np.einsum("i,ij,jk,k->", a, b, c, d, optimize=True))
+
+
+EINSUM_CASES = [
+    ("np.einsum:three", einsum_three, [normal(3, 3), normal(3, 4), normal(4, 2)], (0, 1, 2)),
+    ("np.einsum:ellipsis", einsum_ellipsis, [normal(2, 3, 4), normal(4, 2)], (0, 1)),
+    ("np.einsum:diagonal", einsum_diagonal, [normal(3, 3), normal(3)], (0, 1)),
+    ("np.einsum:implicit_three", einsum_implicit_three, [normal(3, 3), normal(3, 4), normal(4)], (0, 1, 2)),
+    ("np.einsum:ellipsis_broadcast", einsum_ellipsis_broadcast, [normal(2, 1, 3), normal(4, 3)], (0, 1)),
+    ("np.einsum:trace", einsum_trace, [normal(3, 3)], 0),
+    ("np.einsum:four_optimize", einsum_four_optimize, [normal(2), normal(2, 3), normal(3, 4), normal(4)], (0, 1, 2, 3)),
+]
+
+NUMPY_EXTRA_CASES = EINSUM_CASES + NAN_CASES + ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + NUMPY2_CASES

@@ -10,8 +10,8 @@ from ..runtime import (
     clip_share,
     dot_left,
     dot_right,
-    einsum_adjoint,
-    einsum_of,
+    einsum_bar,
+    einsum_n,
     extremum_mask,
     fmax_share,
     imag_adjoint,
@@ -411,18 +411,33 @@ def _(z, a, b):
     z_dot = np.outer(a_dot, b) + np.outer(a, b_dot)
 
 
+# einsum is multilinear: each operand's adjoint contracts the result's adjoint with the others
+# (runtime.einsum_bar: any number of operands up to six, '...', an index repeated in one operand)
+
+
 @adjoint(np.einsum)
-def _(y, subscripts, a, b=None):
-    a_bar = einsum_adjoint(y_bar, subscripts, a, b, 0)
-    b_bar = einsum_adjoint(y_bar, subscripts, a, b, 1)
+def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None, *, optimize=False):
+    a_bar = einsum_bar(y_bar, subscripts, 0, a, b, c, d, e, f)
+    b_bar = einsum_bar(y_bar, subscripts, 1, a, b, c, d, e, f)
+    c_bar = einsum_bar(y_bar, subscripts, 2, a, b, c, d, e, f)
+    d_bar = einsum_bar(y_bar, subscripts, 3, a, b, c, d, e, f)
+    e_bar = einsum_bar(y_bar, subscripts, 4, a, b, c, d, e, f)
+    f_bar = einsum_bar(y_bar, subscripts, 5, a, b, c, d, e, f)
 
 
 @tangent(np.einsum)
-def _(y, subscripts, a, b=None):
-    y_dot = einsum_of(subscripts, a_dot, b) + einsum_of(subscripts, a, b_dot)
+def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None, *, optimize=False):
+    y_dot = (
+        einsum_n(subscripts, a_dot, b, c, d, e, f)
+        + einsum_n(subscripts, a, b_dot, c, d, e, f)
+        + einsum_n(subscripts, a, b, c_dot, d, e, f)
+        + einsum_n(subscripts, a, b, c, d_dot, e, f)
+        + einsum_n(subscripts, a, b, c, d, e_dot, f)
+        + einsum_n(subscripts, a, b, c, d, e, f_dot)
+    )
 
 
-declare(np.einsum, static="subscripts")
+declare(np.einsum, static="subscripts optimize")
 
 
 @adjoint(np.vdot)

@@ -803,3 +803,60 @@ def _(y, g, x):
 
 
 declare(rt.imag_adjoint, static="x")
+
+
+# einsum_n is np.einsum (multilinear); einsum_bar(g, s, which, ops) is linear in g and in each
+# operand other than `which` (read for its shape only): <ȳ, einsum_bar(g, ...)> = <g, einsum with
+# operand `which` replaced by ȳ>, whose adjoints are einsum_bar's again (einsum_swap)
+
+
+@adjoint(rt.einsum_n)
+def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    a_bar = rt.einsum_bar(y_bar, subscripts, 0, a, b, c, d, e, f)
+    b_bar = rt.einsum_bar(y_bar, subscripts, 1, a, b, c, d, e, f)
+    c_bar = rt.einsum_bar(y_bar, subscripts, 2, a, b, c, d, e, f)
+    d_bar = rt.einsum_bar(y_bar, subscripts, 3, a, b, c, d, e, f)
+    e_bar = rt.einsum_bar(y_bar, subscripts, 4, a, b, c, d, e, f)
+    f_bar = rt.einsum_bar(y_bar, subscripts, 5, a, b, c, d, e, f)
+
+
+@tangent(rt.einsum_n)
+def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    y_dot = (
+        rt.einsum_n(subscripts, a_dot, b, c, d, e, f)
+        + rt.einsum_n(subscripts, a, b_dot, c, d, e, f)
+        + rt.einsum_n(subscripts, a, b, c_dot, d, e, f)
+        + rt.einsum_n(subscripts, a, b, c, d_dot, e, f)
+        + rt.einsum_n(subscripts, a, b, c, d, e_dot, f)
+        + rt.einsum_n(subscripts, a, b, c, d, e, f_dot)
+    )
+
+
+declare(rt.einsum_n, static="subscripts")
+
+
+@adjoint(rt.einsum_bar)
+def _(y, g, subscripts, which, a, b=None, c=None, d=None, e=None, f=None):
+    g_bar = rt.einsum_swap(g, subscripts, which, -1, y_bar, a, b, c, d, e, f)
+    a_bar = rt.einsum_swap(g, subscripts, which, 0, y_bar, a, b, c, d, e, f)
+    b_bar = rt.einsum_swap(g, subscripts, which, 1, y_bar, a, b, c, d, e, f)
+    c_bar = rt.einsum_swap(g, subscripts, which, 2, y_bar, a, b, c, d, e, f)
+    d_bar = rt.einsum_swap(g, subscripts, which, 3, y_bar, a, b, c, d, e, f)
+    e_bar = rt.einsum_swap(g, subscripts, which, 4, y_bar, a, b, c, d, e, f)
+    f_bar = rt.einsum_swap(g, subscripts, which, 5, y_bar, a, b, c, d, e, f)
+
+
+@tangent(rt.einsum_bar)
+def _(y, g, subscripts, which, a, b=None, c=None, d=None, e=None, f=None):
+    y_dot = (
+        rt.einsum_bar(g_dot, subscripts, which, a, b, c, d, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 0, a_dot, b, c, d, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 1, a, b_dot, c, d, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 2, a, b, c_dot, d, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 3, a, b, c, d_dot, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 4, a, b, c, d, e_dot, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 5, a, b, c, d, e, f_dot)
+    )
+
+
+declare(rt.einsum_bar, static="subscripts which")
