@@ -798,7 +798,12 @@ def norm_order(ord: Any, axis: Any, x: Any) -> float:
 def norm_weight(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """The derivative of `y = np.linalg.norm(x, ord, axis, keepdims)` with respect to each element
     of x, shaped like x: x / y for the default and Frobenius norms, sign(x) (|x| / y)^(p-1) for a
-    vector p-norm. Raises ValueError for the norms norm_order refuses."""
+    vector p-norm, runtime_extra.norm_slope for the others (their second derivatives are refused by
+    norm_order)."""
+    from .runtime_extra import is_p_norm, norm_slope
+
+    if not is_p_norm(ord, axis, x):  # matrix 2, -2, nuc, ±1, ±inf; vector ±inf and 0
+        return norm_slope(x, y, ord, axis, keepdims)
     p = norm_order(ord, axis, x)
     scale = unreduce(y, x, axis, keepdims)
     if p == 2.0:

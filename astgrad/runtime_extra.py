@@ -633,6 +633,355 @@ def einsum_swap(
     return einsum_bar(g, subscripts, j, *ops)
 
 
+# --- np.linalg: svd with vectors, qr, pinv, lstsq, the matrix norms, multi_dot (rules/linalg_extra_rules.py)
+
+
+def _mT(x: Any) -> Any:
+    return np.swapaxes(x, -1, -2)
+
+
+def _zero_if_none(g: Any, like: Any) -> Any:
+    """An adjoint that may be None (an unused output) as an array of like's shape."""
+    return np.zeros(np.shape(like)) if g is None else np.broadcast_to(g, np.shape(like))
+
+
+def _gap_inverse(w: Any, used: bool, label: str) -> Any:
+    """F_ij = 1 / (w_j - w_i) off the diagonal (0 on it) for values w (last axis). Where two values
+    (nearly) coincide their vectors have no derivative: raises ValueError when `used` (the
+    vectors' adjoint is nonzero), and gives NaN in forward mode (used=None), else 0."""
+    gap = w[..., None, :] - w[..., :, None]
+    n = w.shape[-1]
+    scale = np.max(np.abs(w), axis=-1, keepdims=True)[..., None] if n else 1.0
+    off = ~np.eye(n, dtype=bool)
+    close = (np.abs(gap) <= np.sqrt(np.finfo(float).eps) * scale) & off
+    out = np.divide(1.0, gap, out=np.zeros(gap.shape), where=off & ~close)
+    if close.any():
+        if used is None:
+            out[close] = np.nan
+        elif used:
+            raise ValueError(
+                f"{label}: the singular vectors are differentiated but singular values are (nearly) repeated, "
+                "so the vectors have no derivative; differentiate the singular values only, or a function that "
+                "does not depend on the choice of vectors"
+            )
+    return out
+
+
+def _svd_hermitian(hermitian: Any) -> None:
+    if hermitian:
+        raise ValueError("astgrad differentiates np.linalg.svd / pinv with hermitian=False only")
+
+
+def _reduced(u: Any, vh: Any, k: int) -> tuple[Any, Any]:
+    """The first k columns of U and rows of Vh (what full_matrices=False returns)."""
+    return u[..., :, :k], vh[..., :k, :]
+
+
+_FULL_VECTORS = (
+    "np.linalg.svd: the singular vectors of a non-square matrix are differentiated with full_matrices=False "
+    "only (the complete bases are not unique)"
+)
+
+
+def svd_adjoint(
+    g: Any, y: Any, a: Any, full_matrices: Any = True, compute_uv: Any = True, hermitian: Any = False
+) -> Any:
+    """The adjoint of `a` in np.linalg.svd(a, full_matrices, compute_uv) (real, distinct nonzero
+    singular values where the vectors are used), with F_ij = 1 / (s_j² - s_i²):
+    Ā = U [(F∘(UᵀŪ - ŪᵀU)) S + diag(s̄) + S (F∘(VᵀV̄ - V̄ᵀV))] Vᵀ + (I - UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I - VVᵀ).
+    The complete bases of full_matrices=True (non-square a) are refused when they are used."""
+    _svd_hermitian(hermitian)
+    a = np.asarray(a)
+    if not compute_uv:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return (u * np.asarray(g)[..., None, :]) @ vh
+    u, s, vh = y[0], y[1], y[2]
+    ub, sb, vhb = (None, None, None) if g is None else (g[0], g[1], g[2])
+    ub, sb, vhb = _zero_if_none(ub, u), _zero_if_none(sb, s), _zero_if_none(vhb, vh)
+    kk = s.shape[-1]
+    if u.shape[-1] != kk or vh.shape[-2] != kk:  # full_matrices=True of a non-square matrix
+        if np.any(ub[..., :, kk:] != 0) or np.any(vhb[..., kk:, :] != 0):
+            raise ValueError(_FULL_VECTORS)
+        (u, vh), (ub, vhb) = _reduced(u, vh, kk), _reduced(ub, vhb, kk)
+    v, vb = _mT(vh), _mT(vhb)
+    used = bool(np.any(ub != 0) or np.any(vb != 0))
+    f = _gap_inverse(s * s, used, "np.linalg.svd")
+    j = f * (_mT(u) @ ub - _mT(ub) @ u)
+    k = f * (_mT(v) @ vb - _mT(vb) @ v)
+    core = j * s[..., None, :] + s[..., :, None] * k + sb[..., :, None] * np.eye(kk)
+    out = u @ core @ vh
+    m, n = a.shape[-2], a.shape[-1]
+    if m > kk and used:
+        out = out + (ub - u @ (_mT(u) @ ub)) / s[..., None, :] @ vh
+    if n > kk and used:
+        out = out + (u / s[..., None, :]) @ (_mT(vb) - (_mT(vb) @ v) @ vh)
+    return out
+
+
+def svd_tangent(
+    t: Any, y: Any, a: Any, full_matrices: Any = True, compute_uv: Any = True, hermitian: Any = False
+) -> Any:
+    """The tangent of np.linalg.svd(a, ...) along t: with P = Uᵀ t V, ṡ = diag(P),
+    U̇ = U (F∘(PS + SPᵀ)) + (I - UUᵀ) t V S⁻¹, V̇ = V (F∘(SP + PᵀS)) + (I - VVᵀ) tᵀ U S⁻¹. The
+    vectors' tangents are NaN where they have none (repeated values; the complete bases of
+    full_matrices=True), so a function of them comes out NaN rather than wrong."""
+    _svd_hermitian(hermitian)
+    a = np.asarray(a)
+    if not compute_uv:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return np.einsum("...ij,...ik,...jk->...j", u, t, vh)
+    u, s, vh = y[0], y[1], y[2]
+    kk = s.shape[-1]
+    full = u.shape[-1] != kk or vh.shape[-2] != kk
+    if full:
+        u, vh = _reduced(u, vh, kk)
+    v = _mT(vh)
+    t = np.broadcast_to(t, a.shape)
+    p = _mT(u) @ t @ v
+    f = _gap_inverse(s * s, None, "np.linalg.svd")
+    ps = p * s[..., None, :]
+    sp = s[..., :, None] * p
+    du = u @ (f * (ps + _mT(ps)))  # PS + SPᵀ
+    dv = v @ (f * (sp + _mT(sp)))  # SP + PᵀS
+    m, n = a.shape[-2], a.shape[-1]
+    if m > kk:
+        tv = t @ v
+        du = du + (tv - u @ (_mT(u) @ tv)) / s[..., None, :]
+    if n > kk:
+        tu = _mT(t) @ u
+        dv = dv + (tu - v @ (_mT(v) @ tu)) / s[..., None, :]
+    ds = np.diagonal(p, axis1=-2, axis2=-1).copy()
+    if full:
+        return (np.full(y[0].shape, np.nan), ds, np.full(y[2].shape, np.nan))
+    return (du, ds, _mT(dv))
+
+
+def _qr_check(a: Any, mode: Any) -> None:
+    m, n = np.shape(a)[-2:]
+    if mode not in ("reduced", "r", "complete"):
+        raise ValueError(f"astgrad differentiates np.linalg.qr with mode 'reduced', 'complete' or 'r', not {mode!r}")
+    if m < n or (mode == "complete" and m != n):
+        raise ValueError(
+            "astgrad differentiates np.linalg.qr of matrices with at least as many rows as columns "
+            "(mode 'complete' of square ones only)"
+        )
+
+
+def qr_adjoint(g: Any, y: Any, a: Any, mode: Any = "reduced") -> Any:
+    """The adjoint of `a` in np.linalg.qr(a, mode) (m ≥ n, R invertible): with M = R R̄ᵀ - Q̄ᵀ Q,
+    Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ, copyltu(M) being M's lower triangle mirrored onto its upper."""
+    _qr_check(a, mode)
+    if mode == "r":
+        q, r = np.linalg.qr(a)
+        qb, rb = np.zeros(q.shape), np.broadcast_to(g, r.shape)
+    else:
+        q, r = y[0], y[1]
+        qb, rb = (None, None) if g is None else (g[0], g[1])
+        qb, rb = _zero_if_none(qb, q), _zero_if_none(rb, r)
+    m = r @ _mT(rb) - _mT(qb) @ q
+    sym = np.tril(m) + _mT(np.tril(m, -1))
+    b = qb + q @ sym
+    return _mT(np.linalg.solve(r, _mT(b)))
+
+
+def qr_tangent(t: Any, y: Any, a: Any, mode: Any = "reduced") -> Any:
+    """The tangent of np.linalg.qr(a, mode) along t: with C = Qᵀ t R⁻¹ and Ω = low(C) - low(C)ᵀ
+    (low: the strictly lower triangle), Q̇ = Q Ω + t R⁻¹ - Q C and Ṙ = (C - Ω) R."""
+    _qr_check(a, mode)
+    q, r = np.linalg.qr(a) if mode == "r" else (y[0], y[1])
+    t = np.broadcast_to(t, np.shape(a))
+    tr = _mT(np.linalg.solve(_mT(r), _mT(t)))  # t R⁻¹
+    c = _mT(q) @ tr
+    omega = np.tril(c, -1) - _mT(np.tril(c, -1))
+    dr = (c - omega) @ r
+    if mode == "r":
+        return dr
+    return (q @ omega + tr - q @ c, dr)
+
+
+def _pinv_check(hermitian: Any) -> None:
+    _svd_hermitian(hermitian)
+
+
+def pinv_adjoint(g: Any, p: Any, a: Any, hermitian: Any = False) -> Any:
+    """The adjoint of `a` in P = np.linalg.pinv(a) (the rank constant near a):
+    Ā = -Pᵀ Ḡ Pᵀ + (I - AP) Ḡᵀ P Pᵀ + Pᵀ P Ḡᵀ (I - PA)."""
+    _pinv_check(hermitian)
+    a = np.asarray(a)
+    g = np.broadcast_to(g, np.shape(p))
+    pt, gt = _mT(p), _mT(g)
+    return -(pt @ g @ pt) + (gt @ p - a @ (p @ gt @ p)) @ pt + pt @ (p @ gt - (p @ gt @ p) @ a)
+
+
+def pinv_tangent(t: Any, p: Any, a: Any, hermitian: Any = False) -> Any:
+    """The tangent of P = np.linalg.pinv(a) along t: -P t P + P Pᵀ tᵀ (I - AP) + (I - PA) tᵀ Pᵀ P."""
+    _pinv_check(hermitian)
+    a = np.asarray(a)
+    t = np.broadcast_to(t, a.shape)
+    pt, tt = _mT(p), _mT(t)
+    return -(p @ t @ p) + p @ pt @ (tt - (tt @ a) @ p) + (tt - p @ (a @ tt)) @ pt @ p
+
+
+def _lstsq_columns(v: Any, b: Any) -> Any:
+    return np.asarray(v)[:, None] if np.ndim(b) == 1 else np.asarray(v)
+
+
+def lstsq_adjoint(g: Any, y: Any, a: Any, b: Any, rcond: Any = None, which: int = 0) -> Any:
+    """The adjoint of `a` (which=0) or `b` (which=1) in np.linalg.lstsq(a, b, rcond), whose
+    result is (x, residuals, rank, s): x = A⁺ b (A⁺'s rank constant near a), the residuals
+    Σ (b - Ax)² per column (Aᵀ r = 0 removes x's change from theirs), the singular values s."""
+    a = np.asarray(a)
+    x, res, _, s = y
+    xb, rb, _, sb = (None, None, None, None) if g is None else g
+    xb = _lstsq_columns(_zero_if_none(xb, x), b)
+    xc, bc = _lstsq_columns(x, b), _lstsq_columns(b, b)
+    p = np.linalg.pinv(a, rcond=1e-15 if rcond is None else rcond)
+    r = bc - a @ xc
+    has_res = np.size(res) > 0 and rb is not None
+    if which == 1:
+        out = _mT(p) @ xb
+        if has_res:
+            out = out + 2.0 * r * np.broadcast_to(rb, np.shape(res))
+        return np.reshape(out, np.shape(b))
+    out = pinv_adjoint(xb @ _mT(bc), p, a)
+    if has_res:
+        out = out - 2.0 * (r * np.broadcast_to(rb, np.shape(res))) @ _mT(xc)
+    if sb is not None and np.any(np.asarray(sb) != 0):
+        u, _, vh = np.linalg.svd(a, full_matrices=False)
+        out = out + (u * np.asarray(sb)[None, :]) @ vh
+    return out
+
+
+def lstsq_tangent(a_dot: Any, b_dot: Any, y: Any, a: Any, b: Any, rcond: Any = None) -> Any:
+    """The tangent of np.linalg.lstsq(a, b, rcond) along a_dot and b_dot (either may be the number
+    0.0): (ẋ, the residuals' tangent 2 Σ r (ḃ - ȧ x), 0 for the rank, diag(Uᵀ ȧ V))."""
+    a = np.asarray(a)
+    x, res, rank, s = y
+    da = np.zeros(a.shape) if np.ndim(a_dot) == 0 else np.asarray(a_dot)
+    db = np.zeros(np.shape(b)) if np.ndim(b_dot) == 0 and np.ndim(b) > 0 else np.asarray(b_dot)
+    xc, bc, dbc = _lstsq_columns(x, b), _lstsq_columns(b, b), _lstsq_columns(db, b)
+    p = np.linalg.pinv(a, rcond=1e-15 if rcond is None else rcond)
+    dx = pinv_tangent(da, p, a) @ bc + p @ dbc
+    r = bc - a @ xc
+    dres = np.sum(2.0 * r * (dbc - da @ xc), axis=0) if np.size(res) > 0 else np.zeros(np.shape(res))
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    ds = np.einsum("ij,ik,jk->j", u, da, vh)
+    return (np.reshape(dx, np.shape(x)), np.reshape(dres, np.shape(res)), 0.0, ds)
+
+
+def _extreme_mask(v: Any, axis: int, largest: bool) -> Any:
+    """1 / (number of ties) where v attains its max (min) along axis, else 0."""
+    best = np.max(v, axis=axis, keepdims=True) if largest else np.min(v, axis=axis, keepdims=True)
+    hit = v == best
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def _matrix_norm_slope(x: Any, ord: Any) -> Any:
+    """∂‖x‖/∂x for a matrix norm of the last two axes of x (real)."""
+    if ord is None or ord in ("fro", "f"):
+        return x / np.sqrt(np.sum(x * x, axis=(-2, -1), keepdims=True))
+    if ord == "nuc":
+        u, _, vh = np.linalg.svd(x, full_matrices=False)
+        return u @ vh
+    if ord in (2, -2):
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        i = 0 if ord == 2 else -1
+        if s.shape[-1] > 1:
+            j = 1 if ord == 2 else -2
+            if np.any(np.abs(s[..., i] - s[..., j]) <= np.sqrt(np.finfo(float).eps) * np.max(s, axis=-1)):
+                raise ValueError(
+                    f"np.linalg.norm(ord={ord}): the {'largest' if ord == 2 else 'smallest'} singular value is "
+                    "(nearly) repeated, where the norm has no derivative"
+                )
+        return u[..., :, i, None] * vh[..., i, None, :]
+    if ord in (1, -1):  # the largest (smallest) column sum of |x|
+        return np.sign(x) * _extreme_mask(np.sum(np.abs(x), axis=-2, keepdims=True), -1, ord == 1)
+    if ord in (np.inf, -np.inf):  # the largest (smallest) row sum of |x|
+        return np.sign(x) * _extreme_mask(np.sum(np.abs(x), axis=-1, keepdims=True), -2, ord == np.inf)
+    raise ValueError(f"astgrad has no derivative rule for the matrix norm ord={ord!r}")
+
+
+def is_p_norm(ord: Any, axis: Any, x: Any) -> bool:
+    """Whether np.linalg.norm(x, ord, axis) is (Σ|x|^p)^(1/p) for a finite nonzero p (the default
+    and Frobenius norms count, with p = 2)."""
+    if ord is None or isinstance(ord, str) and ord in ("fro", "f"):
+        return True
+    matrix = np.ndim(x) == 2 if axis is None else np.ndim(axis) == 1 and len(axis) == 2
+    return not (isinstance(ord, str) or matrix or not np.isfinite(ord) or ord == 0)
+
+
+def norm_slope(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """∂y/∂x for y = np.linalg.norm(x, ord, axis, keepdims) for the norms that are no p-norm:
+    vector ±inf (the largest / smallest |x|, ties sharing) and 0 (a count: 0), matrix 2 and -2
+    (u vᵀ of the largest / smallest singular value), 'nuc' (U Vᵀ), ±1 and ±inf (the sign of x in
+    the largest / smallest column or row sum)."""
+    x = np.asarray(x)
+    matrix = np.ndim(x) == 2 if axis is None else np.ndim(axis) == 1 and len(axis) == 2
+    if not matrix:
+        if ord == 0:
+            return np.zeros(x.shape)
+        ax = tuple(range(x.ndim)) if axis is None else (axis if np.ndim(axis) == 0 else tuple(axis))
+        if ord in (np.inf, -np.inf):
+            mag = np.abs(x)
+            best = np.max(mag, axis=ax, keepdims=True) if ord == np.inf else np.min(mag, axis=ax, keepdims=True)
+            hit = mag == best
+            return np.sign(x) * hit / np.sum(hit, axis=ax, keepdims=True)
+        raise ValueError(f"astgrad has no derivative rule for np.linalg.norm with ord={ord!r}")
+    if axis is None:
+        return _matrix_norm_slope(x, ord)
+    a0, a1 = (int(ax) % x.ndim for ax in axis)
+    moved = np.moveaxis(x, (a0, a1), (-2, -1))
+    return np.moveaxis(_matrix_norm_slope(moved, ord), (-2, -1), (a0, a1))
+
+
+def _chain(arrays: list) -> tuple[list, bool, bool]:
+    """multi_dot's arrays as matrices (a vector first is a row, last a column)."""
+    mats = [np.asarray(m) for m in arrays]
+    first, last = mats[0].ndim == 1, mats[-1].ndim == 1
+    if first:
+        mats[0] = mats[0][None, :]
+    if last:
+        mats[-1] = mats[-1][:, None]
+    return mats, first, last
+
+
+def multi_dot_adjoint(g: Any, arrays: Any) -> list:
+    """The adjoints of the arrays of np.linalg.multi_dot(arrays) given the result's adjoint g:
+    for A_1 ⋯ A_k, Ā_i = (A_1 ⋯ A_{i-1})ᵀ Ḡ (A_{i+1} ⋯ A_k)ᵀ."""
+    mats, first, last = _chain(arrays)
+    g = np.asarray(g)
+    rows, cols = mats[0].shape[0], mats[-1].shape[1]
+    g = np.broadcast_to(g, (rows, cols) if not (first or last) else np.shape(g)).reshape(rows, cols)
+    left = [np.eye(rows)]
+    for m in mats[:-1]:
+        left.append(left[-1] @ m)
+    right = [np.eye(cols)]
+    for m in reversed(mats[1:]):
+        right.append(m @ right[-1])
+    right.reverse()
+    return [np.reshape(lf.T @ g @ rt.T, np.shape(a)) for lf, rt, a in zip(left, right, arrays)]
+
+
+def multi_dot_tangent(ts: Any, arrays: Any) -> Any:
+    """The tangent of np.linalg.multi_dot(arrays) along the arrays' tangents ts (a zero one may
+    be the number 0.0): the sum over i of the product with A_i replaced by its tangent."""
+    total = 0.0
+    for i, t in enumerate(ts):
+        if np.ndim(t) == 0 and np.ndim(arrays[i]) > 0:
+            if np.all(np.asarray(t) == 0):
+                continue
+            t = np.broadcast_to(t, np.shape(arrays[i]))
+        parts = list(arrays)
+        parts[i] = t
+        total = total + np.linalg.multi_dot(parts)
+    return total
+
+
+def eigvalsh_vectors(a: Any, UPLO: Any = "L") -> Any:
+    """The eigenvectors of the symmetric matrix np.linalg.eigvalsh(a, UPLO) reads."""
+    return np.linalg.eigh(a, UPLO)[1]
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

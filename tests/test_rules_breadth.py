@@ -16,10 +16,11 @@ scipy = pytest.importorskip("scipy")
 from scipy import special  # noqa: E402
 
 from tests import rule_cases_fft as fc  # noqa: E402
+from tests import rule_cases_linalg_extra as lc  # noqa: E402
 from tests import rule_cases_numpy_extra as nc  # noqa: E402
 from tests import rule_cases_special as sc  # noqa: E402
 
-ROWS = params(sc.SPECIAL_CASES + nc.NUMPY_EXTRA_CASES + fc.FFT_CASES)
+ROWS = params(sc.SPECIAL_CASES + nc.NUMPY_EXTRA_CASES + fc.FFT_CASES + lc.LINALG_EXTRA_CASES)
 
 
 @pytest.mark.parametrize("specialize", [True, False], ids=["specialized", "general"])

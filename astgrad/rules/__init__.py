@@ -5,6 +5,7 @@ import importlib.util
 from . import (  # noqa: F401  (importing registers the rules)
     builtins,
     fft_rules,
+    linalg_extra_rules,
     linalg_rules,
     more_rules,
     nan_rules,
