@@ -982,6 +982,289 @@ def eigvalsh_vectors(a: Any, UPLO: Any = "L") -> Any:
     return np.linalg.eigh(a, UPLO)[1]
 
 
+# --- scipy.linalg (rules/scipy_rules.py) ------------------------------------------------------------
+
+
+def _triangle(a: Any, lower: bool, unit_diagonal: bool = False) -> Any:
+    """The triangular matrix scipy.linalg.solve_triangular reads from `a`."""
+    t = np.tril(a) if lower else np.triu(a)
+    if unit_diagonal:
+        t = t - t * np.eye(t.shape[-1]) + np.eye(t.shape[-1])
+    return t
+
+
+def _trans(trans: Any) -> bool:
+    """Whether solve_triangular's `trans` solves with the transpose (1, 'T', 2, 'C' for real a)."""
+    if trans in (0, "N"):
+        return False
+    if trans in (1, 2, "T", "C"):
+        return True
+    raise ValueError(f"scipy.linalg.solve_triangular: unknown trans {trans!r}")
+
+
+def _cols(v: Any, b: Any) -> Any:
+    return np.asarray(v)[..., None] if np.ndim(b) == 1 else np.asarray(v)
+
+
+def triangular_solve_adjoint(
+    g: Any, x: Any, a: Any, b: Any, trans: Any = 0, lower: bool = False, unit_diagonal: bool = False, which: int = 0
+) -> Any:
+    """The adjoint of `a` (which=0) or `b` (which=1) in x = solve_triangular(a, b, trans, lower,
+    unit_diagonal): with M the matrix solved with (T or Tᵀ), b̄ = M⁻ᵀ x̄ and M̄ = -b̄ xᵀ, of which
+    only the triangle read (without a unit diagonal) reaches a."""
+    from scipy.linalg import solve_triangular
+
+    t = _trans(trans)
+    bb = solve_triangular(a, _cols(g, b), trans=0 if t else 1, lower=lower, unit_diagonal=unit_diagonal)
+    if which == 1:
+        return np.reshape(bb, np.shape(b))
+    m_bar = -bb @ _mT(_cols(x, b))
+    t_bar = _mT(m_bar) if t else m_bar
+    t_bar = np.tril(t_bar) if lower else np.triu(t_bar)
+    if unit_diagonal:
+        t_bar = t_bar - t_bar * np.eye(t_bar.shape[-1])
+    return t_bar
+
+
+def triangular_solve_tangent(
+    a_dot: Any, b_dot: Any, x: Any, a: Any, b: Any, trans: Any = 0, lower: bool = False, unit_diagonal: bool = False
+) -> Any:
+    """The tangent of x = solve_triangular(a, b, ...) along a_dot, b_dot (either may be the number
+    0.0): M⁻¹ (ḃ - Ṁ x)."""
+    from scipy.linalg import solve_triangular
+
+    t = _trans(trans)
+    rhs = _cols(np.broadcast_to(b_dot, np.shape(b)), b)
+    if not (np.ndim(a_dot) == 0 and np.ndim(a) > 0):
+        dt = np.tril(a_dot) if lower else np.triu(a_dot)
+        if unit_diagonal:
+            dt = dt - dt * np.eye(dt.shape[-1])
+        dm = _mT(dt) if t else dt
+        rhs = rhs - dm @ _cols(x, b)
+    return np.reshape(solve_triangular(a, rhs, trans=trans, lower=lower, unit_diagonal=unit_diagonal), np.shape(x))
+
+
+def _solve_matrix(a: Any, lower: bool, assume_a: Any) -> tuple[Any, Any]:
+    """The matrix scipy.linalg.solve works with and the triangle it reads (None: all of it)."""
+    if assume_a in (None, "gen", "general"):
+        return np.asarray(a), None
+    if assume_a in ("sym", "pos", "her", "symmetric", "positive definite", "hermitian"):
+        uplo = "L" if lower else "U"
+        from .runtime import from_triangle
+
+        return from_triangle(a, uplo), uplo
+    raise ValueError(
+        f"astgrad differentiates scipy.linalg.solve with assume_a None, 'gen', 'sym' or 'pos', not {assume_a!r}"
+    )
+
+
+def scipy_solve_adjoint(
+    g: Any, x: Any, a: Any, b: Any, lower: bool = False, assume_a: Any = None, transposed: bool = False, which: int = 0
+) -> Any:
+    """The adjoint of `a` (which=0) or `b` in x = scipy.linalg.solve(a, b, lower, assume_a,
+    transposed): with M the matrix solved with, b̄ = M⁻ᵀ x̄, M̄ = -b̄ xᵀ (to the triangle read
+    for a symmetric assume_a)."""
+    from .runtime import to_triangle
+
+    m, uplo = _solve_matrix(a, lower, assume_a)
+    mm = _mT(m) if transposed else m
+    bb = np.linalg.solve(_mT(mm), _cols(g, b))
+    if which == 1:
+        return np.reshape(bb, np.shape(b))
+    m_bar = -bb @ _mT(_cols(x, b))
+    if transposed:
+        m_bar = _mT(m_bar)
+    return m_bar if uplo is None else to_triangle(m_bar, uplo)
+
+
+def scipy_solve_tangent(
+    a_dot: Any, b_dot: Any, x: Any, a: Any, b: Any, lower: bool = False, assume_a: Any = None, transposed: bool = False
+) -> Any:
+    """The tangent of x = scipy.linalg.solve(a, b, ...): M⁻¹ (ḃ - Ṁ x)."""
+    m, uplo = _solve_matrix(a, lower, assume_a)
+    mm = _mT(m) if transposed else m
+    rhs = _cols(np.broadcast_to(b_dot, np.shape(b)), b)
+    if not (np.ndim(a_dot) == 0 and np.ndim(a) > 0):
+        dm, _ = _solve_matrix(a_dot, lower, assume_a)
+        rhs = rhs - (_mT(dm) if transposed else dm) @ _cols(x, b)
+    return np.reshape(np.linalg.solve(mm, rhs), np.shape(x))
+
+
+def upper_of(lower: bool) -> bool:
+    """scipy's `lower` flag as np.linalg.cholesky's `upper`."""
+    return not lower
+
+
+def _factor(c: Any, lower: bool) -> Any:
+    return np.tril(c) if lower else np.triu(c)
+
+
+def cho_factor_adjoint(g: Any, y: Any, a: Any, lower: bool = False) -> Any:
+    """The adjoint of `a` in (c, lower) = scipy.linalg.cho_factor(a, lower): the Cholesky adjoint
+    of the factor in c's triangle. The other triangle of c holds no defined values: an adjoint
+    there (a use of it) is refused."""
+    from .runtime import to_triangle, tril_half
+
+    g = g[0] if isinstance(g, (tuple, list)) else g
+    c = y[0]
+    g = np.broadcast_to(g, np.shape(c))
+    other = np.triu(g, 1) if lower else np.tril(g, -1)
+    if np.any(other != 0):
+        raise ValueError(
+            "scipy.linalg.cho_factor: the triangle of c that does not hold the factor is used; its values are "
+            "not defined (use the factor's triangle, or scipy.linalg.cholesky)"
+        )
+    low = _factor(c, lower) if lower else _mT(_factor(c, lower))
+    low_bar = _factor(g, lower) if lower else _mT(_factor(g, lower))
+    inv = np.linalg.inv(low)
+    s_bar = _mT(inv) @ tril_half(_mT(low) @ low_bar) @ inv
+    return to_triangle(s_bar, "L" if lower else "U")
+
+
+def cho_factor_tangent(t: Any, y: Any, a: Any, lower: bool = False) -> Any:
+    """The tangent of (c, lower) = cho_factor(a, lower): L̇ = L Φ(L⁻¹ Ṡ L⁻ᵀ) in the factor's
+    triangle, NaN in the other (whose values are not defined)."""
+    from .runtime import from_triangle, tril_half
+
+    c = y[0]
+    low = _factor(c, lower) if lower else _mT(_factor(c, lower))
+    inv = np.linalg.inv(low)
+    dl = low @ tril_half(inv @ from_triangle(t, "L" if lower else "U") @ _mT(inv))
+    dc = dl if lower else _mT(dl)
+    other = np.triu(np.ones(np.shape(c), bool), 1) if lower else np.tril(np.ones(np.shape(c), bool), -1)
+    return (np.where(other, np.nan, dc), 0.0)
+
+
+def cho_solve_adjoint(g: Any, x: Any, c_and_lower: Any, b: Any, which: int = 0) -> Any:
+    """The adjoint of (c, lower) (which=0: a list [c̄, None]) or of `b` in
+    x = cho_solve((c, lower), b), x = S⁻¹ b with S = L Lᵀ (L = tril c) or Uᵀ U (U = triu c):
+    b̄ = S⁻¹ x̄, S̄ = -b̄ xᵀ, and L̄ = tril((S̄ + S̄ᵀ) L), Ū = triu(U (S̄ + S̄ᵀ))."""
+    from scipy.linalg import cho_solve
+
+    c, lower = c_and_lower
+    bb = cho_solve((c, lower), _cols(g, b))
+    if which == 1:
+        return np.reshape(bb, np.shape(b))
+    s_bar = -bb @ _mT(_cols(x, b))
+    sym = s_bar + _mT(s_bar)
+    f = _factor(c, lower)
+    return [np.tril(sym @ f) if lower else np.triu(f @ sym), None]
+
+
+def cho_solve_tangent(c_dot: Any, b_dot: Any, x: Any, c_and_lower: Any, b: Any) -> Any:
+    """The tangent of x = cho_solve((c, lower), b): S⁻¹ (ḃ - Ṡ x) with Ṡ from the factor's tangent."""
+    from scipy.linalg import cho_solve
+
+    c, lower = c_and_lower
+    rhs = _cols(np.broadcast_to(b_dot, np.shape(b)), b)
+    dc = c_dot[0] if isinstance(c_dot, (tuple, list)) else c_dot
+    if not (np.ndim(dc) == 0 and np.ndim(c) > 0):
+        f, df = _factor(c, lower), _factor(dc, lower)
+        ds = df @ _mT(f) + f @ _mT(df) if lower else _mT(df) @ f + _mT(f) @ df
+        rhs = rhs - ds @ _cols(x, b)
+    return np.reshape(cho_solve((c, lower), rhs), np.shape(x))
+
+
+# --- scipy.stats (rules/scipy_rules.py) --------------------------------------------------------------
+
+
+def _mvn_setup(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
+    """(the residuals x - mean as rows, Σ⁻¹ times them, Σ) for multivariate_normal.logpdf; a
+    covariance given as a number or a vector (a diagonal) becomes the matrix."""
+    cov = np.asarray(cov, dtype=float)
+    if mean is not None:
+        d = np.size(mean)
+    elif cov.ndim == 2:
+        d = cov.shape[0]
+    else:
+        d = np.shape(x)[-1] if np.ndim(x) else 1
+    if cov.ndim == 0:
+        sigma = cov * np.eye(d)
+    elif cov.ndim == 1:
+        sigma = np.diag(cov)
+    else:
+        sigma = cov
+    r = np.reshape(np.asarray(x, dtype=float) - (0.0 if mean is None else np.asarray(mean)), (-1, d))
+    return r, np.linalg.solve(sigma, r.T).T, sigma
+
+
+def mvn_adjoint(g: Any, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False, which: int = 0) -> Any:
+    """The adjoint of x (which=0), mean (1) or cov (2) in y = multivariate_normal.logpdf(x, mean,
+    cov) = -½ (d log 2π + log|Σ| + rᵀ Σ⁻¹ r), r = x - mean (rows of x): x̄ = -ȳ Σ⁻¹ r, mean's the
+    sum of the opposite, and Σ̄ = ½ Σ ȳ (Σ⁻¹ r rᵀ Σ⁻¹ - Σ⁻¹), read from Σ's lower triangle as
+    SciPy does (a number or diagonal covariance: its diagonal)."""
+    if allow_singular:
+        raise ValueError("astgrad differentiates multivariate_normal.logpdf with allow_singular=False only")
+    r, sr, sigma = _mvn_setup(x, mean, cov)
+    w = np.reshape(np.broadcast_to(g, (r.shape[0],)) if np.size(g) == 1 else np.asarray(g), (-1,))
+    if which == 0:
+        return np.reshape(-w[:, None] * sr, np.shape(x))
+    if which == 1:
+        return np.reshape(np.sum(w[:, None] * sr, axis=0), np.shape(mean))
+    inv = np.linalg.inv(sigma)
+    s_bar = 0.5 * ((sr * w[:, None]).T @ sr - np.sum(w) * inv)
+    cov = np.asarray(cov)
+    if cov.ndim == 0:
+        return np.trace(s_bar)
+    if cov.ndim == 1:
+        return np.diagonal(s_bar).copy()
+    return np.tril(s_bar) + np.tril(s_bar.T, -1)  # the lower triangle SciPy reads, both halves' share
+
+
+def mvn_tangent(x_dot: Any, mean_dot: Any, cov_dot: Any, x: Any, mean: Any = None, cov: Any = 1) -> Any:
+    """The tangent of multivariate_normal.logpdf(x, mean, cov) along x_dot, mean_dot, cov_dot
+    (each may be the number 0.0): -(Σ⁻¹ r)ᵀ (ẋ - μ̇) - ½ tr(Σ⁻¹ Σ̇) + ½ (Σ⁻¹ r)ᵀ Σ̇ (Σ⁻¹ r)."""
+    r, sr, sigma = _mvn_setup(x, mean, cov)
+    n, d = r.shape
+    dr = np.zeros((n, d))
+    if not (np.ndim(x_dot) == 0 and np.ndim(x) > 0):
+        dr = dr + np.reshape(np.broadcast_to(x_dot, np.shape(x)), (-1, d))
+    if mean is not None and not (np.ndim(mean_dot) == 0 and np.ndim(mean) > 0):
+        dr = dr - np.reshape(mean_dot, (1, d))
+    out = -np.sum(sr * dr, axis=1)
+    cov = np.asarray(cov)
+    if not (np.ndim(cov_dot) == 0 and cov.ndim > 0) or (cov.ndim == 0 and np.any(cov_dot != 0)):
+        if cov.ndim == 2:
+            from .runtime import from_triangle
+
+            ds = from_triangle(cov_dot, "L")
+        else:
+            ds = np.diag(np.broadcast_to(cov_dot, (d,)))
+        out = out - 0.5 * np.trace(np.linalg.solve(sigma, ds)) + 0.5 * np.einsum("ni,ij,nj->n", sr, ds, sr)
+    return out[0] if np.ndim(x) <= 1 or n == 1 else out
+
+
+def dirichlet_check(x: Any, alpha: Any) -> None:
+    """Refuse dirichlet.logpdf with the last coordinate left out (SciPy fills it in)."""
+    if np.shape(x)[0] != np.size(alpha):
+        raise ValueError(
+            "astgrad differentiates scipy.stats.dirichlet.logpdf with all len(alpha) coordinates of x given"
+        )
+
+
+def dirichlet_x_slope(x: Any, alpha: Any) -> Any:
+    """∂/∂x of dirichlet.logpdf(x, alpha): (α - 1) / x (x's first axis runs over α)."""
+    dirichlet_check(x, alpha)
+    a = np.reshape(alpha, (-1,) + (1,) * (np.ndim(x) - 1))
+    return (a - 1.0) / np.asarray(x)
+
+
+def dirichlet_alpha_slope(x: Any, alpha: Any) -> Any:
+    """∂/∂α of dirichlet.logpdf(x, alpha), shaped like x: log x + ψ(Σα) - ψ(α)."""
+    from scipy import special
+
+    dirichlet_check(x, alpha)
+    alpha = np.asarray(alpha, dtype=float)
+    a = np.reshape(special.digamma(np.sum(alpha)) - special.digamma(alpha), (-1,) + (1,) * (np.ndim(x) - 1))
+    return np.log(x) + a
+
+
+def sum_trailing(g: Any, n: int) -> Any:
+    """`g` summed over all axes but the first (dirichlet's α gathers over the samples)."""
+    g = np.asarray(g)
+    return np.sum(g, axis=tuple(range(1, g.ndim))) if g.ndim > 1 else g
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

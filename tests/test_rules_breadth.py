@@ -11,16 +11,17 @@ from tests.rule_rows import as_tuple, params, sample
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (log of negatives: NaN, by design)
 
-scipy = pytest.importorskip("scipy")
-
+pytest.importorskip("scipy")
+import scipy.linalg  # noqa: E402
 from scipy import special  # noqa: E402
 
 from tests import rule_cases_fft as fc  # noqa: E402
 from tests import rule_cases_linalg_extra as lc  # noqa: E402
 from tests import rule_cases_numpy_extra as nc  # noqa: E402
+from tests import rule_cases_scipy as spc  # noqa: E402
 from tests import rule_cases_special as sc  # noqa: E402
 
-ROWS = params(sc.SPECIAL_CASES + nc.NUMPY_EXTRA_CASES + fc.FFT_CASES + lc.LINALG_EXTRA_CASES)
+ROWS = params(sc.SPECIAL_CASES + nc.NUMPY_EXTRA_CASES + fc.FFT_CASES + lc.LINALG_EXTRA_CASES + spc.SCIPY_CASES)
 
 
 @pytest.mark.parametrize("specialize", [True, False], ids=["specialized", "general"])
@@ -72,3 +73,47 @@ def test_an_order_parameter_is_not_differentiated(mode):
 def test_logsumexp_return_sign_is_refused(mode):
     with pytest.raises(ValueError, match="return_sign=False only"):
         grad(logsumexp_with_sign, mode=mode)(np.array([0.5, 1.5]))
+
+
+def cho_factor_other_triangle(a):
+    c, low = scipy.linalg.cho_factor(a)
+    return np.sum(c * c)
+
+
+def inv_overwriting(a):
+    return np.sum(scipy.linalg.inv(a, overwrite_a=True))
+
+
+def qr_wide(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(r * r)
+
+
+def svd_repeated(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(u[:, 0] ** 3)
+
+
+def test_cho_factor_refuses_a_use_of_the_undefined_triangle():
+    a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    with pytest.raises(ValueError, match="triangle of c that does not hold the factor"):
+        grad(cho_factor_other_triangle)(a)
+    assert np.isnan(grad(cho_factor_other_triangle, mode="forward")(a)).any()  # NaN, never a wrong number
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_overwritten_argument_is_refused(mode):
+    with pytest.raises(TransformError, match="does not accept this call"):
+        grad(inv_overwriting, mode=mode)(np.eye(2) * 2.0)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_qr_of_a_wide_matrix_is_refused(mode):
+    with pytest.raises(ValueError, match="at least as many rows as columns"):
+        grad(qr_wide, mode=mode)(np.arange(6.0).reshape(2, 3) + np.eye(2, 3))
+
+
+def test_singular_vectors_of_repeated_singular_values_are_refused():
+    with pytest.raises(ValueError, match="singular values are \\(nearly\\) repeated"):
+        grad(svd_repeated)(np.diag([2.0, 2.0, 1.0]))
+    assert np.isnan(grad(svd_repeated, mode="forward")(np.diag([2.0, 2.0, 1.0]))).any()

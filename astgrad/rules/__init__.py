@@ -17,6 +17,6 @@ from . import (  # noqa: F401  (importing registers the rules)
 from .registry import RULES, Rule, Template, adjoint, lookup, nondifferentiable, tangent
 
 if importlib.util.find_spec("scipy") is not None:  # SciPy is optional: its rules register when it is installed
-    from . import special_rules  # noqa: F401
+    from . import scipy_rules, special_rules  # noqa: F401
 
 __all__ = ["RULES", "Rule", "Template", "adjoint", "tangent", "lookup", "nondifferentiable"]
