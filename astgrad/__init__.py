@@ -3,7 +3,7 @@
 from .api import grad, hessian, hvp, jacobian, jvp, source, stop_gradient, value_and_grad, vjp
 from .errors import AstgradError, TransformError
 from .numerical import GradientCheckError, check_grad, numerical_grad, numerical_jacobian
-from .rules.registry import adjoint, nondifferentiable, tangent
+from .rules.registry import adjoint, declare, nondifferentiable, tangent
 
 nondifferentiable(stop_gradient)
 
@@ -20,6 +20,7 @@ __all__ = [
     "adjoint",
     "tangent",
     "nondifferentiable",
+    "declare",
     "numerical_grad",
     "numerical_jacobian",
     "check_grad",

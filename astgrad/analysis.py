@@ -290,19 +290,12 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
                 )
 
 
-# NumPy functions that write into their first argument (and return None)
-_NUMPY_WRITERS = frozenset(
-    (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis, np.random.shuffle)
-)
-
-
 def numpy_writer(fn: Any) -> bool:
-    """np.copyto and the like, or a ufunc's `.at` (`np.add.at(a, idx, v)`)."""
-    try:
-        if fn in _NUMPY_WRITERS:
-            return True
-    except TypeError:  # (an unhashable callable)
-        return False
+    """np.copyto and the like (their registry entries say `writes`), or a ufunc's `.at`
+    (`np.add.at(a, idx, v)`)."""
+    rule = rules.lookup(fn)
+    if rule is not None and rule.writes:
+        return True
     return getattr(fn, "__name__", None) == "at" and isinstance(getattr(fn, "__self__", None), np.ufunc)
 
 
@@ -312,13 +305,21 @@ def _writer_name(fn: Any) -> str:
     return "np.random.shuffle" if fn is np.random.shuffle else f"np.{fn.__name__}"
 
 
-# functions, methods and attributes whose result may be their operand itself or a view of it
-VIEWING = frozenset(
-    "reshape ravel view transpose swapaxes moveaxis squeeze diagonal asarray asanyarray atleast_1d "
-    "atleast_2d atleast_3d broadcast_to real imag T flat".split()
-)
+# array methods and attributes (not NumPy functions) whose result may be the array itself or a view
+_ARRAY_VIEWS = frozenset({"view", "T", "flat"})
 _METADATA = frozenset({"shape", "dtype", "ndim", "size"})  # attributes that are new objects
-_NUMPY_WRITER_NAMES = frozenset(f.__name__ for f in _NUMPY_WRITERS)  # (as a called function's source names them)
+
+
+def viewing(attr: str) -> bool:
+    """Whether `np.attr(x, ...)`, `x.attr(...)` or `x.attr` may be x itself or a view of x (the
+    registry says for NumPy's functions: np.reshape, np.transpose, ...)."""
+    return attr in _ARRAY_VIEWS or attr in rules.registry.numpy_names("views")
+
+
+def _writer_names() -> frozenset[str]:
+    """The names of the functions that write into their first argument, as a called function's
+    source names them (`np.copyto`, `np.random.shuffle`)."""
+    return frozenset(fn.__name__ for fn in rules.registry.functions_with("writes"))
 
 
 def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
@@ -385,7 +386,7 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
             f = n.func
             if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
                 note(f.value, n, "append" if f.attr in ("append", "extend", "insert") else "write")
-            if isinstance(f, gast.Attribute) and f.attr in _NUMPY_WRITER_NAMES and n.args:
+            if isinstance(f, gast.Attribute) and f.attr in _writer_names() and n.args:
                 note(n.args[0], n)
             ufunc = getattr(np, f.attr, None) if isinstance(f, gast.Attribute) else None
             if isinstance(ufunc, np.ufunc) and len(n.args) > ufunc.nin:
@@ -456,6 +457,6 @@ def view_sources(value: gast.AST) -> set[str]:
         return {b} if b else set()
     if isinstance(value, gast.IfExp):
         return view_sources(value.body) | view_sources(value.orelse)
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr in VIEWING:
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and viewing(value.func.attr):
         return set().union(*(view_sources(o) for o in [value.func.value] + value.args))
     return set()

@@ -30,10 +30,8 @@ from . import convert
 from .context import Context
 from .normalize import assign, name
 from .optimize import sharing, writes_in_place
+from .rules.registry import runtime_facts
 from .trees import walk
-
-# runtime helper of one contribution → (helper summing a list of them, index of the fixed argument)
-BATCHED = {"matmul_left": ("matmul_left_sum", 1), "matmul_right": ("matmul_right_sum", 2)}
 
 
 def batch_accumulations(
@@ -44,7 +42,7 @@ def batch_accumulations(
     With `shape_of` (and its `count`, a name's known int value), a loop of a known number of
     iterations whose operands' shapes are known collects each operand once and sums with the
     NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
-    helpers = {ctx.helper(h): h for h in BATCHED}
+    helpers = {ctx.helper(h): h for h in runtime_facts("batched")}
     # what may change in place after being collected: written into, or sharing memory with that
     written = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
     mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
@@ -187,23 +185,16 @@ def _parse(text: str) -> gast.AST:
     return convert.parse(text, mode="eval").body
 
 
-# summing helper → the NumPy sum of the stacked operands ({0}, {1}: their stacks, in order)
-DIRECT = {
-    "sum_parts": "{np}.sum({0}, axis=0)",
-    "matmul_left_sum": "{0}.T @ {1}",  # Σ outer(g, b): (g, b) collected
-    "matmul_right_sum": "{1}.T @ {0}",  # Σ outer(a, g): (g, a) collected
-}
-
-
 def _direct(combine: str, collected: list[str], fixed: gast.AST | None, shape_of) -> str | None:
     """The NumPy sum for `combine` where the operands' shapes make it that expression, or None."""
     shapes = [shape_of(v) for v in collected]
     if any(sh is None for sh in shapes):
         return None
+    direct = runtime_facts("stacked_sum")[combine]  # (the registry's entry of the summing helper)
     if combine == "sum_parts":
-        return DIRECT[combine]
+        return direct
     if isinstance(fixed, gast.Name) and len(shape_of(fixed.id) or ()) == 2 and all(len(sh) == 1 for sh in shapes):
-        return DIRECT[combine]
+        return direct
     return None
 
 
@@ -242,13 +233,13 @@ def _collected(term: gast.AST, helpers, arrays, acc) -> tuple[str, list[str]] | 
         return None
     if term.keywords or len(term.args) != 3 or not all(isinstance(a, gast.Name) for a in term.args):
         return None
-    combine, fixed = BATCHED[helpers[term.func.id]]
+    combine, fixed = runtime_facts("batched")[helpers[term.func.id]]
     return combine, [a.id for i, a in enumerate(term.args) if i != fixed]
 
 
 def _fixed(term: gast.AST, helpers) -> gast.AST | None:
     if isinstance(term, gast.Call) and isinstance(term.func, gast.Name) and term.func.id in helpers:
-        return term.args[BATCHED[helpers[term.func.id]][1]]
+        return term.args[runtime_facts("batched")[helpers[term.func.id]][1]]
     return None
 
 

@@ -20,10 +20,10 @@ import functools
 import gast
 import numpy as np
 
+from .rules.registry import numpy_names
 from .trees import walk
 
 WEAK = "weak"  # a Python number (NEP 50: it takes the other operand's dtype)
-_REDUCTIONS = {"sum", "max", "min", "amax", "amin", "mean", "cumsum", "transpose", "swapaxes", "reshape"}
 
 
 def dtype_roots(fdef: gast.FunctionDef, python_numbers: set[str], np_name: str) -> dict[str, str]:
@@ -95,7 +95,12 @@ def _root(v: gast.AST, roots: dict[str, str], np_name: str):
         if v.func.value.id != np_name or not v.args:
             return None
         fn = getattr(np, v.func.attr, None)
-        if isinstance(fn, np.ufunc) and fn.nout == 1 and _keeps_float_dtype(fn) or v.func.attr in _REDUCTIONS:
+        if (
+            isinstance(fn, np.ufunc)
+            and fn.nout == 1
+            and _keeps_float_dtype(fn)
+            or v.func.attr in numpy_names("keeps_dtype")
+        ):
             operands = list(v.args) if isinstance(fn, np.ufunc) else v.args[:1]
             root = _root(operands[0], roots, np_name)
             for other in operands[1:]:

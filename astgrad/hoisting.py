@@ -29,13 +29,10 @@ from .normalize import name
 from .optimize import _walk, sharing
 from .reductions import _float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
+from .rules.registry import numpy_names
 from .trees import names_read, walk
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
-_PURE = frozenset(  # NumPy functions that write into none of their arguments (without `out=`)
-    "arange array concatenate dot einsum empty full full_like ones ones_like outer stack sum mean prod "
-    "reshape swapaxes transpose where zeros zeros_like".split()
-)
 
 
 def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, passing: frozenset[str]) -> None:
@@ -137,7 +134,7 @@ def _calls_change_nothing(loop: gast.For, np_name: str) -> bool:
             if not isinstance(f, gast.Attribute):
                 return False
             if isinstance(f.value, gast.Name) and f.value.id in (np_name, "math"):
-                if not (f.attr in _PURE or _ufunc(n, np_name) or f.value.id == "math"):
+                if not (f.attr in numpy_names("hoistable") or _ufunc(n, np_name) or f.value.id == "math"):
                     return False
             elif f.attr not in ("append", "pop", "dot"):
                 return False

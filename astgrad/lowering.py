@@ -27,26 +27,8 @@ from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
 from .optimize import _namespace, _pure, is_comment, nested_blocks, number_value, replace_node, sharing, writes_in_place
+from .rules.registry import runtime_facts
 from .trees import Transformer, clone, read_counts, walk
-
-# (helper, rank of a, rank of b) → the expression, in the helper's own argument names g, a, b
-MATMUL_ADJOINTS: dict[tuple[str, int, int], str] = {
-    ("matmul_left", 2, 1): "g[:, None] * b",
-    ("matmul_left", 2, 2): "g @ b.T",
-    ("matmul_left", 1, 2): "b @ g",
-    ("matmul_left", 1, 1): "g * b",
-    ("matmul_right", 2, 1): "g @ a",
-    ("matmul_right", 2, 2): "a.T @ g",
-    ("matmul_right", 1, 2): "a[:, None] * g",
-    ("matmul_right", 1, 1): "g * a",
-}
-# stacks of matrices with the same leading (batch) shape
-BATCHED_MATMUL_ADJOINTS = {
-    "matmul_left": "g @ np.swapaxes(b, -1, -2)",
-    "matmul_right": "np.swapaxes(a, -1, -2) @ g",
-}
-for (_helper, _a, _b), _text in list(MATMUL_ADJOINTS.items()):  # np.dot is matmul up to 2-d
-    MATMUL_ADJOINTS[(_helper.replace("matmul", "dot"), _a, _b)] = _text
 
 _ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
@@ -55,7 +37,8 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     """Apply the rewrites to `fdef` in place; `shape_of(name)` is the known shape of a primal
     value or of an adjoint (its primal's), None where unknown (and for every adjoint that is
     ever a bare constant: a scalar zero standing for an array)."""
-    helpers = {ctx.helper(h): h for h in ("matmul_left", "matmul_right", "dot_left", "dot_right")}
+    lowered = runtime_facts("lowered")  # helper → (rank of a, rank of b) → expression (the registry's)
+    helpers = {ctx.helper(h): h for h in lowered}
     share = ctx.helper("select_share")
     unbroadcast = ctx.helper("unbroadcast")
     np_name = ctx.numpy_name()
@@ -68,7 +51,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     def shape_or_helper(expr: gast.AST) -> tuple | None:
         return expression_shape(expr, shape_of, np_name, same_shape_helpers)
 
-    same_shape_helpers = {ctx.helper(h) for h in ("extremum_mask", "prod_others")}
+    same_shape_helpers = {ctx.helper(h) for h in runtime_facts("shaped_like_first")}
 
     class Rewrite(Transformer):
         def visit_BinOp(self, node):
@@ -108,11 +91,11 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                 g, a, b = (x.id for x in node.args)
                 ranks = (shape_of(a), shape_of(b))
                 if shape_of(g) is not None and None not in ranks:
-                    key = (helpers[f.id], len(ranks[0]), len(ranks[1]))
-                    text = MATMUL_ADJOINTS.get(key)
-                    if text is None and key[0].startswith("matmul") and key[1] == key[2] > 2:
+                    forms = lowered[helpers[f.id]]
+                    text = forms.get((len(ranks[0]), len(ranks[1])))
+                    if text is None and "stacked" in forms and len(ranks[0]) == len(ranks[1]) > 2:
                         if ranks[0][:-2] == ranks[1][:-2]:  # stacks of matrices, no broadcasting
-                            text = BATCHED_MATMUL_ADJOINTS[key[0]]
+                            text = forms["stacked"]
                     if text is not None:
                         return _expression(text.replace("np.", np_name + "."), {"g": g, "a": a, "b": b})
             if f.id == share and len(node.args) == 2 and all(isinstance(a, gast.Name) for a in node.args):
@@ -302,10 +285,6 @@ def _filled_by_shape(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, n
             return gast.Call(func=func, args=[gast.Constant(value=shape, kind=None)] + fill + [dtype], keywords=[])
 
     Fill().visit(fdef)
-
-
-# functions whose index arrays never select a position twice: a tuple of one array per axis
-DISTINCT_TUPLES = (np.triu_indices, np.tril_indices, np.diag_indices, np.nonzero)
 
 
 class _DistinctIndices:

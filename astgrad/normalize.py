@@ -22,7 +22,7 @@ import gast
 import numpy as np
 
 from . import rules, runtime
-from .analysis import VIEWING, base_name, view_sources
+from .analysis import base_name, view_sources, viewing
 from .context import Context
 from .optimize import MUTATING_METHODS
 from .parse import _MISSING
@@ -371,7 +371,7 @@ class Normalizer:
                 pairs.append((a, v.value.id, node, "view"))
             elif isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
                 f = v.func
-                if isinstance(f, gast.Attribute) and f.attr in VIEWING:
+                if isinstance(f, gast.Attribute) and viewing(f.attr):
                     src = (
                         f.value
                         if isinstance(f.value, gast.Name) and f.value.id in self.locals

@@ -12,8 +12,6 @@ from . import rules, runtime
 from .context import Context
 from .trees import Transformer, clone, read_counts, walk
 
-_EFFECTS = {runtime.push, runtime.pop, runtime.pop_block, runtime.add_at, runtime.check_scalar}
-
 
 def _is_num(node: gast.AST, value: float) -> bool:
     return number_value(node) == value
@@ -549,10 +547,8 @@ def _pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
     for n in walk(value):
         if isinstance(n, gast.Call):
             fn = _resolve(n.func, ns)
-            if fn in _EFFECTS:
-                return False
             rule = rules.lookup(fn)
-            if rule is not None and rule.effects:
+            if rule is not None and (rule.effects or rule.writes):
                 return False
             if fn is None or (rule is None and not _is_runtime(fn) and not _is_math(fn)):
                 return False

@@ -34,6 +34,7 @@ from .analysis import (
 from .assemble_support import is_user_function
 from .context import Context
 from .normalize import assign, is_constant, loads, name
+from .rules.registry import runtime_facts
 from .templates import Bound, TemplateMismatch, as_value, refusal_message, refused_parameter
 from .trees import Transformer, walk
 
@@ -516,7 +517,7 @@ class ReverseTransformer:
     def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
         """Helpers that read only the shape of their second argument read it from the earliest
         name of its shape class, so the later array need not be kept (or computed at all)."""
-        shape_only = {self.ctx.helper("unreduce"): 1, self.ctx.helper("reduce_size"): 0}  # helper: argument
+        shape_only = {self.ctx.helper(h): i for h, i in runtime_facts("reads_shape_of").items()}  # helper: argument
         classes = self.shape_classes
         size_of = self._known_size
 
@@ -575,7 +576,7 @@ class ReverseTransformer:
     def _makes_container(self, expr: gast.AST) -> bool:
         if isinstance(expr, (gast.ListComp, gast.List, gast.Tuple, gast.Dict)):
             return True
-        containers = {self.ctx.helper(h) for h in ("split_like", "unstack")}
+        containers = {self.ctx.helper(h) for h in runtime_facts("makes_list")}
         return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in containers
 
     def _container_names(self) -> set[str]:

@@ -18,16 +18,12 @@ import gast
 import numpy as np
 
 from .optimize import shared_through
+from .rules.registry import numpy_names
 from .trees import walk
 
-# Functions continuous on all real arguments (or, for `reversed`, not reading their values):
-# reading a value through them decides nothing. Not here: functions with a restricted domain
-# (sqrt, log, arcsin, power: a value rounded across 0 gives NaN) or a pole or cut (tan, arctan2).
-_CONTINUOUS = frozenset(
-    "abs absolute add arctan array concatenate cos cosh dot einsum exp exp2 expm1 full_like hstack "
-    "logaddexp matmul maximum mean minimum multiply negative ones_like outer prod reshape sin sinh "
-    "square stack subtract sum swapaxes tanh tensordot transpose vstack zeros_like".split()
-)
+# NumPy's functions continuous on all real arguments (or, for `reversed`, not reading their
+# values) are those whose registry entry says `continuous`: reading a value through them decides
+# nothing.
 _METHODS = frozenset({"dot", "sum", "mean", "reshape", "copy", "append", "pop", "transpose"})
 _STRUCTURE = frozenset({"shape", "ndim", "dtype", "size", "__class__"})  # read without the values
 
@@ -194,5 +190,5 @@ def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) 
             return every[:1]
         if any(_integer_type(a, np_name) for a in every):
             return every  # (a cast to an int or bool dtype rounds: a step)
-        return [] if f.attr in _CONTINUOUS else every
+        return [] if f.attr in numpy_names("continuous") else every
     return [] if f.attr in _METHODS else every + [f.value]

@@ -29,7 +29,7 @@ import numpy as np
 from . import rules, runtime
 from .analysis import _BINOPS, _UNARY, walk_statements
 from .context import Context
-from .shapes import FULL_REDUCTIONS
+from .shapes import full_reduction
 from .trees import walk
 
 TOP = "TOP"
@@ -54,36 +54,13 @@ class Shape:
 
 
 # How a function's result shape depends on its arguments: the positions that may be stand-ins
-# (values unknown); every other argument and keyword must be an exact Value.
-FIRST = "first"  # the first argument: reductions, transposes, reshapes... (axis, shape: exact)
-FIRST_TWO = "first two"  # products: matmul, dot, outer...
-ALL = "all"  # any argument (elementwise functions: result = broadcast of the arguments)
-EXACT = "exact"  # every argument exact: constructors (np.arange(n), np.zeros(shape), range)
-
-SHAPE_RULES: dict[Any, str] = {}
-for _fn in (
-    np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var, np.argmax, np.argmin,
-    np.transpose, np.reshape, np.expand_dims, np.squeeze, np.swapaxes, np.moveaxis, np.ravel,
-    np.cumsum, np.cumprod, np.flip, np.sort, np.diagonal, np.trace, np.diag, np.triu, np.tril,
-    np.copy, np.asarray, np.array, np.atleast_1d, np.atleast_2d, np.broadcast_to, np.tile, np.repeat,
-    np.roll, np.diff, np.zeros_like, np.ones_like, np.empty_like, np.linalg.norm,
-    runtime.copy_of, float, int, abs,
-):  # fmt: skip
-    SHAPE_RULES[_fn] = FIRST
-for _fn in (np.matmul, np.dot, np.outer, np.inner, np.kron, np.tensordot, operator.matmul):
-    SHAPE_RULES[_fn] = FIRST_TWO
-for _fn in (
-    np.arange, np.triu_indices, np.tril_indices, np.eye, np.identity, np.zeros, np.ones, np.empty,
-    np.full, np.linspace, range, bool, round,
-):  # fmt: skip
-    SHAPE_RULES[_fn] = EXACT
-PICK = "pick"  # min/max: one of their arguments, or an element of their one argument
-for _fn in (min, max):
-    SHAPE_RULES[_fn] = PICK
-for _fn in _BINOPS.values():
-    SHAPE_RULES.setdefault(_fn, ALL)
-for _fn in _UNARY.values():
-    SHAPE_RULES.setdefault(_fn, ALL)
+# (values unknown); every other argument and keyword must be an exact Value. Each primitive's entry
+# in the registry says which (Rule.shape); elementwise ones need not.
+FIRST = rules.registry.SHAPE_FIRST  # the first argument: reductions, transposes, reshapes...
+FIRST_TWO = rules.registry.SHAPE_FIRST_TWO  # products: matmul, dot, outer...
+ALL = rules.registry.SHAPE_ALL  # any argument (elementwise functions: the broadcast of the arguments)
+EXACT = rules.registry.SHAPE_EXACT  # every argument exact: constructors (np.arange(n), np.zeros(shape))
+PICK = rules.registry.SHAPE_PICK  # min/max: one of their arguments, or an element of their one argument
 
 _COMPARE = {
     gast.Eq: operator.eq,
@@ -97,15 +74,9 @@ _ATTRIBUTES = {"shape", "ndim", "size", "T", "dtype"}
 
 
 def _rule(fn: Any) -> str | None:
-    if fn is len:
-        return FIRST  # len of an array is its first dimension, known with its shape
-    try:
-        known = SHAPE_RULES.get(fn)
-        rule = rules.lookup(fn)
-    except TypeError:  # unhashable
-        return None
-    if known is not None:
-        return known
+    rule = rules.lookup(fn)
+    if rule is not None and rule.shape is not None:
+        return rule.shape
     if getattr(fn, "__module__", None) == "math":
         return ALL  # math's functions take and return numbers
     # NumPy's and math's elementwise functions (never a user's own: it would be run here)
@@ -345,7 +316,7 @@ class ShapeFacts:
         how = _rule(fn) if fn is not None else None
         if how is None or any(isinstance(a, gast.Starred) for a in value.args):
             raise _Unknown
-        if fn in FULL_REDUCTIONS and len(value.args) == 1 and not value.keywords:
+        if full_reduction(fn) and len(value.args) == 1 and not value.keywords:
             return np.float64(1.0), False  # 0-d whatever the argument's shape
         if fn is len and len(value.args) == 1 and not value.keywords:
             v, exact = self._atom(value.args[0])
@@ -454,4 +425,4 @@ def _local_base(node: gast.AST, local: set[str]) -> bool:
     return isinstance(node, gast.Name) and node.id in local
 
 
-__all__ = ["ShapeFacts", "SHAPE_RULES", "TOP"]
+__all__ = ["ShapeFacts", "TOP"]

@@ -10,6 +10,7 @@ Only names assigned exactly once are considered: a reassigned name may change sh
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 import gast
 import numpy as np
@@ -17,8 +18,11 @@ import numpy as np
 from . import rules
 from .analysis import assignment_counts, operands, primitive, walk_statements
 
-# reductions whose result is 0-d when called without axis/keepdims
-FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin}
+
+def full_reduction(fn: Any) -> bool:
+    """Whether `fn(x)`, called on one argument alone, is 0-d (np.sum, np.mean, ...: the registry says)."""
+    rule = rules.lookup(fn)
+    return rule is not None and rule.full_reduction
 
 
 def single_definitions(fdef: gast.FunctionDef) -> dict[str, gast.Assign]:
@@ -88,7 +92,7 @@ def scalar_check_leaves(fdef: gast.FunctionDef, output: str) -> list[str]:
             return [output]  # reassigned somewhere: only the output itself can be checked
         value = s.value
         fn = primitive(value)
-        if isinstance(value, gast.Call) and fn in FULL_REDUCTIONS and len(value.args) == 1 and not value.keywords:
+        if isinstance(value, gast.Call) and full_reduction(fn) and len(value.args) == 1 and not value.keywords:
             continue
         if _elementwise(value):
             work += [a.id for a in operands(value) if isinstance(a, gast.Name)]

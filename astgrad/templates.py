@@ -92,6 +92,7 @@ class Bound:
         fn: Any = None,
     ):
         self.template = template
+        self.fn = fn
         self.ctx = ctx
         _check_positions(fn, template, len(args))
         try:
@@ -99,6 +100,7 @@ class Bound:
         except TypeError as exc:
             raise TemplateMismatch(str(exc)) from None
         values: dict[str, Any] = dict(binding.arguments)
+        self.passed = frozenset(values)  # the parameters the call gives (the others take defaults)
         for p in template.signature.parameters.values():
             if p.name not in values:
                 values[p.name] = literal(p.default)

@@ -174,3 +174,50 @@ FFT_CASES = [
     ("np.fft.ifftshift:axes", ifftshift_axes, [normal(3, 5)], 0),
     ("np.fft.fftshift:spectrum", shifted_spectrum, [normal(8)], 0),
 ]
+
+
+# every keyword of every transform passed once (the rule matrix checks it)
+
+
+def ifft_all_keywords(x):
+    return np.sum(np.abs(np.fft.ifft(x, n=6, axis=0, norm="ortho")) * np.arange(12.0).reshape(6, 2))
+
+
+def irfft_all_keywords(x):
+    return np.sum(np.sin(np.fft.irfft(np.fft.rfft(x, axis=0), n=5, axis=0, norm="ortho")))
+
+
+def fftn_all_keywords(x):
+    return np.sum(
+        np.abs(np.fft.ifftn(np.fft.fftn(x, s=(3, 4), axes=(0, 1), norm="forward"), s=(2, 4), axes=(0, 1), norm="ortho"))
+    )
+
+
+def rfftn_all_keywords(x):
+    z = np.fft.rfftn(x, s=(4, 4), axes=(0, 1), norm="ortho")
+    return np.sum(np.sin(np.fft.irfftn(z * H[:3], s=(4, 5), axes=(0, 1), norm="forward")))
+
+
+def fft2_all_keywords(x):
+    z = np.fft.fft2(x, s=(3, 5), axes=(1, 0), norm="ortho")
+    return np.sum(np.abs(np.fft.ifft2(z * H[:3], s=(4, 3), axes=(0, 1), norm="backward")))
+
+
+def rfft2_all_keywords(x):
+    z = np.fft.rfft2(x, s=(3, 4), axes=(0, 1), norm="forward")
+    return np.sum(np.sin(np.fft.irfft2(z * H[:3], s=(3, 4), axes=(0, 1), norm="forward")))
+
+
+def fftshift_axes(x):
+    return np.sum(np.sin(np.fft.fftshift(x, axes=(0,))) * np.arange(12.0).reshape(3, 4))
+
+
+FFT_CASES += [
+    ("np.fft.ifft:all_keywords", ifft_all_keywords, [normal(5, 2)], 0),
+    ("np.fft.irfft:all_keywords", irfft_all_keywords, [normal(6, 2)], 0),
+    ("np.fft.fftn:all_keywords", fftn_all_keywords, [normal(3, 4)], 0),
+    ("np.fft.rfftn:all_keywords", rfftn_all_keywords, [normal(3, 4)], 0),
+    ("np.fft.fft2:all_keywords", fft2_all_keywords, [normal(4, 3)], 0),
+    ("np.fft.rfft2:all_keywords", rfft2_all_keywords, [normal(3, 4)], 0),
+    ("np.fft.fftshift:axes", fftshift_axes, [normal(3, 4)], 0),
+]

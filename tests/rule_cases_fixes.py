@@ -148,6 +148,57 @@ def log_base(x, b):
     return math.sin(math.log(x, b))
 
 
+# --- rows completing the matrix: every differentiable parameter and every keyword of every rule
+
+
+def amax_keepdims(x):
+    return np.sum(np.sin(np.amax(x, axis=1, keepdims=True)) * x)
+
+
+def amin_axis_keepdims(x):
+    return np.sum(np.sin(np.amin(x, axis=0, keepdims=True)) * x)
+
+
+def nansum_keepdims(x):
+    return np.sum(np.sin(np.nansum(x, axis=-1, keepdims=True)) * x)
+
+
+def typed_constructors(v, a, b):
+    return np.sum(
+        np.sin(np.full(3, v, dtype=np.float64))
+        + np.sin(np.full_like(np.ones(3), v, dtype=np.float64))
+        + np.sin(np.linspace(a, b, 3, dtype=np.float64))
+    ) + np.sum(np.sin(np.arange(a, 2.0, dtype=np.float64)))
+
+
+def astype_float(x):
+    return np.sum(np.sin(x.astype(np.float64)))
+
+
+def astype_function(x):
+    return np.sum(np.sin(np.ndarray.astype(x, dtype=np.float64)))
+
+
+def average_returned_false(x):
+    return np.sum(np.sin(np.average(x, axis=0, returned=False)))
+
+
+def svd_keywords(x):
+    return np.sum(np.sin(np.linalg.svd(x, full_matrices=False, compute_uv=False, hermitian=False)))
+
+
+def median_keywords(x):
+    return np.sum(np.sin(np.median(x, axis=1, overwrite_input=False, keepdims=True)) * x)
+
+
+def quantile_keywords(x):
+    return np.sum(np.sin(np.quantile(x, 0.3, axis=0, overwrite_input=False, method="linear", keepdims=True)) * x)
+
+
+def percentile_keywords(x):
+    return np.sum(np.sin(np.percentile(x, 40.0, axis=1, overwrite_input=False, method="linear", keepdims=True)) * x)
+
+
 FIXES_CASES = [
     ("%:both", mod_op, (off_grid(2, 3), uniform(1.3, 1.7, 2, 3)), (0, 1)),
     ("%:broadcast", mod_op, (off_grid(2, 3), uniform(1.3, 1.7, 3)), (0, 1)),
@@ -182,4 +233,15 @@ FIXES_CASES = [
     ("np.prod:number", prod_of_number, (pyfloat(0.3, 1.2),), 0),
     ("np.prod:0d", prod_of_number, (lambda rng: np.asarray(rng.uniform(0.3, 1.2)),), 0),
     ("math.log:base", log_base, (pyfloat(1.5, 3.0), pyfloat(1.5, 4.0)), (0, 1)),
+    ("np.amax:keepdims", amax_keepdims, (distinct(3, 4),), 0),
+    ("np.amin:axis-keepdims", amin_axis_keepdims, (distinct(3, 4),), 0),
+    ("np.nansum:keepdims", nansum_keepdims, (normal(2, 3),), 0),
+    ("constructors:dtype", typed_constructors, (pyfloat(-1.0, 1.0), pyfloat(0.1, 0.4), pyfloat(0.6, 1.0)), (0, 1, 2)),
+    ("method astype", astype_float, (normal(2, 3),), 0),
+    ("np.ndarray.astype", astype_function, (normal(4),), 0),
+    ("np.average:returned", average_returned_false, (normal(3, 2),), 0),
+    ("np.linalg.svd:keywords", svd_keywords, (normal(3, 2),), 0),
+    ("np.median:keywords", median_keywords, (distinct(2, 5),), 0),
+    ("np.quantile:keywords", quantile_keywords, (distinct(5, 2),), 0),
+    ("np.percentile:keywords", percentile_keywords, (distinct(2, 6),), 0),
 ]

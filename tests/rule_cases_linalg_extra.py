@@ -269,3 +269,17 @@ LINALG_EXTRA_CASES = [
     ("np.linalg.diagonal", linalg_diagonal, [normal(2, 3, 4)], 0),
     ("np.linalg.trace", linalg_trace, [normal(2, 3, 3)], 0),
 ]
+
+
+def pinv_keywords(a):
+    return np.sum(np.sin(np.linalg.pinv(a, rcond=1e-12, hermitian=False)))
+
+
+def linalg_keywords(a, b):
+    return np.sum(np.sin(np.linalg.vecdot(a, b, axis=0))) + np.sin(np.linalg.trace(a[:3], offset=1))
+
+
+LINALG_EXTRA_CASES += [
+    ("np.linalg.pinv:keywords", pinv_keywords, [normal(4, 3)], 0),
+    ("np.linalg.vecdot_trace:keywords", linalg_keywords, [normal(4, 4), normal(4, 1)], (0, 1)),
+]

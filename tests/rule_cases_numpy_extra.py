@@ -622,3 +622,43 @@ EINSUM_CASES = [
 ]
 
 NUMPY_EXTRA_CASES = EINSUM_CASES + NAN_CASES + ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + NUMPY2_CASES
+
+
+# every keyword passed once (the rule matrix checks it)
+
+
+def einsum_six(a, b, c, d, e, f):
+    return np.sin(np.einsum("i,i,i,i,i,i->", a, b, c, d, e, f))
+
+
+def nan_keywords(a):
+    return (
+        np.sum(np.sin(np.nanmax(a, axis=1, keepdims=True)))
+        + np.sum(np.sin(np.nanprod(a, axis=0, keepdims=True)))
+        + np.sum(np.sin(np.nanvar(a, axis=1, ddof=1, keepdims=True)))
+    )
+
+
+def nan_to_num_copy(a):
+    return np.sum(np.sin(np.nan_to_num(a, copy=True)))
+
+
+def ufunc_reduce_keywords(a):
+    return (
+        np.sum(np.sin(np.multiply.reduce(a, axis=1, keepdims=True)))
+        + np.sum(np.sin(np.maximum.reduce(a, axis=0, keepdims=True)))
+        + np.sum(np.sin(np.minimum.reduce(a, axis=1, keepdims=True)))
+    )
+
+
+def astype_copy(a):
+    return np.sum(np.sin(np.astype(a, np.float64, copy=True)))
+
+
+KEYWORD_CASES = [
+    ("np.einsum:six", einsum_six, [normal(3)] * 6, (0, 1, 2, 3, 4, 5)),
+    ("np.nan*:keywords", nan_keywords, [with_nans(3, 4)], 0),
+    ("np.nan_to_num:copy", nan_to_num_copy, [with_nonfinite(6)], 0),
+    ("np.ufunc.reduce:keywords", ufunc_reduce_keywords, [distinct(3, 4)], 0),
+    ("np.astype:copy", astype_copy, [normal(3)], 0),
+]

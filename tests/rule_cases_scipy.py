@@ -154,6 +154,10 @@ def mvn_logpdf_rows(x, mean, cov):
     return np.sum(np.sin(stats.multivariate_normal.logpdf(x, mean, cov)))
 
 
+def mvn_logpdf_not_singular(x):
+    return np.sin(stats.multivariate_normal.logpdf(x, np.zeros(3), COV, allow_singular=False))
+
+
 def mvn_logpdf_cov(cov):
     return np.sin(stats.multivariate_normal.logpdf(X3, cov=cov))
 
@@ -233,8 +237,28 @@ SCIPY_CASES = [
         [normal(4, 3), normal(3), spd(3, 3)],
         (0, 1, 2),
     ),
+    ("scipy.stats.multivariate_normal.logpdf:allow_singular", mvn_logpdf_not_singular, [normal(3)], 0),
     ("scipy.stats.multivariate_normal.logpdf:cov", mvn_logpdf_cov, [spd(3, 3)], 0),
     ("scipy.stats.multivariate_normal.logpdf:diagonal", mvn_logpdf_diag, [normal(3), positive(3)], (0, 1)),
     ("scipy.stats.dirichlet.logpdf", dirichlet_logpdf, [normal(3), uniform(0.5, 3.0, 3)], (0, 1)),
     ("scipy.stats.dirichlet.logpdf:many", dirichlet_logpdf_many, [normal(3, 4), uniform(0.5, 3.0, 3)], (0, 1)),
+]
+
+
+def scipy_keywords(a, b):
+    x = sl.solve(a, b, lower=False, check_finite=True, assume_a="gen", transposed=False)
+    y = sl.inv(a, check_finite=False) @ b
+    c, low = sl.cho_factor(a @ a.T + 3.0 * np.eye(3), lower=False, check_finite=True)
+    z = sl.cho_solve((c, low), b, check_finite=False)
+    u = sl.cholesky(a @ a.T + 3.0 * np.eye(3), lower=True, check_finite=False)
+    return np.sum(np.sin(x + y + z)) + np.sin(sl.det(a, check_finite=True)) + np.sum(np.sin(u))
+
+
+def poisson_loc(mu):
+    return np.sum(np.sin(stats.poisson.logpmf(K + 1, mu, loc=1)))
+
+
+SCIPY_CASES += [
+    ("scipy.linalg:keywords", scipy_keywords, [square(3, 3), normal(3)], (0, 1)),
+    ("scipy.stats.poisson.logpmf:loc", poisson_loc, [positive(5)], 0),
 ]

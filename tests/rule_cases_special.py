@@ -153,6 +153,10 @@ def lse_b(a, b):
     return np.sum(np.sin(special.logsumexp(a, axis=-1, b=b)))
 
 
+def lse_return_sign_false(a):
+    return np.sum(np.sin(special.logsumexp(a, axis=0, return_sign=False)))
+
+
 def lse_b_broadcast(a, b):
     return np.sin(special.logsumexp(a, b=b))
 
@@ -186,6 +190,7 @@ SPECIAL_CASES = (
         ("special.logsumexp:keepdims", lse_axis_keepdims, [normal(3, 4)], 0),
         ("special.logsumexp:axis_tuple", lse_axis_tuple, [normal(2, 3, 4)], 0),
         ("special.logsumexp:b", lse_b, [normal(3, 4), positive(3, 4)], (0, 1)),
+        ("special.logsumexp:return_sign_false", lse_return_sign_false, [normal(3, 4)], 0),
         ("special.logsumexp:b_broadcast", lse_b_broadcast, [normal(3, 4), positive(4)], (0, 1)),
         ("special.softmax", softmax_all, [normal(3, 4)], 0),
         ("special.softmax:axis", softmax_axis, [normal(3, 4)], 0),

@@ -131,3 +131,23 @@ def test_a_static_parameter_may_receive_an_active_value():
     """np.diff's n is a count: int(x[0]) is piecewise constant, its derivative zero."""
     x = np.array([2.2, 0.5, -1.0, 3.0])
     check_grad(diff_count, grad(diff_count), x)
+
+
+# second derivatives reach through the fixed rules but these (no rule for prod_others and
+# singular_values_adjoint: refused, as before)
+NO_SECOND_DERIVATIVE = {"np.prod:number", "np.prod:0d", "np.linalg.svd:keywords"}
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_second_derivatives_of_fixed_rules(row):
+    """Forward over reverse (the Hessian's blocks) against differences of the gradient."""
+    name, f, _, wrt = row
+    if name in NO_SECOND_DERIVATIVE:
+        with pytest.raises(astgrad.TransformError, match="no tangent"):
+            astgrad.hessian(f, wrt=wrt if isinstance(wrt, int) else wrt[0])(*sample(row, SEEDS[0]))
+        return
+    args = sample(row, SEEDS[0])
+    for i in wrt if isinstance(wrt, tuple) else (wrt,):
+        g = grad(f, wrt=i)
+        block = astgrad.jacobian(g, wrt=i, mode="forward")(*args)
+        np.testing.assert_allclose(block, astgrad.numerical_jacobian(g, *args, wrt=i), rtol=1e-5, atol=1e-5)

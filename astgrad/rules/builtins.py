@@ -5,7 +5,17 @@ import builtins
 import math
 
 from ..runtime import select_share, sign_of, unbroadcast  # noqa: F401  (sign_of: named in a derivative string)
-from .registry import adjoint, elementwise, mark_elementwise, nondifferentiable, tangent
+from .registry import (
+    SHAPE_EXACT,
+    SHAPE_FIRST,
+    SHAPE_PICK,
+    adjoint,
+    describe,
+    elementwise,
+    mark_elementwise,
+    nondifferentiable,
+    tangent,
+)
 
 elementwise(math.sin, "math.cos(x)", globals())
 elementwise(math.cos, "-math.sin(x)", globals())
@@ -108,3 +118,8 @@ nondifferentiable(
     note="an integer, boolean or non-numeric result",
 )
 mark_elementwise(math.log, math.pow, builtins.max, builtins.min)
+
+# result shapes (shape_facts.py): len of an array is its first dimension, known with its shape
+describe(builtins.float, builtins.int, builtins.abs, builtins.len, shape=SHAPE_FIRST)
+describe(builtins.range, builtins.bool, builtins.round, shape=SHAPE_EXACT)
+describe(builtins.min, builtins.max, shape=SHAPE_PICK)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import runtime as rt
 from ..runtime import norm_order, norm_weight, solve_columns, unbroadcast, unreduce
-from .registry import adjoint, declare, nondifferentiable, tangent
+from .registry import SHAPE_FIRST, adjoint, declare, describe, nondifferentiable, tangent
 
 # --- norm ----------------------------------------------------------------------------------------
 # norm_weight is ∂y/∂x elementwise (x / y for the default and Frobenius norms, sign(x) (|x| / y)^(p-1)
@@ -150,3 +150,5 @@ def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
 
 
 declare(np.linalg.svd, static="full_matrices compute_uv hermitian")
+
+describe(np.linalg.norm, shape=SHAPE_FIRST)  # (shape_facts.py)

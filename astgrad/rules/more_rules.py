@@ -40,7 +40,7 @@ from ..runtime import (
     unweights,
     upper_right,
 )
-from .registry import adjoint, declare, tangent
+from .registry import SHAPE_FIRST, SHAPE_FIRST_TWO, adjoint, declare, describe, tangent
 
 # --- products ------------------------------------------------------------------------------------
 # tensordot is bilinear: each factor's adjoint contracts the result's adjoint with the other
@@ -277,3 +277,7 @@ def _(y, a, n):
 
 
 declare(np.linalg.matrix_power, static="n")
+
+# result shapes (shape_facts.py)
+describe(np.inner, np.kron, np.tensordot, shape=SHAPE_FIRST_TWO)
+describe(np.cumprod, shape=SHAPE_FIRST)

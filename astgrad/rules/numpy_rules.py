@@ -43,7 +43,20 @@ from ..runtime import (
     untile,
     unvstack,
 )
-from .registry import adjoint, alias, declare, elementwise, mark_elementwise, nondifferentiable, tangent
+from .registry import (
+    SHAPE_EXACT,
+    SHAPE_FIRST,
+    SHAPE_FIRST_TWO,
+    adjoint,
+    alias,
+    declare,
+    describe,
+    elementwise,
+    mark_elementwise,
+    nondifferentiable,
+    same_derivatives,
+    tangent,
+)
 
 # --- elementwise, one argument: derivative in terms of x (argument) and y (result) ---------------
 elementwise(np.sin, "np.cos(x)", globals())
@@ -572,7 +585,8 @@ def _(y, a):
     y_dot = np.copy(a_dot)
 
 
-alias(np.copy, np.array, np.asarray)
+alias(np.copy, np.array)
+same_derivatives(np.copy, np.asarray)  # (np.asarray may return its argument: a view)
 
 
 @adjoint(np.delete)
@@ -988,3 +1002,53 @@ nondifferentiable(
     note="an integer or boolean result",
 )
 mark_elementwise(np.maximum, np.minimum, np.fmax, np.fmin, np.where, np.clip, np.logaddexp, np.arctan2, np.hypot)
+
+# --- what the specialising passes know besides the derivatives ------------------------------------
+# result shapes (shape_facts.py)
+describe(
+    np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var, np.argmax, np.argmin,
+    np.transpose, np.reshape, np.expand_dims, np.squeeze, np.swapaxes, np.moveaxis, np.ravel,
+    np.cumsum, np.flip, np.sort, np.diagonal, np.trace, np.diag, np.triu, np.tril,
+    np.copy, np.asarray, np.array, np.atleast_1d, np.atleast_2d, np.broadcast_to, np.tile, np.repeat,
+    np.roll, np.diff, np.zeros_like, np.ones_like, np.empty_like,
+    shape=SHAPE_FIRST,
+)  # fmt: skip
+describe(np.matmul, np.dot, np.outer, shape=SHAPE_FIRST_TWO)
+describe(
+    np.arange, np.triu_indices, np.tril_indices, np.eye, np.identity, np.zeros, np.ones, np.empty, np.full,
+    np.linspace,
+    shape=SHAPE_EXACT,
+)  # fmt: skip
+describe(np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin, full_reduction=True)
+# results that may be the argument itself or a view of it (analysis.py); np.imag and np.asanyarray
+# have no derivative rule
+describe(
+    np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.diagonal, np.asarray,
+    np.asanyarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.real, np.imag,
+    views=True,
+)  # fmt: skip
+# functions that write into their first argument (analysis.py refuses them on active arrays)
+describe(np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis, np.random.shuffle, writes=True)
+# continuous on all real arguments: reading a value through them decides nothing (rounding.py).
+# Not here: a restricted domain (sqrt, log, arcsin, power: a value rounded across 0 gives NaN) or a
+# pole or cut (tan, arctan2).
+describe(
+    np.abs, np.add, np.arctan, np.array, np.concatenate, np.cos, np.cosh, np.dot, np.einsum, np.exp, np.exp2,
+    np.expm1, np.full_like, np.hstack, np.logaddexp, np.matmul, np.maximum, np.mean, np.minimum, np.multiply,
+    np.negative, np.ones_like, np.outer, np.prod, np.reshape, np.sin, np.sinh, np.square, np.stack, np.subtract,
+    np.sum, np.swapaxes, np.tanh, np.tensordot, np.transpose, np.vstack, np.zeros_like,
+    continuous=True,
+)  # fmt: skip
+# the result has the first argument's float dtype (dtypes.py)
+describe(
+    np.sum, np.max, np.min, np.amax, np.amin, np.mean, np.cumsum, np.transpose, np.swapaxes, np.reshape,
+    keeps_dtype=True,
+)  # fmt: skip
+# total, writing into nothing (without out=): a loop-invariant call may be computed before the loop
+# (hoisting.py)
+describe(
+    np.arange, np.array, np.concatenate, np.dot, np.einsum, np.empty, np.full, np.full_like, np.ones,
+    np.ones_like, np.outer, np.stack, np.sum, np.mean, np.prod, np.reshape, np.swapaxes, np.transpose, np.where,
+    np.zeros, np.zeros_like,
+    hoistable=True,
+)  # fmt: skip

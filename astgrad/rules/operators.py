@@ -6,7 +6,17 @@ import operator
 import numpy as np
 
 from ..runtime import matmul_left, matmul_right, unbroadcast, unindex
-from .registry import adjoint, alias, declare, mark_elementwise, nondifferentiable, tangent
+from .registry import (
+    SHAPE_ALL,
+    SHAPE_FIRST_TWO,
+    adjoint,
+    alias,
+    declare,
+    describe,
+    mark_elementwise,
+    nondifferentiable,
+    tangent,
+)
 
 # --- arithmetic -----------------------------------------------------------------------------------
 
@@ -152,6 +162,7 @@ nondifferentiable(
     np.floor_divide,
     note="piecewise constant: the derivative is zero wherever it exists",
 )
+nondifferentiable(operator.lshift, operator.rshift, note="integer shifts")
 nondifferentiable(
     operator.lt,
     operator.le,
@@ -179,3 +190,13 @@ mark_elementwise(
     operator.is_,
     operator.mod,
 )
+
+
+# result shapes (shape_facts.py): Python's operators broadcast, but for `@`
+describe(
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.floordiv, operator.mod,
+    operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift, operator.neg, operator.pos,
+    operator.not_, operator.invert,
+    shape=SHAPE_ALL,
+)  # fmt: skip
+describe(operator.matmul, shape=SHAPE_FIRST_TWO)

@@ -27,6 +27,7 @@ built-in rule that leaves one undeclared.
 from __future__ import annotations
 
 import inspect
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -55,6 +56,15 @@ class Template:
         return self.params[1:]
 
 
+# How a primitive's result shape follows from its arguments (shape_facts.py evaluates a call on
+# stand-in values only where the shape provably does not depend on them): the arguments that may
+# be stand-ins; every other argument must be known exactly.
+SHAPE_FIRST = "first"  # the first argument: reductions, transposes, reshapes (axis, shape: exact)
+SHAPE_FIRST_TWO = "first two"  # products: matmul, dot, outer
+SHAPE_ALL = "all"  # any argument (elementwise: the broadcast of the arguments' shapes)
+SHAPE_EXACT = "exact"  # every argument exact: constructors (np.arange(n), np.zeros(shape), range)
+SHAPE_PICK = "pick"  # min/max: one of their arguments, or an element of their one argument
+
 DIFFERENTIABLE = "differentiable"
 STATIC = "static"
 UNSUPPORTED = "unsupported"
@@ -74,6 +84,25 @@ class Rule:
     unsupported: set[str] = field(default_factory=set)  # parameters without a derivative
     note: str = ""  # why the rule is as it is (shown in docs/coverage.md)
     effects: bool = False  # reads or changes state beyond its arguments (a random draw): never removed, moved or merged
+    # --- what the passes know besides the derivatives (set with `describe`) ---
+    shape: str | None = None  # SHAPE_*: how the result's shape follows from the arguments
+    full_reduction: bool = False  # called on one argument alone, the result is a number (np.sum(x))
+    views: bool = False  # the result may be its first argument or a view of it (np.reshape)
+    writes: bool = False  # writes into its first argument in place (np.copyto): refused on active values
+    continuous: bool = False  # continuous in all real arguments: reading a value through it decides nothing
+    keeps_dtype: bool = False  # the result has its first argument's float dtype (np.sum, np.transpose)
+    hoistable: bool = False  # total and writes nothing: a loop-invariant call may move before the loop
+    # run-time helpers only: the NumPy expression a helper call becomes when the operands' ranks are
+    # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
+    # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a
+    # list of them, the position of the argument fixed over the loop); for such a summing helper,
+    # the NumPy sum of the stacked operands ({0}, {1}; {np}: numpy's name)
+    lowered: dict | None = None
+    batched: tuple[str, int] | None = None
+    stacked_sum: str | None = None
+    shaped_like_first: bool = False  # the result has its first argument's shape (extremum_mask)
+    reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
+    makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
 
     def kind(self, param: str) -> str:
         """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
@@ -96,6 +125,7 @@ class Rule:
 
 
 RULES: dict[Any, Rule] = {}
+_version = [0]  # bumped at every change of the registry (for the passes' caches of derived sets)
 
 
 def _key(fn: Any) -> Any:
@@ -116,6 +146,7 @@ def lookup(fn: Any) -> Rule | None:
 
 def _rule(fn: Any) -> Rule:
     key = _key(fn)
+    _version[0] += 1
     if key not in RULES:
         RULES[key] = Rule(fn)
     return RULES[key]
@@ -224,7 +255,32 @@ def alias(fn: Any, *others: Any) -> None:
     """Make each of `others` use the rule of `fn` (np.add and `+`, np.amax and np.max)."""
     rule = _rule(fn)
     for other in others:
+        earlier = RULES.get(_key(other))
+        if earlier is not None and earlier is not rule:  # facts described before the alias: kept
+            for fact in _FACTS | {"effects"}:
+                if getattr(earlier, fact) and not getattr(rule, fact):
+                    setattr(rule, fact, getattr(earlier, fact))
         RULES[_key(other)] = rule
+    _version[0] += 1
+
+
+def same_derivatives(fn: Any, *others: Any) -> None:
+    """Give each of `others` the derivatives and parameter kinds of `fn` in an entry of its own,
+    for a function that shares `fn`'s derivatives but not its other facts (np.asarray may return
+    its argument, np.copy never does). `alias` shares the whole entry instead."""
+    rule = _rule(fn)
+    for other in others:
+        RULES[_key(other)] = Rule(
+            other,
+            adjoint=rule.adjoint,
+            tangent=rule.tangent,
+            differentiable=rule.differentiable,
+            elementwise=rule.elementwise,
+            static=set(rule.static),
+            unsupported=set(rule.unsupported),
+            note=rule.note,
+        )
+    _version[0] += 1
 
 
 def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
@@ -237,6 +293,82 @@ def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
         rule.differentiable = False
         rule.note = note or rule.note
         rule.effects = effects or rule.effects
+
+
+_FACTS = frozenset(
+    {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable"}
+    | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
+)
+
+
+def describe(*fns: Any, **facts: Any) -> None:
+    """Record what the passes know about primitives `fns` besides their derivatives: `shape`
+    (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
+    `effects`, and for run-time helpers `lowered`, `batched`, `stacked_sum`, `shaped_like_first`,
+    `reads_shape_of`, `makes_list` (see Rule). A function without a
+    derivative rule may be described too (np.copyto writes); it stays without one.
+
+    >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
+    """
+    unknown = set(facts) - _FACTS
+    if unknown:
+        raise AstgradError(f"describe: unknown facts {sorted(unknown)} (known: {sorted(_FACTS)})")
+    for fn in fns:
+        rule = _rule(fn)
+        for fact, value in facts.items():
+            setattr(rule, fact, value)
+
+
+_DERIVED: dict[tuple[str, str], tuple[int, Any]] = {}  # (kind, fact) → (registry version, answer)
+
+
+def numpy_names(fact: str) -> frozenset[str]:
+    """The names `n` of NumPy's namespace (`np.n`, and the array method `x.n`) whose primitive has
+    `fact`: for passes that read generated code, where a call is `np.reshape(...)` or
+    `x.reshape(...)`."""
+    known = _DERIVED.get(("numpy", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    names = set()
+    for name in getattr(np, "__all__", None) or dir(np):
+        rule = lookup(getattr(np, name, None)) if not name.startswith("_") else None
+        if rule is not None and getattr(rule, fact):
+            names.add(name)
+    result = frozenset(names)
+    _DERIVED[("numpy", fact)] = (_version[0], result)
+    return result
+
+
+def runtime_facts(fact: str) -> dict[str, Any]:
+    """Run-time helper name → its `fact`, for the helpers that have it (the specialising passes
+    find helper calls by name in generated code). Do not change the dict returned (it is shared)."""
+    known = _DERIVED.get(("runtime", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    from .. import runtime
+
+    helpers = (fn for fn in functions_with(fact) if getattr(runtime, fn.__name__, None) is fn)
+    result = {fn.__name__: getattr(lookup(fn), fact) for fn in helpers}
+    _DERIVED[("runtime", fact)] = (_version[0], result)
+    return result
+
+
+def functions_with(fact: str) -> frozenset[Any]:
+    """The registry's functions (aliases included) that have `fact`."""
+    known = _DERIVED.get(("functions", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    found = set()
+    for key, rule in list(RULES.items()):
+        value = getattr(rule, fact)
+        if value is not None and value is not False:  # (a position 0 is a fact too)
+            try:
+                found.add(rule.fn if isinstance(key, int) else key)
+            except TypeError:  # (unhashable)
+                pass
+    result = frozenset(found)
+    _DERIVED[("functions", fact)] = (_version[0], result)
+    return result
 
 
 def _names(spec: str | tuple[str, ...] | list[str]) -> set[str]:
@@ -270,11 +402,40 @@ def declare(
     rule.effects = effects or rule.effects
 
 
+_LIBRARIES = ("numpy", "scipy", "math", "builtins", "operator", "_operator", "astgrad")
+
+
+def builtin_rules() -> list[tuple[Any, Rule]]:
+    """(function, rule) for every registry key astgrad itself defines (its library primitives and
+    its run-time helpers; not rules users register for their own functions), aliases included."""
+    out = []
+    for key, rule in RULES.items():
+        fn = rule.fn if isinstance(key, int) else key
+        module = getattr(fn, "__module__", None) or ""
+        if isinstance(fn, np.ufunc) or module.split(".")[0] in _LIBRARIES:
+            out.append((fn, rule))
+    return out
+
+
 def display_name(fn: Any) -> str:
-    """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `math.sin`, `abs`, `operator.mod`."""
+    """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `math.sin`, `abs`, `operator.mod`,
+    `np.add.reduce`, `scipy.special.erf`, `scipy.stats.norm.logpdf`."""
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc):  # a ufunc method
+        return f"{display_name(owner)}.{fn.__name__}"
+    if type(owner).__module__.startswith("scipy.stats"):  # a method of a SciPy distribution object
+        import scipy.stats
+
+        public = next((k for k, v in vars(scipy.stats).items() if v is owner), type(owner).__name__)
+        return f"scipy.stats.{public}.{fn.__name__}"
     if isinstance(fn, np.ufunc):
+        if getattr(np, fn.__name__, None) is not fn and "scipy.special" in sys.modules:
+            if getattr(sys.modules["scipy.special"], fn.__name__, None) is fn:
+                return f"scipy.special.{fn.__name__}"
         return f"np.{fn.__name__}"
     module = getattr(fn, "__module__", None) or ""
+    if module.startswith("scipy."):  # scipy.special._logsumexp.logsumexp → scipy.special.logsumexp
+        return ".".join(module.split(".")[:2]) + "." + (getattr(fn, "__name__", None) or "?")
     qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
     if getattr(fn, "__objclass__", None) is np.ndarray:
         return f"np.ndarray.{fn.__name__}"

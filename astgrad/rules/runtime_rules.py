@@ -22,7 +22,7 @@ from ..runtime import (
     unstack,
     written_part,
 )
-from .registry import adjoint, declare, nondifferentiable, passthrough, tangent
+from .registry import SHAPE_FIRST, adjoint, declare, describe, nondifferentiable, passthrough, tangent
 
 # linear in their first argument g: the tangent applies the same map to g_dot
 
@@ -775,6 +775,32 @@ def _(y, x):
 
 nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of)
 
+describe(rt.copy_of, shape=SHAPE_FIRST)  # (shape_facts.py)
+
+# specialised code: matmul_left/right and dot_left/right as the NumPy expression the operands'
+# ranks call for (lowering.py); a loop's contributions summed by one product after it (batching.py)
+_MATMUL_LEFT = {(2, 1): "g[:, None] * b", (2, 2): "g @ b.T", (1, 2): "b @ g", (1, 1): "g * b"}
+_MATMUL_RIGHT = {(2, 1): "g @ a", (2, 2): "a.T @ g", (1, 2): "a[:, None] * g", (1, 1): "g * a"}
+describe(
+    rt.matmul_left, lowered={**_MATMUL_LEFT, "stacked": "g @ np.swapaxes(b, -1, -2)"}, batched=("matmul_left_sum", 1)
+)
+describe(
+    rt.matmul_right, lowered={**_MATMUL_RIGHT, "stacked": "np.swapaxes(a, -1, -2) @ g"}, batched=("matmul_right_sum", 2)
+)
+describe(rt.dot_left, lowered=_MATMUL_LEFT)  # (np.dot is matmul up to 2-d)
+describe(rt.dot_right, lowered=_MATMUL_RIGHT)
+describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
+describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
+describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
+# the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize.py)
+describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, effects=True)
+# shaped like their first argument (lowering.py); reading only the shape of one argument, which the
+# backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
+# of adjoints (reverse.py sums those with add_adjoints)
+describe(rt.extremum_mask, rt.prod_others, shaped_like_first=True)
+describe(rt.unreduce, reads_shape_of=1)
+describe(rt.reduce_size, reads_shape_of=0)
+describe(rt.split_like, rt.unstack, makes_list=True)
 
 # abs_slope(x) = sign(x) for a real x: piecewise constant (a complex x is refused by real_slope_zero)
 
@@ -860,3 +886,7 @@ def _(y, g, subscripts, which, a, b=None, c=None, d=None, e=None, f=None):
 
 
 declare(rt.einsum_bar, static="subscripts which")
+
+# the breadth rules' helpers that return a list of adjoints (rules/numpy_extra_rules.py,
+# linalg_extra_rules.py, scipy_rules.py)
+describe(rt.unjoin, rt.multi_dot_adjoint, rt.cho_solve_adjoint, makes_list=True)

@@ -1,0 +1,14 @@
+"""docs/coverage.md is what the registry generates (regenerate: python -m astgrad.rules.coverage)."""
+
+from astgrad.rules import coverage
+
+
+def test_the_committed_coverage_table_is_up_to_date():
+    assert coverage.TABLE.read_text() == coverage.generate(), "run: python -m astgrad.rules.coverage"
+
+
+def test_the_table_lists_the_fixed_rules_with_their_parameters():
+    text = coverage.generate()
+    assert "| `np.clip` | `a`, `a_max`, `a_min` |" in text
+    assert "| `np.quantile` | `a` | `axis`, `overwrite_input`, `method`, `keepdims` | `q`, `out`" in text
+    assert "| `np.fix` | piecewise constant" in text
