@@ -789,8 +789,8 @@ def norm_order(ord: Any, axis: Any, x: Any) -> float:
     if isinstance(ord, str) or matrix or not np.isfinite(ord) or ord == 0:
         kind = "matrix" if matrix else "vector"
         raise ValueError(
-            f"astgrad has no derivative rule for np.linalg.norm with ord={ord!r} (a {kind} norm): it "
-            f"differentiates the default and Frobenius norms and the vector p-norms of finite nonzero p"
+            f"astgrad has no second derivative rule for np.linalg.norm with ord={ord!r} (a {kind} norm): it "
+            f"has those of the default and Frobenius norms and the vector p-norms of finite nonzero p"
         )
     return float(ord)
 

@@ -192,6 +192,12 @@ def unconvolve(g: Any, a: Any, v: Any, mode: Any, which: int, correlate: bool = 
     return out[::-1] if correlate else out
 
 
+def unconvolve_dot(g: Any, a: Any, v: Any, mode: Any, which: int, correlate: bool, j: int) -> Any:
+    """unconvolve(g, a, v, mode, which, correlate) with factor j standing for its tangent: 0.0 when
+    j is `which` (that factor gives its length only), else unconvolve itself (linear in it)."""
+    return 0.0 if j == which else unconvolve(g, a, v, mode, which, correlate)
+
+
 def interp_check(xp: Any, period: Any) -> None:
     """Refuse np.interp with `period` (astgrad differentiates the plain piecewise-linear one)."""
     if period is not None:
@@ -416,12 +422,22 @@ def abs_slope(x: Any) -> Any:
     return np.conj(s) if np.iscomplexobj(s) else s
 
 
-def real_slope_zero(t: Any, x: Any) -> Any:
-    """The derivative of abs_slope(x) along t: 0 for a real x (sign is piecewise constant); a
-    complex x is refused (second derivatives of |x| at complex x are not implemented)."""
-    if np.iscomplexobj(x):
-        raise ValueError("astgrad has no second derivative of np.abs at complex values")
-    return np.zeros(np.shape(x)) if np.ndim(x) else 0.0
+def abs_slope_dot(t: Any, x: Any) -> Any:
+    """The derivative of abs_slope(x) = conj(x) / r (r = |x|) along t: 0 for a real x (sign is
+    piecewise constant), conj(t) / r - conj(x) Re(conj(x) t) / r³ for a complex one."""
+    if not np.iscomplexobj(x):
+        return np.zeros(np.shape(x)) if np.ndim(x) else 0.0
+    r = np.abs(x)
+    return np.conj(t) / r - np.conj(x) * np.real(np.conj(x) * t) / r**3
+
+
+def abs_slope_bar(g: Any, x: Any) -> Any:
+    """The adjoint of x in abs_slope(x) given the result's adjoint g (the transpose of the
+    R-linear abs_slope_dot): 0 for a real x, conj(g) / r - Re(g conj(x)) conj(x) / r³ else."""
+    if not np.iscomplexobj(x):
+        return np.zeros(np.shape(x)) if np.ndim(x) else 0.0
+    r = np.abs(x)
+    return np.conj(g) / r - np.real(g * np.conj(x)) * np.conj(x) / r**3
 
 
 def imag_adjoint(g: Any, x: Any) -> Any:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from astgrad import TransformError, check_grad, grad, numerical_grad
+import astgrad
+from astgrad import TransformError, check_grad, grad, numerical_grad, numerical_jacobian
 from tests.rule_rows import as_tuple, params, sample
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (log of negatives: NaN, by design)
@@ -119,3 +120,24 @@ def test_singular_vectors_of_repeated_singular_values_are_refused():
     with pytest.raises(ValueError, match="singular values are \\(nearly\\) repeated"):
         grad(svd_repeated)(np.diag([2.0, 2.0, 1.0]))
     assert np.isnan(grad(svd_repeated, mode="forward")(np.diag([2.0, 2.0, 1.0]))).any()
+
+
+# ------------------------------------------------------------------------- second derivatives
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_second_derivatives_are_right_or_refused(row):
+    """Forward over reverse (a Hessian block) against central differences of the gradient: where a
+    helper of these rules has no rule of its own, a clear error, never a wrong number."""
+    name, f, _, wrt = row
+    w = wrt if isinstance(wrt, int) else wrt[0]
+    args = sample(row, 0)
+    if any(isinstance(a, np.ndarray) and not np.isfinite(a).all() for a in args):
+        pytest.skip("central differences are NaN at NaN or infinite arguments")
+    g = grad(f, wrt=w)
+    try:
+        block = astgrad.jacobian(g, wrt=w, mode="forward")(*args)
+    except (TransformError, ValueError) as exc:
+        assert "derivative" in str(exc) or "rule" in str(exc), exc
+        return
+    np.testing.assert_allclose(block, numerical_jacobian(g, *args, wrt=w), rtol=1e-4, atol=1e-5)
