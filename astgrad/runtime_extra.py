@@ -35,6 +35,25 @@ def lse_weights(a: Any, b: Any, y: Any, axis: Any = None, keepdims: bool = False
     return np.exp(full - unreduce(y, full, axis, keepdims))
 
 
+def spence_slope(z: Any) -> Any:
+    """The derivative of scipy.special.spence(z) = ∫₁ᶻ log t / (1 - t) dt: log z / (1 - z), and -1
+    at z = 1."""
+    z = np.asarray(z, dtype=float)
+    one = z == 1.0
+    safe = np.where(one, 0.5, z)
+    return np.where(one, -1.0, np.log(safe) / (1.0 - safe))
+
+
+def expn_slope(n: Any, x: Any) -> Any:
+    """The derivative of scipy.special.expn(n, x) = ∫₁^∞ e^{-xt} / tⁿ dt in x: -E_{n-1}(x), and
+    -e^{-x} (1 + x) / x² for n = 0 (E_0(x) = e^{-x} / x)."""
+    from scipy import special
+
+    n, x = np.asarray(n), np.asarray(x, dtype=float)
+    e0 = -np.exp(-x) * (1.0 + x) / (x * x)
+    return np.where(n >= 1, -special.expn(np.maximum(n - 1, 0), x), e0)
+
+
 def multidigamma(a: Any, d: int) -> Any:
     """The derivative of scipy.special.multigammaln(a, d): Σ_{j<d} digamma(a - j/2)."""
     from scipy import special
@@ -1279,6 +1298,87 @@ def sum_trailing(g: Any, n: int) -> Any:
     """`g` summed over all axes but the first (dirichlet's α gathers over the samples)."""
     g = np.asarray(g)
     return np.sum(g, axis=tuple(range(1, g.ndim))) if g.ndim > 1 else g
+
+
+# --- np.trapezoid and np.polyval (rules/numpy_extra_rules.py) ------------------------------------------
+
+
+def _spacing(y: Any, x: Any, dx: Any, axis: int) -> Any:
+    """The widths Δ of np.trapezoid's intervals along axis, shaped to broadcast against y's
+    (n - 1) neighbour pairs: diff(x) (x a vector along axis, or shaped like y), or dx."""
+    y = np.asarray(y)
+    ax = axis % y.ndim
+    if x is None:
+        return np.asarray(dx)
+    x = np.asarray(x)
+    if x.ndim == 1:
+        shape = [1] * y.ndim
+        shape[ax] = x.shape[0] - 1
+        return np.reshape(np.diff(x), shape)
+    return np.diff(x, axis=ax)
+
+
+def _pair_means(y: Any, axis: int) -> Any:
+    """(y_k + y_{k+1}) / 2 along axis."""
+    y = np.asarray(y)
+    ax = axis % y.ndim
+    lo = np.take(y, np.arange(y.shape[ax] - 1), axis=ax)
+    hi = np.take(y, np.arange(1, y.shape[ax]), axis=ax)
+    return 0.5 * (lo + hi)
+
+
+def trapezoid_adjoint(g: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1, which: int = 0) -> Any:
+    """The adjoint of y (which=0), x (1) or dx (2) in np.trapezoid(y, x, dx, axis) = Σ_k m_k Δ_k with
+    m_k = (y_k + y_{k+1}) / 2: ȳ gets ḡ (Δ_{k-1} + Δ_k) / 2, x̄_i = ḡ (m_{i-1} - m_i), d̄x = Σ ḡ m."""
+    from .runtime import unbroadcast, undiff
+
+    y = np.asarray(y)
+    ax = axis % y.ndim
+    gx = np.expand_dims(g, ax)
+    if which == 0:
+        w = np.broadcast_to(_spacing(y, x, dx, ax), _pair_means(y, ax).shape) * gx
+        pad = [(0, 0)] * y.ndim
+        pad[ax] = (1, 0)
+        left = np.pad(w, pad)
+        pad[ax] = (0, 1)
+        right = np.pad(w, pad)
+        return 0.5 * (left + right)
+    m = _pair_means(y, ax) * gx
+    if which == 2:  # (dx is read only without x)
+        return unbroadcast(m, dx) if x is None else np.zeros(np.shape(dx))
+    xb = undiff(m, 1, ax)  # the adjoint of Δ = diff(x) along axis
+    if np.ndim(x) == 1:
+        return np.sum(xb, axis=tuple(i for i in range(y.ndim) if i != ax))
+    return unbroadcast(xb, x)
+
+
+def trapezoid_tangent(y_dot: Any, x_dot: Any, dx_dot: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
+    """The tangent of np.trapezoid(y, x, dx, axis) along y_dot, x_dot, dx_dot (each may be the
+    number 0.0): Σ ṁ Δ + Σ m Δ̇."""
+    y = np.asarray(y)
+    ax = axis % y.ndim
+    out = 0.0
+    if not (np.ndim(y_dot) == 0 and y.ndim > 0):
+        out = out + np.sum(_pair_means(np.broadcast_to(y_dot, y.shape), ax) * _spacing(y, x, dx, ax), axis=ax)
+    m = _pair_means(y, ax)
+    if x is not None and not (np.ndim(x_dot) == 0 and np.ndim(x) > 0):
+        out = out + np.sum(m * _spacing(y, np.broadcast_to(x_dot, np.shape(x)), 1.0, ax), axis=ax)
+    if x is None and np.any(np.asarray(dx_dot) != 0):
+        out = out + np.sum(m * np.asarray(dx_dot), axis=ax)
+    return out
+
+
+def polyval_coefficients_adjoint(g: Any, p: Any, x: Any) -> Any:
+    """The adjoint of p in np.polyval(p, x) = Σ_k p_k x^{n-1-k}: Σ ḡ x^{n-1-k} over x's elements."""
+    x = np.ravel(np.asarray(x, dtype=float))
+    g = np.ravel(np.broadcast_to(g, np.shape(x) if np.size(g) == 1 else np.shape(g)))
+    return np.vander(x, len(p)).T @ np.broadcast_to(g, x.shape)
+
+
+def poly_derivative(p: Any) -> Any:
+    """The coefficients of p's derivative (np.polyder), as an array even for a constant p."""
+    p = np.asarray(p, dtype=float)
+    return np.polyder(p) if p.shape[0] > 1 else np.zeros(1)
 
 
 # every function defined here (not the imports) is re-exported by astgrad.runtime

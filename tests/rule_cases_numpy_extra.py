@@ -662,3 +662,32 @@ KEYWORD_CASES = [
     ("np.ufunc.reduce:keywords", ufunc_reduce_keywords, [distinct(3, 4)], 0),
     ("np.astype:copy", astype_copy, [normal(3)], 0),
 ]
+
+
+def trapezoid_dx(y, dx):
+    return np.sin(np.trapezoid(y, dx=dx))
+
+
+def trapezoid_x(y, x):
+    return np.sum(np.sin(np.trapezoid(y, x, axis=0)))
+
+
+def trapezoid_x_same_shape(y, x):
+    return np.sum(np.sin(np.trapezoid(y, x=x, axis=1)))
+
+
+def polyval_of(p, x):
+    return np.sum(np.sin(np.polyval(p, x)))
+
+
+def polyval_constant(p, x):
+    return np.sum(np.sin(np.polyval(p, x)))
+
+
+MORE_NUMPY_CASES = [
+    ("np.trapezoid:dx", trapezoid_dx, [normal(6), uniform(0.5, 1.5)], (0, 1)),
+    ("np.trapezoid:x_axis0", trapezoid_x, [normal(5, 3), normal(5)], (0, 1)),
+    ("np.trapezoid:x_same_shape", trapezoid_x_same_shape, [normal(3, 4), normal(3, 4)], (0, 1)),
+    ("np.polyval", polyval_of, [normal(4), normal(2, 3)], (0, 1)),
+    ("np.polyval:constant", polyval_constant, [normal(1), normal(3)], (0, 1)),
+]

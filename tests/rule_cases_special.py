@@ -198,3 +198,22 @@ SPECIAL_CASES = (
         ("special.log_softmax", log_softmax_all, [normal(5)], 0),
     ]
 )
+
+
+def spence_of(x):
+    return np.sum(np.sin(special.spence(x)))
+
+
+def expn_of(x):
+    return np.sum(np.sin(special.expn(2, x) + special.expn(0, x)))
+
+
+def zeta_q(q):
+    return np.sum(np.sin(special.zeta(2.5, q)))
+
+
+SPECIAL_CASES += [
+    ("special.spence", spence_of, [uniform(0.2, 3.0, 5)], 0),
+    ("special.expn", expn_of, [uniform(0.3, 3.0, 5)], 0),
+    ("special.zeta:q", zeta_q, [uniform(0.5, 3.0, 5)], 0),
+]

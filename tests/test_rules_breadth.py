@@ -23,7 +23,13 @@ from tests import rule_cases_scipy as spc  # noqa: E402
 from tests import rule_cases_special as sc  # noqa: E402
 
 ROWS = params(
-    sc.SPECIAL_CASES + nc.NUMPY_EXTRA_CASES + nc.KEYWORD_CASES + fc.FFT_CASES + lc.LINALG_EXTRA_CASES + spc.SCIPY_CASES
+    sc.SPECIAL_CASES
+    + nc.NUMPY_EXTRA_CASES
+    + nc.KEYWORD_CASES
+    + nc.MORE_NUMPY_CASES
+    + fc.FFT_CASES
+    + lc.LINALG_EXTRA_CASES
+    + spc.SCIPY_CASES
 )
 
 

@@ -27,12 +27,16 @@ from ..runtime import (
     interp_outside_mask,
     interp_slope,
     outer_left,
+    poly_derivative,
+    polyval_coefficients_adjoint,
     prod_others,
     ptp_mask,
     rev_recurrence,
     rot90_back,
     shift_down,
     split_axis,
+    trapezoid_adjoint,
+    trapezoid_tangent,
     unappend,
     unbroadcast,
     uncast,
@@ -311,6 +315,37 @@ def _(y, A, B):
 @tangent(np.divide.outer)
 def _(y, A, B):
     y_dot = outer_left(A_dot, B) / B - y * B_dot / B
+
+
+# trapezoid: Σ_k (y_k + y_{k+1}) / 2 Δ_k, Δ = diff(x) or dx: linear in y, and in Δ
+
+
+@adjoint(np.trapezoid)
+def _(r, y, x=None, dx=1.0, axis=-1):
+    y_bar = trapezoid_adjoint(r_bar, y, x, dx, axis, 0)
+    x_bar = trapezoid_adjoint(r_bar, y, x, dx, axis, 1)
+    dx_bar = trapezoid_adjoint(r_bar, y, x, dx, axis, 2)
+
+
+@tangent(np.trapezoid)
+def _(r, y, x=None, dx=1.0, axis=-1):
+    r_dot = trapezoid_tangent(y_dot, x_dot, dx_dot, y, x, dx, axis)
+
+
+declare(np.trapezoid, static="axis")
+
+# polyval: Σ_k p_k x^{n-1-k}: ∂/∂x = polyval(p', x), ∂/∂p_k = x^{n-1-k}
+
+
+@adjoint(np.polyval)
+def _(y, p, x):
+    p_bar = polyval_coefficients_adjoint(y_bar, p, x)
+    x_bar = unbroadcast(y_bar * np.polyval(poly_derivative(p), x), x)
+
+
+@tangent(np.polyval)
+def _(y, p, x):
+    y_dot = np.polyval(p_dot, x) + x_dot * np.polyval(poly_derivative(p), x)
 
 
 # --- shape -------------------------------------------------------------------------------------------

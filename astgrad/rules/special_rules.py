@@ -13,9 +13,11 @@ import numpy as np
 from scipy import special
 
 from ..runtime import (
+    expn_slope,
     lse_weights,
     multidigamma,
     ones_if_none,
+    spence_slope,  # noqa: F401  (named in a derivative string)
     unbroadcast,
     unreduce,
 )
@@ -68,6 +70,7 @@ elementwise(special.k1, "-0.5 * (special.k0(x) + special.kv(2.0, x))", globals()
 elementwise(special.k0e, "(y - special.k1e(x))", globals())
 elementwise(special.k1e, "(y - 0.5 * (special.k0e(x) + special.kve(2.0, x)))", globals())
 elementwise(np.i0, "special.i1(x)", globals())
+elementwise(special.spence, "spence_slope(x)", globals())
 nondifferentiable(special.gammasgn)
 
 # --- an order (not differentiated) and x ----------------------------------------------------------
@@ -165,6 +168,32 @@ def _(y, n, x):
 @tangent(special.yn)
 def _(y, n, x):
     y_dot = x_dot * 0.5 * (special.yv(n - 1.0, x) - special.yv(n + 1.0, x))
+
+
+# exponential integral E_n(x): dE_n/dx = -E_{n-1}(x) (n an integer, not differentiated)
+
+
+@adjoint(special.expn)
+def _(y, n, x):
+    x_bar = unbroadcast(y_bar * expn_slope(n, x), x)
+
+
+@tangent(special.expn)
+def _(y, n, x):
+    y_dot = x_dot * expn_slope(n, x)
+
+
+# Hurwitz zeta ζ(x, q) = Σ (k + q)^{-x}: ∂/∂q = -x ζ(x + 1, q); x (and the Riemann ζ(x)) is not differentiated
+
+
+@adjoint(special.zeta)
+def _(y, x, q=None):
+    q_bar = unbroadcast(-y_bar * x * special.zeta(x + 1.0, q), q)
+
+
+@tangent(special.zeta)
+def _(y, x, q=None):
+    y_dot = -q_dot * x * special.zeta(x + 1.0, q)
 
 
 # regularised incomplete gamma and beta functions, in x: P(a, x)' = x^{a-1} e^{-x} / Γ(a),
@@ -310,6 +339,8 @@ def _(z, delta, r):
 
 
 declare(special.polygamma, unsupported="n")
+declare(special.expn, static="n", note="an integer order")
+declare(special.zeta, unsupported="x")
 declare(special.multigammaln, static="d")
 for _fn in (special.jv, special.yv, special.iv, special.ive, special.kv, special.kve):
     declare(_fn, unsupported="v")
@@ -319,6 +350,7 @@ declare(special.gammaincc, unsupported="a")
 declare(special.betainc, unsupported="a b")
 
 mark_elementwise(
+    special.expn,
     special.polygamma,
     special.jv,
     special.yv,
