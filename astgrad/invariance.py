@@ -32,11 +32,11 @@ from typing import Any
 import gast
 import numpy as np
 
+from . import rules
 from .analysis import assignment_counts
 from .optimize import nested_blocks
 from .trees import read_counts
 
-_MAX = (np.max, np.amax)
 _FAIL = "fail"
 _FREE = "free"  # no longer depends on m
 
@@ -68,7 +68,8 @@ def _max_of(s: gast.stmt) -> tuple[str, tuple] | None:
     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Call)):
         return None
     call = s.value
-    if getattr(call, "_ag_fn", None) not in _MAX or len(call.args) != 1 or not isinstance(call.args[0], gast.Name):
+    rule = rules.lookup(getattr(call, "_ag_fn", None))
+    if rule is None or not rule.maximum or len(call.args) != 1 or not isinstance(call.args[0], gast.Name):
         return None
     options = _options(call, ("axis", "keepdims"))
     if options is None or set(options) - {"axis", "keepdims"}:

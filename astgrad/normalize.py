@@ -28,40 +28,6 @@ from .optimize import MUTATING_METHODS
 from .parse import _MISSING
 from .trees import names_read, walk
 
-# Array methods rewritten to the NumPy function of the same meaning: x.sum(1) → np.sum(x, 1).
-ARRAY_METHODS = {
-    "sum": "sum",
-    "mean": "mean",
-    "max": "max",
-    "min": "min",
-    "prod": "prod",
-    "dot": "dot",
-    "std": "std",
-    "var": "var",
-    "cumsum": "cumsum",
-    "cumprod": "cumprod",
-    "clip": "clip",
-    "ravel": "ravel",
-    "flatten": "ravel",
-    "squeeze": "squeeze",
-    "argmax": "argmax",
-    "argmin": "argmin",
-    "any": "any",
-    "all": "all",
-    "round": "round",
-    "copy": "copy",
-    "trace": "trace",
-    "diagonal": "diagonal",
-    "swapaxes": "swapaxes",
-    "nonzero": "nonzero",
-    "conj": "conj",
-    "conjugate": "conjugate",
-    "repeat": "repeat",
-    "take": "take",
-    "argsort": "argsort",
-}
-# Methods whose trailing positional arguments form one tuple: x.reshape(2, 3) → np.reshape(x, (2, 3)).
-VARARG_METHODS = {"reshape": "reshape", "transpose": "transpose"}
 # Attributes that describe an array rather than compute from it (no derivative).
 INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -1433,16 +1399,17 @@ class Normalizer:
         receiver = self.atom(node.func.value, method not in MUTATING_METHODS)
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
-        if method in VARARG_METHODS:
-            fname = VARARG_METHODS[method]
+        known = rules.registry.array_methods().get(method)  # (x.sum(1) means np.sum(x, 1): the registry says)
+        if known is not None and known[1]:
+            fname = known[0]
             if len(args) > 1:
                 args = (
                     [self.temp(gast.Tuple(elts=args, ctx=gast.Load()))]
                     if not all(map(is_constant, args))
                     else [gast.Tuple(elts=args, ctx=gast.Load())]
                 )
-        elif method in ARRAY_METHODS:
-            fname = ARRAY_METHODS[method]
+        elif known is not None:
+            fname = known[0]
         elif method == "item" and not args and not keywords:  # also of a NumPy scalar (np.sum's result)
             call = gast.Call(func=name(self.ctx.helper("item")), args=[receiver], keywords=[])
             call._ag_fn = runtime.item

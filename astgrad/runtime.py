@@ -124,6 +124,15 @@ def linspace_fraction(y: Any, num: int, endpoint: bool = True, axis: int = 0) ->
     return np.reshape(t, shape)
 
 
+def along_new_axis(t: Any, y: Any, axis: int = 0) -> Any:
+    """`t` (shaped like np.linspace's start or stop) spread to the shape of its result `y`: broadcast
+    to y's shape without the samples' `axis`, which is then inserted with length 1."""
+    rest = list(np.shape(y))
+    if rest:
+        del rest[axis]
+    return np.expand_dims(np.broadcast_to(t, tuple(rest)), axis)
+
+
 def arange_has_start(stop: Any) -> float:
     """∂y/∂start of `y = np.arange(start, stop, step)`: 1.0 if a stop was given, else 0.0 (then the
     one argument is the stop, which sets only the count)."""

@@ -89,6 +89,14 @@ def linspace_axis_last(a, b):
     return np.sum(np.sin(np.linspace(a, b, 3, axis=-1)))
 
 
+def linspace_middle_axis(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 4, axis=1)) * np.arange(24.0).reshape(2, 4, 3))
+
+
+def clip_wider_bounds(x, lo):
+    return np.sum(np.sin(np.clip(x, lo, 0.6)))
+
+
 def arange_start(s):
     return np.sum(np.sin(np.arange(s, 4.0)))
 
@@ -217,6 +225,8 @@ FIXES_CASES = [
     ("np.linspace:arrays", linspace_of, (normal(5), normal(5)), (0, 1)),
     ("np.linspace:endpoint", linspace_no_endpoint, (pyfloat(-1.0, 0.0), normal(2)), (0, 1)),
     ("np.linspace:axis", linspace_axis_last, (normal(2), normal(2)), (0, 1)),
+    ("np.linspace:broadcast-axis", linspace_middle_axis, (normal(3), normal(2, 3)), (0, 1)),
+    ("np.clip:broadcast-bound", clip_wider_bounds, (normal(3), uniform(-0.9, -0.3, 2, 3)), (0, 1)),
     ("np.arange:start", arange_start, (uniform(0.1, 0.4),), 0),
     ("np.arange:start-step", arange_start_step, (pyfloat(0.1, 0.4), pyfloat(0.6, 0.7)), (0, 1)),
     ("np.random.normal", normal_draws, (pyfloat(-1.0, 1.0), pyfloat(0.5, 2.0)), (0, 1)),

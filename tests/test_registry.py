@@ -5,6 +5,7 @@ agree with the templates and with the primitive's signature."""
 from __future__ import annotations
 
 import inspect
+import operator
 
 import numpy as np
 import pytest
@@ -100,3 +101,26 @@ def test_template_defaults_are_the_primitives(fn, rule):
             assert type(theirs) is type(p.default) and theirs == p.default, (
                 f"{display_name(fn)}: {template.origin} defaults `{p.name}` to {p.default!r}, NumPy to {theirs!r}"
             )
+
+
+def test_the_passes_facts_come_from_the_entries():
+    """Facts the passes read by name (generated code says `np.reshape`) follow the entries,
+    aliases included; np.asarray shares np.copy's derivatives but not its facts."""
+    from astgrad.rules.registry import functions_with, numpy_names, runtime_facts
+
+    assert {"reshape", "transpose", "permute_dims", "asarray", "real", "imag"} <= numpy_names("views")
+    assert "copy" not in numpy_names("views") and "array" not in numpy_names("views")
+    assert RULES[np.asarray].adjoint is RULES[np.copy].adjoint
+    assert {"add", "multiply", "subtract", "negative", "matmul"} <= numpy_names("continuous")  # (aliases)
+    assert np.copyto in functions_with("writes") and np.random.shuffle in functions_with("writes")
+    assert runtime_facts("reads_shape_of") == {"unreduce": 1, "reduce_size": 0}
+    assert RULES[np.sum].shape == "first" and RULES[operator.mod].shape == "all"
+    assert RULES[np.mod].adjoint is RULES[operator.mod].adjoint and RULES[np.mod].alias_of is operator.mod
+
+
+def test_describe_refuses_an_unknown_fact():
+    from astgrad.errors import AstgradError
+    from astgrad.rules.registry import describe
+
+    with pytest.raises(AstgradError, match="unknown facts"):
+        describe(np.sum, elementwize=True)

@@ -44,7 +44,7 @@ def _names(names: list[str]) -> str:
     return ", ".join(f"`{n}`" for n in names) or "—"
 
 
-def _row(name: str, fn: Any, rule: Rule, first_name: dict[int, str]) -> str:
+def _row(name: str, fn: Any, rule: Rule) -> str:
     template = rule.adjoint or rule.tangent
     ours = template.arguments if template is not None else []
     theirs = primitive_parameters(fn, rule)
@@ -59,8 +59,10 @@ def _row(name: str, fn: Any, rule: Rule, first_name: dict[int, str]) -> str:
     reverse = "yes" if rule.adjoint is not None else "no"
     forward = "yes" if rule.tangent is not None else "no"
     notes = [rule.note] if rule.note else []
-    if first_name.get(id(rule), name) != name:
-        notes.append(f"the rule of `{first_name[id(rule)]}`")
+    if rule.methods:
+        notes.append("also " + ", ".join(f"`x.{m}(...)`" for m in rule.methods))
+    if rule.alias_of is not None:
+        notes.append(f"the derivatives of `{display_name(rule.alias_of)}`")
     if rule.effects:
         notes.append("a random draw: never removed or moved")
     return (
@@ -72,15 +74,12 @@ def _row(name: str, fn: Any, rule: Rule, first_name: dict[int, str]) -> str:
 def generate() -> str:
     """The coverage table as Markdown."""
     entries = _entries()
-    first_name: dict[int, str] = {}
-    for name, _, rule in entries:
-        first_name.setdefault(id(rule), name)
     with_rules = [e for e in entries if e[2].differentiable and (e[2].adjoint or e[2].tangent)]
     without = [e for e in entries if not e[2].differentiable]
     refused = [e for e in entries if e[2].differentiable and not (e[2].adjoint or e[2].tangent)]
     lines = [HEADER, f"## Differentiable ({len(with_rules)})", ""]
     lines += ["| function | derivatives | static | refused | reverse | forward | notes |", "|---" * 7 + "|"]
-    lines += [_row(name, fn, rule, first_name) for name, fn, rule in with_rules]
+    lines += [_row(name, fn, rule) for name, fn, rule in with_rules]
     lines += ["", f"## Without derivative ({len(without)})", "", "| function | notes |", "|---|---|"]
     for name, _, rule in without:
         notes = [rule.note] if rule.note else []

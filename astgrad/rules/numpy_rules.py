@@ -5,6 +5,7 @@ import numpy as np
 
 from ..runtime import (
     abs_slope,
+    along_new_axis,
     arange_has_start,
     broadcast_like,
     clip_share,
@@ -54,7 +55,6 @@ from .registry import (
     elementwise,
     mark_elementwise,
     nondifferentiable,
-    same_derivatives,
     tangent,
 )
 
@@ -585,8 +585,7 @@ def _(y, a):
     y_dot = np.copy(a_dot)
 
 
-alias(np.copy, np.array)
-same_derivatives(np.copy, np.asarray)  # (np.asarray may return its argument: a view)
+alias(np.copy, np.array, np.asarray)
 
 
 @adjoint(np.delete)
@@ -884,8 +883,8 @@ def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
 @tangent(np.linspace)
 def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
     y_dot = uncast(
-        np.expand_dims(start_dot, axis) * (1.0 - linspace_fraction(y, num, endpoint, axis))
-        + np.expand_dims(stop_dot, axis) * linspace_fraction(y, num, endpoint, axis),
+        along_new_axis(start_dot, y, axis) * (1.0 - linspace_fraction(y, num, endpoint, axis))
+        + along_new_axis(stop_dot, y, axis) * linspace_fraction(y, num, endpoint, axis),
         y,
         y,
     )
@@ -1052,3 +1051,16 @@ describe(
     np.zeros, np.zeros_like,
     hoistable=True,
 )  # fmt: skip
+# the largest element: m = np.max(a) subtracted and added back is a shift (invariance.py)
+describe(np.max, np.amax, maximum=True)
+# array methods that mean a NumPy function (normalize.py rewrites x.sum(1) as np.sum(x, 1))
+for _fn in (
+    np.sum, np.mean, np.max, np.min, np.prod, np.dot, np.std, np.var, np.cumsum, np.cumprod, np.clip,
+    np.squeeze, np.argmax, np.argmin, np.any, np.all, np.round, np.copy, np.trace, np.diagonal,
+    np.swapaxes, np.nonzero, np.repeat, np.take, np.argsort,
+):  # fmt: skip
+    describe(_fn, methods=(_fn.__name__,))
+describe(np.conj, methods=("conj", "conjugate"))  # (np.conj is np.conjugate)
+describe(np.ravel, methods=("ravel", "flatten"))
+describe(np.reshape, methods=("reshape",), vararg_method=True)
+describe(np.transpose, methods=("transpose",), vararg_method=True)

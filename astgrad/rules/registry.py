@@ -79,7 +79,8 @@ class Rule:
     tangent: Template | None = None
     differentiable: bool = True  # False: no parameter carries a derivative (all are static)
     elementwise: bool = False  # result shape = broadcast of the arguments' shapes
-    aliases: list[Any] = field(default_factory=list)
+    aliases: list[Rule] = field(default_factory=list)  # the entries of functions that share these derivatives
+    alias_of: Any = None  # the function whose derivatives this entry shares (np.amax: np.max)
     static: set[str] = field(default_factory=set)  # parameters non-differentiable by nature
     unsupported: set[str] = field(default_factory=set)  # parameters without a derivative
     note: str = ""  # why the rule is as it is (shown in docs/coverage.md)
@@ -92,6 +93,9 @@ class Rule:
     continuous: bool = False  # continuous in all real arguments: reading a value through it decides nothing
     keeps_dtype: bool = False  # the result has its first argument's float dtype (np.sum, np.transpose)
     hoistable: bool = False  # total and writes nothing: a loop-invariant call may move before the loop
+    maximum: bool = False  # the largest element (np.max): a shift the result may not depend on (invariance.py)
+    methods: tuple[str, ...] = ()  # array methods meaning this function: x.sum(1) is np.sum(x, 1) (normalize.py)
+    vararg_method: bool = False  # the method's trailing positional arguments form one tuple: x.reshape(2, 3)
     # run-time helpers only: the NumPy expression a helper call becomes when the operands' ranks are
     # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
     # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a
@@ -191,9 +195,15 @@ def _derived(template: Template, mode: str) -> frozenset[str]:
     return frozenset(names & set(template.arguments))
 
 
+def _family(rule: Rule) -> list[Rule]:
+    """`rule` and the entries of its aliases: they share derivatives and parameter kinds."""
+    return [rule, *rule.aliases]
+
+
 def _install(rule: Rule, mode: str, template: Template) -> None:
     template.derived = _derived(template, mode)
-    setattr(rule, mode, template)
+    for r in _family(rule):
+        setattr(r, mode, template)
 
 
 def _registrar(fn: Any, mode: str) -> Callable[[Callable], Callable]:
@@ -233,7 +243,7 @@ def elementwise(fn: Any, derivative: str, namespace: dict, arg: str = "x") -> No
     tangent_src = f"def _(y, {arg}):\n    y_dot = {arg}_dot * {derivative}\n"
     origin = f"{getattr(fn, '__name__', fn)} derivative {derivative!r}"
     rule = _rule(fn)
-    rule.elementwise = True
+    mark_elementwise(fn)
     _install(rule, "adjoint", _template_from_tree(convert.parse(template).body[0], namespace, origin))
     _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
 
@@ -248,38 +258,23 @@ def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
     tangent_src = f"def _(y, value{others}):\n    y_dot = value_dot\n"
     _install(rule, "adjoint", _template_from_tree(convert.parse(adjoint_src).body[0], namespace, origin))
     _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
-    rule.static.update(f"e{i}" for i in range(extra))
+    rule.static.update(f"e{i}" for i in range(extra))  # (a set its aliases share)
 
 
 def alias(fn: Any, *others: Any) -> None:
-    """Make each of `others` use the rule of `fn` (np.add and `+`, np.amax and np.max)."""
+    """Give each of `others` the derivatives and parameter kinds of `fn` (np.add and `+`, np.amax
+    and np.max), now and as they are declared later, in an entry of its own: the other facts
+    (`describe`) stay each function's own (np.asarray may return a view, np.copy never does)."""
     rule = _rule(fn)
     for other in others:
-        earlier = RULES.get(_key(other))
-        if earlier is not None and earlier is not rule:  # facts described before the alias: kept
-            for fact in _FACTS | {"effects"}:
-                if getattr(earlier, fact) and not getattr(rule, fact):
-                    setattr(rule, fact, getattr(earlier, fact))
-        RULES[_key(other)] = rule
-    _version[0] += 1
-
-
-def same_derivatives(fn: Any, *others: Any) -> None:
-    """Give each of `others` the derivatives and parameter kinds of `fn` in an entry of its own,
-    for a function that shares `fn`'s derivatives but not its other facts (np.asarray may return
-    its argument, np.copy never does). `alias` shares the whole entry instead."""
-    rule = _rule(fn)
-    for other in others:
-        RULES[_key(other)] = Rule(
-            other,
-            adjoint=rule.adjoint,
-            tangent=rule.tangent,
-            differentiable=rule.differentiable,
-            elementwise=rule.elementwise,
-            static=set(rule.static),
-            unsupported=set(rule.unsupported),
-            note=rule.note,
-        )
+        entry = _rule(other)
+        if entry is rule or entry in rule.aliases:
+            continue
+        entry.alias_of = fn
+        entry.adjoint, entry.tangent = rule.adjoint, rule.tangent
+        entry.differentiable, entry.elementwise, entry.note = rule.differentiable, rule.elementwise, rule.note
+        entry.static, entry.unsupported = rule.static, rule.unsupported  # (the same sets: declarations reach both)
+        rule.aliases.append(entry)
     _version[0] += 1
 
 
@@ -289,14 +284,15 @@ def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
     exists). Never declare so a function one of whose parameters has a derivative (np.full's
     fill value): give it a rule and `declare` its other parameters instead."""
     for fn in fns:
-        rule = _rule(fn)
-        rule.differentiable = False
-        rule.note = note or rule.note
-        rule.effects = effects or rule.effects
+        for rule in _family(_rule(fn)):
+            rule.differentiable = False
+            rule.note = note or rule.note
+            rule.effects = effects or rule.effects
 
 
 _FACTS = frozenset(
-    {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable"}
+    {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
+    | {"methods", "vararg_method"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
 )
 
@@ -304,9 +300,9 @@ _FACTS = frozenset(
 def describe(*fns: Any, **facts: Any) -> None:
     """Record what the passes know about primitives `fns` besides their derivatives: `shape`
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
-    `effects`, and for run-time helpers `lowered`, `batched`, `stacked_sum`, `shaped_like_first`,
-    `reads_shape_of`, `makes_list` (see Rule). A function without a
-    derivative rule may be described too (np.copyto writes); it stays without one.
+    `maximum`, `methods`, `vararg_method`, `effects`, and for run-time helpers `lowered`,
+    `batched`, `stacked_sum`, `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
+    function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
     """
@@ -353,6 +349,23 @@ def runtime_facts(fact: str) -> dict[str, Any]:
     return result
 
 
+def array_methods() -> dict[str, tuple[str, bool]]:
+    """Array method name → (the NumPy function of the same meaning, as `np.<name>`, whether its
+    trailing positional arguments form one tuple): `x.sum(1)` → np.sum(x, 1), `x.flatten()` →
+    np.ravel(x), `x.reshape(2, 3)` → np.reshape(x, (2, 3))."""
+    known = _DERIVED.get(("methods", ""))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    out: dict[str, tuple[str, bool]] = {}
+    for fn in sorted(functions_with("methods"), key=lambda f: getattr(f, "__name__", "")):
+        rule = lookup(fn)
+        for method in rule.methods:
+            name = method if getattr(np, method, None) is fn else fn.__name__
+            out[method] = (name, rule.vararg_method)
+    _DERIVED[("methods", "")] = (_version[0], out)
+    return out
+
+
 def functions_with(fact: str) -> frozenset[Any]:
     """The registry's functions (aliases included) that have `fact`."""
     known = _DERIVED.get(("functions", fact))
@@ -396,10 +409,11 @@ def declare(
     >>> declare(np.quantile, static="axis method keepdims", unsupported="q")
     """
     rule = _rule(fn)
-    rule.static |= _names(static)
+    rule.static |= _names(static)  # (a set its aliases share)
     rule.unsupported |= _names(unsupported)
-    rule.note = note or rule.note
-    rule.effects = effects or rule.effects
+    for r in _family(rule):
+        r.note = note or r.note
+        r.effects = effects or r.effects
 
 
 _LIBRARIES = ("numpy", "scipy", "math", "builtins", "operator", "_operator", "astgrad")
@@ -412,46 +426,53 @@ def builtin_rules() -> list[tuple[Any, Rule]]:
     for key, rule in RULES.items():
         fn = rule.fn if isinstance(key, int) else key
         module = getattr(fn, "__module__", None) or ""
-        if isinstance(fn, np.ufunc) or module.split(".")[0] in _LIBRARIES:
+        if (
+            isinstance(fn, np.ufunc)
+            or isinstance(getattr(fn, "__self__", None), np.ufunc)
+            or module.split(".")[0] in _LIBRARIES
+        ):
             out.append((fn, rule))
     return out
 
 
 def display_name(fn: Any) -> str:
-    """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `math.sin`, `abs`, `operator.mod`,
-    `np.add.reduce`, `scipy.special.erf`, `scipy.stats.norm.logpdf`."""
-    owner = getattr(fn, "__self__", None)
-    if isinstance(owner, np.ufunc):  # a ufunc method
-        return f"{display_name(owner)}.{fn.__name__}"
-    if type(owner).__module__.startswith("scipy.stats"):  # a method of a SciPy distribution object
-        import scipy.stats
-
-        public = next((k for k, v in vars(scipy.stats).items() if v is owner), type(owner).__name__)
-        return f"scipy.stats.{public}.{fn.__name__}"
+    """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `np.fft.fft`,
+    `scipy.special.gammaln`, `scipy.stats.norm.logpdf`, `math.log`, `abs`, `operator.mod`."""
+    name = getattr(fn, "__name__", None) or repr(fn)
+    if isinstance(getattr(fn, "__self__", None), np.ufunc):  # a ufunc method: np.add.reduce
+        return f"{display_name(fn.__self__)}.{name}"
     if isinstance(fn, np.ufunc):
-        if getattr(np, fn.__name__, None) is not fn and "scipy.special" in sys.modules:
-            if getattr(sys.modules["scipy.special"], fn.__name__, None) is fn:
-                return f"scipy.special.{fn.__name__}"
-        return f"np.{fn.__name__}"
-    module = getattr(fn, "__module__", None) or ""
-    if module.startswith("scipy."):  # scipy.special._logsumexp.logsumexp → scipy.special.logsumexp
-        return ".".join(module.split(".")[:2]) + "." + (getattr(fn, "__name__", None) or "?")
-    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+        if getattr(np, name, None) is fn:
+            return f"np.{name}"
+        special = sys.modules.get("scipy.special")
+        if special is not None and getattr(special, name, None) is fn:
+            return f"scipy.special.{name}"
+        return name
     if getattr(fn, "__objclass__", None) is np.ndarray:
-        return f"np.ndarray.{fn.__name__}"
-    if getattr(fn, "__self__", None) is np.random.mtrand._rand:
-        return f"np.random.{fn.__name__}"
-    if module == "numpy" or module.startswith("numpy._core") or module.startswith("numpy.lib"):
-        return f"np.{qual}"
-    if module.startswith("numpy.linalg"):
-        return f"np.linalg.{qual}"
-    if module.startswith("numpy."):
-        return "np." + module.split(".")[1].lstrip("_") + "." + qual
-    if module == "builtins":
+        return f"np.ndarray.{name}"
+    owner = getattr(fn, "__self__", None)
+    if owner is np.random.mtrand._rand:
+        return f"np.random.{name}"
+    if owner is not None and type(owner).__module__.startswith("scipy.stats"):  # scipy.stats.norm.logpdf
+        public = getattr(owner, "name", None)
+        if public is None:  # (multivariate distributions have no name: their object's public one)
+            stats = sys.modules.get("scipy.stats")
+            public = next((k for k, v in vars(stats).items() if v is owner), type(owner).__name__) if stats else "?"
+        return f"scipy.stats.{public}.{name}"
+    module = getattr(fn, "__module__", None) or ""
+    qual = getattr(fn, "__qualname__", None) or name
+    if module in ("builtins", ""):
         return qual
     if module in ("_operator", "operator"):
         return f"operator.{qual}"
-    return f"{module}.{qual}" if module else qual
+    public = []  # the module's public part: numpy.linalg._linalg → numpy.linalg
+    for part in module.split("."):
+        if part.startswith("_"):
+            break
+        public.append(part)
+    if public and public[0] == "numpy":
+        public[0] = "np"
+    return ".".join(public + [qual])
 
 
 def primitive_parameters(fn: Any, rule: Rule) -> list[str]:
@@ -480,4 +501,5 @@ def primitive_parameters(fn: Any, rule: Rule) -> list[str]:
 def mark_elementwise(*fns: Any) -> None:
     """Declare primitives whose result has the broadcast shape of their arguments."""
     for fn in fns:
-        _rule(fn).elementwise = True
+        for rule in _family(_rule(fn)):
+            rule.elementwise = True

@@ -422,6 +422,21 @@ def _(y, t, a, q, axis=None, keepdims=False):
 
 declare(rt.quantile_tangent, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
 
+# along_new_axis is linear in t: its adjoint sums the new axis away and undoes the broadcast
+
+
+@adjoint(rt.along_new_axis)
+def _(z, t, y, axis=0):
+    t_bar = unbroadcast(np.sum(z_bar, axis=axis), t)
+
+
+@tangent(rt.along_new_axis)
+def _(z, t, y, axis=0):
+    z_dot = rt.along_new_axis(t_dot, y, axis)
+
+
+declare(rt.along_new_axis, static="y axis")
+
 nondifferentiable(rt.sign_of, note="piecewise constant")
 nondifferentiable(rt.inverse_axes, note="a permutation")
 nondifferentiable(rt.linspace_fraction, rt.arange_has_start, note="a value that depends only on shapes and counts")
