@@ -154,6 +154,34 @@ def unjoin(g: Any, tup: Any, how: str) -> list:
     return [np.reshape(p, s) for p, s in zip(pieces, shapes)]
 
 
+def _block_depth(arrays: Any) -> int:
+    return 1 + _block_depth(arrays[0]) if isinstance(arrays, list) else 0
+
+
+def unblock(g: Any, arrays: Any) -> Any:
+    """The adjoint of np.block(arrays) (nested lists): `g` cut as np.block joined the pieces (the
+    innermost lists along the last axis, the next along the one before, ...), each piece shaped
+    like its array, in the lists' nesting."""
+    if not isinstance(arrays, list):
+        raise ValueError("astgrad differentiates np.block of (nested) lists of arrays")
+    depth = _block_depth(arrays)
+    g = np.asarray(g)
+
+    def cut(piece: Any, part: Any, level: int) -> Any:
+        if not isinstance(part, list):
+            return np.reshape(piece, np.shape(part))
+        axis = piece.ndim - (depth - level)
+        sizes = []
+        for child in part:
+            shape = np.shape(np.block(child)) if isinstance(child, list) else np.shape(child)
+            shape = (1,) * (piece.ndim - len(shape)) + tuple(shape)
+            sizes.append(shape[axis])
+        pieces = np.split(piece, np.cumsum(sizes)[:-1], axis=axis)
+        return [cut(p, c, level + 1) for p, c in zip(pieces, part)]
+
+    return cut(g, arrays, 0)
+
+
 def split_axis(ary: Any, kind: str) -> int:
     """The axis np.hsplit (kind 'h'), np.vsplit ('v') or np.dsplit ('d') splits `ary` along."""
     if kind == "h":
@@ -1379,6 +1407,75 @@ def poly_derivative(p: Any) -> Any:
     """The coefficients of p's derivative (np.polyder), as an array even for a constant p."""
     p = np.asarray(p, dtype=float)
     return np.polyder(p) if p.shape[0] > 1 else np.zeros(1)
+
+
+def _lu_parts(lu: Any, piv: Any) -> tuple[Any, Any, Any]:
+    """(L, U, perm) of scipy.linalg.lu_factor's packed result: a[perm] = L U, L unit lower."""
+    lu = np.asarray(lu)
+    n = lu.shape[-1]
+    perm = np.arange(lu.shape[0])
+    for i, p in enumerate(np.asarray(piv)):
+        perm[i], perm[p] = perm[p], perm[i]
+    return np.tril(lu, -1) + np.eye(lu.shape[0], n), np.triu(lu), perm
+
+
+def lu_factor_adjoint(g: Any, y: Any, a: Any) -> Any:
+    """The adjoint of `a` in (lu, piv) = scipy.linalg.lu_factor(a) (square a): with a[perm] = L U,
+    X = L⁻¹ da[perm] U⁻¹ gives dL = L low(X), dU = up(X) U, so with M = low(Lᵀ L̄) + up(Ū Uᵀ),
+    ā[perm] = L⁻ᵀ M U⁻ᵀ (low: strictly lower, up: upper triangle; L̄, Ū: lu's adjoint's parts)."""
+    g = g[0] if isinstance(g, (tuple, list)) else g
+    lo, up, perm = _lu_parts(y[0], y[1])
+    g = np.broadcast_to(g, np.shape(y[0]))
+    m = np.tril(lo.T @ np.tril(g, -1), -1) + np.triu(np.triu(g) @ up.T)
+    out = np.zeros(np.shape(a))
+    out[perm] = np.linalg.solve(lo.T, np.linalg.solve(up, m.T).T)
+    return out
+
+
+def lu_factor_tangent(t: Any, y: Any, a: Any) -> Any:
+    """The tangent of (lu, piv) = lu_factor(a) along t: packed L low(X) + up(X) U, X = L⁻¹ t[perm] U⁻¹."""
+    lo, up, perm = _lu_parts(y[0], y[1])
+    t = np.broadcast_to(t, np.shape(a))
+    x = np.linalg.solve(lo, np.linalg.solve(up.T, t[perm].T).T)
+    return (np.tril(lo @ np.tril(x, -1), -1) + np.triu(np.triu(x) @ up), 0.0)
+
+
+def _lu_trans(trans: Any) -> None:
+    if trans not in (0, "N"):
+        raise ValueError("astgrad differentiates scipy.linalg.lu_solve with trans=0 only")
+
+
+def lu_solve_adjoint(g: Any, x: Any, lu_and_piv: Any, b: Any, trans: Any = 0, which: int = 0) -> Any:
+    """The adjoint of (lu, piv) (which=0: [lū, None]) or of `b` in x = lu_solve((lu, piv), b):
+    x = U⁻¹ z, z = L⁻¹ b[perm]; with w = U⁻ᵀ x̄: Ū = -up(w xᵀ), L̄ = -low(L⁻ᵀ w zᵀ), and
+    b̄[perm] = L⁻ᵀ w."""
+    _lu_trans(trans)
+    lu, piv = lu_and_piv
+    lo, up, perm = _lu_parts(lu, piv)
+    xc, bc, gc = _cols(x, b), _cols(b, b), _cols(np.broadcast_to(g, np.shape(x)), b)
+    w = np.linalg.solve(up.T, gc)
+    v = np.linalg.solve(lo.T, w)
+    if which == 1:
+        out = np.zeros(bc.shape)
+        out[perm] = v
+        return np.reshape(out, np.shape(b))
+    z = np.linalg.solve(lo, bc[perm])
+    return [-np.triu(w @ xc.T) - np.tril(v @ z.T, -1), None]
+
+
+def lu_solve_tangent(f_dot: Any, b_dot: Any, x: Any, lu_and_piv: Any, b: Any, trans: Any = 0) -> Any:
+    """The tangent of x = lu_solve((lu, piv), b): U⁻¹ (L⁻¹ (ḃ[perm] - L̇ z) - U̇ x)."""
+    _lu_trans(trans)
+    lu, piv = lu_and_piv
+    lo, up, perm = _lu_parts(lu, piv)
+    xc, bc = _cols(x, b), _cols(b, b)
+    rhs = _cols(np.broadcast_to(b_dot, np.shape(b)), b)[perm]
+    dlu = f_dot[0] if isinstance(f_dot, (tuple, list)) else f_dot
+    if not (np.ndim(dlu) == 0 and np.ndim(lu) > 0):
+        z = np.linalg.solve(lo, bc[perm])
+        rhs = rhs - np.tril(dlu, -1) @ z
+        return np.reshape(np.linalg.solve(up, np.linalg.solve(lo, rhs) - np.triu(dlu) @ xc), np.shape(x))
+    return np.reshape(np.linalg.solve(up, np.linalg.solve(lo, rhs)), np.shape(x))
 
 
 # every function defined here (not the imports) is re-exported by astgrad.runtime

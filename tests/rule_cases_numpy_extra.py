@@ -691,3 +691,22 @@ MORE_NUMPY_CASES = [
     ("np.polyval", polyval_of, [normal(4), normal(2, 3)], (0, 1)),
     ("np.polyval:constant", polyval_constant, [normal(1), normal(3)], (0, 1)),
 ]
+
+
+def block_matrix(a, b, c, d):
+    return np.sum(np.sin(np.block([[a, b], [c, d]])) * np.arange(20.0).reshape(4, 5))
+
+
+def block_vectors(a, b):
+    return np.sum(np.sin(np.block([a, b, a])) * np.arange(8.0))
+
+
+def block_mixed(a, b):
+    return np.sum(np.sin(np.block([[a], [b]])) * np.arange(6.0).reshape(2, 3))
+
+
+MORE_NUMPY_CASES += [
+    ("np.block", block_matrix, [normal(2, 3), normal(2, 2), normal(2, 3), normal(2, 2)], (0, 1, 2, 3)),
+    ("np.block:vectors", block_vectors, [normal(3), normal(2)], (0, 1)),
+    ("np.block:rows", block_mixed, [normal(3), normal(1, 3)], (0, 1)),
+]

@@ -262,3 +262,24 @@ SCIPY_CASES += [
     ("scipy.linalg:keywords", scipy_keywords, [square(3, 3), normal(3)], (0, 1)),
     ("scipy.stats.poisson.logpmf:loc", poisson_loc, [positive(5)], 0),
 ]
+
+
+def lu_solve_of(a, b):
+    return np.sum(np.sin(sl.lu_solve(sl.lu_factor(a), b)))
+
+
+def lu_solve_keywords(a, b):
+    lu, piv = sl.lu_factor(a, check_finite=True)
+    return np.sum(np.sin(sl.lu_solve((lu, piv), b, trans=0, check_finite=False)))
+
+
+def lu_factor_factors(a):
+    lu, piv = sl.lu_factor(a)
+    return np.sum(np.sin(lu))
+
+
+SCIPY_CASES += [
+    ("scipy.linalg.lu_solve", lu_solve_of, [normal(4, 4), normal(4)], (0, 1)),
+    ("scipy.linalg.lu_solve:keywords", lu_solve_keywords, [normal(3, 3), normal(3, 2)], (0, 1)),
+    ("scipy.linalg.lu_factor", lu_factor_factors, [normal(4, 4)], 0),
+]

@@ -38,6 +38,7 @@ from ..runtime import (
     trapezoid_adjoint,
     trapezoid_tangent,
     unappend,
+    unblock,
     unbroadcast,
     uncast,
     unconvolve,
@@ -378,6 +379,16 @@ def _(y, arr, values, axis=None):
 
 
 declare(np.append, static="axis")
+
+
+@adjoint(np.block)
+def _(y, arrays):
+    arrays_bar = unblock(y_bar, arrays)
+
+
+@tangent(np.block)
+def _(y, arrays):
+    y_dot = np.block(arrays_dot)
 
 
 @adjoint(np.column_stack)

@@ -905,7 +905,7 @@ declare(rt.einsum_bar, static="subscripts which")
 
 # the breadth rules' helpers that return a list of adjoints (rules/numpy_extra_rules.py,
 # linalg_extra_rules.py, scipy_rules.py)
-describe(rt.unjoin, rt.multi_dot_adjoint, rt.cho_solve_adjoint, makes_list=True)
+describe(rt.unjoin, rt.unblock, rt.multi_dot_adjoint, rt.cho_solve_adjoint, rt.lu_solve_adjoint, makes_list=True)
 
 
 # --- second derivatives through the breadth rules' helpers ------------------------------------------

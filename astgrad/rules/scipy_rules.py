@@ -27,6 +27,10 @@ from ..runtime import (
     dirichlet_x_slope,
     factor_lower,
     from_triangle,
+    lu_factor_adjoint,
+    lu_factor_tangent,
+    lu_solve_adjoint,
+    lu_solve_tangent,
     mvn_adjoint,
     mvn_tangent,
     scipy_solve_adjoint,
@@ -154,6 +158,35 @@ def _(x, c_and_lower, b, *, check_finite=True):
 
 
 declare(sl.cho_solve, static="check_finite")
+
+# lu_factor / lu_solve: the packed factors of a[perm] = L U (runtime.lu_factor_adjoint)
+
+
+@adjoint(sl.lu_factor)
+def _(y, a, *, check_finite=True):
+    a_bar = lu_factor_adjoint(y_bar, y, a)
+
+
+@tangent(sl.lu_factor)
+def _(y, a, *, check_finite=True):
+    y_dot = lu_factor_tangent(a_dot, y, a)
+
+
+declare(sl.lu_factor, static="check_finite")
+
+
+@adjoint(sl.lu_solve)
+def _(x, lu_and_piv, b, trans=0, *, check_finite=True):
+    lu_and_piv_bar = lu_solve_adjoint(x_bar, x, lu_and_piv, b, trans, 0)
+    b_bar = lu_solve_adjoint(x_bar, x, lu_and_piv, b, trans, 1)
+
+
+@tangent(sl.lu_solve)
+def _(x, lu_and_piv, b, trans=0, *, check_finite=True):
+    x_dot = lu_solve_tangent(lu_and_piv_dot, b_dot, x, lu_and_piv, b, trans)
+
+
+declare(sl.lu_solve, static="trans check_finite")
 
 # expm: f([[A, E], [0, A]]) = [[f(A), Df(A)[E]], [0, f(A)]], and Df(A)'s adjoint is Df(Aᵀ)
 
