@@ -1,7 +1,5 @@
 """Derivative rules: the table (registry) and the built-in entries, grouped by family."""
 
-import importlib.util
-
 from . import (  # noqa: F401  (importing registers the rules)
     builtins,
     fft_rules,
@@ -16,7 +14,10 @@ from . import (  # noqa: F401  (importing registers the rules)
 )
 from .registry import RULES, Rule, Template, adjoint, lookup, nondifferentiable, tangent
 
-if importlib.util.find_spec("scipy") is not None:  # SciPy is optional: its rules register when it is installed
+try:  # SciPy is optional: its rules register when it is installed
     from . import scipy_rules, special_rules  # noqa: F401
+except ImportError as exc:
+    if not (exc.name or "").startswith("scipy"):
+        raise
 
 __all__ = ["RULES", "Rule", "Template", "adjoint", "tangent", "lookup", "nondifferentiable"]
