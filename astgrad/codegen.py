@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import hashlib
 import linecache
 import re
 import sys
 import types
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import gast
 
@@ -197,9 +198,15 @@ def run_namespace(denoted: dict[str, Any], ctx: Context) -> tuple[dict[str, Any]
     functions) and builtins are its globals; the user's globals and closure cells it reads live,
     as the user's function does: the user's module globals stand in for its builtins (Python looks
     there after its own globals), and closure names are compiled as closure variables over the
-    user's very cells. What the code relies on about them is guarded (assumptions.py)."""
+    user's very cells. What the code relies on about them is guarded (assumptions.py). (The
+    globals' own `__builtins__` entry stays the builtins module: C code that imports, such as
+    NumPy printing an array, looks `__import__` up there; see make_function.)"""
     parsed = ctx.parsed
-    ns: dict[str, Any] = {"__builtins__": parsed.user_globals, "__astgrad_namespace__": True}
+    ns: dict[str, Any] = {
+        "__builtins__": builtins,
+        "__astgrad_namespace__": True,
+        "__astgrad_user_globals__": parsed.user_globals,
+    }
     cells: dict[str, Any] = {}
     for n, obj in denoted.items():
         if n == "__builtins__":
@@ -282,7 +289,8 @@ def compile_function(
     linecache.cache[filename] = (len(source), None, lines, filename)
     if not cells:
         scope: dict[str, Any] = {}
-        exec(compile(source, filename, "exec"), ns, scope)
+        with user_builtins(ns):
+            exec(compile(source, filename, "exec"), ns, scope)
         return scope[fname]
     # compiled inside a function binding those names, so that they are closure variables
     tree = ast.parse(source)
@@ -297,9 +305,34 @@ def compile_function(
     module = compile(tree, filename, "exec")
     enclosing = next(c for c in module.co_consts if isinstance(c, types.CodeType))
     code = next(c for c in enclosing.co_consts if isinstance(c, types.CodeType) and c.co_name == fname)
-    fn = types.FunctionType(code, ns, fname, None, tuple(cells[n] for n in code.co_freevars))
+    fn = make_function(code, ns, fname, None, tuple(cells[n] for n in code.co_freevars))
     fn.__qualname__ = fname
     return fn
+
+
+@contextlib.contextmanager
+def user_builtins(ns: dict[str, Any]) -> Iterator[None]:
+    """While functions are made in generated code's globals `ns`: their builtins are the user's
+    globals (Python captures a function's builtins when it makes it), then the builtins module
+    again."""
+    user = ns.get("__astgrad_user_globals__")
+    if user is None:
+        yield
+        return
+    ns["__builtins__"] = user
+    try:
+        yield
+    finally:
+        ns["__builtins__"] = builtins
+
+
+def make_function(
+    code: types.CodeType, ns: dict[str, Any], name: str, defaults: Any = None, closure: Any = None
+) -> types.FunctionType:
+    """A function of generated code in globals `ns`: it reads the user's globals through its
+    builtins (run_namespace)."""
+    with user_builtins(ns):
+        return types.FunctionType(code, ns, name, defaults, closure)
 
 
 def frozen(fn: types.FunctionType) -> types.FunctionType:
@@ -307,13 +340,13 @@ def frozen(fn: types.FunctionType) -> types.FunctionType:
     are now, not as they will be when it runs (a pullback returned by vjp is the linearisation
     of the program at the call that returned it)."""
     ns = dict(fn.__globals__)
-    live = ns.get("__builtins__")
-    if isinstance(live, dict) and live is not builtins.__dict__:
-        ns["__builtins__"] = dict(live)
+    live = ns.get("__astgrad_user_globals__")
+    if live is not None:
+        ns["__astgrad_user_globals__"] = dict(live)
     cells = None
     if fn.__closure__:
         cells = tuple(_snapshot_cell(c) for c in fn.__closure__)
-    copy = types.FunctionType(fn.__code__, ns, fn.__name__, fn.__defaults__, cells)
+    copy = make_function(fn.__code__, ns, fn.__name__, fn.__defaults__, cells)
     copy.__kwdefaults__ = fn.__kwdefaults__
     copy.__dict__.update(fn.__dict__)
     return copy

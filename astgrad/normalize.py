@@ -32,7 +32,7 @@ from .parse import _MISSING
 from .trees import assign, is_constant, name, names_read, walk  # (the builders: also imported from here)
 
 # Attributes that describe an array rather than compute from it (no derivative).
-INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "imag", "itemsize", "nbytes"}  # (imag: 0 for reals)
+INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 
 def is_atom(node: gast.AST) -> bool:
@@ -1188,9 +1188,13 @@ class Normalizer:
             call = gast.Call(func=self.ctx.numpy_attr("transpose"), args=[base], keywords=[])
             call._ag_fn = np.transpose
             return call
-        if node.attr == "real":  # a real array's values themselves: differentiated
-            call = gast.Call(func=self.ctx.numpy_attr("real"), args=[base], keywords=[])
-            call._ag_fn = np.real
+        if node.attr == "mT" and hasattr(np, "matrix_transpose"):  # (NumPy 2) the last two axes swapped
+            call = gast.Call(func=self.ctx.numpy_attr("matrix_transpose"), args=[base], keywords=[])
+            call._ag_fn = np.matrix_transpose
+            return call
+        if node.attr in ("real", "imag"):  # differentiated (a complex value's imaginary part too)
+            call = gast.Call(func=self.ctx.numpy_attr(node.attr), args=[base], keywords=[])
+            call._ag_fn = getattr(np, node.attr)
             return call
         if node.attr in INERT_ATTRIBUTES:
             return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())

@@ -7,46 +7,16 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import UnsupportedValueError
-
-
-def unbroadcast(g: Any, x: Any) -> Any:
-    """Sum the adjoint `g` down to the shape of `x` (undoing NumPy broadcasting)."""
-    gs = g.shape if type(g) is np.ndarray else () if type(g) is float else np.shape(g)
-    xs = x.shape if type(x) is np.ndarray else () if type(x) in (float, int) else np.shape(x)
-    if gs == xs:
-        return g
-    extra = len(gs) - len(xs)
-    if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
-    elif extra < 0:  # g broadcast *from* a smaller shape: expand it to x's shape
-        return np.broadcast_to(g, xs)
-    axes = tuple(i for i, (a, b) in enumerate(zip(np.shape(g), xs)) if b == 1 and a != 1)
-    if axes:
-        g = np.sum(g, axis=axes, keepdims=True)
-    if np.shape(g) != xs:
-        g = np.broadcast_to(g, xs)
-    return g
-
-
-def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Spread the adjoint of a reduction over `axis` back to the shape of `x`."""
-    xs = x.shape if type(x) is np.ndarray else np.shape(x)
-    if type(g) is float and isinstance(x, (np.ndarray, np.floating)) and x.dtype.kind == "f":
-        g = x.dtype.type(g)  # a float32 input keeps a float32 gradient (a float32 scalar too)
-    if axis is not None and not keepdims:
-        g = _expand(g, axis, len(xs))
-    return np.broadcast_to(g, xs)
-
-
-def _expand(g: Any, axis: Any, ndim: int) -> Any:
-    """`g` with length-1 axes inserted where a reduction over `axis` of an ndim-array removed them."""
-    if ndim == 0:
-        return g  # a number reduced over axis 0 (NumPy allows it) is that number: nothing removed
-    if type(axis) is int:
-        a = axis % ndim
-        return np.asarray(g)[(slice(None),) * a + (None,)]
-    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    return np.expand_dims(g, tuple(a % ndim for a in axes))
+from .runtime_shapes import (  # noqa: F401 (generated code imports them from here)
+    expand_reduced,
+    extremum_mask,
+    from_triangle,
+    to_triangle,
+    tril_half,
+    unbroadcast,
+    undiff,
+    unreduce,
+)
 
 
 def reduce_size(x: Any, axis: Any = None) -> int:
@@ -56,14 +26,6 @@ def reduce_size(x: Any, axis: Any = None) -> int:
         return int(np.prod(shape))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return int(np.prod([shape[a] for a in axes]))
-
-
-def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Where `x` attains its reduced max/min `y`, ties sharing equally."""
-    x = np.asarray(x)
-    hit = x == (y if axis is None or keepdims else _expand(y, axis, x.ndim))
-    mask = hit / np.sum(hit, axis=axis, keepdims=True)
-    return mask.astype(x.dtype) if x.dtype.kind == "f" and x.dtype != mask.dtype else mask  # (float32 stays)
 
 
 def max_share(x: Any, y: Any) -> Any:
@@ -558,16 +520,6 @@ def untake(g: Any, a: Any, indices: Any, axis: Any = None) -> Any:
     return out
 
 
-def undiff(g: Any, n: int = 1, axis: int = -1) -> Any:
-    """The adjoint of `np.diff(a, n, axis)`: each difference's adjoint given back with its signs."""
-    for _ in range(n):
-        g = np.asarray(g)
-        pad = [(0, 0)] * g.ndim
-        pad[axis % g.ndim] = (1, 1)
-        g = -np.diff(np.pad(g, pad), axis=axis)
-    return g
-
-
 def unsort(g: Any, a: Any, axis: Any = -1) -> Any:
     """The adjoint of `np.sort(a, axis)`: each sorted position's adjoint back where its element
     came from."""
@@ -754,8 +706,11 @@ def check_sequence(seq: Any) -> None:
         what = type(seq).__name__
         raise UnsupportedValueError(
             f"a for loop over a {what}: astgrad walks lists, tuples and arrays by position; "
-            + ("loop over `list(d)` for a dict's keys, or over `d.items()`" if isinstance(seq, Mapping) else
-               f"make it a list first (`list(...)`) or loop over what the {what} was made from")
+            + (
+                "loop over `list(d)` for a dict's keys, or over `d.items()`"
+                if isinstance(seq, Mapping)
+                else f"make it a list first (`list(...)`) or loop over what the {what} was made from"
+            )
         )
 
 
@@ -865,8 +820,8 @@ def norm_order(ord: Any, axis: Any, x: Any) -> float:
     if isinstance(ord, str) or matrix or not np.isfinite(ord) or ord == 0:
         kind = "matrix" if matrix else "vector"
         raise UnsupportedValueError(
-            f"astgrad has no derivative rule for np.linalg.norm with ord={ord!r} (a {kind} norm): it "
-            f"differentiates the default and Frobenius norms and the vector p-norms of finite nonzero p"
+            f"astgrad has no second derivative rule for np.linalg.norm with ord={ord!r} (a {kind} norm): it "
+            f"has those of the default and Frobenius norms and the vector p-norms of finite nonzero p"
         )
     return float(ord)
 
@@ -874,7 +829,12 @@ def norm_order(ord: Any, axis: Any, x: Any) -> float:
 def norm_weight(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """The derivative of `y = np.linalg.norm(x, ord, axis, keepdims)` with respect to each element
     of x, shaped like x: x / y for the default and Frobenius norms, sign(x) (|x| / y)^(p-1) for a
-    vector p-norm. Raises ValueError for the norms norm_order refuses."""
+    vector p-norm, runtime_extra.norm_slope for the others (their second derivatives are refused by
+    norm_order)."""
+    from .runtime_extra import is_p_norm, norm_slope
+
+    if not is_p_norm(ord, axis, x):  # matrix 2, -2, nuc, ±1, ±inf; vector ±inf and 0
+        return norm_slope(x, y, ord, axis, keepdims)
     p = norm_order(ord, axis, x)
     scale = unreduce(y, x, axis, keepdims)
     if p == 2.0:
@@ -1131,38 +1091,6 @@ def unsplit(g: Any, ary: Any, indices_or_sections: Any, axis: int = 0) -> Any:
     return np.concatenate(parts, axis=axis)
 
 
-def _uplo(uplo: Any) -> str:
-    u = str(uplo).upper()
-    if u not in ("L", "U"):
-        raise UnsupportedValueError(f"UPLO must be 'L' or 'U' (got {uplo!r})")
-    return u
-
-
-def from_triangle(x: Any, uplo: Any = "L") -> Any:
-    """The symmetric matrix (last two axes) NumPy reads from the lower (uplo 'L') or upper ('U')
-    triangle of `x`, as np.linalg.cholesky and np.linalg.eigh do."""
-    x = np.asarray(x)
-    if _uplo(uplo) == "L":
-        return np.tril(x) + np.swapaxes(np.tril(x, -1), -1, -2)
-    return np.triu(x) + np.swapaxes(np.triu(x, 1), -1, -2)
-
-
-def to_triangle(g: Any, uplo: Any = "L") -> Any:
-    """The adjoint of from_triangle: g_ij + g_ji below (above) the diagonal, g_ii on it, 0 in the
-    triangle NumPy does not read."""
-    g = np.asarray(g)
-    gt = np.swapaxes(g, -1, -2)
-    if _uplo(uplo) == "L":
-        return np.tril(g) + np.tril(gt, -1)
-    return np.triu(g) + np.triu(gt, 1)
-
-
-def tril_half(x: Any) -> Any:
-    """The lower triangle of `x` (last two axes) with its diagonal halved."""
-    x = np.asarray(x)
-    return np.tril(x) - 0.5 * x * np.eye(x.shape[-1], dtype=np.result_type(x, 1.0))
-
-
 def factor_lower(x: Any, upper: bool = False) -> Any:
     """`x` transposed (last two axes) when `upper`: np.linalg.cholesky(a, upper=True) is the
     transposed lower factor."""
@@ -1223,3 +1151,8 @@ def diag_blocks_sum(x: Any) -> Any:
     """The sum of the upper left and lower right quarters of `x` (the adjoint of block_upper's `a`)."""
     m = np.shape(x)[-1] // 2
     return x[..., :m, :m] + x[..., m:, m:]
+
+
+# --- the helpers of the rules added for breadth (scipy.special, nan-reductions, fft, ...) live in
+# runtime_extra.py; generated code imports them from here, the one stable path
+from .runtime_extra import *  # noqa: E402, F403

@@ -19,7 +19,7 @@ import gast
 import numpy as np
 
 from . import convert
-from .codegen import compile_function
+from .codegen import compile_function, make_function
 from .errors import AstgradError, TransformError, user_facing
 
 MAX_SPECIALISATIONS = 8  # per gradient; beyond that, other shapes run the general code
@@ -125,7 +125,7 @@ class Specializer:
         if general.__closure__:  # (closure cells: a code swap cannot carry them)
             self.general = general
         else:
-            self.general = types.FunctionType(general.__code__, fn.__globals__, fn.__name__, general.__defaults__)
+            self.general = make_function(general.__code__, fn.__globals__, fn.__name__, general.__defaults__)
             self.general.__kwdefaults__ = general.__kwdefaults__
         self.general.__dict__.update({k: v for k, v in general.__dict__.items() if not k.startswith("__astgrad_s")})
         self.general.__astgrad_owner__ = fn
@@ -226,7 +226,7 @@ class Specializer:
         if fn.__name__ != own or fn.__code__.co_freevars:
             return False
         for k, v in theirs.items():
-            if k not in (own, "__builtins__") and k in mine and mine[k] is not v:
+            if k not in (own, "__builtins__", "__astgrad_user_globals__") and k in mine and mine[k] is not v:
                 return False
         for k, v in theirs.items():
             if k != own:
@@ -239,7 +239,7 @@ class Specializer:
         ns = general.__globals__
         ns["__astgrad_specialised__"] = general
         code = self._forwarding("__astgrad_specialised__", "runs the general code", like=general)
-        shell = types.FunctionType(code, ns, general.__name__, general.__defaults__)
+        shell = make_function(code, ns, general.__name__, general.__defaults__)
         shell.__kwdefaults__ = general.__kwdefaults__
         shell.__dict__.update(general.__dict__)
         return shell

@@ -61,7 +61,12 @@ def _check_positions(fn: Any, template: Template, count: int) -> None:
     does (`np.sum(x, 1, np.float64)`: NumPy's dtype, which the template would take for keepdims).
     The first argument's name may differ (np.array's `object` is np.copy's `a`); NumPy's ufuncs
     (x1, x2) and functions without a signature are read by position only."""
-    if fn is None or count < 2 or isinstance(fn, np.ufunc) or not getattr(fn, "__module__", "").startswith("numpy"):
+    if (
+        fn is None
+        or count < 2
+        or isinstance(fn, np.ufunc)
+        or not (getattr(fn, "__module__", None) or "").startswith(("numpy", "scipy"))
+    ):
         return
     names = _positional_names(fn)
     if names is None:

@@ -1,9 +1,12 @@
 """docs/coverage.md is what the registry generates (regenerate: python -m astgrad.rules.coverage)."""
 
+import pytest
+
 from astgrad.rules import coverage
 
 
 def test_the_committed_coverage_table_is_up_to_date():
+    pytest.importorskip("scipy")  # (the committed table lists SciPy's rules too)
     assert coverage.TABLE.read_text() == coverage.generate(), "run: python -m astgrad.rules.coverage"
 
 

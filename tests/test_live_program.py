@@ -493,3 +493,23 @@ def test_gradients_of_methods_keep_only_the_latest_instances_alive(module):
         del model
     gc.collect()
     assert sum(r() is not None for r in refs) <= 16
+
+
+def test_code_that_imports_while_the_gradient_runs(tmp_path):
+    """NumPy imports its printing code the first time it prints an array: an import from inside
+    generated code, which must find `__import__` (its builtins are the user's globals)."""
+    import subprocess
+
+    script = tmp_path / "printing.py"
+    script.write_text(
+        "import numpy as np\nimport astgrad\n\ndef f(x):\n    print(x)\n    return np.sum(x ** 2)\n\n"
+        "print(astgrad.grad(f)(np.ones(3)))\nprint(astgrad.grad(f, specialize=False)(np.ones(2)))\n"
+    )
+    import os
+    import pathlib
+
+    root = str(pathlib.Path(__file__).resolve().parent.parent)  # (this checkout's astgrad)
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "[2. 2. 2.]" in done.stdout

@@ -2103,12 +2103,21 @@ def test_a_derivative_with_respect_to_the_percentile_itself_is_refused():
             grad(percentile_of_q, wrt=1, mode=mode)
 
 
-def test_singular_vectors_are_refused_and_values_alone_are_differentiated():
+def test_singular_values_alone_are_differentiated_and_complete_bases_are_refused():
     x = np.random.default_rng(9).normal(size=(3, 3))
     u, _, vh = np.linalg.svd(x)
     np.testing.assert_allclose(grad(lambda_free_nuclear)(x), u @ vh, atol=1e-12)  # d Σσ = U Vᵀ
-    with pytest.raises(ValueError, match="not the singular vectors"):
-        grad(singular_vectors)(x)
+    np.testing.assert_allclose(grad(singular_vectors)(x), u @ vh, atol=1e-12)  # (the values of a full svd)
+    wide = np.random.default_rng(9).normal(size=(3, 4))
+    u, _, vh = np.linalg.svd(wide, full_matrices=False)
+    np.testing.assert_allclose(grad(singular_vectors)(wide), u @ vh, atol=1e-12)
+    with pytest.raises(ValueError, match="full_matrices=False only"):
+        grad(complete_basis_used)(wide)
+    assert np.isnan(grad(complete_basis_used, mode="forward")(wide)).all()  # no derivative: NaN, not a number
+
+
+def complete_basis_used(x):
+    return np.sum(np.linalg.svd(x)[2] ** 3)
 
 
 def lambda_free_nuclear(x):

@@ -135,17 +135,18 @@ declare(rt.norm_weight, static="ord axis keepdims")
 nondifferentiable(rt.norm_order)
 
 
-# --- singular values: dσⱼ = uⱼᵀ da vⱼ (distinct singular values; the vectors are refused) ----------
+# --- singular value decomposition: values alone (dσⱼ = uⱼᵀ da vⱼ), or with the vectors (distinct
+# nonzero values; full_matrices=False unless square; runtime.svd_adjoint / svd_tangent)
 
 
 @adjoint(np.linalg.svd)
 def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
-    a_bar = rt.singular_values_adjoint(y_bar, a, compute_uv)
+    a_bar = rt.svd_adjoint(y_bar, y, a, full_matrices, compute_uv, hermitian)
 
 
 @tangent(np.linalg.svd)
 def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
-    y_dot = rt.singular_values_tangent(a_dot, a, compute_uv)
+    y_dot = rt.svd_tangent(a_dot, y, a, full_matrices, compute_uv, hermitian)
 
 
 declare(np.linalg.svd, static="full_matrices compute_uv hermitian")

@@ -4,16 +4,18 @@
 import numpy as np
 
 from ..runtime import (
+    abs_slope,
     along_new_axis,
     arange_has_start,
     broadcast_like,
     clip_share,
     dot_left,
     dot_right,
-    einsum_adjoint,
-    einsum_of,
+    einsum_bar,
+    einsum_n,
     extremum_mask,
     fmax_share,
+    imag_adjoint,
     inverse_axes,
     item,
     linear_only,
@@ -77,7 +79,20 @@ elementwise(np.sqrt, "0.5 / y", globals())
 elementwise(np.cbrt, "1.0 / (3.0 * y * y)", globals())
 elementwise(np.square, "2.0 * x", globals())
 elementwise(np.reciprocal, "-(y * y)", globals())
-elementwise(np.abs, "np.sign(x)", globals())
+# |x| changes by Re(conj(x) / |x| dx): sign(x) for a real x; abs_slope(x) = conj(x) / |x| (0 at 0)
+
+
+@adjoint(np.abs)
+def _(y, x):
+    x_bar = y_bar * abs_slope(x)
+
+
+@tangent(np.abs)
+def _(y, x):
+    y_dot = np.real(x_dot * abs_slope(x))
+
+
+mark_elementwise(np.abs)
 alias(np.abs, np.absolute)
 elementwise(np.sinc, "sinc_slope(x, y)", globals())
 elementwise(np.arcsinh, "1.0 / np.sqrt(x * x + 1.0)", globals())
@@ -409,18 +424,33 @@ def _(z, a, b):
     z_dot = np.outer(a_dot, b) + np.outer(a, b_dot)
 
 
+# einsum is multilinear: each operand's adjoint contracts the result's adjoint with the others
+# (runtime.einsum_bar: any number of operands up to six, '...', an index repeated in one operand)
+
+
 @adjoint(np.einsum)
-def _(y, subscripts, a, b=None):
-    a_bar = einsum_adjoint(y_bar, subscripts, a, b, 0)
-    b_bar = einsum_adjoint(y_bar, subscripts, a, b, 1)
+def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None, *, optimize=False):
+    a_bar = einsum_bar(y_bar, subscripts, 0, a, b, c, d, e, f)
+    b_bar = einsum_bar(y_bar, subscripts, 1, a, b, c, d, e, f)
+    c_bar = einsum_bar(y_bar, subscripts, 2, a, b, c, d, e, f)
+    d_bar = einsum_bar(y_bar, subscripts, 3, a, b, c, d, e, f)
+    e_bar = einsum_bar(y_bar, subscripts, 4, a, b, c, d, e, f)
+    f_bar = einsum_bar(y_bar, subscripts, 5, a, b, c, d, e, f)
 
 
 @tangent(np.einsum)
-def _(y, subscripts, a, b=None):
-    y_dot = einsum_of(subscripts, a_dot, b) + einsum_of(subscripts, a, b_dot)
+def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None, *, optimize=False):
+    y_dot = (
+        einsum_n(subscripts, a_dot, b, c, d, e, f)
+        + einsum_n(subscripts, a, b_dot, c, d, e, f)
+        + einsum_n(subscripts, a, b, c_dot, d, e, f)
+        + einsum_n(subscripts, a, b, c, d_dot, e, f)
+        + einsum_n(subscripts, a, b, c, d, e_dot, f)
+        + einsum_n(subscripts, a, b, c, d, e, f_dot)
+    )
 
 
-declare(np.einsum, static="subscripts")
+declare(np.einsum, static="subscripts optimize")
 
 
 @adjoint(np.vdot)
@@ -618,6 +648,19 @@ def _(y, val):
 @tangent(np.real)
 def _(y, val):
     y_dot = np.real(val_dot)
+
+
+# imag(x): x's adjoint is -i ȳ (0 for a real x, whose imaginary part is constant)
+
+
+@adjoint(np.imag)
+def _(y, val):
+    val_bar = imag_adjoint(y_bar, val)
+
+
+@tangent(np.imag)
+def _(y, val):
+    y_dot = np.imag(val_dot)
 
 
 @adjoint(np.conjugate)
@@ -1014,10 +1057,10 @@ describe(np.max, np.amax, maximum=True)
 for _fn in (
     np.sum, np.mean, np.max, np.min, np.prod, np.dot, np.std, np.var, np.cumsum, np.cumprod, np.clip,
     np.squeeze, np.argmax, np.argmin, np.any, np.all, np.round, np.copy, np.trace, np.diagonal,
-    np.swapaxes, np.nonzero,
+    np.swapaxes, np.nonzero, np.repeat, np.take, np.argsort,
 ):  # fmt: skip
     describe(_fn, methods=(_fn.__name__,))
-describe(np.conj, methods=("conj",))  # (np.conj is np.conjugate)
+describe(np.conj, methods=("conj", "conjugate"))  # (np.conj is np.conjugate)
 describe(np.ravel, methods=("ravel", "flatten"))
 describe(np.reshape, methods=("reshape",), vararg_method=True)
 describe(np.transpose, methods=("transpose",), vararg_method=True)

@@ -426,7 +426,11 @@ def builtin_rules() -> list[tuple[Any, Rule]]:
     for key, rule in RULES.items():
         fn = rule.fn if isinstance(key, int) else key
         module = getattr(fn, "__module__", None) or ""
-        if isinstance(fn, np.ufunc) or module.split(".")[0] in _LIBRARIES:
+        if (
+            isinstance(fn, np.ufunc)
+            or isinstance(getattr(fn, "__self__", None), np.ufunc)
+            or module.split(".")[0] in _LIBRARIES
+        ):
             out.append((fn, rule))
     return out
 
@@ -435,6 +439,8 @@ def display_name(fn: Any) -> str:
     """How a user would write primitive `fn`: `np.sum`, `np.linalg.det`, `np.fft.fft`,
     `scipy.special.gammaln`, `scipy.stats.norm.logpdf`, `math.log`, `abs`, `operator.mod`."""
     name = getattr(fn, "__name__", None) or repr(fn)
+    if isinstance(getattr(fn, "__self__", None), np.ufunc):  # a ufunc method: np.add.reduce
+        return f"{display_name(fn.__self__)}.{name}"
     if isinstance(fn, np.ufunc):
         if getattr(np, name, None) is fn:
             return f"np.{name}"
@@ -447,8 +453,12 @@ def display_name(fn: Any) -> str:
     owner = getattr(fn, "__self__", None)
     if owner is np.random.mtrand._rand:
         return f"np.random.{name}"
-    if owner is not None and type(owner).__module__.startswith("scipy.stats") and hasattr(owner, "name"):
-        return f"scipy.stats.{owner.name}.{name}"  # a distribution's method: scipy.stats.norm.logpdf
+    if owner is not None and type(owner).__module__.startswith("scipy.stats"):  # scipy.stats.norm.logpdf
+        public = getattr(owner, "name", None)
+        if public is None:  # (multivariate distributions have no name: their object's public one)
+            stats = sys.modules.get("scipy.stats")
+            public = next((k for k, v in vars(stats).items() if v is owner), type(owner).__name__) if stats else "?"
+        return f"scipy.stats.{public}.{name}"
     module = getattr(fn, "__module__", None) or ""
     qual = getattr(fn, "__qualname__", None) or name
     if module in ("builtins", ""):

@@ -831,3 +831,268 @@ def _(y, x):
 @tangent(rt.numbers_as_array)
 def _(y, x):
     y_dot = numbers_as_array(x_dot)
+
+
+# abs_slope(x) = conj(x) / |x|: sign(x) for a real x (piecewise constant), R-linear derivative for
+# a complex one (runtime.abs_slope_dot; abs_slope_bar is its transpose)
+
+
+@adjoint(rt.abs_slope)
+def _(y, x):
+    x_bar = rt.abs_slope_bar(y_bar, x)
+
+
+@tangent(rt.abs_slope)
+def _(y, x):
+    y_dot = rt.abs_slope_dot(x_dot, x)
+
+
+# imag_adjoint(g, x) = -i g (0 for a real x): linear in g (a real g's adjoint is the real part)
+
+
+@adjoint(rt.imag_adjoint)
+def _(y, g, x):
+    g_bar = rt.real_if_real(rt.imag_adjoint(y_bar, x), g)
+
+
+@tangent(rt.imag_adjoint)
+def _(y, g, x):
+    y_dot = rt.imag_adjoint(g_dot, x)
+
+
+declare(rt.imag_adjoint, static="x")
+
+
+# einsum_n is np.einsum (multilinear); einsum_bar(g, s, which, ops) is linear in g and in each
+# operand other than `which` (read for its shape only): <ȳ, einsum_bar(g, ...)> = <g, einsum with
+# operand `which` replaced by ȳ>, whose adjoints are einsum_bar's again (einsum_swap)
+
+
+@adjoint(rt.einsum_n)
+def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    a_bar = rt.einsum_bar(y_bar, subscripts, 0, a, b, c, d, e, f)
+    b_bar = rt.einsum_bar(y_bar, subscripts, 1, a, b, c, d, e, f)
+    c_bar = rt.einsum_bar(y_bar, subscripts, 2, a, b, c, d, e, f)
+    d_bar = rt.einsum_bar(y_bar, subscripts, 3, a, b, c, d, e, f)
+    e_bar = rt.einsum_bar(y_bar, subscripts, 4, a, b, c, d, e, f)
+    f_bar = rt.einsum_bar(y_bar, subscripts, 5, a, b, c, d, e, f)
+
+
+@tangent(rt.einsum_n)
+def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None):
+    y_dot = (
+        rt.einsum_n(subscripts, a_dot, b, c, d, e, f)
+        + rt.einsum_n(subscripts, a, b_dot, c, d, e, f)
+        + rt.einsum_n(subscripts, a, b, c_dot, d, e, f)
+        + rt.einsum_n(subscripts, a, b, c, d_dot, e, f)
+        + rt.einsum_n(subscripts, a, b, c, d, e_dot, f)
+        + rt.einsum_n(subscripts, a, b, c, d, e, f_dot)
+    )
+
+
+declare(rt.einsum_n, static="subscripts")
+
+
+@adjoint(rt.einsum_bar)
+def _(y, g, subscripts, which, a, b=None, c=None, d=None, e=None, f=None):
+    g_bar = rt.einsum_swap(g, subscripts, which, -1, y_bar, a, b, c, d, e, f)
+    a_bar = rt.einsum_swap(g, subscripts, which, 0, y_bar, a, b, c, d, e, f)
+    b_bar = rt.einsum_swap(g, subscripts, which, 1, y_bar, a, b, c, d, e, f)
+    c_bar = rt.einsum_swap(g, subscripts, which, 2, y_bar, a, b, c, d, e, f)
+    d_bar = rt.einsum_swap(g, subscripts, which, 3, y_bar, a, b, c, d, e, f)
+    e_bar = rt.einsum_swap(g, subscripts, which, 4, y_bar, a, b, c, d, e, f)
+    f_bar = rt.einsum_swap(g, subscripts, which, 5, y_bar, a, b, c, d, e, f)
+
+
+@tangent(rt.einsum_bar)
+def _(y, g, subscripts, which, a, b=None, c=None, d=None, e=None, f=None):
+    y_dot = (
+        rt.einsum_bar(g_dot, subscripts, which, a, b, c, d, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 0, a_dot, b, c, d, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 1, a, b_dot, c, d, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 2, a, b, c_dot, d, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 3, a, b, c, d_dot, e, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 4, a, b, c, d, e_dot, f)
+        + rt.einsum_bar_dot(g, subscripts, which, 5, a, b, c, d, e, f_dot)
+    )
+
+
+declare(rt.einsum_bar, static="subscripts which")
+
+# the breadth rules' helpers that return a list of adjoints (rules/numpy_extra_rules.py,
+# linalg_extra_rules.py, scipy_rules.py)
+describe(rt.unjoin, rt.unblock, rt.multi_dot_adjoint, rt.cho_solve_adjoint, rt.lu_solve_adjoint, makes_list=True)
+
+
+# --- second derivatives through the breadth rules' helpers ------------------------------------------
+# masks, counts and flags: piecewise constant
+
+nondifferentiable(
+    rt.finite_mask,
+    rt.ptp_mask,
+    rt.not_nan,
+    rt.nan_count,
+    rt.interp_outside_mask,
+    rt.interp_end,
+    rt.split_axis,
+    rt.cumulative_axis,
+    rt.rot90_back,
+    rt.as_s,
+    rt.conv_mode,
+    rt.upper_of,
+    rt.fft_axes,
+    rt.is_p_norm,
+    note="masks, counts and flags of the breadth rules",
+)
+
+
+# w = lse_weights(a, b, y) = exp(a - y) (y spread over the reduced axes): dw = w (da - dy)
+
+
+@tangent(rt.lse_weights)
+def _(w, a, b, y, axis=None, keepdims=False, return_sign=False):
+    w_dot = w * a_dot - w * unreduce(y_dot, w, axis, keepdims)
+
+
+@adjoint(rt.lse_weights)
+def _(w, a, b, y, axis=None, keepdims=False, return_sign=False):
+    a_bar = unbroadcast(w_bar * w, a)
+    y_bar = -np.sum(w_bar * w, axis=axis, keepdims=keepdims)
+
+
+declare(rt.lse_weights, static="b axis keepdims return_sign", note="b: read for its shape")
+
+
+@tangent(rt.ones_if_none)
+def _(y, b):
+    y_dot = b_dot
+
+
+@adjoint(rt.ones_if_none)
+def _(y, b):
+    b_bar = y_bar
+
+
+# linear in their first argument (the others give shapes or are fixed): the tangent applies the
+# same map to the first argument's tangent
+
+
+@tangent(rt.outer_left)
+def _(y, a, b):
+    y_dot = rt.outer_left(a_dot, b)
+
+
+@adjoint(rt.outer_left)
+def _(y, a, b):
+    a_bar = np.reshape(y_bar, np.shape(a))
+
+
+declare(rt.outer_left, static="b", note="read for its shape")
+
+
+@tangent(rt.drop_initial)
+def _(y, g, axis, include_initial):
+    y_dot = rt.drop_initial(g_dot, axis, include_initial)
+
+
+@adjoint(rt.drop_initial)
+def _(y, g, axis, include_initial):
+    g_bar = rt.with_initial(y_bar, axis, include_initial)
+
+
+@tangent(rt.with_initial)
+def _(y, t, axis, include_initial):
+    y_dot = rt.with_initial(t_dot, axis, include_initial)
+
+
+@adjoint(rt.with_initial)
+def _(y, t, axis, include_initial):
+    t_bar = rt.drop_initial(y_bar, axis, include_initial)
+
+
+declare(rt.drop_initial, static="axis include_initial")
+declare(rt.with_initial, static="axis include_initial")
+
+
+@tangent(rt.fft_adjoint)
+def _(y, g, a, s=None, axes=None, norm=None, inverse=False):
+    y_dot = rt.fft_adjoint(g_dot, a, s, axes, norm, inverse)
+
+
+@tangent(rt.rfft_adjoint)
+def _(y, g, a, s=None, axes=None, norm=None):
+    y_dot = rt.rfft_adjoint(g_dot, a, s, axes, norm)
+
+
+@tangent(rt.irfft_adjoint)
+def _(y, g, a, s=None, axes=None, norm=None):
+    y_dot = rt.irfft_adjoint(g_dot, a, s, axes, norm)
+
+
+declare(rt.fft_adjoint, static="a s axes norm inverse", note="a: read for its shape and type")
+declare(rt.rfft_adjoint, static="a s axes norm", note="a: read for its shape")
+declare(rt.irfft_adjoint, static="a s axes norm", note="a: read for its shape and type")
+
+
+@tangent(rt.untake_along_axis)
+def _(y, g, arr, indices, axis=-1):
+    y_dot = rt.untake_along_axis(g_dot, arr, indices, axis)
+
+
+@adjoint(rt.untake_along_axis)
+def _(y, g, arr, indices, axis=-1):
+    g_bar = unbroadcast(np.take_along_axis(y_bar, indices, axis), g)
+
+
+declare(rt.untake_along_axis, static="arr indices axis", note="arr: read for its shape")
+
+
+@tangent(rt.unjoin)
+def _(y, g, tup, how):
+    y_dot = rt.unjoin(g_dot, tup, how)
+
+
+@tangent(rt.unappend)
+def _(y, g, arr, values, axis, which):
+    y_dot = rt.unappend(g_dot, arr, values, axis, which)
+
+
+declare(rt.unjoin, static="tup how", note="tup: read for its shapes")
+declare(rt.unappend, static="arr values axis which", note="arr, values: read for their shapes")
+
+# unconvolve(g, a, v, mode, which) is linear in g and in the factor other than `which` (the
+# factor `which` gives its length only)
+
+
+@tangent(rt.unconvolve)
+def _(y, g, a, v, mode, which, correlate=False):
+    y_dot = (
+        rt.unconvolve(g_dot, a, v, mode, which, correlate)
+        + rt.unconvolve_dot(g, a_dot, v, mode, which, correlate, 0)
+        + rt.unconvolve_dot(g, a, v_dot, mode, which, correlate, 1)
+    )
+
+
+declare(rt.unconvolve, static="mode which correlate")
+
+# interp's pieces: the slope is piecewise constant in x and linear in fp; the others linear in g
+
+
+@tangent(rt.interp_slope)
+def _(y, x, xp, fp, left=None, right=None, period=None):
+    y_dot = rt.interp_slope(x, xp, fp_dot, left, right, period)
+
+
+@tangent(rt.interp_fp_adjoint)
+def _(y, g, x, xp, fp, left=None, right=None, period=None):
+    y_dot = rt.interp_fp_adjoint(g_dot, x, xp, fp, left, right, period)
+
+
+@tangent(rt.interp_outside)
+def _(y, g, x, xp, side):
+    y_dot = rt.interp_outside(g_dot, x, xp, side)
+
+
+declare(rt.interp_slope, static="x xp left right period", note="piecewise constant in x")
+declare(rt.interp_fp_adjoint, static="x xp fp left right period", note="piecewise constant in x")
+declare(rt.interp_outside, static="x xp side")

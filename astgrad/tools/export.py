@@ -64,6 +64,13 @@ class _Definitions:
                     if (alias.asname or alias.name.split(".")[0]) == name:
                         self._import(module, stmt, alias)
                         return
+        for stmt in tree.body:  # (`from .runtime_extra import *`: re-exported names)
+            if isinstance(stmt, ast.ImportFrom) and any(alias.name == "*" for alias in stmt.names):
+                source = sys.modules[_absolute(module, stmt)]
+                if name in vars(source):
+                    self.done.discard((source.__name__, name))
+                    self.need(source, name)
+                    return
         raise AstgradError(f"export: cannot find the definition of {name} in {module.__name__}")
 
     def _import(self, module: types.ModuleType, stmt: ast.stmt, alias: ast.alias) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..api import _jvp_function, _parameters, _wrt_names, grad
 from ..assemble import normalized
-from ..codegen import namespace, render
+from ..codegen import namespace, render, user_builtins
 from ..errors import AstgradError
 
 _counter = itertools.count(1)
@@ -275,7 +275,8 @@ def _compile(text: str, name: str, ns: dict[str, Any], label: str) -> Callable:
     filename = f"<astgrad-{label} {name} {next(_counter)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     scope: dict[str, Any] = {}
-    exec(compile(text, filename, "exec"), ns, scope)
+    with user_builtins(ns):  # (generated code reads the user's globals through its builtins)
+        exec(compile(text, filename, "exec"), ns, scope)
     return scope[name]
 
 
@@ -441,7 +442,8 @@ def record_tangents(run: Unrolled, wrt: Sequence[str], direction: dict[str, Any]
     dots: dict[str, Any] = {}
     ns = dict(jvp_fn.__globals__, __ag_dot=lambda n, v: dots.__setitem__(n, _copy(v)))
     scope: dict[str, Any] = {}
-    exec(compile(tree, f"<astgrad-tangents {jvp_fn.__name__}>", "exec"), ns, scope)
+    with user_builtins(ns):
+        exec(compile(tree, f"<astgrad-tangents {jvp_fn.__name__}>", "exec"), ns, scope)
     tangents = {jvp_fn.dot_params[w]: _copy(direction[w]) for w in wrt}
     _, out_dot = scope[jvp_fn.__name__](**{k: _copy(v) for k, v in run.arguments.items()}, **tangents)
     for s in run.steps:
