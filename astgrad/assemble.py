@@ -29,6 +29,7 @@ from .dots import dot_products
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
 from .hoisting import hoist_row_work
+from .loop_saves import drop_loop_saves
 from .lowering import lower, polish
 from .normalize import assign, name, normalize
 from .optimize import fuse_expressions, nested_blocks, number_value, shared_through, sharing_links
@@ -305,6 +306,7 @@ class Program:
         if self.optimize:
             run_optimizer(unit.fdef, unit.ctx, unit.params)
             if unit.shape_of is not None:
+                drop_loop_saves(unit.fdef, unit.ctx, unit.shape_of)
                 unpack_tape_loops(unit.fdef, unit.ctx, unit.shape_of)
                 arrays = {n for n in _names(unit.fdef) if unit.shape_of(n) not in (None, ())}
                 batch_accumulations(unit.fdef, unit.ctx, arrays, unit.shape_of)

@@ -36,6 +36,9 @@ from .trees import walk
 BATCHED = {"matmul_left": ("matmul_left_sum", 1), "matmul_right": ("matmul_right_sum", 2)}
 
 
+saved_rows: set[str] = set()  # the rows made by the current call (hoisting.py may read past their writes)
+
+
 def batch_accumulations(
     fdef: gast.FunctionDef, ctx: Context, arrays: set[str], shape_of: Callable | None = None
 ) -> None:
@@ -45,10 +48,14 @@ def batch_accumulations(
     iterations whose operands' shapes are known collects each operand once and sums with the
     NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
     helpers = {ctx.helper(h): h for h in BATCHED}
+    saved_rows.clear()
     # what may change in place after being collected: written into, or sharing memory with that
-    written = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
+    # (the rows a forward loop saved its values into, taped_rows.py, are written before the
+    # backward loop reads them and never after)
+    written = frozenset(writes_in_place(fdef, ctx.helper("add_at"))) - getattr(fdef, "_ag_saved_rows", set())
     mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
     _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of)
+    fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | saved_rows
 
 
 def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of) -> None:
@@ -110,6 +117,22 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
                 key = (v, version.get(v, -1))
                 if key not in rows and key[1] >= 0 and _rows_of(loop, loop.body[key[1]], v, trips, shape_of, mutable):
                     rows[key] = f"{loop.body[key[1]].value.value.id}[::-1]"  # x = xs[k], k = n-1 ... 0
+                if key not in rows and _preallocated(loop, v, trips, shape_of):
+                    # a backward loop's step k writes its row at -1 - k (n - 1 - k: the order in
+                    # which the steps ran) into rows made before the loop: no list of arrays
+                    rows[key] = ctx.namer.fresh(v + "_rows")
+                    shape = (trips,) + tuple(shape_of(v))
+                    before.append(assign(rows[key], _parse(f"{np_name}.empty({shape!r})")))
+                    position = _parse(f"-1 - {loop.target.id}")
+                    appends.append(
+                        gast.Assign(
+                            targets=[gast.Subscript(value=name(rows[key]), slice=position, ctx=gast.Store())],
+                            value=name(v),
+                            type_comment=None,
+                        )
+                    )
+                    shape_of.declare(rows[key], shape, shape_of.kind(v))
+                    saved_rows.add(rows[key])
                 if key not in rows:
                     parts = ctx.namer.fresh(v + "_parts")
                     rows[key] = ctx.namer.fresh(v + "_rows")
@@ -175,6 +198,22 @@ def _rows_of(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutabl
         and xs not in mutable
         and bool(shape)
         and shape[0] == trips
+    )
+
+
+def _preallocated(loop: gast.For, v: str, trips: int | None, shape_of: Callable) -> bool:
+    """Whether the rows of v can be written into an array made before `loop`: a backward loop
+    `for k in reversed(range(n))` of known length, v a float array of a known shape."""
+    from .taped_rows import _counted, _float_rows
+
+    index, n = _counted(loop, shape_of)
+    return (
+        index is not None
+        and not _float_rows(v, shape_of, n)  # (below that size, np.array of a list is sooner)
+        and n == trips
+        and hasattr(shape_of, "declare")
+        and bool(shape_of(v))
+        and shape_of.kind(v) == "f"
     )
 
 

@@ -56,8 +56,11 @@ def _hoist_loop(
     loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, decisive: set[str], fdef: gast.FunctionDef
 ) -> list:
     k = _row_index(loop)
-    if k is None or not all(_simple(s) for s in loop.body) or not _calls_change_nothing(loop, np_name):
+    saved = getattr(fdef, "_ag_saved_rows", set())
+    if k is None or not all(_simple(s, saved) for s in loop.body) or not _calls_change_nothing(loop, np_name):
         return []
+    if any(_saves_row(s, saved) and s.targets[0].value.id in names_read(t) for s in loop.body for t in loop.body):
+        return []  # (rows written in the loop are read after it only)
     bases = {s.target.value.id for s in loop.body if isinstance(s, gast.AugAssign)}
     if bases:  # `xs_bar[k] += x_bar`: what it writes into must be no other name the loop reads
         aliases = sharing(fdef, frozenset(bases), both_ways=True, skip=frozenset({np_name, "math"})) - bases
@@ -115,9 +118,23 @@ def _trips(loop: gast.For, shape_of: Callable) -> int | None:
     return count(n.id) if count is not None and isinstance(n, gast.Name) else None
 
 
-def _simple(s: gast.stmt) -> bool:
+def _saves_row(s: gast.stmt, saved: set[str]) -> bool:
+    """`rows[k] = v` into rows made to save a loop's values (taped_rows.py, batching.py)."""
+    return (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Subscript)
+        and isinstance(s.targets[0].value, gast.Name)
+        and s.targets[0].value.id in saved
+        and isinstance(s.value, gast.Name)
+    )
+
+
+def _simple(s: gast.stmt, saved: set[str] = frozenset()) -> bool:
     """An assignment to a name, an augmented assignment to a name's element (`xs_bar[k] += g`),
-    an append to a list, or a comment."""
+    an append to a list, a row saved (`rows[k] = v`), or a comment."""
+    if _saves_row(s, saved):
+        return True
     if isinstance(s, gast.Assign):
         return len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
     if isinstance(s, gast.AugAssign):
