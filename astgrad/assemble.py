@@ -28,7 +28,7 @@ from .context import Context
 from .dots import dot_products
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
-from .hoisting import hoist_row_work
+from .hoisting import hoist_row_work, release_after_loops
 from .loop_saves import drop_loop_saves
 from .lowering import lower, polish
 from .normalize import assign, name, normalize
@@ -325,6 +325,7 @@ class Program:
             _distinct_gradients(unit)
         if self.optimize and unit.shape_of is not None:  # (after sharing(), which reads `@` as a new array)
             dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), _passing_helpers(unit))
+            release_after_loops(unit.fdef)
 
     def compile(self) -> tuple[Callable, str]:
         """Compile every unit; the first is the requested function. Returns it and the source."""
@@ -418,10 +419,10 @@ def _drop_number_checks(unit: Unit) -> None:
 
 def _passing_helpers(unit: Unit) -> frozenset[str]:
     """The names of the helpers in the unit's code that hand their arguments on to the same
-    computation, deciding nothing by themselves: the guard's `respecialize`, `pop_block`."""
-    return frozenset(
-        n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize or v is runtime.pop_block
-    )
+    computation, deciding nothing by themselves: the guard's `respecialize`, `pop_block`,
+    `rows_like` (which decides a dtype, never a number)."""
+    passing = (runtime.respecialize, runtime.pop_block, runtime.rows_like)
+    return frozenset(n for n, v in unit.ctx.extra_globals.items() if any(v is p for p in passing))
 
 
 def _distinct_gradients(unit: Unit) -> None:

@@ -120,19 +120,24 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
                 if key not in rows and _preallocated(loop, v, trips, shape_of):
                     # a backward loop's step k writes its row at -1 - k (n - 1 - k: the order in
                     # which the steps ran) into rows made before the loop: no list of arrays
+                    buffer = ctx.namer.fresh(v + "_buffer")
                     rows[key] = ctx.namer.fresh(v + "_rows")
                     shape = (trips,) + tuple(shape_of(v))
-                    before.append(assign(rows[key], _parse(f"{np_name}.empty({shape!r})")))
+                    before.append(assign(buffer, _parse(f"{np_name}.empty({shape!r})")))
                     position = _parse(f"-1 - {loop.target.id}")
                     appends.append(
                         gast.Assign(
-                            targets=[gast.Subscript(value=name(rows[key]), slice=position, ctx=gast.Store())],
+                            targets=[gast.Subscript(value=name(buffer), slice=position, ctx=gast.Store())],
                             value=name(v),
                             type_comment=None,
                         )
                     )
+                    shape_of.declare(buffer, shape, shape_of.kind(v))
                     shape_of.declare(rows[key], shape, shape_of.kind(v))
-                    saved_rows.add(rows[key])
+                    saved_rows.add(buffer)
+                    # (float64 rows; back to the steps' own float dtype where that is exact)
+                    like = gast.Call(func=name(ctx.helper("rows_like")), args=[name(buffer), name(v)], keywords=[])
+                    after.append(assign(rows[key], like))
                 if key not in rows:
                     parts = ctx.namer.fresh(v + "_parts")
                     rows[key] = ctx.namer.fresh(v + "_rows")
@@ -204,13 +209,13 @@ def _rows_of(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutabl
 def _preallocated(loop: gast.For, v: str, trips: int | None, shape_of: Callable) -> bool:
     """Whether the rows of v can be written into an array made before `loop`: a backward loop
     `for k in reversed(range(n))` of known length, v a float array of a known shape."""
-    from .taped_rows import _counted, _float_rows
+    from .taped_rows import _counted
 
     index, n = _counted(loop, shape_of)
     return (
         index is not None
-        and not _float_rows(v, shape_of, n)  # (below that size, np.array of a list is sooner)
         and n == trips
+        and n > 0
         and hasattr(shape_of, "declare")
         and bool(shape_of(v))
         and shape_of.kind(v) == "f"

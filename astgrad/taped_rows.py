@@ -113,12 +113,10 @@ def _unpack(
     if not _straight(loop.body, index, [v for _, v, _ in pops]):
         return [], [], []
     popped = [v for _, v, _ in pops]
-    # beyond MAX_ROWS_SIZE numbers, the forward loop writes its values into rows in place of the
-    # tape (a list of one array per step costs twice the numbers' memory, and a copy into rows
-    # as much again); below, the rows are joined from the tape, which leaves the forward loop's
-    # statements free for hoisting.py
-    big = not _float_rows(popped[0], shape_of, trips)
-    forward = _forward_saves(preceding, loop, tape, popped[0], ctx.helper("push")) if len(pops) == 1 and big else None
+    # the forward loop writes its values into rows in place of the tape where it can (a list of
+    # one array per step costs about twice the numbers' memory, and joining it into rows as much
+    # again); else the rows are joined from the values taken back
+    forward = _forward_saves(preceding, loop, tape, popped[0], ctx.helper("push")) if len(pops) == 1 else None
     rows = [
         v
         for v in popped
@@ -238,7 +236,7 @@ def _rows_from_forward(loop, forward, preceding, ctx, shape_of, np_name, rest, i
     shape, kind = tuple(shape_of(v)), shape_of.kind(v)
     position = loop.body.index(s)
     read_first = any(v in _loads(st) for st in loop.body[:position])
-    steps = ctx.namer.fresh(v + ("_steps" if read_first else "_before"))
+    steps = ctx.namer.fresh(v + "_saved")
     size = (trips + 1 if read_first else trips,) + shape
     made = assign(
         steps,
@@ -268,9 +266,12 @@ def _rows_from_forward(loop, forward, preceding, ctx, shape_of, np_name, rest, i
                 type_comment=None,
             )
         )
+        rows = ctx.namer.fresh(v + "_steps")  # (in the steps' own float dtype)
+        before.append(assign(rows, _call(ctx.helper("rows_like"), steps, v)))
+        shape_of.declare(rows, size, kind)
         after_rows, before_rows = ctx.namer.fresh(v + "_after"), ctx.namer.fresh(v + "_before")
-        before.append(assign(after_rows, _slice(steps, 1, None)))
-        before.append(assign(before_rows, _slice(steps, None, -1)))
+        before.append(assign(after_rows, _slice(rows, 1, None)))
+        before.append(assign(before_rows, _slice(rows, None, -1)))
         shape_of.declare(after_rows, (trips,) + shape, kind)
         shape_of.declare(before_rows, (trips,) + shape, kind)
         nxt = ctx.namer.fresh(v + "_next")
@@ -278,6 +279,10 @@ def _rows_from_forward(loop, forward, preceding, ctx, shape_of, np_name, rest, i
         for st in loop.body[:position]:
             _rename(st, v, nxt)
         top.append(assign(nxt, _row(after_rows, index)))
+    else:  # (v holds the last step's value, of the steps' dtype)
+        before_rows = ctx.namer.fresh(v + "_before")
+        before.append(assign(before_rows, _call(ctx.helper("rows_like"), steps, v)))
+        shape_of.declare(before_rows, size, kind)
     current = ctx.namer.fresh(v + "_k")
     shape_of.declare(current, shape, kind)
     for st in loop.body[position + 1 :]:
@@ -290,6 +295,10 @@ def _rows_from_forward(loop, forward, preceding, ctx, shape_of, np_name, rest, i
         )
     loop.body[0:0] = top
     return before, after, [(at, made)]
+
+
+def _call(helper: str, *args: str) -> gast.Call:
+    return gast.Call(func=name(helper), args=[name(a) for a in args], keywords=[])
 
 
 def _counted(loop: gast.For, shape_of: Callable) -> tuple[str | None, int | None]:
