@@ -29,7 +29,7 @@ from .dots import dot_products
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
 from .hoisting import hoist_row_work, release_after_loops
-from .loop_saves import drop_loop_saves
+from .loop_saves import drop_loop_saves, hoist_ownership
 from .lowering import lower, polish
 from .normalize import assign, name, normalize
 from .optimize import fuse_expressions, nested_blocks, number_value, shared_through, sharing_links
@@ -305,6 +305,7 @@ class Program:
         """The clean-up passes, and for specialised code the specialisation passes."""
         if self.optimize:
             run_optimizer(unit.fdef, unit.ctx, unit.params)
+            hoist_ownership(unit.fdef, unit.ctx)
             if unit.shape_of is not None:
                 drop_loop_saves(unit.fdef, unit.ctx, unit.shape_of)
                 unpack_tape_loops(unit.fdef, unit.ctx, unit.shape_of)

@@ -34,6 +34,9 @@ from .trees import walk
 
 # runtime helper of one contribution → (helper summing a list of them, index of the fixed argument)
 BATCHED = {"matmul_left": ("matmul_left_sum", 1), "matmul_right": ("matmul_right_sum", 2)}
+# np.dot's adjoints are matmul's for operands of rank 2 at most: batched only where the shapes
+# make the sum that NumPy expression (`_direct`), never through the helpers' general sums
+AS_MATMUL = {"dot_left": ("matmul_left_sum", 1), "dot_right": ("matmul_right_sum", 2)}
 
 
 saved_rows: set[str] = set()  # the rows made by the current call (hoisting.py may read past their writes)
@@ -48,6 +51,8 @@ def batch_accumulations(
     iterations whose operands' shapes are known collects each operand once and sums with the
     NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
     helpers = {ctx.helper(h): h for h in BATCHED}
+    if shape_of is not None:
+        helpers.update({ctx.helper(h): h for h in AS_MATMUL})
     saved_rows.clear()
     # what may change in place after being collected: written into, or sharing memory with that
     # (the rows a forward loop saved its values into, taped_rows.py, are written before the
@@ -157,6 +162,11 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
             total = _parse(text)
             total._ag_shape = shape_of(collected[0] if fixed is None else fixed.id)  # (for lowering)
             direct_sums.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
+            continue
+        if _helper_of(found[1], helpers) in AS_MATMUL:  # (no general sum for np.dot's adjoints)
+            for node in walk(s):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    version[node.id] = k
             continue
         parts = ctx.namer.fresh(acc + "_parts")
         item = (
@@ -286,13 +296,19 @@ def _collected(term: gast.AST, helpers, arrays, acc) -> tuple[str, list[str]] | 
         return None
     if term.keywords or len(term.args) != 3 or not all(isinstance(a, gast.Name) for a in term.args):
         return None
-    combine, fixed = BATCHED[helpers[term.func.id]]
+    combine, fixed = {**BATCHED, **AS_MATMUL}[helpers[term.func.id]]
     return combine, [a.id for i, a in enumerate(term.args) if i != fixed]
+
+
+def _helper_of(term: gast.AST, helpers) -> str | None:
+    if isinstance(term, gast.Call) and isinstance(term.func, gast.Name):
+        return helpers.get(term.func.id)
+    return None
 
 
 def _fixed(term: gast.AST, helpers) -> gast.AST | None:
     if isinstance(term, gast.Call) and isinstance(term.func, gast.Name) and term.func.id in helpers:
-        return term.args[BATCHED[helpers[term.func.id]][1]]
+        return term.args[{**BATCHED, **AS_MATMUL}[helpers[term.func.id]][1]]
     return None
 
 

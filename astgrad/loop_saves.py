@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Callable
 
 import gast
+import numpy as np
 
 from .context import Context
 from .normalize import assign
@@ -51,7 +52,6 @@ def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | N
         if back is None or shape_of is not None and _replayable(loop, push, shape_of):
             continue
         _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
-    hoist_ownership(fdef, ctx)
 
 
 def _replayable(loop: gast.For, push: str, shape_of: Callable) -> bool:
@@ -130,10 +130,20 @@ def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool) -> bool:
     for n in walk(value):
         if isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await, gast.ListComp)):
             return False
+        if cheap and isinstance(n, gast.BinOp) and isinstance(n.op, gast.MatMult):
+            return False  # (a product is no recomputation for free)
         if isinstance(n, gast.Call):
             f = n.func
             if isinstance(f, gast.Name) and f.id in PURE_BUILTINS | {copy_of}:
                 continue
+            if (
+                isinstance(f, gast.Attribute)
+                and isinstance(f.value, gast.Name)
+                and f.value.id == np_name
+                and isinstance(getattr(np, f.attr, None), np.ufunc)
+                and not n.keywords
+            ):
+                continue  # (elementwise: recomputed at the forward step's own cost)
             if (
                 not cheap
                 and isinstance(f, gast.Attribute)
@@ -329,10 +339,10 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
         if invariant_value(v):
             invariant.add(v)
             action = []
-        else:
-            order = needs(v, set())
+        else:  # (a value the step writes into a filled array is read from it, else recomputed)
+            order = _stored_row(v, loop, filled, target, defs, shape_of)
             if order is None:
-                order = _stored_row(v, loop, filled, target, defs, shape_of)
+                order = needs(v, set())
                 if order is None:
                     continue
             action = order
