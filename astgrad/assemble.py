@@ -29,7 +29,7 @@ from .dots import dot_products
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
 from .hoisting import hoist_row_work, release_after_loops
-from .loop_saves import drop_loop_saves, hoist_ownership
+from .loop_saves import drop_loop_saves, hoist_ownership, prune_recomputed
 from .lowering import lower, polish
 from .normalize import assign, name, normalize
 from .optimize import fuse_expressions, nested_blocks, number_value, shared_through, sharing_links
@@ -327,6 +327,7 @@ class Program:
         if self.optimize and unit.shape_of is not None:  # (after sharing(), which reads `@` as a new array)
             dot_products(unit.fdef, unit.shape_of, unit.ctx.numpy_name(), _passing_helpers(unit))
             release_after_loops(unit.fdef)
+            prune_recomputed(unit.fdef)
 
     def compile(self) -> tuple[Callable, str]:
         """Compile every unit; the first is the requested function. Returns it and the source."""

@@ -41,6 +41,8 @@ IMPURE_NUMPY = {"random", "copyto", "put", "place", "putmask", "fill_diagonal", 
 
 def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | None = None) -> None:
     push, pop, copy_of = ctx.helper("push"), ctx.helper("pop"), ctx.helper("copy_of")
+    if shape_of is not None:
+        _uncopy_numbers(fdef, copy_of, shape_of)
     np_name = ctx.numpy_name()
     body = fdef.body
     written = writes_in_place(fdef, ctx.helper("add_at"))
@@ -52,6 +54,80 @@ def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | N
         if back is None or shape_of is not None and _replayable(loop, push, shape_of):
             continue
         _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
+
+
+def prune_recomputed(fdef: gast.FunctionDef) -> None:
+    """After the last pass: the values recomputed at the top of a backward step that nothing
+    reads any more (later passes took their readers away: `unbroadcast(g, t13)` read t13 for its
+    shape alone), and copies `t8 = t7` of recomputed names, put into their uses."""
+    for loop, names in getattr(fdef, "_ag_recomputed", []):
+        if not any(n is loop for n in walk(fdef)):
+            continue
+        after = set()
+        if any(st is loop for st in fdef.body):
+            k = next(i for i, st in enumerate(fdef.body) if st is loop)
+            after = {n.id for st in fdef.body[k + 1 :] for n in walk(st) if isinstance(n, gast.Name)}
+        changed = True
+        while changed:
+            changed = False
+            for i, st in enumerate(loop.body):
+                target = _single_assign(st)
+                if target is None or target not in names:
+                    continue
+                rest = loop.body[i + 1 :]
+                readers = [n for r in rest for n in walk(r) if isinstance(n, gast.Name) and n.id == target]
+                stores = [n for r in rest for n in walk(r) if _stores_name(n, target)]
+                if not readers and target not in after:
+                    del loop.body[i]
+                    changed = True
+                    break
+                if isinstance(st.value, gast.Name) and st.value.id in names and not stores and target not in after:
+                    for n in readers:  # `t8 = t7`: t7 itself, bound above and not again
+                        n.id = st.value.id
+                    del loop.body[i]
+                    changed = True
+                    break
+        if not loop.body:
+            loop.body.append(gast.Pass())
+    fdef._ag_recomputed = []
+
+
+def _uncopy_numbers(fdef: gast.FunctionDef, copy_of: str, shape_of: Callable) -> None:
+    """`copy_of(s[t])` of one element of an array of known rank (or of a name known to hold a
+    number) is that element: a NumPy scalar, which nothing writes into."""
+
+    def number(e: gast.AST) -> bool:
+        if isinstance(e, gast.Name):
+            return shape_of(e.id) == ()
+        if isinstance(e, gast.Subscript) and isinstance(e.value, gast.Name):
+            shape = shape_of(e.value.id)
+            index = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
+            scalar = all(
+                isinstance(i, gast.Name) and shape_of(i.id) == () and shape_of.kind(i.id) == "i"
+                or isinstance(i, gast.Constant) and type(i.value) is int
+                for i in index
+            )
+            return shape is not None and scalar and len(shape) == len(index) and shape_of.kind(e.value.id) == "f"
+        return False
+
+    for node in walk(fdef):
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                for i, v in enumerate(value):
+                    if _is_copy(v, copy_of) and number(v.args[0]):
+                        value[i] = v.args[0]
+            elif _is_copy(value, copy_of) and number(value.args[0]):
+                setattr(node, field, value.args[0])
+
+
+def _is_copy(v: gast.AST, copy_of: str) -> bool:
+    return (
+        isinstance(v, gast.Call)
+        and isinstance(v.func, gast.Name)
+        and v.func.id == copy_of
+        and len(v.args) == 1
+        and not v.keywords
+    )
 
 
 def _replayable(loop: gast.For, push: str, shape_of: Callable) -> bool:
@@ -261,7 +337,7 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
     tapes = frozenset(p[0] for s in loop.body if (p := _push_of(s, push)) is not None)
     skip = skip | tapes
     copies = {copy_of, ctx.helper("zeros_like"), ctx.helper("owned_copy")}
-    links = _forward_links(body[: body.index(back)], skip, copies)
+    links = _forward_links(body[: body.index(back)], skip, copies, shape_of)
     mutated = shared_through(links, frozenset(n for n, c in written.items() if c))
     pushes = {}
     for j, s in enumerate(loop.body):
@@ -364,6 +440,7 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
             value = order.value if isinstance(order, _Row) and n == v else defs[n]
             top.append(assign(n, _copy(value)))
     top.sort(key=lambda s: where.get(s.targets[0].id, 0))
+    fdef._ag_recomputed = getattr(fdef, "_ag_recomputed", []) + [(back, {st.targets[0].id for st in top})]
     loop.body[:] = [s for s in loop.body if not isinstance(s, gast.Pass)] or [gast.Pass()]
     back.body[:] = top + [s for s in back.body if not isinstance(s, gast.Pass)]
 
@@ -413,7 +490,7 @@ def _fresh(value: gast.AST, modules: frozenset[str]) -> bool:
     )
 
 
-def _forward_links(forward: list[gast.stmt], skip: frozenset[str], copies: set[str]) -> list:
+def _forward_links(forward: list[gast.stmt], skip: frozenset[str], copies: set[str], shape_of=None) -> list:
     """As optimize.sharing_links (both ways), over the forward pass, where a store into an
     element or row (`s[t] = v`) copies v and a copy (`copy_of(x)`) shares nothing."""
     links = []
@@ -428,6 +505,8 @@ def _forward_links(forward: list[gast.stmt], skip: frozenset[str], copies: set[s
             if _fresh(n.value, skip):
                 continue
             targets = {t.id for t in n.targets}
+            if shape_of is not None and all(shape_of(t) == () for t in targets):
+                continue  # (a number shares no memory)
             reads = _memory_reads(n.value) - skip
             links.append((targets, reads))
             links.append((reads, targets))
