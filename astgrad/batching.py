@@ -58,7 +58,15 @@ def batch_accumulations(
     # (the rows a forward loop saved its values into, taped_rows.py, are written before the
     # backward loop reads them and never after)
     written = frozenset(writes_in_place(fdef, ctx.helper("add_at"))) - getattr(fdef, "_ag_saved_rows", set())
-    mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
+    if shape_of is not None:  # (copies, new arrays, numbers and stores into rows share nothing)
+        from .loop_saves import _forward_links
+        from .optimize import shared_through
+
+        copies = {ctx.helper("copy_of"), ctx.helper("zeros_like"), ctx.helper("owned_copy")}
+        links = _forward_links(fdef.body, frozenset({ctx.numpy_name(), "math"}), copies, shape_of)
+        mutable = shared_through(links, written)
+    else:
+        mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
     _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of)
     fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | saved_rows
 

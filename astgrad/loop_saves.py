@@ -130,6 +130,64 @@ def _is_copy(v: gast.AST, copy_of: str) -> bool:
     )
 
 
+LINEAR = {"transpose", "reshape"}  # np functions linear in their first argument
+
+
+def _sum_after_loop(body, back: gast.For, v: str, ctx: Context, np_name: str, shape_of) -> None:
+    """The adjoint of a loop invariant `v = np.transpose(U)` is the sum of its steps' adjoints:
+    `U_bar = U_bar + np.transpose(v_bar)` at every step becomes `v_bar_sum = v_bar_sum + ...`
+    in the loop (which batching.py sums as one product) and one `U_bar = U_bar +
+    np.transpose(v_bar_sum)` after it."""
+    vb = v + "_bar"
+    made = [j for j, st in enumerate(back.body) if _single_assign(st) == vb]
+    uses = [j for j, st in enumerate(back.body) if vb in _names(st)]
+    if len(made) != 1 or len(uses) != 1 or uses[0] <= made[0]:
+        return
+    acc_st = back.body[uses[0]]
+    acc = _single_assign(acc_st)
+    value = acc_st.value if acc is not None else None
+    if not (
+        isinstance(value, gast.BinOp)
+        and isinstance(value.op, gast.Add)
+        and isinstance(value.left, gast.Name)
+        and value.left.id == acc
+        and _linear_in(value.right, vb, np_name, ctx)
+    ):
+        return
+    if sum(1 for st in back.body for n in walk(st) if isinstance(n, gast.Name) and n.id == acc) != 2:
+        return  # (read or bound elsewhere in the loop)
+    if any(isinstance(n, gast.Name) and n.id == vb for st in back.body[made[0] + 1 : uses[0]] for n in walk(st)):
+        return
+    total = ctx.namer.fresh(vb + "_sum")
+    if shape_of is not None and shape_of(v) is not None:
+        shape_of.declare(total, shape_of(v), shape_of.kind(v))
+    step = back.body[made[0]].value
+    back.body[made[0]] = assign(
+        total, gast.BinOp(left=gast.Name(total, gast.Load(), None, None), op=gast.Add(), right=step)
+    )
+    del back.body[uses[0]]
+    for n in walk(value.right):
+        if isinstance(n, gast.Name) and n.id == vb:
+            n.id = total
+    k = body.index(back)
+    body.insert(k + 1, acc_st)
+    body.insert(k, assign(total, gast.Constant(value=0.0, kind=None)))
+
+
+def _linear_in(e: gast.AST, vb: str, np_name: str, ctx: Context) -> bool:
+    """e is vb, or a linear function of vb alone (np.transpose, np.reshape, unbroadcast)."""
+    if isinstance(e, gast.Name):
+        return e.id == vb
+    if not (isinstance(e, gast.Call) and e.args and isinstance(e.args[0], (gast.Name, gast.Call))):
+        return False
+    f = e.func
+    linear = (
+        isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == np_name and f.attr in LINEAR
+    ) or (isinstance(f, gast.Name) and f.id == ctx.helper("unbroadcast"))
+    others = [n for a in e.args[1:] for n in walk(a) if isinstance(n, gast.Name) and n.id == vb]
+    return linear and not others and not e.keywords and _linear_in(e.args[0], vb, np_name, ctx)
+
+
 def _replayable(loop: gast.For, push: str, shape_of: Callable) -> bool:
     """A loop over numbers that writes into no array: replay.py saves its starting states alone."""
     saved = [p[1] for st in loop.body if (p := _push_of(st, push)) is not None]
@@ -425,6 +483,8 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
         loop.body[jp] = gast.Pass()
         back.body[jq] = gast.Pass()
         recomputed[v] = action
+    for v in sorted(invariant):
+        _sum_after_loop(body, back, v, ctx, np_name, shape_of)
     if not recomputed:
         return
     top: list[gast.stmt] = []
@@ -613,6 +673,17 @@ def _only_positions(loop: gast.For, g: str, owned: str, copy_of: str) -> bool:
                     allowed.add(id(n.args[0].value))
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
             allowed.add(id(n.value))
+        if (  # `g[i] = add_adjoints(g[i], v)`: a row read for the value stored back into g
+            isinstance(n, gast.Assign)
+            and len(n.targets) == 1
+            and isinstance(n.targets[0], gast.Subscript)
+            and isinstance(n.targets[0].value, gast.Name)
+            and n.targets[0].value.id == g
+            and isinstance(n.value, gast.Call)
+        ):
+            for a in n.value.args:
+                if isinstance(a, gast.Subscript) and isinstance(a.value, gast.Name) and a.value.id == g:
+                    allowed.add(id(a.value))
     for n in walk(loop):
         if isinstance(n, gast.Name) and n.id == g and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
             return False
