@@ -129,7 +129,8 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
             for v in collected:
                 key = (v, version.get(v, -1))
                 if key not in rows and key[1] >= 0 and _rows_of(loop, loop.body[key[1]], v, trips, shape_of, mutable):
-                    rows[key] = f"{loop.body[key[1]].value.value.id}[::-1]"  # x = xs[k], k = n-1 ... 0
+                    xs = loop.body[key[1]].value.value.id  # x = xs[k], k = n-1 ... 0
+                    rows[key] = f"{xs}[::-1]" if shape_of(xs)[0] == trips else f"{xs}[{trips - 1}::-1]"
                 if key not in rows and _preallocated(loop, v, trips, shape_of):
                     # a backward loop's step k writes its row at -1 - k (n - 1 - k: the order in
                     # which the steps ran) into rows made before the loop: no list of arrays
@@ -220,7 +221,7 @@ def _rows_of(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutabl
         and k.id == loop.target.id
         and xs not in mutable
         and bool(shape)
-        and shape[0] == trips
+        and shape[0] >= trips
     )
 
 

@@ -103,8 +103,11 @@ def _uncopy_numbers(fdef: gast.FunctionDef, copy_of: str, shape_of: Callable) ->
             shape = shape_of(e.value.id)
             index = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
             scalar = all(
-                isinstance(i, gast.Name) and shape_of(i.id) == () and shape_of.kind(i.id) == "i"
-                or isinstance(i, gast.Constant) and type(i.value) is int
+                isinstance(i, gast.Name)
+                and shape_of(i.id) == ()
+                and shape_of.kind(i.id) == "i"
+                or isinstance(i, gast.Constant)
+                and type(i.value) is int
                 for i in index
             )
             return shape is not None and scalar and len(shape) == len(index) and shape_of.kind(e.value.id) == "f"
@@ -485,6 +488,8 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
         recomputed[v] = action
     for v in sorted(invariant):
         _sum_after_loop(body, back, v, ctx, np_name, shape_of)
+    # the filled arrays are written before the backward loop reads them, never after (batching.py)
+    fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | set(filled.rows)
     if not recomputed:
         return
     top: list[gast.stmt] = []
@@ -498,6 +503,16 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
                 continue
             done.add(n)
             value = order.value if isinstance(order, _Row) and n == v else defs[n]
+            if _is_copy(value, copy_of):  # of a row of a filled array: its final values, no copy
+                read = value.args[0]
+                if isinstance(read, gast.Name) and isinstance(defs.get(read.id), gast.Subscript):
+                    read = defs[read.id]
+                if (
+                    isinstance(read, gast.Subscript)
+                    and isinstance(read.value, gast.Name)
+                    and read.value.id in filled.rows
+                ):
+                    value = read
             top.append(assign(n, _copy(value)))
     top.sort(key=lambda s: where.get(s.targets[0].id, 0))
     fdef._ag_recomputed = getattr(fdef, "_ag_recomputed", []) + [(back, {st.targets[0].id for st in top})]
@@ -567,7 +582,15 @@ def _forward_links(forward: list[gast.stmt], skip: frozenset[str], copies: set[s
             targets = {t.id for t in n.targets}
             if shape_of is not None and all(shape_of(t) == () for t in targets):
                 continue  # (a number shares no memory)
-            reads = _memory_reads(n.value) - skip
+            value = n.value
+            if (  # unbroadcast(g, x) reads x for its shape alone
+                isinstance(value, gast.Call)
+                and isinstance(value.func, gast.Name)
+                and value.func.id.startswith("unbroadcast")
+                and value.args
+            ):
+                value = value.args[0]
+            reads = _memory_reads(value) - skip
             links.append((targets, reads))
             links.append((reads, targets))
     return links
