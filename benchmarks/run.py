@@ -487,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import scaling
 
         longest = 10**4 if opts.quick else int(opts.scaling_max_T)
+        scaling.CLOCK[0] = opts.clock
         print(f"## Scaling with the loop length (T = 10³ … {longest:,})")
         print()
         lines, ok = scaling.report(longest, quick=opts.quick, plot_path=opts.scaling_plot or None, log=log)
