@@ -35,6 +35,29 @@ ANNOTATIONS: dict[str, Annotation] = {
             ("analysis.py", "assemble.py", "forward.py", "reverse.py", "shape_facts.py", "shapes.py"),
         ),
         Annotation(
+            "_ag_saved_rows",
+            "the specialised FunctionDef",
+            "arrays a forward loop writes its saved values into, row by row, before the backward loop reads "
+            "them and never after (not written in place for the passes that read them)",
+            ("batching.py", "loop_saves.py", "taped_rows.py"),
+            ("batching.py", "hoisting.py"),
+        ),
+        Annotation(
+            "_ag_release",
+            "the specialised FunctionDef",
+            "(loop, names) of arrays hoisting made before a loop, deleted after it by release_after_loops",
+            ("hoisting.py",),
+            ("hoisting.py",),
+        ),
+        Annotation(
+            "_ag_recomputed",
+            "the specialised FunctionDef",
+            "(backward loop, names) of values the loop saves pass recomputes there; prune_recomputed drops "
+            "those nothing reads",
+            ("loop_saves.py",),
+            ("loop_saves.py",),
+        ),
+        Annotation(
             "_ag_as_arrays",
             "the normalized FunctionDef",
             "parameters that may be a list of numbers NumPy reads as an array: their adjoint is an array, "

@@ -33,6 +33,13 @@ from .optimize import sharing, writes_in_place
 from .rules.registry import runtime_facts
 from .trees import walk
 
+# np.dot's adjoints are matmul's for operands of rank 2 at most: batched only where the shapes
+# make the sum that NumPy expression (`_direct`), never through the helpers' general sums
+AS_MATMUL = {"dot_left": ("matmul_left_sum", 1), "dot_right": ("matmul_right_sum", 2)}
+
+
+saved_rows: set[str] = set()  # the rows made by the current call (hoisting.py may read past their writes)
+
 
 def batch_accumulations(
     fdef: gast.FunctionDef, ctx: Context, arrays: set[str], shape_of: Callable | None = None
@@ -43,10 +50,24 @@ def batch_accumulations(
     iterations whose operands' shapes are known collects each operand once and sums with the
     NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
     helpers = {ctx.helper(h): h for h in runtime_facts("batched")}
+    if shape_of is not None:
+        helpers.update({ctx.helper(h): h for h in AS_MATMUL})
+    saved_rows.clear()
     # what may change in place after being collected: written into, or sharing memory with that
-    written = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
-    mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
+    # (the rows a forward loop saved its values into, taped_rows.py, are written before the
+    # backward loop reads them and never after)
+    written = frozenset(writes_in_place(fdef, ctx.helper("add_at"))) - getattr(fdef, "_ag_saved_rows", set())
+    if shape_of is not None:  # (copies, new arrays, numbers and stores into rows share nothing)
+        from .loop_saves import _forward_links
+        from .optimize import shared_through
+
+        copies = {ctx.helper("copy_of"), ctx.helper("zeros_like"), ctx.helper("owned_copy")}
+        links = _forward_links(fdef.body, frozenset({ctx.numpy_name(), "math"}), copies, shape_of)
+        mutable = shared_through(links, written)
+    else:
+        mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
     _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of)
+    fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | saved_rows
 
 
 def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of) -> None:
@@ -107,7 +128,29 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
             for v in collected:
                 key = (v, version.get(v, -1))
                 if key not in rows and key[1] >= 0 and _rows_of(loop, loop.body[key[1]], v, trips, shape_of, mutable):
-                    rows[key] = f"{loop.body[key[1]].value.value.id}[::-1]"  # x = xs[k], k = n-1 ... 0
+                    xs = loop.body[key[1]].value.value.id  # x = xs[k], k = n-1 ... 0
+                    rows[key] = f"{xs}[::-1]" if shape_of(xs)[0] == trips else f"{xs}[{trips - 1}::-1]"
+                if key not in rows and _preallocated(loop, v, trips, shape_of):
+                    # a backward loop's step k writes its row at -1 - k (n - 1 - k: the order in
+                    # which the steps ran) into rows made before the loop: no list of arrays
+                    buffer = ctx.namer.fresh(v + "_buffer")
+                    rows[key] = ctx.namer.fresh(v + "_rows")
+                    shape = (trips,) + tuple(shape_of(v))
+                    before.append(assign(buffer, _parse(f"{np_name}.empty({shape!r})")))
+                    position = _parse(f"-1 - {loop.target.id}")
+                    appends.append(
+                        gast.Assign(
+                            targets=[gast.Subscript(value=name(buffer), slice=position, ctx=gast.Store())],
+                            value=name(v),
+                            type_comment=None,
+                        )
+                    )
+                    shape_of.declare(buffer, shape, shape_of.kind(v))
+                    shape_of.declare(rows[key], shape, shape_of.kind(v))
+                    saved_rows.add(buffer)
+                    # (float64 rows; back to the steps' own float dtype where that is exact)
+                    like = gast.Call(func=name(ctx.helper("rows_like")), args=[name(buffer), name(v)], keywords=[])
+                    after.append(assign(rows[key], like))
                 if key not in rows:
                     parts = ctx.namer.fresh(v + "_parts")
                     rows[key] = ctx.namer.fresh(v + "_rows")
@@ -127,6 +170,11 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
             total = _parse(text)
             total._ag_shape = shape_of(collected[0] if fixed is None else fixed.id)  # (for lowering)
             direct_sums.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
+            continue
+        if _helper_of(found[1], helpers) in AS_MATMUL:  # (no general sum for np.dot's adjoints)
+            for node in walk(s):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    version[node.id] = k
             continue
         parts = ctx.namer.fresh(acc + "_parts")
         item = (
@@ -172,7 +220,23 @@ def _rows_of(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutabl
         and k.id == loop.target.id
         and xs not in mutable
         and bool(shape)
-        and shape[0] == trips
+        and shape[0] >= trips
+    )
+
+
+def _preallocated(loop: gast.For, v: str, trips: int | None, shape_of: Callable) -> bool:
+    """Whether the rows of v can be written into an array made before `loop`: a backward loop
+    `for k in reversed(range(n))` of known length, v a float array of a known shape."""
+    from .taped_rows import _counted
+
+    index, n = _counted(loop, shape_of)
+    return (
+        index is not None
+        and n == trips
+        and n > 0
+        and hasattr(shape_of, "declare")
+        and bool(shape_of(v))
+        and shape_of.kind(v) == "f"
     )
 
 
@@ -233,13 +297,19 @@ def _collected(term: gast.AST, helpers, arrays, acc) -> tuple[str, list[str]] | 
         return None
     if term.keywords or len(term.args) != 3 or not all(isinstance(a, gast.Name) for a in term.args):
         return None
-    combine, fixed = runtime_facts("batched")[helpers[term.func.id]]
+    combine, fixed = {**runtime_facts("batched"), **AS_MATMUL}[helpers[term.func.id]]
     return combine, [a.id for i, a in enumerate(term.args) if i != fixed]
+
+
+def _helper_of(term: gast.AST, helpers) -> str | None:
+    if isinstance(term, gast.Call) and isinstance(term.func, gast.Name):
+        return helpers.get(term.func.id)
+    return None
 
 
 def _fixed(term: gast.AST, helpers) -> gast.AST | None:
     if isinstance(term, gast.Call) and isinstance(term.func, gast.Name) and term.func.id in helpers:
-        return term.args[runtime_facts("batched")[helpers[term.func.id]][1]]
+        return term.args[{**runtime_facts("batched"), **AS_MATMUL}[helpers[term.func.id]][1]]
     return None
 
 

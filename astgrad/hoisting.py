@@ -45,16 +45,38 @@ def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, pas
         while k < len(body):
             s = body[k]
             before = _hoist_loop(s, ctx, shape_of, np_name, decisive, fdef) if isinstance(s, gast.For) else []
-            body[k:k] = before
+            # the hoisted arrays are made before the rows the loop fills are allocated (the
+            # temporaries of their making are freed by then), and freed after the loop: at most
+            # one of them, and those rows, at a time
+            at = k
+            saved = getattr(fdef, "_ag_saved_rows", set())
+            while before and at > 0 and _allocates(body[at - 1], saved):
+                at -= 1
+            body[at:at] = before
             k += len(before) + 1
+            made = [
+                st.targets[0].id
+                for st in before
+                if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)
+            ]
+            if made and body is fdef.body:  # (see release_after_loops)
+                fdef._ag_release = getattr(fdef, "_ag_release", []) + [(s, made)]
 
 
 def _hoist_loop(
     loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, decisive: set[str], fdef: gast.FunctionDef
 ) -> list:
     k = _row_index(loop)
-    if k is None or not all(_simple(s) for s in loop.body) or not _calls_change_nothing(loop, np_name):
+    saved = getattr(fdef, "_ag_saved_rows", set())
+    if k is None or not all(_simple(s, saved) for s in loop.body) or not _calls_change_nothing(loop, np_name):
         return []
+    if any(
+        _saves_row(s, saved) and s.targets[0].value.id in names_read(t)
+        for s in loop.body
+        for t in loop.body
+        if t is not s
+    ):
+        return []  # (rows written in the loop are read after it only)
     bases = {s.target.value.id for s in loop.body if isinstance(s, gast.AugAssign)}
     if bases:  # `xs_bar[k] += x_bar`: what it writes into must be no other name the loop reads
         aliases = sharing(fdef, frozenset(bases), both_ways=True, skip=frozenset({np_name, "math"})) - bases
@@ -85,7 +107,7 @@ def _hoist_loop(
     batcher = _Batcher(rows, stored, shape_of, np_name)
     before = []
     for s, w in zip(loop.body, written):
-        if isinstance(s, gast.Assign) and not w & decisive:
+        if isinstance(s, gast.Assign) and not _saves_row(s, saved) and not w & decisive:
             batcher.deciding = {id(m) for part in deciding_parts(s.value, np_name) for m in walk(part)}
             s.value = batcher.rewrite(s.value, s.targets[0].id, before, ctx, k, trips)
     return before
@@ -112,9 +134,56 @@ def _trips(loop: gast.For, shape_of: Callable) -> int | None:
     return count(n.id) if count is not None and isinstance(n, gast.Name) else None
 
 
-def _simple(s: gast.stmt) -> bool:
+def release_after_loops(fdef: gast.FunctionDef) -> None:
+    """After the last pass: `del` the arrays hoisted before a top-level loop right after it,
+    where nothing after the loop reads them (each is one row per step: the size of the rows the
+    loop fills, which a later loop may allocate)."""
+    for loop, made in getattr(fdef, "_ag_release", []):
+        if not any(st is loop for st in fdef.body):
+            continue
+        k = next(i for i, st in enumerate(fdef.body) if st is loop)
+        bound = {
+            st.targets[0].id: st.value
+            for st in fdef.body[:k]
+            if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)
+        }
+        later = {n for st in fdef.body[k + 1 :] for n in names_read(st)}
+        dead = [n for n in made if n in bound and not isinstance(bound[n], gast.Name) and n not in later]
+        if dead:
+            fdef.body.insert(k + 1, gast.Delete(targets=[gast.Name(n, gast.Del(), None, None) for n in dead]))
+    fdef._ag_release = []
+
+
+def _allocates(s: gast.stmt, saved: set[str]) -> bool:
+    """`rows = np.empty(...)` of rows a loop fills (taped_rows.py, batching.py)."""
+    return (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and s.targets[0].id in saved
+        and isinstance(s.value, gast.Call)
+        and isinstance(s.value.func, gast.Attribute)
+        and s.value.func.attr == "empty"
+    )
+
+
+def _saves_row(s: gast.stmt, saved: set[str]) -> bool:
+    """`rows[k] = v` into rows made to save a loop's values (taped_rows.py, batching.py)."""
+    return (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Subscript)
+        and isinstance(s.targets[0].value, gast.Name)
+        and s.targets[0].value.id in saved
+        and isinstance(s.value, gast.Name)
+    )
+
+
+def _simple(s: gast.stmt, saved: set[str] = frozenset()) -> bool:
     """An assignment to a name, an augmented assignment to a name's element (`xs_bar[k] += g`),
-    an append to a list, or a comment."""
+    an append to a list, a row saved (`rows[k] = v`), or a comment."""
+    if _saves_row(s, saved):
+        return True
     if isinstance(s, gast.Assign):
         return len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
     if isinstance(s, gast.AugAssign):

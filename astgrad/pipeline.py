@@ -30,7 +30,8 @@ from . import runtime
 from .algebra import factor_sums, simplify_products
 from .batching import batch_accumulations
 from .dots import dot_products
-from .hoisting import hoist_row_work
+from .hoisting import hoist_row_work, release_after_loops
+from .loop_saves import drop_loop_saves, hoist_ownership, prune_recomputed
 from .lowering import lower, polish
 from .optimize import fuse_expressions, nested_blocks, shared_through, sharing_links
 from .optimize import optimize as clean_up
@@ -67,7 +68,7 @@ def without(passes: tuple[Pass, ...], *names: str) -> tuple[Pass, ...]:
     """`passes` less the named ones (a test compares the code made with and without a pass).
 
     >>> [p.name for p in without(GENERAL_PASSES, "clean up")]
-    ['distinct gradients']
+    ['ownership before loops', 'distinct gradients']
     """
     unknown = set(names) - {p.name for p in passes}
     if unknown:
@@ -85,9 +86,8 @@ def _arrays(unit: Unit) -> set[str]:
 def passing_helpers(unit: Unit) -> frozenset[str]:
     """The names of the helpers in the unit's code that hand their arguments on to the same
     computation, deciding nothing by themselves: the guard's `respecialize`, `pop_block`."""
-    return frozenset(
-        n for n, v in unit.ctx.extra_globals.items() if v is runtime.respecialize or v is runtime.pop_block
-    )
+    passing = (runtime.respecialize, runtime.pop_block, runtime.rows_like)
+    return frozenset(n for n, v in unit.ctx.extra_globals.items() if any(v is p for p in passing))
 
 
 def drop_number_checks(unit: Unit) -> None:
@@ -155,10 +155,28 @@ DISTINCT_GRADIENTS = Pass(
     always=True,
 )
 
-GENERAL_PASSES: tuple[Pass, ...] = (CLEAN_UP, DISTINCT_GRADIENTS)
+OWNERSHIP = Pass(
+    "ownership before loops",
+    lambda u: hoist_ownership(u.fdef, u.ctx),
+    "an adjoint's `x_bar = owned_copy(x_bar)` inside a backward loop moves before it: no whole-array "
+    "copy per iteration (loop_saves.py)",
+    needs=("clean up",),
+    why="it reads the backward loops as the clean-up leaves them",
+)
+
+GENERAL_PASSES: tuple[Pass, ...] = (CLEAN_UP, OWNERSHIP, DISTINCT_GRADIENTS)
 
 SPECIALISED_PASSES: tuple[Pass, ...] = (
     CLEAN_UP,
+    OWNERSHIP,
+    Pass(
+        "loop saves",
+        lambda u: drop_loop_saves(u.fdef, u.ctx, u.shape_of),
+        "a loop saves no loop invariant nor a value recomputed from its index, and an array it fills "
+        "is read again instead of saved (loop_saves.py)",
+        needs=("clean up",),
+        why="it reads the pushes and pops as the clean-up leaves them",
+    ),
     Pass(
         "taped rows",
         lambda u: unpack_tape_loops(u.fdef, u.ctx, u.shape_of),
@@ -255,6 +273,20 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         needs=("hoisting", "distinct gradients"),
         why="hoisting's row products become `.dot` here; the sharing analysis of distinct gradients "
         "reads `a @ b` as a new array, `a.dot(b)` not",
+    ),
+    Pass(
+        "release after loops",
+        lambda u: release_after_loops(u.fdef),
+        "arrays hoisted before a loop are deleted after it (hoisting.py)",
+        needs=("hoisting",),
+        why="it deletes the arrays hoisting made",
+    ),
+    Pass(
+        "prune recomputed",
+        lambda u: prune_recomputed(u.fdef),
+        "values the loop saves pass recomputes in the backward loop, and nothing else reads, go (loop_saves.py)",
+        needs=("loop saves",),
+        why="it removes what the loop saves pass left unread",
     ),
 )
 

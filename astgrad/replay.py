@@ -273,8 +273,51 @@ def _replay(
             break
         replayed = _without_assignments(replayed, unread)
     backward.body = _merge_branches(restore + replayed + adjoint)
+    _drop_dead(backward, after, ns)
     _drop_initialisations(fdef, assigned - state)
+    if state and restore and backward.body and backward.body[0] is restore[0]:
+        # the states the backward iteration no longer reads (the replay that read them is gone)
+        needed = {n for n in state if n in read_counts(backward.body[1:]) or n in after}
+        if needed and needed != state:
+            state = needed
+            forward.body[0] = _push(tape, sorted(state))
+            backward.body[0] = _pop(tape, sorted(state))
     return sorted(state)
+
+
+def _drop_dead(loop: gast.For, after: set[str], ns) -> None:
+    """Drop the pure assignments of a straight-line backward body whose value nothing reads
+    before the name is bound again (the replayed state update `theta = theta + dt * omega`
+    before its restore `theta = theta_start`). Live at the end of an iteration: what the body
+    reads before binding it (carried from the iteration before, as adjoints are) and what the
+    code after the loop reads; not the loop's targets, which the next iteration binds."""
+    if any(not isinstance(st, gast.Assign) and not is_comment(st) for st in loop.body):
+        return
+    exposed: set[str] = set()
+    bound = {n.id for n in walk(loop.target) if isinstance(n, gast.Name)}
+    targets = set(bound)
+    for st in loop.body:
+        if isinstance(st, gast.Assign):
+            exposed |= set(read_counts(st.value)) - bound
+            bound |= {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
+    live = (exposed | after) - targets
+    kept: list[gast.stmt] = []
+    for st in reversed(loop.body):
+        if _simple_assign(st):
+            target = st.targets[0].id
+            if target not in live and is_pure(st.value, ns):
+                continue
+            live.discard(target)
+        elif isinstance(st, gast.Assign):
+            live -= {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
+        if isinstance(st, gast.Assign):
+            live |= set(read_counts(st.value))
+        kept.append(st)
+    loop.body = list(reversed(kept)) or [gast.Pass()]
+
+
+def _simple_assign(st: gast.stmt) -> bool:
+    return isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)
 
 
 def _merge_branches(block: list[gast.stmt]) -> list[gast.stmt]:

@@ -215,6 +215,17 @@ def pop_block(tape: list, n: int) -> list:
     return block
 
 
+def rows_like(rows: np.ndarray, value: Any) -> np.ndarray:
+    """Rows a loop saved its values into (allocated as float64), in the dtype of `value` (the
+    last of them) where that changes no number: float32 steps read back as float32, as the
+    values themselves would have been."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or dtype == rows.dtype:
+        return rows
+    narrow = rows.astype(dtype)
+    return narrow if np.array_equal(narrow, rows) else rows
+
+
 def copy_of(value: Any) -> Any:
     """An independent (shallow) copy of an array, list or dict; other values as they are."""
     if isinstance(value, np.ndarray):

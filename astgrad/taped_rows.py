@@ -68,12 +68,16 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
             # what may read a popped name after the loop: the rest of the function's body, or, in
             # a nested block (a loop may run again), the whole function
             rest = body[k + 1 :] if body is fdef.body else fdef.body
-            before, after = (
-                _unpack(s, ctx, shape_of, pop, np_name, rest, unfit) if isinstance(s, gast.For) else ([], [])
+            before, after, earlier = (
+                _unpack(s, ctx, shape_of, pop, np_name, rest, unfit, body[:k], fdef)
+                if isinstance(s, gast.For)
+                else ([], [], [])
             )
             body[k + 1 : k + 1] = after
             body[k:k] = before
-            k += len(before) + len(after) + 1
+            for at, st in sorted(earlier, key=lambda e: -e[0]):  # (rows made before a forward loop)
+                body.insert(at, st)
+            k += len(before) + len(after) + len(earlier) + 1
 
 
 def _blocks(body: list[gast.stmt]):
@@ -86,23 +90,44 @@ def _blocks(body: list[gast.stmt]):
 
 
 def _unpack(
-    loop: gast.For, ctx: Context, shape_of: Callable, pop: str, np_name: str, rest: list, unfit: set[str]
-) -> tuple[list[gast.stmt], list[gast.stmt]]:
+    loop: gast.For,
+    ctx: Context,
+    shape_of: Callable,
+    pop: str,
+    np_name: str,
+    rest: list,
+    unfit: set[str],
+    preceding: list[gast.stmt],
+    fdef: gast.FunctionDef,
+) -> tuple[list[gast.stmt], list[gast.stmt], list[tuple[int, gast.stmt]]]:
     index, trips = _counted(loop, shape_of)
     if index is None or not trips:
-        return [], []
+        return [], [], []
     pops = _pops(loop.body, pop)
     if not pops:
-        return [], []
+        return [], [], []
     tape = pops[0][2]
     if any(t != tape for _, _, t in pops) or _touches(loop.body, tape, {id(s) for s, _, _ in pops}):
-        return [], []
+        return [], [], []
     if not _straight(loop.body, index, [v for _, v, _ in pops]):
-        return [], []
+        return [], [], []
     popped = [v for _, v, _ in pops]
-    rows = [v for v in popped if _float_rows(v, shape_of, trips) and v not in unfit]
+    # the forward loop writes its values into rows in place of the tape where it can (a list of
+    # one array per step costs about twice the numbers' memory, and joining it into rows as much
+    # again); else the rows are joined from the values taken back
+    forward = _forward_saves(preceding, loop, tape, popped[0], ctx.helper("push")) if len(pops) == 1 else None
+    rows = [
+        v
+        for v in popped
+        if v not in unfit
+        and (_float_rows(v, shape_of, trips) or forward is not None and bool(shape_of(v)) and shape_of.kind(v) == "f")
+    ]
     if not rows:
-        return [], []
+        return [], [], []
+    if forward is not None and rows:
+        made = _rows_from_forward(loop, forward, preceding, ctx, shape_of, np_name, rest, index, trips, pops[0])
+        fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | {made[2][0][1].targets[0].id}
+        return made
     m = len(pops)
     before: list[gast.stmt] = []
     count = name(loop.iter.args[0].args[0].id) if isinstance(loop.iter.args[0].args[0], gast.Name) else None
@@ -167,7 +192,112 @@ def _unpack(
                 )
             )
     loop.body[0:0] = top
-    return before, after
+    return before, after, []
+
+
+def _forward_saves(preceding: list[gast.stmt], back: gast.For, tape: str, v: str, push: str):
+    """(position, loop, statement) of the forward loop `for j in range(n)` (n the backward
+    loop's count) whose one use of the tape is a push of v at the top level of its body; the
+    tape is not touched after it. Else None."""
+    want = gast.dump(back.iter.args[0])
+    for at in range(len(preceding) - 1, -1, -1):
+        s = preceding[at]
+        uses = [n for n in walk(s) if isinstance(n, gast.Name) and n.id == tape]
+        if not isinstance(s, gast.For):
+            if uses:
+                return None
+            continue
+        if gast.dump(s.iter) != want or not isinstance(s.target, gast.Name) or s.orelse:
+            return None if uses else None
+        found = [
+            st
+            for st in s.body
+            if isinstance(st, gast.Expr)
+            and isinstance(st.value, gast.Call)
+            and isinstance(st.value.func, gast.Name)
+            and st.value.func.id == push
+            and len(st.value.args) == 2
+            and all(isinstance(a, gast.Name) for a in st.value.args)
+            and st.value.args[0].id == tape
+            and st.value.args[1].id == v
+        ]
+        if len(found) != 1 or len(uses) != 1:
+            return None
+        return at, s, found[0]
+    return None
+
+
+def _rows_from_forward(loop, forward, preceding, ctx, shape_of, np_name, rest, index, trips, pop_stmt):
+    """The forward loop writes each step's value into rows made before it, in place of the
+    tape: the backward loop reads them, no list of arrays, no copy into rows."""
+    at, fwd, push_stmt = forward
+    s, v, _ = pop_stmt
+    shape, kind = tuple(shape_of(v)), shape_of.kind(v)
+    position = loop.body.index(s)
+    read_first = any(v in _loads(st) for st in loop.body[:position])
+    steps = ctx.namer.fresh(v + "_saved")
+    size = (trips + 1 if read_first else trips,) + shape
+    made = assign(
+        steps,
+        gast.Call(
+            func=gast.Attribute(value=name(np_name), attr="empty", ctx=gast.Load()),
+            args=[gast.Constant(value=size, kind=None)],
+            keywords=[],
+        ),
+    )
+    shape_of.declare(steps, size, kind)
+    fwd.body[fwd.body.index(push_stmt)] = gast.Assign(
+        targets=[gast.Subscript(value=name(steps), slice=name(fwd.target.id), ctx=gast.Store())],
+        value=name(v),
+        type_comment=None,
+    )
+    before: list[gast.stmt] = []
+    top: list[gast.stmt] = []
+    after: list[gast.stmt] = []
+    before_rows = steps
+    if read_first:  # the value at the top of step k is the one step k computed
+        before.append(
+            gast.Assign(
+                targets=[
+                    gast.Subscript(value=name(steps), slice=gast.Constant(value=trips, kind=None), ctx=gast.Store())
+                ],
+                value=name(v),
+                type_comment=None,
+            )
+        )
+        rows = ctx.namer.fresh(v + "_steps")  # (in the steps' own float dtype)
+        before.append(assign(rows, _call(ctx.helper("rows_like"), steps, v)))
+        shape_of.declare(rows, size, kind)
+        after_rows, before_rows = ctx.namer.fresh(v + "_after"), ctx.namer.fresh(v + "_before")
+        before.append(assign(after_rows, _slice(rows, 1, None)))
+        before.append(assign(before_rows, _slice(rows, None, -1)))
+        shape_of.declare(after_rows, (trips,) + shape, kind)
+        shape_of.declare(before_rows, (trips,) + shape, kind)
+        nxt = ctx.namer.fresh(v + "_next")
+        shape_of.declare(nxt, shape, kind)
+        for st in loop.body[:position]:
+            _rename(st, v, nxt)
+        top.append(assign(nxt, _row(after_rows, index)))
+    else:  # (v holds the last step's value, of the steps' dtype)
+        before_rows = ctx.namer.fresh(v + "_before")
+        before.append(assign(before_rows, _call(ctx.helper("rows_like"), steps, v)))
+        shape_of.declare(before_rows, size, kind)
+    current = ctx.namer.fresh(v + "_k")
+    shape_of.declare(current, shape, kind)
+    for st in loop.body[position + 1 :]:
+        _rename(st, v, current)
+    s.targets[0].id = current
+    s.value = _row(before_rows, index)
+    if any(v in _loads(st) for st in rest):
+        after.append(
+            assign(v, gast.Subscript(value=name(before_rows), slice=gast.Constant(value=0, kind=None), ctx=gast.Load()))
+        )
+    loop.body[0:0] = top
+    return before, after, [(at, made)]
+
+
+def _call(helper: str, *args: str) -> gast.Call:
+    return gast.Call(func=name(helper), args=[name(a) for a in args], keywords=[])
 
 
 def _counted(loop: gast.For, shape_of: Callable) -> tuple[str | None, int | None]:

@@ -146,6 +146,90 @@ def rnn_storage_bytes(T: int, hidden: int) -> int:
     return (T + 1) * hidden * 8
 
 
+# --------------------------------------------------------------------------- loops whose length grows
+
+
+def rnn_dot(W, U, b, xs, h0):
+    """The RNN spelled with np.dot and an index loop."""
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(np.dot(W, h) + np.dot(U, xs[t]) + b)
+    return np.sum(h * h)
+
+
+def rnn_filled(W, U, xs, h0):
+    """The RNN's states written into a preallocated array, each row once."""
+    T = xs.shape[0]
+    hs = np.zeros((T + 1, h0.shape[0]))
+    hs[0] = h0
+    for t in range(T):
+        hs[t + 1] = np.tanh(hs[t] @ W.T + xs[t] @ U.T)
+    return np.sum(hs[T] * hs[T])
+
+
+def rnn_filled_grad(W, U, xs, h0):
+    T = xs.shape[0]
+    hs = np.empty((T + 1, h0.shape[0]))
+    hs[0] = h0
+    for t in range(T):
+        hs[t + 1] = np.tanh(hs[t] @ W.T + xs[t] @ U.T)
+    a_bar = np.empty((T, h0.shape[0]))
+    h_bar = 2.0 * hs[T]
+    for t in range(T - 1, -1, -1):
+        a_bar[t] = h_bar * (1.0 - hs[t + 1] * hs[t + 1])
+        h_bar = a_bar[t] @ W
+    return a_bar.T @ hs[:T], a_bar.T @ xs
+
+
+def ema(x, a):
+    """An exponential moving average, element by element into a preallocated array."""
+    s = np.zeros(x.shape[0])
+    s[0] = x[0]
+    for t in range(1, x.shape[0]):
+        s[t] = a * s[t - 1] + (1 - a) * x[t]
+    return np.sum(s * s)
+
+
+def ema_grad(x, a):
+    T = x.shape[0]
+    s = np.zeros(T)
+    s[0] = x[0]
+    for t in range(1, T):
+        s[t] = a * s[t - 1] + (1 - a) * x[t]
+    s_bar = 2.0 * s
+    x_bar = np.zeros(T)
+    a_bar = 0.0
+    for t in range(T - 1, 0, -1):
+        g = s_bar[t]
+        a_bar += g * (s[t - 1] - x[t])
+        x_bar[t] = (1 - a) * g
+        s_bar[t - 1] += a * g
+    x_bar[0] = s_bar[0]
+    return x_bar, a_bar
+
+
+def pendulum(theta, omega, g, dt, steps):
+    """Euler steps of a pendulum, on Python floats."""
+    for _ in range(steps):
+        omega = omega - dt * g * math.sin(theta)
+        theta = theta + dt * omega
+    return theta * theta + omega
+
+
+def pendulum_grad(theta, omega, g, dt, steps):
+    thetas = []
+    for _ in range(steps):
+        thetas.append(theta)
+        omega = omega - dt * g * math.sin(theta)
+        theta = theta + dt * omega
+    theta_bar, omega_bar, g_bar = 2.0 * theta, 1.0, 0.0
+    for theta in reversed(thetas):
+        omega_bar += dt * theta_bar
+        g_bar -= dt * math.sin(theta) * omega_bar
+        theta_bar -= dt * g * math.cos(theta) * omega_bar
+    return theta_bar, omega_bar, g_bar
+
+
 # --------------------------------------------------------------------------- scalar loop with branches
 
 
@@ -405,6 +489,56 @@ WORKLOADS: list[Workload] = [
         "gmm-small", gmm, gmm_grad, ("alphas", "means", "icf"), lambda r: _gmm_args(r, 2, 5, 100), "d=2 k=5 n=100"
     ),
     Workload("gmm", gmm, gmm_grad, ("alphas", "means", "icf"), lambda r: _gmm_args(r, 5, 10, 1000), "d=5 k=10 n=1000"),
+]
+
+
+@dataclass
+class LoopWorkload:
+    """A workload whose loop length T is a parameter: `make_args(rng, T)`. The scaling report
+    (benchmarks/scaling.py) times it and measures its peak memory at growing T."""
+
+    name: str
+    f: Callable
+    hand: Callable
+    wrt: tuple[str, ...]
+    make_args: Callable[[np.random.Generator, int], tuple]
+    size: str
+
+    def wrt_indices(self) -> tuple[int, ...]:
+        params = list(self.f.__code__.co_varnames[: self.f.__code__.co_argcount])
+        return tuple(params.index(w) for w in self.wrt)
+
+
+SCALING_HIDDEN, SCALING_INPUTS = 16, 8
+
+
+def _loop_rnn_args(rng, T):
+    return rnn_args(rng, T=T, hidden=SCALING_HIDDEN, inputs=SCALING_INPUTS)
+
+
+def _loop_rnn_filled_args(rng, T):
+    W, U, _, xs, h0 = _loop_rnn_args(rng, T)
+    return W, U, xs, h0
+
+
+def _ema_args(rng, T):
+    return rng.normal(size=T), 0.9
+
+
+def _pendulum_args(rng, T):
+    return 0.3, 0.1, 9.81, 1e-3, T
+
+
+LOOP_WORKLOADS: list[LoopWorkload] = [
+    LoopWorkload("rnn", rnn, rnn_grad, ("W", "U", "b"), _loop_rnn_args, "for x in xs, W @ h, H=16 I=8"),
+    LoopWorkload("rnn-dot", rnn_dot, rnn_grad, ("W", "U", "b"), _loop_rnn_args, "np.dot(W, h), xs[t], H=16 I=8"),
+    LoopWorkload(
+        "rnn-filled", rnn_filled, rnn_filled_grad, ("W", "U"), _loop_rnn_filled_args, "hs[t + 1] = ..., H=16 I=8"
+    ),
+    LoopWorkload("ema", ema, ema_grad, ("x", "a"), _ema_args, "s[t] = a * s[t - 1] + (1 - a) * x[t]"),
+    LoopWorkload(
+        "pendulum", pendulum, pendulum_grad, ("theta", "omega", "g"), _pendulum_args, "Euler steps on Python floats"
+    ),
 ]
 
 

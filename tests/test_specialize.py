@@ -475,7 +475,7 @@ def test_a_name_collected_at_two_values_per_step_gets_two_stacks():
     for a, b in zip(g(*args), general):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     text = _specialised_text(g)
-    assert text.count("_rows = np.array(") >= 3, text
+    assert text.count("_rows = np.array(") + text.count("_buffer = np.empty(") >= 3, text
 
 
 def _rows_rescaled(W, xs, h0):

@@ -94,9 +94,10 @@ def test_rows_from_the_tape_give_the_same_bits_as_popping_each_step(f, make, wrt
     for a, b in zip(g(*args), general):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
     text = astgrad.source(_fresh(f), wrt=wrt, args=args)
-    assert "pop_block(tape, " in text, text
+    # the rows taken back from the tape at once, or written by the forward loop in its place
+    assert "pop_block(tape, " in text or "_saved[k] = " in text or "_saved[t] = " in text, text
     before, old_text = _without_the_pass(f, wrt, args, monkeypatch)
-    assert "pop_block" not in old_text
+    assert "pop_block" not in old_text and "_saved = np.empty" not in old_text
     for a, b in zip(g(*args), before):
         np.testing.assert_array_equal(a, b)
 
@@ -104,7 +105,10 @@ def test_rows_from_the_tape_give_the_same_bits_as_popping_each_step(f, make, wrt
 def test_the_rnn_step_reads_its_tanh_slopes_from_one_array():
     args = _args(np.random.default_rng(8))
     text = astgrad.source(_fresh(rnn), wrt=(0, 1, 2), args=args)
-    assert "h_steps = np.array(h_saved + [h])\n" in text, text  # h before each step, and after the last
+    # h before each step written into rows by the forward loop, and after the last
+    assert "h_saved = np.empty((7, 4))\n" in text and "        h_saved[k] = h\n" in text, text
+    assert "h_saved[6] = h\n" in text and "h_steps = rows_like(h_saved, h)\n" in text, text
+    assert "tape = " not in text and "pop" not in text, text
     assert "dh_dt5 = 1.0 - h_after * h_after\n" in text, text  # every step's tanh slope at once, dh/dt5
     assert "W_bar = t5_bar_rows.T.dot(h_before[::-1])\n" in text, text
     backward = text.split("# backward pass")[1]
@@ -148,7 +152,7 @@ def test_values_written_in_place_a_skipped_loop_and_huge_rows_are_left_on_the_ta
 def test_float32_rows_stay_float32():
     args = tuple(a.astype(np.float32) for a in _args(np.random.default_rng(11)))
     g = grad(_fresh(rnn), wrt=(0, 4))
-    assert "pop_block" in astgrad.source(_fresh(rnn), wrt=(0, 4), args=args)
+    assert "rows_like(h_saved, h)" in astgrad.source(_fresh(rnn), wrt=(0, 4), args=args)
     gW, gh = g(*args)
     assert gW.dtype == np.float32 and gh.dtype == np.float32
     ref = grad(_fresh(rnn), wrt=(0, 4))(*(a.astype(np.float64) for a in args))

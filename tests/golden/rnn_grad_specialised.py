@@ -2,7 +2,7 @@ import numpy as np
 import numpy
 from tests.golden_functions import rnn
 from tests.golden_functions import rnn as rnn_function
-from astgrad.runtime import pop_block, respecialize
+from astgrad.runtime import rows_like, respecialize
 
 
 def rnn_grad(W, U, b, xs, h0):
@@ -20,31 +20,33 @@ def rnn_grad(W, U, b, xs, h0):
         or h0.__class__ is not np.ndarray or h0.shape != (4,)
     ):
         return respecialize(rnn_grad, W, U, b, xs, h0)
-    tape = []
     # forward pass
     h = h0
     t1 = len(xs)
     U_x = xs.dot(U.T)
+    h_saved = np.empty((6, 4))
     for k in range(t1):
         t5 = W.dot(h) + U_x[k] + b
-        tape.append(h)
+        h_saved[k] = h
         h = np.tanh(t5)
+    del U_x
     # backward pass
     # line 27: return np.sum(h * h)
     h_bar = 2.0 * h
     # line 25: for x in xs:
-    h_saved = pop_block(tape, t1)
-    h_steps = np.array(h_saved + [h])
+    h_saved[5] = h
+    h_steps = rows_like(h_saved, h)
     h_after = h_steps[1:]
     h_before = h_steps[:-1]
-    t5_bar_parts = []
     dh_dt5 = 1.0 - h_after * h_after
+    t5_bar_buffer = np.empty((5, 4))
     for k in reversed(range(t1)):
         # line 26: h = np.tanh(W @ h + U @ x + b)
         t5_bar = h_bar * dh_dt5[k]
-        t5_bar_parts.append(t5_bar)
+        t5_bar_buffer[-1 - k] = t5_bar
         h_bar = t5_bar.dot(W)
-    t5_bar_rows = np.array(t5_bar_parts)
+    del dh_dt5
+    t5_bar_rows = rows_like(t5_bar_buffer, t5_bar)
     b_bar = np.einsum('ij->j', t5_bar_rows)
     U_bar = t5_bar_rows.T.dot(xs[::-1])
     W_bar = t5_bar_rows.T.dot(h_before[::-1])

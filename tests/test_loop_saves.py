@@ -1,0 +1,164 @@
+"""What a loop's gradient keeps and copies per iteration (issue 20): no whole-array copy inside a
+generated backward loop, no per-iteration save of a loop invariant or of a value the loop index
+gives again, an array filled in the loop read again rather than saved. Structure, not timings:
+each is what makes the gradient's time and memory grow with the loop length and no faster
+(benchmarks/scaling.py measures it). Every case is also checked against central differences
+and against the unoptimised code."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import check_grad, grad
+from benchmarks.workloads import ema, pendulum, rnn, rnn_dot, rnn_filled
+
+
+def ema_helper_free(x, a):  # the EMA written with Python floats for its weights and `xs[t]` reads
+    s = np.empty(x.shape[0])
+    s[0] = x[0]
+    b = 1.0 - a
+    for t in range(1, len(x)):
+        s[t] = a * s[t - 1] + b * x[t]
+    return np.sum(s * s)
+
+
+def ema_rows(X, a):  # rows of a matrix, filled one after the other
+    S = np.zeros(X.shape)
+    S[0] = X[0]
+    for t in range(1, X.shape[0]):
+        S[t] = a * S[t - 1] + (1.0 - a) * np.tanh(X[t])
+    return np.sum(S * S)
+
+
+def ema_rewritten(x, a):  # a position written again after the loop: s[0] is read at t = 1
+    s = np.zeros(x.shape[0])
+    s[0] = x[0]
+    for t in range(1, x.shape[0]):
+        s[t] = a * s[t - 1] + (1 - a) * x[t]
+    s[0] = 3.0
+    return np.sum(s * s)
+
+
+def ema_ahead(x, a):  # reads the position the next step writes: still zero when read
+    s = np.zeros(x.shape[0] + 1)
+    for t in range(x.shape[0]):
+        s[t] = a * s[t + 1] + x[t] * s[t] + x[t]
+    return np.sum(s * s)
+
+
+def _cases():
+    rng = np.random.default_rng(3)
+    W, U, b = rng.normal(size=(4, 4)) / 2, rng.normal(size=(4, 3)), rng.normal(size=4)
+    xs, h0 = rng.normal(size=(9, 3)), np.zeros(4)
+    x = rng.normal(size=12)
+    return [
+        (ema, (x, 0.8), (0, 1)),
+        (ema_helper_free, (x, 0.8), (0, 1)),
+        (ema_rows, (rng.normal(size=(7, 3)), 0.7), (0, 1)),
+        (rnn, (W, U, b, xs, h0), (0, 1, 2)),
+        (rnn_dot, (W, U, b, xs, h0), (0, 1, 2)),
+        (rnn_filled, (W, U, xs, h0), (0, 1)),
+        (pendulum, (0.3, 0.1, 9.81, 0.01, 20), (0, 1, 2)),
+    ]
+
+
+CASES = _cases()
+IDS = [c[0].__name__ for c in CASES]
+
+
+def _loops(text: str, backward: bool) -> list[ast.For]:
+    tree = ast.parse(text)
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For):
+            it = node.iter
+            is_back = isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed"
+            if is_back == backward:
+                out.append(node)
+    return out
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
+def test_loop_gradients_are_right(f, args, wrt):
+    g = grad(f, wrt=wrt)
+    check_grad(f, g, *args, wrt=wrt, rtol=1e-5, atol=1e-7)
+    plain = grad(f, wrt=wrt, optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
+def test_no_whole_array_copy_inside_a_backward_loop(f, args, wrt):
+    text = astgrad.source(f, wrt=wrt, args=args)
+    for loop in _loops(text, backward=True):
+        rows = {
+            s.targets[0].id: s.value
+            for s in loop.body
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+        }
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Call):
+                fn = node.func
+                called = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+                assert called not in ("owned_copy", "copy", "array", "stack", "deepcopy"), text
+                if called == "copy_of":  # of one element or row, never of a whole array
+                    arg = node.args[0]
+                    assert isinstance(arg, ast.Subscript) or isinstance(rows.get(arg.id), ast.Subscript), text
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
+def test_no_per_iteration_save_of_an_invariant_or_an_index_value(f, args, wrt):
+    """What a forward loop saves per step depends on what the loop computes: never a value
+    from loop invariants alone (`1.0 - a`, `W.T`) or from the index (`t - 1`, `x[t]`)."""
+    text = astgrad.source(f, wrt=wrt, args=args)
+    for loop in _loops(text, backward=False):
+        bound = {
+            n.id for s in loop.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+        bound.discard(loop.target.id if isinstance(loop.target, ast.Name) else "")
+        defs = {
+            s.targets[0].id: s.value
+            for s in loop.body
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+        }
+        for s in loop.body:
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute):
+                if s.value.func.attr != "append" or not s.value.args:
+                    continue
+                saved = s.value.args[0]
+                names = {n.id for n in ast.walk(saved) if isinstance(n, ast.Name)}
+                for n in names:  # the saved value was made by the loop from values the loop changes
+                    value = defs.get(n)
+                    if value is not None:
+                        reads = {m.id for m in ast.walk(value) if isinstance(m, ast.Name)}
+                        assert reads & (bound - {n}) or n in reads, (n, text)
+
+
+@pytest.mark.parametrize("f, args, wrt", [c for c in CASES if c[0] in (ema, ema_helper_free, ema_rows, rnn_filled)])
+def test_an_array_filled_in_the_loop_is_read_again_not_saved(f, args, wrt):
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "tape" not in text and "pop" not in text, text
+
+
+def test_a_filled_array_rewritten_or_read_ahead_is_not_read_again():
+    x = np.random.default_rng(4).normal(size=8)
+    for f in (ema_rewritten, ema_ahead):
+        g = grad(f, wrt=(0, 1))
+        check_grad(f, g, x, 0.6, wrt=(0, 1), rtol=1e-5, atol=1e-7)
+        plain = grad(f, wrt=(0, 1), optimize=False, specialize=False)(x, 0.6)
+        for a, b in zip(g(x, 0.6), plain):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_the_saved_rows_are_the_hidden_states_alone():
+    """The RNN saves its T + 1 states in one array the forward loop fills (what a hand-written
+    gradient keeps), and the adjoint rows in one array: no list of per-step arrays."""
+    f, args, wrt = CASES[IDS.index("rnn")]
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "h_saved = np.empty((10, 4))" in text and "h_saved[k] = h" in text, text
+    assert ".append(" not in text and "np.array(" not in text, text
+    assert "del U_x" in text and "del dh_dt5" in text, text
