@@ -33,6 +33,7 @@ from .analysis import (
     walk_statements,
 )
 from .assemble_support import is_user_function
+from .branch_masks import branch_masks, keeps_zero, masked
 from .context import Context
 from .normalize import assign, is_constant, loads, name
 from .rules.registry import runtime_facts
@@ -128,6 +129,8 @@ class ReverseTransformer:
         self.user_calls: dict[int, tuple] = {}  # id(call) → (forward statement, plain call, fwd call)
         self._shared: tuple | None = None  # (names written in place, _shared_memory's answer for them)
         self.remat = self._rematerialized()  # position of `x = xs[k]` → that statement
+        self._mask_classes: shapes.ShapeClasses | None = None
+        self.masks = branch_masks(fdef, self._mask_fits)  # values that only build a branch of np.where
 
     # ------------------------------------------------------------------------------- naming
 
@@ -510,6 +513,8 @@ class ReverseTransformer:
             if node is None:
                 continue
             var = bound.mapping[placeholder[: -len("_bar")]].id
+            if rule.elementwise and target in self.masks:
+                expr = self._masked(expr, target)
             if rule.elementwise:
                 expr = self._drop_unbroadcast(expr, target)
             expr = self._shape_from_earliest(expr)
@@ -518,6 +523,35 @@ class ReverseTransformer:
         state.owned.discard(target)
         self.record_reads(code, p)
         return code
+
+    def _mask_fits(self, c: str, v: str) -> bool:
+        """Whether condition c provably broadcasts into v's shape (see branch_masks)."""
+        if self.facts is not None:
+            cs, vs = self.facts.shape(c), self.facts.shape(v)
+            if cs is not None and vs is not None:
+                try:
+                    return np.broadcast_shapes(cs, vs) == tuple(vs)
+                except ValueError:
+                    return False
+        if self._mask_classes is None:  # (integers broadcast like constants: `x > i`, `x - i` are x's shape)
+            self._mask_classes = shapes.ShapeClasses(self.fdef, frozenset(self.ints))
+        return self._mask_classes.same(c, v) or c in self.scalars or c in self.ints
+
+    def _masked(self, expr: gast.AST, target: str) -> gast.AST:
+        """A contribution of `target`'s statement, which only builds a branch of np.where, made
+        0 where the branch is not selected (unless it is 0 there anyway): 0 * inf stays 0."""
+        numpy, adjoint = self.ctx.numpy_name(), self.bar(target)
+        mask = self.masks[target]
+        call = expr
+        if (
+            isinstance(call, gast.Call)
+            and isinstance(call.func, gast.Name)
+            and call.func.id == self.ctx.helper("unbroadcast")
+        ):
+            if not keeps_zero(call.args[0], adjoint, numpy):
+                call.args[0] = masked(call.args[0], mask, numpy)
+            return call
+        return expr if keeps_zero(expr, adjoint, numpy) else masked(expr, mask, numpy)
 
     def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
         """Helpers that read only the shape of their second argument read it from the earliest
