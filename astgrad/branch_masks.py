@@ -8,7 +8,11 @@ elementwise operations) influences the output only where c holds, so the contrib
 statement sends to its inputs are masked: `np.where(c, contribution, 0.0)` (`np.where(c, 0.0,
 contribution)` for branch `b`), and 0 stays 0.
 
-A mask is a conjunction of literals `(c, negated)`: nested wheres add one literal each; a value
+The same holds for an operand of `np.maximum(x, y)` (`np.maximum(np.log(x), 0.0)` at x = 0) and
+`np.minimum`: its mask, `x >= y` where max_share gives it a share, is computed by the backward
+pass at the maximum's adjoint.
+
+A mask is a conjunction of literals (`c`, or not `c`, or an operand chosen): nested wheres add one literal each; a value
 used in several masked places keeps the literals all its uses share (a weaker mask is still
 sound); a value with any other use (a return, a reduction, an unmasked operand, a test) gets
 none, since that use may legitimately produce the NaN.
@@ -34,9 +38,13 @@ from .analysis import primitive, walk_statements
 from .normalize import loads
 from .shapes import single_definitions, stable_parameters
 
-Literal = tuple[str, bool]  # (condition name, negated: the value builds the where's second branch)
+# ("where", c, negated): the where's condition c holds (negated: it does not; the value builds the
+# second branch); ("select", z, i): operand i of `z = np.maximum(x, y)` (or np.minimum) is the one
+# chosen, a mask the backward pass computes at z's adjoint (`x >= y`), where max_share is not 0
+Literal = tuple[str, str, int]
 Mask = frozenset[Literal]
-NO_ADJOINT: Mask = frozenset({("", False)})  # a use that sends no adjoint back (a comparison, a condition)
+NO_ADJOINT: Mask = frozenset({("", "", 0)})  # a use that sends no adjoint back (a comparison, a condition)
+SELECTIONS = {np.maximum: (">=", "<="), np.minimum: ("<=", ">=")}  # operand 0, 1 chosen where `x op y`
 
 
 def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool]) -> dict[str, Mask]:
@@ -44,8 +52,8 @@ def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool])
 
     `same_shape(c, v)`: c provably broadcasts into v's shape (the mask has v's shape)."""
     statements = list(walk_statements(fdef.body))
-    if not any(isinstance(s, gast.Assign) and primitive(s.value) is np.where for s in statements):
-        return {}  # (no where: generated code is exactly as without this module)
+    if not any(isinstance(s, gast.Assign) and _selects(primitive(s.value)) for s in statements):
+        return {}  # (no where, maximum or minimum: generated code is exactly as without this module)
     defs = single_definitions(fdef)
     params = stable_parameters(fdef)
     where: dict[str, tuple[tuple, int]] = {}  # name → (block, index) of its only binding
@@ -74,16 +82,17 @@ def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool])
     reaching: dict[str, Mask] = {}  # the literals of every use, whether or not they fit the value
     masks: dict[str, Mask] = {}  # ...those that fit it
 
-    def usable(c: gast.AST, v: str) -> bool:
-        if not isinstance(c, gast.Name):
-            return False
+    def usable(literal: Literal, v: str) -> bool:
+        kind, c, _ = literal
+        if kind == "select":  # (z, computed from v after it in v's block): the mask has z's shape
+            return same_shape(c, v)
         block, i = where[v]
-        if c.id in params:
-            return same_shape(c.id, v)
-        if c.id not in defs or c.id not in where:
+        if c in params:
+            return same_shape(c, v)
+        if c not in defs or c not in where:
             return False
-        cb, ci = where[c.id]
-        return cb == block and ci < i and same_shape(c.id, v)
+        cb, ci = where[c]
+        return cb == block and ci < i and same_shape(c, v)
 
     def through(v: str, use: gast.stmt) -> Mask | None:
         """The mask one use puts on v, or None for an unmasked use."""
@@ -101,7 +110,10 @@ def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool])
             branch_b = isinstance(b, gast.Name) and b.id == v
             if branch_a == branch_b or not isinstance(c, gast.Name):  # both branches, or a keyword
                 return outer or None
-            return outer | {(c.id, branch_b)}
+            return outer | {("where", c.id, int(branch_b))}
+        if fn in SELECTIONS and len(value.args) == 2 and not value.keywords and target in defs:
+            chosen = [i for i, a in enumerate(value.args) if isinstance(a, gast.Name) and a.id == v]
+            return outer | {("select", target, chosen[0])} if len(chosen) == 1 else outer or None
         if fn is None or fn is tuple:
             return None
         rule = rules.lookup(fn)
@@ -132,16 +144,16 @@ def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool])
                     break
             if found:
                 reaching[v] = found
-                fits = frozenset(lit for lit in found if usable(_name(lit[0]), v))
+                fits = frozenset(lit for lit in found if usable(lit, v))
                 if fits:
                     masks[v] = fits
     return masks
 
 
-def masked(expr: gast.AST, mask: Mask, numpy: str) -> gast.AST:
-    """`np.where(c, expr, 0.0)` for each literal (`np.where(c, 0.0, expr)` if negated), where
+def masked(expr: gast.AST, conditions: list[tuple[str, bool]], numpy: str) -> gast.AST:
+    """`np.where(c, expr, 0.0)` for each (c, negated) (`np.where(c, 0.0, expr)` if negated), where
     `numpy` is the name generated code calls NumPy by."""
-    for c, negated in sorted(mask):
+    for c, negated in conditions:
         zero = gast.Constant(value=0.0, kind=None)
         args = [_name(c)] + ([zero, expr] if negated else [expr, zero])
         where_fn = gast.Attribute(value=_name(numpy), attr="where", ctx=gast.Load())
@@ -182,6 +194,10 @@ def _is_where(expr: gast.AST, numpy: str) -> bool:
 
 def _finite(node: gast.AST) -> bool:
     return isinstance(node, gast.Constant) and type(node.value) in (int, float) and np.isfinite(node.value)
+
+
+def _selects(fn) -> bool:
+    return fn is np.where or fn in SELECTIONS
 
 
 def _name(n: str) -> gast.Name:

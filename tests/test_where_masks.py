@@ -1,6 +1,6 @@
-"""np.where whose unselected branch is NaN or infinite: reverse mode masks the contributions of
-values that only build a branch (astgrad/branch_masks.py), so 0 stays 0 instead of 0 * inf = NaN,
-and agrees with forward mode and with central differences."""
+"""np.where (and np.maximum, np.minimum) whose unselected branch is NaN or infinite: reverse mode
+masks the contributions of values that only build a branch (astgrad/branch_masks.py), so 0 stays
+0 instead of 0 * inf = NaN, and agrees with forward mode and with central differences."""
 
 import warnings
 
@@ -62,6 +62,26 @@ CASES = {
         lambda x: sum(np.where(x > i, 0.5 / np.sqrt(np.where(x > i, x - i, 1.0)), 0.0) for i in range(3)),
         [-1.0, 0.0, 1.0, 2.0],
         [4.0, -1.0, 0.25, 1.5],
+    ),
+    "max_log": (
+        wf.max_log,
+        lambda x: np.where(x > np.exp(-0.5), 2 / np.where(x > 0, x, 1.0), 0.0),
+        [0.0],
+        [0.25, 2.0],
+    ),
+    "min_reciprocal": (
+        wf.min_reciprocal,
+        lambda x: np.where((x > 1) | (x < 0), -1 / np.where(x != 0, x, 1.0) ** 2, 0.0),
+        [0.0],
+        [2.0, 0.5, -2.0],
+    ),
+    "max_in_loop": (
+        wf.max_in_loop,
+        lambda x: sum(
+            np.where(np.log(np.maximum(x + i, 1e-300)) > -0.5, 1 / np.maximum(x + i, 1e-300), 0.0) for i in range(2)
+        ),
+        [0.0],
+        [0.5, 3.0, 0.25],
     ),
     "both_branches": (wf.both_branches, lambda x: np.where(x > 0, _sqrt_slope(x), 2 * x), [-1.0], [4.0, -1.0]),
 }
@@ -172,3 +192,10 @@ def test_grad_of_grad_through_the_masks():
 @pytest.mark.xfail(strict=True, reason="a condition wider than the branch would need np.any over the broadcast axes")
 def test_condition_wider_than_the_branch():
     assert np.all(np.isfinite(_quiet(grad(wf.wider_condition), np.array([4.0, -1.0]))))
+
+
+def test_the_maximum_mask_is_computed_only_where_used():
+    text = astgrad.source(wf.max_log)
+    assert "t3_chosen = t3 >= 0.0" in text and "np.where(t3_chosen, t1_bar / x" in text
+    relu = _code(astgrad.source(wf.relu_layer, optimize=False))  # no contribution needs it: no mask
+    assert "chosen" not in relu and "np.where" not in relu

@@ -68,3 +68,24 @@ def wider_condition(x):
     # the branch (n,) is broadcast by a (2, n) condition: no mask of the branch's shape
     c = np.stack([x > 0, x > 1])
     return np.sum(np.where(c, np.sqrt(x), 0.0))
+
+
+def max_log(x):
+    # at x = 0 log is -inf and the maximum chooses 0.0: log's slope (inf) must not reach x
+    return np.sum(np.maximum(2 * np.log(x) + 1, 0.0))
+
+
+def min_reciprocal(x):
+    # at x = 0, 1 / x is inf and the minimum chooses 1.0: the slope -1 / x**2 must not reach x
+    return np.sum(np.minimum(1.0, 1 / x))
+
+
+def max_in_loop(x):
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(np.maximum(np.log(x + i) + 0.5, 0.0))
+    return total
+
+
+def relu_layer(W, x):
+    return np.sum(np.maximum(W @ x + 1.0, 0.0))
