@@ -12,10 +12,10 @@ The same holds for an operand of `np.maximum(x, y)` (`np.maximum(np.log(x), 0.0)
 `np.minimum`: its mask, `x >= y` where max_share gives it a share, is computed by the backward
 pass at the maximum's adjoint.
 
-A mask is a conjunction of literals (`c`, or not `c`, or an operand chosen): nested wheres add one literal each; a value
-used in several masked places keeps the literals all its uses share (a weaker mask is still
-sound); a value with any other use (a return, a reduction, an unmasked operand, a test) gets
-none, since that use may legitimately produce the NaN.
+A mask is a conjunction of literals (c, not c, an operand chosen): nested wheres add one literal
+each; a value used in several masked places keeps the literals all its uses share (a weaker mask
+is still sound); a value with any other use (a return, a reduction, an unmasked operand, a test)
+gets none, since that use may legitimately produce the NaN.
 
 A literal is kept only where it is provably right in the backward pass:
 - c broadcasts into the value's shape without growing it (`same_shape(c, v)`), so the mask
@@ -23,7 +23,7 @@ A literal is kept only where it is provably right in the backward pass:
 - c is a parameter never rebound, or is bound once before v in the same block, so c still holds
   the where's condition when v's adjoint statement runs (a later binding in a loop would be
   restored to the previous iteration's value by then);
-- v and every use on the way to the where are in one block (one iteration of one loop body).
+- every use on the way to the where follows v in its block (one iteration of one loop body).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool])
         return {}  # (no where, maximum or minimum: generated code is exactly as without this module)
     defs = single_definitions(fdef)
     params = stable_parameters(fdef)
-    where: dict[str, tuple[tuple, int]] = {}  # name → (block, index) of its only binding
+    bound_at: dict[str, tuple[tuple, int]] = {}  # name → (block, index) of its binding
     uses: dict[str, list[tuple[tuple, int, gast.stmt | None]]] = {}  # name → (block, index, statement)
     blocks: list[tuple[tuple, list[gast.stmt]]] = []
 
@@ -64,7 +64,7 @@ def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool])
         blocks.append((block, body))
         for i, st in enumerate(body):
             if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
-                where[st.targets[0].id] = (block, i)
+                bound_at[st.targets[0].id] = (block, i)
                 for n in loads(st.value):
                     uses.setdefault(n, []).append((block, i, st))
                 continue
@@ -86,12 +86,12 @@ def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool])
         kind, c, _ = literal
         if kind == "select":  # (z, computed from v after it in v's block): the mask has z's shape
             return same_shape(c, v)
-        block, i = where[v]
+        block, i = bound_at[v]
         if c in params:
             return same_shape(c, v)
-        if c not in defs or c not in where:
+        if c not in defs or c not in bound_at:
             return False
-        cb, ci = where[c]
+        cb, ci = bound_at[c]
         return cb == block and ci < i and same_shape(c, v)
 
     def through(v: str, use: gast.stmt) -> Mask | None:
@@ -132,8 +132,8 @@ def branch_masks(fdef: gast.FunctionDef, same_shape: Callable[[str, str], bool])
             if v not in defs or not uses.get(v):
                 continue
             found: Mask | None = None
-            for ub, _, use in uses[v]:
-                m = through(v, use) if use is not None and ub == block else None
+            for ub, ui, use in uses[v]:  # (a use before v in a loop's body reads the previous iteration's v)
+                m = through(v, use) if use is not None and ub == block and ui > i else None
                 if m is None:
                     found = None
                     break
