@@ -33,6 +33,7 @@ from .analysis import (
     walk_statements,
 )
 from .assemble_support import is_user_function
+from .branch_masks import SELECTIONS, branch_masks, keeps_zero, masked
 from .context import Context
 from .normalize import assign, is_constant, loads, name
 from .rules.registry import runtime_facts
@@ -128,6 +129,11 @@ class ReverseTransformer:
         self.user_calls: dict[int, tuple] = {}  # id(call) → (forward statement, plain call, fwd call)
         self._shared: tuple | None = None  # (names written in place, _shared_memory's answer for them)
         self.remat = self._rematerialized()  # position of `x = xs[k]` → that statement
+        self._mask_classes: shapes.ShapeClasses | None = None
+        self.masks = branch_masks(fdef, self._mask_fits)  # values that only build a branch of np.where
+        self.chosen = {(z, i) for m in self.masks.values() for kind, z, i in m if kind == "select"}
+        self.chosen_names: dict[tuple[str, int], str] = {}  # (z, operand) → its backward mask's name
+        self.chosen_live: set[tuple[str, int]] = set()  # ...assigned by z's adjoint in this backward pass
 
     # ------------------------------------------------------------------------------- naming
 
@@ -234,8 +240,30 @@ class ReverseTransformer:
                 grads.append(self.call("match_structure", name(self.bar(w)), name(w)))
             else:
                 grads.append(name(self.bar(w)))
+        self._drop_unused_choices(backward)
         self.finish_sites(forward, backward)
         return forward, backward, grads
+
+    def _drop_unused_choices(self, backward: list[gast.stmt]) -> None:
+        """Remove the masks `x_chosen = x >= y` no contribution needed (it kept its zeros)."""
+        made = set(self.chosen_names.values())
+        if not made:
+            return
+        read = set().union(*(loads(st) for st in backward))
+        unused = made - read
+
+        def prune(body: list[gast.stmt]) -> list[gast.stmt]:
+            kept = []
+            for st in body:
+                if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id in unused:
+                    continue
+                for block in ("body", "orelse"):
+                    if isinstance(getattr(st, block, None), list):
+                        setattr(st, block, prune(getattr(st, block)))
+                kept.append(st)
+            return kept
+
+        backward[:] = prune(backward)
 
     # ------------------------------------------------------------------------- forward pass
 
@@ -440,6 +468,7 @@ class ReverseTransformer:
             fwd_stmt, plain, fwd_call = self.user_calls[id(value)]
             no_adjoint = target not in self.active or target not in state.init
             fwd_stmt.value = plain if no_adjoint else fwd_call  # no backward call: the plain call, nothing saved
+        self.chosen_live -= {(target, 0), (target, 1)}
         if target not in self.active or target not in state.init:
             state.init.discard(target)
             return []
@@ -502,6 +531,8 @@ class ReverseTransformer:
         if fn is operator.getitem and self.try_inplace_index(target, value, state, code, p):
             state.init.discard(target)
             return code
+        if fn in SELECTIONS:
+            code += self._chosen_masks(target, fn, value)
         for placeholder, expr, temps in bound.statements(role):
             if placeholder is None:
                 code.append(assign(temps[0], expr, stmt))
@@ -510,6 +541,8 @@ class ReverseTransformer:
             if node is None:
                 continue
             var = bound.mapping[placeholder[: -len("_bar")]].id
+            if rule.elementwise and target in self.masks:
+                expr = self._masked(expr, target)
             if rule.elementwise:
                 expr = self._drop_unbroadcast(expr, target)
             expr = self._shape_from_earliest(expr)
@@ -518,6 +551,62 @@ class ReverseTransformer:
         state.owned.discard(target)
         self.record_reads(code, p)
         return code
+
+    def _mask_fits(self, c: str, v: str) -> bool:
+        """Whether condition c provably broadcasts into v's shape (see branch_masks)."""
+        if self.facts is not None:
+            cs, vs = self.facts.shape(c), self.facts.shape(v)
+            if cs is not None and vs is not None:
+                try:
+                    return np.broadcast_shapes(cs, vs) == tuple(vs)
+                except ValueError:
+                    return False
+        if self._mask_classes is None:  # (integers broadcast like constants: `x > i`, `x - i` are x's shape)
+            self._mask_classes = shapes.ShapeClasses(self.fdef, frozenset(self.ints))
+        return self._mask_classes.same(c, v) or c in self.scalars or c in self.ints
+
+    def _chosen_masks(self, z: str, fn, value: gast.AST) -> list[gast.stmt]:
+        """`x_chosen = x >= y` for the operands of `z = np.maximum(x, y)` whose masks are used."""
+        code = []
+        for i, op in enumerate(SELECTIONS[fn]):
+            if (z, i) not in self.chosen:
+                continue
+            key = (z, i)
+            if key not in self.chosen_names:
+                operand = value.args[i]
+                base = operand.id if isinstance(operand, gast.Name) else z
+                self.chosen_names[key] = self.ctx.namer.fresh(base + "_chosen")
+            test = gast.Compare(
+                left=copy.deepcopy(value.args[0]),
+                ops=[gast.GtE() if op == ">=" else gast.LtE()],
+                comparators=[copy.deepcopy(value.args[1])],
+            )
+            code.append(assign(self.chosen_names[key], test))
+            self.chosen_live.add(key)
+        return code
+
+    def _masked(self, expr: gast.AST, target: str) -> gast.AST:
+        """A contribution of `target`'s statement, which only builds a branch of np.where, made
+        0 where the branch is not selected (unless it is 0 there anyway): 0 * inf stays 0."""
+        numpy, adjoint = self.ctx.numpy_name(), self.bar(target)
+        mask = []
+        for kind, c, flag in sorted(self.masks[target]):
+            if kind == "where":
+                mask.append((c, bool(flag)))
+            elif (c, flag) in self.chosen_live:  # (a maximum whose adjoint ran in this pass)
+                mask.append((self.chosen_names[(c, flag)], False))
+        if not mask:
+            return expr
+        call = expr
+        if (
+            isinstance(call, gast.Call)
+            and isinstance(call.func, gast.Name)
+            and call.func.id == self.ctx.helper("unbroadcast")
+        ):
+            if not keeps_zero(call.args[0], adjoint, numpy):
+                call.args[0] = masked(call.args[0], mask, numpy)
+            return call
+        return expr if keeps_zero(expr, adjoint, numpy) else masked(expr, mask, numpy)
 
     def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
         """Helpers that read only the shape of their second argument read it from the earliest

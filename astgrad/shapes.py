@@ -105,7 +105,8 @@ def scalar_check_leaves(fdef: gast.FunctionDef, output: str) -> list[str]:
 class ShapeClasses:
     """Union-find over names provably of one shape."""
 
-    def __init__(self, fdef: gast.FunctionDef):
+    def __init__(self, fdef: gast.FunctionDef, numbers: frozenset[str] = frozenset()):
+        """`numbers`: names known to hold Python numbers, which broadcast like constants."""
         self.parent: dict[str, str] = {}
         defs = single_definitions(fdef)
         params = stable_parameters(fdef)
@@ -114,9 +115,9 @@ class ShapeClasses:
             value = s.value
             names = None
             if isinstance(value, gast.Compare):
-                names = [a for a in [value.left, *value.comparators] if not _constant(a)]
+                names = [a for a in [value.left, *value.comparators] if not _number(a, numbers)]
             elif _elementwise(value) and primitive(value) is not np.where:
-                names = [a for a in operands(value) if not _constant(a)]
+                names = [a for a in operands(value) if not _number(a, numbers)]
             if not names or not all(isinstance(a, gast.Name) and (a.id in defs or a.id in params) for a in names):
                 continue
             first = names[0].id
@@ -145,6 +146,10 @@ class ShapeClasses:
 
 def _constant(node: gast.AST) -> bool:
     return is_constant(node) and not isinstance(node, gast.Tuple)
+
+
+def _number(node: gast.AST, numbers: frozenset[str]) -> bool:
+    return _constant(node) or (isinstance(node, gast.Name) and node.id in numbers)
 
 
 __all__ = ["ShapeClasses", "scalar_names", "scalar_check_leaves", "single_definitions", "operator"]
