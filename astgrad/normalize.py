@@ -25,7 +25,7 @@ import numpy as np
 
 from . import rules, runtime
 from .aliasing import SharedMemory
-from .analysis import base_name, view_sources, viewing
+from .analysis import base_name, view_sources, viewing_call
 from .context import Context
 from .optimize import MUTATING_METHODS
 from .parse import _MISSING
@@ -330,7 +330,7 @@ class Normalizer:
             return v.func.value.id, "maybe"  # `W = params.get("W")`: the dict's array itself, as params["W"]
         if isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
             f = v.func
-            if isinstance(f, gast.Attribute) and viewing(f.attr):
+            if isinstance(f, gast.Attribute) and viewing_call(v):
                 src = (
                     f.value
                     if isinstance(f.value, gast.Name) and f.value.id in self.locals
@@ -355,11 +355,24 @@ class Normalizer:
             if augmented:  # `p += v`: a new number, or the caller's array changed: checked at run time
                 self.emit(gast.Expr(value=self.call_helper("check_not_array", var)))
             else:
+                target = (
+                    node.target
+                    if isinstance(node, gast.AugAssign)
+                    else node.targets[0]
+                    if isinstance(node, gast.Assign)
+                    else node
+                )
+                keyed = (
+                    isinstance(target, gast.Subscript)
+                    and isinstance(target.slice, gast.Constant)
+                    and isinstance(target.slice.value, str)
+                )  # (`bn_param["running_mean"] = ...`: a dict)
+                what, copied = ("dict", f"dict({var})") if keyed else ("array", f"{var}.copy()")
                 raise self.error(
-                    f"`{self.parsed.tree.name}` writes into its argument `{var}`, which is its caller's array: "
+                    f"`{self.parsed.tree.name}` writes into its argument `{var}`, which is its caller's {what}: "
                     "astgrad cannot follow writes into a caller's values",
                     node,
-                    hint=f"write into a copy (`{var} = {var}.copy()` first) and return it",
+                    hint=f"write into a copy (`{var} = {copied}` first) and return it",
                 )
         checked = False
         items_checked: set[int] = set()
@@ -1396,6 +1409,7 @@ class Normalizer:
                 keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, reads)) for k in kept],
             )
             call._ag_fn = fn
+            _respell_keywords(call)
             self._check_augmented_arguments(fn, call)
             return call
         if isinstance(node.func, gast.Attribute):
@@ -1496,13 +1510,29 @@ class Normalizer:
         out = next((k.value for k in node.keywords if k.arg == "out"), None)
         if out is None and isinstance(fn, np.ufunc) and len(node.args) > fn.nin:
             out = node.args[fn.nin]
+        where = next((k.value for k in node.keywords if k.arg == "where"), None)
+        if (out is None or isinstance(out, gast.Constant) and out.value is None) and isinstance(fn, np.ufunc):
+            if where is not None and not (isinstance(where, gast.Constant) and where.value is True):
+                raise self.error(
+                    f"`{_source(node.func)}(..., where=...)` without `out=` leaves the elements where the mask is "
+                    "False uninitialised (whatever memory held): their values, and so the derivative, are undefined",
+                    node,
+                    hint="choose the elements with np.where(mask, value, other), masking the argument first where "
+                    "the function is undefined there: `np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)`",
+                )
         if out is None or isinstance(out, gast.Constant) and out.value is None:
             return
         raise self.error(
             f"`{_source(node.func)}` writes its result into `{_source(out)}` (an output argument): astgrad cannot "
             "follow writes through output arguments",
             node,
-            hint=f"assign the result instead (`{_source(out)} = {_source(node.func)}(...)` without the output)",
+            hint=f"assign the result instead: `r = {_source(node.func)}(...)` without `out=`"
+            + (
+                "; for `where=`, choose the elements with np.where(mask, value, other), masking the argument "
+                "first where the function is undefined there: `np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)`"
+                if any(k.arg == "where" for k in node.keywords)
+                else ""
+            ),
         )
 
     def method_call(self, node: gast.Call) -> gast.AST:
@@ -1543,7 +1573,25 @@ class Normalizer:
             return call
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
+        _respell_keywords(call)
         return call
+
+
+def _respell_keywords(call: gast.Call) -> None:
+    """A keyword the registry knows under another name takes the rule's name (NumPy 2's
+    `np.clip(x, min=0)` and `x.clip(max=1)` are `np.clip(x, a_min=0)`, `np.clip(x, a_max=1)`)."""
+    rule = rules.lookup(call._ag_fn)
+    spellings = rule.keywords if rule is not None else None
+    if not spellings or not any(k.arg in spellings for k in call.keywords):
+        return
+    for k in call.keywords:
+        k.arg = spellings.get(k.arg, k.arg)
+    # the spelling left out is given as None (np.clip(x, a_min=0) needs a_max too; np.clip(x, min=0) does not)
+    params = rules.registry.primitive_parameters(call._ag_fn, rule)
+    given = set(params[: len(call.args)]) | {k.arg for k in call.keywords}
+    for p in spellings.values():
+        if p not in given:
+            call.keywords.append(gast.keyword(arg=p, value=gast.Constant(value=None, kind=None)))
 
 
 def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
