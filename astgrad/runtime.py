@@ -178,6 +178,33 @@ def dict_keys(d: Any) -> list:
     return list(d)
 
 
+def sequence_of(x: Any) -> Any:
+    """What `list(x)` walks, as astgrad writes it (`[v for v in sequence_of(x)]`): a dict's
+    keys, in its order; any other sequence itself."""
+    return list(x) if isinstance(x, dict) else x
+
+
+def sequence_bar(g: Any, x: Any) -> Any:
+    """The adjoint of `sequence_of(x)`: g, or zeros for a dict (its keys carry no derivative)."""
+    return zeros_like(x) if isinstance(x, dict) else g
+
+
+def unpacked(*parts: Any) -> tuple:
+    """The tuple display `(*a, b, *c)`, written `unpacked(a, (b,), c)`."""
+    return tuple(v for part in parts for v in part)
+
+
+def copied_keys(d: Any) -> list:
+    """The keys of `d` in `dict(d)`, which astgrad differentiates as the copy
+    `{k: d[k] for k in copied_keys(d)}`: d must be a dict (not a list of pairs)."""
+    if not isinstance(d, dict):
+        raise UnsupportedValueError(
+            f"astgrad differentiates `dict(d)` as a copy of the dict d, but this is a {type(d).__name__}: "
+            "build the dict with a comprehension instead (`{k: v for k, v in pairs}`)"
+        )
+    return list(d)
+
+
 def zeros_like(x: Any) -> Any:
     """A zero adjoint shaped like `x`: same shape and floating type for arrays, a list (also for
     tuples, so it can be filled in place) or dict of zeros for containers, None for non-numbers."""
@@ -740,6 +767,20 @@ def fmax_share(x: Any, y: Any) -> Any:
     """The share of the adjoint of np.fmax(x, y) that goes to `x`: as np.maximum's, and all of it
     where y is NaN (fmax then returns x), none where only x is."""
     return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, max_share(x, y)))
+
+
+def check_numbers(seq: Any, label: str) -> None:
+    """`max(xs)` and `min(xs)` of one sequence are differentiated as np.max / np.min of its
+    array: the same value when every item is a number, not for items that are arrays (which
+    Python compares as a whole) or for an empty sequence."""
+    items = seq if isinstance(seq, np.ndarray) else list(seq)
+    if len(items) and all(np.ndim(v) == 0 for v in items):
+        return
+    raise UnsupportedValueError(
+        f"`{label}(...)` of one sequence is differentiated when its items are numbers: "
+        + ("this one is empty" if not len(items) else "its items are arrays")
+        + f"; for arrays use np.{label}imum(a, b) elementwise, or np.{label}(np.stack(...), axis=0)"
+    )
 
 
 def check_sequence(seq: Any) -> None:
