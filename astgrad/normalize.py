@@ -1417,6 +1417,10 @@ class Normalizer:
         fn = getattr(node, "_ag_fn", None) or self.resolve(node.func)  # (a helper call astgrad wrote)
         if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
             return self.expr(node.args[0])  # list(d.values()): the list astgrad makes of them is new already
+        if fn is builtins.sorted and len(node.args) == 1 and not node.keywords:
+            call = gast.Call(func=name(self.ctx.helper("sorted_of")), args=[self.atom(node.args[0])], keywords=[])
+            call._ag_fn = runtime.sorted_of  # (a dict's keys, or the items in order: rules/runtime_rules.py)
+            return call
         copied = self._container_copy(fn, node)
         if copied is not None:
             return self.expr(copied)
@@ -1463,6 +1467,32 @@ class Normalizer:
             f"calling `{_source(node.func)}`, which is not a function astgrad can see, is not supported",
             node,
             hint="call module-level functions, imported functions or closures directly",
+        )
+
+    def _keyed_by_strings(self, receiver: gast.AST) -> bool:
+        """Whether the function reads `receiver` (a name), or a name bound to `receiver.copy()`,
+        by string keys (`params["W"]`): a dict, whose .copy() is no array's."""
+        if not isinstance(receiver, gast.Name):
+            return False
+        keyed = {
+            n.value.id
+            for n in walk(self.parsed.tree)
+            if isinstance(n, gast.Subscript)
+            and isinstance(n.value, gast.Name)
+            and isinstance(n.slice, gast.Constant)
+            and isinstance(n.slice.value, str)
+        }
+        if receiver.id in keyed:
+            return True
+        return any(
+            isinstance(s, gast.Assign)
+            and isinstance(s.value, gast.Call)
+            and isinstance(s.value.func, gast.Attribute)
+            and s.value.func.attr == "copy"
+            and isinstance(s.value.func.value, gast.Name)
+            and s.value.func.value.id == receiver.id
+            and any(isinstance(t, gast.Name) and t.id in keyed for t in s.targets)
+            for s in walk(self.parsed.tree)
         )
 
     def _starred_call(self, node: gast.Call) -> gast.AST:
@@ -1649,6 +1679,10 @@ class Normalizer:
         receiver = self.atom(node.func.value, method not in MUTATING_METHODS)
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        if method == "copy" and not args and not keywords and self._keyed_by_strings(node.func.value):
+            call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[receiver], keywords=[])
+            call._ag_fn = runtime.copy_of  # `p = params.copy()` of a dict (read as p["W"]): a dict's copy
+            return call
         known = rules.registry.array_methods().get(method)  # (x.sum(1) means np.sum(x, 1): the registry says)
         if known is not None and known[1]:
             fname = known[0]

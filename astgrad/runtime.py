@@ -189,6 +189,39 @@ def sequence_bar(g: Any, x: Any) -> Any:
     return zeros_like(x) if isinstance(x, dict) else g
 
 
+def _sort_order(x: Any) -> list:
+    """The positions of the items of `x` in the order sorted(x) puts them (stable, as sorted)."""
+    items = list(x)
+    return sorted(range(len(items)), key=items.__getitem__)
+
+
+def sorted_of(x: Any) -> list:
+    """`sorted(x)` of one argument, as astgrad differentiates it: a dict's keys in order (no
+    derivative), or the items of a sequence of numbers in order (each adjoint goes back to its
+    item: sorted_bar)."""
+    if isinstance(x, dict):
+        return sorted(x)
+    items = list(x)
+    return [items[i] for i in _sort_order(items)]
+
+
+def sorted_bar(g: Any, x: Any) -> Any:
+    """The adjoint of `y = sorted_of(x)`: y's adjoints back at the items' places (zeros for a dict)."""
+    if isinstance(x, dict):
+        return zeros_like(x)
+    out = [0.0] * len(g)
+    for k, i in enumerate(_sort_order(x)):
+        out[i] = g[k]
+    return np.array(out) if isinstance(x, np.ndarray) else out
+
+
+def sorted_dot(t: Any, x: Any) -> Any:
+    """The tangent of `y = sorted_of(x)`: x's tangents in the sorted order (None for a dict)."""
+    if isinstance(x, dict):
+        return zeros_like(sorted(x))
+    return [t[i] for i in _sort_order(x)]
+
+
 def unpacked(*parts: Any) -> tuple:
     """The tuple display `(*a, b, *c)`, written `unpacked(a, (b,), c)`."""
     return tuple(v for part in parts for v in part)

@@ -121,3 +121,21 @@ class Model:
 
     def loss_named(self, x):
         return np.sum(self.dense.forward(x) ** 2)
+
+
+def copies_a_dict_by_its_method(params):
+    p = params.copy()
+    p["W"] = p["W"] * 2.0
+    return np.sum(p["W"] ** 2) + np.sum(params["W"] * p["b"])
+
+
+def sums_in_key_order(params):
+    s = 0.0
+    for k in sorted(params):
+        s = s + np.sum(params[k] ** 2) * len(k)
+    return s
+
+
+def sorted_numbers(x):
+    s = sorted([x[0], x[1] * 2.0, x[2]])
+    return s[0] * 2.0 + s[2] * s[1]

@@ -122,3 +122,13 @@ def test_a_method_of_an_item_is_refused_clearly():
     assert "the method `.forward()` of `layer` is not supported: `layer` is known only when the code runs" in message
     assert "np.f(x" not in message
     check_grad(model.loss_named, grad(model.loss_named), np.array([0.3, -0.2]))  # (the spelling the hint gives)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_dicts_copy_method_and_sorted(options):
+    r = np.random.default_rng(4)
+    params = {"W": r.normal(size=(2, 2)), "bias": r.normal(size=2)}
+    f = sf.copies_a_dict_by_its_method
+    check_grad(f, grad(f, **options), {"W": params["W"], "b": params["bias"]})
+    check_grad(sf.sums_in_key_order, grad(sf.sums_in_key_order, **options), params)
+    check_grad(sf.sorted_numbers, grad(sf.sorted_numbers, **options), np.array([0.3, -0.9, 1.2]))

@@ -15,6 +15,8 @@ from ..runtime import (
     owned_copy,
     rebroadcast,
     sequence_bar,
+    sorted_bar,
+    sorted_dot,
     split_like,
     unbroadcast,
     uncast,
@@ -37,6 +39,19 @@ def _(y, x):
 @tangent(rt.sequence_of)
 def _(y, x):
     y_dot = sequence_bar(x_dot, x)
+
+
+# sorted(x) is sorted_of(x): a dict's keys (no derivative), or the items in order (a permutation)
+
+
+@adjoint(rt.sorted_of)
+def _(y, x):
+    x_bar = sorted_bar(y_bar, x)
+
+
+@tangent(rt.sorted_of)
+def _(y, x):
+    y_dot = sorted_dot(x_dot, x)
 
 
 # linear in their first argument g: the tangent applies the same map to g_dot
@@ -469,6 +484,8 @@ nondifferentiable(
     rt.check_numbers,
     rt.copied_keys,
     rt.sequence_bar,
+    rt.sorted_bar,
+    rt.sorted_dot,
     rt.reduce_size,
     rt.select_share,
     rt.max_share,
@@ -834,7 +851,7 @@ describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_seq
 describe(rt.extremum_mask, rt.prod_others, shaped_like_first=True)
 describe(rt.unreduce, reads_shape_of=1)
 describe(rt.reduce_size, reads_shape_of=0)
-describe(rt.split_like, rt.unstack, rt.sequence_bar, makes_list=True)
+describe(rt.split_like, rt.unstack, rt.sequence_bar, rt.sorted_bar, makes_list=True)
 
 
 # a list of numbers NumPy reads as an array (normalize.py, _lists_as_arrays): the same values
