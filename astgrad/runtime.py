@@ -179,14 +179,21 @@ def dict_keys(d: Any) -> list:
 
 
 def sequence_of(x: Any) -> Any:
-    """What `list(x)` walks, as astgrad writes it (`[v for v in sequence_of(x)]`): a dict's
-    keys, in its order; any other sequence itself."""
-    return list(x) if isinstance(x, dict) else x
+    """What `list(x)` walks, as astgrad writes it (`[v for v in sequence_of(x)]`): a list, tuple
+    or array itself; anything else (a dict's keys, a set, an iterator) as the list Python makes."""
+    return x if isinstance(x, (list, tuple, np.ndarray, str, range)) else list(x)
 
 
 def sequence_bar(g: Any, x: Any) -> Any:
     """The adjoint of `sequence_of(x)`: g, or zeros for a dict (its keys carry no derivative)."""
-    return zeros_like(x) if isinstance(x, dict) else g
+    if isinstance(x, dict):
+        return zeros_like(x)
+    if not isinstance(x, (list, tuple, np.ndarray)):
+        raise UnsupportedValueError(
+            f"`list(...)` of a {type(x).__name__} whose items depend on the differentiated input: astgrad "
+            "follows items through lists, tuples and arrays; build the list with a comprehension"
+        )
+    return g
 
 
 def _sort_order(x: Any) -> list:

@@ -139,3 +139,11 @@ def sums_in_key_order(params):
 def sorted_numbers(x):
     s = sorted([x[0], x[1] * 2.0, x[2]])
     return s[0] * 2.0 + s[2] * s[1]
+
+
+def over_a_set_of_labels(x, labels):
+    s = 0.0
+    for c in sorted(list(set(labels))):
+        s = s + x[c] ** 2
+    ks = list(map(int, labels))
+    return s + x[ks[0]]

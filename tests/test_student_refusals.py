@@ -132,3 +132,9 @@ def test_a_dicts_copy_method_and_sorted(options):
     check_grad(f, grad(f, **options), {"W": params["W"], "b": params["bias"]})
     check_grad(sf.sums_in_key_order, grad(sf.sums_in_key_order, **options), params)
     check_grad(sf.sorted_numbers, grad(sf.sorted_numbers, **options), np.array([0.3, -0.9, 1.2]))
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_list_of_a_set_or_an_iterator(options):
+    f = sf.over_a_set_of_labels
+    check_grad(f, grad(f, **options), np.array([0.3, -0.9, 1.2]), [0, 2, 2])
