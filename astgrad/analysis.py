@@ -309,6 +309,18 @@ _ARRAY_VIEWS = frozenset({"view", "T", "flat"})
 _METADATA = frozenset({"shape", "dtype", "ndim", "size"})  # attributes that are new objects
 
 
+def viewing_call(call: gast.AST) -> bool:
+    """Whether the call `np.f(x, ...)` or `x.f(...)` may return x itself or a view of x:
+    `viewing(f)`, or `x.astype(t, copy=False)` (x itself when x has dtype t)."""
+    if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)):
+        return False
+    if viewing(call.func.attr):
+        return True
+    return call.func.attr == "astype" and any(
+        k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value is True) for k in call.keywords
+    )
+
+
 def viewing(attr: str) -> bool:
     """Whether `np.attr(x, ...)`, `x.attr(...)` or `x.attr` may be x itself or a view of x (the
     registry says for NumPy's functions: np.reshape, np.transpose, ...)."""
@@ -460,7 +472,7 @@ def view_sources(value: gast.AST) -> set[str]:
         return {b} if b else set()
     if isinstance(value, gast.IfExp):
         return view_sources(value.body) | view_sources(value.orelse)
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and viewing(value.func.attr):
+    if viewing_call(value):
         return set().union(*(view_sources(o) for o in [value.func.value] + value.args))
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "get":
         return view_sources(value.func.value)  # `d.get(k)`: an item of d itself, as d[k]

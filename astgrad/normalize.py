@@ -25,7 +25,7 @@ import numpy as np
 
 from . import rules, runtime
 from .aliasing import SharedMemory
-from .analysis import base_name, view_sources, viewing
+from .analysis import base_name, view_sources, viewing_call
 from .context import Context
 from .optimize import MUTATING_METHODS
 from .parse import _MISSING
@@ -98,10 +98,16 @@ class Normalizer:
         fdef = self.parsed.tree
         args = fdef.args
         if args.vararg is not None or args.kwarg is not None:
+            wrapped = getattr(self.parsed.func, "__wrapped__", None)
+            label = getattr(wrapped, "__name__", "f")
             raise self.parsed.error(
                 "star arguments (*args, **kwargs) are not supported",
                 fdef,
-                hint=f"name the parameters of {fdef.name} explicitly",
+                hint=f"name the parameters of {fdef.name} explicitly"
+                if wrapped is None
+                else f"`{fdef.name}` is a decorator's wrapper of `{label}` (functools.wraps): if it adds nothing "
+                f"to the result (timing, logging), differentiate the undecorated function, "
+                f"`grad({label}.__wrapped__)`; otherwise name the wrapper's parameters explicitly",
             )
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
@@ -330,7 +336,7 @@ class Normalizer:
             return v.func.value.id, "maybe"  # `W = params.get("W")`: the dict's array itself, as params["W"]
         if isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
             f = v.func
-            if isinstance(f, gast.Attribute) and viewing(f.attr):
+            if isinstance(f, gast.Attribute) and viewing_call(v):
                 src = (
                     f.value
                     if isinstance(f.value, gast.Name) and f.value.id in self.locals
@@ -355,11 +361,24 @@ class Normalizer:
             if augmented:  # `p += v`: a new number, or the caller's array changed: checked at run time
                 self.emit(gast.Expr(value=self.call_helper("check_not_array", var)))
             else:
+                target = (
+                    node.target
+                    if isinstance(node, gast.AugAssign)
+                    else node.targets[0]
+                    if isinstance(node, gast.Assign)
+                    else node
+                )
+                keyed = (
+                    isinstance(target, gast.Subscript)
+                    and isinstance(target.slice, gast.Constant)
+                    and isinstance(target.slice.value, str)
+                )  # (`bn_param["running_mean"] = ...`: a dict)
+                what, copied = ("dict", f"dict({var})") if keyed else ("array", f"{var}.copy()")
                 raise self.error(
-                    f"`{self.parsed.tree.name}` writes into its argument `{var}`, which is its caller's array: "
+                    f"`{self.parsed.tree.name}` writes into its argument `{var}`, which is its caller's {what}: "
                     "astgrad cannot follow writes into a caller's values",
                     node,
-                    hint=f"write into a copy (`{var} = {var}.copy()` first) and return it",
+                    hint=f"write into a copy (`{var} = {copied}` first) and return it",
                 )
         checked = False
         items_checked: set[int] = set()
@@ -1269,7 +1288,28 @@ class Normalizer:
         return name(result)
 
     def expr_Tuple(self, node):
+        if any(isinstance(e, gast.Starred) for e in node.elts):
+            return self._unpacked(node)
         return gast.Tuple(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+
+    def _unpacked(self, node: gast.Tuple) -> gast.Call:
+        """`(*x.shape, 3)` as `unpacked(x.shape, (3,))`: a tuple of numbers (a shape) joined from
+        parts; no derivative flows through it (an input-dependent part is refused)."""
+        parts: list[gast.AST] = []
+        run: list[gast.AST] = []
+        for e in node.elts:
+            if isinstance(e, gast.Starred):
+                if run:
+                    parts.append(gast.Tuple(elts=run, ctx=gast.Load()))
+                    run = []
+                parts.append(self.atom(e.value))
+            else:
+                run.append(self.atom(e))
+        if run:
+            parts.append(gast.Tuple(elts=run, ctx=gast.Load()))
+        call = gast.Call(func=name(self.ctx.helper("unpacked")), args=parts, keywords=[])
+        call._ag_fn = runtime.unpacked
+        return call
 
     def expr_List(self, node):
         return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
@@ -1370,11 +1410,8 @@ class Normalizer:
         return self.atom(node)
 
     def expr_Call(self, node):
-        for a in node.args:
-            if isinstance(a, gast.Starred):
-                raise self.error(
-                    "star-arguments in calls (f(*args)) are not supported", node, hint="pass the arguments one by one"
-                )
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            return self._starred_call(node)
         if any(k.arg is None for k in node.keywords):
             raise self.error("keyword unpacking in calls (f(**kw)) are not supported", node)
         if isinstance(node.func, gast.Name) and node.func.id in self.nested:
@@ -1384,6 +1421,30 @@ class Normalizer:
         fn = getattr(node, "_ag_fn", None) or self.resolve(node.func)  # (a helper call astgrad wrote)
         if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
             return self.expr(node.args[0])  # list(d.values()): the list astgrad makes of them is new already
+        if fn is builtins.sorted and len(node.args) == 1 and not node.keywords:
+            call = gast.Call(func=name(self.ctx.helper("sorted_of")), args=[self.atom(node.args[0])], keywords=[])
+            call._ag_fn = runtime.sorted_of  # (a dict's keys, or the items in order: rules/runtime_rules.py)
+            return call
+        copied = self._container_copy(fn, node)
+        if copied is not None:
+            return self.expr(copied)
+        if fn in (builtins.max, builtins.min) and len(node.args) == 1 and not node.keywords:
+            seq = node.args[0]
+            if isinstance(seq, (gast.List, gast.Tuple)) and len(seq.elts) > 1 and not any(
+                isinstance(e, gast.Starred) for e in seq.elts
+            ):  # max([a, b, c]) is max(a, b, c)
+                return self.expr(gast.copy_location(gast.Call(func=node.func, args=seq.elts, keywords=[]), node))
+            # max(xs) of numbers: np.max of their array (checked at run time: numbers, not empty)
+            items = self.atom(seq)
+            label = gast.Constant(value=fn.__name__, kind=None)
+            check = gast.Call(func=name(self.ctx.helper("check_numbers")), args=[items, label], keywords=[])
+            check._ag_fn = runtime.check_numbers
+            self.emit(gast.Expr(value=check))
+            array = gast.Call(func=self.ctx.numpy_attr("array"), args=[items], keywords=[])
+            array._ag_fn = np.array
+            call = gast.Call(func=self.ctx.numpy_attr(fn.__name__), args=[self.temp(array)], keywords=[])
+            call._ag_fn = getattr(np, fn.__name__)
+            return call
         if fn in (builtins.max, builtins.min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) → max(max(a, b), c): the rule is for two arguments
             inner = gast.Call(func=node.func, args=node.args[:-1], keywords=[])
@@ -1400,6 +1461,7 @@ class Normalizer:
                 keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, reads)) for k in kept],
             )
             call._ag_fn = fn
+            _respell_keywords(call)
             self._check_augmented_arguments(fn, call)
             return call
         if isinstance(node.func, gast.Attribute):
@@ -1410,6 +1472,97 @@ class Normalizer:
             node,
             hint="call module-level functions, imported functions or closures directly",
         )
+
+    def _keyed_by_strings(self, receiver: gast.AST) -> bool:
+        """Whether the function reads `receiver` (a name), or a name bound to `receiver.copy()`,
+        by string keys (`params["W"]`): a dict, whose .copy() is no array's."""
+        if not isinstance(receiver, gast.Name):
+            return False
+        keyed = {
+            n.value.id
+            for n in walk(self.parsed.tree)
+            if isinstance(n, gast.Subscript)
+            and isinstance(n.value, gast.Name)
+            and isinstance(n.slice, gast.Constant)
+            and isinstance(n.slice.value, str)
+        }
+        if receiver.id in keyed:
+            return True
+        return any(
+            isinstance(s, gast.Assign)
+            and isinstance(s.value, gast.Call)
+            and isinstance(s.value.func, gast.Attribute)
+            and s.value.func.attr == "copy"
+            and isinstance(s.value.func.value, gast.Name)
+            and s.value.func.value.id == receiver.id
+            and any(isinstance(t, gast.Name) and t.id in keyed for t in s.targets)
+            for s in walk(self.parsed.tree)
+        )
+
+    def _starred_call(self, node: gast.Call) -> gast.AST:
+        """`np.random.randn(*x.shape)`: star arguments in a call of a function whose result carries
+        no derivative (a shape's numbers, a random draw, zeros) are passed as they are."""
+        fn = self.resolve(node.func)
+        rule = rules.lookup(fn) if fn is not _MISSING else None
+        if rule is None or rule.differentiable or node.keywords and any(k.arg is None for k in node.keywords):
+            raise self.error(
+                "star-arguments in calls (f(*args)) are supported only in calls whose result carries no derivative "
+                "(np.random.randn(*x.shape), np.random.rand(*shape))",
+                node,
+                hint="pass the arguments one by one (`f(a[0], a[1])`)",
+            )
+        args = [
+            gast.Starred(value=self.atom(a.value), ctx=gast.Load()) if isinstance(a, gast.Starred) else self.atom(a)
+            for a in node.args
+        ]
+        call = gast.Call(
+            func=copy.deepcopy(node.func),
+            args=args,
+            keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords],
+        )
+        call._ag_fn = fn
+        return call
+
+    def _container_copy(self, fn: Any, node: gast.Call) -> gast.AST | None:
+        """`list(xs)` and `dict(d)` of one argument are copies of the container, written so that
+        astgrad follows each item: `[v for v in xs]`, `{k: d[k] for k in copied_keys(d)}` (a
+        dict, checked at run time). `tuple(xs)`, `copy.copy` and `copy.deepcopy` are refused with
+        what to write instead."""
+        if fn not in (builtins.list, builtins.dict, builtins.tuple, copy.copy, copy.deepcopy):
+            return None
+        if fn in (copy.copy, copy.deepcopy):
+            raise self.error(
+                f"`{_source(node.func)}(...)` is not differentiated (astgrad does not read the standard library's "
+                "copying code)",
+                node,
+                hint="astgrad's gradient never changes your arguments, so a copy is needed only where you write "
+                "into it: copy a dict of arrays with `{k: v.copy() for k, v in params.items()}`, a list with "
+                "`[w.copy() for w in Ws]`, an array with `x.copy()`",
+            )
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], gast.Starred):
+            return None
+        seq = node.args[0]
+        if fn is builtins.tuple:
+            raise self.error(
+                "`tuple(...)` of a sequence is not supported",
+                node,
+                hint="use the sequence itself, `list(...)` of it, or a tuple display `(a, b)`",
+            )
+        if isinstance(seq, (gast.ListComp, gast.GeneratorExp, gast.List)):
+            return None  # (list(genexpr) and list([..]): the builtin rules as before)
+        v = self.ctx.namer.fresh("item")
+        if fn is builtins.list:
+            header = isinstance(seq, gast.Call) and self.resolve(seq.func) in (zip, enumerate, reversed, range)
+            walked = seq if header else gast.Call(func=name(self.ctx.helper("sequence_of")), args=[seq], keywords=[])
+            if not header:  # (a dict's keys, or the sequence itself)
+                walked._ag_fn = runtime.sequence_of
+            loop = gast.comprehension(target=name(v, gast.Store()), iter=walked, ifs=[], is_async=0)
+            return gast.copy_location(gast.ListComp(elt=name(v), generators=[loop]), node)
+        keys = gast.Call(func=name(self.ctx.helper("copied_keys")), args=[seq], keywords=[])
+        keys._ag_fn = runtime.copied_keys
+        loop = gast.comprehension(target=name(v, gast.Store()), iter=keys, ifs=[], is_async=0)
+        item = gast.Subscript(value=copy.deepcopy(seq), slice=name(v), ctx=gast.Load())
+        return gast.copy_location(gast.DictComp(key=name(v), value=item, generators=[loop]), node)
 
     def _dict_receiver(self, node: gast.AST) -> bool:
         """Whether `node` is `d.keys`, `d.values`, `d.items` or `d.get` (or a call of one) of a local
@@ -1500,13 +1653,29 @@ class Normalizer:
         out = next((k.value for k in node.keywords if k.arg == "out"), None)
         if out is None and isinstance(fn, np.ufunc) and len(node.args) > fn.nin:
             out = node.args[fn.nin]
+        where = next((k.value for k in node.keywords if k.arg == "where"), None)
+        if (out is None or isinstance(out, gast.Constant) and out.value is None) and isinstance(fn, np.ufunc):
+            if where is not None and not (isinstance(where, gast.Constant) and where.value is True):
+                raise self.error(
+                    f"`{_source(node.func)}(..., where=...)` without `out=` leaves the elements where the mask is "
+                    "False uninitialised (whatever memory held): their values, and so the derivative, are undefined",
+                    node,
+                    hint="choose the elements with np.where(mask, value, other), masking the argument first where "
+                    "the function is undefined there: `np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)`",
+                )
         if out is None or isinstance(out, gast.Constant) and out.value is None:
             return
         raise self.error(
             f"`{_source(node.func)}` writes its result into `{_source(out)}` (an output argument): astgrad cannot "
             "follow writes through output arguments",
             node,
-            hint=f"assign the result instead (`{_source(out)} = {_source(node.func)}(...)` without the output)",
+            hint=f"assign the result instead: `r = {_source(node.func)}(...)` without `out=`"
+            + (
+                "; for `where=`, choose the elements with np.where(mask, value, other), masking the argument "
+                "first where the function is undefined there: `np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)`"
+                if any(k.arg == "where" for k in node.keywords)
+                else ""
+            ),
         )
 
     def method_call(self, node: gast.Call) -> gast.AST:
@@ -1514,6 +1683,10 @@ class Normalizer:
         receiver = self.atom(node.func.value, method not in MUTATING_METHODS)
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        if method == "copy" and not args and not keywords and self._keyed_by_strings(node.func.value):
+            call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[receiver], keywords=[])
+            call._ag_fn = runtime.copy_of  # `p = params.copy()` of a dict (read as p["W"]): a dict's copy
+            return call
         known = rules.registry.array_methods().get(method)  # (x.sum(1) means np.sum(x, 1): the registry says)
         if known is not None and known[1]:
             fname = known[0]
@@ -1531,14 +1704,23 @@ class Normalizer:
             return call
         elif method == "astype":
             fname = None
-        else:
+        elif hasattr(np.ndarray, method):
             raise self.error(
                 f"the method `.{method}()` is not supported",
                 node,
-                hint="call the NumPy function instead (np.f(x, ...)) or register a rule"
-                if hasattr(np.ndarray, method)
-                else "astgrad knows the methods of NumPy arrays, and .get(), .keys(), .values(), .items() of a "
-                "dict held by a local name or a global; call a function instead",
+                hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
+            )
+        else:
+            held = _source(node.func.value)
+            raise self.error(
+                f"the method `.{method}()` of `{held}` is not supported: `{held}` is known only when the code runs "
+                "(an item of a list, a parameter), so astgrad cannot read the method it calls, which may differ "
+                "from one object to the next",
+                node,
+                hint="astgrad reads the methods of objects it knows when the gradient is made: with "
+                "grad(model.loss), `self.forward(x)` and `self.dense.forward(x)` (an attribute of self, or a "
+                "global); write the layers out one by one that way, or call plain functions "
+                "(`x = dense_forward(W, x)`)",
             )
         if fname is None:  # x.astype(t) as np.ndarray.astype(x, t): x is an operand, with a rule
             func = gast.Attribute(value=self.ctx.numpy_attr("ndarray"), attr=method, ctx=gast.Load())
@@ -1547,7 +1729,25 @@ class Normalizer:
             return call
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
+        _respell_keywords(call)
         return call
+
+
+def _respell_keywords(call: gast.Call) -> None:
+    """A keyword the registry knows under another name takes the rule's name (NumPy 2's
+    `np.clip(x, min=0)` and `x.clip(max=1)` are `np.clip(x, a_min=0)`, `np.clip(x, a_max=1)`)."""
+    rule = rules.lookup(call._ag_fn)
+    spellings = rule.keywords if rule is not None else None
+    if not spellings or not any(k.arg in spellings for k in call.keywords):
+        return
+    for k in call.keywords:
+        k.arg = spellings.get(k.arg, k.arg)
+    # the spelling left out is given as None (np.clip(x, a_min=0) needs a_max too; np.clip(x, min=0) does not)
+    params = rules.registry.primitive_parameters(call._ag_fn, rule)
+    given = set(params[: len(call.args)]) | {k.arg for k in call.keywords}
+    for p in spellings.values():
+        if p not in given:
+            call.keywords.append(gast.keyword(arg=p, value=gast.Constant(value=None, kind=None)))
 
 
 def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:

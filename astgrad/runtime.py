@@ -140,6 +140,73 @@ def dict_keys(d: Any) -> list:
     return list(d)
 
 
+def sequence_of(x: Any) -> Any:
+    """What `list(x)` walks, as astgrad writes it (`[v for v in sequence_of(x)]`): a list, tuple
+    or array itself; anything else (a dict's keys, a set, an iterator) as the list Python makes."""
+    return x if isinstance(x, (list, tuple, np.ndarray, str, range)) else list(x)
+
+
+def sequence_bar(g: Any, x: Any) -> Any:
+    """The adjoint of `sequence_of(x)`: g, or zeros for a dict (its keys carry no derivative)."""
+    if isinstance(x, dict):
+        return zeros_like(x)
+    if not isinstance(x, (list, tuple, np.ndarray)):
+        raise UnsupportedValueError(
+            f"`list(...)` of a {type(x).__name__} whose items depend on the differentiated input: astgrad "
+            "follows items through lists, tuples and arrays; build the list with a comprehension"
+        )
+    return g
+
+
+def _sort_order(x: Any) -> list:
+    """The positions of the items of `x` in the order sorted(x) puts them (stable, as sorted)."""
+    items = list(x)
+    return sorted(range(len(items)), key=items.__getitem__)
+
+
+def sorted_of(x: Any) -> list:
+    """`sorted(x)` of one argument, as astgrad differentiates it: a dict's keys in order (no
+    derivative), or the items of a sequence of numbers in order (each adjoint goes back to its
+    item: sorted_bar)."""
+    if isinstance(x, dict):
+        return sorted(x)
+    items = list(x)
+    return [items[i] for i in _sort_order(items)]
+
+
+def sorted_bar(g: Any, x: Any) -> Any:
+    """The adjoint of `y = sorted_of(x)`: y's adjoints back at the items' places (zeros for a dict)."""
+    if isinstance(x, dict):
+        return zeros_like(x)
+    out = [0.0] * len(g)
+    for k, i in enumerate(_sort_order(x)):
+        out[i] = g[k]
+    return np.array(out) if isinstance(x, np.ndarray) else out
+
+
+def sorted_dot(t: Any, x: Any) -> Any:
+    """The tangent of `y = sorted_of(x)`: x's tangents in the sorted order (None for a dict)."""
+    if isinstance(x, dict):
+        return zeros_like(sorted(x))
+    return [t[i] for i in _sort_order(x)]
+
+
+def unpacked(*parts: Any) -> tuple:
+    """The tuple display `(*a, b, *c)`, written `unpacked(a, (b,), c)`."""
+    return tuple(v for part in parts for v in part)
+
+
+def copied_keys(d: Any) -> list:
+    """The keys of `d` in `dict(d)`, which astgrad differentiates as the copy
+    `{k: d[k] for k in copied_keys(d)}`: d must be a dict (not a list of pairs)."""
+    if not isinstance(d, dict):
+        raise UnsupportedValueError(
+            f"astgrad differentiates `dict(d)` as a copy of the dict d, but this is a {type(d).__name__}: "
+            "build the dict with a comprehension instead (`{k: v for k, v in pairs}`)"
+        )
+    return list(d)
+
+
 def zeros_like(x: Any) -> Any:
     """A zero adjoint shaped like `x`: same shape and floating type for arrays, a list (also for
     tuples, so it can be filled in place) or dict of zeros for containers, None for non-numbers."""
@@ -703,6 +770,20 @@ def fmax_share(x: Any, y: Any) -> Any:
     """The share of the adjoint of np.fmax(x, y) that goes to `x`: as np.maximum's, and all of it
     where y is NaN (fmax then returns x), none where only x is."""
     return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, max_share(x, y)))
+
+
+def check_numbers(seq: Any, label: str) -> None:
+    """`max(xs)` and `min(xs)` of one sequence are differentiated as np.max / np.min of its
+    array: the same value when every item is a number, not for items that are arrays (which
+    Python compares as a whole) or for an empty sequence."""
+    items = seq if isinstance(seq, np.ndarray) else list(seq)
+    if len(items) and all(np.ndim(v) == 0 for v in items):
+        return
+    raise UnsupportedValueError(
+        f"`{label}(...)` of one sequence is differentiated when its items are numbers: "
+        + ("this one is empty" if not len(items) else "its items are arrays")
+        + f"; for arrays use np.{label}imum(a, b) elementwise, or np.{label}(np.stack(...), axis=0)"
+    )
 
 
 def check_sequence(seq: Any) -> None:

@@ -150,6 +150,23 @@ class _Subst(Transformer):
             self.bound_here = {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         return super().visit(node)
 
+    def visit_IfExp(self, node):
+        """`g if dtype is None else uncast(g, a, y)` with dtype a literal: the branch taken, alone."""
+        node.test = self.visit(node.test)
+        t = node.test
+        if (
+            isinstance(t, gast.Compare)
+            and len(t.ops) == 1
+            and isinstance(t.ops[0], (gast.Is, gast.IsNot))
+            and isinstance(t.left, gast.Constant)
+            and isinstance(t.comparators[0], gast.Constant)
+            and t.comparators[0].value is None
+        ):
+            taken = (t.left.value is None) == isinstance(t.ops[0], gast.Is)
+            return self.visit(node.body if taken else node.orelse)
+        node.body, node.orelse = self.visit(node.body), self.visit(node.orelse)
+        return node
+
     def visit_Subscript(self, node):
         node.value = self.visit(node.value)
         if isinstance(node.slice, gast.Name) and node.slice.id in self.mapping:

@@ -82,3 +82,7 @@ def calls_a_shrinker(x):
 
 def sums_with_a_dtype(x):
     return np.sum(np.sin(np.sum(x, 1, np.float64)) * np.arange(3.0))  # NumPy's dtype, 3rd
+
+
+def means_with_a_dtype(x):
+    return np.sum(np.sin(np.mean(x, 1, np.float64)) * np.arange(3.0))  # NumPy's dtype, 3rd

@@ -117,13 +117,16 @@ def test_a_called_function_writing_into_its_argument_is_refused():
 
 
 def test_a_positional_argument_the_rule_would_misread_is_refused():
-    """np.sum(x, 1, np.float64): NumPy's third parameter is dtype; the rule's is keepdims. Read by
-    position it would spread the adjoint along the wrong axis of a square matrix, silently."""
+    """np.mean(x, 1, np.float64): NumPy's third parameter is dtype; the rule's is keepdims. Read by
+    position it would spread the adjoint along the wrong axis of a square matrix, silently.
+    (np.sum's rule takes dtype there, as NumPy does.)"""
     with pytest.raises(TransformError) as info:
-        astgrad.grad(ef.sums_with_a_dtype)(np.ones((3, 3)))
+        astgrad.grad(ef.means_with_a_dtype)(np.ones((3, 3)))
     message = str(info.value)
     assert "its argument 3 is NumPy's `dtype`" in message
-    assert f"errors_functions.py:{line_of(ef.sums_with_a_dtype, 'np.float64')}:" in message
+    assert f"errors_functions.py:{line_of(ef.means_with_a_dtype, 'np.float64')}:" in message
+    x = np.random.default_rng(0).normal(size=(3, 3))
+    astgrad.check_grad(ef.sums_with_a_dtype, astgrad.grad(ef.sums_with_a_dtype), x)
 
 
 def _halve_first(v):

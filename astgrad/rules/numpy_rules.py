@@ -189,14 +189,14 @@ declare(np.where, static="condition")
 
 
 @adjoint(np.clip)
-def _(y, a, a_min, a_max):
+def _(y, a, a_min=None, a_max=None):
     a_bar = unbroadcast(y_bar * clip_share(a, a_min, a_max, 0), a)
     a_min_bar = unbroadcast(y_bar * clip_share(a, a_min, a_max, 1), a_min)
     a_max_bar = unbroadcast(y_bar * clip_share(a, a_min, a_max, 2), a_max)
 
 
 @tangent(np.clip)
-def _(y, a, a_min, a_max):
+def _(y, a, a_min=None, a_max=None):
     y_dot = (
         a_dot * clip_share(a, a_min, a_max, 0)
         + a_min_dot * clip_share(a, a_min, a_max, 1)
@@ -218,17 +218,25 @@ def _(z, x, y):
 # --- reductions ----------------------------------------------------------------------------------
 
 
+# dtype=: a floating dtype keeps the derivative (uncast: y_bar in a's type), an integer or boolean
+# one has none (uncast: zeros)
+
+
 @adjoint(np.sum)
-def _(y, a, axis=None, keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims)
+def _(y, a, axis=None, dtype=None, keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims) if dtype is None else uncast(unreduce(y_bar, a, axis, keepdims), a, y)
 
 
 @tangent(np.sum)
-def _(y, a, axis=None, keepdims=False):
-    y_dot = np.sum(a_dot, axis=axis, keepdims=keepdims)
+def _(y, a, axis=None, dtype=None, keepdims=False):
+    y_dot = (
+        np.sum(a_dot, axis=axis, keepdims=keepdims)
+        if dtype is None
+        else uncast(np.sum(a_dot, axis=axis, keepdims=keepdims), y, y)
+    )
 
 
-declare(np.sum, static="axis keepdims")
+declare(np.sum, static="axis dtype keepdims")
 
 
 @adjoint(np.mean)
@@ -348,16 +356,20 @@ declare(np.std, static="axis keepdims ddof")
 
 
 @adjoint(np.cumsum)
-def _(y, a, axis=None):
-    a_bar = np.reshape(np.flip(np.cumsum(np.flip(y_bar, axis), axis), axis), np.shape(a))
+def _(y, a, axis=None, dtype=None):
+    a_bar = (
+        np.reshape(np.flip(np.cumsum(np.flip(y_bar, axis), axis), axis), np.shape(a))
+        if dtype is None
+        else uncast(np.reshape(np.flip(np.cumsum(np.flip(y_bar, axis), axis), axis), np.shape(a)), a, y)
+    )
 
 
 @tangent(np.cumsum)
-def _(y, a, axis=None):
-    y_dot = np.cumsum(a_dot, axis)
+def _(y, a, axis=None, dtype=None):
+    y_dot = np.cumsum(a_dot, axis) if dtype is None else uncast(np.cumsum(a_dot, axis), y, y)
 
 
-declare(np.cumsum, static="axis")
+declare(np.cumsum, static="axis dtype")
 
 
 @adjoint(np.nansum)
@@ -514,16 +526,16 @@ def _(y, a):
 
 
 @adjoint(np.ndarray.astype)
-def _(y, a, dtype):
+def _(y, a, dtype, copy=True):
     a_bar = uncast(y_bar, a, y)
 
 
 @tangent(np.ndarray.astype)
-def _(y, a, dtype):
+def _(y, a, dtype, copy=True):
     y_dot = uncast(a_dot, y, y)
 
 
-declare(np.ndarray.astype, static="dtype")
+declare(np.ndarray.astype, static="dtype copy")
 
 
 @adjoint(item)
@@ -585,7 +597,18 @@ def _(y, a):
     y_dot = np.copy(a_dot)
 
 
-alias(np.copy, np.array, np.asarray)
+@adjoint(np.array)
+def _(y, a, dtype=None):
+    a_bar = y_bar if dtype is None else uncast(y_bar, a, y)
+
+
+@tangent(np.array)
+def _(y, a, dtype=None):
+    y_dot = np.copy(a_dot) if dtype is None else uncast(a_dot, y, y)
+
+
+declare(np.array, static="dtype")
+alias(np.array, np.asarray)
 
 
 @adjoint(np.delete)
@@ -953,6 +976,13 @@ nondifferentiable(
     note="piecewise constant: the derivative is zero wherever it exists",
 )
 nondifferentiable(np.random.randn, np.random.rand, effects=True, note="draws from fixed distributions")
+# NumPy's scalar types called as conversions: np.float64(w[0]) keeps the derivative, np.int64(v) has none
+elementwise(np.float64, "1.0", globals())
+elementwise(np.float32, "1.0", globals())
+nondifferentiable(
+    np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8, np.bool_,
+    note="an integer or boolean conversion: piecewise constant",
+)  # fmt: skip
 nondifferentiable(
     np.shape,
     np.ndim,
@@ -1060,6 +1090,7 @@ for _fn in (
     np.swapaxes, np.nonzero, np.repeat, np.take, np.argsort,
 ):  # fmt: skip
     describe(_fn, methods=(_fn.__name__,))
+describe(np.clip, keywords={"min": "a_min", "max": "a_max"})  # (NumPy 2 spells both)
 describe(np.conj, methods=("conj", "conjugate"))  # (np.conj is np.conjugate)
 describe(np.ravel, methods=("ravel", "flatten"))
 describe(np.reshape, methods=("reshape",), vararg_method=True)

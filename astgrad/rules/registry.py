@@ -96,6 +96,7 @@ class Rule:
     maximum: bool = False  # the largest element (np.max): a shift the result may not depend on (invariance.py)
     methods: tuple[str, ...] = ()  # array methods meaning this function: x.sum(1) is np.sum(x, 1) (normalize.py)
     vararg_method: bool = False  # the method's trailing positional arguments form one tuple: x.reshape(2, 3)
+    keywords: dict | None = None  # other spellings of keyword arguments: NumPy 2's np.clip(x, min=0) (normalize.py)
     # run-time helpers only: the NumPy expression a helper call becomes when the operands' ranks are
     # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
     # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a
@@ -292,7 +293,7 @@ def nondifferentiable(*fns: Any, note: str = "", effects: bool = False) -> None:
 
 _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
-    | {"methods", "vararg_method"}
+    | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
 )
 
@@ -300,7 +301,7 @@ _FACTS = frozenset(
 def describe(*fns: Any, **facts: Any) -> None:
     """Record what the passes know about primitives `fns` besides their derivatives: `shape`
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
-    `maximum`, `methods`, `vararg_method`, `effects`, and for run-time helpers `lowered`,
+    `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, and for run-time helpers `lowered`,
     `batched`, `stacked_sum`, `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 

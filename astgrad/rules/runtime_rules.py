@@ -14,6 +14,9 @@ from ..runtime import (
     numbers_as_array,
     owned_copy,
     rebroadcast,
+    sequence_bar,
+    sorted_bar,
+    sorted_dot,
     split_like,
     unbroadcast,
     uncast,
@@ -24,6 +27,32 @@ from ..runtime import (
     written_part,
 )
 from .registry import SHAPE_FIRST, adjoint, declare, describe, nondifferentiable, passthrough, tangent
+
+# list(x) is [v for v in sequence_of(x)]: x itself, or a dict's keys (no derivative)
+
+
+@adjoint(rt.sequence_of)
+def _(y, x):
+    x_bar = sequence_bar(y_bar, x)
+
+
+@tangent(rt.sequence_of)
+def _(y, x):
+    y_dot = sequence_bar(x_dot, x)
+
+
+# sorted(x) is sorted_of(x): a dict's keys (no derivative), or the items in order (a permutation)
+
+
+@adjoint(rt.sorted_of)
+def _(y, x):
+    x_bar = sorted_bar(y_bar, x)
+
+
+@tangent(rt.sorted_of)
+def _(y, x):
+    y_dot = sorted_dot(x_dot, x)
+
 
 # linear in their first argument g: the tangent applies the same map to g_dot
 
@@ -452,6 +481,11 @@ nondifferentiable(
     rt.check_not_array,
     rt.check_unshared,
     rt.check_sequence,
+    rt.check_numbers,
+    rt.copied_keys,
+    rt.sequence_bar,
+    rt.sorted_bar,
+    rt.sorted_dot,
     rt.reduce_size,
     rt.select_share,
     rt.max_share,
@@ -810,14 +844,14 @@ describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
 describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
 describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
 # the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize.py)
-describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_sequence, effects=True)
+describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_sequence, rt.check_numbers, effects=True)
 # shaped like their first argument (lowering.py); reading only the shape of one argument, which the
 # backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
 # of adjoints (reverse.py sums those with add_adjoints)
 describe(rt.extremum_mask, rt.prod_others, shaped_like_first=True)
 describe(rt.unreduce, reads_shape_of=1)
 describe(rt.reduce_size, reads_shape_of=0)
-describe(rt.split_like, rt.unstack, makes_list=True)
+describe(rt.split_like, rt.unstack, rt.sequence_bar, rt.sorted_bar, makes_list=True)
 
 
 # a list of numbers NumPy reads as an array (normalize.py, _lists_as_arrays): the same values
@@ -1096,3 +1130,9 @@ def _(y, g, x, xp, side):
 declare(rt.interp_slope, static="x xp left right period", note="piecewise constant in x")
 declare(rt.interp_fp_adjoint, static="x xp fp left right period", note="piecewise constant in x")
 declare(rt.interp_outside, static="x xp side")
+
+
+declare(
+    rt.unpacked,
+    note="the tuple display (*a, b): astgrad follows no derivative through it (a shape's numbers pass)",
+)
