@@ -1,0 +1,106 @@
+"""numba versions of the runtime helpers that specialised gradient code calls (runtime.py).
+
+Each is registered with `numba.extending.overload` on the very function object generated code
+names, so code compiled by numba calls these where the Python code calls runtime.py. A helper
+without an entry here stops compilation with numba's "Untyped global name", which jit.py turns
+into an AstgradError naming the helper and the user's line. Importing this module imports numba.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+from . import runtime
+
+
+def _is_array(t: types.Type) -> bool:
+    return isinstance(t, types.Array)
+
+
+def _is_number(t: types.Type) -> bool:
+    return isinstance(t, (types.Number, types.Boolean))
+
+
+@overload(runtime.copy_of)
+def _copy_of(value):
+    if _is_array(value):
+        return lambda value: value.copy()
+    if _is_number(value):
+        return lambda value: value
+    raise TypingError(f"copy_of of a {value}")
+
+
+@overload(runtime.owned_copy)
+def _owned_copy(g):
+    if _is_array(g):
+        return lambda g: g.astype(np.float64) if g.dtype.kind != "f" else g.copy()  # noqa: E731
+    if _is_number(g):
+        return lambda g: g
+    raise TypingError(f"owned_copy of a {g}")
+
+
+@overload(runtime.zeros_like)
+def _zeros_like(x):
+    if _is_array(x):
+        if isinstance(x.dtype, types.Float):
+            return lambda x: np.zeros(x.shape, x.dtype)
+        return lambda x: np.zeros(x.shape, np.float64)
+    if isinstance(x, (types.Integer, types.Float)):
+        return lambda x: 0.0
+    raise TypingError(f"zeros_like of a {x}")
+
+
+@overload(runtime.unbroadcast)
+def _unbroadcast(g, x):
+    """Only what specialised code leaves: equal shapes, or an array summed to a number."""
+    if _is_number(g) and _is_number(x):
+        return lambda g, x: g
+    if _is_array(g) and _is_number(x):
+        return lambda g, x: np.sum(g)
+    if _is_array(g) and _is_array(x) and g.ndim == x.ndim:
+
+        def same(g, x):
+            if g.shape != x.shape:
+                raise ValueError("unbroadcast: the compiled gradient does not sum broadcast axes")
+            return g
+
+        return same
+    raise TypingError(f"unbroadcast from {g} to {x} (broadcasting between different ranks)")
+
+
+@overload(runtime.push)
+def _push(tape, value):
+    def push(tape, value):
+        tape.append(value)
+
+    return push
+
+
+@overload(runtime.pop)
+def _pop(tape):
+    return lambda tape: tape.pop()
+
+
+@overload(runtime.check_scalar)
+def _check_scalar(*values):
+    for v in values:
+        if _is_array(v) and v.ndim > 0:
+            raise TypingError("grad needs a function with a scalar output, but it returns an array")
+    return lambda *values: None
+
+
+@overload(runtime.item)
+def _item(x):
+    if _is_array(x):
+        return lambda x: x.item()
+    return lambda x: x
+
+
+@overload(runtime.sign_of)
+def _sign_of(x):
+    if _is_array(x):
+        return lambda x: np.sign(x)
+    return lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0
