@@ -274,7 +274,7 @@ def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: 
     names, _ = _wrt_names(func, _parameters(func), wrt)  # (checks wrt now)
 
     def make(kinds: dict) -> Callable:
-        return build(func, wrt, value=value, optimize=True, wrt_names_fn=_wrt_names, kinds=kinds, guard=False)
+        return build(func, wrt, value=value, optimize=True, wrt_names_fn=_wrt_names, kinds=kinds)
 
     label = "value_and_grad" if value else "grad"
     return _cached(
@@ -342,16 +342,22 @@ def source(
     normalized: bool = False,
     value: bool = False,
     args: Sequence[Any] | None = None,
+    jit: bool = False,
 ) -> str:
     """The generated code of `grad(func, wrt, mode=mode)` as text: the general code, or with
     `args`, the code specialised for those arguments' types and shapes (what a call with them
-    runs). With `normalized=True`, the A-normal form of `func` itself (one operation per statement).
+    runs). With `normalized=True`, the A-normal form of `func` itself (one operation per statement);
+    with `jit=True` (and `args`), the code numba compiles for `grad(func, wrt, jit=True)`.
 
     >>> print(source(f, wrt=("x1", "x2")))
     >>> print(source(f, wrt=("x1", "x2"), args=(0.7, -1.3)))
     """
     if normalized:
         return str(normalized_source(func))
+    if jit:  # the code numba compiles for these arguments (jit.py)
+        if args is None:
+            raise ArgumentError("source(..., jit=True) shows the code compiled for arguments: pass args=")
+        return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=False).source(*args)
     if mode == "forward":
         names, _ = _wrt_names(func, _parameters(func), wrt)
         return str(_jvp_function(func, tuple(names), optimize).source)

@@ -137,11 +137,11 @@ def _reversed_loops(fdef: ast.FunctionDef, counter: list[int]) -> None:
             block.insert(k, before)
 
 
-def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[str]:
-    """One stack per saved name, where the tape saves and restores names; returns the stacks."""
+def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[tuple[str, str]]:
+    """One stack per saved name, where the tape saves and restores names; returns (stack, name)."""
     push_h = _helper_names(ns, runtime.push)
     pop_h = _helper_names(ns, runtime.pop)
-    stacks: list[str] = []
+    stacks: list[tuple[str, str]] = []
     for s in list(fdef.body):
         if not (
             isinstance(s, ast.Assign)
@@ -208,7 +208,7 @@ def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[str]:
             for n in sorted(pushed)
         ]
         fdef.body[at : at + 1] = new
-        stacks += [f"{tape}_{n}" for n in sorted(pushed)]
+        stacks += [(f"{tape}_{n}", n) for n in sorted(pushed)]
     return stacks
 
 
@@ -310,8 +310,9 @@ def _none_names(fdef: ast.FunctionDef) -> list[str]:
     ]
 
 
-def _with_notes(fdef: ast.FunctionDef, names: set[str]) -> ast.FunctionDef:
-    """A copy of fdef noting the value of each of `names` after each assignment to it."""
+def _with_notes(fdef: ast.FunctionDef, names: set[str], stacks: set[str]) -> ast.FunctionDef:
+    """A copy of fdef noting the value of each of `names` after each assignment to it, and the
+    depth of each of `stacks` after each push."""
     import copy
 
     fdef = copy.deepcopy(fdef)
@@ -319,6 +320,16 @@ def _with_notes(fdef: ast.FunctionDef, names: set[str]) -> ast.FunctionDef:
         out = []
         for s in block:
             out.append(s)
+            c = s.value if isinstance(s, ast.Expr) else None
+            if (
+                isinstance(c, ast.Call)
+                and isinstance(c.func, ast.Attribute)
+                and c.func.attr == "append"
+                and isinstance(c.func.value, ast.Name)
+                and c.func.value.id in stacks
+            ):
+                stack = c.func.value.id
+                out.append(ast.Expr(ast.parse(f"__astgrad_depth__({stack!r}, len({stack}))", mode="eval").body))
             if isinstance(s, (ast.Assign, ast.AugAssign, ast.For)):
                 targets = s.targets if isinstance(s, ast.Assign) else [s.target]
                 bound = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)} & names
@@ -369,6 +380,8 @@ def _free_names(fdef: ast.FunctionDef) -> list[str]:
 
 
 def _resolve(pyfn: types.FunctionType, n: str) -> tuple[Any, Place | None]:
+    if n == "JitTapeFull":  # (added by the rewrite)
+        return _tape_full(), None
     code = pyfn.__code__
     if n in code.co_freevars and pyfn.__closure__:
         cell = pyfn.__closure__[code.co_freevars.index(n)]
@@ -408,7 +421,8 @@ def _refusal(func: Callable, text: str, label: str, exc: BaseException) -> Astgr
     """numba's reason, the generated statement and the user's line, as an AstgradError."""
     message = str(exc)
     message = re.sub(r"\x1b\[[0-9;]*m", "", message)
-    first = next((ln.strip() for ln in message.splitlines() if ln.strip() and not ln.startswith("Failed in")), message)
+    first = next((ln.strip() for ln in message.splitlines() if ln.strip() and not ln.startswith("Failed in")), "")
+    first = first or f"{type(exc).__name__} inside numba"
     lines = [ln for ln in message.splitlines() if label in ln and "line" in ln]
     where = ""
     if lines:
@@ -436,7 +450,8 @@ class Compiled:
     text: str  # the source numba compiles
     function: Callable  # the numba dispatcher
     lifted: list[Place]  # the user's data, passed after the arguments
-    ready: bool = False
+    check: Callable = None  # whether arguments and program are those it was made for
+    room: int = 1  # the stacks' room, in multiples of the depths they reached in a first run
 
 
 def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
@@ -455,27 +470,46 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     ns = pyfn.__globals__
     _drop_guard(fdef, _helper_names(ns, runtime.respecialize))
     _reversed_loops(fdef, [0])
-    _split_tapes(fdef, ns)
+    stacks = _split_tapes(fdef, ns)
     _owned_adjoints(fdef, ns)
     nones = _none_names(fdef)
-    if nones:
-        types_of = _probe(pyfn, fdef, set(nones), args)
+    saved = {stack: name for stack, name in stacks}
+    if nones or stacks:
+        seen, depth = _probe(pyfn, fdef, set(nones) | set(saved.values()), list(saved), args)
         for s in fdef.body:
-            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in types_of:
-                s.value = ast.parse(types_of[s.targets[0].id], mode="eval").body
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in nones:
+                n = s.targets[0].id
+                s.value = ast.parse(_zero_of(seen[n], n) if n in seen else "0.0", mode="eval").body
+        np_name = next((k for k, v in ns.items() if v is np), None) or _user_numpy(ns)
+        numbers = {
+            stack: (_SCALAR_STACKS[type(seen[name])], depth[stack])
+            for stack, name in saved.items()
+            if type(seen.get(name)) in _SCALAR_STACKS
+        }
+        if numbers and np_name is not None:
+            _array_stacks(fdef, numbers, np_name)
     lifted_names: list[str] = []
     places: list[Place] = []
     for n in _free_names(fdef):
+        if n == "jit_room":
+            continue
         value, place = _resolve(pyfn, n)
         if _is_data(value) and place is not None:
             lifted_names.append(n)
             places.append(place)
-    fdef.args.args += [ast.arg(arg=n) for n in lifted_names]
+    fdef.args.args += [ast.arg(arg=n) for n in lifted_names] + [ast.arg(arg="jit_room")]
     ast.fix_missing_locations(tree)
     tree.body = [fdef]
     from .codegen import unparse
 
     return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places
+
+
+def _user_numpy(ns: dict) -> str | None:
+    user = ns.get("__builtins__")
+    if isinstance(user, dict):
+        return next((k for k, v in user.items() if v is np), None)
+    return None
 
 
 _COMMENT_LINE = re.compile(r"^(\s*)# (.*)$", re.M)
@@ -492,24 +526,105 @@ def _strings_as_comments(text: str) -> str:
     return _MARKED.sub(lambda m: f"{m.group(1)}# {ast.literal_eval(m.group(2) + m.group(3) + m.group(2))}", text)
 
 
-def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], args: tuple) -> dict[str, str]:
-    """Run the rewritten code in Python once; a zero of the type each name in `names` takes."""
-    noted = _with_notes(fdef, names)
+def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[str], args: tuple) -> tuple:
+    """Run the rewritten code in Python once: the first value other than None each of `names`
+    takes, and the greatest depth each stack reaches."""
+    noted = _with_notes(fdef, names, set(stacks))
     seen: dict[str, Any] = {}
+    depth: dict[str, int] = dict.fromkeys(stacks, 0)
 
     def note(name: str, value: Any) -> None:
         if value is not None and name not in seen:
             seen[name] = value
 
+    def deepest(stack: str, n: int) -> None:
+        if n > depth[stack]:
+            depth[stack] = n
+
     module = ast.Module(body=[noted], type_ignores=[])
     ast.fix_missing_locations(module)
     ns = dict(pyfn.__globals__)
+    for n, cell in zip(pyfn.__code__.co_freevars, pyfn.__closure__ or ()):
+        ns[n] = cell.cell_contents
+    user = ns.get("__builtins__")
+    ns["__builtins__"] = {**builtins.__dict__, **(user if isinstance(user, dict) else {})}
     ns["__astgrad_note__"] = note
+    ns["__astgrad_depth__"] = deepest
     fn = compile_function(ast.unparse(module) + "\n", noted.name, ns, label=f"{noted.name} (jit probe)")
-    if pyfn.__closure__:
-        fn = types.FunctionType(fn.__code__, ns, fn.__name__, None, pyfn.__closure__) if fn.__code__.co_freevars else fn
     fn(*args)
-    return {n: _zero_of(seen[n], n) if n in seen else "0.0" for n in names}
+    return seen, depth
+
+
+_SCALAR_STACKS = {float: "float64", np.float64: "float64", int: "int64", np.int64: "int64", bool: "bool_"}
+_SCALAR_STACKS[np.bool_] = "bool_"
+
+
+def _array_stacks(fdef: ast.FunctionDef, stacks: dict[str, tuple[str, int]], np_name: str) -> None:
+    """Stacks of numbers as preallocated arrays with a depth counter (grown when full):
+    `stack.append(x)` / `x = stack.pop()` become index writes and reads."""
+    for block in list(_statement_lists(fdef)):
+        out: list[ast.stmt] = []
+        for s in block:
+            call = s.value if isinstance(s, (ast.Expr, ast.Assign)) else None
+            stack = None
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name)
+                and call.func.value.id in stacks
+            ):
+                stack = call.func.value.id
+            if stack is not None and isinstance(s, ast.Expr) and call.func.attr == "append":
+                value = ast.unparse(call.args[0])
+                out += ast.parse(
+                    f"if {stack}_n == {stack}.shape[0]:\n"
+                    f"    raise JitTapeFull('{stack}')\n"
+                    f"{stack}[{stack}_n] = {value}\n"
+                    f"{stack}_n += 1\n"
+                ).body
+            elif stack is not None and isinstance(s, ast.Assign) and call.func.attr == "pop":
+                target = ast.unparse(s.targets[0])
+                out += ast.parse(f"{stack}_n -= 1\n{target} = {stack}[{stack}_n]\n").body
+            elif (
+                isinstance(s, ast.Assign)
+                and isinstance(s.targets[0], ast.Name)
+                and s.targets[0].id in stacks
+                and isinstance(s.value, ast.List)
+            ):
+                name = s.targets[0].id
+                dtype, capacity = stacks[name]
+                out += ast.parse(
+                    f"{name} = {np_name}.empty({max(capacity, 1)} * jit_room, {np_name}.{dtype})\n{name}_n = 0\n"
+                ).body
+            else:
+                out.append(s)
+        block[:] = out
+
+
+def _tape_full() -> type:
+    from .runtime_jit import TapeFull
+
+    return TapeFull
+
+
+def _guard_check(pyfn: Callable) -> Callable:
+    """A function of the gradient's parameters: whether they are of the kinds `pyfn` was
+    specialised for and the program is the one it was generated from; its guard's test, negated."""
+    tree = ast.parse(str(pyfn.source))
+    fdef = next(s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == pyfn.__name__)
+    respecialize = _helper_names(pyfn.__globals__, runtime.respecialize)
+    test = next(
+        s.test
+        for s in fdef.body
+        if isinstance(s, ast.If)
+        and len(s.body) == 1
+        and isinstance(s.body[0], ast.Return)
+        and _is_call_to(s.body[0].value, respecialize)
+    )
+    params = ", ".join(a.arg for a in fdef.args.posonlyargs + fdef.args.args)
+    text = f"def jit_guard({params}):\n    return not ({ast.unparse(test)})\n"
+    cells = dict(zip(pyfn.__code__.co_freevars, pyfn.__closure__ or ()))
+    return compile_function(text, "jit_guard", pyfn.__globals__, label=f"{pyfn.__name__} guard", cells=cells or None)
 
 
 class JitGradient:
@@ -523,6 +638,7 @@ class JitGradient:
         self.params = list(signature.parameters)
         self.label = label
         self.entries: dict[tuple, Compiled] = {}
+        self.order: list[Compiled] = []  # the entries, the last made first
         self.lock = threading.RLock()
         self.__name__ = label
         self.__wrapped__ = func
@@ -556,8 +672,9 @@ class JitGradient:
             pyfn = self.build(dict(zip(self.params, key)))
             text, fname, places = numba_source(pyfn, args)
             ns = {k: v for k, v in pyfn.__globals__.items() if k != "__builtins__"}
+            ns["JitTapeFull"] = _tape_full()
             for n in _free_names(ast.parse(text).body[0]):
-                if n not in ns:
+                if n not in ns and n != "jit_room":
                     value, place = _resolve(pyfn, n)
                     if place is not None and not _is_data(value):
                         ns[n] = value
@@ -565,28 +682,33 @@ class JitGradient:
             label = f"{fname} (jit)"
             python = compile_function(text, fname, ns, label=label)
             compiled = numba.njit(python)
-            entry = Compiled(pyfn, text, compiled, places)
+            values = (*args, *(p.read() for p in places), 1)
+            try:
+                compiled.compile(tuple(numba.typeof(v) for v in values))
+            except Exception as exc:  # (numba's typing errors, and its internal assertions too)
+                raise _refusal(self.func, text, label, exc) from None
+            entry = Compiled(pyfn, text, compiled, places, check=_guard_check(pyfn))
             entry.label = label
+            old = self.entries.get(key)
             self.entries[key] = entry
+            self.order = [entry] + [e for e in self.order if e is not old]
             return entry
 
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        args = self._arguments(args, kwargs)
-        entry = self.specialisation(args)
+        if kwargs or len(args) != len(self.params):
+            args = self._arguments(args, kwargs)
+        for entry in self.order:  # (the guard of each: the arguments' kinds and the program's facts)
+            if entry.check(*args):
+                break
+        else:
+            entry = self.specialisation(args)
         extra = [p.read() for p in entry.lifted]
-        if entry.ready:
-            return entry.function(*args, *extra)
-        try:
-            result = entry.function(*args, *extra)
-        except Exception as exc:
-            import numba
-
-            if isinstance(exc, numba.core.errors.NumbaError):
-                raise _refusal(self.func, entry.text, entry.label, exc) from None
-            raise
-        entry.ready = True
-        return result
+        while True:
+            try:
+                return entry.function(*args, *extra, entry.room)
+            except _tape_full():
+                entry.room *= 2  # (this call saves more than the first run did: again, with more room)
 
     def source(self, *args: Any, **kwargs: Any) -> str:
         """The code numba compiles for these arguments."""

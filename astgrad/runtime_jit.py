@@ -104,3 +104,7 @@ def _sign_of(x):
     if _is_array(x):
         return lambda x: np.sign(x)
     return lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+class TapeFull(Exception):
+    """A compiled gradient's tape stack is full: the caller runs it again with twice the room."""
