@@ -33,6 +33,15 @@ def _copy_of(value):
     raise TypingError(f"copy_of of a {value}")
 
 
+@overload(runtime.deep_copy_of)
+def _deep_copy_of(value):
+    if _is_array(value):
+        return lambda value: value.copy()
+    if _is_number(value):
+        return lambda value: value
+    raise TypingError(f"deep_copy_of of a {value}")
+
+
 @overload(runtime.owned_copy)
 def _owned_copy(g):
     if _is_array(g):

@@ -517,6 +517,15 @@ def main(argv: list[str] | None = None) -> int:
         lines, ok = guard_cost(opts.quick, opts.clock)
         print("\n".join(lines))
         print()
+    print("## Compiled gradients: grad(f, jit=True) (numba)")
+    print()
+    if not opts.check_only:
+        from .jit import compiled_gradients
+
+        lines, ok = compiled_gradients(opts.quick, opts.clock)
+        status |= 0 if ok else 1
+        print("\n".join(lines))
+        print()
     print("## Tape memory: RNN (H=32, I=16), bytes kept during the forward pass")
     print()
     lines, ok = tape_memory()
