@@ -106,14 +106,16 @@ def _drop_guard(fdef: ast.FunctionDef, respecialize: set[str]) -> None:
     fdef.body = [s for s in fdef.body if not is_guard(s)]
 
 
-def _reversed_loops(fdef: ast.FunctionDef, counter: list[int]) -> None:
+def _reversed_loops(fdef: ast.FunctionDef, counter: list[int], keep: set[str] = frozenset()) -> None:
     """`for t in reversed(range(a, b))` → `for t in range(b - 1, a - 1, -1)`; `for v in
-    reversed(xs)` → an index loop over xs from its end."""
+    reversed(xs)` → an index loop over xs from its end (but over the lists in `keep`)."""
     for block in list(_statement_lists(fdef)):
         for k, s in enumerate(block):
             if not (isinstance(s, ast.For) and _is_call_to(s.iter, {"reversed"}) and len(s.iter.args) == 1):
                 continue
             inner = s.iter.args[0]
+            if isinstance(inner, ast.Name) and inner.id in keep:
+                continue
             if _is_call_to(inner, {"range"}) and len(inner.args) in (1, 2) and not inner.keywords:
                 start, stop = (ast.Constant(0), inner.args[0]) if len(inner.args) == 1 else inner.args
                 one = ast.Constant(1)
@@ -210,6 +212,121 @@ def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[tuple[str, str]]:
         fdef.body[at : at + 1] = new
         stacks += [(f"{tape}_{n}", n) for n in sorted(pushed)]
     return stacks
+
+
+def _saved_lists(fdef: ast.FunctionDef) -> dict[str, list[str]]:
+    """Lists the code only appends names (or tuples of names) to and reads back in a reversed
+    loop (`states.append((omega, theta))` ... `for omega, theta in reversed(states)`): each with
+    the names of one record."""
+    out: dict[str, list[str]] = {}
+    for s in fdef.body:
+        if not (
+            isinstance(s, ast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.List)
+            and not s.value.elts
+        ):
+            continue
+        name = s.targets[0].id
+        uses = sum(1 for n in ast.walk(fdef) if isinstance(n, ast.Name) and n.id == name)
+        shapes, counted = set(), 1
+        record: list[str] = []
+        for n in ast.walk(fdef):
+            if (
+                isinstance(n, ast.Expr)
+                and isinstance(n.value, ast.Call)
+                and isinstance(n.value.func, ast.Attribute)
+                and n.value.func.attr == "append"
+                and isinstance(n.value.func.value, ast.Name)
+                and n.value.func.value.id == name
+                and len(n.value.args) == 1
+            ):
+                v = n.value.args[0]
+                elts = v.elts if isinstance(v, ast.Tuple) else [v]
+                if all(isinstance(e, ast.Name) for e in elts):
+                    shapes.add(len(elts) if isinstance(v, ast.Tuple) else None)
+                    record += [e.id for e in elts]
+                    counted += 1
+            elif (
+                isinstance(n, ast.For)
+                and _is_call_to(n.iter, {"reversed"})
+                and len(n.iter.args) == 1
+                and isinstance(n.iter.args[0], ast.Name)
+                and n.iter.args[0].id == name
+            ):
+                t = n.target
+                if isinstance(t, ast.Name) or (
+                    isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
+                ):
+                    shapes.add(len(t.elts) if isinstance(t, ast.Tuple) else None)
+                    counted += 1
+        if counted == uses and len(shapes) == 1 and record:
+            out[name] = sorted(set(record))
+    return out
+
+
+def _array_records(fdef: ast.FunctionDef, name: str, elements: list[str], dtype: str, depth: int, np_name: str):
+    """A saved list (`_saved_lists`) as an array of records with a count, preallocated from the
+    depth of a first run (a full one raises JitTapeFull: the call runs again with more room)."""
+    for block in list(_statement_lists(fdef)):
+        out: list[ast.stmt] = []
+        for s in block:
+            c = s.value if isinstance(s, ast.Expr) else None
+            if (
+                isinstance(c, ast.Call)
+                and isinstance(c.func, ast.Attribute)
+                and isinstance(c.func.value, ast.Name)
+                and c.func.value.id == name
+            ):
+                v = c.args[0]
+                elts = v.elts if isinstance(v, ast.Tuple) else [v]
+                where = [f"{name}[{name}_n, {k}]" for k in range(len(elts))] if isinstance(v, ast.Tuple) else None
+                where = where or [f"{name}[{name}_n]"]
+                text = f"if {name}_n == {name}.shape[0]:\n    raise JitTapeFull('{name}')\n"
+                text += "".join(f"{w} = {e.id}\n" for w, e in zip(where, elts)) + f"{name}_n += 1\n"
+                out += ast.parse(text).body
+            elif (
+                isinstance(s, ast.For)
+                and _is_call_to(s.iter, {"reversed"})
+                and isinstance(s.iter.args[0], ast.Name)
+                and s.iter.args[0].id == name
+            ):
+                t = s.target
+                index = f"jit_{name}_i"
+                s.iter = ast.parse(f"range({name}_n - 1, -1, -1)", mode="eval").body
+                s.target = _name(index, True)
+                if isinstance(t, ast.Tuple):
+                    reads = [f"{e.id} = {name}[{index}, {k}]" for k, e in enumerate(t.elts)]
+                else:
+                    reads = [f"{t.id} = {name}[{index}]"]
+                s.body[0:0] = ast.parse("\n".join(reads) + "\n").body
+                out.append(s)
+            elif (
+                isinstance(s, ast.Assign)
+                and isinstance(s.targets[0], ast.Name)
+                and s.targets[0].id == name
+                and isinstance(s.value, ast.List)
+            ):
+                arity = _record_arity(fdef, name)
+                shape = f"{max(depth, 1)} * jit_room" + (f", {arity}" if arity else "")
+                out += ast.parse(f"{name} = {np_name}.empty(({shape},), {np_name}.{dtype})\n{name}_n = 0\n").body
+            else:
+                out.append(s)
+        block[:] = out
+
+
+def _record_arity(fdef: ast.FunctionDef, name: str) -> int | None:
+    for n in ast.walk(fdef):
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "append"
+            and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == name
+        ):
+            return len(n.args[0].elts) if isinstance(n.args[0], ast.Tuple) else None
+    return None
 
 
 _FRESH_CALLS = {"zeros_like", "owned_copy", "copy_of"}
@@ -469,13 +586,15 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
         )
     ns = pyfn.__globals__
     _drop_guard(fdef, _helper_names(ns, runtime.respecialize))
-    _reversed_loops(fdef, [0])
+    records = _saved_lists(fdef)
+    _reversed_loops(fdef, [0], set(records))
     stacks = _split_tapes(fdef, ns)
     _owned_adjoints(fdef, ns)
     nones = _none_names(fdef)
     saved = {stack: name for stack, name in stacks}
-    if nones or stacks:
-        seen, depth = _probe(pyfn, fdef, set(nones) | set(saved.values()), list(saved), args)
+    if nones or stacks or records:
+        noted = set(nones) | set(saved.values()) | {n for names in records.values() for n in names}
+        seen, depth = _probe(pyfn, fdef, noted, list(saved) + list(records), args)
         for s in fdef.body:
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in nones:
                 n = s.targets[0].id
@@ -488,6 +607,11 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
         }
         if numbers and np_name is not None:
             _array_stacks(fdef, numbers, np_name)
+        for name, elements in records.items():
+            dtypes = {_SCALAR_STACKS.get(type(seen.get(e))) for e in elements}
+            if np_name is not None and len(dtypes) == 1 and None not in dtypes:
+                _array_records(fdef, name, elements, dtypes.pop(), depth[name], np_name)
+        _reversed_loops(fdef, [100])  # (the lists left as lists)
     lifted_names: list[str] = []
     places: list[Place] = []
     for n in _free_names(fdef):
