@@ -139,11 +139,35 @@ def _reversed_loops(fdef: ast.FunctionDef, counter: list[int], keep: set[str] = 
             block.insert(k, before)
 
 
-def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[tuple[str, str]]:
-    """One stack per saved name, where the tape saves and restores names; returns (stack, name)."""
+def _save_key(value: ast.AST, copy_h: set[str]) -> str | None:
+    """What a tape push saves: a name (`x`) or an element or region of an array (`copy_of(s[i])`:
+    `s_item`); None for anything else."""
+    if isinstance(value, ast.Name):
+        return value.id
+    if _is_call_to(value, copy_h) and len(value.args) == 1:
+        inner = value.args[0]
+        if isinstance(inner, ast.Subscript) and isinstance(inner.value, ast.Name):
+            return f"{inner.value.id}_item"
+    return None
+
+
+def _restore_key(target: ast.AST) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        return f"{target.value.id}_item"
+    return None
+
+
+def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[tuple[str, str | None]]:
+    """One stack per saved name (and per array whose elements are saved before a write), where
+    every restore takes back what its own save saved (reverse.py's save/restore sites, which nest
+    like the tape's pushes and pops: per-name stacks hold the same values in the same order).
+    Returns (stack, the name it saves, or None for elements)."""
     push_h = _helper_names(ns, runtime.push)
     pop_h = _helper_names(ns, runtime.pop)
-    stacks: list[tuple[str, str]] = []
+    copy_h = _helper_names(ns, runtime.copy_of)
+    stacks: list[tuple[str, str | None]] = []
     for s in list(fdef.body):
         if not (
             isinstance(s, ast.Assign)
@@ -154,7 +178,7 @@ def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[tuple[str, str]]:
         ):
             continue
         tape = s.targets[0].id
-        pushes, pops, other = [], [], 0
+        pushes, pops = [], []
         for node in ast.walk(fdef):
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 c = node.value
@@ -165,15 +189,15 @@ def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[tuple[str, str]]:
                     and c.func.value.id == tape
                     and len(c.args) == 1
                 ):
-                    pushes.append((c, c.args[0], "method"))
+                    pushes.append((c, c.args[0]))
                 elif (
                     _is_call_to(c, push_h)
                     and len(c.args) == 2
                     and isinstance(c.args[0], ast.Name)
                     and c.args[0].id == tape
                 ):
-                    pushes.append((c, c.args[1], "helper"))
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    pushes.append((c, c.args[1]))
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 v = node.value
                 if (
                     isinstance(v, ast.Call)
@@ -188,29 +212,28 @@ def _split_tapes(fdef: ast.FunctionDef, ns: dict) -> list[tuple[str, str]]:
                     and isinstance(v.args[0], ast.Name)
                     and v.args[0].id == tape
                 ):
-                    pops.append((node, node.targets[0].id))
+                    pops.append((node, _restore_key(node.targets[0])))
         uses = sum(1 for n in ast.walk(fdef) if isinstance(n, ast.Name) and n.id == tape)
-        other = uses - 1 - len(pushes) - len(pops)
-        if not pushes or other or not all(isinstance(e, ast.Name) for _, e, _ in pushes):
+        if not pushes or uses != 1 + len(pushes) + len(pops):
             continue
-        pushed = {e.id for _, e, _ in pushes}
-        if pushed != {n for _, n in pops}:
+        keys = [_save_key(e, copy_h) for _, e in pushes]
+        if None in keys or set(keys) != {k for _, k in pops}:
             continue
-        for c, e, _how in pushes:
-            stack = f"{tape}_{e.id}"
-            c.func = ast.Attribute(value=_name(stack), attr="append", ctx=ast.Load())
+        for (c, e), key in zip(pushes, keys):
+            c.func = ast.Attribute(value=_name(f"{tape}_{key}"), attr="append", ctx=ast.Load())
             c.args = [e]
-        for node, n in pops:
+        for node, key in pops:
             node.value = ast.Call(
-                func=ast.Attribute(value=_name(f"{tape}_{n}"), attr="pop", ctx=ast.Load()), args=[], keywords=[]
+                func=ast.Attribute(value=_name(f"{tape}_{key}"), attr="pop", ctx=ast.Load()), args=[], keywords=[]
             )
         at = fdef.body.index(s)
         new = [
-            ast.Assign(targets=[_name(f"{tape}_{n}", True)], value=ast.List(elts=[], ctx=ast.Load()))
-            for n in sorted(pushed)
+            ast.Assign(targets=[_name(f"{tape}_{k}", True)], value=ast.List(elts=[], ctx=ast.Load()))
+            for k in sorted(set(keys))
         ]
         fdef.body[at : at + 1] = new
-        stacks += [(f"{tape}_{n}", n) for n in sorted(pushed)]
+        names = {k: e.id if isinstance(e, ast.Name) else None for (_, e), k in zip(pushes, keys)}
+        stacks += [(f"{tape}_{k}", names[k]) for k in sorted(set(keys))]
     return stacks
 
 
@@ -446,7 +469,7 @@ def _with_notes(fdef: ast.FunctionDef, names: set[str], stacks: set[str]) -> ast
                 and c.func.value.id in stacks
             ):
                 stack = c.func.value.id
-                out.append(ast.Expr(ast.parse(f"__astgrad_depth__({stack!r}, len({stack}))", mode="eval").body))
+                out.append(ast.Expr(ast.parse(f"__astgrad_depth__({stack!r}, {stack})", mode="eval").body))
             if isinstance(s, (ast.Assign, ast.AugAssign, ast.For)):
                 targets = s.targets if isinstance(s, ast.Assign) else [s.target]
                 bound = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)} & names
@@ -593,7 +616,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     nones = _none_names(fdef)
     saved = {stack: name for stack, name in stacks}
     if nones or stacks or records:
-        noted = set(nones) | set(saved.values()) | {n for names in records.values() for n in names}
+        noted = set(nones) | {n for n in saved.values() if n} | {n for names in records.values() for n in names}
         seen, depth = _probe(pyfn, fdef, noted, list(saved) + list(records), args)
         for s in fdef.body:
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in nones:
@@ -601,9 +624,9 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
                 s.value = ast.parse(_zero_of(seen[n], n) if n in seen else "0.0", mode="eval").body
         np_name = next((k for k, v in ns.items() if v is np), None) or _user_numpy(ns)
         numbers = {
-            stack: (_SCALAR_STACKS[type(seen[name])], depth[stack])
-            for stack, name in saved.items()
-            if type(seen.get(name)) in _SCALAR_STACKS
+            stack: (_SCALAR_STACKS[type(seen[stack])], depth[stack])
+            for stack in saved
+            if type(seen.get(stack)) in _SCALAR_STACKS
         }
         if numbers and np_name is not None:
             _array_stacks(fdef, numbers, np_name)
@@ -652,7 +675,7 @@ def _strings_as_comments(text: str) -> str:
 
 def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[str], args: tuple) -> tuple:
     """Run the rewritten code in Python once: the first value other than None each of `names`
-    takes, and the greatest depth each stack reaches."""
+    takes and each stack receives, and the greatest depth each stack reaches."""
     noted = _with_notes(fdef, names, set(stacks))
     seen: dict[str, Any] = {}
     depth: dict[str, int] = dict.fromkeys(stacks, 0)
@@ -661,9 +684,10 @@ def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[
         if value is not None and name not in seen:
             seen[name] = value
 
-    def deepest(stack: str, n: int) -> None:
-        if n > depth[stack]:
-            depth[stack] = n
+    def deepest(stack: str, values: list) -> None:
+        depth[stack] = max(depth[stack], len(values))
+        if values[-1] is not None and stack not in seen:
+            seen[stack] = values[-1]
 
     module = ast.Module(body=[noted], type_ignores=[])
     ast.fix_missing_locations(module)

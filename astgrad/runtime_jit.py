@@ -117,3 +117,54 @@ def _sign_of(x):
 
 class TapeFull(Exception):
     """A compiled gradient's tape stack is full: the caller runs it again with twice the room."""
+
+
+def _no_axis(axis) -> bool:
+    return axis is None or isinstance(axis, (types.NoneType, types.Omitted))
+
+
+@overload(runtime.unreduce)
+def _unreduce(g, x, axis=None, keepdims=False):
+    """Only the reduction of a whole array (axis None) to a number."""
+    if not (_no_axis(axis) and _is_number(g)):
+        raise TypingError(f"unreduce of a {g} over axis {axis}")
+    if _is_number(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    if _is_array(x) and isinstance(x.dtype, types.Float):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g, x.dtype)
+    if _is_array(x):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g, np.float64)
+    raise TypingError(f"unreduce to a {x}")
+
+
+@overload(runtime.extremum_mask)
+def _extremum_mask(x, y, axis=None, keepdims=False):
+    """Only the extremum of a whole array (axis None)."""
+    if not (_no_axis(axis) and _is_array(x) and _is_number(y)):
+        raise TypingError(f"extremum_mask of a {x} over axis {axis}")
+
+    if isinstance(x.dtype, types.Float):
+        return lambda x, y, axis=None, keepdims=False: ((x == y) / np.sum(x == y)).astype(x.dtype)
+    return lambda x, y, axis=None, keepdims=False: (x == y) / np.sum(x == y)
+
+
+@overload(runtime.prod_others)
+def _prod_others(a, axis=None):
+    """Only the product of a whole array (axis None): each element's product of the others."""
+    if not (_no_axis(axis) and _is_array(a)):
+        raise TypingError(f"prod_others of a {a} over axis {axis}")
+
+    def others(a, axis=None):
+        flat = a.ravel()
+        out = np.empty(flat.shape[0], np.float64)
+        left = 1.0
+        for i in range(flat.shape[0]):
+            out[i] = left
+            left *= flat[i]
+        right = 1.0
+        for i in range(flat.shape[0] - 1, -1, -1):
+            out[i] *= right
+            right *= flat[i]
+        return out.reshape(a.shape)
+
+    return others
