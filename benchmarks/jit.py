@@ -57,7 +57,11 @@ def compiled_gradients(quick: bool, clock: str) -> tuple[list[str], bool]:
         fj(*args)
         fns = {"f": f, "numba f": fj, "astgrad": g, "jit": gj}
         if name in jax_ports:
-            fns["jax.jit"] = jax_ports[name](wrt, args)
+            jax_fn = jax_ports[name](wrt, args)
+            if all(np.allclose(a, b, rtol=1e-8, atol=1e-12) for a, b in zip(_flat(jax_fn(*args)), _flat(want))):
+                fns["jax.jit"] = jax_fn
+            else:
+                lines.append(f"(jax.jit's gradient of {name} disagrees with astgrad's: not timed)")
         best = {k: float("inf") for k in fns}
         for _ in range(3 if quick else 5):  # (interleaved rounds)
             for k, fn in fns.items():
@@ -77,7 +81,8 @@ def compiled_gradients(quick: bool, clock: str) -> tuple[list[str], bool]:
         "Python wrapper (which checks the arguments' kinds and the program, as the uncompiled code's guard "
         "does); compile = its first call (generation, one Python run to learn the tape's types and "
         "depths, numba compilation). Bold: a target missed. jax.jit: `jax.jit(jax.grad(f))` on the "
-        "benchmarks/ports_jax.py port where there is one (— : no port, or jax not installed).",
+        "benchmarks/ports_jax.py port (branchy) or the `lax.fori_loop` ports in benchmarks/jit.py, "
+        "each checked against astgrad's gradient before it is timed (— : no port, or jax not installed).",
     ]
     return lines, ok
 
@@ -85,6 +90,49 @@ def compiled_gradients(quick: bool, clock: str) -> tuple[list[str], bool]:
 def _mark(ratio: float, met: bool) -> str:
     text = f"{ratio:.2f}" if ratio < 10 else f"{ratio:.0f}"
     return text if met else f"**{text}**"
+
+
+def _jax_loop_ports() -> dict:
+    """The loop workloads as JAX runs loops (`lax.fori_loop`, `.at[t].set`): the same
+    computation, step by step."""
+    import jax.numpy as jnp
+    from jax import lax
+
+    def pendulum(theta0, omega0, g, dt):
+        def step(i, state):
+            theta, omega = state
+            omega = omega - dt * g * jnp.sin(theta)
+            return theta + dt * omega, omega
+
+        theta, omega = lax.fori_loop(0, 500, step, (jnp.asarray(theta0), jnp.asarray(omega0)))
+        return theta * theta + 0.1 * omega * omega
+
+    def ema(x, alpha):
+        def step(t, s):
+            return s.at[t].set(alpha * x[t] + (1.0 - alpha) * s[t - 1])
+
+        s = lax.fori_loop(1, x.shape[0], step, jnp.zeros(x.shape[0]).at[0].set(x[0]))
+        return jnp.sum(s * s)
+
+    def maxpool(x):
+        def step(i, out):
+            a, b = x[2 * i], x[2 * i + 1]
+            return out.at[i].set(lax.cond(a > b, lambda: a, lambda: b))
+
+        out = lax.fori_loop(0, x.shape[0] // 2, step, jnp.zeros(x.shape[0] // 2))
+        return jnp.sum(out * out)
+
+    def conv1d(x, w):
+        n, k = x.shape[0], w.shape[0]
+
+        def outer(i, out):
+            acc = lax.fori_loop(0, k, lambda j, acc: acc + w[j] * x[i + j], 0.0)
+            return out.at[i].set(acc)
+
+        out = lax.fori_loop(0, n - k + 1, outer, jnp.zeros(n - k + 1))
+        return jnp.sum(out * out)
+
+    return {"pendulum": pendulum, "ema": ema, "maxpool": maxpool, "conv1d": conv1d}
 
 
 def _jax_ports() -> dict:
@@ -96,6 +144,7 @@ def _jax_ports() -> dict:
     except ImportError:
         return {}
     jax.config.update("jax_enable_x64", True)
+    ports = {**_jax_loop_ports(), "branchy": JIT_PORTS["branchy"]}
 
     def make(port):
         def build(wrt, args):
@@ -105,4 +154,4 @@ def _jax_ports() -> dict:
 
         return build
 
-    return {name: make(port) for name, port in JIT_PORTS.items() if name == "branchy"}
+    return {name: make(port) for name, port in ports.items()}
