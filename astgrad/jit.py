@@ -304,10 +304,11 @@ def _array_records(fdef: ast.FunctionDef, name: str, elements: list[str], dtype:
             ):
                 v = c.args[0]
                 elts = v.elts if isinstance(v, ast.Tuple) else [v]
-                where = [f"{name}[{name}_n, {k}]" for k in range(len(elts))] if isinstance(v, ast.Tuple) else None
-                where = where or [f"{name}[{name}_n]"]
+                where = [f"{name}_n, {k}" for k in range(len(elts))] if isinstance(v, ast.Tuple) else None
+                where = where or [f"{name}_n"]
                 text = f"if {name}_n == {name}.shape[0]:\n    raise JitTapeFull('{name}')\n"
-                text += "".join(f"{w} = {e.id}\n" for w, e in zip(where, elts)) + f"{name}_n += 1\n"
+                text += "".join(f"jit_put({name}, ({w}), {e.id})\n" for w, e in zip(where, elts))
+                text += f"{name}_n += 1\n"
                 out += ast.parse(text).body
             elif (
                 isinstance(s, ast.For)
@@ -522,6 +523,10 @@ def _free_names(fdef: ast.FunctionDef) -> list[str]:
 def _resolve(pyfn: types.FunctionType, n: str) -> tuple[Any, Place | None]:
     if n == "JitTapeFull":  # (added by the rewrite)
         return _tape_full(), None
+    if n == "jit_put":
+        return _put(), None
+    if n == "jit_np":
+        return np, None
     code = pyfn.__code__
     if n in code.co_freevars and pyfn.__closure__:
         cell = pyfn.__closure__[code.co_freevars.index(n)]
@@ -561,7 +566,11 @@ def _refusal(func: Callable, text: str, label: str, exc: BaseException) -> Astgr
     """numba's reason, the generated statement and the user's line, as an AstgradError."""
     message = str(exc)
     message = re.sub(r"\x1b\[[0-9;]*m", "", message)
-    first = next((ln.strip() for ln in message.splitlines() if ln.strip() and not ln.startswith("Failed in")), "")
+    ours = [ln.strip().partition("astgrad: ")[2] for ln in message.splitlines() if "astgrad: " in ln]
+    first = ours[0] if ours else ""
+    first = first or next(
+        (ln.strip() for ln in message.splitlines() if ln.strip() and not ln.startswith("Failed in")), ""
+    )
     first = first or f"{type(exc).__name__} inside numba"
     lines = [ln for ln in message.splitlines() if label in ln and "line" in ln]
     where = ""
@@ -622,7 +631,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in nones:
                 n = s.targets[0].id
                 s.value = ast.parse(_zero_of(seen[n], n) if n in seen else "0.0", mode="eval").body
-        np_name = next((k for k, v in ns.items() if v is np), None) or _user_numpy(ns)
+        np_name = "jit_np"
         numbers = {
             stack: (_SCALAR_STACKS[type(seen[stack])], depth[stack])
             for stack in saved
@@ -652,13 +661,6 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places
 
 
-def _user_numpy(ns: dict) -> str | None:
-    user = ns.get("__builtins__")
-    if isinstance(user, dict):
-        return next((k for k, v in user.items() if v is np), None)
-    return None
-
-
 _COMMENT_LINE = re.compile(r"^(\s*)# (.*)$", re.M)
 _MARKED = re.compile(r"^(\s*)(['\"])#jit# (.*)\2$", re.M)
 
@@ -679,6 +681,7 @@ def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[
     noted = _with_notes(fdef, names, set(stacks))
     seen: dict[str, Any] = {}
     depth: dict[str, int] = dict.fromkeys(stacks, 0)
+    pushed: dict[str, set] = {}  # stack → the types of the values pushed on it
 
     def note(name: str, value: Any) -> None:
         if value is not None and name not in seen:
@@ -686,8 +689,8 @@ def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[
 
     def deepest(stack: str, values: list) -> None:
         depth[stack] = max(depth[stack], len(values))
-        if values[-1] is not None and stack not in seen:
-            seen[stack] = values[-1]
+        if values[-1] is not None:
+            pushed.setdefault(stack, set()).add(type(values[-1]))
 
     module = ast.Module(body=[noted], type_ignores=[])
     ast.fix_missing_locations(module)
@@ -700,6 +703,12 @@ def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[
     ns["__astgrad_depth__"] = deepest
     fn = compile_function(ast.unparse(module) + "\n", noted.name, ns, label=f"{noted.name} (jit probe)")
     fn(*args)
+    for stack, types_ in pushed.items():
+        dtypes = {_SCALAR_STACKS.get(t) for t in types_}
+        if dtypes <= {"int64", "float64"} and "float64" in dtypes:
+            seen[stack] = 0.0  # (ints and floats: numba unifies them to float64)
+        elif len(dtypes) == 1 and None not in dtypes:
+            seen[stack] = next(iter(types_))(0)
     return seen, depth
 
 
@@ -727,7 +736,7 @@ def _array_stacks(fdef: ast.FunctionDef, stacks: dict[str, tuple[str, int]], np_
                 out += ast.parse(
                     f"if {stack}_n == {stack}.shape[0]:\n"
                     f"    raise JitTapeFull('{stack}')\n"
-                    f"{stack}[{stack}_n] = {value}\n"
+                    f"jit_put({stack}, {stack}_n, {value})\n"
                     f"{stack}_n += 1\n"
                 ).body
             elif stack is not None and isinstance(s, ast.Assign) and call.func.attr == "pop":
@@ -747,6 +756,12 @@ def _array_stacks(fdef: ast.FunctionDef, stacks: dict[str, tuple[str, int]], np_
             else:
                 out.append(s)
         block[:] = out
+
+
+def _put() -> Callable:
+    from .runtime_jit import put
+
+    return put
 
 
 def _tape_full() -> type:
@@ -821,6 +836,8 @@ class JitGradient:
             text, fname, places = numba_source(pyfn, args)
             ns = {k: v for k, v in pyfn.__globals__.items() if k != "__builtins__"}
             ns["JitTapeFull"] = _tape_full()
+            ns["jit_put"] = _put()
+            ns["jit_np"] = np
             for n in _free_names(ast.parse(text).body[0]):
                 if n not in ns and n != "jit_room":
                     value, place = _resolve(pyfn, n)

@@ -115,6 +115,26 @@ def _sign_of(x):
     return lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
+def put(stack, index, value):
+    """`stack[index] = value`, for a tape's array (jit.py): numba would convert a value of another
+    type on the way in (a float into an int64 stack truncates), so its numba version refuses one."""
+    stack[index] = value
+
+
+@overload(put)
+def _put(stack, index, value):
+    if not (_is_array(stack) and value == stack.dtype):
+        raise TypingError(
+            f"astgrad: the tape saves a {value} in a stack of {getattr(stack, 'dtype', stack)} (the type of "
+            "the values saved at the first call): a name that holds numbers of several types"
+        )
+
+    def put(stack, index, value):
+        stack[index] = value
+
+    return put
+
+
 class TapeFull(Exception):
     """A compiled gradient's tape stack is full: the caller runs it again with twice the room."""
 

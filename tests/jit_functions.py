@@ -95,3 +95,13 @@ if numba is not None:
         for i in range(x.shape[0]):
             y = y * k + math.tanh(x[i])
         return y * y
+
+
+def int_then_float(x, n):
+    y = 0
+    for i in range(n):
+        if i > 2:
+            y = y * x + 0.5
+        else:
+            y = y + 1
+    return y * x

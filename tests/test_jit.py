@@ -116,6 +116,22 @@ def test_refusal_names_the_construct_and_line():
     assert f"jit_functions.py:{line}: for x in xs:" in text  # (the user's line)
 
 
+@pytest.mark.parametrize("n", [2, 6])
+def test_a_name_of_ints_then_floats(n):
+    """Saved as ints at the first call (n=2) but typed float64 by numba: a stack of the first
+    call's type would truncate the floats; the compiled gradient is right or refused, never wrong."""
+    api_cache = astgrad.api._cache
+    api_cache.pop(jf.int_then_float, None)
+    expected = grad(jf.int_then_float)(0.7, n)
+    try:
+        got = grad(jf.int_then_float, jit=True)(0.7, n)
+    except AstgradError as exc:
+        assert "tape saves" in str(exc)
+        return
+    assert_same(got, expected)
+    assert_same(grad(jf.int_then_float, jit=True)(0.7, 8), grad(jf.int_then_float)(0.7, 8))
+
+
 def test_forward_mode_is_refused():
     with pytest.raises(AstgradError, match="reverse-mode"):
         grad(jf.branchy, (0, 1), mode="forward", jit=True)
