@@ -1,20 +1,26 @@
 """Compiled gradients: `grad(f, jit=True)` compiles the specialised gradient with numba.
 
 The specialised code (specialize.py) is plain Python over NumPy with every argument's type and
-shape known: the natural input for numba. It is generated without the program guard (assemble
-`build(..., guard=False)`); the guard's checks, and the arguments' kinds, are tested by the
-Python wrapper that calls the compiled function (`JitGradient.__call__`), which generates and
-compiles the code again when the program or the kinds change.
+shape known: the natural input for numba. Its guard (the arguments' kinds and the program's
+facts: specialize.py, assumptions.py) is taken out of the compiled code and tested by the Python
+wrapper that calls it (`JitGradient.__call__`, `_guard_check`), which generates and compiles the
+code again when the program or the kinds change.
 
-Between generation and compilation one rewrite (`numba_form`) makes the code nopython-friendly:
+Between generation and compilation one rewrite (`numba_source`) makes the code nopython-friendly:
 
-- the argument guard (`if x.__class__ is not float ...: return respecialize(...)`) goes: the
-  wrapper tests the kinds;
-- the tape, when it saves and restores names (`tape.append(t3)` ... `t3 = tape.pop()`), becomes
-  one typed stack per name (`tape_t3`): a shared LIFO tape whose every pop restores the name its
-  matching push saved is the same as one stack per name, and each stack then has one type;
+- the guard (`if x.__class__ is not float ...: return respecialize(...)`) goes, to the wrapper;
+- the tape, when every restore takes back what its own save saved (`tape.append(t3)` ...
+  `t3 = tape.pop()`, and `push(tape, copy_of(s[t]))` ... `s[t] = pop(tape)`), becomes one stack
+  per saved name or array: the pairs nest like the shared tape's pushes and pops, so each stack
+  holds the same values in the same order, and each has one type;
+- a stack of numbers, and a list of numbers or records of numbers read back in a reversed loop
+  (branchy's `ys`, a replayed loop's `states`), becomes an array with a count, preallocated from
+  the depth a first run reached; a push on a full one raises `JitTapeFull` and the wrapper runs
+  the call again with twice the room (`jit_room`). Each push checks at compile time that the
+  value's numba type is the stack's (`runtime_jit.put`): never a silent conversion;
 - a name first bound to `None` (a value saved before its first assignment) is bound to a zero of
-  the type it takes, learned by running the rewritten code once in Python (`_probe`);
+  the type it takes; that type, and the stacks' types and depths, are learned by running the
+  rewritten code once in Python on the first call's arguments (`_probe`);
 - `for v in reversed(xs)` and `reversed(range(a, b))` become index loops (numba has no reversed);
 - `s_bar = owned_copy(s_bar)` of an adjoint the function itself made and never shares is
   dropped: it copied the whole array at every iteration;
@@ -31,7 +37,6 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
-import math
 import re
 import threading
 import types
@@ -600,6 +605,7 @@ class Compiled:
     function: Callable  # the numba dispatcher
     lifted: list[Place]  # the user's data, passed after the arguments
     check: Callable = None  # whether arguments and program are those it was made for
+    label: str = ""  # the file name numba's messages give the generated code
     room: int = 1  # the stacks' room, in multiples of the depths they reached in a first run
 
 
@@ -879,5 +885,3 @@ class JitGradient:
         """The code numba compiles for these arguments."""
         return self.specialisation(self._arguments(args, kwargs)).text
 
-
-_ = math  # (math functions are resolved by numba through the user's globals)
