@@ -261,14 +261,24 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
 
 
 def _operator(
-    func: Callable | None, wrt: Wrt, *, value: bool, optimize: bool, mode: str, has_aux: bool, specialize: bool
+    func: Callable | None,
+    wrt: Wrt,
+    *,
+    value: bool,
+    optimize: bool,
+    mode: str,
+    has_aux: bool,
+    specialize: bool,
+    jit: bool = False,
 ) -> Callable:
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if func is None:
         return lambda f: _operator(
-            f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize
+            f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize, jit=jit
         )
+    if jit:
+        return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=has_aux)
     make = functools.partial(_reverse, specialize=specialize) if mode == "reverse" else _forward
     try:
         return make(func, wrt, value, optimize, has_aux)
@@ -276,6 +286,25 @@ def _operator(
         if "is not defined" in str(exc):  # a name defined later in the module: try at first call
             return _lazy(func, lambda: make(func, wrt, value, optimize, has_aux))
         raise
+
+
+def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: bool) -> Callable:
+    """The specialised gradient compiled by numba (jit.py); `func` may be a numba.njit function."""
+    from . import jit
+
+    func = jit.unwrap(func)
+    if mode != "reverse" or has_aux:
+        raise ArgumentError("jit=True compiles reverse-mode gradients without has_aux for now")
+    jit._numba()
+    names, _ = _wrt_names(func, _parameters(func), wrt)  # (checks wrt now)
+
+    def make(kinds: dict) -> Callable:
+        return build(func, wrt, value=value, optimize=True, wrt_names_fn=_wrt_names, kinds=kinds)
+
+    label = "value_and_grad" if value else "grad"
+    return _cached(
+        func, ("jit", _freeze(wrt), value), lambda: jit.JitGradient(func, make, inspect.signature(func), label)
+    )
 
 
 @user_facing
@@ -287,20 +316,25 @@ def grad(
     has_aux: bool = False,
     optimize: bool = True,
     specialize: bool = True,
+    jit: bool = False,
 ) -> Callable:
     """The gradient of scalar-valued `func` with respect to the parameter(s) `wrt`.
 
     Returns a plain generated function taking `func`'s arguments; it has `.source` (the
     generated code) and `__wrapped__` (`func`). Usable as `@grad` or `@grad(wrt=...)`. Its
     first call with arguments of new types or shapes generates code specialised for them
-    (`specialize=False`: always run the general code).
+    (`specialize=False`: always run the general code). With `jit=True` that specialised code
+    is compiled by numba (`pip install "astgrad[jit]"`; jit.py); `func` may be a `numba.njit`
+    function.
 
     >>> @grad(wrt=("x1", "x2"))
     ... def f(x1, x2):
     ...     return x1 * x2 + np.sin(x1)
     >>> f(0.7, -1.3)   # (x2 + cos(x1), x1)
     """
-    return _operator(func, wrt, value=False, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize)
+    return _operator(
+        func, wrt, value=False, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize, jit=jit
+    )
 
 
 @user_facing
@@ -312,12 +346,15 @@ def value_and_grad(
     has_aux: bool = False,
     optimize: bool = True,
     specialize: bool = True,
+    jit: bool = False,
 ) -> Callable:
     """Like `grad`, but the generated function returns `(func(...), gradient)`.
 
     >>> value_and_grad(lambda_free_loss)(w)   # (loss, dloss/dw)
     """
-    return _operator(func, wrt, value=True, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize)
+    return _operator(
+        func, wrt, value=True, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize, jit=jit
+    )
 
 
 @user_facing
@@ -330,16 +367,22 @@ def source(
     normalized: bool = False,
     value: bool = False,
     args: Sequence[Any] | None = None,
+    jit: bool = False,
 ) -> str:
     """The generated code of `grad(func, wrt, mode=mode)` as text: the general code, or with
     `args`, the code specialised for those arguments' types and shapes (what a call with them
-    runs). With `normalized=True`, the A-normal form of `func` itself (one operation per statement).
+    runs). With `normalized=True`, the A-normal form of `func` itself (one operation per statement);
+    with `jit=True` (and `args`), the code numba compiles for `grad(func, wrt, jit=True)`.
 
     >>> print(source(f, wrt=("x1", "x2")))
     >>> print(source(f, wrt=("x1", "x2"), args=(0.7, -1.3)))
     """
     if normalized:
         return str(normalized_source(func))
+    if jit:  # the code numba compiles for these arguments (jit.py)
+        if args is None:
+            raise ArgumentError("source(..., jit=True) shows the code compiled for arguments: pass args=")
+        return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=False).source(*args)
     if mode == "forward":
         names, _ = _wrt_names(func, _parameters(func), wrt)
         return str(_jvp_function(func, tuple(names), optimize).source)

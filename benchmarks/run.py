@@ -523,6 +523,15 @@ def main(argv: list[str] | None = None) -> int:
         lines, ok = guard_cost(opts.quick, opts.clock)
         print("\n".join(lines))
         print()
+    print("## Compiled gradients: grad(f, jit=True) (numba)")
+    print()
+    if not opts.check_only:
+        from .jit import compiled_gradients
+
+        lines, ok = compiled_gradients(opts.quick, opts.clock)
+        status |= 0 if ok else 1
+        print("\n".join(lines))
+        print()
     print("## Memory: RNN (H=32, I=16), what the gradient keeps and its peak")
     print()
     lines, ok = tape_memory()

@@ -1,0 +1,107 @@
+"""Functions differentiated by tests/test_jit.py with jit=True (astgrad reads their source)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+try:  # (the tests that need numba skip without it; this module imports either way)
+    import numba
+except ImportError:  # pragma: no cover
+    numba = None
+
+GAINS = np.linspace(0.5, 1.5, 6)
+
+
+def pendulum(theta0, omega0, g, dt):
+    theta = theta0
+    omega = omega0
+    for _ in range(200):
+        omega = omega - dt * g * math.sin(theta)
+        theta = theta + dt * omega
+    return theta * theta + 0.1 * omega * omega
+
+
+def ema(x, alpha):
+    n = x.shape[0]
+    s = np.zeros(n)
+    s[0] = x[0]
+    for t in range(1, n):
+        s[t] = alpha * x[t] + (1.0 - alpha) * s[t - 1]
+    return np.sum(s * s)
+
+
+def branchy(x, a):
+    y = x
+    for _ in range(50):
+        if y > 1.0:
+            y = -0.8 * y + a * math.sin(y)
+        elif y < -1.0:
+            y = -0.7 * y + a
+        else:
+            y = a * y * y + 1.3 * y + 0.5
+    return y
+
+
+def conv1d(x, w):
+    n = x.shape[0]
+    k = w.shape[0]
+    out = np.zeros(n - k + 1)
+    for i in range(n - k + 1):
+        acc = 0.0
+        for j in range(k):
+            acc = acc + w[j] * x[i + j]
+        out[i] = acc
+    return np.sum(out * out)
+
+
+def maxpool(x):
+    n = x.shape[0] // 2
+    out = np.zeros(n)
+    for i in range(n):
+        a = x[2 * i]
+        b = x[2 * i + 1]
+        if a > b:
+            out[i] = a
+        else:
+            out[i] = b
+    return np.sum(out * out)
+
+
+def until_large(x, a):
+    y = x
+    while y < 100.0:
+        y = y * a + 1.0
+    return y
+
+
+def scaled_by_global(x):
+    return np.sum(np.sin(x * GAINS))
+
+
+def rnn(W, U, b, xs, h0):
+    h = h0
+    for x in xs:
+        h = np.tanh(W @ h + U @ x + b)
+    return np.sum(h * h)
+
+
+if numba is not None:
+
+    @numba.njit
+    def compiled_damped(x, k):
+        y = 0.0
+        for i in range(x.shape[0]):
+            y = y * k + math.tanh(x[i])
+        return y * y
+
+
+def int_then_float(x, n):
+    y = 0
+    for i in range(n):
+        if i > 2:
+            y = y * x + 0.5
+        else:
+            y = y + 1
+    return y * x
