@@ -50,7 +50,6 @@ class Fact:
     code: Any = None  # FUNCTION and CODE facts: the code object, defaults and keyword defaults
     defaults: Any = None
     kwdefaults: Any = None
-    home: Any = None  # FUNCTION and CODE facts: the module globals that bound the function by its name
 
     @property
     def key(self) -> tuple:
@@ -85,7 +84,6 @@ class Fact:
                 and fn.__code__ is self.code
                 and fn.__defaults__ is self.defaults
                 and fn.__kwdefaults__ is self.kwdefaults
-                and (self.home is None or self.home.get(fn.__name__) is fn)
             )
         if check == DATA:
             return True
@@ -230,10 +228,9 @@ def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), mo
 
 
 def _function_state(fn: types.FunctionType) -> tuple:
-    """(code, defaults, keyword defaults, the module globals binding it by its name, or None)."""
-    home = getattr(sys.modules.get(getattr(fn, "__module__", None) or ""), "__dict__", None)
-    home = home if home is not None and home.get(fn.__name__) is fn else None
-    return fn.__code__, fn.__defaults__, fn.__kwdefaults__, home
+    """(code, defaults, keyword defaults): what a reload that patches the function object in place
+    (`%autoreload`) changes."""
+    return fn.__code__, fn.__defaults__, fn.__kwdefaults__
 
 
 def record_attribute(base_fact_args: tuple, base: Any, attr: str, obj: Any) -> None:
@@ -350,15 +347,10 @@ class _Guard:
 
     def _same_function(self, fn: Any, found: str | None, f: Fact) -> list[str]:
         """Tests that `found` (an expression, or None for the function the program was made of)
-        is still the function `fn`, running the code it had. A function of a module is known by
-        its binding there: reloading the module (`%autoreload`), which swaps the code of the old
-        function object, binds the name to a new one; only a function without such a home is
-        known by its code (a slower test)."""
+        is still the function `fn`, running the code it had: `%autoreload` swaps the code (and
+        defaults) of the very function object."""
         ref = self.bind(fn, identifier(fn.__name__) + "_function")
         out = [f"{found} is not {ref}"] if found is not None else []
-        if f.home is not None:
-            out.append(f"{self.place(Fact(f.home, fn.__name__, (), IS, fn, fn.__module__))} is not {ref}")
-            return out
         name = identifier(fn.__name__)
         out.append(f"{ref}.__code__ is not {self.bind(f.code, name + '_code')}")
         if f.defaults is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dis
 import functools
 import inspect
 import linecache
@@ -295,16 +296,17 @@ def _code_objects(code: types.CodeType, name: str) -> list[types.CodeType]:
 
 
 def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
-    """Whether two code objects do the same thing (line numbers aside)."""
-    if (a.co_code, a.co_names, a.co_varnames, a.co_freevars, a.co_cellvars) != (
-        b.co_code,
+    """Whether two code objects do the same thing (line numbers aside, and the compiler's choice
+    between an attribute load and a method load, which depends on what else it compiled with the
+    function: a reloader that compiles the function alone makes the other one)."""
+    if (a.co_names, a.co_varnames, a.co_freevars, a.co_cellvars) != (
         b.co_names,
         b.co_varnames,
         b.co_freevars,
         b.co_cellvars,
     ):
         return False
-    if len(a.co_consts) != len(b.co_consts):
+    if _instructions(a) != _instructions(b) or len(a.co_consts) != len(b.co_consts):
         return False
     for x, y in zip(a.co_consts, b.co_consts):
         if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
@@ -313,6 +315,22 @@ def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
         elif type(x) is not type(y) or (x != y and repr(x) != repr(y)):
             return False
     return True
+
+
+_SAME_OP = {"LOAD_METHOD": "LOAD_ATTR"}
+_NO_OP = frozenset({"NOP", "CACHE", "EXTENDED_ARG", "RESUME"})
+
+
+def _instructions(code: types.CodeType) -> list[tuple]:
+    """The instructions of `code` as (operation, argument): names and constants by value, jumps
+    by nothing (their offsets move with the line-number no-ops)."""
+    out = []
+    for ins in dis.get_instructions(code):
+        if ins.opname in _NO_OP:
+            continue
+        arg = None if ins.opcode in dis.hasjrel or ins.opcode in dis.hasjabs else ins.argval
+        out.append((_SAME_OP.get(ins.opname, ins.opname), arg if not isinstance(arg, types.CodeType) else None))
+    return out
 
 
 def _lambda_in_file(func: types.FunctionType, filename: str, params: list[str]) -> list[gast.Lambda]:

@@ -1,14 +1,14 @@
 import numpy as np
 import numpy
-from tests.golden_functions import lecture
 from tests.golden_functions import lecture as lecture_function
 from astgrad.runtime import check_scalar, respecialize
+lecture_code = lecture_function.__code__
 
 
 def lecture_grad(x1, x2):
     """Gradient of lecture (golden_functions.py:6) with respect to x1, x2."""
     # generated for the program as it is: the code and the names it relies on
-    if lecture is not lecture_function or np is not numpy:
+    if lecture_function.__code__ is not lecture_code or np is not numpy:
         return respecialize(lecture_grad, x1, x2)
     # forward pass
     check_scalar(x1, x2)

@@ -1,8 +1,8 @@
 import numpy as np
 import numpy
-from tests.golden_functions import rnn
 from tests.golden_functions import rnn as rnn_function
 from astgrad.runtime import rows_like, respecialize
+rnn_code = rnn_function.__code__
 
 
 def rnn_grad(W, U, b, xs, h0):
@@ -11,7 +11,7 @@ def rnn_grad(W, U, b, xs, h0):
     # (arguments of other types or shapes take the general code)
     # (and for the program as it is: the code and the names it relies on)
     if (
-        rnn is not rnn_function
+        rnn_function.__code__ is not rnn_code
         or np is not numpy
         or W.__class__ is not np.ndarray or W.shape != (4, 4)
         or U.__class__ is not np.ndarray or U.shape != (4, 3)

@@ -1,14 +1,14 @@
 import numpy as np
 import numpy
-from tests.golden_functions import two_layer_net
 from tests.golden_functions import two_layer_net as two_layer_net_function
 from astgrad.runtime import unreduce, matmul_left, matmul_right, respecialize, max_share
+two_layer_net_code = two_layer_net_function.__code__
 
 
 def two_layer_net_grad(W1, W2, x):
     """Gradient of two_layer_net (golden_functions.py:17) with respect to W1, W2."""
     # generated for the program as it is: the code and the names it relies on
-    if two_layer_net is not two_layer_net_function or np is not numpy:
+    if two_layer_net_function.__code__ is not two_layer_net_code or np is not numpy:
         return respecialize(two_layer_net_grad, W1, W2, x)
     # forward pass
     t1 = W1 @ x
