@@ -7,7 +7,10 @@ from astgrad.rules import coverage
 
 def test_the_committed_coverage_table_is_up_to_date():
     pytest.importorskip("scipy")  # (the committed table lists SciPy's rules too)
-    assert coverage.TABLE.read_text() == coverage.generate(), "run: python -m astgrad.rules.coverage"
+    committed = coverage.TABLE.read_text()
+    if f"with {coverage.versions()}." not in committed:
+        pytest.skip(f"the table was generated with other library versions than {coverage.versions()}")
+    assert committed == coverage.generate(), "run: python -m astgrad.rules.coverage"
 
 
 def test_the_table_lists_the_fixed_rules_with_their_parameters():

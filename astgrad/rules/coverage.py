@@ -14,10 +14,10 @@ from .registry import STATIC, UNSUPPORTED, Rule, builtin_rules, display_name, pr
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
 
-HEADER = """# Coverage of the derivative rules
+HEADER_TEMPLATE = """# Coverage of the derivative rules
 
 Generated from the registry (`astgrad/rules/`) by `python -m astgrad.rules.coverage`; do not edit
-by hand (tests/test_coverage.py checks it). One row per function astgrad knows.
+by hand (tests/test_coverage.py checks it). One row per function astgrad knows, with {versions}.
 
 - **derivatives**: the parameters with a derivative (both modes, unless a mode column says no).
 - **static**: non-differentiable by nature (axis, shape, dtype, index, count, mask); a value that
@@ -71,13 +71,24 @@ def _row(name: str, fn: Any, rule: Rule) -> str:
     )
 
 
+def versions() -> str:
+    """The libraries whose functions the table lists, as generated (other versions name others)."""
+    import numpy
+
+    try:
+        import scipy
+    except ImportError:
+        return f"NumPy {numpy.__version__.rsplit('.', 1)[0]}"
+    return f"NumPy {numpy.__version__.rsplit('.', 1)[0]} and SciPy {scipy.__version__.rsplit('.', 1)[0]}"
+
+
 def generate() -> str:
     """The coverage table as Markdown."""
     entries = _entries()
     with_rules = [e for e in entries if e[2].differentiable and (e[2].adjoint or e[2].tangent)]
     without = [e for e in entries if not e[2].differentiable]
     refused = [e for e in entries if e[2].differentiable and not (e[2].adjoint or e[2].tangent)]
-    lines = [HEADER, f"## Differentiable ({len(with_rules)})", ""]
+    lines = [HEADER_TEMPLATE.replace("{versions}", versions()), f"## Differentiable ({len(with_rules)})", ""]
     lines += ["| function | derivatives | static | refused | reverse | forward | notes |", "|---" * 7 + "|"]
     lines += [_row(name, fn, rule) for name, fn, rule in with_rules]
     lines += ["", f"## Without derivative ({len(without)})", "", "| function | notes |", "|---|---|"]
