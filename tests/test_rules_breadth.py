@@ -105,6 +105,9 @@ def svd_repeated(a):
 
 def test_cho_factor_refuses_a_use_of_the_undefined_triangle():
     a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    c, lower = scipy.linalg.cho_factor(a)
+    if not np.any(np.triu(c, 1) if lower else np.tril(c, -1)):
+        pytest.skip(f"SciPy {scipy.__version__} zeroes the other triangle of cho_factor's c: nothing undefined")
     with pytest.raises(ValueError, match="triangle of c that does not hold the factor"):
         grad(cho_factor_other_triangle)(a)
     assert np.isnan(grad(cho_factor_other_triangle, mode="forward")(a)).any()  # NaN, never a wrong number
