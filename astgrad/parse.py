@@ -254,14 +254,17 @@ def _check_source(func: Callable, code: types.CodeType, filename: str) -> int:
     """The line where the source of the code that runs starts in its file as it is now; refused if
     the file no longer holds it (edited after it was imported: astgrad would differentiate other
     text, or another function). The file is compiled; it must hold code that does the same, where
-    the running code starts or, when an edit elsewhere shifted the lines, at one other place."""
-    lines = linecache.getlines(filename)
-    compiled = _compiled_file(filename, "".join(lines))
-    same = [c for c in _code_objects(compiled, code.co_name) if _same_code(c, code)] if compiled else []
-    if any(c.co_firstlineno == code.co_firstlineno for c in same):
-        return code.co_firstlineno
-    if len(same) == 1:
-        return same[0].co_firstlineno
+    the running code starts or, when an edit elsewhere shifted the lines or a reloader compiled the
+    function alone (IPython's %autoreload), at one other place."""
+    for fresh in (False, True):
+        if fresh:  # a reloader compiled the file's new text, which Python's line cache has not read
+            linecache.checkcache(filename)
+        compiled = _compiled_file(filename, "".join(linecache.getlines(filename)))
+        same = [c for c in _code_objects(compiled, code.co_name) if _same_code(c, code)] if compiled else []
+        if any(c.co_firstlineno == code.co_firstlineno for c in same):
+            return code.co_firstlineno
+        if len(same) == 1:  # lines shifted by an edit elsewhere, or the function compiled alone
+            return same[0].co_firstlineno
     raise TransformError(
         f"the source of {_where(func)} in {filename} is not the code that runs: the file was "
         "edited after the function was defined",
@@ -318,7 +321,9 @@ def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
 
 
 _SAME_OP = {"LOAD_METHOD": "LOAD_ATTR"}
-_NO_OP = frozenset({"NOP", "CACHE", "EXTENDED_ARG", "RESUME"})
+# (PUSH_NULL: Python 3.12+ spells an attribute load for a call as LOAD_ATTR and PUSH_NULL, a method
+# load as LOAD_ATTR alone)
+_NO_OP = frozenset({"NOP", "CACHE", "EXTENDED_ARG", "RESUME", "PUSH_NULL"})
 
 
 def _instructions(code: types.CodeType) -> list[tuple]:
