@@ -109,13 +109,26 @@ def _twin(func: Callable, key: tuple) -> Any:
     if found is None:
         return None
     other, made = found
-    same = (
-        other.__globals__ is func.__globals__
-        and _same_items(other.__closure__, func.__closure__)
-        and _same_items(other.__defaults__, func.__defaults__)
-        and _same_items(tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items()))
-    )
-    return made if same else None
+    if other.__globals__ is not func.__globals__ or not _same_items(other.__closure__, func.__closure__):
+        return None
+    if _same_items(other.__defaults__, func.__defaults__) and _same_items(
+        tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items())
+    ):
+        return made
+    return _with_defaults(made, func)
+
+
+def _with_defaults(made: Any, func: Callable) -> Any:
+    """The gradient `made` for a twin of `func` that differs in its default values only
+    (`lambda w, X=Xb: loss(w, X)` made anew at each step): the same code, `func`'s defaults. (A
+    default is an argument: the gradient fills it in, and its guard checks what it is.)"""
+    if not isinstance(made, types.FunctionType) or getattr(made, "__astgrad_specializer__", None) is None:
+        return None
+    copy = types.FunctionType(made.__code__, made.__globals__, made.__name__, func.__defaults__, made.__closure__)
+    copy.__kwdefaults__ = dict(func.__kwdefaults__) if func.__kwdefaults__ else None
+    copy.__dict__.update(made.__dict__)
+    copy.__qualname__, copy.__doc__ = made.__qualname__, made.__doc__
+    return copy
 
 
 def _same_items(a: tuple | None, b: tuple | None) -> bool:

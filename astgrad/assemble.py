@@ -19,8 +19,8 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from . import convert, specialize
-from .assumptions import Assumptions, guard_terms, identifier, recording
+from . import specialize
+from .assumptions import Assumptions, calls_named, guard_terms, identifier, is_guard, recording
 from .codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from .context import Context
 from .errors import AstgradError, TransformError
@@ -319,10 +319,10 @@ class Program:
         for unit, text, ns in zip(self.units, texts, namespaces):
             run_ns, cells = run_namespace(ns, unit.ctx)
             run_namespaces.append(run_ns)
-            fn = compile_function(text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells)
-            if unit.source_fn is not None:
-                fn.__defaults__ = getattr(unit.source_fn, "__defaults__", None)
-                fn.__kwdefaults__ = getattr(unit.source_fn, "__kwdefaults__", None)
+            source_fn, defaults = unit.source_fn, None
+            if source_fn is not None:
+                defaults = (getattr(source_fn, "__defaults__", None), getattr(source_fn, "__kwdefaults__", None))
+            fn = compile_function(text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells, defaults=defaults)
             compiled.append(fn)
         by_pending = {}
         named = [(p.fwd, p.fwd_name) for p in self.pairs.values()] + [(p.bwd, p.bwd_name) for p in self.pairs.values()]
@@ -350,19 +350,18 @@ def _guard_program(unit: Unit, facts: Assumptions) -> None:
     if not terms:
         return
     helper = ctx.helper("respecialize")
+    is_helper = calls_named({helper})
     body = unit.fdef.body
-    for k, s in enumerate(body):
-        if specialize.is_guard(s, helper):
-            body.insert(k, comment("(and for the program as it is: the code and the names it relies on)"))
-            mine = convert.parse(" or ".join(terms)).body[0].value
-            mine = mine.values if isinstance(mine, gast.BoolOp) else [mine]
-            theirs = s.test.values if isinstance(s.test, gast.BoolOp) and isinstance(s.test.op, gast.Or) else [s.test]
-            s.test = gast.BoolOp(op=gast.Or(), values=mine + theirs)
-            return
     at = 1 if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) else 0
-    stmts = [comment("generated for the program as it is: the code and the names it relies on")]
-    stmts += specialize.guard(helper, unit.fdef.name, unit.fdef, " or ".join(terms))
-    body[at:at] = stmts
+    note = comment("generated for the program as it is: the code and the names it relies on")
+    for k, s in enumerate(body):
+        if is_guard(s, is_helper):  # (specialised code's argument test: joined)
+            terms.append(render(s.test).strip())
+            del body[k]
+            at, note = k, comment("(and for the program as it is: the code and the names it relies on)")
+            break
+    stale = ctx.namer.fresh("stale") if facts.may_be_gone() else None
+    body[at:at] = [note, *specialize.guard(helper, unit.fdef.name, unit.fdef, " or ".join(terms), stale)]
 
 
 def _names(tree: gast.AST) -> set[str]:

@@ -17,7 +17,7 @@ import gast
 
 from . import convert
 from .assemble_support import is_generated
-from .assumptions import constant_cell, record_code, record_name, replay
+from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
 from .errors import TransformError
 from .trees import walk
 
@@ -50,6 +50,18 @@ class ParsedFunction:
     def name(self) -> str:
         return self.tree.name
 
+    @functools.cached_property
+    def global_reads(self) -> frozenset[str]:
+        """The names the function's code (and the code nested in it) looks up outside itself."""
+        fn = getattr(self.func, "__func__", self.func)
+        todo, names = [getattr(fn, "__code__", None)], set()
+        while todo:
+            code = todo.pop()
+            if code is not None:
+                names.update(code.co_names)
+                todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        return frozenset(names)
+
     def abs_line(self, node: gast.AST | None) -> int | None:
         """The line in the user's file where `node` stands."""
         lineno = getattr(node, "lineno", None)
@@ -71,8 +83,11 @@ class ParsedFunction:
         """The object a free name refers to (closure, then globals, then builtins), or _MISSING.
         Generated code will rely on what it is: the fact is recorded (assumptions.py)."""
         obj, where = self.find(name)
+        module = getattr(self.func, "__module__", None)
         if where is not None:
-            record_name(where, name, obj, module=getattr(self.func, "__module__", None))
+            record_name(where, name, obj, module=module)
+        elif obj is not _MISSING and name in self.global_reads:  # (not a name of astgrad's own code)
+            record_builtin(self.user_globals, name, module)
         return obj
 
     @property
@@ -237,17 +252,14 @@ def _drop_guards(parsed: ParsedFunction) -> None:
     made for>: return respecialize(...)`) go; their facts are the new program's (recorded)."""
     from .runtime import respecialize
 
-    def is_guard(s: gast.stmt) -> bool:
-        if not (isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Return)):
-            return False
-        call = s.body[0].value
+    def is_helper(call: gast.expr) -> bool:
         return (
             isinstance(call, gast.Call)
             and isinstance(call.func, gast.Name)
             and parsed.peek(call.func.id) is respecialize
         )
 
-    parsed.tree.body = [s for s in parsed.tree.body if not is_guard(s)] or [gast.Pass()]
+    parsed.tree.body = [s for s in parsed.tree.body if not is_guard(s, is_helper)] or [gast.Pass()]
 
 
 def _check_source(func: Callable, code: types.CodeType, filename: str) -> int:

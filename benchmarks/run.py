@@ -356,7 +356,7 @@ def guard_cost(quick: bool, clock: str) -> tuple[list[str], bool]:
             w.f, w.wrt, value=False, optimize=True, wrt_names_fn=_wrt_names, kinds=spec.kinds(args, {}), guard=False
         )
         text = next(iter(spec.sources.values()), g.source)
-        guard = text.split("return respecialize")[0].split("\n    if ")[-1]
+        guard = text.split("return respecialize")[0].split('"""')[-1]  # (`if <test>:`, or `stale = <test>` first)
         tests = guard.count(" or ") + 1 if "respecialize" in text else 0
         with_guard, without = [], []
         for _ in range(3 if quick else 7):
