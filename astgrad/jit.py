@@ -46,7 +46,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import runtime
-from .codegen import compile_function
+from .codegen import compile_function, unparse
 from .errors import AstgradError, user_facing
 from .specialize import kind_of
 
@@ -673,7 +673,6 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     fdef.args.args += [ast.arg(arg=n) for n in lifted_names] + [ast.arg(arg="jit_room")]
     ast.fix_missing_locations(tree)
     tree.body = [fdef]
-    from .codegen import unparse
 
     return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places
 

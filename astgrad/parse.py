@@ -19,9 +19,9 @@ from . import convert
 from .assemble_support import is_generated
 from .assumptions import constant_cell, record_code, record_name, replay
 from .errors import TransformError
+from .runtime import respecialize
+from .sentinels import MISSING
 from .trees import walk
-
-_MISSING = object()
 
 
 @dataclass
@@ -68,7 +68,7 @@ class ParsedFunction:
         )
 
     def lookup(self, name: str) -> Any:
-        """The object a free name refers to (closure, then globals, then builtins), or _MISSING.
+        """The object a free name refers to (closure, then globals, then builtins), or MISSING.
         Generated code will rely on what it is: the fact is recorded (assumptions.py)."""
         obj, where = self.find(name)
         if where is not None:
@@ -104,7 +104,7 @@ class ParsedFunction:
         chained = getattr(getattr(self.func, "__func__", self.func), "__builtins__", None)
         if isinstance(chained, dict) and chained is not builtins.__dict__ and name in chained:
             return chained[name], chained
-        return getattr(builtins, name, _MISSING), None
+        return getattr(builtins, name, MISSING), None
 
 
 def _where(func: Any) -> str:
@@ -235,7 +235,6 @@ def _bound_method(method: types.MethodType) -> ParsedFunction:
 def _drop_guards(parsed: ParsedFunction) -> None:
     """Generated code differentiated again: its guards (`if <not the program or arguments it was
     made for>: return respecialize(...)`) go; their facts are the new program's (recorded)."""
-    from .runtime import respecialize
 
     def is_guard(s: gast.stmt) -> bool:
         if not (isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Return)):
