@@ -20,7 +20,7 @@ import gast
 import numpy as np
 
 from . import specialize
-from .assumptions import Assumptions, calls_named, guard_terms, identifier, is_guard, recording
+from .assumptions import Assumptions, identifier, recording
 from .codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from .context import Context
 from .errors import AstgradError, TransformError
@@ -28,7 +28,7 @@ from .forward import ForwardTransformer
 from .normalize import assign, name, normalize
 from .optimize import number_value
 from .parse import parse_function
-from .pipeline import ShapeLookup, run_passes
+from .pipeline import ShapeLookup, run_passes, run_program_passes
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
 from .source_text import SourceCode
@@ -77,6 +77,7 @@ class Unit:
     caller_arrays: frozenset[str] = frozenset()  # specialised: parameters and globals that are arrays
     python_numbers: frozenset[str] = frozenset()  # specialised: parameters that are Python numbers
     grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradients are in the return
+    guarded: Assumptions | None = None  # the entry function: the facts its program guard checks (pipeline.py)
 
 
 def normalized(func: Callable, protect_inputs: bool = False, callee: bool = False) -> tuple[Context, gast.FunctionDef]:
@@ -302,8 +303,9 @@ class Program:
         """Compile every unit; the first is the requested function. Returns it and the source."""
         for unit in self.units:
             self._optimize(unit)
-        if self.guarded is not None:
-            _guard_program(self.units[0], self.guarded)
+        self.units[0].guarded = self.guarded
+        for unit in self.units:
+            run_program_passes(unit)
         texts = [render(unit.fdef) for unit in self.units]
         namespaces = [namespace(unit.fdef, unit.ctx) for unit in self.units]
         merged: dict[str, Any] = {}
@@ -338,30 +340,6 @@ class Program:
         main.source = SourceCode(full)
         main.__astgrad_names__ = {k: v for k, v in merged.items() if not isinstance(v, Pending)}  # (export)
         return main, full
-
-
-def _guard_program(unit: Unit, facts: Assumptions) -> None:
-    """The entry function's first test: the program is the one its code was generated from (its
-    code, the functions it calls, what its globals are; assumptions.py). The test joins the
-    argument guard of specialised code, or stands alone at the top of the general code."""
-    ctx = unit.ctx
-    bound = {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
-    terms = guard_terms(facts, ctx.parsed.user_globals, ctx.parsed.cells, bound, ctx.internal_ref)
-    if not terms:
-        return
-    helper = ctx.helper("respecialize")
-    is_helper = calls_named({helper})
-    body = unit.fdef.body
-    at = 1 if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) else 0
-    note = comment("generated for the program as it is: the code and the names it relies on")
-    for k, s in enumerate(body):
-        if is_guard(s, is_helper):  # (specialised code's argument test: joined)
-            terms.append(render(s.test).strip())
-            del body[k]
-            at, note = k, comment("(and for the program as it is: the code and the names it relies on)")
-            break
-    stale = ctx.namer.fresh("stale") if facts.may_be_gone() else None
-    body[at:at] = [note, *specialize.guard(helper, unit.fdef.name, unit.fdef, " or ".join(terms), stale)]
 
 
 def _names(tree: gast.AST) -> set[str]:

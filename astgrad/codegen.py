@@ -17,7 +17,7 @@ import gast
 from . import runtime
 from .context import Context
 from .convert import to_ast
-from .parse import _MISSING
+from .sentinels import MISSING
 from .trees import walk
 
 _COMMENT = re.compile(r"^(\s*)(\"\"\"|'''|['\"])#ag#(\d+)\2$", re.M)
@@ -179,7 +179,7 @@ def namespace(tree: gast.AST, ctx: Context) -> dict[str, Any]:
             ns[n] = ctx.extra_globals[n]
         else:
             obj = ctx.peek(n)
-            if obj is not _MISSING:
+            if obj is not MISSING:
                 ns[n] = obj
     return ns
 
@@ -234,7 +234,7 @@ def import_header(ns: dict[str, Any], origins: dict[str, str] | None = None) -> 
     helpers: list[str] = []
     derived: list[str] = []
     for local, obj in ns.items():
-        if local == "__builtins__" or getattr(builtins, local, _MISSING) is obj:
+        if local == "__builtins__" or getattr(builtins, local, MISSING) is obj:
             continue
         if isinstance(obj, types.ModuleType):
             mod = obj.__name__

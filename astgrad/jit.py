@@ -48,7 +48,7 @@ import numpy as np
 
 from . import runtime
 from .assumptions import calls_named, is_guard
-from .codegen import compile_function
+from .codegen import compile_function, unparse
 from .errors import AstgradError, user_facing
 from .specialize import kind_of
 
@@ -667,7 +667,6 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     fdef.args.args += [ast.arg(arg=n) for n in lifted_names] + [ast.arg(arg="jit_room")]
     ast.fix_missing_locations(tree)
     tree.body = [fdef]
-    from .codegen import unparse
 
     return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places
 

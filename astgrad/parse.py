@@ -19,9 +19,9 @@ from . import convert
 from .assemble_support import is_generated
 from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
 from .errors import TransformError
+from .runtime import respecialize
+from .sentinels import MISSING
 from .trees import walk
-
-_MISSING = object()
 
 
 @dataclass
@@ -80,13 +80,13 @@ class ParsedFunction:
         )
 
     def lookup(self, name: str) -> Any:
-        """The object a free name refers to (closure, then globals, then builtins), or _MISSING.
+        """The object a free name refers to (closure, then globals, then builtins), or MISSING.
         Generated code will rely on what it is: the fact is recorded (assumptions.py)."""
         obj, where = self.find(name)
         module = getattr(self.func, "__module__", None)
         if where is not None:
             record_name(where, name, obj, module=module)
-        elif obj is not _MISSING and name in self.global_reads:  # (not a name of astgrad's own code)
+        elif obj is not MISSING and name in self.global_reads:  # (not a name of astgrad's own code)
             record_builtin(self.user_globals, name, module)
         return obj
 
@@ -119,7 +119,7 @@ class ParsedFunction:
         chained = getattr(getattr(self.func, "__func__", self.func), "__builtins__", None)
         if isinstance(chained, dict) and chained is not builtins.__dict__ and name in chained:
             return chained[name], chained
-        return getattr(builtins, name, _MISSING), None
+        return getattr(builtins, name, MISSING), None
 
 
 def _where(func: Any) -> str:
@@ -250,7 +250,6 @@ def _bound_method(method: types.MethodType) -> ParsedFunction:
 def _drop_guards(parsed: ParsedFunction) -> None:
     """Generated code differentiated again: its guards (`if <not the program or arguments it was
     made for>: return respecialize(...)`) go; their facts are the new program's (recorded)."""
-    from .runtime import respecialize
 
     def is_helper(call: gast.expr) -> bool:
         return (
