@@ -94,8 +94,9 @@ def location(ctx: Context) -> str:
 class Program:
     """All functions generated for one call of grad/value_and_grad/source."""
 
-    def __init__(self, optimize: bool = True):
+    def __init__(self, optimize: bool = True, target: str = "python"):
         self.optimize = optimize
+        self.target = target  # what will run the code: "python", or "numba" (jit.py; pipeline.py)
         self.units: list[Unit] = []
         self.pairs: dict[tuple, Pair] = {}
         self.jvps: dict[tuple, Jvp] = {}
@@ -297,7 +298,7 @@ class Program:
 
     def _optimize(self, unit: Unit) -> None:
         """The passes of pipeline.py: the general ones, or for specialised code the specialisation passes."""
-        run_passes(unit, self.optimize)
+        run_passes(unit, self.optimize, self.target)
 
     def compile(self) -> tuple[Callable, str]:
         """Compile every unit; the first is the requested function. Returns it and the source."""
@@ -504,15 +505,16 @@ def build(
     has_aux: bool = False,
     kinds: dict | None = None,
     guard: bool = True,
+    target: str = "python",
 ) -> Callable:
     """Generate, compile and return the gradient function of `func` (specialised for argument
     `kinds` if given: see specialize.py). It checks at every call that the program is the one
     it was generated from (assumptions.py); `guard=False` leaves that check out (code exported
-    as a snapshot of the program)."""
+    as a snapshot of the program). `target="numba"`: code for numba to compile (jit.py)."""
     with recording(specialised=bool(kinds)) as facts:
         ctx, fdef = normalized(func, protect_inputs=True)
         names, many = wrt_names_fn(func, fdef._ag_params, wrt)
-        program = Program(optimize=optimize)
+        program = Program(optimize=optimize, target=target)
         program.used_names |= {fdef.name}
         program.guarded = facts if guard else None
         unit = program.gradient(func, names, many, value=value, ctx=ctx, fdef=fdef, has_aux=has_aux, kinds=kinds)

@@ -613,6 +613,25 @@ def _drop_deletes(fdef: ast.FunctionDef) -> None:
                 block[:] = kept or [ast.Pass()]
 
 
+_DEFAULT_KEYWORDS = {"axis": None, "keepdims": False, "out": None}
+
+
+def _default_keywords(fdef: ast.FunctionDef) -> None:
+    """`np.sum(v, axis=None, keepdims=False)` → `np.sum(v)`: numba's NumPy functions take fewer
+    keywords than NumPy's; one that says what its absence says goes."""
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Call) and node.keywords:
+            node.keywords = [
+                k
+                for k in node.keywords
+                if not (
+                    k.arg in _DEFAULT_KEYWORDS
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is _DEFAULT_KEYWORDS[k.arg]
+                )
+            ]
+
+
 def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     """The rewritten source of specialised gradient `pyfn`, its function name, and the places of
     the data it takes as extra parameters. Runs the code once in Python (on `args`) to learn the
@@ -664,6 +683,9 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
         if _is_data(value) and place is not None:
             lifted_names.append(n)
             places.append(place)
+    fdef.args.args += fdef.args.kwonlyargs  # (numba takes no keyword-only parameters: a jvp's tangents)
+    fdef.args.kwonlyargs, fdef.args.kw_defaults = [], []
+    _default_keywords(fdef)
     fdef.args.args += [ast.arg(arg=n) for n in lifted_names] + [ast.arg(arg="jit_room")]
     ast.fix_missing_locations(tree)
     tree.body = [fdef]
@@ -794,6 +816,76 @@ def _guard_check(pyfn: Callable) -> Callable:
     return compile_function(text, "jit_guard", pyfn.__globals__, label=f"{pyfn.__name__} guard", cells=cells or None)
 
 
+def compile_with_numba(func: Callable, pyfn: Callable, args: tuple) -> Compiled:
+    """Generated function `pyfn` (of user function `func`) compiled by numba for arguments like
+    `args`; a clear AstgradError where numba cannot compile it."""
+    numba = _numba()
+    text, fname, places = numba_source(pyfn, args)
+    ns = {k: v for k, v in pyfn.__globals__.items() if k not in ("__builtins__", "__astgrad_user_globals__")}
+    ns["JitTapeFull"] = _tape_full()
+    ns["jit_put"] = _put()
+    ns["jit_np"] = np
+    for n in _free_names(ast.parse(text).body[0]):
+        if n not in ns and n != "jit_room":
+            value, place = _resolve(pyfn, n)
+            if place is not None and not _is_data(value):
+                ns[n] = value
+    ns["__builtins__"] = builtins
+    label = f"{fname} (jit)"
+    python = compile_function(text, fname, ns, label=label)
+    compiled = numba.njit(python)
+    values = (*args, *(p.read() for p in places), 1)
+    try:
+        compiled.compile(tuple(numba.typeof(v) for v in values))
+    except Exception as exc:  # (numba's typing errors, and its internal assertions too)
+        raise _refusal(func, text, label, exc) from None
+    return Compiled(pyfn, text, compiled, places, label=label)
+
+
+def check_kinds(params: list[str], args: tuple) -> tuple:
+    """The kinds of the arguments (specialize.kind_of); refused unless numbers and arrays."""
+    kinds = tuple(kind_of(a) for a in args)
+    for p, k, a in zip(params, kinds, args):
+        if k is None or k[0] == "numpy scalar":
+            raise AstgradError(
+                f"jit=True compiles gradients of functions of Python numbers and NumPy arrays; "
+                f"{p} is a {type(a).__name__}"
+            )
+    return kinds
+
+
+class JitJvp:
+    """The forward-mode (jvp) function of a user function compiled by numba: `(arguments,
+    tangents) → (value, derivative)`. Forward-mode code keeps no tape and is not specialised:
+    numba compiles it for each type of arguments it meets. It is compiled again when the program
+    changes (the jvp function is then generated again: `make`)."""
+
+    def __init__(self, func: Callable, make: Callable[[], Callable], params: list[str]):
+        self.func = func
+        self.make = make  # the jvp function of the program as it is
+        self.params = params
+        self.entry: Compiled | None = None
+        self.lock = threading.RLock()
+
+    def compiled(self, args: tuple, tangents: tuple) -> Compiled:
+        check_kinds(self.params, args)
+        pyfn = self.make()
+        entry = self.entry
+        if entry is None or entry.python is not pyfn:
+            with self.lock:
+                entry = self.entry = compile_with_numba(self.func, pyfn, (*args, *tangents))
+        return entry
+
+    @user_facing
+    def __call__(self, args: tuple, tangents: tuple) -> tuple:
+        entry = self.compiled(args, tangents)
+        return entry.function(*args, *tangents, *(p.read() for p in entry.lifted), 1)
+
+    def source(self, args: tuple, tangents: tuple) -> str:
+        """The code numba compiles."""
+        return self.compiled(args, tangents).text
+
+
 class JitGradient:
     """The callable `grad(f, jit=True)` returns: checks the arguments' kinds and the program's
     facts, and runs the compiled specialisation for them (compiled at the first such call)."""
@@ -819,14 +911,7 @@ class JitGradient:
         return args
 
     def kinds(self, args: tuple) -> tuple:
-        kinds = tuple(kind_of(a) for a in args)
-        for p, k, a in zip(self.params, kinds, args):
-            if k is None or k[0] == "numpy scalar":
-                raise AstgradError(
-                    f"jit=True compiles gradients of functions of Python numbers and NumPy arrays; "
-                    f"{p} is a {type(a).__name__}"
-                )
-        return kinds
+        return check_kinds(self.params, args)
 
     def specialisation(self, args: tuple) -> Compiled:
         """The compiled code for these arguments and the program as it is (made now if need be)."""
@@ -835,29 +920,9 @@ class JitGradient:
         if entry is not None and entry.python.__astgrad_assumptions__.hold():
             return entry
         with self.lock:
-            numba = _numba()
             pyfn = self.build(dict(zip(self.params, key)))
-            text, fname, places = numba_source(pyfn, args)
-            ns = {k: v for k, v in pyfn.__globals__.items() if k not in ("__builtins__", "__astgrad_user_globals__")}
-            ns["JitTapeFull"] = _tape_full()
-            ns["jit_put"] = _put()
-            ns["jit_np"] = np
-            for n in _free_names(ast.parse(text).body[0]):
-                if n not in ns and n != "jit_room":
-                    value, place = _resolve(pyfn, n)
-                    if place is not None and not _is_data(value):
-                        ns[n] = value
-            ns["__builtins__"] = builtins
-            label = f"{fname} (jit)"
-            python = compile_function(text, fname, ns, label=label)
-            compiled = numba.njit(python)
-            values = (*args, *(p.read() for p in places), 1)
-            try:
-                compiled.compile(tuple(numba.typeof(v) for v in values))
-            except Exception as exc:  # (numba's typing errors, and its internal assertions too)
-                raise _refusal(self.func, text, label, exc) from None
-            entry = Compiled(pyfn, text, compiled, places, check=_guard_check(pyfn))
-            entry.label = label
+            entry = compile_with_numba(self.func, pyfn, args)
+            entry.check = _guard_check(pyfn)
             old = self.entries.get(key)
             self.entries[key] = entry
             self.order = [entry] + [e for e in self.order if e is not old]

@@ -24,7 +24,7 @@ recomputation reads are the same in the backward step as in the forward one.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import gast
 import numpy as np
@@ -618,20 +618,20 @@ def _copy(node: gast.AST) -> gast.AST:
 # --------------------------------------------------------------------------- owned adjoints
 
 
-def hoist_ownership(fdef: gast.FunctionDef, ctx: Context) -> None:
-    """`g = owned_copy(g)` inside a loop that reads g only element by element (through
-    `copy_of(g[i])`) and writes into it only at positions (`g[i] = 0.0`, `g[i] += v`): once
-    before the loop. Each later copy was of a value the loop itself owned."""
+def hoist_ownership(fdef: gast.FunctionDef, ctx: Context, shape_of: Any = None) -> None:
+    """`g = owned_copy(g)` inside a loop (in its body or in a branch of it) that reads g only
+    element by element (`copy_of(g[i])`, or in specialised code `g[i, j]` indexing every axis:
+    a number or a copy, never a view) and writes into it only at positions (`g[i] = 0.0`,
+    `g[i] += v`): once before the loop. Each later copy was of a value the loop itself owned."""
     owned, copy_of = ctx.helper("owned_copy"), ctx.helper("copy_of")
     for block in _all_blocks(fdef.body):
         k = 0
         while k < len(block):
             loop = block[k]
             if isinstance(loop, gast.For):
-                for g in _owned_in(loop, owned, copy_of):
-                    for s in list(loop.body):
-                        if _is_owning(s, g, owned):
-                            loop.body.remove(s)
+                for g in _owned_in(loop, owned, copy_of, shape_of):
+                    for inner in _all_blocks(loop.body):
+                        inner[:] = [s for s in inner if not _is_owning(s, g, owned)] or [gast.Pass()]
                     block.insert(
                         k,
                         assign(
@@ -644,8 +644,6 @@ def hoist_ownership(fdef: gast.FunctionDef, ctx: Context) -> None:
                         ),
                     )
                     k += 1
-                if not loop.body:
-                    loop.body.append(gast.Pass())
             k += 1
 
 
@@ -670,24 +668,42 @@ def _is_owning(s: gast.stmt, g: str, owned: str) -> bool:
     )
 
 
-def _owned_in(loop: gast.For, owned: str, copy_of: str) -> list[str]:
+def _owned_in(loop: gast.For, owned: str, copy_of: str, shape_of: Any = None) -> list[str]:
     found = []
-    candidates = {
-        s.targets[0].id for s in loop.body if _is_owning(s, "" if not _single_assign(s) else _single_assign(s), owned)
-    }
+    statements = [s for inner in _all_blocks(loop.body) for s in inner]
+    candidates = {g for s in statements if (g := _single_assign(s)) and _is_owning(s, g, owned)}
     for g in sorted(candidates):
-        if all(_is_owning(s, g, owned) for s in loop.body if _single_assign(s) == g) and _only_positions(
-            loop, g, owned, copy_of
+        owning = {id(s.targets[0]) for s in statements if _is_owning(s, g, owned)}
+        if _only_positions(loop, g, owned, copy_of, shape_of) and not any(
+            _stores_name(n, g) and id(n) not in owning for n in walk(loop)
         ):
-            if not any(_stores_name(n, g) for s in loop.body if not _is_owning(s, g, owned) for n in walk(s)):
-                found.append(g)
+            found.append(g)
     return found
 
 
-def _only_positions(loop: gast.For, g: str, owned: str, copy_of: str) -> bool:
-    """Every use of g in the loop: owned_copy(g), copy_of(g[i]), a store into g[i] or `g[i] += v`."""
+def _whole_index(node: gast.Subscript, shape: tuple | None) -> bool:
+    """Whether `g[...]` indexes every axis of g (of `shape`) with no slice: a number or, by an
+    index array, a copy; never a view of g."""
+    if shape is None:
+        return False
+    index = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+    plain = all(not isinstance(e, (gast.Slice, gast.Starred)) and not _is_none(e) for e in index)
+    return plain and len(index) == len(shape)
+
+
+def _is_none(e: gast.expr) -> bool:
+    return isinstance(e, gast.Constant) and e.value is None or (isinstance(e, gast.Constant) and e.value is Ellipsis)
+
+
+def _only_positions(loop: gast.For, g: str, owned: str, copy_of: str, shape_of: Any = None) -> bool:
+    """Every use of g in the loop: owned_copy(g), copy_of(g[i]) (or, of known shape, `g[i, j]`
+    indexing every axis), a store into g[i] or `g[i] += v`."""
     allowed: set[int] = set()
+    shape = shape_of(g) if shape_of is not None else None
     for n in walk(loop):
+        if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == g:
+            if isinstance(n.ctx, gast.Load) and _whole_index(n, shape):
+                allowed.add(id(n.value))
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in (owned, copy_of):
             if n.func.id == owned and n.args and isinstance(n.args[0], gast.Name):
                 allowed.add(id(n.args[0]))

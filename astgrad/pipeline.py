@@ -61,12 +61,13 @@ class Pass:
     needs: tuple[str, ...] = ()  # passes that must have run before this one
     why: str = ""  # what this pass relies on them for
     always: bool = False  # runs with optimize=False too
+    targets: tuple[str, ...] = ("python", "numba")  # what runs the code: Python, or numba (jit.py)
 
 
-def run_passes(unit: Unit, optimize: bool) -> None:
-    """Run the passes of `unit` (general or specialised) in their order."""
+def run_passes(unit: Unit, optimize: bool, target: str = "python") -> None:
+    """Run the passes of `unit` (general or specialised) in their order, those for `target`."""
     for p in SPECIALISED_PASSES if unit.shape_of is not None else GENERAL_PASSES:
-        if optimize or p.always:
+        if (optimize or p.always) and target in p.targets:
             p.run(unit)
 
 
@@ -196,7 +197,7 @@ DISTINCT_GRADIENTS = Pass(
 
 OWNERSHIP = Pass(
     "ownership before loops",
-    lambda u: hoist_ownership(u.fdef, u.ctx),
+    lambda u: hoist_ownership(u.fdef, u.ctx, u.shape_of),
     "an adjoint's `x_bar = owned_copy(x_bar)` inside a backward loop moves before it: no whole-array "
     "copy per iteration (loop_saves.py)",
     needs=("clean up",),
@@ -303,6 +304,7 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "einsum",
         lambda u: einsum_sums(u.fdef, u.shape_of, u.ctx.numpy_name()),
         "sums of float arrays over axes as np.einsum (reductions.py)",
+        targets=("python",),  # (numba has no einsum)
     ),
     DISTINCT_GRADIENTS,
     Pass(

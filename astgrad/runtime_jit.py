@@ -188,3 +188,35 @@ def _prod_others(a, axis=None):
         return out.reshape(a.shape)
 
     return others
+
+
+@overload(runtime.rows_like)
+def _rows_like(rows, value):
+    """The rows as they are, where the steps are of their dtype (float64) or numbers; float32 steps
+    (read back as float32 in Python) are refused: numba gives a function one result type."""
+    if _is_array(rows) and (_is_number(value) or (_is_array(value) and value.dtype == rows.dtype)):
+        return lambda rows, value: rows
+    raise TypingError(f"rows_like of {rows} for steps of {value}")
+
+
+@overload(runtime.check_sequence)
+def _check_sequence(seq):
+    """An array is walked by position: nothing to check (the arguments of compiled code are
+    numbers and arrays)."""
+    if _is_array(seq):
+        return lambda seq: None
+    raise TypingError(f"a for loop over a {seq}")
+
+
+@overload(runtime.broadcast_like)
+def _broadcast_like(t, y):
+    """Tangent `t` spread to the shape of its value `y`."""
+    if _is_number(t) and _is_number(y):
+        return lambda t, y: t
+    if _is_number(t) and _is_array(y):
+        return lambda t, y: np.full(y.shape, t)
+    if _is_array(t) and _is_array(y):
+        if t.ndim == y.ndim:
+            return lambda t, y: t if t.shape == y.shape else np.broadcast_to(t, y.shape).copy()
+        return lambda t, y: np.broadcast_to(t, y.shape).copy()
+    raise TypingError(f"broadcast_like of a {t} to a {y}")

@@ -105,3 +105,11 @@ def int_then_float(x, n):
         else:
             y = y + 1
     return y * x
+
+
+def sorted_weights(x):
+    return np.sum(np.sort(x) * np.arange(4.0))
+
+
+def column_energy(x):
+    return np.sum(np.sum(x * x, axis=0) ** 2) + np.sum(np.sum(np.tanh(x), axis=1) ** 2)
