@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from .context import Context
-from .lowering import expression_shape, spreading_index
+from .expression_shapes import expression_shape, spreading_index
 from .optimize import TEMPORARY, denoted, is_comment, is_math_function, nested_blocks, replace_node, resolver
 from .trees import clone, read_counts, walk, walk_statements
 

@@ -26,7 +26,7 @@ class Annotation:
 ANNOTATIONS: dict[str, Annotation] = {
     a.name: a
     for a in (
-        # ---- normalize.py: facts about the A-normal form, read by analysis and the transformers
+        # ---- normalize*.py: facts about the A-normal form, read by analysis and the transformers
         Annotation(
             "_ag_params",
             "the normalized FunctionDef",
@@ -78,13 +78,13 @@ ANNOTATIONS: dict[str, Annotation] = {
             "the object the called name resolved to at transform time (np.sin, a user function, a "
             "runtime helper): what analyses and rule lookup ask about; generated code still reads the "
             "name when it runs",
-            ("normalize.py",),
+            ("normalize.py", "normalize_expressions.py", "normalize_loops.py"),
             (
                 "analysis.py",
                 "dtypes.py",
                 "forward.py",
                 "invariance.py",
-                "lowering.py",
+                "lowering_writes.py",
                 "reverse.py",
                 "shape_facts.py",
             ),
@@ -93,14 +93,14 @@ ANNOTATIONS: dict[str, Annotation] = {
             "_ag_global",
             "a Name or Attribute (also a Call's func)",
             "True: it reads a global, builtin, closure cell or module attribute, not a local variable",
-            ("normalize.py",),
-            ("analysis.py", "dtypes.py", "normalize.py"),
+            ("normalize_expressions.py", "normalize_loops.py"),
+            ("analysis.py", "dtypes.py", "normalize_expressions.py"),
         ),
         Annotation(
             "_ag_obj",
             "a Name or Attribute marked _ag_global",
             "the object it resolved to at transform time (no module reads it today)",
-            ("normalize.py",),
+            ("normalize_expressions.py",),
             (),
         ),
         Annotation(
@@ -114,7 +114,7 @@ ANNOTATIONS: dict[str, Annotation] = {
             "_ag_counter",
             "a lowered For or While",
             "the name counting its iterations: a While's, a For's that may break (None for another For)",
-            ("normalize.py",),
+            ("normalize_loops.py",),
             ("reverse.py", "shape_facts.py"),
         ),
         Annotation(
@@ -122,15 +122,15 @@ ANNOTATIONS: dict[str, Annotation] = {
             "a lowered While",
             "how many statements at the top of its body compute its test (`while True:` ... "
             "`if not test: break`); 0 when the test is an atom",
-            ("normalize.py",),
+            ("normalize_loops.py",),
             ("reverse.py",),
         ),
         Annotation(
             "_ag_returns",
             "a For or While being restructured",
             "True: a `return` inside it may set the return flag (statements after it need a guard)",
-            ("normalize.py",),
-            ("normalize.py",),
+            ("normalize_control.py",),
+            ("normalize_control.py",),
         ),
         # ---- reverse.py and forward.py: statements of the generated code
         Annotation(
@@ -166,16 +166,16 @@ ANNOTATIONS: dict[str, Annotation] = {
         Annotation(
             "_ag_shape",
             "an expression a pass builds (a sum of stacked rows, `a.dot(b)`)",
-            "its known shape, for lowering.expression_shape",
+            "its known shape, for expression_shapes.expression_shape",
             ("batching.py", "dots.py"),
-            ("lowering.py",),
+            ("expression_shapes.py",),
         ),
         Annotation(
             "_ag_spread_later",
             "the FunctionDef of specialised code",
             "names lowering left smaller than their shape facts say (their uses broadcast them): "
             "algebra cancels no factor of them",
-            ("lowering.py",),
+            ("lowering_unreduce.py",),
             ("algebra.py",),
         ),
         Annotation(

@@ -25,14 +25,14 @@ from .codegen import compile_function, import_header, namespace, origins, render
 from .context import Context
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
-from .normalize import assign, name, normalize
+from .normalize import normalize
 from .optimize import number_value
 from .parse import parse_function
 from .pipeline import ShapeLookup, run_passes, run_program_passes
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
 from .source_text import SourceCode
-from .trees import walk
+from .trees import assign, name, walk
 
 
 class Pending:

@@ -30,10 +30,9 @@ from . import convert
 from .aliasing import shared_through, sharing, writes_in_place
 from .context import Context
 from .loop_saves import forward_links
-from .normalize import assign, name
 from .rules.registry import runtime_facts
 from .taped_rows import counted_loop
-from .trees import walk
+from .trees import assign, name, walk
 
 # np.dot's adjoints are matmul's for operands of rank 2 at most: batched only where the shapes
 # make the sum that NumPy expression (`_direct`), never through the helpers' general sums

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import rules
 from .analysis import primitive, walk_statements
-from .normalize import loads
+from .normalize_expressions import loads
 from .shapes import single_definitions, stable_parameters
 
 # ("where", c, negated): the where's condition c holds (negated: it does not; the value builds the

@@ -16,7 +16,7 @@ from typing import Callable
 
 import gast
 
-from .lowering import expression_shape
+from .expression_shapes import expression_shape
 from .reductions import float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
 from .trees import Transformer, walk, walk_statements

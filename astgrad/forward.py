@@ -17,9 +17,8 @@ from . import rules, runtime
 from .analysis import Activity, assignment_counts, operands, primitive, refuse_argument_writes, refuse_caller_tape_reads
 from .assemble_support import is_user_function
 from .context import Context
-from .normalize import assign, name
 from .templates import Bound, TemplateMismatch, refusal_message, refused_parameter
-from .trees import walk
+from .trees import assign, name, walk
 
 ZERO = object()  # marker of a zero tangent during simplification
 

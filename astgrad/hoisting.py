@@ -26,11 +26,10 @@ import numpy as np
 
 from .aliasing import sharing
 from .context import Context
-from .normalize import name
 from .reductions import float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
 from .rules.registry import numpy_names
-from .trees import names_read, walk, walk_statements
+from .trees import name, names_read, walk, walk_statements
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 

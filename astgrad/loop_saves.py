@@ -31,8 +31,7 @@ import numpy as np
 
 from .aliasing import memory_reads, shared_through, ufunc_result, writes_in_place
 from .context import Context
-from .normalize import assign
-from .trees import walk
+from .trees import assign, walk
 
 FRESH = {"zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like"}
 PURE_BUILTINS = {"len", "float", "int", "abs", "min", "max"}

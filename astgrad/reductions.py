@@ -21,7 +21,8 @@ from typing import Callable
 
 import gast
 
-from .lowering import expression_shape, np_sum_of_one
+from .expression_shapes import expression_shape
+from .lowering_common import np_sum_of_one
 from .optimize import number_value
 from .trees import Transformer, walk
 

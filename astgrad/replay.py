@@ -34,7 +34,7 @@ import gast
 
 from .aliasing import sharing, writes_in_place
 from .context import Context
-from .lowering import join_accumulations
+from .lowering_statements import join_accumulations
 from .optimize import fuse_expressions, is_comment, is_pure, resolver
 from .trees import clone, read_counts, walk
 

@@ -37,10 +37,10 @@ from .analysis import (
 from .assemble_support import is_user_function
 from .branch_masks import SELECTIONS, branch_masks, keeps_zero, masked
 from .context import Context
-from .normalize import assign, is_constant, loads, name
+from .normalize_expressions import loads
 from .rules.registry import runtime_facts
 from .templates import Bound, TemplateMismatch, as_value, refusal_message, refused_parameter
-from .trees import Transformer, walk
+from .trees import Transformer, assign, is_constant, name, walk
 
 Pos = tuple
 

@@ -1,7 +1,7 @@
-"""numba versions of the runtime helpers that specialised gradient code calls (runtime.py).
+"""numba versions of the runtime helpers that specialised gradient code calls (astgrad.runtime).
 
 Each is registered with `numba.extending.overload` on the very function object generated code
-names, so code compiled by numba calls these where the Python code calls runtime.py. A helper
+names, so code compiled by numba calls these where the Python code calls astgrad.runtime. A helper
 without an entry here stops compilation with numba's "Untyped global name", which jit.py turns
 into an AstgradError naming the helper and the user's line. Importing this module imports numba.
 """

@@ -391,7 +391,7 @@ def _product(fn: Any, a: Any, b: Any) -> Any:
     if sa[-1] != sb[-2 if len(sb) > 1 else 0]:
         raise _Unknown  # the product would fail: no fact
     kind = np.result_type(a.dtype, b.dtype)
-    return np.broadcast_to(np.ones((), kind), runtime._matmul_shape(sa, sb))
+    return np.broadcast_to(np.ones((), kind), runtime.matmul_shape(sa, sb))
 
 
 class _Pending(Exception):

@@ -11,9 +11,8 @@ import gast
 import numpy as np
 
 from .context import Context
-from .normalize import name
 from .rules.registry import Rule, Template, display_name
-from .trees import Transformer, clone, walk
+from .trees import Transformer, clone, name, walk
 
 
 def as_value(index: gast.AST, ctx: Context) -> gast.AST:

@@ -143,6 +143,16 @@ def walk_statements(body: list[gast.stmt]):
             yield from walk_statements(getattr(s, field, None) or [])
 
 
+def assigned_names(stmts: list[gast.stmt]) -> set[str]:
+    """Every local name bound anywhere in `stmts` (targets, loop variables, nested blocks)."""
+    out = set()
+    for s in stmts:
+        for n in walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+    return out
+
+
 def assignment_counts(fdef: gast.FunctionDef) -> dict[str, int]:
     """How many statements bind or write into each name (assignments, in-place writes, loop
     targets, appends)."""

@@ -1,6 +1,5 @@
 """The run-time helpers the others build on: undoing broadcasting and reductions, differences and
-triangles (runtime.py re-exports them; runtime_extra.py uses them without importing runtime, which
-imports runtime_extra)."""
+triangles."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UnsupportedValueError
+from ..errors import UnsupportedValueError
 
 
 def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -99,3 +98,11 @@ def tril_half(x: Any) -> Any:
     """The lower triangle of `x` (last two axes) with its diagonal halved."""
     x = np.asarray(x)
     return np.tril(x) - 0.5 * x * np.eye(x.shape[-1], dtype=np.result_type(x, 1.0))
+
+
+# every function defined here (not the imports) is re-exported by astgrad.runtime
+__all__ = [
+    n
+    for n, v in list(globals().items())
+    if callable(v) and getattr(v, "__module__", None) == __name__ and not n.startswith("_")
+]
