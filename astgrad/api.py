@@ -12,12 +12,12 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from .analysis import refuse_tuple_output
-from .assemble import build, build_jvp, build_vjp, normalized, normalized_source
-from .codegen import frozen
+from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
+from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
+from .ir.codegen import frozen
 from .runtime import check_scalar, match_structure, zeros_like
-from .specialize import Specializer
+from .specialize.dispatch import Specializer
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -293,13 +293,13 @@ def _operator(
 
 
 def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: bool) -> Callable:
-    """The specialised gradient compiled by numba (jit.py); `func` may be a numba.njit function."""
-    from . import jit
+    """The specialised gradient compiled by numba (jit/compiler.py); `func` may be a numba.njit function."""
+    from .jit import compiler
 
-    func = jit.unwrap(func)
+    func = compiler.unwrap(func)
     if mode != "reverse" or has_aux:
         raise ArgumentError("jit=True compiles reverse-mode gradients without has_aux for now")
-    jit._numba()
+    compiler._numba()
     names, _ = wrt_parameters(func, parameter_names(func), wrt)  # (checks wrt now)
 
     def make(kinds: dict) -> Callable:
@@ -307,7 +307,7 @@ def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: 
 
     label = "value_and_grad" if value else "grad"
     return cached(
-        func, ("jit", _freeze(wrt), value), lambda: jit.JitGradient(func, make, inspect.signature(func), label)
+        func, ("jit", _freeze(wrt), value), lambda: compiler.JitGradient(func, make, inspect.signature(func), label)
     )
 
 
@@ -328,7 +328,7 @@ def grad(
     generated code) and `__wrapped__` (`func`). Usable as `@grad` or `@grad(wrt=...)`. Its
     first call with arguments of new types or shapes generates code specialised for them
     (`specialize=False`: always run the general code). With `jit=True` that specialised code
-    is compiled by numba (`pip install "astgrad[jit]"`; jit.py); `func` may be a `numba.njit`
+    is compiled by numba (`pip install "astgrad[jit]"`; jit/compiler.py); `func` may be a `numba.njit`
     function.
 
     >>> @grad(wrt=("x1", "x2"))
@@ -383,7 +383,7 @@ def source(
     """
     if normalized:
         return str(normalized_source(func))
-    if jit:  # the code numba compiles for these arguments (jit.py)
+    if jit:  # the code numba compiles for these arguments (jit/compiler.py)
         if args is None:
             raise ArgumentError("source(..., jit=True) shows the code compiled for arguments: pass args=")
         return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=False).source(*args)

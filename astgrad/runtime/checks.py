@@ -107,7 +107,7 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
 
 def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Run gradient `fn` on arguments, or for a program, its code was not generated for: its
-    guard failed (specialize.py, assumptions.py)."""
+    guard failed (specialize/dispatch.py, assumptions.py)."""
     owner = getattr(fn, "__astgrad_owner__", fn)
     spec = owner.__dict__.get("__astgrad_specializer__")
     if spec is None:

@@ -19,8 +19,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import runtime
+from ..ad.assemble import build
 from ..api import jvp_function, parameter_names, reverse_function, wrt_parameters
-from ..assemble import build
 from ..errors import AstgradError
 
 _RUNTIME_IMPORT = "from astgrad.runtime import "
