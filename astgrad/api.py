@@ -12,12 +12,12 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from .analysis import refuse_tuple_output
-from .assemble import build, build_jvp, build_vjp, normalized, normalized_source
-from .codegen import frozen
+from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
+from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
+from .ir.codegen import frozen
 from .runtime import check_scalar, match_structure, zeros_like
-from .specialize import Specializer
+from .specialize.dispatch import Specializer
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -327,13 +327,13 @@ def _operator(
 
 
 def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: bool) -> Callable:
-    """The specialised gradient compiled by numba (jit.py); `func` may be a numba.njit function."""
-    from . import jit
+    """The specialised gradient compiled by numba (jit/compiler.py); `func` may be a numba.njit function."""
+    from .jit import compiler
 
-    func = jit.unwrap(func)
+    func = compiler.unwrap(func)
     if has_aux:
         raise ArgumentError("jit=True compiles gradients without has_aux for now")
-    jit._numba()
+    compiler._numba()
     names, many = wrt_parameters(func, parameter_names(func), wrt)  # (checks wrt now)
     if mode == "forward":
         return _jit_forward(func, names, many, value)
@@ -343,19 +343,19 @@ def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: 
 
     label = "value_and_grad" if value else "grad"
     return cached(
-        func, ("jit", _freeze(wrt), value), lambda: jit.JitGradient(func, make, inspect.signature(func), label)
+        func, ("jit", _freeze(wrt), value), lambda: compiler.JitGradient(func, make, inspect.signature(func), label)
     )
 
 
 def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> Callable:
     """The gradient by forward mode, each tangent sweep run by the jvp function compiled by numba."""
-    from . import jit
+    from .jit import compiler
 
     refuse_tuple_output(*normalized(func))
     signature = inspect.signature(func)
     params = list(signature.parameters)
     compiled = cached(
-        func, ("jit jvp", tuple(names)), lambda: jit.JitJvp(func, lambda: jvp_function(func, tuple(names)), params)
+        func, ("jit jvp", tuple(names)), lambda: compiler.JitJvp(func, lambda: jvp_function(func, tuple(names)), params)
     )
 
     @user_facing
@@ -396,7 +396,7 @@ def grad(
     generated code) and `__wrapped__` (`func`). Usable as `@grad` or `@grad(wrt=...)`. Its
     first call with arguments of new types or shapes generates code specialised for them
     (`specialize=False`: always run the general code). With `jit=True` that specialised code
-    is compiled by numba (`pip install "astgrad[jit]"`; jit.py); `func` may be a `numba.njit`
+    is compiled by numba (`pip install "astgrad[jit]"`; jit/compiler.py); `func` may be a `numba.njit`
     function.
 
     >>> @grad(wrt=("x1", "x2"))
@@ -451,7 +451,7 @@ def source(
     """
     if normalized:
         return str(normalized_source(func))
-    if jit:  # the code numba compiles for these arguments (jit.py)
+    if jit:  # the code numba compiles for these arguments (jit/compiler.py)
         if args is None:
             raise ArgumentError("source(..., jit=True) shows the code compiled for arguments: pass args=")
         return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=False).source(*args)
@@ -476,9 +476,9 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, jit:
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
     if jit:
-        from . import jit as numba_jit
+        from .jit import compiler
 
-        func = numba_jit.unwrap(func)
+        func = compiler.unwrap(func)
     params = parameter_names(func)[: len(primals)]
     jvp_fn = jvp_function(func, tuple(params))
     if jit:
@@ -488,7 +488,7 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, jit:
         compiled = cached(
             func,
             ("jit jvp", tuple(params)),
-            lambda: numba_jit.JitJvp(func, lambda: jvp_function(func, tuple(params)), list(signature.parameters)),
+            lambda: compiler.JitJvp(func, lambda: jvp_function(func, tuple(params)), list(signature.parameters)),
         )
         return compiled(tuple(bound.arguments.values()), tangents)
     dots = {jvp_fn.dot_params[p]: t for p, t in zip(params, tangents)}

@@ -1,4 +1,4 @@
-"""grad(f, jit=True): the specialised gradient compiled by numba (astgrad/jit.py).
+"""grad(f, jit=True): the specialised gradient compiled by numba (astgrad/jit/compiler.py).
 
 The compiled gradient must equal the uncompiled one to rounding (and central differences), on
 scalar and array loops, on the control-flow catalogue entries and the rule matrix's elementwise
