@@ -15,7 +15,7 @@ import numpy as np
 from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
-from .ir.codegen import frozen
+from .ir.codegen import frozen, make_function
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize.dispatch import Specializer
 
@@ -124,7 +124,7 @@ def _with_defaults(made: Any, func: Callable) -> Any:
     default is an argument: the gradient fills it in, and its guard checks what it is.)"""
     if not isinstance(made, types.FunctionType) or getattr(made, "__astgrad_specializer__", None) is None:
         return None
-    copy = types.FunctionType(made.__code__, made.__globals__, made.__name__, func.__defaults__, made.__closure__)
+    copy = make_function(made.__code__, made.__globals__, made.__name__, func.__defaults__, made.__closure__)
     copy.__kwdefaults__ = dict(func.__kwdefaults__) if func.__kwdefaults__ else None
     copy.__dict__.update(made.__dict__)
     copy.__qualname__, copy.__doc__ = made.__qualname__, made.__doc__
@@ -186,15 +186,16 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     jvp_fn = jvp_function(func, tuple(names), optimize)
     if not has_aux:  # (a jvp may return a tuple; a gradient's function may not)
         refuse_tuple_output(*normalized(func))
-    signature = inspect.signature(func)
 
     @user_facing
     def forward_gradient(*args, **kwargs):
         jvp_fn = jvp_function(func, tuple(names), optimize)  # (generated again if the program changed)
         forward_gradient.source = jvp_fn.source
+        signature = inspect.signature(func)  # (its defaults as they are now)
 
         def run(arguments: dict, direction: dict) -> tuple:
-            return jvp_fn(**arguments, **direction)
+            positional, keywords = _split_arguments(signature, arguments)
+            return jvp_fn(*positional, **keywords, **direction)
 
         return forward_sweeps(func, signature, names, many, value, has_aux, jvp_fn.dot_params, run, args, kwargs)
 
@@ -202,6 +203,23 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     forward_gradient.__wrapped__ = func
     forward_gradient.source = jvp_fn.source
     return forward_gradient
+
+
+def _split_arguments(signature: inspect.Signature, arguments: dict) -> tuple[list, dict]:
+    """Bound arguments as a call passes them: positional (positional-only ones must be), and
+    keyword-only ones by name."""
+    positional, keywords = [], {}
+    for name, value in arguments.items():
+        kind = signature.parameters[name].kind
+        if kind is inspect.Parameter.KEYWORD_ONLY:
+            keywords[name] = value
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            positional.extend(value)
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            keywords.update(value)
+        else:
+            positional.append(value)
+    return positional, keywords
 
 
 def forward_sweeps(
@@ -352,14 +370,15 @@ def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> C
     from .jit import compiler
 
     refuse_tuple_output(*normalized(func))
-    signature = inspect.signature(func)
-    params = list(signature.parameters)
+    params = list(inspect.signature(func).parameters)
     compiled = cached(
         func, ("jit jvp", tuple(names)), lambda: compiler.JitJvp(func, lambda: jvp_function(func, tuple(names)), params)
     )
 
     @user_facing
     def forward_gradient(*args, **kwargs):
+        signature = inspect.signature(func)  # (its defaults as they are now)
+
         def run(arguments: dict, direction: dict) -> tuple:
             return compiled(tuple(arguments.values()), tuple(direction.values()))
 
@@ -368,7 +387,7 @@ def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> C
 
     def source(*args, **kwargs) -> str:
         """The code numba compiles for these arguments."""
-        bound = signature.bind(*args, **kwargs)
+        bound = inspect.signature(func).bind(*args, **kwargs)
         bound.apply_defaults()
         tangents = tuple(zeros_like(bound.arguments[n]) for n in names)
         return compiled.source(tuple(bound.arguments.values()), tangents)

@@ -339,3 +339,11 @@ def sgd_step_into_a_dict(params, grads):
 
 def sines_of_a_list(w):
     return np.sum(np.sin(w))
+
+
+def builtin_sum_of_an_array(w):
+    return sum(w * 3.0) + sum(w**2 / 2)
+
+
+def builtin_sum_of_rows(W):
+    return sum(np.sum(W, axis=1) * 2) + np.sum(sum(W) ** 2) + sum(sum(W * W))

@@ -260,3 +260,17 @@ def test_catalogue_entries_that_compile(name):
         for args in cases:
             got = grad(f, wrt=wrt, jit=True)(*copy.deepcopy(args))
             assert_same(got, grad(f, wrt=wrt)(*copy.deepcopy(args)))
+
+
+def test_default_arguments_naming_variables():
+    def make(Xb):
+        def loss(w, X=Xb, reg=0.5):
+            return np.sum((X @ w) ** 2) + reg * np.sum(w * w)
+
+        return loss
+
+    w = np.array([0.3, -0.8])
+    for X in (np.eye(2), 2 * np.eye(2)):
+        loss = make(X)
+        assert_same(grad(loss, jit=True)(w), grad(loss)(w))
+        assert_same(grad(loss, mode="forward", jit=True)(w), grad(loss)(w))

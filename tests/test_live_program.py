@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -54,6 +56,8 @@ def _superreload(mod) -> None:
     """What IPython's `%autoreload 2` does: reload the module, then give the old function
     objects the new code (so references held elsewhere run the new code)."""
     old = {k: v for k, v in vars(mod).items() if callable(v) and getattr(v, "__module__", None) == mod.__name__}
+    later = time.time() + next(_counter) + 1  # (bytecode cached in the same second would pass for the new text)
+    os.utime(mod.__file__, (later, later))
     importlib.invalidate_caches()
     importlib.reload(mod)
     for k, fn in old.items():
@@ -209,7 +213,8 @@ def _deduperreload(mod, source: str) -> None:
 
 
 def test_code_patched_by_ipython9_autoreload(module):
-    old = "import numpy as np\n\ndef f(x):\n    return np.sum(x ** 2)\n"
+    body = "    for k in range(2):\n        if x[0] > k:\n            x = x * 1.0\n    return np.sum(x ** 2)\n"
+    old = "import numpy as np\n\ndef f(x):\n" + body
     m = module(old)
     import linecache
 
@@ -631,6 +636,14 @@ def test_default_arguments_naming_the_enclosing_functions_locals():
     main()
 
 
+def test_file_edited_where_a_branch_ends_is_refused(module):
+    head = "import numpy as np\n\ndef f(w):\n    y = w\n    if w[0] > 0:\n        y = y * 2.0\n"
+    m = module(head + "    y = y * 3.0\n    return np.sum(y ** 2)\n")
+    _edit(m, head + "        y = y * 3.0\n    return np.sum(y ** 2)\n")  # (a jump target moved)
+    with pytest.raises(AstgradError, match=r"edited after the function was defined"):
+        grad(m.f)
+
+
 def test_file_shortened_without_reload_is_refused_as_edited(module):
     m = module("def f(x):\n    y = x * 2.0\n    z = y + 1.0\n    return z ** 2\n\n\ndef g(x):\n    return x ** 2\n")
     _edit(m, "def g(x):\n    return x\n")  # (g's line is now past the end of the file)
@@ -642,3 +655,84 @@ def test_file_shortened_elsewhere_reads_the_function_at_its_new_line(module):
     m = module("def unused(x):\n    y = x * 2.0\n    return y\n\n\ndef g(x):\n    return x ** 3\n")
     _edit(m, "def g(x):\n    return x ** 3\n")  # (g moved up, to line 1)
     assert grad(m.g)(2.0) == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize("kw", [{}, {"specialize": False}, {"mode": "forward"}], ids=["spec", "general", "fwd"])
+def test_defaults_and_signature_changed_by_autoreload(module, kw):
+    m = module("import numpy as np\n\ndef f(w, c=1.0):\n    return np.sum(w ** 2) * c\n")
+    f, w = m.f, np.array([0.3, -0.8])
+    g = grad(f, **kw)
+    np.testing.assert_allclose(g(w), 2 * w)
+    _edit(m, "import numpy as np\n\ndef f(w, c=2.0, *, d=3.0):\n    return np.sum(w ** 2) * c * d\n")
+    _superreload(m)
+    f.__kwdefaults__ = m.f.__kwdefaults__
+    m.f = f  # (the object held is the one patched again next time)
+    np.testing.assert_allclose(g(w), 12 * w)  # the new defaults, at the first call after the change
+    np.testing.assert_allclose(g(w, 1.0), 6 * w)
+    np.testing.assert_allclose(grad(f, **kw)(w), 12 * w)
+    _edit(m, "import numpy as np\n\ndef f(w):\n    return np.sum(w ** 3)\n")  # (parameters removed)
+    _superreload(m)
+    f.__kwdefaults__ = None
+    np.testing.assert_allclose(g(w), 3 * w**2)
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_a_function_with_other_defaults_runs_its_twins_specialised_code(specialize):
+    w = np.array([0.3, -0.8])
+    for c in (1.0, 2.0, 3.0):
+        f = lambda w, c=c: np.sum(w**2) * c  # noqa: E731
+        g = grad(f, specialize=specialize)
+        np.testing.assert_allclose(g(w), 2 * w * c)
+        np.testing.assert_allclose(g(w), 2 * w * c)  # (its specialised code, once swapped in)
+
+
+def test_forward_mode_with_positional_only_and_keyword_only_parameters():
+    def f(w, /, c=2.0, *, d=3.0):
+        return np.sum(w**2) * c * d
+
+    w = np.array([0.3, -0.8])
+    np.testing.assert_allclose(grad(f, mode="forward")(w), 12 * w)
+    np.testing.assert_allclose(grad(f, mode="forward")(w, 1.0, d=1.0), 2 * w)
+
+
+@pytest.mark.parametrize("kw", [{}, {"specialize": False}, {"mode": "forward"}], ids=["spec", "general", "fwd"])
+def test_builtin_type_names_given_other_meanings(module, kw):
+    m = module(
+        """
+        import numpy as np
+        from numpy import *  # binds bool, sum, abs, max, min...
+
+        def f(w, train):
+            if train:
+                return sum(w * w)
+            return sum(w)
+
+        def g(w, float=3.0):  # a parameter named after a builtin type
+            return np.sum(w ** 2) * float
+        """
+    )
+    w = np.array([1.0, 2.0])
+    np.testing.assert_allclose(grad(m.f, **kw)(w, True), 2 * w)
+    np.testing.assert_allclose(grad(m.f, **kw)(w, False), [1.0, 1.0])
+    np.testing.assert_allclose(grad(m.g, **kw)(w), 6 * w)
+    np.testing.assert_allclose(grad(m.g, **kw)(w, 2.0), 4 * w)
+
+
+@pytest.mark.parametrize("kw", [{}, {"specialize": False}, {"mode": "forward"}], ids=["spec", "general", "fwd"])
+def test_a_global_named_after_a_builtin_the_generated_loop_uses(module, kw):
+    m = module(
+        """
+        import numpy as np
+
+        len = 4  # (data that happens to be called len)
+        range = "r"
+
+        def f(w):
+            total = 0.0
+            for x in w:
+                total = total + x * x
+            return total * len
+        """
+    )
+    w = np.array([0.3, -0.8, 1.2])
+    np.testing.assert_allclose(grad(m.f, **kw)(w), 8 * w)

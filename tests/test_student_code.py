@@ -207,6 +207,17 @@ def test_a_list_of_numbers_numpy_reads_as_an_array(f, args, wrt, expected, optio
 
 
 @pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f, shape", [(sf.builtin_sum_of_an_array, (3,)), (sf.builtin_sum_of_rows, (2, 3))])
+def test_builtin_sum_of_an_array_adds_its_rows(f, shape, options):
+    """`sum(x)` of an array adds its rows (its elements, for a vector): the adjoint is an array of
+    x's shape, each row the sum's adjoint (it was a list of them, one per row, silently wrong)."""
+    x = np.random.default_rng(5).normal(size=shape)
+    g = grad(f, **options)(x)
+    assert isinstance(g, np.ndarray) and g.shape == x.shape
+    check_grad(f, grad(f, **options), x)
+
+
+@pytest.mark.parametrize("options", MODES)
 def test_a_nested_list_gets_a_nested_list(options):
     g = grad(sf.matmul_of_nested_lists, wrt=0, **options)([[1.0, 2.0], [3.0, 4.0]], [0.5, -1.0])
     assert isinstance(g, list) and isinstance(g[0], list)

@@ -345,12 +345,21 @@ _NO_OP = frozenset({"NOP", "CACHE", "EXTENDED_ARG", "RESUME", "PUSH_NULL"})
 
 def _instructions(code: types.CodeType) -> list[tuple]:
     """The instructions of `code` as (operation, argument): names and constants by value, jumps
-    by nothing (their offsets move with the line-number no-ops)."""
+    by the place of their target among the instructions compared (offsets move with the no-ops
+    a compiler puts for line numbers; an edit that only moves a jump's target is another code)."""
+    every = list(dis.get_instructions(code))
+    place, kept = {}, 0
+    for ins in every:
+        place[ins.offset] = kept  # (a no-op's place: the next instruction compared)
+        kept += ins.opname not in _NO_OP
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)
     out = []
-    for ins in dis.get_instructions(code):
+    for ins in every:
         if ins.opname in _NO_OP:
             continue
-        arg = None if ins.opcode in dis.hasjrel or ins.opcode in dis.hasjabs else ins.argval
+        arg = ins.argval
+        if ins.opcode in jumps:
+            arg = ("to", place.get(arg, arg))
         out.append((_SAME_OP.get(ins.opname, ins.opname), arg if not isinstance(arg, types.CodeType) else None))
     return out
 

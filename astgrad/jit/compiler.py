@@ -646,6 +646,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
             "(the derivatives of functions of yours it calls), which jit=True does not compile yet",
         )
     ns = pyfn.__globals__
+    fdef.args.defaults, fdef.args.kw_defaults = [], [None] * len(fdef.args.kwonlyargs)  # (every call passes all)
     _drop_guard(fdef, _helper_names(ns, runtime.respecialize))
     _drop_deletes(fdef)
     records = _saved_lists(fdef)
@@ -832,7 +833,7 @@ def compile_with_numba(func: Callable, pyfn: Callable, args: tuple) -> Compiled:
                 ns[n] = value
     ns["__builtins__"] = builtins
     label = f"{fname} (jit)"
-    python = compile_function(text, fname, ns, label=label)
+    python = compile_function(text, fname, ns, label=label, defaults=(None, None))
     compiled = numba.njit(python)
     values = (*args, *(p.read() for p in places), 1)
     try:

@@ -4,7 +4,7 @@
 import builtins
 import math
 
-from ..runtime import select_share, sign_of, unbroadcast  # noqa: F401  (sign_of: named in a derivative string)
+from ..runtime import items_adjoint, select_share, sign_of, unbroadcast  # noqa: F401  (sign_of: named in a derivative string)
 from .registry import (
     SHAPE_EXACT,
     SHAPE_FIRST,
@@ -63,7 +63,7 @@ def _(z, x, y):
 
 @adjoint(builtins.sum)
 def _(y, iterable, start=0):
-    iterable_bar = [unbroadcast(y_bar, v) for v in iterable]
+    iterable_bar = items_adjoint(y_bar, iterable)
     start_bar = unbroadcast(y_bar, start)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
+from .shapes import unbroadcast
 from .tape import (
     zeros_like,
 )
@@ -124,6 +125,18 @@ def match_structure(g: Any, x: Any) -> Any:
         items = [float(a) if isinstance(b, (int, float)) else match_structure(a, b) for a, b in zip(g, x)]
         return items if isinstance(x, list) else tuple(items)
     return g
+
+
+def items_adjoint(g: Any, items: Any) -> Any:
+    """The adjoint of the items `sum(items)` adds, given the adjoint `g` of the sum: a list of
+    each item's share for a list or tuple; for an array (its rows summed, axis 0), an array of
+    its shape, every row `g` (made the row's shape)."""
+    if isinstance(items, np.ndarray):
+        row = unbroadcast(g, items[0]) if items.ndim > 1 else unbroadcast(g, items.dtype.type(0))
+        out = np.empty(items.shape, dtype=np.result_type(items.dtype, np.asarray(g).dtype, float))
+        out[...] = row
+        return out
+    return [unbroadcast(g, v) for v in items]
 
 
 # every function defined here (not the imports) is re-exported by astgrad.runtime

@@ -10,6 +10,7 @@ The specialised code starts with a guard; arguments of other types or shapes tak
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import threading
 import types
@@ -61,12 +62,14 @@ def describe(kind: Kind) -> str:
     return kind[1].__name__ if kind[0] == "numpy scalar" else kind[0]
 
 
-def guard_test(np_name: str, params: dict[str, Kind]) -> str:
-    """A Python expression, true when some argument is not of the kind the code is specialised for."""
+def guard_test(np_name: str, params: dict[str, Kind], type_name: Callable[[type], str] = lambda t: t.__name__) -> str:
+    """A Python expression, true when some argument is not of the kind the code is specialised for.
+    `type_name(float)` is the name generated code reads the builtin type by (its own, where the
+    user's code gives `float` another meaning)."""
     parts = []
     for p, kind in params.items():
         if kind[0] in ("float", "int", "bool"):
-            parts.append(f"{p}.__class__ is not {kind[0]}")
+            parts.append(f"{p}.__class__ is not {type_name(getattr(builtins, kind[0]))}")
         elif kind[0] == "array":
             test = f"{p}.__class__ is not {np_name}.ndarray or {p}.shape != {kind[1]!r}"
             if kind[2] != "f":
@@ -144,6 +147,8 @@ class Specializer:
             ns.clear()
             ns.update(general.__globals__)
             ns[general.__name__] = ns[fn.__name__] = fn
+            general.__globals__[general.__name__] = fn  # (general code with closure cells keeps its own)
+            self.signature = inspect.signature(general)  # (its defaults, or its parameters, may be new)
             self._adopt_general(general)
             fn.source = general.source
             fn.__doc__ = general.__doc__
@@ -197,7 +202,9 @@ class Specializer:
             )
         active.add(self)
         try:
-            self.refresh()
+            old = self.signature
+            if self.refresh():
+                args, kwargs = _follow_defaults(old, self.signature, args, kwargs)
             # (while it runs, its guard failing again would be a disagreement: refused above)
             return self.for_arguments(args, kwargs)(*args, **kwargs)
         finally:
@@ -206,7 +213,9 @@ class Specializer:
     def first_call(self, args: tuple, kwargs: dict) -> Any:
         """Swap the specialisation for these arguments into the function object grad returned."""
         with self.lock:
-            self.refresh()
+            old = self.signature
+            if self.refresh():
+                args, kwargs = _follow_defaults(old, self.signature, args, kwargs)
             if self.function.__code__ is self.stub:
                 target = self.for_arguments(args, kwargs)
                 code = target.__code__
@@ -271,20 +280,54 @@ class Specializer:
         fn.__globals__[fn.__name__] = fn
         fn.__astgrad_general__ = self.general
         fn.__astgrad_specializer__ = self
+        general = self.general
         if not self.specialise:
-            if self.general.__closure__ is None:
-                fn.__code__ = self.general.__code__
+            if general.__closure__ is None:
+                fn.__code__ = general.__code__
             else:
-                fn.__globals__["__astgrad_specialised__"] = self.general
-                fn.__code__ = self._forwarding("__astgrad_specialised__", "runs the general code")
+                fn.__globals__["__astgrad_specialised__"] = general
+                fn.__code__ = self._forwarding("__astgrad_specialised__", "runs the general code", like=general)
             self.stub = None
-            return fn
-        fn.__globals__.setdefault("__astgrad_first_call__", _first_call)
-        self.stub = self._forwarding(
-            "__astgrad_first_call__", "generates code for these arguments' types and shapes, and runs it"
-        )
-        fn.__code__ = self.stub
+        else:
+            fn.__globals__.setdefault("__astgrad_first_call__", _first_call)
+            self.stub = self._forwarding(
+                "__astgrad_first_call__",
+                "generates code for these arguments' types and shapes, and runs it",
+                like=general,
+            )
+            fn.__code__ = self.stub
+        fn.__defaults__, fn.__kwdefaults__ = general.__defaults__, general.__kwdefaults__  # (the user's, as now)
         return fn
+
+
+def _follow_defaults(old: inspect.Signature, new: inspect.Signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The arguments of a call made before the program changed, for the function as it is now:
+    a value Python filled in from a default the function had then (the very object) is left out,
+    so that the default it has now applies (`%autoreload` of `def f(w, c=2.0)` over `c=1.0`)."""
+    try:
+        values = dict(old.bind(*args, **kwargs).arguments)
+    except TypeError:
+        return args, kwargs
+    for name, p in old.parameters.items():
+        if p.default is not p.empty and name in values and values[name] is p.default:
+            del values[name]
+    positional, keywords = [], {}
+    for name, p in new.parameters.items():
+        if name not in values:
+            continue
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY or (
+            p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and len(positional) == list(new.parameters).index(name)
+        ):
+            positional.append(values.pop(name))
+        elif p.kind is inspect.Parameter.VAR_POSITIONAL:
+            positional.extend(values.pop(name))
+        elif p.kind is inspect.Parameter.VAR_KEYWORD:
+            keywords.update(values.pop(name))
+        else:
+            keywords[name] = values.pop(name)
+    if values:  # (passed for a parameter it no longer has: the call fails as Python's would)
+        return args, kwargs
+    return tuple(positional), keywords
 
 
 @user_facing

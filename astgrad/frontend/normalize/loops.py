@@ -106,11 +106,10 @@ class LoopsMixin:
             prefix = [(s.target, element(target))]
         assigned_in_body = assigned_names(s.body) | assigned_names([s.target])
         if any(isinstance(a, gast.Name) and a.id in assigned_in_body for a in args):
-            rng = self.temp(gast.Call(func=name("range"), args=args, keywords=[]), keep=True)
+            rng = self.temp(gast.Call(func=self._builtin("range"), args=args, keywords=[]), keep=True)
             iter_node: gast.AST = rng
         else:
-            iter_node = gast.Call(func=name("range"), args=args, keywords=[])
-            iter_node.func._ag_global = True
+            iter_node = gast.Call(func=self._builtin("range"), args=args, keywords=[])
         self.version[target] = target
         self.locals.add(target)
         saved, saved_loc = self.out, self.loc
@@ -218,8 +217,10 @@ class LoopsMixin:
         return length, element
 
     def _builtin(self, fname: str) -> gast.Name:
+        """The builtin `fname` (`len`, `range`) for code astgrad writes: by its name, or where the
+        user's function or globals give the name another meaning, by a name of astgrad's own."""
+        if fname in self.locals or self.ctx.peek(fname) is not getattr(builtins, fname):
+            fname = self.ctx.internal_ref(getattr(builtins, fname), fname)
         node = name(fname)
-        if fname in self.locals or self.ctx.lookup(fname) is not getattr(builtins, fname):
-            raise self.error(f"the name `{fname}` is shadowed; astgrad needs the builtin here")
         node._ag_global = True
         return node
