@@ -19,6 +19,7 @@ from scipy import special  # noqa: E402
 from tests import rule_cases_fft as fc  # noqa: E402
 from tests import rule_cases_linalg_extra as lc  # noqa: E402
 from tests import rule_cases_numpy_extra as nc  # noqa: E402
+from tests import rule_cases_parity as pc  # noqa: E402
 from tests import rule_cases_scipy as spc  # noqa: E402
 from tests import rule_cases_special as sc  # noqa: E402
 
@@ -30,6 +31,7 @@ ROWS = params(
     + fc.FFT_CASES
     + lc.LINALG_EXTRA_CASES
     + spc.SCIPY_CASES
+    + pc.PARITY_NUMPY_CASES
 )
 
 

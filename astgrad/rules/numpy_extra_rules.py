@@ -50,7 +50,7 @@ from ..runtime import (
     with_initial,
     zeros_like,
 )
-from .registry import adjoint, alias, declare, elementwise, mark_elementwise, tangent
+from .registry import SHAPE_FIRST_TWO, adjoint, alias, declare, describe, elementwise, mark_elementwise, tangent
 
 # --- elementwise -----------------------------------------------------------------------------------
 elementwise(np.fabs, "np.sign(x)", globals())
@@ -549,6 +549,30 @@ if hasattr(np, "vecdot"):
         y_dot = np.vecdot(x1_dot, x2, axis=axis) + np.vecdot(x1, x2_dot, axis=axis)
 
     declare(np.vecdot, static="axis")
+
+
+if hasattr(np, "matvec"):  # NumPy >= 2.2
+    # matvec(A, v)[..., m] = Σₙ A[..., m, n] v[..., n]; vecmat(v, A)[..., m] = Σₙ conj(v[..., n]) A[..., n, m]
+
+    @adjoint(np.matvec)
+    def _(y, x1, x2):
+        x1_bar = unbroadcast(y_bar[..., :, None] * x2[..., None, :], x1)
+        x2_bar = unbroadcast(np.matvec(np.swapaxes(x1, -1, -2), y_bar), x2)
+
+    @tangent(np.matvec)
+    def _(y, x1, x2):
+        y_dot = np.matvec(x1_dot, x2) + np.matvec(x1, x2_dot)
+
+    @adjoint(np.vecmat)
+    def _(y, x1, x2):
+        x1_bar = unbroadcast(np.conj(np.matvec(x2, y_bar)), x1)
+        x2_bar = unbroadcast(np.conj(x1)[..., :, None] * y_bar[..., None, :], x2)
+
+    @tangent(np.vecmat)
+    def _(y, x1, x2):
+        y_dot = np.vecmat(x1_dot, x2) + np.vecmat(x1, x2_dot)
+
+    describe(np.matvec, np.vecmat, shape=SHAPE_FIRST_TWO)
 
 
 if hasattr(np, "cumulative_sum"):

@@ -428,29 +428,33 @@ passthrough(rt.distinct, globals())  # (copies a gradient that may share memory 
 
 
 @adjoint(rt.quantile_adjoint)
-def _(y, g, a, q, axis=None, keepdims=False):
-    g_bar = rt.quantile_tangent(y_bar, a, q, axis, keepdims)
+def _(y, g, a, q, axis=None, keepdims=False, skip_nan=False):
+    g_bar = rt.quantile_tangent(y_bar, a, q, axis, keepdims, skip_nan)
 
 
 @tangent(rt.quantile_adjoint)
-def _(y, g, a, q, axis=None, keepdims=False):
-    y_dot = rt.quantile_adjoint(g_dot, a, q, axis, keepdims)
+def _(y, g, a, q, axis=None, keepdims=False, skip_nan=False):
+    y_dot = rt.quantile_adjoint(g_dot, a, q, axis, keepdims, skip_nan)
 
 
-declare(rt.quantile_adjoint, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
+declare(
+    rt.quantile_adjoint, static="a q axis keepdims skip_nan", note="a and q set the weights, piecewise constant in a"
+)
 
 
 @adjoint(rt.quantile_tangent)
-def _(y, t, a, q, axis=None, keepdims=False):
-    t_bar = rt.quantile_adjoint(y_bar, a, q, axis, keepdims)
+def _(y, t, a, q, axis=None, keepdims=False, skip_nan=False):
+    t_bar = rt.quantile_adjoint(y_bar, a, q, axis, keepdims, skip_nan)
 
 
 @tangent(rt.quantile_tangent)
-def _(y, t, a, q, axis=None, keepdims=False):
-    y_dot = rt.quantile_tangent(t_dot, a, q, axis, keepdims)
+def _(y, t, a, q, axis=None, keepdims=False, skip_nan=False):
+    y_dot = rt.quantile_tangent(t_dot, a, q, axis, keepdims, skip_nan)
 
 
-declare(rt.quantile_tangent, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
+declare(
+    rt.quantile_tangent, static="a q axis keepdims skip_nan", note="a and q set the weights, piecewise constant in a"
+)
 
 # along_new_axis is linear in t: its adjoint sums the new axis away and undoes the broadcast
 
