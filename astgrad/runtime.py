@@ -68,6 +68,16 @@ def inverse_axes(axes: Any, a: Any) -> Any:
     return tuple(int(k) for k in np.argsort(np.mod(axes, np.ndim(a))))
 
 
+def rollaxis_axes(a: Any, axis: int, start: int = 0) -> tuple[int, ...]:
+    """The permutation `np.rollaxis(a, axis, start)` transposes `a` by: `axis` moved to stand
+    before the axis `start` was (NumPy's rule)."""
+    n = np.ndim(a)
+    axis, start = axis % n, start + n if start < 0 else start
+    axes = [k for k in range(n) if k != axis]
+    axes.insert(start - 1 if axis < start else start, axis)
+    return tuple(axes)
+
+
 def sign_of(x: Any) -> Any:
     """The sign of `x` (-1, 0 or 1): a float for a Python number, np.sign's array for an array
     (the derivative of Python's abs)."""

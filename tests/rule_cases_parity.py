@@ -113,4 +113,122 @@ if hasattr(np, "matvec"):  # NumPy >= 2.2
         ("np.vecmat:stacked_matrices", vecmat_stacked, [normal(3), normal(2, 3, 4)], (0, 1)),
     ]
 
-PARITY_NUMPY_CASES = NAN_QUANTILE_CASES + MATVEC_CASES
+
+# ================================================================= the rest of autograd's and JAX's lists
+
+W5 = _rng.standard_normal(5)
+W6 = _rng.standard_normal(6)
+W43 = _rng.standard_normal((4, 3))
+W432 = _rng.standard_normal((4, 3, 2))
+BINS = np.array([2, 0, 2, 5, 1, 0])
+
+
+def rollaxis_of(a):
+    return np.sum(W432 * np.sin(np.rollaxis(a, 2)))
+
+
+def rollaxis_start(a):
+    return np.sum(W234 * np.sin(np.rollaxis(a, axis=-1, start=-2).transpose(1, 0, 2)))
+
+
+def positive_of(x):
+    return np.sum(W4 * np.sin(np.positive(x) * x))
+
+
+def ldexp_of(x):
+    return np.sum(W34 * np.sin(np.ldexp(x, np.array([1, -2, 0, 3]))))
+
+
+def heaviside_of(x, v):
+    return np.sum(W4 * np.sin(np.heaviside(x, v) * 2.0 + v))
+
+
+def bincount_of(w):
+    return np.sum(W6 * np.sin(np.bincount(BINS, w)))
+
+
+def bincount_keywords(w):
+    return np.sum(np.sin(np.bincount(BINS, weights=w, minlength=8)) * np.arange(8.0))
+
+
+def diagflat_of(v):
+    return np.sum(np.sin(np.diagflat(v, k=1)) * np.arange(25.0).reshape(5, 5))
+
+
+def diagflat_plain(v):
+    return np.sum(np.sin(np.diagflat(v)) * np.arange(16.0).reshape(4, 4))
+
+
+def unwrap_of(p):
+    return np.sum(W6 * np.sin(0.3 * np.unwrap(p)))
+
+
+def unwrap_keywords(p):
+    return np.sum(W34 * np.sin(0.3 * np.unwrap(p, discont=4.0, axis=0, period=6.0)))
+
+
+def logspace_of(a, b):
+    return np.sum(W5 * np.sin(np.logspace(a, b, 5)))
+
+
+def logspace_keywords(a, b):
+    y = np.logspace(a, b, num=5, endpoint=False, base=2.0, dtype=float, axis=1)
+    return np.sum(np.sin(y) * np.arange(15.0).reshape(3, 5))
+
+
+def geomspace_of(a, b):
+    return np.sum(W5 * np.sin(np.geomspace(a, b, 5)))
+
+
+def geomspace_keywords(a, b):
+    y = np.geomspace(a, b, num=5, endpoint=False, dtype=float, axis=1)
+    return np.sum(np.sin(y) * np.arange(15.0).reshape(3, 5))
+
+
+def linalg_cross_of(a, b):
+    return np.sum(W23 * np.sin(np.linalg.cross(a, b)))
+
+
+def pos_neg(*shape):
+    """Values in ±[0.5, 1.5) (no zero: heaviside's step is at 0)."""
+    return lambda rng: rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 1.5, shape)
+
+
+def same_sign(*shape, lo=0.5, hi=2.0):
+    return lambda rng: rng.uniform(lo, hi, shape)
+
+
+def wrapped(*shape):
+    """Angles that jump by about 2π now and then (unwrap's corrections), never near the threshold."""
+
+    def sample(rng: np.random.Generator) -> np.ndarray:
+        steps = rng.uniform(-1.0, 1.0, shape) + 6.2832 * rng.choice([-1, 0, 1], shape)
+        return np.cumsum(steps, axis=0)
+
+    return sample
+
+
+def heaviside_at_zero(rng):
+    return np.array([-1.0, 0.0, 2.0, 0.0])
+
+
+PARITY_MORE_CASES = [
+    ("np.rollaxis", rollaxis_of, [normal(3, 2, 4)], 0),
+    ("np.rollaxis:start", rollaxis_start, [normal(3, 4, 2)], 0),
+    ("np.positive", positive_of, [normal(4)], 0),
+    ("np.ldexp", ldexp_of, [normal(3, 4)], 0),
+    ("np.heaviside", heaviside_of, [heaviside_at_zero, normal(4)], 1),
+    ("np.bincount", bincount_of, [normal(6)], 0),
+    ("np.bincount:keywords", bincount_keywords, [normal(6)], 0),
+    ("np.diagflat:k", diagflat_of, [normal(2, 2)], 0),
+    ("np.diagflat", diagflat_plain, [normal(4)], 0),
+    ("np.unwrap", unwrap_of, [wrapped(6)], 0),
+    ("np.unwrap:keywords", unwrap_keywords, [wrapped(3, 4)], 0),
+    ("np.logspace", logspace_of, [normal(), normal()], (0, 1)),
+    ("np.logspace:keywords", logspace_keywords, [normal(3), normal(3)], (0, 1)),
+    ("np.geomspace", geomspace_of, [same_sign(), same_sign()], (0, 1)),
+    ("np.geomspace:keywords", geomspace_keywords, [same_sign(3), same_sign(3)], (0, 1)),
+    ("np.linalg.cross", linalg_cross_of, [normal(2, 3), normal(3)], (0, 1)),
+]
+
+PARITY_NUMPY_CASES = NAN_QUANTILE_CASES + MATVEC_CASES + PARITY_MORE_CASES

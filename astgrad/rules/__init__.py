@@ -10,9 +10,10 @@ from . import (  # noqa: F401  (importing registers the rules)
     numpy_extra_rules,
     numpy_rules,
     operators,
+    parity_rules,
     runtime_rules,
 )
-from .registry import RULES, Rule, Template, adjoint, lookup, nondifferentiable, tangent
+from .registry import RULES, Rule, Template, adjoint, lookup, nondifferentiable, refuse, tangent
 
 try:  # SciPy is optional: its rules register when it is installed
     from . import scipy_rules, special_rules  # noqa: F401
@@ -20,4 +21,4 @@ except ImportError as exc:
     if not (exc.name or "").startswith("scipy"):
         raise
 
-__all__ = ["RULES", "Rule", "Template", "adjoint", "tangent", "lookup", "nondifferentiable"]
+__all__ = ["RULES", "Rule", "Template", "adjoint", "tangent", "lookup", "nondifferentiable", "refuse"]

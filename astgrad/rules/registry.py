@@ -417,6 +417,22 @@ def declare(
         r.effects = effects or r.effects
 
 
+def refuse(*fns: Any, note: str) -> None:
+    """Declare a deliberate refusal: primitives `fns` have a derivative astgrad does not give (a
+    selection whose places NumPy does not return, a tuple of views, a function argument, ...).
+    Differentiating through one raises a TransformError naming it, with `note` (why, and what to
+    write instead); docs/coverage.md lists it with the note. Not for functions whose result has
+    no derivative (use `nondifferentiable`), nor for one parameter of a rule (`declare`).
+
+    >>> refuse(np.unique, note="a selection of values whose places np.unique does not return")
+    """
+    for fn in fns:
+        rule = _rule(fn)
+        if rule.adjoint is not None or rule.tangent is not None or not rule.differentiable:
+            raise AstgradError(f"refuse: {display_name(fn)} already has a rule or is declared without derivative")
+        rule.note = note
+
+
 _LIBRARIES = ("numpy", "scipy", "math", "builtins", "operator", "_operator", "astgrad")
 
 

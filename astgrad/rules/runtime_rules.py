@@ -472,7 +472,7 @@ def _(z, t, y, axis=0):
 declare(rt.along_new_axis, static="y axis")
 
 nondifferentiable(rt.sign_of, note="piecewise constant")
-nondifferentiable(rt.inverse_axes, note="a permutation")
+nondifferentiable(rt.inverse_axes, rt.rollaxis_axes, note="a permutation")
 nondifferentiable(rt.linspace_fraction, rt.arange_has_start, note="a value that depends only on shapes and counts")
 nondifferentiable(rt.clip_share, note="a piecewise constant selection")
 nondifferentiable(
