@@ -16,7 +16,7 @@ from . import (  # noqa: F401  (importing registers the rules)
 from .registry import RULES, Rule, Template, adjoint, lookup, nondifferentiable, refuse, tangent
 
 try:  # SciPy is optional: its rules register when it is installed
-    from . import scipy_rules, special_rules  # noqa: F401
+    from . import scipy_rules, special_rules, stats_rules  # noqa: F401
 except ImportError as exc:
     if not (exc.name or "").startswith("scipy"):
         raise

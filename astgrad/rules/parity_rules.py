@@ -262,3 +262,4 @@ refuse(np.fft.hfft, np.fft.ihfft, note="not differentiated: np.fft.irfft / rfft 
 refuse(np.fft.fftfreq, np.fft.rfftfreq, note="not differentiated in the spacing `d`: pass a constant")
 if hasattr(np, "unstack"):
     refuse(np.unstack, note="not differentiated yet: index the axis (x[i]) or use np.split")
+refuse(np.real_if_close, note="its result's type depends on the values: use np.real (differentiated)")

@@ -249,6 +249,16 @@ def elementwise(fn: Any, derivative: str, namespace: dict, arg: str = "x") -> No
     _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
 
 
+def from_source(fn: Any, adjoint_source: str, tangent_source: str, namespace: dict, origin: str) -> None:
+    """Register both templates of `fn` from their source text (rules made from a formula, as
+    `elementwise` does: the location-scale families of scipy.stats); `namespace` is where the
+    templates' names are read, `origin` says where they come from in error messages."""
+    rule = _rule(fn)
+    for mode, source in (("adjoint", adjoint_source), ("tangent", tangent_source)):
+        tree = convert.parse(textwrap.dedent(source)).body[0]
+        _install(rule, mode, _template_from_tree(tree, namespace, origin))
+
+
 def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
     """Register both rules of a function whose result is its first argument's value (a copy at
     most), the others (up to `extra`) read but not differentiated: `distinct(value, *earlier)`."""
