@@ -22,7 +22,7 @@ from ..runtime import (
     shift_down,
     unreduce,
 )
-from .registry import adjoint, alias, declare, tangent
+from .registry import SHAPE_FIRST, adjoint, alias, declare, describe, tangent
 
 # mean of the numbers: each number's share is 1 / (how many numbers)
 
@@ -171,3 +171,10 @@ declare(np.nanvar, static="axis ddof keepdims")
 declare(np.nanstd, static="axis ddof keepdims")
 declare(np.nancumsum, static="axis")
 declare(np.nancumprod, static="axis")
+
+# reductions and running sums: the result's shape follows from the first argument's (shape_facts.py)
+describe(
+    np.nanmean, np.nanmax, np.nanmin, np.nanprod, np.nanvar, np.nanstd, np.nancumsum, np.nancumprod, np.nanmedian,
+    np.nanquantile, np.nanpercentile,
+    shape=SHAPE_FIRST,
+)  # fmt: skip

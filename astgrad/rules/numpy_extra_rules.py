@@ -50,7 +50,17 @@ from ..runtime import (
     with_initial,
     zeros_like,
 )
-from .registry import SHAPE_FIRST_TWO, adjoint, alias, declare, describe, elementwise, mark_elementwise, tangent
+from .registry import (
+    SHAPE_FIRST,
+    SHAPE_FIRST_TWO,
+    adjoint,
+    alias,
+    declare,
+    describe,
+    elementwise,
+    mark_elementwise,
+    tangent,
+)
 
 # --- elementwise -----------------------------------------------------------------------------------
 elementwise(np.fabs, "np.sign(x)", globals())
@@ -625,3 +635,21 @@ if hasattr(np.linalg, "vector_norm"):
         y_dot = np.sum(x_dot * vector_norm_weight(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
 
     declare(np.linalg.vector_norm, static="axis keepdims ord")
+
+# the result's shape follows from the first (two) arguments' shapes and the others' values (shape_facts.py)
+describe(
+    np.add.reduce, np.multiply.reduce, np.maximum.reduce, np.minimum.reduce, np.add.accumulate,
+    np.multiply.accumulate, np.block, np.column_stack, np.dstack, np.fliplr, np.flipud, np.interp,
+    np.nan_to_num, np.ptp, np.rot90,
+    shape=SHAPE_FIRST,
+)  # fmt: skip
+describe(
+    np.add.outer, np.subtract.outer, np.multiply.outer, np.divide.outer, np.append, np.convolve, np.correlate,
+    np.cov, np.corrcoef, np.polyval, np.take_along_axis,
+    shape=SHAPE_FIRST_TWO,
+)  # fmt: skip
+for _name in ("astype", "matrix_transpose", "cumulative_sum", "cumulative_prod", "trapezoid"):  # (NumPy 2 names)
+    if hasattr(np, _name):
+        describe(getattr(np, _name), shape=SHAPE_FIRST)
+if hasattr(np, "vecdot"):
+    describe(np.vecdot, shape=SHAPE_FIRST_TWO)

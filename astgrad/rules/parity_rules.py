@@ -263,3 +263,8 @@ refuse(np.fft.fftfreq, np.fft.rfftfreq, note="not differentiated in the spacing 
 if hasattr(np, "unstack"):
     refuse(np.unstack, note="not differentiated yet: index the axis (x[i]) or use np.split")
 refuse(np.real_if_close, note="its result's type depends on the values: use np.real (differentiated)")
+
+describe(np.argpartition, np.lexsort, np.nanargmax, np.nanargmin, np.isin, np.diag_indices_from, shape=SHAPE_FIRST)
+describe(np.tril_indices_from, np.triu_indices_from, np.linalg.matrix_rank, shape=SHAPE_FIRST)
+describe(np.isneginf, np.isposinf, np.iscomplex, np.isreal, shape=SHAPE_FIRST)
+describe(np.bartlett, np.blackman, np.hamming, np.hanning, np.indices, shape=SHAPE_EXACT)

@@ -20,7 +20,20 @@ import scipy.linalg as sl
 from scipy import special, stats
 
 from ..runtime import unbroadcast
-from .registry import adjoint, declare, elementwise, from_source, mark_elementwise, nondifferentiable, refuse, tangent
+from .registry import (
+    SHAPE_ALL,
+    SHAPE_EXACT,
+    adjoint,
+    builtin_rules,
+    declare,
+    describe,
+    elementwise,
+    from_source,
+    mark_elementwise,
+    nondifferentiable,
+    refuse,
+    tangent,
+)
 
 _SQRT_2PI = 2.5066282746310002  # √(2π)
 _C = {"logpdf": "1.0", "pdf": "y"}  # c of ∂/∂scale = -(z d + c) / scale (0 for the others)
@@ -388,3 +401,21 @@ refuse(stats.wrapcauchy.logpdf, stats.wrapcauchy.pdf, note="not differentiated")
 for _name in ("cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"):
     refuse(getattr(stats.truncnorm, _name), note="not differentiated (the truncation bounds)")
 refuse(stats.bernoulli.cdf, note="piecewise constant in k: not differentiated in p")
+
+# shapes (shape_facts.py): a univariate distribution's methods broadcast their arguments (random
+# draws aside: evaluating one on stand-ins would draw)
+for _fn, _rule in builtin_rules():
+    _owner = getattr(_fn, "__self__", None)
+    if isinstance(_owner, (stats.rv_continuous, stats.rv_discrete)) and _fn.__name__ != "rvs" and _rule.shape is None:
+        describe(_fn, shape=SHAPE_ALL)
+describe(
+    special.bernoulli,
+    sl.dft,
+    sl.hadamard,
+    sl.helmert,
+    sl.hilbert,
+    sl.invhilbert,
+    sl.pascal,
+    sl.invpascal,
+    shape=SHAPE_EXACT,
+)
