@@ -304,11 +304,6 @@ def _writer_name(fn: Any) -> str:
     return "np.random.shuffle" if fn is np.random.shuffle else f"np.{fn.__name__}"
 
 
-# array methods and attributes (not NumPy functions) whose result may be the array itself or a view
-_ARRAY_VIEWS = frozenset({"view", "T", "flat"})
-_METADATA = frozenset({"shape", "dtype", "ndim", "size"})  # attributes that are new objects
-
-
 def viewing_call(call: gast.AST) -> bool:
     """Whether the call `np.f(x, ...)` or `x.f(...)` may return x itself or a view of x:
     `viewing(f)`, or `x.astype(t, copy=False)` (x itself when x has dtype t)."""
@@ -324,13 +319,18 @@ def viewing_call(call: gast.AST) -> bool:
 def viewing(attr: str) -> bool:
     """Whether `np.attr(x, ...)`, `x.attr(...)` or `x.attr` may be x itself or a view of x (the
     registry says for NumPy's functions: np.reshape, np.transpose, ...)."""
-    return attr in _ARRAY_VIEWS or attr in rules.registry.numpy_names("views")
+    return attr in rules.registry.member_names("views") or attr in rules.registry.numpy_names("views")
 
 
 def _writer_names() -> frozenset[str]:
     """The names of the functions that write into their first argument, as a called function's
-    source names them (`np.copyto`, `np.random.shuffle`)."""
-    return frozenset(fn.__name__ for fn in rules.registry.functions_with("writes"))
+    source names them (`np.copyto`, `np.random.shuffle`; methods, `xs.append`, are members)."""
+    members = rules.registry.MEMBER_TYPES
+    return frozenset(
+        fn.__name__
+        for fn in rules.registry.functions_with("writes")
+        if getattr(fn, "__objclass__", None) not in members
+    )
 
 
 def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
@@ -384,7 +384,8 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
     """Note in `found` the writes of `body` into names that may hold a parameter (`root`: name →
     parameter), in order; return the names that may hold one after it."""
     from .assemble_support import is_user_function
-    from .optimize import MUTATING_METHODS
+
+    mutating = rules.registry.member_names("writes")
 
     def note(base: gast.AST, n: gast.AST, kind: str = "write") -> None:
         while isinstance(base, (gast.Subscript, gast.Attribute, gast.Starred)):
@@ -399,7 +400,7 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
             if not isinstance(n, gast.Call):
                 continue
             f = n.func
-            if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
+            if isinstance(f, gast.Attribute) and f.attr in mutating:
                 note(f.value, n, "append" if f.attr in ("append", "extend", "insert") else "write")
             if isinstance(f, gast.Attribute) and f.attr in _writer_names() and n.args:
                 note(n.args[0], n)
@@ -465,7 +466,7 @@ def base_name(e: gast.AST) -> str | None:
 def view_sources(value: gast.AST) -> set[str]:
     """The names `value` may be itself or a view of (`x`, `x[:2]`, `x.T`, `x.reshape(-1)`,
     `np.reshape(x, ...)`), rather than a new array (`x * 2.0`, `x.copy()`)."""
-    if isinstance(value, gast.Attribute) and value.attr in _METADATA:
+    if isinstance(value, gast.Attribute) and value.attr in rules.registry.member_names("metadata"):  # new objects
         return set()
     if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.Starred)):
         b = base_name(value)

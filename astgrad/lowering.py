@@ -22,7 +22,8 @@ from typing import Callable
 import gast
 import numpy as np
 
-from . import convert, runtime
+from . import convert, rules, runtime
+from .analysis import BINOPS
 from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
@@ -30,7 +31,11 @@ from .optimize import is_comment, is_pure, nested_blocks, number_value, replace_
 from .rules.registry import runtime_facts
 from .trees import Transformer, clone, read_counts, walk
 
-_ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+
+def _elementwise_op(op: gast.operator) -> bool:
+    """Whether the operator's registry entry says it is elementwise (broadcasting)."""
+    rule = rules.lookup(BINOPS.get(type(op)))
+    return rule is not None and rule.elementwise
 
 
 def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple | None]) -> None:
@@ -57,7 +62,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     class Rewrite(Transformer):
         def visit_BinOp(self, node):
             self.generic_visit(node)
-            if not isinstance(node.op, _ELEMENTWISE_OPS):
+            if not _elementwise_op(node.op):
                 return node
             for side, other in (("left", node.right), ("right", node.left)):
                 call = getattr(node, side)
@@ -870,7 +875,7 @@ def expression_shape(
         swapped[i], swapped[j] = swapped[j], swapped[i]
         return tuple(swapped)
     if isinstance(expr, gast.BinOp):
-        parts = [expr.left, expr.right] if isinstance(expr.op, _ELEMENTWISE_OPS) else None
+        parts = [expr.left, expr.right] if _elementwise_op(expr.op) else None
     elif isinstance(expr, gast.UnaryOp):
         parts = [expr.operand] if isinstance(expr.op, gast.USub) else None
     elif isinstance(expr, gast.Call) and not expr.keywords and _ufunc(expr.func, np_name):

@@ -27,12 +27,8 @@ from . import rules, runtime
 from .aliasing import SharedMemory
 from .analysis import base_name, view_sources, viewing_call
 from .context import Context
-from .optimize import MUTATING_METHODS
 from .parse import _MISSING
 from .trees import assign, is_constant, name, names_read, walk  # (the builders: also imported from here)
-
-# Attributes that describe an array rather than compute from it (no derivative).
-INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 
 def is_atom(node: gast.AST) -> bool:
@@ -1215,12 +1211,12 @@ class Normalizer:
             call = gast.Call(func=self.ctx.numpy_attr(node.attr), args=[base], keywords=[])
             call._ag_fn = getattr(np, node.attr)
             return call
-        if node.attr in INERT_ATTRIBUTES:
+        if node.attr in rules.registry.member_names("metadata"):  # (describes the array: no derivative)
             return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
         raise self.error(
             f"the attribute `.{node.attr}` is not supported",
             node,
-            hint="astgrad knows the array attributes T, " + ", ".join(sorted(INERT_ATTRIBUTES)),
+            hint="astgrad knows the array attributes T, " + ", ".join(sorted(rules.registry.member_names("metadata"))),
         )
 
     def expr_BinOp(self, node):
@@ -1680,7 +1676,7 @@ class Normalizer:
 
     def method_call(self, node: gast.Call) -> gast.AST:
         method = node.func.attr
-        receiver = self.atom(node.func.value, method not in MUTATING_METHODS)
+        receiver = self.atom(node.func.value, method not in rules.registry.member_names("writes"))
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         if method == "copy" and not args and not keywords and self._keyed_by_strings(node.func.value):

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (importing registers the rules)
     fft_rules,
     linalg_extra_rules,
     linalg_rules,
+    members,
     more_rules,
     nan_rules,
     numpy_extra_rules,

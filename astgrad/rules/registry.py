@@ -108,6 +108,12 @@ class Rule:
     shaped_like_first: bool = False  # the result has its first argument's shape (extremum_mask)
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
+    # np.dot's adjoint helpers: how a loop's contributions batch where the operands' shapes are
+    # known (then they are matmul's), never through a general summing helper (batching.py)
+    batched_known_shapes: tuple[str, int] | None = None
+    # members of arrays, lists and dicts (np.ndarray.shape, list.append): an attribute describing
+    # the array (a new object, no derivative, decides nothing: normalize.py, analysis.py, rounding.py)
+    metadata: bool = False
 
     def kind(self, param: str) -> str:
         """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
@@ -305,14 +311,16 @@ _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
+    | {"batched_known_shapes", "metadata"}
 )
 
 
 def describe(*fns: Any, **facts: Any) -> None:
     """Record what the passes know about primitives `fns` besides their derivatives: `shape`
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
-    `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, and for run-time helpers `lowered`,
-    `batched`, `stacked_sum`, `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
+    `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
+    lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
+    `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
@@ -357,6 +365,23 @@ def runtime_facts(fact: str) -> dict[str, Any]:
     helpers = (fn for fn in functions_with(fact) if getattr(runtime, fn.__name__, None) is fn)
     result = {fn.__name__: getattr(lookup(fn), fact) for fn in helpers}
     _DERIVED[("runtime", fact)] = (_version[0], result)
+    return result
+
+
+MEMBER_TYPES = (np.ndarray, list, dict)  # whose methods and attributes the registry describes
+
+
+def member_names(fact: str) -> frozenset[str]:
+    """The names `n` of the methods and attributes of NumPy's arrays and Python's lists and dicts
+    (`x.n`) whose entry has `fact`: `views` (x.T, x.view()), `writes` (xs.append, x.fill: change
+    their object in place), `continuous` (x.sum(), xs.pop(): reading a value through them decides
+    nothing), `metadata` (x.shape, x.dtype). For passes that read code, where the receiver's type
+    is not known: a name any of those types gives the fact has it."""
+    known = _DERIVED.get(("members", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    result = frozenset(fn.__name__ for fn in functions_with(fact) if getattr(fn, "__objclass__", None) in MEMBER_TYPES)
+    _DERIVED[("members", fact)] = (_version[0], result)
     return result
 
 

@@ -842,8 +842,9 @@ describe(
 describe(
     rt.matmul_right, lowered={**_MATMUL_RIGHT, "stacked": "np.swapaxes(a, -1, -2) @ g"}, batched=("matmul_right_sum", 2)
 )
-describe(rt.dot_left, lowered=_MATMUL_LEFT)  # (np.dot is matmul up to 2-d)
-describe(rt.dot_right, lowered=_MATMUL_RIGHT)
+# (np.dot is matmul up to 2-d: its adjoints batch as matmul's where the shapes are known, batching.py)
+describe(rt.dot_left, lowered=_MATMUL_LEFT, batched_known_shapes=("matmul_left_sum", 1))
+describe(rt.dot_right, lowered=_MATMUL_RIGHT, batched_known_shapes=("matmul_right_sum", 2))
 describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
 describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
 describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
