@@ -478,3 +478,50 @@ def view_sources(value: gast.AST) -> set[str]:
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "get":
         return view_sources(value.func.value)  # `d.get(k)`: an item of d itself, as d[k]
     return set()
+
+
+# results that are real whatever their arguments (the real part, a modulus, an angle, a norm)
+_REAL_RESULTS = (np.real, np.imag, np.abs, np.absolute, abs, np.angle, np.linalg.norm)
+
+
+def complex_names(fdef: gast.FunctionDef, ctx: Any) -> set[str]:
+    """The names of normalized `fdef` that may hold a complex value although the inputs are real:
+    those computed from a complex constant (`1j`, a global complex array), from np.fft's
+    transforms, or from such a name (np.real and the like of one is real). An elementwise
+    adjoint to a real operand keeps its `unbroadcast` there: it takes the real part (a real
+    value's adjoint is real)."""
+    found: set[str] = set()
+    assigns = [
+        (s.target if isinstance(s, gast.AugAssign) else s.targets[0], s.value)
+        for s in walk_statements(fdef.body)
+        if isinstance(s, (gast.Assign, gast.AugAssign))
+    ]
+    assigns = [(t.id, value) for t, value in assigns if isinstance(t, gast.Name)]
+    local = {t for t, _ in assigns} | {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+
+    def complex_global(n: gast.Name) -> bool:
+        if n.id in local:
+            return False
+        try:
+            value = ctx.peek(n.id)
+        except Exception:  # noqa: BLE001 - a name the function does not find: not a constant
+            return False
+        return runtime.complex_valued(value)
+
+    changed = True
+    while changed:
+        changed = False
+        for target, value in assigns:
+            fn = primitive(value)
+            if target in found or fn in _REAL_RESULTS:
+                continue
+            may = (getattr(fn, "__module__", "") or "").startswith("numpy.fft")
+            for n in gast.walk(value):
+                if isinstance(n, gast.Constant) and isinstance(n.value, complex):
+                    may = True
+                elif isinstance(n, gast.Name) and (n.id in found or complex_global(n)):
+                    may = True
+            if may:
+                found.add(target)
+                changed = True
+    return found

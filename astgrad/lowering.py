@@ -90,12 +90,17 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                     reshape = gast.Attribute(value=node.args[0], attr="reshape", ctx=gast.Load())
                     return gast.Call(func=reshape, args=[gast.Constant(value=shape, kind=None)], keywords=[])
             if f.id == unbroadcast and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
+                if _loses_real_part(node.args, node.args[1].id, shape_of):
+                    return node
                 reduced = _reduce_to(node.args[0], shape_of(node.args[1].id), shape_of, np_name)
                 if reduced is not None:
                     return reduced
             if f.id in helpers and len(node.args) == 3 and all(isinstance(a, gast.Name) for a in node.args):
                 g, a, b = (x.id for x in node.args)
                 ranks = (shape_of(a), shape_of(b))
+                target = node.args[1 if helpers[f.id].endswith("_left") else 2].id
+                if _loses_real_part(node.args, target, shape_of):
+                    return node
                 if shape_of(g) is not None and None not in ranks:
                     forms = lowered[helpers[f.id]]
                     text = forms.get((len(ranks[0]), len(ranks[1])))
@@ -918,6 +923,19 @@ def _ufunc(f: gast.AST, np_name: str) -> bool:
         return False
     fn = getattr(np, f.attr, None)
     return isinstance(fn, np.ufunc) or fn is np.where
+
+
+def _loses_real_part(args: list, target: str, shape_of) -> bool:
+    """Whether a helper's expression would give the real `target` a complex adjoint: a complex
+    name or constant among `args` (the run-time helper takes the real part: it stays)."""
+    kind = getattr(shape_of, "kind", None)
+    if kind is None or kind(target) == "c":
+        return False
+    return any(
+        isinstance(n, gast.Constant) and isinstance(n.value, complex) or isinstance(n, gast.Name) and kind(n.id) == "c"
+        for a in args
+        for n in walk(a)
+    )
 
 
 def _reduce_to(g: gast.AST, target: tuple | None, shape_of, np_name: str) -> gast.AST | None:

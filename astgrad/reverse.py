@@ -24,6 +24,7 @@ import numpy as np
 from . import rules, runtime, shapes
 from .analysis import (
     Activity,
+    complex_names,
     integer_names,
     operands,
     primitive,
@@ -119,6 +120,7 @@ class ReverseTransformer:
         out_name = self.output.id if isinstance(self.output, gast.Name) else None
         self.scalars = shapes.scalar_names(fdef, out_name) if seed == "seed" and out_name else set()
         self.shape_classes = shapes.ShapeClasses(fdef)
+        self.complex_names = complex_names(fdef, ctx)  # (their real operands' unbroadcast stays)
         self.adjoint_names: dict[str, str] = {}
         self.containers = self._container_names()
         self.sites: list[Site] = []
@@ -543,7 +545,7 @@ class ReverseTransformer:
             var = bound.mapping[placeholder[: -len("_bar")]].id
             if rule.elementwise and target in self.masks:
                 expr = self._masked(expr, target)
-            if rule.elementwise:
+            if rule.elementwise and target not in self.complex_names:  # (it takes a real operand's real part)
                 expr = self._drop_unbroadcast(expr, target)
             expr = self._shape_from_earliest(expr)
             code.append(self.contribute(var, expr, state, stmt))

@@ -8,9 +8,11 @@ import numpy as np
 
 from .errors import UnsupportedValueError
 from .runtime_shapes import (  # noqa: F401 (generated code imports them from here)
+    complex_valued,
     expand_reduced,
     extremum_mask,
     from_triangle,
+    real_for,
     to_triangle,
     tril_half,
     unbroadcast,
@@ -343,7 +345,18 @@ def _matmul_shape(sa: tuple, sb: tuple) -> tuple:
 
 
 def matmul_left(g: Any, a: Any, b: Any) -> Any:
-    """The adjoint of `a` in `a @ b` (also `np.dot`) given the result's adjoint `g`."""
+    """The adjoint of `a` in `a @ b` (also `np.dot`) given the result's adjoint `g` (real for a
+    real `a`: see real_for)."""
+    return real_for(_matmul_left(g, a, b), a)
+
+
+def matmul_right(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of `b` in `a @ b` (also `np.dot`) given the result's adjoint `g` (real for a
+    real `b`)."""
+    return real_for(_matmul_right(g, a, b), b)
+
+
+def _matmul_left(g: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
@@ -356,8 +369,7 @@ def matmul_left(g: Any, a: Any, b: Any) -> Any:
     return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
 
 
-def matmul_right(g: Any, a: Any, b: Any) -> Any:
-    """The adjoint of `b` in `a @ b` (also `np.dot`) given the result's adjoint `g`."""
+def _matmul_right(g: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
@@ -506,9 +518,9 @@ def dot_left(g: Any, a: Any, b: Any) -> Any:
     if a_nd <= 2 and b_nd <= 2 or a_nd == 0 or b_nd == 0:
         return matmul_left(g, a, b)
     if b_nd == 1:
-        return np.asarray(g)[..., None] * b
+        return real_for(np.asarray(g)[..., None] * b, a)
     b_axes = list(range(b_nd - 2)) + [b_nd - 1]
-    return np.tensordot(g, b, axes=(list(range(a_nd - 1, np.ndim(g))), b_axes))
+    return real_for(np.tensordot(g, b, axes=(list(range(a_nd - 1, np.ndim(g))), b_axes)), a)
 
 
 def dot_right(g: Any, a: Any, b: Any) -> Any:
@@ -517,7 +529,7 @@ def dot_right(g: Any, a: Any, b: Any) -> Any:
     if a_nd <= 2 and b_nd <= 2 or a_nd == 0 or b_nd == 0:
         return matmul_right(g, a, b)
     lead = list(range(a_nd - 1))
-    out = np.tensordot(a, g, axes=(lead, lead))
+    out = real_for(np.tensordot(a, g, axes=(lead, lead)), b)
     return out if b_nd == 1 else np.moveaxis(out, 0, -2)
 
 
