@@ -304,7 +304,8 @@ class ForwardTransformer:
 
     def user_call(self, var: str, value: gast.AST):
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
-        if fn is None or self.program is None or rules.lookup(fn) is not None or not is_user_function(fn):
+        rule = rules.lookup(fn) if fn is not None else None
+        if fn is None or self.program is None or not is_user_function(fn) or (rule and not rule.through_source):
             return None
         bound = inspect.signature(fn).bind(*value.args, **{k.arg: k.value for k in value.keywords})
         active = tuple(p for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in self.varied)

@@ -317,7 +317,7 @@ class ReverseTransformer:
     def user_call(self, target: str, value: gast.AST):
         """(pair, {parameter: atom}) if `target = value` calls a user function on active values."""
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
-        if fn is None or self.program is None or rules.lookup(fn) is not None or not is_user_function(fn):
+        if fn is None or self.program is None or not is_user_function(fn) or _ruled(fn):
             return None
         if target not in self.active:
             return None
@@ -494,7 +494,7 @@ class ReverseTransformer:
         if not active_args:
             state.init.discard(target)
             return []
-        if rule is None:
+        if rule is None or rule.through_source is True:
             found = self.user_call(target, value)
             if found is not None:
                 return self.reverse_user_call(target, value, found, stmt, p, state)
@@ -1096,6 +1096,12 @@ def _before(r: Pos, s: Pos) -> bool:
         if x != y:
             return d % 2 == 0 and x < y
     return False  # one contains the other
+
+
+def _ruled(fn) -> bool:
+    """Whether `fn` has a derivative rule (not a helper differentiated through its source)."""
+    rule = rules.lookup(fn)
+    return rule is not None and rule.through_source is not True  # ("tangent": forward mode only)
 
 
 def _fn_name(fn) -> str:

@@ -114,6 +114,10 @@ class Rule:
     # members of arrays, lists and dicts (np.ndarray.shape, list.append): an attribute describing
     # the array (a new object, no derivative, decides nothing: normalize.py, analysis.py, rounding.py)
     metadata: bool = False
+    # a run-time helper astgrad differentiates by transforming its source, as a user function (the
+    # adjoints of svd, qr, pinv, lstsq and the scipy.linalg solves: their second derivatives); "tangent":
+    # in forward mode only (reverse mode refuses it, with the note)
+    through_source: bool | str = False
 
     def kind(self, param: str) -> str:
         """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
@@ -311,7 +315,7 @@ _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
-    | {"batched_known_shapes", "metadata"}
+    | {"batched_known_shapes", "metadata", "through_source"}
 )
 
 

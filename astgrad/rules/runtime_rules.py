@@ -5,6 +5,7 @@ again (forward over reverse for Hessians, reverse over reverse for grad(grad(f))
 import numpy as np
 
 from .. import runtime as rt
+from .. import runtime_extra as rx
 from ..runtime import (
     add_adjoints,
     copy_of,
@@ -1141,3 +1142,36 @@ declare(
     rt.unpacked,
     note="the tuple display (*a, b): astgrad follows no derivative through it (a shape's numbers pass)",
 )
+
+
+# --- second derivatives through the linear-algebra adjoints -------------------------------------
+# The adjoints and tangents of svd, qr, pinv, lstsq and the scipy.linalg solves are written with
+# primitives that have rules: astgrad differentiates them through their source (Rule.through_source)
+# for second derivatives. _gap_inverse (F_ij = 1 / (w_j - w_i)) has a rule of its own: dF = -F∘F
+# (dw_j - dw_i); NaN or 0 where two values coincide, as the function itself.
+
+
+@adjoint(rx._gap_inverse)
+def _(y, w, used, label):
+    w_bar = np.sum(y_bar * y * y, axis=-1) - np.sum(y_bar * y * y, axis=-2)
+
+
+@tangent(rx._gap_inverse)
+def _(y, w, used, label):
+    y_dot = -(y * y) * (np.expand_dims(w_dot, -2) - np.expand_dims(w_dot, -1))
+
+
+declare(rx._gap_inverse, static="used label")
+describe(
+    rx._svd_hermitian, rx._reduced, rx._zero_if_none, rx._mT, rx._qr_check, rx.pinv_adjoint, rx.pinv_tangent,
+    rx._pinv_check, rx.scipy_solve_adjoint, rx.scipy_solve_tangent, rx._solve_matrix, rx._cols,
+    through_source=True,
+)  # fmt: skip
+# those that read a tuple of results (U, s, Vh; Q, R): in forward mode only, so a Hessian is forward
+# over reverse (astgrad.hessian); reverse over reverse is refused with this note. lstsq's adjoint and
+# the other scipy.linalg solves' stay refused (a zero tangent of lstsq's rank and singular values, an
+# import inside solve_triangular's helpers, cho/lu helpers without the rules their sources need)
+_TUPLES = "differentiated again in forward mode only: use astgrad.hessian or jacobian(grad(f), mode='forward')"
+for _helper in (rx.svd_adjoint, rx.svd_tangent, rx.qr_adjoint, rx.qr_tangent):
+    describe(_helper, through_source="tangent")
+    declare(_helper, note=_TUPLES)
