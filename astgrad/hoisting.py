@@ -24,10 +24,10 @@ from typing import Callable
 import gast
 import numpy as np
 
+from .aliasing import sharing
 from .analysis import BINOPS
 from .context import Context
 from .normalize import name
-from .optimize import sharing
 from .reductions import float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
 from .rules import lookup

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from astgrad import analysis, optimize, rounding
+from astgrad import aliasing, analysis, rounding
 from astgrad.rules.registry import describe, member_names, runtime_facts
 
 
@@ -26,11 +26,11 @@ def _parsed(source: str) -> gast.FunctionDef:
 def test_a_member_described_in_the_registry_reaches_the_passes():
     fdef = _parsed("def f(x):\n    x.byteswap(True)\n    return x\n")
     assert not analysis.viewing("byteswap")
-    assert "x" not in optimize.writes_in_place(fdef, "add_at")
+    assert "x" not in aliasing.writes_in_place(fdef, "add_at")
     describe(np.ndarray.byteswap, views=True, writes=True)
     try:
         assert analysis.viewing("byteswap")
-        assert optimize.writes_in_place(fdef, "add_at") == {"x": 1}
+        assert aliasing.writes_in_place(fdef, "add_at") == {"x": 1}
     finally:
         describe(np.ndarray.byteswap, views=False, writes=False)
     assert not analysis.viewing("byteswap")
