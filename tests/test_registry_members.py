@@ -7,7 +7,8 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from astgrad import aliasing, analysis, rounding
+from astgrad.analysis import activity as analysis
+from astgrad.analysis import aliasing, rounding
 from astgrad.rules.registry import describe, member_names, runtime_facts
 
 

@@ -11,11 +11,12 @@ import operator
 import numpy as np
 import pytest
 
-from astgrad import rules, shape_facts
-from astgrad.assemble import normalized
+from astgrad import rules
+from astgrad.ad.assemble import normalized
+from astgrad.analysis import shape_facts
+from astgrad.analysis.shape_facts import ShapeFacts
 from astgrad.rules.registry import builtin_rules, display_name
-from astgrad.shape_facts import ShapeFacts
-from astgrad.specialize import kind_of, standin
+from astgrad.specialize.dispatch import kind_of, standin
 
 WITHOUT = {
     # the shape depends on the values

@@ -80,5 +80,5 @@ def test_reverse_over_reverse_through_svd_and_qr_is_refused_with_what_to_use(f):
 @pytest.mark.parametrize(("f", "x"), [(lstsq_of, TALL), (triangular, SQUARE)])
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_other_second_derivatives_are_refused(f, x, mode):
-    with pytest.raises(TransformError, match="rule for `(astgrad.runtime_extra.)?(lstsq|triangular_solve)_adjoint`"):
+    with pytest.raises(TransformError, match=r"rule for `(astgrad\.runtime\.\w+\.)?(lstsq|triangular_solve)_adjoint`"):
         astgrad.jacobian(grad(f), mode=mode)(x)

@@ -1,0 +1,35 @@
+"""Which callables astgrad differentiates by transforming their source."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+# modules whose Python functions are primitives (they need a rule), never sources to transform
+_LIBRARIES = ("numpy", "scipy", "math", "builtins", "astgrad", "jax", "torch", "autograd")
+
+
+def is_user_function(fn: Any) -> bool:
+    """Whether calls to `fn` are differentiated by transforming its source (a function, or a
+    method bound to an instance, whose `self` is then a constant)."""
+    if isinstance(fn, types.MethodType):
+        return is_user_function(fn.__func__)
+    if not isinstance(fn, types.FunctionType):
+        return False
+    if (fn.__module__ or "").split(".")[0] not in _LIBRARIES:
+        return True
+    from .. import rules  # (a helper of astgrad's own whose entry says so: see Rule.through_source)
+
+    rule = rules.lookup(fn)
+    return rule is not None and rule.through_source
+
+
+def is_library_module(module: types.ModuleType) -> bool:
+    """A module of a library astgrad knows (NumPy, SciPy, math...), not the user's."""
+    return (module.__name__ or "").split(".")[0] in _LIBRARIES
+
+
+def is_generated(fn: Any) -> bool:
+    """Code astgrad generated (a function or a code object)."""
+    code = getattr(fn, "__code__", fn)
+    return getattr(code, "co_filename", "").startswith("<astgrad")
