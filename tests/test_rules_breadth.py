@@ -19,6 +19,8 @@ from scipy import special  # noqa: E402
 from tests import rule_cases_fft as fc  # noqa: E402
 from tests import rule_cases_linalg_extra as lc  # noqa: E402
 from tests import rule_cases_numpy_extra as nc  # noqa: E402
+from tests import rule_cases_parity as pc  # noqa: E402
+from tests import rule_cases_parity_scipy as psc  # noqa: E402
 from tests import rule_cases_scipy as spc  # noqa: E402
 from tests import rule_cases_special as sc  # noqa: E402
 
@@ -30,6 +32,8 @@ ROWS = params(
     + fc.FFT_CASES
     + lc.LINALG_EXTRA_CASES
     + spc.SCIPY_CASES
+    + pc.PARITY_NUMPY_CASES
+    + psc.PARITY_SCIPY_CASES
 )
 
 

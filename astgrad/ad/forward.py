@@ -248,7 +248,7 @@ class ForwardTransformer:
         if not any(isinstance(a, gast.Name) and a.id in self.varied for a in args):
             return ZERO
         if rule is None or rule.tangent is None:
-            what = getattr(fn, "__name__", repr(fn))
+            what = rules.registry.display_name(fn) if rule is not None else getattr(fn, "__name__", repr(fn))
             note = getattr(rule, "note", "")
             raise self.ctx.parsed.error(
                 f"no tangent (forward-mode) rule for `{what}`" + (f" ({note})" if note else ""),
@@ -310,7 +310,8 @@ class ForwardTransformer:
 
     def user_call(self, var: str, value: gast.AST):
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
-        if fn is None or self.program is None or rules.lookup(fn) is not None or not is_user_function(fn):
+        rule = rules.lookup(fn) if fn is not None else None
+        if fn is None or self.program is None or not is_user_function(fn) or (rule and not rule.through_source):
             return None
         bound = inspect.signature(fn).bind(*value.args, **{k.arg: k.value for k in value.keywords})
         active = tuple(p for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in self.varied)

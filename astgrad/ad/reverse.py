@@ -26,6 +26,7 @@ from ..analysis import shapes
 from ..analysis.activity import (
     Activity,
     assignment_counts,
+    complex_names,
     integer_names,
     operands,
     primitive,
@@ -122,6 +123,7 @@ class ReverseTransformer:
         out_name = self.output.id if isinstance(self.output, gast.Name) else None
         self.scalars = shapes.scalar_names(fdef, out_name) if seed == "seed" and out_name else set()
         self.shape_classes = shapes.ShapeClasses(fdef)
+        self.complex_names = complex_names(fdef, ctx)  # (their real operands' unbroadcast stays)
         self.adjoint_names: dict[str, str] = {}
         self.containers = self._container_names()
         self.sites: list[Site] = []
@@ -315,7 +317,7 @@ class ReverseTransformer:
     def user_call(self, target: str, value: gast.AST):
         """(pair, {parameter: atom}) if `target = value` calls a user function on active values."""
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
-        if fn is None or self.program is None or rules.lookup(fn) is not None or not is_user_function(fn):
+        if fn is None or self.program is None or not is_user_function(fn) or _ruled(fn):
             return None
         if target not in self.active:
             return None
@@ -492,7 +494,7 @@ class ReverseTransformer:
         if not active_args:
             state.init.discard(target)
             return []
-        if rule is None:
+        if rule is None or rule.through_source is True:
             found = self.user_call(target, value)
             if found is not None:
                 return self.reverse_user_call(target, value, found, stmt, p, state)
@@ -543,7 +545,7 @@ class ReverseTransformer:
             var = bound.mapping[placeholder[: -len("_bar")]].id
             if rule.elementwise and target in self.masks:
                 expr = self._masked(expr, target)
-            if rule.elementwise:
+            if rule.elementwise and target not in self.complex_names:  # (it takes a real operand's real part)
                 expr = self._drop_unbroadcast(expr, target)
             expr = self._shape_from_earliest(expr)
             code.append(self.contribute(var, expr, state, stmt))
@@ -1094,6 +1096,12 @@ def _before(r: Pos, s: Pos) -> bool:
         if x != y:
             return d % 2 == 0 and x < y
     return False  # one contains the other
+
+
+def _ruled(fn) -> bool:
+    """Whether `fn` has a derivative rule (not a helper differentiated through its source)."""
+    rule = rules.lookup(fn)
+    return rule is not None and rule.through_source is not True  # ("tangent": forward mode only)
 
 
 def _fn_name(fn) -> str:

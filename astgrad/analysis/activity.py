@@ -19,7 +19,6 @@ from ..frontend.context import Context
 from ..frontend.parse import parse_function
 from ..ir.sentinels import MISSING
 from ..ir.trees import assignment_counts, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
-from .aliasing import MUTATING_METHODS
 from .invariance import shift_names
 
 # the function each operator node computes (`a + b`: operator.add)
@@ -306,11 +305,6 @@ def _writer_name(fn: Any) -> str:
     return "np.random.shuffle" if fn is np.random.shuffle else f"np.{fn.__name__}"
 
 
-# array methods and attributes (not NumPy functions) whose result may be the array itself or a view
-_ARRAY_VIEWS = frozenset({"view", "T", "flat"})
-_METADATA = frozenset({"shape", "dtype", "ndim", "size"})  # attributes that are new objects
-
-
 def viewing_call(call: gast.AST) -> bool:
     """Whether the call `np.f(x, ...)` or `x.f(...)` may return x itself or a view of x:
     `viewing(f)`, or `x.astype(t, copy=False)` (x itself when x has dtype t)."""
@@ -326,13 +320,18 @@ def viewing_call(call: gast.AST) -> bool:
 def viewing(attr: str) -> bool:
     """Whether `np.attr(x, ...)`, `x.attr(...)` or `x.attr` may be x itself or a view of x (the
     registry says for NumPy's functions: np.reshape, np.transpose, ...)."""
-    return attr in _ARRAY_VIEWS or attr in rules.registry.numpy_names("views")
+    return attr in rules.registry.member_names("views") or attr in rules.registry.numpy_names("views")
 
 
 def _writer_names() -> frozenset[str]:
     """The names of the functions that write into their first argument, as a called function's
-    source names them (`np.copyto`, `np.random.shuffle`)."""
-    return frozenset(fn.__name__ for fn in rules.registry.functions_with("writes"))
+    source names them (`np.copyto`, `np.random.shuffle`; methods, `xs.append`, are members)."""
+    members = rules.registry.MEMBER_TYPES
+    return frozenset(
+        fn.__name__
+        for fn in rules.registry.functions_with("writes")
+        if getattr(fn, "__objclass__", None) not in members
+    )
 
 
 def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None, str]]:
@@ -382,6 +381,7 @@ _ORDER = {"append": 0, "augmented": 1, "write": 2}
 def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: int, found: dict) -> dict[str, str]:
     """Note in `found` the writes of `body` into names that may hold a parameter (`root`: name →
     parameter), in order; return the names that may hold one after it."""
+    mutating = rules.registry.member_names("writes")
 
     def note(base: gast.AST, n: gast.AST, kind: str = "write") -> None:
         while isinstance(base, (gast.Subscript, gast.Attribute, gast.Starred)):
@@ -396,7 +396,7 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
             if not isinstance(n, gast.Call):
                 continue
             f = n.func
-            if isinstance(f, gast.Attribute) and f.attr in MUTATING_METHODS:
+            if isinstance(f, gast.Attribute) and f.attr in mutating:
                 note(f.value, n, "append" if f.attr in ("append", "extend", "insert") else "write")
             if isinstance(f, gast.Attribute) and f.attr in _writer_names() and n.args:
                 note(n.args[0], n)
@@ -462,7 +462,7 @@ def base_name(e: gast.AST) -> str | None:
 def view_sources(value: gast.AST) -> set[str]:
     """The names `value` may be itself or a view of (`x`, `x[:2]`, `x.T`, `x.reshape(-1)`,
     `np.reshape(x, ...)`), rather than a new array (`x * 2.0`, `x.copy()`)."""
-    if isinstance(value, gast.Attribute) and value.attr in _METADATA:
+    if isinstance(value, gast.Attribute) and value.attr in rules.registry.member_names("metadata"):  # new objects
         return set()
     if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.Starred)):
         b = base_name(value)
@@ -474,3 +474,50 @@ def view_sources(value: gast.AST) -> set[str]:
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "get":
         return view_sources(value.func.value)  # `d.get(k)`: an item of d itself, as d[k]
     return set()
+
+
+# results that are real whatever their arguments (the real part, a modulus, an angle, a norm)
+_REAL_RESULTS = (np.real, np.imag, np.abs, np.absolute, abs, np.angle, np.linalg.norm)
+
+
+def complex_names(fdef: gast.FunctionDef, ctx: Any) -> set[str]:
+    """The names of normalized `fdef` that may hold a complex value although the inputs are real:
+    those computed from a complex constant (`1j`, a global complex array), from np.fft's
+    transforms, or from such a name (np.real and the like of one is real). An elementwise
+    adjoint to a real operand keeps its `unbroadcast` there: it takes the real part (a real
+    value's adjoint is real)."""
+    found: set[str] = set()
+    assigns = [
+        (s.target if isinstance(s, gast.AugAssign) else s.targets[0], s.value)
+        for s in walk_statements(fdef.body)
+        if isinstance(s, (gast.Assign, gast.AugAssign))
+    ]
+    assigns = [(t.id, value) for t, value in assigns if isinstance(t, gast.Name)]
+    local = {t for t, _ in assigns} | {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+
+    def complex_global(n: gast.Name) -> bool:
+        if n.id in local:
+            return False
+        try:
+            value = ctx.peek(n.id)
+        except Exception:  # noqa: BLE001 - a name the function does not find: not a constant
+            return False
+        return runtime.complex_valued(value)
+
+    changed = True
+    while changed:
+        changed = False
+        for target, value in assigns:
+            fn = primitive(value)
+            if target in found or fn in _REAL_RESULTS:
+                continue
+            may = (getattr(fn, "__module__", "") or "").startswith("numpy.fft")
+            for n in gast.walk(value):
+                if isinstance(n, gast.Constant) and isinstance(n.value, complex):
+                    may = True
+                elif isinstance(n, gast.Name) and (n.id in found or complex_global(n)):
+                    may = True
+            if may:
+                found.add(target)
+                changed = True
+    return found

@@ -23,6 +23,7 @@ import gast
 import numpy as np
 
 from ..ir.trees import walk, walk_statements
+from ..rules.registry import member_names
 
 Env = frozenset  # of (name, frozenset of origins); an origin is ("param", name) or (site, recent)
 State = frozenset  # of Env: one per path kept apart; empty where no path gets (after break, return)
@@ -172,9 +173,6 @@ class SharedMemory:
 
 # Memory sharing in generated code, flow-insensitive: which names may share memory with which
 
-MUTATING_METHODS = ("append", "extend", "insert", "pop", "sort", "fill", "resize")
-
-
 def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
     """name → how many places write into its value in place: `x[i] = v`, `x += v`,
     `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`..."""
@@ -187,7 +185,11 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
             base = n.target  # (a subscript target is counted as the store it is)
         elif isinstance(n, gast.Call) and n.args and isinstance(n.func, gast.Name) and n.func.id == add_at:
             base = n.args[0]
-        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+        elif (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and n.func.attr in member_names("writes")  # (xs.append, x.fill: the registry's)
+        ):
             base = n.func.value
         while isinstance(base, gast.Subscript):
             base = base.value
@@ -196,15 +198,13 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
     return count
 
 
-_METADATA = {"shape", "dtype", "ndim", "size"}  # attributes that are new objects, never views
-
-
 def memory_reads(value: gast.AST) -> set[str]:
     """The names whose memory `value` may share: those read, except as `x.shape`, `len(x)` and the
     like, the functions it calls by name, and indices (`x[k]` shares x's memory, never k's)."""
     meta = set()
+    metadata = member_names("metadata")  # (attributes that are new objects, never views)
     for n in walk(value):
-        if isinstance(n, gast.Attribute) and n.attr in _METADATA:
+        if isinstance(n, gast.Attribute) and n.attr in metadata:
             meta.add(id(n.value))
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
             meta.add(id(n.func))

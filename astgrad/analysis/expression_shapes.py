@@ -10,10 +10,15 @@ from typing import Callable
 import gast
 import numpy as np
 
-from .. import runtime
+from .. import rules, runtime
 from ..optimize.cleanup import number_value
+from .activity import BINOPS
 
-ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+
+def elementwise_op(op: gast.operator) -> bool:
+    """Whether the operator's registry entry says it is elementwise (broadcasting)."""
+    rule = rules.lookup(BINOPS.get(type(op)))
+    return rule is not None and rule.elementwise
 
 
 def _fancy_rows(index: gast.AST, shape_of: Callable) -> tuple[int, tuple, int] | None:
@@ -100,7 +105,7 @@ def expression_shape(
         swapped[i], swapped[j] = swapped[j], swapped[i]
         return tuple(swapped)
     if isinstance(expr, gast.BinOp):
-        parts = [expr.left, expr.right] if isinstance(expr.op, ELEMENTWISE_OPS) else None
+        parts = [expr.left, expr.right] if elementwise_op(expr.op) else None
     elif isinstance(expr, gast.UnaryOp):
         parts = [expr.operand] if isinstance(expr.op, gast.USub) else None
     elif isinstance(expr, gast.Call) and not expr.keywords and _ufunc(expr.func, np_name):

@@ -18,14 +18,12 @@ import gast
 import numpy as np
 
 from ..ir.trees import walk
-from ..rules.registry import numpy_names
+from ..rules.registry import member_names, numpy_names
 from .aliasing import shared_through
 
 # NumPy's functions continuous on all real arguments (or, for `reversed`, not reading their
 # values) are those whose registry entry says `continuous`: reading a value through them decides
 # nothing.
-_METHODS = frozenset({"dot", "sum", "mean", "reshape", "copy", "append", "pop", "transpose"})
-_STRUCTURE = frozenset({"shape", "ndim", "dtype", "size", "__class__"})  # read without the values
 
 
 def decisive_names(fdef: gast.FunctionDef, np_name: str, passing: frozenset[str] = frozenset()) -> set[str]:
@@ -123,7 +121,7 @@ def _reads(expr: gast.AST | None) -> set[str]:
         return set()
     skip = set()
     for n in walk(expr):
-        if isinstance(n, gast.Attribute) and n.attr in _STRUCTURE:
+        if isinstance(n, gast.Attribute) and (n.attr in member_names("metadata") or n.attr == "__class__"):
             skip |= {id(m) for m in walk(n.value)}
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
             skip.add(id(n.func))  # (a function, not a value)
@@ -191,4 +189,4 @@ def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) 
         if any(_integer_type(a, np_name) for a in every):
             return every  # (a cast to an int or bool dtype rounds: a step)
         return [] if f.attr in numpy_names("continuous") else every
-    return [] if f.attr in _METHODS else every + [f.value]
+    return [] if f.attr in member_names("continuous") else every + [f.value]

@@ -98,16 +98,14 @@ def generate() -> str:
             notes.append("a random draw: never removed or moved")
         lines.append(f"| `{name}` | {'; '.join(notes)} |")
     lines += ["", f"## Known, without derivative rule: refused on input-dependent values ({len(refused)})", ""]
-    lines += ["| function | what the passes know |", "|---|---|"]
+    lines += ["| function | why, and what the passes know |", "|---|---|"]
     for name, _, rule in refused:
-        known = (
-            "writes into its first argument"
-            if rule.writes
-            else "may return a view of its argument"
-            if rule.views
-            else ""
-        )
-        lines.append(f"| `{name}` | {known} |")
+        known = [rule.note] if rule.note else []
+        if rule.writes:
+            known.append("writes into its first argument")
+        elif rule.views:
+            known.append("may return a view of its argument")
+        lines.append(f"| `{name}` | {'; '.join(known)} |")
     return "\n".join(lines) + "\n"
 
 

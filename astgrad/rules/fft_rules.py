@@ -14,7 +14,7 @@ pads back (runtime.fit_to).
 import numpy as np
 
 from ..runtime import as_s, fft_adjoint, irfft_adjoint, rfft_adjoint
-from .registry import adjoint, declare, tangent
+from .registry import SHAPE_FIRST, adjoint, declare, describe, tangent
 
 # --- one axis ------------------------------------------------------------------------------------
 
@@ -182,3 +182,10 @@ def _(y, x, axes=None):
 
 declare(np.fft.fftshift, static="axes")
 declare(np.fft.ifftshift, static="axes")
+
+# the result's shape follows from the argument's and from n, s, axes (exact) alone (shape_facts.py)
+describe(
+    np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.irfft, np.fft.fft2, np.fft.ifft2, np.fft.rfft2, np.fft.irfft2,
+    np.fft.fftn, np.fft.ifftn, np.fft.rfftn, np.fft.irfftn, np.fft.fftshift, np.fft.ifftshift,
+    shape=SHAPE_FIRST,
+)  # fmt: skip

@@ -32,7 +32,7 @@ from ..runtime import (
     undiagonal,
     unreduce,
 )
-from .registry import adjoint, declare, tangent
+from .registry import SHAPE_FIRST, SHAPE_FIRST_TWO, adjoint, declare, describe, tangent
 
 L = np.linalg
 
@@ -200,3 +200,16 @@ if hasattr(L, "matrix_norm"):
         y_dot = np.linalg.trace(x_dot, offset=offset)
 
     declare(L.trace, static="offset")
+
+# the result's shape follows from the operands' shapes (shape_facts.py; a stand-in a factorisation
+# rejects, a singular one, leaves the shape unknown)
+describe(
+    L.qr, L.svd, L.pinv, L.slogdet, L.eigh, L.eigvalsh, L.cholesky, L.det, L.inv, L.matrix_power, L.multi_dot,
+    shape=SHAPE_FIRST,
+)  # fmt: skip
+describe(L.lstsq, L.solve, shape=SHAPE_FIRST_TWO)
+if hasattr(L, "matrix_norm"):  # NumPy 2's names
+    describe(L.svdvals, L.matrix_norm, L.matrix_transpose, L.diagonal, L.trace, shape=SHAPE_FIRST)
+    describe(L.matmul, L.outer, L.tensordot, L.vecdot, shape=SHAPE_FIRST_TWO)
+if hasattr(L, "vector_norm"):
+    describe(L.vector_norm, shape=SHAPE_FIRST)

@@ -1,5 +1,5 @@
-"""Rules of NumPy's NaN-ignoring reductions (np.nansum is with the sums in numpy_rules.py): a NaN
-element is left out, so it gets no adjoint and its tangent is not read."""
+"""Rules of NumPy's NaN-ignoring reductions and quantiles (np.nansum is with the sums in
+numpy_rules.py): a NaN element is left out, so it gets no adjoint and its tangent is not read."""
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
 
 import numpy as np
@@ -9,16 +9,20 @@ from ..runtime import (
     extremum_mask,
     flat_if_none,
     fwd_recurrence,
+    linear_only,
+    median_weights,
     nan_centered,
     nan_count,
     nan_to_one,
     not_nan,
     prod_others,
+    quantile_adjoint,
+    quantile_tangent,
     rev_recurrence,
     shift_down,
     unreduce,
 )
-from .registry import adjoint, alias, declare, tangent
+from .registry import SHAPE_FIRST, adjoint, alias, declare, describe, tangent
 
 # mean of the numbers: each number's share is 1 / (how many numbers)
 
@@ -123,9 +127,54 @@ def _(y, a, axis=None):
     )
 
 
+# median and quantiles of the numbers: np.median's and np.quantile's weights over each run's numbers
+# (a NaN weighs 0: it gets no adjoint and its tangent is not read)
+
+
+@adjoint(np.nanmedian)
+def _(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    a_bar = unreduce(y_bar, a, axis, keepdims) * median_weights(a, axis, True)
+
+
+@tangent(np.nanmedian)
+def _(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    y_dot = np.sum(np.where(np.isnan(a), 0.0, a_dot) * median_weights(a, axis, True), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanquantile)
+def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    a_bar = quantile_adjoint(y_bar, a, linear_only(q, method), axis, keepdims, True)
+
+
+@tangent(np.nanquantile)
+def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    y_dot = quantile_tangent(a_dot, a, linear_only(q, method), axis, keepdims, True)
+
+
+@adjoint(np.nanpercentile)
+def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    a_bar = quantile_adjoint(y_bar, a, np.divide(linear_only(q, method), 100.0), axis, keepdims, True)
+
+
+@tangent(np.nanpercentile)
+def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    y_dot = quantile_tangent(a_dot, a, np.divide(linear_only(q, method), 100.0), axis, keepdims, True)
+
+
+declare(np.nanmedian, static="axis overwrite_input keepdims", unsupported="out")
+declare(np.nanquantile, static="axis overwrite_input method keepdims", unsupported="q out")
+declare(np.nanpercentile, static="axis overwrite_input method keepdims", unsupported="q out")
+
 for _fn in (np.nanmean, np.nanmax, np.nanmin, np.nanprod):
     declare(_fn, static="axis keepdims")
 declare(np.nanvar, static="axis ddof keepdims")
 declare(np.nanstd, static="axis ddof keepdims")
 declare(np.nancumsum, static="axis")
 declare(np.nancumprod, static="axis")
+
+# reductions and running sums: the result's shape follows from the first argument's (shape_facts.py)
+describe(
+    np.nanmean, np.nanmax, np.nanmin, np.nanprod, np.nanvar, np.nanstd, np.nancumsum, np.nancumprod, np.nanmedian,
+    np.nanquantile, np.nanpercentile,
+    shape=SHAPE_FIRST,
+)  # fmt: skip

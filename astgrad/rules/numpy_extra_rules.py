@@ -50,7 +50,17 @@ from ..runtime import (
     with_initial,
     zeros_like,
 )
-from .registry import adjoint, alias, declare, elementwise, mark_elementwise, tangent
+from .registry import (
+    SHAPE_FIRST,
+    SHAPE_FIRST_TWO,
+    adjoint,
+    alias,
+    declare,
+    describe,
+    elementwise,
+    mark_elementwise,
+    tangent,
+)
 
 # --- elementwise -----------------------------------------------------------------------------------
 elementwise(np.fabs, "np.sign(x)", globals())
@@ -551,6 +561,30 @@ if hasattr(np, "vecdot"):
     declare(np.vecdot, static="axis")
 
 
+if hasattr(np, "matvec"):  # NumPy >= 2.2
+    # matvec(A, v)[..., m] = Σₙ A[..., m, n] v[..., n]; vecmat(v, A)[..., m] = Σₙ conj(v[..., n]) A[..., n, m]
+
+    @adjoint(np.matvec)
+    def _(y, x1, x2):
+        x1_bar = unbroadcast(y_bar[..., :, None] * x2[..., None, :], x1)
+        x2_bar = unbroadcast(np.matvec(np.swapaxes(x1, -1, -2), y_bar), x2)
+
+    @tangent(np.matvec)
+    def _(y, x1, x2):
+        y_dot = np.matvec(x1_dot, x2) + np.matvec(x1, x2_dot)
+
+    @adjoint(np.vecmat)
+    def _(y, x1, x2):
+        x1_bar = unbroadcast(np.conj(np.matvec(x2, y_bar)), x1)
+        x2_bar = unbroadcast(np.conj(x1)[..., :, None] * y_bar[..., None, :], x2)
+
+    @tangent(np.vecmat)
+    def _(y, x1, x2):
+        y_dot = np.vecmat(x1_dot, x2) + np.vecmat(x1, x2_dot)
+
+    describe(np.matvec, np.vecmat, shape=SHAPE_FIRST_TWO)
+
+
 if hasattr(np, "cumulative_sum"):
 
     @adjoint(np.cumulative_sum)
@@ -601,3 +635,21 @@ if hasattr(np.linalg, "vector_norm"):
         y_dot = np.sum(x_dot * vector_norm_weight(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
 
     declare(np.linalg.vector_norm, static="axis keepdims ord")
+
+# the result's shape follows from the first (two) arguments' shapes and the others' values (shape_facts.py)
+describe(
+    np.add.reduce, np.multiply.reduce, np.maximum.reduce, np.minimum.reduce, np.add.accumulate,
+    np.multiply.accumulate, np.block, np.column_stack, np.dstack, np.fliplr, np.flipud, np.interp,
+    np.nan_to_num, np.ptp, np.rot90,
+    shape=SHAPE_FIRST,
+)  # fmt: skip
+describe(
+    np.add.outer, np.subtract.outer, np.multiply.outer, np.divide.outer, np.append, np.convolve, np.correlate,
+    np.cov, np.corrcoef, np.polyval, np.take_along_axis,
+    shape=SHAPE_FIRST_TWO,
+)  # fmt: skip
+for _name in ("astype", "matrix_transpose", "cumulative_sum", "cumulative_prod", "trapezoid"):  # (NumPy 2 names)
+    if hasattr(np, _name):
+        describe(getattr(np, _name), shape=SHAPE_FIRST)
+if hasattr(np, "vecdot"):
+    describe(np.vecdot, shape=SHAPE_FIRST_TWO)

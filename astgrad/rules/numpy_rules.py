@@ -45,6 +45,7 @@ from ..runtime import (
     unvstack,
 )
 from .registry import (
+    SHAPE_ALL,
     SHAPE_EXACT,
     SHAPE_FIRST,
     SHAPE_FIRST_TWO,
@@ -1095,3 +1096,19 @@ describe(np.conj, methods=("conj", "conjugate"))  # (np.conj is np.conjugate)
 describe(np.ravel, methods=("ravel", "flatten"))
 describe(np.reshape, methods=("reshape",), vararg_method=True)
 describe(np.transpose, methods=("transpose",), vararg_method=True)
+
+# more shapes (shape_facts.py): the result's shape follows from the first (two) arguments' shapes
+# and the others' values; not for results whose shape depends on the values (np.nonzero,
+# np.argwhere) nor for random draws (evaluating one on stand-ins would draw)
+describe(
+    np.concatenate, np.hstack, np.vstack, np.stack, np.delete, np.real, np.imag, np.median, np.percentile,
+    np.quantile, np.nansum, np.all, np.any, np.argsort, np.around, np.round, np.fix, np.count_nonzero, np.atleast_3d,
+    shape=SHAPE_FIRST,
+)  # fmt: skip
+describe(
+    np.full_like, np.take, np.vdot, np.allclose, np.array_equal, np.digitize, np.searchsorted, shape=SHAPE_FIRST_TWO
+)
+describe(np.diag_indices, np.tri, shape=SHAPE_EXACT)
+# casts to a type of NumPy's (np.int64(x)): x's shape
+describe(np.bool, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, shape=SHAPE_FIRST)
+describe(np.isclose, shape=SHAPE_ALL)  # (broadcasts like a ufunc)

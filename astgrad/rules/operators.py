@@ -200,3 +200,5 @@ describe(
     shape=SHAPE_ALL,
 )  # fmt: skip
 describe(operator.matmul, shape=SHAPE_FIRST_TWO)
+# total on float arrays, writing nothing: row work with them may be computed before its loop (hoisting.py)
+describe(operator.add, operator.sub, operator.mul, operator.truediv, hoistable=True)

@@ -109,6 +109,16 @@ class Rule:
     shaped_like_first: bool = False  # the result has its first argument's shape (extremum_mask)
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
+    # np.dot's adjoint helpers: how a loop's contributions batch where the operands' shapes are
+    # known (then they are matmul's), never through a general summing helper (batching.py)
+    batched_known_shapes: tuple[str, int] | None = None
+    # members of arrays, lists and dicts (np.ndarray.shape, list.append): an attribute describing
+    # the array (a new object, no derivative, decides nothing: normalize.py, analysis.py, rounding.py)
+    metadata: bool = False
+    # a run-time helper astgrad differentiates by transforming its source, as a user function (the
+    # adjoints of svd, qr, pinv, lstsq and the scipy.linalg solves: their second derivatives); "tangent":
+    # in forward mode only (reverse mode refuses it, with the note)
+    through_source: bool | str = False
 
     def kind(self, param: str) -> str:
         """The kind of template parameter `param`: DIFFERENTIABLE if a template derives it,
@@ -250,6 +260,16 @@ def elementwise(fn: Any, derivative: str, namespace: dict, arg: str = "x") -> No
     _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
 
 
+def from_source(fn: Any, adjoint_source: str, tangent_source: str, namespace: dict, origin: str) -> None:
+    """Register both templates of `fn` from their source text (rules made from a formula, as
+    `elementwise` does: the location-scale families of scipy.stats); `namespace` is where the
+    templates' names are read, `origin` says where they come from in error messages."""
+    rule = _rule(fn)
+    for mode, source in (("adjoint", adjoint_source), ("tangent", tangent_source)):
+        tree = convert.parse(textwrap.dedent(source)).body[0]
+        _install(rule, mode, _template_from_tree(tree, namespace, origin))
+
+
 def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
     """Register both rules of a function whose result is its first argument's value (a copy at
     most), the others (up to `extra`) read but not differentiated: `distinct(value, *earlier)`."""
@@ -296,14 +316,16 @@ _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
+    | {"batched_known_shapes", "metadata", "through_source"}
 )
 
 
 def describe(*fns: Any, **facts: Any) -> None:
     """Record what the passes know about primitives `fns` besides their derivatives: `shape`
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
-    `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, and for run-time helpers `lowered`,
-    `batched`, `stacked_sum`, `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
+    `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
+    lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
+    `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
@@ -346,6 +368,23 @@ def runtime_facts(fact: str) -> dict[str, Any]:
     helpers = (fn for fn in functions_with(fact) if getattr(runtime, fn.__name__, None) is fn)
     result = {fn.__name__: getattr(lookup(fn), fact) for fn in helpers}
     _DERIVED[("runtime", fact)] = (_version[0], result)
+    return result
+
+
+MEMBER_TYPES = (np.ndarray, list, dict)  # whose methods and attributes the registry describes
+
+
+def member_names(fact: str) -> frozenset[str]:
+    """The names `n` of the methods and attributes of NumPy's arrays and Python's lists and dicts
+    (`x.n`) whose entry has `fact`: `views` (x.T, x.view()), `writes` (xs.append, x.fill: change
+    their object in place), `continuous` (x.sum(), xs.pop(): reading a value through them decides
+    nothing), `metadata` (x.shape, x.dtype). For passes that read code, where the receiver's type
+    is not known: a name any of those types gives the fact has it."""
+    known = _DERIVED.get(("members", fact))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    result = frozenset(fn.__name__ for fn in functions_with(fact) if getattr(fn, "__objclass__", None) in MEMBER_TYPES)
+    _DERIVED[("members", fact)] = (_version[0], result)
     return result
 
 
@@ -414,6 +453,22 @@ def declare(
     for r in _family(rule):
         r.note = note or r.note
         r.effects = effects or r.effects
+
+
+def refuse(*fns: Any, note: str) -> None:
+    """Declare a deliberate refusal: primitives `fns` have a derivative astgrad does not give (a
+    selection whose places NumPy does not return, a tuple of views, a function argument, ...).
+    Differentiating through one raises a TransformError naming it, with `note` (why, and what to
+    write instead); docs/coverage.md lists it with the note. Not for functions whose result has
+    no derivative (use `nondifferentiable`), nor for one parameter of a rule (`declare`).
+
+    >>> refuse(np.unique, note="a selection of values whose places np.unique does not return")
+    """
+    for fn in fns:
+        rule = _rule(fn)
+        if rule.adjoint is not None or rule.tangent is not None or not rule.differentiable:
+            raise AstgradError(f"refuse: {display_name(fn)} already has a rule or is declared without derivative")
+        rule.note = note
 
 
 _LIBRARIES = ("numpy", "scipy", "math", "builtins", "operator", "_operator", "astgrad")

@@ -26,6 +26,7 @@ from ..runtime import (
     unstack,
     written_part,
 )
+from ..runtime import linalg as rx
 from .registry import SHAPE_FIRST, adjoint, declare, describe, nondifferentiable, passthrough, tangent
 
 # list(x) is [v for v in sequence_of(x)]: x itself, or a dict's keys (no derivative)
@@ -428,29 +429,33 @@ passthrough(rt.distinct, globals())  # (copies a gradient that may share memory 
 
 
 @adjoint(rt.quantile_adjoint)
-def _(y, g, a, q, axis=None, keepdims=False):
-    g_bar = rt.quantile_tangent(y_bar, a, q, axis, keepdims)
+def _(y, g, a, q, axis=None, keepdims=False, skip_nan=False):
+    g_bar = rt.quantile_tangent(y_bar, a, q, axis, keepdims, skip_nan)
 
 
 @tangent(rt.quantile_adjoint)
-def _(y, g, a, q, axis=None, keepdims=False):
-    y_dot = rt.quantile_adjoint(g_dot, a, q, axis, keepdims)
+def _(y, g, a, q, axis=None, keepdims=False, skip_nan=False):
+    y_dot = rt.quantile_adjoint(g_dot, a, q, axis, keepdims, skip_nan)
 
 
-declare(rt.quantile_adjoint, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
+declare(
+    rt.quantile_adjoint, static="a q axis keepdims skip_nan", note="a and q set the weights, piecewise constant in a"
+)
 
 
 @adjoint(rt.quantile_tangent)
-def _(y, t, a, q, axis=None, keepdims=False):
-    t_bar = rt.quantile_adjoint(y_bar, a, q, axis, keepdims)
+def _(y, t, a, q, axis=None, keepdims=False, skip_nan=False):
+    t_bar = rt.quantile_adjoint(y_bar, a, q, axis, keepdims, skip_nan)
 
 
 @tangent(rt.quantile_tangent)
-def _(y, t, a, q, axis=None, keepdims=False):
-    y_dot = rt.quantile_tangent(t_dot, a, q, axis, keepdims)
+def _(y, t, a, q, axis=None, keepdims=False, skip_nan=False):
+    y_dot = rt.quantile_tangent(t_dot, a, q, axis, keepdims, skip_nan)
 
 
-declare(rt.quantile_tangent, static="a q axis keepdims", note="a and q set the weights, piecewise constant in a")
+declare(
+    rt.quantile_tangent, static="a q axis keepdims skip_nan", note="a and q set the weights, piecewise constant in a"
+)
 
 # along_new_axis is linear in t: its adjoint sums the new axis away and undoes the broadcast
 
@@ -468,7 +473,7 @@ def _(z, t, y, axis=0):
 declare(rt.along_new_axis, static="y axis")
 
 nondifferentiable(rt.sign_of, note="piecewise constant")
-nondifferentiable(rt.inverse_axes, note="a permutation")
+nondifferentiable(rt.inverse_axes, rt.rollaxis_axes, note="a permutation")
 nondifferentiable(rt.linspace_fraction, rt.arange_has_start, note="a value that depends only on shapes and counts")
 nondifferentiable(rt.clip_share, note="a piecewise constant selection")
 nondifferentiable(
@@ -838,8 +843,9 @@ describe(
 describe(
     rt.matmul_right, lowered={**_MATMUL_RIGHT, "stacked": "np.swapaxes(a, -1, -2) @ g"}, batched=("matmul_right_sum", 2)
 )
-describe(rt.dot_left, lowered=_MATMUL_LEFT)  # (np.dot is matmul up to 2-d)
-describe(rt.dot_right, lowered=_MATMUL_RIGHT)
+# (np.dot is matmul up to 2-d: its adjoints batch as matmul's where the shapes are known, batching.py)
+describe(rt.dot_left, lowered=_MATMUL_LEFT, batched_known_shapes=("matmul_left_sum", 1))
+describe(rt.dot_right, lowered=_MATMUL_RIGHT, batched_known_shapes=("matmul_right_sum", 2))
 describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
 describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
 describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
@@ -1136,3 +1142,36 @@ declare(
     rt.unpacked,
     note="the tuple display (*a, b): astgrad follows no derivative through it (a shape's numbers pass)",
 )
+
+
+# --- second derivatives through the linear-algebra adjoints -------------------------------------
+# The adjoints and tangents of svd, qr, pinv, lstsq and the scipy.linalg solves are written with
+# primitives that have rules: astgrad differentiates them through their source (Rule.through_source)
+# for second derivatives. _gap_inverse (F_ij = 1 / (w_j - w_i)) has a rule of its own: dF = -F∘F
+# (dw_j - dw_i); NaN or 0 where two values coincide, as the function itself.
+
+
+@adjoint(rx._gap_inverse)
+def _(y, w, used, label):
+    w_bar = np.sum(y_bar * y * y, axis=-1) - np.sum(y_bar * y * y, axis=-2)
+
+
+@tangent(rx._gap_inverse)
+def _(y, w, used, label):
+    y_dot = -(y * y) * (np.expand_dims(w_dot, -2) - np.expand_dims(w_dot, -1))
+
+
+declare(rx._gap_inverse, static="used label")
+describe(
+    rx._svd_hermitian, rx._reduced, rx._zero_if_none, rx._mT, rx._qr_check, rx.pinv_adjoint, rx.pinv_tangent,
+    rx._pinv_check, rx.scipy_solve_adjoint, rx.scipy_solve_tangent, rx._solve_matrix, rx._cols,
+    through_source=True,
+)  # fmt: skip
+# those that read a tuple of results (U, s, Vh; Q, R): in forward mode only, so a Hessian is forward
+# over reverse (astgrad.hessian); reverse over reverse is refused with this note. lstsq's adjoint and
+# the other scipy.linalg solves' stay refused (a zero tangent of lstsq's rank and singular values, an
+# import inside solve_triangular's helpers, cho/lu helpers without the rules their sources need)
+_TUPLES = "differentiated again in forward mode only: use astgrad.hessian or jacobian(grad(f), mode='forward')"
+for _helper in (rx.svd_adjoint, rx.svd_tangent, rx.qr_adjoint, rx.qr_tangent):
+    describe(_helper, through_source="tangent")
+    declare(_helper, note=_TUPLES)

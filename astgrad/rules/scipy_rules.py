@@ -45,7 +45,7 @@ from ..runtime import (
     upper_of,
     upper_right,
 )
-from .registry import adjoint, declare, tangent
+from .registry import SHAPE_FIRST, SHAPE_FIRST_TWO, adjoint, declare, describe, tangent
 
 _SQRT_2PI = 2.5066282746310002  # √(2π)
 
@@ -460,3 +460,11 @@ def _(y, x, alpha):
     y_dot = np.sum(x_dot * dirichlet_x_slope(x, alpha), axis=0) + np.sum(
         np.reshape(alpha_dot, (-1,) + (1,) * (np.ndim(x) - 1)) * dirichlet_alpha_slope(x, alpha), axis=0
     )
+
+
+# shapes (shape_facts.py; the univariate distributions' methods are described in stats_rules.py)
+describe(sl.cho_factor, sl.cholesky, sl.det, sl.expm, sl.inv, sl.lu_factor, shape=SHAPE_FIRST)
+describe(
+    sl.cho_solve, sl.lu_solve, sl.solve, sl.solve_triangular, stats.multivariate_normal.logpdf, stats.dirichlet.logpdf,
+    shape=SHAPE_FIRST_TWO,
+)  # fmt: skip

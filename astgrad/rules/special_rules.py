@@ -21,7 +21,17 @@ from ..runtime import (
     unbroadcast,
     unreduce,
 )
-from .registry import adjoint, declare, elementwise, mark_elementwise, nondifferentiable, tangent
+from .registry import (
+    SHAPE_ALL,
+    SHAPE_FIRST,
+    adjoint,
+    declare,
+    describe,
+    elementwise,
+    mark_elementwise,
+    nondifferentiable,
+    tangent,
+)
 
 _SQRT_PI = 1.7724538509055159  # √π
 _SQRT_2PI = 2.5066282746310002  # √(2π)
@@ -421,3 +431,7 @@ def _(y, x, axis=None):
 
 declare(special.softmax, static="axis")
 declare(special.log_softmax, static="axis")
+
+# shapes (shape_facts.py; scipy.special's ufuncs are described with all ufuncs, in rules/__init__.py)
+describe(special.softplus, special.polygamma, special.zeta, shape=SHAPE_ALL)  # (broadcast like ufuncs)
+describe(special.logsumexp, special.softmax, special.log_softmax, special.multigammaln, shape=SHAPE_FIRST)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
-from .shapes import unbroadcast, unreduce
+from .shapes import real_for, unbroadcast, unreduce
 from .tape import (
     zeros_like,
 )
@@ -65,6 +65,16 @@ def inverse_axes(axes: Any, a: Any) -> Any:
     return tuple(int(k) for k in np.argsort(np.mod(axes, np.ndim(a))))
 
 
+def rollaxis_axes(a: Any, axis: int, start: int = 0) -> tuple[int, ...]:
+    """The permutation `np.rollaxis(a, axis, start)` transposes `a` by: `axis` moved to stand
+    before the axis `start` was (NumPy's rule)."""
+    n = np.ndim(a)
+    axis, start = axis % n, start + n if start < 0 else start
+    axes = [k for k in range(n) if k != axis]
+    axes.insert(start - 1 if axis < start else start, axis)
+    return tuple(axes)
+
+
 def sign_of(x: Any) -> Any:
     """The sign of `x` (-1, 0 or 1): a float for a Python number, np.sign's array for an array
     (the derivative of Python's abs)."""
@@ -117,7 +127,18 @@ def matmul_shape(sa: tuple, sb: tuple) -> tuple:
 
 
 def matmul_left(g: Any, a: Any, b: Any) -> Any:
-    """The adjoint of `a` in `a @ b` (also `np.dot`) given the result's adjoint `g`."""
+    """The adjoint of `a` in `a @ b` (also `np.dot`) given the result's adjoint `g` (real for a
+    real `a`: see real_for)."""
+    return real_for(_matmul_left(g, a, b), a)
+
+
+def matmul_right(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of `b` in `a @ b` (also `np.dot`) given the result's adjoint `g` (real for a
+    real `b`)."""
+    return real_for(_matmul_right(g, a, b), b)
+
+
+def _matmul_left(g: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
@@ -130,8 +151,7 @@ def matmul_left(g: Any, a: Any, b: Any) -> Any:
     return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
 
 
-def matmul_right(g: Any, a: Any, b: Any) -> Any:
-    """The adjoint of `b` in `a @ b` (also `np.dot`) given the result's adjoint `g`."""
+def _matmul_right(g: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
@@ -222,9 +242,9 @@ def dot_left(g: Any, a: Any, b: Any) -> Any:
     if a_nd <= 2 and b_nd <= 2 or a_nd == 0 or b_nd == 0:
         return matmul_left(g, a, b)
     if b_nd == 1:
-        return np.asarray(g)[..., None] * b
+        return real_for(np.asarray(g)[..., None] * b, a)
     b_axes = list(range(b_nd - 2)) + [b_nd - 1]
-    return np.tensordot(g, b, axes=(list(range(a_nd - 1, np.ndim(g))), b_axes))
+    return real_for(np.tensordot(g, b, axes=(list(range(a_nd - 1, np.ndim(g))), b_axes)), a)
 
 
 def dot_right(g: Any, a: Any, b: Any) -> Any:
@@ -233,7 +253,7 @@ def dot_right(g: Any, a: Any, b: Any) -> Any:
     if a_nd <= 2 and b_nd <= 2 or a_nd == 0 or b_nd == 0:
         return matmul_right(g, a, b)
     lead = list(range(a_nd - 1))
-    out = np.tensordot(a, g, axes=(lead, lead))
+    out = real_for(np.tensordot(a, g, axes=(lead, lead)), b)
     return out if b_nd == 1 else np.moveaxis(out, 0, -2)
 
 
@@ -356,49 +376,63 @@ def undiagonal(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) 
     return out
 
 
-def median_weights(a: Any, axis: Any = None) -> Any:
+def median_weights(a: Any, axis: Any = None, skip_nan: bool = False) -> Any:
     """How much each element of `a` weighs in `np.median(a, axis)`, shaped like `a`: 1 at the
-    middle element of each sorted run, ½ at each of the two middle ones of an even run."""
+    middle element of each sorted run, ½ at each of the two middle ones of an even run. With
+    `skip_nan` (np.nanmedian) the runs are the numbers alone: a NaN weighs 0."""
+    if skip_nan:
+        return quantile_weights(a, 0.5, axis, skip_nan)
     ranks, n = _ranks(a, axis)
     w = np.where(np.abs(ranks - (n - 1) / 2.0) < 0.75, 1.0 if n % 2 else 0.5, 0.0)
     return w.astype(np.result_type(a, float))
 
 
-def quantile_weights(a: Any, q: Any, axis: Any = None) -> Any:
+def quantile_weights(a: Any, q: Any, axis: Any = None, skip_nan: bool = False) -> Any:
     """How much each element of `a` weighs in `np.quantile(a, q, axis)` (linear interpolation, q
     a number in [0, 1]), shaped like `a`: 1 - f and f at the two sorted neighbours of the position
-    q (n - 1) = i + f."""
+    q (n - 1) = i + f. With `skip_nan` (np.nanquantile) n counts each run's numbers (NaN sorts
+    last, so the numbers keep their ranks) and a NaN weighs 0."""
     if np.ndim(q) != 0:
         raise UnsupportedValueError(
             "astgrad differentiates np.quantile and np.percentile of one number q, not of several"
         )
     ranks, n = _ranks(a, axis)
+    if skip_nan:
+        numbers = ~np.isnan(a)
+        n = np.sum(numbers) if axis is None else np.sum(numbers, axis=axis, keepdims=True)
     position = float(q) * (n - 1)
-    low = int(np.floor(position))
+    low = np.floor(position)
     frac = position - low
-    w = np.where(ranks == low, 1.0 - frac, 0.0) + np.where(ranks == min(low + 1, n - 1), frac, 0.0)
+    w = np.where(ranks == low, 1.0 - frac, 0.0) + np.where(ranks == np.minimum(low + 1, n - 1), frac, 0.0)
+    if skip_nan:
+        w = np.where(numbers, w, 0.0)
     return w.astype(np.result_type(a, float))
 
 
-def quantile_adjoint(g: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def quantile_adjoint(g: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False, skip_nan: bool = False) -> Any:
     """The adjoint of `a` in `np.quantile(a, q, axis, keepdims=keepdims)` (linear interpolation)
-    given the result's adjoint `g`; q one number or an array of them (the result's leading axes)."""
+    given the result's adjoint `g`; q one number or an array of them (the result's leading axes);
+    `skip_nan`: np.nanquantile's (NaN gets no adjoint)."""
     if np.ndim(q) == 0:
-        return unreduce(g, a, axis, keepdims) * quantile_weights(a, q, axis)
+        return unreduce(g, a, axis, keepdims) * quantile_weights(a, q, axis, skip_nan)
     q, g = np.asarray(q), np.asarray(g)
     out = np.zeros(np.shape(a), dtype=np.result_type(a, g, 1.0))
     for k in np.ndindex(q.shape):
-        out = out + unreduce(g[k], a, axis, keepdims) * quantile_weights(a, q[k], axis)
+        out = out + unreduce(g[k], a, axis, keepdims) * quantile_weights(a, q[k], axis, skip_nan)
     return out
 
 
-def quantile_tangent(t: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def quantile_tangent(t: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False, skip_nan: bool = False) -> Any:
     """The tangent of `np.quantile(a, q, axis, keepdims=keepdims)` given `a`'s tangent `t` (the
-    transpose of quantile_adjoint)."""
+    transpose of quantile_adjoint; `skip_nan`: np.nanquantile's, a NaN's tangent not read)."""
+    if skip_nan:
+        t = np.where(np.isnan(a), 0.0, t)
     if np.ndim(q) == 0:
-        return np.sum(t * quantile_weights(a, q, axis), axis=axis, keepdims=keepdims)
+        return np.sum(t * quantile_weights(a, q, axis, skip_nan), axis=axis, keepdims=keepdims)
     q = np.asarray(q)
-    parts = [np.sum(t * quantile_weights(a, q[k], axis), axis=axis, keepdims=keepdims) for k in np.ndindex(q.shape)]
+    parts = [
+        np.sum(t * quantile_weights(a, q[k], axis, skip_nan), axis=axis, keepdims=keepdims) for k in np.ndindex(q.shape)
+    ]
     return np.reshape(np.array(parts), q.shape + np.shape(parts[0]))
 
 

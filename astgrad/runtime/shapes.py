@@ -39,8 +39,22 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
     return mask.astype(x.dtype) if x.dtype.kind == "f" and x.dtype != mask.dtype else mask  # (float32 stays)
 
 
+def complex_valued(v: Any) -> bool:
+    """Whether `v` is a complex number or array."""
+    return getattr(getattr(v, "dtype", None), "kind", "") == "c" or type(v) is complex
+
+
+def real_for(g: Any, x: Any) -> Any:
+    """The adjoint `g` of a real `x` is real: g's real part where g is complex and x is not (a real
+    input multiplied by a complex constant), as JAX and autograd give; else g itself."""
+    return np.real(g) if complex_valued(g) and not np.iscomplexobj(x) else g
+
+
 def unbroadcast(g: Any, x: Any) -> Any:
-    """Sum the adjoint `g` down to the shape of `x` (undoing NumPy broadcasting)."""
+    """Sum the adjoint `g` down to the shape of `x` (undoing NumPy broadcasting); of a real `x`,
+    the real part of a complex `g` (see real_for)."""
+    if type(g) is not float and complex_valued(g) and not np.iscomplexobj(x):
+        g = np.real(g)
     gs = g.shape if type(g) is np.ndarray else () if type(g) is float else np.shape(g)
     xs = x.shape if type(x) is np.ndarray else () if type(x) in (float, int) else np.shape(x)
     if gs == xs:

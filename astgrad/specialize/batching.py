@@ -34,11 +34,6 @@ from ..optimize.loop_saves import forward_links
 from ..rules.registry import runtime_facts
 from .taped_rows import counted_loop
 
-# np.dot's adjoints are matmul's for operands of rank 2 at most: batched only where the shapes
-# make the sum that NumPy expression (`_direct`), never through the helpers' general sums
-AS_MATMUL = {"dot_left": ("matmul_left_sum", 1), "dot_right": ("matmul_right_sum", 2)}
-
-
 saved_rows: set[str] = set()  # the rows made by the current call (hoisting.py may read past their writes)
 
 
@@ -52,7 +47,7 @@ def batch_accumulations(
     NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
     helpers = {ctx.helper(h): h for h in runtime_facts("batched")}
     if shape_of is not None:
-        helpers.update({ctx.helper(h): h for h in AS_MATMUL})
+        helpers.update({ctx.helper(h): h for h in runtime_facts("batched_known_shapes")})
     saved_rows.clear()
     # what may change in place after being collected: written into, or sharing memory with that
     # (the rows a forward loop saved its values into, taped_rows.py, are written before the
@@ -169,7 +164,7 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
             total._ag_shape = shape_of(collected[0] if fixed is None else fixed.id)  # (for lowering)
             direct_sums.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
             continue
-        if _helper_of(found[1], helpers) in AS_MATMUL:  # (no general sum for np.dot's adjoints)
+        if _helper_of(found[1], helpers) in runtime_facts("batched_known_shapes"):  # (no general sum: np.dot's)
             for node in walk(s):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     version[node.id] = k
@@ -293,8 +288,16 @@ def _collected(term: gast.AST, helpers, arrays, acc) -> tuple[str, list[str]] | 
         return None
     if term.keywords or len(term.args) != 3 or not all(isinstance(a, gast.Name) for a in term.args):
         return None
-    combine, fixed = {**runtime_facts("batched"), **AS_MATMUL}[helpers[term.func.id]]
+    combine, fixed = _batching(helpers[term.func.id])
     return combine, [a.id for i, a in enumerate(term.args) if i != fixed]
+
+
+def _batching(helper: str) -> tuple[str, int]:
+    """(the summing helper, the position of the argument fixed over the loop) of `helper`: the
+    registry's `batched`, or for np.dot's adjoints (matmul's for operands of rank 2 at most)
+    `batched_known_shapes`: batched only where the shapes make the sum that NumPy expression
+    (`_direct`), never through the helpers' general sums."""
+    return runtime_facts("batched").get(helper) or runtime_facts("batched_known_shapes")[helper]
 
 
 def _helper_of(term: gast.AST, helpers) -> str | None:
@@ -305,7 +308,7 @@ def _helper_of(term: gast.AST, helpers) -> str | None:
 
 def _fixed(term: gast.AST, helpers) -> gast.AST | None:
     if isinstance(term, gast.Call) and isinstance(term.func, gast.Name) and term.func.id in helpers:
-        return term.args[{**runtime_facts("batched"), **AS_MATMUL}[helpers[term.func.id]][1]]
+        return term.args[_batching(helpers[term.func.id])[1]]
     return None
 
 

@@ -24,14 +24,20 @@ from typing import Callable
 import gast
 import numpy as np
 
+from ..analysis.activity import BINOPS
 from ..analysis.aliasing import sharing
 from ..analysis.rounding import deciding_parts, decisive_names, stores
 from ..frontend.context import Context
 from ..ir.trees import name, names_read, walk, walk_statements
+from ..rules import lookup
 from ..rules.registry import numpy_names
 from .reductions import float_arrays_only
 
-_ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+
+def _hoistable(op: gast.operator) -> bool:
+    """Whether the operator's registry entry says row work with it may move before its loop."""
+    rule = lookup(BINOPS.get(type(op)))
+    return rule is not None and rule.hoistable
 
 
 def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, passing: frozenset[str]) -> None:
@@ -262,7 +268,7 @@ class _Batcher:
             return "invariant" if isinstance(e.value, (int, float)) and not isinstance(e.value, bool) else None
         if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
             return self.kind(e.operand)
-        if isinstance(e, gast.BinOp) and isinstance(e.op, _ELEMENTWISE):
+        if isinstance(e, gast.BinOp) and _hoistable(e.op):
             return self._elementwise([e.left, e.right])
         if isinstance(e, gast.BinOp) and isinstance(e.op, gast.MatMult):
             a, b = self.kind(e.left), self.kind(e.right)

@@ -40,9 +40,10 @@ from typing import Callable
 
 import gast
 
-from ..analysis.aliasing import MUTATING_METHODS, sharing, writes_in_place
+from ..analysis.aliasing import sharing, writes_in_place
 from ..frontend.context import Context
 from ..ir.trees import assign, name, walk
+from ..rules.registry import member_names
 
 
 def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
@@ -362,7 +363,11 @@ def _straight(body: list[gast.stmt], index: str, popped: list[str]) -> bool:
         for n in walk(s):
             if isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await)):
                 return False
-            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+            if (
+                isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Attribute)
+                and n.func.attr in member_names("writes")
+            ):
                 return False
             if isinstance(n, gast.Call) and any(k.arg == "out" for k in n.keywords):
                 return False

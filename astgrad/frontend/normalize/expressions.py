@@ -14,14 +14,10 @@ import numpy as np
 
 from ... import rules, runtime
 from ...analysis.activity import base_name, numpy_writer
-from ...analysis.aliasing import MUTATING_METHODS
 from ...ir.sentinels import MISSING
 from ...ir.trees import assign, assigned_names, is_constant, name, names_read, walk
 from ..callables import is_user_function
 from .refusals import EXPRESSION_HINTS, describe, node_source
-
-# Attributes that describe an array rather than compute from it (no derivative).
-INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 
 def is_atom(node: gast.AST) -> bool:
@@ -293,12 +289,12 @@ class ExpressionsMixin:
             call = gast.Call(func=self.ctx.numpy_attr(node.attr), args=[base], keywords=[])
             call._ag_fn = getattr(np, node.attr)
             return call
-        if node.attr in INERT_ATTRIBUTES:
+        if node.attr in rules.registry.member_names("metadata"):  # (describes the array: no derivative)
             return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
         raise self.error(
             f"the attribute `.{node.attr}` is not supported",
             node,
-            hint="astgrad knows the array attributes T, " + ", ".join(sorted(INERT_ATTRIBUTES)),
+            hint="astgrad knows the array attributes T, " + ", ".join(sorted(rules.registry.member_names("metadata"))),
         )
 
     def expr_BinOp(self, node):
@@ -683,7 +679,7 @@ class ExpressionsMixin:
 
     def method_call(self, node: gast.Call) -> gast.AST:
         method = node.func.attr
-        receiver = self.atom(node.func.value, method not in MUTATING_METHODS)
+        receiver = self.atom(node.func.value, method not in rules.registry.member_names("writes"))
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         if method == "copy" and not args and not keywords and self._keyed_by_strings(node.func.value):

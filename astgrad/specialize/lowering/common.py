@@ -56,6 +56,19 @@ def dtype_kind(shape_of: Callable, var: str) -> str | None:
     return kind(var) if kind is not None else None
 
 
+def loses_real_part(args: list, target: str, shape_of: Callable) -> bool:
+    """Whether a helper's expression would give the real `target` a complex adjoint: a complex
+    name or constant among `args` (the run-time helper takes the real part: it stays)."""
+    kind = getattr(shape_of, "kind", None)
+    if kind is None or kind(target) == "c":
+        return False
+    return any(
+        isinstance(n, gast.Constant) and isinstance(n.value, complex) or isinstance(n, gast.Name) and kind(n.id) == "c"
+        for a in args
+        for n in walk(a)
+    )
+
+
 def is_call_of(node: gast.AST, helper: str, arg: str) -> bool:
     return (
         isinstance(node, gast.Call)

@@ -21,12 +21,19 @@ from typing import Callable
 import gast
 import numpy as np
 
-from ...analysis.expression_shapes import ELEMENTWISE_OPS, expression_shape
+from ...analysis.expression_shapes import elementwise_op, expression_shape
 from ...frontend.context import Context
 from ...ir import convert
 from ...ir.trees import Transformer
 from ...rules.registry import runtime_facts
-from .common import float_array_in, only_full_slices_and_none, parse_expression, plain_unreduce, put_back
+from .common import (
+    float_array_in,
+    loses_real_part,
+    only_full_slices_and_none,
+    parse_expression,
+    plain_unreduce,
+    put_back,
+)
 from .initializations import FullLike, filled_by_shape, fuse_initializations, start_from_first_sum
 from .statements import Ties, drop_unread_copies, join_accumulations, reuse_equal_calls
 from .sums import product_row, row_sum_of, squeezed_sum, sum_before_product, summed_first
@@ -58,7 +65,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     class Rewrite(Transformer):
         def visit_BinOp(self, node):
             self.generic_visit(node)
-            if not isinstance(node.op, ELEMENTWISE_OPS):
+            if not elementwise_op(node.op):
                 return node
             for side, other in (("left", node.right), ("right", node.left)):
                 call = getattr(node, side)
@@ -86,12 +93,17 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                     reshape = gast.Attribute(value=node.args[0], attr="reshape", ctx=gast.Load())
                     return gast.Call(func=reshape, args=[gast.Constant(value=shape, kind=None)], keywords=[])
             if f.id == unbroadcast and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
+                if loses_real_part(node.args, node.args[1].id, shape_of):
+                    return node
                 reduced = _reduce_to(node.args[0], shape_of(node.args[1].id), shape_of, np_name)
                 if reduced is not None:
                     return reduced
             if f.id in helpers and len(node.args) == 3 and all(isinstance(a, gast.Name) for a in node.args):
                 g, a, b = (x.id for x in node.args)
                 ranks = (shape_of(a), shape_of(b))
+                target = node.args[1 if helpers[f.id].endswith("_left") else 2].id
+                if loses_real_part(node.args, target, shape_of):
+                    return node
                 if shape_of(g) is not None and None not in ranks:
                     forms = lowered[helpers[f.id]]
                     text = forms.get((len(ranks[0]), len(ranks[1])))
