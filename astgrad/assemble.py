@@ -21,10 +21,12 @@ import numpy as np
 
 from . import convert, specialize
 from .assumptions import Assumptions, guard_terms, identifier, recording
+from .canonical import canonical_products
 from .codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from .context import Context
 from .errors import AstgradError, TransformError
 from .forward import ForwardTransformer
+from .inline import inline_helpers
 from .normalize import assign, name, normalize
 from .optimize import number_value
 from .parse import parse_function
@@ -79,9 +81,13 @@ class Unit:
     grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradients are in the return
 
 
-def normalized(func: Callable, protect_inputs: bool = False, callee: bool = False) -> tuple[Context, gast.FunctionDef]:
-    """`func` parsed and in A-normal form, with the context of names it was lowered in."""
-    ctx = Context(parse_function(func))
+def normalized(
+    func: Callable, protect_inputs: bool = False, callee: bool = False, inline: bool = False
+) -> tuple[Context, gast.FunctionDef]:
+    """`func` parsed and in A-normal form, with the context of names it was lowered in; with
+    `inline`, its calls of small helpers inlined first (inline.py)."""
+    parsed = parse_function(func)
+    ctx = Context(inline_helpers(parsed) if inline else parsed)
     return ctx, normalize(ctx, protect_inputs=protect_inputs, callee=callee)
 
 
@@ -182,6 +188,8 @@ class Program:
         if kinds:
             standins = {p: specialize.standin(k) for p, k in kinds.items()}
             facts = ShapeFacts(ctx, fdef, {p: v for p, v in standins.items() if v is not None})
+            if self.optimize:  # (one spelling of products and lengths: canonical.py)
+                canonical_products(fdef, facts, ctx)
         rt = ReverseTransformer(ctx, fdef, wrt_names, program=self, facts=facts)
         forward, backward, grads = rt.run()
         output = fdef.body[-1].value
@@ -533,7 +541,7 @@ def build(
     it was generated from (assumptions.py); `guard=False` leaves that check out (code exported
     as a snapshot of the program)."""
     with recording(specialised=bool(kinds)) as facts:
-        ctx, fdef = normalized(func, protect_inputs=True)
+        ctx, fdef = normalized(func, protect_inputs=True, inline=bool(kinds) and optimize)
         names, many = wrt_names_fn(func, fdef._ag_params, wrt)
         program = Program(optimize=optimize)
         program.used_names |= {fdef.name}
