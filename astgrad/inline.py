@@ -15,8 +15,9 @@ The helper's parameters are bound to the arguments in order (Python's own evalua
 locals are renamed where the caller uses the name already, and its `return` assigns the call's
 target. Inlined are calls `target = helper(...)` and `return helper(...)` of a plain function of the
 caller's module (the same globals, no closure), whose body returns once, at its end, defines no
-function or class, writes into nothing in place (no `+=`, `a[i] = v`, `xs.append`: the aliasing
-checks of its own frame would become the caller's) and has at most `MAX_STATEMENTS` statements;
+function or class, writes in place only into arrays and lists it made itself (`out = np.zeros(..)`,
+`caches = []`: through an alias, the aliasing checks of its own frame would become the caller's)
+and has at most `MAX_STATEMENTS` statements;
 helpers called by an inlined helper are inlined too, `MAX_DEPTH` deep.
 The program guard still checks the helper is the function, with the code, it was inlined from (the
 name's fact is recorded as for any call). The inlined statements carry the call's line.
@@ -156,21 +157,65 @@ def _body_inlinable(fn: types.FunctionType) -> bool:
     returns = [n for n in walk(tree) if isinstance(n, gast.Return)]
     if len(returns) != 1 or len(list(_statements(body))) > MAX_STATEMENTS:
         return False
+    fresh = _fresh_locals(tree)
     for n in walk(tree):
         if n is tree:
             continue
-        if isinstance(n, _SCOPED + _SCOPED_EXPR + (gast.AugAssign,)):
+        if isinstance(n, _SCOPED + _SCOPED_EXPR):
+            return False
+        # in-place writes only into arrays and lists the helper made (`out = np.zeros(...)`,
+        # `caches = []`): inlined, a write through an alias would be the caller's to refuse
+        if isinstance(n, gast.AugAssign) and _base(n.target) not in fresh:
             return False
         if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
-            return False  # (writes in place: inlined, its names' aliases would be the caller's to refuse)
+            if _base(n) not in fresh:
+                return False
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
-            return False
+            if _base(n.func.value) not in fresh:
+                return False
         if isinstance(n, gast.Name) and (n.id in _FRAME_BUILTINS or n.id == fn.__name__):
             return False  # (frame introspection, or recursion)
     try:
         return not parameter_writes(fn)
     except Exception:
         return False
+
+
+_ALLOCATIONS = {"zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like"}
+
+
+def _fresh_locals(tree: gast.FunctionDef) -> set[str]:
+    """Locals every binding of which makes a new array or list (`np.zeros(...)`, `[]`)."""
+    values: dict[str, list[gast.AST]] = {}
+    for n in walk(tree):
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                for m in walk(t):
+                    if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
+                        values.setdefault(m.id, []).append(n.value if isinstance(t, gast.Name) else None)
+        elif isinstance(n, (gast.For, gast.AugAssign, gast.AnnAssign, gast.NamedExpr, gast.With)):
+            for m in walk(n.target if hasattr(n, "target") else n):
+                if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
+                    values.setdefault(m.id, []).append(None)
+    params = {a.id for a in tree.args.args}
+
+    def allocates(v: gast.AST | None) -> bool:
+        if isinstance(v, (gast.List, gast.Dict)):
+            return True
+        return (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and v.func.attr in _ALLOCATIONS
+            and isinstance(v.func.value, gast.Name)
+        )
+
+    return {k for k, vs in values.items() if k not in params and all(allocates(v) for v in vs)}
+
+
+def _base(node: gast.AST) -> str | None:
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
 
 
 def _without_docstring(body: list[gast.stmt]) -> list[gast.stmt]:
