@@ -1,4 +1,4 @@
-"""Which local names may share memory at each statement of a user's function (flow-sensitive).
+"""Aliasing: which local names may share memory at each statement of a user's function (flow-sensitive).
 
 `acc = W; acc = acc + 1.0; acc *= 2.0` writes into a new array: `acc` shared W's only until it
 was bound anew. `u_new = u.copy(); u_new[1:-1] = ...; u = u_new` in a loop writes into the copy
@@ -9,6 +9,10 @@ with the previous iteration's). Assignments that may view or be another name's v
 `a = b[1:]`, `a = b.T`, `a = b.reshape(...)`, see `view_sources`) share that name's origins.
 The paths through branches and loop iterations are kept apart (a few environments, then
 merged), so that a swap `a, b = b, a` in a loop keeps both names apart.
+
+Below it, the flow-insensitive questions the passes over generated code ask: which names are
+written into in place (`writes_in_place`), and which may share memory with them (`sharing`,
+`sharing_links`, `shared_through`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from __future__ import annotations
 from typing import Callable
 
 import gast
+import numpy as np
+
+from .trees import walk, walk_statements
 
 Env = frozenset  # of (name, frozenset of origins); an origin is ("param", name) or (site, recent)
 State = frozenset  # of Env: one per path kept apart; empty where no path gets (after break, return)
@@ -161,3 +168,104 @@ class SharedMemory:
         for b in breaks:
             out = _join(out, b)
         return out
+
+
+# Memory sharing in generated code, flow-insensitive: which names may share memory with which
+
+MUTATING_METHODS = ("append", "extend", "insert", "pop", "sort", "fill", "resize")
+
+
+def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
+    """name → how many places write into its value in place: `x[i] = v`, `x += v`,
+    `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`..."""
+    count: dict[str, int] = {}
+    for n in walk(fdef):
+        base = None
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            base = n.value
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            base = n.target  # (a subscript target is counted as the store it is)
+        elif isinstance(n, gast.Call) and n.args and isinstance(n.func, gast.Name) and n.func.id == add_at:
+            base = n.args[0]
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+            base = n.func.value
+        while isinstance(base, gast.Subscript):
+            base = base.value
+        if isinstance(base, gast.Name):
+            count[base.id] = count.get(base.id, 0) + 1
+    return count
+
+
+_METADATA = {"shape", "dtype", "ndim", "size"}  # attributes that are new objects, never views
+
+
+def memory_reads(value: gast.AST) -> set[str]:
+    """The names whose memory `value` may share: those read, except as `x.shape`, `len(x)` and the
+    like, the functions it calls by name, and indices (`x[k]` shares x's memory, never k's)."""
+    meta = set()
+    for n in walk(value):
+        if isinstance(n, gast.Attribute) and n.attr in _METADATA:
+            meta.add(id(n.value))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
+            meta.add(id(n.func))
+            if n.func.id == "len":  # (a new int)
+                meta |= {id(m) for a in n.args for m in walk(a)}
+        elif isinstance(n, gast.Subscript):
+            meta |= {id(m) for m in walk(n.slice)}
+    return {
+        n.id for n in walk(value) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in meta
+    }
+
+
+def ufunc_result(value: gast.AST, modules: frozenset[str]) -> bool:
+    """Whether `value` is a NumPy ufunc's call (`np.cos(x)`, `np` among `modules`), or np.array's
+    (which copies): a new array."""
+    f = value.func if isinstance(value, gast.Call) else None
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in modules):
+        return False
+    fn = getattr(np, f.attr, None)
+    ufunc = isinstance(fn, np.ufunc) and len(value.args) == fn.nin  # (`np.add(a, b, c)` returns c)
+    return (ufunc or f.attr == "array" and len(value.args) == 1) and not value.keywords
+
+
+def sharing(
+    fdef: gast.FunctionDef, names: frozenset[str], both_ways: bool = False, skip: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """`names` and every name that may share memory with one of them: assigned a view, an alias
+    or a call's result that reads one (`t = x[:, None]`, `t = x.T`, `t = np.ravel(x)`); not an
+    arithmetic result, which is a new array. With `both_ways`, also what such a name was
+    assigned from (writing into `t = x` changes x too). Names in `skip` (modules) link nothing."""
+    if not names:
+        return names
+    return shared_through(sharing_links(fdef, both_ways, skip), names)
+
+
+def sharing_links(
+    fdef: gast.FunctionDef, both_ways: bool = False, skip: frozenset[str] = frozenset()
+) -> list[tuple[set[str], set[str]]]:
+    """The (targets, sources) pairs of the assignments through which names may share memory
+    (see sharing), to ask shared_through about many names."""
+    links = []
+    for st in walk_statements(fdef.body):
+        if isinstance(st, gast.Assign) and not isinstance(st.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+            if ufunc_result(st.value, skip):
+                continue
+            targets = {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
+            reads = memory_reads(st.value) - skip
+            links.append((targets, reads))
+            if both_ways:
+                links.append((reads, targets))
+    return links
+
+
+def shared_through(links: list[tuple[set[str], set[str]]], names: frozenset[str]) -> frozenset[str]:
+    """`names` and every name that may share memory with one of them through `links`."""
+    out = set(names)
+    changed = True
+    while changed:
+        changed = False
+        for targets, reads in links:
+            if reads & out and not targets <= out:
+                out |= targets
+                changed = True
+    return frozenset(out)

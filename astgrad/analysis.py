@@ -12,10 +12,14 @@ import gast
 import numpy as np
 
 from . import rules, runtime
+from .aliasing import MUTATING_METHODS
+from .assemble_support import is_user_function
 from .assumptions import capture, replay
 from .context import Context
+from .errors import TransformError
 from .invariance import shift_names
-from .parse import _MISSING
+from .parse import parse_function
+from .sentinels import MISSING
 from .trees import assignment_counts, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
 
 # the function each operator node computes (`a + b`: operator.add)
@@ -241,8 +245,6 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
     """Refuse a call of a user function that writes into an argument depending on the inputs
     (`damp(h)`, or `n = count_and_clip(h)` with n unused), and NumPy's writers (np.copyto...) on
     such arguments: the caller's value changes where its derivatives cannot follow."""
-    from .assemble_support import is_user_function
-
     varied = activity.varied
     for s in walk_statements(fdef.body):
         value = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
@@ -339,9 +341,6 @@ def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None
     does) while the name still holds the caller's value: parameter → (file, line, kind), kind
     "append" for a list's append/extend/insert, "augmented" for `p += v` (a write only if p is
     an array: checked at run time), else "write"."""
-    from .errors import TransformError
-    from .parse import parse_function
-
     fn = inspect.unwrap(fn)
     key = (getattr(fn, "__code__", None), depth)
     known = _WRITES_SEEN.get(fn, {}) if _weakly_keyed(fn) else {}
@@ -383,8 +382,6 @@ _ORDER = {"append": 0, "augmented": 1, "write": 2}
 def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: int, found: dict) -> dict[str, str]:
     """Note in `found` the writes of `body` into names that may hold a parameter (`root`: name →
     parameter), in order; return the names that may hold one after it."""
-    from .assemble_support import is_user_function
-    from .optimize import MUTATING_METHODS
 
     def note(base: gast.AST, n: gast.AST, kind: str = "write") -> None:
         while isinstance(base, (gast.Subscript, gast.Attribute, gast.Starred)):
@@ -410,7 +407,7 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
                 if k.arg == "out":
                     note(k.value, n)
             callee = parsed.lookup(f.id) if isinstance(f, gast.Name) and f.id not in root else None
-            if depth < 3 and callee is not _MISSING and callee is not fn and is_user_function(callee):
+            if depth < 3 and callee is not MISSING and callee is not fn and is_user_function(callee):
                 try:
                     bound = inspect.signature(callee).bind(*n.args, **{k.arg: k.value for k in n.keywords if k.arg})
                 except (TypeError, ValueError):

@@ -25,7 +25,7 @@ _cache: "weakref.WeakKeyDictionary[Callable, dict]" = weakref.WeakKeyDictionary(
 _cache_lock = threading.RLock()
 
 
-def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], bool]:
+def wrt_parameters(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], bool]:
     """The parameter names `wrt` designates, and whether the caller asked for a tuple."""
     many = isinstance(wrt, (tuple, list))
     items = list(wrt) if many else [wrt]
@@ -48,7 +48,7 @@ def _wrt_names(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[str], 
     return names, many
 
 
-def _cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
+def cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
     """`make()`, computed once per (function, key) and again whenever the program it was
     generated from has changed (assumptions.py); thread-safe."""
     if isinstance(func, types.MethodType):
@@ -109,13 +109,26 @@ def _twin(func: Callable, key: tuple) -> Any:
     if found is None:
         return None
     other, made = found
-    same = (
-        other.__globals__ is func.__globals__
-        and _same_items(other.__closure__, func.__closure__)
-        and _same_items(other.__defaults__, func.__defaults__)
-        and _same_items(tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items()))
-    )
-    return made if same else None
+    if other.__globals__ is not func.__globals__ or not _same_items(other.__closure__, func.__closure__):
+        return None
+    if _same_items(other.__defaults__, func.__defaults__) and _same_items(
+        tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items())
+    ):
+        return made
+    return _with_defaults(made, func)
+
+
+def _with_defaults(made: Any, func: Callable) -> Any:
+    """The gradient `made` for a twin of `func` that differs in its default values only
+    (`lambda w, X=Xb: loss(w, X)` made anew at each step): the same code, `func`'s defaults. (A
+    default is an argument: the gradient fills it in, and its guard checks what it is.)"""
+    if not isinstance(made, types.FunctionType) or getattr(made, "__astgrad_specializer__", None) is None:
+        return None
+    copy = types.FunctionType(made.__code__, made.__globals__, made.__name__, func.__defaults__, made.__closure__)
+    copy.__kwdefaults__ = dict(func.__kwdefaults__) if func.__kwdefaults__ else None
+    copy.__dict__.update(made.__dict__)
+    copy.__qualname__, copy.__doc__ = made.__qualname__, made.__doc__
+    return copy
 
 
 def _same_items(a: tuple | None, b: tuple | None) -> bool:
@@ -142,11 +155,15 @@ def _freeze(wrt: Wrt) -> Any:
     return tuple(wrt) if isinstance(wrt, list) else wrt
 
 
-def _reverse(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool, specialize: bool = True) -> Callable:
+def reverse_function(
+    func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool, specialize: bool = True
+) -> Callable:
     key = ("reverse", _freeze(wrt), value, optimize, has_aux, specialize)
 
     def make(kinds=None):
-        return build(func, wrt, value=value, optimize=optimize, wrt_names_fn=_wrt_names, has_aux=has_aux, kinds=kinds)
+        return build(
+            func, wrt, value=value, optimize=optimize, wrt_names_fn=wrt_parameters, has_aux=has_aux, kinds=kinds
+        )
 
     def make_specialising():
         gradient = make()
@@ -154,26 +171,26 @@ def _reverse(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
         # when the program changes
         return Specializer(gradient, make, inspect.signature(gradient), specialise=optimize and specialize).install()
 
-    return _cached(func, key, make_specialising)
+    return cached(func, key, make_specialising)
 
 
-def _jvp_function(func: Callable, wrt: tuple[str, ...] | None, optimize: bool = True) -> Callable:
+def jvp_function(func: Callable, wrt: tuple[str, ...] | None, optimize: bool = True) -> Callable:
     key = ("jvp", wrt, optimize)
-    return _cached(func, key, lambda: build_jvp(func, None if wrt is None else list(wrt), optimize=optimize)[0])
+    return cached(func, key, lambda: build_jvp(func, None if wrt is None else list(wrt), optimize=optimize)[0])
 
 
 def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool) -> Callable:
     """The gradient by forward mode: one tangent sweep per input element."""
-    params = _parameters(func)
-    names, many = _wrt_names(func, params, wrt)
-    jvp_fn = _jvp_function(func, tuple(names), optimize)
+    params = parameter_names(func)
+    names, many = wrt_parameters(func, params, wrt)
+    jvp_fn = jvp_function(func, tuple(names), optimize)
     if not has_aux:  # (a jvp may return a tuple; a gradient's function may not)
         refuse_tuple_output(*normalized(func))
     signature = inspect.signature(func)
 
     @user_facing
     def forward_gradient(*args, **kwargs):
-        jvp_fn = _jvp_function(func, tuple(names), optimize)  # (generated again if the program changed)
+        jvp_fn = jvp_function(func, tuple(names), optimize)  # (generated again if the program changed)
         forward_gradient.source = jvp_fn.source
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -238,7 +255,7 @@ def _replace_leaf(tree: Any, path: tuple, value: Any) -> Any:
     return tree
 
 
-def _parameters(func: Callable) -> list[str]:
+def parameter_names(func: Callable) -> list[str]:
     try:
         return [p.name for p in inspect.signature(func).parameters.values()]
     except (TypeError, ValueError):
@@ -279,7 +296,7 @@ def _operator(
         )
     if jit:
         return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=has_aux)
-    make = functools.partial(_reverse, specialize=specialize) if mode == "reverse" else _forward
+    make = functools.partial(reverse_function, specialize=specialize) if mode == "reverse" else _forward
     try:
         return make(func, wrt, value, optimize, has_aux)
     except TransformError as exc:
@@ -296,13 +313,13 @@ def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: 
     if mode != "reverse" or has_aux:
         raise ArgumentError("jit=True compiles reverse-mode gradients without has_aux for now")
     jit._numba()
-    names, _ = _wrt_names(func, _parameters(func), wrt)  # (checks wrt now)
+    names, _ = wrt_parameters(func, parameter_names(func), wrt)  # (checks wrt now)
 
     def make(kinds: dict) -> Callable:
-        return build(func, wrt, value=value, optimize=True, wrt_names_fn=_wrt_names, kinds=kinds)
+        return build(func, wrt, value=value, optimize=True, wrt_names_fn=wrt_parameters, kinds=kinds)
 
     label = "value_and_grad" if value else "grad"
-    return _cached(
+    return cached(
         func, ("jit", _freeze(wrt), value), lambda: jit.JitGradient(func, make, inspect.signature(func), label)
     )
 
@@ -384,9 +401,9 @@ def source(
             raise ArgumentError("source(..., jit=True) shows the code compiled for arguments: pass args=")
         return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=False).source(*args)
     if mode == "forward":
-        names, _ = _wrt_names(func, _parameters(func), wrt)
-        return str(_jvp_function(func, tuple(names), optimize).source)
-    gradient = _reverse(func, wrt, value, optimize, False)
+        names, _ = wrt_parameters(func, parameter_names(func), wrt)
+        return str(jvp_function(func, tuple(names), optimize).source)
+    gradient = reverse_function(func, wrt, value, optimize, False)
     spec = getattr(gradient, "__astgrad_specializer__", None)
     if args is None or spec is None:
         return str(gradient.source)
@@ -402,8 +419,8 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tupl
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
-    params = _parameters(func)[: len(primals)]
-    jvp_fn = _jvp_function(func, tuple(params))
+    params = parameter_names(func)[: len(primals)]
+    jvp_fn = jvp_function(func, tuple(params))
     dots = {jvp_fn.dot_params[p]: t for p, t in zip(params, tangents)}
     return jvp_fn(*primals, **dots)
 
@@ -415,7 +432,7 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
 
     >>> out, pullback = vjp(f, x, y); x_bar, y_bar = pullback(np.ones_like(out))
     """
-    fwd, bwd, active = _cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
+    fwd, bwd, active = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
     fwd, bwd = frozen(fwd), frozen(bwd)  # (the pullback is of the program as it was at this call)
     tape: list = []
     out = fwd(tape, *primals)
@@ -442,8 +459,8 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
 
     >>> jacobian(lambda_free_f, wrt=0)(x)
     """
-    params = _parameters(func)
-    names, many = _wrt_names(func, params, wrt)
+    params = parameter_names(func)
+    names, many = wrt_parameters(func, params, wrt)
     signature = inspect.signature(func)
 
     @user_facing
@@ -453,7 +470,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
         arguments = dict(bound.arguments)
         xs = [np.asarray(arguments[n], dtype=float) for n in names]
         if mode == "forward":
-            jvp_fn = _jvp_function(func, tuple(names))
+            jvp_fn = jvp_function(func, tuple(names))
             out = None
             columns: list[list] = [[] for _ in names]
             for k, (n, x) in enumerate(zip(names, xs)):
@@ -470,7 +487,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
                 for c, x in zip(columns, xs)
             ]
         elif mode == "reverse":
-            fwd, bwd, active = _cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
+            fwd, bwd, active = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
             order = [params.index(n) for n in names]
             positional = [arguments[p] for p in params]
             out = func(*args, **kwargs)
@@ -505,7 +522,7 @@ def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
     if isinstance(wrt, (tuple, list)):
         raise ValueError("hessian takes one wrt argument")
     gradient = grad(func, wrt)
-    name = _wrt_names(func, _parameters(func), wrt)[0][0]
+    name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
     return jacobian(gradient, wrt=name, mode="forward")
 
 
@@ -518,12 +535,12 @@ def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     if isinstance(wrt, (tuple, list)):
         raise ValueError("hvp takes one wrt argument")
     gradient = grad(func, wrt)
-    name = _wrt_names(func, _parameters(func), wrt)[0][0]
+    name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
 
     @user_facing
     def hvp_fn(*args_and_v, **kwargs):
         *args, v = args_and_v
-        jvp_fn = _jvp_function(gradient, (name,))
+        jvp_fn = jvp_function(gradient, (name,))
         bound = inspect.signature(func).bind(*args, **kwargs)
         bound.apply_defaults()
         return jvp_fn(**bound.arguments, **{jvp_fn.dot_params[name]: v})[1]

@@ -19,8 +19,8 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from . import convert, specialize
-from .assumptions import Assumptions, guard_terms, identifier, recording
+from . import specialize
+from .assumptions import Assumptions, identifier, recording
 from .canonical import canonical_products
 from .codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from .context import Context
@@ -30,7 +30,7 @@ from .inline import inline_helpers
 from .normalize import assign, name, normalize
 from .optimize import number_value
 from .parse import parse_function
-from .pipeline import ShapeLookup, run_passes
+from .pipeline import ShapeLookup, run_passes, run_program_passes
 from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
 from .source_text import SourceCode
@@ -79,6 +79,7 @@ class Unit:
     caller_arrays: frozenset[str] = frozenset()  # specialised: parameters and globals that are arrays
     python_numbers: frozenset[str] = frozenset()  # specialised: parameters that are Python numbers
     grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradients are in the return
+    guarded: Assumptions | None = None  # the entry function: the facts its program guard checks (pipeline.py)
 
 
 def normalized(
@@ -310,8 +311,9 @@ class Program:
         """Compile every unit; the first is the requested function. Returns it and the source."""
         for unit in self.units:
             self._optimize(unit)
-        if self.guarded is not None:
-            _guard_program(self.units[0], self.guarded)
+        self.units[0].guarded = self.guarded
+        for unit in self.units:
+            run_program_passes(unit)
         texts = [render(unit.fdef) for unit in self.units]
         namespaces = [namespace(unit.fdef, unit.ctx) for unit in self.units]
         merged: dict[str, Any] = {}
@@ -327,10 +329,10 @@ class Program:
         for unit, text, ns in zip(self.units, texts, namespaces):
             run_ns, cells = run_namespace(ns, unit.ctx)
             run_namespaces.append(run_ns)
-            fn = compile_function(text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells)
-            if unit.source_fn is not None:
-                fn.__defaults__ = getattr(unit.source_fn, "__defaults__", None)
-                fn.__kwdefaults__ = getattr(unit.source_fn, "__kwdefaults__", None)
+            source_fn, defaults = unit.source_fn, None
+            if source_fn is not None:
+                defaults = (getattr(source_fn, "__defaults__", None), getattr(source_fn, "__kwdefaults__", None))
+            fn = compile_function(text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells, defaults=defaults)
             compiled.append(fn)
         by_pending = {}
         named = [(p.fwd, p.fwd_name) for p in self.pairs.values()] + [(p.bwd, p.bwd_name) for p in self.pairs.values()]
@@ -346,31 +348,6 @@ class Program:
         main.source = SourceCode(full)
         main.__astgrad_names__ = {k: v for k, v in merged.items() if not isinstance(v, Pending)}  # (export)
         return main, full
-
-
-def _guard_program(unit: Unit, facts: Assumptions) -> None:
-    """The entry function's first test: the program is the one its code was generated from (its
-    code, the functions it calls, what its globals are; assumptions.py). The test joins the
-    argument guard of specialised code, or stands alone at the top of the general code."""
-    ctx = unit.ctx
-    bound = {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
-    terms = guard_terms(facts, ctx.parsed.user_globals, ctx.parsed.cells, bound, ctx.internal_ref)
-    if not terms:
-        return
-    helper = ctx.helper("respecialize")
-    body = unit.fdef.body
-    for k, s in enumerate(body):
-        if specialize.is_guard(s, helper):
-            body.insert(k, comment("(and for the program as it is: the code and the names it relies on)"))
-            mine = convert.parse(" or ".join(terms)).body[0].value
-            mine = mine.values if isinstance(mine, gast.BoolOp) else [mine]
-            theirs = s.test.values if isinstance(s.test, gast.BoolOp) and isinstance(s.test.op, gast.Or) else [s.test]
-            s.test = gast.BoolOp(op=gast.Or(), values=mine + theirs)
-            return
-    at = 1 if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) else 0
-    stmts = [comment("generated for the program as it is: the code and the names it relies on")]
-    stmts += specialize.guard(helper, unit.fdef.name, unit.fdef, " or ".join(terms))
-    body[at:at] = stmts
 
 
 def _names(tree: gast.AST) -> set[str]:

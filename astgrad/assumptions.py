@@ -32,6 +32,7 @@ _MISSING = object()
 # array of a shape and dtype kind; a number of a type and value; an object of a type; DATA checks
 # nothing (general code reads data as it is: the fact only names what specialisation keys on)
 IS, FUNCTION, ARRAY, VALUE, TYPE, DATA = "is", "function", "array", "value", "type", "data"
+ABSENT = "absent"  # a builtin the code uses: the user's globals do not shadow it
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class Fact:
             )
         if check == DATA:
             return True
+        if check == ABSENT:
+            return value is _MISSING
         if check == TYPE:
             return type(value) is expected
         if check == ARRAY:
@@ -157,6 +160,12 @@ class Assumptions:
         """Whether every fact still holds (the program is the one the code was generated from)."""
         return all(f.holds() for f in self.facts.values())
 
+    def may_be_gone(self) -> bool:
+        """Whether the guard of these facts reads a user's name that a program may delete while
+        the code still runs (a global that only an untaken branch reads): not a module, not code."""
+        quiet = (CODE, DATA, ABSENT)
+        return any(f.check not in quiet and not isinstance(f.expected, types.ModuleType) for f in self.facts.values())
+
     def data_kinds(self) -> tuple:
         """What specialised code would fix about the data these facts name (arrays' shapes,
         numbers' values), as now: part of the key of a specialisation."""
@@ -225,6 +234,14 @@ def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), mo
         target.add(Fact(where, name, attrs, check, expected, module, *_function_state(obj)))
     else:
         target.add(Fact(where, name, attrs, check, expected, module))
+
+
+def record_builtin(user_globals: dict, name: str, module: str | None = None) -> None:
+    """Note that the free name `name` was found among the builtins: the user's globals do not
+    shadow it (a function defined later under a builtin's name, `def abs(v): ...`, would)."""
+    target = current()
+    if target is not None and isinstance(user_globals, dict):
+        target.add(Fact(user_globals, name, (), ABSENT, None, module))
 
 
 def _function_state(fn: types.FunctionType) -> tuple:
@@ -320,6 +337,13 @@ class _Guard:
                 out += self._check(self.place(f), f)
         return [t for t in out if not (t in self.written or self.written.add(t))]
 
+    def namespace(self, f: Fact) -> str:
+        """The expression that reads the globals dict a fact's name is looked up in."""
+        module = sys.modules.get(f.module) if f.module else None
+        if module is not None and module.__dict__ is f.where:
+            return f"{self.bind(module, identifier(module.__name__.rsplit('.', 1)[-1]))}.__dict__"
+        return self.bind(f.where, "namespace")
+
     def place(self, f: Fact) -> str:
         """The expression that reads, in the generated code, the value at the fact's place."""
         if isinstance(f.where, dict):
@@ -363,6 +387,8 @@ class _Guard:
         bind = self.bind
         if f.check == DATA:
             return []
+        if f.check == ABSENT:
+            return [f"{f.name!r} in {self.namespace(f)}"]
         last = identifier(f.attrs[-1] if f.attrs else f.name) or "value"
         if f.check == IS:
             module = isinstance(f.expected, types.ModuleType)
@@ -393,8 +419,6 @@ def identifier(name: str) -> str:
     return re.sub(r"\W", "", name) or "function"
 
 
-
-
 def _literal(value: Any) -> bool:
     """Whether repr(value) is a Python literal equal to value."""
     if type(value) is tuple:
@@ -402,3 +426,24 @@ def _literal(value: Any) -> bool:
     if type(value) is float:
         return math.isfinite(value)
     return type(value) in (int, bool, str) or value is None
+
+
+GONE = "(NameError, AttributeError, KeyError)"  # what reading a deleted global or attribute raises
+
+
+def is_guard(s: Any, is_helper: Callable[[Any], bool]) -> bool:
+    """Whether the statement `s` (a gast or ast node) is part of a guard made by `guard`:
+    `is_helper(call)` tells a call of respecialize."""
+    kind = type(s).__name__
+    if kind == "If":
+        return len(s.body) == 1 and type(s.body[0]).__name__ == "Return" and is_helper(s.body[0].value)
+    if kind == "Try" and len(s.body) == 1 and len(s.handlers) == 1 and not s.orelse and not s.finalbody:
+        caught = s.handlers[0].type
+        names = [getattr(e, "id", None) for e in getattr(caught, "elts", ())]
+        return names == ["NameError", "AttributeError", "KeyError"] and type(s.body[0]).__name__ == "Assign"
+    return False
+
+
+def calls_named(names: set[str]) -> Callable[[Any], bool]:
+    """A test of a call node: whether it calls one of `names`."""
+    return lambda c: type(c).__name__ == "Call" and getattr(c.func, "id", None) in names

@@ -27,10 +27,12 @@ from typing import Callable
 import gast
 
 from . import convert
+from .aliasing import shared_through, sharing, writes_in_place
 from .context import Context
+from .loop_saves import forward_links
 from .normalize import assign, name
-from .optimize import sharing, writes_in_place
 from .rules.registry import runtime_facts
+from .taped_rows import counted_loop
 from .trees import walk
 
 # np.dot's adjoints are matmul's for operands of rank 2 at most: batched only where the shapes
@@ -58,11 +60,8 @@ def batch_accumulations(
     # backward loop reads them and never after)
     written = frozenset(writes_in_place(fdef, ctx.helper("add_at"))) - getattr(fdef, "_ag_saved_rows", set())
     if shape_of is not None:  # (copies, new arrays, numbers and stores into rows share nothing)
-        from .loop_saves import _forward_links
-        from .optimize import shared_through
-
         copies = {ctx.helper("copy_of"), ctx.helper("zeros_like"), ctx.helper("owned_copy")}
-        links = _forward_links(fdef.body, frozenset({ctx.numpy_name(), "math"}), copies, shape_of)
+        links = forward_links(fdef.body, frozenset({ctx.numpy_name(), "math"}), copies, shape_of)
         mutable = shared_through(links, written)
     else:
         mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
@@ -227,9 +226,7 @@ def _rows_of(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutabl
 def _preallocated(loop: gast.For, v: str, trips: int | None, shape_of: Callable) -> bool:
     """Whether the rows of v can be written into an array made before `loop`: a backward loop
     `for k in reversed(range(n))` of known length, v a float array of a known shape."""
-    from .taped_rows import _counted
-
-    index, n = _counted(loop, shape_of)
+    index, n = counted_loop(loop, shape_of)
     return (
         index is not None
         and n == trips

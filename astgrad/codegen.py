@@ -17,7 +17,7 @@ import gast
 from . import runtime
 from .context import Context
 from .convert import to_ast
-from .parse import _MISSING
+from .sentinels import MISSING
 from .trees import walk
 
 _COMMENT = re.compile(r"^(\s*)(\"\"\"|'''|['\"])#ag#(\d+)\2$", re.M)
@@ -137,11 +137,15 @@ _TIDY: dict[type, Callable[[Any], None]] = {
 # the argument check of a specialised gradient (specialize.guard): long, so one test per line
 _ARRAY_CHECK = re.compile(r"\.__class__ is not \w+\.ndarray$")
 _NEW_SUBJECT = re.compile(r"^\w+ is not ")  # (a global function or module: a line each)
-_GUARD = re.compile(r"^(\s*)if (.*):$(?=\n\s*return \w*respecialize\w*\()", re.M)
+# a guard's test: `if <test>:` before `return respecialize(...)`, or `stale = <test>` in its `try`
+_GUARD = re.compile(
+    r"^(\s*)(if )(.*)(:)$(?=\n\s*return \w*respecialize\w*\()|^(\s*)(\w+ = )(.*)()$(?=\n\s*except \(NameError)", re.M
+)
 
 
 def _wrap_guard(m: re.Match) -> str:
-    indent, test = m.group(1), m.group(2)
+    groups = m.groups()
+    indent, head, test, tail = groups[:4] if groups[0] is not None else groups[4:]
     parts = test.split(" or ")
     if len(m.group(0)) <= 100 or len(parts) < 2:
         return m.group(0)
@@ -154,7 +158,7 @@ def _wrap_guard(m: re.Match) -> str:
             line += " or " + p
     lines.append(line)
     body = f"\n{indent}    or ".join(lines)
-    return f"{indent}if (\n{indent}    {body}\n{indent}):"
+    return f"{indent}{head}(\n{indent}    {body}\n{indent}){tail}"
 
 
 def free_globals(tree: gast.AST) -> list[str]:
@@ -175,7 +179,7 @@ def namespace(tree: gast.AST, ctx: Context) -> dict[str, Any]:
             ns[n] = ctx.extra_globals[n]
         else:
             obj = ctx.peek(n)
-            if obj is not _MISSING:
+            if obj is not MISSING:
                 ns[n] = obj
     return ns
 
@@ -230,7 +234,7 @@ def import_header(ns: dict[str, Any], origins: dict[str, str] | None = None) -> 
     helpers: list[str] = []
     derived: list[str] = []
     for local, obj in ns.items():
-        if local == "__builtins__" or getattr(builtins, local, _MISSING) is obj:
+        if local == "__builtins__" or getattr(builtins, local, MISSING) is obj:
             continue
         if isinstance(obj, types.ModuleType):
             mod = obj.__name__
@@ -278,26 +282,35 @@ def _describe(obj: Any) -> str:
 
 
 def compile_function(
-    source: str, fname: str, ns: dict[str, Any], label: str, cells: dict[str, Any] | None = None
+    source: str,
+    fname: str,
+    ns: dict[str, Any],
+    label: str,
+    cells: dict[str, Any] | None = None,
+    defaults: tuple[Any, Any] | None = None,
 ) -> types.FunctionType:
     """Compile `source` (which defines `fname`) under a file name registered in linecache, so
     tracebacks and inspect.getsource show the generated lines; with `cells`, its free names
-    among them are closure variables bound to those very cells."""
+    among them are closure variables bound to those very cells. With `defaults` (the user
+    function's `__defaults__` and `__kwdefaults__`), the function takes those: its text shows the
+    user's default expressions, which may name the user's local variables (`X=Xb`)."""
     digest = hashlib.sha1(source.encode()).hexdigest()[:12]
     filename = f"<astgrad-generated {label} {digest}>"
     lines = source.splitlines(keepends=True)
     linecache.cache[filename] = (len(source), None, lines, filename)
-    if not cells:
+    if not cells and defaults is None:
         scope: dict[str, Any] = {}
         with user_builtins(ns):
             exec(compile(source, filename, "exec"), ns, scope)
         return scope[fname]
-    # compiled inside a function binding those names, so that they are closure variables
+    # compiled inside a function binding those names, so that they are closure variables; the
+    # function is made of its code, so its default expressions are not evaluated
     tree = ast.parse(source)
     for fdef in tree.body:  # (its own name, which it may read, stays a global)
         if isinstance(fdef, ast.FunctionDef):
             docstring = ast.get_docstring(fdef, clean=False) is not None
             fdef.body.insert(int(docstring), ast.copy_location(ast.Global(names=[fdef.name]), fdef))
+    cells = cells or {}
     outer = ast.parse("def __astgrad_closure__():\n    pass").body[0]
     outer.body = [ast.parse(f"{n} = None").body[0] for n in cells] + tree.body
     tree.body = [outer]
@@ -305,7 +318,9 @@ def compile_function(
     module = compile(tree, filename, "exec")
     enclosing = next(c for c in module.co_consts if isinstance(c, types.CodeType))
     code = next(c for c in enclosing.co_consts if isinstance(c, types.CodeType) and c.co_name == fname)
-    fn = make_function(code, ns, fname, None, tuple(cells[n] for n in code.co_freevars))
+    given, kwgiven = defaults or (None, None)
+    fn = make_function(code, ns, fname, given, tuple(cells[n] for n in code.co_freevars) or None)
+    fn.__kwdefaults__ = dict(kwgiven) if kwgiven else None
     fn.__qualname__ = fname
     return fn
 

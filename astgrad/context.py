@@ -11,7 +11,8 @@ import numpy as np
 from . import runtime
 from .assumptions import record_attribute
 from .names import Namer
-from .parse import _MISSING, ParsedFunction
+from .parse import ParsedFunction
+from .sentinels import MISSING
 from .trees import walk
 
 
@@ -75,23 +76,23 @@ class Context:
         return local
 
     def resolve(self, node: gast.AST, local_names: set[str]) -> Any:
-        """The live object a Name/Attribute chain denotes, or _MISSING if it is not a global reference."""
+        """The live object a Name/Attribute chain denotes, or MISSING if it is not a global reference."""
         if isinstance(node, gast.Name):
             if node.id in local_names:
-                return _MISSING
+                return MISSING
             return self.lookup(node.id)
         if isinstance(node, gast.Attribute):
             base = self.resolve(node.value, local_names)
-            if base is _MISSING:
-                return _MISSING
-            obj = getattr(base, node.attr, _MISSING)
+            if base is MISSING:
+                return MISSING
+            obj = getattr(base, node.attr, MISSING)
             path = _path(node)
             if path is not None:
                 where = self.parsed.find(path[0])[1]
                 if where is not None:
                     record_attribute((where, path[0], path[1:-1], self.module), base, node.attr, obj)
             return obj
-        return _MISSING
+        return MISSING
 
     @property
     def module(self) -> str | None:

@@ -24,9 +24,9 @@ from typing import Callable
 import gast
 import numpy as np
 
+from .aliasing import sharing
 from .context import Context
 from .normalize import name
-from .optimize import sharing
 from .reductions import float_arrays_only
 from .rounding import deciding_parts, decisive_names, stores
 from .rules.registry import numpy_names

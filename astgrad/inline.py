@@ -34,10 +34,13 @@ from typing import Any
 
 import gast
 
+from .aliasing import MUTATING_METHODS
+from .analysis import parameter_writes
 from .assemble_support import is_generated, is_user_function
+from .errors import TransformError
 from .names import Namer
-from .optimize import MUTATING_METHODS
-from .parse import _MISSING, ParsedFunction, parse_function
+from .parse import ParsedFunction, parse_function
+from .sentinels import MISSING
 from .trees import walk
 
 MAX_STATEMENTS = 40
@@ -108,7 +111,7 @@ def _candidate(parsed: ParsedFunction, s: gast.stmt) -> Any:
     if call.func.id in _local_names(parsed.tree):
         return None
     fn = parsed.peek(call.func.id)
-    if fn is _MISSING or not _inlinable(fn, parsed):
+    if fn is MISSING or not _inlinable(fn, parsed):
         return None
     return fn
 
@@ -139,9 +142,6 @@ def _inlinable(fn: Any, caller: ParsedFunction) -> bool:
 
 
 def _body_inlinable(fn: types.FunctionType) -> bool:
-    from .analysis import parameter_writes
-    from .errors import TransformError
-
     if fn.__kwdefaults__ or fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         return False
     try:
@@ -253,7 +253,7 @@ def _hoisted(s: gast.stmt, parsed: ParsedFunction, namer: Namer) -> list[gast.st
             return []
         if isinstance(n, gast.Call):
             fn = parsed.peek(n.func.id) if isinstance(n.func, gast.Name) else None
-            if fn is not None and fn is not _MISSING and _inlinable(fn, parsed):
+            if fn is not None and fn is not MISSING and _inlinable(fn, parsed):
                 if any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords):
                     return []
                 calls.append(n)

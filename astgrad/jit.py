@@ -38,6 +38,7 @@ import ast
 import builtins
 import inspect
 import re
+import textwrap
 import threading
 import types
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ from typing import Any, Callable
 import numpy as np
 
 from . import runtime
-from .codegen import compile_function
+from .assumptions import calls_named, is_guard
+from .codegen import compile_function, unparse
 from .errors import AstgradError, user_facing
 from .specialize import kind_of
 
@@ -100,15 +102,7 @@ def _statement_lists(node: ast.AST):
 
 
 def _drop_guard(fdef: ast.FunctionDef, respecialize: set[str]) -> None:
-    def is_guard(s):
-        return (
-            isinstance(s, ast.If)
-            and len(s.body) == 1
-            and isinstance(s.body[0], ast.Return)
-            and _is_call_to(s.body[0].value, respecialize)
-        )
-
-    fdef.body = [s for s in fdef.body if not is_guard(s)]
+    fdef.body = [s for s in fdef.body if not is_guard(s, calls_named(respecialize))]
 
 
 def _reversed_loops(fdef: ast.FunctionDef, counter: list[int], keep: set[str] = frozenset()) -> None:
@@ -673,7 +667,6 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     fdef.args.args += [ast.arg(arg=n) for n in lifted_names] + [ast.arg(arg="jit_room")]
     ast.fix_missing_locations(tree)
     tree.body = [fdef]
-    from .codegen import unparse
 
     return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places
 
@@ -793,16 +786,10 @@ def _guard_check(pyfn: Callable) -> Callable:
     tree = ast.parse(str(pyfn.source))
     fdef = next(s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == pyfn.__name__)
     respecialize = _helper_names(pyfn.__globals__, runtime.respecialize)
-    test = next(
-        s.test
-        for s in fdef.body
-        if isinstance(s, ast.If)
-        and len(s.body) == 1
-        and isinstance(s.body[0], ast.Return)
-        and _is_call_to(s.body[0].value, respecialize)
-    )
+    *before, last = [s for s in fdef.body if is_guard(s, calls_named(respecialize))]  # ([try: stale = ...], if)
     params = ", ".join(a.arg for a in fdef.args.posonlyargs + fdef.args.args)
-    text = f"def jit_guard({params}):\n    return not ({ast.unparse(test)})\n"
+    body = [ast.unparse(s) for s in before] + [f"return not ({ast.unparse(last.test)})"]
+    text = f"def jit_guard({params}):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
     cells = dict(zip(pyfn.__code__.co_freevars, pyfn.__closure__ or ()))
     return compile_function(text, "jit_guard", pyfn.__globals__, label=f"{pyfn.__name__} guard", cells=cells or None)
 
@@ -895,4 +882,3 @@ class JitGradient:
     def source(self, *args: Any, **kwargs: Any) -> str:
         """The code numba compiles for these arguments."""
         return self.specialisation(self._arguments(args, kwargs)).text
-

@@ -29,9 +29,9 @@ from typing import Callable
 import gast
 import numpy as np
 
+from .aliasing import memory_reads, shared_through, ufunc_result, writes_in_place
 from .context import Context
 from .normalize import assign
-from .optimize import _memory_reads, _ufunc_result, shared_through, writes_in_place
 from .trees import walk
 
 FRESH = {"zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like"}
@@ -398,7 +398,7 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
     tapes = frozenset(p[0] for s in loop.body if (p := _push_of(s, push)) is not None)
     skip = skip | tapes
     copies = {copy_of, ctx.helper("zeros_like"), ctx.helper("owned_copy")}
-    links = _forward_links(body[: body.index(back)], skip, copies, shape_of)
+    links = forward_links(body[: body.index(back)], skip, copies, shape_of)
     mutated = shared_through(links, frozenset(n for n, c in written.items() if c))
     pushes = {}
     for j, s in enumerate(loop.body):
@@ -565,15 +565,15 @@ def _fresh(value: gast.AST, modules: frozenset[str]) -> bool:
     )
 
 
-def _forward_links(forward: list[gast.stmt], skip: frozenset[str], copies: set[str], shape_of=None) -> list:
-    """As optimize.sharing_links (both ways), over the forward pass, where a store into an
+def forward_links(forward: list[gast.stmt], skip: frozenset[str], copies: set[str], shape_of=None) -> list:
+    """As aliasing.sharing_links (both ways), over the forward pass, where a store into an
     element or row (`s[t] = v`) copies v and a copy (`copy_of(x)`) shares nothing."""
     links = []
     for st in forward:
         for n in walk(st):
             if not isinstance(n, gast.Assign) or any(not isinstance(t, gast.Name) for t in n.targets):
                 continue
-            if isinstance(n.value, (gast.BinOp, gast.UnaryOp, gast.Compare)) or _ufunc_result(n.value, skip):
+            if isinstance(n.value, (gast.BinOp, gast.UnaryOp, gast.Compare)) or ufunc_result(n.value, skip):
                 continue
             if isinstance(n.value, gast.Call) and isinstance(n.value.func, gast.Name) and n.value.func.id in copies:
                 continue
@@ -590,7 +590,7 @@ def _forward_links(forward: list[gast.stmt], skip: frozenset[str], copies: set[s
                 and value.args
             ):
                 value = value.args[0]
-            reads = _memory_reads(value) - skip
+            reads = memory_reads(value) - skip
             links.append((targets, reads))
             links.append((reads, targets))
     return links

@@ -23,10 +23,11 @@ import gast
 import numpy as np
 
 from . import convert, runtime
+from .aliasing import sharing, writes_in_place
 from .context import Context
 from .dtypes import WEAK, dtype_roots, root_of
 from .normalize import name
-from .optimize import is_comment, is_pure, nested_blocks, number_value, replace_node, resolver, sharing, writes_in_place
+from .optimize import is_comment, is_pure, nested_blocks, number_value, replace_node, resolver
 from .rules.registry import runtime_facts
 from .trees import Transformer, clone, read_counts, walk
 

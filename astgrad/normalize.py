@@ -24,11 +24,22 @@ import gast
 import numpy as np
 
 from . import rules, runtime
-from .aliasing import SharedMemory
-from .analysis import base_name, view_sources, viewing_call
+from .aliasing import MUTATING_METHODS, SharedMemory
+from .analysis import (
+    base_name,
+    integer_names,
+    numpy_writer,
+    parameter_writes,
+    view_sources,
+    viewing_call,
+    walk_statements,
+)
+from .assemble_support import is_user_function
+from .codegen import compile_function, render, unparse
 from .context import Context
-from .optimize import MUTATING_METHODS
-from .parse import _MISSING
+from .convert import to_ast
+from .parse import ParsedFunction
+from .sentinels import MISSING
 from .trees import assign, is_constant, name, names_read, walk  # (the builders: also imported from here)
 
 # Attributes that describe an array rather than compute from it (no derivative).
@@ -835,7 +846,7 @@ class Normalizer:
             keys = gast.Call(func=name(self.ctx.helper("keys_if_dict")), args=[iterable], keywords=[])
             keys._ag_fn = runtime.keys_if_dict
             iterable = gast.copy_location(keys, iterable)
-        fn = self.resolve(iterable.func) if isinstance(iterable, gast.Call) else _MISSING
+        fn = self.resolve(iterable.func) if isinstance(iterable, gast.Call) else MISSING
         counter = None
         if Normalizer._has_break(s.body):
             counter = self.ctx.namer.fresh("n_iter")
@@ -1186,7 +1197,7 @@ class Normalizer:
                 return name(node.id)  # a temporary this pass introduced
             return name(self.version[node.id])
         obj = self.ctx.lookup(node.id)
-        if obj is _MISSING:
+        if obj is MISSING:
             raise self.error(f"the name `{node.id}` is not defined", node)
         out = name(node.id)
         out._ag_global = True
@@ -1195,9 +1206,9 @@ class Normalizer:
 
     def expr_Attribute(self, node):
         obj = self.resolve(node)
-        if obj is _MISSING:
+        if obj is MISSING:
             self._refuse_missing_module_attribute(node, "name")
-        if obj is not _MISSING:  # np.pi, math.e, a module-level constant's attribute
+        if obj is not MISSING:  # np.pi, math.e, a module-level constant's attribute
             out = copy.deepcopy(node)
             out._ag_global = True
             out._ag_obj = obj
@@ -1430,8 +1441,10 @@ class Normalizer:
             return self.expr(copied)
         if fn in (builtins.max, builtins.min) and len(node.args) == 1 and not node.keywords:
             seq = node.args[0]
-            if isinstance(seq, (gast.List, gast.Tuple)) and len(seq.elts) > 1 and not any(
-                isinstance(e, gast.Starred) for e in seq.elts
+            if (
+                isinstance(seq, (gast.List, gast.Tuple))
+                and len(seq.elts) > 1
+                and not any(isinstance(e, gast.Starred) for e in seq.elts)
             ):  # max([a, b, c]) is max(a, b, c)
                 return self.expr(gast.copy_location(gast.Call(func=node.func, args=seq.elts, keywords=[]), node))
             # max(xs) of numbers: np.max of their array (checked at run time: numbers, not empty)
@@ -1451,7 +1464,7 @@ class Normalizer:
             return self.expr(
                 gast.Call(func=node.func, args=[gast.copy_location(inner, node), node.args[-1]], keywords=[])
             )
-        if fn is not _MISSING:
+        if fn is not MISSING:
             self._refuse_output_argument(fn, node)
             kept = [k for k in node.keywords if not (k.arg == "out" and is_constant(k.value))]  # (out=None)
             reads = not _may_write(fn)  # (a function that may write into its arguments gets them as they are)
@@ -1503,7 +1516,7 @@ class Normalizer:
         """`np.random.randn(*x.shape)`: star arguments in a call of a function whose result carries
         no derivative (a shape's numbers, a random draw, zeros) are passed as they are."""
         fn = self.resolve(node.func)
-        rule = rules.lookup(fn) if fn is not _MISSING else None
+        rule = rules.lookup(fn) if fn is not MISSING else None
         if rule is None or rule.differentiable or node.keywords and any(k.arg is None for k in node.keywords):
             raise self.error(
                 "star-arguments in calls (f(*args)) are supported only in calls whose result carries no derivative "
@@ -1622,9 +1635,6 @@ class Normalizer:
     def _check_augmented_arguments(self, fn: Any, call: gast.Call) -> None:
         """Before a call of a user function that does `p += v` on a parameter, a run-time check
         that the argument is no array (whose values that would change under the caller)."""
-        from .analysis import parameter_writes
-        from .assemble_support import is_user_function
-
         if not is_user_function(fn) or rules.lookup(fn) is not None:
             return
         augmented = [p for p, (_, _, kind) in parameter_writes(fn).items() if kind == "augmented"]
@@ -1758,8 +1768,6 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
     operators to it (`g * b`) see an array, not a list. Returns the parameters read so, converted or
     not (their gradient is given back in the argument's structure: a list for a list; specialised
     code for an array drops the conversion and that, reverse.py)."""
-    from .analysis import integer_names, walk_statements
-
     loops = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
     ints = integer_names(fdef, loops)
     stores: dict[str, list[gast.stmt]] = {}
@@ -1900,9 +1908,6 @@ def _blocks_of(node: gast.AST) -> list[list[gast.stmt]]:
 
 def _may_write(fn: Any) -> bool:
     """Whether `fn` may write into an argument: a user's function, or one of NumPy's writers."""
-    from .analysis import numpy_writer
-    from .assemble_support import is_user_function
-
     return is_user_function(fn) or numpy_writer(fn)
 
 
@@ -1925,9 +1930,6 @@ def _bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
 def lift_function(parsed, tree: gast.FunctionDef):
     """A real function object for a lifted nested def, whose source astgrad knows already; like
     the enclosing function, it reads its globals and closure cells when it runs."""
-    from .codegen import compile_function, render
-    from .parse import ParsedFunction
-
     text = render(tree)
     free = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     cells = {n: c for n, c in parsed.cells.items() if n in free}
@@ -1975,9 +1977,6 @@ def _substitute_name(tree: gast.AST, old: str, new: gast.AST) -> gast.AST:
 
 
 def _source(node: gast.AST) -> str:
-    from .codegen import unparse
-    from .convert import to_ast
-
     try:
         return unparse(to_ast(node)).strip()
     except Exception:  # pragma: no cover - best effort for messages

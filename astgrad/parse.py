@@ -17,11 +17,11 @@ import gast
 
 from . import convert
 from .assemble_support import is_generated
-from .assumptions import constant_cell, record_code, record_name, replay
+from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
 from .errors import TransformError
+from .runtime import respecialize
+from .sentinels import MISSING
 from .trees import walk
-
-_MISSING = object()
 
 
 @dataclass
@@ -50,6 +50,18 @@ class ParsedFunction:
     def name(self) -> str:
         return self.tree.name
 
+    @functools.cached_property
+    def global_reads(self) -> frozenset[str]:
+        """The names the function's code (and the code nested in it) looks up outside itself."""
+        fn = getattr(self.func, "__func__", self.func)
+        todo, names = [getattr(fn, "__code__", None)], set()
+        while todo:
+            code = todo.pop()
+            if code is not None:
+                names.update(code.co_names)
+                todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        return frozenset(names)
+
     def abs_line(self, node: gast.AST | None) -> int | None:
         """The line in the user's file where `node` stands."""
         lineno = getattr(node, "lineno", None)
@@ -68,11 +80,14 @@ class ParsedFunction:
         )
 
     def lookup(self, name: str) -> Any:
-        """The object a free name refers to (closure, then globals, then builtins), or _MISSING.
+        """The object a free name refers to (closure, then globals, then builtins), or MISSING.
         Generated code will rely on what it is: the fact is recorded (assumptions.py)."""
         obj, where = self.find(name)
+        module = getattr(self.func, "__module__", None)
         if where is not None:
-            record_name(where, name, obj, module=getattr(self.func, "__module__", None))
+            record_name(where, name, obj, module=module)
+        elif obj is not MISSING and name in self.global_reads:  # (not a name of astgrad's own code)
+            record_builtin(self.user_globals, name, module)
         return obj
 
     @property
@@ -104,7 +119,7 @@ class ParsedFunction:
         chained = getattr(getattr(self.func, "__func__", self.func), "__builtins__", None)
         if isinstance(chained, dict) and chained is not builtins.__dict__ and name in chained:
             return chained[name], chained
-        return getattr(builtins, name, _MISSING), None
+        return getattr(builtins, name, MISSING), None
 
 
 def _where(func: Any) -> str:
@@ -235,33 +250,32 @@ def _bound_method(method: types.MethodType) -> ParsedFunction:
 def _drop_guards(parsed: ParsedFunction) -> None:
     """Generated code differentiated again: its guards (`if <not the program or arguments it was
     made for>: return respecialize(...)`) go; their facts are the new program's (recorded)."""
-    from .runtime import respecialize
 
-    def is_guard(s: gast.stmt) -> bool:
-        if not (isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Return)):
-            return False
-        call = s.body[0].value
+    def is_helper(call: gast.expr) -> bool:
         return (
             isinstance(call, gast.Call)
             and isinstance(call.func, gast.Name)
             and parsed.peek(call.func.id) is respecialize
         )
 
-    parsed.tree.body = [s for s in parsed.tree.body if not is_guard(s)] or [gast.Pass()]
+    parsed.tree.body = [s for s in parsed.tree.body if not is_guard(s, is_helper)] or [gast.Pass()]
 
 
 def _check_source(func: Callable, code: types.CodeType, filename: str) -> int:
     """The line where the source of the code that runs starts in its file as it is now; refused if
     the file no longer holds it (edited after it was imported: astgrad would differentiate other
     text, or another function). The file is compiled; it must hold code that does the same, where
-    the running code starts or, when an edit elsewhere shifted the lines, at one other place."""
-    lines = linecache.getlines(filename)
-    compiled = _compiled_file(filename, "".join(lines))
-    same = [c for c in _code_objects(compiled, code.co_name) if _same_code(c, code)] if compiled else []
-    if any(c.co_firstlineno == code.co_firstlineno for c in same):
-        return code.co_firstlineno
-    if len(same) == 1:
-        return same[0].co_firstlineno
+    the running code starts or, when an edit elsewhere shifted the lines or a reloader compiled the
+    function alone (IPython's %autoreload), at one other place."""
+    for fresh in (False, True):
+        if fresh:  # a reloader compiled the file's new text, which Python's line cache has not read
+            linecache.checkcache(filename)
+        compiled = _compiled_file(filename, "".join(linecache.getlines(filename)))
+        same = [c for c in _code_objects(compiled, code.co_name) if _same_code(c, code)] if compiled else []
+        if any(c.co_firstlineno == code.co_firstlineno for c in same):
+            return code.co_firstlineno
+        if len(same) == 1:  # lines shifted by an edit elsewhere, or the function compiled alone
+            return same[0].co_firstlineno
     raise TransformError(
         f"the source of {_where(func)} in {filename} is not the code that runs: the file was "
         "edited after the function was defined",
@@ -318,7 +332,9 @@ def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
 
 
 _SAME_OP = {"LOAD_METHOD": "LOAD_ATTR"}
-_NO_OP = frozenset({"NOP", "CACHE", "EXTENDED_ARG", "RESUME"})
+# (PUSH_NULL: Python 3.12+ spells an attribute load for a call as LOAD_ATTR and PUSH_NULL, a method
+# load as LOAD_ATTR alone)
+_NO_OP = frozenset({"NOP", "CACHE", "EXTENDED_ARG", "RESUME", "PUSH_NULL"})
 
 
 def _instructions(code: types.CodeType) -> list[tuple]:

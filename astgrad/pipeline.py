@@ -18,8 +18,10 @@ rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a pass may re
 General code runs `GENERAL_PASSES`, specialised code `SPECIALISED_PASSES`; with
 `optimize=False` only the passes marked `always` run. Adding, removing or reordering a pass is a
 change to one of these lists; `needs` names the passes that must run before a pass (a test checks
-the lists keep them), `why` says what it relies on. After them, `Program.compile` (assemble.py)
-puts the program guard at the top of the entry function (assumptions.py) and renders the code.
+the lists keep them), `why` says what it relies on. Once every unit of a program has run its
+passes, each runs `PROGRAM_PASSES`: the program guard at the top of the entry function
+(assumptions.py; `guarded`, the facts it checks, is set on the entry unit only); then
+`Program.compile` (assemble.py) renders the code.
 """
 
 from __future__ import annotations
@@ -29,17 +31,21 @@ from typing import TYPE_CHECKING, Callable
 
 import gast
 
-from . import runtime
+from . import runtime, specialize
 from .algebra import factor_sums, simplify_products
+from .aliasing import shared_through, sharing_links
+from .assumptions import calls_named, guard_terms, is_guard
 from .batching import batch_accumulations
+from .codegen import render
 from .dots import dot_products
 from .hoisting import hoist_row_work, release_after_loops
 from .loop_saves import drop_loop_saves, hoist_ownership, prune_recomputed
 from .lowering import lower, polish
-from .optimize import fuse_expressions, nested_blocks, shared_through, sharing_links
+from .optimize import fuse_expressions, nested_blocks
 from .optimize import optimize as clean_up
 from .reductions import einsum_sums
 from .replay import replay_scalar_loops
+from .reverse import comment
 from .taped_rows import unpack_tape_loops
 from .trees import name, walk
 
@@ -67,6 +73,12 @@ def run_passes(unit: Unit, optimize: bool) -> None:
             p.run(unit)
 
 
+def run_program_passes(unit: Unit) -> None:
+    """Run the passes of `PROGRAM_PASSES` on `unit`, after every unit of its program has run its passes."""
+    for p in PROGRAM_PASSES:
+        p.run(unit)
+
+
 def without(passes: tuple[Pass, ...], *names: str) -> tuple[Pass, ...]:
     """`passes` less the named ones (a test compares the code made with and without a pass).
 
@@ -80,6 +92,33 @@ def without(passes: tuple[Pass, ...], *names: str) -> tuple[Pass, ...]:
 
 
 # ---------------------------------------------------------------------------------- the passes
+
+
+def guard_program(unit: Unit) -> None:
+    """The entry function's first test: the program is the one its code was generated from (its
+    code, the functions it calls, what its globals are; assumptions.py). The test joins the
+    argument guard of specialised code, or stands alone at the top of the general code."""
+    facts = unit.guarded
+    if facts is None:
+        return
+    ctx = unit.ctx
+    bound = {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    terms = guard_terms(facts, ctx.parsed.user_globals, ctx.parsed.cells, bound, ctx.internal_ref)
+    if not terms:
+        return
+    helper = ctx.helper("respecialize")
+    is_helper = calls_named({helper})
+    body = unit.fdef.body
+    at = 1 if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) else 0
+    note = comment("generated for the program as it is: the code and the names it relies on")
+    for k, s in enumerate(body):
+        if is_guard(s, is_helper):  # (specialised code's argument test: joined)
+            terms.append(render(s.test).strip())
+            del body[k]
+            at, note = k, comment("(and for the program as it is: the code and the names it relies on)")
+            break
+    stale = ctx.namer.fresh("stale") if facts.may_be_gone() else None
+    body[at:at] = [note, *specialize.guard(helper, unit.fdef.name, unit.fdef, " or ".join(terms), stale)]
 
 
 def _arrays(unit: Unit) -> set[str]:
@@ -292,6 +331,18 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         why="it removes what the loop saves pass left unread",
     ),
 )
+
+
+# The passes run on every unit of a program once all its units have run theirs (those record facts
+# about the program, assumptions.py, that the guard checks).
+PROGRAM_GUARD = Pass(
+    "program guard",
+    guard_program,
+    "the entry function's first test: the program is the one its code was generated from (assumptions.py)",
+    always=True,
+)
+
+PROGRAM_PASSES: tuple[Pass, ...] = (PROGRAM_GUARD,)
 
 
 # ------------------------------------------------------------------------ what passes may read

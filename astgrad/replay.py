@@ -32,9 +32,10 @@ from typing import Callable
 
 import gast
 
+from .aliasing import sharing, writes_in_place
 from .context import Context
 from .lowering import join_accumulations
-from .optimize import fuse_expressions, is_comment, is_pure, resolver, sharing, writes_in_place
+from .optimize import fuse_expressions, is_comment, is_pure, resolver
 from .trees import clone, read_counts, walk
 
 MAX_PATHS = 64

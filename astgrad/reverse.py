@@ -22,8 +22,10 @@ import gast
 import numpy as np
 
 from . import rules, runtime, shapes
+from .aliasing import sharing
 from .analysis import (
     Activity,
+    assignment_counts,
     integer_names,
     operands,
     primitive,
@@ -152,9 +154,6 @@ class ReverseTransformer:
         """The loops' first statements `x = xs[k]` (k the loop's index) that the backward loop
         repeats at the start of each iteration instead of saving x: xs is never rebound, never
         written into (nor anything sharing its memory), and x is bound nowhere else."""
-        from .analysis import assignment_counts
-        from .optimize import sharing
-
         if not any(isinstance(st, gast.For) for st in walk_statements(self.fdef.body)):
             return {}
         counts = assignment_counts(self.fdef)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from .optimize import shared_through
+from .aliasing import shared_through
 from .rules.registry import numpy_names
 from .trees import walk
 

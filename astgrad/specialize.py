@@ -19,6 +19,7 @@ import gast
 import numpy as np
 
 from . import convert
+from .assumptions import GONE
 from .codegen import compile_function, make_function
 from .errors import AstgradError, TransformError, user_facing
 
@@ -76,22 +77,22 @@ def guard_test(np_name: str, params: dict[str, Kind]) -> str:
     return " or ".join(parts)
 
 
-def guard(helper: str, fname: str, fdef: gast.FunctionDef, test: str) -> list[gast.stmt]:
+def guard(helper: str, fname: str, fdef: gast.FunctionDef, test: str, stale: str | None = None) -> list[gast.stmt]:
     """`if <test>: return respecialize(fname, <arguments>)`: the code was generated for other
-    arguments (their kinds) or another program (assumptions.py)."""
+    arguments (their kinds) or another program (assumptions.py). With `stale` (a fresh name), the
+    test reads names the user may have deleted since (a global only an untaken branch reads, as
+    Python allows): it is computed first, and a name that is gone makes it true."""
     args = fdef.args
     positional = [a.id for a in args.posonlyargs + args.args]
     call = ", ".join([fname] + positional + [f"{a.id}={a.id}" for a in args.kwonlyargs])
-    text = f"if {test}:\n    return {helper}({call})\n"
+    if stale is None:
+        text = f"if {test}:\n    return {helper}({call})\n"
+    else:
+        text = (
+            f"try:\n    {stale} = {test}\nexcept {GONE}:\n    {stale} = True\n"
+            f"if {stale}:\n    return {helper}({call})\n"
+        )
     return convert.parse(text).body
-
-
-def is_guard(s: gast.stmt, helper: str) -> bool:
-    """Whether `s` is a guard made by `guard` (with `helper` the name of respecialize)."""
-    if not (isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Return)):
-        return False
-    call = s.body[0].value
-    return isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.func.id == helper
 
 
 class Specializer:

@@ -40,8 +40,8 @@ from typing import Callable
 
 import gast
 
+from .aliasing import MUTATING_METHODS, sharing, writes_in_place
 from .context import Context
-from .optimize import MUTATING_METHODS, sharing, writes_in_place
 from .trees import assign, name, walk
 
 
@@ -100,7 +100,7 @@ def _unpack(
     preceding: list[gast.stmt],
     fdef: gast.FunctionDef,
 ) -> tuple[list[gast.stmt], list[gast.stmt], list[tuple[int, gast.stmt]]]:
-    index, trips = _counted(loop, shape_of)
+    index, trips = counted_loop(loop, shape_of)
     if index is None or not trips:
         return [], [], []
     pops = _pops(loop.body, pop)
@@ -300,7 +300,7 @@ def _call(helper: str, *args: str) -> gast.Call:
     return gast.Call(func=name(helper), args=[name(a) for a in args], keywords=[])
 
 
-def _counted(loop: gast.For, shape_of: Callable) -> tuple[str | None, int | None]:
+def counted_loop(loop: gast.For, shape_of: Callable) -> tuple[str | None, int | None]:
     """(k, n) of `for k in reversed(range(n))` with n known, else (None, None)."""
     it = loop.iter
     if not (

@@ -338,7 +338,7 @@ def guard_cost(quick: bool, clock: str) -> tuple[list[str], bool]:
     generated from (astgrad/assumptions.py): the specialised gradient timed with and without it,
     the two measurements interleaved so that the machine's load falls on both alike."""
     import astgrad
-    from astgrad.api import _wrt_names
+    from astgrad.api import wrt_parameters
     from astgrad.assemble import build
 
     lines = [
@@ -352,10 +352,10 @@ def guard_cost(quick: bool, clock: str) -> tuple[list[str], bool]:
         g(*args)  # (specialised)
         spec = g.__astgrad_specializer__
         bare = build(
-            w.f, w.wrt, value=False, optimize=True, wrt_names_fn=_wrt_names, kinds=spec.kinds(args, {}), guard=False
+            w.f, w.wrt, value=False, optimize=True, wrt_names_fn=wrt_parameters, kinds=spec.kinds(args, {}), guard=False
         )
         text = next(iter(spec.sources.values()), g.source)
-        guard = text.split("return respecialize")[0].split("\n    if ")[-1]
+        guard = text.split("return respecialize")[0].split('"""')[-1]  # (`if <test>:`, or `stale = <test>` first)
         tests = guard.count(" or ") + 1 if "respecialize" in text else 0
         with_guard, without = [], []
         for _ in range(3 if quick else 7):

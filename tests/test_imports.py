@@ -76,3 +76,13 @@ def test_no_import_cycle():
     arrows = _imports()
     assert "astgrad.trees" in arrows["astgrad.invariance"]  # (the scan sees relative imports)
     assert _cycles(arrows) == []
+
+
+def test_no_private_name_imported_across_modules():
+    """A name another module needs is public in its one home (`from .parse import _MISSING` is not)."""
+    private = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("astgrad")):
+                private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []

@@ -192,6 +192,38 @@ def test_code_swapped_in_place_is_seen_by_grad(module):
     assert grad(m.f)(2.0) == pytest.approx(12.0)
 
 
+def _deduperreload(mod, source: str) -> None:
+    """What IPython 9's `%autoreload 2` does for a changed function: write the file (Python's line
+    cache is not told), compile the function's new text *alone* (so its first line is 1, and the
+    compiler may choose a method load where the whole file's compile makes an attribute load) in
+    the module's globals, and give the old function object the new code."""
+    import ast
+
+    with open(mod.__file__, "w") as out:
+        out.write(textwrap.dedent(source))
+    for node in ast.parse(textwrap.dedent(source)).body:
+        if isinstance(node, ast.FunctionDef) and hasattr(mod, node.name):
+            env: dict = {}
+            exec(compile(ast.unparse(node), mod.__file__, "exec", dont_inherit=True), vars(mod), env)
+            getattr(mod, node.name).__code__ = env[node.name].__code__
+
+
+def test_code_patched_by_ipython9_autoreload(module):
+    old = "import numpy as np\n\ndef f(x):\n    return np.sum(x ** 2)\n"
+    m = module(old)
+    import linecache
+
+    linecache.getlines(m.__file__)  # the old text cached (a traceback or inspect read it)
+    f, x = m.f, np.array([0.5, -1.0])
+    g = grad(f)
+    np.testing.assert_allclose(g(x), 2 * x)
+    _deduperreload(m, old.replace("** 2", "** 3"))
+    assert f(x) == pytest.approx(np.sum(x**3))  # the object the user holds runs the new code
+    np.testing.assert_allclose(g(x), 3 * x**2)
+    np.testing.assert_allclose(grad(f)(x), 3 * x**2)
+    np.testing.assert_allclose(grad(f, mode="forward")(x), 3 * x**2)
+
+
 def test_file_edited_without_reload_is_refused(module):
     m = module("def f(x):\n    return x ** 2\n")
     _edit(m, "def f(x):\n    return x ** 3\n")
@@ -301,6 +333,28 @@ def test_a_lambda_made_anew_in_a_training_loop_is_not_transformed_again(monkeypa
         w = w - 0.1 * gw
     assert len([k for k in builds if k is None]) == 1  # the general code: once
     assert len(builds) <= 2  # and one specialisation
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_a_lambda_with_default_arguments_made_anew_is_not_transformed_again(monkeypatch, specialize):
+    import astgrad.api as api
+
+    builds = []
+    real = api.build
+    monkeypatch.setattr(api, "build", lambda *a, **k: builds.append(k.get("kinds")) or real(*a, **k))
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+    w = np.zeros(3)
+    for step in range(12):
+        size = 10 if step < 8 else 7  # (the last batches of another shape)
+        Xb, yb = X[step % 4 * 10 : step % 4 * 10 + size], y[step % 4 * 10 : step % 4 * 10 + size]
+        g = grad(lambda w, X=Xb, y=yb: _mse(w, X, y), specialize=specialize)
+        gw = g(w)
+        np.testing.assert_allclose(gw, numerical_grad(lambda w: _mse(w, Xb, yb), w), rtol=1e-6, atol=1e-9)  # noqa: B023
+        np.testing.assert_allclose(g(w, X[:5], y[:5]), numerical_grad(lambda w: _mse(w, X[:5], y[:5]), w), rtol=1e-6)
+        w = w - 0.1 * gw
+    assert len([k for k in builds if k is None]) == 1  # the general code: once
+    assert len(builds) <= 4  # and a specialisation for each shape
 
 
 def test_a_lambda_over_other_cells_is_its_own_program():
@@ -513,3 +567,65 @@ def test_code_that_imports_while_the_gradient_runs(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert "[2. 2. 2.]" in done.stdout
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_builtin_shadowed_after_grad(module, specialize):
+    m = module(
+        """
+        def f(x):
+            return abs(x) * 2.0 + max(x, 0.5)
+        """
+    )
+    g = grad(m.f, specialize=specialize)
+    assert g(3.0) == pytest.approx(3.0)
+    assert g(-3.0) == pytest.approx(-2.0)
+    m.abs = module("def square(v):\n    return v * v\n").square  # (as `def abs(v): ...` in a later cell)
+    assert m.f(3.0) == 21.0
+    assert g(3.0) == pytest.approx(13.0)  # d/dx (2 x^2 + x)
+    assert grad(m.f, mode="forward")(3.0) == pytest.approx(13.0)
+    del m.abs  # the builtin again
+    assert g(3.0) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_global_deleted_that_only_an_untaken_branch_reads(module, specialize):
+    m = module(
+        """
+        import numpy as np
+
+        SCALE = 3.0
+
+        def h(x, w):
+            if w > 0:
+                return np.sum(x * SCALE)
+            return np.sum(x * 2.0)
+        """
+    )
+    x = np.array([1.0, -2.0])
+    g = grad(m.h, specialize=specialize)
+    np.testing.assert_allclose(g(x, 1.0), [3.0, 3.0])
+    np.testing.assert_allclose(g(x, -1.0), [2.0, 2.0])
+    del m.SCALE  # Python still runs h where the branch is not taken ...
+    assert m.h(x, -1.0) == -2.0
+    np.testing.assert_allclose(g(x, -1.0), [2.0, 2.0])  # ... and so does its gradient
+    with pytest.raises(NameError, match="SCALE"):  # where it is, the user's NameError
+        g(x, 1.0)
+    m.SCALE = 5.0
+    np.testing.assert_allclose(g(x, 1.0), [5.0, 5.0])
+
+
+def test_default_arguments_naming_the_enclosing_functions_locals():
+    def main():
+        Xb = np.arange(6.0).reshape(3, 2) / 4
+
+        def loss(w, X=Xb, *, scale=2.0):
+            return scale * np.sum((X @ w) ** 2)
+
+        w = np.array([0.5, -1.0])
+        for g in (grad(loss), grad(loss, specialize=False), grad(lambda w, X=Xb: loss(w, X))):
+            np.testing.assert_allclose(g(w), numerical_grad(loss, w), rtol=1e-6)
+        np.testing.assert_allclose(grad(loss)(w, Xb * 2), numerical_grad(lambda w: loss(w, Xb * 2), w), rtol=1e-6)
+        assert astgrad.value_and_grad(loss)(w)[0] == pytest.approx(loss(w))
+
+    main()

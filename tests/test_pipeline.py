@@ -7,7 +7,7 @@ import pytest
 from astgrad import pipeline
 
 
-@pytest.mark.parametrize("passes", ["GENERAL_PASSES", "SPECIALISED_PASSES"])
+@pytest.mark.parametrize("passes", ["GENERAL_PASSES", "SPECIALISED_PASSES", "PROGRAM_PASSES"])
 def test_every_pass_runs_after_the_passes_it_needs(passes):
     order = [p.name for p in getattr(pipeline, passes)]
     assert len(order) == len(set(order)), "a pass name is used twice"

@@ -35,7 +35,7 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from .. import convert
+from .. import convert, runtime
 from ..errors import AstgradError
 
 
@@ -342,8 +342,6 @@ def runtime_facts(fact: str) -> dict[str, Any]:
     known = _DERIVED.get(("runtime", fact))
     if known is not None and known[0] == _version[0]:
         return known[1]
-    from .. import runtime
-
     helpers = (fn for fn in functions_with(fact) if getattr(runtime, fn.__name__, None) is fn)
     result = {fn.__name__: getattr(lookup(fn), fact) for fn in helpers}
     _DERIVED[("runtime", fact)] = (_version[0], result)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..api import _cached, _jvp_function, _parameters, jacobian
+from ..api import cached, jacobian, jvp_function, parameter_names
 from ..assemble import build_vjp
 from ..errors import ArgumentError
 from .unrolled import wrt_names
@@ -149,7 +149,7 @@ def cost(func: Callable, *args: Any, wrt: Any = 0, budget: float = 0.2) -> CostR
     >>> print(astgrad.cost(loss, w, X, y, wrt="w"))
     """
     names = wrt_names(func, wrt)
-    params = _parameters(func)
+    params = parameter_names(func)
     if len(args) != len(params):
         raise ArgumentError(f"cost takes all {len(params)} arguments of {func.__name__}, got {len(args)}")
     arguments = dict(zip(params, args))
@@ -160,7 +160,7 @@ def cost(func: Callable, *args: Any, wrt: Any = 0, budget: float = 0.2) -> CostR
     reverse_jac = jacobian(func, wrt=wrt_arg, mode="reverse")
     forward_jac = jacobian(func, wrt=wrt_arg, mode="forward")
 
-    fwd, bwd, _ = _cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
+    fwd, bwd, _ = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
     seed = np.ones(np.shape(out)) if np.ndim(out) else 1.0
 
     def reverse_sweep() -> None:
@@ -172,7 +172,7 @@ def cost(func: Callable, *args: Any, wrt: Any = 0, budget: float = 0.2) -> CostR
     fwd(tape, *args)
     kept = _nbytes(tape)
 
-    jvp_fn = _jvp_function(func, wrt_arg)
+    jvp_fn = jvp_function(func, wrt_arg)
     direction = {jvp_fn.dot_params[w]: np.ones(np.shape(arguments[w])) if np.ndim(arguments[w]) else 1.0 for w in names}
 
     def forward_sweep() -> None:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import runtime
-from ..api import _jvp_function, _parameters, _reverse, _wrt_names
+from ..api import jvp_function, parameter_names, reverse_function, wrt_parameters
 from ..assemble import build
 from ..errors import AstgradError
 
@@ -138,13 +138,13 @@ def standalone_source(
 ) -> str:
     """The text of a standalone module holding the gradient of `func` (reverse mode) or its
     forward-mode function; with `args`, the code specialised for those arguments."""
-    names, _ = _wrt_names(func, _parameters(func), wrt)
+    names, _ = wrt_parameters(func, parameter_names(func), wrt)
     if mode == "forward":
-        generated = _jvp_function(func, tuple(names))
+        generated = jvp_function(func, tuple(names))
     elif mode == "reverse":  # (a snapshot of the program: without the check that it is unchanged)
-        spec = getattr(_reverse(func, wrt, False, True, False), "__astgrad_specializer__", None)
+        spec = getattr(reverse_function(func, wrt, False, True, False), "__astgrad_specializer__", None)
         kinds = spec.kinds(tuple(args), {}) if args is not None and spec is not None else None
-        generated = build(func, wrt, value=False, optimize=True, wrt_names_fn=_wrt_names, kinds=kinds, guard=False)
+        generated = build(func, wrt, value=False, optimize=True, wrt_names_fn=wrt_parameters, kinds=kinds, guard=False)
     else:
         raise AstgradError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     text = str(generated.source)

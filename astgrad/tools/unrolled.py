@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..api import _jvp_function, _parameters, _wrt_names, grad
+from ..api import grad, jvp_function, parameter_names, wrt_parameters
 from ..assemble import normalized
 from ..codegen import namespace, render, user_builtins
 from ..errors import AstgradError
@@ -289,7 +289,7 @@ def unroll(
     """Run `func(*args, **kwargs)` once and return the straight-line program of what ran
     (refused if more than `max_steps` statements ran: its gradient would take long to generate)."""
     kwargs = kwargs or {}
-    params = _parameters(func)
+    params = parameter_names(func)
     try:
         bound = inspect.signature(func).bind(*args, **kwargs)
     except TypeError as exc:
@@ -435,7 +435,7 @@ class _RecordDots(ast.NodeTransformer):
 def record_tangents(run: Unrolled, wrt: Sequence[str], direction: dict[str, Any]) -> Any:
     """Run the unrolled function's forward-mode code along `direction` (a tangent per `wrt`
     parameter) and set each step's tangent; returns the output's tangent."""
-    jvp_fn = _jvp_function(run.function, tuple(wrt), False)
+    jvp_fn = jvp_function(run.function, tuple(wrt), False)
     main = _main_function(jvp_fn.source, jvp_fn.__name__)
     tree = ast.parse(main)
     tree = ast.fix_missing_locations(_RecordDots().visit(tree))
@@ -453,4 +453,4 @@ def record_tangents(run: Unrolled, wrt: Sequence[str], direction: dict[str, Any]
 
 def wrt_names(func: Callable, wrt: Any) -> list[str]:
     """The parameter names `wrt` designates (an index, a name, or a tuple of them)."""
-    return _wrt_names(func, _parameters(func), wrt)[0]
+    return wrt_parameters(func, parameter_names(func), wrt)[0]
