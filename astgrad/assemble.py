@@ -35,6 +35,7 @@ from .reverse import ReverseTransformer, comment
 from .shape_facts import ShapeFacts
 from .source_text import SourceCode
 from .trees import walk
+from .unroll import unroll_container_loops
 
 
 class Pending:
@@ -83,12 +84,21 @@ class Unit:
 
 
 def normalized(
-    func: Callable, protect_inputs: bool = False, callee: bool = False, inline: bool = False
+    func: Callable,
+    protect_inputs: bool = False,
+    callee: bool = False,
+    inline: bool = False,
+    lengths: dict[str, int] | None = None,
 ) -> tuple[Context, gast.FunctionDef]:
     """`func` parsed and in A-normal form, with the context of names it was lowered in; with
-    `inline`, its calls of small helpers inlined first (inline.py)."""
+    `inline`, its calls of small helpers inlined first (inline.py); with `lengths` (of list and
+    tuple parameters), its loops over them unrolled (unroll.py)."""
     parsed = parse_function(func)
-    ctx = Context(inline_helpers(parsed) if inline else parsed)
+    if inline:
+        parsed = inline_helpers(parsed)
+    if lengths:
+        parsed = unroll_container_loops(parsed, lengths)
+    ctx = Context(parsed)
     return ctx, normalize(ctx, protect_inputs=protect_inputs, callee=callee)
 
 
@@ -518,7 +528,9 @@ def build(
     it was generated from (assumptions.py); `guard=False` leaves that check out (code exported
     as a snapshot of the program)."""
     with recording(specialised=bool(kinds)) as facts:
-        ctx, fdef = normalized(func, protect_inputs=True, inline=bool(kinds) and optimize)
+        special = bool(kinds) and optimize
+        lengths = {p: len(k[1]) for p, k in (kinds or {}).items() if k[0] in ("list", "tuple")} if special else None
+        ctx, fdef = normalized(func, protect_inputs=True, inline=special, lengths=lengths)
         names, many = wrt_names_fn(func, fdef._ag_params, wrt)
         program = Program(optimize=optimize)
         program.used_names |= {fdef.name}

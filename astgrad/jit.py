@@ -821,7 +821,7 @@ class JitGradient:
     def kinds(self, args: tuple) -> tuple:
         kinds = tuple(kind_of(a) for a in args)
         for p, k, a in zip(self.params, kinds, args):
-            if k is None or k[0] == "numpy scalar":
+            if k is None or k[0] in ("numpy scalar", "list", "tuple", "dict"):
                 raise AstgradError(
                     f"jit=True compiles gradients of functions of Python numbers and NumPy arrays; "
                     f"{p} is a {type(a).__name__}"
