@@ -15,7 +15,9 @@ Unrolled are loops at the top level of the function over a parameter that holds 
 (`for x in p`, `for x in p[a:b]` with literal bounds, `for i in range(len(p))`) of at most
 `MAX_ITEMS` items, whose body has no `break`, `continue` or nested function, never writes into or
 rebinds the parameter, and has at most `MAX_STATEMENTS` statements. The target holds the last item
-after the loop, as in Python.
+after the loop, as in Python. The length being the guard's, `len(p)` is that number, an index loop's
+index is its number in each copy of the body (if the body never rebinds it), and a branch on such
+numbers (`if i < len(layers) - 1:`) is replaced by the block it takes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
+import operator
 
 import gast
 
@@ -50,9 +53,104 @@ def unroll_container_loops(parsed: ParsedFunction, lengths: dict[str, int]) -> P
             continue
         for i in positions:
             body.append(gast.copy_location(gast.Assign(targets=[s.target], value=_item(s, i), type_comment=None), s))
-            body.extend(copy.deepcopy(s.body))
-    tree.body = body
+            block = copy.deepcopy(s.body)
+            if getattr(s, "_ag_index_loop", False) and not _rebinds(block, s.target.id):
+                block = [_Substitute({s.target.id: i}).visit(st) for st in block]
+            body.extend(block)
+    # the lengths are the guard's: `len(layers)` is a number, and a branch on numbers is taken or not
+    tree.body = _fold_branches([_Substitute({}, lengths).visit(st) for st in body])
     return dataclasses.replace(parsed, tree=tree)
+
+
+class _Substitute(gast.NodeTransformer):
+    """Names bound to numbers, and `len(p)` of the parameters of known length, as constants."""
+
+    def __init__(self, values: dict[str, int], lengths: dict[str, int] | None = None):
+        self.values, self.lengths = values, lengths or {}
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.values:
+            return gast.copy_location(gast.Constant(value=self.values[node.id], kind=None), node)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if (
+            isinstance(f, gast.Name)
+            and f.id == "len"
+            and len(node.args) == 1
+            and not node.keywords
+            and isinstance(node.args[0], gast.Name)
+            and node.args[0].id in self.lengths
+        ):
+            return gast.copy_location(gast.Constant(value=self.lengths[node.args[0].id], kind=None), node)
+        return node
+
+
+def _rebinds(block: list[gast.stmt], n: str) -> bool:
+    return any(
+        isinstance(m, gast.Name) and m.id == n and not isinstance(m.ctx, gast.Load) for st in block for m in walk(st)
+    )
+
+
+def _fold_branches(block: list[gast.stmt]) -> list[gast.stmt]:
+    """`if <a test of int constants>:` replaced by the block it takes (nested blocks too)."""
+    out: list[gast.stmt] = []
+    for s in block:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner:
+                setattr(s, field, _fold_branches(inner) or [gast.Pass()])
+        if isinstance(s, gast.If):
+            value = _constant(s.test)
+            if value is not None:
+                taken = s.body if value else s.orelse
+                out.extend(st for st in taken if not isinstance(st, gast.Pass))
+                continue
+        out.append(s)
+    return out
+
+
+_ARITHMETIC = {
+    gast.Add: operator.add,
+    gast.Sub: operator.sub,
+    gast.Mult: operator.mul,
+    gast.FloorDiv: operator.floordiv,
+}
+_COMPARE = {
+    gast.Lt: operator.lt,
+    gast.LtE: operator.le,
+    gast.Gt: operator.gt,
+    gast.GtE: operator.ge,
+    gast.Eq: operator.eq,
+    gast.NotEq: operator.ne,
+}
+
+
+def _constant(node: gast.AST) -> int | bool | None:
+    """The value of an expression of int constants (arithmetic, comparisons, not/and/or), or None."""
+    if isinstance(node, gast.Constant) and type(node.value) in (int, bool):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.Not)):
+        v = _constant(node.operand)
+        return None if v is None else (-v if isinstance(node.op, gast.USub) else not v)
+    if isinstance(node, gast.BinOp) and type(node.op) in _ARITHMETIC:
+        a, b = _constant(node.left), _constant(node.right)
+        if a is None or b is None or (isinstance(node.op, gast.FloorDiv) and b == 0):
+            return None
+        return _ARITHMETIC[type(node.op)](a, b)
+    if isinstance(node, gast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        values = [_constant(node.left)] + [_constant(c) for c in node.comparators]
+        if any(v is None for v in values):
+            return None
+        return all(_COMPARE[type(op)](x, y) for op, x, y in zip(node.ops, values, values[1:]))
+    if isinstance(node, gast.BoolOp):
+        values = [_constant(v) for v in node.values]
+        if any(v is None for v in values):
+            return None
+        return all(values) if isinstance(node.op, gast.And) else any(values)
+    return None
 
 
 def _positions(s: gast.stmt, lengths: dict[str, int], tree: gast.FunctionDef) -> list[int] | None:
