@@ -12,12 +12,12 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from .analysis import refuse_tuple_output
-from .assemble import build, build_jvp, build_vjp, normalized, normalized_source
-from .codegen import frozen
+from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
+from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
+from .ir.codegen import frozen
 from .runtime import check_scalar, match_structure, zeros_like
-from .specialize import Specializer
+from .specialize.dispatch import Specializer
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -192,50 +192,71 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     def forward_gradient(*args, **kwargs):
         jvp_fn = jvp_function(func, tuple(names), optimize)  # (generated again if the program changed)
         forward_gradient.source = jvp_fn.source
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        arguments = bound.arguments
-        zeros = {jvp_fn.dot_params[n]: zeros_like(arguments[n]) for n in names}
-        grads, out = [], None
-        for n in names:
-            grad_n = zeros_like(arguments[n])  # the gradient, filled leaf by leaf
-            for path, leaf in _leaves(arguments[n]):
-                if zeros_like(leaf) is None:  # a string or a flag in a dict: no derivative, as in reverse mode
-                    continue
-                x = np.asarray(leaf)
-                if x.dtype == object:
-                    raise TypeError(
-                        f"mode='forward' differentiates numbers and arrays; {n}{path} is a {type(leaf).__name__}"
-                    )
-                g = np.zeros(x.shape, dtype=np.result_type(x.dtype, float))
-                for index in np.ndindex(*x.shape):
-                    e = np.zeros(x.shape, dtype=g.dtype)
-                    e[index] = 1.0
-                    direction = dict(zeros)
-                    one = e if x.ndim or not isinstance(leaf, float) else 1.0
-                    direction[jvp_fn.dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), path, one)
-                    out, out_dot = jvp_fn(**arguments, **direction)
-                    if has_aux:
-                        out, out_dot = out[0], out_dot[0]
-                    check_scalar(out)
-                    g[index] = out_dot
-                g = float(g) if isinstance(leaf, (float, int)) and not x.ndim else g
-                grad_n = _replace_leaf(grad_n, path, g)
-            grads.append(match_structure(grad_n, arguments[n]))
-        result = tuple(grads) if many else grads[0]
-        if not value and not has_aux:
-            return result
-        if out is None:
-            out = func(*args, **kwargs)
-        if has_aux:
-            full_out = func(*args, **kwargs)
-            return ((full_out[0], full_out[1]), result) if value else (result, full_out[1])
-        return out, result
+
+        def run(arguments: dict, direction: dict) -> tuple:
+            return jvp_fn(**arguments, **direction)
+
+        return forward_sweeps(func, signature, names, many, value, has_aux, jvp_fn.dot_params, run, args, kwargs)
 
     forward_gradient.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
     forward_gradient.__wrapped__ = func
     forward_gradient.source = jvp_fn.source
     return forward_gradient
+
+
+def forward_sweeps(
+    func: Callable,
+    signature: inspect.Signature,
+    names: list[str],
+    many: bool,
+    value: bool,
+    has_aux: bool,
+    dot_params: dict[str, str],
+    run: Callable[[dict, dict], tuple],
+    args: tuple,
+    kwargs: dict,
+) -> Any:
+    """The gradient of `func` at these arguments by forward mode: one tangent sweep per input
+    element, `run(arguments, tangents)` running one (the jvp function, compiled or not)."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    arguments = bound.arguments
+    zeros = {dot_params[n]: zeros_like(arguments[n]) for n in names}
+    grads, out = [], None
+    for n in names:
+        grad_n = zeros_like(arguments[n])  # the gradient, filled leaf by leaf
+        for path, leaf in _leaves(arguments[n]):
+            if zeros_like(leaf) is None:  # a string or a flag in a dict: no derivative, as in reverse mode
+                continue
+            x = np.asarray(leaf)
+            if x.dtype == object:
+                raise TypeError(
+                    f"mode='forward' differentiates numbers and arrays; {n}{path} is a {type(leaf).__name__}"
+                )
+            g = np.zeros(x.shape, dtype=np.result_type(x.dtype, float))
+            for index in np.ndindex(*x.shape):
+                e = np.zeros(x.shape, dtype=g.dtype)
+                e[index] = 1.0
+                direction = dict(zeros)
+                one = e if x.ndim or not isinstance(leaf, float) else 1.0
+                direction[dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), path, one)
+                out, out_dot = run(arguments, direction)
+                if has_aux:
+                    out, out_dot = out[0], out_dot[0]
+                check_scalar(out)
+                g[index] = out_dot
+            g = float(g) if isinstance(leaf, (float, int)) and not x.ndim else g
+            grad_n = _replace_leaf(grad_n, path, g)
+        grads.append(match_structure(grad_n, arguments[n]))
+    result = tuple(grads) if many else grads[0]
+    if not value and not has_aux:
+        return result
+    if out is None:
+        out = func(*args, **kwargs)
+    if has_aux:
+        full_out = func(*args, **kwargs)
+        return ((full_out[0], full_out[1]), result) if value else (result, full_out[1])
+    return out, result
 
 
 def _leaves(x: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -306,22 +327,56 @@ def _operator(
 
 
 def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: bool) -> Callable:
-    """The specialised gradient compiled by numba (jit.py); `func` may be a numba.njit function."""
-    from . import jit
+    """The specialised gradient compiled by numba (jit/compiler.py); `func` may be a numba.njit function."""
+    from .jit import compiler
 
-    func = jit.unwrap(func)
-    if mode != "reverse" or has_aux:
-        raise ArgumentError("jit=True compiles reverse-mode gradients without has_aux for now")
-    jit._numba()
-    names, _ = wrt_parameters(func, parameter_names(func), wrt)  # (checks wrt now)
+    func = compiler.unwrap(func)
+    if has_aux:
+        raise ArgumentError("jit=True compiles gradients without has_aux for now")
+    compiler._numba()
+    names, many = wrt_parameters(func, parameter_names(func), wrt)  # (checks wrt now)
+    if mode == "forward":
+        return _jit_forward(func, names, many, value)
 
     def make(kinds: dict) -> Callable:
-        return build(func, wrt, value=value, optimize=True, wrt_names_fn=wrt_parameters, kinds=kinds)
+        return build(func, wrt, value=value, optimize=True, wrt_names_fn=wrt_parameters, kinds=kinds, target="numba")
 
     label = "value_and_grad" if value else "grad"
     return cached(
-        func, ("jit", _freeze(wrt), value), lambda: jit.JitGradient(func, make, inspect.signature(func), label)
+        func, ("jit", _freeze(wrt), value), lambda: compiler.JitGradient(func, make, inspect.signature(func), label)
     )
+
+
+def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> Callable:
+    """The gradient by forward mode, each tangent sweep run by the jvp function compiled by numba."""
+    from .jit import compiler
+
+    refuse_tuple_output(*normalized(func))
+    signature = inspect.signature(func)
+    params = list(signature.parameters)
+    compiled = cached(
+        func, ("jit jvp", tuple(names)), lambda: compiler.JitJvp(func, lambda: jvp_function(func, tuple(names)), params)
+    )
+
+    @user_facing
+    def forward_gradient(*args, **kwargs):
+        def run(arguments: dict, direction: dict) -> tuple:
+            return compiled(tuple(arguments.values()), tuple(direction.values()))
+
+        dots = jvp_function(func, tuple(names)).dot_params
+        return forward_sweeps(func, signature, names, many, value, False, dots, run, args, kwargs)
+
+    def source(*args, **kwargs) -> str:
+        """The code numba compiles for these arguments."""
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        tangents = tuple(zeros_like(bound.arguments[n]) for n in names)
+        return compiled.source(tuple(bound.arguments.values()), tangents)
+
+    forward_gradient.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
+    forward_gradient.__wrapped__ = func
+    forward_gradient.source = source
+    return forward_gradient
 
 
 @user_facing
@@ -341,7 +396,7 @@ def grad(
     generated code) and `__wrapped__` (`func`). Usable as `@grad` or `@grad(wrt=...)`. Its
     first call with arguments of new types or shapes generates code specialised for them
     (`specialize=False`: always run the general code). With `jit=True` that specialised code
-    is compiled by numba (`pip install "astgrad[jit]"`; jit.py); `func` may be a `numba.njit`
+    is compiled by numba (`pip install "astgrad[jit]"`; jit/compiler.py); `func` may be a `numba.njit`
     function.
 
     >>> @grad(wrt=("x1", "x2"))
@@ -396,7 +451,7 @@ def source(
     """
     if normalized:
         return str(normalized_source(func))
-    if jit:  # the code numba compiles for these arguments (jit.py)
+    if jit:  # the code numba compiles for these arguments (jit/compiler.py)
         if args is None:
             raise ArgumentError("source(..., jit=True) shows the code compiled for arguments: pass args=")
         return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=False).source(*args)
@@ -411,16 +466,31 @@ def source(
 
 
 @user_facing
-def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """Forward mode: `(func(*primals), its derivative along tangents)`.
+def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, jit: bool = False) -> tuple[Any, Any]:
+    """Forward mode: `(func(*primals), its derivative along tangents)`; with `jit=True` the
+    forward-mode code is compiled by numba (jit.py).
 
     >>> jvp(f, (0.7, -1.3), (1.0, 0.0))   # (f(0.7, -1.3), df/dx1)
     """
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    if jit:
+        from .jit import compiler
+
+        func = compiler.unwrap(func)
     params = parameter_names(func)[: len(primals)]
     jvp_fn = jvp_function(func, tuple(params))
+    if jit:
+        signature = inspect.signature(func)
+        bound = signature.bind(*primals)
+        bound.apply_defaults()
+        compiled = cached(
+            func,
+            ("jit jvp", tuple(params)),
+            lambda: compiler.JitJvp(func, lambda: jvp_function(func, tuple(params)), list(signature.parameters)),
+        )
+        return compiled(tuple(bound.arguments.values()), tangents)
     dots = {jvp_fn.dot_params[p]: t for p, t in zip(params, tangents)}
     return jvp_fn(*primals, **dots)
 

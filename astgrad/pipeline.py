@@ -2,16 +2,17 @@
 
 parse → normalize → analyse → transform (reverse.py | forward.py, assembled into functions by
 assemble.py) → **these passes** → codegen. Specialised code first puts equivalent spellings into
-one form, so that each pass is written against that form only: small helpers called by the
-function are inlined before it is normalized (inline.py), and once the shapes are known, matrix
-products are spelled `a @ b` and lengths `len(xs)` (canonical.py). Each pass has one interface, `run(unit)`, and
+one form, so that each pass is written against that form only: before the function is normalized,
+small helpers it calls are inlined (frontend/inline.py) and its loops over a list parameter of
+known length unrolled (frontend/unroll.py); once the shapes are known, matrix products are spelled
+`a @ b` and lengths `len(xs)` (specialize/canonical.py). Each pass has one interface, `run(unit)`, and
 rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a pass may read:
 
 - `fdef`, `ctx`, `params`: the generated function, the context of the user's names it was made
   in, and the names it must keep (its parameters);
 - `grads_at`: where a gradient function returns its gradients (None for other functions);
 - specialised code only (generated for the argument types and shapes of a first call,
-  specialize.py): `shape_of`, a name's known shape (a `ShapeLookup`), `caller_arrays`, the
+  specialize/dispatch.py): `shape_of`, a name's known shape (a `ShapeLookup`), `caller_arrays`, the
   parameters and globals that are arrays the caller owns, and `python_numbers`, the parameters
   that are Python numbers.
 
@@ -31,27 +32,28 @@ from typing import TYPE_CHECKING, Callable
 
 import gast
 
-from . import runtime, specialize
-from .algebra import factor_sums, simplify_products
-from .aliasing import shared_through, sharing_links
-from .assumptions import calls_named, guard_terms, is_guard
-from .batching import batch_accumulations
-from .codegen import render
-from .dots import dot_products
-from .hoisting import hoist_row_work, release_after_loops
-from .loop_saves import drop_loop_saves, hoist_ownership, prune_recomputed
-from .lowering import lower, polish
-from .optimize import fuse_expressions, nested_blocks
-from .optimize import optimize as clean_up
-from .reductions import einsum_sums
-from .replay import replay_scalar_loops
-from .reverse import comment
-from .taped_rows import unpack_tape_loops
-from .trees import name, walk
+from . import runtime
+from .ad.reverse import comment
+from .analysis.aliasing import shared_through, sharing_links
+from .frontend.assumptions import calls_named, guard_terms, is_guard
+from .ir.codegen import render
+from .ir.trees import name, walk
+from .optimize.cleanup import fuse_expressions, nested_blocks
+from .optimize.cleanup import optimize as clean_up
+from .optimize.loop_saves import drop_loop_saves, hoist_ownership, prune_recomputed
+from .specialize import dispatch
+from .specialize.algebra import factor_sums, simplify_products
+from .specialize.batching import batch_accumulations
+from .specialize.dots import dot_products
+from .specialize.hoisting import hoist_row_work, release_after_loops
+from .specialize.lowering.lower import lower, polish
+from .specialize.reductions import einsum_sums
+from .specialize.replay import replay_scalar_loops
+from .specialize.taped_rows import unpack_tape_loops
 
 if TYPE_CHECKING:
-    from .assemble import Unit
-    from .shape_facts import ShapeFacts
+    from .ad.assemble import Unit
+    from .analysis.shape_facts import ShapeFacts
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,13 @@ class Pass:
     needs: tuple[str, ...] = ()  # passes that must have run before this one
     why: str = ""  # what this pass relies on them for
     always: bool = False  # runs with optimize=False too
+    targets: tuple[str, ...] = ("python", "numba")  # what runs the code: Python, or numba (jit.py)
 
 
-def run_passes(unit: Unit, optimize: bool) -> None:
-    """Run the passes of `unit` (general or specialised) in their order."""
+def run_passes(unit: Unit, optimize: bool, target: str = "python") -> None:
+    """Run the passes of `unit` (general or specialised) in their order, those for `target`."""
     for p in SPECIALISED_PASSES if unit.shape_of is not None else GENERAL_PASSES:
-        if optimize or p.always:
+        if (optimize or p.always) and target in p.targets:
             p.run(unit)
 
 
@@ -118,7 +121,7 @@ def guard_program(unit: Unit) -> None:
             at, note = k, comment("(and for the program as it is: the code and the names it relies on)")
             break
     stale = ctx.namer.fresh("stale") if facts.may_be_gone() else None
-    body[at:at] = [note, *specialize.guard(helper, unit.fdef.name, unit.fdef, " or ".join(terms), stale)]
+    body[at:at] = [note, *dispatch.guard(helper, unit.fdef.name, unit.fdef, " or ".join(terms), stale)]
 
 
 def _arrays(unit: Unit) -> set[str]:
@@ -188,7 +191,7 @@ def distinct_gradients(unit: Unit) -> None:
 CLEAN_UP = Pass(
     "clean up",
     lambda u: clean_up(u.fdef, u.ctx, u.params),
-    "constant folding, copy propagation, dead code removed, to a fixed point (optimize.py)",
+    "constant folding, copy propagation, dead code removed, to a fixed point (optimize/cleanup.py)",
 )
 DISTINCT_GRADIENTS = Pass(
     "distinct gradients",
@@ -199,7 +202,7 @@ DISTINCT_GRADIENTS = Pass(
 
 OWNERSHIP = Pass(
     "ownership before loops",
-    lambda u: hoist_ownership(u.fdef, u.ctx),
+    lambda u: hoist_ownership(u.fdef, u.ctx, u.shape_of),
     "an adjoint's `x_bar = owned_copy(x_bar)` inside a backward loop moves before it: no whole-array "
     "copy per iteration (loop_saves.py)",
     needs=("clean up",),
@@ -235,7 +238,7 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "lowering",
         lambda u: lower(u.fdef, u.ctx, u.shape_of),
         "rank-dispatching helpers, unbroadcast and the tape's calls as the NumPy and list operations "
-        "the shapes call for (lowering.py)",
+        "the shapes call for (specialize/lowering/lower.py)",
         needs=("taped rows", "batching"),
         why="those two match the calls it rewrites: `v = pop(tape)`, `matmul_left(g, W, h)`",
     ),
@@ -249,14 +252,15 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     Pass(
         "fusion",
         lambda u: fuse_expressions(u.fdef, u.ctx, u.params),
-        "generated temporaries used once put back into the expression that uses them (optimize.py)",
+        "generated temporaries used once put back into the expression that uses them (optimize/cleanup.py)",
         needs=("clean up after lowering",),
         why="it fuses the temporaries the clean-up leaves (run before it, the GMM's code differs)",
     ),
     Pass(
         "polish",
         lambda u: polish(u.fdef, u.ctx, u.shape_of, u.python_numbers),
-        "rewrites of whole expressions: sums squeezed, row sums before products, arrays filled by shape (lowering.py)",
+        "rewrites of whole expressions: sums squeezed, row sums before products, arrays filled by shape "
+        "(specialize/lowering/)",
         needs=("fusion",),
         why="it matches whole expressions, which exist once temporaries are fused",
     ),
@@ -306,6 +310,7 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "einsum",
         lambda u: einsum_sums(u.fdef, u.shape_of, u.ctx.numpy_name()),
         "sums of float arrays over axes as np.einsum (reductions.py)",
+        targets=("python",),  # (numba has no einsum)
     ),
     DISTINCT_GRADIENTS,
     Pass(

@@ -1,4 +1,4 @@
-"""The compiled-gradient section of the benchmark suite: `grad(f, jit=True)` (astgrad/jit.py)
+"""The compiled-gradient section of the benchmark suite: `grad(f, jit=True)` (astgrad/jit/compiler.py)
 against `f` compiled by numba, astgrad's uncompiled gradient and, where installed and ported,
 `jax.jit(jax.grad(f))`. The four timings of a workload are interleaved, round by round, so that
 the machine's load falls on all alike; compilation (the first call) is reported separately."""

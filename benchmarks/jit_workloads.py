@@ -1,4 +1,4 @@
-"""Loop-heavy workloads for the compiled gradient (`grad(f, jit=True)`, astgrad/jit.py): plain
+"""Loop-heavy workloads for the compiled gradient (`grad(f, jit=True)`, astgrad/jit/compiler.py): plain
 Python loops over floats and array elements, as a numba user writes them. astgrad reads their
 source; numba compiles `f` itself for the comparison."""
 

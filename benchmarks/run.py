@@ -335,11 +335,11 @@ GUARD_WORKLOADS = ("lecture", "hw0", "logreg", "rnn")
 
 def guard_cost(quick: bool, clock: str) -> tuple[list[str], bool]:
     """The cost of the check at the top of generated code that the program is the one it was
-    generated from (astgrad/assumptions.py): the specialised gradient timed with and without it,
+    generated from (astgrad/frontend/assumptions.py): the specialised gradient timed with and without it,
     the two measurements interleaved so that the machine's load falls on both alike."""
     import astgrad
+    from astgrad.ad.assemble import build
     from astgrad.api import wrt_parameters
-    from astgrad.assemble import build
 
     lines = [
         "| workload | tests in the guard | with guard (µs) | without (µs) | with / without |",

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from benchmarks.jit_workloads import conv1d, ema, maxpool  # noqa: F401 (the benchmark's own, tested here)
+
 try:  # (the tests that need numba skip without it; this module imports either way)
     import numba
 except ImportError:  # pragma: no cover
@@ -23,15 +25,6 @@ def pendulum(theta0, omega0, g, dt):
     return theta * theta + 0.1 * omega * omega
 
 
-def ema(x, alpha):
-    n = x.shape[0]
-    s = np.zeros(n)
-    s[0] = x[0]
-    for t in range(1, n):
-        s[t] = alpha * x[t] + (1.0 - alpha) * s[t - 1]
-    return np.sum(s * s)
-
-
 def branchy(x, a):
     y = x
     for _ in range(50):
@@ -42,31 +35,6 @@ def branchy(x, a):
         else:
             y = a * y * y + 1.3 * y + 0.5
     return y
-
-
-def conv1d(x, w):
-    n = x.shape[0]
-    k = w.shape[0]
-    out = np.zeros(n - k + 1)
-    for i in range(n - k + 1):
-        acc = 0.0
-        for j in range(k):
-            acc = acc + w[j] * x[i + j]
-        out[i] = acc
-    return np.sum(out * out)
-
-
-def maxpool(x):
-    n = x.shape[0] // 2
-    out = np.zeros(n)
-    for i in range(n):
-        a = x[2 * i]
-        b = x[2 * i + 1]
-        if a > b:
-            out[i] = a
-        else:
-            out[i] = b
-    return np.sum(out * out)
 
 
 def until_large(x, a):
@@ -105,3 +73,11 @@ def int_then_float(x, n):
         else:
             y = y + 1
     return y * x
+
+
+def sorted_weights(x):
+    return np.sum(np.sort(x) * np.arange(4.0))
+
+
+def column_energy(x):
+    return np.sum(np.sum(x * x, axis=0) ** 2) + np.sum(np.sum(np.tanh(x), axis=1) ** 2)

@@ -1,4 +1,4 @@
-"""Specialised code's products simplified (astgrad/algebra.py) and the late rewrites of
+"""Specialised code's products simplified (astgrad/specialize/algebra.py) and the late rewrites of
 lowering.polish: each checked on the generated text, against the general code to rounding, and
 against central differences."""
 
@@ -12,8 +12,8 @@ import numpy as np
 
 import astgrad
 from astgrad import check_grad, grad
-from astgrad.algebra import simplify_products
-from astgrad.codegen import render
+from astgrad.ir.codegen import render
+from astgrad.specialize.algebra import simplify_products
 from tests.test_specialize import _hinge as hinge
 
 
@@ -260,7 +260,7 @@ def test_factoring_works_through_math_calls_and_on_arrays():
 def test_a_term_with_a_zero_coefficient_is_left_as_written():
     """`0.0 * a * ȳ + t * ȳ` cannot be written back term by term (no `0.0 * a`); the sum
     stays as it is rather than the rewrite failing inside the transformer."""
-    from astgrad.algebra import _sum
+    from astgrad.specialize.algebra import _sum
 
     zero_term = (0.0, [(gast.Name("a", gast.Load(), None, None), 1)])
     assert _sum([zero_term, (1.0, [(gast.Name("t", gast.Load(), None, None), 1)])], "np") is None

@@ -1,10 +1,10 @@
-"""Every `_ag_*` attribute astgrad puts on AST nodes is listed in astgrad/annotations.py, with the
+"""Every `_ag_*` attribute astgrad puts on AST nodes is listed in astgrad/ir/annotations.py, with the
 modules that really write and read it."""
 
 import pathlib
 import re
 
-from astgrad.annotations import ANNOTATIONS
+from astgrad.ir.annotations import ANNOTATIONS
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "astgrad"
 # an attribute `_ag_x` (`node._ag_x`, `getattr(node, "_ag_x")`), not a generated name `__ag_x`
@@ -16,7 +16,7 @@ def _uses() -> dict[str, set[str]]:
     uses: dict[str, set[str]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         module = path.relative_to(PACKAGE).as_posix()
-        if module == "annotations.py":
+        if module == "ir/annotations.py":
             continue
         for found in ATTRIBUTE.findall(path.read_text()):
             uses.setdefault(found, set()).add(module)
@@ -25,7 +25,7 @@ def _uses() -> dict[str, set[str]]:
 
 def test_every_annotation_used_is_listed():
     unlisted = {n: sorted(m) for n, m in _uses().items() if n not in ANNOTATIONS}
-    assert not unlisted, f"add these to astgrad/annotations.py: {unlisted}"
+    assert not unlisted, f"add these to astgrad/ir/annotations.py: {unlisted}"
 
 
 def test_every_annotation_listed_is_used_by_the_modules_it_names():

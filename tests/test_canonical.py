@@ -1,4 +1,5 @@
-"""Equivalent spellings give the same specialised code (astgrad/inline.py, astgrad/canonical.py):
+"""Equivalent spellings give the same specialised code (astgrad/frontend/inline.py,
+astgrad/specialize/canonical.py):
 matrix products as `W @ h`, `np.dot`, `.dot`, `np.matmul`, `h @ W.T`; loops `for x in xs`, over
 `range(len(xs))` and `range(xs.shape[0])`; reductions as methods or functions; a step in a helper.
 The generated code is compared after its guard, comments dropped and names renamed by first

@@ -1,5 +1,5 @@
-"""Matrix products as `ndarray.dot` in specialised code (astgrad/dots.py), only where the value
-decides nothing (astgrad/rounding.py): checked on the generated text, against the general code,
+"""Matrix products as `ndarray.dot` in specialised code (astgrad/specialize/dots.py), only where the value
+decides nothing (astgrad/analysis/rounding.py): checked on the generated text, against the general code,
 against central differences, and bit for bit against the function where operands are contiguous."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import gast
 import numpy as np
 
 from astgrad import check_grad, grad, value_and_grad
-from astgrad.rounding import decisive_names
+from astgrad.analysis.rounding import decisive_names
 from tests.test_algebra import _agree, _specialised
 
 

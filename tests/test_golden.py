@@ -119,8 +119,8 @@ def test_conversions_match_gasts_own():
     print exactly as gast's own converter."""
     import gast
 
-    from astgrad import convert
-    from astgrad.codegen import render, unparse
+    from astgrad.ir import convert
+    from astgrad.ir.codegen import render, unparse
 
     tree = gast.parse(_EVERY_CONSTRUCT)
     assert gast.dump(convert.parse(_EVERY_CONSTRUCT), include_attributes=True) == gast.dump(

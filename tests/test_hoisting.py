@@ -1,4 +1,4 @@
-"""A loop's work on its rows done for all rows before the loop (astgrad/hoisting.py): checked on
+"""A loop's work on its rows done for all rows before the loop (astgrad/specialize/hoisting.py): checked on
 the generated text, against the general code, against central differences, and, where only
 elementwise work moves, bit for bit against the function."""
 

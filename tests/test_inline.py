@@ -1,4 +1,4 @@
-"""Small helpers inlined into their caller in specialised code (astgrad/inline.py): gradients
+"""Small helpers inlined into their caller in specialised code (astgrad/frontend/inline.py): gradients
 checked against central differences, the specialised code free of the helper's forward/backward
 pair, the helper's spelling giving the code of the body written out, and the calls that must stay
 calls (a helper of another module, a recursive one) still right."""

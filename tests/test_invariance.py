@@ -1,4 +1,4 @@
-"""The max-shift of a log-sum-exp or softmax gets no adjoint (astgrad/invariance.py).
+"""The max-shift of a log-sum-exp or softmax gets no adjoint (astgrad/analysis/invariance.py).
 
 Every gradient here is checked against central differences and forward mode; the shift's
 treatment is checked on the generated code: no `extremum_mask` (the max's adjoint) where the
@@ -12,8 +12,8 @@ import pytest
 
 import astgrad
 from astgrad import check_grad, grad, jvp
-from astgrad.assemble import normalized
-from astgrad.invariance import shift_names
+from astgrad.ad.assemble import normalized
+from astgrad.analysis.invariance import shift_names
 
 
 def lse_rows_keepdims(s):

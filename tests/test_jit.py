@@ -1,4 +1,4 @@
-"""grad(f, jit=True): the specialised gradient compiled by numba (astgrad/jit.py).
+"""grad(f, jit=True): the specialised gradient compiled by numba (astgrad/jit/compiler.py).
 
 The compiled gradient must equal the uncompiled one to rounding (and central differences), on
 scalar and array loops, on the control-flow catalogue entries and the rule matrix's elementwise
@@ -107,14 +107,30 @@ def test_numba_njit_function():
 
 
 def test_refusal_names_the_construct_and_line():
-    args = (RNG.normal(size=(4, 4)), RNG.normal(size=(4, 3)), RNG.normal(size=4), RNG.normal(size=(5, 3)), np.zeros(4))
     with pytest.raises(AstgradError) as info:
-        grad(jf.rnn, (0, 1, 2), jit=True)(*args)
+        grad(jf.sorted_weights, jit=True)(np.array([0.3, 0.1, 0.9, 0.5]))
     text = str(info.value)
-    assert "numba cannot compile the gradient of rnn" in text
-    assert "rows_like" in text  # (the construct: a run-time helper numba has no version of)
-    line = jf.rnn.__code__.co_firstlineno + 2
-    assert f"jit_functions.py:{line}: for x in xs:" in text  # (the user's line)
+    assert "numba cannot compile the gradient of sorted_weights" in text
+    assert "unsort" in text  # (the construct: a run-time helper numba has no version of)
+    line = jf.sorted_weights.__code__.co_firstlineno + 1
+    assert f"jit_functions.py:{line}: return np.sum(np.sort(x)" in text  # (the user's line)
+
+
+def _rnn_args(hidden: int, inputs: int, steps: int) -> tuple:
+    W, U = RNG.normal(size=(hidden, hidden)) / 2, RNG.normal(size=(hidden, inputs))
+    return W, U, RNG.normal(size=hidden), RNG.normal(size=(steps, inputs)), np.zeros(hidden)
+
+
+def test_rnn_and_reductions_over_an_axis():
+    """The RNN's states read back as rows (runtime.rows_like) and sums over an axis (np.einsum in
+    the Python code, which numba lacks: code for numba keeps the sums; pipeline.py)."""
+    args = _rnn_args(4, 3, 5)
+    assert_same(grad(jf.rnn, (0, 1, 2), jit=True)(*args), grad(jf.rnn, (0, 1, 2))(*args))
+    x = RNG.normal(size=(3, 4))
+    compiled = grad(jf.column_energy, jit=True)
+    assert_same(compiled(x), grad(jf.column_energy)(x))
+    check_grad(jf.column_energy, compiled, x)
+    assert "einsum" not in astgrad.source(jf.column_energy, args=(x,), jit=True)
 
 
 @pytest.mark.parametrize("n", [2, 6])
@@ -133,9 +149,58 @@ def test_a_name_of_ints_then_floats(n):
     assert_same(grad(jf.int_then_float, jit=True)(0.7, 8), grad(jf.int_then_float)(0.7, 8))
 
 
-def test_forward_mode_is_refused():
-    with pytest.raises(AstgradError, match="reverse-mode"):
-        grad(jf.branchy, (0, 1), mode="forward", jit=True)
+FORWARD = [case for case in LOOPS if case[0] not in (jf.until_large,)] + [
+    (jf.rnn, 0, _rnn_args(3, 2, 4)),
+    (jf.column_energy, 0, (RNG.normal(size=(3, 2)),)),
+]
+
+
+@pytest.mark.parametrize(("f", "wrt", "args"), FORWARD, ids=[f.__name__ for f, _, _ in FORWARD])
+def test_forward_mode(f, wrt, args):
+    """grad(mode="forward", jit=True): each tangent sweep runs the jvp function compiled by
+    numba; it agrees with forward mode in Python and with reverse mode."""
+    compiled = grad(f, wrt, mode="forward", jit=True)
+    got = compiled(*args)
+    assert_same(got, grad(f, wrt, mode="forward")(*args))
+    assert_same(got, grad(f, wrt)(*args))
+    value, gradient = value_and_grad(f, wrt, mode="forward", jit=True)(*args)
+    assert value == pytest.approx(f(*args), rel=1e-12)
+    assert_same(gradient, got)
+
+
+def test_jvp():
+    x, alpha = RNG.random(50), 0.2
+    tangents = (RNG.normal(size=50), 0.7)
+    value, derivative = astgrad.jvp(jf.ema, (x, alpha), tangents, jit=True)
+    expected = astgrad.jvp(jf.ema, (x, alpha), tangents)
+    assert value == pytest.approx(expected[0], rel=1e-12)
+    assert derivative == pytest.approx(expected[1], rel=1e-10)
+    assert astgrad.jvp(jf.compiled_damped, (x[:8], 0.9), (x[:8], 0.0), jit=True)[1] == pytest.approx(
+        astgrad.jvp(jf.compiled_damped.py_func, (x[:8], 0.9), (x[:8], 0.0))[1], rel=1e-10
+    )
+
+
+def test_forward_mode_source():
+    text = astgrad.source(jf.pendulum, (0, 1), args=(0.5, 0.1, 9.81, 0.01), mode="forward", jit=True)
+    assert "def pendulum_jvp(theta0, omega0, g, dt, theta0_dot, omega0_dot, jit_room)" in text
+    assert "_bar" not in text and "math.cos(theta)" in text
+
+
+def test_forward_mode_follows_the_program():
+    g = grad(jf.scaled_by_global, mode="forward", jit=True)
+    x = RNG.random(6)
+    assert_same(g(x), grad(jf.scaled_by_global)(x))
+    old = jf.GAINS
+    try:
+        jf.GAINS = old * 3.0  # (read when it runs)
+        assert_same(g(x), grad(jf.scaled_by_global)(x))
+    finally:
+        jf.GAINS = old
+
+
+def test_has_aux_is_refused():
+    with pytest.raises(AstgradError, match="has_aux"):
+        grad(jf.branchy, (0, 1), has_aux=True, jit=True)
 
 
 # ----------------------------------------------------------- the catalogue and the rule matrix

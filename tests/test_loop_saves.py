@@ -14,6 +14,7 @@ import pytest
 
 import astgrad
 from astgrad import check_grad, grad
+from benchmarks.jit_workloads import maxpool as maxpool_branches  # (a branch per output element)
 from benchmarks.workloads import ema, pendulum, rnn, rnn_dot, rnn_filled
 
 
@@ -50,6 +51,15 @@ def ema_ahead(x, a):  # reads the position the next step writes: still zero when
     return np.sum(s * s)
 
 
+def maxpool_2d(x):  # CS231n's naive 2x2 pooling, two loops, the window's max
+    h, w = x.shape[0] // 2, x.shape[1] // 2
+    out = np.zeros((h, w))
+    for i in range(h):
+        for j in range(w):
+            out[i, j] = np.max(x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2])
+    return np.sum(out * out)
+
+
 def _cases():
     rng = np.random.default_rng(3)
     W, U, b = rng.normal(size=(4, 4)) / 2, rng.normal(size=(4, 3)), rng.normal(size=4)
@@ -63,6 +73,8 @@ def _cases():
         (rnn_dot, (W, U, b, xs, h0), (0, 1, 2)),
         (rnn_filled, (W, U, xs, h0), (0, 1)),
         (pendulum, (0.3, 0.1, 9.81, 0.01, 20), (0, 1, 2)),
+        (maxpool_branches, (rng.normal(size=16),), 0),
+        (maxpool_2d, (rng.normal(size=(6, 8)),), 0),
     ]
 
 
@@ -110,7 +122,12 @@ def test_no_whole_array_copy_inside_a_backward_loop(f, args, wrt):
                     assert isinstance(arg, ast.Subscript) or isinstance(rows.get(arg.id), ast.Subscript), text
 
 
-@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
+NESTED = pytest.mark.xfail(strict=True, reason="a loop inside a loop saves its index values (loop_saves.py: top level)")
+
+
+@pytest.mark.parametrize(
+    "f, args, wrt", [pytest.param(*c, marks=NESTED if c[0] is maxpool_2d else ()) for c in CASES], ids=IDS
+)
 def test_no_per_iteration_save_of_an_invariant_or_an_index_value(f, args, wrt):
     """What a forward loop saves per step depends on what the loop computes: never a value
     from loop invariants alone (`1.0 - a`, `W.T`) or from the index (`t - 1`, `x[t]`)."""

@@ -7,8 +7,8 @@ import warnings
 
 import gast
 
-from astgrad.codegen import render, unparse
-from astgrad.reverse import comment
+from astgrad.ad.reverse import comment
+from astgrad.ir.codegen import render, unparse
 
 # each line as printed, with what ast.unparse alone prints on some Python version
 LAYOUT = '''

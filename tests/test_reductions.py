@@ -1,4 +1,4 @@
-"""Sums over axes as einsum in specialised code (astgrad/reductions.py): checked on the generated
+"""Sums over axes as einsum in specialised code (astgrad/specialize/reductions.py): checked on the generated
 text, against the general code to rounding, and against central differences."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Loops of numbers whose backward pass replays each iteration from its saved starting state
-(astgrad/replay.py), checked against the general code, central differences and forward mode
+(astgrad/specialize/replay.py), checked against the general code, central differences and forward mode
 at points that take every branch."""
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 import astgrad
-from astgrad import api, forward, reverse, templates
+from astgrad import api
+from astgrad.ad import forward, reverse, templates
 from astgrad.rules.registry import RULES, display_name
 from tests import test_rules as rule_matrix
 

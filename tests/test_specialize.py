@@ -17,8 +17,8 @@ import pytest
 
 import astgrad
 from astgrad import check_grad, grad, value_and_grad
-from astgrad.shape_facts import ShapeFacts
-from astgrad.specialize import MAX_SPECIALISATIONS, kind_of, standin
+from astgrad.analysis.shape_facts import ShapeFacts
+from astgrad.specialize.dispatch import MAX_SPECIALISATIONS, kind_of, standin
 
 
 def _specializer(g):
@@ -106,7 +106,7 @@ def test_no_fact_where_a_shape_depends_on_values():
         z = np.zeros(int(m))  # a data value as a size: unknown
         return np.sum(b * 2.0) + np.sum(c) + np.sum(z)
 
-    from astgrad.assemble import normalized
+    from astgrad.ad.assemble import normalized
 
     x = np.array([0.1, 0.3, 0.6, 0.8, 0.95])  # none at the mask's threshold
     ctx, fdef = normalized(f)
@@ -326,8 +326,8 @@ def test_shape_facts_for_arguments_too_large_to_compute_with():
     def f(X, w):
         return np.sum(np.tanh(X @ w) * 2.0) + np.sum(np.log1p(X * X))
 
-    from astgrad.assemble import normalized
-    from astgrad.specialize import standin
+    from astgrad.ad.assemble import normalized
+    from astgrad.specialize.dispatch import standin
 
     ctx, fdef = normalized(f)
     X, w = ("array", (100_000, 100_000), "f"), ("array", (100_000,), "f")

@@ -1,5 +1,5 @@
-"""Gradients specialised for parameters that hold lists, tuples or dicts of arrays (specialize.py:
-their items' kinds, checked by the guard; shape_facts.py reads a literal item of a parameter
+"""Gradients specialised for parameters that hold lists, tuples or dicts of arrays (specialize/dispatch.py:
+their items' kinds, checked by the guard; analysis/shape_facts.py reads a literal item of a parameter
 never written into): checked against central differences, on other structures and shapes too."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A counted backward loop takes its tape values back at once, as arrays of rows
-(astgrad/taped_rows.py): checked on the generated text, against central differences, against the
+(astgrad/specialize/taped_rows.py): checked on the generated text, against central differences, against the
 general code, and bit for bit against the same specialised code without the pass."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import astgrad
-from astgrad import check_grad, grad, pipeline, taped_rows
+from astgrad import check_grad, grad, pipeline
+from astgrad.specialize import taped_rows
 from tests.catalogue import rnn_full
 
 

@@ -1,5 +1,5 @@
 """np.where (and np.maximum, np.minimum) whose unselected branch is NaN or infinite: reverse mode
-masks the contributions of values that only build a branch (astgrad/branch_masks.py), so 0 stays
+masks the contributions of values that only build a branch (astgrad/analysis/branch_masks.py), so 0 stays
 0 instead of 0 * inf = NaN, and agrees with forward mode and with central differences."""
 
 import warnings

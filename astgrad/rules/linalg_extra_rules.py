@@ -2,7 +2,7 @@
 array-API names of np.linalg (matrix_transpose, vecdot, outer, matmul, tensordot, trace,
 diagonal, cross). The matrix norms of np.linalg.norm are in runtime.norm_weight; svd with vectors
 with the other svd rule in linalg_rules.py. The derivations are in the docstrings of the runtime
-helpers (runtime_extra.py); argument forms they do not handle (qr of a wide matrix, pinv with
+helpers (runtime/linalg.py); argument forms they do not handle (qr of a wide matrix, pinv with
 hermitian=True, repeated singular values with the vectors used) raise ValueError there.
 """
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)

@@ -1049,14 +1049,14 @@ describe(
     shape=SHAPE_EXACT,
 )  # fmt: skip
 describe(np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin, full_reduction=True)
-# results that may be the argument itself or a view of it (analysis.py); np.imag and np.asanyarray
+# results that may be the argument itself or a view of it (analysis/activity.py); np.imag and np.asanyarray
 # have no derivative rule
 describe(
     np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.diagonal, np.asarray,
     np.asanyarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.real, np.imag,
     views=True,
 )  # fmt: skip
-# functions that write into their first argument (analysis.py refuses them on active arrays)
+# functions that write into their first argument (analysis/activity.py refuses them on active arrays)
 describe(np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis, np.random.shuffle, writes=True)
 # continuous on all real arguments: reading a value through them decides nothing (rounding.py).
 # Not here: a restricted domain (sqrt, log, arcsin, power: a value rounded across 0 gives NaN) or a
@@ -1083,7 +1083,7 @@ describe(
 )  # fmt: skip
 # the largest element: m = np.max(a) subtracted and added back is a shift (invariance.py)
 describe(np.max, np.amax, maximum=True)
-# array methods that mean a NumPy function (normalize.py rewrites x.sum(1) as np.sum(x, 1))
+# array methods that mean a NumPy function (frontend/normalize/expressions.py rewrites x.sum(1) as np.sum(x, 1))
 for _fn in (
     np.sum, np.mean, np.max, np.min, np.prod, np.dot, np.std, np.var, np.cumsum, np.cumprod, np.clip,
     np.squeeze, np.argmax, np.argmin, np.any, np.all, np.round, np.copy, np.trace, np.diagonal,

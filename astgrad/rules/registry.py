@@ -35,8 +35,9 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from .. import convert, runtime
+from .. import runtime
 from ..errors import AstgradError
+from ..ir import convert
 
 
 @dataclass
@@ -94,9 +95,9 @@ class Rule:
     keeps_dtype: bool = False  # the result has its first argument's float dtype (np.sum, np.transpose)
     hoistable: bool = False  # total and writes nothing: a loop-invariant call may move before the loop
     maximum: bool = False  # the largest element (np.max): a shift the result may not depend on (invariance.py)
-    methods: tuple[str, ...] = ()  # array methods meaning this function: x.sum(1) is np.sum(x, 1) (normalize.py)
+    methods: tuple[str, ...] = ()  # array methods meaning this function: x.sum(1) is np.sum(x, 1) (normalize/)
     vararg_method: bool = False  # the method's trailing positional arguments form one tuple: x.reshape(2, 3)
-    keywords: dict | None = None  # other spellings of keyword arguments: NumPy 2's np.clip(x, min=0) (normalize.py)
+    keywords: dict | None = None  # other spellings of keyword arguments: NumPy 2's np.clip(x, min=0) (normalize/)
     # run-time helpers only: the NumPy expression a helper call becomes when the operands' ranks are
     # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
     # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a

@@ -829,7 +829,7 @@ nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, r
 describe(rt.copy_of, rt.numbers_as_array, shape=SHAPE_FIRST)  # (shape_facts.py)
 
 # specialised code: matmul_left/right and dot_left/right as the NumPy expression the operands'
-# ranks call for (lowering.py); a loop's contributions summed by one product after it (batching.py)
+# ranks call for (specialize/lowering/lower.py); a loop's contributions summed by one product after it (batching.py)
 _MATMUL_LEFT = {(2, 1): "g[:, None] * b", (2, 2): "g @ b.T", (1, 2): "b @ g", (1, 1): "g * b"}
 _MATMUL_RIGHT = {(2, 1): "g @ a", (2, 2): "a.T @ g", (1, 2): "a[:, None] * g", (1, 1): "g * a"}
 describe(
@@ -843,9 +843,9 @@ describe(rt.dot_right, lowered=_MATMUL_RIGHT)
 describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
 describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
 describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
-# the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize.py)
+# the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize/cleanup.py)
 describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_sequence, rt.check_numbers, effects=True)
-# shaped like their first argument (lowering.py); reading only the shape of one argument, which the
+# shaped like their first argument (specialize/lowering/lower.py); reading only the shape of one argument, which the
 # backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
 # of adjoints (reverse.py sums those with add_adjoints)
 describe(rt.extremum_mask, rt.prod_others, shaped_like_first=True)
@@ -854,7 +854,7 @@ describe(rt.reduce_size, reads_shape_of=0)
 describe(rt.split_like, rt.unstack, rt.sequence_bar, rt.sorted_bar, makes_list=True)
 
 
-# a list of numbers NumPy reads as an array (normalize.py, _lists_as_arrays): the same values
+# a list of numbers NumPy reads as an array (frontend/normalize/normalizer.py, _lists_as_arrays): the same values
 
 
 @adjoint(rt.numbers_as_array)

@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..ad.assemble import build_vjp
 from ..api import cached, jacobian, jvp_function, parameter_names
-from ..assemble import build_vjp
 from ..errors import ArgumentError
 from .unrolled import wrt_names
 

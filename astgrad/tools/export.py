@@ -19,8 +19,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import runtime
+from ..ad.assemble import build
 from ..api import jvp_function, parameter_names, reverse_function, wrt_parameters
-from ..assemble import build
 from ..errors import AstgradError
 
 _RUNTIME_IMPORT = "from astgrad.runtime import "
@@ -64,7 +64,7 @@ class _Definitions:
                     if (alias.asname or alias.name.split(".")[0]) == name:
                         self._import(module, stmt, alias)
                         return
-        for stmt in tree.body:  # (`from .runtime_extra import *`: re-exported names)
+        for stmt in tree.body:  # (`from .tape import *`: re-exported names)
             if isinstance(stmt, ast.ImportFrom) and any(alias.name == "*" for alias in stmt.names):
                 source = sys.modules[_absolute(module, stmt)]
                 if name in vars(source):
@@ -103,7 +103,8 @@ class _Definitions:
 def _absolute(module: types.ModuleType, stmt: ast.ImportFrom) -> str:
     if not stmt.level:
         return stmt.module or ""
-    package = module.__name__.rsplit(".", stmt.level)[0]
+    here = module.__name__ if hasattr(module, "__path__") else module.__name__.rsplit(".", 1)[0]  # (its package)
+    package = here.rsplit(".", stmt.level - 1)[0]
     return f"{package}.{stmt.module}" if stmt.module else package
 
 

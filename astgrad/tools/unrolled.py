@@ -28,10 +28,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..ad.assemble import normalized
 from ..api import grad, jvp_function, parameter_names, wrt_parameters
-from ..assemble import normalized
-from ..codegen import namespace, render, user_builtins
 from ..errors import AstgradError
+from ..ir.codegen import namespace, render, user_builtins
 
 _counter = itertools.count(1)
 

@@ -1,0 +1,326 @@
+"""Forward mode: after each active primal statement, the statement computing its tangent.
+
+A tangent `x_dot` is the directional derivative of `x` along the input tangents. Forward mode
+needs no tape: branches and loops keep their shape, and each assignment to an active name is
+followed by the tangent rule of its primitive. A tangent known to be zero is never computed:
+templates are linear in the tangents, so a term whose tangent is zero simply drops out.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+
+import gast
+
+from .. import rules, runtime
+from ..analysis.activity import (
+    Activity,
+    assignment_counts,
+    operands,
+    primitive,
+    refuse_argument_writes,
+    refuse_caller_tape_reads,
+)
+from ..frontend.callables import is_user_function
+from ..frontend.context import Context
+from ..ir.trees import assign, name, walk
+from .templates import Bound, TemplateMismatch, refusal_message, refused_parameter
+
+ZERO = object()  # marker of a zero tangent during simplification
+
+
+def _zero_constant() -> gast.Constant:
+    return gast.Constant(value=0.0, kind=None)
+
+
+def simplify(expr: gast.AST, zero_names: set[str]) -> gast.AST | object:
+    """`expr` with zero tangents removed, or ZERO if it is zero altogether (linear in tangents)."""
+
+    def has_zero(e) -> bool:
+        return any(isinstance(n, gast.Name) and n.id in zero_names for n in walk(e))
+
+    def go(e):
+        if isinstance(e, gast.Name):
+            return ZERO if e.id in zero_names else e
+        if not has_zero(e):
+            return e
+        if isinstance(e, gast.BinOp):
+            left, right = go(e.left), go(e.right)
+            if isinstance(e.op, gast.Add):
+                if left is ZERO:
+                    return right
+                if right is ZERO:
+                    return left
+            elif isinstance(e.op, gast.Sub):
+                if right is ZERO:
+                    return left
+                if left is ZERO:
+                    return ZERO if right is ZERO else gast.UnaryOp(op=gast.USub(), operand=right)
+            elif isinstance(e.op, (gast.Mult, gast.MatMult)):
+                if left is ZERO or right is ZERO:
+                    return ZERO
+            elif isinstance(e.op, (gast.Div, gast.FloorDiv)):
+                if left is ZERO:
+                    return ZERO
+            e.left = _zero_constant() if left is ZERO else left
+            e.right = _zero_constant() if right is ZERO else right
+            return e
+        if isinstance(e, gast.UnaryOp):
+            inner = go(e.operand)
+            if inner is ZERO:
+                return ZERO
+            e.operand = inner
+            return e
+        if isinstance(e, gast.Subscript):
+            base = go(e.value)
+            if base is ZERO:
+                return ZERO
+            e.value = base
+            return e
+        if isinstance(e, gast.IfExp):
+            body, orelse = go(e.body), go(e.orelse)
+            if body is ZERO and orelse is ZERO:
+                return ZERO
+            e.body = _zero_constant() if body is ZERO else body
+            e.orelse = _zero_constant() if orelse is ZERO else orelse
+            return e
+        if isinstance(e, gast.Call):
+            # linear in its tangent arguments: zero if every argument that carries one is zero
+            args = [go(a) for a in e.args]
+            kws = [go(k.value) for k in e.keywords]
+            carrying = [a for a in args + kws if a is ZERO or _mentions_dot(a)]
+            if carrying and all(a is ZERO for a in carrying):
+                return ZERO
+            e.args = [_zero_constant() if a is ZERO else a for a in args]
+            for k, v in zip(e.keywords, kws):
+                k.value = _zero_constant() if v is ZERO else v
+            return e
+        if isinstance(e, (gast.Tuple, gast.List)):
+            elts = [go(x) for x in e.elts]
+            if all(x is ZERO for x in elts):
+                return ZERO
+            e.elts = [_zero_constant() if x is ZERO else x for x in elts]
+            return e
+        # anything else: replace zero tangents by 0.0
+        for node in walk(e):
+            for fld, value in gast.iter_fields(node):
+                if isinstance(value, gast.Name) and value.id in zero_names:
+                    setattr(node, fld, _zero_constant())
+        return e
+
+    return go(copy.deepcopy(expr))
+
+
+def _mentions_dot(e) -> bool:
+    return any(isinstance(n, gast.Name) and getattr(n, "_ag_dot", False) for n in walk(e))
+
+
+class ForwardTransformer:
+    """Interleaves tangent statements with the primal statements of a normalized function."""
+
+    def __init__(self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], program=None):
+        self.ctx = ctx
+        self.fdef = fdef
+        self.wrt = wrt
+        self.program = program
+        ret = fdef.body[-1]
+        self.output = ret.value
+        outs = [self.output.id] if isinstance(self.output, gast.Name) else []
+        self.activity = Activity(ctx, fdef, wrt, outs)
+        self.varied = set(self.activity.varied)
+        refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
+        refuse_argument_writes(ctx, fdef, self.activity)
+        self.dot_names: dict[str, str] = {}
+        self.sites = assignment_counts(fdef)
+        self.loop_depth = 0
+
+    def dot(self, var: str) -> str:
+        if var not in self.dot_names:
+            self.dot_names[var] = self.ctx.namer.fresh(var + "_dot")
+        return self.dot_names[var]
+
+    def dot_ref(self, var: str) -> gast.Name:
+        node = name(self.dot(var))
+        node._ag_dot = True
+        return node
+
+    def call(self, fname: str, *args: gast.AST) -> gast.Call:
+        return gast.Call(func=name(self.ctx.helper(fname)), args=list(args), keywords=[])
+
+    def run(self) -> tuple[list[gast.stmt], gast.AST]:
+        """(statements, tangent of the output)."""
+        body = self.transform(self.fdef.body[:-1])
+        # a parameter without a tangent of its own that becomes active (an active value is
+        # written into it) starts from a zero tangent
+        for p in reversed(self.fdef._ag_params):
+            if p in self.varied and p not in self.wrt:
+                body.insert(0, assign(self.dot(p), self.call("zeros_like", name(p))))
+        out = self.output
+        if isinstance(out, gast.Name) and out.id in self.varied:
+            out_dot: gast.AST = name(self.dot(out.id))
+        else:
+            out_dot = self.call("zeros_like", copy.deepcopy(out))
+        return body, out_dot
+
+    def transform(self, body: list[gast.stmt]) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for s in body:
+            if isinstance(s, gast.Assign):
+                out += self.assignment(s)
+            elif getattr(s, "_ag_append", None):
+                lst, item = s._ag_append
+                out.append(s)
+                if lst in self.varied:
+                    part = (
+                        name(self.dot(item.id))
+                        if isinstance(item, gast.Name) and item.id in self.varied
+                        else self.call("zeros_like", copy.deepcopy(item))
+                    )
+                    call = gast.Call(
+                        func=gast.Attribute(value=name(self.dot(lst)), attr="append", ctx=gast.Load()),
+                        args=[part],
+                        keywords=[],
+                    )
+                    out.append(gast.Expr(value=call))
+            elif isinstance(s, gast.Expr) and getattr(s.value, "_ag_fn", None) is runtime.push:
+                out.append(s)
+                pushed = s.value.args[1]
+                if isinstance(pushed, gast.Name) and pushed.id in self.varied:
+                    call = copy.deepcopy(s.value)
+                    call.args[1] = name(self.dot(pushed.id))
+                    out.append(gast.Expr(value=call))
+            elif isinstance(s, (gast.If, gast.For, gast.While)):
+                s = copy.copy(s)
+                loop = not isinstance(s, gast.If)
+                self.loop_depth += loop
+                s.body = self.transform(s.body) or [gast.Pass()]
+                s.orelse = self.transform(s.orelse)
+                self.loop_depth -= loop
+                out.append(s)
+            else:
+                out.append(s)
+        return out
+
+    def assignment(self, s: gast.Assign) -> list[gast.stmt]:
+        target = s.targets[0]
+        if isinstance(target, gast.Subscript):
+            return self.setitem(s, target)
+        var = target.id
+        if var not in self.varied:
+            return [s]
+        value = s.value
+        if isinstance(value, gast.Call) and getattr(value, "_ag_fn", None) is runtime.pop:
+            # the tangent was pushed after the value (see transform), so it comes off first
+            return [assign(self.dot(var), copy.deepcopy(value), s), s]
+        user = self.user_call(var, value)
+        if user is not None:
+            return user
+        tangent = self.tangent_of(value, s)
+        if tangent is ZERO and self.sites.get(var, 0) == 1 and var not in self.wrt and not self.loop_depth:
+            self.varied.discard(var)  # assigned once, from something constant: a zero tangent
+            return [s]
+        if tangent is ZERO:
+            expr: gast.AST = self.call("zeros_like", name(var))
+        else:
+            expr = tangent
+        return [s, assign(self.dot(var), expr, s)]
+
+    def tangent_of(self, value: gast.AST, stmt: gast.stmt):
+        fn = primitive(value)
+        args = operands(value)
+        if fn is None:
+            return ZERO
+        if fn is tuple:  # container display: the display of the tangents
+            parts = []
+            elts = value.values if isinstance(value, gast.Dict) else value.elts
+            for e in elts:
+                if isinstance(e, gast.Name) and e.id in self.varied:
+                    parts.append(name(self.dot(e.id)))
+                else:
+                    parts.append(self.call("zeros_like", copy.deepcopy(e)))
+            if isinstance(value, gast.Dict):
+                return gast.Dict(keys=copy.deepcopy(value.keys), values=parts)
+            return type(value)(elts=parts, ctx=gast.Load())
+        rule = rules.lookup(fn)
+        if rule is not None and not rule.differentiable:
+            return ZERO
+        if not any(isinstance(a, gast.Name) and a.id in self.varied for a in args):
+            return ZERO
+        if rule is None or rule.tangent is None:
+            what = getattr(fn, "__name__", repr(fn))
+            note = getattr(rule, "note", "")
+            raise self.ctx.parsed.error(
+                f"no tangent (forward-mode) rule for `{what}`" + (f" ({note})" if note else ""),
+                stmt,
+                hint=f"register one with @astgrad.tangent({what})",
+            )
+        if isinstance(value, gast.Call):
+            pos, kws = list(value.args), {k.arg: k.value for k in value.keywords}
+        elif isinstance(value, gast.Subscript):
+            pos, kws = [value.value, value.slice], {}
+        else:
+            pos, kws = args, {}
+        target = stmt.targets[0]
+        try:
+            bound = Bound(rule.tangent, name(target.id), pos, kws, self.ctx, fn)
+        except TemplateMismatch as exc:
+            raise self.ctx.parsed.error(
+                f"the tangent rule of `{getattr(fn, '__name__', fn)}` does not accept this call ({exc})", stmt
+            ) from None
+        refused = refused_parameter(rule, "tangent", bound, self.varied)
+        if refused is not None:
+            message, hint = refusal_message(fn, refused)
+            raise self.ctx.parsed.error(message, stmt, hint=hint)
+        role: dict[str, gast.AST | None] = {}
+        zero_names: set[str] = set()
+        for param, node in bound.mapping.items():
+            if isinstance(node, gast.Name) and node.id in self.varied and param != rule.tangent.params[0]:
+                role[param + "_dot"] = self.dot_ref(node.id)
+            else:
+                marker = f"__zero_{param}__"
+                role[param + "_dot"] = name(marker)
+                zero_names.add(marker)
+        result = None
+        for placeholder, expr, _temps in bound.statements(role):
+            if placeholder == rule.tangent.params[0] + "_dot":
+                result = simplify(expr, zero_names)
+        if result is None or result is ZERO:
+            return ZERO
+        mentioned = {n.id for n in walk(result) if isinstance(n, gast.Name)}
+        unseen = [a for a in args if isinstance(a, gast.Name) and a.id not in self.varied and a.id not in mentioned]
+        if rule.elementwise and unseen:
+            # a dropped term carried an inactive operand's shape, which the rest does not
+            # broadcast to: spread the tangent to the result's shape
+            result = self.call("broadcast_like", result, name(target.id))
+        return result
+
+    def setitem(self, s: gast.Assign, target: gast.Subscript) -> list[gast.stmt]:
+        var = target.value.id
+        if var not in self.varied:
+            return [s]
+        value = s.value
+        part = (
+            name(self.dot(value.id))
+            if isinstance(value, gast.Name) and value.id in self.varied
+            else gast.Constant(value=0.0, kind=None)
+        )
+        dot_target = gast.Subscript(value=name(self.dot(var)), slice=copy.deepcopy(target.slice), ctx=gast.Store())
+        return [s, assign(dot_target, part, s)]
+
+    def user_call(self, var: str, value: gast.AST):
+        fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
+        if fn is None or self.program is None or rules.lookup(fn) is not None or not is_user_function(fn):
+            return None
+        bound = inspect.signature(fn).bind(*value.args, **{k.arg: k.value for k in value.keywords})
+        active = tuple(p for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in self.varied)
+        if not active:
+            return None
+        jvp = self.program.jvp_of(fn, active)
+        call = copy.copy(value)
+        call.func = name(self.ctx.global_ref(jvp.name, jvp.pending))
+        call.keywords = list(call.keywords) + [
+            gast.keyword(arg=p + "_dot", value=name(self.dot(bound.arguments[p].id))) for p in active
+        ]
+        both = gast.Tuple(elts=[name(var, gast.Store()), name(self.dot(var), gast.Store())], ctx=gast.Store())
+        return [assign(both, call, value)]

@@ -1,0 +1,271 @@
+"""Aliasing: which local names may share memory at each statement of a user's function (flow-sensitive).
+
+`acc = W; acc = acc + 1.0; acc *= 2.0` writes into a new array: `acc` shared W's only until it
+was bound anew. `u_new = u.copy(); u_new[1:-1] = ...; u = u_new` in a loop writes into the copy
+each iteration made, which no other name holds yet. A name's value is described by where it was
+made: a parameter, or an assignment of a new value (recency abstraction: the most recent value a
+statement made is told apart from the ones it made before, so a loop's fresh copy is not confused
+with the previous iteration's). Assignments that may view or be another name's value (`a = b`,
+`a = b[1:]`, `a = b.T`, `a = b.reshape(...)`, see `view_sources`) share that name's origins.
+The paths through branches and loop iterations are kept apart (a few environments, then
+merged), so that a swap `a, b = b, a` in a loop keeps both names apart.
+
+Below it, the flow-insensitive questions the passes over generated code ask: which names are
+written into in place (`writes_in_place`), and which may share memory with them (`sharing`,
+`sharing_links`, `shared_through`).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import gast
+import numpy as np
+
+from ..ir.trees import walk, walk_statements
+
+Env = frozenset  # of (name, frozenset of origins); an origin is ("param", name) or (site, recent)
+State = frozenset  # of Env: one per path kept apart; empty where no path gets (after break, return)
+_MOST = 16  # environments kept apart; more are merged into one
+
+
+def _join(a: State, b: State) -> State:
+    out = a | b
+    if len(out) <= _MOST:
+        return out
+    merged: dict[str, frozenset] = {}
+    for env in out:
+        for n, o in env:
+            merged[n] = merged.get(n, frozenset()) | o
+    return frozenset({Env(merged.items())})
+
+
+def _key(node: gast.AST) -> tuple[int, int] | None:
+    line = getattr(node, "lineno", None)
+    return None if line is None else (line, getattr(node, "col_offset", 0))
+
+
+class SharedMemory:
+    """`shared(node, var)`: the other locals that may hold (a view of) the array `var` holds when
+    the statement at `node` runs; None where the analysis did not see `node`."""
+
+    def __init__(
+        self,
+        fdef: gast.FunctionDef,
+        locals_: set[str],
+        params: list[str],
+        sources: Callable[[gast.AST], set[str]],
+        bindings: Callable[[gast.AST, gast.AST], list[tuple[str, gast.AST]]],
+        fresh: set[int] = frozenset(),
+    ):
+        self.fresh = fresh  # (ids of assignments known to make no alias)
+        self.locals = locals_
+        self.sources = sources
+        self.bindings = bindings
+        self.at: dict[tuple[int, int], State] = {}
+        self.loops: list[tuple[list[State], list[State]]] = []  # (states at break, at continue)
+        self.gave_up = False
+        entry = Env((p, frozenset({("param", p)})) for p in params)
+        self.block(fdef.body, frozenset({entry}))
+
+    def shared(self, node: gast.AST, var: str) -> set[str] | None:
+        key = _key(node)
+        if self.gave_up or key is None or key not in self.at:
+            return None
+        out = set()
+        for env in self.at[key]:
+            values = dict(env)
+            mine = values.get(var, frozenset())
+            out |= {n for n, o in values.items() if n != var and o & mine}
+        return out
+
+    # ------------------------------------------------------------------ the transfer functions
+
+    def note(self, node: gast.AST, state: State) -> None:
+        key = _key(node)
+        if key is not None:
+            self.at[key] = _join(self.at.get(key, frozenset()), state)
+
+    def block(self, stmts: list[gast.stmt], state: State) -> State:
+        for s in stmts:
+            if not state:
+                break
+            state = self.stmt(s, state)
+        return state
+
+    def stmt(self, s: gast.stmt, state: State) -> State:
+        self.note(s, state)
+        if isinstance(s, gast.Assign):
+            for t in s.targets:
+                for n in gast.walk(t):
+                    if isinstance(n, gast.Subscript):
+                        self.note(n, state)
+            return frozenset(self.assign(s, env, s) for env in state)
+        if isinstance(s, gast.AnnAssign) and s.value is not None:
+            a = gast.Assign(targets=[s.target], value=s.value, type_comment=None)
+            return frozenset(self.assign(a, env, s) for env in state)
+        if isinstance(s, gast.If):
+            return _join(self.block(s.body, state), self.block(s.orelse, state))
+        if isinstance(s, (gast.For, gast.While)):
+            return self.loop(s, state)
+        if isinstance(s, gast.Break) and self.loops:
+            self.loops[-1][0].append(state)
+        if isinstance(s, gast.Continue) and self.loops:
+            self.loops[-1][1].append(state)
+        if isinstance(s, (gast.Break, gast.Continue, gast.Return, gast.Raise)):
+            return frozenset()
+        if isinstance(s, gast.With):  # (refused elsewhere)
+            return self.block(s.body, state)
+        return state  # (`a += v` keeps a's array, or makes a new number: sharing as before)
+
+    def assign(self, s: gast.Assign, env: Env, site: gast.AST) -> Env:
+        values = dict(env)
+        new: dict[str, frozenset | None] = {}
+        for t in s.targets:
+            for a, v in self.bindings(t, s.value):
+                names = self.sources(v) & self.locals if id(s) not in self.fresh else set()
+                new[a] = frozenset().union(*(values.get(n, frozenset()) for n in names)) if names else None
+        stored = {
+            n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
+        for a in stored:
+            if new.get(a) is None:  # a new value made here: older values made here are no longer "recent"
+                mine, old = ((id(site), a), True), ((id(site), a), False)
+                values = {n: (o - {mine}) | {old} if mine in o else o for n, o in values.items()}
+                new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
+        for a in stored:
+            values[a] = new[a] if new.get(a) is not None else frozenset({((id(site), a), True)})
+        return Env(values.items())
+
+    def bind_items(self, s: gast.For, env: Env) -> Env:
+        """The loop's items are its own origin: a write through the sequence or an item inside the
+        loop is the loop's own rule (the "item" alias pairs), and after it the name is an old item."""
+        values = dict(env)
+        for n in gast.walk(s.target):
+            if isinstance(n, gast.Name) and n.id in self.locals:
+                values[n.id] = frozenset({((id(s), n.id), "item")})
+        return Env(values.items())
+
+    def loop(self, s: gast.For | gast.While, entry: State) -> State:
+        head = entry
+        for _ in range(50):  # (the lattice is small: a few rounds reach the fixed point)
+            self.loops.append(([], []))
+            state = frozenset(self.bind_items(s, env) for env in head) if isinstance(s, gast.For) else head
+            end = self.block(s.body, state)
+            breaks, continues = self.loops.pop()
+            again = _join(head, end)
+            for c in continues:
+                again = _join(again, c)
+            if again == head:
+                break
+            head = again
+        else:
+            self.at.clear()  # (no fixed point: `shared` knows nothing, and the caller assumes the worst)
+            self.gave_up = True
+        out = self.block(s.orelse, head)
+        if isinstance(s, gast.While) and isinstance(s.test, gast.Constant) and s.test.value:
+            out = frozenset()  # (`while True`: left only by break)
+        for b in breaks:
+            out = _join(out, b)
+        return out
+
+
+# Memory sharing in generated code, flow-insensitive: which names may share memory with which
+
+MUTATING_METHODS = ("append", "extend", "insert", "pop", "sort", "fill", "resize")
+
+
+def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
+    """name → how many places write into its value in place: `x[i] = v`, `x += v`,
+    `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`..."""
+    count: dict[str, int] = {}
+    for n in walk(fdef):
+        base = None
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            base = n.value
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            base = n.target  # (a subscript target is counted as the store it is)
+        elif isinstance(n, gast.Call) and n.args and isinstance(n.func, gast.Name) and n.func.id == add_at:
+            base = n.args[0]
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+            base = n.func.value
+        while isinstance(base, gast.Subscript):
+            base = base.value
+        if isinstance(base, gast.Name):
+            count[base.id] = count.get(base.id, 0) + 1
+    return count
+
+
+_METADATA = {"shape", "dtype", "ndim", "size"}  # attributes that are new objects, never views
+
+
+def memory_reads(value: gast.AST) -> set[str]:
+    """The names whose memory `value` may share: those read, except as `x.shape`, `len(x)` and the
+    like, the functions it calls by name, and indices (`x[k]` shares x's memory, never k's)."""
+    meta = set()
+    for n in walk(value):
+        if isinstance(n, gast.Attribute) and n.attr in _METADATA:
+            meta.add(id(n.value))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
+            meta.add(id(n.func))
+            if n.func.id == "len":  # (a new int)
+                meta |= {id(m) for a in n.args for m in walk(a)}
+        elif isinstance(n, gast.Subscript):
+            meta |= {id(m) for m in walk(n.slice)}
+    return {
+        n.id for n in walk(value) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in meta
+    }
+
+
+def ufunc_result(value: gast.AST, modules: frozenset[str]) -> bool:
+    """Whether `value` is a NumPy ufunc's call (`np.cos(x)`, `np` among `modules`), or np.array's
+    (which copies): a new array."""
+    f = value.func if isinstance(value, gast.Call) else None
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in modules):
+        return False
+    fn = getattr(np, f.attr, None)
+    ufunc = isinstance(fn, np.ufunc) and len(value.args) == fn.nin  # (`np.add(a, b, c)` returns c)
+    return (ufunc or f.attr == "array" and len(value.args) == 1) and not value.keywords
+
+
+def sharing(
+    fdef: gast.FunctionDef, names: frozenset[str], both_ways: bool = False, skip: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """`names` and every name that may share memory with one of them: assigned a view, an alias
+    or a call's result that reads one (`t = x[:, None]`, `t = x.T`, `t = np.ravel(x)`); not an
+    arithmetic result, which is a new array. With `both_ways`, also what such a name was
+    assigned from (writing into `t = x` changes x too). Names in `skip` (modules) link nothing."""
+    if not names:
+        return names
+    return shared_through(sharing_links(fdef, both_ways, skip), names)
+
+
+def sharing_links(
+    fdef: gast.FunctionDef, both_ways: bool = False, skip: frozenset[str] = frozenset()
+) -> list[tuple[set[str], set[str]]]:
+    """The (targets, sources) pairs of the assignments through which names may share memory
+    (see sharing), to ask shared_through about many names."""
+    links = []
+    for st in walk_statements(fdef.body):
+        if isinstance(st, gast.Assign) and not isinstance(st.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+            if ufunc_result(st.value, skip):
+                continue
+            targets = {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
+            reads = memory_reads(st.value) - skip
+            links.append((targets, reads))
+            if both_ways:
+                links.append((reads, targets))
+    return links
+
+
+def shared_through(links: list[tuple[set[str], set[str]]], names: frozenset[str]) -> frozenset[str]:
+    """`names` and every name that may share memory with one of them through `links`."""
+    out = set(names)
+    changed = True
+    while changed:
+        changed = False
+        for targets, reads in links:
+            if reads & out and not targets <= out:
+                out |= targets
+                changed = True
+    return frozenset(out)

@@ -1,0 +1,194 @@
+"""Which values of generated code decide something, so that their rounding must be the function's.
+
+The gradient's forward pass computes the function's values. Some rewrites of specialised code
+compute a value with other floating-point roundings: a product through `ndarray.dot` instead of
+`@` (BLAS is called differently for a non-contiguous operand), a loop's per-row products as one
+batched product before the loop. Such a rewrite is made only where the value is *free*: no branch,
+comparison, index or loop count depends on it, directly or through other values. A value that
+differs in its last bits then changes the result by rounding, as a different BLAS would, and never
+takes the other side of a branch.
+
+Flow-insensitive and conservative: a name is decisive if any of its uses anywhere is, and a
+call of a function not known to be continuous makes every argument decisive.
+"""
+
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from ..ir.trees import walk
+from ..rules.registry import numpy_names
+from .aliasing import shared_through
+
+# NumPy's functions continuous on all real arguments (or, for `reversed`, not reading their
+# values) are those whose registry entry says `continuous`: reading a value through them decides
+# nothing.
+_METHODS = frozenset({"dot", "sum", "mean", "reshape", "copy", "append", "pop", "transpose"})
+_STRUCTURE = frozenset({"shape", "ndim", "dtype", "size", "__class__"})  # read without the values
+
+
+def decisive_names(fdef: gast.FunctionDef, np_name: str, passing: frozenset[str] = frozenset()) -> set[str]:
+    """Names whose values may decide a branch, a comparison, an index or a loop count. Calls of
+    `passing` (the guard's `respecialize`) hand their arguments to the same computation: they
+    decide nothing by themselves."""
+    seeds: set[str] = set()
+    flows: list[tuple[set[str], set[str]]] = []
+    for s in _statements(fdef.body):
+        targets, sources = _flow(s, seeds, np_name)
+        if targets:
+            flows.append((sources, targets))  # (backwards: a target that decides makes its sources decide)
+        if isinstance(s, (gast.If, gast.While)):
+            seeds |= _reads(s.test)
+        for expr in _expressions(s):
+            seeds |= _decided_in(expr, np_name, passing)
+    return set(shared_through(flows, frozenset(seeds)))
+
+
+def stores(s: gast.stmt, np_name: str) -> set[str]:
+    """The names statement `s` binds or writes into (a subscript's base; a list it appends to;
+    what a call may write into)."""
+    return _flow(s, set(), np_name)[0]
+
+
+def _flow(s: gast.stmt, seeds: set[str], np_name: str) -> tuple[set[str], set[str]]:
+    """(names written, names whose values flow into them); index reads are added to `seeds`."""
+    if isinstance(s, gast.Assign):
+        targets = _written_through(s.value)
+        for t in s.targets:
+            targets |= _bases(t, seeds)
+        return targets, _reads(s.value)
+    if isinstance(s, gast.AugAssign):
+        targets = _bases(s.target, seeds)
+        return targets, targets | _reads(s.value)
+    if isinstance(s, gast.For):
+        return _bases(s.target, seeds), _reads(s.iter)
+    if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+        call = s.value  # `tape.append(h)`, `np.copyto(a, b)`: may write into what it is passed
+        f = call.func
+        receiver = f.value if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) else None
+        written = {receiver.id} if receiver is not None and receiver.id not in (np_name, "math") else set()
+        for a in call.args + [k.value for k in call.keywords]:
+            written |= _bases(a, set())
+        return written, _reads(call)
+    return set(), set()
+
+
+def _written_through(value: gast.AST) -> set[str]:
+    """The arrays calls in `value` write into (`out=`)."""
+    out: set[str] = set()
+    for n in walk(value):
+        if isinstance(n, gast.Call):
+            for k in n.keywords:
+                if k.arg == "out":
+                    out |= _bases(k.value, set())
+    return out
+
+
+def _bases(target: gast.AST, seeds: set[str]) -> set[str]:
+    if isinstance(target, (gast.Tuple, gast.List)):
+        out = set()
+        for e in target.elts:
+            out |= _bases(e, seeds)
+        return out
+    while isinstance(target, (gast.Subscript, gast.Attribute, gast.Starred)):
+        if isinstance(target, gast.Subscript):
+            seeds |= _reads(target.slice)
+        target = target.value
+    return {target.id} if isinstance(target, gast.Name) else set()
+
+
+def _statements(body: list[gast.stmt]):
+    for s in body:
+        yield s
+        for field in ("body", "orelse", "handlers", "finalbody"):
+            yield from _statements(getattr(s, field, None) or [])
+
+
+def _expressions(s: gast.stmt) -> list[gast.AST]:
+    """The expressions of `s` itself (not of the statements nested in it)."""
+    out = []
+    for field, value in gast.iter_fields(s):
+        if field in ("body", "orelse", "handlers", "finalbody"):
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, gast.AST):
+                out.append(v)
+    return out
+
+
+def _reads(expr: gast.AST | None) -> set[str]:
+    """Names whose values `expr` reads (not those it only asks for a shape or dtype)."""
+    if expr is None:
+        return set()
+    skip = set()
+    for n in walk(expr):
+        if isinstance(n, gast.Attribute) and n.attr in _STRUCTURE:
+            skip |= {id(m) for m in walk(n.value)}
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
+            skip.add(id(n.func))  # (a function, not a value)
+            if n.func.id == "len":
+                skip |= {id(m) for a in n.args for m in walk(a)}
+    return {n.id for n in walk(expr) if isinstance(n, gast.Name) and id(n) not in skip}
+
+
+def _decided_in(expr: gast.AST, np_name: str, passing: frozenset[str]) -> set[str]:
+    """Names read by the deciding parts of `expr` (deciding_parts)."""
+    out: set[str] = set()
+    for part in deciding_parts(expr, np_name, passing):
+        out |= _reads(part)
+    return out
+
+
+def _integer_type(node: gast.AST, np_name: str) -> bool:
+    """Whether `node` names an integer or bool dtype: `int`, `np.int64`, `"int32"`, `bool`."""
+    if isinstance(node, gast.Name):
+        return node.id in ("int", "bool")
+    if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) and node.value.id == np_name:
+        t = getattr(np, node.attr, None)
+        return isinstance(t, type) and issubclass(t, (np.integer, np.bool_))
+    if isinstance(node, gast.Constant) and isinstance(node.value, str):
+        try:
+            return np.dtype(node.value).kind in "iub"
+        except Exception:  # noqa: BLE001 - not a dtype: an einsum's subscripts, a mode...
+            return False
+    return False
+
+
+def deciding_parts(expr: gast.AST, np_name: str, passing: frozenset[str] = frozenset()) -> list[gast.AST]:
+    """The sub-expressions of `expr` whose values decide something: comparisons, conditions,
+    indices, the operands of `//` and `%`, a divisor or exponent, and the arguments of calls not
+    known to be continuous (a method's receiver too)."""
+    out: list[gast.AST] = []
+    for n in walk(expr):
+        if isinstance(n, (gast.Compare, gast.BoolOp)):
+            out.append(n)
+        elif isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not):
+            out.append(n.operand)
+        elif isinstance(n, gast.IfExp):
+            out.append(n.test)
+        elif isinstance(n, gast.Subscript):
+            out.append(n.slice)
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, (gast.FloorDiv, gast.Mod, gast.Pow)):
+            out += [n.left, n.right]
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Div):
+            out.append(n.right)  # (the side of the pole)
+        elif isinstance(n, gast.Call):
+            out += _deciding_arguments(n, np_name, passing)
+    return out
+
+
+def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) -> list[gast.AST]:
+    f = call.func
+    every = call.args + [k.value for k in call.keywords]
+    if isinstance(f, gast.Name):
+        return [] if f.id in ("reversed", "len") or f.id in passing else every
+    if not isinstance(f, gast.Attribute):
+        return every + [f]
+    if isinstance(f.value, gast.Name) and f.value.id in (np_name, "math"):
+        if f.attr == "where":  # the condition decides, the values do not
+            return every[:1]
+        if any(_integer_type(a, np_name) for a in every):
+            return every  # (a cast to an int or bool dtype rounds: a step)
+        return [] if f.attr in numpy_names("continuous") else every
+    return [] if f.attr in _METHODS else every + [f.value]

@@ -1,0 +1,455 @@
+"""The shape of every name of a normalized function, for arguments of given types and shapes.
+
+A gradient specialised for its arguments' shapes (see specialize/dispatch.py) knows, for most names, the
+one shape they always have; with that, `unbroadcast` between same-shape values and the scalar
+checks disappear, and so do the tape pushes of arrays whose shape was all the backward pass read.
+
+The analysis is an abstract interpretation over a flat lattice, flow-insensitive per name (a
+name's fact holds at every statement, so a name assigned twice must get the same shape twice):
+
+    unknown yet  <  Value(v): the very value (a shape entry, a loop bound, a constant)
+                 <  Shape(d): only the shape and kind are known (`d` is a stand-in value)
+                 <  TOP: not known
+
+A right-hand side is evaluated on stand-ins only if its result's shape provably does not depend
+on the values of its Shape-known operands: the table below says, per function, which arguments
+may be stand-ins. Everything else (boolean masks, `np.arange(x)` of a data value, user calls,
+lists) is TOP, so a fact is never a guess.
+"""
+
+from __future__ import annotations
+
+import operator
+import warnings
+from typing import Any
+
+import gast
+import numpy as np
+
+from .. import rules, runtime
+from ..frontend.assumptions import immutable
+from ..frontend.context import Context
+from ..ir.trees import walk
+from .activity import BINOPS, UNARY, walk_statements
+from .shapes import full_reduction
+
+TOP = "TOP"
+
+
+class Value:
+    """A name's exact value (an immutable number, tuple, None...), the same on every assignment."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any):
+        self.v = v
+
+
+class Shape:
+    """A name whose shape and kind are known; `d` is a stand-in with those (values meaningless)."""
+
+    __slots__ = ("d",)
+
+    def __init__(self, d: Any):
+        self.d = d
+
+
+# How a function's result shape depends on its arguments: the positions that may be stand-ins
+# (values unknown); every other argument and keyword must be an exact Value. Each primitive's entry
+# in the registry says which (Rule.shape); elementwise ones need not.
+FIRST = rules.registry.SHAPE_FIRST  # the first argument: reductions, transposes, reshapes...
+FIRST_TWO = rules.registry.SHAPE_FIRST_TWO  # products: matmul, dot, outer...
+ALL = rules.registry.SHAPE_ALL  # any argument (elementwise functions: the broadcast of the arguments)
+EXACT = rules.registry.SHAPE_EXACT  # every argument exact: constructors (np.arange(n), np.zeros(shape))
+PICK = rules.registry.SHAPE_PICK  # min/max: one of their arguments, or an element of their one argument
+
+_COMPARE = {
+    gast.Eq: operator.eq,
+    gast.NotEq: operator.ne,
+    gast.Lt: operator.lt,
+    gast.LtE: operator.le,
+    gast.Gt: operator.gt,
+    gast.GtE: operator.ge,
+}
+_ATTRIBUTES = {"shape", "ndim", "size", "T", "dtype"}
+
+
+def _rule(fn: Any) -> str | None:
+    rule = rules.lookup(fn)
+    if rule is not None and rule.shape is not None:
+        return rule.shape
+    if getattr(fn, "__module__", None) == "math":
+        return ALL  # math's functions take and return numbers
+    # NumPy's and math's elementwise functions (never a user's own: it would be run here)
+    library = isinstance(fn, np.ufunc) or getattr(fn, "__module__", None) in ("math", "numpy")
+    return ALL if library and rule is not None and rule.elementwise else None
+
+
+def _signature(x: Any) -> Any:
+    """What must agree between two assignments of one name for its Shape fact to hold."""
+    if isinstance(x, tuple):
+        return ("tuple", tuple(_signature(e) for e in x))
+    if isinstance(x, (bool, int, float, complex, np.ndarray, np.generic)):
+        kind = np.asarray(x).dtype.kind
+        return ("number", np.shape(x), "i" if kind == "u" else kind)
+    return ("object", type(x))
+
+
+def _join(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a is TOP or b is TOP:
+        return TOP
+    if isinstance(a, Value) and isinstance(b, Value) and type(a.v) is type(b.v) and _same(a.v, b.v):
+        return a
+    da = a.v if isinstance(a, Value) else a.d
+    db = b.v if isinstance(b, Value) else b.d
+    sa, sb = _signature(da), _signature(db)
+    if sa == sb:
+        return Shape(da)
+    if sa[0] == sb[0] == "number" and sa[1] == sb[1] and {sa[2], sb[2]} <= {"i", "f"}:
+        return Shape(da if sa[2] == "f" else db)  # an int that becomes a float: keep the float
+    return TOP
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - any comparison failure means "not the same"
+        return False
+
+
+class _Unknown(Exception):
+    """An operand or operation whose result shape is not known."""
+
+
+class ShapeFacts:
+    """name → the one shape it always has, for the given stand-ins of the parameters."""
+
+    def __init__(self, ctx: Context, fdef: gast.FunctionDef, params: dict[str, Any]):
+        self.ctx = ctx
+        self.local = set(fdef._ag_params)
+        self.state: dict[str, Any] = {}
+        for p in fdef._ag_params:
+            self.state[p] = Shape(params[p]) if p in params else TOP
+        statements = list(walk_statements(fdef.body))
+        for s in statements:
+            for n in walk(s):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                    self.local.add(n.id)
+        self.item_read_params = _item_read_params(fdef, params)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            changed = True
+            while changed:
+                changed = False
+                for s in statements:
+                    for var, new in self._transfer(s):
+                        old = self.state.get(var)
+                        joined = _join(old, new)
+                        if not _equal_state(old, joined):
+                            self.state[var] = joined
+                            changed = True
+
+    def kind(self, var: str) -> str | None:
+        """The dtype kind ('f', 'i', 'b', 'c') of the number or array `var` always holds, or None."""
+        st = self.state.get(var)
+        if st is None and var not in self.local:
+            obj = self.ctx.lookup(var)
+            return obj.dtype.kind if type(obj) is np.ndarray else None
+        d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
+        sig = _signature(d) if d is not None else None
+        return sig[2] if sig is not None and sig[0] == "number" else None
+
+    def count(self, var: str) -> int | None:
+        """The one non-negative Python int `var` always holds (a length, a trip count), or None."""
+        st = self.state.get(var)
+        if isinstance(st, Value) and type(st.v) is int and st.v >= 0:
+            return st.v
+        return None
+
+    def shape(self, var: str) -> tuple | None:
+        """The shape `var` always has (a number or array), or None if not known."""
+        st = self.state.get(var)
+        if st is None and var not in self.local:
+            obj = self.ctx.lookup(var)  # a global array: generated code keeps this very object
+            return obj.shape if type(obj) is np.ndarray else None
+        d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
+        if d is None or _signature(d)[0] != "number":
+            return None
+        return np.shape(d)
+
+    # ----------------------------------------------------------------------------- transfer
+
+    def _transfer(self, s: gast.stmt) -> list[tuple[str, Any]]:
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            if isinstance(target, gast.Name):
+                return [(target.id, self._evaluate(s.value))]
+            if isinstance(target, gast.Subscript):
+                return []  # an in-place write keeps the array's shape (lists are TOP anyway)
+            return [(n.id, TOP) for n in walk(target) if isinstance(n, gast.Name)]
+        if isinstance(s, gast.For):
+            it = s.iter
+            if isinstance(it, gast.Call) and getattr(it, "_ag_fn", None) is range or _is_range(it):
+                return [(s.target.id, Shape(np.int64(1)))]
+            return [(s.target.id, TOP)]
+        if getattr(s, "_ag_append", None):
+            return [(s._ag_append[0], TOP)]
+        counter = getattr(s, "_ag_counter", None)
+        if counter:
+            return [(counter, Shape(np.int64(1)))]
+        return []
+
+    def _evaluate(self, value: gast.AST) -> Any:
+        try:
+            result, exact = self._eval(value)
+        except _Pending:
+            return None
+        except _Unknown:
+            return TOP
+        except Exception:  # noqa: BLE001 - a stand-in the operation rejects: unknown, not an error
+            return TOP
+        return Value(result) if exact and immutable(result) else Shape(result)
+
+    def _atom(self, node: gast.AST) -> tuple[Any, bool]:
+        """(value or stand-in, whether it is the exact value)."""
+        if isinstance(node, gast.Constant):
+            return node.value, True
+        if isinstance(node, gast.Name):
+            if node.id not in self.local:
+                obj = self.ctx.lookup(node.id)
+                if immutable(obj):
+                    return obj, True
+                if type(obj) is np.ndarray:  # a global array: generated code keeps this very object
+                    return np.broadcast_to(np.ones((), obj.dtype), obj.shape), False
+                raise _Unknown
+            st = self.state.get(node.id)
+            if st is None:
+                raise _Pending
+            if st is TOP:
+                raise _Unknown
+            return (st.v, True) if isinstance(st, Value) else (st.d, False)
+        if isinstance(node, gast.Attribute) and not _local_base(node, self.local):
+            obj = self.ctx.resolve(node, self.local)
+            if immutable(obj):
+                return obj, True
+            raise _Unknown
+        return self._eval(node)
+
+    def _eval(self, value: gast.AST) -> tuple[Any, bool]:
+        if isinstance(value, (gast.Constant, gast.Name)):
+            return self._atom(value)
+        if isinstance(value, gast.Tuple):
+            parts = [self._atom(e) for e in value.elts]
+            return tuple(p for p, _ in parts), all(e for _, e in parts)
+        if isinstance(value, gast.UnaryOp):
+            x, exact = self._atom(value.operand)
+            return _elementwise(UNARY[type(value.op)], [x]), exact
+        if isinstance(value, gast.BinOp):
+            (a, ea), (b, eb) = self._atom(value.left), self._atom(value.right)
+            if not (ea and eb) and (isinstance(a, (tuple, str)) or isinstance(b, (tuple, str))):
+                raise _Unknown  # `(x,) * n`: a sequence's length is a value
+            if isinstance(value.op, gast.MatMult):
+                return _product(operator.matmul, a, b), ea and eb
+            return _elementwise(BINOPS[type(value.op)], [a, b]), ea and eb
+        if isinstance(value, gast.Compare):
+            if len(value.ops) != 1 or type(value.ops[0]) not in _COMPARE:
+                raise _Unknown
+            (a, ea), (b, eb) = self._atom(value.left), self._atom(value.comparators[0])
+            return _elementwise(_COMPARE[type(value.ops[0])], [a, b]), ea and eb
+        if isinstance(value, gast.Attribute):
+            if value.attr not in _ATTRIBUTES:
+                raise _Unknown
+            x, exact = self._atom(value.value)
+            if not isinstance(x, (np.ndarray, np.generic)):
+                raise _Unknown
+            known = exact or value.attr != "T"  # the shape of a stand-in is its real shape
+            return getattr(x, value.attr), known
+        if isinstance(value, gast.Subscript):
+            return self._subscript(value)
+        if isinstance(value, gast.Call):
+            return self._call(value)
+        raise _Unknown
+
+    def _subscript(self, value: gast.Subscript) -> tuple[Any, bool]:
+        base, exact = self._atom(value.value)
+        if isinstance(base, (list, dict)) and not exact:  # a parameter holding arrays: a literal item
+            if not (isinstance(value.value, gast.Name) and value.value.id in self.item_read_params):
+                raise _Unknown
+            index, index_exact = self._index(value.slice)
+            if not index_exact or isinstance(index, (slice, tuple)):
+                raise _Unknown
+            return base[index], False
+        if isinstance(base, tuple) and not exact:
+            if not isinstance(value.slice, gast.Constant):
+                raise _Unknown  # which element of a tuple of stand-ins: only a literal index
+        elif not isinstance(base, (tuple, np.ndarray, np.generic)):
+            raise _Unknown
+        index, index_exact = self._index(value.slice)
+        return base[index], exact and index_exact
+
+    def _index(self, node: gast.AST) -> tuple[Any, bool]:
+        if isinstance(node, gast.Tuple):
+            parts = [self._index(e) for e in node.elts]
+            return tuple(p for p, _ in parts), all(e for _, e in parts)
+        if isinstance(node, gast.Slice):
+            bounds = []
+            for b in (node.lower, node.upper, node.step):
+                if b is None:
+                    bounds.append(None)
+                    continue
+                v, exact = self._atom(b)
+                if not exact:
+                    raise _Unknown  # a slice's length depends on its bounds' values
+                bounds.append(v)
+            return slice(*bounds), True
+        v, exact = self._atom(node)
+        if exact:
+            return v, True
+        kind = np.asarray(v).dtype.kind
+        if kind not in "iu":
+            raise _Unknown  # a boolean mask (or a bool scalar) selects by value
+        return v, False  # an integer or integer array: the shape does not depend on which
+
+    def _call(self, value: gast.Call) -> tuple[Any, bool]:
+        fn = getattr(value, "_ag_fn", None)
+        how = _rule(fn) if fn is not None else None
+        if how is None or any(isinstance(a, gast.Starred) for a in value.args):
+            raise _Unknown
+        if full_reduction(fn) and len(value.args) == 1 and not value.keywords:
+            return np.float64(1.0), False  # 0-d whatever the argument's shape
+        if fn is len and len(value.args) == 1 and not value.keywords:
+            v, exact = self._atom(value.args[0])
+            if type(v) is np.ndarray and v.ndim:
+                return len(v), True  # an array's length is in its shape, which is known
+            if exact and immutable(v):
+                return len(v), True
+            raise _Unknown
+        args = [self._atom(a) for a in value.args]
+        kwargs = {k.arg: self._atom(k.value) for k in value.keywords if k.arg}
+        if len(kwargs) != len(value.keywords):
+            raise _Unknown
+        free = {ALL: len(args), FIRST: 1, FIRST_TWO: 2, EXACT: 0, PICK: len(args)}[how]
+        if any(not e for _, e in args[free:]) or any(not e for _, e in kwargs.values()):
+            raise _Unknown
+        exact = all(e for _, e in args)
+        values = [a for a, _ in args]
+        if how == PICK:
+            return _pick(values, kwargs), exact
+        if fn is np.where and len(values) != 3:
+            raise _Unknown  # np.where(c): the indices where c holds, as many as there are
+        if how == ALL and not kwargs:
+            return _elementwise(fn, values), exact
+        if how == FIRST_TWO and fn in (np.matmul, np.dot) and len(values) == 2 and not kwargs:
+            return _product(fn, *values), exact
+        if any(_big(v) for v in values):
+            raise _Unknown  # not run on stand-ins this large: unknown (only a lost optimisation)
+        result = fn(*values, **{k: v for k, (v, _) in kwargs.items()})
+        if fn is range:
+            raise _Unknown  # a range is only iterated (for-loops are handled as such)
+        return result, exact
+
+
+BIG = 1 << 17  # elements: a stand-in this large is not computed with, only reasoned about
+
+
+def _big(x: Any) -> bool:
+    return type(x) is np.ndarray and x.size > BIG
+
+
+def _elementwise(fn: Any, args: list) -> Any:
+    """fn(*args) for an elementwise fn; on large stand-ins, from one-element copies of them
+    (for the kind) spread to the broadcast shape (read-only, no memory)."""
+    if not any(_big(a) for a in args):
+        return fn(*args)
+    small = [np.ones((1,) * a.ndim, a.dtype) if type(a) is np.ndarray else a for a in args]
+    shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+    return np.broadcast_to(fn(*small), shape)
+
+
+def _pick(values: list, kwargs: dict) -> Any:
+    """A stand-in for min/max: of one vector, an element; of several values, one of them, which
+    only has a known shape if they all share one signature."""
+    if kwargs:
+        raise _Unknown
+    if len(values) == 1:
+        v = values[0]
+        if type(v) is np.ndarray and v.ndim == 1 and v.size:
+            return np.ones((), v.dtype)[()]
+        raise _Unknown
+    if len({_signature(v) for v in values}) != 1:
+        raise _Unknown  # max(x, y) is x or y: which one depends on the values
+    return values[0]
+
+
+def _product(fn: Any, a: Any, b: Any) -> Any:
+    """a @ b (np.dot: for up to 2-d), from the shapes alone when the stand-ins are large."""
+    if not (_big(a) or _big(b)):
+        return fn(a, b)
+    if fn is np.dot and (np.ndim(a) > 2 or np.ndim(b) > 2) or np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise _Unknown
+    sa, sb = np.shape(a), np.shape(b)
+    if len(sa) == 1 and len(sb) == 1:
+        if sa != sb:
+            raise _Unknown
+        return np.float64(1.0)
+    if sa[-1] != sb[-2 if len(sb) > 1 else 0]:
+        raise _Unknown  # the product would fail: no fact
+    kind = np.result_type(a.dtype, b.dtype)
+    return np.broadcast_to(np.ones((), kind), runtime.matmul_shape(sa, sb))
+
+
+class _Pending(Exception):
+    """An operand not assigned yet in this round of the fixpoint."""
+
+
+def _equal_state(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Value):
+        return type(a.v) is type(b.v) and _same(a.v, b.v)
+    if isinstance(a, Shape):
+        return _signature(a.d) == _signature(b.d)
+    return False
+
+
+def _is_range(node: gast.AST) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "range"
+
+
+def _local_base(node: gast.AST, local: set[str]) -> bool:
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name) and node.id in local
+
+
+__all__ = ["ShapeFacts", "TOP"]
+
+
+def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str]:
+    """The parameters holding a list or dict whose every use reads one literal item (`params["W1"]`,
+    `params[0]`): never rebound, written into or handed on, they hold the stand-in's items."""
+    candidates = {p for p, v in params.items() if isinstance(v, (list, dict))}
+    allowed: set[int] = set()
+    for n in walk(fdef):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and _literal_index(n.slice):
+            allowed.add(id(n.value))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "len" and len(n.args) == 1:
+            allowed.add(id(n.args[0]))  # (its length: fixed by the guard)
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and n.id in candidates and id(n) not in allowed:
+            if not isinstance(n.ctx, gast.Param):
+                candidates.discard(n.id)
+    return candidates
+
+
+def _literal_index(node: gast.AST) -> bool:
+    """A literal key or position: `"W1"`, `0`, `-1`."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node = node.operand
+    return isinstance(node, gast.Constant) and type(node.value) in (int, str)

@@ -1,0 +1,122 @@
+"""State shared by the passes that turn one user function into generated code."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..ir.names import Namer
+from ..ir.sentinels import MISSING
+from ..ir.trees import walk
+from .assumptions import record_attribute
+from .parse import ParsedFunction
+
+
+class Context:
+    """The user function being transformed, its name space, and the names generated code may use."""
+
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+        self.namer = Namer.for_tree(parsed.tree, self._global_names(parsed))
+        args = parsed.tree.args
+        self.local_names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} | {
+            n.id for n in walk(parsed.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
+        self.extra_globals: dict[str, Any] = {}
+        self._numpy: str | None = None
+
+    @staticmethod
+    def _global_names(parsed: ParsedFunction) -> set[str]:
+        return set(getattr(parsed.func, "__globals__", {})) | set(parsed.closure)
+
+    def lookup(self, name: str) -> Any:
+        """What the free name `name` denotes (a fact generated code relies on: recorded)."""
+        return self.parsed.lookup(name)
+
+    def peek(self, name: str) -> Any:
+        """What the free name `name` denotes, recording nothing."""
+        return self.parsed.peek(name)
+
+    def numpy_name(self) -> str:
+        """A global name bound to the numpy module in generated code (the user's own alias if any)."""
+        if self._numpy is None:
+            for candidate in ("np", "numpy"):
+                if self.peek(candidate) is np and candidate not in self.local_names:
+                    self.lookup(candidate)  # (generated code relies on it)
+                    self._numpy = candidate
+                    break
+            else:
+                self._numpy = self.namer.fresh("np")
+                self.extra_globals[self._numpy] = np
+        return self._numpy
+
+    def numpy_attr(self, attr: str) -> gast.Attribute:
+        return gast.Attribute(value=gast.Name(self.numpy_name(), gast.Load(), None, None), attr=attr, ctx=gast.Load())
+
+    def helper(self, name: str) -> str:
+        """The name under which the runtime helper `name` is visible to generated code."""
+        return self.global_ref(name, getattr(runtime, name))
+
+    def global_ref(self, name: str, obj: Any) -> str:
+        """A name under which generated code sees `obj`, preferring `name` itself."""
+        if obj is np:
+            return self.numpy_name()
+        if self.peek(name) is obj and name not in self.local_names:
+            self.lookup(name)  # (generated code relies on it)
+            return name
+        for local, value in self.extra_globals.items():
+            if value is obj:
+                return local
+        local = self.namer.fresh(name)
+        self.extra_globals[local] = obj
+        return local
+
+    def resolve(self, node: gast.AST, local_names: set[str]) -> Any:
+        """The live object a Name/Attribute chain denotes, or MISSING if it is not a global reference."""
+        if isinstance(node, gast.Name):
+            if node.id in local_names:
+                return MISSING
+            return self.lookup(node.id)
+        if isinstance(node, gast.Attribute):
+            base = self.resolve(node.value, local_names)
+            if base is MISSING:
+                return MISSING
+            obj = getattr(base, node.attr, MISSING)
+            path = _path(node)
+            if path is not None:
+                where = self.parsed.find(path[0])[1]
+                if where is not None:
+                    record_attribute((where, path[0], path[1:-1], self.module), base, node.attr, obj)
+            return obj
+        return MISSING
+
+    @property
+    def module(self) -> str | None:
+        return getattr(self.parsed.func, "__module__", None)
+
+    def internal_ref(self, obj: Any, base: str) -> str:
+        """A global name of generated code's own, bound to `obj` (never the user's name for it)."""
+        for local, value in self.extra_globals.items():
+            if value is obj:
+                return local
+        local = self.namer.fresh(base)
+        self.extra_globals[local] = obj
+        return local
+
+    @staticmethod
+    def is_module(obj: Any) -> bool:
+        return isinstance(obj, types.ModuleType)
+
+
+def _path(node: gast.AST) -> tuple[str, ...] | None:
+    """`a.b.c` as ("a", "b", "c"); None for any other expression."""
+    if isinstance(node, gast.Name):
+        return (node.id,)
+    if isinstance(node, gast.Attribute):
+        base = _path(node.value)
+        return None if base is None else base + (node.attr,)
+    return None

@@ -1,0 +1,736 @@
+"""A-normal form of expressions during normalization: every operand becomes an atom (a name or a
+constant) and every operation a statement of its own, `t = a * b`; assignments and
+unpacking, names and their SSA versions, comprehensions, calls (method calls as the NumPy
+functions they mean, dict methods, keyword spellings) and subscripts."""
+
+from __future__ import annotations
+
+import builtins
+import copy
+from typing import Any
+
+import gast
+import numpy as np
+
+from ... import rules, runtime
+from ...analysis.activity import base_name, numpy_writer
+from ...analysis.aliasing import MUTATING_METHODS
+from ...ir.sentinels import MISSING
+from ...ir.trees import assign, assigned_names, is_constant, name, names_read, walk
+from ..callables import is_user_function
+from .refusals import EXPRESSION_HINTS, describe, node_source
+
+# Attributes that describe an array rather than compute from it (no derivative).
+INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+def is_atom(node: gast.AST) -> bool:
+    return isinstance(node, gast.Name) or is_constant(node) or getattr(node, "_ag_global", False)
+
+
+def loads(node: gast.AST) -> set[str]:
+    return names_read(node)
+
+
+DICT_METHODS = {"keys": (0,), "values": (0,), "items": (0,), "get": (1, 2)}  # (the numbers of arguments)
+
+
+def _respell_keywords(call: gast.Call) -> None:
+    """A keyword the registry knows under another name takes the rule's name (NumPy 2's
+    `np.clip(x, min=0)` and `x.clip(max=1)` are `np.clip(x, a_min=0)`, `np.clip(x, a_max=1)`)."""
+    rule = rules.lookup(call._ag_fn)
+    spellings = rule.keywords if rule is not None else None
+    if not spellings or not any(k.arg in spellings for k in call.keywords):
+        return
+    for k in call.keywords:
+        k.arg = spellings.get(k.arg, k.arg)
+    # the spelling left out is given as None (np.clip(x, a_min=0) needs a_max too; np.clip(x, min=0) does not)
+    params = rules.registry.primitive_parameters(call._ag_fn, rule)
+    given = set(params[: len(call.args)]) | {k.arg for k in call.keywords}
+    for p in spellings.values():
+        if p not in given:
+            call.keywords.append(gast.keyword(arg=p, value=gast.Constant(value=None, kind=None)))
+
+
+def may_write(fn: Any) -> bool:
+    """Whether `fn` may write into an argument: a user's function, or one of NumPy's writers."""
+    return is_user_function(fn) or numpy_writer(fn)
+
+
+class ExpressionsMixin:
+    """The A-normal form of expressions of `Normalizer` (frontend/normalize/normalizer.py)."""
+
+    def assign_to(self, target: gast.AST, value: gast.AST) -> None:
+        if isinstance(target, gast.Name) and isinstance(value, gast.Lambda):
+            ret = gast.copy_location(gast.Return(value=value.body), value)
+            fdef = gast.FunctionDef(
+                name=target.id,
+                args=value.args,
+                body=[ret],
+                decorator_list=[],
+                returns=None,
+                type_comment=None,
+                type_params=[],
+            )
+            self.stmt_FunctionDef(gast.copy_location(fdef, value))
+            return
+        if isinstance(target, gast.Name):
+            op = self.expr(value)
+            var = target.id
+            if var in self.ssa and var in self.version:  # a reassignment: new SSA version
+                new = self.ctx.namer.fresh(var)
+            else:
+                new = var
+            if isinstance(op, gast.Name) and op.id == new:
+                return  # `v = v`: nothing happens
+            self.locals.add(new)
+            if new in loads(op) and not isinstance(op, gast.Name):
+                # `h = tanh(h)` in a loop: compute into a temporary first, so that no statement
+                # reads the name it overwrites
+                op = self.temp(op)
+            self.emit(assign(new, op))
+            self.version[var] = new
+            got = (  # `W = params.get("W")`: the dict's array itself, as params["W"] (lowered to a branch)
+                value.func.value
+                if isinstance(value, gast.Call)
+                and isinstance(value.func, gast.Attribute)
+                and value.func.attr == "get"
+                and isinstance(value.func.value, gast.Name)
+                and value.func.value.id in self.locals
+                else None
+            )
+            if var in self.view_checks and (isinstance(op, gast.Subscript) or got is not None):
+                args = [name(new), gast.Constant(value=var, kind=None)]
+                if got is not None:
+                    args.append(name(self.version.get(got.id, got.id)))
+                elif isinstance(op.value, gast.Name) and var in self.written_through:
+                    args.append(name(op.value.id))  # (a list's element is the array itself)
+                guard = gast.Call(func=name(self.ctx.helper("check_not_view")), args=args, keywords=[])
+                self.emit(gast.Expr(value=guard))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.unpack(target, value)
+        elif isinstance(target, gast.Subscript):
+            if isinstance(target.value, gast.Name):
+                self.check_write(target.value.id, target)
+            base = self.local_name(target.value)
+            index = self.index(target.slice)
+            val = self.atom(value)
+            self.emit(assign(gast.Subscript(value=name(base), slice=index, ctx=gast.Store()), val))
+        elif isinstance(target, gast.Attribute):
+            raise self.error(
+                "assignment to an attribute is not supported",
+                target,
+                hint="astgrad differentiates functions without mutable object state; "
+                "keep the value in a local variable",
+            )
+        elif isinstance(target, gast.Starred):
+            raise self.error("starred assignment targets are not supported", target)
+        else:
+            raise self.error(f"assignment to {type(target).__name__} is not supported", target)
+
+    def unpack(self, target: gast.Tuple | gast.List, value: gast.AST) -> None:
+        if any(isinstance(e, gast.Starred) for e in target.elts):
+            raise self.error(
+                "starred assignment targets are not supported", target, hint="index the sequence explicitly"
+            )
+        if (
+            isinstance(value, (gast.Tuple, gast.List))
+            and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, gast.Starred) for e in value.elts)
+        ):
+            parts = [self.atom(v) for v in value.elts]
+            targets = assigned_names([target])
+            # `a, b = b, a`: read every right-hand name before any target is rebound
+            parts = [
+                self.temp(p, keep=True) if isinstance(p, gast.Name) and p.id in self._versions_of(targets) else p
+                for p in parts
+            ]
+            for t, p in zip(target.elts, parts):
+                self.assign_to(t, p)
+            return
+        whole = self.atom(value)
+        if not isinstance(whole, gast.Name):
+            whole = self.temp(whole)
+        for i, t in enumerate(target.elts):
+            item = gast.Subscript(value=copy.deepcopy(whole), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
+            self.assign_to(t, item)
+
+    def _versions_of(self, names: set[str]) -> set[str]:
+        return {self.version.get(n, n) for n in names}
+
+    def local_name(self, node: gast.AST) -> str:
+        if isinstance(node, gast.Name) and node.id in self.locals:
+            return self.version.get(node.id, node.id)
+        if isinstance(node, gast.Subscript):  # `h[0][1] = v`, `hs[0][1] = v`
+            raise self.error(
+                f"writing into an item of an item (`{node_source(node)}[...] = ...`) is not supported",
+                node,
+                hint="index once (`h[0, 1] = v` for an array), or take the item into a name, write into "
+                "it, and put it back",
+            )
+        raise self.error(
+            "only local variables can be written into", node, hint="copy the object into a local variable first"
+        )
+
+    def temp(self, op: gast.AST, keep: bool = False) -> gast.Name:
+        """Emit `t = op` and return the fresh name `t`."""
+        if not keep and is_atom(op):
+            return op
+        t = self.ctx.namer.numbered("t")
+        self.locals.add(t)
+        self._note_view(t, op)
+        self.emit(assign(t, op))
+        return name(t)
+
+    def temp_named(self, base: str, op: gast.AST) -> gast.Name:
+        """Emit `base = op` under a fresh readable name."""
+        t = self.ctx.namer.fresh(base)
+        self.locals.add(t)
+        self.emit(assign(t, op))
+        return name(t)
+
+    def atom(self, node: gast.AST, copy_views: bool = True) -> gast.AST:
+        """Lower `node` and make it an atom (a name or a constant). An item or slice of an array
+        the function writes into is copied: `w * h[0]` reads row 0 as it is now, while a
+        temporary view would change with a later `h[0, 0] = ...` under the backward pass. Not
+        with `copy_views=False`: an argument a function may write into (`zero_head(mask[0])`)."""
+        op = self.expr(node)
+        if is_atom(op):
+            return op
+        if (
+            copy_views
+            and isinstance(op, gast.Subscript)
+            and isinstance(op.value, gast.Name)
+            and self._written_base(op.value.id)
+        ):
+            call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[self.temp(op)], keywords=[])
+            call._ag_fn = runtime.copy_of
+            op = call
+        return self.temp(op)
+
+    def _written_base(self, var: str) -> bool:
+        """Whether `var` is (a version of) a name the function writes into in place."""
+        if self._written is None:  # (element writes: a list's append is undone by its own rules)
+            self._written = {
+                base_name(n)
+                for n in walk(self.parsed.tree)
+                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+            } - {None}
+        return any(var == w or self.version.get(w) == var for w in self._written)
+
+    def resolve(self, node: gast.AST) -> Any:
+        return self.ctx.resolve(node, self.locals)
+
+    def test(self, node: gast.AST, branches: list[gast.stmt]) -> gast.AST:
+        """The test of an if/while as an atom or a comparison of atoms whose operands the
+        branches do not rebind (so the backward pass can ask it again)."""
+        if isinstance(node, gast.Compare) and len(node.ops) == 1:
+            op = gast.Compare(left=self.atom(node.left), ops=node.ops, comparators=[self.atom(node.comparators[0])])
+        else:
+            op = self.atom(node)
+        if loads(op) & assigned_names(branches) or is_constant(op) and not isinstance(op, gast.Constant):
+            op = self.temp(op, keep=True)
+        return op
+
+    def opaque(self, node: gast.AST) -> gast.AST:
+        """A non-differentiable expression kept as written, its local names renamed to their versions."""
+        node = copy.deepcopy(node)
+        for n in walk(node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in self.version:
+                n.id = self.version[n.id]
+        return node
+
+    def expr(self, node: gast.AST) -> gast.AST:
+        """Lower `node` to one operation on atoms (emitting statements for its operands)."""
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.error(f"{describe(node)} is not supported", node, hint=EXPRESSION_HINTS.get(type(node).__name__))
+        return method(node)
+
+    def expr_Constant(self, node):
+        return node
+
+    def expr_Name(self, node):
+        if node.id in self.nested:
+            raise self.error(
+                f"the nested function `{node.id}` can only be called, not used as a value",
+                node,
+                hint="define it at module level to pass it around",
+            )
+        if node.id in self.locals:
+            if node.id not in self.version:
+                if node.id in self.user_locals:
+                    raise self.error(f"`{node.id}` is read before it is assigned", node)
+                return name(node.id)  # a temporary this pass introduced
+            return name(self.version[node.id])
+        obj = self.ctx.lookup(node.id)
+        if obj is MISSING:
+            raise self.error(f"the name `{node.id}` is not defined", node)
+        out = name(node.id)
+        out._ag_global = True
+        out._ag_obj = obj
+        return out
+
+    def expr_Attribute(self, node):
+        obj = self.resolve(node)
+        if obj is MISSING:
+            self._refuse_missing_module_attribute(node, "name")
+        if obj is not MISSING:  # np.pi, math.e, a module-level constant's attribute
+            out = copy.deepcopy(node)
+            out._ag_global = True
+            out._ag_obj = obj
+            return out
+        base = self.atom(node.value)
+        if node.attr == "T":
+            call = gast.Call(func=self.ctx.numpy_attr("transpose"), args=[base], keywords=[])
+            call._ag_fn = np.transpose
+            return call
+        if node.attr == "mT" and hasattr(np, "matrix_transpose"):  # (NumPy 2) the last two axes swapped
+            call = gast.Call(func=self.ctx.numpy_attr("matrix_transpose"), args=[base], keywords=[])
+            call._ag_fn = np.matrix_transpose
+            return call
+        if node.attr in ("real", "imag"):  # differentiated (a complex value's imaginary part too)
+            call = gast.Call(func=self.ctx.numpy_attr(node.attr), args=[base], keywords=[])
+            call._ag_fn = getattr(np, node.attr)
+            return call
+        if node.attr in INERT_ATTRIBUTES:
+            return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
+        raise self.error(
+            f"the attribute `.{node.attr}` is not supported",
+            node,
+            hint="astgrad knows the array attributes T, " + ", ".join(sorted(INERT_ATTRIBUTES)),
+        )
+
+    def expr_BinOp(self, node):
+        return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
+
+    def expr_UnaryOp(self, node):
+        if is_constant(node):
+            return node
+        return gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
+
+    def expr_Compare(self, node):
+        if len(node.ops) == 1:
+            return gast.Compare(left=self.atom(node.left), ops=node.ops, comparators=[self.atom(node.comparators[0])])
+        # a < b < c → (a < b) and (b < c), evaluating b once
+        left = self.atom(node.left)
+        parts = []
+        for op, right in zip(node.ops, node.comparators):
+            parts.append((left, op, right))
+            left = right
+        values = []
+        for lhs, op, rhs in parts:
+            values.append(gast.Compare(left=lhs, ops=[op], comparators=[rhs]))
+        return self.expr(gast.BoolOp(op=gast.And(), values=values))
+
+    def expr_BoolOp(self, node):
+        # short-circuit: t = a; if t: t = b   (and)   /   if not t: t = b   (or)
+        result = self.ctx.namer.numbered("t")
+        self.locals.add(result)
+        self.assign_noting_alias(result, self.expr(node.values[0]))
+        for value in node.values[1:]:
+            saved = self.out
+            self.out = []
+            self.assign_noting_alias(result, self.expr(value))
+            self._note_view(result, branch_value := self.out[-1].value)
+            del branch_value
+            branch = self.out
+            self.out = saved
+            # the branch rebinds `result`: test a copy, so the backward pass asks the same question
+            test = self.temp(name(result), keep=True)
+            if isinstance(node.op, gast.Or):
+                test = self.temp(gast.UnaryOp(op=gast.Not(), operand=test))
+            self.emit(gast.If(test=test, body=branch, orelse=[]))
+        return name(result)
+
+    def assign_noting_alias(self, result: str, op: gast.AST) -> None:
+        """`result = op` for the lowering of `a if c else b` / `a or b`, whose result is one of
+        the operands themselves (an alias the backward pass must know about)."""
+        self._note_view(result, op)
+        self.emit(assign(result, op))
+
+    def expr_IfExp(self, node):
+        result = self.ctx.namer.numbered("t")
+        self.locals.add(result)
+        test = self.atom(node.test)
+        if isinstance(test, gast.Name) and test.id == result:
+            test = self.temp(test, keep=True)
+        branches = []
+        for part in (node.body, node.orelse):
+            saved = self.out
+            self.out = []
+            self.assign_noting_alias(result, self.expr(part))
+            branches.append(self.out)
+            self.out = saved
+        self.emit(gast.If(test=test, body=branches[0], orelse=branches[1]))
+        return name(result)
+
+    def expr_Tuple(self, node):
+        if any(isinstance(e, gast.Starred) for e in node.elts):
+            return self._unpacked(node)
+        return gast.Tuple(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+
+    def _unpacked(self, node: gast.Tuple) -> gast.Call:
+        """`(*x.shape, 3)` as `unpacked(x.shape, (3,))`: a tuple of numbers (a shape) joined from
+        parts; no derivative flows through it (an input-dependent part is refused)."""
+        parts: list[gast.AST] = []
+        run: list[gast.AST] = []
+        for e in node.elts:
+            if isinstance(e, gast.Starred):
+                if run:
+                    parts.append(gast.Tuple(elts=run, ctx=gast.Load()))
+                    run = []
+                parts.append(self.atom(e.value))
+            else:
+                run.append(self.atom(e))
+        if run:
+            parts.append(gast.Tuple(elts=run, ctx=gast.Load()))
+        call = gast.Call(func=name(self.ctx.helper("unpacked")), args=parts, keywords=[])
+        call._ag_fn = runtime.unpacked
+        return call
+
+    def expr_List(self, node):
+        return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+
+    def expr_Dict(self, node):
+        if any(k is None for k in node.keys):
+            raise self.error("dict unpacking ({**d}) is not supported", node)
+        return gast.Dict(keys=[self.atom(k) for k in node.keys], values=[self.atom(v) for v in node.values])
+
+    def expr_JoinedStr(self, node):
+        return self.opaque(node)
+
+    def expr_ListComp(self, node):
+        return self.comprehension(node, node.elt)
+
+    def expr_GeneratorExp(self, node):  # materialized: sum(f(x) for x in xs) sums a list
+        return self.comprehension(node, node.elt)
+
+    def expr_DictComp(self, node):
+        return self.comprehension(node, (node.key, node.value))
+
+    def comprehension(self, node, elt) -> gast.Name:
+        """`[elt for x in xs if c]` → a loop appending to a fresh list (dict for dict comprehensions)."""
+        result = self.ctx.namer.numbered("t")
+        self.locals.add(result)
+        is_dict = isinstance(elt, tuple)
+        empty = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
+        self.emit(assign(result, empty))
+        # comprehension variables live in their own scope: give them fresh names here
+        renames: dict[str, str] = {}
+        gens = copy.deepcopy(node.generators)
+        elt = copy.deepcopy(elt)
+        for gen in gens:
+            if gen.is_async:
+                raise self.error("async comprehensions are not supported", node)
+            for n in walk(gen.target):
+                if isinstance(n, gast.Name):
+                    renames.setdefault(n.id, self.ctx.namer.fresh(n.id))
+
+        def rename(tree):
+            for n in walk(tree):
+                if isinstance(n, gast.Name) and n.id in renames:
+                    n.id = renames[n.id]
+            return tree
+
+        if is_dict:
+            key, value = rename(elt[0]), rename(elt[1])
+            target = gast.Subscript(value=name(result), slice=key, ctx=gast.Store())
+            inner: list[gast.stmt] = [assign(target, value, node)]
+        else:
+            call = gast.Call(
+                func=gast.Attribute(value=name(result), attr="append", ctx=gast.Load()), args=[rename(elt)], keywords=[]
+            )
+            inner = [gast.copy_location(gast.Expr(value=call), node)]
+        for gen in reversed(gens):
+            for cond in reversed(gen.ifs):
+                inner = [gast.copy_location(gast.If(test=rename(cond), body=inner, orelse=[]), node)]
+            loop = gast.For(
+                target=rename(gen.target),
+                iter=rename(gen.iter) if gen is not gens[0] else gen.iter,
+                body=inner,
+                orelse=[],
+                type_comment=None,
+            )
+            inner = [gast.copy_location(loop, node)]
+        for v in renames.values():
+            self.locals.add(v)
+        saved_loc = self.loc
+        self.block(inner)
+        self.loc = saved_loc
+        return name(result)
+
+    def expr_Subscript(self, node):
+        return gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice), ctx=gast.Load())
+
+    def _note_view(self, target: str, op: gast.AST) -> None:
+        """Remember that `target = base[a:b]` is a view of `base` (basic slicing shares memory)."""
+        if (
+            isinstance(op, gast.Subscript)
+            and isinstance(op.value, gast.Name)
+            and any(isinstance(n, gast.Slice) for n in walk(op.slice))
+        ):
+            self.view_bases.setdefault(target, set()).update(self.view_bases.get(op.value.id, {op.value.id}))
+        elif isinstance(op, gast.Name) and op.id in self.locals and op.id != target:
+            # `t = b` (a branch of `b if c else x`, of `b or x`): t is b itself
+            self.view_bases.setdefault(target, set()).update(self.view_bases.get(op.id, {op.id}))
+
+    def index(self, node: gast.AST) -> gast.AST:
+        """An index expression whose parts are atoms (slices keep their `a:b:c` syntax)."""
+        if isinstance(node, gast.Slice):
+            return gast.Slice(
+                lower=node.lower and self.atom(node.lower),
+                upper=node.upper and self.atom(node.upper),
+                step=node.step and self.atom(node.step),
+            )
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
+        return self.atom(node)
+
+    def expr_Call(self, node):
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            return self._starred_call(node)
+        if any(k.arg is None for k in node.keywords):
+            raise self.error("keyword unpacking in calls (f(**kw)) are not supported", node)
+        if isinstance(node.func, gast.Name) and node.func.id in self.nested:
+            return self.nested_call(node)
+        if self._dict_receiver(node.func):
+            return self.expr(self._dict_method(node))
+        fn = getattr(node, "_ag_fn", None) or self.resolve(node.func)  # (a helper call astgrad wrote)
+        if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
+            return self.expr(node.args[0])  # list(d.values()): the list astgrad makes of them is new already
+        if fn is builtins.sorted and len(node.args) == 1 and not node.keywords:
+            call = gast.Call(func=name(self.ctx.helper("sorted_of")), args=[self.atom(node.args[0])], keywords=[])
+            call._ag_fn = runtime.sorted_of  # (a dict's keys, or the items in order: rules/runtime_rules.py)
+            return call
+        copied = self._container_copy(fn, node)
+        if copied is not None:
+            return self.expr(copied)
+        if fn in (builtins.max, builtins.min) and len(node.args) == 1 and not node.keywords:
+            seq = node.args[0]
+            if (
+                isinstance(seq, (gast.List, gast.Tuple))
+                and len(seq.elts) > 1
+                and not any(isinstance(e, gast.Starred) for e in seq.elts)
+            ):  # max([a, b, c]) is max(a, b, c)
+                return self.expr(gast.copy_location(gast.Call(func=node.func, args=seq.elts, keywords=[]), node))
+            # max(xs) of numbers: np.max of their array (checked at run time: numbers, not empty)
+            items = self.atom(seq)
+            label = gast.Constant(value=fn.__name__, kind=None)
+            check = gast.Call(func=name(self.ctx.helper("check_numbers")), args=[items, label], keywords=[])
+            check._ag_fn = runtime.check_numbers
+            self.emit(gast.Expr(value=check))
+            array = gast.Call(func=self.ctx.numpy_attr("array"), args=[items], keywords=[])
+            array._ag_fn = np.array
+            call = gast.Call(func=self.ctx.numpy_attr(fn.__name__), args=[self.temp(array)], keywords=[])
+            call._ag_fn = getattr(np, fn.__name__)
+            return call
+        if fn in (builtins.max, builtins.min) and len(node.args) > 2 and not node.keywords:
+            # max(a, b, c) → max(max(a, b), c): the rule is for two arguments
+            inner = gast.Call(func=node.func, args=node.args[:-1], keywords=[])
+            return self.expr(
+                gast.Call(func=node.func, args=[gast.copy_location(inner, node), node.args[-1]], keywords=[])
+            )
+        if fn is not MISSING:
+            self._refuse_output_argument(fn, node)
+            kept = [k for k in node.keywords if not (k.arg == "out" and is_constant(k.value))]  # (out=None)
+            reads = not may_write(fn)  # (a function that may write into its arguments gets them as they are)
+            call = gast.Call(
+                func=copy.deepcopy(node.func),
+                args=[self.atom(a, reads) for a in node.args],
+                keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, reads)) for k in kept],
+            )
+            call._ag_fn = fn
+            _respell_keywords(call)
+            self._check_augmented_arguments(fn, call)
+            return call
+        if isinstance(node.func, gast.Attribute):
+            self._refuse_missing_module_attribute(node.func)
+            return self.method_call(node)
+        raise self.error(
+            f"calling `{node_source(node.func)}`, which is not a function astgrad can see, is not supported",
+            node,
+            hint="call module-level functions, imported functions or closures directly",
+        )
+
+    def _keyed_by_strings(self, receiver: gast.AST) -> bool:
+        """Whether the function reads `receiver` (a name), or a name bound to `receiver.copy()`,
+        by string keys (`params["W"]`): a dict, whose .copy() is no array's."""
+        if not isinstance(receiver, gast.Name):
+            return False
+        keyed = {
+            n.value.id
+            for n in walk(self.parsed.tree)
+            if isinstance(n, gast.Subscript)
+            and isinstance(n.value, gast.Name)
+            and isinstance(n.slice, gast.Constant)
+            and isinstance(n.slice.value, str)
+        }
+        if receiver.id in keyed:
+            return True
+        return any(
+            isinstance(s, gast.Assign)
+            and isinstance(s.value, gast.Call)
+            and isinstance(s.value.func, gast.Attribute)
+            and s.value.func.attr == "copy"
+            and isinstance(s.value.func.value, gast.Name)
+            and s.value.func.value.id == receiver.id
+            and any(isinstance(t, gast.Name) and t.id in keyed for t in s.targets)
+            for s in walk(self.parsed.tree)
+        )
+
+    def _starred_call(self, node: gast.Call) -> gast.AST:
+        """`np.random.randn(*x.shape)`: star arguments in a call of a function whose result carries
+        no derivative (a shape's numbers, a random draw, zeros) are passed as they are."""
+        fn = self.resolve(node.func)
+        rule = rules.lookup(fn) if fn is not MISSING else None
+        if rule is None or rule.differentiable or node.keywords and any(k.arg is None for k in node.keywords):
+            raise self.error(
+                "star-arguments in calls (f(*args)) are supported only in calls whose result carries no derivative "
+                "(np.random.randn(*x.shape), np.random.rand(*shape))",
+                node,
+                hint="pass the arguments one by one (`f(a[0], a[1])`)",
+            )
+        args = [
+            gast.Starred(value=self.atom(a.value), ctx=gast.Load()) if isinstance(a, gast.Starred) else self.atom(a)
+            for a in node.args
+        ]
+        call = gast.Call(
+            func=copy.deepcopy(node.func),
+            args=args,
+            keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords],
+        )
+        call._ag_fn = fn
+        return call
+
+    def _container_copy(self, fn: Any, node: gast.Call) -> gast.AST | None:
+        """`list(xs)` and `dict(d)` of one argument are copies of the container, written so that
+        astgrad follows each item: `[v for v in xs]`, `{k: d[k] for k in copied_keys(d)}` (a
+        dict, checked at run time). `tuple(xs)`, `copy.copy` and `copy.deepcopy` are refused with
+        what to write instead."""
+        if fn not in (builtins.list, builtins.dict, builtins.tuple, copy.copy, copy.deepcopy):
+            return None
+        if fn in (copy.copy, copy.deepcopy):
+            raise self.error(
+                f"`{node_source(node.func)}(...)` is not differentiated (astgrad does not read the standard library's "
+                "copying code)",
+                node,
+                hint="astgrad's gradient never changes your arguments, so a copy is needed only where you write "
+                "into it: copy a dict of arrays with `{k: v.copy() for k, v in params.items()}`, a list with "
+                "`[w.copy() for w in Ws]`, an array with `x.copy()`",
+            )
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], gast.Starred):
+            return None
+        seq = node.args[0]
+        if fn is builtins.tuple:
+            raise self.error(
+                "`tuple(...)` of a sequence is not supported",
+                node,
+                hint="use the sequence itself, `list(...)` of it, or a tuple display `(a, b)`",
+            )
+        if isinstance(seq, (gast.ListComp, gast.GeneratorExp, gast.List)):
+            return None  # (list(genexpr) and list([..]): the builtin rules as before)
+        v = self.ctx.namer.fresh("item")
+        if fn is builtins.list:
+            header = isinstance(seq, gast.Call) and self.resolve(seq.func) in (zip, enumerate, reversed, range)
+            walked = seq if header else gast.Call(func=name(self.ctx.helper("sequence_of")), args=[seq], keywords=[])
+            if not header:  # (a dict's keys, or the sequence itself)
+                walked._ag_fn = runtime.sequence_of
+            loop = gast.comprehension(target=name(v, gast.Store()), iter=walked, ifs=[], is_async=0)
+            return gast.copy_location(gast.ListComp(elt=name(v), generators=[loop]), node)
+        keys = gast.Call(func=name(self.ctx.helper("copied_keys")), args=[seq], keywords=[])
+        keys._ag_fn = runtime.copied_keys
+        loop = gast.comprehension(target=name(v, gast.Store()), iter=keys, ifs=[], is_async=0)
+        item = gast.Subscript(value=copy.deepcopy(seq), slice=name(v), ctx=gast.Load())
+        return gast.copy_location(gast.DictComp(key=name(v), value=item, generators=[loop]), node)
+
+    def _dict_receiver(self, node: gast.AST) -> bool:
+        """Whether `node` is `d.keys`, `d.values`, `d.items` or `d.get` (or a call of one) of a local
+        name (no array has these methods) or of a global dict."""
+        if isinstance(node, gast.Call):
+            node = node.func
+        if not (isinstance(node, gast.Attribute) and node.attr in DICT_METHODS):
+            return False
+        d = node.value
+        return isinstance(d, gast.Name) and d.id in self.locals or isinstance(self.resolve(d), dict)
+
+    def _dict_method(self, node: gast.Call) -> gast.AST:
+        """A dict's `d.keys()`, `d.values()`, `d.items()`, `d.get(k, default)` in terms of what
+        astgrad differentiates: its items `d[k]`, over the keys `dict_keys(d)` (a dict's, in its
+        order), and `d[k] if k in d else default`."""
+        method, d = node.func.attr, node.func.value
+        if node.keywords or len(node.args) not in DICT_METHODS[method]:
+            raise self.error(
+                f"`.{method}()` with these arguments is not supported",
+                node,
+                hint="call d.get(key) or d.get(key, default), and d.keys(), d.values(), d.items() without arguments",
+            )
+        if method == "get":
+            key = node.args[0]
+            default = node.args[1] if len(node.args) > 1 else gast.Constant(value=None, kind=None)
+            test = gast.Compare(left=copy.deepcopy(key), ops=[gast.In()], comparators=[copy.deepcopy(d)])
+            item = gast.Subscript(value=copy.deepcopy(d), slice=copy.deepcopy(key), ctx=gast.Load())
+            return gast.copy_location(gast.IfExp(test=test, body=item, orelse=default), node)
+        keys = gast.Call(func=name(self.ctx.helper("dict_keys")), args=[copy.deepcopy(d)], keywords=[])
+        keys._ag_fn = runtime.dict_keys
+        if method == "keys":
+            return gast.copy_location(keys, node)
+        k = self.ctx.namer.fresh("key")
+        item = gast.Subscript(value=copy.deepcopy(d), slice=name(k), ctx=gast.Load())
+        elt = item if method == "values" else gast.Tuple(elts=[name(k), item], ctx=gast.Load())
+        loop = gast.comprehension(target=name(k, gast.Store()), iter=keys, ifs=[], is_async=0)
+        return gast.copy_location(gast.ListComp(elt=elt, generators=[loop]), node)
+
+    def method_call(self, node: gast.Call) -> gast.AST:
+        method = node.func.attr
+        receiver = self.atom(node.func.value, method not in MUTATING_METHODS)
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        if method == "copy" and not args and not keywords and self._keyed_by_strings(node.func.value):
+            call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[receiver], keywords=[])
+            call._ag_fn = runtime.copy_of  # `p = params.copy()` of a dict (read as p["W"]): a dict's copy
+            return call
+        known = rules.registry.array_methods().get(method)  # (x.sum(1) means np.sum(x, 1): the registry says)
+        if known is not None and known[1]:
+            fname = known[0]
+            if len(args) > 1:
+                args = (
+                    [self.temp(gast.Tuple(elts=args, ctx=gast.Load()))]
+                    if not all(map(is_constant, args))
+                    else [gast.Tuple(elts=args, ctx=gast.Load())]
+                )
+        elif known is not None:
+            fname = known[0]
+        elif method == "item" and not args and not keywords:  # also of a NumPy scalar (np.sum's result)
+            call = gast.Call(func=name(self.ctx.helper("item")), args=[receiver], keywords=[])
+            call._ag_fn = runtime.item
+            return call
+        elif method == "astype":
+            fname = None
+        elif hasattr(np.ndarray, method):
+            raise self.error(
+                f"the method `.{method}()` is not supported",
+                node,
+                hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
+            )
+        else:
+            held = node_source(node.func.value)
+            raise self.error(
+                f"the method `.{method}()` of `{held}` is not supported: `{held}` is known only when the code runs "
+                "(an item of a list, a parameter), so astgrad cannot read the method it calls, which may differ "
+                "from one object to the next",
+                node,
+                hint="astgrad reads the methods of objects it knows when the gradient is made: with "
+                "grad(model.loss), `self.forward(x)` and `self.dense.forward(x)` (an attribute of self, or a "
+                "global); write the layers out one by one that way, or call plain functions "
+                "(`x = dense_forward(W, x)`)",
+            )
+        if fname is None:  # x.astype(t) as np.ndarray.astype(x, t): x is an operand, with a rule
+            func = gast.Attribute(value=self.ctx.numpy_attr("ndarray"), attr=method, ctx=gast.Load())
+            call = gast.Call(func=func, args=[receiver] + args, keywords=keywords)
+            call._ag_fn = np.ndarray.astype
+            return call
+        call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
+        call._ag_fn = getattr(np, fname)
+        _respell_keywords(call)
+        return call

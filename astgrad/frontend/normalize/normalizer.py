@@ -1,0 +1,477 @@
+"""Lowering of a user function to A-normal form: one primitive operation per statement.
+
+After this pass a function body contains only
+  * `name = <op>` where <op> applies one operation to atoms (names and constants),
+  * `name[index] = atom` (in-place writes),
+  * `if test:` with an atom or a comparison of atoms as test,
+  * `for i in range(...)` index loops and `while` loops, whose `break`s end their block,
+  * expression statements that call something for its effect (`print`),
+  * a single final `return atom`.
+Names assigned only in straight-line code at the top level get SSA versions (`h`, `h_1`, ...);
+names assigned inside branches or loops keep their one name.
+
+`Normalizer` is put together from one part per concern: this module holds the entry point and
+the statements; frontend/normalize/expressions.py the A-normal form of expressions (and assignments),
+frontend/normalize/control.py the control-flow restructuring, frontend/normalize/loops.py the loop lowering,
+frontend/normalize/writes.py the checks of in-place writes through aliases and views, and
+frontend/normalize/refusals.py what it refuses and how it says so.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import types
+from typing import Any
+
+import gast
+import numpy as np
+
+from ... import rules, runtime
+from ...analysis.activity import integer_names, view_sources, walk_statements
+from ...analysis.aliasing import SharedMemory
+from ...ir.codegen import compile_function, render
+from ...ir.trees import assign, assigned_names, name, walk
+from ..context import Context
+from ..parse import ParsedFunction
+from .control import ControlFlowMixin
+from .expressions import ExpressionsMixin, may_write
+from .loops import LoopsMixin
+from .refusals import STATEMENT_HINTS, RefusalsMixin
+from .writes import WritesMixin, bindings, blocks_of
+
+
+class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, RefusalsMixin):
+    """Turns a parsed user function into its ANF/SSA form (see the module docstring)."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.parsed = ctx.parsed
+        fdef = self.parsed.tree
+        args = fdef.args
+        if args.vararg is not None or args.kwarg is not None:
+            wrapped = getattr(self.parsed.func, "__wrapped__", None)
+            label = getattr(wrapped, "__name__", "f")
+            raise self.parsed.error(
+                "star arguments (*args, **kwargs) are not supported",
+                fdef,
+                hint=f"name the parameters of {fdef.name} explicitly"
+                if wrapped is None
+                else f"`{fdef.name}` is a decorator's wrapper of `{label}` (functools.wraps): if it adds nothing "
+                f"to the result (timing, logging), differentiate the undecorated function, "
+                f"`grad({label}.__wrapped__)`; otherwise name the wrapper's parameters explicitly",
+            )
+        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
+        self.user_locals = set(self.locals)
+        self.view_bases: dict[str, set[str]] = {}
+        self.iterating: set[str] = set()
+        self.nested: dict[str, tuple] = {}
+        self.alias_pairs = self._alias_pairs(fdef.body)
+        fresh = self._copied_at_once(fdef.body)
+        self.shared_memory = SharedMemory(fdef, self.locals, self.params, view_sources, bindings, fresh)
+        self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
+        self.view_checks: set[str] = set()
+        self.written_through: set[str] = set()  # names whose array is written into: `a[i] = v`
+        for st in walk(fdef):  # find the writes first, so the checks are known before lowering
+            if isinstance(st, gast.Assign):
+                for t in st.targets:
+                    if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                        self._note_maybe_view_write(t.value.id)
+                        self.written_through.add(t.value.id)
+            elif (
+                isinstance(st, gast.AugAssign)
+                and isinstance(st.target, gast.Subscript)
+                and isinstance(st.target.value, gast.Name)
+            ):
+                self._note_maybe_view_write(st.target.value.id)
+                self.written_through.add(st.target.value.id)
+        self.version: dict[str, str] = {p: p for p in self.params}
+        self.ssa = self._ssa_candidates(fdef.body)
+        self.out: list[gast.stmt] = []
+        self._written: set[str] | None = None  # names written in place (computed when first needed)
+        self.loc: gast.AST | None = None
+        self.retval: str | None = None
+        self.ret_flag: str | None = None
+
+    def run(self, protect_inputs: bool = False) -> gast.FunctionDef:
+        fdef = self.parsed.tree
+        body = list(fdef.body)
+        if protect_inputs:
+            # a parameter the function writes into is copied first: the caller's array is never changed
+            written = self._written_in_place(body)
+            for p in self.params:
+                if p in written:
+                    copy_call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[name(p)], keywords=[])
+                    copy_call._ag_fn = runtime.copy_of
+                    self.loc = fdef
+                    # a parameter the function rebinds in a loop keeps its name (reads in the loop
+                    # see the last iteration's value); otherwise the copy is a new SSA version
+                    copied = self.ctx.namer.fresh(p)
+                    self.locals.add(copied)
+                    self.emit(assign(copied, copy_call, fdef))
+                    if p in self.ssa:
+                        self.version[p] = copied
+                    else:
+                        self.emit(assign(p, name(copied), fdef))
+        if (
+            body
+            and isinstance(body[0], gast.Expr)
+            and isinstance(body[0].value, gast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            body = body[1:]  # docstring
+        returns = [n for s in body for n in walk(s) if isinstance(n, gast.Return)]
+        if len(returns) == 1 and body and body[-1] is returns[0] and returns[0].value is not None:
+            # the common case: one return, at the end
+            structured = self._with_flag(self.restructure(body[:-1], in_loop=False))
+            self.ssa = self._ssa_candidates(structured)  # restructuring may move statements into branches
+            self.block(structured)
+            self.loc = last = body[-1]
+            value = self.expr(last.value)
+            if not isinstance(value, gast.Name):
+                value = self.temp_named("out", value)
+            result = value
+        else:
+            body = self._with_flag(self.restructure(body, in_loop=False))
+            self.ssa = self._ssa_candidates(body)
+            self.block(body)
+            result = name(self.retval) if self.retval else gast.Constant(value=None, kind=None)
+        ret = gast.Return(value=result)
+        gast.copy_location(ret, fdef.body[-1])
+        self.out.append(ret)
+        new = gast.FunctionDef(
+            name=fdef.name,
+            args=copy.deepcopy(fdef.args),
+            body=self.out,
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+            type_params=[],
+        )
+        for a in new.args.posonlyargs + new.args.args + new.args.kwonlyargs:
+            a.annotation = None
+        gast.copy_location(new, fdef)
+        new._ag_params = list(self.params)
+        new._ag_views = dict(self.view_bases)
+        new._ag_as_arrays = _lists_as_arrays(new, self.ctx)  # (parameters NumPy may read as lists)
+        return new
+
+    def error(self, message: str, node: gast.AST | None = None, hint: str | None = None):
+        return self.parsed.error(message, node if node is not None else self.loc, hint)
+
+    def emit(self, stmt: gast.stmt) -> None:
+        if self.loc is not None:
+            gast.copy_location(stmt, self.loc)
+        self.out.append(stmt)
+
+    def block(self, stmts: list[gast.stmt]) -> None:
+        for s in stmts:
+            self.loc = s
+            self.statement(s)
+
+    def sub_block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
+        saved, saved_loc = self.out, self.loc
+        self.out = []
+        self.block(stmts)
+        body = self.out or [gast.copy_location(gast.Pass(), saved_loc)]
+        self.out, self.loc = saved, saved_loc
+        return body
+
+    def statement(self, s: gast.stmt) -> None:
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            raise self.error(
+                f"`{type(s).__name__.lower()}` statements are not supported",
+                s,
+                hint=STATEMENT_HINTS.get(type(s).__name__),
+            )
+        method(s)
+
+    def stmt_Pass(self, s):
+        pass
+
+    def stmt_FunctionDef(self, s):
+        """A nested def: lifted to a function of its own whose captured locals become
+        keyword-only parameters, so that calls to it are calls to a user function."""
+        if s.decorator_list:
+            raise self.error("decorated nested functions are not supported", s, hint="define it at module level")
+        inner_params = {a.id for a in s.args.posonlyargs + s.args.args + s.args.kwonlyargs}
+        if s.args.vararg:
+            inner_params.add(s.args.vararg.id)
+        if s.args.kwarg:
+            inner_params.add(s.args.kwarg.id)
+        inner_locals = inner_params | assigned_names(s.body)
+        for n in walk(s):
+            if isinstance(n, (gast.Nonlocal, gast.Global)):
+                raise self.error(
+                    f"`{type(n).__name__.lower()}` in a nested function is not supported",
+                    n,
+                    hint="pass the value in and return the new value instead",
+                )
+        free = [n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+        if s.name in free and s.name not in inner_locals:
+            raise self.error(
+                "a nested function that calls itself is not supported",
+                s,
+                hint="define the recursive function at module level",
+            )
+        captured = []
+        for n in free:
+            if n in self.locals and n not in inner_locals and n not in captured:
+                if n == s.name:
+                    raise self.error(
+                        "a nested function that calls itself is not supported",
+                        s,
+                        hint="define the recursive function at module level",
+                    )
+                captured.append(n)
+        lifted = copy.deepcopy(s)
+        for n in captured:
+            lifted.args.kwonlyargs.append(gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None))
+            lifted.args.kw_defaults.append(None)
+        fn = lift_function(self.parsed, lifted)
+        self.nested[s.name] = (fn, captured)
+
+    def nested_call(self, node: gast.Call) -> gast.Call:
+        fn, captured = self.nested[node.func.id]
+        alias = self.ctx.global_ref(fn.__name__, fn)
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        for n in captured:
+            if n not in self.version:
+                raise self.error(f"`{n}` is read by the nested function before it is assigned", node)
+            keywords.append(gast.keyword(arg=n, value=name(self.version[n])))
+        call = gast.Call(func=name(alias), args=[self.atom(a, False) for a in node.args], keywords=keywords)
+        call._ag_fn = fn
+        return call
+
+    def stmt_Raise(self, s):
+        self.emit(self.opaque(s))
+
+    def stmt_Expr(self, s):
+        v = s.value
+        if isinstance(v, gast.Constant):
+            return  # stray string / docstring
+        if isinstance(v, gast.Call):
+            f = v.func
+            if (
+                isinstance(f, gast.Attribute)
+                and f.attr == "append"
+                and isinstance(f.value, gast.Name)
+                and f.value.id in self.locals
+                and len(v.args) == 1
+                and not v.keywords
+            ):
+                self.append(f.value.id, v.args[0])
+                return
+            expr = self.expr(v)
+            self.emit(gast.Expr(value=expr))
+            return
+        self.expr(v)  # evaluated for its effects on nothing: lowered and dropped
+
+    def append(self, var: str, value: gast.AST) -> None:
+        """`xs.append(v)`: an in-place write of the list `xs` (undone by `xs.pop()` if needed)."""
+        item = self.atom(value)
+        lst = self.version.get(var, var)
+        call = gast.Call(func=gast.Attribute(value=name(lst), attr="append", ctx=gast.Load()), args=[item], keywords=[])
+        stmt = gast.Expr(value=call)
+        stmt._ag_append = (lst, item)
+        self.emit(stmt)
+
+    def stmt_Assert(self, s):
+        test = self.atom(s.test)
+        msg = self.opaque(s.msg) if s.msg is not None else None
+        self.emit(gast.Assert(test=test, msg=msg))
+
+    def stmt_AnnAssign(self, s):
+        if s.value is not None:
+            self.assign_to(s.target, s.value)
+
+    def stmt_Assign(self, s):
+        if len(s.targets) == 1:
+            self.assign_to(s.targets[0], s.value)
+            return
+        value = self.atom(s.value)
+        for t in s.targets:
+            self.assign_to(t, value)
+
+    def stmt_AugAssign(self, s):
+        t = s.target
+        if isinstance(t, gast.Name):
+            self.check_write(t.id, s, augmented=True)
+            if t.id in self.iterating:
+                raise self.error(
+                    f"augmented assignment to `{t.id}` while a loop iterates over it: on an array `+=` changes "
+                    "the values the loop still reads",
+                    s,
+                    hint=f"write `{t.id} = {t.id} + ...` (a new array), or iterate over a copy",
+                )
+            if t.id in self.views:
+                # `v += e` changes v in place if v is an array view (of a row, say): check at run time
+                guard = gast.Call(
+                    func=name(self.ctx.helper("check_not_view")),
+                    args=[name(self.version.get(t.id, t.id)), gast.Constant(value=t.id, kind=None)],
+                    keywords=[],
+                )
+                self.emit(gast.Expr(value=guard))
+            self.assign_to(t, gast.BinOp(left=name(t.id), op=s.op, right=s.value))
+        elif isinstance(t, gast.Subscript):
+            if isinstance(t.value, gast.Name):
+                self.check_write(t.value.id, s)
+            base = self.local_name(t.value)
+            index = self.index(t.slice)
+            old = self.temp(gast.Subscript(value=name(base), slice=index, ctx=gast.Load()))
+            new = self.temp(gast.BinOp(left=old, op=s.op, right=self.atom(s.value)))
+            self.emit(assign(gast.Subscript(value=name(base), slice=copy.deepcopy(index), ctx=gast.Store()), new))
+        else:
+            raise self.error(
+                "augmented assignment to an attribute is not supported",
+                s,
+                hint="astgrad differentiates functions without mutable object state",
+            )
+
+
+def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
+    """A parameter, or a local bound once to a list or tuple display, that the function only hands
+    to NumPy functions to differentiate, indexes by integers and measures with len() (`np.dot(w, w)`
+    with w a list) is made an array where it is bound, if it is a list of numbers (`w_array =
+    numbers_as_array(w)`): NumPy sees the same values, and derivative rules that apply Python's
+    operators to it (`g * b`) see an array, not a list. Returns the parameters read so, converted or
+    not (their gradient is given back in the argument's structure: a list for a list; specialised
+    code for an array drops the conversion and that, reverse.py)."""
+    loops = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
+    ints = integer_names(fdef, loops)
+    stores: dict[str, list[gast.stmt]] = {}
+    for st in walk_statements(fdef.body):
+        targets = st.targets if isinstance(st, gast.Assign) else [getattr(st, "target", None)]
+        for n in (m for t in targets if t is not None for m in walk(t)):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                stores.setdefault(n.id, []).append(st)
+    params = set(fdef._ag_params)
+    candidates = {p for p in params if p not in stores}
+    candidates |= {
+        n
+        for n, sts in stores.items()
+        if len(sts) == 1
+        and isinstance(sts[0], gast.Assign)
+        and isinstance(sts[0].targets[0], gast.Name)
+        and isinstance(sts[0].value, (gast.List, gast.Tuple))
+    }  # (a shape `(k, d, d)` is no candidate: np.zeros reads it as a shape, not differentiated)
+    if not candidates:
+        return set()
+    ok_loads: dict[str, int] = {}
+    numpy_uses: set[str] = set()  # handed to NumPy to differentiate
+    list_unsafe: set[str] = set()  # ... and read by a rule other than through NumPy (`g * b`)
+    for node in walk(fdef):
+        if isinstance(node, gast.Call):
+            fn = getattr(node, "_ag_fn", None)
+            data = _differentiated_arguments(node, fn) if not may_write(fn) else {}
+            for a in node.args + [k.value for k in node.keywords]:
+                if isinstance(a, gast.Name) and a.id in candidates and (id(a) in data or fn in _SEQUENCE_READERS):
+                    ok_loads[a.id] = ok_loads.get(a.id, 0) + 1
+                    if id(a) in data:
+                        numpy_uses.add(a.id)
+                    if data.get(id(a)):  # (np.sin's rules read a list as NumPy does: no conversion needed)
+                        list_unsafe.add(a.id)
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load) and isinstance(node.value, gast.Name):
+            index = node.slice
+            if (isinstance(index, gast.Constant) and type(index.value) is int) or (
+                isinstance(index, gast.Name) and index.id in ints
+            ):
+                ok_loads[node.value.id] = ok_loads.get(node.value.id, 0) + 1
+    loads: dict[str, int] = {}
+    for node in walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    read_as_arrays = {c for c in candidates & numpy_uses if loads.get(c) == ok_loads.get(c)}
+    chosen = sorted(read_as_arrays & list_unsafe)
+    for c in chosen:
+        array = ctx.namer.fresh(c + "_array")
+        for node in walk(fdef):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id == c:
+                node.id = array
+        call = gast.Call(func=name(ctx.helper("numbers_as_array")), args=[name(c)], keywords=[])
+        call._ag_fn = runtime.numbers_as_array
+        if c in params:
+            fdef.body.insert(0, gast.copy_location(assign(array, call), fdef))
+        else:
+            binding = stores[c][0]
+            for block in [fdef.body] + [b for n in walk(fdef) for b in blocks_of(n)]:
+                if any(st is binding for st in block):
+                    i = next(i for i, st in enumerate(block) if st is binding)
+                    block.insert(i + 1, gast.copy_location(assign(array, call), binding))
+                    break
+    return read_as_arrays & params
+
+
+_SEQUENCE_READERS = (builtins.len, builtins.sum, builtins.max, builtins.min)  # (the same for a list and a 1-d array)
+
+
+def _differentiated_arguments(call: gast.Call, fn: Any) -> dict[int, bool]:
+    """The ids of the arguments of a NumPy primitive's `call` that its derivative rule
+    differentiates (`a` of np.dot(a, b), not the shape of np.zeros or an axis), each with whether
+    a rule reads it other than as an argument of a NumPy function (`g * b`: not so for a list)."""
+    numpy = isinstance(fn, np.ufunc) or (getattr(fn, "__module__", None) or "").startswith("numpy")
+    rule = rules.lookup(fn) if numpy else None
+    template = rule.adjoint if rule is not None else None
+    if template is None:
+        return {}
+    try:
+        bound = template.signature.bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+    except TypeError:
+        return {}
+    assigned = {n.id for st in template.body for n in walk(st) if isinstance(n, gast.Name)}
+    out = {}
+    for p, arg in bound.arguments.items():
+        for a in arg if isinstance(arg, tuple) else [arg]:
+            if isinstance(a, gast.AST) and p + "_bar" in assigned:
+                out[id(a)] = any(not _read_by_numpy(t, p) for t in (rule.adjoint, rule.tangent) if t is not None)
+    return out
+
+
+def _read_by_numpy(template: Any, p: str) -> bool:
+    """Whether template reads its parameter `p` only as an argument of NumPy functions
+    (`x_bar = y_bar * np.cos(x)`), which read a list as the array it stands for."""
+    read_ok: set[int] = set()
+    for n in walk(gast.Module(body=template.body, type_ignores=[])):
+        if isinstance(n, gast.Call):
+            f = n.func
+            while isinstance(f, gast.Attribute):
+                f = f.value
+            module = template.namespace.get(f.id) if isinstance(f, gast.Name) else None
+            if isinstance(module, types.ModuleType) and module.__name__.split(".")[0] == "numpy":
+                read_ok |= {id(a) for a in n.args + [k.value for k in n.keywords] if isinstance(a, gast.Name)}
+    return all(
+        id(n) in read_ok
+        for n in walk(gast.Module(body=template.body, type_ignores=[]))
+        if isinstance(n, gast.Name) and n.id == p and isinstance(n.ctx, gast.Load)
+    )
+
+
+def lift_function(parsed, tree: gast.FunctionDef):
+    """A real function object for a lifted nested def, whose source astgrad knows already; like
+    the enclosing function, it reads its globals and closure cells when it runs."""
+    text = render(tree)
+    free = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    cells = {n: c for n, c in parsed.cells.items() if n in free}
+    fn = compile_function(text, tree.name, parsed.user_globals, f"lifted {tree.name} from {parsed.filename}", cells)
+    fn.__module__ = getattr(parsed.func, "__module__", None)
+    fn.__qualname__ = f"{parsed.func.__qualname__}.<locals>.{tree.name}"
+    fn.__astgrad_parsed__ = ParsedFunction(
+        func=parsed.func,
+        tree=tree,
+        filename=parsed.filename,
+        firstlineno=parsed.firstlineno,
+        lines=parsed.lines,
+        cells=parsed.cells,
+    )
+    return fn
+
+
+def normalize(ctx: Context, protect_inputs: bool = False, callee: bool = False) -> gast.FunctionDef:
+    """The ANF/SSA form of the user function held by `ctx`; with `protect_inputs`, parameters
+    the function writes into are copied first; a `callee` (called from differentiated code)
+    must not write into its arguments, which are its caller's values."""
+    normalizer = Normalizer(ctx)
+    normalizer.callee = callee
+    return normalizer.run(protect_inputs)

@@ -1,0 +1,145 @@
+"""What normalization refuses, and how it says so: statements and expressions it does not
+support (with a hint each), calls of names a module lacks, output arguments, a user function
+that writes into an array argument with `p += v` (checked at run time); the source text of a
+node for the messages."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import types
+from typing import Any
+
+import gast
+import numpy as np
+
+from ... import rules
+from ...analysis.activity import parameter_writes
+from ...ir.codegen import unparse
+from ...ir.convert import to_ast
+from ...ir.trees import name
+from ..callables import is_user_function
+
+
+def node_source(node: gast.AST) -> str:
+    try:
+        return unparse(to_ast(node)).strip()
+    except Exception:  # pragma: no cover - best effort for messages
+        return type(node).__name__
+
+
+def describe(node: gast.AST) -> str:
+    kinds = {
+        "Lambda": "a lambda expression",
+        "ListComp": "a list comprehension",
+        "SetComp": "a set comprehension",
+        "DictComp": "a dict comprehension",
+        "GeneratorExp": "a generator expression",
+        "NamedExpr": "the walrus operator (:=)",
+        "Await": "await",
+        "Yield": "yield",
+        "YieldFrom": "yield from",
+        "Starred": "a starred expression",
+        "Dict": "a dict literal",
+        "Set": "a set literal",
+    }
+    return kinds.get(type(node).__name__, f"the expression `{node_source(node)}`")
+
+
+STATEMENT_HINTS = {
+    "Try": "move the try/except outside the function you differentiate",
+    "With": "move the with-block outside the function you differentiate",
+    "Global": "pass the value as an argument and return the new value instead",
+    "Nonlocal": "pass the value as an argument and return the new value instead",
+    "FunctionDef": "define the helper at module level",
+    "ClassDef": "define the class at module level",
+    "Delete": "let the variable go out of use instead of deleting it",
+    "Import": "import at module level",
+    "ImportFrom": "import at module level",
+}
+
+
+EXPRESSION_HINTS = {
+    "Lambda": "define a function with def at module level",
+    "NamedExpr": "assign the value in a statement of its own",
+    "Yield": "astgrad differentiates functions that return values, not generators",
+}
+
+
+class RefusalsMixin:
+    """The refusals of `Normalizer` (frontend/normalize/normalizer.py) about calls."""
+
+    def _refuse_missing_module_attribute(self, func: gast.Attribute, what: str = "function") -> None:
+        """`np.tanhh(x)`, `np.linalg.inverse(a)`, `np.pii`: a name the module does not have (a typo),
+        not a method or an attribute of an array."""
+        module = self.resolve(func.value)
+        if not isinstance(module, types.ModuleType) or hasattr(module, func.attr):
+            return
+        label = getattr(module, "__name__", node_source(func.value))
+        public = [n for n in dir(module) if not n.startswith("_")]
+        close = difflib.get_close_matches(func.attr, public, n=3)
+        written = node_source(func.value)
+        raise self.error(
+            f"no such {what} in {label}: `{written}.{func.attr}`",
+            func,
+            hint=f"did you mean {' or '.join(f'`{written}.{c}`' for c in close)}?"
+            if close
+            else f"check the name against {label}'s documentation",
+        )
+
+    def _check_augmented_arguments(self, fn: Any, call: gast.Call) -> None:
+        """Before a call of a user function that does `p += v` on a parameter, a run-time check
+        that the argument is no array (whose values that would change under the caller)."""
+        if not is_user_function(fn) or rules.lookup(fn) is not None:
+            return
+        augmented = [p for p, (_, _, kind) in parameter_writes(fn).items() if kind == "augmented"]
+        if not augmented:
+            return
+        try:
+            bound = inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+        except (TypeError, ValueError):
+            return
+        for p in augmented:
+            given = bound.arguments.get(p)
+            for item in given if isinstance(given, tuple) else [given]:
+                if isinstance(item, gast.Name):
+                    label = gast.Constant(value=p, kind=None)
+                    self.emit(
+                        gast.Expr(
+                            value=gast.Call(
+                                func=name(self.ctx.helper("check_not_array")), args=[item, label], keywords=[]
+                            )
+                        )
+                    )
+
+    def _refuse_output_argument(self, fn: Any, node: gast.Call) -> None:
+        """`np.add(a, b, out=c)` and `np.add(a, b, c)` write into c, which the derivatives would
+        not know about."""
+        out = next((k.value for k in node.keywords if k.arg == "out"), None)
+        if out is None and isinstance(fn, np.ufunc) and len(node.args) > fn.nin:
+            out = node.args[fn.nin]
+        where = next((k.value for k in node.keywords if k.arg == "where"), None)
+        if (out is None or isinstance(out, gast.Constant) and out.value is None) and isinstance(fn, np.ufunc):
+            if where is not None and not (isinstance(where, gast.Constant) and where.value is True):
+                raise self.error(
+                    f"`{node_source(node.func)}(..., where=...)` without `out=` leaves the elements where the mask is "
+                    "False uninitialised (whatever memory held): their values, and so the derivative, are undefined",
+                    node,
+                    hint="choose the elements with np.where(mask, value, other), masking the argument first where "
+                    "the function is undefined there: `np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)`",
+                )
+        if out is None or isinstance(out, gast.Constant) and out.value is None:
+            return
+        raise self.error(
+            f"`{node_source(node.func)}` writes its result into `{node_source(out)}` (an output argument): "
+            "astgrad cannot "
+            "follow writes through output arguments",
+            node,
+            hint=f"assign the result instead: `r = {node_source(node.func)}(...)` without `out=`"
+            + (
+                "; for `where=`, choose the elements with np.where(mask, value, other), masking the argument "
+                "first where the function is undefined there: `np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)`"
+                if any(k.arg == "where" for k in node.keywords)
+                else ""
+            ),
+        )

@@ -1,0 +1,300 @@
+"""In-place writes during normalization: which names a write into an array (`a[i] = v`,
+`a += v`) may reach through aliases and views of it, and the run-time checks or refusals such
+a write needs (writing into a view of a parameter, into an array being iterated)."""
+
+from __future__ import annotations
+
+import gast
+
+from ... import runtime
+from ...analysis.activity import base_name, view_sources, viewing_call
+from ...ir.trees import name, walk
+
+
+def _rebound_first(body: list[gast.stmt], var: str) -> bool:
+    """Whether the first statement of `body` that stores into or through `var` binds it anew
+    (`x = x * 2.0` before `x[0] = ...`)."""
+    for s in body:
+        if isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id == var for t in s.targets):
+            return var not in view_sources(s.value)  # (`x = x * 2.0`: a new array; `x = x[:2]`: a view)
+        for n in walk(s):
+            if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+                if base_name(n.value) == var:
+                    return False
+            if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Store):
+                return False  # (bound in a branch, a nested loop or an augmented assignment: not surely)
+    return False
+
+
+def _inside(node: gast.AST, loop: gast.AST) -> bool:
+    """Whether `node` stands within the lines of `loop`."""
+    line, first, last = getattr(node, "lineno", None), loop.lineno, getattr(loop, "end_lineno", None)
+    return line is None or last is None or first <= line <= last
+
+
+def blocks_of(node: gast.AST) -> list[list[gast.stmt]]:
+    return [
+        b
+        for f in ("body", "orelse", "finalbody")
+        if isinstance(b := getattr(node, f, None), list) and b and isinstance(b[0], gast.stmt)
+    ]
+
+
+def bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
+    """(name, the value it is bound to) for `a = v`, `a, b = h, x`, and `a, b = pair` (each
+    element bound to a part of `pair`: here `pair` itself)."""
+    if isinstance(target, gast.Name):
+        return [(target.id, value)]
+    if not isinstance(target, (gast.Tuple, gast.List)):
+        return []
+    if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+        if any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
+            return []
+        return [b for t, v in zip(target.elts, value.elts) for b in bindings(t, v)]
+    if isinstance(value, gast.Name):
+        return [b for t in target.elts for b in bindings(t.value if isinstance(t, gast.Starred) else t, value)]
+    return []
+
+
+class WritesMixin:
+    """The in-place write checks of `Normalizer` (frontend/normalize/normalizer.py)."""
+
+    @staticmethod
+    def _written_in_place(body: list[gast.stmt]) -> set[str]:
+        """Names the statements write into (`x[i] = v`, `x[i] += v`, `x.append(v)`)."""
+        out = set()
+        for node in walk(gast.Module(body=body, type_ignores=[])):
+            targets = []
+            if isinstance(node, gast.Assign):
+                targets = node.targets
+            elif isinstance(node, gast.AugAssign):
+                targets = [node.target]
+            elif (
+                isinstance(node, gast.Call)
+                and isinstance(node.func, gast.Attribute)
+                and node.func.attr in ("append", "extend", "insert", "pop", "update", "sort", "fill")
+            ):
+                targets = [
+                    gast.Subscript(value=node.func.value, slice=gast.Constant(value=0, kind=None), ctx=gast.Store())
+                ]
+            for t in targets:
+                if isinstance(t, gast.Subscript):
+                    base = t.value
+                    while isinstance(base, gast.Subscript):
+                        base = base.value
+                    if isinstance(base, gast.Name):
+                        out.add(base.id)
+        return out
+
+    def _copied_at_once(self, body: list[gast.stmt]) -> set[int]:
+        """`t = h[0]` followed at once by `t2 = copy_of(t)`, t read nowhere else (a gradient's own
+        code, differentiated again): t is no alias anything can write through."""
+        reads: dict[str, int] = {}
+        for n in walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                reads[n.id] = reads.get(n.id, 0) + 1
+        out = set()
+        blocks = [body] + [
+            b for n in walk(gast.Module(body=body, type_ignores=[])) for b in blocks_of(n) if b is not body
+        ]
+        for block in blocks:
+            for first, second in zip(block, block[1:]):
+                if not (
+                    isinstance(first, gast.Assign)
+                    and len(first.targets) == 1
+                    and isinstance(first.targets[0], gast.Name)
+                    and isinstance(second, gast.Assign)
+                    and isinstance(second.value, gast.Call)
+                    and len(second.value.args) == 1
+                    and isinstance(second.value.args[0], gast.Name)
+                    and second.value.args[0].id == first.targets[0].id
+                ):
+                    continue
+                if reads.get(first.targets[0].id) == 1 and self.resolve(second.value.func) is runtime.copy_of:
+                    out.add(id(first))
+        return out
+
+    def _alias_pairs(self, body: list[gast.stmt]) -> list[tuple[str, str, gast.AST, str]]:
+        """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments."""
+        pairs = []
+        bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
+        copied = self._copied_at_once(body)
+        for node in walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(node, gast.For):
+                # `for a in ys`, `for a in [y, z]`, `for row in Y[:2]`, `for i, row in enumerate(Y)`:
+                # each loop variable may be an item (or row) of what the header reads, unless the
+                # body binds it anew before anything else stores through it
+                calls = {id(c.func) for c in walk(node.iter) if isinstance(c, gast.Call)}
+                sources = {
+                    n.id
+                    for n in walk(node.iter)
+                    if isinstance(n, gast.Name) and id(n) not in calls and n.id in self.locals
+                }
+                for t in walk(node.target):
+                    if isinstance(t, gast.Name) and not _rebound_first(node.body, t.id):
+                        pairs += [(t.id, src, node, "item") for src in sorted(sources) if src != t.id]
+                continue
+            if not isinstance(node, gast.Assign) or id(node) in copied:
+                continue
+            here = [(a, v) for t in node.targets for a, v in bindings(t, node.value)]
+            targets = {a for a, _ in here}
+            by_source: dict[object, list[str]] = {}
+            for a, v in here:
+                source = v.id if isinstance(v, gast.Name) else id(v)
+                by_source.setdefault(source, []).append(a)
+                # `a, b = b, a` and `a, b = b, a + b` bind no name to another's value: no alias
+                if not (isinstance(v, gast.Name) and v.id in targets):
+                    bound.append((a, v, node))
+            for names in by_source.values():  # `a = b = y`, `a, b = y, y`: a and b are one array
+                bound += [(a, name(b), node) for a, b in zip(names, names[1:]) if a != b]
+        for a, v, node in bound:
+            source = self._alias_source(a, v)
+            if source is not None:
+                pairs.append((a, source[0], node, source[1]))
+        return pairs
+
+    def _alias_source(self, a: str, v: gast.AST) -> tuple[str, str] | None:
+        """(the local `a = v` makes `a` share memory with, how: "copy", "view" or "maybe"), or None
+        for a new value."""
+        if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
+            return v.id, "copy"
+        if (
+            isinstance(v, gast.Subscript)
+            and isinstance(v.value, gast.Name)
+            and v.value.id in self.locals
+            and v.value.id != a  # (`a = a[:-1]`: the old a is no longer a name)
+        ):
+            sliced = any(
+                isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
+                for n in walk(v.slice)
+            )
+            # x[i, j] is a number, X[i] of a matrix a row view: known only at run time
+            return v.value.id, "view" if sliced else "maybe"
+        if isinstance(v, gast.Attribute) and v.attr == "T" and isinstance(v.value, gast.Name):
+            return v.value.id, "view"
+        if (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "get"
+            and isinstance(v.func.value, gast.Name)
+            and v.func.value.id in self.locals
+            and v.func.value.id != a
+        ):
+            return v.func.value.id, "maybe"  # `W = params.get("W")`: the dict's array itself, as params["W"]
+        if isinstance(v, gast.Call) and v.args or isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute):
+            f = v.func
+            if isinstance(f, gast.Attribute) and viewing_call(v):
+                src = (
+                    f.value
+                    if isinstance(f.value, gast.Name) and f.value.id in self.locals
+                    else (v.args[0] if v.args else None)
+                )
+                if isinstance(src, gast.Name) and src.id in self.locals and src.id != a:
+                    return src.id, "view"
+        return None
+
+    def _note_maybe_view_write(self, var: str) -> None:
+        for a, b, _, how in self.alias_pairs:
+            if how == "maybe" and var in (a, b):
+                self.view_checks.add(a)
+
+    def check_write(self, var: str, node: gast.AST, augmented: bool = False) -> None:
+        """Refuse in-place writes that would also change another variable (which astgrad's
+        adjoints would not know about): in a called function, its caller's argument too (unless
+        the function made the name another array first)."""
+        if self.callee and var in self.params and not self._rebound_before(var, node):
+            if augmented:  # `p += v`: a new number, or the caller's array changed: checked at run time
+                self.emit(gast.Expr(value=self.call_helper("check_not_array", var)))
+            else:
+                target = (
+                    node.target
+                    if isinstance(node, gast.AugAssign)
+                    else node.targets[0]
+                    if isinstance(node, gast.Assign)
+                    else node
+                )
+                keyed = (
+                    isinstance(target, gast.Subscript)
+                    and isinstance(target.slice, gast.Constant)
+                    and isinstance(target.slice.value, str)
+                )  # (`bn_param["running_mean"] = ...`: a dict)
+                what, copied = ("dict", f"dict({var})") if keyed else ("array", f"{var}.copy()")
+                raise self.error(
+                    f"`{self.parsed.tree.name}` writes into its argument `{var}`, which is its caller's {what}: "
+                    "astgrad cannot follow writes into a caller's values",
+                    node,
+                    hint=f"write into a copy (`{var} = {copied}` first) and return it",
+                )
+        checked = False
+        items_checked: set[int] = set()
+        for a, b, where, how in self._aliases_at(var, node):
+            if how == "item" and (var != a or not _inside(node, where)):
+                continue  # (a write into the sequence a loop runs over: the loop's own rules)
+            if how == "item" and augmented:  # `for v in vs: v += 1`: a new number, or vs's item changed
+                if id(where) not in items_checked:  # (one check naming every sequence of the header)
+                    items_checked.add(id(where))
+                    seqs = [f"`{y}`" for x, y, w, h in self.alias_pairs if h == "item" and x == var and w is where]
+                    label = " or ".join(seqs)[1:-1]  # (check_unshared puts the label in backquotes)
+                    self.emit(gast.Expr(value=self.call_helper("check_unshared", var, label)))
+                continue
+            if how in ("view", "maybe") and augmented and a == var:
+                continue  # checked at run time (a getitem result is often a plain number)
+            if how == "copy" and augmented and var in (a, b):
+                if not checked:  # `s = a0; s += v`: a new number, or an array both names see changed
+                    other = b if var == a else a
+                    self.emit(gast.Expr(value=self.call_helper("check_unshared", var, other)))
+                    checked = True
+                continue
+            if how == "maybe" and var in (a, b):
+                self.view_checks.add(a)  # checked at run time where `a` is assigned
+                continue
+            if var in (a, b):
+                other = b if var == a else a
+                line = self.parsed.abs_line(where)
+                what = "a view of" if how == "view" and var == a else "shared with"
+                raise self.error(
+                    f"in-place write to `{var}`, which is {what} `{other}` (line {line}): astgrad cannot follow "
+                    "writes through aliases",
+                    node,
+                    hint=f"make `{var}` a copy (`{var} = {other}.copy()`) or write `{var} = {var} + ...`"
+                    if isinstance((getattr(where, "targets", None) or [None])[0], gast.Name)
+                    else f"copy it before writing into it (`{var} = {var}.copy()`)",
+                )
+
+    def _aliases_at(self, var: str, node: gast.AST) -> list[tuple[str, str, gast.AST, str]]:
+        """The alias pairs that may still hold when `node` writes through `var`: a pair ends where
+        either name is bound to another value (`acc = W; acc = acc + 1.0; acc *= 2.0`); a name
+        sharing `var`'s array through others (`c = W; a = c; c = ...; a[0] = v`) is a pair too."""
+        live = self.shared_memory.shared(node, var)
+        if live is None:
+            return self.alias_pairs
+        out, seen = [], set()
+        for a, b, where, how in self.alias_pairs:
+            if how != "item" and var in (a, b):
+                other = b if var == a else a
+                if other not in live:
+                    continue
+                seen.add(other)
+            out.append((a, b, where, how))
+        out += [(var, other, node, "copy") for other in sorted(live - seen)]
+        return out
+
+    def call_helper(self, helper: str, var: str, *labels: str) -> gast.Call:
+        """`helper(var, 'var', 'label', ...)`: a run-time check of the value `var` holds."""
+        args = [name(self.version.get(var, var))] + [gast.Constant(value=t, kind=None) for t in (var, *labels)]
+        return gast.Call(func=name(self.ctx.helper(helper)), args=args, keywords=[])
+
+    def _rebound_before(self, var: str, node: gast.AST) -> bool:
+        """Whether a statement of the function's own block (not inside a branch or loop) binds
+        `var` anew (`x = x.copy()`) on a line before `node`: the write is then into that array."""
+        line = getattr(node, "lineno", None)
+        for s in self.parsed.tree.body:
+            if line is None or getattr(s, "lineno", line) >= line:
+                break
+            if isinstance(s, gast.Assign) and any(
+                isinstance(m, gast.Name) and m.id == var and isinstance(m.ctx, gast.Store)
+                for t in s.targets
+                for m in walk(t)
+            ):
+                return True
+        return False

@@ -1,0 +1,211 @@
+"""Tree walkers: a faster `ast.walk` (the transformer walks its trees many times), the names a
+tree reads, statements in nested blocks, a copying transformer; and builders of small trees
+(`name`, `assign`, `is_constant`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gast
+
+_AST = gast.AST
+_NAME, _STORE, _AUG = gast.Name, gast.Store, gast.AugAssign
+
+
+def walk(node: gast.AST) -> list[gast.AST]:
+    """`node` and all its descendants, breadth-first (the order of ast.walk), as a list."""
+    todo = [node]
+    push = todo.append
+    for n in todo:
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, _AST):
+                        push(x)
+            elif isinstance(v, _AST):
+                push(v)
+    return todo
+
+
+def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
+    """How many times each name is read in `tree` (a node or a list of them): every Name not
+    stored to, and with `augmented`, the target of `x += v` too."""
+    count: dict[str, int] = {}
+    todo = list(tree) if tree.__class__ is list else [tree]
+    push, pop = todo.append, todo.pop
+    while todo:
+        n = pop()
+        cls = n.__class__
+        if cls is _NAME:  # a leaf (its ctx aside)
+            if n.ctx.__class__ is not _STORE:
+                count[n.id] = count.get(n.id, 0) + 1
+            continue
+        if augmented and cls is _AUG and n.target.__class__ is _NAME:
+            count[n.target.id] = count.get(n.target.id, 0) + 1
+        d = n.__dict__
+        for field in n._fields:
+            v = d.get(field)
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, _AST):
+                        push(x)
+            elif isinstance(v, _AST):
+                push(v)
+    return count
+
+
+def names_read(node: gast.AST) -> set[str]:
+    """The names `node` reads."""
+    return set(read_counts(node))
+
+
+def clone(node):
+    """A deep copy of an AST (or a list of them), much faster than copy.deepcopy; other
+    attribute values (annotations astgrad puts on nodes) are shared, not copied."""
+    if node.__class__ is list:
+        return [clone(x) for x in node]
+    if not isinstance(node, _AST):
+        return node
+    new = node.__class__.__new__(node.__class__)
+    d = new.__dict__
+    for k, v in node.__dict__.items():
+        d[k] = clone(v) if v.__class__ is list or isinstance(v, _AST) else v
+    return new
+
+
+_LEAVES = (gast.Name, gast.Constant)
+
+
+def _leaf(self, node):
+    return node
+
+
+class Transformer:
+    """ast.NodeTransformer's protocol (visit_<Class> methods; return a node, None to drop it, or
+    a list to splice in), without its per-node overhead."""
+
+    _visit_cache: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._visit_cache = {}  # node class → method, per transformer class
+
+    def visit(self, node):
+        cache = self._visit_cache
+        method = cache.get(node.__class__)
+        if method is None:
+            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None)
+            if method is None:  # nothing below a name or a constant but its context
+                method = _leaf if node.__class__ in _LEAVES else Transformer.generic_visit
+            cache[node.__class__] = method
+        return method(self, node)
+
+    def generic_visit(self, node):
+        d = node.__dict__
+        for field in node._fields:
+            v = d.get(field)
+            if v.__class__ is list:
+                if not v:
+                    continue
+                out = []
+                changed = False
+                for x in v:
+                    if isinstance(x, _AST):
+                        y = self.visit(x)
+                        if y is not x:
+                            changed = True
+                        if y is None:
+                            continue
+                        if y.__class__ is list:
+                            out.extend(y)
+                            continue
+                        out.append(y)
+                    else:
+                        out.append(x)
+                if changed:
+                    d[field] = out
+            elif isinstance(v, _AST):
+                y = self.visit(v)
+                if y is not v:
+                    if y is None:
+                        delattr(node, field)
+                    else:
+                        d[field] = y
+        return node
+
+
+def walk_statements(body: list[gast.stmt]):
+    """The statements of `body` and of the blocks nested in them, in order."""
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            yield from walk_statements(getattr(s, field, None) or [])
+
+
+def assigned_names(stmts: list[gast.stmt]) -> set[str]:
+    """Every local name bound anywhere in `stmts` (targets, loop variables, nested blocks)."""
+    out = set()
+    for s in stmts:
+        for n in walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+    return out
+
+
+def assignment_counts(fdef: gast.FunctionDef) -> dict[str, int]:
+    """How many statements bind or write into each name (assignments, in-place writes, loop
+    targets, appends)."""
+    count: dict[str, int] = {}
+    for s in walk_statements(fdef.body):
+        names = []
+        if isinstance(s, gast.Assign):
+            t = s.targets[0]
+            while isinstance(t, gast.Subscript):
+                t = t.value
+            names = [t.id]
+        elif isinstance(s, gast.For):
+            names = [s.target.id]
+        elif getattr(s, "_ag_append", None):
+            names = [s._ag_append[0]]
+        for n in names:
+            count[n] = count.get(n, 0) + 1
+    return count
+
+
+# ------------------------------------------------------------------------------ building trees
+
+
+def name(id_: str, ctx: gast.AST | None = None) -> gast.Name:
+    """`id_` as a Name node (loaded, unless `ctx` says otherwise)."""
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None) -> gast.Assign:
+    """The statement `target = value` (at the source position of `loc`)."""
+    tgt = name(target, gast.Store()) if isinstance(target, str) else target
+    node = gast.Assign(targets=[tgt], value=value, type_comment=None)
+    if loc is not None:
+        gast.copy_location(node, loc)
+    return node
+
+
+def is_constant(node: gast.AST) -> bool:
+    """A literal: a constant, a negated number, or a tuple of literals."""
+    if isinstance(node, gast.Constant):
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float, complex))
+    if isinstance(node, gast.Tuple):
+        return all(is_constant(e) for e in node.elts)
+    if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.MatMult):  # 1 / 2
+        return _is_number(node.left) and _is_number(node.right)
+    return False
+
+
+def _is_number(node: gast.AST) -> bool:
+    return (
+        is_constant(node)
+        and not isinstance(node, gast.Tuple)
+        and (not isinstance(node, gast.Constant) or type(node.value) in (int, float))
+    )

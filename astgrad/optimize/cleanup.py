@@ -1,0 +1,700 @@
+"""Clean-up passes over generated code: constant folding, copy propagation, dead-code removal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import gast
+
+from .. import rules, runtime
+from ..analysis.aliasing import sharing, writes_in_place
+from ..frontend.context import Context
+from ..ir.sentinels import MISSING
+from ..ir.trees import Transformer, clone, read_counts, walk
+
+
+def _is_num(node: gast.AST, value: float) -> bool:
+    return number_value(node) == value
+
+
+_ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b, gast.Mult: lambda a, b: a * b}
+
+
+def number_value(node: gast.AST) -> float | None:
+    """The value of a number literal (`2.0`, `-1`), or None."""
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = number_value(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _literal(node: gast.AST) -> bool:
+    return isinstance(node, gast.Constant) or (isinstance(node, gast.Tuple) and all(_literal(e) for e in node.elts))
+
+
+def _is_none(node: gast.AST) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+class Fold(Transformer):
+    """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True."""
+
+    def __init__(
+        self,
+        written: frozenset[str] = frozenset(),
+        protected: frozenset[str] = frozenset(),
+        sharing_written: frozenset[str] = frozenset(),
+    ):
+        self.changed = False
+        # `t = x * 1.0` must stay a new array, not become the alias `t = x`, when x or t is written
+        # in place (t also when it shares memory with a name written in place: `a = t; a[0] = v`),
+        # or x is an array the caller owns (`protected`: it would be a returned gradient)
+        self.written = written | sharing_written
+        self.protected = protected | written
+        self.value_of: gast.AST | None = None  # the right-hand side of an assignment to a written name
+
+    def visit_Assign(self, node):
+        target = node.targets[0]
+        self.value_of = node.value if isinstance(target, gast.Name) and target.id in self.written else None
+        return self.generic_visit(node)
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        result = None
+        if number_value(left) is not None and number_value(right) is not None and type(op) in _ARITH:
+            value = _ARITH[type(op)](number_value(left), number_value(right))
+            self.changed = True
+            return (
+                gast.Constant(value=value, kind=None)
+                if value >= 0
+                else gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+            )
+        if isinstance(op, gast.Pow) and _is_num(right, 1):
+            result = left
+        elif isinstance(op, gast.Mult):
+            if _is_num(left, 1):
+                result = right
+            elif _is_num(right, 1):
+                result = left
+            elif _is_num(left, -1):
+                result = gast.UnaryOp(op=gast.USub(), operand=right)
+            elif _is_num(right, -1):
+                result = gast.UnaryOp(op=gast.USub(), operand=left)
+        elif isinstance(op, gast.Div) and _is_num(right, 1):
+            result = left
+        elif isinstance(op, gast.Add):
+            if (
+                isinstance(right, gast.UnaryOp)
+                and isinstance(right.op, gast.USub)
+                and not isinstance(right.operand, gast.Constant)
+            ):
+                result = gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+            elif (
+                isinstance(right, gast.BinOp)
+                and isinstance(right.op, gast.Mult)
+                and number_value(right.left) is not None
+                and number_value(right.left) < 0
+            ):  # a + -0.8 * b → a - 0.8 * b (negation is exact)
+                c = gast.Constant(value=-number_value(right.left), kind=None)
+                result = gast.BinOp(
+                    left=left, op=gast.Sub(), right=gast.BinOp(left=c, op=gast.Mult(), right=right.right)
+                )
+        elif isinstance(op, gast.Sub) and _is_num(right, 0):
+            result = left
+        if result is not None and not self._would_alias(result, node):
+            self.changed = True
+            return result
+        return node
+
+    def _would_alias(self, result: gast.AST, node: gast.AST) -> bool:
+        """Whether folding `node` (a new array) to `result` would make a name share memory it
+        must not: a protected array, or the value of a name written in place."""
+        base = result
+        while isinstance(base, (gast.Subscript, gast.Attribute)):  # x[:, None], x.T: views of x
+            base = base.value
+        return isinstance(base, gast.Name) and (base.id in self.protected or node is self.value_of)
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        inner = node.operand
+        if isinstance(node.op, gast.USub) and isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
+            if not self._would_alias(inner.operand, node):
+                self.changed = True
+                return inner.operand
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if (
+            len(node.ops) == 1
+            and isinstance(node.ops[0], (gast.Is, gast.IsNot))
+            and _literal(node.left)
+            and _literal(node.comparators[0])
+        ):
+            same = _is_none(node.left) and _is_none(node.comparators[0])
+            self.changed = True
+            return gast.Constant(value=same if isinstance(node.ops[0], gast.Is) else not same, kind=None)
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant):
+            self.changed = True
+            return node.body if node.test.value else node.orelse
+        return node
+
+
+def _stores(body: list[gast.stmt]) -> dict[str, int]:
+    """How many statements bind or mutate each name."""
+    count: dict[str, int] = {}
+    for s in _walk(body):
+        targets = []
+        if isinstance(s, gast.Assign):
+            targets = s.targets
+        elif isinstance(s, gast.AugAssign):
+            targets = [s.target]
+        elif isinstance(s, gast.For):
+            targets = [s.target]
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+            targets = [a for a in s.value.args[:1] if getattr(s.value, "_ag_mutates", False)]
+        for t in targets:
+            base = t
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            for n in walk(base):
+                if isinstance(n, gast.Name):
+                    count[n.id] = count.get(n.id, 0) + 1
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+            # a call made for its effect may change its first argument (push(tape, v),
+            # xs.append(v)); the check_* helpers only look
+            func, args = s.value.func, s.value.args
+            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+                count[func.value.id] = count.get(func.value.id, 0) + 1
+            elif (
+                args
+                and isinstance(args[0], gast.Name)
+                and not (isinstance(func, gast.Name) and func.id.startswith("check_"))
+            ):
+                count[args[0].id] = count.get(args[0].id, 0) + 1
+    return count
+
+
+def _walk(body: list[gast.stmt]):
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            yield from _walk(getattr(s, field, None) or [])
+
+
+def _loads(tree: Any) -> dict[str, int]:
+    """How many times each name is read (an augmented assignment `x += v` reads x)."""
+    return read_counts(tree, augmented=True)
+
+
+def propagate_copies(fdef: gast.FunctionDef, params: set[str], fold: Fold | None = None) -> bool:
+    """Replace `a` by `b` after a top-level `a = b` when neither is ever rebound (b may be a
+    constant). One in-order scan substitutes every such copy; with `fold`, each statement it
+    changes is folded at once, so constants chain (`g = 0.5 * c` after `c = 2.0` is a copy of
+    1.0)."""
+    body = fdef.body
+    stores = _stores(body)
+    returned = (
+        {n.id for n in walk(body[-1]) if isinstance(n, gast.Name)}
+        if body and isinstance(body[-1], gast.Return)
+        else set()
+    )
+    subst: dict[str, gast.AST] = {}
+    defined: set[str] = set(params)
+    out: list[gast.stmt] = []
+
+    class Sub(Transformer):
+        def visit_Name(self, node):
+            if node.id in subst and isinstance(node.ctx, gast.Load):
+                self.hit = True
+                return clone(subst[node.id])
+            return node
+
+    sub = Sub()
+    for s in body:
+        if subst:
+            sub.hit = False
+            s = sub.visit(s)
+            if sub.hit and fold is not None:
+                s = fold.visit(s)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            a, b = s.targets[0].id, s.value
+            simple_const = isinstance(b, gast.Constant) and type(b.value) in (int, float)
+            name_ok = isinstance(b, gast.Name) and stores.get(b.id, 0) + (b.id in params) <= 1 and b.id in defined
+            if stores.get(a, 0) == 1 and a not in params and a not in returned and (simple_const or name_ok):
+                subst[a] = b
+                continue
+            defined.add(a)
+        out.append(s)
+    if not subst:  # (each copy found is a statement dropped)
+        return False
+    fdef.body = out
+    return True
+
+
+def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
+    """Replace `a` by `b` after `a = b` in any block (a loop body, a branch) when every use of `a`
+    is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
+    still the same object there), and `a` is bound nowhere else."""
+    stores = _stores(fdef.body)
+    last = fdef.body[-1] if fdef.body else None
+    returned = {n.id for n in walk(last) if isinstance(n, gast.Name)} if isinstance(last, gast.Return) else set()
+    candidates = {
+        st.targets[0].id
+        for st in _walk(fdef.body)
+        if isinstance(st, gast.Assign)
+        and isinstance(st.targets[0], gast.Name)
+        and isinstance(st.value, gast.Name)
+        and st.targets[0].id != st.value.id
+        and stores.get(st.targets[0].id) == 1
+        and st.targets[0].id not in params
+        and st.targets[0].id not in returned
+    }
+    if not candidates:
+        return False
+    loads = _loads(fdef.body)
+    changed = False
+
+    def facts(st: gast.stmt) -> tuple[dict[str, int], set[str]]:
+        """(loads of each name, names rebound) of one statement, nested ones included."""
+        used: dict[str, int] = {}
+        bound: set[str] = set()
+        for n in walk(st):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    used[n.id] = used.get(n.id, 0) + 1
+                elif isinstance(n.ctx, gast.Store):
+                    bound.add(n.id)
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                bound.add(n.target.id)
+        return used, bound
+
+    def block(body: list[gast.stmt]) -> None:
+        nonlocal changed
+        for inner in nested_blocks(body):
+            block(inner)
+        if not any(isinstance(st, gast.Assign) and _target_name(st) in candidates for st in body):
+            return
+        info = [facts(st) for st in body]
+        drop: set[int] = set()
+        for i, s in enumerate(body):
+            a = _target_name(s)
+            if a not in candidates or not isinstance(s.value, gast.Name):
+                continue
+            b = s.value.id
+            uses, found = [], 0
+            for k in range(i + 1, len(body)):
+                used, bound = info[k]
+                n = used.get(a, 0)
+                if n:
+                    if not isinstance(body[k], (gast.Assign, gast.Expr, gast.Return)):
+                        break
+                    uses.append(k)
+                    found += n
+                if found == loads.get(a, 0) or b in bound:
+                    break
+            if not uses or found != loads.get(a, 0):
+                continue
+            for k in uses:
+                for m in walk(body[k]):
+                    if isinstance(m, gast.Name) and m.id == a and isinstance(m.ctx, gast.Load):
+                        m.id = b
+                used = info[k][0]
+                used[b] = used.get(b, 0) + used.pop(a)
+            loads[b] = loads.get(b, 0) + found
+            drop.add(i)
+            changed = True
+        if drop:
+            body[:] = [st for k, st in enumerate(body) if k not in drop]
+
+    block(fdef.body)
+    return changed
+
+
+def nested_blocks(body: list[gast.stmt]) -> list[list[gast.stmt]]:
+    """The statement lists directly inside the statements of `body` (bodies and else-branches)."""
+    out = []
+    for st in body:
+        for field in ("body", "orelse"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                out.append(inner)
+    return out
+
+
+def _target_name(st: gast.stmt) -> str | None:
+    if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
+        return st.targets[0].id
+    return None
+
+
+TEMPORARY = re.compile(r"t\d+(_bar)?$")  # the names of generated temporaries and their adjoints
+
+
+def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], limit: int = 24) -> bool:
+    """Put a generated temporary used once back into the expression that uses it, later in
+    the same block (`t4 = a * t3; y = t2 + t4` → `y = t2 + a * t3`), when nothing in between
+    rebinds or writes into what it reads and the result stays short. Fewer statements run faster
+    in Python and read more like a hand-written gradient; for specialised code only (the general
+    code keeps one operation per line)."""
+    ns = resolver(ctx)
+    stores, loads = _stores(fdef.body), _loads(fdef.body)
+    changed = False
+
+    def size(node: gast.AST) -> int:
+        return len(walk(node))
+
+    def touches(st: gast.stmt, deps: set[str]) -> bool:
+        if isinstance(st, (gast.If, gast.For, gast.While)):
+            return True
+        targets = st.targets if isinstance(st, gast.Assign) else [st.target] if isinstance(st, gast.AugAssign) else []
+        for t in targets:  # x = ..., x[i] = ..., x += ...: x changes
+            for n in walk(t):
+                if isinstance(n, gast.Name) and n.id in deps:
+                    return True
+        for n in walk(st):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id in deps:
+                return True
+            if isinstance(n, gast.Call):  # a call made for its effect may change what it is given
+                f = n.func
+                base = f.value if isinstance(f, gast.Attribute) else n.args[0] if n.args else None
+                if isinstance(st, gast.Expr) and isinstance(base, gast.Name) and base.id in deps:
+                    return True
+        return False
+
+    def block(body: list[gast.stmt]) -> None:
+        nonlocal changed
+        for inner in nested_blocks(body):
+            block(inner)
+        i = 0
+        while i < len(body):
+            s = body[i]
+            i += 1
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            a = s.targets[0].id
+            if not TEMPORARY.match(a) or a in params or stores.get(a) != 1 or loads.get(a) != 1:
+                continue
+            if not is_pure(s.value, ns):
+                continue
+            deps = {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
+            for st in body[i:]:
+                if is_comment(st):
+                    continue
+                use = [n for n in walk(st) if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load)]
+                if use:
+                    simple = isinstance(st, (gast.Assign, gast.Expr, gast.Return))
+                    in_test = isinstance(st, gast.If) and all(any(u is n for n in walk(st.test)) for u in use)
+                    where = st if simple else st.test if in_test else None
+                    if where is not None and size(where) + size(s.value) <= limit:
+                        node = use[0]
+                        replacement = clone(s.value)
+                        replace_node(st, node, replacement)
+                        body.remove(s)
+                        i -= 1
+                        changed = True
+                    break
+                if touches(st, deps):
+                    break
+
+    block(fdef.body)
+    _ensure_statements(fdef)
+    return changed
+
+
+def replace_node(tree: gast.AST, old: gast.AST, new: gast.AST) -> None:
+    for n in walk(tree):
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if v is old:
+                setattr(n, field, new)
+                return
+            if v.__class__ is list:
+                for k, x in enumerate(v):
+                    if x is old:
+                        v[k] = new
+                        return
+
+
+def _ensure_statements(fdef: gast.FunctionDef) -> None:
+    """A block left with comments only (its statements moved or dropped) gets a `pass`; an
+    else-branch of comments only is dropped."""
+    for st in _walk(fdef.body):
+        if isinstance(st, (gast.If, gast.For, gast.While)):
+            if all(is_comment(b) for b in st.body):
+                st.body = st.body + [gast.Pass()]
+            if st.orelse and all(is_comment(b) or isinstance(b, gast.Pass) for b in st.orelse):
+                st.orelse = []
+
+
+def resolver(ctx: Context) -> Callable[[str], Any]:
+    """`ns(n)`: the object name `n` of code generated in `ctx` denotes (a helper astgrad put in
+    its namespace, or the user's global, builtin or closure cell), None if nothing."""
+
+    def ns(n: str) -> Any:
+        if n in ctx.extra_globals:
+            return ctx.extra_globals[n]
+        obj = ctx.lookup(n)
+        return None if obj is MISSING else obj
+
+    return ns
+
+
+def is_pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
+    """Whether evaluating `value` has no effect but its result (`ns`: see resolver)."""
+    for n in walk(value):
+        if isinstance(n, gast.Call):
+            fn = denoted(n.func, ns)
+            rule = rules.lookup(fn)
+            if rule is not None and (rule.effects or rule.writes):
+                return False
+            if fn is None or (rule is None and not _is_runtime(fn) and not is_math_function(fn)):
+                return False
+    return True
+
+
+def is_math_function(fn: Any) -> bool:
+    """A function of the math module (all of them pure)."""
+    import math
+
+    return getattr(math, getattr(fn, "__name__", ""), None) is fn
+
+
+def _is_runtime(fn: Any) -> bool:
+    return getattr(runtime, getattr(fn, "__name__", ""), None) is fn
+
+
+def denoted(node: gast.AST, ns: Callable[[str], Any]) -> Any:
+    """The object a name or attribute chain (`np.linalg.norm`) denotes, None if unknown (`ns`: see resolver)."""
+    if isinstance(node, gast.Name):
+        return ns(node.id)
+    if isinstance(node, gast.Attribute):
+        base = denoted(node.value, ns)
+        return getattr(base, node.attr, None) if base is not None else None
+    return None
+
+
+def _target_base(t: gast.AST) -> gast.AST:
+    while isinstance(t, gast.Subscript):
+        t = t.value
+    return t
+
+
+def eliminate_dead_code(
+    fdef: gast.FunctionDef, ns: Callable[[str], Any], purity: dict | None = None, cycles: bool = False
+) -> bool:
+    """Drop assignments to names nothing reads (their right-hand sides being free of effects),
+    following chains with a worklist; with `cycles`, also the names only their own definitions
+    need (a slower marking). `purity` caches, across calls, whether a value is pure."""
+    reads = _loads(fdef.body)
+    defs: dict[str, list[gast.stmt]] = {}
+    purity = {} if purity is None else purity
+    for s in _walk(fdef.body):
+        if isinstance(s, (gast.Assign, gast.AugAssign)):
+            target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+            base = _target_base(target)
+            known = purity.get(id(s))
+            if known is None or known[0] is not s.value:
+                known = purity[id(s)] = (s.value, is_pure(s.value, ns))
+            if isinstance(base, gast.Name) and known[1]:
+                defs.setdefault(base.id, []).append(s)
+
+    cache: dict[tuple[int, str], int] = {}
+
+    def own_reads(s: gast.stmt, var: str) -> int:
+        key = (id(s), var)
+        if key not in cache:
+            cache[key] = _own_reads(s, var)
+        return cache[key]
+
+    def _own_reads(s: gast.stmt, var: str) -> int:
+        """Reads of `var` by `s` itself as its target (`x[i] = v` reads x; `x += v` too)."""
+        target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+        if target.__class__ is gast.Name:
+            return 1 if s.__class__ is gast.AugAssign else 0
+        return sum(1 for m in walk(target) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load) and m.id == var)
+
+    removed: set[int] = {id(s) for v in _unneeded(fdef, defs) for s in defs[v]} if cycles else set()
+    own_total = {v: sum(own_reads(s, v) for s in ds) for v, ds in defs.items()}
+    work = [v for v in defs if reads.get(v, 0) == own_total[v]]
+    while work:
+        var = work.pop()
+        for s in defs.get(var, []):
+            if id(s) in removed:
+                continue
+            removed.add(id(s))
+            for m in walk(s):
+                if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load):
+                    reads[m.id] = reads.get(m.id, 0) - 1
+                    other = m.id
+                    if other != var and other in defs and reads.get(other, 0) <= own_total[other]:
+                        live = [d for d in defs[other] if id(d) not in removed]
+                        if reads.get(other, 0) == sum(own_reads(d, other) for d in live):
+                            work.append(other)
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                reads[var] = reads.get(var, 0) - 1
+        reads[var] = 0
+    bound_outside: list[set[str]] = []  # computed when first needed
+
+    def binds_read_target(s: gast.stmt) -> bool:
+        """A for loop whose target is read where no loop over it binds it (after the loop, which
+        leaves it at its last value)."""
+        if not (isinstance(s, gast.For) and isinstance(s.target, gast.Name)):
+            return False
+        if not bound_outside:
+            loops = {
+                st.target.id for st in _walk(fdef.body) if isinstance(st, gast.For) and isinstance(st.target, gast.Name)
+            }
+            bound_outside.append(_loads_outside_loops_over(fdef.body, loops))
+        return s.target.id in bound_outside[0]
+
+    if not removed and not (
+        cycles
+        and any(
+            isinstance(st, (gast.If, gast.For)) and not _has_effect(st) and not binds_read_target(st)
+            for st in _walk(fdef.body)
+        )
+    ):
+        return False  # (nothing dead, and no loop or branch left without an effect)
+
+    def prune(block: list[gast.stmt]) -> list[gast.stmt]:
+        out = []
+        for s in block:
+            if id(s) in removed:
+                continue
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body = prune(s.body)
+                s.orelse = prune(s.orelse)
+                if isinstance(s, (gast.If, gast.For)) and not _has_effect(s) and not binds_read_target(s):
+                    continue
+                if all(is_comment(b) for b in s.body):  # a comment alone is no statement
+                    s.body = s.body + [gast.Pass()]
+                if isinstance(s, gast.If) and all(isinstance(b, gast.Pass) or is_comment(b) for b in s.orelse):
+                    s.orelse = []
+            elif isinstance(s, gast.Pass) and len(block) > 1:
+                continue
+            out.append(s)
+        return out
+
+    fdef.body = prune(fdef.body)
+    return True
+
+
+def _drop_self_assignments(body: list[gast.stmt]) -> bool:
+    """`x = x` statements (an adjoint passed through unchanged) removed; whether one was."""
+    changed = False
+    for st in body:
+        if isinstance(st, (gast.If, gast.For, gast.While)):
+            for inner in nested_blocks([st]):
+                changed |= _drop_self_assignments(inner)
+    kept = [
+        st
+        for st in body
+        if not (
+            isinstance(st, gast.Assign)
+            and isinstance(st.targets[0], gast.Name)
+            and isinstance(st.value, gast.Name)
+            and st.value.id == st.targets[0].id
+        )
+    ]
+    if len(kept) != len(body):
+        body[:] = kept if any(not is_comment(k) for k in kept) else kept + [gast.Pass()]
+        changed = True
+    return changed
+
+
+def _loads_outside_loops_over(body: list[gast.stmt], names: set[str], inside: frozenset = frozenset()) -> set[str]:
+    """The `names` read somewhere not within a for loop whose target is that name."""
+    out = set()
+    for st in body:
+        if isinstance(st, gast.For) and isinstance(st.target, gast.Name):
+            out |= {n.id for n in walk(st.iter) if isinstance(n, gast.Name) and n.id in names and n.id not in inside}
+            out |= _loads_outside_loops_over(st.body + st.orelse, names, inside | {st.target.id})
+            continue
+        if isinstance(st, (gast.If, gast.While)):
+            test = st.test
+            out |= {n.id for n in walk(test) if isinstance(n, gast.Name) and n.id in names and n.id not in inside}
+            out |= _loads_outside_loops_over(st.body + st.orelse, names, inside)
+            continue
+        for n in walk(st):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names and n.id not in inside:
+                out.add(n.id)
+    return out
+
+
+def _unneeded(fdef: gast.FunctionDef, defs: dict[str, list[gast.stmt]]) -> set[str]:
+    """The names of `defs` (pure definitions) that nothing needs: not read by any other statement
+    (a return, a test, an effect), nor by the definition of a name that is needed. Unlike a count
+    of reads, this finds cycles too (`t = c + u; c = t` in a loop, read nowhere else)."""
+    removable = {id(s) for ds in defs.values() for s in ds}
+    live: set[str] = set()
+    for st in _walk(fdef.body):
+        if id(st) in removable:
+            continue
+        parts = [st.test] if isinstance(st, (gast.If, gast.While)) else [st.iter] if isinstance(st, gast.For) else [st]
+        for part in parts:
+            live |= {n.id for n in walk(part) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name):
+            live.add(st.target.id)
+    work = [v for v in live if v in defs]
+    while work:
+        v = work.pop()
+        for st in defs[v]:
+            for n in walk(st):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in live:
+                    live.add(n.id)
+                    if n.id in defs:
+                        work.append(n.id)
+            if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name) and st.target.id not in live:
+                live.add(st.target.id)
+    return set(defs) - live
+
+
+def is_comment(s: gast.stmt) -> bool:
+    """A comment marker statement (see reverse.comment)."""
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
+
+
+def _has_effect(s: gast.stmt) -> bool:
+    for n in walk(s):
+        if isinstance(n, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Raise, gast.Break)):
+            if isinstance(n, gast.Expr) and isinstance(n.value, gast.Constant):
+                continue
+            return True
+    return False
+
+
+def optimize(
+    fdef: gast.FunctionDef, ctx: Context, params: set[str], protected: frozenset[str] = frozenset()
+) -> gast.FunctionDef:
+    """Run the clean-up passes until none changes anything; `protected` names (arrays the
+    caller owns) are never made the value of another name by folding `x * 1.0`."""
+
+    ns = resolver(ctx)
+    # written in place, or sharing memory with what is (`a = t1; a[0] = 0`: t1 too)
+    direct = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
+    written = set(direct)
+    shared = sharing(fdef, direct, both_ways=True)  # (`a = t1; a[0] = 0`: t1 too)
+    protected = sharing(fdef, protected)
+    purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
+    while True:
+        fold = Fold(frozenset(written), protected, shared)
+        fold.visit(fdef)
+        changed = fold.changed
+        changed |= propagate_copies(fdef, params, fold)
+        changed |= propagate_local_copies(fdef, params)
+        changed |= eliminate_dead_code(fdef, ns, purity)
+        changed |= _drop_self_assignments(fdef.body)
+        if not changed:  # at the fixed point, once: definitions that only feed each other
+            changed = eliminate_dead_code(fdef, ns, purity, cycles=True)
+        if not changed:
+            _ensure_statements(fdef)
+            return fdef

@@ -1,0 +1,728 @@
+"""What a loop need not save per iteration, and what its backward loop need not copy.
+
+The reverse pass saves every value a loop step overwrites and its backward step reads
+(`push(tape, v)` before `v = ...`, `v = pop(tape)` after v's adjoint). Some of those values are
+known without the tape; this pass removes their push/pop pairs:
+
+- a value computed from loop invariants only (`t10 = 1.0 - a`, `t9 = np.transpose(W)`) is the
+  same at every step: the backward loop reads the one the last step left;
+- a value computed cheaply from the loop index and values nothing changes (`t6 = t - 1`,
+  `t11 = x[t]`) is computed again at the top of the backward step;
+- an element or row of an array filled in the loop, each position written once (`s[t] = ...`
+  after `s = np.zeros(n)`), read at a position no later step writes (`s[t - 1]` before `s[t]` is
+  written, `hs[t]` before `hs[t + 1]`), is read again from the filled array; so is, in specialised
+  code, the value a step writes into it (`hs[t + 1] = t15`: t15 is `hs[t + 1]`).
+
+And `x_bar = owned_copy(x_bar)` (the adjoint made writable before `x_bar[t] = 0.0`) inside a loop
+that touches x_bar only through element reads and writes is done once, before the loop: a copy of
+the whole adjoint at every step made the EMA's gradient quadratic in its length.
+
+Only loops at the top level of the function are handled, with their backward loop
+`for t in reversed(<the same iterator>)` also there, so that the index and every value the
+recomputation reads are the same in the backward step as in the forward one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from ..analysis.aliasing import memory_reads, shared_through, ufunc_result, writes_in_place
+from ..frontend.context import Context
+from ..ir.trees import assign, walk
+
+FRESH = {"zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like"}
+PURE_BUILTINS = {"len", "float", "int", "abs", "min", "max"}
+IMPURE_NUMPY = {"random", "copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
+
+
+def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | None = None) -> None:
+    push, pop, copy_of = ctx.helper("push"), ctx.helper("pop"), ctx.helper("copy_of")
+    if shape_of is not None:
+        _uncopy_numbers(fdef, copy_of, shape_of)
+    np_name = ctx.numpy_name()
+    body = fdef.body
+    written = writes_in_place(fdef, ctx.helper("add_at"))
+    stores = _stores(fdef)
+    for k, loop in enumerate(body):
+        if not (isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and not loop.orelse):
+            continue
+        back = _backward_loop(body[k + 1 :], loop)
+        if back is None or shape_of is not None and _replayable(loop, push, shape_of):
+            continue
+        _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
+
+
+def prune_recomputed(fdef: gast.FunctionDef) -> None:
+    """After the last pass: the values recomputed at the top of a backward step that nothing
+    reads any more (later passes took their readers away: `unbroadcast(g, t13)` read t13 for its
+    shape alone), and copies `t8 = t7` of recomputed names, put into their uses."""
+    for loop, names in getattr(fdef, "_ag_recomputed", []):
+        if not any(n is loop for n in walk(fdef)):
+            continue
+        after = set()
+        if any(st is loop for st in fdef.body):
+            k = next(i for i, st in enumerate(fdef.body) if st is loop)
+            after = {n.id for st in fdef.body[k + 1 :] for n in walk(st) if isinstance(n, gast.Name)}
+        changed = True
+        while changed:
+            changed = False
+            for i, st in enumerate(loop.body):
+                target = _single_assign(st)
+                if target is None or target not in names:
+                    continue
+                rest = loop.body[i + 1 :]
+                readers = [n for r in rest for n in walk(r) if isinstance(n, gast.Name) and n.id == target]
+                stores = [n for r in rest for n in walk(r) if _stores_name(n, target)]
+                if not readers and target not in after:
+                    del loop.body[i]
+                    changed = True
+                    break
+                if isinstance(st.value, gast.Name) and st.value.id in names and not stores and target not in after:
+                    for n in readers:  # `t8 = t7`: t7 itself, bound above and not again
+                        n.id = st.value.id
+                    del loop.body[i]
+                    changed = True
+                    break
+        if not loop.body:
+            loop.body.append(gast.Pass())
+    fdef._ag_recomputed = []
+
+
+def _uncopy_numbers(fdef: gast.FunctionDef, copy_of: str, shape_of: Callable) -> None:
+    """`copy_of(s[t])` of one element of an array of known rank (or of a name known to hold a
+    number) is that element: a NumPy scalar, which nothing writes into."""
+
+    def number(e: gast.AST) -> bool:
+        if isinstance(e, gast.Name):
+            return shape_of(e.id) == ()
+        if isinstance(e, gast.Subscript) and isinstance(e.value, gast.Name):
+            shape = shape_of(e.value.id)
+            index = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
+            scalar = all(
+                isinstance(i, gast.Name)
+                and shape_of(i.id) == ()
+                and shape_of.kind(i.id) == "i"
+                or isinstance(i, gast.Constant)
+                and type(i.value) is int
+                for i in index
+            )
+            return shape is not None and scalar and len(shape) == len(index) and shape_of.kind(e.value.id) == "f"
+        return False
+
+    for node in walk(fdef):
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                for i, v in enumerate(value):
+                    if _is_copy(v, copy_of) and number(v.args[0]):
+                        value[i] = v.args[0]
+            elif _is_copy(value, copy_of) and number(value.args[0]):
+                setattr(node, field, value.args[0])
+
+
+def _is_copy(v: gast.AST, copy_of: str) -> bool:
+    return (
+        isinstance(v, gast.Call)
+        and isinstance(v.func, gast.Name)
+        and v.func.id == copy_of
+        and len(v.args) == 1
+        and not v.keywords
+    )
+
+
+LINEAR = {"transpose", "reshape"}  # np functions linear in their first argument
+
+
+def _sum_after_loop(body, back: gast.For, v: str, ctx: Context, np_name: str, shape_of) -> None:
+    """The adjoint of a loop invariant `v = np.transpose(U)` is the sum of its steps' adjoints:
+    `U_bar = U_bar + np.transpose(v_bar)` at every step becomes `v_bar_sum = v_bar_sum + ...`
+    in the loop (which batching.py sums as one product) and one `U_bar = U_bar +
+    np.transpose(v_bar_sum)` after it."""
+    vb = v + "_bar"
+    made = [j for j, st in enumerate(back.body) if _single_assign(st) == vb]
+    uses = [j for j, st in enumerate(back.body) if vb in _names(st)]
+    if len(made) != 1 or len(uses) != 1 or uses[0] <= made[0]:
+        return
+    acc_st = back.body[uses[0]]
+    acc = _single_assign(acc_st)
+    value = acc_st.value if acc is not None else None
+    if not (
+        isinstance(value, gast.BinOp)
+        and isinstance(value.op, gast.Add)
+        and isinstance(value.left, gast.Name)
+        and value.left.id == acc
+        and _linear_in(value.right, vb, np_name, ctx)
+    ):
+        return
+    if sum(1 for st in back.body for n in walk(st) if isinstance(n, gast.Name) and n.id == acc) != 2:
+        return  # (read or bound elsewhere in the loop)
+    if any(isinstance(n, gast.Name) and n.id == vb for st in back.body[made[0] + 1 : uses[0]] for n in walk(st)):
+        return
+    total = ctx.namer.fresh(vb + "_sum")
+    if shape_of is not None and shape_of(v) is not None:
+        shape_of.declare(total, shape_of(v), shape_of.kind(v))
+    step = back.body[made[0]].value
+    back.body[made[0]] = assign(
+        total, gast.BinOp(left=gast.Name(total, gast.Load(), None, None), op=gast.Add(), right=step)
+    )
+    del back.body[uses[0]]
+    for n in walk(value.right):
+        if isinstance(n, gast.Name) and n.id == vb:
+            n.id = total
+    k = body.index(back)
+    body.insert(k + 1, acc_st)
+    body.insert(k, assign(total, gast.Constant(value=0.0, kind=None)))
+
+
+def _linear_in(e: gast.AST, vb: str, np_name: str, ctx: Context) -> bool:
+    """e is vb, or a linear function of vb alone (np.transpose, np.reshape, unbroadcast)."""
+    if isinstance(e, gast.Name):
+        return e.id == vb
+    if not (isinstance(e, gast.Call) and e.args and isinstance(e.args[0], (gast.Name, gast.Call))):
+        return False
+    f = e.func
+    linear = (
+        isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == np_name and f.attr in LINEAR
+    ) or (isinstance(f, gast.Name) and f.id == ctx.helper("unbroadcast"))
+    others = [n for a in e.args[1:] for n in walk(a) if isinstance(n, gast.Name) and n.id == vb]
+    return linear and not others and not e.keywords and _linear_in(e.args[0], vb, np_name, ctx)
+
+
+def _replayable(loop: gast.For, push: str, shape_of: Callable) -> bool:
+    """A loop over numbers that writes into no array: replay.py saves its starting states alone."""
+    saved = [p[1] for st in loop.body if (p := _push_of(st, push)) is not None]
+    writes = any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) for n in walk(loop))
+    return not writes and all(shape_of(v) == () for v in saved)
+
+
+def _stores(fdef: gast.FunctionDef) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            out[n.id] = out.get(n.id, 0) + 1
+    for a in fdef.args.args + fdef.args.kwonlyargs:
+        out[a.id] = out.get(a.id, 0) + 1
+    return out
+
+
+def _backward_loop(rest: list[gast.stmt], loop: gast.For) -> gast.For | None:
+    want = gast.dump(loop.iter)
+    for s in rest:
+        if (
+            isinstance(s, gast.For)
+            and isinstance(s.target, gast.Name)
+            and s.target.id == loop.target.id
+            and isinstance(s.iter, gast.Call)
+            and isinstance(s.iter.func, gast.Name)
+            and s.iter.func.id == "reversed"
+            and len(s.iter.args) == 1
+            and gast.dump(s.iter.args[0]) == want
+        ):
+            return s
+    return None
+
+
+def _push_of(s: gast.stmt, push: str) -> tuple[str, str] | None:
+    """(tape, name) of `push(tape, name)` or `tape.append(name)`."""
+    if not isinstance(s, gast.Expr) or not isinstance(s.value, gast.Call):
+        return None
+    c = s.value
+    if isinstance(c.func, gast.Name) and c.func.id == push and len(c.args) == 2:
+        if all(isinstance(a, gast.Name) for a in c.args):
+            return c.args[0].id, c.args[1].id
+    return None
+
+
+def _pop_of(s: gast.stmt, pop: str) -> tuple[str, str] | None:
+    """(tape, name) of `name = pop(tape)`."""
+    if (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and isinstance(s.value, gast.Call)
+        and isinstance(s.value.func, gast.Name)
+        and s.value.func.id == pop
+        and len(s.value.args) == 1
+        and isinstance(s.value.args[0], gast.Name)
+    ):
+        return s.value.args[0].id, s.targets[0].id
+    return None
+
+
+def _names(node: gast.AST) -> set[str]:
+    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _single_assign(s: gast.stmt) -> str | None:
+    if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+        return s.targets[0].id
+    return None
+
+
+def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool) -> bool:
+    """No effect, the same result for the same operands; `cheap`: index arithmetic and reads."""
+    for n in walk(value):
+        if isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await, gast.ListComp)):
+            return False
+        if cheap and isinstance(n, gast.BinOp) and isinstance(n.op, gast.MatMult):
+            return False  # (a product is no recomputation for free)
+        if isinstance(n, gast.Call):
+            f = n.func
+            if isinstance(f, gast.Name) and f.id in PURE_BUILTINS | {copy_of}:
+                continue
+            if (
+                isinstance(f, gast.Attribute)
+                and isinstance(f.value, gast.Name)
+                and f.value.id == np_name
+                and isinstance(getattr(np, f.attr, None), np.ufunc)
+                and not n.keywords
+            ):
+                continue  # (elementwise: recomputed at the forward step's own cost)
+            if (
+                not cheap
+                and isinstance(f, gast.Attribute)
+                and isinstance(f.value, gast.Name)
+                and f.value.id == np_name
+                and f.attr not in IMPURE_NUMPY
+                and not any(k.arg == "out" for k in n.keywords)
+            ):
+                continue
+            return False
+    return True
+
+
+def _affine(index: gast.AST, target: str, defs: dict[str, gast.AST]) -> int | None:
+    """c when `index` is the loop index plus the integer constant c, else None."""
+    if isinstance(index, gast.Name):
+        if index.id == target:
+            return 0
+        if index.id in defs:
+            return _affine(defs[index.id], target, {})
+        return None
+    if isinstance(index, gast.BinOp) and isinstance(index.op, (gast.Add, gast.Sub)):
+        left, right = index.left, index.right
+        if isinstance(right, gast.Constant) and type(right.value) is int:
+            c = _affine(left, target, defs)
+            if c is not None:
+                return c + right.value if isinstance(index.op, gast.Add) else c - right.value
+        if isinstance(index.op, gast.Add) and isinstance(left, gast.Constant) and type(left.value) is int:
+            c = _affine(right, target, defs)
+            return None if c is None else c + left.value
+    return None
+
+
+def _increasing(loop: gast.For) -> bool:
+    it = loop.iter
+    return (
+        isinstance(it, gast.Call)
+        and isinstance(it.func, gast.Name)
+        and it.func.id == "range"
+        and len(it.args) in (1, 2)
+        and not it.keywords
+    )
+
+
+class _Filled:
+    """Arrays filled by the loop, each position once: name → (statement index, write offset)."""
+
+    def __init__(self, links, body, k, loop, np_name, written, stores, defs):
+        self.rows: dict[str, tuple[int, int, gast.AST]] = {}
+        if not _increasing(loop):
+            return
+        target = loop.target.id
+        for s_name, count in written.items():
+            if stores.get(s_name) != 1:
+                continue
+            made = [
+                st
+                for st in body[:k]
+                if _single_assign(st) == s_name
+                and isinstance(st.value, gast.Call)
+                and isinstance(st.value.func, gast.Attribute)
+                and isinstance(st.value.func.value, gast.Name)
+                and st.value.func.value.id == np_name
+                and st.value.func.attr in FRESH
+            ]
+            if len(made) != 1:
+                continue
+            before = sum(1 for st in body[:k] if _writes_into(st, s_name))
+            inside = [(j, st) for j, st in enumerate(loop.body) if _writes_into(st, s_name)]
+            if len(inside) != 1 or before + 1 != count:
+                continue
+            j, st = inside[0]
+            if not isinstance(st, gast.Assign) or len(st.targets) != 1:
+                continue
+            offset = _affine(st.targets[0].slice, target, defs)
+            if offset is None:
+                continue
+            shared = shared_through(links, frozenset({s_name})) - {s_name}
+            if any(written.get(n) for n in shared):
+                continue
+            self.rows[s_name] = (j, offset, st.value)
+
+    def readable(self, read: gast.Subscript, at: int, target: str, defs) -> bool:
+        """Whether `read` (at statement `at` of the loop body) sees what the array finally holds."""
+        if not (isinstance(read.value, gast.Name) and read.value.id in self.rows):
+            return False
+        j, offset, _ = self.rows[read.value.id]
+        c = _affine(read.slice, target, defs)
+        return c is not None and (c < offset or (at > j and c <= offset))
+
+
+def _writes_into(st: gast.stmt, s_name: str) -> bool:
+    for n in walk(st):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            base = n.value
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            if isinstance(base, gast.Name) and base.id == s_name:
+                return True
+    return False
+
+
+def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of) -> None:
+    target = loop.target.id
+    skip = frozenset({np_name, "math"})
+    loop_stores = {
+        n.id for s in loop.body for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+    back_stores = {
+        n.id for s in back.body for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+    # what may change in place: names written into, and what shares memory with them through
+    # the forward pass's assignments (the backward pass writes only into adjoints it owns; the
+    # tape is no memory its values share)
+    tapes = frozenset(p[0] for s in loop.body if (p := _push_of(s, push)) is not None)
+    skip = skip | tapes
+    copies = {copy_of, ctx.helper("zeros_like"), ctx.helper("owned_copy")}
+    links = forward_links(body[: body.index(back)], skip, copies, shape_of)
+    mutated = shared_through(links, frozenset(n for n, c in written.items() if c))
+    pushes = {}
+    for j, s in enumerate(loop.body):
+        p = _push_of(s, push)
+        if p is not None:
+            pushes.setdefault(p[1], []).append((j, p[0]))
+    pops = {}
+    for j, s in enumerate(back.body):
+        p = _pop_of(s, pop)
+        if p is not None:
+            pops.setdefault(p[1], []).append((j, p[0]))
+    # the loop's own values, each bound once at the top level of its body
+    defs: dict[str, gast.AST] = {}
+    where: dict[str, int] = {}
+    for j, s in enumerate(loop.body):
+        v = _single_assign(s)
+        if v is not None and v not in defs:
+            defs[v] = s.value
+            where[v] = j
+    once = {v for v in defs if sum(1 for s in loop.body for n in walk(s) if _stores_name(n, v)) == 1}
+
+    def steady(n: str) -> bool:
+        """Bound once in the function, before the loop (or a parameter), never written into."""
+        return (
+            n not in loop_stores and n not in back_stores and stores.get(n, 0) <= 1 and n not in mutated and n != target
+        )
+
+    filled = _Filled(links, body, k, loop, np_name, written, stores, defs)
+    invariant: set[str] = set()
+    recomputed: dict[str, list[str]] = {}  # name → the loop values (in order) its recomputation needs
+
+    def invariant_value(v: str) -> bool:
+        value = defs[v]
+        return _pure(value, np_name, copy_of, cheap=False) and all(
+            n in invariant or (n not in loop_stores and n not in mutated and n != target) or n in (np_name, "math")
+            for n in _names(value)
+        )
+
+    def needs(v: str, seen: set[str]) -> list[str] | None:
+        """The loop values, in order, that recompute v from the index (v last), or None."""
+        if v in seen or v not in once:
+            return None
+        value = defs[v]
+        if not _pure(value, np_name, copy_of, cheap=True):
+            return None
+        at = where[v]
+        for n in walk(value):  # reads of arrays the loop fills must see their final values
+            if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id in mutated:
+                if not filled.readable(n, at, target, defs):
+                    return None
+        order: list[str] = []
+        for n in sorted(_names(value)):
+            if n == target or n in invariant or n in filled.rows or n in PURE_BUILTINS or n == copy_of:
+                continue
+            if n in defs and where[n] < at:
+                more = needs(n, seen | {v})
+                if more is None:
+                    return None
+                order += [m for m in more if m not in order]
+                continue
+            if not steady(n):
+                return None
+        return order + [v]
+
+    for v, places in pushes.items():
+        if len(places) != 1 or len(pops.get(v, [])) != 1 or v not in once or v in mutated:
+            continue
+        (jp, tape), (jq, tape2) = places[0], pops[v][0]
+        if tape != tape2 or where[v] < jp:
+            continue
+        if any(v in _names(s) for s in loop.body[:jp] + loop.body[jp + 1 : where[v]]):
+            continue  # read before it is bound: a value carried from the step before
+        if stores.get(v, 0) != sum(1 for s in walk(fdef) if _placeholder(s, v)) + 2:
+            continue  # bound elsewhere too
+        if invariant_value(v):
+            invariant.add(v)
+            action = []
+        else:  # (a value the step writes into a filled array is read from it, else recomputed)
+            order = _stored_row(v, loop, filled, target, defs, shape_of)
+            if order is None:
+                order = needs(v, set())
+                if order is None:
+                    continue
+            action = order
+        loop.body[jp] = gast.Pass()
+        back.body[jq] = gast.Pass()
+        recomputed[v] = action
+    for v in sorted(invariant):
+        _sum_after_loop(body, back, v, ctx, np_name, shape_of)
+    # the filled arrays are written before the backward loop reads them, never after (batching.py)
+    fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | set(filled.rows)
+    if not recomputed:
+        return
+    top: list[gast.stmt] = []
+    done: set[str] = set()
+    reads_back = {n for s in back.body for n in _names(s)}
+    for v, order in recomputed.items():
+        if v not in reads_back:
+            continue
+        for n in order:
+            if n in done:
+                continue
+            done.add(n)
+            value = order.value if isinstance(order, _Row) and n == v else defs[n]
+            if _is_copy(value, copy_of):  # of a row of a filled array: its final values, no copy
+                read = value.args[0]
+                if isinstance(read, gast.Name) and isinstance(defs.get(read.id), gast.Subscript):
+                    read = defs[read.id]
+                if (
+                    isinstance(read, gast.Subscript)
+                    and isinstance(read.value, gast.Name)
+                    and read.value.id in filled.rows
+                ):
+                    value = read
+            top.append(assign(n, _copy(value)))
+    top.sort(key=lambda s: where.get(s.targets[0].id, 0))
+    fdef._ag_recomputed = getattr(fdef, "_ag_recomputed", []) + [(back, {st.targets[0].id for st in top})]
+    loop.body[:] = [s for s in loop.body if not isinstance(s, gast.Pass)] or [gast.Pass()]
+    back.body[:] = top + [s for s in back.body if not isinstance(s, gast.Pass)]
+
+
+class _Row(list):
+    """The recomputation of a value a step writes into a filled array: a read of that position."""
+
+    value: gast.AST
+
+
+def _stored_row(v, loop, filled, target, defs, shape_of) -> list | None:
+    """Specialised code: v written into a filled array at its position (`hs[t + 1] = v`) is that
+    row (same shape, float), read again; the index's own recomputation first."""
+    if shape_of is None:
+        return None
+    for s_name, (j, _, value) in filled.rows.items():
+        if not (isinstance(value, gast.Name) and value.id == v):
+            continue
+        st = loop.body[j]
+        shape, row = shape_of(v), shape_of(s_name)
+        if shape is None or row is None or tuple(row[1:]) != tuple(shape) or len(row) < 1:
+            continue
+        if shape_of.kind(v) != "f" or shape_of.kind(s_name) != "f":
+            continue
+        index = st.targets[0].slice
+        if not (isinstance(index, gast.Name) and (index.id == target or index.id in defs)):
+            continue
+        out = _Row()
+        if index.id != target:
+            out.append(index.id)
+        out.append(v)
+        out.value = gast.Subscript(
+            value=gast.Name(s_name, gast.Load(), None, None), slice=_copy(index), ctx=gast.Load()
+        )
+        return out
+    return None
+
+
+def _fresh(value: gast.AST, modules: frozenset[str]) -> bool:
+    """`np.zeros(n)` and the like: a new array."""
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and isinstance(value.func.value, gast.Name)
+        and value.func.value.id in modules
+        and value.func.attr in FRESH
+    )
+
+
+def forward_links(forward: list[gast.stmt], skip: frozenset[str], copies: set[str], shape_of=None) -> list:
+    """As aliasing.sharing_links (both ways), over the forward pass, where a store into an
+    element or row (`s[t] = v`) copies v and a copy (`copy_of(x)`) shares nothing."""
+    links = []
+    for st in forward:
+        for n in walk(st):
+            if not isinstance(n, gast.Assign) or any(not isinstance(t, gast.Name) for t in n.targets):
+                continue
+            if isinstance(n.value, (gast.BinOp, gast.UnaryOp, gast.Compare)) or ufunc_result(n.value, skip):
+                continue
+            if isinstance(n.value, gast.Call) and isinstance(n.value.func, gast.Name) and n.value.func.id in copies:
+                continue
+            if _fresh(n.value, skip):
+                continue
+            targets = {t.id for t in n.targets}
+            if shape_of is not None and all(shape_of(t) == () for t in targets):
+                continue  # (a number shares no memory)
+            value = n.value
+            if (  # unbroadcast(g, x) reads x for its shape alone
+                isinstance(value, gast.Call)
+                and isinstance(value.func, gast.Name)
+                and value.func.id.startswith("unbroadcast")
+                and value.args
+            ):
+                value = value.args[0]
+            reads = memory_reads(value) - skip
+            links.append((targets, reads))
+            links.append((reads, targets))
+    return links
+
+
+def _stores_name(n: gast.AST, v: str) -> bool:
+    return isinstance(n, gast.Name) and n.id == v and isinstance(n.ctx, gast.Store)
+
+
+def _placeholder(s: gast.AST, v: str) -> bool:
+    return (
+        isinstance(s, gast.Assign)
+        and _single_assign(s) == v
+        and isinstance(s.value, gast.Constant)
+        and s.value.value is None
+    )
+
+
+def _copy(node: gast.AST) -> gast.AST:
+    import copy
+
+    return copy.deepcopy(node)
+
+
+# --------------------------------------------------------------------------- owned adjoints
+
+
+def hoist_ownership(fdef: gast.FunctionDef, ctx: Context, shape_of: Any = None) -> None:
+    """`g = owned_copy(g)` inside a loop (in its body or in a branch of it) that reads g only
+    element by element (`copy_of(g[i])`, or in specialised code `g[i, j]` indexing every axis:
+    a number or a copy, never a view) and writes into it only at positions (`g[i] = 0.0`,
+    `g[i] += v`): once before the loop. Each later copy was of a value the loop itself owned."""
+    owned, copy_of = ctx.helper("owned_copy"), ctx.helper("copy_of")
+    for block in _all_blocks(fdef.body):
+        k = 0
+        while k < len(block):
+            loop = block[k]
+            if isinstance(loop, gast.For):
+                for g in _owned_in(loop, owned, copy_of, shape_of):
+                    for inner in _all_blocks(loop.body):
+                        inner[:] = [s for s in inner if not _is_owning(s, g, owned)] or [gast.Pass()]
+                    block.insert(
+                        k,
+                        assign(
+                            g,
+                            gast.Call(
+                                func=gast.Name(owned, gast.Load(), None, None),
+                                args=[gast.Name(g, gast.Load(), None, None)],
+                                keywords=[],
+                            ),
+                        ),
+                    )
+                    k += 1
+            k += 1
+
+
+def _all_blocks(body):
+    yield body
+    for s in body:
+        for f in ("body", "orelse"):
+            inner = getattr(s, f, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                yield from _all_blocks(inner)
+
+
+def _is_owning(s: gast.stmt, g: str, owned: str) -> bool:
+    return (
+        _single_assign(s) == g
+        and isinstance(s.value, gast.Call)
+        and isinstance(s.value.func, gast.Name)
+        and s.value.func.id == owned
+        and len(s.value.args) == 1
+        and isinstance(s.value.args[0], gast.Name)
+        and s.value.args[0].id == g
+    )
+
+
+def _owned_in(loop: gast.For, owned: str, copy_of: str, shape_of: Any = None) -> list[str]:
+    found = []
+    statements = [s for inner in _all_blocks(loop.body) for s in inner]
+    candidates = {g for s in statements if (g := _single_assign(s)) and _is_owning(s, g, owned)}
+    for g in sorted(candidates):
+        owning = {id(s.targets[0]) for s in statements if _is_owning(s, g, owned)}
+        if _only_positions(loop, g, owned, copy_of, shape_of) and not any(
+            _stores_name(n, g) and id(n) not in owning for n in walk(loop)
+        ):
+            found.append(g)
+    return found
+
+
+def _whole_index(node: gast.Subscript, shape: tuple | None) -> bool:
+    """Whether `g[...]` indexes every axis of g (of `shape`) with no slice: a number or, by an
+    index array, a copy; never a view of g."""
+    if shape is None:
+        return False
+    index = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+    plain = all(not isinstance(e, (gast.Slice, gast.Starred)) and not _is_none(e) for e in index)
+    return plain and len(index) == len(shape)
+
+
+def _is_none(e: gast.expr) -> bool:
+    return isinstance(e, gast.Constant) and e.value is None or (isinstance(e, gast.Constant) and e.value is Ellipsis)
+
+
+def _only_positions(loop: gast.For, g: str, owned: str, copy_of: str, shape_of: Any = None) -> bool:
+    """Every use of g in the loop: owned_copy(g), copy_of(g[i]) (or, of known shape, `g[i, j]`
+    indexing every axis), a store into g[i] or `g[i] += v`."""
+    allowed: set[int] = set()
+    shape = shape_of(g) if shape_of is not None else None
+    for n in walk(loop):
+        if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == g:
+            if isinstance(n.ctx, gast.Load) and _whole_index(n, shape):
+                allowed.add(id(n.value))
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in (owned, copy_of):
+            if n.func.id == owned and n.args and isinstance(n.args[0], gast.Name):
+                allowed.add(id(n.args[0]))
+            if n.func.id == copy_of and n.args and isinstance(n.args[0], gast.Subscript):
+                if isinstance(n.args[0].value, gast.Name):
+                    allowed.add(id(n.args[0].value))
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
+            allowed.add(id(n.value))
+        if (  # `g[i] = add_adjoints(g[i], v)`: a row read for the value stored back into g
+            isinstance(n, gast.Assign)
+            and len(n.targets) == 1
+            and isinstance(n.targets[0], gast.Subscript)
+            and isinstance(n.targets[0].value, gast.Name)
+            and n.targets[0].value.id == g
+            and isinstance(n.value, gast.Call)
+        ):
+            for a in n.value.args:
+                if isinstance(a, gast.Subscript) and isinstance(a.value, gast.Name) and a.value.id == g:
+                    allowed.add(id(a.value))
+    for n in walk(loop):
+        if isinstance(n, gast.Name) and n.id == g and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
+            return False
+    return True

@@ -1,0 +1,469 @@
+"""Run-time helpers of the core NumPy rules (rules/numpy_rules.py, operators.py, builtins.py):
+shares of max/min/clip between their arguments, matrix products and their batched sums
+(batching.py), the adjoints of deleting, stacking, splitting, tiling, repeating, taking and sorting,
+medians and quantiles, and the like."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnsupportedValueError
+from .shapes import unbroadcast, unreduce
+from .tape import (
+    zeros_like,
+)
+
+
+def reduce_size(x: Any, axis: Any = None) -> int:
+    """How many elements a reduction over `axis` combines."""
+    shape = np.shape(x)
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def max_share(x: Any, y: Any) -> Any:
+    """The share of the adjoint of np.maximum(x, y) that goes to `x`: 1 where x > y, ½ at ties,
+    0 where x < y (and where either is NaN); np.minimum's share for `x` is max_share(y, x)."""
+    above = x > y
+    tie = x == y
+    if type(tie) is np.ndarray:
+        return above + 0.5 * tie if tie.any() else above  # a boolean mask where nothing ties
+    return 0.5 if tie else float(above)
+
+
+def uncast(g: Any, x: Any, y: Any) -> Any:
+    """The adjoint of `y = x.astype(t)` given y's adjoint g: g in x's floating type, or zeros
+    where t is not a floating type (an integer or boolean cast has no derivative)."""
+    if np.asarray(y).dtype.kind not in "fc":
+        return zeros_like(x)
+    out = np.array(g, dtype=np.result_type(x, 1.0))
+    return out[()] if out.ndim == 0 else out
+
+
+def clip_share(a: Any, a_min: Any, a_max: Any, which: int) -> Any:
+    """Where `np.clip(a, a_min, a_max)` takes its value from `a` (which=0), `a_min` (1) or `a_max` (2):
+    1.0 there, 0.0 elsewhere, in the result's shape. NumPy computes min(max(a, a_min), a_max), so
+    with a_min > a_max every element is a_max; a bound of None is never taken."""
+    lo = -np.inf if a_min is None else a_min
+    hi = np.inf if a_max is None else a_max
+    below = np.less(a, lo) & np.less_equal(lo, hi)
+    above = np.greater(np.maximum(a, lo), hi)
+    pick = (~below & ~above, below, above)[which]
+    shape = np.broadcast_shapes(np.shape(a), np.shape(lo), np.shape(hi))
+    return np.broadcast_to(pick, shape).astype(float) if shape else float(pick)
+
+
+def inverse_axes(axes: Any, a: Any) -> Any:
+    """The permutation undoing `np.transpose(a, axes)` (None for None: a reversal undoes itself);
+    negative axes count from the end."""
+    if axes is None:
+        return None
+    return tuple(int(k) for k in np.argsort(np.mod(axes, np.ndim(a))))
+
+
+def sign_of(x: Any) -> Any:
+    """The sign of `x` (-1, 0 or 1): a float for a Python number, np.sign's array for an array
+    (the derivative of Python's abs)."""
+    if type(x) is np.ndarray:
+        return np.sign(x)
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+def linspace_fraction(y: Any, num: int, endpoint: bool = True, axis: int = 0) -> Any:
+    """How far along from start to stop each sample of `y = np.linspace(start, stop, num,
+    endpoint, axis=axis)` lies (k / (num - 1), or k / num without the endpoint), shaped to broadcast
+    against `y` along `axis`."""
+    div = (num - 1 if endpoint else num) or 1
+    t = np.arange(num, dtype=np.result_type(y, 1.0)) / div
+    shape = [1] * np.ndim(y)
+    if shape:
+        shape[axis] = num
+    return np.reshape(t, shape)
+
+
+def along_new_axis(t: Any, y: Any, axis: int = 0) -> Any:
+    """`t` (shaped like np.linspace's start or stop) spread to the shape of its result `y`: broadcast
+    to y's shape without the samples' `axis`, which is then inserted with length 1."""
+    rest = list(np.shape(y))
+    if rest:
+        del rest[axis]
+    return np.expand_dims(np.broadcast_to(t, tuple(rest)), axis)
+
+
+def arange_has_start(stop: Any) -> float:
+    """∂y/∂start of `y = np.arange(start, stop, step)`: 1.0 if a stop was given, else 0.0 (then the
+    one argument is the stop, which sets only the count)."""
+    return 0.0 if stop is None else 1.0
+
+
+def select_share(x: Any, y: Any) -> Any:
+    """The share of the adjoint of maximum(x, y)/minimum(x, y) that goes to `x`: 1, or ½ at ties."""
+    if type(x) is np.ndarray or type(y) is np.ndarray:
+        return np.where(x == y, 0.5, 1.0)
+    return 0.5 if x == y else 1.0
+
+
+def matmul_shape(sa: tuple, sb: tuple) -> tuple:
+    """The shape of `a @ b` for arrays of shapes sa and sb (at least one of them 2-d or more)."""
+    if len(sa) == 1:
+        return sb[:-2] + sb[-1:]
+    if len(sb) == 1:
+        return sa[:-1]
+    return np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
+
+
+def matmul_left(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of `a` in `a @ b` (also `np.dot`) given the result's adjoint `g`."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0:
+        return unbroadcast(g * b, a)
+    if np.ndim(g) == 0 and a_nd + b_nd > 2:
+        g = np.broadcast_to(g, matmul_shape(np.shape(a), np.shape(b)))  # a zero for an unused result
+    if b_nd == 1:
+        return np.multiply.outer(g, b) if a_nd > 1 else g * b
+    if a_nd == 1:
+        return np.dot(b, g) if b_nd == 2 else unbroadcast(np.matmul(b, g[..., None])[..., 0], a)
+    return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
+
+
+def matmul_right(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of `b` in `a @ b` (also `np.dot`) given the result's adjoint `g`."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0:
+        return unbroadcast(g * a, b)
+    if np.ndim(g) == 0 and a_nd + b_nd > 2:
+        g = np.broadcast_to(g, matmul_shape(np.shape(a), np.shape(b)))  # a zero for an unused result
+    if a_nd == 1:
+        return np.asarray(a)[:, None] * g[..., None, :] if b_nd > 1 else g * a  # (a may be a list)
+    if b_nd == 1:
+        return np.dot(g, a) if a_nd == 2 else unbroadcast(np.matmul(g[..., None, :], a)[..., 0, :], b)
+    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+
+
+def matmul_left_sum(parts: list, a: Any) -> Any:
+    """The sum of matmul_left(g, a, b) over the pairs (g, b) in `parts`: for vectors g and b
+    and a matrix a, one product of the stacked vectors instead of a sum of outer products."""
+    return _products_sum(parts, a, left=True)
+
+
+def matmul_right_sum(parts: list, b: Any) -> Any:
+    """The sum of matmul_right(g, a, b) over the pairs (g, a) in `parts` (see matmul_left_sum)."""
+    return _products_sum(parts, b, left=False)
+
+
+def _products_sum(parts: list, fixed: Any, left: bool) -> Any:
+    if not parts:
+        return 0.0
+    if np.ndim(fixed) == 2:
+        gs, vs = zip(*parts)
+        if all(type(v) is np.ndarray and v.ndim == 1 for v in gs + vs):
+            return np.array(gs).T @ np.array(vs) if left else np.array(vs).T @ np.array(gs)
+    if left:
+        return sum_parts([matmul_left(g, fixed, v) for g, v in parts])
+    return sum_parts([matmul_right(g, v, fixed) for g, v in parts])
+
+
+def sum_parts(parts: list) -> Any:
+    """The sum of the adjoint contributions in `parts` (arrays of one shape: one stacked sum)."""
+    if not parts:
+        return 0.0
+    first = parts[0]
+    if type(first) is np.ndarray and all(type(p) is np.ndarray and p.shape == first.shape for p in parts):
+        return np.sum(np.array(parts), axis=0)  # (np.array: np.stack's result, sooner)
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
+def undelete(g: Any, a: Any, obj: Any, axis: Any = None) -> Any:
+    """The adjoint of `np.delete(a, obj, axis)`: `g` put back where the kept entries were."""
+    out = zeros_like(a)
+    if axis is None:
+        keep = np.ones(np.size(a), bool)
+        keep[obj] = False
+        out.reshape(-1)[keep] = np.ravel(g)
+        return out
+    axis = axis % np.ndim(a)
+    keep = np.ones(np.shape(a)[axis], bool)
+    keep[obj] = False
+    out[(slice(None),) * axis + (keep,)] = g
+    return out
+
+
+def split_like(g: Any, parts: Any, axis: int = 0) -> list:
+    """The adjoint of `np.concatenate(parts, axis)`: `g` cut into pieces shaped like `parts`."""
+    if axis is None:  # the parts were flattened first
+        sizes = [np.size(p) for p in parts]
+        pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return [np.reshape(piece, np.shape(p)) for piece, p in zip(pieces, parts)]
+    sizes = [np.shape(p)[axis] for p in parts]
+    return np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+
+
+def unstack(g: Any, axis: int = 0) -> list:
+    """The adjoint of `np.stack(parts, axis)`: one slice of `g` per part."""
+    return [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
+
+
+def rebroadcast(g: Any, like: Any) -> Any:
+    """The adjoint of `unbroadcast(like, x)` with respect to `like`: `g` spread back to its shape."""
+    target = np.broadcast_shapes(np.shape(like), np.shape(g))
+    return unbroadcast(np.broadcast_to(g, target), like)
+
+
+def dot_left(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of `a` in `np.dot(a, b)` (which contracts a's last axis with b's second-to-last)."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd <= 2 and b_nd <= 2 or a_nd == 0 or b_nd == 0:
+        return matmul_left(g, a, b)
+    if b_nd == 1:
+        return np.asarray(g)[..., None] * b
+    b_axes = list(range(b_nd - 2)) + [b_nd - 1]
+    return np.tensordot(g, b, axes=(list(range(a_nd - 1, np.ndim(g))), b_axes))
+
+
+def dot_right(g: Any, a: Any, b: Any) -> Any:
+    """The adjoint of `b` in `np.dot(a, b)`."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd <= 2 and b_nd <= 2 or a_nd == 0 or b_nd == 0:
+        return matmul_right(g, a, b)
+    lead = list(range(a_nd - 1))
+    out = np.tensordot(a, g, axes=(lead, lead))
+    return out if b_nd == 1 else np.moveaxis(out, 0, -2)
+
+
+def undiag(g: Any, v: Any, k: int = 0) -> Any:
+    """The adjoint of `np.diag(v, k)`: for a matrix `v`, `g` placed on its k-th diagonal; for a
+    vector, the k-th diagonal of `g`."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k)
+    out = zeros_like(v)
+    i = np.arange(np.shape(g)[0])
+    out[i + max(-k, 0), i + max(k, 0)] = g
+    return out
+
+
+def item(x: Any) -> Any:
+    """`x.item()`: the one element of an array or NumPy scalar as a Python number."""
+    return x.item() if hasattr(x, "item") else x
+
+
+def sinc_slope(x: Any, y: Any) -> Any:
+    """The derivative of `y = np.sinc(x)`: (cos(πx) - y) / x, and 0 at x = 0."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - y) / safe)
+
+
+def unhstack(g: Any, parts: Any) -> list:
+    """The adjoint of `np.hstack(parts)`: `g` cut into pieces shaped like `parts` (joined along
+    the first axis for vectors and numbers, the second otherwise)."""
+    shapes = [np.shape(p) for p in parts]
+    axis = 0 if len(shapes[0]) <= 1 else 1
+    sizes = [int(np.prod(s)) if len(s) == 0 else s[axis] for s in shapes]
+    return [np.reshape(piece, s) for piece, s in zip(np.split(g, np.cumsum(sizes)[:-1], axis=axis), shapes)]
+
+
+def unvstack(g: Any, parts: Any) -> list:
+    """The adjoint of `np.vstack(parts)`: `g` cut into rows shaped like `parts` (a vector or a
+    number is one row)."""
+    shapes = [np.shape(p) for p in parts]
+    sizes = [s[0] if len(s) >= 2 else 1 for s in shapes]
+    return [np.reshape(piece, s) for piece, s in zip(np.split(g, np.cumsum(sizes)[:-1], axis=0), shapes)]
+
+
+def untile(g: Any, a: Any, reps: Any) -> Any:
+    """The adjoint of `np.tile(a, reps)`: the sum of `g`'s copies of `a`."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    shape = np.shape(a)
+    d = max(len(reps), len(shape))
+    reps, padded = (1,) * (d - len(reps)) + reps, (1,) * (d - len(shape)) + shape
+    interleaved = [n for pair in zip(reps, padded) for n in pair]
+    return np.reshape(np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * d, 2))), shape)
+
+
+def unrepeat(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
+    """The adjoint of `np.repeat(a, repeats, axis)`: each element's copies summed."""
+    shape = np.shape(a)
+    flat = axis is None
+    if flat:
+        axis, n = 0, int(np.prod(shape))
+    else:
+        axis = axis % len(shape)
+        n = shape[axis]
+    counts = np.broadcast_to(repeats, (n,))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    g = np.asarray(g)
+    if np.any(counts == 0):  # reduceat needs every piece non-empty
+        out = np.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1 :], dtype=g.dtype)
+        for i in np.flatnonzero(counts):
+            out[(slice(None),) * axis + (i,)] = np.sum(np.take(g, range(starts[i], starts[i] + counts[i]), axis), axis)
+        summed = out
+    else:
+        summed = np.add.reduceat(g, starts, axis=axis)
+    return np.reshape(summed, shape) if flat else summed
+
+
+def untake(g: Any, a: Any, indices: Any, axis: Any = None) -> Any:
+    """The adjoint of `np.take(a, indices, axis)`: `g` added back where it was taken (repeated
+    indices accumulate)."""
+    g = np.asarray(g)
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    if axis is None:
+        np.add.at(out.reshape(-1), np.asarray(indices), g)
+        return out
+    axis = axis % out.ndim
+    moved = np.moveaxis(out, axis, 0)  # a view: writes reach out
+    idx = np.asarray(indices)
+    np.add.at(moved, idx, np.moveaxis(g, tuple(range(axis, axis + idx.ndim)), tuple(range(idx.ndim))))
+    return out
+
+
+def unsort(g: Any, a: Any, axis: Any = -1) -> Any:
+    """The adjoint of `np.sort(a, axis)`: each sorted position's adjoint back where its element
+    came from."""
+    if axis is None:
+        order = np.argsort(a, axis=None, kind="stable")
+        out = np.zeros(np.size(a), dtype=np.result_type(g, float))
+        out[order] = g
+        return out.reshape(np.shape(a))
+    order = np.argsort(a, axis=axis, kind="stable")
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    np.put_along_axis(out, order, g, axis=axis)
+    return out
+
+
+def sorted_along(t: Any, a: Any, axis: Any = -1) -> Any:
+    """`t` reordered as `np.sort(a, axis)` orders `a` (the tangent of a sort)."""
+    if axis is None:
+        return np.ravel(t)[np.argsort(a, axis=None, kind="stable")]
+    return np.take_along_axis(np.asarray(t), np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+def undiagonal(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The adjoint of `np.diagonal(a, offset, axis1, axis2)`: `g` (the diagonal along its last
+    axis) put back on that diagonal of an array of zeros shaped like `a`."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    planes = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writes reach out
+    n = np.shape(g)[-1]
+    i = np.arange(n)
+    planes[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def median_weights(a: Any, axis: Any = None) -> Any:
+    """How much each element of `a` weighs in `np.median(a, axis)`, shaped like `a`: 1 at the
+    middle element of each sorted run, ½ at each of the two middle ones of an even run."""
+    ranks, n = _ranks(a, axis)
+    w = np.where(np.abs(ranks - (n - 1) / 2.0) < 0.75, 1.0 if n % 2 else 0.5, 0.0)
+    return w.astype(np.result_type(a, float))
+
+
+def quantile_weights(a: Any, q: Any, axis: Any = None) -> Any:
+    """How much each element of `a` weighs in `np.quantile(a, q, axis)` (linear interpolation, q
+    a number in [0, 1]), shaped like `a`: 1 - f and f at the two sorted neighbours of the position
+    q (n - 1) = i + f."""
+    if np.ndim(q) != 0:
+        raise UnsupportedValueError(
+            "astgrad differentiates np.quantile and np.percentile of one number q, not of several"
+        )
+    ranks, n = _ranks(a, axis)
+    position = float(q) * (n - 1)
+    low = int(np.floor(position))
+    frac = position - low
+    w = np.where(ranks == low, 1.0 - frac, 0.0) + np.where(ranks == min(low + 1, n - 1), frac, 0.0)
+    return w.astype(np.result_type(a, float))
+
+
+def quantile_adjoint(g: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The adjoint of `a` in `np.quantile(a, q, axis, keepdims=keepdims)` (linear interpolation)
+    given the result's adjoint `g`; q one number or an array of them (the result's leading axes)."""
+    if np.ndim(q) == 0:
+        return unreduce(g, a, axis, keepdims) * quantile_weights(a, q, axis)
+    q, g = np.asarray(q), np.asarray(g)
+    out = np.zeros(np.shape(a), dtype=np.result_type(a, g, 1.0))
+    for k in np.ndindex(q.shape):
+        out = out + unreduce(g[k], a, axis, keepdims) * quantile_weights(a, q[k], axis)
+    return out
+
+
+def quantile_tangent(t: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The tangent of `np.quantile(a, q, axis, keepdims=keepdims)` given `a`'s tangent `t` (the
+    transpose of quantile_adjoint)."""
+    if np.ndim(q) == 0:
+        return np.sum(t * quantile_weights(a, q, axis), axis=axis, keepdims=keepdims)
+    q = np.asarray(q)
+    parts = [np.sum(t * quantile_weights(a, q[k], axis), axis=axis, keepdims=keepdims) for k in np.ndindex(q.shape)]
+    return np.reshape(np.array(parts), q.shape + np.shape(parts[0]))
+
+
+def _ranks(a: Any, axis: Any) -> tuple[Any, int]:
+    """Each element's place in its sorted run along `axis` (in all of `a` for None; ties in
+    order), shaped like `a`, and the runs' length."""
+    a = np.asarray(a)
+    work = a.reshape(-1) if axis is None else a
+    ax = 0 if axis is None else axis % a.ndim
+    n = work.shape[ax]
+    order = np.argsort(work, axis=ax, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(n).reshape((n,) + (1,) * (work.ndim - ax - 1)), axis=ax)
+    return ranks.reshape(a.shape), n
+
+
+def linear_only(q: Any, method: str) -> Any:
+    """`q`, if the quantile is interpolated linearly (NumPy's default method); else refused."""
+    if method != "linear":
+        raise UnsupportedValueError(
+            f"astgrad differentiates np.quantile and np.percentile with method='linear', not {method!r}"
+        )
+    return q
+
+
+def constant_argument(value: Any, label: str) -> Any:
+    """Refuse a derivative with respect to an argument a rule treats as a constant (np.quantile's q)."""
+    raise UnsupportedValueError(f"astgrad has no derivative with respect to {label}: pass it as a constant")
+
+
+def fmax_share(x: Any, y: Any) -> Any:
+    """The share of the adjoint of np.fmax(x, y) that goes to `x`: as np.maximum's, and all of it
+    where y is NaN (fmax then returns x), none where only x is."""
+    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, max_share(x, y)))
+
+
+def broadcast_like(t: Any, y: Any) -> Any:
+    """Tangent `t` spread to the shape of its value `y` (when an inactive operand broadcast it)."""
+    ys = y.shape if type(y) is np.ndarray else np.shape(y)
+    ts = t.shape if type(t) is np.ndarray else np.shape(t)
+    return t if ts == ys else np.broadcast_to(t, ys).copy()
+
+
+def prod_others(a: Any, axis: Any = None) -> Any:
+    """For each element of `a`, the product of the other elements along `axis` (no division, so
+    zeros are fine): the derivative of np.prod."""
+    a = np.asarray(a)
+    if a.ndim == 0:  # a number (reduced over axis 0 or none): the product of no others
+        return np.ones_like(a, dtype=np.result_type(a, 1.0))
+    if axis is None:
+        return prod_others(a.reshape(-1), 0).reshape(a.shape)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(ax % a.ndim for ax in axes)
+    rest = [d for d in range(a.ndim) if d not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+    return np.transpose((left * right).reshape(moved.shape), np.argsort(rest + list(axes)))
+
+
+# every function defined here (not the imports) is re-exported by astgrad.runtime
+__all__ = [
+    n
+    for n, v in list(globals().items())
+    if callable(v) and getattr(v, "__module__", None) == __name__ and not n.startswith("_")
+]

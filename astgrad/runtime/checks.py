@@ -1,0 +1,126 @@
+"""Run-time checks of generated code: a gradient's output is a number, a loop walks a sequence,
+an in-place write reaches no caller's array through a view or alias; and the guard's
+`respecialize`, which generates code anew for arguments or a program it was not made for."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import UnsupportedValueError
+
+
+def check_scalar(*values: Any) -> None:
+    """Raise a clear error unless every value is a scalar (the output grad differentiates, or
+    the values it is computed from elementwise)."""
+    for out in values:
+        if type(out) is float or getattr(out, "ndim", 0) == 0 and not isinstance(out, (list, tuple)):
+            continue
+        if isinstance(out, (tuple, list)):
+            raise UnsupportedValueError(
+                f"grad needs a function with one number as its output, but it returned a "
+                f"{type(out).__name__} of {len(out)} values; if the first is the loss and the rest auxiliary "
+                f"data (a cache), pass has_aux=True (grad(f, has_aux=True) returns (gradient, aux)); otherwise "
+                f"use astgrad.jacobian"
+            )
+        raise UnsupportedValueError(
+            f"grad needs a function with a scalar output, but it returned an array of "
+            f"shape {np.shape(out)}; use astgrad.jacobian, or sum the output"
+        )
+
+
+def check_numbers(seq: Any, label: str) -> None:
+    """`max(xs)` and `min(xs)` of one sequence are differentiated as np.max / np.min of its
+    array: the same value when every item is a number, not for items that are arrays (which
+    Python compares as a whole) or for an empty sequence."""
+    items = seq if isinstance(seq, np.ndarray) else list(seq)
+    if len(items) and all(np.ndim(v) == 0 for v in items):
+        return
+    raise UnsupportedValueError(
+        f"`{label}(...)` of one sequence is differentiated when its items are numbers: "
+        + ("this one is empty" if not len(items) else "its items are arrays")
+        + f"; for arrays use np.{label}imum(a, b) elementwise, or np.{label}(np.stack(...), axis=0)"
+    )
+
+
+def check_sequence(seq: Any) -> None:
+    """Refuse a for loop over what is not walked by position: astgrad runs `for x in s` as
+    `for k in range(len(s)): x = s[k]`, which is the same loop for a list, a tuple or an array,
+    not for a dict (its keys), a set (no order) or an iterator (no length)."""
+    if isinstance(seq, (list, tuple, np.ndarray, str, range)):
+        return
+    from collections.abc import Mapping, Set
+
+    if isinstance(seq, (Mapping, Set)) or not (hasattr(seq, "__len__") and hasattr(seq, "__getitem__")):
+        what = type(seq).__name__
+        raise UnsupportedValueError(
+            f"a for loop over a {what}: astgrad walks lists, tuples and arrays by position; "
+            + (
+                "loop over `list(d)` for a dict's keys, or over `d.items()`"
+                if isinstance(seq, Mapping)
+                else f"make it a list first (`list(...)`) or loop over what the {what} was made from"
+            )
+        )
+
+
+def check_not_array(value: Any, label: str) -> None:
+    """Refuse `label += v` in a called function when its argument `label` is an array, a list
+    or a dict: that changes the caller's value, which astgrad's adjoints would not know about."""
+    if isinstance(value, (np.ndarray, list, dict)):
+        what = "array" if isinstance(value, np.ndarray) else type(value).__name__
+        raise UnsupportedValueError(
+            f"a function called from the differentiated code changes its argument `{label}` in place "
+            f"(an augmented assignment such as `{label} += ...` changes the caller's {what}): astgrad cannot "
+            f"follow writes into a caller's values; write `{label} = {label} + ...` (a new {what})"
+        )
+
+
+def check_unshared(value: Any, label: str, other: str) -> None:
+    """Refuse `label += v` where `label = other` (or the reverse) made both names one array or
+    list: the write would change both, which astgrad's adjoints would not know about. A number
+    is immutable: `+=` makes a new one."""
+    if isinstance(value, (np.ndarray, list, dict)):
+        raise UnsupportedValueError(
+            f"in-place write to `{label}`, which is shared with `{other}` (one {type(value).__name__}): astgrad "
+            f"cannot follow writes through aliases; make `{label}` a copy or write `{label} = {label} + ...`"
+        )
+
+
+def check_not_view(value: Any, label: str, source: Any = None) -> None:
+    """Refuse a view where the function writes in place: through `label`, or into the array
+    `label` views (Python would change both; astgrad's adjoints would not know). An array taken
+    from a list, tuple or dict (`source`) is that container's element itself: refused too."""
+    if isinstance(value, np.ndarray) and isinstance(source, (list, tuple, dict)):
+        raise UnsupportedValueError(
+            f"`{label}` is an array held in a {type(source).__name__} and the function writes in place "
+            f"through it or into the {type(source).__name__}: astgrad cannot follow writes through aliases; "
+            f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
+        )
+    if isinstance(value, np.ndarray) and value.base is not None:
+        raise UnsupportedValueError(
+            f"`{label}` is a view into another array (a row or a slice) and the function writes "
+            f"in place through it or into that array: astgrad cannot follow writes through views; "
+            f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
+        )
+
+
+def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run gradient `fn` on arguments, or for a program, its code was not generated for: its
+    guard failed (specialize/dispatch.py, assumptions.py)."""
+    owner = getattr(fn, "__astgrad_owner__", fn)
+    spec = owner.__dict__.get("__astgrad_specializer__")
+    if spec is None:
+        raise UnsupportedValueError(
+            f"{fn.__name__} was generated for arguments of other types or shapes, or for a program "
+            f"that has changed since; generate it again with astgrad.grad (or astgrad.source(..., args=...))"
+        )
+    return spec.call(args, kwargs)
+
+
+# every function defined here (not the imports) is re-exported by astgrad.runtime
+__all__ = [
+    n
+    for n, v in list(globals().items())
+    if callable(v) and getattr(v, "__module__", None) == __name__ and not n.startswith("_")
+]

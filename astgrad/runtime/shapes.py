@@ -1,0 +1,108 @@
+"""The run-time helpers the others build on: undoing broadcasting and reductions, differences and
+triangles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnsupportedValueError
+
+
+def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Spread the adjoint of a reduction over `axis` back to the shape of `x`."""
+    xs = x.shape if type(x) is np.ndarray else np.shape(x)
+    if type(g) is float and isinstance(x, (np.ndarray, np.floating)) and x.dtype.kind == "f":
+        g = x.dtype.type(g)  # a float32 input keeps a float32 gradient (a float32 scalar too)
+    if axis is not None and not keepdims:
+        g = expand_reduced(g, axis, len(xs))
+    return np.broadcast_to(g, xs)
+
+
+def expand_reduced(g: Any, axis: Any, ndim: int) -> Any:
+    """`g` with length-1 axes inserted where a reduction over `axis` of an ndim-array removed them."""
+    if ndim == 0:
+        return g  # a number reduced over axis 0 (NumPy allows it) is that number: nothing removed
+    if type(axis) is int:
+        a = axis % ndim
+        return np.asarray(g)[(slice(None),) * a + (None,)]
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return np.expand_dims(g, tuple(a % ndim for a in axes))
+
+
+def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Where `x` attains its reduced max/min `y`, ties sharing equally."""
+    x = np.asarray(x)
+    hit = x == (y if axis is None or keepdims else expand_reduced(y, axis, x.ndim))
+    mask = hit / np.sum(hit, axis=axis, keepdims=True)
+    return mask.astype(x.dtype) if x.dtype.kind == "f" and x.dtype != mask.dtype else mask  # (float32 stays)
+
+
+def unbroadcast(g: Any, x: Any) -> Any:
+    """Sum the adjoint `g` down to the shape of `x` (undoing NumPy broadcasting)."""
+    gs = g.shape if type(g) is np.ndarray else () if type(g) is float else np.shape(g)
+    xs = x.shape if type(x) is np.ndarray else () if type(x) in (float, int) else np.shape(x)
+    if gs == xs:
+        return g
+    extra = len(gs) - len(xs)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    elif extra < 0:  # g broadcast *from* a smaller shape: expand it to x's shape
+        return np.broadcast_to(g, xs)
+    axes = tuple(i for i, (a, b) in enumerate(zip(np.shape(g), xs)) if b == 1 and a != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    if np.shape(g) != xs:
+        g = np.broadcast_to(g, xs)
+    return g
+
+
+def undiff(g: Any, n: int = 1, axis: int = -1) -> Any:
+    """The adjoint of `np.diff(a, n, axis)`: each difference's adjoint given back with its signs."""
+    for _ in range(n):
+        g = np.asarray(g)
+        pad = [(0, 0)] * g.ndim
+        pad[axis % g.ndim] = (1, 1)
+        g = -np.diff(np.pad(g, pad), axis=axis)
+    return g
+
+
+def _uplo(uplo: Any) -> str:
+    u = str(uplo).upper()
+    if u not in ("L", "U"):
+        raise UnsupportedValueError(f"UPLO must be 'L' or 'U' (got {uplo!r})")
+    return u
+
+
+def from_triangle(x: Any, uplo: Any = "L") -> Any:
+    """The symmetric matrix (last two axes) NumPy reads from the lower (uplo 'L') or upper ('U')
+    triangle of `x`, as np.linalg.cholesky and np.linalg.eigh do."""
+    x = np.asarray(x)
+    if _uplo(uplo) == "L":
+        return np.tril(x) + np.swapaxes(np.tril(x, -1), -1, -2)
+    return np.triu(x) + np.swapaxes(np.triu(x, 1), -1, -2)
+
+
+def to_triangle(g: Any, uplo: Any = "L") -> Any:
+    """The adjoint of from_triangle: g_ij + g_ji below (above) the diagonal, g_ii on it, 0 in the
+    triangle NumPy does not read."""
+    g = np.asarray(g)
+    gt = np.swapaxes(g, -1, -2)
+    if _uplo(uplo) == "L":
+        return np.tril(g) + np.tril(gt, -1)
+    return np.triu(g) + np.triu(gt, 1)
+
+
+def tril_half(x: Any) -> Any:
+    """The lower triangle of `x` (last two axes) with its diagonal halved."""
+    x = np.asarray(x)
+    return np.tril(x) - 0.5 * x * np.eye(x.shape[-1], dtype=np.result_type(x, 1.0))
+
+
+# every function defined here (not the imports) is re-exported by astgrad.runtime
+__all__ = [
+    n
+    for n, v in list(globals().items())
+    if callable(v) and getattr(v, "__module__", None) == __name__ and not n.startswith("_")
+]

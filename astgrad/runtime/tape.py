@@ -1,0 +1,157 @@
+"""Run-time helpers of the bookkeeping every generated gradient does: the tape (`push`, `pop`,
+a counted loop's rows), zeros, copies and ownership of adjoints, adjoint accumulation
+(`add_adjoints`, `add_at`) and the adjoints of indexing (`unindex`, `written_part`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def zeros_like(x: Any) -> Any:
+    """A zero adjoint shaped like `x`: same shape and floating type for arrays, a list (also for
+    tuples, so it can be filled in place) or dict of zeros for containers, None for non-numbers."""
+    if isinstance(x, (float, int)) and not isinstance(x, bool):
+        return 0.0
+    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
+        return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if isinstance(x, (list, tuple)):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, (str, bytes, bool, type(None), range)) or callable(x):
+        return None
+    x = np.asarray(x)
+    return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+
+
+def unindex(g: Any, x: Any, index: Any) -> Any:
+    """The adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
+    return add_at(zeros_like(x), index, g)
+
+
+def written_part(g: Any, index: Any) -> Any:
+    """The adjoint of the values v in `x[index] = v`, given x's adjoint g: g[index], except that
+    where index arrays select an element more than once, only the last write (the one that stays,
+    as NumPy assigns) receives it."""
+    part = g[index]
+    if isinstance(g, (list, dict)):
+        return part  # a container's entry
+    if _basic(index):
+        return part.copy()  # a view into g otherwise, which the caller then zeroes
+    owner = np.full(np.shape(g), -1, dtype=np.intp)
+    order = np.arange(np.size(part)).reshape(np.shape(part))
+    owner[index] = order  # the last write to each element wins
+    return np.where(owner[index] == order, part, 0.0)
+
+
+def add_at(buf: Any, index: Any, g: Any) -> Any:
+    """Add `g` into `buf[index]` in place (repeated indices accumulate) and return `buf`."""
+    if isinstance(buf, (list, dict)):
+        buf[index] = add_adjoints(buf[index], g)
+    elif np.ndim(buf) == 0:
+        return buf + g
+    elif _basic(index):  # no index arrays, so no element is selected twice: a plain in-place add
+        buf[index] += g
+    else:
+        np.add.at(buf, index, g)
+    return buf
+
+
+def _basic(index: Any) -> bool:
+    """Whether `index` selects by ints, slices, None and Ellipsis only (each element at most once)."""
+    if type(index) is tuple:
+        return all(_basic(i) for i in index)
+    return index is None or index is Ellipsis or type(index) in (int, slice)
+
+
+def push(tape: list, value: Any) -> None:
+    """Save a value the backward pass will need after the forward pass overwrites it."""
+    tape.append(value)
+
+
+def pop(tape: list) -> Any:
+    """Take back the value saved last."""
+    return tape.pop()
+
+
+def pop_block(tape: list, n: int) -> list:
+    """Take back the last `n` values saved, at once (in the order they were saved)."""
+    start = len(tape) - n
+    block = tape[start:]
+    del tape[start:]
+    return block
+
+
+def rows_like(rows: np.ndarray, value: Any) -> np.ndarray:
+    """Rows a loop saved its values into (allocated as float64), in the dtype of `value` (the
+    last of them) where that changes no number: float32 steps read back as float32, as the
+    values themselves would have been."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or dtype == rows.dtype:
+        return rows
+    narrow = rows.astype(dtype)
+    return narrow if np.array_equal(narrow, rows) else rows
+
+
+def copy_of(value: Any) -> Any:
+    """An independent (shallow) copy of an array, list or dict; other values as they are."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict)):
+        return value.copy()
+    return value
+
+
+def deep_copy_of(value: Any) -> Any:
+    """`value` with every array in it (through tuples, lists and dicts) copied."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(deep_copy_of(v) for v in value)
+    if isinstance(value, dict):
+        return {k: deep_copy_of(v) for k, v in value.items()}
+    return value
+
+
+def distinct(value: Any, *earlier: Any) -> Any:
+    """`value`, copied if it is an array that may share memory with an array in `earlier` (two
+    gradients returned together must be independent arrays)."""
+    if isinstance(value, np.ndarray) and any(
+        isinstance(e, np.ndarray) and np.may_share_memory(value, e) for e in earlier
+    ):
+        return value.copy()
+    return value
+
+
+def owned_copy(g: Any) -> Any:
+    """A writable copy of adjoint `g` (which may be a shared or read-only view, or a container)."""
+    if isinstance(g, (list, tuple)):
+        return [owned_copy(v) for v in g]
+    if isinstance(g, dict):
+        return {k: owned_copy(v) for k, v in g.items()}
+    if g is None:
+        return None
+    return np.array(g, dtype=np.result_type(g, 1.0))
+
+
+def add_adjoints(a: Any, b: Any) -> Any:
+    """The sum of two adjoints that may be tuples, lists or dicts of arrays (None is zero)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, dict):
+        return {k: add_adjoints(a.get(k), b.get(k)) for k in [*a, *(k for k in b if k not in a)]}
+    if isinstance(a, (list, tuple)):
+        return [add_adjoints(x, y) for x, y in zip(a, b)]
+    return a + b
+
+
+# every function defined here (not the imports) is re-exported by astgrad.runtime
+__all__ = [
+    n
+    for n, v in list(globals().items())
+    if callable(v) and getattr(v, "__module__", None) == __name__ and not n.startswith("_")
+]

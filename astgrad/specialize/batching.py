@@ -1,0 +1,313 @@
+"""Batching of adjoint accumulations in loops (a pass over specialised gradient code).
+
+A weight used in every iteration of a loop gets one contribution per iteration, e.g. the RNN's
+
+    for k in reversed(range(t1)):
+        ...
+        W_bar = W_bar + matmul_left(t2_bar, W, h)    # an outer product per step
+
+T small outer products cost far more than one matrix product of the stacked vectors. This pass
+collects the operands in the loop and adds them all after it, as a hand-written gradient would:
+
+    W_bar_parts = []
+    for k in reversed(range(t1)):
+        ...
+        W_bar_parts.append((t2_bar, h))
+    W_bar = W_bar + matmul_left_sum(W_bar_parts, W)
+
+It applies only where that is the same sum: the accumulator is neither read nor written
+elsewhere in the loop, the weight is not reassigned in it, and no collected value can change
+afterwards (nothing in the function writes into it, or into an array it may share memory with).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import gast
+
+from ..analysis.aliasing import shared_through, sharing, writes_in_place
+from ..frontend.context import Context
+from ..ir import convert
+from ..ir.trees import assign, name, walk
+from ..optimize.loop_saves import forward_links
+from ..rules.registry import runtime_facts
+from .taped_rows import counted_loop
+
+# np.dot's adjoints are matmul's for operands of rank 2 at most: batched only where the shapes
+# make the sum that NumPy expression (`_direct`), never through the helpers' general sums
+AS_MATMUL = {"dot_left": ("matmul_left_sum", 1), "dot_right": ("matmul_right_sum", 2)}
+
+
+saved_rows: set[str] = set()  # the rows made by the current call (hoisting.py may read past their writes)
+
+
+def batch_accumulations(
+    fdef: gast.FunctionDef, ctx: Context, arrays: set[str], shape_of: Callable | None = None
+) -> None:
+    """Batch the accumulations in every `for` loop of `fdef`; `arrays` are accumulators known to
+    be arrays (their plain `A = A + g` sums are batched too: a float sum would only get slower).
+    With `shape_of` (and its `count`, a name's known int value), a loop of a known number of
+    iterations whose operands' shapes are known collects each operand once and sums with the
+    NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
+    helpers = {ctx.helper(h): h for h in runtime_facts("batched")}
+    if shape_of is not None:
+        helpers.update({ctx.helper(h): h for h in AS_MATMUL})
+    saved_rows.clear()
+    # what may change in place after being collected: written into, or sharing memory with that
+    # (the rows a forward loop saved its values into, taped_rows.py, are written before the
+    # backward loop reads them and never after)
+    written = frozenset(writes_in_place(fdef, ctx.helper("add_at"))) - getattr(fdef, "_ag_saved_rows", set())
+    if shape_of is not None:  # (copies, new arrays, numbers and stores into rows share nothing)
+        copies = {ctx.helper("copy_of"), ctx.helper("zeros_like"), ctx.helper("owned_copy")}
+        links = forward_links(fdef.body, frozenset({ctx.numpy_name(), "math"}), copies, shape_of)
+        mutable = shared_through(links, written)
+    else:
+        mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
+    _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of)
+    fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | saved_rows
+
+
+def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of) -> None:
+    i = 0
+    while i < len(body):
+        s = body[i]
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                _batch_body(inner, ctx, helpers, arrays, mutable, shape_of)
+        if isinstance(s, gast.For) and not s.orelse and not _escapes(s.body):
+            before, after = _batch_loop(s, ctx, helpers, arrays, mutable, shape_of)
+            body[i:i] = before
+            i += len(before)
+            body[i + 1 : i + 1] = after
+            i += len(after)
+        i += 1
+
+
+def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tuple[list, list]:
+    stores: dict[str, int] = {}
+    loads: dict[str, int] = {}
+    for node in walk(loop):
+        if isinstance(node, gast.Name):
+            table = stores if isinstance(node.ctx, gast.Store) else loads
+            table[node.id] = table.get(node.id, 0) + 1
+    before: list[gast.stmt] = []
+    after: list[gast.stmt] = []
+    np_name = ctx.numpy_name()
+    trips = _trip_count(loop, shape_of)
+    version: dict[str, int] = {}  # name → the last statement of the body assigning it, so far
+    rows: dict[tuple[str, int], str] = {}  # (name, version) → the stack of its collected values
+    direct_sums: list[gast.stmt] = []
+    for k, s in enumerate(list(loop.body)):
+        found = _accumulation(s)
+        candidate = None
+        if found is not None:
+            acc, term = found
+            values = _collected(term, helpers, arrays, acc)
+            fixed = _fixed(term, helpers)
+            if (
+                stores.get(acc) == 1  # read or written elsewhere in the loop
+                and loads.get(acc) == 1
+                and values is not None
+                and not any(v in mutable or v == acc for v in values[1])
+                and not (fixed is not None and (not isinstance(fixed, gast.Name) or stores.get(fixed.id)))
+            ):  # (and the weight does not change in the loop)
+                candidate = acc, values, fixed
+        if candidate is None:
+            for node in walk(s):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    version[node.id] = k
+            continue
+        acc, (combine, collected), fixed = candidate
+        template = _direct(combine, collected, fixed, shape_of) if trips else None
+        if template is not None:  # collect each value once, sum with NumPy after the loop
+            appends = []
+            for v in collected:
+                key = (v, version.get(v, -1))
+                if key not in rows and key[1] >= 0 and _rows_of(loop, loop.body[key[1]], v, trips, shape_of, mutable):
+                    xs = loop.body[key[1]].value.value.id  # x = xs[k], k = n-1 ... 0
+                    rows[key] = f"{xs}[::-1]" if shape_of(xs)[0] == trips else f"{xs}[{trips - 1}::-1]"
+                if key not in rows and _preallocated(loop, v, trips, shape_of):
+                    # a backward loop's step k writes its row at -1 - k (n - 1 - k: the order in
+                    # which the steps ran) into rows made before the loop: no list of arrays
+                    buffer = ctx.namer.fresh(v + "_buffer")
+                    rows[key] = ctx.namer.fresh(v + "_rows")
+                    shape = (trips,) + tuple(shape_of(v))
+                    before.append(assign(buffer, _parse(f"{np_name}.empty({shape!r})")))
+                    position = _parse(f"-1 - {loop.target.id}")
+                    appends.append(
+                        gast.Assign(
+                            targets=[gast.Subscript(value=name(buffer), slice=position, ctx=gast.Store())],
+                            value=name(v),
+                            type_comment=None,
+                        )
+                    )
+                    shape_of.declare(buffer, shape, shape_of.kind(v))
+                    shape_of.declare(rows[key], shape, shape_of.kind(v))
+                    saved_rows.add(buffer)
+                    # (float64 rows; back to the steps' own float dtype where that is exact)
+                    like = gast.Call(func=name(ctx.helper("rows_like")), args=[name(buffer), name(v)], keywords=[])
+                    after.append(assign(rows[key], like))
+                if key not in rows:
+                    parts = ctx.namer.fresh(v + "_parts")
+                    rows[key] = ctx.namer.fresh(v + "_rows")
+                    before.append(assign(parts, gast.List(elts=[], ctx=gast.Load())))
+                    appends.append(_append(parts, name(v), s))
+                    # (np.array joins arrays of one known shape as np.stack does, 3× sooner)
+                    stack = gast.Call(
+                        func=gast.Attribute(value=name(np_name), attr="array", ctx=gast.Load()),
+                        args=[name(parts)],
+                        keywords=[],
+                    )
+                    after.append(assign(rows[key], stack))
+                    if hasattr(shape_of, "declare") and shape_of(v) is not None:
+                        shape_of.declare(rows[key], (trips,) + shape_of(v), shape_of.kind(v))
+            loop.body[k] = appends or [gast.Pass()]
+            text = template.format(*[rows[(v, version.get(v, -1))] for v in collected], np=np_name)
+            total = _parse(text)
+            total._ag_shape = shape_of(collected[0] if fixed is None else fixed.id)  # (for lowering)
+            direct_sums.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
+            continue
+        if _helper_of(found[1], helpers) in AS_MATMUL:  # (no general sum for np.dot's adjoints)
+            for node in walk(s):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    version[node.id] = k
+            continue
+        parts = ctx.namer.fresh(acc + "_parts")
+        item = (
+            name(collected[0])
+            if len(collected) == 1
+            else gast.Tuple(elts=[name(v) for v in collected], ctx=gast.Load())
+        )
+        loop.body[k] = _append(parts, item, s)
+        before.append(assign(parts, gast.List(elts=[], ctx=gast.Load())))
+        args = [name(parts)] + ([] if fixed is None else [name(fixed.id)])
+        total = gast.Call(func=name(ctx.helper(combine)), args=args, keywords=[])
+        after.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
+    flat: list[gast.stmt] = []
+    for st in loop.body:
+        flat.extend(st if isinstance(st, list) else [st])
+    first = flat[0] if flat else None
+    reversed_rows = {key[0] for key, r in rows.items() if r.endswith("[::-1]") and key[1] == 0}
+    if isinstance(first, gast.Assign) and _rows_target(first) in reversed_rows:
+        v = _rows_target(first)  # `x = xs[k]`, its values now read as xs[::-1]: read no more?
+        if not any(isinstance(n, gast.Name) and n.id == v for st in flat[1:] for n in walk(st)):
+            flat = flat[1:]
+    loop.body = [st for st in flat if not isinstance(st, gast.Pass)] or [gast.Pass()]
+    return before, after + direct_sums
+
+
+def _rows_target(st: gast.Assign) -> str | None:
+    return st.targets[0].id if isinstance(st.targets[0], gast.Name) else None
+
+
+def _rows_of(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutable) -> bool:
+    """Whether `st` is `v = xs[k]`, k this loop's index running over all of xs's rows backwards
+    (its values, collected, are xs[::-1]), and nothing writes into xs."""
+    if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id == v):
+        return False
+    value = st.value
+    if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
+        return False
+    xs, k = value.value.id, value.slice
+    shape = shape_of(xs)
+    return (
+        isinstance(k, gast.Name)
+        and isinstance(loop.target, gast.Name)
+        and k.id == loop.target.id
+        and xs not in mutable
+        and bool(shape)
+        and shape[0] >= trips
+    )
+
+
+def _preallocated(loop: gast.For, v: str, trips: int | None, shape_of: Callable) -> bool:
+    """Whether the rows of v can be written into an array made before `loop`: a backward loop
+    `for k in reversed(range(n))` of known length, v a float array of a known shape."""
+    index, n = counted_loop(loop, shape_of)
+    return (
+        index is not None
+        and n == trips
+        and n > 0
+        and hasattr(shape_of, "declare")
+        and bool(shape_of(v))
+        and shape_of.kind(v) == "f"
+    )
+
+
+def _append(parts: str, item: gast.AST, where: gast.stmt) -> gast.stmt:
+    call = gast.Call(func=gast.Attribute(value=name(parts), attr="append", ctx=gast.Load()), args=[item], keywords=[])
+    return gast.copy_location(gast.Expr(value=call), where)
+
+
+def _parse(text: str) -> gast.AST:
+    return convert.parse(text, mode="eval").body
+
+
+def _direct(combine: str, collected: list[str], fixed: gast.AST | None, shape_of) -> str | None:
+    """The NumPy sum for `combine` where the operands' shapes make it that expression, or None."""
+    shapes = [shape_of(v) for v in collected]
+    if any(sh is None for sh in shapes):
+        return None
+    direct = runtime_facts("stacked_sum")[combine]  # (the registry's entry of the summing helper)
+    if combine == "sum_parts":
+        return direct
+    if isinstance(fixed, gast.Name) and len(shape_of(fixed.id) or ()) == 2 and all(len(sh) == 1 for sh in shapes):
+        return direct
+    return None
+
+
+def _trip_count(loop: gast.For, shape_of) -> int | None:
+    """The number of iterations of `for k in reversed(range(n))` with n known, or None."""
+    it = loop.iter
+    count = getattr(shape_of, "count", None)
+    if count is None or not (isinstance(it, gast.Call) and len(it.args) == 1 and isinstance(it.args[0], gast.Call)):
+        return None
+    inner = it.args[0]
+    if not (isinstance(it.func, gast.Name) and isinstance(inner.func, gast.Name)) or len(inner.args) != 1:
+        return None
+    if it.func.id not in ("reversed",) or inner.func.id != "range" or it.keywords or inner.keywords:
+        return None
+    n = inner.args[0]
+    if isinstance(n, gast.Constant) and type(n.value) is int:
+        return n.value
+    return count(n.id) if isinstance(n, gast.Name) else None
+
+
+def _accumulation(s: gast.stmt) -> tuple[str, gast.AST] | None:
+    """`A = A + term` → (A, term)."""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)):
+        return None
+    v, acc = s.value, s.targets[0].id
+    if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and isinstance(v.left, gast.Name) and v.left.id == acc:
+        return acc, v.right
+    return None
+
+
+def _collected(term: gast.AST, helpers, arrays, acc) -> tuple[str, list[str]] | None:
+    """(the summing helper, the names to collect per iteration) for a batchable term."""
+    if isinstance(term, gast.Name):
+        return ("sum_parts", [term.id]) if acc in arrays else None
+    if not (isinstance(term, gast.Call) and isinstance(term.func, gast.Name) and term.func.id in helpers):
+        return None
+    if term.keywords or len(term.args) != 3 or not all(isinstance(a, gast.Name) for a in term.args):
+        return None
+    combine, fixed = {**runtime_facts("batched"), **AS_MATMUL}[helpers[term.func.id]]
+    return combine, [a.id for i, a in enumerate(term.args) if i != fixed]
+
+
+def _helper_of(term: gast.AST, helpers) -> str | None:
+    if isinstance(term, gast.Call) and isinstance(term.func, gast.Name):
+        return helpers.get(term.func.id)
+    return None
+
+
+def _fixed(term: gast.AST, helpers) -> gast.AST | None:
+    if isinstance(term, gast.Call) and isinstance(term.func, gast.Name) and term.func.id in helpers:
+        return term.args[{**runtime_facts("batched"), **AS_MATMUL}[helpers[term.func.id]][1]]
+    return None
+
+
+def _escapes(body: list[gast.stmt]) -> bool:
+    return any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for s in body for n in walk(s))

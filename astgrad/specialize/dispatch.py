@@ -1,0 +1,329 @@
+"""Gradients specialised for the types and shapes of their arguments.
+
+`grad(f)` returns one function object. Its first call looks at the arguments (Python floats and
+ints, NumPy arrays of given shapes) and swaps in code generated for exactly those: with every
+shape known, `unbroadcast` between same-shape values, the scalar-output checks and the tape
+pushes of arrays whose shape was all the backward pass read all disappear (shape_facts.py).
+The specialised code starts with a guard; arguments of other types or shapes take
+`respecialize`, which runs (and caches) a specialisation for them, or the general code.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import types
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from ..errors import AstgradError, TransformError, user_facing
+from ..frontend.assumptions import GONE
+from ..ir import convert
+from ..ir.codegen import compile_function, make_function
+
+MAX_SPECIALISATIONS = 8  # per gradient; beyond that, other shapes run the general code
+
+Kind = tuple
+
+
+def kind_of(x: Any) -> Kind | None:
+    """What a specialisation fixes about one argument, or None (a list, a callable...: nothing)."""
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return (t.__name__,)
+    if t is np.ndarray:
+        k = x.dtype.kind
+        return ("array", x.shape, "f" if k == "f" else k)  # float16/32/64 share code
+    if isinstance(x, (np.number, np.bool_)) and t.__module__ == "numpy":
+        return ("numpy scalar", t)
+    if t in (list, tuple) and 0 < len(x) <= MAX_ITEMS:  # a container of arrays: its items' kinds
+        items = tuple(kind_of(v) for v in x)
+        return (t.__name__, items) if all(k is not None for k in items) else None
+    if t is dict and 0 < len(x) <= MAX_ITEMS and all(type(k) is str for k in x):
+        items = tuple((k, kind_of(v)) for k, v in x.items())
+        return ("dict", items) if all(k is not None for _, k in items) else None
+    return None
+
+
+MAX_ITEMS = 16  # a list, tuple or dict of more items is not specialised on (nor is one that holds others)
+
+
+def standin(kind: Kind) -> Any:
+    """A value with `kind`'s type and shape (its values mean nothing)."""
+    if kind[0] == "float":
+        return np.float64(1.0)  # NumPy's float: no ZeroDivisionError on a stand-in
+    if kind[0] in ("int", "bool"):
+        return np.int64(1) if kind[0] == "int" else np.bool_(True)
+    if kind[0] == "array":
+        dtype = {"f": np.float64, "b": np.bool_, "c": np.complex128}.get(kind[2], np.int64 if kind[2] in "iu" else None)
+        if dtype is None:
+            return None
+        return np.broadcast_to(np.ones((), dtype=dtype), kind[1])  # read-only and no memory, whatever the size
+    if kind[0] in ("list", "tuple"):
+        items = [standin(k) for k in kind[1]]
+        return None if any(v is None for v in items) else (list if kind[0] == "list" else tuple)(items)
+    if kind[0] == "dict":
+        items = {key: standin(k) for key, k in kind[1]}
+        return None if any(v is None for v in items.values()) else items
+    return kind[1](1)
+
+
+def describe(kind: Kind) -> str:
+    if kind[0] in ("list", "tuple"):
+        inner = ", ".join(describe(k) for k in kind[1])
+        return f"[{inner}]" if kind[0] == "list" else f"({inner}{',' if len(kind[1]) == 1 else ''})"
+    if kind[0] == "dict":
+        return "{" + ", ".join(f"{key!r}: {describe(k)}" for key, k in kind[1]) + "}"
+    if kind[0] == "array":
+        return f"array{kind[1]}" if kind[2] == "f" else f"array{kind[1]} of kind {kind[2]!r}"
+    return kind[1].__name__ if kind[0] == "numpy scalar" else kind[0]
+
+
+def guard_test(np_name: str, params: dict[str, Kind]) -> str:
+    """A Python expression, true when some argument is not of the kind the code is specialised for."""
+    parts = []
+    for p, kind in params.items():
+        if kind[0] in ("list", "tuple"):  # (its class and length first: the items' tests read them)
+            parts.append(f"{p}.__class__ is not {kind[0]} or len({p}) != {len(kind[1])}")
+            parts.append(guard_test(np_name, {f"{p}[{i}]": k for i, k in enumerate(kind[1])}))
+        elif kind[0] == "dict":
+            keys = "{" + ", ".join(repr(key) for key, _ in kind[1]) + "}"
+            parts.append(f"{p}.__class__ is not dict or {p}.keys() != {keys}")
+            parts.append(guard_test(np_name, {f"{p}[{key!r}]": k for key, k in kind[1]}))
+        elif kind[0] in ("float", "int", "bool"):
+            parts.append(f"{p}.__class__ is not {kind[0]}")
+        elif kind[0] == "array":
+            test = f"{p}.__class__ is not {np_name}.ndarray or {p}.shape != {kind[1]!r}"
+            if kind[2] != "f":
+                test += f" or {p}.dtype.kind != {kind[2]!r}"
+            parts.append(test)
+        else:
+            parts.append(f"{p}.__class__ is not {np_name}.{kind[1].__name__}")
+    return " or ".join(parts)
+
+
+def guard(helper: str, fname: str, fdef: gast.FunctionDef, test: str, stale: str | None = None) -> list[gast.stmt]:
+    """`if <test>: return respecialize(fname, <arguments>)`: the code was generated for other
+    arguments (their kinds) or another program (assumptions.py). With `stale` (a fresh name), the
+    test reads names the user may have deleted since (a global only an untaken branch reads, as
+    Python allows): it is computed first, and a name that is gone makes it true."""
+    args = fdef.args
+    positional = [a.id for a in args.posonlyargs + args.args]
+    call = ", ".join([fname] + positional + [f"{a.id}={a.id}" for a in args.kwonlyargs])
+    if stale is None:
+        text = f"if {test}:\n    return {helper}({call})\n"
+    else:
+        text = (
+            f"try:\n    {stale} = {test}\nexcept {GONE}:\n    {stale} = True\n"
+            f"if {stale}:\n    return {helper}({call})\n"
+        )
+    return convert.parse(text).body
+
+
+class Specializer:
+    """The code of one gradient function: general, specialised by argument kinds, and generated
+    again when the program it was generated from changes (assumptions.py)."""
+
+    def __init__(
+        self,
+        function: Callable,
+        make: Callable[[dict[str, Kind] | None], Callable],
+        signature: inspect.Signature,
+        specialise: bool = True,
+    ):
+        general = function
+        if general.__closure__ is not None:  # (a code swap cannot carry closure cells: a shell calls it)
+            function = self._shell(general)
+        self.function = function  # the object grad returns; its code becomes the first specialisation
+        self.make = make
+        self.signature = signature
+        self.specialise = specialise
+        self.lock = threading.RLock()
+        self._adopt_general(general)
+
+    def _adopt_general(self, general: Callable) -> None:
+        """Take `general` (a fresh build of the general code) as this gradient's general code."""
+        self.by_key: dict[tuple, Callable] = {}
+        self.sources: dict[tuple, str] = {}
+        self.failures: dict[tuple, Exception] = {}
+        self.assumptions = general.__astgrad_assumptions__
+        fn = self.function
+        if general.__closure__:  # (closure cells: a code swap cannot carry them)
+            self.general = general
+        else:
+            self.general = make_function(general.__code__, fn.__globals__, fn.__name__, general.__defaults__)
+            self.general.__kwdefaults__ = general.__kwdefaults__
+        self.general.__dict__.update({k: v for k, v in general.__dict__.items() if not k.startswith("__astgrad_s")})
+        self.general.__astgrad_owner__ = fn
+
+    def refresh(self) -> bool:
+        """Generate the code again if the program changed since it was generated; whether it did."""
+        if self.assumptions.hold():
+            return False
+        with self.lock:
+            if self.assumptions.hold():
+                return False
+            general = self.make(None)
+            fn = self.function
+            ns = fn.__globals__
+            ns.clear()
+            ns.update(general.__globals__)
+            ns[general.__name__] = ns[fn.__name__] = fn
+            self._adopt_general(general)
+            fn.source = general.source
+            fn.__doc__ = general.__doc__
+            self.install()
+            return True
+
+    def kinds(self, args: tuple, kwargs: dict) -> dict[str, Kind] | None:
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError:
+            return None
+        bound.apply_defaults()
+        kinds = {p: k for p, v in bound.arguments.items() if (k := kind_of(v)) is not None}
+        return kinds or None
+
+    def for_arguments(self, args: tuple, kwargs: dict) -> Callable:
+        """The specialisation for these arguments and the program's data as it is now (made now
+        if need be), or the general code."""
+        kinds = self.kinds(args, kwargs) if self.specialise else None
+        if kinds is None:
+            return self.general
+        key = (tuple(sorted(kinds.items(), key=lambda kv: kv[0])), self.assumptions.data_kinds())
+        with self.lock:
+            known = self.by_key.get(key)
+            if known is not None and known is not self.general and not known.__astgrad_assumptions__.hold():
+                known = None  # (a fact only the specialised code relies on changed)
+            if known is None:
+                if len(self.by_key) >= MAX_SPECIALISATIONS and key not in self.by_key:
+                    return self.general
+                try:
+                    fn = self.make(kinds)
+                except TransformError as exc:
+                    fn = self.general  # specialising is an optimisation: the general code is right too
+                    self.failures[key] = exc  # (for inspection: it should not happen)
+                if fn is not self.general:
+                    fn.__astgrad_owner__ = self.function
+                    fn.__globals__[fn.__name__] = fn
+                    self.sources[key] = fn.source
+                self.by_key[key] = known = fn
+            return known
+
+    @user_facing
+    def call(self, args: tuple, kwargs: dict) -> Any:
+        """Run the gradient on arguments, or for a program, its present code was not generated
+        for (a guard failed): the code for them, generated again if the program changed."""
+        active = _dispatching()
+        if self in active:
+            raise AstgradError(
+                f"{self.function.__name__}: the code generated for these arguments does not accept them "
+                "(its guard and the dispatch disagree); this is a bug in astgrad, please report it"
+            )
+        active.add(self)
+        try:
+            self.refresh()
+            # (while it runs, its guard failing again would be a disagreement: refused above)
+            return self.for_arguments(args, kwargs)(*args, **kwargs)
+        finally:
+            active.discard(self)
+
+    def first_call(self, args: tuple, kwargs: dict) -> Any:
+        """Swap the specialisation for these arguments into the function object grad returned."""
+        with self.lock:
+            self.refresh()
+            if self.function.__code__ is self.stub:
+                target = self.for_arguments(args, kwargs)
+                code = target.__code__
+                if target is self.general and self.general.__closure__ is None:
+                    pass
+                elif target is self.general or not self._adopt(target):
+                    # its helper functions clash with the general code's, or it has closure
+                    # cells: call it instead
+                    self.function.__globals__["__astgrad_specialised__"] = target
+                    code = self._forwarding("__astgrad_specialised__", "runs the code specialised at the first call")
+                self.function.__code__ = code
+        return self.function(*args, **kwargs)
+
+    def _adopt(self, fn: Callable) -> bool:
+        """Make fn's globals visible to the function object (they must not clash with its own)."""
+        mine, theirs = self.function.__globals__, fn.__globals__
+        own = self.function.__name__
+        if fn.__name__ != own or fn.__code__.co_freevars:
+            return False
+        for k, v in theirs.items():
+            if k not in (own, "__builtins__", "__astgrad_user_globals__") and k in mine and mine[k] is not v:
+                return False
+        for k, v in theirs.items():
+            if k != own:
+                mine.setdefault(k, v)
+        return True
+
+    def _shell(self, general: Callable) -> Callable:
+        """A function without closure cells, with `general`'s signature, name and attributes,
+        that calls `general`."""
+        ns = general.__globals__
+        ns["__astgrad_specialised__"] = general
+        code = self._forwarding("__astgrad_specialised__", "runs the general code", like=general)
+        shell = make_function(code, ns, general.__name__, general.__defaults__)
+        shell.__kwdefaults__ = general.__kwdefaults__
+        shell.__dict__.update(general.__dict__)
+        return shell
+
+    def _forwarding(self, callee: str, what: str, like: Callable | None = None) -> types.CodeType:
+        """Code with the function's signature that returns `callee(fn, args, kwargs)` (the stub)
+        or `callee(*args, **kwargs)`."""
+        fn = like or self.function
+        a = fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount]
+        posonly = fn.__code__.co_posonlyargcount
+        npos = fn.__code__.co_argcount
+        params = list(a[:posonly]) + (["/"] if posonly else []) + list(a[posonly:npos])
+        kwonly = list(a[npos:])
+        signature = ", ".join(params + (["*"] + kwonly if kwonly else []))
+        if callee == "__astgrad_first_call__":
+            call_args = ", ".join(list(a[:npos])) + ("," if npos == 1 else "")
+            call_kw = ", ".join(f"{k!r}: {k}" for k in kwonly)
+            call = f"{callee}({fn.__name__}, ({call_args}), {{{call_kw}}})"
+        else:
+            call = f"{callee}({', '.join(list(a[:npos]) + [f'{k}={k}' for k in kwonly])})"
+        text = f"def {fn.__name__}({signature}):\n    # {what}\n    return {call}\n"
+        return compile_function(text, fn.__name__, fn.__globals__, label=f"{callee} of {fn.__name__}").__code__
+
+    def install(self) -> Callable:
+        """Make the function specialise itself at its first call (or, not specialising, run the
+        general code, or the general code with closure cells through a call)."""
+        fn = self.function
+        fn.__globals__[fn.__name__] = fn
+        fn.__astgrad_general__ = self.general
+        fn.__astgrad_specializer__ = self
+        if not self.specialise:
+            if self.general.__closure__ is None:
+                fn.__code__ = self.general.__code__
+            else:
+                fn.__globals__["__astgrad_specialised__"] = self.general
+                fn.__code__ = self._forwarding("__astgrad_specialised__", "runs the general code")
+            self.stub = None
+            return fn
+        fn.__globals__.setdefault("__astgrad_first_call__", _first_call)
+        self.stub = self._forwarding(
+            "__astgrad_first_call__", "generates code for these arguments' types and shapes, and runs it"
+        )
+        fn.__code__ = self.stub
+        return fn
+
+
+@user_facing
+def _first_call(fn: Callable, args: tuple, kwargs: dict) -> Any:
+    return fn.__astgrad_specializer__.first_call(args, kwargs)
+
+
+_local = threading.local()
+
+
+def _dispatching() -> set:
+    active = getattr(_local, "active", None)
+    if active is None:
+        active = _local.active = set()
+    return active

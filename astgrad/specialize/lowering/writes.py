@@ -1,0 +1,190 @@
+"""Lowering of indexed adjoints: `written_part(g, index)` as `g[index]`, and `a = a + unindex(g,
+x, index)` as `a[index] += g`, where the index selects no element twice (`DistinctIndices`).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import gast
+import numpy as np
+
+from ...analysis.aliasing import writes_in_place
+from ...frontend.context import Context
+from ...ir.trees import Transformer, name, read_counts, walk
+from ...optimize.cleanup import is_comment
+from .common import full_slice_value, new_array, single_target
+
+
+class DistinctIndices:
+    """Which subscripts select no element twice: made of full slices and index arrays among
+    which are `np.arange(n)` or all the arrays of one `np.triu_indices(...)` (and the like),
+    every array one-dimensional of one known length, none ever rebound or written into."""
+
+    def __init__(self, fdef: gast.FunctionDef, ctx: Context, shape_of: Callable):
+        written = writes_in_place(fdef, ctx.helper("add_at"))
+        stores: dict[str, list] = {}
+        for st in walk(fdef):
+            if isinstance(st, gast.Assign):
+                for t in st.targets:
+                    if isinstance(t, gast.Name):
+                        stores.setdefault(t.id, []).append(st.value)
+            elif isinstance(st, gast.For) and isinstance(st.target, gast.Name):
+                stores.setdefault(st.target.id, []).append(None)
+        self.shape_of = shape_of
+        self.source: dict[str, tuple] = {}  # name → ("arange",) or (tuple name, position)
+        for n, values in stores.items():
+            if len(values) != 1 or written.get(n) or values[0] is None:
+                continue
+            v = values[0]
+            if (
+                isinstance(v, gast.Call)
+                and getattr(v, "_ag_fn", None) is np.arange
+                and len(v.args) == 1
+                and not v.keywords
+            ):
+                # (np.arange(n): 0, ..., n - 1; a negative start would select from the end too)
+                self.source[n] = ("arange",)
+            elif (
+                isinstance(v, gast.Subscript)
+                and isinstance(v.value, gast.Name)
+                and isinstance(v.slice, gast.Constant)
+                and type(v.slice.value) is int
+            ):
+                self.source[n] = (v.value.id, v.slice.value)
+        self.tuples: dict[str, int] = {}  # a distinct-index function's result → its number of arrays
+        for n, values in stores.items():
+            v = values[0] if len(values) == 1 and not written.get(n) else None
+            fn = getattr(v, "_ag_fn", None) if isinstance(v, gast.Call) else None
+            if fn in (np.triu_indices, np.tril_indices):
+                self.tuples[n] = 2
+            elif fn is np.diag_indices and len(v.args) >= 2 and isinstance(v.args[1], gast.Constant):
+                self.tuples[n] = v.args[1].value
+            elif fn is np.diag_indices and len(v.args) == 1:
+                self.tuples[n] = 2
+
+    def distinct(self, index: gast.AST) -> bool:
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        arrays = []
+        for p in parts:
+            if full_slice_value(p):
+                continue
+            if not isinstance(p, gast.Name):
+                return False
+            arrays.append(p.id)
+        shapes = {self.shape_of(a) for a in arrays}
+        if not arrays or len(shapes) != 1 or None in shapes or len(next(iter(shapes))) != 1:
+            return False
+        if any(self.source.get(a) == ("arange",) for a in arrays):
+            return True
+        for t, count in self.tuples.items():
+            positions = {self.source[a][1] for a in arrays if self.source.get(a, (None,))[0] == t}
+            if positions == set(range(count)):
+                return True
+        return False
+
+
+def _subscript(index: gast.AST) -> gast.AST:
+    """An index tuple as a helper is given it (`(slice(None), i)`) as subscript syntax (`:, i`)."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    parts = [gast.Slice(lower=None, upper=None, step=None) if full_slice_value(p) else p for p in parts]
+    return gast.Tuple(elts=parts, ctx=gast.Load()) if isinstance(index, gast.Tuple) else parts[0]
+
+
+def plain_written_parts(fdef: gast.FunctionDef, written_part: str, indices: DistinctIndices) -> None:
+    """`written_part(g, index)` is `g[index]` where the index selects no element twice (then
+    every write stays; with index arrays, g[index] is a copy)."""
+
+    class Plain(Transformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            f = node.func
+            if isinstance(f, gast.Name) and f.id == written_part and len(node.args) == 2 and not node.keywords:
+                index = node.args[1]
+                parts = index.elts if isinstance(index, gast.Tuple) else [index]
+                fancy = any(isinstance(p, gast.Name) for p in parts)
+                if fancy and indices.distinct(index):
+                    subscript = [
+                        gast.Slice(lower=None, upper=None, step=None) if full_slice_value(p) else p for p in parts
+                    ]
+                    sl = gast.Tuple(elts=subscript, ctx=gast.Load()) if isinstance(index, gast.Tuple) else subscript[0]
+                    return gast.Subscript(value=node.args[0], slice=sl, ctx=gast.Load())
+            return node
+
+    Plain().visit(fdef)
+
+
+def scatter_in_place(fdef: gast.FunctionDef, unindex: str, indices: DistinctIndices, np_name: str) -> None:
+    """`a = a + unindex(g, x, index)`, a's array new and read by nothing else from here on, with
+    an index that selects no element twice: `a[index] += g` (no array of zeros, no second sum)."""
+    body = fdef.body
+    for i, st in enumerate(body):
+        a = single_target(st)
+        v = st.value if a is not None else None
+        if not (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add)):
+            continue
+        mine, call = (v.left, v.right) if isinstance(v.left, gast.Name) else (v.right, v.left)
+        if not (isinstance(mine, gast.Name) and mine.id == a and isinstance(call, gast.Call)):
+            continue
+        if not (isinstance(call.func, gast.Name) and call.func.id == unindex and len(call.args) == 3):
+            continue
+        g, x, index = call.args
+        if a in read_counts(g) or a in read_counts(index) or not indices.distinct(index):
+            continue
+        if not isinstance(x, gast.Name) or not indices.shape_of(a) or indices.shape_of(x.id) != indices.shape_of(a):
+            continue
+        if not _owned_here(body, i, a, np_name):
+            continue
+        target = gast.Subscript(value=name(a), slice=_subscript(index), ctx=gast.Store())
+        body[i] = gast.copy_location(gast.AugAssign(target=target, op=gast.Add(), value=g), st)
+
+
+def _owned_here(body: list[gast.stmt], i: int, a: str, np_name: str) -> bool:
+    """Whether, at top-level statement i, a holds a new array (made by arithmetic, possibly
+    through one copy `a = b`) that only a and b refer to, and b is not read from i on."""
+    aliases = {a}
+    fresh = None
+    for j in range(i - 1, -1, -1):
+        st = body[j]
+        if is_comment(st):
+            continue
+        target = single_target(st)
+        if target in aliases:
+            if isinstance(st.value, gast.Name) and st.value.id not in aliases:
+                aliases.add(st.value.id)
+                continue
+            fresh = j if isinstance(st.value, (gast.BinOp, gast.UnaryOp)) else None
+            break
+        if not isinstance(st, (gast.Assign, gast.AugAssign, gast.Expr)):
+            return False  # (a block in between: keep it simple)
+    if fresh is None:
+        return False
+    for st in body[fresh + 1 : i]:  # in between, the array is only read by arithmetic
+        copy_of_it = single_target(st) in aliases and isinstance(st.value, gast.Name) and st.value.id in aliases
+        if not copy_of_it and _escapes_from(st, aliases, np_name):
+            return False
+    later = body[i + 1 :]
+    others = aliases - {a}
+    if any(n in read_counts(st) for st in later for n in others):
+        return False
+    return True
+
+
+def _escapes_from(st: gast.stmt, names: set[str], np_name: str) -> bool:
+    """Whether `st` may keep a reference to one of `names` (anything but reading it in
+    arithmetic, a ufunc or a sum), or rebinds one."""
+    if isinstance(st, gast.Assign) and any(single_target(st) == n for n in names):
+        return True
+    parents = {}
+    for node in walk(st):
+        for child in gast.iter_child_nodes(node):
+            parents[id(child)] = node
+    for node in walk(st):
+        if isinstance(node, gast.Name) and node.id in names:
+            parent = parents.get(id(node))
+            if isinstance(parent, (gast.BinOp, gast.UnaryOp)) or (
+                isinstance(parent, gast.Call) and node in parent.args and new_array(parent, np_name)
+            ):
+                continue
+            return True
+    return False
