@@ -54,7 +54,7 @@ def unroll_container_loops(parsed: ParsedFunction, lengths: dict[str, int]) -> P
         for i in positions:
             body.append(gast.copy_location(gast.Assign(targets=[s.target], value=_item(s, i), type_comment=None), s))
             block = copy.deepcopy(s.body)
-            if getattr(s, "_ag_index_loop", False) and not _rebinds(block, s.target.id):
+            if _index_loop(s) and not _rebinds(block, s.target.id):
                 block = [_Substitute({s.target.id: i}).visit(st) for st in block]
             body.extend(block)
     # the lengths are the guard's: `len(layers)` is a number, and a branch on numbers is taken or not
@@ -184,14 +184,18 @@ def _positions(s: gast.stmt, lengths: dict[str, int], tree: gast.FunctionDef) ->
         p = it.args[0].args[0].id
         if p in lengths:
             positions = list(range(lengths[p]))
-            s._ag_index_loop = True
     if positions is None or len(positions) > MAX_ITEMS or not _plain_body(s, p, tree):
         return None
     return positions
 
 
+def _index_loop(s: gast.For) -> bool:
+    """`for i in range(len(p))`: its items are the positions themselves."""
+    return isinstance(s.iter, gast.Call)
+
+
 def _item(s: gast.For, i: int) -> gast.AST:
-    if getattr(s, "_ag_index_loop", False):
+    if _index_loop(s):
         return gast.Constant(value=i, kind=None)
     base = s.iter.value if isinstance(s.iter, gast.Subscript) else s.iter
     return gast.Subscript(value=copy.deepcopy(base), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
