@@ -97,6 +97,19 @@ def aliasing_write(W):
     return np.sum(np.sin(_aliasing_write(W)))
 
 
+def _cube(x):
+    return x * x * x
+
+
+@astgrad.adjoint(_cube)
+def _(y, x):
+    x_bar = y_bar * 3.0 * x * x  # noqa: F841, F821 (a template: spliced, never called)
+
+
+def with_a_rule(x):
+    return np.sum(_cube(x))  # (a helper with a rule of its own: its rule, not its body)
+
+
 def other_module(x):
     return np.sum(lecture(x, 2.0 * x))  # a helper of another module (its own globals): not inlined
 
@@ -138,6 +151,7 @@ CASES = [
         (0, 1, 2),
     ),
     (aliasing_write, lambda rng: (rng.normal(size=4),), 0),
+    (with_a_rule, lambda rng: (rng.normal(size=4),), 0),
     (recursive, lambda rng: (rng.normal(size=3),), 0),
     (returns_call, lambda rng: (rng.normal(size=(3, 3)), rng.normal(size=3)), (0, 1)),
 ]
@@ -168,6 +182,8 @@ def test_calls_that_stay_calls():
     for f in (other_module, recursive, aliasing_write):
         args = next(c[1] for c in CASES if c[0] is f)(np.random.default_rng(0))
         assert "_fwd(" in astgrad.source(f, wrt=0, args=args)
+    text = astgrad.source(with_a_rule, wrt=0, args=(np.ones(3),))
+    assert "3.0 * x * x" in text or "3.0 * x ** 2" in text or "x * x * 3.0" in text, text
 
 
 def _body(text: str) -> str:

@@ -34,6 +34,7 @@ from typing import Any
 
 import gast
 
+from .. import rules
 from ..analysis.activity import parameter_writes
 from ..analysis.aliasing import MUTATING_METHODS
 from ..errors import TransformError
@@ -129,6 +130,8 @@ _verdicts: dict[tuple, bool] = {}  # (code, defaults, caller globals id) → inl
 def _inlinable(fn: Any, caller: ParsedFunction) -> bool:
     if not isinstance(fn, types.FunctionType) or not is_user_function(fn) or is_generated(fn):
         return False
+    if rules.lookup(fn) is not None:
+        return False  # (a function with a rule of its own: its derivative is the rule's)
     if fn is caller.func or fn.__closure__ or getattr(fn, "__wrapped__", None) is not None:
         return False
     if fn.__globals__ is not getattr(caller.func, "__globals__", None):
