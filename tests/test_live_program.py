@@ -629,3 +629,16 @@ def test_default_arguments_naming_the_enclosing_functions_locals():
         assert astgrad.value_and_grad(loss)(w)[0] == pytest.approx(loss(w))
 
     main()
+
+
+def test_file_shortened_without_reload_is_refused_as_edited(module):
+    m = module("def f(x):\n    y = x * 2.0\n    z = y + 1.0\n    return z ** 2\n\n\ndef g(x):\n    return x ** 2\n")
+    _edit(m, "def g(x):\n    return x\n")  # (g's line is now past the end of the file)
+    with pytest.raises(AstgradError, match=r"edited after the function was defined"):
+        grad(m.g)
+
+
+def test_file_shortened_elsewhere_reads_the_function_at_its_new_line(module):
+    m = module("def unused(x):\n    y = x * 2.0\n    return y\n\n\ndef g(x):\n    return x ** 3\n")
+    _edit(m, "def g(x):\n    return x ** 3\n")  # (g moved up, to line 1)
+    assert grad(m.g)(2.0) == pytest.approx(12.0)

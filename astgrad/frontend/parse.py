@@ -8,6 +8,7 @@ import dis
 import functools
 import inspect
 import linecache
+import os
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -171,7 +172,12 @@ def parse_function(func: Callable) -> ParsedFunction:
     code = getattr(func, "__astgrad_general__", func).__code__
     filename = code.co_filename
     try:
-        lines, firstlineno = inspect.getsourcelines(code)  # not func: it would follow __wrapped__
+        try:
+            lines, firstlineno = inspect.getsourcelines(code)  # not func: it would follow __wrapped__
+        except OSError:  # (the file shortened since: its function elsewhere in it, or refused)
+            if is_generated(code) or not os.path.isfile(filename):
+                raise
+            lines, firstlineno = [], 0
         if not is_generated(code):  # (the text of the code that runs, or refused)
             line = _check_source(func, code, filename)
             if line != firstlineno:
