@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
-import os
 import types
 from typing import Any
 
@@ -67,12 +66,7 @@ def inline_helpers(parsed: ParsedFunction, depth: int = 0) -> ParsedFunction:
         return parsed
     tree = copy.deepcopy(tree)
     namer = Namer.for_tree(tree, set(getattr(parsed.func, "__globals__", {})) | set(parsed.cells))
-    try:
-        _inline_block(tree.body, parsed, namer, depth)
-    except Exception:  # an optimisation only: the calls stay calls
-        if os.environ.get("ASTGRAD_STRICT_INLINE"):
-            raise
-        return parsed
+    _inline_block(tree.body, parsed, namer, depth)
     return dataclasses.replace(parsed, tree=tree)
 
 
@@ -124,7 +118,7 @@ def _local_names(tree: gast.FunctionDef) -> set[str]:
     }
 
 
-_verdicts: dict[tuple, bool] = {}  # (code, defaults, caller globals id) → inlinable
+_verdicts: dict[tuple, bool] = {}  # (code, defaults, globals id) → inlinable; the last few hundred
 
 
 def _inlinable(fn: Any, caller: ParsedFunction) -> bool:
@@ -140,6 +134,8 @@ def _inlinable(fn: Any, caller: ParsedFunction) -> bool:
         return False
     key = (fn.__code__, fn.__defaults__, id(fn.__globals__))
     if key not in _verdicts:
+        if len(_verdicts) >= 512:
+            _verdicts.clear()
         _verdicts[key] = _body_inlinable(fn)
     return _verdicts[key]
 
