@@ -1,7 +1,11 @@
 """The passes every generated function goes through after it is transformed, in order.
 
 parse → normalize → analyse → transform (reverse.py | forward.py, assembled into functions by
-assemble.py) → **these passes** → codegen. Each pass has one interface, `run(unit)`, and
+assemble.py) → **these passes** → codegen. Specialised code first puts equivalent spellings into
+one form, so that each pass is written against that form only: before the function is normalized,
+small helpers it calls are inlined (frontend/inline.py) and its loops over a list parameter of
+known length unrolled (frontend/unroll.py); once the shapes are known, matrix products are spelled
+`a @ b` and lengths `len(xs)` (specialize/canonical.py). Each pass has one interface, `run(unit)`, and
 rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a pass may read:
 
 - `fdef`, `ctx`, `params`: the generated function, the context of the user's names it was made

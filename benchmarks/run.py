@@ -25,6 +25,7 @@ import numpy as np
 
 from . import memory, threads, timing
 from .peers import COLUMNS, Column, Unsupported, as_tuple
+from .variants import clear_caches
 from .workloads import (
     LONG_WRT,
     WORKLOADS,
@@ -294,9 +295,7 @@ def transformation_cost(check_only: bool, quick: bool, clock: str) -> tuple[list
     fn = g = None
     try:
         for _ in range(1 if check_only else 3 if quick else 5):
-            cache = getattr(astgrad.api, "_cache", None)
-            if hasattr(cache, "clear"):
-                cache.clear()
+            clear_caches()  # (a fresh copy of the function would otherwise take its twin's gradient)
             fn = fresh_copy(long_function)
             now = timing.CLOCKS[clock]
             start = now()
@@ -535,6 +534,14 @@ def main(argv: list[str] | None = None) -> int:
     print("## Memory: RNN (H=32, I=16), what the gradient keeps and its peak")
     print()
     lines, ok = tape_memory()
+    status |= 0 if ok else 1
+    print("\n".join(lines))
+    print()
+    print("## Variant suite: the workloads as users spell them (benchmarks/variants.py)")
+    print()
+    from . import variants
+
+    lines, ok = variants.report(quick=opts.quick, check_only=opts.check_only, use_jax=not opts.check_only, log=log)
     status |= 0 if ok else 1
     print("\n".join(lines))
     print()

@@ -23,14 +23,17 @@ from ..analysis.shape_facts import ShapeFacts
 from ..errors import AstgradError, TransformError
 from ..frontend.assumptions import Assumptions, identifier, recording
 from ..frontend.context import Context
+from ..frontend.inline import inline_helpers
 from ..frontend.normalize.normalizer import normalize
 from ..frontend.parse import parse_function
+from ..frontend.unroll import unroll_container_loops
 from ..ir.codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from ..ir.source_text import SourceCode
 from ..ir.trees import assign, name, walk
 from ..optimize.cleanup import number_value
 from ..pipeline import ShapeLookup, run_passes, run_program_passes
 from ..specialize import dispatch
+from ..specialize.canonical import canonical_products
 from .forward import ForwardTransformer
 from .reverse import ReverseTransformer, comment
 
@@ -80,9 +83,22 @@ class Unit:
     guarded: Assumptions | None = None  # the entry function: the facts its program guard checks (pipeline.py)
 
 
-def normalized(func: Callable, protect_inputs: bool = False, callee: bool = False) -> tuple[Context, gast.FunctionDef]:
-    """`func` parsed and in A-normal form, with the context of names it was lowered in."""
-    ctx = Context(parse_function(func))
+def normalized(
+    func: Callable,
+    protect_inputs: bool = False,
+    callee: bool = False,
+    inline: bool = False,
+    lengths: dict[str, int] | None = None,
+) -> tuple[Context, gast.FunctionDef]:
+    """`func` parsed and in A-normal form, with the context of names it was lowered in; with
+    `inline`, its calls of small helpers inlined first (inline.py); with `lengths` (of list and
+    tuple parameters), its loops over them unrolled (unroll.py)."""
+    parsed = parse_function(func)
+    if inline:
+        parsed = inline_helpers(parsed)
+    if lengths:
+        parsed = unroll_container_loops(parsed, lengths)
+    ctx = Context(parsed)
     return ctx, normalize(ctx, protect_inputs=protect_inputs, callee=callee)
 
 
@@ -184,6 +200,8 @@ class Program:
         if kinds:
             standins = {p: dispatch.standin(k) for p, k in kinds.items()}
             facts = ShapeFacts(ctx, fdef, {p: v for p, v in standins.items() if v is not None})
+            if self.optimize:  # (one spelling of products and lengths: canonical.py)
+                canonical_products(fdef, facts, ctx)
         rt = ReverseTransformer(ctx, fdef, wrt_names, program=self, facts=facts)
         forward, backward, grads = rt.run()
         output = fdef.body[-1].value
@@ -512,7 +530,9 @@ def build(
     it was generated from (assumptions.py); `guard=False` leaves that check out (code exported
     as a snapshot of the program). `target="numba"`: code for numba to compile (jit.py)."""
     with recording(specialised=bool(kinds)) as facts:
-        ctx, fdef = normalized(func, protect_inputs=True)
+        special = bool(kinds) and optimize
+        lengths = {p: len(k[1]) for p, k in (kinds or {}).items() if k[0] in ("list", "tuple")} if special else None
+        ctx, fdef = normalized(func, protect_inputs=True, inline=special, lengths=lengths)
         names, many = wrt_names_fn(func, fdef._ag_params, wrt)
         program = Program(optimize=optimize, target=target)
         program.used_names |= {fdef.name}

@@ -139,6 +139,7 @@ class ShapeFacts:
             for n in walk(s):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     self.local.add(n.id)
+        self.item_read_params = _item_read_params(fdef, params)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             changed = True
@@ -275,6 +276,13 @@ class ShapeFacts:
 
     def _subscript(self, value: gast.Subscript) -> tuple[Any, bool]:
         base, exact = self._atom(value.value)
+        if isinstance(base, (list, dict)) and not exact:  # a parameter holding arrays: a literal item
+            if not (isinstance(value.value, gast.Name) and value.value.id in self.item_read_params):
+                raise _Unknown
+            index, index_exact = self._index(value.slice)
+            if not index_exact or isinstance(index, (slice, tuple)):
+                raise _Unknown
+            return base[index], False
         if isinstance(base, tuple) and not exact:
             if not isinstance(value.slice, gast.Constant):
                 raise _Unknown  # which element of a tuple of stand-ins: only a literal index
@@ -421,3 +429,27 @@ def _local_base(node: gast.AST, local: set[str]) -> bool:
 
 
 __all__ = ["ShapeFacts", "TOP"]
+
+
+def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str]:
+    """The parameters holding a list or dict whose every use reads one literal item (`params["W1"]`,
+    `params[0]`): never rebound, written into or handed on, they hold the stand-in's items."""
+    candidates = {p for p, v in params.items() if isinstance(v, (list, dict))}
+    allowed: set[int] = set()
+    for n in walk(fdef):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and _literal_index(n.slice):
+            allowed.add(id(n.value))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "len" and len(n.args) == 1:
+            allowed.add(id(n.args[0]))  # (its length: fixed by the guard)
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and n.id in candidates and id(n) not in allowed:
+            if not isinstance(n.ctx, gast.Param):
+                candidates.discard(n.id)
+    return candidates
+
+
+def _literal_index(node: gast.AST) -> bool:
+    """A literal key or position: `"W1"`, `0`, `-1`."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node = node.operand
+    return isinstance(node, gast.Constant) and type(node.value) in (int, str)

@@ -85,7 +85,12 @@ ANNOTATIONS: dict[str, Annotation] = {
             "the object the called name resolved to at transform time (np.sin, a user function, a "
             "runtime helper): what analyses and rule lookup ask about; generated code still reads the "
             "name when it runs",
-            ("frontend/normalize/normalizer.py", "frontend/normalize/expressions.py", "frontend/normalize/loops.py"),
+            (
+                "frontend/normalize/normalizer.py",
+                "frontend/normalize/expressions.py",
+                "frontend/normalize/loops.py",
+                "specialize/canonical.py",
+            ),
             (
                 "analysis/activity.py",
                 "analysis/dtypes.py",
@@ -100,7 +105,7 @@ ANNOTATIONS: dict[str, Annotation] = {
             "_ag_global",
             "a Name or Attribute (also a Call's func)",
             "True: it reads a global, builtin, closure cell or module attribute, not a local variable",
-            ("frontend/normalize/expressions.py", "frontend/normalize/loops.py"),
+            ("frontend/normalize/expressions.py", "frontend/normalize/loops.py", "specialize/canonical.py"),
             ("analysis/activity.py", "analysis/dtypes.py", "frontend/normalize/expressions.py"),
         ),
         Annotation(

@@ -847,7 +847,7 @@ def check_kinds(params: list[str], args: tuple) -> tuple:
     """The kinds of the arguments (specialize.kind_of); refused unless numbers and arrays."""
     kinds = tuple(kind_of(a) for a in args)
     for p, k, a in zip(params, kinds, args):
-        if k is None or k[0] == "numpy scalar":
+        if k is None or k[0] in ("numpy scalar", "list", "tuple", "dict"):
             raise AstgradError(
                 f"jit=True compiles gradients of functions of Python numbers and NumPy arrays; "
                 f"{p} is a {type(a).__name__}"

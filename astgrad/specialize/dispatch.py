@@ -39,7 +39,16 @@ def kind_of(x: Any) -> Kind | None:
         return ("array", x.shape, "f" if k == "f" else k)  # float16/32/64 share code
     if isinstance(x, (np.number, np.bool_)) and t.__module__ == "numpy":
         return ("numpy scalar", t)
+    if t in (list, tuple) and 0 < len(x) <= MAX_ITEMS:  # a container of arrays: its items' kinds
+        items = tuple(kind_of(v) for v in x)
+        return (t.__name__, items) if all(k is not None for k in items) else None
+    if t is dict and 0 < len(x) <= MAX_ITEMS and all(type(k) is str for k in x):
+        items = tuple((k, kind_of(v)) for k, v in x.items())
+        return ("dict", items) if all(k is not None for _, k in items) else None
     return None
+
+
+MAX_ITEMS = 16  # a list, tuple or dict of more items is not specialised on (nor is one that holds others)
 
 
 def standin(kind: Kind) -> Any:
@@ -53,10 +62,21 @@ def standin(kind: Kind) -> Any:
         if dtype is None:
             return None
         return np.broadcast_to(np.ones((), dtype=dtype), kind[1])  # read-only and no memory, whatever the size
+    if kind[0] in ("list", "tuple"):
+        items = [standin(k) for k in kind[1]]
+        return None if any(v is None for v in items) else (list if kind[0] == "list" else tuple)(items)
+    if kind[0] == "dict":
+        items = {key: standin(k) for key, k in kind[1]}
+        return None if any(v is None for v in items.values()) else items
     return kind[1](1)
 
 
 def describe(kind: Kind) -> str:
+    if kind[0] in ("list", "tuple"):
+        inner = ", ".join(describe(k) for k in kind[1])
+        return f"[{inner}]" if kind[0] == "list" else f"({inner}{',' if len(kind[1]) == 1 else ''})"
+    if kind[0] == "dict":
+        return "{" + ", ".join(f"{key!r}: {describe(k)}" for key, k in kind[1]) + "}"
     if kind[0] == "array":
         return f"array{kind[1]}" if kind[2] == "f" else f"array{kind[1]} of kind {kind[2]!r}"
     return kind[1].__name__ if kind[0] == "numpy scalar" else kind[0]
@@ -68,7 +88,15 @@ def guard_test(np_name: str, params: dict[str, Kind], type_name: Callable[[type]
     user's code gives `float` another meaning)."""
     parts = []
     for p, kind in params.items():
-        if kind[0] in ("float", "int", "bool"):
+        if kind[0] in ("list", "tuple"):  # (its class and length first: the items' tests read them)
+            container, length = type_name(getattr(builtins, kind[0])), type_name(len)
+            parts.append(f"{p}.__class__ is not {container} or {length}({p}) != {len(kind[1])}")
+            parts.append(guard_test(np_name, {f"{p}[{i}]": k for i, k in enumerate(kind[1])}, type_name))
+        elif kind[0] == "dict":
+            keys = "{" + ", ".join(repr(key) for key, _ in kind[1]) + "}"
+            parts.append(f"{p}.__class__ is not {type_name(dict)} or {p}.keys() != {keys}")
+            parts.append(guard_test(np_name, {f"{p}[{key!r}]": k for key, k in kind[1]}, type_name))
+        elif kind[0] in ("float", "int", "bool"):
             parts.append(f"{p}.__class__ is not {type_name(getattr(builtins, kind[0]))}")
         elif kind[0] == "array":
             test = f"{p}.__class__ is not {np_name}.ndarray or {p}.shape != {kind[1]!r}"

@@ -1,0 +1,116 @@
+"""Gradients specialised for parameters that hold lists, tuples or dicts of arrays (specialize/dispatch.py:
+their items' kinds, checked by the guard; analysis/shape_facts.py reads a literal item of a parameter
+never written into): checked against central differences, on other structures and shapes too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import check_grad, grad
+
+
+def net_dict(params, X):
+    h = np.tanh(X @ params["W1"] + params["b1"])
+    return np.sum((h @ params["W2"]) ** 2)
+
+
+def net_list(params, X):
+    W1, b1, W2 = params
+    h = np.tanh(X @ W1 + b1)
+    return np.sum((h @ W2) ** 2)
+
+
+def writes_into_its_dict(params, X):
+    params = dict(params)
+    params["W1"] = params["W1"] * 2.0
+    return np.sum(np.tanh(X @ params["W1"]))
+
+
+def layers(ls, X):
+    h = X
+    for W, b in ls:
+        h = np.tanh(h @ W + b)
+    return np.sum(h * h)
+
+
+def _params(rng, d=3, k=4, structure=dict):
+    W1, b1, W2 = rng.normal(size=(d, k)), rng.normal(size=k), rng.normal(size=(k, 2))
+    return {"W1": W1, "b1": b1, "W2": W2} if structure is dict else structure([W1, b1, W2])
+
+
+@pytest.mark.parametrize("f, structure", [(net_dict, dict), (net_list, list), (net_list, tuple)])
+def test_a_container_parameter_is_specialised_on_its_items(f, structure):
+    rng = np.random.default_rng(0)
+    args = (_params(rng, structure=structure), rng.normal(size=(5, 3)))
+    text = astgrad.source(f, wrt=0, args=args)
+    assert "specialised for params: " in text and "unbroadcast" not in text, text
+    g = grad(f, wrt=0)
+    check_grad(f, g, *args, wrt=0)
+    check_grad(f, g, *args, wrt=0)  # (the specialised code, run again)
+    other = (_params(rng, d=2, k=6, structure=structure), rng.normal(size=(4, 2)))
+    check_grad(f, g, *other, wrt=0)  # other shapes: the guard sends them elsewhere
+
+
+def test_other_keys_take_other_code():
+    rng = np.random.default_rng(1)
+    g = grad(net_dict, wrt=0)
+    p = _params(rng)
+    X = rng.normal(size=(5, 3))
+    check_grad(net_dict, g, p, X, wrt=0)
+    p2 = dict(p, extra=np.ones(2))  # a key more: the guard fails, the code for it is right too
+    check_grad(net_dict, g, p2, X, wrt=0)
+
+
+def test_a_container_written_into_or_walked_is_still_right():
+    rng = np.random.default_rng(2)
+    p, X = _params(rng), rng.normal(size=(5, 3))
+    check_grad(writes_into_its_dict, grad(writes_into_its_dict, wrt=0), p, X, wrt=0)
+    ls = [(rng.normal(size=(3, 4)), rng.normal(size=4)), (rng.normal(size=(4, 2)), rng.normal(size=2))]
+    g = grad(layers, wrt=0)
+    check_grad(layers, g, ls, X, wrt=0)
+    check_grad(layers, g, ls, X, wrt=0)
+
+
+def layers_index(ls, X):
+    h = X
+    for i in range(len(ls)):
+        W, b = ls[i]
+        h = h @ W + b
+        if i < len(ls) - 1:
+            h = np.maximum(h, 0.0)
+    return np.sum(h * h)
+
+
+def layers_but_last(ls, X):
+    h = X
+    for W, b in ls[:-1]:
+        h = np.tanh(h @ W + b)
+    W, b = ls[-1]
+    return np.sum((h @ W + b) ** 2)
+
+
+def appends_to_its_list(ls, X):
+    out = []
+    for W, b in ls:
+        out.append(np.sum(np.tanh(X @ W + b)))
+    return sum(out)
+
+
+@pytest.mark.parametrize("f", [layers, layers_index, layers_but_last, appends_to_its_list])
+def test_a_loop_over_a_list_parameter_is_unrolled(f):
+    rng = np.random.default_rng(3)
+    ls = [(rng.normal(size=(3, 4)) * 0.5, rng.normal(size=4)), (rng.normal(size=(4, 4)) * 0.5, rng.normal(size=4))]
+    if f is appends_to_its_list:
+        ls = [(rng.normal(size=(3, 4)), rng.normal(size=4)), (rng.normal(size=(3, 2)), rng.normal(size=2))]
+    else:
+        ls.append((rng.normal(size=(4, 2)) * 0.5, rng.normal(size=2)))
+    X = rng.normal(size=(5, 3))
+    text = astgrad.source(f, wrt=0, args=(ls, X))
+    forward = text.split("# backward pass")[0].split("# forward pass")[1]
+    assert "for " not in forward and "if " not in forward, text  # (`if i < len(ls) - 1`: decided)
+    g = grad(f, wrt=0)
+    check_grad(f, g, ls, X, wrt=0)
+    check_grad(f, g, ls, X, wrt=0)
+    check_grad(f, g, ls[:2], X, wrt=0)  # another length: the guard sends it elsewhere
