@@ -35,11 +35,11 @@ import gast
 
 from .. import rules
 from ..analysis.activity import parameter_writes
-from ..analysis.aliasing import MUTATING_METHODS
 from ..errors import TransformError
 from ..ir.names import Namer
 from ..ir.sentinels import MISSING
 from ..ir.trees import walk
+from ..rules.registry import member_names
 from .callables import is_generated, is_user_function
 from .parse import ParsedFunction, parse_function
 
@@ -169,7 +169,7 @@ def _body_inlinable(fn: types.FunctionType) -> bool:
         if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
             if _base(n) not in fresh:
                 return False
-        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in member_names("writes"):
             if _base(n.func.value) not in fresh:
                 return False
         if isinstance(n, gast.Name) and (n.id in _FRAME_BUILTINS or n.id == fn.__name__):

@@ -29,8 +29,8 @@ import operator
 
 import gast
 
-from ..analysis.aliasing import MUTATING_METHODS
 from ..ir.trees import walk
+from ..rules.registry import member_names
 from .parse import ParsedFunction
 
 MAX_ITEMS = 8
@@ -219,7 +219,7 @@ def _plain_body(s: gast.For, p: str, tree: gast.FunctionDef) -> bool:
         if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
             if _base(n) == p:
                 return False
-        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in MUTATING_METHODS:
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in member_names("writes"):
             if _base(n.func.value) == p:
                 return False
     for n in walk(gast.Module(body=s.body, type_ignores=[])):
