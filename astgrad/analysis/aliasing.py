@@ -173,6 +173,7 @@ class SharedMemory:
 
 # Memory sharing in generated code, flow-insensitive: which names may share memory with which
 
+
 def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
     """name → how many places write into its value in place: `x[i] = v`, `x += v`,
     `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`..."""
