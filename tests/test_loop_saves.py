@@ -295,3 +295,39 @@ def test_an_inner_value_the_outer_step_reads_after_the_inner_loop_stays_saved():
     check_grad(inner_value_read_after, g, x, rtol=1e-5, atol=1e-7)
     plain = grad(inner_value_read_after, optimize=False, specialize=False)(x)
     np.testing.assert_allclose(g(x), plain, rtol=1e-9, atol=1e-12)
+
+
+def ema_wrapped(x):  # at t = 0, s[t - 1] is s[-1]: the last position, still zero, written at the last step
+    n = x.shape[0]
+    s = np.zeros(n)
+    for t in range(n):
+        s[t] = np.sin(s[t - 1]) * x[t] + x[t]
+    return np.sum(s * s)
+
+
+def rows_wrapped(x):  # the same along the inner index of nested loops
+    n = x.shape[0]
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = np.sin(out[i, j - 1]) * x[j] + x[j]
+    return np.sum(out * out)
+
+
+def triangle(x):  # the inner loop's length depends on the outer index; reads from the row above and the left
+    n = x.shape[0]
+    out = np.zeros((n, n))
+    for i in range(1, n):
+        for j in range(i + 1):
+            out[i, j] = np.tanh(out[i - 1, j] + x[i] * x[j] + out[i, j - 1])
+    return np.sum(out * out)
+
+
+@pytest.mark.parametrize("f", [ema_wrapped, rows_wrapped, triangle])
+def test_a_negative_index_is_no_earlier_position(f):
+    """A read `s[t - 1]` at t = 0 is of the last position, which a later step writes: it is not
+    read again from the filled array (a wrong gradient before: the backward step read s[n - 1])."""
+    x = np.random.default_rng(7).normal(size=5) / 2
+    g = grad(f)
+    check_grad(f, g, x, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g(x), grad(f, optimize=False, specialize=False)(x), rtol=1e-9, atol=1e-12)

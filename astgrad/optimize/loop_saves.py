@@ -378,6 +378,20 @@ def _affine(index: gast.AST, target: str, defs: dict[str, gast.AST]) -> int | No
     return None
 
 
+def _start(loop: gast.For, shape_of) -> int | None:
+    """The first index of `for t in range(n)` (0) or `range(a, n)` (a, an int constant or, in
+    specialised code, a name known to hold one), else None."""
+    args = loop.iter.args
+    if len(args) == 1:
+        return 0
+    a = args[0]
+    if isinstance(a, gast.Constant) and type(a.value) is int:
+        return a.value
+    if isinstance(a, gast.Name) and shape_of is not None:
+        return shape_of.count(a.id)
+    return None
+
+
 def _increasing(loop: gast.For) -> bool:
     it = loop.iter
     return (
@@ -394,10 +408,14 @@ class _Filled:
     (statement index in the loop's body, the write's index, the value written). A write's index
     is `t + c` of the loop index t, or in nested loops a tuple of one `i + c` per loop index."""
 
-    def __init__(self, links, nest, loop, np_name, written, stores, defs):
+    def __init__(self, links, nest, loop, np_name, written, stores, defs, shape_of):
         self.rows: dict[str, tuple[int, dict[str, tuple[int, int]], gast.AST]] = {}
-        if not all(_increasing(f) for f in [f for f, _ in nest.enclosing] + [loop]):
+        loops = [f for f, _ in nest.enclosing] + [loop]
+        if not all(_increasing(f) for f in loops):
             return
+        # (the first index of each loop: no index `t + c` it writes or reads may be negative,
+        # which would be a position counted from the end, written at a later step)
+        self.starts = {f.target.id: _start(f, shape_of) for f in loops}
         body, k = nest.top, nest.k
         self.targets = nest.targets(loop)
         for s_name, count in written.items():
@@ -435,16 +453,21 @@ class _Filled:
         per loop index, each once; None for any other index."""
         if len(self.targets) == 1:
             c = _affine(index, self.targets[0], defs)
-            return None if c is None else {self.targets[0]: (0, c)}
+            return None if c is None or not self.from_zero(self.targets[0], c) else {self.targets[0]: (0, c)}
         if not isinstance(index, gast.Tuple) or len(index.elts) != len(self.targets):
             return None
         out: dict[str, tuple[int, int]] = {}
         for axis, e in enumerate(index.elts):
             found = [(t, c) for t in self.targets if (c := _affine(e, t, defs)) is not None]
-            if len(found) != 1 or found[0][0] in out:
+            if len(found) != 1 or found[0][0] in out or not self.from_zero(*found[0]):
                 return None
             out[found[0][0]] = (axis, found[0][1])
         return out
+
+    def from_zero(self, t: str, c: int) -> bool:
+        """Whether `t + c` is never negative."""
+        start = self.starts[t]
+        return start is not None and start + c >= 0
 
     def readable(self, read: gast.Subscript, at: int, defs) -> bool:
         """Whether `read` (at statement `at` of the loop body) sees what the array finally holds:
@@ -516,7 +539,7 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
             n not in loop_stores and n not in back_stores and stores.get(n, 0) <= 1 and n not in mutated and n != target
         )
 
-    filled = _Filled(links, nest, loop, np_name, written, stores, defs)
+    filled = _Filled(links, nest, loop, np_name, written, stores, defs, shape_of)
     invariant: set[str] = set()
     recomputed: dict[str, list[str]] = {}  # name → the loop values (in order) its recomputation needs
 
