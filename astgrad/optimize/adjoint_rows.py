@@ -34,7 +34,7 @@ import gast
 from ..frontend.context import Context
 from ..ir.trees import assign, walk
 from .cleanup import is_comment
-from .loop_saves import _affine, _single_assign
+from .loop_saves import affine_offset, single_assign
 
 
 def carry_adjoint_rows(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
@@ -42,7 +42,7 @@ def carry_adjoint_rows(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
     body = fdef.body
     k = 0
     while k < len(body):
-        g = _single_assign(body[k])
+        g = single_assign(body[k])
         if g is not None and _call_of(body[k].value, zeros_like) and _carry(body, k, g, ctx, copy_of, shape_of):
             continue  # (body[k] was removed)
         k += 1
@@ -222,7 +222,7 @@ def _first_row(index: gast.AST, stop: gast.AST, a: int, once: dict) -> bool:
         if isinstance(index, gast.Name) and index.id in once:
             index = once[index.id]
         return isinstance(index, gast.Constant) and index.value == stop.value + a - 1
-    return isinstance(stop, gast.Name) and stop.id in once and _affine(index, stop.id, once) == a - 1
+    return isinstance(stop, gast.Name) and stop.id in once and affine_offset(index, stop.id, once) == a - 1
 
 
 def _bound_once(body: list) -> dict[str, gast.AST]:
@@ -232,7 +232,7 @@ def _bound_once(body: list) -> dict[str, gast.AST]:
         for n in walk(st):
             if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
                 stores[n.id] = stores.get(n.id, 0) + 1
-    return {v: st.value for st in body if (v := _single_assign(st)) is not None and stores[v] == 1}
+    return {v: st.value for st in body if (v := single_assign(st)) is not None and stores[v] == 1}
 
 
 def _loop_defs(loop: gast.For, t: str) -> dict[str, gast.AST]:
@@ -241,7 +241,7 @@ def _loop_defs(loop: gast.For, t: str) -> dict[str, gast.AST]:
     for n in walk(loop):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             stores[n.id] = stores.get(n.id, 0) + 1
-    return {v: st.value for st in loop.body if (v := _single_assign(st)) is not None and stores[v] == 1 and v != t}
+    return {v: st.value for st in loop.body if (v := single_assign(st)) is not None and stores[v] == 1 and v != t}
 
 
 def _loop_plan(loop: gast.For, g: str, t: str, defs: dict) -> tuple | None:
@@ -254,7 +254,7 @@ def _loop_plan(loop: gast.For, g: str, t: str, defs: dict) -> tuple | None:
         if not _uses(st, g):
             continue
         if isinstance(st, gast.AugAssign) and isinstance(st.op, gast.Add) and _row_of(st.target, g) is not None:
-            c = _affine(st.target.slice, t, defs)
+            c = affine_offset(st.target.slice, t, defs)
             if a is None or c != a - 1 or _uses(st.value, g):
                 return None
             adds.append(st)
@@ -267,7 +267,7 @@ def _loop_plan(loop: gast.For, g: str, t: str, defs: dict) -> tuple | None:
             and isinstance(st.value, gast.Constant)
             and st.value.value == 0.0
         ):
-            if a is None or _affine(st.targets[0].slice, t, defs) != a or stage > 1:
+            if a is None or affine_offset(st.targets[0].slice, t, defs) != a or stage > 1:
                 return None
             zeros.append(st)
             stage = 1
@@ -281,7 +281,7 @@ def _loop_plan(loop: gast.For, g: str, t: str, defs: dict) -> tuple | None:
         for n in found:
             if _uses(n.slice, g):
                 return None
-            c = _affine(n.slice, t, defs)
+            c = affine_offset(n.slice, t, defs)
             if c is None or (a is not None and c != a):
                 return None
             a = c
@@ -294,7 +294,7 @@ def _loop_plan(loop: gast.For, g: str, t: str, defs: dict) -> tuple | None:
 def _owned_once(loop: gast.For, v: str, add: gast.stmt) -> bool:
     """v is bound once in the loop to a new array (an arithmetic result) and read only by `add`:
     nothing else can write into its memory before the next step reads it as the row."""
-    binds = [st for st in loop.body if _single_assign(st) == v]
+    binds = [st for st in loop.body if single_assign(st) == v]
     if len(binds) != 1 or not isinstance(binds[0].value, gast.BinOp):
         return False
     readers = [st for st in loop.body if st is not binds[0] and _uses(st, v)]

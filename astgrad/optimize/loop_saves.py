@@ -112,7 +112,7 @@ def prune_recomputed(fdef: gast.FunctionDef) -> None:
         while changed:
             changed = False
             for i, st in enumerate(loop.body):
-                target = _single_assign(st)
+                target = single_assign(st)
                 if target is None or target not in names:
                     continue
                 rest = loop.body[i + 1 :]
@@ -204,12 +204,12 @@ def _sum_after_loop(body, back: gast.For, v: str, ctx: Context, np_name: str, sh
     in the loop (which batching.py sums as one product) and one `U_bar = U_bar +
     np.transpose(v_bar_sum)` after it."""
     vb = v + "_bar"
-    made = [j for j, st in enumerate(back.body) if _single_assign(st) == vb]
+    made = [j for j, st in enumerate(back.body) if single_assign(st) == vb]
     uses = [j for j, st in enumerate(back.body) if vb in _names(st)]
     if len(made) != 1 or len(uses) != 1 or uses[0] <= made[0]:
         return
     acc_st = back.body[uses[0]]
-    acc = _single_assign(acc_st)
+    acc = single_assign(acc_st)
     value = acc_st.value if acc is not None else None
     if not (
         isinstance(value, gast.BinOp)
@@ -320,7 +320,8 @@ def _names(node: gast.AST) -> set[str]:
     return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
-def _single_assign(s: gast.stmt) -> str | None:
+def single_assign(s: gast.stmt) -> str | None:
+    """The one name `s` binds when it is `name = value`, else None."""
     if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
         return s.targets[0].id
     return None
@@ -358,22 +359,22 @@ def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool) -> bool:
     return True
 
 
-def _affine(index: gast.AST, target: str, defs: dict[str, gast.AST]) -> int | None:
+def affine_offset(index: gast.AST, target: str, defs: dict[str, gast.AST]) -> int | None:
     """c when `index` is the loop index plus the integer constant c, else None."""
     if isinstance(index, gast.Name):
         if index.id == target:
             return 0
         if index.id in defs:
-            return _affine(defs[index.id], target, {})
+            return affine_offset(defs[index.id], target, {})
         return None
     if isinstance(index, gast.BinOp) and isinstance(index.op, (gast.Add, gast.Sub)):
         left, right = index.left, index.right
         if isinstance(right, gast.Constant) and type(right.value) is int:
-            c = _affine(left, target, defs)
+            c = affine_offset(left, target, defs)
             if c is not None:
                 return c + right.value if isinstance(index.op, gast.Add) else c - right.value
         if isinstance(index.op, gast.Add) and isinstance(left, gast.Constant) and type(left.value) is int:
-            c = _affine(right, target, defs)
+            c = affine_offset(right, target, defs)
             return None if c is None else c + left.value
     return None
 
@@ -424,7 +425,7 @@ class _Filled:
             made = [
                 st
                 for st in body[:k]
-                if _single_assign(st) == s_name
+                if single_assign(st) == s_name
                 and isinstance(st.value, gast.Call)
                 and isinstance(st.value.func, gast.Attribute)
                 and isinstance(st.value.func.value, gast.Name)
@@ -452,13 +453,13 @@ class _Filled:
         """Loop index → (axis, c) for an index `t + c` (one loop) or a tuple with one `i + c`
         per loop index, each once; None for any other index."""
         if len(self.targets) == 1:
-            c = _affine(index, self.targets[0], defs)
+            c = affine_offset(index, self.targets[0], defs)
             return None if c is None or not self.from_zero(self.targets[0], c) else {self.targets[0]: (0, c)}
         if not isinstance(index, gast.Tuple) or len(index.elts) != len(self.targets):
             return None
         out: dict[str, tuple[int, int]] = {}
         for axis, e in enumerate(index.elts):
-            found = [(t, c) for t in self.targets if (c := _affine(e, t, defs)) is not None]
+            found = [(t, c) for t in self.targets if (c := affine_offset(e, t, defs)) is not None]
             if len(found) != 1 or found[0][0] in out or not self.from_zero(*found[0]):
                 return None
             out[found[0][0]] = (axis, found[0][1])
@@ -527,7 +528,7 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
     defs: dict[str, gast.AST] = {}
     where: dict[str, int] = {}
     for j, s in enumerate(loop.body):
-        v = _single_assign(s)
+        v = single_assign(s)
         if v is not None and v not in defs:
             defs[v] = s.value
             where[v] = j
@@ -598,8 +599,8 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
         for level, (f, b) in enumerate(chain[:-1]):
             child, child_back = chain[level + 1]
             fk, bk = f.body.index(child), b.body.index(child_back)
-            made = [s for s in f.body[:fk] if _single_assign(s) == n]
-            again = [s for s in b.body[:bk] if _single_assign(s) == n]
+            made = [s for s in f.body[:fk] if single_assign(s) == n]
+            again = [s for s in b.body[:bk] if single_assign(s) == n]
             if len(made) != 1 or len(again) != 1 or gast.dump(made[0].value) != gast.dump(again[0].value):
                 continue
             if stores.get(n, 0) != sum(1 for s in walk(fdef) if _placeholder(s, n)) + 2:
@@ -759,7 +760,7 @@ def _stores_name(n: gast.AST, v: str) -> bool:
 def _placeholder(s: gast.AST, v: str) -> bool:
     return (
         isinstance(s, gast.Assign)
-        and _single_assign(s) == v
+        and single_assign(s) == v
         and isinstance(s.value, gast.Constant)
         and s.value.value is None
     )
@@ -814,7 +815,7 @@ def _all_blocks(body):
 
 def _is_owning(s: gast.stmt, g: str, owned: str) -> bool:
     return (
-        _single_assign(s) == g
+        single_assign(s) == g
         and isinstance(s.value, gast.Call)
         and isinstance(s.value.func, gast.Name)
         and s.value.func.id == owned
@@ -827,7 +828,7 @@ def _is_owning(s: gast.stmt, g: str, owned: str) -> bool:
 def _owned_in(loop: gast.For, owned: str, copy_of: str, shape_of: Any = None) -> list[str]:
     found = []
     statements = [s for inner in _all_blocks(loop.body) for s in inner]
-    candidates = {g for s in statements if (g := _single_assign(s)) and _is_owning(s, g, owned)}
+    candidates = {g for s in statements if (g := single_assign(s)) and _is_owning(s, g, owned)}
     for g in sorted(candidates):
         owning = {id(s.targets[0]) for s in statements if _is_owning(s, g, owned)}
         if _only_positions(loop, g, owned, copy_of, shape_of) and not any(
