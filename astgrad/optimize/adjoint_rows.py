@@ -93,6 +93,8 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
     ):
         return False  # (the row written before the loop is not the one its first step reads)
     once = _bound_once(body)
+    if not isinstance(body[before[0]], gast.Assign):
+        return False  # (the row is first assigned, then added into: `g[T] += v` alone is left as it is)
     for j in before:
         st = body[j]
         index = _row_of(st.targets[0], g) if isinstance(st, gast.Assign) and len(st.targets) == 1 else None
