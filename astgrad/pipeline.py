@@ -38,6 +38,7 @@ from .analysis.aliasing import shared_through, sharing_links
 from .frontend.assumptions import calls_named, guard_terms, is_guard
 from .ir.codegen import render
 from .ir.trees import name, walk
+from .optimize.adjoint_rows import carry_adjoint_rows
 from .optimize.cleanup import fuse_expressions, nested_blocks
 from .optimize.cleanup import optimize as clean_up
 from .optimize.loop_saves import drop_loop_saves, hoist_ownership, prune_recomputed
@@ -327,6 +328,14 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "arrays hoisted before a loop are deleted after it (hoisting.py)",
         needs=("hoisting",),
         why="it deletes the arrays hoisting made",
+    ),
+    Pass(
+        "adjoint rows",
+        lambda u: carry_adjoint_rows(u.fdef, u.ctx, u.shape_of),
+        "an adjoint array whose rows a backward loop reads once each, in reverse order, kept as the "
+        "one row it carries from a step to the next (adjoint_rows.py)",
+        needs=("clean up after hoisting",),
+        why="it reads the backward loop's row reads and additions as the last clean-up leaves them",
     ),
     Pass(
         "prune recomputed",

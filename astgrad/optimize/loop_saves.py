@@ -17,9 +17,15 @@ And `x_bar = owned_copy(x_bar)` (the adjoint made writable before `x_bar[t] = 0.
 that touches x_bar only through element reads and writes is done once, before the loop: a copy of
 the whole adjoint at every step made the EMA's gradient quadratic in its length.
 
-Only loops at the top level of the function are handled, with their backward loop
-`for t in reversed(<the same iterator>)` also there, so that the index and every value the
-recomputation reads are the same in the backward step as in the forward one.
+A loop at the top level of the function is handled with its backward loop `for t in
+reversed(<the same iterator>)` also there, and a loop inside it (`for j in range(m)` in the body
+of `for i in range(n)`, and so on down) with its backward loop in the body of the backward outer
+loop, every enclosing index bound by its loops alone: so the indices, and every value the
+recomputation reads, are the same in the backward step as in the forward one. Inside, a value
+may also be recomputed from a value of an enclosing step bound the same way in its backward step
+(`c = a * i` in both), an array filled in nested loops is indexed by one `i + c` per loop
+(`out[i, j] = v`, the steps ordered outer index first), and a value the enclosing steps read
+outside the inner loops stays on the tape.
 """
 
 from __future__ import annotations
@@ -52,7 +58,46 @@ def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | N
         back = _backward_loop(body[k + 1 :], loop)
         if back is None or shape_of is not None and _replayable(loop, push, shape_of):
             continue
-        _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
+        nest = _Nest(body, k, [], body)
+        _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
+        _drop_nested(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
+
+
+class _Nest:
+    """Where a pair of loops sits: the function's body, the index there of the outermost forward
+    loop, the pairs (forward, backward) of the loops enclosing it, outermost first, and the block
+    of the backward loop."""
+
+    def __init__(self, top: list, k: int, enclosing: list, back_block: list):
+        self.top, self.k, self.enclosing, self.back_block = top, k, enclosing, back_block
+
+    def targets(self, loop: gast.For) -> list[str]:
+        """The loop indices, outermost first, `loop`'s last."""
+        return [f.target.id for f, _ in self.enclosing] + [loop.target.id]
+
+    def outermost(self, loop: gast.For, back: gast.For) -> tuple[gast.For, gast.For]:
+        return self.enclosing[0] if self.enclosing else (loop, back)
+
+
+def _drop_nested(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of) -> None:
+    """The loops directly in `loop`'s body whose backward loops are directly in `back`'s body:
+    `for j in range(m)` and `for j in reversed(range(m))`, where every enclosing index is the
+    same in the backward step as in the forward one (bound by its loops alone)."""
+    for f, b in ((loop, back), *nest.enclosing):
+        i = f.target.id
+        if sum(1 for n in walk(f) if _stores_name(n, i)) != 1 or sum(1 for n in walk(b) if _stores_name(n, i)) != 1:
+            return
+    for inner in list(loop.body):
+        if not (isinstance(inner, gast.For) and isinstance(inner.target, gast.Name) and not inner.orelse):
+            continue
+        if inner.target.id in nest.targets(loop):
+            continue
+        inner_back = _backward_loop(back.body, inner)
+        if inner_back is None:
+            continue
+        deeper = _Nest(nest.top, nest.k, nest.enclosing + [(loop, back)], back.body)
+        _drop(fdef, deeper, inner, inner_back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
+        _drop_nested(fdef, deeper, inner, inner_back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
 
 
 def prune_recomputed(fdef: gast.FunctionDef) -> None:
@@ -62,15 +107,12 @@ def prune_recomputed(fdef: gast.FunctionDef) -> None:
     for loop, names in getattr(fdef, "_ag_recomputed", []):
         if not any(n is loop for n in walk(fdef)):
             continue
-        after = set()
-        if any(st is loop for st in fdef.body):
-            k = next(i for i, st in enumerate(fdef.body) if st is loop)
-            after = {n.id for st in fdef.body[k + 1 :] for n in walk(st) if isinstance(n, gast.Name)}
+        after = _read_after(fdef.body, loop) or set()
         changed = True
         while changed:
             changed = False
             for i, st in enumerate(loop.body):
-                target = _single_assign(st)
+                target = single_assign(st)
                 if target is None or target not in names:
                     continue
                 rest = loop.body[i + 1 :]
@@ -89,6 +131,27 @@ def prune_recomputed(fdef: gast.FunctionDef) -> None:
         if not loop.body:
             loop.body.append(gast.Pass())
     fdef._ag_recomputed = []
+
+
+def _read_after(block: list, loop: gast.For) -> set[str] | None:
+    """The names read after `loop` (in `block` or the blocks inside it): in the statements after
+    it in its block and in those of every block around it, and anywhere in the loops around it
+    (their next step); None when `loop` is not in `block`."""
+    for k, st in enumerate(block):
+        if st is loop:
+            return {n.id for s in block[k + 1 :] for n in walk(s) if isinstance(n, gast.Name)}
+        for field in ("body", "orelse"):
+            inner = getattr(st, field, None)
+            if not (isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt)):
+                continue
+            found = _read_after(inner, loop)
+            if found is None:
+                continue
+            found |= {n.id for s in block[k + 1 :] for n in walk(s) if isinstance(n, gast.Name)}
+            if isinstance(st, (gast.For, gast.While)):
+                found |= {n.id for s in inner for n in walk(s) if isinstance(n, gast.Name) and s is not loop}
+            return found
+    return None
 
 
 def _uncopy_numbers(fdef: gast.FunctionDef, copy_of: str, shape_of: Callable) -> None:
@@ -141,12 +204,12 @@ def _sum_after_loop(body, back: gast.For, v: str, ctx: Context, np_name: str, sh
     in the loop (which batching.py sums as one product) and one `U_bar = U_bar +
     np.transpose(v_bar_sum)` after it."""
     vb = v + "_bar"
-    made = [j for j, st in enumerate(back.body) if _single_assign(st) == vb]
+    made = [j for j, st in enumerate(back.body) if single_assign(st) == vb]
     uses = [j for j, st in enumerate(back.body) if vb in _names(st)]
     if len(made) != 1 or len(uses) != 1 or uses[0] <= made[0]:
         return
     acc_st = back.body[uses[0]]
-    acc = _single_assign(acc_st)
+    acc = single_assign(acc_st)
     value = acc_st.value if acc is not None else None
     if not (
         isinstance(value, gast.BinOp)
@@ -194,6 +257,8 @@ def _replayable(loop: gast.For, push: str, shape_of: Callable) -> bool:
     """A loop over numbers that writes into no array: replay.py saves its starting states alone."""
     saved = [p[1] for st in loop.body if (p := _push_of(st, push)) is not None]
     writes = any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) for n in walk(loop))
+    if any(isinstance(n, gast.For) for st in loop.body for n in walk(st)):
+        return False  # (replay.py replays no loop with a loop inside)
     return not writes and all(shape_of(v) == () for v in saved)
 
 
@@ -255,7 +320,8 @@ def _names(node: gast.AST) -> set[str]:
     return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
-def _single_assign(s: gast.stmt) -> str | None:
+def single_assign(s: gast.stmt) -> str | None:
+    """The one name `s` binds when it is `name = value`, else None."""
     if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
         return s.targets[0].id
     return None
@@ -293,23 +359,37 @@ def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool) -> bool:
     return True
 
 
-def _affine(index: gast.AST, target: str, defs: dict[str, gast.AST]) -> int | None:
+def affine_offset(index: gast.AST, target: str, defs: dict[str, gast.AST]) -> int | None:
     """c when `index` is the loop index plus the integer constant c, else None."""
     if isinstance(index, gast.Name):
         if index.id == target:
             return 0
         if index.id in defs:
-            return _affine(defs[index.id], target, {})
+            return affine_offset(defs[index.id], target, {})
         return None
     if isinstance(index, gast.BinOp) and isinstance(index.op, (gast.Add, gast.Sub)):
         left, right = index.left, index.right
         if isinstance(right, gast.Constant) and type(right.value) is int:
-            c = _affine(left, target, defs)
+            c = affine_offset(left, target, defs)
             if c is not None:
                 return c + right.value if isinstance(index.op, gast.Add) else c - right.value
         if isinstance(index.op, gast.Add) and isinstance(left, gast.Constant) and type(left.value) is int:
-            c = _affine(right, target, defs)
+            c = affine_offset(right, target, defs)
             return None if c is None else c + left.value
+    return None
+
+
+def _start(loop: gast.For, shape_of) -> int | None:
+    """The first index of `for t in range(n)` (0) or `range(a, n)` (a, an int constant or, in
+    specialised code, a name known to hold one), else None."""
+    args = loop.iter.args
+    if len(args) == 1:
+        return 0
+    a = args[0]
+    if isinstance(a, gast.Constant) and type(a.value) is int:
+        return a.value
+    if isinstance(a, gast.Name) and shape_of is not None:
+        return shape_of.count(a.id)
     return None
 
 
@@ -325,20 +405,27 @@ def _increasing(loop: gast.For) -> bool:
 
 
 class _Filled:
-    """Arrays filled by the loop, each position once: name → (statement index, write offset)."""
+    """Arrays filled by the loop (and the loops around it), each position once: name →
+    (statement index in the loop's body, the write's index, the value written). A write's index
+    is `t + c` of the loop index t, or in nested loops a tuple of one `i + c` per loop index."""
 
-    def __init__(self, links, body, k, loop, np_name, written, stores, defs):
-        self.rows: dict[str, tuple[int, int, gast.AST]] = {}
-        if not _increasing(loop):
+    def __init__(self, links, nest, loop, np_name, written, stores, defs, shape_of):
+        self.rows: dict[str, tuple[int, dict[str, tuple[int, int]], gast.AST]] = {}
+        loops = [f for f, _ in nest.enclosing] + [loop]
+        if not all(_increasing(f) for f in loops):
             return
-        target = loop.target.id
+        # (the first index of each loop: no index `t + c` it writes or reads may be negative,
+        # which would be a position counted from the end, written at a later step)
+        self.starts = {f.target.id: _start(f, shape_of) for f in loops}
+        body, k = nest.top, nest.k
+        self.targets = nest.targets(loop)
         for s_name, count in written.items():
             if stores.get(s_name) != 1:
                 continue
             made = [
                 st
                 for st in body[:k]
-                if _single_assign(st) == s_name
+                if single_assign(st) == s_name
                 and isinstance(st.value, gast.Call)
                 and isinstance(st.value.func, gast.Attribute)
                 and isinstance(st.value.func.value, gast.Name)
@@ -354,21 +441,50 @@ class _Filled:
             j, st = inside[0]
             if not isinstance(st, gast.Assign) or len(st.targets) != 1:
                 continue
-            offset = _affine(st.targets[0].slice, target, defs)
-            if offset is None:
+            offsets = self.offsets(st.targets[0].slice, defs)
+            if offsets is None:
                 continue
             shared = shared_through(links, frozenset({s_name})) - {s_name}
             if any(written.get(n) for n in shared):
                 continue
-            self.rows[s_name] = (j, offset, st.value)
+            self.rows[s_name] = (j, offsets, st.value)
 
-    def readable(self, read: gast.Subscript, at: int, target: str, defs) -> bool:
-        """Whether `read` (at statement `at` of the loop body) sees what the array finally holds."""
+    def offsets(self, index: gast.AST, defs) -> dict[str, tuple[int, int]] | None:
+        """Loop index → (axis, c) for an index `t + c` (one loop) or a tuple with one `i + c`
+        per loop index, each once; None for any other index."""
+        if len(self.targets) == 1:
+            c = affine_offset(index, self.targets[0], defs)
+            return None if c is None or not self.from_zero(self.targets[0], c) else {self.targets[0]: (0, c)}
+        if not isinstance(index, gast.Tuple) or len(index.elts) != len(self.targets):
+            return None
+        out: dict[str, tuple[int, int]] = {}
+        for axis, e in enumerate(index.elts):
+            found = [(t, c) for t in self.targets if (c := affine_offset(e, t, defs)) is not None]
+            if len(found) != 1 or found[0][0] in out or not self.from_zero(*found[0]):
+                return None
+            out[found[0][0]] = (axis, found[0][1])
+        return out
+
+    def from_zero(self, t: str, c: int) -> bool:
+        """Whether `t + c` is never negative."""
+        start = self.starts[t]
+        return start is not None and start + c >= 0
+
+    def readable(self, read: gast.Subscript, at: int, defs) -> bool:
+        """Whether `read` (at statement `at` of the loop body) sees what the array finally holds:
+        the position it reads was written at an earlier step (the steps ordered outer index
+        first), or earlier in this step."""
         if not (isinstance(read.value, gast.Name) and read.value.id in self.rows):
             return False
-        j, offset, _ = self.rows[read.value.id]
-        c = _affine(read.slice, target, defs)
-        return c is not None and (c < offset or (at > j and c <= offset))
+        j, written, _ = self.rows[read.value.id]
+        offsets = self.offsets(read.slice, defs)
+        if offsets is None or any(offsets[t][0] != written[t][0] for t in self.targets):
+            return False
+        for t in self.targets:  # (the step that wrote the position read, against this one)
+            d = offsets[t][1] - written[t][1]
+            if d != 0:
+                return d < 0
+        return at > j
 
 
 def _writes_into(st: gast.stmt, s_name: str) -> bool:
@@ -382,22 +498,21 @@ def _writes_into(st: gast.stmt, s_name: str) -> bool:
     return False
 
 
-def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of) -> None:
+def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of) -> None:
     target = loop.target.id
+    indices = set(nest.targets(loop))  # (the enclosing loops' indices: the same in both steps)
     skip = frozenset({np_name, "math"})
-    loop_stores = {
-        n.id for s in loop.body for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-    }
-    back_stores = {
-        n.id for s in back.body for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-    }
+    # (names the enclosing loops bind change from one of their steps to the next)
+    outer, outer_back = nest.outermost(loop, back)
+    loop_stores = {n.id for n in walk(outer) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    back_stores = {n.id for n in walk(outer_back) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     # what may change in place: names written into, and what shares memory with them through
     # the forward pass's assignments (the backward pass writes only into adjoints it owns; the
     # tape is no memory its values share)
     tapes = frozenset(p[0] for s in loop.body if (p := _push_of(s, push)) is not None)
     skip = skip | tapes
     copies = {copy_of, ctx.helper("zeros_like"), ctx.helper("owned_copy")}
-    links = forward_links(body[: body.index(back)], skip, copies, shape_of)
+    links = forward_links(nest.top[: nest.top.index(outer_back)], skip, copies, shape_of)
     mutated = shared_through(links, frozenset(n for n, c in written.items() if c))
     pushes = {}
     for j, s in enumerate(loop.body):
@@ -413,7 +528,7 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
     defs: dict[str, gast.AST] = {}
     where: dict[str, int] = {}
     for j, s in enumerate(loop.body):
-        v = _single_assign(s)
+        v = single_assign(s)
         if v is not None and v not in defs:
             defs[v] = s.value
             where[v] = j
@@ -425,14 +540,14 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
             n not in loop_stores and n not in back_stores and stores.get(n, 0) <= 1 and n not in mutated and n != target
         )
 
-    filled = _Filled(links, body, k, loop, np_name, written, stores, defs)
+    filled = _Filled(links, nest, loop, np_name, written, stores, defs, shape_of)
     invariant: set[str] = set()
     recomputed: dict[str, list[str]] = {}  # name → the loop values (in order) its recomputation needs
 
     def invariant_value(v: str) -> bool:
         value = defs[v]
         return _pure(value, np_name, copy_of, cheap=False) and all(
-            n in invariant or (n not in loop_stores and n not in mutated and n != target) or n in (np_name, "math")
+            n in invariant or (n not in loop_stores and n not in mutated and n not in indices) or n in (np_name, "math")
             for n in _names(value)
         )
 
@@ -446,11 +561,11 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
         at = where[v]
         for n in walk(value):  # reads of arrays the loop fills must see their final values
             if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id in mutated:
-                if not filled.readable(n, at, target, defs):
+                if not filled.readable(n, at, defs):
                     return None
         order: list[str] = []
         for n in sorted(_names(value)):
-            if n == target or n in invariant or n in filled.rows or n in PURE_BUILTINS or n == copy_of:
+            if n in indices or n in invariant or n in filled.rows or n in PURE_BUILTINS or n == copy_of:
                 continue
             if n in defs and where[n] < at:
                 more = needs(n, seen | {v})
@@ -458,9 +573,49 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
                     return None
                 order += [m for m in more if m not in order]
                 continue
-            if not steady(n):
+            if not steady(n) and not same_in_both(n, set()):
                 return None
         return order + [v]
+
+    chain = [*nest.enclosing, (loop, back)]
+    # names the enclosing loops read outside this pair of loops: a value bound again in the
+    # backward loop must not be one of them (after the backward loop of step i + 1, the tape
+    # would have restored what step i left, the recomputation leaves step i + 1's first value)
+    inside = {id(n) for n in walk(loop)} | {id(n) for n in walk(back)}
+    read_around = {
+        n.id
+        for f in nest.outermost(loop, back)
+        if nest.enclosing
+        for n in walk(f)
+        if isinstance(n, gast.Name) and id(n) not in inside
+    }
+
+    def same_in_both(n: str, seen: set[str]) -> bool:
+        """n is bound once in an enclosing forward step, before the loop inside it, and once in
+        its backward step, before that loop's backward loop, to the same cheap value of indices
+        and of values nothing changes (`c = a * i` in both): the same value in both steps."""
+        if n in seen or n in mutated:
+            return False
+        for level, (f, b) in enumerate(chain[:-1]):
+            child, child_back = chain[level + 1]
+            fk, bk = f.body.index(child), b.body.index(child_back)
+            made = [s for s in f.body[:fk] if single_assign(s) == n]
+            again = [s for s in b.body[:bk] if single_assign(s) == n]
+            if len(made) != 1 or len(again) != 1 or gast.dump(made[0].value) != gast.dump(again[0].value):
+                continue
+            if stores.get(n, 0) != sum(1 for s in walk(fdef) if _placeholder(s, n)) + 2:
+                return False
+            value = made[0].value
+            if not _pure(value, np_name, copy_of, cheap=True):
+                return False
+            if any(
+                isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name) and m.value.id in mutated
+                for m in walk(value)
+            ):
+                return False
+            known = set(nest.targets(loop)[: level + 1]) | PURE_BUILTINS | {np_name, "math"}
+            return all(m in known or steady(m) or same_in_both(m, seen | {n}) for m in _names(value))
+        return False
 
     for v, places in pushes.items():
         if len(places) != 1 or len(pops.get(v, [])) != 1 or v not in once or v in mutated:
@@ -476,17 +631,19 @@ def _drop(fdef, body, k, loop, back, ctx, push, pop, copy_of, np_name, written, 
             invariant.add(v)
             action = []
         else:  # (a value the step writes into a filled array is read from it, else recomputed)
-            order = _stored_row(v, loop, filled, target, defs, shape_of)
+            order = _stored_row(v, loop, filled, defs, shape_of)
             if order is None:
                 order = needs(v, set())
                 if order is None:
                     continue
+            if any(n in read_around for n in order):
+                continue  # (the enclosing steps read the value the tape would have restored)
             action = order
         loop.body[jp] = gast.Pass()
         back.body[jq] = gast.Pass()
         recomputed[v] = action
     for v in sorted(invariant):
-        _sum_after_loop(body, back, v, ctx, np_name, shape_of)
+        _sum_after_loop(nest.back_block, back, v, ctx, np_name, shape_of)
     # the filled arrays are written before the backward loop reads them, never after (batching.py)
     fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | set(filled.rows)
     if not recomputed:
@@ -525,26 +682,27 @@ class _Row(list):
     value: gast.AST
 
 
-def _stored_row(v, loop, filled, target, defs, shape_of) -> list | None:
-    """Specialised code: v written into a filled array at its position (`hs[t + 1] = v`) is that
-    row (same shape, float), read again; the index's own recomputation first."""
+def _stored_row(v, loop, filled, defs, shape_of) -> list | None:
+    """Specialised code: v written into a filled array at its position (`hs[t + 1] = v`,
+    `out[i, j] = v`) is that row or element (same shape, float), read again; the index's own
+    recomputation first."""
     if shape_of is None:
         return None
-    for s_name, (j, _, value) in filled.rows.items():
+    for s_name, (j, offsets, value) in filled.rows.items():
         if not (isinstance(value, gast.Name) and value.id == v):
             continue
         st = loop.body[j]
         shape, row = shape_of(v), shape_of(s_name)
-        if shape is None or row is None or tuple(row[1:]) != tuple(shape) or len(row) < 1:
+        if shape is None or row is None or len(row) < len(offsets) or tuple(row[len(offsets) :]) != tuple(shape):
             continue
         if shape_of.kind(v) != "f" or shape_of.kind(s_name) != "f":
             continue
         index = st.targets[0].slice
-        if not (isinstance(index, gast.Name) and (index.id == target or index.id in defs)):
+        parts = index.elts if isinstance(index, gast.Tuple) and len(offsets) > 1 else [index]
+        if not all(isinstance(e, gast.Name) and (e.id in offsets or e.id in defs) for e in parts):
             continue
         out = _Row()
-        if index.id != target:
-            out.append(index.id)
+        out += [e.id for e in parts if e.id not in offsets]
         out.append(v)
         out.value = gast.Subscript(
             value=gast.Name(s_name, gast.Load(), None, None), slice=_copy(index), ctx=gast.Load()
@@ -602,7 +760,7 @@ def _stores_name(n: gast.AST, v: str) -> bool:
 def _placeholder(s: gast.AST, v: str) -> bool:
     return (
         isinstance(s, gast.Assign)
-        and _single_assign(s) == v
+        and single_assign(s) == v
         and isinstance(s.value, gast.Constant)
         and s.value.value is None
     )
@@ -657,7 +815,7 @@ def _all_blocks(body):
 
 def _is_owning(s: gast.stmt, g: str, owned: str) -> bool:
     return (
-        _single_assign(s) == g
+        single_assign(s) == g
         and isinstance(s.value, gast.Call)
         and isinstance(s.value.func, gast.Name)
         and s.value.func.id == owned
@@ -670,7 +828,7 @@ def _is_owning(s: gast.stmt, g: str, owned: str) -> bool:
 def _owned_in(loop: gast.For, owned: str, copy_of: str, shape_of: Any = None) -> list[str]:
     found = []
     statements = [s for inner in _all_blocks(loop.body) for s in inner]
-    candidates = {g for s in statements if (g := _single_assign(s)) and _is_owning(s, g, owned)}
+    candidates = {g for s in statements if (g := single_assign(s)) and _is_owning(s, g, owned)}
     for g in sorted(candidates):
         owning = {id(s.targets[0]) for s in statements if _is_owning(s, g, owned)}
         if _only_positions(loop, g, owned, copy_of, shape_of) and not any(
