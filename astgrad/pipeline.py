@@ -41,7 +41,7 @@ from .ir.trees import name, walk
 from .optimize.adjoint_rows import carry_adjoint_rows
 from .optimize.cleanup import fuse_expressions, nested_blocks
 from .optimize.cleanup import optimize as clean_up
-from .optimize.loop_saves import drop_loop_saves, hoist_ownership, prune_recomputed
+from .optimize.loop_saves import drop_dead_restores, drop_loop_saves, hoist_ownership, prune_recomputed
 from .specialize import dispatch
 from .specialize.algebra import factor_sums, simplify_products
 from .specialize.batching import batch_accumulations
@@ -234,6 +234,13 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "a weight's per-iteration contributions in a loop summed by one product after it (batching.py)",
         needs=("taped rows",),
         why="it reads the states a loop saved as the rows taped rows made (`h_before[::-1]`)",
+    ),
+    Pass(
+        "dead restores",
+        lambda u: drop_dead_restores(u.fdef, u.ctx, u.shape_of),
+        "a value restored into a name the backward pass never reads is not saved (loop_saves.py)",
+        needs=("loop saves", "taped rows", "batching"),
+        why="it reads the pushes and pops those leave (each removes some, and batching the reads of others)",
     ),
     Pass(
         "lowering",

@@ -169,16 +169,7 @@ def test_no_whole_array_copy_inside_a_backward_loop(f, args, wrt):
                     assert isinstance(arg, ast.Subscript) or isinstance(rows.get(arg.id), ast.Subscript), text
 
 
-CARRIED = pytest.mark.xfail(
-    strict=True,
-    reason="`s` is saved before `s = 0.0` resets it, though the backward step never reads the value restored "
-    "(a dead restore: loop_saves.py has no liveness analysis)",
-)
-
-
-@pytest.mark.parametrize(
-    "f, args, wrt", [pytest.param(*c, marks=CARRIED if c[0] is conv_2d_loops else ()) for c in CASES], ids=IDS
-)
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
 def test_no_per_iteration_save_of_an_invariant_or_an_index_value(f, args, wrt):
     """What a forward loop saves per step depends on what the loop computes: never a value
     from loop invariants alone (`1.0 - a`, `W.T`) or from the index (`t - 1`, `x[t]`)."""
@@ -364,3 +355,19 @@ def test_an_adjoint_carried_row_by_row_keeps_one_row(f):
     text = astgrad.source(f, wrt=(0, 1, 3), args=args)
     carried = "zeros_like(hs)" not in text and "hs_bar_row" in text
     assert carried == (f is not rnn_all_states), text
+
+
+def test_a_value_restored_but_never_read_is_not_saved():
+    """A naive convolution's accumulator (`acc = acc + w[j] * x[i + j]`): its adjoint is linear in
+    it, so the backward pass never reads the values a tape would restore; nothing is saved at all
+    (optimize/loop_saves.py, drop_dead_restores)."""
+    from benchmarks.jit_workloads import conv1d
+
+    rng = np.random.default_rng(9)
+    x, w = rng.normal(size=30), rng.normal(size=4)
+    text = astgrad.source(conv1d, (0, 1), args=(x, w))
+    assert "tape" not in text, text
+    check_grad(conv1d, grad(conv1d, (0, 1)), x, w, wrt=(0, 1))
+    plain = grad(conv1d, (0, 1), optimize=False, specialize=False)(x, w)
+    for a, b in zip(grad(conv1d, (0, 1))(x, w), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)

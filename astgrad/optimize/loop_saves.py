@@ -884,3 +884,65 @@ def _only_positions(loop: gast.For, g: str, owned: str, copy_of: str, shape_of: 
         if isinstance(n, gast.Name) and n.id == g and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
             return False
     return True
+
+
+def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
+    """A value saved only to be restored into a name the backward pass never reads (`acc =
+    pop(tape)` in a convolution's backward loop, whose adjoint is linear in acc) is not saved:
+    its pushes and pops go. The backward pass is the top-level statements from the first that
+    restores the name; a read of it there keeps them, but for `unbroadcast(g, acc)` of a name of
+    known shape, which reads only its shape (the same for every value the name takes). A tape
+    used otherwise than by push and pop (handed to a helper's pair) is left as it is."""
+    push, pop = ctx.helper("push"), ctx.helper("pop")
+    shape_only = {
+        id(c.args[1])
+        for c in walk(fdef)
+        if isinstance(c, gast.Call)
+        and isinstance(c.func, gast.Name)
+        and c.func.id == ctx.helper("unbroadcast")
+        and len(c.args) == 2
+        and isinstance(c.args[1], gast.Name)
+        and shape_of(c.args[1].id) is not None
+    }
+    pushes: dict[tuple[str, str], list] = {}
+    pops: dict[tuple[str, str], list] = {}
+    counted: set[int] = set()
+    for block in _all_blocks(fdef.body):
+        for s in block:
+            for found, table in ((_push_of(s, push), pushes), (_pop_of(s, pop), pops)):
+                if found is not None:
+                    table.setdefault(found, []).append((block, s))
+                    counted.add(id(s))
+    tapes = {t for t, _ in pushes} | {t for t, _ in pops}
+    for st in walk(fdef):  # (a tape read by anything but push and pop: its pairs are not all here)
+        if isinstance(st, gast.stmt) and id(st) not in counted:
+            tapes -= {n.id for n in _own_names(st) if n.id in tapes and isinstance(n.ctx, gast.Load)}
+    inside = [{id(n) for n in walk(s)} for s in fdef.body]
+    for (tape, v), restores in pops.items():
+        if tape not in tapes or (tape, v) not in pushes:
+            continue
+        first = min(k for k, ids in enumerate(inside) for _, r in restores if id(r) in ids)
+        backward = (n for s in fdef.body[first:] for n in walk(s))
+        if any(
+            isinstance(n, gast.Name) and n.id == v and isinstance(n.ctx, gast.Load) and id(n) not in shape_only
+            for n in backward
+        ):
+            continue
+        for block, s in pushes[(tape, v)] + restores:
+            block[:] = [st for st in block if st is not s]
+    for block in _all_blocks(fdef.body):
+        if not block:
+            block.append(gast.Pass())
+
+
+def _own_names(st: gast.stmt) -> list[gast.Name]:
+    """The names a statement reads or binds itself: a compound statement's header, not its body."""
+    if isinstance(st, (gast.For, gast.AsyncFor)):
+        parts = [st.target, st.iter]
+    elif isinstance(st, (gast.While, gast.If)):
+        parts = [st.test]
+    elif isinstance(st, gast.FunctionDef):
+        parts = [st.args]
+    else:  # (a try's names too: nothing astgrad generates around a tape)
+        parts = [st]
+    return [n for part in parts for n in walk(part) if isinstance(n, gast.Name)]
