@@ -41,6 +41,18 @@ if __name__ == "__main__":  # before NumPy loads its BLAS
 import numpy as np  # noqa: E402
 
 from . import timing  # noqa: E402
+from .workloads import (  # noqa: E402 (the suite's own workloads are their first spelling)
+    ema,
+    ema_grad,
+    logreg,
+    logreg_args,
+    logreg_grad,
+    mlp,
+    pendulum_grad,
+    rnn,
+    rnn_args,
+    rnn_grad,
+)
 
 HAND_TARGET = 1.5  # astgrad / hand-written, every variant
 GEOMEAN_TARGET = 1.1  # astgrad / hand-written, geometric mean
@@ -49,13 +61,6 @@ FIRST_CALL_TARGET = 0.040  # seconds: grad(f) and its first call, median over th
 
 
 # =========================================================================== RNN (T=50 H=32 I=16)
-
-
-def rnn_for_x(W, U, b, xs, h0):
-    h = h0
-    for x in xs:
-        h = np.tanh(W @ h + U @ x + b)
-    return np.sum(h * h)
 
 
 def rnn_index_dot(W, U, b, xs, h0):
@@ -93,38 +98,7 @@ def rnn_method(W, U, b, xs, h0):
     return (h * h).sum()
 
 
-def rnn_hand(W, U, b, xs, h0):
-    T = xs.shape[0]
-    hs = np.empty((T + 1, h0.shape[0]))
-    hs[0] = h0
-    for t in range(T):
-        hs[t + 1] = np.tanh(W @ hs[t] + U @ xs[t] + b)
-    a_bar = np.empty((T, h0.shape[0]))
-    h_bar = 2.0 * hs[T]
-    for t in range(T - 1, -1, -1):
-        a_bar[t] = h_bar * (1.0 - hs[t + 1] * hs[t + 1])
-        h_bar = W.T @ a_bar[t]
-    return a_bar.T @ hs[:T], a_bar.T @ xs, np.sum(a_bar, axis=0)
-
-
-def rnn_args(rng, T=50, hidden=32, inputs=16):
-    return (
-        rng.normal(size=(hidden, hidden)) / np.sqrt(hidden),
-        rng.normal(size=(hidden, inputs)) / np.sqrt(inputs),
-        0.1 * rng.normal(size=hidden),
-        rng.normal(size=(T, inputs)),
-        np.zeros(hidden),
-    )
-
-
 # =========================================================================== logistic regression
-
-
-def logreg_at(w, X, y, lam):
-    u = X @ w
-    p = 1.0 / (1.0 + np.exp(-y * u))
-    L = -np.mean(np.log(p))
-    return L + lam * np.sum(w**2)
 
 
 def logreg_np_dot(w, X, y, lam):
@@ -149,29 +123,7 @@ def logreg_matmul(w, X, y, lam):
     return L + lam * np.sum(w * w)
 
 
-def logreg_hand(w, X, y, lam):
-    u = X @ w
-    e = np.exp(-y * u)
-    u_bar = (-1.0 / u.shape[0]) * y * (e / (1.0 + e))
-    return (X.T @ u_bar + (2.0 * lam) * w,)
-
-
-def logreg_args(rng, n=256, d=32):
-    X = rng.normal(size=(n, d))
-    y = np.sign(X @ rng.normal(size=d) + 0.5 * rng.normal(size=n))
-    return (0.1 * rng.normal(size=d), X, y, 0.01)
-
-
 # =========================================================================== 2-layer MLP
-
-
-def mlp_at(W1, b1, W2, b2, X, y):
-    h = np.maximum(X @ W1 + b1, 0.0)
-    s = h @ W2 + b2
-    m = np.max(s, axis=1, keepdims=True)
-    lse = np.log(np.sum(np.exp(s - m), axis=1)) + m[:, 0]
-    n = X.shape[0]
-    return np.mean(lse - s[np.arange(n), y])
 
 
 def mlp_dict(params, X, y):
@@ -292,14 +244,6 @@ def poly_args(rng, n=200, k=6):
 # =========================================================================== exponential moving average
 
 
-def ema_fill(x, a):
-    s = np.zeros(x.shape[0])
-    s[0] = x[0]
-    for t in range(1, x.shape[0]):
-        s[t] = a * s[t - 1] + (1 - a) * x[t]
-    return np.sum(s * s)
-
-
 def ema_increment(x, a):
     s = np.empty_like(x)
     s[0] = x[0]
@@ -323,24 +267,6 @@ def ema_running(x, a):
         m = a * m + (1 - a) * xt
         total = total + m * m
     return total
-
-
-def ema_hand(x, a):
-    T = x.shape[0]
-    s = np.zeros(T)
-    s[0] = x[0]
-    for t in range(1, T):
-        s[t] = a * s[t - 1] + (1 - a) * x[t]
-    s_bar = 2.0 * s
-    x_bar = np.zeros(T)
-    a_bar = 0.0
-    for t in range(T - 1, 0, -1):
-        g = s_bar[t]
-        a_bar += g * (s[t - 1] - x[t])
-        x_bar[t] = (1 - a) * g
-        s_bar[t - 1] += a * g
-    x_bar[0] = s_bar[0]
-    return x_bar, a_bar
 
 
 def ema_args(rng, T=200):
@@ -497,20 +423,6 @@ def pendulum_helper(theta, omega, g, dt, steps):
     for _ in range(steps):
         theta, omega = pendulum_step(theta, omega, g, dt)
     return theta * theta + omega
-
-
-def pendulum_hand(theta, omega, g, dt, steps):
-    thetas = []
-    for _ in range(steps):
-        thetas.append(theta)
-        omega = omega - dt * g * math.sin(theta)
-        theta = theta + dt * omega
-    theta_bar, omega_bar, g_bar = 2.0 * theta, 1.0, 0.0
-    for theta in reversed(thetas):
-        omega_bar += dt * theta_bar
-        g_bar -= dt * math.sin(theta) * omega_bar
-        theta_bar -= dt * g * math.cos(theta) * omega_bar
-    return theta_bar, omega_bar, g_bar
 
 
 def pendulum_args(rng, steps=200):
@@ -813,10 +725,10 @@ PEND = ("theta", "omega", "g")
 VARIANTS: list[Variant] = [
     *_family(
         "rnn T=50 H=32",
-        rnn_hand,
+        rnn_grad,
         RNN,
         rnn_args,
-        (rnn_for_x, "`for x in xs`, `W @ h + U @ x`", None, None),
+        (rnn, "`for x in xs`, `W @ h + U @ x`", None, None),
         (rnn_index_dot, "`for t in range(T)`, `np.dot(W, h) + np.dot(U, xs[t])`", None, None),
         (rnn_filled, "preallocated `hs[t + 1] = np.tanh(hs[t] @ W.T + xs[t] @ U.T + b)`", None, None),
         (rnn_helper, "step in a helper, `h = rnn_step(h, xs[t], W, U, b)`", None, None),
@@ -824,10 +736,10 @@ VARIANTS: list[Variant] = [
     ),
     *_family(
         "logreg N=256 D=32",
-        logreg_hand,
+        logreg_grad,
         ("w",),
         logreg_args,
-        (logreg_at, "`X @ w`, `np.mean`, `np.sum(w**2)`", None, None),
+        (logreg, "`X @ w`, `np.mean`, `np.sum(w**2)`", None, None),
         (logreg_np_dot, "`np.dot(X, w)`, `np.dot(w, w)`", None, None),
         (logreg_method, "`X.dot(w)`, `.mean()`, `(w**2).sum()`", None, None),
         (logreg_matmul, "`np.matmul(X, w)`, `np.sum(...) / n`", None, None),
@@ -837,7 +749,7 @@ VARIANTS: list[Variant] = [
         mlp_hand,
         ("W1", "b1", "W2", "b2"),
         mlp_args,
-        (mlp_at, "arrays, `X @ W1`, `np.max`, `np.sum`", None, None),
+        (mlp, "arrays, `X @ W1`, `np.max`, `np.sum`", None, None),
         (mlp_dict, 'params dict, `np.dot(X, params["W1"])`', mlp_dict_hand, mlp_dict_args),
         (mlp_list, "params list unpacked, `X.dot(W1)`, `.max`, `.sum`, `.mean()`", mlp_list_hand, mlp_list_args),
         (mlp_matmul, "`np.matmul`, `np.sum(...) / n`", None, None),
@@ -854,10 +766,10 @@ VARIANTS: list[Variant] = [
     ),
     *_family(
         "ema T=200",
-        ema_hand,
+        ema_grad,
         ("x", "a"),
         ema_args,
-        (ema_fill, "`s[t] = a * s[t - 1] + (1 - a) * x[t]`", None, None),
+        (ema, "`s[t] = a * s[t - 1] + (1 - a) * x[t]`", None, None),
         (ema_increment, "`np.empty_like`, `s[t] = s[t - 1] + (1 - a) * (x[t] - s[t - 1])`", None, None),
         (ema_list, "`s.append(...)`, `np.array(s)`", None, None),
         (ema_running, "`for xt in x[1:]`, running scalar and sum", None, None),
@@ -884,7 +796,7 @@ VARIANTS: list[Variant] = [
     ),
     *_family(
         "pendulum 200 steps",
-        pendulum_hand,
+        pendulum_grad,
         PEND,
         pendulum_args,
         (pendulum_math, "`math.sin`, Python floats", None, None),

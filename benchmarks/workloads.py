@@ -431,7 +431,7 @@ def _hw0_args(rng):
     return (1.5, 0.7, 2.0, 1.3, 0.1, 0.2)
 
 
-def _logreg_args(rng, n=256, d=32):
+def logreg_args(rng, n=256, d=32):
     X = rng.normal(size=(n, d))
     y = np.sign(X @ rng.normal(size=d) + 0.5 * rng.normal(size=n))
     return (0.1 * rng.normal(size=d), X, y, 0.01)
@@ -480,7 +480,7 @@ def _gmm_args(rng, d, k, n):
 WORKLOADS: list[Workload] = [
     Workload("lecture", lecture, lecture_grad, ("x1", "x2"), _lecture_args, "2 scalars", scalar=True),
     Workload("hw0", hw0, hw0_grad, ("x1", "x2", "x3", "x4", "x5", "x6"), _hw0_args, "6 scalars", scalar=True),
-    Workload("logreg", logreg, logreg_grad, ("w",), _logreg_args, "N=256 D=32"),
+    Workload("logreg", logreg, logreg_grad, ("w",), logreg_args, "N=256 D=32"),
     Workload("mlp", mlp, mlp_grad, ("W1", "b1", "W2", "b2"), _mlp_args, "64×784→128→10"),
     Workload("svm", svm, svm_grad, ("W",), _svm_args, "N=128 D=64 C=10"),
     Workload("rnn", rnn, rnn_grad, ("W", "U", "b"), rnn_args, "T=50 H=32 I=16"),
