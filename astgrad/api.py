@@ -17,7 +17,7 @@ from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
 from .ir.codegen import frozen, make_function
 from .runtime import check_scalar, match_structure, zeros_like
-from .specialize.dispatch import Specializer
+from .specialize.dispatch import Specializer, call_arguments
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -194,7 +194,7 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
         signature = inspect.signature(func)  # (its defaults as they are now)
 
         def run(arguments: dict, direction: dict) -> tuple:
-            positional, keywords = _split_arguments(signature, arguments)
+            positional, keywords = call_arguments(signature, arguments)
             return jvp_fn(*positional, **keywords, **direction)
 
         return forward_sweeps(func, signature, names, many, value, has_aux, jvp_fn.dot_params, run, args, kwargs)
@@ -203,23 +203,6 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     forward_gradient.__wrapped__ = func
     forward_gradient.source = jvp_fn.source
     return forward_gradient
-
-
-def _split_arguments(signature: inspect.Signature, arguments: dict) -> tuple[list, dict]:
-    """Bound arguments as a call passes them: positional (positional-only ones must be), and
-    keyword-only ones by name."""
-    positional, keywords = [], {}
-    for name, value in arguments.items():
-        kind = signature.parameters[name].kind
-        if kind is inspect.Parameter.KEYWORD_ONLY:
-            keywords[name] = value
-        elif kind is inspect.Parameter.VAR_POSITIONAL:
-            positional.extend(value)
-        elif kind is inspect.Parameter.VAR_KEYWORD:
-            keywords.update(value)
-        else:
-            positional.append(value)
-    return positional, keywords
 
 
 def forward_sweeps(
@@ -365,15 +348,18 @@ def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: 
     )
 
 
-def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> Callable:
-    """The gradient by forward mode, each tangent sweep run by the jvp function compiled by numba."""
+def _compiled_jvp(func: Callable, names: tuple[str, ...]) -> Any:
+    """The jvp function of `func` (tangents along `names`) compiled by numba (jit.JitJvp)."""
     from .jit import compiler
 
-    refuse_tuple_output(*normalized(func))
     params = list(inspect.signature(func).parameters)
-    compiled = cached(
-        func, ("jit jvp", tuple(names)), lambda: compiler.JitJvp(func, lambda: jvp_function(func, tuple(names)), params)
-    )
+    return cached(func, ("jit jvp", names), lambda: compiler.JitJvp(func, lambda: jvp_function(func, names), params))
+
+
+def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> Callable:
+    """The gradient by forward mode, each tangent sweep run by the jvp function compiled by numba."""
+    refuse_tuple_output(*normalized(func))
+    compiled = _compiled_jvp(func, tuple(names))
 
     @user_facing
     def forward_gradient(*args, **kwargs):
@@ -499,17 +485,11 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, jit:
 
         func = compiler.unwrap(func)
     params = parameter_names(func)[: len(primals)]
-    jvp_fn = jvp_function(func, tuple(params))
     if jit:
-        signature = inspect.signature(func)
-        bound = signature.bind(*primals)
+        bound = inspect.signature(func).bind(*primals)
         bound.apply_defaults()
-        compiled = cached(
-            func,
-            ("jit jvp", tuple(params)),
-            lambda: compiler.JitJvp(func, lambda: jvp_function(func, tuple(params)), list(signature.parameters)),
-        )
-        return compiled(tuple(bound.arguments.values()), tangents)
+        return _compiled_jvp(func, tuple(params))(tuple(bound.arguments.values()), tangents)
+    jvp_fn = jvp_function(func, tuple(params))
     dots = {jvp_fn.dot_params[p]: t for p, t in zip(params, tangents)}
     return jvp_fn(*primals, **dots)
 

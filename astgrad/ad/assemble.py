@@ -213,7 +213,7 @@ class Program:
             what = ", ".join(f"{p}: {dispatch.describe(k)}" for p, k in kinds.items())
             body.append(comment(f"specialised for {what}"))
             body.append(comment("(arguments of other types or shapes take the general code)"))
-            test = dispatch.guard_test(ctx.numpy_name(), kinds, ctx.builtin_name)
+            test = dispatch.guard_test(ctx.numpy_name(), kinds, lambda t: ctx.global_ref(t.__name__, t))
             body += dispatch.guard(ctx.helper("respecialize"), gname, fdef, test)
             scalars = {p for p, k in kinds.items() if k[0] in ("float", "int")}
             _zero_scalars(forward, backward, grads, scalars - {s.var for s in rt.sites}, ctx.helper("zeros_like"))

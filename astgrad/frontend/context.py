@@ -107,13 +107,6 @@ class Context:
         self.extra_globals[local] = obj
         return local
 
-    def builtin_name(self, obj: Any) -> str:
-        """The name generated code reads the builtin `obj` (`float`) by: its own, unless the user's
-        function or globals give that name another meaning (`from numpy import *` binds `bool`)."""
-        if obj.__name__ not in self.namer.taken:
-            return obj.__name__
-        return self.internal_ref(obj, obj.__name__ + "_type")
-
     @staticmethod
     def is_module(obj: Any) -> bool:
         return isinstance(obj, types.ModuleType)

@@ -849,7 +849,8 @@ def _whole_index(node: gast.Subscript, shape: tuple | None) -> bool:
 
 
 def _is_none(e: gast.expr) -> bool:
-    return isinstance(e, gast.Constant) and e.value is None or (isinstance(e, gast.Constant) and e.value is Ellipsis)
+    """`None` or `...` in an index: a new axis, or all the rest (the result may be a view)."""
+    return isinstance(e, gast.Constant) and (e.value is None or e.value is Ellipsis)
 
 
 def _only_positions(loop: gast.For, g: str, owned: str, copy_of: str, shape_of: Any = None) -> bool:

@@ -339,23 +339,32 @@ def _follow_defaults(old: inspect.Signature, new: inspect.Signature, args: tuple
     for name, p in old.parameters.items():
         if p.default is not p.empty and name in values and values[name] is p.default:
             del values[name]
-    positional, keywords = [], {}
-    for name, p in new.parameters.items():
-        if name not in values:
-            continue
-        if p.kind is inspect.Parameter.POSITIONAL_ONLY or (
-            p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and len(positional) == list(new.parameters).index(name)
-        ):
-            positional.append(values.pop(name))
-        elif p.kind is inspect.Parameter.VAR_POSITIONAL:
-            positional.extend(values.pop(name))
-        elif p.kind is inspect.Parameter.VAR_KEYWORD:
-            keywords.update(values.pop(name))
-        else:
-            keywords[name] = values.pop(name)
-    if values:  # (passed for a parameter it no longer has: the call fails as Python's would)
+    positional, keywords = call_arguments(new, values)
+    if set(values) - set(new.parameters):  # (passed for a parameter it no longer has: the call fails as Python's)
         return args, kwargs
     return tuple(positional), keywords
+
+
+def call_arguments(signature: inspect.Signature, values: dict) -> tuple[list, dict]:
+    """Argument values by parameter name as a call of a function of `signature` passes them:
+    positional while no parameter before is left out (positional-only ones must be), the rest
+    by name; names it has no parameter for are left out."""
+    positional, keywords = [], {}
+    for k, (name, p) in enumerate(signature.parameters.items()):
+        if name not in values:
+            continue
+        value = values[name]
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY or (
+            p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and len(positional) == k
+        ):
+            positional.append(value)
+        elif p.kind is inspect.Parameter.VAR_POSITIONAL:
+            positional.extend(value)
+        elif p.kind is inspect.Parameter.VAR_KEYWORD:
+            keywords.update(value)
+        else:
+            keywords[name] = value
+    return positional, keywords
 
 
 @user_facing
