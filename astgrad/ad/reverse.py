@@ -881,9 +881,13 @@ class ReverseTransformer:
     def _real(stmts: list[gast.stmt]) -> bool:
         return any(not hasattr(s, "_ag_marker") for s in stmts)
 
-    def loop_state(self, body: list[gast.stmt], block: Pos, state: State) -> tuple[State, list[gast.stmt]]:
+    def loop_state(
+        self, body: list[gast.stmt], block: Pos, state: State
+    ) -> tuple[State, list[gast.stmt], list[gast.stmt] | None, State | None]:
         """The adjoints the backward loop body expects initialized at every iteration's start,
-        and the statements that zero, before the loop, those not initialized yet.
+        and the statements that zero, before the loop, those not initialized yet; with them the
+        backward body made from that start and the state it ends in (the last trial's, which is
+        that body: it is not made again), or None for both where it must be.
 
         An adjoint still initialized at the end of a backward iteration belongs to a value the
         previous forward iteration produced (a loop-carried value, or an accumulator such as the
@@ -895,19 +899,25 @@ class ReverseTransformer:
             start.owned |= extra
             probe = start.copy()
             saved = (len(self.reads), self.last_line, dict(self.ctx.namer._counters))
-            self.backward(body, block, probe)
-            del self.reads[saved[0] :]
-            self.last_line = saved[1]
-            self.ctx.namer._counters = saved[2]
+            code = self.backward(body, block, probe)
             needed = probe.init - start.init
             if not needed:
                 break
+            del self.reads[saved[0] :]
+            self.last_line = saved[1]
+            self.ctx.namer._counters = saved[2]
             extra |= needed
         pre = [assign(self.bar(v), self.call("zeros_like", name(v))) for v in sorted(extra - state.init)]
+        tried = start
         start = state.copy()
         start.init |= extra
         start.owned |= extra - state.init
-        return start, pre
+        if (tried.init, tried.owned) == (start.init, start.owned):
+            return start, pre, code, probe
+        del self.reads[saved[0] :]  # (made from another start: made again)
+        self.last_line = saved[1]
+        self.ctx.namer._counters = saved[2]
+        return start, pre, None, None
 
     def close_loop(self, body_code: list[gast.stmt], start: State, end: State, block: Pos) -> None:
         """Re-establish, at the end of a backward iteration, every adjoint the next expects."""
@@ -917,10 +927,11 @@ class ReverseTransformer:
         end.init |= start.init
 
     def reverse_for(self, s: gast.For, p: Pos, state: State) -> list[gast.stmt]:
-        start, pre = self.loop_state(s.body, p + (0,), state)
+        start, pre, body, end = self.loop_state(s.body, p + (0,), state)
         self.record_reads(pre, p)
-        end = start.copy()
-        body = self.backward(s.body, p + (0,), end)
+        if body is None:
+            end = start.copy()
+            body = self.backward(s.body, p + (0,), end)
         self.close_loop(body, start, end, p + (0,))
         owned_lost = start.owned - end.owned
         if owned_lost:  # not owned on every iteration: redo assuming it never is
@@ -954,10 +965,11 @@ class ReverseTransformer:
         inner = s.body[-1].body if s._ag_test_stmts else s.body
         inner_pos = p + (0, len(s.body) - 1, 0) if s._ag_test_stmts else p + (0,)
         # positions inside `inner` are nested one level deeper in the `while True` form
-        start, pre = self.loop_state(inner, inner_pos, state)
+        start, pre, body, end = self.loop_state(inner, inner_pos, state)
         self.record_reads(pre, p)
-        end = start.copy()
-        body = self.backward(inner, inner_pos, end)
+        if body is None:
+            end = start.copy()
+            body = self.backward(inner, inner_pos, end)
         self.close_loop(body, start, end, inner_pos)
         state.init, state.owned = start.init, start.owned & end.owned
         restores = [x.restore for x in self.sites if x.pos == p and x.kind == "loop"]
