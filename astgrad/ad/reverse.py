@@ -17,6 +17,7 @@ import copy
 import inspect
 import operator
 from dataclasses import dataclass, field
+from typing import Any
 
 import gast
 import numpy as np
@@ -98,6 +99,7 @@ class ReverseTransformer:
         facts=None,
     ):
         self.ctx = ctx
+        self._helper_facts: dict[str, dict[str, Any]] = {}  # (see _helpers_with)
         self.facts = facts  # shape_facts.ShapeFacts of a specialised gradient, or None
         if facts is not None:
             _keep_arrays_as_they_are(fdef, facts, ctx)
@@ -146,6 +148,14 @@ class ReverseTransformer:
         if var not in self.adjoint_names:
             self.adjoint_names[var] = self.ctx.namer.fresh(var + "_bar")
         return self.adjoint_names[var]
+
+    def _helpers_with(self, fact: str) -> dict[str, Any]:
+        """The run-time helpers that have `fact` (rules registry), by their names in generated
+        code, with the fact's value (found once per transformer: the names do not change)."""
+        known = self._helper_facts.get(fact)
+        if known is None:
+            known = self._helper_facts[fact] = {self.ctx.helper(h): v for h, v in runtime_facts(fact).items()}
+        return known
 
     def helper(self, fname: str) -> gast.Name:
         return name(self.ctx.helper(fname))
@@ -613,7 +623,7 @@ class ReverseTransformer:
     def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
         """Helpers that read only the shape of their second argument read it from the earliest
         name of its shape class, so the later array need not be kept (or computed at all)."""
-        shape_only = {self.ctx.helper(h): i for h, i in runtime_facts("reads_shape_of").items()}  # helper: argument
+        shape_only = self._helpers_with("reads_shape_of")  # helper: argument
         classes = self.shape_classes
         size_of = self._known_size
 
@@ -672,7 +682,7 @@ class ReverseTransformer:
     def _makes_container(self, expr: gast.AST) -> bool:
         if isinstance(expr, (gast.ListComp, gast.List, gast.Tuple, gast.Dict)):
             return True
-        containers = {self.ctx.helper(h) for h in runtime_facts("makes_list")}
+        containers = self._helpers_with("makes_list")
         return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in containers
 
     def _container_names(self) -> set[str]:
