@@ -31,6 +31,11 @@ def filled_by_shape(
 ) -> None:
     """`np.ones_like(m)` / `np.full_like(m, g)` of an array m of known shape whose dtype is an
     earlier array r's: `np.ones(shape, r.dtype)`, so m need not be computed for it (dtypes.py)."""
+    if not any(
+        isinstance(n, gast.Attribute) and n.attr in ("ones_like", "full_like") and isinstance(n.value, gast.Name)
+        for n in walk(fdef)
+    ):
+        return  # (no such call: the analysis is not needed)
     roots = dtype_roots(fdef, python_numbers, np_name)
     kinds = getattr(shape_of, "kind", lambda n: None)
     ns = resolver(ctx)

@@ -24,7 +24,7 @@ import numpy as np
 from ...analysis.expression_shapes import elementwise_op, expression_shape
 from ...frontend.context import Context
 from ...ir import convert
-from ...ir.trees import Transformer
+from ...ir.trees import Transformer, walk
 from ...rules.registry import runtime_facts
 from .common import (
     float_array_in,
@@ -127,7 +127,9 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                 return gast.Call(func=method, args=node.args[1:], keywords=[])
             return node
 
-    plain_written_parts(fdef, ctx.helper("written_part"), DistinctIndices(fdef, ctx, shape_of))
+    written_part = ctx.helper("written_part")
+    if _calls(fdef, written_part):  # (the analysis of indices is needed for its calls only)
+        plain_written_parts(fdef, written_part, DistinctIndices(fdef, ctx, shape_of))
     Rewrite().visit(fdef)
     lazy_unreduce(fdef, unreduce, shape_of, np_name)
     fuse_initializations(fdef, ctx, shape_of, np_name)  # (before FullLike: it reads unreduce calls)
@@ -158,11 +160,18 @@ def polish(
     sum_before_product(fdef, shape_of, np_name)
     drop_unread_copies(fdef, ctx.helper("owned_copy"))
     start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
-    scatter_in_place(fdef, ctx.helper("unindex"), DistinctIndices(fdef, ctx, shape_of), np_name)
+    unindex = ctx.helper("unindex")
+    if _calls(fdef, unindex):
+        scatter_in_place(fdef, unindex, DistinctIndices(fdef, ctx, shape_of), np_name)
     filled_by_shape(fdef, ctx, shape_of, np_name, python_numbers)
     join_accumulations(fdef.body, ctx)
     reuse_equal_calls(fdef, ctx, shape_of)
     Ties().visit(fdef)
+
+
+def _calls(fdef: gast.FunctionDef, helper: str) -> bool:
+    """Whether the code calls the helper named `helper`."""
+    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == helper for n in walk(fdef))
 
 
 def _is_argsort(f: gast.AST, np_name: str) -> bool:
