@@ -48,9 +48,7 @@ def wrt_parameters(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[st
     return names, many
 
 
-def cached(
-    func: Callable, key: tuple, make: Callable[[], Any], move: Callable[[Any, dict], Any] | None = None
-) -> Any:
+def cached(func: Callable, key: tuple, make: Callable[[], Any], move: Callable[[Any, dict], Any] | None = None) -> Any:
     """`make()`, computed once per (function, key) and again whenever the program it was
     generated from has changed (assumptions.py); thread-safe. A function made anew with the same
     code takes what was made for its twin (_twin), moved onto its closure cells by `move(made,

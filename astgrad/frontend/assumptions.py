@@ -14,12 +14,12 @@ program.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import math
 import re
 import sys
 import threading
 import types
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable
 
