@@ -413,6 +413,19 @@ def test_a_twin_whose_cell_holds_another_function_is_generated_again():
             np.testing.assert_allclose(step(w, act, c), expected, rtol=1e-6, atol=1e-8)
 
 
+def test_a_twin_whose_cell_holds_the_same_function_takes_its_code(monkeypatch):
+    made = _builds(monkeypatch)
+
+    def step(w, act, X):
+        return grad(lambda v: np.sum(act(X @ v)))(w)
+
+    w = np.array([0.3, -1.2])
+    for i in range(6):
+        X = np.arange(6.0).reshape(3, 2) / (i + 1)
+        np.testing.assert_allclose(step(w, np.tanh, X), X.T @ (1 - np.tanh(X @ w) ** 2))
+    assert len(made) == 2  # the general code and one specialisation
+
+
 def test_a_twin_over_cells_of_a_nested_helper_is_generated_again():
     def step(w, scale):
         def inner(v):
