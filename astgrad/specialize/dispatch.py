@@ -198,6 +198,7 @@ class Specializer:
             general = moved_function(self.general, places)
             if general is None:
                 return None
+            del general.__astgrad_owner__  # (this gradient's function: the twin's is made below)
             twin = Specializer(general, make, self.signature, self.specialise)
             places = {**places, id(self.function): twin.function}
             for key, fn in self.by_key.items():
