@@ -344,6 +344,8 @@ class Program:
             source_fn, defaults = unit.source_fn, None
             if source_fn is not None:
                 defaults = (getattr(source_fn, "__defaults__", None), getattr(source_fn, "__kwdefaults__", None))
+                if not (any(defaults) or _shows_defaults(unit.fdef)):
+                    defaults = None  # (none to take, none in the text: the text is compiled as it is)
             fn = compile_function(text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells, defaults=defaults)
             compiled.append(fn)
         by_pending = {}
@@ -360,6 +362,11 @@ class Program:
         main.source = SourceCode(full)
         main.__astgrad_names__ = {k: v for k, v in merged.items() if not isinstance(v, Pending)}  # (export)
         return main, full
+
+
+def _shows_defaults(fdef: gast.FunctionDef) -> bool:
+    """Whether the text of `fdef` shows default values of its parameters."""
+    return bool(fdef.args.defaults) or any(d is not None for d in fdef.args.kw_defaults)
 
 
 def _names(tree: gast.AST) -> set[str]:

@@ -298,8 +298,7 @@ def compile_function(
     filename = f"<astgrad-generated {label} {digest}>"
     lines = source.splitlines(keepends=True)
     linecache.cache[filename] = (len(source), None, lines, filename)
-    given, kwgiven = defaults or (None, None)
-    if not cells and given is None and not kwgiven:  # (no default the text would show: made as written)
+    if not cells and defaults is None:
         scope: dict[str, Any] = {}
         with user_builtins(ns):
             exec(compile(source, filename, "exec"), ns, scope)
@@ -319,6 +318,7 @@ def compile_function(
     module = compile(tree, filename, "exec")
     enclosing = next(c for c in module.co_consts if isinstance(c, types.CodeType))
     code = next(c for c in enclosing.co_consts if isinstance(c, types.CodeType) and c.co_name == fname)
+    given, kwgiven = defaults or (None, None)
     fn = make_function(code, ns, fname, given, tuple(cells[n] for n in code.co_freevars) or None)
     fn.__kwdefaults__ = dict(kwgiven) if kwgiven else None
     fn.__qualname__ = fname
