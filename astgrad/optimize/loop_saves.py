@@ -7,7 +7,8 @@ known without the tape; this pass removes their push/pop pairs:
 - a value computed from loop invariants only (`t10 = 1.0 - a`, `t9 = np.transpose(W)`) is the
   same at every step: the backward loop reads the one the last step left;
 - a value computed cheaply from the loop index and values nothing changes (`t6 = t - 1`,
-  `t11 = x[t]`) is computed again at the top of the backward step;
+  `t11 = x[t]`) is computed again at the top of the backward step (not a product, nor a power of
+  an array: `x ** k` costs a `pow` per element, a save one reference);
 - an element or row of an array filled in the loop, each position written once (`s[t] = ...`
   after `s = np.zeros(n)`), read at a position no later step writes (`s[t - 1]` before `s[t]` is
   written, `hs[t]` before `hs[t + 1]`), is read again from the filled array; so is, in specialised
@@ -327,13 +328,17 @@ def single_assign(s: gast.stmt) -> str | None:
     return None
 
 
-def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool) -> bool:
-    """No effect, the same result for the same operands; `cheap`: index arithmetic and reads."""
+def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool, shape_of: Callable | None = None) -> bool:
+    """No effect, the same result for the same operands; `cheap`: index arithmetic and reads, and
+    elementwise work no dearer than saving its result (a power of an array is: `x ** k` costs a
+    `pow` per element, a save one reference)."""
     for n in walk(value):
         if isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await, gast.ListComp)):
             return False
         if cheap and isinstance(n, gast.BinOp) and isinstance(n.op, gast.MatMult):
             return False  # (a product is no recomputation for free)
+        if cheap and _array_power(n, np_name, shape_of):
+            return False
         if isinstance(n, gast.Call):
             f = n.func
             if isinstance(f, gast.Name) and f.id in PURE_BUILTINS | {copy_of}:
@@ -357,6 +362,32 @@ def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool) -> bool:
                 continue
             return False
     return True
+
+
+POWERS = {"power", "float_power"}
+
+
+def _array_power(n: gast.AST, np_name: str, shape_of: Callable | None) -> bool:
+    """`a ** b` (or `np.power(a, b)`) whose operands may be arrays: not known to be numbers."""
+    if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow):
+        operands = [n.left, n.right]
+    elif (
+        isinstance(n, gast.Call)
+        and isinstance(n.func, gast.Attribute)
+        and isinstance(n.func.value, gast.Name)
+        and n.func.value.id == np_name
+        and n.func.attr in POWERS
+    ):
+        operands = n.args
+    else:
+        return False
+
+    def number(e: gast.AST) -> bool:
+        if isinstance(e, gast.Constant):
+            return True
+        return isinstance(e, gast.Name) and shape_of is not None and shape_of(e.id) == ()
+
+    return not all(number(e) for e in operands)
 
 
 def affine_offset(index: gast.AST, target: str, defs: dict[str, gast.AST]) -> int | None:
@@ -556,7 +587,7 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
         if v in seen or v not in once:
             return None
         value = defs[v]
-        if not _pure(value, np_name, copy_of, cheap=True):
+        if not _pure(value, np_name, copy_of, cheap=True, shape_of=shape_of):
             return None
         at = where[v]
         for n in walk(value):  # reads of arrays the loop fills must see their final values
@@ -606,7 +637,7 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
             if stores.get(n, 0) != sum(1 for s in walk(fdef) if _placeholder(s, n)) + 2:
                 return False
             value = made[0].value
-            if not _pure(value, np_name, copy_of, cheap=True):
+            if not _pure(value, np_name, copy_of, cheap=True, shape_of=shape_of):
                 return False
             if any(
                 isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name) and m.value.id in mutated
