@@ -787,7 +787,9 @@ class ReverseTransformer:
                 self.record_reads(code, p)
                 return True
         known_array = self.facts is not None and bool(self.facts.shape(var)) and var not in self.containers
-        if basic and not known_array:  # a list's item is an adjoint other names may hold: a new sum, not +=
+        numbers = self.facts is not None and self.facts.item_shape(var) == ()  # (no adjoint shares a number)
+        # a list's item is an adjoint other names may hold: a new sum, not += (a number: the same)
+        if basic and not known_array and not numbers:
             element = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Load())
             total = self.call("add_adjoints", element, g)
             slot = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Store())

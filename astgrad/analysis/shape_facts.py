@@ -102,6 +102,8 @@ def _join(a: Any, b: Any) -> Any:
         return a
     if a is TOP or b is TOP:
         return TOP
+    if isinstance(a, Items) or isinstance(b, Items):
+        return _join_items(a, b) if isinstance(a, Items) else TOP
     if isinstance(a, Value) and isinstance(b, Value) and type(a.v) is type(b.v) and _same(a.v, b.v):
         return a
     da = a.v if isinstance(a, Value) else a.d
@@ -119,6 +121,26 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - any comparison failure means "not the same"
         return False
+
+
+class Items:
+    """A list whose every item has one shape and kind (`d`, a stand-in item; None: no item yet).
+    Only for a local list the function builds and reads alone (`_item_lists`): its length is
+    not known, an item read at an integer position is."""
+
+    __slots__ = ("d",)
+
+    def __init__(self, d: Any):
+        self.d = d
+
+
+def _join_items(a: Items, b: Any) -> Any:
+    if not isinstance(b, Items):
+        return TOP
+    if a.d is None or b.d is None:
+        return b if a.d is None else a
+    joined = _join(Shape(a.d), Shape(b.d))
+    return Items(joined.d) if isinstance(joined, Shape) else TOP
 
 
 class _Unknown(Exception):
@@ -140,6 +162,7 @@ class ShapeFacts:
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     self.local.add(n.id)
         self.item_read_params = _item_read_params(fdef, params)
+        self.item_lists = _item_lists(fdef, self.local - set(fdef._ag_params))
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             changed = True
@@ -181,11 +204,21 @@ class ShapeFacts:
             return None
         return np.shape(d)
 
+    def item_shape(self, var: str) -> tuple | None:
+        """The shape every item of the list `var` has (a list the function builds and reads
+        alone, `_item_lists`), or None if not known."""
+        st = self.state.get(var)
+        if not isinstance(st, Items) or st.d is None:
+            return None
+        return np.shape(st.d)
+
     # ----------------------------------------------------------------------------- transfer
 
     def _transfer(self, s: gast.stmt) -> list[tuple[str, Any]]:
         if isinstance(s, gast.Assign):
             target = s.targets[0]
+            if isinstance(target, gast.Name) and target.id in self.item_lists:
+                return [(target.id, self._items(s.value))]
             if isinstance(target, gast.Name):
                 return [(target.id, self._evaluate(s.value))]
             if isinstance(target, gast.Subscript):
@@ -197,11 +230,29 @@ class ShapeFacts:
                 return [(s.target.id, Shape(np.int64(1)))]
             return [(s.target.id, TOP)]
         if getattr(s, "_ag_append", None):
-            return [(s._ag_append[0], TOP)]
+            lst, item = s._ag_append
+            return [(lst, self._items(gast.List(elts=[item], ctx=gast.Load())) if lst in self.item_lists else TOP)]
         counter = getattr(s, "_ag_counter", None)
         if counter:
             return [(counter, Shape(np.int64(1)))]
         return []
+
+    def _items(self, value: gast.AST) -> Any:
+        """The fact of a list `[a, b, ...]` of numbers (or arrays) of one shape and kind."""
+        if not isinstance(value, gast.List):
+            return TOP
+        fact: Any = Items(None)
+        for e in value.elts:
+            item = self._evaluate(e)
+            if item is None:
+                return None
+            if not isinstance(item, (Value, Shape)):
+                return TOP
+            d = item.v if isinstance(item, Value) else item.d
+            if _signature(d)[0] != "number":
+                return TOP
+            fact = _join(fact, Items(d))
+        return fact
 
     def _evaluate(self, value: gast.AST) -> Any:
         try:
@@ -229,8 +280,8 @@ class ShapeFacts:
             st = self.state.get(node.id)
             if st is None:
                 raise _Pending
-            if st is TOP:
-                raise _Unknown
+            if st is TOP or isinstance(st, Items):
+                raise _Unknown  # (a list's items are known, not the list: `np.array(s)`'s length is not)
             return (st.v, True) if isinstance(st, Value) else (st.d, False)
         if isinstance(node, gast.Attribute) and not _local_base(node, self.local):
             obj = self.ctx.resolve(node, self.local)
@@ -275,6 +326,16 @@ class ShapeFacts:
         raise _Unknown
 
     def _subscript(self, value: gast.Subscript) -> tuple[Any, bool]:
+        if isinstance(value.value, gast.Name) and value.value.id in self.item_lists:
+            st = self.state.get(value.value.id)
+            if st is None:
+                raise _Pending
+            if not isinstance(st, Items) or st.d is None:
+                raise _Unknown
+            index, _ = self._index(value.slice)
+            if isinstance(index, (slice, tuple)) or np.ndim(index) or np.asarray(index).dtype.kind not in "iu":
+                raise _Unknown  # (a slice of the list: a list)
+            return st.d, False
         base, exact = self._atom(value.value)
         if isinstance(base, (list, dict)) and not exact:  # a parameter holding arrays: a literal item
             if not (isinstance(value.value, gast.Name) and value.value.id in self.item_read_params):
@@ -415,6 +476,8 @@ def _equal_state(a: Any, b: Any) -> bool:
         return type(a.v) is type(b.v) and _same(a.v, b.v)
     if isinstance(a, Shape):
         return _signature(a.d) == _signature(b.d)
+    if isinstance(a, Items):
+        return a.d is b.d or a.d is not None and b.d is not None and _signature(a.d) == _signature(b.d)
     return False
 
 
@@ -446,6 +509,36 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
             if not isinstance(n.ctx, gast.Param):
                 candidates.discard(n.id)
     return candidates
+
+
+_READ_WHOLE = (np.array, np.asarray, np.stack, len)
+
+
+def _item_lists(fdef: gast.FunctionDef, local: set[str]) -> set[str]:
+    """The local names bound only to list displays (`s = [x[0]]`, `s = []`) whose every other use
+    appends to the list (`s.append(v)`), reads one item (`s[t - 1]`) or the whole list into a new
+    array (`np.array(s)`, `len(s)`): the list is never handed on nor written at a position, so its
+    items are the values put there."""
+    displays: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    allowed: set[int] = set()
+    for n in walk(fdef):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            if isinstance(n.value, gast.List):
+                displays[n.targets[0].id] = displays.get(n.targets[0].id, 0) + 1
+        elif isinstance(n, gast.Expr) and getattr(n, "_ag_append", None):
+            allowed.add(id(n.value.func.value))
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load):
+            allowed.add(id(n.value))
+        elif isinstance(n, gast.Call) and getattr(n, "_ag_fn", None) in _READ_WHOLE and len(n.args) == 1:
+            allowed.add(id(n.args[0]))  # (a new array, or a number: nothing of the list handed on)
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    lists = {v for v, c in displays.items() if c == stores.get(v) and v in local}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and n.id in lists and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
+            lists.discard(n.id)
+    return lists
 
 
 def _literal_index(node: gast.AST) -> bool:

@@ -257,7 +257,10 @@ def _linear_in(e: gast.AST, vb: str, np_name: str, ctx: Context) -> bool:
 def _replayable(loop: gast.For, push: str, shape_of: Callable) -> bool:
     """A loop over numbers that writes into no array: replay.py saves its starting states alone."""
     saved = [p[1] for st in loop.body if (p := _push_of(st, push)) is not None]
-    writes = any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) for n in walk(loop))
+    writes = any(
+        isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) or getattr(n, "_ag_append", None)
+        for n in walk(loop)
+    )
     if any(isinstance(n, gast.For) for st in loop.body for n in walk(st)):
         return False  # (replay.py replays no loop with a loop inside)
     return not writes and all(shape_of(v) == () for v in saved)
@@ -442,6 +445,7 @@ class _Filled:
 
     def __init__(self, links, nest, loop, np_name, written, stores, defs, shape_of):
         self.rows: dict[str, tuple[int, dict[str, tuple[int, int]], gast.AST]] = {}
+        self.lists: set[str] = set()  # lists only appended to: an item, once there, stays
         loops = [f for f, _ in nest.enclosing] + [loop]
         if not all(_increasing(f) for f in loops):
             return
@@ -479,6 +483,9 @@ class _Filled:
             if any(written.get(n) for n in shared):
                 continue
             self.rows[s_name] = (j, offsets, st.value)
+        for s_name in _appended_only(nest.top, written, stores):
+            if not any(written.get(n) for n in shared_through(links, frozenset({s_name})) - {s_name}):
+                self.lists.add(s_name)
 
     def offsets(self, index: gast.AST, defs) -> dict[str, tuple[int, int]] | None:
         """Loop index → (axis, c) for an index `t + c` (one loop) or a tuple with one `i + c`
@@ -501,10 +508,44 @@ class _Filled:
         start = self.starts[t]
         return start is not None and start + c >= 0
 
+    def never_negative(self, index: gast.AST, defs) -> bool:
+        """Whether `index` is a position counted from the start at every step: made of the loop
+        indices (which only grow) and int constants by sums, differences with a constant and
+        products with a non-negative constant, and not negative at the indices' first values."""
+        low = self.lowest(index, defs, 0)
+        return low is not None and low >= 0
+
+    def lowest(self, e: gast.AST, defs, depth: int) -> int | None:
+        """The least value of an index that never decreases as the loop indices grow, or None."""
+        if depth > 8:
+            return None
+        if isinstance(e, gast.Constant):
+            return e.value if type(e.value) is int else None
+        if isinstance(e, gast.Name):
+            if e.id in self.targets:
+                return self.starts[e.id]
+            return self.lowest(defs[e.id], defs, depth + 1) if e.id in defs else None
+        if not isinstance(e, gast.BinOp):
+            return None
+        if isinstance(e.op, gast.Sub) and isinstance(e.right, gast.Constant) and type(e.right.value) is int:
+            low = self.lowest(e.left, defs, depth + 1)
+            return None if low is None else low - e.right.value
+        if isinstance(e.op, gast.Add):
+            a, b = self.lowest(e.left, defs, depth + 1), self.lowest(e.right, defs, depth + 1)
+            return None if a is None or b is None else a + b
+        if isinstance(e.op, gast.Mult):
+            for c, other in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(c, gast.Constant) and type(c.value) is int and c.value >= 0:
+                    low = self.lowest(other, defs, depth + 1)
+                    return None if low is None else c.value * low
+        return None
+
     def readable(self, read: gast.Subscript, at: int, defs) -> bool:
         """Whether `read` (at statement `at` of the loop body) sees what the array finally holds:
         the position it reads was written at an earlier step (the steps ordered outer index
         first), or earlier in this step."""
+        if isinstance(read.value, gast.Name) and read.value.id in self.lists:
+            return self.never_negative(read.slice, defs)
         if not (isinstance(read.value, gast.Name) and read.value.id in self.rows):
             return False
         j, written, _ = self.rows[read.value.id]
@@ -516,6 +557,18 @@ class _Filled:
             if d != 0:
                 return d < 0
         return at > j
+
+
+def _appended_only(body: list[gast.stmt], written: dict[str, int], stores: dict[str, int]) -> set[str]:
+    """The lists bound once, at the top level of `body`, to a list display (`s = [x[0]]`), and
+    written into only by `s.append(v)`: an item read at a position counted from the start is, from
+    then on, the value there (the backward pass may read it again)."""
+    made = {single_assign(st) for st in body if single_assign(st) and isinstance(st.value, gast.List)}
+    appended: dict[str, int] = {}
+    for n in walk(gast.Module(body=body, type_ignores=[])):
+        if a := getattr(n, "_ag_append", None):
+            appended[a[0]] = appended.get(a[0], 0) + 1
+    return {v for v in made if stores.get(v) == 1 and appended.get(v, 0) == written.get(v, 0) > 0}
 
 
 def _writes_into(st: gast.stmt, s_name: str) -> bool:
@@ -596,7 +649,9 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
                     return None
         order: list[str] = []
         for n in sorted(_names(value)):
-            if n in indices or n in invariant or n in filled.rows or n in PURE_BUILTINS or n == copy_of:
+            if n in indices or n in invariant or n in filled.rows or n in filled.lists or n in PURE_BUILTINS:
+                continue
+            if n == copy_of:
                 continue
             if n in defs and where[n] < at:
                 more = needs(n, seen | {v})
