@@ -154,3 +154,53 @@ def test_an_item_read_from_the_end_stays_saved():
     args, wrt = _args(read_from_end)
     text = astgrad.source(read_from_end, wrt=wrt, args=args)
     assert "tape" in text, text
+
+
+# ---------------------------------------------------------------- windows `x[i:i + k]` in loops
+
+
+def conv_strided(x, w):  # windows at 2i, the out list of numbers
+    k = len(w)
+    outs = []
+    for i in range((len(x) - k) // 2 + 1):
+        outs.append(np.sum(x[2 * i : 2 * i + k] * w))
+    return np.sum(np.array(outs) ** 2)
+
+
+def clipped_windows(x, w):  # the last windows are shorter: no one length for every step
+    outs = []
+    for i in range(len(x)):
+        v = x[i : i + 3]
+        outs.append(np.sum(v * v) * w[0])
+    return np.sum(np.array(outs) ** 2)
+
+
+def pool_windows(x):  # two axes of windows
+    out = np.zeros((x.shape[0] // 2, x.shape[1] // 2))
+    for i in range(x.shape[0] // 2):
+        for j in range(x.shape[1] // 2):
+            out[i, j] = np.sum(np.tanh(x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]))
+    return np.sum(out**2)
+
+
+@pytest.mark.parametrize("f", [conv_strided, clipped_windows, pool_windows])
+def test_window_gradients_are_right(f):
+    rng = np.random.default_rng(12)
+    args, wrt = (
+        ((rng.normal(size=(6, 8)),), 0) if f is pool_windows else ((rng.normal(size=11), rng.normal(size=3)), (0, 1))
+    )
+    g = grad(f, wrt=wrt)
+    check_grad(f, g, *args, wrt=wrt, rtol=1e-5, atol=1e-7)
+    plain = grad(f, wrt=wrt, optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args) if isinstance(wrt, tuple) else (g(*args),), plain if isinstance(wrt, tuple) else (plain,)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("f", [conv1d_list, conv_strided])
+def test_a_window_of_a_loop_index_has_its_length(f):
+    """`x[i:i + k]` with every i of the loop keeping the window inside x: its shape is known, so
+    the backward step has no `unbroadcast`/`unreduce` (and recomputes no product)."""
+    rng = np.random.default_rng(13)
+    text = astgrad.source(f, wrt=(0, 1), args=(rng.normal(size=11), rng.normal(size=3)))
+    (back,) = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.For) and "reversed" in ast.unparse(n.iter)]
+    assert "unbroadcast" not in ast.unparse(back) and "unreduce" not in ast.unparse(back), text
