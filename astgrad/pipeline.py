@@ -46,6 +46,7 @@ from .specialize import dispatch
 from .specialize.algebra import factor_sums, simplify_products
 from .specialize.batching import batch_accumulations
 from .specialize.dots import dot_products
+from .specialize.floats import python_floats
 from .specialize.hoisting import hoist_row_work, release_after_loops
 from .specialize.lowering.lower import lower, polish
 from .specialize.reductions import einsum_sums
@@ -313,6 +314,15 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "a factor shared by the terms of an adjoint sum taken out once (algebra.py)",
         needs=("clean up after hoisting",),
         why="it factors the sums as the last clean-up leaves them (run before it, branchy's code differs)",
+    ),
+    Pass(
+        "python floats",
+        lambda u: python_floats(u.fdef, u.ctx, u.python_numbers) if u.grads_at is not None else None,
+        "NumPy's elementwise functions of Python numbers give floats where a float and an np.float64 "
+        "behave alike, so the arithmetic after them is Python's (floats.py)",
+        needs=("factor sums",),
+        why="it reads every use of a number as the last rewrites of expressions leave it",
+        targets=("python",),  # (numba's numbers are machine floats either way)
     ),
     Pass(
         "einsum",
