@@ -31,6 +31,7 @@ from ..frontend.assumptions import immutable
 from ..frontend.context import Context
 from ..ir.trees import walk
 from .activity import BINOPS, UNARY, walk_statements
+from .index_ranges import LoopIndices, difference
 from .shapes import full_reduction
 
 TOP = "TOP"
@@ -140,12 +141,15 @@ class ShapeFacts:
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     self.local.add(n.id)
         self.item_read_params = _item_read_params(fdef, params)
+        self.indices = LoopIndices(fdef)
+        self.statement: gast.stmt | None = None  # the one being evaluated (for its windows' bounds)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             changed = True
             while changed:
                 changed = False
                 for s in statements:
+                    self.statement = s
                     for var, new in self._transfer(s):
                         old = self.state.get(var)
                         joined = _join(old, new)
@@ -288,13 +292,14 @@ class ShapeFacts:
                 raise _Unknown  # which element of a tuple of stand-ins: only a literal index
         elif not isinstance(base, (tuple, np.ndarray, np.generic)):
             raise _Unknown
-        index, index_exact = self._index(value.slice)
-        return base[index], exact and index_exact
+        elts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        plain = not any(isinstance(e, gast.Constant) and e.value in (None, Ellipsis) for e in elts)
+        lengths = np.shape(base) if plain else ()  # (the axis each element indexes, when one each)
+        parts = [self._index(e, lengths[k] if k < len(lengths) else None) for k, e in enumerate(elts)]
+        index = tuple(p for p, _ in parts) if isinstance(value.slice, gast.Tuple) else parts[0][0]
+        return base[index], exact and all(e for _, e in parts)
 
-    def _index(self, node: gast.AST) -> tuple[Any, bool]:
-        if isinstance(node, gast.Tuple):
-            parts = [self._index(e) for e in node.elts]
-            return tuple(p for p, _ in parts), all(e for _, e in parts)
+    def _index(self, node: gast.AST, length: int | None = None) -> tuple[Any, bool]:
         if isinstance(node, gast.Slice):
             bounds = []
             for b in (node.lower, node.upper, node.step):
@@ -303,7 +308,7 @@ class ShapeFacts:
                     continue
                 v, exact = self._atom(b)
                 if not exact:
-                    raise _Unknown  # a slice's length depends on its bounds' values
+                    return self._window(node, length), False  # its length depends on its bounds
                 bounds.append(v)
             return slice(*bounds), True
         v, exact = self._atom(node)
@@ -313,6 +318,33 @@ class ShapeFacts:
         if kind not in "iu":
             raise _Unknown  # a boolean mask (or a bool scalar) selects by value
         return v, False  # an integer or integer array: the shape does not depend on which
+
+    def _window(self, node: gast.Slice, length: int | None) -> slice:
+        """A slice whose bounds are not known values, as one of the same length, `slice(0, k)`:
+        where its bounds are affine in the loop counters with a constant difference k and it
+        provably lies within the axis (index_ranges.py); else its length is unknown."""
+        step = self._atom(node.step) if node.step is not None else (1, True)
+        if length is None or not step[1] or type(step[0]) is not int or step[0] <= 0:
+            raise _Unknown
+        exact = self._exact_value
+        lower = (0, {}) if node.lower is None else self.indices.affine(self.statement, node.lower, exact)
+        upper = (length, {}) if node.upper is None else self.indices.affine(self.statement, node.upper, exact)
+        k = difference(upper, lower) if lower is not None and upper is not None else None
+        if k is None or k < 0:
+            raise _Unknown
+        within = self.indices.bounds(self.statement, lower, exact)
+        if within is None or within[0] < 0 or within[1] + k > length:
+            raise _Unknown  # it may wrap around or be cut short at the axis's end
+        return slice(0, k, step[0])
+
+    def _exact_value(self, var: str) -> Any:
+        st = self.state.get(var)
+        if isinstance(st, Value):
+            return st.v
+        if st is None and var not in self.local:
+            obj = self.ctx.lookup(var)
+            return obj if immutable(obj) else None
+        return None
 
     def _call(self, value: gast.Call) -> tuple[Any, bool]:
         fn = getattr(value, "_ag_fn", None)

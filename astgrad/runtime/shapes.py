@@ -35,7 +35,7 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
     """Where `x` attains its reduced max/min `y`, ties sharing equally."""
     x = np.asarray(x)
     hit = x == (y if axis is None or keepdims else expand_reduced(y, axis, x.ndim))
-    mask = hit / np.sum(hit, axis=axis, keepdims=True)
+    mask = hit / (np.count_nonzero(hit) if axis is None else np.sum(hit, axis=axis, keepdims=True))
     return mask.astype(x.dtype) if x.dtype.kind == "f" and x.dtype != mask.dtype else mask  # (float32 stays)
 
 
