@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import gast
-
 import numpy as np
 
 from ..ir.trees import walk
