@@ -1,0 +1,192 @@
+"""Windows read in loops (issue 17): `x[2*i:2*i+2, 2*j:2*j+2]`, `x[i:i+k]`, `x[s*i:s*i+k]` have a
+length their bounds' values decide; where the bounds are affine in the loop counters with a
+constant difference and provably stay within the axis, the window's shape is known and the
+backward loop says directly what a hand-written one does (no `unreduce` spreading the adjoint
+per window). Where a window may overrun the edge or wrap around, nothing is assumed and the
+gradient stays right. Structure, not timings; every case checked against central differences."""
+
+from __future__ import annotations
+
+import gast
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import check_grad, grad
+from astgrad.analysis.index_ranges import LoopIndices, difference
+
+
+def _backward(text: str) -> str:
+    return text[text.index("# backward pass") :]
+
+
+def _checked(f, args, wrt=0):
+    g = grad(f, wrt=wrt)
+    g(*args)  # (the first call specialises)
+    check_grad(f, g, *args, wrt=wrt)
+    return astgrad.source(f, wrt=wrt, args=args)
+
+
+def pool_stride3(x):  # 3×3 windows, stride 3, the sizes computed in the loop
+    out = np.zeros((x.shape[0] // 3, x.shape[1] // 3))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            r, c = 3 * i, 3 * j
+            out[i, j] = np.max(x[r : r + 3, c : c + 3])
+    return np.sum(np.sin(out))
+
+
+def pool_rect(x):  # 2×3 windows over the rows and columns, written as offsets from a start
+    out = np.zeros((4, 3))
+    for i in range(4):
+        for j in range(3):
+            top = 1 + 2 * i
+            left = 3 * j
+            out[i, j] = x[top : top + 2, left : 3 + left].max()
+    return np.sum(out * out)
+
+
+def window_sum_range_step(x, w):  # range(start, stop, step), the window's end first
+    total = 0.0
+    for i in range(1, x.shape[0] - 3, 2):
+        total = total + np.sum(w * x[i : i + 3]) ** 2
+    return total
+
+
+def mean_pool_3d(x):  # a window in the middle axes of a 3-d array, the first axis indexed
+    out = np.zeros((x.shape[0], 3))
+    for n in range(x.shape[0]):
+        for i in range(3):
+            out[n, i] = np.mean(x[n, 2 * i : 2 * i + 2, :])
+    return np.sum(out**2)
+
+
+def overrun(x, w):  # the last windows run past the end: shorter than k, x[i:i+k] clipped
+    k = w.shape[0]
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        win = x[i : i + k]
+        out[i] = np.sum(win * w[: win.shape[0]])
+    return np.sum(out**2)
+
+
+def mean_overrun(x):  # the last window holds one element: its mean is that element
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = np.mean(x[i : i + 2])
+    return np.sum(out**2)
+
+
+def mean_wraps(x):  # x[i - 1 : i + 1] at i = 0 is x[-1:1], empty; then x[0:2], ...
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        win = x[i - 1 : i + 1]
+        out[i] = np.sum(win) / (1 + win.size)
+    return np.sum(out**2)
+
+
+def wraps(x):  # x[i - 1 : i + 1] at i = 0 is x[-1:1], empty: the bounds wrap around
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = np.sum(x[i - 1 : i + 1]) + x[i]
+    return np.sum(out**2)
+
+
+def max_overrun(x):  # 2×2 windows at every position, the last row and column of them clipped
+    out = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = np.max(x[i : i + 2, j : j + 2])
+    return np.sum(out**2)
+
+
+def rebound_bound(x):  # the start is bound twice: its value where the window is read is not a form
+    out = np.zeros(4)
+    a = 0
+    for i in range(4):
+        out[i] = np.sum(x[a : a + 2])
+        a = 3 * i + 3
+    return np.sum(out**2)
+
+
+RNG = np.random.default_rng(17)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (pool_stride3, (RNG.normal(size=(9, 12)),)),
+        (pool_rect, (RNG.normal(size=(9, 9)),)),
+        (mean_pool_3d, (RNG.normal(size=(2, 6, 3)),)),
+    ],
+)
+def test_windows_in_bounds_get_no_spreading_helper(f, args):
+    back = _backward(_checked(f, args))
+    assert "unreduce(" not in back
+    assert "for " in back  # (the loop is still there: the window's code is what changed)
+
+
+def test_window_of_a_convolution_accumulates_directly():
+    x, w = RNG.normal(size=11), RNG.normal(size=3)
+    back = _backward(_checked(window_sum_range_step, (x, w), wrt=(0, 1)))
+    assert "unreduce(" not in back and "unbroadcast(" not in back
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (overrun, (RNG.normal(size=7), RNG.normal(size=3))),
+        (wraps, (RNG.normal(size=6),)),
+        (mean_overrun, (RNG.normal(size=6),)),
+        (mean_wraps, (RNG.normal(size=6),)),
+        (max_overrun, (RNG.normal(size=(4, 5)),)),
+        (rebound_bound, (RNG.normal(size=12),)),
+    ],
+)
+def test_windows_that_may_leave_the_axis_keep_right_gradients(f, args):
+    _checked(f, args)
+
+
+def test_max_pool_ties_share_the_adjoint():
+    x = np.zeros((4, 6))
+    x[0, 0] = x[0, 1] = 1.0  # a tie in the first window
+    x[2:4, 3:6] = -1.0  # a whole window tied
+    g = grad(pool_rect_ties)
+    g(x)
+    expected = np.zeros_like(x)
+    expected[0, 0] = expected[0, 1] = 0.5 * 2.0
+    expected[0:2, 3:6] = 0.0
+    expected[2:4, 3:6] = 2.0 * -1.0 / 6
+    expected[2:4, 0:3] = 2.0 * 0.0 / 6
+    np.testing.assert_allclose(g(x), expected)
+
+
+def pool_rect_ties(x):
+    out = np.zeros((2, 2))
+    for i in range(2):
+        for j in range(2):
+            out[i, j] = np.max(x[2 * i : 2 * i + 2, 3 * j : 3 * j + 3])
+    return np.sum(out**2)
+
+
+def test_affine_forms_and_ranges():
+    tree = gast.parse(
+        "def f(x):\n"
+        "    for i in range(2, 10, 3):\n"
+        "        a = 2 * i + 1\n"
+        "        b = a + 4\n"
+        "        y = x[a:b]\n"
+        "        a2 = 0\n"
+    )
+    fdef = tree.body[0]
+    indices = LoopIndices(fdef)
+    loop = fdef.body[0]
+    use = loop.body[2]
+    exact = lambda name: None  # noqa: E731
+    lower = indices.affine(use, use.value.slice.lower, exact)
+    upper = indices.affine(use, use.value.slice.upper, exact)
+    assert lower == (1, {"i": 2}) and upper == (5, {"i": 2})
+    assert difference(upper, lower) == 4
+    assert indices.bounds(use, lower, exact) == (5, 19)  # i in [2, 9] (8 is the last it takes)
+    # a name read before its one binding in the block is not a form there
+    assert indices.affine(loop.body[0], gast.Name("b", gast.Load(), None, None), exact) is None
