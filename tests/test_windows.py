@@ -190,3 +190,13 @@ def test_affine_forms_and_ranges():
     assert indices.bounds(use, lower, exact) == (5, 19)  # i in [2, 9] (8 is the last it takes)
     # a name read before its one binding in the block is not a form there
     assert indices.affine(loop.body[0], gast.Name("b", gast.Load(), None, None), exact) is None
+
+
+def pool_reshape(x):  # the pooling without loops: a max over two axes of a reshape
+    H, W = x.shape
+    return np.sum(np.cos(x.reshape(H // 3, 3, W // 2, 2).max(axis=(3, -3))))
+
+
+def test_max_over_several_axes_spreads_its_adjoint_by_indexing():
+    back = _backward(_checked(pool_reshape, (RNG.normal(size=(6, 8)),)))
+    assert "unreduce(" not in back and "[:, None, :, None]" in back

@@ -28,6 +28,7 @@ from ...ir.trees import Transformer
 from ...rules.registry import runtime_facts
 from .common import (
     float_array_in,
+    literal_axis,
     loses_real_part,
     only_full_slices_and_none,
     parse_expression,
@@ -73,8 +74,8 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                     shape = shape_of(call.args[1].id)
                     if shape and shape_or_helper(other) == shape and float_array_in(other, shape_of):
                         # (the other operand spreads it anyway, and gives the result its float dtype)
-                        g, axis, keepdims = call.args[0], call.args[2].value, call.args[3].value
-                        setattr(node, side, g if axis is None or keepdims else put_back(g, axis % len(shape)))
+                        g, axis, keepdims = call.args[0], literal_axis(call.args[2]), call.args[3].value
+                        setattr(node, side, g if axis is None or keepdims else put_back(g, axis, len(shape)))
             return node
 
         def visit_Call(self, node):
