@@ -200,3 +200,20 @@ def pool_reshape(x):  # the pooling without loops: a max over two axes of a resh
 def test_max_over_several_axes_spreads_its_adjoint_by_indexing():
     back = _backward(_checked(pool_reshape, (RNG.normal(size=(6, 8)),)))
     assert "unreduce(" not in back and "[:, None, :, None]" in back
+
+
+def min_of_three(x):  # pooling by np.minimum of single elements, three to a window
+    out = np.zeros(x.shape[0] // 3)
+    for i in range(out.shape[0]):
+        a = np.minimum(x[3 * i], x[3 * i + 1])
+        out[i] = np.minimum(a, x[3 * i + 2])
+    return np.sum(np.exp(out))
+
+
+def test_minimum_of_numbers_shares_without_helpers_or_masks():
+    back = _backward(_checked(min_of_three, (RNG.normal(size=9),)))
+    assert "max_share(" not in back and "np.where(" not in back and " if " in back
+    x = np.array([1.0, 1.0, 2.0, 3.0, -1.0, -1.0])  # ties: halves, and a NaN-free zero elsewhere
+    g = grad(min_of_three)
+    g(x)
+    np.testing.assert_allclose(g(x), [0.5 * np.e, 0.5 * np.e, 0.0, 0.0, 0.5 / np.e, 0.5 / np.e])

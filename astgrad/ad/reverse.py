@@ -605,10 +605,17 @@ class ReverseTransformer:
             and isinstance(call.func, gast.Name)
             and call.func.id == self.ctx.helper("unbroadcast")
         ):
-            if not keeps_zero(call.args[0], adjoint, numpy):
+            if not keeps_zero(call.args[0], adjoint, numpy, self._bounded):
                 call.args[0] = masked(call.args[0], mask, numpy)
             return call
-        return expr if keeps_zero(expr, adjoint, numpy) else masked(expr, mask, numpy)
+        return expr if keeps_zero(expr, adjoint, numpy, self._bounded) else masked(expr, mask, numpy)
+
+    def _bounded(self, expr: gast.AST) -> bool:
+        """A call of a run-time helper whose values are all finite (the registry's `bounded`)."""
+        if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)):
+            return False
+        helper = self.ctx.extra_globals.get(expr.func.id)
+        return helper is not None and bool(getattr(rules.lookup(helper), "bounded", False))
 
     def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
         """Helpers that read only the shape of their second argument read it from the earliest
