@@ -217,3 +217,37 @@ def test_minimum_of_numbers_shares_without_helpers_or_masks():
     g = grad(min_of_three)
     g(x)
     np.testing.assert_allclose(g(x), [0.5 * np.e, 0.5 * np.e, 0.0, 0.0, 0.5 / np.e, 0.5 / np.e])
+
+
+def avg_pool_forward(x, param):  # CS231n style: the settings in a dict, a cache returned
+    ph, pw, s = param["height"], param["width"], param["stride"]
+    H_out = 1 + (x.shape[1] - ph) // s
+    W_out = 1 + (x.shape[2] - pw) // s
+    out = np.zeros((x.shape[0], H_out, W_out))
+    for c in range(x.shape[0]):
+        for i in range(H_out):
+            for j in range(W_out):
+                out[c, i, j] = np.mean(x[c, i * s : i * s + ph, j * s : j * s + pw])
+    cache = (x, param)
+    return out, cache
+
+
+def avg_pool_loss(x, dout, param):
+    out, _ = avg_pool_forward(x, param)
+    return np.sum(out * dout)
+
+
+def test_settings_in_a_dict_fix_the_window_shapes():
+    x = RNG.normal(size=(2, 7, 8))
+    param = {"height": 3, "width": 2, "stride": 2}
+    dout = RNG.normal(size=(2, 3, 4))
+    text = _checked(avg_pool_loss, (x, dout, param))
+    assert "param['stride'] != 2" in text  # (the guard: other settings take other code)
+    back = _backward(text)
+    assert "unreduce(" not in back and "add_at(" not in back
+    other = {"height": 2, "width": 3, "stride": 3}  # the same shapes of arrays, other windows
+    dout2 = RNG.normal(size=(2, 2, 2))
+    g = grad(avg_pool_loss)
+    g(x, dout, param)
+    check_grad(avg_pool_loss, g, x, dout2, other)
+    check_grad(avg_pool_loss, g, x, dout, param)

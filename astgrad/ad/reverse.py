@@ -120,6 +120,9 @@ class ReverseTransformer:
         refuse_argument_writes(ctx, fdef, self.activity)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
+        if facts is not None:  # (specialised code: a name the shape analysis knows to be one integer)
+            bound = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            self.ints |= {v for v in bound if facts.kind(v) == "i" and facts.shape(v) == ()}
         out_name = self.output.id if isinstance(self.output, gast.Name) else None
         self.scalars = shapes.scalar_names(fdef, out_name) if seed == "seed" and out_name else set()
         self.shape_classes = shapes.ShapeClasses(fdef)

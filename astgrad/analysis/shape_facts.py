@@ -286,7 +286,8 @@ class ShapeFacts:
             index, index_exact = self._index(value.slice)
             if not index_exact or isinstance(index, (slice, tuple)):
                 raise _Unknown
-            return base[index], False
+            item = base[index]  # (an int item the guard fixes is that Python int: dispatch.standin)
+            return item, type(item) is int
         if isinstance(base, tuple) and not exact:
             if not isinstance(value.slice, gast.Constant):
                 raise _Unknown  # which element of a tuple of stand-ins: only a literal index
@@ -468,16 +469,43 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
     `params[0]`): never rebound, written into or handed on, they hold the stand-in's items."""
     candidates = {p for p, v in params.items() if isinstance(v, (list, dict))}
     allowed: set[int] = set()
+    dead = _unread_names(fdef)
     for n in walk(fdef):
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and _literal_index(n.slice):
             allowed.add(id(n.value))
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "len" and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (its length: fixed by the guard)
+        elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and n.targets[0].id in dead:
+            if isinstance(n.value, (gast.Tuple, gast.List)):  # `cache = (x, params)`, never read
+                allowed |= {id(e) for e in n.value.elts}
     for n in walk(fdef):
         if isinstance(n, gast.Name) and n.id in candidates and id(n) not in allowed:
             if not isinstance(n.ctx, gast.Param):
                 candidates.discard(n.id)
     return candidates
+
+
+def _unread_names(fdef: gast.FunctionDef) -> set[str]:
+    """Names whose values nothing reads: never loaded, or only copied into such names (`cache =
+    cache_1`, an inlined helper's result the caller drops)."""
+    loads: dict[str, list[int]] = {}
+    copies: dict[int, str] = {}  # id of a loaded Name that is an assignment's whole value → its target
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            loads.setdefault(n.id, []).append(id(n))
+        elif isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            if isinstance(n.value, gast.Name):
+                copies[id(n.value)] = n.targets[0].id
+    bound = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    unread = {v for v in bound if v not in loads}
+    changed = True
+    while changed:
+        changed = False
+        for v in bound - unread:
+            if all(copies.get(i) in unread for i in loads.get(v, [])):
+                unread.add(v)
+                changed = True
+    return unread
 
 
 def _literal_index(node: gast.AST) -> bool:
