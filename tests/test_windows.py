@@ -24,6 +24,12 @@ def _checked(f, args, wrt=0):
     g = grad(f, wrt=wrt)
     g(*args)  # (the first call specialises)
     check_grad(f, g, *args, wrt=wrt)
+    forward = grad(f, wrt=wrt, mode="forward")
+    forward(*args)
+    reverse, tangent = g(*args), forward(*args)
+    pairs = zip(reverse, tangent) if isinstance(wrt, tuple) else [(reverse, tangent)]
+    for a, b in pairs:  # (forward mode agrees)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     return astgrad.source(f, wrt=wrt, args=args)
 
 
