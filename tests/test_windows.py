@@ -257,3 +257,8 @@ def test_settings_in_a_dict_fix_the_window_shapes():
     g(x, dout, param)
     check_grad(avg_pool_loss, g, x, dout2, other)
     check_grad(avg_pool_loss, g, x, dout, param)
+
+
+def test_a_window_is_reduced_by_its_method():
+    text = _checked(pool_stride3, (RNG.normal(size=(9, 12)),))
+    assert "np.max(" not in text and ".max()" in text  # (the same reduction, less Python around it)
