@@ -295,7 +295,8 @@ class ShapeFacts:
             raise _Unknown
         elts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
         plain = not any(isinstance(e, gast.Constant) and e.value in (None, Ellipsis) for e in elts)
-        lengths = np.shape(base) if plain else ()  # (the axis each element indexes, when one each)
+        array = isinstance(base, (np.ndarray, np.generic))
+        lengths = np.shape(base) if plain and array else ()  # (the axis each element indexes, when one each)
         parts = [self._index(e, lengths[k] if k < len(lengths) else None) for k, e in enumerate(elts)]
         index = tuple(p for p, _ in parts) if isinstance(value.slice, gast.Tuple) else parts[0][0]
         return base[index], exact and all(e for _, e in parts)
