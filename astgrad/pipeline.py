@@ -49,7 +49,7 @@ from .specialize.dots import dot_products
 from .specialize.floats import python_floats
 from .specialize.hoisting import hoist_row_work, release_after_loops
 from .specialize.lowering.lower import lower, polish
-from .specialize.reductions import einsum_sums
+from .specialize.reductions import einsum_sums, method_reductions
 from .specialize.replay import replay_scalar_loops
 from .specialize.taped_rows import unpack_tape_loops
 
@@ -360,6 +360,14 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "values the loop saves pass recomputes in the backward loop, and nothing else reads, go (loop_saves.py)",
         needs=("loop saves",),
         why="it removes what the loop saves pass left unread",
+    ),
+    Pass(
+        "reduction methods",
+        lambda u: method_reductions(u.fdef, u.shape_of, u.ctx.numpy_name()),
+        "a whole array's `np.max(a)`, `np.sum(a)`... as `a.max()`, `a.sum()` (reductions.py)",
+        targets=("python",),  # (numba compiles the function forms)
+        needs=("einsum", "prune recomputed"),
+        why="the passes before it read reductions in their function form",
     ),
 )
 

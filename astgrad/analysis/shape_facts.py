@@ -31,6 +31,7 @@ from ..frontend.assumptions import immutable
 from ..frontend.context import Context
 from ..ir.trees import walk
 from .activity import BINOPS, UNARY, walk_statements
+from .index_ranges import LoopIndices, difference
 from .shapes import full_reduction
 
 TOP = "TOP"
@@ -163,15 +164,15 @@ class ShapeFacts:
                     self.local.add(n.id)
         self.item_read_params = _item_read_params(fdef, params)
         self.item_lists = _item_lists(fdef, self.local - set(fdef._ag_params))
-        self.defs, self.ranges, self.sites = _single_definitions(fdef)
-        self._at: gast.stmt | None = None  # the statement being evaluated
+        self.indices = LoopIndices(fdef)
+        self.statement: gast.stmt | None = None  # the one being evaluated (for its windows' bounds)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             changed = True
             while changed:
                 changed = False
                 for s in statements:
-                    self._at = s
+                    self.statement = s
                     for var, new in self._transfer(s):
                         old = self.state.get(var)
                         joined = _join(old, new)
@@ -346,113 +347,22 @@ class ShapeFacts:
             index, index_exact = self._index(value.slice)
             if not index_exact or isinstance(index, (slice, tuple)):
                 raise _Unknown
-            return base[index], False
+            item = base[index]  # (an int item the guard fixes is that Python int: dispatch.standin)
+            return item, type(item) is int
         if isinstance(base, tuple) and not exact:
             if not isinstance(value.slice, gast.Constant):
                 raise _Unknown  # which element of a tuple of stand-ins: only a literal index
         elif not isinstance(base, (tuple, np.ndarray, np.generic)):
             raise _Unknown
-        window = self._window(value.slice, base) if isinstance(base, np.ndarray) else None
-        if window is not None:
-            return base[window], False
-        index, index_exact = self._index(value.slice)
-        return base[index], exact and index_exact
+        elts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        plain = not any(isinstance(e, gast.Constant) and e.value in (None, Ellipsis) for e in elts)
+        array = isinstance(base, (np.ndarray, np.generic))
+        lengths = np.shape(base) if plain and array else ()  # (the axis each element indexes, when one each)
+        parts = [self._index(e, lengths[k] if k < len(lengths) else None) for k, e in enumerate(elts)]
+        index = tuple(p for p, _ in parts) if isinstance(value.slice, gast.Tuple) else parts[0][0]
+        return base[index], exact and all(e for _, e in parts)
 
-    def _window(self, index: gast.AST, base: np.ndarray) -> tuple | None:
-        """`x[i:i + k]` (along any axes) with i a loop index, or made of loop indices, whose every
-        value keeps the window inside the axis, and k exact: every window has length k. The
-        index as slices of the stand-in of those lengths; None for other indices."""
-        parts = index.elts if isinstance(index, gast.Tuple) else [index]
-        if len(parts) > base.ndim or not any(isinstance(e, gast.Slice) for e in parts):
-            return None
-        out: list[Any] = []
-        for e, n in zip(parts, base.shape):
-            if not isinstance(e, gast.Slice):
-                v, _ = self._index(e)
-                if np.ndim(v) or np.asarray(v).dtype.kind not in "iu":
-                    return None  # (an index array or mask: not one axis each)
-                out.append(0)
-                continue
-            length = self._window_length(e, n)
-            if length is None:
-                v, exact = self._index(e)
-                if not exact:
-                    return None
-                out.append(v)
-            else:
-                out.append(slice(0, length))
-        return tuple(out)
-
-    def _window_length(self, e: gast.Slice, n: int) -> int | None:
-        if e.step is not None or not isinstance(e.lower, gast.Name) or not isinstance(e.upper, gast.Name):
-            return None
-        upper = self.defs.get(e.upper.id)
-        if not (isinstance(upper, gast.BinOp) and isinstance(upper.op, gast.Add)):
-            return None
-        # (bound earlier in the block of the read: of this step's index, never one carried from the last)
-        here, made = self.sites.get(id(self._at)), self.sites.get(id(upper))
-        if here is None or made is None or here[0] != made[0] or made[1] >= here[1]:
-            return None
-        for start, k in ((upper.left, upper.right), (upper.right, upper.left)):
-            if not (isinstance(start, gast.Name) and self._same_int(start.id, e.lower.id)):
-                continue
-            try:
-                size, exact = self._atom(k)
-            except _Unknown:
-                return None
-            span = self._interval(e.lower, 0)
-            if exact and type(size) is int and size >= 0 and span is not None and span[0] >= 0 and span[1] + size <= n:
-                return size
-        return None
-
-    def _same_int(self, a: str, b: str) -> bool:
-        """a and b hold one value at the statement evaluated: one name, or bound the same way
-        earlier in its block."""
-        if a == b:
-            return True
-        da, db = self.defs.get(a), self.defs.get(b)
-        here = self.sites.get(id(self._at))
-        if da is None or db is None or here is None or gast.dump(da) != gast.dump(db):
-            return False
-        return all((at := self.sites.get(id(d))) is not None and at[0] == here[0] and at[1] < here[1] for d in (da, db))
-
-    def _interval(self, e: gast.AST, depth: int) -> tuple[int, int] | None:
-        """The least and greatest value of an int index made of loop indices (`range` of exact
-        bounds, the index bound by its loop alone) and exact ints by +, - and * a constant."""
-        if depth > 8:
-            return None
-        if isinstance(e, gast.Constant):
-            return (e.value, e.value) if type(e.value) is int else None
-        if isinstance(e, gast.Name):
-            if e.id in self.ranges:
-                try:
-                    bounds = [self._atom(a) for a in self.ranges[e.id]]
-                except _Unknown:
-                    return None
-                if not all(x and type(v) is int for v, x in bounds):
-                    return None
-                lo, hi = (0, bounds[0][0]) if len(bounds) == 1 else (bounds[0][0], bounds[1][0])
-                return (lo, hi - 1) if hi > lo else None
-            st = self.state.get(e.id)
-            if isinstance(st, Value) and type(st.v) is int:
-                return (st.v, st.v)
-            return self._interval(self.defs[e.id], depth + 1) if e.id in self.defs else None
-        if not isinstance(e, gast.BinOp) or not isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)):
-            return None
-        a, b = self._interval(e.left, depth + 1), self._interval(e.right, depth + 1)
-        if a is None or b is None:
-            return None
-        if isinstance(e.op, gast.Add):
-            return (a[0] + b[0], a[1] + b[1])
-        if isinstance(e.op, gast.Sub):
-            return (a[0] - b[1], a[1] - b[0])
-        products = [x * y for x in a for y in b]
-        return (min(products), max(products))
-
-    def _index(self, node: gast.AST) -> tuple[Any, bool]:
-        if isinstance(node, gast.Tuple):
-            parts = [self._index(e) for e in node.elts]
-            return tuple(p for p, _ in parts), all(e for _, e in parts)
+    def _index(self, node: gast.AST, length: int | None = None) -> tuple[Any, bool]:
         if isinstance(node, gast.Slice):
             bounds = []
             for b in (node.lower, node.upper, node.step):
@@ -461,7 +371,7 @@ class ShapeFacts:
                     continue
                 v, exact = self._atom(b)
                 if not exact:
-                    raise _Unknown  # a slice's length depends on its bounds' values
+                    return self._window(node, length), False  # its length depends on its bounds
                 bounds.append(v)
             return slice(*bounds), True
         v, exact = self._atom(node)
@@ -471,6 +381,33 @@ class ShapeFacts:
         if kind not in "iu":
             raise _Unknown  # a boolean mask (or a bool scalar) selects by value
         return v, False  # an integer or integer array: the shape does not depend on which
+
+    def _window(self, node: gast.Slice, length: int | None) -> slice:
+        """A slice whose bounds are not known values, as one of the same length, `slice(0, k)`:
+        where its bounds are affine in the loop counters with a constant difference k and it
+        provably lies within the axis (index_ranges.py); else its length is unknown."""
+        step = self._atom(node.step) if node.step is not None else (1, True)
+        if length is None or not step[1] or type(step[0]) is not int or step[0] <= 0:
+            raise _Unknown
+        exact = self._exact_value
+        lower = (0, {}) if node.lower is None else self.indices.affine(self.statement, node.lower, exact)
+        upper = (length, {}) if node.upper is None else self.indices.affine(self.statement, node.upper, exact)
+        k = difference(upper, lower) if lower is not None and upper is not None else None
+        if k is None or k < 0:
+            raise _Unknown
+        within = self.indices.bounds(self.statement, lower, exact)
+        if within is None or within[0] < 0 or within[1] + k > length:
+            raise _Unknown  # it may wrap around or be cut short at the axis's end
+        return slice(0, k, step[0])
+
+    def _exact_value(self, var: str) -> Any:
+        st = self.state.get(var)
+        if isinstance(st, Value):
+            return st.v
+        if st is None and var not in self.local:
+            obj = self.ctx.lookup(var)
+            return obj if immutable(obj) else None
+        return None
 
     def _call(self, value: gast.Call) -> tuple[Any, bool]:
         fn = getattr(value, "_ag_fn", None)
@@ -596,50 +533,20 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
     `params[0]`): never rebound, written into or handed on, they hold the stand-in's items."""
     candidates = {p for p, v in params.items() if isinstance(v, (list, dict))}
     allowed: set[int] = set()
+    dead = _unread_names(fdef)
     for n in walk(fdef):
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and _literal_index(n.slice):
             allowed.add(id(n.value))
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "len" and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (its length: fixed by the guard)
+        elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and n.targets[0].id in dead:
+            if isinstance(n.value, (gast.Tuple, gast.List)):  # `cache = (x, params)`, never read
+                allowed |= {id(e) for e in n.value.elts}
     for n in walk(fdef):
         if isinstance(n, gast.Name) and n.id in candidates and id(n) not in allowed:
             if not isinstance(n.ctx, gast.Param):
                 candidates.discard(n.id)
     return candidates
-
-
-def _single_definitions(fdef: gast.FunctionDef) -> tuple[dict, dict, dict]:
-    """The names bound once, by `name = value` (name → value), the indices bound by their
-    `for i in range(...)` loop alone (name → the range's arguments), and where each statement is
-    (its block and place in it)."""
-    stores: dict[str, int] = {}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
-            stores[n.id] = stores.get(n.id, 0) + 1
-    defs: dict[str, gast.AST] = {}
-    ranges: dict[str, list[gast.AST]] = {}
-    sites: dict[int, tuple[int, int]] = {}  # a statement (and a value bound once) → (its block, place)
-    blocks = [fdef.body]
-    for block in blocks:
-        for k, s in enumerate(block):
-            sites[id(s)] = (id(block), k)
-            if isinstance(s, gast.Assign):
-                sites[id(s.value)] = (id(block), k)
-            blocks += [b for f in ("body", "orelse") if (b := getattr(s, f, None)) and isinstance(b[0], gast.stmt)]
-    for s in walk_statements(fdef.body):
-        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
-            if stores.get(s.targets[0].id) == 1:
-                defs[s.targets[0].id] = s.value
-        elif isinstance(s, gast.For) and isinstance(s.target, gast.Name) and stores.get(s.target.id) == 1:
-            it = s.iter
-            if (
-                (getattr(it, "_ag_fn", None) is range or _is_range(it))
-                and 1 <= len(it.args) <= 2
-                and not it.keywords
-                and all(isinstance(a, (gast.Name, gast.Constant)) for a in it.args)
-            ):
-                ranges[s.target.id] = list(it.args)
-    return defs, ranges, sites
 
 
 _READ_WHOLE = (np.array, np.asarray, np.stack, len)
@@ -670,6 +577,29 @@ def _item_lists(fdef: gast.FunctionDef, local: set[str]) -> set[str]:
         if isinstance(n, gast.Name) and n.id in lists and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
             lists.discard(n.id)
     return lists
+
+
+def _unread_names(fdef: gast.FunctionDef) -> set[str]:
+    """Names whose values nothing reads: never loaded, or only copied into such names (`cache =
+    cache_1`, an inlined helper's result the caller drops)."""
+    loads: dict[str, list[int]] = {}
+    copies: dict[int, str] = {}  # id of a loaded Name that is an assignment's whole value → its target
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            loads.setdefault(n.id, []).append(id(n))
+        elif isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            if isinstance(n.value, gast.Name):
+                copies[id(n.value)] = n.targets[0].id
+    bound = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    unread = {v for v in bound if v not in loads}
+    changed = True
+    while changed:
+        changed = False
+        for v in bound - unread:
+            if all(copies.get(i) in unread for i in loads.get(v, [])):
+                unread.add(v)
+                changed = True
+    return unread
 
 
 def _literal_index(node: gast.AST) -> bool:

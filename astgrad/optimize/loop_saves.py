@@ -978,7 +978,9 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
     pop(tape)` in a convolution's backward loop, whose adjoint is linear in acc) is not saved:
     its pushes and pops go. The backward pass is the top-level statements from the first that
     restores the name; a read of it there keeps them, but for `unbroadcast(g, acc)` of a name of
-    known shape, which reads only its shape (the same for every value the name takes). A tape
+    known shape, which reads only its shape (the same for every value the name takes). A name
+    that holds one known count at every assignment (`t = out.shape[1]` in a loop) restores the
+    value it already has wherever the backward pass reads it: its saves go too. A tape
     used otherwise than by push and pop (handed to a helper's pair) is left as it is."""
     push, pop = ctx.helper("push"), ctx.helper("pop")
     shape_only = {
@@ -1010,7 +1012,7 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
             continue
         first = min(k for k, ids in enumerate(inside) for _, r in restores if id(r) in ids)
         backward = (n for s in fdef.body[first:] for n in walk(s))
-        if any(
+        if shape_of.count(v) is None and any(
             isinstance(n, gast.Name) and n.id == v and isinstance(n.ctx, gast.Load) and id(n) not in shape_only
             for n in backward
         ):
