@@ -56,9 +56,14 @@ def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | N
         if not (isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and not loop.orelse):
             continue
         back = _backward_loop(body[k + 1 :], loop)
-        if back is None or shape_of is not None and _replayable(loop, push, shape_of):
+        if back is None:
             continue
         nest = _Nest(body, k, [], body)
+        if shape_of is not None and _replayable(loop, push, shape_of):
+            # replay.py may recompute the rest from the step's starting state; a loop invariant
+            # is the same at every step either way (`t4 = 1 - a`), and replay may decline
+            _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of, True)
+            continue
         _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
         _drop_nested(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
 
@@ -498,7 +503,9 @@ def _writes_into(st: gast.stmt, s_name: str) -> bool:
     return False
 
 
-def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of) -> None:
+def _drop(
+    fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of, invariants_only=False
+) -> None:
     target = loop.target.id
     indices = set(nest.targets(loop))  # (the enclosing loops' indices: the same in both steps)
     skip = frozenset({np_name, "math"})
@@ -630,6 +637,8 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
         if invariant_value(v):
             invariant.add(v)
             action = []
+        elif invariants_only:
+            continue
         else:  # (a value the step writes into a filled array is read from it, else recomputed)
             order = _stored_row(v, loop, filled, defs, shape_of)
             if order is None:
