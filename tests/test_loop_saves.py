@@ -426,3 +426,57 @@ def test_a_backward_loop_of_known_shapes_calls_no_run_time_shape_helper(name):
     text = astgrad.source(f, wrt=wrt, args=args)
     for loop in _loops(text, backward=True):
         assert "unbroadcast" not in ast.unparse(loop), text
+
+
+def gated(W, xs, h0):  # a size read from a state the loop changes (`H = h.shape[0]`) and index arithmetic on it
+    h = h0
+    for t in range(xs.shape[0]):
+        H = h.shape[0]
+        a = W @ h + xs[t]
+        h = np.tanh(a[:H]) * (1.0 / (1.0 + np.exp(-a[H : 2 * H])))
+    return np.sum(h * h)
+
+
+def test_an_int_the_shapes_fix_is_not_saved_per_iteration():
+    """`H = h.shape[0]` and `2 * H` are the same at every step of specialised code (the shapes
+    are fixed): no push of them (before, the LSTM saved five such ints per step)."""
+    rng = np.random.default_rng(10)
+    args = (rng.normal(size=(8, 4)) / 2, rng.normal(size=(6, 8)), rng.normal(size=4))
+    g = grad(gated, wrt=(0, 2))
+    check_grad(gated, g, *args, wrt=(0, 2), rtol=1e-5, atol=1e-7)
+    plain = grad(gated, wrt=(0, 2), optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    text = astgrad.source(gated, wrt=(0, 2), args=args)
+    (loop,) = _loops(text, backward=False)
+    defs = {
+        s.targets[0].id: s.value for s in loop.body if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+    }
+    for s in loop.body:
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and ast.unparse(s.value.func).endswith("append"):
+            saved = ast.unparse(s.value.args[0])
+            value = ast.unparse(defs.get(saved, s.value.args[0]))
+            assert ".shape" not in value and saved != "H" and not value.startswith("2 * "), (saved, text)
+
+
+def test_rnn_forward_keeps_no_cache_list_and_no_list_of_step_operands():
+    """CS231n's `rnn_forward` appends a cache per step to a list its caller discards: the list
+    goes (it held every step's arrays to the end of the forward pass, and made them look written
+    in place). The weights' gradients are summed in the backward loop, a product per step of
+    operands of known shapes, not collected into lists of every step's operands; the adjoint of
+    `h[:, t, :]` read per step has its known shape (no `unbroadcast`), and the adjoint array is
+    not copied whole (`1.0 * dh` is already a new array)."""
+    f, args, wrt = CASES[IDS.index("variants.cs231n_rnn")]
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "caches" not in text and "_parts" not in text and "owned_copy" not in text, text
+    for loop in _loops(text, backward=True):
+        assert "unbroadcast" not in ast.unparse(loop), text
+
+
+def test_a_fresh_adjoint_is_not_copied_before_the_loop_writes_into_it():
+    """`out_bar = 2.0 * out` is a new array nothing else holds: the backward loop zeroes its
+    elements in place without a whole copy first (`owned_copy`), and `out ** 1` is `out` inside
+    the product."""
+    f, args, wrt = CASES[IDS.index("variants.conv1d_sum")]
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "owned_copy" not in text and "** 1" not in text, text
