@@ -205,17 +205,20 @@ def plot(all_series: list[Series], path: str) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for k, s in enumerate(x for x in all_series if x.points):
-        color = f"C{k}"
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(13, 5.2))
+    shown = [x for x in all_series if x.points]
+    colors = plt.get_cmap("tab20" if len(shown) > 10 else "tab10")
+    for k, s in enumerate(shown):
+        color = colors(k % colors.N)
         Ts = [p.T for p in s.points]
-        ax_t.plot(Ts, [p.astgrad / p.T * 1e6 for p in s.points], "o-", color=color, label=f"{s.workload.name} astgrad")
-        ax_t.plot(Ts, [p.hand / p.T * 1e6 for p in s.points], "s--", color=color, alpha=0.6, label="hand")
-        ax_m.plot(Ts, [p.astgrad_peak / 1e6 for p in s.points], "o-", color=color, label=f"{s.workload.name} astgrad")
-        ax_m.plot(Ts, [p.hand_peak / 1e6 for p in s.points], "s--", color=color, alpha=0.6, label="hand")
+        ax_t.plot(Ts, [p.astgrad / p.T * 1e6 for p in s.points], "o-", color=color, label=s.workload.name)
+        ax_t.plot(Ts, [p.hand / p.T * 1e6 for p in s.points], "s--", color=color, alpha=0.5)
+        ax_m.plot(Ts, [p.astgrad_peak / 1e6 for p in s.points], "o-", color=color, label=s.workload.name)
+        ax_m.plot(Ts, [p.hand_peak / 1e6 for p in s.points], "s--", color=color, alpha=0.5)
     ax_t.set(xscale="log", yscale="log", xlabel="T (loop length)", ylabel="µs per iteration", title="gradient time")
     ax_m.set(xscale="log", yscale="log", xlabel="T (loop length)", ylabel="MB", title="peak memory of a gradient call")
-    ax_t.legend(fontsize=7, ncol=2)
+    key = "astgrad ●—, hand ■--"
+    ax_m.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), title=key, title_fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
