@@ -15,7 +15,7 @@ import numpy as np
 from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
-from .ir.codegen import frozen, make_function
+from .ir.codegen import frozen, make_function, moved_function
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize.dispatch import Specializer, call_arguments
 
@@ -48,9 +48,11 @@ def wrt_parameters(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[st
     return names, many
 
 
-def cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
+def cached(func: Callable, key: tuple, make: Callable[[], Any], move: Callable[[Any, dict], Any] | None = None) -> Any:
     """`make()`, computed once per (function, key) and again whenever the program it was
-    generated from has changed (assumptions.py); thread-safe."""
+    generated from has changed (assumptions.py); thread-safe. A function made anew with the same
+    code takes what was made for its twin (_twin), moved onto its closure cells by `move(made,
+    places)` where they differ."""
     if isinstance(func, types.MethodType):
         return _cached_method(func, key, make)
     with _cache_lock:
@@ -59,9 +61,10 @@ def cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
         except TypeError:  # not weak-referenceable: no caching
             per_func = {}
         if key not in per_func:
-            twin = _twin(func, key)
+            twin = _twin(func, key, move)
             if twin is not None:
                 per_func[key] = twin
+                _remember_code(func, key, twin)
         if key not in per_func or not _current(per_func[key]):
             per_func[key] = make()
             _remember_code(func, key, per_func[key])
@@ -104,18 +107,24 @@ def _remember_code(func: Callable, key: tuple, made: Any) -> None:
         _by_code.popitem(last=False)
 
 
-def _twin(func: Callable, key: tuple) -> Any:
+def _twin(func: Callable, key: tuple, move: Callable[[Any, dict], Any] | None) -> Any:
     found = _by_code.get((getattr(func, "__code__", None), key))
     if found is None:
         return None
     other, made = found
-    if other.__globals__ is not func.__globals__ or not _same_items(other.__closure__, func.__closure__):
+    if other.__globals__ is not func.__globals__:
         return None
-    if _same_items(other.__defaults__, func.__defaults__) and _same_items(
+    same_defaults = _same_items(other.__defaults__, func.__defaults__) and _same_items(
         tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items())
-    ):
-        return made
-    return _with_defaults(made, func)
+    )
+    if not _same_items(other.__closure__, func.__closure__):
+        # the same code over other cells: `grad(lambda w: loss(w, Xb, yb))` in a step function
+        if not same_defaults or move is None:
+            return None
+        places: dict[int, Any] = {id(other): func}
+        places.update((id(a), b) for a, b in zip(other.__closure__ or (), func.__closure__ or ()) if a is not b)
+        return move(made, places)
+    return made if same_defaults else _with_defaults(made, func)
 
 
 def _with_defaults(made: Any, func: Callable) -> Any:
@@ -171,12 +180,18 @@ def reverse_function(
         # when the program changes
         return Specializer(gradient, make, inspect.signature(gradient), specialise=optimize and specialize).install()
 
-    return cached(func, key, make_specialising)
+    def move(made: Any, places: dict) -> Any:
+        spec = getattr(made, "__astgrad_specializer__", None)
+        return None if spec is None else spec.moved(places, make)
+
+    return cached(func, key, make_specialising, move)
 
 
 def jvp_function(func: Callable, wrt: tuple[str, ...] | None, optimize: bool = True) -> Callable:
     key = ("jvp", wrt, optimize)
-    return cached(func, key, lambda: build_jvp(func, None if wrt is None else list(wrt), optimize=optimize)[0])
+    return cached(
+        func, key, lambda: build_jvp(func, None if wrt is None else list(wrt), optimize=optimize)[0], moved_function
+    )
 
 
 def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool) -> Callable:

@@ -367,6 +367,34 @@ def frozen(fn: types.FunctionType) -> types.FunctionType:
     return copy
 
 
+def moved_function(fn: types.FunctionType, places: dict[int, Any]) -> types.FunctionType | None:
+    """A copy of generated function `fn` for a twin of the function it was generated from (the same
+    code over other closure cells): the same code object, its closure cells and the objects its
+    globals bind replaced where `places` maps them (by id), its facts moved with them; None when
+    they cannot be (Assumptions.moved). No code is generated or compiled."""
+    facts = getattr(fn, "__astgrad_assumptions__", None)
+    moved_facts = facts.moved(places) if facts is not None else None
+    if facts is not None and moved_facts is None:
+        return None
+    # (the dispatcher's link to the code it runs is set again by the dispatcher)
+    ns = {k: places.get(id(v), v) for k, v in fn.__globals__.items() if k != "__astgrad_specialised__"}
+    for v in ns.values():  # (another function closing over a moved cell would still read the old one)
+        if v is not fn and isinstance(v, types.FunctionType) and any(id(c) in places for c in v.__closure__ or ()):
+            return None
+    cells = tuple(places.get(id(c), c) for c in fn.__closure__ or ()) or None
+    copy = make_function(fn.__code__, ns, fn.__name__, fn.__defaults__, cells)
+    copy.__kwdefaults__ = fn.__kwdefaults__
+    copy.__dict__.update(fn.__dict__)
+    copy.__qualname__ = fn.__qualname__
+    if moved_facts is not None:
+        copy.__astgrad_assumptions__ = moved_facts
+    if "__astgrad_names__" in fn.__dict__:
+        copy.__astgrad_names__ = {k: places.get(id(v), v) for k, v in fn.__astgrad_names__.items()}
+    if ns.get(fn.__name__) is fn:
+        ns[fn.__name__] = copy
+    return copy
+
+
 def _snapshot_cell(cell: Any) -> Any:
     try:
         return types.CellType(cell.cell_contents)
