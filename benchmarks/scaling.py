@@ -207,9 +207,9 @@ def plot(all_series: list[Series], path: str) -> str | None:
         return None
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(13, 5.2))
     shown = [x for x in all_series if x.points]
-    colors = plt.get_cmap("tab20" if len(shown) > 10 else "tab10")
+    palette = plt.get_cmap("tab10" if len(shown) <= 10 else "tab20" if len(shown) <= 20 else "nipy_spectral")
     for k, s in enumerate(shown):
-        color = colors(k % colors.N)
+        color = palette(k) if len(shown) <= 20 else palette(0.05 + 0.9 * k / (len(shown) - 1))
         Ts = [p.T for p in s.points]
         ax_t.plot(Ts, [p.astgrad / p.T * 1e6 for p in s.points], "o-", color=color, label=s.workload.name)
         ax_t.plot(Ts, [p.hand / p.T * 1e6 for p in s.points], "s--", color=color, alpha=0.5)
