@@ -396,6 +396,24 @@ def test_a_lambda_made_in_a_step_function_takes_its_twins_code_over_its_own_cell
         assert len(made) <= 3  # and a specialisation for each shape
 
 
+def test_lambdas_made_in_a_step_function_keep_only_the_latest_batches_alive():
+    import gc
+    import weakref
+
+    def step(w, Xb, yb):
+        return grad(lambda w: _mse(w, Xb, yb))(w)
+
+    rng = np.random.default_rng(7)
+    refs, w = [], np.zeros(3)
+    for _ in range(40):
+        Xb, yb = rng.normal(size=(5, 3)), rng.normal(size=5)
+        refs.append(weakref.ref(Xb))
+        w = w - 0.1 * step(w, Xb, yb)
+        del Xb, yb
+    gc.collect()
+    assert sum(r() is not None for r in refs) <= 10
+
+
 def test_a_twin_whose_cell_holds_another_function_is_generated_again():
     def helper_a(v):
         return np.sin(v) * v
@@ -621,6 +639,45 @@ def test_gradients_of_methods_keep_only_the_latest_instances_alive(module):
         del model
     gc.collect()
     assert sum(r() is not None for r in refs) <= 16
+
+
+@pytest.mark.parametrize("with_subclass", [False, True])
+def test_a_method_of_a_new_instance_takes_the_code_made_for_another(module, monkeypatch, with_subclass):
+    m = module(
+        """
+        import numpy as np
+
+        class Model:
+            def __init__(self, W, b):
+                self.W, self.b = W, b
+
+            def forward(self, x):
+                return np.tanh(x @ self.W + self.b)
+
+            def loss(self, x, y):
+                return np.mean((self.forward(x) - y) ** 2)
+
+        class Other(Model):
+            def forward(self, x):
+                return np.sin(x @ self.W) * self.b
+        """
+    )
+    made = _builds(monkeypatch)
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    W, b = rng.normal(size=(3, 2)), np.zeros(2)
+    held = []
+    for i in range(24):  # (more instances than the cache keeps)
+        kind = m.Other if with_subclass and i % 3 == 2 else m.Model
+        model = kind(W * (1 + i / 10), b + i / 7)
+        expected = numerical_grad(model.loss, x, y)
+        np.testing.assert_allclose(grad(model.loss)(x, y), expected, rtol=1e-6, atol=1e-9)
+        held.append((grad(model.loss), expected))
+    for g, expected in held:  # each reads its own instance
+        np.testing.assert_allclose(g(x, y), expected, rtol=1e-6, atol=1e-9)
+    if not with_subclass:
+        assert len([k for k in made if k is None]) == 1  # the general code: once
+        assert len(made) <= 3
 
 
 def test_code_that_imports_while_the_gradient_runs(tmp_path):

@@ -480,3 +480,32 @@ def test_a_fresh_adjoint_is_not_copied_before_the_loop_writes_into_it():
     f, args, wrt = CASES[IDS.index("variants.conv1d_sum")]
     text = astgrad.source(f, wrt=wrt, args=args)
     assert "owned_copy" not in text and "** 1" not in text, text
+
+
+def poly_powers_of_index(c, x, y):  # `x ** k` of the loop index: a pow per element, saved not recomputed
+    pred = np.zeros_like(x)
+    for k in range(c.shape[0]):
+        pred = pred + c[k] * x**k
+    return np.mean((pred - y) ** 2)
+
+
+def poly_np_power(c, x, y):  # the same with np.power
+    pred = np.zeros_like(x)
+    for k in range(len(c)):
+        pred = pred + c[k] * np.power(x, k)
+    return np.mean((pred - y) ** 2)
+
+
+@pytest.mark.parametrize("f", [poly_powers_of_index, poly_np_power])
+def test_a_power_of_an_array_is_saved_not_recomputed(f):
+    """Recomputing `x ** k` in the backward step costs what the forward step did (a `pow` per
+    element); saving it costs one reference: the backward loop computes no power."""
+    rng = np.random.default_rng(10)
+    c, x = rng.normal(size=5), rng.uniform(-1.0, 1.0, size=30)
+    y = np.sin(3.0 * x)
+    text = astgrad.source(f, args=(c, x, y))
+    (back,) = _loops(text, backward=True)
+    assert "**" not in ast.unparse(back) and "power" not in ast.unparse(back), text
+    g = grad(f)
+    check_grad(f, g, c, x, y, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g(c, x, y), grad(f, optimize=False, specialize=False)(c, x, y), rtol=1e-9, atol=1e-12)

@@ -120,6 +120,9 @@ class ReverseTransformer:
         refuse_argument_writes(ctx, fdef, self.activity)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
+        if facts is not None:  # (specialised code: a name the shape analysis knows to be one integer)
+            bound = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            self.ints |= {v for v in bound if facts.kind(v) == "i" and facts.shape(v) == ()}
         out_name = self.output.id if isinstance(self.output, gast.Name) else None
         self.scalars = shapes.scalar_names(fdef, out_name) if seed == "seed" and out_name else set()
         self.shape_classes = shapes.ShapeClasses(fdef)
@@ -605,10 +608,17 @@ class ReverseTransformer:
             and isinstance(call.func, gast.Name)
             and call.func.id == self.ctx.helper("unbroadcast")
         ):
-            if not keeps_zero(call.args[0], adjoint, numpy):
+            if not keeps_zero(call.args[0], adjoint, numpy, self._bounded):
                 call.args[0] = masked(call.args[0], mask, numpy)
             return call
-        return expr if keeps_zero(expr, adjoint, numpy) else masked(expr, mask, numpy)
+        return expr if keeps_zero(expr, adjoint, numpy, self._bounded) else masked(expr, mask, numpy)
+
+    def _bounded(self, expr: gast.AST) -> bool:
+        """A call of a run-time helper whose values are all finite (the registry's `bounded`)."""
+        if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)):
+            return False
+        helper = self.ctx.extra_globals.get(expr.func.id)
+        return helper is not None and bool(getattr(rules.lookup(helper), "bounded", False))
 
     def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
         """Helpers that read only the shape of their second argument read it from the earliest
@@ -787,7 +797,9 @@ class ReverseTransformer:
                 self.record_reads(code, p)
                 return True
         known_array = self.facts is not None and bool(self.facts.shape(var)) and var not in self.containers
-        if basic and not known_array:  # a list's item is an adjoint other names may hold: a new sum, not +=
+        numbers = self.facts is not None and self.facts.item_shape(var) == ()  # (no adjoint shares a number)
+        # a list's item is an adjoint other names may hold: a new sum, not += (a number: the same)
+        if basic and not known_array and not numbers:
             element = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Load())
             total = self.call("add_adjoints", element, g)
             slot = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Store())

@@ -174,7 +174,11 @@ class Assumptions:
         would call it) and the twin's holds another, which only generating the code again can
         honour. (Data facts move as they are: specialised code's guard and key test them.)"""
         out = Assumptions(self.specialised)
-        out.constants = dict(self.constants)
+        for key, cell in self.constants.items():
+            if id(cell) in places:  # (a method's instance: the twin's)
+                cell = places[id(cell)]
+                key = id(cell.cell_contents)
+            out.constants[key] = cell
         for key, f in self.facts.items():
             where = places.get(id(f.where))
             if where is None:
