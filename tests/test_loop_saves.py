@@ -202,6 +202,9 @@ def test_no_per_iteration_save_of_an_invariant_or_an_index_value(f, args, wrt):
             if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute):
                 if s.value.func.attr != "append" or not s.value.args:
                     continue
+                receiver = s.value.func.value
+                if not (isinstance(receiver, ast.Name) and receiver.id.startswith("tape")):
+                    continue  # (the function's own list: `s.append(...)` of ema_list)
                 saved = s.value.args[0]
                 names = {n.id for n in ast.walk(saved) if isinstance(n, ast.Name)}
                 for n in names:  # the saved value was made by the loop from values the loop changes
