@@ -4,8 +4,9 @@ The reverse pass saves every value a loop step overwrites and its backward step 
 (`push(tape, v)` before `v = ...`, `v = pop(tape)` after v's adjoint). Some of those values are
 known without the tape; this pass removes their push/pop pairs:
 
-- a value computed from loop invariants only (`t10 = 1.0 - a`, `t9 = np.transpose(W)`) is the
-  same at every step: the backward loop reads the one the last step left;
+- a value computed from loop invariants only (`t10 = 1.0 - a`, `t9 = np.transpose(W)`), or in
+  specialised code an int the shapes fix (`H = prev_h.shape[1]`, `t12 = 2 * H`), is the same at
+  every step: the backward loop reads the one the last step left;
 - a value computed cheaply from the loop index and values nothing changes (`t6 = t - 1`,
   `t11 = x[t]`) is computed again at the top of the backward step (not a product, nor a power of
   an array: `x ** k` costs a `pow` per element, a save one reference);
@@ -57,9 +58,14 @@ def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | N
         if not (isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and not loop.orelse):
             continue
         back = _backward_loop(body[k + 1 :], loop)
-        if back is None or shape_of is not None and _replayable(loop, push, shape_of):
+        if back is None:
             continue
         nest = _Nest(body, k, [], body)
+        if shape_of is not None and _replayable(loop, push, shape_of):
+            # replay.py may recompute the rest from the step's starting state; a loop invariant
+            # is the same at every step either way (`t4 = 1 - a`), and replay may decline
+            _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of, True)
+            continue
         _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
         _drop_nested(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
 
@@ -582,7 +588,9 @@ def _writes_into(st: gast.stmt, s_name: str) -> bool:
     return False
 
 
-def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of) -> None:
+def _drop(
+    fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of, invariants_only=False
+) -> None:
     target = loop.target.id
     indices = set(nest.targets(loop))  # (the enclosing loops' indices: the same in both steps)
     skip = frozenset({np_name, "math"})
@@ -716,6 +724,10 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
         if invariant_value(v):
             invariant.add(v)
             action = []
+        elif shape_of is not None and getattr(shape_of, "count", lambda n: None)(v) is not None:
+            action = []  # (specialised code: an int that is the same at every step, `H = h.shape[1]`)
+        elif invariants_only:
+            continue
         else:  # (a value the step writes into a filled array is read from it, else recomputed)
             order = _stored_row(v, loop, filled, defs, shape_of)
             if order is None:
@@ -875,6 +887,8 @@ def hoist_ownership(fdef: gast.FunctionDef, ctx: Context, shape_of: Any = None) 
                 for g in _owned_in(loop, owned, copy_of, shape_of):
                     for inner in _all_blocks(loop.body):
                         inner[:] = [s for s in inner if not _is_owning(s, g, owned)] or [gast.Pass()]
+                    if _fresh_before(block, k, g, shape_of, fdef.body):
+                        continue  # (g holds an array nothing else holds: its own already)
                     block.insert(
                         k,
                         assign(
@@ -888,6 +902,28 @@ def hoist_ownership(fdef: gast.FunctionDef, ctx: Context, shape_of: Any = None) 
                     )
                     k += 1
             k += 1
+
+
+def _fresh_before(block: list, k: int, g: str, shape_of: Any, whole: list) -> bool:
+    """Specialised code: the last statement of `block` before position k that mentions g binds
+    it to an arithmetic result (`out_bar = 2.0 * out`), a float array of a known shape, or to a
+    name bound so that nothing else in the function (`whole`) reads: a new array no other name
+    holds, which the loop may write into as it is."""
+    if shape_of is None or not shape_of(g) or shape_of.kind(g) not in ("f", "c"):
+        return False
+    for j in range(k - 1, -1, -1):
+        st = block[j]
+        if not any(isinstance(n, gast.Name) and n.id == g for n in walk(st)):
+            continue
+        if single_assign(st) != g or g in _names(st.value):
+            return False
+        if isinstance(st.value, (gast.BinOp, gast.UnaryOp)):
+            return True
+        # `g = h` of an h nothing else reads (`h_1_bar = h_bar`): h's own array, if fresh
+        v = st.value.id if isinstance(st.value, gast.Name) else None
+        uses = [n for b in whole for n in walk(b) if isinstance(n, gast.Name) and n.id == v]
+        return v is not None and len(uses) == 2 and _fresh_before(block, j, v, shape_of, whole)
+    return False
 
 
 def _all_blocks(body):

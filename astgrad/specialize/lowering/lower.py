@@ -98,7 +98,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
             if f.id == unbroadcast and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
                 if loses_real_part(node.args, node.args[1].id, shape_of):
                     return node
-                reduced = _reduce_to(node.args[0], shape_of(node.args[1].id), shape_of, np_name)
+                reduced = _reduce_to(node.args[0], shape_of(node.args[1].id), shape_or_helper, np_name)
                 if reduced is not None:
                     return reduced
             if f.id in helpers and len(node.args) == 3 and all(isinstance(a, gast.Name) for a in node.args):
@@ -197,13 +197,14 @@ def _literal_ints(node: gast.AST) -> list[int] | None:
     return None
 
 
-def _reduce_to(g: gast.AST, target: tuple | None, shape_of, np_name: str) -> gast.AST | None:
+def _reduce_to(g: gast.AST, target: tuple | None, shape_of_expr: Callable, np_name: str) -> gast.AST | None:
     """`unbroadcast(g, x)` for x of shape `target` as the np.sum it is (or g itself); a
-    negation is taken after the sum (`-np.sum(g)`, on fewer elements)."""
+    negation is taken after the sum (`-np.sum(g)`, on fewer elements). `shape_of_expr` gives an
+    expression's shape (helpers shaped like their first argument included: `copy_of(g_bar[t])`)."""
     if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):
-        inner = _reduce_to(g.operand, target, shape_of, np_name)
+        inner = _reduce_to(g.operand, target, shape_of_expr, np_name)
         return None if inner is None else gast.UnaryOp(op=gast.USub(), operand=inner)
-    shape = expression_shape(g, shape_of, np_name)
+    shape = shape_of_expr(g)
     if shape is None or target is None or len(shape) < len(target):
         return None
     lead = len(shape) - len(target)
