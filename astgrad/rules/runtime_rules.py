@@ -13,6 +13,7 @@ from ..runtime import (
     matmul_right,
     numbers_as_array,
     owned_copy,
+    prod_others_dot,
     rebroadcast,
     sequence_bar,
     sorted_bar,
@@ -95,6 +96,22 @@ declare(rt.unreduce, static="x axis keepdims")
 @adjoint(rt.unreduce)
 def _(y, g, x, axis=None, keepdims=False):
     g_bar = unbroadcast(np.sum(y_bar, axis=axis, keepdims=keepdims), g)
+
+
+# prod_others (np.prod's derivative): its derivative map is symmetric, so one helper is both rules
+
+
+@tangent(rt.prod_others)
+def _(y, a, axis=None):
+    y_dot = prod_others_dot(a, a_dot, axis)
+
+
+declare(rt.prod_others, static="axis")
+
+
+@adjoint(rt.prod_others)
+def _(y, a, axis=None):
+    a_bar = prod_others_dot(a, y_bar, axis)
 
 
 @tangent(rt.unindex)
@@ -854,7 +871,7 @@ describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_seq
 # shaped like their first argument (specialize/lowering/lower.py); reading only the shape of one argument, which the
 # backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
 # of adjoints (reverse.py sums those with add_adjoints)
-describe(rt.extremum_mask, rt.prod_others, shaped_like_first=True)
+describe(rt.extremum_mask, rt.prod_others, rt.prod_others_dot, shaped_like_first=True)
 describe(rt.unreduce, reads_shape_of=1)
 describe(rt.reduce_size, reads_shape_of=0)
 describe(rt.split_like, rt.unstack, rt.sequence_bar, rt.sorted_bar, makes_list=True)
