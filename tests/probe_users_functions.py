@@ -1,6 +1,8 @@
 """Functions written as students and practitioners write them, found wanting by a probe of
 astgrad on code nobody on the team wrote (tests/test_probe_users.py)."""
 
+import math
+
 import numpy as np
 
 
@@ -18,3 +20,43 @@ def sine_of_column_products(x):
 
 def products_over_two_axes(x):
     return np.sum(np.prod(x, axis=(0, 2)))
+
+
+def bearing_and_range(x, y):
+    return math.atan2(y, x) + math.hypot(x, y) + math.atan2(1.5, x)
+
+
+def logs_in_bases(x):
+    return math.log2(x) + math.log10(x) + math.exp2(x) + math.cbrt(x)
+
+
+def error_functions(x):
+    return math.erf(x) + 0.5 * math.erfc(x / 2)
+
+
+def gamma_functions(x):
+    return math.lgamma(x) + math.gamma(x)
+
+
+def angles_and_hyperbolics(x):
+    return math.degrees(x) * math.radians(x) + math.asinh(x) + math.acosh(x + 1) + math.atanh(x / 3)
+
+
+def sign_and_remainder(x, y):
+    return math.copysign(x, -1.0) + math.fmod(x, y) + math.fsum([x, x * y])
+
+
+def builtin_pow(x, y):
+    return pow(x, 3) + pow(2.0, x) + pow(x, y)
+
+
+def python_sum_of_arrays(x):
+    return np.sum(sum([x * x, np.sin(x), x[0] * x]))
+
+
+def python_sum_of_an_array(x):
+    return sum(x**3)
+
+
+def python_sum_of_a_comprehension(x):
+    return sum([x[i] * x[i + 1] for i in range(len(x) - 1)])

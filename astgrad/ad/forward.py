@@ -248,7 +248,7 @@ class ForwardTransformer:
         if not any(isinstance(a, gast.Name) and a.id in self.varied for a in args):
             return ZERO
         if rule is None or rule.tangent is None:
-            what = rules.registry.display_name(fn) if rule is not None else getattr(fn, "__name__", repr(fn))
+            what = rules.registry.display_name(fn)
             note = getattr(rule, "note", "")
             raise self.ctx.parsed.error(
                 f"no tangent (forward-mode) rule for `{what}`" + (f" ({note})" if note else ""),

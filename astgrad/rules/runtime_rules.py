@@ -8,6 +8,8 @@ from .. import runtime as rt
 from ..runtime import (
     add_adjoints,
     copy_of,
+    items_adjoint,
+    items_adjoint_bar,
     match_structure,
     matmul_left,
     matmul_right,
@@ -112,6 +114,22 @@ declare(rt.prod_others, static="axis")
 @adjoint(rt.prod_others)
 def _(y, a, axis=None):
     a_bar = prod_others_dot(a, y_bar, axis)
+
+
+# items_adjoint (the adjoint of builtin sum's items) is linear in the sum's adjoint g
+
+
+@tangent(rt.items_adjoint)
+def _(y, g, items):
+    y_dot = items_adjoint(g_dot, items)
+
+
+declare(rt.items_adjoint, static="items")
+
+
+@adjoint(rt.items_adjoint)
+def _(y, g, items):
+    g_bar = items_adjoint_bar(y_bar, g)
 
 
 @tangent(rt.unindex)
