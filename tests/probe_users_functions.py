@@ -60,3 +60,45 @@ def python_sum_of_an_array(x):
 
 def python_sum_of_a_comprehension(x):
     return sum([x[i] * x[i + 1] for i in range(len(x) - 1)])
+
+
+def _cubed(w):
+    return np.sum(w**3)
+
+
+def returns_a_helper(w):
+    return _cubed(w)
+
+
+def scales_a_helper(w):
+    return 2.0 * _cubed(w)
+
+
+def _collect(out, x):
+    out.append(x**2)
+
+
+def collects_through_a_helper(x):
+    out = []
+    _collect(out, x)
+    _collect(out, 2 * x)
+    return sum(out)
+
+
+def _log(history, value):
+    history.append(value)
+
+
+def logs_through_a_helper(x):
+    history = []
+    loss = np.sum(x**2)
+    _log(history, loss)
+    return loss
+
+
+def _number_cubed(x):
+    return x**3
+
+
+def doubles_a_helper_of_a_number(x):
+    return _number_cubed(x) * 2.0

@@ -329,9 +329,11 @@ def test_second_derivatives_through_a_helper_function_are_refused():
     """The helper's backward function reads what its forward function saved, without their
     derivatives: Hessians and grad(grad) came out wrong (3.06 and 1.53 for 2.16), silently. They
     are refused; the first derivative, d/dx 2x sin x = 2 sin x + 2x cos x, is right."""
-    with pytest.raises(astgrad.TransformError, match="differentiating `_scaled_sine_bwd` again is not supported"):
+    with pytest.raises(
+        astgrad.TransformError, match="through a call of your function `_scaled_sine` are not supported"
+    ):
         hessian(mf.calls_a_helper)(0.7)
-    with pytest.raises(astgrad.TransformError, match="again is not supported"):
+    with pytest.raises(astgrad.TransformError, match="through a call of your function `_scaled_sine`"):
         grad(grad(mf.calls_a_helper))(0.7)
     for mode in ("reverse", "forward"):
         assert grad(mf.calls_a_helper, mode=mode)(0.7) == pytest.approx(2 * np.sin(0.7) + 1.4 * np.cos(0.7))

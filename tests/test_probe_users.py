@@ -78,3 +78,43 @@ def test_second_derivatives_through_python_sum(f):
     np.testing.assert_allclose(hessian(f)(x), expected, rtol=1e-6, atol=1e-6)
     if f is not pf.python_sum_of_a_comprehension:  # (a comprehension is a loop: refused, as documented)
         np.testing.assert_allclose(astgrad.jacobian(g, mode="reverse")(x), expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("f", [pf.returns_a_helper, pf.scales_a_helper])
+def test_second_derivatives_through_a_helper_whose_adjoint_is_constant_are_refused(f):
+    """The helper's result reaches the output with a constant adjoint, so its backward function got
+    no varied argument: hessian, hvp, grad(grad) and the Jacobians of the gradient came out zero,
+    silently. The forward function's pushes now vary the tape, whose reader is refused."""
+    w = np.array([0.5, -1.0])
+    message = "through a call of your function `_cubed` are not supported"
+    for second in (
+        lambda: hessian(f)(w),
+        lambda: astgrad.hvp(f)(w, np.ones(2)),
+        lambda: astgrad.jacobian(grad(f), mode="reverse")(w),
+        lambda: astgrad.jacobian(grad(f), mode="forward")(w),
+    ):
+        with pytest.raises(astgrad.TransformError, match=message):
+            second()
+    for options in ({}, {"mode": "forward"}):  # the first derivative is right
+        np.testing.assert_allclose(grad(f, **options)(w), astgrad.numerical_grad(f, w), rtol=1e-7)
+
+
+def test_grad_of_grad_through_a_helper_of_numbers_is_refused():
+    """grad(grad(f)) of f(x) = 2 h(x), h(x) = x³, gave 0.0 (for 12x), silently."""
+    for outer in ({}, {"mode": "forward"}):
+        with pytest.raises(astgrad.TransformError, match="through a call of your function `_number_cubed`"):
+            grad(grad(pf.doubles_a_helper_of_a_number), **outer)(0.7)
+    assert grad(pf.doubles_a_helper_of_a_number)(0.7) == pytest.approx(6 * 0.7**2)
+
+
+def test_a_helper_appending_to_a_list_the_result_reads_is_refused():
+    """`_collect(out, x)` appends x² to the caller's list: the gradient was zero (for 10x), silently."""
+    for options in ({}, {"mode": "forward"}):
+        with pytest.raises(astgrad.TransformError, match="`_collect` writes into its argument `out`"):
+            grad(pf.collects_through_a_helper, **options)(0.7)
+
+
+def test_a_helper_appending_to_a_log_list_is_fine():
+    x = np.array([0.3, -1.2])
+    for options in ({}, {"specialize": False}, {"mode": "forward"}):
+        np.testing.assert_allclose(grad(pf.logs_through_a_helper, **options)(x), 2 * x)

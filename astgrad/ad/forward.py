@@ -217,7 +217,13 @@ class ForwardTransformer:
         if user is not None:
             return user
         tangent = self.tangent_of(value, s)
-        if tangent is ZERO and self.sites.get(var, 0) == 1 and var not in self.wrt and not self.loop_depth:
+        if (
+            tangent is ZERO
+            and self.sites.get(var, 0) == 1
+            and var not in self.wrt
+            and not self.loop_depth
+            and var not in self.activity.call_written
+        ):
             self.varied.discard(var)  # assigned once, from something constant: a zero tangent
             return [s]
         if tangent is ZERO:
