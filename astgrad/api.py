@@ -15,6 +15,7 @@ import numpy as np
 from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
+from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize.dispatch import Specializer, call_arguments
@@ -299,6 +300,11 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
     return first_call
 
 
+def _as_function(func: Any) -> Any:
+    """A functools.partial as the Python function it stands for (frontend/partials.py)."""
+    return partial_as_function(func) if isinstance(func, functools.partial) else func
+
+
 def _operator(
     func: Callable | None,
     wrt: Wrt,
@@ -316,6 +322,7 @@ def _operator(
         return lambda f: _operator(
             f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize, jit=jit
         )
+    func = _as_function(func)
     if jit:
         return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=has_aux)
     make = functools.partial(reverse_function, specialize=specialize) if mode == "reverse" else _forward
@@ -454,6 +461,7 @@ def source(
     >>> print(source(f, wrt=("x1", "x2")))
     >>> print(source(f, wrt=("x1", "x2"), args=(0.7, -1.3)))
     """
+    func = _as_function(func)
     if normalized:
         return str(normalized_source(func))
     if jit:  # the code numba compiles for these arguments (jit/compiler.py)
@@ -477,6 +485,7 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, jit:
 
     >>> jvp(f, (0.7, -1.3), (1.0, 0.0))   # (f(0.7, -1.3), df/dx1)
     """
+    func = _as_function(func)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
@@ -501,6 +510,7 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
 
     >>> out, pullback = vjp(f, x, y); x_bar, y_bar = pullback(np.ones_like(out))
     """
+    func = _as_function(func)
     fwd, bwd, active = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
     fwd, bwd = frozen(fwd), frozen(bwd)  # (the pullback is of the program as it was at this call)
     tape: list = []
@@ -528,6 +538,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
 
     >>> jacobian(lambda_free_f, wrt=0)(x)
     """
+    func = _as_function(func)
     params = parameter_names(func)
     names, many = wrt_parameters(func, params, wrt)
     signature = inspect.signature(func)
@@ -590,6 +601,7 @@ def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
     """
     if isinstance(wrt, (tuple, list)):
         raise ValueError("hessian takes one wrt argument")
+    func = _as_function(func)
     gradient = grad(func, wrt)
     name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
     return jacobian(gradient, wrt=name, mode="forward")
@@ -603,6 +615,7 @@ def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     """
     if isinstance(wrt, (tuple, list)):
         raise ValueError("hvp takes one wrt argument")
+    func = _as_function(func)
     gradient = grad(func, wrt)
     name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
 

@@ -1,6 +1,7 @@
 """Functions written as students and practitioners write them, found wanting by a probe of
 astgrad on code nobody on the team wrote (tests/test_probe_users.py)."""
 
+import functools
 import math
 
 import numpy as np
@@ -102,3 +103,28 @@ def _number_cubed(x):
 
 def doubles_a_helper_of_a_number(x):
     return _number_cubed(x) * 2.0
+
+
+def squared_error(w, X, y, lam=0.1):
+    return np.mean((X @ w - y) ** 2) + lam * w @ w
+
+
+def squared_error_data_first(X, y, w):
+    return np.mean((X @ w - y) ** 2)
+
+
+class Regressor:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, w, X):
+        return np.sum(np.tanh(X @ w) * self.scale)
+
+
+_X = np.random.default_rng(7).normal(size=(5, 3))
+_Y = np.random.default_rng(8).normal(size=5)
+BOUND_LOSS = functools.partial(squared_error, X=_X, y=_Y, lam=0.5)
+
+
+def calls_a_module_level_partial(w):
+    return BOUND_LOSS(w) + np.sum(w)

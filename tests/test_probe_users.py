@@ -1,6 +1,8 @@
 """Code as students and practitioners write it, from a probe of astgrad on unseen programs: each
 gradient against central differences, forward against reverse where both exist."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,34 @@ def test_a_helper_appending_to_a_log_list_is_fine():
     x = np.array([0.3, -1.2])
     for options in ({}, {"specialize": False}, {"mode": "forward"}):
         np.testing.assert_allclose(grad(pf.logs_through_a_helper, **options)(x), 2 * x)
+
+
+def _partials():
+    r = rng()
+    X, y = r.normal(size=(5, 3)), r.normal(size=5)
+    return [
+        pytest.param(functools.partial(pf.squared_error, X=X, y=y), id="keywords"),
+        pytest.param(functools.partial(pf.squared_error, X=X, y=y, lam=2.0), id="keywords-over-a-default"),
+        pytest.param(functools.partial(pf.squared_error_data_first, X, y), id="positional"),
+        pytest.param(functools.partial(pf.Regressor(2.0).loss, X=X), id="a-bound-method"),
+        pytest.param(pf.calls_a_module_level_partial, id="called-from-differentiated-code"),
+    ]
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f", _partials())
+def test_functools_partial(f, options):
+    """grad(partial(loss, X=X, y=y)): the function the partial stands for (its remaining parameters,
+    its bound values), as optimisers are handed it; and a partial called from differentiated code."""
+    w = rng().normal(size=3)
+    g = grad(f, **options)
+    for _ in range(2):  # (the second call runs the code specialised at the first)
+        np.testing.assert_allclose(g(w), astgrad.numerical_grad(f, w), rtol=1e-6, atol=1e-8)
+
+
+def test_functools_partial_by_a_keyword_it_binds():
+    """wrt names a parameter the partial binds by keyword: its gradient at the bound value."""
+    X, y, w = rng().normal(size=(5, 3)), rng().normal(size=5), rng().normal(size=3)
+    f = functools.partial(pf.squared_error, X=X, y=y)
+    assert grad(f, wrt="lam")(w) == pytest.approx(w @ w)
+    assert astgrad.source(f).startswith("import numpy as np")

@@ -23,6 +23,7 @@ from ..ir.trees import walk
 from ..runtime import respecialize
 from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
 from .callables import is_generated
+from .partials import partial_as_function
 
 
 @dataclass
@@ -143,10 +144,7 @@ def parse_function(func: Callable) -> ParsedFunction:
             cells=known.cells,
         )
     if isinstance(func, functools.partial):
-        raise TransformError(
-            f"cannot differentiate a functools.partial object ({_where(func.func)})",
-            hint="differentiate the underlying function and pass the fixed arguments yourself, or wrap it in a def",
-        )
+        return parse_function(partial_as_function(func))
     if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
         return _bound_method(func)
     if isinstance(func, types.MethodType):
