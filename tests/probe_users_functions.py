@@ -128,3 +128,38 @@ BOUND_LOSS = functools.partial(squared_error, X=_X, y=_Y, lam=0.5)
 
 def calls_a_module_level_partial(w):
     return BOUND_LOSS(w) + np.sum(w)
+
+
+def nested_helpers_calling_each_other(x):
+    def inner(y):
+        return y**2
+
+    def outer(y):
+        return inner(y) * 3
+
+    return np.sum(outer(x))
+
+
+def nested_helpers_sharing_a_captured_local(x, c):
+    def scale(y):
+        return y**2 * c
+
+    def twice(y):
+        return scale(y) * 2 + np.sin(y)
+
+    def total(y):
+        return twice(y) + scale(y)
+
+    return np.sum(total(x))
+
+
+def extends_a_list(x):
+    out = []
+    out.extend([x, x**2])
+    out.append(np.sin(x))
+    return np.sum(np.stack(out) * np.arange(1.0, 4.0))
+
+
+def pops_a_list(x):
+    out = [x, x**2]
+    return out.pop() + out[0]

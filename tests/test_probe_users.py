@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import astgrad
-from astgrad import grad, hessian
+from astgrad import TransformError, grad, hessian
 from tests import probe_users_functions as pf
 
 
@@ -151,3 +151,36 @@ def test_functools_partial_by_a_keyword_it_binds():
     f = functools.partial(pf.squared_error, X=X, y=y)
     assert grad(f, wrt="lam")(w) == pytest.approx(w @ w)
     assert astgrad.source(f).startswith("import numpy as np")
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_nested_functions_calling_each_other(options):
+    """A nested def calling an earlier one (`outer` calls `inner`) was refused ("calling `inner`,
+    which is not a function astgrad can see"); the locals the callee captures pass through."""
+    x = rng().normal(size=3)
+    f = pf.nested_helpers_calling_each_other
+    for _ in range(2):
+        np.testing.assert_allclose(grad(f, **options)(x), 6 * x, rtol=1e-12)
+    f = pf.nested_helpers_sharing_a_captured_local
+    g = grad(f, wrt=(0, 1), **options)
+    for _ in range(2):
+        got = g(x, 0.7)
+        np.testing.assert_allclose(got[0], astgrad.numerical_grad(f, x, 0.7), rtol=1e-6)
+        assert got[1] == pytest.approx(astgrad.numerical_grad(f, x, 0.7, wrt=1), rel=1e-6)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_list_extend_by_a_display(options):
+    """`out.extend([a, b])` of a local list is two appends (it was refused as a method of an object
+    "known only when the code runs")."""
+    x = 0.7
+    g = grad(pf.extends_a_list, **options)
+    for _ in range(2):
+        assert g(x) == pytest.approx(1 + 4 * x + 3 * np.cos(x), rel=1e-12)
+
+
+def test_other_list_methods_are_refused_as_list_methods():
+    with pytest.raises(
+        TransformError, match=r"probe_users_functions.py:\d+: the list method `.pop\(\)` is not supported"
+    ):
+        grad(pf.pops_a_list)

@@ -713,6 +713,14 @@ class ExpressionsMixin:
                 node,
                 hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
             )
+        elif hasattr(list, method) and isinstance(node.func.value, gast.Name) and node.func.value.id in self.locals:
+            raise self.error(
+                f"the list method `.{method}()` is not supported: astgrad follows the lists it sees built by "
+                "displays, comprehensions, `.append(v)` and `.extend([a, b])`, and read by indexing",
+                node,
+                hint="build the list in the order you need with `.append` (`xs[-1]` reads the last item, "
+                "`xs[:-1]` all but it) or a comprehension",
+            )
         else:
             held = node_source(node.func.value)
             raise self.error(
