@@ -202,6 +202,7 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
 
     forward_gradient.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
     forward_gradient.__wrapped__ = func
+    forward_gradient.__astgrad_forward__ = True  # (no source of its own to differentiate: frontend/parse.py)
     forward_gradient.source = jvp_fn.source
     return forward_gradient
 
@@ -387,6 +388,7 @@ def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> C
 
     forward_gradient.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
     forward_gradient.__wrapped__ = func
+    forward_gradient.__astgrad_forward__ = True
     forward_gradient.source = source
     return forward_gradient
 

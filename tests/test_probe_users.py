@@ -184,3 +184,12 @@ def test_other_list_methods_are_refused_as_list_methods():
         TransformError, match=r"probe_users_functions.py:\d+: the list method `.pop\(\)` is not supported"
     ):
         grad(pf.pops_a_list)
+
+
+def test_differentiating_a_forward_mode_gradient_is_refused_clearly():
+    """It was refused for astgrad's own wrapper's `*args` (errors.py), naming no gradient."""
+    inner = grad(pf.doubles_a_helper_of_a_number, mode="forward")
+    with pytest.raises(
+        TransformError, match="cannot differentiate doubles_a_helper_of_a_number_grad, a gradient by forward"
+    ):
+        grad(inner)

@@ -145,6 +145,12 @@ def parse_function(func: Callable) -> ParsedFunction:
         )
     if isinstance(func, functools.partial):
         return parse_function(partial_as_function(func))
+    if getattr(func, "__astgrad_forward__", False):
+        raise TransformError(
+            f"cannot differentiate {func.__name__}, a gradient by forward mode: it runs one tangent sweep per "
+            "input element in Python, and has no generated source to transform",
+            hint="take the inner gradient in reverse mode: grad(grad(f)), grad(grad(f), mode='forward') or hessian(f)",
+        )
     if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
         return _bound_method(func)
     if isinstance(func, types.MethodType):
