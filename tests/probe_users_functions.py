@@ -163,3 +163,13 @@ def extends_a_list(x):
 def pops_a_list(x):
     out = [x, x**2]
     return out.pop() + out[0]
+
+
+def fortran_order_reads(X):
+    w = np.arange(X.size, dtype=float)
+    return (
+        np.sum(X.ravel("F") * w)
+        + np.sum(X.flatten(order="F") ** 2 * w)
+        + np.sum(np.reshape(X, (X.shape[1], X.shape[0]), order="F") * w.reshape(X.shape[1], X.shape[0]))
+        + np.sum(X.T.ravel(order="K") ** 3 * w)
+    )

@@ -193,3 +193,13 @@ def test_differentiating_a_forward_mode_gradient_is_refused_clearly():
         TransformError, match="cannot differentiate doubles_a_helper_of_a_number_grad, a gradient by forward"
     ):
         grad(inner)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_reshape_and_ravel_in_fortran_order(options):
+    """`order=` of reshape, ravel and flatten was refused (the rules took no `order`); "K" of a
+    transposed array reads it in its memory order."""
+    X = rng().normal(size=(2, 3))
+    g = grad(pf.fortran_order_reads, **options)
+    for _ in range(2):
+        np.testing.assert_allclose(g(X), astgrad.numerical_grad(pf.fortran_order_reads, X), rtol=1e-6, atol=1e-8)

@@ -526,6 +526,23 @@ def prod_others_dot(a: Any, a_dot: Any, axis: Any = None) -> Any:
     return np.transpose(out, np.argsort(order))
 
 
+def index_order(a: Any, order: str) -> str:
+    """The index order, 'C' or 'F', in which np.reshape / np.ravel with `order` read `a` (its
+    derivative reads the adjoint back in the same order); 'A' and 'K' follow a's memory layout."""
+    if order in ("C", "F", None):
+        return order or "C"
+    a = np.asarray(a)
+    if order in ("A", "K") and (a.flags.c_contiguous or a.ndim < 2):
+        return "C"
+    if order in ("A", "K") and a.flags.f_contiguous:
+        return "F"
+    if order == "A":
+        return "C"
+    raise UnsupportedValueError(
+        f"order={order!r} of an array neither C- nor F-contiguous: its derivative needs 'C' or 'F'"
+    )
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n
