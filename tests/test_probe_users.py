@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 import astgrad
-from astgrad import TransformError, grad, hessian
+from astgrad import TransformError, check_grad, grad, hessian
 from tests import probe_users_functions as pf
+from tests import rule_cases_probe as rc
+from tests.rule_rows import SEEDS, params, sample
 
 
 def rng():
@@ -203,3 +205,24 @@ def test_reshape_and_ravel_in_fortran_order(options):
     g = grad(pf.fortran_order_reads, **options)
     for _ in range(2):
         np.testing.assert_allclose(g(X), astgrad.numerical_grad(pf.fortran_order_reads, X), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("row", params(rc.PROBE_CASES))
+def test_probe_rule_rows_match_central_differences(row, options):
+    _, f, _, wrt = row
+    args = sample(row, SEEDS[0])
+    g = grad(f, wrt=wrt, **options)
+    check_grad(f, g, *args, wrt=wrt)
+    check_grad(f, g, *args, wrt=wrt)
+
+
+@pytest.mark.parametrize("row", params(rc.PROBE_CASES))
+def test_probe_rule_rows_second_derivatives(row):
+    """Forward over reverse (the Hessian's blocks) against differences of the gradient."""
+    _, f, _, wrt = row
+    args = sample(row, SEEDS[0])
+    for i in wrt if isinstance(wrt, tuple) else (wrt,):
+        g = grad(f, wrt=i)
+        block = astgrad.jacobian(g, wrt=i, mode="forward")(*args)
+        np.testing.assert_allclose(block, astgrad.numerical_jacobian(g, *args, wrt=i), rtol=1e-5, atol=1e-5)

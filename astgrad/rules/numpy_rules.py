@@ -509,30 +509,30 @@ declare(np.transpose, static="axes")
 
 
 @adjoint(np.reshape)
-def _(y, a, shape, order=None):
+def _(y, a, shape, order="C"):
     a_bar = (
-        np.reshape(y_bar, np.shape(a)) if order is None else np.reshape(y_bar, np.shape(a), order=index_order(a, order))
+        np.reshape(y_bar, np.shape(a)) if order == "C" else np.reshape(y_bar, np.shape(a), order=index_order(a, order))
     )
 
 
 @tangent(np.reshape)
-def _(y, a, shape, order=None):
-    y_dot = np.reshape(a_dot, shape) if order is None else np.reshape(a_dot, shape, order=index_order(a, order))
+def _(y, a, shape, order="C"):
+    y_dot = np.reshape(a_dot, shape) if order == "C" else np.reshape(a_dot, shape, order=index_order(a, order))
 
 
 declare(np.reshape, static="shape order")
 
 
 @adjoint(np.ravel)
-def _(y, a, order=None):
+def _(y, a, order="C"):
     a_bar = (
-        np.reshape(y_bar, np.shape(a)) if order is None else np.reshape(y_bar, np.shape(a), order=index_order(a, order))
+        np.reshape(y_bar, np.shape(a)) if order == "C" else np.reshape(y_bar, np.shape(a), order=index_order(a, order))
     )
 
 
 @tangent(np.ravel)
-def _(y, a, order=None):
-    y_dot = np.ravel(a_dot) if order is None else np.reshape(a_dot, -1, order=index_order(a, order))
+def _(y, a, order="C"):
+    y_dot = np.ravel(a_dot) if order == "C" else np.reshape(a_dot, -1, order=index_order(a, order))
 
 
 declare(np.ravel, static="order")
