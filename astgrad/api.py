@@ -161,9 +161,16 @@ def reverse_function(
 ) -> Callable:
     key = ("reverse", _freeze(wrt), value, optimize, has_aux, specialize)
 
-    def make(kinds=None):
+    def make(kinds=None, inline=False):
         return build(
-            func, wrt, value=value, optimize=optimize, wrt_names_fn=wrt_parameters, has_aux=has_aux, kinds=kinds
+            func,
+            wrt,
+            value=value,
+            optimize=optimize,
+            wrt_names_fn=wrt_parameters,
+            has_aux=has_aux,
+            kinds=kinds,
+            inline=inline,
         )
 
     def make_specialising():

@@ -105,6 +105,24 @@ def doubles_a_helper_of_a_number(x):
     return _number_cubed(x) * 2.0
 
 
+def _cubed_with_two_returns(w):  # (not inlined: it returns before its end)
+    if np.ndim(w) == 0:
+        return w**3
+    return np.sum(w**3)
+
+
+def returns_a_helper_not_inlined(w):
+    return _cubed_with_two_returns(w)
+
+
+def scales_a_helper_not_inlined(w):
+    return 2.0 * _cubed_with_two_returns(w)
+
+
+def doubles_a_helper_of_a_number_not_inlined(x):
+    return _cubed_with_two_returns(x) * 2.0
+
+
 def squared_error(w, X, y, lam=0.1):
     return np.mean((X @ w - y) ** 2) + lam * w @ w
 

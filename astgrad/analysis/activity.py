@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import operator
+import re
 import weakref
 from typing import Any
 
@@ -242,7 +243,7 @@ def refuse_caller_tape_reads(ctx: Context, fdef: gast.FunctionDef, useful: set[s
         tape = value.args[0]
         targets = {n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
         if isinstance(tape, gast.Name) and tape.id in params and targets & useful:
-            helper = fdef.name.removesuffix("_bwd")
+            helper = re.sub(r"_bwd(_\d+)?$", "", fdef.name)  # (the name its pair was made under)
             raise ctx.parsed.error(
                 f"second derivatives through a call of your function `{helper}` are not supported: its backward "
                 f"pass `{fdef.name}` reads values its caller saved on a tape, whose derivatives are not on it",

@@ -171,7 +171,8 @@ def parse_function(func: Callable) -> ParsedFunction:
     if spec is not None:  # an astgrad gradient: its code is what it is for the program as it is now
         spec.refresh()
         replay(spec.assumptions)
-        func = owner
+        func = spec.inlined_general()  # (its general code, small helpers inlined: differentiable again)
+        replay(func.__astgrad_assumptions__)
     # a specialising gradient (specialize/dispatch.py) runs a stub or specialised code: read the general one
     code = getattr(func, "__astgrad_general__", func).__code__
     filename = code.co_filename
