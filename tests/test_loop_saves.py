@@ -371,3 +371,32 @@ def test_a_value_restored_but_never_read_is_not_saved():
     plain = grad(conv1d, (0, 1), optimize=False, specialize=False)(x, w)
     for a, b in zip(grad(conv1d, (0, 1))(x, w), plain):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def poly_powers_of_index(c, x, y):  # `x ** k` of the loop index: a pow per element, saved not recomputed
+    pred = np.zeros_like(x)
+    for k in range(c.shape[0]):
+        pred = pred + c[k] * x**k
+    return np.mean((pred - y) ** 2)
+
+
+def poly_np_power(c, x, y):  # the same with np.power
+    pred = np.zeros_like(x)
+    for k in range(len(c)):
+        pred = pred + c[k] * np.power(x, k)
+    return np.mean((pred - y) ** 2)
+
+
+@pytest.mark.parametrize("f", [poly_powers_of_index, poly_np_power])
+def test_a_power_of_an_array_is_saved_not_recomputed(f):
+    """Recomputing `x ** k` in the backward step costs what the forward step did (a `pow` per
+    element); saving it costs one reference: the backward loop computes no power."""
+    rng = np.random.default_rng(10)
+    c, x = rng.normal(size=5), rng.uniform(-1.0, 1.0, size=30)
+    y = np.sin(3.0 * x)
+    text = astgrad.source(f, args=(c, x, y))
+    (back,) = _loops(text, backward=True)
+    assert "**" not in ast.unparse(back) and "power" not in ast.unparse(back), text
+    g = grad(f)
+    check_grad(f, g, c, x, y, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g(c, x, y), grad(f, optimize=False, specialize=False)(c, x, y), rtol=1e-9, atol=1e-12)

@@ -47,7 +47,9 @@ def kind_of(x: Any) -> Kind | None:
         items = tuple(kind_of(v) for v in x)
         return (t.__name__, items) if all(k is not None for k in items) else None
     if t is dict and 0 < len(x) <= MAX_ITEMS and all(type(k) is str for k in x):
-        items = tuple((k, kind_of(v)) for k, v in x.items())
+        # an int item is a setting (a stride, a padding, a window's size): its value is fixed too,
+        # so the shapes it decides are known (at most MAX_SPECIALISATIONS settings get their code)
+        items = tuple((k, ("int", v) if type(v) is int else kind_of(v)) for k, v in x.items())
         return ("dict", items) if all(k is not None for _, k in items) else None
     return None
 
@@ -59,6 +61,8 @@ def standin(kind: Kind) -> Any:
     """A value with `kind`'s type and shape (its values mean nothing)."""
     if kind[0] == "float":
         return np.float64(1.0)  # NumPy's float: no ZeroDivisionError on a stand-in
+    if kind[0] == "int" and len(kind) == 2:
+        return kind[1]  # a value the guard fixes: itself, a Python int (other stand-ins are NumPy values)
     if kind[0] in ("int", "bool"):
         return np.int64(1) if kind[0] == "int" else np.bool_(True)
     if kind[0] == "array":
@@ -83,6 +87,8 @@ def describe(kind: Kind) -> str:
         return "{" + ", ".join(f"{key!r}: {describe(k)}" for key, k in kind[1]) + "}"
     if kind[0] == "array":
         return f"array{kind[1]}" if kind[2] == "f" else f"array{kind[1]} of kind {kind[2]!r}"
+    if kind[0] == "int" and len(kind) == 2:
+        return repr(kind[1])
     return kind[1].__name__ if kind[0] == "numpy scalar" else kind[0]
 
 
@@ -102,6 +108,8 @@ def guard_test(np_name: str, params: dict[str, Kind], type_name: Callable[[type]
             parts.append(guard_test(np_name, {f"{p}[{key!r}]": k for key, k in kind[1]}, type_name))
         elif kind[0] in ("float", "int", "bool"):
             parts.append(f"{p}.__class__ is not {type_name(getattr(builtins, kind[0]))}")
+            if len(kind) == 2:
+                parts.append(f"{p} != {kind[1]!r}")
         elif kind[0] == "array":
             test = f"{p}.__class__ is not {np_name}.ndarray or {p}.shape != {kind[1]!r}"
             if kind[2] != "f":
