@@ -15,6 +15,7 @@ import numpy as np
 from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
+from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function, moved_function
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize.dispatch import Specializer, call_arguments
@@ -228,9 +229,16 @@ def reverse_function(
 ) -> Callable:
     key = ("reverse", _freeze(wrt), value, optimize, has_aux, specialize)
 
-    def make(kinds=None):
+    def make(kinds=None, inline=False):
         return build(
-            func, wrt, value=value, optimize=optimize, wrt_names_fn=wrt_parameters, has_aux=has_aux, kinds=kinds
+            func,
+            wrt,
+            value=value,
+            optimize=optimize,
+            wrt_names_fn=wrt_parameters,
+            has_aux=has_aux,
+            kinds=kinds,
+            inline=inline,
         )
 
     def make_specialising():
@@ -275,6 +283,7 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
 
     forward_gradient.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
     forward_gradient.__wrapped__ = func
+    forward_gradient.__astgrad_forward__ = True  # (no source of its own to differentiate: frontend/parse.py)
     forward_gradient.source = jvp_fn.source
     return forward_gradient
 
@@ -373,6 +382,11 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
     return first_call
 
 
+def _as_function(func: Any) -> Any:
+    """A functools.partial as the Python function it stands for (frontend/partials.py)."""
+    return partial_as_function(func) if isinstance(func, functools.partial) else func
+
+
 def _operator(
     func: Callable | None,
     wrt: Wrt,
@@ -390,6 +404,7 @@ def _operator(
         return lambda f: _operator(
             f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize, jit=jit
         )
+    func = _as_function(func)
     if jit:
         return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=has_aux)
     make = functools.partial(reverse_function, specialize=specialize) if mode == "reverse" else _forward
@@ -454,6 +469,7 @@ def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> C
 
     forward_gradient.__name__ = func.__name__ + ("_value_and_grad" if value else "_grad")
     forward_gradient.__wrapped__ = func
+    forward_gradient.__astgrad_forward__ = True
     forward_gradient.source = source
     return forward_gradient
 
@@ -528,6 +544,7 @@ def source(
     >>> print(source(f, wrt=("x1", "x2")))
     >>> print(source(f, wrt=("x1", "x2"), args=(0.7, -1.3)))
     """
+    func = _as_function(func)
     if normalized:
         return str(normalized_source(func))
     if jit:  # the code numba compiles for these arguments (jit/compiler.py)
@@ -551,6 +568,7 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, jit:
 
     >>> jvp(f, (0.7, -1.3), (1.0, 0.0))   # (f(0.7, -1.3), df/dx1)
     """
+    func = _as_function(func)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
@@ -575,6 +593,7 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
 
     >>> out, pullback = vjp(f, x, y); x_bar, y_bar = pullback(np.ones_like(out))
     """
+    func = _as_function(func)
     fwd, bwd, active = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
     fwd, bwd = frozen(fwd), frozen(bwd)  # (the pullback is of the program as it was at this call)
     tape: list = []
@@ -602,6 +621,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
 
     >>> jacobian(lambda_free_f, wrt=0)(x)
     """
+    func = _as_function(func)
     params = parameter_names(func)
     names, many = wrt_parameters(func, params, wrt)
     signature = inspect.signature(func)
@@ -664,6 +684,7 @@ def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
     """
     if isinstance(wrt, (tuple, list)):
         raise ValueError("hessian takes one wrt argument")
+    func = _as_function(func)
     gradient = grad(func, wrt)
     name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
     return jacobian(gradient, wrt=name, mode="forward")
@@ -677,6 +698,7 @@ def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     """
     if isinstance(wrt, (tuple, list)):
         raise ValueError("hvp takes one wrt argument")
+    func = _as_function(func)
     gradient = grad(func, wrt)
     name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
 

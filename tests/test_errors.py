@@ -26,7 +26,7 @@ def line_of(func, text):
         (ef.uses_with, "`with` statements", "with open"),
         (ef.uses_global, "`global` statements", "global COUNTER"),
         (ef.uses_lambda, "a lambda expression", "lambda z"),
-        (ef.uses_unknown_primitive, "no derivative rule for `numpy.linalg.tensorinv`", "tensorinv"),
+        (ef.uses_unknown_primitive, "no derivative rule for `np.linalg.tensorinv`", "tensorinv"),
         (ef.writes_attribute, "assignment to an attribute", "x.value"),
         (ef.uses_walrus, "the walrus operator", ":="),
         (ef.repeats_a_tuple, "repeating or joining a tuple or list of differentiated values", "(x,) * 3"),

@@ -541,15 +541,18 @@ def build(
     kinds: dict | None = None,
     guard: bool = True,
     target: str = "python",
+    inline: bool = False,
 ) -> Callable:
     """Generate, compile and return the gradient function of `func` (specialised for argument
     `kinds` if given: see specialize/dispatch.py). It checks at every call that the program is the one
     it was generated from (assumptions.py); `guard=False` leaves that check out (code exported
-    as a snapshot of the program). `target="numba"`: code for numba to compile (jit.py)."""
+    as a snapshot of the program). `target="numba"`: code for numba to compile (jit.py). With
+    `inline`, the general code has its calls of small helpers inlined, as specialised code has
+    (what a second derivative differentiates: no helper's tape crosses functions)."""
     with recording(specialised=bool(kinds)) as facts:
         special = bool(kinds) and optimize
         lengths = {p: len(k[1]) for p, k in (kinds or {}).items() if k[0] in ("list", "tuple")} if special else None
-        ctx, fdef = normalized(func, protect_inputs=True, inline=special, lengths=lengths)
+        ctx, fdef = normalized(func, protect_inputs=True, inline=special or inline, lengths=lengths)
         names, many = wrt_names_fn(func, fdef._ag_params, wrt)
         program = Program(optimize=optimize, target=target)
         program.used_names |= {fdef.name}

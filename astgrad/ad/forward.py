@@ -217,7 +217,13 @@ class ForwardTransformer:
         if user is not None:
             return user
         tangent = self.tangent_of(value, s)
-        if tangent is ZERO and self.sites.get(var, 0) == 1 and var not in self.wrt and not self.loop_depth:
+        if (
+            tangent is ZERO
+            and self.sites.get(var, 0) == 1
+            and var not in self.wrt
+            and not self.loop_depth
+            and var not in self.activity.call_written
+        ):
             self.varied.discard(var)  # assigned once, from something constant: a zero tangent
             return [s]
         if tangent is ZERO:
@@ -248,7 +254,7 @@ class ForwardTransformer:
         if not any(isinstance(a, gast.Name) and a.id in self.varied for a in args):
             return ZERO
         if rule is None or rule.tangent is None:
-            what = rules.registry.display_name(fn) if rule is not None else getattr(fn, "__name__", repr(fn))
+            what = rules.registry.display_name(fn)
             note = getattr(rule, "note", "")
             raise self.ctx.parsed.error(
                 f"no tangent (forward-mode) rule for `{what}`" + (f" ({note})" if note else ""),

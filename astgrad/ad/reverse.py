@@ -857,7 +857,7 @@ class ReverseTransformer:
         return code
 
     def no_rule(self, fn, value, stmt):
-        what = _fn_name(fn)
+        what = rules.registry.display_name(fn) if fn is not None else _fn_name(fn)
         note = getattr(rules.lookup(fn), "note", "")
         return self.ctx.parsed.error(
             f"no derivative rule for `{what}`" + (f" ({note})" if note else ""),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import operator
+import re
 import weakref
 from typing import Any
 
@@ -105,17 +106,28 @@ class Activity:
     def __init__(self, ctx: Context, fdef: gast.FunctionDef, wrt: list[str], outputs: list[str]):
         self.ctx = ctx
         self.shifts = shift_names(fdef)  # constants as far as the result is concerned
+        self.call_written = {
+            n
+            for s in walk_statements(fdef.body)
+            if isinstance(s, (gast.Expr, gast.Assign))
+            for n in _written_arguments(s.value)
+        }  # (names a call writes into: varied by that call, not by their assignment)
         self.varied = self._varied(fdef, set(wrt))
         self.useful = self._useful(fdef, set(outputs))
         self.active = self.varied & self.useful
 
     def _flows(self, fdef: gast.FunctionDef):
-        """(target, source names) for every assignment that carries a derivative."""
+        """(target, source names) for every assignment that carries a derivative, and for every
+        argument a called function of the user's writes into (`collect(out, x)`, a generated
+        forward function pushing onto its caller's tape): from all the call's arguments."""
         for s in walk_statements(fdef.body):
             if getattr(s, "_ag_append", None):
                 lst, item = s._ag_append
                 yield lst, _names([item])
                 continue
+            value = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
+            for written in _written_arguments(value):
+                yield written, _names(operands(value))
             if not isinstance(s, gast.Assign):
                 continue
             target, value = s.targets[0], s.value
@@ -137,6 +149,28 @@ class Activity:
     def _useful(self, fdef, outputs: set[str]) -> set[str]:
         """Backwards from the outputs: every source of a useful target."""
         return _closure(self._flows(fdef), outputs, forwards=False)
+
+
+def _written_arguments(value: Any) -> set[str]:
+    """The names passed to a user function's call `value` that it writes into in place."""
+    fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
+    if fn is None or rules.lookup(fn) is not None or not is_user_function(fn):
+        return set()
+    written = parameter_writes(fn)
+    if not written:
+        return set()
+    try:
+        bound = inspect.signature(fn).bind(*value.args, **{k.arg: k.value for k in value.keywords if k.arg})
+    except (TypeError, ValueError):
+        return set()
+    out = set()
+    for param, (_, _, kind) in written.items():
+        if kind == "augmented":
+            continue  # (`p += v` rebinds a number; into an array, it is refused at run time)
+        given = bound.arguments.get(param)
+        items = given if isinstance(given, tuple) else given.values() if isinstance(given, dict) else [given]
+        out |= {a.id for a in items if isinstance(a, gast.Name)}
+    return out
 
 
 def _closure(flows, seeds: set[str], forwards: bool) -> set[str]:
@@ -209,9 +243,10 @@ def refuse_caller_tape_reads(ctx: Context, fdef: gast.FunctionDef, useful: set[s
         tape = value.args[0]
         targets = {n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
         if isinstance(tape, gast.Name) and tape.id in params and targets & useful:
+            helper = re.sub(r"_bwd(_\d+)?$", "", fdef.name)  # (the name its pair was made under)
             raise ctx.parsed.error(
-                f"differentiating `{fdef.name}` again is not supported: it reads values its caller saved on a tape "
-                "(a gradient of a function that calls a helper function), and their derivatives are not on it",
+                f"second derivatives through a call of your function `{helper}` are not supported: its backward "
+                f"pass `{fdef.name}` reads values its caller saved on a tape, whose derivatives are not on it",
                 s,
                 hint="write the helper's body into the calling function for second derivatives",
             )
@@ -275,17 +310,21 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
             continue
         written = parameter_writes(fn)
         for param, (where, line, kind) in written.items():
-            if kind == "augmented":
-                continue  # (`p += v`: a new number, or an array, refused at run time: check_not_array)
-            # an input-dependent argument written into, or one of its values written into another
-            # array argument (`into(buf, W @ h)`; an append to a log list is left alone)
-            if names.get(param, set()) & varied or (kind == "write" and names.get(param)):
+            if kind in ("augmented", "push"):
+                continue  # (`p += v`: a new number, or an array, refused at run time: check_not_array;
+                # a generated forward function's tape: the backward function reading it is refused)
+            passed = names.get(param, set())
+            # an input-dependent value written into an array argument (`into(buf, W @ h)`), or
+            # appended to a list that the result reads (an append to a log list is left alone)
+            if kind == "write" and passed or kind == "append" and passed & activity.active:
                 raise ctx.parsed.error(
                     f"`{fn.__name__}` writes into its argument `{param}` in place ({where}:{line}), and what it "
                     "writes or writes into depends on the inputs: astgrad cannot follow that write to the "
                     "derivatives",
                     s,
-                    hint=f"write into a copy in `{fn.__name__}` (`{param} = {param}.copy()`), return it, and "
+                    hint=f"return the value from `{fn.__name__}` and append it in the caller"
+                    if kind == "append"
+                    else f"write into a copy in `{fn.__name__}` (`{param} = {param}.copy()`), return it, and "
                     "assign the result to the caller's name",
                 )
 
@@ -339,7 +378,7 @@ def parameter_writes(fn: Any, depth: int = 0) -> dict[str, tuple[str, int | None
     `np.copyto(p, v)`, through a local alias or view of p, or by passing p to a function that
     does) while the name still holds the caller's value: parameter → (file, line, kind), kind
     "append" for a list's append/extend/insert, "augmented" for `p += v` (a write only if p is
-    an array: checked at run time), else "write"."""
+    an array: checked at run time), "push" for generated code's `push(tape, ...)`, else "write"."""
     fn = inspect.unwrap(fn)
     key = (getattr(fn, "__code__", None), depth)
     known = _WRITES_SEEN.get(fn, {}) if _weakly_keyed(fn) else {}
@@ -375,7 +414,7 @@ def _weakly_keyed(fn: Any) -> bool:
     return True
 
 
-_ORDER = {"append": 0, "augmented": 1, "write": 2}
+_ORDER = {"push": -1, "append": 0, "augmented": 1, "write": 2}
 
 
 def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: int, found: dict) -> dict[str, str]:
@@ -396,6 +435,8 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
             if not isinstance(n, gast.Call):
                 continue
             f = n.func
+            if isinstance(f, gast.Name) and n.args and parsed.lookup(f.id) is runtime.push:
+                note(n.args[0], n, "push")  # (generated code: a forward function's tape)
             if isinstance(f, gast.Attribute) and f.attr in mutating:
                 note(f.value, n, "append" if f.attr in ("append", "extend", "insert") else "write")
             if isinstance(f, gast.Attribute) and f.attr in _writer_names() and n.args:

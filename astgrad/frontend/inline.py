@@ -1,4 +1,5 @@
-"""Small helper functions inlined into their caller, in specialised code.
+"""Small helper functions inlined into their caller, in specialised code and in the general code
+a second derivative differentiates (specialize/dispatch.py, Specializer.inlined_general).
 
 A user function called from differentiated code otherwise becomes a forward/backward pair
 (`step_fwd`, `step_bwd`) that pushes its values on the tape and returns tuples of adjoints at every

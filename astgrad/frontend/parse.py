@@ -24,6 +24,7 @@ from ..ir.trees import walk
 from ..runtime import respecialize
 from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
 from .callables import is_generated
+from .partials import partial_as_function
 
 
 @dataclass
@@ -144,9 +145,12 @@ def parse_function(func: Callable) -> ParsedFunction:
             cells=known.cells,
         )
     if isinstance(func, functools.partial):
+        return parse_function(partial_as_function(func))
+    if getattr(func, "__astgrad_forward__", False):
         raise TransformError(
-            f"cannot differentiate a functools.partial object ({_where(func.func)})",
-            hint="differentiate the underlying function and pass the fixed arguments yourself, or wrap it in a def",
+            f"cannot differentiate {func.__name__}, a gradient by forward mode: it runs one tangent sweep per "
+            "input element in Python, and has no generated source to transform",
+            hint="take the inner gradient in reverse mode: grad(grad(f)), grad(grad(f), mode='forward') or hessian(f)",
         )
     if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
         return _bound_method(func)
@@ -168,7 +172,8 @@ def parse_function(func: Callable) -> ParsedFunction:
     if spec is not None:  # an astgrad gradient: its code is what it is for the program as it is now
         spec.refresh()
         replay(spec.assumptions)
-        func = owner
+        func = spec.inlined_general()  # (its general code, small helpers inlined: differentiable again)
+        replay(func.__astgrad_assumptions__)
     # a specialising gradient (specialize/dispatch.py) runs a stub or specialised code: read the general one
     code = getattr(func, "__astgrad_general__", func).__code__
     filename = code.co_filename

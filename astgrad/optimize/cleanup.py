@@ -145,6 +145,14 @@ class Fold(Transformer):
             same = _is_none(node.left) and _is_none(node.comparators[0])
             self.changed = True
             return gast.Constant(value=same if isinstance(node.ops[0], gast.Is) else not same, kind=None)
+        if (
+            len(node.ops) == 1
+            and isinstance(node.ops[0], (gast.Eq, gast.NotEq))
+            and all(isinstance(n, gast.Constant) and type(n.value) is str for n in (node.left, node.comparators[0]))
+        ):  # a template's `order == "C"` of an order passed as a string
+            same = node.left.value == node.comparators[0].value
+            self.changed = True
+            return gast.Constant(value=same if isinstance(node.ops[0], gast.Eq) else not same, kind=None)
         return node
 
     def visit_IfExp(self, node):

@@ -32,6 +32,18 @@ elementwise(math.expm1, "(y + 1.0)", globals())
 elementwise(math.log1p, "1.0 / (1.0 + x)", globals())
 elementwise(math.sqrt, "0.5 / y", globals())
 elementwise(math.fabs, "math.copysign(1.0, x)", globals())
+elementwise(math.asinh, "1.0 / math.sqrt(x * x + 1.0)", globals())
+elementwise(math.acosh, "1.0 / math.sqrt(x * x - 1.0)", globals())
+elementwise(math.atanh, "1.0 / (1.0 - x * x)", globals())
+elementwise(math.log2, "1.0 / (x * math.log(2.0))", globals())
+elementwise(math.log10, "1.0 / (x * math.log(10.0))", globals())
+elementwise(math.erf, "(2.0 / math.sqrt(math.pi)) * math.exp(-x * x)", globals())
+elementwise(math.erfc, "(-2.0 / math.sqrt(math.pi)) * math.exp(-x * x)", globals())
+elementwise(math.degrees, "(180.0 / math.pi)", globals())
+elementwise(math.radians, "(math.pi / 180.0)", globals())
+if hasattr(math, "exp2"):  # Python 3.11
+    elementwise(math.exp2, "(y * math.log(2.0))", globals())
+    elementwise(math.cbrt, "(1.0 / (3.0 * y * y))", globals())
 elementwise(builtins.abs, "sign_of(x)", globals())
 elementwise(builtins.float, "1.0", globals())
 
@@ -61,6 +73,55 @@ def _(z, x, y):
     z_dot = x_dot * y * x ** (y - 1) + y_dot * z * math.log(x)
 
 
+@adjoint(math.atan2)
+def _(z, y, x):
+    y_bar = z_bar * x / (x * x + y * y)
+    x_bar = -z_bar * y / (x * x + y * y)
+
+
+@tangent(math.atan2)
+def _(z, y, x):
+    z_dot = (y_dot * x - x_dot * y) / (x * x + y * y)
+
+
+# math.hypot of two coordinates (a call with another number of them is refused)
+
+
+@adjoint(math.hypot)
+def _(z, x, y):
+    x_bar = z_bar * x / z
+    y_bar = z_bar * y / z
+
+
+@tangent(math.hypot)
+def _(z, x, y):
+    z_dot = (x_dot * x + y_dot * y) / z
+
+
+@adjoint(math.fmod)
+def _(z, x, y):
+    x_bar = z_bar
+    y_bar = -z_bar * math.trunc(x / y)
+
+
+@tangent(math.fmod)
+def _(z, x, y):
+    z_dot = x_dot - y_dot * math.trunc(x / y)
+
+
+@adjoint(math.copysign)
+def _(z, x, y):
+    x_bar = z_bar * sign_of(x) * math.copysign(1.0, y)
+
+
+@tangent(math.copysign)
+def _(z, x, y):
+    z_dot = x_dot * sign_of(x) * math.copysign(1.0, y)
+
+
+declare(math.copysign, static="y", note="only its sign is read: piecewise constant")
+
+
 @adjoint(builtins.sum)
 def _(y, iterable, start=0):
     iterable_bar = items_adjoint(y_bar, iterable)
@@ -70,6 +131,16 @@ def _(y, iterable, start=0):
 @tangent(builtins.sum)
 def _(y, iterable, start=0):
     y_dot = sum(iterable_dot, start_dot)
+
+
+@adjoint(math.fsum)  # (sum's derivative: fsum adds more exactly)
+def _(y, iterable):
+    iterable_bar = items_adjoint(y_bar, iterable)
+
+
+@tangent(math.fsum)
+def _(y, iterable):
+    y_dot = sum(iterable_dot)
 
 
 @adjoint(builtins.max)
@@ -116,7 +187,7 @@ nondifferentiable(
     builtins.hash,
     note="an integer, boolean or non-numeric result",
 )
-mark_elementwise(math.log, math.pow, builtins.max, builtins.min)
+mark_elementwise(math.log, math.pow, math.atan2, math.hypot, math.fmod, math.copysign, builtins.max, builtins.min)
 
 # containers built by a call: no rule (a value that depends on the inputs is refused), and this note
 for _container in (list, tuple, dict, set, frozenset, zip, enumerate, sorted, reversed, map, filter, iter):

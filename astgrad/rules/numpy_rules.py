@@ -16,6 +16,7 @@ from ..runtime import (
     extremum_mask,
     fmax_share,
     imag_adjoint,
+    index_order,
     inverse_axes,
     item,
     linear_only,
@@ -503,27 +504,38 @@ def _(y, a, axes=None):
 declare(np.transpose, static="axes")
 
 
+# with order="F" (or "A"/"K" of an F-ordered array) the elements are read in that index order, and
+# the adjoint is written back in it
+
+
 @adjoint(np.reshape)
-def _(y, a, shape):
-    a_bar = np.reshape(y_bar, np.shape(a))
+def _(y, a, shape, order="C"):
+    a_bar = (
+        np.reshape(y_bar, np.shape(a)) if order == "C" else np.reshape(y_bar, np.shape(a), order=index_order(a, order))
+    )
 
 
 @tangent(np.reshape)
-def _(y, a, shape):
-    y_dot = np.reshape(a_dot, shape)
+def _(y, a, shape, order="C"):
+    y_dot = np.reshape(a_dot, shape) if order == "C" else np.reshape(a_dot, shape, order=index_order(a, order))
 
 
-declare(np.reshape, static="shape")
+declare(np.reshape, static="shape order")
 
 
 @adjoint(np.ravel)
-def _(y, a):
-    a_bar = np.reshape(y_bar, np.shape(a))
+def _(y, a, order="C"):
+    a_bar = (
+        np.reshape(y_bar, np.shape(a)) if order == "C" else np.reshape(y_bar, np.shape(a), order=index_order(a, order))
+    )
 
 
 @tangent(np.ravel)
-def _(y, a):
-    y_dot = np.ravel(a_dot)
+def _(y, a, order="C"):
+    y_dot = np.ravel(a_dot) if order == "C" else np.reshape(a_dot, -1, order=index_order(a, order))
+
+
+declare(np.ravel, static="order")
 
 
 @adjoint(np.ndarray.astype)

@@ -1,6 +1,7 @@
 """Rules of Python's operators (`+ - * / ** @`, unary minus, indexing) and their NumPy twins."""
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
 
+import builtins
 import operator
 
 import numpy as np
@@ -153,7 +154,7 @@ alias(operator.add, np.add)
 alias(operator.sub, np.subtract)
 alias(operator.mul, np.multiply)
 alias(operator.truediv, np.divide, np.true_divide)
-alias(operator.pow, np.power)
+alias(operator.pow, np.power, builtins.pow)  # (pow(x, y, mod) is refused: no `mod` here)
 alias(operator.matmul, np.matmul)
 alias(operator.neg, np.negative)
 alias(operator.mod, np.mod, np.remainder)
@@ -180,6 +181,7 @@ nondifferentiable(
     note="a boolean or integer result",
 )
 mark_elementwise(
+    builtins.pow,
     operator.add,
     operator.sub,
     operator.mul,
@@ -196,7 +198,7 @@ mark_elementwise(
 describe(
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.floordiv, operator.mod,
     operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift, operator.neg, operator.pos,
-    operator.not_, operator.invert,
+    operator.not_, operator.invert, builtins.pow,
     shape=SHAPE_ALL,
 )  # fmt: skip
 describe(operator.matmul, shape=SHAPE_FIRST_TWO)

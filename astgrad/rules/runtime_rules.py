@@ -8,11 +8,14 @@ from .. import runtime as rt
 from ..runtime import (
     add_adjoints,
     copy_of,
+    items_adjoint,
+    items_adjoint_bar,
     match_structure,
     matmul_left,
     matmul_right,
     numbers_as_array,
     owned_copy,
+    prod_others_dot,
     rebroadcast,
     sequence_bar,
     sorted_bar,
@@ -95,6 +98,38 @@ declare(rt.unreduce, static="x axis keepdims")
 @adjoint(rt.unreduce)
 def _(y, g, x, axis=None, keepdims=False):
     g_bar = unbroadcast(np.sum(y_bar, axis=axis, keepdims=keepdims), g)
+
+
+# prod_others (np.prod's derivative): its derivative map is symmetric, so one helper is both rules
+
+
+@tangent(rt.prod_others)
+def _(y, a, axis=None):
+    y_dot = prod_others_dot(a, a_dot, axis)
+
+
+declare(rt.prod_others, static="axis")
+
+
+@adjoint(rt.prod_others)
+def _(y, a, axis=None):
+    a_bar = prod_others_dot(a, y_bar, axis)
+
+
+# items_adjoint (the adjoint of builtin sum's items) is linear in the sum's adjoint g
+
+
+@tangent(rt.items_adjoint)
+def _(y, g, items):
+    y_dot = items_adjoint(g_dot, items)
+
+
+declare(rt.items_adjoint, static="items")
+
+
+@adjoint(rt.items_adjoint)
+def _(y, g, items):
+    g_bar = items_adjoint_bar(y_bar, g)
 
 
 @tangent(rt.unindex)
@@ -474,6 +509,7 @@ declare(rt.along_new_axis, static="y axis")
 
 nondifferentiable(rt.sign_of, note="piecewise constant")
 nondifferentiable(rt.inverse_axes, rt.rollaxis_axes, note="a permutation")
+nondifferentiable(rt.index_order, note="an index order, 'C' or 'F'")
 nondifferentiable(rt.linspace_fraction, rt.arange_has_start, note="a value that depends only on shapes and counts")
 nondifferentiable(rt.clip_share, note="a piecewise constant selection")
 nondifferentiable(
@@ -854,7 +890,7 @@ describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_seq
 # shaped like their first argument (specialize/lowering/lower.py); reading only the shape of one argument, which the
 # backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
 # of adjoints (reverse.py sums those with add_adjoints)
-describe(rt.extremum_mask, rt.prod_others, rt.copy_of, shaped_like_first=True)
+describe(rt.extremum_mask, rt.prod_others, rt.prod_others_dot, rt.copy_of, shaped_like_first=True)
 # shares of an adjoint, in [0, 1] whatever the arguments (NaN too): a contribution they scale needs no
 # branch mask (analysis/branch_masks.py)
 describe(rt.max_share, rt.fmax_share, rt.select_share, bounded=True)

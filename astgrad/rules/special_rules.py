@@ -1,5 +1,5 @@
-"""Rules of scipy.special (registered only when SciPy is importable), and of np.i0, whose
-derivative is scipy.special.i1.
+"""Rules of scipy.special (registered only when SciPy is importable), and of np.i0, math.lgamma
+and math.gamma, whose derivatives are scipy.special's i1 and digamma.
 
 Most entries are elementwise: the derivative as an expression in `x` (the argument) and `y` (the
 result). Derivatives are written with scipy.special functions that have rules themselves, so the
@@ -8,6 +8,8 @@ gammainc's a) is not differentiated: it is declared unsupported (an input-depend
 refused when the gradient is generated), or static where it is an integer (jn's n).
 """
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
+
+import math
 
 import numpy as np
 from scipy import special
@@ -54,6 +56,8 @@ elementwise(special.ndtri, "_SQRT_2PI * np.exp(0.5 * y * y)", globals())
 elementwise(special.ndtri_exp, "_SQRT_2PI * np.exp(x + 0.5 * y * y)", globals())  # 1 / (d log Φ / dy)
 elementwise(special.gammaln, "special.digamma(x)", globals())
 elementwise(special.gamma, "y * special.digamma(x)", globals())
+elementwise(math.lgamma, "special.digamma(x)", globals())
+elementwise(math.gamma, "y * special.digamma(x)", globals())
 elementwise(special.rgamma, "-y * special.digamma(x)", globals())
 elementwise(special.digamma, "special.polygamma(1, x)", globals())
 elementwise(special.entr, "-(np.log(x) + 1.0)", globals())

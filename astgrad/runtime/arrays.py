@@ -495,6 +495,54 @@ def prod_others(a: Any, axis: Any = None) -> Any:
     return np.transpose((left * right).reshape(moved.shape), np.argsort(rest + list(axes)))
 
 
+def prod_others_dot(a: Any, a_dot: Any, axis: Any = None) -> Any:
+    """The derivative of prod_others(a, axis) along a_dot: for each element, the sum over the other
+    elements j of a_dot[j] times the product of the elements other than both (no division, so
+    zeros are fine). The map is symmetric in (element, j), so it is also prod_others' adjoint."""
+    a, a_dot = np.asarray(a), np.broadcast_to(a_dot, np.shape(a))
+    if a.ndim == 0:  # the product of no others is a constant
+        return np.zeros_like(a, dtype=np.result_type(a, a_dot, 1.0))
+    if axis is None:
+        return prod_others_dot(a.reshape(-1), a_dot.reshape(-1), 0).reshape(a.shape)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(ax % a.ndim for ax in axes)
+    rest = [d for d in range(a.ndim) if d not in axes]
+    order = rest + list(axes)
+    moved, moved_dot = np.transpose(a, order), np.transpose(a_dot, order)
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    flat_dot = moved_dot.reshape(flat.shape)
+    n = flat.shape[-1]
+    dtype = np.result_type(flat, flat_dot, 1.0)
+    # left[i] = product of the elements before i, right[i] of those after, with their tangents
+    left, left_dot = np.ones(flat.shape, dtype), np.zeros(flat.shape, dtype)
+    right, right_dot = np.ones(flat.shape, dtype), np.zeros(flat.shape, dtype)
+    for i in range(1, n):
+        left[..., i] = left[..., i - 1] * flat[..., i - 1]
+        left_dot[..., i] = left_dot[..., i - 1] * flat[..., i - 1] + left[..., i - 1] * flat_dot[..., i - 1]
+        j = n - 1 - i
+        right[..., j] = right[..., j + 1] * flat[..., j + 1]
+        right_dot[..., j] = right_dot[..., j + 1] * flat[..., j + 1] + right[..., j + 1] * flat_dot[..., j + 1]
+    out = (left_dot * right + left * right_dot).reshape(moved.shape)
+    return np.transpose(out, np.argsort(order))
+
+
+def index_order(a: Any, order: str) -> str:
+    """The index order, 'C' or 'F', in which np.reshape / np.ravel with `order` read `a` (its
+    derivative reads the adjoint back in the same order); 'A' and 'K' follow a's memory layout."""
+    if order in ("C", "F", None):
+        return order or "C"
+    a = np.asarray(a)
+    if order in ("A", "K") and (a.flags.c_contiguous or a.ndim < 2):
+        return "C"
+    if order in ("A", "K") and a.flags.f_contiguous:
+        return "F"
+    if order == "A":
+        return "C"
+    raise UnsupportedValueError(
+        f"order={order!r} of an array neither C- nor F-contiguous: its derivative needs 'C' or 'F'"
+    )
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

@@ -139,6 +139,18 @@ def items_adjoint(g: Any, items: Any) -> Any:
     return [unbroadcast(g, v) for v in items]
 
 
+def items_adjoint_bar(items_bar: Any, g: Any) -> Any:
+    """The adjoint of `g` in `items_adjoint(g, items)` (linear in g): the items' adjoints summed,
+    each reduced to g's shape (None: an item without one)."""
+    if isinstance(items_bar, np.ndarray):
+        return unbroadcast(np.sum(items_bar, axis=0), g)
+    total = 0.0
+    for v in items_bar:
+        if v is not None:
+            total = total + unbroadcast(v, g)
+    return total
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

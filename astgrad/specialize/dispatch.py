@@ -162,6 +162,7 @@ class Specializer:
     def _adopt_general(self, general: Callable) -> None:
         """Take `general` (a fresh build of the general code) as this gradient's general code."""
         self.by_key: dict[tuple, Callable] = {}
+        self.inlined: Callable | None = None  # (made when a second derivative asks: inlined_general)
         self.sources: dict[tuple, str] = {}
         self.failures: dict[tuple, Exception] = {}
         self.assumptions = general.__astgrad_assumptions__
@@ -173,6 +174,15 @@ class Specializer:
             self.general.__kwdefaults__ = general.__kwdefaults__
         self.general.__dict__.update({k: v for k, v in general.__dict__.items() if not k.startswith("__astgrad_s")})
         self.general.__astgrad_owner__ = fn
+
+    def inlined_general(self) -> Callable:
+        """The general code with the user's small helpers inlined (frontend/inline.py), which a
+        second derivative differentiates: a helper's backward function would read values its
+        forward function saved on a tape, without their derivatives."""
+        with self.lock:
+            if self.inlined is None:
+                self.inlined = self.make(None, inline=True)
+            return self.inlined
 
     def refresh(self) -> bool:
         """Generate the code again if the program changed since it was generated; whether it did."""

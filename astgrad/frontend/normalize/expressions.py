@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import functools
 from typing import Any
 
 import gast
@@ -17,6 +18,7 @@ from ...analysis.activity import base_name, numpy_writer
 from ...ir.sentinels import MISSING
 from ...ir.trees import assign, assigned_names, clone, is_constant, name, names_read, walk
 from ..callables import is_user_function
+from ..partials import partial_as_function
 from .refusals import EXPRESSION_HINTS, describe, node_source
 
 
@@ -493,6 +495,8 @@ class ExpressionsMixin:
         if self._dict_receiver(node.func):
             return self.expr(self._dict_method(node))
         fn = getattr(node, "_ag_fn", None) or self.resolve(node.func)  # (a helper call astgrad wrote)
+        if isinstance(fn, functools.partial):  # (the function it stands for: frontend/partials.py)
+            fn = partial_as_function(fn)
         if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
             return self.expr(node.args[0])  # list(d.values()): the list astgrad makes of them is new already
         if fn is builtins.sorted and len(node.args) == 1 and not node.keywords:
@@ -708,6 +712,14 @@ class ExpressionsMixin:
                 f"the method `.{method}()` is not supported",
                 node,
                 hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
+            )
+        elif hasattr(list, method) and isinstance(node.func.value, gast.Name) and node.func.value.id in self.locals:
+            raise self.error(
+                f"the list method `.{method}()` is not supported: astgrad follows the lists it sees built by "
+                "displays, comprehensions, `.append(v)` and `.extend([a, b])`, and read by indexing",
+                node,
+                hint="build the list in the order you need with `.append` (`xs[-1]` reads the last item, "
+                "`xs[:-1]` all but it) or a comprehension",
             )
         else:
             held = node_source(node.func.value)

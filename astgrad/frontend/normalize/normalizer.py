@@ -32,6 +32,7 @@ from ...analysis.activity import integer_names, view_sources, walk_statements
 from ...analysis.aliasing import SharedMemory
 from ...ir.codegen import compile_function, render
 from ...ir.trees import assign, assigned_names, name, walk
+from ..assumptions import constant_cell
 from ..context import Context
 from ..parse import ParsedFunction
 from .control import ControlFlowMixin
@@ -216,9 +217,17 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                 s,
                 hint="define the recursive function at module level",
             )
+        # an earlier nested function it calls: read as a constant (as a global), the locals that one
+        # captures captured by this one too, and passed on at its calls
+        siblings = {
+            n: self.nested[n][0]
+            for n in free
+            if n in self.nested and n not in inner_locals and not set(self.nested[n][1]) & inner_locals
+        }
+        passed_on = [c for n in siblings for c in self.nested[n][1]]
         captured = []
-        for n in free:
-            if n in self.locals and n not in inner_locals and n not in captured:
+        for n in free + passed_on:
+            if n in self.locals and n not in inner_locals and n not in captured and n not in siblings:
                 if n == s.name:
                     raise self.error(
                         "a nested function that calls itself is not supported",
@@ -227,10 +236,16 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                     )
                 captured.append(n)
         lifted = copy.deepcopy(s)
+        for call in walk(lifted):
+            if isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.func.id in siblings:
+                call.keywords += [
+                    gast.keyword(arg=c, value=gast.Name(id=c, ctx=gast.Load(), annotation=None, type_comment=None))
+                    for c in self.nested[call.func.id][1]
+                ]
         for n in captured:
             lifted.args.kwonlyargs.append(gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None))
             lifted.args.kw_defaults.append(None)
-        fn = lift_function(self.parsed, lifted)
+        fn = lift_function(self.parsed, lifted, siblings)
         self.nested[s.name] = (fn, captured)
 
     def nested_call(self, node: gast.Call) -> gast.Call:
@@ -263,6 +278,19 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                 and not v.keywords
             ):
                 self.append(f.value.id, v.args[0])
+                return
+            if (
+                isinstance(f, gast.Attribute)
+                and f.attr == "extend"
+                and isinstance(f.value, gast.Name)
+                and f.value.id in self.locals
+                and len(v.args) == 1
+                and isinstance(v.args[0], (gast.List, gast.Tuple))
+                and not any(isinstance(e, gast.Starred) for e in v.args[0].elts)
+                and not v.keywords
+            ):  # xs.extend([a, b]): xs.append(a); xs.append(b)
+                for item in v.args[0].elts:
+                    self.append(f.value.id, item)
                 return
             expr = self.expr(v)
             self.emit(gast.Expr(value=expr))
@@ -473,12 +501,14 @@ def _finds_read_by_numpy(template: Any, p: str) -> bool:
     )
 
 
-def lift_function(parsed, tree: gast.FunctionDef):
+def lift_function(parsed, tree: gast.FunctionDef, siblings: dict[str, Any] | None = None):
     """A real function object for a lifted nested def, whose source astgrad knows already; like
-    the enclosing function, it reads its globals and closure cells when it runs."""
+    the enclosing function, it reads its globals and closure cells when it runs, and the lifted
+    nested functions it calls (`siblings`) through cells of their own."""
     text = render(tree)
     free = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-    cells = {n: c for n, c in parsed.cells.items() if n in free}
+    known = {**parsed.cells, **{n: constant_cell(f) for n, f in (siblings or {}).items()}}
+    cells = {n: c for n, c in known.items() if n in free}
     fn = compile_function(text, tree.name, parsed.user_globals, f"lifted {tree.name} from {parsed.filename}", cells)
     fn.__module__ = getattr(parsed.func, "__module__", None)
     fn.__qualname__ = f"{parsed.func.__qualname__}.<locals>.{tree.name}"
@@ -488,7 +518,7 @@ def lift_function(parsed, tree: gast.FunctionDef):
         filename=parsed.filename,
         firstlineno=parsed.firstlineno,
         lines=parsed.lines,
-        cells=parsed.cells,
+        cells=known,
     )
     return fn
 

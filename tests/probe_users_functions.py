@@ -1,0 +1,193 @@
+"""Functions written as students and practitioners write them, found wanting by a probe of
+astgrad on code nobody on the team wrote (tests/test_probe_users.py)."""
+
+import functools
+import math
+
+import numpy as np
+
+
+def prod_and_sum(x):
+    return np.prod(x) + np.sum(x)
+
+
+def squared_row_products(x):
+    return np.sum(np.prod(x, axis=1) ** 2)
+
+
+def sine_of_column_products(x):
+    return np.sum(np.sin(np.prod(x, axis=0, keepdims=True)))
+
+
+def products_over_two_axes(x):
+    return np.sum(np.prod(x, axis=(0, 2)))
+
+
+def bearing_and_range(x, y):
+    return math.atan2(y, x) + math.hypot(x, y) + math.atan2(1.5, x)
+
+
+def logs_in_bases(x):
+    return math.log2(x) + math.log10(x) + math.exp2(x) + math.cbrt(x)
+
+
+def error_functions(x):
+    return math.erf(x) + 0.5 * math.erfc(x / 2)
+
+
+def gamma_functions(x):
+    return math.lgamma(x) + math.gamma(x)
+
+
+def angles_and_hyperbolics(x):
+    return math.degrees(x) * math.radians(x) + math.asinh(x) + math.acosh(x + 1) + math.atanh(x / 3)
+
+
+def sign_and_remainder(x, y):
+    return math.copysign(x, -1.0) + math.fmod(x, y) + math.fsum([x, x * y])
+
+
+def builtin_pow(x, y):
+    return pow(x, 3) + pow(2.0, x) + pow(x, y)
+
+
+def python_sum_of_arrays(x):
+    return np.sum(sum([x * x, np.sin(x), x[0] * x]))
+
+
+def python_sum_of_an_array(x):
+    return sum(x**3)
+
+
+def python_sum_of_a_comprehension(x):
+    return sum([x[i] * x[i + 1] for i in range(len(x) - 1)])
+
+
+def _cubed(w):
+    return np.sum(w**3)
+
+
+def returns_a_helper(w):
+    return _cubed(w)
+
+
+def scales_a_helper(w):
+    return 2.0 * _cubed(w)
+
+
+def _collect(out, x):
+    out.append(x**2)
+
+
+def collects_through_a_helper(x):
+    out = []
+    _collect(out, x)
+    _collect(out, 2 * x)
+    return sum(out)
+
+
+def _log(history, value):
+    history.append(value)
+
+
+def logs_through_a_helper(x):
+    history = []
+    loss = np.sum(x**2)
+    _log(history, loss)
+    return loss
+
+
+def _number_cubed(x):
+    return x**3
+
+
+def doubles_a_helper_of_a_number(x):
+    return _number_cubed(x) * 2.0
+
+
+def _cubed_with_two_returns(w):  # (not inlined: it returns before its end)
+    if np.ndim(w) == 0:
+        return w**3
+    return np.sum(w**3)
+
+
+def returns_a_helper_not_inlined(w):
+    return _cubed_with_two_returns(w)
+
+
+def scales_a_helper_not_inlined(w):
+    return 2.0 * _cubed_with_two_returns(w)
+
+
+def doubles_a_helper_of_a_number_not_inlined(x):
+    return _cubed_with_two_returns(x) * 2.0
+
+
+def squared_error(w, X, y, lam=0.1):
+    return np.mean((X @ w - y) ** 2) + lam * w @ w
+
+
+def squared_error_data_first(X, y, w):
+    return np.mean((X @ w - y) ** 2)
+
+
+class Regressor:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, w, X):
+        return np.sum(np.tanh(X @ w) * self.scale)
+
+
+_X = np.random.default_rng(7).normal(size=(5, 3))
+_Y = np.random.default_rng(8).normal(size=5)
+BOUND_LOSS = functools.partial(squared_error, X=_X, y=_Y, lam=0.5)
+
+
+def calls_a_module_level_partial(w):
+    return BOUND_LOSS(w) + np.sum(w)
+
+
+def nested_helpers_calling_each_other(x):
+    def inner(y):
+        return y**2
+
+    def outer(y):
+        return inner(y) * 3
+
+    return np.sum(outer(x))
+
+
+def nested_helpers_sharing_a_captured_local(x, c):
+    def scale(y):
+        return y**2 * c
+
+    def twice(y):
+        return scale(y) * 2 + np.sin(y)
+
+    def total(y):
+        return twice(y) + scale(y)
+
+    return np.sum(total(x))
+
+
+def extends_a_list(x):
+    out = []
+    out.extend([x, x**2])
+    out.append(np.sin(x))
+    return np.sum(np.stack(out) * np.arange(1.0, 4.0))
+
+
+def pops_a_list(x):
+    out = [x, x**2]
+    return out.pop() + out[0]
+
+
+def fortran_order_reads(X):
+    w = np.arange(X.size, dtype=float)
+    return (
+        np.sum(X.ravel("F") * w)
+        + np.sum(X.flatten(order="F") ** 2 * w)
+        + np.sum(np.reshape(X, (X.shape[1], X.shape[0]), order="F") * w.reshape(X.shape[1], X.shape[0]))
+        + np.sum(X.T.ravel(order="K") ** 3 * w)
+    )
