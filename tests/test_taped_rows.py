@@ -158,3 +158,37 @@ def test_float32_rows_stay_float32():
     assert gW.dtype == np.float32 and gh.dtype == np.float32
     ref = grad(_fresh(rnn), wrt=(0, 4))(*(a.astype(np.float64) for a in args))
     np.testing.assert_allclose(gW, ref[0], rtol=1e-4, atol=1e-5)
+
+
+def ema_running(x, a):
+    m = x[0]  # an element of x: a new number, which shares no memory with x (nor x_bar)
+    total = m * m
+    for xt in x[1:]:
+        m = a * m + (1 - a) * xt
+        total = total + m * m
+    return total
+
+
+def test_a_running_number_is_saved_into_a_float_array():
+    x, a = np.random.default_rng(12).normal(size=7), 0.9
+    g = grad(_fresh(ema_running), wrt=(0, 1))
+    check_grad(ema_running, g, x, a, wrt=(0, 1))
+    text = astgrad.source(_fresh(ema_running), wrt=(0, 1), args=(x, a))
+    # one float per step in one array, not one NumPy scalar per step on a list
+    assert "m_saved = np.empty((7,))\n" in text and "        m_saved[k] = m\n" in text, text
+    assert "tape = " not in text and "pop" not in text, text
+    general = grad(_fresh(ema_running), wrt=(0, 1), specialize=False)(x, a)
+    for got, want in zip(g(x, a), general):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_an_element_read_shares_no_memory_but_an_ellipsis_read_does():
+    import gast
+
+    from astgrad.analysis.aliasing import sharing
+
+    fdef = gast.parse("def f(x):\n    m = x[0]\n    v = x[..., 0]\n    w = x[1:]\n").body[0]
+    array, number = (lambda n: n == "x"), (lambda n: n in ("m", "v"))
+    shared = sharing(fdef, frozenset({"x"}), both_ways=True, array=array, number=number)
+    assert shared == {"x", "v", "w"}  # (x[..., 0] of a 1-d x is a 0-d view)
+    assert sharing(fdef, frozenset({"x"}), both_ways=True, array=array) == {"x", "m", "v", "w"}

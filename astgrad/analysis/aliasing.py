@@ -235,16 +235,18 @@ def sharing(
     both_ways: bool = False,
     skip: frozenset[str] = frozenset(),
     array: Callable[[str], bool] | None = None,
+    number: Callable[[str], bool] | None = None,
 ) -> frozenset[str]:
     """`names` and every name that may share memory with one of them: assigned a view, an alias
     or a call's result that reads one (`t = x[:, None]`, `t = x.T`, `t = np.ravel(x)`); not an
     arithmetic result, which is a new array. With `both_ways`, also what such a name was
     assigned from (writing into `t = x` changes x too). Names in `skip` (modules) link nothing;
     nor does a store into an element or rows of a name `array` says is a NumPy array or number
-    (specialised code: `hs[t] = v` copies v)."""
+    (specialised code: `hs[t] = v` copies v), nor an element read `m = x[0]` into a name `number`
+    says holds a number, of such an array (a new immutable number, not a view)."""
     if not names:
         return names
-    return shared_through(sharing_links(fdef, both_ways, skip, array), names)
+    return shared_through(sharing_links(fdef, both_ways, skip, array, number), names)
 
 
 def sharing_links(
@@ -252,6 +254,7 @@ def sharing_links(
     both_ways: bool = False,
     skip: frozenset[str] = frozenset(),
     array: Callable[[str], bool] | None = None,
+    number: Callable[[str], bool] | None = None,
 ) -> list[tuple[set[str], set[str]]]:
     """The (targets, sources) pairs of the assignments through which names may share memory
     (see sharing), to ask shared_through about many names."""
@@ -261,6 +264,8 @@ def sharing_links(
             if ufunc_result(st.value, skip):
                 continue
             if array is not None and all(_array_store(t, array) for t in st.targets):
+                continue
+            if array is not None and number is not None and _element_read(st, array, number):
                 continue
             targets = {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
             reads = memory_reads(st.value) - skip
@@ -278,6 +283,18 @@ def _array_store(target: gast.AST, array: Callable[[str], bool]) -> bool:
     while isinstance(base, gast.Subscript):
         base = base.value
     return isinstance(base, gast.Name) and array(base.id)
+
+
+def _element_read(st: gast.Assign, array: Callable[[str], bool], number: Callable[[str], bool]) -> bool:
+    """`m = x[0]`: a number read out of an array of numbers (no `...`, which keeps a 0-d view)."""
+    v = st.value
+    return (
+        isinstance(v, gast.Subscript)
+        and isinstance(v.value, gast.Name)
+        and array(v.value.id)
+        and not any(isinstance(n, gast.Constant) and n.value is Ellipsis for n in walk(v.slice))
+        and all(isinstance(t, gast.Name) and number(t.id) for t in st.targets)
+    )
 
 
 def shared_through(links: list[tuple[set[str], set[str]]], names: frozenset[str]) -> frozenset[str]:

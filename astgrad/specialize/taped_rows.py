@@ -61,7 +61,14 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
     # values written into in place (or sharing memory with such): each step must keep the very
     # object it took back, not a row of a copy
     written = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
-    unfit |= sharing(fdef, written, both_ways=True, skip=frozenset({np_name, "math"}), array=_numeric_array(shape_of))
+    unfit |= sharing(
+        fdef,
+        written,
+        both_ways=True,
+        skip=frozenset({np_name, "math"}),
+        array=_numeric_array(shape_of),
+        number=_number(shape_of),
+    )
     for body in _blocks(fdef.body):
         k = 0
         while k < len(body):
@@ -84,6 +91,11 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
 def _numeric_array(shape_of: Callable) -> Callable[[str], bool]:
     """Whether a name holds an array of numbers of a known shape (a store into it copies)."""
     return lambda n: bool(shape_of(n)) and shape_of.kind(n) in ("f", "c", "i", "u", "b")
+
+
+def _number(shape_of: Callable) -> Callable[[str], bool]:
+    """Whether a name holds a number (shape ()) of a numeric kind: immutable, no view."""
+    return lambda n: shape_of(n) == () and shape_of.kind(n) in ("f", "c", "i", "u", "b")
 
 
 def _blocks(body: list[gast.stmt]):
@@ -126,7 +138,12 @@ def _unpack(
         v
         for v in popped
         if v not in unfit
-        and (_float_rows(v, shape_of, trips) or forward is not None and bool(shape_of(v)) and shape_of.kind(v) == "f")
+        and (
+            _float_rows(v, shape_of, trips)
+            or forward is not None
+            and shape_of(v) is not None
+            and shape_of.kind(v) == "f"
+        )
     ]
     if not rows:
         return [], [], []
@@ -388,7 +405,7 @@ MAX_ROWS_SIZE = 1 << 20
 
 def _float_rows(v: str, shape_of: Callable, trips: int) -> bool:
     shape = shape_of(v)
-    return bool(shape) and shape_of.kind(v) == "f" and trips * math.prod(shape) <= MAX_ROWS_SIZE
+    return shape is not None and shape_of.kind(v) == "f" and trips * math.prod(shape) <= MAX_ROWS_SIZE
 
 
 def _loads(s: gast.stmt) -> set[str]:
