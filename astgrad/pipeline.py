@@ -41,7 +41,14 @@ from .ir.trees import name, walk
 from .optimize.adjoint_rows import carry_adjoint_rows
 from .optimize.cleanup import fuse_expressions, nested_blocks
 from .optimize.cleanup import optimize as clean_up
-from .optimize.loop_saves import drop_dead_restores, drop_loop_saves, hoist_ownership, prune_recomputed
+from .optimize.loop_saves import (
+    drop_dead_restores,
+    drop_dead_zeroing,
+    drop_loop_saves,
+    hoist_ownership,
+    prune_recomputed,
+    share_equal_saves,
+)
 from .specialize import dispatch
 from .specialize.algebra import factor_sums, simplify_products
 from .specialize.batching import batch_accumulations
@@ -218,9 +225,14 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     OWNERSHIP,
     Pass(
         "loop saves",
-        lambda u: drop_loop_saves(u.fdef, u.ctx, u.shape_of),
-        "a loop saves no loop invariant nor a value recomputed from its index, and an array it fills "
-        "is read again instead of saved (loop_saves.py)",
+        lambda u: (
+            drop_loop_saves(u.fdef, u.ctx, u.shape_of),
+            share_equal_saves(u.fdef, u.ctx),
+            drop_dead_zeroing(u.fdef, u.ctx),
+        ),
+        "a loop saves no loop invariant nor a value recomputed from its index, an array it fills "
+        "is read again instead of saved, one object under two names is saved once, and an adjoint's part "
+        "zeroed but never read again is not zeroed (loop_saves.py)",
         needs=("clean up",),
         why="it reads the pushes and pops as the clean-up leaves them",
     ),

@@ -512,3 +512,81 @@ def test_a_power_of_an_array_is_saved_not_recomputed(f):
     g = grad(f)
     check_grad(f, g, c, x, y, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(g(c, x, y), grad(f, optimize=False, specialize=False)(c, x, y), rtol=1e-9, atol=1e-12)
+
+
+def chained_states(W, xs, h0):  # nxt and prev one array at every step's top but the first
+    prev = h0
+    nxt = 0.5 * h0
+    out = 0.0
+    for t in range(xs.shape[0]):
+        z = np.tanh(prev @ W + xs[t])
+        out = out + np.sum(nxt * z)  # nxt's value in the step: read after it is taken back
+        nxt = z
+        prev = nxt
+    return out + np.sum(prev * prev)
+
+
+def test_one_object_saved_under_several_names_is_saved_once():
+    """CS231n's `rnn_forward` ends a step with `next_h = next_h_1; prev_h = next_h`: the next step
+    saved the same array three times (next_h_1 and next_h held a placeholder None at the first
+    step, which kept them off a float array of rows). Saved once now, as rows the forward loop
+    writes (optimize/loop_saves.py, share_equal_saves)."""
+    f, args, wrt = CASES[IDS.index("variants.cs231n_rnn")]
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "tape" not in text and "pop" not in text, text
+    assert "prev_h_saved[t] = prev_h\n" in text and "next_h_1 = prev_h_k\n" in text, text
+    assert text.count("_saved = np.empty(") == 1, text
+    g = grad(f, wrt)
+    check_grad(f, g, *args, wrt=wrt)
+    plain = grad(f, wrt, optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_a_name_read_after_it_is_taken_back_keeps_its_own_save():
+    """nxt and prev hold one array at the top of every step but the first (0.5 * h0 and h0):
+    the backward step reads nxt's value, so it is not taken from prev's save."""
+    rng = np.random.default_rng(21)
+    args = (rng.normal(size=(3, 3)) / 3, rng.normal(size=(5, 3)), rng.normal(size=3))
+    g = grad(chained_states, (0, 2))
+    check_grad(chained_states, g, *args, wrt=(0, 2))
+    plain = grad(chained_states, (0, 2), optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    text = astgrad.source(chained_states, (0, 2), args=args)
+    assert "nxt = prev" not in text, text
+
+
+def test_an_adjoint_part_zeroed_but_never_read_again_is_not_zeroed_nor_copied():
+    """The backward step of `h[:, t, :] = next_h` reads `h_bar[:, t, :]` and zeroes it; no other
+    step reads that part and nothing reads h_bar after the loop: the zeroing goes
+    (optimize/loop_saves.py, drop_dead_zeroing), and with it the copy of the caller's `dh` the
+    write called for (`h_bar = 1.0 * dh`: the clean-up folds it where h_bar is neither returned
+    nor written into)."""
+    f, args, wrt = CASES[IDS.index("variants.cs231n_rnn")]
+    text = astgrad.source(f, wrt=wrt, args=args)
+    for loop in _loops(text, backward=True):
+        assert "] = 0.0" not in ast.unparse(loop), text
+    assert "1.0 * dh" not in text and "h_bar[:, t, :]" in text.replace("dh[:, t, :]", "h_bar[:, t, :]"), text
+    g = grad(f, wrt)
+    check_grad(f, g, *args, wrt=wrt)
+    assert not any(np.shares_memory(r, a) for r in g(*args) for a in args)
+
+
+def reads_the_zeroed_part_again(W, xs, h0):  # the adjoint of hs is read after the loop too
+    hs = np.zeros((xs.shape[0] + 1, h0.shape[0]))
+    hs[0] = h0
+    for t in range(xs.shape[0]):
+        hs[t + 1] = np.tanh(W @ hs[t] + xs[t])
+        hs[t] = 0.5 * hs[t]  # overwritten: its earlier adjoint is zeroed
+    return np.sum(hs * hs)
+
+
+def test_an_adjoint_part_read_again_stays_zeroed():
+    rng = np.random.default_rng(22)
+    args = (rng.normal(size=(3, 3)) / 3, rng.normal(size=(4, 3)), rng.normal(size=3))
+    g = grad(reads_the_zeroed_part_again, (0, 2))
+    check_grad(reads_the_zeroed_part_again, g, *args, wrt=(0, 2))
+    plain = grad(reads_the_zeroed_part_again, (0, 2), optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)

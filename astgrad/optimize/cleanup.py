@@ -47,8 +47,14 @@ class Fold(Transformer):
         written: frozenset[str] = frozenset(),
         protected: frozenset[str] = frozenset(),
         sharing_written: frozenset[str] = frozenset(),
+        kept: frozenset[str] | None = None,
     ):
         self.changed = False
+        # names whose value may be returned or written in place (None: any name's): a caller's
+        # array folded into another name's value (`h_bar = 1.0 * dh` to `h_bar = dh`) only
+        # where that name is neither
+        self.kept = kept
+        self.target: str | None = None
         # `t = x * 1.0` must stay a new array, not become the alias `t = x`, when x or t is written
         # in place (t also when it shares memory with a name written in place: `a = t; a[0] = v`),
         # or x is an array the caller owns (`protected`: it would be a returned gradient)
@@ -59,7 +65,10 @@ class Fold(Transformer):
     def visit_Assign(self, node):
         target = node.targets[0]
         self.value_of = node.value if isinstance(target, gast.Name) and target.id in self.written else None
-        return self.generic_visit(node)
+        self.target = target.id if len(node.targets) == 1 and isinstance(target, gast.Name) else None
+        out = self.generic_visit(node)
+        self.target = None
+        return out
 
     def visit_BinOp(self, node):
         marked = [e for e in (node.left, node.right) if isinstance(e, (gast.BinOp, gast.UnaryOp))]
@@ -123,7 +132,13 @@ class Fold(Transformer):
         base = result
         while isinstance(base, (gast.Subscript, gast.Attribute)):  # x[:, None], x.T: views of x
             base = base.value
-        return isinstance(base, gast.Name) and (base.id in self.protected or node is self.value_of)
+        if not isinstance(base, gast.Name):
+            return False
+        if base.id in self.protected and base.id not in self.written and self.target is not None:
+            if self.kept is not None and self.target not in self.kept and node is not self.value_of:
+                self.kept = None  # (one per sweep: the next one sees this name's aliases)
+                return False  # (read only: it neither leaves the function nor is written into)
+        return base.id in self.protected or node is self.value_of
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
@@ -746,10 +761,13 @@ def optimize(
     direct = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
     written = set(direct)
     shared = sharing(fdef, direct, both_ways=True)  # (`a = t1; a[0] = 0`: t1 too)
-    protected = sharing(fdef, protected)
+    callers = protected
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
-        fold = Fold(frozenset(written), protected, shared)
+        protected = sharing(fdef, callers)  # (anew each sweep: a fold may have made a new alias)
+        returned = {n.id for r in walk(fdef) if isinstance(r, gast.Return) for n in walk(r) if isinstance(n, gast.Name)}
+        kept = sharing(fdef, frozenset(returned) | direct, both_ways=True) if callers else None
+        fold = Fold(frozenset(written), protected, shared, kept)
         fold.visit(fdef)
         changed = fold.changed
         changed |= propagate_copies(fdef, params, fold)

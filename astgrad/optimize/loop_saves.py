@@ -37,7 +37,7 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from ..analysis.aliasing import memory_reads, shared_through, ufunc_result, writes_in_place
+from ..analysis.aliasing import memory_reads, shared_through, sharing, ufunc_result, writes_in_place
 from ..frontend.context import Context
 from ..ir.trees import assign, walk
 
@@ -1071,3 +1071,139 @@ def _own_names(st: gast.stmt) -> list[gast.Name]:
     else:  # (a try's names too: nothing astgrad generates around a tape)
         parts = [st]
     return [n for part in parts for n in walk(part) if isinstance(n, gast.Name)]
+
+
+def share_equal_saves(fdef: gast.FunctionDef, ctx: Context) -> None:
+    """A loop step that saves one object under two names (`next_h = next_h_1; prev_h = next_h`
+    at the end of a step: the next step saves next_h_1 and prev_h, the same array) saves it once:
+    the backward step takes the later save back and gives the earlier name the same object
+    (`next_h_1 = prev_h`). Both names hold the same object at the top of every step but the
+    first, where the earlier name may hold a placeholder (`next_h_1 = None`): so the earlier
+    name's value is not read after it is taken back, in the backward step nor after its loop.
+    Applies to a pair of loops whose bodies are straight-line code, the forward one touching the
+    tape only by pushes, the backward one only by the pops that match them."""
+    push, pop = ctx.helper("push"), ctx.helper("pop")
+    body = fdef.body
+    for k, loop in enumerate(body):
+        if not (isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and not loop.orelse):
+            continue
+        back = _backward_loop(body[k + 1 :], loop)
+        if back is None or not _simple(loop.body) or not _simple(back.body):
+            continue
+        after = _read_after(body, back) or set()
+        for tape in {t for t, _ in filter(None, (_push_of(s, push) for s in loop.body))}:
+            _share(loop, back, tape, push, pop, after)
+
+
+def _simple(block: list[gast.stmt]) -> bool:
+    return all(isinstance(s, (gast.Assign, gast.AugAssign, gast.Expr, gast.Pass)) for s in block)
+
+
+def _share(loop: gast.For, back: gast.For, tape: str, push: str, pop: str, after: set[str]) -> None:
+    pushes = [(s, p[1]) for s in loop.body if (p := _push_of(s, push)) is not None and p[0] == tape]
+    pops = [(s, p[1]) for s in back.body if (p := _pop_of(s, pop)) is not None and p[0] == tape]
+    uses = [n for s in loop.body + back.body for n in walk(s) if isinstance(n, gast.Name) and n.id == tape]
+    if [v for _, v in pushes] != [v for _, v in reversed(pops)] or len(uses) != len(pushes) + len(pops):
+        return
+    # the object each push saves, as where its name was last bound in the step (or the step's top)
+    value: dict[str, tuple] = {loop.target.id: ("index",)}
+    saved = []
+    for s in loop.body:
+        found = _push_of(s, push)
+        if found is not None and found[0] == tape:
+            saved.append(value.get(found[1], ("top", found[1])))
+            continue
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            if isinstance(s.value, gast.Name):
+                value[s.targets[0].id] = value.get(s.value.id, ("top", s.value.id))
+                continue
+        for n in walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                value[n.id] = ("at", id(s), n.id)
+    # names bound to one object at the end of a step hold it at the top of the next (but the first)
+    previous = {("top", n): ("previous step",) + v for n, v in value.items() if v[0] != "index"}
+    saved = [previous.get(v, v) for v in saved]
+    back_pops = [s for s, _ in pops]
+    for i, (s, a) in enumerate(pushes):
+        later = [j for j in range(len(pushes) - 1, i, -1) if saved[j] == saved[i] and pushes[j][1] != a]
+        if not later or a in after:
+            continue
+        b = pushes[later[0]][1]
+        a_pop, b_pop = back_pops[len(pushes) - 1 - i], back_pops[len(pushes) - 1 - later[0]]
+        at_a, at_b = back.body.index(a_pop), back.body.index(b_pop)
+        between = back.body[at_b + 1 : at_a]
+        if any(_stores_name(n, b) for st in between for n in walk(st)):
+            continue
+        if any(isinstance(n, gast.Name) and n.id == a for st in back.body[at_a + 1 :] for n in walk(st)):
+            continue  # (read after it is taken back: the first step's placeholder would show)
+        a_pop.value = gast.Name(id=b, ctx=gast.Load(), annotation=None, type_comment=None)
+        loop.body.remove(s)
+
+
+def drop_dead_zeroing(fdef: gast.FunctionDef, ctx: Context) -> None:
+    """An adjoint's part zeroed in a backward step (`h_bar[:, t, :] = 0.0`, the adjoint of a store
+    `h[:, t, :] = v` the step undoes) that nothing reads again goes: every use of the adjoint in
+    the loop is that same part, before it, which no other step's part overlaps (the index is the
+    loop's own along one axis, the rest the same at every step), and neither it nor what shares
+    its memory is read after the loop. Without the write, the adjoint array need not be a copy of
+    its caller's (`h_bar = 1.0 * dh`)."""
+    np_name = ctx.numpy_name()
+    body = fdef.body
+    for loop in body:
+        if not (isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and not loop.orelse):
+            continue
+        if not _simple(loop.body):
+            continue
+        t = loop.target.id
+        stored = {
+            n.id for s in loop.body for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
+        after = _read_after(body, loop) or set()
+        for s in list(loop.body):
+            if not (
+                isinstance(s, gast.Assign)
+                and len(s.targets) == 1
+                and isinstance(s.targets[0], gast.Subscript)
+                and isinstance(s.targets[0].value, gast.Name)
+                and isinstance(s.value, gast.Constant)
+                and s.value.value == 0.0
+                and _own_part(s.targets[0].slice, t, stored)
+            ):
+                continue
+            g, part = s.targets[0].value.id, gast.dump(s.targets[0].slice)
+            at = loop.body.index(s)
+            uses = [
+                (k, n)
+                for k, st in enumerate(loop.body)
+                for n in walk(st)
+                if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == g
+            ]
+            names = [n for st in loop.body for n in walk(st) if isinstance(n, gast.Name) and n.id == g]
+            if len(uses) != len(names) or any(gast.dump(n.slice) != part or k > at for k, n in uses):
+                continue
+            if any(k == at and n is not s.targets[0] for k, n in uses):
+                continue
+            shared = sharing(fdef, frozenset({g}), both_ways=True, skip=frozenset({np_name, "math"}))
+            if shared & after or (shared - {g}) & {
+                n.id for st in loop.body for n in walk(st) if isinstance(n, gast.Name)
+            }:
+                continue
+            loop.body.remove(s)
+        if not loop.body:
+            loop.body.append(gast.Pass())
+
+
+def _own_part(index: gast.AST, t: str, stored: set[str]) -> bool:
+    """`[t]`, `[:, t, :]`...: the loop index alone along one axis, the rest the same at every step."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    own = [p for p in parts if isinstance(p, gast.Name) and p.id == t]
+    rest = [p for p in parts if not (isinstance(p, gast.Name) and p.id == t)]
+    return len(own) == 1 and all(
+        isinstance(p, gast.Slice)
+        and p.lower is None
+        and p.upper is None
+        and p.step is None
+        or isinstance(p, gast.Constant)
+        and type(p.value) is int
+        for p in rest
+    )
