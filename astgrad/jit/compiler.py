@@ -3,7 +3,7 @@
 The specialised code (specialize/dispatch.py) is plain Python over NumPy with every argument's type and
 shape known: the natural input for numba. Its guard (the arguments' kinds and the program's
 facts: specialize/dispatch.py, assumptions.py) is taken out of the compiled code and tested by the Python
-wrapper that calls it (`JitGradient.__call__`, `_guard_check`), which generates and compiles the
+wrapper that calls it (`JitGradient.__call__`, `_entry_call`), which generates and compiles the
 code again when the program or the kinds change.
 
 Between generation and compilation one rewrite (`numba_source`) makes the code nopython-friendly:
@@ -106,8 +106,10 @@ def _drop_guard(fdef: ast.FunctionDef, respecialize: set[str]) -> None:
 
 
 def _reversed_loops(fdef: ast.FunctionDef, counter: list[int], keep: set[str] = frozenset()) -> None:
-    """`for t in reversed(range(a, b))` → `for t in range(b - 1, a - 1, -1)`; `for v in
-    reversed(xs)` → an index loop over xs from its end (but over the lists in `keep`)."""
+    """`for t in reversed(range(a, b))` → a countdown `while` loop over t from b - 1 to a
+    (numba's loops over a range with a negative step cost a good part of a small inner loop's
+    time); `for v in reversed(xs)` → an index loop over xs from its end (but over the lists in
+    `keep`)."""
     for block in list(_statement_lists(fdef)):
         for k, s in enumerate(block):
             if not (isinstance(s, ast.For) and _is_call_to(s.iter, {"reversed"}) and len(s.iter.args) == 1):
@@ -115,18 +117,32 @@ def _reversed_loops(fdef: ast.FunctionDef, counter: list[int], keep: set[str] = 
             inner = s.iter.args[0]
             if isinstance(inner, ast.Name) and inner.id in keep:
                 continue
-            if _is_call_to(inner, {"range"}) and len(inner.args) in (1, 2) and not inner.keywords:
+            if (
+                _is_call_to(inner, {"range"})
+                and len(inner.args) in (1, 2)
+                and not inner.keywords
+                and isinstance(s.target, ast.Name)
+            ):
+                counter[0] += 1
                 start, stop = (ast.Constant(0), inner.args[0]) if len(inner.args) == 1 else inner.args
+                count, low = f"jit_k_{counter[0]}", f"jit_lo_{counter[0]}"
+                before = []
+                stored = {n.id for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                if not (isinstance(start, ast.Constant) or (isinstance(start, ast.Name) and start.id not in stored)):
+                    before.append(ast.Assign(targets=[_name(low, True)], value=start, lineno=s.lineno))
+                    start = _name(low)
                 one = ast.Constant(1)
-                s.iter = ast.Call(
-                    func=_name("range"),
-                    args=[
-                        ast.BinOp(left=stop, op=ast.Sub(), right=one),
-                        ast.BinOp(left=start, op=ast.Sub(), right=one),
-                        ast.UnaryOp(op=ast.USub(), operand=ast.Constant(1)),
-                    ],
-                    keywords=[],
+                top = ast.BinOp(left=stop, op=ast.Sub(), right=one)
+                before.append(ast.Assign(targets=[_name(count, True)], value=top, lineno=s.lineno))
+                # (the count goes down before the body runs: a `continue` in it cannot skip that)
+                s.body[0:0] = ast.parse(f"{s.target.id} = {count}\n{count} -= 1\n").body  # (the same list:
+                # the loops inside it, met later in this walk, are rewritten in it)
+                loop = ast.While(
+                    test=ast.Compare(left=_name(count), ops=[ast.GtE()], comparators=[start]),
+                    body=s.body,
+                    orelse=s.orelse,
                 )
+                block[k : k + 1] = [*before, ast.copy_location(loop, s)]
                 continue
             counter[0] += 1
             seq, index = f"jit_seq_{counter[0]}", f"jit_i_{counter[0]}"
@@ -598,7 +614,7 @@ class Compiled:
     text: str  # the source numba compiles
     function: Callable  # the numba dispatcher
     lifted: list[Place]  # the user's data, passed after the arguments
-    check: Callable = None  # whether arguments and program are those it was made for
+    call: Callable = None  # runs it on arguments and a program it was made for, else returns MISS
     label: str = ""  # the file name numba's messages give the generated code
     room: int = 1  # the stacks' room, in multiples of the depths they reached in a first run
 
@@ -803,18 +819,35 @@ def _tape_full() -> type:
     return TapeFull
 
 
-def _guard_check(pyfn: Callable) -> Callable:
-    """A function of the gradient's parameters: whether they are of the kinds `pyfn` was
-    specialised for and the program is the one it was generated from; its guard's test, negated."""
+MISS = object()  # what an entry's call returns when the arguments or the program are not its own
+
+
+def _entry_call(pyfn: Callable, entry: Compiled) -> Callable:
+    """A function of the gradient's parameters that runs `entry`'s compiled code, or returns MISS
+    where its guard fails (the arguments are not of the kinds `pyfn` was specialised for, or the
+    program is not the one it was generated from). One generated function: the guard's test, the
+    reads of the user's data and the call, without a Python call between them (the wrapper's
+    cost is most of a small gradient's)."""
     tree = ast.parse(str(pyfn.source))
     fdef = next(s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == pyfn.__name__)
     respecialize = _helper_names(pyfn.__globals__, runtime.respecialize)
     *before, last = [s for s in fdef.body if is_guard(s, calls_named(respecialize))]  # ([try: stale = ...], if)
-    params = ", ".join(a.arg for a in fdef.args.posonlyargs + fdef.args.args)
-    body = [ast.unparse(s) for s in before] + [f"return not ({ast.unparse(last.test)})"]
-    text = f"def jit_guard({params}):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
+    params = [a.arg for a in fdef.args.posonlyargs + fdef.args.args]
     cells = dict(zip(pyfn.__code__.co_freevars, pyfn.__closure__ or ()))
-    return compile_function(text, "jit_guard", pyfn.__globals__, label=f"{pyfn.__name__} guard", cells=cells or None)
+    extra = {"jit_core": entry.function, "jit_miss": MISS, "jit_entry": entry}
+    reads = []
+    for k, place in enumerate(entry.lifted):
+        extra[f"jit_data_{k}"] = place.where
+        reads.append(f"jit_data_{k}[{place.key!r}]" if place.key is not None else f"jit_data_{k}.cell_contents")
+    clash = set(extra) & (set(cells) | set(pyfn.__globals__) | set(params))
+    if clash:  # (generated code never names jit_*; a user's parameter might)
+        raise JitRefusal(f"the compiled gradient's wrapper needs the names {', '.join(sorted(clash))}")
+    cells.update({n: types.CellType(v) for n, v in extra.items()})
+    call = ", ".join([*params, *reads, "jit_entry.room"])
+    body = [ast.unparse(s) for s in before]
+    body += [f"if {ast.unparse(last.test)}:\n    return jit_miss", f"return jit_core({call})"]
+    text = f"def jit_call({', '.join(params)}):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
+    return compile_function(text, "jit_call", pyfn.__globals__, label=f"{pyfn.__name__} jit call", cells=cells)
 
 
 def compile_with_numba(func: Callable, pyfn: Callable, args: tuple) -> Compiled:
@@ -923,27 +956,37 @@ class JitGradient:
         with self.lock:
             pyfn = self.build(dict(zip(self.params, key)))
             entry = compile_with_numba(self.func, pyfn, args)
-            entry.check = _guard_check(pyfn)
+            entry.call = _entry_call(pyfn, entry)
             old = self.entries.get(key)
             self.entries[key] = entry
             self.order = [entry] + [e for e in self.order if e is not old]
             return entry
 
-    @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != len(self.params):
-            args = self._arguments(args, kwargs)
-        for entry in self.order:  # (the guard of each: the arguments' kinds and the program's facts)
-            if entry.check(*args):
-                break
-        else:
+        try:  # (as user_facing: an AstgradError shown from the user's call; here to save a call)
+            if kwargs or len(args) != len(self.params):
+                args = self._arguments(args, kwargs)
+            for entry in self.order:  # (the guard of each: the arguments' kinds and the program's facts)
+                try:
+                    out = entry.call(*args)
+                except _tape_full():
+                    return self._with_more_room(entry, args)
+                if out is not MISS:
+                    return out
             entry = self.specialisation(args)
+            return self._with_more_room(entry, args)
+        except AstgradError as exc:
+            raise exc.with_traceback(None) from exc.__cause__
+
+    def _with_more_room(self, entry: Compiled, args: tuple) -> Any:
+        """Run `entry` until its stacks have room for this call (a call that saves more than the
+        first run did: again, with twice the room)."""
         extra = [p.read() for p in entry.lifted]
         while True:
             try:
                 return entry.function(*args, *extra, entry.room)
             except _tape_full():
-                entry.room *= 2  # (this call saves more than the first run did: again, with more room)
+                entry.room *= 2
 
     def source(self, *args: Any, **kwargs: Any) -> str:
         """The code numba compiles for these arguments."""
