@@ -198,9 +198,24 @@ def test_forward_mode_follows_the_program():
         jf.GAINS = old
 
 
-def test_has_aux_is_refused():
-    with pytest.raises(AstgradError, match="has_aux"):
-        grad(jf.branchy, (0, 1), has_aux=True, jit=True)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_has_aux(mode):
+    """grad and value_and_grad with has_aux=True: the aux (a number and an array here) comes back
+    as from the uncompiled gradient, and the gradient is the loss's."""
+    x, a = RNG.random(12), 0.7
+    want_grad, want_aux = grad(jf.ema_with_aux, (0, 1), has_aux=True)(x, a)
+    got_grad, got_aux = grad(jf.ema_with_aux, (0, 1), has_aux=True, mode=mode, jit=True)(x, a)
+    assert_same(got_grad, want_grad)
+    assert_same(got_aux, want_aux)
+    assert_same(got_grad, grad(lambda x, a: jf.ema_with_aux(x, a)[0], (0, 1))(x, a))
+    assert got_aux[0] == pytest.approx(jf.ema_with_aux(x, a)[1][0], rel=1e-12)
+    (value, aux), gradient = value_and_grad(jf.ema_with_aux, (0, 1), has_aux=True, mode=mode, jit=True)(x, a)
+    (want_value, want_aux2), _ = value_and_grad(jf.ema_with_aux, (0, 1), has_aux=True)(x, a)
+    assert value == pytest.approx(want_value, rel=1e-12)
+    assert_same(aux, want_aux2)
+    assert_same(gradient, want_grad)
+    with pytest.raises(AstgradError, match="has_aux"):  # (not the compiled gradient with has_aux, cached)
+        grad(jf.ema_with_aux, (0, 1), mode=mode, jit=True)(x, a)
 
 
 # ----------------------------------------------------------- the catalogue and the rule matrix

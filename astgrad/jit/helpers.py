@@ -35,11 +35,23 @@ def _copy_of(value):
 
 @overload(runtime.deep_copy_of)
 def _deep_copy_of(value):
+    """Arrays copied, through tuples (an aux the function returns: `(s[n - 1], s)`)."""
     if _is_array(value):
         return lambda value: value.copy()
-    if _is_number(value):
+    if _is_number(value) or isinstance(value, (types.NoneType, types.UnicodeType)):
         return lambda value: value
+    if isinstance(value, types.BaseTuple):
+        return _per_element(runtime.deep_copy_of, len(value))
     raise TypingError(f"deep_copy_of of a {value}")
+
+
+def _per_element(helper, n: int):
+    """`lambda value: (helper(value[0]), ..., helper(value[n - 1]))`: a tuple's elements each
+    through `helper` (numba types each element on its own)."""
+    items = "".join(f"helper(value[{k}]), " for k in range(n))
+    scope = {"helper": helper}
+    exec(f"def each(value):\n    return ({items})\n", scope)
+    return scope["each"]
 
 
 @overload(runtime.owned_copy)
