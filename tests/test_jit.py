@@ -252,6 +252,45 @@ def test_rule_rows(case):
     _compiled_or_refused(case.f, case.wrt, case.sample(0))
 
 
+# rule-matrix rows the compiled gradient must keep accepting: reductions over an axis (numba's NumPy
+# has none but np.sum's over one int axis: jit/helpers.py's axis_helper), np.abs and np.clip
+RULES_THAT_COMPILE = [
+    "np.abs",
+    "np.clip",
+    "np.sum:axis=0",
+    "np.sum:axis=(0,2)",
+    "np.sum:axis=(0,-1),keepdims",
+    "np.sum:keepdims",
+    "np.mean:axis=-1",
+    "np.mean:axis=(1,2),keepdims",
+    "np.max:axis=(0,2)",
+    "np.max:axis=1,keepdims",
+    "np.min:axis=-1,keepdims",
+    "np.var:axis=(0,2),keepdims",
+    "np.std:axis=1",
+]
+
+
+@pytest.mark.parametrize("row", RULES_THAT_COMPILE)
+def test_rule_rows_that_compile(row):
+    (case,) = [c for c in RULE_ROWS if c.id == row]
+    for k in range(2):
+        args = case.sample(k)
+        got = grad(case.f, case.wrt, jit=True)(*copy.deepcopy(args))
+        assert_same(got, grad(case.f, case.wrt)(*copy.deepcopy(args)))
+    assert "jit_" in astgrad.source(case.f, case.wrt, args=case.sample(0), jit=True) or row in ("np.abs", "np.clip")
+
+
+def test_a_function_of_yours_not_inlined_is_refused_with_its_line():
+    """A recursive function's derivative is a pair of generated functions, which jit=True does
+    not compile: refused, naming the call's line."""
+    (f, cases) = next((f, cases) for f, cases, _, status in CATALOGUE if f.__name__ == "rec_power")
+    with pytest.raises(AstgradError) as info:
+        grad(f, jit=True)(*cases[0])
+    assert "not inlined" in str(info.value)
+    assert "catalogue.py:" in str(info.value) and "rec_power(x, n - 1)" in str(info.value)
+
+
 # control flow the compiled gradient must keep accepting (a regression fails here, not a skip)
 MUST_COMPILE = [
     "if_data_scalar",

@@ -648,23 +648,90 @@ def _default_keywords(fdef: ast.FunctionDef) -> None:
             ]
 
 
-def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
-    """The rewritten source of specialised gradient `pyfn`, its function name, and the places of
-    the data it takes as extra parameters. Runs the code once in Python (on `args`) to learn the
-    type of each name first bound to None."""
+_AXIS_KEYWORDS = {"axis", "keepdims"}
+
+
+def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
+    """Reductions over an axis that numba's NumPy lacks (`np.mean(x, axis=0)`, `np.max(x, (0, 2),
+    keepdims=True)`) and the runtime helpers that undo them (`unreduce(g, x, 1, False)`,
+    `extremum_mask`, `reduce_size`), where the axis and keepdims are constants: each call → a helper
+    made for them (helpers.axis_helper), called on the arrays alone. Returns the helpers by name."""
+    from .helpers import AXIS_HELPERS, REDUCTIONS, axis_helper
+
+    def value(name: str) -> Any:
+        try:
+            return _resolve(pyfn, name)[0]
+        except JitRefusal:
+            return None
+
+    made: dict[str, Callable] = {}
+    for node in ast.walk(fdef):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if (
+            isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Name)
+            and value(f.value.id) is np
+            and f.attr in REDUCTIONS
+        ):
+            op, arrays, numpy = f.attr, 1, True
+        elif isinstance(f, ast.Name) and any(value(f.id) is h for h in AXIS_HELPERS):
+            op = AXIS_HELPERS[value(f.id)]
+            arrays, numpy = (1 if op == "reduce_size" else 2), False
+        else:
+            continue
+        positional = node.args[arrays:]
+        if any(isinstance(a, ast.Starred) for a in node.args) or len(positional) > (1 if numpy else 2):
+            continue
+        if any(k.arg not in _AXIS_KEYWORDS for k in node.keywords) or len(node.args) < arrays:
+            continue
+        given = dict(zip(["axis", "keepdims"], positional)) | {k.arg: k.value for k in node.keywords}
+        try:
+            axis = ast.literal_eval(given["axis"]) if "axis" in given else None
+            keepdims = ast.literal_eval(given["keepdims"]) if "keepdims" in given else False
+        except ValueError:
+            continue
+        if not (
+            (axis is None or type(axis) is int or (type(axis) is tuple and all(type(a) is int for a in axis)))
+            and type(keepdims) is bool
+        ):
+            continue
+        if axis is None and not keepdims and op != "reduce_size":
+            continue  # (the whole array: numba's own np.sum, and the helpers' numba versions, take it)
+        helper = axis_helper(op, axis, keepdims)
+        name = f"jit_{helper.__name__}"
+        made[name] = helper
+        node.func, node.args, node.keywords = _name(name), node.args[:arrays], []
+    return made
+
+
+def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place], dict[str, Callable]]:
+    """The rewritten source of specialised gradient `pyfn`, its function name, the places of
+    the data it takes as extra parameters, and the helpers the rewrite made (by name). Runs the
+    code once in Python (on `args`) to learn the type of each name first bound to None."""
     tree = ast.parse(_comments_as_strings(str(pyfn.source)))
     fdefs = [s for s in tree.body if isinstance(s, ast.FunctionDef)]
     fdef = next(s for s in fdefs if s.name == pyfn.__name__)
     others = [s.name for s in fdefs if s is not fdef]
     if others:
+        calls = [n for n in ast.walk(fdef) if _is_call_to(n, set(others))]
+        where = ""
+        if calls:
+            line, code = _user_line(str(pyfn.source), max(c.lineno for c in calls))  # (in the backward pass)
+            filename = getattr(getattr(pyfn.__wrapped__, "__code__", None), "co_filename", "?")
+            where = f"\n  from {filename}:{line}: {code}" if line is not None else ""
         raise JitRefusal(
             f"the gradient of {pyfn.__wrapped__.__name__} calls the generated functions {', '.join(others)} "
-            "(the derivatives of functions of yours it calls), which jit=True does not compile yet",
+            "(the derivatives of a function of yours that it calls and that is not inlined: recursive, "
+            f"or returning early, or a closure), which jit=True does not compile yet{where}\n"
+            f"  hint: grad without jit=True runs it in Python",
         )
     ns = pyfn.__globals__
     fdef.args.defaults, fdef.args.kw_defaults = [], [None] * len(fdef.args.kwonlyargs)  # (every call passes all)
     _drop_guard(fdef, _helper_names(ns, runtime.respecialize))
     _drop_deletes(fdef)
+    made = _axis_calls(fdef, pyfn)
     records = _saved_lists(fdef)
     _reversed_loops(fdef, [0], set(records))
     stacks = _split_tapes(fdef, ns)
@@ -673,7 +740,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     saved = {stack: name for stack, name in stacks}
     if nones or stacks or records:
         noted = set(nones) | {n for n in saved.values() if n} | {n for names in records.values() for n in names}
-        seen, depth = _probe(pyfn, fdef, noted, list(saved) + list(records), args)
+        seen, depth = _probe(pyfn, fdef, noted, list(saved) + list(records), args, made)
         for s in fdef.body:
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in nones:
                 n = s.targets[0].id
@@ -694,7 +761,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     lifted_names: list[str] = []
     places: list[Place] = []
     for n in _free_names(fdef):
-        if n == "jit_room":
+        if n == "jit_room" or n in made:
             continue
         value, place = _resolve(pyfn, n)
         if _is_data(value) and place is not None:
@@ -707,7 +774,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     ast.fix_missing_locations(tree)
     tree.body = [fdef]
 
-    return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places
+    return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places, made
 
 
 _COMMENT_LINE = re.compile(r"^(\s*)# (.*)$", re.M)
@@ -724,7 +791,7 @@ def _strings_as_comments(text: str) -> str:
     return _MARKED.sub(lambda m: f"{m.group(1)}# {ast.literal_eval(m.group(2) + m.group(3) + m.group(2))}", text)
 
 
-def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[str], args: tuple) -> tuple:
+def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[str], args: tuple, made: dict) -> tuple:
     """Run the rewritten code in Python once: the first value other than None each of `names`
     takes and each stack receives, and the greatest depth each stack reaches."""
     noted = _with_notes(fdef, names, set(stacks))
@@ -748,6 +815,7 @@ def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[
         ns[n] = cell.cell_contents
     user = pyfn.__builtins__  # (generated code reads the user's globals through its builtins)
     ns["__builtins__"] = {**builtins.__dict__, **(user if isinstance(user, dict) else {})}
+    ns.update(made)
     ns["__astgrad_note__"] = note
     ns["__astgrad_depth__"] = deepest
     fn = compile_function(ast.unparse(module) + "\n", noted.name, ns, label=f"{noted.name} (jit probe)")
@@ -854,11 +922,12 @@ def compile_with_numba(func: Callable, pyfn: Callable, args: tuple) -> Compiled:
     """Generated function `pyfn` (of user function `func`) compiled by numba for arguments like
     `args`; a clear AstgradError where numba cannot compile it."""
     numba = _numba()
-    text, fname, places = numba_source(pyfn, args)
+    text, fname, places, made = numba_source(pyfn, args)
     ns = {k: v for k, v in pyfn.__globals__.items() if k not in ("__builtins__", "__astgrad_user_globals__")}
     ns["JitTapeFull"] = _tape_full()
     ns["jit_put"] = _put()
     ns["jit_np"] = np
+    ns.update(made)
     for n in _free_names(ast.parse(text).body[0]):
         if n not in ns and n != "jit_room":
             value, place = _resolve(pyfn, n)
