@@ -15,7 +15,7 @@ import numpy as np
 from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
-from .ir.codegen import frozen, make_function
+from .ir.codegen import frozen, make_function, moved_function
 from .runtime import check_scalar, match_structure, zeros_like
 from .specialize.dispatch import Specializer, call_arguments
 
@@ -48,24 +48,54 @@ def wrt_parameters(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[st
     return names, many
 
 
-def cached(func: Callable, key: tuple, make: Callable[[], Any]) -> Any:
+def cached(func: Callable, key: tuple, make: Callable[[], Any], move: Callable[[Any, dict], Any] | None = None) -> Any:
     """`make()`, computed once per (function, key) and again whenever the program it was
-    generated from has changed (assumptions.py); thread-safe."""
+    generated from has changed (assumptions.py); thread-safe. A function made anew with the same
+    code takes what was made for its twin (_twin), moved onto its closure cells by `move(made,
+    places)` where they differ."""
     if isinstance(func, types.MethodType):
-        return _cached_method(func, key, make)
+        return _cached_method(func, key, make, move)
     with _cache_lock:
-        try:
-            per_func = _cache.setdefault(func, {})
-        except TypeError:  # not weak-referenceable: no caching
-            per_func = {}
-        if key not in per_func:
-            twin = _twin(func, key)
-            if twin is not None:
-                per_func[key] = twin
-        if key not in per_func or not _current(per_func[key]):
-            per_func[key] = make()
-            _remember_code(func, key, per_func[key])
-        return per_func[key]
+        made = _lookup(func, key)
+        if made is None:
+            made = _twin(func, key, move)
+            if made is not None:
+                _remember_code(func, key, made)
+        if made is None or not _current(made):
+            made = make()
+            _remember_code(func, key, made)
+        _store(func, key, made)
+        return made
+
+
+# what was made for a function with closure cells, by (id, key) → (function, made): what is made
+# for it holds it (its guard reads it), which would keep it alive for ever in _cache; a function
+# made anew at every step of a loop (a lambda inside a step function) must not, with its data
+_by_closure: "OrderedDict[tuple, tuple[Callable, Any]]" = OrderedDict()
+_BY_CLOSURE_SIZE = 8
+
+
+def _lookup(func: Callable, key: tuple) -> Any:
+    if getattr(func, "__closure__", None):
+        found = _by_closure.get((id(func), key))
+        return found[1] if found is not None and found[0] is func else None
+    try:
+        return _cache.get(func, {}).get(key)
+    except TypeError:  # not weak-referenceable: no caching
+        return None
+
+
+def _store(func: Callable, key: tuple, made: Any) -> None:
+    if getattr(func, "__closure__", None):
+        _by_closure[(id(func), key)] = (func, made)
+        _by_closure.move_to_end((id(func), key))
+        while len(_by_closure) > _BY_CLOSURE_SIZE:
+            _by_closure.popitem(last=False)
+        return
+    try:
+        _cache.setdefault(func, {})[key] = made
+    except TypeError:
+        pass
 
 
 # (function, instance, key) → (instance, what was made for it): a bound method is made anew at each
@@ -75,16 +105,48 @@ _by_method: "OrderedDict[tuple, tuple[Any, Any]]" = OrderedDict()
 _BY_METHOD_SIZE = 16
 
 
-def _cached_method(method: types.MethodType, key: tuple, make: Callable[[], Any]) -> Any:
+def _cached_method(method: types.MethodType, key: tuple, make: Callable[[], Any], move: Callable | None) -> Any:
     index = (method.__func__, id(method.__self__), key)
     with _cache_lock:
         found = _by_method.get(index)
-        if found is None or found[0] is not method.__self__ or not _current(found[1]):
-            found = _by_method[index] = (method.__self__, make())
+        if found is None or found[0] is not method.__self__:
+            moved = _moved_method(method, key, move)
+            found = None if moved is None else (method.__self__, moved)
+        if found is None or not _current(found[1]):
+            found = (method.__self__, make())
+        _by_method[index] = found
         _by_method.move_to_end(index)
         while len(_by_method) > _BY_METHOD_SIZE:
             _by_method.popitem(last=False)
         return found[1]
+
+
+def _moved_method(method: types.MethodType, key: tuple, move: Callable | None) -> Any:
+    """What was made for the same method of another instance, moved onto this one (`self` is a
+    constant cell of the generated code), or None."""
+    if move is None:
+        return None
+    for (func, _, other_key), (instance, made) in reversed(_by_method.items()):
+        if func is not method.__func__ or other_key != key or type(instance) is not type(method.__self__):
+            continue
+        spec = getattr(made, "__astgrad_specializer__", None)
+        if spec is None:
+            return None
+        # (each generation made its own cell for the instance: the general code's, each specialisation's)
+        codes = [spec.general, *spec.by_key.values()]
+        constants = [c for fn in codes for c in fn.__astgrad_assumptions__.constants.values()]
+        cells = {id(c) for c in constants if c.cell_contents is instance}
+        if not cells or any(
+            c.cell_contents is instance and id(c) not in cells for fn in codes for c in fn.__closure__ or ()
+        ):
+            return None
+        places: dict[int, Any] = dict.fromkeys(cells, types.CellType(method.__self__))
+        for fn in codes:  # (the method object each was generated from)
+            places[id(getattr(fn, "__wrapped__", None))] = method
+        places.pop(id(None), None)
+        places[id(instance)] = method.__self__  # (the names generated code binds: `self`)
+        return move(made, places)
+    return None
 
 
 # (code, key) → (function, what was made for it): a function made anew with the same code and
@@ -104,18 +166,24 @@ def _remember_code(func: Callable, key: tuple, made: Any) -> None:
         _by_code.popitem(last=False)
 
 
-def _twin(func: Callable, key: tuple) -> Any:
+def _twin(func: Callable, key: tuple, move: Callable[[Any, dict], Any] | None) -> Any:
     found = _by_code.get((getattr(func, "__code__", None), key))
     if found is None:
         return None
     other, made = found
-    if other.__globals__ is not func.__globals__ or not _same_items(other.__closure__, func.__closure__):
+    if other.__globals__ is not func.__globals__:
         return None
-    if _same_items(other.__defaults__, func.__defaults__) and _same_items(
+    same_defaults = _same_items(other.__defaults__, func.__defaults__) and _same_items(
         tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items())
-    ):
-        return made
-    return _with_defaults(made, func)
+    )
+    if not _same_items(other.__closure__, func.__closure__):
+        # the same code over other cells: `grad(lambda w: loss(w, Xb, yb))` in a step function
+        if not same_defaults or move is None:
+            return None
+        places: dict[int, Any] = {id(other): func}
+        places.update((id(a), b) for a, b in zip(other.__closure__ or (), func.__closure__ or ()) if a is not b)
+        return move(made, places)
+    return made if same_defaults else _with_defaults(made, func)
 
 
 def _with_defaults(made: Any, func: Callable) -> Any:
@@ -171,12 +239,18 @@ def reverse_function(
         # when the program changes
         return Specializer(gradient, make, inspect.signature(gradient), specialise=optimize and specialize).install()
 
-    return cached(func, key, make_specialising)
+    def move(made: Any, places: dict) -> Any:
+        spec = getattr(made, "__astgrad_specializer__", None)
+        return None if spec is None else spec.moved(places, make)
+
+    return cached(func, key, make_specialising, move)
 
 
 def jvp_function(func: Callable, wrt: tuple[str, ...] | None, optimize: bool = True) -> Callable:
     key = ("jvp", wrt, optimize)
-    return cached(func, key, lambda: build_jvp(func, None if wrt is None else list(wrt), optimize=optimize)[0])
+    return cached(
+        func, key, lambda: build_jvp(func, None if wrt is None else list(wrt), optimize=optimize)[0], moved_function
+    )
 
 
 def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool) -> Callable:

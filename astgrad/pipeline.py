@@ -46,9 +46,10 @@ from .specialize import dispatch
 from .specialize.algebra import factor_sums, simplify_products
 from .specialize.batching import batch_accumulations
 from .specialize.dots import dot_products
+from .specialize.floats import python_floats
 from .specialize.hoisting import hoist_row_work, release_after_loops
 from .specialize.lowering.lower import lower, polish
-from .specialize.reductions import einsum_sums
+from .specialize.reductions import einsum_sums, method_reductions
 from .specialize.replay import replay_scalar_loops
 from .specialize.taped_rows import unpack_tape_loops
 
@@ -315,6 +316,15 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         why="it factors the sums as the last clean-up leaves them (run before it, branchy's code differs)",
     ),
     Pass(
+        "python floats",
+        lambda u: python_floats(u.fdef, u.ctx, u.python_numbers) if u.grads_at is not None else None,
+        "NumPy's elementwise functions of Python numbers give floats where a float and an np.float64 "
+        "behave alike, so the arithmetic after them is Python's (floats.py)",
+        needs=("factor sums",),
+        why="it reads every use of a number as the last rewrites of expressions leave it",
+        targets=("python",),  # (numba's numbers are machine floats either way)
+    ),
+    Pass(
         "einsum",
         lambda u: einsum_sums(u.fdef, u.shape_of, u.ctx.numpy_name()),
         "sums of float arrays over axes as np.einsum (reductions.py)",
@@ -350,6 +360,14 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "values the loop saves pass recomputes in the backward loop, and nothing else reads, go (loop_saves.py)",
         needs=("loop saves",),
         why="it removes what the loop saves pass left unread",
+    ),
+    Pass(
+        "reduction methods",
+        lambda u: method_reductions(u.fdef, u.shape_of, u.ctx.numpy_name()),
+        "a whole array's `np.max(a)`, `np.sum(a)`... as `a.max()`, `a.sum()` (reductions.py)",
+        targets=("python",),  # (numba compiles the function forms)
+        needs=("einsum", "prune recomputed"),
+        why="the passes before it read reductions in their function form",
     ),
 )
 

@@ -1,12 +1,15 @@
 """How a loop's gradient grows with the loop length: `python -m benchmarks.scaling [--max-T N]
 [--only NAMES] [--plot PATH]`, also the last section of `python -m benchmarks`.
 
-For each loop workload (benchmarks/workloads.py, LOOP_WORKLOADS) and T = 10³, 10⁴, 10⁵ (10⁶ with
---max-T 1000000), it checks the hand-written gradient against central differences (at a short
-T) and astgrad's against the hand-written one (at every T), then measures the time per loop
-iteration of f, of the hand-written gradient and of astgrad's (its specialised code, after the
-first call), and the peak memory of one gradient call: `tracemalloc`'s peak during the call
-above what was allocated before it (NumPy reports its array buffers to tracemalloc).
+For each loop workload (benchmarks/workloads.py, LOOP_WORKLOADS, then every variant of
+benchmarks/variants.py whose loop length is a parameter of its data: the RNN, EMA, convolution
+and pendulum spellings, CS231n's `rnn_forward` and the LSTM, each with its family's hand-written
+gradient) and T = 10³, 10⁴, 10⁵ (10⁶ with --max-T 1000000), it checks the hand-written gradient
+against central differences (at a short T) and astgrad's against the hand-written one (at every
+T), then measures the time per loop iteration of f, of the hand-written gradient and of
+astgrad's (its specialised code, after the first call), and the peak memory of one gradient
+call: `tracemalloc`'s peak during the call above what was allocated before it (NumPy reports its
+array buffers to tracemalloc).
 
 The targets (issue 20): astgrad's gradient/f at the largest T within 1.2× of gradient/f at
 T = 10³ (no cost that grows faster than the work), and its peak memory at most 1.5× the
@@ -21,6 +24,7 @@ import gc
 import sys
 import tracemalloc
 from dataclasses import dataclass, field
+from functools import partial
 
 if __name__ == "__main__":  # before NumPy loads its BLAS
     from .threads import limit_threads
@@ -78,6 +82,24 @@ def seconds(fn, args: tuple, T: int, quick: bool) -> float:
     return timing.per_call(fn, args, target, 3, CLOCK[0])
 
 
+def _sized(make_args, length: str, rng: np.random.Generator, T: int) -> tuple:
+    return make_args(rng, **{length: T})
+
+
+def loop_workloads() -> list[LoopWorkload]:
+    """The suite's loop workloads, then the variants whose loop length is a parameter (those
+    that are one of the suite's own functions once only, as the suite's)."""
+    from .variants import VARIANTS
+
+    own = {w.f for w in LOOP_WORKLOADS}
+    variants = [
+        LoopWorkload(v.name, v.f, v.hand, v.wrt, partial(_sized, v.make_args, v.length), v.spelling)
+        for v in VARIANTS
+        if v.length and v.f not in own
+    ]
+    return LOOP_WORKLOADS + variants
+
+
 def measure(w: LoopWorkload, lengths: list[int], quick: bool, log=None) -> Series:
     import astgrad
 
@@ -111,7 +133,7 @@ def measure(w: LoopWorkload, lengths: list[int], quick: bool, log=None) -> Serie
         series.points.append(point)
         if log is not None:
             log(
-                f"  {w.name:10s} T={T:>9,}  f {point.f / T * 1e6:7.3f}  hand {point.hand / T * 1e6:7.3f}  "
+                f"  {w.name:16s} T={T:>9,}  f {point.f / T * 1e6:7.3f}  hand {point.hand / T * 1e6:7.3f}  "
                 f"astgrad {point.astgrad / T * 1e6:7.3f} µs/iteration  peak {point.astgrad_peak / 1e6:.2f} MB "
                 f"(hand {point.hand_peak / 1e6:.2f} MB)"
             )
@@ -183,17 +205,20 @@ def plot(all_series: list[Series], path: str) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for k, s in enumerate(x for x in all_series if x.points):
-        color = f"C{k}"
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(13, 5.2))
+    shown = [x for x in all_series if x.points]
+    palette = plt.get_cmap("tab10" if len(shown) <= 10 else "tab20" if len(shown) <= 20 else "nipy_spectral")
+    for k, s in enumerate(shown):
+        color = palette(k) if len(shown) <= 20 else palette(0.05 + 0.9 * k / (len(shown) - 1))
         Ts = [p.T for p in s.points]
-        ax_t.plot(Ts, [p.astgrad / p.T * 1e6 for p in s.points], "o-", color=color, label=f"{s.workload.name} astgrad")
-        ax_t.plot(Ts, [p.hand / p.T * 1e6 for p in s.points], "s--", color=color, alpha=0.6, label="hand")
-        ax_m.plot(Ts, [p.astgrad_peak / 1e6 for p in s.points], "o-", color=color, label=f"{s.workload.name} astgrad")
-        ax_m.plot(Ts, [p.hand_peak / 1e6 for p in s.points], "s--", color=color, alpha=0.6, label="hand")
+        ax_t.plot(Ts, [p.astgrad / p.T * 1e6 for p in s.points], "o-", color=color, label=s.workload.name)
+        ax_t.plot(Ts, [p.hand / p.T * 1e6 for p in s.points], "s--", color=color, alpha=0.5)
+        ax_m.plot(Ts, [p.astgrad_peak / 1e6 for p in s.points], "o-", color=color, label=s.workload.name)
+        ax_m.plot(Ts, [p.hand_peak / 1e6 for p in s.points], "s--", color=color, alpha=0.5)
     ax_t.set(xscale="log", yscale="log", xlabel="T (loop length)", ylabel="µs per iteration", title="gradient time")
     ax_m.set(xscale="log", yscale="log", xlabel="T (loop length)", ylabel="MB", title="peak memory of a gradient call")
-    ax_t.legend(fontsize=7, ncol=2)
+    key = "astgrad ●—, hand ■--"
+    ax_m.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), title=key, title_fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -208,7 +233,7 @@ def report(
     log=None,
 ) -> tuple[list[str], bool]:
     lengths = [T for T in (10**3, 10**4, 10**5, 10**6) if T <= max_T]
-    workloads = [w for w in LOOP_WORKLOADS if not only or w.name in only]
+    workloads = [w for w in loop_workloads() if not only or w.name in only]
     all_series = [measure(w, lengths, quick, log) for w in workloads]
     lines = table(all_series)
     lines.append("")
@@ -230,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = p.parse_args(argv)
     CLOCK[0] = opts.clock
     only = [n for n in opts.only.split(",") if n]
-    unknown = set(only) - {w.name for w in LOOP_WORKLOADS}
+    unknown = set(only) - {w.name for w in loop_workloads()}
     if unknown:
         print(f"unknown loop workloads: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2

@@ -710,14 +710,18 @@ class Variant:
     hand: Callable
     wrt: tuple[str, ...]
     make_args: Callable[[np.random.Generator], tuple]
+    length: str | None = None  # the keyword of make_args that sets the loop length (benchmarks/scaling.py's T)
 
     def wrt_indices(self) -> tuple[int, ...]:
         params = list(inspect.signature(self.f).parameters)
         return tuple(params.index(w) for w in self.wrt)
 
 
-def _family(family, hand, wrt, make_args, *spellings):
-    return [Variant(family, f.__name__, spelling, f, h or hand, wrt, a or make_args) for f, spelling, h, a in spellings]
+def _family(family, hand, wrt, make_args, *spellings, length=None):
+    return [
+        Variant(family, f.__name__, spelling, f, h or hand, wrt, a or make_args, length)
+        for f, spelling, h, a in spellings
+    ]
 
 
 RNN = ("W", "U", "b")
@@ -733,6 +737,7 @@ VARIANTS: list[Variant] = [
         (rnn_filled, "preallocated `hs[t + 1] = np.tanh(hs[t] @ W.T + xs[t] @ U.T + b)`", None, None),
         (rnn_helper, "step in a helper, `h = rnn_step(h, xs[t], W, U, b)`", None, None),
         (rnn_method, "`h.dot(W.T) + x.dot(U.T)`, `(h * h).sum()`", None, None),
+        length="T",
     ),
     *_family(
         "logreg N=256 D=32",
@@ -773,6 +778,7 @@ VARIANTS: list[Variant] = [
         (ema_increment, "`np.empty_like`, `s[t] = s[t - 1] + (1 - a) * (x[t] - s[t - 1])`", None, None),
         (ema_list, "`s.append(...)`, `np.array(s)`", None, None),
         (ema_running, "`for xt in x[1:]`, running scalar and sum", None, None),
+        length="T",
     ),
     *_family(
         "conv1d n=200 k=5",
@@ -783,6 +789,7 @@ VARIANTS: list[Variant] = [
         (conv1d_np_dot, "`out[i] = np.dot(x[i:i + k], w)`", None, None),
         (conv1d_matmul, "`out[i] = x[i:i + k] @ w`, `np.empty`", None, None),
         (conv1d_list, "`outs.append((x[i:i + k] * w).sum())`, `np.array(outs)`", None, None),
+        length="n",
     ),
     *_family(
         "maxpool 16×16",
@@ -803,6 +810,7 @@ VARIANTS: list[Variant] = [
         (pendulum_np, "`np.sin` on Python floats", None, None),
         (pendulum_augmented, "`omega -= ...; theta += ...`", None, None),
         (pendulum_helper, "`theta, omega = pendulum_step(theta, omega, g, dt)`", None, None),
+        length="steps",
     ),
     *_family(
         "cs231n",
@@ -851,8 +859,10 @@ _WRT = {
     "cs231n_rnn": ("h0", "Wx", "Wh", "b"),
     "lstm": ("h0", "Wx", "Wh", "b"),
 }
+_LENGTH = {"cs231n_rnn": "T", "lstm": "T"}  # the loops of the cs231n family whose length grows
 for _v in VARIANTS:
     _v.wrt = _WRT.get(_v.name, _v.wrt)
+    _v.length = _LENGTH.get(_v.name, _v.length)
 
 
 # =========================================================================== checks on trees of arrays

@@ -370,6 +370,93 @@ def test_a_lambda_over_other_cells_is_its_own_program():
     assert grad(make(5.0))(3.0) == pytest.approx(30.0)  # the same code, another cell
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_lambda_made_in_a_step_function_takes_its_twins_code_over_its_own_cells(monkeypatch, mode):
+    made = _builds(monkeypatch)
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+
+    def train_step(w, Xb, yb):  # (new cells for Xb and yb at every call)
+        g = grad(lambda w: _mse(w, Xb, yb), mode=mode)
+        return g, g(w)
+
+    w, held = np.zeros(3), []
+    for step in range(12):
+        size = 10 if step < 8 else 7  # (the last batches of another shape)
+        Xb, yb = X[step % 4 * 10 : step % 4 * 10 + size], y[step % 4 * 10 : step % 4 * 10 + size]
+        g, gw = train_step(w, Xb, yb)
+        expected = numerical_grad(lambda w: _mse(w, Xb, yb), w)  # noqa: B023
+        np.testing.assert_allclose(gw, expected, rtol=1e-6, atol=1e-9)
+        held.append((g, w, expected))
+        w = w - 0.1 * gw
+    for g, w_then, expected in held:  # each gradient still reads its own cells
+        np.testing.assert_allclose(g(w_then), expected, rtol=1e-6, atol=1e-9)
+    if mode == "reverse":
+        assert len([k for k in made if k is None]) == 1  # the general code: once
+        assert len(made) <= 3  # and a specialisation for each shape
+
+
+def test_lambdas_made_in_a_step_function_keep_only_the_latest_batches_alive():
+    import gc
+    import weakref
+
+    def step(w, Xb, yb):
+        return grad(lambda w: _mse(w, Xb, yb))(w)
+
+    rng = np.random.default_rng(7)
+    refs, w = [], np.zeros(3)
+    for _ in range(40):
+        Xb, yb = rng.normal(size=(5, 3)), rng.normal(size=5)
+        refs.append(weakref.ref(Xb))
+        w = w - 0.1 * step(w, Xb, yb)
+        del Xb, yb
+    gc.collect()
+    assert sum(r() is not None for r in refs) <= 10
+
+
+def test_a_twin_whose_cell_holds_another_function_is_generated_again():
+    def helper_a(v):
+        return np.sin(v) * v
+
+    def helper_b(v):
+        return v**3
+
+    def step(w, act, c):
+        return grad(lambda v: np.sum(act(v) * c) + c * v[0] ** c)(w)
+
+    w = np.array([0.3, -1.2, 2.0])
+    for act, c in [(np.tanh, 2), (np.sin, 2), (helper_a, 3), (helper_b, 3), (helper_a, 2.5), (np.tanh, 2)]:
+        expected = numerical_grad(lambda v: np.sum(act(v) * c) + c * v[0] ** c, w)  # noqa: B023
+        for _ in range(2):  # (the second call runs the specialised code)
+            np.testing.assert_allclose(step(w, act, c), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_twin_whose_cell_holds_the_same_function_takes_its_code(monkeypatch):
+    made = _builds(monkeypatch)
+
+    def step(w, act, X):
+        return grad(lambda v: np.sum(act(X @ v)))(w)
+
+    w = np.array([0.3, -1.2])
+    for i in range(6):
+        X = np.arange(6.0).reshape(3, 2) / (i + 1)
+        np.testing.assert_allclose(step(w, np.tanh, X), X.T @ (1 - np.tanh(X @ w) ** 2))
+    assert len(made) == 2  # the general code and one specialisation
+
+
+def test_a_twin_over_cells_of_a_nested_helper_is_generated_again():
+    def step(w, scale):
+        def inner(v):
+            return scale * v**2
+
+        return grad(lambda v: np.sum(inner(v)))(w)
+
+    w = np.array([1.0, 2.0])
+    for scale in (1.0, 3.0, -2.0, 3.0):
+        for _ in range(2):
+            np.testing.assert_allclose(step(w, scale), 2 * scale * w)
+
+
 # --- found by an adversarial review: each looped for ever, crashed or was wrong --------------------
 
 
@@ -552,6 +639,45 @@ def test_gradients_of_methods_keep_only_the_latest_instances_alive(module):
         del model
     gc.collect()
     assert sum(r() is not None for r in refs) <= 16
+
+
+@pytest.mark.parametrize("with_subclass", [False, True])
+def test_a_method_of_a_new_instance_takes_the_code_made_for_another(module, monkeypatch, with_subclass):
+    m = module(
+        """
+        import numpy as np
+
+        class Model:
+            def __init__(self, W, b):
+                self.W, self.b = W, b
+
+            def forward(self, x):
+                return np.tanh(x @ self.W + self.b)
+
+            def loss(self, x, y):
+                return np.mean((self.forward(x) - y) ** 2)
+
+        class Other(Model):
+            def forward(self, x):
+                return np.sin(x @ self.W) * self.b
+        """
+    )
+    made = _builds(monkeypatch)
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    W, b = rng.normal(size=(3, 2)), np.zeros(2)
+    held = []
+    for i in range(24):  # (more instances than the cache keeps)
+        kind = m.Other if with_subclass and i % 3 == 2 else m.Model
+        model = kind(W * (1 + i / 10), b + i / 7)
+        expected = numerical_grad(model.loss, x, y)
+        np.testing.assert_allclose(grad(model.loss)(x, y), expected, rtol=1e-6, atol=1e-9)
+        held.append((grad(model.loss), expected))
+    for g, expected in held:  # each reads its own instance
+        np.testing.assert_allclose(g(x, y), expected, rtol=1e-6, atol=1e-9)
+    if not with_subclass:
+        assert len([k for k in made if k is None]) == 1  # the general code: once
+        assert len(made) <= 3
 
 
 def test_code_that_imports_while_the_gradient_runs(tmp_path):

@@ -125,8 +125,22 @@ def _cases():
     ]
 
 
-CASES = _cases()
-IDS = [c[0].__name__ for c in CASES]
+def _variant_cases():
+    """Every variant of the variant suite whose loop length is a parameter (benchmarks/variants.py:
+    the RNN, EMA, convolution and pendulum spellings, CS231n's rnn_forward, the LSTM), short."""
+    from benchmarks.variants import VARIANTS
+
+    out = []
+    own = {c[0] for c in _cases()}
+    for v in VARIANTS:
+        if v.length and v.f not in own:
+            args = v.make_args(np.random.default_rng(5), **{v.length: 7})
+            out.append((v.f, args, v.wrt_indices()))
+    return out
+
+
+CASES = _cases() + _variant_cases()
+IDS = [("variants." if c[0].__module__ == "benchmarks.variants" else "") + c[0].__name__ for c in CASES]
 
 
 def _loops(text: str, backward: bool) -> list[ast.For]:
@@ -188,6 +202,9 @@ def test_no_per_iteration_save_of_an_invariant_or_an_index_value(f, args, wrt):
             if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute):
                 if s.value.func.attr != "append" or not s.value.args:
                     continue
+                receiver = s.value.func.value
+                if not (isinstance(receiver, ast.Name) and receiver.id.startswith("tape")):
+                    continue  # (the function's own list: `s.append(...)` of ema_list)
                 saved = s.value.args[0]
                 names = {n.id for n in ast.walk(saved) if isinstance(n, ast.Name)}
                 for n in names:  # the saved value was made by the loop from values the loop changes
@@ -339,7 +356,25 @@ def rnn_from_one(W, U, xs, h0):  # the loop starts at 1, reads the row before
     return np.sum(hs[T - 1] ** 3)
 
 
-@pytest.mark.parametrize("f", [rnn_filled, rnn_residual, rnn_all_states, rnn_from_one])
+def rnn_last_row(W, U, xs, h0):  # the last state read as `hs[-1]`: the row the first backward step reads
+    T = xs.shape[0]
+    hs = np.zeros((T + 1, h0.shape[0]))
+    hs[0] = h0
+    for t in range(T):
+        hs[t + 1] = np.tanh(hs[t] @ W.T + xs[t] @ U.T)
+    return np.sum(hs[-1] ** 2)
+
+
+def rnn_before_last_row(W, U, xs, h0):  # `hs[-2]` is no row the backward loop carries into first
+    T = xs.shape[0]
+    hs = np.zeros((T + 1, h0.shape[0]))
+    hs[0] = h0
+    for t in range(T):
+        hs[t + 1] = np.tanh(hs[t] @ W.T + xs[t] @ U.T)
+    return np.sum(hs[-2] ** 2) + np.sum(hs[-1])
+
+
+@pytest.mark.parametrize("f", [rnn_filled, rnn_residual, rnn_all_states, rnn_from_one, rnn_last_row])
 def test_an_adjoint_carried_row_by_row_keeps_one_row(f):
     """The adjoint of a state array whose backward loop reads each row once, in reverse order,
     is one row (`hs_bar_row`), not an array of the states' size; where another use reads it
@@ -371,3 +406,109 @@ def test_a_value_restored_but_never_read_is_not_saved():
     plain = grad(conv1d, (0, 1), optimize=False, specialize=False)(x, w)
     for a, b in zip(grad(conv1d, (0, 1))(x, w), plain):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_a_row_read_from_the_end_is_no_row_carried_unless_it_is_the_first_one_read():
+    """`hs[-2]` (and `hs[-1]`) read after the loop: the adjoint is no single row carried from the
+    last state (a wrong gradient if it were), and the gradient is right."""
+    rng = np.random.default_rng(8)
+    args = (rng.normal(size=(4, 4)) / 2, rng.normal(size=(4, 3)), rng.normal(size=(7, 3)), rng.normal(size=4))
+    f = rnn_before_last_row
+    g = grad(f, wrt=(0, 1, 3))
+    check_grad(f, g, *args, wrt=(0, 1, 3), rtol=1e-5, atol=1e-7)
+    plain = grad(f, wrt=(0, 1, 3), optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["rnn_filled", "variants.rnn_filled"])
+def test_a_backward_loop_of_known_shapes_calls_no_run_time_shape_helper(name):
+    """A row of the adjoint array read in the backward loop (`copy_of(hs_bar[t + 1])`) has its
+    row's shape: no `unbroadcast` per step (a third of the step's time)."""
+    f, args, wrt = CASES[IDS.index(name)]
+    text = astgrad.source(f, wrt=wrt, args=args)
+    for loop in _loops(text, backward=True):
+        assert "unbroadcast" not in ast.unparse(loop), text
+
+
+def gated(W, xs, h0):  # a size read from a state the loop changes (`H = h.shape[0]`) and index arithmetic on it
+    h = h0
+    for t in range(xs.shape[0]):
+        H = h.shape[0]
+        a = W @ h + xs[t]
+        h = np.tanh(a[:H]) * (1.0 / (1.0 + np.exp(-a[H : 2 * H])))
+    return np.sum(h * h)
+
+
+def test_an_int_the_shapes_fix_is_not_saved_per_iteration():
+    """`H = h.shape[0]` and `2 * H` are the same at every step of specialised code (the shapes
+    are fixed): no push of them (before, the LSTM saved five such ints per step)."""
+    rng = np.random.default_rng(10)
+    args = (rng.normal(size=(8, 4)) / 2, rng.normal(size=(6, 8)), rng.normal(size=4))
+    g = grad(gated, wrt=(0, 2))
+    check_grad(gated, g, *args, wrt=(0, 2), rtol=1e-5, atol=1e-7)
+    plain = grad(gated, wrt=(0, 2), optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    text = astgrad.source(gated, wrt=(0, 2), args=args)
+    (loop,) = _loops(text, backward=False)
+    defs = {
+        s.targets[0].id: s.value for s in loop.body if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+    }
+    for s in loop.body:
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and ast.unparse(s.value.func).endswith("append"):
+            saved = ast.unparse(s.value.args[0])
+            value = ast.unparse(defs.get(saved, s.value.args[0]))
+            assert ".shape" not in value and saved != "H" and not value.startswith("2 * "), (saved, text)
+
+
+def test_rnn_forward_keeps_no_cache_list_and_no_list_of_step_operands():
+    """CS231n's `rnn_forward` appends a cache per step to a list its caller discards: the list
+    goes (it held every step's arrays to the end of the forward pass, and made them look written
+    in place). The weights' gradients are summed in the backward loop, a product per step of
+    operands of known shapes, not collected into lists of every step's operands; the adjoint of
+    `h[:, t, :]` read per step has its known shape (no `unbroadcast`), and the adjoint array is
+    not copied whole (`1.0 * dh` is already a new array)."""
+    f, args, wrt = CASES[IDS.index("variants.cs231n_rnn")]
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "caches" not in text and "_parts" not in text and "owned_copy" not in text, text
+    for loop in _loops(text, backward=True):
+        assert "unbroadcast" not in ast.unparse(loop), text
+
+
+def test_a_fresh_adjoint_is_not_copied_before_the_loop_writes_into_it():
+    """`out_bar = 2.0 * out` is a new array nothing else holds: the backward loop zeroes its
+    elements in place without a whole copy first (`owned_copy`), and `out ** 1` is `out` inside
+    the product."""
+    f, args, wrt = CASES[IDS.index("variants.conv1d_sum")]
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "owned_copy" not in text and "** 1" not in text, text
+
+
+def poly_powers_of_index(c, x, y):  # `x ** k` of the loop index: a pow per element, saved not recomputed
+    pred = np.zeros_like(x)
+    for k in range(c.shape[0]):
+        pred = pred + c[k] * x**k
+    return np.mean((pred - y) ** 2)
+
+
+def poly_np_power(c, x, y):  # the same with np.power
+    pred = np.zeros_like(x)
+    for k in range(len(c)):
+        pred = pred + c[k] * np.power(x, k)
+    return np.mean((pred - y) ** 2)
+
+
+@pytest.mark.parametrize("f", [poly_powers_of_index, poly_np_power])
+def test_a_power_of_an_array_is_saved_not_recomputed(f):
+    """Recomputing `x ** k` in the backward step costs what the forward step did (a `pow` per
+    element); saving it costs one reference: the backward loop computes no power."""
+    rng = np.random.default_rng(10)
+    c, x = rng.normal(size=5), rng.uniform(-1.0, 1.0, size=30)
+    y = np.sin(3.0 * x)
+    text = astgrad.source(f, args=(c, x, y))
+    (back,) = _loops(text, backward=True)
+    assert "**" not in ast.unparse(back) and "power" not in ast.unparse(back), text
+    g = grad(f)
+    check_grad(f, g, c, x, y, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g(c, x, y), grad(f, optimize=False, specialize=False)(c, x, y), rtol=1e-9, atol=1e-12)

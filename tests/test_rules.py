@@ -2004,13 +2004,14 @@ import _determinism_target as m
 print(astgrad.source(m.loss, wrt=(0, 1)))
 print(astgrad.source(m.loss, wrt="x", value=True))
 print(astgrad.source(m.loss, normalized=True))
+print(astgrad.source(m.penalised, args=m.PENALISED_ARGS))
 """
 
 
 def test_source_is_deterministic():
     tests_dir = os.path.dirname(os.path.abspath(__file__))
     outputs = []
-    for hash_seed in ("0", "4242"):
+    for hash_seed in ("0", "1", "4242"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
         run = subprocess.run(
             [sys.executable, "-c", _DETERMINISM_SCRIPT, tests_dir], env=env, capture_output=True, text=True, timeout=60
@@ -2018,7 +2019,7 @@ def test_source_is_deterministic():
         assert run.returncode == 0, run.stderr
         outputs.append(run.stdout)
     assert "def loss_grad" in outputs[0]
-    assert outputs[0] == outputs[1]
+    assert outputs[0] == outputs[1] == outputs[2]
     # and the same text in this process
     sys.path.insert(0, tests_dir)
     try:
@@ -2031,6 +2032,7 @@ def test_source_is_deterministic():
                 astgrad.source(m.loss, wrt=(0, 1)),
                 astgrad.source(m.loss, wrt="x", value=True),
                 astgrad.source(m.loss, normalized=True),
+                astgrad.source(m.penalised, args=m.PENALISED_ARGS),
             ]
         )
         + "\n"

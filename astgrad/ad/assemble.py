@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 import os
 import sys
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from ..frontend.parse import parse_function
 from ..frontend.unroll import unroll_container_loops
 from ..ir.codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from ..ir.source_text import SourceCode
-from ..ir.trees import assign, name, walk
+from ..ir.trees import Transformer, assign, name, walk
 from ..optimize.cleanup import number_value
 from ..pipeline import ShapeLookup, run_passes, run_program_passes
 from ..specialize import dispatch
@@ -343,6 +344,8 @@ class Program:
             source_fn, defaults = unit.source_fn, None
             if source_fn is not None:
                 defaults = (getattr(source_fn, "__defaults__", None), getattr(source_fn, "__kwdefaults__", None))
+                if not (any(defaults) or _shows_defaults(unit.fdef)):
+                    defaults = None  # (none to take, none in the text: the text is compiled as it is)
             fn = compile_function(text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells, defaults=defaults)
             compiled.append(fn)
         by_pending = {}
@@ -359,6 +362,11 @@ class Program:
         main.source = SourceCode(full)
         main.__astgrad_names__ = {k: v for k, v in merged.items() if not isinstance(v, Pending)}  # (export)
         return main, full
+
+
+def _shows_defaults(fdef: gast.FunctionDef) -> bool:
+    """Whether the text of `fdef` shows default values of its parameters."""
+    return bool(fdef.args.defaults) or any(d is not None for d in fdef.args.kw_defaults)
 
 
 def _names(tree: gast.AST) -> set[str]:
@@ -380,8 +388,10 @@ def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict
 
 def _zero_scalars(forward: list, backward: list, grads: list, scalars: set[str], zeros_like: str) -> None:
     """`zeros_like(p)` is `0.0` for a parameter that is a Python float or int and never rebound."""
+    if not scalars:
+        return
 
-    class Zero(gast.NodeTransformer):
+    class Zero(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             f, args = node.func, node.args
@@ -471,8 +481,13 @@ def guarded(builder: Callable) -> Callable:
     @functools.wraps(builder)
     def run(func, *args, **kwargs):
         limit = sys.getrecursionlimit()
+        collecting = gc.isenabled()
         try:
             sys.setrecursionlimit(max(limit, 20000))  # deep expressions recurse through the passes
+            # no cyclic garbage collection while the trees are built: a build makes many objects that
+            # outlive a young collection, and each full collection scans them all (what it drops is
+            # freed by reference counts; a collection after the build takes what remains)
+            gc.disable()
             return builder(func, *args, **kwargs)
         except (AstgradError, TypeError, ValueError) as exc:
             if isinstance(exc, AstgradError) or not _internal(exc):
@@ -490,6 +505,8 @@ def guarded(builder: Callable) -> Callable:
             raise _internal_error(func, exc) from exc
         finally:
             sys.setrecursionlimit(limit)
+            if collecting:
+                gc.enable()
 
     return run
 

@@ -17,6 +17,7 @@ import copy
 import inspect
 import operator
 from dataclasses import dataclass, field
+from typing import Any
 
 import gast
 import numpy as np
@@ -98,6 +99,7 @@ class ReverseTransformer:
         facts=None,
     ):
         self.ctx = ctx
+        self._helper_facts: dict[str, dict[str, Any]] = {}  # (see _helpers_with)
         self.facts = facts  # shape_facts.ShapeFacts of a specialised gradient, or None
         if facts is not None:
             _keep_arrays_as_they_are(fdef, facts, ctx)
@@ -120,6 +122,9 @@ class ReverseTransformer:
         refuse_argument_writes(ctx, fdef, self.activity)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
+        if facts is not None:  # (specialised code: a name the shape analysis knows to be one integer)
+            bound = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            self.ints |= {v for v in bound if facts.kind(v) == "i" and facts.shape(v) == ()}
         out_name = self.output.id if isinstance(self.output, gast.Name) else None
         self.scalars = shapes.scalar_names(fdef, out_name) if seed == "seed" and out_name else set()
         self.shape_classes = shapes.ShapeClasses(fdef)
@@ -146,6 +151,14 @@ class ReverseTransformer:
         if var not in self.adjoint_names:
             self.adjoint_names[var] = self.ctx.namer.fresh(var + "_bar")
         return self.adjoint_names[var]
+
+    def _helpers_with(self, fact: str) -> dict[str, Any]:
+        """The run-time helpers that have `fact` (rules registry), by their names in generated
+        code, with the fact's value (found once per transformer: the names do not change)."""
+        known = self._helper_facts.get(fact)
+        if known is None:
+            known = self._helper_facts[fact] = {self.ctx.helper(h): v for h, v in runtime_facts(fact).items()}
+        return known
 
     def helper(self, fname: str) -> gast.Name:
         return name(self.ctx.helper(fname))
@@ -605,15 +618,22 @@ class ReverseTransformer:
             and isinstance(call.func, gast.Name)
             and call.func.id == self.ctx.helper("unbroadcast")
         ):
-            if not keeps_zero(call.args[0], adjoint, numpy):
+            if not keeps_zero(call.args[0], adjoint, numpy, self._bounded):
                 call.args[0] = masked(call.args[0], mask, numpy)
             return call
-        return expr if keeps_zero(expr, adjoint, numpy) else masked(expr, mask, numpy)
+        return expr if keeps_zero(expr, adjoint, numpy, self._bounded) else masked(expr, mask, numpy)
+
+    def _bounded(self, expr: gast.AST) -> bool:
+        """A call of a run-time helper whose values are all finite (the registry's `bounded`)."""
+        if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)):
+            return False
+        helper = self.ctx.extra_globals.get(expr.func.id)
+        return helper is not None and bool(getattr(rules.lookup(helper), "bounded", False))
 
     def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
         """Helpers that read only the shape of their second argument read it from the earliest
         name of its shape class, so the later array need not be kept (or computed at all)."""
-        shape_only = {self.ctx.helper(h): i for h, i in runtime_facts("reads_shape_of").items()}  # helper: argument
+        shape_only = self._helpers_with("reads_shape_of")  # helper: argument
         classes = self.shape_classes
         size_of = self._known_size
 
@@ -672,7 +692,7 @@ class ReverseTransformer:
     def _makes_container(self, expr: gast.AST) -> bool:
         if isinstance(expr, (gast.ListComp, gast.List, gast.Tuple, gast.Dict)):
             return True
-        containers = {self.ctx.helper(h) for h in runtime_facts("makes_list")}
+        containers = self._helpers_with("makes_list")
         return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in containers
 
     def _container_names(self) -> set[str]:
@@ -787,7 +807,9 @@ class ReverseTransformer:
                 self.record_reads(code, p)
                 return True
         known_array = self.facts is not None and bool(self.facts.shape(var)) and var not in self.containers
-        if basic and not known_array:  # a list's item is an adjoint other names may hold: a new sum, not +=
+        numbers = self.facts is not None and self.facts.item_shape(var) == ()  # (no adjoint shares a number)
+        # a list's item is an adjoint other names may hold: a new sum, not += (a number: the same)
+        if basic and not known_array and not numbers:
             element = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Load())
             total = self.call("add_adjoints", element, g)
             slot = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Store())
@@ -881,9 +903,13 @@ class ReverseTransformer:
     def _real(stmts: list[gast.stmt]) -> bool:
         return any(not hasattr(s, "_ag_marker") for s in stmts)
 
-    def loop_state(self, body: list[gast.stmt], block: Pos, state: State) -> tuple[State, list[gast.stmt]]:
+    def loop_state(
+        self, body: list[gast.stmt], block: Pos, state: State
+    ) -> tuple[State, list[gast.stmt], list[gast.stmt] | None, State | None]:
         """The adjoints the backward loop body expects initialized at every iteration's start,
-        and the statements that zero, before the loop, those not initialized yet.
+        and the statements that zero, before the loop, those not initialized yet; with them the
+        backward body made from that start and the state it ends in (the last trial's, which is
+        that body: it is not made again), or None for both where it must be.
 
         An adjoint still initialized at the end of a backward iteration belongs to a value the
         previous forward iteration produced (a loop-carried value, or an accumulator such as the
@@ -895,19 +921,25 @@ class ReverseTransformer:
             start.owned |= extra
             probe = start.copy()
             saved = (len(self.reads), self.last_line, dict(self.ctx.namer._counters))
-            self.backward(body, block, probe)
-            del self.reads[saved[0] :]
-            self.last_line = saved[1]
-            self.ctx.namer._counters = saved[2]
+            code = self.backward(body, block, probe)
             needed = probe.init - start.init
             if not needed:
                 break
+            del self.reads[saved[0] :]
+            self.last_line = saved[1]
+            self.ctx.namer._counters = saved[2]
             extra |= needed
         pre = [assign(self.bar(v), self.call("zeros_like", name(v))) for v in sorted(extra - state.init)]
+        tried = start
         start = state.copy()
         start.init |= extra
         start.owned |= extra - state.init
-        return start, pre
+        if (tried.init, tried.owned) == (start.init, start.owned):
+            return start, pre, code, probe
+        del self.reads[saved[0] :]  # (made from another start: made again)
+        self.last_line = saved[1]
+        self.ctx.namer._counters = saved[2]
+        return start, pre, None, None
 
     def close_loop(self, body_code: list[gast.stmt], start: State, end: State, block: Pos) -> None:
         """Re-establish, at the end of a backward iteration, every adjoint the next expects."""
@@ -917,10 +949,11 @@ class ReverseTransformer:
         end.init |= start.init
 
     def reverse_for(self, s: gast.For, p: Pos, state: State) -> list[gast.stmt]:
-        start, pre = self.loop_state(s.body, p + (0,), state)
+        start, pre, body, end = self.loop_state(s.body, p + (0,), state)
         self.record_reads(pre, p)
-        end = start.copy()
-        body = self.backward(s.body, p + (0,), end)
+        if body is None:
+            end = start.copy()
+            body = self.backward(s.body, p + (0,), end)
         self.close_loop(body, start, end, p + (0,))
         owned_lost = start.owned - end.owned
         if owned_lost:  # not owned on every iteration: redo assuming it never is
@@ -954,10 +987,11 @@ class ReverseTransformer:
         inner = s.body[-1].body if s._ag_test_stmts else s.body
         inner_pos = p + (0, len(s.body) - 1, 0) if s._ag_test_stmts else p + (0,)
         # positions inside `inner` are nested one level deeper in the `while True` form
-        start, pre = self.loop_state(inner, inner_pos, state)
+        start, pre, body, end = self.loop_state(inner, inner_pos, state)
         self.record_reads(pre, p)
-        end = start.copy()
-        body = self.backward(inner, inner_pos, end)
+        if body is None:
+            end = start.copy()
+            body = self.backward(inner, inner_pos, end)
         self.close_loop(body, start, end, inner_pos)
         state.init, state.owned = start.init, start.owned & end.owned
         restores = [x.restore for x in self.sites if x.pos == p and x.kind == "loop"]

@@ -230,19 +230,28 @@ def ufunc_result(value: gast.AST, modules: frozenset[str]) -> bool:
 
 
 def sharing(
-    fdef: gast.FunctionDef, names: frozenset[str], both_ways: bool = False, skip: frozenset[str] = frozenset()
+    fdef: gast.FunctionDef,
+    names: frozenset[str],
+    both_ways: bool = False,
+    skip: frozenset[str] = frozenset(),
+    array: Callable[[str], bool] | None = None,
 ) -> frozenset[str]:
     """`names` and every name that may share memory with one of them: assigned a view, an alias
     or a call's result that reads one (`t = x[:, None]`, `t = x.T`, `t = np.ravel(x)`); not an
     arithmetic result, which is a new array. With `both_ways`, also what such a name was
-    assigned from (writing into `t = x` changes x too). Names in `skip` (modules) link nothing."""
+    assigned from (writing into `t = x` changes x too). Names in `skip` (modules) link nothing;
+    nor does a store into an element or rows of a name `array` says is a NumPy array or number
+    (specialised code: `hs[t] = v` copies v)."""
     if not names:
         return names
-    return shared_through(sharing_links(fdef, both_ways, skip), names)
+    return shared_through(sharing_links(fdef, both_ways, skip, array), names)
 
 
 def sharing_links(
-    fdef: gast.FunctionDef, both_ways: bool = False, skip: frozenset[str] = frozenset()
+    fdef: gast.FunctionDef,
+    both_ways: bool = False,
+    skip: frozenset[str] = frozenset(),
+    array: Callable[[str], bool] | None = None,
 ) -> list[tuple[set[str], set[str]]]:
     """The (targets, sources) pairs of the assignments through which names may share memory
     (see sharing), to ask shared_through about many names."""
@@ -251,12 +260,24 @@ def sharing_links(
         if isinstance(st, gast.Assign) and not isinstance(st.value, (gast.BinOp, gast.UnaryOp, gast.Compare)):
             if ufunc_result(st.value, skip):
                 continue
+            if array is not None and all(_array_store(t, array) for t in st.targets):
+                continue
             targets = {n.id for t in st.targets for n in walk(t) if isinstance(n, gast.Name)}
             reads = memory_reads(st.value) - skip
             links.append((targets, reads))
             if both_ways:
                 links.append((reads, targets))
     return links
+
+
+def _array_store(target: gast.AST, array: Callable[[str], bool]) -> bool:
+    """`x[i] = v` (or `x[i][j] = v`) into a name `array` says is an array: a copy of v's values."""
+    if not isinstance(target, gast.Subscript):
+        return False
+    base = target.value
+    while isinstance(base, gast.Subscript):
+        base = base.value
+    return isinstance(base, gast.Name) and array(base.id)
 
 
 def shared_through(links: list[tuple[set[str], set[str]]], names: frozenset[str]) -> frozenset[str]:

@@ -161,9 +161,10 @@ def masked(expr: gast.AST, conditions: list[tuple[str, bool]], numpy: str) -> ga
     return expr
 
 
-def keeps_zero(expr: gast.AST, adjoint: str, numpy: str) -> bool:
+def keeps_zero(expr: gast.AST, adjoint: str, numpy: str, bounded: Callable[[gast.AST], bool] = lambda e: False) -> bool:
     """Whether `expr` is provably 0 wherever the adjoint named `adjoint` is (a finite multiple
-    of it, a selection of it by `numpy.where`): such a contribution needs no mask."""
+    of it, a selection of it by `numpy.where`): such a contribution needs no mask. `bounded(e)`:
+    e is a call whose values are finite whatever its arguments (max_share's shares)."""
     if isinstance(expr, gast.Name):
         return expr.id == adjoint
     if isinstance(expr, gast.Constant):
@@ -173,15 +174,15 @@ def keeps_zero(expr: gast.AST, adjoint: str, numpy: str) -> bool:
     if isinstance(expr, gast.BinOp):
         left, right = expr.left, expr.right
         if isinstance(expr.op, (gast.Add, gast.Sub)):
-            return keeps_zero(left, adjoint, numpy) and keeps_zero(right, adjoint, numpy)
+            return keeps_zero(left, adjoint, numpy, bounded) and keeps_zero(right, adjoint, numpy, bounded)
         if isinstance(expr.op, gast.Mult):
-            return (keeps_zero(left, adjoint, numpy) and _finite(right)) or (
-                _finite(left) and keeps_zero(right, adjoint, numpy)
+            return (keeps_zero(left, adjoint, numpy, bounded) and (_finite(right) or bounded(right))) or (
+                (_finite(left) or bounded(left)) and keeps_zero(right, adjoint, numpy, bounded)
             )
         if isinstance(expr.op, gast.Div):
-            return keeps_zero(left, adjoint, numpy) and _finite(right) and right.value != 0
+            return keeps_zero(left, adjoint, numpy, bounded) and _finite(right) and right.value != 0
     if _is_where(expr, numpy) and len(expr.args) == 3 and not expr.keywords:
-        return keeps_zero(expr.args[1], adjoint, numpy) and keeps_zero(expr.args[2], adjoint, numpy)
+        return keeps_zero(expr.args[1], adjoint, numpy, bounded) and keeps_zero(expr.args[2], adjoint, numpy, bounded)
     return False
 
 

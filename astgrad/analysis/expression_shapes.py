@@ -83,6 +83,19 @@ def expression_shape(
         for p in parts:
             shape.append(1) if isinstance(p, gast.Constant) else shape.append(rest.pop(0))
         return tuple(shape + rest)
+    if isinstance(expr, gast.Subscript) and (picked := _basic_index(expr.slice, shape_of)) is not None:
+        inner = expression_shape(expr.value, shape_of, np_name, same_shape)
+        if inner is None or sum(1 for p in picked if p != "new") > len(inner):
+            return None
+        shape, rest = [], list(inner)
+        for p in picked:
+            if p == "new":
+                shape.append(1)
+            elif p == "all":
+                shape.append(rest.pop(0))
+            else:  # (one position: the axis goes)
+                rest.pop(0)
+        return tuple(shape + rest)
     if isinstance(expr, gast.Subscript) and _reversal(expr.slice):
         return expression_shape(expr.value, shape_of, np_name, same_shape)
     if isinstance(expr, gast.Attribute) and expr.attr == "T":
@@ -121,6 +134,26 @@ def expression_shape(
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
         return None
+
+
+def _basic_index(index: gast.AST, shape_of: Callable) -> list[str] | None:
+    """For `x[:, t, None]` (full slices, None and single positions: int literals, or names of
+    known int numbers), each part as "all", "new" or "one"; None for any other index."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    kinds = getattr(shape_of, "kind", lambda n: None)
+    out = []
+    for p in parts:
+        if isinstance(p, gast.Slice) and p.lower is None and p.upper is None and p.step is None:
+            out.append("all")
+        elif isinstance(p, gast.Constant) and p.value is None:
+            out.append("new")
+        elif type(number_value(p)) is int or (
+            isinstance(p, gast.Name) and shape_of(p.id) == () and kinds(p.id) in ("i", "u")
+        ):
+            out.append("one")
+        else:
+            return None
+    return out
 
 
 def _reversal(index: gast.AST) -> bool:

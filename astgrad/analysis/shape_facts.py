@@ -31,6 +31,7 @@ from ..frontend.assumptions import immutable
 from ..frontend.context import Context
 from ..ir.trees import walk
 from .activity import BINOPS, UNARY, walk_statements
+from .index_ranges import LoopIndices, difference
 from .shapes import full_reduction
 
 TOP = "TOP"
@@ -102,6 +103,8 @@ def _join(a: Any, b: Any) -> Any:
         return a
     if a is TOP or b is TOP:
         return TOP
+    if isinstance(a, Items) or isinstance(b, Items):
+        return _join_items(a, b) if isinstance(a, Items) else TOP
     if isinstance(a, Value) and isinstance(b, Value) and type(a.v) is type(b.v) and _same(a.v, b.v):
         return a
     da = a.v if isinstance(a, Value) else a.d
@@ -119,6 +122,26 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - any comparison failure means "not the same"
         return False
+
+
+class Items:
+    """A list whose every item has one shape and kind (`d`, a stand-in item; None: no item yet).
+    Only for a local list the function builds and reads alone (`_item_lists`): its length is
+    not known, an item read at an integer position is."""
+
+    __slots__ = ("d",)
+
+    def __init__(self, d: Any):
+        self.d = d
+
+
+def _join_items(a: Items, b: Any) -> Any:
+    if not isinstance(b, Items):
+        return TOP
+    if a.d is None or b.d is None:
+        return b if a.d is None else a
+    joined = _join(Shape(a.d), Shape(b.d))
+    return Items(joined.d) if isinstance(joined, Shape) else TOP
 
 
 class _Unknown(Exception):
@@ -140,12 +163,16 @@ class ShapeFacts:
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     self.local.add(n.id)
         self.item_read_params = _item_read_params(fdef, params)
+        self.item_lists = _item_lists(fdef, self.local - set(fdef._ag_params))
+        self.indices = LoopIndices(fdef)
+        self.statement: gast.stmt | None = None  # the one being evaluated (for its windows' bounds)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             changed = True
             while changed:
                 changed = False
                 for s in statements:
+                    self.statement = s
                     for var, new in self._transfer(s):
                         old = self.state.get(var)
                         joined = _join(old, new)
@@ -181,11 +208,21 @@ class ShapeFacts:
             return None
         return np.shape(d)
 
+    def item_shape(self, var: str) -> tuple | None:
+        """The shape every item of the list `var` has (a list the function builds and reads
+        alone, `_item_lists`), or None if not known."""
+        st = self.state.get(var)
+        if not isinstance(st, Items) or st.d is None:
+            return None
+        return np.shape(st.d)
+
     # ----------------------------------------------------------------------------- transfer
 
     def _transfer(self, s: gast.stmt) -> list[tuple[str, Any]]:
         if isinstance(s, gast.Assign):
             target = s.targets[0]
+            if isinstance(target, gast.Name) and target.id in self.item_lists:
+                return [(target.id, self._items(s.value))]
             if isinstance(target, gast.Name):
                 return [(target.id, self._evaluate(s.value))]
             if isinstance(target, gast.Subscript):
@@ -197,11 +234,29 @@ class ShapeFacts:
                 return [(s.target.id, Shape(np.int64(1)))]
             return [(s.target.id, TOP)]
         if getattr(s, "_ag_append", None):
-            return [(s._ag_append[0], TOP)]
+            lst, item = s._ag_append
+            return [(lst, self._items(gast.List(elts=[item], ctx=gast.Load())) if lst in self.item_lists else TOP)]
         counter = getattr(s, "_ag_counter", None)
         if counter:
             return [(counter, Shape(np.int64(1)))]
         return []
+
+    def _items(self, value: gast.AST) -> Any:
+        """The fact of a list `[a, b, ...]` of numbers (or arrays) of one shape and kind."""
+        if not isinstance(value, gast.List):
+            return TOP
+        fact: Any = Items(None)
+        for e in value.elts:
+            item = self._evaluate(e)
+            if item is None:
+                return None
+            if not isinstance(item, (Value, Shape)):
+                return TOP
+            d = item.v if isinstance(item, Value) else item.d
+            if _signature(d)[0] != "number":
+                return TOP
+            fact = _join(fact, Items(d))
+        return fact
 
     def _evaluate(self, value: gast.AST) -> Any:
         try:
@@ -229,8 +284,8 @@ class ShapeFacts:
             st = self.state.get(node.id)
             if st is None:
                 raise _Pending
-            if st is TOP:
-                raise _Unknown
+            if st is TOP or isinstance(st, Items):
+                raise _Unknown  # (a list's items are known, not the list: `np.array(s)`'s length is not)
             return (st.v, True) if isinstance(st, Value) else (st.d, False)
         if isinstance(node, gast.Attribute) and not _local_base(node, self.local):
             obj = self.ctx.resolve(node, self.local)
@@ -275,6 +330,16 @@ class ShapeFacts:
         raise _Unknown
 
     def _subscript(self, value: gast.Subscript) -> tuple[Any, bool]:
+        if isinstance(value.value, gast.Name) and value.value.id in self.item_lists:
+            st = self.state.get(value.value.id)
+            if st is None:
+                raise _Pending
+            if not isinstance(st, Items) or st.d is None:
+                raise _Unknown
+            index, _ = self._index(value.slice)
+            if isinstance(index, (slice, tuple)) or np.ndim(index) or np.asarray(index).dtype.kind not in "iu":
+                raise _Unknown  # (a slice of the list: a list)
+            return st.d, False
         base, exact = self._atom(value.value)
         if isinstance(base, (list, dict)) and not exact:  # a parameter holding arrays: a literal item
             if not (isinstance(value.value, gast.Name) and value.value.id in self.item_read_params):
@@ -282,19 +347,22 @@ class ShapeFacts:
             index, index_exact = self._index(value.slice)
             if not index_exact or isinstance(index, (slice, tuple)):
                 raise _Unknown
-            return base[index], False
+            item = base[index]  # (an int item the guard fixes is that Python int: dispatch.standin)
+            return item, type(item) is int
         if isinstance(base, tuple) and not exact:
             if not isinstance(value.slice, gast.Constant):
                 raise _Unknown  # which element of a tuple of stand-ins: only a literal index
         elif not isinstance(base, (tuple, np.ndarray, np.generic)):
             raise _Unknown
-        index, index_exact = self._index(value.slice)
-        return base[index], exact and index_exact
+        elts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        plain = not any(isinstance(e, gast.Constant) and e.value in (None, Ellipsis) for e in elts)
+        array = isinstance(base, (np.ndarray, np.generic))
+        lengths = np.shape(base) if plain and array else ()  # (the axis each element indexes, when one each)
+        parts = [self._index(e, lengths[k] if k < len(lengths) else None) for k, e in enumerate(elts)]
+        index = tuple(p for p, _ in parts) if isinstance(value.slice, gast.Tuple) else parts[0][0]
+        return base[index], exact and all(e for _, e in parts)
 
-    def _index(self, node: gast.AST) -> tuple[Any, bool]:
-        if isinstance(node, gast.Tuple):
-            parts = [self._index(e) for e in node.elts]
-            return tuple(p for p, _ in parts), all(e for _, e in parts)
+    def _index(self, node: gast.AST, length: int | None = None) -> tuple[Any, bool]:
         if isinstance(node, gast.Slice):
             bounds = []
             for b in (node.lower, node.upper, node.step):
@@ -303,7 +371,7 @@ class ShapeFacts:
                     continue
                 v, exact = self._atom(b)
                 if not exact:
-                    raise _Unknown  # a slice's length depends on its bounds' values
+                    return self._window(node, length), False  # its length depends on its bounds
                 bounds.append(v)
             return slice(*bounds), True
         v, exact = self._atom(node)
@@ -313,6 +381,33 @@ class ShapeFacts:
         if kind not in "iu":
             raise _Unknown  # a boolean mask (or a bool scalar) selects by value
         return v, False  # an integer or integer array: the shape does not depend on which
+
+    def _window(self, node: gast.Slice, length: int | None) -> slice:
+        """A slice whose bounds are not known values, as one of the same length, `slice(0, k)`:
+        where its bounds are affine in the loop counters with a constant difference k and it
+        provably lies within the axis (index_ranges.py); else its length is unknown."""
+        step = self._atom(node.step) if node.step is not None else (1, True)
+        if length is None or not step[1] or type(step[0]) is not int or step[0] <= 0:
+            raise _Unknown
+        exact = self._exact_value
+        lower = (0, {}) if node.lower is None else self.indices.affine(self.statement, node.lower, exact)
+        upper = (length, {}) if node.upper is None else self.indices.affine(self.statement, node.upper, exact)
+        k = difference(upper, lower) if lower is not None and upper is not None else None
+        if k is None or k < 0:
+            raise _Unknown
+        within = self.indices.bounds(self.statement, lower, exact)
+        if within is None or within[0] < 0 or within[1] + k > length:
+            raise _Unknown  # it may wrap around or be cut short at the axis's end
+        return slice(0, k, step[0])
+
+    def _exact_value(self, var: str) -> Any:
+        st = self.state.get(var)
+        if isinstance(st, Value):
+            return st.v
+        if st is None and var not in self.local:
+            obj = self.ctx.lookup(var)
+            return obj if immutable(obj) else None
+        return None
 
     def _call(self, value: gast.Call) -> tuple[Any, bool]:
         fn = getattr(value, "_ag_fn", None)
@@ -415,6 +510,8 @@ def _equal_state(a: Any, b: Any) -> bool:
         return type(a.v) is type(b.v) and _same(a.v, b.v)
     if isinstance(a, Shape):
         return _signature(a.d) == _signature(b.d)
+    if isinstance(a, Items):
+        return a.d is b.d or a.d is not None and b.d is not None and _signature(a.d) == _signature(b.d)
     return False
 
 
@@ -436,16 +533,73 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
     `params[0]`): never rebound, written into or handed on, they hold the stand-in's items."""
     candidates = {p for p, v in params.items() if isinstance(v, (list, dict))}
     allowed: set[int] = set()
+    dead = _unread_names(fdef)
     for n in walk(fdef):
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and _literal_index(n.slice):
             allowed.add(id(n.value))
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "len" and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (its length: fixed by the guard)
+        elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and n.targets[0].id in dead:
+            if isinstance(n.value, (gast.Tuple, gast.List)):  # `cache = (x, params)`, never read
+                allowed |= {id(e) for e in n.value.elts}
     for n in walk(fdef):
         if isinstance(n, gast.Name) and n.id in candidates and id(n) not in allowed:
             if not isinstance(n.ctx, gast.Param):
                 candidates.discard(n.id)
     return candidates
+
+
+_READ_WHOLE = (np.array, np.asarray, np.stack, len)
+
+
+def _item_lists(fdef: gast.FunctionDef, local: set[str]) -> set[str]:
+    """The local names bound only to list displays (`s = [x[0]]`, `s = []`) whose every other use
+    appends to the list (`s.append(v)`), reads one item (`s[t - 1]`) or the whole list into a new
+    array (`np.array(s)`, `len(s)`): the list is never handed on nor written at a position, so its
+    items are the values put there."""
+    displays: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    allowed: set[int] = set()
+    for n in walk(fdef):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            if isinstance(n.value, gast.List):
+                displays[n.targets[0].id] = displays.get(n.targets[0].id, 0) + 1
+        elif isinstance(n, gast.Expr) and getattr(n, "_ag_append", None):
+            allowed.add(id(n.value.func.value))
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load):
+            allowed.add(id(n.value))
+        elif isinstance(n, gast.Call) and getattr(n, "_ag_fn", None) in _READ_WHOLE and len(n.args) == 1:
+            allowed.add(id(n.args[0]))  # (a new array, or a number: nothing of the list handed on)
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    lists = {v for v, c in displays.items() if c == stores.get(v) and v in local}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and n.id in lists and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
+            lists.discard(n.id)
+    return lists
+
+
+def _unread_names(fdef: gast.FunctionDef) -> set[str]:
+    """Names whose values nothing reads: never loaded, or only copied into such names (`cache =
+    cache_1`, an inlined helper's result the caller drops)."""
+    loads: dict[str, list[int]] = {}
+    copies: dict[int, str] = {}  # id of a loaded Name that is an assignment's whole value → its target
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            loads.setdefault(n.id, []).append(id(n))
+        elif isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            if isinstance(n.value, gast.Name):
+                copies[id(n.value)] = n.targets[0].id
+    bound = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    unread = {v for v in bound if v not in loads}
+    changed = True
+    while changed:
+        changed = False
+        for v in bound - unread:
+            if all(copies.get(i) in unread for i in loads.get(v, [])):
+                unread.add(v)
+                changed = True
+    return unread
 
 
 def _literal_index(node: gast.AST) -> bool:

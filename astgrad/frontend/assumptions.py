@@ -14,6 +14,7 @@ program.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import math
 import re
 import sys
@@ -165,6 +166,29 @@ class Assumptions:
         the code still runs (a global that only an untaken branch reads): not a module, not code."""
         quiet = (CODE, DATA, ABSENT)
         return any(f.check not in quiet and not isinstance(f.expected, types.ModuleType) for f in self.facts.values())
+
+    def moved(self, places: dict[int, Any]) -> "Assumptions | None":
+        """The same facts about the places `places` maps (id of a closure cell or user function →
+        its counterpart in a twin of the function: the same code over other cells), or None when a
+        fact fixes which object a moved cell holds (a function or a module: code generated for one
+        would call it) and the twin's holds another, which only generating the code again can
+        honour. (Data facts move as they are: specialised code's guard and key test them.)"""
+        out = Assumptions(self.specialised)
+        for key, cell in self.constants.items():
+            if id(cell) in places:  # (a method's instance: the twin's)
+                cell = places[id(cell)]
+                key = id(cell.cell_contents)
+            out.constants[key] = cell
+        for key, f in self.facts.items():
+            where = places.get(id(f.where))
+            if where is None:
+                out.facts[key] = f
+                continue
+            moved = dataclasses.replace(f, where=where, expected=where if f.check == CODE else f.expected)
+            if f.check not in (DATA, ARRAY, VALUE, TYPE, CODE) and not moved.holds():
+                return None  # (the twin's cell holds another function: code generated for this one would call it)
+            out.add(moved)
+        return out
 
     def data_kinds(self) -> tuple:
         """What specialised code would fix about the data these facts name (arrays' shapes,

@@ -11,6 +11,7 @@ import linecache
 import os
 import textwrap
 import types
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -346,7 +347,18 @@ _NO_OP = frozenset({"NOP", "CACHE", "EXTENDED_ARG", "RESUME", "PUSH_NULL"})
 def _instructions(code: types.CodeType) -> list[tuple]:
     """The instructions of `code` as (operation, argument): names and constants by value, jumps
     by the place of their target among the instructions compared (offsets move with the no-ops
-    a compiler puts for line numbers; an edit that only moves a jump's target is another code)."""
+    a compiler puts for line numbers; an edit that only moves a jump's target is another code).
+    Read once per code object (immutable; the source is checked at every parse)."""
+    known = _INSTRUCTIONS.get(code)
+    if known is None:
+        known = _INSTRUCTIONS[code] = _read_instructions(code)
+    return known
+
+
+_INSTRUCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # code object → its instructions
+
+
+def _read_instructions(code: types.CodeType) -> list[tuple]:
     every = list(dis.get_instructions(code))
     place, kept = {}, 0
     for ins in every:

@@ -367,6 +367,65 @@ def frozen(fn: types.FunctionType) -> types.FunctionType:
     return copy
 
 
+def moved_function(fn: types.FunctionType, places: dict[int, Any]) -> types.FunctionType | None:
+    """A copy of generated function `fn` for a twin of the function it was generated from (the same
+    code over other closure cells, or a method over another instance): the same code objects, with
+    the closure cells and the objects their globals bind replaced where `places` maps them (by id)
+    and the facts moved with them; None when they cannot be (Assumptions.moved). The program's
+    other generated functions that read a moved cell (a method's call of another method of
+    `self`), or call one that is copied, are copied with it. No code is generated or compiled."""
+    reach, todo = {id(fn): fn}, [fn]
+    while todo:  # the program's generated functions, reached through their globals
+        for k, v in todo.pop().__globals__.items():
+            if k != _DISPATCH and isinstance(v, types.FunctionType) and id(v) not in reach:
+                if v.__code__.co_filename.startswith("<astgrad-generated"):
+                    reach[id(v)] = v
+                    todo.append(v)
+    copied = {i for i, f in reach.items() if i == id(fn) or any(id(c) in places for c in f.__closure__ or ())}
+    grew = True
+    while grew:  # (a function that calls a copied one is copied too)
+        more = {i for i, f in reach.items() if i not in copied and any(id(v) in copied for v in f.__globals__.values())}
+        copied |= more
+        grew = bool(more)
+    facts = {}
+    for i in copied:
+        old = getattr(reach[i], "__astgrad_assumptions__", None)
+        if old is not None and (facts.setdefault(i, old.moved(places)) is None):
+            return None
+    # what each name denoted when generated (for export): a moved cell's name, its new contents
+    denoted = dict(places)
+    for old_id, new in places.items():
+        old = next((c for f in reach.values() for c in f.__closure__ or () if id(c) == old_id), None)
+        if isinstance(old, types.CellType) and isinstance(new, types.CellType):
+            try:
+                denoted[id(old.cell_contents)] = new.cell_contents
+            except ValueError:  # (an empty cell)
+                pass
+    places = dict(places)
+    copies = {}
+    for i in copied:
+        f = reach[i]
+        # (the dispatcher's link to the code it runs is set again by the dispatcher)
+        ns = {k: v for k, v in f.__globals__.items() if k != _DISPATCH}
+        cells = tuple(places.get(id(c), c) for c in f.__closure__ or ()) or None
+        copy = make_function(f.__code__, ns, f.__name__, f.__defaults__, cells)
+        copy.__kwdefaults__ = f.__kwdefaults__
+        copy.__dict__.update({k: places.get(id(v), v) for k, v in f.__dict__.items()})  # (__wrapped__)
+        copy.__qualname__ = f.__qualname__
+        if i in facts:
+            copy.__astgrad_assumptions__ = facts[i]
+        copies[i] = places[i] = copy
+    for copy in copies.values():
+        ns = copy.__globals__
+        ns.update({k: places[id(v)] for k, v in ns.items() if id(v) in places})
+        if "__astgrad_names__" in copy.__dict__:
+            copy.__astgrad_names__ = {k: denoted.get(id(v), v) for k, v in copy.__astgrad_names__.items()}
+    return copies[id(fn)]
+
+
+_DISPATCH = "__astgrad_specialised__"
+
+
 def _snapshot_cell(cell: Any) -> Any:
     try:
         return types.CellType(cell.cell_contents)

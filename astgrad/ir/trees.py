@@ -16,9 +16,16 @@ def walk(node: gast.AST) -> list[gast.AST]:
     """`node` and all its descendants, breadth-first (the order of ast.walk), as a list."""
     todo = [node]
     push = todo.append
+    children = _CHILD_FIELDS
     for n in todo:
-        for field in n._fields:
-            v = getattr(n, field, None)
+        fields = children.get(n.__class__)
+        if fields is None:
+            fields = _child_fields(n.__class__)
+        d = n.__dict__
+        for field in fields:
+            v = d.get(field)
+            if v is None:
+                continue
             if v.__class__ is list:
                 for x in v:
                     if isinstance(x, _AST):
@@ -26,6 +33,25 @@ def walk(node: gast.AST) -> list[gast.AST]:
             elif isinstance(v, _AST):
                 push(v)
     return todo
+
+
+# the fields of a node class that hold names, strings or numbers by the grammar, never a node
+_SCALAR_FIELDS = {
+    gast.Name: ("id", "type_comment"),
+    gast.Attribute: ("attr",),
+    gast.Constant: ("value", "kind"),
+    gast.keyword: ("arg",),
+    gast.FunctionDef: ("name", "type_comment"),
+    gast.Assign: ("type_comment",),
+    gast.For: ("type_comment",),
+}
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node class → the fields that may hold nodes
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    scalar = _SCALAR_FIELDS.get(cls, ())
+    fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in scalar)
+    return fields
 
 
 def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
@@ -44,8 +70,13 @@ def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
         if augmented and cls is _AUG and n.target.__class__ is _NAME:
             count[n.target.id] = count.get(n.target.id, 0) + 1
         d = n.__dict__
-        for field in n._fields:
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
+        for field in fields:
             v = d.get(field)
+            if v is None:
+                continue
             if v.__class__ is list:
                 for x in v:
                     if isinstance(x, _AST):
@@ -103,7 +134,10 @@ class Transformer:
 
     def generic_visit(self, node):
         d = node.__dict__
-        for field in node._fields:
+        fields = _CHILD_FIELDS.get(node.__class__)
+        if fields is None:
+            fields = _child_fields(node.__class__)
+        for field in fields:
             v = d.get(field)
             if v.__class__ is list:
                 if not v:

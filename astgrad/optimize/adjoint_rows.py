@@ -33,7 +33,7 @@ import gast
 
 from ..frontend.context import Context
 from ..ir.trees import assign, walk
-from .cleanup import is_comment
+from .cleanup import is_comment, number_value
 from .loop_saves import affine_offset, single_assign
 
 
@@ -100,7 +100,7 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
         index = _row_of(st.targets[0], g) if isinstance(st, gast.Assign) and len(st.targets) == 1 else None
         if index is None and isinstance(st, gast.AugAssign) and isinstance(st.op, gast.Add):
             index = _row_of(st.target, g)
-        if index is None or not _first_row(index, stop, a, once) or _uses(st.value, g):
+        if index is None or not _first_row(index, stop, a, once, shape[0], shape_of) or _uses(st.value, g):
             return False
     # after the loop: reads of the row its last step added into (`h0_bar = copy_of(hs_bar[0])`),
     # then constants written into the adjoint, which nothing reads again
@@ -217,9 +217,15 @@ def _start(loop: gast.For) -> int | None:
     return args[0].value if isinstance(args[0], gast.Constant) and type(args[0].value) is int else None
 
 
-def _first_row(index: gast.AST, stop: gast.AST, a: int, once: dict) -> bool:
+def _first_row(index: gast.AST, stop: gast.AST, a: int, once: dict, rows: int, shape_of: Callable) -> bool:
     """Whether `index` is the row the first step reads, `stop - 1 + a` (names bound once at the
-    top level of the function read as their values: `t16 = T - 1`)."""
+    top level of the function read as their values: `t16 = T - 1`; a negative constant counts
+    from the end of the `rows` rows, `hs_bar[-1]`, where the stop's value is known)."""
+    if type(number_value(index)) is int and number_value(index) < 0:
+        index = gast.Constant(value=rows + number_value(index), kind=None)
+        count = getattr(shape_of, "count", lambda n: None)(stop.id) if isinstance(stop, gast.Name) else None
+        if count is not None:
+            stop = gast.Constant(value=count, kind=None)  # (the specialised code's loop length)
     if isinstance(stop, gast.Constant) and type(stop.value) is int:
         if isinstance(index, gast.Name) and index.id in once:
             index = once[index.id]

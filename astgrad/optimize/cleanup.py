@@ -62,7 +62,12 @@ class Fold(Transformer):
         return self.generic_visit(node)
 
     def visit_BinOp(self, node):
+        marked = [e for e in (node.left, node.right) if isinstance(e, (gast.BinOp, gast.UnaryOp))]
+        for operand in marked:  # (an operand of arithmetic aliases nothing: `2.0 * out ** 1`)
+            operand._ag_operand = True
         self.generic_visit(node)
+        for operand in marked:
+            del operand._ag_operand
         left, right, op = node.left, node.right, node.op
         result = None
         if number_value(left) is not None and number_value(right) is not None and type(op) in _ARITH:
@@ -113,6 +118,8 @@ class Fold(Transformer):
     def _would_alias(self, result: gast.AST, node: gast.AST) -> bool:
         """Whether folding `node` (a new array) to `result` would make a name share memory it
         must not: a protected array, or the value of a name written in place."""
+        if getattr(node, "_ag_operand", False):
+            return False  # (the arithmetic it is an operand of makes the new array)
         base = result
         while isinstance(base, (gast.Subscript, gast.Attribute)):  # x[:, None], x.T: views of x
             base = base.value
@@ -588,6 +595,54 @@ def eliminate_dead_code(
     return True
 
 
+def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> bool:
+    """A local list that is only made (`caches = []`) and appended to (`caches.append(cache)`),
+    never read, goes with its appends: CS231n's `rnn_forward` keeps a cache per step that its
+    caller discards, and what the list held was all kept alive to the end of the forward pass
+    (and looked written in place to the passes that read sharing). Whether one went."""
+    params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs if isinstance(a, gast.Name)}
+    made: dict[str, list[gast.stmt]] = {}
+    appends: dict[str, list[gast.stmt]] = {}
+    allowed: set[int] = set()  # ids of the Name nodes those statements use the list through
+    for st in _walk(fdef.body):
+        if (
+            isinstance(st, gast.Assign)
+            and len(st.targets) == 1
+            and isinstance(st.targets[0], gast.Name)
+            and isinstance(st.value, gast.List)
+            and all(is_pure(e, ns) for e in st.value.elts)
+        ):
+            made.setdefault(st.targets[0].id, []).append(st)
+            allowed.add(id(st.targets[0]))
+        elif (
+            isinstance(st, gast.Expr)
+            and isinstance(st.value, gast.Call)
+            and isinstance(st.value.func, gast.Attribute)
+            and st.value.func.attr == "append"
+            and isinstance(st.value.func.value, gast.Name)
+            and len(st.value.args) == 1
+            and not st.value.keywords
+            and is_pure(st.value.args[0], ns)
+        ):
+            appends.setdefault(st.value.func.value.id, []).append(st)
+            allowed.add(id(st.value.func.value))
+    if not made:
+        return False
+    others = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and id(n) not in allowed}
+    dead = {id(st) for v, sts in made.items() if v not in others and v not in params for st in sts + appends.get(v, [])}
+    if not dead:
+        return False
+
+    def prune(block: list[gast.stmt]) -> None:
+        block[:] = [st for st in block if id(st) not in dead] or [gast.Pass()]
+        for st in block:
+            for inner in nested_blocks([st]):
+                prune(inner)
+
+    prune(fdef.body)
+    return True
+
+
 def _drop_self_assignments(body: list[gast.stmt]) -> bool:
     """`x = x` statements (an adjoint passed through unchanged) removed; whether one was."""
     changed = False
@@ -693,6 +748,7 @@ def optimize(
         changed |= propagate_local_copies(fdef, params)
         changed |= eliminate_dead_code(fdef, ns, purity)
         changed |= _drop_self_assignments(fdef.body)
+        changed |= _drop_write_only_lists(fdef, ns)
         if not changed:  # at the fixed point, once: definitions that only feed each other
             changed = eliminate_dead_code(fdef, ns, purity, cycles=True)
         if not changed:

@@ -4,10 +4,12 @@ The reverse pass saves every value a loop step overwrites and its backward step 
 (`push(tape, v)` before `v = ...`, `v = pop(tape)` after v's adjoint). Some of those values are
 known without the tape; this pass removes their push/pop pairs:
 
-- a value computed from loop invariants only (`t10 = 1.0 - a`, `t9 = np.transpose(W)`) is the
-  same at every step: the backward loop reads the one the last step left;
+- a value computed from loop invariants only (`t10 = 1.0 - a`, `t9 = np.transpose(W)`), or in
+  specialised code an int the shapes fix (`H = prev_h.shape[1]`, `t12 = 2 * H`), is the same at
+  every step: the backward loop reads the one the last step left;
 - a value computed cheaply from the loop index and values nothing changes (`t6 = t - 1`,
-  `t11 = x[t]`) is computed again at the top of the backward step;
+  `t11 = x[t]`) is computed again at the top of the backward step (not a product, nor a power of
+  an array: `x ** k` costs a `pow` per element, a save one reference);
 - an element or row of an array filled in the loop, each position written once (`s[t] = ...`
   after `s = np.zeros(n)`), read at a position no later step writes (`s[t - 1]` before `s[t]` is
   written, `hs[t]` before `hs[t + 1]`), is read again from the filled array; so is, in specialised
@@ -56,9 +58,14 @@ def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | N
         if not (isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and not loop.orelse):
             continue
         back = _backward_loop(body[k + 1 :], loop)
-        if back is None or shape_of is not None and _replayable(loop, push, shape_of):
+        if back is None:
             continue
         nest = _Nest(body, k, [], body)
+        if shape_of is not None and _replayable(loop, push, shape_of):
+            # replay.py may recompute the rest from the step's starting state; a loop invariant
+            # is the same at every step either way (`t4 = 1 - a`), and replay may decline
+            _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of, True)
+            continue
         _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
         _drop_nested(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
 
@@ -256,7 +263,10 @@ def _linear_in(e: gast.AST, vb: str, np_name: str, ctx: Context) -> bool:
 def _replayable(loop: gast.For, push: str, shape_of: Callable) -> bool:
     """A loop over numbers that writes into no array: replay.py saves its starting states alone."""
     saved = [p[1] for st in loop.body if (p := _push_of(st, push)) is not None]
-    writes = any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) for n in walk(loop))
+    writes = any(
+        isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) or getattr(n, "_ag_append", None)
+        for n in walk(loop)
+    )
     if any(isinstance(n, gast.For) for st in loop.body for n in walk(st)):
         return False  # (replay.py replays no loop with a loop inside)
     return not writes and all(shape_of(v) == () for v in saved)
@@ -327,13 +337,17 @@ def single_assign(s: gast.stmt) -> str | None:
     return None
 
 
-def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool) -> bool:
-    """No effect, the same result for the same operands; `cheap`: index arithmetic and reads."""
+def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool, shape_of: Callable | None = None) -> bool:
+    """No effect, the same result for the same operands; `cheap`: index arithmetic and reads, and
+    elementwise work no dearer than saving its result (a power of an array is: `x ** k` costs a
+    `pow` per element, a save one reference)."""
     for n in walk(value):
         if isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await, gast.ListComp)):
             return False
         if cheap and isinstance(n, gast.BinOp) and isinstance(n.op, gast.MatMult):
             return False  # (a product is no recomputation for free)
+        if cheap and _array_power(n, np_name, shape_of):
+            return False
         if isinstance(n, gast.Call):
             f = n.func
             if isinstance(f, gast.Name) and f.id in PURE_BUILTINS | {copy_of}:
@@ -357,6 +371,32 @@ def _pure(value: gast.AST, np_name: str, copy_of: str, cheap: bool) -> bool:
                 continue
             return False
     return True
+
+
+POWERS = {"power", "float_power"}
+
+
+def _array_power(n: gast.AST, np_name: str, shape_of: Callable | None) -> bool:
+    """`a ** b` (or `np.power(a, b)`) whose operands may be arrays: not known to be numbers."""
+    if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow):
+        operands = [n.left, n.right]
+    elif (
+        isinstance(n, gast.Call)
+        and isinstance(n.func, gast.Attribute)
+        and isinstance(n.func.value, gast.Name)
+        and n.func.value.id == np_name
+        and n.func.attr in POWERS
+    ):
+        operands = n.args
+    else:
+        return False
+
+    def number(e: gast.AST) -> bool:
+        if isinstance(e, gast.Constant):
+            return True
+        return isinstance(e, gast.Name) and shape_of is not None and shape_of(e.id) == ()
+
+    return not all(number(e) for e in operands)
 
 
 def affine_offset(index: gast.AST, target: str, defs: dict[str, gast.AST]) -> int | None:
@@ -411,6 +451,7 @@ class _Filled:
 
     def __init__(self, links, nest, loop, np_name, written, stores, defs, shape_of):
         self.rows: dict[str, tuple[int, dict[str, tuple[int, int]], gast.AST]] = {}
+        self.lists: set[str] = set()  # lists only appended to: an item, once there, stays
         loops = [f for f, _ in nest.enclosing] + [loop]
         if not all(_increasing(f) for f in loops):
             return
@@ -448,6 +489,9 @@ class _Filled:
             if any(written.get(n) for n in shared):
                 continue
             self.rows[s_name] = (j, offsets, st.value)
+        for s_name in _appended_only(nest.top, written, stores):
+            if not any(written.get(n) for n in shared_through(links, frozenset({s_name})) - {s_name}):
+                self.lists.add(s_name)
 
     def offsets(self, index: gast.AST, defs) -> dict[str, tuple[int, int]] | None:
         """Loop index → (axis, c) for an index `t + c` (one loop) or a tuple with one `i + c`
@@ -470,10 +514,44 @@ class _Filled:
         start = self.starts[t]
         return start is not None and start + c >= 0
 
+    def never_negative(self, index: gast.AST, defs) -> bool:
+        """Whether `index` is a position counted from the start at every step: made of the loop
+        indices (which only grow) and int constants by sums, differences with a constant and
+        products with a non-negative constant, and not negative at the indices' first values."""
+        low = self.lowest(index, defs, 0)
+        return low is not None and low >= 0
+
+    def lowest(self, e: gast.AST, defs, depth: int) -> int | None:
+        """The least value of an index that never decreases as the loop indices grow, or None."""
+        if depth > 8:
+            return None
+        if isinstance(e, gast.Constant):
+            return e.value if type(e.value) is int else None
+        if isinstance(e, gast.Name):
+            if e.id in self.targets:
+                return self.starts[e.id]
+            return self.lowest(defs[e.id], defs, depth + 1) if e.id in defs else None
+        if not isinstance(e, gast.BinOp):
+            return None
+        if isinstance(e.op, gast.Sub) and isinstance(e.right, gast.Constant) and type(e.right.value) is int:
+            low = self.lowest(e.left, defs, depth + 1)
+            return None if low is None else low - e.right.value
+        if isinstance(e.op, gast.Add):
+            a, b = self.lowest(e.left, defs, depth + 1), self.lowest(e.right, defs, depth + 1)
+            return None if a is None or b is None else a + b
+        if isinstance(e.op, gast.Mult):
+            for c, other in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(c, gast.Constant) and type(c.value) is int and c.value >= 0:
+                    low = self.lowest(other, defs, depth + 1)
+                    return None if low is None else c.value * low
+        return None
+
     def readable(self, read: gast.Subscript, at: int, defs) -> bool:
         """Whether `read` (at statement `at` of the loop body) sees what the array finally holds:
         the position it reads was written at an earlier step (the steps ordered outer index
         first), or earlier in this step."""
+        if isinstance(read.value, gast.Name) and read.value.id in self.lists:
+            return self.never_negative(read.slice, defs)
         if not (isinstance(read.value, gast.Name) and read.value.id in self.rows):
             return False
         j, written, _ = self.rows[read.value.id]
@@ -487,6 +565,18 @@ class _Filled:
         return at > j
 
 
+def _appended_only(body: list[gast.stmt], written: dict[str, int], stores: dict[str, int]) -> set[str]:
+    """The lists bound once, at the top level of `body`, to a list display (`s = [x[0]]`), and
+    written into only by `s.append(v)`: an item read at a position counted from the start is, from
+    then on, the value there (the backward pass may read it again)."""
+    made = {single_assign(st) for st in body if single_assign(st) and isinstance(st.value, gast.List)}
+    appended: dict[str, int] = {}
+    for n in walk(gast.Module(body=body, type_ignores=[])):
+        if a := getattr(n, "_ag_append", None):
+            appended[a[0]] = appended.get(a[0], 0) + 1
+    return {v for v in made if stores.get(v) == 1 and appended.get(v, 0) == written.get(v, 0) > 0}
+
+
 def _writes_into(st: gast.stmt, s_name: str) -> bool:
     for n in walk(st):
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
@@ -498,7 +588,9 @@ def _writes_into(st: gast.stmt, s_name: str) -> bool:
     return False
 
 
-def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of) -> None:
+def _drop(
+    fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of, invariants_only=False
+) -> None:
     target = loop.target.id
     indices = set(nest.targets(loop))  # (the enclosing loops' indices: the same in both steps)
     skip = frozenset({np_name, "math"})
@@ -556,7 +648,7 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
         if v in seen or v not in once:
             return None
         value = defs[v]
-        if not _pure(value, np_name, copy_of, cheap=True):
+        if not _pure(value, np_name, copy_of, cheap=True, shape_of=shape_of):
             return None
         at = where[v]
         for n in walk(value):  # reads of arrays the loop fills must see their final values
@@ -565,7 +657,9 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
                     return None
         order: list[str] = []
         for n in sorted(_names(value)):
-            if n in indices or n in invariant or n in filled.rows or n in PURE_BUILTINS or n == copy_of:
+            if n in indices or n in invariant or n in filled.rows or n in filled.lists or n in PURE_BUILTINS:
+                continue
+            if n == copy_of:
                 continue
             if n in defs and where[n] < at:
                 more = needs(n, seen | {v})
@@ -606,7 +700,7 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
             if stores.get(n, 0) != sum(1 for s in walk(fdef) if _placeholder(s, n)) + 2:
                 return False
             value = made[0].value
-            if not _pure(value, np_name, copy_of, cheap=True):
+            if not _pure(value, np_name, copy_of, cheap=True, shape_of=shape_of):
                 return False
             if any(
                 isinstance(m, gast.Subscript) and isinstance(m.value, gast.Name) and m.value.id in mutated
@@ -630,6 +724,10 @@ def _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, sto
         if invariant_value(v):
             invariant.add(v)
             action = []
+        elif shape_of is not None and getattr(shape_of, "count", lambda n: None)(v) is not None:
+            action = []  # (specialised code: an int that is the same at every step, `H = h.shape[1]`)
+        elif invariants_only:
+            continue
         else:  # (a value the step writes into a filled array is read from it, else recomputed)
             order = _stored_row(v, loop, filled, defs, shape_of)
             if order is None:
@@ -789,6 +887,8 @@ def hoist_ownership(fdef: gast.FunctionDef, ctx: Context, shape_of: Any = None) 
                 for g in _owned_in(loop, owned, copy_of, shape_of):
                     for inner in _all_blocks(loop.body):
                         inner[:] = [s for s in inner if not _is_owning(s, g, owned)] or [gast.Pass()]
+                    if _fresh_before(block, k, g, shape_of, fdef.body):
+                        continue  # (g holds an array nothing else holds: its own already)
                     block.insert(
                         k,
                         assign(
@@ -802,6 +902,28 @@ def hoist_ownership(fdef: gast.FunctionDef, ctx: Context, shape_of: Any = None) 
                     )
                     k += 1
             k += 1
+
+
+def _fresh_before(block: list, k: int, g: str, shape_of: Any, whole: list) -> bool:
+    """Specialised code: the last statement of `block` before position k that mentions g binds
+    it to an arithmetic result (`out_bar = 2.0 * out`), a float array of a known shape, or to a
+    name bound so that nothing else in the function (`whole`) reads: a new array no other name
+    holds, which the loop may write into as it is."""
+    if shape_of is None or not shape_of(g) or shape_of.kind(g) not in ("f", "c"):
+        return False
+    for j in range(k - 1, -1, -1):
+        st = block[j]
+        if not any(isinstance(n, gast.Name) and n.id == g for n in walk(st)):
+            continue
+        if single_assign(st) != g or g in _names(st.value):
+            return False
+        if isinstance(st.value, (gast.BinOp, gast.UnaryOp)):
+            return True
+        # `g = h` of an h nothing else reads (`h_1_bar = h_bar`): h's own array, if fresh
+        v = st.value.id if isinstance(st.value, gast.Name) else None
+        uses = [n for b in whole for n in walk(b) if isinstance(n, gast.Name) and n.id == v]
+        return v is not None and len(uses) == 2 and _fresh_before(block, j, v, shape_of, whole)
+    return False
 
 
 def _all_blocks(body):
@@ -892,7 +1014,9 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
     pop(tape)` in a convolution's backward loop, whose adjoint is linear in acc) is not saved:
     its pushes and pops go. The backward pass is the top-level statements from the first that
     restores the name; a read of it there keeps them, but for `unbroadcast(g, acc)` of a name of
-    known shape, which reads only its shape (the same for every value the name takes). A tape
+    known shape, which reads only its shape (the same for every value the name takes). A name
+    that holds one known count at every assignment (`t = out.shape[1]` in a loop) restores the
+    value it already has wherever the backward pass reads it: its saves go too. A tape
     used otherwise than by push and pop (handed to a helper's pair) is left as it is."""
     push, pop = ctx.helper("push"), ctx.helper("pop")
     shape_only = {
@@ -924,7 +1048,7 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
             continue
         first = min(k for k, ids in enumerate(inside) for _, r in restores if id(r) in ids)
         backward = (n for s in fdef.body[first:] for n in walk(s))
-        if any(
+        if shape_of.count(v) is None and any(
             isinstance(n, gast.Name) and n.id == v and isinstance(n.ctx, gast.Load) and id(n) not in shape_only
             for n in backward
         ):

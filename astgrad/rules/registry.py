@@ -107,6 +107,7 @@ class Rule:
     batched: tuple[str, int] | None = None
     stacked_sum: str | None = None
     shaped_like_first: bool = False  # the result has its first argument's shape (extremum_mask)
+    bounded: bool = False  # every value finite whatever the arguments (max_share): 0 times it stays 0
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
     # np.dot's adjoint helpers: how a loop's contributions batch where the operands' shapes are
@@ -316,7 +317,7 @@ _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
-    | {"batched_known_shapes", "metadata", "through_source"}
+    | {"batched_known_shapes", "metadata", "through_source", "bounded"}
 )
 
 
@@ -325,7 +326,7 @@ def describe(*fns: Any, **facts: Any) -> None:
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
-    `shaped_like_first`, `reads_shape_of`, `makes_list` (see Rule). A
+    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

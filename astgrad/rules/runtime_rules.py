@@ -854,7 +854,10 @@ describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_seq
 # shaped like their first argument (specialize/lowering/lower.py); reading only the shape of one argument, which the
 # backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
 # of adjoints (reverse.py sums those with add_adjoints)
-describe(rt.extremum_mask, rt.prod_others, shaped_like_first=True)
+describe(rt.extremum_mask, rt.prod_others, rt.copy_of, shaped_like_first=True)
+# shares of an adjoint, in [0, 1] whatever the arguments (NaN too): a contribution they scale needs no
+# branch mask (analysis/branch_masks.py)
+describe(rt.max_share, rt.fmax_share, rt.select_share, bounded=True)
 describe(rt.unreduce, reads_shape_of=1)
 describe(rt.reduce_size, reads_shape_of=0)
 describe(rt.split_like, rt.unstack, rt.sequence_bar, rt.sorted_bar, makes_list=True)

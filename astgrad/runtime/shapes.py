@@ -28,6 +28,9 @@ def expand_reduced(g: Any, axis: Any, ndim: int) -> Any:
         a = axis % ndim
         return np.asarray(g)[(slice(None),) * a + (None,)]
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    if type(g) is np.ndarray and g.ndim + len(axes) == ndim:
+        kept = {a % ndim for a in axes}
+        return g[tuple(None if k in kept else slice(None) for k in range(ndim))]
     return np.expand_dims(g, tuple(a % ndim for a in axes))
 
 
@@ -35,6 +38,12 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
     """Where `x` attains its reduced max/min `y`, ties sharing equally."""
     x = np.asarray(x)
     hit = x == (y if axis is None or keepdims else expand_reduced(y, axis, x.ndim))
+    if axis is None:  # (a cast and an in-place division: a boolean array divided is far slower)
+        mask = np.asarray(hit).astype(x.dtype if x.dtype.kind == "f" else np.float64)  # (float32 stays)
+        ties = np.count_nonzero(hit)
+        if ties != 1:
+            mask /= ties
+        return mask if mask.ndim else mask[()]  # (of a number, a number)
     mask = hit / np.sum(hit, axis=axis, keepdims=True)
     return mask.astype(x.dtype) if x.dtype.kind == "f" and x.dtype != mask.dtype else mask  # (float32 stays)
 

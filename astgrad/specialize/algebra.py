@@ -317,7 +317,7 @@ def factor_sums(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> boo
         terms = [(sign, _factors(t)) for sign, t in _terms(expr)]
         counts: dict[str, int] = {}
         for _, (_, factors) in terms:
-            for f in {f.id for f, p in factors if isinstance(f, gast.Name) and p == 1}:
+            for f in dict.fromkeys(f.id for f, p in factors if isinstance(f, gast.Name) and p == 1):  # (in order)
                 counts[f] = counts.get(f, 0) + 1
         shared = [f for f, c in counts.items() if c > 1 and kind(f) == "f" and shape_of(f) is not None]
         if not shared or not floats(expr):

@@ -164,7 +164,11 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
             total._ag_shape = shape_of(collected[0] if fixed is None else fixed.id)  # (for lowering)
             direct_sums.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
             continue
-        if _helper_of(found[1], helpers) in runtime_facts("batched_known_shapes"):  # (no general sum: np.dot's)
+        if _helper_of(found[1], helpers) in runtime_facts("batched_known_shapes") or (
+            shape_of is not None and all(shape_of(v) is not None for v in collected)
+        ):  # (no general sum: np.dot's; nor, in specialised code, for arrays of known shapes, which
+            # lowering makes the NumPy product itself: a list of every step's operands costs
+            # memory as the loop is long, the product in the loop none)
             for node in walk(s):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     version[node.id] = k

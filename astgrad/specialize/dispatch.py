@@ -22,7 +22,11 @@ import numpy as np
 from ..errors import AstgradError, TransformError, user_facing
 from ..frontend.assumptions import GONE
 from ..ir import convert
-from ..ir.codegen import compile_function, make_function
+from ..ir.codegen import compile_function, make_function, moved_function
+
+# the code of each forwarding function by its text (it reads its callee from its globals, so
+# one code object serves every gradient with that signature)
+_forwarding_codes: dict[str, types.CodeType] = {}
 
 MAX_SPECIALISATIONS = 8  # per gradient; beyond that, other shapes run the general code
 
@@ -43,7 +47,9 @@ def kind_of(x: Any) -> Kind | None:
         items = tuple(kind_of(v) for v in x)
         return (t.__name__, items) if all(k is not None for k in items) else None
     if t is dict and 0 < len(x) <= MAX_ITEMS and all(type(k) is str for k in x):
-        items = tuple((k, kind_of(v)) for k, v in x.items())
+        # an int item is a setting (a stride, a padding, a window's size): its value is fixed too,
+        # so the shapes it decides are known (at most MAX_SPECIALISATIONS settings get their code)
+        items = tuple((k, ("int", v) if type(v) is int else kind_of(v)) for k, v in x.items())
         return ("dict", items) if all(k is not None for _, k in items) else None
     return None
 
@@ -55,6 +61,8 @@ def standin(kind: Kind) -> Any:
     """A value with `kind`'s type and shape (its values mean nothing)."""
     if kind[0] == "float":
         return np.float64(1.0)  # NumPy's float: no ZeroDivisionError on a stand-in
+    if kind[0] == "int" and len(kind) == 2:
+        return kind[1]  # a value the guard fixes: itself, a Python int (other stand-ins are NumPy values)
     if kind[0] in ("int", "bool"):
         return np.int64(1) if kind[0] == "int" else np.bool_(True)
     if kind[0] == "array":
@@ -79,6 +87,8 @@ def describe(kind: Kind) -> str:
         return "{" + ", ".join(f"{key!r}: {describe(k)}" for key, k in kind[1]) + "}"
     if kind[0] == "array":
         return f"array{kind[1]}" if kind[2] == "f" else f"array{kind[1]} of kind {kind[2]!r}"
+    if kind[0] == "int" and len(kind) == 2:
+        return repr(kind[1])
     return kind[1].__name__ if kind[0] == "numpy scalar" else kind[0]
 
 
@@ -98,6 +108,8 @@ def guard_test(np_name: str, params: dict[str, Kind], type_name: Callable[[type]
             parts.append(guard_test(np_name, {f"{p}[{key!r}]": k for key, k in kind[1]}, type_name))
         elif kind[0] in ("float", "int", "bool"):
             parts.append(f"{p}.__class__ is not {type_name(getattr(builtins, kind[0]))}")
+            if len(kind) == 2:
+                parts.append(f"{p} != {kind[1]!r}")
         elif kind[0] == "array":
             test = f"{p}.__class__ is not {np_name}.ndarray or {p}.shape != {kind[1]!r}"
             if kind[2] != "f":
@@ -182,6 +194,32 @@ class Specializer:
             fn.__doc__ = general.__doc__
             self.install()
             return True
+
+    def moved(self, places: dict[int, Any], make: Callable[[dict[str, Kind] | None], Callable]) -> Callable | None:
+        """This gradient for a twin of its function: the same code over other closure cells
+        (`grad(lambda w: loss(w, Xb, yb))` inside a `train_step(w, Xb, yb)`, whose cells are new
+        at each call). Its general code and specialisations are copied onto the twin's cells
+        (`places`: id of each old cell or function → its counterpart), with nothing generated;
+        `make` generates code for the twin when it needs more. None when a fact fixes the very
+        object a cell holds (then only generating again is right)."""
+        with self.lock:
+            general = moved_function(self.general, places)
+            if general is None:
+                return None
+            del general.__astgrad_owner__  # (this gradient's function: the twin's is made below)
+            twin = Specializer(general, make, self.signature, self.specialise)
+            places = {**places, id(self.function): twin.function}
+            for key, fn in self.by_key.items():
+                new_key = _moved_key(key, places)
+                if fn is self.general:
+                    twin.by_key[new_key] = twin.general
+                    continue
+                copy = moved_function(fn, places)
+                if copy is not None:
+                    copy.__astgrad_owner__ = twin.function
+                    twin.by_key[new_key] = copy
+                    twin.sources[new_key] = self.sources.get(key, fn.source)
+            return twin.install()
 
     def kinds(self, args: tuple, kwargs: dict) -> dict[str, Kind] | None:
         try:
@@ -299,7 +337,13 @@ class Specializer:
         else:
             call = f"{callee}({', '.join(list(a[:npos]) + [f'{k}={k}' for k in kwonly])})"
         text = f"def {fn.__name__}({signature}):\n    # {what}\n    return {call}\n"
-        return compile_function(text, fn.__name__, fn.__globals__, label=f"{callee} of {fn.__name__}").__code__
+        code = _forwarding_codes.get(text)
+        if code is None:
+            code = compile_function(text, fn.__name__, fn.__globals__, label=f"{callee} of {fn.__name__}").__code__
+            if len(_forwarding_codes) >= 256:
+                _forwarding_codes.clear()
+            _forwarding_codes[text] = code
+        return code
 
     def install(self) -> Callable:
         """Make the function specialise itself at its first call (or, not specialising, run the
@@ -326,6 +370,17 @@ class Specializer:
             fn.__code__ = self.stub
         fn.__defaults__, fn.__kwdefaults__ = general.__defaults__, general.__kwdefaults__  # (the user's, as now)
         return fn
+
+
+def _moved_key(key: tuple, places: dict[int, Any]) -> tuple:
+    """A specialisation's key (argument kinds, data kinds by fact key) with the facts' places moved."""
+    kinds, data = key
+
+    def place(fact_key: tuple) -> tuple:
+        where, *rest = fact_key
+        return (id(places[where]) if where in places else where, *rest)
+
+    return kinds, tuple((place(fact_key), *rest) for fact_key, *rest in data)
 
 
 def _follow_defaults(old: inspect.Signature, new: inspect.Signature, args: tuple, kwargs: dict) -> tuple[tuple, dict]:

@@ -27,6 +27,8 @@ def dot_products(
 ) -> None:
     """Rewrite `a @ b` of float arrays of one or two dimensions as `a.dot(b)` in every
     assignment or return whose value decides nothing (`passing`: see decisive_names)."""
+    if not any(isinstance(n, gast.BinOp) and isinstance(n.op, gast.MatMult) for n in walk(fdef)):
+        return  # (no product to rewrite: the analysis is not needed)
     decisive = decisive_names(fdef, np_name, passing)
 
     class Rewrite(Transformer):

@@ -43,6 +43,8 @@ def _hoistable(op: gast.operator) -> bool:
 def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, passing: frozenset[str]) -> None:
     """Compute, before each loop over rows, the parts of its statements that read only the row
     and loop invariants (`passing`: see rounding.decisive_names)."""
+    if not any(isinstance(s, gast.For) for s in walk_statements(fdef.body)):
+        return  # (no loop to hoist from: the analysis is not needed)
     np_name = ctx.numpy_name()
     decisive = decisive_names(fdef, np_name, passing)
     for body in [fdef.body] + [s.body for s in walk_statements(fdef.body) if hasattr(s, "body")]:

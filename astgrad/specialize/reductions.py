@@ -1,4 +1,5 @@
-"""Sums over axes as `np.einsum`, in specialised code (every shape known).
+"""Reductions in specialised code (every shape known): sums over axes as `np.einsum`, and a
+whole array's reduction as its method.
 
 NumPy reduces an axis of a many-dimensional array one innermost run at a time; when the
 innermost axis is short (the GMM's `np.sum(z * z, axis=2)` over d = 5 coordinates), that loop
@@ -13,6 +14,10 @@ Accuracy: np.sum adds pairwise only along the innermost axis (other axes it adds
 einsum does), so a sum over the last axis is rewritten only when that axis is short enough
 (≤ 128) for pairwise summation to be no more than the plain sum. Only float arrays: einsum keeps
 an integer array's dtype where np.sum widens it.
+
+`np.max(w)` of an array w is `w.max()`: the same reduction (the same bits), without the Python
+layer np.max adds before it, about a microsecond, which is most of the cost for a small window
+reduced in a loop (`np.max(x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2])`).
 """
 
 from __future__ import annotations
@@ -123,3 +128,32 @@ def float_arrays_only(expr: gast.AST, shape_of: Callable, np_name: str) -> bool:
 
 def _full_slice() -> gast.Slice:
     return gast.Slice(lower=None, upper=None, step=None)
+
+
+_METHODS = ("max", "min", "sum", "prod", "mean")  # np.f(a) of an ndarray a is a.f(): the same reduction
+
+
+def method_reductions(fdef: gast.FunctionDef, shape_of: Callable[[str], tuple | None], np_name: str) -> None:
+    """Rewrite `np.max(a)` (and min, sum, prod, mean) of a name holding a float array of one or
+    more dimensions as `a.max()`."""
+
+    class Rewrite(Transformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            f = node.func
+            if (
+                isinstance(f, gast.Attribute)
+                and f.attr in _METHODS
+                and isinstance(f.value, gast.Name)
+                and f.value.id == np_name
+                and len(node.args) == 1
+                and not node.keywords
+                and isinstance(node.args[0], gast.Name)
+                and shape_of(node.args[0].id)
+                and float_arrays_only(node.args[0], shape_of, np_name)
+            ):
+                method = gast.Attribute(value=node.args[0], attr=f.attr, ctx=gast.Load())
+                return gast.Call(func=method, args=[], keywords=[])
+            return node
+
+    Rewrite().visit(fdef)

@@ -61,7 +61,7 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
     # values written into in place (or sharing memory with such): each step must keep the very
     # object it took back, not a row of a copy
     written = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
-    unfit |= sharing(fdef, written, both_ways=True, skip=frozenset({np_name, "math"}))
+    unfit |= sharing(fdef, written, both_ways=True, skip=frozenset({np_name, "math"}), array=_numeric_array(shape_of))
     for body in _blocks(fdef.body):
         k = 0
         while k < len(body):
@@ -79,6 +79,11 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
             for at, st in sorted(earlier, key=lambda e: -e[0]):  # (rows made before a forward loop)
                 body.insert(at, st)
             k += len(before) + len(after) + len(earlier) + 1
+
+
+def _numeric_array(shape_of: Callable) -> Callable[[str], bool]:
+    """Whether a name holds an array of numbers of a known shape (a store into it copies)."""
+    return lambda n: bool(shape_of(n)) and shape_of.kind(n) in ("f", "c", "i", "u", "b")
 
 
 def _blocks(body: list[gast.stmt]):

@@ -15,7 +15,7 @@ import numpy as np
 from ... import rules, runtime
 from ...analysis.activity import base_name, numpy_writer
 from ...ir.sentinels import MISSING
-from ...ir.trees import assign, assigned_names, is_constant, name, names_read, walk
+from ...ir.trees import assign, assigned_names, clone, is_constant, name, names_read, walk
 from ..callables import is_user_function
 from .refusals import EXPRESSION_HINTS, describe, node_source
 
@@ -532,7 +532,7 @@ class ExpressionsMixin:
             kept = [k for k in node.keywords if not (k.arg == "out" and is_constant(k.value))]  # (out=None)
             reads = not may_write(fn)  # (a function that may write into its arguments gets them as they are)
             call = gast.Call(
-                func=copy.deepcopy(node.func),
+                func=clone(node.func),
                 args=[self.atom(a, reads) for a in node.args],
                 keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value, reads)) for k in kept],
             )
@@ -592,7 +592,7 @@ class ExpressionsMixin:
             for a in node.args
         ]
         call = gast.Call(
-            func=copy.deepcopy(node.func),
+            func=clone(node.func),
             args=args,
             keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords],
         )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import builtins
 import copy
 import types
-from typing import Any
+from typing import Any, Callable
 
 import gast
 import numpy as np
@@ -420,7 +420,7 @@ def _differentiated_arguments(call: gast.Call, fn: Any) -> dict[int, bool]:
         bound = template.signature.bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
     except TypeError:
         return {}
-    assigned = {n.id for st in template.body for n in walk(st) if isinstance(n, gast.Name)}
+    assigned = _template_names(template)
     out = {}
     for p, arg in bound.arguments.items():
         for a in arg if isinstance(arg, tuple) else [arg]:
@@ -429,9 +429,34 @@ def _differentiated_arguments(call: gast.Call, fn: Any) -> dict[int, bool]:
     return out
 
 
+# what the registry's templates read and write, found once per template (a template is not
+# changed once made; the entry holds it, so that its id names no other)
+_TEMPLATE_FACTS: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def _template_fact(template: Any, key: str, find: Callable[[], Any]) -> Any:
+    known = _TEMPLATE_FACTS.get((id(template), key))
+    if known is None or known[0] is not template:
+        known = _TEMPLATE_FACTS[(id(template), key)] = (template, find())
+    return known[1]
+
+
+def _template_names(template: Any) -> frozenset[str]:
+    """The names a template's body mentions."""
+    return _template_fact(
+        template,
+        "",
+        lambda: frozenset(n.id for st in template.body for n in walk(st) if isinstance(n, gast.Name)),
+    )
+
+
 def _read_by_numpy(template: Any, p: str) -> bool:
     """Whether template reads its parameter `p` only as an argument of NumPy functions
     (`x_bar = y_bar * np.cos(x)`), which read a list as the array it stands for."""
+    return _template_fact(template, "numpy reads " + p, lambda: _finds_read_by_numpy(template, p))
+
+
+def _finds_read_by_numpy(template: Any, p: str) -> bool:
     read_ok: set[int] = set()
     for n in walk(gast.Module(body=template.body, type_ignores=[])):
         if isinstance(n, gast.Call):

@@ -100,20 +100,20 @@ def parse_expression(text: str, names: dict[str, str]) -> gast.AST:
     return Rename().visit(expr)
 
 
-def put_back(g: gast.AST, axis: int) -> gast.AST:
-    """`g[:, None]`: the axis a reduction removed, back with length 1."""
+def put_back(g: gast.AST, axis: int | tuple, ndim: int) -> gast.AST:
+    """`g[:, None]`: the axes a reduction over `axis` of an ndim-array removed, back with length 1."""
     none = gast.Constant(value=None, kind=None)
     if isinstance(g, gast.Constant) or isinstance(g, gast.UnaryOp) and isinstance(g.operand, gast.Constant):
         return g  # a number broadcasts as it is
-    if axis == 0:
-        index: gast.AST = none
-    else:
-        index = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None)] * axis + [none], ctx=gast.Load())
-    return gast.Subscript(value=g, slice=index, ctx=gast.Load())
+    axes = sorted({a % ndim for a in ((axis,) if type(axis) is int else axis)})
+    if axes == [0]:
+        return gast.Subscript(value=g, slice=none, ctx=gast.Load())
+    elts = [none if k in axes else gast.Slice(lower=None, upper=None, step=None) for k in range(axes[-1] + 1)]
+    return gast.Subscript(value=g, slice=gast.Tuple(elts=elts, ctx=gast.Load()), ctx=gast.Load())
 
 
 def plain_unreduce(node: gast.AST, unreduce: str) -> bool:
-    """`unreduce(g, x, axis, keepdims)` with a literal axis (None or an int) and keepdims."""
+    """`unreduce(g, x, axis, keepdims)` with a literal axis (None, an int or ints) and keepdims."""
     if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == unreduce):
         return False
     args = node.args
@@ -121,11 +121,30 @@ def plain_unreduce(node: gast.AST, unreduce: str) -> bool:
         len(args) == 4
         and not node.keywords
         and isinstance(args[1], gast.Name)
-        and isinstance(args[2], gast.Constant)
-        and (args[2].value is None or type(args[2].value) is int)
+        and literal_axis(args[2]) is not False
         and isinstance(args[3], gast.Constant)
         and type(args[3].value) is bool
     )
+
+
+def literal_axis(node: gast.AST) -> None | int | tuple | bool:
+    """The axis a literal says (None, an int, a tuple of ints); False for anything else."""
+    if isinstance(node, gast.Constant) and node.value is None:
+        return None
+    if _literal_int(node) is not None:
+        return _literal_int(node)
+    if isinstance(node, gast.Tuple) and node.elts:
+        ints = [_literal_int(e) for e in node.elts]
+        if None not in ints:
+            return tuple(ints)
+    return False
+
+
+def _literal_int(node: gast.AST) -> int | None:
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _literal_int(node.operand)
+        return None if inner is None else -inner
+    return node.value if isinstance(node, gast.Constant) and type(node.value) is int else None
 
 
 def single_target(s: gast.stmt) -> str | None:

@@ -18,6 +18,7 @@ from ...optimize.cleanup import is_comment, is_pure, resolver
 from .common import (
     dtype_kind,
     is_call_of,
+    literal_axis,
     new_array,
     only_full_slices_and_none,
     plain_unreduce,
@@ -31,6 +32,11 @@ def filled_by_shape(
 ) -> None:
     """`np.ones_like(m)` / `np.full_like(m, g)` of an array m of known shape whose dtype is an
     earlier array r's: `np.ones(shape, r.dtype)`, so m need not be computed for it (dtypes.py)."""
+    if not any(
+        isinstance(n, gast.Attribute) and n.attr in ("ones_like", "full_like") and isinstance(n.value, gast.Name)
+        for n in walk(fdef)
+    ):
+        return  # (no such call: the analysis is not needed)
     roots = dtype_roots(fdef, python_numbers, np_name)
     kinds = getattr(shape_of, "kind", lambda n: None)
     ns = resolver(ctx)
@@ -121,7 +127,7 @@ def fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_name
             if (
                 f == unreduce
                 and plain_unreduce(call, unreduce)
-                and call.args[2].value is None
+                and literal_axis(call.args[2]) is None
                 and not call.args[3].value
                 and shape_of(call.args[1].id)
                 and dtype_kind(shape_of, call.args[1].id) == "f"
@@ -147,8 +153,8 @@ def fuse_initializations(fdef: gast.FunctionDef, ctx: Context, shape_of, np_name
                     shape = shape_of(call.args[1].id)
                     if expression_shape(other, shape_of, np_name) != shape:
                         continue
-                    g, axis, keepdims = call.args[0], call.args[2].value, call.args[3].value
-                    spread = g if axis is None or keepdims else put_back(g, axis % len(shape))
+                    g, axis, keepdims = call.args[0], literal_axis(call.args[2]), call.args[3].value
+                    spread = g if axis is None or keepdims else put_back(g, axis, len(shape))
                     first.value = gast.BinOp(left=spread, op=gast.Add(), right=other)
                     body[j] = gast.Pass()
                     break
@@ -182,7 +188,7 @@ class FullLike(Transformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if not plain_unreduce(node, self.unreduce) or node.args[2].value is not None or node.args[3].value:
+        if not plain_unreduce(node, self.unreduce) or literal_axis(node.args[2]) is not None or node.args[3].value:
             return node
         if not self.shape_of(node.args[1].id) or dtype_kind(self.shape_of, node.args[1].id) != "f":
             return node  # (an integer x: its adjoint is still a float array)

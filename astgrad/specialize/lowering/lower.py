@@ -10,7 +10,8 @@ Python:
     of it broadcasts it to x's shape anyway (`w_bar = t_bar * 2 * w`);
   * `unbroadcast(g, x)` is the very `np.sum` it takes, or nothing, when g's and x's shapes are known;
   * `np.argsort` of a literal permutation is the literal inverse permutation;
-  * `select_share(x, y)` of two numbers is `(0.5 if x == y else 1.0)`;
+  * `select_share(x, y)` of two numbers is `(0.5 if x == y else 1.0)`, `max_share(x, y)` is
+    `(1.0 if x > y else 0.5 if x == y else 0.0)`;
   * the tape is used through its list methods (`tape.append(v)`, `v = tape.pop()`).
 """
 
@@ -24,10 +25,11 @@ import numpy as np
 from ...analysis.expression_shapes import elementwise_op, expression_shape
 from ...frontend.context import Context
 from ...ir import convert
-from ...ir.trees import Transformer
+from ...ir.trees import Transformer, walk
 from ...rules.registry import runtime_facts
 from .common import (
     float_array_in,
+    literal_axis,
     loses_real_part,
     only_full_slices_and_none,
     parse_expression,
@@ -48,6 +50,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
     lowered = runtime_facts("lowered")  # helper → (rank of a, rank of b) → expression (the registry's)
     helpers = {ctx.helper(h): h for h in lowered}
     share = ctx.helper("select_share")
+    max_share = ctx.helper("max_share")
     unbroadcast = ctx.helper("unbroadcast")
     np_name = ctx.numpy_name()
     tape_ops = {ctx.helper("push"): "append", ctx.helper("pop"): "pop"}
@@ -73,8 +76,8 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                     shape = shape_of(call.args[1].id)
                     if shape and shape_or_helper(other) == shape and float_array_in(other, shape_of):
                         # (the other operand spreads it anyway, and gives the result its float dtype)
-                        g, axis, keepdims = call.args[0], call.args[2].value, call.args[3].value
-                        setattr(node, side, g if axis is None or keepdims else put_back(g, axis % len(shape)))
+                        g, axis, keepdims = call.args[0], literal_axis(call.args[2]), call.args[3].value
+                        setattr(node, side, g if axis is None or keepdims else put_back(g, axis, len(shape)))
             return node
 
         def visit_Call(self, node):
@@ -95,7 +98,7 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
             if f.id == unbroadcast and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
                 if loses_real_part(node.args, node.args[1].id, shape_of):
                     return node
-                reduced = _reduce_to(node.args[0], shape_of(node.args[1].id), shape_of, np_name)
+                reduced = _reduce_to(node.args[0], shape_of(node.args[1].id), shape_or_helper, np_name)
                 if reduced is not None:
                     return reduced
             if f.id in helpers and len(node.args) == 3 and all(isinstance(a, gast.Name) for a in node.args):
@@ -112,10 +115,11 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                             text = forms["stacked"]
                     if text is not None:
                         return parse_expression(text.replace("np.", np_name + "."), {"g": g, "a": a, "b": b})
-            if f.id == share and len(node.args) == 2 and all(isinstance(a, gast.Name) for a in node.args):
+            if f.id in (share, max_share) and len(node.args) == 2 and all(isinstance(a, gast.Name) for a in node.args):
                 x, y = (a.id for a in node.args)
                 if shape_of(x) == () and shape_of(y) == ():
-                    return parse_expression("(0.5 if x == y else 1.0)", {"x": x, "y": y})
+                    text = SHARES[f.id == max_share]
+                    return parse_expression(text, {"x": x, "y": y})
             if f.id == structure and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
                 if shape_of(node.args[1].id) is not None:  # an array or a number: no container to rebuild
                     return node.args[0]
@@ -127,7 +131,9 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                 return gast.Call(func=method, args=node.args[1:], keywords=[])
             return node
 
-    plain_written_parts(fdef, ctx.helper("written_part"), DistinctIndices(fdef, ctx, shape_of))
+    written_part = ctx.helper("written_part")
+    if _calls(fdef, written_part):  # (the analysis of indices is needed for its calls only)
+        plain_written_parts(fdef, written_part, DistinctIndices(fdef, ctx, shape_of))
     Rewrite().visit(fdef)
     lazy_unreduce(fdef, unreduce, shape_of, np_name)
     fuse_initializations(fdef, ctx, shape_of, np_name)  # (before FullLike: it reads unreduce calls)
@@ -158,11 +164,22 @@ def polish(
     sum_before_product(fdef, shape_of, np_name)
     drop_unread_copies(fdef, ctx.helper("owned_copy"))
     start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
-    scatter_in_place(fdef, ctx.helper("unindex"), DistinctIndices(fdef, ctx, shape_of), np_name)
+    unindex = ctx.helper("unindex")
+    if _calls(fdef, unindex):
+        scatter_in_place(fdef, unindex, DistinctIndices(fdef, ctx, shape_of), np_name)
     filled_by_shape(fdef, ctx, shape_of, np_name, python_numbers)
     join_accumulations(fdef.body, ctx)
     reuse_equal_calls(fdef, ctx, shape_of)
     Ties().visit(fdef)
+
+
+def _calls(fdef: gast.FunctionDef, helper: str) -> bool:
+    """Whether the code calls the helper named `helper`."""
+    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == helper for n in walk(fdef))
+
+
+# select_share and max_share of two numbers (max_share: 0 where either is NaN, as at run time)
+SHARES = ("(0.5 if x == y else 1.0)", "(1.0 if x > y else 0.5 if x == y else 0.0)")
 
 
 def _is_argsort(f: gast.AST, np_name: str) -> bool:
@@ -180,13 +197,14 @@ def _literal_ints(node: gast.AST) -> list[int] | None:
     return None
 
 
-def _reduce_to(g: gast.AST, target: tuple | None, shape_of, np_name: str) -> gast.AST | None:
+def _reduce_to(g: gast.AST, target: tuple | None, shape_of_expr: Callable, np_name: str) -> gast.AST | None:
     """`unbroadcast(g, x)` for x of shape `target` as the np.sum it is (or g itself); a
-    negation is taken after the sum (`-np.sum(g)`, on fewer elements)."""
+    negation is taken after the sum (`-np.sum(g)`, on fewer elements). `shape_of_expr` gives an
+    expression's shape (helpers shaped like their first argument included: `copy_of(g_bar[t])`)."""
     if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):
-        inner = _reduce_to(g.operand, target, shape_of, np_name)
+        inner = _reduce_to(g.operand, target, shape_of_expr, np_name)
         return None if inner is None else gast.UnaryOp(op=gast.USub(), operand=inner)
-    shape = expression_shape(g, shape_of, np_name)
+    shape = shape_of_expr(g)
     if shape is None or target is None or len(shape) < len(target):
         return None
     lead = len(shape) - len(target)

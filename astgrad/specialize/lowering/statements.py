@@ -20,15 +20,22 @@ def reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
     """`b = np.arange(n)` after `a = np.arange(n)` (the same pure call of unchanged names, at
     the top level, neither a nor b rebound or written into): `b = a`, which copy propagation
     then removes."""
+    stores: dict[str, int] = {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    calls = [
+        gast.dump(st.value)
+        for st in fdef.body
+        if isinstance(st, gast.Assign) and isinstance(st.value, gast.Call) and stores.get(single_target(st)) == 1
+    ]
+    if len(set(calls)) == len(calls):
+        return  # (no call made twice: the analyses are not needed)
     ns = resolver(ctx)
     written = writes_in_place(fdef, ctx.helper("add_at"))
     np_name = ctx.numpy_name()  # (a module, not memory a call's result may share)
     count = getattr(shape_of, "count", lambda n: None)
     changing = sharing(fdef, frozenset(written), both_ways=True, skip=frozenset({np_name, "math"}))
-    stores: dict[str, int] = {}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-            stores[n.id] = stores.get(n.id, 0) + 1
     seen: dict[str, tuple[str, set[str]]] = {}  # the call's text → (its name, the names it reads)
     for st in fdef.body:
         a = single_target(st)

@@ -11,7 +11,7 @@ import gast
 
 from ...analysis.expression_shapes import expression_shape
 from ...ir.trees import walk
-from .common import float_array_in, plain_unreduce, put_back, single_target
+from .common import float_array_in, literal_axis, plain_unreduce, put_back, single_target
 
 
 def lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np_name: str) -> None:
@@ -61,9 +61,9 @@ def lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np_
         if ok[t]:
             call = s.value.left if isinstance(s.value, gast.BinOp) else s.value
             replacement = copy.deepcopy(call.args[0])
-            axis, keepdims = call.args[2].value, call.args[3].value
+            axis, keepdims = literal_axis(call.args[2]), call.args[3].value
             if axis is not None and not keepdims:
-                replacement = put_back(replacement, axis % len(candidates[t][1]))
+                replacement = put_back(replacement, axis, len(candidates[t][1]))
             if isinstance(s.value, gast.BinOp):
                 s.value.left = replacement
             else:

@@ -1,0 +1,206 @@
+"""Lists of numbers built in a loop (issue 17): `s.append(v)` once per step, items read back
+`s[t - 1]`, the list turned into an array after the loop. Specialised code knows the items'
+shape (a list the function builds and reads alone: analysis/shape_facts.py), so their adjoints
+need no broadcasting bookkeeping, and an item read at a position counted from the start is read
+again by the backward step rather than saved (optimize/loop_saves.py): no per-step tape. Lists
+appended conditionally, twice per step, read from the end or handed on stay correct. Each
+gradient against central differences and the unoptimised code; structure, not timings."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import check_grad, grad
+from benchmarks.variants import conv1d_list, ema_list
+
+
+def ema_list_increment(x, a):  # another expression, the list starts empty
+    s = []
+    s.append(x[0])
+    for t in range(1, len(x)):
+        s.append(s[t - 1] + (1.0 - a) * (x[t] - s[t - 1]))
+    return np.sum(np.array(s) ** 2)
+
+
+def tanh_list(x, w):  # an elementwise function of the item read back
+    s = [0.0]
+    for t in range(len(x)):
+        s.append(np.tanh(w * s[t] + x[t]))
+    out = np.asarray(s)
+    return np.sum(out * x[0]) + out[-1]
+
+
+def two_appends(x, a):  # two items per step: positions 2t and 2t + 1
+    s = [x[0], x[0]]
+    for t in range(1, x.shape[0]):
+        s.append(a * s[2 * t - 1] + x[t])
+        s.append(s[2 * t] * x[t])
+    return np.sum(np.array(s) ** 2)
+
+
+def appended_if(x, a):  # appended on one branch only: positions depend on the values
+    s = [x[0]]
+    for t in range(1, len(x)):
+        if x[t] > 0:
+            s.append(a * s[-1] + x[t])
+        else:
+            s.append(s[-1] * x[t])
+    return np.sum(np.array(s) ** 2)
+
+
+def appended_sometimes(x, a):  # a list that grows only on some steps, read from its end
+    s = [x[0]]
+    for t in range(1, len(x)):
+        if x[t] > 0:
+            s.append(a * s[-1] + x[t])
+    return np.sum(np.array(s) ** 2)
+
+
+def read_from_end(x, a):  # `s[-1]`: the last item at that step, not at the end
+    s = [x[0]]
+    for t in range(1, len(x)):
+        s.append(a * s[-1] + (1 - a) * x[t])
+    return np.sum(np.array(s) ** 2)
+
+
+def rows_list(X, a):  # items are rows (arrays), stacked
+    s = [X[0]]
+    for t in range(1, X.shape[0]):
+        s.append(np.tanh(a * s[t - 1] + X[t]))
+    return np.sum(np.stack(s) ** 2)
+
+
+def last(s):
+    return s[len(s) - 1]
+
+
+def handed_on(x, a):  # the list handed to a function that reads it
+    s = [x[0]]
+    for t in range(1, len(x)):
+        s.append(a * last(s) + x[t])
+    return np.sum(np.array(s) ** 2)
+
+
+def np_exp_floats(x, a):  # numbers from np.exp on floats
+    s = [1.0]
+    for t in range(len(x)):
+        s.append(np.exp(-a * s[t]) * x[t])
+    return np.sum(np.array(s) ** 2)
+
+
+CASES = [
+    ema_list,
+    conv1d_list,
+    ema_list_increment,
+    tanh_list,
+    two_appends,
+    appended_if,
+    appended_sometimes,
+    read_from_end,
+    handed_on,
+    np_exp_floats,
+]
+
+
+def _args(f):
+    rng = np.random.default_rng(5)
+    if f is conv1d_list:
+        return (rng.normal(size=12), rng.normal(size=3)), (0, 1)
+    if f is tanh_list:
+        return (rng.normal(size=9), 0.7), (0, 1)
+    return (rng.normal(size=9), 0.6), (0, 1)
+
+
+@pytest.mark.parametrize("f", CASES, ids=[f.__name__ for f in CASES])
+def test_list_loop_gradients_are_right(f):
+    args, wrt = _args(f)
+    g = grad(f, wrt=wrt)
+    check_grad(f, g, *args, wrt=wrt, rtol=1e-5, atol=1e-7)
+    plain = grad(f, wrt=wrt, optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_rows_list_gradient_is_right():
+    rng = np.random.default_rng(6)
+    args = (rng.normal(size=(6, 3)), 0.5)
+    g = grad(rows_list, wrt=(0, 1))
+    check_grad(rows_list, g, *args, wrt=(0, 1), rtol=1e-5, atol=1e-7)
+    plain = grad(rows_list, wrt=(0, 1), optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("f", [ema_list, ema_list_increment, tanh_list, two_appends, np_exp_floats])
+def test_a_list_of_numbers_built_in_a_loop_saves_nothing_per_step(f):
+    """The items read back at positions counted from the start are read again from the list;
+    their adjoints are numbers added in place (no `add_adjoints`, no `unbroadcast`)."""
+    args, wrt = _args(f)
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "tape" not in text, text
+    loops = [ast.unparse(n) for n in ast.walk(ast.parse(text)) if isinstance(n, ast.For)]
+    assert len(loops) == 2, text
+    for loop in loops:
+        assert "add_adjoints" not in loop and "unbroadcast" not in loop, text
+
+
+def test_an_item_read_from_the_end_stays_saved():
+    """`s[-1]` at step t is the item appended at step t - 1; in the backward pass the list is
+    full and `s[-1]` its last item: the value read stays on the tape."""
+    args, wrt = _args(read_from_end)
+    text = astgrad.source(read_from_end, wrt=wrt, args=args)
+    assert "tape" in text, text
+
+
+# ---------------------------------------------------------------- windows `x[i:i + k]` in loops
+
+
+def conv_strided(x, w):  # windows at 2i, the out list of numbers
+    k = len(w)
+    outs = []
+    for i in range((len(x) - k) // 2 + 1):
+        outs.append(np.sum(x[2 * i : 2 * i + k] * w))
+    return np.sum(np.array(outs) ** 2)
+
+
+def clipped_windows(x, w):  # the last windows are shorter: no one length for every step
+    outs = []
+    for i in range(len(x)):
+        v = x[i : i + 3]
+        outs.append(np.sum(v * v) * w[0])
+    return np.sum(np.array(outs) ** 2)
+
+
+def pool_windows(x):  # two axes of windows
+    out = np.zeros((x.shape[0] // 2, x.shape[1] // 2))
+    for i in range(x.shape[0] // 2):
+        for j in range(x.shape[1] // 2):
+            out[i, j] = np.sum(np.tanh(x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]))
+    return np.sum(out**2)
+
+
+@pytest.mark.parametrize("f", [conv_strided, clipped_windows, pool_windows])
+def test_window_gradients_are_right(f):
+    rng = np.random.default_rng(12)
+    args, wrt = (
+        ((rng.normal(size=(6, 8)),), 0) if f is pool_windows else ((rng.normal(size=11), rng.normal(size=3)), (0, 1))
+    )
+    g = grad(f, wrt=wrt)
+    check_grad(f, g, *args, wrt=wrt, rtol=1e-5, atol=1e-7)
+    plain = grad(f, wrt=wrt, optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args) if isinstance(wrt, tuple) else (g(*args),), plain if isinstance(wrt, tuple) else (plain,)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("f", [conv1d_list, conv_strided])
+def test_a_window_of_a_loop_index_has_its_length(f):
+    """`x[i:i + k]` with every i of the loop keeping the window inside x: its shape is known, so
+    the backward step has no `unbroadcast`/`unreduce` (and recomputes no product)."""
+    rng = np.random.default_rng(13)
+    text = astgrad.source(f, wrt=(0, 1), args=(rng.normal(size=11), rng.normal(size=3)))
+    (back,) = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.For) and "reversed" in ast.unparse(n.iter)]
+    assert "unbroadcast" not in ast.unparse(back) and "unreduce" not in ast.unparse(back), text

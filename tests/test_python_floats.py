@@ -1,0 +1,102 @@
+"""NumPy's elementwise functions on Python floats (issue 17): in specialised code `np.sin(theta)`
+of a float becomes `float(np.sin(theta))` where a float and an np.float64 behave alike, so the
+arithmetic after it is Python's (specialize/floats.py). The values f computes are unchanged (the
+value of value_and_grad is f's, bit for bit); where a value that was an np.float64 is divided,
+raised to a power or handed to other code, nothing is rewritten. Gradients against central
+differences and the unoptimised code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import check_grad, grad, value_and_grad
+from benchmarks.variants import pendulum_np
+
+
+def decay_exp(x, k, steps):  # np.exp on floats
+    for _ in range(steps):
+        x = x + 0.1 * (np.exp(-k * x) - x)
+    return x * x
+
+
+def tanh_steps(x, w, steps):  # np.tanh, np.sin and math mixed
+    y = 0.0
+    for _ in range(steps):
+        y = np.tanh(w * y + x) + 0.5 * np.sin(y)
+    return y + x * y
+
+
+def divides(x, k, steps):  # a division by a value that was an np.float64: left as it is
+    for _ in range(steps):
+        x = x + 0.1 / (1.0 + np.exp(-k * x))
+    return x
+
+
+def squared(theta, g, steps):  # the forward value read by a power: left as it is
+    for _ in range(steps):
+        theta = theta + 0.01 * g * np.cos(theta)
+    return theta**2
+
+
+def branches(x, w, steps):  # a branch on a value that was an np.float64
+    for _ in range(steps):
+        if np.sin(x) > 0.2:
+            x = x * w + np.cos(x)
+        else:
+            x = x - 0.1 * w
+    return x
+
+
+def compared_into_numbers(x, steps):  # a comparison used as a number: True + True is 2, not np.True_
+    c = 0.0
+    for _ in range(steps):
+        x = np.sin(x) + 0.5
+        c = c + (x > 0.3) * x
+    return c
+
+
+CASES = [
+    (pendulum_np, (0.3, 0.1, 9.81, 0.01, 30), (0, 1, 2)),
+    (decay_exp, (0.7, 1.3, 20), (0, 1)),
+    (tanh_steps, (0.4, 0.8, 15), (0, 1)),
+    (divides, (0.2, 0.9, 10), (0, 1)),
+    (squared, (0.3, 2.0, 10), (0, 1)),
+    (branches, (0.5, 0.9, 12), (0, 1)),
+    (compared_into_numbers, (0.4, 8), (0,)),
+]
+IDS = [c[0].__name__ for c in CASES]
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
+def test_float_loop_gradients_are_right(f, args, wrt):
+    g = grad(f, wrt=wrt)
+    check_grad(f, g, *args, wrt=wrt, rtol=1e-5, atol=1e-7)
+    plain = grad(f, wrt=wrt, optimize=False, specialize=False)(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
+def test_the_value_is_f_s_bit_for_bit(f, args, wrt):
+    vg = value_and_grad(f, wrt=wrt)
+    vg(*args)  # (the first call specialises)
+    value, _ = vg(*args)
+    assert value == f(*args)
+
+
+@pytest.mark.parametrize("f", [pendulum_np, decay_exp, tanh_steps, branches])
+def test_numpy_functions_of_floats_give_floats(f):
+    args, wrt = next((a, w) for g, a, w in CASES if g is f)
+    text = astgrad.source(f, wrt=wrt, args=args)
+    assert "float(np." in text, text
+
+
+@pytest.mark.parametrize("f", [divides, squared, compared_into_numbers])
+def test_a_value_divided_or_raised_to_a_power_keeps_its_type(f):
+    """(The gradient alone of `squared` never computes `theta**2`: its code is rewritten; the
+    value and gradient computes it, and is not.)"""
+    args, wrt = next((a, w) for g, a, w in CASES if g is f)
+    text = astgrad.source(f, wrt=wrt, args=args, value=True)
+    assert "float(np." not in text, text
