@@ -429,19 +429,28 @@ def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: 
     from .jit import compiler
 
     func = compiler.unwrap(func)
-    if has_aux:
-        raise ArgumentError("jit=True compiles gradients without has_aux for now")
     compiler._numba()
     names, many = wrt_parameters(func, parameter_names(func), wrt)  # (checks wrt now)
     if mode == "forward":
-        return _jit_forward(func, names, many, value)
+        return _jit_forward(func, names, many, value, has_aux)
 
     def make(kinds: dict) -> Callable:
-        return build(func, wrt, value=value, optimize=True, wrt_names_fn=wrt_parameters, kinds=kinds, target="numba")
+        return build(
+            func,
+            wrt,
+            value=value,
+            optimize=True,
+            wrt_names_fn=wrt_parameters,
+            has_aux=has_aux,
+            kinds=kinds,
+            target="numba",
+        )
 
     label = "value_and_grad" if value else "grad"
     return cached(
-        func, ("jit", _freeze(wrt), value), lambda: compiler.JitGradient(func, make, inspect.signature(func), label)
+        func,
+        ("jit", _freeze(wrt), value, has_aux),
+        lambda: compiler.JitGradient(func, make, inspect.signature(func), label),
     )
 
 
@@ -453,9 +462,10 @@ def _compiled_jvp(func: Callable, names: tuple[str, ...]) -> Any:
     return cached(func, ("jit jvp", names), lambda: compiler.JitJvp(func, lambda: jvp_function(func, names), params))
 
 
-def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> Callable:
+def _jit_forward(func: Callable, names: list[str], many: bool, value: bool, has_aux: bool) -> Callable:
     """The gradient by forward mode, each tangent sweep run by the jvp function compiled by numba."""
-    refuse_tuple_output(*normalized(func))
+    if not has_aux:  # (a jvp may return a tuple; a gradient's function may not)
+        refuse_tuple_output(*normalized(func))
     compiled = _compiled_jvp(func, tuple(names))
 
     @user_facing
@@ -466,7 +476,7 @@ def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> C
             return compiled(tuple(arguments.values()), tuple(direction.values()))
 
         dots = jvp_function(func, tuple(names)).dot_params
-        return forward_sweeps(func, signature, names, many, value, False, dots, run, args, kwargs)
+        return forward_sweeps(func, signature, names, many, value, has_aux, dots, run, args, kwargs)
 
     def source(*args, **kwargs) -> str:
         """The code numba compiles for these arguments."""
