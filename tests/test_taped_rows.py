@@ -4,6 +4,7 @@ general code, and bit for bit against the same specialised code without the pass
 
 from __future__ import annotations
 
+import math
 import types
 
 import numpy as np
@@ -192,3 +193,17 @@ def test_an_element_read_shares_no_memory_but_an_ellipsis_read_does():
     shared = sharing(fdef, frozenset({"x"}), both_ways=True, array=array, number=number)
     assert shared == {"x", "v", "w"}  # (x[..., 0] of a 1-d x is a 0-d view)
     assert sharing(fdef, frozenset({"x"}), both_ways=True, array=array) == {"x", "m", "v", "w"}
+
+
+def sine_steps(y, a):
+    for _ in range(3):
+        y = -0.8 * y + a * math.sin(y)  # Python floats: they stay on the tape as they are
+    return y
+
+
+def test_a_python_float_is_no_row():
+    g = grad(_fresh(sine_steps), wrt=(0, 1))
+    check_grad(sine_steps, g, 0.7, 1.3, wrt=(0, 1))
+    text = astgrad.source(_fresh(sine_steps), wrt=(0, 1), args=(0.7, 1.3))
+    assert "np.array(" not in text and "np.empty(" not in text, text
+    assert all(type(v) is float for v in g(0.7, 1.3))

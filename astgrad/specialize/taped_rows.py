@@ -69,6 +69,10 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
         array=_numeric_array(shape_of),
         number=_number(shape_of),
     )
+    # a number is a row only where it is a NumPy number: a Python float would come back as one
+    # (the same value, but every operation on it after a NumPy call's cost)
+    numpy_numbers = _numpy_numbers(fdef, shape_of, pop, np_name)
+    unfit |= {n.id for n in walk(fdef) if isinstance(n, gast.Name) and shape_of(n.id) == ()} - numpy_numbers
     for body in _blocks(fdef.body):
         k = 0
         while k < len(body):
@@ -96,6 +100,69 @@ def _numeric_array(shape_of: Callable) -> Callable[[str], bool]:
 def _number(shape_of: Callable) -> Callable[[str], bool]:
     """Whether a name holds a number (shape ()) of a numeric kind: immutable, no view."""
     return lambda n: shape_of(n) == () and shape_of.kind(n) in ("f", "c", "i", "u", "b")
+
+
+def _numpy_numbers(fdef: gast.FunctionDef, shape_of: Callable, pop: str, np_name: str) -> set[str]:
+    """The names of shape () that hold a NumPy number at every assignment (the tape's restores
+    and placeholders aside): an element read `x[0]` of an array of numbers, or arithmetic or a
+    NumPy call on such a number or on an array (`a * m + b`, `np.exp(m)`; not `math.exp(m)`,
+    which makes a Python float). Parameters, whatever their kind, are none."""
+    array = _numeric_array(shape_of)
+    values: dict[str, list[gast.AST]] = {}
+    for st in walk(fdef):
+        if isinstance(st, gast.Assign):
+            for t in st.targets:
+                for n in walk(t):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                        if isinstance(t, gast.Name):
+                            values.setdefault(n.id, []).append(st.value)
+                        else:
+                            values.setdefault(n.id, []).append(None)  # (unpacked: not followed)
+        elif isinstance(st, (gast.AugAssign, gast.For)):
+            target = st.target
+            for n in walk(target):
+                if isinstance(n, gast.Name):
+                    values.setdefault(n.id, []).append(
+                        st.value if isinstance(st, gast.AugAssign) and isinstance(target, gast.Name) else None
+                    )
+    params = {a.id for a in fdef.args.args if isinstance(a, gast.Name)}
+
+    def restore(v: gast.AST | None) -> bool:
+        return (
+            isinstance(v, gast.Constant)
+            and v.value is None
+            or (isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == pop)
+        )
+
+    def numpy_number(v: gast.AST | None, known: set[str]) -> bool:
+        if isinstance(v, gast.Name):
+            return v.id in known
+        if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
+            return array(v.value.id)
+        if isinstance(v, (gast.BinOp, gast.UnaryOp)) or (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and isinstance(v.func.value, gast.Name)
+            and v.func.value.id == np_name
+        ):
+            leaves = [n for n in walk(v) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+            return any(n.id in known or array(n.id) for n in leaves) and not any(
+                isinstance(n, gast.Call) and n is not v or isinstance(n, gast.Attribute) and n is not v.func
+                for n in walk(v)
+            )  # (not `x.shape[0] * 0.5`, `len(x) * 0.5`: Python numbers)
+        return False
+
+    candidates = {n for n in values if shape_of(n) == () and n not in params}
+    known: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for n in candidates - known:
+            mine = [v for v in values[n] if not restore(v)]
+            if mine and all(numpy_number(v, known) for v in mine):
+                known.add(n)
+                changed = True
+    return known
 
 
 def _blocks(body: list[gast.stmt]):
