@@ -180,6 +180,9 @@ def _stores(body: list[gast.stmt]) -> dict[str, int]:
             base = t
             while isinstance(base, gast.Subscript):
                 base = base.value
+            if base.__class__ is gast.Name:
+                count[base.id] = count.get(base.id, 0) + 1
+                continue
             for n in walk(base):
                 if isinstance(n, gast.Name):
                     count[n.id] = count.get(n.id, 0) + 1
@@ -198,11 +201,22 @@ def _stores(body: list[gast.stmt]) -> dict[str, int]:
     return count
 
 
-def _walk(body: list[gast.stmt]):
+def _walk(body: list[gast.stmt]) -> list[gast.stmt]:
+    """The statements of `body` and of the blocks nested in them, in order."""
+    out: list[gast.stmt] = []
+    _collect(body, out)
+    return out
+
+
+def _collect(body: list[gast.stmt], out: list[gast.stmt]) -> None:
     for s in body:
-        yield s
-        for field in ("body", "orelse"):
-            yield from _walk(getattr(s, field, None) or [])
+        out.append(s)
+        inner = getattr(s, "body", None)
+        if inner:
+            _collect(inner, out)
+        inner = getattr(s, "orelse", None)
+        if inner:
+            _collect(inner, out)
 
 
 def _loads(tree: Any) -> dict[str, int]:
@@ -726,12 +740,22 @@ def is_comment(s: gast.stmt) -> bool:
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
 
 
+_EFFECTS = (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Raise, gast.Break)
+
+
 def _has_effect(s: gast.stmt) -> bool:
-    for n in walk(s):
-        if isinstance(n, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Raise, gast.Break)):
-            if isinstance(n, gast.Expr) and isinstance(n.value, gast.Constant):
+    """Whether `s` or a statement nested in it (an effect is a statement: expressions hold none)
+    assigns, calls, returns, raises or breaks; a comment is no effect."""
+    todo = [s]
+    for n in todo:
+        if isinstance(n, _EFFECTS):
+            if n.__class__ is gast.Expr and n.value.__class__ is gast.Constant:
                 continue
             return True
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(n, field, None)
+            if block.__class__ is list:
+                todo += block
     return False
 
 
