@@ -8,7 +8,7 @@ from typing import Any, Callable
 import gast
 
 from .. import rules, runtime
-from ..analysis.aliasing import sharing, writes_in_place
+from ..analysis.aliasing import shared_through, sharing_links, writes_in_place
 from ..frontend.context import Context
 from ..ir.sentinels import MISSING
 from ..ir.trees import Transformer, clone, read_counts, walk
@@ -518,23 +518,34 @@ def _target_base(t: gast.AST) -> gast.AST:
 
 
 def eliminate_dead_code(
-    fdef: gast.FunctionDef, ns: Callable[[str], Any], purity: dict | None = None, cycles: bool = False
+    fdef: gast.FunctionDef,
+    ns: Callable[[str], Any],
+    purity: dict | None = None,
+    cycles: bool = False,
+    counted: dict | None = None,
 ) -> bool:
     """Drop assignments to names nothing reads (their right-hand sides being free of effects),
     following chains with a worklist; with `cycles`, also the names only their own definitions
-    need (a slower marking). `purity` caches, across calls, whether a value is pure."""
-    reads = _loads(fdef.body)
-    defs: dict[str, list[gast.stmt]] = {}
-    purity = {} if purity is None else purity
-    for s in _walk(fdef.body):
-        if isinstance(s, (gast.Assign, gast.AugAssign)):
-            target = s.targets[0] if isinstance(s, gast.Assign) else s.target
-            base = _target_base(target)
-            known = purity.get(id(s))
-            if known is None or known[0] is not s.value:
-                known = purity[id(s)] = (s.value, is_pure(s.value, ns))
-            if isinstance(base, gast.Name) and known[1]:
-                defs.setdefault(base.id, []).append(s)
+    need (a slower marking). `purity` caches, across calls, whether a value is pure. `counted`
+    carries the reads and pure definitions counted by a call that removed nothing to the next
+    call, for a tree nothing changed in between (the clean-up's fixed point)."""
+    if counted:
+        reads, defs = counted.pop("reads"), counted.pop("defs")
+    else:
+        reads = _loads(fdef.body)
+        defs = {}
+        purity = {} if purity is None else purity
+        for s in _walk(fdef.body):
+            if isinstance(s, (gast.Assign, gast.AugAssign)):
+                target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+                base = _target_base(target)
+                known = purity.get(id(s))
+                if known is None or known[0] is not s.value:
+                    known = purity[id(s)] = (s.value, is_pure(s.value, ns))
+                if isinstance(base, gast.Name) and known[1]:
+                    defs.setdefault(base.id, []).append(s)
+        if counted is not None:
+            counted["reads"], counted["defs"] = dict(reads), defs
 
     cache: dict[tuple[int, str], int] = {}
 
@@ -769,8 +780,10 @@ def optimize(
     # written in place, or sharing memory with what is (`a = t1; a[0] = 0`: t1 too)
     direct = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
     written = set(direct)
-    shared = sharing(fdef, direct, both_ways=True)  # (`a = t1; a[0] = 0`: t1 too)
-    protected = sharing(fdef, protected)
+    links = sharing_links(fdef, both_ways=True) if direct or protected else []
+    shared = shared_through(links, direct) if direct else direct  # (`a = t1; a[0] = 0`: t1 too)
+    # (one way: the links of even index, each an assignment's (targets, sources))
+    protected = shared_through(links[::2], protected) if protected else protected
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
         fold = Fold(frozenset(written), protected, shared)
@@ -778,11 +791,12 @@ def optimize(
         changed = fold.changed
         changed |= propagate_copies(fdef, params, fold)
         changed |= propagate_local_copies(fdef, params)
-        changed |= eliminate_dead_code(fdef, ns, purity)
+        counted: dict = {}  # (what the first dead-code pass counted, for the second on the same tree)
+        changed |= eliminate_dead_code(fdef, ns, purity, counted=counted)
         changed |= _drop_self_assignments(fdef.body)
         changed |= _drop_write_only_lists(fdef, ns)
         if not changed:  # at the fixed point, once: definitions that only feed each other
-            changed = eliminate_dead_code(fdef, ns, purity, cycles=True)
+            changed = eliminate_dead_code(fdef, ns, purity, cycles=True, counted=counted)
         if not changed:
             _ensure_statements(fdef)
             return fdef
