@@ -182,7 +182,10 @@ def _uncopy_numbers(fdef: gast.FunctionDef, copy_of: str, shape_of: Callable) ->
             return shape is not None and scalar and len(shape) == len(index) and shape_of.kind(e.value.id) == "f"
         return False
 
-    for node in walk(fdef):
+    nodes = walk(fdef)
+    if not any(_is_copy(n, copy_of) for n in nodes):
+        return
+    for node in nodes:
         for field, value in gast.iter_fields(node):
             if isinstance(value, list):
                 for i, v in enumerate(value):
@@ -624,7 +627,12 @@ def _drop(
         if v is not None and v not in defs:
             defs[v] = s.value
             where[v] = j
-    once = {v for v in defs if sum(1 for s in loop.body for n in walk(s) if _stores_name(n, v)) == 1}
+    bound: dict[str, int] = {}  # name → how many times the loop's body binds it
+    for s in loop.body:
+        for n in walk(s):
+            if n.__class__ is gast.Name and n.ctx.__class__ is gast.Store:
+                bound[n.id] = bound.get(n.id, 0) + 1
+    once = {v for v in defs if bound.get(v, 0) == 1}
 
     def steady(n: str) -> bool:
         """Bound once in the function, before the loop (or a parameter), never written into."""
