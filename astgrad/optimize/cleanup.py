@@ -224,13 +224,15 @@ def _loads(tree: Any) -> dict[str, int]:
     return read_counts(tree, augmented=True)
 
 
-def propagate_copies(fdef: gast.FunctionDef, params: set[str], fold: Fold | None = None) -> bool:
+def propagate_copies(
+    fdef: gast.FunctionDef, params: set[str], fold: Fold | None = None, stores: dict[str, int] | None = None
+) -> bool:
     """Replace `a` by `b` after a top-level `a = b` when neither is ever rebound (b may be a
     constant). One in-order scan substitutes every such copy; with `fold`, each statement it
     changes is folded at once, so constants chain (`g = 0.5 * c` after `c = 2.0` is a copy of
-    1.0)."""
+    1.0). `stores`: the tree's _stores, if counted already."""
     body = fdef.body
-    stores = _stores(body)
+    stores = _stores(body) if stores is None else stores
     returned = (
         {n.id for n in walk(body[-1]) if isinstance(n, gast.Name)}
         if body and isinstance(body[-1], gast.Return)
@@ -269,11 +271,12 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str], fold: Fold | None
     return True
 
 
-def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
+def propagate_local_copies(fdef: gast.FunctionDef, params: set[str], stores: dict[str, int] | None = None) -> bool:
     """Replace `a` by `b` after `a = b` in any block (a loop body, a branch) when every use of `a`
     is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
-    still the same object there), and `a` is bound nowhere else."""
-    stores = _stores(fdef.body)
+    still the same object there), and `a` is bound nowhere else. `stores`: the tree's _stores,
+    if counted already."""
+    stores = _stores(fdef.body) if stores is None else stores
     last = fdef.body[-1] if fdef.body else None
     returned = {n.id for n in walk(last) if isinstance(n, gast.Name)} if isinstance(last, gast.Return) else set()
     candidates = {
@@ -789,8 +792,10 @@ def optimize(
         fold = Fold(frozenset(written), protected, shared)
         fold.visit(fdef)
         changed = fold.changed
-        changed |= propagate_copies(fdef, params, fold)
-        changed |= propagate_local_copies(fdef, params)
+        stores = _stores(fdef.body)
+        copied = propagate_copies(fdef, params, fold, stores)
+        changed |= copied
+        changed |= propagate_local_copies(fdef, params, None if copied else stores)  # (the same tree: the same stores)
         counted: dict = {}  # (what the first dead-code pass counted, for the second on the same tree)
         changed |= eliminate_dead_code(fdef, ns, purity, counted=counted)
         changed |= _drop_self_assignments(fdef.body)
