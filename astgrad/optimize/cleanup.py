@@ -242,14 +242,7 @@ def propagate_copies(
     defined: set[str] = set(params)
     out: list[gast.stmt] = []
 
-    class Sub(Transformer):
-        def visit_Name(self, node):
-            if node.id in subst and isinstance(node.ctx, gast.Load):
-                self.hit = True
-                return clone(subst[node.id])
-            return node
-
-    sub = Sub()
+    sub = _Substitute(subst)
     for s in body:
         if subst:
             sub.hit = False
@@ -269,6 +262,20 @@ def propagate_copies(
         return False
     fdef.body = out
     return True
+
+
+class _Substitute(Transformer):
+    """Reads of the names of `subst` replaced by (copies of) their values; `hit`: whether one was."""
+
+    def __init__(self, subst: dict[str, gast.AST]):
+        self.subst = subst
+        self.hit = False
+
+    def visit_Name(self, node):
+        if node.id in self.subst and isinstance(node.ctx, gast.Load):
+            self.hit = True
+            return clone(self.subst[node.id])
+        return node
 
 
 def propagate_local_copies(fdef: gast.FunctionDef, params: set[str], stores: dict[str, int] | None = None) -> bool:
