@@ -10,7 +10,7 @@ import linecache
 import re
 import sys
 import types
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import gast
 
@@ -367,6 +367,22 @@ def frozen(fn: types.FunctionType) -> types.FunctionType:
     return copy
 
 
+def with_twins(functions: Iterable[Callable], places: dict[int, Any]) -> dict[int, Any]:
+    """`places` and, where a moved cell now holds a twin of a helper the generated `functions`
+    call (a helper defined inside the step function, made anew with it), that helper and its
+    cells → the twin and its cells (Assumptions.twins)."""
+    functions = list(functions)
+    while True:
+        more: dict[int, Any] = {}
+        for f in functions:
+            facts = getattr(f, "__astgrad_assumptions__", None)
+            if facts is not None:
+                more.update(facts.twins(places))
+        if not more.keys() - places.keys():
+            return places
+        places = {**places, **more}
+
+
 def moved_function(
     fn: types.FunctionType, places: dict[int, Any], like: Callable | None = None
 ) -> types.FunctionType | None:
@@ -385,6 +401,7 @@ def moved_function(
                 if v.__code__.co_filename.startswith("<astgrad-generated"):
                     reach[id(v)] = v
                     todo.append(v)
+    places = with_twins(reach.values(), places)
     copied = {i for i, f in reach.items() if i == id(fn) or any(id(c) in places for c in f.__closure__ or ())}
     grew = True
     while grew:  # (a function that calls a copied one is copied too)

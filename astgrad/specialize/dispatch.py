@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import AstgradError, TransformError, user_facing
 from ..frontend.assumptions import GONE
 from ..ir import convert
-from ..ir.codegen import compile_function, make_function, moved_function
+from ..ir.codegen import compile_function, make_function, moved_function, with_twins
 
 # the code of each forwarding function by its text (it reads its callee from its globals, so
 # one code object serves every gradient with that signature)
@@ -215,6 +215,7 @@ class Specializer:
         `make` generates code for the twin when it needs more. None when a fact fixes the very
         object a cell holds (then only generating again is right)."""
         with self.lock:
+            places = with_twins([self.general, *self.by_key.values()], places)
             general = moved_function(self.general, places, like)
             if general is None:
                 return None
