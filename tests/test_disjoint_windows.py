@@ -150,3 +150,56 @@ def test_nan_in_a_window_gives_what_the_general_code_gives():
     clean = x[:2, :2]  # the windows without the NaN still get their maximum's adjoint
     k = np.argmax(clean)
     assert specialised[k // 2, k % 2] == 2.0 * clean.flat[k]
+
+
+# ------------------------------------------------------------------ reductions over axes (extremum_mask)
+
+
+def pool_reshape(x):
+    H, W = x.shape
+    out = x.reshape(H // 2, 2, W // 2, 2).max(axis=(1, 3))
+    return np.sum(out**2)
+
+
+def pool_reshape_min(x):
+    return np.sum(np.sin(np.min(x.reshape(3, 2, 4), axis=1)))
+
+
+def test_reshaped_pooling_without_ties():
+    x = np.random.default_rng(8).normal(size=(6, 8))
+    _checked(pool_reshape, x)
+    r = x.reshape(3, 2, 4, 2)
+    m = r.max(axis=(1, 3))
+    expected = ((r == m[:, None, :, None]) * (2.0 * m)[:, None, :, None]).reshape(6, 8)
+    np.testing.assert_allclose(grad(pool_reshape)(x), expected, rtol=1e-12)
+    _checked(pool_reshape_min, np.random.default_rng(9).normal(size=(3, 8)))
+
+
+def test_reshaped_pooling_ties_share():
+    x = np.random.default_rng(10).normal(size=(4, 4))
+    x[0, 0] = x[1, 1] = 3.0  # a two-way tie in the first window, none elsewhere
+    g = grad(pool_reshape)
+    general, specialised = g(x), g(x)
+    np.testing.assert_array_equal(specialised, general)
+    assert specialised[0, 0] == specialised[1, 1] == 0.5 * 2.0 * 3.0
+    assert specialised[0, 1] == specialised[1, 0] == 0.0
+
+
+def test_extremum_mask_nan_and_a_tie_elsewhere():
+    # as many hits as slices, but one slice holds a NaN (no hit) and another a tie (two): the
+    # tie still shares, the NaN slice gets NaN, as with no fast path
+    from astgrad.runtime.shapes import extremum_mask
+
+    x = np.array([[1.0, np.nan], [2.0, 2.0], [0.5, 4.0]])
+    y = x.max(axis=1)
+    with np.errstate(invalid="ignore"):
+        mask = extremum_mask(x, y, 1)
+    np.testing.assert_array_equal(mask, [[np.nan, np.nan], [0.5, 0.5], [0.0, 1.0]])
+    clean = extremum_mask(x[1:], y[1:], 1)  # (ties, no NaN) and (one maximum per row)
+    np.testing.assert_array_equal(clean, [[0.5, 0.5], [0.0, 1.0]])
+    np.testing.assert_array_equal(extremum_mask(x[2:], y[2:], 1), [[0.0, 1.0]])
+    assert extremum_mask(x[2:], y[2:], 1).dtype == np.float64
+    small = x[2:].astype(np.float32)
+    assert extremum_mask(small, small.max(axis=1), 1).dtype == np.float32
+    ints = np.array([[1, 3], [2, 2]])
+    np.testing.assert_array_equal(extremum_mask(ints, ints.max(axis=1), (1,)), [[0.0, 1.0], [0.5, 0.5]])
