@@ -184,7 +184,10 @@ class Assumptions:
             if where is None:
                 out.facts[key] = f
                 continue
-            moved = dataclasses.replace(f, where=where, expected=where if f.check == CODE else f.expected)
+            if f.check == CODE:  # (a twin with other defaults takes them as arguments: api._with_defaults)
+                moved = dataclasses.replace(f, where=where, expected=where, **_state(where))
+            else:
+                moved = dataclasses.replace(f, where=where)
             if f.check not in (DATA, ARRAY, VALUE, TYPE, CODE) and not moved.holds():
                 return None  # (the twin's cell holds another function: code generated for this one would call it)
             out.add(moved)
@@ -266,6 +269,11 @@ def record_builtin(user_globals: dict, name: str, module: str | None = None) -> 
     target = current()
     if target is not None and isinstance(user_globals, dict):
         target.add(Fact(user_globals, name, (), ABSENT, None, module))
+
+
+def _state(fn: types.FunctionType) -> dict[str, Any]:
+    code, defaults, kwdefaults = _function_state(fn)
+    return {"code": code, "defaults": defaults, "kwdefaults": kwdefaults}
 
 
 def _function_state(fn: types.FunctionType) -> tuple:
