@@ -52,6 +52,7 @@ from .optimize.loop_saves import (
 from .specialize import dispatch
 from .specialize.algebra import factor_sums, simplify_products
 from .specialize.batching import batch_accumulations
+from .specialize.disjoint_writes import store_disjoint_windows
 from .specialize.dots import dot_products
 from .specialize.floats import python_floats
 from .specialize.hoisting import hoist_row_work, release_after_loops
@@ -134,7 +135,8 @@ def guard_program(unit: Unit) -> None:
 
 
 def _arrays(unit: Unit) -> set[str]:
-    return {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name) and unit.shape_of(n.id) not in (None, ())}
+    names = {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name)}
+    return {n for n in names if unit.shape_of(n) not in (None, ())}
 
 
 def passing_helpers(unit: Unit) -> frozenset[str]:
@@ -380,6 +382,14 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         targets=("python",),  # (numba compiles the function forms)
         needs=("einsum", "prune recomputed"),
         why="the passes before it read reductions in their function form",
+    ),
+    Pass(
+        "disjoint windows",
+        lambda u: store_disjoint_windows(u.fdef, u.ctx, u.shape_of),
+        "`x_bar[window] += v` in a loop as `x_bar[window] = v` where the windows of distinct iterations "
+        "provably do not overlap and x_bar is zeros before the loop (disjoint_writes.py)",
+        needs=("clean up after hoisting",),
+        why="it reads the backward loops' index arithmetic as the last clean-up leaves it",
     ),
 )
 

@@ -263,3 +263,46 @@ def test_a_window_is_reduced_by_its_method():
     text = _checked(pool_stride3, (RNG.normal(size=(9, 12)),))
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     assert "np.max(" not in code and ".max()" in code  # (the same reduction, less Python around it)
+
+
+def pool_and_penalty(x):  # the input read again after the loop: its adjoint is not zero before it
+    out = np.zeros((x.shape[0] // 2, x.shape[1] // 2))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.max(x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2])
+    return np.sum(out**2) + np.sum(x**3)
+
+
+def conv_and_penalty(x, w):
+    k = w.shape[0]
+    out = np.zeros(x.shape[0] - k + 1)
+    for i in range(out.shape[0]):
+        out[i] = np.sum(x[i : i + k] * w)
+    return np.sum(np.tanh(out)) + 0.1 * np.sum(x**2) + np.sum(w**2)
+
+
+def overlapping_and_penalty(x):  # stride 1: the windows overlap
+    out = np.zeros(x.shape[0] - 2)
+    for i in range(out.shape[0]):
+        out[i] = np.max(x[i : i + 3]) * x[i + 1]
+    return np.sum(out) + np.sum(np.sin(x))
+
+
+@pytest.mark.parametrize(
+    "f, args, wrt",
+    [
+        (pool_and_penalty, (np.random.default_rng(11).normal(size=(6, 8)),), 0),
+        (
+            conv_and_penalty,
+            (np.random.default_rng(12).normal(size=20), np.random.default_rng(13).normal(size=4)),
+            (0, 1),
+        ),
+        (overlapping_and_penalty, (np.random.default_rng(14).normal(size=12),), 0),
+    ],
+)
+def test_a_window_adds_into_an_adjoint_already_made_in_place(f, args, wrt):
+    """The adjoint of the input exists before the loop (the penalty's): each window's share is
+    added into it in place, not by a sum of whole arrays at every step (quadratic)."""
+    text = _backward(_checked(f, args, wrt=wrt))
+    assert "x_bar = x_bar +" not in text and "unindex(" not in text, text
+    assert "x_bar[" in text and "] += " in text, text

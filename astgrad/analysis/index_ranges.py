@@ -50,8 +50,9 @@ class LoopIndices:
             if isinstance(s, gast.For):
                 inner = dict(env)
                 target = s.target
-                if isinstance(target, gast.Name) and self.bindings.get(target.id) == 1 and _range_call(s.iter):
-                    inner[target.id] = ("counter", s.iter.args, env)
+                counted = _range_call(s.iter) or _reversed_range(s.iter)  # (the same values either way)
+                if isinstance(target, gast.Name) and self.bindings.get(target.id) == 1 and counted:
+                    inner[target.id] = ("counter", counted.args, env)
                 self._block(s.body, inner)
                 self._block(s.orelse, env)
                 continue
@@ -180,13 +181,24 @@ def _counter_range(v: str, env: dict, exact: Callable[[str], Any], depth: int) -
     return (start[0], stop[1] - 1) if step[0] > 0 else (stop[0] + 1, start[1])
 
 
-def _range_call(node: gast.AST) -> bool:
+def _range_call(node: gast.AST) -> gast.Call | None:
+    """`node` if it is a call of `range`, else None."""
     if not isinstance(node, gast.Call) or node.keywords or not 1 <= len(node.args) <= 3:
-        return False
+        return None
     if any(isinstance(a, gast.Starred) for a in node.args):
-        return False
+        return None
     fn = getattr(node, "_ag_fn", None)
-    return fn is range or fn is None and isinstance(node.func, gast.Name) and node.func.id == "range"
+    return node if fn is range or fn is None and isinstance(node.func, gast.Name) and node.func.id == "range" else None
+
+
+def _reversed_range(node: gast.AST) -> gast.Call | None:
+    """The `range(...)` call of `reversed(range(...))` (a backward loop's), else None."""
+    if not isinstance(node, gast.Call) or node.keywords or len(node.args) != 1:
+        return None
+    fn = getattr(node, "_ag_fn", None)
+    if fn is reversed or fn is None and isinstance(node.func, gast.Name) and node.func.id == "reversed":
+        return _range_call(node.args[0])
+    return None
 
 
 __all__ = ["LoopIndices", "difference"]

@@ -27,7 +27,7 @@ def expand_reduced(g: Any, axis: Any, ndim: int) -> Any:
     if type(axis) is int:
         a = axis % ndim
         return np.asarray(g)[(slice(None),) * a + (None,)]
-    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = axis if type(axis) is tuple else (axis,) if np.ndim(axis) == 0 else tuple(axis)
     if type(g) is np.ndarray and g.ndim + len(axes) == ndim:
         kept = {a % ndim for a in axes}
         return g[tuple(None if k in kept else slice(None) for k in range(ndim))]
@@ -44,6 +44,9 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
         if ties != 1:
             mask /= ties
         return mask if mask.ndim else mask[()]  # (of a number, a number)
+    if np.count_nonzero(hit) == np.size(y) and not (np.asarray(y).dtype.kind in "fc" and np.isnan(y).any()):
+        # one hit per reduced slice (a slice without NaN has at least one): no ties to share
+        return hit.astype(x.dtype if x.dtype.kind == "f" else np.float64)
     mask = hit / np.sum(hit, axis=axis, keepdims=True)
     return mask.astype(x.dtype) if x.dtype.kind == "f" and x.dtype != mask.dtype else mask  # (float32 stays)
 

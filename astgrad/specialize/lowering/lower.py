@@ -40,7 +40,7 @@ from .initializations import FullLike, filled_by_shape, fuse_initializations, st
 from .statements import Ties, drop_unread_copies, join_accumulations, reuse_equal_calls
 from .sums import product_row, row_sum_of, squeezed_sum, sum_before_product, summed_first
 from .unreduce import lazy_unreduce
-from .writes import DistinctIndices, plain_written_parts, scatter_in_place
+from .writes import DistinctIndices, plain_written_parts, scatter_in_loops, scatter_in_place
 
 
 def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple | None]) -> None:
@@ -166,7 +166,9 @@ def polish(
     start_from_first_sum(fdef, ctx.helper("zeros_like"), shape_of, np_name)
     unindex = ctx.helper("unindex")
     if _calls(fdef, unindex):
-        scatter_in_place(fdef, unindex, DistinctIndices(fdef, ctx, shape_of), np_name)
+        distinct = DistinctIndices(fdef, ctx, shape_of)
+        scatter_in_place(fdef, unindex, distinct, np_name)
+        scatter_in_loops(fdef, unindex, distinct, np_name)
     filled_by_shape(fdef, ctx, shape_of, np_name, python_numbers)
     join_accumulations(fdef.body, ctx)
     reuse_equal_calls(fdef, ctx, shape_of)
