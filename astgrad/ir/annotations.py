@@ -42,6 +42,14 @@ ANNOTATIONS: dict[str, Annotation] = {
             ),
         ),
         Annotation(
+            "_ag_operand",
+            "an arithmetic node while the clean-up visits it",
+            "an operand of other arithmetic, whose result is a new array: folding it (`out ** 1` to `out`) "
+            "makes no name share memory",
+            ("optimize/cleanup.py",),
+            ("optimize/cleanup.py",),
+        ),
+        Annotation(
             "_ag_saved_rows",
             "the specialised FunctionDef",
             "arrays a forward loop writes its saved values into, row by row, before the backward loop reads "
@@ -93,6 +101,7 @@ ANNOTATIONS: dict[str, Annotation] = {
             ),
             (
                 "analysis/activity.py",
+                "analysis/index_ranges.py",
                 "analysis/dtypes.py",
                 "ad/forward.py",
                 "analysis/invariance.py",
@@ -120,14 +129,22 @@ ANNOTATIONS: dict[str, Annotation] = {
             "an Expr statement `xs.append(v)` normalize made",
             "(list name, item atom): an in-place write of the list, undone by `xs.pop()` in the backward pass",
             ("frontend/normalize/normalizer.py",),
-            ("analysis/activity.py", "ad/forward.py", "ad/reverse.py", "analysis/shape_facts.py", "ir/trees.py"),
+            (
+                "analysis/activity.py",
+                "ad/forward.py",
+                "ad/reverse.py",
+                "analysis/shape_facts.py",
+                "ir/trees.py",
+                "analysis/index_ranges.py",
+                "optimize/loop_saves.py",
+            ),
         ),
         Annotation(
             "_ag_counter",
             "a lowered For or While",
             "the name counting its iterations: a While's, a For's that may break (None for another For)",
             ("frontend/normalize/loops.py",),
-            ("ad/reverse.py", "analysis/shape_facts.py"),
+            ("ad/reverse.py", "analysis/shape_facts.py", "analysis/index_ranges.py"),
         ),
         Annotation(
             "_ag_test_stmts",
