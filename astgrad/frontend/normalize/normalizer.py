@@ -39,7 +39,7 @@ from .control import ControlFlowMixin
 from .expressions import ExpressionsMixin, may_write
 from .loops import LoopsMixin
 from .refusals import STATEMENT_HINTS, RefusalsMixin
-from .writes import WritesMixin, bindings, blocks_of
+from .writes import WritesMixin, bindings, blocks_of, writer_target
 
 
 class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, RefusalsMixin):
@@ -87,6 +87,12 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             ):
                 self._note_maybe_view_write(st.target.value.id)
                 self.written_through.add(st.target.value.id)
+            elif isinstance(st, gast.Expr) and isinstance(st.value, gast.Call):
+                written = writer_target(st.value, self.resolve(st.value.func))  # (`np.add.at(a, idx, v)`)
+                if written is not None:
+                    self._note_maybe_view_write(written)
+                    self.written_through.add(written)
+        self.writers_as_assignments(fdef.body)
         self.version: dict[str, str] = {p: p for p in self.params}
         self.ssa = self._ssa_candidates(fdef.body)
         self.out: list[gast.stmt] = []
@@ -316,6 +322,9 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             self.assign_to(s.target, s.value)
 
     def stmt_Assign(self, s):
+        if getattr(s, "_ag_writer", False):  # `np.add.at(a, idx, v)` (frontend/normalize/writes.py)
+            self.lower_writer(s)
+            return
         if len(s.targets) == 1:
             self.assign_to(s.targets[0], s.value)
             return
