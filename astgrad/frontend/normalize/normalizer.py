@@ -50,19 +50,9 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.parsed = ctx.parsed
         fdef = self.parsed.tree
         args = fdef.args
-        if args.vararg is not None or args.kwarg is not None:
-            wrapped = getattr(self.parsed.func, "__wrapped__", None)
-            label = getattr(wrapped, "__name__", "f")
-            raise self.parsed.error(
-                "star arguments (*args, **kwargs) are not supported",
-                fdef,
-                hint=f"name the parameters of {fdef.name} explicitly"
-                if wrapped is None
-                else f"`{fdef.name}` is a decorator's wrapper of `{label}` (functools.wraps): if it adds nothing "
-                f"to the result (timing, logging), differentiate the undecorated function, "
-                f"`grad({label}.__wrapped__)`; otherwise name the wrapper's parameters explicitly",
-            )
-        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        # `*args` and `**kwargs` are a tuple and a dict the function reads (not differentiated)
+        stars = [a.id for a in (args.vararg, args.kwarg) if a is not None]
+        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs] + stars
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
         self.user_locals = set(self.locals)
         self.view_bases: dict[str, set[str]] = {}
