@@ -39,6 +39,7 @@ from .control import ControlFlowMixin
 from .expressions import ExpressionsMixin, may_write
 from .loops import LoopsMixin
 from .refusals import STATEMENT_HINTS, RefusalsMixin
+from .walrus import hoist_assignment_expressions
 from .writes import WritesMixin, bindings, blocks_of, writer_target
 
 
@@ -49,6 +50,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.ctx = ctx
         self.parsed = ctx.parsed
         fdef = self.parsed.tree
+        hoist_assignment_expressions(fdef.body)
         args = fdef.args
         # `*args` and `**kwargs` are a tuple and a dict the function reads (not differentiated)
         stars = [a.id for a in (args.vararg, args.kwarg) if a is not None]
