@@ -82,7 +82,9 @@ def _refuse_star_parameter(func: Callable, param: str) -> None:
     )
 
 
-def cached(func: Callable, key: tuple, make: Callable[[], Any], move: Callable[[Any, dict], Any] | None = None) -> Any:
+def cached(
+    func: Callable, key: tuple, make: Callable[[], Any], move: Callable[[Any, dict, Any], Any] | None = None
+) -> Any:
     """`make()`, computed once per (function, key) and again whenever the program it was
     generated from has changed (assumptions.py); thread-safe. A function made anew with the same
     code takes what was made for its twin (_twin), moved onto its closure cells by `move(made,
@@ -179,7 +181,7 @@ def _moved_method(method: types.MethodType, key: tuple, move: Callable | None) -
             places[id(getattr(fn, "__wrapped__", None))] = method
         places.pop(id(None), None)
         places[id(instance)] = method.__self__  # (the names generated code binds: `self`)
-        return move(made, places)
+        return move(made, places, None)
     return None
 
 
@@ -200,7 +202,7 @@ def _remember_code(func: Callable, key: tuple, made: Any) -> None:
         _by_code.popitem(last=False)
 
 
-def _twin(func: Callable, key: tuple, move: Callable[[Any, dict], Any] | None) -> Any:
+def _twin(func: Callable, key: tuple, move: Callable[[Any, dict, Any], Any] | None) -> Any:
     found = _by_code.get((getattr(func, "__code__", None), key))
     if found is None:
         return None
@@ -212,11 +214,17 @@ def _twin(func: Callable, key: tuple, move: Callable[[Any, dict], Any] | None) -
     )
     if not _same_items(other.__closure__, func.__closure__):
         # the same code over other cells: `grad(lambda w: loss(w, Xb, yb))` in a step function
-        if not same_defaults or move is None:
+        if move is None:
             return None
         places: dict[int, Any] = {id(other): func}
         places.update((id(a), b) for a, b in zip(other.__closure__ or (), func.__closure__ or ()) if a is not b)
-        return move(made, places)
+        for attr in ("__defaults__", "__kwdefaults__"):  # (which the guard tests are the function's own)
+            mine, theirs = getattr(other, attr), getattr(func, attr)
+            if (mine is None) != (theirs is None):
+                return None
+            if mine is not None and mine is not theirs:
+                places[id(mine)] = theirs
+        return move(made, places, func)  # (with its defaults: a partial's keywords, `partial(loss, X=Xb)`)
     return made if same_defaults else _with_defaults(made, func)
 
 
@@ -282,9 +290,9 @@ def reverse_function(
         # when the program changes
         return Specializer(gradient, make, inspect.signature(gradient), specialise=optimize and specialize).install()
 
-    def move(made: Any, places: dict) -> Any:
+    def move(made: Any, places: dict, like: Callable | None) -> Any:
         spec = getattr(made, "__astgrad_specializer__", None)
-        return None if spec is None else spec.moved(places, make)
+        return None if spec is None else spec.moved(places, make, like)
 
     return cached(func, key, make_specialising, move)
 
@@ -456,19 +464,28 @@ def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: 
     from .jit import compiler
 
     func = compiler.unwrap(func)
-    if has_aux:
-        raise ArgumentError("jit=True compiles gradients without has_aux for now")
     compiler._numba()
     names, many = wrt_parameters(func, parameter_names(func), wrt)  # (checks wrt now)
     if mode == "forward":
-        return _jit_forward(func, names, many, value)
+        return _jit_forward(func, names, many, value, has_aux)
 
     def make(kinds: dict) -> Callable:
-        return build(func, wrt, value=value, optimize=True, wrt_names_fn=wrt_parameters, kinds=kinds, target="numba")
+        return build(
+            func,
+            wrt,
+            value=value,
+            optimize=True,
+            wrt_names_fn=wrt_parameters,
+            has_aux=has_aux,
+            kinds=kinds,
+            target="numba",
+        )
 
     label = "value_and_grad" if value else "grad"
     return cached(
-        func, ("jit", _freeze(wrt), value), lambda: compiler.JitGradient(func, make, inspect.signature(func), label)
+        func,
+        ("jit", _freeze(wrt), value, has_aux),
+        lambda: compiler.JitGradient(func, make, inspect.signature(func), label),
     )
 
 
@@ -480,9 +497,10 @@ def _compiled_jvp(func: Callable, names: tuple[str, ...]) -> Any:
     return cached(func, ("jit jvp", names), lambda: compiler.JitJvp(func, lambda: jvp_function(func, names), params))
 
 
-def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> Callable:
+def _jit_forward(func: Callable, names: list[str], many: bool, value: bool, has_aux: bool) -> Callable:
     """The gradient by forward mode, each tangent sweep run by the jvp function compiled by numba."""
-    refuse_tuple_output(*normalized(func))
+    if not has_aux:  # (a jvp may return a tuple; a gradient's function may not)
+        refuse_tuple_output(*normalized(func))
     compiled = _compiled_jvp(func, tuple(names))
 
     @user_facing
@@ -493,7 +511,7 @@ def _jit_forward(func: Callable, names: list[str], many: bool, value: bool) -> C
             return compiled(tuple(arguments.values()), tuple(direction.values()))
 
         dots = jvp_function(func, tuple(names)).dot_params
-        return forward_sweeps(func, signature, names, many, value, False, dots, run, args, kwargs)
+        return forward_sweeps(func, signature, names, many, value, has_aux, dots, run, args, kwargs)
 
     def source(*args, **kwargs) -> str:
         """The code numba compiles for these arguments."""

@@ -127,7 +127,8 @@ def guard_program(unit: Unit) -> None:
 
 
 def _arrays(unit: Unit) -> set[str]:
-    return {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name) and unit.shape_of(n.id) not in (None, ())}
+    names = {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name)}
+    return {n for n in names if unit.shape_of(n) not in (None, ())}
 
 
 def passing_helpers(unit: Unit) -> frozenset[str]:

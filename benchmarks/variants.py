@@ -1000,10 +1000,10 @@ class Result:
 
 
 def clear_caches() -> None:
-    """Forget every gradient astgrad made (per function, per code object, per method)."""
+    """Forget every gradient astgrad made (per function, per code object, per method, per closure)."""
     import astgrad.api
 
-    for name in ("_cache", "_by_code", "_by_method"):
+    for name in ("_cache", "_by_code", "_by_method", "_by_closure"):
         cache = getattr(astgrad.api, name, None)
         if hasattr(cache, "clear"):
             cache.clear()

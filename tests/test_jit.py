@@ -198,9 +198,24 @@ def test_forward_mode_follows_the_program():
         jf.GAINS = old
 
 
-def test_has_aux_is_refused():
-    with pytest.raises(AstgradError, match="has_aux"):
-        grad(jf.branchy, (0, 1), has_aux=True, jit=True)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_has_aux(mode):
+    """grad and value_and_grad with has_aux=True: the aux (a number and an array here) comes back
+    as from the uncompiled gradient, and the gradient is the loss's."""
+    x, a = RNG.random(12), 0.7
+    want_grad, want_aux = grad(jf.ema_with_aux, (0, 1), has_aux=True)(x, a)
+    got_grad, got_aux = grad(jf.ema_with_aux, (0, 1), has_aux=True, mode=mode, jit=True)(x, a)
+    assert_same(got_grad, want_grad)
+    assert_same(got_aux, want_aux)
+    assert_same(got_grad, grad(lambda x, a: jf.ema_with_aux(x, a)[0], (0, 1))(x, a))
+    assert got_aux[0] == pytest.approx(jf.ema_with_aux(x, a)[1][0], rel=1e-12)
+    (value, aux), gradient = value_and_grad(jf.ema_with_aux, (0, 1), has_aux=True, mode=mode, jit=True)(x, a)
+    (want_value, want_aux2), _ = value_and_grad(jf.ema_with_aux, (0, 1), has_aux=True)(x, a)
+    assert value == pytest.approx(want_value, rel=1e-12)
+    assert_same(aux, want_aux2)
+    assert_same(gradient, want_grad)
+    with pytest.raises(AstgradError, match="has_aux"):  # (not the compiled gradient with has_aux, cached)
+        grad(jf.ema_with_aux, (0, 1), mode=mode, jit=True)(x, a)
 
 
 # ----------------------------------------------------------- the catalogue and the rule matrix
@@ -235,6 +250,45 @@ RULE_ROWS = rule_matrix.ELEMENTWISE_CASES + rule_matrix.REDUCTION_CASES
 @pytest.mark.parametrize("case", RULE_ROWS, ids=[c.id for c in RULE_ROWS])
 def test_rule_rows(case):
     _compiled_or_refused(case.f, case.wrt, case.sample(0))
+
+
+# rule-matrix rows the compiled gradient must keep accepting: reductions over an axis (numba's NumPy
+# has none but np.sum's over one int axis: jit/helpers.py's axis_helper), np.abs and np.clip
+RULES_THAT_COMPILE = [
+    "np.abs",
+    "np.clip",
+    "np.sum:axis=0",
+    "np.sum:axis=(0,2)",
+    "np.sum:axis=(0,-1),keepdims",
+    "np.sum:keepdims",
+    "np.mean:axis=-1",
+    "np.mean:axis=(1,2),keepdims",
+    "np.max:axis=(0,2)",
+    "np.max:axis=1,keepdims",
+    "np.min:axis=-1,keepdims",
+    "np.var:axis=(0,2),keepdims",
+    "np.std:axis=1",
+]
+
+
+@pytest.mark.parametrize("row", RULES_THAT_COMPILE)
+def test_rule_rows_that_compile(row):
+    (case,) = [c for c in RULE_ROWS if c.id == row]
+    for k in range(2):
+        args = case.sample(k)
+        got = grad(case.f, case.wrt, jit=True)(*copy.deepcopy(args))
+        assert_same(got, grad(case.f, case.wrt)(*copy.deepcopy(args)))
+    assert "jit_" in astgrad.source(case.f, case.wrt, args=case.sample(0), jit=True) or row in ("np.abs", "np.clip")
+
+
+def test_a_function_of_yours_not_inlined_is_refused_with_its_line():
+    """A recursive function's derivative is a pair of generated functions, which jit=True does
+    not compile: refused, naming the call's line."""
+    (f, cases) = next((f, cases) for f, cases, _, status in CATALOGUE if f.__name__ == "rec_power")
+    with pytest.raises(AstgradError) as info:
+        grad(f, jit=True)(*cases[0])
+    assert "not inlined" in str(info.value)
+    assert "catalogue.py:" in str(info.value) and "rec_power(x, n - 1)" in str(info.value)
 
 
 # control flow the compiled gradient must keep accepting (a regression fails here, not a skip)

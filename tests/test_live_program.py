@@ -396,6 +396,64 @@ def test_a_lambda_made_in_a_step_function_takes_its_twins_code_over_its_own_cell
         assert len(made) <= 3  # and a specialisation for each shape
 
 
+def _mse_data_first(X, y, w):
+    return np.mean((X @ w - y) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_partial_made_at_every_step_takes_its_twins_code(monkeypatch, mode):
+    from functools import partial
+
+    made = _builds(monkeypatch)
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+    w = np.zeros(3)
+    for step in range(10):
+        size = 10 if step < 7 else 6
+        Xb, yb = X[step % 4 * 10 : step % 4 * 10 + size], y[step % 4 * 10 : step % 4 * 10 + size]
+        expected = numerical_grad(lambda v: _mse(v, Xb, yb), w)  # noqa: B023
+        for p in (partial(_mse, X=Xb, y=yb), partial(_mse, y=yb, X=Xb), partial(_mse_data_first, Xb, yb)):
+            g = grad(p, mode=mode)
+            for _ in range(2):
+                np.testing.assert_allclose(g(w), expected, rtol=1e-6, atol=1e-9)
+        other = grad(partial(_mse, X=Xb, y=yb), mode=mode)(w, X=X[:5], y=y[:5])  # (a bound keyword given)
+        np.testing.assert_allclose(other, numerical_grad(lambda v: _mse(v, X[:5], y[:5]), w), rtol=1e-6, atol=1e-9)
+        w = w - 0.1 * expected
+    if mode == "reverse":
+        assert len([k for k in made if k is None]) == 2  # the general code of each partial's shape
+        assert len(made) <= 7  # and a specialisation for each shape of arguments (10, 6 and 5 rows)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_helpers_defined_in_a_step_function_take_their_twins_code(monkeypatch, mode):
+    made = _builds(monkeypatch)
+
+    def train_step(w, Xb, yb, act, scale):
+        def predict(v, s=scale):  # (its default: made anew with it)
+            return act(Xb @ v) * s
+
+        def loss(v):
+            return np.mean((predict(v) - yb) ** 2)
+
+        g = grad(loss, mode=mode)
+        return g(w), g(w), numerical_grad(loss, w)
+
+    rng = np.random.default_rng(9)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+    w = np.zeros(3) + 0.1
+    runs = [(np.tanh, 1.0)] * 6 + [(np.sin, 1.0), (np.sin, 2.0), (np.tanh, 1.0), (np.tanh, 1.0)]
+    for step, (act, scale) in enumerate(runs):
+        Xb, yb = X[step % 4 * 10 : step % 4 * 10 + 10], y[step % 4 * 10 : step % 4 * 10 + 10]
+        first, second, expected = train_step(w, Xb, yb, act, scale)
+        np.testing.assert_allclose(first, expected, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(second, expected, rtol=1e-6, atol=1e-9)
+        w = w - 0.1 * first
+    if mode == "reverse":
+        # the first six steps share their code; another act or default generates it again
+        assert len([k for k in made if k is None]) <= 4
+        assert len(made) <= 8
+
+
 def test_lambdas_made_in_a_step_function_keep_only_the_latest_batches_alive():
     import gc
     import weakref
@@ -444,7 +502,7 @@ def test_a_twin_whose_cell_holds_the_same_function_takes_its_code(monkeypatch):
     assert len(made) == 2  # the general code and one specialisation
 
 
-def test_a_twin_over_cells_of_a_nested_helper_is_generated_again():
+def test_a_twin_over_cells_of_a_nested_helper():
     def step(w, scale):
         def inner(v):
             return scale * v**2

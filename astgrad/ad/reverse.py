@@ -17,7 +17,7 @@ import copy
 import inspect
 import operator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import gast
 import numpy as np
@@ -641,22 +641,7 @@ class ReverseTransformer:
     def _shape_from_earliest(self, expr: gast.AST) -> gast.AST:
         """Helpers that read only the shape of their second argument read it from the earliest
         name of its shape class, so the later array need not be kept (or computed at all)."""
-        shape_only = self._helpers_with("reads_shape_of")  # helper: argument
-        classes = self.shape_classes
-        size_of = self._known_size
-
-        class Earliest(Transformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                if isinstance(node.func, gast.Name) and node.func.id in shape_only:
-                    i = shape_only[node.func.id]
-                    if i == 0 and (known := size_of(node)) is not None:
-                        return gast.Constant(value=known, kind=None)
-                    if len(node.args) > i and isinstance(node.args[i], gast.Name):
-                        node.args[i] = name(classes.earliest(node.args[i].id))
-                return node
-
-        return Earliest().visit(expr)
+        return _Earliest(self._helpers_with("reads_shape_of"), self.shape_classes, self._known_size).visit(expr)
 
     def _known_size(self, call: gast.Call) -> int | None:
         """The value of `reduce_size(x, axis)` if the specialisation knows x's shape."""
@@ -681,21 +666,8 @@ class ReverseTransformer:
     def _drop_unbroadcast(self, expr: gast.AST, target: str) -> gast.AST:
         """`unbroadcast(g, x)` is `g` when x provably has the shape of the result (both 0-d, or
         one shape class, or one shape in a specialised gradient): no broadcasting happened."""
-        helper = self.ctx.helper("unbroadcast")
-        scalar = target in self.scalars
-        classes = self.shape_classes
-        same_known = self._same_known_shape
-
-        class Drop(Transformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                if isinstance(node.func, gast.Name) and node.func.id == helper:
-                    x = node.args[1]
-                    if scalar or (isinstance(x, gast.Name) and classes.same(x.id, target)) or same_known(target, x):
-                        return node.args[0]
-                return node
-
-        return Drop().visit(expr)
+        drop = _DropUnbroadcast(self.ctx.helper("unbroadcast"), target, target in self.scalars, self)
+        return drop.visit(expr)
 
     def _makes_container(self, expr: gast.AST) -> bool:
         if isinstance(expr, (gast.ListComp, gast.List, gast.Tuple, gast.Dict)):
@@ -1156,3 +1128,43 @@ def _fn_name(fn) -> str:
     if mod in ("builtins", "_operator", "operator"):
         return qual
     return f"{mod}.{qual}" if mod else qual
+
+
+class _Earliest(Transformer):
+    """Calls of the helpers that read only the shape of an argument (`shape_only`: helper →
+    which argument) read it from the earliest name of its shape class (`classes`), or, for a
+    size `size_of` knows, are that number (ReverseTransformer._shape_from_earliest)."""
+
+    def __init__(self, shape_only: dict[str, int], classes: Any, size_of: Callable):
+        self.shape_only, self.classes, self.size_of = shape_only, classes, size_of
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, gast.Name) and node.func.id in self.shape_only:
+            i = self.shape_only[node.func.id]
+            if i == 0 and (known := self.size_of(node)) is not None:
+                return gast.Constant(value=known, kind=None)
+            if len(node.args) > i and isinstance(node.args[i], gast.Name):
+                node.args[i] = name(self.classes.earliest(node.args[i].id))
+        return node
+
+
+class _DropUnbroadcast(Transformer):
+    """`helper(g, x)` (unbroadcast) is `g` where x has the shape of `target`
+    (ReverseTransformer._drop_unbroadcast)."""
+
+    def __init__(self, helper: str, target: str, scalar: bool, owner: ReverseTransformer):
+        self.helper, self.target, self.scalar = helper, target, scalar
+        self.classes, self.same_known = owner.shape_classes, owner._same_known_shape
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, gast.Name) and node.func.id == self.helper:
+            x = node.args[1]
+            if (
+                self.scalar
+                or (isinstance(x, gast.Name) and self.classes.same(x.id, self.target))
+                or self.same_known(self.target, x)
+            ):
+                return node.args[0]
+        return node

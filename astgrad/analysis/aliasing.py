@@ -178,23 +178,31 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
     """name → how many places write into its value in place: `x[i] = v`, `x += v`,
     `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`..."""
     count: dict[str, int] = {}
+    writes = member_names("writes")  # (xs.append, x.fill: the registry's)
+    subscript, aug, call, store = gast.Subscript, gast.AugAssign, gast.Call, gast.Store
     for n in walk(fdef):
-        base = None
-        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+        cls = n.__class__
+        if cls is subscript:
+            if n.ctx.__class__ is not store:
+                continue
             base = n.value
-        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+        elif cls is aug:
             base = n.target  # (a subscript target is counted as the store it is)
-        elif isinstance(n, gast.Call) and n.args and isinstance(n.func, gast.Name) and n.func.id == add_at:
-            base = n.args[0]
-        elif (
-            isinstance(n, gast.Call)
-            and isinstance(n.func, gast.Attribute)
-            and n.func.attr in member_names("writes")  # (xs.append, x.fill: the registry's)
-        ):
-            base = n.func.value
-        while isinstance(base, gast.Subscript):
+            if base.__class__ is not gast.Name:
+                continue
+        elif cls is call:
+            func = n.func
+            if n.args and func.__class__ is gast.Name and func.id == add_at:
+                base = n.args[0]
+            elif func.__class__ is gast.Attribute and func.attr in writes:
+                base = func.value
+            else:
+                continue
+        else:
+            continue
+        while base.__class__ is subscript:
             base = base.value
-        if isinstance(base, gast.Name):
+        if base.__class__ is gast.Name:
             count[base.id] = count.get(base.id, 0) + 1
     return count
 
@@ -204,7 +212,8 @@ def memory_reads(value: gast.AST) -> set[str]:
     like, the functions it calls by name, and indices (`x[k]` shares x's memory, never k's)."""
     meta = set()
     metadata = member_names("metadata")  # (attributes that are new objects, never views)
-    for n in walk(value):
+    nodes = walk(value)
+    for n in nodes:
         if isinstance(n, gast.Attribute) and n.attr in metadata:
             meta.add(id(n.value))
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
@@ -213,9 +222,7 @@ def memory_reads(value: gast.AST) -> set[str]:
                 meta |= {id(m) for a in n.args for m in walk(a)}
         elif isinstance(n, gast.Subscript):
             meta |= {id(m) for m in walk(n.slice)}
-    return {
-        n.id for n in walk(value) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in meta
-    }
+    return {n.id for n in nodes if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in meta}
 
 
 def ufunc_result(value: gast.AST, modules: frozenset[str]) -> bool:

@@ -120,14 +120,16 @@ def _reads(expr: gast.AST | None) -> set[str]:
     if expr is None:
         return set()
     skip = set()
-    for n in walk(expr):
-        if isinstance(n, gast.Attribute) and (n.attr in member_names("metadata") or n.attr == "__class__"):
+    metadata = member_names("metadata")
+    nodes = walk(expr)
+    for n in nodes:
+        if isinstance(n, gast.Attribute) and (n.attr in metadata or n.attr == "__class__"):
             skip |= {id(m) for m in walk(n.value)}
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
             skip.add(id(n.func))  # (a function, not a value)
             if n.func.id == "len":
                 skip |= {id(m) for a in n.args for m in walk(a)}
-    return {n.id for n in walk(expr) if isinstance(n, gast.Name) and id(n) not in skip}
+    return {n.id for n in nodes if isinstance(n, gast.Name) and id(n) not in skip}
 
 
 def _decided_in(expr: gast.AST, np_name: str, passing: frozenset[str]) -> set[str]:

@@ -532,6 +532,8 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
     """The parameters holding a list or dict whose every use reads one literal item (`params["W1"]`,
     `params[0]`): never rebound, written into or handed on, they hold the stand-in's items."""
     candidates = {p for p, v in params.items() if isinstance(v, (list, dict))}
+    if not candidates:
+        return candidates
     allowed: set[int] = set()
     dead = _unread_names(fdef)
     for n in walk(fdef):

@@ -184,11 +184,45 @@ class Assumptions:
             if where is None:
                 out.facts[key] = f
                 continue
-            moved = dataclasses.replace(f, where=where, expected=where if f.check == CODE else f.expected)
+            if f.check == CODE:  # (a twin with other defaults takes them as arguments: api._with_defaults)
+                moved = dataclasses.replace(f, where=where, expected=where, **_state(where))
+            elif f.check == FUNCTION and id(f.expected) in places:  # (a twin of a helper: twins())
+                twin = places[id(f.expected)]
+                moved = dataclasses.replace(f, where=where, expected=twin, **_state(twin))
+            else:
+                moved = dataclasses.replace(f, where=where)
             if f.check not in (DATA, ARRAY, VALUE, TYPE, CODE) and not moved.holds():
                 return None  # (the twin's cell holds another function: code generated for this one would call it)
             out.add(moved)
         return out
+
+    def twins(self, places: dict[int, Any]) -> dict[int, Any]:
+        """Where a moved cell now holds a twin of the function a fact names (the same code, globals
+        and default values over other cells: a helper defined inside the step function, made anew
+        with it), that function and its cells → the twin and its cells, to move with the rest."""
+        more: dict[int, Any] = {}
+        for f in self.facts.values():
+            where = places.get(id(f.where))
+            if where is None or f.check != FUNCTION or id(f.expected) in places:
+                continue
+            old, now = f.expected, dataclasses.replace(f, where=where).current()
+            if (
+                not isinstance(now, types.FunctionType)
+                or now is old
+                or now.__code__ is not old.__code__
+                or now.__globals__ is not old.__globals__
+                or not _same_objects(now.__defaults__, old.__defaults__)
+                or not _same_objects(
+                    tuple((now.__kwdefaults__ or {}).items()), tuple((old.__kwdefaults__ or {}).items())
+                )
+            ):
+                continue
+            more[id(old)] = now
+            more.update((id(a), b) for a, b in zip(old.__closure__ or (), now.__closure__ or ()) if a is not b)
+            for attr in ("__defaults__", "__kwdefaults__"):  # (the guard tests they are the function's own)
+                if getattr(old, attr) is not None and getattr(old, attr) is not getattr(now, attr):
+                    more[id(getattr(old, attr))] = getattr(now, attr)
+        return more
 
     def data_kinds(self) -> tuple:
         """What specialised code would fix about the data these facts name (arrays' shapes,
@@ -266,6 +300,20 @@ def record_builtin(user_globals: dict, name: str, module: str | None = None) -> 
     target = current()
     if target is not None and isinstance(user_globals, dict):
         target.add(Fact(user_globals, name, (), ABSENT, None, module))
+
+
+def _same_objects(a: tuple | None, b: tuple | None) -> bool:
+    """The same objects, item by item (a pair's items too)."""
+    a, b = a or (), b or ()
+    return len(a) == len(b) and all(
+        x is y or (isinstance(x, tuple) and isinstance(y, tuple) and all(p is q for p, q in zip(x, y)))
+        for x, y in zip(a, b)
+    )
+
+
+def _state(fn: types.FunctionType) -> dict[str, Any]:
+    code, defaults, kwdefaults = _function_state(fn)
+    return {"code": code, "defaults": defaults, "kwdefaults": kwdefaults}
 
 
 def _function_state(fn: types.FunctionType) -> tuple:

@@ -21,6 +21,7 @@ from ..errors import TransformError
 from .callables import is_user_function
 
 _MADE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # partial → its function
+_CODES: dict[tuple[str, str], types.CodeType] = {}  # (file name, text) → the code making the function
 
 
 def partial_as_function(p: functools.partial) -> types.FunctionType:
@@ -67,9 +68,11 @@ def _make(p: functools.partial) -> types.FunctionType:
     cells = [fn_name, *bound_names]
     outer = f"def __partial__({', '.join(cells)}):\n" + "".join(f"    {line}\n" for line in source.splitlines())
     outer += f"    return {name}\n"
-    linecache.cache[filename] = (len(outer), None, outer.splitlines(keepends=True), filename)
-    module = compile(outer, filename, "exec")
-    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    code = _CODES.get((filename, outer))
+    if code is None:  # (one code object for partials of one shape: a partial made anew at every step is a twin)
+        linecache.cache[filename] = (len(outer), None, outer.splitlines(keepends=True), filename)
+        module = compile(outer, filename, "exec")
+        code = _CODES[(filename, outer)] = next(c for c in module.co_consts if isinstance(c, types.CodeType))
     home = _globals_of(target)
     made = types.FunctionType(code, home)(target, *p.args)
     made.__defaults__ = (

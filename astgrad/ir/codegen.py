@@ -10,7 +10,7 @@ import linecache
 import re
 import sys
 import types
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import gast
 
@@ -367,13 +367,33 @@ def frozen(fn: types.FunctionType) -> types.FunctionType:
     return copy
 
 
-def moved_function(fn: types.FunctionType, places: dict[int, Any]) -> types.FunctionType | None:
+def with_twins(functions: Iterable[Callable], places: dict[int, Any]) -> dict[int, Any]:
+    """`places` and, where a moved cell now holds a twin of a helper the generated `functions`
+    call (a helper defined inside the step function, made anew with it), that helper and its
+    cells → the twin and its cells (Assumptions.twins)."""
+    functions = list(functions)
+    while True:
+        more: dict[int, Any] = {}
+        for f in functions:
+            facts = getattr(f, "__astgrad_assumptions__", None)
+            if facts is not None:
+                more.update(facts.twins(places))
+        if not more.keys() - places.keys():
+            return places
+        places = {**places, **more}
+
+
+def moved_function(
+    fn: types.FunctionType, places: dict[int, Any], like: Callable | None = None
+) -> types.FunctionType | None:
     """A copy of generated function `fn` for a twin of the function it was generated from (the same
     code over other closure cells, or a method over another instance): the same code objects, with
     the closure cells and the objects their globals bind replaced where `places` maps them (by id)
     and the facts moved with them; None when they cannot be (Assumptions.moved). The program's
     other generated functions that read a moved cell (a method's call of another method of
-    `self`), or call one that is copied, are copied with it. No code is generated or compiled."""
+    `self`), or call one that is copied, are copied with it; the copy of `fn` takes the default
+    values of `like` (the twin), which the generated function takes as the user's function does.
+    No code is generated or compiled."""
     reach, todo = {id(fn): fn}, [fn]
     while todo:  # the program's generated functions, reached through their globals
         for k, v in todo.pop().__globals__.items():
@@ -381,6 +401,7 @@ def moved_function(fn: types.FunctionType, places: dict[int, Any]) -> types.Func
                 if v.__code__.co_filename.startswith("<astgrad-generated"):
                     reach[id(v)] = v
                     todo.append(v)
+    places = with_twins(reach.values(), places)
     copied = {i for i, f in reach.items() if i == id(fn) or any(id(c) in places for c in f.__closure__ or ())}
     grew = True
     while grew:  # (a function that calls a copied one is copied too)
@@ -420,7 +441,11 @@ def moved_function(fn: types.FunctionType, places: dict[int, Any]) -> types.Func
         ns.update({k: places[id(v)] for k, v in ns.items() if id(v) in places})
         if "__astgrad_names__" in copy.__dict__:
             copy.__astgrad_names__ = {k: denoted.get(id(v), v) for k, v in copy.__astgrad_names__.items()}
-    return copies[id(fn)]
+    top = copies[id(fn)]
+    if like is not None:
+        top.__defaults__ = like.__defaults__
+        top.__kwdefaults__ = dict(like.__kwdefaults__) if like.__kwdefaults__ else None
+    return top
 
 
 _DISPATCH = "__astgrad_specialised__"

@@ -3,7 +3,7 @@
 The specialised code (specialize/dispatch.py) is plain Python over NumPy with every argument's type and
 shape known: the natural input for numba. Its guard (the arguments' kinds and the program's
 facts: specialize/dispatch.py, assumptions.py) is taken out of the compiled code and tested by the Python
-wrapper that calls it (`JitGradient.__call__`, `_guard_check`), which generates and compiles the
+wrapper that calls it (`JitGradient.__call__`, `_entry_call`), which generates and compiles the
 code again when the program or the kinds change.
 
 Between generation and compilation one rewrite (`numba_source`) makes the code nopython-friendly:
@@ -106,8 +106,10 @@ def _drop_guard(fdef: ast.FunctionDef, respecialize: set[str]) -> None:
 
 
 def _reversed_loops(fdef: ast.FunctionDef, counter: list[int], keep: set[str] = frozenset()) -> None:
-    """`for t in reversed(range(a, b))` → `for t in range(b - 1, a - 1, -1)`; `for v in
-    reversed(xs)` → an index loop over xs from its end (but over the lists in `keep`)."""
+    """`for t in reversed(range(a, b))` → a countdown `while` loop over t from b - 1 to a
+    (numba's loops over a range with a negative step cost a good part of a small inner loop's
+    time); `for v in reversed(xs)` → an index loop over xs from its end (but over the lists in
+    `keep`)."""
     for block in list(_statement_lists(fdef)):
         for k, s in enumerate(block):
             if not (isinstance(s, ast.For) and _is_call_to(s.iter, {"reversed"}) and len(s.iter.args) == 1):
@@ -115,18 +117,32 @@ def _reversed_loops(fdef: ast.FunctionDef, counter: list[int], keep: set[str] = 
             inner = s.iter.args[0]
             if isinstance(inner, ast.Name) and inner.id in keep:
                 continue
-            if _is_call_to(inner, {"range"}) and len(inner.args) in (1, 2) and not inner.keywords:
+            if (
+                _is_call_to(inner, {"range"})
+                and len(inner.args) in (1, 2)
+                and not inner.keywords
+                and isinstance(s.target, ast.Name)
+            ):
+                counter[0] += 1
                 start, stop = (ast.Constant(0), inner.args[0]) if len(inner.args) == 1 else inner.args
+                count, low = f"jit_k_{counter[0]}", f"jit_lo_{counter[0]}"
+                before = []
+                stored = {n.id for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                if not (isinstance(start, ast.Constant) or (isinstance(start, ast.Name) and start.id not in stored)):
+                    before.append(ast.Assign(targets=[_name(low, True)], value=start, lineno=s.lineno))
+                    start = _name(low)
                 one = ast.Constant(1)
-                s.iter = ast.Call(
-                    func=_name("range"),
-                    args=[
-                        ast.BinOp(left=stop, op=ast.Sub(), right=one),
-                        ast.BinOp(left=start, op=ast.Sub(), right=one),
-                        ast.UnaryOp(op=ast.USub(), operand=ast.Constant(1)),
-                    ],
-                    keywords=[],
+                top = ast.BinOp(left=stop, op=ast.Sub(), right=one)
+                before.append(ast.Assign(targets=[_name(count, True)], value=top, lineno=s.lineno))
+                # (the count goes down before the body runs: a `continue` in it cannot skip that)
+                s.body[0:0] = ast.parse(f"{s.target.id} = {count}\n{count} -= 1\n").body  # (the same list:
+                # the loops inside it, met later in this walk, are rewritten in it)
+                loop = ast.While(
+                    test=ast.Compare(left=_name(count), ops=[ast.GtE()], comparators=[start]),
+                    body=s.body,
+                    orelse=s.orelse,
                 )
+                block[k : k + 1] = [*before, ast.copy_location(loop, s)]
                 continue
             counter[0] += 1
             seq, index = f"jit_seq_{counter[0]}", f"jit_i_{counter[0]}"
@@ -598,7 +614,7 @@ class Compiled:
     text: str  # the source numba compiles
     function: Callable  # the numba dispatcher
     lifted: list[Place]  # the user's data, passed after the arguments
-    check: Callable = None  # whether arguments and program are those it was made for
+    call: Callable = None  # runs it on arguments and a program it was made for, else returns MISS
     label: str = ""  # the file name numba's messages give the generated code
     room: int = 1  # the stacks' room, in multiples of the depths they reached in a first run
 
@@ -632,23 +648,90 @@ def _default_keywords(fdef: ast.FunctionDef) -> None:
             ]
 
 
-def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
-    """The rewritten source of specialised gradient `pyfn`, its function name, and the places of
-    the data it takes as extra parameters. Runs the code once in Python (on `args`) to learn the
-    type of each name first bound to None."""
+_AXIS_KEYWORDS = {"axis", "keepdims"}
+
+
+def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
+    """Reductions over an axis that numba's NumPy lacks (`np.mean(x, axis=0)`, `np.max(x, (0, 2),
+    keepdims=True)`) and the runtime helpers that undo them (`unreduce(g, x, 1, False)`,
+    `extremum_mask`, `reduce_size`), where the axis and keepdims are constants: each call → a helper
+    made for them (helpers.axis_helper), called on the arrays alone. Returns the helpers by name."""
+    from .helpers import AXIS_HELPERS, REDUCTIONS, axis_helper
+
+    def value(name: str) -> Any:
+        try:
+            return _resolve(pyfn, name)[0]
+        except JitRefusal:
+            return None
+
+    made: dict[str, Callable] = {}
+    for node in ast.walk(fdef):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if (
+            isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Name)
+            and value(f.value.id) is np
+            and f.attr in REDUCTIONS
+        ):
+            op, arrays, numpy = f.attr, 1, True
+        elif isinstance(f, ast.Name) and any(value(f.id) is h for h in AXIS_HELPERS):
+            op = AXIS_HELPERS[value(f.id)]
+            arrays, numpy = (1 if op == "reduce_size" else 2), False
+        else:
+            continue
+        positional = node.args[arrays:]
+        if any(isinstance(a, ast.Starred) for a in node.args) or len(positional) > (1 if numpy else 2):
+            continue
+        if any(k.arg not in _AXIS_KEYWORDS for k in node.keywords) or len(node.args) < arrays:
+            continue
+        given = dict(zip(["axis", "keepdims"], positional)) | {k.arg: k.value for k in node.keywords}
+        try:
+            axis = ast.literal_eval(given["axis"]) if "axis" in given else None
+            keepdims = ast.literal_eval(given["keepdims"]) if "keepdims" in given else False
+        except ValueError:
+            continue
+        if not (
+            (axis is None or type(axis) is int or (type(axis) is tuple and all(type(a) is int for a in axis)))
+            and type(keepdims) is bool
+        ):
+            continue
+        if axis is None and not keepdims and op != "reduce_size":
+            continue  # (the whole array: numba's own np.sum, and the helpers' numba versions, take it)
+        helper = axis_helper(op, axis, keepdims)
+        name = f"jit_{helper.__name__}"
+        made[name] = helper
+        node.func, node.args, node.keywords = _name(name), node.args[:arrays], []
+    return made
+
+
+def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place], dict[str, Callable]]:
+    """The rewritten source of specialised gradient `pyfn`, its function name, the places of
+    the data it takes as extra parameters, and the helpers the rewrite made (by name). Runs the
+    code once in Python (on `args`) to learn the type of each name first bound to None."""
     tree = ast.parse(_comments_as_strings(str(pyfn.source)))
     fdefs = [s for s in tree.body if isinstance(s, ast.FunctionDef)]
     fdef = next(s for s in fdefs if s.name == pyfn.__name__)
     others = [s.name for s in fdefs if s is not fdef]
     if others:
+        calls = [n for n in ast.walk(fdef) if _is_call_to(n, set(others))]
+        where = ""
+        if calls:
+            line, code = _user_line(str(pyfn.source), max(c.lineno for c in calls))  # (in the backward pass)
+            filename = getattr(getattr(pyfn.__wrapped__, "__code__", None), "co_filename", "?")
+            where = f"\n  from {filename}:{line}: {code}" if line is not None else ""
         raise JitRefusal(
             f"the gradient of {pyfn.__wrapped__.__name__} calls the generated functions {', '.join(others)} "
-            "(the derivatives of functions of yours it calls), which jit=True does not compile yet",
+            "(the derivatives of a function of yours that it calls and that is not inlined: recursive, "
+            f"or returning early, or a closure), which jit=True does not compile yet{where}\n"
+            f"  hint: grad without jit=True runs it in Python",
         )
     ns = pyfn.__globals__
     fdef.args.defaults, fdef.args.kw_defaults = [], [None] * len(fdef.args.kwonlyargs)  # (every call passes all)
     _drop_guard(fdef, _helper_names(ns, runtime.respecialize))
     _drop_deletes(fdef)
+    made = _axis_calls(fdef, pyfn)
     records = _saved_lists(fdef)
     _reversed_loops(fdef, [0], set(records))
     stacks = _split_tapes(fdef, ns)
@@ -657,7 +740,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     saved = {stack: name for stack, name in stacks}
     if nones or stacks or records:
         noted = set(nones) | {n for n in saved.values() if n} | {n for names in records.values() for n in names}
-        seen, depth = _probe(pyfn, fdef, noted, list(saved) + list(records), args)
+        seen, depth = _probe(pyfn, fdef, noted, list(saved) + list(records), args, made)
         for s in fdef.body:
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id in nones:
                 n = s.targets[0].id
@@ -678,7 +761,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     lifted_names: list[str] = []
     places: list[Place] = []
     for n in _free_names(fdef):
-        if n == "jit_room":
+        if n == "jit_room" or n in made:
             continue
         value, place = _resolve(pyfn, n)
         if _is_data(value) and place is not None:
@@ -691,7 +774,7 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place]]:
     ast.fix_missing_locations(tree)
     tree.body = [fdef]
 
-    return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places
+    return _strings_as_comments(unparse(tree) + "\n"), fdef.name, places, made
 
 
 _COMMENT_LINE = re.compile(r"^(\s*)# (.*)$", re.M)
@@ -708,7 +791,7 @@ def _strings_as_comments(text: str) -> str:
     return _MARKED.sub(lambda m: f"{m.group(1)}# {ast.literal_eval(m.group(2) + m.group(3) + m.group(2))}", text)
 
 
-def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[str], args: tuple) -> tuple:
+def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[str], args: tuple, made: dict) -> tuple:
     """Run the rewritten code in Python once: the first value other than None each of `names`
     takes and each stack receives, and the greatest depth each stack reaches."""
     noted = _with_notes(fdef, names, set(stacks))
@@ -732,6 +815,7 @@ def _probe(pyfn: Callable, fdef: ast.FunctionDef, names: set[str], stacks: list[
         ns[n] = cell.cell_contents
     user = pyfn.__builtins__  # (generated code reads the user's globals through its builtins)
     ns["__builtins__"] = {**builtins.__dict__, **(user if isinstance(user, dict) else {})}
+    ns.update(made)
     ns["__astgrad_note__"] = note
     ns["__astgrad_depth__"] = deepest
     fn = compile_function(ast.unparse(module) + "\n", noted.name, ns, label=f"{noted.name} (jit probe)")
@@ -803,29 +887,47 @@ def _tape_full() -> type:
     return TapeFull
 
 
-def _guard_check(pyfn: Callable) -> Callable:
-    """A function of the gradient's parameters: whether they are of the kinds `pyfn` was
-    specialised for and the program is the one it was generated from; its guard's test, negated."""
+MISS = object()  # what an entry's call returns when the arguments or the program are not its own
+
+
+def _entry_call(pyfn: Callable, entry: Compiled) -> Callable:
+    """A function of the gradient's parameters that runs `entry`'s compiled code, or returns MISS
+    where its guard fails (the arguments are not of the kinds `pyfn` was specialised for, or the
+    program is not the one it was generated from). One generated function: the guard's test, the
+    reads of the user's data and the call, without a Python call between them (the wrapper's
+    cost is most of a small gradient's)."""
     tree = ast.parse(str(pyfn.source))
     fdef = next(s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == pyfn.__name__)
     respecialize = _helper_names(pyfn.__globals__, runtime.respecialize)
     *before, last = [s for s in fdef.body if is_guard(s, calls_named(respecialize))]  # ([try: stale = ...], if)
-    params = ", ".join(a.arg for a in fdef.args.posonlyargs + fdef.args.args)
-    body = [ast.unparse(s) for s in before] + [f"return not ({ast.unparse(last.test)})"]
-    text = f"def jit_guard({params}):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
+    params = [a.arg for a in fdef.args.posonlyargs + fdef.args.args]
     cells = dict(zip(pyfn.__code__.co_freevars, pyfn.__closure__ or ()))
-    return compile_function(text, "jit_guard", pyfn.__globals__, label=f"{pyfn.__name__} guard", cells=cells or None)
+    extra = {"jit_core": entry.function, "jit_miss": MISS, "jit_entry": entry}
+    reads = []
+    for k, place in enumerate(entry.lifted):
+        extra[f"jit_data_{k}"] = place.where
+        reads.append(f"jit_data_{k}[{place.key!r}]" if place.key is not None else f"jit_data_{k}.cell_contents")
+    clash = set(extra) & (set(cells) | set(pyfn.__globals__) | set(params))
+    if clash:  # (generated code never names jit_*; a user's parameter might)
+        raise JitRefusal(f"the compiled gradient's wrapper needs the names {', '.join(sorted(clash))}")
+    cells.update({n: types.CellType(v) for n, v in extra.items()})
+    call = ", ".join([*params, *reads, "jit_entry.room"])
+    body = [ast.unparse(s) for s in before]
+    body += [f"if {ast.unparse(last.test)}:\n    return jit_miss", f"return jit_core({call})"]
+    text = f"def jit_call({', '.join(params)}):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
+    return compile_function(text, "jit_call", pyfn.__globals__, label=f"{pyfn.__name__} jit call", cells=cells)
 
 
 def compile_with_numba(func: Callable, pyfn: Callable, args: tuple) -> Compiled:
     """Generated function `pyfn` (of user function `func`) compiled by numba for arguments like
     `args`; a clear AstgradError where numba cannot compile it."""
     numba = _numba()
-    text, fname, places = numba_source(pyfn, args)
+    text, fname, places, made = numba_source(pyfn, args)
     ns = {k: v for k, v in pyfn.__globals__.items() if k not in ("__builtins__", "__astgrad_user_globals__")}
     ns["JitTapeFull"] = _tape_full()
     ns["jit_put"] = _put()
     ns["jit_np"] = np
+    ns.update(made)
     for n in _free_names(ast.parse(text).body[0]):
         if n not in ns and n != "jit_room":
             value, place = _resolve(pyfn, n)
@@ -923,27 +1025,37 @@ class JitGradient:
         with self.lock:
             pyfn = self.build(dict(zip(self.params, key)))
             entry = compile_with_numba(self.func, pyfn, args)
-            entry.check = _guard_check(pyfn)
+            entry.call = _entry_call(pyfn, entry)
             old = self.entries.get(key)
             self.entries[key] = entry
             self.order = [entry] + [e for e in self.order if e is not old]
             return entry
 
-    @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != len(self.params):
-            args = self._arguments(args, kwargs)
-        for entry in self.order:  # (the guard of each: the arguments' kinds and the program's facts)
-            if entry.check(*args):
-                break
-        else:
+        try:  # (as user_facing: an AstgradError shown from the user's call; here to save a call)
+            if kwargs or len(args) != len(self.params):
+                args = self._arguments(args, kwargs)
+            for entry in self.order:  # (the guard of each: the arguments' kinds and the program's facts)
+                try:
+                    out = entry.call(*args)
+                except _tape_full():
+                    return self._with_more_room(entry, args)
+                if out is not MISS:
+                    return out
             entry = self.specialisation(args)
+            return self._with_more_room(entry, args)
+        except AstgradError as exc:
+            raise exc.with_traceback(None) from exc.__cause__
+
+    def _with_more_room(self, entry: Compiled, args: tuple) -> Any:
+        """Run `entry` until its stacks have room for this call (a call that saves more than the
+        first run did: again, with twice the room)."""
         extra = [p.read() for p in entry.lifted]
         while True:
             try:
                 return entry.function(*args, *extra, entry.room)
             except _tape_full():
-                entry.room *= 2  # (this call saves more than the first run did: again, with more room)
+                entry.room *= 2
 
     def source(self, *args: Any, **kwargs: Any) -> str:
         """The code numba compiles for these arguments."""

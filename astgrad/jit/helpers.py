@@ -35,11 +35,23 @@ def _copy_of(value):
 
 @overload(runtime.deep_copy_of)
 def _deep_copy_of(value):
+    """Arrays copied, through tuples (an aux the function returns: `(s[n - 1], s)`)."""
     if _is_array(value):
         return lambda value: value.copy()
-    if _is_number(value):
+    if _is_number(value) or isinstance(value, (types.NoneType, types.UnicodeType)):
         return lambda value: value
+    if isinstance(value, types.BaseTuple):
+        return _per_element(runtime.deep_copy_of, len(value))
     raise TypingError(f"deep_copy_of of a {value}")
+
+
+def _per_element(helper, n: int):
+    """`lambda value: (helper(value[0]), ..., helper(value[n - 1]))`: a tuple's elements each
+    through `helper` (numba types each element on its own)."""
+    items = "".join(f"helper(value[{k}]), " for k in range(n))
+    scope = {"helper": helper}
+    exec(f"def each(value):\n    return ({items})\n", scope)
+    return scope["each"]
 
 
 @overload(runtime.owned_copy)
@@ -113,6 +125,43 @@ def _sign_of(x):
     if _is_array(x):
         return lambda x: np.sign(x)
     return lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+@overload(runtime.abs_slope)
+def _abs_slope(x):
+    """sign(x) for a real x (np.abs's derivative); a complex x is refused."""
+    if _is_array(x) and isinstance(x.dtype, (types.Float, types.Integer)):
+        return lambda x: np.sign(x)
+    if isinstance(x, (types.Float, types.Integer)):
+        return lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
+    raise TypingError(f"abs_slope of a {x}")
+
+
+@overload(runtime.clip_share)
+def _clip_share(a, a_min, a_max, which):
+    """As runtime.clip_share, for a real a and bounds that are numbers or None (arrays of bounds:
+    refused)."""
+    if not all(isinstance(b, (types.Float, types.Integer, types.NoneType)) for b in (a_min, a_max)):
+        raise TypingError(f"clip_share with bounds {a_min} and {a_max}")
+    if not (_is_number(a) or (_is_array(a) and isinstance(a.dtype, (types.Float, types.Integer)))):
+        raise TypingError(f"clip_share of a {a}")
+    lo_text = "-np.inf" if isinstance(a_min, types.NoneType) else "a_min"
+    hi_text = "np.inf" if isinstance(a_max, types.NoneType) else "a_max"
+    text = (
+        "def share(a, a_min, a_max, which):\n"
+        f"    lo = {lo_text}\n"
+        f"    hi = {hi_text}\n"
+        "    below = (a < lo) & (lo <= hi)\n"
+        "    above = np.maximum(a, lo) > hi\n"
+        "    if which == 0:\n"
+        "        pick = np.logical_not(below) & np.logical_not(above)\n"
+        "    elif which == 1:\n"
+        "        pick = below\n"
+        "    else:\n"
+        "        pick = above\n"
+        + ("    return pick.astype(np.float64)\n" if _is_array(a) else "    return 1.0 if pick else 0.0\n")
+    )
+    return _compiled(text, "share")
 
 
 def put(stack, index, value):
@@ -220,3 +269,144 @@ def _broadcast_like(t, y):
             return lambda t, y: t if t.shape == y.shape else np.broadcast_to(t, y.shape).copy()
         return lambda t, y: np.broadcast_to(t, y.shape).copy()
     raise TypingError(f"broadcast_like of a {t} to a {y}")
+
+
+# ------------------------------------------------------------------ reductions over an axis
+#
+# numba's NumPy reduces a whole array (np.sum also over one int axis), and the runtime helpers'
+# numba versions above take no axis. A call whose axis (and keepdims) are constants in the
+# generated code is given, by jit/compiler.py (`_axis_calls`), a helper made for those constants
+# (`axis_helper`): its Python version calls the original, its numba version is generated for the
+# array's rank at typing time (the reduced axes moved last, the array seen as rows of the reduced
+# elements, each row reduced).
+
+REDUCTIONS = {"sum", "mean", "max", "amax", "min", "amin", "prod", "var", "std"}
+AXIS_HELPERS = {
+    runtime.unreduce: "unreduce",
+    runtime.extremum_mask: "extremum_mask",
+    runtime.reduce_size: "reduce_size",
+}
+_made: dict[tuple, object] = {}
+
+
+def axis_helper(op: str, axis, keepdims: bool):
+    """The function `x → np.<op>(x, axis, keepdims=keepdims)` (op one of REDUCTIONS), or for a
+    runtime helper (`unreduce`, `extremum_mask`, `reduce_size`) the helper with that axis and
+    keepdims, with a numba version; one per (op, axis, keepdims)."""
+    key = (op, axis, keepdims)
+    if key in _made:
+        return _made[key]
+    if op in REDUCTIONS:
+        numpy_op = getattr(np, op)
+
+        def helper(x):
+            return numpy_op(x, axis=axis, keepdims=keepdims)
+
+        overload(helper)(lambda x: _reduction(numpy_op, x, axis, keepdims))
+    elif op == "reduce_size":
+
+        def helper(x):
+            return runtime.reduce_size(x, axis)
+
+        overload(helper)(lambda x: _reduce_size(x, axis))
+    elif op == "unreduce":
+
+        def helper(g, x):
+            return runtime.unreduce(g, x, axis, keepdims)
+
+        overload(helper)(lambda g, x: _unreduce(g, x, axis, keepdims))
+    else:
+
+        def helper(x, y):
+            return runtime.extremum_mask(x, y, axis, keepdims)
+
+        overload(helper)(lambda x, y: _extremum_mask(x, y, axis, keepdims))
+    helper.__name__ = helper.__qualname__ = f"{op}_over_{_axis_name(axis)}" + ("_keepdims" if keepdims else "")
+    _made[key] = helper
+    return helper
+
+
+def _axis_name(axis) -> str:
+    return "all" if axis is None else str(axis).replace("-", "m").strip("(),").replace(", ", "_")
+
+
+def _axes(axis, ndim: int) -> tuple[int, ...]:
+    """The reduced axes, from 0, in order; a TypingError where NumPy would raise."""
+    given = range(ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    axes = []
+    for a in given:
+        if not -ndim <= a < ndim:
+            raise TypingError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        axes.append(a % ndim)
+    if len(set(axes)) != len(axes):
+        raise TypingError(f"repeated axis in {axis}")
+    return tuple(sorted(axes))
+
+
+def _shape(ndim: int, kept: tuple[int, ...], ones: tuple[int, ...] = ()) -> str:
+    """A tuple expression of x's dimensions `kept`, with 1 at the axes `ones`."""
+    dims = [f"x.shape[{k}]" if k in kept else "1" for k in range(ndim) if k in kept or k in ones]
+    return "(" + "".join(d + ", " for d in dims) + ")"
+
+
+def _compiled(text: str, name: str, **scope):
+    scope["np"] = np
+    exec(text, scope)
+    return scope[name]
+
+
+def _reduction(numpy_op, x, axis, keepdims):
+    if not (_is_array(x) and isinstance(x.dtype, (types.Float, types.Integer, types.Boolean))):
+        raise TypingError(f"np.{numpy_op.__name__} over axis {axis} of a {x}")
+    axes = _axes(axis, x.ndim)
+    kept = tuple(k for k in range(x.ndim) if k not in axes)
+    dtype = numpy_op(np.ones(2, np.dtype(str(x.dtype)))).dtype
+    outer = " * ".join([f"x.shape[{k}]" for k in kept] or ["1"])
+    inner = " * ".join([f"x.shape[{k}]" for k in axes] or ["1"])
+    perm = kept + axes
+    moved = "x" if perm == tuple(range(x.ndim)) else f"np.ascontiguousarray(x.transpose({perm!r}))"
+    result = _shape(x.ndim, kept, axes if keepdims else ())
+    text = (
+        "def reduce(x):\n"
+        f"    rows = np.ascontiguousarray({moved}).reshape(({outer}, {inner}))\n"
+        f"    out = np.empty(rows.shape[0], np.{dtype.name})\n"
+        "    for i in range(rows.shape[0]):\n"
+        "        out[i] = op(rows[i])\n"
+        + ("    return out[0]\n" if not kept and not keepdims else f"    return out.reshape({result})\n")
+    )
+    return _compiled(text, "reduce", op=numpy_op)
+
+
+def _reduce_size(x, axis):
+    if not _is_array(x):
+        raise TypingError(f"reduce_size over axis {axis} of a {x}")
+    axes = _axes(axis, x.ndim)
+    return _compiled(f"def size(x):\n    return {' * '.join([f'x.shape[{k}]' for k in axes] or ['1'])}\n", "size")
+
+
+def _unreduce(g, x, axis, keepdims):
+    """g (the adjoint of a reduction of x over `axis`) spread to x's shape, as a new array."""
+    if not _is_array(x):
+        raise TypingError(f"unreduce over axis {axis} to a {x}")
+    axes = _axes(axis, x.ndim)
+    kept = tuple(k for k in range(x.ndim) if k not in axes)
+    if _is_number(g):
+        dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
+        return _compiled(f"def spread(g, x):\n    return np.full(x.shape, g, np.{dtype})\n", "spread")
+    if not (_is_array(g) and g.ndim == (x.ndim if keepdims else len(kept))):
+        raise TypingError(f"unreduce of a {g} over axis {axis} to a {x}")
+    text = (
+        "def spread(g, x):\n"
+        f"    return np.zeros(x.shape, np.{g.dtype}) + np.ascontiguousarray(g).reshape({_shape(x.ndim, kept, axes)})\n"
+    )
+    return _compiled(text, "spread")
+
+
+def _extremum_mask(x, y, axis, keepdims):
+    """Where x attains its reduced max/min y, ties sharing equally (as runtime.extremum_mask)."""
+    if not (_is_array(x) and isinstance(x.dtype, types.Float)):
+        raise TypingError(f"extremum_mask over axis {axis} of a {x}")
+    spread = axis_helper("unreduce", axis, keepdims)
+    count = axis_helper("sum", axis, keepdims)
+    text = "def mask(x, y):\n    hit = (x == spread(y, x)).astype(x.dtype)\n    return hit / spread(count(hit), x)\n"
+    return _compiled(text, "mask", spread=spread, count=count)

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import gast
 
 from .. import rules, runtime
-from ..analysis.aliasing import sharing, writes_in_place
+from ..analysis.aliasing import shared_through, sharing_links, writes_in_place
 from ..frontend.context import Context
 from ..ir.sentinels import MISSING
 from ..ir.trees import Transformer, clone, read_counts, walk
@@ -180,6 +180,9 @@ def _stores(body: list[gast.stmt]) -> dict[str, int]:
             base = t
             while isinstance(base, gast.Subscript):
                 base = base.value
+            if base.__class__ is gast.Name:
+                count[base.id] = count.get(base.id, 0) + 1
+                continue
             for n in walk(base):
                 if isinstance(n, gast.Name):
                     count[n.id] = count.get(n.id, 0) + 1
@@ -198,11 +201,22 @@ def _stores(body: list[gast.stmt]) -> dict[str, int]:
     return count
 
 
-def _walk(body: list[gast.stmt]):
+def _walk(body: list[gast.stmt]) -> list[gast.stmt]:
+    """The statements of `body` and of the blocks nested in them, in order."""
+    out: list[gast.stmt] = []
+    _collect(body, out)
+    return out
+
+
+def _collect(body: list[gast.stmt], out: list[gast.stmt]) -> None:
     for s in body:
-        yield s
-        for field in ("body", "orelse"):
-            yield from _walk(getattr(s, field, None) or [])
+        out.append(s)
+        inner = getattr(s, "body", None)
+        if inner:
+            _collect(inner, out)
+        inner = getattr(s, "orelse", None)
+        if inner:
+            _collect(inner, out)
 
 
 def _loads(tree: Any) -> dict[str, int]:
@@ -210,13 +224,15 @@ def _loads(tree: Any) -> dict[str, int]:
     return read_counts(tree, augmented=True)
 
 
-def propagate_copies(fdef: gast.FunctionDef, params: set[str], fold: Fold | None = None) -> bool:
+def propagate_copies(
+    fdef: gast.FunctionDef, params: set[str], fold: Fold | None = None, stores: dict[str, int] | None = None
+) -> bool:
     """Replace `a` by `b` after a top-level `a = b` when neither is ever rebound (b may be a
     constant). One in-order scan substitutes every such copy; with `fold`, each statement it
     changes is folded at once, so constants chain (`g = 0.5 * c` after `c = 2.0` is a copy of
-    1.0)."""
+    1.0). `stores`: the tree's _stores, if counted already."""
     body = fdef.body
-    stores = _stores(body)
+    stores = _stores(body) if stores is None else stores
     returned = (
         {n.id for n in walk(body[-1]) if isinstance(n, gast.Name)}
         if body and isinstance(body[-1], gast.Return)
@@ -226,14 +242,7 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str], fold: Fold | None
     defined: set[str] = set(params)
     out: list[gast.stmt] = []
 
-    class Sub(Transformer):
-        def visit_Name(self, node):
-            if node.id in subst and isinstance(node.ctx, gast.Load):
-                self.hit = True
-                return clone(subst[node.id])
-            return node
-
-    sub = Sub()
+    sub = _Substitute(subst)
     for s in body:
         if subst:
             sub.hit = False
@@ -255,11 +264,26 @@ def propagate_copies(fdef: gast.FunctionDef, params: set[str], fold: Fold | None
     return True
 
 
-def propagate_local_copies(fdef: gast.FunctionDef, params: set[str]) -> bool:
+class _Substitute(Transformer):
+    """Reads of the names of `subst` replaced by (copies of) their values; `hit`: whether one was."""
+
+    def __init__(self, subst: dict[str, gast.AST]):
+        self.subst = subst
+        self.hit = False
+
+    def visit_Name(self, node):
+        if node.id in self.subst and isinstance(node.ctx, gast.Load):
+            self.hit = True
+            return clone(self.subst[node.id])
+        return node
+
+
+def propagate_local_copies(fdef: gast.FunctionDef, params: set[str], stores: dict[str, int] | None = None) -> bool:
     """Replace `a` by `b` after `a = b` in any block (a loop body, a branch) when every use of `a`
     is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
-    still the same object there), and `a` is bound nowhere else."""
-    stores = _stores(fdef.body)
+    still the same object there), and `a` is bound nowhere else. `stores`: the tree's _stores,
+    if counted already."""
+    stores = _stores(fdef.body) if stores is None else stores
     last = fdef.body[-1] if fdef.body else None
     returned = {n.id for n in walk(last) if isinstance(n, gast.Name)} if isinstance(last, gast.Return) else set()
     candidates = {
@@ -504,23 +528,34 @@ def _target_base(t: gast.AST) -> gast.AST:
 
 
 def eliminate_dead_code(
-    fdef: gast.FunctionDef, ns: Callable[[str], Any], purity: dict | None = None, cycles: bool = False
+    fdef: gast.FunctionDef,
+    ns: Callable[[str], Any],
+    purity: dict | None = None,
+    cycles: bool = False,
+    counted: dict | None = None,
 ) -> bool:
     """Drop assignments to names nothing reads (their right-hand sides being free of effects),
     following chains with a worklist; with `cycles`, also the names only their own definitions
-    need (a slower marking). `purity` caches, across calls, whether a value is pure."""
-    reads = _loads(fdef.body)
-    defs: dict[str, list[gast.stmt]] = {}
-    purity = {} if purity is None else purity
-    for s in _walk(fdef.body):
-        if isinstance(s, (gast.Assign, gast.AugAssign)):
-            target = s.targets[0] if isinstance(s, gast.Assign) else s.target
-            base = _target_base(target)
-            known = purity.get(id(s))
-            if known is None or known[0] is not s.value:
-                known = purity[id(s)] = (s.value, is_pure(s.value, ns))
-            if isinstance(base, gast.Name) and known[1]:
-                defs.setdefault(base.id, []).append(s)
+    need (a slower marking). `purity` caches, across calls, whether a value is pure. `counted`
+    carries the reads and pure definitions counted by a call that removed nothing to the next
+    call, for a tree nothing changed in between (the clean-up's fixed point)."""
+    if counted:
+        reads, defs = counted.pop("reads"), counted.pop("defs")
+    else:
+        reads = _loads(fdef.body)
+        defs = {}
+        purity = {} if purity is None else purity
+        for s in _walk(fdef.body):
+            if isinstance(s, (gast.Assign, gast.AugAssign)):
+                target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+                base = _target_base(target)
+                known = purity.get(id(s))
+                if known is None or known[0] is not s.value:
+                    known = purity[id(s)] = (s.value, is_pure(s.value, ns))
+                if isinstance(base, gast.Name) and known[1]:
+                    defs.setdefault(base.id, []).append(s)
+        if counted is not None:
+            counted["reads"], counted["defs"] = dict(reads), defs
 
     cache: dict[tuple[int, str], int] = {}
 
@@ -726,12 +761,22 @@ def is_comment(s: gast.stmt) -> bool:
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
 
 
+_EFFECTS = (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Raise, gast.Break)
+
+
 def _has_effect(s: gast.stmt) -> bool:
-    for n in walk(s):
-        if isinstance(n, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Raise, gast.Break)):
-            if isinstance(n, gast.Expr) and isinstance(n.value, gast.Constant):
+    """Whether `s` or a statement nested in it (an effect is a statement: expressions hold none)
+    assigns, calls, returns, raises or breaks; a comment is no effect."""
+    todo = [s]
+    for n in todo:
+        if isinstance(n, _EFFECTS):
+            if n.__class__ is gast.Expr and n.value.__class__ is gast.Constant:
                 continue
             return True
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(n, field, None)
+            if block.__class__ is list:
+                todo += block
     return False
 
 
@@ -745,20 +790,25 @@ def optimize(
     # written in place, or sharing memory with what is (`a = t1; a[0] = 0`: t1 too)
     direct = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
     written = set(direct)
-    shared = sharing(fdef, direct, both_ways=True)  # (`a = t1; a[0] = 0`: t1 too)
-    protected = sharing(fdef, protected)
+    links = sharing_links(fdef, both_ways=True) if direct or protected else []
+    shared = shared_through(links, direct) if direct else direct  # (`a = t1; a[0] = 0`: t1 too)
+    # (one way: the links of even index, each an assignment's (targets, sources))
+    protected = shared_through(links[::2], protected) if protected else protected
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
         fold = Fold(frozenset(written), protected, shared)
         fold.visit(fdef)
         changed = fold.changed
-        changed |= propagate_copies(fdef, params, fold)
-        changed |= propagate_local_copies(fdef, params)
-        changed |= eliminate_dead_code(fdef, ns, purity)
+        stores = _stores(fdef.body)
+        copied = propagate_copies(fdef, params, fold, stores)
+        changed |= copied
+        changed |= propagate_local_copies(fdef, params, None if copied else stores)  # (the same tree: the same stores)
+        counted: dict = {}  # (what the first dead-code pass counted, for the second on the same tree)
+        changed |= eliminate_dead_code(fdef, ns, purity, counted=counted)
         changed |= _drop_self_assignments(fdef.body)
         changed |= _drop_write_only_lists(fdef, ns)
         if not changed:  # at the fixed point, once: definitions that only feed each other
-            changed = eliminate_dead_code(fdef, ns, purity, cycles=True)
+            changed = eliminate_dead_code(fdef, ns, purity, cycles=True, counted=counted)
         if not changed:
             _ensure_statements(fdef)
             return fdef

@@ -182,7 +182,10 @@ def _uncopy_numbers(fdef: gast.FunctionDef, copy_of: str, shape_of: Callable) ->
             return shape is not None and scalar and len(shape) == len(index) and shape_of.kind(e.value.id) == "f"
         return False
 
-    for node in walk(fdef):
+    nodes = walk(fdef)
+    if not any(_is_copy(n, copy_of) for n in nodes):
+        return
+    for node in nodes:
         for field, value in gast.iter_fields(node):
             if isinstance(value, list):
                 for i, v in enumerate(value):
@@ -624,7 +627,12 @@ def _drop(
         if v is not None and v not in defs:
             defs[v] = s.value
             where[v] = j
-    once = {v for v in defs if sum(1 for s in loop.body for n in walk(s) if _stores_name(n, v)) == 1}
+    bound: dict[str, int] = {}  # name → how many times the loop's body binds it
+    for s in loop.body:
+        for n in walk(s):
+            if n.__class__ is gast.Name and n.ctx.__class__ is gast.Store:
+                bound[n.id] = bound.get(n.id, 0) + 1
+    once = {v for v in defs if bound.get(v, 0) == 1}
 
     def steady(n: str) -> bool:
         """Bound once in the function, before the loop (or a parameter), never written into."""
@@ -1019,6 +1027,18 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
     value it already has wherever the backward pass reads it: its saves go too. A tape
     used otherwise than by push and pop (handed to a helper's pair) is left as it is."""
     push, pop = ctx.helper("push"), ctx.helper("pop")
+    pushes: dict[tuple[str, str], list] = {}
+    pops: dict[tuple[str, str], list] = {}
+    counted: set[int] = set()
+    for block in _all_blocks(fdef.body):
+        for s in block:
+            for found, table in ((_push_of(s, push), pushes), (_pop_of(s, pop), pops)):
+                if found is not None:
+                    table.setdefault(found, []).append((block, s))
+                    counted.add(id(s))
+    if not any(key in pushes for key in pops):  # (no value saved and restored here)
+        _fill_empty_blocks(fdef.body)
+        return
     shape_only = {
         id(c.args[1])
         for c in walk(fdef)
@@ -1029,15 +1049,6 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
         and isinstance(c.args[1], gast.Name)
         and shape_of(c.args[1].id) is not None
     }
-    pushes: dict[tuple[str, str], list] = {}
-    pops: dict[tuple[str, str], list] = {}
-    counted: set[int] = set()
-    for block in _all_blocks(fdef.body):
-        for s in block:
-            for found, table in ((_push_of(s, push), pushes), (_pop_of(s, pop), pops)):
-                if found is not None:
-                    table.setdefault(found, []).append((block, s))
-                    counted.add(id(s))
     tapes = {t for t, _ in pushes} | {t for t, _ in pops}
     for st in walk(fdef):  # (a tape read by anything but push and pop: its pairs are not all here)
         if isinstance(st, gast.stmt) and id(st) not in counted:
@@ -1055,7 +1066,12 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
             continue
         for block, s in pushes[(tape, v)] + restores:
             block[:] = [st for st in block if st is not s]
-    for block in _all_blocks(fdef.body):
+    _fill_empty_blocks(fdef.body)
+
+
+def _fill_empty_blocks(body: list[gast.stmt]) -> None:
+    """A block left without statements gets a `pass`."""
+    for block in _all_blocks(body):
         if not block:
             block.append(gast.Pass())
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import AstgradError, TransformError, user_facing
 from ..frontend.assumptions import GONE
 from ..ir import convert
-from ..ir.codegen import compile_function, make_function, moved_function
+from ..ir.codegen import compile_function, make_function, moved_function, with_twins
 
 # the code of each forwarding function by its text (it reads its callee from its globals, so
 # one code object serves every gradient with that signature)
@@ -206,7 +206,9 @@ class Specializer:
             self.install()
             return True
 
-    def moved(self, places: dict[int, Any], make: Callable[[dict[str, Kind] | None], Callable]) -> Callable | None:
+    def moved(
+        self, places: dict[int, Any], make: Callable[[dict[str, Kind] | None], Callable], like: Callable | None = None
+    ) -> Callable | None:
         """This gradient for a twin of its function: the same code over other closure cells
         (`grad(lambda w: loss(w, Xb, yb))` inside a `train_step(w, Xb, yb)`, whose cells are new
         at each call). Its general code and specialisations are copied onto the twin's cells
@@ -214,18 +216,20 @@ class Specializer:
         `make` generates code for the twin when it needs more. None when a fact fixes the very
         object a cell holds (then only generating again is right)."""
         with self.lock:
-            general = moved_function(self.general, places)
+            places = with_twins([self.general, *self.by_key.values()], places)
+            general = moved_function(self.general, places, like)
             if general is None:
                 return None
             del general.__astgrad_owner__  # (this gradient's function: the twin's is made below)
-            twin = Specializer(general, make, self.signature, self.specialise)
+            signature = self.signature if like is None else inspect.signature(general)  # (the twin's defaults)
+            twin = Specializer(general, make, signature, self.specialise)
             places = {**places, id(self.function): twin.function}
             for key, fn in self.by_key.items():
                 new_key = _moved_key(key, places)
                 if fn is self.general:
                     twin.by_key[new_key] = twin.general
                     continue
-                copy = moved_function(fn, places)
+                copy = moved_function(fn, places, like)
                 if copy is not None:
                     copy.__astgrad_owner__ = twin.function
                     twin.by_key[new_key] = copy

@@ -391,7 +391,8 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
     ok_loads: dict[str, int] = {}
     numpy_uses: set[str] = set()  # handed to NumPy to differentiate
     list_unsafe: set[str] = set()  # ... and read by a rule other than through NumPy (`g * b`)
-    for node in walk(fdef):
+    nodes = walk(fdef)
+    for node in nodes:
         if isinstance(node, gast.Call):
             fn = getattr(node, "_ag_fn", None)
             data = _differentiated_arguments(node, fn) if not may_write(fn) else {}
@@ -409,7 +410,7 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
             ):
                 ok_loads[node.value.id] = ok_loads.get(node.value.id, 0) + 1
     loads: dict[str, int] = {}
-    for node in walk(fdef):
+    for node in nodes:
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
     read_as_arrays = {c for c in candidates & numpy_uses if loads.get(c) == ok_loads.get(c)}

@@ -1,0 +1,81 @@
+"""The scans the clean-up and the sharing analysis make of generated code: what they find in
+nested blocks (a statement-level scan must reach every block a statement can hold) and how they
+count writes in place."""
+
+import textwrap
+
+import gast
+
+from astgrad.analysis.aliasing import memory_reads, writes_in_place
+from astgrad.optimize.cleanup import _has_effect, _stores
+
+
+def _fdef(src: str) -> gast.FunctionDef:
+    return gast.parse(textwrap.dedent(src)).body[0]
+
+
+def test_an_effect_is_found_in_every_kind_of_nested_block():
+    fdef = _fdef(
+        """
+        def f(x, xs):
+            for i in range(3):
+                if x:
+                    try:
+                        pass
+                    finally:
+                        y = x
+            for i in range(3):
+                try:
+                    pass
+                except ValueError:
+                    xs.append(1)
+            for i in range(3):
+                with x:
+                    return x
+            for i in range(3):
+                while x:
+                    break
+            for i in range(3):
+                "a comment"
+                pass
+        """
+    )
+    assert [_has_effect(s) for s in fdef.body] == [True, True, True, True, False]
+
+
+def test_stores_count_bare_names_and_subscript_bases():
+    fdef = _fdef(
+        """
+        def f(x, a):
+            y = x
+            y = 2 * x
+            a[0] = y
+            a[1][2] += 1.0
+            b, c = x
+            push(t, y)
+            check_unshared(a)
+        """
+    )
+    assert _stores(fdef.body) == {"y": 2, "a": 2, "b": 1, "c": 1, "t": 1}
+
+
+def test_writes_in_place_counts_each_kind_of_write():
+    fdef = _fdef(
+        """
+        def f(x, a, xs, g):
+            a[0] = x
+            a[1][2] = x
+            b = a[0]
+            g += x
+            x[0] += 1.0
+            add_at(g, [0], x)
+            xs.append(x)
+            y = np.sin(x)
+        """
+    )
+    assert writes_in_place(fdef, "add_at") == {"a": 2, "g": 2, "x": 1, "xs": 1}
+
+
+def test_memory_reads_leave_out_shapes_functions_and_indices():
+    value = gast.parse("f(a[k], b.shape, len(c), d.T)", mode="eval").body
+    assert memory_reads(value) == {"a", "d"}
