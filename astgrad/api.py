@@ -46,7 +46,40 @@ def wrt_parameters(func: Callable, params: list[str], wrt: Wrt) -> tuple[list[st
             names.append(w)
     if not names:
         raise ArgumentError("wrt names no parameter")
+    for n in names:
+        _refuse_star_parameter(func, n)
     return names, many
+
+
+def _refuse_star_parameter(func: Callable, param: str) -> None:
+    """Refuse differentiating with respect to `*args` or `**kwargs`: the function reads them as
+    the tuple and dict they are (their values are constants), never as one differentiated value."""
+    try:
+        own = inspect.signature(func, follow_wrapped=False).parameters  # (a wrapper's, not what it wraps)
+    except (TypeError, ValueError):
+        return
+    stars = [p for p in own.values() if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    if param in own and own[param] not in stars or not stars:
+        return
+    kind = own[param].kind if param in own else stars[0].kind
+    param = param if param in own else stars[0].name
+    from .frontend.parse import parse_function
+
+    parsed = parse_function(func)
+    fdef = parsed.tree
+    wrapped = getattr(parsed.func, "__wrapped__", None)
+    label = getattr(wrapped, "__name__", "f")
+    star = "*" if kind is inspect.Parameter.VAR_POSITIONAL else "**"
+    raise parsed.error(
+        f"differentiating with respect to star arguments (`{star}{param}`) is not supported",
+        fdef,
+        hint=f"name the parameters of {fdef.name} explicitly (other parameters may be star arguments: "
+        f"`def {fdef.name}(w, *args)` is differentiated with respect to w)"
+        if wrapped is None
+        else f"`{fdef.name}` is a decorator's wrapper of `{label}` (functools.wraps): if it adds nothing "
+        f"to the result (timing, logging), differentiate the undecorated function, "
+        f"`grad({label}.__wrapped__)`; otherwise name the wrapper's parameters explicitly",
+    )
 
 
 def cached(
@@ -236,6 +269,8 @@ def reverse_function(
     func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: bool, specialize: bool = True
 ) -> Callable:
     key = ("reverse", _freeze(wrt), value, optimize, has_aux, specialize)
+    if getattr(getattr(func, "__code__", None), "co_flags", 0) & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        wrt_parameters(func, parameter_names(func), wrt)  # (`wrt` at a star argument: refused before the body)
 
     def make(kinds=None, inline=False):
         return build(

@@ -25,7 +25,7 @@ from ..analysis.activity import (
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..ir.trees import assign, name, walk
-from .templates import Bound, TemplateMismatch, refusal_message, refused_parameter
+from .templates import Bound, TemplateMismatch, refusal_message, refuse_active_star_argument, refused_parameter
 
 ZERO = object()  # marker of a zero tangent during simplification
 
@@ -213,7 +213,7 @@ class ForwardTransformer:
         if isinstance(value, gast.Call) and getattr(value, "_ag_fn", None) is runtime.pop:
             # the tangent was pushed after the value (see transform), so it comes off first
             return [assign(self.dot(var), copy.deepcopy(value), s), s]
-        user = self.user_call(var, value)
+        user = self.user_call(var, value, s)
         if user is not None:
             return user
         tangent = self.tangent_of(value, s)
@@ -314,12 +314,13 @@ class ForwardTransformer:
         dot_target = gast.Subscript(value=name(self.dot(var)), slice=copy.deepcopy(target.slice), ctx=gast.Store())
         return [s, assign(dot_target, part, s)]
 
-    def user_call(self, var: str, value: gast.AST):
+    def user_call(self, var: str, value: gast.AST, where: gast.AST | None = None):
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
         rule = rules.lookup(fn) if fn is not None else None
         if fn is None or self.program is None or not is_user_function(fn) or (rule and not rule.through_source):
             return None
         bound = inspect.signature(fn).bind(*value.args, **{k.arg: k.value for k in value.keywords})
+        refuse_active_star_argument(self.ctx, fn, bound.arguments, self.varied, where or value)
         active = tuple(p for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in self.varied)
         if not active:
             return None

@@ -43,7 +43,14 @@ from ..frontend.context import Context
 from ..frontend.normalize.expressions import loads
 from ..ir.trees import Transformer, assign, is_constant, name, walk
 from ..rules.registry import runtime_facts
-from .templates import Bound, TemplateMismatch, as_value, refusal_message, refused_parameter
+from .templates import (
+    Bound,
+    TemplateMismatch,
+    as_value,
+    refusal_message,
+    refuse_active_star_argument,
+    refused_parameter,
+)
 
 Pos = tuple
 
@@ -327,7 +334,7 @@ class ReverseTransformer:
                 out.append(s)
         return out
 
-    def user_call(self, target: str, value: gast.AST):
+    def user_call(self, target: str, value: gast.AST, where: gast.AST | None = None):
         """(pair, {parameter: atom}) if `target = value` calls a user function on active values."""
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
         if fn is None or self.program is None or not is_user_function(fn) or _ruled(fn):
@@ -338,13 +345,14 @@ class ReverseTransformer:
             bound = inspect.signature(fn).bind(*value.args, **{k.arg: k.value for k in value.keywords})
         except TypeError as exc:
             raise self.ctx.parsed.error(f"this call does not match {fn.__name__}'s parameters ({exc})", value) from None
+        refuse_active_star_argument(self.ctx, fn, bound.arguments, self.active, where or value)
         active = tuple(p for p, a in bound.arguments.items() if isinstance(a, gast.Name) and a.id in self.active)
         if not active:
             return None
         return self.program.pair(fn, active), bound.arguments
 
     def forward_user_call(self, s: gast.Assign) -> None:
-        found = self.user_call(s.targets[0].id, s.value)
+        found = self.user_call(s.targets[0].id, s.value, s)
         if found is None:
             return
         pair, _ = found
@@ -508,7 +516,7 @@ class ReverseTransformer:
             state.init.discard(target)
             return []
         if rule is None or rule.through_source is True:
-            found = self.user_call(target, value)
+            found = self.user_call(target, value, stmt)
             if found is not None:
                 return self.reverse_user_call(target, value, found, stmt, p, state)
         if rule is None or rule.adjoint is None:

@@ -220,3 +220,20 @@ class TemplateMismatch(Exception):
 
 
 __all__ = ["Bound", "TemplateMismatch", "as_value", "literal", "refusal_message", "refused_parameter"]
+
+
+def refuse_active_star_argument(ctx: Context, fn: Any, arguments: dict, active: set[str], call: gast.AST) -> None:
+    """Refuse a call of user function `fn` that passes a value depending on the differentiated
+    input through its `*args` or `**kwargs` (`arguments`: parameter → the atoms bound to it): the
+    called function is differentiated with respect to its named parameters only."""
+    for param, given in arguments.items():
+        items = given.values() if isinstance(given, dict) else given if isinstance(given, tuple) else ()
+        if any(isinstance(a, gast.Name) and a.id in active for a in items):
+            star = "**" if isinstance(given, dict) else "*"
+            raise ctx.parsed.error(
+                f"`{fn.__name__}` receives a value that depends on the differentiated input through its star "
+                f"argument `{star}{param}`: astgrad differentiates a called function with respect to its named "
+                "parameters only",
+                call,
+                hint=f"give `{fn.__name__}` a named parameter for that value",
+            )

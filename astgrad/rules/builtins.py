@@ -4,7 +4,14 @@
 import builtins
 import math
 
-from ..runtime import items_adjoint, select_share, sign_of, unbroadcast  # noqa: F401  (sign_of: named in a derivative string)
+from ..runtime import (  # noqa: F401  (sign_of: named in a derivative string)
+    items_adjoint,
+    prod_items_bar,
+    prod_items_dot,
+    select_share,
+    sign_of,
+    unbroadcast,
+)
 from .registry import (
     SHAPE_EXACT,
     SHAPE_FIRST,
@@ -141,6 +148,17 @@ def _(y, iterable):
 @tangent(math.fsum)
 def _(y, iterable):
     y_dot = sum(iterable_dot)
+
+
+@adjoint(math.prod)  # (the items' product, times start: each item's share the others' product)
+def _(y, iterable, start=1):
+    iterable_bar = prod_items_bar(y_bar, iterable, start)
+    start_bar = unbroadcast(y_bar * math.prod(iterable), start)
+
+
+@tangent(math.prod)
+def _(y, iterable, start=1):
+    y_dot = prod_items_dot(iterable_dot, iterable, start) + start_dot * math.prod(iterable)
 
 
 @adjoint(builtins.max)

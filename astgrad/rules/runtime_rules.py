@@ -8,12 +8,14 @@ from .. import runtime as rt
 from ..runtime import (
     add_adjoints,
     copy_of,
+    diagonal_bar,
     items_adjoint,
     items_adjoint_bar,
     match_structure,
     matmul_left,
     matmul_right,
     numbers_as_array,
+    on_diagonal,
     owned_copy,
     prod_others_dot,
     rebroadcast,
@@ -27,6 +29,7 @@ from ..runtime import (
     unindex,
     unreduce,
     unstack,
+    with_diagonal,
     written_part,
 )
 from ..runtime import linalg as rx
@@ -238,6 +241,61 @@ declare(rt.add_at, static="index")
 def _(y, buf, index, g):
     buf_bar = y_bar
     g_bar = unbroadcast(y_bar[index], g)
+
+
+# np.add.at(a, index, v) is `a = added_at(a, index, v)` and np.fill_diagonal(a, val) is
+# `a = with_diagonal(a, val)` (frontend/normalize/writes.py): new arrays, linear in a and v
+
+
+@adjoint(rt.added_at)
+def _(y, a, index, v):
+    a_bar = y_bar
+    v_bar = unbroadcast(y_bar[index], v)  # (each repeat of an index gets its own share)
+
+
+@tangent(rt.added_at)
+def _(y, a, index, v):
+    y_dot = a_dot + unindex(v_dot, a, index)
+
+
+declare(rt.added_at, static="index")
+
+
+@adjoint(rt.with_diagonal)
+def _(y, a, val):
+    a_bar = with_diagonal(y_bar, 0.0)
+    val_bar = diagonal_bar(y_bar, val)
+
+
+@tangent(rt.with_diagonal)
+def _(y, a, val):
+    y_dot = with_diagonal(a_dot, 0.0) + on_diagonal(val_dot, a)
+
+
+@adjoint(rt.diagonal_bar)
+def _(y, g, val):
+    g_bar = on_diagonal(y_bar, g)
+
+
+@tangent(rt.diagonal_bar)
+def _(y, g, val):
+    y_dot = diagonal_bar(g_dot, val)
+
+
+declare(rt.diagonal_bar, static="val")
+
+
+@adjoint(rt.on_diagonal)
+def _(y, val, like):
+    val_bar = diagonal_bar(y_bar, val)
+
+
+@tangent(rt.on_diagonal)
+def _(y, val, like):
+    y_dot = on_diagonal(val_dot, like)
+
+
+declare(rt.on_diagonal, static="like")
 
 
 @tangent(rt.broadcast_like)

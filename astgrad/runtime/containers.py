@@ -151,6 +151,42 @@ def items_adjoint_bar(items_bar: Any, g: Any) -> Any:
     return total
 
 
+def _others_products(items: list, start: Any) -> list:
+    """For each item, `start` times the product of the other items (in order, without division)."""
+    before, running = [], start
+    for v in items:
+        before.append(running)
+        running = running * v
+    out, after = [None] * len(items), 1
+    for i in reversed(range(len(items))):
+        out[i] = before[i] * after
+        after = after * items[i]
+    return out
+
+
+def prod_items_bar(g: Any, items: Any, start: Any = 1) -> Any:
+    """The adjoint of the items `math.prod(items, start=start)` multiplies, given the product's
+    adjoint `g`: each item's share `g` times the others' product, in the items' structure (as
+    `items_adjoint`: a list for a list or tuple, an array of its shape for an array's rows)."""
+    others = _others_products(list(items), start)
+    if isinstance(items, np.ndarray):
+        like = items[0] if items.ndim > 1 else items.dtype.type(0)
+        out = np.empty(items.shape, dtype=np.result_type(items.dtype, np.asarray(g).dtype, float))
+        for i, o in enumerate(others):
+            out[i] = unbroadcast(g * o, like)
+        return out
+    return [unbroadcast(g * o, v) for o, v in zip(others, items)]
+
+
+def prod_items_dot(items_dot: Any, items: Any, start: Any = 1) -> Any:
+    """The tangent of `math.prod(items, start=start)` along the items' tangents `items_dot`."""
+    total = 0.0
+    for d, o in zip(items_dot, _others_products(list(items), start)):
+        if d is not None:
+            total = total + d * o
+    return total
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

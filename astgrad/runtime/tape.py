@@ -1,6 +1,7 @@
 """Run-time helpers of the bookkeeping every generated gradient does: the tape (`push`, `pop`,
 a counted loop's rows), zeros, copies and ownership of adjoints, adjoint accumulation
-(`add_adjoints`, `add_at`) and the adjoints of indexing (`unindex`, `written_part`)."""
+(`add_adjoints`, `add_at`), the adjoints of indexing (`unindex`, `written_part`) and NumPy's
+indexed writers as new arrays (`added_at` for np.add.at, `with_diagonal` for np.fill_diagonal)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,46 @@ def add_at(buf: Any, index: Any, g: Any) -> Any:
     else:
         np.add.at(buf, index, g)
     return buf
+
+
+def added_at(a: Any, index: Any, v: Any) -> Any:
+    """`np.add.at(a, index, v)` as a new array: a copy of `a` with `v` added at `index`, repeated
+    indices accumulating (normalization lowers the in-place call to `a = added_at(a, index, v)`)."""
+    out = np.array(a, copy=True)
+    np.add.at(out, index, v)
+    return out
+
+
+def with_diagonal(a: Any, val: Any) -> Any:
+    """`np.fill_diagonal(a, val)` (wrap=False) as a new array: a copy of `a` whose diagonal is
+    `val`, its values repeated in turn if fewer than the diagonal's."""
+    out = np.array(a, copy=True)
+    np.fill_diagonal(out, val)
+    return out
+
+
+def on_diagonal(val: Any, like: Any) -> Any:
+    """Zeros shaped like `like` with `val` on the diagonal (as np.fill_diagonal writes it): the
+    adjoint of `diagonal_bar`, and the part of `with_diagonal`'s tangent from `val`."""
+    return with_diagonal(np.zeros(np.shape(like)), val)
+
+
+def diagonal_bar(g: Any, val: Any) -> Any:
+    """The adjoint of `val` in `with_diagonal(a, val)`: the diagonal of `g`, each element summed
+    into the value of `val` written there."""
+    g = np.asarray(g)
+    shape = g.shape
+    if len(shape) == 2:
+        step, end = shape[1] + 1, shape[1] * shape[1]
+    else:
+        step, end = 1 + int(np.cumprod(shape[:-1]).sum()), None
+    diagonal = g.reshape(-1)[:end:step]
+    size = np.size(val)
+    if size == 1:
+        return np.reshape(np.sum(diagonal), np.shape(val)) if np.ndim(val) else np.sum(diagonal)
+    out = np.zeros(size, dtype=np.result_type(g.dtype, float))
+    np.add.at(out, np.arange(diagonal.size) % size, diagonal)
+    return out.reshape(np.shape(val))
 
 
 def _basic(index: Any) -> bool:

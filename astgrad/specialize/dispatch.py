@@ -126,8 +126,9 @@ def guard(helper: str, fname: str, fdef: gast.FunctionDef, test: str, stale: str
     test reads names the user may have deleted since (a global only an untaken branch reads, as
     Python allows): it is computed first, and a name that is gone makes it true."""
     args = fdef.args
-    positional = [a.id for a in args.posonlyargs + args.args]
-    call = ", ".join([fname] + positional + [f"{a.id}={a.id}" for a in args.kwonlyargs])
+    positional = [a.id for a in args.posonlyargs + args.args] + ([f"*{args.vararg.id}"] if args.vararg else [])
+    keywords = [f"{a.id}={a.id}" for a in args.kwonlyargs] + ([f"**{args.kwarg.id}"] if args.kwarg else [])
+    call = ", ".join([fname] + positional + keywords)
     if stale is None:
         text = f"if {test}:\n    return {helper}({call})\n"
     else:
@@ -338,18 +339,23 @@ class Specializer:
         """Code with the function's signature that returns `callee(fn, args, kwargs)` (the stub)
         or `callee(*args, **kwargs)`."""
         fn = like or self.function
-        a = fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount]
-        posonly = fn.__code__.co_posonlyargcount
-        npos = fn.__code__.co_argcount
+        code = fn.__code__
+        a = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        posonly = code.co_posonlyargcount
+        npos = code.co_argcount
+        star, dstar = _star_parameters(code)
         params = list(a[:posonly]) + (["/"] if posonly else []) + list(a[posonly:npos])
         kwonly = list(a[npos:])
-        signature = ", ".join(params + (["*"] + kwonly if kwonly else []))
+        starred = [f"*{star}"] if star else ["*"] if kwonly else []
+        signature = ", ".join(params + starred + kwonly + ([f"**{dstar}"] if dstar else []))
         if callee == "__astgrad_first_call__":
-            call_args = ", ".join(list(a[:npos])) + ("," if npos == 1 else "")
-            call_kw = ", ".join(f"{k!r}: {k}" for k in kwonly)
-            call = f"{callee}({fn.__name__}, ({call_args}), {{{call_kw}}})"
+            call_args = "(" + ", ".join(list(a[:npos])) + ("," if npos == 1 else "") + ")"
+            call_args += f" + {star}" if star else ""
+            call_kw = ", ".join([f"{k!r}: {k}" for k in kwonly] + ([f"**{dstar}"] if dstar else []))
+            call = f"{callee}({fn.__name__}, {call_args}, {{{call_kw}}})"
         else:
-            call = f"{callee}({', '.join(list(a[:npos]) + [f'{k}={k}' for k in kwonly])})"
+            passed = list(a[:npos]) + ([f"*{star}"] if star else []) + [f"{k}={k}" for k in kwonly]
+            call = f"{callee}({', '.join(passed + ([f'**{dstar}'] if dstar else []))})"
         text = f"def {fn.__name__}({signature}):\n    # {what}\n    return {call}\n"
         code = _forwarding_codes.get(text)
         if code is None:
@@ -384,6 +390,14 @@ class Specializer:
             fn.__code__ = self.stub
         fn.__defaults__, fn.__kwdefaults__ = general.__defaults__, general.__kwdefaults__  # (the user's, as now)
         return fn
+
+
+def _star_parameters(code: types.CodeType) -> tuple[str | None, str | None]:
+    """The names of a function's `*args` and `**kwargs` parameters (None where it has none)."""
+    n = code.co_argcount + code.co_kwonlyargcount
+    star = code.co_varnames[n] if code.co_flags & inspect.CO_VARARGS else None
+    dstar = code.co_varnames[n + (star is not None)] if code.co_flags & inspect.CO_VARKEYWORDS else None
+    return star, dstar
 
 
 def _moved_key(key: tuple, places: dict[int, Any]) -> tuple:

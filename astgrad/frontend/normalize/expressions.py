@@ -525,6 +525,12 @@ class ExpressionsMixin:
             call = gast.Call(func=self.ctx.numpy_attr(fn.__name__), args=[self.temp(array)], keywords=[])
             call._ag_fn = getattr(np, fn.__name__)
             return call
+        if fn is builtins.divmod and len(node.args) == 2 and not node.keywords:
+            # divmod(a, b) is (a // b, a % b), for numbers and (as np.divmod) arrays alike
+            a, b = (self.atom(e) for e in node.args)
+            parts = [gast.BinOp(left=a, op=op, right=copy.deepcopy(b)) for op in (gast.FloorDiv(), gast.Mod())]
+            parts[1].left = copy.deepcopy(a)
+            return self.expr(gast.copy_location(gast.Tuple(elts=parts, ctx=gast.Load()), node))
         if fn in (builtins.max, builtins.min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) → max(max(a, b), c): the rule is for two arguments
             inner = gast.Call(func=node.func, args=node.args[:-1], keywords=[])

@@ -39,7 +39,8 @@ from .control import ControlFlowMixin
 from .expressions import ExpressionsMixin, may_write
 from .loops import LoopsMixin
 from .refusals import STATEMENT_HINTS, RefusalsMixin
-from .writes import WritesMixin, bindings, blocks_of
+from .walrus import hoist_assignment_expressions
+from .writes import WritesMixin, bindings, blocks_of, writer_target
 
 
 class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, RefusalsMixin):
@@ -49,20 +50,11 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.ctx = ctx
         self.parsed = ctx.parsed
         fdef = self.parsed.tree
+        hoist_assignment_expressions(fdef.body)
         args = fdef.args
-        if args.vararg is not None or args.kwarg is not None:
-            wrapped = getattr(self.parsed.func, "__wrapped__", None)
-            label = getattr(wrapped, "__name__", "f")
-            raise self.parsed.error(
-                "star arguments (*args, **kwargs) are not supported",
-                fdef,
-                hint=f"name the parameters of {fdef.name} explicitly"
-                if wrapped is None
-                else f"`{fdef.name}` is a decorator's wrapper of `{label}` (functools.wraps): if it adds nothing "
-                f"to the result (timing, logging), differentiate the undecorated function, "
-                f"`grad({label}.__wrapped__)`; otherwise name the wrapper's parameters explicitly",
-            )
-        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        # `*args` and `**kwargs` are a tuple and a dict the function reads (not differentiated)
+        stars = [a.id for a in (args.vararg, args.kwarg) if a is not None]
+        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs] + stars
         self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
         self.user_locals = set(self.locals)
         self.view_bases: dict[str, set[str]] = {}
@@ -87,6 +79,12 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             ):
                 self._note_maybe_view_write(st.target.value.id)
                 self.written_through.add(st.target.value.id)
+            elif isinstance(st, gast.Expr) and isinstance(st.value, gast.Call):
+                written = writer_target(st.value, self.resolve(st.value.func))  # (`np.add.at(a, idx, v)`)
+                if written is not None:
+                    self._note_maybe_view_write(written)
+                    self.written_through.add(written)
+        self.writers_as_assignments(fdef.body)
         self.version: dict[str, str] = {p: p for p in self.params}
         self.ssa = self._ssa_candidates(fdef.body)
         self.out: list[gast.stmt] = []
@@ -316,6 +314,9 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             self.assign_to(s.target, s.value)
 
     def stmt_Assign(self, s):
+        if getattr(s, "_ag_writer", False):  # `np.add.at(a, idx, v)` (frontend/normalize/writes.py)
+            self.lower_writer(s)
+            return
         if len(s.targets) == 1:
             self.assign_to(s.targets[0], s.value)
             return

@@ -1,14 +1,20 @@
 """In-place writes during normalization: which names a write into an array (`a[i] = v`,
 `a += v`) may reach through aliases and views of it, and the run-time checks or refusals such
-a write needs (writing into a view of a parameter, into an array being iterated)."""
+a write needs (writing into a view of a parameter, into an array being iterated); and NumPy's
+indexed writers lowered to an assignment of a new array (`np.add.at(a, idx, v)` is
+`a = added_at(a, idx, v)`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import gast
+import numpy as np
 
 from ... import runtime
 from ...analysis.activity import base_name, view_sources, viewing_call
 from ...ir.trees import name, walk
+from .refusals import node_source
 
 
 def _rebound_first(body: list[gast.stmt], var: str) -> bool:
@@ -56,6 +62,34 @@ def bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
     return []
 
 
+def lowered_writer(fn: Any) -> str | None:
+    """The runtime helper that computes, as a new array, what NumPy's `fn` writes into its first
+    argument (np.add.at, np.subtract.at, np.fill_diagonal), or None."""
+    if fn is np.fill_diagonal:
+        return "with_diagonal"
+    if getattr(fn, "__name__", None) == "at" and getattr(fn, "__self__", None) in (np.add, np.subtract):
+        return "added_at"
+    return None
+
+
+def writer_target(call: gast.AST, fn: Any) -> str | None:
+    """The name `call` of a writer `lowered_writer` knows writes into, if the call has the form
+    the lowering takes: `np.add.at(a, idx, v)`, `np.fill_diagonal(a, v)` (wrap=False)."""
+    if not isinstance(call, gast.Call) or lowered_writer(fn) is None or not call.args:
+        return None
+    if not isinstance(call.args[0], gast.Name) or any(isinstance(a, gast.Starred) for a in call.args):
+        return None
+    if fn is np.fill_diagonal:
+        wrap = call.args[2:] + [k.value for k in call.keywords if k.arg == "wrap"]
+        if len(call.args) > 3 or any(k.arg != "wrap" for k in call.keywords) or len(wrap) > 1:
+            return None
+        if len(call.args) < 2 or wrap and not (isinstance(wrap[0], gast.Constant) and wrap[0].value is False):
+            return None
+    elif len(call.args) != 3 or call.keywords:
+        return None
+    return call.args[0].id
+
+
 class WritesMixin:
     """The in-place write checks of `Normalizer` (frontend/normalize/normalizer.py)."""
 
@@ -85,6 +119,44 @@ class WritesMixin:
                     if isinstance(base, gast.Name):
                         out.add(base.id)
         return out
+
+    def writers_as_assignments(self, body: list[gast.stmt]) -> None:
+        """Make each statement `np.add.at(a, idx, v)` or `np.fill_diagonal(a, v)` an assignment
+        to `a` (marked, lowered by `lower_writer`), so that the passes that follow see `a` bound
+        there: in a loop, it is carried from one iteration to the next. (The alias analysis ran
+        before, on the write.)"""
+        for i, st in enumerate(body):
+            if not isinstance(st, (gast.FunctionDef, gast.Lambda)):  # (a nested def: lowered on its own)
+                for block in blocks_of(st):
+                    self.writers_as_assignments(block)
+            if isinstance(st, gast.Expr) and isinstance(st.value, gast.Call):
+                var = writer_target(st.value, self.resolve(st.value.func))
+                if var is not None and var in self.locals:
+                    target = gast.Name(id=var, ctx=gast.Store(), annotation=None, type_comment=None)
+                    body[i] = gast.copy_location(gast.Assign(targets=[target], value=st.value), st)
+                    body[i]._ag_writer = True
+
+    def lower_writer(self, stmt: gast.Assign) -> None:
+        """`np.add.at(a, idx, v)` → `a = added_at(a, idx, v)` and `np.fill_diagonal(a, v)` →
+        `a = with_diagonal(a, v)`, with the checks of a write into `a` (aliases, a caller's array):
+        the name then holds what the write leaves in the array."""
+        call = stmt.value
+        fn = self.resolve(call.func)
+        var = stmt.targets[0].id
+        if var in self.iterating:
+            raise self.error(
+                f"`{node_source(call.func)}` writes into `{var}` while a loop iterates over it",
+                stmt,
+                hint="iterate over a copy",
+            )
+        self.check_write(var, stmt)
+        helper = lowered_writer(fn)
+        args = call.args[1:2] if fn is np.fill_diagonal else call.args[1:]
+        if getattr(fn, "__self__", None) is np.subtract:
+            args = [args[0], gast.UnaryOp(op=gast.USub(), operand=args[1])]
+        lowered = gast.Call(func=name(self.ctx.helper(helper)), args=[name(var), *args], keywords=[])
+        lowered._ag_fn = getattr(runtime, helper)
+        self.assign_to(stmt.targets[0], lowered)
 
     def _copied_at_once(self, body: list[gast.stmt]) -> set[int]:
         """`t = h[0]` followed at once by `t2 = copy_of(t)`, t read nowhere else (a gradient's own

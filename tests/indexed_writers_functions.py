@@ -1,0 +1,120 @@
+"""Functions for tests/test_indexed_writers.py: NumPy's indexed writers (np.add.at,
+np.subtract.at, np.fill_diagonal) on arrays that depend on the input, as students write them."""
+
+import numpy as np
+
+
+def embedding_sum(W, x):
+    idx = np.array([0, 2, 0, 1, 0])  # row 0 three times: np.add.at accumulates them
+    out = np.zeros((3, 2))
+    np.add.at(out, idx, x[:, None] * W[:1])
+    return np.sum(np.tanh(out) * W)
+
+
+def softmax_minus_one_hot(S):
+    y = np.array([1, 0, 1])
+    d = np.exp(S) / np.sum(np.exp(S), axis=1, keepdims=True)
+    np.add.at(d, (np.arange(3), y), -1.0)
+    return np.sum(d**2 * S)
+
+
+def repeated_into_active(x):
+    a = np.sin(x)
+    np.add.at(a, [1, 1, 1, 0], x[:4] ** 2)  # a[1] gets three terms
+    return np.sum(a * a * x)
+
+
+def constant_into_active(x):
+    a = x * x
+    np.add.at(a, [2, 2], 1.5)
+    return np.sum(np.log(a))
+
+
+def subtracted_at(x):
+    a = x * 2.0
+    np.subtract.at(a, [0, 0, 1], x[:3] ** 2)
+    return np.sum(a * a)
+
+
+def added_in_a_loop(W, x):
+    counts = np.zeros(3)
+    for i in range(4):
+        np.add.at(counts, [i % 3, 0], W[i] * x[i])
+    return np.sum(counts**2)
+
+
+def diagonal_of_squares(x):
+    M = np.outer(x, x)
+    np.fill_diagonal(M, x**2)
+    return np.sum(np.sin(M) * M)
+
+
+def zero_diagonal(x):
+    M = np.outer(x, x)
+    np.fill_diagonal(M, 0.0)
+    return np.sum(M * M)
+
+
+def tall_diagonal(A, s):
+    M = A * 1.0
+    np.fill_diagonal(M, s)  # wrap=False: only the top square's diagonal
+    return np.sum(np.sin(M) * A)
+
+
+def short_diagonal_values(x):
+    M = np.ones((4, 4)) * x[0]
+    np.fill_diagonal(M, x[1:3], wrap=False)  # two values for four places: repeated in turn
+    return np.sum(M * M * x[3])
+
+
+def cube_diagonal(x):
+    C = np.ones((3, 3, 3)) * x[0]
+    np.fill_diagonal(C, x)
+    return np.sum(C**3)
+
+
+def adds_at_an_alias(x):
+    a = x * 2.0
+    b = a
+    np.add.at(a, [0, 0], x[:2])
+    return np.sum(b * x)
+
+
+def adds_at_a_row(X):
+    M = X * 2.0
+    row = M[0]
+    np.add.at(row, [0, 0], X[1, :2])
+    return np.sum(M * X)
+
+
+def fills_a_wrapped_diagonal(x):
+    M = np.zeros((5, 2)) + x[0]
+    np.fill_diagonal(M, x[1], wrap=True)
+    return np.sum(M * M)
+
+
+def _scatter(buf, v):
+    np.add.at(buf, [0, 0], v)
+    return np.sum(buf)
+
+
+def adds_at_a_callers_array(x):
+    a = x * 2.0
+    s = _scatter(a, x[:2])
+    return s + np.sum(a * x)
+
+
+def added_in_a_branch(x):
+    a = x * x
+    if x[0] > 0.0:
+        np.add.at(a, [1, 1], x[0])
+    else:
+        np.fill_diagonal(a.reshape(1, -1), x[1])  # (a call's result, not a name: refused)
+    return np.sum(a * x)
+
+
+def added_in_a_branch_only(x):
+    a = x * x
+    if x[0] > 0.0:
+        np.add.at(a, [1, 1], x[0])
+    return np.sum(a * x)

@@ -1,0 +1,93 @@
+"""np.add.at, np.subtract.at and np.fill_diagonal on input-dependent arrays: lowered to a new
+array assigned to the name written into (frontend/normalize/writes.py), checked against central
+differences in both modes; writes the lowering cannot follow are refused."""
+
+import numpy as np
+import pytest
+
+from astgrad import TransformError, check_grad, grad, value_and_grad
+from tests import indexed_writers_functions as iw
+
+MODES = [
+    pytest.param({}, id="reverse"),
+    pytest.param({"specialize": False}, id="reverse-general"),
+    pytest.param({"mode": "forward"}, id="forward"),
+    pytest.param({"mode": "forward", "specialize": False}, id="forward-general"),
+]
+
+
+def rng():
+    return np.random.default_rng(31)
+
+
+def check(f, args, wrt, options):
+    g = grad(f, wrt=wrt, **options)
+    check_grad(f, g, *args, wrt=wrt)
+    check_grad(f, g, *args, wrt=wrt)  # (the second call runs the code specialised at the first)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_add_at_accumulates_repeated_indices(options):
+    r = rng()
+    check(iw.embedding_sum, (r.normal(size=(3, 2)), r.normal(size=5)), (0, 1), options)
+    check(iw.softmax_minus_one_hot, (r.normal(size=(3, 4)),), 0, options)
+    x = r.uniform(0.5, 1.5, size=5)
+    check(iw.repeated_into_active, (x,), 0, options)
+    check(iw.constant_into_active, (x,), 0, options)
+    check(iw.subtracted_at, (x,), 0, options)
+    check(iw.added_in_a_loop, (r.normal(size=4), r.normal(size=4)), (0, 1), options)
+    check(iw.added_in_a_branch_only, (x,), 0, options)
+    check(iw.added_in_a_branch_only, (-x,), 0, options)
+
+
+def test_add_at_gives_the_functions_value_and_the_repeats_full_derivative():
+    x = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
+    value, g = value_and_grad(iw.repeated_into_active)(x)
+    assert value == iw.repeated_into_active(x.copy())
+    # d/dx1 of the sum's a[1] term alone: a[1] = sin(x1) + x1**2 + x1**2 + x1**2 (x[:4] is x0..x3,
+    # index [1, 1, 1, 0] puts x0**2, x1**2, x2**2 into a[1]); compare with the whole by differences
+    np.testing.assert_allclose(g, np.asarray(grad(iw.repeated_into_active, mode="forward")(x)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_fill_diagonal(options):
+    r = rng()
+    x = r.normal(size=4)
+    check(iw.diagonal_of_squares, (x,), 0, options)
+    check(iw.zero_diagonal, (x,), 0, options)
+    check(iw.tall_diagonal, (r.normal(size=(5, 3)), 0.7), (0, 1), options)
+    check(iw.short_diagonal_values, (x,), 0, options)
+    check(iw.cube_diagonal, (r.normal(size=3),), 0, options)
+
+
+def test_second_derivatives_through_indexed_writers():
+    x = rng().uniform(0.5, 1.5, size=5)
+    for f in (iw.repeated_into_active, iw.diagonal_of_squares):
+        weighted = _weighted_gradient(grad(f))
+        check_grad(weighted, grad(weighted), x, rtol=1e-5, atol=1e-7)
+
+
+def _weighted_gradient(g):
+    def weighted(v):
+        return np.sum(g(v) * np.arange(1.0, 6.0))
+
+    return weighted
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_writes_the_lowering_cannot_follow_are_refused(mode):
+    x = np.array([0.5, 1.0, 2.0])
+    with pytest.raises(TransformError, match=r"in-place write to `a`, which is shared with `b`"):
+        grad(iw.adds_at_an_alias, mode=mode)(x)
+    with pytest.raises(TransformError, match=r"`np.fill_diagonal` writes into its first argument in place"):
+        grad(iw.fills_a_wrapped_diagonal, mode=mode)(x)
+    with pytest.raises(TransformError, match=r"writes into its argument `buf`"):
+        grad(iw.adds_at_a_callers_array, mode=mode)(x)
+    with pytest.raises(TransformError, match=r"`np.fill_diagonal` writes into its first argument in place"):
+        grad(iw.added_in_a_branch, mode=mode)(x)  # (into a call's result, not a name)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_add_at_into_a_row_view_is_refused_when_it_runs(mode):
+    with pytest.raises(Exception, match=r"view"):
+        grad(iw.adds_at_a_row, mode=mode)(rng().normal(size=(2, 3)))
