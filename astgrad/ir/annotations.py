@@ -50,6 +50,22 @@ ANNOTATIONS: dict[str, Annotation] = {
             ("optimize/cleanup.py",),
         ),
         Annotation(
+            "_ag_writer",
+            "an Assign normalize made of `np.add.at(a, idx, v)` or `np.fill_diagonal(a, v)`",
+            "a write of a NumPy function into its first argument, made an assignment of that name so loops "
+            "and branches carry it; lowered to `a = added_at(a, idx, v)` (`with_diagonal`)",
+            ("frontend/normalize/writes.py",),
+            ("frontend/normalize/normalizer.py",),
+        ),
+        Annotation(
+            "_ag_hoisted",
+            "a Name read in place of an assignment expression while it is hoisted",
+            "the read that stands for `(n := value)`, told apart from other reads of n in the statement "
+            "(which would read n's old value)",
+            ("frontend/normalize/walrus.py",),
+            ("frontend/normalize/walrus.py",),
+        ),
+        Annotation(
             "_ag_saved_rows",
             "the specialised FunctionDef",
             "arrays a forward loop writes its saved values into, row by row, before the backward loop reads "
@@ -97,6 +113,7 @@ ANNOTATIONS: dict[str, Annotation] = {
                 "frontend/normalize/normalizer.py",
                 "frontend/normalize/expressions.py",
                 "frontend/normalize/loops.py",
+                "frontend/normalize/writes.py",
                 "specialize/canonical.py",
             ),
             (
