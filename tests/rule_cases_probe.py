@@ -82,6 +82,10 @@ def math_fsum(x, y):
     return math.sin(math.fsum([x, x * y, y]))
 
 
+def math_prod(x, y):
+    return math.sin(math.prod([x, y, x * y], start=y + 0.5))
+
+
 def builtin_pow(x, y):
     return math.sin(pow(x, y))
 
@@ -117,6 +121,7 @@ PROBE_CASES = [
     ("math.fmod", math_fmod, (pyfloat(2.1, 2.9), pyfloat(0.7, 0.9)), (0, 1)),
     ("math.copysign", math_copysign, (pyfloat(0.5, 2.0), pyfloat(-2.0, -0.5)), 0),
     ("math.fsum", math_fsum, (pyfloat(-1.0, 1.0), pyfloat(-1.0, 1.0)), (0, 1)),
+    ("math.prod", math_prod, (pyfloat(-1.0, 1.0), pyfloat(0.5, 1.5)), (0, 1)),
     ("pow", builtin_pow, (pyfloat(0.5, 2.0), pyfloat(0.5, 2.5)), (0, 1)),
     ("np.reshape:order", reshape_order, (normal(2, 3),), 0),
     ("np.ravel:order", ravel_order, (normal(2, 3),), 0),
