@@ -119,22 +119,10 @@ def scatter_in_place(fdef: gast.FunctionDef, unindex: str, indices: DistinctIndi
     an index that selects no element twice: `a[index] += g` (no array of zeros, no second sum)."""
     body = fdef.body
     for i, st in enumerate(body):
-        a = single_target(st)
-        v = st.value if a is not None else None
-        if not (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add)):
+        found = _adds_unindexed(st, unindex, indices, indices.distinct)
+        if found is None or not _owned_here(body, i, found[0], np_name):
             continue
-        mine, call = (v.left, v.right) if isinstance(v.left, gast.Name) else (v.right, v.left)
-        if not (isinstance(mine, gast.Name) and mine.id == a and isinstance(call, gast.Call)):
-            continue
-        if not (isinstance(call.func, gast.Name) and call.func.id == unindex and len(call.args) == 3):
-            continue
-        g, x, index = call.args
-        if a in read_counts(g) or a in read_counts(index) or not indices.distinct(index):
-            continue
-        if not isinstance(x, gast.Name) or not indices.shape_of(a) or indices.shape_of(x.id) != indices.shape_of(a):
-            continue
-        if not _owned_here(body, i, a, np_name):
-            continue
+        a, g, index = found
         target = gast.Subscript(value=name(a), slice=_subscript(index), ctx=gast.Store())
         body[i] = gast.copy_location(gast.AugAssign(target=target, op=gast.Add(), value=g), st)
 
@@ -153,22 +141,10 @@ def scatter_in_loops(fdef: gast.FunctionDef, unindex: str, indices: DistinctIndi
         sites: dict[str, list[tuple[list, int, gast.AST, gast.AST]]] = {}
         statements = _loop_statements(loop, set())
         for block, k, st, counters in statements:
-            counters = counters | ints
-            a = single_target(st)
-            v = st.value if a is not None else None
-            if not (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add)):
-                continue
-            mine, call = (v.left, v.right) if isinstance(v.left, gast.Name) else (v.right, v.left)
-            if not (isinstance(mine, gast.Name) and mine.id == a and isinstance(call, gast.Call)):
-                continue
-            if not (isinstance(call.func, gast.Name) and call.func.id == unindex and len(call.args) == 3):
-                continue
-            g, x, index = call.args
-            if a in read_counts(g) or a in read_counts(index) or not _basic(index, counters):
-                continue
-            if not isinstance(x, gast.Name) or not indices.shape_of(a) or indices.shape_of(x.id) != indices.shape_of(a):
-                continue
-            sites.setdefault(a, []).append((block, k, g, index))
+            found = _adds_unindexed(st, unindex, indices, lambda index, c=counters | ints: _basic(index, c))
+            if found is not None:
+                a, g, index = found
+                sites.setdefault(a, []).append((block, k, g, index))
         for a, found in sites.items():
             at = {id(block[k]) for block, k, _, _ in found}
             if not _owned_here(body, i, a, np_name) or not _only_read_in(loop, a, at, np_name):
@@ -176,6 +152,28 @@ def scatter_in_loops(fdef: gast.FunctionDef, unindex: str, indices: DistinctIndi
             for block, k, g, index in found:
                 target = gast.Subscript(value=name(a), slice=_basic_subscript(index), ctx=gast.Store())
                 block[k] = gast.copy_location(gast.AugAssign(target=target, op=gast.Add(), value=g), block[k])
+
+
+def _adds_unindexed(
+    st: gast.stmt, unindex: str, indices: DistinctIndices, selects_once: Callable[[gast.AST], bool]
+) -> tuple[str, gast.AST, gast.AST] | None:
+    """(a, g, index) for `a = a + unindex(g, x, index)` with x of a's shape, an index that
+    `selects_once` and neither g nor the index reading a; else None."""
+    a = single_target(st)
+    v = st.value if a is not None else None
+    if not (isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add)):
+        return None
+    mine, call = (v.left, v.right) if isinstance(v.left, gast.Name) else (v.right, v.left)
+    if not (isinstance(mine, gast.Name) and mine.id == a and isinstance(call, gast.Call)):
+        return None
+    if not (isinstance(call.func, gast.Name) and call.func.id == unindex and len(call.args) == 3):
+        return None
+    g, x, index = call.args
+    if a in read_counts(g) or a in read_counts(index) or not selects_once(index):
+        return None
+    if not isinstance(x, gast.Name) or not indices.shape_of(a) or indices.shape_of(x.id) != indices.shape_of(a):
+        return None
+    return a, g, index
 
 
 def _loop_statements(st: gast.stmt, counters: set[str]) -> list[tuple[list, int, gast.stmt, set[str]]]:
