@@ -15,6 +15,7 @@ import numpy as np
 from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, user_facing
+from .frontend.assumptions import same_defaults, same_objects, twin_places
 from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function, moved_function
 from .runtime import check_scalar, match_structure, zeros_like
@@ -209,23 +210,12 @@ def _twin(func: Callable, key: tuple, move: Callable[[Any, dict, Any], Any] | No
     other, made = found
     if other.__globals__ is not func.__globals__:
         return None
-    same_defaults = _same_items(other.__defaults__, func.__defaults__) and _same_items(
-        tuple((other.__kwdefaults__ or {}).items()), tuple((func.__kwdefaults__ or {}).items())
-    )
-    if not _same_items(other.__closure__, func.__closure__):
+    if not same_objects(other.__closure__, func.__closure__):
         # the same code over other cells: `grad(lambda w: loss(w, Xb, yb))` in a step function
-        if move is None:
-            return None
-        places: dict[int, Any] = {id(other): func}
-        places.update((id(a), b) for a, b in zip(other.__closure__ or (), func.__closure__ or ()) if a is not b)
-        for attr in ("__defaults__", "__kwdefaults__"):  # (which the guard tests are the function's own)
-            mine, theirs = getattr(other, attr), getattr(func, attr)
-            if (mine is None) != (theirs is None):
-                return None
-            if mine is not None and mine is not theirs:
-                places[id(mine)] = theirs
-        return move(made, places, func)  # (with its defaults: a partial's keywords, `partial(loss, X=Xb)`)
-    return made if same_defaults else _with_defaults(made, func)
+        places = twin_places(other, func) if move is not None else None
+        # (with its defaults: a partial's keywords, `partial(loss, X=Xb)`)
+        return None if places is None else move(made, places, func)
+    return made if same_defaults(other, func) else _with_defaults(made, func)
 
 
 def _with_defaults(made: Any, func: Callable) -> Any:
@@ -239,15 +229,6 @@ def _with_defaults(made: Any, func: Callable) -> Any:
     copy.__dict__.update(made.__dict__)
     copy.__qualname__, copy.__doc__ = made.__qualname__, made.__doc__
     return copy
-
-
-def _same_items(a: tuple | None, b: tuple | None) -> bool:
-    """The same cells or values, each the very object (a value in an item pair compared so)."""
-    a, b = a or (), b or ()
-    return len(a) == len(b) and all(
-        x is y or (isinstance(x, tuple) and isinstance(y, tuple) and all(p is q for p, q in zip(x, y)))
-        for x, y in zip(a, b)
-    )
 
 
 def _current(made: Any) -> bool:

@@ -207,21 +207,13 @@ class Assumptions:
                 continue
             old, now = f.expected, dataclasses.replace(f, where=where).current()
             if (
-                not isinstance(now, types.FunctionType)
-                or now is old
-                or now.__code__ is not old.__code__
-                or now.__globals__ is not old.__globals__
-                or not _same_objects(now.__defaults__, old.__defaults__)
-                or not _same_objects(
-                    tuple((now.__kwdefaults__ or {}).items()), tuple((old.__kwdefaults__ or {}).items())
-                )
+                isinstance(now, types.FunctionType)
+                and now is not old
+                and now.__code__ is old.__code__
+                and now.__globals__ is old.__globals__
+                and same_defaults(now, old)
             ):
-                continue
-            more[id(old)] = now
-            more.update((id(a), b) for a, b in zip(old.__closure__ or (), now.__closure__ or ()) if a is not b)
-            for attr in ("__defaults__", "__kwdefaults__"):  # (the guard tests they are the function's own)
-                if getattr(old, attr) is not None and getattr(old, attr) is not getattr(now, attr):
-                    more[id(getattr(old, attr))] = getattr(now, attr)
+                more.update(twin_places(old, now) or {})
         return more
 
     def data_kinds(self) -> tuple:
@@ -302,13 +294,35 @@ def record_builtin(user_globals: dict, name: str, module: str | None = None) -> 
         target.add(Fact(user_globals, name, (), ABSENT, None, module))
 
 
-def _same_objects(a: tuple | None, b: tuple | None) -> bool:
-    """The same objects, item by item (a pair's items too)."""
+def same_objects(a: tuple | None, b: tuple | None) -> bool:
+    """The same objects, item by item (a pair's items too: a dict's items)."""
     a, b = a or (), b or ()
     return len(a) == len(b) and all(
         x is y or (isinstance(x, tuple) and isinstance(y, tuple) and all(p is q for p, q in zip(x, y)))
         for x, y in zip(a, b)
     )
+
+
+def same_defaults(f: types.FunctionType, g: types.FunctionType) -> bool:
+    """Whether two functions have the very same default values, positional and keyword."""
+    return same_objects(f.__defaults__, g.__defaults__) and same_objects(
+        tuple((f.__kwdefaults__ or {}).items()), tuple((g.__kwdefaults__ or {}).items())
+    )
+
+
+def twin_places(old: types.FunctionType, new: types.FunctionType) -> dict[int, Any] | None:
+    """For a twin `new` of `old` (the same code): old → new, each of old's closure cells that
+    differs → new's, and old's default tuple and dict → new's (the guard tests those are the
+    function's own); None when one has defaults where the other has none."""
+    places: dict[int, Any] = {id(old): new}
+    places.update((id(a), b) for a, b in zip(old.__closure__ or (), new.__closure__ or ()) if a is not b)
+    for attr in ("__defaults__", "__kwdefaults__"):
+        mine, theirs = getattr(old, attr), getattr(new, attr)
+        if (mine is None) != (theirs is None):
+            return None
+        if mine is not None and mine is not theirs:
+            places[id(mine)] = theirs
+    return places
 
 
 def _state(fn: types.FunctionType) -> dict[str, Any]:
