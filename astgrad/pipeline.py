@@ -253,9 +253,19 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     Pass(
         "dead restores",
         lambda u: drop_dead_restores(u.fdef, u.ctx, u.shape_of),
-        "a value restored into a name the backward pass never reads is not saved (loop_saves.py)",
+        "a value restored into a name the backward pass never reads is not saved, one read only for its "
+        "zeros keeps its dtype (loop_saves.py)",
         needs=("loop saves", "taped rows", "batching"),
         why="it reads the pushes and pops those leave (each removes some, and batching the reads of others)",
+        targets=("python",),
+    ),
+    Pass(
+        "dead restores (numba)",
+        lambda u: drop_dead_restores(u.fdef, u.ctx, u.shape_of, one_dtype=True),
+        "the same, a value read only for its zeros not saved at all: under numba a name has one dtype",
+        needs=("loop saves", "taped rows", "batching"),
+        why="it reads the pushes and pops those leave (each removes some, and batching the reads of others)",
+        targets=("numba",),
     ),
     Pass(
         "lowering",

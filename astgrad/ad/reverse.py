@@ -38,6 +38,7 @@ from ..analysis.activity import (
 )
 from ..analysis.aliasing import sharing
 from ..analysis.branch_masks import SELECTIONS, branch_masks, keeps_zero, masked
+from ..analysis.spellings import spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..frontend.normalize.expressions import loads
@@ -146,6 +147,7 @@ class ReverseTransformer:
         self.user_calls: dict[int, tuple] = {}  # id(call) → (forward statement, plain call, fwd call)
         self._shared: tuple | None = None  # (names written in place, _shared_memory's answer for them)
         self.remat = self._rematerialized()  # position of `x = xs[k]` → that statement
+        self.spelled = spelled_calls(fdef)  # id of `s = 1.0 / t3` → (logistic, "z"): see spellings.py
         self._mask_classes: shapes.ShapeClasses | None = None
         self.masks = branch_masks(fdef, self._mask_fits)  # values that only build a branch of np.where
         self.chosen = {(z, i) for m in self.masks.values() for kind, z, i in m if kind == "select"}
@@ -497,6 +499,12 @@ class ReverseTransformer:
             return []
         fn = primitive(value)
         args = operands(value)
+        if id(stmt) in self.spelled and target not in self.complex_names:
+            # the last statement of a known function's spelling (`s = 1.0 / t3` of 1 / (1 + e^-z)):
+            # differentiated as that function's call on z; the run's temporaries get no adjoint
+            fn, x = self.spelled[id(stmt)]
+            args = [name(x)]
+            value = gast.Call(func=name(x), args=args, keywords=[])  # (bound, never rendered)
         if fn is runtime.pop:  # a gradient's own tape: its values' adjoints would need a tape of their own
             raise self.ctx.parsed.error(
                 f"reverse mode through a gradient's saved values (`{target}` restored from its tape) is not "

@@ -39,6 +39,7 @@ ANNOTATIONS: dict[str, Annotation] = {
                 "ad/reverse.py",
                 "analysis/shape_facts.py",
                 "analysis/shapes.py",
+                "analysis/spellings.py",
             ),
         ),
         Annotation(

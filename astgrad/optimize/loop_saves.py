@@ -1017,7 +1017,7 @@ def _only_positions(loop: gast.For, g: str, owned: str, copy_of: str, shape_of: 
     return True
 
 
-def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
+def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, one_dtype: bool = False) -> None:
     """A value saved only to be restored into a name the backward pass never reads (`acc =
     pop(tape)` in a convolution's backward loop, whose adjoint is linear in acc) is not saved:
     its pushes and pops go. The backward pass is the top-level statements from the first that
@@ -1025,7 +1025,14 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
     known shape, which reads only its shape (the same for every value the name takes). A name
     that holds one known count at every assignment (`t = out.shape[1]` in a loop) restores the
     value it already has wherever the backward pass reads it: its saves go too. A tape
-    used otherwise than by push and pop (handed to a helper's pair) is left as it is."""
+    used otherwise than by push and pop (handed to a helper's pair) is left as it is.
+
+    A name of known shape the backward pass reads only for its zeros (`a_bar = zeros_like(a)`,
+    the adjoint of `a[:, :H]`) needs its dtype alone, which specialised code does not fix (float32
+    and float64 arguments share it): its saves keep `zeros_dtype(a)`, a shared dtype object where
+    they kept the array, and the zeros are `np.zeros((4, 64), a_dtype)`. Under numba
+    (`one_dtype`) a name has one type at every step, so the last value's dtype serves and nothing
+    is saved."""
     push, pop = ctx.helper("push"), ctx.helper("pop")
     pushes: dict[tuple[str, str], list] = {}
     pops: dict[tuple[str, str], list] = {}
@@ -1049,24 +1056,77 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
         and isinstance(c.args[1], gast.Name)
         and shape_of(c.args[1].id) is not None
     }
+    zeroed = {  # id of a in `zeros_like(a)`, a an array of known shape → the call
+        id(c.args[0]): c
+        for c in walk(fdef)
+        if isinstance(c, gast.Call)
+        and isinstance(c.func, gast.Name)
+        and c.func.id == ctx.helper("zeros_like")
+        and len(c.args) == 1
+        and not c.keywords
+        and isinstance(c.args[0], gast.Name)
+        and shape_of(c.args[0].id)
+    }
     tapes = {t for t, _ in pushes} | {t for t, _ in pops}
     for st in walk(fdef):  # (a tape read by anything but push and pop: its pairs are not all here)
         if isinstance(st, gast.stmt) and id(st) not in counted:
             tapes -= {n.id for n in _own_names(st) if n.id in tapes and isinstance(n.ctx, gast.Load)}
     inside = [{id(n) for n in walk(s)} for s in fdef.body]
+    starts: list[tuple[int, gast.stmt]] = []  # (index in the body, `a_dtype = zeros_dtype(a)` to put there)
     for (tape, v), restores in pops.items():
         if tape not in tapes or (tape, v) not in pushes:
             continue
         first = min(k for k, ids in enumerate(inside) for _, r in restores if id(r) in ids)
-        backward = (n for s in fdef.body[first:] for n in walk(s))
-        if shape_of.count(v) is None and any(
-            isinstance(n, gast.Name) and n.id == v and isinstance(n.ctx, gast.Load) and id(n) not in shape_only
+        backward = [n for s in fdef.body[first:] for n in walk(s)]
+        reads = [
+            n
             for n in backward
-        ):
-            continue
+            if isinstance(n, gast.Name) and n.id == v and isinstance(n.ctx, gast.Load) and id(n) not in shape_only
+        ]
+        if shape_of.count(v) is None and reads:
+            restored = {id(r.targets[0]) for _, r in restores}
+            if any(id(n) not in zeroed for n in reads) or any(
+                isinstance(n, gast.Name) and n.id == v and isinstance(n.ctx, gast.Store) and id(n) not in restored
+                for n in backward
+            ):
+                continue
+            if not one_dtype:
+                starts.append(
+                    (first, _save_dtype(v, pushes[(tape, v)], restores, [zeroed[id(n)] for n in reads], ctx, shape_of))
+                )
+                continue
         for block, s in pushes[(tape, v)] + restores:
             block[:] = [st for st in block if st is not s]
+    for k, st in sorted(starts, key=lambda p: -p[0]):
+        fdef.body.insert(k, st)
     _fill_empty_blocks(fdef.body)
+
+
+def _save_dtype(
+    v: str, pushes: list, restores: list, zeros: list[gast.Call], ctx: Context, shape_of: Callable
+) -> gast.stmt:
+    """Make the saves of v keep its zeros' dtype (drop_dead_restores): `push(tape, zeros_dtype(v))`,
+    `v_dtype = pop(tape)`, `np.zeros(shape, v_dtype)`; returns the statement that starts the
+    backward pass with the dtype of v's last value."""
+    dtype = ctx.namer.fresh(v + "_dtype")
+    helper = ctx.helper("zeros_dtype")
+    for _, s in pushes:
+        s.value.args[1] = gast.Call(
+            func=gast.Name(helper, gast.Load(), None, None), args=[s.value.args[1]], keywords=[]
+        )
+    for _, s in restores:
+        s.targets[0] = gast.Name(dtype, gast.Store(), None, None)
+    np_name = ctx.numpy_name()
+    for c in zeros:
+        c.func = gast.Attribute(value=gast.Name(np_name, gast.Load(), None, None), attr="zeros", ctx=gast.Load())
+        shape = gast.Tuple(elts=[gast.Constant(value=d, kind=None) for d in shape_of(v)], ctx=gast.Load())
+        c.args = [shape, gast.Name(dtype, gast.Load(), None, None)]
+    return assign(
+        dtype,
+        gast.Call(
+            func=gast.Name(helper, gast.Load(), None, None), args=[gast.Name(v, gast.Load(), None, None)], keywords=[]
+        ),
+    )
 
 
 def _fill_empty_blocks(body: list[gast.stmt]) -> None:

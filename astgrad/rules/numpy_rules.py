@@ -21,6 +21,7 @@ from ..runtime import (
     item,
     linear_only,
     linspace_fraction,
+    logistic,
     max_share,
     median_weights,
     prod_others,
@@ -78,6 +79,11 @@ elementwise(np.log2, "1.0 / (x * np.log(2.0))", globals())
 elementwise(np.log10, "1.0 / (x * np.log(10.0))", globals())
 elementwise(np.log1p, "1.0 / (1.0 + x)", globals())
 elementwise(np.sqrt, "0.5 / y", globals())
+# the logistic function (scipy.special.expit, which has its own entry): its users' spellings are
+# differentiated as one call (analysis/spellings.py), so the backward reads y alone, neither
+# e^-x nor 1 + e^-x (an LSTM step saved both for each of its three gates)
+elementwise(logistic, "y * (1.0 - y)", globals())
+describe(logistic, spellings=("1 / (1 + np.exp(-x))", "np.exp(x) / (1 + np.exp(x))"), continuous=True)
 elementwise(np.cbrt, "1.0 / (3.0 * y * y)", globals())
 elementwise(np.square, "2.0 * x", globals())
 elementwise(np.reciprocal, "-(y * y)", globals())

@@ -110,6 +110,10 @@ class Rule:
     bounded: bool = False  # every value finite whatever the arguments (max_share): 0 times it stays 0
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
+    # the expressions in `x` (NumPy, Python operators, number literals) that compute this function:
+    # a statement computing one through temporaries read nowhere else is differentiated as one call
+    # of it (analysis/spellings.py), so its backward reads what this entry's adjoint reads
+    spellings: tuple[str, ...] | None = None
     # np.dot's adjoint helpers: how a loop's contributions batch where the operands' shapes are
     # known (then they are matmul's), never through a general summing helper (batching.py)
     batched_known_shapes: tuple[str, int] | None = None
@@ -317,7 +321,7 @@ _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
-    | {"batched_known_shapes", "metadata", "through_source", "bounded"}
+    | {"batched_known_shapes", "metadata", "through_source", "bounded", "spellings"}
 )
 
 
@@ -326,7 +330,7 @@ def describe(*fns: Any, **facts: Any) -> None:
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
-    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list` (see Rule). A
+    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, and `spellings` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

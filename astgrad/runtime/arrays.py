@@ -543,6 +543,13 @@ def index_order(a: Any, order: str) -> str:
     )
 
 
+def logistic(x: Any) -> Any:
+    """The logistic function 1 / (1 + e^-x), scipy.special.expit without SciPy: the registry entry
+    (rules/numpy_rules.py) whose derivative, y (1 - y), a user's own spelling of it is given
+    (analysis/spellings.py). Generated code computes the user's spelling, not this."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

@@ -10,6 +10,15 @@ from typing import Any
 import numpy as np
 
 
+def zeros_dtype(x: Any) -> Any:
+    """The dtype of `zeros_like(x)` for an array x, None for anything else (a name not yet bound):
+    what a loop saves of a value its backward pass reads only for its zeros, its shape being known
+    (optimize/loop_saves.drop_dead_restores)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(float)
+    return None
+
+
 def zeros_like(x: Any) -> Any:
     """A zero adjoint shaped like `x`: same shape and floating type for arrays, a list (also for
     tuples, so it can be filled in place) or dict of zeros for containers, None for non-numbers."""
