@@ -77,7 +77,7 @@ def test_a_logistic_spelling_is_differentiated_from_its_result(sigmoid):
     np.testing.assert_allclose(g(z), grad(f, mode="forward")(z), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(g(z), grad(f, optimize=False, specialize=False)(z), rtol=1e-12, atol=1e-14)
     back = _backward(astgrad.source(f, args=(z,)))
-    assert "exp" not in back, back  # (y (1 - y): neither e^-z nor 1 + e^-z read back)
+    assert "exp" not in back and "(1.0 - " in back, back  # (y (1 - y): neither e^-z nor 1 + e^-z read back)
 
 
 @pytest.mark.parametrize("sigmoid", SPELLINGS, ids=[s.__name__ for s in SPELLINGS])
@@ -220,3 +220,56 @@ def test_an_lstm_step_saves_no_more_than_the_hand_written_gradient_and_one_more(
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
     small = tuple(a[:, :3] if a.ndim == 3 else a for a in args)  # (three steps for central differences)
     check_grad(variants.lstm, g, *small, wrt=(2, 3, 4), rtol=1e-5, atol=1e-8)
+
+
+# --- a quotient with a number for numerator -------------------------------------------------------
+
+
+def reciprocal(x):
+    return np.sum(1.0 / (1.0 + x * x))
+
+
+def scaled(x):
+    return np.sum(-3 / x + 2.5 / np.cosh(x))
+
+
+def zero_numerator(x):
+    return np.sum(0.0 / x + x)
+
+
+def damped(x, c):
+    for _ in range(4):
+        x = 1.5 / (1.0 + x * x) + 2.0 / (c + x)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f", [reciprocal, scaled, zero_numerator], ids=lambda f: f.__name__)
+def test_a_quotient_of_a_number_is_right_in_both_modes(f):
+    x = np.array([0.3, -1.2, 2.0, 0.7])
+    g = grad(f)
+    check_grad(f, g, x, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(g(x), grad(f, mode="forward")(x), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g(x), grad(f, optimize=False, specialize=False)(x), rtol=1e-12, atol=1e-14)
+
+
+def test_a_quotient_of_a_number_at_a_pole_of_its_adjoint():
+    """0.0 / x keeps the general form (its adjoint -0 / x, not z (z / 0) = 0 · NaN); 1e300 / x at
+    x = 1e10 gives -1e280 (z (z / c), not z z / c, which overflows)."""
+    np.testing.assert_array_equal(grad(zero_numerator)(np.array([2.0, -1.0])), [1.0, 1.0])
+
+    def huge(x):
+        return np.sum(1e300 / x)
+
+    np.testing.assert_allclose(grad(huge)(np.array([1e10, 2.0])), [-1e280, -2.5e299], rtol=1e-14)
+
+
+def test_a_loop_saves_no_denominator_of_a_number():
+    """`1.5 / (1.0 + x * x)` in a loop: the adjoints read the quotients, so neither 1 + x x nor
+    c + x is saved."""
+    rng = np.random.default_rng(8)
+    x, c = rng.normal(size=3), 3.0
+    g = grad(damped)
+    check_grad(damped, g, x, c, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(g(x, c), grad(damped, mode="forward")(x, c), rtol=1e-12)
+    text = astgrad.source(damped, args=(x, c))
+    assert "pop_block(tape, 12)" in text, text  # (4 steps of x and the two quotients, no denominator)

@@ -548,6 +548,11 @@ class ReverseTransformer:
             raise self.ctx.parsed.error(
                 f"the derivative rule of `{_fn_name(fn)}` does not accept this call ({exc})", stmt
             ) from None
+        for param, form in rule.adjoint.constant_forms.items():
+            c = bound.mapping.get(param)
+            if isinstance(c, gast.Constant) and type(c.value) in (int, float) and c.value != 0:
+                bound = Bound(form, name(target), pos_args, keywords, self.ctx, fn)
+                break
         refused = refused_parameter(rule, "adjoint", bound, self.active)
         if refused is not None:
             message, hint = refusal_message(fn, refused)

@@ -61,6 +61,14 @@ def _(z, x, y):
     y_bar = unbroadcast(-z_bar * z / y, y)
 
 
+# c / y with c a nonzero number: z / y = z (z / c), so y's adjoint reads the quotient alone and a
+# loop need not save y (`1.0 / t11`); z / c is 1 / y, with no overflow z z could risk. With c = 0
+# the general form: 0 where this would be 0 · inf = NaN
+@adjoint(operator.truediv, constant="x")
+def _(z, x, y):
+    y_bar = unbroadcast(-z_bar * z * (z / x), y)
+
+
 @tangent(operator.truediv)
 def _(z, x, y):
     z_dot = x_dot / y - z * y_dot / y

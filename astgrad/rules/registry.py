@@ -50,6 +50,9 @@ class Template:
     namespace: dict[str, Any]  # globals of the module that wrote the template
     origin: str
     derived: frozenset[str] = frozenset()  # parameters this template gives a derivative for
+    # parameter → the form of this adjoint where that parameter is a nonzero number literal, written
+    # from what the backward pass reads anyway (`c / y`: y's adjoint from the quotient alone)
+    constant_forms: dict[str, Template] = field(default_factory=dict)
 
     @property
     def arguments(self) -> list[str]:
@@ -223,23 +226,33 @@ def _install(rule: Rule, mode: str, template: Template) -> None:
         setattr(r, mode, template)
 
 
-def _registrar(fn: Any, mode: str) -> Callable[[Callable], Callable]:
+def _registrar(fn: Any, mode: str, constant: str | None = None) -> Callable[[Callable], Callable]:
     def register(template: Callable) -> Callable:
-        _install(_rule(fn), mode, _parse_template(template))
+        parsed = _parse_template(template)
+        if constant is None:
+            _install(_rule(fn), mode, parsed)
+            return template
+        main = getattr(_rule(fn), mode)
+        if main is None or constant not in main.arguments or parsed.params != main.params:
+            raise AstgradError(f"{parsed.origin}: a constant form needs {fn}'s {mode} template first, same parameters")
+        parsed.derived = _derived(parsed, mode)
+        main.constant_forms[constant] = parsed  # (the template object aliases share)
         return template
 
     return register
 
 
-def adjoint(fn: Any) -> Callable[[Callable], Callable]:
-    """Register the decorated template as the adjoint (reverse-mode) rule of primitive `fn`.
+def adjoint(fn: Any, constant: str | None = None) -> Callable[[Callable], Callable]:
+    """Register the decorated template as the adjoint (reverse-mode) rule of primitive `fn`; with
+    `constant="x"`, as the form of that rule used where parameter x is a nonzero number literal
+    (after the rule itself): one that reads less of what a loop would have to save.
 
     >>> @adjoint(my_softplus)
     ... def _(y, x):
     ...     x_bar = y_bar / (1.0 + np.exp(-x))
     """
 
-    return _registrar(fn, "adjoint")
+    return _registrar(fn, "adjoint", constant)
 
 
 def tangent(fn: Any) -> Callable[[Callable], Callable]:
