@@ -174,6 +174,19 @@ def test_a_value_read_only_for_its_zeros_saves_its_dtype_alone():
     assert "zeros_like(a)" not in text, text
 
 
+def test_under_numba_a_value_read_only_for_its_zeros_is_not_saved():
+    """numba gives a name one type at every step, so the last `a`'s dtype is every step's: no save
+    at all (a loop whose `a` changes dtype is refused by numba, never compiled)."""
+    pytest.importorskip("numba")
+    args = _gates_args()
+    text = astgrad.source(gates, wrt=(0, 1, 2), args=args, jit=True)
+    assert "zeros_like(a)" in text and "tape_a" not in text and "zeros_dtype" not in text, text
+    g = grad(gates, wrt=(0, 1, 2), jit=True)
+    for _ in range(2):
+        for a, b in zip(g(*args), grad(gates, wrt=(0, 1, 2))(*args)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
 def widened(x, W, h0, s):
     h = h0
     for t in range(x.shape[0]):
