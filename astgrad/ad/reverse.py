@@ -548,7 +548,7 @@ class ReverseTransformer:
             raise self.ctx.parsed.error(
                 f"the derivative rule of `{_fn_name(fn)}` does not accept this call ({exc})", stmt
             ) from None
-        for param, form in rule.adjoint.constant_forms.items():
+        for param, form in rule.adjoint.constant_forms.items() if self._saves_reads(p) else ():
             c = bound.mapping.get(param)
             if isinstance(c, gast.Constant) and type(c.value) in (int, float) and c.value != 0:
                 bound = Bound(form, name(target), pos_args, keywords, self.ctx, fn)
@@ -587,6 +587,13 @@ class ReverseTransformer:
         state.owned.discard(target)
         self.record_reads(code, p)
         return code
+
+    def _saves_reads(self, p: Pos) -> bool:
+        """Whether what the backward pass reads of the statement at p is saved: it is in a loop, or
+        in a helper whose backward function takes its residuals from the tape. (Elsewhere a rule's
+        constant form gains nothing, and the general one may cancel against its neighbours:
+        the logistic loss's `p_bar = c / p` times `p / (1 + e^-u)`.)"""
+        return self.seed != "seed" or any(p[:k] in self.loops for k in range(1, len(p)))
 
     def _mask_fits(self, c: str, v: str) -> bool:
         """Whether condition c provably broadcasts into v's shape (see branch_masks)."""

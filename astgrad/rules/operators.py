@@ -63,7 +63,8 @@ def _(z, x, y):
 
 # c / y with c a nonzero number: z / y = z (z / c), so y's adjoint reads the quotient alone and a
 # loop need not save y (`1.0 / t11`); z / c is 1 / y, with no overflow z z could risk. With c = 0
-# the general form: 0 where this would be 0 · inf = NaN
+# the general form: 0 where this would be 0 · inf = NaN. (Used where the backward's reads are saved,
+# in a loop: elsewhere the general form may cancel against its neighbours, reverse._saves_reads)
 @adjoint(operator.truediv, constant="x")
 def _(z, x, y):
     y_bar = unbroadcast(-z_bar * z * (z / x), y)

@@ -50,8 +50,8 @@ class Template:
     namespace: dict[str, Any]  # globals of the module that wrote the template
     origin: str
     derived: frozenset[str] = frozenset()  # parameters this template gives a derivative for
-    # parameter → the form of this adjoint where that parameter is a nonzero number literal, written
-    # from what the backward pass reads anyway (`c / y`: y's adjoint from the quotient alone)
+    # parameter → the form of this adjoint where that parameter is a nonzero number literal (and the
+    # backward's reads are saved), written from what it reads anyway (`c / y`: from the quotient alone)
     constant_forms: dict[str, Template] = field(default_factory=dict)
 
     @property
@@ -245,7 +245,8 @@ def _registrar(fn: Any, mode: str, constant: str | None = None) -> Callable[[Cal
 def adjoint(fn: Any, constant: str | None = None) -> Callable[[Callable], Callable]:
     """Register the decorated template as the adjoint (reverse-mode) rule of primitive `fn`; with
     `constant="x"`, as the form of that rule used where parameter x is a nonzero number literal
-    (after the rule itself): one that reads less of what a loop would have to save.
+    and what the backward pass reads is saved (in a loop; after the rule itself): one that reads
+    less of what a loop would have to save.
 
     >>> @adjoint(my_softplus)
     ... def _(y, x):

@@ -27,7 +27,7 @@ def logistic_regression_grad(w, X, y, lam):
     t5_bar = unreduce(t6_bar, t2, None, False) / reduce_size(t2, None)
     p_bar = t5_bar / p
     # line 12: p = 1.0 / (1.0 + np.exp(-y * u))
-    t4_bar = -p_bar * p * p
+    t4_bar = -p_bar * p / t4
     t2_bar = t4_bar * t3
     u_bar = unbroadcast(t1 * t2_bar, u)
     # line 11: u = X @ w

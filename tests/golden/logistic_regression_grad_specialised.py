@@ -22,12 +22,12 @@ def logistic_regression_grad(w, X, y, lam):
     u = X @ w
     t1 = -y
     t3 = np.exp(t1 * u)
-    p = 1.0 / (1.0 + t3)
+    t4 = 1.0 + t3
     # backward pass
     # line 14: return L + lam * np.sum(w**2)
     # line 13: L = -np.mean(np.log(p))
     # line 12: p = 1.0 / (1.0 + np.exp(-y * u))
-    t2_bar = 1.0 / 6 * p * t3
+    t2_bar = 1.0 / 6 * t3 / t4
     u_bar = t1 * t2_bar
     # line 11: u = X @ w
     w_bar = lam * 2 * w + u_bar.dot(X)
