@@ -184,6 +184,17 @@ def test_no_whole_array_copy_inside_a_backward_loop(f, args, wrt):
 
 
 @pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
+def test_no_copy_of_an_operand_of_arithmetic(f, args, wrt):
+    """`next_h_bar = prev_h_bar + copy_of(dh[:, t, :])`: the sum is a new array, so the copy that
+    protected the row from a later write is a second one (optimize/cleanup.py, Fold)."""
+    text = astgrad.source(f, wrt=wrt, args=args)
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.BinOp):
+            for operand in (node.left, node.right):
+                assert not (isinstance(operand, ast.Call) and getattr(operand.func, "id", "") == "copy_of"), text
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
 def test_no_per_iteration_save_of_an_invariant_or_an_index_value(f, args, wrt):
     """What a forward loop saves per step depends on what the loop computes: never a value
     from loop invariants alone (`1.0 - a`, `W.T`) or from the index (`t - 1`, `x[t]`)."""
