@@ -35,6 +35,7 @@ from ..optimize.cleanup import number_value
 from ..pipeline import ShapeLookup, run_passes, run_program_passes
 from ..specialize import dispatch
 from ..specialize.canonical import canonical_products
+from ..specialize.lists import lists_as_arrays
 from .forward import ForwardTransformer
 from .reverse import ReverseTransformer, comment
 
@@ -201,8 +202,10 @@ class Program:
         if kinds:
             standins = {p: dispatch.standin(k) for p, k in kinds.items()}
             facts = ShapeFacts(ctx, fdef, {p: v for p, v in standins.items() if v is not None})
-            if self.optimize:  # (one spelling of products and lengths: canonical.py)
+            if self.optimize:  # (one spelling of products and lengths: canonical.py; lists as arrays: lists.py)
                 canonical_products(fdef, facts, ctx)
+                if lists_as_arrays(fdef, facts, ctx):
+                    facts = ShapeFacts(ctx, fdef, {p: v for p, v in standins.items() if v is not None})
         rt = ReverseTransformer(ctx, fdef, wrt_names, program=self, facts=facts)
         forward, backward, grads = rt.run()
         output = fdef.body[-1].value

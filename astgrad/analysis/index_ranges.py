@@ -50,7 +50,7 @@ class LoopIndices:
             if isinstance(s, gast.For):
                 inner = dict(env)
                 target = s.target
-                counted = _range_call(s.iter) or _reversed_range(s.iter)  # (the same values either way)
+                counted = range_call(s.iter) or _reversed_range(s.iter)  # (the same values either way)
                 if isinstance(target, gast.Name) and self.bindings.get(target.id) == 1 and counted:
                     inner[target.id] = ("counter", counted.args, env)
                 self._block(s.body, inner)
@@ -181,7 +181,7 @@ def _counter_range(v: str, env: dict, exact: Callable[[str], Any], depth: int) -
     return (start[0], stop[1] - 1) if step[0] > 0 else (stop[0] + 1, start[1])
 
 
-def _range_call(node: gast.AST) -> gast.Call | None:
+def range_call(node: gast.AST) -> gast.Call | None:
     """`node` if it is a call of `range`, else None."""
     if not isinstance(node, gast.Call) or node.keywords or not 1 <= len(node.args) <= 3:
         return None
@@ -197,8 +197,8 @@ def _reversed_range(node: gast.AST) -> gast.Call | None:
         return None
     fn = getattr(node, "_ag_fn", None)
     if fn is reversed or fn is None and isinstance(node.func, gast.Name) and node.func.id == "reversed":
-        return _range_call(node.args[0])
+        return range_call(node.args[0])
     return None
 
 
-__all__ = ["LoopIndices", "difference"]
+__all__ = ["LoopIndices", "difference", "range_call"]
