@@ -590,3 +590,25 @@ def test_an_adjoint_part_read_again_stays_zeroed():
     plain = grad(reads_the_zeroed_part_again, (0, 2), optimize=False, specialize=False)(*args)
     for a, b in zip(g(*args), plain):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def rnn_index_after_value(x, W):  # the row's index computed after the value written there
+    hs = np.empty((4, 4))
+    hs[0] = np.tanh(x[:4])
+    for t in range(3):
+        v = np.tanh(W @ hs[t] + x[t : t + 4])
+        k = t + 1
+        hs[k] = v
+    return np.sum(hs * hs)
+
+
+def test_a_value_read_again_from_its_row_comes_after_the_rows_index():
+    """The backward step reads `v = hs[k]` once it has recomputed `k` (before, it read the row
+    the step after it wrote: a silently wrong gradient)."""
+    rng = np.random.default_rng(7)
+    args = (rng.normal(size=12), rng.normal(size=(4, 4)) * 0.5)
+    g = grad(rnn_index_after_value, wrt=(0, 1))
+    g(*args)
+    check_grad(rnn_index_after_value, g, *args, wrt=(0, 1), rtol=1e-6, atol=1e-8)
+    back = astgrad.source(rnn_index_after_value, wrt=(0, 1), args=args).split("for t in reversed", 1)[1]
+    assert back.index("k = t + 1") < back.index("v = hs[k]")

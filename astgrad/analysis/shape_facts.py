@@ -409,6 +409,10 @@ class ShapeFacts:
             raise _Unknown  # it may wrap around or be cut short at the axis's end
         return slice(0, k, step[0])
 
+    def exact_value(self, var: str) -> Any:
+        """The one value `var` always holds where it is immutable and known (a length, a bound), or None."""
+        return self._exact_value(var)
+
     def _exact_value(self, var: str) -> Any:
         st = self.state.get(var)
         if isinstance(st, Value):

@@ -776,10 +776,28 @@ def _drop(
                 ):
                     value = read
             top.append(assign(n, _copy(value)))
-    top.sort(key=lambda s: where.get(s.targets[0].id, 0))
+    top = _in_order(top, where)
     fdef._ag_recomputed = getattr(fdef, "_ag_recomputed", []) + [(back, {st.targets[0].id for st in top})]
     loop.body[:] = [s for s in loop.body if not isinstance(s, gast.Pass)] or [gast.Pass()]
     back.body[:] = top + [s for s in back.body if not isinstance(s, gast.Pass)]
+
+
+def _in_order(top: list[gast.stmt], where: dict[str, int]) -> list[gast.stmt]:
+    """The recomputations in the forward step's order, each after the values it reads: a value
+    read again from the row a step wrote it into comes after that row's index, which the step may
+    compute after the value (`v = np.tanh(...)`, `k = t + 1`, `hs[k] = v`: `k`, then `v = hs[k]`)."""
+    made = {st.targets[0].id: st for st in top}
+    needs = {n: (_names(st.value) & set(made)) - {n} for n, st in made.items()}
+    done: set[str] = set()
+    out: list[gast.stmt] = []
+    while len(out) < len(top):
+        ready = [n for n in made if n not in done and needs[n] <= done]
+        if not ready:  # (a cycle: none can come first)
+            return sorted(top, key=lambda st: where.get(st.targets[0].id, 0))
+        n = min(ready, key=lambda m: where.get(m, 0))
+        done.add(n)
+        out.append(made[n])
+    return out
 
 
 class _Row(list):

@@ -90,6 +90,7 @@ class _Plan:
         self.uses = {id(n) for s in fdef.body[at[0] + 1 :] for n in _uses(s, lst)}
         self.edits: list[tuple[str, gast.stmt, list, Affine, gast.AST | None]] = []  # (what, stmt, block, count, index)
         self.seen: set[int] = set()
+        self.lengths: dict[str, int] = {}  # names bound to the list's length where it is one number
         count = self._block(fdef.body[at[0] + 1 :], (len(self.display.value.elts), {}), True, fdef.body)
         if count[1] or count[0] == 0 or self.seen != self.uses:
             raise _Keep
@@ -100,7 +101,9 @@ class _Plan:
             raise _Keep
 
     def _exact(self, v: str):
-        return self.facts._exact_value(v)
+        if v in self.lengths and self.indices.bindings.get(v) == 1:
+            return self.lengths[v]  # (`n = len(s)` where the count is known: `for v in s` walks n items)
+        return self.facts.exact_value(v)
 
     def _block(self, stmts: list[gast.stmt], count: Affine, counted: bool, block: list) -> Affine:
         """The number of items after `stmts` run, given `count` before; records the edits."""
@@ -204,6 +207,8 @@ class _Plan:
             self.edits.append(("read", s, block, count, index))
         elif one_target and whole and fn is builtins.len:
             self.edits.append(("len", s, block, count, None))
+            if not count[1]:
+                self.lengths[s.targets[0].id] = count[0]
         elif one_target and whole and any(fn is w for w in _WHOLE):
             self.edits.append(("whole", s, block, count, None))
         elif isinstance(s, gast.Expr) and whole and isinstance(value.func, gast.Name) and value.func.id in self.checks:
