@@ -571,13 +571,18 @@ class _Filled:
 def _appended_only(body: list[gast.stmt], written: dict[str, int], stores: dict[str, int]) -> set[str]:
     """The lists bound once, at the top level of `body`, to a list display (`s = [x[0]]`), and
     written into only by `s.append(v)`: an item read at a position counted from the start is, from
-    then on, the value there (the backward pass may read it again)."""
+    then on, the value there (the backward pass may read it again). So for the arrays such lists
+    became in specialised code (specialize/lists.py), each position written once before it is read."""
     made = {single_assign(st) for st in body if single_assign(st) and isinstance(st.value, gast.List)}
     appended: dict[str, int] = {}
     for n in walk(gast.Module(body=body, type_ignores=[])):
         if a := getattr(n, "_ag_append", None):
             appended[a[0]] = appended.get(a[0], 0) + 1
-    return {v for v in made if stores.get(v) == 1 and appended.get(v, 0) == written.get(v, 0) > 0}
+    # (and the arrays such lists became, specialize/lists.py: written at each position once, in order)
+    once = {single_assign(st) for st in body if getattr(st, "_ag_filled_once", False)}
+    for v in once:
+        appended[v] = written.get(v, 0)
+    return {v for v in made | once if stores.get(v) == 1 and appended.get(v, 0) == written.get(v, 0) > 0}
 
 
 def _writes_into(st: gast.stmt, s_name: str) -> bool:

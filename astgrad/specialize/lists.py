@@ -246,6 +246,7 @@ class _Plan:
         empty.func._ag_obj = np.empty
         items = self.display.value.elts
         made = [gast.copy_location(assign(lst, empty), self.display)]
+        made[0]._ag_filled_once = True  # (a position, once written, holds its item: loop_saves.py reads it again)
         for k, item in enumerate(items):
             made.append(_store(lst, gast.Constant(value=k, kind=None), item, self.display))
         _replace(self.body, self.display, made)
