@@ -16,8 +16,11 @@ can prove the array holds, at every read, the very values the list would:
 
 - it is a local list the function builds and reads alone (shape_facts.py `_item_lists`), made by one
   display `s = [...]` in the function's body (not in a loop or branch), whose items all have one known
-  shape and are float64 (no other float precision anywhere in the function, so none can hide behind
-  the kind "f");
+  shape and are float64: the function names no other float precision, so none can hide behind the
+  kind "f" the shape facts know, and the code's guard sends float arrays of another precision (which
+  share the specialisation's kinds, dispatch.py) to the general code;
+- no item is written into after it is appended, directly or through a view (the list holds the
+  object, the array a copy of its values);
 - every `s.append(v)` is reached through `for` loops over `range`s of known bounds and step ±1 only
   (no branch, no `while`, no `break`, `continue` or `return` in them), so the number of items at every
   statement is an affine form in the loops' counters, and the total is known: the array's length;
@@ -28,7 +31,9 @@ can prove the array holds, at every read, the very values the list would:
 
 Items are written at their position (`s[t] = v`), reads and lengths use the known counts, and
 `np.array(s)` is the array itself where it is the list's last use and every item is in it (else a copy
-of the filled part, as `np.array` makes). Anything the pass cannot prove leaves the list as it is.
+of the filled part, as `np.array` makes). The array's statement `s = np.empty(...)` is marked
+(`_ag_filled_once`): each position is written once before it is read, so loop_saves.py reads an item
+again in the backward step as it does a list's. Anything the pass cannot prove leaves the list as it is.
 """
 
 from __future__ import annotations
@@ -210,6 +215,9 @@ class _Plan:
             if not count[1]:
                 self.lengths[s.targets[0].id] = count[0]
         elif one_target and whole and any(fn is w for w in _WHOLE):
+            least = self.indices.bounds(s, count, self._exact)
+            if least is None or least[0] < 1:
+                raise _Keep  # (no item yet: `np.array([])` has no rows of the items' shape)
             self.edits.append(("whole", s, block, count, None))
         elif isinstance(s, gast.Expr) and whole and isinstance(value.func, gast.Name) and value.func.id in self.checks:
             self.edits.append(("check", s, block, count, None))
