@@ -5,8 +5,10 @@ assemble.py) → **these passes** → codegen. Specialised code first puts equiv
 one form, so that each pass is written against that form only: before the function is normalized,
 small helpers it calls are inlined (frontend/inline.py) and its loops over a list parameter of
 known length unrolled (frontend/unroll.py); once the shapes are known, matrix products are spelled
-`a @ b` and lengths `len(xs)` (specialize/canonical.py). Each pass has one interface, `run(unit)`, and
-rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a pass may read:
+`a @ b` and lengths `len(xs)` (specialize/canonical.py), and a list built by appends in loops of
+known length is a preallocated array filled row by row (specialize/lists.py). Each pass has one
+interface, `run(unit)`, and rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a
+pass may read:
 
 - `fdef`, `ctx`, `params`: the generated function, the context of the user's names it was made
   in, and the names it must keep (its parameters);
