@@ -286,3 +286,19 @@ def test_float32_arguments_take_the_general_code_where_lists_became_arrays():
     assert value == ema_list(*args) and value.dtype == np.float32
     for single, double in zip(singles, doubles):
         np.testing.assert_allclose(single, double, rtol=1e-4, atol=1e-5)
+
+
+def item_read_then_written(x, a):
+    hs = []
+    for t in range(3):
+        hs.append(x[t : t + 2] * a)
+    v = hs[0]
+    v[0] = 0.0  # (the list's item itself: a row of an array would be another object)
+    return np.sum(np.array(hs) ** 2)
+
+
+def test_an_item_read_and_written_into_keeps_the_list_which_astgrad_refuses_by_name():
+    x = np.random.default_rng(5).normal(size=8)
+    assert "np.empty((" not in _code(item_read_then_written, (x, 0.7))
+    with pytest.raises(astgrad.UnsupportedValueError, match="held in a list"):
+        value_and_grad(item_read_then_written, wrt=(0, 1))(x, 0.7)

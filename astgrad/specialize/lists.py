@@ -102,6 +102,7 @@ class _Plan:
         self.capacity = count[0]
         items = [e for e in self.display.value.elts if isinstance(e, gast.Name)]
         items += [s._ag_append[1] for what, s, *_ in self.edits if what == "append"]
+        items += [s.targets[0] for what, s, *_ in self.edits if what == "read"]  # (a row read: a view of the array)
         if not _unchanged(fdef, {e.id for e in items if isinstance(e, gast.Name)}, self.display, self.lst):
             raise _Keep
 
