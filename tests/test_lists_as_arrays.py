@@ -78,8 +78,8 @@ def read_midway(x, W):
     for t in range(1, 5):
         s.append(np.sin(s[t - 1]) * x[t])
     first = np.array(s)  # (a copy of the items so far)
-    for u in range(5, 9):  # (a counter of its own: index_ranges.py follows a name bound once)
-        s.append(np.cos(s[-1]) + x[u])
+    for t in range(5, 9):  # (the counter's name again)
+        s.append(np.cos(s[-1]) + x[t])
     return np.sum(first * first) + np.sum(np.array(s) * W[0, 0])
 
 

@@ -198,6 +198,26 @@ def test_affine_forms_and_ranges():
     assert indices.affine(loop.body[0], gast.Name("b", gast.Load(), None, None), exact) is None
 
 
+def test_a_counter_name_two_loops_use_is_each_ones_counter_in_its_body():
+    tree = gast.parse(
+        "def f(x):\n"
+        "    for t in range(1, 4):\n"
+        "        y = x[t]\n"
+        "    for t in range(5, 9):\n"
+        "        z = x[t]\n"
+        "    for t in range(3):\n"
+        "        w = x[t]\n"
+        "        t = 2\n"
+    )
+    fdef = tree.body[0]
+    indices = LoopIndices(fdef)
+    exact = lambda name: None  # noqa: E731
+    first, second, rebound = (loop.body[0] for loop in fdef.body)
+    assert indices.bounds(first, indices.affine(first, first.value.slice, exact), exact) == (1, 3)
+    assert indices.bounds(second, indices.affine(second, second.value.slice, exact), exact) == (5, 8)
+    assert indices.affine(rebound, rebound.value.slice, exact) is None  # (its body binds t again)
+
+
 def pool_reshape(x):  # the pooling without loops: a max over two axes of a reshape
     H, W = x.shape
     return np.sum(np.cos(x.reshape(H // 3, 3, W // 2, 2).max(axis=(3, -3))))
