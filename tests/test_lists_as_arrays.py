@@ -138,6 +138,7 @@ def test_the_ema_built_by_appends_has_no_list_in_its_loops():
         assert ".append(" not in body and "pop(" not in body and "[-1]" not in body
         assert "s[t] = " in body or "s_bar[t]" in body
     assert "= [" not in code  # (no list made at all)
+    assert "s_bar_row" in code  # (the adjoint carried row by row, as for the EMA filled in place)
 
 
 # ------------------------------------------------------------------------------- lists that stay lists

@@ -87,6 +87,7 @@ class _Plan:
         self.indices = indices
         self.checks = checks
         self.body = fdef.body
+        self.params = set(fdef._ag_params)
         self.item_shape = facts.item_shape(lst)
         at = [k for k, s in enumerate(fdef.body) if _display_of(s, lst)]
         if len(at) != 1 or any(_uses(s, lst) for s in fdef.body[: at[0]]):
@@ -275,7 +276,15 @@ class _Plan:
             elif what == "whole":
                 full = count == (self.capacity, {})
                 if full and i == last and block is self.body:  # (nothing reads the list after: it is the array)
-                    s.value = name(lst)
+                    target = s.targets[0].id
+                    bound = [n for t in self.body for n in walk(t) if isinstance(n, gast.Name) and n.id == target]
+                    stores = sum(1 for n in bound if not isinstance(n.ctx, gast.Load))
+                    if stores == 1 and target not in self.params:
+                        for n in bound:  # (`s_1 = np.array(s)`: s_1 is s from here on, under the list's name)
+                            n.id = lst
+                        _replace(block, s, [])
+                    else:
+                        s.value = name(lst)
                     continue
                 stmts, at = _emit(count, lst, ctx)
                 part = name(lst)
