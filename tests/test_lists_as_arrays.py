@@ -180,6 +180,13 @@ def int_items(x, a):
     return total
 
 
+def int_first(x, a):  # an int first, floats after: `np.array` makes them all floats, `s[0]` stays 0
+    s = [0]
+    for t in range(1, len(x)):
+        s.append(a * x[t])
+    return np.sum(np.array(s) ** 2) + x[s[0]]
+
+
 def while_loop(x, a):
     s = [x[0]]
     t = 1
@@ -223,7 +230,7 @@ def unknown_length(x, a, n):
     return np.sum(np.array(s) ** 2)
 
 
-KEPT = [handed_on, ragged, int_items, while_loop, broken, in_a_branch]
+KEPT = [handed_on, ragged, int_items, int_first, while_loop, broken, in_a_branch]
 
 
 @pytest.mark.parametrize("f", KEPT, ids=[f.__name__ for f in KEPT])

@@ -93,6 +93,8 @@ class _Plan:
         if len(at) != 1 or any(_uses(s, lst) for s in fdef.body[: at[0]]):
             raise _Keep
         self.display = fdef.body[at[0]]
+        for e in self.display.value.elts:
+            self._item_is_float(e)
         self.uses = {id(n) for s in fdef.body[at[0] + 1 :] for n in _uses(s, lst)}
         self.edits: list[tuple[str, gast.stmt, list, Affine, gast.AST | None]] = []  # (what, stmt, block, count, index)
         self.seen: set[int] = set()
