@@ -187,6 +187,15 @@ def int_first(x, a):  # an int first, floats after: `np.array` makes them all fl
     return np.sum(np.array(s) ** 2) + x[s[0]]
 
 
+def int_then_float(x, a):  # the item's name holds the int 0 at the first append, floats after
+    s = []
+    v = 0
+    for t in range(len(x)):
+        s.append(v)
+        v = v + a * x[t]
+    return np.sum(np.array(s) ** 2) + x[s[0]]
+
+
 def while_loop(x, a):
     s = [x[0]]
     t = 1
@@ -230,7 +239,7 @@ def unknown_length(x, a, n):
     return np.sum(np.array(s) ** 2)
 
 
-KEPT = [handed_on, ragged, int_items, int_first, while_loop, broken, in_a_branch]
+KEPT = [handed_on, ragged, int_items, int_first, int_then_float, while_loop, broken, in_a_branch]
 
 
 @pytest.mark.parametrize("f", KEPT, ids=[f.__name__ for f in KEPT])

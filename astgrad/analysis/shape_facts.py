@@ -209,6 +209,17 @@ class ShapeFacts:
             return None
         return np.shape(d)
 
+    def bound_kind(self, s: gast.Assign) -> str | None:
+        """The dtype kind of the value the assignment `s` binds, on its own: `kind` is a name's over
+        all its assignments, where an int that becomes a float is a float."""
+        self.statement = s
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            fact = self._evaluate(s.value)
+        d = fact.v if isinstance(fact, Value) else fact.d if isinstance(fact, Shape) else None
+        sig = _signature(d) if d is not None else None
+        return sig[2] if sig is not None and sig[0] == "number" else None
+
     def item_dtype(self, var: str) -> np.dtype | None:
         """The dtype every item of the list `var` has, as far as kinds go (`item_shape`): float32 and
         float64 items share the kind "f", so it is exact only where no other float precision occurs."""

@@ -92,6 +92,12 @@ class _Plan:
         at = [k for k, s in enumerate(fdef.body) if _display_of(s, lst)]
         if len(at) != 1 or any(_uses(s, lst) for s in fdef.body[: at[0]]):
             raise _Keep
+        self.binders: dict[str, list] = {}  # name → the statements binding it (None: not an assignment)
+        for st in walk(fdef):
+            if isinstance(st, gast.stmt):
+                simple = isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)
+                for n in [st.targets[0]] if simple else _bound_names(st):
+                    self.binders.setdefault(n.id, []).append(st if simple else None)
         self.display = fdef.body[at[0]]
         for e in self.display.value.elts:
             self._item_is_float(e)
@@ -194,10 +200,13 @@ class _Plan:
         return n
 
     def _item_is_float(self, item: gast.AST) -> None:
+        """An item is a float (or float array) of the items' shape, whichever assignment made it."""
         if isinstance(item, gast.Constant):
             ok = type(item.value) is float
         else:
             ok = self.facts.kind(item.id) == "f" and self.facts.shape(item.id) == self.item_shape
+            for s in self.binders.get(item.id, [None]):
+                ok = ok and isinstance(s, gast.Assign) and self.facts.bound_kind(s) == "f"
         if not ok:
             raise _Keep
 
@@ -316,6 +325,17 @@ def _display_of(s: gast.stmt, lst: str) -> bool:
         and isinstance(s.value, gast.List)
         and all(isinstance(e, (gast.Name, gast.Constant)) for e in s.value.elts)
     )
+
+
+def _bound_names(s: gast.stmt) -> list[gast.Name]:
+    """The names statement `s` itself binds (not those of the statements in its body)."""
+    if isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+        targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+    elif isinstance(s, (gast.For, gast.With)):
+        targets = [s.target] if isinstance(s, gast.For) else [i.optional_vars for i in s.items if i.optional_vars]
+    else:
+        return []
+    return [n for t in targets for n in walk(t) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)]
 
 
 def _uses(s: gast.AST, lst: str) -> list[gast.Name]:
