@@ -19,8 +19,10 @@ can prove the array holds, at every read, the very values the list would:
   shape and are float64: the function names no other float precision, so none can hide behind the
   kind "f" the shape facts know, and the code's guard sends float arrays of another precision (which
   share the specialisation's kinds, dispatch.py) to the general code;
-- no item is written into after it is appended, directly or through a view (the list holds the
-  object, the array a copy of its values);
+- every assignment of an item's name binds a float (the shape facts' kind of a name that holds an
+  int first and a float later is "f"; `s[0]` would be the float 0.0, not the int 0);
+- no item, nor an item read back (a row of the array: a view), is written into after it is
+  appended, directly or through a view (the list holds the object, the array a copy of its values);
 - every `s.append(v)` is reached through `for` loops over `range`s of known bounds and step ±1 only
   (no branch, no `while`, no `break`, `continue` or `return` in them), so the number of items at every
   statement is an affine form in the loops' counters, and the total is known: the array's length;
