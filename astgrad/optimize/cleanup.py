@@ -11,7 +11,7 @@ from .. import rules, runtime
 from ..analysis.aliasing import shared_through, sharing_links, writes_in_place
 from ..frontend.context import Context
 from ..ir.sentinels import MISSING
-from ..ir.trees import Transformer, clone, read_counts, walk
+from ..ir.trees import Transformer, call_of, clone, read_counts, walk
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
@@ -37,17 +37,6 @@ def _literal(node: gast.AST) -> bool:
 
 # binary operations whose result is a new object, never one of their operands
 _NEW = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow, gast.MatMult)
-
-
-def _call_of(node: gast.AST, fn: str) -> bool:
-    """`fn(x)`: a call of the name fn with one argument and no keywords."""
-    return (
-        isinstance(node, gast.Call)
-        and isinstance(node.func, gast.Name)
-        and node.func.id == fn
-        and len(node.args) == 1
-        and not node.keywords
-    )
 
 
 def _is_none(node: gast.AST) -> bool:
@@ -142,7 +131,7 @@ class Fold(Transformer):
         if self.copy_of is not None and type(op) in _NEW:  # `a + copy_of(b)`: the sum is a new array
             for side in ("left", "right"):
                 operand = getattr(node, side)
-                if _call_of(operand, self.copy_of):
+                if call_of(operand, self.copy_of):
                     setattr(node, side, operand.args[0])
                     self.changed = True
         return node
@@ -725,22 +714,25 @@ def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> 
 
 
 def _drop_self_assignments(body: list[gast.stmt]) -> bool:
-    """`x = x` statements (an adjoint passed through unchanged) removed; whether one was."""
+    """`x = x` statements (an adjoint passed through unchanged) removed, and `y = x` where y and x
+    already hold one object (`x = y` before, neither bound since); whether one was."""
     changed = False
     for st in body:
         if isinstance(st, (gast.If, gast.For, gast.While)):
             for inner in nested_blocks([st]):
                 changed |= _drop_self_assignments(inner)
-    kept = [
-        st
-        for st in body
-        if not (
-            isinstance(st, gast.Assign)
-            and isinstance(st.targets[0], gast.Name)
-            and isinstance(st.value, gast.Name)
-            and st.value.id == st.targets[0].id
-        )
-    ]
+    kept = []
+    same: set[frozenset[str]] = set()  # names that hold one object: `t4_bar = omega_bar; omega_bar = t4_bar`
+    for st in body:
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
+            pair = frozenset((st.targets[0].id, st.value.id))
+            if len(pair) == 1 or pair in same:
+                continue
+        bound = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        same = {p for p in same if not p & bound}
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
+            same.add(frozenset((st.targets[0].id, st.value.id)))
+        kept.append(st)
     if len(kept) != len(body):
         body[:] = kept if any(not is_comment(k) for k in kept) else kept + [gast.Pass()]
         changed = True
