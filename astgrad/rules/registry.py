@@ -107,6 +107,10 @@ class Rule:
     batched: tuple[str, int] | None = None
     stacked_sum: str | None = None
     shaped_like_first: bool = False  # the result has its first argument's shape (extremum_mask)
+    # called on one window (its `axis` None, `keepdims` False), the same values, bit for bit, as called
+    # on a stack of windows with `axis` the window axes and `keepdims` True: max, min (no order of
+    # the elements changes them), extremum_mask; a loop of per-window calls batches (window_loops.py)
+    windowed: bool = False
     bounded: bool = False  # every value finite whatever the arguments (max_share): 0 times it stays 0
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
@@ -317,7 +321,7 @@ _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
-    | {"batched_known_shapes", "metadata", "through_source", "bounded"}
+    | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed"}
 )
 
 
@@ -326,7 +330,7 @@ def describe(*fns: Any, **facts: Any) -> None:
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
-    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list` (see Rule). A
+    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
