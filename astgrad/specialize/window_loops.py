@@ -59,7 +59,7 @@ from .. import runtime
 from ..analysis.index_ranges import Affine, LoopIndices, difference
 from ..frontend.context import Context
 from ..ir.trees import name, walk
-from ..rules.registry import array_methods, lookup
+from ..rules.registry import array_methods, lookup, member_names
 
 _ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _COMPARE_OPS = (gast.Gt, gast.GtE, gast.Lt, gast.LtE, gast.Eq, gast.NotEq)
@@ -383,7 +383,7 @@ class _Nest:
             chain = {array}
             current = array
             for s in reversed(self.fdef.body[: self.k]):
-                names = _mentioned(s)
+                names = _mentioned(s, shapes_too=False)
                 if current not in names and not (chain & names):
                     continue
                 if not (_is_simple_assign(s) and s.targets[0].id == current):
@@ -410,7 +410,8 @@ class _Nest:
             if isinstance(func, gast.Name) and func.id == "zeros_like":
                 return self.ctx.helper("zeros_like") == "zeros_like"
             if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id == self.np:
-                return func.attr in ("zeros", "zeros_like", "ones", "empty")
+                fn = getattr(np, func.attr, None)  # (a ufunc makes a new array, without `out`)
+                return func.attr in ("zeros", "zeros_like", "ones", "empty") or isinstance(fn, np.ufunc)
             return False
         if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_OPS):
             operands = [value.left, value.right]
@@ -482,13 +483,12 @@ class _Batcher(gast.NodeTransformer):
         if rule.windowed:
             np_name = self.nest.np
             axes, keep = _literal(self.axes), gast.Constant(value=True, kind=None)
-            if rule.full_reduction:  # np.max(w), w.max(): the function form, over the window axes
+            if rule.full_reduction:  # np.max(w), w.max(): the same form, over the window axes
+                keywords = [gast.keyword(arg="axis", value=axes), gast.keyword(arg="keepdims", value=keep)]
+                if isinstance(node.func, gast.Attribute) and node.func.value is args[0]:  # (a method)
+                    return gast.Call(func=node.func, args=[], keywords=keywords)
                 func = gast.Attribute(value=name(np_name), attr=fn.__name__, ctx=gast.Load())
-                return gast.Call(
-                    func=func,
-                    args=[args[0]],
-                    keywords=[gast.keyword(arg="axis", value=axes), gast.keyword(arg="keepdims", value=keep)],
-                )
+                return gast.Call(func=func, args=[args[0]], keywords=keywords)
             return gast.Call(func=node.func, args=[*args[:2], axes, keep], keywords=[])
         return self.generic_visit(node)
 
@@ -534,7 +534,17 @@ def _int_expression(node: gast.AST) -> bool:
     return True
 
 
-def _mentioned(node: gast.AST) -> set[str]:
+def _mentioned(node: gast.AST, shapes_too: bool = True) -> set[str]:
+    """The names `node` mentions (without `shapes_too`, not those only read for their metadata:
+    `out.shape`)."""
+    if not shapes_too:
+        metadata = member_names("metadata")
+        skip = {
+            id(n.value)
+            for n in walk(node)
+            if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.attr in metadata
+        }
+        return {n.id for n in walk(node) if isinstance(n, gast.Name) and id(n) not in skip}
     return {n.id for n in walk(node) if isinstance(n, gast.Name)}
 
 
