@@ -309,6 +309,11 @@ class _Nest:
                 if not all(isinstance(a, gast.Constant) and a.value in (None, False) for a in args[len(kinds) :]):
                     raise _Refused
                 return "element" if rule.full_reduction else "window"
+            if rule.fills_first and len(args) == 2:  # (a window filled with its own number)
+                kinds = [self._operand(a) for a in args]
+                if kinds[1] == "window" or kinds[0] == "scalar":
+                    raise _Refused
+                return kinds[0]
             if rule.elementwise and not rule.effects:
                 return _widest(*[self._operand(a) for a in args])
             raise _Refused
@@ -413,12 +418,8 @@ class _Nest:
                 fn = getattr(np, func.attr, None)  # (a ufunc makes a new array, without `out`)
                 return func.attr in ("zeros", "zeros_like", "ones", "empty") or isinstance(fn, np.ufunc)
             return False
-        if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_OPS):
-            operands = [value.left, value.right]
-            return all(isinstance(o, (gast.Name, gast.Constant)) for o in operands) and any(
-                isinstance(o, gast.Name) and self.shape_of(o.id) for o in operands
-            )
-        return False
+        # (arithmetic makes a new object: of an array, a new array)
+        return isinstance(value, gast.BinOp) or isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub)
 
     # ------------------------------------------------------------------------------ the code
 
