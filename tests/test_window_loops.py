@@ -249,3 +249,13 @@ def test_strided_view_reads_and_writes_the_elements_it_names():
     np.testing.assert_array_equal(strided_view(b, (1, 0), (2, 3, 1, 2), ((2, 0), (0, 2), (1, 0), (0, 1))), v)
     strided_view(a, (0, 1), (2, 2), ((2, 0), (0, 3)))[...] = -1.0
     assert a[0, 1] == a[2, 4] == a[0, 4] == a[2, 1] == -1.0 and (a == -1.0).sum() == 4
+
+
+@pytest.mark.parametrize("f", [max_pool, maximum_of_four, mean_pool])
+def test_float32_values_as_the_loop_makes_them(f, monkeypatch):
+    x = RNG.normal(size=(6, 4)).astype(np.float32)
+    x[0, 0] = x[0, 1]  # (a tie: the halves of a Python number times a float32 value)
+    batched, looped, text = _gradients(f, (x,), monkeypatch)
+    assert _loops(text[text.index("# backward pass") :]) == [], text
+    assert batched.dtype == looped.dtype == np.float32
+    np.testing.assert_array_equal(batched, looped)

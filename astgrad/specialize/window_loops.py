@@ -286,17 +286,25 @@ class _Nest:
             return "scalar"
         raise _Refused
 
-    def _expression(self, node: gast.AST) -> str:
-        """The kind of `node`'s value, an elementwise expression of operands or a windowed call."""
+    def _expression(self, node: gast.AST, beside: gast.AST | None = None) -> str:
+        """The kind of `node`'s value, an elementwise expression of operands or a windowed call
+        (`beside`: the other operand of the arithmetic `node` is an operand of)."""
         if isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE_OPS):
-            return _widest(self._expression(node.left), self._expression(node.right))
+            return _widest(self._expression(node.left, node.right), self._expression(node.right, node.left))
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
             return self._expression(node.operand)
         if isinstance(node, gast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], _COMPARE_OPS):
             return _widest(self._expression(node.left), self._expression(node.comparators[0]))
         if isinstance(node, gast.IfExp):
-            kinds = [self._expression(node.test), self._expression(node.body), self._expression(node.orelse)]
-            return _widest(*kinds)
+            # a choice of numbers, multiplying (or the like) a value: np.where of the value times each,
+            # each product of the loop's types (a Python number's dtype is the other operand's)
+            if not isinstance(beside, (gast.Name, gast.Constant)):
+                raise _Refused
+            for branch in (node.body, node.orelse):
+                if not isinstance(branch, (gast.Name, gast.Constant, gast.IfExp)):
+                    raise _Refused
+            kinds = [self._expression(node.test), self._expression(node.body, beside)]
+            return _widest(*kinds, self._expression(node.orelse, beside))
         if isinstance(node, gast.Call):
             fn, args = self._function(node)
             rule = lookup(fn)
@@ -493,10 +501,19 @@ class _Batcher(gast.NodeTransformer):
             return gast.Call(func=node.func, args=[*args[:2], axes, keep], keywords=[])
         return self.generic_visit(node)
 
-    def visit_IfExp(self, node: gast.IfExp) -> gast.AST:
-        self.generic_visit(node)
-        func = gast.Attribute(value=name(self.nest.np), attr="where", ctx=gast.Load())
-        return gast.Call(func=func, args=[node.test, node.body, node.orelse], keywords=[])
+    def visit_BinOp(self, node: gast.BinOp) -> gast.AST:
+        """`g * (a if c else b)` as `np.where(c, g * a, g * b)`: each product as the loop makes it."""
+        for side in ("left", "right"):
+            choice = getattr(node, side)
+            if isinstance(choice, gast.IfExp):
+                branches = []
+                for branch in (choice.body, choice.orelse):
+                    product = gast.BinOp(left=node.left, op=node.op, right=node.right)
+                    setattr(product, side, branch)
+                    branches.append(self.visit(product))
+                func = gast.Attribute(value=name(self.nest.np), attr="where", ctx=gast.Load())
+                return gast.Call(func=func, args=[self.visit(choice.test), *branches], keywords=[])
+        return self.generic_visit(node)
 
 
 # ---------------------------------------------------------------------------------- helpers
