@@ -131,6 +131,8 @@ class _Nest:
             raise _Refused
         plan = self._classify(body)
         self._check_memory(plan)
+        if all(what != "write" or access.array in self.dead for what, _, access in plan):
+            return hoisted  # (a nest that writes nothing read later and binds nothing read later: no effect)
         return comments + hoisted + self._emit(plan)
 
     def _perfect_nest(self, loop: gast.For):
