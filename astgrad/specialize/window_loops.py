@@ -86,7 +86,7 @@ def batch_window_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable 
     """Replace each independent loop nest at the top of `fdef` by whole-array code (see above)."""
     if shape_of is None:
         return
-    k = 0
+    k, batched = 0, False
     while k < len(fdef.body):
         s = fdef.body[k]
         if isinstance(s, gast.For):
@@ -97,8 +97,28 @@ def batch_window_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable 
             if new is not None:
                 fdef.body[k : k + 1] = new
                 k += len(new)
+                batched = True
                 continue
         k += 1
+    if batched:
+        _drop_dead_defaults(fdef.body)
+
+
+def _drop_dead_defaults(body: list[gast.stmt]) -> None:
+    """`t13 = None` (a loop's name bound before it, for a loop that may not run) goes where the
+    next statement mentioning the name binds it anew, or where none mentions it."""
+    keep = []
+    for k, s in enumerate(body):
+        if _is_simple_assign(s) and isinstance(s.value, gast.Constant) and s.value.value is None:
+            n = s.targets[0].id
+            later = next((t for t in body[k + 1 :] if n in _mentioned(t)), None)
+            if later is None:  # (nothing mentions it any more: the loop that bound it is gone)
+                continue
+            if _is_simple_assign(later) and later.targets[0].id == n:
+                if n not in _mentioned(later.value):
+                    continue
+        keep.append(s)
+    body[:] = keep
 
 
 class _Nest:
