@@ -71,7 +71,7 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
         if ties != 1:
             mask /= ties
         return mask if mask.ndim else mask[()]  # (of a number, a number)
-    if np.count_nonzero(hit) == np.size(y) and not _has_nan(y):
+    if np.count_nonzero(hit) == (y.size if type(y) is np.ndarray else np.size(y)) and not _has_nan(y):
         # one hit per reduced slice (a slice without NaN has at least one): no ties to share
         return hit.astype(x.dtype if x.dtype.kind == "f" else np.float64)
     mask = hit / np.sum(hit, axis=axis, keepdims=True)
