@@ -247,6 +247,10 @@ def test_strided_view_reads_and_writes_the_elements_it_names():
     assert v[1, 2, 0, 1] == a[1 + 2, 2 * 2 + 1]
     b = np.asfortranarray(a)  # (not C-contiguous: as_strided)
     np.testing.assert_array_equal(strided_view(b, (1, 0), (2, 3, 1, 2), ((2, 0), (0, 2), (1, 0), (0, 1))), v)
+    c = np.arange(20.0)[::2]  # (a step back from the last window: before the start the view is cut at)
+    expected = [[c[8 - 2 * k], c[9 - 2 * k]] for k in range(5)]
+    np.testing.assert_array_equal(strided_view(c, (8,), (5, 2), ((-2,), (1,))), expected)
+    np.testing.assert_array_equal(strided_view(c.copy(), (8,), (5, 2), ((-2,), (1,))), expected)
     strided_view(a, (0, 1), (2, 2), ((2, 0), (0, 3)))[...] = -1.0
     assert a[0, 1] == a[2, 4] == a[0, 4] == a[2, 1] == -1.0 and (a == -1.0).sum() == 4
 
@@ -259,3 +263,17 @@ def test_float32_values_as_the_loop_makes_them(f, monkeypatch):
     assert _loops(text[text.index("# backward pass") :]) == [], text
     assert batched.dtype == looped.dtype == np.float32
     np.testing.assert_array_equal(batched, looped)
+
+
+def reversed_windows(x):  # windows taken from the end: a negative step along the axis
+    m = x.shape[0] // 2
+    out = np.zeros(m)
+    for i in range(m):
+        s = 2 * (m - 1 - i)
+        out[i] = np.max(x[s : s + 2])
+    return np.sum(out**2)
+
+
+def test_windows_taken_from_the_end(monkeypatch):
+    text = _checked(reversed_windows, (RNG.normal(size=10),), monkeypatch)
+    assert "strided_view(x, (8,), (5, 2), ((-2,), (1,)))" in text, text
