@@ -35,6 +35,21 @@ def _literal(node: gast.AST) -> bool:
     return isinstance(node, gast.Constant) or (isinstance(node, gast.Tuple) and all(_literal(e) for e in node.elts))
 
 
+# binary operations whose result is a new object, never one of their operands
+_NEW = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow, gast.MatMult)
+
+
+def _call_of(node: gast.AST, fn: str) -> bool:
+    """`fn(x)`: a call of the name fn with one argument and no keywords."""
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Name)
+        and node.func.id == fn
+        and len(node.args) == 1
+        and not node.keywords
+    )
+
+
 def _is_none(node: gast.AST) -> bool:
     return isinstance(node, gast.Constant) and node.value is None
 
@@ -48,8 +63,10 @@ class Fold(Transformer):
         protected: frozenset[str] = frozenset(),
         sharing_written: frozenset[str] = frozenset(),
         kept: frozenset[str] | None = None,
+        copy_of: str | None = None,
     ):
         self.changed = False
+        self.copy_of = copy_of  # the name of the runtime's copy_of, whose copy an operand needs not
         # names whose value may be returned or written in place (None: any name's): a caller's
         # array folded into another name's value (`h_bar = 1.0 * dh` to `h_bar = dh`) only
         # where that name is neither
@@ -122,6 +139,12 @@ class Fold(Transformer):
         if result is not None and not self._would_alias(result, node):
             self.changed = True
             return result
+        if self.copy_of is not None and type(op) in _NEW:  # `a + copy_of(b)`: the sum is a new array
+            for side in ("left", "right"):
+                operand = getattr(node, side)
+                if _call_of(operand, self.copy_of):
+                    setattr(node, side, operand.args[0])
+                    self.changed = True
         return node
 
     def _would_alias(self, result: gast.AST, node: gast.AST) -> bool:
@@ -808,6 +831,7 @@ def optimize(
     links = sharing_links(fdef, both_ways=True) if direct or protected else []
     shared = shared_through(links, direct) if direct else direct  # (`a = t1; a[0] = 0`: t1 too)
     callers = protected
+    copy_of = ctx.helper("copy_of")
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
         kept = None
@@ -819,7 +843,7 @@ def optimize(
                 n.id for r in walk(fdef) if isinstance(r, gast.Return) for n in walk(r) if isinstance(n, gast.Name)
             }
             kept = shared_through(links, frozenset(returned) | direct)
-        fold = Fold(frozenset(written), protected, shared, kept)
+        fold = Fold(frozenset(written), protected, shared, kept, copy_of)
         fold.visit(fdef)
         changed = fold.changed
         stores = _stores(fdef.body)
