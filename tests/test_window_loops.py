@@ -277,3 +277,15 @@ def reversed_windows(x):  # windows taken from the end: a negative step along th
 def test_windows_taken_from_the_end(monkeypatch):
     text = _checked(reversed_windows, (RNG.normal(size=10),), monkeypatch)
     assert "strided_view(x, (8,), (5, 2), ((-2,), (1,)))" in text, text
+
+
+def row_max_per_block(x):  # a reduction along one axis of each window: not a windowed call, the loop stays
+    out = np.zeros((x.shape[0] // 2, x.shape[1]))
+    for i in range(x.shape[0] // 2):
+        out[i] = np.max(x[2 * i : 2 * i + 2], 0)
+    return np.sum(out**2)
+
+
+def test_a_reduction_along_an_axis_of_the_window_keeps_the_loop(monkeypatch):
+    text = _checked(row_max_per_block, (RNG.normal(size=(6, 3)),), monkeypatch)
+    assert "strided_view" not in text, text

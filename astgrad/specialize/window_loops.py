@@ -139,8 +139,9 @@ class _Nest:
         self.indices = LoopIndices(wrapper)
         bound = {n.id for n in walk(loops[0]) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         self.bound = bound
-        for s in hoisted:
-            if _mentioned(s.value) & bound:
+        stores = [n.id for n in walk(loops[0]) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+        for s in hoisted:  # (the one binding of a value no counter changes)
+            if _mentioned(s.value) & bound or stores.count(s.targets[0].id) != 1:
                 raise _Refused
         self.index_names = set(self.counters)
         for s in indices_stmts:
@@ -332,13 +333,16 @@ class _Nest:
             rule = lookup(fn)
             if rule is None or node.keywords:
                 raise _Refused
-            if rule.windowed:
+            if rule.windowed:  # np.max(w) alone; extremum_mask(w, m) with axis None and keepdims False
+                reduction = rule.full_reduction
+                if len(args) != 1 if reduction else not 2 <= len(args) <= 4:
+                    raise _Refused
                 kinds = [self._operand(a) for a in args[:2]]
                 if kinds[0] != "window" or any(k == "window" for k in kinds[1:]):
                     raise _Refused
-                if not all(isinstance(a, gast.Constant) and a.value in (None, False) for a in args[len(kinds) :]):
+                if not all(isinstance(a, gast.Constant) and a.value is d for a, d in zip(args[2:], (None, False))):
                     raise _Refused
-                return "element" if rule.full_reduction else "window"
+                return "element" if reduction else "window"
             if rule.fills_first and len(args) == 2:  # (a window filled with its own number)
                 kinds = [self._operand(a) for a in args]
                 if kinds[1] == "window" or kinds[0] == "scalar":
