@@ -725,22 +725,25 @@ def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> 
 
 
 def _drop_self_assignments(body: list[gast.stmt]) -> bool:
-    """`x = x` statements (an adjoint passed through unchanged) removed; whether one was."""
+    """`x = x` statements (an adjoint passed through unchanged) removed, and `y = x` where y and x
+    already hold one object (`x = y` before, neither bound since); whether one was."""
     changed = False
     for st in body:
         if isinstance(st, (gast.If, gast.For, gast.While)):
             for inner in nested_blocks([st]):
                 changed |= _drop_self_assignments(inner)
-    kept = [
-        st
-        for st in body
-        if not (
-            isinstance(st, gast.Assign)
-            and isinstance(st.targets[0], gast.Name)
-            and isinstance(st.value, gast.Name)
-            and st.value.id == st.targets[0].id
-        )
-    ]
+    kept = []
+    same: set[frozenset[str]] = set()  # names that hold one object: `t4_bar = omega_bar; omega_bar = t4_bar`
+    for st in body:
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
+            pair = frozenset((st.targets[0].id, st.value.id))
+            if len(pair) == 1 or pair in same:
+                continue
+        bound = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        same = {p for p in same if not p & bound}
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
+            same.add(frozenset((st.targets[0].id, st.value.id)))
+        kept.append(st)
     if len(kept) != len(body):
         body[:] = kept if any(not is_comment(k) for k in kept) else kept + [gast.Pass()]
         changed = True
