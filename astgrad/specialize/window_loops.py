@@ -86,22 +86,28 @@ def batch_window_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable 
     """Replace each independent loop nest at the top of `fdef` by whole-array code (see above)."""
     if shape_of is None:
         return
-    k, batched = 0, False
+    k, hoisted, batched = 0, [], False
     while k < len(fdef.body):
         s = fdef.body[k]
         if isinstance(s, gast.For):
+            nest = _Nest(fdef, k, ctx, shape_of)
             try:
-                new = _Nest(fdef, k, ctx, shape_of).batched()
+                new = nest.batched()
             except _Refused:
                 new = None
             if new is not None:
                 fdef.body[k : k + 1] = new
+                hoisted += nest.hoisted
                 k += len(new)
                 batched = True
                 continue
         k += 1
     if batched:
         _drop_dead_defaults(fdef.body)
+        for s in reversed(hoisted):  # (a loop's length, hoisted before it, that only loops now gone read)
+            k = next(i for i, t in enumerate(fdef.body) if t is s)
+            if not any(s.targets[0].id in _mentioned(t) for t in fdef.body[k + 1 :]):
+                del fdef.body[k]
 
 
 def _drop_dead_defaults(body: list[gast.stmt]) -> None:
@@ -131,6 +137,7 @@ class _Nest:
 
     def batched(self) -> list[gast.stmt] | None:
         loops, comments, hoisted, indices_stmts, body = self._perfect_nest(self.fdef.body[self.k])
+        self.hoisted = hoisted
         self.counters = [f.target.id for f in loops]
         self.counts = [self._count(f) for f in loops]
         wrapper = gast.FunctionDef(
