@@ -128,6 +128,7 @@ ANNOTATIONS: dict[str, Annotation] = {
                 "ad/reverse.py",
                 "analysis/shape_facts.py",
                 "specialize/lists.py",
+                "specialize/window_loops.py",
             ),
         ),
         Annotation(
@@ -215,7 +216,7 @@ ANNOTATIONS: dict[str, Annotation] = {
             "an Expr statement holding a string constant",
             "True: printed as a `# text` comment (reverse.comment)",
             ("ad/reverse.py",),
-            ("ir/convert.py",),
+            ("ir/convert.py", "specialize/window_loops.py"),
         ),
         Annotation(
             "_ag_dot",
