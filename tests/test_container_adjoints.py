@@ -10,16 +10,7 @@ import pytest
 
 import astgrad
 from astgrad import check_grad, grad
-
-
-def layer_list(layers, X):
-    h = X
-    for i in range(len(layers)):
-        W, b = layers[i]
-        h = h.dot(W) + b
-        if i < len(layers) - 1:
-            h = np.maximum(h, 0.0)
-    return np.sum(h * h)
+from benchmarks.variants import layers_args, layers_index
 
 
 def dict_net(params, X):
@@ -48,7 +39,7 @@ def _layers(rng, sizes=(3, 4, 4, 2)):
 
 
 CASES = {
-    "layer_list": (layer_list, lambda r: (_layers(r), r.normal(size=(5, 3)))),
+    "layer_list": (layers_index, lambda r: layers_args(r, sizes=(3, 4, 4, 2), n=5)),
     "dict_net": (
         dict_net,
         lambda r: (

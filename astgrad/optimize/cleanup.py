@@ -11,7 +11,7 @@ from .. import rules, runtime
 from ..analysis.aliasing import shared_through, sharing_links, writes_in_place
 from ..frontend.context import Context
 from ..ir.sentinels import MISSING
-from ..ir.trees import Transformer, clone, read_counts, walk
+from ..ir.trees import Transformer, call_of, clone, read_counts, walk
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
@@ -37,17 +37,6 @@ def _literal(node: gast.AST) -> bool:
 
 # binary operations whose result is a new object, never one of their operands
 _NEW = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow, gast.MatMult)
-
-
-def _call_of(node: gast.AST, fn: str) -> bool:
-    """`fn(x)`: a call of the name fn with one argument and no keywords."""
-    return (
-        isinstance(node, gast.Call)
-        and isinstance(node.func, gast.Name)
-        and node.func.id == fn
-        and len(node.args) == 1
-        and not node.keywords
-    )
 
 
 def _is_none(node: gast.AST) -> bool:
@@ -142,7 +131,7 @@ class Fold(Transformer):
         if self.copy_of is not None and type(op) in _NEW:  # `a + copy_of(b)`: the sum is a new array
             for side in ("left", "right"):
                 operand = getattr(node, side)
-                if _call_of(operand, self.copy_of):
+                if call_of(operand, self.copy_of):
                     setattr(node, side, operand.args[0])
                     self.changed = True
         return node

@@ -30,7 +30,7 @@ from .. import rules
 from ..analysis.aliasing import memory_reads, sharing, ufunc_result
 from ..frontend.assumptions import calls_named, is_guard
 from ..frontend.context import Context
-from ..ir.trees import walk, walk_statements
+from ..ir.trees import call_of, walk, walk_statements
 
 
 def fill_container_adjoints(
@@ -75,11 +75,7 @@ def _fresh_zeros(s: gast.stmt, zeros_like: str) -> tuple[str | None, str | None]
         isinstance(s, gast.Assign)
         and len(s.targets) == 1
         and isinstance(s.targets[0], gast.Name)
-        and isinstance(s.value, gast.Call)
-        and isinstance(s.value.func, gast.Name)
-        and s.value.func.id == zeros_like
-        and len(s.value.args) == 1
-        and not s.value.keywords
+        and call_of(s.value, zeros_like)
         and isinstance(s.value.args[0], gast.Name)
         and s.value.args[0].id != s.targets[0].id
     ):
@@ -134,11 +130,11 @@ def _slot_write(s: gast.stmt, v: str, add_at: str, add_adjoints: str) -> tuple[A
         key = _key(t.slice)
         if key is _NO:
             return None
-        if _call_to(value, add_adjoints, 2) and _is_item(value.args[0], v, key):
+        if call_of(value, add_adjoints, 2) and _is_item(value.args[0], v, key):
             addend = value.args[1]
             return (key, addend, True) if not _mentions(addend, v) else None
         return (key, value, False) if not _mentions(value, v) else None
-    if isinstance(t, gast.Name) and t.id == v and _call_to(value, add_at, 3):
+    if isinstance(t, gast.Name) and t.id == v and call_of(value, add_at, 3):
         base, index, addend = value.args
         key = _key(index)
         if isinstance(base, gast.Name) and base.id == v and key is not _NO and not _mentions(addend, v):
@@ -157,16 +153,6 @@ def _key(node: gast.AST) -> Any:
         inner = _key(node.operand)
         return -inner if type(inner) is int else _NO
     return _NO
-
-
-def _call_to(node: gast.AST, fn: str, n: int) -> bool:
-    return (
-        isinstance(node, gast.Call)
-        and isinstance(node.func, gast.Name)
-        and node.func.id == fn
-        and len(node.args) == n
-        and not node.keywords
-    )
 
 
 def _is_item(node: gast.AST, v: str, key: Any) -> bool:
