@@ -108,12 +108,41 @@ def test_numba_njit_function():
 
 def test_refusal_names_the_construct_and_line():
     with pytest.raises(AstgradError) as info:
-        grad(jf.sorted_weights, jit=True)(np.array([0.3, 0.1, 0.9, 0.5]))
+        grad(jf.median_scaled, jit=True)(np.array([0.3, 0.1, 0.9, 0.5]))
     text = str(info.value)
-    assert "numba cannot compile the gradient of sorted_weights" in text
-    assert "unsort" in text  # (the construct: a run-time helper numba has no version of)
-    line = jf.sorted_weights.__code__.co_firstlineno + 1
-    assert f"jit_functions.py:{line}: return np.sum(np.sort(x)" in text  # (the user's line)
+    assert "numba cannot compile the gradient of median_scaled" in text
+    assert "median_weights" in text  # (the construct: a run-time helper numba has no version of)
+    line = jf.median_scaled.__code__.co_firstlineno + 1
+    assert f"jit_functions.py:{line}: return np.median(x)" in text  # (the user's line)
+
+
+# gradients that call a runtime helper through its numba version (jit/helpers.py): catalogue entries
+# (name, case) and the helper, which the code numba compiles must name
+HELPER_USERS = [
+    ("mix_matrix_loop", 0, "matmul_left"),
+    ("mix_matrix_loop", 0, "matmul_right"),
+    ("nondiff_argmax_index", 0, "unindex"),
+    ("nondiff_int_arith", 1, "unindex"),
+    ("row_with_later_cancellation", 0, "distinct"),
+    ("row_index_rebound", 0, "inverse_axes"),
+]
+
+
+@pytest.mark.parametrize(("name", "k", "helper"), HELPER_USERS, ids=[f"{h}-{n}" for n, _, h in HELPER_USERS])
+def test_runtime_helpers_compiled(name, k, helper):
+    ((f, wrt, cases),) = [(f, wrt, cases) for f, cases, wrt, status in CATALOGUE if f.__name__ == name]
+    args = cases[k]
+    got = grad(f, wrt=wrt, jit=True)(*copy.deepcopy(args))
+    assert_same(got, grad(f, wrt=wrt)(*copy.deepcopy(args)))
+    assert f"{helper}(" in astgrad.source(f, wrt, args=args, jit=True)
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, 0.1, 0.9, 0.5]), np.array([0.5, np.nan, 0.5, -1.0])])
+def test_sort(x):
+    """np.sort's derivative (runtime.unsort, by a stable argsort: ties and NaN as NumPy orders them)."""
+    compiled = grad(jf.sorted_weights, jit=True)
+    assert_same(compiled(x), grad(jf.sorted_weights)(x))
+    assert "jit_unsort_over_m1(" in astgrad.source(jf.sorted_weights, args=(x,), jit=True)
 
 
 def _rnn_args(hidden: int, inputs: int, steps: int) -> tuple:
@@ -361,6 +390,8 @@ def _helper_cases():
         ("extremum_mask", 1, True, (x, np.max(x, axis=1, keepdims=True))),
         ("unreduce", (0, 2), False, (RNG.normal(size=4), x)),
         ("unreduce", 1, True, (RNG.normal(size=(3, 1, 5)), x)),
+        ("unsort", 1, False, (RNG.normal(size=(3, 4, 5)), np.round(nan, 0))),
+        ("unsort", None, False, (RNG.normal(size=12), np.round(zeros, 0))),
     ]
 
 

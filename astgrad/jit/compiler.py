@@ -651,7 +651,8 @@ def _default_keywords(fdef: ast.FunctionDef) -> None:
 def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
     """Reductions and scans over an axis that numba's NumPy lacks (`np.mean(x, axis=0)`, `np.max(x,
     (0, 2), keepdims=True)`, `np.cumsum(x, 1)`, `np.flip(g, None)`) and the runtime helpers that undo
-    reductions (`unreduce(g, x, 1, False)`, `extremum_mask`, `reduce_size`, `prod_others(x, 1)`), where
+    reductions and sorts (`unreduce(g, x, 1, False)`, `extremum_mask`, `reduce_size`, `prod_others(x, 1)`,
+    `unsort(g, x, 0)`), where
     the axis and keepdims are constants: each call → a helper made for them (helpers.axis_helper),
     called on the arrays alone. Returns the helpers by name."""
     from .helpers import AXIS_HELPERS, REDUCTIONS, SCANS, axis_helper
@@ -670,13 +671,14 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.attr in REDUCTIONS | SCANS:
             if value(f.value.id) is not np:
                 continue
-            op, arrays, constants = f.attr, 1, ("axis", "keepdims") if f.attr in REDUCTIONS else ("axis",)
+            op, arrays = f.attr, 1
+            constants = {"axis": None, "keepdims": False} if op in REDUCTIONS else {"axis": None}
             most = 1  # (NumPy's next positional parameter is a dtype)
             whole = op in REDUCTIONS  # (over the whole array: numba's own)
         elif isinstance(f, ast.Name) and any(value(f.id) is h for h in AXIS_HELPERS):
             op, arrays, constants = AXIS_HELPERS[value(f.id)]
             most = len(constants)
-            whole = op != "reduce_size"  # (the helpers' numba versions above take the whole array)
+            whole = op not in ("reduce_size", "unsort")  # (the helpers' numba versions above take the whole array)
         else:
             continue
         positional = node.args[arrays:]
@@ -686,7 +688,7 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
             continue
         given = dict(zip(constants, positional)) | {k.arg: k.value for k in node.keywords}
         try:
-            axis = ast.literal_eval(given["axis"]) if "axis" in given else None
+            axis = ast.literal_eval(given["axis"]) if "axis" in given else constants["axis"]
             keepdims = ast.literal_eval(given["keepdims"]) if "keepdims" in given else False
         except ValueError:
             continue

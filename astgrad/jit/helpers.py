@@ -284,11 +284,12 @@ def _broadcast_like(t, y):
 
 REDUCTIONS = {"sum", "mean", "max", "amax", "min", "amin", "prod", "var", "std"}
 SCANS = {"cumsum", "flip"}  # (the array's shape kept; no keepdims)
-AXIS_HELPERS = {  # runtime helper → (its name, how many arrays it takes first, its constant parameters)
-    runtime.unreduce: ("unreduce", 2, ("axis", "keepdims")),
-    runtime.extremum_mask: ("extremum_mask", 2, ("axis", "keepdims")),
-    runtime.reduce_size: ("reduce_size", 1, ("axis", "keepdims")),
-    runtime.prod_others: ("prod_others", 1, ("axis",)),
+AXIS_HELPERS = {  # runtime helper → (its name, how many arrays it takes first, its constants and their defaults)
+    runtime.unreduce: ("unreduce", 2, {"axis": None, "keepdims": False}),
+    runtime.extremum_mask: ("extremum_mask", 2, {"axis": None, "keepdims": False}),
+    runtime.reduce_size: ("reduce_size", 1, {"axis": None, "keepdims": False}),
+    runtime.prod_others: ("prod_others", 1, {"axis": None}),
+    runtime.unsort: ("unsort", 2, {"axis": -1}),
 }
 _made: dict[tuple, object] = {}
 
@@ -326,6 +327,12 @@ def axis_helper(op: str, axis, keepdims: bool):
             return runtime.prod_others(x, axis)
 
         overload(helper)(lambda x: _prod_others_over(x, axis))
+    elif op == "unsort":
+
+        def helper(g, x):
+            return runtime.unsort(g, x, axis)
+
+        overload(helper)(lambda g, x: _unsort(g, x, axis))
     elif op == "unreduce":
 
         def helper(g, x):
@@ -562,3 +569,133 @@ def _prod_others_over(a, axis):
         + "    return out\n"
     )
     return _compiled(text, "others")
+
+
+def _unsort(g, a, axis):
+    """runtime.unsort: each sorted position's adjoint back where its element came from, the order
+    of each slice along `axis` (of all of `a`, flattened, for None) found by a stable sort, as
+    NumPy's np.sort orders it (NaN last)."""
+    if not (_is_array(a) and _is_array(g) and isinstance(a.dtype, (types.Float, types.Integer))):
+        raise TypingError(f"unsort of a {g} by a {a} over axis {axis}")
+    dtype = _float_type(g.dtype)
+    if axis is None:
+        text = (
+            "def unsort(g, x):\n"
+            "    order = np.argsort(x.ravel(), kind='mergesort')\n"
+            "    flat = g.ravel()\n"
+            f"    out = np.empty(order.shape[0], np.{dtype})\n"
+            "    for m in range(order.shape[0]):\n"
+            "        out[order[m]] = flat[m]\n"
+            "    return out.reshape(x.shape)\n"
+        )
+        return _compiled(text, "unsort")
+    if not isinstance(axis, int) or g.ndim != a.ndim:
+        raise TypingError(f"unsort of a {g} by a {a} over axis {axis}")
+    (ax,) = _axes(axis, a.ndim)
+    others = tuple(d for d in range(a.ndim) if d != ax)
+    row = ", ".join(":" if d == ax else f"i{d}" for d in range(a.ndim))
+    at = ", ".join("{}" if d == ax else f"i{d}" for d in range(a.ndim))
+    lines = ["def unsort(g, x):", f"    out = np.zeros(x.shape, np.{dtype})"]
+    for depth, d in enumerate(others):
+        lines.append("    " * (1 + depth) + f"for i{d} in range(x.shape[{d}]):")
+    pad = "    " * (1 + len(others))
+    lines += [
+        pad + f"order = np.argsort(x[{row}], kind='mergesort')",
+        pad + "for m in range(order.shape[0]):",
+        pad + f"    out[{at.format('order[m]')}] = g[{at.format('m')}]",
+        "    return out",
+    ]
+    return _compiled("\n".join(lines) + "\n", "unsort")
+
+
+def _float_type(dtype: types.Type) -> str:
+    return str(dtype) if isinstance(dtype, types.Float) else "float64"
+
+
+# ------------------------------------------------------------------ adjoints of products, indexing, transposes
+
+
+def _floats(*values) -> bool:
+    """Arrays of one floating dtype (numba's np.dot takes no mixed or integer operands)."""
+    return (
+        all(_is_array(v) and isinstance(v.dtype, types.Float) for v in values) and len({v.dtype for v in values}) == 1
+    )
+
+
+@overload(runtime.matmul_left)
+def _matmul_left(g, a, b):
+    """The adjoint of `a` in `a @ b`, for real vectors and matrices (other ranks and numbers:
+    refused)."""
+    if _floats(a, b) and a.ndim in (1, 2) and b.ndim in (1, 2) and (_is_number(g) or _floats(g, a)):
+        if a.ndim == 1 and b.ndim == 1:
+            return lambda g, a, b: g * b
+        if a.ndim == 2 and b.ndim == 1:
+            return lambda g, a, b: np.outer(g, b)
+        if a.ndim == 1:
+            return lambda g, a, b: np.dot(b, g)
+        return lambda g, a, b: np.dot(g, b.T)
+    raise TypingError(f"matmul_left of a {g} for {a} @ {b}")
+
+
+@overload(runtime.matmul_right)
+def _matmul_right(g, a, b):
+    """The adjoint of `b` in `a @ b`, for real vectors and matrices."""
+    if _floats(a, b) and a.ndim in (1, 2) and b.ndim in (1, 2) and (_is_number(g) or _floats(g, b)):
+        if a.ndim == 1 and b.ndim == 1:
+            return lambda g, a, b: g * a
+        if a.ndim == 1:
+            return lambda g, a, b: np.outer(a, g)
+        if b.ndim == 1:
+            return lambda g, a, b: np.dot(g, a)
+        return lambda g, a, b: np.dot(a.T, g)
+    raise TypingError(f"matmul_right of a {g} for {a} @ {b}")
+
+
+def _basic_index(index) -> bool:
+    """An index that selects each element at most once: ints and slices (index arrays, whose
+    repeats np.add.at accumulates, are refused)."""
+    if isinstance(index, types.BaseTuple):
+        return all(_basic_index(i) for i in index)
+    return isinstance(index, (types.Integer, types.SliceType))
+
+
+@overload(runtime.unindex)
+def _unindex(g, x, index):
+    """The adjoint of `x[index]` for an index of ints and slices: zeros with g added there."""
+    if not (_is_array(x) and _basic_index(index) and (_is_number(g) or _is_array(g))):
+        raise TypingError(f"unindex of a {g} into a {x} at {index}")
+    dtype = getattr(np, _float_type(x.dtype))
+
+    def unindex(g, x, index):
+        out = np.zeros(x.shape, dtype)
+        out[index] += g
+        return out
+
+    return unindex
+
+
+@overload(runtime.distinct)
+def _distinct(value, *earlier):
+    """`value`, copied if it is an array and any of `earlier` is one (numba cannot tell whether
+    two arrays share memory: the copy is always right)."""
+    if _is_array(value) and any(_is_array(e) for e in earlier):
+        return lambda value, *earlier: value.copy()
+    return lambda value, *earlier: value
+
+
+@overload(runtime.inverse_axes)
+def _inverse_axes(axes, a):
+    """The permutation undoing np.transpose(a, axes), for a tuple of int axes (None: None)."""
+    if isinstance(axes, types.NoneType):
+        return lambda axes, a: None
+    if not (isinstance(axes, types.UniTuple) and isinstance(axes.dtype, types.Integer)):
+        raise TypingError(f"inverse_axes of {axes}")
+    n = len(axes)
+    text = (
+        "def inverse(axes, a):\n"
+        f"    out = np.empty({n}, np.int64)\n"
+        f"    for k in range({n}):\n"
+        f"        out[axes[k] % {n}] = k\n"
+        f"    return ({''.join(f'out[{k}], ' for k in range(n))})\n"
+    )
+    return _compiled(text, "inverse")
