@@ -52,6 +52,7 @@ from .optimize.loop_saves import (
 from .specialize import dispatch
 from .specialize.algebra import factor_sums, simplify_products
 from .specialize.batching import batch_accumulations
+from .specialize.container_adjoints import fill_container_adjoints
 from .specialize.disjoint_writes import store_disjoint_windows
 from .specialize.dots import dot_products
 from .specialize.floats import python_floats
@@ -344,6 +345,13 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "sums of float arrays over axes as np.einsum (reductions.py)",
         targets=("python",),  # (numba has no einsum)
     ),
+    Pass(
+        "container adjoints",
+        lambda u: fill_container_adjoints(u.fdef, u.ctx, u.shape_of.slots if u.shape_of is not None else None),
+        "an addition into a slot of a container's adjoint that is still zero stored instead, and no zeros "
+        "made for slots that are all stored before they are read (container_adjoints.py)",
+        targets=("python",),  # (numba has no lists of arrays with empty slots)
+    ),
     DISTINCT_GRADIENTS,
     Pass(
         "dots",
@@ -436,6 +444,10 @@ class ShapeLookup:
 
     def declare(self, n: str, shape: tuple, kind: str | None) -> None:
         self._declared[n] = (shape, kind)
+
+    def slots(self, n: str) -> tuple | None:
+        """The slots of the container a primal name always holds (ShapeFacts.slots), or None."""
+        return None if n in self._primal_of else self._facts.slots(n)
 
     def count(self, n: str) -> int | None:
         """The one non-negative int a primal name always holds (a length, a trip count), or None."""

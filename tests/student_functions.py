@@ -347,3 +347,30 @@ def builtin_sum_of_an_array(w):
 
 def builtin_sum_of_rows(W):
     return sum(np.sum(W, axis=1) * 2) + np.sum(sum(W) ** 2) + sum(sum(W * W))
+
+
+def previous_by_a_choice(x):
+    """Dynamic programming: the previous entry, or a start value, chosen by an expression."""
+    out = np.zeros(len(x))
+    for i in range(len(x)):
+        prev = out[i - 1] if i > 0 else 0.0
+        out[i] = np.sin(x[i]) + 0.5 * prev
+    return np.sum(out**2)
+
+
+def previous_row_by_a_choice(X):
+    """The same with rows: `prev` is then a view of `out`, which the next write changes."""
+    out = np.zeros(X.shape)
+    for i in range(X.shape[0]):
+        prev = out[i - 1] if i > 0 else np.zeros(X.shape[1])
+        out[i] = np.sin(X[i]) + 0.5 * prev
+    return np.sum(out**2)
+
+
+def array_by_a_choice(x):
+    out = np.zeros(len(x))
+    other = np.ones(len(x))
+    for i in range(len(x)):
+        prev = out if i > 0 else other
+        out[i] = np.sin(x[i]) + 0.5 * prev[i - 1]
+    return np.sum(out**2)

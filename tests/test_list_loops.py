@@ -204,3 +204,51 @@ def test_a_window_of_a_loop_index_has_its_length(f):
     text = astgrad.source(f, wrt=(0, 1), args=(rng.normal(size=11), rng.normal(size=3)))
     (back,) = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.For) and "reversed" in ast.unparse(n.iter)]
     assert "unbroadcast" not in ast.unparse(back) and "unreduce" not in ast.unparse(back), text
+
+
+def appended_until(x):  # a loop that may stop early: the list's adjoint is a read-only broadcast
+    s = [0.0]
+    for t in range(len(x)):
+        if s[-1] > 3.0:
+            break
+        s.append(s[-1] + x[t] ** 2)
+    return np.sum(np.array(s))
+
+
+def read_ahead(x):  # items read ahead of the one appended, from a list that starts with two
+    s = [1.0, 2.0]
+    for t in range(len(x)):
+        s.append(s[t] * x[t] + s[t + 1])
+    return np.array(s).sum()
+
+
+@pytest.mark.parametrize("f", [appended_until, read_ahead])
+def test_the_adjoint_of_a_list_popped_in_the_backward_loop_is_its_own(f):
+    """The backward loop takes the last item's adjoint off an adjoint array the loop then adds
+    into: an array it must own (`unreduce` of a sum is a read-only broadcast), copied once before
+    the loop, not at every step (optimize/loop_saves.py, hoist_ownership)."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=9) * 0.4
+    for specialize in (True, False):
+        g = grad(f, specialize=specialize)
+        check_grad(f, g, x)
+        check_grad(f, g, x)
+    for text in (astgrad.source(f), astgrad.source(f, args=(x,))):
+        for loop in [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.For)][1:]:
+            assert "owned_copy" not in ast.unparse(loop), text
+
+
+def appended_through_another_name(x):
+    s = [x[0]]
+    u = s
+    for t in range(1, len(x)):
+        s.append(s[t - 1] * 0.5 + x[t])
+    u.append(7.0)
+    return np.sum(np.array(s) * np.arange(len(s)))
+
+
+def test_a_list_appended_to_while_another_name_holds_it_is_refused():
+    """`u = s` then `s.append(...)`, `u.append(7.0)`: one list under two names, which the
+    gradient followed as two (a wrong gradient); now refused, naming the write and the alias."""
+    with pytest.raises(astgrad.TransformError, match="in-place write to `s`, which is shared with `u`"):
+        grad(appended_through_another_name)(np.ones(5))

@@ -184,6 +184,17 @@ def test_no_whole_array_copy_inside_a_backward_loop(f, args, wrt):
 
 
 @pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
+def test_no_copy_of_an_operand_of_arithmetic(f, args, wrt):
+    """`next_h_bar = prev_h_bar + copy_of(dh[:, t, :])`: the sum is a new array, so the copy that
+    protected the row from a later write is a second one (optimize/cleanup.py, Fold)."""
+    text = astgrad.source(f, wrt=wrt, args=args)
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.BinOp):
+            for operand in (node.left, node.right):
+                assert not (isinstance(operand, ast.Call) and getattr(operand.func, "id", "") == "copy_of"), text
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=IDS)
 def test_no_per_iteration_save_of_an_invariant_or_an_index_value(f, args, wrt):
     """What a forward loop saves per step depends on what the loop computes: never a value
     from loop invariants alone (`1.0 - a`, `W.T`) or from the index (`t - 1`, `x[t]`)."""
@@ -378,8 +389,9 @@ def rnn_before_last_row(W, U, xs, h0):  # `hs[-2]` is no row the backward loop c
 def test_an_adjoint_carried_row_by_row_keeps_one_row(f):
     """The adjoint of a state array whose backward loop reads each row once, in reverse order,
     is one row (`hs_bar_row`), not an array of the states' size; where another use reads it
-    (every state summed after the loop) the adjoint stays an array. Each against central
-    differences and the unoptimised code."""
+    (every state summed after the loop) the adjoint stays the array of those values, read row by
+    row, and the row carries what each step adds. Each against central differences and the
+    unoptimised code."""
     rng = np.random.default_rng(8)
     args = (rng.normal(size=(4, 4)) / 2, rng.normal(size=(4, 3)), rng.normal(size=(7, 3)), rng.normal(size=4))
     g = grad(f, wrt=(0, 1, 3))
@@ -388,8 +400,13 @@ def test_an_adjoint_carried_row_by_row_keeps_one_row(f):
     for a, b in zip(g(*args), plain):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     text = astgrad.source(f, wrt=(0, 1, 3), args=args)
-    carried = "zeros_like(hs)" not in text and "hs_bar_row" in text
-    assert carried == (f is not rnn_all_states), text
+    assert "zeros_like(hs)" not in text and "hs_bar_row" in text, text
+    assert ("hs_bar = 2.0 * hs" in text) == (f is rnn_all_states), text
+    for loop in _loops(text, backward=True):
+        assert not any(
+            isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and getattr(n.value, "id", "") == "hs_bar"
+            for n in ast.walk(loop)
+        ), text
 
 
 def test_a_value_restored_but_never_read_is_not_saved():
@@ -590,3 +607,24 @@ def test_an_adjoint_part_read_again_stays_zeroed():
     plain = grad(reads_the_zeroed_part_again, (0, 2), optimize=False, specialize=False)(*args)
     for a, b in zip(g(*args), plain):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["ema", "ema_increment"])
+def test_an_adjoint_of_values_carried_row_by_row_is_not_written_into(name):
+    """`s_bar = 2.0 * s` (every value of s summed after the loop): the EMA's backward step reads
+    `s_bar[t] + s_bar_row` and carries what it adds into the step before as `s_bar_row`, writing
+    into no array but the input's adjoint (optimize/adjoint_rows.py)."""
+    from benchmarks import variants
+
+    f = getattr(variants, name)
+    args = (np.random.default_rng(9).normal(size=30), 0.8)
+    text = astgrad.source(f, args=args)
+    assert "s_bar_row" in text, text
+    for loop in _loops(text, backward=True):
+        stored = {n.value.id for n in ast.walk(loop) if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)}
+        assert stored == {"x_bar"}, text
+    g = grad(f)
+    check_grad(f, g, *args)
+    check_grad(f, g, *args)
+    for a, b in zip(g(*args), grad(f, optimize=False, specialize=False)(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

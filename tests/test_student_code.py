@@ -271,3 +271,16 @@ def test_jvp_and_vjp_leave_the_arguments_unchanged():
     value, tangent = astgrad.jvp(sf.writes_into_its_argument, (x,), (np.ones(3),))
     assert (out, value, tangent) == (13.0, 13.0, 10.0)
     np.testing.assert_allclose(x, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_an_element_chosen_by_an_expression_is_a_number_not_an_alias(options):
+    """`prev = out[i - 1] if i > 0 else 0.0` reads a number of a vector, as `if`/`else` does."""
+    check(sf.previous_by_a_choice, (rng().normal(size=6),), 0, options)
+
+
+def test_a_row_or_an_array_chosen_by_an_expression_then_written_is_refused():
+    with pytest.raises(AstgradError, match="`prev` is a view into another array"):
+        grad(sf.previous_row_by_a_choice)(rng().normal(size=(4, 3)))
+    with pytest.raises(AstgradError, match="in-place write to `out`, which is shared with `prev`"):
+        grad(sf.array_by_a_choice)(rng().normal(size=5))

@@ -728,6 +728,8 @@ class ReverseTransformer:
                 ),
                 ctx=gast.Load(),
             )
+            if lst not in state.owned:  # (an array's rest is a view: of a buffer only we hold, to write into)
+                code.append(assign(self.bar(lst), self.call("owned_copy", name(self.bar(lst))), s))
             code.append(assign(self.bar(lst), rest, s))
             state.owned.add(lst)
         self.record_reads(code, p)

@@ -208,6 +208,17 @@ class ShapeFacts:
             return None
         return np.shape(d)
 
+    def slots(self, var: str) -> tuple | None:
+        """("dict", its keys in order) or ("list", its positions) of the list, tuple or dict `var`
+        always holds (a parameter's, whose length or keys the guard checks, or a literal's), or None."""
+        st = self.state.get(var)
+        d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
+        if isinstance(d, dict):
+            return "dict", tuple(d)
+        if isinstance(d, (list, tuple)):
+            return "list", tuple(range(len(d)))
+        return None
+
     def item_shape(self, var: str) -> tuple | None:
         """The shape every item of the list `var` has (a list the function builds and reads
         alone, `_item_lists`), or None if not known."""

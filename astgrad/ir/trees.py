@@ -224,6 +224,17 @@ def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None)
     return node
 
 
+def call_of(node: gast.AST, fn: str, nargs: int = 1) -> bool:
+    """`fn(a, ...)`: a call of the name `fn` with `nargs` positional arguments and no keywords."""
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Name)
+        and node.func.id == fn
+        and len(node.args) == nargs
+        and not node.keywords
+    )
+
+
 def is_constant(node: gast.AST) -> bool:
     """A literal: a constant, a negated number, or a tuple of literals."""
     if isinstance(node, gast.Constant):

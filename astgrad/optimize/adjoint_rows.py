@@ -20,6 +20,10 @@ row `t + a`); in the loop, statements at the top level of its body reading row t
 zeroing it, then adding into row t + a - 1, which no step wrote before (the rows below the
 first one read are zero until then); after the loop, reads of the row the last step added into,
 then constants written into it.
+An adjoint that starts as an array of values (`s_bar = 2.0 * s`, every state read after the
+loop) keeps them, read row by row: the step reads `s_bar[t] + s_bar_row`, the row carried holds
+only what the step after it added, and nothing is written into the array (the EMA's backward
+step then writes into no array but the input's adjoint).
 The row is a new array at every step, nothing else holds it (a value written into the array is
 copied unless it is an arithmetic result only the addition reads), so a row read once needs no
 copy. The adjoint then takes one row's memory instead of the whole array's (specialised code).
@@ -43,8 +47,12 @@ def carry_adjoint_rows(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable)
     k = 0
     while k < len(body):
         g = single_assign(body[k])
-        if g is not None and _call_of(body[k].value, zeros_like) and _carry(body, k, g, ctx, copy_of, shape_of):
-            continue  # (body[k] was removed)
+        zero = g is not None and _call_of(body[k].value, zeros_like)
+        if (zero or g is not None and isinstance(body[k].value, gast.BinOp)) and _carry(
+            body, k, g, ctx, copy_of, shape_of, zero
+        ):
+            k += not zero  # (zeros were removed; an array of values stays, read row by row)
+            continue
         k += 1
 
 
@@ -63,7 +71,7 @@ def _row_of(e: gast.AST, g: str) -> gast.AST | None:
     return None
 
 
-def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Callable) -> bool:
+def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Callable, zero: bool) -> bool:
     shape = shape_of(g)
     if shape is None or len(shape) < 1 or shape_of.kind(g) != "f":
         return False
@@ -84,7 +92,7 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
     a, reads, zeros, adds = plan
     before = [j for j in users if j < at]
     after = [j for j in users if j > at]
-    if not before:
+    if not before and zero:
         return False
     if isinstance(stop, gast.Name) and any(
         isinstance(n, gast.Name) and n.id == stop.id and not isinstance(n.ctx, gast.Load)
@@ -93,8 +101,10 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
     ):
         return False  # (the row written before the loop is not the one its first step reads)
     once = _bound_once(body)
-    if not isinstance(body[before[0]], gast.Assign):
+    if zero and not isinstance(body[before[0]], gast.Assign):
         return False  # (the row is first assigned, then added into: `g[T] += v` alone is left as it is)
+    if not zero and not all(isinstance(body[j], gast.AugAssign) for j in before):
+        return False  # (an array of values: what is added into its first row is carried, nothing stored)
     for j in before:
         st = body[j]
         index = _row_of(st.targets[0], g) if isinstance(st, gast.Assign) and len(st.targets) == 1 else None
@@ -137,11 +147,21 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
     def load() -> gast.Name:
         return gast.Name(row, gast.Load(), None, None)
 
-    for j in before:
+    def carried(e: gast.Subscript) -> gast.AST:
+        """A read of a row: the row carried, plus (an array of values) the row's own value."""
+        return load() if zero else gast.BinOp(left=e, op=gast.Add(), right=load())
+
+    if not before:  # (an array of values, nothing added into its first row before the loop)
+        body.insert(at, assign(row, gast.Constant(value=0.0, kind=None)))
+        at += 1
+        after, late_reads = [j + 1 for j in after], [j + 1 for j in late_reads]
+    for n, j in enumerate(before):
         st = body[j]
         value = st.value
-        if isinstance(st, gast.AugAssign):
+        if isinstance(st, gast.AugAssign) and (zero or n > 0):
             value = gast.BinOp(left=load(), op=gast.Add(), right=value)
+        elif not zero:
+            pass  # (the first addition into an array of values' first row: the row carried, as it is)
         elif not (isinstance(value, gast.BinOp) or _call_of(value, copy_of)):  # (the array held a copy)
             value = gast.Call(func=gast.Name(copy_of, gast.Load(), None, None), args=[value], keywords=[])
         body[j] = assign(row, value)
@@ -151,9 +171,9 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
 
     def read(e: gast.AST) -> gast.AST | None:
         if _row_of(e, g) is not None:
-            return load()
+            return carried(e)
         if single and _call_of(e, copy_of) and _row_of(e.args[0], g) is not None and not e.keywords:
-            return load()
+            return carried(e.args[0])
         return None
 
     for st in reads:
@@ -165,23 +185,32 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
                     setattr(node, field, new)
     for n, st in enumerate(adds):
         value = st.value
-        if isinstance(value, gast.Name) and not _owned_once(loop, value.id, st):
+        if isinstance(value, gast.Name) and len(shape) > 1 and not _owned_once(loop, value.id, st):
             value = gast.Call(func=gast.Name(copy_of, gast.Load(), None, None), args=[value], keywords=[])
         new = assign(row, value if n == 0 else gast.BinOp(left=load(), op=gast.Add(), right=value))
         loop.body[loop.body.index(st)] = new
     loop.body[:] = [st for st in loop.body if not any(st is z for z in zeros)] or [gast.Pass()]
+
+    def late(e: gast.AST) -> gast.AST | None:
+        if _row_of(e, g) is not None:
+            return carried(e)
+        if not zero and _call_of(e, copy_of) and _row_of(e.args[0], g) is not None and not e.keywords:
+            return carried(e.args[0])  # (a sum: a new array)
+        return None
+
     for j in late_reads:
         for node in list(walk(body[j])):
             for field, value in gast.iter_fields(node):
                 if isinstance(value, list):
-                    value[:] = [load() if _row_of(v, g) is not None else v for v in value]
-                elif _row_of(value, g) is not None:
-                    setattr(node, field, load())
+                    value[:] = [late(v) or v for v in value]
+                elif (new := late(value)) is not None:
+                    setattr(node, field, new)
     for j in sorted(set(after) - set(late_reads), reverse=True):
         del body[j]
         if is_comment(body[j - 1]) and (j == len(body) or is_comment(body[j]) or isinstance(body[j], gast.Return)):
             del body[j - 1]  # (the comment naming the source line of what went)
-    del body[k]
+    if zero:
+        del body[k]
     return True
 
 

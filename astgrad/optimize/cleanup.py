@@ -11,7 +11,7 @@ from .. import rules, runtime
 from ..analysis.aliasing import shared_through, sharing_links, writes_in_place
 from ..frontend.context import Context
 from ..ir.sentinels import MISSING
-from ..ir.trees import Transformer, clone, read_counts, walk
+from ..ir.trees import Transformer, call_of, clone, read_counts, walk
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
@@ -35,6 +35,10 @@ def _literal(node: gast.AST) -> bool:
     return isinstance(node, gast.Constant) or (isinstance(node, gast.Tuple) and all(_literal(e) for e in node.elts))
 
 
+# binary operations whose result is a new object, never one of their operands
+_NEW = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow, gast.MatMult)
+
+
 def _is_none(node: gast.AST) -> bool:
     return isinstance(node, gast.Constant) and node.value is None
 
@@ -48,8 +52,10 @@ class Fold(Transformer):
         protected: frozenset[str] = frozenset(),
         sharing_written: frozenset[str] = frozenset(),
         kept: frozenset[str] | None = None,
+        copy_of: str | None = None,
     ):
         self.changed = False
+        self.copy_of = copy_of  # the name of the runtime's copy_of, whose copy an operand needs not
         # names whose value may be returned or written in place (None: any name's): a caller's
         # array folded into another name's value (`h_bar = 1.0 * dh` to `h_bar = dh`) only
         # where that name is neither
@@ -122,6 +128,12 @@ class Fold(Transformer):
         if result is not None and not self._would_alias(result, node):
             self.changed = True
             return result
+        if self.copy_of is not None and type(op) in _NEW:  # `a + copy_of(b)`: the sum is a new array
+            for side in ("left", "right"):
+                operand = getattr(node, side)
+                if call_of(operand, self.copy_of):
+                    setattr(node, side, operand.args[0])
+                    self.changed = True
         return node
 
     def _would_alias(self, result: gast.AST, node: gast.AST) -> bool:
@@ -702,22 +714,25 @@ def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> 
 
 
 def _drop_self_assignments(body: list[gast.stmt]) -> bool:
-    """`x = x` statements (an adjoint passed through unchanged) removed; whether one was."""
+    """`x = x` statements (an adjoint passed through unchanged) removed, and `y = x` where y and x
+    already hold one object (`x = y` before, neither bound since); whether one was."""
     changed = False
     for st in body:
         if isinstance(st, (gast.If, gast.For, gast.While)):
             for inner in nested_blocks([st]):
                 changed |= _drop_self_assignments(inner)
-    kept = [
-        st
-        for st in body
-        if not (
-            isinstance(st, gast.Assign)
-            and isinstance(st.targets[0], gast.Name)
-            and isinstance(st.value, gast.Name)
-            and st.value.id == st.targets[0].id
-        )
-    ]
+    kept = []
+    same: set[frozenset[str]] = set()  # names that hold one object: `t4_bar = omega_bar; omega_bar = t4_bar`
+    for st in body:
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
+            pair = frozenset((st.targets[0].id, st.value.id))
+            if len(pair) == 1 or pair in same:
+                continue
+        bound = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        same = {p for p in same if not p & bound}
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
+            same.add(frozenset((st.targets[0].id, st.value.id)))
+        kept.append(st)
     if len(kept) != len(body):
         body[:] = kept if any(not is_comment(k) for k in kept) else kept + [gast.Pass()]
         changed = True
@@ -808,6 +823,7 @@ def optimize(
     links = sharing_links(fdef, both_ways=True) if direct or protected else []
     shared = shared_through(links, direct) if direct else direct  # (`a = t1; a[0] = 0`: t1 too)
     callers = protected
+    copy_of = ctx.helper("copy_of")
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
     while True:
         kept = None
@@ -819,7 +835,7 @@ def optimize(
                 n.id for r in walk(fdef) if isinstance(r, gast.Return) for n in walk(r) if isinstance(n, gast.Name)
             }
             kept = shared_through(links, frozenset(returned) | direct)
-        fold = Fold(frozenset(written), protected, shared, kept)
+        fold = Fold(frozenset(written), protected, shared, kept, copy_of)
         fold.visit(fdef)
         changed = fold.changed
         stores = _stores(fdef.body)

@@ -943,6 +943,40 @@ def _all_blocks(body):
                 yield from _all_blocks(inner)
 
 
+def _pops(s: gast.stmt, g: str) -> bool:
+    """`g = g[:-1]`: the adjoint of a list's last item taken off (a view of g, in g's buffer)."""
+    v = s.value if single_assign(s) == g else None
+    return (
+        isinstance(v, gast.Subscript)
+        and isinstance(v.value, gast.Name)
+        and v.value.id == g
+        and isinstance(v.slice, gast.Slice)
+        and v.slice.lower is None
+        and v.slice.step is None
+        and _minus_one(v.slice.upper)
+    )
+
+
+def _last_item(n: gast.AST, g: str) -> bool:
+    """`g[-1]`."""
+    return (
+        isinstance(n, gast.Subscript)
+        and isinstance(n.ctx, gast.Load)
+        and isinstance(n.value, gast.Name)
+        and n.value.id == g
+        and _minus_one(n.slice)
+    )
+
+
+def _minus_one(e: gast.AST | None) -> bool:
+    return (
+        isinstance(e, gast.UnaryOp)
+        and isinstance(e.op, gast.USub)
+        and isinstance(e.operand, gast.Constant)
+        and e.operand.value == 1
+    )
+
+
 def _is_owning(s: gast.stmt, g: str, owned: str) -> bool:
     return (
         single_assign(s) == g
@@ -960,7 +994,7 @@ def _owned_in(loop: gast.For, owned: str, copy_of: str, shape_of: Any = None) ->
     statements = [s for inner in _all_blocks(loop.body) for s in inner]
     candidates = {g for s in statements if (g := single_assign(s)) and _is_owning(s, g, owned)}
     for g in sorted(candidates):
-        owning = {id(s.targets[0]) for s in statements if _is_owning(s, g, owned)}
+        owning = {id(s.targets[0]) for s in statements if _is_owning(s, g, owned) or _pops(s, g)}
         if _only_positions(loop, g, owned, copy_of, shape_of) and not any(
             _stores_name(n, g) and id(n) not in owning for n in walk(loop)
         ):
@@ -988,6 +1022,17 @@ def _only_positions(loop: gast.For, g: str, owned: str, copy_of: str, shape_of: 
     indexing every axis), a store into g[i] or `g[i] += v`."""
     allowed: set[int] = set()
     shape = shape_of(g) if shape_of is not None else None
+    for block in _all_blocks(loop.body):  # the last item read, then popped: `v = g[-1]` ... `g = g[:-1]`
+        for k, st in enumerate(block):
+            if _pops(st, g):
+                allowed.add(id(st.value.value))
+                for before in reversed(block[:k]):
+                    if not isinstance(before, gast.Assign) or _is_owning(before, g, owned):
+                        continue
+                    last = [n for n in walk(before.value) if _last_item(n, g)]
+                    if not last and any(isinstance(n, gast.Name) and n.id == g for n in walk(before)):
+                        break  # (another use of g between the read and the pop)
+                    allowed |= {id(n.value) for n in last}
     for n in walk(loop):
         if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == g:
             if isinstance(n.ctx, gast.Load) and _whole_index(n, shape):

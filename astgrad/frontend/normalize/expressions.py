@@ -97,11 +97,12 @@ class ExpressionsMixin:
                 and value.func.value.id in self.locals
                 else None
             )
-            if var in self.view_checks and (isinstance(op, gast.Subscript) or got is not None):
+            chosen = isinstance(value, gast.IfExp)  # (`a if c else b`, lowered to a branch: checked after it)
+            if var in self.view_checks and (isinstance(op, gast.Subscript) or got is not None or chosen):
                 args = [name(new), gast.Constant(value=var, kind=None)]
                 if got is not None:
                     args.append(name(self.version.get(got.id, got.id)))
-                elif isinstance(op.value, gast.Name) and var in self.written_through:
+                elif isinstance(op, gast.Subscript) and isinstance(op.value, gast.Name) and var in self.written_through:
                     args.append(name(op.value.id))  # (a list's element is the array itself)
                 guard = gast.Call(func=name(self.ctx.helper("check_not_view")), args=args, keywords=[])
                 self.emit(gast.Expr(value=guard))

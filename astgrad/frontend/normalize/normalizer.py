@@ -275,6 +275,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                 and len(v.args) == 1
                 and not v.keywords
             ):
+                self.check_write(f.value.id, s)  # (a list another name holds changes too)
                 self.append(f.value.id, v.args[0])
                 return
             if (
@@ -287,6 +288,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                 and not any(isinstance(e, gast.Starred) for e in v.args[0].elts)
                 and not v.keywords
             ):  # xs.extend([a, b]): xs.append(a); xs.append(b)
+                self.check_write(f.value.id, s)
                 for item in v.args[0].elts:
                     self.append(f.value.id, item)
                 return

@@ -228,6 +228,10 @@ class WritesMixin:
     def _alias_source(self, a: str, v: gast.AST) -> tuple[str, str] | None:
         """(the local `a = v` makes `a` share memory with, how: "copy", "view" or "maybe"), or None
         for a new value."""
+        if isinstance(v, gast.IfExp):  # `prev = out[i - 1] if i > 0 else 0.0`: what either branch makes
+            found = [src for part in (v.body, v.orelse) if (src := self._alias_source(a, part)) is not None]
+            sure = [src for src in found if src[1] != "maybe"]
+            return (sure or found or [None])[0]
         if isinstance(v, gast.Name) and v.id in self.locals and v.id != a:
             return v.id, "copy"
         if (
