@@ -5,8 +5,10 @@ assemble.py) → **these passes** → codegen. Specialised code first puts equiv
 one form, so that each pass is written against that form only: before the function is normalized,
 small helpers it calls are inlined (frontend/inline.py) and its loops over a list parameter of
 known length unrolled (frontend/unroll.py); once the shapes are known, matrix products are spelled
-`a @ b` and lengths `len(xs)` (specialize/canonical.py). Each pass has one interface, `run(unit)`, and
-rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a pass may read:
+`a @ b` and lengths `len(xs)` (specialize/canonical.py), and a list built by appends in loops of
+known length is a preallocated array filled row by row (specialize/lists.py). Each pass has one
+interface, `run(unit)`, and rewrites `unit.fdef` in place; a `Unit` (assemble.py) carries what a
+pass may read:
 
 - `fdef`, `ctx`, `params`: the generated function, the context of the user's names it was made
   in, and the names it must keep (its parameters);
@@ -61,6 +63,7 @@ from .specialize.lowering.lower import lower, polish
 from .specialize.reductions import einsum_sums, method_reductions
 from .specialize.replay import replay_scalar_loops
 from .specialize.taped_rows import unpack_tape_loops
+from .specialize.window_loops import batch_window_loops
 
 if TYPE_CHECKING:
     from .ad.assemble import Unit
@@ -398,6 +401,16 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "provably do not overlap and x_bar is zeros before the loop (disjoint_writes.py)",
         needs=("clean up after hoisting",),
         why="it reads the backward loops' index arithmetic as the last clean-up leaves it",
+    ),
+    Pass(
+        "window loops",
+        lambda u: batch_window_loops(u.fdef, u.ctx, u.shape_of),
+        "a loop nest whose iterations read and write disjoint elements and windows, affine in its "
+        "counters, as whole-array code on strided views of the arrays (window_loops.py)",
+        needs=("disjoint windows", "reduction methods"),
+        why="it batches the stores disjoint windows makes (an addition reads the window back) and "
+        "reads reductions in either form; the views it makes are no values other passes know",
+        targets=("python",),  # (numba compiles the loops)
     ),
 )
 

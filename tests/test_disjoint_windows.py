@@ -4,16 +4,27 @@ Naive max pooling adds each window's adjoint into `x_bar[window]`; where the win
 overlap and `x_bar` is zeros before the loop, the specialised code stores instead (`=`, not `+=`).
 Where windows overlap, may run past the edge, or `x_bar` already holds something, the addition
 stays. Structure, not timings; every gradient checked against central differences (ties and NaN,
-where those say nothing, against the general code's values and the rule's)."""
+where those say nothing, against the general code's values and the rule's). The window loops pass,
+which batches such loops whole (window_loops.py, tests/test_window_loops.py), is left out here: these
+tests read the loops it would replace."""
 
 from __future__ import annotations
 
 import re
 
 import numpy as np
+import pytest
 
 import astgrad
-from astgrad import check_grad, grad
+from astgrad import check_grad, grad, pipeline
+
+
+@pytest.fixture(autouse=True)
+def _loops_kept(monkeypatch):
+    monkeypatch.setattr(pipeline, "SPECIALISED_PASSES", pipeline.without(pipeline.SPECIALISED_PASSES, "window loops"))
+    astgrad.api._by_code.clear()
+    yield
+    astgrad.api._by_code.clear()
 
 
 def _backward(text: str) -> str:

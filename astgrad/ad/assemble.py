@@ -35,6 +35,7 @@ from ..optimize.cleanup import number_value
 from ..pipeline import ShapeLookup, run_passes, run_program_passes
 from ..specialize import dispatch
 from ..specialize.canonical import canonical_products
+from ..specialize.lists import lists_as_arrays
 from .forward import ForwardTransformer
 from .reverse import ReverseTransformer, comment
 
@@ -198,11 +199,15 @@ class Program:
         for arguments of those types and shapes (specialize/dispatch.py)."""
         aux = _split_aux(fdef, ctx) if has_aux else None
         facts = None
+        doubles = False  # the code relies on float64 values (lists.py)
         if kinds:
             standins = {p: dispatch.standin(k) for p, k in kinds.items()}
             facts = ShapeFacts(ctx, fdef, {p: v for p, v in standins.items() if v is not None})
             if self.optimize:  # (one spelling of products and lengths: canonical.py)
                 canonical_products(fdef, facts, ctx)
+            if self.optimize and self.target == "python" and lists_as_arrays(fdef, facts, ctx):
+                facts = ShapeFacts(ctx, fdef, {p: v for p, v in standins.items() if v is not None})
+                doubles = True
         rt = ReverseTransformer(ctx, fdef, wrt_names, program=self, facts=facts)
         forward, backward, grads = rt.run()
         output = fdef.body[-1].value
@@ -216,6 +221,9 @@ class Program:
             body.append(comment("(arguments of other types or shapes take the general code)"))
             test = dispatch.guard_test(ctx.numpy_name(), kinds, lambda t: ctx.global_ref(t.__name__, t))
             body += dispatch.guard(ctx.helper("respecialize"), gname, fdef, test)
+            float64 = dispatch.doubles_test(kinds, ctx.global_ref("float64", np.dtype(np.float64))) if doubles else ""
+            if float64:  # (float32 arguments: their lists stay lists, in the general code)
+                body += dispatch.guard(ctx.helper("general_code"), gname, fdef, float64)
             scalars = {p for p, k in kinds.items() if k[0] in ("float", "int")}
             _zero_scalars(forward, backward, grads, scalars - {s.var for s in rt.sites}, ctx.helper("zeros_like"))
         if rt.tape:

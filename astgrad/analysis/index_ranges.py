@@ -13,8 +13,8 @@ neither bound wraps around nor is clipped). This module answers both questions f
 Only values that provably hold the form where the statement runs count: a name bound once in the
 function, by an assignment earlier in the statement's own block or in a block around it (so it ran
 in this pass through that block, after the counters it reads took their current values), or the
-counter of an enclosing `for ... in range(...)` it is the only binding of. Anything else is not
-affine, so a length is never a guess.
+counter of an enclosing `for ... in range(...)` whose body does not bind it again (other loops may
+use the name too). Anything else is not affine, so a length is never a guess.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ class LoopIndices:
             if isinstance(s, gast.For):
                 inner = dict(env)
                 target = s.target
-                counted = _range_call(s.iter) or _reversed_range(s.iter)  # (the same values either way)
-                if isinstance(target, gast.Name) and self.bindings.get(target.id) == 1 and counted:
-                    inner[target.id] = ("counter", counted.args, env)
+                counted = range_call(s.iter) or _reversed_range(s.iter)  # (the same values either way)
+                if isinstance(target, gast.Name) and counted and not _binds(s.body, target.id):
+                    inner[target.id] = ("counter", counted.args, env)  # (in the body: this loop's counter)
                 self._block(s.body, inner)
                 self._block(s.orelse, env)
                 continue
@@ -87,6 +87,18 @@ class LoopIndices:
 
 
 _DEPTH = 32  # definitions followed through at most this many others
+
+
+def _binds(body: list[gast.stmt], var: str) -> bool:
+    """Whether a statement of `body` binds `var` (then a loop's counter of that name is not the
+    counter everywhere in its body; another loop after it may reuse the name, `for t in ...` twice)."""
+    for s in body:
+        for n in walk(s):
+            if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, (gast.Store, gast.Del)):
+                return True
+            if var in (getattr(n, "_ag_counter", None), (getattr(n, "_ag_append", None) or (None,))[0]):
+                return True
+    return False
 
 
 def _integer(v: Any) -> int | None:
@@ -181,7 +193,7 @@ def _counter_range(v: str, env: dict, exact: Callable[[str], Any], depth: int) -
     return (start[0], stop[1] - 1) if step[0] > 0 else (stop[0] + 1, start[1])
 
 
-def _range_call(node: gast.AST) -> gast.Call | None:
+def range_call(node: gast.AST) -> gast.Call | None:
     """`node` if it is a call of `range`, else None."""
     if not isinstance(node, gast.Call) or node.keywords or not 1 <= len(node.args) <= 3:
         return None
@@ -197,8 +209,8 @@ def _reversed_range(node: gast.AST) -> gast.Call | None:
         return None
     fn = getattr(node, "_ag_fn", None)
     if fn is reversed or fn is None and isinstance(node.func, gast.Name) and node.func.id == "reversed":
-        return _range_call(node.args[0])
+        return range_call(node.args[0])
     return None
 
 
-__all__ = ["LoopIndices", "difference"]
+__all__ = ["LoopIndices", "difference", "range_call"]

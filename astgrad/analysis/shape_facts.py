@@ -163,7 +163,8 @@ class ShapeFacts:
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     self.local.add(n.id)
         self.item_read_params = _item_read_params(fdef, params)
-        self.item_lists = _item_lists(fdef, self.local - set(fdef._ag_params))
+        checks = {n for n, v in ctx.extra_globals.items() if v is runtime.check_sequence}
+        self.item_lists = _item_lists(fdef, self.local - set(fdef._ag_params), checks)
         self.indices = LoopIndices(fdef)
         self.statement: gast.stmt | None = None  # the one being evaluated (for its windows' bounds)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -207,6 +208,25 @@ class ShapeFacts:
         if d is None or _signature(d)[0] != "number":
             return None
         return np.shape(d)
+
+    def bound_kind(self, s: gast.Assign) -> str | None:
+        """The dtype kind of the value the assignment `s` binds, on its own: `kind` is a name's over
+        all its assignments, where an int that becomes a float is a float."""
+        self.statement = s
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            fact = self._evaluate(s.value)
+        d = fact.v if isinstance(fact, Value) else fact.d if isinstance(fact, Shape) else None
+        sig = _signature(d) if d is not None else None
+        return sig[2] if sig is not None and sig[0] == "number" else None
+
+    def item_dtype(self, var: str) -> np.dtype | None:
+        """The dtype every item of the list `var` has, as far as kinds go (`item_shape`): float32 and
+        float64 items share the kind "f", so it is exact only where no other float precision occurs."""
+        st = self.state.get(var)
+        if not isinstance(st, Items) or st.d is None:
+            return None
+        return np.asarray(st.d).dtype
 
     def slots(self, var: str) -> tuple | None:
         """("dict", its keys in order) or ("list", its positions) of the list, tuple or dict `var`
@@ -411,6 +431,10 @@ class ShapeFacts:
             raise _Unknown  # it may wrap around or be cut short at the axis's end
         return slice(0, k, step[0])
 
+    def exact_value(self, var: str) -> Any:
+        """The one value `var` always holds where it is immutable and known (a length, a bound), or None."""
+        return self._exact_value(var)
+
     def _exact_value(self, var: str) -> Any:
         st = self.state.get(var)
         if isinstance(st, Value):
@@ -565,10 +589,11 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
 _READ_WHOLE = (np.array, np.asarray, np.stack, len)
 
 
-def _item_lists(fdef: gast.FunctionDef, local: set[str]) -> set[str]:
+def _item_lists(fdef: gast.FunctionDef, local: set[str], checks: set[str]) -> set[str]:
     """The local names bound only to list displays (`s = [x[0]]`, `s = []`) whose every other use
     appends to the list (`s.append(v)`), reads one item (`s[t - 1]`) or the whole list into a new
-    array (`np.array(s)`, `len(s)`): the list is never handed on nor written at a position, so its
+    array (`np.array(s)`, `len(s)`), or is the check that a loop walks a sequence (`checks`: the
+    names of `check_sequence`): the list is never handed on nor written at a position, so its
     items are the values put there."""
     displays: dict[str, int] = {}
     stores: dict[str, int] = {}
@@ -583,6 +608,8 @@ def _item_lists(fdef: gast.FunctionDef, local: set[str]) -> set[str]:
             allowed.add(id(n.value))
         elif isinstance(n, gast.Call) and getattr(n, "_ag_fn", None) in _READ_WHOLE and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (a new array, or a number: nothing of the list handed on)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in checks and len(n.args) == 1:
+            allowed.add(id(n.args[0]))  # (`for v in s`: its type checked, nothing kept)
         if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
             stores[n.id] = stores.get(n.id, 0) + 1
     lists = {v for v, c in displays.items() if c == stores.get(v) and v in local}

@@ -571,13 +571,18 @@ class _Filled:
 def _appended_only(body: list[gast.stmt], written: dict[str, int], stores: dict[str, int]) -> set[str]:
     """The lists bound once, at the top level of `body`, to a list display (`s = [x[0]]`), and
     written into only by `s.append(v)`: an item read at a position counted from the start is, from
-    then on, the value there (the backward pass may read it again)."""
+    then on, the value there (the backward pass may read it again). So for the arrays such lists
+    became in specialised code (specialize/lists.py), each position written once before it is read."""
     made = {single_assign(st) for st in body if single_assign(st) and isinstance(st.value, gast.List)}
     appended: dict[str, int] = {}
     for n in walk(gast.Module(body=body, type_ignores=[])):
         if a := getattr(n, "_ag_append", None):
             appended[a[0]] = appended.get(a[0], 0) + 1
-    return {v for v in made if stores.get(v) == 1 and appended.get(v, 0) == written.get(v, 0) > 0}
+    # (and the arrays such lists became, specialize/lists.py: written at each position once, in order)
+    once = {single_assign(st) for st in body if getattr(st, "_ag_filled_once", False)}
+    for v in once:
+        appended[v] = written.get(v, 0)
+    return {v for v in made | once if stores.get(v) == 1 and appended.get(v, 0) == written.get(v, 0) > 0}
 
 
 def _writes_into(st: gast.stmt, s_name: str) -> bool:
@@ -776,10 +781,28 @@ def _drop(
                 ):
                     value = read
             top.append(assign(n, _copy(value)))
-    top.sort(key=lambda s: where.get(s.targets[0].id, 0))
+    top = _in_order(top, where)
     fdef._ag_recomputed = getattr(fdef, "_ag_recomputed", []) + [(back, {st.targets[0].id for st in top})]
     loop.body[:] = [s for s in loop.body if not isinstance(s, gast.Pass)] or [gast.Pass()]
     back.body[:] = top + [s for s in back.body if not isinstance(s, gast.Pass)]
+
+
+def _in_order(top: list[gast.stmt], where: dict[str, int]) -> list[gast.stmt]:
+    """The recomputations in the forward step's order, each after the values it reads: a value
+    read again from the row a step wrote it into comes after that row's index, which the step may
+    compute after the value (`v = np.tanh(...)`, `k = t + 1`, `hs[k] = v`: `k`, then `v = hs[k]`)."""
+    made = {st.targets[0].id: st for st in top}
+    needs = {n: (_names(st.value) & set(made)) - {n} for n, st in made.items()}
+    done: set[str] = set()
+    out: list[gast.stmt] = []
+    while len(out) < len(top):
+        ready = [n for n in made if n not in done and needs[n] <= done]
+        if not ready:  # (a cycle: none can come first)
+            return sorted(top, key=lambda st: where.get(st.targets[0].id, 0))
+        n = min(ready, key=lambda m: where.get(m, 0))
+        done.add(n)
+        out.append(made[n])
+    return out
 
 
 class _Row(list):

@@ -1096,6 +1096,9 @@ describe(
 )  # fmt: skip
 # the largest element: m = np.max(a) subtracted and added back is a shift (invariance.py)
 describe(np.max, np.amax, maximum=True)
+# over one window or, with the window axes and keepdims, over a stack of them: the same values (window_loops.py)
+describe(np.max, np.amax, np.min, np.amin, windowed=True)
+describe(np.full_like, fills_first=True)
 # array methods that mean a NumPy function (frontend/normalize/expressions.py rewrites x.sum(1) as np.sum(x, 1))
 for _fn in (
     np.sum, np.mean, np.max, np.min, np.prod, np.dot, np.std, np.var, np.cumsum, np.cumprod, np.clip,

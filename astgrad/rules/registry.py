@@ -107,6 +107,13 @@ class Rule:
     batched: tuple[str, int] | None = None
     stacked_sum: str | None = None
     shaped_like_first: bool = False  # the result has its first argument's shape (extremum_mask)
+    # called on one window (its `axis` None, `keepdims` False), the same values, bit for bit, as called
+    # on a stack of windows with `axis` the window axes and `keepdims` True: max, min (no order of
+    # the elements changes them), extremum_mask; a loop of per-window calls batches (window_loops.py)
+    windowed: bool = False
+    # the first argument's shape and dtype filled with the second broadcast into it (np.full_like): a
+    # stack of windows filled with a stack of numbers, one to a window, is each window filled (window_loops.py)
+    fills_first: bool = False
     bounded: bool = False  # every value finite whatever the arguments (max_share): 0 times it stays 0
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
@@ -317,7 +324,7 @@ _FACTS = frozenset(
     {"shape", "full_reduction", "views", "writes", "continuous", "keeps_dtype", "hoistable", "maximum"}
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
-    | {"batched_known_shapes", "metadata", "through_source", "bounded"}
+    | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first"}
 )
 
 
@@ -326,7 +333,7 @@ def describe(*fns: Any, **facts: Any) -> None:
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
-    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list` (see Rule). A
+    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

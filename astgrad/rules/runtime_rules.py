@@ -927,6 +927,11 @@ nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, r
 
 describe(rt.copy_of, rt.numbers_as_array, shape=SHAPE_FIRST)  # (shape_facts.py)
 
+# per window with axis None, or over the window axes of a stack of windows with keepdims (window_loops.py);
+# every iteration's elements of a loop nest as one view of the array (no derivative: specialised code only)
+describe(rt.extremum_mask, windowed=True)
+describe(rt.strided_view, views=True)
+
 # specialised code: matmul_left/right and dot_left/right as the NumPy expression the operands'
 # ranks call for (specialize/lowering/lower.py); a loop's contributions summed by one product after it (batching.py)
 _MATMUL_LEFT = {(2, 1): "g[:, None] * b", (2, 2): "g @ b.T", (1, 2): "b @ g", (1, 1): "g * b"}

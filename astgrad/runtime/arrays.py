@@ -543,6 +543,18 @@ def index_order(a: Any, order: str) -> str:
     )
 
 
+def strided_view(a: Any, start: tuple, shape: tuple, steps: tuple) -> np.ndarray:
+    """The view of array `a` whose element [k0, k1, ...] is a[start + k0 * steps[0] + k1 * steps[1] + ...]
+    (`start` and each of `steps` give one index per axis of `a`): every iteration's element or window
+    of a loop nest at once (specialize/window_loops.py, which proves every index lies within `a`;
+    nothing here checks it)."""
+    strides = tuple(sum(k * s for k, s in zip(step, a.strides)) for step in steps)
+    offset = sum(i * s for i, s in zip(start, a.strides))
+    if a.flags.c_contiguous:  # (the array's own buffer: no copy)
+        return np.ndarray(shape, a.dtype, a, offset, strides)
+    return np.lib.stride_tricks.as_strided(a[tuple(slice(i, None) for i in start)], shape, strides)
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

@@ -118,6 +118,20 @@ def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     return spec.call(args, kwargs)
 
 
+def general_code(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run the general code of gradient `fn`, on arguments its specialised code serves but for
+    values it relies on: float arrays of another precision than the float64 it holds in arrays
+    where the function builds lists (specialize/lists.py)."""
+    owner = getattr(fn, "__astgrad_owner__", fn)
+    spec = owner.__dict__.get("__astgrad_specializer__")
+    if spec is None:
+        raise UnsupportedValueError(
+            f"{fn.__name__} was generated for float64 arrays; generate it again with astgrad.grad "
+            f"(or astgrad.source(..., args=...))"
+        )
+    return spec.general(*args, **kwargs)
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

@@ -20,10 +20,28 @@ def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return np.broadcast_to(g, xs)
 
 
+_EXPANSIONS: dict = {}  # (axis, ndim) → the index inserting the reduced axes, the reduced rank
+
+
+def _expansion(axis: Any, ndim: int) -> tuple[tuple, int]:
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    kept = {a % ndim for a in axes}
+    return tuple(None if k in kept else slice(None) for k in range(ndim)), ndim - len(kept)
+
+
 def expand_reduced(g: Any, axis: Any, ndim: int) -> Any:
     """`g` with length-1 axes inserted where a reduction over `axis` of an ndim-array removed them."""
     if ndim == 0:
         return g  # a number reduced over axis 0 (NumPy allows it) is that number: nothing removed
+    if type(g) is np.ndarray:
+        try:
+            index, reduced = _EXPANSIONS[axis, ndim]
+        except KeyError:
+            index, reduced = _EXPANSIONS.setdefault((axis, ndim), _expansion(axis, ndim))
+        except TypeError:  # (an axis given as a list)
+            index, reduced = _expansion(axis, ndim)
+        if g.ndim == reduced:
+            return g[index]
     if type(axis) is int:
         a = axis % ndim
         return np.asarray(g)[(slice(None),) * a + (None,)]
@@ -34,9 +52,18 @@ def expand_reduced(g: Any, axis: Any, ndim: int) -> Any:
     return np.expand_dims(g, tuple(a % ndim for a in axes))
 
 
+def _has_nan(y: Any) -> bool:
+    """Whether `y` holds a NaN."""
+    if type(y) is np.ndarray and y.dtype.kind == "f" and y.size:
+        top = y.max()  # (NaN wherever an element is: one reduction, not a mask and its any())
+        return bool(top != top)
+    return np.asarray(y).dtype.kind in "fc" and bool(np.isnan(y).any())
+
+
 def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Where `x` attains its reduced max/min `y`, ties sharing equally."""
-    x = np.asarray(x)
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
     hit = x == (y if axis is None or keepdims else expand_reduced(y, axis, x.ndim))
     if axis is None:  # (a cast and an in-place division: a boolean array divided is far slower)
         mask = np.asarray(hit).astype(x.dtype if x.dtype.kind == "f" else np.float64)  # (float32 stays)
@@ -44,7 +71,7 @@ def extremum_mask(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> A
         if ties != 1:
             mask /= ties
         return mask if mask.ndim else mask[()]  # (of a number, a number)
-    if np.count_nonzero(hit) == np.size(y) and not (np.asarray(y).dtype.kind in "fc" and np.isnan(y).any()):
+    if np.count_nonzero(hit) == (y.size if type(y) is np.ndarray else np.size(y)) and not _has_nan(y):
         # one hit per reduced slice (a slice without NaN has at least one): no ties to share
         return hit.astype(x.dtype if x.dtype.kind == "f" else np.float64)
     mask = hit / np.sum(hit, axis=axis, keepdims=True)

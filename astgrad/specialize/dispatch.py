@@ -120,6 +120,21 @@ def guard_test(np_name: str, params: dict[str, Kind], type_name: Callable[[type]
     return " or ".join(parts)
 
 
+def doubles_test(params: dict[str, Kind], double: str) -> str:
+    """A Python expression, true when a float array among the arguments is not float64 (`double`
+    names `np.dtype(np.float64)`): the kinds let float16/32/64 share code, which holds unless the
+    code relies on float64 values (lists made arrays, specialize/lists.py)."""
+    parts = []
+    for p, kind in params.items():
+        if kind[0] in ("list", "tuple"):
+            parts.append(doubles_test({f"{p}[{i}]": k for i, k in enumerate(kind[1])}, double))
+        elif kind[0] == "dict":
+            parts.append(doubles_test({f"{p}[{key!r}]": k for key, k in kind[1]}, double))
+        elif kind[0] == "array" and kind[2] in "fc":
+            parts.append(f"{p}.dtype is not {double}" if kind[2] == "f" else f"{p}.dtype.itemsize != 16")
+    return " or ".join(p for p in parts if p)
+
+
 def guard(helper: str, fname: str, fdef: gast.FunctionDef, test: str, stale: str | None = None) -> list[gast.stmt]:
     """`if <test>: return respecialize(fname, <arguments>)`: the code was generated for other
     arguments (their kinds) or another program (assumptions.py). With `stale` (a fresh name), the

@@ -27,7 +27,7 @@ from typing import Callable
 import gast
 
 from ..analysis.expression_shapes import expression_shape
-from ..ir.trees import Transformer, walk
+from ..ir.trees import Transformer, is_constant, walk
 from ..optimize.cleanup import number_value
 from .lowering.common import np_sum_of_one
 
@@ -135,7 +135,8 @@ _METHODS = ("max", "min", "sum", "prod", "mean")  # np.f(a) of an ndarray a is a
 
 def method_reductions(fdef: gast.FunctionDef, shape_of: Callable[[str], tuple | None], np_name: str) -> None:
     """Rewrite `np.max(a)` (and min, sum, prod, mean) of a name holding a float array of one or
-    more dimensions as `a.max()`."""
+    more dimensions as `a.max()`, and `np.max(a, axis=1)` as `a.max(axis=1)`; `np.reshape(a, s)` and
+    `np.shape(a)` of such a name as `a.reshape(s)` and `a.shape`."""
 
     class Rewrite(Transformer):
         def visit_Call(self, node):
@@ -147,13 +148,26 @@ def method_reductions(fdef: gast.FunctionDef, shape_of: Callable[[str], tuple | 
                 and isinstance(f.value, gast.Name)
                 and f.value.id == np_name
                 and len(node.args) == 1
-                and not node.keywords
+                and all(k.arg in ("axis", "keepdims") and is_constant(k.value) for k in node.keywords)
                 and isinstance(node.args[0], gast.Name)
                 and shape_of(node.args[0].id)
                 and float_arrays_only(node.args[0], shape_of, np_name)
             ):
                 method = gast.Attribute(value=node.args[0], attr=f.attr, ctx=gast.Load())
-                return gast.Call(func=method, args=[], keywords=[])
+                return gast.Call(func=method, args=[], keywords=node.keywords)
+            if (  # np.reshape(a, s) as a.reshape(s), np.shape(a) as a.shape: the same array, the same tuple
+                isinstance(f, gast.Attribute)
+                and f.attr in ("reshape", "shape")
+                and isinstance(f.value, gast.Name)
+                and f.value.id == np_name
+                and len(node.args) == (2 if f.attr == "reshape" else 1)
+                and not node.keywords
+                and isinstance(node.args[0], gast.Name)
+                and shape_of(node.args[0].id)
+                and float_arrays_only(node.args[0], shape_of, np_name)
+            ):
+                member = gast.Attribute(value=node.args[0], attr=f.attr, ctx=gast.Load())
+                return gast.Call(func=member, args=node.args[1:], keywords=[]) if f.attr == "reshape" else member
             return node
 
     Rewrite().visit(fdef)

@@ -1,0 +1,638 @@
+"""Loop nests whose iterations are independent, as whole-array code (a pass over specialised code).
+
+Naive max pooling visits every window twice, forward and backward, with a few NumPy calls each:
+
+    for i in reversed(range(t5)):              # t5 = 8
+        for j in reversed(range(t6)):          # t6 = 8
+            t7 = 2 * i                         # (t9 = t7 + 2, t10 = 2 * j, t12 = t10 + 2)
+            t13 = x[t7:t9, t10:t12]
+            t14 = out[i, j]
+            t14_bar = out_bar[i, j]
+            out_bar[i, j] = 0.0
+            t13_bar = t14_bar * extremum_mask(t13, t14, None, False)
+            x_bar[t7:t9, t10:t12] = t13_bar
+
+Every access is an element or a window of an array at positions affine in the loop counters
+(index_ranges.py), so all iterations' accesses are one strided view of the array: element
+[i, j, a, b] of `strided_view(x, (0, 0), (8, 8, 2, 2), ((2, 0), (0, 2), (1, 0), (0, 1)))` is
+x[2i + a, 2j + b]; an element read is a view of shape (8, 8, 1, 1), which broadcasts against the
+windows. The body then runs once on those views, every operation elementwise or, for a primitive
+whose registry entry says `windowed` (np.max, np.min, extremum_mask), over the window axes with
+keepdims:
+
+    t13 = strided_view(x, (0, 0), (8, 8, 2, 2), ((2, 0), (0, 2), (1, 0), (0, 1)))
+    t14 = strided_view(out, (0, 0), (8, 8, 1, 1), ((1, 0), (0, 1), (0, 0), (0, 0)))
+    ...
+    t13_bar = t14_bar * extremum_mask(t13, t14, (2, 3), True)
+    strided_view(x_bar, (0, 0), (8, 8, 2, 2), ((2, 0), (0, 2), (1, 0), (0, 1)))[...] = t13_bar
+
+The same values, bit for bit: elementwise operations and max/min do not depend on the order of
+the elements, and no sum is regrouped. Only where that is proved:
+
+- the nest is perfect (`for` in `for`, at the top of the function) over `range(n)` or
+  `reversed(range(n))` of known lengths, at least 1; the outer bodies hold only ints the shapes fix
+  (hoisted before the batch) or ints affine in the counters;
+- every access stays within its array along every axis (no index wraps around or is clipped: a
+  strided view is not checked);
+- the writes into an array touch disjoint elements in distinct iterations and distinct statements
+  (along some axis their starts move by the same stride with the same counter alone and their
+  intervals never meet, for every counter), so no iteration reads what another wrote and the order
+  of the iterations does not matter; an array the loop writes is read only at the very elements a
+  later write of the same iteration writes (`out_bar[i, j]` before `out_bar[i, j] = 0.0`), as a
+  copy; and every written array is one the function made (zeros, arithmetic) that no other array
+  the loop reads can share memory with;
+- no name the body binds is read after the nest before it is bound again, and the counters and
+  the ints of the index arithmetic are read only as indices.
+
+Anything else keeps its loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..analysis.index_ranges import Affine, LoopIndices, difference
+from ..frontend.context import Context
+from ..ir.trees import name, walk
+from ..rules.registry import array_methods, lookup, member_names
+
+_ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+_COMPARE_OPS = (gast.Gt, gast.GtE, gast.Lt, gast.LtE, gast.Eq, gast.NotEq)
+
+
+@dataclass
+class _Access:
+    """An element or a window of `array` at positions affine in the counters: per indexed axis
+    its start and its length (None: an element, the axis dropped)."""
+
+    array: str
+    axes: list[tuple[Affine, int | None]]
+    stmt: gast.stmt
+
+    def window(self) -> tuple[int, ...]:
+        return tuple(n for _, n in self.axes if n is not None)
+
+
+class _Refused(Exception):
+    pass
+
+
+def batch_window_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | None) -> None:
+    """Replace each independent loop nest at the top of `fdef` by whole-array code (see above)."""
+    if shape_of is None:
+        return
+    k, hoisted, batched = 0, [], False
+    while k < len(fdef.body):
+        s = fdef.body[k]
+        if isinstance(s, gast.For):
+            nest = _Nest(fdef, k, ctx, shape_of)
+            try:
+                new = nest.batched()
+            except _Refused:
+                new = None
+            if new is not None:
+                fdef.body[k : k + 1] = new
+                hoisted += nest.hoisted
+                k += len(new)
+                batched = True
+                continue
+        k += 1
+    if batched:
+        _drop_dead_defaults(fdef.body)
+        for s in reversed(hoisted):  # (a loop's length, hoisted before it, that only loops now gone read)
+            k = next(i for i, t in enumerate(fdef.body) if t is s)
+            if not any(s.targets[0].id in _mentioned(t) for t in fdef.body[k + 1 :]):
+                del fdef.body[k]
+
+
+def _drop_dead_defaults(body: list[gast.stmt]) -> None:
+    """`t13 = None` (a loop's name bound before it, for a loop that may not run) goes where the
+    next statement mentioning the name binds it anew, or where none mentions it."""
+    keep = []
+    for k, s in enumerate(body):
+        if _is_simple_assign(s) and isinstance(s.value, gast.Constant) and s.value.value is None:
+            n = s.targets[0].id
+            later = next((t for t in body[k + 1 :] if n in _mentioned(t)), None)
+            if later is None:  # (nothing mentions it any more: the loop that bound it is gone)
+                continue
+            if _is_simple_assign(later) and later.targets[0].id == n:
+                if n not in _mentioned(later.value):
+                    continue
+        keep.append(s)
+    body[:] = keep
+
+
+class _Nest:
+    def __init__(self, fdef: gast.FunctionDef, k: int, ctx: Context, shape_of: Callable):
+        self.fdef, self.k, self.ctx, self.shape_of = fdef, k, ctx, shape_of
+        self.exact: Callable[[str], Any] = getattr(shape_of, "count", lambda n: None)
+        self.np = ctx.numpy_name()
+
+    # ------------------------------------------------------------------------------ the nest
+
+    def batched(self) -> list[gast.stmt] | None:
+        loops, comments, hoisted, indices_stmts, body = self._perfect_nest(self.fdef.body[self.k])
+        self.hoisted = hoisted
+        self.counters = [f.target.id for f in loops]
+        self.counts = [self._count(f) for f in loops]
+        wrapper = gast.FunctionDef(
+            name="nest", args=None, body=[loops[0]], decorator_list=[], returns=None, type_comment=None
+        )
+        self.indices = LoopIndices(wrapper)
+        bound = {n.id for n in walk(loops[0]) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        self.bound = bound
+        stores = [n.id for n in walk(loops[0]) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+        for s in hoisted:  # (the one binding of a value no counter changes)
+            if _mentioned(s.value) & bound or stores.count(s.targets[0].id) != 1:
+                raise _Refused
+        self.index_names = set(self.counters)
+        for s in indices_stmts:
+            if self.indices.affine(s, s.value, self.exact) is None:
+                raise _Refused
+            self.index_names.add(s.targets[0].id)
+        if self._live_after(bound - {s.targets[0].id for s in hoisted}):
+            raise _Refused
+        plan = self._classify(body)
+        self._check_memory(plan)
+        if all(what != "write" or access.array in self.dead for what, _, access in plan):
+            return hoisted  # (a nest that writes nothing read later and binds nothing read later: no effect)
+        return comments + hoisted + self._emit(plan)
+
+    def _perfect_nest(self, loop: gast.For):
+        loops, comments, hoisted, index_stmts = [], [], [], []
+        node: gast.stmt = loop
+        while True:
+            if node.orelse or not isinstance(node.target, gast.Name):
+                raise _Refused
+            loops.append(node)
+            inner = [s for s in node.body if not _is_comment(s)]
+            comments += [s for s in node.body if _is_comment(s) and node.body.index(s) < _first_loop(node.body)]
+            fors = [s for s in inner if isinstance(s, gast.For)]
+            if not fors:
+                return loops, comments, hoisted, index_stmts, node.body
+            if len(fors) != 1 or inner[-1] is not fors[0]:
+                raise _Refused
+            for s in inner[:-1]:  # ints before the inner loop: fixed by the shapes, or indices
+                if not (_is_simple_assign(s) and _int_expression(s.value)):
+                    raise _Refused
+                if isinstance(self.exact(s.targets[0].id), int):
+                    hoisted.append(s)
+                else:
+                    index_stmts.append(s)
+            node = fors[0]
+
+    def _count(self, loop: gast.For) -> int:
+        it = loop.iter
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "reversed":
+            if len(it.args) != 1 or it.keywords:
+                raise _Refused
+            it = it.args[0]
+        if not (
+            isinstance(it, gast.Call)
+            and isinstance(it.func, gast.Name)
+            and it.func.id == "range"
+            and len(it.args) == 1
+            and not it.keywords
+            and getattr(it, "_ag_fn", range) is range
+        ):
+            raise _Refused
+        arg = it.args[0]
+        n = arg.value if isinstance(arg, gast.Constant) else self.exact(arg.id) if isinstance(arg, gast.Name) else None
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise _Refused
+        return n
+
+    def _live_after(self, names: set[str]) -> bool:
+        """Whether one of `names` may be read after the nest before it is bound again."""
+        return bool(_live(self.fdef.body[self.k + 1 :], set()) & names)
+
+    # ------------------------------------------------------------------------------ the body
+
+    def _classify(self, body: list[gast.stmt]) -> list[tuple[str, gast.stmt, Any]]:
+        plan: list[tuple[str, gast.stmt, Any]] = []
+        self.batched_names: dict[str, str] = {}  # name → "window" or "element"
+        bound_once: set[str] = set()
+        reads: list[_Access] = []
+        writes: list[tuple[_Access, int]] = []
+        for pos, s in enumerate(body):
+            if _is_comment(s):
+                plan.append(("keep", s, None))
+                continue
+            if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+                target = s.targets[0].id
+                if target in bound_once or target in self.counters:
+                    raise _Refused
+                bound_once.add(target)
+                if _int_expression(s.value) and self.indices.affine(s, s.value, self.exact) is not None:
+                    self.index_names.add(target)
+                    continue
+                if isinstance(s.value, gast.Subscript) and isinstance(s.value.value, gast.Name):
+                    access = self._access(s.value, s)
+                    reads.append(access)
+                    self.batched_names[target] = "window" if access.window() else "element"
+                    plan.append(("read", s, access))
+                    continue
+                kind = self._expression(s.value)
+                self.batched_names[target] = kind
+                plan.append(("compute", s, None))
+                continue
+            if isinstance(s, (gast.Assign, gast.AugAssign)):
+                target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+                if isinstance(s, gast.Assign) and len(s.targets) != 1:
+                    raise _Refused
+                if isinstance(s, gast.AugAssign) and not isinstance(s.op, gast.Add):
+                    raise _Refused
+                if not (isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name)):
+                    raise _Refused
+                access = self._access(target, s)
+                value_kind = self._operand(s.value)
+                if value_kind == "window" and not access.window():
+                    raise _Refused
+                writes.append((access, pos))
+                plan.append(("write", s, access))
+                continue
+            raise _Refused
+        windows = {a.window() for a in reads + [w for w, _ in writes] if a.window()}
+        if len(windows) > 1:
+            raise _Refused
+        self.window = windows.pop() if windows else ()
+        self._check_independent(reads, writes, body)
+        return plan
+
+    def _access(self, node: gast.Subscript, stmt: gast.stmt) -> _Access:
+        array = node.value.id
+        if array in self.bound:
+            raise _Refused
+        shape = self.shape_of(array)
+        if not shape or self.shape_of.kind(array) != "f":
+            raise _Refused
+        elts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        if len(elts) > len(shape):
+            raise _Refused
+        axes: list[tuple[Affine, int | None]] = []
+        for e, length in zip(elts, shape):
+            if isinstance(e, gast.Slice):
+                if e.step is not None:
+                    raise _Refused
+                lower = (0, {}) if e.lower is None else self._index(stmt, e.lower)
+                upper = (length, {}) if e.upper is None else self._index(stmt, e.upper)
+                size = difference(upper, lower)
+                if size is None or size < 1:
+                    raise _Refused
+            else:
+                lower, size = self._index(stmt, e), None
+            within = self.indices.bounds(stmt, lower, self.exact)
+            if within is None or within[0] < 0 or within[1] + (size or 1) > length:
+                raise _Refused
+            axes.append((lower, size))
+        for length in shape[len(elts) :]:  # (trailing axes not indexed: whole)
+            axes.append(((0, {}), length))
+        return _Access(array, axes, stmt)
+
+    def _index(self, stmt: gast.stmt, node: gast.AST) -> Affine:
+        if any(isinstance(n, gast.Name) and n.id in self.bound and n.id not in self.index_names for n in walk(node)):
+            raise _Refused
+        form = self.indices.affine(stmt, node, self.exact)
+        if form is None:
+            raise _Refused
+        return form
+
+    def _operand(self, node: gast.AST) -> str:
+        """ "window", "element" or "scalar" (a number the loop does not change)."""
+        if isinstance(node, gast.Constant) and type(node.value) in (int, float, bool):
+            return "scalar"
+        if isinstance(node, gast.Name):
+            if node.id in self.batched_names:
+                return self.batched_names[node.id]
+            if node.id in self.bound or node.id in self.index_names:
+                raise _Refused
+            if self.shape_of(node.id) != () or self.shape_of.kind(node.id) not in ("f", "i"):
+                raise _Refused
+            return "scalar"
+        raise _Refused
+
+    def _expression(self, node: gast.AST, beside: gast.AST | None = None) -> str:
+        """The kind of `node`'s value, an elementwise expression of operands or a windowed call
+        (`beside`: the other operand of the arithmetic `node` is an operand of)."""
+        if isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE_OPS):
+            return _widest(self._expression(node.left, node.right), self._expression(node.right, node.left))
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+            return self._expression(node.operand)
+        if isinstance(node, gast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], _COMPARE_OPS):
+            return _widest(self._expression(node.left), self._expression(node.comparators[0]))
+        if isinstance(node, gast.IfExp):
+            # a choice of numbers, multiplying (or the like) a value: np.where of the value times each,
+            # each product of the loop's types (a Python number's dtype is the other operand's)
+            if not isinstance(beside, (gast.Name, gast.Constant)):
+                raise _Refused
+            for branch in (node.body, node.orelse):
+                if not isinstance(branch, (gast.Name, gast.Constant, gast.IfExp)):
+                    raise _Refused
+            kinds = [self._expression(node.test), self._expression(node.body, beside)]
+            return _widest(*kinds, self._expression(node.orelse, beside))
+        if isinstance(node, gast.Call):
+            fn, args = self._function(node)
+            rule = lookup(fn)
+            if rule is None or node.keywords:
+                raise _Refused
+            if rule.windowed:  # np.max(w) alone; extremum_mask(w, m) with axis None and keepdims False
+                reduction = rule.full_reduction
+                if len(args) != 1 if reduction else not 2 <= len(args) <= 4:
+                    raise _Refused
+                kinds = [self._operand(a) for a in args[:2]]
+                if kinds[0] != "window" or any(k == "window" for k in kinds[1:]):
+                    raise _Refused
+                if not all(isinstance(a, gast.Constant) and a.value is d for a, d in zip(args[2:], (None, False))):
+                    raise _Refused
+                return "element" if reduction else "window"
+            if rule.fills_first and len(args) == 2:  # (a window filled with its own number)
+                kinds = [self._operand(a) for a in args]
+                if kinds[1] == "window" or kinds[0] == "scalar":
+                    raise _Refused
+                return kinds[0]
+            if rule.elementwise and not rule.effects:
+                return _widest(*[self._operand(a) for a in args])
+            raise _Refused
+        return self._operand(node)
+
+    def _function(self, call: gast.Call) -> tuple[Any, list[gast.AST]]:
+        """The primitive a call calls and its positional arguments (a method's receiver first)."""
+        func = call.func
+        if isinstance(func, gast.Name) and getattr(runtime, func.id, None) is not None:
+            if self.ctx.helper(func.id) == func.id:
+                return getattr(runtime, func.id), list(call.args)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            if func.value.id == self.np:
+                return getattr(np, func.attr, None), list(call.args)
+            if func.value.id in self.batched_names:
+                method = array_methods().get(func.attr)
+                if method is not None and not call.args:
+                    return getattr(np, method[0], None), [func.value]
+        raise _Refused
+
+    # ------------------------------------------------------------------------------ the proofs
+
+    def _check_independent(self, reads: list[_Access], writes: list[tuple[_Access, int]], body: list) -> None:
+        written = {w.array for w, _ in writes}
+        for a, (w, _) in enumerate(writes):
+            for v, _ in writes[a:]:
+                if v.array == w.array and not self._apart(w, v, same=v is w):
+                    raise _Refused
+        for r in reads:
+            if r.array not in written:
+                continue
+            at = body.index(r.stmt)
+            # read only at the elements a later write of this iteration writes, and no write before
+            if any(w.array == r.array and pos < at for w, pos in writes):
+                raise _Refused
+            if not any(w.array == r.array and pos > at and _same_region(w, r) for w, pos in writes):
+                raise _Refused
+        self.written = written
+
+    def _apart(self, w: _Access, v: _Access, same: bool) -> bool:
+        """Whether `w` and `v` never touch one element (in distinct iterations only, if `same`)."""
+        for c in self.counters if same else [None]:
+            found = False
+            for (a, n), (b, m) in zip(w.axes, v.axes):
+                n, m = n or 1, m or 1
+                if not same and not a[1] and not b[1]:  # both fixed along this axis
+                    if a[0] + n <= b[0] or b[0] + m <= a[0]:
+                        found = True
+                        break
+                    continue
+                if len(a[1]) != 1 or a[1] != b[1] or (c is not None and c not in a[1]):
+                    continue
+                (stride,) = a[1].values()
+                s = abs(stride)
+                r = (b[0] - a[0]) % s
+                if same and s >= n:
+                    found = True
+                    break
+                if not same and n <= r and r + m <= s:
+                    found = True
+                    break
+            if not found:
+                return False
+        return True
+
+    def _check_memory(self, plan: list) -> None:
+        """Every written array is one the function made before the nest, that no name but the
+        one the loop writes through (and copies of it the loop does not mention) holds."""
+        mentioned = {n.id for s in [self.fdef.body[self.k]] for n in walk(s) if isinstance(n, gast.Name)}
+        self.dead: set[str] = set()
+        for array in self.written:
+            chain = {array}
+            current = array
+            for s in reversed(self.fdef.body[: self.k]):
+                names = _mentioned(s, shapes_too=False)
+                if current not in names and not (chain & names):
+                    continue
+                if not (_is_simple_assign(s) and s.targets[0].id == current):
+                    raise _Refused
+                value = s.value
+                if isinstance(value, gast.Name) and value.id not in chain:
+                    current = value.id
+                    chain.add(current)
+                    continue
+                if not self._fresh(value) or _mentioned(value) & chain:
+                    raise _Refused
+                break
+            else:
+                raise _Refused
+            if (chain - {array}) & mentioned:
+                raise _Refused
+            if not chain & _live(self.fdef.body[self.k + 1 :], set()):
+                self.dead.add(array)  # (nothing reads the array after the nest: its writes go)
+
+    def _fresh(self, value: gast.AST) -> bool:
+        """Whether `value` is a new float array nothing else holds."""
+        if isinstance(value, gast.Call) and not value.keywords:
+            func = value.func
+            if isinstance(func, gast.Name) and func.id == "zeros_like":
+                return self.ctx.helper("zeros_like") == "zeros_like"
+            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id == self.np:
+                fn = getattr(np, func.attr, None)  # (a ufunc makes a new array, without `out`)
+                return func.attr in ("zeros", "zeros_like", "ones", "empty") or isinstance(fn, np.ufunc)
+            return False
+        # (arithmetic makes a new object: of an array, a new array)
+        return isinstance(value, gast.BinOp) or isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub)
+
+    # ------------------------------------------------------------------------------ the code
+
+    def _emit(self, plan: list) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        helper = self.ctx.helper("strided_view")
+        batch_axes = len(self.counters)
+        window_axes = tuple(range(batch_axes, batch_axes + len(self.window)))
+        for what, s, access in plan:
+            if what == "keep":
+                out.append(s)
+            elif what == "read":
+                view = self._view(helper, access)
+                if access.array in self.written and access.array not in self.dead:
+                    view = gast.Call(
+                        func=gast.Attribute(value=view, attr="copy", ctx=gast.Load()), args=[], keywords=[]
+                    )
+                out.append(_located(gast.Assign(targets=s.targets, value=view, type_comment=None), s))
+            elif what == "compute":
+                value = _Batcher(self, window_axes).visit(s.value)
+                out.append(_located(gast.Assign(targets=s.targets, value=value, type_comment=None), s))
+            elif access.array not in self.dead:
+                target = gast.Subscript(
+                    value=self._view(helper, access), slice=gast.Constant(value=Ellipsis, kind=None), ctx=gast.Store()
+                )
+                if isinstance(s, gast.Assign):
+                    new = gast.Assign(targets=[target], value=s.value, type_comment=None)
+                else:
+                    new = gast.AugAssign(target=target, op=s.op, value=s.value)
+                out.append(_located(new, s))
+        return out
+
+    def _view(self, helper: str, access: _Access) -> gast.Call:
+        start = [form[0] for form, _ in access.axes]
+        shape = list(self.counts)
+        steps = [[form[1].get(c, 0) for form, _ in access.axes] for c in self.counters]
+        window = access.window()
+        for d, (_, n) in enumerate(access.axes):
+            if n is not None:
+                shape.append(n)
+                steps.append([1 if e == d else 0 for e in range(len(access.axes))])
+        if not window:  # an element: axes of length 1 where the windows have theirs
+            for _ in self.window:
+                shape.append(1)
+                steps.append([0] * len(access.axes))
+        return gast.Call(
+            func=name(helper),
+            args=[name(access.array), _literal(start), _literal(shape), _literal(steps)],
+            keywords=[],
+        )
+
+
+class _Batcher(gast.NodeTransformer):
+    """An expression of the body, on the batched values: windowed calls over the window axes."""
+
+    def __init__(self, nest: _Nest, axes: tuple[int, ...]):
+        self.nest, self.axes = nest, axes
+
+    def visit_Call(self, node: gast.Call) -> gast.AST:
+        fn, args = self.nest._function(node)
+        rule = lookup(fn)
+        if rule.windowed:
+            np_name = self.nest.np
+            axes, keep = _literal(self.axes), gast.Constant(value=True, kind=None)
+            if rule.full_reduction:  # np.max(w), w.max(): the same form, over the window axes
+                keywords = [gast.keyword(arg="axis", value=axes), gast.keyword(arg="keepdims", value=keep)]
+                if isinstance(node.func, gast.Attribute) and node.func.value is args[0]:  # (a method)
+                    return gast.Call(func=node.func, args=[], keywords=keywords)
+                func = gast.Attribute(value=name(np_name), attr=fn.__name__, ctx=gast.Load())
+                return gast.Call(func=func, args=[args[0]], keywords=keywords)
+            return gast.Call(func=node.func, args=[*args[:2], axes, keep], keywords=[])
+        return self.generic_visit(node)
+
+    def visit_BinOp(self, node: gast.BinOp) -> gast.AST:
+        """`g * (a if c else b)` as `np.where(c, g * a, g * b)`: each product as the loop makes it."""
+        for side in ("left", "right"):
+            choice = getattr(node, side)
+            if isinstance(choice, gast.IfExp):
+                branches = []
+                for branch in (choice.body, choice.orelse):
+                    product = gast.BinOp(left=node.left, op=node.op, right=node.right)
+                    setattr(product, side, branch)
+                    branches.append(self.visit(product))
+                func = gast.Attribute(value=name(self.nest.np), attr="where", ctx=gast.Load())
+                return gast.Call(func=func, args=[self.visit(choice.test), *branches], keywords=[])
+        return self.generic_visit(node)
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _widest(*kinds: str) -> str:
+    for k in ("window", "element"):
+        if k in kinds:
+            return k
+    return "scalar"
+
+
+def _same_region(a: _Access, b: _Access) -> bool:
+    return len(a.axes) == len(b.axes) and all(
+        x[0] == y[0] and x[1] == y[1] and n == m for (x, n), (y, m) in zip(a.axes, b.axes)
+    )
+
+
+def _is_comment(s: gast.stmt) -> bool:
+    return isinstance(s, gast.Expr) and getattr(s, "_ag_comment", False)
+
+
+def _first_loop(body: list[gast.stmt]) -> int:
+    return next((i for i, s in enumerate(body) if isinstance(s, gast.For)), len(body))
+
+
+def _is_simple_assign(s: gast.stmt) -> bool:
+    return isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+
+
+def _int_expression(node: gast.AST) -> bool:
+    """Arithmetic, names, constants and shape entries only (no call, no effect)."""
+    for n in walk(node):
+        if isinstance(n, (gast.Call, gast.Lambda, gast.NamedExpr, gast.Await, gast.Yield, gast.YieldFrom)):
+            return False
+    return True
+
+
+def _mentioned(node: gast.AST, shapes_too: bool = True) -> set[str]:
+    """The names `node` mentions (without `shapes_too`, not those only read for their metadata:
+    `out.shape`)."""
+    if not shapes_too:
+        metadata = member_names("metadata")
+        skip = {
+            id(n.value)
+            for n in walk(node)
+            if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.attr in metadata
+        }
+        return {n.id for n in walk(node) if isinstance(n, gast.Name) and id(n) not in skip}
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
+
+
+def _live(stmts: list[gast.stmt], killed: set[str]) -> set[str]:
+    """The names `stmts` may read before binding them (bindings in loops and branches kill
+    reads only later in the same block)."""
+    live: set[str] = set()
+    killed = set(killed)
+    for s in stmts:
+        if isinstance(s, (gast.For, gast.While, gast.If)):
+            head = s.iter if isinstance(s, gast.For) else s.test
+            live |= _mentioned(head) - killed
+            inner = set(killed)
+            if isinstance(s, gast.For):
+                inner |= {n.id for n in walk(s.target) if isinstance(n, gast.Name)}
+            live |= _live(s.body, inner) | _live(s.orelse, killed)
+            continue
+        if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets):
+            live |= _mentioned(s.value) - killed
+            killed |= {t.id for t in s.targets}
+            continue
+        live |= _mentioned(s) - killed
+    return live
+
+
+def _literal(v: Any) -> gast.AST:
+    if isinstance(v, (list, tuple)):
+        return gast.Tuple(elts=[_literal(e) for e in v], ctx=gast.Load())
+    return gast.Constant(value=v, kind=None)
+
+
+def _located(new: gast.stmt, old: gast.stmt) -> gast.stmt:
+    gast.copy_location(new, old)
+    for attr, value in vars(old).items():  # (the comments and marks a statement carries)
+        if attr.startswith("_ag"):
+            setattr(new, attr, value)
+    return new
+
+
+__all__ = ["batch_window_loops"]
