@@ -48,7 +48,8 @@ def _key(node: gast.AST) -> tuple[int, int] | None:
 
 class SharedMemory:
     """`shared(node, var)`: the other locals that may hold (a view of) the array `var` holds when
-    the statement at `node` runs; None where the analysis did not see `node`."""
+    the statement at `node` runs, or a list holding it as an item (`hs.append(h)`); None where
+    the analysis did not see `node`."""
 
     def __init__(
         self,
@@ -77,7 +78,8 @@ class SharedMemory:
         for env in self.at[key]:
             values = dict(env)
             mine = values.get(var, frozenset())
-            out |= {n for n, o in values.items() if n != var and o & mine}
+            held = frozenset(("held", o) for o in mine)  # (a list holding var's array as an item)
+            out |= {n for n, o in values.items() if n != var and (o & mine or o & held)}
         return out
 
     # ------------------------------------------------------------------ the transfer functions
@@ -117,7 +119,18 @@ class SharedMemory:
             return frozenset()
         if isinstance(s, gast.With):  # (refused elsewhere)
             return self.block(s.body, state)
+        grown = _grown_list(s, self.locals)
+        if grown is not None:  # `hs.append(h)`: the list holds h's array itself
+            lst, items = grown
+            return frozenset(self.hold(env, lst, items) for env in state)
         return state  # (`a += v` keeps a's array, or makes a new number: sharing as before)
+
+    def hold(self, env: Env, lst: str, items: list[gast.AST]) -> Env:
+        values = dict(env)
+        names = set().union(*(self.sources(v) for v in items)) & self.locals
+        held = {("held", o) for n in names for o in values.get(n, frozenset()) if o[0] != "held"}
+        values[lst] = values.get(lst, frozenset()) | held
+        return Env(values.items())
 
     def assign(self, s: gast.Assign, env: Env, site: gast.AST) -> Env:
         values = dict(env)
@@ -131,9 +144,12 @@ class SharedMemory:
         }
         for a in stored:
             if new.get(a) is None:  # a new value made here: older values made here are no longer "recent"
-                mine, old = ((id(site), a), True), ((id(site), a), False)
-                values = {n: (o - {mine}) | {old} if mine in o else o for n, o in values.items()}
-                new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
+                for mine, old in (
+                    (((id(site), a), True), ((id(site), a), False)),
+                    (("held", ((id(site), a), True)), ("held", ((id(site), a), False))),
+                ):
+                    values = {n: (o - {mine}) | {old} if mine in o else o for n, o in values.items()}
+                    new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
         for a in stored:
             values[a] = new[a] if new.get(a) is not None else frozenset({((id(site), a), True)})
         return Env(values.items())
@@ -172,6 +188,22 @@ class SharedMemory:
 
 
 # Memory sharing in generated code, flow-insensitive: which names may share memory with which
+
+
+def _grown_list(s: gast.stmt, locals_: set[str]) -> tuple[str, list[gast.AST]] | None:
+    """(the list, the values it now holds too) of `xs.append(v)`, `xs.extend([a, b])` or
+    `xs.insert(i, v)` on a local list; else None."""
+    call = s.value if isinstance(s, gast.Expr) else None
+    f = call.func if isinstance(call, gast.Call) else None
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in locals_):
+        return None
+    if f.attr == "append" and len(call.args) == 1:
+        return f.value.id, list(call.args)
+    if f.attr == "insert" and len(call.args) == 2:
+        return f.value.id, [call.args[1]]
+    if f.attr == "extend" and len(call.args) == 1 and isinstance(call.args[0], (gast.List, gast.Tuple)):
+        return f.value.id, list(call.args[0].elts)
+    return None
 
 
 def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
