@@ -89,5 +89,9 @@ def sorted_weights(x):
     return np.sum(np.sort(x) * np.arange(4.0))
 
 
+def median_scaled(x):
+    return np.median(x) * np.sum(x)
+
+
 def column_energy(x):
     return np.sum(np.sum(x * x, axis=0) ** 2) + np.sum(np.sum(np.tanh(x), axis=1) ** 2)

@@ -108,12 +108,41 @@ def test_numba_njit_function():
 
 def test_refusal_names_the_construct_and_line():
     with pytest.raises(AstgradError) as info:
-        grad(jf.sorted_weights, jit=True)(np.array([0.3, 0.1, 0.9, 0.5]))
+        grad(jf.median_scaled, jit=True)(np.array([0.3, 0.1, 0.9, 0.5]))
     text = str(info.value)
-    assert "numba cannot compile the gradient of sorted_weights" in text
-    assert "unsort" in text  # (the construct: a run-time helper numba has no version of)
-    line = jf.sorted_weights.__code__.co_firstlineno + 1
-    assert f"jit_functions.py:{line}: return np.sum(np.sort(x)" in text  # (the user's line)
+    assert "numba cannot compile the gradient of median_scaled" in text
+    assert "median_weights" in text  # (the construct: a run-time helper numba has no version of)
+    line = jf.median_scaled.__code__.co_firstlineno + 1
+    assert f"jit_functions.py:{line}: return np.median(x)" in text  # (the user's line)
+
+
+# gradients that call a runtime helper through its numba version (jit/helpers.py): catalogue entries
+# (name, case) and the helper, which the code numba compiles must name
+HELPER_USERS = [
+    ("mix_matrix_loop", 0, "matmul_left"),
+    ("mix_matrix_loop", 0, "matmul_right"),
+    ("nondiff_argmax_index", 0, "unindex"),
+    ("nondiff_int_arith", 1, "unindex"),
+    ("row_with_later_cancellation", 0, "distinct"),
+    ("row_index_rebound", 0, "inverse_axes"),
+]
+
+
+@pytest.mark.parametrize(("name", "k", "helper"), HELPER_USERS, ids=[f"{h}-{n}" for n, _, h in HELPER_USERS])
+def test_runtime_helpers_compiled(name, k, helper):
+    ((f, wrt, cases),) = [(f, wrt, cases) for f, cases, wrt, status in CATALOGUE if f.__name__ == name]
+    args = cases[k]
+    got = grad(f, wrt=wrt, jit=True)(*copy.deepcopy(args))
+    assert_same(got, grad(f, wrt=wrt)(*copy.deepcopy(args)))
+    assert f"{helper}(" in astgrad.source(f, wrt, args=args, jit=True)
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, 0.1, 0.9, 0.5]), np.array([0.5, np.nan, 0.5, -1.0])])
+def test_sort(x):
+    """np.sort's derivative (runtime.unsort, by a stable argsort: ties and NaN as NumPy orders them)."""
+    compiled = grad(jf.sorted_weights, jit=True)
+    assert_same(compiled(x), grad(jf.sorted_weights)(x))
+    assert "jit_unsort_over_m1(" in astgrad.source(jf.sorted_weights, args=(x,), jit=True)
 
 
 def _rnn_args(hidden: int, inputs: int, steps: int) -> tuple:
@@ -252,8 +281,8 @@ def test_rule_rows(case):
     _compiled_or_refused(case.f, case.wrt, case.sample(0))
 
 
-# rule-matrix rows the compiled gradient must keep accepting: reductions over an axis (numba's NumPy
-# has none but np.sum's over one int axis: jit/helpers.py's axis_helper), np.abs and np.clip
+# rule-matrix rows the compiled gradient must keep accepting: reductions and scans over an axis
+# (numba's NumPy has none but np.sum's over one int axis: jit/helpers.py's axis_helper), np.abs and np.clip
 RULES_THAT_COMPILE = [
     "np.abs",
     "np.clip",
@@ -268,6 +297,11 @@ RULES_THAT_COMPILE = [
     "np.min:axis=-1,keepdims",
     "np.var:axis=(0,2),keepdims",
     "np.std:axis=1",
+    "np.prod:axis=1",
+    "np.prod:axis=0,keepdims",
+    "np.cumsum",
+    "np.cumsum:axis=0",
+    "np.cumsum:axis=-1,3d",
 ]
 
 
@@ -328,3 +362,47 @@ def test_default_arguments_naming_variables():
         loss = make(X)
         assert_same(grad(loss, jit=True)(w), grad(loss)(w))
         assert_same(grad(loss, mode="forward", jit=True)(w), grad(loss)(w))
+
+
+def _helper_cases():
+    x = RNG.normal(size=(3, 4, 5))
+    x[0, 1, 2] = x[0, 1, 3] = 9.0  # (a tie for the max of a slice)
+    nan = x.copy()
+    nan[1, 2, 0] = np.nan  # (a slice whose extremum is NaN)
+    zeros = RNG.normal(size=(3, 4))
+    zeros[1, 2] = zeros[2, 0] = zeros[2, 3] = 0.0  # (prod_others without division)
+    ints = RNG.integers(-5, 5, size=(4, 3)).astype(np.int32)
+    return [
+        ("max", (0, 2), True, (nan,)),
+        ("amin", -1, False, (nan,)),
+        ("sum", 1, False, (ints,)),
+        ("prod", 0, True, (ints,)),
+        ("mean", (0, 1), False, (ints > 0,)),
+        ("var", (0, 2), True, (x.astype(np.float32),)),
+        ("std", 1, False, (x,)),
+        ("cumsum", 0, False, (ints,)),
+        ("cumsum", -1, False, (x,)),
+        ("flip", (0, 2), False, (x,)),
+        ("flip", None, False, (ints,)),
+        ("prod_others", 1, False, (zeros,)),
+        ("prod_others", (0, 1), False, (zeros,)),
+        ("extremum_mask", (1, 2), False, (nan, np.max(nan, axis=(1, 2)))),
+        ("extremum_mask", 1, True, (x, np.max(x, axis=1, keepdims=True))),
+        ("unreduce", (0, 2), False, (RNG.normal(size=4), x)),
+        ("unreduce", 1, True, (RNG.normal(size=(3, 1, 5)), x)),
+        ("unsort", 1, False, (RNG.normal(size=(3, 4, 5)), np.round(nan, 0))),
+        ("unsort", None, False, (RNG.normal(size=12), np.round(zeros, 0))),
+    ]
+
+
+@pytest.mark.parametrize(("op", "axis", "keepdims", "args"), _helper_cases())
+def test_axis_helpers_equal_numpy(op, axis, keepdims, args):
+    """The numba versions of the helpers made for an axis (jit/helpers.py) against their Python
+    versions (NumPy's, and astgrad.runtime's), with ties, NaN, zeros, integers and float32."""
+    from astgrad.jit.helpers import axis_helper
+
+    helper = axis_helper(op, axis, keepdims)
+    compiled = numba.njit(lambda *a: helper(*a))
+    got, want = compiled(*args), helper(*args)
+    assert np.asarray(got).dtype == np.asarray(want).dtype and np.shape(got) == np.shape(want)
+    np.testing.assert_allclose(got, want, rtol=1e-6 if op == "var" else 1e-12, atol=0)

@@ -648,15 +648,14 @@ def _default_keywords(fdef: ast.FunctionDef) -> None:
             ]
 
 
-_AXIS_KEYWORDS = {"axis", "keepdims"}
-
-
 def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
-    """Reductions over an axis that numba's NumPy lacks (`np.mean(x, axis=0)`, `np.max(x, (0, 2),
-    keepdims=True)`) and the runtime helpers that undo them (`unreduce(g, x, 1, False)`,
-    `extremum_mask`, `reduce_size`), where the axis and keepdims are constants: each call → a helper
-    made for them (helpers.axis_helper), called on the arrays alone. Returns the helpers by name."""
-    from .helpers import AXIS_HELPERS, REDUCTIONS, axis_helper
+    """Reductions and scans over an axis that numba's NumPy lacks (`np.mean(x, axis=0)`, `np.max(x,
+    (0, 2), keepdims=True)`, `np.cumsum(x, 1)`, `np.flip(g, None)`) and the runtime helpers that undo
+    reductions and sorts (`unreduce(g, x, 1, False)`, `extremum_mask`, `reduce_size`, `prod_others(x, 1)`,
+    `unsort(g, x, 0)`), where
+    the axis and keepdims are constants: each call → a helper made for them (helpers.axis_helper),
+    called on the arrays alone. Returns the helpers by name."""
+    from .helpers import AXIS_HELPERS, REDUCTIONS, SCANS, axis_helper
 
     def value(name: str) -> Any:
         try:
@@ -669,26 +668,27 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
         if not isinstance(node, ast.Call):
             continue
         f = node.func
-        if (
-            isinstance(f, ast.Attribute)
-            and isinstance(f.value, ast.Name)
-            and value(f.value.id) is np
-            and f.attr in REDUCTIONS
-        ):
-            op, arrays, numpy = f.attr, 1, True
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.attr in REDUCTIONS | SCANS:
+            if value(f.value.id) is not np:
+                continue
+            op, arrays = f.attr, 1
+            constants = {"axis": None, "keepdims": False} if op in REDUCTIONS else {"axis": None}
+            most = 1  # (NumPy's next positional parameter is a dtype)
+            whole = op in REDUCTIONS  # (over the whole array: numba's own)
         elif isinstance(f, ast.Name) and any(value(f.id) is h for h in AXIS_HELPERS):
-            op = AXIS_HELPERS[value(f.id)]
-            arrays, numpy = (1 if op == "reduce_size" else 2), False
+            op, arrays, constants = AXIS_HELPERS[value(f.id)]
+            most = len(constants)
+            whole = op not in ("reduce_size", "unsort")  # (the helpers' numba versions above take the whole array)
         else:
             continue
         positional = node.args[arrays:]
-        if any(isinstance(a, ast.Starred) for a in node.args) or len(positional) > (1 if numpy else 2):
+        if any(isinstance(a, ast.Starred) for a in node.args) or len(positional) > most:
             continue
-        if any(k.arg not in _AXIS_KEYWORDS for k in node.keywords) or len(node.args) < arrays:
+        if any(k.arg not in constants for k in node.keywords) or len(node.args) < arrays:
             continue
-        given = dict(zip(["axis", "keepdims"], positional)) | {k.arg: k.value for k in node.keywords}
+        given = dict(zip(constants, positional)) | {k.arg: k.value for k in node.keywords}
         try:
-            axis = ast.literal_eval(given["axis"]) if "axis" in given else None
+            axis = ast.literal_eval(given["axis"]) if "axis" in given else constants["axis"]
             keepdims = ast.literal_eval(given["keepdims"]) if "keepdims" in given else False
         except ValueError:
             continue
@@ -697,8 +697,8 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
             and type(keepdims) is bool
         ):
             continue
-        if axis is None and not keepdims and op != "reduce_size":
-            continue  # (the whole array: numba's own np.sum, and the helpers' numba versions, take it)
+        if axis is None and not keepdims and whole:
+            continue
         helper = axis_helper(op, axis, keepdims)
         name = f"jit_{helper.__name__}"
         made[name] = helper
