@@ -15,6 +15,7 @@ import pytest
 import astgrad
 from astgrad import check_grad, grad, pipeline
 from astgrad.runtime import strided_view
+from benchmarks.variants import cs231n_pool
 
 RNG = np.random.default_rng(17)
 
@@ -92,26 +93,6 @@ def mean_pool(x):
         for j in range(x.shape[1] // 2):
             out[i, j] = np.mean(x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2])
     return np.sum(np.cos(out))
-
-
-def max_pool_forward_naive(x, pool_param):  # CS231n's
-    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    N, C, H, W = x.shape
-    H_out = 1 + (H - ph) // stride
-    W_out = 1 + (W - pw) // stride
-    out = np.zeros((N, C, H_out, W_out))
-    for n in range(N):
-        for c in range(C):
-            for i in range(H_out):
-                for j in range(W_out):
-                    out[n, c, i, j] = np.max(x[n, c, i * stride : i * stride + ph, j * stride : j * stride + pw])
-    cache = (x, pool_param)
-    return out, cache
-
-
-def cs231n_pool(x, dout, pool_param):
-    out, cache = max_pool_forward_naive(x, pool_param)
-    return np.sum(out * dout)
 
 
 def maximum_of_four(x):  # np.maximum of single elements: four element views, each written back
