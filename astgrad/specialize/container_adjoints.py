@@ -21,13 +21,14 @@ with nothing the gradient or its caller may change.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Callable
 
 import gast
 import numpy as np
 
 from .. import rules
-from ..analysis.aliasing import memory_reads, sharing, ufunc_result
+from ..analysis.aliasing import memory_reads, shared_through, sharing_links, ufunc_result
 from ..frontend.assumptions import calls_named, is_guard
 from ..frontend.context import Context
 from ..ir.trees import call_of, walk, walk_statements
@@ -38,15 +39,15 @@ def fill_container_adjoints(
 ) -> None:
     """Rewrite additions into slots still zero as stores, and drop zeros every slot overwrites (above)."""
     zeros_like, add_at, add_adjoints = (ctx.helper(h) for h in ("zeros_like", "add_at", "add_adjoints"))
-    skip = frozenset({ctx.numpy_name(), "math"})
     guard = calls_named({ctx.helper("respecialize")})
+    scope = _Scope(fdef, frozenset({ctx.numpy_name(), "math"}), zeros_like)
     blocks = [fdef.body]
     for block in blocks:
         for k, s in enumerate(block):
             v, c = _fresh_zeros(s, zeros_like)
             if v is not None:
                 slots = slots_of(c) if slots_of is not None and _unchanged(fdef, c, guard) else None
-                written = _fill(fdef, block, k, v, slots, (add_at, add_adjoints, zeros_like), skip)
+                written = _fill(scope, block, k, v, slots, (add_at, add_adjoints))
                 if slots is not None and slots[1] and set(slots[1]) <= written:
                     s.value = _empty(slots)
             for field in ("body", "orelse", "finalbody"):
@@ -84,20 +85,14 @@ def _fresh_zeros(s: gast.stmt, zeros_like: str) -> tuple[str | None, str | None]
 
 
 def _fill(
-    fdef: gast.FunctionDef,
-    block: list[gast.stmt],
-    k: int,
-    v: str,
-    slots: tuple | None,
-    adds: tuple[str, str, str],
-    skip: frozenset[str],
+    scope: _Scope, block: list[gast.stmt], k: int, v: str, slots: tuple | None, adds: tuple[str, str]
 ) -> set[Any]:
     """Rewrite the additions into v's still-zero slots after block[k] as stores; the slots written
     before anything else reads v."""
     written: set[Any] = set()
     for at in range(k + 1, len(block)):
         s = block[at]
-        if not _mentions(s, v):
+        if not scope.names(block, at)[v]:
             continue
         slot = _slot_write(s, v, adds[0], adds[1])
         if slot is None:
@@ -108,14 +103,14 @@ def _fill(
                 break
             key += len(slots[1])
         if adding and key not in written:
-            if not _new_value(addend, fdef, block, at, skip, adds[2]):
+            if not scope.new_value(addend, block, at):
                 break
             store = gast.Assign(targets=[_item(v, key, gast.Store())], value=addend, type_comment=None)
             gast.copy_location(store, s)
             for attr, value in vars(s).items():  # (the comments and marks a statement carries)
                 if attr.startswith("_ag"):
                     setattr(store, attr, value)
-            block[at] = store
+            scope.replace(block, at, store)
         written.add(key)
     return written
 
@@ -172,50 +167,84 @@ def _item(v: str, key: Any, ctx: gast.AST) -> gast.Subscript:
     )
 
 
-def _new_value(
-    addend: gast.AST, fdef: gast.FunctionDef, block: list[gast.stmt], at: int, skip: frozenset[str], zeros_like: str
-) -> bool:
-    """Whether `addend` is a value nothing else reaches once stored at block[at]: a new array
-    (arithmetic, a ufunc's result), or a name that, and every name sharing memory with it, is
-    bound in this block and used nowhere but in its statements before block[at]."""
-    if not isinstance(addend, gast.Name):
+class _Scope:
+    """What the checks of a stored addend read of the function, counted once: each statement's
+    names, every name's count, and the links through which names share memory."""
+
+    def __init__(self, fdef: gast.FunctionDef, skip: frozenset[str], zeros_like: str):
+        self.fdef, self.skip, self.zeros_like = fdef, skip, zeros_like
+        self.counts: dict[int, list[Counter]] = {}  # id(block) → each statement's names
+        self.totals = Counter(x.id for x in walk(fdef) if isinstance(x, gast.Name))
+        self._links: list | None = None
+
+    def names(self, block: list[gast.stmt], k: int) -> Counter:
+        if id(block) not in self.counts:
+            self.counts[id(block)] = [_names(s) for s in block]
+        return self.counts[id(block)][k]
+
+    def replace(self, block: list[gast.stmt], k: int, new: gast.stmt) -> None:
+        old = self.names(block, k)
+        block[k] = new
+        self.counts[id(block)][k] = _names(new)
+        self.totals.subtract(old)
+        self.totals.update(self.counts[id(block)][k])
+
+    def links(self) -> list:
+        """The sharing links of the function, new zeros linking nothing (`zeros_like(t3)` shares
+        no memory with t3)."""
+        if self._links is None:
+            zeros = [z for z in walk_statements(self.fdef.body) if _fresh_zeros(z, self.zeros_like)[0] is not None]
+            values = [z.value for z in zeros]
+            for z in zeros:
+                z.value = gast.Constant(value=None, kind=None)
+            try:
+                self._links = sharing_links(self.fdef, both_ways=True, skip=self.skip)
+            finally:
+                for z, value in zip(zeros, values):
+                    z.value = value
+        return self._links
+
+    def new_value(self, addend: gast.AST, block: list[gast.stmt], at: int) -> bool:
+        """Whether `addend` is a value nothing else reaches once stored at block[at]: a new array
+        (arithmetic, a ufunc's result), or a name that, and every name sharing memory with it, is
+        bound in this block and used nowhere but in its statements before block[at]."""
+        if not isinstance(addend, gast.Name):
+            return (
+                isinstance(addend, (gast.BinOp, gast.UnaryOp))
+                or ufunc_result(addend, self.skip)
+                or _new_array(addend, self.skip)
+                or not memory_reads(addend) - self.skip
+            )
+        links = list(self.links())  # (but through the addition itself)
+        for link in sharing_links(_Body([block[at]]), both_ways=True, skip=self.skip):
+            if link in links:
+                links.remove(link)
+        shared = shared_through(links, frozenset({addend.id}))
+        return all(self.local_before(block, at, n) for n in shared)
+
+    def local_before(self, block: list[gast.stmt], at: int, n: str) -> bool:
+        """Whether n is bound first in this block and used only in its simple statements before block[at]."""
+        uses = [k for k in range(len(block)) if self.names(block, k)[n]]
+        first = block[uses[0]] if uses else None
         return (
-            isinstance(addend, (gast.BinOp, gast.UnaryOp))
-            or ufunc_result(addend, skip)
-            or _new_array(addend, skip)
-            or not memory_reads(addend) - skip
+            isinstance(first, gast.Assign)
+            and len(first.targets) == 1
+            and isinstance(first.targets[0], gast.Name)
+            and first.targets[0].id == n
+            and all(k <= at and not isinstance(block[k], _COMPOUND) for k in uses)
+            and self.totals[n] == sum(self.names(block, k)[n] for k in uses)
         )
-    # what it shares, but through the addition itself or new zeros (`zeros_like(t3)` shares no memory with t3)
-    s, block[at] = block[at], gast.Pass()
-    zeros = [z for z in walk_statements(fdef.body) if _fresh_zeros(z, zeros_like)[0] is not None]
-    values = [z.value for z in zeros]
-    for z in zeros:
-        z.value = gast.Constant(value=None, kind=None)
-    try:
-        shared = sharing(fdef, frozenset({addend.id}), both_ways=True, skip=skip)
-    finally:
-        block[at] = s
-        for z, value in zip(zeros, values):
-            z.value = value
-    return all(_local_before(fdef, block, at, n) for n in shared)
 
 
-def _local_before(fdef: gast.FunctionDef, block: list[gast.stmt], at: int, n: str) -> bool:
-    """Whether n is bound first in this block and used only in its simple statements before block[at]."""
-    uses = [k for k, s in enumerate(block) if _mentions(s, n)]
-    first = block[uses[0]] if uses else None
-    return (
-        isinstance(first, gast.Assign)
-        and len(first.targets) == 1
-        and isinstance(first.targets[0], gast.Name)
-        and first.targets[0].id == n
-        and all(k <= at and not isinstance(block[k], _COMPOUND) for k in uses)
-        and _count(fdef, n) == sum(_count(block[k], n) for k in uses)
-    )
+class _Body:
+    """A function body of the given statements, for sharing_links."""
+
+    def __init__(self, body: list[gast.stmt]):
+        self.body = body
 
 
-def _count(node: gast.AST, n: str) -> int:
-    return sum(isinstance(x, gast.Name) and x.id == n for x in walk(node))
+def _names(node: gast.AST) -> Counter:
+    return Counter(x.id for x in walk(node) if isinstance(x, gast.Name))
 
 
 def _new_array(value: gast.AST, modules: frozenset[str]) -> bool:
