@@ -12,7 +12,7 @@ The adjoint of a list, tuple or dict of arrays read item by item (`W, b = layers
 Until a slot is first written, it holds the zeros it was made with, so adding into it is storing
 the addend; once every slot of the container has been written before anything else reads the
 adjoint, the zeros were never read, and the adjoint starts as empty slots (`[None] * 2`,
-`dict.fromkeys(params)`, keeping the dict's order). The slots are the container's as the
+`{'W1': None, 'b1': None, ...}` in the order of the keys the facts know). The slots are the container's as the
 specialisation's facts know it (a tuple's length, a parameter's keys or length, which the guard
 checks). A stored addend must be a new value no other name reaches afterwards (an arithmetic
 result, or a name used only before the store, in the same block), so the slot shares its memory
