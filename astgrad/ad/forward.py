@@ -22,6 +22,7 @@ from ..analysis.activity import (
     refuse_argument_writes,
     refuse_caller_tape_reads,
 )
+from ..analysis.spellings import spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..ir.trees import assign, name, walk
@@ -134,6 +135,7 @@ class ForwardTransformer:
         self.dot_names: dict[str, str] = {}
         self.sites = assignment_counts(fdef)
         self.loop_depth = 0
+        self.spelled = spelled_calls(fdef)  # id of `s = 1.0 / t3` → (logistic, "z"): see spellings.py
 
     def dot(self, var: str) -> str:
         if var not in self.dot_names:
@@ -216,6 +218,10 @@ class ForwardTransformer:
         user = self.user_call(var, value, s)
         if user is not None:
             return user
+        if id(s) in self.spelled:  # the last statement of a known function's spelling: its tangent
+            fn, x = self.spelled[id(s)]  # as that function's (y (1 - y) x_dot, finite where e^-x overflows)
+            value = gast.Call(func=name(x), args=[name(x)], keywords=[])
+            value._ag_fn = fn  # (bound, never rendered)
         tangent = self.tangent_of(value, s)
         if (
             tangent is ZERO
