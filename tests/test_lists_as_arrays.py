@@ -15,17 +15,9 @@ import pytest
 
 import astgrad
 from astgrad import check_grad, grad, value_and_grad
-from benchmarks.variants import conv1d_list
+from benchmarks.variants import conv1d_list, ema_list
 
 # ---------------------------------------------------------------------------- lists that become arrays
-
-
-def ema_list(x, a):
-    s = [x[0]]
-    for t in range(1, x.shape[0]):
-        s.append(a * s[t - 1] + (1 - a) * x[t])
-    s = np.array(s)
-    return np.sum(s * s)
 
 
 def ema_last(x, a):

@@ -108,13 +108,7 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
 def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Run gradient `fn` on arguments, or for a program, its code was not generated for: its
     guard failed (specialize/dispatch.py, assumptions.py)."""
-    owner = getattr(fn, "__astgrad_owner__", fn)
-    spec = owner.__dict__.get("__astgrad_specializer__")
-    if spec is None:
-        raise UnsupportedValueError(
-            f"{fn.__name__} was generated for arguments of other types or shapes, or for a program "
-            f"that has changed since; generate it again with astgrad.grad (or astgrad.source(..., args=...))"
-        )
+    spec = _specializer(fn, "arguments of other types or shapes, or for a program that has changed since")
     return spec.call(args, kwargs)
 
 
@@ -122,14 +116,18 @@ def general_code(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Run the general code of gradient `fn`, on arguments its specialised code serves but for
     values it relies on: float arrays of another precision than the float64 it holds in arrays
     where the function builds lists (specialize/lists.py)."""
-    owner = getattr(fn, "__astgrad_owner__", fn)
-    spec = owner.__dict__.get("__astgrad_specializer__")
+    return _specializer(fn, "float64 arrays").general(*args, **kwargs)
+
+
+def _specializer(fn: Callable, made_for: str) -> Any:
+    """The specializer gradient `fn` belongs to, or an error saying what fn's code was made for."""
+    spec = getattr(fn, "__astgrad_owner__", fn).__dict__.get("__astgrad_specializer__")
     if spec is None:
         raise UnsupportedValueError(
-            f"{fn.__name__} was generated for float64 arrays; generate it again with astgrad.grad "
-            f"(or astgrad.source(..., args=...))"
+            f"{fn.__name__} was generated for {made_for}; generate it again with astgrad.grad "
+            "(or astgrad.source(..., args=...))"
         )
-    return spec.general(*args, **kwargs)
+    return spec
 
 
 # every function defined here (not the imports) is re-exported by astgrad.runtime
