@@ -7,23 +7,11 @@ import pytest
 
 from astgrad import TransformError, check_grad, grad, value_and_grad
 from tests import indexed_writers_functions as iw
-
-MODES = [
-    pytest.param({}, id="reverse"),
-    pytest.param({"specialize": False}, id="reverse-general"),
-    pytest.param({"mode": "forward"}, id="forward"),
-    pytest.param({"mode": "forward", "specialize": False}, id="forward-general"),
-]
+from tests.modes import MODES, check
 
 
 def rng():
     return np.random.default_rng(31)
-
-
-def check(f, args, wrt, options):
-    g = grad(f, wrt=wrt, **options)
-    check_grad(f, g, *args, wrt=wrt)
-    check_grad(f, g, *args, wrt=wrt)  # (the second call runs the code specialised at the first)
 
 
 @pytest.mark.parametrize("options", MODES)

@@ -7,13 +7,7 @@ import pytest
 
 from astgrad import TransformError, check_grad, grad, value_and_grad
 from tests import star_arguments_functions as sa
-
-MODES = [
-    pytest.param({}, id="reverse"),
-    pytest.param({"specialize": False}, id="reverse-general"),
-    pytest.param({"mode": "forward"}, id="forward"),
-    pytest.param({"mode": "forward", "specialize": False}, id="forward-general"),
-]
+from tests.modes import MODES
 
 
 def rng():

@@ -6,23 +6,11 @@ import pytest
 import astgrad
 from astgrad import AstgradError, TransformError, check_grad, grad
 from tests import student_functions as sf
-
-MODES = [
-    pytest.param({}, id="reverse"),
-    pytest.param({"specialize": False}, id="reverse-general"),
-    pytest.param({"mode": "forward"}, id="forward"),
-    pytest.param({"mode": "forward", "specialize": False}, id="forward-general"),
-]
+from tests.modes import MODES, check
 
 
 def rng():
     return np.random.default_rng(14)
-
-
-def check(f, args, wrt, options):
-    g = grad(f, wrt=wrt, **options)
-    check_grad(f, g, *args, wrt=wrt)
-    check_grad(f, g, *args, wrt=wrt)  # (the second call runs the code specialised at the first)
 
 
 @pytest.mark.parametrize("options", MODES)

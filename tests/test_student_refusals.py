@@ -10,15 +10,10 @@ import pytest
 from astgrad import AstgradError, check_grad, grad
 from tests import rule_cases_student as rc
 from tests import student_refusals_functions as sf
+from tests.modes import MODES
 from tests.rule_rows import SEEDS, params, sample
 
 ROWS = params(rc.STUDENT_CASES)
-MODES = [
-    pytest.param({}, id="reverse"),
-    pytest.param({"specialize": False}, id="reverse-general"),
-    pytest.param({"mode": "forward"}, id="forward"),
-    pytest.param({"mode": "forward", "specialize": False}, id="forward-general"),
-]
 
 
 @pytest.mark.parametrize("options", MODES)
