@@ -158,11 +158,9 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
     for n, j in enumerate(before):
         st = body[j]
         value = st.value
-        if isinstance(st, gast.AugAssign) and (zero or n > 0):
-            value = gast.BinOp(left=load(), op=gast.Add(), right=value)
-        elif not zero:
-            pass  # (the first addition into an array of values' first row: the row carried, as it is)
-        elif not (isinstance(value, gast.BinOp) or _call_of(value, copy_of)):  # (the array held a copy)
+        if isinstance(st, gast.AugAssign) and (zero or n > 0):  # (an array of values: its first addition
+            value = gast.BinOp(left=load(), op=gast.Add(), right=value)  # is the row carried, as it is)
+        elif zero and not (isinstance(value, gast.BinOp) or _call_of(value, copy_of)):  # (the array held a copy)
             value = gast.Call(func=gast.Name(copy_of, gast.Load(), None, None), args=[value], keywords=[])
         body[j] = assign(row, value)
     # the row read once: no copy of it (`copy_of(g[t + 1])` protected it from the writes into g;
@@ -177,12 +175,7 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
         return None
 
     for st in reads:
-        for node in list(walk(st)):
-            for field, value in gast.iter_fields(node):
-                if isinstance(value, list):
-                    value[:] = [read(v) or v for v in value]
-                elif (new := read(value)) is not None:
-                    setattr(node, field, new)
+        _substitute(st, read)
     for n, st in enumerate(adds):
         value = st.value
         if isinstance(value, gast.Name) and len(shape) > 1 and not _owned_once(loop, value.id, st):
@@ -199,12 +192,7 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
         return None
 
     for j in late_reads:
-        for node in list(walk(body[j])):
-            for field, value in gast.iter_fields(node):
-                if isinstance(value, list):
-                    value[:] = [late(v) or v for v in value]
-                elif (new := late(value)) is not None:
-                    setattr(node, field, new)
+        _substitute(body[j], late)
     for j in sorted(set(after) - set(late_reads), reverse=True):
         del body[j]
         if is_comment(body[j - 1]) and (j == len(body) or is_comment(body[j]) or isinstance(body[j], gast.Return)):
@@ -212,6 +200,16 @@ def _carry(body: list, k: int, g: str, ctx: Context, copy_of: str, shape_of: Cal
     if zero:
         del body[k]
     return True
+
+
+def _substitute(tree: gast.AST, new_for: Callable[[gast.AST], gast.AST | None]) -> None:
+    """Replace each node of `tree` for which `new_for` gives a node by that node."""
+    for node in list(walk(tree)):
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                value[:] = [new_for(v) or v for v in value]
+            elif (new := new_for(value)) is not None:
+                setattr(node, field, new)
 
 
 def _reversed_range_stop(loop: gast.For) -> gast.AST | None:
