@@ -22,7 +22,7 @@ from ..analysis.activity import (
     refuse_argument_writes,
     refuse_caller_tape_reads,
 )
-from ..analysis.spellings import spelled_calls
+from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..ir.trees import assign, name, walk
@@ -219,9 +219,7 @@ class ForwardTransformer:
         if user is not None:
             return user
         if id(s) in self.spelled:  # the last statement of a known function's spelling: its tangent
-            fn, x = self.spelled[id(s)]  # as that function's (y (1 - y) x_dot, finite where e^-x overflows)
-            value = gast.Call(func=name(x), args=[name(x)], keywords=[])
-            value._ag_fn = fn  # (bound, never rendered)
+            value = as_call(self.spelled[id(s)])  # as that function's (y (1 - y) x_dot, finite where e^-x overflows)
         tangent = self.tangent_of(value, s)
         if (
             tangent is ZERO

@@ -38,7 +38,7 @@ from ..analysis.activity import (
 )
 from ..analysis.aliasing import sharing
 from ..analysis.branch_masks import SELECTIONS, branch_masks, keeps_zero, masked
-from ..analysis.spellings import spelled_calls
+from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..frontend.normalize.expressions import loads
@@ -502,9 +502,8 @@ class ReverseTransformer:
         if id(stmt) in self.spelled and target not in self.complex_names:
             # the last statement of a known function's spelling (`s = 1.0 / t3` of 1 / (1 + e^-z)):
             # differentiated as that function's call on z; the run's temporaries get no adjoint
-            fn, x = self.spelled[id(stmt)]
-            args = [name(x)]
-            value = gast.Call(func=name(x), args=args, keywords=[])  # (bound, never rendered)
+            value = as_call(self.spelled[id(stmt)])
+            fn, args = primitive(value), operands(value)
         if fn is runtime.pop:  # a gradient's own tape: its values' adjoints would need a tape of their own
             raise self.ctx.parsed.error(
                 f"reverse mode through a gradient's saved values (`{target}` restored from its tape) is not "

@@ -27,7 +27,7 @@ import gast
 import numpy as np
 
 from .. import rules
-from ..ir.trees import walk
+from ..ir.trees import name, walk
 from ..rules.registry import functions_with
 from .activity import assignment_counts, operands, primitive
 
@@ -62,6 +62,15 @@ def spelled_calls(fdef: gast.FunctionDef) -> dict[int, tuple[Any, str]]:
                     break
             bound[target] = k
     return found
+
+
+def as_call(spelled: tuple[Any, str]) -> gast.Call:
+    """The call of the known function on x that a spelling's last statement stands for (bound to
+    its rule, never rendered)."""
+    fn, x = spelled
+    call = gast.Call(func=name(x), args=[name(x)], keywords=[])
+    call._ag_fn = fn
+    return call
 
 
 def _blocks(body: list[gast.stmt]):

@@ -118,6 +118,7 @@ ANNOTATIONS: dict[str, Annotation] = {
                 "frontend/normalize/writes.py",
                 "specialize/canonical.py",
                 "specialize/lists.py",
+                "analysis/spellings.py",
             ),
             (
                 "analysis/activity.py",

@@ -40,6 +40,7 @@ import numpy as np
 from ..analysis.aliasing import memory_reads, shared_through, sharing, ufunc_result, writes_in_place
 from ..frontend.context import Context
 from ..ir.trees import assign, walk
+from .cleanup import number_value
 
 FRESH = {"zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like"}
 PURE_BUILTINS = {"len", "float", "int", "abs", "min", "max"}
@@ -992,12 +993,7 @@ def _last_item(n: gast.AST, g: str) -> bool:
 
 
 def _minus_one(e: gast.AST | None) -> bool:
-    return (
-        isinstance(e, gast.UnaryOp)
-        and isinstance(e.op, gast.USub)
-        and isinstance(e.operand, gast.Constant)
-        and e.operand.value == 1
-    )
+    return e is not None and type(number_value(e)) is int and number_value(e) == -1
 
 
 def _is_owning(s: gast.stmt, g: str, owned: str) -> bool:

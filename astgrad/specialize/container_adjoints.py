@@ -32,6 +32,7 @@ from ..analysis.aliasing import memory_reads, shared_through, sharing_links, ufu
 from ..frontend.assumptions import calls_named, is_guard
 from ..frontend.context import Context
 from ..ir.trees import call_of, walk, walk_statements
+from ..optimize.cleanup import number_value
 
 
 def fill_container_adjoints(
@@ -142,12 +143,10 @@ _NO = object()
 
 def _key(node: gast.AST) -> Any:
     """The constant int or str a subscript's index is (`-1` too), or _NO."""
-    if isinstance(node, gast.Constant) and type(node.value) in (int, str):
+    if isinstance(node, gast.Constant) and type(node.value) is str:
         return node.value
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        inner = _key(node.operand)
-        return -inner if type(inner) is int else _NO
-    return _NO
+    value = number_value(node)
+    return value if type(value) is int else _NO
 
 
 def _is_item(node: gast.AST, v: str, key: Any) -> bool:
