@@ -414,7 +414,7 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "window loops",
-        lambda u: batch_window_loops(u.fdef, u.ctx, u.shape_of),
+        lambda u: batch_window_loops(u.fdef, u.ctx, u.shape_of, passing_helpers(u)),
         "a loop nest whose iterations read and write disjoint elements and windows, affine in its "
         "counters, as whole-array code on strided views of the arrays (window_loops.py)",
         needs=("disjoint windows", "reduction methods"),
