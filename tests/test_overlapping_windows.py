@@ -204,3 +204,22 @@ def test_overlap_add_adds_every_term(shape, steps):
     np.testing.assert_allclose(a, expected, rtol=1e-13, atol=1e-13)
     summed, loop = overlap_plan(shape, steps)
     assert np.prod([shape[d] for d in loop]) <= min(np.prod(shape[:1]), np.prod(shape[1:]))
+
+
+def test_a_long_loop_runs_in_blocks_of_windows():
+    """Batched whole, the windows of a long signal would be k times its size: blocks of the first
+    counter keep the temporaries small, and the forward array nothing reads any more goes first."""
+    astgrad.api._by_code.clear()
+    x, w = RNG.normal(size=20000), RNG.normal(size=5)
+    g = grad(variants.conv1d_np_dot, wrt=(0, 1))
+    general = g(x, w)
+    specialised = g(x, w)
+    for a, b in zip(specialised, general):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+    expected_w = np.array([2.0 * np.dot(np.convolve(x, w[::-1], "valid"), x[j : j + 19996]) for j in range(5)])
+    np.testing.assert_allclose(specialised[1], expected_w, rtol=1e-10)
+    backward = _backward(astgrad.source(variants.conv1d_np_dot, wrt=(0, 1), args=(x, w)))
+    assert _loops(backward) == ["for i in range(0, 19996, 3276):"], backward
+    assert "overlap_add(x_bar, (i,), (min(3276, 19996 - i), 5), ((1,), (1,)), " in backward, backward
+    assert "del out\n" in backward, backward
+    astgrad.api._by_code.clear()

@@ -87,6 +87,10 @@ from ..ir.trees import name, walk
 from ..rules.registry import array_methods, lookup, member_names
 
 _ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+# the elements of one batched value at most: a longer nest runs as a loop over blocks of its first
+# counter, so that its temporaries (a window per iteration: k times the arrays the loop reads)
+# stay within a cache and add little to the memory a call needs (benchmarks/scaling.py)
+_BLOCK = 1 << 14
 _COMPARE_OPS = (gast.Gt, gast.GtE, gast.Lt, gast.LtE, gast.Eq, gast.NotEq)
 
 
@@ -129,6 +133,7 @@ def batch_window_loops(
             if new is not None:
                 fdef.body[k : k + 1] = new
                 hoisted += nest.hoisted
+                k += _release_dead_arrays(fdef.body, k, shape_of)
                 k += len(new)
                 batched = True
                 continue
@@ -139,6 +144,33 @@ def batch_window_loops(
             k = next(i for i, t in enumerate(fdef.body) if t is s)
             if not any(s.targets[0].id in _mentioned(t) for t in fdef.body[k + 1 :]):
                 del fdef.body[k]
+
+
+def _release_dead_arrays(body: list[gast.stmt], k: int, shape_of: Callable) -> int:
+    """`del` before the batched code at `body[k]` the arrays the function made (a name bound once
+    at the top, not by copying another name, and not copied into another) that nothing from there
+    on reads: the batched code's temporaries come on top of what the function holds. How many
+    statements went in."""
+    later = {n for st in body[k:] for n in _mentioned(st)}
+    later |= {st.value.id for st in body[:k] if _is_simple_assign(st) and isinstance(st.value, gast.Name)}
+    made: dict[str, int] = {}
+    for st in body[:k]:
+        for n in walk(st):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
+                made[n.id] = made.get(n.id, 0) + (1 if _is_simple_assign(st) else 2)
+    dead = [
+        st.targets[0].id
+        for st in body[:k]
+        if _is_simple_assign(st)
+        and not isinstance(st.value, gast.Name)
+        and made.get(st.targets[0].id) == 1
+        and st.targets[0].id not in later
+        and shape_of(st.targets[0].id)
+    ]
+    if not dead:
+        return 0
+    body.insert(k, gast.Delete(targets=[name(n, gast.Del()) for n in dead]))
+    return 1
 
 
 def _drop_dead_defaults(body: list[gast.stmt]) -> None:
@@ -317,6 +349,10 @@ class _Nest:
         if len(windows) > 1:
             raise _Refused
         self.window = windows.pop() if windows else ()
+        per_iteration = int(np.prod(self.window, dtype=np.int64)) * int(np.prod(self.counts[1:], dtype=np.int64))
+        self.block = None  # (iterations of the first counter at a time)
+        if per_iteration * self.counts[0] > _BLOCK and self.counts[0] > 1:
+            self.block = max(1, _BLOCK // per_iteration)
         if self.invariant_shapes - {self.window} or self.invariant_shapes and not self.window:
             raise _Refused  # (an array the loop does not change broadcasts as a window only of its shape)
         self._check_independent(reads, writes, body)
@@ -452,9 +488,12 @@ class _Nest:
                     self.overlapping.add(w.array)
         for w, _ in writes:
             if w.array in self.overlapping:
-                _, shape, steps = self._layout(w)
+                _, shape, steps = self._layout(w, blocks=False)
+                blocks = 1
+                if self.block is not None:
+                    blocks, shape[0] = -(-self.counts[0] // self.block), self.block
                 _, loop = runtime.overlap_plan(shape, steps)
-                if np.prod([shape[d] for d in loop]) > np.prod(self.counts):
+                if blocks * np.prod([shape[d] for d in loop]) > np.prod(self.counts):
                     raise _Refused  # (more additions than the loop makes)
         for r in reads:
             if r.array not in written:
@@ -582,7 +621,11 @@ class _Nest:
                 else:
                     new = gast.AugAssign(target=target, op=s.op, value=s.value)
                 out.append(_located(new, s))
-        return out
+        if self.block is None:
+            return out
+        counter, n = self.counters[0], self.counts[0]
+        blocks = _parsed(f"range(0, {n}, {self.block})")
+        return [gast.For(target=name(counter, gast.Store()), iter=blocks, body=out, orelse=[], type_comment=None)]
 
     def _sum(self, s: gast.Assign, window_axes: tuple[int, ...]) -> gast.Assign:
         """`a = a + e` as `a = a + np.sum(e, axis=(the counters' axes))`: every iteration's term at
@@ -605,8 +648,9 @@ class _Nest:
             keywords=[],
         )
 
-    def _layout(self, access: _Access) -> tuple[list[int], list[int], list[list[int]]]:
-        """The start, shape and steps of the view of every iteration's `access` (strided_view)."""
+    def _layout(self, access: _Access, blocks: bool = True) -> tuple[list[Any], list[Any], list[list[int]]]:
+        """The start, shape and steps of the view of every iteration's `access` (strided_view); in a
+        loop over blocks of the first counter, those of the block's iterations."""
         start = [form[0] for form, _ in access.axes]
         shape = list(self.counts)
         steps = [[form[1].get(c, 0) for form, _ in access.axes] for c in self.counters]
@@ -619,6 +663,14 @@ class _Nest:
             for _ in self.window:
                 shape.append(1)
                 steps.append([0] * len(access.axes))
+        if blocks and self.block is not None:
+            counter, n = self.counters[0], self.counts[0]
+            for e, step in enumerate(steps[0]):
+                if step:
+                    moved = counter if step == 1 else f"{abs(step)} * {counter}"
+                    sign = "+" if step > 0 else "-"
+                    start[e] = _parsed(moved if start[e] == 0 and step > 0 else f"{start[e]} {sign} {moved}")
+            shape[0] = self.block if n % self.block == 0 else _parsed(f"min({self.block}, {n} - {counter})")
         return start, shape, steps
 
 
@@ -755,7 +807,13 @@ def _live(stmts: list[gast.stmt], killed: set[str]) -> set[str]:
     return live
 
 
+def _parsed(text: str) -> gast.AST:
+    return gast.parse(text).body[0].value
+
+
 def _literal(v: Any) -> gast.AST:
+    if isinstance(v, gast.AST):
+        return v
     if isinstance(v, (list, tuple)):
         return gast.Tuple(elts=[_literal(e) for e in v], ctx=gast.Load())
     return gast.Constant(value=v, kind=None)
