@@ -298,7 +298,7 @@ class _Nest:
         bound_once: set[str] = set()
         reads: list[_Access] = []
         writes: list[tuple[_Access, int]] = []
-        self.invariant_shapes: set[tuple[int, ...]] = set()
+        self.invariant_shapes: dict[str, tuple[int, ...]] = {}
         for pos, s in enumerate(body):
             if _is_comment(s):
                 plan.append(("keep", s, None))
@@ -353,8 +353,10 @@ class _Nest:
         self.block = None  # (iterations of the first counter at a time)
         if per_iteration * self.counts[0] > _BLOCK and self.counts[0] > 1:
             self.block = max(1, _BLOCK // per_iteration)
-        if self.invariant_shapes - {self.window} or self.invariant_shapes and not self.window:
+        if set(self.invariant_shapes.values()) - {self.window} or self.invariant_shapes and not self.window:
             raise _Refused  # (an array the loop does not change broadcasts as a window only of its shape)
+        if any(w.array in self.invariant_shapes for w, _ in writes):
+            raise _Refused  # (read whole, and written: it changes)
         self._check_independent(reads, writes, body)
         return plan
 
@@ -408,7 +410,7 @@ class _Nest:
                 raise _Refused
             shape = self.shape_of(node.id)
             if shape and self.shape_of.kind(node.id) == "f":  # (an array the loop does not change)
-                self.invariant_shapes.add(tuple(shape))
+                self.invariant_shapes[node.id] = tuple(shape)
                 return "invariant"
             if shape != () or self.shape_of.kind(node.id) not in ("f", "i"):
                 raise _Refused
