@@ -140,6 +140,10 @@ def test_two_dimensional_windows_batch(monkeypatch):
     backward = _checked(overlapping_max, (RNG.normal(size=(5, 6)),), monkeypatch)
     assert _loops(backward) == [], backward
     assert "overlap_add(x_bar, (0, 0), (4, 5, 2, 2), ((1, 0), (0, 1), (1, 0), (0, 1)), " in backward, backward
+    x = np.asfortranarray(RNG.normal(size=(5, 6)))  # (x_bar = zeros_like(x) is not C-contiguous)
+    g = grad(overlapping_max)
+    g(x)
+    check_grad(overlapping_max, g, x)
 
 
 def test_cs231n_convolution_with_padding_and_stride(monkeypatch):

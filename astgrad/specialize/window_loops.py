@@ -162,7 +162,7 @@ def _release_dead_arrays(body: list[gast.stmt], k: int, shape_of: Callable) -> i
         st.targets[0].id
         for st in body[:k]
         if _is_simple_assign(st)
-        and not isinstance(st.value, gast.Name)
+        and not isinstance(st.value, (gast.Name, gast.Constant))
         and made.get(st.targets[0].id) == 1
         and st.targets[0].id not in later
         and shape_of(st.targets[0].id)
