@@ -631,16 +631,39 @@ class _Nest:
 
     def _sum(self, s: gast.Assign, window_axes: tuple[int, ...]) -> gast.Assign:
         """`a = a + e` as `a = a + np.sum(e, axis=(the counters' axes))`: every iteration's term at
-        once (an element's terms: `np.sum(e)`, a number)."""
-        term = _Batcher(self, window_axes).visit(_summand(s))
-        keywords = []
-        if self._expression(_summand(s)) == "window":
-            keywords = [gast.keyword(arg="axis", value=_literal(tuple(range(len(self.counters)))))]
-        total = gast.Call(
-            func=gast.Attribute(value=name(self.np), attr="sum", ctx=gast.Load()), args=[term], keywords=keywords
-        )
+        once (an element's terms: `np.sum(e)`, a number); the terms of an element times a window,
+        `a = a + g * w`, as one product `g.reshape(-1) @ w` (of the windows' rows, then the shape of
+        a window back) with no array of the terms in between."""
+        summand = _summand(s)
+        total = self._product(summand)
+        if total is None:
+            keywords = []
+            if self._expression(summand) == "window":
+                keywords = [gast.keyword(arg="axis", value=_literal(tuple(range(len(self.counters)))))]
+            total = gast.Call(
+                func=gast.Attribute(value=name(self.np), attr="sum", ctx=gast.Load()),
+                args=[_Batcher(self, window_axes).visit(summand)],
+                keywords=keywords,
+            )
         value = gast.BinOp(left=name(_target(s)), op=gast.Add(), right=total)
         return gast.Assign(targets=[name(_target(s), gast.Store())], value=value, type_comment=None)
+
+    def _product(self, summand: gast.AST) -> gast.AST | None:
+        """The sum over the iterations of `g * w`, an element times a window (batched names), as one
+        matrix product; None for any other term."""
+        if not (isinstance(summand, gast.BinOp) and isinstance(summand.op, gast.Mult)):
+            return None
+        operands = (summand.left, summand.right)
+        if not all(isinstance(o, gast.Name) for o in operands):
+            return None
+        kinds = {self.batched_names.get(o.id): o.id for o in operands}
+        if set(kinds) != {"element", "window"}:
+            return None
+        rows = f"{kinds['window']}" if len(self.counters) == len(self.window) == 1 else None
+        if rows is None:
+            rows = f"{kinds['window']}.reshape(-1, {int(np.prod(self.window))})"
+            return _parsed(f"({kinds['element']}.reshape(-1) @ {rows}).reshape({self.window})")
+        return _parsed(f"{kinds['element']}.reshape(-1) @ {rows}")
 
     def _view(self, helper: str, access: _Access) -> gast.Call:
         start, shape, steps = self._layout(access)
