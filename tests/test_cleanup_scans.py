@@ -103,3 +103,36 @@ def test_a_copy_back_of_a_name_holding_the_same_object_is_dropped():
     text = ast.unparse(gast.gast_to_ast(fdef))
     assert "a = t" not in text and "a = v" not in text, text
     assert "b = u" in text, text  # (b was bound between: u holds the old b)
+
+
+def test_the_name_and_node_scans_find_what_walk_finds():
+    """name_counts, names_in and find give what filtering walk's list gives, in nested blocks,
+    annotations, comprehensions and keyword arguments; asked for constants, find finds them."""
+    from astgrad.ir.trees import find, name_counts, names_in, walk
+
+    fdef = _fdef(
+        """
+        def f(x: np.ndarray, n: int = 3, *, k=len(xs)):
+            ys = []
+            for i in range(n):
+                if x[i] > 0:
+                    ys.append(x[i] * 2.0)
+                    x[i] += np.sum(x, axis=0, out=z)
+            del ys
+            return [t + 1 for t in ys], {a: b for a, b in q}
+        """
+    )
+    nodes = walk(fdef)
+    for contexts in (None, (gast.Load,), (gast.Store,), (gast.Store, gast.Param), (gast.Del,)):
+        expected: dict[str, int] = {}
+        for n in nodes:
+            if isinstance(n, gast.Name) and (contexts is None or isinstance(n.ctx, contexts)):
+                expected[n.id] = expected.get(n.id, 0) + 1
+        assert name_counts(fdef, contexts) == expected
+        assert names_in(fdef, contexts) == set(expected)
+    assert name_counts(fdef, (gast.Load,))["np"] == 2  # (one of them in x's annotation)
+    assert names_in(fdef.body[1], (gast.Store,)) == {"i"}
+    for classes in ({gast.Call}, {gast.Subscript, gast.AugAssign}, {gast.Constant}, {gast.Name}, {gast.Load}):
+        expected_ids = sorted(id(n) for n in nodes if n.__class__ in classes)
+        assert expected_ids and sorted(id(n) for n in find(fdef, classes)) == expected_ids
+    assert [c.value for c in find(fdef.body[1].body, {gast.Constant})] == [0, 2.0, 0]

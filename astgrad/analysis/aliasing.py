@@ -22,7 +22,7 @@ from typing import Callable
 import gast
 import numpy as np
 
-from ..ir.trees import walk, walk_statements
+from ..ir.trees import find, walk, walk_statements
 from ..rules.registry import member_names
 
 Env = frozenset  # of (name, frozenset of origins); an origin is ("param", name) or (site, recent)
@@ -206,13 +206,16 @@ def _grown_list(s: gast.stmt, locals_: set[str]) -> tuple[str, list[gast.AST]] |
     return None
 
 
+_WRITING = frozenset({gast.Subscript, gast.AugAssign, gast.Call})  # (the nodes that may write in place)
+
+
 def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
     """name → how many places write into its value in place: `x[i] = v`, `x += v`,
     `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`..."""
     count: dict[str, int] = {}
     writes = member_names("writes")  # (xs.append, x.fill: the registry's)
     subscript, aug, call, store = gast.Subscript, gast.AugAssign, gast.Call, gast.Store
-    for n in walk(fdef):
+    for n in find(fdef, _WRITING):
         cls = n.__class__
         if cls is subscript:
             if n.ctx.__class__ is not store:

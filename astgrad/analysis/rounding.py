@@ -17,7 +17,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from ..ir.trees import walk
+from ..ir.trees import find, walk
 from ..rules.registry import member_names, numpy_names
 from .aliasing import shared_through
 
@@ -75,12 +75,14 @@ def _flow(s: gast.stmt, seeds: set[str], np_name: str) -> tuple[set[str], set[st
 def _written_through(value: gast.AST) -> set[str]:
     """The arrays calls in `value` write into (`out=`)."""
     out: set[str] = set()
-    for n in walk(value):
-        if isinstance(n, gast.Call):
-            for k in n.keywords:
-                if k.arg == "out":
-                    out |= _bases(k.value, set())
+    for n in find(value, _CALL):
+        for k in n.keywords:
+            if k.arg == "out":
+                out |= _bases(k.value, set())
     return out
+
+
+_CALL = frozenset({gast.Call})
 
 
 def _bases(target: gast.AST, seeds: set[str]) -> set[str]:

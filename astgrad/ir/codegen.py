@@ -163,10 +163,11 @@ def _wrap_guard(m: re.Match) -> str:
 
 def free_globals(tree: gast.AST) -> list[str]:
     """Names a function reads but never binds, in order of first use."""
-    bound = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    names = [n for n in walk(tree) if n.__class__ is gast.Name]
+    bound = {n.id for n in names if isinstance(n.ctx, (gast.Store, gast.Param))}
     seen: dict[str, None] = {}
-    for n in walk(tree):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in bound:
+    for n in names:
+        if isinstance(n.ctx, gast.Load) and n.id not in bound:
             seen.setdefault(n.id, None)
     return list(seen)
 

@@ -86,6 +86,82 @@ def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
     return count
 
 
+def name_counts(tree: Any, contexts: tuple[type, ...] | None = None) -> dict[str, int]:
+    """How many Name nodes of each id `tree` (a node or a list of them) holds; with `contexts`
+    (gast.Load, gast.Store...), only those whose context is one of them. The name sets the passes
+    ask for again and again, without listing every node as walk does."""
+    count: dict[str, int] = {}
+    todo = list(tree) if tree.__class__ is list else [tree]
+    push, pop = todo.append, todo.pop
+    children = _CHILD_FIELDS
+    while todo:
+        n = pop()
+        cls = n.__class__
+        d = n.__dict__
+        if cls is _NAME:
+            if contexts is None or d["ctx"].__class__ in contexts:
+                count[d["id"]] = count.get(d["id"], 0) + 1
+            if d.get("annotation") is None:  # (a leaf, its context aside)
+                continue
+        fields = children.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
+        for field in fields:
+            v = d.get(field)
+            if v is None:
+                continue
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, _AST):
+                        push(x)
+            elif isinstance(v, _AST):
+                push(v)
+    return count
+
+
+_CONTEXTS = frozenset({gast.Load, gast.Store, gast.Del, gast.Param})
+_LEAVES_BELOW = _CONTEXTS | {gast.Constant}  # (and a Name without annotation, below it only its context)
+
+
+def find(tree: Any, classes: set[type] | frozenset[type]) -> list[gast.AST]:
+    """The nodes of `tree` (a node or a list of them) whose class is one of `classes`, in no
+    particular order: for the passes that look for a few kinds of node, without listing the
+    names, constants and contexts that make most of a tree as walk does."""
+    out = []
+    todo = list(tree) if tree.__class__ is list else [tree]
+    push, pop = todo.append, todo.pop
+    children, leaves = _CHILD_FIELDS, _LEAVES_BELOW.difference(classes)
+    name = _NAME if _CONTEXTS.isdisjoint(classes) else None  # (a leaf unless contexts are asked for)
+    while todo:
+        n = pop()
+        cls = n.__class__
+        if cls in classes:
+            out.append(n)
+        d = n.__dict__
+        if cls is name and d.get("annotation") is None:
+            continue
+        fields = children.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
+        for field in fields:
+            v = d.get(field)
+            if v is None:
+                continue
+            if v.__class__ is list:
+                for x in v:
+                    if x.__class__ not in leaves and isinstance(x, _AST):
+                        push(x)
+            elif v.__class__ not in leaves and isinstance(v, _AST):
+                push(v)
+    return out
+
+
+def names_in(tree: Any, contexts: tuple[type, ...] | None = None) -> set[str]:
+    """The ids of the Name nodes in `tree` (a node or a list of them); with `contexts`, only
+    those of Names in one of them (see name_counts)."""
+    return set(name_counts(tree, contexts))
+
+
 def names_read(node: gast.AST) -> set[str]:
     """The names `node` reads."""
     return set(read_counts(node))

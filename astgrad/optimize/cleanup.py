@@ -11,7 +11,7 @@ from .. import rules, runtime
 from ..analysis.aliasing import shared_through, sharing_links, writes_in_place
 from ..frontend.context import Context
 from ..ir.sentinels import MISSING
-from ..ir.trees import Transformer, call_of, clone, read_counts, walk
+from ..ir.trees import Transformer, call_of, clone, find, name_counts, names_in, read_counts, walk
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
@@ -516,15 +516,17 @@ def resolver(ctx: Context) -> Callable[[str], Any]:
 
 def is_pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
     """Whether evaluating `value` has no effect but its result (`ns`: see resolver)."""
-    for n in walk(value):
-        if isinstance(n, gast.Call):
-            fn = denoted(n.func, ns)
-            rule = rules.lookup(fn)
-            if rule is not None and (rule.effects or rule.writes):
-                return False
-            if fn is None or (rule is None and not _is_runtime(fn) and not is_math_function(fn)):
-                return False
+    for n in find(value, _CALL):
+        fn = denoted(n.func, ns)
+        rule = rules.lookup(fn)
+        if rule is not None and (rule.effects or rule.writes):
+            return False
+        if fn is None or (rule is None and not _is_runtime(fn) and not is_math_function(fn)):
+            return False
     return True
+
+
+_CALL = frozenset({gast.Call})
 
 
 def is_math_function(fn: Any) -> bool:
@@ -673,7 +675,6 @@ def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> 
     params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs if isinstance(a, gast.Name)}
     made: dict[str, list[gast.stmt]] = {}
     appends: dict[str, list[gast.stmt]] = {}
-    allowed: set[int] = set()  # ids of the Name nodes those statements use the list through
     for st in _walk(fdef.body):
         if (
             isinstance(st, gast.Assign)
@@ -683,7 +684,6 @@ def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> 
             and all(is_pure(e, ns) for e in st.value.elts)
         ):
             made.setdefault(st.targets[0].id, []).append(st)
-            allowed.add(id(st.targets[0]))
         elif (
             isinstance(st, gast.Expr)
             and isinstance(st.value, gast.Call)
@@ -695,11 +695,12 @@ def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> 
             and is_pure(st.value.args[0], ns)
         ):
             appends.setdefault(st.value.func.value.id, []).append(st)
-            allowed.add(id(st.value.func.value))
     if not made:
         return False
-    others = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and id(n) not in allowed}
-    dead = {id(st) for v, sts in made.items() if v not in others and v not in params for st in sts + appends.get(v, [])}
+    # a list is used only through those statements when each of its names is their target or receiver
+    uses = name_counts(fdef)
+    only = [v for v, sts in made.items() if v not in params and uses[v] == len(sts) + len(appends.get(v, []))]
+    dead = {id(st) for v in only for st in made[v] + appends.get(v, [])}
     if not dead:
         return False
 
@@ -770,7 +771,7 @@ def _unneeded(fdef: gast.FunctionDef, defs: dict[str, list[gast.stmt]]) -> set[s
             continue
         parts = [st.test] if isinstance(st, (gast.If, gast.While)) else [st.iter] if isinstance(st, gast.For) else [st]
         for part in parts:
-            live |= {n.id for n in walk(part) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            live |= names_in(part, _LOAD)
         if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name):
             live.add(st.target.id)
     work = [v for v in live if v in defs]
@@ -792,6 +793,7 @@ def is_comment(s: gast.stmt) -> bool:
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant) and isinstance(s.value.value, str)
 
 
+_LOAD = (gast.Load,)
 _EFFECTS = (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Raise, gast.Break)
 
 

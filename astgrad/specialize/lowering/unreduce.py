@@ -10,7 +10,7 @@ from typing import Callable
 import gast
 
 from ...analysis.expression_shapes import expression_shape
-from ...ir.trees import walk
+from ...ir.trees import name_counts, names_in, walk
 from .common import float_array_in, literal_axis, plain_unreduce, put_back, single_target
 
 
@@ -18,12 +18,10 @@ def lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np_
     """`t = unreduce(g, x, axis, keepdims)` (possibly `/ n`) → `t = g` (for an axis, with it put
     back as a length-1 axis) where every use of t is an elementwise expression whose other
     operands already have x's shape."""
-    assigned: dict[str, int] = {}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-            assigned[n.id] = assigned.get(n.id, 0) + 1
+    nodes = walk(fdef)
+    assigned = name_counts(fdef, (gast.Store,))
     candidates: dict[str, tuple[gast.Assign, tuple]] = {}
-    for s in walk(fdef):
+    for s in nodes:
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
             continue
         call = s.value.left if isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Div) else s.value
@@ -37,7 +35,7 @@ def lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np_
     if not candidates:
         return
     ok = dict.fromkeys(candidates, True)
-    for s in walk(fdef):
+    for s in nodes:
         if not isinstance(s, gast.stmt) or isinstance(s, (gast.FunctionDef, gast.If, gast.For, gast.While)):
             if isinstance(s, (gast.If, gast.While)):
                 _reject_loads(s.test, ok)
@@ -45,8 +43,7 @@ def lazy_unreduce(fdef: gast.FunctionDef, unreduce: str, shape_of: Callable, np_
                 _reject_loads(s.iter, ok)
             continue
         value = s.value if isinstance(s, (gast.Assign, gast.Expr, gast.Return)) else None
-        loads = {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-        used = loads & set(candidates)
+        used = names_in(s, (gast.Load,)) & set(candidates)
         if not used:
             continue
         own = single_target(s) if candidates.get(single_target(s), (None,))[0] is s else None
