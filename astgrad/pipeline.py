@@ -39,7 +39,7 @@ from .ad.reverse import comment
 from .analysis.aliasing import shared_through, sharing_links
 from .frontend.assumptions import calls_named, guard_terms, is_guard
 from .ir.codegen import render
-from .ir.trees import name, walk
+from .ir.trees import name, names_in, walk
 from .optimize.adjoint_rows import carry_adjoint_rows
 from .optimize.cleanup import fuse_expressions, nested_blocks
 from .optimize.cleanup import optimize as clean_up
@@ -119,7 +119,7 @@ def guard_program(unit: Unit) -> None:
     if facts is None:
         return
     ctx = unit.ctx
-    bound = {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    bound = names_in(unit.fdef, (gast.Store, gast.Del, gast.Param))
     terms = guard_terms(facts, ctx.parsed.user_globals, ctx.parsed.cells, bound, ctx.internal_ref)
     if not terms:
         return
@@ -139,7 +139,7 @@ def guard_program(unit: Unit) -> None:
 
 
 def _arrays(unit: Unit) -> set[str]:
-    names = {n.id for n in walk(unit.fdef) if isinstance(n, gast.Name)}
+    names = names_in(unit.fdef)
     return {n for n in names if unit.shape_of(n) not in (None, ())}
 
 
@@ -154,7 +154,7 @@ def drop_number_checks(unit: Unit) -> None:
     """Run-time checks whose answer specialised code knows go: those that refuse in-place writes
     into arrays, given a Python number (a parameter specialised as one, never rebound), and the
     check that a loop walks a sequence, given an array."""
-    stored = {m.id for m in walk(unit.fdef) if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store)}
+    stored = names_in(unit.fdef, (gast.Store,))
     numbers = unit.python_numbers - stored
     checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
     sequence = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_sequence}

@@ -30,7 +30,7 @@ from ..frontend.parse import parse_function
 from ..frontend.unroll import unroll_container_loops
 from ..ir.codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from ..ir.source_text import SourceCode
-from ..ir.trees import Transformer, assign, name, walk
+from ..ir.trees import Transformer, assign, name, names_in, walk
 from ..optimize.cleanup import number_value
 from ..pipeline import ShapeLookup, run_passes, run_program_passes
 from ..specialize import dispatch
@@ -378,7 +378,7 @@ def _shows_defaults(fdef: gast.FunctionDef) -> bool:
 
 
 def _names(tree: gast.AST) -> set[str]:
-    return {n.id for n in walk(tree) if isinstance(n, gast.Name)}
+    return names_in(tree)
 
 
 def _shape_lookup(fdef: gast.FunctionDef, facts: ShapeFacts, adjoint_names: dict[str, str]) -> ShapeLookup:

@@ -25,7 +25,7 @@ from ..analysis.activity import (
 from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
-from ..ir.trees import assign, name, walk
+from ..ir.trees import assign, name, names_in, walk
 from .templates import Bound, TemplateMismatch, refusal_message, refuse_active_star_argument, refused_parameter
 
 ZERO = object()  # marker of a zero tangent during simplification
@@ -298,7 +298,7 @@ class ForwardTransformer:
                 result = simplify(expr, zero_names)
         if result is None or result is ZERO:
             return ZERO
-        mentioned = {n.id for n in walk(result) if isinstance(n, gast.Name)}
+        mentioned = names_in(result)
         unseen = [a for a in args if isinstance(a, gast.Name) and a.id not in self.varied and a.id not in mentioned]
         if rule.elementwise and unseen:
             # a dropped term carried an inactive operand's shape, which the rest does not

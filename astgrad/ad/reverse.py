@@ -42,7 +42,7 @@ from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..frontend.normalize.expressions import loads
-from ..ir.trees import Transformer, assign, is_constant, name, walk
+from ..ir.trees import Transformer, assign, is_constant, name, names_in, walk
 from ..rules.registry import runtime_facts
 from .templates import (
     Bound,
@@ -131,7 +131,7 @@ class ReverseTransformer:
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
         if facts is not None:  # (specialised code: a name the shape analysis knows to be one integer)
-            bound = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            bound = names_in(fdef, (gast.Store,))
             self.ints |= {v for v in bound if facts.kind(v) == "i" and facts.shape(v) == ()}
         out_name = self.output.id if isinstance(self.output, gast.Name) else None
         self.scalars = shapes.scalar_names(fdef, out_name) if seed == "seed" and out_name else set()
@@ -212,7 +212,7 @@ class ReverseTransformer:
                 ):
                     continue
                 xs = v.value.id
-                inside = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+                inside = names_in(st, (gast.Store,))
                 if counts.get(x) == 1 and counts.get(k) == 1 and counts.get(xs, 0) <= 1 and xs not in inside:
                     if not ({x, xs} & unsafe) and xs in self.primal_names | set(self.fdef._ag_params):
                         found[p + (0, 0)] = first

@@ -11,7 +11,7 @@ import gast
 import numpy as np
 
 from ..frontend.context import Context
-from ..ir.trees import Transformer, clone, name, walk
+from ..ir.trees import Transformer, clone, name, names_in
 from ..rules.registry import Rule, Template, display_name
 
 
@@ -146,7 +146,7 @@ class _Subst(Transformer):
 
     def visit(self, node):
         if self.bound_here is None:  # names a comprehension inside the template binds stay as they are
-            self.bound_here = {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            self.bound_here = names_in(node, (gast.Store,))
         return super().visit(node)
 
     def visit_IfExp(self, node):

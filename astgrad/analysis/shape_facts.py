@@ -29,7 +29,7 @@ import numpy as np
 from .. import rules, runtime
 from ..frontend.assumptions import immutable
 from ..frontend.context import Context
-from ..ir.trees import walk
+from ..ir.trees import names_in, walk
 from .activity import BINOPS, UNARY, walk_statements
 from .index_ranges import LoopIndices, difference
 from .shapes import full_reduction
@@ -630,7 +630,7 @@ def _unread_names(fdef: gast.FunctionDef) -> set[str]:
         elif isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
             if isinstance(n.value, gast.Name):
                 copies[id(n.value)] = n.targets[0].id
-    bound = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    bound = names_in(fdef, (gast.Store,))
     unread = {v for v in bound if v not in loads}
     changed = True
     while changed:

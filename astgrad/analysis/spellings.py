@@ -27,7 +27,7 @@ import gast
 import numpy as np
 
 from .. import rules
-from ..ir.trees import name, walk
+from ..ir.trees import name, name_counts
 from ..rules.registry import functions_with
 from .activity import assignment_counts, operands, primitive
 
@@ -42,7 +42,7 @@ def spelled_calls(fdef: gast.FunctionDef) -> dict[int, tuple[Any, str]]:
     if not patterns:
         return {}
     counts = assignment_counts(fdef)
-    reads = Counter(n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+    reads = Counter(name_counts(fdef, (gast.Load,)))
     params = set(getattr(fdef, "_ag_params", ()))
     found: dict[int, tuple[Any, str]] = {}
     for block in _blocks(fdef.body):

@@ -39,7 +39,7 @@ from ..analysis.activity import parameter_writes
 from ..errors import TransformError
 from ..ir.names import Namer
 from ..ir.sentinels import MISSING
-from ..ir.trees import walk
+from ..ir.trees import names_in, walk
 from ..rules.registry import member_names
 from .callables import is_generated, is_user_function
 from .parse import ParsedFunction, parse_function
@@ -302,7 +302,7 @@ def _inline_call(s: gast.stmt, fn: Any, parsed: ParsedFunction, namer: Namer, de
         helper = inline_helpers(helper, depth + 1)
     parsed.lookup(call.func.id)  # (generated code relies on what the name is: recorded)
     body = copy.deepcopy(_without_docstring(helper.tree.body))
-    free = {n.id for n in walk(helper.tree) if isinstance(n, gast.Name)} - _local_names(helper.tree)
+    free = names_in(helper.tree) - _local_names(helper.tree)
     introduced = namer.__dict__.setdefault("introduced", set())
     if free & (_local_names(parsed.tree) | set(parsed.cells) | introduced):
         return None  # (a free name of the helper would be read as one of the caller's locals)
@@ -316,7 +316,7 @@ def _inline_call(s: gast.stmt, fn: Any, parsed: ParsedFunction, namer: Namer, de
     given = {p: v for p, v in bindings if p not in stored and isinstance(v, (gast.Name, gast.Constant))}
     # a parameter it rebinds, given a name the call's target rebinds anyway and no other argument
     # reads, is that name (`theta, omega = step(theta, omega)`: no copy of omega first)
-    targets = {n.id for n in walk(s.targets[0]) if isinstance(n, gast.Name)} if isinstance(s, gast.Assign) else set()
+    targets = names_in(s.targets[0]) if isinstance(s, gast.Assign) else set()
     reads = [n.id for _, v in bindings for n in walk(v) if isinstance(n, gast.Name)]
     renamed = {
         p: v.id

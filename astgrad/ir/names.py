@@ -7,7 +7,7 @@ import keyword
 
 import gast
 
-from .trees import walk
+from .trees import names_in
 
 
 class Namer:
@@ -19,7 +19,7 @@ class Namer:
 
     @classmethod
     def for_tree(cls, tree: gast.AST, extra: set[str] | None = None) -> "Namer":
-        taken = {n.id for n in walk(tree) if isinstance(n, gast.Name)}
+        taken = names_in(tree)
         return cls(taken | (extra or set()))
 
     def reserve(self, name: str) -> None:

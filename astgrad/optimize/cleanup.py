@@ -260,11 +260,7 @@ def propagate_copies(
     1.0). `stores`: the tree's _stores, if counted already."""
     body = fdef.body
     stores = _stores(body) if stores is None else stores
-    returned = (
-        {n.id for n in walk(body[-1]) if isinstance(n, gast.Name)}
-        if body and isinstance(body[-1], gast.Return)
-        else set()
-    )
+    returned = names_in(body[-1]) if body and isinstance(body[-1], gast.Return) else set()
     subst: dict[str, gast.AST] = {}
     defined: set[str] = set(params)
     out: list[gast.stmt] = []
@@ -312,7 +308,7 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str], stores: dic
     if counted already."""
     stores = _stores(fdef.body) if stores is None else stores
     last = fdef.body[-1] if fdef.body else None
-    returned = {n.id for n in walk(last) if isinstance(n, gast.Name)} if isinstance(last, gast.Return) else set()
+    returned = names_in(last) if isinstance(last, gast.Return) else set()
     candidates = {
         st.targets[0].id
         for st in _walk(fdef.body)
@@ -451,7 +447,7 @@ def fuse_expressions(fdef: gast.FunctionDef, ctx: Context, params: set[str], lim
                 continue
             if not is_pure(s.value, ns):
                 continue
-            deps = {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
+            deps = names_in(s.value)
             for st in body[i:]:
                 if is_comment(st):
                     continue
@@ -730,7 +726,7 @@ def _drop_self_assignments(body: list[gast.stmt]) -> bool:
             if len(pair) == 1 or pair in same:
                 continue
         if same:
-            bound = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            bound = names_in(st, (gast.Store,))
             same = {p for p in same if not p & bound}
         if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
             same.add(frozenset((st.targets[0].id, st.value.id)))
@@ -778,11 +774,9 @@ def _unneeded(fdef: gast.FunctionDef, defs: dict[str, list[gast.stmt]]) -> set[s
     while work:
         v = work.pop()
         for st in defs[v]:
-            for n in walk(st):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in live:
-                    live.add(n.id)
-                    if n.id in defs:
-                        work.append(n.id)
+            new = names_in(st, _LOAD) - live
+            live |= new
+            work += [n for n in new if n in defs]
             if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name) and st.target.id not in live:
                 live.add(st.target.id)
     return set(defs) - live

@@ -39,7 +39,7 @@ import numpy as np
 
 from ..analysis.aliasing import memory_reads, shared_through, sharing, ufunc_result, writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import assign, walk
+from ..ir.trees import assign, names_in, walk
 from .cleanup import number_value
 
 FRESH = {"zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like"}
@@ -331,7 +331,7 @@ def _pop_of(s: gast.stmt, pop: str) -> tuple[str, str] | None:
 
 
 def _names(node: gast.AST) -> set[str]:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return names_in(node, (gast.Load,))
 
 
 def single_assign(s: gast.stmt) -> str | None:
@@ -605,8 +605,8 @@ def _drop(
     skip = frozenset({np_name, "math"})
     # (names the enclosing loops bind change from one of their steps to the next)
     outer, outer_back = nest.outermost(loop, back)
-    loop_stores = {n.id for n in walk(outer) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    back_stores = {n.id for n in walk(outer_back) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    loop_stores = names_in(outer, (gast.Store,))
+    back_stores = names_in(outer_back, (gast.Store,))
     # what may change in place: names written into, and what shares memory with them through
     # the forward pass's assignments (the backward pass writes only into adjoints it owns; the
     # tape is no memory its values share)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..analysis.expression_shapes import expression_shape, spreading_index
 from ..frontend.context import Context
-from ..ir.trees import clone, read_counts, walk, walk_statements
+from ..ir.trees import clone, names_in, read_counts, walk, walk_statements
 from ..optimize.cleanup import TEMPORARY, denoted, is_comment, is_math_function, nested_blocks, replace_node, resolver
 
 Chain = tuple[float, list[tuple[gast.AST, int]]]  # (coefficient, [(factor, ±1)])
@@ -187,7 +187,7 @@ def _substitute(
             inner = _flatten(st.value, np_name)
             if loads.get(v) != 1 or stores.get(v) != 1 or inner is None or not inner[1] or not floats(inner):
                 return None
-            deps = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
+            deps = names_in(st.value)
             for between in body[j + 1 : i]:  # nothing may change what the definition read
                 if is_comment(between):
                     continue

@@ -28,7 +28,7 @@ import numpy as np
 from ..analysis.rounding import decisive_names
 from ..analysis.shape_facts import ShapeFacts
 from ..frontend.context import Context
-from ..ir.trees import assignment_counts, walk, walk_statements
+from ..ir.trees import assignment_counts, names_in, walk_statements
 
 _PRODUCTS = {"dot": np.dot, "matmul": np.matmul}
 
@@ -37,7 +37,7 @@ def canonical_products(fdef: gast.FunctionDef, facts: ShapeFacts, ctx: Context) 
     """Rewrite the matrix products of `fdef` (normalized) into the form `a @ b` (module docstring)."""
     np_name = ctx.numpy_name()
     decisive = decisive_names(fdef, np_name)
-    stored = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    stored = names_in(fdef, (gast.Store, gast.Del, gast.Param))
     builtin_len = "len" not in stored and ctx.peek("len") is builtins.len
     counts = assignment_counts(fdef)
     params = {a.id for a in fdef.args.args}

@@ -31,7 +31,7 @@ from .. import rules
 from ..analysis.aliasing import memory_reads, shared_through, sharing_links, ufunc_result
 from ..frontend.assumptions import calls_named, is_guard
 from ..frontend.context import Context
-from ..ir.trees import call_of, walk, walk_statements
+from ..ir.trees import call_of, name_counts, walk, walk_statements
 from ..optimize.cleanup import number_value
 
 
@@ -173,7 +173,7 @@ class _Scope:
     def __init__(self, fdef: gast.FunctionDef, skip: frozenset[str], zeros_like: str):
         self.fdef, self.skip, self.zeros_like = fdef, skip, zeros_like
         self.counts: dict[int, list[Counter]] = {}  # id(block) → each statement's names
-        self.totals = Counter(x.id for x in walk(fdef) if isinstance(x, gast.Name))
+        self.totals = Counter(name_counts(fdef))
         self._links: list | None = None
 
     def names(self, block: list[gast.stmt], k: int) -> Counter:
@@ -243,7 +243,7 @@ class _Body:
 
 
 def _names(node: gast.AST) -> Counter:
-    return Counter(x.id for x in walk(node) if isinstance(x, gast.Name))
+    return Counter(name_counts(node))
 
 
 def _new_array(value: gast.AST, modules: frozenset[str]) -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..frontend.assumptions import calls_named, is_guard
 from ..frontend.context import Context
-from ..ir.trees import walk, walk_statements
+from ..ir.trees import names_in, walk, walk_statements
 
 PY, NUM, OTHER = "python number", "a number that may be an np.float64", "other"
 TEST = "a comparison of such a number (a bool or an np.bool_): good for a branch's test alone"
@@ -66,7 +66,7 @@ class _Types:
     def __init__(self, fdef: gast.FunctionDef, ctx: Context, python_numbers: frozenset[str]):
         self.ctx = ctx
         self.copies = {ctx.helper("copy_of"), ctx.helper("deep_copy_of")}
-        self.local = {n.id for n in walk(fdef) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+        self.local = names_in(fdef, (gast.Store, gast.Del, gast.Param))
         self.names: dict[str, str] = {}
         for a in fdef.args.args + fdef.args.kwonlyargs + fdef.args.posonlyargs:
             self.names[a.id] = PY if a.id in python_numbers else OTHER

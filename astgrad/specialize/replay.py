@@ -34,7 +34,7 @@ import gast
 
 from ..analysis.aliasing import sharing, writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import clone, read_counts, walk
+from ..ir.trees import clone, names_in, read_counts, walk
 from ..optimize.cleanup import fuse_expressions, is_comment, is_pure, resolver
 from .lowering.statements import join_accumulations
 
@@ -295,7 +295,7 @@ def _drop_dead(loop: gast.For, after: set[str], ns) -> None:
     if any(not isinstance(st, gast.Assign) and not is_comment(st) for st in loop.body):
         return
     exposed: set[str] = set()
-    bound = {n.id for n in walk(loop.target) if isinstance(n, gast.Name)}
+    bound = names_in(loop.target)
     targets = set(bound)
     for st in loop.body:
         if isinstance(st, gast.Assign):
@@ -339,7 +339,7 @@ def _merge_branches(block: list[gast.stmt]) -> list[gast.stmt]:
                 for n in walk(x)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
             }
-            if (same or negated) and not stored & {n.id for n in walk(st.test) if isinstance(n, gast.Name)}:
+            if (same or negated) and not stored & names_in(st.test):
                 if same:
                     merged = gast.If(test=prev.test, body=prev.body + st.body, orelse=prev.orelse + st.orelse)
                 else:  # prev is `if not c`
@@ -412,7 +412,7 @@ def _names_elsewhere(fdef: gast.FunctionDef, *loops: gast.For) -> set[str]:
             continue
         if isinstance(st, gast.Assign) and isinstance(st.value, gast.Constant) and st.value.value is None:
             continue
-        out |= {n.id for n in walk(st) if isinstance(n, gast.Name)}
+        out |= names_in(st)
     return out
 
 

@@ -42,7 +42,7 @@ import gast
 
 from ..analysis.aliasing import sharing, writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import assign, name, walk
+from ..ir.trees import assign, name, names_in, walk
 from ..rules.registry import member_names
 
 
@@ -476,7 +476,7 @@ def _float_rows(v: str, shape_of: Callable, trips: int) -> bool:
 
 
 def _loads(s: gast.stmt) -> set[str]:
-    return {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return names_in(s, (gast.Load,))
 
 
 def _rename(s: gast.stmt, old: str, new: str) -> None:

@@ -83,7 +83,7 @@ from .. import runtime
 from ..analysis.index_ranges import Affine, LoopIndices, difference
 from ..analysis.rounding import decisive_names
 from ..frontend.context import Context
-from ..ir.trees import name, walk
+from ..ir.trees import name, names_in, walk
 from ..rules.registry import array_methods, lookup, member_names
 
 _ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
@@ -207,7 +207,7 @@ class _Nest:
             name="nest", args=None, body=[loops[0]], decorator_list=[], returns=None, type_comment=None
         )
         self.indices = LoopIndices(wrapper)
-        bound = {n.id for n in walk(loops[0]) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        bound = names_in(loops[0], (gast.Store,))
         self.bound = bound
         stores = [n.id for n in walk(loops[0]) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
         for s in hoisted:  # (the one binding of a value no counter changes)
@@ -807,7 +807,7 @@ def _mentioned(node: gast.AST, shapes_too: bool = True) -> set[str]:
             if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.attr in metadata
         }
         return {n.id for n in walk(node) if isinstance(n, gast.Name) and id(n) not in skip}
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
+    return names_in(node)
 
 
 def _live(stmts: list[gast.stmt], killed: set[str]) -> set[str]:
@@ -821,7 +821,7 @@ def _live(stmts: list[gast.stmt], killed: set[str]) -> set[str]:
             live |= _mentioned(head) - killed
             inner = set(killed)
             if isinstance(s, gast.For):
-                inner |= {n.id for n in walk(s.target) if isinstance(n, gast.Name)}
+                inner |= names_in(s.target)
             live |= _live(s.body, inner) | _live(s.orelse, killed)
             continue
         if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets):

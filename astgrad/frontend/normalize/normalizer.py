@@ -31,7 +31,7 @@ from ... import rules, runtime
 from ...analysis.activity import integer_names, view_sources, walk_statements
 from ...analysis.aliasing import SharedMemory
 from ...ir.codegen import compile_function, render
-from ...ir.trees import assign, assigned_names, name, walk
+from ...ir.trees import assign, assigned_names, name, names_in, walk
 from ..assumptions import constant_cell
 from ..context import Context
 from ..parse import ParsedFunction
@@ -510,7 +510,7 @@ def lift_function(parsed, tree: gast.FunctionDef, siblings: dict[str, Any] | Non
     the enclosing function, it reads its globals and closure cells when it runs, and the lifted
     nested functions it calls (`siblings`) through cells of their own."""
     text = render(tree)
-    free = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    free = names_in(tree, (gast.Load,))
     known = {**parsed.cells, **{n: constant_cell(f) for n, f in (siblings or {}).items()}}
     cells = {n: c for n, c in known.items() if n in free}
     fn = compile_function(text, tree.name, parsed.user_globals, f"lifted {tree.name} from {parsed.filename}", cells)

@@ -11,7 +11,7 @@ import gast
 
 from ...analysis.aliasing import sharing, writes_in_place
 from ...frontend.context import Context
-from ...ir.trees import Transformer, clone, name, read_counts, walk
+from ...ir.trees import Transformer, clone, name, names_in, read_counts, walk
 from ...optimize.cleanup import is_comment, is_pure, nested_blocks, resolver
 from .common import is_call_of, single_target
 
@@ -44,11 +44,11 @@ def reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
             if text in seen:
                 st.value = name(seen[text][0])
                 continue
-            reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)} - {np_name, "math"}
+            reads = names_in(st.value) - {np_name, "math"}
             arrays = {r for r in reads if count(r) is None}  # (a known int is no memory to write into)
             if is_pure(st.value, ns) and all(stores.get(r, 0) <= 1 for r in reads) and not arrays & changing:
                 seen[text] = (a, reads)
-        changed = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        changed = names_in(st, (gast.Store,))
         seen = {t: v for t, v in seen.items() if not changed & (v[1] | {v[0]}) or v[0] == a}
 
 
@@ -66,12 +66,12 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
         if a is None or not is_pure(first.value, ns):
             i += 1
             continue
-        deps = {n.id for n in walk(first.value) if isinstance(n, gast.Name)}
+        deps = names_in(first.value)
         for j in range(i + 1, len(body)):
             second = body[j]
             if is_comment(second):
                 continue
-            names = {n.id for n in walk(second) if isinstance(n, gast.Name)}
+            names = names_in(second)
             if a not in names:
                 stored = {n.id for t in getattr(second, "targets", []) for n in walk(t) if isinstance(n, gast.Name)}
                 if isinstance(second, gast.Assign) and not stored & deps:

@@ -9,7 +9,7 @@ from typing import Callable
 import gast
 
 from ...analysis.expression_shapes import expression_shape
-from ...ir.trees import read_counts, walk
+from ...ir.trees import names_in, read_counts, walk
 from ...optimize.cleanup import is_comment, nested_blocks, replace_node
 from .common import np_sum_of_one, parse_expression, single_target
 
@@ -38,7 +38,7 @@ def sum_before_product(fdef: gast.FunctionDef, shape_of: Callable, np_name: str)
             row = product_row(product.left, shape_of(x), shape_of, np_name)
             if row is None:
                 continue
-            deps = {n.id for n in walk(product) if isinstance(n, gast.Name)}
+            deps = names_in(product)
             for later in body[i + 1 :]:
                 if is_comment(later):
                     continue
