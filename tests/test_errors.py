@@ -8,6 +8,7 @@ import pytest
 import astgrad
 from astgrad import TransformError, check_grad, grad
 from tests import errors_functions as ef
+from tests.modes import MODES
 
 
 def line_of(func, text):
@@ -492,3 +493,30 @@ def test_a_write_through_a_loop_variable_into_the_sequence_is_refused():
     check_grad(reuses_the_loop_name_after, grad(reuses_the_loop_name_after, wrt=0), W, h, wrt=0)
     with pytest.raises(ValueError, match=r"changes its argument `history` in place .* the caller's list"):
         grad(extends_a_list, wrt=0)(W, h)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_refusal_when_the_code_runs_names_the_users_file_and_line(options):
+    """A value astgrad refuses when the generated code runs (not when it is made) is located as a
+    TransformError is: at the statement whose adjoint was running (its `# line N:` comment), or in
+    the forward pass at the function's `def`, naming it."""
+    g = astgrad.grad(ef.writes_through_a_view, **options)
+    with pytest.raises(astgrad.UnsupportedValueError) as info:
+        g(np.ones(3))
+    where = f"errors_functions.py:{line_of(ef.writes_through_a_view, 'def ')}: in `writes_through_a_view`: "
+    assert where in str(info.value) and "`v` is a view" in str(info.value)
+    assert info.value.filename == inspect.getsourcefile(ef.writes_through_a_view)
+    g = astgrad.grad(ef.spectral_norm_of_double, **options)
+    with pytest.raises(astgrad.UnsupportedValueError) as info:
+        g(np.diag([1.0, 1.0, 0.5]))
+    if options.get("mode") == "forward":  # (forward mode has no line comments: the def)
+        line = line_of(ef.spectral_norm_of_double, "def ")
+    else:
+        line = line_of(ef.spectral_norm_of_double, "n = np.linalg.norm")
+    assert f"errors_functions.py:{line}: " in str(info.value)
+    assert "largest singular value is (nearly) repeated" in str(info.value)
+
+
+def test_a_non_scalar_output_names_the_function():
+    with pytest.raises(astgrad.UnsupportedValueError, match=r"errors_functions.py:\d+: in `non_scalar`: grad needs"):
+        astgrad.grad(ef.non_scalar)(np.ones(3))
