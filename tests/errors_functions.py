@@ -99,3 +99,13 @@ def spectral_norm_of_double(x):
     y = x * 2.0
     n = np.linalg.norm(y, 2)  # no derivative where the largest singular value repeats
     return n + np.sum(y)
+
+
+def updates_a_dict(x):
+    d = {"a": x[0]}
+    d.update(b=x[1] ** 2)
+    return d["a"] * d["b"]
+
+
+def reads_a_field(p, x):
+    return np.sum(np.tanh(p.W @ x) ** 2)

@@ -520,3 +520,17 @@ def test_a_refusal_when_the_code_runs_names_the_users_file_and_line(options):
 def test_a_non_scalar_output_names_the_function():
     with pytest.raises(astgrad.UnsupportedValueError, match=r"errors_functions.py:\d+: in `non_scalar`: grad needs"):
         astgrad.grad(ef.non_scalar)(np.ones(3))
+
+
+def test_a_dict_method_is_named_as_one():
+    """Not as the method of an object known only when the code runs (about layers)."""
+    with pytest.raises(TransformError) as info:
+        astgrad.grad(ef.updates_a_dict)
+    message = str(info.value)
+    assert f"errors_functions.py:{line_of(ef.updates_a_dict, 'd.update')}: the dict method `.update()`" in message
+    assert "`d[key] = v`" in message and "layers" not in message
+
+
+def test_a_field_of_an_argument_is_refused_with_what_to_pass():
+    with pytest.raises(TransformError, match=r"the attribute `.W` is not supported(.|\n)*pass the arrays themselves"):
+        astgrad.grad(ef.reads_a_field, wrt=1)
