@@ -143,3 +143,9 @@ def writes_what_a_helper_returned(x, v):
     y = _same(x + 0.0)
     y[2] = v[2]
     return np.sum(y**3)
+
+
+def broadcasts_then_writes(x, v):
+    y = np.broadcast_to(v[0], (5,)) + 0.0  # its tangent a read-only view of v's
+    y[1] = x[1]
+    return np.sum(y**3 * x)
