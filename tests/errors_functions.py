@@ -109,3 +109,8 @@ def updates_a_dict(x):
 
 def reads_a_field(p, x):
     return np.sum(np.tanh(p.W @ x) ** 2)
+
+
+def draws_from_a_generator_argument(w, rng):
+    eps = rng.standard_normal(w.shape)
+    return np.sum(w * eps)

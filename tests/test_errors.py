@@ -534,3 +534,13 @@ def test_a_dict_method_is_named_as_one():
 def test_a_field_of_an_argument_is_refused_with_what_to_pass():
     with pytest.raises(TransformError, match=r"the attribute `.W` is not supported(.|\n)*pass the arrays themselves"):
         astgrad.grad(ef.reads_a_field, wrt=1)
+
+
+def test_a_random_generator_argument_is_refused_with_what_to_do():
+    """Not with the hint about a model's layers."""
+    with pytest.raises(TransformError) as info:
+        astgrad.grad(ef.draws_from_a_generator_argument)
+    message = str(info.value)
+    line = line_of(ef.draws_from_a_generator_argument, "rng.standard_normal")
+    assert f"errors_functions.py:{line}: the method `.standard_normal()` of `rng` is not supported" in message
+    assert "module-level generator" in message and "layers" not in message

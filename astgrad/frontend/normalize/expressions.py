@@ -740,15 +740,24 @@ class ExpressionsMixin:
             )
         else:
             held = node_source(node.func.value)
+            hint = (
+                "astgrad reads the methods of objects it knows when the gradient is made: with "
+                "grad(model.loss), `self.forward(x)` and `self.dense.forward(x)` (an attribute of self, or a "
+                "global); write the layers out one by one that way, or call plain functions "
+                "(`x = dense_forward(W, x)`)"
+            )
+            if hasattr(np.random.Generator, method):  # (`rng.normal(...)` of a generator passed in)
+                hint = (
+                    f"if `{held}` is a random generator passed in, draw the numbers outside the function and "
+                    f"pass them as an argument, or use a module-level generator (`RNG = np.random.default_rng(0)`), "
+                    "whose methods astgrad reads when the gradient is made"
+                )
             raise self.error(
                 f"the method `.{method}()` of `{held}` is not supported: `{held}` is known only when the code runs "
                 "(an item of a list, a parameter), so astgrad cannot read the method it calls, which may differ "
                 "from one object to the next",
                 node,
-                hint="astgrad reads the methods of objects it knows when the gradient is made: with "
-                "grad(model.loss), `self.forward(x)` and `self.dense.forward(x)` (an attribute of self, or a "
-                "global); write the layers out one by one that way, or call plain functions "
-                "(`x = dense_forward(W, x)`)",
+                hint=hint,
             )
         if fname is None:  # x.astype(t) as np.ndarray.astype(x, t): x is an operand, with a rule
             func = gast.Attribute(value=self.ctx.numpy_attr("ndarray"), attr=method, ctx=gast.Load())
