@@ -96,10 +96,18 @@ def _running_statement() -> tuple[str, int, str, str] | None:
     if frame is None:
         return None
     user_file, line, name = _GENERATED[frame.f_code.co_filename]
-    for text in reversed(linecache.getlines(frame.f_code.co_filename)[: frame.f_lineno]):
+    above = line_comment_above(linecache.getlines(frame.f_code.co_filename), frame.f_lineno)
+    return (user_file, above[0], name, above[1]) if above is not None else (user_file, line, name, "")
+
+
+def line_comment_above(lines: list[str], lineno: int) -> tuple[int, str] | None:
+    """(N, text) of the `# line N: text` comment the reverse pass writes above the adjoint of the
+    user's line N, nearest above line `lineno` of generated code `lines` (1-based), within its
+    function's backward pass; None in the forward pass."""
+    for text in reversed(lines[: min(lineno, len(lines))]):
         found = _LINE_COMMENT.fullmatch(text.rstrip("\n"))
         if found:
-            return user_file, int(found.group(1)), name, found.group(2).strip()
+            return int(found.group(1)), found.group(2).strip()
         if text.lstrip().startswith(("def ", "# forward pass")):
-            break
-    return user_file, line, name, ""
+            return None
+    return None
