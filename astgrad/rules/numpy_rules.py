@@ -140,9 +140,13 @@ def _(z, x, y):
     y_bar = unbroadcast(z_bar * max_share(y, x), y)
 
 
+# the tangents take the adjoints' shares, ½ each at a tie, so both modes give one derivative; by
+# np.where, so that the tangent of the operand not chosen (log's at 0: inf) does not reach z_dot
+
+
 @tangent(np.maximum)
 def _(z, x, y):
-    z_dot = np.where(x >= y, x_dot, y_dot)
+    z_dot = np.where(x > y, x_dot, np.where(x < y, y_dot, 0.5 * (x_dot + y_dot)))
 
 
 @adjoint(np.minimum)
@@ -153,7 +157,7 @@ def _(z, x, y):
 
 @tangent(np.minimum)
 def _(z, x, y):
-    z_dot = np.where(x <= y, x_dot, y_dot)
+    z_dot = np.where(x < y, x_dot, np.where(x > y, y_dot, 0.5 * (x_dot + y_dot)))
 
 
 @adjoint(np.fmax)
