@@ -215,3 +215,16 @@ def test_maximum_and_minimum_share_a_tie_alike_in_both_modes(mode):
     g = grad(relu_of_integers, mode=mode)
     np.testing.assert_allclose(g(x), grad(relu_of_integers, mode="reverse", specialize=False)(x), rtol=1e-12)
     np.testing.assert_allclose(g(x), expected, rtol=1e-12)
+
+
+def python_max_and_min(a, b):
+    return max(a, b) ** 2 + min(2 * a, 2 * b)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("a, b, expected", [(1.5, 1.5, (2.5, 2.5)), (1.5, 0.5, (3.0, 2.0)), (0.5, 1.5, (2.0, 3.0))])
+def test_python_max_and_min_share_a_tie_alike_in_both_modes(a, b, expected, mode):
+    """max(a, b) of numbers: ½ each at a tie in reverse mode; forward mode gave a the whole."""
+    g = grad(python_max_and_min, wrt=(0, 1), mode=mode)
+    for _ in range(2):
+        assert g(a, b) == pytest.approx(expected, rel=1e-12)
