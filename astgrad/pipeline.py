@@ -249,7 +249,7 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "batching",
-        lambda u: batch_accumulations(u.fdef, u.ctx, _arrays(u), u.shape_of),
+        lambda u: batch_accumulations(u.fdef, u.ctx, _arrays(u), u.shape_of, passing_helpers(u)),
         "a weight's per-iteration contributions in a loop summed by one product after it (batching.py)",
         needs=("taped rows",),
         why="it reads the states a loop saved as the rows taped rows made (`h_before[::-1]`)",
