@@ -110,3 +110,11 @@ def test_an_accumulator_read_in_the_loop_stays_in_it():
     loop, after = _backward(decaying, (0, 2), _decaying_args(np.random.default_rng(8)))
     assert re.search(r"\n        W_bar = W_bar \* 0\.9 \+ h_before\[k\]\.T\.dot\(t\d+_bar\)", loop), loop
     assert "_buffer" not in loop, loop
+
+
+def test_numba_compiles_the_loop_of_matrix_steps():
+    pytest.importorskip("numba")  # (it reshapes no view: the steps of matrices stay in its loop)
+    args = _batch_first_args(np.random.default_rng(9))
+    compiled = astgrad.grad(batch_first, wrt=(0, 1, 2, 4), jit=True)
+    for a, b in zip(compiled(*args), astgrad.grad(batch_first, wrt=(0, 1, 2, 4))(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -57,13 +57,16 @@ def batch_accumulations(
     arrays: set[str],
     shape_of: Callable | None = None,
     passing: frozenset[str] = frozenset(),
+    whole_steps: bool = True,
 ) -> None:
     """Batch the accumulations in every `for` loop of `fdef`; `arrays` are accumulators known to
     be arrays (their plain `A = A + g` sums are batched too: a float sum would only get slower).
     With `shape_of` (and its `count`, a name's known int value), a loop of a known number of
     iterations whose operands' shapes are known collects each operand once and sums with the
     NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out, where
-    the accumulator decides nothing (`passing`: see rounding.decisive_names)."""
+    the accumulator decides nothing (`passing`: see rounding.decisive_names). Without `whole_steps`,
+    only steps of vectors: no step's matrix flattened, no step summed down to a shape (numba,
+    which compiles the loop, reshapes no view and sums over no tuple of axes)."""
     helpers = {ctx.helper(h): h for h in runtime_facts("batched")}
     if shape_of is not None:
         helpers.update({ctx.helper(h): h for h in runtime_facts("batched_known_shapes")})
@@ -85,20 +88,20 @@ def batch_accumulations(
             decisive.append(rounding.decisive_names(fdef, ctx.numpy_name(), passing))
         return acc in decisive[0]
 
-    _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of, deciding)
+    _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
     fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | saved_rows
 
 
-def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of, deciding) -> None:
+def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps) -> None:
     i = 0
     while i < len(body):
         s = body[i]
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _batch_body(inner, ctx, helpers, arrays, mutable, shape_of, deciding)
+                _batch_body(inner, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
         if isinstance(s, gast.For) and not s.orelse and not _escapes(s.body):
-            before, after = _batch_loop(s, ctx, helpers, arrays, mutable, shape_of, deciding)
+            before, after = _batch_loop(s, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
             body[i:i] = before
             i += len(before)
             body[i + 1 : i + 1] = after
@@ -106,7 +109,7 @@ def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of, 
         i += 1
 
 
-def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, deciding) -> tuple[list, list]:
+def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps) -> tuple[list, list]:
     stores: dict[str, int] = {}
     loads: dict[str, int] = {}
     for node in walk(loop):
@@ -138,7 +141,7 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, decidin
         direct = None
         if candidate is not None:
             acc, (combine, collected), fixed = candidate
-            direct = _direct(combine, collected, fixed, shape_of) if trips else None
+            direct = _direct(combine, collected, fixed, shape_of, whole_steps) if trips else None
             # (a value that may be written in place is collected only by copying it into rows)
             changing = [v for v in collected if v in mutable]
             if direct is not None and (
@@ -320,7 +323,9 @@ def _parse(text: str) -> gast.AST:
     return convert.parse(text, mode="eval").body
 
 
-def _direct(combine: str, collected: list[str], fixed: gast.AST | None, shape_of) -> tuple[str, int | None] | None:
+def _direct(
+    combine: str, collected: list[str], fixed: gast.AST | None, shape_of, whole_steps: bool
+) -> tuple[str, int | None] | None:
     """The NumPy sum for `combine` where the operands' shapes make it that expression, and the
     axis along which the steps' matrices are flattened first (`outer_axis`, or None), or None."""
     shapes = [shape_of(v) for v in collected]
@@ -334,10 +339,10 @@ def _direct(combine: str, collected: list[str], fixed: gast.AST | None, shape_of
         return None
     axis = runtime_facts("outer_axis").get(combine)
     if axis is None:  # (a sum down to the fixed argument's shape: of steps of at least its rank)
-        return (direct, None) if all(len(sh) >= len(fixed_shape) for sh in shapes) else None
+        return (direct, None) if whole_steps and all(len(sh) >= len(fixed_shape) for sh in shapes) else None
     if len(fixed_shape) == 2 and all(len(sh) == 1 for sh in shapes):
         return direct, None
-    if len(fixed_shape) == 2 and all(len(sh) == 2 for sh in shapes):  # (each step a sum of outer products)
+    if whole_steps and len(fixed_shape) == 2 and all(len(sh) == 2 for sh in shapes):  # (sums of outer products)
         return direct, axis
     return None
 
