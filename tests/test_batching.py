@@ -118,3 +118,9 @@ def test_numba_compiles_the_loop_of_matrix_steps():
     compiled = astgrad.grad(batch_first, wrt=(0, 1, 2, 4), jit=True)
     for a, b in zip(compiled(*args), astgrad.grad(batch_first, wrt=(0, 1, 2, 4))(*args)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_a_loop_too_long_for_rows_of_its_matrices_sums_in_the_loop():
+    args = cs231n_rnn_args(np.random.default_rng(10), T=600)  # (rows of 600 steps of 4 × 16)
+    loop, after = _backward(cs231n_rnn, (1, 2, 3, 4), args)
+    assert "Wx_bar = Wx_bar + x_1.T.dot(t7_bar)" in loop and "_buffer" not in loop, loop

@@ -28,6 +28,8 @@ product of the flattened rows, its `b_bar = b_bar + np.sum(t_bar, axis=0)` one s
     Wx_bar = Wx_bar + x[:, ::-1].swapaxes(0, 1).reshape(-1, 8).T @ t_bar_rows.reshape(-1, 16)
     b_bar = b_bar + np.sum(t_bar_rows, axis=(0, 1))
 
+Rows of whole steps grow with the loop beside the states a hand-written gradient keeps: a loop
+whose rows would hold more than WHOLE_STEP_ROWS numbers keeps summing its matrix steps in the loop.
 A value stored into rows is copied when the accumulation would have read it, so it may be written
 in place in the loop. The batched sum adds in another order than the loop: the accumulator must
 decide nothing (rounding.py).
@@ -35,6 +37,7 @@ decide nothing (rounding.py).
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import gast
@@ -49,6 +52,10 @@ from ..rules.registry import runtime_facts
 from .taped_rows import counted_loop
 
 saved_rows: set[str] = set()  # the rows made by the current call (hoisting.py may read past their writes)
+
+# the most numbers the rows of whole steps (matrices, sums down to a shape) may hold: rows as long
+# as the loop grow with it, beside a hand-written gradient's states; longer loops sum in the loop
+WHOLE_STEP_ROWS = 2**15
 
 
 def batch_accumulations(
@@ -66,7 +73,8 @@ def batch_accumulations(
     NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out, where
     the accumulator decides nothing (`passing`: see rounding.decisive_names). Without `whole_steps`,
     only steps of vectors: no step's matrix flattened, no step summed down to a shape (numba,
-    which compiles the loop, reshapes no view and sums over no tuple of axes)."""
+    which compiles the loop, reshapes no view and sums over no tuple of axes); nor rows of whole
+    steps of more than WHOLE_STEP_ROWS numbers."""
     helpers = {ctx.helper(h): h for h in runtime_facts("batched")}
     if shape_of is not None:
         helpers.update({ctx.helper(h): h for h in runtime_facts("batched_known_shapes")})
@@ -141,7 +149,7 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, decidin
         direct = None
         if candidate is not None:
             acc, (combine, collected), fixed = candidate
-            direct = _direct(combine, collected, fixed, shape_of, whole_steps) if trips else None
+            direct = _direct(combine, collected, fixed, shape_of, whole_steps, trips) if trips else None
             # (a value that may be written in place is collected only by copying it into rows)
             changing = [v for v in collected if v in mutable]
             if direct is not None and (
@@ -324,13 +332,14 @@ def _parse(text: str) -> gast.AST:
 
 
 def _direct(
-    combine: str, collected: list[str], fixed: gast.AST | None, shape_of, whole_steps: bool
+    combine: str, collected: list[str], fixed: gast.AST | None, shape_of, whole_steps: bool, trips: int
 ) -> tuple[str, int | None] | None:
     """The NumPy sum for `combine` where the operands' shapes make it that expression, and the
     axis along which the steps' matrices are flattened first (`outer_axis`, or None), or None."""
     shapes = [shape_of(v) for v in collected]
     if any(sh is None for sh in shapes):
         return None
+    whole_steps = whole_steps and sum(trips * math.prod(sh) for sh in shapes) <= WHOLE_STEP_ROWS
     direct = runtime_facts("stacked_sum")[combine]  # (the registry's entry of the summing helper)
     if combine == "sum_parts":
         return direct, None
