@@ -128,6 +128,8 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, decidin
     after: list[gast.stmt] = []
     np_name = ctx.numpy_name()
     trips = _trip_count(loop, shape_of)
+    if trips and any(_accumulation(s) for s in loop.body):
+        deciding("")  # (the analysis reads the whole function: before this loop's statements change)
     version: dict[str, int] = {}  # name → the last statement of the body changing it, so far
     rows: dict[tuple[str, int], str] = {}  # (name, version) → the stack of its collected values
     direct_sums: list[gast.stmt] = []
@@ -153,7 +155,8 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, decidin
             # (a value that may be written in place is collected only by copying it into rows)
             changing = [v for v in collected if v in mutable]
             if direct is not None and (
-                deciding(acc)
+                direct[2]
+                and deciding(acc)  # (a sum in another order than the loop's)
                 or not all((v, version.get(v, -1)) in rows or _preallocated(loop, v, trips, shape_of) for v in changing)
             ):
                 direct = None
@@ -163,7 +166,7 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, decidin
             _changed(s, version, k, mutable, ctx)
             continue
         if direct is not None:  # collect each value once, sum with NumPy after the loop
-            template, axis = direct
+            template, axis, _ = direct
             appends = []
             for v in collected:
                 key = (v, version.get(v, -1))
@@ -252,6 +255,8 @@ def _changed(s: gast.stmt, version: dict[str, int], k: int, mutable, ctx) -> Non
     bound = {node.id for node in walk(s) if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store)}
     for v in bound:
         version[v] = k
+    if not mutable:
+        return
     written = set().union(*(rounding.stores(st, ctx.numpy_name()) for st in walk_statements([s])))
     if writes_in_place(s, ctx.helper("add_at")) or written - bound:
         for v in mutable:
@@ -333,26 +338,28 @@ def _parse(text: str) -> gast.AST:
 
 def _direct(
     combine: str, collected: list[str], fixed: gast.AST | None, shape_of, whole_steps: bool, trips: int
-) -> tuple[str, int | None] | None:
-    """The NumPy sum for `combine` where the operands' shapes make it that expression, and the
-    axis along which the steps' matrices are flattened first (`outer_axis`, or None), or None."""
+) -> tuple[str, int | None, bool] | None:
+    """The NumPy sum for `combine` where the operands' shapes make it that expression, the axis
+    along which the steps' matrices are flattened first (`outer_axis`, or None), and whether it
+    adds in another order than the loop (all but np.sum over the rows: a product, a sum over the
+    batch too), or None."""
     shapes = [shape_of(v) for v in collected]
     if any(sh is None for sh in shapes):
         return None
     whole_steps = whole_steps and sum(trips * math.prod(sh) for sh in shapes) <= WHOLE_STEP_ROWS
     direct = runtime_facts("stacked_sum")[combine]  # (the registry's entry of the summing helper)
     if combine == "sum_parts":
-        return direct, None
+        return direct, None, False
     fixed_shape = shape_of(fixed.id) if isinstance(fixed, gast.Name) else None
     if fixed_shape is None:
         return None
     axis = runtime_facts("outer_axis").get(combine)
     if axis is None:  # (a sum down to the fixed argument's shape: of steps of at least its rank)
-        return (direct, None) if whole_steps and all(len(sh) >= len(fixed_shape) for sh in shapes) else None
+        return (direct, None, True) if whole_steps and all(len(sh) >= len(fixed_shape) for sh in shapes) else None
     if len(fixed_shape) == 2 and all(len(sh) == 1 for sh in shapes):
-        return direct, None
+        return direct, None, True
     if whole_steps and len(fixed_shape) == 2 and all(len(sh) == 2 for sh in shapes):  # (sums of outer products)
-        return direct, axis
+        return direct, axis, True
     return None
 
 
