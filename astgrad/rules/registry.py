@@ -124,6 +124,10 @@ class Rule:
     # a statement computing one through temporaries read nowhere else is differentiated as one call
     # of it (analysis/spellings.py), so its backward reads what this entry's adjoint reads
     spellings: tuple[str, ...] | None = None
+    # the `math` function giving the same value of one Python float, up to rounding (math.cos for
+    # np.cos; it may differ in the last bit, and it raises where NumPy returns nan or inf with a
+    # warning): what specialised code on floats calls in a derivative that decides nothing (floats.py)
+    on_floats: Callable | None = None
     # np.dot's adjoint helpers: how a loop's contributions batch where the operands' shapes are
     # known (then they are matmul's), never through a general summing helper (batching.py)
     batched_known_shapes: tuple[str, int] | None = None
@@ -343,6 +347,7 @@ _FACTS = frozenset(
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
     | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first", "spellings"}
+    | {"on_floats"}
 )
 
 
@@ -351,8 +356,8 @@ def describe(*fns: Any, **facts: Any) -> None:
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
-    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`, and
-    `spellings` (see Rule). A
+    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`,
+    `spellings` and `on_floats` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

@@ -14,6 +14,12 @@ other code. So a function is rewritten only if every value that was (or may have
 NumPy scalar is used in those ways alone, in lists only appended to and iterated, or returned
 (a gradient's numbers are floats either way); one other use (`theta ** 2` in the forward pass,
 a division, an operand of unknown type, a call of other code) and the function is left as it is.
+
+In the backward pass, such a call whose value decides nothing (rounding.py) is a derivative's
+alone: it calls the `math` function its registry entry names (`on_floats`), several times
+cheaper on a float: `float(np.cos(theta))` becomes `math.cos(theta)`, which may round the last
+bit otherwise, as a different libm would. The forward pass keeps the function's own calls, whose
+values value_and_grad returns bit for bit.
 """
 
 from __future__ import annotations
@@ -23,17 +29,24 @@ import math
 import gast
 import numpy as np
 
+from ..analysis.rounding import deciding_parts, decisive_names
 from ..frontend.assumptions import calls_named, is_guard
 from ..frontend.context import Context
 from ..ir.trees import walk, walk_statements
+from ..optimize.cleanup import is_comment
+from ..rules import lookup
 
 PY, NUM, OTHER = "python number", "a number that may be an np.float64", "other"
 TEST = "a comparison of such a number (a bool or an np.bool_): good for a branch's test alone"
 SAFE_OPS = (gast.Add, gast.Sub, gast.Mult)
 
 
-def python_floats(fdef: gast.FunctionDef, ctx: Context, python_numbers: frozenset[str]) -> None:
-    """Rewrite `fdef` so that NumPy's elementwise functions of Python numbers return floats."""
+def python_floats(
+    fdef: gast.FunctionDef, ctx: Context, python_numbers: frozenset[str], passing: frozenset[str] = frozenset()
+) -> None:
+    """Rewrite `fdef` so that NumPy's elementwise functions of Python numbers return floats (in
+    the backward pass, where the value decides nothing, `math`'s function: see _derivative_twins;
+    `passing`: see rounding.decisive_names)."""
     nested = (gast.Try, gast.With, gast.FunctionDef, gast.Lambda, gast.ListComp, gast.GeneratorExp, gast.Global)
     if any(isinstance(n, nested) for n in walk(fdef) if n is not fdef):
         return  # (blocks and scopes the analysis does not follow)
@@ -42,15 +55,54 @@ def python_floats(fdef: gast.FunctionDef, ctx: Context, python_numbers: frozense
     if not calls or not _Check(types).holds(fdef):
         return
     wrap = {id(c) for c in calls}
+    twins = _derivative_twins(fdef, ctx, calls, passing)
 
     class Wrap(gast.NodeTransformer):
         def visit_Call(self, node):
             self.generic_visit(node)
+            if id(node) in twins:
+                math_name = gast.Name(ctx.global_ref("math", math), gast.Load(), None, None)
+                func = gast.Attribute(value=math_name, attr=twins[id(node)].__name__, ctx=gast.Load())
+                return gast.Call(func=func, args=node.args, keywords=[])
             if id(node) in wrap:
                 return gast.Call(func=gast.Name("float", gast.Load(), None, None), args=[node], keywords=[])
             return node
 
     Wrap().visit(fdef)
+
+
+def python_number_names(fdef: gast.FunctionDef, ctx: Context, python_numbers: frozenset[str]) -> set[str]:
+    """The names that hold a Python number wherever they are bound in `fdef` (made from the
+    `python_numbers` parameters, number literals, Python's arithmetic, `math` and `float`)."""
+    types = _Types(fdef, ctx, python_numbers)
+    return {v for v, t in types.names.items() if t == PY and v not in types.lists}
+
+
+def _derivative_twins(fdef: gast.FunctionDef, ctx: Context, calls: list[gast.Call], passing: frozenset[str]) -> dict:
+    """The calls (by id) of the backward pass that may call their registry entry's `on_floats`
+    twin (`math.cos(theta)` for `np.cos(theta)` of a float, several times cheaper): those whose
+    value decides nothing (no branch, comparison, index...: rounding.py) and so is a derivative's
+    alone. The forward pass keeps the function's calls, whose values it returns bit for bit."""
+    marker = next((k for k, st in enumerate(fdef.body) if is_comment(st) and st.value.value == "backward pass"), None)
+    if marker is None:
+        return {}
+    np_name = ctx.numpy_name()
+    decisive = decisive_names(fdef, np_name, passing)
+    candidates = {id(c): c for c in calls}
+    out = {}
+    for s in walk_statements(fdef.body[marker + 1 :]):
+        if not isinstance(s, (gast.Assign, gast.AugAssign)):
+            continue
+        targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+        if any(n.id in decisive for t in targets for n in walk(t) if isinstance(n, gast.Name)):
+            continue
+        deciding = {id(n) for part in deciding_parts(s.value, np_name, passing) for n in walk(part)}
+        for n in walk(s.value):
+            if id(n) in candidates and id(n) not in deciding:
+                rule = lookup(ctx.lookup(n.func.value.id).__dict__.get(n.func.attr))
+                if rule is not None and rule.on_floats is not None:
+                    out[id(n)] = rule.on_floats
+    return out
 
 
 def _join(a: str | None, b: str) -> str:
@@ -90,16 +142,16 @@ class _Types:
         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
             value = gast.BinOp(left=gast.Name(s.target.id, gast.Load(), None, None), op=s.op, right=s.value)
             return [(s.target.id, self.of(value), False)]
-        if isinstance(s, gast.For) and isinstance(s.target, gast.Name):
+        if isinstance(s, gast.For) and _item_names(s.target) is not None:
             lst = self.iterated_list(s.iter)
             if lst is not None:
-                return [(s.target.id, self.items[lst], False)] if lst in self.items else []
-            if _is_call_of(s.iter, "range"):
+                return [(v, self.items[lst], False) for v in _item_names(s.target)] if lst in self.items else []
+            if _is_call_of(s.iter, "range") and isinstance(s.target, gast.Name):
                 return [(s.target.id, PY, False)]
         if isinstance(s, gast.Expr):
             lst, item = _append_of(s)
-            if lst is not None and lst in self.lists:
-                return [(lst, self.of(item), True)]
+            if lst is not None and lst in self.lists:  # (a tuple's items: one kind for them all)
+                return [(lst, self.of(e), True) for e in _items(item)]
         if isinstance(s, (gast.For, gast.While, gast.If)):  # (their blocks: statements of their own)
             fields = [s.target] if isinstance(s, gast.For) else []
         else:
@@ -214,6 +266,21 @@ def _append_of(s: gast.stmt) -> tuple[str | None, gast.AST | None]:
     return None, None
 
 
+def _items(item: gast.AST) -> list[gast.AST]:
+    """The values an append puts in a list: its item, or a tuple display's items (the tuples
+    are only appended and unpacked by a loop's target)."""
+    return item.elts if isinstance(item, gast.Tuple) else [item]
+
+
+def _item_names(target: gast.AST) -> list[str] | None:
+    """The names a loop's target binds: one name or a tuple of names, else None."""
+    if isinstance(target, gast.Name):
+        return [target.id]
+    if isinstance(target, gast.Tuple) and all(isinstance(e, gast.Name) for e in target.elts):
+        return [e.id for e in target.elts]
+    return None
+
+
 def _is_call_of(e: gast.AST, fname: str) -> bool:
     return isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == fname
 
@@ -248,7 +315,7 @@ class _Check:
         if isinstance(s, gast.Expr):
             lst, item = _append_of(s)
             if lst is not None and lst in t.lists:
-                return self.expr(item, t.items.get(lst) in (PY, NUM))
+                return all(self.expr(e, t.items.get(lst) in (PY, NUM)) for e in _items(item))
             return self.expr(s.value, False)
         if isinstance(s, gast.Return):  # (the gradients: numbers, whichever type)
             parts = [s.value] if s.value is not None else []
