@@ -7,6 +7,8 @@ differences and the unoptimised code."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,29 @@ def test_a_value_divided_or_raised_to_a_power_keeps_its_type(f):
     args, wrt = next((a, w) for g, a, w in CASES if g is f)
     text = astgrad.source(f, wrt=wrt, args=args, value=True)
     assert "float(np." not in text, text
+
+
+
+def _code(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+
+
+def test_a_derivative_calls_math_s_twin_and_the_forward_pass_numpy_s():
+    """The backward pass's `np.cos(theta)` decides nothing: `math.cos` (registry: on_floats); the
+    forward pass keeps `np.sin`, whose values it returns (and saves with the state: replay.py)."""
+    args = (0.3, 0.1, 9.81, 0.01, 30)
+    forward, backward = _code(astgrad.source(pendulum_np, wrt=(0, 1, 2), args=args)).split("omega_bar = 1.0")
+    assert "float(np.sin(theta))" in forward and "math.cos(theta)" in backward, forward + backward
+    assert "np." not in backward, backward
+    from astgrad.rules import lookup
+
+    assert lookup(np.cos).on_floats is math.cos and lookup(np.sin).on_floats is math.sin
+
+
+def test_a_value_that_decides_a_branch_is_numpy_s():
+    """`np.sin(x) > 0.2` decides the branch: the backward pass reads the forward's saved value
+    (np.sin's), and only the derivative of np.cos is math's."""
+    text = _code(astgrad.source(branches, wrt=(0, 1), args=(0.5, 0.9, 12)))
+    forward, backward = text.split("x_bar = 1.0")
+    assert "float(np.sin(x))" in forward and "float(np.cos(x))" in forward, text
+    assert "np." not in backward and "-math.sin(x)" in backward, text
