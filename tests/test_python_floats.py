@@ -14,7 +14,8 @@ import pytest
 
 import astgrad
 from astgrad import check_grad, grad, value_and_grad
-from benchmarks.variants import pendulum_np
+from benchmarks.variants import ema, ema_list, ema_running, pendulum_np
+from tests.modes import MODES, check
 
 
 def decay_exp(x, k, steps):  # np.exp on floats
@@ -128,3 +129,80 @@ def test_a_value_that_decides_a_branch_is_numpy_s():
     forward, backward = text.split("x_bar = 1.0")
     assert "float(np.sin(x))" in forward and "float(np.cos(x))" in forward, text
     assert "np." not in backward and "-math.sin(x)" in backward, text
+
+
+# ------------------------------------------------------------------ elements of float64 arrays
+
+
+def running_float32(x, a):  # float32 elements: their arithmetic is float32's, not rewritten
+    m = x[0]
+    total = m * m
+    for xt in x[1:]:
+        m = a * m + (1 - a) * xt
+        total = total + m * m
+    return total
+
+
+def divided_by_elements(x, a):  # a division by an element: NumPy's inf at 0, Python's error
+    y = a
+    for k in range(x.shape[0]):
+        y = y + a / x[k]
+    return y
+
+
+EMA_ARGS = (np.random.default_rng(0).normal(size=40), 0.9)
+
+
+@pytest.mark.parametrize("f", [ema_running, ema_list, ema], ids=lambda f: f.__name__)
+def test_elements_of_float64_arrays_are_read_as_floats(f):
+    """The loops read a vector's `.tolist()` made once before them (or `float(x[k])` where the
+    loop writes into it): Python's arithmetic on the elements' own values."""
+    text = _code(astgrad.source(f, wrt=(0, 1), args=EMA_ARGS))
+    assert ".tolist()" in text, text
+    backward = text.split("# backward pass")[-1] if "# backward pass" in text else text.split("a_bar = 0.0")[1]
+    assert "_rows[" in backward, text
+
+
+@pytest.mark.parametrize("f", [ema_running, ema_list, ema], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("options", MODES)
+def test_ema_gradients(f, options):
+    check(f, EMA_ARGS, (0, 1), options)
+
+
+@pytest.mark.parametrize("f", [ema_running, ema_list, ema], ids=lambda f: f.__name__)
+def test_ema_value_is_f_s_bit_for_bit_and_the_gradient_the_general_code_s(f):
+    vg = value_and_grad(f, wrt=(0, 1))
+    vg(*EMA_ARGS)
+    value, (x_bar, a_bar) = vg(*EMA_ARGS)
+    assert value == f(*EMA_ARGS)
+    g = grad(f, wrt=(0, 1))
+    g(*EMA_ARGS)
+    x_bar, a_bar = g(*EMA_ARGS)
+    general = grad(f, wrt=(0, 1), specialize=False)(*EMA_ARGS)
+    np.testing.assert_allclose(x_bar, general[0], rtol=1e-12)
+    np.testing.assert_allclose(a_bar, general[1], rtol=1e-12)
+
+
+def test_float32_elements_take_the_general_code():
+    """Float arrays of every precision share specialised code: the code that reads elements as
+    Python floats sends a float32 array to the general code, whose arithmetic is float32's."""
+    x = EMA_ARGS[0].astype(np.float32)
+    text = _code(astgrad.source(running_float32, wrt=(0, 1), args=(x, 0.9)))
+    assert "if x.dtype is not float64:\n        return general_code(" in text, text
+    g = grad(running_float32, wrt=(0, 1))
+    g(x, 0.9)
+    x_bar, a_bar = g(x, 0.9)
+    general = grad(running_float32, wrt=(0, 1), specialize=False)(x, 0.9)
+    assert x_bar.dtype == general[0].dtype == np.float32
+    np.testing.assert_array_equal(x_bar, general[0])
+    assert a_bar == general[1]
+
+
+def test_an_element_divided_by_keeps_numpy_s_type():
+    x = np.array([0.5, 2.0, 0.0])
+    text = _code(astgrad.source(divided_by_elements, wrt=(0, 1), args=(x, 0.9)))
+    assert ".tolist()" not in text and "float(x" not in text, text
+    g = grad(divided_by_elements, wrt=1)
+    with np.errstate(divide="ignore"):
+        g(x, 0.9)
+        assert g(x, 0.9) == np.inf  # (NumPy's inf, no ZeroDivisionError)
