@@ -206,3 +206,17 @@ def test_an_element_divided_by_keeps_numpy_s_type():
     with np.errstate(divide="ignore"):
         g(x, 0.9)
         assert g(x, 0.9) == np.inf  # (NumPy's inf, no ZeroDivisionError)
+
+
+def sines_and_a_divided_element(x, w, steps):  # x[0] divides: NumPy's; np.sin's results become floats
+    y = 0.3
+    for _ in range(steps):
+        y = np.sin(y) * w
+    return y + 1.0 / x[0]
+
+
+def test_an_element_that_divides_leaves_the_numpy_calls_rewritten():
+    args = (np.array([0.5, 2.0, 1.5]), 0.7, 6)
+    text = _code(astgrad.source(sines_and_a_divided_element, wrt=(0, 1), args=args))
+    assert "float(np.sin(y))" in text and ".tolist()" not in text, text
+    check(sines_and_a_divided_element, args, (0, 1), {})

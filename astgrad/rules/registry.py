@@ -125,8 +125,8 @@ class Rule:
     # of it (analysis/spellings.py), so its backward reads what this entry's adjoint reads
     spellings: tuple[str, ...] | None = None
     # the `math` function giving the same value of one Python float, up to rounding (math.cos for
-    # np.cos; it may differ in the last bit, and it raises where NumPy returns nan or inf with a
-    # warning): what specialised code on floats calls in a derivative that decides nothing (floats.py)
+    # np.cos; it may differ in the last bit, and raises ValueError only where NumPy's value is NaN,
+    # math.cos(inf)): what specialised code on floats calls in a derivative that decides nothing (floats.py)
     on_floats: Callable | None = None
     # np.dot's adjoint helpers: how a loop's contributions batch where the operands' shapes are
     # known (then they are matmul's), never through a general summing helper (batching.py)

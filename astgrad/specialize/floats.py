@@ -61,6 +61,8 @@ def python_floats(
     if any(isinstance(n, nested) for n in walk(fdef) if n is not fdef):
         return  # (blocks and scopes the analysis does not follow)
     types = _Types(fdef, ctx, python_numbers, shape_of)
+    if shape_of is not None and not _Check(types).holds(fdef):
+        types = _Types(fdef, ctx, python_numbers)  # (the ufuncs' results alone, elements as they are)
     calls = [n for n in walk(fdef) if isinstance(n, gast.Call) and types.call_kind(n) == "ufunc" and types.of(n) == NUM]
     elements = [n for n in walk(fdef) if types.element(n) and isinstance(n.ctx, gast.Load)]
     zeros = [n for n in walk(fdef) if isinstance(n, gast.Call) and types.call_kind(n) == "zeros" and types.of(n) == NUM]
@@ -498,8 +500,6 @@ class _Check:
             written = [x for x in s.targets if not isinstance(x, gast.Name)]  # (`a[i] = v`: a and i read)
             return self.expr(s.value, safe, test) and all(self.target(x) for x in written)
         if isinstance(s, gast.AugAssign):
-            if isinstance(s.target, gast.Subscript) and not self.into_floats(s.target):
-                return False
             return self.expr(gast.BinOp(left=s.target, op=s.op, right=s.value), True)
         if isinstance(s, (gast.If, gast.While)):
             return self.expr(s.test, True, True)
