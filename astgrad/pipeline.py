@@ -422,9 +422,10 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "window loops",
-        lambda u: batch_window_loops(u.fdef, u.ctx, u.shape_of),
+        lambda u: batch_window_loops(u.fdef, u.ctx, u.shape_of, passing_helpers(u)),
         "a loop nest whose iterations read and write disjoint elements and windows, affine in its "
-        "counters, as whole-array code on strided views of the arrays (window_loops.py)",
+        "counters, or only add into adjoints (overlapping windows: overlap_add; sums over the iterations), "
+        "as whole-array code on strided views of the arrays, in blocks of bounded size (window_loops.py)",
         needs=("disjoint windows", "reduction methods"),
         why="it batches the stores disjoint windows makes (an addition reads the window back) and "
         "reads reductions in either form; the views it makes are no values other passes know",

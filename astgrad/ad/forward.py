@@ -260,10 +260,11 @@ class ForwardTransformer:
         if rule is None or rule.tangent is None:
             what = rules.registry.display_name(fn)
             note = getattr(rule, "note", "")
+            message = f"no tangent (forward-mode) rule for `{what}`"
+            if (getattr(fn, "__module__", None) or "").startswith("astgrad."):  # a helper of a first derivative
+                message = f"no second derivative: astgrad's `{what}` (in the first derivative) has no tangent rule"
             raise self.ctx.parsed.error(
-                f"no tangent (forward-mode) rule for `{what}`" + (f" ({note})" if note else ""),
-                stmt,
-                hint=f"register one with @astgrad.tangent({what})",
+                message + (f" ({note})" if note else ""), stmt, hint=f"register one with @astgrad.tangent({what})"
             )
         if isinstance(value, gast.Call):
             pos, kws = list(value.args), {k.arg: k.value for k in value.keywords}

@@ -9,6 +9,7 @@ import functools
 import inspect
 import linecache
 import os
+import re
 import textwrap
 import types
 import weakref
@@ -25,6 +26,8 @@ from ..runtime import respecialize
 from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
 from .callables import is_generated
 from .partials import partial_as_function
+
+_LINE_COMMENT = re.compile(r"\s*# line (\d+): (.*)$")  # generated code's note of the user's line it derives from
 
 
 @dataclass
@@ -77,10 +80,34 @@ class ParsedFunction:
         return self.lines[lineno - 1].strip()
 
     def error(self, message: str, node: gast.AST | None = None, hint: str | None = None) -> TransformError:
-        """A TransformError located at `node` in the user's file."""
+        """A TransformError located at `node` in the user's file. In code astgrad generated and is
+        differentiating again (a Hessian: forward mode over a gradient), the user's line is the one
+        the generated code names in its `# line N: ...` comment above `node`, and the generated
+        statement is quoted after it."""
+        origin = self._user_origin(node)
+        if origin is not None:
+            filename, lineno, text = origin
+            message = f"{message}, in the derivative of this line, at `{self.line_text(node)}` of {self.filename}"
+            return TransformError(message, filename=filename, lineno=lineno, hint=hint, code=text)
         return TransformError(
             message, filename=self.filename, lineno=self.abs_line(node), hint=hint, code=self.line_text(node) or None
         )
+
+    def _user_origin(self, node: gast.AST | None) -> tuple[str, int, str] | None:
+        """(file, line, text) of the user's line generated code's `node` was derived from, or None."""
+        user = getattr(self.func, "__wrapped__", None)
+        lineno = getattr(node, "lineno", None)
+        if not is_generated(self.func) or user is None or lineno is None:
+            return None
+        try:
+            filename = inspect.getsourcefile(user) or inspect.getfile(user)
+        except TypeError:
+            return None
+        for text in reversed(self.lines[: min(lineno, len(self.lines))]):
+            found = _LINE_COMMENT.match(text)
+            if found:
+                return filename, int(found.group(1)), found.group(2)
+        return None
 
     def lookup(self, name: str) -> Any:
         """The object a free name refers to (closure, then globals, then builtins), or MISSING.

@@ -44,16 +44,27 @@ from .loop_saves import affine_offset, single_assign
 def carry_adjoint_rows(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
     zeros_like, copy_of = ctx.helper("zeros_like"), ctx.helper("copy_of")
     body = fdef.body
+    if not any(isinstance(st, gast.For) for st in body):
+        return  # (the adjoint's rows are read by a loop at the top of the function)
+    looped = _looped_names(body)
     k = 0
     while k < len(body):
         g = single_assign(body[k])
         zero = g is not None and _call_of(body[k].value, zeros_like)
-        if (zero or g is not None and isinstance(body[k].value, gast.BinOp)) and _carry(
-            body, k, g, ctx, copy_of, shape_of, zero
+        if (
+            (zero or g is not None and isinstance(body[k].value, gast.BinOp))
+            and g in looped
+            and _carry(body, k, g, ctx, copy_of, shape_of, zero)
         ):
             k += not zero  # (zeros were removed; an array of values stays, read row by row)
+            looped = _looped_names(body)
             continue
         k += 1
+
+
+def _looped_names(body: list[gast.stmt]) -> set[str]:
+    """The names the top-level loops of `body` read or write."""
+    return {n.id for st in body if isinstance(st, gast.For) for n in walk(st) if isinstance(n, gast.Name)}
 
 
 def _call_of(e: gast.AST, f: str) -> bool:

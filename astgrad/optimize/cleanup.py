@@ -728,8 +728,9 @@ def _drop_self_assignments(body: list[gast.stmt]) -> bool:
             pair = frozenset((st.targets[0].id, st.value.id))
             if len(pair) == 1 or pair in same:
                 continue
-        bound = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        same = {p for p in same if not p & bound}
+        if same:
+            bound = {n.id for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            same = {p for p in same if not p & bound}
         if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and isinstance(st.value, gast.Name):
             same.add(frozenset((st.targets[0].id, st.value.id)))
         kept.append(st)

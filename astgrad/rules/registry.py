@@ -311,6 +311,7 @@ def passthrough(fn: Any, namespace: dict, extra: int = 16) -> None:
     _install(rule, "adjoint", _template_from_tree(convert.parse(adjoint_src).body[0], namespace, origin))
     _install(rule, "tangent", _template_from_tree(convert.parse(tangent_src).body[0], namespace, origin))
     rule.static.update(f"e{i}" for i in range(extra))  # (a set its aliases share)
+    rule.continuous = True  # (its value is its first argument's: it decides nothing by it)
 
 
 def alias(fn: Any, *others: Any) -> None:

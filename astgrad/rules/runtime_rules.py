@@ -682,6 +682,8 @@ def _(y, g, x, pad_width, mode="constant"):
 
 
 declare(rt.unpad, static="x pad_width mode")
+# (a part of g: continuous in it, so an adjoint it reads decides nothing, analysis/rounding.py via window_loops.py)
+describe(rt.unpad, continuous=True)
 
 
 @adjoint(rt.unpad)
@@ -931,6 +933,9 @@ describe(rt.copy_of, rt.numbers_as_array, shape=SHAPE_FIRST)  # (shape_facts.py)
 # every iteration's elements of a loop nest as one view of the array (no derivative: specialised code only)
 describe(rt.extremum_mask, windowed=True)
 describe(rt.strided_view, views=True)
+# the overlapping windows' additions of a loop nest, in place (window_loops.py): never removed or moved
+describe(rt.overlap_add, effects=True)
+nondifferentiable(rt.overlap_plan)
 
 # specialised code: matmul_left/right and dot_left/right as the NumPy expression the operands'
 # ranks call for (specialize/lowering/lower.py); a loop's contributions summed by one product after it (batching.py)
