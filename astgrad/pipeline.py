@@ -66,8 +66,6 @@ from .specialize.taped_rows import unpack_tape_loops
 from .specialize.window_loops import batch_window_loops
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from .ad.assemble import Unit
     from .analysis.shape_facts import ShapeFacts
 
@@ -473,10 +471,6 @@ class ShapeLookup:
     def kind(self, n: str) -> str | None:
         """A name's dtype kind ("f", "i", ...) where known."""
         return self._declared[n][1] if n in self._declared else self._facts.kind(self._primal_of.get(n, n))
-
-    def dtype(self, n: str) -> np.dtype | None:
-        """A primal array's dtype where known (None for the names the passes make, and adjoints)."""
-        return None if n in self._declared or n in self._primal_of else self._facts.dtype(n)
 
     def declare(self, n: str, shape: tuple, kind: str | None) -> None:
         self._declared[n] = (shape, kind)

@@ -154,7 +154,6 @@ class ShapeFacts:
     def __init__(self, ctx: Context, fdef: gast.FunctionDef, params: dict[str, Any]):
         self.ctx = ctx
         self.local = set(fdef._ag_params)
-        self.params = set(fdef._ag_params)
         self.state: dict[str, Any] = {}
         for p in fdef._ag_params:
             self.state[p] = Shape(params[p]) if p in params else TOP
@@ -191,21 +190,6 @@ class ShapeFacts:
         d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
         sig = _signature(d) if d is not None else None
         return sig[2] if sig is not None and sig[0] == "number" else None
-
-    def dtype(self, var: str) -> np.dtype | None:
-        """The dtype of the array or NumPy number `var` always holds, or None (a Python number's
-        too: a float is not a float64 array's element; a parameter's: specialised code is shared
-        by the float dtypes of one kind, and its stand-in is float64)."""
-        if var in self.params:
-            return None
-        st = self.state.get(var)
-        if st is None and var not in self.local:
-            obj = self.ctx.lookup(var)
-            return obj.dtype if type(obj) is np.ndarray else None
-        d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
-        if d is None or _signature(d)[0] != "number" or not isinstance(d, (np.ndarray, np.generic)):
-            return None
-        return d.dtype
 
     def count(self, var: str) -> int | None:
         """The one non-negative Python int `var` always holds (a length, a trip count), or None."""

@@ -123,7 +123,7 @@ def _rows_as_lists(fdef: gast.FunctionDef, ctx: Context, elements: list[gast.Sub
     writes into (nor anything sharing its memory), read from the vector's `.tolist()` made once
     before the loop (its Python floats, each the element's value): id → the list's name."""
     out: dict[int, str] = {}
-    add_at = ctx.extra_globals and next((n for n, v in ctx.extra_globals.items() if v is runtime.add_at), "add_at")
+    add_at = next((n for n, v in ctx.extra_globals.items() if v is runtime.add_at), "add_at")
     for loop in list(fdef.body):
         if not isinstance(loop, gast.For):
             continue
@@ -333,13 +333,17 @@ class _Types:
         )
 
     def float64(self, v: str, depth: int = 0) -> bool:
-        """Whether `v` always holds a float64 array: as the specialisation knows, or bound once
+        """Whether `v` always holds a float64 array: a global one, a float array parameter (the
+        code then sends other precisions to the general code: the stand-ins the shapes were
+        found with, and the dtypes they tell, are float64's), or bound once
         to a part of one (`x[1:]`), to `np.empty(shape)` (or zeros, ones: float64 unless told), or
         to `rows_like(rows, value)` of such rows and a float or np.float64 value, to `zeros_like`
         of one, or to a sum, difference or product of such arrays and Python or float64 numbers."""
-        dtype = getattr(self.shape_of, "dtype", lambda n: None)(v)
-        if dtype is not None or depth > 8:
-            return dtype == np.float64
+        if depth > 8:
+            return False
+        if v not in self.local:  # (a global array: generated code keeps this very object)
+            obj = self.ctx.peek(v)
+            return type(obj) is np.ndarray and obj.dtype == np.float64 and self.ctx.lookup(v) is obj
         if v in self.params:  # (float arrays of any precision share the code: a float64 guard, below)
             float_array = bool(self.shape_of(v)) and self.shape_of.kind(v) == "f"
             if float_array:
