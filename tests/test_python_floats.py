@@ -14,7 +14,7 @@ import pytest
 
 import astgrad
 from astgrad import check_grad, grad, value_and_grad
-from benchmarks.variants import ema, ema_list, ema_running, pendulum_np
+from benchmarks.variants import ema, ema_increment, ema_list, ema_running, pendulum_np
 from tests.modes import MODES, check
 
 
@@ -170,13 +170,13 @@ def test_elements_of_float64_arrays_are_read_as_floats(f):
     assert "_rows[" in backward, text
 
 
-@pytest.mark.parametrize("f", [ema_running, ema_list, ema], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [ema_running, ema_list, ema, ema_increment], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("options", MODES)
 def test_ema_gradients(f, options):
     check(f, EMA_ARGS, (0, 1), options)
 
 
-@pytest.mark.parametrize("f", [ema_running, ema_list, ema], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [ema_running, ema_list, ema, ema_increment], ids=lambda f: f.__name__)
 def test_ema_value_is_f_s_bit_for_bit_and_the_gradient_the_general_code_s(f):
     vg = value_and_grad(f, wrt=(0, 1))
     vg(*EMA_ARGS)

@@ -335,8 +335,9 @@ class _Types:
     def float64(self, v: str, depth: int = 0) -> bool:
         """Whether `v` always holds a float64 array: a global one, a float array parameter (the
         code then sends other precisions to the general code: the stand-ins the shapes were
-        found with, and the dtypes they tell, are float64's), or bound once
-        to a part of one (`x[1:]`), to `np.empty(shape)` (or zeros, ones: float64 unless told), or
+        found with, and the dtypes they tell, are float64's), or bound once to a part of one
+        (`x[1:]`), to `np.empty(shape)` (or zeros, ones: float64 unless told) or `np.empty_like` of
+        one, or
         to `rows_like(rows, value)` of such rows and a float or np.float64 value, to `zeros_like`
         of one, or to a sum, difference or product of such arrays and Python or float64 numbers."""
         if depth > 8:
@@ -364,8 +365,10 @@ class _Types:
             return False
         f = value.func
         if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id not in self.local:
-            made = self.ctx.lookup(f.value.id) is np and f.attr in ("empty", "zeros", "ones")
-            return made and len(value.args) == 1
+            numpy = self.ctx.lookup(f.value.id) is np and len(value.args) == 1
+            if numpy and f.attr in ("empty_like", "zeros_like", "ones_like"):  # (its argument's dtype)
+                return isinstance(value.args[0], gast.Name) and self.float64(value.args[0].id, depth + 1)
+            return numpy and f.attr in ("empty", "zeros", "ones")
         if self.call_kind(value) == "zeros" and isinstance(value.args[0], gast.Name) and self.shape_of(v):
             return self.float64(value.args[0].id, depth + 1)
         if self.call_kind(value) == "rows" and isinstance(value.args[0], gast.Name):
