@@ -16,8 +16,8 @@ NumPy scalar is used in those ways alone, in lists only appended to and iterated
 a division, an operand of unknown type, a call of other code) and the function is left as it is.
 
 In the backward pass, such a call whose value decides nothing (rounding.py) is a derivative's
-alone: it calls the `math` function its registry entry names (`on_floats`), several times
-cheaper on a float: `float(np.cos(theta))` becomes `math.cos(theta)`, which may round the last
+alone: it calls the `math` function its registry entry names (`on_floats`), cheaper on a
+float: `float(np.cos(theta))` becomes `math.cos(theta)`, which may round the last
 bit otherwise, as a different libm would. The forward pass keeps the function's own calls, whose
 values value_and_grad returns bit for bit.
 """
@@ -179,7 +179,7 @@ def python_number_names(fdef: gast.FunctionDef, ctx: Context, python_numbers: fr
 
 def _derivative_twins(fdef: gast.FunctionDef, ctx: Context, calls: list[gast.Call], passing: frozenset[str]) -> dict:
     """The calls (by id) of the backward pass that may call their registry entry's `on_floats`
-    twin (`math.cos(theta)` for `np.cos(theta)` of a float, several times cheaper): those whose
+    twin (`math.cos(theta)` for `np.cos(theta)` of a float, cheaper): those whose
     value decides nothing (no branch, comparison, index...: rounding.py) and so is a derivative's
     alone. The forward pass keeps the function's calls, whose values it returns bit for bit."""
     marker = next((k for k, st in enumerate(fdef.body) if is_comment(st) and st.value.value == "backward pass"), None)

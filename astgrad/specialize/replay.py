@@ -21,8 +21,9 @@ and its backward iteration pops that state, runs the iteration's forward stateme
 Two kinds of the iteration's values are not computed again. A loop invariant (`t1 = dt * g`) is
 the same at every step: the backward loop reads the value the last step left, and where it cannot
 raise it is computed once, before the forward loop. A call of a NumPy function on numbers
-(`t2 = np.sin(theta)`, a microsecond on a float) costs far more than a place in the saved tuple:
-computed from the starting state alone, it is saved with it (`states.append((theta, t2))`).
+(`t2 = np.sin(theta)`, far dearer on a float than Python's arithmetic) costs more than a place
+in the saved tuple: computed from the starting state alone, it is saved with it
+(`states.append((theta, t2))`).
 
 This is the same computation: after the replay every name holds the value the taped scheme
 would have restored when the adjoint statements read it. The checks below make sure of that:
@@ -362,8 +363,8 @@ def _not_replayed(
     An invariant reads no name the loop binds but other invariants (`t1 = dt * g`): every
     iteration computes the same value, and the backward loop reads the one the last left (a
     loop that ran no iteration has a backward loop that runs none). A dear value is a call of a
-    NumPy function on numbers (`t2 = np.sin(theta)`: a microsecond, where saving it in the
-    iteration's tuple costs a few dozen nanoseconds), computed before the iteration binds any
+    NumPy function on numbers (`t2 = np.sin(theta)`: far dearer than one more item in the
+    iteration's saved tuple), computed before the iteration binds any
     state name, so from the iteration's starting state alone: it is saved with the state."""
     invariants: list[str] = []
     dear: list[str] = []
