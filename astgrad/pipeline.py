@@ -52,7 +52,7 @@ from .optimize.loop_saves import (
     share_equal_saves,
 )
 from .specialize import dispatch
-from .specialize.algebra import factor_sums, simplify_products
+from .specialize.algebra import factor_sums, fold_negations, simplify_products
 from .specialize.batching import batch_accumulations
 from .specialize.container_adjoints import fill_container_adjoints
 from .specialize.disjoint_writes import store_disjoint_windows
@@ -312,15 +312,17 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "replay",
-        lambda u: replay_scalar_loops(u.fdef, u.ctx, u.shape_of),
-        "a loop over numbers replayed in the backward pass instead of taped (replay.py)",
+        lambda u: replay_scalar_loops(u.fdef, u.ctx, u.shape_of, u.python_numbers),
+        "a loop over numbers replayed in the backward pass instead of taped, its invariants computed once "
+        "and its NumPy calls saved, not replayed (replay.py)",
         needs=("lowering", "fusion"),
         why="it reads the tape's list methods (`tape.append(v)`) and loop bodies as fusion left them",
     ),
     Pass(
         "products",
-        lambda u: simplify_products(u.fdef, u.ctx.numpy_name(), u.shape_of),
-        "constants merged and a factor cancelled against its reciprocal (algebra.py)",
+        lambda u: (simplify_products(u.fdef, u.ctx.numpy_name(), u.shape_of), fold_negations(u.fdef, u.shape_of)),
+        "constants merged, a factor cancelled against its reciprocal, a negated temporary taken into the "
+        "signs of the sums reading it (algebra.py)",
         needs=("lowering", "fusion"),
         why="it reads a product as one fused expression, and cancels no factor of the values lowering "
         "marks smaller than their shape facts",
@@ -354,9 +356,13 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "python floats",
-        lambda u: python_floats(u.fdef, u.ctx, u.python_numbers) if u.grads_at is not None else None,
+        lambda u: (
+            python_floats(u.fdef, u.ctx, u.python_numbers, passing_helpers(u), u.shape_of)
+            if u.grads_at is not None
+            else None
+        ),
         "NumPy's elementwise functions of Python numbers give floats where a float and an np.float64 "
-        "behave alike, so the arithmetic after them is Python's (floats.py)",
+        "behave alike, so the arithmetic after them is Python's; in a derivative, math's function (floats.py)",
         needs=("factor sums",),
         why="it reads every use of a number as the last rewrites of expressions leave it",
         targets=("python",),  # (numba's numbers are machine floats either way)

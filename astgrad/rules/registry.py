@@ -125,6 +125,10 @@ class Rule:
     # a statement computing one through temporaries read nowhere else is differentiated as one call
     # of it (analysis/spellings.py), so its backward reads what this entry's adjoint reads
     spellings: tuple[str, ...] | None = None
+    # the `math` function giving the same value of one Python float, up to rounding (math.cos for
+    # np.cos; it may differ in the last bit, and raises ValueError only where NumPy's value is NaN,
+    # math.cos(inf)): what specialised code on floats calls in a derivative that decides nothing (floats.py)
+    on_floats: Callable | None = None
     # np.dot's adjoint helpers and unbroadcast: how a loop's contributions batch where the operands'
     # shapes are known (then np.dot's are matmul's), never through a general summing helper (batching.py)
     batched_known_shapes: tuple[str, int] | None = None
@@ -349,7 +353,7 @@ _FACTS = frozenset(
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
     | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first", "spellings"}
-    | {"outer_axis"}
+    | {"outer_axis", "on_floats"}
 )
 
 
@@ -358,8 +362,8 @@ def describe(*fns: Any, **facts: Any) -> None:
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
-    `outer_axis`, `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`, and
-    `spellings` (see Rule). A
+    `outer_axis`, `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`,
+    `spellings` and `on_floats` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)
