@@ -1,6 +1,8 @@
 """Rules of NumPy functions, grouped by family; adjoint and tangent of each side by side."""
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
 
+import math
+
 import numpy as np
 
 from ..runtime import (
@@ -99,6 +101,19 @@ def _(y, x):
 def _(y, x):
     y_dot = np.real(x_dot * abs_slope(x))
 
+
+# the math module's functions of one float giving NumPy's values (floats.py): those that raise
+# only where NumPy's value is NaN (math.cos(inf)), not where it is an infinity (math.exp(1000),
+# math.log(0.0) raise, NumPy's are inf and -inf)
+for _fn, _twin in (
+    (np.sin, math.sin),
+    (np.cos, math.cos),
+    (np.tan, math.tan),
+    (np.arctan, math.atan),
+    (np.tanh, math.tanh),
+    (np.sqrt, math.sqrt),
+):
+    describe(_fn, on_floats=_twin)
 
 mark_elementwise(np.abs)
 alias(np.abs, np.absolute)

@@ -562,6 +562,53 @@ def strided_view(a: Any, start: tuple, shape: tuple, steps: tuple) -> np.ndarray
     return np.lib.stride_tricks.as_strided(a[tuple(slice(i, None) for i in start)], shape, strides)
 
 
+def overlap_plan(shape: tuple, steps: tuple) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """For `overlap_add`: the axes of a strided view to sum first (they move no index: an
+    element they name again and again) and the axes to loop over, so that the axes left name
+    distinct elements. Each axis left moves one axis of the array that no other axis left moves;
+    of the axes moving the same axis of the array (a window's offset and the counter that moves
+    the window), the longest stays and the others are looped over, so the loop is the shorter
+    one: the k offsets of n windows of length k < n, or the n windows."""
+    summed = tuple(d for d, (n, step) in enumerate(zip(shape, steps)) if n > 1 and not any(step))
+    loop: list[int] = []
+    moving: dict[int, list[int]] = {}  # an axis of the array → the view's axes moving it alone
+    for d, (n, step) in enumerate(zip(shape, steps)):
+        if n == 1 or d in summed:
+            continue
+        moved = [e for e, k in enumerate(step) if k]
+        if len(moved) == 1:
+            moving.setdefault(moved[0], []).append(d)
+        else:
+            loop.append(d)
+    for axes in moving.values():
+        kept = max(axes, key=lambda d: (shape[d], -d))  # (the longest; of equals, the first)
+        loop += [d for d in axes if d != kept]
+    return summed, tuple(sorted(loop))
+
+
+def overlap_add(a: np.ndarray, start: tuple, shape: tuple, steps: tuple, values: Any) -> None:
+    """Add `values` (broadcast to `shape`) into the elements of `strided_view(a, start, shape,
+    steps)` in place, where the view may name an element more than once (overlapping windows, or
+    a counter that moves no index): every addition happens. The additions of one element happen in
+    another order than a loop over the windows makes them, so the sums may round differently
+    (specialize/window_loops.py uses it only for adjoints nothing decides on). The axes that move
+    nothing are summed first; then one in-place addition into a view of distinct elements for each
+    position of the looped axes (`overlap_plan`)."""
+    values = np.broadcast_to(values, shape)
+    summed, loop = overlap_plan(shape, steps)
+    if summed:
+        values = values.sum(axis=summed)
+    axes = [d for d in range(len(shape)) if d not in summed]
+    rest = [d for d in axes if d not in loop]
+    rest_shape = tuple(shape[d] for d in rest)
+    rest_steps = tuple(steps[d] for d in rest)
+    for position in np.ndindex(*(shape[d] for d in loop)):
+        at = dict(zip(loop, position))
+        offset = tuple(s + sum(at[d] * steps[d][e] for d in loop) for e, s in enumerate(start))
+        part = values[tuple(at.get(d, slice(None)) for d in axes)]
+        strided_view(a, offset, rest_shape, rest_steps)[...] += part
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

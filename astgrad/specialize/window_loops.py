@@ -27,7 +27,30 @@ keepdims:
     strided_view(x_bar, (0, 0), (8, 8, 2, 2), ((2, 0), (0, 2), (1, 0), (0, 1)))[...] = t13_bar
 
 The same values, bit for bit: elementwise operations and max/min do not depend on the order of
-the elements, and no sum is regrouped. Only where that is proved:
+the elements, and no sum is regrouped.
+
+Except for sums over the iterations, which a backward pass makes of adjoints. The naive
+convolution's backward loop adds each window's adjoint into windows that overlap and sums a term
+per iteration into a name:
+
+    for i in reversed(range(t6)):              # t6 = 196, windows of 5
+        t7 = i + t2
+        t8 = x[i:t7]
+        t9_bar = out_bar[i]
+        out_bar[i] = 0.0
+        t8_bar = t9_bar * w
+        w_bar = w_bar + t9_bar * t8
+        x_bar[i:t7] += t8_bar
+
+An array the loop only adds into (`x_bar[...] += e`, never read in the loop) may take its additions
+in any order: they become one `overlap_add(x_bar, start, shape, steps, t8_bar)` of every
+iteration's term, which loops over the shorter of the window offsets and the windows (so never more
+additions than the loop made; runtime.overlap_plan). A name bound by `a = a + e` in the body and
+mentioned nowhere else in the nest is a sum over the iterations, `w_bar = w_bar + np.sum(t9_bar * t8,
+axis=(0,))`; an array of the windows' shape the loop does not change (`w`) broadcasts against the
+stack of windows. Such sums add in another order than the loop, so they may round differently:
+only into values no decision reads (analysis/rounding.py), as hoisting regroups a loop's products.
+Only where all that is proved:
 
 - the nest is perfect (`for` in `for`, at the top of the function) over `range(n)` or
   `reversed(range(n))` of known lengths, at least 1; the outer bodies hold only ints the shapes fix
@@ -36,8 +59,9 @@ the elements, and no sum is regrouped. Only where that is proved:
   strided view is not checked);
 - the writes into an array touch disjoint elements in distinct iterations and distinct statements
   (along some axis their starts move by the same stride with the same counter alone and their
-  intervals never meet, for every counter), so no iteration reads what another wrote and the order
-  of the iterations does not matter; an array the loop writes is read only at the very elements a
+  intervals never meet, for every counter), or are all additions into an array the loop does not
+  read and no decision reads (the sums above), so no iteration reads what another wrote and the
+  order of the iterations does not matter; an array the loop writes is read only at the very elements a
   later write of the same iteration writes (`out_bar[i, j]` before `out_bar[i, j] = 0.0`), as a
   copy; and every written array is one the function made (zeros, arithmetic) that no other array
   the loop reads can share memory with;
@@ -57,11 +81,16 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.index_ranges import Affine, LoopIndices, difference
+from ..analysis.rounding import decisive_names
 from ..frontend.context import Context
 from ..ir.trees import name, walk
 from ..rules.registry import array_methods, lookup, member_names
 
 _ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+# the elements of one batched value at most: a longer nest runs as a loop over blocks of its first
+# counter, so that its temporaries (a window per iteration: k times the arrays the loop reads)
+# stay within a cache and add little to the memory a call needs (benchmarks/scaling.py)
+_BLOCK = 1 << 14
 _COMPARE_OPS = (gast.Gt, gast.GtE, gast.Lt, gast.LtE, gast.Eq, gast.NotEq)
 
 
@@ -82,15 +111,21 @@ class _Refused(Exception):
     pass
 
 
-def batch_window_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | None) -> None:
-    """Replace each independent loop nest at the top of `fdef` by whole-array code (see above)."""
-    if shape_of is None:
+def batch_window_loops(
+    fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | None, passing: frozenset[str] = frozenset()
+) -> None:
+    """Replace each independent loop nest at the top of `fdef` by whole-array code (see above;
+    `passing`: see rounding.decisive_names)."""
+    if shape_of is None or not any(isinstance(s, gast.For) for s in fdef.body):
         return
     k, hoisted, batched = 0, [], False
+    # (a helper continuous in its arguments, unpad, hands them on to what its value decides)
+    continuous = {n for n, v in ctx.extra_globals.items() if getattr(lookup(v), "continuous", False)}
+    decisive = decisive_names(fdef, ctx.numpy_name(), passing | continuous)
     while k < len(fdef.body):
         s = fdef.body[k]
         if isinstance(s, gast.For):
-            nest = _Nest(fdef, k, ctx, shape_of)
+            nest = _Nest(fdef, k, ctx, shape_of, decisive)
             try:
                 new = nest.batched()
             except _Refused:
@@ -98,6 +133,7 @@ def batch_window_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable 
             if new is not None:
                 fdef.body[k : k + 1] = new
                 hoisted += nest.hoisted
+                k += _release_dead_arrays(fdef.body, k, shape_of)
                 k += len(new)
                 batched = True
                 continue
@@ -108,6 +144,33 @@ def batch_window_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable 
             k = next(i for i, t in enumerate(fdef.body) if t is s)
             if not any(s.targets[0].id in _mentioned(t) for t in fdef.body[k + 1 :]):
                 del fdef.body[k]
+
+
+def _release_dead_arrays(body: list[gast.stmt], k: int, shape_of: Callable) -> int:
+    """`del` before the batched code at `body[k]` the arrays the function made (a name bound once
+    at the top, not by copying another name, and not copied into another) that nothing from there
+    on reads: the batched code's temporaries come on top of what the function holds. How many
+    statements went in."""
+    later = {n for st in body[k:] for n in _mentioned(st)}
+    later |= {st.value.id for st in body[:k] if _is_simple_assign(st) and isinstance(st.value, gast.Name)}
+    made: dict[str, int] = {}
+    for st in body[:k]:
+        for n in walk(st):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
+                made[n.id] = made.get(n.id, 0) + (1 if _is_simple_assign(st) else 2)
+    dead = [
+        st.targets[0].id
+        for st in body[:k]
+        if _is_simple_assign(st)
+        and not isinstance(st.value, (gast.Name, gast.Constant))
+        and made.get(st.targets[0].id) == 1
+        and st.targets[0].id not in later
+        and shape_of(st.targets[0].id)
+    ]
+    if not dead:
+        return 0
+    body.insert(k, gast.Delete(targets=[name(n, gast.Del()) for n in dead]))
+    return 1
 
 
 def _drop_dead_defaults(body: list[gast.stmt]) -> None:
@@ -128,8 +191,8 @@ def _drop_dead_defaults(body: list[gast.stmt]) -> None:
 
 
 class _Nest:
-    def __init__(self, fdef: gast.FunctionDef, k: int, ctx: Context, shape_of: Callable):
-        self.fdef, self.k, self.ctx, self.shape_of = fdef, k, ctx, shape_of
+    def __init__(self, fdef: gast.FunctionDef, k: int, ctx: Context, shape_of: Callable, decisive: set[str]):
+        self.fdef, self.k, self.ctx, self.shape_of, self.decisive = fdef, k, ctx, shape_of, decisive
         self.exact: Callable[[str], Any] = getattr(shape_of, "count", lambda n: None)
         self.np = ctx.numpy_name()
 
@@ -155,11 +218,12 @@ class _Nest:
             if self.indices.affine(s, s.value, self.exact) is None:
                 raise _Refused
             self.index_names.add(s.targets[0].id)
-        if self._live_after(bound - {s.targets[0].id for s in hoisted}):
+        self.sums = self._sums(body)
+        if self._live_after(bound - {s.targets[0].id for s in hoisted} - self.sums):
             raise _Refused
         plan = self._classify(body)
         self._check_memory(plan)
-        if all(what != "write" or access.array in self.dead for what, _, access in plan):
+        if all(what != "write" or access.array in self.dead for what, _, access in plan) and not self.sums:
             return hoisted  # (a nest that writes nothing read later and binds nothing read later: no effect)
         return comments + hoisted + self._emit(plan)
 
@@ -207,6 +271,21 @@ class _Nest:
             raise _Refused
         return n
 
+    def _sums(self, body: list[gast.stmt]) -> set[str]:
+        """The names the innermost body adds a term to, `a = a + e`, that the nest mentions nowhere
+        else: a sum over the iterations, in any order (a name some decision reads keeps its loop's
+        order of additions, so is none)."""
+        mentions: dict[str, int] = {}
+        for n in walk(self.fdef.body[self.k]):
+            if isinstance(n, gast.Name):
+                mentions[n.id] = mentions.get(n.id, 0) + 1
+        sums = set()
+        for s in body:
+            a = _target(s) if _summand(s) is not None else None
+            if a is not None and mentions[a] == 2 and a not in self.decisive and a not in self.counters:
+                sums.add(a)
+        return sums
+
     def _live_after(self, names: set[str]) -> bool:
         """Whether one of `names` may be read after the nest before it is bound again."""
         return bool(_live(self.fdef.body[self.k + 1 :], set()) & names)
@@ -219,9 +298,18 @@ class _Nest:
         bound_once: set[str] = set()
         reads: list[_Access] = []
         writes: list[tuple[_Access, int]] = []
+        self.invariant_shapes: dict[str, tuple[int, ...]] = {}
         for pos, s in enumerate(body):
             if _is_comment(s):
                 plan.append(("keep", s, None))
+                continue
+            if _summand(s) is not None and _target(s) in self.sums:
+                if _target(s) in bound_once:
+                    raise _Refused
+                bound_once.add(_target(s))
+                if self._expression(_summand(s)) not in ("window", "element"):
+                    raise _Refused  # (a number the loop does not change, added n times: not a sum of terms)
+                plan.append(("sum", s, None))
                 continue
             if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
                 target = s.targets[0].id
@@ -251,7 +339,7 @@ class _Nest:
                     raise _Refused
                 access = self._access(target, s)
                 value_kind = self._operand(s.value)
-                if value_kind == "window" and not access.window():
+                if value_kind in ("window", "invariant") and not access.window():
                     raise _Refused
                 writes.append((access, pos))
                 plan.append(("write", s, access))
@@ -261,6 +349,14 @@ class _Nest:
         if len(windows) > 1:
             raise _Refused
         self.window = windows.pop() if windows else ()
+        per_iteration = int(np.prod(self.window, dtype=np.int64)) * int(np.prod(self.counts[1:], dtype=np.int64))
+        self.block = None  # (iterations of the first counter at a time)
+        if per_iteration * self.counts[0] > _BLOCK and self.counts[0] > 1:
+            self.block = max(1, _BLOCK // per_iteration)
+        if set(self.invariant_shapes.values()) - {self.window} or self.invariant_shapes and not self.window:
+            raise _Refused  # (an array the loop does not change broadcasts as a window only of its shape)
+        if any(w.array in self.invariant_shapes for w, _ in writes):
+            raise _Refused  # (read whole, and written: it changes)
         self._check_independent(reads, writes, body)
         return plan
 
@@ -303,7 +399,8 @@ class _Nest:
         return form
 
     def _operand(self, node: gast.AST) -> str:
-        """ "window", "element" or "scalar" (a number the loop does not change)."""
+        """ "window", "element", "invariant" (an array the loop does not change, of the windows'
+        shape) or "scalar" (a number the loop does not change)."""
         if isinstance(node, gast.Constant) and type(node.value) in (int, float, bool):
             return "scalar"
         if isinstance(node, gast.Name):
@@ -311,7 +408,11 @@ class _Nest:
                 return self.batched_names[node.id]
             if node.id in self.bound or node.id in self.index_names:
                 raise _Refused
-            if self.shape_of(node.id) != () or self.shape_of.kind(node.id) not in ("f", "i"):
+            shape = self.shape_of(node.id)
+            if shape and self.shape_of.kind(node.id) == "f":  # (an array the loop does not change)
+                self.invariant_shapes[node.id] = tuple(shape)
+                return "invariant"
+            if shape != () or self.shape_of.kind(node.id) not in ("f", "i"):
                 raise _Refused
             return "scalar"
         raise _Refused
@@ -345,14 +446,14 @@ class _Nest:
                 if len(args) != 1 if reduction else not 2 <= len(args) <= 4:
                     raise _Refused
                 kinds = [self._operand(a) for a in args[:2]]
-                if kinds[0] != "window" or any(k == "window" for k in kinds[1:]):
+                if kinds[0] != "window" or any(k in ("window", "invariant") for k in kinds[1:]):
                     raise _Refused
                 if not all(isinstance(a, gast.Constant) and a.value is d for a, d in zip(args[2:], (None, False))):
                     raise _Refused
                 return "element" if reduction else "window"
             if rule.fills_first and len(args) == 2:  # (a window filled with its own number)
                 kinds = [self._operand(a) for a in args]
-                if kinds[1] == "window" or kinds[0] == "scalar":
+                if kinds[1] in ("window", "invariant") or kinds[0] in ("scalar", "invariant"):
                     raise _Refused
                 return kinds[0]
             if rule.elementwise and not rule.effects:
@@ -379,10 +480,23 @@ class _Nest:
 
     def _check_independent(self, reads: list[_Access], writes: list[tuple[_Access, int]], body: list) -> None:
         written = {w.array for w, _ in writes}
+        read = {r.array for r in reads}
+        self.overlapping: set[str] = set()  # (arrays only added into, in windows that may overlap)
         for a, (w, _) in enumerate(writes):
             for v, _ in writes[a:]:
                 if v.array == w.array and not self._apart(w, v, same=v is w):
-                    raise _Refused
+                    if not self._accumulated(w.array, writes, read):
+                        raise _Refused
+                    self.overlapping.add(w.array)
+        for w, _ in writes:
+            if w.array in self.overlapping:
+                _, shape, steps = self._layout(w, blocks=False)
+                blocks = 1
+                if self.block is not None:
+                    blocks, shape[0] = -(-self.counts[0] // self.block), self.block
+                _, loop = runtime.overlap_plan(shape, steps)
+                if blocks * np.prod([shape[d] for d in loop]) > np.prod(self.counts):
+                    raise _Refused  # (more additions than the loop makes)
         for r in reads:
             if r.array not in written:
                 continue
@@ -393,6 +507,14 @@ class _Nest:
             if not any(w.array == r.array and pos > at and _same_region(w, r) for w, pos in writes):
                 raise _Refused
         self.written = written
+
+    def _accumulated(self, array: str, writes: list[tuple[_Access, int]], read: set[str]) -> bool:
+        """Whether the loop only adds into `array` (`array[...] += e`), reads none of it, and no
+        decision reads it: its additions may happen in any order, any number at a time."""
+        if array in read or array in self.decisive:
+            return False
+        mine = [w.stmt for w, _ in writes if w.array == array]
+        return all(isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add) for s in mine)
 
     def _apart(self, w: _Access, v: _Access, same: bool) -> bool:
         """Whether `w` and `v` never touch one element (in distinct iterations only, if `same`)."""
@@ -482,6 +604,16 @@ class _Nest:
             elif what == "compute":
                 value = _Batcher(self, window_axes).visit(s.value)
                 out.append(_located(gast.Assign(targets=s.targets, value=value, type_comment=None), s))
+            elif what == "sum":
+                out.append(_located(self._sum(s, window_axes), s))
+            elif access.array in self.overlapping and access.array not in self.dead:
+                start, shape, steps = self._layout(access)
+                call = gast.Call(
+                    func=name(self.ctx.helper("overlap_add")),
+                    args=[name(access.array), _literal(start), _literal(shape), _literal(steps), s.value],
+                    keywords=[],
+                )
+                out.append(_located(gast.Expr(value=call), s))
             elif access.array not in self.dead:
                 target = gast.Subscript(
                     value=self._view(helper, access), slice=gast.Constant(value=Ellipsis, kind=None), ctx=gast.Store()
@@ -491,9 +623,59 @@ class _Nest:
                 else:
                     new = gast.AugAssign(target=target, op=s.op, value=s.value)
                 out.append(_located(new, s))
-        return out
+        if self.block is None:
+            return out
+        counter, n = self.counters[0], self.counts[0]
+        blocks = _parsed(f"range(0, {n}, {self.block})")
+        return [gast.For(target=name(counter, gast.Store()), iter=blocks, body=out, orelse=[], type_comment=None)]
+
+    def _sum(self, s: gast.Assign, window_axes: tuple[int, ...]) -> gast.Assign:
+        """`a = a + e` as `a = a + np.sum(e, axis=(the counters' axes))`: every iteration's term at
+        once (an element's terms: `np.sum(e)`, a number); the terms of an element times a window,
+        `a = a + g * w`, as one product `g.reshape(-1) @ w` (of the windows' rows, then the shape of
+        a window back) with no array of the terms in between."""
+        summand = _summand(s)
+        total = self._product(summand)
+        if total is None:
+            keywords = []
+            if self._expression(summand) == "window":
+                keywords = [gast.keyword(arg="axis", value=_literal(tuple(range(len(self.counters)))))]
+            total = gast.Call(
+                func=gast.Attribute(value=name(self.np), attr="sum", ctx=gast.Load()),
+                args=[_Batcher(self, window_axes).visit(summand)],
+                keywords=keywords,
+            )
+        value = gast.BinOp(left=name(_target(s)), op=gast.Add(), right=total)
+        return gast.Assign(targets=[name(_target(s), gast.Store())], value=value, type_comment=None)
+
+    def _product(self, summand: gast.AST) -> gast.AST | None:
+        """The sum over the iterations of `g * w`, an element times a window (batched names), as one
+        matrix product; None for any other term."""
+        if not (isinstance(summand, gast.BinOp) and isinstance(summand.op, gast.Mult)):
+            return None
+        operands = (summand.left, summand.right)
+        if not all(isinstance(o, gast.Name) for o in operands):
+            return None
+        kinds = {self.batched_names.get(o.id): o.id for o in operands}
+        if set(kinds) != {"element", "window"}:
+            return None
+        rows = f"{kinds['window']}" if len(self.counters) == len(self.window) == 1 else None
+        if rows is None:
+            rows = f"{kinds['window']}.reshape(-1, {int(np.prod(self.window))})"
+            return _parsed(f"({kinds['element']}.reshape(-1) @ {rows}).reshape({self.window})")
+        return _parsed(f"{kinds['element']}.reshape(-1) @ {rows}")
 
     def _view(self, helper: str, access: _Access) -> gast.Call:
+        start, shape, steps = self._layout(access)
+        return gast.Call(
+            func=name(helper),
+            args=[name(access.array), _literal(start), _literal(shape), _literal(steps)],
+            keywords=[],
+        )
+
+    def _layout(self, access: _Access, blocks: bool = True) -> tuple[list[Any], list[Any], list[list[int]]]:
+        """The start, shape and steps of the view of every iteration's `access` (strided_view); in a
+        loop over blocks of the first counter, those of the block's iterations."""
         start = [form[0] for form, _ in access.axes]
         shape = list(self.counts)
         steps = [[form[1].get(c, 0) for form, _ in access.axes] for c in self.counters]
@@ -506,11 +688,15 @@ class _Nest:
             for _ in self.window:
                 shape.append(1)
                 steps.append([0] * len(access.axes))
-        return gast.Call(
-            func=name(helper),
-            args=[name(access.array), _literal(start), _literal(shape), _literal(steps)],
-            keywords=[],
-        )
+        if blocks and self.block is not None:
+            counter, n = self.counters[0], self.counts[0]
+            for e, step in enumerate(steps[0]):
+                if step:
+                    moved = counter if step == 1 else f"{abs(step)} * {counter}"
+                    sign = "+" if step > 0 else "-"
+                    start[e] = _parsed(moved if start[e] == 0 and step > 0 else f"{start[e]} {sign} {moved}")
+            shape[0] = self.block if n % self.block == 0 else _parsed(f"min({self.block}, {n} - {counter})")
+        return start, shape, steps
 
 
 class _Batcher(gast.NodeTransformer):
@@ -553,10 +739,35 @@ class _Batcher(gast.NodeTransformer):
 
 
 def _widest(*kinds: str) -> str:
-    for k in ("window", "element"):
+    """The kind of a value computed from values of `kinds` (an element with an array of the
+    windows' shape: a window)."""
+    if "window" in kinds or "invariant" in kinds and "element" in kinds:
+        return "window"
+    for k in ("invariant", "element"):
         if k in kinds:
             return k
     return "scalar"
+
+
+def _target(s: gast.stmt) -> str | None:
+    target = s.targets[0] if isinstance(s, gast.Assign) and len(s.targets) == 1 else getattr(s, "target", None)
+    return target.id if isinstance(target, gast.Name) else None
+
+
+def _summand(s: gast.stmt) -> gast.AST | None:
+    """`e` of `a = a + e`, `a = e + a` or `a += e` (a name `a`), else None."""
+    a = _target(s)
+    if a is None:
+        return None
+    if not isinstance(s, gast.Assign):
+        return None
+    value = s.value
+    if not (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)):
+        return None
+    for mine, other in ((value.left, value.right), (value.right, value.left)):
+        if isinstance(mine, gast.Name) and mine.id == a:
+            return other
+    return None
 
 
 def _same_region(a: _Access, b: _Access) -> bool:
@@ -621,7 +832,13 @@ def _live(stmts: list[gast.stmt], killed: set[str]) -> set[str]:
     return live
 
 
+def _parsed(text: str) -> gast.AST:
+    return gast.parse(text).body[0].value
+
+
 def _literal(v: Any) -> gast.AST:
+    if isinstance(v, gast.AST):
+        return v
     if isinstance(v, (list, tuple)):
         return gast.Tuple(elts=[_literal(e) for e in v], ctx=gast.Load())
     return gast.Constant(value=v, kind=None)
