@@ -517,9 +517,11 @@ def test_a_refusal_when_the_code_runs_names_the_users_file_and_line(options):
     assert "largest singular value is (nearly) repeated" in str(info.value)
 
 
-def test_a_non_scalar_output_names_the_function():
-    with pytest.raises(astgrad.UnsupportedValueError, match=r"errors_functions.py:\d+: in `non_scalar`: grad needs"):
-        astgrad.grad(ef.non_scalar)(np.ones(3))
+@pytest.mark.parametrize("options", MODES)
+def test_a_non_scalar_output_names_the_function(options):
+    where = rf"errors_functions.py:{line_of(ef.non_scalar, 'def ')}: in `non_scalar`: grad needs"
+    with pytest.raises(astgrad.UnsupportedValueError, match=where):
+        astgrad.grad(ef.non_scalar, **options)(np.ones(3))
 
 
 def test_a_dict_method_is_named_as_one():
