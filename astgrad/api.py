@@ -14,7 +14,7 @@ import numpy as np
 
 from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_source
 from .analysis.activity import refuse_tuple_output
-from .errors import ArgumentError, TransformError, user_facing
+from .errors import ArgumentError, TransformError, UnsupportedValueError, user_facing
 from .frontend.assumptions import same_defaults, same_objects, twin_places
 from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function, moved_function
@@ -342,17 +342,23 @@ def forward_sweeps(
                     f"mode='forward' differentiates numbers and arrays; {n}{path} is a {type(leaf).__name__}"
                 )
             g = np.zeros(x.shape, dtype=np.result_type(x.dtype, float))
+            # a complex element is two real inputs: the gradient is ∂L/∂Re z - i ∂L/∂Im z (L the
+            # output's real part), as reverse mode gives it; a sweep along 1 gives only the first
+            units = (1.0, 1j) if x.dtype.kind == "c" else (1.0,)
             for index in np.ndindex(*x.shape):
-                e = np.zeros(x.shape, dtype=g.dtype)
-                e[index] = 1.0
-                direction = dict(zeros)
-                one = e if x.ndim or not isinstance(leaf, float) else 1.0
-                direction[dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), path, one)
-                out, out_dot = run(arguments, direction)
-                if has_aux:
-                    out, out_dot = out[0], out_dot[0]
-                check_scalar(out)
-                g[index] = out_dot
+                slopes = []
+                for unit in units:
+                    e = np.zeros(x.shape, dtype=g.dtype)
+                    e[index] = unit
+                    direction = dict(zeros)
+                    one = e if x.ndim or not isinstance(leaf, float) else 1.0
+                    direction[dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), path, one)
+                    out, out_dot = run(arguments, direction)
+                    if has_aux:
+                        out, out_dot = out[0], out_dot[0]
+                    _check_scalar_output(func, out)
+                    slopes.append(out_dot)
+                g[index] = slopes[0] if len(slopes) == 1 else np.real(slopes[0]) - 1j * np.real(slopes[1])
             g = float(g) if isinstance(leaf, (float, int)) and not x.ndim else g
             grad_n = _replace_leaf(grad_n, path, g)
         grads.append(match_structure(grad_n, arguments[n]))
@@ -365,6 +371,20 @@ def forward_sweeps(
         full_out = func(*args, **kwargs)
         return ((full_out[0], full_out[1]), result) if value else (result, full_out[1])
     return out, result
+
+
+def _check_scalar_output(func: Callable, out: Any) -> None:
+    """check_scalar of forward mode's output, located at `func`'s def as reverse mode's is (its
+    check runs in the generated code, which UnsupportedValueError locates)."""
+    try:
+        check_scalar(out)
+    except UnsupportedValueError as exc:
+        code = getattr(func, "__code__", None)
+        if code is None or exc.filename is not None:
+            raise
+        located = UnsupportedValueError(f"{code.co_filename}:{code.co_firstlineno}: in `{func.__name__}`: {exc}")
+        located.filename, located.lineno = code.co_filename, code.co_firstlineno
+        raise located from None
 
 
 def _leaves(x: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import linecache
+import re
+import sys
+
 
 class AstgradError(Exception):
     """Base class of every error astgrad raises."""
@@ -55,4 +59,55 @@ def user_facing(fn):
 
 class UnsupportedValueError(AstgradError, ValueError, TypeError):
     """The generated code met, when it ran, a value it cannot differentiate correctly (an array two
-    names share written in place, a matrix norm without a rule, ...): refused rather than a wrong number."""
+    names share written in place, a matrix norm without a rule, ...): refused rather than a wrong
+    number. The message starts with the user's file and line, as a TransformError's does: the
+    statement whose adjoint was running, or in the forward pass the function's `def`."""
+
+    def __init__(self, message: str):
+        self.filename, self.lineno = None, None
+        where = _running_statement()
+        if where is not None:
+            self.filename, self.lineno, name, code = where
+            message = f"{self.filename}:{self.lineno}: " + (
+                f"{message}\n    {code}" if code else f"in `{name}`: {message}"
+            )
+        super().__init__(message)
+
+
+# generated code's file name (codegen.compile_function) → the user's file, the line of the `def`
+# and the name of the function it was generated from
+_GENERATED: dict[str, tuple[str, int, str]] = {}
+_LINE_COMMENT = re.compile(r"\s*# line (\d+): (.*)")
+
+
+def note_generated(filename: str, user_file: str, line: int, name: str) -> None:
+    """Remember that the code compiled under `filename` was generated from function `name`
+    defined at `user_file`:`line`, for the location of a run-time refusal."""
+    _GENERATED[filename] = (user_file, line, name)
+
+
+def _running_statement() -> tuple[str, int, str, str] | None:
+    """The user's file, line, function and statement text where the innermost generated code on
+    the stack stands: the `# line N: ...` comment above its line in the backward pass (the
+    statement whose adjoint runs); the function's `def` line, and no text, in the forward pass."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename not in _GENERATED:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    user_file, line, name = _GENERATED[frame.f_code.co_filename]
+    above = line_comment_above(linecache.getlines(frame.f_code.co_filename), frame.f_lineno)
+    return (user_file, above[0], name, above[1]) if above is not None else (user_file, line, name, "")
+
+
+def line_comment_above(lines: list[str], lineno: int) -> tuple[int, str] | None:
+    """(N, text) of the `# line N: text` comment the reverse pass writes above the adjoint of the
+    user's line N, nearest above line `lineno` of generated code `lines` (1-based), within its
+    function's backward pass; None in the forward pass."""
+    for text in reversed(lines[: min(lineno, len(lines))]):
+        found = _LINE_COMMENT.fullmatch(text.rstrip("\n"))
+        if found:
+            return int(found.group(1)), found.group(2).strip()
+        if text.lstrip().startswith(("def ", "# forward pass")):
+            return None
+    return None

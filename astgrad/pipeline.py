@@ -52,7 +52,7 @@ from .optimize.loop_saves import (
     share_equal_saves,
 )
 from .specialize import dispatch
-from .specialize.algebra import factor_sums, simplify_products
+from .specialize.algebra import factor_sums, fold_negations, simplify_products
 from .specialize.batching import batch_accumulations
 from .specialize.container_adjoints import fill_container_adjoints
 from .specialize.disjoint_writes import store_disjoint_windows
@@ -249,10 +249,19 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "batching",
-        lambda u: batch_accumulations(u.fdef, u.ctx, _arrays(u), u.shape_of),
+        lambda u: batch_accumulations(u.fdef, u.ctx, _arrays(u), u.shape_of, passing_helpers(u)),
         "a weight's per-iteration contributions in a loop summed by one product after it (batching.py)",
         needs=("taped rows",),
         why="it reads the states a loop saved as the rows taped rows made (`h_before[::-1]`)",
+        targets=("python",),
+    ),
+    Pass(
+        "batching (numba)",
+        lambda u: batch_accumulations(u.fdef, u.ctx, _arrays(u), u.shape_of, passing_helpers(u), whole_steps=False),
+        "the same for steps of vectors: numba compiles a loop of matrix steps, and reshapes no view",
+        needs=("taped rows",),
+        why="it reads the states a loop saved as the rows taped rows made (`h_before[::-1]`)",
+        targets=("numba",),
     ),
     Pass(
         "dead restores",
@@ -267,7 +276,7 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "dead restores (numba)",
         lambda u: drop_dead_restores(u.fdef, u.ctx, u.shape_of, one_dtype=True),
         "the same, a value read only for its zeros not saved at all: under numba a name has one dtype",
-        needs=("loop saves", "taped rows", "batching"),
+        needs=("loop saves", "taped rows", "batching (numba)"),
         why="it reads the pushes and pops those leave (each removes some, and batching the reads of others)",
         targets=("numba",),
     ),
@@ -303,15 +312,17 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "replay",
-        lambda u: replay_scalar_loops(u.fdef, u.ctx, u.shape_of),
-        "a loop over numbers replayed in the backward pass instead of taped (replay.py)",
+        lambda u: replay_scalar_loops(u.fdef, u.ctx, u.shape_of, u.python_numbers),
+        "a loop over numbers replayed in the backward pass instead of taped, its invariants computed once "
+        "and its NumPy calls saved, not replayed (replay.py)",
         needs=("lowering", "fusion"),
         why="it reads the tape's list methods (`tape.append(v)`) and loop bodies as fusion left them",
     ),
     Pass(
         "products",
-        lambda u: simplify_products(u.fdef, u.ctx.numpy_name(), u.shape_of),
-        "constants merged and a factor cancelled against its reciprocal (algebra.py)",
+        lambda u: (simplify_products(u.fdef, u.ctx.numpy_name(), u.shape_of), fold_negations(u.fdef, u.shape_of)),
+        "constants merged, a factor cancelled against its reciprocal, a negated temporary taken into the "
+        "signs of the sums reading it (algebra.py)",
         needs=("lowering", "fusion"),
         why="it reads a product as one fused expression, and cancels no factor of the values lowering "
         "marks smaller than their shape facts",
@@ -345,9 +356,13 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "python floats",
-        lambda u: python_floats(u.fdef, u.ctx, u.python_numbers) if u.grads_at is not None else None,
+        lambda u: (
+            python_floats(u.fdef, u.ctx, u.python_numbers, passing_helpers(u), u.shape_of)
+            if u.grads_at is not None
+            else None
+        ),
         "NumPy's elementwise functions of Python numbers give floats where a float and an np.float64 "
-        "behave alike, so the arithmetic after them is Python's (floats.py)",
+        "behave alike, so the arithmetic after them is Python's; in a derivative, math's function (floats.py)",
         needs=("factor sums",),
         why="it reads every use of a number as the last rewrites of expressions leave it",
         targets=("python",),  # (numba's numbers are machine floats either way)

@@ -1044,6 +1044,10 @@ def run_variant(v: Variant, check_only: bool, target: float, repeats: int, use_j
     if problem:
         r.status, r.note = "WRONG", problem
         return r
+    failed = list(g.__astgrad_specializer__.failures.values())
+    if failed:  # (specialising is an optimisation: on an error the general code runs, right but slow)
+        r.status, r.note = "general code", f"specialising failed: {str(failed[0]).splitlines()[0][:200]}"
+        return r
     jax_fn = None
     if use_jax:
         try:

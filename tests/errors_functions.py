@@ -86,3 +86,31 @@ def sums_with_a_dtype(x):
 
 def means_with_a_dtype(x):
     return np.sum(np.sin(np.mean(x, 1, np.float64)) * np.arange(3.0))  # NumPy's dtype, 3rd
+
+
+def writes_through_a_view(x):
+    y = x * 1.0
+    v = y[:2]
+    v *= 3.0  # changes y too
+    return np.sum(y**2)
+
+
+def spectral_norm_of_double(x):
+    y = x * 2.0
+    n = np.linalg.norm(y, 2)  # no derivative where the largest singular value repeats
+    return n + np.sum(y)
+
+
+def updates_a_dict(x):
+    d = {"a": x[0]}
+    d.update(b=x[1] ** 2)
+    return d["a"] * d["b"]
+
+
+def reads_a_field(p, x):
+    return np.sum(np.tanh(p.W @ x) ** 2)
+
+
+def draws_from_a_generator_argument(w, rng):
+    eps = rng.standard_normal(w.shape)
+    return np.sum(w * eps)

@@ -118,3 +118,34 @@ def added_in_a_branch_only(x):
     if x[0] > 0.0:
         np.add.at(a, [1, 1], x[0])
     return np.sum(a * x)
+
+
+# ----- written at an index after a statement whose tangent is another name's (forward mode)
+
+
+def adds_zero_then_augments(x, v):
+    y = x + 0.0  # its tangent is x's tangent itself
+    y[1] += v[1]
+    return np.sum(y**2)
+
+
+def multiplies_repeated_indices(x, v):
+    y = x + 0.0
+    y[[2, 2, 0]] *= v
+    return np.sum(y * np.arange(5))
+
+
+def _same(z):
+    return z
+
+
+def writes_what_a_helper_returned(x, v):
+    y = _same(x + 0.0)
+    y[2] = v[2]
+    return np.sum(y**3)
+
+
+def broadcasts_then_writes(x, v):
+    y = np.broadcast_to(v[0], (5,)) + 0.0  # its tangent a read-only view of v's
+    y[1] = x[1]
+    return np.sum(y**3 * x)

@@ -3,13 +3,16 @@
 import subprocess
 import sys
 import traceback
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import astgrad
-from astgrad import grad, value_and_grad
+from astgrad import grad, numerical_grad, value_and_grad
+
+from .modes import MODES, check
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,3 +117,24 @@ def test_gradients_returned_together_are_independent_arrays(specialize):
         ga[0] = 99.0
         np.testing.assert_allclose(gb, expected, rtol=1e-15)
         assert not np.shares_memory(ga, gb)
+
+
+Layer = namedtuple("Layer", "W b")
+
+
+def layer_loss(layer, x):
+    W, b = layer
+    return np.sum(np.tanh(W @ x + b) ** 2)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_namedtuple_argument_gets_a_namedtuple_gradient(options):
+    """Its fields named as the argument's, as numerical_grad and JAX give it (was a plain tuple)."""
+    layer = Layer(np.array([[0.5, -1.0, 0.2], [0.3, 0.1, -0.4]]), np.array([0.1, -0.2]))
+    x = np.array([0.1, 0.2, 0.3])
+    check(layer_loss, (layer, x), 0, options)
+    g = grad(layer_loss, **options)
+    for _ in range(2):
+        gradient = g(layer, x)
+        assert type(gradient) is Layer
+        np.testing.assert_allclose(gradient.b, numerical_grad(layer_loss, layer, x).b, rtol=1e-6)

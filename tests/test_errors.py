@@ -8,6 +8,7 @@ import pytest
 import astgrad
 from astgrad import TransformError, check_grad, grad
 from tests import errors_functions as ef
+from tests.modes import MODES
 
 
 def line_of(func, text):
@@ -492,3 +493,56 @@ def test_a_write_through_a_loop_variable_into_the_sequence_is_refused():
     check_grad(reuses_the_loop_name_after, grad(reuses_the_loop_name_after, wrt=0), W, h, wrt=0)
     with pytest.raises(ValueError, match=r"changes its argument `history` in place .* the caller's list"):
         grad(extends_a_list, wrt=0)(W, h)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_refusal_when_the_code_runs_names_the_users_file_and_line(options):
+    """A value astgrad refuses when the generated code runs (not when it is made) is located as a
+    TransformError is: at the statement whose adjoint was running (its `# line N:` comment), or in
+    the forward pass at the function's `def`, naming it."""
+    g = astgrad.grad(ef.writes_through_a_view, **options)
+    with pytest.raises(astgrad.UnsupportedValueError) as info:
+        g(np.ones(3))
+    where = f"errors_functions.py:{line_of(ef.writes_through_a_view, 'def ')}: in `writes_through_a_view`: "
+    assert where in str(info.value) and "`v` is a view" in str(info.value)
+    assert info.value.filename == inspect.getsourcefile(ef.writes_through_a_view)
+    g = astgrad.grad(ef.spectral_norm_of_double, **options)
+    with pytest.raises(astgrad.UnsupportedValueError) as info:
+        g(np.diag([1.0, 1.0, 0.5]))
+    if options.get("mode") == "forward":  # (forward mode has no line comments: the def)
+        line = line_of(ef.spectral_norm_of_double, "def ")
+    else:
+        line = line_of(ef.spectral_norm_of_double, "n = np.linalg.norm")
+    assert f"errors_functions.py:{line}: " in str(info.value)
+    assert "largest singular value is (nearly) repeated" in str(info.value)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_non_scalar_output_names_the_function(options):
+    where = rf"errors_functions.py:{line_of(ef.non_scalar, 'def ')}: in `non_scalar`: grad needs"
+    with pytest.raises(astgrad.UnsupportedValueError, match=where):
+        astgrad.grad(ef.non_scalar, **options)(np.ones(3))
+
+
+def test_a_dict_method_is_named_as_one():
+    """Not as the method of an object known only when the code runs (about layers)."""
+    with pytest.raises(TransformError) as info:
+        astgrad.grad(ef.updates_a_dict)
+    message = str(info.value)
+    assert f"errors_functions.py:{line_of(ef.updates_a_dict, 'd.update')}: the dict method `.update()`" in message
+    assert "`d[key] = v`" in message and "layers" not in message
+
+
+def test_a_field_of_an_argument_is_refused_with_what_to_pass():
+    with pytest.raises(TransformError, match=r"the attribute `.W` is not supported(.|\n)*pass the arrays themselves"):
+        astgrad.grad(ef.reads_a_field, wrt=1)
+
+
+def test_a_random_generator_argument_is_refused_with_what_to_do():
+    """Not with the hint about a model's layers."""
+    with pytest.raises(TransformError) as info:
+        astgrad.grad(ef.draws_from_a_generator_argument)
+    message = str(info.value)
+    line = line_of(ef.draws_from_a_generator_argument, "rng.standard_normal")
+    assert f"errors_functions.py:{line}: the method `.standard_normal()` of `rng` is not supported" in message
+    assert "module-level generator" in message and "layers" not in message

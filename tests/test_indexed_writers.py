@@ -79,3 +79,21 @@ def test_writes_the_lowering_cannot_follow_are_refused(mode):
 def test_add_at_into_a_row_view_is_refused_when_it_runs(mode):
     with pytest.raises(Exception, match=r"view"):
         grad(iw.adds_at_a_row, mode=mode)(rng().normal(size=(2, 3)))
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f",
+    [
+        iw.adds_zero_then_augments,
+        iw.multiplies_repeated_indices,
+        iw.writes_what_a_helper_returned,
+        iw.broadcasts_then_writes,
+    ],
+)
+def test_a_write_at_an_index_leaves_the_tangent_it_was_made_from_alone(f, options):
+    """`y = x + 0.0` has tangent x_dot itself: writing y's tangent at an index wrote into x_dot
+    too, which forward mode's sweeps along v share (a wrong gradient in v), or into a read-only
+    view (np.broadcast_to's: a ValueError); y's tangent is a copy."""
+    r = rng()
+    check(f, (r.normal(size=5), r.normal(size=3)), (0, 1), options)

@@ -320,3 +320,25 @@ def test_an_item_read_and_written_into_keeps_the_list_which_astgrad_refuses_by_n
     assert "np.empty((" not in _code(item_read_then_written, (x, 0.7))
     with pytest.raises(astgrad.UnsupportedValueError, match="held in a list"):
         value_and_grad(item_read_then_written, wrt=(0, 1))(x, 0.7)
+
+
+def rnn_states_stacked(W, xs):
+    h = np.zeros(3)
+    hs = []
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t])
+        hs.append(h)
+    return np.sum(np.stack(hs) ** 2) + np.sum(np.array(hs)[-1])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_the_appended_item_of_a_recurrence_is_not_renamed_with_its_taken_back_rows(mode):
+    """The item `h` stored at `hs[t] = h` was the node the backward loop read too, which
+    taped_rows.py renames to `h_next` there: the forward loop then read a name never bound
+    (UnboundLocalError). Its own node now."""
+    r = np.random.default_rng(5)
+    W, xs = r.normal(size=(3, 3)) * 0.5, r.normal(size=(4, 3))
+    g = grad(rnn_states_stacked, mode=mode)
+    check_grad(rnn_states_stacked, g, W, xs)
+    check_grad(rnn_states_stacked, g, W, xs)
+    assert value_and_grad(rnn_states_stacked)(W, xs)[0] == rnn_states_stacked(W, xs)

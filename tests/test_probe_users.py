@@ -203,7 +203,7 @@ def test_list_extend_by_a_display(options):
 
 def test_other_list_methods_are_refused_as_list_methods():
     with pytest.raises(
-        TransformError, match=r"probe_users_functions.py:\d+: the list method `.pop\(\)` is not supported"
+        TransformError, match=r"probe_users_functions.py:\d+: the list or dict method `.pop\(\)` is not supported"
     ):
         grad(pf.pops_a_list)
 

@@ -7,12 +7,15 @@ differences and the unoptimised code."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 import astgrad
 from astgrad import check_grad, grad, value_and_grad
-from benchmarks.variants import pendulum_np
+from benchmarks.variants import ema, ema_increment, ema_list, ema_running, pendulum_np
+from tests.modes import MODES, check
 
 
 def decay_exp(x, k, steps):  # np.exp on floats
@@ -100,3 +103,129 @@ def test_a_value_divided_or_raised_to_a_power_keeps_its_type(f):
     args, wrt = next((a, w) for g, a, w in CASES if g is f)
     text = astgrad.source(f, wrt=wrt, args=args, value=True)
     assert "float(np." not in text, text
+
+
+
+def _code(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+
+
+def test_a_derivative_calls_math_s_twin_and_the_forward_pass_numpy_s():
+    """The backward pass's `np.cos(theta)` decides nothing: `math.cos` (registry: on_floats); the
+    forward pass keeps `np.sin`, whose values it returns (and saves with the state: replay.py)."""
+    args = (0.3, 0.1, 9.81, 0.01, 30)
+    forward, backward = _code(astgrad.source(pendulum_np, wrt=(0, 1, 2), args=args)).split("omega_bar = 1.0")
+    assert "float(np.sin(theta))" in forward and "math.cos(theta)" in backward, forward + backward
+    assert "np." not in backward, backward
+    from astgrad.rules import lookup
+
+    assert lookup(np.cos).on_floats is math.cos and lookup(np.sin).on_floats is math.sin
+
+
+def test_a_value_that_decides_a_branch_is_numpy_s():
+    """`np.sin(x) > 0.2` decides the branch: the backward pass reads the forward's saved value
+    (np.sin's), and only the derivative of np.cos is math's."""
+    text = _code(astgrad.source(branches, wrt=(0, 1), args=(0.5, 0.9, 12)))
+    forward, backward = text.split("x_bar = 1.0")
+    assert "float(np.sin(x))" in forward and "float(np.cos(x))" in forward, text
+    assert "np." not in backward and "-math.sin(x)" in backward, text
+
+
+# ------------------------------------------------------------------ elements of float64 arrays
+
+
+def running_float32(x, a):  # float32 elements: their arithmetic is float32's, not rewritten
+    m = x[0]
+    total = m * m
+    for xt in x[1:]:
+        m = a * m + (1 - a) * xt
+        total = total + m * m
+    return total
+
+
+def running_tail(x, a):  # x read through x[1:] alone: still x's precision
+    m = 0.0
+    for xt in x[1:]:
+        m = a * m + (1 - a) * xt
+    return m * m
+
+
+def divided_by_elements(x, a):  # a division by an element: NumPy's inf at 0, Python's error
+    y = a
+    for k in range(x.shape[0]):
+        y = y + a / x[k]
+    return y
+
+
+EMA_ARGS = (np.random.default_rng(0).normal(size=40), 0.9)
+
+
+@pytest.mark.parametrize("f", [ema_running, ema_list, ema], ids=lambda f: f.__name__)
+def test_elements_of_float64_arrays_are_read_as_floats(f):
+    """The loops read a vector's `.tolist()` made once before them (or `float(x[k])` where the
+    loop writes into it): Python's arithmetic on the elements' own values."""
+    text = _code(astgrad.source(f, wrt=(0, 1), args=EMA_ARGS))
+    assert ".tolist()" in text, text
+    backward = text.split("# backward pass")[-1] if "# backward pass" in text else text.split("a_bar = 0.0")[1]
+    assert "_rows[" in backward, text
+
+
+@pytest.mark.parametrize("f", [ema_running, ema_list, ema, ema_increment], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("options", MODES)
+def test_ema_gradients(f, options):
+    check(f, EMA_ARGS, (0, 1), options)
+
+
+@pytest.mark.parametrize("f", [ema_running, ema_list, ema, ema_increment], ids=lambda f: f.__name__)
+def test_ema_value_is_f_s_bit_for_bit_and_the_gradient_the_general_code_s(f):
+    vg = value_and_grad(f, wrt=(0, 1))
+    vg(*EMA_ARGS)
+    value, (x_bar, a_bar) = vg(*EMA_ARGS)
+    assert value == f(*EMA_ARGS)
+    g = grad(f, wrt=(0, 1))
+    g(*EMA_ARGS)
+    x_bar, a_bar = g(*EMA_ARGS)
+    general = grad(f, wrt=(0, 1), specialize=False)(*EMA_ARGS)
+    np.testing.assert_allclose(x_bar, general[0], rtol=1e-12)
+    np.testing.assert_allclose(a_bar, general[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("f", [running_float32, running_tail], ids=lambda f: f.__name__)
+def test_float32_elements_take_the_general_code(f):
+    """Float arrays of every precision share specialised code: the code that reads elements as
+    Python floats sends a float32 array to the general code, whose arithmetic is float32's."""
+    x = EMA_ARGS[0].astype(np.float32)
+    text = _code(astgrad.source(f, wrt=(0, 1), args=(x, 0.9)))
+    rewritten = ".tolist()" in text or "float(" in text
+    assert not rewritten or "if x.dtype is not float64:\n        return general_code(" in text, text
+    g = grad(f, wrt=(0, 1))
+    g(x, 0.9)
+    x_bar, a_bar = g(x, 0.9)
+    general = grad(f, wrt=(0, 1), specialize=False)(x, 0.9)
+    assert x_bar.dtype == general[0].dtype == np.float32
+    np.testing.assert_array_equal(x_bar, general[0])
+    assert a_bar == general[1]
+
+
+def test_an_element_divided_by_keeps_numpy_s_type():
+    x = np.array([0.5, 2.0, 0.0])
+    text = _code(astgrad.source(divided_by_elements, wrt=(0, 1), args=(x, 0.9)))
+    assert ".tolist()" not in text and "float(x" not in text, text
+    g = grad(divided_by_elements, wrt=1)
+    with np.errstate(divide="ignore"):
+        g(x, 0.9)
+        assert g(x, 0.9) == np.inf  # (NumPy's inf, no ZeroDivisionError)
+
+
+def sines_and_a_divided_element(x, w, steps):  # x[0] divides: NumPy's; np.sin's results become floats
+    y = 0.3
+    for _ in range(steps):
+        y = np.sin(y) * w
+    return y + 1.0 / x[0]
+
+
+def test_an_element_that_divides_leaves_the_numpy_calls_rewritten():
+    args = (np.array([0.5, 2.0, 1.5]), 0.7, 6)
+    text = _code(astgrad.source(sines_and_a_divided_element, wrt=(0, 1), args=args))
+    assert "float(np.sin(y))" in text and ".tolist()" not in text, text
+    check(sines_and_a_divided_element, args, (0, 1), {})

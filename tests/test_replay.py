@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 import astgrad
-from astgrad import check_grad, grad, jvp
+from astgrad import check_grad, grad, jvp, value_and_grad
+from benchmarks.variants import pendulum_augmented, pendulum_math, pendulum_np
 from benchmarks.workloads import branchy  # 100 steps, three branches
+from tests.modes import MODES, check
 
 
 def two_states(x, a):
@@ -206,3 +208,71 @@ def test_random_loops_followed_by_changes_to_what_they_read(seed):
             assert not check_function(module.f, point, wrt=wrt, rtol=1e-5, atol=1e-7), source
     finally:
         unload(module)
+
+
+# ------------------------------------------------------------------ what the backward loop does not replay
+
+
+def _code(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+
+
+def reciprocal_invariant(x, a, n):
+    for _ in range(n):
+        x = x * (1.0 / a) + math.sin(x)  # 1.0 / a raises for a = 0: computed in the loop only
+    return x * x
+
+
+PENDULUM_ARGS = (0.3, 0.1, 9.81, 0.01, 40)
+
+
+@pytest.mark.parametrize("f", [pendulum_math, pendulum_np, pendulum_augmented], ids=lambda f: f.__name__)
+def test_a_loop_invariant_is_computed_once_before_the_loops(f):
+    text = _code(astgrad.source(f, wrt=(0, 1, 2), args=PENDULUM_ARGS))
+    before, loops = text.split("for _ in range(steps)") if "for _ in" in text else text.split("for step in range")
+    assert "= dt * g" in before and "dt * g" not in loops, text
+
+
+@pytest.mark.parametrize("f", [pendulum_math, pendulum_np, pendulum_augmented], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("steps", [0, 1, 40])
+@pytest.mark.parametrize("options", MODES)
+def test_pendulum_gradients(f, steps, options):
+    check(f, PENDULUM_ARGS[:4] + (steps,), (0, 1, 2), options)
+
+
+@pytest.mark.parametrize("f", [pendulum_math, pendulum_np, pendulum_augmented], ids=lambda f: f.__name__)
+def test_pendulum_value_is_f_s_bit_for_bit_and_the_gradient_the_general_code_s(f):
+    vg = value_and_grad(f, wrt=(0, 1, 2))
+    vg(*PENDULUM_ARGS)
+    value, gradient = vg(*PENDULUM_ARGS)
+    assert value == f(*PENDULUM_ARGS)
+    general = grad(f, wrt=(0, 1, 2), specialize=False)(*PENDULUM_ARGS)
+    np.testing.assert_allclose(gradient, general, rtol=1e-12)
+    _, along_theta = jvp(f, PENDULUM_ARGS, (1.0, 0.0, 0.0, 0.0, 0))
+    np.testing.assert_allclose(along_theta, gradient[0], rtol=1e-10)
+
+
+def test_an_invariant_that_may_raise_stays_in_the_loop():
+    """1.0 / a raises for a = 0: a loop that runs no iteration must not compute it; the backward
+    loop reads the value the forward's last iteration left."""
+    text = _code(astgrad.source(reciprocal_invariant, wrt=(0, 1), args=(0.3, 2.0, 5)))
+    forward, backward = text.split("x_bar = 2.0 * x")
+    assert "1.0 / a" in forward.split("for _ in range(n)")[1] and "1.0 / a" not in backward, text
+    g = grad(reciprocal_invariant, wrt=(0, 1))
+    g(0.3, 2.0, 5)
+    assert g(0.3, 0.0, 0) == (0.6, 0.0)  # (no ZeroDivisionError)
+    check_grad(reciprocal_invariant, g, 0.3, 2.0, 5, wrt=(0, 1), rtol=1e-6, atol=1e-9)
+    check_grad(reciprocal_invariant, g, 0.3, 2.0, 0, wrt=(0, 1), rtol=1e-6, atol=1e-9)
+
+
+def test_a_numpy_call_on_numbers_is_saved_with_the_state_not_replayed():
+    text = _code(astgrad.source(pendulum_np, wrt=(0, 1, 2), args=PENDULUM_ARGS))
+    forward, backward = text.split("omega_bar = 1.0")
+    assert "states.append((theta, t2))" in forward and "for theta, t2 in reversed(states)" in backward, text
+    assert "np.sin" not in backward, text
+
+
+def test_a_negated_adjoint_is_folded_into_the_sums_that_read_it():
+    text = _code(astgrad.source(pendulum_math, wrt=(0, 1, 2), args=PENDULUM_ARGS))
+    assert "= -omega_bar" not in text, text
+    assert "theta_bar = theta_bar - t1 * omega_bar * math.cos(theta)" in text, text

@@ -9,6 +9,7 @@ import pytest
 import astgrad
 from astgrad import check_grad, grad, numerical_jacobian
 from tests import rule_cases_linalg as lc
+from tests.modes import MODES, check
 from tests.rule_rows import SEEDS, check_forward_matches_reverse, check_value_and_grad, params, sample
 
 ROWS = params(lc.LINALG_CASES)
@@ -88,3 +89,20 @@ def test_det_of_a_singular_matrix_raises():
     x = np.array([[1.0, 2.0], [2.0, 4.0]])
     with pytest.raises(np.linalg.LinAlgError):
         grad(lc.det_of)(x)
+
+
+def pairwise_distances(x):
+    d = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=-1)
+    return np.sum(np.exp(-d))
+
+
+def distance_to_itself(x):
+    return np.linalg.norm(x[0] - x[0], ord=3) + np.linalg.vector_norm(x - x) + np.sum(x)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f", [pairwise_distances, distance_to_itself])
+def test_a_norm_of_zeros_has_derivative_zero(f, options):
+    """The diagonal of pairwise distances is the norm of x_i - x_i, zero whatever x is: its
+    derivative is 0 (as np.abs at 0), not 0 / 0, which made every gradient element NaN."""
+    check(f, (np.array([[0.1, 0.5], [-1.0, 0.3], [0.7, -0.2]]),), 0, options)

@@ -199,3 +199,32 @@ def test_the_maximum_mask_is_computed_only_where_used():
     assert "t3_chosen = t3 >= 0.0" in text and "np.where(t3_chosen, t1_bar / x" in text
     relu = _code(astgrad.source(wf.relu_layer, optimize=False))  # no contribution needs it: no mask
     assert "chosen" not in relu and "np.where" not in relu
+
+
+def relu_of_integers(x):
+    return np.sum(np.maximum(x, 1.0) ** 2) + np.sum(np.minimum(x, x[::-1]))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_maximum_and_minimum_share_a_tie_alike_in_both_modes(mode):
+    """At a tie np.maximum's adjoint gives each operand half; its tangent took x's whole (np.where
+    on x >= y): forward and reverse mode disagreed at every tie (integer-valued data, a ReLU at 0)."""
+    x = np.array([1.0, 2.0, 2.0, 0.0, 1.0, 3.0])
+    # 2 max(x, 1) (½ at the ties x = 1), and 1 per minimum each element wins (twice for 1, 0 and 1)
+    expected = np.array([1.0 + 2.0, 4.0, 4.0, 0.0 + 2.0, 1.0 + 2.0, 6.0])
+    g = grad(relu_of_integers, mode=mode)
+    np.testing.assert_allclose(g(x), grad(relu_of_integers, mode="reverse", specialize=False)(x), rtol=1e-12)
+    np.testing.assert_allclose(g(x), expected, rtol=1e-12)
+
+
+def python_max_and_min(a, b):
+    return max(a, b) ** 2 + min(2 * a, 2 * b)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("a, b, expected", [(1.5, 1.5, (2.5, 2.5)), (1.5, 0.5, (3.0, 2.0)), (0.5, 1.5, (2.0, 3.0))])
+def test_python_max_and_min_share_a_tie_alike_in_both_modes(a, b, expected, mode):
+    """max(a, b) of numbers: ½ each at a tie in reverse mode; forward mode gave a the whole."""
+    g = grad(python_max_and_min, wrt=(0, 1), mode=mode)
+    for _ in range(2):
+        assert g(a, b) == pytest.approx(expected, rel=1e-12)

@@ -354,7 +354,11 @@ class Program:
                 defaults = (getattr(source_fn, "__defaults__", None), getattr(source_fn, "__kwdefaults__", None))
                 if not (any(defaults) or _shows_defaults(unit.fdef)):
                     defaults = None  # (none to take, none in the text: the text is compiled as it is)
-            fn = compile_function(text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells, defaults=defaults)
+            parsed = unit.ctx.parsed
+            origin = (parsed.filename, parsed.abs_line(parsed.tree), parsed.tree.name)
+            fn = compile_function(
+                text, unit.fdef.name, run_ns, label=unit.fdef.name, cells=cells, defaults=defaults, origin=origin
+            )
             compiled.append(fn)
         by_pending = {}
         named = [(p.fwd, p.fwd_name) for p in self.pairs.values()] + [(p.bwd, p.bwd_name) for p in self.pairs.values()]

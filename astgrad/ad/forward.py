@@ -136,6 +136,15 @@ class ForwardTransformer:
         self.sites = assignment_counts(fdef)
         self.loop_depth = 0
         self.spelled = spelled_calls(fdef)  # id of `s = 1.0 / t3` → (logistic, "z"): see spellings.py
+        # names the function writes into at an index (`y[i] = v`): their tangents are written
+        # there too, so each must be an array of their own, not another tangent (see owned)
+        self.written = {
+            n.targets[0].value.id
+            for n in walk(fdef)
+            if isinstance(n, gast.Assign)
+            and isinstance(n.targets[0], gast.Subscript)
+            and isinstance(n.targets[0].value, gast.Name)
+        }
 
     def dot(self, var: str) -> str:
         if var not in self.dot_names:
@@ -158,6 +167,8 @@ class ForwardTransformer:
         for p in reversed(self.fdef._ag_params):
             if p in self.varied and p not in self.wrt:
                 body.insert(0, assign(self.dot(p), self.call("zeros_like", name(p))))
+            elif p in self.varied and p in self.written:  # (the caller's tangent, not to be written into)
+                body.insert(0, assign(self.dot(p), self.owned(name(self.dot(p)))))
         out = self.output
         if isinstance(out, gast.Name) and out.id in self.varied:
             out_dot: gast.AST = name(self.dot(out.id))
@@ -217,6 +228,8 @@ class ForwardTransformer:
             return [assign(self.dot(var), copy.deepcopy(value), s), s]
         user = self.user_call(var, value, s)
         if user is not None:
+            if var in self.written:  # (a function may return its argument's tangent itself)
+                user.append(assign(self.dot(var), self.owned(name(self.dot(var))), s))
             return user
         if id(s) in self.spelled:  # the last statement of a known function's spelling: its tangent
             value = as_call(self.spelled[id(s)])  # as that function's (y (1 - y) x_dot, finite where e^-x overflows)
@@ -232,9 +245,24 @@ class ForwardTransformer:
             return [s]
         if tangent is ZERO:
             expr: gast.AST = self.call("zeros_like", name(var))
+        elif var in self.written:
+            expr = self.owned(tangent)
         else:
             expr = tangent
         return [s, assign(self.dot(var), expr, s)]
+
+    def owned(self, tangent: gast.AST) -> gast.AST:
+        """`tangent` as an array of its own, for a name written into at an index: arithmetic
+        makes a new array; a tangent passed through (`y = x + 0.0` has tangent x_dot), a view
+        (`x[1:]`, `x.T`) or the caller's tangent is copied, else the write would change it too."""
+        copies = self.ctx.helper("copy_of")
+        if isinstance(tangent, (gast.BinOp, gast.UnaryOp)) or (
+            isinstance(tangent, gast.Call) and isinstance(tangent.func, gast.Name) and tangent.func.id == copies
+        ):
+            return tangent
+        call = self.call("copy_of", tangent)
+        call._ag_fn = runtime.copy_of
+        return call
 
     def tangent_of(self, value: gast.AST, stmt: gast.stmt):
         fn = primitive(value)

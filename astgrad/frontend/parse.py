@@ -9,7 +9,6 @@ import functools
 import inspect
 import linecache
 import os
-import re
 import textwrap
 import types
 import weakref
@@ -18,7 +17,7 @@ from typing import Any, Callable
 
 import gast
 
-from ..errors import TransformError
+from ..errors import TransformError, line_comment_above
 from ..ir import convert
 from ..ir.sentinels import MISSING
 from ..ir.trees import walk
@@ -26,8 +25,6 @@ from ..runtime import respecialize
 from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
 from .callables import is_generated
 from .partials import partial_as_function
-
-_LINE_COMMENT = re.compile(r"\s*# line (\d+): (.*)$")  # generated code's note of the user's line it derives from
 
 
 @dataclass
@@ -103,11 +100,8 @@ class ParsedFunction:
             filename = inspect.getsourcefile(user) or inspect.getfile(user)
         except TypeError:
             return None
-        for text in reversed(self.lines[: min(lineno, len(self.lines))]):
-            found = _LINE_COMMENT.match(text)
-            if found:
-                return filename, int(found.group(1)), found.group(2)
-        return None
+        above = line_comment_above(self.lines, lineno)
+        return None if above is None else (filename, *above)
 
     def lookup(self, name: str) -> Any:
         """The object a free name refers to (closure, then globals, then builtins), or MISSING.

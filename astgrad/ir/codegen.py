@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator
 import gast
 
 from .. import runtime
+from ..errors import note_generated
 from ..frontend.context import Context
 from .convert import to_ast
 from .sentinels import MISSING
@@ -289,16 +290,20 @@ def compile_function(
     label: str,
     cells: dict[str, Any] | None = None,
     defaults: tuple[Any, Any] | None = None,
+    origin: tuple[str, int, str] | None = None,
 ) -> types.FunctionType:
     """Compile `source` (which defines `fname`) under a file name registered in linecache, so
     tracebacks and inspect.getsource show the generated lines; with `cells`, its free names
     among them are closure variables bound to those very cells. With `defaults` (the user
     function's `__defaults__` and `__kwdefaults__`), the function takes those: its text shows the
-    user's default expressions, which may name the user's local variables (`X=Xb`)."""
+    user's default expressions, which may name the user's local variables (`X=Xb`). `origin` (the
+    user's file, the line of its `def` and its name) locates a refusal the code raises when it runs."""
     digest = hashlib.sha1(source.encode()).hexdigest()[:12]
     filename = f"<astgrad-generated {label} {digest}>"
     lines = source.splitlines(keepends=True)
     linecache.cache[filename] = (len(source), None, lines, filename)
+    if origin is not None:
+        note_generated(filename, *origin)
     if not cells and defaults is None:
         scope: dict[str, Any] = {}
         with user_builtins(ns):

@@ -167,9 +167,9 @@ def _(z, x, y):
     y_bar = z_bar * select_share(y, x) if y >= x else 0.0
 
 
-@tangent(builtins.max)
+@tangent(builtins.max)  # (½ each at a tie, as the adjoint's shares: both modes give one derivative)
 def _(z, x, y):
-    z_dot = x_dot if x >= y else y_dot
+    z_dot = x_dot if x > y else y_dot if y > x else 0.5 * (x_dot + y_dot)
 
 
 @adjoint(builtins.min)
@@ -180,7 +180,7 @@ def _(z, x, y):
 
 @tangent(builtins.min)
 def _(z, x, y):
-    z_dot = x_dot if x <= y else y_dot
+    z_dot = x_dot if x < y else y_dot if y < x else 0.5 * (x_dot + y_dot)
 
 
 nondifferentiable(

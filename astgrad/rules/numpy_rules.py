@@ -1,6 +1,8 @@
 """Rules of NumPy functions, grouped by family; adjoint and tangent of each side by side."""
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
 
+import math
+
 import numpy as np
 
 from ..runtime import (
@@ -100,6 +102,19 @@ def _(y, x):
     y_dot = np.real(x_dot * abs_slope(x))
 
 
+# the math module's functions of one float giving NumPy's values (floats.py): those that raise
+# only where NumPy's value is NaN (math.cos(inf)), not where it is an infinity (math.exp(1000),
+# math.log(0.0) raise, NumPy's are inf and -inf)
+for _fn, _twin in (
+    (np.sin, math.sin),
+    (np.cos, math.cos),
+    (np.tan, math.tan),
+    (np.arctan, math.atan),
+    (np.tanh, math.tanh),
+    (np.sqrt, math.sqrt),
+):
+    describe(_fn, on_floats=_twin)
+
 mark_elementwise(np.abs)
 alias(np.abs, np.absolute)
 elementwise(np.sinc, "sinc_slope(x, y)", globals())
@@ -140,9 +155,13 @@ def _(z, x, y):
     y_bar = unbroadcast(z_bar * max_share(y, x), y)
 
 
+# the tangents take the adjoints' shares, ½ each at a tie, so both modes give one derivative; by
+# np.where, so that the tangent of the operand not chosen (log's at 0: inf) does not reach z_dot
+
+
 @tangent(np.maximum)
 def _(z, x, y):
-    z_dot = np.where(x >= y, x_dot, y_dot)
+    z_dot = np.where(x > y, x_dot, np.where(x < y, y_dot, 0.5 * (x_dot + y_dot)))
 
 
 @adjoint(np.minimum)
@@ -153,7 +172,7 @@ def _(z, x, y):
 
 @tangent(np.minimum)
 def _(z, x, y):
-    z_dot = np.where(x <= y, x_dot, y_dot)
+    z_dot = np.where(x < y, x_dot, np.where(x > y, y_dot, 0.5 * (x_dot + y_dot)))
 
 
 @adjoint(np.fmax)

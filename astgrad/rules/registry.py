@@ -105,7 +105,8 @@ class Rule:
     # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
     # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a
     # list of them, the position of the argument fixed over the loop); for such a summing helper,
-    # the NumPy sum of the stacked operands ({0}, {1}; {np}: numpy's name)
+    # the NumPy sum of the stacked operands ({0}, {1}; {np}: numpy's name; {helper}: the helper's
+    # own name, {fixed}: the argument fixed over the loop)
     lowered: dict | None = None
     batched: tuple[str, int] | None = None
     stacked_sum: str | None = None
@@ -124,9 +125,17 @@ class Rule:
     # a statement computing one through temporaries read nowhere else is differentiated as one call
     # of it (analysis/spellings.py), so its backward reads what this entry's adjoint reads
     spellings: tuple[str, ...] | None = None
-    # np.dot's adjoint helpers: how a loop's contributions batch where the operands' shapes are
-    # known (then they are matmul's), never through a general summing helper (batching.py)
+    # the `math` function giving the same value of one Python float, up to rounding (math.cos for
+    # np.cos; it may differ in the last bit, and raises ValueError only where NumPy's value is NaN,
+    # math.cos(inf)): what specialised code on floats calls in a derivative that decides nothing (floats.py)
+    on_floats: Callable | None = None
+    # np.dot's adjoint helpers and unbroadcast: how a loop's contributions batch where the operands'
+    # shapes are known (then np.dot's are matmul's), never through a general summing helper (batching.py)
     batched_known_shapes: tuple[str, int] | None = None
+    # a summing helper of outer products: the axis along which one step's product of two matrices
+    # is itself a sum of outer products (0: the rows, `a.T @ g`; 1: the columns, `g @ b.T`); the
+    # steps' matrices, flattened along it, sum as steps of vectors do (batching.py)
+    outer_axis: int | None = None
     # members of arrays, lists and dicts (np.ndarray.shape, list.append): an attribute describing
     # the array (a new object, no derivative, decides nothing: normalize.py, analysis.py, rounding.py)
     metadata: bool = False
@@ -344,6 +353,7 @@ _FACTS = frozenset(
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
     | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first", "spellings"}
+    | {"outer_axis", "on_floats"}
 )
 
 
@@ -352,8 +362,8 @@ def describe(*fns: Any, **facts: Any) -> None:
     (SHAPE_*), `full_reduction`, `views`, `writes`, `continuous`, `keeps_dtype`, `hoistable`,
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
-    `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`, and
-    `spellings` (see Rule). A
+    `outer_axis`, `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`,
+    `spellings` and `on_floats` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

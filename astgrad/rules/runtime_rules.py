@@ -951,8 +951,10 @@ describe(
 describe(rt.dot_left, lowered=_MATMUL_LEFT, batched_known_shapes=("matmul_left_sum", 1))
 describe(rt.dot_right, lowered=_MATMUL_RIGHT, batched_known_shapes=("matmul_right_sum", 2))
 describe(rt.sum_parts, stacked_sum="{np}.sum({0}, axis=0)")
-describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}")  # Σ outer(g, b): (g, b) collected
-describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}")  # Σ outer(a, g): (g, a) collected
+describe(rt.matmul_left_sum, stacked_sum="{0}.T @ {1}", outer_axis=1)  # Σ outer(g, b): (g, b) collected
+describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}", outer_axis=0)  # Σ outer(a, g): (g, a) collected
+# Σ unbroadcast(g, x) over steps is unbroadcast of the stacked g: the sum over the step axis too
+describe(rt.unbroadcast, batched_known_shapes=("unbroadcast", 1), stacked_sum="{helper}({0}, {fixed})")
 # the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize/cleanup.py)
 describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_sequence, rt.check_numbers, effects=True)
 # shaped like their first argument (specialize/lowering/lower.py); reading only the shape of one argument, which the

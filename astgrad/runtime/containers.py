@@ -113,9 +113,11 @@ def copied_keys(d: Any) -> list:
 
 
 def match_structure(g: Any, x: Any) -> Any:
-    """Adjoint `g` in the container types of `x` (a tuple's adjoint is built as a list)."""
-    if isinstance(x, tuple) and isinstance(g, list):
-        return tuple(match_structure(a, b) for a, b in zip(g, x))
+    """Adjoint `g` in the container types of `x` (a tuple's adjoint is built as a list; a
+    namedtuple's is a namedtuple of the same type, as JAX gives it)."""
+    if isinstance(x, tuple) and isinstance(g, (list, tuple)):
+        items = tuple(match_structure(a, b) for a, b in zip(g, x))
+        return type(x)(*items) if hasattr(type(x), "_fields") else items
     if isinstance(x, list) and isinstance(g, list):
         return [match_structure(a, b) for a, b in zip(g, x)]
     if isinstance(x, dict) and isinstance(g, dict):
@@ -123,7 +125,7 @@ def match_structure(g: Any, x: Any) -> Any:
     if isinstance(x, (list, tuple)) and isinstance(g, np.ndarray) and g.ndim and len(g) == len(x):
         # a list NumPy read as an array (np.dot(w, w)): its gradient a list again, as autograd's
         items = [float(a) if isinstance(b, (int, float)) else match_structure(a, b) for a, b in zip(g, x)]
-        return items if isinstance(x, list) else tuple(items)
+        return items if isinstance(x, list) else type(x)(*items) if hasattr(type(x), "_fields") else tuple(items)
     return g
 
 

@@ -75,10 +75,18 @@ def norm_weight(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: boo
     if not is_p_norm(ord, axis, x):  # matrix 2, -2, nuc, ±1, ±inf; vector ±inf and 0
         return norm_slope(x, y, ord, axis, keepdims)
     p = norm_order(ord, axis, x)
-    scale = unreduce(y, x, axis, keepdims)
+    scale = norm_scale(x, y, axis, keepdims)
     if p == 2.0:
         return x / scale
     return np.sign(x) * (np.abs(x) / scale) ** (p - 1.0)
+
+
+def norm_scale(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The norm `y` of `x` spread over x's shape, with 1 where it is 0: x is 0 there, so a p-norm's
+    weight x / y or sign(x) (|x| / y)^(p-1) is 0, the subgradient np.abs has at 0, not 0 / 0
+    (the distance of a point to itself in a matrix of pairwise distances)."""
+    scale = unreduce(y, x, axis, keepdims)
+    return np.where(scale == 0, 1.0, scale) if np.any(scale == 0) else scale
 
 
 def factor_lower(x: Any, upper: bool = False) -> Any:

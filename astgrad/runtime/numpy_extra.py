@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
-from .shapes import extremum_mask, unbroadcast, undiff, unreduce
+from .linalg import norm_scale
+from .shapes import extremum_mask, unbroadcast, undiff
 
 # --- more NumPy (rules/numpy_extra_rules.py) --------------------------------------------------------
 
@@ -320,7 +321,7 @@ def vector_norm_weight(x: Any, y: Any, ord: Any = 2, axis: Any = None, keepdims:
     like x: sign(x) (|x| / y)^(p-1) for finite p ≥ 1 and for 0 < p < 1 away from zeros, the mask
     of the largest (smallest) |x| for ord=inf (-inf), ties sharing; ord=0 (a count) has none."""
     x = np.asarray(x)
-    scale = unreduce(y, x, axis, keepdims)
+    scale = norm_scale(x, y, axis, keepdims)
     ax = tuple(range(x.ndim)) if axis is None else axis
     if ord in (np.inf, -np.inf):
         ax_abs = np.abs(x)

@@ -18,33 +18,63 @@ collects the operands in the loop and adds them all after it, as a hand-written 
 It applies only where that is the same sum: the accumulator is neither read nor written
 elsewhere in the loop, the weight is not reassigned in it, and no collected value can change
 afterwards (nothing in the function writes into it, or into an array it may share memory with).
+
+In specialised code, with the loop's length and the operands' shapes known, each value is stored
+into rows made before the loop (or read as the rows of an array the loop indexes: `x = xs[k]`,
+`x = xs[:, k]`) and the sum is the NumPy expression itself. Steps of matrices batch too: the
+CS231n RNN's `Wx_bar = Wx_bar + x_1.T.dot(t_bar)` (each a sum of outer products of rows) is one
+product of the flattened rows, its `b_bar = b_bar + np.sum(t_bar, axis=0)` one sum:
+
+    Wx_bar = Wx_bar + x[:, ::-1].swapaxes(0, 1).reshape(-1, 8).T @ t_bar_rows.reshape(-1, 16)
+    b_bar = b_bar + np.sum(t_bar_rows, axis=(0, 1))
+
+Rows of whole steps grow with the loop beside the states a hand-written gradient keeps: a loop
+whose rows would hold more than WHOLE_STEP_ROWS numbers keeps summing its matrix steps in the loop.
+A value stored into rows is copied when the accumulation would have read it, so it may be written
+in place in the loop. The batched sum adds in another order than the loop: the accumulator must
+decide nothing (rounding.py).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import gast
 
+from ..analysis import rounding
 from ..analysis.aliasing import shared_through, sharing, writes_in_place
 from ..frontend.context import Context
 from ..ir import convert
-from ..ir.trees import assign, name, walk
+from ..ir.trees import assign, name, walk, walk_statements
 from ..optimize.loop_saves import forward_links
 from ..rules.registry import runtime_facts
 from .taped_rows import counted_loop
 
 saved_rows: set[str] = set()  # the rows made by the current call (hoisting.py may read past their writes)
 
+# the most numbers the rows of whole steps (matrices, sums down to a shape) may hold: rows as long
+# as the loop grow with it, beside a hand-written gradient's states; longer loops sum in the loop
+WHOLE_STEP_ROWS = 2**15
+
 
 def batch_accumulations(
-    fdef: gast.FunctionDef, ctx: Context, arrays: set[str], shape_of: Callable | None = None
+    fdef: gast.FunctionDef,
+    ctx: Context,
+    arrays: set[str],
+    shape_of: Callable | None = None,
+    passing: frozenset[str] = frozenset(),
+    whole_steps: bool = True,
 ) -> None:
     """Batch the accumulations in every `for` loop of `fdef`; `arrays` are accumulators known to
     be arrays (their plain `A = A + g` sums are batched too: a float sum would only get slower).
     With `shape_of` (and its `count`, a name's known int value), a loop of a known number of
     iterations whose operands' shapes are known collects each operand once and sums with the
-    NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out."""
+    NumPy expression itself (`t_bar_rows.T @ h_rows`), the helpers' run-time checks left out, where
+    the accumulator decides nothing (`passing`: see rounding.decisive_names). Without `whole_steps`,
+    only steps of vectors: no step's matrix flattened, no step summed down to a shape (numba,
+    which compiles the loop, reshapes no view and sums over no tuple of axes); nor rows of whole
+    steps of more than WHOLE_STEP_ROWS numbers."""
     helpers = {ctx.helper(h): h for h in runtime_facts("batched")}
     if shape_of is not None:
         helpers.update({ctx.helper(h): h for h in runtime_facts("batched_known_shapes")})
@@ -59,20 +89,27 @@ def batch_accumulations(
         mutable = shared_through(links, written)
     else:
         mutable = sharing(fdef, written, both_ways=True, skip=frozenset({ctx.numpy_name(), "math"}))
-    _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of)
+    decisive: list[set[str]] = []  # (found once, if a loop needs it)
+
+    def deciding(acc: str) -> bool:
+        if not decisive:
+            decisive.append(rounding.decisive_names(fdef, ctx.numpy_name(), passing))
+        return acc in decisive[0]
+
+    _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
     fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | saved_rows
 
 
-def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of) -> None:
+def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps) -> None:
     i = 0
     while i < len(body):
         s = body[i]
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _batch_body(inner, ctx, helpers, arrays, mutable, shape_of)
+                _batch_body(inner, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
         if isinstance(s, gast.For) and not s.orelse and not _escapes(s.body):
-            before, after = _batch_loop(s, ctx, helpers, arrays, mutable, shape_of)
+            before, after = _batch_loop(s, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
             body[i:i] = before
             i += len(before)
             body[i + 1 : i + 1] = after
@@ -80,7 +117,7 @@ def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of) 
         i += 1
 
 
-def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tuple[list, list]:
+def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps) -> tuple[list, list]:
     stores: dict[str, int] = {}
     loads: dict[str, int] = {}
     for node in walk(loop):
@@ -91,7 +128,9 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
     after: list[gast.stmt] = []
     np_name = ctx.numpy_name()
     trips = _trip_count(loop, shape_of)
-    version: dict[str, int] = {}  # name → the last statement of the body assigning it, so far
+    if trips and any(_accumulation(s) for s in loop.body):
+        deciding("")  # (the analysis reads the whole function: before this loop's statements change)
+    version: dict[str, int] = {}  # name → the last statement of the body changing it, so far
     rows: dict[tuple[str, int], str] = {}  # (name, version) → the stack of its collected values
     direct_sums: list[gast.stmt] = []
     for k, s in enumerate(list(loop.body)):
@@ -105,24 +144,36 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
                 stores.get(acc) == 1  # read or written elsewhere in the loop
                 and loads.get(acc) == 1
                 and values is not None
-                and not any(v in mutable or v == acc for v in values[1])
+                and acc not in values[1]
                 and not (fixed is not None and (not isinstance(fixed, gast.Name) or stores.get(fixed.id)))
             ):  # (and the weight does not change in the loop)
                 candidate = acc, values, fixed
+        direct = None
+        if candidate is not None:
+            acc, (combine, collected), fixed = candidate
+            direct = _direct(combine, collected, fixed, shape_of, whole_steps, trips) if trips else None
+            # (a value that may be written in place is collected only by copying it into rows)
+            changing = [v for v in collected if v in mutable]
+            if direct is not None and (
+                direct[2]
+                and deciding(acc)  # (a sum in another order than the loop's)
+                or not all((v, version.get(v, -1)) in rows or _preallocated(loop, v, trips, shape_of) for v in changing)
+            ):
+                direct = None
+            if direct is None and changing:
+                candidate = None
         if candidate is None:
-            for node in walk(s):
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                    version[node.id] = k
+            _changed(s, version, k, mutable, ctx)
             continue
-        acc, (combine, collected), fixed = candidate
-        template = _direct(combine, collected, fixed, shape_of) if trips else None
-        if template is not None:  # collect each value once, sum with NumPy after the loop
+        if direct is not None:  # collect each value once, sum with NumPy after the loop
+            template, axis, _ = direct
             appends = []
             for v in collected:
                 key = (v, version.get(v, -1))
-                if key not in rows and key[1] >= 0 and _rows_of(loop, loop.body[key[1]], v, trips, shape_of, mutable):
-                    xs = loop.body[key[1]].value.value.id  # x = xs[k], k = n-1 ... 0
-                    rows[key] = f"{xs}[::-1]" if shape_of(xs)[0] == trips else f"{xs}[{trips - 1}::-1]"
+                if key not in rows and key[1] >= 0 and v not in mutable:
+                    source = _row_source(loop, loop.body[key[1]], v, trips, shape_of, mutable)
+                    if source is not None:  # x = xs[k], k = n-1 ... 0
+                        rows[key] = source
                 if key not in rows and _preallocated(loop, v, trips, shape_of):
                     # a backward loop's step k writes its row at -1 - k (n - 1 - k: the order in
                     # which the steps ran) into rows made before the loop: no list of arrays
@@ -159,7 +210,9 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
                     if hasattr(shape_of, "declare") and shape_of(v) is not None:
                         shape_of.declare(rows[key], (trips,) + shape_of(v), shape_of.kind(v))
             loop.body[k] = appends or [gast.Pass()]
-            text = template.format(*[rows[(v, version.get(v, -1))] for v in collected], np=np_name)
+            stacks = [_flattened(rows[(v, version.get(v, -1))], axis, shape_of(v)) for v in collected]
+            fixed_name = fixed.id if isinstance(fixed, gast.Name) else None
+            text = template.format(*stacks, np=np_name, helper=ctx.helper(combine), fixed=fixed_name)
             total = _parse(text)
             total._ag_shape = shape_of(collected[0] if fixed is None else fixed.id)  # (for lowering)
             direct_sums.append(assign(acc, gast.BinOp(left=name(acc), op=gast.Add(), right=total)))
@@ -169,9 +222,7 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
         ):  # (no general sum: np.dot's; nor, in specialised code, for arrays of known shapes, which
             # lowering makes the NumPy product itself: a list of every step's operands costs
             # memory as the loop is long, the product in the loop none)
-            for node in walk(s):
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                    version[node.id] = k
+            _changed(s, version, k, mutable, ctx)
             continue
         parts = ctx.namer.fresh(acc + "_parts")
         item = (
@@ -197,28 +248,69 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of) -> tupl
     return before, after + direct_sums
 
 
+def _changed(s: gast.stmt, version: dict[str, int], k: int, mutable, ctx) -> None:
+    """Record that statement k of the loop changes the names it binds, and, if it may write into
+    an array in place (`x[i] = v`, `x += v`, a call's argument or `out=`), every name that may be
+    written into (through any name: they may share memory)."""
+    bound = {node.id for node in walk(s) if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store)}
+    for v in bound:
+        version[v] = k
+    if not mutable:
+        return
+    written = set().union(*(rounding.stores(st, ctx.numpy_name()) for st in walk_statements([s])))
+    if writes_in_place(s, ctx.helper("add_at")) or written - bound:
+        for v in mutable:
+            version[v] = k
+
+
+def _flattened(stack: str, axis: int | None, step_shape: tuple) -> str:
+    """The rows of matrices (`stack`, a step's shape `step_shape`) flattened along `axis` (0: the
+    matrices' rows, 1: their columns) to one matrix of rows, for `axis` None the stack itself."""
+    if axis is None:
+        return stack
+    if axis == 0:
+        return f"{stack}.reshape(-1, {step_shape[1]})"
+    return f"{stack}.swapaxes(1, 2).reshape(-1, {step_shape[0]})"
+
+
 def _rows_target(st: gast.Assign) -> str | None:
     return st.targets[0].id if isinstance(st.targets[0], gast.Name) else None
 
 
-def _rows_of(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutable) -> bool:
-    """Whether `st` is `v = xs[k]`, k this loop's index running over all of xs's rows backwards
-    (its values, collected, are xs[::-1]), and nothing writes into xs."""
+def _row_source(loop: gast.For, st: gast.stmt, v: str, trips: int, shape_of, mutable) -> str | None:
+    """If `st` is `v = xs[k]` (or `xs[:, k]`, `xs[:, k, :]`), k this loop's index running over
+    xs's rows (columns) backwards, and nothing writes into xs: v's values, collected, as a stack
+    (`xs[::-1]`; `xs[:, ::-1].T`, its step axis first), else None."""
     if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id == v):
-        return False
+        return None
     value = st.value
     if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
-        return False
-    xs, k = value.value.id, value.slice
+        return None
+    xs = value.value.id
+    parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+    at = [i for i, p in enumerate(parts) if isinstance(p, gast.Name)]
     shape = shape_of(xs)
-    return (
-        isinstance(k, gast.Name)
+    if not (
+        len(at) == 1
+        and at[0] <= 1
+        and all(_full(p) for i, p in enumerate(parts) if i != at[0])
         and isinstance(loop.target, gast.Name)
-        and k.id == loop.target.id
+        and parts[at[0]].id == loop.target.id
         and xs not in mutable
-        and bool(shape)
-        and shape[0] >= trips
-    )
+        and shape is not None
+        and len(shape) >= len(parts)
+        and shape[at[0]] >= trips
+    ):
+        return None
+    backwards = "::-1" if shape[at[0]] == trips else f"{trips - 1}::-1"
+    if at[0] == 0:
+        return f"{xs}[{backwards}]"
+    return f"{xs}[:, {backwards}]" + (".T" if len(shape) == 2 else ".swapaxes(0, 1)")
+
+
+def _full(part: gast.AST) -> bool:
+    """Whether an index's part is `:`."""
+    return isinstance(part, gast.Slice) and part.lower is None and part.upper is None and part.step is None
 
 
 def _preallocated(loop: gast.For, v: str, trips: int | None, shape_of: Callable) -> bool:
@@ -244,16 +336,30 @@ def _parse(text: str) -> gast.AST:
     return convert.parse(text, mode="eval").body
 
 
-def _direct(combine: str, collected: list[str], fixed: gast.AST | None, shape_of) -> str | None:
-    """The NumPy sum for `combine` where the operands' shapes make it that expression, or None."""
+def _direct(
+    combine: str, collected: list[str], fixed: gast.AST | None, shape_of, whole_steps: bool, trips: int
+) -> tuple[str, int | None, bool] | None:
+    """The NumPy sum for `combine` where the operands' shapes make it that expression, the axis
+    along which the steps' matrices are flattened first (`outer_axis`, or None), and whether it
+    adds in another order than the loop (all but np.sum over the rows: a product, a sum over the
+    batch too), or None."""
     shapes = [shape_of(v) for v in collected]
     if any(sh is None for sh in shapes):
         return None
+    whole_steps = whole_steps and sum(trips * math.prod(sh) for sh in shapes) <= WHOLE_STEP_ROWS
     direct = runtime_facts("stacked_sum")[combine]  # (the registry's entry of the summing helper)
     if combine == "sum_parts":
-        return direct
-    if isinstance(fixed, gast.Name) and len(shape_of(fixed.id) or ()) == 2 and all(len(sh) == 1 for sh in shapes):
-        return direct
+        return direct, None, False
+    fixed_shape = shape_of(fixed.id) if isinstance(fixed, gast.Name) else None
+    if fixed_shape is None:
+        return None
+    axis = runtime_facts("outer_axis").get(combine)
+    if axis is None:  # (a sum down to the fixed argument's shape: of steps of at least its rank)
+        return (direct, None, True) if whole_steps and all(len(sh) >= len(fixed_shape) for sh in shapes) else None
+    if len(fixed_shape) == 2 and all(len(sh) == 1 for sh in shapes):
+        return direct, None, True
+    if whole_steps and len(fixed_shape) == 2 and all(len(sh) == 2 for sh in shapes):  # (sums of outer products)
+        return direct, axis, True
     return None
 
 
@@ -290,7 +396,7 @@ def _collected(term: gast.AST, helpers, arrays, acc) -> tuple[str, list[str]] | 
         return ("sum_parts", [term.id]) if acc in arrays else None
     if not (isinstance(term, gast.Call) and isinstance(term.func, gast.Name) and term.func.id in helpers):
         return None
-    if term.keywords or len(term.args) != 3 or not all(isinstance(a, gast.Name) for a in term.args):
+    if term.keywords or not all(isinstance(a, gast.Name) for a in term.args):
         return None
     combine, fixed = _batching(helpers[term.func.id])
     return combine, [a.id for i, a in enumerate(term.args) if i != fixed]

@@ -18,6 +18,13 @@ only the iteration's starting state and recomputes the rest, which is cheaper fo
 and its backward iteration pops that state, runs the iteration's forward statements again
 (without the ones that overwrite the state), then the adjoint statements without their pops.
 
+Two kinds of the iteration's values are not computed again. A loop invariant (`t1 = dt * g`) is
+the same at every step: the backward loop reads the value the last step left, and where it cannot
+raise it is computed once, before the forward loop. A call of a NumPy function on numbers
+(`t2 = np.sin(theta)`, far dearer on a float than Python's arithmetic) costs more than a place
+in the saved tuple: computed from the starting state alone, it is saved with it
+(`states.append((theta, t2))`).
+
 This is the same computation: after the replay every name holds the value the taped scheme
 would have restored when the adjoint statements read it. The checks below make sure of that:
 a top-level loop and its backward loop, the loop body of pure statements on numbers (no nested
@@ -31,22 +38,28 @@ from __future__ import annotations
 from typing import Callable
 
 import gast
+import numpy as np
 
 from ..analysis.aliasing import sharing, writes_in_place
 from ..frontend.context import Context
 from ..ir.trees import clone, names_in, read_counts, walk
-from ..optimize.cleanup import fuse_expressions, is_comment, is_pure, resolver
+from ..optimize.cleanup import denoted, fuse_expressions, is_comment, is_pure, resolver
+from .floats import python_number_names
 from .lowering.statements import join_accumulations
 
 MAX_PATHS = 64
 
 
-def replay_scalar_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
-    """Rewrite every eligible pair of top-level forward and backward loops of `fdef` in place."""
+def replay_scalar_loops(
+    fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, python_numbers: frozenset[str] = frozenset()
+) -> None:
+    """Rewrite every eligible pair of top-level forward and backward loops of `fdef` in place
+    (`python_numbers`: the parameters known to be Python numbers)."""
     tape = _tape_name(fdef)
     if tape is None:
         return
     ns = resolver(ctx)
+    numbers = python_number_names(fdef, ctx, python_numbers)
     loops = [st for st in fdef.body if isinstance(st, gast.For)]
     for n, forward in enumerate(loops):
         backward = next(
@@ -57,22 +70,57 @@ def replay_scalar_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable
             ),
             None,
         )
-        state = None if backward is None else _replay(fdef, forward, backward, tape, ns, shape_of, ctx)
-        if state:
-            _own_list(fdef, forward, backward, tape, state, ctx)
-        if state is not None:  # the iterations' temporaries are their own: put back into their uses
-            for loop in (forward, backward):
-                _fuse_in(loop, ctx)
+        replayed = None if backward is None else _replay(fdef, forward, backward, tape, ns, shape_of, ctx)
+        if replayed is None:
+            continue
+        saved, invariants = replayed
+        _hoist_invariants(fdef, forward, invariants, numbers)
+        if saved:
+            _own_list(fdef, forward, backward, tape, saved, ctx)
+        # the iterations' temporaries are their own: put back into their uses (a loop invariant
+        # the backward loop reads stays a statement of the forward one)
+        for loop in (forward, backward):
+            _fuse_in(loop, ctx, invariants)
     if not any(isinstance(x, gast.Name) and x.id == tape for st in fdef.body[1:] for x in walk(st)):
         fdef.body = [st for st in fdef.body if _tape_name_of(st) != tape]  # nothing left on the tape
 
 
-def _fuse_in(loop: gast.For, ctx: Context) -> None:
-    """cleanup.fuse_expressions within one loop body (its temporaries are used nowhere else)."""
+def _hoist_invariants(fdef: gast.FunctionDef, forward: gast.For, invariants: set[str], numbers: set[str]) -> None:
+    """The loop invariants computed once, before the forward loop, where that cannot raise: sums,
+    differences and products of Python numbers (`t1 = dt * g`), which a loop that runs no
+    iteration then computes once for nothing. The same operations on the same operands give
+    the same value, bit for bit. Others stay in the loop; the backward loop reads the last."""
+    hoisted: list[gast.stmt] = []
+    for st in list(forward.body):
+        v = single_target(st)
+        if v in invariants and _total(st.value, numbers | {single_target(h) for h in hoisted}):
+            forward.body.remove(st)
+            hoisted.append(st)
+    k = next(i for i, st in enumerate(fdef.body) if st is forward)
+    fdef.body[k:k] = hoisted
+
+
+def _total(e: gast.AST, numbers: set[str]) -> bool:
+    """Whether `e` is `+`, `-` and `*` of Python numbers (names in `numbers`, literals): it
+    raises for no values (a float overflows to inf)."""
+    if isinstance(e, gast.Name):
+        return e.id in numbers
+    if isinstance(e, gast.Constant):
+        return type(e.value) in (int, float)
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)):
+        return _total(e.left, numbers) and _total(e.right, numbers)
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
+        return _total(e.operand, numbers)
+    return False
+
+
+def _fuse_in(loop: gast.For, ctx: Context, kept: set[str]) -> None:
+    """cleanup.fuse_expressions within one loop body (its temporaries are used nowhere else but
+    the `kept` ones)."""
     scope = gast.FunctionDef(
         name="_", args=None, body=loop.body, decorator_list=[], returns=None, type_comment=None, type_params=[]
     )
-    fuse_expressions(scope, ctx, set())
+    fuse_expressions(scope, ctx, kept)
     join_accumulations(scope.body, ctx)
     loop.body = scope.body
 
@@ -84,7 +132,8 @@ def _own_list(
     backwards instead of popping, where it does not need its index."""
     saved = ctx.namer.fresh(state[0] + "s" if len(state) == 1 else "states")
     fdef.body.insert(next(i for i, st in enumerate(fdef.body) if st is forward), _assign_list(saved))
-    forward.body[0] = _push(saved, state)
+    at = next(i for i, st in enumerate(forward.body) if _appends_to(st, tape))
+    forward.body[at] = _push(saved, state)
     target = backward.target
     uses = [
         x
@@ -145,6 +194,16 @@ def _push_of(st: gast.stmt, tape: str) -> str | None:
     ok = isinstance(f, gast.Attribute) and f.attr == "append" and isinstance(f.value, gast.Name) and f.value.id == tape
     arg = st.value.args[0] if ok and len(st.value.args) == 1 else None
     return arg.id if isinstance(arg, gast.Name) else None
+
+
+def _appends_to(st: gast.stmt, tape: str) -> bool:
+    """Whether `st` is `tape.append(...)` (of one name or a tuple of them)."""
+    if not (isinstance(st, gast.Expr) and isinstance(st.value, gast.Call)):
+        return False
+    f = st.value.func
+    return (
+        isinstance(f, gast.Attribute) and f.attr == "append" and isinstance(f.value, gast.Name) and f.value.id == tape
+    )
 
 
 def _pop_of(st: gast.stmt, tape: str) -> str | None:
@@ -255,12 +314,10 @@ def _replay(
     if _unsaved(forward.body, tape) & state & after:
         return None  # the taped code leaves it at its last value, which code after the loop reads
     fbody = _without_pushes([st for st in forward.body if not _is_push(st, tape)], tape)
+    invariants, dear = _not_replayed(fbody, assigned, state, target, ns, shape_of)
     starts = {v: ctx.namer.fresh(v + "_start") for v in sorted(state & popped)} if full else {}
     replayed = clone(fbody) if full else _without_assignments(clone(fbody), state)
-    save = [_push(tape, sorted(state))] if state else []
-    restore = [_pop(tape, sorted(state))] if state else []
-    restore += [_copy(start, v) for v, start in starts.items()]
-    forward.body = save + fbody
+    replayed = _without_assignments(replayed, set(invariants) | set(dear))
     adjoint = _without_pops(backward.body, tape, starts)
     while True:  # replayed values nothing reads (`z = t4` has an adjoint that does not read t4)
         reads = read_counts(replayed + adjoint)
@@ -273,17 +330,80 @@ def _replay(
         if not unread:
             break
         replayed = _without_assignments(replayed, unread)
+    reads = read_counts(replayed + adjoint)
+    dear = [d for d in dear if reads.get(d)] if state else []
+    saved = sorted(state) + dear
+    save = [_push(tape, saved)] if state else []
+    restore = [_pop(tape, saved)] if state else []
+    restore += [_copy(start, v) for v, start in starts.items()]
+    # (the values saved with the state are computed before any state name is bound: the push
+    # goes after the last of them)
+    at = max((i + 1 for i, st in enumerate(fbody) if single_target(st) in dear), default=0)
+    forward.body = fbody[:at] + save + fbody[at:]
     backward.body = _merge_branches(restore + replayed + adjoint)
     _drop_dead(backward, after, ns)
-    _drop_initialisations(fdef, assigned - state)
+    _drop_initialisations(fdef, assigned - state)  # (an invariant is read only after an iteration)
     if state and restore and backward.body and backward.body[0] is restore[0]:
         # the states the backward iteration no longer reads (the replay that read them is gone)
         needed = {n for n in state if n in read_counts(backward.body[1:]) or n in after}
         if needed and needed != state:
             state = needed
-            forward.body[0] = _push(tape, sorted(state))
-            backward.body[0] = _pop(tape, sorted(state))
-    return sorted(state)
+            saved = sorted(state) + dear
+            forward.body[forward.body.index(save[0])] = _push(tape, saved)
+            backward.body[0] = _pop(tape, saved)
+    return saved, set(invariants)
+
+
+def _not_replayed(
+    fbody: list[gast.stmt], assigned: set[str], state: set[str], target: str | None, ns, shape_of: Callable
+) -> tuple[list[str], list[str]]:
+    """The values of the iteration's top-level statements the backward iteration does not
+    compute again: (invariants, dear ones).
+
+    An invariant reads no name the loop binds but other invariants (`t1 = dt * g`): every
+    iteration computes the same value, and the backward loop reads the one the last left (a
+    loop that ran no iteration has a backward loop that runs none). A dear value is a call of a
+    NumPy function on numbers (`t2 = np.sin(theta)`: far dearer than one more item in the
+    iteration's saved tuple), computed before the iteration binds any
+    state name, so from the iteration's starting state alone: it is saved with the state."""
+    invariants: list[str] = []
+    dear: list[str] = []
+    bound: set[str] = set()
+    before_state = True
+    for st in fbody:
+        if is_comment(st):
+            continue
+        v = single_target(st)
+        if v is None:
+            before_state = False  # (a branch, ...: what it binds is not followed)
+            continue
+        reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
+        pure = is_pure(st.value, ns)
+        if pure and v not in state and not reads & ((assigned | {target}) - set(invariants)):
+            invariants.append(v)
+        elif pure and before_state and v not in state and _dear(st.value, ns) and shape_of(v) == ():
+            dear.append(v)
+        bound.add(v)
+        before_state = before_state and not bound & state
+    return invariants, dear
+
+
+def _dear(value: gast.AST, ns) -> bool:
+    """Whether `value` calls a NumPy function (on numbers, here: far dearer than Python's
+    arithmetic or a `math` function on a float)."""
+    for n in walk(value):
+        if isinstance(n, gast.Call):
+            fn = denoted(n.func, ns)
+            if getattr(fn, "__module__", None) == "numpy" or isinstance(fn, np.ufunc):
+                return True
+    return False
+
+
+def single_target(st: gast.stmt) -> str | None:
+    """v of `v = value`, else None."""
+    if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name):
+        return st.targets[0].id
+    return None
 
 
 def _drop_dead(loop: gast.For, after: set[str], ns) -> None:

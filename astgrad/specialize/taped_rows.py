@@ -35,6 +35,7 @@ get the very object it saved); other values are read from the list taken back.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Callable
 
@@ -191,6 +192,7 @@ def _unpack(
     pops = _pops(loop.body, pop)
     if not pops:
         return [], [], []
+    _unshare(loop, fdef)
     tape = pops[0][2]
     if any(t != tape for _, _, t in pops) or _touches(loop.body, tape, {id(s) for s, _, _ in pops}):
         return [], [], []
@@ -477,6 +479,24 @@ def _float_rows(v: str, shape_of: Callable, trips: int) -> bool:
 
 def _loads(s: gast.stmt) -> set[str]:
     return names_in(s, (gast.Load,))
+
+
+def _unshare(loop: gast.For, fdef: gast.FunctionDef) -> None:
+    """Give each name `loop` reads a node of its own where the same node object stands twice in
+    `fdef` (the item a forward loop stores, read by the adjoint of its append too): _rename
+    changes a node in place, which must not rename the other reading of it."""
+    count: dict[int, int] = {}
+    for n in walk(fdef):  # (walk meets a node as often as it stands in the tree)
+        if isinstance(n, gast.Name):
+            count[id(n)] = count.get(id(n), 0) + 1
+    for parent in walk(loop):
+        for field, value in gast.iter_fields(parent):
+            if isinstance(value, gast.Name) and count.get(id(value), 0) > 1:
+                setattr(parent, field, copy.copy(value))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, gast.Name) and count.get(id(item), 0) > 1:
+                        value[i] = copy.copy(item)
 
 
 def _rename(s: gast.stmt, old: str, new: str) -> None:

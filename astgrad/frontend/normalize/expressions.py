@@ -297,7 +297,11 @@ class ExpressionsMixin:
         raise self.error(
             f"the attribute `.{node.attr}` is not supported",
             node,
-            hint="astgrad knows the array attributes T, " + ", ".join(sorted(rules.registry.member_names("metadata"))),
+            hint="astgrad knows the array attributes T, "
+            + ", ".join(sorted(rules.registry.member_names("metadata")))
+            + ", and the attributes of objects it knows when the gradient is made (a global, `self` in "
+            "grad(model.loss)); for the fields of an argument (a dataclass, a namedtuple), pass the arrays "
+            "themselves, or a tuple or dict of them (`W, b = p` unpacks a namedtuple)",
         )
 
     def expr_BinOp(self, node):
@@ -720,25 +724,40 @@ class ExpressionsMixin:
                 node,
                 hint="call the NumPy function instead (np.f(x, ...)) or register a rule",
             )
-        elif hasattr(list, method) and isinstance(node.func.value, gast.Name) and node.func.value.id in self.locals:
+        elif (
+            (hasattr(list, method) or hasattr(dict, method))
+            and isinstance(node.func.value, gast.Name)
+            and node.func.value.id in self.locals
+        ):
+            what = "list" if not hasattr(dict, method) else "dict" if not hasattr(list, method) else "list or dict"
             raise self.error(
-                f"the list method `.{method}()` is not supported: astgrad follows the lists it sees built by "
-                "displays, comprehensions, `.append(v)` and `.extend([a, b])`, and read by indexing",
+                f"the {what} method `.{method}()` is not supported: astgrad follows the lists and dicts it sees "
+                "built by displays, comprehensions, `.append(v)`, `.extend([a, b])` and `d[key] = v`, and read by "
+                "indexing, `.get(key)`, `.items()`, `.keys()` and `.values()`",
                 node,
                 hint="build the list in the order you need with `.append` (`xs[-1]` reads the last item, "
-                "`xs[:-1]` all but it) or a comprehension",
+                "`xs[:-1]` all but it) or a comprehension; write a dict's items with `d[key] = v`",
             )
         else:
             held = node_source(node.func.value)
+            hint = (
+                "astgrad reads the methods of objects it knows when the gradient is made: with "
+                "grad(model.loss), `self.forward(x)` and `self.dense.forward(x)` (an attribute of self, or a "
+                "global); write the layers out one by one that way, or call plain functions "
+                "(`x = dense_forward(W, x)`)"
+            )
+            if hasattr(np.random.Generator, method):  # (`rng.normal(...)` of a generator passed in)
+                hint = (
+                    f"if `{held}` is a random generator passed in, draw the numbers outside the function and "
+                    f"pass them as an argument, or use a module-level generator (`RNG = np.random.default_rng(0)`), "
+                    "whose methods astgrad reads when the gradient is made"
+                )
             raise self.error(
                 f"the method `.{method}()` of `{held}` is not supported: `{held}` is known only when the code runs "
                 "(an item of a list, a parameter), so astgrad cannot read the method it calls, which may differ "
                 "from one object to the next",
                 node,
-                hint="astgrad reads the methods of objects it knows when the gradient is made: with "
-                "grad(model.loss), `self.forward(x)` and `self.dense.forward(x)` (an attribute of self, or a "
-                "global); write the layers out one by one that way, or call plain functions "
-                "(`x = dense_forward(W, x)`)",
+                hint=hint,
             )
         if fname is None:  # x.astype(t) as np.ndarray.astype(x, t): x is an operand, with a rule
             func = gast.Attribute(value=self.ctx.numpy_attr("ndarray"), attr=method, ctx=gast.Load())

@@ -100,6 +100,8 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                     return node
                 reduced = _reduce_to(node.args[0], shape_of(node.args[1].id), shape_or_helper, np_name)
                 if reduced is not None:
+                    if reduced is not node.args[0]:  # (x's shape, where the expression was made)
+                        reduced._ag_shape = shape_of(node.args[1].id)
                     return reduced
             if f.id in helpers and len(node.args) == 3 and all(isinstance(a, gast.Name) for a in node.args):
                 g, a, b = (x.id for x in node.args)
