@@ -111,24 +111,40 @@ def _code(text: str) -> str:
 
 
 def test_a_derivative_calls_math_s_twin_and_the_forward_pass_numpy_s():
-    """The backward pass's `np.cos(theta)` decides nothing: `math.cos` (registry: on_floats); the
-    forward pass keeps `np.sin`, whose values it returns (and saves with the state: replay.py)."""
+    """The backward pass's `np.cos(theta)` decides nothing: `float_cos`, math's with NumPy's NaN
+    where math raises (registry: on_floats); the forward pass keeps `np.sin`, whose values it
+    returns (and saves with the state: replay.py)."""
     args = (0.3, 0.1, 9.81, 0.01, 30)
     forward, backward = _code(astgrad.source(pendulum_np, wrt=(0, 1, 2), args=args)).split("omega_bar = 1.0")
-    assert "float(np.sin(theta))" in forward and "math.cos(theta)" in backward, forward + backward
+    assert "float(np.sin(theta))" in forward and "float_cos(theta)" in backward, forward + backward
     assert "np." not in backward, backward
     from astgrad.rules import lookup
 
-    assert lookup(np.cos).on_floats is math.cos and lookup(np.sin).on_floats is math.sin
+    assert lookup(np.cos).on_floats is astgrad.runtime.float_cos and lookup(np.tanh).on_floats is math.tanh
+
+
+def test_a_derivative_s_twin_gives_numpy_s_nan_where_math_raises():
+    """At theta = inf the function's value is NaN (np.sin(inf)) and so is its gradient, as the
+    general code gives it; math.cos(inf) raises ValueError, its twin float_cos does not."""
+    g = astgrad.grad(pendulum_np, wrt=(0, 1, 2))
+    at = (float("inf"), 0.1, 9.81, 0.01, 5)
+    g(0.3, 0.1, 9.81, 0.01, 5)  # (the specialised code for floats)
+    with np.errstate(invalid="ignore"):
+        got = g(*at)
+        general = astgrad.grad(pendulum_np, wrt=(0, 1, 2), specialize=False)(*at)
+    assert "float_cos(theta)" in astgrad.source(pendulum_np, wrt=(0, 1, 2), args=at)
+    assert all(math.isnan(v) for v in got) and all(math.isnan(v) for v in general), (got, general)
+    assert math.isnan(astgrad.runtime.float_sqrt(-1.0)) and math.isnan(astgrad.runtime.float_tan(math.inf))
+    assert astgrad.runtime.float_sin(0.5) == math.sin(0.5)
 
 
 def test_a_value_that_decides_a_branch_is_numpy_s():
     """`np.sin(x) > 0.2` decides the branch: the backward pass reads the forward's saved value
-    (np.sin's), and only the derivative of np.cos is math's."""
+    (np.sin's), and only the derivative of np.cos is math's (float_sin)."""
     text = _code(astgrad.source(branches, wrt=(0, 1), args=(0.5, 0.9, 12)))
     forward, backward = text.split("x_bar = 1.0")
     assert "float(np.sin(x))" in forward and "float(np.cos(x))" in forward, text
-    assert "np." not in backward and "-math.sin(x)" in backward, text
+    assert "np." not in backward and "-float_sin(x)" in backward, text
 
 
 # ------------------------------------------------------------------ elements of float64 arrays

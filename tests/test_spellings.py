@@ -205,9 +205,11 @@ def test_the_zeros_of_each_step_have_that_steps_dtype():
     g = grad(widened, wrt=(0, 1, 2, 3))
     plain = grad(widened, wrt=(0, 1, 2, 3), optimize=False, specialize=False)
     for _ in range(2):  # (the first call and the specialised code)
-        for a, b in zip(g(*args), plain(*args)):
+        for name, a, b in zip("xWhs", g(*args), plain(*args)):
             assert a.dtype == b.dtype
-            np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
+            # W's steps are summed after the loop by one product of float64 rows (batching.py),
+            # where the loop adds the first step's float32 outer product: float32's rounding apart
+            np.testing.assert_allclose(a, b, rtol=1e-6 if name == "W" else 1e-13, atol=0)
     assert "zeros_dtype(a)" in astgrad.source(widened, wrt=(0, 1, 2, 3), args=args)
     args64 = tuple(np.asarray(v, np.float64) for v in args)
     check_grad(widened, g, *args64, wrt=(0, 1, 2, 3), rtol=1e-6, atol=1e-9)

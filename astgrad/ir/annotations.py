@@ -230,9 +230,9 @@ ANNOTATIONS: dict[str, Annotation] = {
         # ---- the specialisation passes (pipeline.py)
         Annotation(
             "_ag_shape",
-            "an expression a pass builds (a sum of stacked rows, `a.dot(b)`)",
+            "an expression a pass builds (a sum of stacked rows, `a.dot(b)`, a lowered `unbroadcast`)",
             "its known shape, for expression_shapes.expression_shape",
-            ("specialize/batching.py", "specialize/dots.py"),
+            ("specialize/batching.py", "specialize/dots.py", "specialize/lowering/lower.py"),
             ("analysis/expression_shapes.py",),
         ),
         Annotation(

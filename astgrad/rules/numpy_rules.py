@@ -16,6 +16,10 @@ from ..runtime import (
     einsum_bar,
     einsum_n,
     extremum_mask,
+    float_cos,
+    float_sin,
+    float_sqrt,
+    float_tan,
     fmax_share,
     imag_adjoint,
     index_order,
@@ -102,16 +106,16 @@ def _(y, x):
     y_dot = np.real(x_dot * abs_slope(x))
 
 
-# the math module's functions of one float giving NumPy's values (floats.py): those that raise
-# only where NumPy's value is NaN (math.cos(inf)), not where it is an infinity (math.exp(1000),
-# math.log(0.0) raise, NumPy's are inf and -inf)
+# the functions of one float giving NumPy's values (floats.py): math's, where it never raises, or
+# math's with NaN where it raises and NumPy's value is NaN (math.cos(inf)); none where NumPy's value
+# is an infinity (math.exp(1000), math.log(0.0) raise, NumPy's are inf and -inf)
 for _fn, _twin in (
-    (np.sin, math.sin),
-    (np.cos, math.cos),
-    (np.tan, math.tan),
+    (np.sin, float_sin),
+    (np.cos, float_cos),
+    (np.tan, float_tan),
     (np.arctan, math.atan),
     (np.tanh, math.tanh),
-    (np.sqrt, math.sqrt),
+    (np.sqrt, float_sqrt),
 ):
     describe(_fn, on_floats=_twin)
 

@@ -5,6 +5,7 @@ medians and quantiles, and the like."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -607,6 +608,29 @@ def overlap_add(a: np.ndarray, start: tuple, shape: tuple, steps: tuple, values:
         offset = tuple(s + sum(at[d] * steps[d][e] for d in loop) for e, s in enumerate(start))
         part = values[tuple(at.get(d, slice(None)) for d in axes)]
         strided_view(a, offset, rest_shape, rest_steps)[...] += part
+
+
+def _nan_where_math_raises(fn: Any, name: str) -> Any:
+    """`math`'s `fn` of one Python float, with NumPy's value NaN where `fn` raises ValueError
+    (math.cos(inf), math.sqrt(-1.0)): what specialised code on floats calls in a derivative
+    (specialize/floats.py), so that it gives what the general code gives, NumPy's NaN, not an error."""
+
+    def twin(x: float) -> float:
+        try:
+            return fn(x)
+        except ValueError:
+            return math.nan
+
+    twin.__name__ = twin.__qualname__ = name
+    twin.__module__ = __name__
+    twin.__doc__ = f"math.{fn.__name__}(x) of a float, or NaN where it raises (NumPy's value)."
+    return twin
+
+
+float_sin = _nan_where_math_raises(math.sin, "float_sin")
+float_cos = _nan_where_math_raises(math.cos, "float_cos")
+float_tan = _nan_where_math_raises(math.tan, "float_tan")
+float_sqrt = _nan_where_math_raises(math.sqrt, "float_sqrt")
 
 
 # every function defined here (not the imports) is re-exported by astgrad.runtime

@@ -16,10 +16,10 @@ NumPy scalar is used in those ways alone, in lists only appended to and iterated
 a division, an operand of unknown type, a call of other code) and the function is left as it is.
 
 In the backward pass, such a call whose value decides nothing (rounding.py) is a derivative's
-alone: it calls the `math` function its registry entry names (`on_floats`), cheaper on a
-float: `float(np.cos(theta))` becomes `math.cos(theta)`, which may round the last
-bit otherwise, as a different libm would. The forward pass keeps the function's own calls, whose
-values value_and_grad returns bit for bit.
+alone: it calls the function of floats its registry entry names (`on_floats`), cheaper on a
+float: `float(np.cos(theta))` becomes `float_cos(theta)` (math.cos, with NumPy's NaN where math
+raises: cos(inf)), which may round the last bit otherwise, as a different libm would. The forward
+pass keeps the function's own calls, whose values value_and_grad returns bit for bit.
 """
 
 from __future__ import annotations
@@ -79,8 +79,12 @@ def python_floats(
         def visit_Call(self, node):
             self.generic_visit(node)
             if id(node) in twins:
-                math_name = gast.Name(ctx.global_ref("math", math), gast.Load(), None, None)
-                func = gast.Attribute(value=math_name, attr=twins[id(node)].__name__, ctx=gast.Load())
+                twin = twins[id(node)]
+                if twin.__module__ == "math":
+                    math_name = gast.Name(ctx.global_ref("math", math), gast.Load(), None, None)
+                    func = gast.Attribute(value=math_name, attr=twin.__name__, ctx=gast.Load())
+                else:  # (a runtime helper: math's function, NaN where it raises)
+                    func = gast.Name(ctx.helper(twin.__name__), gast.Load(), None, None)
                 return gast.Call(func=func, args=node.args, keywords=[])
             if id(node) in zero:
                 return gast.Constant(value=0.0, kind=None)
