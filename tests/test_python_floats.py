@@ -150,15 +150,6 @@ def test_a_value_that_decides_a_branch_is_numpy_s():
 # ------------------------------------------------------------------ elements of float64 arrays
 
 
-def running_float32(x, a):  # float32 elements: their arithmetic is float32's, not rewritten
-    m = x[0]
-    total = m * m
-    for xt in x[1:]:
-        m = a * m + (1 - a) * xt
-        total = total + m * m
-    return total
-
-
 def running_tail(x, a):  # x read through x[1:] alone: still x's precision
     m = 0.0
     for xt in x[1:]:
@@ -206,7 +197,7 @@ def test_ema_value_is_f_s_bit_for_bit_and_the_gradient_the_general_code_s(f):
     np.testing.assert_allclose(a_bar, general[1], rtol=1e-12)
 
 
-@pytest.mark.parametrize("f", [running_float32, running_tail], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [ema_running, running_tail], ids=lambda f: f.__name__)
 def test_float32_elements_take_the_general_code(f):
     """Float arrays of every precision share specialised code: the code that reads elements as
     Python floats sends a float32 array to the general code, whose arithmetic is float32's."""
