@@ -26,11 +26,14 @@ from .aliasing import shared_through
 # nothing.
 
 
-def decisive_names(fdef: gast.FunctionDef, np_name: str, passing: frozenset[str] = frozenset()) -> set[str]:
+def decisive_names(
+    fdef: gast.FunctionDef, np_name: str, passing: frozenset[str] = frozenset(), kept: frozenset[str] = frozenset()
+) -> set[str]:
     """Names whose values may decide a branch, a comparison, an index or a loop count. Calls of
     `passing` (the guard's `respecialize`) hand their arguments to the same computation: they
-    decide nothing by themselves."""
-    seeds: set[str] = set()
+    decide nothing by themselves. `kept`: names whose values must be the function's to the last
+    bit as well, as if they decided (what the code returns as the function's value: returned_values)."""
+    seeds: set[str] = set(kept)
     flows: list[tuple[set[str], set[str]]] = []
     for s in _statements(fdef.body):
         targets, sources = _flow(s, seeds, np_name)
@@ -41,6 +44,17 @@ def decisive_names(fdef: gast.FunctionDef, np_name: str, passing: frozenset[str]
         for expr in _expressions(s):
             seeds |= _decided_in(expr, np_name, passing)
     return set(shared_through(flows, frozenset(seeds)))
+
+
+def returned_values(fdef: gast.FunctionDef, adjoints: frozenset[str]) -> frozenset[str]:
+    """The names whose values `fdef` returns besides its gradients (`adjoints`): the function's
+    value that value_and_grad returns, an aux value, a helper's forward result. Its caller gets
+    them as the function computes them."""
+    out: set[str] = set()
+    for s in _statements(fdef.body):
+        if isinstance(s, gast.Return):
+            out |= _reads(s.value) - adjoints
+    return frozenset(out)
 
 
 def stores(s: gast.stmt, np_name: str) -> set[str]:

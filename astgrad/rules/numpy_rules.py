@@ -1127,6 +1127,8 @@ describe(
 describe(np.max, np.amax, maximum=True)
 # over one window or, with the window axes and keepdims, over a stack of them: the same values (window_loops.py)
 describe(np.max, np.amax, np.min, np.amin, windowed=True)
+# a window's sum, a dot of two windows: the same sums in another order over a stack of them (window_loops.py)
+describe(np.sum, np.dot, sums_window=True)
 describe(np.full_like, fills_first=True)
 # array methods that mean a NumPy function (frontend/normalize/expressions.py rewrites x.sum(1) as np.sum(x, 1))
 for _fn in (

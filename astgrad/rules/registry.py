@@ -115,6 +115,11 @@ class Rule:
     # on a stack of windows with `axis` the window axes and `keepdims` True: max, min (no order of
     # the elements changes them), extremum_mask; a loop of per-window calls batches (window_loops.py)
     windowed: bool = False
+    # called on one window (np.sum(w), alone) or on two of one shape, one axis (np.dot(w, v)): the sum of
+    # its elements or products; on a stack of windows, over the window axes with keepdims, the same sums
+    # added in another order: a loop of per-window calls batches only where the value decides nothing
+    # and is not returned (analysis/rounding.py; window_loops.py)
+    sums_window: bool = False
     # the first argument's shape and dtype filled with the second broadcast into it (np.full_like): a
     # stack of windows filled with a stack of numbers, one to a window, is each window filled (window_loops.py)
     fills_first: bool = False
@@ -353,7 +358,7 @@ _FACTS = frozenset(
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
     | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first", "spellings"}
-    | {"outer_axis", "on_floats"}
+    | {"outer_axis", "on_floats", "sums_window"}
 )
 
 
@@ -363,7 +368,7 @@ def describe(*fns: Any, **facts: Any) -> None:
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
     `outer_axis`, `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`,
-    `spellings` and `on_floats` (see Rule). A
+    `spellings`, `on_floats` and `sums_window` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

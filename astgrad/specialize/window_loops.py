@@ -81,7 +81,7 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.index_ranges import Affine, LoopIndices, difference
-from ..analysis.rounding import decisive_names
+from ..analysis.rounding import decisive_names, returned_values
 from ..frontend.context import Context
 from ..ir.trees import name, names_in, walk
 from ..rules.registry import array_methods, lookup, member_names
@@ -121,7 +121,8 @@ def batch_window_loops(
     k, hoisted, batched = 0, [], False
     # (a helper continuous in its arguments, unpad, hands them on to what its value decides)
     continuous = {n for n, v in ctx.extra_globals.items() if getattr(lookup(v), "continuous", False)}
-    decisive = decisive_names(fdef, ctx.numpy_name(), passing | continuous)
+    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()))
+    decisive = decisive_names(fdef, ctx.numpy_name(), passing | continuous, returned)
     while k < len(fdef.body):
         s = fdef.body[k]
         if isinstance(s, gast.For):
@@ -295,6 +296,8 @@ class _Nest:
     def _classify(self, body: list[gast.stmt]) -> list[tuple[str, gast.stmt, Any]]:
         plan: list[tuple[str, gast.stmt, Any]] = []
         self.batched_names: dict[str, str] = {}  # name → "window" or "element"
+        self.free = False  # whether the value being classified decides nothing and is not returned
+        self.dots = False  # whether the body calls a dot of windows (of one axis: vectors)
         bound_once: set[str] = set()
         reads: list[_Access] = []
         writes: list[tuple[_Access, int]] = []
@@ -325,7 +328,9 @@ class _Nest:
                     self.batched_names[target] = "window" if access.window() else "element"
                     plan.append(("read", s, access))
                     continue
+                self.free = target not in self.decisive  # (a sum in another order may go into it)
                 kind = self._expression(s.value)
+                self.free = False
                 self.batched_names[target] = kind
                 plan.append(("compute", s, None))
                 continue
@@ -353,6 +358,8 @@ class _Nest:
         self.block = None  # (iterations of the first counter at a time)
         if per_iteration * self.counts[0] > _BLOCK and self.counts[0] > 1:
             self.block = max(1, _BLOCK // per_iteration)
+        if self.dots and len(self.window) != 1:
+            raise _Refused  # (np.dot of arrays of two axes is a product of matrices, not a sum)
         if set(self.invariant_shapes.values()) - {self.window} or self.invariant_shapes and not self.window:
             raise _Refused  # (an array the loop does not change broadcasts as a window only of its shape)
         if any(w.array in self.invariant_shapes for w, _ in writes):
@@ -451,6 +458,14 @@ class _Nest:
                 if not all(isinstance(a, gast.Constant) and a.value is d for a, d in zip(args[2:], (None, False))):
                     raise _Refused
                 return "element" if reduction else "window"
+            if rule.sums_window:  # np.sum(w) alone; np.dot(w, v) of windows or an array of their shape
+                if not self.free or len(args) != (1 if rule.full_reduction else 2):
+                    raise _Refused
+                kinds = [self._operand(a) for a in args]
+                if "window" not in kinds or set(kinds) - {"window", "invariant"}:
+                    raise _Refused
+                self.dots = self.dots or len(args) == 2
+                return "element"
             if rule.fills_first and len(args) == 2:  # (a window filled with its own number)
                 kinds = [self._operand(a) for a in args]
                 if kinds[1] in ("window", "invariant") or kinds[0] in ("scalar", "invariant"):
@@ -472,8 +487,8 @@ class _Nest:
                 return getattr(np, func.attr, None), list(call.args)
             if func.value.id in self.batched_names:
                 method = array_methods().get(func.attr)
-                if method is not None and not call.args:
-                    return getattr(np, method[0], None), [func.value]
+                if method is not None and (not call.args or not method[1]):
+                    return getattr(np, method[0], None), [func.value, *call.args]
         raise _Refused
 
     # ------------------------------------------------------------------------------ the proofs
@@ -718,7 +733,36 @@ class _Batcher(gast.NodeTransformer):
                 func = gast.Attribute(value=name(np_name), attr=fn.__name__, ctx=gast.Load())
                 return gast.Call(func=func, args=[args[0]], keywords=keywords)
             return gast.Call(func=node.func, args=[*args[:2], axes, keep], keywords=[])
+        if rule.sums_window:
+            return self._sum(node, fn, [self.visit(a) for a in args])
         return self.generic_visit(node)
+
+    def _sum(self, node: gast.Call, fn: Any, args: list[gast.AST]) -> gast.AST:
+        """A window's sum, over the window axes with keepdims; a dot of two windows as the sum of
+        their products, of a window and an array of its shape as a product of matrices (the stack
+        of windows times the array as a column: the same shape)."""
+        np_name = self.nest.np
+        keywords = [
+            gast.keyword(arg="axis", value=_literal(self.axes)),
+            gast.keyword(arg="keepdims", value=gast.Constant(value=True, kind=None)),
+        ]
+        if len(args) == 1:
+            if isinstance(node.func, gast.Attribute) and node.func.value is args[0]:  # (a method)
+                return gast.Call(func=node.func, args=[], keywords=keywords)
+            func = gast.Attribute(value=name(np_name), attr=fn.__name__, ctx=gast.Load())
+            return gast.Call(func=func, args=args, keywords=keywords)
+        kinds = [self.nest.batched_names.get(a.id) if isinstance(a, gast.Name) else None for a in args]
+        if kinds.count("window") == 1:
+            window, vector = (args[0], args[1]) if kinds[0] == "window" else (args[1], args[0])
+            column = gast.Call(
+                func=gast.Attribute(value=vector, attr="reshape", ctx=gast.Load()),
+                args=[gast.Constant(value=-1, kind=None), gast.Constant(value=1, kind=None)],
+                keywords=[],
+            )
+            return gast.BinOp(left=window, op=gast.MatMult(), right=column)
+        product = gast.BinOp(left=args[0], op=gast.Mult(), right=args[1])
+        func = gast.Attribute(value=name(np_name), attr="sum", ctx=gast.Load())
+        return gast.Call(func=func, args=[product], keywords=keywords)
 
     def visit_BinOp(self, node: gast.BinOp) -> gast.AST:
         """`g * (a if c else b)` as `np.where(c, g * a, g * b)`: each product as the loop makes it."""
