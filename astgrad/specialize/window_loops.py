@@ -226,7 +226,7 @@ class _Nest:
         self._check_memory(plan)
         if all(what != "write" or access.array in self.dead for what, _, access in plan) and not self.sums:
             return hoisted  # (a nest that writes nothing read later and binds nothing read later: no effect)
-        return comments + hoisted + self._emit(plan)
+        return comments + hoisted + self._emit(plan) + self._released(plan)
 
     def _perfect_nest(self, loop: gast.For):
         loops, comments, hoisted, index_stmts = [], [], [], []
@@ -643,6 +643,16 @@ class _Nest:
         counter, n = self.counters[0], self.counts[0]
         blocks = _parsed(f"range(0, {n}, {self.block})")
         return [gast.For(target=name(counter, gast.Store()), iter=blocks, body=out, orelse=[], type_comment=None)]
+
+    def _released(self, plan: list) -> list[gast.stmt]:
+        """`del` of the arrays the batched body computes (a stack of products, of sums), which
+        nothing after the nest reads: they would stay through the rest of the function, on top of
+        what it holds there (views of the arrays the function holds cost nothing)."""
+        computed = [s.targets[0].id for what, s, _ in plan if what == "compute"]
+        rest = self.fdef.body[self.k + 1 :]
+        if not computed or all(isinstance(t, gast.Return) or _is_comment(t) for t in rest):
+            return []
+        return [gast.Delete(targets=[name(n, gast.Del()) for n in sorted(set(computed))])]
 
     def _sum(self, s: gast.Assign, window_axes: tuple[int, ...]) -> gast.Assign:
         """`a = a + e` as `a = a + np.sum(e, axis=(the counters' axes))`: every iteration's term at
