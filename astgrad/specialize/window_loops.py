@@ -27,9 +27,17 @@ keepdims:
     strided_view(x_bar, (0, 0), (8, 8, 2, 2), ((2, 0), (0, 2), (1, 0), (0, 1)))[...] = t13_bar
 
 The same values, bit for bit: elementwise operations and max/min do not depend on the order of
-the elements, and no sum is regrouped.
+the elements.
 
-Except for sums over the iterations, which a backward pass makes of adjoints. The naive
+Except for sums. A window's sum or a dot of windows, a primitive whose registry entry says
+`sums_window` (np.sum of one window; np.dot of two windows of one axis, or of a window and an
+array of its shape: `@` and `.sum()` are these), runs over the window axes with keepdims,
+`t10.sum(axis=(1,), keepdims=True)`, `t8 @ w.reshape(-1, 1)`, which adds in another order than
+the loop: only into a value no decision reads and the code does not return (below). The naive
+convolution's forward loop in `grad`, whose `out` only the backward pass reads (`out_bar = 2.0 *
+out`), so batches; in `value_and_grad`, which returns the function's value, it stays a loop.
+
+And sums over the iterations, which a backward pass makes of adjoints. The naive
 convolution's backward loop adds each window's adjoint into windows that overlap and sums a term
 per iteration into a name:
 
@@ -49,7 +57,9 @@ additions than the loop made; runtime.overlap_plan). A name bound by `a = a + e`
 mentioned nowhere else in the nest is a sum over the iterations, `w_bar = w_bar + np.sum(t9_bar * t8,
 axis=(0,))`; an array of the windows' shape the loop does not change (`w`) broadcasts against the
 stack of windows. Such sums add in another order than the loop, so they may round differently:
-only into values no decision reads (analysis/rounding.py), as hoisting regroups a loop's products.
+only into values no decision reads and the code does not return besides the gradients
+(analysis/rounding.py: decisive_names, returned_values), as hoisting regroups a loop's products.
+The arrays the batched body computes are deleted after it where code follows.
 Only where all that is proved:
 
 - the nest is perfect (`for` in `for`, at the top of the function) over `range(n)` or
