@@ -33,9 +33,9 @@ Except for sums. A window's sum or a dot of windows, a primitive whose registry 
 `sums_window` (np.sum of one window; np.dot of two windows of one axis, or of a window and an
 array of its shape: `@` and `.sum()` are these), runs over the window axes with keepdims,
 `t10.sum(axis=(1,), keepdims=True)`, `t8 @ w.reshape(-1, 1)`, which adds in another order than
-the loop: only into a value no decision reads and the code does not return (below). The naive
-convolution's forward loop in `grad`, whose `out` only the backward pass reads (`out_bar = 2.0 *
-out`), so batches; in `value_and_grad`, which returns the function's value, it stays a loop.
+the loop: only into a value no decision reads and the code does not return (below). In `grad`
+the naive convolution's forward loop batches, since only the backward pass reads its `out`
+(`out_bar = 2.0 * out`); in `value_and_grad`, which returns the function's value, it stays a loop.
 
 And sums over the iterations, which a backward pass makes of adjoints. The naive
 convolution's backward loop adds each window's adjoint into windows that overlap and sums a term
