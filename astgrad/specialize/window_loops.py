@@ -658,7 +658,7 @@ class _Nest:
         """`del` of the arrays the batched body computes (a stack of products, of sums), which
         nothing after the nest reads: they would stay through the rest of the function, on top of
         what it holds there (views of the arrays the function holds cost nothing)."""
-        computed = [s.targets[0].id for what, s, _ in plan if what == "compute"]
+        computed = [s.targets[0].id for what, s, _ in plan if what == "compute" and not isinstance(s.value, gast.Name)]
         rest = self.fdef.body[self.k + 1 :]
         if not computed or all(isinstance(t, gast.Return) or _is_comment(t) for t in rest):
             return []
