@@ -37,6 +37,7 @@ import gast
 from . import runtime
 from .ad.reverse import comment
 from .analysis.aliasing import shared_through, sharing_links
+from .analysis.rounding import continuous_helpers
 from .frontend.assumptions import calls_named, guard_terms, is_guard
 from .ir.codegen import render
 from .ir.trees import name, names_in, walk
@@ -369,7 +370,9 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "einsum",
-        lambda u: einsum_sums(u.fdef, u.shape_of, u.ctx.numpy_name()),
+        lambda u: einsum_sums(
+            u.fdef, u.shape_of, u.ctx.numpy_name(), passing_helpers(u) | continuous_helpers(u.ctx.extra_globals)
+        ),
         "sums of float arrays over axes as np.einsum (reductions.py)",
         targets=("python",),  # (numba has no einsum)
     ),

@@ -18,7 +18,7 @@ import gast
 import numpy as np
 
 from ..ir.trees import find, walk
-from ..rules.registry import member_names, numpy_names
+from ..rules.registry import lookup, member_names, numpy_names
 from .aliasing import shared_through
 
 # NumPy's functions continuous on all real arguments (or, for `reversed`, not reading their
@@ -44,6 +44,13 @@ def decisive_names(
         for expr in _expressions(s):
             seeds |= _decided_in(expr, np_name, passing)
     return set(shared_through(flows, frozenset(seeds)))
+
+
+def continuous_helpers(helpers: dict) -> frozenset[str]:
+    """The names, of `helpers` (generated code's names → the helpers they stand for), of those
+    whose registry entries say they are continuous in their arguments (unpad, unreduce): a call of
+    one hands its arguments on to what its value decides, as `passing` helpers do."""
+    return frozenset(n for n, v in helpers.items() if getattr(lookup(v), "continuous", False))
 
 
 def returned_values(fdef: gast.FunctionDef, adjoints: frozenset[str]) -> frozenset[str]:
@@ -171,10 +178,18 @@ def _integer_type(node: gast.AST, np_name: str) -> bool:
     return False
 
 
+def _natural(node: gast.AST) -> bool:
+    """Whether `node` is a literal whole number ≥ 0 (an int, or a float such as 2.0)."""
+    if not isinstance(node, gast.Constant) or isinstance(node.value, bool):
+        return False
+    return isinstance(node.value, (int, float)) and node.value >= 0 and float(node.value).is_integer()
+
+
 def deciding_parts(expr: gast.AST, np_name: str, passing: frozenset[str] = frozenset()) -> list[gast.AST]:
     """The sub-expressions of `expr` whose values decide something: comparisons, conditions,
-    indices, the operands of `//` and `%`, a divisor or exponent, and the arguments of calls not
-    known to be continuous (a method's receiver too)."""
+    indices, the operands of `//` and `%`, a divisor, an exponent and the base of a power other
+    than a whole number ≥ 0, and the arguments of calls not known to be continuous (a method's
+    receiver too)."""
     out: list[gast.AST] = []
     for n in walk(expr):
         if isinstance(n, (gast.Compare, gast.BoolOp)):
@@ -185,6 +200,8 @@ def deciding_parts(expr: gast.AST, np_name: str, passing: frozenset[str] = froze
             out.append(n.test)
         elif isinstance(n, gast.Subscript):
             out.append(n.slice)
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow) and _natural(n.right):
+            pass  # (x ** 2: a polynomial, continuous in x; x ** -1 has a pole, x ** 0.5 no real value below 0)
         elif isinstance(n, gast.BinOp) and isinstance(n.op, (gast.FloorDiv, gast.Mod, gast.Pow)):
             out += [n.left, n.right]
         elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Div):

@@ -965,6 +965,8 @@ describe(rt.extremum_mask, rt.prod_others, rt.prod_others_dot, rt.copy_of, shape
 # branch mask (analysis/branch_masks.py)
 describe(rt.max_share, rt.fmax_share, rt.select_share, bounded=True)
 describe(rt.unreduce, reads_shape_of=1)
+# a sum over broadcast axes, its broadcast back: continuous in the adjoint they carry (rounding.py)
+describe(rt.unreduce, rt.unbroadcast, continuous=True)
 describe(rt.reduce_size, reads_shape_of=0)
 describe(rt.split_like, rt.unstack, rt.sequence_bar, rt.sorted_bar, makes_list=True)
 

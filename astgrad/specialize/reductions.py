@@ -12,8 +12,10 @@ shapes the benchmarks measured:
 
 Accuracy: np.sum adds pairwise only along the innermost axis (other axes it adds in order, as
 einsum does), so a sum over the last axis is rewritten only when that axis is short enough
-(≤ 128) for pairwise summation to be no more than the plain sum. Only float arrays: einsum keeps
-an integer array's dtype where np.sum widens it.
+(≤ 128) for pairwise summation to be no more than the plain sum. The bits may still differ
+(np.sum adds eight partial sums, einsum its own way), so only sums whose values decide nothing
+and are not returned (value_and_grad's value: rounding.returned_values) are rewritten. Only
+float arrays: einsum keeps an integer array's dtype where np.sum widens it.
 
 `np.max(w)` of an array w is `w.max()`: the same reduction (the same bits), without the Python
 layer np.max adds before it, about a microsecond, which is most of the cost for a small window
@@ -27,7 +29,8 @@ from typing import Callable
 import gast
 
 from ..analysis.expression_shapes import expression_shape
-from ..ir.trees import Transformer, is_constant, walk
+from ..analysis.rounding import decisive_names, returned_values, stores
+from ..ir.trees import Transformer, is_constant, walk, walk_statements
 from ..optimize.cleanup import number_value
 from .lowering.common import np_sum_of_one
 
@@ -35,16 +38,24 @@ _LETTERS = "ijklmnop"
 _PAIRWISE_BLOCK = 128  # np.sum's pairwise summation starts beyond this many innermost elements
 
 
-def einsum_sums(fdef: gast.FunctionDef, shape_of: Callable[[str], tuple | None], np_name: str) -> None:
+def einsum_sums(
+    fdef: gast.FunctionDef, shape_of: Callable[[str], tuple | None], np_name: str, passing: frozenset[str] = frozenset()
+) -> None:
     """Rewrite `np.sum(x, axis=...)` and `np.sum(a * b, axis=...)` (a and b of one shape) of
-    float arrays of two or more dimensions as einsum."""
+    float arrays of two or more dimensions as einsum, in the statements whose values decide
+    nothing and are not returned (einsum adds in another order: `passing`, see
+    rounding.decisive_names)."""
+    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()))
+    protected = decisive_names(fdef, np_name, passing, returned)
 
     class Rewrite(Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             return _as_einsum(node, shape_of, np_name) or node
 
-    Rewrite().visit(fdef)
+    for s in walk_statements(fdef.body):
+        if isinstance(s, (gast.Assign, gast.AugAssign)) and not stores(s, np_name) & protected:
+            Rewrite().visit(s)
 
 
 def _as_einsum(node: gast.Call, shape_of: Callable, np_name: str) -> gast.AST | None:

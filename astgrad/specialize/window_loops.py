@@ -91,7 +91,7 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.index_ranges import Affine, LoopIndices, difference
-from ..analysis.rounding import decisive_names, returned_values
+from ..analysis.rounding import continuous_helpers, decisive_names, returned_values
 from ..frontend.context import Context
 from ..ir.trees import name, names_in, walk
 from ..rules.registry import array_methods, lookup, member_names
@@ -129,8 +129,7 @@ def batch_window_loops(
     if shape_of is None or not any(isinstance(s, gast.For) for s in fdef.body):
         return
     k, hoisted, batched = 0, [], False
-    # (a helper continuous in its arguments, unpad, hands them on to what its value decides)
-    continuous = {n for n, v in ctx.extra_globals.items() if getattr(lookup(v), "continuous", False)}
+    continuous = continuous_helpers(ctx.extra_globals)
     returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()))
     decisive = decisive_names(fdef, ctx.numpy_name(), passing | continuous, returned)
     while k < len(fdef.body):
