@@ -95,3 +95,9 @@ def median_scaled(x):
 
 def column_energy(x):
     return np.sum(np.sum(x * x, axis=0) ** 2) + np.sum(np.sum(np.tanh(x), axis=1) ** 2)
+
+
+def permuted_sine(A):
+    """A transpose of three axes: its adjoint transposes back through inverse_axes."""
+    B = np.transpose(A, (2, 0, 1))
+    return np.sum(np.sin(B) * B[0])
