@@ -74,8 +74,25 @@ def test_an_axis_sum_the_gradient_does_not_read_is_not_computed():
     g(*args)
     text = _specialised(g)
     assert "np.ones((5,), icf.dtype)" in text and "qdiag ** 2" not in text and "l ** 2" not in text, text
-    # the forward row sums decide which component is the largest (np.max's mask): np.sum's bits
-    assert "np.sum(z * z, axis=2)" in text and "np.einsum('ij->j', t18)" in text, text
+    # the forward row sums reach np.max (continuous: its mask is not read) and np.exp, whose sum is
+    # a divisor > 0 (no pole): they decide nothing, and the value is not returned
+    assert "np.einsum('ijk,ijk->ij', z, z)" in text and "np.einsum('ij->j', t18)" in text, text
+
+
+def normalised(x, c):
+    """A divisor that may be 0 (a sum of values of either sign) has a pole: the sum it is made of
+    keeps np.sum's bits; a sum of exponentials is > 0 whatever its rounding."""
+    e = np.exp(x)
+    soft = e / np.sum(e, axis=1, keepdims=True)
+    ratio = x / np.sum(x * c, axis=1, keepdims=True)
+    return np.sum(soft * soft) + np.sum(ratio)
+
+
+def test_a_divisor_that_may_be_zero_keeps_its_bits_and_a_positive_one_does_not():
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=(4, 6)), rng.normal(size=6))
+    text = _agree(normalised, args, wrt=(0, 1))
+    assert "t1 = np.einsum('ij->i', e)[:, None]" in text and "t3 = t2.sum(axis=1, keepdims=True)" in text, text
 
 
 def softmax_loss(s, y):

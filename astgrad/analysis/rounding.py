@@ -35,6 +35,7 @@ def decisive_names(
     bit as well, as if they decided (what the code returns as the function's value: returned_values)."""
     seeds: set[str] = set(kept)
     flows: list[tuple[set[str], set[str]]] = []
+    positive = _positive_names(fdef, np_name)
     for s in _statements(fdef.body):
         targets, sources = _flow(s, seeds, np_name)
         if targets:
@@ -42,8 +43,45 @@ def decisive_names(
         if isinstance(s, (gast.If, gast.While)):
             seeds |= _reads(s.test)
         for expr in _expressions(s):
-            seeds |= _decided_in(expr, np_name, passing)
+            seeds |= _decided_in(expr, np_name, passing, positive)
     return set(shared_through(flows, frozenset(seeds)))
+
+
+_SUMS = frozenset({"sum", "einsum", "mean"})  # of positive values: positive (np.sum, x.sum(), einsum of one operand)
+
+
+def _positive_names(fdef: gast.FunctionDef, np_name: str) -> frozenset[str]:
+    """The names bound once, each to a value > 0 whatever the rounding: an exponential
+    (`np.exp(...)`), or a sum or mean of such a name alone (the softmax's denominator)."""
+    bound: dict[str, int] = {}
+    values: dict[str, gast.AST] = {}
+    for s in _statements(fdef.body):
+        for n in find(s, {gast.Name}):
+            if not isinstance(n.ctx, gast.Load):
+                bound[n.id] = bound.get(n.id, 0) + 1
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            values[s.targets[0].id] = s.value
+    positive: set[str] = set()
+    for name, value in values.items():  # (in the order bound: a sum reads a name bound before it)
+        if bound.get(name) == 1 and _positive(value, np_name, positive):
+            positive.add(name)
+    return frozenset(positive)
+
+
+def _positive(e: gast.AST, np_name: str, positive: set[str] | frozenset[str]) -> bool:
+    """Whether expression `e` is > 0: an exponential, a positive name, or a sum or mean of one."""
+    if isinstance(e, gast.Name):
+        return e.id in positive
+    if isinstance(e, gast.Subscript) and isinstance(e.slice, (gast.Constant, gast.Tuple, gast.Slice)):
+        return _positive(e.value, np_name, positive)  # (a spread `[None]`, `[:, None]`: the same values)
+    if not isinstance(e, gast.Call) or not isinstance(e.func, gast.Attribute):
+        return False
+    f, args = e.func, [a for a in e.args if not isinstance(a, gast.Constant)]
+    if isinstance(f.value, gast.Name) and f.value.id == np_name:
+        if f.attr == "exp":
+            return True
+        return f.attr in _SUMS and len(args) == 1 and _positive(args[0], np_name, positive)
+    return f.attr in ("sum", "mean") and not args and _positive(f.value, np_name, positive)
 
 
 def continuous_helpers(helpers: dict) -> frozenset[str]:
@@ -155,10 +193,10 @@ def _reads(expr: gast.AST | None) -> set[str]:
     return {n.id for n in nodes if isinstance(n, gast.Name) and id(n) not in skip}
 
 
-def _decided_in(expr: gast.AST, np_name: str, passing: frozenset[str]) -> set[str]:
+def _decided_in(expr: gast.AST, np_name: str, passing: frozenset[str], positive: frozenset[str]) -> set[str]:
     """Names read by the deciding parts of `expr` (deciding_parts)."""
     out: set[str] = set()
-    for part in deciding_parts(expr, np_name, passing):
+    for part in deciding_parts(expr, np_name, passing, positive):
         out |= _reads(part)
     return out
 
@@ -185,11 +223,14 @@ def _natural(node: gast.AST) -> bool:
     return isinstance(node.value, (int, float)) and node.value >= 0 and float(node.value).is_integer()
 
 
-def deciding_parts(expr: gast.AST, np_name: str, passing: frozenset[str] = frozenset()) -> list[gast.AST]:
+def deciding_parts(
+    expr: gast.AST, np_name: str, passing: frozenset[str] = frozenset(), positive: frozenset[str] = frozenset()
+) -> list[gast.AST]:
     """The sub-expressions of `expr` whose values decide something: comparisons, conditions,
-    indices, the operands of `//` and `%`, a divisor, an exponent and the base of a power other
-    than a whole number ≥ 0, and the arguments of calls not known to be continuous (a method's
-    receiver too)."""
+    indices, the operands of `//` and `%`, a divisor (unless it is > 0: an exponential or a sum of
+    one, of `positive` names: _positive_names), an exponent and the base of a power other than a
+    whole number ≥ 0, and the arguments of calls not known to be continuous (a method's receiver
+    too)."""
     out: list[gast.AST] = []
     for n in walk(expr):
         if isinstance(n, (gast.Compare, gast.BoolOp)):
@@ -204,8 +245,8 @@ def deciding_parts(expr: gast.AST, np_name: str, passing: frozenset[str] = froze
             pass  # (x ** 2: a polynomial, continuous in x; x ** -1 has a pole, x ** 0.5 no real value below 0)
         elif isinstance(n, gast.BinOp) and isinstance(n.op, (gast.FloorDiv, gast.Mod, gast.Pow)):
             out += [n.left, n.right]
-        elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Div):
-            out.append(n.right)  # (the side of the pole)
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Div) and not _positive(n.right, np_name, positive):
+            out.append(n.right)  # (the side of the pole; a divisor > 0 whatever its rounding has none)
         elif isinstance(n, gast.Call):
             out += _deciding_arguments(n, np_name, passing)
     return out

@@ -22,6 +22,6 @@ describe(
 # continuous in the values they read: reading a value through them decides nothing (rounding.py)
 describe(
     np.ndarray.dot, np.ndarray.sum, np.ndarray.mean, np.ndarray.reshape, np.ndarray.copy, np.ndarray.transpose,
-    list.append, list.pop,
+    np.ndarray.max, np.ndarray.min, list.append, list.pop,
     continuous=True,
 )  # fmt: skip

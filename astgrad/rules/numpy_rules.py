@@ -1102,9 +1102,11 @@ describe(
 describe(np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis, np.random.shuffle, writes=True)
 # continuous on all real arguments: reading a value through them decides nothing (rounding.py).
 # Not here: a restricted domain (sqrt, log, arcsin, power: a value rounded across 0 gives NaN) or a
-# pole or cut (tan, arctan2).
+# pole or cut (tan, arctan2). max and min are continuous; which element is the largest decides
+# their derivative, and the code that reads it says so (extremum_mask, a comparison).
 describe(
-    np.abs, np.add, np.arctan, np.array, np.concatenate, np.cos, np.cosh, np.dot, np.einsum, np.exp, np.exp2,
+    np.abs, np.add, np.amax, np.amin, np.arctan, np.array, np.concatenate, np.cos, np.cosh, np.dot, np.einsum,
+    np.exp, np.exp2, np.max, np.min,
     np.expm1, np.full_like, np.hstack, np.logaddexp, np.matmul, np.maximum, np.mean, np.minimum, np.multiply,
     np.negative, np.ones_like, np.outer, np.prod, np.reshape, np.sin, np.sinh, np.square, np.stack, np.subtract,
     np.sum, np.swapaxes, np.tanh, np.tensordot, np.transpose, np.vstack, np.zeros_like,
