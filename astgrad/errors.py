@@ -86,6 +86,12 @@ def note_generated(filename: str, user_file: str, line: int, name: str) -> None:
     _GENERATED[filename] = (user_file, line, name)
 
 
+def generated_origin(filename: str) -> tuple[str, int, str] | None:
+    """(the user's file, the line of its `def`, its name) of the function the code compiled under
+    `filename` was generated from, or None for code astgrad did not generate."""
+    return _GENERATED.get(filename)
+
+
 def _running_statement() -> tuple[str, int, str, str] | None:
     """The user's file, line, function and statement text where the innermost generated code on
     the stack stands: the `# line N: ...` comment above its line in the backward pass (the
@@ -95,7 +101,7 @@ def _running_statement() -> tuple[str, int, str, str] | None:
         frame = frame.f_back
     if frame is None:
         return None
-    user_file, line, name = _GENERATED[frame.f_code.co_filename]
+    user_file, line, name = generated_origin(frame.f_code.co_filename)
     above = line_comment_above(linecache.getlines(frame.f_code.co_filename), frame.f_lineno)
     return (user_file, above[0], name, above[1]) if above is not None else (user_file, line, name, "")
 

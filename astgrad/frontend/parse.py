@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import gast
 
-from ..errors import TransformError, line_comment_above
+from ..errors import TransformError, generated_origin, line_comment_above
 from ..ir import convert
 from ..ir.sentinels import MISSING
 from ..ir.trees import walk
@@ -92,16 +92,12 @@ class ParsedFunction:
 
     def _user_origin(self, node: gast.AST | None) -> tuple[str, int, str] | None:
         """(file, line, text) of the user's line generated code's `node` was derived from, or None."""
-        user = getattr(self.func, "__wrapped__", None)
+        origin = generated_origin(self.filename)
         lineno = getattr(node, "lineno", None)
-        if not is_generated(self.func) or user is None or lineno is None:
-            return None
-        try:
-            filename = inspect.getsourcefile(user) or inspect.getfile(user)
-        except TypeError:
+        if origin is None or lineno is None:
             return None
         above = line_comment_above(self.lines, lineno)
-        return None if above is None else (filename, *above)
+        return None if above is None else (origin[0], *above)
 
     def lookup(self, name: str) -> Any:
         """The object a free name refers to (closure, then globals, then builtins), or MISSING.
