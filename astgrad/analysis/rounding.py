@@ -51,8 +51,11 @@ _SUMS = frozenset({"sum", "einsum", "mean"})  # of positive values: positive (np
 
 
 def _positive_names(fdef: gast.FunctionDef, np_name: str) -> frozenset[str]:
-    """The names bound once, each to a value > 0 whatever the rounding: an exponential
-    (`np.exp(...)`), or a sum or mean of such a name alone (the softmax's denominator)."""
+    """The names bound once, each to an exponential (`np.exp(...)`) or a sum or mean of such a
+    name alone (the softmax's denominator): values ≥ 0 whose sums are 0 in every order or in
+    none, so adding them in another order moves no divisor onto the pole. (An exponent rounded
+    otherwise upstream may still underflow differently; where every term underflows the
+    function's own value is already infinite.)"""
     bound: dict[str, int] = {}
     values: dict[str, gast.AST] = {}
     for s in _statements(fdef.body):
