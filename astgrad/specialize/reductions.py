@@ -53,9 +53,10 @@ def einsum_sums(
             self.generic_visit(node)
             return _as_einsum(node, shape_of, np_name) or node
 
+    rewrite = Rewrite()
     for s in walk_statements(fdef.body):
         if isinstance(s, (gast.Assign, gast.AugAssign)) and not stores(s, np_name) & protected:
-            Rewrite().visit(s)
+            rewrite.visit(s)
 
 
 def _as_einsum(node: gast.Call, shape_of: Callable, np_name: str) -> gast.AST | None:
