@@ -146,8 +146,9 @@ def _arrays(unit: Unit) -> set[str]:
 
 def passing_helpers(unit: Unit) -> frozenset[str]:
     """The names of the helpers in the unit's code that hand their arguments on to the same
-    computation, deciding nothing by themselves: the guard's `respecialize`, `pop_block`."""
-    passing = (runtime.respecialize, runtime.pop_block, runtime.rows_like)
+    computation, deciding nothing by themselves: the guards' `respecialize` and `general_code`,
+    `pop_block`."""
+    passing = (runtime.respecialize, runtime.general_code, runtime.pop_block, runtime.rows_like)
     return frozenset(n for n, v in unit.ctx.extra_globals.items() if any(v is p for p in passing))
 
 

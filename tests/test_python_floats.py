@@ -8,6 +8,7 @@ differences and the unoptimised code."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -91,9 +92,10 @@ def test_the_value_is_f_s_bit_for_bit(f, args, wrt):
 
 @pytest.mark.parametrize("f", [pendulum_np, decay_exp, tanh_steps, branches])
 def test_numpy_functions_of_floats_give_floats(f):
+    """(`float(np.sin(x))`, or math's twin `float_sin(x)` where the value decides nothing: below.)"""
     args, wrt = next((a, w) for g, a, w in CASES if g is f)
     text = astgrad.source(f, wrt=wrt, args=args)
-    assert "float(np." in text, text
+    assert re.search(r"float\(np\.|float_(sin|cos)\(|math\.tanh\(", text), text
 
 
 @pytest.mark.parametrize("f", [divides, squared, compared_into_numbers])
@@ -110,17 +112,27 @@ def _code(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
 
 
-def test_a_derivative_calls_math_s_twin_and_the_forward_pass_numpy_s():
+def test_a_derivative_calls_math_s_twin_and_the_returned_forward_pass_numpy_s():
     """The backward pass's `np.cos(theta)` decides nothing: `float_cos`, math's with NumPy's NaN
-    where math raises (registry: on_floats); the forward pass keeps `np.sin`, whose values it
-    returns (and saves with the state: replay.py)."""
+    where math raises (registry: on_floats). The forward pass's `np.sin(theta)` decides nothing
+    either: grad, which returns no value, calls `float_sin` (the derivatives read the values it
+    saves: replay.py); value_and_grad keeps `np.sin`, whose values it returns bit for bit."""
     args = (0.3, 0.1, 9.81, 0.01, 30)
     forward, backward = _code(astgrad.source(pendulum_np, wrt=(0, 1, 2), args=args)).split("omega_bar = 1.0")
-    assert "float(np.sin(theta))" in forward and "float_cos(theta)" in backward, forward + backward
-    assert "np." not in backward, backward
+    assert "float_sin(theta)" in forward and "float_cos(theta)" in backward, forward + backward
+    assert "np." not in backward and "np.sin" not in forward, forward + backward
+    forward, backward = _code(astgrad.source(pendulum_np, wrt=(0, 1, 2), args=args, value=True)).split("omega_bar")[:2]
+    assert "np.sin(theta)" in forward and "float_sin" not in forward, forward
     from astgrad.rules import lookup
 
     assert lookup(np.cos).on_floats is astgrad.runtime.float_cos and lookup(np.tanh).on_floats is math.tanh
+
+
+def test_a_forward_value_that_decides_keeps_numpy_s_function():
+    """`branches` compares its forward values: grad's forward pass keeps `np.` calls there."""
+    args, wrt = next((a, w) for g, a, w in CASES if g is branches)
+    forward = _code(astgrad.source(branches, wrt=wrt, args=args)).split("backward pass")[0]
+    assert "float(np." in forward, forward
 
 
 def test_a_derivative_s_twin_gives_numpy_s_nan_where_math_raises():
@@ -224,7 +236,7 @@ def test_an_element_divided_by_keeps_numpy_s_type():
         assert g(x, 0.9) == np.inf  # (NumPy's inf, no ZeroDivisionError)
 
 
-def sines_and_a_divided_element(x, w, steps):  # x[0] divides: NumPy's; np.sin's results become floats
+def sines_and_a_divided_element(x, w, steps):  # x[0] divides: NumPy's; np.sin(y) becomes math.sin(y)'s twin
     y = 0.3
     for _ in range(steps):
         y = np.sin(y) * w
@@ -234,5 +246,5 @@ def sines_and_a_divided_element(x, w, steps):  # x[0] divides: NumPy's; np.sin's
 def test_an_element_that_divides_leaves_the_numpy_calls_rewritten():
     args = (np.array([0.5, 2.0, 1.5]), 0.7, 6)
     text = _code(astgrad.source(sines_and_a_divided_element, wrt=(0, 1), args=args))
-    assert "float(np.sin(y))" in text and ".tolist()" not in text, text
+    assert "float_sin(y)" in text and ".tolist()" not in text, text
     check(sines_and_a_divided_element, args, (0, 1), {})

@@ -94,15 +94,22 @@ def continuous_helpers(helpers: dict) -> frozenset[str]:
     return frozenset(n for n, v in helpers.items() if getattr(lookup(v), "continuous", False))
 
 
-def returned_values(fdef: gast.FunctionDef, adjoints: frozenset[str]) -> frozenset[str]:
+def returned_values(
+    fdef: gast.FunctionDef, adjoints: frozenset[str], passing: frozenset[str] = frozenset()
+) -> frozenset[str]:
     """The names whose values `fdef` returns besides its gradients (`adjoints`): the function's
     value that value_and_grad returns, an aux value, a helper's forward result. Its caller gets
-    them as the function computes them."""
+    them as the function computes them. A return of a call of `passing` (the guard's
+    `respecialize`) returns what other code computes from the arguments as they came in."""
     out: set[str] = set()
     for s in _statements(fdef.body):
-        if isinstance(s, gast.Return):
+        if isinstance(s, gast.Return) and not _calls_passing(s.value, passing):
             out |= _reads(s.value) - adjoints
     return frozenset(out)
+
+
+def _calls_passing(e: gast.AST | None, passing: frozenset[str]) -> bool:
+    return isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id in passing
 
 
 def stores(s: gast.stmt, np_name: str) -> set[str]:

@@ -15,11 +15,13 @@ NumPy scalar is used in those ways alone, in lists only appended to and iterated
 (a gradient's numbers are floats either way); one other use (`theta ** 2` in the forward pass,
 a division, an operand of unknown type, a call of other code) and the function is left as it is.
 
-In the backward pass, such a call whose value decides nothing (rounding.py) is a derivative's
-alone: it calls the function of floats its registry entry names (`on_floats`), cheaper on a
-float: `float(np.cos(theta))` becomes `float_cos(theta)` (math.cos, with NumPy's NaN where math
-raises: cos(inf)), which may round the last bit otherwise, as a different libm would. The forward
-pass keeps the function's own calls, whose values value_and_grad returns bit for bit.
+Such a call whose value decides nothing and is not returned (rounding.py) calls the function of
+floats its registry entry names (`on_floats`), cheaper on a float: `float(np.cos(theta))` becomes
+`float_cos(theta)` (math.cos, with NumPy's NaN where math raises: cos(inf)), which may round the
+last bit otherwise, as a different libm would. In the backward pass that is every derivative's
+call; in the forward pass of `grad`, whose values are read by the derivatives alone, every call
+that decides nothing; value_and_grad's forward pass keeps the function's calls, whose values it
+returns bit for bit.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.aliasing import sharing, writes_in_place
-from ..analysis.rounding import deciding_parts, decisive_names
+from ..analysis.rounding import deciding_parts, decisive_names, returned_values
 from ..frontend.assumptions import calls_named, is_guard
 from ..frontend.context import Context
 from ..ir.codegen import render
@@ -54,8 +56,8 @@ def python_floats(
     passing: frozenset[str] = frozenset(),
     shape_of: Callable | None = None,
 ) -> None:
-    """Rewrite `fdef` so that NumPy's elementwise functions of Python numbers return floats (in
-    the backward pass, where the value decides nothing, `math`'s function: see _derivative_twins;
+    """Rewrite `fdef` so that NumPy's elementwise functions of Python numbers return floats
+    (where the value decides nothing and is not returned, `math`'s function: see _derivative_twins;
     `passing`: see rounding.decisive_names)."""
     nested = (gast.Try, gast.With, gast.FunctionDef, gast.Lambda, gast.ListComp, gast.GeneratorExp, gast.Global)
     if any(isinstance(n, nested) for n in walk(fdef) if n is not fdef):
@@ -73,7 +75,7 @@ def python_floats(
     listed = _rows_as_lists(fdef, ctx, elements, shape_of)
     wrap = {id(c) for c in calls} | {id(e) for e in elements if id(e) not in listed}
     zero = {id(z) for z in zeros}
-    twins = _derivative_twins(fdef, ctx, calls, passing)
+    twins = _derivative_twins(fdef, ctx, calls, passing, getattr(shape_of, "adjoints", frozenset()))
 
     class Wrap(gast.NodeTransformer):
         def visit_Call(self, node):
@@ -181,19 +183,20 @@ def python_number_names(fdef: gast.FunctionDef, ctx: Context, python_numbers: fr
     return {v for v, t in types.names.items() if t == PY and v not in types.lists}
 
 
-def _derivative_twins(fdef: gast.FunctionDef, ctx: Context, calls: list[gast.Call], passing: frozenset[str]) -> dict:
-    """The calls (by id) of the backward pass that may call their registry entry's `on_floats`
-    twin (`math.cos(theta)` for `np.cos(theta)` of a float, cheaper): those whose
-    value decides nothing (no branch, comparison, index...: rounding.py) and so is a derivative's
-    alone. The forward pass keeps the function's calls, whose values it returns bit for bit."""
-    marker = next((k for k, st in enumerate(fdef.body) if is_comment(st) and st.value.value == "backward pass"), None)
-    if marker is None:
+def _derivative_twins(
+    fdef: gast.FunctionDef, ctx: Context, calls: list[gast.Call], passing: frozenset[str], adjoints: frozenset[str]
+) -> dict:
+    """The calls (by id) that may call their registry entry's `on_floats` twin (`math.cos(theta)`
+    for `np.cos(theta)` of a float, cheaper): those whose value decides nothing (no branch,
+    comparison, index...: rounding.py) and is not returned (value_and_grad's value, not
+    `adjoints`), so that only the derivatives read it."""
+    if not any(is_comment(st) and st.value.value == "backward pass" for st in fdef.body):
         return {}
     np_name = ctx.numpy_name()
-    decisive = decisive_names(fdef, np_name, passing)
+    decisive = decisive_names(fdef, np_name, passing, returned_values(fdef, adjoints, passing))
     candidates = {id(c): c for c in calls}
     out = {}
-    for s in walk_statements(fdef.body[marker + 1 :]):
+    for s in walk_statements(fdef.body):
         if not isinstance(s, (gast.Assign, gast.AugAssign)):
             continue
         targets = s.targets if isinstance(s, gast.Assign) else [s.target]

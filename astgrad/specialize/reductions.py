@@ -45,7 +45,7 @@ def einsum_sums(
     float arrays of two or more dimensions as einsum, in the statements whose values decide
     nothing and are not returned (einsum adds in another order: `passing`, see
     rounding.decisive_names)."""
-    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()))
+    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()), passing)
     protected = decisive_names(fdef, np_name, passing, returned)
 
     class Rewrite(Transformer):

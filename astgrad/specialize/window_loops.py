@@ -130,7 +130,7 @@ def batch_window_loops(
         return
     k, hoisted, batched = 0, [], False
     continuous = continuous_helpers(ctx.extra_globals)
-    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()))
+    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()), passing)
     decisive = decisive_names(fdef, ctx.numpy_name(), passing | continuous, returned)
     while k < len(fdef.body):
         s = fdef.body[k]
