@@ -40,7 +40,7 @@ from .analysis.aliasing import shared_through, sharing_links
 from .analysis.rounding import continuous_helpers
 from .frontend.assumptions import calls_named, guard_terms, is_guard
 from .ir.codegen import render
-from .ir.trees import name, names_in, walk
+from .ir.trees import name, names_in, walk, walk_statements
 from .optimize.adjoint_rows import carry_adjoint_rows
 from .optimize.cleanup import fuse_expressions, nested_blocks
 from .optimize.cleanup import optimize as clean_up
@@ -160,6 +160,9 @@ def drop_number_checks(unit: Unit) -> None:
     numbers = unit.python_numbers - stored
     checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
     sequence = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_sequence}
+    view_checks = (runtime.check_not_view, runtime.check_not_overwritten, runtime.check_not_held_view)
+    views = {n for n, v in unit.ctx.extra_globals.items() if v in view_checks}
+    elements = _elements(unit) if views else set()
 
     def keep(s: gast.stmt) -> bool:
         call = s.value if isinstance(s, gast.Expr) else None
@@ -168,12 +171,45 @@ def drop_number_checks(unit: Unit) -> None:
         arg = call.args[0]
         if call.func.id in sequence and isinstance(arg, gast.Name) and arg.id not in stored:
             return unit.shape_of(arg.id) in (None, ())  # (an array of known shape is a sequence)
+        if call.func.id in views and isinstance(arg, gast.Name):
+            return arg.id not in elements  # (an element read is a number: no view)
         return not (call.func.id in checks and isinstance(arg, gast.Name) and arg.id in numbers)
 
     blocks = [unit.fdef.body]
     for block in blocks:
         block[:] = [st for st in block if keep(st)] or [gast.Pass()]
         blocks += nested_blocks(block)
+
+
+def _elements(unit: Unit) -> set[str]:
+    """The names specialised `unit` binds only to an element of an array of known shape (`r =
+    B[0]` of a vector, `t = A[i, j]` of a matrix: numbers, never views)."""
+    values: dict[str, list[gast.AST]] = {}
+    for st in walk_statements(unit.fdef.body):
+        for t in st.targets if isinstance(st, gast.Assign) else [getattr(st, "target", None)]:
+            for n in walk(t) if t is not None else ():
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                    values.setdefault(n.id, []).append(st.value if isinstance(st, gast.Assign) and t is n else None)
+
+    def element(v: gast.AST | None) -> bool:
+        if not (isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name)):
+            return False
+        shape = unit.shape_of(v.value.id)
+        index = v.slice.elts if isinstance(v.slice, gast.Tuple) else [v.slice]
+        plain = not any(
+            isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
+            for n in walk(v.slice)
+        )
+        return (
+            plain
+            and shape is not None
+            and len(shape) == len(index) > 0
+            and all(
+                unit.shape_of(i.id) == () if isinstance(i, gast.Name) else isinstance(i, gast.Constant) for i in index
+            )
+        )
+
+    return {n for n, vs in values.items() if all(element(v) for v in vs)}
 
 
 def distinct_gradients(unit: Unit) -> None:

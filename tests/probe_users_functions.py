@@ -191,3 +191,82 @@ def fortran_order_reads(X):
         + np.sum(np.reshape(X, (X.shape[1], X.shape[0]), order="F") * w.reshape(X.shape[1], X.shape[0]))
         + np.sum(X.T.ravel(order="K") ** 3 * w)
     )
+
+
+def gram_schmidt(A):
+    Q = A.copy()
+    n = Q.shape[1]  # (a number read from Q's shape: no alias of Q)
+    for j in range(n):
+        for i in range(j):
+            Q[:, j] -= (Q[:, i] @ Q[:, j]) * Q[:, i]
+        Q[:, j] /= np.linalg.norm(Q[:, j])
+    return np.sum(Q * np.arange(Q.size).reshape(Q.shape))
+
+
+def eliminates_below_the_diagonal(A):
+    U = A.copy() + 4 * np.eye(A.shape[0])
+    n = U.shape[0]
+    for k in range(n):
+        for i in range(k + 1, n):
+            U[i, k:] -= U[i, k] / U[k, k] * U[k, k:]
+    return np.sum(np.log(np.abs(np.diag(U))))
+
+
+def swaps_two_entries(x):
+    a = x * 1.0
+    a[0], a[2] = a[2], a[0]
+    return np.sum(a * np.arange(3.0))
+
+
+def swaps_two_rows(A):
+    B = A.copy()
+    B[0], B[1] = B[1], B[0]  # (NumPy: both rows become the old B[1])
+    return np.sum(B * np.arange(B.size).reshape(B.shape))
+
+
+def swaps_two_columns(A):
+    B = A.copy()
+    B[:, 0], B[:, 1] = B[:, 1], B[:, 0]
+    return np.sum(B * np.arange(B.size).reshape(B.shape))
+
+
+def swaps_rows_by_a_fancy_index(A):
+    B = A.copy()
+    B[[0, 1]] = B[[1, 0]]
+    return np.sum(B * np.arange(B.size).reshape(B.shape))
+
+
+def rows_in_a_list_then_written(A):
+    B = A.copy()
+    rows = [B[0], B[1]]  # (views: NumPy's list sees the write below)
+    B[0] = 0.0
+    return np.sum(rows[0] * 2 + rows[1])
+
+
+def rows_in_a_tuple_then_written(A):
+    B = A.copy()
+    rows = (B[0], 1.0)
+    B[0] = 0.0
+    return np.sum(rows[0]) + np.sum(B)
+
+
+def rows_in_a_dict_then_written(A):
+    B = A.copy()
+    rows = {"first": B[0]}
+    B[0] = 0.0
+    return np.sum(rows["first"]) + np.sum(B)
+
+
+def entries_in_a_list_then_written(x):
+    b = x.copy()
+    first = [b[0], b[1]]  # (numbers: read once)
+    b[0] = 0.0
+    return first[0] * 2 + first[1] + np.sum(b**2)
+
+
+def rows_in_a_list_after_the_writes(A):
+    B = A.copy()
+    for i in range(B.shape[0]):
+        B[i] = B[i] * (i + 1)
+    rows = [B[0], B[-1]]
+    return np.sum(rows[0] * rows[1])

@@ -260,3 +260,57 @@ def test_second_derivatives_through_a_partial_called_from_the_function_are_refus
     """A partial's function is not inlined (its bound values are a closure): refused, naming it."""
     with pytest.raises(TransformError, match="through a call of your function `squared_error` are not supported"):
         hessian(pf.calls_a_module_level_partial)(np.array([0.5, -1.0, 0.3]))
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (pf.gram_schmidt, rng().normal(size=(3, 3))),
+        (pf.eliminates_below_the_diagonal, rng().normal(size=(3, 3))),
+        (pf.swaps_two_entries, rng().normal(size=3)),
+        (pf.swaps_rows_by_a_fancy_index, rng().normal(size=(2, 3))),
+        (pf.entries_in_a_list_then_written, rng().normal(size=3)),
+        (pf.rows_in_a_list_after_the_writes, rng().normal(size=(3, 2))),
+    ],
+)
+def test_writes_into_an_array_whose_shape_or_items_were_read(f, x, options):
+    """`n = Q.shape[1]` is a number, no alias of Q: the writes into Q that follow are followed (they
+    were refused as writes into an array shared with `n`). A swap of two entries, and a list of
+    entries or of rows read after the writes, hold numbers or rows as they are: right."""
+    g = grad(f, **options)
+    for _ in range(2):
+        check_grad(f, g, x)
+    value, _ = astgrad.value_and_grad(f, **options)(x)
+    np.testing.assert_allclose(value, f(x.copy()), rtol=1e-13)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize(
+    "f, match",
+    [
+        (pf.swaps_two_rows, r"line \d+: B\[0\], B\[1\] = B\[1\], B\[0\]: the right-hand `B\[0\]` is a view"),
+        (pf.swaps_two_columns, r"the right-hand `B\[:, 0\]` is a view of an array that a target before it"),
+        (pf.rows_in_a_list_then_written, r"the list `\[B\[0\], B\[1\]\]` \(line \d+\) holds `B\[0\]`, a view of `B`"),
+        (pf.rows_in_a_tuple_then_written, r"the tuple `\(B\[0\], 1.0\)` \(line \d+\) holds `B\[0\]`"),
+        (pf.rows_in_a_dict_then_written, r"the dict `\{'first': B\[0\]\}` \(line \d+\) holds `B\[0\]`"),
+    ],
+)
+def test_rows_read_as_views_before_a_write_are_refused(f, match, mode):
+    """A row of a matrix is a view: NumPy's `B[0], B[1] = B[1], B[0]` assigns the row the first
+    target overwrote (the rows do not swap), and a list holding rows sees a later write. astgrad
+    read the values before the writes (a wrong value and gradient); it refuses, naming the line."""
+    A = rng().normal(size=(2, 3))
+    g = grad(f, mode=mode)
+    for _ in range(2):
+        with pytest.raises(astgrad.AstgradError, match=match):
+            g(A)
+
+
+def test_entries_read_into_a_swap_or_a_list_need_no_check_in_specialised_code():
+    """An entry of a vector is a number: the view checks go from the specialised code (numba can
+    then compile it)."""
+    x = np.array([0.3, -1.2, 0.5])
+    for f in (pf.swaps_two_entries, pf.entries_in_a_list_then_written):
+        assert "check_not" not in astgrad.source(f, args=(x,))
+        assert "check_not" in astgrad.source(f)

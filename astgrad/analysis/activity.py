@@ -503,9 +503,12 @@ def base_name(e: gast.AST) -> str | None:
 def view_sources(value: gast.AST) -> set[str]:
     """The names `value` may be itself or a view of (`x`, `x[:2]`, `x.T`, `x.reshape(-1)`,
     `np.reshape(x, ...)`), rather than a new array (`x * 2.0`, `x.copy()`)."""
-    if isinstance(value, gast.Attribute) and value.attr in rules.registry.member_names("metadata"):  # new objects
-        return set()
     if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.Starred)):
+        part = value
+        while isinstance(part, (gast.Subscript, gast.Attribute, gast.Starred)):
+            if isinstance(part, gast.Attribute) and part.attr in rules.registry.member_names("metadata"):
+                return set()  # (`x.shape`, `x.shape[1]`: new objects, no view of x)
+            part = part.value
         b = base_name(value)
         return {b} if b else set()
     if isinstance(value, gast.IfExp):

@@ -82,6 +82,21 @@ class SharedMemory:
             out |= {n for n, o in values.items() if n != var and (o & mine or o & held)}
         return out
 
+    def displays_holding(self, node: gast.AST, var: str) -> set[tuple[int, int]]:
+        """The places (line, column) of the list, tuple and dict displays whose container some
+        local holds when the statement at `node` runs, and which took an item of `var` there
+        (`rows = [B[0], B[1]]`: a view of `var` or a number, known only at run time)."""
+        key = _key(node)
+        if self.gave_up or key is None or key not in self.at:
+            return set()
+        out = set()
+        for env in self.at[key]:
+            values = dict(env)
+            mine = values.get(var, frozenset())
+            for n, origins in values.items():
+                out |= {o[2] for o in origins if n != var and o[0] == "held?" and o[1] in mine}
+        return out
+
     # ------------------------------------------------------------------ the transfer functions
 
     def note(self, node: gast.AST, state: State) -> None:
@@ -152,7 +167,28 @@ class SharedMemory:
                     new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
         for a in stored:
             values[a] = new[a] if new.get(a) is not None else frozenset({((id(site), a), True)})
+        for t in s.targets:
+            for a, v in self.bindings(t, s.value):
+                if a in values and id(s) not in self.fresh:
+                    values[a] = values[a] | self.display_items(v, env)
         return Env(values.items())
+
+    def display_items(self, v: gast.AST, env: Env) -> frozenset:
+        """("held?", o, where) for each origin o of the items the list, tuple or dict display at
+        `where` holds (`[h, B[0]]`): an array's value or view, or a number, known only at run time."""
+        if isinstance(v, (gast.List, gast.Tuple, gast.Set)):
+            items = v.elts
+        elif isinstance(v, gast.Dict):
+            items = v.values
+        else:
+            return frozenset()
+        values = dict(env)
+        out: set = set()
+        for e in items:
+            out |= self.display_items(e, env)
+            for n in self.sources(e) & self.locals:
+                out |= {("held?", o, _key(v)) for o in values.get(n, frozenset()) if o[0] not in ("held", "held?")}
+        return frozenset(out)
 
     def bind_items(self, s: gast.For, env: Env) -> Env:
         """The loop's items are its own origin: a write through the sequence or an item inside the

@@ -105,6 +105,32 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
         )
 
 
+def check_not_held_view(value: Any, array: Any, item: str, display: str, other: str) -> None:
+    """Refuse an item `value` of a list, tuple or dict display that is a view of `array` (named
+    `other`), which the function writes into while a name holds the container: NumPy's container
+    would see the write, astgrad's holds the values read there. Numbers (`[x[0], x[1]]` of a
+    vector) are read once: no view."""
+    if isinstance(value, np.ndarray) and isinstance(array, np.ndarray) and np.may_share_memory(value, array):
+        raise UnsupportedValueError(
+            f"{display} holds `{item}`, a view of `{other}`, and the function writes into `{other}` later: "
+            f"in NumPy the container would see that write (the item of a matrix is a row view), which "
+            f"astgrad cannot follow; put a copy in it (`{item}.copy()`) or write into a copy of `{other}`"
+        )
+
+
+def check_not_overwritten(value: Any, array: Any, read: str, statement: str) -> None:
+    """Refuse `a[0], a[1] = a[1], a[0]` (`statement`: its line and text) where a right-hand `read`
+    is a view of `array`, which an earlier target of the same statement writes into: NumPy reads
+    the view after that write (the rows do not swap), while astgrad reads each value before any
+    target is assigned. A number (an element of a vector) is read once: that swap is a swap."""
+    if isinstance(value, np.ndarray) and isinstance(array, np.ndarray) and np.may_share_memory(value, array):
+        raise UnsupportedValueError(
+            f"{statement}: the right-hand `{read}` is a view of an array that a target before it "
+            f"overwrites, so NumPy assigns the overwritten values (rows or columns do not swap this way); "
+            f"swap with one fancy index (`a[[0, 1]] = a[[1, 0]]`) or copy the right side (`{read}.copy()`)"
+        )
+
+
 def respecialize(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Run gradient `fn` on arguments, or for a program, its code was not generated for: its
     guard failed (specialize/dispatch.py, assumptions.py)."""

@@ -137,7 +137,7 @@ class ExpressionsMixin:
             and len(value.elts) == len(target.elts)
             and not any(isinstance(e, gast.Starred) for e in value.elts)
         ):
-            parts = [self.atom(v) for v in value.elts]
+            parts = [self._unpacked_part(target, value, j) for j in range(len(value.elts))]
             targets = assigned_names([target])
             # `a, b = b, a`: read every right-hand name before any target is rebound
             parts = [
@@ -153,6 +153,34 @@ class ExpressionsMixin:
         for i, t in enumerate(target.elts):
             item = gast.Subscript(value=copy.deepcopy(whole), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
             self.assign_to(t, item)
+
+    def _unpacked_part(self, target: gast.Tuple | gast.List, value: gast.Tuple | gast.List, j: int) -> gast.AST:
+        """The atom of the j-th value of `a[0], a[1] = a[1], a[0]`: read before any target is
+        assigned, and checked at run time where a target before it writes into the array it reads
+        (a row of a matrix is a view NumPy reads after that write: check_not_overwritten)."""
+        v = value.elts[j]
+        earlier = {base_name(t.value) for t in target.elts[:j] if isinstance(t, gast.Subscript)}
+        array = base_name(v) if isinstance(v, gast.Subscript) else None
+        if array is None or array not in earlier or array not in self.locals:
+            return self.atom(v)
+        op = self.expr(v)
+        if is_atom(op):
+            return op
+        raw = self.temp(op)
+        sides = [node_source(e) for e in (target, value)]
+        statement = " = ".join(t[1:-1] if t.startswith("(") and t.endswith(")") else t for t in sides)
+        if getattr(self.loc, "lineno", None) is not None:
+            statement = f"line {self.parsed.abs_line(self.loc)}: {statement}"
+        check = gast.Call(
+            func=name(self.ctx.helper("check_not_overwritten")),
+            args=[raw, name(self.version.get(array, array))]
+            + [gast.Constant(value=t, kind=None) for t in (node_source(v), statement)],
+            keywords=[],
+        )
+        self.emit(gast.Expr(value=check))
+        call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[name(raw.id)], keywords=[])
+        call._ag_fn = runtime.copy_of
+        return self.temp(call)
 
     def _versions_of(self, names: set[str]) -> set[str]:
         return {self.version.get(n, n) for n in names}
@@ -371,7 +399,35 @@ class ExpressionsMixin:
     def expr_Tuple(self, node):
         if any(isinstance(e, gast.Starred) for e in node.elts):
             return self._unpacked(node)
-        return gast.Tuple(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+        return gast.Tuple(elts=[self._display_item(e, node) for e in node.elts], ctx=gast.Load())
+
+    def _display_item(self, item: gast.AST, display: gast.AST) -> gast.AST:
+        """The atom of an item of a list, tuple or dict display; where a name holds the container
+        while the function writes into the array the item is read from (`rows = [B[0], B[1]]`,
+        then `B[0] = ...`), the item read is checked at run time to be no view of that array
+        (check_not_held_view): the container then holds what NumPy's would."""
+        array = base_name(item)
+        where = (getattr(display, "lineno", None), getattr(display, "col_offset", 0))
+        if array is None or array not in self.locals or where not in self.overwritten_displays:
+            return self.atom(item)
+        op = self.expr(item)
+        if is_atom(op) and not isinstance(op, gast.Name):
+            return op
+        raw = op if isinstance(op, gast.Name) else self.temp(op)
+        kind = {gast.List: "list", gast.Tuple: "tuple", gast.Dict: "dict"}[type(display)]
+        line = self.parsed.abs_line(display)
+        labels = (node_source(item), f"the {kind} `{node_source(display)}` (line {line})", array)
+        check = gast.Call(
+            func=name(self.ctx.helper("check_not_held_view")),
+            args=[raw, name(self.version.get(array, array))] + [gast.Constant(value=t, kind=None) for t in labels],
+            keywords=[],
+        )
+        self.emit(gast.Expr(value=check))
+        if isinstance(op, gast.Subscript) and isinstance(op.value, gast.Name) and self._written_base(op.value.id):
+            call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[raw], keywords=[])
+            call._ag_fn = runtime.copy_of  # (as `atom` reads an item of an array written in place)
+            return self.temp(call)
+        return raw
 
     def _unpacked(self, node: gast.Tuple) -> gast.Call:
         """`(*x.shape, 3)` as `unpacked(x.shape, (3,))`: a tuple of numbers (a shape) joined from
@@ -393,12 +449,14 @@ class ExpressionsMixin:
         return call
 
     def expr_List(self, node):
-        return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+        return gast.List(elts=[self._display_item(e, node) for e in node.elts], ctx=gast.Load())
 
     def expr_Dict(self, node):
         if any(k is None for k in node.keys):
             raise self.error("dict unpacking ({**d}) is not supported", node)
-        return gast.Dict(keys=[self.atom(k) for k in node.keys], values=[self.atom(v) for v in node.values])
+        return gast.Dict(
+            keys=[self.atom(k) for k in node.keys], values=[self._display_item(v, node) for v in node.values]
+        )
 
     def expr_JoinedStr(self, node):
         return self.opaque(node)

@@ -63,6 +63,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.alias_pairs = self._alias_pairs(fdef.body)
         fresh = self._copied_at_once(fdef.body)
         self.shared_memory = SharedMemory(fdef, self.locals, self.params, view_sources, bindings, fresh)
+        self.overwritten_displays = self._overwritten_displays(fdef)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
         self.view_checks: set[str] = set()
         self.written_through: set[str] = set()  # names whose array is written into: `a[i] = v`

@@ -337,6 +337,24 @@ class WritesMixin:
                     else f"copy it before writing into it (`{var} = {var}.copy()`)",
                 )
 
+    def _overwritten_displays(self, fdef: gast.FunctionDef) -> set[tuple[int, int]]:
+        """The places of the list, tuple and dict displays (`rows = [B[0], B[1]]`) whose container
+        a name still holds where the function writes into the array an item came from: the
+        items are then checked at run time to be no view of it (check_not_held_view)."""
+        out = set()
+        for st in walk(fdef):
+            if isinstance(st, gast.Assign):
+                targets = [t for t in st.targets if isinstance(t, gast.Subscript)]
+            elif isinstance(st, gast.AugAssign):
+                targets = [st.target]
+            else:
+                continue
+            for t in targets:
+                var = base_name(t)
+                if var is not None:
+                    out |= self.shared_memory.displays_holding(st, var)
+        return out
+
     def _aliases_at(self, var: str, node: gast.AST) -> list[tuple[str, str, gast.AST, str]]:
         """The alias pairs that may still hold when `node` writes through `var`: a pair ends where
         either name is bound to another value (`acc = W; acc = acc + 1.0; acc *= 2.0`); a name
