@@ -270,3 +270,45 @@ def rows_in_a_list_after_the_writes(A):
         B[i] = B[i] * (i + 1)
     rows = [B[0], B[-1]]
     return np.sum(rows[0] * rows[1])
+
+
+def _complex_vector(x):
+    return x + 1j * x[::-1]
+
+
+def _complex_matrix(x):
+    A = x.reshape(2, 2)
+    return A + 1j * A.T + 2 * np.eye(2)
+
+
+def norm_of_a_complex_vector(x):
+    z = _complex_vector(x)
+    return np.linalg.norm(z) + np.linalg.norm(z * (1 + 2j), 3) + np.linalg.norm(z, np.inf)
+
+
+def frobenius_norm_of_a_complex_matrix(x):
+    Z = _complex_matrix(x)
+    return np.linalg.norm(Z) + np.sum(np.linalg.norm(Z, axis=1))
+
+
+def vdot_of_complex_vectors(x):
+    return np.abs(np.vdot(_complex_vector(x), x * 2 + 0.5j))
+
+
+def eigh_of_a_complex_hermitian_matrix(x):
+    Z = _complex_matrix(x)
+    w, V = np.linalg.eigh(Z @ Z.conj().T)
+    return np.sum(w * np.arange(2))
+
+
+def cholesky_of_a_complex_hermitian_matrix(x):
+    Z = _complex_matrix(x)
+    return np.sum(np.abs(np.linalg.cholesky(Z @ Z.conj().T + np.eye(2))))
+
+
+def singular_values_of_a_complex_matrix(x):
+    return np.sum(np.linalg.svd(_complex_matrix(x), compute_uv=False))
+
+
+def variance_of_complex_values(x):
+    return np.var(_complex_vector(x))

@@ -314,3 +314,38 @@ def test_entries_read_into_a_swap_or_a_list_need_no_check_in_specialised_code():
     for f in (pf.swaps_two_entries, pf.entries_in_a_list_then_written):
         assert "check_not" not in astgrad.source(f, args=(x,))
         assert "check_not" in astgrad.source(f)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f", [pf.norm_of_a_complex_vector, pf.frobenius_norm_of_a_complex_matrix, pf.vdot_of_complex_vectors]
+)
+def test_norms_and_vdot_of_complex_values(f, options):
+    """np.linalg.norm's weight of a complex x is conjugate (|z| changes by Re(conj(z) dz) / |z|), and
+    np.vdot conjugates its first argument: both modes took the weight and the adjoint unconjugated."""
+    x = np.array([0.3, -0.7, 1.1, 0.5])
+    g = grad(f, **options)
+    expected = astgrad.numerical_grad(f, x)
+    for _ in range(2):
+        np.testing.assert_allclose(np.real(g(x)), expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(np.imag(g(x)), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize(
+    "f, call",
+    [
+        (pf.eigh_of_a_complex_hermitian_matrix, "np.linalg.eigh"),
+        (pf.cholesky_of_a_complex_hermitian_matrix, "np.linalg.cholesky"),
+        (pf.singular_values_of_a_complex_matrix, "np.linalg.svd"),
+        (pf.variance_of_complex_values, "np.var"),
+    ],
+)
+def test_rules_for_real_arguments_refuse_complex_ones(f, call, mode):
+    """eigh, cholesky, svd, qr, var and std have rules for real arrays (a rule's `real_arguments`):
+    of a complex one they gave a wrong gradient; now refused where the function is called."""
+    x = np.array([0.3, -0.7, 1.1, 0.5])
+    g = grad(f, mode=mode)
+    for _ in range(2):
+        with pytest.raises(astgrad.AstgradError, match=rf"line \d+: `{call}\(.*its argument is complex"):
+            g(x)

@@ -248,6 +248,18 @@ def _rows_like(rows, value):
     raise TypingError(f"rows_like of {rows} for steps of {value}")
 
 
+@overload(runtime.check_real)
+def _check_real(value, call):
+    """A real number or array passes; a complex one is refused when numba types it."""
+    if (
+        _is_array(value)
+        and not isinstance(value.dtype, types.Complex)
+        or isinstance(value, (types.Float, types.Integer))
+    ):
+        return lambda value, call: None
+    raise TypingError(f"a complex argument where astgrad's derivative is for real ones ({value})")
+
+
 @overload(runtime.check_sequence)
 def _check_sequence(seq):
     """An array is walked by position: nothing to check (the arguments of compiled code are

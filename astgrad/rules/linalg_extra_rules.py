@@ -104,6 +104,7 @@ def _(y, a, UPLO="L"):
 
 
 declare(L.eigvalsh, static="UPLO")
+describe(L.qr, L.eigvalsh, real_arguments=True)  # (complex: conjugate transposes these rules do not take)
 
 # --- NumPy 2: the array-API names of np.linalg ------------------------------------------------------
 
@@ -115,7 +116,7 @@ if hasattr(L, "matrix_norm"):
 
     @tangent(L.matrix_norm)
     def _(y, x, *, keepdims=False, ord="fro"):
-        y_dot = np.sum(x_dot * norm_weight(x, y, ord, (-2, -1), keepdims), axis=(-2, -1), keepdims=keepdims)
+        y_dot = np.real(np.sum(x_dot * norm_weight(x, y, ord, (-2, -1), keepdims), axis=(-2, -1), keepdims=keepdims))
 
     declare(L.matrix_norm, static="keepdims ord")
 
@@ -126,6 +127,8 @@ if hasattr(L, "matrix_norm"):
     @tangent(L.svdvals)
     def _(y, x):
         y_dot = singular_values_tangent(x_dot, x, False)
+
+    describe(L.svdvals, real_arguments=True)  # (as np.linalg.svd's)
 
     @adjoint(L.matrix_transpose)
     def _(y, x):

@@ -10,7 +10,7 @@ they generate can be differentiated again (hessian, grad of grad).
 import numpy as np
 
 from .. import runtime as rt
-from ..runtime import norm_order, norm_weight, solve_columns, unbroadcast, unreduce
+from ..runtime import norm_weight, real_norm_order, solve_columns, unbroadcast, unreduce
 from .registry import SHAPE_FIRST, adjoint, declare, describe, nondifferentiable, tangent
 
 # --- norm ----------------------------------------------------------------------------------------
@@ -26,7 +26,7 @@ def _(y, x, ord=None, axis=None, keepdims=False):
 
 @tangent(np.linalg.norm)
 def _(y, x, ord=None, axis=None, keepdims=False):
-    y_dot = np.sum(x_dot * norm_weight(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+    y_dot = np.real(np.sum(x_dot * norm_weight(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims))
 
 
 declare(np.linalg.norm, static="ord axis keepdims")
@@ -112,17 +112,17 @@ declare(rt.solve_columns, static="a b")
 
 @adjoint(rt.norm_weight)
 def _(w, x, y, ord=None, axis=None, keepdims=False):
-    s = (norm_order(ord, axis, x) - 1.0) * w_bar / unreduce(y, x, axis, keepdims)
-    x_bar = s * (np.abs(x) / unreduce(y, x, axis, keepdims)) ** (norm_order(ord, axis, x) - 2.0)
+    s = (real_norm_order(ord, axis, x) - 1.0) * w_bar / unreduce(y, x, axis, keepdims)
+    x_bar = s * (np.abs(x) / unreduce(y, x, axis, keepdims)) ** (real_norm_order(ord, axis, x) - 2.0)
     y_bar = -np.sum(s * w, axis=axis, keepdims=keepdims)
 
 
 @tangent(rt.norm_weight)
 def _(w, x, y, ord=None, axis=None, keepdims=False):
     w_dot = (
-        (norm_order(ord, axis, x) - 1.0)
+        (real_norm_order(ord, axis, x) - 1.0)
         * (
-            (np.abs(x) / unreduce(y, x, axis, keepdims)) ** (norm_order(ord, axis, x) - 2.0) * x_dot
+            (np.abs(x) / unreduce(y, x, axis, keepdims)) ** (real_norm_order(ord, axis, x) - 2.0) * x_dot
             - w * unreduce(y_dot, x, axis, keepdims)
         )
         / unreduce(y, x, axis, keepdims)
@@ -132,7 +132,7 @@ def _(w, x, y, ord=None, axis=None, keepdims=False):
 declare(rt.norm_weight, static="ord axis keepdims")
 
 
-nondifferentiable(rt.norm_order)
+nondifferentiable(rt.norm_order, rt.real_norm_order)
 
 
 # --- singular value decomposition: values alone (dσⱼ = uⱼᵀ da vⱼ), or with the vectors (distinct
@@ -150,5 +150,6 @@ def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
 
 
 declare(np.linalg.svd, static="full_matrices compute_uv hermitian")
+describe(np.linalg.svd, real_arguments=True)  # (a complex matrix's singular vectors: not differentiated)
 
 describe(np.linalg.norm, shape=SHAPE_FIRST)  # (shape_facts.py)

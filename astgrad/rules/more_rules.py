@@ -283,3 +283,7 @@ describe(np.inner, np.kron, np.tensordot, shape=SHAPE_FIRST_TWO)
 describe(np.cumprod, shape=SHAPE_FIRST)
 describe(np.pad, shape=SHAPE_FIRST)
 describe(np.average, np.cross, shape=SHAPE_FIRST_TWO)
+
+
+# a complex Hermitian matrix's factor and eigenvectors need conjugates the rules above do not take
+describe(np.linalg.cholesky, np.linalg.eigh, real_arguments=True)

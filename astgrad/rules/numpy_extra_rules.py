@@ -632,7 +632,7 @@ if hasattr(np.linalg, "vector_norm"):
 
     @tangent(np.linalg.vector_norm)
     def _(y, x, *, axis=None, keepdims=False, ord=2):
-        y_dot = np.sum(x_dot * vector_norm_weight(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+        y_dot = np.real(np.sum(x_dot * vector_norm_weight(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims))
 
     declare(np.linalg.vector_norm, static="axis keepdims ord")
 

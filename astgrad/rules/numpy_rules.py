@@ -384,6 +384,7 @@ def _(y, a, axis=None, keepdims=False, *, ddof=0):
 
 
 declare(np.std, static="axis keepdims ddof")
+describe(np.var, np.std, real_arguments=True)  # (of complex values: |a - mean|², whose adjoint is conjugate)
 
 
 @adjoint(np.cumsum)
@@ -497,9 +498,9 @@ declare(np.einsum, static="subscripts optimize")
 
 
 @adjoint(np.vdot)
-def _(z, a, b):
-    a_bar = z_bar * np.reshape(b, np.shape(a))
-    b_bar = z_bar * np.reshape(a, np.shape(b))
+def _(z, a, b):  # (z = Σ conj(a) b: conjugate in a, as np.vecdot's first argument)
+    a_bar = np.conj(z_bar * np.reshape(b, np.shape(a)))
+    b_bar = z_bar * np.reshape(np.conj(a), np.shape(b))
 
 
 @tangent(np.vdot)

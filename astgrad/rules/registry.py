@@ -124,6 +124,9 @@ class Rule:
     # stack of windows filled with a stack of numbers, one to a window, is each window filled (window_loops.py)
     fills_first: bool = False
     bounded: bool = False  # every value finite whatever the arguments (max_share): 0 times it stays 0
+    # the derivative rules hold for a real first argument only (a Hermitian matrix's factors, a
+    # variance): a complex one is refused where the function is called (runtime.check_real)
+    real_arguments: bool = False
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
     # the expressions in `x` (NumPy, Python operators, number literals) that compute this function:
@@ -358,7 +361,7 @@ _FACTS = frozenset(
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
     | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first", "spellings"}
-    | {"outer_axis", "on_floats", "sums_window"}
+    | {"outer_axis", "on_floats", "sums_window", "real_arguments"}
 )
 
 
@@ -368,7 +371,7 @@ def describe(*fns: Any, **facts: Any) -> None:
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
     `outer_axis`, `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`,
-    `spellings`, `on_floats` and `sums_window` (see Rule). A
+    `spellings`, `on_floats`, `sums_window` and `real_arguments` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

@@ -577,6 +577,7 @@ nondifferentiable(
     rt.constant_argument,
     rt.fmax_share,
     rt.check_not_view,
+    rt.check_real,
     rt.check_not_overwritten,
     rt.check_not_held_view,
     rt.check_not_array,

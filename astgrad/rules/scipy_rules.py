@@ -131,6 +131,7 @@ def _(y, a, lower=False, *, check_finite=True):
 
 
 declare(sl.cholesky, static="lower check_finite")
+describe(sl.cholesky, sl.cho_factor, real_arguments=True)  # (a complex Hermitian matrix's factor: not differentiated)
 
 
 @adjoint(sl.cho_factor)

@@ -105,6 +105,17 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
         )
 
 
+def check_real(value: Any, call: str) -> None:
+    """Refuse a complex first argument of a function whose derivative rules hold for real ones
+    only (`call`: the user's line and call; rules' `real_arguments`): a Hermitian matrix's
+    eigenvectors and factors, a variance."""
+    if np.iscomplexobj(value):
+        raise UnsupportedValueError(
+            f"{call}: its argument is complex, and astgrad's derivative of it is for real arrays only "
+            f"(the complex case needs conjugates its rule does not take)"
+        )
+
+
 def check_not_held_view(value: Any, array: Any, item: str, display: str, other: str) -> None:
     """Refuse an item `value` of a list, tuple or dict display that is a view of `array` (named
     `other`), which the function writes into while a name holds the container: NumPy's container

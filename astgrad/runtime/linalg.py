@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
+from .fft import abs_slope
 from .shapes import from_triangle, to_triangle, tril_half, unreduce
 
 
@@ -76,9 +77,20 @@ def norm_weight(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: boo
         return norm_slope(x, y, ord, axis, keepdims)
     p = norm_order(ord, axis, x)
     scale = norm_scale(x, y, axis, keepdims)
-    if p == 2.0:
+    if p == 2.0 and not np.iscomplexobj(x):
         return x / scale
-    return np.sign(x) * (np.abs(x) / scale) ** (p - 1.0)
+    # (|x| changes by Re(abs_slope(x) dx): a complex x's weight is conjugate, the adjoint convention)
+    return abs_slope(x) * (np.abs(x) / scale) ** (p - 1.0)
+
+
+def real_norm_order(ord: Any, axis: Any, x: Any) -> float:
+    """norm_order, for the second derivatives of a norm: of a real x only (norm_weight of a
+    complex x is conjugate, which those rules do not follow)."""
+    if np.iscomplexobj(x):
+        raise UnsupportedValueError(
+            "astgrad has no second derivative rule for np.linalg.norm of a complex array (its first derivative it has)"
+        )
+    return norm_order(ord, axis, x)
 
 
 def norm_scale(x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -397,9 +409,14 @@ def _extreme_mask(v: Any, axis: int, largest: bool) -> Any:
 
 
 def _matrix_norm_slope(x: Any, ord: Any) -> Any:
-    """∂‖x‖/∂x for a matrix norm of the last two axes of x (real)."""
+    """∂‖x‖/∂x for a matrix norm of the last two axes of x (real; of a complex x, refused but the
+    Frobenius norm's)."""
+    if np.iscomplexobj(x) and not (ord is None or ord in ("fro", "f")):
+        raise UnsupportedValueError(
+            f"astgrad has no derivative rule for the matrix norm ord={ord!r} of a complex array"
+        )
     if ord is None or ord in ("fro", "f"):
-        return x / np.sqrt(np.sum(x * x, axis=(-2, -1), keepdims=True))
+        return np.conj(x) / np.sqrt(np.sum(np.real(np.conj(x) * x), axis=(-2, -1), keepdims=True))
     if ord == "nuc":
         u, _, vh = np.linalg.svd(x, full_matrices=False)
         return u @ vh
@@ -445,7 +462,7 @@ def norm_slope(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool
             mag = np.abs(x)
             best = np.max(mag, axis=ax, keepdims=True) if ord == np.inf else np.min(mag, axis=ax, keepdims=True)
             hit = mag == best
-            return np.sign(x) * hit / np.sum(hit, axis=ax, keepdims=True)
+            return abs_slope(x) * hit / np.sum(hit, axis=ax, keepdims=True)
         raise UnsupportedValueError(f"astgrad has no derivative rule for np.linalg.norm with ord={ord!r}")
     if axis is None:
         return _matrix_norm_slope(x, ord)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
+from .fft import abs_slope
 from .linalg import norm_scale
 from .shapes import extremum_mask, unbroadcast, undiff
 
@@ -326,15 +327,15 @@ def vector_norm_weight(x: Any, y: Any, ord: Any = 2, axis: Any = None, keepdims:
     if ord in (np.inf, -np.inf):
         ax_abs = np.abs(x)
         kept = np.max(ax_abs, axis=ax, keepdims=True) if ord == np.inf else np.min(ax_abs, axis=ax, keepdims=True)
-        return np.sign(x) * extremum_mask(ax_abs, kept, ax, True)
+        return abs_slope(x) * extremum_mask(ax_abs, kept, ax, True)
     p = float(ord)
     if p == 0 or not np.isfinite(p):
         raise UnsupportedValueError(f"astgrad has no derivative rule for np.linalg.vector_norm with ord={ord!r}")
-    if p == 2.0:
+    if p == 2.0 and not np.iscomplexobj(x):
         return x / scale
     if p == 1.0:
-        return np.sign(x)
-    return np.sign(x) * (np.abs(x) / scale) ** (p - 1.0)
+        return abs_slope(x)
+    return abs_slope(x) * (np.abs(x) / scale) ** (p - 1.0)
 
 
 def with_initial(t: Any, axis: Any, include_initial: bool) -> Any:

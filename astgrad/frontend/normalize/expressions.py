@@ -612,6 +612,7 @@ class ExpressionsMixin:
             call._ag_fn = fn
             _respell_keywords(call)
             self._check_augmented_arguments(fn, call)
+            self._check_real_argument(fn, call, node)
             return call
         if isinstance(node.func, gast.Attribute):
             self._refuse_missing_module_attribute(node.func)
@@ -621,6 +622,21 @@ class ExpressionsMixin:
             node,
             hint="call module-level functions, imported functions or closures directly",
         )
+
+    def _check_real_argument(self, fn: Any, call: gast.Call, node: gast.Call) -> None:
+        """Before a call of a function whose derivative rules hold for a real first argument only
+        (a rule's `real_arguments`: np.linalg.eigh, np.var...), a run-time check that it is real."""
+        rule = rules.lookup(fn)
+        if rule is None or not rule.real_arguments or not call.args:
+            return
+        label = f"line {self.parsed.abs_line(node)}: `{node_source(node)}`"
+        check = gast.Call(
+            func=name(self.ctx.helper("check_real")),
+            args=[call.args[0], gast.Constant(value=label, kind=None)],
+            keywords=[],
+        )
+        check._ag_fn = runtime.check_real
+        self.emit(gast.Expr(value=check))
 
     def _keyed_by_strings(self, receiver: gast.AST) -> bool:
         """Whether the function reads `receiver` (a name), or a name bound to `receiver.copy()`,
@@ -825,4 +841,5 @@ class ExpressionsMixin:
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
         _respell_keywords(call)
+        self._check_real_argument(call._ag_fn, call, node)
         return call
