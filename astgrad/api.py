@@ -16,6 +16,7 @@ from .ad.assemble import build, build_jvp, build_vjp, normalized, normalized_sou
 from .analysis.activity import refuse_tuple_output
 from .errors import ArgumentError, TransformError, UnsupportedValueError, user_facing
 from .frontend.assumptions import same_defaults, same_objects, twin_places
+from .frontend.callables import called_method
 from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function, moved_function
 from .runtime import check_scalar, match_structure, zeros_like
@@ -427,8 +428,11 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
 
 
 def _as_function(func: Any) -> Any:
-    """A functools.partial as the Python function it stands for (frontend/partials.py)."""
-    return partial_as_function(func) if isinstance(func, functools.partial) else func
+    """A functools.partial as the Python function it stands for (frontend/partials.py); an object
+    whose class defines `__call__` in Python (a model called as `model(w)`) as that bound method."""
+    if isinstance(func, functools.partial):
+        return partial_as_function(func)
+    return called_method(func) or func
 
 
 def _operator(

@@ -101,3 +101,18 @@ def permuted_sine(A):
     """A transpose of three axes: its adjoint transposes back through inverse_axes."""
     B = np.transpose(A, (2, 0, 1))
     return np.sum(np.sin(B) * B[0])
+
+
+def relu_layer(W, x):
+    h = np.maximum(W @ x, 0)  # (ReLU as students write it: max_share in the adjoint)
+    return np.sum(h**2) + np.sum(np.maximum(0.0, x))
+
+
+def standardized(x):
+    return np.sum((x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5) * np.arange(x.size).reshape(x.shape))
+
+
+def swaps_two_entries(x):
+    a = x * 1.0
+    a[0], a[2] = a[2], a[0]
+    return np.sum(a * np.arange(3.0)) + a[0] ** 2

@@ -312,3 +312,39 @@ def singular_values_of_a_complex_matrix(x):
 
 def variance_of_complex_values(x):
     return np.var(_complex_vector(x))
+
+
+class Model:
+    """A model called as `model(w)` (its class defines __call__)."""
+
+    def __init__(self, b):
+        self.b = b
+
+    def __call__(self, w):
+        return np.sum(np.tanh(w) + self.b * w**2)
+
+
+MODEL = Model(0.5)
+
+
+def calls_a_global_model(w):
+    return 2 * MODEL(w) + np.sum(w)
+
+
+def dropout_with_a_local_generator(w, X):
+    rng = np.random.default_rng(0)  # (a fixed seed: the same mask at every call)
+    keep = rng.random(w.shape) > 0.5
+    noise = rng.normal(size=X.shape[0])
+    return np.sum((X @ (w * keep / 0.5) + 0.1 * noise) ** 2)
+
+
+def noise_from_a_random_state(w):
+    rs = np.random.RandomState(1)
+    noise = rs.randn(*w.shape)
+    keep = rs.rand(len(w)) < 0.7
+    return np.sum((w * keep + 0.01 * noise) ** 2) + rs.normal() * np.sum(w)
+
+
+def draws_around_the_input(w):
+    rng = np.random.default_rng(0)
+    return np.sum(rng.normal(loc=w, scale=1.0) ** 2)

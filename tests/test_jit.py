@@ -414,3 +414,21 @@ def test_axis_helpers_equal_numpy(op, axis, keepdims, args):
     got, want = compiled(*args), helper(*args)
     assert np.asarray(got).dtype == np.asarray(want).dtype and np.shape(got) == np.shape(want)
     np.testing.assert_allclose(got, want, rtol=1e-6 if op == "var" else 1e-12, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("f", "wrt", "args"),
+    [
+        (jf.relu_layer, (0, 1), (RNG.normal(size=(4, 3)), RNG.normal(size=3))),
+        (jf.relu_layer, 0, (RNG.normal(size=(4, 3)), np.array([0.0, 0.0, 1.5]))),  # (ties at 0: ½ each)
+        (jf.standardized, 0, (RNG.normal(size=(5, 3)),)),
+        (jf.swaps_two_entries, 0, (RNG.normal(size=3),)),
+    ],
+    ids=["relu", "relu-ties", "standardized", "swap"],
+)
+def test_relu_variance_and_a_swap_compile(f, wrt, args):
+    """np.maximum(z, 0)'s adjoint helper max_share, a variance's check that its argument is real
+    (check_real) compile; a swap of a vector's entries needs no view check in specialised code."""
+    compiled = grad(f, wrt, jit=True)
+    assert_same(compiled(*args), grad(f, wrt)(*args))
+    check_grad(f, compiled, *args, wrt=wrt)

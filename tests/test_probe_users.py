@@ -349,3 +349,45 @@ def test_rules_for_real_arguments_refuse_complex_ones(f, call, mode):
     for _ in range(2):
         with pytest.raises(astgrad.AstgradError, match=rf"line \d+: `{call}\(.*its argument is complex"):
             g(x)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_an_object_called_as_a_function(options):
+    """grad(model) of an object whose class defines __call__ differentiates model.__call__ (it was
+    refused as "a built-in or C function"), and a global model called inside the function is its
+    __call__ (it was refused as a primitive without a rule); its attributes are read at each call."""
+    w = np.array([0.3, -0.7, 1.1])
+    model = pf.Model(0.5)
+    for f in (model, pf.calls_a_global_model):
+        g = grad(f, **options)
+        for _ in range(2):
+            check_grad(f, g, w)
+    g = grad(model, **options)
+    model.b = 3.0
+    check_grad(model, g, w)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (pf.dropout_with_a_local_generator, (rng().normal(size=3), rng().normal(size=(4, 3)))),
+        (pf.noise_from_a_random_state, (rng().normal(size=4),)),
+    ],
+)
+def test_random_generators_made_in_the_function(f, args, options):
+    """`rng = np.random.default_rng(0)` (or np.random.RandomState) made in the function: its draws
+    are kept as written, in order, and have no derivative (they were refused as methods of an
+    object known only at run time)."""
+    g = grad(f, **options)
+    for _ in range(2):
+        check_grad(f, g, *args)
+    value, _ = astgrad.value_and_grad(f, **options)(*args)
+    assert value == f(*args)
+
+
+def test_a_draw_whose_parameters_depend_on_the_input_is_refused():
+    """rng.normal(loc=w): no derivative rule (np.random.normal's, reparameterised, is for the
+    global generator's function): refused by name, not a derivative of zero."""
+    with pytest.raises(TransformError, match="no derivative rule for `np.random.Generator.normal`"):
+        grad(pf.draws_around_the_input)(np.array([0.3, -1.2]))

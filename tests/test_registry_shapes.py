@@ -28,6 +28,12 @@ WITHOUT = {
     np.random.uniform: "a random draw",
     np.random.rand: "a random draw",
     np.random.randn: "a random draw",
+    **{  # (the draws of a generator made in the function, `rng = np.random.default_rng(0)`)
+        getattr(cls, m): "a random draw"
+        for cls in (np.random.Generator, np.random.RandomState)
+        for m in dir(cls)
+        if not m.startswith("_") and rules.lookup(getattr(cls, m)) is not None
+    },
     # lists of arrays, or operands after a text (stand-ins are arrays)
     np.split: "a list",
     np.array_split: "a list",

@@ -24,6 +24,15 @@ def is_user_function(fn: Any) -> bool:
     return rule is not None and rule.through_source
 
 
+def called_method(obj: Any) -> types.MethodType | None:
+    """`obj.__call__` of an object whose class defines `__call__` in Python (a model called as
+    `model(w)`): what a call of it runs, a method astgrad differentiates as `grad(model.loss)`."""
+    call = next((k.__dict__["__call__"] for k in type(obj).__mro__ if "__call__" in k.__dict__), None)
+    if isinstance(obj, (types.FunctionType, types.MethodType, type)) or not isinstance(call, types.FunctionType):
+        return None
+    return types.MethodType(call, obj)
+
+
 def is_library_module(module: types.ModuleType) -> bool:
     """A module of a library astgrad knows (NumPy, SciPy, math...), not the user's."""
     return (module.__name__ or "").split(".")[0] in _LIBRARIES

@@ -248,6 +248,15 @@ def _rows_like(rows, value):
     raise TypingError(f"rows_like of {rows} for steps of {value}")
 
 
+@overload(runtime.max_share)
+def _max_share(x, y):
+    """np.maximum's share for x (1 above, ½ at ties, 0 below and at NaN), as floats: the adjoint
+    of ReLU written `np.maximum(z, 0)`."""
+    if (_is_array(x) or _is_number(x)) and (_is_array(y) or _is_number(y)):
+        return lambda x, y: (x > y) * 1.0 + (x == y) * 0.5
+    raise TypingError(f"max_share of a {x} and a {y}")
+
+
 @overload(runtime.check_real)
 def _check_real(value, call):
     """A real number or array passes; a complex one is refused when numba types it."""

@@ -64,6 +64,7 @@ from .registry import (
     elementwise,
     mark_elementwise,
     nondifferentiable,
+    refuse,
     tangent,
 )
 
@@ -1019,6 +1020,24 @@ nondifferentiable(
     note="piecewise constant: the derivative is zero wherever it exists",
 )
 nondifferentiable(np.random.randn, np.random.rand, effects=True, note="draws from fixed distributions")
+
+# the draws of a generator the function makes (`rng = np.random.default_rng(0)`, np.random.RandomState):
+# each a draw (never removed, moved or merged); those from fixed distributions or of integers have no
+# derivative, the others (rng.normal(loc, scale)) none astgrad knows: an input-dependent parameter is refused
+_DRAWS = {
+    np.random.Generator: "random integers standard_normal standard_exponential binomial poisson geometric",
+    np.random.RandomState: "rand randn random_sample random randint standard_normal standard_exponential binomial "
+    "poisson geometric",
+}
+for _cls, _fixed in _DRAWS.items():
+    nondifferentiable(*(getattr(_cls, m) for m in _fixed.split()), effects=True, note="draws from fixed distributions")
+    _others = [getattr(_cls, m) for m in "normal uniform exponential gamma beta laplace logistic lognormal".split()]
+    refuse(
+        *_others,
+        note="a generator's draw: of input-dependent parameters, write loc + scale * rng.standard_normal(size) "
+        "(low + (high - low) * rng.random(size))",
+    )
+    describe(*_others, effects=True)
 # NumPy's scalar types called as conversions: np.float64(w[0]) keeps the derivative, np.int64(v) has none
 elementwise(np.float64, "1.0", globals())
 elementwise(np.float32, "1.0", globals())

@@ -17,7 +17,7 @@ from ... import rules, runtime
 from ...analysis.activity import base_name, numpy_writer
 from ...ir.sentinels import MISSING
 from ...ir.trees import assign, assigned_names, clone, is_constant, name, names_read, walk
-from ..callables import is_user_function
+from ..callables import called_method, is_user_function
 from ..partials import partial_as_function
 from .refusals import EXPRESSION_HINTS, describe, node_source
 
@@ -560,6 +560,10 @@ class ExpressionsMixin:
         fn = getattr(node, "_ag_fn", None) or self.resolve(node.func)  # (a helper call astgrad wrote)
         if isinstance(fn, functools.partial):  # (the function it stands for: frontend/partials.py)
             fn = partial_as_function(fn)
+        if fn is not MISSING and called_method(fn) is not None and rules.lookup(fn) is None:
+            # `model(w)` of a global model whose class defines __call__: model.__call__(w)
+            method = gast.Attribute(value=clone(node.func), attr="__call__", ctx=gast.Load())
+            return self.expr(gast.copy_location(gast.Call(func=method, args=node.args, keywords=node.keywords), node))
         if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
             return self.expr(node.args[0])  # list(d.values()): the list astgrad makes of them is new already
         if fn is builtins.sorted and len(node.args) == 1 and not node.keywords:
@@ -623,6 +627,28 @@ class ExpressionsMixin:
             hint="call module-level functions, imported functions or closures directly",
         )
 
+    def _generator_method(self, receiver: gast.AST, method: str) -> Any:
+        """The method `method` of the random generators a local name is bound to, if every binding
+        of it is `np.random.default_rng(...)` (or np.random.RandomState(...), np.random.Generator(...))
+        and the registry knows the method's draws; else None."""
+        if not isinstance(receiver, gast.Name) or receiver.id not in self.user_locals or receiver.id in self.params:
+            return None
+        makers = {np.random.default_rng: np.random.Generator, np.random.Generator: np.random.Generator}
+        makers[np.random.RandomState] = np.random.RandomState
+        kinds = set()
+        for n in walk(self.parsed.tree):
+            stored = [t for t in getattr(n, "targets", [getattr(n, "target", None)]) if t is not None]
+            if not any(isinstance(m, gast.Name) and m.id == receiver.id for t in stored for m in walk(t)):
+                continue
+            value = getattr(n, "value", None)
+            ok = isinstance(n, gast.Assign) and len(stored) == 1 and isinstance(stored[0], gast.Name)
+            maker = self.resolve(value.func) if ok and isinstance(value, gast.Call) else None
+            if maker not in makers:
+                return None
+            kinds.add(makers[maker])
+        fn = getattr(kinds.pop(), method, None) if len(kinds) == 1 else None
+        return fn if rules.lookup(fn) is not None else None
+
     def _check_real_argument(self, fn: Any, call: gast.Call, node: gast.Call) -> None:
         """Before a call of a function whose derivative rules hold for a real first argument only
         (a rule's `real_arguments`: np.linalg.eigh, np.var...), a run-time check that it is real."""
@@ -668,6 +694,11 @@ class ExpressionsMixin:
         """`np.random.randn(*x.shape)`: star arguments in a call of a function whose result carries
         no derivative (a shape's numbers, a random draw, zeros) are passed as they are."""
         fn = self.resolve(node.func)
+        func = clone(node.func)
+        if fn is MISSING and isinstance(node.func, gast.Attribute):  # (`rs.randn(*x.shape)` of a local generator)
+            fn = self._generator_method(node.func.value, node.func.attr) or MISSING
+            if fn is not MISSING:
+                func = gast.Attribute(value=self.atom(node.func.value), attr=node.func.attr, ctx=gast.Load())
         rule = rules.lookup(fn) if fn is not MISSING else None
         if rule is None or rule.differentiable or node.keywords and any(k.arg is None for k in node.keywords):
             raise self.error(
@@ -681,7 +712,7 @@ class ExpressionsMixin:
             for a in node.args
         ]
         call = gast.Call(
-            func=clone(node.func),
+            func=func,
             args=args,
             keywords=[gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords],
         )
@@ -792,6 +823,12 @@ class ExpressionsMixin:
             return call
         elif method == "astype":
             fname = None
+        elif (drawn := self._generator_method(node.func.value, method)) is not None:
+            call = gast.Call(
+                func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()), args=args, keywords=keywords
+            )
+            call._ag_fn = drawn  # (`rng.random(w.shape)` of `rng = np.random.default_rng(0)`: a draw, kept as written)
+            return call
         elif hasattr(np.ndarray, method):
             raise self.error(
                 f"the method `.{method}()` is not supported",
