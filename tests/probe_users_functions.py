@@ -3,6 +3,7 @@ astgrad on code nobody on the team wrote (tests/test_probe_users.py)."""
 
 import functools
 import math
+import statistics
 
 import numpy as np
 
@@ -348,3 +349,15 @@ def noise_from_a_random_state(w):
 def draws_around_the_input(w):
     rng = np.random.default_rng(0)
     return np.sum(rng.normal(loc=w, scale=1.0) ** 2)
+
+
+def contiguous_copies(x):
+    return np.sum(np.ascontiguousarray(x.T) ** 3) + np.sum(np.asfortranarray(x) * x) + np.sum(np.asanyarray(x) ** 2)
+
+
+def contiguous_number(a):
+    return np.sum(np.ascontiguousarray(a) ** 2) * 3
+
+
+def mean_from_statistics(x):
+    return statistics.mean([x[0], x[1]]) * 2

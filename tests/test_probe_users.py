@@ -391,3 +391,27 @@ def test_a_draw_whose_parameters_depend_on_the_input_is_refused():
     global generator's function): refused by name, not a derivative of zero."""
     with pytest.raises(TransformError, match="no derivative rule for `np.random.Generator.normal`"):
         grad(pf.draws_around_the_input)(np.array([0.3, -1.2]))
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (pf.contiguous_copies, rng().normal(size=(2, 3))),
+        (pf.contiguous_number, 0.7),
+        (pf.contiguous_number, np.array(0.3)),
+    ],
+)
+def test_contiguous_and_any_array_conversions(f, x, options):
+    """np.ascontiguousarray, np.asfortranarray (a number becomes an array of one) and np.asanyarray
+    have rules (they were refused)."""
+    g = grad(f, **options)
+    for _ in range(2):
+        check_grad(f, g, x)
+
+
+def test_a_function_of_pythons_standard_library_is_a_primitive():
+    """statistics.mean is Python's: refused as a primitive without a rule, naming it (astgrad read
+    its source in Python's directory and refused a line of it)."""
+    with pytest.raises(TransformError, match="no derivative rule for `statistics.mean`"):
+        grad(pf.mean_from_statistics)(np.array([0.3, 0.5]))

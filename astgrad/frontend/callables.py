@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import sysconfig
 import types
 from typing import Any
 
@@ -16,12 +19,22 @@ def is_user_function(fn: Any) -> bool:
         return is_user_function(fn.__func__)
     if not isinstance(fn, types.FunctionType):
         return False
-    if (fn.__module__ or "").split(".")[0] not in _LIBRARIES:
-        return True
+    top = (fn.__module__ or "").split(".")[0]
+    if top not in _LIBRARIES:
+        return not _standard_library(fn, top)
     from .. import rules  # (a helper of astgrad's own whose entry says so: see Rule.through_source)
 
     rule = rules.lookup(fn)
     return rule is not None and rule.through_source
+
+
+def _standard_library(fn: types.FunctionType, top: str) -> bool:
+    """Whether `fn` is Python's own (statistics.mean): a primitive, not a user's source (a user's
+    module named like one of Python's, test.py, is the user's: it is not in Python's directory)."""
+    if top not in sys.stdlib_module_names:
+        return False
+    stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
+    return os.path.realpath(fn.__code__.co_filename).startswith(stdlib + os.sep)
 
 
 def called_method(obj: Any) -> types.MethodType | None:

@@ -652,7 +652,23 @@ def _(y, a, dtype=None):
 
 
 declare(np.array, static="dtype")
-alias(np.array, np.asarray)
+alias(np.array, np.asarray, np.asanyarray)
+
+
+# contiguous copies (or the argument itself), at least one axis: a number becomes an array of one
+@adjoint(np.ascontiguousarray)
+def _(y, a, dtype=None):
+    a_bar = np.reshape(y_bar if dtype is None else uncast(y_bar, a, y), np.shape(a))
+
+
+@tangent(np.ascontiguousarray)
+def _(y, a, dtype=None):
+    y_dot = np.reshape(a_dot if dtype is None else uncast(a_dot, y, y), np.shape(y))
+
+
+declare(np.ascontiguousarray, static="dtype")
+alias(np.ascontiguousarray, np.asfortranarray)
+describe(np.ascontiguousarray, np.asfortranarray, views=True, shape=SHAPE_FIRST)
 
 
 @adjoint(np.delete)
@@ -1100,7 +1116,7 @@ describe(
     np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var, np.argmax, np.argmin,
     np.transpose, np.reshape, np.expand_dims, np.squeeze, np.swapaxes, np.moveaxis, np.ravel,
     np.cumsum, np.flip, np.sort, np.diagonal, np.trace, np.diag, np.triu, np.tril,
-    np.copy, np.asarray, np.array, np.atleast_1d, np.atleast_2d, np.broadcast_to, np.tile, np.repeat,
+    np.copy, np.asarray, np.asanyarray, np.array, np.atleast_1d, np.atleast_2d, np.broadcast_to, np.tile, np.repeat,
     np.roll, np.diff, np.zeros_like, np.ones_like, np.empty_like,
     shape=SHAPE_FIRST,
 )  # fmt: skip
@@ -1111,8 +1127,8 @@ describe(
     shape=SHAPE_EXACT,
 )  # fmt: skip
 describe(np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.amin, full_reduction=True)
-# results that may be the argument itself or a view of it (analysis/activity.py); np.imag and np.asanyarray
-# have no derivative rule
+# results that may be the argument itself or a view of it (analysis/activity.py); np.imag has no
+# derivative rule
 describe(
     np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.diagonal, np.asarray,
     np.asanyarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.real, np.imag,
