@@ -445,7 +445,7 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "whole powers",
-        lambda u: whole_powers(u.fdef, u.ctx, u.shape_of, passing_helpers(u)),
+        lambda u: whole_powers(u.fdef, u.ctx, u.shape_of, passing_helpers(u) | continuous_helpers(u.ctx.extra_globals)),
         "a float array's power by a whole number whose value decides nothing, by multiplications "
         "(`int_power(x, k)`: powers.py)",
         needs=("window loops",),
