@@ -449,8 +449,8 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "a float array's power by a whole number whose value decides nothing, by multiplications "
         "(`int_power(x, k)`: powers.py)",
         needs=("window loops",),
-        why="the passes before it read powers as `x ** k` (a loop of them may batch); the helper is "
-        "no primitive they know",
+        why="the passes before it read powers as `x ** k` (recomputed in a backward step or not, in "
+        "loops that may batch), and it reads what they leave decisive",
         targets=("python",),  # (numba compiles `x ** k` itself)
     ),
 )

@@ -66,6 +66,8 @@ def whole_powers(
 
 
 class _Replace(gast.NodeTransformer):
+    """Each node of `replacements` (by id) replaced by its new node."""
+
     def __init__(self, replacements: dict[int, gast.AST]):
         self.replacements = replacements
 
