@@ -610,27 +610,42 @@ def overlap_add(a: np.ndarray, start: tuple, shape: tuple, steps: tuple, values:
         strided_view(a, offset, rest_shape, rest_steps)[...] += part
 
 
-def _nan_where_math_raises(fn: Any, name: str) -> Any:
-    """`math`'s `fn` of one Python float, with NumPy's value NaN where `fn` raises ValueError
-    (math.cos(inf), math.sqrt(-1.0)): what specialised code on floats calls in a derivative
-    (specialize/floats.py), so that it gives what the general code gives, NumPy's NaN, not an error."""
+def _as_numpy_where_math_raises(fn: Any, name: str, numpy_value: Any = None) -> Any:
+    """`math`'s `fn` of one Python float, with NumPy's value where `fn` raises: NaN for a
+    ValueError outside the domain (math.cos(inf), math.sqrt(-1.0)), or `numpy_value(x)` where NumPy
+    gives more (an infinity on overflow, -inf for log(0)). What specialised code on floats calls
+    where the value decides nothing (specialize/floats.py), so that it gives what the general code
+    gives, not an error."""
 
     def twin(x: float) -> float:
         try:
             return fn(x)
-        except ValueError:
-            return math.nan
+        except (ValueError, OverflowError):
+            return math.nan if numpy_value is None else numpy_value(x)
 
     twin.__name__ = twin.__qualname__ = name
     twin.__module__ = __name__
-    twin.__doc__ = f"math.{fn.__name__}(x) of a float, or NaN where it raises (NumPy's value)."
+    twin.__doc__ = f"math.{fn.__name__}(x) of a float, or NumPy's value where it raises."
     return twin
 
 
-float_sin = _nan_where_math_raises(math.sin, "float_sin")
-float_cos = _nan_where_math_raises(math.cos, "float_cos")
-float_tan = _nan_where_math_raises(math.tan, "float_tan")
-float_sqrt = _nan_where_math_raises(math.sqrt, "float_sqrt")
+float_sin = _as_numpy_where_math_raises(math.sin, "float_sin")
+float_cos = _as_numpy_where_math_raises(math.cos, "float_cos")
+float_tan = _as_numpy_where_math_raises(math.tan, "float_tan")
+float_sqrt = _as_numpy_where_math_raises(math.sqrt, "float_sqrt")
+float_arcsin = _as_numpy_where_math_raises(math.asin, "float_arcsin")
+float_arccos = _as_numpy_where_math_raises(math.acos, "float_arccos")
+float_exp = _as_numpy_where_math_raises(math.exp, "float_exp", lambda x: math.inf)
+float_expm1 = _as_numpy_where_math_raises(math.expm1, "float_expm1", lambda x: math.inf)
+float_cosh = _as_numpy_where_math_raises(math.cosh, "float_cosh", lambda x: math.inf)
+float_sinh = _as_numpy_where_math_raises(math.sinh, "float_sinh", lambda x: math.copysign(math.inf, x))
+float_log = _as_numpy_where_math_raises(math.log, "float_log", lambda x: -math.inf if x == 0.0 else math.nan)
+float_log2 = _as_numpy_where_math_raises(math.log2, "float_log2", lambda x: -math.inf if x == 0.0 else math.nan)
+float_log10 = _as_numpy_where_math_raises(math.log10, "float_log10", lambda x: -math.inf if x == 0.0 else math.nan)
+float_log1p = _as_numpy_where_math_raises(math.log1p, "float_log1p", lambda x: -math.inf if x == -1.0 else math.nan)
+float_arctanh = _as_numpy_where_math_raises(
+    math.atanh, "float_arctanh", lambda x: math.copysign(math.inf, x) if abs(x) == 1.0 else math.nan
+)
 
 
 _MULTIPLIED_POWERS = 32  # the largest exponent int_power multiplies out: ≤ 2 log2(32) products, a few ulps

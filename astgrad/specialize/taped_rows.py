@@ -57,7 +57,7 @@ import gast
 
 from ..analysis.aliasing import sharing, writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import assign, name, names_in, walk
+from ..ir.trees import assign, counted_range, name, names_in, trip_count, walk
 from ..rules.registry import member_names
 
 
@@ -472,29 +472,9 @@ def _call(helper: str, *args: str) -> gast.Call:
 
 def counted_loop(loop: gast.For, shape_of: Callable) -> tuple[str | None, int | None]:
     """(k, n) of `for k in reversed(range(n))` with n known, else (None, None)."""
-    it = loop.iter
-    if not (
-        isinstance(it, gast.Call)
-        and isinstance(it.func, gast.Name)
-        and it.func.id == "reversed"
-        and len(it.args) == 1
-        and not it.keywords
-        and isinstance(it.args[0], gast.Call)
-        and isinstance(it.args[0].func, gast.Name)
-        and it.args[0].func.id == "range"
-        and len(it.args[0].args) == 1
-        and not it.args[0].keywords
-        and isinstance(loop.target, gast.Name)
-        and not loop.orelse
-    ):
-        return None, None
-    n = it.args[0].args[0]
-    if isinstance(n, gast.Constant) and type(n.value) is int:
-        return loop.target.id, n.value
-    count = getattr(shape_of, "count", None)
-    if isinstance(n, gast.Name) and count is not None:
-        return loop.target.id, count(n.id)
-    return None, None
+    counted = counted_range(loop, only_reversed=True)
+    n = trip_count(counted[1], shape_of) if counted is not None else None
+    return (counted[0], n) if n is not None else (None, None)
 
 
 def _pops(body: list[gast.stmt], pop: str) -> list[tuple[gast.Assign, str, str]]:

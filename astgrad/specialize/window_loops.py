@@ -94,7 +94,7 @@ from .. import runtime
 from ..analysis.index_ranges import Affine, LoopIndices, difference
 from ..analysis.rounding import continuous_helpers, decisive_names, returned_values
 from ..frontend.context import Context
-from ..ir.trees import name, names_in, walk
+from ..ir.trees import counted_range, name, names_in, walk
 from ..rules.registry import array_methods, lookup, member_names
 
 _ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
@@ -262,21 +262,8 @@ class _Nest:
             node = fors[0]
 
     def _count(self, loop: gast.For) -> int:
-        it = loop.iter
-        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "reversed":
-            if len(it.args) != 1 or it.keywords:
-                raise _Refused
-            it = it.args[0]
-        if not (
-            isinstance(it, gast.Call)
-            and isinstance(it.func, gast.Name)
-            and it.func.id == "range"
-            and len(it.args) == 1
-            and not it.keywords
-            and getattr(it, "_ag_fn", range) is range
-        ):
-            raise _Refused
-        arg = it.args[0]
+        counted = counted_range(loop)
+        arg = counted[1] if counted is not None else None
         n = arg.value if isinstance(arg, gast.Constant) else self.exact(arg.id) if isinstance(arg, gast.Name) else None
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise _Refused
