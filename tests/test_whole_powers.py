@@ -7,6 +7,7 @@ spelling of the exponent; value_and_grad's value is f's, bit for bit."""
 
 from __future__ import annotations
 
+import gast
 import numpy as np
 import pytest
 
@@ -112,7 +113,7 @@ def test_the_value_is_f_s_bit_for_bit(f, wrt, mode):
     assert value == f(*args)
 
 
-@pytest.mark.parametrize("f", [poly_range, poly_enumerate, poly_np_power])
+@pytest.mark.parametrize("f", [poly_range, poly_enumerate, poly_while, poly_np_power])
 def test_a_power_by_a_counter_is_multiplied_in_grad_not_in_value_and_grad(f):
     rng = np.random.default_rng(3)
     args = (*_args(rng), rng.normal(size=7)) if f in (poly_range, poly_enumerate) else _args(rng)
@@ -217,3 +218,32 @@ def test_int_power_has_pow_s_derivatives():
     check_grad(cubed_by_the_helper, g, x)
     np.testing.assert_allclose(g(x), 4.0 * x**3, rtol=1e-12)
     np.testing.assert_allclose(g(x), 4.0 * x**3, rtol=1e-12)  # (the specialised code)
+
+
+def test_a_restored_counter_makes_no_other_saved_value_decide():
+    """`k = tape.pop()` indexes (`c_bar[k]`): k decides. The power saved on the same tape is taken
+    back into its own name, so it decides nothing (rounding._restores); where a pop takes a value
+    back into another name than the one saved, the tape passes decisions on to all it holds."""
+    from astgrad.analysis.rounding import decisive_names
+
+    code = (
+        "def f_grad(x, c, n):\n"
+        "    tape = []\n"
+        "    t4 = None\n"
+        "    k = 0\n"
+        "    for _ in range(n):\n"
+        "        tape.append(t4)\n"
+        "        t4 = x ** k\n"
+        "        tape.append(k)\n"
+        "        k = k + 1\n"
+        "    c_bar = np.zeros(n)\n"
+        "    for _ in range(n):\n"
+        "        k = tape.pop()\n"
+        "        c_bar[k] = np.sum(t4)\n"
+        "        {restore} = tape.pop()\n"
+        "    return c_bar\n"
+    )
+    same = decisive_names(gast.parse(code.format(restore="t4")).body[0], "np")
+    assert "k" in same and "t4" not in same, same
+    other = decisive_names(gast.parse(code.format(restore="t5")).body[0], "np")
+    assert "k" in other and "t4" in other, other
