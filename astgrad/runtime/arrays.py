@@ -626,7 +626,17 @@ def _as_numpy_where_math_raises(fn: Any, name: str, numpy_value: Any = None) -> 
     twin.__name__ = twin.__qualname__ = name
     twin.__module__ = __name__
     twin.__doc__ = f"math.{fn.__name__}(x) of a float, or NumPy's value where it raises."
+    twin.math_function = fn  # (its derivatives are math's: rules/builtins.py)
+    _twins.append(twin)
     return twin
+
+
+_twins: list = []
+
+
+def float_twins() -> tuple:
+    """Every function of one float made here from math's (float_sin, float_log...)."""
+    return tuple(_twins)
 
 
 float_sin = _as_numpy_where_math_raises(math.sin, "float_sin")
