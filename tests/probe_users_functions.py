@@ -361,3 +361,8 @@ def contiguous_number(a):
 
 def mean_from_statistics(x):
     return statistics.mean([x[0], x[1]]) * 2
+
+
+def copies_in_fortran_order(x):
+    y = x.astype(np.float64).copy(order="F")
+    return np.sum(np.ascontiguousarray(y.T) ** 3) + np.sum(np.copy(x, order="C") * x)

@@ -400,11 +400,12 @@ def test_a_draw_whose_parameters_depend_on_the_input_is_refused():
         (pf.contiguous_copies, rng().normal(size=(2, 3))),
         (pf.contiguous_number, 0.7),
         (pf.contiguous_number, np.array(0.3)),
+        (pf.copies_in_fortran_order, rng().normal(size=(2, 3))),
     ],
 )
 def test_contiguous_and_any_array_conversions(f, x, options):
     """np.ascontiguousarray, np.asfortranarray (a number becomes an array of one) and np.asanyarray
-    have rules (they were refused)."""
+    have rules, and a copy takes an order (they were refused)."""
     g = grad(f, **options)
     for _ in range(2):
         check_grad(f, g, x)

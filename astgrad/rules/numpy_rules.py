@@ -655,13 +655,16 @@ declare(np.broadcast_to, static="shape")
 
 
 @adjoint(np.copy)
-def _(y, a):
+def _(y, a, order="K"):
     a_bar = y_bar
 
 
 @tangent(np.copy)
-def _(y, a):
+def _(y, a, order="K"):
     y_dot = np.copy(a_dot)
+
+
+declare(np.copy, static="order")  # (the memory layout: the values are a's)
 
 
 @adjoint(np.array)
