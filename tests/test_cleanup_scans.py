@@ -136,3 +136,25 @@ def test_the_name_and_node_scans_find_what_walk_finds():
         expected_ids = sorted(id(n) for n in nodes if n.__class__ in classes)
         assert expected_ids and sorted(id(n) for n in find(fdef, classes)) == expected_ids
     assert [c.value for c in find(fdef.body[1].body, {gast.Constant})] == [0, 2.0, 0]
+
+
+def test_a_list_only_made_and_appended_to_goes_one_read_or_given_an_effect_stays():
+    from astgrad.optimize.cleanup import _drop_write_only_lists, _loads
+
+    src = """
+        def f(x):
+            caches = []
+            kept = []
+            noisy = []
+            for i in range(3):
+                caches.append(x * i)
+                kept.append(x)
+                noisy.append(log(x))
+            return kept.pop()
+        """
+    ns = {}.get  # (`log`, a function nothing knows: it may have an effect)
+    for counted in (False, True):  # (with the reads counted already, as the clean-up's fixed point has them)
+        fdef = _fdef(src)
+        assert _drop_write_only_lists(fdef, ns, _loads(fdef.body) if counted else None)
+        text = ast.unparse(gast.gast_to_ast(fdef))
+        assert "caches" not in text and "kept.append(x)" in text and "noisy.append(log(x))" in text, text

@@ -301,11 +301,16 @@ class _Substitute(Transformer):
         return node
 
 
-def propagate_local_copies(fdef: gast.FunctionDef, params: set[str], stores: dict[str, int] | None = None) -> bool:
+def propagate_local_copies(
+    fdef: gast.FunctionDef,
+    params: set[str],
+    stores: dict[str, int] | None = None,
+    loads: dict[str, int] | None = None,
+) -> bool:
     """Replace `a` by `b` after `a = b` in any block (a loop body, a branch) when every use of `a`
     is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
-    still the same object there), and `a` is bound nowhere else. `stores`: the tree's _stores,
-    if counted already."""
+    still the same object there), and `a` is bound nowhere else. `stores`, `loads`: the tree's
+    _stores and _loads, if counted already (`loads` is changed only where the tree is)."""
     stores = _stores(fdef.body) if stores is None else stores
     last = fdef.body[-1] if fdef.body else None
     returned = names_in(last) if isinstance(last, gast.Return) else set()
@@ -322,7 +327,7 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str], stores: dic
     }
     if not candidates:
         return False
-    loads = _loads(fdef.body)
+    loads = _loads(fdef.body) if loads is None else loads
     changed = False
 
     def facts(st: gast.stmt) -> tuple[dict[str, int], set[str]]:
@@ -558,16 +563,18 @@ def eliminate_dead_code(
     purity: dict | None = None,
     cycles: bool = False,
     counted: dict | None = None,
+    loads: dict[str, int] | None = None,
 ) -> bool:
     """Drop assignments to names nothing reads (their right-hand sides being free of effects),
     following chains with a worklist; with `cycles`, also the names only their own definitions
     need (a slower marking). `purity` caches, across calls, whether a value is pure. `counted`
     carries the reads and pure definitions counted by a call that removed nothing to the next
-    call, for a tree nothing changed in between (the clean-up's fixed point)."""
+    call, for a tree nothing changed in between (the clean-up's fixed point); `loads`, the
+    tree's _loads if counted already (not changed here)."""
     if counted:
         reads, defs = counted.pop("reads"), counted.pop("defs")
     else:
-        reads = _loads(fdef.body)
+        reads = _loads(fdef.body) if loads is None else dict(loads)
         defs = {}
         purity = {} if purity is None else purity
         for s in _walk(fdef.body):
@@ -663,11 +670,14 @@ def eliminate_dead_code(
     return True
 
 
-def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> bool:
+def _drop_write_only_lists(
+    fdef: gast.FunctionDef, ns: Callable[[str], Any], loads: dict[str, int] | None = None
+) -> bool:
     """A local list that is only made (`caches = []`) and appended to (`caches.append(cache)`),
     never read, goes with its appends: CS231n's `rnn_forward` keeps a cache per step that its
     caller discards, and what the list held was all kept alive to the end of the forward pass
-    (and looked written in place to the passes that read sharing). Whether one went."""
+    (and looked written in place to the passes that read sharing). Whether one went. `loads`:
+    the tree's _loads, if counted already (a list read more often than appended to is read)."""
     params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs if isinstance(a, gast.Name)}
     made: dict[str, list[gast.stmt]] = {}
     appends: dict[str, list[gast.stmt]] = {}
@@ -688,14 +698,24 @@ def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> 
             and isinstance(st.value.func.value, gast.Name)
             and len(st.value.args) == 1
             and not st.value.keywords
-            and is_pure(st.value.args[0], ns)
         ):
             appends.setdefault(st.value.func.value.id, []).append(st)
+    # a list is used only through those statements when each of its names is their target or
+    # receiver (each read of it is the receiver of an append), and what it appends is pure
+    made = {
+        v: sts
+        for v, sts in made.items()
+        if v not in params and (loads is None or loads.get(v, 0) <= len(appends.get(v, [])))
+    }
     if not made:
         return False
-    # a list is used only through those statements when each of its names is their target or receiver
     uses = name_counts(fdef)
-    only = [v for v, sts in made.items() if v not in params and uses[v] == len(sts) + len(appends.get(v, []))]
+    only = [
+        v
+        for v, sts in made.items()
+        if uses[v] == len(sts) + len(appends.get(v, []))
+        and all(is_pure(a.value.args[0], ns) for a in appends.get(v, []))
+    ]
     dead = {id(st) for v in only for st in made[v] + appends.get(v, [])}
     if not dead:
         return False
@@ -838,11 +858,16 @@ def optimize(
         stores = _stores(fdef.body)
         copied = propagate_copies(fdef, params, fold, stores)
         changed |= copied
-        changed |= propagate_local_copies(fdef, params, None if copied else stores)  # (the same tree: the same stores)
+        loads = _loads(fdef.body)
+        # (the same tree: the same stores; the same loads unless it changes)
+        local = propagate_local_copies(fdef, params, None if copied else stores, loads)
+        changed |= local
         counted: dict = {}  # (what the first dead-code pass counted, for the second on the same tree)
-        changed |= eliminate_dead_code(fdef, ns, purity, counted=counted)
-        changed |= _drop_self_assignments(fdef.body)
-        changed |= _drop_write_only_lists(fdef, ns)
+        dead = eliminate_dead_code(fdef, ns, purity, counted=counted, loads=None if local else loads)
+        changed |= dead
+        selves = _drop_self_assignments(fdef.body)
+        changed |= selves
+        changed |= _drop_write_only_lists(fdef, ns, None if dead or selves else counted["reads"])
         if not changed:  # at the fixed point, once: definitions that only feed each other
             changed = eliminate_dead_code(fdef, ns, purity, cycles=True, counted=counted)
         if not changed:
