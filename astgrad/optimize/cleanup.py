@@ -842,34 +842,59 @@ def optimize(
     callers = protected
     copy_of = ctx.helper("copy_of")
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
+    # Each step reads the tree alone (and what is fixed above): one that changed nothing would change
+    # nothing again until another changes the tree, and is not run again until then.
+    version = 0  # how many times a step changed the tree
+    clean: dict[str, int] = {}  # step → the version it last changed nothing in
+
+    def due(step: str) -> bool:
+        return clean.get(step) != version
+
+    def ran(step: str, changed: bool) -> bool:
+        nonlocal version
+        if changed:
+            version += 1
+        else:
+            clean[step] = version
+        return changed
+
+    fold = None
+    counted: dict = {}  # what dead-code removal counted (at version `counted_at`), for the next steps
+    counted_at = -1
     while True:
-        kept = None
-        if callers:  # (anew each sweep: a fold may have made a new alias of a caller's array)
-            links = sharing_links(fdef, both_ways=True)
-            # (one way: the links of even index, each an assignment's (targets, sources))
-            protected = shared_through(links[::2], callers)
-            returned = {
-                n.id for r in walk(fdef) if isinstance(r, gast.Return) for n in walk(r) if isinstance(n, gast.Name)
-            }
-            kept = shared_through(links, frozenset(returned) | direct)
-        fold = Fold(frozenset(written), protected, shared, kept, copy_of)
-        fold.visit(fdef)
-        changed = fold.changed
-        stores = _stores(fdef.body)
-        copied = propagate_copies(fdef, params, fold, stores)
-        changed |= copied
-        loads = _loads(fdef.body)
-        # (the same tree: the same stores; the same loads unless it changes)
-        local = propagate_local_copies(fdef, params, None if copied else stores, loads)
-        changed |= local
-        counted: dict = {}  # (what the first dead-code pass counted, for the second on the same tree)
-        dead = eliminate_dead_code(fdef, ns, purity, counted=counted, loads=None if local else loads)
-        changed |= dead
-        selves = _drop_self_assignments(fdef.body)
-        changed |= selves
-        changed |= _drop_write_only_lists(fdef, ns, None if dead or selves else counted["reads"])
-        if not changed:  # at the fixed point, once: definitions that only feed each other
-            changed = eliminate_dead_code(fdef, ns, purity, cycles=True, counted=counted)
-        if not changed:
-            _ensure_statements(fdef)
-            return fdef
+        start = version
+        if due("fold"):
+            kept = None
+            if callers:  # (anew each sweep: a fold may have made a new alias of a caller's array)
+                links = sharing_links(fdef, both_ways=True)
+                # (one way: the links of even index, each an assignment's (targets, sources))
+                protected = shared_through(links[::2], callers)
+                returned = {
+                    n.id for r in walk(fdef) if isinstance(r, gast.Return) for n in walk(r) if isinstance(n, gast.Name)
+                }
+                kept = shared_through(links, frozenset(returned) | direct)
+            fold = Fold(frozenset(written), protected, shared, kept, copy_of)
+            fold.visit(fdef)
+            ran("fold", fold.changed)
+        # (a fold that is not due did its sweep of this very tree, and changed nothing since)
+        stores = None
+        if due("copies"):
+            stores = _stores(fdef.body)
+            if ran("copies", propagate_copies(fdef, params, fold, stores)):
+                stores = None
+        loads = _loads(fdef.body) if due("local") and due("dead") else None  # (counted once for both)
+        if due("local") and ran("local", propagate_local_copies(fdef, params, stores, loads)):
+            loads = None
+        if due("dead"):
+            counted = {}
+            if not ran("dead", eliminate_dead_code(fdef, ns, purity, counted=counted, loads=loads)):
+                counted_at = version
+        if due("selves"):
+            ran("selves", _drop_self_assignments(fdef.body))
+        if due("lists"):
+            ran("lists", _drop_write_only_lists(fdef, ns, counted["reads"] if counted_at == version else None))
+        if version == start:  # at the fixed point, once: definitions that only feed each other
+            now = counted if counted_at == version else {}
+            if not ran("cycles", eliminate_dead_code(fdef, ns, purity, cycles=True, counted=now)):
+                _ensure_statements(fdef)
+                return fdef
