@@ -21,6 +21,8 @@ def walk(node: gast.AST) -> list[gast.AST]:
         fields = children.get(n.__class__)
         if fields is None:
             fields = _child_fields(n.__class__)
+        if not fields:  # (a context, an operator, a constant)
+            continue
         d = n.__dict__
         for field in fields:
             v = d.get(field)

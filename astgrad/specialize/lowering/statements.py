@@ -59,6 +59,21 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
     ns = resolver(ctx)
     for inner in nested_blocks(body):
         join_accumulations(inner, ctx)
+    mentioned: dict[gast.stmt, set[str]] = {}  # a statement of body → its names (until it is rewritten)
+    bound: dict[gast.stmt, set[str]] = {}  # a statement of body → the names in its targets
+
+    def names_of(st: gast.stmt) -> set[str]:
+        found = mentioned.get(st)
+        if found is None:
+            found = mentioned[st] = names_in(st)
+        return found
+
+    def stored_by(st: gast.stmt) -> set[str]:
+        found = bound.get(st)
+        if found is None:
+            found = bound[st] = {n.id for t in getattr(st, "targets", []) for n in walk(t) if isinstance(n, gast.Name)}
+        return found
+
     i = 0
     while i < len(body):
         first = body[i]
@@ -71,10 +86,8 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
             second = body[j]
             if is_comment(second):
                 continue
-            names = names_in(second)
-            if a not in names:
-                stored = {n.id for t in getattr(second, "targets", []) for n in walk(t) if isinstance(n, gast.Name)}
-                if isinstance(second, gast.Assign) and not stored & deps:
+            if a not in names_of(second):
+                if isinstance(second, gast.Assign) and not stored_by(second) & deps:
                     continue  # (e1 may move past it)
                 break
             v = second.value if single_target(second) == a else None
@@ -86,6 +99,7 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
                 and a not in read_counts(v.right)
             ):
                 second.value = gast.BinOp(left=first.value, op=v.op, right=v.right)
+                mentioned.pop(second, None)  # (it reads what e1 reads now)
                 del body[i]
                 i -= 1
             break
