@@ -301,6 +301,8 @@ def deciding_parts(
     too). `nodes`: walk(expr), if walked already."""
     out: list[gast.AST] = []
     for n in walk(expr) if nodes is None else nodes:
+        if n.__class__ not in _DECIDING:  # (names, constants, contexts, attributes...: nothing of their own)
+            continue
         if isinstance(n, (gast.Compare, gast.BoolOp)):
             out.append(n)
         elif isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not):
@@ -318,6 +320,9 @@ def deciding_parts(
         elif isinstance(n, gast.Call):
             out += _deciding_arguments(n, np_name, passing)
     return out
+
+
+_DECIDING = frozenset({gast.Compare, gast.BoolOp, gast.UnaryOp, gast.IfExp, gast.Subscript, gast.BinOp, gast.Call})
 
 
 def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) -> list[gast.AST]:

@@ -4,7 +4,7 @@ tree reads, statements in nested blocks, a copying transformer; and builders of 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import gast
 
@@ -180,6 +180,45 @@ def clone(node):
     d = new.__dict__
     for k, v in node.__dict__.items():
         d[k] = clone(v) if v.__class__ is list or isinstance(v, _AST) else v
+    return new
+
+
+def clone_with(node: gast.AST, substitute: Callable[[gast.AST, Callable], gast.AST | None]) -> gast.AST:
+    """A deep copy of `node` (as clone makes) in which `substitute(n, copy)`, asked of each node
+    n in the order a Transformer visits them, may give n's replacement itself (`copy(m)` copies a
+    node m on these same terms); None copies n, its children through `substitute`. One pass where
+    a Transformer's rewrite of a clone would make two."""
+
+    def copy(n: gast.AST) -> gast.AST:
+        new = substitute(n, copy)
+        if new is not None:
+            return new
+        cls = n.__class__
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
+        d = n.__dict__
+        children = {}
+        for field in fields:
+            v = d.get(field)
+            if v.__class__ is list:
+                children[field] = [copy(x) if isinstance(x, _AST) else x for x in v]
+            elif isinstance(v, _AST):
+                children[field] = copy(v)
+        return rebuilt(n, children)
+
+    return copy(node)
+
+
+def rebuilt(node: gast.AST, fields: dict[str, Any]) -> gast.AST:
+    """A copy of `node` whose `fields` are those given, its other attributes cloned."""
+    new = node.__class__.__new__(node.__class__)
+    d = new.__dict__
+    for k, v in node.__dict__.items():
+        if k in fields:
+            d[k] = fields[k]
+        else:
+            d[k] = clone(v) if v.__class__ is list or isinstance(v, _AST) else v
     return new
 
 
