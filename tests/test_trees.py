@@ -53,3 +53,28 @@ def test_clone_with_lets_a_substitute_copy_a_part_of_its_own_choice():
         return copy(node.body) if isinstance(node, gast.IfExp) else None
 
     assert _text(clone_with(expr, taken)) == "x"
+
+
+def test_the_counting_walks_agree_with_a_full_walk():
+    from collections import Counter
+
+    from astgrad.ir.trees import find, name_counts, read_counts
+
+    tree = gast.parse(
+        "def f(x, *, k=1):\n"
+        "    y = -x[0] * 2.0 if not x else x @ x\n"
+        "    y += k ** 2\n"
+        "    del x\n"
+        "    for i in range(3):\n"
+        "        pass\n"
+        "    return [y for y in (y, k)]\n"
+    )
+    names = [n for n in ast.walk(tree) if isinstance(n, gast.Name)]
+    assert name_counts(tree) == Counter(n.id for n in names)
+    assert name_counts(tree, (gast.Store, gast.Del)) == Counter(
+        n.id for n in names if isinstance(n.ctx, (gast.Store, gast.Del))
+    )
+    reads = Counter(n.id for n in names if not isinstance(n.ctx, gast.Store)) + Counter({"y": 1})  # (y += ...)
+    assert read_counts(tree, augmented=True) == reads
+    for classes in ({gast.Pass}, {gast.USub, gast.Not}, {gast.Store}, {gast.Constant, gast.Name}):
+        assert sorted(map(id, find(tree, classes))) == sorted(id(n) for n in ast.walk(tree) if type(n) in classes)

@@ -56,12 +56,20 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+# the node classes that hold no node (contexts, operators, constants, `pass`): the counting walks
+# below never push one
+_CHILDLESS = frozenset(
+    cls for cls in vars(gast).values() if isinstance(cls, type) and issubclass(cls, _AST) and not _child_fields(cls)
+)
+
+
 def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
     """How many times each name is read in `tree` (a node or a list of them): every Name not
     stored to, and with `augmented`, the target of `x += v` too."""
     count: dict[str, int] = {}
     todo = list(tree) if tree.__class__ is list else [tree]
     push, pop = todo.append, todo.pop
+    leaves = _CHILDLESS
     while todo:
         n = pop()
         cls = n.__class__
@@ -81,9 +89,9 @@ def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
                 continue
             if v.__class__ is list:
                 for x in v:
-                    if isinstance(x, _AST):
+                    if x.__class__ not in leaves and isinstance(x, _AST):
                         push(x)
-            elif isinstance(v, _AST):
+            elif v.__class__ not in leaves and isinstance(v, _AST):
                 push(v)
     return count
 
@@ -95,7 +103,7 @@ def name_counts(tree: Any, contexts: tuple[type, ...] | None = None) -> dict[str
     count: dict[str, int] = {}
     todo = list(tree) if tree.__class__ is list else [tree]
     push, pop = todo.append, todo.pop
-    children = _CHILD_FIELDS
+    children, leaves = _CHILD_FIELDS, _CHILDLESS
     while todo:
         n = pop()
         cls = n.__class__
@@ -114,15 +122,14 @@ def name_counts(tree: Any, contexts: tuple[type, ...] | None = None) -> dict[str
                 continue
             if v.__class__ is list:
                 for x in v:
-                    if isinstance(x, _AST):
+                    if x.__class__ not in leaves and isinstance(x, _AST):
                         push(x)
-            elif isinstance(v, _AST):
+            elif v.__class__ not in leaves and isinstance(v, _AST):
                 push(v)
     return count
 
 
 _CONTEXTS = frozenset({gast.Load, gast.Store, gast.Del, gast.Param})
-_LEAVES_BELOW = _CONTEXTS | {gast.Constant}  # (and a Name without annotation, below it only its context)
 
 
 def find(tree: Any, classes: set[type] | frozenset[type]) -> list[gast.AST]:
@@ -132,7 +139,7 @@ def find(tree: Any, classes: set[type] | frozenset[type]) -> list[gast.AST]:
     out = []
     todo = list(tree) if tree.__class__ is list else [tree]
     push, pop = todo.append, todo.pop
-    children, leaves = _CHILD_FIELDS, _LEAVES_BELOW.difference(classes)
+    children, leaves = _CHILD_FIELDS, _CHILDLESS.difference(classes)
     name = _NAME if _CONTEXTS.isdisjoint(classes) else None  # (a leaf unless contexts are asked for)
     while todo:
         n = pop()
@@ -244,8 +251,9 @@ class Transformer:
         method = cache.get(node.__class__)
         if method is None:
             method = getattr(self.__class__, "visit_" + node.__class__.__name__, None)
-            if method is None:  # nothing below a name or a constant but its context
-                method = _leaf if node.__class__ in _LEAVES else Transformer.generic_visit
+            if method is None:  # nothing below a name or a constant but its context, nothing below an operator
+                leaf = node.__class__ in _LEAVES or node.__class__ in _CHILDLESS
+                method = _leaf if leaf else Transformer.generic_visit
             cache[node.__class__] = method
         return method(self, node)
 
