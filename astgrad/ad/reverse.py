@@ -140,6 +140,7 @@ class ReverseTransformer:
         self.adjoint_names: dict[str, str] = {}
         self.containers = self._container_names()
         self.sites: list[Site] = []
+        self.written_sites: set[str] = set()  # the names of the sites that write in place (setitem, append)
         self.site_index: dict[Pos, Site] = {}
         self.reads: list[tuple[str, Pos]] = []
         self.loops: set[Pos] = set()
@@ -392,6 +393,8 @@ class ReverseTransformer:
         site.save = _marker("save", site)
         site.restore = _marker("restore", site)
         self.sites.append(site)
+        if kind in ("setitem", "append"):
+            self.written_sites.add(var)
         if kind != "loop":
             self.site_index[pos] = site
         return site
@@ -457,7 +460,7 @@ class ReverseTransformer:
     def _shared_memory(self) -> dict[str, set[str]]:
         """name → the names written in place (x[i] = v, appends) that may be the same object:
         linked by plain copies `a = b` and views, in either direction."""
-        written = {site.var for site in self.sites if site.kind in ("setitem", "append")}
+        written = frozenset(self.written_sites)  # (the names as they are now: the answer is kept for them)
         if not written:
             return {}
         if self._shared is not None and self._shared[0] == written:

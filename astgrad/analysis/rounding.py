@@ -211,8 +211,10 @@ def _bases(target: gast.AST, seeds: set[str]) -> set[str]:
 def _statements(body: list[gast.stmt]):
     for s in body:
         yield s
-        for field in ("body", "orelse", "handlers", "finalbody"):
-            yield from _statements(getattr(s, field, None) or [])
+        for field in _BLOCKS:
+            inner = getattr(s, field, None)
+            if inner:  # (no generator for an empty block)
+                yield from _statements(inner)
 
 
 def _expressions(s: gast.stmt) -> list[gast.AST]:

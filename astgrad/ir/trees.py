@@ -299,7 +299,9 @@ def walk_statements(body: list[gast.stmt]):
     for s in body:
         yield s
         for field in ("body", "orelse"):
-            yield from walk_statements(getattr(s, field, None) or [])
+            inner = getattr(s, field, None)
+            if inner:  # (no generator for an empty block)
+                yield from walk_statements(inner)
 
 
 def assigned_names(stmts: list[gast.stmt]) -> set[str]:
