@@ -132,6 +132,9 @@ def name_counts(tree: Any, contexts: tuple[type, ...] | None = None) -> dict[str
 _CONTEXTS = frozenset({gast.Load, gast.Store, gast.Del, gast.Param})
 
 
+_UNASKED: dict[frozenset, frozenset] = {}  # the classes find is asked for → the childless ones it need not push
+
+
 def find(tree: Any, classes: set[type] | frozenset[type]) -> list[gast.AST]:
     """The nodes of `tree` (a node or a list of them) whose class is one of `classes`, in no
     particular order: for the passes that look for a few kinds of node, without listing the
@@ -139,7 +142,12 @@ def find(tree: Any, classes: set[type] | frozenset[type]) -> list[gast.AST]:
     out = []
     todo = list(tree) if tree.__class__ is list else [tree]
     push, pop = todo.append, todo.pop
-    children, leaves = _CHILD_FIELDS, _CHILDLESS.difference(classes)
+    if classes.__class__ is not frozenset:
+        classes = frozenset(classes)
+    leaves = _UNASKED.get(classes)
+    if leaves is None:
+        leaves = _UNASKED[classes] = _CHILDLESS.difference(classes)
+    children = _CHILD_FIELDS
     name = _NAME if _CONTEXTS.isdisjoint(classes) else None  # (a leaf unless contexts are asked for)
     while todo:
         n = pop()
