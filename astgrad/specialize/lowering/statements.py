@@ -25,11 +25,15 @@ def reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             stores[n.id] = stores.get(n.id, 0) + 1
     calls = [
-        gast.dump(st.value)
+        st.value
         for st in fdef.body
         if isinstance(st, gast.Assign) and isinstance(st.value, gast.Call) and stores.get(single_target(st)) == 1
     ]
-    if len(set(calls)) == len(calls):
+    alike: dict[tuple, list[gast.Call]] = {}  # (calls that may be equal: of one function, as many arguments)
+    for call in calls:
+        alike.setdefault(_call_key(call), []).append(call)
+    texts = [gast.dump(c) for group in alike.values() if len(group) > 1 for c in group]
+    if len(set(texts)) == len(texts):
         return  # (no call made twice: the analyses are not needed)
     ns = resolver(ctx)
     written = writes_in_place(fdef, ctx.helper("add_at"))
@@ -50,6 +54,13 @@ def reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
                 seen[text] = (a, reads)
         changed = names_in(st, (gast.Store,))
         seen = {t: v for t, v in seen.items() if not changed & (v[1] | {v[0]}) or v[0] == a}
+
+
+def _call_key(call: gast.Call) -> tuple:
+    """What equal calls share and few unequal ones do: the function's last name, how many arguments."""
+    f = call.func
+    fname = f.id if isinstance(f, gast.Name) else f.attr if isinstance(f, gast.Attribute) else None
+    return fname, len(call.args), len(call.keywords)
 
 
 def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
