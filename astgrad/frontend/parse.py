@@ -206,6 +206,7 @@ def parse_function(func: Callable, earlier: ParsedFunction | None = None) -> Par
         and not is_generated(code)
     ):
         record_code(func)
+        linecache.getlines(filename)  # (as below)
         return ParsedFunction(
             func=source_of,
             tree=clone(earlier.tree),
