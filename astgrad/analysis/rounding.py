@@ -87,6 +87,8 @@ def _restores(fdef: gast.FunctionDef) -> set[int]:
                 uses.setdefault(tape, []).append((s, s.targets[0].id, "pop"))
                 continue
     out: set[int] = set()
+    if not uses:
+        return out  # (no tape)
     mentions = name_counts(fdef)
     for tape, found in uses.items():
         kinds = [k for _, _, k in found]
@@ -107,45 +109,20 @@ def _positive_names(fdef: gast.FunctionDef, np_name: str) -> frozenset[str]:
     none, so adding them in another order moves no divisor onto the pole. (An exponent rounded
     otherwise upstream may still underflow differently; where every term underflows the
     function's own value is already infinite.)"""
-    bound: dict[str, int] = {}
-    values: dict[str, gast.AST] = {}
-    _bindings(fdef.body, 1, bound, values)
+    # (a name bound once, by a statement of the body itself: one bound in a loop or a branch is
+    # bound there as often as it runs, or not at all)
+    bound = name_counts(fdef.body, _BINDING)
     positive: set[str] = set()
-    for name, value in values.items():  # (in the order bound: a sum reads a name bound before it)
-        if bound.get(name) == 1 and _positive(value, np_name, positive):
-            positive.add(name)
+    for s in fdef.body:  # (in the order bound: a sum reads a name bound before it)
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            if bound.get(name) == 1 and _positive(s.value, np_name, positive):
+                positive.add(name)
     return frozenset(positive)
 
 
+_BINDING = (gast.Store, gast.Del, gast.Param, gast.AugLoad, gast.AugStore)  # (every context but Load)
 _BLOCKS = ("body", "orelse", "handlers", "finalbody")  # (the nested statements _statements yields)
-
-
-def _bindings(body: list, weight: int, bound: dict[str, int], values: dict[str, gast.AST]) -> None:
-    """Count into `bound` the Names each statement of `body` (nested ones too) binds, weighted by
-    how many statements enclose them, itself included: a name counts once only where it is bound
-    once, outside any loop or branch. Note in `values` each `name = value` (the last one)."""
-    for s in body:
-        parts: list[gast.AST] = []
-        for field in s._fields:
-            v = getattr(s, field, None)
-            if field in _BLOCKS:
-                continue
-            if v.__class__ is list:
-                parts += [x for x in v if isinstance(x, gast.AST)]
-            elif isinstance(v, gast.AST):
-                parts.append(v)
-        for n in find(parts, _NAME_ONLY):
-            if not isinstance(n.ctx, gast.Load):
-                bound[n.id] = bound.get(n.id, 0) + weight
-        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
-            values[s.targets[0].id] = s.value
-        for field in _BLOCKS:
-            inner = getattr(s, field, None)
-            if inner:
-                _bindings(inner, weight + 1, bound, values)
-
-
-_NAME_ONLY = frozenset({gast.Name})
 
 
 def _positive(e: gast.AST, np_name: str, positive: set[str] | frozenset[str]) -> bool:
