@@ -366,3 +366,13 @@ def mean_from_statistics(x):
 def copies_in_fortran_order(x):
     y = x.astype(np.float64).copy(order="F")
     return np.sum(np.ascontiguousarray(y.T) ** 3) + np.sum(np.copy(x, order="C") * x)
+
+
+def mean_in_a_dtype_and_offset_traces(A):
+    return (
+        np.mean(A, dtype=np.float64)
+        + np.sum(A.mean(axis=0, dtype=np.float64) ** 2)
+        + np.trace(A, offset=1)
+        + np.trace(A, -1) ** 2
+        + A.trace(offset=2) * 3
+    )

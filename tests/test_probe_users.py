@@ -401,11 +401,12 @@ def test_a_draw_whose_parameters_depend_on_the_input_is_refused():
         (pf.contiguous_number, 0.7),
         (pf.contiguous_number, np.array(0.3)),
         (pf.copies_in_fortran_order, rng().normal(size=(2, 3))),
+        (pf.mean_in_a_dtype_and_offset_traces, rng().normal(size=(3, 4))),
     ],
 )
 def test_contiguous_and_any_array_conversions(f, x, options):
     """np.ascontiguousarray, np.asfortranarray (a number becomes an array of one) and np.asanyarray
-    have rules, and a copy takes an order (they were refused)."""
+    have rules; a copy takes an order, np.mean a dtype and np.trace an offset (they were refused)."""
     g = grad(f, **options)
     for _ in range(2):
         check_grad(f, g, x)

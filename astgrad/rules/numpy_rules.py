@@ -295,16 +295,24 @@ declare(np.sum, static="axis dtype keepdims")
 
 
 @adjoint(np.mean)
-def _(y, a, axis=None, keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis)
+def _(y, a, axis=None, dtype=None, keepdims=False):
+    a_bar = (
+        unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis)
+        if dtype is None
+        else uncast(unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis), a, y)
+    )
 
 
 @tangent(np.mean)
-def _(y, a, axis=None, keepdims=False):
-    y_dot = np.mean(a_dot, axis=axis, keepdims=keepdims)
+def _(y, a, axis=None, dtype=None, keepdims=False):
+    y_dot = (
+        np.mean(a_dot, axis=axis, keepdims=keepdims)
+        if dtype is None
+        else uncast(np.mean(a_dot, axis=axis, keepdims=keepdims), y, y)
+    )
 
 
-declare(np.mean, static="axis keepdims")
+declare(np.mean, static="axis dtype keepdims")
 
 
 @adjoint(np.max)
@@ -533,13 +541,16 @@ def _(z, a, b):
 
 
 @adjoint(np.trace)
-def _(y, a):
-    a_bar = y_bar * np.eye(np.shape(a)[0], np.shape(a)[1])
+def _(y, a, offset=0):
+    a_bar = y_bar * np.eye(np.shape(a)[0], np.shape(a)[1], offset)
 
 
 @tangent(np.trace)
-def _(y, a):
-    y_dot = np.trace(a_dot)
+def _(y, a, offset=0):
+    y_dot = np.trace(a_dot, offset)
+
+
+declare(np.trace, static="offset")
 
 
 # --- shape ---------------------------------------------------------------------------------------
