@@ -376,3 +376,16 @@ def mean_in_a_dtype_and_offset_traces(A):
         + np.trace(A, -1) ** 2
         + A.trace(offset=2) * 3
     )
+
+
+def loss_with_settings(w, X, cfg):
+    r = X @ w
+    return np.mean(r**cfg.power) + cfg.reg * np.sum((w * cfg.mask) ** 2)
+
+
+def reads_a_helpers_setting(w, cfg):
+    return np.sum(w**2) * _doubled_scale(cfg)
+
+
+def _doubled_scale(p):
+    return p.scale * 2

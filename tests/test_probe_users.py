@@ -417,3 +417,21 @@ def test_a_function_of_pythons_standard_library_is_a_primitive():
     its source in Python's directory and refused a line of it)."""
     with pytest.raises(TransformError, match="no derivative rule for `statistics.mean`"):
         grad(pf.mean_from_statistics)(np.array([0.3, 0.5]))
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_settings_objects_passed_as_arguments(options):
+    """An argument read for its fields alone (a dataclass or SimpleNamespace of settings, in the
+    function or a helper) is a constant: its fields are read at each call (they were refused)."""
+    import types
+
+    w, X = np.array([0.3, -0.7, 1.1]), rng().normal(size=(5, 3))
+    g = grad(pf.loss_with_settings, **options)
+    for cfg in (
+        types.SimpleNamespace(reg=0.1, power=2, mask=np.array([1.0, 0.0, 1.0])),
+        types.SimpleNamespace(reg=2.0, power=4, mask=np.ones(3)),
+    ):
+        for _ in range(2):
+            check_grad(pf.loss_with_settings, g, w, X, cfg)
+    scale = types.SimpleNamespace(scale=1.5)
+    check_grad(pf.reads_a_helpers_setting, grad(pf.reads_a_helpers_setting, **options), w, scale)

@@ -115,6 +115,23 @@ class Activity:
         self.varied = self._varied(fdef, set(wrt))
         self.useful = self._useful(fdef, set(outputs))
         self.active = self.varied & self.useful
+        self._refuse_varied_fields(fdef)
+
+    def _refuse_varied_fields(self, fdef: gast.FunctionDef) -> None:
+        """An argument's attribute (`p.W`, normalize's `_ag_field`) is read without derivative: of
+        an argument the derivative flows from (a namedtuple, a dataclass), refused."""
+        for s in walk_statements(fdef.body):
+            value = s.value if isinstance(s, gast.Assign) else None
+            if getattr(value, "_ag_field", False) and isinstance(value.value, gast.Name):
+                if value.value.id in self.varied:
+                    raise self.ctx.parsed.error(
+                        f"the attribute `.{value.attr}` of `{value.value.id}`, whose value the derivative flows "
+                        "from, is not supported: astgrad differentiates arrays (their attributes T, shape, dtype, "
+                        "ndim, size), numbers, and lists, tuples and dicts of them",
+                        s,
+                        hint="pass the arrays themselves, or a tuple or dict of them (`W, b = p` unpacks a "
+                        "namedtuple); an argument read for its attributes alone (settings) is fine",
+                    )
 
     def _flows(self, fdef: gast.FunctionDef):
         """(target, source names) for every assignment that carries a derivative, and for every

@@ -322,6 +322,12 @@ class ExpressionsMixin:
             return call
         if node.attr in rules.registry.member_names("metadata"):  # (describes the array: no derivative)
             return gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
+        if isinstance(node.value, gast.Name) and node.value.id in self.params and isinstance(base, gast.Name):
+            # `cfg.reg` of an argument (a settings object, a model passed in): read as it is, without
+            # derivative; of a differentiated argument it is refused (analysis/activity.py)
+            out = gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
+            out._ag_field = True
+            return out
         raise self.error(
             f"the attribute `.{node.attr}` is not supported",
             node,
