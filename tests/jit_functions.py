@@ -101,3 +101,23 @@ def permuted_sine(A):
     """A transpose of three axes: its adjoint transposes back through inverse_axes."""
     B = np.transpose(A, (2, 0, 1))
     return np.sum(np.sin(B) * B[0])
+
+
+def relu_mlp(W1, W2, X, y):
+    """A ReLU network's squared error: np.maximum's derivative is runtime.max_share."""
+    h = np.maximum(0, X @ W1)
+    p = h @ W2
+    return np.mean((p - y) ** 2)
+
+
+def leaky_and_clipped(z, c):
+    """np.maximum and np.minimum of two arrays, and of an array and a number."""
+    return np.sum(np.maximum(z, 0.1 * z) ** 2 + np.minimum(z, c) * np.minimum(1.0, c))
+
+
+def hinge_loop(x, m):
+    """Builtin max and min of numbers (runtime.select_share)."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + max(m - x[i], 0.0) + min(x[i], m) ** 2
+    return s

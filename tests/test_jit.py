@@ -153,6 +153,67 @@ def test_sort(x):
     assert "jit_unsort_over_m1(" in astgrad.source(jf.sorted_weights, args=(x,), jit=True)
 
 
+def _relu_args(tie: bool) -> tuple:
+    W1 = RNG.normal(size=(3, 5))
+    if tie:
+        W1[:, 2] = 0.0  # (a hidden unit's input exactly 0: np.maximum(0, z) ties, its share is ½)
+    return W1, RNG.normal(size=5), RNG.normal(size=(8, 3)), RNG.normal(size=8)
+
+
+def _ties(n: int) -> np.ndarray:
+    z = RNG.normal(size=n)
+    z[::3] = 0.0
+    return z
+
+
+# typical user code calling runtime helpers through their numba versions (jit/helpers.py), with
+# the helper the code numba compiles must name
+USER_CODE = [
+    (jf.relu_mlp, (0, 1), _relu_args(tie=False), "max_share"),
+    (jf.relu_mlp, (0, 1), _relu_args(tie=True), "max_share"),
+    (jf.leaky_and_clipped, (0, 1), (_ties(7), RNG.normal(size=7)), "max_share"),
+    (jf.leaky_and_clipped, (0, 1), (_ties(7), 0.0), "max_share"),
+    (jf.hinge_loop, (0, 1), (np.array([0.2, 0.5, 0.9, -0.3]), 0.5), "select_share"),
+]
+
+
+@pytest.mark.parametrize(
+    ("f", "wrt", "args", "helper"), USER_CODE, ids=[f"{f.__name__}-{k}" for k, (f, *_) in enumerate(USER_CODE)]
+)
+def test_user_code_compiles(f, wrt, args, helper):
+    """Compiled, the gradient equals the uncompiled one and central differences (at ties too:
+    np.maximum(0, z) at z = 0 shares ½ each way, as the symmetric difference does)."""
+    compiled = grad(f, wrt, jit=True)
+    got = compiled(*args)
+    assert_same(got, grad(f, wrt)(*args))
+    check_grad(f, got, *args, wrt=wrt)
+    assert f"{helper}(" in astgrad.source(f, wrt, args=args, jit=True)
+
+
+_SHARE_CASES = [
+    (np.array([1.0, 0.0, -2.0, np.nan, 3.0]), 0),
+    (0.0, np.array([1.0, 0.0, -2.0, np.nan])),
+    (np.array([[0.5], [1.0]]), np.array([1.0, 0.5, np.nan])),  # (broadcast to 2 × 3)
+    (np.array([1, 2, 3], dtype=np.int32), 2.0),
+    (np.array([0.5, 1.0], dtype=np.float32), np.array([0.5, 0.0])),
+    (2.0, 2),
+    (1.0, 3.0),
+    (np.nan, 1.0),
+]
+
+
+@pytest.mark.parametrize("share", ["max_share", "select_share"])
+def test_shares_equal_python(share):
+    """The numba versions of max_share and select_share against the Python ones, element by
+    element: ties, NaN, ints, float32, numbers and arrays broadcast."""
+    helper = getattr(astgrad.runtime, share)
+    compiled = numba.njit(lambda x, y: helper(x, y))
+    for x, y in _SHARE_CASES:
+        got, want = compiled(x, y), helper(x, y)
+        assert np.shape(got) == np.shape(want)
+        np.testing.assert_array_equal(np.asarray(got, dtype=float), np.asarray(want, dtype=float))
+
+
 def _rnn_args(hidden: int, inputs: int, steps: int) -> tuple:
     W, U = RNG.normal(size=(hidden, hidden)) / 2, RNG.normal(size=(hidden, inputs))
     return W, U, RNG.normal(size=hidden), RNG.normal(size=(steps, inputs)), np.zeros(hidden)

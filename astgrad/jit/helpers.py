@@ -137,6 +137,34 @@ def _abs_slope(x):
     raise TypingError(f"abs_slope of a {x}")
 
 
+def _is_real(t: types.Type) -> bool:
+    """A real number, or an array of real numbers (booleans too: NumPy compares them as 0 and 1)."""
+    kinds = (types.Float, types.Integer, types.Boolean)
+    return isinstance(t, kinds) or (_is_array(t) and isinstance(t.dtype, kinds))
+
+
+@overload(runtime.max_share)
+def _max_share(x, y):
+    """As runtime.max_share: 1 where x > y, ½ at ties, 0 where x < y or either is NaN, for real
+    numbers and arrays, broadcast as NumPy does. Always a float64 array for an array (the Python
+    version's boolean mask where nothing ties has the same values)."""
+    if not (_is_real(x) and _is_real(y)):
+        raise TypingError(f"max_share of a {x} and a {y}")
+    if _is_array(x) or _is_array(y):
+        return lambda x, y: (x > y) + 0.5 * (x == y)
+    return lambda x, y: 0.5 if x == y else 1.0 if x > y else 0.0
+
+
+@overload(runtime.select_share)
+def _select_share(x, y):
+    """As runtime.select_share: 1, or ½ where x and y tie (builtin max/min, and a selected branch)."""
+    if not (_is_real(x) and _is_real(y)):
+        raise TypingError(f"select_share of a {x} and a {y}")
+    if _is_array(x) or _is_array(y):
+        return lambda x, y: 1.0 - 0.5 * (x == y)
+    return lambda x, y: 0.5 if x == y else 1.0
+
+
 @overload(runtime.clip_share)
 def _clip_share(a, a_min, a_max, which):
     """As runtime.clip_share, for a real a and bounds that are numbers or None (arrays of bounds:
