@@ -121,3 +121,24 @@ def hinge_loop(x, m):
     for i in range(x.shape[0]):
         s = s + max(m - x[i], 0.0) + min(x[i], m) ** 2
     return s
+
+
+def cross_entropy(W, X, y):
+    """Softmax cross-entropy with integer labels: `logp[np.arange(n), y]` (runtime.add_at)."""
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    n = X.shape[0]
+    return -np.mean(logp[np.arange(n), y])
+
+
+def embedding_lookup(E, idx, w):
+    """Rows gathered by an index array, repeats included (runtime.add_at), and by np.take along
+    the columns (runtime.untake)."""
+    v = E[idx]
+    return np.sum(np.tanh(v) * w) + np.sum(np.take(E, idx[0], axis=1) ** 2)
+
+
+def masked_energy(x):
+    """A boolean mask (runtime.add_at at the mask's elements)."""
+    return np.sum(x[x > 0.2] ** 2)

@@ -18,6 +18,7 @@ numba = pytest.importorskip("numba")
 
 import astgrad  # noqa: E402
 from astgrad import AstgradError, check_grad, grad, value_and_grad  # noqa: E402
+from astgrad.jit import helpers  # noqa: E402, F401  (the runtime helpers' numba versions, for the tests of them alone)
 from tests import jit_functions as jf  # noqa: E402
 from tests import test_rules as rule_matrix  # noqa: E402
 from tests.catalogue import CATALOGUE  # noqa: E402
@@ -166,6 +167,8 @@ def _ties(n: int) -> np.ndarray:
     return z
 
 
+WORDS = np.array([[0, 2, 2], [5, 0, -1]])  # (an embedding's index: repeats, a negative)
+
 # typical user code calling runtime helpers through their numba versions (jit/helpers.py), with
 # the helper the code numba compiles must name
 USER_CODE = [
@@ -174,6 +177,10 @@ USER_CODE = [
     (jf.leaky_and_clipped, (0, 1), (_ties(7), RNG.normal(size=7)), "max_share"),
     (jf.leaky_and_clipped, (0, 1), (_ties(7), 0.0), "max_share"),
     (jf.hinge_loop, (0, 1), (np.array([0.2, 0.5, 0.9, -0.3]), 0.5), "select_share"),
+    (jf.cross_entropy, 0, (RNG.normal(size=(3, 4)), RNG.normal(size=(8, 3)), RNG.integers(0, 4, size=8)), "add_at"),
+    (jf.embedding_lookup, (0, 2), (RNG.normal(size=(6, 3)), WORDS, RNG.normal(size=3)), "unindex"),
+    (jf.embedding_lookup, 0, (RNG.normal(size=(6, 3)), WORDS, RNG.normal(size=3)), "untake_over_1"),
+    (jf.masked_energy, 0, (RNG.normal(size=9),), "add_at"),  # (numba cannot index by a 2-d mask)
 ]
 
 
@@ -212,6 +219,44 @@ def test_shares_equal_python(share):
         got, want = compiled(x, y), helper(x, y)
         assert np.shape(got) == np.shape(want)
         np.testing.assert_array_equal(np.asarray(got, dtype=float), np.asarray(want, dtype=float))
+
+
+def _add_at_cases():
+    buf, g = np.zeros((4, 3)), RNG.normal(size=(2, 3, 3))
+    mask = RNG.normal(size=(4, 3)) > 0
+    return [
+        (np.zeros(5), np.array([0, 3, 3, -1]), RNG.normal(size=4)),  # (repeats, a negative index)
+        (buf, np.array([[0, 2, 2], [3, 0, -4]]), g),  # (a 2-d index: rows of g)
+        (buf, np.array([1, 1]), 0.5),  # (a number)
+        (buf, (np.array([0, 1, 1, 3]), np.array([2, 0, 0, 1])), RNG.normal(size=4)),  # (p[np.arange(n), y])
+        (buf, (np.array([[0], [1]]), np.array([2, 2, 0])), RNG.normal(size=(1, 3))),  # (broadcast)
+        (buf, (np.array([3, 3]), 1), RNG.normal(size=2)),
+        (buf, mask, RNG.normal(size=mask.sum())),
+        (buf, np.array([True, False, True, True]), RNG.normal(size=3)),  # (a mask of rows)
+        (buf, (1, slice(0, 2)), RNG.normal(size=2)),  # (ints and slices: +=)
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_add_at_equals_python(case):
+    """The numba version of add_at (and of untake, through it) against the Python ones: index
+    arrays with repeats and negatives, several of them broadcast, masks, numbers."""
+    buf, index, g = _add_at_cases()[case]
+    add_at = astgrad.runtime.add_at
+    compiled = numba.njit(lambda b, i, v: add_at(b, i, v))
+    got, want = compiled(buf.copy(), index, g), add_at(buf.copy(), index, g)
+    np.testing.assert_array_equal(got, want)
+    if case < 2:
+        from astgrad.jit.helpers import axis_helper
+
+        for axis in (None, 0, -1) if case == 0 else (1,):
+            a = np.zeros(12) if case == 0 else np.zeros((3, 5, 2))
+            g = RNG.normal(size=np.take(a, index, axis=axis).shape)
+            helper = axis_helper("untake", axis, False)
+            got = numba.njit(lambda g, a, i, helper=helper: helper(g, a, i))(g, a, index)
+            np.testing.assert_array_equal(got, astgrad.runtime.untake(g, a, index, axis))
+    with pytest.raises(IndexError):
+        compiled(buf.copy(), np.array([0, 9]), 1.0)
 
 
 def _rnn_args(hidden: int, inputs: int, steps: int) -> tuple:

@@ -318,6 +318,7 @@ AXIS_HELPERS = {  # runtime helper → (its name, how many arrays it takes first
     runtime.reduce_size: ("reduce_size", 1, {"axis": None, "keepdims": False}),
     runtime.prod_others: ("prod_others", 1, {"axis": None}),
     runtime.unsort: ("unsort", 2, {"axis": -1}),
+    runtime.untake: ("untake", 3, {"axis": None}),
 }
 _made: dict[tuple, object] = {}
 
@@ -361,6 +362,12 @@ def axis_helper(op: str, axis, keepdims: bool):
             return runtime.unsort(g, x, axis)
 
         overload(helper)(lambda g, x: _unsort(g, x, axis))
+    elif op == "untake":
+
+        def helper(g, a, indices):
+            return runtime.untake(g, a, indices, axis)
+
+        overload(helper)(lambda g, a, indices: _untake(g, a, indices, axis))
     elif op == "unreduce":
 
         def helper(g, x):
@@ -636,6 +643,41 @@ def _unsort(g, a, axis):
     return _compiled("\n".join(lines) + "\n", "unsort")
 
 
+def _untake(g, a, indices, axis):
+    """runtime.untake: g added back where np.take(a, indices, axis) took it, into zeros shaped
+    like `a` (through add_at, on a view of them with `axis` first: repeated indices accumulate)."""
+    int_indices = isinstance(indices, types.Integer) or (
+        _is_array(indices) and isinstance(indices.dtype, types.Integer)
+    )
+    if not (_is_array(a) and int_indices and (_is_number(g) or _is_array(g))):
+        raise TypingError(f"untake of a {g} into a {a} at {indices} over axis {axis}")
+    dtype = _float_type(g.dtype) if _is_array(g) else "float64"  # (NumPy's result_type(g, float))
+    if axis is None:
+        text = (
+            "def untake(g, a, indices):\n"
+            f"    out = np.zeros(a.shape, np.{dtype})\n"
+            "    add_at(out.reshape(out.size), indices, g)\n"
+            "    return out\n"
+        )
+        return _compiled(text, "untake", add_at=runtime.add_at)
+    if not isinstance(axis, int):
+        raise TypingError(f"untake over axis {axis}")
+    (ax,) = _axes(axis, a.ndim)
+    q = indices.ndim if _is_array(indices) else 0
+    others = [d for d in range(a.ndim) if d != ax]
+    moved = (ax, *others)
+    g_moved = (*range(ax, ax + q), *range(ax), *range(ax + q, a.ndim - 1 + q))
+    g_text = f"g.transpose({g_moved})" if _is_array(g) and g_moved != tuple(range(len(g_moved))) else "g"
+    out_text = f"out.transpose({moved})" if moved != tuple(range(a.ndim)) else "out"
+    text = (
+        "def untake(g, a, indices):\n"
+        f"    out = np.zeros(a.shape, np.{dtype})\n"
+        f"    add_at({out_text}, indices, {g_text})\n"
+        "    return out\n"
+    )
+    return _compiled(text, "untake", add_at=runtime.add_at)
+
+
 def _float_type(dtype: types.Type) -> str:
     return str(dtype) if isinstance(dtype, types.Float) else "float64"
 
@@ -689,17 +731,86 @@ def _basic_index(index) -> bool:
 
 @overload(runtime.unindex)
 def _unindex(g, x, index):
-    """The adjoint of `x[index]` for an index of ints and slices: zeros with g added there."""
-    if not (_is_array(x) and _basic_index(index) and (_is_number(g) or _is_array(g))):
+    """The adjoint of `x[index]`: zeros with g added there (as add_at: repeated indices accumulate)."""
+    indexable = _basic_index(index) or _advanced_index(index, x.ndim)
+    if not (_is_array(x) and indexable and (_is_number(g) or _is_array(g))):
         raise TypingError(f"unindex of a {g} into a {x} at {index}")
     dtype = getattr(np, _float_type(x.dtype))
+    if _basic_index(index):
 
-    def unindex(g, x, index):
-        out = np.zeros(x.shape, dtype)
-        out[index] += g
-        return out
+        def unindex(g, x, index):
+            out = np.zeros(x.shape, dtype)
+            out[index] += g
+            return out
 
-    return unindex
+        return unindex
+    return lambda g, x, index: runtime.add_at(np.zeros(x.shape, dtype), index, g)
+
+
+def _advanced_index(index, ndim: int) -> int:
+    """How many leading axes of an ndim-array an index of arrays selects by: one int array (axis 0),
+    a tuple of int arrays and ints (theirs, broadcast together), or a boolean mask (as many as
+    it has); 0 for any other index (slices between arrays, masks in tuples: not handled here)."""
+    if _is_array(index) and isinstance(index.dtype, types.Boolean):
+        return index.ndim if 0 < index.ndim <= ndim else 0
+    if _is_array(index) and isinstance(index.dtype, types.Integer):
+        return 1 if ndim >= 1 else 0
+    if isinstance(index, types.BaseTuple) and 0 < len(index) <= ndim:
+        ok = all(isinstance(i, types.Integer) or (_is_array(i) and isinstance(i.dtype, types.Integer)) for i in index)
+        return len(index) if ok and any(_is_array(i) for i in index) else 0
+    return 0
+
+
+@overload(runtime.add_at)
+def _add_at(buf, index, g):
+    """As runtime.add_at for an array `buf`: g added into buf[index] in place, an index of ints
+    and slices by `+=`, one of arrays (`_advanced_index`) element by element, so that repeated
+    indices accumulate as np.add.at's do (numba has no ufunc.at); g is broadcast to the selection's
+    shape, and an index out of bounds raises IndexError."""
+    if not (_is_array(buf) and (_is_number(g) or _is_array(g))):
+        raise TypingError(f"add_at of a {g} into a {buf} at {index}")
+    if _basic_index(index):
+
+        def add(buf, index, g):
+            buf[index] += g
+            return buf
+
+        return add
+    p = _advanced_index(index, buf.ndim)
+    if not p:
+        raise TypingError(f"add_at into a {buf} at {index} (an index of arrays and slices together)")
+    if _is_array(index) and isinstance(index.dtype, types.Boolean):
+        parts, arrays = "ix = np.nonzero(index)", list(range(p))
+    elif _is_array(index):
+        parts, arrays = "ix = (index,)", [0]
+    else:
+        parts, arrays = "ix = index", [k for k, i in enumerate(index) if _is_array(i)]
+    picked = ", ".join(f"ix[{k}]" for k in arrays)
+    lines = [
+        "def add(buf, index, g):",
+        "    " + parts,
+        f"    ({', '.join(f'a{k}' for k in arrays)},) = np.broadcast_arrays({picked},)",
+        f"    n = a{arrays[0]}.size",
+        *[f"    f{k} = np.ascontiguousarray(a{k}).ravel()" for k in arrays],
+    ]
+    if _is_array(g):
+        rest = f"buf.shape[{p}:]"
+        lines += [
+            f"    gg = np.ascontiguousarray(np.broadcast_to(g, a{arrays[0]}.shape + {rest}))",
+            f"    gg = gg.reshape((n,) + {rest})",
+        ]
+    lines.append("    for k in range(n):")
+    at = []
+    for d in range(p):
+        j = f"f{d}[k]" if d in arrays else f"ix[{d}]"
+        lines += [
+            f"        j{d} = {j}",
+            f"        if j{d} < -buf.shape[{d}] or j{d} >= buf.shape[{d}]:",
+            "            raise IndexError('index out of bounds in the adjoint of an indexing')",
+        ]
+        at.append(f"j{d}")
+    lines += [f"        buf[{', '.join(at)}] += {'gg[k]' if _is_array(g) else 'g'}", "    return buf"]
+    return _compiled("\n".join(lines) + "\n", "add")
 
 
 @overload(runtime.distinct)
