@@ -142,3 +142,24 @@ def embedding_lookup(E, idx, w):
 def masked_energy(x):
     """A boolean mask (runtime.add_at at the mask's elements)."""
     return np.sum(x[x > 0.2] ** 2)
+
+
+def joined(a, b, M):
+    """np.concatenate, np.stack, np.hstack and np.vstack of lists of arrays (tuples in the code
+    numba compiles), and np.array of a list of numbers."""
+    c = np.concatenate([a, b])
+    s = np.stack([a, a * b[:3]], axis=1)
+    h = np.hstack([a, b])
+    v = np.vstack([M, M * a])  # (numba joins arrays of one rank)
+    return np.sum(c * np.sin(h)) + np.sum(s @ np.array([1.0, 2.0])) + np.sum(v**3)
+
+
+def gated_rnn(Wz, Wh, xs, h0):
+    """A gated recurrent cell on the concatenated state and input: the pair saved on the tape, the
+    weights' adjoints summed over the steps (runtime.matmul_left_sum)."""
+    h = h0
+    for t in range(xs.shape[0]):
+        v = np.concatenate([h, xs[t]])
+        z = 1.0 / (1.0 + np.exp(-(Wz @ v)))
+        h = z * h + (1.0 - z) * np.tanh(Wh @ v)
+    return np.sum(h**2)

@@ -54,6 +54,22 @@ def _per_element(helper, n: int):
     return scope["each"]
 
 
+@overload(runtime.add_adjoints)
+def _add_adjoints(a, b):
+    """The sum of two adjoints: numbers and arrays (None is zero; tuples element by element, as a
+    tuple where the Python version makes a list: the code indexes it by constants)."""
+    if isinstance(a, types.NoneType):
+        return lambda a, b: b
+    if isinstance(b, types.NoneType):
+        return lambda a, b: a
+    if (_is_number(a) or _is_array(a)) and (_is_number(b) or _is_array(b)):
+        return lambda a, b: a + b
+    if isinstance(a, types.BaseTuple) and isinstance(b, types.BaseTuple) and len(a) == len(b):
+        items = "".join(f"add(a[{k}], b[{k}]), " for k in range(len(a)))
+        return _compiled(f"def each(a, b):\n    return ({items})\n", "each", add=runtime.add_adjoints)
+    raise TypingError(f"add_adjoints of a {a} and a {b}")
+
+
 @overload(runtime.owned_copy)
 def _owned_copy(g):
     if _is_array(g):
@@ -319,6 +335,8 @@ AXIS_HELPERS = {  # runtime helper → (its name, how many arrays it takes first
     runtime.prod_others: ("prod_others", 1, {"axis": None}),
     runtime.unsort: ("unsort", 2, {"axis": -1}),
     runtime.untake: ("untake", 3, {"axis": None}),
+    runtime.split_like: ("split_like", 2, {"axis": 0}),
+    runtime.unstack: ("unstack", 1, {"axis": 0}),
 }
 _made: dict[tuple, object] = {}
 
@@ -368,6 +386,18 @@ def axis_helper(op: str, axis, keepdims: bool):
             return runtime.untake(g, a, indices, axis)
 
         overload(helper)(lambda g, a, indices: _untake(g, a, indices, axis))
+    elif op == "split_like":
+
+        def helper(g, parts):
+            return runtime.split_like(g, parts, axis)
+
+        overload(helper)(lambda g, parts: _split_like(g, parts, axis))
+    elif op == "unstack":
+
+        def helper(g):
+            return runtime.unstack(g, axis)
+
+        overload(helper)(lambda g: _unstack(g, axis))
     elif op == "unreduce":
 
         def helper(g, x):
@@ -678,6 +708,95 @@ def _untake(g, a, indices, axis):
     return _compiled(text, "untake", add_at=runtime.add_at)
 
 
+def _pieces(g, parts, axis, name: str) -> str:
+    """The text of a function `name(g, parts)` returning the tuple of g's consecutive pieces along
+    `axis` (of g flattened for None), each as long there as its part of the tuple `parts` (a
+    number's piece: one element) and reshaped to the part's shape (np.split's pieces)."""
+    if not (_is_array(g) and isinstance(parts, types.BaseTuple) and all(_is_array(p) or _is_number(p) for p in parts)):
+        raise TypingError(f"{name} of a {g} into {parts}")
+    lines = [f"def {name}(g, parts):", "    at = 0"]
+    if axis is None:
+        lines.append("    flat = np.ascontiguousarray(g).reshape(g.size)")
+    pieces = []
+    for k, part in enumerate(parts):
+        if not _is_array(part):
+            lines += [f"    p{k} = {'flat' if axis is None else 'g'}[at]", "    at += 1"]
+        elif axis is None:
+            lines += [
+                f"    p{k} = flat[at : at + parts[{k}].size].reshape(parts[{k}].shape)",
+                f"    at += parts[{k}].size",
+            ]
+        else:
+            if part.ndim != g.ndim:
+                raise TypingError(f"{name} of a {g} into {parts} along axis {axis}")
+            (ax,) = _axes(axis, g.ndim)
+            at = ", ".join("at : at + n" if d == ax else ":" for d in range(g.ndim))
+            lines += [f"    n = parts[{k}].shape[{ax}]", f"    p{k} = g[{at}]", "    at += n"]
+        pieces.append(f"p{k}")
+    return "\n".join([*lines, f"    return ({''.join(p + ', ' for p in pieces)})"]) + "\n"
+
+
+def _split_like(g, parts, axis):
+    """runtime.split_like (np.concatenate's adjoint), as a tuple of views of g for a tuple of parts
+    (jit/compiler.py's `_tuple_displays`: the code indexes it by constants, as it did the list)."""
+    if axis is not None and not isinstance(axis, int):
+        raise TypingError(f"split_like along axis {axis}")
+    if isinstance(parts, types.BaseTuple) and axis is not None and not all(_is_array(p) for p in parts):
+        raise TypingError(f"split_like of {parts} along axis {axis}")
+    return _compiled(_pieces(g, parts, axis, "split"), "split")
+
+
+@overload(runtime.unhstack)
+def _unhstack(g, parts):
+    """np.hstack's adjoint: pieces along the first axis for vectors and numbers, else the second."""
+    if not (isinstance(parts, types.BaseTuple) and len(parts)):
+        raise TypingError(f"unhstack of a {g} into {parts}")
+    first = parts[0]
+    return _compiled(_pieces(g, parts, 0 if not _is_array(first) or first.ndim <= 1 else 1, "unhstack"), "unhstack")
+
+
+@overload(runtime.unvstack)
+def _unvstack(g, parts):
+    """np.vstack's adjoint: rows (a vector or a number is one row, reshaped back)."""
+    if not (_is_array(g) and isinstance(parts, types.BaseTuple) and all(_is_array(p) for p in parts)):
+        raise TypingError(f"unvstack of a {g} into {parts}")
+    lines = ["def unvstack(g, parts):", "    at = 0"]
+    for k, part in enumerate(parts):
+        rows = f"parts[{k}].shape[0]" if part.ndim >= 2 else "1"
+        lines += [f"    p{k} = g[at : at + {rows}].reshape(parts[{k}].shape)", f"    at += {rows}"]
+    pieces = "".join(f"p{k}, " for k in range(len(parts)))
+    return _compiled("\n".join([*lines, f"    return ({pieces})"]) + "\n", "unvstack")
+
+
+def _unstack(g, axis):
+    """runtime.unstack (np.stack's adjoint): g's slices along `axis`, as a list of views (their
+    number is g's length there, not known to numba's types)."""
+    if not (_is_array(g) and isinstance(axis, int) and g.ndim >= 1):
+        raise TypingError(f"unstack of a {g} along axis {axis}")
+    (ax,) = _axes(axis, g.ndim)
+    at = ", ".join("i" if d == ax else ":" for d in range(g.ndim))
+    return _compiled(f"def unstack(g):\n    return [g[{at}] for i in range(g.shape[{ax}])]\n", "unstack")
+
+
+@overload(runtime.numbers_as_array)
+def _numbers_as_array(x):
+    """As runtime.numbers_as_array: a tuple of numbers (nested too) as an array; a tuple of arrays,
+    an array or a number as it is (lists: refused, jit/compiler.py makes a join's list display a tuple)."""
+    if _is_array(x) or _is_number(x):
+        return lambda x: x
+    if isinstance(x, types.BaseTuple) and all(_is_array(v) for v in x):
+        return lambda x: x
+    if isinstance(x, types.BaseTuple) and all(_numbers_only(v) for v in x):
+        return lambda x: np.array(x)
+    raise TypingError(f"numbers_as_array of a {x}")
+
+
+def _numbers_only(t: types.Type) -> bool:
+    if isinstance(t, types.BaseTuple):
+        return all(_numbers_only(v) for v in t)
+    return isinstance(t, (types.Integer, types.Float))
+
+
 def _float_type(dtype: types.Type) -> str:
     return str(dtype) if isinstance(dtype, types.Float) else "float64"
 
@@ -719,6 +838,65 @@ def _matmul_right(g, a, b):
             return lambda g, a, b: np.dot(g, a)
         return lambda g, a, b: np.dot(a.T, g)
     raise TypingError(f"matmul_right of a {g} for {a} @ {b}")
+
+
+@overload(runtime.matmul_left_sum)
+def _matmul_left_sum(parts, a):
+    """The sum of matmul_left(g, a, b) over the pairs (g, b) of a loop's list `parts`."""
+    return _products_sum(parts, a, left=True)
+
+
+@overload(runtime.matmul_right_sum)
+def _matmul_right_sum(parts, b):
+    """The sum of matmul_right(g, a, b) over the pairs (g, a) of a loop's list `parts`."""
+    return _products_sum(parts, b, left=False)
+
+
+def _products_sum(parts, fixed, left: bool):
+    """As runtime's: for vectors and a matrix, one product of the stacked vectors (G.T @ V, as the
+    Python version computes it); else a sum of the products one by one. No parts: zeros (the Python
+    version's 0.0, added to an adjoint of fixed's shape)."""
+    pair = parts.dtype if isinstance(parts, types.List) else None
+    if not (isinstance(pair, types.BaseTuple) and len(pair) == 2 and _floats(fixed)):
+        raise TypingError(f"a sum of matrix products' adjoints over {parts} for a {fixed}")
+    dtype = fixed.dtype
+    fixed_name = "a" if left else "b"  # (the overload's parameter: numba matches the names)
+    if fixed.ndim == 2 and all(_floats(t, fixed) and t.ndim == 1 for t in pair):
+        product = "np.dot(G.T, V)" if left else "np.dot(V.T, G)"
+        text = (
+            f"def total(parts, {fixed_name}):\n"
+            "    n = len(parts)\n"
+            "    if n == 0:\n"
+            f"        return np.zeros({fixed_name}.shape, dtype)\n"
+            "    G = np.empty((n, parts[0][0].shape[0]), dtype)\n"
+            "    V = np.empty((n, parts[0][1].shape[0]), dtype)\n"
+            "    for k in range(n):\n"
+            "        G[k] = parts[k][0]\n"
+            "        V[k] = parts[k][1]\n"
+            f"    return {product}\n"
+        )
+        return _compiled(text, "total", dtype=dtype)
+    one = "matmul_left(parts[k][0], a, parts[k][1])" if left else "matmul_right(parts[k][0], parts[k][1], b)"
+    text = (
+        f"def total(parts, {fixed_name}):\n"
+        f"    out = np.zeros({fixed_name}.shape, dtype)\n"
+        "    for k in range(len(parts)):\n"
+        f"        out = out + {one}\n"
+        "    return out\n"
+    )
+    return _compiled(text, "total", dtype=dtype, matmul_left=runtime.matmul_left, matmul_right=runtime.matmul_right)
+
+
+def new_array(x):
+    """`np.array(x)`, for jit/compiler.py's `_one_array_calls`: numba's np.array takes no array."""
+    return np.array(x)
+
+
+@overload(new_array)
+def _new_array(x):
+    if _is_array(x):
+        return lambda x: x.copy()
+    return lambda x: np.array(x)
 
 
 def _basic_index(index) -> bool:
