@@ -163,3 +163,10 @@ def gated_rnn(Wz, Wh, xs, h0):
         z = 1.0 / (1.0 + np.exp(-(Wz @ v)))
         h = z * h + (1.0 - z) * np.tanh(Wh @ v)
     return np.sum(h**2)
+
+
+def norms_and_sorts(W):
+    """np.linalg.norm of the whole array and over an axis (runtime.norm_weight), np.sort along one."""
+    rows = np.linalg.norm(W, axis=1)
+    top = np.sort(W, axis=0)[-1]
+    return np.linalg.norm(W) + np.sum(rows**3) + np.sum(top * np.arange(W.shape[1]))

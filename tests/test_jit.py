@@ -194,6 +194,12 @@ USER_CODE = [
         (RNG.normal(size=(3, 5)) / 2, RNG.normal(size=(3, 5)) / 2, RNG.normal(size=(4, 2)), np.zeros(3)),
         "matmul_left_sum split_like_over_0",
     ),
+    (
+        jf.norms_and_sorts,
+        0,
+        (np.vstack([RNG.normal(size=(3, 4)), np.zeros(4)]),),
+        "norm_weight_over_1 norm_over_1 sort_over_0",
+    ),
 ]
 
 
@@ -512,6 +518,10 @@ def _helper_cases():
         ("cumsum", -1, False, (x,)),
         ("flip", (0, 2), False, (x,)),
         ("flip", None, False, (ints,)),
+        ("sort", 0, False, (nan,)),
+        ("sort", -1, False, (ints,)),
+        ("norm", 1, False, (x,)),
+        ("norm", (0, 1), True, (ints,)),
         ("prod_others", 1, False, (zeros,)),
         ("prod_others", (0, 1), False, (zeros,)),
         ("extremum_mask", (1, 2), False, (nan, np.max(nan, axis=(1, 2)))),

@@ -711,7 +711,7 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
     `unsort(g, x, 0)`), where
     the axis and keepdims are constants: each call → a helper made for them (helpers.axis_helper),
     called on the arrays alone. Returns the helpers by name."""
-    from .helpers import AXIS_HELPERS, REDUCTIONS, SCANS, axis_helper
+    from .helpers import AXIS_HELPERS, REDUCTIONS, SCAN_AXIS, SCANS, axis_helper
 
     def value(name: str) -> Any:
         try:
@@ -728,13 +728,23 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
             if value(f.value.id) is not np:
                 continue
             op, arrays = f.attr, 1
-            constants = {"axis": None, "keepdims": False} if op in REDUCTIONS else {"axis": None}
+            constants = {"axis": None, "keepdims": False} if op in REDUCTIONS else {"axis": SCAN_AXIS.get(op)}
             most = 1  # (NumPy's next positional parameter is a dtype)
             whole = op in REDUCTIONS  # (over the whole array: numba's own)
+        elif (
+            isinstance(f, ast.Attribute)
+            and f.attr == "norm"
+            and isinstance(f.value, ast.Attribute)
+            and f.value.attr == "linalg"
+            and isinstance(f.value.value, ast.Name)
+            and value(f.value.value.id) is np
+        ):  # (np.linalg.norm of the default ord over an axis)
+            op, arrays, constants = "norm", 1, {"ord": None, "axis": None, "keepdims": False}
+            most, whole = 3, True
         elif isinstance(f, ast.Name) and any(value(f.id) is h for h in AXIS_HELPERS):
             op, arrays, constants = AXIS_HELPERS[value(f.id)]
             most = len(constants)
-            whole = op not in ("reduce_size", "unsort")  # (the helpers' numba versions above take the whole array)
+            whole = op in ("unreduce", "extremum_mask", "prod_others")  # (whole-array numba versions above)
         else:
             continue
         positional = node.args[arrays:]
@@ -746,8 +756,11 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
         try:
             axis = ast.literal_eval(given["axis"]) if "axis" in given else constants["axis"]
             keepdims = ast.literal_eval(given["keepdims"]) if "keepdims" in given else False
+            others = {k: ast.literal_eval(v) for k, v in given.items() if k not in ("axis", "keepdims")}
         except ValueError:
             continue
+        if any(v != constants[k] or type(v) is not type(constants[k]) for k, v in others.items()):
+            continue  # (a helper is made for the other constants' defaults: norm_weight's ord=None)
         if not (
             (axis is None or type(axis) is int or (type(axis) is tuple and all(type(a) is int for a in axis)))
             and type(keepdims) is bool

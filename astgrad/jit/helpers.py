@@ -327,7 +327,8 @@ def _broadcast_like(t, y):
 # whose code (compiled again in every function that calls them) was most of a gradient's compile time.
 
 REDUCTIONS = {"sum", "mean", "max", "amax", "min", "amin", "prod", "var", "std"}
-SCANS = {"cumsum", "flip"}  # (the array's shape kept; no keepdims)
+SCANS = {"cumsum", "flip", "sort"}  # (the array's shape kept; no keepdims)
+SCAN_AXIS = {"sort": -1}  # (the default axis where it is not None)
 AXIS_HELPERS = {  # runtime helper → (its name, how many arrays it takes first, its constants and their defaults)
     runtime.unreduce: ("unreduce", 2, {"axis": None, "keepdims": False}),
     runtime.extremum_mask: ("extremum_mask", 2, {"axis": None, "keepdims": False}),
@@ -336,6 +337,7 @@ AXIS_HELPERS = {  # runtime helper → (its name, how many arrays it takes first
     runtime.unsort: ("unsort", 2, {"axis": -1}),
     runtime.untake: ("untake", 3, {"axis": None}),
     runtime.split_like: ("split_like", 2, {"axis": 0}),
+    runtime.norm_weight: ("norm_weight", 2, {"ord": None, "axis": None, "keepdims": False}),
     runtime.unstack: ("unstack", 1, {"axis": 0}),
 }
 _made: dict[tuple, object] = {}
@@ -348,8 +350,8 @@ def axis_helper(op: str, axis, keepdims: bool):
     key = (op, axis, keepdims)
     if key in _made:
         return _made[key]
-    if op in REDUCTIONS:
-        numpy_op = getattr(np, op)
+    if op in REDUCTIONS or op == "norm":
+        numpy_op = np.linalg.norm if op == "norm" else getattr(np, op)
 
         def helper(x):
             return numpy_op(x, axis=axis, keepdims=keepdims)
@@ -362,6 +364,13 @@ def axis_helper(op: str, axis, keepdims: bool):
             return numpy_op(x, axis=axis)
 
         overload(helper)(lambda x: _SCAN_MAKERS[op](x, axis))
+    elif op == "norm_weight":
+
+        def helper(x, y):
+            return runtime.norm_weight(x, y, None, axis, keepdims)
+
+        overload(helper)(lambda x, y: _norm_weight(x, y, axis, keepdims))
+
     elif op == "reduce_size":
 
         def helper(x):
@@ -471,8 +480,13 @@ def _count(ndim: int, kept: tuple[int, ...]) -> str:
     return " * ".join([f"x.shape[{d}]" for d in kept] or ["1"])
 
 
-_START = {"sum": "zeros", "mean": "zeros", "prod": "ones", "var": "zeros", "std": "zeros"}
-_STEP = {"sum": "total[k] += x[at]", "mean": "total[k] += x[at]", "prod": "total[k] *= x[at]"}
+_START = {"sum": "zeros", "mean": "zeros", "prod": "ones", "var": "zeros", "std": "zeros", "norm": "zeros"}
+_STEP = {
+    "sum": "total[k] += x[at]",
+    "mean": "total[k] += x[at]",
+    "prod": "total[k] *= x[at]",
+    "norm": "total[k] += x[at] * x[at]",  # (np.linalg.norm's default: the 2-norm of each slice)
+}
 
 
 def _reduction(numpy_op, x, axis, keepdims):
@@ -482,6 +496,8 @@ def _reduction(numpy_op, x, axis, keepdims):
     if not (_is_array(x) and isinstance(x.dtype, (types.Float, types.Integer, types.Boolean))):
         raise TypingError(f"np.{numpy_op.__name__} over axis {axis} of a {x}")
     op = {"amax": "max", "amin": "min"}.get(numpy_op.__name__, numpy_op.__name__)
+    if op == "norm" and isinstance(axis, tuple) and len(axis) > 2:
+        raise TypingError(f"np.linalg.norm over axes {axis} (NumPy's norms are of vectors and matrices)")
     axes = _axes(axis, x.ndim)
     kept = tuple(k for k in range(x.ndim) if k not in axes)
     dtype = numpy_op(np.ones(2, np.dtype(str(x.dtype)))).dtype.name
@@ -518,6 +534,7 @@ def _reduction(numpy_op, x, axis, keepdims):
             )
         else:
             text += _nest(x.ndim, kept, [_STEP[op]]) + (f"    total /= {size}\n" if op == "mean" else "")
+            text += "    total = np.sqrt(total)\n" if op == "norm" else ""
     if not kept and not keepdims:
         return _compiled(text + "    return total[0]\n", "reduce")
     shape = _shape(x.ndim, kept, axes if keepdims else ())
@@ -613,7 +630,50 @@ def _flip(x, axis):
     return _compiled(text, "flip")
 
 
-_SCAN_MAKERS = {"cumsum": _cumsum, "flip": _flip}
+def _sort(x, axis):
+    """np.sort over one axis: each slice sorted by numba's np.sort (NaN last, as NumPy's; equal
+    values are equal whatever the order)."""
+    if not (_is_array(x) and isinstance(x.dtype, (types.Float, types.Integer, types.Boolean))):
+        raise TypingError(f"np.sort over axis {axis} of a {x}")
+    if axis is None:
+        return lambda x: np.sort(x.ravel())
+    if not isinstance(axis, int):
+        raise TypingError(f"np.sort over axis {axis}")
+    (ax,) = _axes(axis, x.ndim)
+    if x.ndim == 1:
+        return lambda x: np.sort(x)
+    others = [d for d in range(x.ndim) if d != ax]
+    row = ", ".join(":" if d == ax else f"i{d}" for d in range(x.ndim))
+    lines = ["def sort(x):", "    out = np.empty(x.shape, x.dtype)"]
+    for depth, d in enumerate(others):
+        lines.append("    " * (1 + depth) + f"for i{d} in range(x.shape[{d}]):")
+    lines += ["    " * (1 + len(others)) + f"out[{row}] = np.sort(x[{row}])", "    return out"]
+    return _compiled("\n".join(lines) + "\n", "sort")
+
+
+_SCAN_MAKERS = {"cumsum": _cumsum, "flip": _flip, "sort": _sort}
+
+
+def _spread(y, x, axis, keepdims):
+    """A numba function spreading y (x's reduction over `axis`) to x's shape (`_unreduce`'s)."""
+    from numba import njit
+
+    return njit(_unreduce(y, x, axis, keepdims))
+
+
+def _norm_weight(x, y, axis, keepdims):
+    """runtime.norm_weight of the default norm (ord None: the 2-norm of vectors, Frobenius of
+    matrices): x / y, with 1 for y where y is 0 (x is 0 there)."""
+    if not (_is_array(x) and isinstance(x.dtype, types.Float) and (_is_number(y) or _is_array(y))):
+        raise TypingError(f"norm_weight of a {x} by {y} over axis {axis}")
+    if _is_number(y) and axis is None:
+        return lambda x, y: x / (1.0 if y == 0 else y)
+    spread = _spread(y, x, axis, keepdims)
+    return _compiled(
+        "def weight(x, y):\n    scale = spread(y, x)\n    return x / np.where(scale == 0, 1.0, scale)\n",
+        "weight",
+        spread=spread,
+    )
 
 
 def _prod_others_over(a, axis):
