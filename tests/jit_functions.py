@@ -170,3 +170,10 @@ def norms_and_sorts(W):
     rows = np.linalg.norm(W, axis=1)
     top = np.sort(W, axis=0)[-1]
     return np.linalg.norm(W) + np.sum(rows**3) + np.sum(top * np.arange(W.shape[1]))
+
+
+def scattered(x, idx):
+    """`y[idx] = x` with a repeated index: the last write stays (runtime.written_part)."""
+    y = np.zeros(6)
+    y[idx] = x
+    return np.sum(y**2 * np.arange(6.0))

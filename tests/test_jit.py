@@ -182,6 +182,7 @@ USER_CODE = [
     (jf.embedding_lookup, (0, 2), (RNG.normal(size=(6, 3)), WORDS, RNG.normal(size=3)), "unindex"),
     (jf.embedding_lookup, 0, (RNG.normal(size=(6, 3)), WORDS, RNG.normal(size=3)), "untake_over_1"),
     (jf.masked_energy, 0, (RNG.normal(size=9),), "add_at"),  # (numba cannot index by a 2-d mask)
+    (jf.scattered, 0, (RNG.normal(size=4), np.array([0, 2, 2, -1])), "written_part"),
     (
         jf.joined,
         (0, 1, 2),
@@ -259,13 +260,16 @@ def _add_at_cases():
 
 @pytest.mark.parametrize("case", range(9))
 def test_add_at_equals_python(case):
-    """The numba version of add_at (and of untake, through it) against the Python ones: index
-    arrays with repeats and negatives, several of them broadcast, masks, numbers."""
+    """The numba versions of add_at, written_part and untake (through add_at) against the Python
+    ones: index arrays with repeats and negatives, several of them broadcast, masks, numbers."""
     buf, index, g = _add_at_cases()[case]
     add_at = astgrad.runtime.add_at
     compiled = numba.njit(lambda b, i, v: add_at(b, i, v))
     got, want = compiled(buf.copy(), index, g), add_at(buf.copy(), index, g)
     np.testing.assert_array_equal(got, want)
+    part = astgrad.runtime.written_part  # (the adjoint of `buf[index] = v`: the last write's)
+    G = RNG.normal(size=buf.shape)
+    np.testing.assert_array_equal(numba.njit(lambda G, i: part(G, i))(G, index), part(G, index))
     if case < 2:
         from astgrad.jit.helpers import axis_helper
 

@@ -1017,6 +1017,23 @@ def _add_at(buf, index, g):
     p = _advanced_index(index, buf.ndim)
     if not p:
         raise TypingError(f"add_at into a {buf} at {index} (an index of arrays and slices together)")
+    setup, first = _index_arrays(index, p)
+    lines = ["def add(buf, index, g):", *setup]
+    if _is_array(g):
+        rest = f"buf.shape[{p}:]"
+        lines += [
+            f"    gg = np.ascontiguousarray(np.broadcast_to(g, {first}.shape + {rest}))",
+            f"    gg = gg.reshape((n,) + {rest})",
+        ]
+    loop, at = _each_index(index, p, "buf")
+    lines += [*loop, f"        buf[{at}] += {'gg[k]' if _is_array(g) else 'g'}", "    return buf"]
+    return _compiled("\n".join(lines) + "\n", "add")
+
+
+def _index_arrays(index, p: int) -> tuple[list[str], str]:
+    """Lines binding, for an index of arrays (`_advanced_index`, p axes), `ix` (its parts, a
+    mask's by np.nonzero), the arrays among them broadcast (`a0`, ...) and flattened (`f0`, ...)
+    and their size `n`; and the name of the first broadcast array (its shape is the selection's)."""
     if _is_array(index) and isinstance(index.dtype, types.Boolean):
         parts, arrays = "ix = np.nonzero(index)", list(range(p))
     elif _is_array(index):
@@ -1025,30 +1042,60 @@ def _add_at(buf, index, g):
         parts, arrays = "ix = index", [k for k, i in enumerate(index) if _is_array(i)]
     picked = ", ".join(f"ix[{k}]" for k in arrays)
     lines = [
-        "def add(buf, index, g):",
         "    " + parts,
         f"    ({', '.join(f'a{k}' for k in arrays)},) = np.broadcast_arrays({picked},)",
         f"    n = a{arrays[0]}.size",
         *[f"    f{k} = np.ascontiguousarray(a{k}).ravel()" for k in arrays],
     ]
-    if _is_array(g):
-        rest = f"buf.shape[{p}:]"
-        lines += [
-            f"    gg = np.ascontiguousarray(np.broadcast_to(g, a{arrays[0]}.shape + {rest}))",
-            f"    gg = gg.reshape((n,) + {rest})",
-        ]
-    lines.append("    for k in range(n):")
-    at = []
+    return lines, f"a{arrays[0]}"
+
+
+def _each_index(index, p: int, array: str) -> tuple[list[str], str]:
+    """A loop over the n selected positions (after `_index_arrays`' lines), binding the k-th's
+    index `j0, j1, ...` into `array` (checked against its bounds), and that index's text."""
+    arrays = list(range(p)) if _is_array(index) else [k for k, i in enumerate(index) if _is_array(i)]
+    lines = ["    for k in range(n):"]
     for d in range(p):
-        j = f"f{d}[k]" if d in arrays else f"ix[{d}]"
         lines += [
-            f"        j{d} = {j}",
-            f"        if j{d} < -buf.shape[{d}] or j{d} >= buf.shape[{d}]:",
+            f"        j{d} = {f'f{d}[k]' if d in arrays else f'ix[{d}]'}",
+            f"        if j{d} < -{array}.shape[{d}] or j{d} >= {array}.shape[{d}]:",
             "            raise IndexError('index out of bounds in the adjoint of an indexing')",
         ]
-        at.append(f"j{d}")
-    lines += [f"        buf[{', '.join(at)}] += {'gg[k]' if _is_array(g) else 'g'}", "    return buf"]
-    return _compiled("\n".join(lines) + "\n", "add")
+    return lines, ", ".join(f"j{d}" for d in range(p))
+
+
+@overload(runtime.written_part)
+def _written_part(g, index):
+    """As runtime.written_part: g[index], where an index of arrays selects an element more than once
+    only the last write (the one NumPy's assignment keeps) receiving it."""
+    if not _is_array(g):
+        raise TypingError(f"written_part of a {g} at {index}")
+    if _basic_index(index):
+        whole = isinstance(index, types.Integer) and g.ndim == 1
+        whole = whole or (
+            isinstance(index, types.BaseTuple)
+            and len(index) == g.ndim
+            and all(isinstance(i, types.Integer) for i in index)
+        )
+        return (lambda g, index: g[index]) if whole else (lambda g, index: g[index].copy())
+    p = _advanced_index(index, g.ndim)
+    if not p:
+        raise TypingError(f"written_part of a {g} at {index} (an index of arrays and slices together)")
+    setup, first = _index_arrays(index, p)
+    loop, at = _each_index(index, p, "g")
+    lines = [
+        "def part(g, index):",
+        *setup,
+        f"    owner = np.full(g.shape[:{p}], -1, np.int64)",
+        f"    out = np.zeros((n,) + g.shape[{p}:], np.{_float_type(g.dtype)})",
+        *loop,
+        f"        owner[{at}] = k",
+        *loop,
+        f"        if owner[{at}] == k:",
+        f"            out[k] = g[{at}]",
+        f"    return out.reshape({first}.shape + g.shape[{p}:])",
+    ]
+    return _compiled("\n".join(lines) + "\n", "part")
 
 
 @overload(runtime.distinct)
