@@ -111,8 +111,10 @@ def relu_mlp(W1, W2, X, y):
 
 
 def leaky_and_clipped(z, c):
-    """np.maximum and np.minimum of two arrays, and of an array and a number."""
-    return np.sum(np.maximum(z, 0.1 * z) ** 2 + np.minimum(z, c) * np.minimum(1.0, c))
+    """np.maximum, np.minimum and np.fmax of two arrays, and of an array and a number; np.clip
+    with a bound of either kind."""
+    shares = np.sum(np.maximum(z, 0.1 * z) ** 2 + np.minimum(z, c) * np.minimum(1.0, c) + np.fmax(z, c) ** 3)
+    return shares + np.sum(np.clip(z, c - 0.25, 1.0) ** 2)
 
 
 def hinge_loop(x, m):

@@ -175,8 +175,8 @@ WORDS = np.array([[0, 2, 2], [5, 0, -1]])  # (an embedding's index: repeats, a n
 USER_CODE = [
     (jf.relu_mlp, (0, 1), _relu_args(tie=False), "max_share"),
     (jf.relu_mlp, (0, 1), _relu_args(tie=True), "max_share"),
-    (jf.leaky_and_clipped, (0, 1), (_ties(7), RNG.normal(size=7)), "max_share"),
-    (jf.leaky_and_clipped, (0, 1), (_ties(7), 0.0), "max_share"),
+    (jf.leaky_and_clipped, (0, 1), (_ties(7), RNG.normal(size=7)), "max_share fmax_share clip_share"),
+    (jf.leaky_and_clipped, (0, 1), (_ties(7), 0.0), "max_share fmax_share clip_share"),
     (jf.hinge_loop, (0, 1), (np.array([0.2, 0.5, 0.9, -0.3]), 0.5), "select_share"),
     (jf.cross_entropy, 0, (RNG.normal(size=(3, 4)), RNG.normal(size=(8, 3)), RNG.integers(0, 4, size=8)), "add_at"),
     (jf.embedding_lookup, (0, 2), (RNG.normal(size=(6, 3)), WORDS, RNG.normal(size=3)), "unindex"),
@@ -230,10 +230,10 @@ _SHARE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("share", ["max_share", "select_share"])
+@pytest.mark.parametrize("share", ["max_share", "select_share", "fmax_share"])
 def test_shares_equal_python(share):
-    """The numba versions of max_share and select_share against the Python ones, element by
-    element: ties, NaN, ints, float32, numbers and arrays broadcast."""
+    """The numba versions of max_share, select_share and fmax_share against the Python ones,
+    element by element: ties, NaN, ints, float32, numbers and arrays broadcast."""
     helper = getattr(astgrad.runtime, share)
     compiled = numba.njit(lambda x, y: helper(x, y))
     for x, y in _SHARE_CASES:

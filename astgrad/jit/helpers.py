@@ -181,11 +181,22 @@ def _select_share(x, y):
     return lambda x, y: 0.5 if x == y else 1.0
 
 
+@overload(runtime.fmax_share)
+def _fmax_share(x, y):
+    """As runtime.fmax_share: max_share's, and 1 where y is NaN (np.fmax then returns x), 0 where
+    only x is."""
+    if not (_is_real(x) and _is_real(y)):
+        raise TypingError(f"fmax_share of a {x} and a {y}")
+    if _is_array(x) or _is_array(y):
+        return lambda x, y: np.where(y != y, 1.0, np.where(x != x, 0.0, (x > y) + 0.5 * (x == y)))
+    return lambda x, y: 1.0 if y != y else 0.0 if x != x else 0.5 if x == y else 1.0 if x > y else 0.0
+
+
 @overload(runtime.clip_share)
 def _clip_share(a, a_min, a_max, which):
-    """As runtime.clip_share, for a real a and bounds that are numbers or None (arrays of bounds:
-    refused)."""
-    if not all(isinstance(b, (types.Float, types.Integer, types.NoneType)) for b in (a_min, a_max)):
+    """As runtime.clip_share, for a real a and bounds that are real numbers, arrays or None, broadcast
+    together."""
+    if not all(isinstance(b, types.NoneType) or _is_real(b) for b in (a_min, a_max)):
         raise TypingError(f"clip_share with bounds {a_min} and {a_max}")
     if not (_is_number(a) or (_is_array(a) and isinstance(a.dtype, (types.Float, types.Integer)))):
         raise TypingError(f"clip_share of a {a}")
@@ -203,7 +214,11 @@ def _clip_share(a, a_min, a_max, which):
         "        pick = below\n"
         "    else:\n"
         "        pick = above\n"
-        + ("    return pick.astype(np.float64)\n" if _is_array(a) else "    return 1.0 if pick else 0.0\n")
+        + (
+            "    return pick.astype(np.float64)\n"
+            if any(_is_array(v) for v in (a, a_min, a_max))
+            else "    return 1.0 if pick else 0.0\n"
+        )
     )
     return _compiled(text, "share")
 
