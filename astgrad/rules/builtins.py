@@ -5,21 +5,7 @@ import builtins
 import math
 
 from ..runtime import (  # noqa: F401  (sign_of: named in a derivative string)
-    float_arccos,
-    float_arcsin,
-    float_arctanh,
-    float_cos,
-    float_cosh,
-    float_exp,
-    float_expm1,
-    float_log,
-    float_log1p,
-    float_log2,
-    float_log10,
-    float_sin,
-    float_sinh,
-    float_sqrt,
-    float_tan,
+    float_twins,
     items_adjoint,
     prod_items_bar,
     prod_items_dot,
@@ -56,24 +42,8 @@ elementwise(math.log1p, "1.0 / (1.0 + x)", globals())
 elementwise(math.sqrt, "0.5 / y", globals())
 # math's functions with NumPy's value where they raise (floats.py calls them where the value
 # decides nothing): their derivatives are math's
-for _math_fn, _twin in (
-    (math.sin, float_sin),
-    (math.cos, float_cos),
-    (math.tan, float_tan),
-    (math.asin, float_arcsin),
-    (math.acos, float_arccos),
-    (math.sinh, float_sinh),
-    (math.cosh, float_cosh),
-    (math.atanh, float_arctanh),
-    (math.exp, float_exp),
-    (math.expm1, float_expm1),
-    (math.log, float_log),
-    (math.log2, float_log2),
-    (math.log10, float_log10),
-    (math.log1p, float_log1p),
-    (math.sqrt, float_sqrt),
-):
-    alias(_math_fn, _twin)
+for _twin in float_twins():
+    alias(_twin.math_function, _twin)
 elementwise(math.fabs, "math.copysign(1.0, x)", globals())
 elementwise(math.asinh, "1.0 / math.sqrt(x * x + 1.0)", globals())
 elementwise(math.acosh, "1.0 / math.sqrt(x * x - 1.0)", globals())
