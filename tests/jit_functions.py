@@ -148,12 +148,13 @@ def masked_energy(x):
 
 def joined(a, b, M):
     """np.concatenate, np.stack, np.hstack and np.vstack of lists of arrays (tuples in the code
-    numba compiles), and np.array of a list of numbers."""
+    numba compiles), and np.array of lists of numbers."""
     c = np.concatenate([a, b])
     s = np.stack([a, a * b[:3]], axis=1)
     h = np.hstack([a, b])
     v = np.vstack([M, M * a])  # (numba joins arrays of one rank)
-    return np.sum(c * np.sin(h)) + np.sum(s @ np.array([1.0, 2.0])) + np.sum(v**3)
+    mixed = np.array([[1.0, -1.0], [0.5, 2.0]]) @ M[:, :2]
+    return np.sum(c * np.sin(h)) + np.sum(s @ np.array([1.0, 2.0])) + np.sum(v**3) + np.sum(mixed**2)
 
 
 def gated_rnn(Wz, Wh, xs, h0):

@@ -668,9 +668,16 @@ def _tuple_displays(fdef: ast.FunctionDef, pyfn: Callable) -> None:
             and _resolve_or_none(pyfn, f.value.id) is np
         )
 
+    def as_tuple(display: ast.AST) -> ast.AST:
+        if not isinstance(display, ast.List):
+            return display
+        return ast.Tuple(elts=[as_tuple(e) for e in display.elts], ctx=ast.Load())
+
     for node in ast.walk(fdef):
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.List):
-            if _is_call_to(node, helper) or joined(node):
+            if _is_call_to(node, helper):
+                node.args[0] = as_tuple(node.args[0])  # (rows of numbers too: `np.array([[1.0, 2.0], ...])`)
+            elif joined(node):
                 node.args[0] = ast.Tuple(elts=node.args[0].elts, ctx=ast.Load())
 
 
