@@ -180,3 +180,8 @@ def scattered(x, idx):
     y = np.zeros(6)
     y[idx] = x
     return np.sum(y**2 * np.arange(6.0))
+
+
+def along_axes(X, j, r):
+    """np.take_along_axis along each axis, indices repeated (runtime.untake_along_axis)."""
+    return np.sum(np.take_along_axis(X, j, axis=1) ** 2) + np.sum(np.sin(np.take_along_axis(X, r, axis=0)))

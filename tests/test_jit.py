@@ -184,6 +184,12 @@ USER_CODE = [
     (jf.masked_energy, 0, (RNG.normal(size=9),), "add_at"),  # (numba cannot index by a 2-d mask)
     (jf.scattered, 0, (RNG.normal(size=4), np.array([0, 2, 2, -1])), "written_part"),
     (
+        jf.along_axes,
+        0,
+        (RNG.normal(size=(3, 4)), np.array([[0, 0], [3, 1], [1, -2]]), np.array([[2, 0, 0, 1], [0, 0, 2, -1]])),
+        "untake_along_axis_over_1 untake_along_axis_over_0",
+    ),
+    (
         jf.joined,
         (0, 1, 2),
         (RNG.normal(size=3), RNG.normal(size=4), RNG.normal(size=(2, 3))),

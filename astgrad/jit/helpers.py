@@ -351,6 +351,7 @@ AXIS_HELPERS = {  # runtime helper → (its name, how many arrays it takes first
     runtime.prod_others: ("prod_others", 1, {"axis": None}),
     runtime.unsort: ("unsort", 2, {"axis": -1}),
     runtime.untake: ("untake", 3, {"axis": None}),
+    runtime.untake_along_axis: ("untake_along_axis", 3, {"axis": -1}),
     runtime.split_like: ("split_like", 2, {"axis": 0}),
     runtime.norm_weight: ("norm_weight", 2, {"ord": None, "axis": None, "keepdims": False}),
     runtime.unstack: ("unstack", 1, {"axis": 0}),
@@ -410,6 +411,12 @@ def axis_helper(op: str, axis, keepdims: bool):
             return runtime.untake(g, a, indices, axis)
 
         overload(helper)(lambda g, a, indices: _untake(g, a, indices, axis))
+    elif op == "untake_along_axis":
+
+        def helper(g, arr, indices):
+            return runtime.untake_along_axis(g, arr, indices, axis)
+
+        overload(helper)(lambda g, arr, indices: _untake_along_axis(g, arr, indices, axis))
     elif op == "split_like":
 
         def helper(g, parts):
@@ -781,6 +788,56 @@ def _untake(g, a, indices, axis):
         "    return out\n"
     )
     return _compiled(text, "untake", add_at=runtime.add_at)
+
+
+def _untake_along_axis(g, arr, indices, axis):
+    """runtime.untake_along_axis: g added back where np.take_along_axis(arr, indices, axis) read it,
+    into zeros shaped like arr (an element read twice gets both), indices and g broadcast against
+    arr along the other axes; an index out of bounds raises IndexError."""
+    if not (
+        _is_array(arr)
+        and _is_array(indices)
+        and isinstance(indices.dtype, types.Integer)
+        and (_is_number(g) or (_is_array(g) and isinstance(g.dtype, (types.Float, types.Integer))))
+    ):
+        raise TypingError(f"untake_along_axis of a {g} into a {arr} at {indices} over axis {axis}")
+    floats = {str(t.dtype) for t in (g, arr) if _is_array(t) and isinstance(t.dtype, types.Float)}
+    dtype = "float32" if floats == {"float32"} and _is_array(g) else "float64"  # (NumPy's result_type(g, arr, 1.0))
+    if axis is None:
+        text = (
+            "def untake(g, arr, indices):\n"
+            f"    out = np.zeros(arr.shape, np.{dtype})\n"
+            "    add_at(out.reshape(out.size), indices, g)\n"
+            "    return out\n"
+        )
+        return _compiled(text, "untake", add_at=runtime.add_at)
+    if not isinstance(axis, int) or indices.ndim != arr.ndim:
+        raise TypingError(f"untake_along_axis at a {indices} into a {arr} over axis {axis}")
+    (ax,) = _axes(axis, arr.ndim)
+    n = arr.ndim
+    dims = [f"indices.shape[{k}]" if k == ax else f"max(arr.shape[{k}], indices.shape[{k}])" for k in range(n)]
+    at = ", ".join(f"i{k}" for k in range(n))
+    into = ", ".join("j" if k == ax else f"i{k}" for k in range(n))
+    text = (
+        "def untake(g, arr, indices):\n"
+        f"    out = np.zeros(arr.shape, np.{dtype})\n"
+        f"    shape = ({''.join(d + ', ' for d in dims)})\n"
+        "    idx = np.broadcast_to(indices, shape)\n"
+        + ("    gg = np.broadcast_to(g, shape)\n" if _is_array(g) else "")
+        + _nest(
+            n,
+            (),
+            [
+                f"j = idx[{at}]",
+                f"if j < -arr.shape[{ax}] or j >= arr.shape[{ax}]:",
+                "    raise IndexError('index out of bounds in the adjoint of np.take_along_axis')",
+                f"out[{into}] += {f'gg[{at}]' if _is_array(g) else 'g'}",
+            ],
+            array="idx",
+        )
+        + "    return out\n"
+    )
+    return _compiled(text, "untake")
 
 
 def _pieces(g, parts, axis, name: str) -> str:
