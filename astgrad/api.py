@@ -18,7 +18,7 @@ from .errors import ArgumentError, TransformError, UnsupportedValueError, user_f
 from .frontend.assumptions import same_defaults, same_objects, twin_places
 from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function, moved_function
-from .runtime import check_scalar, match_structure, zeros_like
+from .runtime import check_aux_pair, check_scalar, match_structure, zeros_like
 from .specialize.dispatch import Specializer, call_arguments
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -355,8 +355,9 @@ def forward_sweeps(
                     direction[dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), path, one)
                     out, out_dot = run(arguments, direction)
                     if has_aux:
+                        _located(func, check_aux_pair, out)
                         out, out_dot = out[0], out_dot[0]
-                    _check_scalar_output(func, out)
+                    _located(func, check_scalar, out)
                     slopes.append(out_dot)
                 g[index] = slopes[0] if len(slopes) == 1 else np.real(slopes[0]) - 1j * np.real(slopes[1])
             g = float(g) if isinstance(leaf, (float, int)) and not x.ndim else g
@@ -369,15 +370,17 @@ def forward_sweeps(
         out = func(*args, **kwargs)
     if has_aux:
         full_out = func(*args, **kwargs)
+        _located(func, check_aux_pair, full_out)
         return ((full_out[0], full_out[1]), result) if value else (result, full_out[1])
     return out, result
 
 
-def _check_scalar_output(func: Callable, out: Any) -> None:
-    """check_scalar of forward mode's output, located at `func`'s def as reverse mode's is (its
-    check runs in the generated code, which UnsupportedValueError locates)."""
+def _located(func: Callable, check: Callable[[Any], None], out: Any) -> None:
+    """`check(out)` of forward mode's output (check_scalar, check_aux_pair), its refusal located at
+    `func`'s def as reverse mode's is (its check runs in the generated code, which
+    UnsupportedValueError locates)."""
     try:
-        check_scalar(out)
+        check(out)
     except UnsupportedValueError as exc:
         code = getattr(func, "__code__", None)
         if code is None or exc.filename is not None:

@@ -30,6 +30,22 @@ def check_scalar(*values: Any) -> None:
         )
 
 
+def check_aux_pair(out: Any) -> None:
+    """With has_aux=True the function returns `(loss, aux)`: anything else (a number, an array,
+    a triple) is refused rather than indexed as if it were that pair."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return
+    what = (
+        f"a {type(out).__name__} of {len(out)} values"
+        if isinstance(out, (tuple, list))
+        else (f"an array of shape {np.shape(out)}" if isinstance(out, np.ndarray) else f"a {type(out).__name__}")
+    )
+    raise UnsupportedValueError(
+        f"with has_aux=True the function must return a pair (loss, aux), but it returned {what}; "
+        f"without auxiliary data, leave has_aux out"
+    )
+
+
 def check_numbers(seq: Any, label: str) -> None:
     """`max(xs)` and `min(xs)` of one sequence are differentiated as np.max / np.min of its
     array: the same value when every item is a number, not for items that are arrays (which
