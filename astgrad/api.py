@@ -674,10 +674,14 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
 def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     """The Jacobian of array-valued `func`: shape `out.shape + x.shape` for each `wrt` argument.
     Reverse mode does one backward sweep per output element, forward mode one tangent sweep
-    per input element.
+    per input element. An argument or output holding tuples, lists or dicts of arrays gives the
+    Jacobian as JAX does: the output's structure, each leaf holding the argument's structure of
+    blocks `out_leaf.shape + x_leaf.shape`.
 
     >>> jacobian(lambda_free_f, wrt=0)(x)
     """
+    if mode not in ("reverse", "forward"):
+        raise ArgumentError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     func = _as_function(func)
     params = parameter_names(func)
     names, many = wrt_parameters(func, params, wrt)
@@ -688,48 +692,100 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = dict(bound.arguments)
-        xs = [np.asarray(arguments[n], dtype=float) for n in names]
+        # blocks[k][(out_path, in_path)]: d out[out_path] / d arguments[names[k]][in_path]
+        blocks: list[dict] = [{} for _ in names]
         if mode == "forward":
             jvp_fn = jvp_function(func, tuple(names))
+            positional, keywords = call_arguments(signature, arguments)
+            zeros = {jvp_fn.dot_params[m]: zeros_like(arguments[m]) for m in names}
             out = None
-            columns: list[list] = [[] for _ in names]
-            for k, (n, x) in enumerate(zip(names, xs)):
-                for index in np.ndindex(*x.shape):
-                    direction = {jvp_fn.dot_params[m]: zeros_like(arguments[m]) for m in names}
-                    e = np.zeros(x.shape)
-                    e[index] = 1.0
-                    direction[jvp_fn.dot_params[n]] = e if x.ndim else 1.0
-                    out, out_dot = jvp_fn(**arguments, **direction)
-                    columns[k].append(np.asarray(out_dot, dtype=float))
-            out_shape = np.shape(out if out is not None else func(*args, **kwargs))
-            jacs = [
-                np.stack(c, axis=-1).reshape(out_shape + x.shape) if c else np.zeros(out_shape + x.shape)
-                for c, x in zip(columns, xs)
-            ]
-        elif mode == "reverse":
+            for k, n in enumerate(names):
+                for in_path, leaf in _differentiable_leaves(arguments[n]):
+                    x = np.asarray(leaf)
+                    columns = []
+                    for index in np.ndindex(*x.shape):
+                        e = np.zeros(x.shape)
+                        e[index] = 1.0
+                        direction = dict(zeros)
+                        one = e if x.ndim or not isinstance(leaf, float) else 1.0
+                        direction[jvp_fn.dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), in_path, one)
+                        out, out_dot = jvp_fn(*positional, **keywords, **direction)
+                        columns.append(out_dot)
+                    for out_path, out_leaf in _differentiable_leaves(out if columns else func(*args, **kwargs)):
+                        shape = np.shape(out_leaf) + x.shape
+                        rows = [np.asarray(_leaf_at(c, out_path), dtype=float) for c in columns]
+                        block = np.stack(rows, axis=-1).reshape(shape) if rows else np.zeros(shape)
+                        blocks[k][out_path, in_path] = block
+            if out is None:
+                out = func(*args, **kwargs)
+        else:
             fwd, bwd, active = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
             order = [params.index(n) for n in names]
             positional = [arguments[p] for p in params]
-            out = func(*args, **kwargs)
-            out_shape = np.shape(out)
-            rows: list[list] = [[] for _ in names]
-            for index in np.ndindex(*out_shape):
-                seed = np.zeros(out_shape)
-                seed[index] = 1.0
-                tape: list = []
-                fwd(tape, *positional)
-                cotangents = bwd(tape, seed if out_shape else 1.0)
-                cotangents = cotangents if len(active) > 1 else (cotangents,)
-                for k, i in enumerate(order):
-                    rows[k].append(np.asarray(cotangents[i], dtype=float))
-            jacs = [np.stack(r).reshape(out_shape + x.shape) for r, x in zip(rows, xs)]
-        else:
-            raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+            tape: list | None = []
+            out = fwd(tape, *positional)
+            for out_path, out_leaf in _differentiable_leaves(out):
+                y = np.asarray(out_leaf)
+                rows: list[list] = [[] for _ in names]
+                for index in np.ndindex(*y.shape):
+                    e = np.zeros(y.shape)
+                    e[index] = 1.0
+                    seed = _replace_leaf(zeros_like(out), out_path, e if y.ndim else 1.0)
+                    if tape is None:  # (the first sweep's tape is the one computing `out`)
+                        tape = []
+                        fwd(tape, *positional)
+                    cotangents = bwd(tape, seed)
+                    tape = None
+                    cotangents = cotangents if len(active) > 1 else (cotangents,)
+                    for k, i in enumerate(order):
+                        rows[k].append(cotangents[i])
+                for k, n in enumerate(names):
+                    for in_path, leaf in _differentiable_leaves(arguments[n]):
+                        shape = y.shape + np.shape(leaf)
+                        block = [np.asarray(_leaf_at(r, in_path), dtype=float) for r in rows[k]]
+                        blocks[k][out_path, in_path] = np.stack(block).reshape(shape) if block else np.zeros(shape)
+        jacs = [_jacobian_tree(out, arguments[n], blocks[k]) for k, n in enumerate(names)]
         return tuple(jacs) if many else jacs[0]
 
     jacobian_fn.__name__ = func.__name__ + "_jacobian"
     jacobian_fn.__wrapped__ = func
     return jacobian_fn
+
+
+def _differentiable_leaves(x: Any) -> list[tuple[tuple, Any]]:
+    """(path, leaf) for every number or array inside `x` (a string or a flag has no derivative)."""
+    return [(path, leaf) for path, leaf in _leaves(x) if zeros_like(leaf) is not None]
+
+
+def _leaf_at(tree: Any, path: tuple) -> Any:
+    for key in path:
+        tree = tree[key]
+    return tree
+
+
+def _jacobian_tree(out: Any, x: Any, blocks: dict) -> Any:
+    """The Jacobian of `out` with respect to `x` from its blocks by (output path, input path):
+    `out`'s structure, each leaf `x`'s structure of blocks (None for a leaf without a derivative)."""
+
+    def per_input(out_path: tuple) -> Any:
+        tree = _none_like(x)
+        for in_path, _ in _differentiable_leaves(x):
+            tree = _replace_leaf(tree, in_path, blocks[out_path, in_path])
+        return match_structure(tree, x)
+
+    tree = _none_like(out)
+    for out_path, _ in _differentiable_leaves(out):
+        tree = _replace_leaf(tree, out_path, per_input(out_path))
+    return match_structure(tree, out) if isinstance(out, (list, tuple, dict)) else tree
+
+
+def _none_like(x: Any) -> Any:
+    """`x`'s lists (also for tuples) and dicts, with None at every leaf, to be filled."""
+    if isinstance(x, dict):
+        return {k: _none_like(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_none_like(v) for v in x]
+    return None
 
 
 @user_facing

@@ -231,7 +231,8 @@ declare(rt.undelete, static="a obj axis")
 
 @tangent(rt.add_at)
 def _(y, buf, index, g):
-    y_dot = buf_dot + unindex(g_dot, buf, index)
+    # (a gradient's list or dict too: a Hessian of a function of a dict of arrays)
+    y_dot = add_adjoints(buf_dot, unindex(g_dot, buf, index))
 
 
 declare(rt.add_at, static="index")
