@@ -430,8 +430,19 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
 
 
 def _as_function(func: Any) -> Any:
-    """A functools.partial as the Python function it stands for (frontend/partials.py)."""
-    return partial_as_function(func) if isinstance(func, functools.partial) else func
+    """A functools.partial as the Python function it stands for (frontend/partials.py); a
+    `numba.njit` function as its Python function; an instance of a class with a Python
+    `__call__` (a model object) as that bound method."""
+    if isinstance(func, functools.partial):
+        return partial_as_function(func)
+    if not isinstance(func, (types.FunctionType, types.MethodType, type)):
+        py = getattr(func, "py_func", None)
+        if isinstance(py, types.FunctionType):
+            return py
+        call = getattr(type(func), "__call__", None)
+        if isinstance(call, types.FunctionType):
+            return func.__call__
+    return func
 
 
 def _operator(

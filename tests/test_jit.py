@@ -414,3 +414,11 @@ def test_axis_helpers_equal_numpy(op, axis, keepdims, args):
     got, want = compiled(*args), helper(*args)
     assert np.asarray(got).dtype == np.asarray(want).dtype and np.shape(got) == np.shape(want)
     np.testing.assert_allclose(got, want, rtol=1e-6 if op == "var" else 1e-12, atol=0)
+
+
+def test_a_numba_function_is_differentiated_without_jit_too():
+    """grad(njit_f) differentiates its Python function (was refused as 'a built-in or C function')."""
+    f = jf.compiled_damped
+    x = RNG.random(8)
+    assert_same(grad(f, (0, 1))(x, 0.9), grad(f.py_func, (0, 1))(x, 0.9))
+    check_grad(f.py_func, grad(f, (0, 1), mode="forward"), x, 0.9, wrt=(0, 1))
