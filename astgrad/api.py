@@ -439,8 +439,7 @@ def _as_function(func: Any) -> Any:
         py = getattr(func, "py_func", None)
         if isinstance(py, types.FunctionType):
             return py
-        call = getattr(type(func), "__call__", None)
-        if isinstance(call, types.FunctionType):
+        if isinstance(inspect.getattr_static(type(func), "__call__", None), types.FunctionType):
             return func.__call__
     return func
 

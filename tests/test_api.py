@@ -162,3 +162,13 @@ def test_a_callable_instance_is_differentiated_as_its_call_method(options):
     model.A = 3 * A
     np.testing.assert_allclose(grad(model, **options)(x), 2 * (3 * A).T @ (3 * A) @ x, rtol=1e-12)
     np.testing.assert_allclose(astgrad.hessian(model)(x), 2 * A.T @ A * 9, rtol=1e-12)
+
+
+def test_pickling_a_gradient_function_says_what_to_send_instead():
+    """cloudpickle (joblib, dask, ray) pickles a function with its attributes: the gradient's
+    specialiser is refused with what to do, not with "cannot pickle '_thread.RLock' object"."""
+    cloudpickle = pytest.importorskip("cloudpickle")
+    for g in (grad(f), value_and_grad(f)):
+        g(0.7, -1.3)
+        with pytest.raises(astgrad.AstgradError, match=r"cannot be pickled(.|\n)*call astgrad.grad on it there"):
+            cloudpickle.dumps(g)

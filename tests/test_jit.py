@@ -422,3 +422,14 @@ def test_a_numba_function_is_differentiated_without_jit_too():
     x = RNG.random(8)
     assert_same(grad(f, (0, 1))(x, 0.9), grad(f.py_func, (0, 1))(x, 0.9))
     check_grad(f.py_func, grad(f, (0, 1), mode="forward"), x, 0.9, wrt=(0, 1))
+
+
+def test_a_compiled_gradient_is_copied_as_a_function_is_and_not_pickled():
+    import pickle
+
+    g = grad(jf.compiled_damped.py_func, (0, 1), jit=True)
+    x = RNG.random(8)
+    assert copy.copy(g) is g and copy.deepcopy(g) is g  # (was: cannot pickle '_thread.RLock' object)
+    with pytest.raises(AstgradError, match="cannot be pickled"):
+        pickle.dumps(g)
+    assert_same(g(x, 0.9), grad(jf.compiled_damped.py_func, (0, 1))(x, 0.9))
