@@ -456,7 +456,7 @@ def _operator(
     jit: bool = False,
 ) -> Callable:
     if mode not in ("reverse", "forward"):
-        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        raise ArgumentError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if func is None:
         return lambda f: _operator(
             f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize, jit=jit
@@ -638,7 +638,7 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, jit:
     func = _as_function(func)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
-        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+        raise ArgumentError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
     if jit:
         from .jit import compiler
 
@@ -800,17 +800,27 @@ def _none_like(x: Any) -> Any:
 
 @user_facing
 def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
-    """The Hessian of scalar `func` with respect to one argument: forward mode over the
-    generated reverse-mode gradient. Shape `x.shape + x.shape`.
+    """The Hessian of scalar `func`: forward mode over the generated reverse-mode gradient.
+    Shape `x.shape + x.shape`; with a tuple `wrt`, a tuple of tuples of blocks, `H[i][j]` of
+    shape `x_i.shape + x_j.shape` (as JAX's hessian with a tuple of argnums).
 
     >>> hessian(f)(x)
     """
-    if isinstance(wrt, (tuple, list)):
-        raise ValueError("hessian takes one wrt argument")
     func = _as_function(func)
     gradient = grad(func, wrt)
-    name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
-    return jacobian(gradient, wrt=name, mode="forward")
+    names, many = wrt_parameters(func, parameter_names(func), wrt)
+    if not many:
+        return jacobian(gradient, wrt=names[0], mode="forward")
+    by_input = jacobian(gradient, wrt=tuple(names), mode="forward")  # [j][i]: d gradient_i / d x_j
+
+    @user_facing
+    def hessian_fn(*args, **kwargs):
+        blocks = by_input(*args, **kwargs)
+        return tuple(tuple(blocks[j][i] for j in range(len(names))) for i in range(len(names)))
+
+    hessian_fn.__name__ = func.__name__ + "_hessian"
+    hessian_fn.__wrapped__ = func
+    return hessian_fn
 
 
 @user_facing
@@ -820,7 +830,7 @@ def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     >>> hvp(f)(x, v)
     """
     if isinstance(wrt, (tuple, list)):
-        raise ValueError("hvp takes one wrt argument")
+        raise ArgumentError("hvp takes one wrt argument")
     func = _as_function(func)
     gradient = grad(func, wrt)
     name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
