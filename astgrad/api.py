@@ -341,14 +341,17 @@ def forward_sweeps(
                 raise TypeError(
                     f"mode='forward' differentiates numbers and arrays; {n}{path} is a {type(leaf).__name__}"
                 )
-            g = np.zeros(x.shape, dtype=np.result_type(x.dtype, float))
+            # (a float32 argument's tangents are float32: its gradient is float32, as in reverse mode,
+            # unless the function computes in float64)
+            base = x.dtype if x.dtype.kind in "fc" else np.dtype(float)
+            values = []
             # a complex element is two real inputs: the gradient is ∂L/∂Re z - i ∂L/∂Im z (L the
             # output's real part), as reverse mode gives it; a sweep along 1 gives only the first
             units = (1.0, 1j) if x.dtype.kind == "c" else (1.0,)
             for index in np.ndindex(*x.shape):
                 slopes = []
                 for unit in units:
-                    e = np.zeros(x.shape, dtype=g.dtype)
+                    e = np.zeros(x.shape, dtype=base)
                     e[index] = unit
                     direction = dict(zeros)
                     one = e if x.ndim or not isinstance(leaf, float) else 1.0
@@ -359,7 +362,9 @@ def forward_sweeps(
                         out, out_dot = out[0], out_dot[0]
                     _located(func, check_scalar, out)
                     slopes.append(out_dot)
-                g[index] = slopes[0] if len(slopes) == 1 else np.real(slopes[0]) - 1j * np.real(slopes[1])
+                values.append(slopes[0] if len(slopes) == 1 else np.real(slopes[0]) - 1j * np.real(slopes[1]))
+            dtype = np.result_type(base, *(getattr(v, "dtype", base) for v in values))
+            g = np.array(values, dtype=dtype).reshape(x.shape)
             g = float(g) if isinstance(leaf, (float, int)) and not x.ndim else g
             grad_n = _replace_leaf(grad_n, path, g)
         grads.append(match_structure(grad_n, arguments[n]))

@@ -433,3 +433,19 @@ def test_hessian_with_respect_to_several_arguments_is_a_tuple_of_tuples_of_block
 def test_a_wrong_option_is_an_astgrad_error(call):
     with pytest.raises(astgrad.AstgradError):
         call()
+
+
+def _float32_loss(w, X):
+    return np.sum(np.tanh(X @ w) ** 2)
+
+
+def test_forward_mode_gives_a_float32_argument_the_gradient_dtype_reverse_mode_gives():
+    """float32 where the function computes in float32, float64 where it promotes (was float64
+    always: forward mode's tangents were float64)."""
+    rng = np.random.default_rng(14)
+    w, X = rng.normal(size=3).astype(np.float32), rng.normal(size=(4, 3))
+    for X_dtype in (np.float32, np.float64):
+        reverse = grad(_float32_loss)(w, X.astype(X_dtype))
+        forward = grad(_float32_loss, mode="forward")(w, X.astype(X_dtype))
+        assert forward.dtype == reverse.dtype == np.result_type(np.float32, X_dtype)
+        np.testing.assert_allclose(forward, reverse, rtol=1e-5)
