@@ -713,7 +713,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
             jvp_fn = jvp_function(func, tuple(names))
             positional, keywords = call_arguments(signature, arguments)
             zeros = {jvp_fn.dot_params[m]: zeros_like(arguments[m]) for m in names}
-            out = None
+            out = out_leaves = None
             for k, n in enumerate(names):
                 for in_path, leaf in _differentiable_leaves(arguments[n]):
                     x = np.asarray(leaf)
@@ -723,10 +723,15 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
                         e[index] = 1.0
                         direction = dict(zeros)
                         one = e if x.ndim or not isinstance(leaf, float) else 1.0
-                        direction[jvp_fn.dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), in_path, one)
+                        tree = zeros_like(arguments[n]) if in_path else None
+                        direction[jvp_fn.dot_params[n]] = _replace_leaf(tree, in_path, one)
                         out, out_dot = jvp_fn(*positional, **keywords, **direction)
                         columns.append(out_dot)
-                    for out_path, out_leaf in _differentiable_leaves(out if columns else func(*args, **kwargs)):
+                    if out is None:  # (no element to sweep yet: the output's structure from f)
+                        out = func(*args, **kwargs)
+                    if out_leaves is None:
+                        out_leaves = _differentiable_leaves(out)
+                    for out_path, out_leaf in out_leaves:
                         shape = np.shape(out_leaf) + x.shape
                         rows = [np.asarray(_leaf_at(c, out_path), dtype=float) for c in columns]
                         block = np.stack(rows, axis=-1).reshape(shape) if rows else np.zeros(shape)
@@ -768,7 +773,10 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
 
 
 def _differentiable_leaves(x: Any) -> list[tuple[tuple, Any]]:
-    """(path, leaf) for every number or array inside `x` (a string or a flag has no derivative)."""
+    """(path, leaf) for every number or array inside `x` (a string or a flag has no derivative:
+    zeros_like gives it None)."""
+    if isinstance(x, (float, np.ndarray)):  # (the common case: one array, no container)
+        return [((), x)]
     return [(path, leaf) for path, leaf in _leaves(x) if zeros_like(leaf) is not None]
 
 
@@ -781,6 +789,8 @@ def _leaf_at(tree: Any, path: tuple) -> Any:
 def _jacobian_tree(out: Any, x: Any, blocks: dict) -> Any:
     """The Jacobian of `out` with respect to `x` from its blocks by (output path, input path):
     `out`'s structure, each leaf `x`'s structure of blocks (None for a leaf without a derivative)."""
+    if not isinstance(out, (list, tuple, dict)) and not isinstance(x, (list, tuple, dict)):
+        return blocks[(), ()]
 
     def per_input(out_path: tuple) -> Any:
         tree = _none_like(x)
