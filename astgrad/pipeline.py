@@ -61,6 +61,7 @@ from .specialize.dots import dot_products
 from .specialize.floats import python_floats
 from .specialize.hoisting import hoist_row_work, release_after_loops
 from .specialize.lowering.lower import lower, polish
+from .specialize.powers import whole_powers
 from .specialize.reductions import einsum_sums, method_reductions
 from .specialize.replay import replay_scalar_loops
 from .specialize.taped_rows import unpack_tape_loops
@@ -441,6 +442,16 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         why="it batches the stores disjoint windows makes (an addition reads the window back) and "
         "reads reductions in either form; the views it makes are no values other passes know",
         targets=("python",),  # (numba compiles the loops)
+    ),
+    Pass(
+        "whole powers",
+        lambda u: whole_powers(u.fdef, u.ctx, u.shape_of, passing_helpers(u) | continuous_helpers(u.ctx.extra_globals)),
+        "a float array's power by a whole number whose value decides nothing, by multiplications "
+        "(`int_power(x, k)`: powers.py)",
+        needs=("window loops",),
+        why="the passes before it read powers as `x ** k` (recomputed in a backward step or not, in "
+        "loops that may batch), and it reads what they leave decisive",
+        targets=("python",),  # (numba compiles `x ** k` itself)
     ),
 )
 

@@ -95,7 +95,7 @@ def test_numpy_functions_of_floats_give_floats(f):
     """(`float(np.sin(x))`, or math's twin `float_sin(x)` where the value decides nothing: below.)"""
     args, wrt = next((a, w) for g, a, w in CASES if g is f)
     text = astgrad.source(f, wrt=wrt, args=args)
-    assert re.search(r"float\(np\.|float_(sin|cos)\(|math\.tanh\(", text), text
+    assert re.search(r"float\(np\.|float_\w+\(|math\.tanh\(", text), text
 
 
 @pytest.mark.parametrize("f", [divides, squared, compared_into_numbers])
@@ -248,3 +248,65 @@ def test_an_element_that_divides_leaves_the_numpy_calls_rewritten():
     text = _code(astgrad.source(sines_and_a_divided_element, wrt=(0, 1), args=args))
     assert "float_sin(y)" in text and ".tolist()" not in text, text
     check(sines_and_a_divided_element, args, (0, 1), {})
+
+
+TWINS = [
+    np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh,
+    np.arctanh, np.exp, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt,
+]  # fmt: skip
+SPECIAL = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 30.0, 710.0, -710.0, 1e300, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("fn", TWINS, ids=[f.__name__ for f in TWINS])
+def test_each_twin_gives_numpy_s_value_where_math_raises_and_rounds_alike_elsewhere(fn):
+    """A float's twin (registry: on_floats) gives NumPy's value: the same infinities and NaNs
+    (math.log(0.0) raises, np.log gives -inf; math.exp(710.0) overflows, np.exp gives inf), and
+    finite values within the last bits."""
+    from astgrad.rules import lookup
+
+    twin = lookup(fn).on_floats
+    assert twin is not None
+    for x in SPECIAL:
+        with np.errstate(all="ignore"):
+            want = float(fn(x))
+        got = twin(x)
+        assert type(got) is float
+        if math.isnan(want) or math.isinf(want):
+            assert (math.isnan(got) and math.isnan(want)) or got == want, (fn, x, got, want)
+        else:
+            assert got == pytest.approx(want, rel=4e-16, abs=1e-300), (fn, x, got, want)
+
+
+def exponentials(x, k, steps):  # np.exp, np.sinh, np.cosh on floats, deciding nothing
+    for _ in range(steps):
+        x = x + 0.05 * (np.exp(-k * x) - np.sinh(0.1 * x) + np.cosh(0.2 * k) * np.cos(x))
+    return x * k
+
+
+def test_exponentials_of_floats_call_their_twins_and_differentiate_right():
+    args = (0.4, 1.3, 25)
+    text = _code(astgrad.source(exponentials, wrt=(0, 1), args=args))
+    for twin in ("float_exp(", "float_sinh(", "float_cosh(", "float_cos(", "float_sin("):
+        assert twin in text, text
+    assert "np." not in text.split("# backward pass")[0].split("forward pass")[-1], text
+    check(exponentials, args, (0, 1), {})
+    vg = value_and_grad(exponentials, wrt=(0, 1))
+    vg(*args)
+    assert vg(*args)[0] == exponentials(*args)  # (value_and_grad's forward pass: NumPy's own)
+
+
+def test_the_second_derivative_of_code_calling_twins():
+    """The twins are math's functions to the registry (aliases), so grad of the specialised code
+    has derivatives: against central differences of the first derivative. (One gradient, not a
+    tuple of them: the pass runs for every gradient function.)"""
+
+    def f(x):
+        return np.exp(0.3 * x) * np.cosh(x) - np.arctanh(0.2 * x) + np.log1p(x * x)
+
+    g = grad(f)
+    g(0.7)
+    assert "float_" in astgrad.source(f, args=(0.7,))
+    h = grad(g)
+    eps = 1e-5
+    fd = (g(0.7 + eps) - g(0.7 - eps)) / (2 * eps)
+    assert h(0.7) == pytest.approx(fd, rel=1e-6)

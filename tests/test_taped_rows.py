@@ -44,6 +44,13 @@ def last_state_read(W, xs, h):
     return np.sum(h) * np.sum(h * h)
 
 
+def powers_of_index(c, x):  # `x ** k` bound at every step after a placeholder (`t = None`)
+    pred = np.zeros_like(x)
+    for k in range(len(c)):
+        pred = pred + c[k] * x**k
+    return np.sum(pred * pred)
+
+
 def _fresh(f):
     """A new function object with f's code, transformed anew (not its twin's code: api._twin)."""
     astgrad.api._by_code.clear()
@@ -84,6 +91,7 @@ CASES = [
     (epochs, lambda rng: (rng.normal(size=(3, 3)) / 3, rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 1, 2)),
     (last_state_read, lambda rng: (rng.normal(size=(3, 3)) / 3, rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 2)),
     (rnn_full, lambda rng: _args(rng)[:4], (0, 1, 2)),  # its row `xs[t]` is pushed after a None
+    (powers_of_index, lambda rng: (rng.normal(size=5), rng.uniform(-1.0, 1.0, size=7)), (0, 1)),
 ]
 
 
@@ -160,6 +168,46 @@ def test_float32_rows_stay_float32():
     assert gW.dtype == np.float32 and gh.dtype == np.float32
     ref = grad(_fresh(rnn), wrt=(0, 4))(*(a.astype(np.float64) for a in args))
     np.testing.assert_allclose(gW, ref[0], rtol=1e-4, atol=1e-5)
+
+
+def test_a_placeholder_s_steps_are_saved_after_each_step_binds_them():
+    """`t = None` before the forward loop, pushed at each step before the step binds t: the value
+    before the first step is the placeholder, which the backward loop never reads (it reads each
+    step's own value, then takes back the one before). The forward loop writes each step's value
+    into rows after binding it (the placeholder is no row), the backward loop reads its step's row,
+    and the tape is gone; float32 steps stay float32 (rows_like)."""
+    rng = np.random.default_rng(13)
+    args = (rng.normal(size=5), rng.uniform(-1.0, 1.0, size=7))
+    text = astgrad.source(_fresh(powers_of_index), wrt=0, args=args)
+    assert "tape = " not in text and "pop(" not in text, text
+    assert "_saved = np.empty((5, 7))" in text and "_after = rows_like(" in text, text
+    forward = text.split("# backward pass")[0]
+    assert forward.index("int_power(x, k)") < forward.index("_saved[k] = "), text  # (after the step binds it)
+    single = tuple(a.astype(np.float32) for a in args)
+    g = grad(_fresh(powers_of_index), wrt=(0, 1))
+    gc, gx = g(*single)
+    assert gc.dtype == np.float32 and gx.dtype == np.float32
+    ref = grad(_fresh(powers_of_index), wrt=(0, 1), specialize=False)(*single)
+    np.testing.assert_allclose(gc, ref[0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gx, ref[1], rtol=1e-5, atol=1e-5)
+
+
+def rebound_between(c, x):  # the step's value bound again between the loops: read as it is then
+    t = np.zeros_like(x)
+    for k in range(len(c)):
+        t = np.cos(x * k)
+        t = t * c[k]
+    return np.sum(t * t)
+
+
+def test_a_value_bound_twice_in_a_step_is_not_saved_after_its_first_binding():
+    rng = np.random.default_rng(14)
+    args = (rng.normal(size=4), rng.uniform(-1.0, 1.0, size=6))
+    g = grad(_fresh(rebound_between), wrt=(0, 1))
+    check_grad(rebound_between, g, *args, wrt=(0, 1))
+    general = grad(_fresh(rebound_between), wrt=(0, 1), specialize=False)(*args)
+    for a, b in zip(g(*args), general):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
 def ema_running(x, a):

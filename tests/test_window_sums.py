@@ -180,3 +180,32 @@ def test_what_is_returned_besides_the_gradients_is_kept_with_what_it_reads():
     assert decisive_names(fdef, "np") == set()
     kept = decisive_names(fdef, "np", kept=returned_values(fdef, frozenset({"x_bar", "out_bar"})))
     assert kept == {"value", "out", "t", "x", "w"}
+
+
+def weighted_rows(c, M):  # the backward loop's `c_bar[k] = np.sum(s_bar * M[k])`: a sum of a product
+    s = np.zeros(M.shape[1:])
+    for k in range(len(c)):
+        s = s + c[k] * M[k]
+    return np.sum(np.sin(s))
+
+
+@pytest.mark.parametrize("shape, form", [((5, 7), "t5 @ s_bar.reshape(-1, 1)"), ((5, 3, 4), "axis=(1, 2)")])
+def test_a_sum_of_a_product_of_windows_batches(shape, form, monkeypatch):
+    """`np.sum(a * b)` of a window and an array of its shape (the fused form of a backward step's
+    sum): for windows of one axis a product of matrices, as np.dot of the two, else the product's
+    sum over the window axes; the backward loop is gone, its sums to rounding."""
+    args = (RNG.normal(size=shape[0]), RNG.normal(size=shape))
+    text = astgrad.source(_fresh(weighted_rows), wrt=0, args=args)
+    backward = text[text.index("# backward pass") :]
+    assert _loops(backward) == [] and form in backward, text
+    g = grad(_fresh(weighted_rows), wrt=0)
+    batched = _specialised(g, args)
+    check_grad(weighted_rows, g, *args, wrt=0)
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "SPECIALISED_PASSES", pipeline.without(pipeline.SPECIALISED_PASSES, "window loops"))
+        looped = _specialised(grad(_fresh(weighted_rows), wrt=0), args)
+    np.testing.assert_allclose(batched, looped, rtol=1e-12, atol=1e-12)
+    value, grads = _specialised(value_and_grad(_fresh(weighted_rows), wrt=0), args)
+    assert value == weighted_rows(*args)
+    np.testing.assert_allclose(grads, looped, rtol=1e-12, atol=1e-12)
+    astgrad.api._by_code.clear()

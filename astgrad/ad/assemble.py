@@ -81,7 +81,7 @@ class Unit:
     shape_of: ShapeLookup | None = None  # specialised: a name's known shape (pipeline.py)
     caller_arrays: frozenset[str] = frozenset()  # specialised: parameters and globals that are arrays
     python_numbers: frozenset[str] = frozenset()  # specialised: parameters that are Python numbers
-    grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradients are in the return
+    grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradient(s) are in the return
     guarded: Assumptions | None = None  # the entry function: the facts its program guard checks (pipeline.py)
 
 
@@ -246,8 +246,7 @@ class Program:
         body.append(gast.Return(value=ret))
         self.used_names.add(gname)
         unit = self._unit(gname, fdef.args, body, ctx, func, set(fdef._ag_params))
-        if many:
-            unit.grads_at = ((1,) if value else ()) + ((0,) if aux is not None and not value else ())
+        unit.grads_at = ((1,) if value else ()) + ((0,) if aux is not None and not value else ())
         unit.doc = doc
         if facts is not None:
             unit.shape_of = _shape_lookup(unit.fdef, facts, rt.adjoint_names)

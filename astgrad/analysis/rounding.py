@@ -9,7 +9,10 @@ differs in its last bits then changes the result by rounding, as a different BLA
 takes the other side of a branch.
 
 Flow-insensitive and conservative: a name is decisive if any of its uses anywhere is, and a
-call of a function not known to be continuous makes every argument decisive.
+call of a function not known to be continuous makes every argument decisive. A list is one name
+too, so a decision made with a value taken back from the tape makes all it holds decide; but a
+tape that only saves names' values and takes them back into the same names (`tape.append(k)`,
+`k = tape.pop()`) passes a value from a name to itself alone (_restores).
 """
 
 from __future__ import annotations
@@ -36,7 +39,10 @@ def decisive_names(
     seeds: set[str] = set(kept)
     flows: list[tuple[set[str], set[str]]] = []
     positive = _positive_names(fdef, np_name)
+    restores = _restores(fdef)
     for s in _statements(fdef.body):
+        if id(s) in restores:
+            continue  # (a name's value saved and taken back into it: no flow to another name)
         targets, sources = _flow(s, seeds, np_name)
         if targets:
             flows.append((sources, targets))  # (backwards: a target that decides makes its sources decide)
@@ -45,6 +51,45 @@ def decisive_names(
         for expr in _expressions(s):
             seeds |= _decided_in(expr, np_name, passing, positive)
     return set(shared_through(flows, frozenset(seeds)))
+
+
+def _restores(fdef: gast.FunctionDef) -> set[int]:
+    """The statements (by id) of the tapes that save names' values and take them back into the
+    same names: a list bound once to `[]` and otherwise used only by `tape.append(v)` and `v =
+    tape.pop()` statements, which push and pop the same set of names. The generated code takes
+    back into each name the value it saved from it (reverse.py's saves and restores), so a value
+    goes through such a tape from a name to itself alone: a decision made with a restored loop
+    counter is none made with the other values saved beside it."""
+    uses: dict[str, list[tuple[gast.stmt | None, str | None, str]]] = {}
+    for s in _statements(fdef.body):
+        call = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
+        method = call.func if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) else None
+        tape = method.value.id if method is not None and isinstance(method.value, gast.Name) else None
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.List) and not s.value.elts:
+            if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+                uses.setdefault(s.targets[0].id, []).append((None, None, "made"))
+                continue
+        if isinstance(s, gast.Expr) and tape and method.attr == "append" and not call.keywords:
+            if len(call.args) == 1 and isinstance(call.args[0], gast.Name):
+                uses.setdefault(tape, []).append((s, call.args[0].id, "push"))
+                continue
+        if isinstance(s, gast.Assign) and tape and method.attr == "pop" and not call.args and not call.keywords:
+            if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+                uses.setdefault(tape, []).append((s, s.targets[0].id, "pop"))
+                continue
+    out: set[int] = set()
+    mentions: dict[str, int] = {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name):
+            mentions[n.id] = mentions.get(n.id, 0) + 1
+    for tape, found in uses.items():
+        kinds = [k for _, _, k in found]
+        pushed = {v for _, v, k in found if k == "push"}
+        popped = {v for _, v, k in found if k == "pop"}
+        if kinds.count("made") != 1 or len(found) != mentions.get(tape) or pushed != popped:
+            continue  # (the tape used otherwise, or names taken back that were not saved from them)
+        out |= {id(st) for st, _, k in found if k != "made"}
+    return out
 
 
 _SUMS = frozenset({"sum", "einsum", "mean"})  # of positive values: positive (np.sum, x.sum(), einsum of one operand)

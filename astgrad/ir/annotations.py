@@ -130,7 +130,7 @@ ANNOTATIONS: dict[str, Annotation] = {
                 "ad/reverse.py",
                 "analysis/shape_facts.py",
                 "specialize/lists.py",
-                "specialize/window_loops.py",
+                "ir/trees.py",
             ),
         ),
         Annotation(

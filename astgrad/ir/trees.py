@@ -311,6 +311,30 @@ def call_of(node: gast.AST, fn: str, nargs: int = 1) -> bool:
     )
 
 
+def counted_range(loop: gast.For, only_reversed: bool = False) -> tuple[str, gast.expr] | None:
+    """(k, n) of `for k in range(n)` or `for k in reversed(range(n))` (`only_reversed`: the
+    backward pass's form alone), k a name and no `else`; None for any other loop."""
+    it = loop.iter
+    if call_of(it, "reversed"):
+        it = it.args[0]
+    elif only_reversed:
+        return None
+    if not call_of(it, "range") or getattr(it, "_ag_fn", range) is not range:
+        return None  # (`_ag_fn`: what the front end found the name to be, where it looked)
+    if not isinstance(loop.target, gast.Name) or loop.orelse:
+        return None
+    return loop.target.id, it.args[0]
+
+
+def trip_count(n: gast.expr, shape_of: Any) -> int | None:
+    """The value of a loop's count `n`: an int literal, or a name whose value `shape_of.count`
+    knows (specialised code); else None."""
+    if isinstance(n, gast.Constant) and type(n.value) is int:
+        return n.value
+    count = getattr(shape_of, "count", None)
+    return count(n.id) if count is not None and isinstance(n, gast.Name) else None
+
+
 def is_constant(node: gast.AST) -> bool:
     """A literal: a constant, a negated number, or a tuple of literals."""
     if isinstance(node, gast.Constant):

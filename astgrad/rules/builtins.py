@@ -5,10 +5,7 @@ import builtins
 import math
 
 from ..runtime import (  # noqa: F401  (sign_of: named in a derivative string)
-    float_cos,
-    float_sin,
-    float_sqrt,
-    float_tan,
+    float_twins,
     items_adjoint,
     prod_items_bar,
     prod_items_dot,
@@ -43,11 +40,10 @@ elementwise(math.exp, "y", globals())
 elementwise(math.expm1, "(y + 1.0)", globals())
 elementwise(math.log1p, "1.0 / (1.0 + x)", globals())
 elementwise(math.sqrt, "0.5 / y", globals())
-# math's functions with NumPy's NaN where they raise (floats.py calls them in derivatives on floats)
-alias(math.sin, float_sin)
-alias(math.cos, float_cos)
-alias(math.tan, float_tan)
-alias(math.sqrt, float_sqrt)
+# math's functions with NumPy's value where they raise (floats.py calls them where the value
+# decides nothing): their derivatives are math's
+for _twin in float_twins():
+    alias(_twin.math_function, _twin)
 elementwise(math.fabs, "math.copysign(1.0, x)", globals())
 elementwise(math.asinh, "1.0 / math.sqrt(x * x + 1.0)", globals())
 elementwise(math.acosh, "1.0 / math.sqrt(x * x - 1.0)", globals())

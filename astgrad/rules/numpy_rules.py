@@ -16,8 +16,19 @@ from ..runtime import (
     einsum_bar,
     einsum_n,
     extremum_mask,
+    float_arccos,
+    float_arcsin,
+    float_arctanh,
     float_cos,
+    float_cosh,
+    float_exp,
+    float_expm1,
+    float_log,
+    float_log1p,
+    float_log2,
+    float_log10,
     float_sin,
+    float_sinh,
     float_sqrt,
     float_tan,
     fmax_share,
@@ -107,14 +118,26 @@ def _(y, x):
 
 
 # the functions of one float giving NumPy's values (floats.py): math's, where it never raises, or
-# math's with NaN where it raises and NumPy's value is NaN (math.cos(inf)); none where NumPy's value
-# is an infinity (math.exp(1000), math.log(0.0) raise, NumPy's are inf and -inf)
+# math's with NumPy's value where it raises (NaN for math.cos(inf), inf for math.exp(1000), -inf for
+# math.log(0.0): runtime/arrays.py)
 for _fn, _twin in (
     (np.sin, float_sin),
     (np.cos, float_cos),
     (np.tan, float_tan),
+    (np.arcsin, float_arcsin),
+    (np.arccos, float_arccos),
     (np.arctan, math.atan),
+    (np.sinh, float_sinh),
+    (np.cosh, float_cosh),
     (np.tanh, math.tanh),
+    (np.arcsinh, math.asinh),
+    (np.arctanh, float_arctanh),
+    (np.exp, float_exp),
+    (np.expm1, float_expm1),
+    (np.log, float_log),
+    (np.log2, float_log2),
+    (np.log10, float_log10),
+    (np.log1p, float_log1p),
     (np.sqrt, float_sqrt),
 ):
     describe(_fn, on_floats=_twin)

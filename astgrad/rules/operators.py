@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import matmul_left, matmul_right, unbroadcast, unindex
+from ..runtime import int_power, matmul_left, matmul_right, unbroadcast, unindex
 from .registry import (
     SHAPE_ALL,
     SHAPE_FIRST_TWO,
@@ -163,7 +163,7 @@ alias(operator.add, np.add)
 alias(operator.sub, np.subtract)
 alias(operator.mul, np.multiply)
 alias(operator.truediv, np.divide, np.true_divide)
-alias(operator.pow, np.power, builtins.pow)  # (pow(x, y, mod) is refused: no `mod` here)
+alias(operator.pow, np.power, builtins.pow, int_power)  # (pow(x, y, mod) is refused: no `mod` here)
 alias(operator.matmul, np.matmul)
 alias(operator.neg, np.negative)
 alias(operator.mod, np.mod, np.remainder)
@@ -200,6 +200,7 @@ mark_elementwise(
     operator.pos,
     operator.is_,
     operator.mod,
+    int_power,
 )
 
 
@@ -207,9 +208,11 @@ mark_elementwise(
 describe(
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.floordiv, operator.mod,
     operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift, operator.neg, operator.pos,
-    operator.not_, operator.invert, builtins.pow,
+    operator.not_, operator.invert, builtins.pow, int_power,
     shape=SHAPE_ALL,
 )  # fmt: skip
+# a power of a float array by a whole number, by multiplications where its rounding does not matter (powers.py)
+describe(operator.pow, np.power, builtins.pow, on_integer_exponent=int_power)
 describe(operator.matmul, shape=SHAPE_FIRST_TWO)
 # total on float arrays, writing nothing: row work with them may be computed before its loop (hoisting.py)
 describe(operator.add, operator.sub, operator.mul, operator.truediv, hoistable=True)

@@ -134,6 +134,10 @@ class Rule:
     # np.cos; it may differ in the last bit, and raises ValueError only where NumPy's value is NaN,
     # math.cos(inf)): what specialised code on floats calls in a derivative that decides nothing (floats.py)
     on_floats: Callable | None = None
+    # the run-time helper giving the same value, up to rounding, of a float array and a whole-number
+    # exponent by multiplications (int_power for `x ** k`; any other operands: the function itself):
+    # what specialised code calls for a power whose value decides nothing and is not returned (powers.py)
+    on_integer_exponent: Callable | None = None
     # np.dot's adjoint helpers and unbroadcast: how a loop's contributions batch where the operands'
     # shapes are known (then np.dot's are matmul's), never through a general summing helper (batching.py)
     batched_known_shapes: tuple[str, int] | None = None
@@ -358,7 +362,7 @@ _FACTS = frozenset(
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
     | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first", "spellings"}
-    | {"outer_axis", "on_floats", "sums_window"}
+    | {"outer_axis", "on_floats", "on_integer_exponent", "sums_window"}
 )
 
 
@@ -368,7 +372,7 @@ def describe(*fns: Any, **facts: Any) -> None:
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
     `outer_axis`, `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`,
-    `spellings`, `on_floats` and `sums_window` (see Rule). A
+    `spellings`, `on_floats`, `on_integer_exponent` and `sums_window` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

@@ -934,7 +934,7 @@ describe(rt.copy_of, rt.numbers_as_array, shape=SHAPE_FIRST)  # (shape_facts.py)
 # per window with axis None, or over the window axes of a stack of windows with keepdims (window_loops.py);
 # every iteration's elements of a loop nest as one view of the array (no derivative: specialised code only)
 describe(rt.extremum_mask, windowed=True)
-describe(rt.strided_view, views=True)
+describe(rt.strided_view, views=True, continuous=True)  # (its values are the array's: it decides nothing)
 # the overlapping windows' additions of a loop nest, in place (window_loops.py): never removed or moved
 describe(rt.overlap_add, effects=True)
 nondifferentiable(rt.overlap_plan)

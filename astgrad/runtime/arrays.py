@@ -610,27 +610,83 @@ def overlap_add(a: np.ndarray, start: tuple, shape: tuple, steps: tuple, values:
         strided_view(a, offset, rest_shape, rest_steps)[...] += part
 
 
-def _nan_where_math_raises(fn: Any, name: str) -> Any:
-    """`math`'s `fn` of one Python float, with NumPy's value NaN where `fn` raises ValueError
-    (math.cos(inf), math.sqrt(-1.0)): what specialised code on floats calls in a derivative
-    (specialize/floats.py), so that it gives what the general code gives, NumPy's NaN, not an error."""
+def _as_numpy_where_math_raises(fn: Any, name: str, numpy_value: Any = None) -> Any:
+    """`math`'s `fn` of one Python float, with NumPy's value where `fn` raises: NaN for a
+    ValueError outside the domain (math.cos(inf), math.sqrt(-1.0)), or `numpy_value(x)` where NumPy
+    gives more (an infinity on overflow, -inf for log(0)). What specialised code on floats calls
+    where the value decides nothing (specialize/floats.py), so that it gives what the general code
+    gives, not an error."""
 
     def twin(x: float) -> float:
         try:
             return fn(x)
-        except ValueError:
-            return math.nan
+        except (ValueError, OverflowError):
+            return math.nan if numpy_value is None else numpy_value(x)
 
     twin.__name__ = twin.__qualname__ = name
     twin.__module__ = __name__
-    twin.__doc__ = f"math.{fn.__name__}(x) of a float, or NaN where it raises (NumPy's value)."
+    twin.__doc__ = f"math.{fn.__name__}(x) of a float, or NumPy's value where it raises."
+    twin.math_function = fn  # (its derivatives are math's: rules/builtins.py)
+    _twins.append(twin)
     return twin
 
 
-float_sin = _nan_where_math_raises(math.sin, "float_sin")
-float_cos = _nan_where_math_raises(math.cos, "float_cos")
-float_tan = _nan_where_math_raises(math.tan, "float_tan")
-float_sqrt = _nan_where_math_raises(math.sqrt, "float_sqrt")
+_twins: list = []
+
+
+def float_twins() -> tuple:
+    """Every function of one float made here from math's (float_sin, float_log...)."""
+    return tuple(_twins)
+
+
+float_sin = _as_numpy_where_math_raises(math.sin, "float_sin")
+float_cos = _as_numpy_where_math_raises(math.cos, "float_cos")
+float_tan = _as_numpy_where_math_raises(math.tan, "float_tan")
+float_sqrt = _as_numpy_where_math_raises(math.sqrt, "float_sqrt")
+float_arcsin = _as_numpy_where_math_raises(math.asin, "float_arcsin")
+float_arccos = _as_numpy_where_math_raises(math.acos, "float_arccos")
+float_exp = _as_numpy_where_math_raises(math.exp, "float_exp", lambda x: math.inf)
+float_expm1 = _as_numpy_where_math_raises(math.expm1, "float_expm1", lambda x: math.inf)
+float_cosh = _as_numpy_where_math_raises(math.cosh, "float_cosh", lambda x: math.inf)
+float_sinh = _as_numpy_where_math_raises(math.sinh, "float_sinh", lambda x: math.copysign(math.inf, x))
+float_log = _as_numpy_where_math_raises(math.log, "float_log", lambda x: -math.inf if x == 0.0 else math.nan)
+float_log2 = _as_numpy_where_math_raises(math.log2, "float_log2", lambda x: -math.inf if x == 0.0 else math.nan)
+float_log10 = _as_numpy_where_math_raises(math.log10, "float_log10", lambda x: -math.inf if x == 0.0 else math.nan)
+float_log1p = _as_numpy_where_math_raises(math.log1p, "float_log1p", lambda x: -math.inf if x == -1.0 else math.nan)
+float_arctanh = _as_numpy_where_math_raises(
+    math.atanh, "float_arctanh", lambda x: math.copysign(math.inf, x) if abs(x) == 1.0 else math.nan
+)
+
+
+_MULTIPLIED_POWERS = 32  # the largest exponent int_power multiplies out: ≤ 2 log2(32) products, a few ulps
+
+
+def int_power(x: Any, k: Any) -> Any:
+    """`x ** k`, by repeated squaring where x is a float array and k a whole number from 0 to 32
+    (a Python int; a NumPy integer with a float64 x, whose result dtype it keeps): NumPy's power by
+    an integer exponent calls the C library's pow per element, several times slower than a few
+    products (on a negative base, 20 times). The value is `x ** k`'s up to rounding (a few ulps:
+    each squaring doubles the base's error), overflowing to inf and taking NaN where pow does; x
+    ** 0 is ones, as pow's is for inf and NaN too. Any other operands (a negative exponent, an
+    integer array, a number) get `x ** k` itself: what specialised code calls for a power whose
+    value decides nothing (specialize/powers.py)."""
+    if not (type(x) is np.ndarray and x.dtype.kind == "f" and x.ndim):  # (a 0-d array's power is a scalar)
+        return x**k
+    if type(k) is not int and not (isinstance(k, np.integer) and x.dtype == np.float64):
+        return x**k
+    k = int(k)
+    if not 0 <= k <= _MULTIPLIED_POWERS:
+        return x**k
+    if k == 0:
+        return np.ones_like(x)
+    result, base = None, x
+    while True:
+        if k & 1:
+            result = base if result is None else result * base
+        k >>= 1
+        if not k:
+            return x.copy() if result is x else result  # (a new array, as x ** 1 is)
+        base = base * base
 
 
 # every function defined here (not the imports) is re-exported by astgrad.runtime

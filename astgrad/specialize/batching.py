@@ -127,7 +127,7 @@ def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, decidin
     before: list[gast.stmt] = []
     after: list[gast.stmt] = []
     np_name = ctx.numpy_name()
-    trips = _trip_count(loop, shape_of)
+    trips = counted_loop(loop, shape_of)[1]
     if trips and any(_accumulation(s) for s in loop.body):
         deciding("")  # (the analysis reads the whole function: before this loop's statements change)
     version: dict[str, int] = {}  # name → the last statement of the body changing it, so far
@@ -361,23 +361,6 @@ def _direct(
     if whole_steps and len(fixed_shape) == 2 and all(len(sh) == 2 for sh in shapes):  # (sums of outer products)
         return direct, axis, True
     return None
-
-
-def _trip_count(loop: gast.For, shape_of) -> int | None:
-    """The number of iterations of `for k in reversed(range(n))` with n known, or None."""
-    it = loop.iter
-    count = getattr(shape_of, "count", None)
-    if count is None or not (isinstance(it, gast.Call) and len(it.args) == 1 and isinstance(it.args[0], gast.Call)):
-        return None
-    inner = it.args[0]
-    if not (isinstance(it.func, gast.Name) and isinstance(inner.func, gast.Name)) or len(inner.args) != 1:
-        return None
-    if it.func.id not in ("reversed",) or inner.func.id != "range" or it.keywords or inner.keywords:
-        return None
-    n = inner.args[0]
-    if isinstance(n, gast.Constant) and type(n.value) is int:
-        return n.value
-    return count(n.id) if isinstance(n, gast.Name) else None
 
 
 def _accumulation(s: gast.stmt) -> tuple[str, gast.AST] | None:

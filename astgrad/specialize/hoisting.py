@@ -28,7 +28,7 @@ from ..analysis.activity import BINOPS
 from ..analysis.aliasing import sharing
 from ..analysis.rounding import deciding_parts, decisive_names, stores
 from ..frontend.context import Context
-from ..ir.trees import name, names_read, walk, walk_statements
+from ..ir.trees import counted_range, name, names_read, trip_count, walk, walk_statements
 from ..rules import lookup
 from ..rules.registry import numpy_names
 from .reductions import float_arrays_only
@@ -73,7 +73,8 @@ def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, pas
 def _hoist_loop(
     loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, decisive: set[str], fdef: gast.FunctionDef
 ) -> list:
-    k = _row_index(loop)
+    counted = counted_range(loop)
+    k = counted[0] if counted is not None else None
     saved = getattr(fdef, "_ag_saved_rows", set())
     if k is None or not all(_simple(s, saved) for s in loop.body) or not _calls_change_nothing(loop, np_name):
         return []
@@ -107,7 +108,7 @@ def _hoist_loop(
             and not any(s.targets[0].id in names_read(t) for t in loop.body[:i])
         ):
             rows[s.targets[0].id] = v.value.id
-    trips = _trips(loop, shape_of)
+    trips = trip_count(counted[1], shape_of)
     rows = {x: xs for x, xs in rows.items() if (shape_of(xs) or (None,))[0] == trips and trips is not None}
     if not rows:
         return []
@@ -118,27 +119,6 @@ def _hoist_loop(
             batcher.deciding = {id(m) for part in deciding_parts(s.value, np_name) for m in walk(part)}
             s.value = batcher.rewrite(s.value, s.targets[0].id, before, ctx, k, trips)
     return before
-
-
-def _row_index(loop: gast.For) -> str | None:
-    """k of `for k in range(n)` or `for k in reversed(range(n))`, else None."""
-    it = loop.iter
-    if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "reversed" and len(it.args) == 1:
-        it = it.args[0]
-    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "range"):
-        return None
-    if len(it.args) != 1 or it.keywords or not isinstance(loop.target, gast.Name) or loop.orelse:
-        return None
-    return loop.target.id
-
-
-def _trips(loop: gast.For, shape_of: Callable) -> int | None:
-    it = loop.iter
-    n = (it.args[0] if isinstance(it.func, gast.Name) and it.func.id == "reversed" else it).args[0]
-    if isinstance(n, gast.Constant) and type(n.value) is int:
-        return n.value
-    count = getattr(shape_of, "count", None)
-    return count(n.id) if count is not None and isinstance(n, gast.Name) else None
 
 
 def release_after_loops(fdef: gast.FunctionDef) -> None:

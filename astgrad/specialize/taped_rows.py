@@ -31,6 +31,20 @@ takes its values back with `v = pop(tape)` into names bound nowhere else in it, 
 touching the tape. A value is made a row only if it is a float array of a known shape, never a
 placeholder (`t = None`), and nothing in the function writes into it in place (each step must
 get the very object it saved); other values are read from the list taken back.
+
+Except a placeholder the backward loop never reads: pushed at each forward step before the step
+binds it (`t4 = x ** k`), it is the value before the first step, and a backward step that reads
+only its own step's value, taking back the one before it for nothing, reads no placeholder. Then
+the forward loop writes each step's value into rows after binding it, and the backward step
+reads its row; the tape is gone:
+
+    for k in range(t2):                      for k in range(t2):
+        tape.append(t4)                          t4 = x ** k
+        t4 = x ** k                    →         t4_saved[k] = t4
+    ...                                      t4_after = rows_like(t4_saved, t4)
+    for k in reversed(range(t2)):            for k in reversed(range(t2)):
+        t3_bar = np.sum(t7_bar * t4)             t4_next = t4_after[k]
+        t4 = tape.pop()                          t3_bar = np.sum(t7_bar * t4_next)
 """
 
 from __future__ import annotations
@@ -43,7 +57,7 @@ import gast
 
 from ..analysis.aliasing import sharing, writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import assign, name, names_in, walk
+from ..ir.trees import assign, counted_range, name, names_in, trip_count, walk
 from ..rules.registry import member_names
 
 
@@ -52,13 +66,14 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
     pop, np_name = ctx.helper("pop"), ctx.numpy_name()
     # names that may hold a placeholder: the shape facts describe the function's own values, not
     # the `t = None` the reverse pass binds before a loop so that its first push has a value
-    unfit = {
+    placeholders = {
         t.id
         for s in walk(fdef)
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Constant)
         for t in s.targets
         if isinstance(t, gast.Name)
     }
+    unfit = set(placeholders)
     # values written into in place (or sharing memory with such): each step must keep the very
     # object it took back, not a row of a copy
     written = frozenset(writes_in_place(fdef, ctx.helper("add_at")))
@@ -74,6 +89,8 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
     # (the same value, but every operation on it after a NumPy call's cost)
     numpy_numbers = _numpy_numbers(fdef, shape_of, pop, np_name)
     unfit |= {n.id for n in walk(fdef) if isinstance(n, gast.Name) and shape_of(n.id) == ()} - numpy_numbers
+    # a placeholder whose steps' values are all the loop reads (not the one before the first step)
+    fit_after = {n for n in placeholders if n not in unfit - placeholders}
     for body in _blocks(fdef.body):
         k = 0
         while k < len(body):
@@ -82,7 +99,7 @@ def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
             # a nested block (a loop may run again), the whole function
             rest = body[k + 1 :] if body is fdef.body else fdef.body
             before, after, earlier = (
-                _unpack(s, ctx, shape_of, pop, np_name, rest, unfit, body[:k], fdef)
+                _unpack(s, ctx, shape_of, pop, np_name, rest, unfit, body[:k], fdef, fit_after)
                 if isinstance(s, gast.For)
                 else ([], [], [])
             )
@@ -185,6 +202,7 @@ def _unpack(
     unfit: set[str],
     preceding: list[gast.stmt],
     fdef: gast.FunctionDef,
+    fit_after: set[str] = frozenset(),
 ) -> tuple[list[gast.stmt], list[gast.stmt], list[tuple[int, gast.stmt]]]:
     index, trips = counted_loop(loop, shape_of)
     if index is None or not trips:
@@ -203,6 +221,11 @@ def _unpack(
     # one array per step costs about twice the numbers' memory, and joining it into rows as much
     # again); else the rows are joined from the values taken back
     forward = _forward_saves(preceding, loop, tape, popped[0], ctx.helper("push")) if len(pops) == 1 else None
+    if forward is not None and popped[0] in fit_after and shape_of(popped[0]) and shape_of.kind(popped[0]) == "f":
+        made = _after_rows_from_forward(loop, forward, preceding, ctx, shape_of, rest, index, trips, pops[0])
+        if made is not None:
+            fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | {made[2][0][1].targets[0].id}
+            return made
     rows = [
         v
         for v in popped
@@ -388,35 +411,70 @@ def _rows_from_forward(loop, forward, preceding, ctx, shape_of, np_name, rest, i
     return before, after, [(at, made)]
 
 
+def _after_rows_from_forward(loop, forward, preceding, ctx, shape_of, rest, index, trips, pop_stmt):
+    """For a value the forward loop's steps bind once each, whose value before the first step (a
+    placeholder, `t4 = None`) the backward loop never reads: the forward loop writes the value each
+    step binds into rows, and the backward loop reads its step's row where it read the value
+    before taking back the one before it, which nothing reads then. None where that is not so."""
+    at, fwd, push_stmt = forward
+    s, v, _ = pop_stmt
+    position = loop.body.index(s)
+    if not any(v in _loads(st) for st in loop.body[:position]):
+        return None  # (the step reads the value before it: the placeholder's, at the first step)
+    if any(v in _loads(st) for st in loop.body[position + 1 :] + rest):
+        return None
+    if any(v in names_in(st, (gast.Store, gast.Del)) for st in preceding[at + 1 :]):
+        return None  # (the backward loop's first step reads what is bound there, not the last step's value)
+    binds = [
+        k
+        for k, st in enumerate(fwd.body)
+        if v in names_in(st, (gast.Store, gast.Del)) or isinstance(st, gast.AugAssign) and v in names_in(st.target)
+    ]
+    if len(binds) != 1 or binds[0] < fwd.body.index(push_stmt):
+        return None
+    bind = fwd.body[binds[0]]
+    if not (isinstance(bind, gast.Assign) and len(bind.targets) == 1 and isinstance(bind.targets[0], gast.Name)):
+        return None
+    shape, kind = tuple(shape_of(v)), shape_of.kind(v)
+    steps = ctx.namer.fresh(v + "_saved")
+    size = (trips,) + shape
+    made = assign(
+        steps,
+        gast.Call(
+            func=gast.Attribute(value=name(ctx.numpy_name()), attr="empty", ctx=gast.Load()),
+            args=[gast.Constant(value=size, kind=None)],
+            keywords=[],
+        ),
+    )
+    shape_of.declare(steps, size, kind)
+    store = gast.Assign(
+        targets=[gast.Subscript(value=name(steps), slice=name(fwd.target.id), ctx=gast.Store())],
+        value=name(v),
+        type_comment=None,
+    )
+    fwd.body.insert(binds[0] + 1, store)
+    fwd.body.remove(push_stmt)
+    after_rows = ctx.namer.fresh(v + "_after")  # (in the steps' own float dtype)
+    before = [assign(after_rows, _call(ctx.helper("rows_like"), steps, v))]
+    shape_of.declare(after_rows, size, kind)
+    nxt = ctx.namer.fresh(v + "_next")
+    shape_of.declare(nxt, shape, kind)
+    for st in loop.body[:position]:
+        _rename(st, v, nxt)
+    loop.body.remove(s)
+    loop.body.insert(0, assign(nxt, _row(after_rows, index)))
+    return before, [], [(at, made)]
+
+
 def _call(helper: str, *args: str) -> gast.Call:
     return gast.Call(func=name(helper), args=[name(a) for a in args], keywords=[])
 
 
 def counted_loop(loop: gast.For, shape_of: Callable) -> tuple[str | None, int | None]:
     """(k, n) of `for k in reversed(range(n))` with n known, else (None, None)."""
-    it = loop.iter
-    if not (
-        isinstance(it, gast.Call)
-        and isinstance(it.func, gast.Name)
-        and it.func.id == "reversed"
-        and len(it.args) == 1
-        and not it.keywords
-        and isinstance(it.args[0], gast.Call)
-        and isinstance(it.args[0].func, gast.Name)
-        and it.args[0].func.id == "range"
-        and len(it.args[0].args) == 1
-        and not it.args[0].keywords
-        and isinstance(loop.target, gast.Name)
-        and not loop.orelse
-    ):
-        return None, None
-    n = it.args[0].args[0]
-    if isinstance(n, gast.Constant) and type(n.value) is int:
-        return loop.target.id, n.value
-    count = getattr(shape_of, "count", None)
-    if isinstance(n, gast.Name) and count is not None:
-        return loop.target.id, count(n.id)
-    return None, None
+    counted = counted_range(loop, only_reversed=True)
+    n = trip_count(counted[1], shape_of) if counted is not None else None
+    return (counted[0], n) if n is not None else (None, None)
 
 
 def _pops(body: list[gast.stmt], pop: str) -> list[tuple[gast.Assign, str, str]]:

@@ -30,8 +30,9 @@ The same values, bit for bit: elementwise operations and max/min do not depend o
 the elements.
 
 Except for sums. A window's sum or a dot of windows, a primitive whose registry entry says
-`sums_window` (np.sum of one window; np.dot of two windows of one axis, or of a window and an
-array of its shape: `@` and `.sum()` are these), runs over the window axes with keepdims,
+`sums_window` (np.sum of one window, or of an elementwise expression of windows, `np.sum(g * w)`;
+np.dot of two windows of one axis, or of a window and an array of its shape: `@`, `.sum()` and
+`np.sum(w * v)` of one axis are these), runs over the window axes with keepdims,
 `t10.sum(axis=(1,), keepdims=True)`, `t8 @ w.reshape(-1, 1)`, which adds in another order than
 the loop: only into a value no decision reads and the code does not return (below). In `grad`
 the naive convolution's forward loop batches, since only the backward pass reads its `out`
@@ -93,7 +94,7 @@ from .. import runtime
 from ..analysis.index_ranges import Affine, LoopIndices, difference
 from ..analysis.rounding import continuous_helpers, decisive_names, returned_values
 from ..frontend.context import Context
-from ..ir.trees import name, names_in, walk
+from ..ir.trees import counted_range, name, names_in, walk
 from ..rules.registry import array_methods, lookup, member_names
 
 _ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
@@ -261,21 +262,8 @@ class _Nest:
             node = fors[0]
 
     def _count(self, loop: gast.For) -> int:
-        it = loop.iter
-        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "reversed":
-            if len(it.args) != 1 or it.keywords:
-                raise _Refused
-            it = it.args[0]
-        if not (
-            isinstance(it, gast.Call)
-            and isinstance(it.func, gast.Name)
-            and it.func.id == "range"
-            and len(it.args) == 1
-            and not it.keywords
-            and getattr(it, "_ag_fn", range) is range
-        ):
-            raise _Refused
-        arg = it.args[0]
+        counted = counted_range(loop)
+        arg = counted[1] if counted is not None else None
         n = arg.value if isinstance(arg, gast.Constant) else self.exact(arg.id) if isinstance(arg, gast.Name) else None
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise _Refused
@@ -470,6 +458,10 @@ class _Nest:
             if rule.sums_window:  # np.sum(w) alone; np.dot(w, v) of windows or an array of their shape
                 if not self.free or len(args) != (1 if rule.full_reduction else 2):
                     raise _Refused
+                if rule.full_reduction and not isinstance(args[0], gast.Name):
+                    if self._expression(args[0]) != "window":  # (np.sum(g * w): the sum of one window's values)
+                        raise _Refused
+                    return "element"
                 kinds = [self._operand(a) for a in args]
                 if "window" not in kinds or set(kinds) - {"window", "invariant"}:
                     raise _Refused
@@ -615,9 +607,12 @@ class _Nest:
         helper = self.ctx.helper("strided_view")
         batch_axes = len(self.counters)
         window_axes = tuple(range(batch_axes, batch_axes + len(self.window)))
+        used = set().union(*(_mentioned(s) for what, s, _ in plan if what != "read"))
         for what, s, access in plan:
             if what == "keep":
                 out.append(s)
+            elif what == "read" and s.targets[0].id not in used:
+                continue  # (a value the batched body does not read: `t2 = c[k]` that the backward pass restored)
             elif what == "read":
                 view = self._view(helper, access)
                 if access.array in self.written and access.array not in self.dead:
@@ -753,6 +748,14 @@ class _Batcher(gast.NodeTransformer):
                 return gast.Call(func=func, args=[args[0]], keywords=keywords)
             return gast.Call(func=node.func, args=[*args[:2], axes, keep], keywords=[])
         if rule.sums_window:
+            product = args[0] if len(args) == 1 else None
+            if (
+                isinstance(product, gast.BinOp)
+                and isinstance(product.op, gast.Mult)
+                and all(isinstance(a, gast.Name) for a in (product.left, product.right))
+                and len(self.nest.window) == 1
+            ):
+                args = [product.left, product.right]  # (np.sum(w * v) of one axis: np.dot(w, v))
             return self._sum(node, fn, [self.visit(a) for a in args])
         return self.generic_visit(node)
 
