@@ -127,3 +127,8 @@ def aux_is_an_array(x):
 def aux_of_three(x):
     out = (np.sum(x**2), x, x)
     return out
+
+
+def writes_into_its_first_argument(a, b):
+    a[0] = 5.0  # a is copied first: b, when it is the same array, would not see this
+    return np.sum(a * b)

@@ -565,3 +565,20 @@ def test_has_aux_refuses_an_output_that_is_not_a_pair(options, f, returned):
     for operator in (grad, astgrad.value_and_grad):
         with pytest.raises(astgrad.UnsupportedValueError, match=message):
             operator(f, has_aux=True, **options)(np.ones(3))
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_one_array_passed_twice_and_written_into_is_refused(options):
+    """f(x, x) where f writes into its first parameter: Python's f sees the write through both,
+    astgrad's copy of the first would part them (a value of 18 where f gives 38): refused, at
+    the function's def; separate arrays, or disjoint parts of one, are differentiated."""
+    f = ef.writes_into_its_first_argument
+    x = np.array([1.0, 2.0, 3.0])
+    where = rf"errors_functions.py:{line_of(f, 'def ')}: in `writes_into_its_first_argument`: "
+    for b in (x, x[::-1]):
+        with pytest.raises(astgrad.UnsupportedValueError, match=where + "the arguments `a` and `b` are one ndarray"):
+            astgrad.value_and_grad(f, wrt=1, **options)(x, b)
+    check_grad(f, grad(f, wrt=(0, 1), **options), x, 2 * x, wrt=(0, 1))
+    np.testing.assert_allclose(grad(f, wrt=1, **options)(x[:2], x[2:4].copy()[:1].repeat(2)), [5.0, 2.0])
+    np.testing.assert_allclose(grad(f, wrt=1, **options)(x[:1], x[1:2]), [5.0])
+    assert list(x) == [1.0, 2.0, 3.0]

@@ -120,6 +120,12 @@ def _check_aux_pair(out):
     raise TypingError(f"with has_aux=True the function must return a pair (loss, aux), but it returns {out}")
 
 
+@overload(runtime.check_unaliased)
+def _check_unaliased(value, label, *others):
+    """(not checked in compiled code: an argument passed twice and written into is copied as in Python)"""
+    return lambda value, label, *others: None
+
+
 @overload(runtime.item)
 def _item(x):
     if _is_array(x):

@@ -580,6 +580,7 @@ nondifferentiable(
     rt.check_not_view,
     rt.check_not_array,
     rt.check_aux_pair,
+    rt.check_unaliased,
     rt.check_unshared,
     rt.check_sequence,
     rt.check_numbers,
@@ -967,6 +968,7 @@ describe(
     rt.check_sequence,
     rt.check_numbers,
     rt.check_aux_pair,
+    rt.check_unaliased,
     effects=True,
 )
 # shaped like their first argument (specialize/lowering/lower.py); reading only the shape of one argument, which the

@@ -92,6 +92,30 @@ def check_not_array(value: Any, label: str) -> None:
         )
 
 
+def check_unaliased(value: Any, label: str, *others: Any) -> None:
+    """Refuse a call passing one array to two parameters (`f(x, x)`, or a view of it) when the
+    function writes into one of them, `label`: astgrad copies that parameter first (the caller's
+    array is never changed), which parts it from the other, so the function it differentiates
+    would not be the function Python runs. `others` are the other arguments, each followed by its
+    parameter's name."""
+    if not isinstance(value, (np.ndarray, list, dict)):
+        return
+    for other, other_label in zip(others[::2], others[1::2]):
+        same = other is value or (
+            isinstance(value, np.ndarray)
+            and isinstance(other, np.ndarray)
+            and np.may_share_memory(value, other)
+            and np.shares_memory(value, other)
+        )
+        if same:
+            raise UnsupportedValueError(
+                f"the arguments `{label}` and `{other_label}` are one {type(value).__name__} (or views of one), "
+                f"and the function writes into `{label}` in place: astgrad copies `{label}` first, so the write "
+                f"would not reach `{other_label}` as it does when the function runs; pass a copy "
+                f"(`f(x, x.copy())`)"
+            )
+
+
 def check_unshared(value: Any, label: str, other: str) -> None:
     """Refuse `label += v` where `label = other` (or the reverse) made both names one array or
     list: the write would change both, which astgrad's adjoints would not know about. A number
