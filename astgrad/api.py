@@ -253,6 +253,8 @@ def reverse_function(
     if getattr(getattr(func, "__code__", None), "co_flags", 0) & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         wrt_parameters(func, parameter_names(func), wrt)  # (`wrt` at a star argument: refused before the body)
 
+    sources: list = []  # func's source as the general build read it, for its specialisations
+
     def make(kinds=None, inline=False):
         return build(
             func,
@@ -263,6 +265,7 @@ def reverse_function(
             has_aux=has_aux,
             kinds=kinds,
             inline=inline,
+            sources=sources,
         )
 
     def make_specialising():

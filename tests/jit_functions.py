@@ -101,3 +101,87 @@ def permuted_sine(A):
     """A transpose of three axes: its adjoint transposes back through inverse_axes."""
     B = np.transpose(A, (2, 0, 1))
     return np.sum(np.sin(B) * B[0])
+
+
+def relu_mlp(W1, W2, X, y):
+    """A ReLU network's squared error: np.maximum's derivative is runtime.max_share."""
+    h = np.maximum(0, X @ W1)
+    p = h @ W2
+    return np.mean((p - y) ** 2)
+
+
+def leaky_and_clipped(z, c):
+    """np.maximum, np.minimum and np.fmax of two arrays, and of an array and a number; np.clip
+    with a bound of either kind."""
+    shares = np.sum(np.maximum(z, 0.1 * z) ** 2 + np.minimum(z, c) * np.minimum(1.0, c) + np.fmax(z, c) ** 3)
+    return shares + np.sum(np.clip(z, c - 0.25, 1.0) ** 2)
+
+
+def hinge_loop(x, m):
+    """Builtin max and min of numbers (runtime.select_share)."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + max(m - x[i], 0.0) + min(x[i], m) ** 2
+    return s
+
+
+def cross_entropy(W, X, y):
+    """Softmax cross-entropy with integer labels: `logp[np.arange(n), y]` (runtime.add_at)."""
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    n = X.shape[0]
+    return -np.mean(logp[np.arange(n), y])
+
+
+def embedding_lookup(E, idx, w):
+    """Rows gathered by an index array, repeats included (runtime.add_at), and by np.take along
+    the columns (runtime.untake)."""
+    v = E[idx]
+    return np.sum(np.tanh(v) * w) + np.sum(np.take(E, idx[0], axis=1) ** 2)
+
+
+def masked_energy(x):
+    """A boolean mask (runtime.add_at at the mask's elements)."""
+    return np.sum(x[x > 0.2] ** 2)
+
+
+def joined(a, b, M):
+    """np.concatenate, np.stack, np.hstack and np.vstack of lists of arrays (tuples in the code
+    numba compiles), and np.array of lists of numbers."""
+    c = np.concatenate([a, b])
+    s = np.stack([a, a * b[:3]], axis=1)
+    h = np.hstack([a, b])
+    v = np.vstack([M, M * a])  # (numba joins arrays of one rank)
+    mixed = np.array([[1.0, -1.0], [0.5, 2.0]]) @ M[:, :2]
+    return np.sum(c * np.sin(h)) + np.sum(s @ np.array([1.0, 2.0])) + np.sum(v**3) + np.sum(mixed**2)
+
+
+def gated_rnn(Wz, Wh, xs, h0):
+    """A gated recurrent cell on the concatenated state and input: the pair saved on the tape, the
+    weights' adjoints summed over the steps (runtime.matmul_left_sum)."""
+    h = h0
+    for t in range(xs.shape[0]):
+        v = np.concatenate([h, xs[t]])
+        z = 1.0 / (1.0 + np.exp(-(Wz @ v)))
+        h = z * h + (1.0 - z) * np.tanh(Wh @ v)
+    return np.sum(h**2)
+
+
+def norms_and_sorts(W):
+    """np.linalg.norm of the whole array and over an axis (runtime.norm_weight), np.sort along one."""
+    rows = np.linalg.norm(W, axis=1)
+    top = np.sort(W, axis=0)[-1]
+    return np.linalg.norm(W) + np.sum(rows**3) + np.sum(top * np.arange(W.shape[1]))
+
+
+def scattered(x, idx):
+    """`y[idx] = x` with a repeated index: the last write stays (runtime.written_part)."""
+    y = np.zeros(6)
+    y[idx] = x
+    return np.sum(y**2 * np.arange(6.0))
+
+
+def along_axes(X, j, r):
+    """np.take_along_axis along each axis, indices repeated (runtime.untake_along_axis)."""
+    return np.sum(np.take_along_axis(X, j, axis=1) ** 2) + np.sum(np.sin(np.take_along_axis(X, r, axis=0)))

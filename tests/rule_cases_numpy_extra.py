@@ -353,6 +353,10 @@ def take_along_axis0(a):
     return np.sum(np.sin(np.take_along_axis(a, np.argsort(a, axis=0), axis=0)) * np.arange(12.0).reshape(3, 4))
 
 
+def take_along_broadcast(a):  # indices (2, 1) against a (3, 4): the result is (2, 4)
+    return np.sum(np.take_along_axis(a, np.array([[2], [0]]), axis=0) ** 2 * np.arange(4.0))
+
+
 def take_along_none(a):
     return np.sum(np.sin(np.take_along_axis(a, np.array([5, 0, 5, 2]), axis=None)))
 
@@ -444,6 +448,7 @@ def correlate_same(a, v):
 SHAPE_CASES = [
     ("np.take_along_axis", take_along_axis1, [normal(3, 4)], 0),
     ("np.take_along_axis:argsort", take_along_axis0, [normal(3, 4)], 0),
+    ("np.take_along_axis:broadcast", take_along_broadcast, [normal(3, 4)], 0),
     ("np.take_along_axis:none", take_along_none, [normal(2, 3)], 0),
     ("np.append", append_flat, [normal(2, 3), normal(4)], (0, 1)),
     ("np.append:axis", append_axis, [normal(3, 2), normal(3, 3)], (0, 1)),

@@ -1,11 +1,12 @@
 """The scans the clean-up and the sharing analysis make of generated code: what they find in
-nested blocks (a statement-level scan must reach every block a statement can hold) and how they
-count writes in place."""
+nested blocks (a statement-level scan must reach every block a statement can hold), how they
+count writes in place, and which steps the clean-up's fixed point runs again."""
 
 import ast
 import textwrap
 
 import gast
+import numpy as np
 
 from astgrad.analysis.aliasing import memory_reads, writes_in_place
 from astgrad.optimize.cleanup import _drop_self_assignments, _has_effect, _stores
@@ -136,3 +137,49 @@ def test_the_name_and_node_scans_find_what_walk_finds():
         expected_ids = sorted(id(n) for n in nodes if n.__class__ in classes)
         assert expected_ids and sorted(id(n) for n in find(fdef, classes)) == expected_ids
     assert [c.value for c in find(fdef.body[1].body, {gast.Constant})] == [0, 2.0, 0]
+
+
+def test_a_list_only_made_and_appended_to_goes_one_read_or_given_an_effect_stays():
+    from astgrad.optimize.cleanup import _drop_write_only_lists, _loads
+
+    src = """
+        def f(x):
+            caches = []
+            kept = []
+            noisy = []
+            for i in range(3):
+                caches.append(x * i)
+                kept.append(x)
+                noisy.append(log(x))
+            return kept.pop()
+        """
+    ns = {}.get  # (`log`, a function nothing knows: it may have an effect)
+    for counted in (False, True):  # (with the reads counted already, as the clean-up's fixed point has them)
+        fdef = _fdef(src)
+        assert _drop_write_only_lists(fdef, ns, _loads(fdef.body) if counted else None)
+        text = ast.unparse(gast.gast_to_ast(fdef))
+        assert "caches" not in text and "kept.append(x)" in text and "noisy.append(log(x))" in text, text
+
+
+def _folded_twice(x, y):
+    a = x
+    b = a * 1.0
+    c = np.sin(b) + y
+    unused = np.cos(c)  # noqa: F841 - dead code for the clean-up
+    return c
+
+
+def test_a_clean_up_step_that_changed_nothing_is_not_run_again_on_the_same_tree(monkeypatch):
+    import astgrad.optimize.cleanup as cleanup
+    from astgrad.ad.assemble import normalized
+
+    runs = []
+    real = cleanup._drop_write_only_lists
+    monkeypatch.setattr(cleanup, "_drop_write_only_lists", lambda *a: runs.append(1) or real(*a))
+    ctx, fdef = normalized(_folded_twice)
+    cleanup.optimize(fdef, ctx, {"x", "y"})
+    text = ast.unparse(gast.gast_to_ast(fdef))
+    # the first sweep folds and propagates copies and drops `unused`; the second sweep changes
+    # nothing before the lists' step, which found nothing on this very tree in the first
+    assert "np.sin(x)" in text and "unused" not in text and " a " not in text, text
+    assert len(runs) == 1

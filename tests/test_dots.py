@@ -135,6 +135,32 @@ def f(a, b):
     assert "b" not in _decisive(src)
 
 
+def test_a_divisor_is_free_where_it_is_an_exponential_bound_once_outside_loops_and_branches():
+    src = """
+def f(x, y, n):
+    e = np.exp(x)
+    s = np.sum(e)
+    q = y / s
+    for k in range(n):
+        d = np.exp(x)
+        r = y / d
+    if n > 2:
+        b = np.exp(y)
+        p = x / b
+    try:
+        g = np.exp(y)
+    except ValueError:
+        g = y
+    w = x / g
+    return q + r + p + w
+"""
+    found = _decisive(src)
+    # s is a sum of an exponential bound once: > 0 whatever its rounding, no pole to fall on;
+    # d and b are bound in a loop and a branch, g twice: the divisor may be anything
+    assert not {"e", "s"} & found, found
+    assert {"d", "b", "g", "n"} <= found, found
+
+
 def compared_inside(W, x, a, c):
     return np.sum(a * (W @ x > c))
 

@@ -39,3 +39,31 @@ def test_the_innermost_body_of_nested_loops_is_reversed_once_per_trial(monkeypat
     assert max(Counter(made).values()) <= 4
     np.testing.assert_allclose(g, numerical_grad(nested, w, x), rtol=1e-6)
     np.testing.assert_allclose(g, [[-1.0, -1.0], [-1.0, -1.0]])  # (each element: the sum of x)
+
+
+def _loss(w, x):
+    return np.sum(np.tanh(w @ x) ** 2)
+
+
+def _other_loss(w, x):
+    return np.sum(np.sin(w @ x))
+
+
+def test_the_specialised_code_takes_the_source_the_general_code_read_until_the_code_changes(monkeypatch):
+    import inspect
+    import types
+
+    import astgrad.frontend.parse as parse
+
+    read = []
+    real = inspect.getsourcelines
+    monkeypatch.setattr(parse.inspect, "getsourcelines", lambda code: read.append(code.co_name) or real(code))
+    f = types.FunctionType(_loss.__code__, globals(), "_loss")  # (a function object of its own)
+    w, x = np.arange(6.0).reshape(2, 3) / 10, np.array([0.5, -1.0, 2.0])
+    g = astgrad.grad(f)
+    assert read == ["_loss"]  # the general code, made now
+    np.testing.assert_allclose(g(w, x), numerical_grad(f, w, x), rtol=1e-6)
+    assert read == ["_loss"]  # the code specialised at the first call: the same source
+    f.__code__ = _other_loss.__code__  # (the program changes: its new code is read)
+    np.testing.assert_allclose(g(w, x), numerical_grad(f, w, x), rtol=1e-6)
+    assert read[1:] and set(read[1:]) == {"_other_loss"}

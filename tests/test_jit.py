@@ -18,6 +18,7 @@ numba = pytest.importorskip("numba")
 
 import astgrad  # noqa: E402
 from astgrad import AstgradError, check_grad, grad, value_and_grad  # noqa: E402
+from astgrad.jit import helpers  # noqa: E402, F401  (the runtime helpers' numba versions, for the tests of them alone)
 from tests import jit_functions as jf  # noqa: E402
 from tests import test_rules as rule_matrix  # noqa: E402
 from tests.catalogue import CATALOGUE  # noqa: E402
@@ -133,7 +134,8 @@ def test_runtime_helpers_compiled(name, k, helper):
     args = cases[k]
     got = grad(f, wrt=wrt, jit=True)(*copy.deepcopy(args))
     assert_same(got, grad(f, wrt=wrt)(*copy.deepcopy(args)))
-    assert f"{helper}(" in astgrad.source(f, wrt, args=args, jit=True)
+    text = astgrad.source(f, wrt, args=args, jit=True)
+    assert all(f"{name}(" in text for name in helper.split())
 
 
 def test_inverse_axes_compiled():
@@ -151,6 +153,140 @@ def test_sort(x):
     compiled = grad(jf.sorted_weights, jit=True)
     assert_same(compiled(x), grad(jf.sorted_weights)(x))
     assert "jit_unsort_over_m1(" in astgrad.source(jf.sorted_weights, args=(x,), jit=True)
+
+
+def _relu_args(tie: bool) -> tuple:
+    W1 = RNG.normal(size=(3, 5))
+    if tie:
+        W1[:, 2] = 0.0  # (a hidden unit's input exactly 0: np.maximum(0, z) ties, its share is ½)
+    return W1, RNG.normal(size=5), RNG.normal(size=(8, 3)), RNG.normal(size=8)
+
+
+def _ties(n: int) -> np.ndarray:
+    z = RNG.normal(size=n)
+    z[::3] = 0.0
+    return z
+
+
+WORDS = np.array([[0, 2, 2], [5, 0, -1]])  # (an embedding's index: repeats, a negative)
+
+# typical user code calling runtime helpers through their numba versions (jit/helpers.py), with
+# the helpers the code numba compiles must name
+USER_CODE = [
+    (jf.relu_mlp, (0, 1), _relu_args(tie=False), "max_share"),
+    (jf.relu_mlp, (0, 1), _relu_args(tie=True), "max_share"),
+    (jf.leaky_and_clipped, (0, 1), (_ties(7), RNG.normal(size=7)), "max_share fmax_share clip_share"),
+    (jf.leaky_and_clipped, (0, 1), (_ties(7), 0.0), "max_share fmax_share clip_share"),
+    (jf.hinge_loop, (0, 1), (np.array([0.2, 0.5, 0.9, -0.3]), 0.5), "select_share"),
+    (jf.cross_entropy, 0, (RNG.normal(size=(3, 4)), RNG.normal(size=(8, 3)), RNG.integers(0, 4, size=8)), "add_at"),
+    (jf.embedding_lookup, (0, 2), (RNG.normal(size=(6, 3)), WORDS, RNG.normal(size=3)), "unindex"),
+    (jf.embedding_lookup, 0, (RNG.normal(size=(6, 3)), WORDS, RNG.normal(size=3)), "untake_over_1"),
+    (jf.masked_energy, 0, (RNG.normal(size=9),), "add_at"),  # (numba cannot index by a 2-d mask)
+    (jf.scattered, 0, (RNG.normal(size=4), np.array([0, 2, 2, -1])), "written_part"),
+    (
+        jf.along_axes,
+        0,
+        (RNG.normal(size=(3, 4)), np.array([[0, 0], [3, 1], [1, -2]]), np.array([[2, 0, 0, 1], [0, 0, 2, -1]])),
+        "untake_along_axis_over_1 untake_along_axis_over_0",
+    ),
+    (
+        jf.joined,
+        (0, 1, 2),
+        (RNG.normal(size=3), RNG.normal(size=4), RNG.normal(size=(2, 3))),
+        "split_like_over_0 unstack_over_1 unhstack unvstack numbers_as_array jit_new_array",
+    ),
+    (
+        jf.gated_rnn,
+        (0, 1),
+        (RNG.normal(size=(3, 5)) / 2, RNG.normal(size=(3, 5)) / 2, RNG.normal(size=(4, 2)), np.zeros(3)),
+        "matmul_left_sum split_like_over_0",
+    ),
+    (
+        jf.norms_and_sorts,
+        0,
+        (np.vstack([RNG.normal(size=(3, 4)), np.zeros(4)]),),
+        "norm_weight_over_1 norm_over_1 sort_over_0",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("f", "wrt", "args", "helper"), USER_CODE, ids=[f"{f.__name__}-{k}" for k, (f, *_) in enumerate(USER_CODE)]
+)
+def test_user_code_compiles(f, wrt, args, helper):
+    """Compiled, the gradient equals the uncompiled one and central differences (at ties too:
+    np.maximum(0, z) at z = 0 shares ½ each way, as the symmetric difference does)."""
+    compiled = grad(f, wrt, jit=True)
+    got = compiled(*args)
+    assert_same(got, grad(f, wrt)(*args))
+    check_grad(f, got, *args, wrt=wrt)
+    text = astgrad.source(f, wrt, args=args, jit=True)
+    assert all(f"{name}(" in text for name in helper.split())
+
+
+_SHARE_CASES = [
+    (np.array([1.0, 0.0, -2.0, np.nan, 3.0]), 0),
+    (0.0, np.array([1.0, 0.0, -2.0, np.nan])),
+    (np.array([[0.5], [1.0]]), np.array([1.0, 0.5, np.nan])),  # (broadcast to 2 × 3)
+    (np.array([1, 2, 3], dtype=np.int32), 2.0),
+    (np.array([0.5, 1.0], dtype=np.float32), np.array([0.5, 0.0])),
+    (2.0, 2),
+    (1.0, 3.0),
+    (np.nan, 1.0),
+]
+
+
+@pytest.mark.parametrize("share", ["max_share", "select_share", "fmax_share"])
+def test_shares_equal_python(share):
+    """The numba versions of max_share, select_share and fmax_share against the Python ones,
+    element by element: ties, NaN, ints, float32, numbers and arrays broadcast."""
+    helper = getattr(astgrad.runtime, share)
+    compiled = numba.njit(lambda x, y: helper(x, y))
+    for x, y in _SHARE_CASES:
+        got, want = compiled(x, y), helper(x, y)
+        assert np.shape(got) == np.shape(want)
+        np.testing.assert_array_equal(np.asarray(got, dtype=float), np.asarray(want, dtype=float))
+
+
+def _add_at_cases():
+    buf, g = np.zeros((4, 3)), RNG.normal(size=(2, 3, 3))
+    mask = RNG.normal(size=(4, 3)) > 0
+    return [
+        (np.zeros(5), np.array([0, 3, 3, -1]), RNG.normal(size=4)),  # (repeats, a negative index)
+        (buf, np.array([[0, 2, 2], [3, 0, -4]]), g),  # (a 2-d index: rows of g)
+        (buf, np.array([1, 1]), 0.5),  # (a number)
+        (buf, (np.array([0, 1, 1, 3]), np.array([2, 0, 0, 1])), RNG.normal(size=4)),  # (p[np.arange(n), y])
+        (buf, (np.array([[0], [1]]), np.array([2, 2, 0])), RNG.normal(size=(1, 3))),  # (broadcast)
+        (buf, (np.array([3, 3]), 1), RNG.normal(size=2)),
+        (buf, mask, RNG.normal(size=mask.sum())),
+        (buf, np.array([True, False, True, True]), RNG.normal(size=3)),  # (a mask of rows)
+        (buf, (1, slice(0, 2)), RNG.normal(size=2)),  # (ints and slices: +=)
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_add_at_equals_python(case):
+    """The numba versions of add_at, written_part and untake (through add_at) against the Python
+    ones: index arrays with repeats and negatives, several of them broadcast, masks, numbers."""
+    buf, index, g = _add_at_cases()[case]
+    add_at = astgrad.runtime.add_at
+    compiled = numba.njit(lambda b, i, v: add_at(b, i, v))
+    got, want = compiled(buf.copy(), index, g), add_at(buf.copy(), index, g)
+    np.testing.assert_array_equal(got, want)
+    part = astgrad.runtime.written_part  # (the adjoint of `buf[index] = v`: the last write's)
+    G = RNG.normal(size=buf.shape)
+    np.testing.assert_array_equal(numba.njit(lambda G, i: part(G, i))(G, index), part(G, index))
+    if case < 2:
+        from astgrad.jit.helpers import axis_helper
+
+        for axis in (None, 0, -1) if case == 0 else (1,):
+            a = np.zeros(12) if case == 0 else np.zeros((3, 5, 2))
+            g = RNG.normal(size=np.take(a, index, axis=axis).shape)
+            helper = axis_helper("untake", axis, False)
+            got = numba.njit(lambda g, a, i, helper=helper: helper(g, a, i))(g, a, index)
+            np.testing.assert_array_equal(got, astgrad.runtime.untake(g, a, index, axis))
+    with pytest.raises(IndexError):
+        compiled(buf.copy(), np.array([0, 9]), 1.0)
 
 
 def _rnn_args(hidden: int, inputs: int, steps: int) -> tuple:
@@ -392,6 +528,10 @@ def _helper_cases():
         ("cumsum", -1, False, (x,)),
         ("flip", (0, 2), False, (x,)),
         ("flip", None, False, (ints,)),
+        ("sort", 0, False, (nan,)),
+        ("sort", -1, False, (ints,)),
+        ("norm", 1, False, (x,)),
+        ("norm", (0, 1), True, (ints,)),
         ("prod_others", 1, False, (zeros,)),
         ("prod_others", (0, 1), False, (zeros,)),
         ("extremum_mask", (1, 2), False, (nan, np.max(nan, axis=(1, 2)))),

@@ -10,6 +10,7 @@ recursive function calls its own pair.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import gc
 import os
@@ -26,11 +27,11 @@ from ..frontend.assumptions import Assumptions, identifier, recording
 from ..frontend.context import Context
 from ..frontend.inline import inline_helpers
 from ..frontend.normalize.normalizer import normalize
-from ..frontend.parse import parse_function
+from ..frontend.parse import ParsedFunction, parse_function
 from ..frontend.unroll import unroll_container_loops
 from ..ir.codegen import compile_function, import_header, namespace, origins, render, run_namespace
 from ..ir.source_text import SourceCode
-from ..ir.trees import Transformer, assign, name, names_in, walk
+from ..ir.trees import Transformer, assign, clone, name, names_in, walk
 from ..optimize.cleanup import number_value
 from ..pipeline import ShapeLookup, run_passes, run_program_passes
 from ..specialize import dispatch
@@ -91,11 +92,17 @@ def normalized(
     callee: bool = False,
     inline: bool = False,
     lengths: dict[str, int] | None = None,
+    sources: list[ParsedFunction] | None = None,
 ) -> tuple[Context, gast.FunctionDef]:
     """`func` parsed and in A-normal form, with the context of names it was lowered in; with
     `inline`, its calls of small helpers inlined first (inline.py); with `lengths` (of list and
-    tuple parameters), its loops over them unrolled (unroll.py)."""
-    parsed = parse_function(func)
+    tuple parameters), its loops over them unrolled (unroll.py). `sources` holds the parse of
+    `func` an earlier build made (the general code's, for its specialisations: parse_function's
+    `earlier`), or is given this build's."""
+    known = sources[0] if sources else None
+    parsed = parse_function(func, known)
+    if sources is not None and (known is None or parsed.code is not known.code):
+        sources[:] = [dataclasses.replace(parsed, tree=clone(parsed.tree))]  # (as read: the tree changes below)
     if inline:
         parsed = inline_helpers(parsed)
     if lengths:
@@ -555,17 +562,19 @@ def build(
     guard: bool = True,
     target: str = "python",
     inline: bool = False,
+    sources: list[ParsedFunction] | None = None,
 ) -> Callable:
     """Generate, compile and return the gradient function of `func` (specialised for argument
     `kinds` if given: see specialize/dispatch.py). It checks at every call that the program is the one
     it was generated from (assumptions.py); `guard=False` leaves that check out (code exported
     as a snapshot of the program). `target="numba"`: code for numba to compile (jit.py). With
     `inline`, the general code has its calls of small helpers inlined, as specialised code has
-    (what a second derivative differentiates: no helper's tape crosses functions)."""
+    (what a second derivative differentiates: no helper's tape crosses functions). `sources`:
+    see normalized (the builds of one gradient read `func`'s source once)."""
     with recording(specialised=bool(kinds)) as facts:
         special = bool(kinds) and optimize
         lengths = {p: len(k[1]) for p, k in (kinds or {}).items() if k[0] in ("list", "tuple")} if special else None
-        ctx, fdef = normalized(func, protect_inputs=True, inline=special or inline, lengths=lengths)
+        ctx, fdef = normalized(func, protect_inputs=True, inline=special or inline, lengths=lengths, sources=sources)
         names, many = wrt_names_fn(func, fdef._ag_params, wrt)
         program = Program(optimize=optimize, target=target)
         program.used_names |= {fdef.name}

@@ -17,7 +17,7 @@ import copy
 import inspect
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import gast
 import numpy as np
@@ -140,6 +140,7 @@ class ReverseTransformer:
         self.adjoint_names: dict[str, str] = {}
         self.containers = self._container_names()
         self.sites: list[Site] = []
+        self.written_sites: set[str] = set()  # the names of the sites that write in place (setitem, append)
         self.site_index: dict[Pos, Site] = {}
         self.reads: list[tuple[str, Pos]] = []
         self.loops: set[Pos] = set()
@@ -392,6 +393,8 @@ class ReverseTransformer:
         site.save = _marker("save", site)
         site.restore = _marker("restore", site)
         self.sites.append(site)
+        if kind in ("setitem", "append"):
+            self.written_sites.add(var)
         if kind != "loop":
             self.site_index[pos] = site
         return site
@@ -457,7 +460,7 @@ class ReverseTransformer:
     def _shared_memory(self) -> dict[str, set[str]]:
         """name → the names written in place (x[i] = v, appends) that may be the same object:
         linked by plain copies `a = b` and views, in either direction."""
-        written = {site.var for site in self.sites if site.kind in ("setitem", "append")}
+        written = frozenset(self.written_sites)  # (the names as they are now: the answer is kept for them)
         if not written:
             return {}
         if self._shared is not None and self._shared[0] == written:
@@ -1012,7 +1015,10 @@ class ReverseTransformer:
     def finish_sites(self, forward: list[gast.stmt], backward: list[gast.stmt]) -> None:
         """Turn the save/restore markers of the sites whose old values are read into
         push/pop statements, and drop the others."""
-        pushed = [site for site in self.sites if self.needs_push(site)]
+        read_at: dict[str, list[Pos]] = {}  # name → where the backward pass reads it, in order
+        for var, r in self.reads:
+            read_at.setdefault(var, []).append(r)
+        pushed = [site for site in self.sites if self.needs_push(site, read_at.get(site.var, ()))]
         if pushed:
             self.tape_name()
         self.undefined = set()
@@ -1068,12 +1074,11 @@ class ReverseTransformer:
                 return True
         return False
 
-    def needs_push(self, site: Site) -> bool:
+    def needs_push(self, site: Site, read_at: Iterable[Pos]) -> bool:
+        """Whether the old value `site` overwrites is read (at `read_at`) where the backward pass needs it."""
         if site.kind == "assign" and site.pos in self.remat:
             return False  # the backward loop reads it again (see _rematerialized)
-        for var, r in self.reads:
-            if var != site.var:
-                continue
+        for r in read_at:
             if site.kind == "loop" and len(r) > len(site.pos) and r[: len(site.pos)] == site.pos:
                 continue  # inside the loop the backward loop itself provides the value
             if _before(r, site.pos) or self._common_loop(r, site.pos):

@@ -11,7 +11,7 @@ import gast
 import numpy as np
 
 from ..frontend.context import Context
-from ..ir.trees import Transformer, clone, name, names_in
+from ..ir.trees import clone, clone_with, name, names_in, rebuilt
 from ..rules.registry import Rule, Template, display_name
 
 
@@ -130,11 +130,11 @@ class Bound:
 
     def _substitute(self, expr: gast.AST, temps: dict[str, str], role) -> gast.AST | None:
         sub = _Subst(self, temps, role)
-        value = sub.visit(clone(expr))
+        value = sub.copy(expr)
         return None if sub.zero else value
 
 
-class _Subst(Transformer):
+class _Subst:
     """A template expression with its parameters, derivatives and temporaries filled in."""
 
     def __init__(self, bound: Bound, temps: dict[str, str], role: dict):
@@ -142,17 +142,31 @@ class _Subst(Transformer):
         self.origin = bound.template.origin
         self.temps, self.role = temps, role
         self.zero: list[str] = []
-        self.bound_here: set[str] | None = None
+        self.bound_here: set[str] = set()
 
-    def visit(self, node):
-        if self.bound_here is None:  # names a comprehension inside the template binds stay as they are
-            self.bound_here = names_in(node, (gast.Store,))
-        return super().visit(node)
+    def copy(self, expr: gast.AST) -> gast.AST:
+        """A copy of the template's `expr`, filled in (the template is left as it is)."""
+        self.bound_here = names_in(expr, (gast.Store,))  # names a comprehension inside it binds stay as they are
+        return clone_with(expr, self._fill)
 
-    def visit_IfExp(self, node):
+    def _fill(self, node: gast.AST, copy) -> gast.AST | None:
+        cls = node.__class__
+        if cls is gast.Name:
+            return self._name(node)
+        if cls is gast.IfExp:
+            return self._if_exp(node, copy)
+        if cls is gast.Subscript:
+            value = copy(node.value)
+            if isinstance(node.slice, gast.Name) and node.slice.id in self.mapping:
+                index = clone(self.mapping[node.slice.id])
+            else:
+                index = copy(node.slice)
+            return rebuilt(node, {"value": value, "slice": index})
+        return None
+
+    def _if_exp(self, node: gast.IfExp, copy) -> gast.AST:
         """`g if dtype is None else uncast(g, a, y)` with dtype a literal: the branch taken, alone."""
-        node.test = self.visit(node.test)
-        t = node.test
+        t = copy(node.test)
         if (
             isinstance(t, gast.Compare)
             and len(t.ops) == 1
@@ -162,27 +176,19 @@ class _Subst(Transformer):
             and t.comparators[0].value is None
         ):
             taken = (t.left.value is None) == isinstance(t.ops[0], gast.Is)
-            return self.visit(node.body if taken else node.orelse)
-        node.body, node.orelse = self.visit(node.body), self.visit(node.orelse)
-        return node
+            return copy(node.body if taken else node.orelse)
+        body = copy(node.body)
+        return rebuilt(node, {"test": t, "body": body, "orelse": copy(node.orelse)})
 
-    def visit_Subscript(self, node):
-        node.value = self.visit(node.value)
-        if isinstance(node.slice, gast.Name) and node.slice.id in self.mapping:
-            node.slice = clone(self.mapping[node.slice.id])
-        else:
-            node.slice = self.visit(node.slice)
-        return node
-
-    def visit_Name(self, node):
+    def _name(self, node: gast.Name) -> gast.AST:
         n = node.id
         if n in self.bound_here:
-            return node
+            return clone(node)
         role = self.role
         if n in role:
             if role[n] is None:
                 self.zero.append(n)
-                return node
+                return clone(node)
             return clone(role[n])
         if n in self.mapping:
             return as_value(clone(self.mapping[n]), self.ctx)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from ..ir.trees import find, walk
+from ..ir.trees import find, name_counts, walk
 from ..rules.registry import lookup, member_names, numpy_names
 from .aliasing import shared_through
 
@@ -43,14 +43,23 @@ def decisive_names(
     for s in _statements(fdef.body):
         if id(s) in restores:
             continue  # (a name's value saved and taken back into it: no flow to another name)
-        targets, sources = _flow(s, seeds, np_name)
+        walked: dict[int, list[gast.AST]] = {}  # id(expression of s) → its nodes (walked once for every use)
+        targets, sources = _flow(s, seeds, np_name, walked)
         if targets:
             flows.append((sources, targets))  # (backwards: a target that decides makes its sources decide)
         if isinstance(s, (gast.If, gast.While)):
-            seeds |= _reads(s.test)
+            seeds |= _reads(s.test, _walked(s.test, walked))
         for expr in _expressions(s):
-            seeds |= _decided_in(expr, np_name, passing, positive)
+            seeds |= _decided_in(expr, np_name, passing, positive, _walked(expr, walked))
     return set(shared_through(flows, frozenset(seeds)))
+
+
+def _walked(expr: gast.AST, walked: dict[int, list[gast.AST]]) -> list[gast.AST]:
+    """walk(expr), once per expression of the statement `walked` belongs to."""
+    nodes = walked.get(id(expr))
+    if nodes is None:
+        nodes = walked[id(expr)] = walk(expr)
+    return nodes
 
 
 def _restores(fdef: gast.FunctionDef) -> set[int]:
@@ -78,10 +87,9 @@ def _restores(fdef: gast.FunctionDef) -> set[int]:
                 uses.setdefault(tape, []).append((s, s.targets[0].id, "pop"))
                 continue
     out: set[int] = set()
-    mentions: dict[str, int] = {}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name):
-            mentions[n.id] = mentions.get(n.id, 0) + 1
+    if not uses:
+        return out  # (no tape)
+    mentions = name_counts(fdef)
     for tape, found in uses.items():
         kinds = [k for _, _, k in found]
         pushed = {v for _, v, k in found if k == "push"}
@@ -101,19 +109,20 @@ def _positive_names(fdef: gast.FunctionDef, np_name: str) -> frozenset[str]:
     none, so adding them in another order moves no divisor onto the pole. (An exponent rounded
     otherwise upstream may still underflow differently; where every term underflows the
     function's own value is already infinite.)"""
-    bound: dict[str, int] = {}
-    values: dict[str, gast.AST] = {}
-    for s in _statements(fdef.body):
-        for n in find(s, {gast.Name}):
-            if not isinstance(n.ctx, gast.Load):
-                bound[n.id] = bound.get(n.id, 0) + 1
-        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
-            values[s.targets[0].id] = s.value
+    # (a name bound once, by a statement of the body itself: one bound in a loop or a branch is
+    # bound there as often as it runs, or not at all)
+    bound = name_counts(fdef.body, _BINDING)
     positive: set[str] = set()
-    for name, value in values.items():  # (in the order bound: a sum reads a name bound before it)
-        if bound.get(name) == 1 and _positive(value, np_name, positive):
-            positive.add(name)
+    for s in fdef.body:  # (in the order bound: a sum reads a name bound before it)
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            if bound.get(name) == 1 and _positive(s.value, np_name, positive):
+                positive.add(name)
     return frozenset(positive)
+
+
+_BINDING = (gast.Store, gast.Del, gast.Param, gast.AugLoad, gast.AugStore)  # (every context but Load)
+_BLOCKS = ("body", "orelse", "handlers", "finalbody")  # (the nested statements _statements yields)
 
 
 def _positive(e: gast.AST, np_name: str, positive: set[str] | frozenset[str]) -> bool:
@@ -163,18 +172,23 @@ def stores(s: gast.stmt, np_name: str) -> set[str]:
     return _flow(s, set(), np_name)[0]
 
 
-def _flow(s: gast.stmt, seeds: set[str], np_name: str) -> tuple[set[str], set[str]]:
-    """(names written, names whose values flow into them); index reads are added to `seeds`."""
+def _flow(
+    s: gast.stmt, seeds: set[str], np_name: str, walked: dict[int, list[gast.AST]] | None = None
+) -> tuple[set[str], set[str]]:
+    """(names written, names whose values flow into them); index reads are added to `seeds`.
+    `walked`: the nodes of the statement's expressions walked so far (see _walked)."""
+    walked = {} if walked is None else walked
     if isinstance(s, gast.Assign):
-        targets = _written_through(s.value)
+        nodes = _walked(s.value, walked)
+        targets = _written_through(s.value, nodes)
         for t in s.targets:
             targets |= _bases(t, seeds)
-        return targets, _reads(s.value)
+        return targets, _reads(s.value, nodes)
     if isinstance(s, gast.AugAssign):
         targets = _bases(s.target, seeds)
-        return targets, targets | _reads(s.value)
+        return targets, targets | _reads(s.value, _walked(s.value, walked))
     if isinstance(s, gast.For):
-        return _bases(s.target, seeds), _reads(s.iter)
+        return _bases(s.target, seeds), _reads(s.iter, _walked(s.iter, walked))
     if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
         call = s.value  # `tape.append(h)`, `np.copyto(a, b)`: may write into what it is passed
         f = call.func
@@ -182,14 +196,15 @@ def _flow(s: gast.stmt, seeds: set[str], np_name: str) -> tuple[set[str], set[st
         written = {receiver.id} if receiver is not None and receiver.id not in (np_name, "math") else set()
         for a in call.args + [k.value for k in call.keywords]:
             written |= _bases(a, set())
-        return written, _reads(call)
+        return written, _reads(call, _walked(call, walked))
     return set(), set()
 
 
-def _written_through(value: gast.AST) -> set[str]:
-    """The arrays calls in `value` write into (`out=`)."""
+def _written_through(value: gast.AST, nodes: list[gast.AST] | None = None) -> set[str]:
+    """The arrays calls in `value` (whose nodes are `nodes`, if walked already) write into (`out=`)."""
     out: set[str] = set()
-    for n in find(value, _CALL):
+    calls = find(value, _CALL) if nodes is None else [n for n in nodes if n.__class__ is gast.Call]
+    for n in calls:
         for k in n.keywords:
             if k.arg == "out":
                 out |= _bases(k.value, set())
@@ -215,43 +230,58 @@ def _bases(target: gast.AST, seeds: set[str]) -> set[str]:
 def _statements(body: list[gast.stmt]):
     for s in body:
         yield s
-        for field in ("body", "orelse", "handlers", "finalbody"):
-            yield from _statements(getattr(s, field, None) or [])
+        for field in _BLOCKS:
+            inner = getattr(s, field, None)
+            if inner:  # (no generator for an empty block)
+                yield from _statements(inner)
 
 
 def _expressions(s: gast.stmt) -> list[gast.AST]:
     """The expressions of `s` itself (not of the statements nested in it)."""
     out = []
-    for field, value in gast.iter_fields(s):
-        if field in ("body", "orelse", "handlers", "finalbody"):
+    for field in s._fields:
+        if field in _BLOCKS:
             continue
+        value = getattr(s, field, None)
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, gast.AST):
                 out.append(v)
     return out
 
 
-def _reads(expr: gast.AST | None) -> set[str]:
-    """Names whose values `expr` reads (not those it only asks for a shape or dtype)."""
+def _reads(expr: gast.AST | None, nodes: list[gast.AST] | None = None) -> set[str]:
+    """Names whose values `expr` (whose nodes are `nodes`, if walked already) reads (not those
+    it only asks for a shape or dtype)."""
     if expr is None:
         return set()
     skip = set()
     metadata = member_names("metadata")
-    nodes = walk(expr)
-    for n in nodes:
-        if isinstance(n, gast.Attribute) and (n.attr in metadata or n.attr == "__class__"):
+    names = []
+    for n in walk(expr) if nodes is None else nodes:
+        cls = n.__class__
+        if cls is gast.Name:
+            names.append(n)
+        elif cls is gast.Attribute and (n.attr in metadata or n.attr == "__class__"):
             skip |= {id(m) for m in walk(n.value)}
-        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
+        elif cls is gast.Call and n.func.__class__ is gast.Name:
             skip.add(id(n.func))  # (a function, not a value)
             if n.func.id == "len":
                 skip |= {id(m) for a in n.args for m in walk(a)}
-    return {n.id for n in nodes if isinstance(n, gast.Name) and id(n) not in skip}
+    if not skip:
+        return {n.id for n in names}
+    return {n.id for n in names if id(n) not in skip}
 
 
-def _decided_in(expr: gast.AST, np_name: str, passing: frozenset[str], positive: frozenset[str]) -> set[str]:
-    """Names read by the deciding parts of `expr` (deciding_parts)."""
+def _decided_in(
+    expr: gast.AST,
+    np_name: str,
+    passing: frozenset[str],
+    positive: frozenset[str],
+    nodes: list[gast.AST] | None = None,
+) -> set[str]:
+    """Names read by the deciding parts of `expr` (deciding_parts; `nodes`: see _reads)."""
     out: set[str] = set()
-    for part in deciding_parts(expr, np_name, passing, positive):
+    for part in deciding_parts(expr, np_name, passing, positive, nodes):
         out |= _reads(part)
     return out
 
@@ -279,15 +309,21 @@ def _natural(node: gast.AST) -> bool:
 
 
 def deciding_parts(
-    expr: gast.AST, np_name: str, passing: frozenset[str] = frozenset(), positive: frozenset[str] = frozenset()
+    expr: gast.AST,
+    np_name: str,
+    passing: frozenset[str] = frozenset(),
+    positive: frozenset[str] = frozenset(),
+    nodes: list[gast.AST] | None = None,
 ) -> list[gast.AST]:
     """The sub-expressions of `expr` whose values decide something: comparisons, conditions,
     indices, the operands of `//` and `%`, a divisor (unless it is > 0: an exponential or a sum of
     one, of `positive` names: _positive_names), an exponent and the base of a power other than a
     whole number ≥ 0, and the arguments of calls not known to be continuous (a method's receiver
-    too)."""
+    too). `nodes`: walk(expr), if walked already."""
     out: list[gast.AST] = []
-    for n in walk(expr):
+    for n in walk(expr) if nodes is None else nodes:
+        if n.__class__ not in _DECIDING:  # (names, constants, contexts, attributes...: nothing of their own)
+            continue
         if isinstance(n, (gast.Compare, gast.BoolOp)):
             out.append(n)
         elif isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not):
@@ -305,6 +341,9 @@ def deciding_parts(
         elif isinstance(n, gast.Call):
             out += _deciding_arguments(n, np_name, passing)
     return out
+
+
+_DECIDING = frozenset({gast.Compare, gast.BoolOp, gast.UnaryOp, gast.IfExp, gast.Subscript, gast.BinOp, gast.Call})
 
 
 def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) -> list[gast.AST]:

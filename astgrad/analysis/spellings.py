@@ -46,12 +46,11 @@ def spelled_calls(fdef: gast.FunctionDef) -> dict[int, tuple[Any, str]]:
     params = set(getattr(fdef, "_ag_params", ()))
     found: dict[int, tuple[Any, str]] = {}
     for block in _blocks(fdef.body):
-        bound = {}  # name → index in the block of its one binding there
+        temps: dict[str, int] = {}  # a temporary bound once, read once → the index of its binding in the block
         for k, st in enumerate(block):
             target = _target(st)
             if target is None:
                 continue
-            temps = {n: j for n, j in bound.items() if counts.get(n) == 1 and reads[n] == 1 and n not in params}
             for fn, pattern in patterns:
                 match = _match(pattern, st.value, block, temps, {}, frozenset())
                 if match is None:
@@ -60,7 +59,8 @@ def spelled_calls(fdef: gast.FunctionDef) -> dict[int, tuple[Any, str]]:
                 if used and sorted(used) == list(range(k - len(used), k)):
                     found[id(st)] = (fn, x)
                     break
-            bound[target] = k
+            if counts.get(target) == 1 and reads[target] == 1 and target not in params:
+                temps[target] = k
     return found
 
 

@@ -20,7 +20,7 @@ import gast
 from ..errors import TransformError, generated_origin, line_comment_above
 from ..ir import convert
 from ..ir.sentinels import MISSING
-from ..ir.trees import walk
+from ..ir.trees import clone, walk
 from ..runtime import respecialize
 from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
 from .callables import is_generated
@@ -37,6 +37,7 @@ class ParsedFunction:
     firstlineno: int  # absolute line number of line 1 of `tree`'s source text
     lines: list[str]  # the source text of the definition, dedented
     cells: dict[str, Any] = field(default_factory=dict)  # closure name → its cell (read when needed)
+    code: types.CodeType | None = None  # the code object whose source `tree` is
 
     @property
     def closure(self) -> dict[str, Any]:
@@ -147,8 +148,10 @@ def _where(func: Any) -> str:
     return name
 
 
-def parse_function(func: Callable) -> ParsedFunction:
-    """Read `func`'s source and return its definition as a gast tree with decorators stripped."""
+def parse_function(func: Callable, earlier: ParsedFunction | None = None) -> ParsedFunction:
+    """Read `func`'s source and return its definition as a gast tree with decorators stripped.
+    `earlier`: a parse of `func` made before (for its general code), taken again (its tree copied)
+    where `func` runs the very code object it was read for: the source is not read again."""
     known = getattr(func, "__astgrad_parsed__", None)
     if known is not None:  # a nested def astgrad lifted out of its enclosing function
         import copy
@@ -194,6 +197,25 @@ def parse_function(func: Callable) -> ParsedFunction:
     # a specialising gradient (specialize/dispatch.py) runs a stub or specialised code: read the general one
     code = getattr(func, "__astgrad_general__", func).__code__
     filename = code.co_filename
+    source_of = getattr(func, "__astgrad_general__", func)
+    if (
+        earlier is not None
+        and spec is None
+        and earlier.code is code
+        and earlier.func is source_of
+        and not is_generated(code)
+    ):
+        record_code(func)
+        linecache.getlines(filename)  # (as below)
+        return ParsedFunction(
+            func=source_of,
+            tree=clone(earlier.tree),
+            filename=earlier.filename,
+            firstlineno=earlier.firstlineno,
+            lines=list(earlier.lines),
+            cells=dict(earlier.cells),
+            code=code,
+        )
     try:
         try:
             lines, firstlineno = inspect.getsourcelines(code)  # not func: it would follow __wrapped__
@@ -245,12 +267,17 @@ def parse_function(func: Callable) -> ParsedFunction:
         tree.decorator_list = []
     if not is_generated(code):
         record_code(func)
-    source_of = getattr(func, "__astgrad_general__", func)
     cells = dict(zip(code.co_freevars, source_of.__closure__ or ()))
     # keep the file's text available for error messages even if it changes on disk later
     linecache.getlines(filename)
     parsed = ParsedFunction(
-        func=source_of, tree=tree, filename=filename, firstlineno=firstlineno, lines=text.splitlines(), cells=cells
+        func=source_of,
+        tree=tree,
+        filename=filename,
+        firstlineno=firstlineno,
+        lines=text.splitlines(),
+        cells=cells,
+        code=code,
     )
     if spec is not None or is_generated(code):
         _drop_guards(parsed)

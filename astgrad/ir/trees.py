@@ -4,7 +4,7 @@ tree reads, statements in nested blocks, a copying transformer; and builders of 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import gast
 
@@ -21,6 +21,8 @@ def walk(node: gast.AST) -> list[gast.AST]:
         fields = children.get(n.__class__)
         if fields is None:
             fields = _child_fields(n.__class__)
+        if not fields:  # (a context, an operator, a constant)
+            continue
         d = n.__dict__
         for field in fields:
             v = d.get(field)
@@ -54,12 +56,20 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+# the node classes that hold no node (contexts, operators, constants, `pass`): the counting walks
+# below never push one
+_CHILDLESS = frozenset(
+    cls for cls in vars(gast).values() if isinstance(cls, type) and issubclass(cls, _AST) and not _child_fields(cls)
+)
+
+
 def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
     """How many times each name is read in `tree` (a node or a list of them): every Name not
     stored to, and with `augmented`, the target of `x += v` too."""
     count: dict[str, int] = {}
     todo = list(tree) if tree.__class__ is list else [tree]
     push, pop = todo.append, todo.pop
+    leaves = _CHILDLESS
     while todo:
         n = pop()
         cls = n.__class__
@@ -79,9 +89,9 @@ def read_counts(tree: Any, augmented: bool = False) -> dict[str, int]:
                 continue
             if v.__class__ is list:
                 for x in v:
-                    if isinstance(x, _AST):
+                    if x.__class__ not in leaves and isinstance(x, _AST):
                         push(x)
-            elif isinstance(v, _AST):
+            elif v.__class__ not in leaves and isinstance(v, _AST):
                 push(v)
     return count
 
@@ -93,7 +103,7 @@ def name_counts(tree: Any, contexts: tuple[type, ...] | None = None) -> dict[str
     count: dict[str, int] = {}
     todo = list(tree) if tree.__class__ is list else [tree]
     push, pop = todo.append, todo.pop
-    children = _CHILD_FIELDS
+    children, leaves = _CHILD_FIELDS, _CHILDLESS
     while todo:
         n = pop()
         cls = n.__class__
@@ -112,15 +122,17 @@ def name_counts(tree: Any, contexts: tuple[type, ...] | None = None) -> dict[str
                 continue
             if v.__class__ is list:
                 for x in v:
-                    if isinstance(x, _AST):
+                    if x.__class__ not in leaves and isinstance(x, _AST):
                         push(x)
-            elif isinstance(v, _AST):
+            elif v.__class__ not in leaves and isinstance(v, _AST):
                 push(v)
     return count
 
 
 _CONTEXTS = frozenset({gast.Load, gast.Store, gast.Del, gast.Param})
-_LEAVES_BELOW = _CONTEXTS | {gast.Constant}  # (and a Name without annotation, below it only its context)
+
+
+_UNASKED: dict[frozenset, frozenset] = {}  # the classes find is asked for → the childless ones it need not push
 
 
 def find(tree: Any, classes: set[type] | frozenset[type]) -> list[gast.AST]:
@@ -130,7 +142,12 @@ def find(tree: Any, classes: set[type] | frozenset[type]) -> list[gast.AST]:
     out = []
     todo = list(tree) if tree.__class__ is list else [tree]
     push, pop = todo.append, todo.pop
-    children, leaves = _CHILD_FIELDS, _LEAVES_BELOW.difference(classes)
+    if classes.__class__ is not frozenset:
+        classes = frozenset(classes)
+    leaves = _UNASKED.get(classes)
+    if leaves is None:
+        leaves = _UNASKED[classes] = _CHILDLESS.difference(classes)
+    children = _CHILD_FIELDS
     name = _NAME if _CONTEXTS.isdisjoint(classes) else None  # (a leaf unless contexts are asked for)
     while todo:
         n = pop()
@@ -181,6 +198,45 @@ def clone(node):
     return new
 
 
+def clone_with(node: gast.AST, substitute: Callable[[gast.AST, Callable], gast.AST | None]) -> gast.AST:
+    """A deep copy of `node` (as clone makes) in which `substitute(n, copy)`, asked of each node
+    n in the order a Transformer visits them, may give n's replacement itself (`copy(m)` copies a
+    node m on these same terms); None copies n, its children through `substitute`. One pass where
+    a Transformer's rewrite of a clone would make two."""
+
+    def copy(n: gast.AST) -> gast.AST:
+        new = substitute(n, copy)
+        if new is not None:
+            return new
+        cls = n.__class__
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
+        d = n.__dict__
+        children = {}
+        for field in fields:
+            v = d.get(field)
+            if v.__class__ is list:
+                children[field] = [copy(x) if isinstance(x, _AST) else x for x in v]
+            elif isinstance(v, _AST):
+                children[field] = copy(v)
+        return rebuilt(n, children)
+
+    return copy(node)
+
+
+def rebuilt(node: gast.AST, fields: dict[str, Any]) -> gast.AST:
+    """A copy of `node` whose `fields` are those given, its other attributes cloned."""
+    new = node.__class__.__new__(node.__class__)
+    d = new.__dict__
+    for k, v in node.__dict__.items():
+        if k in fields:
+            d[k] = fields[k]
+        else:
+            d[k] = clone(v) if v.__class__ is list or isinstance(v, _AST) else v
+    return new
+
+
 _LEAVES = (gast.Name, gast.Constant)
 
 
@@ -203,8 +259,9 @@ class Transformer:
         method = cache.get(node.__class__)
         if method is None:
             method = getattr(self.__class__, "visit_" + node.__class__.__name__, None)
-            if method is None:  # nothing below a name or a constant but its context
-                method = _leaf if node.__class__ in _LEAVES else Transformer.generic_visit
+            if method is None:  # nothing below a name or a constant but its context, nothing below an operator
+                leaf = node.__class__ in _LEAVES or node.__class__ in _CHILDLESS
+                method = _leaf if leaf else Transformer.generic_visit
             cache[node.__class__] = method
         return method(self, node)
 
@@ -250,7 +307,9 @@ def walk_statements(body: list[gast.stmt]):
     for s in body:
         yield s
         for field in ("body", "orelse"):
-            yield from walk_statements(getattr(s, field, None) or [])
+            inner = getattr(s, field, None)
+            if inner:  # (no generator for an empty block)
+                yield from walk_statements(inner)
 
 
 def assigned_names(stmts: list[gast.stmt]) -> set[str]:

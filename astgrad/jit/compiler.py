@@ -508,6 +508,8 @@ def _zero_of(value: Any, name: str) -> str:
         return "0"
     if t is np.ndarray and value.dtype.kind in "fiub" and value.dtype != object:
         return f"np.zeros({tuple(0 for _ in value.shape)!r}, np.{value.dtype.name})"
+    if t is tuple and value:  # (the arrays a join takes: jit/compiler.py's `_tuple_displays`)
+        return "(" + "".join(f"{_zero_of(v, name)}, " for v in value) + ")"
     raise JitRefusal(f"{name} holds a {t.__name__}, which the compiled gradient cannot save on its tape")
 
 
@@ -648,6 +650,67 @@ def _default_keywords(fdef: ast.FunctionDef) -> None:
             ]
 
 
+_JOINS = {"concatenate", "stack", "hstack", "vstack", "column_stack", "dstack"}
+
+
+def _tuple_displays(fdef: ast.FunctionDef, pyfn: Callable) -> None:
+    """`np.concatenate([a, b])` → `np.concatenate((a, b))`, and so `numbers_as_array([a, b])`, whose
+    value such a join takes: numba's joins take a tuple of arrays (its lists are of one type and
+    of no fixed length), and NumPy reads a tuple display as the list display."""
+    helper = {n for n, v in pyfn.__globals__.items() if v is runtime.numbers_as_array}
+
+    def joined(call: ast.Call) -> bool:
+        f = call.func
+        return (
+            isinstance(f, ast.Attribute)
+            and f.attr in _JOINS
+            and isinstance(f.value, ast.Name)
+            and _resolve_or_none(pyfn, f.value.id) is np
+        )
+
+    def as_tuple(display: ast.AST) -> ast.AST:
+        if not isinstance(display, ast.List):
+            return display
+        return ast.Tuple(elts=[as_tuple(e) for e in display.elts], ctx=ast.Load())
+
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.List):
+            if _is_call_to(node, helper):
+                node.args[0] = as_tuple(node.args[0])  # (rows of numbers too: `np.array([[1.0, 2.0], ...])`)
+            elif joined(node):
+                node.args[0] = ast.Tuple(elts=node.args[0].elts, ctx=ast.Load())
+
+
+def _one_array_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
+    """`np.array(x)` of one argument → `jit_new_array(x)` (helpers.new_array): numba's np.array
+    takes a sequence, not an array, which NumPy copies (`np.array([1.0, 2.0])` in a function is
+    `np.array(numbers_as_array(...))` in generated code). Returns the helper by name, if used."""
+    from .helpers import new_array
+
+    made: dict[str, Callable] = {}
+    for node in ast.walk(fdef):
+        f = node.func if isinstance(node, ast.Call) else None
+        if (
+            isinstance(f, ast.Attribute)
+            and f.attr == "array"
+            and isinstance(f.value, ast.Name)
+            and len(node.args) == 1
+            and not node.keywords
+            and not isinstance(node.args[0], ast.Starred)
+            and _resolve_or_none(pyfn, f.value.id) is np
+        ):
+            node.func = _name("jit_new_array")
+            made["jit_new_array"] = new_array
+    return made
+
+
+def _resolve_or_none(pyfn: Callable, name: str) -> Any:
+    try:
+        return _resolve(pyfn, name)[0]
+    except JitRefusal:
+        return None
+
+
 def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
     """Reductions and scans over an axis that numba's NumPy lacks (`np.mean(x, axis=0)`, `np.max(x,
     (0, 2), keepdims=True)`, `np.cumsum(x, 1)`, `np.flip(g, None)`) and the runtime helpers that undo
@@ -655,7 +718,7 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
     `unsort(g, x, 0)`), where
     the axis and keepdims are constants: each call → a helper made for them (helpers.axis_helper),
     called on the arrays alone. Returns the helpers by name."""
-    from .helpers import AXIS_HELPERS, REDUCTIONS, SCANS, axis_helper
+    from .helpers import AXIS_HELPERS, REDUCTIONS, SCAN_AXIS, SCANS, axis_helper
 
     def value(name: str) -> Any:
         try:
@@ -672,13 +735,23 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
             if value(f.value.id) is not np:
                 continue
             op, arrays = f.attr, 1
-            constants = {"axis": None, "keepdims": False} if op in REDUCTIONS else {"axis": None}
+            constants = {"axis": None, "keepdims": False} if op in REDUCTIONS else {"axis": SCAN_AXIS.get(op)}
             most = 1  # (NumPy's next positional parameter is a dtype)
             whole = op in REDUCTIONS  # (over the whole array: numba's own)
+        elif (
+            isinstance(f, ast.Attribute)
+            and f.attr == "norm"
+            and isinstance(f.value, ast.Attribute)
+            and f.value.attr == "linalg"
+            and isinstance(f.value.value, ast.Name)
+            and value(f.value.value.id) is np
+        ):  # (np.linalg.norm of the default ord over an axis)
+            op, arrays, constants = "norm", 1, {"ord": None, "axis": None, "keepdims": False}
+            most, whole = 3, True
         elif isinstance(f, ast.Name) and any(value(f.id) is h for h in AXIS_HELPERS):
             op, arrays, constants = AXIS_HELPERS[value(f.id)]
             most = len(constants)
-            whole = op not in ("reduce_size", "unsort")  # (the helpers' numba versions above take the whole array)
+            whole = op in ("unreduce", "extremum_mask", "prod_others")  # (whole-array numba versions above)
         else:
             continue
         positional = node.args[arrays:]
@@ -690,8 +763,11 @@ def _axis_calls(fdef: ast.FunctionDef, pyfn: Callable) -> dict[str, Callable]:
         try:
             axis = ast.literal_eval(given["axis"]) if "axis" in given else constants["axis"]
             keepdims = ast.literal_eval(given["keepdims"]) if "keepdims" in given else False
+            others = {k: ast.literal_eval(v) for k, v in given.items() if k not in ("axis", "keepdims")}
         except ValueError:
             continue
+        if any(v != constants[k] or type(v) is not type(constants[k]) for k, v in others.items()):
+            continue  # (a helper is made for the other constants' defaults: norm_weight's ord=None)
         if not (
             (axis is None or type(axis) is int or (type(axis) is tuple and all(type(a) is int for a in axis)))
             and type(keepdims) is bool
@@ -732,6 +808,8 @@ def numba_source(pyfn: Callable, args: tuple) -> tuple[str, str, list[Place], di
     _drop_guard(fdef, _helper_names(ns, runtime.respecialize))
     _drop_deletes(fdef)
     made = _axis_calls(fdef, pyfn)
+    _tuple_displays(fdef, pyfn)
+    made |= _one_array_calls(fdef, pyfn)
     records = _saved_lists(fdef)
     _reversed_loops(fdef, [0], set(records))
     stacks = _split_tapes(fdef, ns)

@@ -54,6 +54,22 @@ def _per_element(helper, n: int):
     return scope["each"]
 
 
+@overload(runtime.add_adjoints)
+def _add_adjoints(a, b):
+    """The sum of two adjoints: numbers and arrays (None is zero; tuples element by element, as a
+    tuple where the Python version makes a list: the code indexes it by constants)."""
+    if isinstance(a, types.NoneType):
+        return lambda a, b: b
+    if isinstance(b, types.NoneType):
+        return lambda a, b: a
+    if (_is_number(a) or _is_array(a)) and (_is_number(b) or _is_array(b)):
+        return lambda a, b: a + b
+    if isinstance(a, types.BaseTuple) and isinstance(b, types.BaseTuple) and len(a) == len(b):
+        items = "".join(f"add(a[{k}], b[{k}]), " for k in range(len(a)))
+        return _compiled(f"def each(a, b):\n    return ({items})\n", "each", add=runtime.add_adjoints)
+    raise TypingError(f"add_adjoints of a {a} and a {b}")
+
+
 @overload(runtime.owned_copy)
 def _owned_copy(g):
     if _is_array(g):
@@ -150,11 +166,50 @@ def _abs_slope(x):
     raise TypingError(f"abs_slope of a {x}")
 
 
+def _is_real(t: types.Type) -> bool:
+    """A real number, or an array of real numbers (booleans too: NumPy compares them as 0 and 1)."""
+    kinds = (types.Float, types.Integer, types.Boolean)
+    return isinstance(t, kinds) or (_is_array(t) and isinstance(t.dtype, kinds))
+
+
+@overload(runtime.max_share)
+def _max_share(x, y):
+    """As runtime.max_share: 1 where x > y, ½ at ties, 0 where x < y or either is NaN, for real
+    numbers and arrays, broadcast as NumPy does. Always a float64 array for an array (the Python
+    version's boolean mask where nothing ties has the same values)."""
+    if not (_is_real(x) and _is_real(y)):
+        raise TypingError(f"max_share of a {x} and a {y}")
+    if _is_array(x) or _is_array(y):
+        return lambda x, y: (x > y) + 0.5 * (x == y)
+    return lambda x, y: 0.5 if x == y else 1.0 if x > y else 0.0
+
+
+@overload(runtime.select_share)
+def _select_share(x, y):
+    """As runtime.select_share: 1, or ½ where x and y tie (builtin max/min, and a selected branch)."""
+    if not (_is_real(x) and _is_real(y)):
+        raise TypingError(f"select_share of a {x} and a {y}")
+    if _is_array(x) or _is_array(y):
+        return lambda x, y: 1.0 - 0.5 * (x == y)
+    return lambda x, y: 0.5 if x == y else 1.0
+
+
+@overload(runtime.fmax_share)
+def _fmax_share(x, y):
+    """As runtime.fmax_share: max_share's, and 1 where y is NaN (np.fmax then returns x), 0 where
+    only x is."""
+    if not (_is_real(x) and _is_real(y)):
+        raise TypingError(f"fmax_share of a {x} and a {y}")
+    if _is_array(x) or _is_array(y):
+        return lambda x, y: np.where(y != y, 1.0, np.where(x != x, 0.0, (x > y) + 0.5 * (x == y)))
+    return lambda x, y: 1.0 if y != y else 0.0 if x != x else 0.5 if x == y else 1.0 if x > y else 0.0
+
+
 @overload(runtime.clip_share)
 def _clip_share(a, a_min, a_max, which):
-    """As runtime.clip_share, for a real a and bounds that are numbers or None (arrays of bounds:
-    refused)."""
-    if not all(isinstance(b, (types.Float, types.Integer, types.NoneType)) for b in (a_min, a_max)):
+    """As runtime.clip_share, for a real a and bounds that are real numbers, arrays or None, broadcast
+    together."""
+    if not all(isinstance(b, types.NoneType) or _is_real(b) for b in (a_min, a_max)):
         raise TypingError(f"clip_share with bounds {a_min} and {a_max}")
     if not (_is_number(a) or (_is_array(a) and isinstance(a.dtype, (types.Float, types.Integer)))):
         raise TypingError(f"clip_share of a {a}")
@@ -172,7 +227,11 @@ def _clip_share(a, a_min, a_max, which):
         "        pick = below\n"
         "    else:\n"
         "        pick = above\n"
-        + ("    return pick.astype(np.float64)\n" if _is_array(a) else "    return 1.0 if pick else 0.0\n")
+        + (
+            "    return pick.astype(np.float64)\n"
+            if any(_is_array(v) for v in (a, a_min, a_max))
+            else "    return 1.0 if pick else 0.0\n"
+        )
     )
     return _compiled(text, "share")
 
@@ -296,13 +355,19 @@ def _broadcast_like(t, y):
 # whose code (compiled again in every function that calls them) was most of a gradient's compile time.
 
 REDUCTIONS = {"sum", "mean", "max", "amax", "min", "amin", "prod", "var", "std"}
-SCANS = {"cumsum", "flip"}  # (the array's shape kept; no keepdims)
+SCANS = {"cumsum", "flip", "sort"}  # (the array's shape kept; no keepdims)
+SCAN_AXIS = {"sort": -1}  # (the default axis where it is not None)
 AXIS_HELPERS = {  # runtime helper → (its name, how many arrays it takes first, its constants and their defaults)
     runtime.unreduce: ("unreduce", 2, {"axis": None, "keepdims": False}),
     runtime.extremum_mask: ("extremum_mask", 2, {"axis": None, "keepdims": False}),
     runtime.reduce_size: ("reduce_size", 1, {"axis": None, "keepdims": False}),
     runtime.prod_others: ("prod_others", 1, {"axis": None}),
     runtime.unsort: ("unsort", 2, {"axis": -1}),
+    runtime.untake: ("untake", 3, {"axis": None}),
+    runtime.untake_along_axis: ("untake_along_axis", 3, {"axis": -1}),
+    runtime.split_like: ("split_like", 2, {"axis": 0}),
+    runtime.norm_weight: ("norm_weight", 2, {"ord": None, "axis": None, "keepdims": False}),
+    runtime.unstack: ("unstack", 1, {"axis": 0}),
 }
 _made: dict[tuple, object] = {}
 
@@ -314,8 +379,8 @@ def axis_helper(op: str, axis, keepdims: bool):
     key = (op, axis, keepdims)
     if key in _made:
         return _made[key]
-    if op in REDUCTIONS:
-        numpy_op = getattr(np, op)
+    if op in REDUCTIONS or op == "norm":
+        numpy_op = np.linalg.norm if op == "norm" else getattr(np, op)
 
         def helper(x):
             return numpy_op(x, axis=axis, keepdims=keepdims)
@@ -328,6 +393,13 @@ def axis_helper(op: str, axis, keepdims: bool):
             return numpy_op(x, axis=axis)
 
         overload(helper)(lambda x: _SCAN_MAKERS[op](x, axis))
+    elif op == "norm_weight":
+
+        def helper(x, y):
+            return runtime.norm_weight(x, y, None, axis, keepdims)
+
+        overload(helper)(lambda x, y: _norm_weight(x, y, axis, keepdims))
+
     elif op == "reduce_size":
 
         def helper(x):
@@ -346,6 +418,30 @@ def axis_helper(op: str, axis, keepdims: bool):
             return runtime.unsort(g, x, axis)
 
         overload(helper)(lambda g, x: _unsort(g, x, axis))
+    elif op == "untake":
+
+        def helper(g, a, indices):
+            return runtime.untake(g, a, indices, axis)
+
+        overload(helper)(lambda g, a, indices: _untake(g, a, indices, axis))
+    elif op == "untake_along_axis":
+
+        def helper(g, arr, indices):
+            return runtime.untake_along_axis(g, arr, indices, axis)
+
+        overload(helper)(lambda g, arr, indices: _untake_along_axis(g, arr, indices, axis))
+    elif op == "split_like":
+
+        def helper(g, parts):
+            return runtime.split_like(g, parts, axis)
+
+        overload(helper)(lambda g, parts: _split_like(g, parts, axis))
+    elif op == "unstack":
+
+        def helper(g):
+            return runtime.unstack(g, axis)
+
+        overload(helper)(lambda g: _unstack(g, axis))
     elif op == "unreduce":
 
         def helper(g, x):
@@ -419,8 +515,13 @@ def _count(ndim: int, kept: tuple[int, ...]) -> str:
     return " * ".join([f"x.shape[{d}]" for d in kept] or ["1"])
 
 
-_START = {"sum": "zeros", "mean": "zeros", "prod": "ones", "var": "zeros", "std": "zeros"}
-_STEP = {"sum": "total[k] += x[at]", "mean": "total[k] += x[at]", "prod": "total[k] *= x[at]"}
+_START = {"sum": "zeros", "mean": "zeros", "prod": "ones", "var": "zeros", "std": "zeros", "norm": "zeros"}
+_STEP = {
+    "sum": "total[k] += x[at]",
+    "mean": "total[k] += x[at]",
+    "prod": "total[k] *= x[at]",
+    "norm": "total[k] += x[at] * x[at]",  # (np.linalg.norm's default: the 2-norm of each slice)
+}
 
 
 def _reduction(numpy_op, x, axis, keepdims):
@@ -430,6 +531,8 @@ def _reduction(numpy_op, x, axis, keepdims):
     if not (_is_array(x) and isinstance(x.dtype, (types.Float, types.Integer, types.Boolean))):
         raise TypingError(f"np.{numpy_op.__name__} over axis {axis} of a {x}")
     op = {"amax": "max", "amin": "min"}.get(numpy_op.__name__, numpy_op.__name__)
+    if op == "norm" and isinstance(axis, tuple) and len(axis) > 2:
+        raise TypingError(f"np.linalg.norm over axes {axis} (NumPy's norms are of vectors and matrices)")
     axes = _axes(axis, x.ndim)
     kept = tuple(k for k in range(x.ndim) if k not in axes)
     dtype = numpy_op(np.ones(2, np.dtype(str(x.dtype)))).dtype.name
@@ -466,6 +569,7 @@ def _reduction(numpy_op, x, axis, keepdims):
             )
         else:
             text += _nest(x.ndim, kept, [_STEP[op]]) + (f"    total /= {size}\n" if op == "mean" else "")
+            text += "    total = np.sqrt(total)\n" if op == "norm" else ""
     if not kept and not keepdims:
         return _compiled(text + "    return total[0]\n", "reduce")
     shape = _shape(x.ndim, kept, axes if keepdims else ())
@@ -561,7 +665,50 @@ def _flip(x, axis):
     return _compiled(text, "flip")
 
 
-_SCAN_MAKERS = {"cumsum": _cumsum, "flip": _flip}
+def _sort(x, axis):
+    """np.sort over one axis: each slice sorted by numba's np.sort (NaN last, as NumPy's; equal
+    values are equal whatever the order)."""
+    if not (_is_array(x) and isinstance(x.dtype, (types.Float, types.Integer, types.Boolean))):
+        raise TypingError(f"np.sort over axis {axis} of a {x}")
+    if axis is None:
+        return lambda x: np.sort(x.ravel())
+    if not isinstance(axis, int):
+        raise TypingError(f"np.sort over axis {axis}")
+    (ax,) = _axes(axis, x.ndim)
+    if x.ndim == 1:
+        return lambda x: np.sort(x)
+    others = [d for d in range(x.ndim) if d != ax]
+    row = ", ".join(":" if d == ax else f"i{d}" for d in range(x.ndim))
+    lines = ["def sort(x):", "    out = np.empty(x.shape, x.dtype)"]
+    for depth, d in enumerate(others):
+        lines.append("    " * (1 + depth) + f"for i{d} in range(x.shape[{d}]):")
+    lines += ["    " * (1 + len(others)) + f"out[{row}] = np.sort(x[{row}])", "    return out"]
+    return _compiled("\n".join(lines) + "\n", "sort")
+
+
+_SCAN_MAKERS = {"cumsum": _cumsum, "flip": _flip, "sort": _sort}
+
+
+def _spread(y, x, axis, keepdims):
+    """A numba function spreading y (x's reduction over `axis`) to x's shape (`_unreduce`'s)."""
+    from numba import njit
+
+    return njit(_unreduce(y, x, axis, keepdims))
+
+
+def _norm_weight(x, y, axis, keepdims):
+    """runtime.norm_weight of the default norm (ord None: the 2-norm of vectors, Frobenius of
+    matrices): x / y, with 1 for y where y is 0 (x is 0 there)."""
+    if not (_is_array(x) and isinstance(x.dtype, types.Float) and (_is_number(y) or _is_array(y))):
+        raise TypingError(f"norm_weight of a {x} by {y} over axis {axis}")
+    if _is_number(y) and axis is None:
+        return lambda x, y: x / (1.0 if y == 0 else y)
+    spread = _spread(y, x, axis, keepdims)
+    return _compiled(
+        "def weight(x, y):\n    scale = spread(y, x)\n    return x / np.where(scale == 0, 1.0, scale)\n",
+        "weight",
+        spread=spread,
+    )
 
 
 def _prod_others_over(a, axis):
@@ -621,6 +768,180 @@ def _unsort(g, a, axis):
     return _compiled("\n".join(lines) + "\n", "unsort")
 
 
+def _untake(g, a, indices, axis):
+    """runtime.untake: g added back where np.take(a, indices, axis) took it, into zeros shaped
+    like `a` (through add_at, on a view of them with `axis` first: repeated indices accumulate)."""
+    int_indices = isinstance(indices, types.Integer) or (
+        _is_array(indices) and isinstance(indices.dtype, types.Integer)
+    )
+    if not (_is_array(a) and int_indices and (_is_number(g) or _is_array(g))):
+        raise TypingError(f"untake of a {g} into a {a} at {indices} over axis {axis}")
+    dtype = _float_type(g.dtype) if _is_array(g) else "float64"  # (NumPy's result_type(g, float))
+    if axis is None:
+        text = (
+            "def untake(g, a, indices):\n"
+            f"    out = np.zeros(a.shape, np.{dtype})\n"
+            "    add_at(out.reshape(out.size), indices, g)\n"
+            "    return out\n"
+        )
+        return _compiled(text, "untake", add_at=runtime.add_at)
+    if not isinstance(axis, int):
+        raise TypingError(f"untake over axis {axis}")
+    (ax,) = _axes(axis, a.ndim)
+    q = indices.ndim if _is_array(indices) else 0
+    others = [d for d in range(a.ndim) if d != ax]
+    moved = (ax, *others)
+    g_moved = (*range(ax, ax + q), *range(ax), *range(ax + q, a.ndim - 1 + q))
+    g_text = f"g.transpose({g_moved})" if _is_array(g) and g_moved != tuple(range(len(g_moved))) else "g"
+    out_text = f"out.transpose({moved})" if moved != tuple(range(a.ndim)) else "out"
+    text = (
+        "def untake(g, a, indices):\n"
+        f"    out = np.zeros(a.shape, np.{dtype})\n"
+        f"    add_at({out_text}, indices, {g_text})\n"
+        "    return out\n"
+    )
+    return _compiled(text, "untake", add_at=runtime.add_at)
+
+
+def _untake_along_axis(g, arr, indices, axis):
+    """runtime.untake_along_axis: g added back where np.take_along_axis(arr, indices, axis) read it,
+    into zeros shaped like arr (an element read twice gets both), indices and g broadcast against
+    arr along the other axes; an index out of bounds raises IndexError."""
+    if not (
+        _is_array(arr)
+        and _is_array(indices)
+        and isinstance(indices.dtype, types.Integer)
+        and (_is_number(g) or (_is_array(g) and isinstance(g.dtype, (types.Float, types.Integer))))
+    ):
+        raise TypingError(f"untake_along_axis of a {g} into a {arr} at {indices} over axis {axis}")
+    floats = {str(t.dtype) for t in (g, arr) if _is_array(t) and isinstance(t.dtype, types.Float)}
+    dtype = "float32" if floats == {"float32"} and _is_array(g) else "float64"  # (NumPy's result_type(g, arr, 1.0))
+    if axis is None:
+        text = (
+            "def untake(g, arr, indices):\n"
+            f"    out = np.zeros(arr.shape, np.{dtype})\n"
+            "    add_at(out.reshape(out.size), indices, g)\n"
+            "    return out\n"
+        )
+        return _compiled(text, "untake", add_at=runtime.add_at)
+    if not isinstance(axis, int) or indices.ndim != arr.ndim:
+        raise TypingError(f"untake_along_axis at a {indices} into a {arr} over axis {axis}")
+    (ax,) = _axes(axis, arr.ndim)
+    n = arr.ndim
+    dims = [f"indices.shape[{k}]" if k == ax else f"max(arr.shape[{k}], indices.shape[{k}])" for k in range(n)]
+    at = ", ".join(f"i{k}" for k in range(n))
+    into = ", ".join("j" if k == ax else f"i{k}" for k in range(n))
+    text = (
+        "def untake(g, arr, indices):\n"
+        f"    out = np.zeros(arr.shape, np.{dtype})\n"
+        f"    shape = ({''.join(d + ', ' for d in dims)})\n"
+        "    idx = np.broadcast_to(indices, shape)\n"
+        + ("    gg = np.broadcast_to(g, shape)\n" if _is_array(g) else "")
+        + _nest(
+            n,
+            (),
+            [
+                f"j = idx[{at}]",
+                f"if j < -arr.shape[{ax}] or j >= arr.shape[{ax}]:",
+                "    raise IndexError('index out of bounds in the adjoint of np.take_along_axis')",
+                f"out[{into}] += {f'gg[{at}]' if _is_array(g) else 'g'}",
+            ],
+            array="idx",
+        )
+        + "    return out\n"
+    )
+    return _compiled(text, "untake")
+
+
+def _pieces(g, parts, axis, name: str) -> str:
+    """The text of a function `name(g, parts)` returning the tuple of g's consecutive pieces along
+    `axis` (of g flattened for None), each as long there as its part of the tuple `parts` (a
+    number's piece: one element) and reshaped to the part's shape (np.split's pieces)."""
+    if not (_is_array(g) and isinstance(parts, types.BaseTuple) and all(_is_array(p) or _is_number(p) for p in parts)):
+        raise TypingError(f"{name} of a {g} into {parts}")
+    lines = [f"def {name}(g, parts):", "    at = 0"]
+    if axis is None:
+        lines.append("    flat = np.ascontiguousarray(g).reshape(g.size)")
+    pieces = []
+    for k, part in enumerate(parts):
+        if not _is_array(part):
+            lines += [f"    p{k} = {'flat' if axis is None else 'g'}[at]", "    at += 1"]
+        elif axis is None:
+            lines += [
+                f"    p{k} = flat[at : at + parts[{k}].size].reshape(parts[{k}].shape)",
+                f"    at += parts[{k}].size",
+            ]
+        else:
+            if part.ndim != g.ndim:
+                raise TypingError(f"{name} of a {g} into {parts} along axis {axis}")
+            (ax,) = _axes(axis, g.ndim)
+            at = ", ".join("at : at + n" if d == ax else ":" for d in range(g.ndim))
+            lines += [f"    n = parts[{k}].shape[{ax}]", f"    p{k} = g[{at}]", "    at += n"]
+        pieces.append(f"p{k}")
+    return "\n".join([*lines, f"    return ({''.join(p + ', ' for p in pieces)})"]) + "\n"
+
+
+def _split_like(g, parts, axis):
+    """runtime.split_like (np.concatenate's adjoint), as a tuple of views of g for a tuple of parts
+    (jit/compiler.py's `_tuple_displays`: the code indexes it by constants, as it did the list)."""
+    if axis is not None and not isinstance(axis, int):
+        raise TypingError(f"split_like along axis {axis}")
+    if isinstance(parts, types.BaseTuple) and axis is not None and not all(_is_array(p) for p in parts):
+        raise TypingError(f"split_like of {parts} along axis {axis}")
+    return _compiled(_pieces(g, parts, axis, "split"), "split")
+
+
+@overload(runtime.unhstack)
+def _unhstack(g, parts):
+    """np.hstack's adjoint: pieces along the first axis for vectors and numbers, else the second."""
+    if not (isinstance(parts, types.BaseTuple) and len(parts)):
+        raise TypingError(f"unhstack of a {g} into {parts}")
+    first = parts[0]
+    return _compiled(_pieces(g, parts, 0 if not _is_array(first) or first.ndim <= 1 else 1, "unhstack"), "unhstack")
+
+
+@overload(runtime.unvstack)
+def _unvstack(g, parts):
+    """np.vstack's adjoint: rows (a vector or a number is one row, reshaped back)."""
+    if not (_is_array(g) and isinstance(parts, types.BaseTuple) and all(_is_array(p) for p in parts)):
+        raise TypingError(f"unvstack of a {g} into {parts}")
+    lines = ["def unvstack(g, parts):", "    at = 0"]
+    for k, part in enumerate(parts):
+        rows = f"parts[{k}].shape[0]" if part.ndim >= 2 else "1"
+        lines += [f"    p{k} = g[at : at + {rows}].reshape(parts[{k}].shape)", f"    at += {rows}"]
+    pieces = "".join(f"p{k}, " for k in range(len(parts)))
+    return _compiled("\n".join([*lines, f"    return ({pieces})"]) + "\n", "unvstack")
+
+
+def _unstack(g, axis):
+    """runtime.unstack (np.stack's adjoint): g's slices along `axis`, as a list of views (their
+    number is g's length there, not known to numba's types)."""
+    if not (_is_array(g) and isinstance(axis, int) and g.ndim >= 1):
+        raise TypingError(f"unstack of a {g} along axis {axis}")
+    (ax,) = _axes(axis, g.ndim)
+    at = ", ".join("i" if d == ax else ":" for d in range(g.ndim))
+    return _compiled(f"def unstack(g):\n    return [g[{at}] for i in range(g.shape[{ax}])]\n", "unstack")
+
+
+@overload(runtime.numbers_as_array)
+def _numbers_as_array(x):
+    """As runtime.numbers_as_array: a tuple of numbers (nested too) as an array; a tuple of arrays,
+    an array or a number as it is (lists: refused, jit/compiler.py makes a join's list display a tuple)."""
+    if _is_array(x) or _is_number(x):
+        return lambda x: x
+    if isinstance(x, types.BaseTuple) and all(_is_array(v) for v in x):
+        return lambda x: x
+    if isinstance(x, types.BaseTuple) and all(_numbers_only(v) for v in x):
+        return lambda x: np.array(x)
+    raise TypingError(f"numbers_as_array of a {x}")
+
+
+def _numbers_only(t: types.Type) -> bool:
+    if isinstance(t, types.BaseTuple):
+        return all(_numbers_only(v) for v in t)
+    return isinstance(t, (types.Integer, types.Float))
+
+
 def _float_type(dtype: types.Type) -> str:
     return str(dtype) if isinstance(dtype, types.Float) else "float64"
 
@@ -664,6 +985,65 @@ def _matmul_right(g, a, b):
     raise TypingError(f"matmul_right of a {g} for {a} @ {b}")
 
 
+@overload(runtime.matmul_left_sum)
+def _matmul_left_sum(parts, a):
+    """The sum of matmul_left(g, a, b) over the pairs (g, b) of a loop's list `parts`."""
+    return _products_sum(parts, a, left=True)
+
+
+@overload(runtime.matmul_right_sum)
+def _matmul_right_sum(parts, b):
+    """The sum of matmul_right(g, a, b) over the pairs (g, a) of a loop's list `parts`."""
+    return _products_sum(parts, b, left=False)
+
+
+def _products_sum(parts, fixed, left: bool):
+    """As runtime's: for vectors and a matrix, one product of the stacked vectors (G.T @ V, as the
+    Python version computes it); else a sum of the products one by one. No parts: zeros (the Python
+    version's 0.0, added to an adjoint of fixed's shape)."""
+    pair = parts.dtype if isinstance(parts, types.List) else None
+    if not (isinstance(pair, types.BaseTuple) and len(pair) == 2 and _floats(fixed)):
+        raise TypingError(f"a sum of matrix products' adjoints over {parts} for a {fixed}")
+    dtype = fixed.dtype
+    fixed_name = "a" if left else "b"  # (the overload's parameter: numba matches the names)
+    if fixed.ndim == 2 and all(_floats(t, fixed) and t.ndim == 1 for t in pair):
+        product = "np.dot(G.T, V)" if left else "np.dot(V.T, G)"
+        text = (
+            f"def total(parts, {fixed_name}):\n"
+            "    n = len(parts)\n"
+            "    if n == 0:\n"
+            f"        return np.zeros({fixed_name}.shape, dtype)\n"
+            "    G = np.empty((n, parts[0][0].shape[0]), dtype)\n"
+            "    V = np.empty((n, parts[0][1].shape[0]), dtype)\n"
+            "    for k in range(n):\n"
+            "        G[k] = parts[k][0]\n"
+            "        V[k] = parts[k][1]\n"
+            f"    return {product}\n"
+        )
+        return _compiled(text, "total", dtype=dtype)
+    one = "matmul_left(parts[k][0], a, parts[k][1])" if left else "matmul_right(parts[k][0], parts[k][1], b)"
+    text = (
+        f"def total(parts, {fixed_name}):\n"
+        f"    out = np.zeros({fixed_name}.shape, dtype)\n"
+        "    for k in range(len(parts)):\n"
+        f"        out = out + {one}\n"
+        "    return out\n"
+    )
+    return _compiled(text, "total", dtype=dtype, matmul_left=runtime.matmul_left, matmul_right=runtime.matmul_right)
+
+
+def new_array(x):
+    """`np.array(x)`, for jit/compiler.py's `_one_array_calls`: numba's np.array takes no array."""
+    return np.array(x)
+
+
+@overload(new_array)
+def _new_array(x):
+    if _is_array(x):
+        return lambda x: x.copy()
+    return lambda x: np.array(x)
+
+
 def _basic_index(index) -> bool:
     """An index that selects each element at most once: ints and slices (index arrays, whose
     repeats np.add.at accumulates, are refused)."""
@@ -674,17 +1054,133 @@ def _basic_index(index) -> bool:
 
 @overload(runtime.unindex)
 def _unindex(g, x, index):
-    """The adjoint of `x[index]` for an index of ints and slices: zeros with g added there."""
-    if not (_is_array(x) and _basic_index(index) and (_is_number(g) or _is_array(g))):
+    """The adjoint of `x[index]`: zeros with g added there (as add_at: repeated indices accumulate)."""
+    indexable = _basic_index(index) or _advanced_index(index, x.ndim)
+    if not (_is_array(x) and indexable and (_is_number(g) or _is_array(g))):
         raise TypingError(f"unindex of a {g} into a {x} at {index}")
     dtype = getattr(np, _float_type(x.dtype))
+    if _basic_index(index):
 
-    def unindex(g, x, index):
-        out = np.zeros(x.shape, dtype)
-        out[index] += g
-        return out
+        def unindex(g, x, index):
+            out = np.zeros(x.shape, dtype)
+            out[index] += g
+            return out
 
-    return unindex
+        return unindex
+    return lambda g, x, index: runtime.add_at(np.zeros(x.shape, dtype), index, g)
+
+
+def _advanced_index(index, ndim: int) -> int:
+    """How many leading axes of an ndim-array an index of arrays selects by: one int array (axis 0),
+    a tuple of int arrays and ints (theirs, broadcast together), or a boolean mask (as many as
+    it has); 0 for any other index (slices between arrays, masks in tuples: not handled here)."""
+    if _is_array(index) and isinstance(index.dtype, types.Boolean):
+        return index.ndim if 0 < index.ndim <= ndim else 0
+    if _is_array(index) and isinstance(index.dtype, types.Integer):
+        return 1 if ndim >= 1 else 0
+    if isinstance(index, types.BaseTuple) and 0 < len(index) <= ndim:
+        ok = all(isinstance(i, types.Integer) or (_is_array(i) and isinstance(i.dtype, types.Integer)) for i in index)
+        return len(index) if ok and any(_is_array(i) for i in index) else 0
+    return 0
+
+
+@overload(runtime.add_at)
+def _add_at(buf, index, g):
+    """As runtime.add_at for an array `buf`: g added into buf[index] in place, an index of ints
+    and slices by `+=`, one of arrays (`_advanced_index`) element by element, so that repeated
+    indices accumulate as np.add.at's do (numba has no ufunc.at); g is broadcast to the selection's
+    shape, and an index out of bounds raises IndexError."""
+    if not (_is_array(buf) and (_is_number(g) or _is_array(g))):
+        raise TypingError(f"add_at of a {g} into a {buf} at {index}")
+    if _basic_index(index):
+
+        def add(buf, index, g):
+            buf[index] += g
+            return buf
+
+        return add
+    p = _advanced_index(index, buf.ndim)
+    if not p:
+        raise TypingError(f"add_at into a {buf} at {index} (an index of arrays and slices together)")
+    setup, first = _index_arrays(index, p)
+    lines = ["def add(buf, index, g):", *setup]
+    if _is_array(g):
+        rest = f"buf.shape[{p}:]"
+        lines += [
+            f"    gg = np.ascontiguousarray(np.broadcast_to(g, {first}.shape + {rest}))",
+            f"    gg = gg.reshape((n,) + {rest})",
+        ]
+    loop, at = _each_index(index, p, "buf")
+    lines += [*loop, f"        buf[{at}] += {'gg[k]' if _is_array(g) else 'g'}", "    return buf"]
+    return _compiled("\n".join(lines) + "\n", "add")
+
+
+def _index_arrays(index, p: int) -> tuple[list[str], str]:
+    """Lines binding, for an index of arrays (`_advanced_index`, p axes), `ix` (its parts, a
+    mask's by np.nonzero), the arrays among them broadcast (`a0`, ...) and flattened (`f0`, ...)
+    and their size `n`; and the name of the first broadcast array (its shape is the selection's)."""
+    if _is_array(index) and isinstance(index.dtype, types.Boolean):
+        parts, arrays = "ix = np.nonzero(index)", list(range(p))
+    elif _is_array(index):
+        parts, arrays = "ix = (index,)", [0]
+    else:
+        parts, arrays = "ix = index", [k for k, i in enumerate(index) if _is_array(i)]
+    picked = ", ".join(f"ix[{k}]" for k in arrays)
+    lines = [
+        "    " + parts,
+        f"    ({', '.join(f'a{k}' for k in arrays)},) = np.broadcast_arrays({picked},)",
+        f"    n = a{arrays[0]}.size",
+        *[f"    f{k} = np.ascontiguousarray(a{k}).ravel()" for k in arrays],
+    ]
+    return lines, f"a{arrays[0]}"
+
+
+def _each_index(index, p: int, array: str) -> tuple[list[str], str]:
+    """A loop over the n selected positions (after `_index_arrays`' lines), binding the k-th's
+    index `j0, j1, ...` into `array` (checked against its bounds), and that index's text."""
+    arrays = list(range(p)) if _is_array(index) else [k for k, i in enumerate(index) if _is_array(i)]
+    lines = ["    for k in range(n):"]
+    for d in range(p):
+        lines += [
+            f"        j{d} = {f'f{d}[k]' if d in arrays else f'ix[{d}]'}",
+            f"        if j{d} < -{array}.shape[{d}] or j{d} >= {array}.shape[{d}]:",
+            "            raise IndexError('index out of bounds in the adjoint of an indexing')",
+        ]
+    return lines, ", ".join(f"j{d}" for d in range(p))
+
+
+@overload(runtime.written_part)
+def _written_part(g, index):
+    """As runtime.written_part: g[index], where an index of arrays selects an element more than once
+    only the last write (the one NumPy's assignment keeps) receiving it."""
+    if not _is_array(g):
+        raise TypingError(f"written_part of a {g} at {index}")
+    if _basic_index(index):
+        whole = isinstance(index, types.Integer) and g.ndim == 1
+        whole = whole or (
+            isinstance(index, types.BaseTuple)
+            and len(index) == g.ndim
+            and all(isinstance(i, types.Integer) for i in index)
+        )
+        return (lambda g, index: g[index]) if whole else (lambda g, index: g[index].copy())
+    p = _advanced_index(index, g.ndim)
+    if not p:
+        raise TypingError(f"written_part of a {g} at {index} (an index of arrays and slices together)")
+    setup, first = _index_arrays(index, p)
+    loop, at = _each_index(index, p, "g")
+    lines = [
+        "def part(g, index):",
+        *setup,
+        f"    owner = np.full(g.shape[:{p}], -1, np.int64)",
+        f"    out = np.zeros((n,) + g.shape[{p}:], np.{_float_type(g.dtype)})",
+        *loop,
+        f"        owner[{at}] = k",
+        *loop,
+        f"        if owner[{at}] == k:",
+        f"            out[k] = g[{at}]",
+        f"    return out.reshape({first}.shape + g.shape[{p}:])",
+    ]
+    return _compiled("\n".join(lines) + "\n", "part")
 
 
 @overload(runtime.distinct)

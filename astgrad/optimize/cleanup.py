@@ -301,11 +301,16 @@ class _Substitute(Transformer):
         return node
 
 
-def propagate_local_copies(fdef: gast.FunctionDef, params: set[str], stores: dict[str, int] | None = None) -> bool:
+def propagate_local_copies(
+    fdef: gast.FunctionDef,
+    params: set[str],
+    stores: dict[str, int] | None = None,
+    loads: dict[str, int] | None = None,
+) -> bool:
     """Replace `a` by `b` after `a = b` in any block (a loop body, a branch) when every use of `a`
     is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
-    still the same object there), and `a` is bound nowhere else. `stores`: the tree's _stores,
-    if counted already."""
+    still the same object there), and `a` is bound nowhere else. `stores`, `loads`: the tree's
+    _stores and _loads, if counted already (`loads` is changed only where the tree is)."""
     stores = _stores(fdef.body) if stores is None else stores
     last = fdef.body[-1] if fdef.body else None
     returned = names_in(last) if isinstance(last, gast.Return) else set()
@@ -322,7 +327,7 @@ def propagate_local_copies(fdef: gast.FunctionDef, params: set[str], stores: dic
     }
     if not candidates:
         return False
-    loads = _loads(fdef.body)
+    loads = _loads(fdef.body) if loads is None else loads
     changed = False
 
     def facts(st: gast.stmt) -> tuple[dict[str, int], set[str]]:
@@ -558,16 +563,18 @@ def eliminate_dead_code(
     purity: dict | None = None,
     cycles: bool = False,
     counted: dict | None = None,
+    loads: dict[str, int] | None = None,
 ) -> bool:
     """Drop assignments to names nothing reads (their right-hand sides being free of effects),
     following chains with a worklist; with `cycles`, also the names only their own definitions
     need (a slower marking). `purity` caches, across calls, whether a value is pure. `counted`
     carries the reads and pure definitions counted by a call that removed nothing to the next
-    call, for a tree nothing changed in between (the clean-up's fixed point)."""
+    call, for a tree nothing changed in between (the clean-up's fixed point); `loads`, the
+    tree's _loads if counted already (not changed here)."""
     if counted:
         reads, defs = counted.pop("reads"), counted.pop("defs")
     else:
-        reads = _loads(fdef.body)
+        reads = _loads(fdef.body) if loads is None else dict(loads)
         defs = {}
         purity = {} if purity is None else purity
         for s in _walk(fdef.body):
@@ -663,11 +670,14 @@ def eliminate_dead_code(
     return True
 
 
-def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> bool:
+def _drop_write_only_lists(
+    fdef: gast.FunctionDef, ns: Callable[[str], Any], loads: dict[str, int] | None = None
+) -> bool:
     """A local list that is only made (`caches = []`) and appended to (`caches.append(cache)`),
     never read, goes with its appends: CS231n's `rnn_forward` keeps a cache per step that its
     caller discards, and what the list held was all kept alive to the end of the forward pass
-    (and looked written in place to the passes that read sharing). Whether one went."""
+    (and looked written in place to the passes that read sharing). Whether one went. `loads`:
+    the tree's _loads, if counted already (a list read more often than appended to is read)."""
     params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs if isinstance(a, gast.Name)}
     made: dict[str, list[gast.stmt]] = {}
     appends: dict[str, list[gast.stmt]] = {}
@@ -688,14 +698,24 @@ def _drop_write_only_lists(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> 
             and isinstance(st.value.func.value, gast.Name)
             and len(st.value.args) == 1
             and not st.value.keywords
-            and is_pure(st.value.args[0], ns)
         ):
             appends.setdefault(st.value.func.value.id, []).append(st)
+    # a list is used only through those statements when each of its names is their target or
+    # receiver (each read of it is the receiver of an append), and what it appends is pure
+    made = {
+        v: sts
+        for v, sts in made.items()
+        if v not in params and (loads is None or loads.get(v, 0) <= len(appends.get(v, [])))
+    }
     if not made:
         return False
-    # a list is used only through those statements when each of its names is their target or receiver
     uses = name_counts(fdef)
-    only = [v for v, sts in made.items() if v not in params and uses[v] == len(sts) + len(appends.get(v, []))]
+    only = [
+        v
+        for v, sts in made.items()
+        if uses[v] == len(sts) + len(appends.get(v, []))
+        and all(is_pure(a.value.args[0], ns) for a in appends.get(v, []))
+    ]
     dead = {id(st) for v in only for st in made[v] + appends.get(v, [])}
     if not dead:
         return False
@@ -822,29 +842,59 @@ def optimize(
     callers = protected
     copy_of = ctx.helper("copy_of")
     purity: dict = {}  # id(statement) → (its value, whether pure); holding the value keeps the id valid
+    # Each step reads the tree alone (and what is fixed above): one that changed nothing would change
+    # nothing again until another changes the tree, and is not run again until then.
+    version = 0  # how many times a step changed the tree
+    clean: dict[str, int] = {}  # step → the version it last changed nothing in
+
+    def due(step: str) -> bool:
+        return clean.get(step) != version
+
+    def ran(step: str, changed: bool) -> bool:
+        nonlocal version
+        if changed:
+            version += 1
+        else:
+            clean[step] = version
+        return changed
+
+    fold = None
+    counted: dict = {}  # what dead-code removal counted (at version `counted_at`), for the next steps
+    counted_at = -1
     while True:
-        kept = None
-        if callers:  # (anew each sweep: a fold may have made a new alias of a caller's array)
-            links = sharing_links(fdef, both_ways=True)
-            # (one way: the links of even index, each an assignment's (targets, sources))
-            protected = shared_through(links[::2], callers)
-            returned = {
-                n.id for r in walk(fdef) if isinstance(r, gast.Return) for n in walk(r) if isinstance(n, gast.Name)
-            }
-            kept = shared_through(links, frozenset(returned) | direct)
-        fold = Fold(frozenset(written), protected, shared, kept, copy_of)
-        fold.visit(fdef)
-        changed = fold.changed
-        stores = _stores(fdef.body)
-        copied = propagate_copies(fdef, params, fold, stores)
-        changed |= copied
-        changed |= propagate_local_copies(fdef, params, None if copied else stores)  # (the same tree: the same stores)
-        counted: dict = {}  # (what the first dead-code pass counted, for the second on the same tree)
-        changed |= eliminate_dead_code(fdef, ns, purity, counted=counted)
-        changed |= _drop_self_assignments(fdef.body)
-        changed |= _drop_write_only_lists(fdef, ns)
-        if not changed:  # at the fixed point, once: definitions that only feed each other
-            changed = eliminate_dead_code(fdef, ns, purity, cycles=True, counted=counted)
-        if not changed:
-            _ensure_statements(fdef)
-            return fdef
+        start = version
+        if due("fold"):
+            kept = None
+            if callers:  # (anew each sweep: a fold may have made a new alias of a caller's array)
+                links = sharing_links(fdef, both_ways=True)
+                # (one way: the links of even index, each an assignment's (targets, sources))
+                protected = shared_through(links[::2], callers)
+                returned = {
+                    n.id for r in walk(fdef) if isinstance(r, gast.Return) for n in walk(r) if isinstance(n, gast.Name)
+                }
+                kept = shared_through(links, frozenset(returned) | direct)
+            fold = Fold(frozenset(written), protected, shared, kept, copy_of)
+            fold.visit(fdef)
+            ran("fold", fold.changed)
+        # (a fold that is not due did its sweep of this very tree, and changed nothing since)
+        stores = None
+        if due("copies"):
+            stores = _stores(fdef.body)
+            if ran("copies", propagate_copies(fdef, params, fold, stores)):
+                stores = None
+        loads = _loads(fdef.body) if due("local") and due("dead") else None  # (counted once for both)
+        if due("local") and ran("local", propagate_local_copies(fdef, params, stores, loads)):
+            loads = None
+        if due("dead"):
+            counted = {}
+            if not ran("dead", eliminate_dead_code(fdef, ns, purity, counted=counted, loads=loads)):
+                counted_at = version
+        if due("selves"):
+            ran("selves", _drop_self_assignments(fdef.body))
+        if due("lists"):
+            ran("lists", _drop_write_only_lists(fdef, ns, counted["reads"] if counted_at == version else None))
+        if version == start:  # at the fixed point, once: definitions that only feed each other
+            now = counted if counted_at == version else {}
+            if not ran("cycles", eliminate_dead_code(fdef, ns, purity, cycles=True, counted=now)):
+                _ensure_statements(fdef)
+                return fdef

@@ -38,7 +38,6 @@ def untake_along_axis(g: Any, arr: Any, indices: Any, axis: Any = -1) -> Any:
         np.add.at(out.reshape(-1), np.asarray(indices), g)
         return out
     ax = axis % out.ndim
-    g = np.broadcast_to(g, np.shape(indices))
     idx = np.asarray(indices)
     if idx.ndim != out.ndim:
         raise UnsupportedValueError("np.take_along_axis: indices and arr must have the same number of dimensions")

@@ -51,8 +51,6 @@ from ..optimize.loop_saves import forward_links
 from ..rules.registry import runtime_facts
 from .taped_rows import counted_loop
 
-saved_rows: set[str] = set()  # the rows made by the current call (hoisting.py may read past their writes)
-
 # the most numbers the rows of whole steps (matrices, sums down to a shape) may hold: rows as long
 # as the loop grow with it, beside a hand-written gradient's states; longer loops sum in the loop
 WHOLE_STEP_ROWS = 2**15
@@ -78,7 +76,7 @@ def batch_accumulations(
     helpers = {ctx.helper(h): h for h in runtime_facts("batched")}
     if shape_of is not None:
         helpers.update({ctx.helper(h): h for h in runtime_facts("batched_known_shapes")})
-    saved_rows.clear()
+    saved_rows: set[str] = set()  # the rows this call makes (hoisting.py may read past their writes)
     # what may change in place after being collected: written into, or sharing memory with that
     # (the rows a forward loop saved its values into, taped_rows.py, are written before the
     # backward loop reads them and never after)
@@ -96,20 +94,22 @@ def batch_accumulations(
             decisive.append(rounding.decisive_names(fdef, ctx.numpy_name(), passing))
         return acc in decisive[0]
 
-    _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
+    _batch_body(fdef.body, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps, saved_rows)
     fdef._ag_saved_rows = getattr(fdef, "_ag_saved_rows", set()) | saved_rows
 
 
-def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps) -> None:
+def _batch_body(
+    body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps, saved_rows: set[str]
+) -> None:
     i = 0
     while i < len(body):
         s = body[i]
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _batch_body(inner, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
+                _batch_body(inner, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps, saved_rows)
         if isinstance(s, gast.For) and not s.orelse and not _escapes(s.body):
-            before, after = _batch_loop(s, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps)
+            before, after = _batch_loop(s, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps, saved_rows)
             body[i:i] = before
             i += len(before)
             body[i + 1 : i + 1] = after
@@ -117,7 +117,9 @@ def _batch_body(body: list[gast.stmt], ctx, helpers, arrays, mutable, shape_of, 
         i += 1
 
 
-def _batch_loop(loop: gast.For, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps) -> tuple[list, list]:
+def _batch_loop(
+    loop: gast.For, ctx, helpers, arrays, mutable, shape_of, deciding, whole_steps, saved_rows: set[str]
+) -> tuple[list, list]:
     stores: dict[str, int] = {}
     loads: dict[str, int] = {}
     for node in walk(loop):

@@ -60,14 +60,15 @@ def python_floats(
     (where the value decides nothing and is not returned, `math`'s function: see _derivative_twins;
     `passing`: see rounding.decisive_names)."""
     nested = (gast.Try, gast.With, gast.FunctionDef, gast.Lambda, gast.ListComp, gast.GeneratorExp, gast.Global)
-    if any(isinstance(n, nested) for n in walk(fdef) if n is not fdef):
+    nodes = walk(fdef)  # (the tree does not change until the rewrite below)
+    if any(isinstance(n, nested) for n in nodes if n is not fdef):
         return  # (blocks and scopes the analysis does not follow)
-    types = _Types(fdef, ctx, python_numbers, shape_of)
+    types = _Types(fdef, ctx, python_numbers, shape_of, nodes)
     if shape_of is not None and not _Check(types).holds(fdef):
-        types = _Types(fdef, ctx, python_numbers)  # (the ufuncs' results alone, elements as they are)
-    calls = [n for n in walk(fdef) if isinstance(n, gast.Call) and types.call_kind(n) == "ufunc" and types.of(n) == NUM]
-    elements = [n for n in walk(fdef) if types.element(n) and isinstance(n.ctx, gast.Load)]
-    zeros = [n for n in walk(fdef) if isinstance(n, gast.Call) and types.call_kind(n) == "zeros" and types.of(n) == NUM]
+        types = _Types(fdef, ctx, python_numbers, nodes=nodes)  # (the ufuncs' results alone, elements as they are)
+    calls = [n for n in nodes if isinstance(n, gast.Call) and types.call_kind(n) == "ufunc" and types.of(n) == NUM]
+    elements = [n for n in nodes if types.element(n) and isinstance(n.ctx, gast.Load)]
+    zeros = [n for n in nodes if isinstance(n, gast.Call) and types.call_kind(n) == "zeros" and types.of(n) == NUM]
     if not calls and not elements or not _Check(types).holds(fdef):
         return
     if types.doubles:
@@ -222,8 +223,15 @@ class _Types:
     that may be an `np.float64` made by an elementwise NumPy function of numbers, or other."""
 
     def __init__(
-        self, fdef: gast.FunctionDef, ctx: Context, python_numbers: frozenset[str], shape_of: Callable | None = None
+        self,
+        fdef: gast.FunctionDef,
+        ctx: Context,
+        python_numbers: frozenset[str],
+        shape_of: Callable | None = None,
+        nodes: list[gast.AST] | None = None,
     ):
+        """`nodes`: walk(fdef), if walked already."""
+        nodes = walk(fdef) if nodes is None else nodes
         self.ctx = ctx
         self.shape_of = shape_of
         self.copies = {ctx.helper("copy_of"), ctx.helper("deep_copy_of")}
@@ -231,8 +239,8 @@ class _Types:
         self.names: dict[str, str] = {}
         for a in fdef.args.args + fdef.args.kwonlyargs + fdef.args.posonlyargs:
             self.names[a.id] = PY if a.id in python_numbers else OTHER
-        self.lists = _plain_lists(fdef)  # lists only appended to and iterated
-        self.bound_once = _bound_once(fdef)
+        self.lists = _plain_lists(fdef, nodes)  # lists only appended to and iterated
+        self.bound_once = _bound_once(fdef, nodes)
         self.params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs + fdef.args.posonlyargs}
         self.doubles: set[str] = set()  # the float array parameters an element read relies on being float64
         self.items: dict[str, str] = {}
@@ -416,10 +424,10 @@ class _Types:
             return False
 
 
-def _bound_once(fdef: gast.FunctionDef) -> dict[str, gast.AST]:
-    """name → its value, for the local names `fdef` binds once, by `name = value`."""
+def _bound_once(fdef: gast.FunctionDef, nodes: list[gast.AST]) -> dict[str, gast.AST]:
+    """name → its value, for the local names `fdef` (whose nodes are `nodes`) binds once, by `name = value`."""
     stores: dict[str, int] = {}
-    for n in walk(fdef):
+    for n in nodes:
         if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
             stores[n.id] = stores.get(n.id, 0) + 1
     return {
@@ -433,13 +441,13 @@ def _bound_once(fdef: gast.FunctionDef) -> dict[str, gast.AST]:
     }
 
 
-def _plain_lists(fdef: gast.FunctionDef) -> set[str]:
+def _plain_lists(fdef: gast.FunctionDef, nodes: list[gast.AST]) -> set[str]:
     """Local lists bound once to `[]` (or a display) and used only by `l.append(v)` and
-    `for v in l` / `for v in reversed(l)`."""
+    `for v in l` / `for v in reversed(l)` in `fdef` (whose nodes are `nodes`)."""
     made: dict[str, int] = {}
     stores: dict[str, int] = {}
     allowed: set[int] = set()
-    for n in walk(fdef):
+    for n in nodes:
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
             if isinstance(n.value, gast.List) and not n.value.elts:
                 made[n.targets[0].id] = made.get(n.targets[0].id, 0) + 1
@@ -453,7 +461,7 @@ def _plain_lists(fdef: gast.FunctionDef) -> set[str]:
             it = n.iter.args[0] if _is_call_of(n.iter, "reversed") and len(n.iter.args) == 1 else n.iter
             allowed.add(id(it))
     lists = {v for v, c in made.items() if c == 1 and stores.get(v) == 1}
-    for n in walk(fdef):
+    for n in nodes:
         if isinstance(n, gast.Name) and n.id in lists and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
             lists.discard(n.id)
     return lists

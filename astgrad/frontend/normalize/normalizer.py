@@ -60,8 +60,8 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.view_bases: dict[str, set[str]] = {}
         self.iterating: set[str] = set()
         self.nested: dict[str, tuple] = {}
-        self.alias_pairs = self._alias_pairs(fdef.body)
         fresh = self._copied_at_once(fdef.body)
+        self.alias_pairs = self._alias_pairs(fdef.body, fresh)
         self.shared_memory = SharedMemory(fdef, self.locals, self.params, view_sources, bindings, fresh)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
         self.view_checks: set[str] = set()

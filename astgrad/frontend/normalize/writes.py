@@ -162,13 +162,12 @@ class WritesMixin:
         """`t = h[0]` followed at once by `t2 = copy_of(t)`, t read nowhere else (a gradient's own
         code, differentiated again): t is no alias anything can write through."""
         reads: dict[str, int] = {}
-        for n in walk(gast.Module(body=body, type_ignores=[])):
+        nodes = walk(gast.Module(body=body, type_ignores=[]))
+        for n in nodes:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 reads[n.id] = reads.get(n.id, 0) + 1
         out = set()
-        blocks = [body] + [
-            b for n in walk(gast.Module(body=body, type_ignores=[])) for b in blocks_of(n) if b is not body
-        ]
+        blocks = [body] + [b for n in nodes for b in blocks_of(n) if b is not body]
         for block in blocks:
             for first, second in zip(block, block[1:]):
                 if not (
@@ -186,11 +185,11 @@ class WritesMixin:
                     out.add(id(first))
         return out
 
-    def _alias_pairs(self, body: list[gast.stmt]) -> list[tuple[str, str, gast.AST, str]]:
-        """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments."""
+    def _alias_pairs(self, body: list[gast.stmt], copied: set[int]) -> list[tuple[str, str, gast.AST, str]]:
+        """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments
+        (`copied`: _copied_at_once of `body`)."""
         pairs = []
         bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
-        copied = self._copied_at_once(body)
         for node in walk(gast.Module(body=body, type_ignores=[])):
             if isinstance(node, gast.For):
                 # `for a in ys`, `for a in [y, z]`, `for row in Y[:2]`, `for i, row in enumerate(Y)`:

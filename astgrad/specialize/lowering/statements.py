@@ -25,11 +25,15 @@ def reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             stores[n.id] = stores.get(n.id, 0) + 1
     calls = [
-        gast.dump(st.value)
+        st.value
         for st in fdef.body
         if isinstance(st, gast.Assign) and isinstance(st.value, gast.Call) and stores.get(single_target(st)) == 1
     ]
-    if len(set(calls)) == len(calls):
+    alike: dict[tuple, list[gast.Call]] = {}  # (calls that may be equal: of one function, as many arguments)
+    for call in calls:
+        alike.setdefault(_call_key(call), []).append(call)
+    texts = [gast.dump(c) for group in alike.values() if len(group) > 1 for c in group]
+    if len(set(texts)) == len(texts):
         return  # (no call made twice: the analyses are not needed)
     ns = resolver(ctx)
     written = writes_in_place(fdef, ctx.helper("add_at"))
@@ -52,6 +56,13 @@ def reuse_equal_calls(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) 
         seen = {t: v for t, v in seen.items() if not changed & (v[1] | {v[0]}) or v[0] == a}
 
 
+def _call_key(call: gast.Call) -> tuple:
+    """What equal calls share and few unequal ones do: the function's last name, how many arguments."""
+    f = call.func
+    fname = f.id if isinstance(f, gast.Name) else f.attr if isinstance(f, gast.Attribute) else None
+    return fname, len(call.args), len(call.keywords)
+
+
 def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
     """`a = e1`, then at the next statement that uses a, `a = a + e2` (or `- e2`): `a = e1 + e2`
     there, one statement as by hand, where e1 is pure and the statements in between neither use
@@ -59,6 +70,21 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
     ns = resolver(ctx)
     for inner in nested_blocks(body):
         join_accumulations(inner, ctx)
+    mentioned: dict[gast.stmt, set[str]] = {}  # a statement of body → its names (until it is rewritten)
+    bound: dict[gast.stmt, set[str]] = {}  # a statement of body → the names in its targets
+
+    def names_of(st: gast.stmt) -> set[str]:
+        found = mentioned.get(st)
+        if found is None:
+            found = mentioned[st] = names_in(st)
+        return found
+
+    def stored_by(st: gast.stmt) -> set[str]:
+        found = bound.get(st)
+        if found is None:
+            found = bound[st] = {n.id for t in getattr(st, "targets", []) for n in walk(t) if isinstance(n, gast.Name)}
+        return found
+
     i = 0
     while i < len(body):
         first = body[i]
@@ -71,10 +97,8 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
             second = body[j]
             if is_comment(second):
                 continue
-            names = names_in(second)
-            if a not in names:
-                stored = {n.id for t in getattr(second, "targets", []) for n in walk(t) if isinstance(n, gast.Name)}
-                if isinstance(second, gast.Assign) and not stored & deps:
+            if a not in names_of(second):
+                if isinstance(second, gast.Assign) and not stored_by(second) & deps:
                     continue  # (e1 may move past it)
                 break
             v = second.value if single_target(second) == a else None
@@ -86,6 +110,7 @@ def join_accumulations(body: list[gast.stmt], ctx: Context) -> None:
                 and a not in read_counts(v.right)
             ):
                 second.value = gast.BinOp(left=first.value, op=v.op, right=v.right)
+                mentioned.pop(second, None)  # (it reads what e1 reads now)
                 del body[i]
                 i -= 1
             break
