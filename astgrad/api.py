@@ -19,7 +19,7 @@ from .frontend.assumptions import same_defaults, same_objects, twin_places
 from .frontend.callables import called_method
 from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function, moved_function
-from .runtime import check_scalar, match_structure, zeros_like
+from .runtime import check_aux_pair, check_scalar, match_structure, zeros_like
 from .specialize.dispatch import Specializer, call_arguments
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -345,24 +345,30 @@ def forward_sweeps(
                 raise TypeError(
                     f"mode='forward' differentiates numbers and arrays; {n}{path} is a {type(leaf).__name__}"
                 )
-            g = np.zeros(x.shape, dtype=np.result_type(x.dtype, float))
+            # (a float32 argument's tangents are float32: its gradient is float32, as in reverse mode,
+            # unless the function computes in float64)
+            base = x.dtype if x.dtype.kind in "fc" else np.dtype(float)
+            values = []
             # a complex element is two real inputs: the gradient is ∂L/∂Re z - i ∂L/∂Im z (L the
             # output's real part), as reverse mode gives it; a sweep along 1 gives only the first
             units = (1.0, 1j) if x.dtype.kind == "c" else (1.0,)
             for index in np.ndindex(*x.shape):
                 slopes = []
                 for unit in units:
-                    e = np.zeros(x.shape, dtype=g.dtype)
+                    e = np.zeros(x.shape, dtype=base)
                     e[index] = unit
                     direction = dict(zeros)
                     one = e if x.ndim or not isinstance(leaf, float) else 1.0
                     direction[dot_params[n]] = _replace_leaf(zeros_like(arguments[n]), path, one)
                     out, out_dot = run(arguments, direction)
                     if has_aux:
+                        _located(func, check_aux_pair, out)
                         out, out_dot = out[0], out_dot[0]
-                    _check_scalar_output(func, out)
+                    _located(func, check_scalar, out)
                     slopes.append(out_dot)
-                g[index] = slopes[0] if len(slopes) == 1 else np.real(slopes[0]) - 1j * np.real(slopes[1])
+                values.append(slopes[0] if len(slopes) == 1 else np.real(slopes[0]) - 1j * np.real(slopes[1]))
+            dtype = np.result_type(base, *(getattr(v, "dtype", base) for v in values))
+            g = np.array(values, dtype=dtype).reshape(x.shape)
             g = float(g) if isinstance(leaf, (float, int)) and not x.ndim else g
             grad_n = _replace_leaf(grad_n, path, g)
         grads.append(match_structure(grad_n, arguments[n]))
@@ -373,15 +379,17 @@ def forward_sweeps(
         out = func(*args, **kwargs)
     if has_aux:
         full_out = func(*args, **kwargs)
+        _located(func, check_aux_pair, full_out)
         return ((full_out[0], full_out[1]), result) if value else (result, full_out[1])
     return out, result
 
 
-def _check_scalar_output(func: Callable, out: Any) -> None:
-    """check_scalar of forward mode's output, located at `func`'s def as reverse mode's is (its
-    check runs in the generated code, which UnsupportedValueError locates)."""
+def _located(func: Callable, check: Callable[[Any], None], out: Any) -> None:
+    """`check(out)` of forward mode's output (check_scalar, check_aux_pair), its refusal located at
+    `func`'s def as reverse mode's is (its check runs in the generated code, which
+    UnsupportedValueError locates)."""
     try:
-        check_scalar(out)
+        check(out)
     except UnsupportedValueError as exc:
         code = getattr(func, "__code__", None)
         if code is None or exc.filename is not None:
@@ -431,10 +439,14 @@ def _lazy(func: Callable, make: Callable[[], Callable]) -> Callable:
 
 
 def _as_function(func: Any) -> Any:
-    """A functools.partial as the Python function it stands for (frontend/partials.py); an object
-    whose class defines `__call__` in Python (a model called as `model(w)`) as that bound method."""
+    """A functools.partial as the Python function it stands for (frontend/partials.py); a
+    `numba.njit` function as its Python function; an instance of a class with a Python
+    `__call__` (a model object) as that bound method."""
     if isinstance(func, functools.partial):
         return partial_as_function(func)
+    py = getattr(func, "py_func", None) if not isinstance(func, (types.FunctionType, types.MethodType, type)) else None
+    if isinstance(py, types.FunctionType):
+        return py
     return called_method(func) or func
 
 
@@ -450,7 +462,7 @@ def _operator(
     jit: bool = False,
 ) -> Callable:
     if mode not in ("reverse", "forward"):
-        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        raise ArgumentError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if func is None:
         return lambda f: _operator(
             f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize, jit=jit
@@ -632,7 +644,7 @@ def jvp(func: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, jit:
     func = _as_function(func)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
-        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+        raise ArgumentError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
     if jit:
         from .jit import compiler
 
@@ -678,10 +690,14 @@ def vjp(func: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
 def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     """The Jacobian of array-valued `func`: shape `out.shape + x.shape` for each `wrt` argument.
     Reverse mode does one backward sweep per output element, forward mode one tangent sweep
-    per input element.
+    per input element. An argument or output holding tuples, lists or dicts of arrays gives the
+    Jacobian as JAX does: the output's structure, each leaf holding the argument's structure of
+    blocks `out_leaf.shape + x_leaf.shape`.
 
     >>> jacobian(lambda_free_f, wrt=0)(x)
     """
+    if mode not in ("reverse", "forward"):
+        raise ArgumentError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     func = _as_function(func)
     params = parameter_names(func)
     names, many = wrt_parameters(func, params, wrt)
@@ -692,43 +708,64 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = dict(bound.arguments)
-        xs = [np.asarray(arguments[n], dtype=float) for n in names]
+        # blocks[k][(out_path, in_path)]: d out[out_path] / d arguments[names[k]][in_path]
+        blocks: list[dict] = [{} for _ in names]
         if mode == "forward":
             jvp_fn = jvp_function(func, tuple(names))
-            out = None
-            columns: list[list] = [[] for _ in names]
-            for k, (n, x) in enumerate(zip(names, xs)):
-                for index in np.ndindex(*x.shape):
-                    direction = {jvp_fn.dot_params[m]: zeros_like(arguments[m]) for m in names}
-                    e = np.zeros(x.shape)
-                    e[index] = 1.0
-                    direction[jvp_fn.dot_params[n]] = e if x.ndim else 1.0
-                    out, out_dot = jvp_fn(**arguments, **direction)
-                    columns[k].append(np.asarray(out_dot, dtype=float))
-            out_shape = np.shape(out if out is not None else func(*args, **kwargs))
-            jacs = [
-                np.stack(c, axis=-1).reshape(out_shape + x.shape) if c else np.zeros(out_shape + x.shape)
-                for c, x in zip(columns, xs)
-            ]
-        elif mode == "reverse":
+            positional, keywords = call_arguments(signature, arguments)
+            zeros = {jvp_fn.dot_params[m]: zeros_like(arguments[m]) for m in names}
+            out = out_leaves = None
+            for k, n in enumerate(names):
+                for in_path, leaf in _differentiable_leaves(arguments[n]):
+                    x = np.asarray(leaf)
+                    columns = []
+                    for index in np.ndindex(*x.shape):
+                        e = np.zeros(x.shape)
+                        e[index] = 1.0
+                        direction = dict(zeros)
+                        one = e if x.ndim or not isinstance(leaf, float) else 1.0
+                        tree = zeros_like(arguments[n]) if in_path else None
+                        direction[jvp_fn.dot_params[n]] = _replace_leaf(tree, in_path, one)
+                        out, out_dot = jvp_fn(*positional, **keywords, **direction)
+                        columns.append(out_dot)
+                    if out is None:  # (no element to sweep yet: the output's structure from f)
+                        out = func(*args, **kwargs)
+                    if out_leaves is None:
+                        out_leaves = _differentiable_leaves(out)
+                    for out_path, out_leaf in out_leaves:
+                        shape = np.shape(out_leaf) + x.shape
+                        rows = [np.asarray(_leaf_at(c, out_path), dtype=float) for c in columns]
+                        block = np.stack(rows, axis=-1).reshape(shape) if rows else np.zeros(shape)
+                        blocks[k][out_path, in_path] = block
+            if out is None:
+                out = func(*args, **kwargs)
+        else:
             fwd, bwd, active = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
             order = [params.index(n) for n in names]
             positional = [arguments[p] for p in params]
-            out = func(*args, **kwargs)
-            out_shape = np.shape(out)
-            rows: list[list] = [[] for _ in names]
-            for index in np.ndindex(*out_shape):
-                seed = np.zeros(out_shape)
-                seed[index] = 1.0
-                tape: list = []
-                fwd(tape, *positional)
-                cotangents = bwd(tape, seed if out_shape else 1.0)
-                cotangents = cotangents if len(active) > 1 else (cotangents,)
-                for k, i in enumerate(order):
-                    rows[k].append(np.asarray(cotangents[i], dtype=float))
-            jacs = [np.stack(r).reshape(out_shape + x.shape) for r, x in zip(rows, xs)]
-        else:
-            raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+            tape: list | None = []
+            out = fwd(tape, *positional)
+            for out_path, out_leaf in _differentiable_leaves(out):
+                y = np.asarray(out_leaf)
+                rows: list[list] = [[] for _ in names]
+                for index in np.ndindex(*y.shape):
+                    e = np.zeros(y.shape)
+                    e[index] = 1.0
+                    seed = _replace_leaf(zeros_like(out), out_path, e if y.ndim else 1.0)
+                    if tape is None:  # (the first sweep's tape is the one computing `out`)
+                        tape = []
+                        fwd(tape, *positional)
+                    cotangents = bwd(tape, seed)
+                    tape = None
+                    cotangents = cotangents if len(active) > 1 else (cotangents,)
+                    for k, i in enumerate(order):
+                        rows[k].append(cotangents[i])
+                for k, n in enumerate(names):
+                    for in_path, leaf in _differentiable_leaves(arguments[n]):
+                        shape = y.shape + np.shape(leaf)
+                        block = [np.asarray(_leaf_at(r, in_path), dtype=float) for r in rows[k]]
+                        blocks[k][out_path, in_path] = np.stack(block).reshape(shape) if block else np.zeros(shape)
+        jacs = [_jacobian_tree(out, arguments[n], blocks[k]) for k, n in enumerate(names)]
         return tuple(jacs) if many else jacs[0]
 
     jacobian_fn.__name__ = func.__name__ + "_jacobian"
@@ -736,19 +773,70 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
     return jacobian_fn
 
 
+def _differentiable_leaves(x: Any) -> list[tuple[tuple, Any]]:
+    """(path, leaf) for every number or array inside `x` (a string or a flag has no derivative:
+    zeros_like gives it None)."""
+    if isinstance(x, (float, np.ndarray)):  # (the common case: one array, no container)
+        return [((), x)]
+    return [(path, leaf) for path, leaf in _leaves(x) if zeros_like(leaf) is not None]
+
+
+def _leaf_at(tree: Any, path: tuple) -> Any:
+    for key in path:
+        tree = tree[key]
+    return tree
+
+
+def _jacobian_tree(out: Any, x: Any, blocks: dict) -> Any:
+    """The Jacobian of `out` with respect to `x` from its blocks by (output path, input path):
+    `out`'s structure, each leaf `x`'s structure of blocks (None for a leaf without a derivative)."""
+    if not isinstance(out, (list, tuple, dict)) and not isinstance(x, (list, tuple, dict)):
+        return blocks[(), ()]
+
+    def per_input(out_path: tuple) -> Any:
+        tree = _none_like(x)
+        for in_path, _ in _differentiable_leaves(x):
+            tree = _replace_leaf(tree, in_path, blocks[out_path, in_path])
+        return match_structure(tree, x)
+
+    tree = _none_like(out)
+    for out_path, _ in _differentiable_leaves(out):
+        tree = _replace_leaf(tree, out_path, per_input(out_path))
+    return match_structure(tree, out) if isinstance(out, (list, tuple, dict)) else tree
+
+
+def _none_like(x: Any) -> Any:
+    """`x`'s lists (also for tuples) and dicts, with None at every leaf, to be filled."""
+    if isinstance(x, dict):
+        return {k: _none_like(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_none_like(v) for v in x]
+    return None
+
+
 @user_facing
 def hessian(func: Callable, wrt: Wrt = 0) -> Callable:
-    """The Hessian of scalar `func` with respect to one argument: forward mode over the
-    generated reverse-mode gradient. Shape `x.shape + x.shape`.
+    """The Hessian of scalar `func`: forward mode over the generated reverse-mode gradient.
+    Shape `x.shape + x.shape`; with a tuple `wrt`, a tuple of tuples of blocks, `H[i][j]` of
+    shape `x_i.shape + x_j.shape` (as JAX's hessian with a tuple of argnums).
 
     >>> hessian(f)(x)
     """
-    if isinstance(wrt, (tuple, list)):
-        raise ValueError("hessian takes one wrt argument")
     func = _as_function(func)
     gradient = grad(func, wrt)
-    name = wrt_parameters(func, parameter_names(func), wrt)[0][0]
-    return jacobian(gradient, wrt=name, mode="forward")
+    names, many = wrt_parameters(func, parameter_names(func), wrt)
+    if not many:
+        return jacobian(gradient, wrt=names[0], mode="forward")
+    by_input = jacobian(gradient, wrt=tuple(names), mode="forward")  # [j][i]: d gradient_i / d x_j
+
+    @user_facing
+    def hessian_fn(*args, **kwargs):
+        blocks = by_input(*args, **kwargs)
+        return tuple(tuple(blocks[j][i] for j in range(len(names))) for i in range(len(names)))
+
+    hessian_fn.__name__ = func.__name__ + "_hessian"
+    hessian_fn.__wrapped__ = func
+    return hessian_fn
 
 
 @user_facing
@@ -758,7 +846,7 @@ def hvp(func: Callable, wrt: Wrt = 0) -> Callable:
     >>> hvp(f)(x, v)
     """
     if isinstance(wrt, (tuple, list)):
-        raise ValueError("hvp takes one wrt argument")
+        raise ArgumentError("hvp takes one wrt argument")
     func = _as_function(func)
     gradient = grad(func, wrt)
     name = wrt_parameters(func, parameter_names(func), wrt)[0][0]

@@ -57,6 +57,17 @@ def user_facing(fn):
     return call
 
 
+def refuse_pickling(label: str) -> None:
+    """Raised by `__reduce__` of what a gradient function holds (cloudpickle, as joblib, dask or
+    ray use it, pickles a function with its attributes): its code was generated in this process
+    from the source of the program as it is, and is generated again there when that changes."""
+    raise ArgumentError(
+        f"{label} cannot be pickled: it holds code astgrad generated in this process (and generates again "
+        "when the arguments' shapes or the program change); send the function itself to the other process "
+        "and call astgrad.grad on it there"
+    )
+
+
 class UnsupportedValueError(AstgradError, ValueError, TypeError):
     """The generated code met, when it ran, a value it cannot differentiate correctly (an array two
     names share written in place, a matrix norm without a rule, ...): refused rather than a wrong

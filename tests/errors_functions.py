@@ -114,3 +114,21 @@ def reads_a_field(p, x):
 def draws_from_a_generator_argument(w, rng):
     eps = rng.standard_normal(w.shape)
     return np.sum(w * eps)
+
+
+def aux_without_aux(x):
+    return np.sum(x**2)  # no (loss, aux) pair, but has_aux=True
+
+
+def aux_is_an_array(x):
+    return x * 2.0  # indexing it would differentiate x[0] and call x[1] the aux
+
+
+def aux_of_three(x):
+    out = (np.sum(x**2), x, x)
+    return out
+
+
+def writes_into_its_first_argument(a, b):
+    a[0] = 5.0  # a is copied first: b, when it is the same array, would not see this
+    return np.sum(a * b)

@@ -138,3 +138,37 @@ def test_a_namedtuple_argument_gets_a_namedtuple_gradient(options):
         gradient = g(layer, x)
         assert type(gradient) is Layer
         np.testing.assert_allclose(gradient.b, numerical_grad(layer_loss, layer, x).b, rtol=1e-6)
+
+
+class Quadratic:
+    """A model object: the instance is the function (its `__call__`), its attributes its data."""
+
+    def __init__(self, A):
+        self.A = A
+
+    def __call__(self, x, scale=1.0):
+        return scale * np.sum((self.A @ x) ** 2)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_callable_instance_is_differentiated_as_its_call_method(options):
+    """`grad(model)` differentiates `model.__call__` (was refused as 'a built-in or C function'),
+    reading the instance's attributes as they are at each call."""
+    A = np.array([[0.5, -1.0, 0.2], [0.3, 0.1, -0.4]])
+    x = np.array([0.1, 0.2, 0.3])
+    model = Quadratic(A)
+    check(model, (x,), 0, options)
+    check(model, (x, 2.0), "scale", options)
+    model.A = 3 * A
+    np.testing.assert_allclose(grad(model, **options)(x), 2 * (3 * A).T @ (3 * A) @ x, rtol=1e-12)
+    np.testing.assert_allclose(astgrad.hessian(model)(x), 2 * A.T @ A * 9, rtol=1e-12)
+
+
+def test_pickling_a_gradient_function_says_what_to_send_instead():
+    """cloudpickle (joblib, dask, ray) pickles a function with its attributes: the gradient's
+    specialiser is refused with what to do, not with "cannot pickle '_thread.RLock' object"."""
+    cloudpickle = pytest.importorskip("cloudpickle")
+    for g in (grad(f), value_and_grad(f)):
+        g(0.7, -1.3)
+        with pytest.raises(astgrad.AstgradError, match=r"cannot be pickled(.|\n)*call astgrad.grad on it there"):
+            cloudpickle.dumps(g)

@@ -548,3 +548,39 @@ def test_a_random_generator_argument_is_refused_with_what_to_do():
     line = line_of(ef.draws_from_a_generator_argument, "rng.standard_normal")
     assert f"errors_functions.py:{line}: the method `.standard_normal()` of `rng` is not supported" in message
     assert "module-level generator" in message and "layers" not in message
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f, returned",
+    [
+        (ef.aux_without_aux, "a float64"),
+        (ef.aux_is_an_array, r"an array of shape \(3,\)"),
+        (ef.aux_of_three, "a tuple of 3 values"),
+    ],
+)
+def test_has_aux_refuses_an_output_that_is_not_a_pair(options, f, returned):
+    """With has_aux=True an output that is not `(loss, aux)` is refused at the function's def,
+    never indexed as if it were the pair (an array's x[0] differentiated, x[1] called the aux)."""
+    where = rf"errors_functions.py:{line_of(f, 'def ')}: in `{f.__name__}`: "
+    message = rf"{where}with has_aux=True the function must return a pair \(loss, aux\), but it returned {returned}"
+    for operator in (grad, astgrad.value_and_grad):
+        with pytest.raises(astgrad.UnsupportedValueError, match=message):
+            operator(f, has_aux=True, **options)(np.ones(3))
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_one_array_passed_twice_and_written_into_is_refused(options):
+    """f(x, x) where f writes into its first parameter: Python's f sees the write through both,
+    astgrad's copy of the first would part them (a value of 18 where f gives 38): refused, at
+    the function's def; separate arrays, or disjoint parts of one, are differentiated."""
+    f = ef.writes_into_its_first_argument
+    x = np.array([1.0, 2.0, 3.0])
+    where = rf"errors_functions.py:{line_of(f, 'def ')}: in `writes_into_its_first_argument`: "
+    for b in (x, x[::-1]):
+        with pytest.raises(astgrad.UnsupportedValueError, match=where + "the arguments `a` and `b` are one ndarray"):
+            astgrad.value_and_grad(f, wrt=1, **options)(x, b)
+    check_grad(f, grad(f, wrt=(0, 1), **options), x, 2 * x, wrt=(0, 1))
+    np.testing.assert_allclose(grad(f, wrt=1, **options)(x[:2], x[2:4].copy()[:1].repeat(2)), [5.0, 2.0])
+    np.testing.assert_allclose(grad(f, wrt=1, **options)(x[:1], x[1:2]), [5.0])
+    assert list(x) == [1.0, 2.0, 3.0]

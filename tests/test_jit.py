@@ -572,3 +572,22 @@ def test_relu_variance_and_a_swap_compile(f, wrt, args):
     compiled = grad(f, wrt, jit=True)
     assert_same(compiled(*args), grad(f, wrt)(*args))
     check_grad(f, compiled, *args, wrt=wrt)
+
+
+def test_a_numba_function_is_differentiated_without_jit_too():
+    """grad(njit_f) differentiates its Python function (was refused as 'a built-in or C function')."""
+    f = jf.compiled_damped
+    x = RNG.random(8)
+    assert_same(grad(f, (0, 1))(x, 0.9), grad(f.py_func, (0, 1))(x, 0.9))
+    check_grad(f.py_func, grad(f, (0, 1), mode="forward"), x, 0.9, wrt=(0, 1))
+
+
+def test_a_compiled_gradient_is_copied_as_a_function_is_and_not_pickled():
+    import pickle
+
+    g = grad(jf.compiled_damped.py_func, (0, 1), jit=True)
+    x = RNG.random(8)
+    assert copy.copy(g) is g and copy.deepcopy(g) is g  # (was: cannot pickle '_thread.RLock' object)
+    with pytest.raises(AstgradError, match="cannot be pickled"):
+        pickle.dumps(g)
+    assert_same(g(x, 0.9), grad(jf.compiled_damped.py_func, (0, 1))(x, 0.9))

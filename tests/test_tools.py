@@ -241,6 +241,19 @@ def test_cost_counts_the_sweeps_of_each_mode():
     assert "<table>" in a._repr_html_()
 
 
+def test_cost_fills_in_default_arguments():
+    """`astgrad compare file.py:loss --args ...` leaves out `lam=0.1` as a call would (was
+    refused: 'cost takes all 4 arguments')."""
+
+    def with_default(w, scale=2.0):
+        return scale * np.sum(w**2)
+
+    report = astgrad.cost(with_default, np.ones(3), budget=0.01)
+    assert (report.inputs, report.outputs) == (3, 1)
+    with pytest.raises(astgrad.AstgradError, match="by position"):
+        astgrad.cost(with_default, np.ones(3), 1.0, 2.0, budget=0.01)
+
+
 # --------------------------------------------------------------------------------------- export
 
 _FRESH = textwrap.dedent(

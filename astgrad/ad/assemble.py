@@ -462,6 +462,8 @@ def _split_aux(fdef: gast.FunctionDef, ctx: Context) -> gast.AST:
         raise ctx.parsed.error("with has_aux=True the function must return a pair (loss, aux)", ret)
     loss = ctx.namer.fresh("loss")
     aux = ctx.namer.fresh("aux")
+    check = gast.Call(func=name(ctx.helper("check_aux_pair")), args=[name(out.id)], keywords=[])
+    fdef.body.insert(-1, gast.copy_location(gast.Expr(value=check), ret))
     for target, i in ((loss, 0), (aux, 1)):
         item = gast.Subscript(value=name(out.id), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
         fdef.body.insert(-1, gast.copy_location(assign(target, item), ret))

@@ -35,6 +35,11 @@ def _zero_constant() -> gast.Constant:
     return gast.Constant(value=0.0, kind=None)
 
 
+def _is_sum(call: gast.Call) -> bool:
+    """Whether `call` is the runtime's sum of two adjoints or tangents (arrays or containers)."""
+    return isinstance(call.func, gast.Name) and call.func.id == "add_adjoints"
+
+
 def simplify(expr: gast.AST, zero_names: set[str]) -> gast.AST | object:
     """`expr` with zero tangents removed, or ZERO if it is zero altogether (linear in tangents)."""
 
@@ -90,6 +95,8 @@ def simplify(expr: gast.AST, zero_names: set[str]) -> gast.AST | object:
             # linear in its tangent arguments: zero if every argument that carries one is zero
             args = [go(a) for a in e.args]
             kws = [go(k.value) for k in e.keywords]
+            if _is_sum(e) and len(args) == 2 and not kws and ZERO in args:  # add_adjoints(0, b) is b
+                return args[1] if args[0] is ZERO else args[0]
             carrying = [a for a in args + kws if a is ZERO or _mentions_dot(a)]
             if carrying and all(a is ZERO for a in carrying):
                 return ZERO

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..errors import refuse_pickling
 from .callables import is_generated, is_library_module, is_user_function
 
 _MISSING = object()
@@ -149,6 +150,9 @@ class Assumptions:
         self.specialised = specialised
         self.facts: dict[tuple, Fact] = {}
         self.constants: dict[int, Any] = {}  # id(object) → the closure cell that holds it (constant_cell)
+
+    def __reduce__(self) -> Any:  # (every generated function holds its assumptions)
+        refuse_pickling("a function astgrad generated")
 
     def add(self, fact: Fact) -> None:
         self.facts.setdefault(fact.key, fact)

@@ -47,7 +47,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import runtime
-from ..errors import AstgradError, user_facing
+from ..errors import AstgradError, refuse_pickling, user_facing
 from ..frontend.assumptions import calls_named, is_guard
 from ..ir.codegen import compile_function, unparse
 from ..specialize.dispatch import kind_of
@@ -1048,6 +1048,15 @@ class JitJvp:
         self.entry: Compiled | None = None
         self.lock = threading.RLock()
 
+    def __reduce__(self) -> Any:
+        refuse_pickling(f"the compiled jvp function of {getattr(self.func, '__name__', self.func)}")
+
+    def __copy__(self) -> Any:  # (a function, as copy.copy and copy.deepcopy treat functions)
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        return self
+
     def compiled(self, args: tuple, tangents: tuple) -> Compiled:
         check_kinds(self.params, args)
         pyfn = self.make()
@@ -1083,6 +1092,15 @@ class JitGradient:
         self.__name__ = label
         self.__wrapped__ = func
         self.__doc__ = f"The compiled (numba) {label} of {getattr(func, '__name__', func)}."
+
+    def __reduce__(self) -> Any:
+        refuse_pickling(f"the compiled {self.label} of {getattr(self.func, '__name__', self.func)}")
+
+    def __copy__(self) -> Any:  # (a function, as copy.copy and copy.deepcopy treat functions)
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        return self
 
     def _arguments(self, args: tuple, kwargs: dict) -> tuple:
         if kwargs or len(args) != len(self.params):

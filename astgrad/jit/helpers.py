@@ -129,6 +129,19 @@ def _check_scalar(*values):
     return lambda *values: None
 
 
+@overload(runtime.check_aux_pair)
+def _check_aux_pair(out):
+    if isinstance(out, types.BaseTuple) and len(out) == 2:
+        return lambda out: None
+    raise TypingError(f"with has_aux=True the function must return a pair (loss, aux), but it returns {out}")
+
+
+@overload(runtime.check_unaliased)
+def _check_unaliased(value, label, *others):
+    """(not checked in compiled code: an argument passed twice and written into is copied as in Python)"""
+    return lambda value, label, *others: None
+
+
 @overload(runtime.item)
 def _item(x):
     if _is_array(x):

@@ -231,7 +231,8 @@ declare(rt.undelete, static="a obj axis")
 
 @tangent(rt.add_at)
 def _(y, buf, index, g):
-    y_dot = buf_dot + unindex(g_dot, buf, index)
+    # (a gradient's list or dict too: a Hessian of a function of a dict of arrays)
+    y_dot = add_adjoints(buf_dot, unindex(g_dot, buf, index))
 
 
 declare(rt.add_at, static="index")
@@ -581,6 +582,8 @@ nondifferentiable(
     rt.check_not_overwritten,
     rt.check_not_held_view,
     rt.check_not_array,
+    rt.check_aux_pair,
+    rt.check_unaliased,
     rt.check_unshared,
     rt.check_sequence,
     rt.check_numbers,
@@ -959,7 +962,18 @@ describe(rt.matmul_right_sum, stacked_sum="{1}.T @ {0}", outer_axis=0)  # Σ out
 # Σ unbroadcast(g, x) over steps is unbroadcast of the stacked g: the sum over the step axis too
 describe(rt.unbroadcast, batched_known_shapes=("unbroadcast", 1), stacked_sum="{helper}({0}, {fixed})")
 # the tape, in-place accumulation and the scalar check: never removed, repeated or moved (optimize/cleanup.py)
-describe(rt.push, rt.pop, rt.pop_block, rt.add_at, rt.check_scalar, rt.check_sequence, rt.check_numbers, effects=True)
+describe(
+    rt.push,
+    rt.pop,
+    rt.pop_block,
+    rt.add_at,
+    rt.check_scalar,
+    rt.check_sequence,
+    rt.check_numbers,
+    rt.check_aux_pair,
+    rt.check_unaliased,
+    effects=True,
+)
 # shaped like their first argument (specialize/lowering/lower.py); reading only the shape of one argument, which the
 # backward pass may then take from an earlier name of the same shape (reverse.py); returning a list
 # of adjoints (reverse.py sums those with add_adjoints)

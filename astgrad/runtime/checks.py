@@ -30,6 +30,22 @@ def check_scalar(*values: Any) -> None:
         )
 
 
+def check_aux_pair(out: Any) -> None:
+    """With has_aux=True the function returns `(loss, aux)`: anything else (a number, an array,
+    a triple) is refused rather than indexed as if it were that pair."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return
+    what = (
+        f"a {type(out).__name__} of {len(out)} values"
+        if isinstance(out, (tuple, list))
+        else (f"an array of shape {np.shape(out)}" if isinstance(out, np.ndarray) else f"a {type(out).__name__}")
+    )
+    raise UnsupportedValueError(
+        f"with has_aux=True the function must return a pair (loss, aux), but it returned {what}; "
+        f"without auxiliary data, leave has_aux out"
+    )
+
+
 def check_numbers(seq: Any, label: str) -> None:
     """`max(xs)` and `min(xs)` of one sequence are differentiated as np.max / np.min of its
     array: the same value when every item is a number, not for items that are arrays (which
@@ -74,6 +90,30 @@ def check_not_array(value: Any, label: str) -> None:
             f"(an augmented assignment such as `{label} += ...` changes the caller's {what}): astgrad cannot "
             f"follow writes into a caller's values; write `{label} = {label} + ...` (a new {what})"
         )
+
+
+def check_unaliased(value: Any, label: str, *others: Any) -> None:
+    """Refuse a call passing one array to two parameters (`f(x, x)`, or a view of it) when the
+    function writes into one of them, `label`: astgrad copies that parameter first (the caller's
+    array is never changed), which parts it from the other, so the function it differentiates
+    would not be the function Python runs. `others` are the other arguments, each followed by its
+    parameter's name."""
+    if not isinstance(value, (np.ndarray, list, dict)):
+        return
+    for other, other_label in zip(others[::2], others[1::2]):
+        same = other is value or (
+            isinstance(value, np.ndarray)
+            and isinstance(other, np.ndarray)
+            and np.may_share_memory(value, other)
+            and np.shares_memory(value, other)
+        )
+        if same:
+            raise UnsupportedValueError(
+                f"the arguments `{label}` and `{other_label}` are one {type(value).__name__} (or views of one), "
+                f"and the function writes into `{label}` in place: astgrad copies `{label}` first, so the write "
+                f"would not reach `{other_label}` as it does when the function runs; pass a copy "
+                f"(`f(x, x.copy())`)"
+            )
 
 
 def check_unshared(value: Any, label: str, other: str) -> None:

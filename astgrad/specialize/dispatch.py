@@ -19,7 +19,7 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from ..errors import AstgradError, TransformError, user_facing
+from ..errors import AstgradError, TransformError, refuse_pickling, user_facing
 from ..frontend.assumptions import GONE
 from ..ir import convert
 from ..ir.codegen import compile_function, make_function, moved_function, with_twins
@@ -174,6 +174,9 @@ class Specializer:
         self.specialise = specialise
         self.lock = threading.RLock()
         self._adopt_general(general)
+
+    def __reduce__(self) -> Any:
+        refuse_pickling(f"the gradient function {self.function.__name__}")
 
     def _adopt_general(self, general: Callable) -> None:
         """Take `general` (a fresh build of the general code) as this gradient's general code."""

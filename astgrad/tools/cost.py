@@ -4,6 +4,7 @@ less memory, for the full gradient or Jacobian. Measured, not estimated."""
 from __future__ import annotations
 
 import html
+import inspect
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -150,9 +151,17 @@ def cost(func: Callable, *args: Any, wrt: Any = 0, budget: float = 0.2) -> CostR
     """
     names = wrt_names(func, wrt)
     params = parameter_names(func)
-    if len(args) != len(params):
-        raise ArgumentError(f"cost takes all {len(params)} arguments of {func.__name__}, got {len(args)}")
-    arguments = dict(zip(params, args))
+    try:  # (a parameter with a default may be left out)
+        bound = inspect.signature(func).bind(*args)
+    except TypeError as exc:
+        raise ArgumentError(f"cost takes the arguments of {func.__name__} by position: {exc}") from None
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    if list(arguments) != params:
+        raise ArgumentError(
+            f"cost takes the {len(params)} arguments of {func.__name__} by position (no star arguments)"
+        )
+    args = tuple(arguments.values())
     out = func(*args)
     m = int(np.size(out))
     n = sum(int(np.size(arguments[w])) for w in names)

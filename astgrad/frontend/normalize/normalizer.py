@@ -101,6 +101,17 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             # a parameter the function writes into is copied first: the caller's array is never changed
             written = self._written_in_place(body)
             for p in self.params:
+                others = [q for q in self.params if q != p]
+                if p in written and others:
+                    # (the copy would part it from another argument that is the same array)
+                    labels = [a for q in others for a in (name(q), gast.Constant(value=q, kind=None))]
+                    check = gast.Call(
+                        func=name(self.ctx.helper("check_unaliased")),
+                        args=[name(p), gast.Constant(value=p, kind=None), *labels],
+                        keywords=[],
+                    )
+                    self.loc = fdef
+                    self.emit(gast.Expr(value=check))
                 if p in written:
                     copy_call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[name(p)], keywords=[])
                     copy_call._ag_fn = runtime.copy_of
