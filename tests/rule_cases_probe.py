@@ -98,6 +98,30 @@ def math_gamma(x):
     return math.sin(math.gamma(x))
 
 
+def as_any_array(x):
+    return np.sum(np.sin(np.asanyarray(x, dtype=np.float64)) * np.arange(6.0).reshape(2, 3))
+
+
+def as_contiguous_array(x):
+    return np.sum(np.sin(np.ascontiguousarray(x.T, dtype=np.float64)) * np.arange(6.0).reshape(3, 2))
+
+
+def as_fortran_array(x):
+    return np.sum(np.sin(np.asfortranarray(x, dtype=np.float64)) * np.arange(6.0).reshape(2, 3))
+
+
+def mean_dtype(x):
+    return np.mean(np.sin(x), dtype=np.float64) + np.mean(x * x, axis=0, dtype=np.float64) @ np.arange(3.0)
+
+
+def trace_offset(x):
+    return np.trace(np.sin(x), offset=1) + np.trace(x * x, offset=-1)
+
+
+def copy_order(x):
+    return np.sum(np.sin(np.copy(x, order="F")) * np.arange(6.0).reshape(2, 3))
+
+
 def reshape_order(x):
     return np.sum(np.sin(np.reshape(x, (3, 2), order="F")) * np.arange(6.0).reshape(3, 2))
 
@@ -124,6 +148,12 @@ PROBE_CASES = [
     ("math.prod", math_prod, (pyfloat(-1.0, 1.0), pyfloat(0.5, 1.5)), (0, 1)),
     ("pow", builtin_pow, (pyfloat(0.5, 2.0), pyfloat(0.5, 2.5)), (0, 1)),
     ("np.reshape:order", reshape_order, (normal(2, 3),), 0),
+    ("np.asanyarray:dtype", as_any_array, (normal(2, 3),), 0),
+    ("np.ascontiguousarray:dtype", as_contiguous_array, (normal(2, 3),), 0),
+    ("np.asfortranarray:dtype", as_fortran_array, (normal(2, 3),), 0),
+    ("np.mean:dtype", mean_dtype, (normal(2, 3),), 0),
+    ("np.trace:offset", trace_offset, (normal(3, 3),), 0),
+    ("np.copy:order", copy_order, (normal(2, 3),), 0),
     ("np.ravel:order", ravel_order, (normal(2, 3),), 0),
 ]
 if hasattr(math, "exp2"):  # Python 3.11

@@ -106,6 +106,14 @@ ANNOTATIONS: dict[str, Annotation] = {
             ("ad/reverse.py", "specialize/lists.py"),
         ),
         Annotation(
+            "_ag_field",
+            "an Attribute",
+            "True: an attribute of a parameter read as it is (`cfg.reg` of a settings object or a model "
+            "passed in), without derivative; of a differentiated parameter it is refused",
+            ("frontend/normalize/expressions.py",),
+            ("analysis/activity.py",),
+        ),
+        Annotation(
             "_ag_fn",
             "a Call",
             "the object the called name resolved to at transform time (np.sin, a user function, a "
