@@ -143,3 +143,18 @@ def test_random_axis_sums_agree_with_the_general_code():
         text = _agree(getattr(module, f"f{case}"), args, wrt=(0, 1))
         rewritten += "einsum" in text
     assert rewritten >= 30
+
+
+def compared_sum(A, B, x):
+    """A sum compared inside a statement whose own value decides nothing: the comparison decides."""
+    m = (np.sum(A * B, axis=1) > 0.0) * 1.0 + 0.5
+    return np.sum(m * np.sum(x * x, axis=1))
+
+
+def test_a_sum_inside_a_comparison_keeps_np_sum_s_bits():
+    """einsum adds in another order: the row sums `A * B` compared with 0 stay np.sum even though
+    `m` itself decides nothing (rounding.free_assignments: a deciding part of a free statement)."""
+    rng = np.random.default_rng(7)
+    A, B = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    text = _agree(compared_sum, (A, B, rng.normal(size=(4, 3))), wrt=2)
+    assert "np.sum(A * B, axis=1) > 0.0" in text and "'ij,ij->i', A, B" not in text, text

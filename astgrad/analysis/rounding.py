@@ -346,6 +346,20 @@ def deciding_parts(
 _DECIDING = frozenset({gast.Compare, gast.BoolOp, gast.UnaryOp, gast.IfExp, gast.Subscript, gast.BinOp, gast.Call})
 
 
+def free_assignments(
+    fdef: gast.FunctionDef, np_name: str, passing: frozenset[str] = frozenset(), adjoints: frozenset[str] = frozenset()
+):
+    """Where a rewrite that changes only rounding may be made: each assignment of `fdef` whose
+    stores decide nothing and are not returned (`adjoints`: the gradients `fdef` returns, see
+    returned_values), with the ids of the nodes of its value inside a part that decides all the
+    same (a comparison, an index: deciding_parts), which stay as they are."""
+    decisive = decisive_names(fdef, np_name, passing, returned_values(fdef, adjoints, passing))
+    positive = _positive_names(fdef, np_name)  # (divisors > 0: as decisive_names reads them)
+    for s in _statements(fdef.body):
+        if isinstance(s, (gast.Assign, gast.AugAssign)) and not stores(s, np_name) & decisive:
+            yield s, {id(n) for part in deciding_parts(s.value, np_name, passing, positive) for n in walk(part)}
+
+
 def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) -> list[gast.AST]:
     f = call.func
     every = call.args + [k.value for k in call.keywords]

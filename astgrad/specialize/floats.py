@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import runtime
 from ..analysis.aliasing import sharing, writes_in_place
-from ..analysis.rounding import deciding_parts, decisive_names, returned_values
+from ..analysis.rounding import free_assignments
 from ..frontend.assumptions import calls_named, is_guard
 from ..frontend.context import Context
 from ..ir.codegen import render
@@ -193,17 +193,9 @@ def _derivative_twins(
     `adjoints`), so that only the derivatives read it."""
     if not any(is_comment(st) and st.value.value == "backward pass" for st in fdef.body):
         return {}
-    np_name = ctx.numpy_name()
-    decisive = decisive_names(fdef, np_name, passing, returned_values(fdef, adjoints, passing))
     candidates = {id(c): c for c in calls}
     out = {}
-    for s in walk_statements(fdef.body):
-        if not isinstance(s, (gast.Assign, gast.AugAssign)):
-            continue
-        targets = s.targets if isinstance(s, gast.Assign) else [s.target]
-        if any(n.id in decisive for t in targets for n in walk(t) if isinstance(n, gast.Name)):
-            continue
-        deciding = {id(n) for part in deciding_parts(s.value, np_name, passing) for n in walk(part)}
+    for s, deciding in free_assignments(fdef, ctx.numpy_name(), passing, adjoints):
         for n in walk(s.value):
             if id(n) in candidates and id(n) not in deciding:
                 rule = lookup(ctx.lookup(n.func.value.id).__dict__.get(n.func.attr))

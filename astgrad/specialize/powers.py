@@ -27,9 +27,9 @@ from typing import Callable
 import gast
 import numpy as np
 
-from ..analysis.rounding import deciding_parts, decisive_names, returned_values, stores
+from ..analysis.rounding import free_assignments
 from ..frontend.context import Context
-from ..ir.trees import walk, walk_statements
+from ..ir.trees import walk
 from ..rules import lookup
 
 _INTEGER_OPS = (gast.Add, gast.Sub, gast.Mult)
@@ -45,13 +45,8 @@ def whole_powers(
     """Rewrite the powers of float arrays by whole numbers in `fdef` whose values decide nothing
     and are not returned as calls of their registry entry's `on_integer_exponent` helper
     (`passing`: see rounding.decisive_names)."""
-    np_name = ctx.numpy_name()
-    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()), passing)
-    protected = decisive_names(fdef, np_name, passing, returned)
-    for s in walk_statements(fdef.body):
-        if not isinstance(s, (gast.Assign, gast.AugAssign)) or stores(s, np_name) & protected:
-            continue
-        deciding = {id(n) for part in deciding_parts(s.value, np_name, passing) for n in walk(part)}
+    adjoints = getattr(shape_of, "adjoints", frozenset())
+    for s, deciding in free_assignments(fdef, ctx.numpy_name(), passing, adjoints):
         twins: dict[int, gast.Call] = {}
         for n in walk(s.value):
             if id(n) in deciding:

@@ -29,8 +29,8 @@ from typing import Callable
 import gast
 
 from ..analysis.expression_shapes import expression_shape
-from ..analysis.rounding import decisive_names, returned_values, stores
-from ..ir.trees import Transformer, is_constant, walk, walk_statements
+from ..analysis.rounding import free_assignments
+from ..ir.trees import Transformer, is_constant, walk
 from ..optimize.cleanup import number_value
 from .lowering.common import np_sum_of_one
 
@@ -45,18 +45,17 @@ def einsum_sums(
     float arrays of two or more dimensions as einsum, in the statements whose values decide
     nothing and are not returned (einsum adds in another order: `passing`, see
     rounding.decisive_names)."""
-    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()), passing)
-    protected = decisive_names(fdef, np_name, passing, returned)
 
     class Rewrite(Transformer):
+        def __init__(self, deciding: set[int]):
+            self.deciding = deciding
+
         def visit_Call(self, node):
             self.generic_visit(node)
-            return _as_einsum(node, shape_of, np_name) or node
+            return node if id(node) in self.deciding else _as_einsum(node, shape_of, np_name) or node
 
-    rewrite = Rewrite()
-    for s in walk_statements(fdef.body):
-        if isinstance(s, (gast.Assign, gast.AugAssign)) and not stores(s, np_name) & protected:
-            rewrite.visit(s)
+    for s, deciding in free_assignments(fdef, np_name, passing, getattr(shape_of, "adjoints", frozenset())):
+        Rewrite(deciding).visit(s)
 
 
 def _as_einsum(node: gast.Call, shape_of: Callable, np_name: str) -> gast.AST | None:
