@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from numpy import exp as np_exp
 
 import astgrad
 from astgrad import check_grad, grad, value_and_grad
@@ -310,3 +311,22 @@ def test_the_second_derivative_of_code_calling_twins():
     eps = 1e-5
     fd = (g(0.7 + eps) - g(0.7 - eps)) / (2 * eps)
     assert h(0.7) == pytest.approx(fd, rel=1e-6)
+
+
+def imported_exp(x, k, steps):  # `from numpy import exp` spelled as the bare name: the same function
+    for _ in range(steps):
+        x = x + 0.1 * (np_exp(-k * x) - x)
+    return x * x
+
+
+def test_a_numpy_function_imported_by_name_is_read_as_numpy_s():
+    """`exp(...)` bound to np.exp is np.exp to the floats pass and to the rounding analysis (its
+    call's resolved function, `_ag_fn`: continuous): float_exp where its value decides nothing,
+    as for `np.exp` (decay_exp); gradients right, the value the function's."""
+    args = (0.7, 1.3, 20)
+    forward = _code(astgrad.source(imported_exp, wrt=(0, 1), args=args)).split("backward pass")[0]
+    assert "float_exp(" in forward, forward
+    check(imported_exp, args, (0, 1), {})
+    vg = value_and_grad(imported_exp, wrt=(0, 1))
+    vg(*args)
+    assert vg(*args)[0] == imported_exp(*args)

@@ -364,7 +364,11 @@ def _deciding_arguments(call: gast.Call, np_name: str, passing: frozenset[str]) 
     f = call.func
     every = call.args + [k.value for k in call.keywords]
     if isinstance(f, gast.Name):
-        return [] if f.id in ("reversed", "len") or f.id in passing else every
+        if f.id in ("reversed", "len") or f.id in passing:
+            return []
+        rule = lookup(getattr(call, "_ag_fn", None))  # (`exp(x)` after `from numpy import exp`)
+        continuous = rule is not None and rule.continuous and not any(_integer_type(a, np_name) for a in every)
+        return [] if continuous else every
     if not isinstance(f, gast.Attribute):
         return every + [f]
     if isinstance(f.value, gast.Name) and f.value.id in (np_name, "math"):

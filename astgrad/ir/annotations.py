@@ -139,6 +139,7 @@ ANNOTATIONS: dict[str, Annotation] = {
                 "analysis/shape_facts.py",
                 "specialize/lists.py",
                 "ir/trees.py",
+                "analysis/rounding.py",
             ),
         ),
         Annotation(

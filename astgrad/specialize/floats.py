@@ -76,7 +76,7 @@ def python_floats(
     listed = _rows_as_lists(fdef, ctx, elements, shape_of)
     wrap = {id(c) for c in calls} | {id(e) for e in elements if id(e) not in listed}
     zero = {id(z) for z in zeros}
-    twins = _derivative_twins(fdef, ctx, calls, passing, getattr(shape_of, "adjoints", frozenset()))
+    twins = _derivative_twins(fdef, ctx, calls, passing, getattr(shape_of, "adjoints", frozenset()), types.function)
 
     class Wrap(gast.NodeTransformer):
         def visit_Call(self, node):
@@ -185,12 +185,17 @@ def python_number_names(fdef: gast.FunctionDef, ctx: Context, python_numbers: fr
 
 
 def _derivative_twins(
-    fdef: gast.FunctionDef, ctx: Context, calls: list[gast.Call], passing: frozenset[str], adjoints: frozenset[str]
+    fdef: gast.FunctionDef,
+    ctx: Context,
+    calls: list[gast.Call],
+    passing: frozenset[str],
+    adjoints: frozenset[str],
+    function: Callable,
 ) -> dict:
     """The calls (by id) that may call their registry entry's `on_floats` twin (`math.cos(theta)`
     for `np.cos(theta)` of a float, cheaper): those whose value decides nothing (no branch,
     comparison, index...: rounding.py) and is not returned (value_and_grad's value, not
-    `adjoints`), so that only the derivatives read it."""
+    `adjoints`), so that only the derivatives read it. `function`: the function a call names."""
     if not any(is_comment(st) and st.value.value == "backward pass" for st in fdef.body):
         return {}
     candidates = {id(c): c for c in calls}
@@ -198,7 +203,7 @@ def _derivative_twins(
     for s, deciding in free_assignments(fdef, ctx.numpy_name(), passing, adjoints):
         for n in walk(s.value):
             if id(n) in candidates and id(n) not in deciding:
-                rule = lookup(ctx.lookup(n.func.value.id).__dict__.get(n.func.attr))
+                rule = lookup(function(n))
                 if rule is not None and rule.on_floats is not None:
                     out[id(n)] = rule.on_floats
     return out
@@ -398,17 +403,28 @@ class _Types:
             return "rows"
         if isinstance(f, gast.Name) and f.id == "float" and f.id not in self.local:
             return "float" if self.ctx.lookup(f.id) is float else None
+        fn = self.function(e)
+        if callable(fn) and getattr(fn, "__module__", None) == "math":
+            return "math"
+        if isinstance(fn, np.ufunc) and fn.nout == 1 and fn.nin == len(e.args):
+            return "ufunc"
+        return None
+
+    def function(self, e: gast.Call) -> object:
+        """The function of NumPy's or math's a call names, whichever way the user's code spells
+        it (`np.sin(x)`, `math.exp(x)`, `sin(x)` after `from numpy import sin`), else None."""
+        f = e.func
         if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id not in self.local:
             module = self.ctx.lookup(f.value.id)
-            if module is math and callable(getattr(math, f.attr, None)):
-                return "math"
-            fn = getattr(np, f.attr, None) if module is np else None
-            if isinstance(fn, np.ufunc) and fn.nout == 1 and fn.nin == len(e.args):
-                return "ufunc"
+            return getattr(module, f.attr, None) if module is np or module is math else None
+        if isinstance(f, gast.Name) and f.id not in self.local and f.id not in self.ctx.extra_globals:
+            fn = self.ctx.peek(f.id)
+            if isinstance(fn, np.ufunc) or getattr(fn, "__module__", None) == "math":
+                return self.ctx.lookup(f.id)  # (recorded: the guard checks the name is bound to it still)
         return None
 
     def float_result(self, e: gast.Call) -> bool:
-        fn = getattr(np, e.func.attr)
+        fn = self.function(e)
         try:
             with np.errstate(all="ignore"):
                 return type(fn(*[0.5] * len(e.args))) is np.float64
