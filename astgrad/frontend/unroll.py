@@ -11,13 +11,17 @@ checks it), the loop is written out, one copy of its body per item:
                                            W, b = layers[1]
                                            h = np.maximum(h @ W + b, 0.0)
 
-Unrolled are loops at the top level of the function over a parameter that holds a list or tuple
-(`for x in p`, `for x in p[a:b]` with literal bounds, `for i in range(len(p))`) of at most
-`MAX_ITEMS` items, whose body has no `break`, `continue` or nested function, never writes into or
-rebinds the parameter, and has at most `MAX_STATEMENTS` statements. The target holds the last item
-after the loop, as in Python. The length being the guard's, `len(p)` is that number, an index loop's
-index is its number in each copy of the body (if the body never rebinds it), and a branch on such
-numbers (`if i < len(layers) - 1:`) is replaced by the block it takes.
+Unrolled are loops (at any depth) over items whose number the guard fixes, however the loop is
+spelled: over a list or tuple parameter (`for x in p`, `p[1:]` and other slices of literal or
+length-decided bounds, `reversed(p)`, `enumerate(p)`, `zip(p, q)`) or over numbers a length decides
+(`range(len(p))`, `range(1, len(p))`, `range(n)` of a local `n = len(p)` bound once at the top): at
+most `MAX_ITEMS` steps, a body without `break`, `continue`, `return` or nested function, of at most
+`MAX_STATEMENTS` statements, in a function that never rebinds or writes into the parameter. A loop
+over literal numbers (`for t in range(3)`) is the user's and stays a loop. The target holds the
+last item after the loop, as in Python. The length being the guard's, `len(p)` is that number, and
+so is a local bound once to a number made of lengths; a loop's index (an `enumerate` count, a
+`range` number) is its number in each copy of the body if the body never rebinds it, and a branch
+on such numbers (`if i < len(layers) - 1:`) is replaced by the block it takes.
 """
 
 from __future__ import annotations
@@ -40,30 +44,85 @@ MAX_STATEMENTS = 40
 def unroll_container_loops(parsed: ParsedFunction, lengths: dict[str, int]) -> ParsedFunction:
     """`parsed` with its loops over the list or tuple parameters of `lengths` written out."""
     tree = parsed.tree
-    if parsed.peek("range") is not builtins.range or parsed.peek("len") is not builtins.len:
-        return parsed  # (shadowed: the loops are not what they seem)
-    if not lengths or not any(_positions(s, lengths, tree) is not None for s in tree.body):
+    builtin = {n for n in _BUILTINS if parsed.peek(n) is getattr(builtins, n)}  # (not shadowed)
+    if "len" not in builtin or not lengths:
+        return parsed
+    known = _local_lengths(tree, lengths, builtin)
+    if not any(_steps(s, lengths, known, builtin, tree) is not None for s in walk(tree) if isinstance(s, gast.For)):
         return parsed
     tree = copy.deepcopy(tree)
-    body: list[gast.stmt] = []
-    for s in tree.body:
-        positions = _positions(s, lengths, tree)
-        if positions is None:
-            body.append(s)
-            continue
-        for i in positions:
-            body.append(gast.copy_location(gast.Assign(targets=[s.target], value=_item(s, i), type_comment=None), s))
-            block = copy.deepcopy(s.body)
-            if _index_loop(s) and not _rebinds(block, s.target.id):
-                block = [_Substitute({s.target.id: i}).visit(st) for st in block]
-            body.extend(block)
-    # the lengths are the guard's: `len(layers)` is a number, and a branch on numbers is taken or not
-    tree.body = _fold_branches([_Substitute({}, lengths).visit(st) for st in body])
+    tree.body = _unrolled(tree.body, lengths, _local_lengths(tree, lengths, builtin), builtin, tree)
     return dataclasses.replace(parsed, tree=tree)
 
 
+_BUILTINS = ("len", "range", "enumerate", "zip", "reversed")
+
+
+def _unrolled(
+    block: list[gast.stmt], lengths: dict[str, int], known: dict[str, int], builtin: set[str], tree: gast.FunctionDef
+) -> list[gast.stmt]:
+    """`block` with its loops over known items written out (in nested blocks too); the lengths are
+    the guard's: `len(layers)` is a number, and a branch on numbers is taken or not."""
+    out: list[gast.stmt] = []
+    for s in block:
+        steps = _steps(s, lengths, known, builtin, tree) if isinstance(s, gast.For) else None
+        if steps is None:
+            s = _Substitute(known, lengths).visit(s)
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and inner:
+                    setattr(s, field, _unrolled(inner, lengths, known, builtin, tree))
+            out.extend(_fold_branches([s]))
+            continue
+        for item in steps:
+            out.append(gast.copy_location(gast.Assign(targets=[s.target], value=item, type_comment=None), s))
+            block = copy.deepcopy(s.body)
+            fixed = {n: v for n, v in _bound_numbers(s.target, item).items() if not _rebinds(block, n)}
+            if fixed:
+                block = [_Substitute(fixed).visit(st) for st in block]
+            out.extend(_unrolled(block, lengths, known, builtin, tree))
+    return out
+
+
+def _local_lengths(tree: gast.FunctionDef, lengths: dict[str, int], builtin: set[str]) -> dict[str, int]:
+    """Locals bound once, at the top of the function, to a number the lengths decide
+    (`n_layers = len(layers)`, `L = len(ls) - 1`): numbers too, after their assignment."""
+    stores: dict[str, int] = {}
+    for n in walk(tree):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    known: dict[str, int] = {}
+    for s in tree.body:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            target = s.targets[0].id
+            if stores.get(target) == 1 and target not in lengths:
+                value = _constant(_Substitute(known, lengths).visit(copy.deepcopy(s.value)))
+                if type(value) is int:
+                    known[target] = value
+    return known
+
+
+def _bound_numbers(target: gast.AST, value: gast.AST) -> dict[str, int]:
+    """The names a step's assignment `target = value` binds to int constants (an enumerate's index)."""
+    if isinstance(target, gast.Name):
+        return {target.id: value.value} if isinstance(value, gast.Constant) and type(value.value) is int else {}
+    if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, gast.Tuple):
+        if len(target.elts) == len(value.elts):
+            out: dict[str, int] = {}
+            for t, v in zip(target.elts, value.elts):
+                out.update(_bound_numbers(t, v))
+            return out
+    return {}
+
+
 class _Substitute(gast.NodeTransformer):
-    """Names bound to numbers, and `len(p)` of the parameters of known length, as constants."""
+    """Names bound to numbers, and `len(p)` of the parameters of known length, as constants; an
+    `a if <test of numbers> else b` as the value it takes."""
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        value = _constant(node.test)
+        return node if value is None else node.body if value else node.orelse
 
     def __init__(self, values: dict[str, int], lengths: dict[str, int] | None = None):
         self.values, self.lengths = values, lengths or {}
@@ -153,52 +212,86 @@ def _constant(node: gast.AST) -> int | bool | None:
     return None
 
 
-def _positions(s: gast.stmt, lengths: dict[str, int], tree: gast.FunctionDef) -> list[int] | None:
-    """The item positions loop `s` walks, if it is one to unroll."""
-    if not isinstance(s, gast.For) or s.orelse:
+def _steps(
+    s: gast.For, lengths: dict[str, int], known: dict[str, int], builtin: set[str], tree: gast.FunctionDef
+) -> list[gast.AST] | None:
+    """The value loop `s` binds at each step, if it is one to unroll: a loop over items whose
+    number the guard fixes, however it is spelled (`for x in p`, `p[1:]`, `reversed(p)`,
+    `enumerate(p)`, `zip(p, q)`, `range(len(p))`, `range(n)` of `n = len(p)`...)."""
+    if s.orelse:
         return None
-    it = s.iter
-    p, positions = None, None
-    if isinstance(it, gast.Name):
-        p = it.id
-        if p in lengths:
-            positions = list(range(lengths[p]))
-    elif isinstance(it, gast.Subscript) and isinstance(it.value, gast.Name) and isinstance(it.slice, gast.Slice):
-        p = it.value.id
+    items = _items(s.iter, lengths, known, builtin)
+    if items is None or len(items) > MAX_ITEMS:
+        return None
+    walked = {n.id for n in walk(s.iter) if isinstance(n, gast.Name) and n.id in lengths}
+    if not all(_plain_body(s, p, tree) for p in walked) or not walked and not _plain_body(s, None, tree):
+        return None
+    return items
+
+
+def _items(it: gast.AST, lengths: dict[str, int], known: dict[str, int], builtin: set[str]) -> list[gast.AST] | None:
+    """The items a loop over `it` walks, one expression each, when their number is known."""
+    if isinstance(it, gast.Name) and it.id in lengths:
+        return [_subscript(it, i) for i in range(lengths[it.id])]
+    if isinstance(it, gast.Subscript) and isinstance(it.slice, gast.Slice):
+        items = _items(it.value, lengths, known, builtin) if isinstance(it.value, gast.Name) else None
         bounds = [it.slice.lower, it.slice.upper, it.slice.step]
-        if p in lengths and all(b is None or _int_constant(b) is not None for b in bounds):
-            values = [None if b is None else _int_constant(b) for b in bounds]
-            positions = list(range(lengths[p]))[slice(*values)]
-    elif (
-        isinstance(it, gast.Call)
-        and isinstance(it.func, gast.Name)
-        and it.func.id == "range"
-        and len(it.args) == 1
-        and isinstance(it.args[0], gast.Call)
-        and isinstance(it.args[0].func, gast.Name)
-        and it.args[0].func.id == "len"
-        and len(it.args[0].args) == 1
-        and isinstance(it.args[0].args[0], gast.Name)
-        and isinstance(s.target, gast.Name)
-    ):
-        p = it.args[0].args[0].id
-        if p in lengths:
-            positions = list(range(lengths[p]))
-    if positions is None or len(positions) > MAX_ITEMS or not _plain_body(s, p, tree):
+        values = [None if b is None else _constant(_Substitute(known, lengths).visit(copy.deepcopy(b))) for b in bounds]
+        if items is None or any(b is not None and type(v) is not int for b, v in zip(bounds, values)) or values[2] == 0:
+            return None
+        return items[slice(*values)]
+    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id in builtin):
         return None
-    return positions
+    name, args = it.func.id, it.args
+    if any(isinstance(a, gast.Starred) for a in args):
+        return None
+    if any(k.arg != "start" or name != "enumerate" for k in it.keywords):
+        return None
+    if name == "range":
+        if not 1 <= len(args) <= 3 or not any(_decided_by(a, lengths, known) for a in args):
+            return None  # (a range of literal numbers is a loop of the user's: kept)
+        values = [_constant(_Substitute(known, lengths).visit(copy.deepcopy(a))) for a in args]
+        if any(type(v) is not int for v in values) or len(values) == 3 and values[2] == 0:
+            return None
+        steps = range(*values)
+        return None if len(steps) > MAX_ITEMS else [gast.Constant(value=v, kind=None) for v in steps]
+    if name == "reversed" and len(args) == 1:
+        items = _items(args[0], lengths, known, builtin)
+        return None if items is None else items[::-1]
+    if name == "enumerate" and len(args) + len(it.keywords) in (1, 2) and args:
+        items = _items(args[0], lengths, known, builtin)
+        start = _constant(args[1]) if len(args) == 2 else _constant(it.keywords[0].value) if it.keywords else 0
+        if items is None or type(start) is not int:
+            return None
+        counts = [gast.Constant(value=start + j, kind=None) for j in range(len(items))]
+        return [gast.Tuple(elts=[c, x], ctx=gast.Load()) for c, x in zip(counts, items)]
+    if name == "zip" and args:
+        walks = [_items(a, lengths, known, builtin) for a in args]
+        if any(w is None for w in walks):
+            return None
+        return [gast.Tuple(elts=list(xs), ctx=gast.Load()) for xs in zip(*walks)]
+    return None
 
 
-def _index_loop(s: gast.For) -> bool:
-    """`for i in range(len(p))`: its items are the positions themselves."""
-    return isinstance(s.iter, gast.Call)
+def _decided_by(node: gast.AST, lengths: dict[str, int], known: dict[str, int]) -> bool:
+    """Whether `node` reads a length the guard fixes (`len(p)`, or a local made of one)."""
+    for n in walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in known:
+            return True
+        if (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Name)
+            and n.func.id == "len"
+            and len(n.args) == 1
+            and isinstance(n.args[0], gast.Name)
+            and n.args[0].id in lengths
+        ):
+            return True
+    return False
 
 
-def _item(s: gast.For, i: int) -> gast.AST:
-    if _index_loop(s):
-        return gast.Constant(value=i, kind=None)
-    base = s.iter.value if isinstance(s.iter, gast.Subscript) else s.iter
-    return gast.Subscript(value=copy.deepcopy(base), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
+def _subscript(p: gast.Name, i: int) -> gast.AST:
+    return gast.Subscript(value=copy.deepcopy(p), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
 
 
 def _int_constant(node: gast.AST) -> int | None:
@@ -210,10 +303,12 @@ def _int_constant(node: gast.AST) -> int | None:
     return None
 
 
-def _plain_body(s: gast.For, p: str, tree: gast.FunctionDef) -> bool:
+def _plain_body(s: gast.For, p: str | None, tree: gast.FunctionDef) -> bool:
+    """A body short enough, without jumps or scopes of its own, in a function that never rebinds or
+    writes into the parameter `p` it walks (None: a loop over numbers)."""
     if sum(1 for n in walk(gast.Module(body=s.body, type_ignores=[])) if isinstance(n, gast.stmt)) > MAX_STATEMENTS:
         return False
-    for n in walk(tree):  # the parameter is never rebound or written into, anywhere
+    for n in walk(tree) if p is not None else ():  # the parameter is never rebound or written into, anywhere
         if isinstance(n, gast.Name) and n.id == p and not isinstance(n.ctx, (gast.Load, gast.Param)):
             return False
         if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
