@@ -232,3 +232,114 @@ def test_an_item_handed_on_is_right():
     g = grad(hands_a_layer_on, wrt=0)
     check_grad(hands_a_layer_on, g, ps, X, wrt=0)
     check_grad(hands_a_layer_on, g, ps, X, wrt=0)
+
+
+NUM_LAYERS = 3
+
+
+def fc_net(params, X, reg=0.1):
+    # CS231n's FullyConnectedNet: keys built from the layer's number
+    h = X
+    for i in range(NUM_LAYERS - 1):
+        h = np.maximum(0, h @ params["W%d" % (i + 1)] + params["b%d" % (i + 1)])
+    scores = h @ params["W%d" % NUM_LAYERS] + params[f"b{NUM_LAYERS}"]
+    loss = np.sum(np.tanh(scores) ** 2)
+    for i in range(NUM_LAYERS):
+        W = params["W" + str(i + 1)]
+        loss += 0.5 * reg * np.sum(W * W)
+    return loss
+
+
+def regularised_by_items(params, X):
+    loss = np.sum(np.tanh(X @ params["W1"] + params["b1"]) @ params["W2"])
+    for name, p in params.items():
+        if name.startswith("W"):
+            loss = loss + 0.01 * np.sum(p**2)
+    return loss
+
+
+def regularised_by_keys(params, X):
+    loss = np.sum(np.tanh(X @ params["W1"] + params["b1"]) @ params["W2"])
+    for k in ["W1", "W2"]:
+        loss = loss + 0.01 * np.sum(params[k] ** 2)
+    return loss
+
+
+def chained_in_key_order(params, x):
+    h = x
+    for k in params:  # (the dict's order decides the function)
+        h = np.tanh(params[k] @ h)
+    return np.sum(h**2)
+
+
+def _fc_params(rng):
+    sizes = (3, 4, 4, 2)
+    p = {}
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        p[f"W{i + 1}"], p[f"b{i + 1}"] = rng.normal(size=(a, b)) * 0.5, rng.normal(size=b)
+    return p
+
+
+@pytest.mark.parametrize("f", [fc_net, regularised_by_items, regularised_by_keys])
+def test_a_loop_over_a_dicts_keys_is_unrolled(f):
+    rng = np.random.default_rng(7)
+    params = _fc_params(rng)
+    if f is not fc_net:
+        params = {k: params[k] for k in ("W1", "b1", "W2")}
+    X = rng.normal(size=(5, 3))
+    text = astgrad.source(f, wrt=0, args=(params, X))
+    forward = text.split("# backward pass")[0].split("# forward pass")[1]
+    assert "for " not in forward and "if " not in forward, text
+    assert "unbroadcast" not in text and "add_adjoints" not in text, text  # (every key literal: shapes known)
+    g = grad(f, wrt=0)
+    check_grad(f, g, params, X, wrt=0)
+    check_grad(f, g, params, X, wrt=0)
+
+
+def test_a_dict_walked_in_its_keys_order_is_guarded_on_that_order():
+    rng = np.random.default_rng(8)
+    a, b, c = (rng.normal(size=(3, 3)) for _ in range(3))
+    x = rng.normal(size=3)
+    g = grad(chained_in_key_order, wrt=0)
+    first, other = {"a": a, "b": b, "c": c}, {"c": c, "b": b, "a": a}
+    assert "tuple(params) != ('a', 'b', 'c')" in astgrad.source(chained_in_key_order, wrt=0, args=(first, x))
+    for params in (first, other, first, other):  # (the same keys in another order: other code)
+        check_grad(chained_in_key_order, g, params, x, wrt=0)
+
+
+class _Named:
+    def __init__(self, w):
+        self.w = w
+
+    def startswith(self, prefix):
+        return True
+
+
+def sums_named(params, tag):
+    total = 0.0
+    for k in params:
+        total = total + (np.sum(params[k] ** 2) if tag.startswith("W") else 0.0)
+    return total
+
+
+def test_a_string_method_runs_on_strings_only():
+    # a string's method of a value known only when the code runs: run as it is, without derivative;
+    # on an object of the user's with a method of that name (which could carry one), refused
+    p = {"W": np.arange(3.0)}
+    g = grad(sums_named, wrt=0, specialize=False)
+    assert np.allclose(g(p, "W1")["W"], 2 * np.arange(3.0))
+    assert np.allclose(g(p, "b1")["W"], 0.0)
+    with pytest.raises(astgrad.AstgradError, match="for strings only"):
+        g(p, _Named(1.0))
+
+
+def test_a_global_count_of_layers_rebound_takes_new_code(monkeypatch):
+    # the unrolled loop relies on NUM_LAYERS's value: the guard checks it, as Python reads it now
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(5, 3))
+    g = grad(fc_net, wrt=0)
+    check_grad(fc_net, g, _fc_params(rng), X, wrt=0)
+    monkeypatch.setitem(globals(), "NUM_LAYERS", 2)
+    two = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 2)), "b2": np.ones(2)}
+    check_grad(fc_net, g, two, X, wrt=0)
+    assert set(g(two, X)) == set(two)
