@@ -701,6 +701,134 @@ def layers_args(rng, sizes=(32, 64, 64, 10), n=64):
 # =========================================================================== the registry
 
 
+def layers_dicts(layers, X, y):
+    h = X
+    for i, p in enumerate(layers):
+        h = h @ p["W"] + p["b"]
+        if i < len(layers) - 1:
+            h = np.maximum(h, 0.0)
+    s = h - np.max(h, axis=1, keepdims=True)
+    logp = s - np.log(np.sum(np.exp(s), axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(X.shape[0]), y])
+
+
+NUM_LAYERS = 3
+
+
+def layers_keys(params, X, y):
+    # CS231n's FullyConnectedNet: keys built from the layer's number
+    h = X
+    for i in range(NUM_LAYERS - 1):
+        h = np.maximum(0, h @ params["W%d" % (i + 1)] + params["b%d" % (i + 1)])
+    scores = h @ params[f"W{NUM_LAYERS}"] + params[f"b{NUM_LAYERS}"]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -logp[np.arange(X.shape[0]), y].mean()
+
+
+class _Net:
+    """A model object whose method the gradient's function calls (its helper: `NET.loss(...)`)."""
+
+    def relu_layer(self, h, W, b):
+        return np.maximum(h @ W + b, 0.0)
+
+    def loss(self, layers, X, y):
+        h = X
+        for W, b in layers[:-1]:
+            h = self.relu_layer(h, W, b)
+        W, b = layers[-1]
+        s = h @ W + b
+        s = s - np.max(s, axis=1, keepdims=True)
+        return -np.mean(s[np.arange(X.shape[0]), y] - np.log(np.sum(np.exp(s), axis=1)))
+
+
+NET = _Net()
+
+
+def layers_method(layers, X, y):
+    return NET.loss(layers, X, y)
+
+
+def layers_dicts_args(rng):
+    layers, X, y = layers_args(rng)
+    return [{"W": W, "b": b} for W, b in layers], X, y
+
+
+def layers_keys_args(rng):
+    layers, X, y = layers_args(rng)
+    params = {}
+    for i, (W, b) in enumerate(layers):
+        params[f"W{i + 1}"], params[f"b{i + 1}"] = W, b
+    return params, X, y
+
+
+def layers_dicts_hand(layers, X, y):
+    (grads,) = layers_hand([(p["W"], p["b"]) for p in layers], X, y)
+    return ([{"W": gW, "b": gb} for gW, gb in grads],)
+
+
+def layers_keys_hand(params, X, y):
+    n = len(params) // 2
+    (grads,) = layers_hand([(params[f"W{i + 1}"], params[f"b{i + 1}"]) for i in range(n)], X, y)
+    out = {}
+    for i, (gW, gb) in enumerate(grads):
+        out[f"W{i + 1}"], out[f"b{i + 1}"] = gW, gb
+    return (out,)
+
+
+# --------------------------------------------------------------------------- a line fit on listed data
+
+
+def fit_zip(a, b, xs, ys):
+    err = 0.0
+    for x, y in zip(xs, ys):
+        err += (a * x + b - y) ** 2
+    return err / len(xs)
+
+
+def fit_index(a, b, xs, ys):
+    n = len(xs)
+    err = 0.0
+    for i in range(n):
+        r = a * xs[i] + b - ys[i]
+        err = err + r * r
+    return err / n
+
+
+def fit_pairs(a, b, points):
+    total = 0.0
+    for x, y in points:
+        total = total + (a * x + b - y) ** 2
+    return total / len(points)
+
+
+def fit_made_list(a, b, xs, ys):
+    residuals = [a * x + b - y for x, y in zip(xs, ys)]
+    return sum(r * r for r in residuals) / len(residuals)
+
+
+def fit_hand(a, b, xs, ys):
+    x, y = np.asarray(xs), np.asarray(ys)
+    r = a * x + b - y
+    n = len(xs)
+    return 2.0 * float(np.dot(r, x)) / n, 2.0 * float(np.sum(r)) / n
+
+
+def fit_pairs_hand(a, b, points):
+    xs, ys = zip(*points)
+    return fit_hand(a, b, xs, ys)
+
+
+def fit_args(rng, n=200):
+    xs = [float(v) for v in rng.normal(size=n)]
+    return 0.5, 0.2, xs, [2.0 * x + 1.0 + 0.1 * float(e) for x, e in zip(xs, rng.normal(size=n))]
+
+
+def fit_pairs_args(rng, n=200):
+    a, b, xs, ys = fit_args(rng, n)
+    return a, b, list(zip(xs, ys))
+
+
 @dataclass
 class Variant:
     family: str
@@ -849,9 +977,33 @@ VARIANTS: list[Variant] = [
         layers_args,
         (layers_loop, "list of `(W, b)`, `for W, b in layers[:-1]`", None, None),
         (layers_index, "list of `(W, b)`, `for i in range(len(layers))`, `.dot`, a branch", None, None),
+        (
+            layers_dicts,
+            'list of `{"W", "b"}` dicts, `for i, p in enumerate(layers)`',
+            layers_dicts_hand,
+            layers_dicts_args,
+        ),
+        (
+            layers_keys,
+            '`params["W%d" % (i + 1)]` over `range(NUM_LAYERS - 1)`, f-string keys',
+            layers_keys_hand,
+            layers_keys_args,
+        ),
+        (layers_method, "a global model's method `NET.loss(...)` calling `self.relu_layer`", None, None),
+    ),
+    *_family(
+        "line fit on 200 listed points",
+        fit_hand,
+        ("a", "b"),
+        fit_args,
+        (fit_zip, "lists of floats, `for x, y in zip(xs, ys)`, `err += ...`", None, None),
+        (fit_index, "lists of floats, `for i in range(n)`, `xs[i]`", None, None),
+        (fit_made_list, "a comprehension of residuals, `sum(r * r for r in residuals)`", None, None),
+        (fit_pairs, "a list of `(x, y)` tuples", fit_pairs_hand, fit_pairs_args),
     ),
 ]
 _WRT = {
+    "layers_keys": ("params",),
     "mlp_dict": ("params",),
     "mlp_list": ("params",),
     "cs231n_conv": ("x", "w", "b"),

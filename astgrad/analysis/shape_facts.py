@@ -636,10 +636,7 @@ def _uniform_params(fdef: gast.FunctionDef, params: dict[str, Any], checks: set[
     candidates = {
         p
         for p, v in params.items()
-        if type(v) is list
-        and v
-        and len({(type(x), _signature(x)) for x in v}) == 1
-        and _signature(v[0])[0] == "number"
+        if type(v) is list and v and len({(type(x), _signature(x)) for x in v}) == 1 and _signature(v[0])[0] == "number"
     }
     if not candidates:
         return candidates
