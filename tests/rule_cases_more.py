@@ -159,6 +159,27 @@ def pad_constant_keyword_only(x):
     return np.sum(np.sin(np.pad(x, [1, 2], constant_values=0.5)))
 
 
+def _weighted(p):
+    """A sum that tells the padded positions apart."""
+    return np.sum(np.sin(p) * np.cos(np.arange(np.size(p)) * 0.7).reshape(np.shape(p)))
+
+
+def pad_edge(x):
+    return _weighted(np.pad(x, ((1, 2), (3, 0)), mode="edge"))
+
+
+def pad_reflect_wider_than_x(x):
+    return _weighted(np.pad(x, (2, 5), "reflect"))
+
+
+def pad_symmetric(x):
+    return _weighted(np.pad(x, ((2, 1), (1, 3)), mode="symmetric"))
+
+
+def pad_wrap(x):
+    return _weighted(np.pad(x, 4, mode="wrap"))
+
+
 def split_unpacked(x):
     a, b, c = np.split(x, 3)
     return np.sum(np.sin(a)) + np.sum(b * c)
@@ -336,6 +357,10 @@ MORE_CASES: list[tuple[str, Callable, tuple[Sampler, ...], Any]] = [
     ("np.pad:constant-values", pad_constant, (normal(3, 2), pyfloat(-1.0, 1.0)), (0, 1)),
     ("np.pad:constant-values,wrt-c", pad_constant, (normal(3, 2), pyfloat(-1.0, 1.0)), 1),
     ("np.pad:literal-constant", pad_constant_keyword_only, (normal(2, 3),), 0),
+    ("np.pad:edge", pad_edge, (normal(3, 2),), 0),
+    ("np.pad:reflect-wider", pad_reflect_wider_than_x, (normal(3),), 0),
+    ("np.pad:symmetric", pad_symmetric, (normal(3, 4),), 0),
+    ("np.pad:wrap", pad_wrap, (normal(2, 3),), 0),
     ("np.split:unpacked", split_unpacked, (normal(6, 2),), 0),
     ("np.split:one-piece-used", split_one_piece_used, (normal(3, 4),), 0),
     ("np.split:indices,axis=1", split_indices_axis1, (normal(2, 5),), 0),

@@ -4,8 +4,8 @@ np.linalg.cholesky, eigh and matrix_power.
 The templates call only functions that have rules themselves (NumPy's, or the run-time helpers
 whose rules are at the end of rules/runtime_rules.py), so the gradients they generate can be
 differentiated again (hessian, grad of grad). Argument values a rule cannot differentiate are
-refused at run time by a helper that raises ValueError (np.pad modes other than 'constant', np.cross
-of 2-vectors, np.average with returned=True, eigenvectors of repeated eigenvalues).
+refused at run time by a helper that raises ValueError (np.pad's modes that compute values: linear_ramp,
+mean, ..., np.cross of 2-vectors, np.average with returned=True, eigenvectors of repeated eigenvalues).
 """
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
 
@@ -105,7 +105,10 @@ def _(y, a, b):
 
 # --- padding and splitting: linear maps ----------------------------------------------------------
 # np.pad(x, w, constant_values=c) is x in the middle, c around: x's adjoint is the middle of the
-# result's, c's (one number) the sum of the rest
+# result's, c's (one number) the sum of the rest. The modes edge, reflect, symmetric and wrap fill
+# the padding with copies of x's elements (those np.pad of x's element numbers names): x's adjoint
+# adds each copy's adjoint onto its element (unpad). np.pad is linear in x in every mode: the
+# tangent pads x's tangent alike.
 
 
 @adjoint(np.pad)

@@ -679,7 +679,8 @@ def _(y, g, a, b):
     g_bar = y_bar
 
 
-# unpad is the adjoint of padding with zeros, pad_constant_sum that of padding zeros with c
+# unpad is the adjoint of padding (with zeros, or copies: edge, reflect, symmetric, wrap), pad_constant_sum
+# that of padding zeros with c
 
 
 @tangent(rt.unpad)
@@ -694,7 +695,7 @@ describe(rt.unpad, continuous=True)
 
 @adjoint(rt.unpad)
 def _(y, g, x, pad_width, mode="constant"):
-    g_bar = np.pad(y_bar, pad_width)
+    g_bar = np.pad(y_bar, pad_width, mode)
 
 
 @tangent(rt.pad_constant_sum)
@@ -932,6 +933,7 @@ def _(y, x):
 
 
 nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, rt.dict_keys, rt.keys_if_dict)
+nondifferentiable(rt.element_numbers, note="positions")
 
 describe(rt.copy_of, rt.numbers_as_array, shape=SHAPE_FIRST)  # (shape_facts.py)
 
