@@ -1,4 +1,4 @@
-"""Rules of np.tensordot, inner, kron, cross, pad, cumprod, average, split, array_split and of
+"""Rules of np.tensordot, inner, kron, cross, pad, sliding_window_view, cumprod, average, split, array_split and of
 np.linalg.cholesky, eigh and matrix_power.
 
 The templates call only functions that have rules themselves (NumPy's, or the run-time helpers
@@ -17,6 +17,7 @@ from ..runtime import (
     cross_vectors,
     cumprod_axis,
     eigh_gaps,
+    element_numbers,
     factor_lower,
     flat_if_none,
     from_triangle,
@@ -37,6 +38,7 @@ from ..runtime import (
     unpad,
     unreduce,
     unsplit,
+    untake,
     unweights,
     upper_right,
 )
@@ -125,6 +127,24 @@ def _(y, array, pad_width, mode="constant", constant_values=0):
 
 
 declare(np.pad, static="pad_width mode")
+
+
+# sliding_window_view(x, window_shape, axis) is a read-only view in which each element of x appears
+# once per window holding it: x's adjoint adds every window's adjoint onto the elements it shows
+# (the windows of x's element numbers say which); the tangent is the windows of x's tangent
+
+
+@adjoint(np.lib.stride_tricks.sliding_window_view)
+def _(y, x, window_shape, axis=None):
+    x_bar = untake(y_bar, x, np.lib.stride_tricks.sliding_window_view(element_numbers(x), window_shape, axis))
+
+
+@tangent(np.lib.stride_tricks.sliding_window_view)
+def _(y, x, window_shape, axis=None):
+    y_dot = np.lib.stride_tricks.sliding_window_view(x_dot, window_shape, axis)
+
+
+declare(np.lib.stride_tricks.sliding_window_view, static="window_shape axis")
 
 
 @adjoint(np.split)
@@ -285,6 +305,7 @@ declare(np.linalg.matrix_power, static="n")
 describe(np.inner, np.kron, np.tensordot, shape=SHAPE_FIRST_TWO)
 describe(np.cumprod, shape=SHAPE_FIRST)
 describe(np.pad, shape=SHAPE_FIRST)
+describe(np.lib.stride_tricks.sliding_window_view, shape=SHAPE_FIRST, views=True)
 describe(np.average, np.cross, shape=SHAPE_FIRST_TWO)
 
 
