@@ -934,6 +934,37 @@ def _(y, x):
 
 nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, rt.dict_keys, rt.keys_if_dict)
 nondifferentiable(rt.element_numbers, note="positions")
+nondifferentiable(rt.selected_choice, rt.chosen_index, rt.none_holds, note="indices and masks")
+
+# unchoose and rechoose are linear and each other's adjoints: each element goes to (comes from) the
+# choice `index` names
+
+
+@tangent(rt.unchoose)
+def _(y, g, index, choices):
+    y_dot = rt.unchoose(g_dot, index, choices)
+
+
+@adjoint(rt.unchoose)
+def _(y, g, index, choices):
+    g_bar = rt.rechoose(y_bar, index, g)
+
+
+declare(rt.unchoose, static="index choices", note="choices: read for their shapes")
+describe(rt.unchoose, makes_list=True)
+
+
+@tangent(rt.rechoose)
+def _(y, h, index, g):
+    y_dot = rt.rechoose(h_dot, index, g)
+
+
+@adjoint(rt.rechoose)
+def _(y, h, index, g):
+    h_bar = rt.unchoose(y_bar, index, h)
+
+
+declare(rt.rechoose, static="index g", note="g: read for its shape")
 
 describe(rt.copy_of, rt.numbers_as_array, shape=SHAPE_FIRST)  # (shape_facts.py)
 

@@ -448,6 +448,46 @@ def poly_derivative(p: Any) -> Any:
     return np.polyder(p) if p.shape[0] > 1 else np.zeros(1)
 
 
+# --- np.select and np.choose (rules/parity_rules.py) ------------------------------------------------
+# np.select(condlist, choicelist, default) is np.choose(k, [*choicelist, default]) with k the number
+# of the first condition that holds (len(choicelist) where none does): both adjoints are unchoose's
+
+
+def selected_choice(condlist: Any, choicelist: Any) -> Any:
+    """The number of the choice np.select(condlist, choicelist) takes at each element: that of the
+    first condition that holds, len(choicelist) (the default) where none does."""
+    n = len(choicelist)
+    return np.select(list(condlist), list(range(n)), n)
+
+
+def none_holds(condlist: Any) -> Any:
+    """Where none of np.select's conditions holds (its default is taken)."""
+    return ~np.any(np.broadcast_arrays(*[np.asarray(c, dtype=bool) for c in condlist]), axis=0)
+
+
+def chosen_index(a: Any, choices: Any, mode: Any = "raise") -> Any:
+    """The number of the choice np.choose(a, choices, mode=mode) takes at each element."""
+    n = len(choices)
+    if mode == "wrap":
+        return np.mod(a, n)
+    if mode == "clip":
+        return np.clip(a, 0, n - 1)
+    return np.asarray(a)
+
+
+def unchoose(g: Any, index: Any, choices: Any) -> Any:
+    """The adjoints of the choices of np.choose(index, choices): each choice's `g` where `index`
+    names it (unbroadcast to its shape); one array of choices' shape for an array of choices."""
+    parts = [unbroadcast(np.where(index == i, g, 0.0), c) for i, c in enumerate(choices)]
+    return np.stack(parts) if isinstance(choices, np.ndarray) else parts
+
+
+def rechoose(h: Any, index: Any, g: Any) -> Any:
+    """The adjoint of `g` in unchoose(g, index, choices), given the choices' adjoints `h`: each
+    element from the choice `index` names, 0 where it names none (np.select's default), in g's shape."""
+    return np.broadcast_to(np.choose(index, [*h, 0.0]), np.shape(g))
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

@@ -1,0 +1,62 @@
+"""Rows for the NumPy spellings a probe of user code found refused (tests/test_rules_user_numpy.py):
+np.select and np.choose, np.meshgrid, np.max / np.min with `initial` and `where`, np.sum and
+np.mean with `where`. Row format: tests/rule_rows.py. (np.pad's copying modes and
+sliding_window_view: tests/rule_cases_more.py.)"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def normal(*shape):
+    return lambda rng: rng.standard_normal(shape)
+
+
+def pyfloat(lo, hi):
+    return lambda rng: float(rng.uniform(lo, hi))
+
+
+def weighted(y):
+    """A sum that tells the elements of `y` apart."""
+    return np.sum(np.sin(y) * np.cos(np.arange(np.size(y)) * 0.7).reshape(np.shape(y)))
+
+
+# --------------------------------------------------------------------------- select and choose
+
+
+def select_of(x, y):
+    return weighted(np.select([x > 0.3, x < -0.5], [x * y, np.sin(x)], default=y**2))
+
+
+def select_broadcast(x, c, r):
+    """Choices of shapes (3, 1) and (4,), a number as the default, conditions of shape (3, 4)."""
+    return weighted(np.select([x > 0.0, x < -0.7], [c * 2.0, r], c[0, 0] * r[1]))
+
+
+def select_default_scalar(x, d):
+    return weighted(np.select([x > 0.5], [x], d))
+
+
+def choose_of(x, y):
+    k = np.array([0, 1, 1, 0, 2, 1])
+    return weighted(np.choose(k, [x, y * 2.0, x * y]))
+
+
+def choose_clip(x, y):
+    k = np.array([[-1, 0, 3], [1, 5, 0]])
+    return weighted(np.choose(k, (x, np.exp(y)), mode="clip"))
+
+
+def choose_wrap_array(a):
+    k = np.array([0, 2, 3, 1, -1])
+    return weighted(np.choose(k, a * a, mode="wrap"))
+
+
+USER_NUMPY_CASES = [
+    ("np.select", select_of, [normal(6), normal(6)], (0, 1)),
+    ("np.select:broadcast", select_broadcast, [normal(3, 4), normal(3, 1), normal(4)], (1, 2)),
+    ("np.select:default", select_default_scalar, [normal(2, 3), pyfloat(-1.0, 1.0)], (0, 1)),
+    ("np.choose", choose_of, [normal(6), normal(6)], (0, 1)),
+    ("np.choose:clip", choose_clip, [normal(2, 3), normal(3)], (0, 1)),
+    ("np.choose:wrap,array", choose_wrap_array, [normal(3, 5)], 0),
+]
