@@ -1,6 +1,6 @@
 """Rows for the NumPy spellings a probe of user code found refused (tests/test_rules_user_numpy.py):
-np.select and np.choose, np.meshgrid, np.max / np.min with `initial` and `where`, np.sum and
-np.mean with `where`. Row format: tests/rule_rows.py. (np.pad's copying modes and
+np.select and np.choose, np.max / np.min with `initial` and `where`, np.sum and np.mean with
+`where`. Row format: tests/rule_rows.py. (np.pad's copying modes and
 sliding_window_view: tests/rule_cases_more.py.)"""
 
 from __future__ import annotations
@@ -52,6 +52,38 @@ def choose_wrap_array(a):
     return weighted(np.choose(k, a * a, mode="wrap"))
 
 
+# ------------------------------------------------------- reductions with `where` and `initial`
+
+
+def sum_where(x):
+    return np.sum(x**2, where=x > 0.0) + weighted(np.sum(np.sin(x), axis=1, keepdims=True, where=x < 0.4))
+
+
+def mean_where(x):
+    return weighted(np.mean(x**2, axis=0, where=x > -0.3)) + np.mean(np.exp(x), where=np.array([True, False, True]))
+
+
+def max_initial(x, c):
+    """The initial value is the result in some columns and not in others."""
+    return weighted(np.max(x, axis=0, initial=c)) + np.max(x, initial=c * 0.5)
+
+
+def max_initial_where(x, c):
+    return weighted(np.max(x, axis=1, initial=c, where=x < 0.5)) + x.max(initial=c * 0.5)
+
+
+def amax_initial(x, c):
+    return weighted(np.amax(x, axis=1, keepdims=True, initial=c, where=x > -0.2))
+
+
+def min_initial(x, c):
+    return weighted(np.min(x, axis=0, initial=c)) + np.min(x, initial=-c, where=x > 0.0)
+
+
+def amin_initial(x, c):
+    return weighted(np.amin(x, axis=1, initial=c, where=x < 0.6))
+
+
 USER_NUMPY_CASES = [
     ("np.select", select_of, [normal(6), normal(6)], (0, 1)),
     ("np.select:broadcast", select_broadcast, [normal(3, 4), normal(3, 1), normal(4)], (1, 2)),
@@ -59,4 +91,11 @@ USER_NUMPY_CASES = [
     ("np.choose", choose_of, [normal(6), normal(6)], (0, 1)),
     ("np.choose:clip", choose_clip, [normal(2, 3), normal(3)], (0, 1)),
     ("np.choose:wrap,array", choose_wrap_array, [normal(3, 5)], 0),
+    ("np.sum:where", sum_where, [normal(2, 3)], 0),
+    ("np.mean:where", mean_where, [normal(2, 3)], 0),
+    ("np.max:initial", max_initial, [normal(4, 3), pyfloat(-0.2, 0.2)], (0, 1)),
+    ("np.max:initial,where", max_initial_where, [normal(3, 4), pyfloat(-0.2, 0.2)], (0, 1)),
+    ("np.amax:initial,where", amax_initial, [normal(3, 4), pyfloat(-0.1, 0.3)], (0, 1)),
+    ("np.min:initial,where", min_initial, [normal(4, 3), pyfloat(-0.2, 0.2)], (0, 1)),
+    ("np.amin:initial,where", amin_initial, [normal(3, 4), pyfloat(-0.2, 0.2)], (0, 1)),
 ]
