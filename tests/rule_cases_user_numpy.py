@@ -1,5 +1,5 @@
 """Rows for the NumPy spellings a probe of user code found refused (tests/test_rules_user_numpy.py):
-np.select and np.choose, np.max / np.min with `initial` and `where`, np.sum and np.mean with
+np.select and np.choose, np.meshgrid, np.max / np.min with `initial` and `where`, np.sum and np.mean with
 `where`. Row format: tests/rule_rows.py. (np.pad's copying modes and
 sliding_window_view: tests/rule_cases_more.py.)"""
 
@@ -52,6 +52,30 @@ def choose_wrap_array(a):
     return weighted(np.choose(k, a * a, mode="wrap"))
 
 
+# ---------------------------------------------------------------------------------- meshgrid
+
+
+def meshgrid_xy(x, y):
+    X, Y = np.meshgrid(x, y)
+    return weighted(X**2 * Y)
+
+
+def meshgrid_ij_sparse(x, y):
+    X, Y = np.meshgrid(np.sin(x), y, indexing="ij", sparse=True)
+    return weighted(X * Y + Y**2)
+
+
+def meshgrid_three_one_used(x, y, z):
+    """A 2-d input (flattened), the result kept as one tuple, one output not used."""
+    grids = np.meshgrid(x, y, z, indexing="xy", sparse=False)
+    return weighted(grids[0] * grids[2])
+
+
+def meshgrid_four(a, b, c, d):
+    A, B, C, D = np.meshgrid(a, b, c, d, indexing="ij")
+    return weighted(A * B + C * np.cos(D))
+
+
 # ------------------------------------------------------- reductions with `where` and `initial`
 
 
@@ -91,6 +115,10 @@ USER_NUMPY_CASES = [
     ("np.choose", choose_of, [normal(6), normal(6)], (0, 1)),
     ("np.choose:clip", choose_clip, [normal(2, 3), normal(3)], (0, 1)),
     ("np.choose:wrap,array", choose_wrap_array, [normal(3, 5)], 0),
+    ("np.meshgrid", meshgrid_xy, [normal(3), normal(4)], (0, 1)),
+    ("np.meshgrid:ij,sparse", meshgrid_ij_sparse, [normal(3), normal(2)], (0, 1)),
+    ("np.meshgrid:three", meshgrid_three_one_used, [normal(2, 2), normal(3), normal(2)], (0, 1, 2)),
+    ("np.meshgrid:four", meshgrid_four, [normal(2), normal(3), normal(2), normal(2)], (0, 1, 2, 3)),
     ("np.sum:where", sum_where, [normal(2, 3)], 0),
     ("np.mean:where", mean_where, [normal(2, 3)], 0),
     ("np.max:initial", max_initial, [normal(4, 3), pyfloat(-0.2, 0.2)], (0, 1)),

@@ -1,6 +1,6 @@
 """The rest of autograd's and JAX's NumPy lists (issue 15): the functions astgrad differentiates
 (rollaxis, positive, ldexp, heaviside, bincount's weights, diagflat, unwrap, logspace, geomspace,
-linalg.cross, select, choose), those whose results have no derivative, and deliberate refusals, each with the
+linalg.cross, select, choose, meshgrid), those whose results have no derivative, and deliberate refusals, each with the
 reason and what to write instead (docs/coverage.md lists them).
 """
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
@@ -12,6 +12,8 @@ from ..runtime import (
     chosen_index,
     inverse_axes,
     linspace_fraction,
+    mesh_axes,
+    meshgrid_dot,
     none_holds,
     rollaxis_axes,
     selected_choice,
@@ -219,6 +221,25 @@ def _(y, a, choices, out=None, mode="raise"):
 
 declare(np.choose, static="a mode", unsupported="out", note="`a` holds indices")
 
+# meshgrid(x1, x2, ...) repeats each input (flattened) along the other axes of its output (the
+# first two swapped for indexing='xy'): x_k's adjoint is the k-th output's summed over those axes
+
+
+@adjoint(np.meshgrid)
+def _(y, x1, x2=None, x3=None, x4=None, *, sparse=False, indexing="xy"):
+    x1_bar = np.reshape(np.sum(y_bar[0], axis=mesh_axes(y, 0, indexing)), np.shape(x1))
+    x2_bar = np.reshape(np.sum(y_bar[1], axis=mesh_axes(y, 1, indexing)), np.shape(x2))
+    x3_bar = np.reshape(np.sum(y_bar[2], axis=mesh_axes(y, 2, indexing)), np.shape(x3))
+    x4_bar = np.reshape(np.sum(y_bar[3], axis=mesh_axes(y, 3, indexing)), np.shape(x4))
+
+
+@tangent(np.meshgrid)
+def _(y, x1, x2=None, x3=None, x4=None, *, sparse=False, indexing="xy"):
+    y_dot = meshgrid_dot(y, indexing, x1_dot, x2_dot, x3_dot, x4_dot)
+
+
+declare(np.meshgrid, static="sparse indexing", note="up to 4 inputs; `copy` is not taken")
+
 describe(np.rollaxis, np.diagflat, np.unwrap, shape=SHAPE_FIRST)
 describe(np.linalg.cross, shape=SHAPE_ALL)
 describe(np.bincount, np.logspace, np.geomspace, shape=SHAPE_EXACT)
@@ -274,7 +295,6 @@ refuse(
 )  # fmt: skip
 refuse(
     np.broadcast_arrays,
-    np.meshgrid,
     np.divmod,
     np.modf,
     np.frexp,

@@ -937,7 +937,25 @@ def _(y, x):
 
 nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, rt.dict_keys, rt.keys_if_dict)
 nondifferentiable(rt.element_numbers, note="positions")
-nondifferentiable(rt.selected_choice, rt.chosen_index, rt.none_holds, note="indices and masks")
+nondifferentiable(rt.selected_choice, rt.chosen_index, rt.none_holds, rt.mesh_axes, note="indices, masks and axes")
+
+# meshgrid_dot is linear in the tangents: its adjoint is np.meshgrid's
+
+
+@tangent(rt.meshgrid_dot)
+def _(z, y, indexing, a=0.0, b=0.0, c=0.0, d=0.0):
+    z_dot = rt.meshgrid_dot(y, indexing, a_dot, b_dot, c_dot, d_dot)
+
+
+@adjoint(rt.meshgrid_dot)
+def _(z, y, indexing, a=0.0, b=0.0, c=0.0, d=0.0):
+    a_bar = np.reshape(np.sum(z_bar[0], axis=rt.mesh_axes(y, 0, indexing)), np.shape(a))
+    b_bar = np.reshape(np.sum(z_bar[1], axis=rt.mesh_axes(y, 1, indexing)), np.shape(b))
+    c_bar = np.reshape(np.sum(z_bar[2], axis=rt.mesh_axes(y, 2, indexing)), np.shape(c))
+    d_bar = np.reshape(np.sum(z_bar[3], axis=rt.mesh_axes(y, 3, indexing)), np.shape(d))
+
+
+declare(rt.meshgrid_dot, static="y indexing", note="y: read for its shapes")
 
 # unchoose and rechoose are linear and each other's adjoints: each element goes to (comes from) the
 # choice `index` names

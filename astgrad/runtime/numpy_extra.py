@@ -488,6 +488,34 @@ def rechoose(h: Any, index: Any, g: Any) -> Any:
     return np.broadcast_to(np.choose(index, [*h, 0.0]), np.shape(g))
 
 
+# --- np.meshgrid (rules/parity_rules.py) ------------------------------------------------------------
+
+
+def _mesh_axis(k: int, n: int, indexing: str) -> int:
+    """The axis along which np.meshgrid's k-th of n inputs runs in the outputs ('xy' swaps the first two)."""
+    return {0: 1, 1: 0}.get(k, k) if indexing == "xy" and n >= 2 else k
+
+
+def mesh_axes(y: Any, k: int, indexing: str = "xy") -> tuple:
+    """The axes of np.meshgrid's outputs `y` along which its k-th input is repeated: its adjoint is
+    the k-th output's adjoint summed over them."""
+    n = len(y)
+    along = _mesh_axis(k, n, indexing)
+    return tuple(i for i in range(n) if i != along)
+
+
+def meshgrid_dot(y: Any, indexing: str, *dots: Any) -> tuple:
+    """The tangent of `y = np.meshgrid(*xs, indexing=indexing)` (sparse or not) given the inputs'
+    tangents `dots` (a number 0 for an input without one): each along its axis, repeated as y's."""
+    n = len(y)
+    out = []
+    for k, (d, yk) in enumerate(zip(dots, y)):
+        shape = [1] * n
+        shape[_mesh_axis(k, n, indexing)] = -1
+        out.append(np.array(np.broadcast_to(np.reshape(d, shape), np.shape(yk)), dtype=np.result_type(d, yk, 1.0)))
+    return tuple(out)
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n
