@@ -83,6 +83,15 @@ def sum_where(x):
     return np.sum(x**2, where=x > 0.0) + weighted(np.sum(np.sin(x), axis=1, keepdims=True, where=x < 0.4))
 
 
+def sum_initial(x, c):
+    return weighted(np.sum(x, axis=0, initial=c)) + np.sum(x**2, initial=c * c, where=x < 0.3)
+
+
+def sum_initial_of_a_constant(c):
+    """Only the initial value carries a derivative: its tangent spreads over the sums."""
+    return weighted(np.sum(np.ones((2, 3)), axis=1, initial=c))
+
+
 def mean_where(x):
     return weighted(np.mean(x**2, axis=0, where=x > -0.3)) + np.mean(np.exp(x), where=np.array([True, False, True]))
 
@@ -120,6 +129,8 @@ USER_NUMPY_CASES = [
     ("np.meshgrid:three", meshgrid_three_one_used, [normal(2, 2), normal(3), normal(2)], (0, 1, 2)),
     ("np.meshgrid:four", meshgrid_four, [normal(2), normal(3), normal(2), normal(2)], (0, 1, 2, 3)),
     ("np.sum:where", sum_where, [normal(2, 3)], 0),
+    ("np.sum:initial", sum_initial, [normal(2, 3), pyfloat(-1.0, 1.0)], (0, 1)),
+    ("np.sum:initial,constant", sum_initial_of_a_constant, [pyfloat(-1.0, 1.0)], 0),
     ("np.mean:where", mean_where, [normal(2, 3)], 0),
     ("np.max:initial", max_initial, [normal(4, 3), pyfloat(-0.2, 0.2)], (0, 1)),
     ("np.max:initial,where", max_initial_where, [normal(3, 4), pyfloat(-0.2, 0.2)], (0, 1)),

@@ -281,12 +281,13 @@ def _(z, x, y):
 
 
 # `where=mask` (a template default of None: every element) reduces the elements the mask allows; the
-# others' adjoints are 0. np.max / np.min take `where` only with `initial`, a candidate of every
-# slice: the adjoint goes to the elements or the initial value that attain the result, ties sharing.
+# others' adjoints are 0. np.sum's `initial` is added to every sum. np.max / np.min take `where`
+# only with `initial`, a candidate of every slice: the adjoint goes to the elements or the initial
+# value that attain the result, ties sharing.
 
 
 @adjoint(np.sum)
-def _(y, a, axis=None, dtype=None, keepdims=False, *, where=None):
+def _(y, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=None):
     a_bar = (
         (unreduce(y_bar, a, axis, keepdims) if dtype is None else uncast(unreduce(y_bar, a, axis, keepdims), a, y))
         if where is None
@@ -294,10 +295,11 @@ def _(y, a, axis=None, dtype=None, keepdims=False, *, where=None):
         if dtype is None
         else np.where(where, uncast(unreduce(y_bar, a, axis, keepdims), a, y), 0.0)
     )
+    initial_bar = unbroadcast(y_bar, initial)
 
 
 @tangent(np.sum)
-def _(y, a, axis=None, dtype=None, keepdims=False, *, where=None):
+def _(y, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=None):
     y_dot = (
         (
             np.sum(a_dot, axis=axis, keepdims=keepdims)
@@ -308,7 +310,7 @@ def _(y, a, axis=None, dtype=None, keepdims=False, *, where=None):
         else np.sum(a_dot, axis=axis, keepdims=keepdims, where=where)
         if dtype is None
         else uncast(np.sum(a_dot, axis=axis, keepdims=keepdims, where=where), y, y)
-    )
+    ) + np.broadcast_to(initial_dot, np.shape(y))
 
 
 declare(np.sum, static="axis dtype keepdims where")
