@@ -117,6 +117,16 @@ def amin_initial(x, c):
     return weighted(np.amin(x, axis=1, initial=c, where=x < 0.6))
 
 
+def max_negative_initial(x):
+    """A negative literal as the initial value: the rule's branch for it is chosen when the code is made."""
+    return np.sum(np.max(x, axis=(0, 1), keepdims=True, initial=-1.0, where=x > 0.2) ** 2)
+
+
+def choose_method(x):
+    k = np.array([1, 0, 1, 0, 1, 1])
+    return weighted(k.choose([x, -x * 3.0]))
+
+
 USER_NUMPY_CASES = [
     ("np.select", select_of, [normal(6), normal(6)], (0, 1)),
     ("np.select:broadcast", select_broadcast, [normal(3, 4), normal(3, 1), normal(4)], (1, 2)),
@@ -136,5 +146,7 @@ USER_NUMPY_CASES = [
     ("np.max:initial,where", max_initial_where, [normal(3, 4), pyfloat(-0.2, 0.2)], (0, 1)),
     ("np.amax:initial,where", amax_initial, [normal(3, 4), pyfloat(-0.1, 0.3)], (0, 1)),
     ("np.min:initial,where", min_initial, [normal(4, 3), pyfloat(-0.2, 0.2)], (0, 1)),
+    ("np.max:negative-initial", max_negative_initial, [normal(2, 3, 2)], 0),
+    ("x.choose", choose_method, [normal(6)], 0),
     ("np.amin:initial,where", amin_initial, [normal(3, 4), pyfloat(-0.2, 0.2)], (0, 1)),
 ]

@@ -48,3 +48,11 @@ def test_second_derivatives(row):
         for mode in ("forward", "reverse"):
             block = astgrad.jacobian(g, wrt=i, mode=mode)(*args)
             np.testing.assert_allclose(block, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_literal_initial_value_chooses_the_rule_when_the_code_is_made(mode):
+    """`initial=-1.0` is not None: the generated code calls the initial value's mask alone."""
+    code = astgrad.source(uc.max_negative_initial, mode=mode)
+    assert "extremum_mask_initial(" in code
+    assert " is None" not in code

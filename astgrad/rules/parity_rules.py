@@ -220,6 +220,7 @@ def _(y, a, choices, out=None, mode="raise"):
 
 
 declare(np.choose, static="a mode", unsupported="out", note="`a` holds indices")
+describe(np.choose, methods=("choose",))  # (k.choose(choices): the index array's method)
 
 # meshgrid(x1, x2, ...) repeats each input (flattened) along the other axes of its output (the
 # first two swapped for indexing='xy'): x_k's adjoint is the k-th output's summed over those axes
