@@ -69,3 +69,44 @@ def walrus_in_a_while_test(x):
     while (t := s * 2.0) < 10.0:
         s = t
     return s
+
+
+# ----------------------------------------------------------------- starred assignment targets
+
+
+def starred_lstsq(A, b):
+    x, *_ = np.linalg.lstsq(A, b, rcond=None)
+    return np.sum(np.sin(x))
+
+
+def starred_first_of_a_list(params):
+    first, *others = params
+    return np.sum(first**2) + np.sum(others[0] * others[1]) + float(len(others))
+
+
+def starred_middle(params):
+    a, *mid, c = params
+    return np.sum(a * c) + sum(np.sum(m) ** 2 for m in mid)
+
+
+def starred_rows_of_an_array(X):
+    """The rest of an array's rows: a list of rows, as Python makes it."""
+    top, *rest = X
+    return np.sum(top * np.sin(np.stack(rest)))
+
+
+def starred_nested(X):
+    (a, *b), c = X[:2], X[2]
+    return np.sum(a * c) + np.sum(b[0] ** 3)
+
+
+def starred_too_short(params):
+    a, *mid, c, d = params
+    return np.sum(a * c * d)
+
+
+def starred_item_written(params):
+    first, *others = params
+    w = others[0]
+    w[0] = 0.0  # (writes into params[1]: others holds params' arrays)
+    return np.sum(first * params[1]) + np.sum(w**2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 Sampler = Callable[[np.random.Generator], Any]
 
@@ -157,6 +158,42 @@ def pad_constant(x, c):
 
 def pad_constant_keyword_only(x):
     return np.sum(np.sin(np.pad(x, [1, 2], constant_values=0.5)))
+
+
+def _weighted(p):
+    """A sum that tells the padded positions apart."""
+    return np.sum(np.sin(p) * np.cos(np.arange(np.size(p)) * 0.7).reshape(np.shape(p)))
+
+
+def pad_edge(x):
+    return _weighted(np.pad(x, ((1, 2), (3, 0)), mode="edge"))
+
+
+def pad_reflect_wider_than_x(x):
+    return _weighted(np.pad(x, (2, 5), "reflect"))
+
+
+def pad_symmetric(x):
+    return _weighted(np.pad(x, ((2, 1), (1, 3)), mode="symmetric"))
+
+
+def pad_wrap(x):
+    return _weighted(np.pad(x, 4, mode="wrap"))
+
+
+def windows(x):
+    w = sliding_window_view(x, 3)
+    return np.sum(np.max(w, axis=1) ** 2) + _weighted(w)
+
+
+def windows_of_rows(x):
+    w = np.lib.stride_tricks.sliding_window_view(x, (2,), axis=(1,))
+    return _weighted(w * w)
+
+
+def windows_2d(x):
+    w = sliding_window_view(x, window_shape=(2, 3), axis=None)
+    return np.sum(np.mean(w, axis=(-1, -2)) ** 2) + _weighted(w)
 
 
 def split_unpacked(x):
@@ -336,6 +373,13 @@ MORE_CASES: list[tuple[str, Callable, tuple[Sampler, ...], Any]] = [
     ("np.pad:constant-values", pad_constant, (normal(3, 2), pyfloat(-1.0, 1.0)), (0, 1)),
     ("np.pad:constant-values,wrt-c", pad_constant, (normal(3, 2), pyfloat(-1.0, 1.0)), 1),
     ("np.pad:literal-constant", pad_constant_keyword_only, (normal(2, 3),), 0),
+    ("np.pad:edge", pad_edge, (normal(3, 2),), 0),
+    ("np.pad:reflect-wider", pad_reflect_wider_than_x, (normal(3),), 0),
+    ("np.pad:symmetric", pad_symmetric, (normal(3, 4),), 0),
+    ("np.pad:wrap", pad_wrap, (normal(2, 3),), 0),
+    ("sliding_window_view", windows, (normal(6),), 0),
+    ("sliding_window_view:axis", windows_of_rows, (normal(3, 4),), 0),
+    ("sliding_window_view:2d", windows_2d, (normal(3, 4),), 0),
     ("np.split:unpacked", split_unpacked, (normal(6, 2),), 0),
     ("np.split:one-piece-used", split_one_piece_used, (normal(3, 4),), 0),
     ("np.split:indices,axis=1", split_indices_axis1, (normal(2, 5),), 0),

@@ -83,12 +83,12 @@ def cumprod_sum(x):
 # ------------------------------------------------------------------------------- refusals
 
 
-def pad_edge(x):
-    return np.sum(np.sin(np.pad(x, 1, mode="edge")))
+def pad_linear_ramp(x):
+    return np.sum(np.sin(np.pad(x, 1, mode="linear_ramp")))
 
 
-def pad_reflect(x):
-    return np.sum(np.sin(np.pad(x, 2, "reflect")))
+def pad_mean(x):
+    return np.sum(np.sin(np.pad(x, 2, "mean")))
 
 
 def pad_constant_pair(x, c):
@@ -118,10 +118,12 @@ REPEATED = np.diag([1.0, 1.0, 2.0])
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
-@pytest.mark.parametrize("f", [pad_edge, pad_reflect], ids=["edge", "reflect"])
-def test_pad_modes_other_than_constant_raise(f, mode):
+@pytest.mark.parametrize("f", [pad_linear_ramp, pad_mean], ids=["linear_ramp", "mean"])
+def test_pad_modes_that_compute_values_raise(f, mode):
+    """linear_ramp, mean, ... compute the padding (edge, reflect, symmetric and wrap copy it:
+    tests/rule_cases_more.py)."""
     x = np.random.default_rng(0).standard_normal((3, 4))
-    with pytest.raises(ValueError, match="np.pad with mode='constant' only"):
+    with pytest.raises(ValueError, match="np.pad with mode 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'"):
         grad(f, mode=mode)(x)
 
 

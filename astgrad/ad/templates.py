@@ -165,17 +165,18 @@ class _Subst:
         return None
 
     def _if_exp(self, node: gast.IfExp, copy) -> gast.AST:
-        """`g if dtype is None else uncast(g, a, y)` with dtype a literal: the branch taken, alone."""
+        """`g if dtype is None else uncast(g, a, y)` with dtype a literal (or an operation, never
+        None: `initial=-1.0`, `-np.inf`): the branch taken, alone."""
         t = copy(node.test)
         if (
             isinstance(t, gast.Compare)
             and len(t.ops) == 1
             and isinstance(t.ops[0], (gast.Is, gast.IsNot))
-            and isinstance(t.left, gast.Constant)
+            and isinstance(t.left, (gast.Constant, gast.UnaryOp, gast.BinOp))
             and isinstance(t.comparators[0], gast.Constant)
             and t.comparators[0].value is None
         ):
-            taken = (t.left.value is None) == isinstance(t.ops[0], gast.Is)
+            taken = (isinstance(t.left, gast.Constant) and t.left.value is None) == isinstance(t.ops[0], gast.Is)
             return copy(node.body if taken else node.orelse)
         body = copy(node.body)
         return rebuilt(node, {"test": t, "body": body, "orelse": copy(node.orelse)})

@@ -1,11 +1,11 @@
-"""Rules of np.tensordot, inner, kron, cross, pad, cumprod, average, split, array_split and of
+"""Rules of np.tensordot, inner, kron, cross, pad, sliding_window_view, cumprod, average, split, array_split and of
 np.linalg.cholesky, eigh and matrix_power.
 
 The templates call only functions that have rules themselves (NumPy's, or the run-time helpers
 whose rules are at the end of rules/runtime_rules.py), so the gradients they generate can be
 differentiated again (hessian, grad of grad). Argument values a rule cannot differentiate are
-refused at run time by a helper that raises ValueError (np.pad modes other than 'constant', np.cross
-of 2-vectors, np.average with returned=True, eigenvectors of repeated eigenvalues).
+refused at run time by a helper that raises ValueError (np.pad's modes that compute values: linear_ramp,
+mean, ..., np.cross of 2-vectors, np.average with returned=True, eigenvectors of repeated eigenvalues).
 """
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
 
@@ -17,6 +17,7 @@ from ..runtime import (
     cross_vectors,
     cumprod_axis,
     eigh_gaps,
+    element_numbers,
     factor_lower,
     flat_if_none,
     from_triangle,
@@ -37,6 +38,7 @@ from ..runtime import (
     unpad,
     unreduce,
     unsplit,
+    untake,
     unweights,
     upper_right,
 )
@@ -105,7 +107,10 @@ def _(y, a, b):
 
 # --- padding and splitting: linear maps ----------------------------------------------------------
 # np.pad(x, w, constant_values=c) is x in the middle, c around: x's adjoint is the middle of the
-# result's, c's (one number) the sum of the rest
+# result's, c's (one number) the sum of the rest. The modes edge, reflect, symmetric and wrap fill
+# the padding with copies of x's elements (those np.pad of x's element numbers names): x's adjoint
+# adds each copy's adjoint onto its element (unpad). np.pad is linear in x in every mode: the
+# tangent pads x's tangent alike.
 
 
 @adjoint(np.pad)
@@ -122,6 +127,24 @@ def _(y, array, pad_width, mode="constant", constant_values=0):
 
 
 declare(np.pad, static="pad_width mode")
+
+
+# sliding_window_view(x, window_shape, axis) is a read-only view in which each element of x appears
+# once per window holding it: x's adjoint adds every window's adjoint onto the elements it shows
+# (the windows of x's element numbers say which); the tangent is the windows of x's tangent
+
+
+@adjoint(np.lib.stride_tricks.sliding_window_view)
+def _(y, x, window_shape, axis=None):
+    x_bar = untake(y_bar, x, np.lib.stride_tricks.sliding_window_view(element_numbers(x), window_shape, axis))
+
+
+@tangent(np.lib.stride_tricks.sliding_window_view)
+def _(y, x, window_shape, axis=None):
+    y_dot = np.lib.stride_tricks.sliding_window_view(x_dot, window_shape, axis)
+
+
+declare(np.lib.stride_tricks.sliding_window_view, static="window_shape axis")
 
 
 @adjoint(np.split)
@@ -282,6 +305,7 @@ declare(np.linalg.matrix_power, static="n")
 describe(np.inner, np.kron, np.tensordot, shape=SHAPE_FIRST_TWO)
 describe(np.cumprod, shape=SHAPE_FIRST)
 describe(np.pad, shape=SHAPE_FIRST)
+describe(np.lib.stride_tricks.sliding_window_view, shape=SHAPE_FIRST, views=True)
 describe(np.average, np.cross, shape=SHAPE_FIRST_TWO)
 
 

@@ -16,6 +16,7 @@ from ..runtime import (
     einsum_bar,
     einsum_n,
     extremum_mask,
+    extremum_mask_initial,
     float_arccos,
     float_arcsin,
     float_arctanh,
@@ -34,11 +35,13 @@ from ..runtime import (
     fmax_share,
     imag_adjoint,
     index_order,
+    initial_share,
     inverse_axes,
     item,
     linear_only,
     linspace_fraction,
     logistic,
+    masked_count,
     max_share,
     median_weights,
     prod_others,
@@ -277,55 +280,100 @@ def _(z, x, y):
 # one has none (uncast: zeros)
 
 
+# `where=mask` (a template default of None: every element) reduces the elements the mask allows; the
+# others' adjoints are 0. np.sum's `initial` is added to every sum. np.max / np.min take `where`
+# only with `initial`, a candidate of every slice: the adjoint goes to the elements or the initial
+# value that attain the result, ties sharing.
+
+
 @adjoint(np.sum)
-def _(y, a, axis=None, dtype=None, keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) if dtype is None else uncast(unreduce(y_bar, a, axis, keepdims), a, y)
+def _(y, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=None):
+    a_bar = (
+        (unreduce(y_bar, a, axis, keepdims) if dtype is None else uncast(unreduce(y_bar, a, axis, keepdims), a, y))
+        if where is None
+        else np.where(where, unreduce(y_bar, a, axis, keepdims), 0.0)
+        if dtype is None
+        else np.where(where, uncast(unreduce(y_bar, a, axis, keepdims), a, y), 0.0)
+    )
+    initial_bar = unbroadcast(y_bar, initial)
 
 
 @tangent(np.sum)
-def _(y, a, axis=None, dtype=None, keepdims=False):
+def _(y, a, axis=None, dtype=None, keepdims=False, *, initial=None, where=None):
     y_dot = (
-        np.sum(a_dot, axis=axis, keepdims=keepdims)
+        (
+            np.sum(a_dot, axis=axis, keepdims=keepdims)
+            if dtype is None
+            else uncast(np.sum(a_dot, axis=axis, keepdims=keepdims), y, y)
+        )
+        if where is None
+        else np.sum(a_dot, axis=axis, keepdims=keepdims, where=where)
         if dtype is None
-        else uncast(np.sum(a_dot, axis=axis, keepdims=keepdims), y, y)
-    )
+        else uncast(np.sum(a_dot, axis=axis, keepdims=keepdims, where=where), y, y)
+    ) + np.broadcast_to(initial_dot, np.shape(y))
 
 
-declare(np.sum, static="axis dtype keepdims")
+declare(np.sum, static="axis dtype keepdims where")
 
 
 @adjoint(np.mean)
-def _(y, a, axis=None, dtype=None, keepdims=False):
+def _(y, a, axis=None, dtype=None, keepdims=False, *, where=None):
     a_bar = (
-        unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis)
+        (
+            unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis)
+            if dtype is None
+            else uncast(unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis), a, y)
+        )
+        if where is None
+        else np.where(where, unreduce(y_bar, a, axis, keepdims) / masked_count(a, axis, where), 0.0)
         if dtype is None
-        else uncast(unreduce(y_bar, a, axis, keepdims) / reduce_size(a, axis), a, y)
+        else np.where(where, uncast(unreduce(y_bar, a, axis, keepdims) / masked_count(a, axis, where), a, y), 0.0)
     )
 
 
 @tangent(np.mean)
-def _(y, a, axis=None, dtype=None, keepdims=False):
+def _(y, a, axis=None, dtype=None, keepdims=False, *, where=None):
     y_dot = (
-        np.mean(a_dot, axis=axis, keepdims=keepdims)
+        (
+            np.mean(a_dot, axis=axis, keepdims=keepdims)
+            if dtype is None
+            else uncast(np.mean(a_dot, axis=axis, keepdims=keepdims), y, y)
+        )
+        if where is None
+        else np.mean(a_dot, axis=axis, keepdims=keepdims, where=where)
         if dtype is None
-        else uncast(np.mean(a_dot, axis=axis, keepdims=keepdims), y, y)
+        else uncast(np.mean(a_dot, axis=axis, keepdims=keepdims, where=where), y, y)
     )
 
 
-declare(np.mean, static="axis dtype keepdims")
+declare(np.mean, static="axis dtype keepdims where")
 
 
 @adjoint(np.max)
-def _(y, a, axis=None, keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) * extremum_mask(a, y, axis, keepdims)
+def _(y, a, axis=None, keepdims=False, *, initial=None, where=None):
+    a_bar = unreduce(y_bar, a, axis, keepdims) * (
+        extremum_mask(a, y, axis, keepdims)
+        if initial is None
+        else extremum_mask_initial(a, y, axis, keepdims, initial, where)
+    )
+    initial_bar = unbroadcast(y_bar * initial_share(a, y, axis, keepdims, initial, where), initial)
 
 
 @tangent(np.max)
-def _(y, a, axis=None, keepdims=False):
-    y_dot = np.sum(a_dot * extremum_mask(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+def _(y, a, axis=None, keepdims=False, *, initial=None, where=None):
+    y_dot = np.sum(
+        a_dot
+        * (
+            extremum_mask(a, y, axis, keepdims)
+            if initial is None
+            else extremum_mask_initial(a, y, axis, keepdims, initial, where)
+        ),
+        axis=axis,
+        keepdims=keepdims,
+    ) + initial_dot * initial_share(a, y, axis, keepdims, initial, where)
 
 
-declare(np.max, static="axis keepdims")
+declare(np.max, static="axis keepdims where")
 
 
 # np.min shares the rule: the mask picks where `a` attains the reduced value

@@ -1,13 +1,25 @@
 """The rest of autograd's and JAX's NumPy lists (issue 15): the functions astgrad differentiates
 (rollaxis, positive, ldexp, heaviside, bincount's weights, diagflat, unwrap, logspace, geomspace,
-linalg.cross), those whose results have no derivative, and deliberate refusals, each with the
+linalg.cross, select, choose, meshgrid), those whose results have no derivative, and deliberate refusals, each with the
 reason and what to write instead (docs/coverage.md lists them).
 """
 # ruff: noqa: F821  (templates name adjoints `x_bar` and tangents `x_dot` that exist only once spliced)
 
 import numpy as np
 
-from ..runtime import along_new_axis, inverse_axes, linspace_fraction, rollaxis_axes, unbroadcast
+from ..runtime import (
+    along_new_axis,
+    chosen_index,
+    inverse_axes,
+    linspace_fraction,
+    mesh_axes,
+    meshgrid_dot,
+    none_holds,
+    rollaxis_axes,
+    selected_choice,
+    unbroadcast,
+    unchoose,
+)
 from .registry import (
     SHAPE_ALL,
     SHAPE_EXACT,
@@ -178,6 +190,57 @@ def _(y, x1, x2):
     y_dot = np.linalg.cross(x1_dot, x2) + np.linalg.cross(x1, x2_dot)
 
 
+# select and choose take each element from one of the choices: its adjoint goes to that choice
+# (unchoose), the conditions and indices are static; np.select's default is taken where no
+# condition holds
+
+
+@adjoint(np.select)
+def _(y, condlist, choicelist, default=0):
+    choicelist_bar = unchoose(y_bar, selected_choice(condlist, choicelist), choicelist)
+    default_bar = unbroadcast(np.where(none_holds(condlist), y_bar, 0.0), default)
+
+
+@tangent(np.select)
+def _(y, condlist, choicelist, default=0):
+    y_dot = np.select(condlist, choicelist_dot, 0.0) + np.where(none_holds(condlist), default_dot, 0.0)
+
+
+declare(np.select, static="condlist", note="the conditions are piecewise constant")
+
+
+@adjoint(np.choose)
+def _(y, a, choices, out=None, mode="raise"):
+    choices_bar = unchoose(y_bar, chosen_index(a, choices, mode), choices)
+
+
+@tangent(np.choose)
+def _(y, a, choices, out=None, mode="raise"):
+    y_dot = np.choose(a, choices_dot, mode=mode)
+
+
+declare(np.choose, static="a mode", unsupported="out", note="`a` holds indices")
+describe(np.choose, methods=("choose",))  # (k.choose(choices): the index array's method)
+
+# meshgrid(x1, x2, ...) repeats each input (flattened) along the other axes of its output (the
+# first two swapped for indexing='xy'): x_k's adjoint is the k-th output's summed over those axes
+
+
+@adjoint(np.meshgrid)
+def _(y, x1, x2=None, x3=None, x4=None, *, sparse=False, indexing="xy"):
+    x1_bar = np.reshape(np.sum(y_bar[0], axis=mesh_axes(y, 0, indexing)), np.shape(x1))
+    x2_bar = np.reshape(np.sum(y_bar[1], axis=mesh_axes(y, 1, indexing)), np.shape(x2))
+    x3_bar = np.reshape(np.sum(y_bar[2], axis=mesh_axes(y, 2, indexing)), np.shape(x3))
+    x4_bar = np.reshape(np.sum(y_bar[3], axis=mesh_axes(y, 3, indexing)), np.shape(x4))
+
+
+@tangent(np.meshgrid)
+def _(y, x1, x2=None, x3=None, x4=None, *, sparse=False, indexing="xy"):
+    y_dot = meshgrid_dot(y, indexing, x1_dot, x2_dot, x3_dot, x4_dot)
+
+
+declare(np.meshgrid, static="sparse indexing", note="up to 4 inputs; `copy` is not taken")
+
 describe(np.rollaxis, np.diagflat, np.unwrap, shape=SHAPE_FIRST)
 describe(np.linalg.cross, shape=SHAPE_ALL)
 describe(np.bincount, np.logspace, np.geomspace, shape=SHAPE_EXACT)
@@ -233,7 +296,6 @@ refuse(
 )  # fmt: skip
 refuse(
     np.broadcast_arrays,
-    np.meshgrid,
     np.divmod,
     np.modf,
     np.frexp,
@@ -241,7 +303,6 @@ refuse(
 )
 refuse(np.angle, note="a complex argument's derivative is not given; of a real argument it is piecewise constant")
 refuse(np.nextafter, note="the next float: not differentiated")
-refuse(np.choose, np.select, note="write np.where (differentiated in each choice)")
 refuse(np.compress, np.extract, np.insert, np.resize, np.ediff1d, np.vander, note="not differentiated yet")
 refuse(np.gradient, note="not differentiated yet: write the differences (np.diff, slicing)")
 refuse(np.kaiser, note="not differentiated in `beta`")

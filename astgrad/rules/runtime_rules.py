@@ -588,6 +588,7 @@ nondifferentiable(
     rt.check_unaliased,
     rt.check_unshared,
     rt.check_sequence,
+    rt.check_unpack_length,
     rt.check_numbers,
     rt.copied_keys,
     rt.sequence_bar,
@@ -597,6 +598,9 @@ nondifferentiable(
     rt.select_share,
     rt.max_share,
     rt.extremum_mask,
+    rt.extremum_mask_initial,
+    rt.initial_share,
+    rt.masked_count,
     rt.check_scalar,
     rt.zeros_like,
     rt.push,
@@ -681,7 +685,8 @@ def _(y, g, a, b):
     g_bar = y_bar
 
 
-# unpad is the adjoint of padding with zeros, pad_constant_sum that of padding zeros with c
+# unpad is the adjoint of padding (with zeros, or copies: edge, reflect, symmetric, wrap), pad_constant_sum
+# that of padding zeros with c
 
 
 @tangent(rt.unpad)
@@ -696,7 +701,7 @@ describe(rt.unpad, continuous=True)
 
 @adjoint(rt.unpad)
 def _(y, g, x, pad_width, mode="constant"):
-    g_bar = np.pad(y_bar, pad_width)
+    g_bar = np.pad(y_bar, pad_width, mode)
 
 
 @tangent(rt.pad_constant_sum)
@@ -934,6 +939,56 @@ def _(y, x):
 
 
 nondifferentiable(rt.inner_axes, rt.pad_mode, rt.cumprod_axis, rt.triangle_of, rt.dict_keys, rt.keys_if_dict)
+nondifferentiable(rt.element_numbers, note="positions")
+nondifferentiable(rt.selected_choice, rt.chosen_index, rt.none_holds, rt.mesh_axes, note="indices, masks and axes")
+
+# meshgrid_dot is linear in the tangents: its adjoint is np.meshgrid's
+
+
+@tangent(rt.meshgrid_dot)
+def _(z, y, indexing, a=0.0, b=0.0, c=0.0, d=0.0):
+    z_dot = rt.meshgrid_dot(y, indexing, a_dot, b_dot, c_dot, d_dot)
+
+
+@adjoint(rt.meshgrid_dot)
+def _(z, y, indexing, a=0.0, b=0.0, c=0.0, d=0.0):
+    a_bar = np.reshape(np.sum(z_bar[0], axis=rt.mesh_axes(y, 0, indexing)), np.shape(a))
+    b_bar = np.reshape(np.sum(z_bar[1], axis=rt.mesh_axes(y, 1, indexing)), np.shape(b))
+    c_bar = np.reshape(np.sum(z_bar[2], axis=rt.mesh_axes(y, 2, indexing)), np.shape(c))
+    d_bar = np.reshape(np.sum(z_bar[3], axis=rt.mesh_axes(y, 3, indexing)), np.shape(d))
+
+
+declare(rt.meshgrid_dot, static="y indexing", note="y: read for its shapes")
+
+# unchoose and rechoose are linear and each other's adjoints: each element goes to (comes from) the
+# choice `index` names
+
+
+@tangent(rt.unchoose)
+def _(y, g, index, choices):
+    y_dot = rt.unchoose(g_dot, index, choices)
+
+
+@adjoint(rt.unchoose)
+def _(y, g, index, choices):
+    g_bar = rt.rechoose(y_bar, index, g)
+
+
+declare(rt.unchoose, static="index choices", note="choices: read for their shapes")
+describe(rt.unchoose, makes_list=True)
+
+
+@tangent(rt.rechoose)
+def _(y, h, index, g):
+    y_dot = rt.rechoose(h_dot, index, g)
+
+
+@adjoint(rt.rechoose)
+def _(y, h, index, g):
+    h_bar = rt.unchoose(y_bar, index, h)
+
+
+declare(rt.rechoose, static="index g", note="g: read for its shape")
 
 describe(rt.copy_of, rt.numbers_as_array, shape=SHAPE_FIRST)  # (shape_facts.py)
 
@@ -971,6 +1026,7 @@ describe(
     rt.add_at,
     rt.check_scalar,
     rt.check_sequence,
+    rt.check_unpack_length,
     rt.check_numbers,
     rt.check_aux_pair,
     rt.check_unaliased,

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
-from .shapes import real_for, unbroadcast, unreduce
+from .shapes import expand_reduced, real_for, unbroadcast, unreduce
 from .tape import (
     zeros_like,
 )
@@ -24,6 +24,46 @@ def reduce_size(x: Any, axis: Any = None) -> int:
         return int(np.prod(shape))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return int(np.prod([shape[a] for a in axes]))
+
+
+def masked_count(x: Any, axis: Any = None, where: Any = None) -> Any:
+    """How many elements np.mean(x, axis, where=where) averages in each slice, the reduced axes kept
+    (of length 1); reduce_size(x, axis) where `where` is None (every element)."""
+    if where is None:
+        return reduce_size(x, axis)
+    return np.sum(np.broadcast_to(where, np.shape(x)), axis=axis, keepdims=True)
+
+
+def _extremum_hits(x: Any, y: Any, axis: Any, keepdims: bool, initial: Any, where: Any) -> tuple:
+    """(where x attains its reduced max/min y among the elements `where` allows, whether `initial`
+    does (the reduced axes kept), how many do: at least 1)."""
+    x = np.asarray(x)
+    reached = np.asarray(y) if keepdims or axis is None else expand_reduced(y, axis, x.ndim)
+    hit = x == reached
+    if where is not None:
+        hit = hit & np.broadcast_to(where, x.shape)
+    initial_hit = reached == initial
+    count = np.maximum(np.sum(hit, axis=axis, keepdims=True) + initial_hit, 1)
+    return hit, initial_hit, count
+
+
+def extremum_mask_initial(
+    x: Any, y: Any, axis: Any = None, keepdims: bool = False, initial: Any = None, where: Any = None
+) -> Any:
+    """The share of the adjoint of np.max(x, axis, initial=initial, where=where) (or np.min) that
+    goes to each element of x: where x attains the result among the elements `where` allows, ties
+    with each other and with `initial` sharing equally."""
+    hit, _, count = _extremum_hits(x, y, axis, keepdims, initial, where)
+    return (hit / count).astype(np.result_type(x, 1.0))
+
+
+def initial_share(
+    x: Any, y: Any, axis: Any = None, keepdims: bool = False, initial: Any = None, where: Any = None
+) -> Any:
+    """The share of the adjoint of np.max(x, axis, initial=initial, where=where) (or np.min) that
+    goes to `initial`: where it is the result, shared with the elements that tie with it."""
+    _, initial_hit, count = _extremum_hits(x, y, axis, keepdims, initial, where)
+    return np.reshape(initial_hit / count, np.shape(y)).astype(np.result_type(x, 1.0))
 
 
 def max_share(x: Any, y: Any) -> Any:

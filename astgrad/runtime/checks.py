@@ -60,6 +60,13 @@ def check_numbers(seq: Any, label: str) -> None:
     )
 
 
+def check_unpack_length(seq: Any, named: int) -> None:
+    """Refuse `a, *b, c = seq` of a sequence with fewer items than the names beside the star, as
+    Python does (astgrad reads the items by position: from the end, they would overlap)."""
+    if len(seq) < named:
+        raise ValueError(f"not enough values to unpack (expected at least {named}, got {len(seq)})")
+
+
 def check_sequence(seq: Any) -> None:
     """Refuse a for loop over what is not walked by position: astgrad runs `for x in s` as
     `for k in range(len(s)): x = s[k]`, which is the same loop for a list, a tuple or an array,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
+from .arrays import untake
 
 # --- tensordot, inner, kron, cross, pad, cumprod, average, split, cholesky, eigh, matrix_power ---
 # (rules/more_rules.py; the rules of these helpers are at the end of rules/runtime_rules.py)
@@ -102,16 +103,34 @@ def cross_vectors(g: Any, a: Any, b: Any) -> Any:
     return g
 
 
+# the np.pad modes whose every padded element is a copy of one element of the array: padding the
+# array's element numbers (element_numbers) with the same mode says which
+PAD_COPYING_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
 def pad_mode(mode: Any) -> str:
-    """'constant', or ValueError for the np.pad modes astgrad has no derivative rule for."""
-    if not (isinstance(mode, str) and mode == "constant"):
-        raise UnsupportedValueError(f"astgrad differentiates np.pad with mode='constant' only (got mode={mode!r})")
+    """`mode`, or ValueError for the np.pad modes astgrad has no derivative rule for."""
+    if not (isinstance(mode, str) and (mode == "constant" or mode in PAD_COPYING_MODES)):
+        raise UnsupportedValueError(
+            "astgrad differentiates np.pad with mode 'constant', 'edge', 'reflect', 'symmetric' or 'wrap' "
+            f"(got mode={mode!r}; with reflect_type='even', the default)"
+        )
     return mode
 
 
+def element_numbers(x: Any) -> Any:
+    """Each element's position in `x` flattened, in an array of `x`'s shape: moved by a function that
+    only copies elements (np.pad(x, w, 'edge'), sliding_window_view), it says where each result element
+    came from, so np.take(x, that) is the function and untake its adjoint."""
+    return np.arange(np.size(x)).reshape(np.shape(x))
+
+
 def unpad(g: Any, x: Any, pad_width: Any, mode: Any = "constant") -> Any:
-    """The adjoint of `x` in `np.pad(x, pad_width, mode)`: the part of `g` where `x` went."""
-    pad_mode(mode)
+    """The adjoint of `x` in `np.pad(x, pad_width, mode)`: the part of `g` where `x` went, and for a
+    mode that copies elements into the padding (edge, reflect, symmetric, wrap), the padding's `g`
+    added onto the elements it copies."""
+    if pad_mode(mode) != "constant":
+        return untake(g, x, np.pad(element_numbers(x), pad_width, mode))
     shape = np.shape(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (len(shape), 2))
     g = np.broadcast_to(g, tuple(n + int(w[0]) + int(w[1]) for n, w in zip(shape, widths)))

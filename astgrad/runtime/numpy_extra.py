@@ -448,6 +448,74 @@ def poly_derivative(p: Any) -> Any:
     return np.polyder(p) if p.shape[0] > 1 else np.zeros(1)
 
 
+# --- np.select and np.choose (rules/parity_rules.py) ------------------------------------------------
+# np.select(condlist, choicelist, default) is np.choose(k, [*choicelist, default]) with k the number
+# of the first condition that holds (len(choicelist) where none does): both adjoints are unchoose's
+
+
+def selected_choice(condlist: Any, choicelist: Any) -> Any:
+    """The number of the choice np.select(condlist, choicelist) takes at each element: that of the
+    first condition that holds, len(choicelist) (the default) where none does."""
+    n = len(choicelist)
+    return np.select(list(condlist), list(range(n)), n)
+
+
+def none_holds(condlist: Any) -> Any:
+    """Where none of np.select's conditions holds (its default is taken)."""
+    return ~np.any(np.broadcast_arrays(*[np.asarray(c, dtype=bool) for c in condlist]), axis=0)
+
+
+def chosen_index(a: Any, choices: Any, mode: Any = "raise") -> Any:
+    """The number of the choice np.choose(a, choices, mode=mode) takes at each element."""
+    n = len(choices)
+    if mode == "wrap":
+        return np.mod(a, n)
+    if mode == "clip":
+        return np.clip(a, 0, n - 1)
+    return np.asarray(a)
+
+
+def unchoose(g: Any, index: Any, choices: Any) -> Any:
+    """The adjoints of the choices of np.choose(index, choices): each choice's `g` where `index`
+    names it (unbroadcast to its shape); one array of choices' shape for an array of choices."""
+    parts = [unbroadcast(np.where(index == i, g, 0.0), c) for i, c in enumerate(choices)]
+    return np.stack(parts) if isinstance(choices, np.ndarray) else parts
+
+
+def rechoose(h: Any, index: Any, g: Any) -> Any:
+    """The adjoint of `g` in unchoose(g, index, choices), given the choices' adjoints `h`: each
+    element from the choice `index` names, 0 where it names none (np.select's default), in g's shape."""
+    return np.broadcast_to(np.choose(index, [*h, 0.0]), np.shape(g))
+
+
+# --- np.meshgrid (rules/parity_rules.py) ------------------------------------------------------------
+
+
+def _mesh_axis(k: int, n: int, indexing: str) -> int:
+    """The axis along which np.meshgrid's k-th of n inputs runs in the outputs ('xy' swaps the first two)."""
+    return {0: 1, 1: 0}.get(k, k) if indexing == "xy" and n >= 2 else k
+
+
+def mesh_axes(y: Any, k: int, indexing: str = "xy") -> tuple:
+    """The axes of np.meshgrid's outputs `y` along which its k-th input is repeated: its adjoint is
+    the k-th output's adjoint summed over them."""
+    n = len(y)
+    along = _mesh_axis(k, n, indexing)
+    return tuple(i for i in range(n) if i != along)
+
+
+def meshgrid_dot(y: Any, indexing: str, *dots: Any) -> tuple:
+    """The tangent of `y = np.meshgrid(*xs, indexing=indexing)` (sparse or not) given the inputs'
+    tangents `dots` (a number 0 for an input without one): each along its axis, repeated as y's."""
+    n = len(y)
+    out = []
+    for k, (d, yk) in enumerate(zip(dots, y)):
+        shape = [1] * n
+        shape[_mesh_axis(k, n, indexing)] = -1
+        out.append(np.array(np.broadcast_to(np.reshape(d, shape), np.shape(yk)), dtype=np.result_type(d, yk, 1.0)))
+    return tuple(out)
+
+
 # every function defined here (not the imports) is re-exported by astgrad.runtime
 __all__ = [
     n

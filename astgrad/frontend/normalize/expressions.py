@@ -123,15 +123,14 @@ class ExpressionsMixin:
                 "keep the value in a local variable",
             )
         elif isinstance(target, gast.Starred):
-            raise self.error("starred assignment targets are not supported", target)
+            raise self.error("a starred assignment target must be in a list or tuple", target)
         else:
             raise self.error(f"assignment to {type(target).__name__} is not supported", target)
 
     def unpack(self, target: gast.Tuple | gast.List, value: gast.AST) -> None:
         if any(isinstance(e, gast.Starred) for e in target.elts):
-            raise self.error(
-                "starred assignment targets are not supported", target, hint="index the sequence explicitly"
-            )
+            self.unpack_starred(target, value)
+            return
         if (
             isinstance(value, (gast.Tuple, gast.List))
             and len(value.elts) == len(target.elts)
@@ -152,6 +151,44 @@ class ExpressionsMixin:
             whole = self.temp(whole)
         for i, t in enumerate(target.elts):
             item = gast.Subscript(value=copy.deepcopy(whole), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
+            self.assign_to(t, item)
+
+    def unpack_starred(self, target: gast.Tuple | gast.List, value: gast.AST) -> None:
+        """`a, *b, c = t` as Python runs it: `a = t[0]`, `b = list(t[1:-1])` (a list, as Python makes),
+        `c = t[-1]`, reading `t` once; a sequence too short for the names before and after the star
+        is refused at run time as Python refuses it."""
+        stars = [i for i, e in enumerate(target.elts) if isinstance(e, gast.Starred)]
+        if len(stars) > 1:
+            raise self.error("multiple starred expressions in assignment", target)
+        s = stars[0]
+        after = len(target.elts) - s - 1
+        whole = self.atom(value)
+        if not isinstance(whole, gast.Name):
+            whole = self.temp(whole)
+        check = gast.Call(
+            func=name(self.ctx.helper("check_unpack_length")),
+            args=[copy.deepcopy(whole), gast.Constant(value=len(target.elts) - 1, kind=None)],
+            keywords=[],
+        )
+        self.emit(gast.Expr(value=check))
+
+        def constant(i: int | None) -> gast.AST:
+            return gast.Constant(value=i, kind=None)
+
+        for i, t in enumerate(target.elts):
+            if i < s:
+                item = gast.Subscript(value=copy.deepcopy(whole), slice=constant(i), ctx=gast.Load())
+            elif i > s:
+                item = gast.Subscript(value=copy.deepcopy(whole), slice=constant(i - len(target.elts)), ctx=gast.Load())
+            else:
+                rest = gast.Slice(
+                    lower=constant(s) if s else None, upper=constant(-after) if after else None, step=None
+                )
+                part = gast.Subscript(value=copy.deepcopy(whole), slice=rest, ctx=gast.Load())
+                item = gast.Call(func=self._builtin("list"), args=[part], keywords=[])
+                t = t.value
+            for node in gast.walk(item):  # (the statement's line, in the generated code's comments)
+                gast.copy_location(node, target)
             self.assign_to(t, item)
 
     def _unpacked_part(self, target: gast.Tuple | gast.List, value: gast.Tuple | gast.List, j: int) -> gast.AST:
