@@ -183,3 +183,63 @@ def test_a_clean_up_step_that_changed_nothing_is_not_run_again_on_the_same_tree(
     # nothing before the lists' step, which found nothing on this very tree in the first
     assert "np.sin(x)" in text and "unused" not in text and " a " not in text, text
     assert len(runs) == 1
+
+
+def test_a_fold_sweep_is_made_only_where_a_rule_matches():
+    """Fold.may_change is true of a tree exactly where a sweep changes it (with nothing protected),
+    so the clean-up's fixed point skips the sweeps that would change nothing."""
+    from astgrad.optimize.cleanup import Fold
+
+    changing = [
+        "y = 2.0 * 3.0",
+        "y = x ** 1",
+        "y = 1.0 * x",
+        "y = x * -1",
+        "y = x / 1.0",
+        "y = x - 0.0",
+        "y = x + -z",
+        "y = x + -0.8 * z",
+        "y = -(-x)",
+        "y = None is None",
+        "y = 'C' == 'F'",
+        "y = a if True else b",
+        "y = a + copy_of(b)",
+        "for i in range(3):\n    if i:\n        y = f(x * 1.0)",
+    ]
+    unchanged = [
+        "y = 2.0 * x",
+        "y = x ** 2",
+        "y = x / 2.0",
+        "y = x - 1.0",
+        "y = x + -1.0",
+        "y = x + 0.8 * z",
+        "y = -x",
+        "y = x is None",
+        "y = a if c else b",
+        "y = copy_of(b)",
+        "y = f(copy_of(b)) + x",
+    ]
+    for src, expected in [(s, True) for s in changing] + [(s, False) for s in unchanged]:
+        tree = gast.parse(src)
+        fold = Fold(copy_of="copy_of")
+        assert fold.may_change(tree) == expected, src
+        fold.visit(tree)
+        assert fold.changed == expected, src
+
+
+def test_the_clean_up_makes_no_fold_sweep_of_a_tree_nothing_folds_in(monkeypatch):
+    import astgrad.optimize.cleanup as cleanup
+    from astgrad.ad.assemble import normalized
+
+    sweeps = []
+    real = cleanup.Fold.visit
+
+    def visit(self, node):
+        if isinstance(node, gast.FunctionDef):
+            sweeps.append(1)
+        return real(self, node)
+
+    monkeypatch.setattr(cleanup.Fold, "visit", visit)
+    ctx, fdef = normalized(_folded_twice)
+    cleanup.optimize(fdef, ctx, {"x", "y"})
+    assert len(sweeps) == 1  # (the first folds `a * 1.0`; after it, no rule matches: no sweep)

@@ -189,6 +189,69 @@ class Fold(Transformer):
             return node.body if node.test.value else node.orelse
         return node
 
+    def may_change(self, tree: gast.AST) -> bool:
+        """Whether a sweep of `tree` may change it: a node of it one of the rules above matches
+        as it is (a fold only ever starts at such a node; the folds above it follow from it).
+        A sweep that could change nothing is not made."""
+        copy_of = self.copy_of
+        for n in find(tree, _FOLDED):
+            cls = n.__class__
+            if cls is gast.BinOp:
+                left, right = n.left, n.right
+                lc, rc = left.__class__, right.__class__
+                # (each rule reads a number operand, a negation or product on the right, or a copy)
+                if (lc in _NUMBERS or rc in _NUMBERS or rc is gast.BinOp or lc is gast.Call or rc is gast.Call) and (
+                    _binop_may_fold(n, copy_of)
+                ):
+                    return True
+            elif cls is gast.UnaryOp:
+                inner = n.operand
+                if n.op.__class__ is gast.USub and inner.__class__ is gast.UnaryOp and inner.op.__class__ is gast.USub:
+                    return True
+            elif cls is gast.Compare:
+                if len(n.ops) == 1:
+                    op, left, right = n.ops[0], n.left, n.comparators[0]
+                    if isinstance(op, (gast.Is, gast.IsNot)) and _literal(left) and _literal(right):
+                        return True
+                    if isinstance(op, (gast.Eq, gast.NotEq)) and all(
+                        isinstance(m, gast.Constant) and type(m.value) is str for m in (left, right)
+                    ):
+                        return True
+            elif n.test.__class__ is gast.Constant:  # (an IfExp)
+                return True
+        return False
+
+
+def _binop_may_fold(n: gast.BinOp, copy_of: str | None) -> bool:
+    """Whether one of Fold.visit_BinOp's rules matches `n` as it is."""
+    left, right, op = n.left, n.right, n.op.__class__
+    lv, rv = number_value(left), number_value(right)
+    if lv is not None and rv is not None and op in _ARITH:
+        return True
+    if op is gast.Pow or op is gast.Div:
+        if rv == 1:
+            return True
+    elif op is gast.Mult:
+        if lv in (1, -1) or rv in (1, -1):
+            return True
+    elif op is gast.Sub:
+        if rv == 0:
+            return True
+    elif op is gast.Add:
+        if right.__class__ is gast.UnaryOp and right.op.__class__ is gast.USub:
+            if right.operand.__class__ is not gast.Constant:
+                return True
+        elif right.__class__ is gast.BinOp and right.op.__class__ is gast.Mult:
+            c = number_value(right.left)
+            if c is not None and c < 0:
+                return True
+    return copy_of is not None and op in _NEW_CLASSES and (call_of(left, copy_of) or call_of(right, copy_of))
+
+
+_FOLDED = frozenset({gast.BinOp, gast.UnaryOp, gast.Compare, gast.IfExp})  # the nodes Fold's rules rewrite
+_NEW_CLASSES = frozenset(_NEW)
+_NUMBERS = frozenset({gast.Constant, gast.UnaryOp})  # (number_value reads nothing else)
+
 
 def _stores(body: list[gast.stmt]) -> dict[str, int]:
     """How many statements bind or mutate each name."""
@@ -874,7 +937,8 @@ def optimize(
                 }
                 kept = shared_through(links, frozenset(returned) | direct)
             fold = Fold(frozenset(written), protected, shared, kept, copy_of)
-            fold.visit(fdef)
+            if fold.may_change(fdef):
+                fold.visit(fdef)
             ran("fold", fold.changed)
         # (a fold that is not due did its sweep of this very tree, and changed nothing since)
         stores = None
