@@ -67,3 +67,30 @@ def test_the_specialised_code_takes_the_source_the_general_code_read_until_the_c
     f.__code__ = _other_loss.__code__  # (the program changes: its new code is read)
     np.testing.assert_allclose(g(w, x), numerical_grad(f, w, x), rtol=1e-6)
     assert read[1:] and set(read[1:]) == {"_other_loss"}
+
+
+def _branchy_loop(w, x):
+    for j in range(3):
+        if j == 1:
+            x = x * 0.5
+        else:
+            x = x + 0.1 * np.sin(x)
+    return np.sum(w * x)
+
+
+def test_hoisting_and_window_loops_find_the_decisive_names_only_for_a_loop_that_needs_them(monkeypatch):
+    """The analysis reads the whole function (rounding.decisive_names): a pass asks for it when a
+    loop it may rewrite needs it, before the pass changes the tree, not for every function with a loop."""
+    import astgrad.specialize.hoisting as hoisting
+    import astgrad.specialize.window_loops as window_loops
+
+    asked = []
+    for module in (hoisting, window_loops):
+        real = module.decisive_names
+        monkeypatch.setattr(
+            module, "decisive_names", lambda *a, _m=module.__name__, _r=real, **k: asked.append(_m) or _r(*a, **k)
+        )
+    w, x = np.linspace(-1.0, 1.0, 6), np.linspace(0.5, 2.0, 6)
+    g = astgrad.grad(_branchy_loop)(w, x)
+    np.testing.assert_allclose(g, numerical_grad(_branchy_loop, w, x), rtol=1e-6)
+    assert asked == []  # (no loop over rows to hoist from, no nest to batch)
