@@ -78,19 +78,25 @@ def _branchy_loop(w, x):
     return np.sum(w * x)
 
 
-def test_hoisting_and_window_loops_find_the_decisive_names_only_for_a_loop_that_needs_them(monkeypatch):
+def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypatch):
     """The analysis reads the whole function (rounding.decisive_names): a pass asks for it when a
-    loop it may rewrite needs it, before the pass changes the tree, not for every function with a loop."""
+    loop it may rewrite needs it, before the pass changes the tree, not for every function with a loop;
+    whole powers, where the function has a power to rewrite."""
     import astgrad.specialize.hoisting as hoisting
+    import astgrad.specialize.powers as powers
     import astgrad.specialize.window_loops as window_loops
 
     asked = []
-    for module in (hoisting, window_loops):
-        real = module.decisive_names
+    for module, analysis in (
+        (hoisting, "decisive_names"),
+        (window_loops, "decisive_names"),
+        (powers, "free_assignments"),
+    ):
+        real = getattr(module, analysis)
         monkeypatch.setattr(
-            module, "decisive_names", lambda *a, _m=module.__name__, _r=real, **k: asked.append(_m) or _r(*a, **k)
+            module, analysis, lambda *a, _m=module.__name__, _r=real, **k: asked.append(_m) or _r(*a, **k)
         )
     w, x = np.linspace(-1.0, 1.0, 6), np.linspace(0.5, 2.0, 6)
     g = astgrad.grad(_branchy_loop)(w, x)
     np.testing.assert_allclose(g, numerical_grad(_branchy_loop, w, x), rtol=1e-6)
-    assert asked == []  # (no loop over rows to hoist from, no nest to batch)
+    assert asked == []  # (no loop over rows to hoist from, no nest to batch, no power to rewrite)
