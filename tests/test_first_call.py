@@ -2,6 +2,7 @@
 adjoints its iterations start with (not once more after the trials), so nested loops do not make
 their innermost body once per combination of every enclosing loop's trials and remakes."""
 
+import sys
 from collections import Counter
 
 import numpy as np
@@ -70,33 +71,51 @@ def test_the_specialised_code_takes_the_source_the_general_code_read_until_the_c
 
 
 def _branchy_loop(w, x):
+    total = 0.0
     for j in range(3):
         if j == 1:
             x = x * 0.5
         else:
             x = x + 0.1 * np.sin(x)
-    return np.sum(w * x)
+        total = total + np.sum(x) * 1e-3
+    return np.sum(w * x) + total
+
+
+def _weighted_steps(w, x):
+    for _ in range(3):
+        x = w * np.sin(x)
+    return np.sum(x)
 
 
 def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypatch):
     """The analysis reads the whole function (rounding.decisive_names): a pass asks for it when a
     loop it may rewrite needs it, before the pass changes the tree, not for every function with a loop;
-    whole powers, where the function has a power to rewrite."""
+    whole powers, where the function has a power to rewrite. (`_branchy_loop`: long_function's loop.)"""
+    import astgrad.analysis.rounding as rounding
     import astgrad.specialize.hoisting as hoisting
     import astgrad.specialize.powers as powers
     import astgrad.specialize.window_loops as window_loops
 
-    asked = []
+    asked = []  # (the modules asking)
+
+    def asking(real):
+        return lambda *a, **k: asked.append(sys._getframe(1).f_globals["__name__"]) or real(*a, **k)
+
     for module, analysis in (
+        (rounding, "decisive_names"),  # (as batching.py asks for it)
         (hoisting, "decisive_names"),
         (window_loops, "decisive_names"),
         (powers, "free_assignments"),
     ):
-        real = getattr(module, analysis)
-        monkeypatch.setattr(
-            module, analysis, lambda *a, _m=module.__name__, _r=real, **k: asked.append(_m) or _r(*a, **k)
-        )
+        monkeypatch.setattr(module, analysis, asking(getattr(module, analysis)))
     w, x = np.linspace(-1.0, 1.0, 6), np.linspace(0.5, 2.0, 6)
-    g = astgrad.grad(_branchy_loop)(w, x)
-    np.testing.assert_allclose(g, numerical_grad(_branchy_loop, w, x), rtol=1e-6)
-    assert asked == []  # (no loop over rows to hoist from, no nest to batch, no power to rewrite)
+    for f, passes in (
+        (_branchy_loop, {"batching", "hoisting", "window_loops", "powers"}),
+        (_weighted_steps, {"batching"}),
+    ):
+        asked.clear()
+        g = astgrad.grad(f)(w, x)
+        np.testing.assert_allclose(g, numerical_grad(f, w, x), rtol=1e-6)
+        # (no accumulation to batch in a new order, no loop over rows to hoist from, no nest to batch,
+        # no power to rewrite)
+        assert not {m for m in asked if m.rsplit(".", 1)[-1] in passes}, (f.__name__, asked)
