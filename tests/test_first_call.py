@@ -10,6 +10,7 @@ import numpy as np
 import astgrad
 from astgrad.ad.reverse import ReverseTransformer
 from astgrad.numerical import numerical_grad
+from benchmarks.workloads import LONG_WRT, long_args, long_function
 
 
 def nested(w, x):
@@ -91,10 +92,12 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
     """The analysis reads the whole function (rounding.decisive_names): a pass asks for it when a
     loop it may rewrite needs it, before the pass changes the tree, not for every function with a loop;
     whole powers, where the function has a power to rewrite; taped rows reads the function only for
-    a counted backward loop that pops. (`_branchy_loop`: long_function's loop.)"""
+    a counted backward loop that pops, replay for a loop pair over numbers it rewrites. (`_branchy_loop`:
+    long_function's loop.)"""
     import astgrad.analysis.rounding as rounding
     import astgrad.specialize.hoisting as hoisting
     import astgrad.specialize.powers as powers
+    import astgrad.specialize.replay as replay
     import astgrad.specialize.taped_rows as taped_rows
     import astgrad.specialize.window_loops as window_loops
 
@@ -109,16 +112,20 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
         (window_loops, "decisive_names"),
         (powers, "free_assignments"),
         (taped_rows, "_numpy_numbers"),  # (the facts it reads of the whole function before its loops)
+        (replay, "python_number_names"),
     ):
         monkeypatch.setattr(module, analysis, asking(getattr(module, analysis)))
     w, x = np.linspace(-1.0, 1.0, 6), np.linspace(0.5, 2.0, 6)
     for f, passes in (
-        (_branchy_loop, {"batching", "hoisting", "window_loops", "powers", "taped_rows"}),
+        (_branchy_loop, {"batching", "hoisting", "window_loops", "powers", "taped_rows", "replay"}),
         (_weighted_steps, {"batching"}),
     ):
         asked.clear()
         g = astgrad.grad(f)(w, x)
         np.testing.assert_allclose(g, numerical_grad(f, w, x), rtol=1e-6)
         # (no accumulation to batch in a new order, no loop over rows to hoist from, no nest to batch,
-        # no power to rewrite; taped rows: no counted backward loop that pops)
+        # no power to rewrite; taped rows: no counted backward loop that pops; replay: no loop over numbers)
         assert not {m for m in asked if m.rsplit(".", 1)[-1] in passes}, (f.__name__, asked)
+    asked.clear()
+    astgrad.grad(long_function, wrt=LONG_WRT)(*long_args(np.random.default_rng(0)))
+    assert {m.rsplit(".", 1)[-1] for m in asked} == {"rounding"}, asked  # (einsum's and dots' rewrites ask)
