@@ -243,3 +243,22 @@ def test_the_clean_up_makes_no_fold_sweep_of_a_tree_nothing_folds_in(monkeypatch
     ctx, fdef = normalized(_folded_twice)
     cleanup.optimize(fdef, ctx, {"x", "y"})
     assert len(sweeps) == 1  # (the first folds `a * 1.0`; after it, no rule matches: no sweep)
+
+
+def test_the_clean_up_finds_the_sharing_links_of_an_unchanged_tree_once(monkeypatch):
+    """With arrays the caller owns, the first fold sweep reads the sharing links found before it,
+    on the same tree; they are found anew only after a step changes the tree."""
+    import astgrad.optimize.cleanup as cleanup
+    from astgrad.ad.assemble import normalized
+
+    def unchanged(x, y):
+        return np.sin(x) + y
+
+    found = []
+    real = cleanup.sharing_links
+    monkeypatch.setattr(cleanup, "sharing_links", lambda *a, **k: found.append(1) or real(*a, **k))
+    ctx, fdef = normalized(unchanged)
+    before = ast.unparse(gast.gast_to_ast(fdef))
+    cleanup.optimize(fdef, ctx, {"x", "y"}, protected=frozenset({"x"}))
+    assert ast.unparse(gast.gast_to_ast(fdef)) == before
+    assert len(found) == 1

@@ -929,7 +929,8 @@ def optimize(
         if due("fold"):
             kept = None
             if callers:  # (anew each sweep: a fold may have made a new alias of a caller's array)
-                links = sharing_links(fdef, both_ways=True)
+                if version:  # (the first sweep's tree is the one the links above were found in)
+                    links = sharing_links(fdef, both_ways=True)
                 # (one way: the links of even index, each an assignment's (targets, sources))
                 protected = shared_through(links[::2], callers)
                 returned = {
