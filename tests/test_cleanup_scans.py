@@ -262,3 +262,32 @@ def test_the_clean_up_finds_the_sharing_links_of_an_unchanged_tree_once(monkeypa
     cleanup.optimize(fdef, ctx, {"x", "y"}, protected=frozenset({"x"}))
     assert ast.unparse(gast.gast_to_ast(fdef)) == before
     assert len(found) == 1
+
+
+def test_local_copy_propagation_gives_the_reads_of_the_tree_it_leaves():
+    """`after`: the reads counted anew after the step (dead-code removal reads them), though the
+    step itself goes on deciding with its own running count, as it always did."""
+    from astgrad.optimize.cleanup import _loads, _stores, propagate_local_copies
+
+    fdef = _fdef(
+        """
+        def f(x, n):
+            s = x
+            for i in range(n):
+                b = s * 2.0
+                a = b
+                c = a + a
+                d = c
+                s = d - b
+            if n:
+                e = s
+                s = e + 1.0
+            del x
+            return s
+        """
+    )
+    loads, after = _loads(fdef.body), {}
+    assert propagate_local_copies(fdef, {"x", "n"}, _stores(fdef.body), loads, after)
+    text = ast.unparse(gast.gast_to_ast(fdef))
+    assert "c = b + b" in text and "s = c - b" in text and "s = s + 1.0" in text, text
+    assert after == _loads(fdef.body)

@@ -369,11 +369,13 @@ def propagate_local_copies(
     params: set[str],
     stores: dict[str, int] | None = None,
     loads: dict[str, int] | None = None,
+    after: dict[str, int] | None = None,
 ) -> bool:
     """Replace `a` by `b` after `a = b` in any block (a loop body, a branch) when every use of `a`
     is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
     still the same object there), and `a` is bound nowhere else. `stores`, `loads`: the tree's
-    _stores and _loads, if counted already (`loads` is changed only where the tree is)."""
+    _stores and _loads, if counted already (`loads` is changed only where the tree is). `after`,
+    given with `loads`: filled with the _loads of the tree as this leaves it, where it changed it."""
     stores = _stores(fdef.body) if stores is None else stores
     last = fdef.body[-1] if fdef.body else None
     returned = names_in(last) if isinstance(last, gast.Return) else set()
@@ -391,6 +393,9 @@ def propagate_local_copies(
     if not candidates:
         return False
     loads = _loads(fdef.body) if loads is None else loads
+    # (loads, as the steps below keep it, goes on counting the dropped `a = b`'s read of b, and a's
+    # reads: it decides as it always did; exact, the tree's own count)
+    exact = dict(loads) if after is not None else None
     changed = False
 
     def facts(st: gast.stmt) -> tuple[dict[str, int], set[str]]:
@@ -440,12 +445,18 @@ def propagate_local_copies(
                 used = info[k][0]
                 used[b] = used.get(b, 0) + used.pop(a)
             loads[b] = loads.get(b, 0) + found
+            if exact is not None:
+                exact[b] = exact.get(b, 0) + found - 1  # (the dropped `a = b` read b once)
+                del exact[a]  # (every read of a was one of the uses found: b's now)
             drop.add(i)
             changed = True
         if drop:
             body[:] = [st for k, st in enumerate(body) if k not in drop]
 
     block(fdef.body)
+    if changed and exact is not None:
+        after.clear()
+        after.update(exact)
     return changed
 
 
@@ -948,8 +959,10 @@ def optimize(
             if ran("copies", propagate_copies(fdef, params, fold, stores)):
                 stores = None
         loads = _loads(fdef.body) if due("local") and due("dead") else None  # (counted once for both)
-        if due("local") and ran("local", propagate_local_copies(fdef, params, stores, loads)):
-            loads = None
+        if due("local"):
+            after: dict[str, int] = {}
+            if ran("local", propagate_local_copies(fdef, params, stores, loads, after if loads is not None else None)):
+                loads = after if loads is not None else None  # (the reads of the tree the step left)
         if due("dead"):
             counted = {}
             if not ran("dead", eliminate_dead_code(fdef, ns, purity, counted=counted, loads=loads)):
