@@ -10,6 +10,7 @@ import numpy as np
 import astgrad
 from astgrad.ad.reverse import ReverseTransformer
 from astgrad.numerical import numerical_grad
+from benchmarks.variants import clear_caches
 from benchmarks.workloads import LONG_WRT, long_args, long_function
 
 
@@ -88,6 +89,12 @@ def _weighted_steps(w, x):
     return np.sum(x)
 
 
+def _fresh_long_gradient():
+    """long_function's gradient made anew (the caches cleared) and called once."""
+    clear_caches()
+    astgrad.grad(long_function, wrt=LONG_WRT)(*long_args(np.random.default_rng(0)))
+
+
 def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypatch):
     """The analysis reads the whole function (rounding.decisive_names): a pass asks for it when a
     loop it may rewrite needs it, before the pass changes the tree, not for every function with a loop;
@@ -127,7 +134,7 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
         # no power to rewrite; taped rows: no counted backward loop that pops; replay: no loop over numbers)
         assert not {m for m in asked if m.rsplit(".", 1)[-1] in passes}, (f.__name__, asked)
     asked.clear()
-    astgrad.grad(long_function, wrt=LONG_WRT)(*long_args(np.random.default_rng(0)))
+    _fresh_long_gradient()
     skipping = {"batching", "hoisting", "window_loops", "powers", "taped_rows", "replay"}
     assert not {m.rsplit(".", 1)[-1] for m in asked} & skipping, asked
 
@@ -167,3 +174,21 @@ def test_the_rounding_analysis_counts_names_in_the_expressions_it_walks(monkeypa
     free = [s.targets[0].id for s, _ in rounding.free_assignments(fdef, "np")]
     assert free == ["tape", "v"]  # (y is returned: what it reads keeps its rounding)
     assert not any(tree is fdef or tree is fdef.body for tree in scanned), scanned
+
+
+def test_dead_restores_walks_the_function_once_before_it_drops_saves(monkeypatch):
+    """Its three readings of the whole function (the shape-only reads, the zeros, the tapes read
+    otherwise) share one walk; the top-level statement a restore is in is found by statements."""
+    import astgrad.optimize.loop_saves as loop_saves
+
+    walks = []
+    real = loop_saves.walk
+
+    def walk(node):
+        if sys._getframe(1).f_code.co_name == "drop_dead_restores":
+            walks.append(type(node).__name__)
+        return real(node)
+
+    monkeypatch.setattr(loop_saves, "walk", walk)
+    _fresh_long_gradient()
+    assert walks == ["FunctionDef"]  # (long_function's saved values are all read again)
