@@ -99,9 +99,10 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
     """The analysis reads the whole function (rounding.decisive_names): a pass asks for it when a
     loop it may rewrite needs it, before the pass changes the tree, not for every function with a loop;
     whole powers, where the function has a power to rewrite; taped rows reads the function only for
-    a counted backward loop that pops, replay for a loop pair over numbers it rewrites. (`_branchy_loop`:
-    long_function's loop.)"""
+    a counted backward loop that pops, replay for a loop pair over numbers it rewrites, the canonical
+    products for a product to rewrite. (`_branchy_loop`: long_function's loop.)"""
     import astgrad.analysis.rounding as rounding
+    import astgrad.specialize.canonical as canonical
     import astgrad.specialize.hoisting as hoisting
     import astgrad.specialize.powers as powers
     import astgrad.specialize.replay as replay
@@ -120,6 +121,7 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
         (powers, "free_assignments"),
         (taped_rows, "_numpy_numbers"),  # (the facts it reads of the whole function before its loops)
         (replay, "python_number_names"),
+        (canonical, "decisive_names"),
     ):
         monkeypatch.setattr(module, analysis, asking(getattr(module, analysis)))
     w, x = np.linspace(-1.0, 1.0, 6), np.linspace(0.5, 2.0, 6)
@@ -135,7 +137,7 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
         assert not {m for m in asked if m.rsplit(".", 1)[-1] in passes}, (f.__name__, asked)
     asked.clear()
     _fresh_long_gradient()
-    skipping = {"batching", "hoisting", "window_loops", "powers", "taped_rows", "replay"}
+    skipping = {"batching", "hoisting", "window_loops", "powers", "taped_rows", "replay", "canonical"}
     assert not {m.rsplit(".", 1)[-1] for m in asked} & skipping, asked
 
 
