@@ -105,6 +105,7 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
     import astgrad.specialize.canonical as canonical
     import astgrad.specialize.hoisting as hoisting
     import astgrad.specialize.powers as powers
+    import astgrad.specialize.reductions as reductions
     import astgrad.specialize.replay as replay
     import astgrad.specialize.taped_rows as taped_rows
     import astgrad.specialize.window_loops as window_loops
@@ -122,18 +123,20 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
         (taped_rows, "_numpy_numbers"),  # (the facts it reads of the whole function before its loops)
         (replay, "python_number_names"),
         (canonical, "decisive_names"),
+        (reductions, "free_assignments"),
     ):
         monkeypatch.setattr(module, analysis, asking(getattr(module, analysis)))
     w, x = np.linspace(-1.0, 1.0, 6), np.linspace(0.5, 2.0, 6)
     for f, passes in (
-        (_branchy_loop, {"batching", "hoisting", "window_loops", "powers", "taped_rows", "replay"}),
+        (_branchy_loop, {"batching", "hoisting", "window_loops", "powers", "taped_rows", "replay", "reductions"}),
         (_weighted_steps, {"batching"}),
     ):
         asked.clear()
         g = astgrad.grad(f)(w, x)
         np.testing.assert_allclose(g, numerical_grad(f, w, x), rtol=1e-6)
         # (no accumulation to batch in a new order, no loop over rows to hoist from, no nest to batch,
-        # no power to rewrite; taped rows: no counted backward loop that pops; replay: no loop over numbers)
+        # no power to rewrite, no sum over axes as einsum; taped rows: no counted backward loop that pops;
+        # replay: no loop over numbers)
         assert not {m for m in asked if m.rsplit(".", 1)[-1] in passes}, (f.__name__, asked)
     asked.clear()
     _fresh_long_gradient()
