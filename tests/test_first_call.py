@@ -95,6 +95,10 @@ def _fresh_long_gradient():
     astgrad.grad(long_function, wrt=LONG_WRT)(*long_args(np.random.default_rng(0)))
 
 
+def _integer_products(w, m):
+    return np.sum(np.tanh(m @ w))
+
+
 def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypatch):
     """The analysis reads the whole function (rounding.decisive_names): a pass asks for it when a
     loop it may rewrite needs it, before the pass changes the tree, not for every function with a loop;
@@ -103,6 +107,7 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
     products for a product to rewrite. (`_branchy_loop`: long_function's loop.)"""
     import astgrad.analysis.rounding as rounding
     import astgrad.specialize.canonical as canonical
+    import astgrad.specialize.dots as dots
     import astgrad.specialize.hoisting as hoisting
     import astgrad.specialize.powers as powers
     import astgrad.specialize.reductions as reductions
@@ -124,6 +129,7 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
         (replay, "python_number_names"),
         (canonical, "decisive_names"),
         (reductions, "free_assignments"),
+        (dots, "decisive_names"),
     ):
         monkeypatch.setattr(module, analysis, asking(getattr(module, analysis)))
     w, x = np.linspace(-1.0, 1.0, 6), np.linspace(0.5, 2.0, 6)
@@ -138,6 +144,12 @@ def test_passes_find_the_decisive_names_only_for_code_they_may_rewrite(monkeypat
         # no power to rewrite, no sum over axes as einsum; taped rows: no counted backward loop that pops;
         # replay: no loop over numbers)
         assert not {m for m in asked if m.rsplit(".", 1)[-1] in passes}, (f.__name__, asked)
+    asked.clear()
+    m = np.arange(12).reshape(2, 6) % 3 - 1  # (an integer matrix: no `.dot` of float arrays to write)
+    np.testing.assert_allclose(
+        astgrad.grad(_integer_products)(w, m), numerical_grad(_integer_products, w, m), rtol=1e-6
+    )
+    assert "astgrad.specialize.dots" not in asked, asked
     asked.clear()
     _fresh_long_gradient()
     skipping = {"batching", "hoisting", "window_loops", "powers", "taped_rows", "replay", "canonical"}
