@@ -183,3 +183,111 @@ def test_a_clean_up_step_that_changed_nothing_is_not_run_again_on_the_same_tree(
     # nothing before the lists' step, which found nothing on this very tree in the first
     assert "np.sin(x)" in text and "unused" not in text and " a " not in text, text
     assert len(runs) == 1
+
+
+def test_a_fold_sweep_is_made_only_where_a_rule_matches():
+    """Fold.may_change is true of a tree exactly where a sweep changes it (with nothing protected),
+    so the clean-up's fixed point skips the sweeps that would change nothing."""
+    from astgrad.optimize.cleanup import Fold
+
+    changing = [
+        "y = 2.0 * 3.0",
+        "y = x ** 1",
+        "y = 1.0 * x",
+        "y = x * -1",
+        "y = x / 1.0",
+        "y = x - 0.0",
+        "y = x + -z",
+        "y = x + -0.8 * z",
+        "y = -(-x)",
+        "y = None is None",
+        "y = 'C' == 'F'",
+        "y = a if True else b",
+        "y = a + copy_of(b)",
+        "for i in range(3):\n    if i:\n        y = f(x * 1.0)",
+    ]
+    unchanged = [
+        "y = 2.0 * x",
+        "y = x ** 2",
+        "y = x / 2.0",
+        "y = x - 1.0",
+        "y = x + -1.0",
+        "y = x + 0.8 * z",
+        "y = -x",
+        "y = x is None",
+        "y = a if c else b",
+        "y = copy_of(b)",
+        "y = f(copy_of(b)) + x",
+    ]
+    for src, expected in [(s, True) for s in changing] + [(s, False) for s in unchanged]:
+        tree = gast.parse(src)
+        fold = Fold(copy_of="copy_of")
+        assert fold.may_change(tree) == expected, src
+        fold.visit(tree)
+        assert fold.changed == expected, src
+
+
+def test_the_clean_up_makes_no_fold_sweep_of_a_tree_nothing_folds_in(monkeypatch):
+    import astgrad.optimize.cleanup as cleanup
+    from astgrad.ad.assemble import normalized
+
+    sweeps = []
+    real = cleanup.Fold.visit
+
+    def visit(self, node):
+        if isinstance(node, gast.FunctionDef):
+            sweeps.append(1)
+        return real(self, node)
+
+    monkeypatch.setattr(cleanup.Fold, "visit", visit)
+    ctx, fdef = normalized(_folded_twice)
+    cleanup.optimize(fdef, ctx, {"x", "y"})
+    assert len(sweeps) == 1  # (the first folds `a * 1.0`; after it, no rule matches: no sweep)
+
+
+def test_the_clean_up_finds_the_sharing_links_of_an_unchanged_tree_once(monkeypatch):
+    """With arrays the caller owns, the first fold sweep reads the sharing links found before it,
+    on the same tree; they are found anew only after a step changes the tree."""
+    import astgrad.optimize.cleanup as cleanup
+    from astgrad.ad.assemble import normalized
+
+    def unchanged(x, y):
+        return np.sin(x) + y
+
+    found = []
+    real = cleanup.sharing_links
+    monkeypatch.setattr(cleanup, "sharing_links", lambda *a, **k: found.append(1) or real(*a, **k))
+    ctx, fdef = normalized(unchanged)
+    before = ast.unparse(gast.gast_to_ast(fdef))
+    cleanup.optimize(fdef, ctx, {"x", "y"}, protected=frozenset({"x"}))
+    assert ast.unparse(gast.gast_to_ast(fdef)) == before
+    assert len(found) == 1
+
+
+def test_local_copy_propagation_gives_the_reads_of_the_tree_it_leaves():
+    """`after`: the reads counted anew after the step (dead-code removal reads them), though the
+    step itself goes on deciding with its own running count, as it always did."""
+    from astgrad.optimize.cleanup import _loads, _stores, propagate_local_copies
+
+    fdef = _fdef(
+        """
+        def f(x, n):
+            s = x
+            for i in range(n):
+                b = s * 2.0
+                a = b
+                c = a + a
+                d = c
+                s = d - b
+            if n:
+                e = s
+                s = e + 1.0
+            del x
+            return s
+        """
+    )
+    loads, after = _loads(fdef.body), {}
+    assert propagate_local_copies(fdef, {"x", "n"}, _stores(fdef.body), loads, after)
+    text = ast.unparse(gast.gast_to_ast(fdef))
+    assert "c = b + b" in text and "s = c - b" in text and "s = s + 1.0" in text, text
+    assert after == _loads(fdef.body)

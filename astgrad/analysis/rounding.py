@@ -36,22 +36,58 @@ def decisive_names(
     `passing` (the guard's `respecialize`) hand their arguments to the same computation: they
     decide nothing by themselves. `kept`: names whose values must be the function's to the last
     bit as well, as if they decided (what the code returns as the function's value: returned_values)."""
+    return _decisive(fdef, np_name, passing, kept)[0]
+
+
+def _decisive(
+    fdef: gast.FunctionDef, np_name: str, passing: frozenset[str], kept: frozenset[str]
+) -> tuple[set[str], frozenset[str]]:
+    """(decisive_names, _positive_names) of `fdef`: each statement's expressions walked once for
+    both, and for the names the tapes (_restores) and the positive values read."""
+    statements = []  # (statement, its expressions, id(expression) → its nodes)
+    mentions: dict[str, int] = {}  # the names of the body, as name_counts counts them
+    bound: dict[str, int] = {}  # ... of those in a binding context
+    for s in _statements(fdef.body):
+        walked: dict[int, list[gast.AST]] = {}
+        expressions = _expressions(s)
+        for expr in expressions:
+            nodes = walked[id(expr)] = walk(expr)
+            for n in nodes:
+                if n.__class__ is gast.Name:
+                    mentions[n.id] = mentions.get(n.id, 0) + 1
+                    if n.ctx.__class__ is not gast.Load:
+                        bound[n.id] = bound.get(n.id, 0) + 1
+        statements.append((s, expressions, walked))
+    for n, k in name_counts(_outside_body(fdef)).items():  # (parameters, decorators, annotations)
+        mentions[n] = mentions.get(n, 0) + k
     seeds: set[str] = set(kept)
     flows: list[tuple[set[str], set[str]]] = []
-    positive = _positive_names(fdef, np_name)
-    restores = _restores(fdef)
-    for s in _statements(fdef.body):
+    positive = _positive_names(fdef, np_name, bound)
+    restores = _restores(fdef, mentions)
+    for s, expressions, walked in statements:
         if id(s) in restores:
             continue  # (a name's value saved and taken back into it: no flow to another name)
-        walked: dict[int, list[gast.AST]] = {}  # id(expression of s) → its nodes (walked once for every use)
         targets, sources = _flow(s, seeds, np_name, walked)
         if targets:
             flows.append((sources, targets))  # (backwards: a target that decides makes its sources decide)
         if isinstance(s, (gast.If, gast.While)):
             seeds |= _reads(s.test, _walked(s.test, walked))
-        for expr in _expressions(s):
-            seeds |= _decided_in(expr, np_name, passing, positive, _walked(expr, walked))
-    return set(shared_through(flows, frozenset(seeds)))
+        for expr in expressions:
+            seeds |= _decided_in(expr, np_name, passing, positive, walked[id(expr)])
+    return set(shared_through(flows, frozenset(seeds))), positive
+
+
+def _outside_body(fdef: gast.FunctionDef) -> list[gast.AST]:
+    """The nodes of `fdef` outside its body: its parameters, decorators, annotations."""
+    out: list[gast.AST] = []
+    for field in fdef._fields:
+        value = getattr(fdef, field, None)
+        if field == "body":
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, gast.AST):
+                out.append(v)
+    return out
 
 
 def _walked(expr: gast.AST, walked: dict[int, list[gast.AST]]) -> list[gast.AST]:
@@ -62,7 +98,7 @@ def _walked(expr: gast.AST, walked: dict[int, list[gast.AST]]) -> list[gast.AST]
     return nodes
 
 
-def _restores(fdef: gast.FunctionDef) -> set[int]:
+def _restores(fdef: gast.FunctionDef, mentions: dict[str, int] | None = None) -> set[int]:
     """The statements (by id) of the tapes that save names' values and take them back into the
     same names: a list bound once to `[]` and otherwise used only by `tape.append(v)` and `v =
     tape.pop()` statements, which push and pop the same set of names. The generated code takes
@@ -89,7 +125,7 @@ def _restores(fdef: gast.FunctionDef) -> set[int]:
     out: set[int] = set()
     if not uses:
         return out  # (no tape)
-    mentions = name_counts(fdef)
+    mentions = name_counts(fdef) if mentions is None else mentions
     for tape, found in uses.items():
         kinds = [k for _, _, k in found]
         pushed = {v for _, v, k in found if k == "push"}
@@ -103,7 +139,7 @@ def _restores(fdef: gast.FunctionDef) -> set[int]:
 _SUMS = frozenset({"sum", "einsum", "mean"})  # of positive values: positive (np.sum, x.sum(), einsum of one operand)
 
 
-def _positive_names(fdef: gast.FunctionDef, np_name: str) -> frozenset[str]:
+def _positive_names(fdef: gast.FunctionDef, np_name: str, bound: dict[str, int] | None = None) -> frozenset[str]:
     """The names bound once, each to an exponential (`np.exp(...)`) or a sum or mean of such a
     name alone (the softmax's denominator): values ≥ 0 whose sums are 0 in every order or in
     none, so adding them in another order moves no divisor onto the pole. (An exponent rounded
@@ -111,7 +147,7 @@ def _positive_names(fdef: gast.FunctionDef, np_name: str) -> frozenset[str]:
     function's own value is already infinite.)"""
     # (a name bound once, by a statement of the body itself: one bound in a loop or a branch is
     # bound there as often as it runs, or not at all)
-    bound = name_counts(fdef.body, _BINDING)
+    bound = name_counts(fdef.body, _BINDING) if bound is None else bound  # (`bound`: counted already)
     positive: set[str] = set()
     for s in fdef.body:  # (in the order bound: a sum reads a name bound before it)
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
@@ -353,8 +389,7 @@ def free_assignments(
     stores decide nothing and are not returned (`adjoints`: the gradients `fdef` returns, see
     returned_values), with the ids of the nodes of its value inside a part that decides all the
     same (a comparison, an index: deciding_parts), which stay as they are."""
-    decisive = decisive_names(fdef, np_name, passing, returned_values(fdef, adjoints, passing))
-    positive = _positive_names(fdef, np_name)  # (divisors > 0: as decisive_names reads them)
+    decisive, positive = _decisive(fdef, np_name, passing, returned_values(fdef, adjoints, passing))
     for s in _statements(fdef.body):
         if isinstance(s, (gast.Assign, gast.AugAssign)) and not stores(s, np_name) & decisive:
             yield s, {id(n) for part in deciding_parts(s.value, np_name, passing, positive) for n in walk(part)}

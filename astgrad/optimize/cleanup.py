@@ -44,7 +44,8 @@ def _is_none(node: gast.AST) -> bool:
 
 
 class Fold(Transformer):
-    """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True."""
+    """Algebraic identities on constants: 1.0 * x → x, x + 0.0 → x, `None is None` → True. (A rule
+    added here is added to may_change too: the clean-up sweeps only a tree it says may change.)"""
 
     def __init__(
         self,
@@ -189,6 +190,69 @@ class Fold(Transformer):
             return node.body if node.test.value else node.orelse
         return node
 
+    def may_change(self, tree: gast.AST) -> bool:
+        """Whether a sweep of `tree` may change it: a node of it one of the rules above matches
+        as it is (a fold only ever starts at such a node; the folds above it follow from it).
+        A sweep that could change nothing is not made."""
+        copy_of = self.copy_of
+        for n in find(tree, _FOLDED):
+            cls = n.__class__
+            if cls is gast.BinOp:
+                left, right = n.left, n.right
+                lc, rc = left.__class__, right.__class__
+                # (each rule reads a number operand, a negation or product on the right, or a copy)
+                if (lc in _NUMBERS or rc in _NUMBERS or rc is gast.BinOp or lc is gast.Call or rc is gast.Call) and (
+                    _binop_may_fold(n, copy_of)
+                ):
+                    return True
+            elif cls is gast.UnaryOp:
+                inner = n.operand
+                if n.op.__class__ is gast.USub and inner.__class__ is gast.UnaryOp and inner.op.__class__ is gast.USub:
+                    return True
+            elif cls is gast.Compare:
+                if len(n.ops) == 1:
+                    op, left, right = n.ops[0], n.left, n.comparators[0]
+                    if isinstance(op, (gast.Is, gast.IsNot)) and _literal(left) and _literal(right):
+                        return True
+                    if isinstance(op, (gast.Eq, gast.NotEq)) and all(
+                        isinstance(m, gast.Constant) and type(m.value) is str for m in (left, right)
+                    ):
+                        return True
+            elif n.test.__class__ is gast.Constant:  # (an IfExp)
+                return True
+        return False
+
+
+def _binop_may_fold(n: gast.BinOp, copy_of: str | None) -> bool:
+    """Whether one of Fold.visit_BinOp's rules matches `n` as it is."""
+    left, right, op = n.left, n.right, n.op.__class__
+    lv, rv = number_value(left), number_value(right)
+    if lv is not None and rv is not None and op in _ARITH:
+        return True
+    if op is gast.Pow or op is gast.Div:
+        if rv == 1:
+            return True
+    elif op is gast.Mult:
+        if lv in (1, -1) or rv in (1, -1):
+            return True
+    elif op is gast.Sub:
+        if rv == 0:
+            return True
+    elif op is gast.Add:
+        if right.__class__ is gast.UnaryOp and right.op.__class__ is gast.USub:
+            if right.operand.__class__ is not gast.Constant:
+                return True
+        elif right.__class__ is gast.BinOp and right.op.__class__ is gast.Mult:
+            c = number_value(right.left)
+            if c is not None and c < 0:
+                return True
+    return copy_of is not None and op in _NEW_CLASSES and (call_of(left, copy_of) or call_of(right, copy_of))
+
+
+_FOLDED = frozenset({gast.BinOp, gast.UnaryOp, gast.Compare, gast.IfExp})  # the nodes Fold's rules rewrite
+_NEW_CLASSES = frozenset(_NEW)
+_NUMBERS = frozenset({gast.Constant, gast.UnaryOp})  # (number_value reads nothing else)
+
 
 def _stores(body: list[gast.stmt]) -> dict[str, int]:
     """How many statements bind or mutate each name."""
@@ -306,11 +370,13 @@ def propagate_local_copies(
     params: set[str],
     stores: dict[str, int] | None = None,
     loads: dict[str, int] | None = None,
+    after: dict[str, int] | None = None,
 ) -> bool:
     """Replace `a` by `b` after `a = b` in any block (a loop body, a branch) when every use of `a`
     is a simple statement later in that block, before anything rebinds `b` (so `a` and `b` are
     still the same object there), and `a` is bound nowhere else. `stores`, `loads`: the tree's
-    _stores and _loads, if counted already (`loads` is changed only where the tree is)."""
+    _stores and _loads, if counted already (`loads` is changed only where the tree is). `after`,
+    given with `loads`: filled with the _loads of the tree as this leaves it, where it changed it."""
     stores = _stores(fdef.body) if stores is None else stores
     last = fdef.body[-1] if fdef.body else None
     returned = names_in(last) if isinstance(last, gast.Return) else set()
@@ -328,6 +394,9 @@ def propagate_local_copies(
     if not candidates:
         return False
     loads = _loads(fdef.body) if loads is None else loads
+    # (loads, as the steps below keep it, goes on counting the dropped `a = b`'s read of b, and a's
+    # reads: it decides as it always did; exact, the tree's own count)
+    exact = dict(loads) if after is not None else None
     changed = False
 
     def facts(st: gast.stmt) -> tuple[dict[str, int], set[str]]:
@@ -377,12 +446,18 @@ def propagate_local_copies(
                 used = info[k][0]
                 used[b] = used.get(b, 0) + used.pop(a)
             loads[b] = loads.get(b, 0) + found
+            if exact is not None:
+                exact[b] = exact.get(b, 0) + found - 1  # (the dropped `a = b` read b once)
+                del exact[a]  # (every read of a was one of the uses found: b's now)
             drop.add(i)
             changed = True
         if drop:
             body[:] = [st for k, st in enumerate(body) if k not in drop]
 
     block(fdef.body)
+    if changed and exact is not None:
+        after.clear()
+        after.update(exact)
     return changed
 
 
@@ -866,7 +941,8 @@ def optimize(
         if due("fold"):
             kept = None
             if callers:  # (anew each sweep: a fold may have made a new alias of a caller's array)
-                links = sharing_links(fdef, both_ways=True)
+                if version:  # (the first sweep's tree is the one the links above were found in)
+                    links = sharing_links(fdef, both_ways=True)
                 # (one way: the links of even index, each an assignment's (targets, sources))
                 protected = shared_through(links[::2], callers)
                 returned = {
@@ -874,7 +950,8 @@ def optimize(
                 }
                 kept = shared_through(links, frozenset(returned) | direct)
             fold = Fold(frozenset(written), protected, shared, kept, copy_of)
-            fold.visit(fdef)
+            if fold.may_change(fdef):
+                fold.visit(fdef)
             ran("fold", fold.changed)
         # (a fold that is not due did its sweep of this very tree, and changed nothing since)
         stores = None
@@ -883,8 +960,10 @@ def optimize(
             if ran("copies", propagate_copies(fdef, params, fold, stores)):
                 stores = None
         loads = _loads(fdef.body) if due("local") and due("dead") else None  # (counted once for both)
-        if due("local") and ran("local", propagate_local_copies(fdef, params, stores, loads)):
-            loads = None
+        if due("local"):
+            after: dict[str, int] = {}
+            if ran("local", propagate_local_copies(fdef, params, stores, loads, after if loads is not None else None)):
+                loads = after if loads is not None else None  # (the reads of the tree the step left)
         if due("dead"):
             counted = {}
             if not ran("dead", eliminate_dead_code(fdef, ns, purity, counted=counted, loads=loads)):

@@ -1110,9 +1110,10 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable,
     if not any(key in pushes for key in pops):  # (no value saved and restored here)
         _fill_empty_blocks(fdef.body)
         return
+    nodes = walk(fdef)  # (the tree does not change until the saves below go)
     shape_only = {
         id(c.args[1])
-        for c in walk(fdef)
+        for c in nodes
         if isinstance(c, gast.Call)
         and isinstance(c.func, gast.Name)
         and c.func.id == ctx.helper("unbroadcast")
@@ -1122,7 +1123,7 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable,
     }
     zeroed = {  # id of a in `zeros_like(a)`, a an array of known shape → the call
         id(c.args[0]): c
-        for c in walk(fdef)
+        for c in nodes
         if isinstance(c, gast.Call)
         and isinstance(c.func, gast.Name)
         and c.func.id == ctx.helper("zeros_like")
@@ -1132,15 +1133,19 @@ def drop_dead_restores(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable,
         and shape_of(c.args[0].id)
     }
     tapes = {t for t, _ in pushes} | {t for t, _ in pops}
-    for st in walk(fdef):  # (a tape read by anything but push and pop: its pairs are not all here)
+    for st in nodes:  # (a tape read by anything but push and pop: its pairs are not all here)
         if isinstance(st, gast.stmt) and id(st) not in counted:
             tapes -= {n.id for n in _own_names(st) if n.id in tapes and isinstance(n.ctx, gast.Load)}
-    inside = [{id(n) for n in walk(s)} for s in fdef.body]
+    top: dict[int, int] = {}  # id of a statement in the blocks of the body → the top-level statement it is in
+    for k, s in enumerate(fdef.body):
+        for block in _all_blocks([s]):
+            for st in block:
+                top.setdefault(id(st), k)
     starts: list[tuple[int, gast.stmt]] = []  # (index in the body, `a_dtype = zeros_dtype(a)` to put there)
     for (tape, v), restores in pops.items():
         if tape not in tapes or (tape, v) not in pushes:
             continue
-        first = min(k for k, ids in enumerate(inside) for _, r in restores if id(r) in ids)
+        first = min(top[id(r)] for _, r in restores)  # (each found in those blocks)
         backward = [n for s in fdef.body[first:] for n in walk(s)]
         reads = [
             n

@@ -130,8 +130,6 @@ def _batch_loop(
     after: list[gast.stmt] = []
     np_name = ctx.numpy_name()
     trips = counted_loop(loop, shape_of)[1]
-    if trips and any(_accumulation(s) for s in loop.body):
-        deciding("")  # (the analysis reads the whole function: before this loop's statements change)
     version: dict[str, int] = {}  # name → the last statement of the body changing it, so far
     rows: dict[tuple[str, int], str] = {}  # (name, version) → the stack of its collected values
     direct_sums: list[gast.stmt] = []
@@ -168,6 +166,7 @@ def _batch_loop(
             _changed(s, version, k, mutable, ctx)
             continue
         if direct is not None:  # collect each value once, sum with NumPy after the loop
+            deciding("")  # (the analysis reads the whole function: found, if not yet, before it changes)
             template, axis, _ = direct
             appends = []
             for v in collected:
@@ -226,6 +225,7 @@ def _batch_loop(
             # memory as the loop is long, the product in the loop none)
             _changed(s, version, k, mutable, ctx)
             continue
+        deciding("")  # (as above)
         parts = ctx.namer.fresh(acc + "_parts")
         item = (
             name(collected[0])

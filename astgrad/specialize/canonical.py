@@ -36,7 +36,6 @@ _PRODUCTS = {"dot": np.dot, "matmul": np.matmul}
 def canonical_products(fdef: gast.FunctionDef, facts: ShapeFacts, ctx: Context) -> None:
     """Rewrite the matrix products of `fdef` (normalized) into the form `a @ b` (module docstring)."""
     np_name = ctx.numpy_name()
-    decisive = decisive_names(fdef, np_name)
     stored = names_in(fdef, (gast.Store, gast.Del, gast.Param))
     builtin_len = "len" not in stored and ctx.peek("len") is builtins.len
     counts = assignment_counts(fdef)
@@ -58,6 +57,24 @@ def canonical_products(fdef: gast.FunctionDef, facts: ShapeFacts, ctx: Context) 
             w = call.args[0]
             if ndim(w) == 2 and counts.get(w.id, 0) == (0 if w.id in params else 1):
                 transposed[target] = w.id
+
+    def product(value: gast.AST) -> bool:
+        """`np.dot(a, b)`, `np.matmul(a, b)` of float arrays of one or two dimensions, or `h @ t2` of a
+        vector h and a transposed matrix t2: a product this pass writes `W @ h`."""
+        if any(_is_np_call(value, np_name, f) for f in _PRODUCTS) and len(value.args) == 2 and not value.keywords:
+            return bool(ndim(value.args[0]) and ndim(value.args[1]))
+        return (
+            isinstance(value, gast.BinOp)
+            and isinstance(value.op, gast.MatMult)
+            and ndim(value.left) == 1
+            and isinstance(value.right, gast.Name)
+            and value.right.id in transposed
+        )
+
+    # (where a rewrite may go, a reading of the whole function before the lengths below change it:
+    # only for a function with a product to rewrite)
+    rewritten = any(_target(s) is not None and product(s.value) for s in walk_statements(fdef.body))
+    decisive = decisive_names(fdef, np_name) if rewritten else set()
 
     # `xs.shape[0]` of an array is `len(xs)` (normalized: `t3 = xs.shape`, `t4 = t3[0]`)
     shape_of: dict[str, str] = {}

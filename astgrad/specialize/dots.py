@@ -18,7 +18,7 @@ import gast
 
 from ..analysis.expression_shapes import expression_shape
 from ..analysis.rounding import deciding_parts, decisive_names, stores
-from ..ir.trees import Transformer, walk, walk_statements
+from ..ir.trees import Transformer, find, walk, walk_statements
 from .reductions import float_arrays_only
 
 
@@ -27,7 +27,7 @@ def dot_products(
 ) -> None:
     """Rewrite `a @ b` of float arrays of one or two dimensions as `a.dot(b)` in every
     assignment or return whose value decides nothing (`passing`: see decisive_names)."""
-    if not any(isinstance(n, gast.BinOp) and isinstance(n.op, gast.MatMult) for n in walk(fdef)):
+    if not any(isinstance(n.op, gast.MatMult) and _as_dot(n, shape_of, np_name) for n in find(fdef, _BINOPS)):
         return  # (no product to rewrite: the analysis is not needed)
     decisive = decisive_names(fdef, np_name, passing)
 
@@ -45,6 +45,9 @@ def dot_products(
             if not stores(s, np_name) & decisive:
                 deciding = {id(m) for part in deciding_parts(s.value, np_name, passing) for m in walk(part)}
                 s.value = Rewrite(deciding).visit(s.value)
+
+
+_BINOPS = frozenset({gast.BinOp})
 
 
 def _as_dot(node: gast.BinOp, shape_of: Callable, np_name: str) -> gast.AST | None:

@@ -46,7 +46,15 @@ def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, pas
     if not any(isinstance(s, gast.For) for s in walk_statements(fdef.body)):
         return  # (no loop to hoist from: the analysis is not needed)
     np_name = ctx.numpy_name()
-    decisive = decisive_names(fdef, np_name, passing)
+    found: list[set[str]] = []
+
+    def decisive() -> set[str]:
+        """The names whose values decide something, found when a loop first needs them: a loop's
+        first rewrite asks first (_hoist_loop), so the tree is as the pass found it."""
+        if not found:
+            found.append(decisive_names(fdef, np_name, passing))
+        return found[0]
+
     for body in [fdef.body] + [s.body for s in walk_statements(fdef.body) if hasattr(s, "body")]:
         k = 0
         while k < len(body):
@@ -71,7 +79,12 @@ def hoist_row_work(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable, pas
 
 
 def _hoist_loop(
-    loop: gast.For, ctx: Context, shape_of: Callable, np_name: str, decisive: set[str], fdef: gast.FunctionDef
+    loop: gast.For,
+    ctx: Context,
+    shape_of: Callable,
+    np_name: str,
+    decisive: Callable[[], set[str]],
+    fdef: gast.FunctionDef,
 ) -> list:
     counted = counted_range(loop)
     k = counted[0] if counted is not None else None
@@ -115,7 +128,7 @@ def _hoist_loop(
     batcher = _Batcher(rows, stored, shape_of, np_name)
     before = []
     for s, w in zip(loop.body, written):
-        if isinstance(s, gast.Assign) and not _saves_row(s, saved) and not w & decisive:
+        if isinstance(s, gast.Assign) and not _saves_row(s, saved) and not w & decisive():
             batcher.deciding = {id(m) for part in deciding_parts(s.value, np_name) for m in walk(part)}
             s.value = batcher.rewrite(s.value, s.targets[0].id, before, ctx, k, trips)
     return before

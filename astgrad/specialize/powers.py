@@ -29,7 +29,7 @@ import numpy as np
 
 from ..analysis.rounding import free_assignments
 from ..frontend.context import Context
-from ..ir.trees import walk
+from ..ir.trees import find, walk
 from ..rules import lookup
 
 _INTEGER_OPS = (gast.Add, gast.Sub, gast.Mult)
@@ -45,14 +45,16 @@ def whole_powers(
     """Rewrite the powers of float arrays by whole numbers in `fdef` whose values decide nothing
     and are not returned as calls of their registry entry's `on_integer_exponent` helper
     (`passing`: see rounding.decisive_names)."""
+    if not any(_rewritable(n, ctx, shape_of) is not None for n in find(fdef, _POWERS)):
+        return  # (no power to rewrite: where one may go, a reading of the whole function, is not needed)
     adjoints = getattr(shape_of, "adjoints", frozenset())
     for s, deciding in free_assignments(fdef, ctx.numpy_name(), passing, adjoints):
         twins: dict[int, gast.Call] = {}
         for n in walk(s.value):
             if id(n) in deciding:
                 continue
-            twin = _twin(n, ctx)
-            if twin is None or not _float_array(_base(n), shape_of) or not _whole(_exponent(n), shape_of):
+            twin = _rewritable(n, ctx, shape_of)
+            if twin is None:
                 continue
             helper = gast.Name(ctx.helper(twin.__name__), gast.Load(), None, None)
             twins[id(n)] = gast.Call(func=helper, args=[_base(n), _exponent(n)], keywords=[])
@@ -92,6 +94,17 @@ def _twin(n: gast.AST, ctx: Context) -> Callable | None:
         return None
     rule = lookup(fn)
     return rule.on_integer_exponent if rule is not None else None
+
+
+_POWERS = frozenset({gast.BinOp, gast.Call})  # (the nodes a power is: `x ** k`, `np.power(x, k)`, `pow(x, k)`)
+
+
+def _rewritable(n: gast.AST, ctx: Context, shape_of: Callable) -> Callable | None:
+    """The helper (_twin) for the power `n` if it is one of a float array by a whole number, else None."""
+    twin = _twin(n, ctx)
+    if twin is None or not _float_array(_base(n), shape_of) or not _whole(_exponent(n), shape_of):
+        return None
+    return twin
 
 
 def _base(n: gast.AST) -> gast.AST:

@@ -30,7 +30,7 @@ import gast
 
 from ..analysis.expression_shapes import expression_shape
 from ..analysis.rounding import free_assignments
-from ..ir.trees import Transformer, is_constant, walk
+from ..ir.trees import Transformer, find, is_constant, walk
 from ..optimize.cleanup import number_value
 from .lowering.common import np_sum_of_one
 
@@ -54,8 +54,13 @@ def einsum_sums(
             self.generic_visit(node)
             return node if id(node) in self.deciding else _as_einsum(node, shape_of, np_name) or node
 
+    if not any(_as_einsum(c, shape_of, np_name) is not None for c in find(fdef, _CALLS)):
+        return  # (no sum to rewrite: where one may go, a reading of the whole function, is not needed)
     for s, deciding in free_assignments(fdef, np_name, passing, getattr(shape_of, "adjoints", frozenset())):
         Rewrite(deciding).visit(s)
+
+
+_CALLS = frozenset({gast.Call})
 
 
 def _as_einsum(node: gast.Call, shape_of: Callable, np_name: str) -> gast.AST | None:

@@ -59,7 +59,15 @@ def replay_scalar_loops(
     if tape is None:
         return
     ns = resolver(ctx)
-    numbers = python_number_names(fdef, ctx, python_numbers)
+    found: list[set[str]] = []
+
+    def numbers() -> set[str]:
+        """The names of Python numbers (floats.python_number_names), found on the function as the pass
+        found it: when a loop pair first qualifies, before its rewrite (_replay)."""
+        if not found:
+            found.append(python_number_names(fdef, ctx, python_numbers))
+        return found[0]
+
     loops = [st for st in fdef.body if isinstance(st, gast.For)]
     for n, forward in enumerate(loops):
         backward = next(
@@ -70,11 +78,11 @@ def replay_scalar_loops(
             ),
             None,
         )
-        replayed = None if backward is None else _replay(fdef, forward, backward, tape, ns, shape_of, ctx)
+        replayed = None if backward is None else _replay(fdef, forward, backward, tape, ns, shape_of, ctx, numbers)
         if replayed is None:
             continue
         saved, invariants = replayed
-        _hoist_invariants(fdef, forward, invariants, numbers)
+        _hoist_invariants(fdef, forward, invariants, numbers())
         if saved:
             _own_list(fdef, forward, backward, tape, saved, ctx)
         # the iterations' temporaries are their own: put back into their uses (a loop invariant
@@ -245,9 +253,17 @@ def _paths(block: list[gast.stmt], tape: str) -> list[list[tuple[str, str]]] | N
 
 
 def _replay(
-    fdef: gast.FunctionDef, forward: gast.For, backward: gast.For, tape: str, ns, shape_of, ctx: Context
+    fdef: gast.FunctionDef,
+    forward: gast.For,
+    backward: gast.For,
+    tape: str,
+    ns,
+    shape_of,
+    ctx: Context,
+    numbers: Callable[[], set[str]],
 ) -> list[str] | None:
-    """Replay the loop pair if it qualifies; the state names saved per iteration, or None."""
+    """Replay the loop pair if it qualifies; the state names saved per iteration, or None.
+    `numbers`: the function's names of Python numbers, asked for before the pair is rewritten."""
     fpaths, bpaths = _paths(forward.body, tape), _paths(backward.body, tape)
     if fpaths is None or bpaths is None:
         return None
@@ -313,6 +329,7 @@ def _replay(
     after = {n for st in fdef.body[fdef.body.index(backward) + 1 :] for n in read_counts(st)}
     if _unsaved(forward.body, tape) & state & after:
         return None  # the taped code leaves it at its last value, which code after the loop reads
+    numbers()  # (the pair qualifies: what is read of the function as it is, before the rewrite below)
     fbody = _without_pushes([st for st in forward.body if not _is_push(st, tape)], tape)
     invariants, dear = _not_replayed(fbody, assigned, state, target, ns, shape_of)
     starts = {v: ctx.namer.fresh(v + "_start") for v in sorted(state & popped)} if full else {}

@@ -57,13 +57,18 @@ import gast
 
 from ..analysis.aliasing import sharing, writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import assign, counted_range, name, names_in, trip_count, walk
+from ..ir.trees import assign, counted_range, name, names_in, trip_count, walk, walk_statements
 from ..rules.registry import member_names
 
 
 def unpack_tape_loops(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
     """Take back, before each counted backward loop of `fdef`, the values its steps pop."""
     pop, np_name = ctx.helper("pop"), ctx.numpy_name()
+    if not any(
+        isinstance(s, gast.For) and counted_loop(s, shape_of)[1] and _pops(s.body, pop)
+        for s in walk_statements(fdef.body)
+    ):
+        return  # (no counted backward loop that pops: what the loops below read of the function is not needed)
     # names that may hold a placeholder: the shape facts describe the function's own values, not
     # the `t = None` the reverse pass binds before a loop so that its first push has a value
     placeholders = {

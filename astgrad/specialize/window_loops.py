@@ -130,9 +130,17 @@ def batch_window_loops(
     if shape_of is None or not any(isinstance(s, gast.For) for s in fdef.body):
         return
     k, hoisted, batched = 0, [], False
-    continuous = continuous_helpers(ctx.extra_globals)
-    returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()), passing)
-    decisive = decisive_names(fdef, ctx.numpy_name(), passing | continuous, returned)
+    found: list[set[str]] = []
+
+    def decisive() -> set[str]:
+        """The names whose values decide something, found on the tree as the pass found it: when a
+        nest first asks, or before the first nest batched changes it (_Nest.batched)."""
+        if not found:
+            continuous = continuous_helpers(ctx.extra_globals)
+            returned = returned_values(fdef, getattr(shape_of, "adjoints", frozenset()), passing)
+            found.append(decisive_names(fdef, ctx.numpy_name(), passing | continuous, returned))
+        return found[0]
+
     while k < len(fdef.body):
         s = fdef.body[k]
         if isinstance(s, gast.For):
@@ -202,10 +210,17 @@ def _drop_dead_defaults(body: list[gast.stmt]) -> None:
 
 
 class _Nest:
-    def __init__(self, fdef: gast.FunctionDef, k: int, ctx: Context, shape_of: Callable, decisive: set[str]):
-        self.fdef, self.k, self.ctx, self.shape_of, self.decisive = fdef, k, ctx, shape_of, decisive
+    def __init__(
+        self, fdef: gast.FunctionDef, k: int, ctx: Context, shape_of: Callable, decisive: Callable[[], set[str]]
+    ):
+        self.fdef, self.k, self.ctx, self.shape_of, self._decisive = fdef, k, ctx, shape_of, decisive
         self.exact: Callable[[str], Any] = getattr(shape_of, "count", lambda n: None)
         self.np = ctx.numpy_name()
+
+    @property
+    def decisive(self) -> set[str]:
+        """The function's decisive names (rounding.decisive_names), found when first asked."""
+        return self._decisive()
 
     # ------------------------------------------------------------------------------ the nest
 
@@ -234,6 +249,7 @@ class _Nest:
             raise _Refused
         plan = self._classify(body)
         self._check_memory(plan)
+        self.decisive  # noqa: B018 - (found now if not yet: the code made below changes the tree)
         if all(what != "write" or access.array in self.dead for what, _, access in plan) and not self.sums:
             return hoisted  # (a nest that writes nothing read later and binds nothing read later: no effect)
         return comments + hoisted + self._emit(plan) + self._released(plan)
