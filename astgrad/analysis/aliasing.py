@@ -115,7 +115,7 @@ class SharedMemory:
         self.note(s, state)
         if isinstance(s, gast.Assign):
             for t in s.targets:
-                for n in gast.walk(t):
+                for n in walk(t):
                     if isinstance(n, gast.Subscript):
                         self.note(n, state)
             return frozenset(self.assign(s, env, s) for env in state)
@@ -155,7 +155,7 @@ class SharedMemory:
                 names = self.sources(v) & self.locals if id(s) not in self.fresh else set()
                 new[a] = frozenset().union(*(values.get(n, frozenset()) for n in names)) if names else None
         stored = {
-            n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+            n.id for t in s.targets for n in walk(t) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
         for a in stored:
             if new.get(a) is None:  # a new value made here: older values made here are no longer "recent"
@@ -163,8 +163,10 @@ class SharedMemory:
                     (((id(site), a), True), ((id(site), a), False)),
                     (("held", ((id(site), a), True)), ("held", ((id(site), a), False))),
                 ):
-                    values = {n: (o - {mine}) | {old} if mine in o else o for n, o in values.items()}
-                    new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
+                    if any(mine in o for o in values.values()):  # (most statements make no value twice)
+                        values = {n: (o - {mine}) | {old} if mine in o else o for n, o in values.items()}
+                    if any(o is not None and mine in o for o in new.values()):
+                        new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
         for a in stored:
             values[a] = new[a] if new.get(a) is not None else frozenset({((id(site), a), True)})
         for t in s.targets:
@@ -194,7 +196,7 @@ class SharedMemory:
         """The loop's items are its own origin: a write through the sequence or an item inside the
         loop is the loop's own rule (the "item" alias pairs), and after it the name is an old item."""
         values = dict(env)
-        for n in gast.walk(s.target):
+        for n in walk(s.target):
             if isinstance(n, gast.Name) and n.id in self.locals:
                 values[n.id] = frozenset({((id(s), n.id), "item")})
         return Env(values.items())
