@@ -42,7 +42,7 @@ from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..frontend.normalize.expressions import loads
-from ..ir.trees import Transformer, assign, find, is_constant, name, names_in, walk
+from ..ir.trees import Transformer, assign, find, is_constant, name, names_in, names_read, walk
 from ..rules.registry import runtime_facts
 from .templates import (
     Bound,
@@ -55,6 +55,7 @@ from .templates import (
 
 Pos = tuple
 _SUBSCRIPT = frozenset({gast.Subscript})
+_CALL = frozenset({gast.Call})
 
 
 @dataclass
@@ -271,7 +272,7 @@ class ReverseTransformer:
         made = set(self.chosen_names.values())
         if not made:
             return
-        read = set().union(*(loads(st) for st in backward))
+        read = names_read(backward)
         unused = made - read
 
         def prune(body: list[gast.stmt]) -> list[gast.stmt]:
@@ -578,9 +579,13 @@ class ReverseTransformer:
             var = bound.mapping[placeholder[: -len("_bar")]].id
             if rule.elementwise and target in self.masks:
                 expr = self._masked(expr, target)
+            # the helpers the two rewrites below look for (what the first leaves is part of what it was given)
+            called = {c.func.id for c in find(expr, _CALL) if c.func.__class__ is gast.Name}
             if rule.elementwise and target not in self.complex_names:  # (it takes a real operand's real part)
-                expr = self._drop_unbroadcast(expr, target)
-            expr = self._shape_from_earliest(expr)
+                if self.ctx.helper("unbroadcast") in called:
+                    expr = self._drop_unbroadcast(expr, target)
+            if not called.isdisjoint(self._helpers_with("reads_shape_of")):
+                expr = self._shape_from_earliest(expr)
             code.append(self.contribute(var, expr, state, stmt))
         state.init.discard(target)
         state.owned.discard(target)
