@@ -158,10 +158,7 @@ class ShapeFacts:
         for p in fdef._ag_params:
             self.state[p] = Shape(params[p]) if p in params else TOP
         statements = list(walk_statements(fdef.body))
-        for s in statements:
-            for n in walk(s):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                    self.local.add(n.id)
+        self.local |= names_in(fdef.body, (gast.Store,))
         self.item_read_params = _item_read_params(fdef, params)
         checks = {n for n, v in ctx.extra_globals.items() if v is runtime.check_sequence}
         self.item_lists = _item_lists(fdef, self.local - set(fdef._ag_params), checks)
@@ -598,6 +595,7 @@ def _item_lists(fdef: gast.FunctionDef, local: set[str], checks: set[str]) -> se
     displays: dict[str, int] = {}
     stores: dict[str, int] = {}
     allowed: set[int] = set()
+    loaded: list[gast.Name] = []
     for n in walk(fdef):
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
             if isinstance(n.value, gast.List):
@@ -610,11 +608,14 @@ def _item_lists(fdef: gast.FunctionDef, local: set[str], checks: set[str]) -> se
             allowed.add(id(n.args[0]))  # (a new array, or a number: nothing of the list handed on)
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in checks and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (`for v in s`: its type checked, nothing kept)
-        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
-            stores[n.id] = stores.get(n.id, 0) + 1
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loaded.append(n)
+            else:
+                stores[n.id] = stores.get(n.id, 0) + 1
     lists = {v for v, c in displays.items() if c == stores.get(v) and v in local}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name) and n.id in lists and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
+    for n in loaded:
+        if n.id in lists and id(n) not in allowed:
             lists.discard(n.id)
     return lists
 
