@@ -93,20 +93,21 @@ def normalized(
     inline: bool = False,
     lengths: dict[str, int] | None = None,
     sources: list[ParsedFunction] | None = None,
+    keys: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[Context, gast.FunctionDef]:
     """`func` parsed and in A-normal form, with the context of names it was lowered in; with
     `inline`, its calls of small helpers inlined first (inline.py); with `lengths` (of list and
-    tuple parameters), its loops over them unrolled (unroll.py). `sources` holds the parse of
-    `func` an earlier build made (the general code's, for its specialisations: parse_function's
-    `earlier`), or is given this build's."""
+    tuple parameters) and `keys` (of dict parameters), its loops over them unrolled (unroll.py).
+    `sources` holds the parse of `func` an earlier build made (the general code's, for its
+    specialisations: parse_function's `earlier`), or is given this build's."""
     known = sources[0] if sources else None
     parsed = parse_function(func, known)
     if sources is not None and (known is None or parsed.code is not known.code):
         sources[:] = [dataclasses.replace(parsed, tree=clone(parsed.tree))]  # (as read: the tree changes below)
     if inline:
         parsed = inline_helpers(parsed)
-    if lengths:
-        parsed = unroll_container_loops(parsed, lengths)
+    if lengths or keys:
+        parsed = unroll_container_loops(parsed, lengths or {}, keys)
     ctx = Context(parsed)
     return ctx, normalize(ctx, protect_inputs=protect_inputs, callee=callee)
 
@@ -226,7 +227,8 @@ class Program:
             what = ", ".join(f"{p}: {dispatch.describe(k)}" for p, k in kinds.items())
             body.append(comment(f"specialised for {what}"))
             body.append(comment("(arguments of other types or shapes take the general code)"))
-            test = dispatch.guard_test(ctx.numpy_name(), kinds, lambda t: ctx.global_ref(t.__name__, t))
+            ordered = ctx.parsed.ordered  # (dicts walked in their keys' order: unroll.py)
+            test = dispatch.guard_test(ctx.numpy_name(), kinds, lambda t: ctx.global_ref(t.__name__, t), ordered)
             body += dispatch.guard(ctx.helper("respecialize"), gname, fdef, test)
             float64 = dispatch.doubles_test(kinds, ctx.global_ref("float64", np.dtype(np.float64))) if doubles else ""
             if float64:  # (float32 arguments: their lists stay lists, in the general code)
@@ -573,8 +575,12 @@ def build(
     see normalized (the builds of one gradient read `func`'s source once)."""
     with recording(specialised=bool(kinds)) as facts:
         special = bool(kinds) and optimize
-        lengths = {p: len(k[1]) for p, k in (kinds or {}).items() if k[0] in ("list", "tuple")} if special else None
-        ctx, fdef = normalized(func, protect_inputs=True, inline=special or inline, lengths=lengths, sources=sources)
+        containers = (kinds or {}).items() if special else ()
+        lengths = {p: len(k[1]) for p, k in containers if k[0] in ("list", "tuple")}
+        keys = {p: tuple(key for key, _ in k[1]) for p, k in containers if k[0] == "dict"}
+        ctx, fdef = normalized(
+            func, protect_inputs=True, inline=special or inline, lengths=lengths, sources=sources, keys=keys
+        )
         names, many = wrt_names_fn(func, fdef._ag_params, wrt)
         program = Program(optimize=optimize, target=target)
         program.used_names |= {fdef.name}

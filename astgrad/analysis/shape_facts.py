@@ -562,11 +562,43 @@ __all__ = ["ShapeFacts", "TOP"]
 
 def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str]:
     """The parameters holding a list or dict whose every use reads one literal item (`params["W1"]`,
-    `params[0]`): never rebound, written into or handed on, they hold the stand-in's items."""
+    `params[0]`): never rebound, written into or handed on, they hold the stand-in's items. So do
+    the locals bound once to a literal item of one that holds a list or dict in turn (`layer =
+    params[0]`, then `layer["W"]`), read the same way; one such local used otherwise (handed on, and
+    so perhaps written into) leaves its parameter and every local taken from it out."""
     candidates = {p for p, v in params.items() if isinstance(v, (list, dict))}
     if not candidates:
         return candidates
-    allowed: set[int] = set()
+    stores: dict[str, int] = {}
+    # local → (the name it is an item or a copy of, the item's key or None, ids of its Name stored
+    # to and of a copied Name)
+    taken: dict[str, tuple[str, Any, int, int]] = {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, (gast.Load, gast.Param)):
+            stores[n.id] = stores.get(n.id, 0) + 1
+        elif isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            v = n.value
+            if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and _literal_index(v.slice):
+                key = v.slice.value if isinstance(v.slice, gast.Constant) else -v.slice.operand.value
+                taken[n.targets[0].id] = (v.value.id, key, id(n.targets[0]), 0)
+            elif isinstance(v, gast.Name):  # (`p = layer`: a loop's target, unrolled)
+                taken[n.targets[0].id] = (v.id, None, id(n.targets[0]), id(v))
+    roots = {p: p for p in candidates}
+    values = {p: params[p] for p in candidates}
+    changed = True
+    while changed:  # (an item of an item: `layer = params[0]`, `W = layer["W"]`)
+        changed = False
+        for local, (base, key, _, _) in taken.items():
+            if local in roots or base not in roots or stores.get(local) != 1 or local in params:
+                continue
+            try:
+                value = values[base] if key is None else values[base][key]
+            except (KeyError, IndexError, TypeError):
+                continue
+            if isinstance(value, (list, dict)):  # (an array taken out is the caller's to use as it likes)
+                roots[local], values[local] = roots[base], value
+                changed = True
+    allowed: set[int] = {i for v in roots if v in taken for i in taken[v][2:]}
     dead = _unread_names(fdef)
     for n in walk(fdef):
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and _literal_index(n.slice):
@@ -576,11 +608,12 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
         elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and n.targets[0].id in dead:
             if isinstance(n.value, (gast.Tuple, gast.List)):  # `cache = (x, params)`, never read
                 allowed |= {id(e) for e in n.value.elts}
+    spoiled = set()
     for n in walk(fdef):
-        if isinstance(n, gast.Name) and n.id in candidates and id(n) not in allowed:
+        if isinstance(n, gast.Name) and n.id in roots and id(n) not in allowed:
             if not isinstance(n.ctx, gast.Param):
-                candidates.discard(n.id)
-    return candidates
+                spoiled.add(roots[n.id])
+    return {v for v, root in roots.items() if root not in spoiled}
 
 
 _READ_WHOLE = (np.array, np.asarray, np.stack, len)

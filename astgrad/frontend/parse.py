@@ -38,6 +38,7 @@ class ParsedFunction:
     lines: list[str]  # the source text of the definition, dedented
     cells: dict[str, Any] = field(default_factory=dict)  # closure name → its cell (read when needed)
     code: types.CodeType | None = None  # the code object whose source `tree` is
+    ordered: frozenset[str] = frozenset()  # dict parameters whose keys' order the tree relies on (unroll.py)
 
     @property
     def closure(self) -> dict[str, Any]:

@@ -579,6 +579,7 @@ nondifferentiable(
     rt.fmax_share,
     rt.check_not_view,
     rt.check_real,
+    rt.check_string,
     rt.check_not_overwritten,
     rt.check_not_held_view,
     rt.check_not_array,

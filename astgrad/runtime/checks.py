@@ -145,6 +145,17 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
         )
 
 
+def check_string(value: Any, call: str) -> None:
+    """Refuse a method call astgrad runs as it is, without derivative, on anything but a string
+    (`name.startswith("W")` of a dict's key, normalize's method_call): no derivative flows through
+    a string; an object of the user's with a method of that name might carry one."""
+    if type(value) is not str:
+        raise UnsupportedValueError(
+            f"{call}: astgrad runs this method of a value known only when the code runs for strings only "
+            f"(without derivative), and it was called on a {type(value).__name__}"
+        )
+
+
 def check_real(value: Any, call: str) -> None:
     """Refuse a complex first argument of a function whose derivative rules hold for real ones
     only (`call`: the user's line and call; rules' `real_arguments`): a Hermitian matrix's

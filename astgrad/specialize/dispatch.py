@@ -92,10 +92,16 @@ def describe(kind: Kind) -> str:
     return kind[1].__name__ if kind[0] == "numpy scalar" else kind[0]
 
 
-def guard_test(np_name: str, params: dict[str, Kind], type_name: Callable[[type], str] = lambda t: t.__name__) -> str:
+def guard_test(
+    np_name: str,
+    params: dict[str, Kind],
+    type_name: Callable[[type], str] = lambda t: t.__name__,
+    ordered: frozenset[str] = frozenset(),
+) -> str:
     """A Python expression, true when some argument is not of the kind the code is specialised for.
     `type_name(float)` is the name generated code reads the builtin type by (its own, where the
-    user's code gives `float` another meaning)."""
+    user's code gives `float` another meaning). A dict parameter in `ordered` must have its keys in
+    the same order too (the code walks them in that order: frontend/unroll.py)."""
     parts = []
     for p, kind in params.items():
         if kind[0] in ("list", "tuple"):  # (its class and length first: the items' tests read them)
@@ -103,8 +109,12 @@ def guard_test(np_name: str, params: dict[str, Kind], type_name: Callable[[type]
             parts.append(f"{p}.__class__ is not {container} or {length}({p}) != {len(kind[1])}")
             parts.append(guard_test(np_name, {f"{p}[{i}]": k for i, k in enumerate(kind[1])}, type_name))
         elif kind[0] == "dict":
-            keys = "{" + ", ".join(repr(key) for key, _ in kind[1]) + "}"
-            parts.append(f"{p}.__class__ is not {type_name(dict)} or {p}.keys() != {keys}")
+            if p in ordered:
+                keys = "(" + ", ".join(repr(key) for key, _ in kind[1]) + ("," if len(kind[1]) == 1 else "") + ")"
+                parts.append(f"{p}.__class__ is not {type_name(dict)} or {type_name(tuple)}({p}) != {keys}")
+            else:
+                keys = "{" + ", ".join(repr(key) for key, _ in kind[1]) + "}"
+                parts.append(f"{p}.__class__ is not {type_name(dict)} or {p}.keys() != {keys}")
             parts.append(guard_test(np_name, {f"{p}[{key!r}]": k for key, k in kind[1]}, type_name))
         elif kind[0] in ("float", "int", "bool"):
             parts.append(f"{p}.__class__ is not {type_name(getattr(builtins, kind[0]))}")

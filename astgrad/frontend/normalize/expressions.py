@@ -855,6 +855,19 @@ class ExpressionsMixin:
                 hint="build the list in the order you need with `.append` (`xs[-1]` reads the last item, "
                 "`xs[:-1]` all but it) or a comprehension; write a dict's items with `d[key] = v`",
             )
+        elif hasattr(str, method) and not method.startswith("_"):
+            # `name.startswith("W")` of a dict's key: checked to be a string's when it runs (no
+            # derivative flows through a string), and run as it is
+            label = f"line {self.parsed.abs_line(node)}: `{node_source(node)}`"
+            check = gast.Call(
+                func=name(self.ctx.helper("check_string")),
+                args=[receiver, gast.Constant(value=label, kind=None)],
+                keywords=[],
+            )
+            check._ag_fn = runtime.check_string
+            self.emit(gast.Expr(value=check))
+            bound = gast.Attribute(value=copy.deepcopy(receiver), attr=method, ctx=gast.Load())
+            return gast.Call(func=bound, args=args, keywords=keywords)
         else:
             held = node_source(node.func.value)
             hint = (
