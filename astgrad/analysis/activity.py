@@ -112,8 +112,9 @@ class Activity:
             if isinstance(s, (gast.Expr, gast.Assign))
             for n in _written_arguments(s.value)
         }  # (names a call writes into: varied by that call, not by their assignment)
-        self.varied = self._varied(fdef, set(wrt))
-        self.useful = self._useful(fdef, set(outputs))
+        flows = list(self._flows(fdef))  # (read once, for both directions)
+        self.varied = self._varied(flows, set(wrt))
+        self.useful = self._useful(flows, set(outputs))
         self.active = self.varied & self.useful
         self._refuse_varied_fields(fdef)
 
@@ -159,13 +160,13 @@ class Activity:
             elif isinstance(target, gast.Subscript):
                 yield target.value.id, _names([value])
 
-    def _varied(self, fdef, seeds: set[str]) -> set[str]:
+    def _varied(self, flows: list, seeds: set[str]) -> set[str]:
         """Forwards from the inputs: every target one of whose sources is varied."""
-        return _closure(self._flows(fdef), seeds, forwards=True)
+        return _closure(flows, seeds, forwards=True)
 
-    def _useful(self, fdef, outputs: set[str]) -> set[str]:
+    def _useful(self, flows: list, outputs: set[str]) -> set[str]:
         """Backwards from the outputs: every source of a useful target."""
-        return _closure(self._flows(fdef), outputs, forwards=False)
+        return _closure(flows, outputs, forwards=False)
 
 
 def _written_arguments(value: Any) -> set[str]:

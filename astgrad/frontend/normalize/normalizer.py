@@ -31,7 +31,7 @@ from ... import rules, runtime
 from ...analysis.activity import integer_names, view_sources, walk_statements
 from ...analysis.aliasing import SharedMemory
 from ...ir.codegen import compile_function, render
-from ...ir.trees import assign, assigned_names, find, name, names_in, walk
+from ...ir.trees import assign, assigned_names, clone, find, name, names_in, walk
 from ..assumptions import constant_cell
 from ..context import Context
 from ..parse import ParsedFunction
@@ -159,7 +159,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.out.append(ret)
         new = gast.FunctionDef(
             name=fdef.name,
-            args=copy.deepcopy(fdef.args),
+            args=clone(fdef.args),  # (its nodes: names, defaults as the user wrote them)
             body=self.out,
             decorator_list=[],
             returns=None,
