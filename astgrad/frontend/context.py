@@ -11,7 +11,7 @@ import numpy as np
 from .. import runtime
 from ..ir.names import Namer
 from ..ir.sentinels import MISSING
-from ..ir.trees import walk
+from ..ir.trees import names_in
 from .assumptions import current, record_attribute
 from .parse import ParsedFunction
 
@@ -23,9 +23,9 @@ class Context:
         self.parsed = parsed
         self.namer = Namer.for_tree(parsed.tree, self._global_names(parsed))
         args = parsed.tree.args
-        self.local_names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} | {
-            n.id for n in walk(parsed.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        self.local_names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} | names_in(
+            parsed.tree, (gast.Store,)
+        )
         self.extra_globals: dict[str, Any] = {}
         self._numpy: str | None = None
         # (name, id(obj)) → (obj, global_ref's answer, the recording it was given in)
