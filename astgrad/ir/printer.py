@@ -78,7 +78,7 @@ class _Printer:
         if node.decorator_list or getattr(node, "type_comment", None):
             raise Unprintable(node)
         head = f"def {node.name}({self.arguments(node.args)})"
-        if node.returns is not None:
+        if getattr(node, "returns", None) is not None:
             head += " -> " + self.expr(node.returns, _TEST)
         self.lines.append("    " * level + head + ":")
         body = node.body
@@ -89,7 +89,7 @@ class _Printer:
             and isinstance(first.value.value, str)
             and self.comments(first) is None
         ):
-            if first.value.kind == "u":
+            if getattr(first.value, "kind", None) == "u":
                 raise Unprintable(first)
             self.lines.append("    " * (level + 1) + _docstring(first.value.value))
             body = body[1:]
@@ -117,7 +117,7 @@ class _Printer:
     def parameter(self, a: gast.Name) -> str:
         if a.__class__ is not gast.Name:
             raise Unprintable(a)
-        if a.annotation is not None:
+        if getattr(a, "annotation", None) is not None:
             return f"{a.id}: {self.expr(a.annotation, _TEST)}"
         return a.id
 
@@ -243,10 +243,11 @@ class _Printer:
         if cls is gast.List:
             return "[" + ", ".join([self.expr(e, _TEST) for e in node.elts]) + "]"
         if cls is gast.Slice:
-            text = "" if node.lower is None else self.expr(node.lower, _TEST)
-            text += ":" + ("" if node.upper is None else self.expr(node.upper, _TEST))
-            if node.step is not None:
-                text += ":" + self.expr(node.step, _TEST)
+            lower, upper, step = (getattr(node, f, None) for f in ("lower", "upper", "step"))
+            text = "" if lower is None else self.expr(lower, _TEST)
+            text += ":" + ("" if upper is None else self.expr(upper, _TEST))
+            if step is not None:
+                text += ":" + self.expr(step, _TEST)
             return text
         if cls is gast.BoolOp:
             mine = _AND if node.op.__class__ is gast.And else _OR
@@ -286,7 +287,7 @@ def _constant(node: gast.Constant) -> str:
         return "(" + (items[0] + "," if len(items) == 1 else ", ".join(items)) + ")"
     if value is ...:
         return "..."
-    return ("u" if node.kind == "u" else "") + _value(value)
+    return ("u" if getattr(node, "kind", None) == "u" else "") + _value(value)
 
 
 def _value(value: object) -> str:
