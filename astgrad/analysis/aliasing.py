@@ -67,6 +67,7 @@ class SharedMemory:
         self.at: dict[tuple[int, int], State] = {}
         self.loops: list[tuple[list[State], list[State]]] = []  # (states at break, at continue)
         self.gave_up = False
+        self._bindings: dict[int, tuple] = {}  # id(statement) → it, and what `assign` needs of it
         entry = Env((p, frozenset({("param", p)})) for p in params)
         self.block(fdef.body, frozenset({entry}))
 
@@ -147,16 +148,28 @@ class SharedMemory:
         values[lst] = values.get(lst, frozenset()) | held
         return Env(values.items())
 
+    def _bound(self, s: gast.Assign) -> tuple[list[tuple[str, gast.AST, set[str]]], set[str]]:
+        """(name, value, the locals whose memory the value may be) of each binding `s` makes, and the
+        names it stores: what `assign` needs of the statement whatever the environment (found once)."""
+        known = self._bindings.get(id(s))
+        if known is None or known[0] is not s:
+            binds = [
+                (a, v, self.sources(v) & self.locals if id(s) not in self.fresh else set())
+                for t in s.targets
+                for a, v in self.bindings(t, s.value)
+            ]
+            stored = {
+                n.id for t in s.targets for n in walk(t) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+            }
+            known = self._bindings[id(s)] = (s, binds, stored)
+        return known[1], known[2]
+
     def assign(self, s: gast.Assign, env: Env, site: gast.AST) -> Env:
         values = dict(env)
         new: dict[str, frozenset | None] = {}
-        for t in s.targets:
-            for a, v in self.bindings(t, s.value):
-                names = self.sources(v) & self.locals if id(s) not in self.fresh else set()
-                new[a] = frozenset().union(*(values.get(n, frozenset()) for n in names)) if names else None
-        stored = {
-            n.id for t in s.targets for n in walk(t) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        binds, stored = self._bound(s)
+        for a, _, names in binds:
+            new[a] = frozenset().union(*(values.get(n, frozenset()) for n in names)) if names else None
         for a in stored:
             if new.get(a) is None:  # a new value made here: older values made here are no longer "recent"
                 for mine, old in (
@@ -169,10 +182,9 @@ class SharedMemory:
                         new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
         for a in stored:
             values[a] = new[a] if new.get(a) is not None else frozenset({((id(site), a), True)})
-        for t in s.targets:
-            for a, v in self.bindings(t, s.value):
-                if a in values and id(s) not in self.fresh:
-                    values[a] = values[a] | self.display_items(v, env)
+        for a, v, _ in binds:
+            if a in values and id(s) not in self.fresh:
+                values[a] = values[a] | self.display_items(v, env)
         return Env(values.items())
 
     def display_items(self, v: gast.AST, env: Env) -> frozenset:
