@@ -1,7 +1,8 @@
 """Small helpers inlined into their caller in specialised code (astgrad/frontend/inline.py): gradients
 checked against central differences, the specialised code free of the helper's forward/backward
-pair, the helper's spelling giving the code of the body written out, and the calls that must stay
-calls (a helper of another module, a recursive one) still right."""
+pair (a helper of another module, a method of an object the caller knows too), the helper's
+spelling giving the code of the body written out, and the calls that must stay calls (a helper
+reading a name of its own module the caller does not have, a recursive one) still right."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 import astgrad
 from astgrad import check_grad, grad
 from benchmarks.workloads import lecture
+
+from . import jit_functions as jf
 
 
 def rnn_step(h, x, W, U, b):
@@ -111,7 +114,27 @@ def with_a_rule(x):
 
 
 def other_module(x):
-    return np.sum(lecture(x, 2.0 * x))  # a helper of another module (its own globals): not inlined
+    return np.sum(lecture(x, 2.0 * x))  # a helper of another module whose names mean here what they mean there
+
+
+def other_module_attribute(x):
+    return jf.scaled_by_global(lecture(x, 2.0 * x))  # (reads GAINS, a name of its own module only: a call)
+
+
+class _Layer:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def forward(self, x, W):
+        return np.tanh(self.scale * (W @ x))
+
+
+LAYER = _Layer(0.5)
+
+
+def method_of_a_global(W, x):
+    h = LAYER.forward(x, W)
+    return np.sum(LAYER.forward(h, W) ** 2)
 
 
 def power(x, n):
@@ -145,6 +168,8 @@ CASES = [
     (pendulum_helper, lambda rng: (0.3, 0.1, 9.81, 0.01, 30), (0, 1, 2)),
     (gated, lambda rng: (rng.normal(size=(5, 2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(3, 4))), (0, 1, 2)),
     (other_module, lambda rng: (rng.normal(size=3),), 0),
+    (other_module_attribute, lambda rng: (rng.normal(size=6),), 0),
+    (method_of_a_global, lambda rng: (rng.normal(size=(3, 3)), rng.normal(size=3)), (0, 1)),
     (
         loss_of_forward_all,
         lambda rng: (rng.normal(size=(5, 2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(3, 4))),
@@ -170,7 +195,9 @@ def test_inlined_helpers_agree_with_central_differences(f, make, wrt):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("f", [rnn_helper, pendulum_helper, gated, returns_call, loss_of_forward_all])
+@pytest.mark.parametrize(
+    "f", [rnn_helper, pendulum_helper, gated, returns_call, loss_of_forward_all, other_module, method_of_a_global]
+)
 def test_specialised_code_has_no_pair_for_an_inlined_helper(f):
     args = next(c[1] for c in CASES if c[0] is f)(np.random.default_rng(0))
     text = astgrad.source(f, wrt=0, args=args)
@@ -179,7 +206,7 @@ def test_specialised_code_has_no_pair_for_an_inlined_helper(f):
 
 
 def test_calls_that_stay_calls():
-    for f in (other_module, recursive, aliasing_write):
+    for f in (other_module_attribute, recursive, aliasing_write):
         args = next(c[1] for c in CASES if c[0] is f)(np.random.default_rng(0))
         assert "_fwd(" in astgrad.source(f, wrt=0, args=args)
     text = astgrad.source(with_a_rule, wrt=0, args=(np.ones(3),))
@@ -217,3 +244,26 @@ def test_redefining_an_inlined_helper_regenerates_the_code():
     finally:
         rnn_step = saved
     np.testing.assert_allclose(g(*args), first)
+
+
+def test_an_inlined_method_and_helper_of_another_module_follow_the_program(monkeypatch):
+    import types
+
+    import benchmarks.workloads as workloads
+
+    rng = np.random.default_rng(2)
+    W, x = rng.normal(size=(3, 3)), rng.normal(size=3)
+    g = grad(method_of_a_global, wrt=0)
+    check_grad(method_of_a_global, g, W, x, wrt=0)
+    monkeypatch.setattr(LAYER, "scale", 2.0)  # (an attribute the inlined body read)
+    check_grad(method_of_a_global, g, W, x, wrt=0)
+    monkeypatch.setattr(_Layer, "forward", lambda self, x, W: np.sin(W @ x) * self.scale)  # (the method itself)
+    check_grad(method_of_a_global, g, W, x, wrt=0)
+    h = grad(other_module)
+    check_grad(other_module, h, x)
+    fake = types.ModuleType("fake_numpy")  # a name of the helper's own module, rebound there
+    fake.__dict__.update(np.__dict__)
+    fake.sin = np.cos
+    monkeypatch.setattr(workloads, "np", fake)
+    check_grad(other_module, h, x)
+    assert np.allclose(h(x), 4.0 * x - np.sin(x))  # d/dx of x * 2x + cos(x), now that sin is cos there

@@ -343,3 +343,43 @@ def test_a_global_count_of_layers_rebound_takes_new_code(monkeypatch):
     two = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 2)), "b2": np.ones(2)}
     check_grad(fc_net, g, two, X, wrt=0)
     assert set(g(two, X)) == set(two)
+
+
+def fit_line(a, b, xs, ys):
+    err = 0.0
+    for x, y in zip(xs, ys):
+        err += (a * x + b - y) ** 2
+    return err / len(xs)
+
+
+def fit_line_to_a_made_list(a, b):
+    xs = [0.1 * i for i in range(40)]
+    err = 0.0
+    for x in xs:
+        err += (a * x + b - (2.0 * x + 1.0)) ** 2
+    return err / len(xs)
+
+
+@pytest.mark.parametrize("n", [10, 40])
+@pytest.mark.parametrize("number", [float, np.float64])
+def test_a_list_of_numbers_is_specialised_on_its_items_kind(n, number):
+    # data as a list of numbers (longer than a list of arrays may be): one kind for all its items,
+    # which the guard checks, so that the loop over it runs on numbers of known type
+    rng = np.random.default_rng(10)
+    xs = [number(v) for v in rng.normal(size=n)]
+    ys = [number(2.0 * v + 1.0 + 0.1 * rng.normal()) for v in xs]
+    text = astgrad.source(fit_line, wrt=(0, 1), args=(0.5, 0.2, xs, ys))
+    assert "specialised for" in text and "xs: [" in text and "unbroadcast" not in text and "tape" not in text, text
+    g = grad(fit_line, wrt=(0, 1))
+    for _ in range(2):
+        check_grad(fit_line, g, 0.5, 0.2, xs, ys, wrt=(0, 1))
+    mixed = xs[:-1] + [int(round(float(xs[-1])))]  # (an int among them: the guard sends it elsewhere)
+    check_grad(fit_line, g, 0.5, 0.2, mixed, ys, wrt=(0, 1))
+
+
+def test_a_loop_over_a_list_the_function_made_runs_on_numbers():
+    text = astgrad.source(fit_line_to_a_made_list, wrt=(0, 1), args=(0.5, 0.2))
+    assert "unbroadcast" not in text and "tape" not in text, text
+    g = grad(fit_line_to_a_made_list, wrt=(0, 1))
+    for _ in range(2):
+        check_grad(fit_line_to_a_made_list, g, 0.5, 0.2, wrt=(0, 1))

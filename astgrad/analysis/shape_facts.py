@@ -164,6 +164,7 @@ class ShapeFacts:
         self.local |= names_in(fdef.body, (gast.Store,))
         self.item_read_params = _item_read_params(fdef, params)
         checks = {n for n, v in ctx.extra_globals.items() if v is runtime.check_sequence}
+        self.uniform_params = _uniform_params(fdef, params, checks)
         self.item_lists = _item_lists(fdef, self.local - set(fdef._ag_params), checks)
         self.indices = LoopIndices(fdef)
         self.statement: gast.stmt | None = None  # the one being evaluated (for its windows' bounds)
@@ -282,7 +283,10 @@ class ShapeFacts:
         return []
 
     def _items(self, value: gast.AST) -> Any:
-        """The fact of a list `[a, b, ...]` of numbers (or arrays) of one shape and kind."""
+        """The fact of a list `[a, b, ...]` of numbers (or arrays) of one shape and kind, or of the
+        list a copy `xs = t1` names again (_item_lists)."""
+        if isinstance(value, gast.Name) and value.id in self.item_lists:
+            return self.state.get(value.id)
         if not isinstance(value, gast.List):
             return TOP
         fact: Any = Items(None)
@@ -381,6 +385,11 @@ class ShapeFacts:
                 raise _Unknown  # (a slice of the list: a list)
             return st.d, False
         base, exact = self._atom(value.value)
+        if isinstance(base, list) and not exact and isinstance(value.value, gast.Name):
+            if value.value.id in self.uniform_params and not isinstance(value.slice, gast.Slice):
+                index, _ = self._index(value.slice)
+                if np.ndim(index) == 0 and np.asarray(index).dtype.kind in "iu":
+                    return base[0], False  # (any item of a list whose items are all of one kind: that kind)
         if isinstance(base, (list, dict)) and not exact:  # a parameter holding arrays: a literal item
             if not (isinstance(value.value, gast.Name) and value.value.id in self.item_read_params):
                 raise _Unknown
@@ -628,6 +637,32 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
     return {v for v, root in roots.items() if root not in spoiled}
 
 
+def _uniform_params(fdef: gast.FunctionDef, params: dict[str, Any], checks: set[str]) -> set[str]:
+    """The parameters holding a list whose items are numbers (or arrays) of one type, shape and
+    kind (the guard checks each), read only by position (`xs[k]` in a loop over them), their
+    length or the check that a loop walks a sequence: never rebound, written into or handed on,
+    any item read holds that kind."""
+    candidates = {
+        p
+        for p, v in params.items()
+        if type(v) is list and v and len({(type(x), _signature(x)) for x in v}) == 1 and _signature(v[0])[0] == "number"
+    }
+    if not candidates:
+        return candidates
+    allowed: set[int] = set()
+    for n in walk(fdef):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and not isinstance(n.slice, gast.Slice):
+            allowed.add(id(n.value))
+        elif isinstance(n, gast.Call) and len(n.args) == 1:
+            if getattr(n, "_ag_fn", None) is len or isinstance(n.func, gast.Name) and n.func.id in checks | {"len"}:
+                allowed.add(id(n.args[0]))
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and n.id in candidates and id(n) not in allowed:
+            if not isinstance(n.ctx, gast.Param):
+                candidates.discard(n.id)
+    return candidates
+
+
 _READ_WHOLE = (np.array, np.asarray, np.stack, len)
 
 
@@ -640,27 +675,39 @@ def _item_lists(fdef: gast.FunctionDef, local: set[str], checks: set[str]) -> se
     displays: dict[str, int] = {}
     stores: dict[str, int] = {}
     allowed: set[int] = set()
-    loaded: list[gast.Name] = []
+    appends: set[int] = set()
+    copies: dict[str, gast.Name] = {}  # `xs = t1` (a comprehension's list, built under a name of its own)
     for n in walk(fdef):
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
             if isinstance(n.value, gast.List):
                 displays[n.targets[0].id] = displays.get(n.targets[0].id, 0) + 1
+            elif isinstance(n.value, gast.Name):
+                copies[n.targets[0].id] = n.value
         elif isinstance(n, gast.Expr) and getattr(n, "_ag_append", None):
             allowed.add(id(n.value.func.value))
+            appends.add(id(n.value.func.value))
         elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load):
             allowed.add(id(n.value))
         elif isinstance(n, gast.Call) and getattr(n, "_ag_fn", None) in _READ_WHOLE and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (a new array, or a number: nothing of the list handed on)
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in checks and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (`for v in s`: its type checked, nothing kept)
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, gast.Load):
-                loaded.append(n)
-            else:
-                stores[n.id] = stores.get(n.id, 0) + 1
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
     lists = {v for v, c in displays.items() if c == stores.get(v) and v in local}
-    for n in loaded:
-        if n.id in lists and id(n) not in allowed:
+    # a list copied once into a name bound to nothing else, and otherwise only appended to: one list
+    # under the name that reads it (its items are the ones put there under either name)
+    loads: dict[str, list[int]] = {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            loads.setdefault(n.id, []).append(id(n))
+    for v, source in copies.items():
+        if stores.get(v) == 1 and v in local and source.id in lists and v not in lists:
+            if all(i in appends or i == id(source) for i in loads.get(source.id, [])):
+                lists.add(v)
+                allowed.add(id(source))
+    for n in walk(fdef):
+        if isinstance(n, gast.Name) and n.id in lists and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
             lists.discard(n.id)
     return lists
 

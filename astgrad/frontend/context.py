@@ -12,7 +12,7 @@ from .. import runtime
 from ..ir.names import Namer
 from ..ir.sentinels import MISSING
 from ..ir.trees import names_in
-from .assumptions import current, record_attribute
+from .assumptions import current
 from .parse import ParsedFunction
 
 
@@ -86,22 +86,10 @@ class Context:
 
     def resolve(self, node: gast.AST, local_names: set[str]) -> Any:
         """The live object a Name/Attribute chain denotes, or MISSING if it is not a global reference."""
-        if isinstance(node, gast.Name):
-            if node.id in local_names:
-                return MISSING
-            return self.lookup(node.id)
-        if isinstance(node, gast.Attribute):
-            base = self.resolve(node.value, local_names)
-            if base is MISSING:
-                return MISSING
-            obj = getattr(base, node.attr, MISSING)
-            path = _path(node)
-            if path is not None:
-                where = self.parsed.find(path[0])[1]
-                if where is not None:
-                    record_attribute((where, path[0], path[1:-1], self.module), base, node.attr, obj)
-            return obj
-        return MISSING
+        path = _path(node)
+        if path is None or path[0] in local_names:
+            return MISSING
+        return self.parsed.resolve_path(path)
 
     @property
     def module(self) -> str | None:

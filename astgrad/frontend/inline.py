@@ -14,14 +14,19 @@ sees one function, the same as if the user had written the helper's body at the 
 
 The helper's parameters are bound to the arguments in order (Python's own evaluation order), its
 locals are renamed where the caller uses the name already, and its `return` assigns the call's
-target. Inlined are calls `target = helper(...)` and `return helper(...)` of a plain function of the
-caller's module (the same globals, no closure), whose body returns once, at its end, defines no
-function or class, writes in place only into arrays and lists it made itself (`out = np.zeros(..)`,
-`caches = []`: through an alias, the aliasing checks of its own frame would become the caller's)
-and has at most `MAX_STATEMENTS` statements;
-helpers called by an inlined helper are inlined too, `MAX_DEPTH` deep.
+target. Inlined are calls `target = helper(...)` and `return helper(...)` (and calls inside such a
+value, taken out first) of a plain function without closure, named by a global name (`step(h, x)`)
+or reached through objects the caller knows (`layers.affine(x, W)` of a module, `model.forward(x)`
+of a global object, `self.dense.forward(x)` in grad(model.loss): the method's `self` is that
+object's expression); of the caller's module, or of another whose names the helper reads mean
+the same objects in the caller's (`np`): its body then means there what it means in its module.
+Its body returns once, at its end, defines no function or class, writes in place only into
+arrays and lists it made itself (`out = np.zeros(..)`, `caches = []`: through an alias, the
+aliasing checks of its own frame would become the caller's) and has at most `MAX_STATEMENTS`
+statements; helpers called by an inlined helper are inlined too, `MAX_DEPTH` deep.
 The program guard still checks the helper is the function, with the code, it was inlined from (the
-name's fact is recorded as for any call). The inlined statements carry the call's line.
+name's or attribute chain's fact is recorded as for any call), and, for a helper of another module,
+what the names it reads are there. The inlined statements carry the call's line.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import itertools
 import types
 from typing import Any
 
@@ -57,13 +63,7 @@ def inline_helpers(parsed: ParsedFunction, depth: int = 0) -> ParsedFunction:
     """`parsed` with its calls of small helpers inlined (itself when there are none)."""
     tree = parsed.tree
     local = _local_names(tree)
-    if not any(
-        isinstance(n, gast.Call)
-        and isinstance(n.func, gast.Name)
-        and n.func.id not in local
-        and _inlinable(parsed.peek(n.func.id), parsed)
-        for n in walk(tree)
-    ):
+    if not any(isinstance(n, gast.Call) and _callee(parsed, n, local) is not None for n in walk(tree)):
         return parsed
     tree = copy.deepcopy(tree)
     namer = Namer.for_tree(tree, set(getattr(parsed.func, "__globals__", {})) | set(parsed.cells))
@@ -88,7 +88,7 @@ def _call_of(s: gast.stmt) -> gast.Call | None:
         value = s.value
     else:
         return None
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
+    if isinstance(value, gast.Call) and isinstance(value.func, (gast.Name, gast.Attribute)):
         return value
     return None
 
@@ -99,17 +99,40 @@ def _plain_target(t: gast.AST) -> bool:
     return isinstance(t, (gast.Tuple, gast.List)) and all(_plain_target(e) for e in t.elts)
 
 
-def _candidate(parsed: ParsedFunction, s: gast.stmt) -> Any:
-    """The helper function `s` calls, if the call can be inlined; None otherwise."""
+def _candidate(parsed: ParsedFunction, s: gast.stmt) -> tuple[Any, gast.AST | None] | None:
+    """(the helper function `s` calls, the object its method is called on or None), if the call
+    can be inlined; None otherwise."""
     call = _call_of(s)
     if call is None or any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    if call.func.id in _local_names(parsed.tree):
+    return _callee(parsed, call, _local_names(parsed.tree))
+
+
+def _callee(parsed: ParsedFunction, call: gast.Call, local: set[str]) -> tuple[Any, gast.AST | None] | None:
+    """(the function `call` calls, the expression of the object it is a method of, or None) if it
+    is one to inline: a helper named by a global name (`step(h, x)`) or reached through objects
+    the caller knows (`layers.affine(x, W)` of a module, `model.forward(x)` of a global object,
+    `self.dense.forward(x)` in grad(model.loss)); None otherwise."""
+    path = _path(call.func)
+    if path is None or path[0] in local:
         return None
-    fn = parsed.peek(call.func.id)
-    if fn is MISSING or not _inlinable(fn, parsed):
-        return None
-    return fn
+    obj = parsed.resolve_path(path, record=False)
+    receiver = None
+    if isinstance(obj, types.MethodType) and isinstance(obj.__func__, types.FunctionType):
+        if len(path) < 2 or obj.__self__ is not parsed.resolve_path(path[:-1], record=False):
+            return None  # (a class method called on an instance: its first parameter is not the receiver)
+        obj, receiver = obj.__func__, call.func.value
+    return (obj, receiver) if obj is not MISSING and _inlinable(obj, parsed) else None
+
+
+def _path(node: gast.AST) -> tuple[str, ...] | None:
+    """`a.b.c` as ("a", "b", "c"); None for any other expression."""
+    if isinstance(node, gast.Name):
+        return (node.id,)
+    if isinstance(node, gast.Attribute):
+        base = _path(node.value)
+        return None if base is None else base + (node.attr,)
+    return None
 
 
 def _local_names(tree: gast.FunctionDef) -> set[str]:
@@ -128,8 +151,6 @@ def _inlinable(fn: Any, caller: ParsedFunction) -> bool:
     if rules.lookup(fn) is not None:
         return False  # (a function with a rule of its own: its derivative is the rule's)
     if fn is caller.func or fn.__closure__ or getattr(fn, "__wrapped__", None) is not None:
-        return False
-    if fn.__globals__ is not getattr(caller.func, "__globals__", None):
         return False
     if any(hasattr(fn, a) for a in ("__astgrad_parsed__", "__astgrad_specializer__", "__astgrad_general__")):
         return False
@@ -233,8 +254,8 @@ def _inline_block(block: list[gast.stmt], parsed: ParsedFunction, namer: Namer, 
             if isinstance(inner, list):
                 _inline_block(inner, parsed, namer, depth)
         for st in _hoisted(s, parsed, namer) + [s]:
-            fn = _candidate(parsed, st)
-            inlined = _inline_call(st, fn, parsed, namer, depth) if fn is not None else None
+            found = _candidate(parsed, st)
+            inlined = _inline_call(st, *found, parsed, namer, depth) if found is not None else None
             out.extend(inlined if inlined is not None else [st])
     block[:] = out
 
@@ -244,20 +265,24 @@ def _hoisted(s: gast.stmt, parsed: ParsedFunction, namer: Namer) -> list[gast.st
     taken out before it into a name of its own, in the order Python evaluates them, so that they
     can be inlined. Only where nothing else in the value has an effect whose order could show:
     every other call is NumPy's, math's or a builtin's; none under `and`, `or`, `if`-expressions."""
-    if not isinstance(s, (gast.Assign, gast.Return)) or s.value is None or _call_of(s) is not None:
+    if not isinstance(s, (gast.Assign, gast.Return)) or s.value is None or _candidate(parsed, s) is not None:
         return []
     value = s.value
     calls = []
+    local = _local_names(parsed.tree)
     for n in walk(value):
         if isinstance(n, (gast.BoolOp, gast.IfExp) + _SCOPED_EXPR + _SCOPED):
             return []
         if isinstance(n, gast.Call):
-            fn = parsed.peek(n.func.id) if isinstance(n.func, gast.Name) else None
-            if fn is not None and fn is not MISSING and _inlinable(fn, parsed):
+            path = _path(n.func)
+            fn = parsed.resolve_path(path, record=False) if path is not None and path[0] not in local else None
+            if _callee(parsed, n, local) is not None:
                 if any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords):
                     return []
                 calls.append(n)
-            elif isinstance(fn, types.FunctionType) and is_user_function(fn):
+            elif isinstance(getattr(fn, "__func__", fn), types.FunctionType) and is_user_function(
+                getattr(fn, "__func__", fn)
+            ):
                 return []  # (a user function's effects keep their order)
     if not calls:
         return []
@@ -268,7 +293,7 @@ def _hoisted(s: gast.stmt, parsed: ParsedFunction, namer: Namer) -> list[gast.st
         def visit_Call(self, n):
             self.generic_visit(n)  # (arguments first: Python's order)
             if any(n is c for c in calls):
-                tmp = namer.fresh(n.func.id + "_out")
+                tmp = namer.fresh(_path(n.func)[-1] + "_out")
                 namer.__dict__.setdefault("introduced", set()).add(tmp)
                 pre.append(gast.copy_location(gast.Assign(targets=[_store(tmp)], value=n, type_comment=None), s))
                 taken[id(n)] = tmp
@@ -283,10 +308,13 @@ def _store(n: str) -> gast.Name:
     return gast.Name(id=n, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
-def _inline_call(s: gast.stmt, fn: Any, parsed: ParsedFunction, namer: Namer, depth: int) -> list[gast.stmt] | None:
+def _inline_call(
+    s: gast.stmt, fn: Any, receiver: gast.AST | None, parsed: ParsedFunction, namer: Namer, depth: int
+) -> list[gast.stmt] | None:
     call = _call_of(s)
+    positional = ([receiver] if receiver is not None else []) + list(call.args)
     try:
-        bound = inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        bound = inspect.signature(fn).bind(*positional, **{k.arg: k.value for k in call.keywords})
     except TypeError:
         return None  # (the normal path reports the mismatch)
     bindings: list[tuple[str, gast.AST]] = []
@@ -300,20 +328,34 @@ def _inline_call(s: gast.stmt, fn: Any, parsed: ParsedFunction, namer: Namer, de
     helper = parse_function(fn)
     if depth + 1 < MAX_DEPTH:
         helper = inline_helpers(helper, depth + 1)
-    parsed.lookup(call.func.id)  # (generated code relies on what the name is: recorded)
     body = copy.deepcopy(_without_docstring(helper.tree.body))
     free = names_in(helper.tree) - _local_names(helper.tree)
     introduced = namer.__dict__.setdefault("introduced", set())
     if free & (_local_names(parsed.tree) | set(parsed.cells) | introduced):
         return None  # (a free name of the helper would be read as one of the caller's locals)
+    if fn.__globals__ is not getattr(parsed.func, "__globals__", None):
+        # a helper of another module: its body, read in the caller's, must mean the same objects
+        if any(parsed.peek(n) is not helper.peek(n) for n in free):
+            return None
+        for n in free:
+            helper.lookup(n)  # (what the name is in the helper's module: recorded, as a call's would be)
     stored = {
         n.id
         for n in walk(gast.Module(body=body, type_ignores=[]))
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
     }
-    # a parameter the helper never rebinds, given a name or a constant, is that name or constant
-    # (the inlined body binds only names of its own: the caller's cannot change under it)
-    given = {p: v for p, v in bindings if p not in stored and isinstance(v, (gast.Name, gast.Constant))}
+    params = list(inspect.signature(fn).parameters)
+    if receiver is not None and params[0] in stored:
+        return None  # (`self` rebound: the object is no longer the receiver)
+    parsed.resolve_path(_path(call.func))  # (generated code relies on what the name, or the chain, is: recorded)
+    # a parameter the helper never rebinds, given a name, a constant or the object a method is called
+    # on (`model`, `self.dense`), is that expression (the inlined body binds only names of its own:
+    # the caller's cannot change under it)
+    given = {
+        p: v
+        for p, v in bindings
+        if p not in stored and (isinstance(v, (gast.Name, gast.Constant)) or receiver is not None and v is receiver)
+    }
     # a parameter it rebinds, given a name the call's target rebinds anyway and no other argument
     # reads, is that name (`theta, omega = step(theta, omega)`: no copy of omega first)
     targets = names_in(s.targets[0]) if isinstance(s, gast.Assign) else set()
@@ -345,9 +387,15 @@ def _inline_call(s: gast.stmt, fn: Any, parsed: ParsedFunction, namer: Namer, de
         stmts.append(gast.Return(value=ret.value))
     else:
         stmts.append(gast.Assign(targets=s.targets, value=ret.value, type_comment=None))
+    # the inlined statements carry the call's line (what errors name); each node a column of its own,
+    # past any real one: analyses that tell nodes apart by place (aliasing.py) see them apart
+    columns = namer.__dict__.setdefault("inlined_columns", itertools.count(_INLINED_COLUMNS))
     for st in stmts:
         for n in walk(st):
             if isinstance(n, (gast.stmt, gast.expr)):
                 n.lineno, n.end_lineno = s.lineno, getattr(s, "end_lineno", s.lineno)
-                n.col_offset, n.end_col_offset = s.col_offset, getattr(s, "end_col_offset", s.col_offset)
+                n.col_offset = n.end_col_offset = next(columns)
     return stmts
+
+
+_INLINED_COLUMNS = 1 << 20  # (no line of source is that long)

@@ -22,7 +22,15 @@ from ..ir import convert
 from ..ir.sentinels import MISSING
 from ..ir.trees import clone, walk
 from ..runtime import respecialize
-from .assumptions import constant_cell, is_guard, record_builtin, record_code, record_name, replay
+from .assumptions import (
+    constant_cell,
+    is_guard,
+    record_attribute,
+    record_builtin,
+    record_code,
+    record_name,
+    replay,
+)
 from .callables import is_generated
 from .partials import partial_as_function
 
@@ -124,6 +132,19 @@ class ParsedFunction:
     def peek(self, name: str) -> Any:
         """The object a free name refers to, as `lookup`, recording nothing."""
         return self.find(name)[0]
+
+    def resolve_path(self, path: tuple[str, ...], record: bool = True) -> Any:
+        """The object a free name's attribute chain `a.b.c` refers to, or MISSING; with `record`,
+        generated code relies on each step (recorded, as `lookup` records the name)."""
+        obj = self.lookup(path[0]) if record else self.peek(path[0])
+        where = self.find(path[0])[1] if record and len(path) > 1 else None
+        for k, attr in enumerate(path[1:], start=1):
+            if obj is MISSING:
+                return MISSING
+            base, obj = obj, getattr(obj, attr, MISSING)
+            if where is not None:
+                record_attribute((where, path[0], path[1:k], getattr(self.func, "__module__", None)), base, attr, obj)
+        return obj
 
     def find(self, name: str) -> tuple[Any, Any]:
         """(the object `name` refers to, the globals dict or closure cell it was found in); the

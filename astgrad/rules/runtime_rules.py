@@ -580,6 +580,7 @@ nondifferentiable(
     rt.check_not_view,
     rt.check_real,
     rt.check_string,
+    rt.mixed_items,
     rt.check_not_overwritten,
     rt.check_not_held_view,
     rt.check_not_array,

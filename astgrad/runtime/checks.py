@@ -145,6 +145,12 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
         )
 
 
+def mixed_items(values: Any, cls: type) -> bool:
+    """Whether some item of the list or tuple `values` is not of class `cls` (the guard of code
+    specialised for a long list of numbers of one type: specialize/dispatch.py)."""
+    return any(v.__class__ is not cls for v in values)
+
+
 def check_string(value: Any, call: str) -> None:
     """Refuse a method call astgrad runs as it is, without derivative, on anything but a string
     (`name.startswith("W")` of a dict's key, normalize's method_call): no derivative flows through

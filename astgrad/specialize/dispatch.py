@@ -23,6 +23,7 @@ from ..errors import AstgradError, TransformError, refuse_pickling, user_facing
 from ..frontend.assumptions import GONE
 from ..ir import convert
 from ..ir.codegen import compile_function, make_function, moved_function, with_twins
+from ..runtime import mixed_items
 
 # the code of each forwarding function by its text (it reads its callee from its globals, so
 # one code object serves every gradient with that signature)
@@ -46,6 +47,11 @@ def kind_of(x: Any) -> Kind | None:
     if t in (list, tuple) and 0 < len(x) <= MAX_ITEMS:  # a container of arrays: its items' kinds
         items = tuple(kind_of(v) for v in x)
         return (t.__name__, items) if all(k is not None for k in items) else None
+    if t in (list, tuple) and MAX_ITEMS < len(x) <= MAX_NUMBERS:  # (data as a list of numbers: one kind)
+        first, item = type(x[0]), kind_of(x[0])
+        if item is not None and item[0] in ("float", "int", "numpy scalar") and all(type(v) is first for v in x):
+            return (t.__name__, (item,) * len(x))
+        return None
     if t is dict and 0 < len(x) <= MAX_ITEMS and all(type(k) is str for k in x):
         # an int item is a setting (a stride, a padding, a window's size): its value is fixed too,
         # so the shapes it decides are known (at most MAX_SPECIALISATIONS settings get their code)
@@ -55,6 +61,12 @@ def kind_of(x: Any) -> Kind | None:
 
 
 MAX_ITEMS = 16  # a list, tuple or dict of more items is not specialised on (nor is one that holds others)
+MAX_NUMBERS = 100_000  # ... unless it holds Python floats alone, or ints alone (its guard checks them all)
+
+
+def _uniform(kind: Kind) -> bool:
+    """A list or tuple kind of more than MAX_ITEMS numbers, all of one type (kind_of)."""
+    return len(kind[1]) > MAX_ITEMS
 
 
 def standin(kind: Kind) -> Any:
@@ -80,6 +92,9 @@ def standin(kind: Kind) -> Any:
 
 
 def describe(kind: Kind) -> str:
+    if kind[0] in ("list", "tuple") and _uniform(kind):
+        inner = f"{len(kind[1])} × {describe(kind[1][0])}"
+        return f"[{inner}]" if kind[0] == "list" else f"({inner})"
     if kind[0] in ("list", "tuple"):
         inner = ", ".join(describe(k) for k in kind[1])
         return f"[{inner}]" if kind[0] == "list" else f"({inner}{',' if len(kind[1]) == 1 else ''})"
@@ -107,7 +122,12 @@ def guard_test(
         if kind[0] in ("list", "tuple"):  # (its class and length first: the items' tests read them)
             container, length = type_name(getattr(builtins, kind[0])), type_name(len)
             parts.append(f"{p}.__class__ is not {container} or {length}({p}) != {len(kind[1])}")
-            parts.append(guard_test(np_name, {f"{p}[{i}]": k for i, k in enumerate(kind[1])}, type_name))
+            if _uniform(kind):  # (one test over its many numbers)
+                item = kind[1][0]
+                number = f"{np_name}.{item[1].__name__}" if len(item) > 1 else type_name(getattr(builtins, item[0]))
+                parts.append(f"{type_name(mixed_items)}({p}, {number})")
+            else:
+                parts.append(guard_test(np_name, {f"{p}[{i}]": k for i, k in enumerate(kind[1])}, type_name))
         elif kind[0] == "dict":
             if p in ordered:
                 keys = "(" + ", ".join(repr(key) for key, _ in kind[1]) + ("," if len(kind[1]) == 1 else "") + ")"
