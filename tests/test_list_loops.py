@@ -256,3 +256,26 @@ def test_a_list_appended_to_while_another_name_holds_it_is_refused():
     gradient followed as two (a wrong gradient); now refused, naming the write and the alias."""
     with pytest.raises(astgrad.TransformError, match="in-place write to `s`, which is shared with `u`"):
         grad(appended_through_another_name)(np.ones(5))
+
+
+def residuals_summed(a, b, xs, ys):
+    residuals = [a * x + b - y for x, y in zip(xs, ys)]
+    return sum(r * r for r in residuals) / len(residuals)
+
+
+def test_the_adjoint_of_a_list_of_numbers_is_taken_apart_in_linear_time():
+    # the backward loop over a list built by appends takes its last item off at each step: the
+    # adjoint of a list of numbers is an array, whose rest is a view (a list's would be a copy)
+    from astgrad.runtime import owned_copy
+
+    owned = owned_copy([1.0, 2, np.float64(3.0)])
+    assert isinstance(owned, np.ndarray) and owned.dtype == np.float64 and owned.tolist() == [1.0, 2.0, 3.0]
+    assert isinstance(owned_copy([np.ones(2), np.ones(3)]), list)  # (arrays of other shapes: a list)
+    rng = np.random.default_rng(11)
+    xs = [float(v) for v in rng.normal(size=300)]
+    ys = [2.0 * x + 1.0 + float(e) for x, e in zip(xs, rng.normal(size=300))]
+    g = grad(residuals_summed, wrt=(0, 1))
+    for _ in range(2):
+        check_grad(residuals_summed, g, 0.5, 0.2, xs, ys, wrt=(0, 1))
+    r = 0.5 * np.array(xs) + 0.2 - np.array(ys)
+    np.testing.assert_allclose(g(0.5, 0.2, xs, ys), (2 * np.dot(r, xs) / 300, 2 * np.sum(r) / 300), rtol=1e-10)

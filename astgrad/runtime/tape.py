@@ -175,9 +175,17 @@ def distinct(value: Any, *earlier: Any) -> Any:
     return value
 
 
+_NUMBERS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+
+
 def owned_copy(g: Any) -> Any:
-    """A writable copy of adjoint `g` (which may be a shared or read-only view, or a container)."""
+    """A writable copy of adjoint `g` (which may be a shared or read-only view, or a container).
+    The adjoint of a list of numbers is an array of them: its last item taken off at each step
+    back through the loop that appended them is then a view, not a copy of the rest."""
     if isinstance(g, (list, tuple)):
+        if g and all(type(v) in _NUMBERS for v in g):
+            a = np.array(g)
+            return a.astype(np.result_type(a, 1.0), copy=False)
         return [owned_copy(v) for v in g]
     if isinstance(g, dict):
         return {k: owned_copy(v) for k, v in g.items()}
