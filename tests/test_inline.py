@@ -137,6 +137,23 @@ def method_of_a_global(W, x):
     return np.sum(LAYER.forward(h, W) ** 2)
 
 
+class _Net:
+    def act(self, h):
+        return np.tanh(h) * self.gain
+
+    def forward(self, x, W):
+        return self.act(W @ x)  # (a method of its own object: inlined once `self` is NET's)
+
+    gain = 1.5
+
+
+NET = _Net()
+
+
+def methods_calling_methods(W, x):
+    return np.sum(NET.forward(NET.forward(x, W), W) ** 2)
+
+
 def power(x, n):
     return x if n == 0 else x * power(x, n - 1)
 
@@ -170,6 +187,7 @@ CASES = [
     (other_module, lambda rng: (rng.normal(size=3),), 0),
     (other_module_attribute, lambda rng: (rng.normal(size=6),), 0),
     (method_of_a_global, lambda rng: (rng.normal(size=(3, 3)), rng.normal(size=3)), (0, 1)),
+    (methods_calling_methods, lambda rng: (rng.normal(size=(3, 3)), rng.normal(size=3)), (0, 1)),
     (
         loss_of_forward_all,
         lambda rng: (rng.normal(size=(5, 2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(3, 4))),
@@ -196,7 +214,17 @@ def test_inlined_helpers_agree_with_central_differences(f, make, wrt):
 
 
 @pytest.mark.parametrize(
-    "f", [rnn_helper, pendulum_helper, gated, returns_call, loss_of_forward_all, other_module, method_of_a_global]
+    "f",
+    [
+        rnn_helper,
+        pendulum_helper,
+        gated,
+        returns_call,
+        loss_of_forward_all,
+        other_module,
+        method_of_a_global,
+        methods_calling_methods,
+    ],
 )
 def test_specialised_code_has_no_pair_for_an_inlined_helper(f):
     args = next(c[1] for c in CASES if c[0] is f)(np.random.default_rng(0))

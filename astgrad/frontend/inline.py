@@ -256,6 +256,9 @@ def _inline_block(block: list[gast.stmt], parsed: ParsedFunction, namer: Namer, 
         for st in _hoisted(s, parsed, namer) + [s]:
             found = _candidate(parsed, st)
             inlined = _inline_call(st, *found, parsed, namer, depth) if found is not None else None
+            if inlined is not None and found[1] is not None and depth + 1 < MAX_DEPTH:
+                # (a method's body names its object now: `self.relu_layer(h)` became `model.relu_layer(h)`)
+                _inline_block(inlined, parsed, namer, depth + 1)
             out.extend(inlined if inlined is not None else [st])
     block[:] = out
 
