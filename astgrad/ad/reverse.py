@@ -42,7 +42,7 @@ from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..frontend.normalize.expressions import loads
-from ..ir.trees import Transformer, assign, is_constant, name, names_in, walk
+from ..ir.trees import Transformer, assign, find, is_constant, name, names_in, names_read, walk
 from ..rules.registry import runtime_facts
 from .templates import (
     Bound,
@@ -54,6 +54,8 @@ from .templates import (
 )
 
 Pos = tuple
+_SUBSCRIPT = frozenset({gast.Subscript})
+_CALL = frozenset({gast.Call})
 
 
 @dataclass
@@ -116,9 +118,8 @@ class ReverseTransformer:
         self.fdef = fdef
         self.wrt = wrt
         self.seed = seed
-        self.primal_names = set(fdef._ag_params) | {
-            n.id for n in walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        bound = names_in(fdef, (gast.Store,))
+        self.primal_names = set(fdef._ag_params) | bound
         self.primal_names |= {c for st in walk_statements(fdef.body) if (c := getattr(st, "_ag_counter", None))}
         ret = fdef.body[-1]
         assert isinstance(ret, gast.Return)
@@ -131,7 +132,6 @@ class ReverseTransformer:
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
         if facts is not None:  # (specialised code: a name the shape analysis knows to be one integer)
-            bound = names_in(fdef, (gast.Store,))
             self.ints |= {v for v in bound if facts.kind(v) == "i" and facts.shape(v) == ()}
         out_name = self.output.id if isinstance(self.output, gast.Name) else None
         self.scalars = shapes.scalar_names(fdef, out_name) if seed == "seed" and out_name else set()
@@ -185,8 +185,8 @@ class ReverseTransformer:
         counts = assignment_counts(self.fdef)
         written = frozenset(
             n.value.id
-            for n in walk(self.fdef)
-            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
+            for n in find(self.fdef, _SUBSCRIPT)
+            if isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
         ) | frozenset(a[0] for st in walk_statements(self.fdef.body) if (a := getattr(st, "_ag_append", None)))
         unsafe = sharing(self.fdef, written, both_ways=True)
         found: dict[Pos, gast.Assign] = {}
@@ -247,9 +247,7 @@ class ReverseTransformer:
             state.init.add(out)
         backward += self.backward(body, (), state)
         grads = []
-        indexed = {
-            n.value.id for n in walk(self.fdef) if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
-        }
+        indexed = {n.value.id for n in find(self.fdef, _SUBSCRIPT) if isinstance(n.value, gast.Name)}
         for w in self.wrt:
             if w not in state.init and any(site.var == w for site in self.sites):
                 # reassigned: at the end the name holds another value, so the zero gradient is
@@ -274,7 +272,7 @@ class ReverseTransformer:
         made = set(self.chosen_names.values())
         if not made:
             return
-        read = set().union(*(loads(st) for st in backward))
+        read = names_read(backward)
         unused = made - read
 
         def prune(body: list[gast.stmt]) -> list[gast.stmt]:
@@ -581,9 +579,13 @@ class ReverseTransformer:
             var = bound.mapping[placeholder[: -len("_bar")]].id
             if rule.elementwise and target in self.masks:
                 expr = self._masked(expr, target)
+            # the helpers the two rewrites below look for (what the first leaves is part of what it was given)
+            called = {c.func.id for c in find(expr, _CALL) if c.func.__class__ is gast.Name}
             if rule.elementwise and target not in self.complex_names:  # (it takes a real operand's real part)
-                expr = self._drop_unbroadcast(expr, target)
-            expr = self._shape_from_earliest(expr)
+                if self.ctx.helper("unbroadcast") in called:
+                    expr = self._drop_unbroadcast(expr, target)
+            if not called.isdisjoint(self._helpers_with("reads_shape_of")):
+                expr = self._shape_from_earliest(expr)
             code.append(self.contribute(var, expr, state, stmt))
         state.init.discard(target)
         state.owned.discard(target)

@@ -11,8 +11,10 @@ import gast
 import numpy as np
 
 from ..frontend.context import Context
-from ..ir.trees import clone, clone_with, name, names_in, rebuilt
+from ..ir.trees import clone, name, names_in, rebuilt
 from ..rules.registry import Rule, Template, display_name
+
+_AST = gast.AST
 
 
 def as_value(index: gast.AST, ctx: Context) -> gast.AST:
@@ -94,15 +96,11 @@ class Bound:
         self.fn = fn
         self.ctx = ctx
         _check_positions(fn, template, len(args))
-        try:
-            binding = template.signature.bind(*args, **keywords)
-        except TypeError as exc:
-            raise TemplateMismatch(str(exc)) from None
-        values: dict[str, Any] = dict(binding.arguments)
+        values = _bind(template, args, keywords)
         self.passed = frozenset(values)  # the parameters the call gives (the others take defaults)
-        for p in template.signature.parameters.values():
-            if p.name not in values:
-                values[p.name] = literal(p.default)
+        for p, default in _prepared(template).defaults:
+            if p not in values:
+                values[p] = literal(default)
         self.mapping: dict[str, gast.AST] = {template.params[0]: result, **values}
 
     def statements(self, role: dict[str, gast.AST | None]) -> list[tuple[str | None, gast.AST, list[gast.stmt]]]:
@@ -112,14 +110,14 @@ class Bound:
         derivative. Returns (assigned derivative placeholder or None for a temporary, value, prelude)."""
         temps: dict[str, str] = {}
         out = []
-        for stmt in self.template.body:
-            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+        for target, expr, bound_here in _prepared(self.template).statements:
+            if target is None:
                 raise TemplateMismatch(
                     f"template {self.template.origin}: only `name = expression` statements are allowed"
                 )
-            target = stmt.targets[0].id
-            value = self._substitute(stmt.value, temps, role)
-            if value is None:
+            sub = _Subst(self, temps, role, bound_here)
+            value = sub.copy(expr)
+            if sub.zero:
                 continue  # reads a zero derivative: the whole term vanishes
             if target in role or target.endswith(("_bar", "_dot")):
                 out.append((target, value, []))
@@ -128,45 +126,95 @@ class Bound:
                 out.append((None, value, [temps[target]]))
         return out
 
-    def _substitute(self, expr: gast.AST, temps: dict[str, str], role) -> gast.AST | None:
-        sub = _Subst(self, temps, role)
-        value = sub.copy(expr)
-        return None if sub.zero else value
+
+class _Prepared:
+    """What instantiating a template needs of it, found once per template (never changed: a
+    template is not changed once registered, and its instances are copies)."""
+
+    def __init__(self, template: Template):
+        params = list(template.signature.parameters.values())
+        # the positional parameters, in order, and every parameter's default (in the signature's order)
+        self.positional = [p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        self.names = frozenset(p.name for p in params)
+        self.order = {p.name: i for i, p in enumerate(params)}
+        self.required = frozenset(p.name for p in params if p.default is inspect.Parameter.empty)
+        self.defaults = [(p.name, p.default) for p in params]
+        # (assigned name or None where the statement is no `name = expression`, its expression, the
+        # names a comprehension inside the expression binds: they stay as they are)
+        self.statements: list[tuple[str | None, gast.AST | None, frozenset[str]]] = []
+        for stmt in template.body:
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                self.statements.append((None, None, frozenset()))
+                continue
+            self.statements.append((stmt.targets[0].id, stmt.value, frozenset(names_in(stmt.value, (gast.Store,)))))
+
+
+_PREPARED: dict[int, tuple[Template, _Prepared]] = {}  # id(template) → it and what instantiating it needs
+
+
+def _prepared(template: Template) -> _Prepared:
+    known = _PREPARED.get(id(template))
+    if known is None or known[0] is not template:
+        known = _PREPARED[id(template)] = (template, _Prepared(template))
+    return known[1]
+
+
+def _bind(template: Template, args: list[gast.AST], keywords: dict[str, gast.AST]) -> dict[str, Any]:
+    """The template's parameters the call's `args` and `keywords` give, by name, in the order of the
+    template's signature (Signature.bind's `arguments`; a call that does not fit is refused with
+    its message)."""
+    prep = _prepared(template)
+    positional = prep.positional
+    if len(args) <= len(positional) and not (keywords.keys() - prep.names):
+        given = dict(zip(positional, args))
+        if given.keys().isdisjoint(keywords) and prep.required <= (given.keys() | keywords.keys()):
+            if keywords:
+                given.update(keywords)
+                order = prep.order
+                given = {p: given[p] for p in sorted(given, key=order.__getitem__)}
+            return given
+    try:  # (what does not fit: refused, in the signature's words)
+        return dict(template.signature.bind(*args, **keywords).arguments)
+    except TypeError as exc:
+        raise TemplateMismatch(str(exc)) from None
 
 
 class _Subst:
     """A template expression with its parameters, derivatives and temporaries filled in."""
 
-    def __init__(self, bound: Bound, temps: dict[str, str], role: dict):
+    def __init__(self, bound: Bound, temps: dict[str, str], role: dict, bound_here: frozenset[str]):
         self.mapping, self.ctx, self.namespace = bound.mapping, bound.ctx, bound.template.namespace
         self.origin = bound.template.origin
         self.temps, self.role = temps, role
         self.zero: list[str] = []
-        self.bound_here: set[str] = set()
+        self.bound_here = bound_here
 
-    def copy(self, expr: gast.AST) -> gast.AST:
-        """A copy of the template's `expr`, filled in (the template is left as it is)."""
-        self.bound_here = names_in(expr, (gast.Store,))  # names a comprehension inside it binds stay as they are
-        return clone_with(expr, self._fill)
-
-    def _fill(self, node: gast.AST, copy) -> gast.AST | None:
+    def copy(self, node: gast.AST) -> gast.AST:
+        """A copy of the template's `node`, filled in (the template is left as it is)."""
         cls = node.__class__
         if cls is gast.Name:
             return self._name(node)
         if cls is gast.IfExp:
-            return self._if_exp(node, copy)
-        if cls is gast.Subscript:
-            value = copy(node.value)
-            if isinstance(node.slice, gast.Name) and node.slice.id in self.mapping:
-                index = clone(self.mapping[node.slice.id])
+            return self._if_exp(node)
+        new = cls.__new__(cls)
+        d = new.__dict__
+        copy = self.copy
+        index = node.slice if cls is gast.Subscript else None
+        for k, v in node.__dict__.items():
+            if v.__class__ is list:
+                d[k] = [copy(x) if isinstance(x, _AST) else x for x in v]
+            elif v is index and v.__class__ is gast.Name and v.id in self.mapping:
+                d[k] = clone(self.mapping[v.id])  # (an index parameter: the index as it is, not as a value)
+            elif isinstance(v, _AST):
+                d[k] = copy(v)
             else:
-                index = copy(node.slice)
-            return rebuilt(node, {"value": value, "slice": index})
-        return None
+                d[k] = v
+        return new
 
-    def _if_exp(self, node: gast.IfExp, copy) -> gast.AST:
+    def _if_exp(self, node: gast.IfExp) -> gast.AST:
         """`g if dtype is None else uncast(g, a, y)` with dtype a literal (or an operation, never
         None: `initial=-1.0`, `-np.inf`): the branch taken, alone."""
+        copy = self.copy
         t = copy(node.test)
         if (
             isinstance(t, gast.Compare)

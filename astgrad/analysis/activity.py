@@ -19,7 +19,7 @@ from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..frontend.parse import parse_function
 from ..ir.sentinels import MISSING
-from ..ir.trees import assignment_counts, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
+from ..ir.trees import assignment_counts, walk, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
 from .invariance import shift_names
 
 # the function each operator node computes (`a + b`: operator.add)
@@ -112,8 +112,9 @@ class Activity:
             if isinstance(s, (gast.Expr, gast.Assign))
             for n in _written_arguments(s.value)
         }  # (names a call writes into: varied by that call, not by their assignment)
-        self.varied = self._varied(fdef, set(wrt))
-        self.useful = self._useful(fdef, set(outputs))
+        flows = list(self._flows(fdef))  # (read once, for both directions)
+        self.varied = self._varied(flows, set(wrt))
+        self.useful = self._useful(flows, set(outputs))
         self.active = self.varied & self.useful
         self._refuse_varied_fields(fdef)
 
@@ -159,13 +160,13 @@ class Activity:
             elif isinstance(target, gast.Subscript):
                 yield target.value.id, _names([value])
 
-    def _varied(self, fdef, seeds: set[str]) -> set[str]:
+    def _varied(self, flows: list, seeds: set[str]) -> set[str]:
         """Forwards from the inputs: every target one of whose sources is varied."""
-        return _closure(self._flows(fdef), seeds, forwards=True)
+        return _closure(flows, seeds, forwards=True)
 
-    def _useful(self, fdef, outputs: set[str]) -> set[str]:
+    def _useful(self, flows: list, outputs: set[str]) -> set[str]:
         """Backwards from the outputs: every source of a useful target."""
-        return _closure(self._flows(fdef), outputs, forwards=False)
+        return _closure(flows, outputs, forwards=False)
 
 
 def _written_arguments(value: Any) -> set[str]:
@@ -565,20 +566,27 @@ def complex_names(fdef: gast.FunctionDef, ctx: Any) -> set[str]:
             return False
         return runtime.complex_valued(value)
 
+    # each assignment: whether it makes a complex value whatever the names it reads hold, and
+    # those names (read once: the rounds below only ask which of them hold one)
+    reads: list[tuple[str, bool, list[str]]] = []
+    for target, value in assigns:
+        fn = primitive(value)
+        if fn in _REAL_RESULTS:
+            continue
+        may = (getattr(fn, "__module__", "") or "").startswith("numpy.fft")
+        names = []
+        for n in walk(value):
+            if isinstance(n, gast.Constant) and isinstance(n.value, complex):
+                may = True
+            elif isinstance(n, gast.Name):
+                names.append(n.id)
+                may = may or complex_global(n)
+        reads.append((target, may, names))
     changed = True
     while changed:
         changed = False
-        for target, value in assigns:
-            fn = primitive(value)
-            if target in found or fn in _REAL_RESULTS:
-                continue
-            may = (getattr(fn, "__module__", "") or "").startswith("numpy.fft")
-            for n in gast.walk(value):
-                if isinstance(n, gast.Constant) and isinstance(n.value, complex):
-                    may = True
-                elif isinstance(n, gast.Name) and (n.id in found or complex_global(n)):
-                    may = True
-            if may:
+        for target, may, names in reads:
+            if target not in found and (may or any(n in found for n in names)):
                 found.add(target)
                 changed = True
     return found

@@ -67,6 +67,7 @@ class SharedMemory:
         self.at: dict[tuple[int, int], State] = {}
         self.loops: list[tuple[list[State], list[State]]] = []  # (states at break, at continue)
         self.gave_up = False
+        self._bindings: dict[int, tuple] = {}  # id(statement) → it, and what `assign` needs of it
         entry = Env((p, frozenset({("param", p)})) for p in params)
         self.block(fdef.body, frozenset({entry}))
 
@@ -115,7 +116,7 @@ class SharedMemory:
         self.note(s, state)
         if isinstance(s, gast.Assign):
             for t in s.targets:
-                for n in gast.walk(t):
+                for n in walk(t):
                     if isinstance(n, gast.Subscript):
                         self.note(n, state)
             return frozenset(self.assign(s, env, s) for env in state)
@@ -147,30 +148,43 @@ class SharedMemory:
         values[lst] = values.get(lst, frozenset()) | held
         return Env(values.items())
 
+    def _bound(self, s: gast.Assign) -> tuple[list[tuple[str, gast.AST, set[str]]], set[str]]:
+        """(name, value, the locals whose memory the value may be) of each binding `s` makes, and the
+        names it stores: what `assign` needs of the statement whatever the environment (found once)."""
+        known = self._bindings.get(id(s))
+        if known is None or known[0] is not s:
+            binds = [
+                (a, v, self.sources(v) & self.locals if id(s) not in self.fresh else set())
+                for t in s.targets
+                for a, v in self.bindings(t, s.value)
+            ]
+            stored = {
+                n.id for t in s.targets for n in walk(t) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+            }
+            known = self._bindings[id(s)] = (s, binds, stored)
+        return known[1], known[2]
+
     def assign(self, s: gast.Assign, env: Env, site: gast.AST) -> Env:
         values = dict(env)
         new: dict[str, frozenset | None] = {}
-        for t in s.targets:
-            for a, v in self.bindings(t, s.value):
-                names = self.sources(v) & self.locals if id(s) not in self.fresh else set()
-                new[a] = frozenset().union(*(values.get(n, frozenset()) for n in names)) if names else None
-        stored = {
-            n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        binds, stored = self._bound(s)
+        for a, _, names in binds:
+            new[a] = frozenset().union(*(values.get(n, frozenset()) for n in names)) if names else None
         for a in stored:
             if new.get(a) is None:  # a new value made here: older values made here are no longer "recent"
                 for mine, old in (
                     (((id(site), a), True), ((id(site), a), False)),
                     (("held", ((id(site), a), True)), ("held", ((id(site), a), False))),
                 ):
-                    values = {n: (o - {mine}) | {old} if mine in o else o for n, o in values.items()}
-                    new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
+                    if any(mine in o for o in values.values()):  # (most statements make no value twice)
+                        values = {n: (o - {mine}) | {old} if mine in o else o for n, o in values.items()}
+                    if any(o is not None and mine in o for o in new.values()):
+                        new = {n: (o - {mine}) | {old} if o is not None and mine in o else o for n, o in new.items()}
         for a in stored:
             values[a] = new[a] if new.get(a) is not None else frozenset({((id(site), a), True)})
-        for t in s.targets:
-            for a, v in self.bindings(t, s.value):
-                if a in values and id(s) not in self.fresh:
-                    values[a] = values[a] | self.display_items(v, env)
+        for a, v, _ in binds:
+            if a in values and id(s) not in self.fresh:
+                values[a] = values[a] | self.display_items(v, env)
         return Env(values.items())
 
     def display_items(self, v: gast.AST, env: Env) -> frozenset:
@@ -194,7 +208,7 @@ class SharedMemory:
         """The loop's items are its own origin: a write through the sequence or an item inside the
         loop is the loop's own rule (the "item" alias pairs), and after it the name is an old item."""
         values = dict(env)
-        for n in gast.walk(s.target):
+        for n in walk(s.target):
             if isinstance(n, gast.Name) and n.id in self.locals:
                 values[n.id] = frozenset({((id(s), n.id), "item")})
         return Env(values.items())

@@ -144,6 +144,9 @@ def _join_items(a: Items, b: Any) -> Any:
     return Items(joined.d) if isinstance(joined, Shape) else TOP
 
 
+_UNKNOWN = object()  # (not asked for yet)
+
+
 class _Unknown(Exception):
     """An operand or operation whose result shape is not known."""
 
@@ -158,10 +161,7 @@ class ShapeFacts:
         for p in fdef._ag_params:
             self.state[p] = Shape(params[p]) if p in params else TOP
         statements = list(walk_statements(fdef.body))
-        for s in statements:
-            for n in walk(s):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                    self.local.add(n.id)
+        self.local |= names_in(fdef.body, (gast.Store,))
         self.item_read_params = _item_read_params(fdef, params)
         checks = {n for n, v in ctx.extra_globals.items() if v is runtime.check_sequence}
         self.uniform_params = _uniform_params(fdef, params, checks)
@@ -181,16 +181,23 @@ class ShapeFacts:
                         if not _equal_state(old, joined):
                             self.state[var] = joined
                             changed = True
+        # the facts are made: a local's shape and kind, asked for again and again by the passes,
+        # are found once each (a global's are looked up every time: the lookup is a fact of the program)
+        self._known: dict[tuple[str, str], Any] = {}
 
     def kind(self, var: str) -> str | None:
         """The dtype kind ('f', 'i', 'b', 'c') of the number or array `var` always holds, or None."""
+        known = self._known.get(("kind", var), _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         st = self.state.get(var)
         if st is None and var not in self.local:
             obj = self.ctx.lookup(var)
             return obj.dtype.kind if type(obj) is np.ndarray else None
         d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
         sig = _signature(d) if d is not None else None
-        return sig[2] if sig is not None and sig[0] == "number" else None
+        known = self._known[("kind", var)] = sig[2] if sig is not None and sig[0] == "number" else None
+        return known
 
     def count(self, var: str) -> int | None:
         """The one non-negative Python int `var` always holds (a length, a trip count), or None."""
@@ -201,14 +208,16 @@ class ShapeFacts:
 
     def shape(self, var: str) -> tuple | None:
         """The shape `var` always has (a number or array), or None if not known."""
+        known = self._known.get(("shape", var), _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         st = self.state.get(var)
         if st is None and var not in self.local:
             obj = self.ctx.lookup(var)  # a global array: generated code keeps this very object
             return obj.shape if type(obj) is np.ndarray else None
         d = st.v if isinstance(st, Value) else st.d if isinstance(st, Shape) else None
-        if d is None or _signature(d)[0] != "number":
-            return None
-        return np.shape(d)
+        known = self._known[("shape", var)] = None if d is None or _signature(d)[0] != "number" else np.shape(d)
+        return known
 
     def bound_kind(self, s: gast.Assign) -> str | None:
         """The dtype kind of the value the assignment `s` binds, on its own: `kind` is a name's over

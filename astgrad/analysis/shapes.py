@@ -108,6 +108,7 @@ class ShapeClasses:
     def __init__(self, fdef: gast.FunctionDef, numbers: frozenset[str] = frozenset()):
         """`numbers`: names known to hold Python numbers, which broadcast like constants."""
         self.parent: dict[str, str] = {}
+        self._earliest: dict[str, str] | None = None  # class (its root) → its first-defined name
         defs = single_definitions(fdef)
         params = stable_parameters(fdef)
         self.order = {n: i for i, n in enumerate([*sorted(params, key=fdef._ag_params.index), *defs])}
@@ -139,9 +140,11 @@ class ShapeClasses:
 
     def earliest(self, a: str) -> str:
         """The first-defined name of `a`'s shape class (a parameter if one is in it)."""
-        root = self._find(a)
-        members = [n for n in self.order if self._find(n) == root]
-        return min(members, key=self.order.__getitem__) if members else a
+        if self._earliest is None:  # (the classes are made: each class's first name, found once)
+            self._earliest = {}
+            for n in sorted(self.order, key=self.order.__getitem__):
+                self._earliest.setdefault(self._find(n), n)
+        return self._earliest.get(self._find(a), a)
 
 
 def _constant(node: gast.AST) -> bool:

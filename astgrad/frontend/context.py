@@ -11,7 +11,8 @@ import numpy as np
 from .. import runtime
 from ..ir.names import Namer
 from ..ir.sentinels import MISSING
-from ..ir.trees import walk
+from ..ir.trees import names_in
+from .assumptions import current
 from .parse import ParsedFunction
 
 
@@ -22,11 +23,13 @@ class Context:
         self.parsed = parsed
         self.namer = Namer.for_tree(parsed.tree, self._global_names(parsed))
         args = parsed.tree.args
-        self.local_names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} | {
-            n.id for n in walk(parsed.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        self.local_names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} | names_in(
+            parsed.tree, (gast.Store,)
+        )
         self.extra_globals: dict[str, Any] = {}
         self._numpy: str | None = None
+        # (name, id(obj)) → (obj, global_ref's answer, the recording it was given in)
+        self._refs: dict[tuple[str, int], tuple[Any, str, Any]] = {}
 
     @staticmethod
     def _global_names(parsed: ParsedFunction) -> set[str]:
@@ -64,14 +67,21 @@ class Context:
         """A name under which generated code sees `obj`, preferring `name` itself."""
         if obj is np:
             return self.numpy_name()
+        # the answer for (name, obj) stays what it was (the names do not change while the code is
+        # made, and a name given to obj is kept): asked again, the fact it rests on is recorded
+        # already, unless another program is recording now
+        known = self._refs.get((name, id(obj)))
+        if known is not None and known[0] is obj and known[2] is current():
+            return known[1]
         if self.peek(name) is obj and name not in self.local_names:
             self.lookup(name)  # (generated code relies on it)
-            return name
-        for local, value in self.extra_globals.items():
-            if value is obj:
-                return local
-        local = self.namer.fresh(name)
-        self.extra_globals[local] = obj
+            local = name
+        else:
+            local = next((local for local, value in self.extra_globals.items() if value is obj), None)
+            if local is None:
+                local = self.namer.fresh(name)
+                self.extra_globals[local] = obj
+        self._refs[(name, id(obj))] = (obj, local, current())
         return local
 
     def resolve(self, node: gast.AST, local_names: set[str]) -> Any:

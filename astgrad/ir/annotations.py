@@ -227,7 +227,7 @@ ANNOTATIONS: dict[str, Annotation] = {
             "an Expr statement holding a string constant",
             "True: printed as a `# text` comment (reverse.comment)",
             ("ad/reverse.py",),
-            ("ir/convert.py", "specialize/window_loops.py"),
+            ("ir/codegen.py", "ir/convert.py", "specialize/window_loops.py"),
         ),
         Annotation(
             "_ag_dot",

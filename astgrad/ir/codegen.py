@@ -18,6 +18,7 @@ from .. import runtime
 from ..errors import note_generated
 from ..frontend.context import Context
 from .convert import to_ast
+from .printer import Unprintable, source
 from .sentinels import MISSING
 from .trees import walk
 
@@ -26,11 +27,19 @@ _COMMENT = re.compile(r"^(\s*)(\"\"\"|'''|['\"])#ag#(\d+)\2$", re.M)
 
 def render(tree: gast.AST) -> str:
     """Python source of a gast tree; comment markers (see reverse.comment) become `# ...`."""
-    comments: list[str] = []
-    text = unparse(to_ast(tree, comments)) + "\n"
-    if comments:
-        text = _COMMENT.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(3))]}", text)
+    try:  # (printed directly: the same text)
+        text = source(tree, _comment_text) + "\n"
+    except Unprintable:
+        comments: list[str] = []
+        text = unparse(to_ast(tree, comments)) + "\n"
+        if comments:
+            text = _COMMENT.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(3))]}", text)
     return _GUARD.sub(_wrap_guard, text)
+
+
+def _comment_text(stmt: gast.Expr) -> str | None:
+    """The text of a comment marker (see convert.to_ast), None for another expression statement."""
+    return stmt.value.value if getattr(stmt, "_ag_comment", False) else None
 
 
 def unparse(node: ast.AST) -> str:

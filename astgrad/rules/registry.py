@@ -191,9 +191,9 @@ def _key(fn: Any) -> Any:
 def lookup(fn: Any) -> Rule | None:
     """The rule for primitive `fn`, if astgrad has one."""
     try:
-        return RULES.get(_key(fn))
-    except TypeError:
-        return None
+        return RULES.get(fn)  # (_key's answer for anything hashable: the passes ask thousands of times)
+    except TypeError:  # (unhashable: keyed by its id)
+        return RULES.get(id(fn))
 
 
 def _rule(fn: Any) -> Rule:

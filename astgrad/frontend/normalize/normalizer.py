@@ -31,7 +31,7 @@ from ... import rules, runtime
 from ...analysis.activity import integer_names, view_sources, walk_statements
 from ...analysis.aliasing import SharedMemory
 from ...ir.codegen import compile_function, render
-from ...ir.trees import assign, assigned_names, name, names_in, walk
+from ...ir.trees import assign, assigned_names, clone, find, name, names_in, walk
 from ..assumptions import constant_cell
 from ..context import Context
 from ..parse import ParsedFunction
@@ -55,19 +55,25 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         # `*args` and `**kwargs` are a tuple and a dict the function reads (not differentiated)
         stars = [a.id for a in (args.vararg, args.kwarg) if a is not None]
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs] + stars
-        self.locals: set[str] = set(self.params) | assigned_names(fdef.body)
+        # every node of the body, in ast.walk's order: the one scan the questions below share
+        scan = walk(gast.Module(body=fdef.body, type_ignores=[]))[1:]
+        self.locals: set[str] = set(self.params) | {
+            n.id for n in scan if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)
+        }
         self.user_locals = set(self.locals)
         self.view_bases: dict[str, set[str]] = {}
         self.iterating: set[str] = set()
         self.nested: dict[str, tuple] = {}
-        fresh = self._copied_at_once(fdef.body)
-        self.alias_pairs = self._alias_pairs(fdef.body, fresh)
+        fresh = self._copied_at_once(fdef.body, scan)
+        self.alias_pairs = self._alias_pairs(fdef.body, fresh, scan)
         self.shared_memory = SharedMemory(fdef, self.locals, self.params, view_sources, bindings, fresh)
-        self.overwritten_displays = self._overwritten_displays(fdef)
+        self.overwritten_displays = self._overwritten_displays(scan)
         self.views = {a for a, _, _, how in self.alias_pairs if how in ("view", "maybe")}
         self.view_checks: set[str] = set()
         self.written_through: set[str] = set()  # names whose array is written into: `a[i] = v`
-        for st in walk(fdef):  # find the writes first, so the checks are known before lowering
+        # (what lowering the writers below into assignments leaves as it was: no such write is one)
+        self.written_in_place = self._written_in_place(fdef.body, scan)
+        for st in scan:  # find the writes first, so the checks are known before lowering
             if isinstance(st, gast.Assign):
                 for t in st.targets:
                     if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
@@ -99,7 +105,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         body = list(fdef.body)
         if protect_inputs:
             # a parameter the function writes into is copied first: the caller's array is never changed
-            written = self._written_in_place(body)
+            written = self.written_in_place
             for p in self.params:
                 others = [q for q in self.params if q != p]
                 if p in written and others:
@@ -132,7 +138,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             and isinstance(body[0].value.value, str)
         ):
             body = body[1:]  # docstring
-        returns = [n for s in body for n in walk(s) if isinstance(n, gast.Return)]
+        returns = find(body, {gast.Return})
         if len(returns) == 1 and body and body[-1] is returns[0] and returns[0].value is not None:
             # the common case: one return, at the end
             structured = self._with_flag(self.restructure(body[:-1], in_loop=False))
@@ -153,7 +159,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.out.append(ret)
         new = gast.FunctionDef(
             name=fdef.name,
-            args=copy.deepcopy(fdef.args),
+            args=clone(fdef.args),  # (its nodes: names, defaults as the user wrote them)
             body=self.out,
             decorator_list=[],
             returns=None,

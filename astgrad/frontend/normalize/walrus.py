@@ -11,7 +11,7 @@ import copy
 
 import gast
 
-from ...ir.trees import walk
+from ...ir.trees import find, walk
 
 _ONCE = {gast.If: "test", gast.For: "iter", gast.Assign: "value", gast.AugAssign: "value", gast.Expr: "value"}
 _ONCE.update({gast.Return: "value", gast.AnnAssign: "value"})
@@ -45,6 +45,9 @@ class _Hoister(gast.NodeTransformer):
     visit_Lambda = visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _kept
 
 
+_NAMED = frozenset({gast.NamedExpr})
+
+
 def hoist_assignment_expressions(body: list[gast.stmt]) -> None:
     """Hoist the assignment expressions of `body`'s statements (and their blocks') in place."""
     i = 0
@@ -59,7 +62,7 @@ def hoist_assignment_expressions(body: list[gast.stmt]) -> None:
                 hoist_assignment_expressions(block)
         field = _ONCE.get(type(st))
         value = getattr(st, field, None) if field else None
-        if value is None or not any(isinstance(n, gast.NamedExpr) for n in walk(value)):
+        if value is None or not find(value, _NAMED):
             i += 1
             continue
         hoister = _Hoister()

@@ -94,10 +94,11 @@ class WritesMixin:
     """The in-place write checks of `Normalizer` (frontend/normalize/normalizer.py)."""
 
     @staticmethod
-    def _written_in_place(body: list[gast.stmt]) -> set[str]:
-        """Names the statements write into (`x[i] = v`, `x[i] += v`, `x.append(v)`)."""
+    def _written_in_place(body: list[gast.stmt], nodes: list[gast.AST] | None = None) -> set[str]:
+        """Names the statements write into (`x[i] = v`, `x[i] += v`, `x.append(v)`); `nodes`: every
+        node of `body`, if known."""
         out = set()
-        for node in walk(gast.Module(body=body, type_ignores=[])):
+        for node in walk(gast.Module(body=body, type_ignores=[])) if nodes is None else nodes:
             targets = []
             if isinstance(node, gast.Assign):
                 targets = node.targets
@@ -158,11 +159,11 @@ class WritesMixin:
         lowered._ag_fn = getattr(runtime, helper)
         self.assign_to(stmt.targets[0], lowered)
 
-    def _copied_at_once(self, body: list[gast.stmt]) -> set[int]:
+    def _copied_at_once(self, body: list[gast.stmt], nodes: list[gast.AST]) -> set[int]:
         """`t = h[0]` followed at once by `t2 = copy_of(t)`, t read nowhere else (a gradient's own
-        code, differentiated again): t is no alias anything can write through."""
+        code, differentiated again): t is no alias anything can write through. `nodes`: every node
+        of `body`, in ast.walk's order."""
         reads: dict[str, int] = {}
-        nodes = walk(gast.Module(body=body, type_ignores=[]))
         for n in nodes:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 reads[n.id] = reads.get(n.id, 0) + 1
@@ -185,12 +186,14 @@ class WritesMixin:
                     out.add(id(first))
         return out
 
-    def _alias_pairs(self, body: list[gast.stmt], copied: set[int]) -> list[tuple[str, str, gast.AST, str]]:
+    def _alias_pairs(
+        self, body: list[gast.stmt], copied: set[int], nodes: list[gast.AST]
+    ) -> list[tuple[str, str, gast.AST, str]]:
         """(name, shares-memory-with, statement, how) for `a = b` and view-making assignments
-        (`copied`: _copied_at_once of `body`)."""
+        (`copied`: _copied_at_once of `body`; `nodes`: every node of `body`, in ast.walk's order)."""
         pairs = []
         bound = []  # (name, value) of each assignment, `a, b = h, x` pairing its elements
-        for node in walk(gast.Module(body=body, type_ignores=[])):
+        for node in nodes:
             if isinstance(node, gast.For):
                 # `for a in ys`, `for a in [y, z]`, `for row in Y[:2]`, `for i, row in enumerate(Y)`:
                 # each loop variable may be an item (or row) of what the header reads, unless the
@@ -336,12 +339,13 @@ class WritesMixin:
                     else f"copy it before writing into it (`{var} = {var}.copy()`)",
                 )
 
-    def _overwritten_displays(self, fdef: gast.FunctionDef) -> set[tuple[int, int]]:
+    def _overwritten_displays(self, nodes: list[gast.AST]) -> set[tuple[int, int]]:
         """The places of the list, tuple and dict displays (`rows = [B[0], B[1]]`) whose container
         a name still holds where the function writes into the array an item came from: the
-        items are then checked at run time to be no view of it (check_not_held_view)."""
+        items are then checked at run time to be no view of it (check_not_held_view). `nodes`:
+        every node of the function's body."""
         out = set()
-        for st in walk(fdef):
+        for st in nodes:
             if isinstance(st, gast.Assign):
                 targets = [t for t in st.targets if isinstance(t, gast.Subscript)]
             elif isinstance(st, gast.AugAssign):
