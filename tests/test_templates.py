@@ -88,9 +88,11 @@ def test_a_bound_template_fills_in_the_defaults_after_the_given_parameters():
     ctx = Context(parse_function(_many_rules))
     with recording():
         bound = Bound(RULES[np.sum].adjoint, name("y"), [name("x")], {"keepdims": name("k")}, ctx, np.sum)
-    assert list(bound.mapping) == ["y", "a", "keepdims", "axis", "dtype"]  # (Signature.bind's order, then defaults)
+    # (Signature.bind's order, then defaults)
+    assert list(bound.mapping) == ["y", "a", "keepdims", "axis", "dtype", "initial", "where"]
     assert bound.passed == frozenset({"a", "keepdims"})
-    assert [gast.dump(bound.mapping[p]) for p in ("axis", "dtype")] == [gast.dump(gast.Constant(None, None))] * 2
+    defaults = ("axis", "dtype", "initial", "where")
+    assert [gast.dump(bound.mapping[p]) for p in defaults] == [gast.dump(gast.Constant(None, None))] * 4
 
 
 def _helper(v):
