@@ -276,3 +276,34 @@ def test_a_negated_adjoint_is_folded_into_the_sums_that_read_it():
     text = _code(astgrad.source(pendulum_math, wrt=(0, 1, 2), args=PENDULUM_ARGS))
     assert "= -omega_bar" not in text, text
     assert "theta_bar = theta_bar - t1 * omega_bar * math.cos(theta)" in text, text
+
+
+def squares_by_index(a, b, xs, ys):
+    n = len(xs)
+    err = 0.0
+    for i in range(n):
+        r = a * xs[i] + b - ys[i]  # (the backward pass reads xs[i] again rather than save it)
+        err = err + r * r
+    return err / n
+
+
+def squares_by_zip(a, b, xs, ys):
+    err = 0.0
+    for x, y in zip(xs, ys):
+        err += (a * x + b - y) ** 2  # (the sum's old value: read back by nothing)
+    return err / len(xs)
+
+
+@pytest.mark.parametrize("f", [squares_by_index, squares_by_zip])
+def test_a_sum_over_listed_points_saves_nothing(f):
+    # the iteration's values are replayed from its inputs alone: no state saved, no tape
+    rng = np.random.default_rng(12)
+    xs = [float(v) for v in rng.normal(size=30)]
+    ys = [2.0 * x + 1.0 + 0.1 * float(e) for x, e in zip(xs, rng.normal(size=30))]
+    text = astgrad.source(f, wrt=(0, 1), args=(0.5, 0.2, xs, ys))
+    assert ".append(" not in text and ".pop(" not in text and "tape" not in text, text
+    g = grad(f, wrt=(0, 1))
+    for _ in range(2):
+        check_grad(f, g, 0.5, 0.2, xs, ys, wrt=(0, 1))
+    r = 0.5 * np.array(xs) + 0.2 - np.array(ys)
+    np.testing.assert_allclose(g(0.5, 0.2, xs, ys), (2 * np.dot(r, xs) / 30, 2 * np.sum(r) / 30), rtol=1e-12)

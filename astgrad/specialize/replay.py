@@ -224,6 +224,25 @@ def _pop_of(st: gast.stmt, tape: str) -> str | None:
     return None
 
 
+def _repeated_reads(forward: gast.For, backward: gast.For, assigned: set[str]) -> set[int]:
+    """The ids of the backward body's top-level statements that repeat one of the forward body's
+    (the same target, the same value) reading no name the iteration assigns: a read of the
+    iteration's inputs made again, as the replay makes it."""
+    made = {
+        st.targets[0].id: gast.dump(st.value)
+        for st in forward.body
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)
+    }
+    return {
+        id(st)
+        for st in backward.body
+        if isinstance(st, gast.Assign)
+        and isinstance(st.targets[0], gast.Name)
+        and made.get(st.targets[0].id) == gast.dump(st.value)
+        and not read_counts(st.value).keys() & assigned
+    }
+
+
 def _paths(block: list[gast.stmt], tape: str) -> list[list[tuple[str, str]]] | None:
     """The (event, name) sequences of every path through `block`: "load", "store", "push",
     "pop"; None for a statement this pass does not handle, or too many paths."""
@@ -264,11 +283,18 @@ def _replay(
 ) -> list[str] | None:
     """Replay the loop pair if it qualifies; the state names saved per iteration, or None.
     `numbers`: the function's names of Python numbers, asked for before the pair is rewritten."""
-    fpaths, bpaths = _paths(forward.body, tape), _paths(backward.body, tape)
-    if fpaths is None or bpaths is None:
+    fpaths = _paths(forward.body, tape)
+    if fpaths is None:
+        return None
+    assigned = {n for p in fpaths for e, n in p if e == "store"}
+    # the backward body's own copies of the iteration's reads (`t1 = xs[i]`, read again rather
+    # than saved): the replay computes them anyway
+    repeated = _repeated_reads(forward, backward, assigned)
+    bbody = [st for st in backward.body if id(st) not in repeated]
+    bpaths = _paths(bbody, tape)
+    if bpaths is None:
         return None
     target = forward.target.id if isinstance(forward.target, gast.Name) else None
-    assigned = {n for p in fpaths for e, n in p if e == "store"}
     if target in assigned or not assigned:
         return None
     if any(shape_of(n) != () for n in assigned):
@@ -335,7 +361,7 @@ def _replay(
     starts = {v: ctx.namer.fresh(v + "_start") for v in sorted(state & popped)} if full else {}
     replayed = clone(fbody) if full else _without_assignments(clone(fbody), state)
     replayed = _without_assignments(replayed, set(invariants) | set(dear))
-    adjoint = _without_pops(backward.body, tape, starts)
+    adjoint = _without_pops(bbody, tape, starts)
     while True:  # replayed values nothing reads (`z = t4` has an adjoint that does not read t4)
         reads = read_counts(replayed + adjoint)
         unread = {
@@ -363,11 +389,15 @@ def _replay(
     if state and restore and backward.body and backward.body[0] is restore[0]:
         # the states the backward iteration no longer reads (the replay that read them is gone)
         needed = {n for n in state if n in read_counts(backward.body[1:]) or n in after}
-        if needed and needed != state:
+        if needed != state:
             state = needed
             saved = sorted(state) + dear
-            forward.body[forward.body.index(save[0])] = _push(tape, saved)
-            backward.body[0] = _pop(tape, saved)
+            if saved:
+                forward.body[forward.body.index(save[0])] = _push(tape, saved)
+                backward.body[0] = _pop(tape, saved)
+            else:  # (nothing of the iteration's start read back: `err += r * r` of a sum)
+                forward.body.remove(save[0])
+                del backward.body[0]
     return saved, set(invariants)
 
 
