@@ -279,3 +279,20 @@ def test_the_adjoint_of_a_list_of_numbers_is_taken_apart_in_linear_time():
         check_grad(residuals_summed, g, 0.5, 0.2, xs, ys, wrt=(0, 1))
     r = 0.5 * np.array(xs) + 0.2 - np.array(ys)
     np.testing.assert_allclose(g(0.5, 0.2, xs, ys), (2 * np.dot(r, xs) / 300, 2 * np.sum(r) / 300), rtol=1e-10)
+
+
+def test_a_comprehension_builds_the_list_under_its_own_name_and_its_adjoint_is_an_array():
+    # `residuals = [...]` builds `residuals` itself (no copy of a temporary): the analyses of lists
+    # see one list under one name; the zero adjoint of a list of numbers is an array, taken apart
+    # item by item in linear time by the backward loop
+    from astgrad.runtime import zeros_like
+
+    assert isinstance(zeros_like([1.0, 2.0, np.float64(3.0)]), np.ndarray)
+    assert isinstance(zeros_like([np.ones(2), 1.0]), list)
+    xs = [0.1 * k for k in range(50)]
+    ys = [2.0 * x + 1.0 for x in xs]
+    text = astgrad.source(residuals_summed, wrt=(0, 1), args=(0.5, 0.2, xs, ys))
+    assert "residuals = []" in text and "residuals = t" not in text, text
+    g = grad(residuals_summed, wrt=(0, 1))
+    check_grad(residuals_summed, g, 0.5, 0.2, xs, ys, wrt=(0, 1))
+    check_grad(residuals_summed, grad(residuals_summed, wrt=(0, 1), specialize=False), 0.5, 0.2, xs, ys, wrt=(0, 1))
