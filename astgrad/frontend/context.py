@@ -13,7 +13,7 @@ from ..ir.names import Namer
 from ..ir.sentinels import MISSING
 from ..ir.trees import names_in
 from .assumptions import current
-from .parse import ParsedFunction
+from .parse import ParsedFunction, attribute_path
 
 
 class Context:
@@ -86,7 +86,7 @@ class Context:
 
     def resolve(self, node: gast.AST, local_names: set[str]) -> Any:
         """The live object a Name/Attribute chain denotes, or MISSING if it is not a global reference."""
-        path = _path(node)
+        path = attribute_path(node)
         if path is None or path[0] in local_names:
             return MISSING
         return self.parsed.resolve_path(path)
@@ -107,13 +107,3 @@ class Context:
     @staticmethod
     def is_module(obj: Any) -> bool:
         return isinstance(obj, types.ModuleType)
-
-
-def _path(node: gast.AST) -> tuple[str, ...] | None:
-    """`a.b.c` as ("a", "b", "c"); None for any other expression."""
-    if isinstance(node, gast.Name):
-        return (node.id,)
-    if isinstance(node, gast.Attribute):
-        base = _path(node.value)
-        return None if base is None else base + (node.attr,)
-    return None

@@ -41,14 +41,14 @@ from typing import Any
 import gast
 
 from .. import rules
-from ..analysis.activity import parameter_writes
+from ..analysis.activity import base_name, parameter_writes
 from ..errors import TransformError
 from ..ir.names import Namer
 from ..ir.sentinels import MISSING
 from ..ir.trees import names_in, walk
 from ..rules.registry import member_names
 from .callables import is_generated, is_user_function
-from .parse import ParsedFunction, parse_function
+from .parse import ParsedFunction, attribute_path, parse_function
 
 MAX_STATEMENTS = 40
 MAX_DEPTH = 3
@@ -113,7 +113,7 @@ def _callee(parsed: ParsedFunction, call: gast.Call, local: set[str]) -> tuple[A
     is one to inline: a helper named by a global name (`step(h, x)`) or reached through objects
     the caller knows (`layers.affine(x, W)` of a module, `model.forward(x)` of a global object,
     `self.dense.forward(x)` in grad(model.loss)); None otherwise."""
-    path = _path(call.func)
+    path = attribute_path(call.func)
     if path is None or path[0] in local:
         return None
     obj = parsed.resolve_path(path, record=False)
@@ -123,16 +123,6 @@ def _callee(parsed: ParsedFunction, call: gast.Call, local: set[str]) -> tuple[A
             return None  # (a class method called on an instance: its first parameter is not the receiver)
         obj, receiver = obj.__func__, call.func.value
     return (obj, receiver) if obj is not MISSING and _inlinable(obj, parsed) else None
-
-
-def _path(node: gast.AST) -> tuple[str, ...] | None:
-    """`a.b.c` as ("a", "b", "c"); None for any other expression."""
-    if isinstance(node, gast.Name):
-        return (node.id,)
-    if isinstance(node, gast.Attribute):
-        base = _path(node.value)
-        return None if base is None else base + (node.attr,)
-    return None
 
 
 def _local_names(tree: gast.FunctionDef) -> set[str]:
@@ -186,13 +176,13 @@ def _body_inlinable(fn: types.FunctionType) -> bool:
             return False
         # in-place writes only into arrays and lists the helper made (`out = np.zeros(...)`,
         # `caches = []`): inlined, a write through an alias would be the caller's to refuse
-        if isinstance(n, gast.AugAssign) and _base(n.target) not in fresh:
+        if isinstance(n, gast.AugAssign) and base_name(n.target) not in fresh:
             return False
         if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
-            if _base(n) not in fresh:
+            if base_name(n) not in fresh:
                 return False
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in member_names("writes"):
-            if _base(n.func.value) not in fresh:
+            if base_name(n.func.value) not in fresh:
                 return False
         if isinstance(n, gast.Name) and (n.id in _FRAME_BUILTINS or n.id == fn.__name__):
             return False  # (frame introspection, or recursion)
@@ -233,12 +223,6 @@ def _fresh_locals(tree: gast.FunctionDef) -> set[str]:
     return {k for k, vs in values.items() if k not in params and all(allocates(v) for v in vs)}
 
 
-def _base(node: gast.AST) -> str | None:
-    while isinstance(node, (gast.Subscript, gast.Attribute)):
-        node = node.value
-    return node.id if isinstance(node, gast.Name) else None
-
-
 def _without_docstring(body: list[gast.stmt]) -> list[gast.stmt]:
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
         if isinstance(body[0].value.value, str):
@@ -277,7 +261,7 @@ def _hoisted(s: gast.stmt, parsed: ParsedFunction, namer: Namer) -> list[gast.st
         if isinstance(n, (gast.BoolOp, gast.IfExp) + _SCOPED_EXPR + _SCOPED):
             return []
         if isinstance(n, gast.Call):
-            path = _path(n.func)
+            path = attribute_path(n.func)
             fn = parsed.resolve_path(path, record=False) if path is not None and path[0] not in local else None
             if _callee(parsed, n, local) is not None:
                 if any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords):
@@ -296,7 +280,7 @@ def _hoisted(s: gast.stmt, parsed: ParsedFunction, namer: Namer) -> list[gast.st
         def visit_Call(self, n):
             self.generic_visit(n)  # (arguments first: Python's order)
             if any(n is c for c in calls):
-                tmp = namer.fresh(_path(n.func)[-1] + "_out")
+                tmp = namer.fresh(attribute_path(n.func)[-1] + "_out")
                 namer.__dict__.setdefault("introduced", set()).add(tmp)
                 pre.append(gast.copy_location(gast.Assign(targets=[_store(tmp)], value=n, type_comment=None), s))
                 taken[id(n)] = tmp
@@ -350,7 +334,7 @@ def _inline_call(
     params = list(inspect.signature(fn).parameters)
     if receiver is not None and params[0] in stored:
         return None  # (`self` rebound: the object is no longer the receiver)
-    parsed.resolve_path(_path(call.func))  # (generated code relies on what the name, or the chain, is: recorded)
+    parsed.resolve_path(attribute_path(call.func))  # (generated code relies on what the chain is: recorded)
     # a parameter the helper never rebinds, given a name, a constant or the object a method is called
     # on (`model`, `self.dense`), is that expression (the inlined body binds only names of its own:
     # the caller's cannot change under it)

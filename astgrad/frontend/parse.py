@@ -165,6 +165,16 @@ class ParsedFunction:
         return getattr(builtins, name, MISSING), None
 
 
+def attribute_path(node: gast.AST) -> tuple[str, ...] | None:
+    """`a.b.c` as ("a", "b", "c"); None for any other expression."""
+    if isinstance(node, gast.Name):
+        return (node.id,)
+    if isinstance(node, gast.Attribute):
+        base = attribute_path(node.value)
+        return None if base is None else base + (node.attr,)
+    return None
+
+
 def _where(func: Any) -> str:
     name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
     return name

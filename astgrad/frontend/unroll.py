@@ -41,6 +41,7 @@ from typing import Any
 
 import gast
 
+from ..analysis.activity import base_name
 from ..ir.trees import walk
 from ..rules.registry import member_names
 from .parse import ParsedFunction
@@ -281,14 +282,14 @@ class _Loops:
             if isinstance(n, gast.Name) and n.id == p and not isinstance(n.ctx, (gast.Load, gast.Param)):
                 return False
             if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
-                if _base(n) == p:
+                if base_name(n) == p:
                     return False
             if (
                 isinstance(n, gast.Call)
                 and isinstance(n.func, gast.Attribute)
                 and n.func.attr in member_names("writes")
             ):
-                if _base(n.func.value) == p:
+                if base_name(n.func.value) == p:
                     return False
         return True
 
@@ -317,17 +318,8 @@ class _Substitute(gast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        f = node.func
-        if (
-            isinstance(f, gast.Name)
-            and f.id == "len"
-            and len(node.args) == 1
-            and not node.keywords
-            and isinstance(node.args[0], gast.Name)
-            and node.args[0].id in self.lengths
-        ):
-            return gast.copy_location(gast.Constant(value=self.lengths[node.args[0].id], kind=None), node)
-        return node
+        p = _length_of(node, self.lengths)
+        return node if p is None else gast.copy_location(gast.Constant(value=self.lengths[p], kind=None), node)
 
     def visit_Subscript(self, node):
         self.generic_visit(node)
@@ -464,16 +456,24 @@ def _decided_by(node: gast.AST, lengths: dict[str, int], known: dict[str, Any]) 
     for n in walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in known:
             return True
-        if (
-            isinstance(n, gast.Call)
-            and isinstance(n.func, gast.Name)
-            and n.func.id == "len"
-            and len(n.args) == 1
-            and isinstance(n.args[0], gast.Name)
-            and n.args[0].id in lengths
-        ):
+        if _length_of(n, lengths) is not None:
             return True
     return False
+
+
+def _length_of(node: gast.AST, lengths: dict[str, int]) -> str | None:
+    """p of `len(p)`, a parameter of known length; None for anything else."""
+    if (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Name)
+        and node.func.id == "len"
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], gast.Name)
+        and node.args[0].id in lengths
+    ):
+        return node.args[0].id
+    return None
 
 
 def _item(p: gast.Name, i: int) -> gast.AST:
@@ -491,9 +491,3 @@ def _plain_body(body: list[gast.stmt]) -> bool:
         return False
     jumps = (gast.Break, gast.Continue, gast.Return, gast.FunctionDef, gast.Lambda, gast.ClassDef)
     return not any(isinstance(n, jumps + (gast.Global, gast.Nonlocal, gast.Yield, gast.YieldFrom)) for n in nodes)
-
-
-def _base(node: gast.AST) -> str | None:
-    while isinstance(node, (gast.Subscript, gast.Attribute)):
-        node = node.value
-    return node.id if isinstance(node, gast.Name) else None
