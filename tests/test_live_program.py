@@ -920,3 +920,21 @@ def test_a_global_named_after_a_builtin_the_generated_loop_uses(module, kw):
     )
     w = np.array([0.3, -0.8, 1.2])
     np.testing.assert_allclose(grad(m.f, **kw)(w), 8 * w)
+
+
+SHADOWED = np.ones(3)
+
+
+def shadows_a_global_array(x):
+    SHADOWED = x * 2.0  # noqa: N806 (a local that happens to share a global's name)
+    return np.sum(SHADOWED**2)
+
+
+def test_a_local_named_like_a_global_array_relies_on_nothing_of_it():
+    # only the free names of the generated code are the caller's arrays (and facts of the program)
+    g = astgrad.grad(shadows_a_global_array)
+    x = np.arange(3.0)
+    np.testing.assert_allclose(g(x), 8.0 * x)
+    spec = g.__astgrad_specializer__
+    (made,) = [fn for fn in spec.by_key.values() if fn is not spec.general]
+    assert not any(f.name == "SHADOWED" for f in made.__astgrad_assumptions__.facts.values())

@@ -260,9 +260,10 @@ class Program:
         if facts is not None:
             unit.shape_of = _shape_lookup(unit.fdef, facts, rt.adjoint_names)
             unit.python_numbers = frozenset(p for p, k in kinds.items() if k[0] in ("float", "int", "bool"))
-            unit.caller_arrays = frozenset(
+            free = _names(unit.fdef) - names_in(unit.fdef, (gast.Store,)) - set(fdef._ag_params)
+            unit.caller_arrays = frozenset(  # (a global array is the caller's too; a local is not)
                 [p for p, k in kinds.items() if k[0] not in ("float", "int", "bool")]
-                + [n for n in _names(unit.fdef) if n not in fdef._ag_params and type(ctx.lookup(n)) is np.ndarray]
+                + [n for n in sorted(free) if type(ctx.lookup(n)) is np.ndarray]
             )
         self.units.insert(0, unit)
         return unit
