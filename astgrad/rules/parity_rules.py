@@ -207,6 +207,7 @@ def _(y, condlist, choicelist, default=0):
 
 
 declare(np.select, static="condlist", note="the conditions are piecewise constant")
+describe(np.select, shape=SHAPE_ALL)  # (the broadcast of the conditions and choices)
 
 
 @adjoint(np.choose)
@@ -220,7 +221,7 @@ def _(y, a, choices, out=None, mode="raise"):
 
 
 declare(np.choose, static="a mode", unsupported="out", note="`a` holds indices")
-describe(np.choose, methods=("choose",))  # (k.choose(choices): the index array's method)
+describe(np.choose, methods=("choose",), shape=SHAPE_ALL)  # (k.choose(choices): the index array's method)
 
 # meshgrid(x1, x2, ...) repeats each input (flattened) along the other axes of its output (the
 # first two swapped for indexing='xy'): x_k's adjoint is the k-th output's summed over those axes
@@ -240,6 +241,7 @@ def _(y, x1, x2=None, x3=None, x4=None, *, sparse=False, indexing="xy"):
 
 
 declare(np.meshgrid, static="sparse indexing", note="up to 4 inputs; `copy` is not taken")
+describe(np.meshgrid, shape=SHAPE_ALL)  # (the inputs' lengths, in the order `indexing` says)
 
 describe(np.rollaxis, np.diagflat, np.unwrap, shape=SHAPE_FIRST)
 describe(np.linalg.cross, shape=SHAPE_ALL)
