@@ -264,6 +264,4 @@ def test_a_term_with_a_zero_coefficient_is_left_as_written():
 
     zero_term = (0.0, [(gast.Name("a", gast.Load(), None, None), 1)])
     assert _sum([zero_term, (1.0, [(gast.Name("t", gast.Load(), None, None), 1)])], "np") is None
-    assert (
-        render(_sum([(2.0, []), (-1.0, [(gast.Name("t", gast.Load(), None, None), 1)])], "np")).strip() == "2.0 - t"
-    )
+    assert render(_sum([(2.0, []), (-1.0, [(gast.Name("t", gast.Load(), None, None), 1)])], "np")).strip() == "2.0 - t"

@@ -108,7 +108,6 @@ def test_a_value_divided_or_raised_to_a_power_keeps_its_type(f):
     assert "float(np." not in text, text
 
 
-
 def _code(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
 

@@ -19,7 +19,7 @@ def zeros_dtype(x: Any) -> Any:
     return None
 
 
-# the types of the items of a list of numbers, whose adjoint is an array (zeros_like, owned_copy)
+# the types of the items of a list of numbers, whose adjoint taken apart is an array (owned_copy)
 _NUMBERS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
 
 
@@ -31,8 +31,6 @@ def zeros_like(x: Any) -> Any:
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
     if isinstance(x, (list, tuple)):
-        if x and all(type(v) in _NUMBERS for v in x):  # (an array: taken apart item by item in linear time)
-            return np.zeros(len(x), np.result_type(*{type(v) for v in x}, 1.0))
         return [zeros_like(v) for v in x]
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}

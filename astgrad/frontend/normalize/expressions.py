@@ -16,7 +16,7 @@ import numpy as np
 from ... import rules, runtime
 from ...analysis.activity import base_name, numpy_writer
 from ...ir.sentinels import MISSING
-from ...ir.trees import assign, assigned_names, clone, is_constant, name, names_in, names_read, walk
+from ...ir.trees import assign, assigned_names, clone, is_constant, name, names_read, walk
 from ..callables import called_method, is_user_function
 from ..partials import partial_as_function
 from .refusals import EXPRESSION_HINTS, describe, node_source
@@ -71,14 +71,6 @@ class ExpressionsMixin:
                 type_params=[],
             )
             self.stmt_FunctionDef(gast.copy_location(fdef, value))
-            return
-        if isinstance(target, gast.Name) and isinstance(value, gast.ListComp) and target.id not in names_in(value):
-            # `residuals = [... for x in xs]`: the list built under the name that holds it (one list,
-            # one name: what the analyses of lists read, shape_facts.py and specialize/lists.py)
-            var = target.id
-            new = self.ctx.namer.fresh(var) if var in self.ssa and var in self.version else var
-            self.comprehension(value, value.elt, result=new)
-            self.version[var] = new
             return
         if isinstance(target, gast.Name):
             op = self.expr(value)
@@ -521,10 +513,9 @@ class ExpressionsMixin:
     def expr_DictComp(self, node):
         return self.comprehension(node, (node.key, node.value))
 
-    def comprehension(self, node, elt, result: str | None = None) -> gast.Name:
-        """`[elt for x in xs if c]` → a loop appending to a fresh list (dict for dict comprehensions),
-        or to `result`, the name the statement binds it to (see assign_to)."""
-        result = result or self.ctx.namer.numbered("t")
+    def comprehension(self, node, elt) -> gast.Name:
+        """`[elt for x in xs if c]` → a loop appending to a fresh list (dict for dict comprehensions)."""
+        result = self.ctx.namer.numbered("t")
         self.locals.add(result)
         is_dict = isinstance(elt, tuple)
         empty = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
