@@ -938,3 +938,39 @@ def test_a_local_named_like_a_global_array_relies_on_nothing_of_it():
     spec = g.__astgrad_specializer__
     (made,) = [fn for fn in spec.by_key.values() if fn is not spec.general]
     assert not any(f.name == "SHADOWED" for f in made.__astgrad_assumptions__.facts.values())
+
+
+class _Layer:
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, x):
+        return np.tanh(self.W @ x)
+
+
+class _Model:
+    def __init__(self, layer):
+        self.layer = layer
+
+    def forward(self, x):
+        return self.layer.forward(x)
+
+
+MODEL = _Model(_Layer(np.eye(2)))
+
+
+def loss_of_the_global_model(x):
+    return np.sum(MODEL.forward(x))
+
+
+@pytest.mark.parametrize("specialize", [False, True])
+def test_a_global_model_rebound_to_another_of_its_class_takes_new_code(monkeypatch, specialize):
+    # code made for a method holds its object as a constant: the guard checks that object too, not
+    # only the method's function (found by a review: the general code ran with the old model)
+    g = grad(loss_of_the_global_model, specialize=specialize)
+    x = np.array([0.3, -0.2])
+    np.testing.assert_allclose(g(x), 1 - np.tanh(x) ** 2)
+    monkeypatch.setitem(globals(), "MODEL", _Model(_Layer(2.0 * np.eye(2))))
+    np.testing.assert_allclose(g(x), 2.0 * (1 - np.tanh(2 * x) ** 2))
+    x2 = np.array([[0.3, 0.1], [-0.2, 0.4]])  # (another shape: other code, for the new model too)
+    np.testing.assert_allclose(g(x2), 2.0 * (1 - np.tanh(2 * x2) ** 2))

@@ -277,8 +277,13 @@ def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), mo
         return  # a name of generated code's own (a helper, a generated function)
     if not attrs and any(c is where for c in target.constants.values()):
         return  # (a constant: the instance a method is bound to)
-    if isinstance(obj, types.MethodType):  # (made anew at each read: its function is the fact)
+    if isinstance(obj, types.MethodType):  # (made anew at each read: its function is the fact, and
+        # its object, which code made for the method may hold as a constant: `model` rebound to
+        # another model of the same class must not run with the old one's attributes)
         record_name(where, name, obj.__func__, attrs + ("__func__",), module)
+        if not (len(attrs) == 1 and any(c is where for c in target.constants.values())):
+            # (`self.forward` of the instance a gradient is bound to: that constant itself)
+            target.add(Fact(where, name, attrs + ("__self__",), IS, obj.__self__, module))
         return
     if isinstance(obj, (types.BuiltinMethodType, types.MethodWrapperType)) and attrs:
         if not isinstance(getattr(obj, "__self__", None), types.ModuleType):
