@@ -208,4 +208,6 @@ def test_dead_restores_walks_the_function_once_before_it_drops_saves(monkeypatch
 
     monkeypatch.setattr(loop_saves, "walk", walk)
     _fresh_long_gradient()
-    assert walks == ["FunctionDef"]  # (long_function's saved values are all read again)
+    # (long_function's saved values are all read again; Python 3.12 inlines comprehensions, whose
+    # walks of single loops then count as the function's own: the whole function is walked once)
+    assert walks.count("FunctionDef") == 1
