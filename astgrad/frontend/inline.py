@@ -67,6 +67,7 @@ def inline_helpers(parsed: ParsedFunction, depth: int = 0) -> ParsedFunction:
         return parsed
     tree = copy.deepcopy(tree)
     namer = Namer.for_tree(tree, set(getattr(parsed.func, "__globals__", {})) | set(parsed.cells))
+    namer.__dict__["caller_locals"] = local  # (the caller's own names: read for every statement)
     _inline_block(tree.body, parsed, namer, depth)
     return dataclasses.replace(parsed, tree=tree)
 
@@ -99,13 +100,13 @@ def _plain_target(t: gast.AST) -> bool:
     return isinstance(t, (gast.Tuple, gast.List)) and all(_plain_target(e) for e in t.elts)
 
 
-def _candidate(parsed: ParsedFunction, s: gast.stmt) -> tuple[Any, gast.AST | None] | None:
+def _candidate(parsed: ParsedFunction, s: gast.stmt, local: set[str]) -> tuple[Any, gast.AST | None] | None:
     """(the helper function `s` calls, the object its method is called on or None), if the call
     can be inlined; None otherwise."""
     call = _call_of(s)
     if call is None or any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    return _callee(parsed, call, _local_names(parsed.tree))
+    return _callee(parsed, call, local)
 
 
 def _callee(parsed: ParsedFunction, call: gast.Call, local: set[str]) -> tuple[Any, gast.AST | None] | None:
@@ -238,7 +239,7 @@ def _inline_block(block: list[gast.stmt], parsed: ParsedFunction, namer: Namer, 
             if isinstance(inner, list):
                 _inline_block(inner, parsed, namer, depth)
         for st in _hoisted(s, parsed, namer) + [s]:
-            found = _candidate(parsed, st)
+            found = _candidate(parsed, st, namer.__dict__["caller_locals"])
             inlined = _inline_call(st, *found, parsed, namer, depth) if found is not None else None
             if inlined is not None and found[1] is not None and depth + 1 < MAX_DEPTH:
                 # (a method's body names its object now: `self.relu_layer(h)` became `model.relu_layer(h)`)
@@ -252,24 +253,24 @@ def _hoisted(s: gast.stmt, parsed: ParsedFunction, namer: Namer) -> list[gast.st
     taken out before it into a name of its own, in the order Python evaluates them, so that they
     can be inlined. Only where nothing else in the value has an effect whose order could show:
     every other call is NumPy's, math's or a builtin's; none under `and`, `or`, `if`-expressions."""
-    if not isinstance(s, (gast.Assign, gast.Return)) or s.value is None or _candidate(parsed, s) is not None:
+    local = namer.__dict__["caller_locals"]
+    if not isinstance(s, (gast.Assign, gast.Return)) or s.value is None or _candidate(parsed, s, local) is not None:
         return []
     value = s.value
     calls = []
-    local = _local_names(parsed.tree)
     for n in walk(value):
         if isinstance(n, (gast.BoolOp, gast.IfExp) + _SCOPED_EXPR + _SCOPED):
             return []
         if isinstance(n, gast.Call):
-            path = attribute_path(n.func)
-            fn = parsed.resolve_path(path, record=False) if path is not None and path[0] not in local else None
             if _callee(parsed, n, local) is not None:
                 if any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords):
                     return []
                 calls.append(n)
-            elif isinstance(getattr(fn, "__func__", fn), types.FunctionType) and is_user_function(
-                getattr(fn, "__func__", fn)
-            ):
+                continue
+            path = attribute_path(n.func)
+            fn = parsed.resolve_path(path, record=False) if path is not None and path[0] not in local else None
+            fn = getattr(fn, "__func__", fn)
+            if isinstance(fn, types.FunctionType) and is_user_function(fn):
                 return []  # (a user function's effects keep their order)
     if not calls:
         return []
@@ -318,7 +319,7 @@ def _inline_call(
     body = copy.deepcopy(_without_docstring(helper.tree.body))
     free = names_in(helper.tree) - _local_names(helper.tree)
     introduced = namer.__dict__.setdefault("introduced", set())
-    if free & (_local_names(parsed.tree) | set(parsed.cells) | introduced):
+    if free & (namer.__dict__["caller_locals"] | set(parsed.cells) | introduced):
         return None  # (a free name of the helper would be read as one of the caller's locals)
     if fn.__globals__ is not getattr(parsed.func, "__globals__", None):
         # a helper of another module: its body, read in the caller's, must mean the same objects
