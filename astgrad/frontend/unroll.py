@@ -62,7 +62,7 @@ def unroll_container_loops(
         return parsed
     loops = _Loops(parsed, lengths, keys or {})
     if "len" not in loops.builtin or not any(
-        loops.steps(s, loops.known_in(parsed.tree)) is not None for s in walk(parsed.tree) if isinstance(s, gast.For)
+        loops.steps(s, loops.known) is not None for s in walk(parsed.tree) if isinstance(s, gast.For)
     ):
         return parsed
     tree = copy.deepcopy(parsed.tree)
@@ -84,14 +84,16 @@ class _Loops:
         for n in walk(self.tree):
             if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
                 self.stores[n.id] = self.stores.get(n.id, 0) + 1
+        self.touched: dict[str, bool] = {}  # container → whether the function rebinds or writes into it
+        self.known = self._known()
 
     # ------------------------------------------------------------------ numbers
 
-    def known_in(self, tree: gast.FunctionDef) -> dict[str, Any]:
+    def _known(self) -> dict[str, Any]:
         """Locals bound once, at the top of the function, to a number the lengths decide
         (`n_layers = len(layers)`, `L = len(ls) - 1`), with their values."""
         known: dict[str, Any] = {}
-        for s in tree.body:
+        for s in self.tree.body:
             target = _single_target(s)
             if target is not None and self.stores.get(target) == 1 and target not in self.lengths:
                 value = self.constant(self.substitute(s.value, known))
@@ -120,7 +122,7 @@ class _Loops:
 
     def top_level(self, block: list[gast.stmt]) -> list[gast.stmt]:
         """The function's body unrolled; a local bound to a number is that number after its binding."""
-        everywhere = self.known_in(self.tree)
+        everywhere = self.known
         known: dict[str, Any] = {}
         out: list[gast.stmt] = []
         for s in block:
@@ -278,6 +280,11 @@ class _Loops:
 
     def untouched(self, p: str) -> bool:
         """Whether the container parameter `p` is never rebound or written into, anywhere."""
+        if p not in self.touched:
+            self.touched[p] = not self._untouched(p)
+        return not self.touched[p]
+
+    def _untouched(self, p: str) -> bool:
         for n in walk(self.tree):
             if isinstance(n, gast.Name) and n.id == p and not isinstance(n.ctx, (gast.Load, gast.Param)):
                 return False
