@@ -677,6 +677,7 @@ def _item_lists(fdef: gast.FunctionDef, local: set[str], checks: set[str]) -> se
     allowed: set[int] = set()
     appends: set[int] = set()
     copies: dict[str, gast.Name] = {}  # `xs = t1` (a comprehension's list, built under a name of its own)
+    loads: dict[str, list[int]] = {}  # name → ids of its Name nodes read
     for n in walk(fdef):
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
             if isinstance(n.value, gast.List):
@@ -692,24 +693,20 @@ def _item_lists(fdef: gast.FunctionDef, local: set[str], checks: set[str]) -> se
             allowed.add(id(n.args[0]))  # (a new array, or a number: nothing of the list handed on)
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in checks and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (`for v in s`: its type checked, nothing kept)
-        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
-            stores[n.id] = stores.get(n.id, 0) + 1
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loads.setdefault(n.id, []).append(id(n))
+            else:
+                stores[n.id] = stores.get(n.id, 0) + 1
     lists = {v for v, c in displays.items() if c == stores.get(v) and v in local}
     # a list copied once into a name bound to nothing else, and otherwise only appended to: one list
     # under the name that reads it (its items are the ones put there under either name)
-    loads: dict[str, list[int]] = {}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-            loads.setdefault(n.id, []).append(id(n))
     for v, source in copies.items():
         if stores.get(v) == 1 and v in local and source.id in lists and v not in lists:
             if all(i in appends or i == id(source) for i in loads.get(source.id, [])):
                 lists.add(v)
                 allowed.add(id(source))
-    for n in walk(fdef):
-        if isinstance(n, gast.Name) and n.id in lists and isinstance(n.ctx, gast.Load) and id(n) not in allowed:
-            lists.discard(n.id)
-    return lists
+    return {v for v in lists if all(i in allowed for i in loads.get(v, []))}
 
 
 def _unread_names(fdef: gast.FunctionDef) -> set[str]:
