@@ -123,21 +123,19 @@ def guard_test(
             container, length = type_name(getattr(builtins, kind[0])), type_name(len)
             parts.append(f"{p}.__class__ is not {container} or {length}({p}) != {len(kind[1])}")
             if _uniform(kind):  # (one test over its many numbers)
-                item = kind[1][0]
-                number = f"{np_name}.{item[1].__name__}" if len(item) > 1 else type_name(getattr(builtins, item[0]))
-                parts.append(f"{type_name(mixed_items)}({p}, {number})")
+                parts.append(f"{type_name(mixed_items)}({p}, {_number_class(kind[1][0], np_name, type_name)})")
             else:
                 parts.append(guard_test(np_name, {f"{p}[{i}]": k for i, k in enumerate(kind[1])}, type_name))
         elif kind[0] == "dict":
             if p in ordered:
-                keys = "(" + ", ".join(repr(key) for key, _ in kind[1]) + ("," if len(kind[1]) == 1 else "") + ")"
+                keys = repr(tuple(key for key, _ in kind[1]))
                 parts.append(f"{p}.__class__ is not {type_name(dict)} or {type_name(tuple)}({p}) != {keys}")
             else:
                 keys = "{" + ", ".join(repr(key) for key, _ in kind[1]) + "}"
                 parts.append(f"{p}.__class__ is not {type_name(dict)} or {p}.keys() != {keys}")
             parts.append(guard_test(np_name, {f"{p}[{key!r}]": k for key, k in kind[1]}, type_name))
         elif kind[0] in ("float", "int", "bool"):
-            parts.append(f"{p}.__class__ is not {type_name(getattr(builtins, kind[0]))}")
+            parts.append(f"{p}.__class__ is not {_number_class(kind, np_name, type_name)}")
             if len(kind) == 2:
                 parts.append(f"{p} != {kind[1]!r}")
         elif kind[0] == "array":
@@ -146,8 +144,15 @@ def guard_test(
                 test += f" or {p}.dtype.kind != {kind[2]!r}"
             parts.append(test)
         else:
-            parts.append(f"{p}.__class__ is not {np_name}.{kind[1].__name__}")
+            parts.append(f"{p}.__class__ is not {_number_class(kind, np_name, type_name)}")
     return " or ".join(parts)
+
+
+def _number_class(kind: Kind, np_name: str, type_name: Callable[[type], str]) -> str:
+    """The expression of a number kind's class: Python's float, int or bool, or a NumPy scalar type."""
+    if kind[0] == "numpy scalar":
+        return f"{np_name}.{kind[1].__name__}"
+    return type_name(getattr(builtins, kind[0]))
 
 
 def doubles_test(params: dict[str, Kind], double: str) -> str:
