@@ -57,8 +57,8 @@ def uses_undefined(x):
     return x * not_defined_anywhere  # noqa: F821
 
 
-def repeats_a_tuple(x):
-    rows = np.array((x,) * 3)
+def joins_an_unknown(xs, x):
+    rows = np.array(xs + [x])
     return np.sum(rows)
 
 

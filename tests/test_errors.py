@@ -31,7 +31,7 @@ def line_of(func, text):
         (ef.uses_unknown_primitive, "no derivative rule for `np.linalg.tensorinv`", "tensorinv"),
         (ef.writes_attribute, "assignment to an attribute", "x.value"),
         (ef.uses_walrus, "the walrus operator", ":="),
-        (ef.repeats_a_tuple, "repeating or joining a tuple or list of differentiated values", "(x,) * 3"),
+        (ef.joins_an_unknown, "`+` of a list or tuple and a value astgrad cannot tell", "xs + [x]"),
     ],
 )
 def test_unsupported_construct_names_construct_file_and_line(func, construct, marker):

@@ -22,6 +22,7 @@ from ..analysis.activity import (
     refuse_argument_writes,
     refuse_caller_tape_reads,
 )
+from ..analysis.sequences import sequence_calls, sequence_op
 from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
@@ -143,6 +144,7 @@ class ForwardTransformer:
         self.sites = assignment_counts(fdef)
         self.loop_depth = 0
         self.spelled = spelled_calls(fdef)  # id of `s = 1.0 / t3` → (logistic, "z"): see spellings.py
+        self.sequence_ops = sequence_calls(fdef)  # id of `zs = xs * 2` → repeated(xs, 2): sequences.py
         # names the function writes into at an index (`y[i] = v`): their tangents are written
         # there too, so each must be an array of their own, not another tangent (see owned)
         self.written = {
@@ -240,6 +242,8 @@ class ForwardTransformer:
             return user
         if id(s) in self.spelled:  # the last statement of a known function's spelling: its tangent
             value = as_call(self.spelled[id(s)])  # as that function's (y (1 - y) x_dot, finite where e^-x overflows)
+        if id(s) in self.sequence_ops.calls:
+            value = sequence_op(self.ctx.parsed, self.sequence_ops, s)
         tangent = self.tangent_of(value, s)
         if (
             tangent is ZERO

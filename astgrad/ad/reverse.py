@@ -38,6 +38,7 @@ from ..analysis.activity import (
 )
 from ..analysis.aliasing import sharing
 from ..analysis.branch_masks import SELECTIONS, branch_masks, keeps_zero, masked
+from ..analysis.sequences import possible_sequences, sequence_calls, sequence_op
 from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
@@ -149,6 +150,9 @@ class ReverseTransformer:
         self._shared: tuple | None = None  # (names written in place, _shared_memory's answer for them)
         self.remat = self._rematerialized()  # position of `x = xs[k]` → that statement
         self.spelled = spelled_calls(fdef)  # id of `s = 1.0 / t3` → (logistic, "z"): see spellings.py
+        self.sequence_ops = sequence_calls(fdef, facts)  # id of `zs = xs * 2` → repeated(xs, 2): sequences.py
+        self.maybe_sequences = possible_sequences(fdef)  # (their unbroadcast stays: sequences.py)
+        self.containers |= self.sequence_ops.names
         self._mask_classes: shapes.ShapeClasses | None = None
         self.masks = branch_masks(fdef, self._mask_fits)  # values that only build a branch of np.where
         self.chosen = {(z, i) for m in self.masks.values() for kind, z, i in m if kind == "select"}
@@ -505,6 +509,9 @@ class ReverseTransformer:
             # differentiated as that function's call on z; the run's temporaries get no adjoint
             value = as_call(self.spelled[id(stmt)])
             fn, args = primitive(value), operands(value)
+        if id(stmt) in self.sequence_ops.calls:
+            value = self.sequence_op(stmt)
+            fn, args = primitive(value), operands(value)
         if fn is runtime.pop:  # a gradient's own tape: its values' adjoints would need a tape of their own
             raise self.ctx.parsed.error(
                 f"reverse mode through a gradient's saved values (`{target}` restored from its tape) is not "
@@ -529,12 +536,6 @@ class ReverseTransformer:
                 return self.reverse_user_call(target, value, found, stmt, p, state)
         if rule is None or rule.adjoint is None:
             raise self.no_rule(fn, value, stmt)
-        if fn in (operator.mul, operator.add) and any(a.id in self.containers for a in active_args):
-            raise self.ctx.parsed.error(
-                "repeating or joining a tuple or list of differentiated values with `*` or `+` is not supported",
-                stmt,
-                hint="build the sequence with a comprehension or np.stack / np.concatenate instead",
-            )
         if isinstance(value, gast.Call):
             pos_args = list(value.args)
             keywords = {k.arg: k.value for k in value.keywords}
@@ -699,6 +700,10 @@ class ReverseTransformer:
         containers = self._helpers_with("makes_list")
         return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in containers
 
+    def sequence_op(self, stmt: gast.Assign) -> gast.AST:
+        """The call of `joined` or `repeated` that `stmt`'s `+` or `*` of a list or tuple is."""
+        return sequence_op(self.ctx.parsed, self.sequence_ops, stmt)
+
     def _container_names(self) -> set[str]:
         """Names that may hold a tuple, list or dict (their adjoints are summed with add_adjoints)."""
         out = set()
@@ -715,6 +720,25 @@ class ReverseTransformer:
                     and isinstance(s.value.value, gast.Name)
                 ):
                     out.add(s.value.value.id)  # d["key"]: d is a dict
+        # a copy of a container, and what a container copies, hold one: `qs = ps.copy()`, `a = b`
+        copies = [
+            (s.targets[0].id, s.value.args[0].id if isinstance(s.value, gast.Call) else s.value.id)
+            for s in walk_statements(self.fdef.body)
+            if isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name)
+            and (
+                isinstance(s.value, gast.Name)
+                or primitive(s.value) is runtime.copy_of
+                and isinstance(s.value.args[0], gast.Name)
+            )
+        ]
+        grown = True
+        while grown:
+            grown = False
+            for a, b in copies:
+                if (a in out) != (b in out):
+                    out |= {a, b}
+                    grown = True
         return out
 
     def reverse_display(self, target: str, value: gast.AST, stmt, p: Pos, state: State) -> list[gast.stmt]:
@@ -1184,11 +1208,14 @@ class _DropUnbroadcast(Transformer):
     def __init__(self, helper: str, target: str, scalar: bool, owner: ReverseTransformer):
         self.helper, self.target, self.scalar = helper, target, scalar
         self.classes, self.same_known = owner.shape_classes, owner._same_known_shape
+        self.sequences = owner.maybe_sequences
 
     def visit_Call(self, node):
         self.generic_visit(node)
         if isinstance(node.func, gast.Name) and node.func.id == self.helper:
             x = node.args[1]
+            if isinstance(x, gast.Name) and x.id in self.sequences:
+                return node
             if (
                 self.scalar
                 or (isinstance(x, gast.Name) and self.classes.same(x.id, self.target))

@@ -127,6 +127,7 @@ ANNOTATIONS: dict[str, Annotation] = {
                 "specialize/canonical.py",
                 "specialize/lists.py",
                 "analysis/spellings.py",
+                "analysis/sequences.py",
             ),
             (
                 "analysis/activity.py",

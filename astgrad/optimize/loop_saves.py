@@ -659,8 +659,8 @@ def _drop(
 
     def needs(v: str, seen: set[str]) -> list[str] | None:
         """The loop values, in order, that recompute v from the index (v last), or None."""
-        if v in seen or v not in once:
-            return None
+        if v in seen or v not in once or (v in mutated and isinstance(defs[v], (gast.List, gast.Dict))):
+            return None  # (a list the loop appends to: made again, it would be empty)
         value = defs[v]
         if not _pure(value, np_name, copy_of, cheap=True, shape_of=shape_of):
             return None

@@ -11,6 +11,7 @@ from ..runtime import (
     diagonal_bar,
     items_adjoint,
     items_adjoint_bar,
+    joined_dot,
     match_structure,
     matmul_left,
     matmul_right,
@@ -19,6 +20,8 @@ from ..runtime import (
     owned_copy,
     prod_others_dot,
     rebroadcast,
+    repeated,
+    repeated_bar,
     sequence_bar,
     sorted_bar,
     sorted_dot,
@@ -59,6 +62,54 @@ def _(y, x):
 @tangent(rt.sorted_of)
 def _(y, x):
     y_dot = sorted_dot(x_dot, x)
+
+
+# `a + b` and `a * n` of lists and tuples are joined(a, b) and repeated(a, n) (analysis/sequences.py)
+
+
+@adjoint(rt.joined)
+def _(z, x, y):
+    x_bar = z_bar[: len(x)]
+    y_bar = z_bar[len(x) :]
+
+
+@tangent(rt.joined)
+def _(z, x, y):
+    z_dot = joined_dot(x_dot, y_dot, x, y)
+
+
+@adjoint(rt.repeated)
+def _(z, x, n):
+    x_bar = repeated_bar(z_bar, x)
+
+
+@tangent(rt.repeated)
+def _(z, x, n):
+    z_dot = repeated(list(x_dot), n)
+
+
+# ... and their adjoint and tangent helpers, linear in the adjoints and tangents they carry
+
+
+@adjoint(rt.repeated_bar)
+def _(y, g, x):
+    g_bar = repeated(list(y_bar), len(g) // len(x))
+
+
+@tangent(rt.repeated_bar)
+def _(y, g, x):
+    y_dot = repeated_bar(g_dot, x)
+
+
+@tangent(rt.joined_dot)
+def _(z, a, b, x, y):
+    z_dot = joined_dot(a_dot, b_dot, x, y)
+
+
+declare(rt.repeated, static="n")
+declare(rt.repeated_bar, static="x")
+declare(rt.joined_dot, static="x y")
+describe(rt.repeated_bar, makes_list=True)
 
 
 # linear in their first argument g: the tangent applies the same map to g_dot
@@ -1326,7 +1377,8 @@ declare(rt.interp_outside, static="x xp side")
 
 declare(
     rt.unpacked,
-    note="the tuple display (*a, b): astgrad follows no derivative through it (a shape's numbers pass)",
+    note="the starred display (*a, b): astgrad follows no derivative through it (a shape's numbers pass); "
+    "join lists with `list(a) + [b]`, arrays with np.concatenate",
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
-from .shapes import expand_reduced, real_for, unbroadcast, unreduce
+from .shapes import _sequence_arithmetic, expand_reduced, real_for, unbroadcast, unreduce
 from .tape import (
     zeros_like,
 )
@@ -514,7 +514,11 @@ def broadcast_like(t: Any, y: Any) -> Any:
     """Tangent `t` spread to the shape of its value `y` (when an inactive operand broadcast it)."""
     ys = y.shape if type(y) is np.ndarray else np.shape(y)
     ts = t.shape if type(t) is np.ndarray else np.shape(t)
-    return t if ts == ys else np.broadcast_to(t, ys).copy()
+    if ts == ys:
+        return t
+    if type(t) is list and type(y) in (list, tuple):  # (a join or repetition, not a broadcast)
+        raise _sequence_arithmetic()
+    return np.broadcast_to(t, ys).copy()
 
 
 def prod_others(a: Any, axis: Any = None) -> Any:

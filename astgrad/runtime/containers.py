@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import UnsupportedValueError
 from .shapes import unbroadcast
 from .tape import (
+    add_adjoints,
     zeros_like,
 )
 
@@ -94,6 +95,37 @@ def sorted_dot(t: Any, x: Any) -> Any:
     if isinstance(x, dict):
         return zeros_like(sorted(x))
     return [t[i] for i in _sort_order(x)]
+
+
+def joined(x: Any, y: Any) -> Any:
+    """`x + y` of two lists or two tuples: x's items, then y's (differentiated as a function of
+    its own: each part's adjoint is its slice of the result's; analysis/sequences.py)."""
+    return x + y
+
+
+def joined_dot(x_dot: Any, y_dot: Any, x: Any, y: Any) -> list:
+    """The tangent of `joined(x, y)`: the parts' tangents one after the other (a part with no
+    tangent, written 0.0 by forward mode, as zeros in its own structure)."""
+    parts = [
+        zeros_like(v) if type(t) is float and isinstance(v, (list, tuple)) else t for t, v in ((x_dot, x), (y_dot, y))
+    ]
+    return [*parts[0], *parts[1]]
+
+
+def repeated(x: Any, n: int) -> Any:
+    """`x * n` of a list or tuple and a Python int: x's items n times over (differentiated as a
+    function of its own: each item's adjoint is the sum of its copies'; analysis/sequences.py)."""
+    return x * n
+
+
+def repeated_bar(g: Any, x: Any) -> list:
+    """The adjoint of `repeated(x, n)` for x: each item's copies' adjoints added (zeros where
+    n is 0 or less)."""
+    k = len(x)
+    out = zeros_like(x)
+    for j in range(len(g)):
+        out[j % k] = add_adjoints(out[j % k], g[j])
+    return out
 
 
 def unpacked(*parts: Any) -> tuple:

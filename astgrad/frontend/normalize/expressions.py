@@ -480,13 +480,13 @@ class ExpressionsMixin:
         for e in node.elts:
             if isinstance(e, gast.Starred):
                 if run:
-                    parts.append(gast.Tuple(elts=run, ctx=gast.Load()))
+                    parts.append(self.temp(gast.Tuple(elts=run, ctx=gast.Load())))
                     run = []
                 parts.append(self.atom(e.value))
             else:
                 run.append(self.atom(e))
-        if run:
-            parts.append(gast.Tuple(elts=run, ctx=gast.Load()))
+        if run:  # (each part a name: an input-dependent one is seen, and refused)
+            parts.append(self.temp(gast.Tuple(elts=run, ctx=gast.Load())))
         call = gast.Call(func=name(self.ctx.helper("unpacked")), args=parts, keywords=[])
         call._ag_fn = runtime.unpacked
         return call
@@ -707,32 +707,6 @@ class ExpressionsMixin:
         check._ag_fn = runtime.check_real
         self.emit(gast.Expr(value=check))
 
-    def _keyed_by_strings(self, receiver: gast.AST) -> bool:
-        """Whether the function reads `receiver` (a name), or a name bound to `receiver.copy()`,
-        by string keys (`params["W"]`): a dict, whose .copy() is no array's."""
-        if not isinstance(receiver, gast.Name):
-            return False
-        keyed = {
-            n.value.id
-            for n in walk(self.parsed.tree)
-            if isinstance(n, gast.Subscript)
-            and isinstance(n.value, gast.Name)
-            and isinstance(n.slice, gast.Constant)
-            and isinstance(n.slice.value, str)
-        }
-        if receiver.id in keyed:
-            return True
-        return any(
-            isinstance(s, gast.Assign)
-            and isinstance(s.value, gast.Call)
-            and isinstance(s.value.func, gast.Attribute)
-            and s.value.func.attr == "copy"
-            and isinstance(s.value.func.value, gast.Name)
-            and s.value.func.value.id == receiver.id
-            and any(isinstance(t, gast.Name) and t.id in keyed for t in s.targets)
-            for s in walk(self.parsed.tree)
-        )
-
     def _starred_call(self, node: gast.Call) -> gast.AST:
         """`np.random.randn(*x.shape)`: star arguments in a call of a function whose result carries
         no derivative (a shape's numbers, a random draw, zeros) are passed as they are."""
@@ -845,9 +819,11 @@ class ExpressionsMixin:
         receiver = self.atom(node.func.value, method not in rules.registry.member_names("writes"))
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
-        if method == "copy" and not args and not keywords and self._keyed_by_strings(node.func.value):
+        if method == "copy" and not args and not keywords:
+            # an array's, a list's or a dict's copy, of its own type (np.copy would make a list or
+            # a dict an array): `qs = ps.copy()`, `p = params.copy()`, `h = h.copy()`
             call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[receiver], keywords=[])
-            call._ag_fn = runtime.copy_of  # `p = params.copy()` of a dict (read as p["W"]): a dict's copy
+            call._ag_fn = runtime.copy_of
             return call
         known = rules.registry.array_methods().get(method)  # (x.sum(1) means np.sum(x, 1): the registry says)
         if known is not None and known[1]:

@@ -1,0 +1,216 @@
+"""Which `+` and `*` statements join or repeat lists and tuples rather than add or multiply numbers.
+
+`ps + [x]` is concatenation and `xs * 2` repetition when an operand is a list or a tuple: other
+functions than the arithmetic of arrays, with other derivatives (a part's adjoint is its slice of
+the result's; a repeated item's is the sum of its copies'). Differentiated with the rules of
+arithmetic, `xs * 2` would give a gradient twice too long, and `[1.0] + [x]` a tangent spread over
+both items. Where an operand is known to be a list or tuple, the statement is differentiated as a
+call of `joined` or `repeated` (runtime/containers.py, their rules in rules/runtime_rules.py); the
+forward pass keeps the user's operator, whose value is the same.
+
+Known: a name every assignment of which makes a list or tuple (a display, a comprehension's list, a
+slice or a join or repetition of a known one, `sorted`, `unpacked`), and in specialised code a
+name the shape facts know as a list or tuple (a parameter the guard checks, and what is made of it).
+Elsewhere (general code, a parameter of unknown type) an operand is not known to be a sequence,
+and the arithmetic rules apply.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from typing import TYPE_CHECKING, NamedTuple
+
+import gast
+
+from .. import runtime
+from ..ir.trees import name, walk_statements
+from .activity import primitive
+
+if TYPE_CHECKING:
+    from .shape_facts import ShapeFacts
+
+_MAKES_SEQUENCE = (runtime.sorted_of, runtime.unpacked, runtime.joined, runtime.repeated)
+
+
+class Sequences(NamedTuple):
+    """What sequence_calls finds."""
+
+    # id(statement) → the call of `joined(a, b)` or `repeated(a, n)` that its `a + b` or `a * n`
+    # (`n * a`) is; None where the other operand is not known (a list and an array add
+    # elementwise, a list and a Python int repeat): differentiated, such a statement is refused
+    calls: dict[int, gast.Call | None]
+    # the names known to hold lists or tuples where such a statement is (their adjoints are summed
+    # as containers are, item by item)
+    names: frozenset[str]
+
+
+def sequence_calls(fdef: gast.FunctionDef, facts: ShapeFacts | None = None) -> Sequences:
+    """The `+` and `*` statements of `fdef` with an operand known to be a list or tuple (module
+    docstring). The calls are bound to their rules and never rendered."""
+    statements = [
+        s
+        for s in walk_statements(fdef.body)
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+    ]
+    arithmetic = [s for s in statements if primitive(s.value) in (operator.add, operator.mul)]
+    if not arithmetic:
+        return Sequences({}, frozenset())
+    values: dict[str, list[gast.AST | None]] = {}
+    args = fdef.args
+    for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+        if a is not None:
+            values[a.id] = [None]  # (a parameter: a list where the facts say so)
+    for s in statements:
+        values.setdefault(s.targets[0].id, []).append(s.value)
+    for s in walk_statements(fdef.body):
+        if isinstance(s, gast.Assign):
+            bound = s.targets if not isinstance(s.targets[0], gast.Name) else []
+        else:
+            bound = [getattr(s, "target", None)]  # (a loop's target, an augmented assignment's)
+        for t in bound:
+            for node in gast.walk(t) if t is not None else ():
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    values.setdefault(node.id, []).append(None)  # (bound otherwise: not known)
+
+    # the names known to hold sequences: the largest set each of whose names is made a sequence by
+    # every assignment, given the set (a loop's `hs = hs + [h]` is one if what starts it is one)
+    made = {
+        n: [v for v in vs if v is None or primitive(v) is not runtime.pop]  # (a value restored from a
+        for n, vs in values.items()  # gradient's tape is what was saved: another of its assignments)
+    }
+    listed = {n for n in made if facts is not None and _listed(facts, n)}
+    sequences = {n for n, vs in made.items() if vs and None not in vs} | listed
+
+    def known(atom: gast.AST) -> bool:
+        if isinstance(atom, (gast.List, gast.Tuple)):
+            return True
+        return isinstance(atom, gast.Name) and atom.id in sequences
+
+    shrunk = True
+    while shrunk:
+        shrunk = False
+        for n in list(sequences - listed):
+            if not all(_makes_sequence(v, known) for v in made[n]):
+                sequences.discard(n)
+                shrunk = True
+
+    def other(atom: gast.AST) -> str | None:
+        """What the operand beside a sequence is: "int" (a Python int: repetition), "number or
+        array" (arithmetic: elementwise, or a TypeError), or None (not known)."""
+        if isinstance(atom, gast.Constant):
+            return "int" if type(atom.value) in (int, bool) else "number or array"
+        if not isinstance(atom, gast.Name):
+            return None
+        made = values.get(atom.id)
+        if made and all(v is not None and primitive(v) in (len, int) for v in made):
+            return "int"
+        if facts is not None and facts.shape(atom.id) is not None:
+            return "int" if facts.shape(atom.id) == () and facts.kind(atom.id) in ("i", "b") else "number or array"
+        return None
+
+    found: dict[int, gast.Call | None] = {}
+    for s in arithmetic:
+        a, b = s.value.left, s.value.right
+        if not (known(a) or known(b)):
+            continue
+        if isinstance(s.value.op, gast.Add):
+            if known(a) and known(b):
+                found[id(s)] = _call(runtime.joined, a, b)
+            elif other(b if known(a) else a) is None:
+                found[id(s)] = None
+        elif not (known(a) and known(b)):
+            seq, n = (a, b) if known(a) else (b, a)
+            kind = other(n)
+            if kind == "int":
+                found[id(s)] = _call(runtime.repeated, seq, n)
+            elif kind is None:
+                found[id(s)] = None
+    return Sequences(found, frozenset(sequences) if found else frozenset())
+
+
+_READS_SEQUENCE = (
+    runtime.check_sequence,
+    runtime.sequence_of,
+    runtime.sorted_of,
+    builtins.len,
+    builtins.sum,
+    builtins.zip,
+    builtins.enumerate,
+    builtins.reversed,
+)
+
+
+def possible_sequences(fdef: gast.FunctionDef) -> set[str]:
+    """The names that may hold a list or tuple where nothing says which (general code): each
+    walked as a sequence (a loop over it, `len`, `sum`, `zip`...), and the operands and results of
+    the `+` and `*` that make or take one. The arithmetic rules' adjoints of such an operand keep
+    their `unbroadcast`, which refuses a list adjoint of another length than its list (a join or
+    repetition the rules of arithmetic would get wrong)."""
+    found: set[str] = set()
+    links: list[tuple[str, list[str]]] = []
+    for s in walk_statements(fdef.body):
+        for node in gast.walk(s):
+            if isinstance(node, gast.Call) and getattr(node, "_ag_fn", None) in _READS_SEQUENCE:
+                found |= {a.id for a in node.args if isinstance(a, gast.Name)}
+        if (
+            isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name)
+            and primitive(s.value) in (operator.add, operator.mul)
+        ):
+            ops = [a.id for a in (s.value.left, s.value.right) if isinstance(a, gast.Name)]
+            links.append((s.targets[0].id, ops))
+    changed = bool(found)
+    while changed:
+        changed = False
+        for target, ops in links:
+            if target in found or any(o in found for o in ops):
+                new = {target, *ops} - found
+                if new:
+                    found |= new
+                    changed = True
+    return found
+
+
+def _listed(facts: ShapeFacts, var: str) -> bool:
+    slots = facts.slots(var)
+    return slots is not None and slots[0] == "list"
+
+
+def _makes_sequence(value: gast.AST | None, known) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, (gast.List, gast.Tuple)):
+        return True
+    if isinstance(value, gast.Name):  # (a copy)
+        return known(value)
+    fn = primitive(value)
+    if fn in _MAKES_SEQUENCE:
+        return True
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
+        return known(value.left) or known(value.right)
+    if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+        return known(value.value)
+    return False
+
+
+def _call(fn, *args: gast.AST) -> gast.Call:
+    call = gast.Call(func=name(fn.__name__), args=list(args), keywords=[])
+    call._ag_fn = fn
+    return call
+
+
+def sequence_op(parsed, found: Sequences, stmt: gast.Assign) -> gast.AST:
+    """What `stmt` (one of `found.calls`) is differentiated as: its `joined` or `repeated` call,
+    or a refusal naming it where its other operand is not known."""
+    call = found.calls[id(stmt)]
+    if call is None:
+        op = "+" if isinstance(stmt.value.op, gast.Add) else "*"
+        raise parsed.error(
+            f"`{op}` of a list or tuple and a value astgrad cannot tell is a list, an array or a "
+            "number: it joins or repeats the list, or adds or multiplies elementwise",
+            stmt,
+            hint="write `list(b)` for a list to join, `np.asarray(a)` for elementwise arithmetic, "
+            "or `int(n)` for a repetition count",
+        )
+    return call

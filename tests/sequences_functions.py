@@ -1,0 +1,84 @@
+"""Lists and tuples joined with `+` and repeated with `*`, as users write them (test_sequences.py)."""
+
+import numpy as np
+
+
+def repeats_a_list(xs):
+    zs = xs * 2
+    s = 0.0
+    for i, z in enumerate(zs):
+        s = s + (i + 1) * z * z
+    return s
+
+
+def repeats_from_the_left(xs):
+    zs = 3 * xs
+    return sum(z**3 for z in zs[1:])
+
+
+def joins_two_lists(xs, ys):
+    zs = xs + ys
+    s = 0.0
+    for i, z in enumerate(zs):
+        s = s + (i + 1) * z * z
+    return s
+
+
+def grows_a_list(x):
+    ps = [1.0]
+    ps = ps + [x]
+    ps = ps + [x * x]
+    return ps[1] * ps[2] + ps[0]
+
+
+def joins_a_constant_first(x):
+    ps = [2.0] + [x]
+    return ps[0] * ps[1] + ps[1] ** 2
+
+
+def repeats_a_tuple(x):
+    rows = np.array((x,) * 3)
+    return np.sum(rows * np.arange(1.0, 4.0))
+
+
+def states_in_a_loop(W, h):
+    hs = [h]
+    for _ in range(3):
+        h = np.tanh(W @ h)
+        hs = hs + [h]
+    return sum(np.sum(v**2) for v in hs)
+
+
+def repeats_by_a_length(xs, h):
+    hs = [h] * len(xs)
+    total = 0.0
+    for x, v in zip(xs, hs):
+        total = total + x * np.sum(v**2)
+    return total
+
+
+def joins_comprehensions(xs):
+    squares = [x * x for x in xs]
+    cubes = [x**3 for x in xs]
+    both = squares + cubes
+    return sum(both) + both[0] * both[-1]
+
+
+def rounds_a_list_twice(xs):
+    out = list(xs) * 2
+    return np.sum(np.array(out) ** 2) + out[-1]
+
+
+def copies_then_appends(ps):
+    qs = ps.copy()  # a list's copy, still a list (not np.copy's array)
+    qs.append(ps[0] * 2.0)
+    return sum(np.sum(q**2) for q in qs)
+
+
+def rebuilds_a_list_in_a_loop(xs):
+    total = 0.0
+    for j in range(2):
+        ys = [x * (j + 1) for x in xs]  # made again at each step, then appended to
+        for y in ys:
+            total = total + y * y
+    return total
