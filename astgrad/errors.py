@@ -85,6 +85,18 @@ class UnsupportedValueError(AstgradError, ValueError, TypeError):
         super().__init__(message)
 
 
+class SequenceArithmeticError(UnsupportedValueError):
+    """A derivative found a list or tuple joined or repeated by `+` or `*` where astgrad could not
+    tell it would be (analysis/sequences.py), and so had differentiated arithmetic: refused."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "`+` or `*` joined or repeated a list or tuple here, and astgrad could not tell it would: "
+            "its arithmetic rules would give a wrong derivative. Write the join `list(a) + list(b)` and the "
+            "repetition `list(a) * n` (or np.concatenate / np.tile for arrays)"
+        )
+
+
 # generated code's file name (codegen.compile_function) → the user's file, the line of the `def`
 # and the name of the function it was generated from
 _GENERATED: dict[str, tuple[str, int, str]] = {}

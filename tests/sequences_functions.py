@@ -82,3 +82,23 @@ def rebuilds_a_list_in_a_loop(xs):
         for y in ys:
             total = total + y * y
     return total
+
+
+def dots_a_comprehension(xs):
+    rs = [x * 2.0 for x in xs]
+    return np.dot(rs, rs)
+
+
+def hands_an_appended_list_to_numpy(xs):
+    vs = []
+    for x in xs:
+        vs.append(x**2)
+    return np.dot(vs, vs) + np.sum(np.outer(vs, xs)) + vs[0]
+
+
+def layers_with_optional_bias(layers, x):
+    for p in layers:
+        x = np.tanh(p["W"] @ x)
+        if "b" in p:  # (a branch some layers take: the others' adjoint is a container's zero)
+            x = x + p["b"]
+    return np.sum(x**2)

@@ -1,7 +1,8 @@
 """`+` joins and `*` repeats lists and tuples (analysis/sequences.py): their gradients against central
 differences in every mode, forward against reverse; where astgrad cannot tell a list from an array,
 a clear refusal instead of the arithmetic rules' wrong gradient. Also a list's `.copy()` (a list, not
-an array) and a list made again at each step of a loop and appended to (never recomputed empty)."""
+an array), a list made again at each step of a loop and appended to (never recomputed empty), and
+a list the function builds handed to NumPy (an array where the call reads it)."""
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ RNG = np.random.default_rng(3)
 XS = [0.3, -0.7, 1.1]
 W = RNG.normal(size=(3, 3)) * 0.5
 H = RNG.normal(size=3)
+LAYERS = [{"W": W, "b": RNG.normal(size=3)}, {"W": RNG.normal(size=(3, 3)) * 0.5}]
 
 # (function, arguments, the parameters differentiated)
 CASES = [
@@ -29,6 +31,9 @@ CASES = [
     (sf.rounds_a_list_twice, (XS,), 0),
     (sf.copies_then_appends, ([RNG.normal(size=2), RNG.normal(size=2)],), 0),
     (sf.rebuilds_a_list_in_a_loop, (XS,), 0),
+    (sf.dots_a_comprehension, (XS,), 0),
+    (sf.hands_an_appended_list_to_numpy, (XS,), 0),
+    (sf.layers_with_optional_bias, (LAYERS, H), (0, 1)),
 ]
 # general code cannot tell a list parameter from an array: these are refused there (below)
 UNKNOWN_IN_GENERAL = {sf.repeats_a_list, sf.repeats_from_the_left, sf.joins_two_lists}
@@ -44,12 +49,21 @@ def test_against_central_differences(f, args, wrt, options):
     check(f, args, wrt, options)
 
 
+def _leaves(x):
+    if isinstance(x, dict):
+        return [v for k in sorted(x) for v in _leaves(x[k])]
+    if isinstance(x, (list, tuple)) and not all(isinstance(v, float) for v in x):
+        return [v for item in x for v in _leaves(item)]
+    return [np.asarray(x, float)]
+
+
 @pytest.mark.parametrize("f, args, wrt", CASES, ids=[c[0].__name__ for c in CASES])
 def test_forward_matches_reverse(f, args, wrt):
-    rev = grad(f, wrt=wrt)(*args)
-    fwd = grad(f, wrt=wrt, mode="forward")(*args)
-    for a, b in zip(rev if isinstance(wrt, tuple) else (rev,), fwd if isinstance(wrt, tuple) else (fwd,)):
-        np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-10, atol=1e-12)
+    rev = _leaves(grad(f, wrt=wrt)(*args))
+    fwd = _leaves(grad(f, wrt=wrt, mode="forward")(*args))
+    assert len(rev) == len(fwd)
+    for a, b in zip(rev, fwd):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
 def test_repetition_gradient_values():

@@ -151,7 +151,9 @@ class ReverseTransformer:
         self.remat = self._rematerialized()  # position of `x = xs[k]` → that statement
         self.spelled = spelled_calls(fdef)  # id of `s = 1.0 / t3` → (logistic, "z"): see spellings.py
         self.sequence_ops = sequence_calls(fdef, facts)  # id of `zs = xs * 2` → repeated(xs, 2): sequences.py
-        self.maybe_sequences = possible_sequences(fdef)  # (their unbroadcast stays: sequences.py)
+        self.maybe_sequences = {  # (their unbroadcast stays: sequences.py; not arrays the facts know)
+            n for n in possible_sequences(fdef) if facts is None or facts.slots(n) is not None or not facts.shape(n)
+        }
         self.containers |= self.sequence_ops.names
         self._mask_classes: shapes.ShapeClasses | None = None
         self.masks = branch_masks(fdef, self._mask_fits)  # values that only build a branch of np.where
@@ -907,8 +909,10 @@ class ReverseTransformer:
                 if self._surely_defined_at(var, p):
                     branch.append(assign(self.bar(var), self.call("zeros_like", name(var))))
                     st.owned.add(var)
-                else:  # `var` may never have been assigned on this path: a scalar zero (broadcasts)
-                    branch.append(assign(self.bar(var), gast.Constant(value=0.0, kind=None)))
+                else:  # `var` may never have been assigned on this path: a scalar zero (broadcasts),
+                    # or a container's None (add_adjoints' zero: 0.0 would be added to its dict or list)
+                    zero = None if var in self.containers else 0.0
+                    branch.append(assign(self.bar(var), gast.Constant(value=zero, kind=None)))
             self.record_reads(branch, p)
         state.init = init
         state.owned = states[0].owned & states[1].owned

@@ -48,52 +48,23 @@ class Sequences(NamedTuple):
 def sequence_calls(fdef: gast.FunctionDef, facts: ShapeFacts | None = None) -> Sequences:
     """The `+` and `*` statements of `fdef` with an operand known to be a list or tuple (module
     docstring). The calls are bound to their rules and never rendered."""
-    statements = [
+    arithmetic = [
         s
         for s in walk_statements(fdef.body)
-        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+        if isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and primitive(s.value) in (operator.add, operator.mul)
     ]
-    arithmetic = [s for s in statements if primitive(s.value) in (operator.add, operator.mul)]
     if not arithmetic:
         return Sequences({}, frozenset())
-    values: dict[str, list[gast.AST | None]] = {}
-    args = fdef.args
-    for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-        if a is not None:
-            values[a.id] = [None]  # (a parameter: a list where the facts say so)
-    for s in statements:
-        values.setdefault(s.targets[0].id, []).append(s.value)
-    for s in walk_statements(fdef.body):
-        if isinstance(s, gast.Assign):
-            bound = s.targets if not isinstance(s.targets[0], gast.Name) else []
-        else:
-            bound = [getattr(s, "target", None)]  # (a loop's target, an augmented assignment's)
-        for t in bound:
-            for node in gast.walk(t) if t is not None else ():
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                    values.setdefault(node.id, []).append(None)  # (bound otherwise: not known)
-
-    # the names known to hold sequences: the largest set each of whose names is made a sequence by
-    # every assignment, given the set (a loop's `hs = hs + [h]` is one if what starts it is one)
-    made = {
-        n: [v for v in vs if v is None or primitive(v) is not runtime.pop]  # (a value restored from a
-        for n, vs in values.items()  # gradient's tape is what was saved: another of its assignments)
-    }
-    listed = {n for n in made if facts is not None and _listed(facts, n)}
-    sequences = {n for n, vs in made.items() if vs and None not in vs} | listed
+    values = _values(fdef)
+    sequences = known_sequences(fdef, facts, values)
 
     def known(atom: gast.AST) -> bool:
         if isinstance(atom, (gast.List, gast.Tuple)):
             return True
         return isinstance(atom, gast.Name) and atom.id in sequences
-
-    shrunk = True
-    while shrunk:
-        shrunk = False
-        for n in list(sequences - listed):
-            if not all(_makes_sequence(v, known) for v in made[n]):
-                sequences.discard(n)
-                shrunk = True
 
     def other(atom: gast.AST) -> str | None:
         """What the operand beside a sequence is: "int" (a Python int: repetition), "number or
@@ -127,6 +98,52 @@ def sequence_calls(fdef: gast.FunctionDef, facts: ShapeFacts | None = None) -> S
             elif kind is None:
                 found[id(s)] = None
     return Sequences(found, frozenset(sequences) if found else frozenset())
+
+
+def _values(fdef: gast.FunctionDef) -> dict[str, list[gast.AST | None]]:
+    """name → the values its assignments bind (None: a parameter's, a loop target's, an unpacked one's)."""
+    values: dict[str, list[gast.AST | None]] = {}
+    args = fdef.args
+    for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+        if a is not None:
+            values[a.id] = [None]  # (a parameter: a list where the facts say so)
+    for s in walk_statements(fdef.body):
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            values.setdefault(s.targets[0].id, []).append(s.value)
+            continue
+        bound = s.targets if isinstance(s, gast.Assign) else [getattr(s, "target", None)]
+        for t in bound:  # (a loop's target, an augmented assignment's, an unpacking's)
+            for node in gast.walk(t) if t is not None else ():
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    values.setdefault(node.id, []).append(None)
+    return values
+
+
+def known_sequences(fdef: gast.FunctionDef, facts: ShapeFacts | None = None, values: dict | None = None) -> set[str]:
+    """The names known to hold lists or tuples: the largest set each of whose names every
+    assignment makes a sequence, given the set (a loop's `hs = hs + [h]` is one if what starts it
+    is one), and the names the facts know as lists or tuples."""
+    values = _values(fdef) if values is None else values
+    made = {
+        n: [v for v in vs if v is None or primitive(v) is not runtime.pop]  # (a value restored from a
+        for n, vs in values.items()  # gradient's tape is what was saved: another of its assignments)
+    }
+    listed = {n for n in made if facts is not None and _listed(facts, n)}
+    sequences = {n for n, vs in made.items() if vs and None not in vs} | listed
+
+    def known(atom: gast.AST) -> bool:
+        if isinstance(atom, (gast.List, gast.Tuple)):
+            return True
+        return isinstance(atom, gast.Name) and atom.id in sequences
+
+    shrunk = True
+    while shrunk:
+        shrunk = False
+        for n in list(sequences - listed):
+            if not all(_makes_sequence(v, known) for v in made[n]):
+                sequences.discard(n)
+                shrunk = True
+    return sequences
 
 
 _READS_SEQUENCE = (

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnsupportedValueError
-from .shapes import _sequence_arithmetic, expand_reduced, real_for, unbroadcast, unreduce
+from ..errors import SequenceArithmeticError, UnsupportedValueError
+from .shapes import expand_reduced, real_for, unbroadcast, unreduce
 from .tape import (
     zeros_like,
 )
@@ -517,7 +517,7 @@ def broadcast_like(t: Any, y: Any) -> Any:
     if ts == ys:
         return t
     if type(t) is list and type(y) in (list, tuple):  # (a join or repetition, not a broadcast)
-        raise _sequence_arithmetic()
+        raise SequenceArithmeticError()
     return np.broadcast_to(t, ys).copy()
 
 

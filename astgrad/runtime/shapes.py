@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnsupportedValueError
+from ..errors import SequenceArithmeticError, UnsupportedValueError
 
 
 def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -89,16 +89,6 @@ def real_for(g: Any, x: Any) -> Any:
     return np.real(g) if complex_valued(g) and not np.iscomplexobj(x) else g
 
 
-def _sequence_arithmetic() -> UnsupportedValueError:
-    """The error of a derivative that finds a list or tuple joined or repeated by `+` or `*` where
-    astgrad could not tell it would be (analysis/sequences.py), and so differentiated arithmetic."""
-    return UnsupportedValueError(
-        "`+` or `*` joined or repeated a list or tuple here, and astgrad could not tell it would: "
-        "its arithmetic rules would give a wrong derivative. Write the join `list(a) + list(b)` and the "
-        "repetition `list(a) * n` (or np.concatenate / np.tile for arrays)"
-    )
-
-
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum the adjoint `g` down to the shape of `x` (undoing NumPy broadcasting); of a real `x`,
     the real part of a complex `g` (see real_for)."""
@@ -109,7 +99,7 @@ def unbroadcast(g: Any, x: Any) -> Any:
     if gs == xs:
         return g
     if type(g) is list and type(x) in (list, tuple) and len(g) != len(x):
-        raise _sequence_arithmetic()
+        raise SequenceArithmeticError()
     extra = len(gs) - len(xs)
     if extra > 0:
         g = np.sum(g, axis=tuple(range(extra)))

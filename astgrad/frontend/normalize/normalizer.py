@@ -30,6 +30,7 @@ import numpy as np
 from ... import rules, runtime
 from ...analysis.activity import integer_names, view_sources, walk_statements
 from ...analysis.aliasing import SharedMemory
+from ...analysis.sequences import known_sequences
 from ...ir.codegen import compile_function, render
 from ...ir.trees import assign, assigned_names, clone, find, name, names_in, walk
 from ..assumptions import constant_cell
@@ -407,6 +408,7 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
         and isinstance(sts[0].value, (gast.List, gast.Tuple))
     }  # (a shape `(k, d, d)` is no candidate: np.zeros reads it as a shape, not differentiated)
     if not candidates:
+        _lists_at_calls(fdef, ctx, set())
         return set()
     ok_loads: dict[str, int] = {}
     numpy_uses: set[str] = set()  # handed to NumPy to differentiate
@@ -451,9 +453,40 @@ def _lists_as_arrays(fdef: gast.FunctionDef, ctx: Context) -> set[str]:
                     i = next(i for i, st in enumerate(block) if st is binding)
                     block.insert(i + 1, gast.copy_location(assign(array, call), binding))
                     break
+    _lists_at_calls(fdef, ctx, set(chosen))
     return read_as_arrays & params
 
 
+def _lists_at_calls(fdef: gast.FunctionDef, ctx: Context, converted: set[str]) -> None:
+    """A list the function builds (a display, a comprehension, appends, a join) that a NumPy function
+    reads, whose rule reads it with Python's operators (`np.dot(rs, rs)`: `g * b`), is made an array
+    just before that call (`rs_array = numbers_as_array(rs)`), if it is a list of numbers: NumPy sees
+    the same values, the rule an array (a list read otherwise too, or appended to later, cannot be
+    converted once where it is bound: _lists_as_arrays)."""
+    lists = known_sequences(fdef) - converted
+    if not lists:
+        return
+    for block in [fdef.body] + [b for n in walk(fdef) for b in blocks_of(n)]:
+        k = 0
+        while k < len(block):
+            st = block[k]
+            call = st.value if isinstance(st, gast.Assign) else None
+            fn = getattr(call, "_ag_fn", None) if isinstance(call, gast.Call) else None
+            differentiated = fn is not None and fn not in _MAKE_ARRAYS and not may_write(fn)
+            data = _differentiated_arguments(call, fn) if differentiated else {}
+            made = []
+            for j, a in enumerate(call.args if data else ()):
+                if isinstance(a, gast.Name) and a.id in lists and data.get(id(a)):
+                    array = ctx.namer.fresh(a.id + "_array")
+                    convert = gast.Call(func=name(ctx.helper("numbers_as_array")), args=[name(a.id)], keywords=[])
+                    convert._ag_fn = runtime.numbers_as_array
+                    made.append(gast.copy_location(assign(array, convert), st))
+                    call.args[j] = name(array)
+            block[k:k] = made
+            k += len(made) + 1
+
+
+_MAKE_ARRAYS = (np.array, np.asarray, np.asanyarray)  # (of a list: the conversion itself, lists.py's `np.array(s)`)
 _SEQUENCE_READERS = (builtins.len, builtins.sum, builtins.max, builtins.min)  # (the same for a list and a 1-d array)
 
 
