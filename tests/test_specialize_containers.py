@@ -377,6 +377,33 @@ def test_a_list_of_numbers_is_specialised_on_its_items_kind(n, number):
     check_grad(fit_line, g, 0.5, 0.2, mixed, ys, wrt=(0, 1))
 
 
+def fit_line_to_pairs(a, b, points):
+    total = 0.0
+    for x, y in points:
+        total = total + (a * x + b - y) ** 2
+    return total / len(points)
+
+
+@pytest.mark.parametrize("n", [10, 40])
+@pytest.mark.parametrize("pair", [tuple, list])
+def test_a_list_of_pairs_of_numbers_is_specialised_on_its_items_kind(n, pair):
+    # data as a list of `(x, y)` points: one kind for all its items, which the guard checks item
+    # by item, part by part; the loop over them replays its numbers (nothing saved per step)
+    rng = np.random.default_rng(11)
+    points = [pair((float(v), 2.0 * float(v) + 1.0 + 0.1 * float(e))) for v, e in rng.normal(size=(n, 2))]
+    fit = fit_line_to_pairs
+    text = astgrad.source(fit, wrt=(0, 1), args=(0.5, 0.2, points))
+    assert "specialised for" in text and "points: [" in text, text
+    if pair is tuple:  # (the shape facts follow the items of tuples, not of lists, into the loop)
+        assert "unbroadcast" not in text and "tape" not in text, text
+    g = grad(fit, wrt=(0, 1))
+    for _ in range(2):
+        check_grad(fit, g, 0.5, 0.2, points, wrt=(0, 1))
+    for odd in (pair((1, 3.0)), (1.0, 2.0) if pair is list else [1.0, 2.0]) if n > 16 else ():
+        other = points[:-1] + [odd]  # (an int, another kind of sequence: the guard sends it elsewhere)
+        check_grad(fit, g, 0.5, 0.2, other, wrt=(0, 1))
+
+
 def test_a_loop_over_a_list_the_function_made_runs_on_numbers():
     text = astgrad.source(fit_line_to_a_made_list, wrt=(0, 1), args=(0.5, 0.2))
     assert "unbroadcast" not in text and "tape" not in text, text

@@ -638,14 +638,14 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
 
 
 def _uniform_params(fdef: gast.FunctionDef, params: dict[str, Any], checks: set[str]) -> set[str]:
-    """The parameters holding a list whose items are numbers (or arrays) of one type, shape and
-    kind (the guard checks each), read only by position (`xs[k]` in a loop over them), their
+    """The parameters holding a list whose items are numbers (or arrays), or tuples of numbers, of
+    one type, shape and kind (the guard checks each), read only by position (`xs[k]` in a loop over them), their
     length or the check that a loop walks a sequence: never rebound, written into or handed on,
     any item read holds that kind."""
     candidates = {
         p
         for p, v in params.items()
-        if type(v) is list and v and len({(type(x), _signature(x)) for x in v}) == 1 and _signature(v[0])[0] == "number"
+        if type(v) is list and v and len({(type(x), _signature(x)) for x in v}) == 1 and _uniform_item(v[0])
     }
     if not candidates:
         return candidates
@@ -661,6 +661,13 @@ def _uniform_params(fdef: gast.FunctionDef, params: dict[str, Any], checks: set[
             if not isinstance(n.ctx, gast.Param):
                 candidates.discard(n.id)
     return candidates
+
+
+def _uniform_item(x: Any) -> bool:
+    """An item of a list the guard checks item by item: a number or an array, or a tuple of numbers
+    (a point, an `(x, y)` pair: dispatch.kind_of)."""
+    sig = _signature(x)
+    return sig[0] == "number" or (sig[0] == "tuple" and all(e[0] == "number" for e in sig[1]))
 
 
 _READ_WHOLE = (np.array, np.asarray, np.stack, len)

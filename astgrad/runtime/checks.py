@@ -4,6 +4,8 @@ an in-place write reaches no caller's array through a view or alias; and the gua
 
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import Any, Callable
 
 import numpy as np
@@ -152,10 +154,19 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
         )
 
 
-def mixed_items(values: Any, cls: type) -> bool:
-    """Whether some item of the list or tuple `values` is not of class `cls` (the guard of code
-    specialised for a long list of numbers of one type: specialize/dispatch.py)."""
-    return any(v.__class__ is not cls for v in values)
+def mixed_items(values: Any, cls: type | None, parts: tuple | None = None) -> bool:
+    """Whether some item of the list or tuple `values` is not of class `cls`, or, with `parts` (a
+    tuple of classes), not a sequence of as many items of those classes (the guard of code
+    specialised for a long list of numbers of one type, or of `(x, y)` pairs: specialize/dispatch.py)."""
+    if cls is None or set(map(type, values)) != {cls}:
+        return True
+    if parts is None:
+        return False
+    if set(map(len, values)) != {len(parts)}:
+        return True
+    if len(set(parts)) == 1:  # (parts of one class: one pass over them all)
+        return set(map(type, itertools.chain.from_iterable(values))) != {parts[0]}
+    return any(set(map(type, map(operator.itemgetter(j), values))) != {c} for j, c in enumerate(parts))
 
 
 def check_string(value: Any, call: str) -> None:

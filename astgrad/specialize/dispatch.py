@@ -47,9 +47,11 @@ def kind_of(x: Any) -> Kind | None:
     if t in (list, tuple) and 0 < len(x) <= MAX_ITEMS:  # a container of arrays: its items' kinds
         items = tuple(kind_of(v) for v in x)
         return (t.__name__, items) if all(k is not None for k in items) else None
-    if t in (list, tuple) and MAX_ITEMS < len(x) <= MAX_NUMBERS:  # (data as a list of numbers: one kind)
-        first, item = type(x[0]), kind_of(x[0])
-        if item is not None and item[0] in ("float", "int", "numpy scalar") and all(type(v) is first for v in x):
+    if t in (list, tuple) and MAX_ITEMS < len(x) <= MAX_NUMBERS:
+        # data as a long list of numbers, or of tuples or lists of numbers (points, `(x, y)` pairs),
+        # all of one kind: the guard checks every item (mixed_items)
+        item = kind_of(x[0])
+        if item is not None and not mixed_items(x, *_item_classes(item)):
             return (t.__name__, (item,) * len(x))
         return None
     if t is dict and 0 < len(x) <= MAX_ITEMS and all(type(k) is str for k in x):
@@ -61,7 +63,22 @@ def kind_of(x: Any) -> Kind | None:
 
 
 MAX_ITEMS = 16  # a list, tuple or dict of more items is not specialised on (nor is one that holds others)
-MAX_NUMBERS = 100_000  # ... unless it holds Python floats alone, or ints alone (its guard checks them all)
+MAX_NUMBERS = 100_000  # ... unless its items are numbers of one type, or sequences of such (the guard checks them all)
+_NUMBERS = ("float", "int", "numpy scalar")
+
+
+def _item_classes(item: Kind) -> tuple:
+    """(class, the classes of its parts) of the items of a long list of `item`s (mixed_items), or
+    (None,) if such items are not specialised on: a number, or a short tuple or list of numbers."""
+    if item[0] in _NUMBERS:
+        return (_class(item),)
+    if item[0] in ("list", "tuple") and all(k[0] in _NUMBERS for k in item[1]):
+        return (list if item[0] == "list" else tuple, tuple(_class(k) for k in item[1]))
+    return (None,)
+
+
+def _class(kind: Kind) -> type:
+    return kind[1] if kind[0] == "numpy scalar" else getattr(builtins, kind[0])
 
 
 def _uniform(kind: Kind) -> bool:
@@ -122,8 +139,15 @@ def guard_test(
         if kind[0] in ("list", "tuple"):  # (its class and length first: the items' tests read them)
             container, length = type_name(getattr(builtins, kind[0])), type_name(len)
             parts.append(f"{p}.__class__ is not {container} or {length}({p}) != {len(kind[1])}")
-            if _uniform(kind):  # (one test over its many numbers)
-                parts.append(f"{type_name(mixed_items)}({p}, {_number_class(kind[1][0], np_name, type_name)})")
+            if _uniform(kind):  # (one test over its many numbers, or sequences of numbers)
+                item = kind[1][0]
+                if item[0] in ("list", "tuple"):
+                    classes = ", ".join(_number_class(k, np_name, type_name) for k in item[1])
+                    container = type_name(getattr(builtins, item[0]))
+                    test = f"{p}, {container}, ({classes}{',' if len(item[1]) == 1 else ''})"
+                else:
+                    test = f"{p}, {_number_class(item, np_name, type_name)}"
+                parts.append(f"{type_name(mixed_items)}({test})")
             else:
                 parts.append(guard_test(np_name, {f"{p}[{i}]": k for i, k in enumerate(kind[1])}, type_name))
         elif kind[0] == "dict":

@@ -297,7 +297,17 @@ def _replay(
     target = forward.target.id if isinstance(forward.target, gast.Name) else None
     if target in assigned or not assigned:
         return None
-    if any(shape_of(n) != () for n in assigned):
+    reads = {  # (an item read as it is, `t2 = points[k]` of `(x, y)` pairs: read again at a save's cost;
+        # a row of an array is no number, nor what is computed of it)
+        st.targets[0].id
+        for st in forward.body
+        if isinstance(st, gast.Assign)
+        and isinstance(st.targets[0], gast.Name)
+        and isinstance(st.value, gast.Subscript)
+        and isinstance(st.value.value, gast.Name)
+        and isinstance(st.value.slice, gast.Name)
+    }
+    if any(shape_of(n) != () and n not in reads for n in assigned):
         return None  # numbers only: replaying array operations would cost more than saving them
     for st in walk(forward):
         if (
