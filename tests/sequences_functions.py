@@ -102,3 +102,9 @@ def layers_with_optional_bias(layers, x):
         if "b" in p:  # (a branch some layers take: the others' adjoint is a container's zero)
             x = x + p["b"]
     return np.sum(x**2)
+
+
+def slices_then_appends(xs):
+    qs = xs[:]  # (a list's slice is a copy: appending to it leaves xs as it is)
+    qs.append(xs[0] * 3.0)
+    return sum(q * q for q in qs) + len(xs) * xs[-1]

@@ -34,6 +34,7 @@ CASES = [
     (sf.dots_a_comprehension, (XS,), 0),
     (sf.hands_an_appended_list_to_numpy, (XS,), 0),
     (sf.layers_with_optional_bias, (LAYERS, H), (0, 1)),
+    (sf.slices_then_appends, (XS,), 0),
 ]
 # general code cannot tell a list parameter from an array: these are refused there (below)
 UNKNOWN_IN_GENERAL = {sf.repeats_a_list, sf.repeats_from_the_left, sf.joins_two_lists}

@@ -868,13 +868,19 @@ class ReverseTransformer:
         code: list[gast.stmt] = []
         adj = self.bar(var)
         index = target.slice
+        after: list[gast.stmt] = []
         if isinstance(value, gast.Name) and value.id in self.active:
             part = gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Load())
             if self.basic_index(index):  # a view into var_bar, which is zeroed below: copy it
                 part = self.call("copy_of", part)
             else:  # index arrays may select an element twice: only the last write stays
                 part = self.call("written_part", name(adj), as_value(copy.deepcopy(index), self.ctx))
-            code.append(self.contribute(value.id, self.call("unbroadcast", part, value), state, stmt))
+            if value.id == var:  # `x[::-1] = x`: the old x's adjoint is its kept part's and what the write read
+                held = self.ctx.namer.fresh(var + "_written_bar")
+                code.append(assign(held, part, stmt))
+                after.append(self.contribute(var, self.call("unbroadcast", name(held), value), state, stmt))
+            else:
+                code.append(self.contribute(value.id, self.call("unbroadcast", part, value), state, stmt))
         # the overwritten elements of the old `var` received nothing from this statement on
         if var not in state.owned:
             code.append(assign(adj, self.call("owned_copy", name(adj))))
@@ -885,6 +891,7 @@ class ReverseTransformer:
                 gast.Constant(value=0.0, kind=None),
             )
         )
+        code += after
         self.record_reads(code, p)
         return code
 

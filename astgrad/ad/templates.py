@@ -12,7 +12,7 @@ import numpy as np
 
 from ..frontend.context import Context
 from ..ir.trees import clone, name, names_in, rebuilt
-from ..rules.registry import Rule, Template, display_name
+from ..rules.registry import Rule, Template, display_name, lookup
 
 _AST = gast.AST
 
@@ -263,9 +263,10 @@ def refused_parameter(rule: Rule, mode: str, bound: Bound, active: set[str]) -> 
 def refusal_message(fn: Any, param: str) -> tuple[str, str]:
     """The message and hint of a TransformError for an active value at a parameter of primitive
     `fn` without a derivative."""
+    note = getattr(lookup(fn), "note", "")
     return (
         f"`{display_name(fn)}` has no derivative with respect to its parameter `{param}`, and the value passed "
-        "there depends on the differentiated input",
+        "there depends on the differentiated input" + (f" ({note})" if note else ""),
         f"if no derivative should flow through `{param}`, wrap its value in astgrad.stop_gradient",
     )
 

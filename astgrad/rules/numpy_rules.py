@@ -574,7 +574,13 @@ def _(y, subscripts, a, b=None, c=None, d=None, e=None, f=None, *, optimize=Fals
     )
 
 
-declare(np.einsum, static="subscripts optimize")
+# (an array at `subscripts` is the interleaved form, `np.einsum(a, [0, 1], b, [1, 2])`: refused, not read as a string)
+declare(
+    np.einsum,
+    static="optimize",
+    unsupported="subscripts",
+    note="the interleaved form, operands and index lists, is not differentiated: write the subscripts string",
+)
 
 
 @adjoint(np.vdot)

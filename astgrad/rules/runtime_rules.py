@@ -629,6 +629,8 @@ nondifferentiable(
     rt.constant_argument,
     rt.fmax_share,
     rt.check_not_view,
+    rt.check_item_in_place,
+    rt.check_apart,
     rt.check_real,
     rt.check_string,
     rt.mixed_items,

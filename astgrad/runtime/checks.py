@@ -136,6 +136,30 @@ def check_unshared(value: Any, label: str, other: str) -> None:
         )
 
 
+def check_apart(value: Any, other: Any, label: str, other_label: str) -> None:
+    """Refuse an in-place write through `label` while `other_label` holds the same array or a view
+    of it (`w = helper(y)` of a helper returning its argument or a row of it): the write would
+    change both, which astgrad's adjoints would not know about."""
+    if isinstance(value, np.ndarray) and isinstance(other, np.ndarray) and np.may_share_memory(value, other):
+        raise UnsupportedValueError(
+            f"in-place write to `{label}`, which shares its array with `{other_label}` (a function returned "
+            f"one of them made of the other): astgrad cannot follow writes through aliases; make `{label}` "
+            f"a copy or write `{label} = {label} + ...`"
+        )
+
+
+def check_item_in_place(item: Any, container: Any, label: str) -> None:
+    """Refuse `c[k] += v` where c is a list, tuple or dict and its item an array another name may
+    hold too (an array put in it, or read out of it, still in use; a caller's): `+=` writes into that
+    array, which astgrad's adjoints would not know about. A number is immutable: `+=` makes a new one."""
+    if isinstance(item, np.ndarray) and isinstance(container, (list, tuple, dict)):
+        raise UnsupportedValueError(
+            f"in-place write to `{label}`, an array held in a {type(container).__name__} that another name "
+            f"may hold too: astgrad cannot follow writes through aliases; write `{label} = {label} + ...` "
+            "(a new array in its place) or put a copy in the container"
+        )
+
+
 def check_not_view(value: Any, label: str, source: Any = None) -> None:
     """Refuse a view where the function writes in place: through `label`, or into the array
     `label` views (Python would change both; astgrad's adjoints would not know). An array taken

@@ -148,9 +148,9 @@ def einsum_bar_dot(
 ) -> Any:
     """How einsum_bar(g, subscripts, which, ...) changes when operand j moves by the tangent that
     stands in its place: einsum_bar is linear in each other operand, and reads operand `which`
-    for its shape only (0.0)."""
+    for its shape only (zeros of that shape: a number would lose it, and a Hessian's blocks with it)."""
     if j == which:
-        return 0.0
+        return np.zeros(np.shape(_operands((a, b, c, d, e, f))[which]), np.result_type(g, 0.0))
     return einsum_bar(g, subscripts, which, *_operands((a, b, c, d, e, f)))
 
 

@@ -825,6 +825,8 @@ class ExpressionsMixin:
             call = gast.Call(func=name(self.ctx.helper("copy_of")), args=[receiver], keywords=[])
             call._ag_fn = runtime.copy_of
             return call
+        if method == "clip" and len(args) == 1 and not any(k.arg in ("max", "a_max") for k in keywords):
+            args.append(gast.Constant(value=None, kind=None))  # (`x.clip(lo)`: the method's max is optional)
         known = rules.registry.array_methods().get(method)  # (x.sum(1) means np.sum(x, 1): the registry says)
         if known is not None and known[1]:
             fname = known[0]

@@ -39,7 +39,7 @@ from ..parse import ParsedFunction
 from .control import ControlFlowMixin
 from .expressions import ExpressionsMixin, may_write
 from .loops import LoopsMixin
-from .refusals import STATEMENT_HINTS, RefusalsMixin
+from .refusals import STATEMENT_HINTS, RefusalsMixin, node_source
 from .walrus import hoist_assignment_expressions
 from .writes import WritesMixin, bindings, blocks_of, writer_target
 
@@ -74,6 +74,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.written_through: set[str] = set()  # names whose array is written into: `a[i] = v`
         # (what lowering the writers below into assignments leaves as it was: no such write is one)
         self.written_in_place = self._written_in_place(fdef.body, scan)
+        self.shared_items = self._shared_items(scan)  # (`c[k] += v` checked: check_item_in_place)
         for st in scan:  # find the writes first, so the checks are known before lowering
             if isinstance(st, gast.Assign):
                 for t in st.targets:
@@ -87,6 +88,11 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             ):
                 self._note_maybe_view_write(st.target.value.id)
                 self.written_through.add(st.target.value.id)
+            elif isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name):
+                # `A *= 2.0` writes into A's array if A is one: a row `r = A[0]` read before would see it,
+                # and `W = Ws[0]; W *= 2.0` writes into the list's own array (checked where they are read)
+                self._note_maybe_view_write(st.target.id)
+                self.written_through.add(st.target.id)
             elif isinstance(st, gast.Expr) and isinstance(st.value, gast.Call):
                 written = writer_target(st.value, self.resolve(st.value.func))  # (`np.add.at(a, idx, v)`)
                 if written is not None:
@@ -294,7 +300,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                 and len(v.args) == 1
                 and not v.keywords
             ):
-                self.check_write(f.value.id, s)  # (a list another name holds changes too)
+                self.check_write(f.value.id, s, grows=True)  # (a list another name holds changes too)
                 self.append(f.value.id, v.args[0])
                 return
             if (
@@ -307,7 +313,7 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                 and not any(isinstance(e, gast.Starred) for e in v.args[0].elts)
                 and not v.keywords
             ):  # xs.extend([a, b]): xs.append(a); xs.append(b)
-                self.check_write(f.value.id, s)
+                self.check_write(f.value.id, s, grows=True)
                 for item in v.args[0].elts:
                     self.append(f.value.id, item)
                 return
@@ -357,13 +363,17 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                     hint=f"write `{t.id} = {t.id} + ...` (a new array), or iterate over a copy",
                 )
             if t.id in self.views:
-                # `v += e` changes v in place if v is an array view (of a row, say): check at run time
-                guard = gast.Call(
-                    func=name(self.ctx.helper("check_not_view")),
-                    args=[name(self.version.get(t.id, t.id)), gast.Constant(value=t.id, kind=None)],
-                    keywords=[],
-                )
-                self.emit(gast.Expr(value=guard))
+                # `v += e` changes v in place if v is an array view (of a row, say), or an array a list,
+                # tuple or dict it was read from holds (`W = Ws[0]`, a loop over a dict's items
+                # written out): check at run time
+                sharing = {t.id} | (self.shared_memory.shared(s, t.id) or set())
+                sources = sorted({b for a, b, _, how in self.alias_pairs if how == "maybe" and a in sharing} - {t.id})
+                for source in sources or [None]:
+                    args = [name(self.version.get(t.id, t.id)), gast.Constant(value=t.id, kind=None)]
+                    if source is not None and source in self.locals:
+                        args.append(name(self.version.get(source, source)))
+                    guard = gast.Call(func=name(self.ctx.helper("check_not_view")), args=args, keywords=[])
+                    self.emit(gast.Expr(value=guard))
             self.assign_to(t, gast.BinOp(left=name(t.id), op=s.op, right=s.value))
         elif isinstance(t, gast.Subscript):
             if isinstance(t.value, gast.Name):
@@ -371,6 +381,15 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             base = self.local_name(t.value)
             index = self.index(t.slice)
             old = self.temp(gast.Subscript(value=name(base), slice=index, ctx=gast.Load()))
+            if isinstance(t.value, gast.Name) and t.value.id in self.shared_items:
+                label = gast.Constant(value=node_source(t), kind=None)
+                check = gast.Call(
+                    func=name(self.ctx.helper("check_item_in_place")),
+                    args=[copy.deepcopy(old), name(base), label],
+                    keywords=[],
+                )
+                check._ag_fn = runtime.check_item_in_place
+                self.emit(gast.Expr(value=check))
             new = self.temp(gast.BinOp(left=old, op=s.op, right=self.atom(s.value)))
             self.emit(assign(gast.Subscript(value=name(base), slice=copy.deepcopy(index), ctx=gast.Store()), new))
         else:

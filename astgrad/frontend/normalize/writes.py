@@ -14,6 +14,7 @@ import numpy as np
 from ... import runtime
 from ...analysis.activity import base_name, view_sources, viewing_call
 from ...ir.trees import name, walk
+from ..callables import is_user_function
 from .refusals import node_source
 
 
@@ -47,8 +48,8 @@ def blocks_of(node: gast.AST) -> list[list[gast.stmt]]:
 
 
 def bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
-    """(name, the value it is bound to) for `a = v`, `a, b = h, x`, and `a, b = pair` (each
-    element bound to a part of `pair`: here `pair` itself)."""
+    """(name, the value it is bound to) for `a = v`, `a, b = h, x`, and `a, b = pair` or `a, b =
+    pairs[0]` (each element bound to a part of `pair`: here `pair` itself)."""
     if isinstance(target, gast.Name):
         return [(target.id, value)]
     if not isinstance(target, (gast.Tuple, gast.List)):
@@ -57,7 +58,7 @@ def bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
         if any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
             return []
         return [b for t, v in zip(target.elts, value.elts) for b in bindings(t, v)]
-    if isinstance(value, gast.Name):
+    if isinstance(value, (gast.Name, gast.Subscript)):  # (`W, b = params[0]`: each a part of the item)
         return [b for t in target.elts for b in bindings(t.value if isinstance(t, gast.Starred) else t, value)]
     return []
 
@@ -92,6 +93,68 @@ def writer_target(call: gast.AST, fn: Any) -> str | None:
 
 class WritesMixin:
     """The in-place write checks of `Normalizer` (frontend/normalize/normalizer.py)."""
+
+    def _shared_items(self, nodes: list[gast.AST]) -> set[str]:
+        """The lists, tuples and dicts the function writes into an item of in place (`c[k] += v`)
+        whose items another name may hold while it does: a name put in it (`[x]`, `c.append(x)`,
+        `c[k] = x`, `dict(a=x)`) and read elsewhere, a name read out of it (`v = c[k]`, a loop over
+        it) and read at all, or a caller's dict (`p["W"] -= v` of a parameter). `+=` on an array item
+        writes into that array: such a write is checked at run time (check_item_in_place)."""
+        written = {
+            st.target.value.id
+            for st in nodes
+            if isinstance(st, gast.AugAssign)
+            and isinstance(st.target, gast.Subscript)
+            and isinstance(st.target.value, gast.Name)
+        }
+        if not written:
+            return set()
+        loads: dict[str, int] = {}
+        for n in nodes:
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+        put: dict[str, list[str]] = {}  # container → names put in it
+        out_of: dict[str, list[str]] = {}  # container → names read out of it
+
+        def names(values) -> list[str]:
+            return [v.id for v in values if isinstance(v, gast.Name)]
+
+        for st in nodes:
+            if isinstance(st, gast.Assign) and len(st.targets) == 1:
+                t, v = st.targets[0], st.value
+                if isinstance(t, gast.Name) and t.id in written:
+                    if isinstance(v, (gast.List, gast.Tuple)):
+                        put.setdefault(t.id, []).extend(names(v.elts))
+                    elif isinstance(v, gast.Dict):
+                        put.setdefault(t.id, []).extend(names(v.values))
+                    elif isinstance(v, gast.Call):
+                        put.setdefault(t.id, []).extend(names([k.value for k in v.keywords] + v.args))
+                elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and t.value.id in written:
+                    put.setdefault(t.value.id, []).extend(names([v]))
+                if isinstance(t, gast.Name) and isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
+                    out_of.setdefault(v.value.id, []).append(t.id)
+            elif isinstance(st, gast.Call) and isinstance(st.func, gast.Attribute) and st.func.attr == "append":
+                if isinstance(st.func.value, gast.Name):
+                    put.setdefault(st.func.value.id, []).extend(names(st.args))
+            elif isinstance(st, gast.For):
+                sources = {n.id for n in walk(st.iter) if isinstance(n, gast.Name)} & written
+                for c in sources:
+                    out_of.setdefault(c, []).extend(n.id for n in walk(st.target) if isinstance(n, gast.Name))
+        keyed_params = {
+            st.target.value.id
+            for st in nodes
+            if isinstance(st, gast.AugAssign)
+            and isinstance(st.target, gast.Subscript)
+            and isinstance(st.target.slice, gast.Constant)
+            and isinstance(st.target.slice.value, str)
+            and st.target.value.id in self.params
+        }
+        return keyed_params | {
+            c
+            for c in written
+            if any(loads.get(n, 0) > put[c].count(n) for n in put.get(c, ()))
+            or any(loads.get(n, 0) for n in out_of.get(c, ()))
+        }
 
     @staticmethod
     def _written_in_place(body: list[gast.stmt], nodes: list[gast.AST] | None = None) -> set[str]:
@@ -225,6 +288,12 @@ class WritesMixin:
             source = self._alias_source(a, v)
             if source is not None:
                 pairs.append((a, source[0], node, source[1]))
+            elif isinstance(v, gast.Call) and is_user_function(self.resolve(v.func)):
+                # a helper's result may be its argument's array, or a view of it (`return z`, `return A[0]`):
+                # a write through either, while both are held, is checked at run time (check_apart)
+                for arg in v.args:
+                    if isinstance(arg, gast.Name) and arg.id in self.locals and arg.id != a:
+                        pairs.append((a, arg.id, node, "returned"))
         return pairs
 
     def _alias_source(self, a: str, v: gast.AST) -> tuple[str, str] | None:
@@ -276,10 +345,11 @@ class WritesMixin:
             if how == "maybe" and var in (a, b):
                 self.view_checks.add(a)
 
-    def check_write(self, var: str, node: gast.AST, augmented: bool = False) -> None:
+    def check_write(self, var: str, node: gast.AST, augmented: bool = False, grows: bool = False) -> None:
         """Refuse in-place writes that would also change another variable (which astgrad's
         adjoints would not know about): in a called function, its caller's argument too (unless
-        the function made the name another array first)."""
+        the function made the name another array first). `grows`: the write appends to a list,
+        which no slice shares (`qs = ps[:]` of a list is a copy; an array has no `.append`)."""
         if self.callee and var in self.params and not self._rebound_before(var, node):
             if augmented:  # `p += v`: a new number, or the caller's array changed: checked at run time
                 self.emit(gast.Expr(value=self.call_helper("check_not_array", var)))
@@ -306,6 +376,16 @@ class WritesMixin:
         checked = False
         items_checked: set[int] = set()
         for a, b, where, how in self._aliases_at(var, node):
+            if grows and how == "view":
+                continue
+            if how == "returned":
+                made_before = _position(where) < _position(node)  # (else the other may not be bound yet)
+                if var in (a, b) and made_before:
+                    other = b if var == a else a
+                    check = self.call_helper("check_apart", var, other)
+                    check.args.insert(1, name(self.version.get(other, other)))
+                    self.emit(gast.Expr(value=check))
+                continue
             if how == "item" and (var != a or not _inside(node, where)):
                 continue  # (a write into the sequence a loop runs over: the loop's own rules)
             if how == "item" and augmented:  # `for v in vs: v += 1`: a new number, or vs's item changed
@@ -367,7 +447,7 @@ class WritesMixin:
             return self.alias_pairs
         out, seen = [], set()
         for a, b, where, how in self.alias_pairs:
-            if how != "item" and var in (a, b):
+            if how not in ("item", "returned") and var in (a, b):  # (a helper's: checked at run time)
                 other = b if var == a else a
                 if other not in live:
                     continue
@@ -395,3 +475,8 @@ class WritesMixin:
             ):
                 return True
         return False
+
+
+def _position(node: gast.AST) -> tuple[int, int]:
+    """Where `node` is in the source (line, column)."""
+    return getattr(node, "lineno", 0) or 0, getattr(node, "col_offset", 0) or 0
