@@ -307,3 +307,82 @@ def test_a_sum_over_listed_points_saves_nothing(f):
         check_grad(f, g, 0.5, 0.2, xs, ys, wrt=(0, 1))
     r = 0.5 * np.array(xs) + 0.2 - np.array(ys)
     np.testing.assert_allclose(g(0.5, 0.2, xs, ys), (2 * np.dot(r, xs) / 30, 2 * np.sum(r) / 30), rtol=1e-12)
+
+
+# Loops whose temporaries depend on the input and the loop's index alone: no starting state to
+# save, so every NumPy call on numbers is computed again in the backward iteration (they were taken
+# from the last iteration, a silently wrong gradient, or read before any was bound)
+
+
+def index_only_sin(x):
+    s = 0.0
+    for i in range(4):
+        s = s + np.sin(x * i) * x
+    return s
+
+
+def index_only_two(a, b):
+    s = 0.0
+    for i in range(3):
+        s = s + np.cos(a * i) * b
+    return s
+
+
+def index_only_literal_list(x):
+    s = 0.0
+    for t in [0.5, 1.0, 1.5]:
+        s = s + np.log(1.0 + x * t) * x
+    return s
+
+
+def index_only_augmented(x):
+    s = 0.0
+    for i in range(3):
+        s += x * np.sqrt(1.0 + x * i)
+    return s
+
+
+def index_only_named(x):
+    s = 0.0
+    for i in range(3):
+        e = np.exp(x * i)
+        s = s + e * e
+    return s
+
+
+def index_only_summed(x):
+    s = 0.0
+    for i in range(4):
+        s = s + np.sum(np.sin(x * i) * x)
+    return s
+
+
+def index_only_branch(x):
+    s = 0.0
+    for i in range(4):
+        if np.sin(x * i) > 0:
+            s = s + np.sin(x * i) * x
+        else:
+            s = s - x
+    return s
+
+
+INDEX_ONLY = [
+    (index_only_sin, (0.8,), 0),
+    (index_only_sin, (1,), 0),
+    (index_only_two, (0.8, 1.3), (0, 1)),
+    (index_only_literal_list, (0.8,), 0),
+    (index_only_augmented, (0.8,), 0),
+    (index_only_named, (0.8,), 0),
+    (index_only_summed, (0.8,), 0),
+    (index_only_branch, (0.8,), 0),
+    (index_only_sin, (np.float64(0.8),), 0),
+]
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f, args, wrt", INDEX_ONLY, ids=[f"{f.__name__}-{type(a[0]).__name__}" for f, a, _ in INDEX_ONLY]
+)
+def test_temporaries_of_the_index_alone_are_computed_again(f, args, wrt, options):
+    check(f, args, wrt, options)

@@ -368,6 +368,8 @@ def _replay(
     numbers()  # (the pair qualifies: what is read of the function as it is, before the rewrite below)
     fbody = _without_pushes([st for st in forward.body if not _is_push(st, tape)], tape)
     invariants, dear = _not_replayed(fbody, assigned, state, target, ns, shape_of)
+    if not state:  # (no start state to save them with: the backward iteration computes them again)
+        dear = []
     starts = {v: ctx.namer.fresh(v + "_start") for v in sorted(state & popped)} if full else {}
     replayed = clone(fbody) if full else _without_assignments(clone(fbody), state)
     replayed = _without_assignments(replayed, set(invariants) | set(dear))
@@ -384,7 +386,7 @@ def _replay(
             break
         replayed = _without_assignments(replayed, unread)
     reads = read_counts(replayed + adjoint)
-    dear = [d for d in dear if reads.get(d)] if state else []
+    dear = [d for d in dear if reads.get(d)]
     saved = sorted(state) + dear
     save = [_push(tape, saved)] if state else []
     restore = [_pop(tape, saved)] if state else []
