@@ -19,7 +19,7 @@ from .frontend.assumptions import same_defaults, same_objects, twin_places
 from .frontend.callables import called_method
 from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function, moved_function
-from .runtime import check_aux_pair, check_scalar, match_structure, zeros_like
+from .runtime import check_aux_pair, check_scalar, match_structure, partial_contents, zeros_like
 from .specialize.dispatch import Specializer, call_arguments
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -299,9 +299,10 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
 
     @user_facing
     def forward_gradient(*args, **kwargs):
+        signature = inspect.signature(func)  # (its defaults, and its parameters, as they are now)
+        names, many = wrt_parameters(func, list(signature.parameters), wrt)  # (`wrt=0`: the first one now)
         jvp_fn = jvp_function(func, tuple(names), optimize)  # (generated again if the program changed)
         forward_gradient.source = jvp_fn.source
-        signature = inspect.signature(func)  # (its defaults as they are now)
 
         def run(arguments: dict, direction: dict) -> tuple:
             positional, keywords = call_arguments(signature, arguments)
@@ -444,6 +445,9 @@ def _as_function(func: Any) -> Any:
     `__call__` (a model object) as that bound method."""
     if isinstance(func, functools.partial):
         return partial_as_function(func)
+    current = getattr(func, "__astgrad_current__", None)
+    if current is not None:  # (the derivative of a partial: the one it runs now)
+        return current()
     py = getattr(func, "py_func", None) if not isinstance(func, (types.FunctionType, types.MethodType, type)) else None
     if isinstance(py, types.FunctionType):
         return py
@@ -467,16 +471,36 @@ def _operator(
         return lambda f: _operator(
             f, wrt, value=value, optimize=optimize, mode=mode, has_aux=has_aux, specialize=specialize, jit=jit
         )
-    func = _as_function(func)
+    original, func = func, _as_function(func)
     if jit:
         return _jit_gradient(func, wrt, value=value, mode=mode, has_aux=has_aux)
     make = functools.partial(reverse_function, specialize=specialize) if mode == "reverse" else _forward
     try:
-        return make(func, wrt, value, optimize, has_aux)
+        made = make(func, wrt, value, optimize, has_aux)
     except TransformError as exc:
         if "is not defined" in str(exc):  # a name defined later in the module: try at first call
             return _lazy(func, lambda: make(func, wrt, value, optimize, has_aux))
         raise
+    if isinstance(original, functools.partial):
+        return _following_partial(original, made, lambda: make(_as_function(original), wrt, value, optimize, has_aux))
+    return made
+
+
+def _following_partial(p: functools.partial, made: Callable, remake: Callable[[], Callable]) -> Callable:
+    """The derivative of the functools.partial `p` as it is at each call: a partial's keywords can be
+    written into and its function swapped (`__setstate__`), so what it stands for is looked at again
+    at every call (partials.partial_contents), and the derivative made again where it changed."""
+    state = [partial_contents(p), made]
+
+    @functools.wraps(made)
+    def derivative(*args, **kwargs):
+        contents = partial_contents(p)
+        if contents is not state[0]:
+            state[:] = [contents, remake()]
+        return state[1](*args, **kwargs)
+
+    derivative.__astgrad_current__ = lambda: state[1]  # (what a derivative of it differentiates: _as_function)
+    return derivative
 
 
 def _jit_gradient(func: Callable, wrt: Wrt, *, value: bool, mode: str, has_aux: bool) -> Callable:

@@ -517,7 +517,7 @@ class ReverseTransformer:
         if fn is runtime.pop:  # a gradient's own tape: its values' adjoints would need a tape of their own
             raise self.ctx.parsed.error(
                 f"reverse mode through a gradient's saved values (`{target}` restored from its tape) is not "
-                "supported: the adjoint of a value a loop saved would be lost",
+                "supported: the adjoint of a value it saved (in a loop, or before a branch) would be lost",
                 stmt,
                 hint="differentiate the gradient in forward mode: astgrad.hessian(f), or "
                 "grad(..., mode='forward') for the outer derivative",

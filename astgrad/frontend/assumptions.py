@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 import math
 import re
 import sys
@@ -26,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import refuse_pickling
+from ..runtime.checks import changed_items, changed_partial, partial_contents
 from .callables import is_generated, is_library_module, is_user_function
 
 _MISSING = object()
@@ -53,6 +55,10 @@ class Fact:
     code: Any = None  # FUNCTION and CODE facts: the code object, defaults and keyword defaults
     defaults: Any = None
     kwdefaults: Any = None
+    # the keyword defaults' items as they were (the dict is the function's own, and mutable:
+    # `f.__kwdefaults__["k"] = 7.0` changes what a call reads, the dict staying the same object);
+    # of an IS fact on a functools.partial, what it held (runtime.partial_contents)
+    kwdefault_items: Any = None
 
     @property
     def key(self) -> tuple:
@@ -79,6 +85,8 @@ class Fact:
         """Whether the value at the fact's place is still what the fact requires."""
         value, check, expected = self.current(), self.check, self.expected
         if check == IS:
+            if isinstance(expected, functools.partial):
+                return value is expected and partial_contents(expected) is self.kwdefault_items
             return value is expected
         if check in (FUNCTION, CODE):
             fn = self.where if check == CODE else expected
@@ -87,6 +95,7 @@ class Fact:
                 and fn.__code__ is self.code
                 and fn.__defaults__ is self.defaults
                 and fn.__kwdefaults__ is self.kwdefaults
+                and not changed_items(fn.__kwdefaults__, self.kwdefault_items)
             )
         if check == DATA:
             return True
@@ -291,6 +300,8 @@ def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), mo
     check, expected = classify(obj, target.specialised)
     if check == FUNCTION:
         target.add(Fact(where, name, attrs, check, expected, module, *_function_state(obj)))
+    elif check == IS and isinstance(obj, functools.partial):  # (and what it holds: partial_contents)
+        target.add(Fact(where, name, attrs, check, expected, module, kwdefault_items=partial_contents(obj)))
     else:
         target.add(Fact(where, name, attrs, check, expected, module))
 
@@ -331,18 +342,35 @@ def twin_places(old: types.FunctionType, new: types.FunctionType) -> dict[int, A
             return None
         if mine is not None and mine is not theirs:
             places[id(mine)] = theirs
+            if attr == "__kwdefaults__" and id(mine) in _ITEMS:
+                places[id(_ITEMS[id(mine)])] = _kwdefault_items(theirs)
     return places
 
 
 def _state(fn: types.FunctionType) -> dict[str, Any]:
-    code, defaults, kwdefaults = _function_state(fn)
-    return {"code": code, "defaults": defaults, "kwdefaults": kwdefaults}
+    code, defaults, kwdefaults, items = _function_state(fn)
+    return {"code": code, "defaults": defaults, "kwdefaults": kwdefaults, "kwdefault_items": items}
 
 
 def _function_state(fn: types.FunctionType) -> tuple:
-    """(code, defaults, keyword defaults): what a reload that patches the function object in place
-    (`%autoreload`) changes."""
-    return fn.__code__, fn.__defaults__, fn.__kwdefaults__
+    """(code, defaults, keyword defaults, their items): what a reload that patches the function
+    object in place (`%autoreload`) changes, or a write into its keyword defaults."""
+    kw = fn.__kwdefaults__
+    return fn.__code__, fn.__defaults__, kw, _kwdefault_items(kw)
+
+
+# id of a function's keyword-defaults dict → its items as code generated for it read them (one tuple
+# per dict and contents, so that code moved to a twin function can swap it for the twin's: twin_places)
+_ITEMS: dict[int, tuple] = {}
+
+
+def _kwdefault_items(kw: dict | None) -> tuple | None:
+    if kw is None:
+        return None
+    known = _ITEMS.get(id(kw))
+    if known is None or changed_items(kw, known):
+        known = _ITEMS[id(kw)] = tuple(kw.items())
+    return known
 
 
 def record_attribute(base_fact_args: tuple, base: Any, attr: str, obj: Any) -> None:
@@ -476,6 +504,8 @@ class _Guard:
             out.append(f"{ref}.__defaults__ is not {self.bind(f.defaults, name + '_defaults')}")
         if f.kwdefaults is not None:
             out.append(f"{ref}.__kwdefaults__ is not {self.bind(f.kwdefaults, name + '_kwdefaults')}")
+            items = self.bind(f.kwdefault_items, name + "_kwdefault_items")
+            out.append(f"{self.bind(changed_items, 'changed_items')}({ref}.__kwdefaults__, {items})")
         return out
 
     def _check(self, expr: str, f: Fact) -> list[str]:
@@ -488,7 +518,11 @@ class _Guard:
         if f.check == IS:
             module = isinstance(f.expected, types.ModuleType)
             base = identifier(f.expected.__name__.rsplit(".", 1)[-1]) if module else f"{last}_seen"
-            return [f"{expr} is not {bind(f.expected, base)}"]
+            terms = [f"{expr} is not {bind(f.expected, base)}"]
+            if isinstance(f.expected, functools.partial):  # (its keywords can be written into)
+                contents = bind(f.kwdefault_items, f"{last}_contents")
+                terms.append(f"{bind(changed_partial, 'changed_partial')}({expr}, {contents})")
+            return terms
         if f.check == TYPE:
             return [f"{expr}.__class__ is not {self.type_name(f.expected)}"]
         if f.check == ARRAY:

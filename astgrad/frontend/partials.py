@@ -18,6 +18,7 @@ import weakref
 from typing import Any, Callable
 
 from ..errors import TransformError
+from ..runtime.checks import partial_contents
 from .callables import is_user_function
 
 _MADE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # partial → its function
@@ -25,16 +26,20 @@ _CODES: dict[tuple[str, str], types.CodeType] = {}  # (file name, text) → the 
 
 
 def partial_as_function(p: functools.partial) -> types.FunctionType:
-    """The function `p` stands for (the same object for the same partial, so gradients cache)."""
+    """The function `p` stands for (the same object for the same partial as long as it holds the
+    same function and arguments, so gradients cache; a partial written into since, `p.keywords["X"]
+    = X2`, stands for another function)."""
     made = _MADE.get(p)
-    if made is None:
+    if made is None or made.__astgrad_partial__ is not partial_contents(p):
         made = _MADE[p] = _make(p)
+        made.__astgrad_partial__ = partial_contents(p)
     return made
 
 
 def _make(p: functools.partial) -> types.FunctionType:
     target = p.func
     name = getattr(target, "__name__", None) or "partial"
+    name = name if name.isidentifier() else "partial_function"  # (a lambda's `<lambda>`)
     try:
         remaining = list(inspect.signature(p).parameters.values())
         bound_names = list(inspect.signature(target).parameters)[: len(p.args)]

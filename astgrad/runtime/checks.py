@@ -136,6 +136,40 @@ def check_unshared(value: Any, label: str, other: str) -> None:
         )
 
 
+# id of a functools.partial → what it holds (its function, arguments and keyword items), as code
+# generated for it read them: one tuple while the partial holds the same (partial_contents)
+_PARTIALS: dict[int, tuple] = {}
+
+
+def partial_contents(p: Any) -> tuple:
+    """(function, positional arguments, keyword items) of the functools.partial `p`, the same tuple as
+    long as `p` holds the same objects (a partial's keywords dict is mutable, and `__setstate__` swaps
+    its function: a guard tests them with changed_partial)."""
+    known = _PARTIALS.get(id(p))
+    if known is None or changed_partial(p, known):
+        known = _PARTIALS[id(p)] = (p.func, p.args, tuple(p.keywords.items()))
+    return known
+
+
+def changed_partial(p: Any, contents: tuple) -> bool:
+    """Whether the functools.partial `p` no longer holds `contents` (partial_contents), object for object."""
+    func, args, items = contents
+    return (
+        p.func is not func
+        or len(p.args) != len(args)
+        or any(a is not b for a, b in zip(p.args, args))
+        or changed_items(p.keywords, items)
+    )
+
+
+def changed_items(d: Any, items: Any) -> bool:
+    """Whether dict `d` no longer holds exactly `items` (key, object) (a guard's test of a function's
+    keyword defaults: the same dict may have been written into)."""
+    if items is None:
+        return d is not None
+    return d is None or len(d) != len(items) or any(d.get(k, changed_items) is not v for k, v in items)
+
+
 def check_apart(value: Any, other: Any, label: str, other_label: str) -> None:
     """Refuse an in-place write through `label` while `other_label` holds the same array or a view
     of it (`w = helper(y)` of a helper returning its argument or a row of it): the write would

@@ -152,6 +152,8 @@ def match_structure(g: Any, x: Any) -> Any:
         return type(x)(*items) if hasattr(type(x), "_fields") else items
     if isinstance(x, list) and isinstance(g, list):
         return [match_structure(a, b) for a, b in zip(g, x)]
+    if type(x) is int and type(g) is int:  # (an int's gradient computed in ints: a float, as forward mode's)
+        return float(g)
     if isinstance(x, dict) and isinstance(g, dict):
         return {k: match_structure(g[k], v) for k, v in x.items()}
     if isinstance(x, (list, tuple)) and isinstance(g, np.ndarray) and g.ndim and len(g) == len(x):

@@ -271,6 +271,13 @@ class Specializer:
                 return False
             general = self.make(None)
             fn = self.function
+            before, now = _parameters(self.signature), _parameters(inspect.signature(general))
+            if before != now:  # (`wrt` and the caller's arguments were read against the old ones)
+                raise TransformError(
+                    f"the parameters of the function differentiated by {fn.__name__} changed since it "
+                    f"was made ({', '.join(before)} → {', '.join(now)})",
+                    hint="make the gradient again (astgrad.grad(f, ...)) for the function as it is now",
+                )
             ns = fn.__globals__
             ns.clear()
             ns.update(general.__globals__)
@@ -540,3 +547,11 @@ def _dispatching() -> set:
     if active is None:
         active = _local.active = set()
     return active
+
+
+def _parameters(signature: inspect.Signature) -> list[str]:
+    """A signature's parameters, by name and kind (defaults aside: they may change)."""
+    return [
+        f"{p.name}" if p.kind <= p.POSITIONAL_OR_KEYWORD else f"{p.kind.name.lower()} {p.name}"
+        for p in signature.parameters.values()
+    ]

@@ -605,6 +605,13 @@ class ExpressionsMixin:
             fn = partial_as_function(fn)
         if fn is not MISSING and called_method(fn) is not None and rules.lookup(fn) is None:
             # `model(w)` of a global model whose class defines __call__: model.__call__(w)
+            if "__call__" in getattr(fn, "__dict__", {}):
+                raise self.error(
+                    f"`{node_source(node.func)}` has an attribute `__call__` of its own: Python calls its "
+                    "class's `__call__` method, which astgrad would not read",
+                    node,
+                    hint="delete the instance's attribute, or call the function it holds by another name",
+                )
             method = gast.Attribute(value=clone(node.func), attr="__call__", ctx=gast.Load())
             return self.expr(gast.copy_location(gast.Call(func=method, args=node.args, keywords=node.keywords), node))
         if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
