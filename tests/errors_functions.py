@@ -57,11 +57,6 @@ def uses_undefined(x):
     return x * not_defined_anywhere  # noqa: F821
 
 
-def joins_an_unknown(xs, x):
-    rows = np.array(xs + [x])
-    return np.sum(rows)
-
-
 def _scale_rows(M):
     M[0] = M[0] * 2.0  # writes into the caller's array
     return np.sum(M)

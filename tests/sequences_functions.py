@@ -108,3 +108,8 @@ def slices_then_appends(xs):
     qs = xs[:]  # (a list's slice is a copy: appending to it leaves xs as it is)
     qs.append(xs[0] * 3.0)
     return sum(q * q for q in qs) + len(xs) * xs[-1]
+
+
+def joins_an_unknown(xs, x):
+    rows = np.array(xs + [x])
+    return np.sum(rows**2)

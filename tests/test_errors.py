@@ -31,7 +31,6 @@ def line_of(func, text):
         (ef.uses_unknown_primitive, "no derivative rule for `np.linalg.tensorinv`", "tensorinv"),
         (ef.writes_attribute, "assignment to an attribute", "x.value"),
         (ef.uses_walrus, "the walrus operator", ":="),
-        (ef.joins_an_unknown, "`+` of a list or tuple and a value astgrad cannot tell", "xs + [x]"),
     ],
 )
 def test_unsupported_construct_names_construct_file_and_line(func, construct, marker):

@@ -67,7 +67,7 @@ def test_parameters_reordered_in_place(options):
         if options.get("mode") == "forward":  # (wrt=0 is the first parameter as it is now)
             check_grad(f, g, X, W, wrt=0)
         else:
-            with pytest.raises(TransformError, match=r"parameters .* changed since it was made \(w, X → X, w\)"):
+            with pytest.raises(TransformError, match=r"parameters .* changed places since it was made \(w, X → X, w\)"):
                 g(X, W)
     finally:
         f.__code__ = code

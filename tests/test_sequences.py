@@ -7,7 +7,7 @@ a list the function builds handed to NumPy (an array where the call reads it).""
 import numpy as np
 import pytest
 
-from astgrad import TransformError, UnsupportedValueError, grad, hessian, numerical_jacobian
+from astgrad import UnsupportedValueError, grad, hessian, numerical_jacobian
 from tests import sequences_functions as sf
 from tests.modes import MODES, check
 
@@ -98,9 +98,15 @@ def test_general_code_refuses_what_it_cannot_tell(f, args):
         grad(f, specialize=False)(*args)
 
 
-def test_a_list_and_a_value_of_unknown_kind_are_refused():
-    def joins(xs, x):
-        return np.sum(np.array(xs + [x]))
-
-    with pytest.raises(TransformError, match=r"`\+` of a list or tuple and a value astgrad cannot tell"):
-        grad(joins)
+@pytest.mark.parametrize("options", MODES)
+def test_a_list_and_a_value_of_unknown_kind(options):
+    """`xs + [x]`: an array xs adds elementwise (arithmetic, right); a list xs joins, which general
+    code (and forward mode's) cannot tell when the gradient is made: refused when it runs
+    (specialised reverse code knows it)."""
+    check(sf.joins_an_unknown, (np.array([1.0, 2.0]), 0.5), (0, 1), options)
+    g = grad(sf.joins_an_unknown, wrt=(0, 1), **options)
+    if options.get("specialize") is False or options.get("mode") == "forward":
+        with pytest.raises(UnsupportedValueError, match=r"joined or repeated a list or tuple here"):
+            g([1.0, 2.0], 0.5)
+    else:
+        check(sf.joins_an_unknown, ([1.0, 2.0], 0.5), (0, 1), options)

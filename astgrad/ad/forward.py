@@ -243,7 +243,7 @@ class ForwardTransformer:
         if id(s) in self.spelled:  # the last statement of a known function's spelling: its tangent
             value = as_call(self.spelled[id(s)])  # as that function's (y (1 - y) x_dot, finite where e^-x overflows)
         if id(s) in self.sequence_ops.calls:
-            value = sequence_op(self.ctx.parsed, self.sequence_ops, s)
+            value = sequence_op(self.sequence_ops, s) or value
         tangent = self.tangent_of(value, s)
         if (
             tangent is ZERO
@@ -260,6 +260,8 @@ class ForwardTransformer:
             expr = self.owned(tangent)
         else:
             expr = tangent
+        # (an ambiguous `xs * n` or `ys + x` needs no check here: Python's operator on list tangents
+        # repeats and joins them as it does the values, and broadcast_like refuses a list spread)
         return [s, assign(self.dot(var), expr, s)]
 
     def owned(self, tangent: gast.AST) -> gast.AST:

@@ -38,7 +38,7 @@ from ..analysis.activity import (
 )
 from ..analysis.aliasing import sharing
 from ..analysis.branch_masks import SELECTIONS, branch_masks, keeps_zero, masked
-from ..analysis.sequences import possible_sequences, sequence_calls, sequence_op
+from ..analysis.sequences import ambiguous, elementwise_check, possible_sequences, sequence_calls, sequence_op
 from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
@@ -306,6 +306,8 @@ class ReverseTransformer:
                 if isinstance(target, gast.Name):
                     self.forward_user_call(s)
                     site = self.add_site(target.id, p, "assign", s)
+                    if ambiguous(self.sequence_ops, body[i], self.active):  # (`ys + x`: no join where it runs)
+                        out.append(elementwise_check(self.ctx.helper("check_elementwise"), s))
                 else:
                     site = self.add_site(target.value.id, p, "setitem", s)
                 out += [site.save, s]
@@ -511,8 +513,8 @@ class ReverseTransformer:
             # differentiated as that function's call on z; the run's temporaries get no adjoint
             value = as_call(self.spelled[id(stmt)])
             fn, args = primitive(value), operands(value)
-        if id(stmt) in self.sequence_ops.calls:
-            value = self.sequence_op(stmt)
+        if id(stmt) in self.sequence_ops.calls and (call := sequence_op(self.sequence_ops, stmt)) is not None:
+            value = call
             fn, args = primitive(value), operands(value)
         if fn is runtime.pop:  # a gradient's own tape: its values' adjoints would need a tape of their own
             raise self.ctx.parsed.error(
@@ -701,10 +703,6 @@ class ReverseTransformer:
             return True
         containers = self._helpers_with("makes_list")
         return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in containers
-
-    def sequence_op(self, stmt: gast.Assign) -> gast.AST:
-        """The call of `joined` or `repeated` that `stmt`'s `+` or `*` of a list or tuple is."""
-        return sequence_op(self.ctx.parsed, self.sequence_ops, stmt)
 
     def _container_names(self) -> set[str]:
         """Names that may hold a tuple, list or dict (their adjoints are summed with add_adjoints)."""

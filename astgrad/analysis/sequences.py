@@ -18,10 +18,12 @@ and the arithmetic rules apply.
 from __future__ import annotations
 
 import builtins
+import copy
 import operator
 from typing import TYPE_CHECKING, NamedTuple
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..ir.trees import name, walk_statements
@@ -37,9 +39,10 @@ class Sequences(NamedTuple):
     """What sequence_calls finds."""
 
     # id(statement) → the call of `joined(a, b)` or `repeated(a, n)` that its `a + b` or `a * n`
-    # (`n * a`) is; None where the other operand is not known (a list and an array add
-    # elementwise, a list and a Python int repeat): differentiated, such a statement is refused
-    calls: dict[int, gast.Call | None]
+    # (`n * a`) is; the sequence operand where the other is not known (a list and an array add
+    # elementwise, a list and a Python int repeat): such a statement is refused where that
+    # sequence carries a derivative (sequence_op)
+    calls: dict[int, gast.AST]
     # the names known to hold lists or tuples where such a statement is (their adjoints are summed
     # as containers are, item by item)
     names: frozenset[str]
@@ -74,13 +77,13 @@ def sequence_calls(fdef: gast.FunctionDef, facts: ShapeFacts | None = None) -> S
         if not isinstance(atom, gast.Name):
             return None
         made = values.get(atom.id)
-        if made and all(v is not None and primitive(v) in (len, int) for v in made):
+        if made and all(_an_int(v, values) for v in made):
             return "int"
         if facts is not None and facts.shape(atom.id) is not None:
             return "int" if facts.shape(atom.id) == () and facts.kind(atom.id) in ("i", "b") else "number or array"
         return None
 
-    found: dict[int, gast.Call | None] = {}
+    found: dict[int, gast.AST] = {}
     for s in arithmetic:
         a, b = s.value.left, s.value.right
         if not (known(a) or known(b)):
@@ -89,14 +92,14 @@ def sequence_calls(fdef: gast.FunctionDef, facts: ShapeFacts | None = None) -> S
             if known(a) and known(b):
                 found[id(s)] = _call(runtime.joined, a, b)
             elif other(b if known(a) else a) is None:
-                found[id(s)] = None
+                found[id(s)] = a if known(a) else b  # (the sequence: refused if it carries a derivative)
         elif not (known(a) and known(b)):
             seq, n = (a, b) if known(a) else (b, a)
             kind = other(n)
             if kind == "int":
                 found[id(s)] = _call(runtime.repeated, seq, n)
             elif kind is None:
-                found[id(s)] = None
+                found[id(s)] = seq
     return Sequences(found, frozenset(sequences) if found else frozenset())
 
 
@@ -150,6 +153,9 @@ _READS_SEQUENCE = (
     runtime.check_sequence,
     runtime.sequence_of,
     runtime.sorted_of,
+    runtime.numbers_as_array,
+    np.array,
+    np.asarray,
     builtins.len,
     builtins.sum,
     builtins.zip,
@@ -177,6 +183,8 @@ def possible_sequences(fdef: gast.FunctionDef) -> set[str]:
         ):
             ops = [a.id for a in (s.value.left, s.value.right) if isinstance(a, gast.Name)]
             links.append((s.targets[0].id, ops))
+        elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name):
+            links.append((s.targets[0].id, [s.value.id]))  # (`ys = xs`: one object)
     changed = bool(found)
     while changed:
         changed = False
@@ -187,6 +195,21 @@ def possible_sequences(fdef: gast.FunctionDef) -> set[str]:
                     found |= new
                     changed = True
     return found
+
+
+def _an_int(value: gast.AST | None, values: dict) -> bool:
+    """Whether `value` is a Python int: an int literal, `len(...)`, `int(...)`, an element of a shape
+    (`t = x.shape; n = t[0]`)."""
+    if value is None:
+        return False
+    if isinstance(value, gast.Constant):
+        return type(value.value) is int
+    if primitive(value) in (len, int):
+        return True
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        shapes = values.get(value.value.id) or [None]
+        return all(isinstance(v, gast.Attribute) and v.attr == "shape" for v in shapes)
+    return False
 
 
 def _listed(facts: ShapeFacts, var: str) -> bool:
@@ -217,17 +240,28 @@ def _call(fn, *args: gast.AST) -> gast.Call:
     return call
 
 
-def sequence_op(parsed, found: Sequences, stmt: gast.Assign) -> gast.AST:
-    """What `stmt` (one of `found.calls`) is differentiated as: its `joined` or `repeated` call,
-    or a refusal naming it where its other operand is not known."""
+def sequence_op(found: Sequences, stmt: gast.Assign) -> gast.Call | None:
+    """The `joined` or `repeated` call `stmt` (one of `found.calls`) is differentiated as, or None
+    where its other operand is not known: arithmetic, checked when it runs (ambiguous)."""
     call = found.calls[id(stmt)]
-    if call is None:
-        op = "+" if isinstance(stmt.value.op, gast.Add) else "*"
-        raise parsed.error(
-            f"`{op}` of a list or tuple and a value astgrad cannot tell is a list, an array or a "
-            "number: it joins or repeats the list, or adds or multiplies elementwise",
-            stmt,
-            hint="write `list(b)` for a list to join, `np.asarray(a)` for elementwise arithmetic, "
-            "or `int(n)` for a repetition count",
-        )
-    return call
+    return call if isinstance(call, gast.Call) else None
+
+
+def ambiguous(found: Sequences, stmt: gast.stmt, active: set[str]) -> bool:
+    """Whether `stmt` adds or multiplies, with a derivative, a sequence and a value astgrad cannot
+    tell is a list, an array or a number (`ys + x`, `[h] * n` of parameters in general code):
+    differentiated as arithmetic, after a check that Python does not join or repeat there
+    (runtime.check_elementwise)."""
+    seq = found.calls.get(id(stmt))
+    if seq is None or isinstance(seq, gast.Call):
+        return False
+    return any(isinstance(a, gast.Name) and a.id in active for a in (stmt.value.left, stmt.value.right))
+
+
+def elementwise_check(helper: str, stmt: gast.Assign) -> gast.stmt:
+    """`check_elementwise(a, b)` of `stmt`'s `a + b` or `a * b` (`helper`: the check's name in
+    generated code)."""
+    args = [copy.deepcopy(stmt.value.left), copy.deepcopy(stmt.value.right)]
+    call = gast.Call(func=name(helper), args=args, keywords=[])
+    call._ag_fn = runtime.check_elementwise
+    return gast.copy_location(gast.Expr(value=call), stmt)

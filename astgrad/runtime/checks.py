@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import UnsupportedValueError
+from ..errors import SequenceArithmeticError, UnsupportedValueError
 
 
 def check_scalar(*values: Any) -> None:
@@ -162,6 +162,15 @@ def changed_partial(p: Any, contents: tuple) -> bool:
     )
 
 
+def check_elementwise(a: Any, b: Any) -> None:
+    """Refuse `a + b` or `a * b` that Python computes as a join or a repetition of a list or tuple,
+    where astgrad could not tell it would and differentiates arithmetic (analysis/sequences.py)."""
+    seq = (list, tuple)
+    a_seq, b_seq = isinstance(a, seq), isinstance(b, seq)
+    if (a_seq and b_seq) or (a_seq and type(b) in (int, bool)) or (b_seq and type(a) in (int, bool)):
+        raise SequenceArithmeticError()
+
+
 def changed_items(d: Any, items: Any) -> bool:
     """Whether dict `d` no longer holds exactly `items` (key, object) (a guard's test of a function's
     keyword defaults: the same dict may have been written into)."""
@@ -171,26 +180,15 @@ def changed_items(d: Any, items: Any) -> bool:
 
 
 def check_apart(value: Any, other: Any, label: str, other_label: str) -> None:
-    """Refuse an in-place write through `label` while `other_label` holds the same array or a view
-    of it (`w = helper(y)` of a helper returning its argument or a row of it): the write would
-    change both, which astgrad's adjoints would not know about."""
+    """Refuse an in-place write through `label` while `other_label`, read after it, holds the same
+    array or a view of it (a row taken before, an array put in a list or read out of it, a helper's
+    result that is its argument): the write would change both, which astgrad's adjoints would not
+    know about."""
     if isinstance(value, np.ndarray) and isinstance(other, np.ndarray) and np.may_share_memory(value, other):
         raise UnsupportedValueError(
-            f"in-place write to `{label}`, which shares its array with `{other_label}` (a function returned "
-            f"one of them made of the other): astgrad cannot follow writes through aliases; make `{label}` "
-            f"a copy or write `{label} = {label} + ...`"
-        )
-
-
-def check_item_in_place(item: Any, container: Any, label: str) -> None:
-    """Refuse `c[k] += v` where c is a list, tuple or dict and its item an array another name may
-    hold too (an array put in it, or read out of it, still in use; a caller's): `+=` writes into that
-    array, which astgrad's adjoints would not know about. A number is immutable: `+=` makes a new one."""
-    if isinstance(item, np.ndarray) and isinstance(container, (list, tuple, dict)):
-        raise UnsupportedValueError(
-            f"in-place write to `{label}`, an array held in a {type(container).__name__} that another name "
-            f"may hold too: astgrad cannot follow writes through aliases; write `{label} = {label} + ...` "
-            "(a new array in its place) or put a copy in the container"
+            f"in-place write to `{label}`, which shares its array with `{other_label}`, read after the "
+            f"write: astgrad cannot follow writes through aliases; make one of them a copy "
+            f"(`.copy()`) or write `{label} = {label} + ...`"
         )
 
 

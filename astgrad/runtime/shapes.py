@@ -109,6 +109,8 @@ def unbroadcast(g: Any, x: Any) -> Any:
     if axes:
         g = np.sum(g, axis=axes, keepdims=True)
     if np.shape(g) != xs:
+        if type(x) in (list, tuple) and any(a != b and a != 1 for a, b in zip(np.shape(g), xs)):
+            raise SequenceArithmeticError()  # (no broadcast makes x's shape this one: a join or repetition)
         g = np.broadcast_to(g, xs)
     return g
 

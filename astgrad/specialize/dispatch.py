@@ -271,10 +271,12 @@ class Specializer:
                 return False
             general = self.make(None)
             fn = self.function
-            before, now = _parameters(self.signature), _parameters(inspect.signature(general))
-            if before != now:  # (`wrt` and the caller's arguments were read against the old ones)
+            before, now = _positions(self.signature), _positions(inspect.signature(general))
+            if any(before[n] != now[n] for n in before.keys() & now.keys()):
+                # (the caller's arguments and `wrt` are bound against the old order: parameters added
+                # or removed are followed, a parameter moved to another place is not)
                 raise TransformError(
-                    f"the parameters of the function differentiated by {fn.__name__} changed since it "
+                    f"the parameters of the function differentiated by {fn.__name__} changed places since it "
                     f"was made ({', '.join(before)} → {', '.join(now)})",
                     hint="make the gradient again (astgrad.grad(f, ...)) for the function as it is now",
                 )
@@ -549,9 +551,7 @@ def _dispatching() -> set:
     return active
 
 
-def _parameters(signature: inspect.Signature) -> list[str]:
-    """A signature's parameters, by name and kind (defaults aside: they may change)."""
-    return [
-        f"{p.name}" if p.kind <= p.POSITIONAL_OR_KEYWORD else f"{p.kind.name.lower()} {p.name}"
-        for p in signature.parameters.values()
-    ]
+def _positions(signature: inspect.Signature) -> dict[str, int]:
+    """The place of each parameter a caller may pass by position."""
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return {p.name: k for k, p in enumerate(q for q in signature.parameters.values() if q.kind in kinds)}

@@ -74,7 +74,6 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         self.written_through: set[str] = set()  # names whose array is written into: `a[i] = v`
         # (what lowering the writers below into assignments leaves as it was: no such write is one)
         self.written_in_place = self._written_in_place(fdef.body, scan)
-        self.shared_items = self._shared_items(scan)  # (`c[k] += v` checked: check_item_in_place)
         for st in scan:  # find the writes first, so the checks are known before lowering
             if isinstance(st, gast.Assign):
                 for t in st.targets:
@@ -88,11 +87,6 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             ):
                 self._note_maybe_view_write(st.target.value.id)
                 self.written_through.add(st.target.value.id)
-            elif isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name):
-                # `A *= 2.0` writes into A's array if A is one: a row `r = A[0]` read before would see it,
-                # and `W = Ws[0]; W *= 2.0` writes into the list's own array (checked where they are read)
-                self._note_maybe_view_write(st.target.id)
-                self.written_through.add(st.target.id)
             elif isinstance(st, gast.Expr) and isinstance(st.value, gast.Call):
                 written = writer_target(st.value, self.resolve(st.value.func))  # (`np.add.at(a, idx, v)`)
                 if written is not None:
@@ -362,6 +356,11 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                     s,
                     hint=f"write `{t.id} = {t.id} + ...` (a new array), or iterate over a copy",
                 )
+            # `A *= 2.0` writes into A's array if A is one: a row `r = A[0]` taken before and read after
+            # sees the write (checked here, where both are bound: check_apart)
+            self.check_live_sharers(
+                t.id, s, {a for a, b, _, how in self.alias_pairs if b == t.id and how in ("view", "maybe")}
+            )
             if t.id in self.views:
                 # `v += e` changes v in place if v is an array view (of a row, say), or an array a list,
                 # tuple or dict it was read from holds (`W = Ws[0]`, a loop over a dict's items
@@ -381,15 +380,8 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
             base = self.local_name(t.value)
             index = self.index(t.slice)
             old = self.temp(gast.Subscript(value=name(base), slice=index, ctx=gast.Load()))
-            if isinstance(t.value, gast.Name) and t.value.id in self.shared_items:
-                label = gast.Constant(value=node_source(t), kind=None)
-                check = gast.Call(
-                    func=name(self.ctx.helper("check_item_in_place")),
-                    args=[copy.deepcopy(old), name(base), label],
-                    keywords=[],
-                )
-                check._ag_fn = runtime.check_item_in_place
-                self.emit(gast.Expr(value=check))
+            if isinstance(t.value, gast.Name):  # (`c[k] += v` of an array item another name holds: check_apart)
+                self.check_live_sharers(t.value.id, s, self.item_holders(t.value.id), old, node_source(t))
             new = self.temp(gast.BinOp(left=old, op=s.op, right=self.atom(s.value)))
             self.emit(assign(gast.Subscript(value=name(base), slice=copy.deepcopy(index), ctx=gast.Store()), new))
         else:

@@ -6,6 +6,7 @@ indexed writers lowered to an assignment of a new array (`np.add.at(a, idx, v)` 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import gast
@@ -94,67 +95,71 @@ def writer_target(call: gast.AST, fn: Any) -> str | None:
 class WritesMixin:
     """The in-place write checks of `Normalizer` (frontend/normalize/normalizer.py)."""
 
-    def _shared_items(self, nodes: list[gast.AST]) -> set[str]:
-        """The lists, tuples and dicts the function writes into an item of in place (`c[k] += v`)
-        whose items another name may hold while it does: a name put in it (`[x]`, `c.append(x)`,
-        `c[k] = x`, `dict(a=x)`) and read elsewhere, a name read out of it (`v = c[k]`, a loop over
-        it) and read at all, or a caller's dict (`p["W"] -= v` of a parameter). `+=` on an array item
-        writes into that array: such a write is checked at run time (check_item_in_place)."""
-        written = {
-            st.target.value.id
-            for st in nodes
-            if isinstance(st, gast.AugAssign)
-            and isinstance(st.target, gast.Subscript)
-            and isinstance(st.target.value, gast.Name)
-        }
-        if not written:
-            return set()
-        loads: dict[str, int] = {}
-        for n in nodes:
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                loads[n.id] = loads.get(n.id, 0) + 1
-        put: dict[str, list[str]] = {}  # container → names put in it
-        out_of: dict[str, list[str]] = {}  # container → names read out of it
-
-        def names(values) -> list[str]:
-            return [v.id for v in values if isinstance(v, gast.Name)]
-
-        for st in nodes:
+    def item_holders(self, c: str) -> set[str]:
+        """The names that may hold an item of the list, tuple or dict `c`: put in it (`[x]`,
+        `c.append(x)`, `c[k] = x`, `dict(a=x)`) or read out of it (`v = c[k]`, a loop over it)."""
+        out: set[str] = set()
+        for st in walk(self.parsed.tree):
             if isinstance(st, gast.Assign) and len(st.targets) == 1:
                 t, v = st.targets[0], st.value
-                if isinstance(t, gast.Name) and t.id in written:
-                    if isinstance(v, (gast.List, gast.Tuple)):
-                        put.setdefault(t.id, []).extend(names(v.elts))
-                    elif isinstance(v, gast.Dict):
-                        put.setdefault(t.id, []).extend(names(v.values))
-                    elif isinstance(v, gast.Call):
-                        put.setdefault(t.id, []).extend(names([k.value for k in v.keywords] + v.args))
-                elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and t.value.id in written:
-                    put.setdefault(t.value.id, []).extend(names([v]))
-                if isinstance(t, gast.Name) and isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name):
-                    out_of.setdefault(v.value.id, []).append(t.id)
+                if isinstance(t, gast.Name) and t.id == c:
+                    parts = (
+                        v.elts
+                        if isinstance(v, (gast.List, gast.Tuple))
+                        else v.values
+                        if isinstance(v, gast.Dict)
+                        else [k.value for k in v.keywords] + v.args
+                        if isinstance(v, gast.Call)
+                        else []
+                    )
+                    out |= {e.id for e in parts if isinstance(e, gast.Name)}
+                elif isinstance(t, gast.Subscript) and base_name(t) == c and isinstance(v, gast.Name):
+                    out.add(v.id)
+                if isinstance(v, gast.Subscript) and base_name(v) == c:
+                    out |= {n.id for n in walk(t) if isinstance(n, gast.Name)}
             elif isinstance(st, gast.Call) and isinstance(st.func, gast.Attribute) and st.func.attr == "append":
-                if isinstance(st.func.value, gast.Name):
-                    put.setdefault(st.func.value.id, []).extend(names(st.args))
-            elif isinstance(st, gast.For):
-                sources = {n.id for n in walk(st.iter) if isinstance(n, gast.Name)} & written
-                for c in sources:
-                    out_of.setdefault(c, []).extend(n.id for n in walk(st.target) if isinstance(n, gast.Name))
-        keyed_params = {
-            st.target.value.id
-            for st in nodes
-            if isinstance(st, gast.AugAssign)
-            and isinstance(st.target, gast.Subscript)
-            and isinstance(st.target.slice, gast.Constant)
-            and isinstance(st.target.slice.value, str)
-            and st.target.value.id in self.params
-        }
-        return keyed_params | {
-            c
-            for c in written
-            if any(loads.get(n, 0) > put[c].count(n) for n in put.get(c, ()))
-            or any(loads.get(n, 0) for n in out_of.get(c, ()))
-        }
+                if isinstance(st.func.value, gast.Name) and st.func.value.id == c:
+                    out |= {a.id for a in st.args if isinstance(a, gast.Name)}
+            elif isinstance(st, gast.For) and any(isinstance(n, gast.Name) and n.id == c for n in walk(st.iter)):
+                out |= {n.id for n in walk(st.target) if isinstance(n, gast.Name)}
+        return out
+
+    def check_live_sharers(
+        self, var: str, node: gast.AST, names: set[str], value: gast.AST | None = None, label: str | None = None
+    ) -> None:
+        """Before the in-place write `node` into `var` (or into `value`, an item of it), a run-time
+        check that no other name bound before the write and read after it holds that array or a view
+        of it (check_apart): such a name would see the write, which astgrad's adjoints would not."""
+        for other in sorted(names - {var}):
+            if not (self._bound_before(other, node) and self._read_after(other, node)):
+                continue
+            written = copy.deepcopy(value) if value is not None else name(self.version.get(var, var))
+            args = [written, name(self.version.get(other, other))]
+            args += [gast.Constant(value=label or var, kind=None), gast.Constant(value=other, kind=None)]
+            self.emit(gast.Expr(value=gast.Call(func=name(self.ctx.helper("check_apart")), args=args, keywords=[])))
+
+    def _bound_before(self, n: str, node: gast.AST) -> bool:
+        if n in self.params:
+            return True
+        at = _position(node)
+        return any(
+            isinstance(m, gast.Name) and m.id == n and isinstance(m.ctx, gast.Store) and _position(m) < at
+            for m in walk(self.parsed.tree)
+        )
+
+    def _read_after(self, n: str, node: gast.AST) -> bool:
+        """Whether `n` is read after the statement `node`, or anywhere in a loop around it."""
+        end = (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
+        loops = [
+            loop
+            for loop in walk(self.parsed.tree)
+            if isinstance(loop, (gast.For, gast.While)) and any(m is node for m in walk(loop))
+        ]
+        for m in walk(self.parsed.tree):
+            if isinstance(m, gast.Name) and m.id == n and isinstance(m.ctx, gast.Load):
+                if _position(m) > end or any(any(x is m for x in walk(loop)) for loop in loops):
+                    return True
+        return False
 
     @staticmethod
     def _written_in_place(body: list[gast.stmt], nodes: list[gast.AST] | None = None) -> set[str]:
