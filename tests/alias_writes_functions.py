@@ -178,3 +178,48 @@ def e3_fancy_perm_self_assign(x):
     y = x.copy()
     y[[2, 1, 0]] = y
     return np.sum(y * np.array([1.0, 2.0, 3.0]))
+
+
+# ordinary code that writes in place with no other name left to see it (must keep working)
+
+
+def softmax_loss_loop(W, X, y):
+    scores = X @ W
+    scores -= np.max(scores, axis=1, keepdims=True)
+    loss = 0.0
+    for i in range(X.shape[0]):
+        s = scores[i]
+        loss += -s[y[i]] + np.log(np.sum(np.exp(s)))
+    return loss / X.shape[0]
+
+
+def grads_accumulated_then_read(W, X):
+    grads = {"W": np.zeros_like(W), "n": 0.0}
+    for i in range(X.shape[0]):
+        grads["W"] += np.outer(np.tanh(W @ X[i]), X[i])
+    dW = grads["W"]
+    return np.sum(dW**2)
+
+
+def rows_read_before_a_scaling(H):
+    H = H.copy()
+    out = 0.0
+    for t in range(H.shape[0]):
+        h = H[t]
+        out += np.sum(h**2)
+    H *= 3.0
+    return out + np.sum(H)
+
+
+def row_taken_after(A):
+    A = A.copy()
+    A *= 2.0
+    first = A[0]
+    return np.sum(first**2) + np.sum(A)
+
+
+def list_slots_accumulated(x):
+    s = [0.0, 0.0]
+    for i in range(3):
+        s[i % 2] += x[i] ** 2
+    return s[0] * s[1]

@@ -113,3 +113,30 @@ def slices_then_appends(xs):
 def joins_an_unknown(xs, x):
     rows = np.array(xs + [x])
     return np.sum(rows**2)
+
+
+# lists of constants in arithmetic with arrays, and lists repeated by counts (must keep working)
+
+
+def constant_list_times_array(x):
+    w = [1.0, 2.0, 3.0]
+    return np.sum(x * w) + np.sum(np.tanh(x + [0.5, -0.5, 0.0]))
+
+
+def presized_list(x):
+    out = [0.0] * x.shape[0]
+    for i in range(x.shape[0]):
+        out[i] = x[i] ** 2
+    return sum(out)
+
+
+def list_plus_array(x):
+    ys = [v * 2.0 for v in x]
+    return np.sum((ys + x) ** 2)
+
+
+def states_presized(x, n):
+    hs = [None] * n
+    for i in range(n):
+        hs[i] = x * (i + 1)
+    return sum(np.sum(h**2) for h in hs)

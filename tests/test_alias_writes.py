@@ -75,3 +75,21 @@ def test_an_array_assigned_into_itself_permuted(f, options):
     for _ in range(2):
         np.testing.assert_allclose(g(V.copy()), [3.0, 2.0, 1.0])
         check_grad(f, g, V.copy())
+
+
+RNG = np.random.default_rng(4)
+ORDINARY = [
+    (aw.softmax_loss_loop, (RNG.normal(size=(3, 4)), RNG.normal(size=(5, 3)), np.array([0, 1, 3, 2, 1])), 0),
+    (aw.grads_accumulated_then_read, (RNG.normal(size=(3, 4)) * 0.5, RNG.normal(size=(5, 4))), 0),
+    (aw.rows_read_before_a_scaling, (RNG.normal(size=(4, 3)),), 0),
+    (aw.row_taken_after, (RNG.normal(size=(3, 2)),), 0),
+    (aw.list_slots_accumulated, (RNG.normal(size=3),), 0),
+]
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f, args, wrt", ORDINARY, ids=[f.__name__ for f, _, _ in ORDINARY])
+def test_writes_no_other_name_sees_are_differentiated(f, args, wrt, options):
+    g = grad(f, wrt=wrt, **options)
+    for _ in range(2):
+        check_grad(f, g, *args, wrt=wrt)

@@ -101,12 +101,26 @@ def test_general_code_refuses_what_it_cannot_tell(f, args):
 @pytest.mark.parametrize("options", MODES)
 def test_a_list_and_a_value_of_unknown_kind(options):
     """`xs + [x]`: an array xs adds elementwise (arithmetic, right); a list xs joins, which general
-    code (and forward mode's) cannot tell when the gradient is made: refused when it runs
-    (specialised reverse code knows it)."""
+    code cannot tell when the gradient is made: refused when it runs (specialised code knows it;
+    forward mode's list tangents join as the values do)."""
     check(sf.joins_an_unknown, (np.array([1.0, 2.0]), 0.5), (0, 1), options)
     g = grad(sf.joins_an_unknown, wrt=(0, 1), **options)
-    if options.get("specialize") is False or options.get("mode") == "forward":
+    if options.get("specialize") is False and options.get("mode") != "forward":
         with pytest.raises(UnsupportedValueError, match=r"joined or repeated a list or tuple here"):
             g([1.0, 2.0], 0.5)
     else:
         check(sf.joins_an_unknown, ([1.0, 2.0], 0.5), (0, 1), options)
+
+
+ARITHMETIC = [
+    (sf.constant_list_times_array, (np.array([0.3, -0.5, 0.8]),), 0),
+    (sf.presized_list, (np.array([0.3, -0.5, 0.8]),), 0),
+    (sf.list_plus_array, (np.array([0.3, -0.5, 0.8]),), 0),
+    (sf.states_presized, (np.array([0.3, -0.5, 0.8]), 3), 0),
+]
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f, args, wrt", ARITHMETIC, ids=[f.__name__ for f, _, _ in ARITHMETIC])
+def test_lists_in_arithmetic_with_arrays_and_counts(f, args, wrt, options):
+    check(f, args, wrt, options)
