@@ -11,8 +11,11 @@ forward pass keeps the user's operator, whose value is the same.
 Known: a name every assignment of which makes a list or tuple (a display, a comprehension's list, a
 slice or a join or repetition of a known one, `sorted`, `unpacked`), and in specialised code a
 name the shape facts know as a list or tuple (a parameter the guard checks, and what is made of it).
-Elsewhere (general code, a parameter of unknown type) an operand is not known to be a sequence,
-and the arithmetic rules apply.
+Where one operand is a known sequence and the other is not known (`ys + x`, `[h] * n` of
+parameters in general code), the statement is arithmetic, right for an array, and reverse mode
+checks where it runs that Python does not join or repeat there (`ambiguous`,
+runtime.check_elementwise). Where nothing shows a sequence at all (a list parameter of general
+code), `possible_sequences` keeps the `unbroadcast` that refuses a list adjoint of another length.
 """
 
 from __future__ import annotations
@@ -40,8 +43,7 @@ class Sequences(NamedTuple):
 
     # id(statement) → the call of `joined(a, b)` or `repeated(a, n)` that its `a + b` or `a * n`
     # (`n * a`) is; the sequence operand where the other is not known (a list and an array add
-    # elementwise, a list and a Python int repeat): such a statement is refused where that
-    # sequence carries a derivative (sequence_op)
+    # elementwise, a list and a Python int repeat): arithmetic, checked where it runs (ambiguous)
     calls: dict[int, gast.AST]
     # the names known to hold lists or tuples where such a statement is (their adjoints are summed
     # as containers are, item by item)
@@ -92,7 +94,7 @@ def sequence_calls(fdef: gast.FunctionDef, facts: ShapeFacts | None = None) -> S
             if known(a) and known(b):
                 found[id(s)] = _call(runtime.joined, a, b)
             elif other(b if known(a) else a) is None:
-                found[id(s)] = a if known(a) else b  # (the sequence: refused if it carries a derivative)
+                found[id(s)] = a if known(a) else b  # (the sequence: arithmetic, checked where it runs)
         elif not (known(a) and known(b)):
             seq, n = (a, b) if known(a) else (b, a)
             kind = other(n)
