@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import refuse_pickling
-from ..runtime.checks import changed_items, changed_partial, partial_contents
+from ..runtime.checks import changed_items, changed_partial, known_snapshot, partial_contents, snapshot
 from .callables import is_generated, is_library_module, is_user_function
 
 _MISSING = object()
@@ -55,10 +55,10 @@ class Fact:
     code: Any = None  # FUNCTION and CODE facts: the code object, defaults and keyword defaults
     defaults: Any = None
     kwdefaults: Any = None
-    # the keyword defaults' items as they were (the dict is the function's own, and mutable:
-    # `f.__kwdefaults__["k"] = 7.0` changes what a call reads, the dict staying the same object);
-    # of an IS fact on a functools.partial, what it held (runtime.partial_contents)
-    kwdefault_items: Any = None
+    # what a mutable object held (runtime.snapshot): a function's keyword-default items (the dict is
+    # the function's own: `f.__kwdefaults__["k"] = 7.0` changes what a call reads, the dict staying
+    # the same object); of an IS fact on a functools.partial, its contents (runtime.partial_contents)
+    held: Any = None
 
     @property
     def key(self) -> tuple:
@@ -86,7 +86,7 @@ class Fact:
         value, check, expected = self.current(), self.check, self.expected
         if check == IS:
             if isinstance(expected, functools.partial):
-                return value is expected and partial_contents(expected) is self.kwdefault_items
+                return value is expected and partial_contents(expected) is self.held
             return value is expected
         if check in (FUNCTION, CODE):
             fn = self.where if check == CODE else expected
@@ -95,7 +95,7 @@ class Fact:
                 and fn.__code__ is self.code
                 and fn.__defaults__ is self.defaults
                 and fn.__kwdefaults__ is self.kwdefaults
-                and not changed_items(fn.__kwdefaults__, self.kwdefault_items)
+                and not changed_items(fn.__kwdefaults__, self.held)
             )
         if check == DATA:
             return True
@@ -301,7 +301,7 @@ def record_name(where: Any, name: str, obj: Any, attrs: tuple[str, ...] = (), mo
     if check == FUNCTION:
         target.add(Fact(where, name, attrs, check, expected, module, *_function_state(obj)))
     elif check == IS and isinstance(obj, functools.partial):  # (and what it holds: partial_contents)
-        target.add(Fact(where, name, attrs, check, expected, module, kwdefault_items=partial_contents(obj)))
+        target.add(Fact(where, name, attrs, check, expected, module, held=partial_contents(obj)))
     else:
         target.add(Fact(where, name, attrs, check, expected, module))
 
@@ -342,14 +342,14 @@ def twin_places(old: types.FunctionType, new: types.FunctionType) -> dict[int, A
             return None
         if mine is not None and mine is not theirs:
             places[id(mine)] = theirs
-            if attr == "__kwdefaults__" and id(mine) in _ITEMS:
-                places[id(_ITEMS[id(mine)])] = _kwdefault_items(theirs)
+            if attr == "__kwdefaults__" and known_snapshot(mine) is not None:
+                places[id(known_snapshot(mine))] = _kwdefault_items(theirs)
     return places
 
 
 def _state(fn: types.FunctionType) -> dict[str, Any]:
     code, defaults, kwdefaults, items = _function_state(fn)
-    return {"code": code, "defaults": defaults, "kwdefaults": kwdefaults, "kwdefault_items": items}
+    return {"code": code, "defaults": defaults, "kwdefaults": kwdefaults, "held": items}
 
 
 def _function_state(fn: types.FunctionType) -> tuple:
@@ -359,18 +359,9 @@ def _function_state(fn: types.FunctionType) -> tuple:
     return fn.__code__, fn.__defaults__, kw, _kwdefault_items(kw)
 
 
-# id of a function's keyword-defaults dict → its items as code generated for it read them (one tuple
-# per dict and contents, so that code moved to a twin function can swap it for the twin's: twin_places)
-_ITEMS: dict[int, tuple] = {}
-
-
 def _kwdefault_items(kw: dict | None) -> tuple | None:
-    if kw is None:
-        return None
-    known = _ITEMS.get(id(kw))
-    if known is None or changed_items(kw, known):
-        known = _ITEMS[id(kw)] = tuple(kw.items())
-    return known
+    """The items of a function's keyword defaults as code generated for it read them (runtime.snapshot)."""
+    return None if kw is None else snapshot(kw, lambda d: tuple(d.items()), changed_items)
 
 
 def record_attribute(base_fact_args: tuple, base: Any, attr: str, obj: Any) -> None:
@@ -504,7 +495,7 @@ class _Guard:
             out.append(f"{ref}.__defaults__ is not {self.bind(f.defaults, name + '_defaults')}")
         if f.kwdefaults is not None:
             out.append(f"{ref}.__kwdefaults__ is not {self.bind(f.kwdefaults, name + '_kwdefaults')}")
-            items = self.bind(f.kwdefault_items, name + "_kwdefault_items")
+            items = self.bind(f.held, name + "_kwdefault_items")
             out.append(f"{self.bind(changed_items, 'changed_items')}({ref}.__kwdefaults__, {items})")
         return out
 
@@ -520,7 +511,7 @@ class _Guard:
             base = identifier(f.expected.__name__.rsplit(".", 1)[-1]) if module else f"{last}_seen"
             terms = [f"{expr} is not {bind(f.expected, base)}"]
             if isinstance(f.expected, functools.partial):  # (its keywords can be written into)
-                contents = bind(f.kwdefault_items, f"{last}_contents")
+                contents = bind(f.held, f"{last}_contents")
                 terms.append(f"{bind(changed_partial, 'changed_partial')}({expr}, {contents})")
             return terms
         if f.check == TYPE:

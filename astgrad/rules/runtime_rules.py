@@ -634,6 +634,8 @@ nondifferentiable(
     rt.check_elementwise,
     rt.changed_partial,
     rt.partial_contents,
+    rt.snapshot,
+    rt.known_snapshot,
     rt.check_real,
     rt.check_string,
     rt.mixed_items,

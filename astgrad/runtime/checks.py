@@ -4,7 +4,6 @@ an in-place write reaches no caller's array through a view or alias; and the gua
 
 from __future__ import annotations
 
-import itertools
 import operator
 from typing import Any, Callable
 
@@ -136,19 +135,29 @@ def check_unshared(value: Any, label: str, other: str) -> None:
         )
 
 
-# id of a functools.partial → what it holds (its function, arguments and keyword items), as code
-# generated for it read them: one tuple while the partial holds the same (partial_contents)
-_PARTIALS: dict[int, tuple] = {}
+# id of a mutable object code was generated for → what it held then (snapshot): one tuple per object
+# while it holds the same, which code moved to a twin can swap for the twin's (assumptions.twin_places)
+_SNAPSHOTS: dict[int, tuple] = {}
+
+
+def snapshot(obj: Any, read: Callable[[Any], tuple], changed: Callable[[Any, tuple], bool]) -> tuple:
+    """`read(obj)`, the same tuple as long as `changed` finds `obj` holding the same objects."""
+    known = _SNAPSHOTS.get(id(obj))
+    if known is None or changed(obj, known):
+        known = _SNAPSHOTS[id(obj)] = read(obj)
+    return known
+
+
+def known_snapshot(obj: Any) -> tuple | None:
+    """The tuple `snapshot` last gave for `obj`, or None."""
+    return _SNAPSHOTS.get(id(obj))
 
 
 def partial_contents(p: Any) -> tuple:
     """(function, positional arguments, keyword items) of the functools.partial `p`, the same tuple as
     long as `p` holds the same objects (a partial's keywords dict is mutable, and `__setstate__` swaps
     its function: a guard tests them with changed_partial)."""
-    known = _PARTIALS.get(id(p))
-    if known is None or changed_partial(p, known):
-        known = _PARTIALS[id(p)] = (p.func, p.args, tuple(p.keywords.items()))
-    return known
+    return snapshot(p, lambda q: (q.func, q.args, tuple(q.keywords.items())), changed_partial)
 
 
 def changed_partial(p: Any, contents: tuple) -> bool:
@@ -220,8 +229,6 @@ def mixed_items(values: Any, cls: type | None, parts: tuple | None = None) -> bo
         return False
     if set(map(len, values)) != {len(parts)}:
         return True
-    if len(set(parts)) == 1:  # (parts of one class: one pass over them all)
-        return set(map(type, itertools.chain.from_iterable(values))) != {parts[0]}
     return any(set(map(type, map(operator.itemgetter(j), values))) != {c} for j, c in enumerate(parts))
 
 

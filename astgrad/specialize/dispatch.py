@@ -174,9 +174,8 @@ def guard_test(
 
 def _number_class(kind: Kind, np_name: str, type_name: Callable[[type], str]) -> str:
     """The expression of a number kind's class: Python's float, int or bool, or a NumPy scalar type."""
-    if kind[0] == "numpy scalar":
-        return f"{np_name}.{kind[1].__name__}"
-    return type_name(getattr(builtins, kind[0]))
+    cls = _class(kind)
+    return f"{np_name}.{cls.__name__}" if kind[0] == "numpy scalar" else type_name(cls)
 
 
 def doubles_test(params: dict[str, Kind], double: str) -> str:

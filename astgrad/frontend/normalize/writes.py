@@ -128,38 +128,37 @@ class WritesMixin:
         self, var: str, node: gast.AST, names: set[str], value: gast.AST | None = None, label: str | None = None
     ) -> None:
         """Before the in-place write `node` into `var` (or into `value`, an item of it), a run-time
-        check that no other name bound before the write and read after it holds that array or a view
-        of it (check_apart): such a name would see the write, which astgrad's adjoints would not."""
-        for other in sorted(names - {var}):
-            if not (self._bound_before(other, node) and self._read_after(other, node)):
-                continue
-            written = copy.deepcopy(value) if value is not None else name(self.version.get(var, var))
-            args = [written, name(self.version.get(other, other))]
-            args += [gast.Constant(value=label or var, kind=None), gast.Constant(value=other, kind=None)]
-            self.emit(gast.Expr(value=gast.Call(func=name(self.ctx.helper("check_apart")), args=args, keywords=[])))
-
-    def _bound_before(self, n: str, node: gast.AST) -> bool:
-        if n in self.params:
-            return True
+        check that no other name bound before the write and read after it (or in a loop around it)
+        holds that array or a view of it (check_apart): such a name would see the write, which
+        astgrad's adjoints would not."""
+        names = names - {var}
+        if not names:
+            return
         at = _position(node)
-        return any(
-            isinstance(m, gast.Name) and m.id == n and isinstance(m.ctx, gast.Store) and _position(m) < at
-            for m in walk(self.parsed.tree)
-        )
-
-    def _read_after(self, n: str, node: gast.AST) -> bool:
-        """Whether `n` is read after the statement `node`, or anywhere in a loop around it."""
         end = (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
-        loops = [
-            loop
+        around = {
+            id(m)
             for loop in walk(self.parsed.tree)
             if isinstance(loop, (gast.For, gast.While)) and any(m is node for m in walk(loop))
-        ]
+            for m in walk(loop)
+        }
+        bound, read = set(self.params) & names, set()
         for m in walk(self.parsed.tree):
-            if isinstance(m, gast.Name) and m.id == n and isinstance(m.ctx, gast.Load):
-                if _position(m) > end or any(any(x is m for x in walk(loop)) for loop in loops):
-                    return True
-        return False
+            if isinstance(m, gast.Name) and m.id in names:
+                if isinstance(m.ctx, gast.Store) and _position(m) < at:
+                    bound.add(m.id)
+                elif isinstance(m.ctx, gast.Load) and (_position(m) > end or id(m) in around):
+                    read.add(m.id)
+        written = value if value is not None else name(self.version.get(var, var))
+        for other in sorted(bound & read):
+            self.emit_apart(written, other, label or var)
+
+    def emit_apart(self, written: gast.AST, other: str, label: str) -> None:
+        """`check_apart(written, other, 'label', 'other')`: a write through `written` refused where
+        it runs if `other` holds the same array or a view of it."""
+        args = [copy.deepcopy(written), name(self.version.get(other, other))]
+        args += [gast.Constant(value=label, kind=None), gast.Constant(value=other, kind=None)]
+        self.emit(gast.Expr(value=gast.Call(func=name(self.ctx.helper("check_apart")), args=args, keywords=[])))
 
     @staticmethod
     def _written_in_place(body: list[gast.stmt], nodes: list[gast.AST] | None = None) -> set[str]:
@@ -386,10 +385,7 @@ class WritesMixin:
             if how == "returned":
                 made_before = _position(where) < _position(node)  # (else the other may not be bound yet)
                 if var in (a, b) and made_before:
-                    other = b if var == a else a
-                    check = self.call_helper("check_apart", var, other)
-                    check.args.insert(1, name(self.version.get(other, other)))
-                    self.emit(gast.Expr(value=check))
+                    self.emit_apart(name(self.version.get(var, var)), b if var == a else a, var)
                 continue
             if how == "item" and (var != a or not _inside(node, where)):
                 continue  # (a write into the sequence a loop runs over: the loop's own rules)
