@@ -61,6 +61,7 @@ from .specialize.dots import dot_products
 from .specialize.floats import python_floats
 from .specialize.hoisting import hoist_row_work, release_after_loops
 from .specialize.lowering.lower import lower, polish
+from .specialize.popped_lists import pop_list_adjoints
 from .specialize.powers import whole_powers
 from .specialize.reductions import einsum_sums, method_reductions
 from .specialize.replay import replay_scalar_loops
@@ -488,6 +489,15 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         why="the passes before it read powers as `x ** k` (recomputed in a backward step or not, in "
         "loops that may batch), and it reads what they leave decisive",
         targets=("python",),  # (numba compiles `x ** k` itself)
+    ),
+    Pass(
+        "popped lists",
+        lambda u: pop_list_adjoints(u.fdef, u.ctx, u.shape_of),
+        "a list's adjoint taken apart from its end in a backward loop, `v = g[-1]; g = g[:-1]`, as "
+        "`v = g.pop()` of a list only the code holds (popped_lists.py)",
+        needs=("ownership before loops",),
+        why="it reads the ownership of the adjoint hoisted before its loop",
+        targets=("python",),  # (numba has no lists of arrays)
     ),
 )
 

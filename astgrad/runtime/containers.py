@@ -15,6 +15,9 @@ from .tape import (
     zeros_like,
 )
 
+# numbers whose share of a float adjoint is that float itself
+_REAL_NUMBERS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+
 
 def numbers_as_array(x: Any) -> Any:
     """`x` as the array NumPy reads it as, if it is a list or tuple of numbers (nested too);
@@ -172,6 +175,8 @@ def items_adjoint(g: Any, items: Any) -> Any:
         out = np.empty(items.shape, dtype=np.result_type(items.dtype, np.asarray(g).dtype, float))
         out[...] = row
         return out
+    if type(g) is float and _REAL_NUMBERS.issuperset(map(type, items)):  # (each number's share is g)
+        return [g] * len(items)
     return [unbroadcast(g, v) for v in items]
 
 

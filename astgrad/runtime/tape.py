@@ -21,6 +21,7 @@ def zeros_dtype(x: Any) -> Any:
 
 # the types of the items of a list of numbers, whose adjoint taken apart is an array (owned_copy)
 _NUMBERS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+_PYTHON_NUMBERS = frozenset({float, int})
 
 
 def zeros_like(x: Any) -> Any:
@@ -31,6 +32,8 @@ def zeros_like(x: Any) -> Any:
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         return np.zeros(x.shape, x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
     if isinstance(x, (list, tuple)):
+        if _PYTHON_NUMBERS.issuperset(map(type, x)):  # (a list of floats: its zeros at once)
+            return [0.0] * len(x)
         return [zeros_like(v) for v in x]
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
@@ -182,7 +185,8 @@ def distinct(value: Any, *earlier: Any) -> Any:
 def owned_copy(g: Any) -> Any:
     """A writable copy of adjoint `g` (which may be a shared or read-only view, or a container).
     The adjoint of a list of numbers is an array of them: its last item taken off at each step
-    back through the loop that appended them is then a view, not a copy of the rest."""
+    back through the loop that appended them is then a view, not a copy of the rest (specialised
+    code pops the items of an owned_list instead: specialize/popped_lists.py)."""
     if isinstance(g, (list, tuple)):
         if g and all(type(v) in _NUMBERS for v in g):
             a = np.array(g)
@@ -193,6 +197,18 @@ def owned_copy(g: Any) -> Any:
     if g is None:
         return None
     return np.array(g, dtype=np.result_type(g, 1.0))
+
+
+def owned_list(g: Any) -> Any:
+    """The adjoint `g` of a list as a list only the caller holds, its items as owned_copy makes
+    them (a number as it is): the backward pass of the loop that appended them takes each item
+    back off its end with `.pop()`, no copy of the rest, and the items keep their own types (a
+    list of floats stays one; an array's items are NumPy's, as the array's were)."""
+    if isinstance(g, (list, tuple)):
+        if _NUMBERS.issuperset(map(type, g)):
+            return list(g)
+        return [v if type(v) in _NUMBERS else owned_copy(v) for v in g]
+    return list(owned_copy(g))
 
 
 def add_adjoints(a: Any, b: Any) -> Any:
