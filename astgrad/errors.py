@@ -74,9 +74,9 @@ class UnsupportedValueError(AstgradError, ValueError, TypeError):
     number. The message starts with the user's file and line, as a TransformError's does: the
     statement whose adjoint was running, or in the forward pass the function's `def`."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, line: int | None = None):
         self.filename, self.lineno = None, None
-        where = _running_statement()
+        where = _running_statement(line)
         if where is not None:
             self.filename, self.lineno, name, code = where
             message = f"{self.filename}:{self.lineno}: " + (
@@ -115,16 +115,19 @@ def generated_origin(filename: str) -> tuple[str, int, str] | None:
     return _GENERATED.get(filename)
 
 
-def _running_statement() -> tuple[str, int, str, str] | None:
+def _running_statement(known: int | None = None) -> tuple[str, int, str, str] | None:
     """The user's file, line, function and statement text where the innermost generated code on
     the stack stands: the `# line N: ...` comment above its line in the backward pass (the
-    statement whose adjoint runs); the function's `def` line, and no text, in the forward pass."""
+    statement whose adjoint runs); in the forward pass the line a check names (`known`), else the
+    function's `def` line, and no text."""
     frame = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename not in _GENERATED:
         frame = frame.f_back
     if frame is None:
         return None
     user_file, line, name = generated_origin(frame.f_code.co_filename)
+    if known is not None:
+        return user_file, known, name, linecache.getline(user_file, known).strip()
     above = line_comment_above(linecache.getlines(frame.f_code.co_filename), frame.f_lineno)
     return (user_file, above[0], name, above[1]) if above is not None else (user_file, line, name, "")
 

@@ -156,12 +156,14 @@ def passing_helpers(unit: Unit) -> frozenset[str]:
 
 def drop_number_checks(unit: Unit) -> None:
     """Run-time checks whose answer specialised code knows go: those that refuse in-place writes
-    into arrays, given a Python number (a parameter specialised as one, never rebound), and the
-    check that a loop walks a sequence, given an array."""
+    into arrays, given a Python number (a parameter specialised as one, never rebound), the
+    check that a loop walks a sequence, given an array, and the check that an array a value with a
+    derivative is stored into is not one of integers, given a float array."""
     stored = names_in(unit.fdef, (gast.Store,))
     numbers = unit.python_numbers - stored
     checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
     sequence = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_sequence}
+    stores = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_float_store}
     view_checks = (runtime.check_not_view, runtime.check_not_overwritten, runtime.check_not_held_view)
     views = {n for n, v in unit.ctx.extra_globals.items() if v in view_checks}
     elements = _elements(unit) if views else set()
@@ -173,6 +175,8 @@ def drop_number_checks(unit: Unit) -> None:
         arg = call.args[0]
         if call.func.id in sequence and isinstance(arg, gast.Name) and arg.id not in stored:
             return unit.shape_of(arg.id) in (None, ())  # (an array of known shape is a sequence)
+        if call.func.id in stores and isinstance(arg, gast.Name):
+            return unit.shape_of.kind(arg.id) not in ("f", "c")  # (a float array keeps what it is given)
         if call.func.id in views and isinstance(arg, gast.Name):
             return arg.id not in elements  # (an element read is a number: no view)
         return not (call.func.id in checks and isinstance(arg, gast.Name) and arg.id in numbers)

@@ -17,6 +17,8 @@ from .. import rules, runtime
 from ..analysis.activity import (
     Activity,
     assignment_counts,
+    float_store_check,
+    made_float,
     operands,
     primitive,
     refuse_argument_writes,
@@ -138,6 +140,7 @@ class ForwardTransformer:
         outs = [self.output.id] if isinstance(self.output, gast.Name) else []
         self.activity = Activity(ctx, fdef, wrt, outs)
         self.varied = set(self.activity.varied)
+        self.float_made = made_float(fdef)  # (arrays no store truncates: unchecked)
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
         refuse_argument_writes(ctx, fdef, self.activity)
         self.dot_names: dict[str, str] = {}
@@ -358,7 +361,9 @@ class ForwardTransformer:
             else gast.Constant(value=0.0, kind=None)
         )
         dot_target = gast.Subscript(value=name(self.dot(var)), slice=copy.deepcopy(target.slice), ctx=gast.Store())
-        return [s, assign(dot_target, part, s)]
+        active = isinstance(value, gast.Name) and value.id in self.varied and var not in self.float_made
+        checked = [float_store_check(self.ctx, s)] if active else []
+        return [*checked, s, assign(dot_target, part, s)]  # (an integer array would truncate the value)
 
     def user_call(self, var: str, value: gast.AST, where: gast.AST | None = None):
         fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None

@@ -28,7 +28,9 @@ from ..analysis.activity import (
     Activity,
     assignment_counts,
     complex_names,
+    float_store_check,
     integer_names,
+    made_float,
     operands,
     primitive,
     refuse_argument_writes,
@@ -128,6 +130,7 @@ class ReverseTransformer:
         out_names = [self.output.id] if isinstance(self.output, gast.Name) else []
         self.activity = Activity(ctx, fdef, wrt, out_names)
         self.active = self.activity.active
+        self.float_made = made_float(self.fdef)  # (arrays no store truncates: unchecked)
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
         refuse_argument_writes(ctx, fdef, self.activity)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
@@ -310,6 +313,12 @@ class ReverseTransformer:
                         out.append(elementwise_check(self.ctx.helper("check_elementwise"), s))
                 else:
                     site = self.add_site(target.value.id, p, "setitem", s)
+                    if (
+                        isinstance(s.value, gast.Name)
+                        and s.value.id in self.active
+                        and target.value.id not in self.float_made
+                    ):
+                        out.append(float_store_check(self.ctx, s))  # (an integer array would truncate it)
                 out += [site.save, s]
             elif getattr(s, "_ag_append", None):
                 site = self.add_site(s._ag_append[0], p, "append", s)

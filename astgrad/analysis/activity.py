@@ -13,13 +13,13 @@ import gast
 import numpy as np
 
 from .. import rules, runtime
-from ..errors import TransformError
+from ..errors import TransformError, generated_origin
 from ..frontend.assumptions import capture, replay
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
 from ..frontend.parse import parse_function
 from ..ir.sentinels import MISSING
-from ..ir.trees import assignment_counts, walk, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
+from ..ir.trees import assignment_counts, name, walk, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
 from .invariance import shift_names
 
 # the function each operator node computes (`a + b`: operator.add)
@@ -590,3 +590,43 @@ def complex_names(fdef: gast.FunctionDef, ctx: Any) -> set[str]:
                 found.add(target)
                 changed = True
     return found
+
+
+_FLOAT_BY_DEFAULT = (np.zeros, np.ones, np.empty)  # (their dtype, unless given, is float64)
+
+
+def made_float(fdef: gast.FunctionDef) -> frozenset[str]:
+    """The names bound once, by `np.zeros(shape)`, `np.ones` or `np.empty` without a dtype or with
+    a float one: float arrays, whatever the function's inputs (no store into them truncates)."""
+    bound: dict[str, int] = {}
+    made: set[str] = set()
+    for node in walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            bound[node.id] = bound.get(node.id, 0) + 1
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name):
+            value = node.value
+            if isinstance(value, gast.Call) and any(getattr(value, "_ag_fn", None) is f for f in _FLOAT_BY_DEFAULT):
+                dtype = [k.value for k in value.keywords if k.arg == "dtype"] + list(value.args[1:2])
+                if not dtype or _float_dtype(dtype[0]):
+                    made.add(node.targets[0].id)
+    return frozenset(n for n in made if bound.get(n) == 1)
+
+
+def _float_dtype(e: gast.AST) -> bool:
+    """`float`, `np.float64`, `"float64"`..."""
+    text = (
+        e.value if isinstance(e, gast.Constant) else e.attr if isinstance(e, gast.Attribute) else getattr(e, "id", None)
+    )
+    return isinstance(text, str) and text in ("float", "float64", "double", "f8", "float32", "single", "f4")
+
+
+def float_store_check(ctx: Context, stmt: gast.Assign) -> gast.stmt:
+    """`check_float_store(x, line)` before `stmt`, `x[i] = v` of a value v with a derivative: the
+    store is refused where it runs if x holds integers or booleans, which truncate v
+    (runtime.check_float_store). `line`: the user's line, where it is in the user's file."""
+    parsed = ctx.parsed
+    line = parsed.abs_line(stmt) if generated_origin(parsed.filename) is None else None
+    args = [name(stmt.targets[0].value.id)] + ([gast.Constant(value=line, kind=None)] if line else [])
+    call = gast.Call(func=name(ctx.helper("check_float_store")), args=args, keywords=[])
+    call._ag_fn = runtime.check_float_store
+    return gast.copy_location(gast.Expr(value=call), stmt)

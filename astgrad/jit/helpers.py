@@ -332,6 +332,15 @@ def _check_real(value, call):
     raise TypingError(f"a complex argument where astgrad's derivative is for real ones ({value})")
 
 
+@overload(runtime.check_float_store)
+def _check_float_store(array, line=None):
+    """A float array passes; an integer one (which would truncate the value stored) is refused
+    when numba types it."""
+    if _is_array(array) and isinstance(array.dtype, (types.Integer, types.Boolean)):
+        raise TypingError(f"a value with a derivative stored into an array of {array.dtype}")
+    return lambda array, line=None: None
+
+
 @overload(runtime.check_sequence)
 def _check_sequence(seq):
     """An array is walked by position: nothing to check (the arguments of compiled code are

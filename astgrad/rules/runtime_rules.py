@@ -632,6 +632,7 @@ nondifferentiable(
     rt.check_apart,
     rt.changed_items,
     rt.check_elementwise,
+    rt.check_float_store,
     rt.changed_partial,
     rt.partial_contents,
     rt.snapshot,

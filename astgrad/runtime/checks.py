@@ -219,6 +219,20 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
         )
 
 
+def check_float_store(array: Any, line: int | None = None) -> None:
+    """Refuse a value with a derivative stored into an array of integers or booleans (at the
+    user's `line`): NumPy truncates it there, a step whose derivative is zero, where the store's
+    rule would pass the value's derivative on. Such an array is most often a slip (`np.zeros_like(x)`
+    of an integer `x`) whose values are already not the ones meant."""
+    if isinstance(array, np.ndarray) and array.dtype.kind in "biu":
+        raise UnsupportedValueError(
+            f"a value with a derivative is stored into an array of {array.dtype}, which truncates it: "
+            "its derivative there is zero, surely not the one meant; make the array float "
+            "(`np.zeros_like(x, dtype=float)`, `np.zeros(n)`) or pass float inputs (`x.astype(float)`)",
+            line=line,
+        )
+
+
 def mixed_items(values: Any, cls: type | None, parts: tuple | None = None) -> bool:
     """Whether some item of the list or tuple `values` is not of class `cls`, or, with `parts` (a
     tuple of classes), not a sequence of as many items of those classes (the guard of code
