@@ -58,3 +58,10 @@ def adjoint_read_whole_after(x):
     first = vals[0]
     rest = vals[1:]
     return first * sum(rest)
+
+
+def appends_over_a_short_list(xs):
+    vs = []
+    for x in xs:  # (written out in specialised code: the pops stand in one block)
+        vs.append(x**2)
+    return np.dot(vs, vs) + vs[0]

@@ -27,6 +27,7 @@ CASES = [
     (pf.appends_in_a_branch, (XS,), 0, True),
     (pf.list_of_floats_to_numpy, (XS, 0.3), (0, 1), None),
     (pf.adjoint_read_whole_after, (0.9,), 0, False),
+    (pf.appends_over_a_short_list, ([0.3, -0.7, 1.1],), 0, True),
 ]
 
 

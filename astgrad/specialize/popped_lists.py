@@ -50,7 +50,7 @@ def pop_list_adjoints(fdef: gast.FunctionDef, ctx: Context, shape_of: Any) -> No
         at = _last_binding(fdef.body, g)
         if at is None:
             continue
-        pops = _pops_if_list_uses(fdef.body[at + 1 :], g, counters, shape_of)
+        pops = _pops_if_list_uses(fdef.body, at + 1, g, counters, shape_of)
         if not pops:
             continue
         made = fdef.body[at]
@@ -171,24 +171,26 @@ def _mentions(s: gast.AST, g: str) -> bool:
 
 
 def _pops_if_list_uses(
-    body: list[gast.stmt], g: str, counters: set[str], shape_of: Any
+    body: list[gast.stmt], start: int, g: str, counters: set[str], shape_of: Any
 ) -> list[tuple[list, gast.Assign | None, gast.Assign]]:
-    """The (block, `v = g[-1]` or None, `g = g[:-1]`) triples of `body` if every use of g in it
-    is a list's (see the module's docstring), else []."""
+    """The (block, `v = g[-1]` or None, `g = g[:-1]`) triples of the statements of `body` (the
+    function's) from position `start` on, if every use of g in them is a list's (see the module's
+    docstring), else []."""
+    after = body[start:]
     pops: list[tuple[list, gast.Assign | None, gast.Assign]] = []
     allowed: set[int] = set()  # ids of the Name nodes of g whose use is a list's
 
-    def blocks(stmts: list[gast.stmt]):
-        yield stmts
+    def nested(stmts: list[gast.stmt]):
         for st in stmts:
             for f in ("body", "orelse"):
                 inner = getattr(st, f, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                    yield from blocks(inner)
+                    yield inner
+                    yield from nested(inner)
 
-    for block in blocks(body):
+    for block in [body, *nested(after)]:
         for k, st in enumerate(block):
-            if not _drops_last(st, g):
+            if (block is body and k < start) or not _drops_last(st, g):
                 continue
             allowed |= {id(st.targets[0]), id(st.value.value)}
             read = None
@@ -202,11 +204,11 @@ def _pops_if_list_uses(
             pops.append((block, read, st))
     if not pops:
         return []
-    for n in walk(gast.Module(body=body, type_ignores=[])):
+    for n in walk(gast.Module(body=after, type_ignores=[])):
         if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == g:
             if not isinstance(n.slice, gast.Slice) and _whole_number(n.slice, counters, shape_of):
                 allowed.add(id(n.value))
-    for n in walk(gast.Module(body=body, type_ignores=[])):
+    for n in walk(gast.Module(body=after, type_ignores=[])):
         if isinstance(n, gast.Name) and n.id == g and id(n) not in allowed:
             return []
     return pops
