@@ -89,11 +89,12 @@ class SequenceArithmeticError(UnsupportedValueError):
     """A derivative found a list or tuple joined or repeated by `+` or `*` where astgrad could not
     tell it would be (analysis/sequences.py), and so had differentiated arithmetic: refused."""
 
-    def __init__(self) -> None:
+    def __init__(self, line: int | None = None) -> None:
         super().__init__(
             "`+` or `*` joined or repeated a list or tuple here, and astgrad could not tell it would: "
             "its arithmetic rules would give a wrong derivative. Write the join `list(a) + list(b)` and the "
-            "repetition `list(a) * n` (or np.concatenate / np.tile for arrays)"
+            "repetition `list(a) * n` (or np.concatenate / np.tile for arrays)",
+            line=line,
         )
 
 

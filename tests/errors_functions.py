@@ -127,3 +127,14 @@ def aux_of_three(x):
 def writes_into_its_first_argument(a, b):
     a[0] = 5.0  # a is copied first: b, when it is the same array, would not see this
     return np.sum(a * b)
+
+
+def doubles_a_matrix_a_row_of_it_read_after(A):
+    r = A[0]
+    A *= 2.0
+    return np.sum(r * A)
+
+
+def joins_what_may_be_lists(xs, c):
+    ys = xs + c
+    return np.sum(np.asarray(ys) ** 2)

@@ -495,12 +495,14 @@ def test_a_write_through_a_loop_variable_into_the_sequence_is_refused():
 def test_a_refusal_when_the_code_runs_names_the_users_file_and_line(options):
     """A value astgrad refuses when the generated code runs (not when it is made) is located as a
     TransformError is: at the statement whose adjoint was running (its `# line N:` comment), or in
-    the forward pass at the function's `def`, naming it."""
+    the forward pass at the statement a check names (the write through a view, quoted), else at
+    the function's `def`, naming it."""
     g = astgrad.grad(ef.writes_through_a_view, **options)
     with pytest.raises(astgrad.UnsupportedValueError) as info:
         g(np.ones(3))
-    where = f"errors_functions.py:{line_of(ef.writes_through_a_view, 'def ')}: in `writes_through_a_view`: "
+    where = f"errors_functions.py:{line_of(ef.writes_through_a_view, 'v *= 3.0')}: "
     assert where in str(info.value) and "`v` is a view" in str(info.value)
+    assert str(info.value).endswith("v *= 3.0  # changes y too")
     assert info.value.filename == inspect.getsourcefile(ef.writes_through_a_view)
     g = astgrad.grad(ef.spectral_norm_of_double, **options)
     with pytest.raises(astgrad.UnsupportedValueError) as info:
@@ -511,6 +513,23 @@ def test_a_refusal_when_the_code_runs_names_the_users_file_and_line(options):
         line = line_of(ef.spectral_norm_of_double, "n = np.linalg.norm")
     assert f"errors_functions.py:{line}: " in str(info.value)
     assert "largest singular value is (nearly) repeated" in str(info.value)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_forward_pass_refusals_name_the_users_statement(options):
+    """The checks of the forward pass name the user's line and quote it: a write into an array a
+    row of which is read after it (check_apart), in every mode; a list joined where the general
+    code could not tell it would be (check_elementwise), in reverse mode's general code."""
+    f = ef.doubles_a_matrix_a_row_of_it_read_after
+    with pytest.raises(astgrad.UnsupportedValueError) as info:
+        astgrad.grad(f, **options)(np.ones((2, 2)))
+    assert f"errors_functions.py:{line_of(f, 'A *= 2.0')}: in-place write to `A`" in str(info.value)
+    assert str(info.value).endswith("A *= 2.0")
+    if options == {"specialize": False}:
+        f = ef.joins_what_may_be_lists
+        with pytest.raises(astgrad.UnsupportedValueError) as info:
+            astgrad.grad(f, **options)([1.0, 2.0], [3.0])
+        assert f"errors_functions.py:{line_of(f, 'ys = xs + c')}: `+` or `*` joined" in str(info.value)
 
 
 @pytest.mark.parametrize("options", MODES)

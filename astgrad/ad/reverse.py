@@ -310,7 +310,7 @@ class ReverseTransformer:
                     self.forward_user_call(s)
                     site = self.add_site(target.id, p, "assign", s)
                     if ambiguous(self.sequence_ops, body[i], self.active):  # (`ys + x`: no join where it runs)
-                        out.append(elementwise_check(self.ctx.helper("check_elementwise"), s))
+                        out.append(elementwise_check(self.ctx, s))
                 else:
                     site = self.add_site(target.value.id, p, "setitem", s)
                     if (

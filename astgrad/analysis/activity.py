@@ -13,7 +13,7 @@ import gast
 import numpy as np
 
 from .. import rules, runtime
-from ..errors import TransformError, generated_origin
+from ..errors import TransformError
 from ..frontend.assumptions import capture, replay
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
@@ -624,9 +624,10 @@ def float_store_check(ctx: Context, stmt: gast.Assign) -> gast.stmt:
     """`check_float_store(x, line)` before `stmt`, `x[i] = v` of a value v with a derivative: the
     store is refused where it runs if x holds integers or booleans, which truncate v
     (runtime.check_float_store). `line`: the user's line, where it is in the user's file."""
-    parsed = ctx.parsed
-    line = parsed.abs_line(stmt) if generated_origin(parsed.filename) is None else None
-    args = [name(stmt.targets[0].value.id)] + ([gast.Constant(value=line, kind=None)] if line else [])
-    call = gast.Call(func=name(ctx.helper("check_float_store")), args=args, keywords=[])
+    call = gast.Call(
+        func=name(ctx.helper("check_float_store")),
+        args=[name(stmt.targets[0].value.id)],
+        keywords=ctx.check_line(stmt),
+    )
     call._ag_fn = runtime.check_float_store
     return gast.copy_location(gast.Expr(value=call), stmt)

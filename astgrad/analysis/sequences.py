@@ -33,6 +33,7 @@ from ..ir.trees import name, walk_statements
 from .activity import primitive
 
 if TYPE_CHECKING:
+    from ..frontend.context import Context
     from .shape_facts import ShapeFacts
 
 _MAKES_SEQUENCE = (runtime.sorted_of, runtime.unpacked, runtime.joined, runtime.repeated)
@@ -260,10 +261,9 @@ def ambiguous(found: Sequences, stmt: gast.stmt, active: set[str]) -> bool:
     return any(isinstance(a, gast.Name) and a.id in active for a in (stmt.value.left, stmt.value.right))
 
 
-def elementwise_check(helper: str, stmt: gast.Assign) -> gast.stmt:
-    """`check_elementwise(a, b)` of `stmt`'s `a + b` or `a * b` (`helper`: the check's name in
-    generated code)."""
+def elementwise_check(ctx: Context, stmt: gast.Assign) -> gast.stmt:
+    """`check_elementwise(a, b, line=N)` of `stmt`'s `a + b` or `a * b`."""
     args = [copy.deepcopy(stmt.value.left), copy.deepcopy(stmt.value.right)]
-    call = gast.Call(func=name(helper), args=args, keywords=[])
+    call = gast.Call(func=name(ctx.helper("check_elementwise")), args=args, keywords=ctx.check_line(stmt))
     call._ag_fn = runtime.check_elementwise
     return gast.copy_location(gast.Expr(value=call), stmt)

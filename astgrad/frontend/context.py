@@ -63,6 +63,12 @@ class Context:
         """The name under which the runtime helper `name` is visible to generated code."""
         return self.global_ref(name, getattr(runtime, name))
 
+    def check_line(self, node: gast.AST) -> list[gast.keyword]:
+        """`line=N` for a run-time check of the user's statement at `node`: the line its refusal
+        names (errors.UnsupportedValueError); none in generated code differentiated again."""
+        line = self.parsed.user_line(node)
+        return [] if line is None else [gast.keyword(arg="line", value=gast.Constant(value=line, kind=None))]
+
     def global_ref(self, name: str, obj: Any) -> str:
         """A name under which generated code sees `obj`, preferring `name` itself."""
         if obj is np:

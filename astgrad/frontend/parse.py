@@ -80,6 +80,12 @@ class ParsedFunction:
         lineno = getattr(node, "lineno", None)
         return None if lineno is None else lineno + self.firstlineno - 1
 
+    def user_line(self, node: gast.AST | None) -> int | None:
+        """The line in the user's file where `node` stands, for a check that refuses when the code
+        runs to name (errors.UnsupportedValueError); None in code astgrad generated (a Hessian's
+        inner gradient), whose lines are not the user's."""
+        return None if generated_origin(self.filename) is not None else self.abs_line(node)
+
     def line_text(self, node: gast.AST | None) -> str:
         lineno = getattr(node, "lineno", None)
         if lineno is None or not 1 <= lineno <= len(self.lines):

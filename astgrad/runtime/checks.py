@@ -171,13 +171,13 @@ def changed_partial(p: Any, contents: tuple) -> bool:
     )
 
 
-def check_elementwise(a: Any, b: Any) -> None:
+def check_elementwise(a: Any, b: Any, line: int | None = None) -> None:
     """Refuse `a + b` or `a * b` that Python computes as a join or a repetition of a list or tuple,
     where astgrad could not tell it would and differentiates arithmetic (analysis/sequences.py)."""
     seq = (list, tuple)
     a_seq, b_seq = isinstance(a, seq), isinstance(b, seq)
     if (a_seq and b_seq) or (a_seq and type(b) in (int, bool)) or (b_seq and type(a) in (int, bool)):
-        raise SequenceArithmeticError()
+        raise SequenceArithmeticError(line)
 
 
 def changed_items(d: Any, items: Any) -> bool:
@@ -188,7 +188,7 @@ def changed_items(d: Any, items: Any) -> bool:
     return d is None or len(d) != len(items) or any(d.get(k, changed_items) is not v for k, v in items)
 
 
-def check_apart(value: Any, other: Any, label: str, other_label: str) -> None:
+def check_apart(value: Any, other: Any, label: str, other_label: str, line: int | None = None) -> None:
     """Refuse an in-place write through `label` while `other_label`, read after it, holds the same
     array or a view of it (a row taken before, an array put in a list or read out of it, a helper's
     result that is its argument): the write would change both, which astgrad's adjoints would not
@@ -197,11 +197,12 @@ def check_apart(value: Any, other: Any, label: str, other_label: str) -> None:
         raise UnsupportedValueError(
             f"in-place write to `{label}`, which shares its array with `{other_label}`, read after the "
             f"write: astgrad cannot follow writes through aliases; make one of them a copy "
-            f"(`.copy()`) or write `{label} = {label} + ...`"
+            f"(`.copy()`) or write `{label} = {label} + ...`",
+            line=line,
         )
 
 
-def check_not_view(value: Any, label: str, source: Any = None) -> None:
+def check_not_view(value: Any, label: str, source: Any = None, line: int | None = None) -> None:
     """Refuse a view where the function writes in place: through `label`, or into the array
     `label` views (Python would change both; astgrad's adjoints would not know). An array taken
     from a list, tuple or dict (`source`) is that container's element itself: refused too."""
@@ -209,13 +210,15 @@ def check_not_view(value: Any, label: str, source: Any = None) -> None:
         raise UnsupportedValueError(
             f"`{label}` is an array held in a {type(source).__name__} and the function writes in place "
             f"through it or into the {type(source).__name__}: astgrad cannot follow writes through aliases; "
-            f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
+            f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`",
+            line=line,
         )
     if isinstance(value, np.ndarray) and value.base is not None:
         raise UnsupportedValueError(
             f"`{label}` is a view into another array (a row or a slice) and the function writes "
             f"in place through it or into that array: astgrad cannot follow writes through views; "
-            f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`"
+            f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`",
+            line=line,
         )
 
 
@@ -268,7 +271,7 @@ def check_real(value: Any, call: str) -> None:
         )
 
 
-def check_not_held_view(value: Any, array: Any, item: str, display: str, other: str) -> None:
+def check_not_held_view(value: Any, array: Any, item: str, display: str, other: str, line: int | None = None) -> None:
     """Refuse an item `value` of a list, tuple or dict display that is a view of `array` (named
     `other`), which the function writes into while a name holds the container: NumPy's container
     would see the write, astgrad's holds the values read there. Numbers (`[x[0], x[1]]` of a
@@ -277,7 +280,8 @@ def check_not_held_view(value: Any, array: Any, item: str, display: str, other: 
         raise UnsupportedValueError(
             f"{display} holds `{item}`, a view of `{other}`, and the function writes into `{other}` later: "
             f"in NumPy the container would see that write (the item of a matrix is a row view), which "
-            f"astgrad cannot follow; put a copy in it (`{item}.copy()`) or write into a copy of `{other}`"
+            f"astgrad cannot follow; put a copy in it (`{item}.copy()`) or write into a copy of `{other}`",
+            line=line,
         )
 
 

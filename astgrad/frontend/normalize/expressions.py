@@ -104,7 +104,9 @@ class ExpressionsMixin:
                     args.append(name(self.version.get(got.id, got.id)))
                 elif isinstance(op, gast.Subscript) and isinstance(op.value, gast.Name) and var in self.written_through:
                     args.append(name(op.value.id))  # (a list's element is the array itself)
-                guard = gast.Call(func=name(self.ctx.helper("check_not_view")), args=args, keywords=[])
+                guard = gast.Call(
+                    func=name(self.ctx.helper("check_not_view")), args=args, keywords=self.ctx.check_line(self.loc)
+                )
                 self.emit(gast.Expr(value=guard))
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target, value)
@@ -463,7 +465,7 @@ class ExpressionsMixin:
         check = gast.Call(
             func=name(self.ctx.helper("check_not_held_view")),
             args=[raw, name(self.version.get(array, array))] + [gast.Constant(value=t, kind=None) for t in labels],
-            keywords=[],
+            keywords=self.ctx.check_line(self.loc),
         )
         self.emit(gast.Expr(value=check))
         if isinstance(op, gast.Subscript) and isinstance(op.value, gast.Name) and self._written_base(op.value.id):

@@ -371,7 +371,9 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                     args = [name(self.version.get(t.id, t.id)), gast.Constant(value=t.id, kind=None)]
                     if source is not None and source in self.locals:
                         args.append(name(self.version.get(source, source)))
-                    guard = gast.Call(func=name(self.ctx.helper("check_not_view")), args=args, keywords=[])
+                    guard = gast.Call(
+                        func=name(self.ctx.helper("check_not_view")), args=args, keywords=self.ctx.check_line(s)
+                    )
                     self.emit(gast.Expr(value=guard))
             self.assign_to(t, gast.BinOp(left=name(t.id), op=s.op, right=s.value))
         elif isinstance(t, gast.Subscript):

@@ -158,7 +158,8 @@ class WritesMixin:
         it runs if `other` holds the same array or a view of it."""
         args = [copy.deepcopy(written), name(self.version.get(other, other))]
         args += [gast.Constant(value=label, kind=None), gast.Constant(value=other, kind=None)]
-        self.emit(gast.Expr(value=gast.Call(func=name(self.ctx.helper("check_apart")), args=args, keywords=[])))
+        check = gast.Call(func=name(self.ctx.helper("check_apart")), args=args, keywords=self.ctx.check_line(self.loc))
+        self.emit(gast.Expr(value=check))
 
     @staticmethod
     def _written_in_place(body: list[gast.stmt], nodes: list[gast.AST] | None = None) -> set[str]:
