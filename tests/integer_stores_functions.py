@@ -50,3 +50,15 @@ def counts_into_ints(x):
     k[0] = np.argmax(x)
     k[1] = int(x[0] * 3)
     return np.sum(x**2) * counts[1] + np.sum(x[:2] * k)
+
+
+def numpy_power_of_a_number(x):
+    return np.power(x, 2.5)
+
+
+def python_power_of_a_number(x):
+    return x**2.5
+
+
+def numpy_power_of_an_array(x):
+    return np.sum(np.power(x, 1.5))

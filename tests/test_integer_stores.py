@@ -62,3 +62,19 @@ def test_the_check_stands_only_where_an_array_may_hold_integers():
     assert "check_float_store" not in astgrad.source(isf.fills_zeros_like, args=(X,))  # (specialised: float)
     assert "check_float_store(out" in astgrad.source(isf.fills_zeros_like, args=(np.array([1, 2]),))
     assert "check_float_store" not in astgrad.source(isf.floors_into_indices)  # (no derivative stored)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_numpy_power_keeps_numpys_meaning_on_python_numbers(options):
+    """np.power of a negative Python float by a fractional exponent is NumPy's nan, and so is its
+    derivative (Python's `**` would make it complex); `x ** 2.5` is Python's, complex, as the
+    function's own value is; a positive base is differentiated as usual, in every mode."""
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(grad(isf.numpy_power_of_a_number, **options)(-2.0))
+        assert np.isnan(grad(isf.numpy_power_of_a_number, **options)(-2.0))  # (the specialised code)
+        g = grad(isf.numpy_power_of_an_array, **options)(np.array([-1.0, 4.0]))
+        assert np.isnan(g[0])  # (the sum is nan: forward mode's other tangents are too)
+    check(isf.numpy_power_of_a_number, (1.7,), 0, options)
+    if options.get("mode") != "forward":  # (forward mode's sweep along 1.0 is real: its own matter)
+        z = grad(isf.python_power_of_a_number, **options)(-2.0)
+        assert z == pytest.approx(2.5 * complex(-2.0) ** 1.5)

@@ -86,6 +86,19 @@ def _(z, x, y):
     z_dot = x_dot * y * x ** (y - 1) + y_dot * z * np.log(x)
 
 
+# np.power computes NumPy's power of Python numbers too: a negative base's fractional power is nan
+# (Python's `**` makes it complex), and so is its derivative
+@adjoint(np.power)
+def _(z, x, y):
+    x_bar = unbroadcast(z_bar * y * np.power(x, y - 1), x)
+    y_bar = unbroadcast(z_bar * z * np.log(x), y)
+
+
+@tangent(np.power)
+def _(z, x, y):
+    z_dot = x_dot * y * np.power(x, y - 1) + y_dot * z * np.log(x)
+
+
 @adjoint(operator.matmul)
 def _(z, x, y):
     x_bar = matmul_left(z_bar, x, y)
@@ -163,7 +176,7 @@ alias(operator.add, np.add)
 alias(operator.sub, np.subtract)
 alias(operator.mul, np.multiply)
 alias(operator.truediv, np.divide, np.true_divide)
-alias(operator.pow, np.power, builtins.pow, int_power)  # (pow(x, y, mod) is refused: no `mod` here)
+alias(operator.pow, builtins.pow, int_power)  # (pow(x, y, mod) is refused: no `mod` here)
 alias(operator.matmul, np.matmul)
 alias(operator.neg, np.negative)
 alias(operator.mod, np.mod, np.remainder)
@@ -190,6 +203,7 @@ nondifferentiable(
     note="a boolean or integer result",
 )
 mark_elementwise(
+    np.power,
     builtins.pow,
     operator.add,
     operator.sub,
