@@ -766,9 +766,9 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
         else:
             fwd, bwd, active = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
             order = [params.index(n) for n in names]
-            positional = [arguments[p] for p in params]
+            positional, keywords = call_arguments(signature, arguments)  # (keyword-only ones by name)
             tape: list | None = []
-            out = fwd(tape, *positional)
+            out = fwd(tape, *positional, **keywords)
             for out_path, out_leaf in _differentiable_leaves(out):
                 y = np.asarray(out_leaf)
                 rows: list[list] = [[] for _ in names]
@@ -778,7 +778,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
                     seed = _replace_leaf(zeros_like(out), out_path, e if y.ndim else 1.0)
                     if tape is None:  # (the first sweep's tape is the one computing `out`)
                         tape = []
-                        fwd(tape, *positional)
+                        fwd(tape, *positional, **keywords)
                     cotangents = bwd(tape, seed)
                     tape = None
                     cotangents = cotangents if len(active) > 1 else (cotangents,)
