@@ -42,7 +42,7 @@ from .frontend.assumptions import calls_named, guard_terms, is_guard
 from .ir.codegen import render
 from .ir.trees import name, names_in, walk, walk_statements
 from .optimize.adjoint_rows import carry_adjoint_rows
-from .optimize.cleanup import fuse_expressions, nested_blocks
+from .optimize.cleanup import fuse_expressions, nested_blocks, number_value
 from .optimize.cleanup import optimize as clean_up
 from .optimize.loop_saves import (
     drop_dead_restores,
@@ -156,14 +156,12 @@ def passing_helpers(unit: Unit) -> frozenset[str]:
 
 def drop_number_checks(unit: Unit) -> None:
     """Run-time checks whose answer specialised code knows go: those that refuse in-place writes
-    into arrays, given a Python number (a parameter specialised as one, never rebound), the
-    check that a loop walks a sequence, given an array, and the check that an array a value with a
-    derivative is stored into is not one of integers, given a float array."""
+    into arrays, given a Python number (a parameter specialised as one, never rebound), and the
+    check that a loop walks a sequence, given an array."""
     stored = names_in(unit.fdef, (gast.Store,))
     numbers = unit.python_numbers - stored
     checks = {n for n, v in unit.ctx.extra_globals.items() if v in (runtime.check_unshared, runtime.check_not_array)}
     sequence = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_sequence}
-    stores = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_float_store}
     view_checks = (runtime.check_not_view, runtime.check_not_overwritten, runtime.check_not_held_view)
     views = {n for n, v in unit.ctx.extra_globals.items() if v in view_checks}
     elements = _elements(unit) if views else set()
@@ -175,8 +173,6 @@ def drop_number_checks(unit: Unit) -> None:
         arg = call.args[0]
         if call.func.id in sequence and isinstance(arg, gast.Name) and arg.id not in stored:
             return unit.shape_of(arg.id) in (None, ())  # (an array of known shape is a sequence)
-        if call.func.id in stores and isinstance(arg, gast.Name):
-            return unit.shape_of.kind(arg.id) not in ("f", "c")  # (a float array keeps what it is given)
         if call.func.id in views and isinstance(arg, gast.Name):
             return arg.id not in elements  # (an element read is a number: no view)
         return not (call.func.id in checks and isinstance(arg, gast.Name) and arg.id in numbers)
@@ -185,6 +181,42 @@ def drop_number_checks(unit: Unit) -> None:
     for block in blocks:
         block[:] = [st for st in block if keep(st)] or [gast.Pass()]
         blocks += nested_blocks(block)
+
+
+def drop_known_checks(unit: Unit) -> None:
+    """Run-time checks of the function's own values whose answer the specialisation's facts give,
+    dropped before any pass reads the code (a check reads its value: the passes would keep it for
+    the check alone): the check that an array a value with a derivative is stored into is not one of
+    integers, given a float array, and that of an unpacking's length, given a sequence of that length."""
+    stores = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_float_store}
+    unpacks = {n for n, v in unit.ctx.extra_globals.items() if v is runtime.check_unpack}
+    if not stores and not unpacks:
+        return
+
+    def keep(s: gast.stmt) -> bool:
+        call = s.value if isinstance(s, gast.Expr) else None
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.args):
+            return True
+        arg = call.args[0]
+        if call.func.id in unpacks and isinstance(arg, gast.Name) and len(call.args) == 2:
+            return _length(unit, arg.id) != number_value(call.args[1])  # (a tuple or array of that length)
+        if call.func.id in stores and isinstance(arg, gast.Name):
+            return unit.shape_of.kind(arg.id) not in ("f", "c")  # (a float array keeps what it is given)
+        return True
+
+    blocks = [unit.fdef.body]
+    for block in blocks:
+        block[:] = [st for st in block if keep(st)] or [gast.Pass()]
+        blocks += nested_blocks(block)
+
+
+def _length(unit: Unit, var: str) -> int | None:
+    """The length the specialised `unit`'s facts know `var` (a tuple, list or array) has, or None."""
+    slots = unit.shape_of.slots(var)
+    if slots is not None and slots[0] == "list":
+        return len(slots[1])
+    shape = unit.shape_of(var)
+    return shape[0] if shape else None
 
 
 def _elements(unit: Unit) -> set[str]:
@@ -271,6 +303,11 @@ OWNERSHIP = Pass(
 GENERAL_PASSES: tuple[Pass, ...] = (CLEAN_UP, OWNERSHIP, DISTINCT_GRADIENTS)
 
 SPECIALISED_PASSES: tuple[Pass, ...] = (
+    Pass(
+        "known checks",
+        drop_known_checks,
+        "run-time checks the specialisation answers (an unpacking's length, a float array stored into) dropped",
+    ),
     CLEAN_UP,
     OWNERSHIP,
     Pass(

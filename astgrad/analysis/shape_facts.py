@@ -163,7 +163,8 @@ class ShapeFacts:
         statements = list(walk_statements(fdef.body))
         self.local |= names_in(fdef.body, (gast.Store,))
         self.item_read_params = _item_read_params(fdef, params)
-        checks = {n for n, v in ctx.extra_globals.items() if v is runtime.check_sequence}
+        # (the checks that a loop walks a sequence and that an unpacking has its length: they keep nothing)
+        checks = {n for n, v in ctx.extra_globals.items() if v in (runtime.check_sequence, runtime.check_unpack)}
         self.uniform_params = _uniform_params(fdef, params, checks)
         self.item_lists = _item_lists(fdef, self.local - set(fdef._ag_params), checks)
         self.indices = LoopIndices(fdef)
@@ -626,6 +627,8 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
             allowed.add(id(n.value))
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == "len" and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (its length: fixed by the guard)
+        elif isinstance(n, gast.Call) and getattr(n, "_ag_fn", None) is runtime.check_unpack:
+            allowed.add(id(n.args[0]))  # (`a, b = params`: its length checked, nothing kept)
         elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and n.targets[0].id in dead:
             if isinstance(n.value, (gast.Tuple, gast.List)):  # `cache = (x, params)`, never read
                 allowed |= {id(e) for e in n.value.elts}
@@ -653,8 +656,10 @@ def _uniform_params(fdef: gast.FunctionDef, params: dict[str, Any], checks: set[
     for n in walk(fdef):
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load) and not isinstance(n.slice, gast.Slice):
             allowed.add(id(n.value))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in checks and n.args:
+            allowed.add(id(n.args[0]))
         elif isinstance(n, gast.Call) and len(n.args) == 1:
-            if getattr(n, "_ag_fn", None) is len or isinstance(n.func, gast.Name) and n.func.id in checks | {"len"}:
+            if getattr(n, "_ag_fn", None) is len or isinstance(n.func, gast.Name) and n.func.id == "len":
                 allowed.add(id(n.args[0]))
     for n in walk(fdef):
         if isinstance(n, gast.Name) and n.id in candidates and id(n) not in allowed:
@@ -698,8 +703,8 @@ def _item_lists(fdef: gast.FunctionDef, local: set[str], checks: set[str]) -> se
             allowed.add(id(n.value))
         elif isinstance(n, gast.Call) and getattr(n, "_ag_fn", None) in _READ_WHOLE and len(n.args) == 1:
             allowed.add(id(n.args[0]))  # (a new array, or a number: nothing of the list handed on)
-        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in checks and len(n.args) == 1:
-            allowed.add(id(n.args[0]))  # (`for v in s`: its type checked, nothing kept)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in checks and n.args:
+            allowed.add(id(n.args[0]))  # (`for v in s`, `a, b = s`: its type or length checked, nothing kept)
         if isinstance(n, gast.Name):
             if isinstance(n.ctx, gast.Load):
                 loads.setdefault(n.id, []).append(id(n))

@@ -68,6 +68,24 @@ def check_unpack_length(seq: Any, named: int) -> None:
         raise ValueError(f"not enough values to unpack (expected at least {named}, got {len(seq)})")
 
 
+def check_unpack(seq: Any, named: int, line: int | None = None) -> None:
+    """Refuse `a, b = seq` (at the user's `line`) of a sequence of another length than the names,
+    as Python does (astgrad reads the items by position: a longer one would lose its last items
+    silently); and of a dict, which Python unpacks into its keys where astgrad would read positions.
+    The refusal is a ValueError, as Python's is."""
+    from collections.abc import Mapping
+
+    if isinstance(seq, Mapping):
+        raise UnsupportedValueError(
+            f"unpacking a {type(seq).__name__} into {named} names gives its keys, not its values; "
+            "write `a, b = d.values()` or `a, b = d['a'], d['b']`",
+            line=line,
+        )
+    if len(seq) != named:
+        more = "too many" if len(seq) > named else "not enough"
+        raise UnsupportedValueError(f"{more} values to unpack (expected {named}, got {len(seq)})", line=line)
+
+
 def check_sequence(seq: Any) -> None:
     """Refuse a for loop over what is not walked by position: astgrad runs `for x in s` as
     `for k in range(len(s)): x = s[k]`, which is the same loop for a list, a tuple or an array,

@@ -151,6 +151,14 @@ class ExpressionsMixin:
         whole = self.atom(value)
         if not isinstance(whole, gast.Name):
             whole = self.temp(whole)
+        # (read by position: a sequence of another length, or a dict, is refused as Python would)
+        check = gast.Call(
+            func=name(self.ctx.helper("check_unpack")),
+            args=[copy.deepcopy(whole), gast.Constant(value=len(target.elts), kind=None)],
+            keywords=self.ctx.check_line(self.loc),
+        )
+        check._ag_fn = runtime.check_unpack
+        self.emit(gast.Expr(value=check))
         for i, t in enumerate(target.elts):
             item = gast.Subscript(value=copy.deepcopy(whole), slice=gast.Constant(value=i, kind=None), ctx=gast.Load())
             self.assign_to(t, item)

@@ -1,0 +1,65 @@
+"""`a, b = seq` reads the items by position: a sequence of another length is refused where it
+runs, as Python refuses it, naming the user's line (a longer one lost its last items silently),
+and so is a dict, which Python unpacks into its keys (runtime.check_unpack). Specialised code,
+whose facts know the lengths, carries no check."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import grad
+from tests import unpacking_functions as uf
+from tests.modes import MODES, check
+
+RNG = np.random.default_rng(5)
+PAIRS = [(float(v), 2.0 * float(v) + 0.1) for v in RNG.normal(size=20)]
+LAYERS = [(RNG.normal(size=(3, 3)) * 0.5, RNG.normal(size=3)) for _ in range(2)]
+
+
+def _line_of(f, text):
+    lines, first = inspect.getsourcelines(f)
+    return first + next(k for k, line in enumerate(lines) if text in line)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("points", [PAIRS, PAIRS[:3]], ids=["long", "short"])
+def test_pairs_are_differentiated(points, options):
+    check(uf.fits_points, (0.7, points), 0, options)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_layers_unpacked_are_differentiated(options):
+    check(uf.unpacks_layers, (LAYERS, RNG.normal(size=3)), (0, 1), options)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "points, message",
+    [
+        ([(x, y, 1.0) for x, y in PAIRS], "too many values to unpack (expected 2, got 3)"),
+        ([(x, y, 1.0) for x, y in PAIRS[:3]], "too many values to unpack (expected 2, got 3)"),
+        ([(x,) for x, _ in PAIRS[:3]], "not enough values to unpack (expected 2, got 1)"),
+    ],
+    ids=["triples", "short-triples", "singles"],
+)
+def test_items_of_another_length_are_refused(points, message, options):
+    with pytest.raises(ValueError) as info:
+        grad(uf.fits_points, **options)(0.7, points)
+    assert f"unpacking_functions.py:{_line_of(uf.fits_points, 'for x, y in points')}: {message}" in str(info.value)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_dict_unpacked_is_refused(options):
+    with pytest.raises(astgrad.UnsupportedValueError, match="unpacking a dict into 2 names gives its keys"):
+        grad(uf.unpacks_a_dict, **options)({"a": 1.0, "b": 2.0})
+
+
+def test_specialised_code_checks_no_length_its_facts_know():
+    assert "check_unpack(" in astgrad.source(uf.fits_points)
+    assert "check_unpack(" not in astgrad.source(uf.fits_points, args=(0.7, PAIRS))
+    assert "check_unpack(" not in astgrad.source(uf.unpacks_layers, wrt=(0, 1), args=(LAYERS, np.ones(3)))
+    # (a length the facts know to differ keeps its check: it refuses when the code runs)
+    triples = [(x, y, 1.0) for x, y in PAIRS]
+    assert "check_unpack(" in astgrad.source(uf.fits_points, args=(0.7, triples))
