@@ -35,17 +35,17 @@ import gast
 
 from .. import runtime
 from ..frontend.context import Context
-from ..ir.trees import assign, name, walk
+from ..ir.trees import assign, find, name, walk
 from ..optimize.loop_saves import single_assign
 
 
 def pop_list_adjoints(fdef: gast.FunctionDef, ctx: Context, shape_of: Any) -> None:
     """Rewrite each list adjoint taken apart from its end, as above."""
+    popped = sorted({g for st in find(fdef.body, _ASSIGN) if (g := single_assign(st)) and _drops_last(st, g)})
+    if not popped:
+        return
     counters = _loop_counters(fdef)
     owned = _bound_name(ctx, runtime.owned_copy)
-    popped = sorted(
-        {g for st in walk(fdef) if isinstance(st, gast.Assign) and (g := single_assign(st)) and _drops_last(st, g)}
-    )
     for g in popped:
         at = _last_binding(fdef.body, g)
         if at is None:
@@ -67,6 +67,9 @@ def pop_list_adjoints(fdef: gast.FunctionDef, ctx: Context, shape_of: Any) -> No
                 block.remove(drop)
             else:
                 block[block.index(drop)] = gast.copy_location(gast.Expr(value=pop), drop)
+
+
+_ASSIGN = frozenset({gast.Assign})
 
 
 def _last_binding(body: list[gast.stmt], g: str) -> int | None:
