@@ -614,16 +614,16 @@ def made_float(fdef: gast.FunctionDef) -> frozenset[str]:
 
 def _float_dtype(e: gast.AST) -> bool:
     """`float`, `np.float64`, `"float64"`..."""
-    text = (
-        e.value if isinstance(e, gast.Constant) else e.attr if isinstance(e, gast.Attribute) else getattr(e, "id", None)
-    )
+    if isinstance(e, gast.Name):
+        return e.id == "float"
+    text = e.value if isinstance(e, gast.Constant) else e.attr if isinstance(e, gast.Attribute) else None
     return isinstance(text, str) and text in ("float", "float64", "double", "f8", "float32", "single", "f4")
 
 
 def float_store_check(ctx: Context, stmt: gast.Assign) -> gast.stmt:
-    """`check_float_store(x, line)` before `stmt`, `x[i] = v` of a value v with a derivative: the
-    store is refused where it runs if x holds integers or booleans, which truncate v
-    (runtime.check_float_store). `line`: the user's line, where it is in the user's file."""
+    """`check_float_store(x, line=N)` before `stmt`, `x[i] = v` of a value v with a derivative:
+    the store is refused where it runs, naming the user's line N, if x holds integers or booleans,
+    which truncate v (runtime.check_float_store)."""
     call = gast.Call(
         func=name(ctx.helper("check_float_store")),
         args=[name(stmt.targets[0].value.id)],
