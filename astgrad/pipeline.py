@@ -42,8 +42,9 @@ from .frontend.assumptions import calls_named, guard_terms, is_guard
 from .ir.codegen import render
 from .ir.trees import name, names_in, walk, walk_statements
 from .optimize.adjoint_rows import carry_adjoint_rows
-from .optimize.cleanup import fuse_expressions, nested_blocks, number_value
+from .optimize.cleanup import fuse_expressions, nested_blocks, number_value, resolver
 from .optimize.cleanup import optimize as clean_up
+from .optimize.dead_stores import drop_dead_stores
 from .optimize.loop_saves import (
     drop_dead_restores,
     drop_dead_zeroing,
@@ -420,6 +421,14 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "drop number checks",
         drop_number_checks,
         "run-time checks refusing in-place writes dropped for parameters that are Python numbers",
+    ),
+    Pass(
+        "dead stores",
+        lambda u: drop_dead_stores(u.fdef, resolver(u.ctx)),
+        "assignments whose value no read sees, by liveness, and loops left without an effect: a "
+        "replayed loop's forward values, which its backward step computes again (dead_stores.py)",
+        needs=("replay",),
+        why="it drops the forward loops replay leaves unread",
     ),
     Pass(
         "clean up after hoisting",

@@ -476,7 +476,7 @@ class ShapeFacts:
                 return len(v), True  # an array's length is in its shape, which is known
             if exact and immutable(v):
                 return len(v), True
-            raise _Unknown
+            return np.int64(1), False  # (an int, whatever it counts: a number, its value unknown)
         args = [self._atom(a) for a in value.args]
         kwargs = {k.arg: self._atom(k.value) for k in value.keywords if k.arg}
         if len(kwargs) != len(value.keywords):
