@@ -14,7 +14,10 @@ from astgrad.rules.registry import describe, member_names, runtime_facts
 
 def test_member_facts_are_the_entries_of_arrays_and_lists_members():
     assert member_names("views") == {"view", "T", "flat"}
-    assert member_names("writes") == {"append", "extend", "insert", "pop", "sort", "fill", "resize"}
+    assert member_names("writes") == {
+        *("append", "extend", "insert", "pop", "sort", "fill", "resize", "put", "partition"),
+        *("clear", "remove", "reverse", "update", "popitem", "setdefault"),
+    }
     assert member_names("metadata") == {"shape", "dtype", "ndim", "size", "itemsize", "nbytes"}
     assert {"sum", "reshape", "append"} <= member_names("continuous")
     assert set(runtime_facts("batched_known_shapes")) == {"dot_left", "dot_right", "unbroadcast"}

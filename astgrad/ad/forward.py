@@ -22,6 +22,7 @@ from ..analysis.activity import (
     operands,
     primitive,
     refuse_argument_writes,
+    refuse_bitwise_of_derivatives,
     refuse_caller_tape_reads,
 )
 from ..analysis.sequences import sequence_calls, sequence_op
@@ -143,6 +144,7 @@ class ForwardTransformer:
         self.float_made = made_float(fdef)  # (arrays no store truncates: unchecked)
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
         refuse_argument_writes(ctx, fdef, self.activity)
+        refuse_bitwise_of_derivatives(ctx, fdef, self.activity)
         self.dot_names: dict[str, str] = {}
         self.sites = assignment_counts(fdef)
         self.loop_depth = 0

@@ -34,6 +34,7 @@ from ..analysis.activity import (
     operands,
     primitive,
     refuse_argument_writes,
+    refuse_bitwise_of_derivatives,
     refuse_caller_tape_reads,
     refuse_tuple_output,
     walk_statements,
@@ -133,6 +134,7 @@ class ReverseTransformer:
         self.float_made = made_float(self.fdef)  # (arrays no store truncates: unchecked)
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
         refuse_argument_writes(ctx, fdef, self.activity)
+        refuse_bitwise_of_derivatives(ctx, fdef, self.activity)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
         if facts is not None:  # (specialised code: a name the shape analysis knows to be one integer)

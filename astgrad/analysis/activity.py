@@ -347,6 +347,31 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
                 )
 
 
+_BITWISE = (operator.or_, operator.and_, operator.xor, np.bitwise_or, np.bitwise_and, np.bitwise_xor)
+
+
+def refuse_bitwise_of_derivatives(ctx: Context, fdef: gast.FunctionDef, activity: Activity) -> None:
+    """Refuse `p | q` (`&`, `^`) of a value with a derivative: on numbers and arrays these are
+    integer and boolean operations (a float raises), so such an operand is a dict or a set, which
+    `|` merges (`q = p | {"extra": 3.0 * p["W"]}`) and whose derivatives the bitwise rule (none)
+    would drop."""
+    for s in walk_statements(fdef.body):
+        value = s.value if isinstance(s, gast.Assign) else None
+        fn = primitive(value) if value is not None else None
+        if fn is None or not any(fn is b for b in _BITWISE):
+            continue
+        if any(isinstance(a, gast.Name) and a.id in activity.varied for a in operands(value)):
+            symbol = (
+                "|" if fn in (operator.or_, np.bitwise_or) else "&" if fn in (operator.and_, np.bitwise_and) else "^"
+            )
+            raise ctx.parsed.error(
+                f"`{symbol}` of a value with a derivative: on numbers and arrays it has none, and a dict merge "
+                "(`p | q`, `p |= q`) is not followed",
+                s,
+                hint='copy the dict and write the new items: `q = dict(p)`, then `q["extra"] = ...`',
+            )
+
+
 def numpy_writer(fn: Any) -> bool:
     """np.copyto and the like (their registry entries say `writes`), or a ufunc's `.at`
     (`np.add.at(a, idx, v)`)."""

@@ -96,7 +96,10 @@ def scalar_check_leaves(fdef: gast.FunctionDef, output: str) -> list[str]:
         if isinstance(value, gast.Call) and full_reduction(fn) and len(value.args) == 1 and not value.keywords:
             continue
         if _elementwise(value):
-            work += [a.id for a in operands(value) if isinstance(a, gast.Name)]
+            ops = operands(value)
+            if not all(isinstance(a, (gast.Name, gast.Constant)) for a in ops):
+                return [output]  # (an attribute's array, `np.sum(x) * cfg.W`: only the output itself)
+            work += [a.id for a in ops if isinstance(a, gast.Name)]
             continue
         leaves.append(var)
     return sorted(leaves)

@@ -56,7 +56,9 @@ def spelled_calls(fdef: gast.FunctionDef) -> dict[int, tuple[Any, str]]:
                 if match is None:
                     continue
                 x, used = match
-                if used and sorted(used) == list(range(k - len(used), k)):
+                # (`x = 1 / (1 + np.exp(-x))` in a branch or loop, where x is not renamed: the call's
+                # argument is the old x, its result the new one, which the rule would read as both)
+                if used and sorted(used) == list(range(k - len(used), k)) and x != target:
                     found[id(st)] = (fn, x)
                     break
             if counts.get(target) == 1 and reads[target] == 1 and target not in params:

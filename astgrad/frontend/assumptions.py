@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import refuse_pickling
-from ..runtime.checks import changed_items, changed_partial, known_snapshot, partial_contents, snapshot
+from ..runtime.checks import changed_items, changed_partial, changed_tuple, known_snapshot, partial_contents, snapshot
 from .callables import is_generated, is_library_module, is_user_function
 
 _MISSING = object()
@@ -530,6 +530,8 @@ class _Guard:
             if _nan(value):
                 return [f"{expr}.__class__ is not {self.type_name(t)}", f"{expr} == {expr}"]  # (no longer NaN)
             literal = repr(value) if _literal(value) else bind(value, f"{last}_value")
+            if t is tuple:  # (item by item: an array put in the tuple is a change, not an error)
+                return [f"{bind(changed_tuple, 'changed_tuple')}({expr}, {literal})"]
             return [f"{expr}.__class__ is not {self.type_name(t)}", f"{expr} != {literal}"]
         raise AssertionError(f.check)
 

@@ -12,7 +12,10 @@ from .registry import describe
 describe(np.ndarray.view, np.ndarray.T, np.ndarray.flat, views=True)
 # change their object in place (analysis.py, optimize.py, normalize.py, taped_rows.py)
 describe(list.append, list.extend, list.insert, list.pop, list.sort, np.ndarray.sort, np.ndarray.fill, writes=True)
-describe(np.ndarray.resize, writes=True)
+describe(np.ndarray.resize, np.ndarray.put, np.ndarray.partition, writes=True)
+describe(
+    list.clear, list.remove, list.reverse, dict.update, dict.pop, dict.popitem, dict.clear, dict.setdefault, writes=True
+)
 # new objects describing the array, not its values: no derivative, no shared memory, decide
 # nothing (normalize.py, analysis.py, optimize.py, rounding.py)
 describe(

@@ -631,6 +631,7 @@ nondifferentiable(
     rt.check_not_view,
     rt.check_apart,
     rt.changed_items,
+    rt.changed_tuple,
     rt.check_elementwise,
     rt.check_float_store,
     rt.changed_partial,

@@ -81,7 +81,7 @@ def uncast(g: Any, x: Any, y: Any) -> Any:
     where t is not a floating type (an integer or boolean cast has no derivative)."""
     if np.asarray(y).dtype.kind not in "fc":
         return zeros_like(x)
-    out = np.array(g, dtype=np.result_type(x, 1.0))
+    out = np.array(g, dtype=np.result_type(np.asarray(x) if isinstance(x, (list, tuple)) else x, 1.0))
     return out[()] if out.ndim == 0 else out
 
 

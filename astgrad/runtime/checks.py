@@ -198,6 +198,18 @@ def check_elementwise(a: Any, b: Any, line: int | None = None) -> None:
         raise SequenceArithmeticError(line)
 
 
+def changed_tuple(value: Any, expected: tuple) -> bool:
+    """Whether `value` is no longer the tuple `expected` (a guard's test of a global tuple the code
+    relies on): item by item, each of the same type and equal, so that an array put in its place
+    makes the test true, not an ambiguous truth value (`(a, 0.5) != (1.0, 2.0)` raises)."""
+    if type(value) is not tuple or len(value) != len(expected):
+        return True
+    for v, e in zip(value, expected):
+        if type(v) is not type(e) or (changed_tuple(v, e) if type(e) is tuple else v != e):
+            return True
+    return False
+
+
 def changed_items(d: Any, items: Any) -> bool:
     """Whether dict `d` no longer holds exactly `items` (key, object) (a guard's test of a function's
     keyword defaults: the same dict may have been written into)."""

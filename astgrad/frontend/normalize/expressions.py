@@ -666,6 +666,7 @@ class ExpressionsMixin:
             )
         if fn is not MISSING:
             self._refuse_output_argument(fn, node)
+            self._refuse_outside_write_read_back(fn, node)
             kept = [k for k in node.keywords if not (k.arg == "out" and is_constant(k.value))]  # (out=None)
             reads = not may_write(fn)  # (a function that may write into its arguments gets them as they are)
             call = gast.Call(

@@ -17,7 +17,7 @@ from ... import rules
 from ...analysis.activity import parameter_writes
 from ...ir.codegen import unparse
 from ...ir.convert import to_ast
-from ...ir.trees import name
+from ...ir.trees import name, walk
 from ..callables import is_user_function
 
 
@@ -110,6 +110,45 @@ class RefusalsMixin:
                                 func=name(self.ctx.helper("check_not_array")), args=[item, label], keywords=[]
                             )
                         )
+                    )
+
+    def _refuse_outside_write_read_back(self, fn: Any, node: gast.Call) -> None:
+        """`LOG.append(v)`, `self.states.append(h)`, `CACHE.update(h=v)`, `setattr(obj, "h", v)`:
+        a write into an object the function does not own (a global's, an attribute's). Logging
+        that the function never reads back is run as it is; one it reads (`LOG[-1]`, anywhere in
+        the function) would read a value without its derivative: refused, as writes into
+        non-local variables are."""
+        if fn in (setattr, delattr):
+            raise self.error(
+                f"`{fn.__name__}` writes an attribute, which is not supported",
+                node,
+                hint="astgrad differentiates functions without mutable object state; keep the value in a local "
+                "variable (and return it, or store it after the gradient is computed)",
+            )
+        held = getattr(fn, "__self__", None)
+        if not isinstance(node.func, gast.Attribute) or type(held) not in rules.registry.MEMBER_TYPES:
+            return
+        member = getattr(type(held), getattr(fn, "__name__", ""), None)
+        rule = rules.lookup(member) if member is not None else None
+        if rule is None or not rule.writes:
+            return
+        receiver = node_source(node.func.value)
+        writers = rules.registry.member_names("writes")
+        written = {  # (the receivers of the writes themselves: `LOG` in `LOG.append(...)`)
+            id(n.func.value)
+            for n in walk(self.parsed.tree)
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in writers
+        }
+        for n in walk(self.parsed.tree):
+            if isinstance(n, (gast.Name, gast.Attribute)) and isinstance(n.ctx, gast.Load) and id(n) not in written:
+                if node_source(n) == receiver:
+                    raise self.error(
+                        f"`{node_source(node.func)}(...)` writes into `{receiver}`, which is not a local variable, "
+                        "and the function reads it too: astgrad follows writes into local variables only, so "
+                        "the read would see a value without its derivative",
+                        node,
+                        hint=f"build a local list or dict instead (`states = []`, `states.append(h)`) and read that; "
+                        f"store it into `{receiver}` after the gradient is computed if you need it there",
                     )
 
     def _refuse_output_argument(self, fn: Any, node: gast.Call) -> None:
