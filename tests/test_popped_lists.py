@@ -78,3 +78,10 @@ def test_a_list_adjoint_popped_is_the_codes_own():
     assert owned_list(floats) == floats and owned_list(floats) is not floats
     as_array = owned_list(np.array([1.0, 2.0]))
     assert isinstance(as_array, list) and as_array.pop() == 2.0
+
+
+def test_a_sum_of_a_list_of_numbers_is_known_to_be_a_number():
+    """The shape facts know `sum(rs)` of a list of numbers the function builds, and `len(xs)` of
+    any sequence, are numbers: the output needs no check, and is not computed for `grad`."""
+    text = astgrad.source(pf.residuals_of_a_fit, wrt=(0, 1), args=(0.5, 0.2, XS, YS))
+    assert "check_scalar" not in text and "sum(" not in text

@@ -19,6 +19,7 @@ lists) is TOP, so a fact is never a guess.
 
 from __future__ import annotations
 
+import builtins
 import operator
 import warnings
 from typing import Any
@@ -465,18 +466,25 @@ class ShapeFacts:
 
     def _call(self, value: gast.Call) -> tuple[Any, bool]:
         fn = getattr(value, "_ag_fn", None)
+        if fn is builtins.sum and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], gast.Name):
+            items = self.state.get(value.args[0].id)  # (a list of numbers the function builds: a number)
+            if isinstance(items, Items) and items.d is not None and np.shape(items.d) == ():
+                return items.d, False
         how = _rule(fn) if fn is not None else None
         if how is None or any(isinstance(a, gast.Starred) for a in value.args):
             raise _Unknown
         if full_reduction(fn) and len(value.args) == 1 and not value.keywords:
             return np.float64(1.0), False  # 0-d whatever the argument's shape
         if fn is len and len(value.args) == 1 and not value.keywords:
-            v, exact = self._atom(value.args[0])
+            try:
+                v, exact = self._atom(value.args[0])
+            except _Unknown:
+                return np.int64(1), False  # (an int, whatever it counts: a number, its value unknown)
             if type(v) is np.ndarray and v.ndim:
                 return len(v), True  # an array's length is in its shape, which is known
             if exact and immutable(v):
                 return len(v), True
-            return np.int64(1), False  # (an int, whatever it counts: a number, its value unknown)
+            return np.int64(1), False
         args = [self._atom(a) for a in value.args]
         kwargs = {k.arg: self._atom(k.value) for k in value.keywords if k.arg}
         if len(kwargs) != len(value.keywords):
@@ -675,7 +683,7 @@ def _uniform_item(x: Any) -> bool:
     return sig[0] == "number" or (sig[0] == "tuple" and all(e[0] == "number" for e in sig[1]))
 
 
-_READ_WHOLE = (np.array, np.asarray, np.stack, len)
+_READ_WHOLE = (np.array, np.asarray, np.stack, len, builtins.sum)  # (a new value: nothing of the list handed on)
 
 
 def _item_lists(fdef: gast.FunctionDef, local: set[str], checks: set[str]) -> set[str]:
