@@ -145,6 +145,7 @@ class ReverseTransformer:
         self.complex_names = complex_names(fdef, ctx)  # (their real operands' unbroadcast stays)
         self.adjoint_names: dict[str, str] = {}
         self.containers = self._container_names()
+        self.listed: set[str] = set()  # names an adjoint that may be a list was given to (contribute)
         self.sites: list[Site] = []
         self.written_sites: set[str] = set()  # the names of the sites that write in place (setitem, append)
         self.site_index: dict[Pos, Site] = {}
@@ -800,7 +801,11 @@ class ReverseTransformer:
         """`var_bar = expr` for the first contribution, `var_bar = var_bar + expr` after
         (`add_adjoints(var_bar, expr)` where either side may be a tuple, list or dict)."""
         adj = self.bar(var)
-        structural = structural or var in self.containers or self._makes_container(expr)
+        made = self._makes_container(expr)
+        # (once an adjoint that may be a list is given to var, `+` of another one could join them)
+        structural = structural or var in self.containers or made or var in self.listed
+        if made:
+            self.listed.add(var)
         if var in state.init:
             if structural:
                 total = self.call("add_adjoints", name(adj), expr)

@@ -1106,6 +1106,9 @@ describe(rt.unreduce, reads_shape_of=1)
 describe(rt.unreduce, rt.unbroadcast, continuous=True)
 describe(rt.reduce_size, reads_shape_of=0)
 describe(rt.split_like, rt.unstack, rt.sequence_bar, rt.sorted_bar, makes_list=True)
+# a list of the items' shares for a list or tuple of items (builtin sum's and math.prod's): added
+# to another adjoint of the list item by item, not joined to it
+describe(rt.items_adjoint, rt.prod_items_bar, makes_list=True)
 
 
 # a list of numbers NumPy reads as an array (frontend/normalize/normalizer.py, _lists_as_arrays): the same values
