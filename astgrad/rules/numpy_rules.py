@@ -1223,8 +1223,12 @@ describe(np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std, np.amax, np.a
 describe(
     np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.diagonal, np.asarray,
     np.asanyarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.real, np.imag,
+    np.flip, np.flipud, np.fliplr, np.rot90, np.expand_dims, np.rollaxis, np.require, np.matrix_transpose,
+    np.permute_dims, np.einsum,
     views=True,
 )  # fmt: skip
+# lists of views of the argument (a, b = np.split(z, 2): a and b are z's memory)
+describe(np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.unstack, views=True)
 # functions that write into their first argument (analysis/activity.py refuses them on active arrays)
 describe(np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis, np.random.shuffle, writes=True)
 # continuous on all real arguments: reading a value through them decides nothing (rounding.py).

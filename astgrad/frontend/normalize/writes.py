@@ -49,8 +49,8 @@ def blocks_of(node: gast.AST) -> list[list[gast.stmt]]:
 
 
 def bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
-    """(name, the value it is bound to) for `a = v`, `a, b = h, x`, and `a, b = pair` or `a, b =
-    pairs[0]` (each element bound to a part of `pair`: here `pair` itself)."""
+    """(name, the value it is bound to) for `a = v`, `a, b = h, x`, and `a, b = pair`, `a, b =
+    pairs[0]` or `a, b = f(x)` (each element bound to a part of `pair`: here `pair` itself)."""
     if isinstance(target, gast.Name):
         return [(target.id, value)]
     if not isinstance(target, (gast.Tuple, gast.List)):
@@ -59,7 +59,8 @@ def bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
         if any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
             return []
         return [b for t, v in zip(target.elts, value.elts) for b in bindings(t, v)]
-    if isinstance(value, (gast.Name, gast.Subscript)):  # (`W, b = params[0]`: each a part of the item)
+    # (`W, b = params[0]`: each a part of the item; `a, b = np.split(z, 2)`: of the call's result)
+    if isinstance(value, (gast.Name, gast.Subscript, gast.Call)):
         return [b for t in target.elts for b in bindings(t.value if isinstance(t, gast.Starred) else t, value)]
     return []
 
