@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any, Callable
 
@@ -29,6 +30,24 @@ def number_value(node: gast.AST) -> float | None:
         inner = number_value(node.operand)
         return None if inner is None else -inner
     return None
+
+
+def _arith_value(node: gast.AST) -> float | None:
+    """The value of a number literal, or of a bool literal as the int arithmetic reads it (a
+    template's `y - (y != 0)` of a number y: the comparison folds to a bool first)."""
+    if isinstance(node, gast.Constant) and type(node.value) is bool:
+        return int(node.value)
+    return number_value(node)
+
+
+_COMPARE = {
+    gast.Eq: operator.eq,
+    gast.NotEq: operator.ne,
+    gast.Lt: operator.lt,
+    gast.LtE: operator.le,
+    gast.Gt: operator.gt,
+    gast.GtE: operator.ge,
+}
 
 
 def _literal(node: gast.AST) -> bool:
@@ -86,8 +105,8 @@ class Fold(Transformer):
             del operand._ag_operand
         left, right, op = node.left, node.right, node.op
         result = None
-        if number_value(left) is not None and number_value(right) is not None and type(op) in _ARITH:
-            value = _ARITH[type(op)](number_value(left), number_value(right))
+        if _arith_value(left) is not None and _arith_value(right) is not None and type(op) in _ARITH:
+            value = _ARITH[type(op)](_arith_value(left), _arith_value(right))
             self.changed = True
             return (
                 gast.Constant(value=value, kind=None)
@@ -181,6 +200,10 @@ class Fold(Transformer):
             same = node.left.value == node.comparators[0].value
             self.changed = True
             return gast.Constant(value=same if isinstance(node.ops[0], gast.Eq) else not same, kind=None)
+        if _numbers_compared(node):  # a template's `y != 0` of a number y
+            self.changed = True
+            compare = _COMPARE[type(node.ops[0])]
+            return gast.Constant(value=compare(number_value(node.left), number_value(node.comparators[0])), kind=None)
         return node
 
     def visit_IfExp(self, node):
@@ -218,17 +241,29 @@ class Fold(Transformer):
                         isinstance(m, gast.Constant) and type(m.value) is str for m in (left, right)
                     ):
                         return True
+                    if _numbers_compared(n):
+                        return True
             elif n.test.__class__ is gast.Constant:  # (an IfExp)
                 return True
         return False
 
 
+def _numbers_compared(n: gast.Compare) -> bool:
+    """`2 != 0`: one comparison of two number literals."""
+    return (
+        len(n.ops) == 1
+        and type(n.ops[0]) in _COMPARE
+        and number_value(n.left) is not None
+        and number_value(n.comparators[0]) is not None
+    )
+
+
 def _binop_may_fold(n: gast.BinOp, copy_of: str | None) -> bool:
     """Whether one of Fold.visit_BinOp's rules matches `n` as it is."""
     left, right, op = n.left, n.right, n.op.__class__
-    lv, rv = number_value(left), number_value(right)
-    if lv is not None and rv is not None and op in _ARITH:
+    if _arith_value(left) is not None and _arith_value(right) is not None and op in _ARITH:
         return True
+    lv, rv = number_value(left), number_value(right)
     if op is gast.Pow or op is gast.Div:
         if rv == 1:
             return True

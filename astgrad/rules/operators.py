@@ -75,28 +75,31 @@ def _(z, x, y):
     z_dot = x_dot / y - z * y_dot / y
 
 
+# d(x**y)/dx = y x**(y - 1), and 0 where y is 0 (x**0 is 1 everywhere, at x = 0 too: there
+# 0 * 0**-1 would be nan): the exponent is y - 1 but where y is 0 (a constant y folds to its number);
+# d(x**y)/dy = x**y log x, and 0 where x is 0 (x**y is 0 there for y > 0)
 @adjoint(operator.pow)
 def _(z, x, y):
-    x_bar = unbroadcast(z_bar * y * x ** (y - 1), x)
-    y_bar = unbroadcast(z_bar * z * np.log(x), y)
+    x_bar = unbroadcast(z_bar * y * x ** (y - (y != 0)), x)
+    y_bar = unbroadcast(z_bar * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
 @tangent(operator.pow)
 def _(z, x, y):
-    z_dot = x_dot * y * x ** (y - 1) + y_dot * z * np.log(x)
+    z_dot = x_dot * y * x ** (y - (y != 0)) + y_dot * z * np.log(np.where(x == 0, 1.0, x))
 
 
 # np.power computes NumPy's power of Python numbers too: a negative base's fractional power is nan
 # (Python's `**` makes it complex), and so is its derivative
 @adjoint(np.power)
 def _(z, x, y):
-    x_bar = unbroadcast(z_bar * y * np.power(x, y - 1), x)
-    y_bar = unbroadcast(z_bar * z * np.log(x), y)
+    x_bar = unbroadcast(z_bar * y * np.power(x, y - (y != 0)), x)
+    y_bar = unbroadcast(z_bar * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
 @tangent(np.power)
 def _(z, x, y):
-    z_dot = x_dot * y * np.power(x, y - 1) + y_dot * z * np.log(x)
+    z_dot = x_dot * y * np.power(x, y - (y != 0)) + y_dot * z * np.log(np.where(x == 0, 1.0, x))
 
 
 @adjoint(operator.matmul)

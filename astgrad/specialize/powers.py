@@ -11,7 +11,7 @@ error), so a power is rewritten only where its value decides nothing and is not 
     t4 = x ** k   →   t4 = int_power(x, k)
 
 the base a float array of known shape, the exponent an int literal ≥ 3 (NumPy squares and
-copies itself) or an integer the specialisation knows (a loop counter, `k - 1` in pow's
+copies itself) or an integer the specialisation knows (a loop counter, `k - (k != 0)` in pow's
 derivative). The helper checks its operands at run time and computes `x ** k` itself for any
 others (a negative exponent, an integer array: exact integer powers stay NumPy's). In `grad`
 that is the forward pass's powers, read by the derivatives alone, and the derivatives' own;
@@ -122,11 +122,14 @@ def _float_array(e: gast.AST, shape_of: Callable) -> bool:
 
 def _whole(e: gast.AST, shape_of: Callable, top: bool = True) -> bool:
     """Whether `e` is an integer: a literal (at the top, one NumPy's power does not do itself: ≥ 3),
-    a name of an integer number, or a sum, difference or product of such."""
+    a name of an integer number, or a sum, difference or product of such (a comparison of such is
+    a bool, an integer in them)."""
     if isinstance(e, gast.Constant):
         return type(e.value) is int and (not top or e.value > _NUMPY_FAST)
     if isinstance(e, gast.Name):
         return shape_of(e.id) == () and shape_of.kind(e.id) in ("i", "u")
     if isinstance(e, gast.BinOp) and isinstance(e.op, _INTEGER_OPS):
         return _whole(e.left, shape_of, False) and _whole(e.right, shape_of, False)
+    if isinstance(e, gast.Compare) and not top:  # (a bool: `k - (k != 0)`, pow's derivative's exponent)
+        return all(_whole(v, shape_of, False) for v in [e.left, *e.comparators])
     return False
