@@ -3,6 +3,8 @@
 
 import math
 
+import numpy as np
+
 
 def helper_mean(vals):
     return sum(vals) / len(vals)
@@ -52,3 +54,11 @@ def fsum_sorted_and_copied(xs):
 
 def product_and_a_slice(xs):
     return math.prod(xs) + xs[2] * sum(xs[1:])
+
+
+def last_and_dot(xs):
+    return xs[-1] * 2 + np.dot(xs, xs)
+
+
+def largest_and_dot(xs):
+    return max(xs) + np.dot(xs, xs)

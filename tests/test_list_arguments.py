@@ -1,6 +1,7 @@
 """A list or tuple of floats whose derivative comes from several places (`sum(xs) + xs[0]`): its
 adjoint is a list, and a second contribution was joined to it with `+` (its items' shares cut
-back to the list's length: a silent wrong gradient). Against central differences in every mode."""
+back to the list's length: a silent wrong gradient); np.dot of a list read with another use crashed
+(a float times the list). Against central differences in every mode."""
 
 import pytest
 
@@ -22,6 +23,8 @@ CASES = [
     (lf.mean_by_a_helper, (XS,), 0),
     (lf.fsum_sorted_and_copied, (XS,), 0),
     (lf.product_and_a_slice, (XS,), 0),
+    (lf.last_and_dot, (XS,), 0),
+    (lf.largest_and_dot, (XS,), 0),
 ]
 
 

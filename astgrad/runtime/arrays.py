@@ -180,6 +180,7 @@ def matmul_right(g: Any, a: Any, b: Any) -> Any:
 
 
 def _matmul_left(g: Any, a: Any, b: Any) -> Any:
+    a, b = _as_arrays(a, b)
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
@@ -193,16 +194,23 @@ def _matmul_left(g: Any, a: Any, b: Any) -> Any:
 
 
 def _matmul_right(g: Any, a: Any, b: Any) -> Any:
+    a, b = _as_arrays(a, b)
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
     if np.ndim(g) == 0 and a_nd + b_nd > 2:
         g = np.broadcast_to(g, matmul_shape(np.shape(a), np.shape(b)))  # a zero for an unused result
     if a_nd == 1:
-        return np.asarray(a)[:, None] * g[..., None, :] if b_nd > 1 else g * a  # (a may be a list)
+        return a[:, None] * g[..., None, :] if b_nd > 1 else g * a
     if b_nd == 1:
         return np.dot(g, a) if a_nd == 2 else unbroadcast(np.matmul(g[..., None, :], a)[..., 0, :], b)
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+
+
+def _as_arrays(a: Any, b: Any) -> tuple[Any, Any]:
+    """The operands of np.dot as it reads them: a list or tuple of numbers is an array (a Python
+    float times a list would repeat it)."""
+    return (np.asarray(a) if type(a) in (list, tuple) else a), (np.asarray(b) if type(b) in (list, tuple) else b)
 
 
 def matmul_left_sum(parts: list, a: Any) -> Any:
