@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -83,6 +84,24 @@ class Site:
     node: gast.AST | None = None
     save: gast.Expr | None = None  # marker in the forward pass
     restore: gast.Expr | None = None  # marker in the backward pass
+
+
+# Python's functions of sequences, and the checks normalization writes for them (`for x in xs`,
+# `max(xs)`): a name they read may be a list, whose gradient is a list
+_SEQUENCE_READERS = (
+    len, sum, max, min, sorted, list, tuple, zip, enumerate, reversed, math.fsum, math.prod,
+    runtime.check_sequence, runtime.check_numbers, runtime.check_unpack,
+)  # fmt: skip
+
+
+def _sequence_reads(fdef: gast.FunctionDef) -> set[str]:
+    """The names read as sequences by Python's functions of them (`_SEQUENCE_READERS`)."""
+    out = set()
+    for n in find(fdef, _CALL):
+        fn = getattr(n, "_ag_fn", None)
+        if fn is not None and any(fn is r for r in _SEQUENCE_READERS):
+            out |= {a.id for a in n.args if isinstance(a, gast.Name)}
+    return out
 
 
 def _marker(kind: str, site: Site) -> gast.Expr:
@@ -270,8 +289,16 @@ class ReverseTransformer:
                 grads.append(name(zero))
             elif w not in state.init:
                 grads.append(self.call("zeros_like", name(w)))
-            elif w in indexed or w in self.containers or w in getattr(self.fdef, "_ag_as_arrays", ()):
-                # (a tuple's adjoint is built as a list; a list NumPy read as an array has an array's)
+            elif (
+                w in indexed
+                or w in self.containers
+                or w in getattr(self.fdef, "_ag_as_arrays", ())
+                or (self.facts is not None and self.facts.slots(w) is not None)
+                or (self.facts is None and w in _sequence_reads(self.fdef))
+            ):
+                # (a tuple's adjoint is built as a list; a list NumPy read as an array has an array's,
+                # and so has one specialised code knows is a list, or general code sees read as a
+                # sequence (`max(xs)`, `for x in xs`), read by NumPy's functions too)
                 grads.append(self.call("match_structure", name(self.bar(w)), name(w)))
             else:
                 grads.append(name(self.bar(w)))

@@ -123,7 +123,8 @@ def lower(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable[[str], tuple 
                     text = SHARES[f.id == max_share]
                     return parse_expression(text, {"x": x, "y": y})
             if f.id == structure and len(node.args) == 2 and isinstance(node.args[1], gast.Name):
-                if shape_of(node.args[1].id) is not None:  # an array or a number: no container to rebuild
+                held = node.args[1].id  # (an array or a number: no container to rebuild; a list of numbers has one)
+                if shape_of(held) is not None and shape_of.slots(held) is None:
                     return node.args[0]
             if f.id == as_array and len(node.args) == 1 and isinstance(node.args[0], gast.Name):
                 if shape_of(node.args[0].id) is not None:  # an array or a number: NumPy reads it as it is
