@@ -30,7 +30,7 @@ import numpy as np
 from .. import rules, runtime
 from ..frontend.assumptions import immutable
 from ..frontend.context import Context
-from ..ir.trees import names_in, walk
+from ..ir.trees import COMPARISONS, names_in, walk
 from .activity import BINOPS, UNARY, walk_statements
 from .index_ranges import LoopIndices, difference
 from .shapes import full_reduction
@@ -65,14 +65,6 @@ ALL = rules.registry.SHAPE_ALL  # any argument (elementwise functions: the broad
 EXACT = rules.registry.SHAPE_EXACT  # every argument exact: constructors (np.arange(n), np.zeros(shape))
 PICK = rules.registry.SHAPE_PICK  # min/max: one of their arguments, or an element of their one argument
 
-_COMPARE = {
-    gast.Eq: operator.eq,
-    gast.NotEq: operator.ne,
-    gast.Lt: operator.lt,
-    gast.LtE: operator.le,
-    gast.Gt: operator.gt,
-    gast.GtE: operator.ge,
-}
 _ATTRIBUTES = {"shape", "ndim", "size", "T", "dtype"}
 
 
@@ -357,10 +349,10 @@ class ShapeFacts:
                 return _product(operator.matmul, a, b), ea and eb
             return _elementwise(BINOPS[type(value.op)], [a, b]), ea and eb
         if isinstance(value, gast.Compare):
-            if len(value.ops) != 1 or type(value.ops[0]) not in _COMPARE:
+            if len(value.ops) != 1 or type(value.ops[0]) not in COMPARISONS:
                 raise _Unknown
             (a, ea), (b, eb) = self._atom(value.left), self._atom(value.comparators[0])
-            return _elementwise(_COMPARE[type(value.ops[0])], [a, b]), ea and eb
+            return _elementwise(COMPARISONS[type(value.ops[0])], [a, b]), ea and eb
         if isinstance(value, gast.Attribute):
             if value.attr not in _ATTRIBUTES:
                 raise _Unknown

@@ -4,11 +4,22 @@ tree reads, statements in nested blocks, a copying transformer; and builders of 
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable
 
 import gast
 
 _AST = gast.AST
+
+# the function each comparison node computes (`a < b`: operator.lt)
+COMPARISONS = {
+    gast.Eq: operator.eq,
+    gast.NotEq: operator.ne,
+    gast.Lt: operator.lt,
+    gast.LtE: operator.le,
+    gast.Gt: operator.gt,
+    gast.GtE: operator.ge,
+}
 _NAME, _STORE, _AUG = gast.Name, gast.Store, gast.AugAssign
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 import re
 from typing import Any, Callable
 
@@ -12,7 +11,7 @@ from .. import rules, runtime
 from ..analysis.aliasing import shared_through, sharing_links, writes_in_place
 from ..frontend.context import Context
 from ..ir.sentinels import MISSING
-from ..ir.trees import Transformer, call_of, clone, find, name_counts, names_in, read_counts, walk
+from ..ir.trees import COMPARISONS, Transformer, call_of, clone, find, name_counts, names_in, read_counts, walk
 
 
 def _is_num(node: gast.AST, value: float) -> bool:
@@ -38,16 +37,6 @@ def _arith_value(node: gast.AST) -> float | None:
     if isinstance(node, gast.Constant) and type(node.value) is bool:
         return int(node.value)
     return number_value(node)
-
-
-_COMPARE = {
-    gast.Eq: operator.eq,
-    gast.NotEq: operator.ne,
-    gast.Lt: operator.lt,
-    gast.LtE: operator.le,
-    gast.Gt: operator.gt,
-    gast.GtE: operator.ge,
-}
 
 
 def _literal(node: gast.AST) -> bool:
@@ -202,7 +191,7 @@ class Fold(Transformer):
             return gast.Constant(value=same if isinstance(node.ops[0], gast.Eq) else not same, kind=None)
         if _numbers_compared(node):  # a template's `y != 0` of a number y
             self.changed = True
-            compare = _COMPARE[type(node.ops[0])]
+            compare = COMPARISONS[type(node.ops[0])]
             return gast.Constant(value=compare(number_value(node.left), number_value(node.comparators[0])), kind=None)
         return node
 
@@ -252,7 +241,7 @@ def _numbers_compared(n: gast.Compare) -> bool:
     """`2 != 0`: one comparison of two number literals."""
     return (
         len(n.ops) == 1
-        and type(n.ops[0]) in _COMPARE
+        and type(n.ops[0]) in COMPARISONS
         and number_value(n.left) is not None
         and number_value(n.comparators[0]) is not None
     )
