@@ -127,7 +127,9 @@ def _running_statement(known: int | None = None) -> tuple[str, int, str, str] | 
     if frame is None:
         return None
     user_file, line, name = generated_origin(frame.f_code.co_filename)
-    if known is not None:
+    if known is not None:  # (a line of the user's own file: past the code generated from code astgrad generated)
+        while user_file in _GENERATED:
+            user_file, _, name = _GENERATED[user_file]
         return user_file, known, name, linecache.getline(user_file, known).strip()
     above = line_comment_above(linecache.getlines(frame.f_code.co_filename), frame.f_lineno)
     return (user_file, above[0], name, above[1]) if above is not None else (user_file, line, name, "")

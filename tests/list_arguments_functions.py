@@ -62,3 +62,10 @@ def last_and_dot(xs):
 
 def largest_and_dot(xs):
     return max(xs) + np.dot(xs, xs)
+
+
+def tail_summed_and_head_squared(a, xs):
+    out = []
+    for x in xs:
+        out.append(a * x * x)
+    return sum(out[1:]) + out[0] ** 2

@@ -103,3 +103,32 @@ PAIR = (1.0, 2.0)
 def unpacks_a_global_pair(x):
     a, b = PAIR
     return np.sum(a * x**2 + b * x)
+
+
+CALLS = []
+
+
+def logs_a_bounded_history(x):
+    y = np.sum(np.sin(x))
+    if len(HISTORY) > 100:
+        HISTORY.clear()
+    print("loss", y, len(HISTORY))
+    HISTORY.append(float(y))
+    return y * y
+
+
+def counts_its_calls_for_a_rate(x):
+    CALLS.append(1)
+    rate = 0.1 / len(CALLS)
+    return rate * np.sum(x**2)
+
+
+def sets_an_attribute_for_the_caller(x, holder=settings):
+    setattr(holder, "last", float(np.sum(x)))  # noqa: B010 (as users write it)
+    return np.sum(x**2)
+
+
+def masks_cast(x):
+    m = x.astype(bool) & (x > 0)
+    k = (x * 4.0 + 0.5).astype(np.int64) & 1
+    return np.sum(x[m] ** 2) + np.sum(x * k)

@@ -1,6 +1,7 @@
 """A list or tuple of floats whose derivative comes from several places (`sum(xs) + xs[0]`): its
 adjoint is a list, and a second contribution was joined to it with `+` (its items' shares cut
-back to the list's length: a silent wrong gradient); np.dot of a list read with another use crashed
+back to the list's length: a silent wrong gradient), or added into a slice of it with `+=` (which
+extends a list); np.dot of a list read with another use crashed
 (a float times the list). Against central differences in every mode."""
 
 import pytest
@@ -25,6 +26,7 @@ CASES = [
     (lf.product_and_a_slice, (XS,), 0),
     (lf.last_and_dot, (XS,), 0),
     (lf.largest_and_dot, (XS,), 0),
+    (lf.tail_summed_and_head_squared, (0.7, [0.1 * k for k in range(1, 16)]), 0),
 ]
 
 

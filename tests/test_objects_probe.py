@@ -6,10 +6,12 @@ unchecked; a cast of a list crashed; a global tuple that came to hold an array c
 guard. Each is now right against central differences in every mode, or refused naming the
 user's line."""
 
+import re
+
 import numpy as np
 import pytest
 
-from astgrad import TransformError, UnsupportedValueError, grad
+from astgrad import TransformError, UnsupportedValueError, grad, numerical_grad
 from tests import objects_probe_functions as of
 from tests.modes import MODES, check
 
@@ -51,20 +53,35 @@ def test_right_against_central_differences(f, args, options):
         (of.caches_then_reads_back, (X,), 0, "`CACHE.update(...)` writes into `CACHE`"),
         (of.sets_an_attribute, (X, Holder()), 0, "`setattr` writes an attribute"),
         (of.Recurrent().loss, (np.eye(3) * 0.5, X), 1, "`self.states.append(...)` writes into `self.states`"),
-        (of.merges_dicts, ({"W": X},), 0, "`|` of a value with a derivative"),
-        (of.merges_in_place, (X,), 0, "`|` of a value with a derivative"),
+        (of.merges_dicts, ({"W": X},), 0, "a dict or set merged with `|`"),
+        (of.merges_in_place, (X,), 0, "a dict or set merged with `|`"),
     ],
     ids=["global-list", "global-dict", "setattr", "method-state", "dict-merge", "dict-merge-in-place"],
 )
 def test_refused_at_the_users_line(f, args, wrt, message, options):
-    with pytest.raises(TransformError, match="objects_probe_functions.py:[0-9]+: " + _escaped(message)):
+    with pytest.raises((TransformError, UnsupportedValueError)) as info:
         grad(f, wrt=wrt, **options)(*args)
+    assert re.search("objects_probe_functions.py:[0-9]+: " + re.escape(message), str(info.value)), str(info.value)
 
 
-def _escaped(text):
-    import re
-
-    return re.escape(text)
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f",
+    [of.logs_a_bounded_history, of.counts_its_calls_for_a_rate, of.sets_an_attribute_for_the_caller, of.masks_cast],
+    ids=lambda f: f.__name__,
+)
+def test_logging_and_masks_read_no_value_back(f, options):
+    """A log's length, truth and printing read no value; an attribute set and never read; `&` of
+    masks cast from the input: differentiated as the program runs, on its first call."""
+    of.HISTORY.clear()
+    of.CALLS.clear()
+    g = grad(f, **options)(X)
+    of.HISTORY.clear()
+    of.CALLS.clear()
+    if options.get("mode") == "forward" and f is of.counts_its_calls_for_a_rate:
+        return  # (forward mode runs the function once per input element: its count grows)
+    expected = np.asarray(numerical_grad(f, X)) if f is not of.counts_its_calls_for_a_rate else 0.2 * X
+    np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("options", MODES)

@@ -63,3 +63,19 @@ def test_specialised_code_checks_no_length_its_facts_know():
     # (a length the facts know to differ keeps its check: it refuses when the code runs)
     triples = [(x, y, 1.0) for x, y in PAIRS]
     assert "check_unpack(" in astgrad.source(uf.fits_points, args=(0.7, triples))
+
+
+def test_a_global_tuple_unpacked_under_jit():
+    pytest.importorskip("numba")
+    x = np.array([0.3, 2.0])
+    np.testing.assert_allclose(grad(uf.clips_to_global_bounds, jit=True)(x), [0.6, 0.0])
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_guard_on_a_tuple_holding_nan_and_an_object_without_length(options):
+    """A global tuple holding NaN is the tuple the code was made for (its guard compares its items
+    by identity first, as Python's == does); an object read by position alone is unpacked as before."""
+    x = np.array([0.3, 2.0])
+    for _ in range(2):
+        np.testing.assert_allclose(grad(uf.clips_to_limits_with_a_nan, **options)(x), [0.6, 0.0])
+    check(uf.unpacks_an_object_read_by_position, (1.5,), 0, options)

@@ -19,10 +19,10 @@ from ..analysis.activity import (
     assignment_counts,
     float_store_check,
     made_float,
+    merge_checks,
     operands,
     primitive,
     refuse_argument_writes,
-    refuse_bitwise_of_derivatives,
     refuse_caller_tape_reads,
 )
 from ..analysis.sequences import sequence_calls, sequence_op
@@ -144,7 +144,7 @@ class ForwardTransformer:
         self.float_made = made_float(fdef)  # (arrays no store truncates: unchecked)
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
         refuse_argument_writes(ctx, fdef, self.activity)
-        refuse_bitwise_of_derivatives(ctx, fdef, self.activity)
+        self.merges = merge_checks(ctx, fdef, self.activity)  # (`p | q` of dicts: refused where it runs)
         self.dot_names: dict[str, str] = {}
         self.sites = assignment_counts(fdef)
         self.loop_depth = 0
@@ -194,6 +194,8 @@ class ForwardTransformer:
         out: list[gast.stmt] = []
         for s in body:
             if isinstance(s, gast.Assign):
+                if id(s) in self.merges:
+                    out.append(self.merges[id(s)])
                 out += self.assignment(s)
             elif getattr(s, "_ag_append", None):
                 lst, item = s._ag_append

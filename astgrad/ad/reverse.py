@@ -32,10 +32,10 @@ from ..analysis.activity import (
     float_store_check,
     integer_names,
     made_float,
+    merge_checks,
     operands,
     primitive,
     refuse_argument_writes,
-    refuse_bitwise_of_derivatives,
     refuse_caller_tape_reads,
     refuse_tuple_output,
     walk_statements,
@@ -104,6 +104,11 @@ def _sequence_reads(fdef: gast.FunctionDef) -> set[str]:
     return out
 
 
+def _slices(index: gast.AST) -> bool:
+    """Whether an index takes a slice (`xs[1:]`, `x[:, 0]`), not one item."""
+    return any(isinstance(n, gast.Slice) for n in walk(index))
+
+
 def _marker(kind: str, site: Site) -> gast.Expr:
     node = gast.Expr(value=gast.Constant(value=None, kind=None))
     node._ag_marker = (kind, site)
@@ -153,7 +158,7 @@ class ReverseTransformer:
         self.float_made = made_float(self.fdef)  # (arrays no store truncates: unchecked)
         refuse_caller_tape_reads(ctx, fdef, self.activity.useful)  # (a generated backward function)
         refuse_argument_writes(ctx, fdef, self.activity)
-        refuse_bitwise_of_derivatives(ctx, fdef, self.activity)
+        self.merges = merge_checks(ctx, fdef, self.activity)  # (`p | q` of dicts: refused where it runs)
         loop_targets = {s.target.id for s in walk_statements(fdef.body) if isinstance(s, gast.For)}
         self.ints = integer_names(fdef, loop_targets)
         if facts is not None:  # (specialised code: a name the shape analysis knows to be one integer)
@@ -341,6 +346,8 @@ class ReverseTransformer:
                     site = self.add_site(target.id, p, "assign", s)
                     if ambiguous(self.sequence_ops, body[i], self.active):  # (`ys + x`: no join where it runs)
                         out.append(elementwise_check(self.ctx, s))
+                    if id(body[i]) in self.merges:
+                        out.append(self.merges[id(body[i])])
                 else:
                     site = self.add_site(target.value.id, p, "setitem", s)
                     if (
@@ -880,7 +887,8 @@ class ReverseTransformer:
                 self.record_reads(code, p)
                 return True
         known_array = self.facts is not None and bool(self.facts.shape(var)) and var not in self.containers
-        numbers = self.facts is not None and self.facts.item_shape(var) == ()  # (no adjoint shares a number)
+        # (no adjoint shares a number; a slice of a list is a list, which `+=` would extend)
+        numbers = self.facts is not None and self.facts.item_shape(var) == () and not _slices(value.slice)
         # a list's item is an adjoint other names may hold: a new sum, not += (a number: the same)
         if basic and not known_array and not numbers:
             element = gast.Subscript(value=name(adj), slice=copy.deepcopy(value.slice), ctx=gast.Load())

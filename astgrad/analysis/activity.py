@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import copy
 import inspect
 import operator
 import re
@@ -350,26 +351,27 @@ def refuse_argument_writes(ctx: Context, fdef: gast.FunctionDef, activity: Activ
 _BITWISE = (operator.or_, operator.and_, operator.xor, np.bitwise_or, np.bitwise_and, np.bitwise_xor)
 
 
-def refuse_bitwise_of_derivatives(ctx: Context, fdef: gast.FunctionDef, activity: Activity) -> None:
-    """Refuse `p | q` (`&`, `^`) of a value with a derivative: on numbers and arrays these are
-    integer and boolean operations (a float raises), so such an operand is a dict or a set, which
-    `|` merges (`q = p | {"extra": 3.0 * p["W"]}`) and whose derivatives the bitwise rule (none)
-    would drop."""
+def merge_checks(ctx: Context, fdef: gast.FunctionDef, activity: Activity) -> dict[int, gast.stmt]:
+    """id(statement) → `check_not_merged(p, q, line=N)` for each `t = p | q` (`&`, `^`) with an
+    operand that has a derivative: on numbers and arrays these have none (a float raises; a mask
+    cast from the input is a mask), but of dicts or sets `|` merges, and the bitwise rule (none)
+    would drop what the merged values carry: refused where it runs (runtime.check_not_merged)."""
+    found = {}
     for s in walk_statements(fdef.body):
         value = s.value if isinstance(s, gast.Assign) else None
         fn = primitive(value) if value is not None else None
         if fn is None or not any(fn is b for b in _BITWISE):
             continue
-        if any(isinstance(a, gast.Name) and a.id in activity.varied for a in operands(value)):
-            symbol = (
-                "|" if fn in (operator.or_, np.bitwise_or) else "&" if fn in (operator.and_, np.bitwise_and) else "^"
+        ops = operands(value)
+        if any(isinstance(a, gast.Name) and a.id in activity.varied for a in ops):
+            call = gast.Call(
+                func=name(ctx.helper("check_not_merged")),
+                args=[copy.deepcopy(a) for a in ops],
+                keywords=ctx.check_line(s),
             )
-            raise ctx.parsed.error(
-                f"`{symbol}` of a value with a derivative: on numbers and arrays it has none, and a dict merge "
-                "(`p | q`, `p |= q`) is not followed",
-                s,
-                hint='copy the dict and write the new items: `q = dict(p)`, then `q["extra"] = ...`',
-            )
+            call._ag_fn = runtime.check_not_merged
+            found[id(s)] = gast.copy_location(gast.Expr(value=call), s)
+    return found
 
 
 def numpy_writer(fn: Any) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import overload
+from numba.extending import overload, register_jitable
 
 from .. import runtime
 
@@ -339,6 +339,28 @@ def _check_float_store(array, line=None):
     if _is_array(array) and isinstance(array.dtype, (types.Integer, types.Boolean)):
         raise TypingError(f"a value with a derivative stored into an array of {array.dtype}")
     return lambda array, line=None: None
+
+
+@overload(runtime.check_unpack)
+def _check_unpack(seq, named, line=None):
+    """A tuple's length is its type's: checked when numba types it; an array's when the code runs."""
+    if isinstance(seq, types.BaseTuple):
+        if len(seq) != getattr(named, "literal_value", len(seq)):
+            raise TypingError(f"unpacking a tuple of {len(seq)} items into another number of names")
+        return lambda seq, named, line=None: None
+    if _is_array(seq):
+
+        def check(seq, named, line=None):
+            if len(seq) != named:
+                _unpack_error()
+
+        return check
+    raise TypingError(f"unpacking a {seq}")
+
+
+@register_jitable
+def _unpack_error():
+    raise ValueError("an unpacking of another length than its names")
 
 
 @overload(runtime.check_sequence)

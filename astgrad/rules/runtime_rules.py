@@ -634,6 +634,7 @@ nondifferentiable(
     rt.changed_tuple,
     rt.check_elementwise,
     rt.check_float_store,
+    rt.check_not_merged,
     rt.changed_partial,
     rt.partial_contents,
     rt.snapshot,

@@ -81,9 +81,13 @@ def check_unpack(seq: Any, named: int, line: int | None = None) -> None:
             "write `a, b = d.values()` or `a, b = d['a'], d['b']`",
             line=line,
         )
-    if len(seq) != named:
-        more = "too many" if len(seq) > named else "not enough"
-        raise UnsupportedValueError(f"{more} values to unpack (expected {named}, got {len(seq)})", line=line)
+    try:
+        length = len(seq)
+    except TypeError:
+        return  # (an object read by position alone, `__getitem__` without `__len__`: read as before)
+    if length != named:
+        more = "too many" if length > named else "not enough"
+        raise UnsupportedValueError(f"{more} values to unpack (expected {named}, got {length})", line=line)
 
 
 def check_sequence(seq: Any) -> None:
@@ -205,7 +209,11 @@ def changed_tuple(value: Any, expected: tuple) -> bool:
     if type(value) is not tuple or len(value) != len(expected):
         return True
     for v, e in zip(value, expected):
-        if type(v) is not type(e) or (changed_tuple(v, e) if type(e) is tuple else v != e):
+        if v is e:  # (the very object: a NaN the guard bound is itself, as in Python's tuple ==)
+            continue
+        if type(v) is not type(e) or type(e) is np.ndarray:
+            return True
+        if changed_tuple(v, e) if type(e) is tuple else v != e:
             return True
     return False
 
@@ -248,6 +256,20 @@ def check_not_view(value: Any, label: str, source: Any = None, line: int | None 
             f"`{label}` is a view into another array (a row or a slice) and the function writes "
             f"in place through it or into that array: astgrad cannot follow writes through views; "
             f"make it a copy (`{label} = ....copy()`) or write `{label} = {label} + ...`",
+            line=line,
+        )
+
+
+def check_not_merged(a: Any, b: Any, line: int | None = None) -> None:
+    """Refuse `a | b` (`&`, `^`) of dicts or sets, with a derivative (at the user's `line`): a merge,
+    which astgrad differentiates as the bitwise operation it is on numbers and arrays (none)."""
+    from collections.abc import Mapping, Set
+
+    if isinstance(a, (Mapping, Set)) or isinstance(b, (Mapping, Set)):
+        raise UnsupportedValueError(
+            "a dict or set merged with `|` (or combined with `&`, `^`) holds values with derivatives, "
+            "which astgrad does not follow through it; copy the dict and write the new items: "
+            '`q = dict(p)`, then `q["extra"] = ...`',
             line=line,
         )
 

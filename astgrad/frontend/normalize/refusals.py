@@ -20,6 +20,9 @@ from ...ir.convert import to_ast
 from ...ir.trees import name, walk
 from ..callables import is_user_function
 
+# calls that read a container's length, truth or text, none of its values' derivatives
+_VALUELESS_READS = frozenset({"len", "print", "bool", "isinstance", "id", "type"})
+
 
 def node_source(node: gast.AST) -> str:
     try:
@@ -114,13 +117,20 @@ class RefusalsMixin:
 
     def _refuse_outside_write_read_back(self, fn: Any, node: gast.Call) -> None:
         """`LOG.append(v)`, `self.states.append(h)`, `CACHE.update(h=v)`, `setattr(obj, "h", v)`:
-        a write into an object the function does not own (a global's, an attribute's). Logging
-        that the function never reads back is run as it is; one it reads (`LOG[-1]`, anywhere in
-        the function) would read a value without its derivative: refused, as writes into
-        non-local variables are."""
+        a write into an object the function does not own (a global's, an attribute's). Logging is
+        run as it is; a write whose values the function reads back (`LOG[-1]`, `for h in LOG`,
+        `obj.h`, anywhere in the function) would read them without their derivatives: refused, as
+        writes into non-local variables are. Its length, its truth and printing it read no value."""
         if fn in (setattr, delattr):
+            if len(node.args) >= 2 and isinstance(node.args[1], gast.Constant) and isinstance(node.args[1].value, str):
+                held, attr = node_source(node.args[0]), node.args[1].value
+                if not any(
+                    isinstance(n, gast.Attribute) and n.attr == attr and node_source(n.value) == held
+                    for n in walk(self.parsed.tree)
+                ):
+                    return  # (an attribute set for the caller, never read here)
             raise self.error(
-                f"`{fn.__name__}` writes an attribute, which is not supported",
+                f"`{fn.__name__}` writes an attribute the function reads, which is not supported",
                 node,
                 hint="astgrad differentiates functions without mutable object state; keep the value in a local "
                 "variable (and return it, or store it after the gradient is computed)",
@@ -134,18 +144,25 @@ class RefusalsMixin:
             return
         receiver = node_source(node.func.value)
         writers = rules.registry.member_names("writes")
-        written = {  # (the receivers of the writes themselves: `LOG` in `LOG.append(...)`)
-            id(n.func.value)
-            for n in walk(self.parsed.tree)
-            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in writers
-        }
+        unread = set()  # the receivers of writes (`LOG` in `LOG.append(...)`), and reads of no value
         for n in walk(self.parsed.tree):
-            if isinstance(n, (gast.Name, gast.Attribute)) and isinstance(n.ctx, gast.Load) and id(n) not in written:
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in writers:
+                unread.add(id(n.func.value))
+            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in _VALUELESS_READS:
+                unread |= {id(a) for a in n.args}
+            elif isinstance(n, (gast.If, gast.While, gast.IfExp, gast.Assert)):
+                unread.add(id(n.test))  # (its truth: empty or not)
+            elif isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.Not):
+                unread.add(id(n.operand))
+            elif isinstance(n, gast.BoolOp):
+                unread |= {id(v) for v in n.values}
+        for n in walk(self.parsed.tree):
+            if isinstance(n, (gast.Name, gast.Attribute)) and isinstance(n.ctx, gast.Load) and id(n) not in unread:
                 if node_source(n) == receiver:
                     raise self.error(
                         f"`{node_source(node.func)}(...)` writes into `{receiver}`, which is not a local variable, "
-                        "and the function reads it too: astgrad follows writes into local variables only, so "
-                        "the read would see a value without its derivative",
+                        "and the function reads what it holds: astgrad follows writes into local variables only, "
+                        "so the read would see a value without its derivative",
                         node,
                         hint=f"build a local list or dict instead (`states = []`, `states.append(h)`) and read that; "
                         f"store it into `{receiver}` after the gradient is computed if you need it there",
