@@ -11,12 +11,10 @@ import numpy as np
 from ..errors import UnsupportedValueError
 from .shapes import unbroadcast
 from .tape import (
+    NUMBER_TYPES,
     add_adjoints,
     zeros_like,
 )
-
-# numbers whose share of a float adjoint is that float itself
-_REAL_NUMBERS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
 
 
 def numbers_as_array(x: Any) -> Any:
@@ -175,7 +173,7 @@ def items_adjoint(g: Any, items: Any) -> Any:
         out = np.empty(items.shape, dtype=np.result_type(items.dtype, np.asarray(g).dtype, float))
         out[...] = row
         return out
-    if type(g) is float and _REAL_NUMBERS.issuperset(map(type, items)):  # (each number's share is g)
+    if type(g) is float and NUMBER_TYPES.issuperset(map(type, items)):  # (each number's share is g)
         return [g] * len(items)
     return [unbroadcast(g, v) for v in items]
 

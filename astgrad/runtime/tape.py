@@ -19,8 +19,10 @@ def zeros_dtype(x: Any) -> Any:
     return None
 
 
-# the types of the items of a list of numbers, whose adjoint taken apart is an array (owned_copy)
-_NUMBERS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+# the types of numbers an adjoint holds as they are: the items of a list of numbers, whose adjoint
+# taken apart is an array (owned_copy) or a list of its own (owned_list), and whose share of a float
+# adjoint is that float (containers.items_adjoint)
+NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
 _PYTHON_NUMBERS = frozenset({float, int})
 
 
@@ -188,7 +190,7 @@ def owned_copy(g: Any) -> Any:
     back through the loop that appended them is then a view, not a copy of the rest (specialised
     code pops the items of an owned_list instead: specialize/popped_lists.py)."""
     if isinstance(g, (list, tuple)):
-        if g and all(type(v) in _NUMBERS for v in g):
+        if g and all(type(v) in NUMBER_TYPES for v in g):
             a = np.array(g)
             return a.astype(np.result_type(a, 1.0), copy=False)
         return [owned_copy(v) for v in g]
@@ -205,9 +207,9 @@ def owned_list(g: Any) -> Any:
     back off its end with `.pop()`, no copy of the rest, and the items keep their own types (a
     list of floats stays one; an array's items are NumPy's, as the array's were)."""
     if isinstance(g, (list, tuple)):
-        if _NUMBERS.issuperset(map(type, g)):
+        if NUMBER_TYPES.issuperset(map(type, g)):
             return list(g)
-        return [v if type(v) in _NUMBERS else owned_copy(v) for v in g]
+        return [v if type(v) in NUMBER_TYPES else owned_copy(v) for v in g]
     return list(owned_copy(g))
 
 
