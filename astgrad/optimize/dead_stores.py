@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import gast
 
-from ..ir.trees import find, walk
+from ..ir.trees import counted_range, find, walk
 from .cleanup import is_comment, is_pure
 
 _UNFOLLOWED = frozenset(
@@ -136,10 +136,7 @@ class _Liveness:
     def _empty_loop(self, s: gast.For, after: set[str], target: set[str]) -> bool:
         """A loop over a range, its body without an effect once its dead statements go, its target
         read by no one after it (`after`: what is live there)."""
-        it = s.iter
-        if _calls(it, "reversed", self.ns) and len(it.args) == 1:
-            it = it.args[0]
-        if not _calls(it, "range", self.ns) or s.orelse or target & after or not is_pure(s.iter, self.ns):
+        if counted_range(s) is None or target & after or not is_pure(s.iter, self.ns):
             return False
         return all(id(b) in self.dead or is_comment(b) or isinstance(b, gast.Pass) for b in s.body)
 
@@ -153,13 +150,6 @@ def _reads(node: gast.AST | None) -> set[str]:
     if node is None:
         return set()
     return {n.id for n in walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Store)}
-
-
-def _calls(e: gast.AST, builtin: str, ns: Callable[[str], Any]) -> bool:
-    """`e` calls the builtin named `builtin` (range, reversed)."""
-    import builtins
-
-    return isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and ns(e.func.id) is getattr(builtins, builtin)
 
 
 def _prune(body: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:

@@ -35,7 +35,7 @@ import gast
 
 from .. import runtime
 from ..frontend.context import Context
-from ..ir.trees import assign, find, name, walk
+from ..ir.trees import assign, call_of, counted_range, find, name, walk
 from ..optimize.loop_saves import single_assign
 
 
@@ -91,39 +91,23 @@ def _bound_name(ctx: Context, helper: Any) -> str | None:
 
 def _calls(value: gast.AST, fn: str, g: str) -> bool:
     """`fn(g)`."""
-    return (
-        isinstance(value, gast.Call)
-        and isinstance(value.func, gast.Name)
-        and value.func.id == fn
-        and len(value.args) == 1
-        and not value.keywords
-        and isinstance(value.args[0], gast.Name)
-        and value.args[0].id == g
-    )
+    return call_of(value, fn) and isinstance(value.args[0], gast.Name) and value.args[0].id == g
 
 
 def _loop_counters(fdef: gast.FunctionDef) -> set[str]:
-    """Names bound by `for` loops over `range(...)` or `reversed(range(...))` and nowhere else:
+    """Names bound by counted loops (`for k in range(n)`, `reversed(range(n))`) and nowhere else:
     whole numbers."""
-    counters, stored = set(), {}
+    stored: dict[str, int] = {}
+    loops: dict[str, int] = {}
+    counters = set()
     for n in walk(fdef):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             stored[n.id] = stored.get(n.id, 0) + 1
         if isinstance(n, gast.For) and isinstance(n.target, gast.Name):
-            it = n.iter
-            if _named_call(it, "reversed") and it.args:
-                it = it.args[0]
-            if _named_call(it, "range"):
-                counters.add(n.target.id)
-    loops = {}
-    for n in walk(fdef):
-        if isinstance(n, gast.For) and isinstance(n.target, gast.Name):
             loops[n.target.id] = loops.get(n.target.id, 0) + 1
+            if counted_range(n) is not None:
+                counters.add(n.target.id)
     return {c for c in counters if stored.get(c) == loops.get(c)}
-
-
-def _named_call(e: gast.AST, fn: str) -> bool:
-    return isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == fn
 
 
 def _whole_number(index: gast.AST, counters: set[str], shape_of: Any) -> bool:
