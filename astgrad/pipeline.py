@@ -167,10 +167,7 @@ def drop_number_checks(unit: Unit) -> None:
     views = {n for n, v in unit.ctx.extra_globals.items() if v in view_checks}
     elements = _elements(unit) if views else set()
 
-    def keep(s: gast.stmt) -> bool:
-        call = s.value if isinstance(s, gast.Expr) else None
-        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.args):
-            return True
+    def keep(call: gast.Call) -> bool:
         arg = call.args[0]
         if call.func.id in sequence and isinstance(arg, gast.Name) and arg.id not in stored:
             return unit.shape_of(arg.id) in (None, ())  # (an array of known shape is a sequence)
@@ -178,10 +175,7 @@ def drop_number_checks(unit: Unit) -> None:
             return arg.id not in elements  # (an element read is a number: no view)
         return not (call.func.id in checks and isinstance(arg, gast.Name) and arg.id in numbers)
 
-    blocks = [unit.fdef.body]
-    for block in blocks:
-        block[:] = [st for st in block if keep(st)] or [gast.Pass()]
-        blocks += nested_blocks(block)
+    _drop_calls(unit.fdef, keep)
 
 
 def drop_known_checks(unit: Unit) -> None:
@@ -194,10 +188,7 @@ def drop_known_checks(unit: Unit) -> None:
     if not stores and not unpacks:
         return
 
-    def keep(s: gast.stmt) -> bool:
-        call = s.value if isinstance(s, gast.Expr) else None
-        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.args):
-            return True
+    def keep(call: gast.Call) -> bool:
         arg = call.args[0]
         if call.func.id in unpacks and isinstance(arg, gast.Name) and len(call.args) == 2:
             return _length(unit, arg.id) != number_value(call.args[1])  # (a tuple or array of that length)
@@ -205,9 +196,22 @@ def drop_known_checks(unit: Unit) -> None:
             return unit.shape_of.kind(arg.id) not in ("f", "c")  # (a float array keeps what it is given)
         return True
 
-    blocks = [unit.fdef.body]
+    _drop_calls(unit.fdef, keep)
+
+
+def _drop_calls(fdef: gast.FunctionDef, keep: Callable[[gast.Call], bool]) -> None:
+    """Drop, in every block of `fdef`, the statements `helper(a, ...)` (a call of a name, for its
+    effect) that `keep` does not keep."""
+
+    def kept(s: gast.stmt) -> bool:
+        call = s.value if isinstance(s, gast.Expr) else None
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.args):
+            return True
+        return keep(call)
+
+    blocks = [fdef.body]
     for block in blocks:
-        block[:] = [st for st in block if keep(st)] or [gast.Pass()]
+        block[:] = [st for st in block if kept(st)] or [gast.Pass()]
         blocks += nested_blocks(block)
 
 
