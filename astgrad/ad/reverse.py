@@ -284,6 +284,7 @@ class ReverseTransformer:
         backward += self.backward(body, (), state)
         grads = []
         indexed = {n.value.id for n in find(self.fdef, _SUBSCRIPT) if isinstance(n.value, gast.Name)}
+        sequences = _sequence_reads(self.fdef) if self.facts is None else set()  # (general code: see below)
         for w in self.wrt:
             if w not in state.init and any(site.var == w for site in self.sites):
                 # reassigned: at the end the name holds another value, so the zero gradient is
@@ -299,7 +300,7 @@ class ReverseTransformer:
                 or w in self.containers
                 or w in getattr(self.fdef, "_ag_as_arrays", ())
                 or (self.facts is not None and self.facts.slots(w) is not None)
-                or (self.facts is None and w in _sequence_reads(self.fdef))
+                or w in sequences
             ):
                 # (a tuple's adjoint is built as a list; a list NumPy read as an array has an array's,
                 # and so has one specialised code knows is a list, or general code sees read as a
