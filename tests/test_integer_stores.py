@@ -4,8 +4,6 @@ NumPy, a step whose derivative is zero: refused where it runs, naming the user's
 counts, indices) are stored as the program does, and float arrays are not checked in specialised
 code, nor in general code where the function makes them float (`np.zeros(n)`)."""
 
-import inspect
-
 import numpy as np
 import pytest
 
@@ -13,13 +11,9 @@ import astgrad
 from astgrad import UnsupportedValueError, grad
 from tests import integer_stores_functions as isf
 from tests.modes import MODES, check
+from tests.test_errors import line_of
 
 X = np.array([0.3, -1.2, 0.8])
-
-
-def _line_of(f, text):
-    lines, first = inspect.getsourcelines(f)
-    return first + next(k for k, line in enumerate(lines) if text in line)
 
 
 REFUSED = [
@@ -36,7 +30,7 @@ def test_a_truncating_store_is_refused_at_its_line(f, args, text, options):
     for _ in range(2):  # (the general code, then the specialised code)
         with pytest.raises(UnsupportedValueError) as info:
             g(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
-        assert f"integer_stores_functions.py:{_line_of(f, text)}:" in str(info.value)
+        assert f"integer_stores_functions.py:{line_of(f, text)}:" in str(info.value)
         assert "truncates" in str(info.value)
 
 

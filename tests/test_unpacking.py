@@ -3,8 +3,6 @@ runs, as Python refuses it, naming the user's line (a longer one lost its last i
 and so is a dict, which Python unpacks into its keys (runtime.check_unpack). Specialised code,
 whose facts know the lengths, carries no check."""
 
-import inspect
-
 import numpy as np
 import pytest
 
@@ -12,15 +10,11 @@ import astgrad
 from astgrad import grad
 from tests import unpacking_functions as uf
 from tests.modes import MODES, check
+from tests.test_errors import line_of
 
 RNG = np.random.default_rng(5)
 PAIRS = [(float(v), 2.0 * float(v) + 0.1) for v in RNG.normal(size=20)]
 LAYERS = [(RNG.normal(size=(3, 3)) * 0.5, RNG.normal(size=3)) for _ in range(2)]
-
-
-def _line_of(f, text):
-    lines, first = inspect.getsourcelines(f)
-    return first + next(k for k, line in enumerate(lines) if text in line)
 
 
 @pytest.mark.parametrize("options", MODES)
@@ -47,7 +41,7 @@ def test_layers_unpacked_are_differentiated(options):
 def test_items_of_another_length_are_refused(points, message, options):
     with pytest.raises(ValueError) as info:
         grad(uf.fits_points, **options)(0.7, points)
-    assert f"unpacking_functions.py:{_line_of(uf.fits_points, 'for x, y in points')}: {message}" in str(info.value)
+    assert f"unpacking_functions.py:{line_of(uf.fits_points, 'for x, y in points')}: {message}" in str(info.value)
 
 
 @pytest.mark.parametrize("options", MODES)
