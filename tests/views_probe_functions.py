@@ -43,3 +43,41 @@ def reads_views_without_writing(x):
     a, b = np.split(z, 2)
     y = np.expand_dims(a, 0)
     return np.sum(y**2) + np.sum(np.rot90(b.reshape(1, 2)))
+
+
+def scales_an_asarray_of_the_argument(x):
+    y = np.asarray(x)
+    y += 1.0
+    return np.sum(x * y)
+
+
+def scales_an_astype_without_copy(x):
+    y = x.astype(np.float64, copy=False)
+    y *= 2.0
+    return np.sum(x * y)
+
+
+def adds_to_a_squeeze(x):
+    y = x.squeeze()
+    y += 1.0
+    return np.sum(x**2)
+
+
+def scales_a_ravel_while_a_slice_is_held(x):
+    z = x * 1.0
+    y = np.ravel(z)
+    tail = z[1:]
+    y *= 3.0
+    return np.sum(tail * x)
+
+
+def adds_to_an_asarray_the_function_reads_alone(x):
+    y = np.asarray(x)
+    y += 1.0
+    return np.sum(y**2)
+
+
+def adds_to_an_asarray_of_a_list(x):
+    y = np.asarray(list(x))
+    y += 1.0
+    return np.sum(x * y)

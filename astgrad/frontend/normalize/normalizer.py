@@ -357,10 +357,11 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
                     hint=f"write `{t.id} = {t.id} + ...` (a new array), or iterate over a copy",
                 )
             # `A *= 2.0` writes into A's array if A is one: a row `r = A[0]` taken before and read after
-            # sees the write (checked here, where both are bound: check_apart)
-            self.check_live_sharers(
-                t.id, s, {a for a, b, _, how in self.alias_pairs if b == t.id and how in ("view", "maybe")}
-            )
+            # sees the write, and so does the array A views or is (`A = np.asarray(x)`, `x.squeeze()`)
+            # (checked here, where both are bound: check_apart)
+            sharers = {a for a, b, _, how in self.alias_pairs if b == t.id and how in ("view", "maybe")}
+            sharers |= {b for a, b, _, how in self.alias_pairs if a == t.id and how in ("view", "maybe")}
+            self.check_live_sharers(t.id, s, sharers | (self.shared_memory.shared(s, t.id) or set()))
             if t.id in self.views:
                 # `v += e` changes v in place if v is an array view (of a row, say), or an array a list,
                 # tuple or dict it was read from holds (`W = Ws[0]`, a loop over a dict's items
