@@ -139,7 +139,7 @@ def test_inputs_are_never_modified():
 
 
 def test_augmented_assignment_through_a_row_view_raises_at_run_time():
-    with pytest.raises(ValueError, match="`row` is a view into another array"):
+    with pytest.raises(ValueError, match="in-place write to `row`, which shares its array with `X`"):
         grad(hf.view_row_augassign)(np.ones((2, 3)))
 
 
