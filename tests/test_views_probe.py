@@ -28,6 +28,9 @@ X = np.array([0.5, 1.2, -0.3, 0.8])
         vf.scales_an_astype_without_copy,
         vf.adds_to_a_squeeze,
         vf.scales_a_ravel_while_a_slice_is_held,
+        # told not to copy: the same array when no copy is needed
+        vf.writes_through_an_array_made_without_copy,
+        vf.scales_an_array_made_without_copy,
     ],
     ids=lambda f: f.__name__,
 )

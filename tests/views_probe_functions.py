@@ -81,3 +81,17 @@ def adds_to_an_asarray_of_a_list(x):
     y = np.asarray(list(x))
     y += 1.0
     return np.sum(x * y)
+
+
+def writes_through_an_array_made_without_copy(x):
+    z = x * 1.0
+    y = np.array(z, copy=None)
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
+def scales_an_array_made_without_copy(x):
+    z = x * 1.0
+    y = np.asarray(z, copy=False)
+    y *= 2.0
+    return np.sum(z * x)

@@ -391,12 +391,13 @@ def _writer_name(fn: Any) -> str:
 
 def viewing_call(call: gast.AST) -> bool:
     """Whether the call `np.f(x, ...)` or `x.f(...)` may return x itself or a view of x:
-    `viewing(f)`, or `x.astype(t, copy=False)` (x itself when x has dtype t)."""
+    `viewing(f)`, or a call told not to copy (`x.astype(t, copy=False)`, `np.array(x, copy=False)`:
+    x itself when it has the dtype asked for)."""
     if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)):
         return False
     if viewing(call.func.attr):
         return True
-    return call.func.attr == "astype" and any(
+    return any(
         k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value is True) for k in call.keywords
     )
 
