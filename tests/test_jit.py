@@ -207,6 +207,7 @@ USER_CODE = [
         (np.vstack([RNG.normal(size=(3, 4)), np.zeros(4)]),),
         "norm_weight_over_1 norm_over_1 sort_over_0",
     ),
+    (jf.traces, 0, (RNG.normal(size=(3, 4)),), "untrace"),
 ]
 
 

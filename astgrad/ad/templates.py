@@ -12,7 +12,7 @@ import numpy as np
 
 from ..frontend.context import Context
 from ..ir.trees import clone, name, names_in, rebuilt
-from ..rules.registry import Rule, Template, display_name, lookup
+from ..rules.registry import Rule, Template, display_name, keyword_spellings, lookup
 
 _AST = gast.AST
 
@@ -96,6 +96,9 @@ class Bound:
         self.fn = fn
         self.ctx = ctx
         _check_positions(fn, template, len(args))
+        spellings = keyword_spellings(fn) if fn is not None else None
+        if spellings:  # (a keyword that never changes the values: the call runs with it, the rule reads without)
+            keywords = {k: v for k, v in keywords.items() if spellings.get(k, k) is not None}
         values = _bind(template, args, keywords)
         self.passed = frozenset(values)  # the parameters the call gives (the others take defaults)
         for p, default in _prepared(template).defaults:

@@ -386,6 +386,28 @@ def _broadcast_like(t, y):
     raise TypingError(f"broadcast_like of a {t} to a {y}")
 
 
+@overload(runtime.untrace)
+def _untrace(g, a, offset=0, axis1=0, axis2=1):
+    """np.trace's adjoint for a matrix (axes 0, 1 or 1, 0): g on the diagonal `offset`."""
+    if not (_is_number(g) and _is_array(a) and a.ndim == 2):
+        raise TypingError(f"untrace of a {g} into a {a}")
+
+    def impl(g, a, offset=0, axis1=0, axis2=1):
+        out = np.zeros(a.shape)
+        swapped = axis1 % 2 == 1  # (the diagonal of a.T)
+        rows, cols = (a.shape[1], a.shape[0]) if swapped else (a.shape[0], a.shape[1])
+        for i in range(rows):
+            j = i + offset
+            if 0 <= j < cols:
+                if swapped:
+                    out[j, i] = g
+                else:
+                    out[i, j] = g
+        return out
+
+    return impl
+
+
 # ------------------------------------------------------------------ along an axis
 #
 # numba's NumPy reduces a whole array (np.sum also over one int axis), scans and flips a whole

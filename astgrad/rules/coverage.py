@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import STATIC, UNSUPPORTED, Rule, builtin_rules, display_name, primitive_parameters
+from .registry import STATIC, UNSUPPORTED, Rule, builtin_rules, display_name, keyword_spellings, primitive_parameters
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
 
@@ -21,11 +21,14 @@ by hand (tests/test_coverage.py checks it). One row per function astgrad knows, 
 
 - **derivatives**: the parameters with a derivative (both modes, unless a mode column says no).
 - **static**: non-differentiable by nature (axis, shape, dtype, index, count, mask); a value that
-  depends on the input may reach them.
+  depends on the input may reach them. In *italic*: a keyword choosing how NumPy computes or lays
+  out the result, never its values (a sort's kind, a copy's memory order; every ufunc's order and
+  subok): the call runs with it, the rules do not read it.
 - **refused**: a parameter astgrad has no derivative for: a value that depends on the differentiated
   input there raises a TransformError naming the function, the parameter and your line; one the
-  rule does not take at all (*italic*; *ufunc keywords*: out, where, casting, order, dtype, subok,
-  signature) is refused whenever it is passed.
+  rule does not take at all (*italic*; *ufunc keywords*: out, where, casting, dtype, signature) is
+  refused whenever it is passed, unless it is given NumPy's default (`out=None`). NumPy's other
+  names for a parameter (`correction` for `ddof`) are that parameter.
 - Functions *without derivative* have a result whose derivative is zero wherever it exists (integer,
   boolean, shape-only or piecewise-constant values); the note says which.
 - A function missing from the table has no rule: differentiating through it raises a TransformError.
@@ -49,9 +52,12 @@ def _row(name: str, fn: Any, rule: Rule) -> str:
     ours = template.arguments if template is not None else []
     theirs = primitive_parameters(fn, rule)
     derived = sorted(set().union(*(t.derived for t in (rule.adjoint, rule.tangent) if t is not None)))
-    static = [p for p in ours if rule.kind(p) == STATIC]
+    spellings = keyword_spellings(fn)
+    untaken = [p for p in theirs if p not in ours and p not in spellings]
+    static = [f"`{p}`" for p in ours if rule.kind(p) == STATIC]
+    if not isinstance(fn, np.ufunc):  # (a ufunc's: the header says)
+        static += [f"*{p}*" for p in theirs if p in spellings and spellings[p] is None]
     refused = [f"`{p}`" for p in ours if rule.kind(p) == UNSUPPORTED]
-    untaken = [p for p in theirs if p not in ours]
     if isinstance(fn, np.ufunc):
         refused += ["*ufunc keywords*"] if untaken else []
     else:
@@ -66,7 +72,7 @@ def _row(name: str, fn: Any, rule: Rule) -> str:
     if rule.effects:
         notes.append("a random draw: never removed or moved")
     return (
-        f"| `{name}` | {_names(derived)} | {_names(static)} | {', '.join(refused) or '—'} | {reverse} | "
+        f"| `{name}` | {_names(derived)} | {', '.join(static) or '—'} | {', '.join(refused) or '—'} | {reverse} | "
         f"{forward} | {'; '.join(notes)} |"
     )
 

@@ -145,6 +145,7 @@ def _(y, x, window_shape, axis=None):
 
 
 declare(np.lib.stride_tricks.sliding_window_view, static="window_shape axis")
+describe(np.lib.stride_tricks.sliding_window_view, keywords={"subok": None, "writeable": None})
 
 
 @adjoint(np.split)

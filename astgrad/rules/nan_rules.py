@@ -169,6 +169,7 @@ for _fn in (np.nanmean, np.nanmax, np.nanmin, np.nanprod):
     declare(_fn, static="axis keepdims")
 declare(np.nanvar, static="axis ddof keepdims")
 declare(np.nanstd, static="axis ddof keepdims")
+describe(np.nanvar, np.nanstd, keywords={"correction": "ddof"})
 describe(np.nanvar, np.nanstd, real_arguments=True)  # (as np.var's)
 declare(np.nancumsum, static="axis")
 declare(np.nancumprod, static="axis")

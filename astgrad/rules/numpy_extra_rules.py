@@ -533,6 +533,7 @@ if hasattr(np, "astype"):
         y_dot = uncast(x_dot, y, y)
 
     declare(np.astype, static="dtype copy")
+    describe(np.astype, keywords={"device": None})
 
 
 if hasattr(np, "matrix_transpose"):

@@ -64,6 +64,7 @@ from ..runtime import (
     unstack,
     untake,
     untile,
+    untrace,
     unvstack,
 )
 from .registry import (
@@ -420,16 +421,24 @@ declare(np.percentile, static="axis overwrite_input method keepdims", unsupporte
 
 
 @adjoint(np.prod)
-def _(y, a, axis=None, keepdims=False):
-    a_bar = unreduce(y_bar, a, axis, keepdims) * prod_others(a, axis)
+def _(y, a, axis=None, dtype=None, keepdims=False):
+    a_bar = (
+        unreduce(y_bar, a, axis, keepdims) * prod_others(a, axis)
+        if dtype is None
+        else uncast(unreduce(y_bar, a, axis, keepdims) * prod_others(a, axis), a, y)
+    )
 
 
 @tangent(np.prod)
-def _(y, a, axis=None, keepdims=False):
-    y_dot = np.sum(a_dot * prod_others(a, axis), axis=axis, keepdims=keepdims)
+def _(y, a, axis=None, dtype=None, keepdims=False):
+    y_dot = (
+        np.sum(a_dot * prod_others(a, axis), axis=axis, keepdims=keepdims)
+        if dtype is None
+        else uncast(np.sum(a_dot * prod_others(a, axis), axis=axis, keepdims=keepdims), y, y)
+    )
 
 
-declare(np.prod, static="axis keepdims")
+declare(np.prod, static="axis dtype keepdims")
 
 
 @adjoint(np.var)
@@ -447,6 +456,7 @@ def _(y, a, axis=None, keepdims=False, *, ddof=0):
 
 
 declare(np.var, static="axis keepdims ddof")
+describe(np.var, keywords={"correction": "ddof"})  # (the array API's name)
 
 
 @adjoint(np.std)
@@ -464,6 +474,7 @@ def _(y, a, axis=None, keepdims=False, *, ddof=0):
 
 
 declare(np.std, static="axis keepdims ddof")
+describe(np.std, keywords={"correction": "ddof"})
 describe(np.var, np.std, real_arguments=True)  # (of complex values: |a - mean|², whose adjoint is conjugate)
 
 
@@ -521,6 +532,7 @@ def _(y, a, axis=-1):
 
 
 declare(np.sort, static="axis")
+describe(np.sort, keywords={"kind": None, "stable": None, "order": None})  # (the algorithm: the values are the same)
 
 
 # --- linear algebra ------------------------------------------------------------------------------
@@ -594,17 +606,20 @@ def _(z, a, b):
     z_dot = np.vdot(a_dot, b) + np.vdot(a, b_dot)
 
 
+# (a trace for each element of the axes other than axis1 and axis2: its adjoint along that diagonal)
 @adjoint(np.trace)
-def _(y, a, offset=0):
-    a_bar = y_bar * np.eye(np.shape(a)[0], np.shape(a)[1], offset)
+def _(y, a, offset=0, axis1=0, axis2=1, dtype=None):
+    a_bar = untrace(y_bar if dtype is None else uncast(y_bar, a, y), a, offset, axis1, axis2)
 
 
 @tangent(np.trace)
-def _(y, a, offset=0):
-    y_dot = np.trace(a_dot, offset)
+def _(y, a, offset=0, axis1=0, axis2=1, dtype=None):
+    y_dot = (
+        np.trace(a_dot, offset, axis1, axis2) if dtype is None else uncast(np.trace(a_dot, offset, axis1, axis2), y, y)
+    )
 
 
-declare(np.trace, static="offset")
+declare(np.trace, static="offset axis1 axis2 dtype")
 
 
 # --- shape ---------------------------------------------------------------------------------------
@@ -640,6 +655,7 @@ def _(y, a, shape, order="C"):
 
 
 declare(np.reshape, static="shape order")
+describe(np.reshape, keywords={"copy": None})  # (NumPy 2: whether it may, or must, copy; the values are a's)
 
 
 @adjoint(np.ravel)
@@ -717,6 +733,7 @@ def _(y, array, shape):
 
 
 declare(np.broadcast_to, static="shape")
+describe(np.broadcast_to, keywords={"subok": None})
 
 
 @adjoint(np.copy)
@@ -730,20 +747,34 @@ def _(y, a, order="K"):
 
 
 declare(np.copy, static="order")  # (the memory layout: the values are a's)
+describe(np.copy, keywords={"subok": None})
 
 
+# (`ndmin` puts axes of length one in front: the adjoint takes them off again)
 @adjoint(np.array)
-def _(y, a, dtype=None):
-    a_bar = y_bar if dtype is None else uncast(y_bar, a, y)
+def _(y, a, dtype=None, *, ndmin=0):
+    a_bar = (
+        (y_bar if dtype is None else uncast(y_bar, a, y))
+        if ndmin == 0
+        else np.reshape(y_bar if dtype is None else uncast(y_bar, a, y), np.shape(a))
+    )
 
 
 @tangent(np.array)
-def _(y, a, dtype=None):
-    y_dot = np.copy(a_dot) if dtype is None else uncast(a_dot, y, y)
+def _(y, a, dtype=None, *, ndmin=0):
+    y_dot = (
+        (np.copy(a_dot) if dtype is None else uncast(a_dot, y, y))
+        if ndmin == 0
+        else np.reshape(np.copy(a_dot) if dtype is None else uncast(a_dot, y, y), np.shape(y))
+    )
 
 
-declare(np.array, static="dtype")
+declare(np.array, static="dtype ndmin")
 alias(np.array, np.asarray, np.asanyarray)
+# (whether it copies, the memory layout: the values are a's; a write through a result that is not
+# a copy is the alias analysis's, which reads the call as written)
+_LAYOUT = {k: None for k in ("copy", "order", "subok", "ndmax", "device", "like")}
+describe(np.array, np.asarray, np.asanyarray, keywords=_LAYOUT)
 
 
 # contiguous copies (or the argument itself), at least one axis: a number becomes an array of one
@@ -759,6 +790,7 @@ def _(y, a, dtype=None):
 
 declare(np.ascontiguousarray, static="dtype")
 alias(np.ascontiguousarray, np.asfortranarray)
+describe(np.ascontiguousarray, np.asfortranarray, keywords={"like": None})
 describe(np.ascontiguousarray, np.asfortranarray, views=True, shape=SHAPE_FIRST)
 
 
@@ -786,6 +818,7 @@ def _(y, arrays, axis=0):
 
 
 declare(np.concatenate, static="axis")
+describe(np.concatenate, np.stack, np.hstack, np.vstack, keywords={"casting": None})  # (a dtype is refused)
 
 
 @adjoint(np.stack)
@@ -949,16 +982,16 @@ declare(np.repeat, static="repeats axis")
 
 
 @adjoint(np.take)
-def _(y, a, indices, axis=None):
-    a_bar = untake(y_bar, a, indices, axis)
+def _(y, a, indices, axis=None, *, mode="raise"):
+    a_bar = untake(y_bar, a, indices, axis) if mode == "raise" else untake(y_bar, a, indices, axis, mode)
 
 
 @tangent(np.take)
-def _(y, a, indices, axis=None):
-    y_dot = np.take(a_dot, indices, axis)
+def _(y, a, indices, axis=None, *, mode="raise"):
+    y_dot = np.take(a_dot, indices, axis) if mode == "raise" else np.take(a_dot, indices, axis, mode=mode)
 
 
-declare(np.take, static="indices axis")
+declare(np.take, static="indices axis mode")
 
 
 @adjoint(np.roll)
@@ -1028,6 +1061,7 @@ def _(y, shape, fill_value, dtype=None):
 
 
 declare(np.full, static="shape dtype")
+describe(np.full, keywords={"order": None, "device": None, "like": None})
 
 
 @adjoint(np.full_like)
@@ -1041,6 +1075,7 @@ def _(y, a, fill_value, dtype=None):
 
 
 declare(np.full_like, static="a dtype", note="`a` gives only the shape and dtype")
+describe(np.full_like, keywords={"order": None, "subok": None, "device": None})
 
 
 # y = start (1 - t) + stop t, t = k / (num - 1) (k / num without the endpoint) along `axis`
@@ -1065,6 +1100,7 @@ def _(y, start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 
 declare(np.linspace, static="num endpoint dtype axis", note="retstep=True is refused")
+describe(np.linspace, keywords={"device": None})
 
 
 # y_k = start + k step; the stop (or the one argument, then the stop) sets only the count
@@ -1082,6 +1118,7 @@ def _(y, start, stop=None, step=1, dtype=None):
 
 
 declare(np.arange, static="stop dtype", note="the stop sets only the number of elements")
+describe(np.arange, keywords={"device": None, "like": None})
 
 
 # --- random draws: reparameterised. The draws made are loc + scale z (low + (high - low) u); the

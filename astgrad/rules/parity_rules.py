@@ -240,7 +240,8 @@ def _(y, x1, x2=None, x3=None, x4=None, *, sparse=False, indexing="xy"):
     y_dot = meshgrid_dot(y, indexing, x1_dot, x2_dot, x3_dot, x4_dot)
 
 
-declare(np.meshgrid, static="sparse indexing", note="up to 4 inputs; `copy` is not taken")
+declare(np.meshgrid, static="sparse indexing", note="up to 4 inputs")
+describe(np.meshgrid, keywords={"copy": None})  # (copy=False: read-only views of the same values)
 describe(np.meshgrid, shape=SHAPE_ALL)  # (the inputs' lengths, in the order `indexing` says)
 
 describe(np.rollaxis, np.diagflat, np.unwrap, shape=SHAPE_FIRST)

@@ -100,7 +100,11 @@ class Rule:
     maximum: bool = False  # the largest element (np.max): a shift the result may not depend on (invariance.py)
     methods: tuple[str, ...] = ()  # array methods meaning this function: x.sum(1) is np.sum(x, 1) (normalize/)
     vararg_method: bool = False  # the method's trailing positional arguments form one tuple: x.reshape(2, 3)
-    keywords: dict | None = None  # other spellings of keyword arguments: NumPy 2's np.clip(x, min=0) (normalize/)
+    # other spellings of keyword arguments: NumPy 2's np.clip(x, min=0), np.var(x, correction=1) (the
+    # normaliser respells them); None: a keyword choosing how NumPy computes or lays out the result,
+    # never its values (np.sort's kind, a copy's order), which the call keeps and the templates are
+    # bound without (ad/templates.py)
+    keywords: dict | None = None
     # run-time helpers only: the NumPy expression a helper call becomes when the operands' ranks are
     # known, in the helper's own parameter names ((rank of a, rank of b) → text; "stacked": stacks
     # of matrices of one batch shape), and how a loop's contributions batch: (the helper summing a
@@ -601,6 +605,64 @@ def primitive_parameters(fn: Any, rule: Rule) -> list[str]:
         by_position = i == 0 or p.kind is kinds.POSITIONAL_ONLY
         out.append(ours[i] if by_position and i < len(ours) else p.name)
     return out
+
+
+# the keywords of every ufunc choosing the result's memory layout, never its values (Rule.keywords)
+UFUNC_LAYOUT_KEYWORDS = {"order": None, "subok": None}
+
+
+def keyword_spellings(fn: Any) -> dict[str, str | None]:
+    """Keyword → the name primitive `fn`'s rule takes it by, or None for one the rule need not see
+    (Rule.keywords; a ufunc's layout keywords)."""
+    rule = lookup(fn)
+    own = (rule.keywords if rule is not None else None) or {}
+    return {**UFUNC_LAYOUT_KEYWORDS, **own} if isinstance(fn, np.ufunc) else own
+
+
+@dataclass
+class CallForm:
+    """How a call of a primitive is put in the form its rule's templates take (positional_names)."""
+
+    # position → NumPy's name, for the positional arguments the templates take at another place
+    by_name: dict[int, str]
+    # NumPy's default for each parameter the templates do not take (passing it is leaving it out)
+    defaults: dict[str, Any]
+
+
+def call_form(fn: Any) -> CallForm:
+    """How a call of primitive `fn` is put in its rule's form. Positional arguments the templates
+    take at another place (np.prod(x, 0, float): NumPy's third parameter is `dtype`, the
+    template's `keepdims`) are passed by NumPy's name, so that each reaches its own parameter, or
+    the call is refused; none where the orders agree or differ in names alone (a ufunc's x1 is a
+    template's x). A parameter the templates do not take, given its default (`dtype=None`), is
+    left out."""
+    known = _FORMS.get(_key(fn))
+    if known is not None and known[0] == _version[0]:
+        return known[1]
+    rule = lookup(fn)
+    template = rule and (rule.adjoint or rule.tangent)
+    try:
+        real = list(inspect.signature(fn).parameters.values()) if template is not None else []
+    except (TypeError, ValueError):
+        real = []
+    kinds = inspect.Parameter
+    form = CallForm({}, {})
+    ours = set(template.arguments) if template is not None else set()
+    form.defaults = {p.name: p.default for p in real[1:] if p.name not in ours and p.default is not p.empty}
+    if template is not None and not any(p.kind is kinds.VAR_POSITIONAL for p in real):
+        theirs = [p for p in real if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
+        placed = [p.name for p in template.signature.parameters.values() if p.kind is kinds.POSITIONAL_OR_KEYWORD]
+        names = {p.name for p in real}
+        for i, p in enumerate(theirs[1:], start=1):
+            if p.kind is kinds.POSITIONAL_ONLY or (i < len(placed) and (placed[i] == p.name or placed[i] not in names)):
+                continue  # (the same parameter, perhaps under another name)
+            form.by_name = {j: q.name for j, q in enumerate(theirs[i:], start=i)}
+            break
+    _FORMS[_key(fn)] = (_version[0], form)
+    return form
+
+
+_FORMS: dict[Any, tuple[int, CallForm]] = {}
 
 
 def mark_elementwise(*fns: Any) -> None:

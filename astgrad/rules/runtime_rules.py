@@ -388,16 +388,29 @@ def _(y, g, a, repeats, axis=None):
 
 
 @tangent(rt.untake)
-def _(y, g, a, indices, axis=None):
-    y_dot = rt.untake(g_dot, a, indices, axis)
+def _(y, g, a, indices, axis=None, mode="raise"):
+    y_dot = rt.untake(g_dot, a, indices, axis) if mode == "raise" else rt.untake(g_dot, a, indices, axis, mode)
 
 
-declare(rt.untake, static="a indices axis")
+declare(rt.untake, static="a indices axis mode")
 
 
 @adjoint(rt.untake)
-def _(y, g, a, indices, axis=None):
-    g_bar = np.take(y_bar, indices, axis)
+def _(y, g, a, indices, axis=None, mode="raise"):
+    g_bar = np.take(y_bar, indices, axis) if mode == "raise" else np.take(y_bar, indices, axis, mode=mode)
+
+
+@tangent(rt.untrace)
+def _(y, g, a, offset=0, axis1=0, axis2=1):
+    y_dot = rt.untrace(g_dot, a, offset, axis1, axis2)
+
+
+declare(rt.untrace, static="a offset axis1 axis2")
+
+
+@adjoint(rt.untrace)
+def _(y, g, a, offset=0, axis1=0, axis2=1):
+    g_bar = np.trace(y_bar, offset, axis1, axis2)
 
 
 @tangent(rt.undiff)

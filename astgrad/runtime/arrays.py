@@ -378,17 +378,22 @@ def unrepeat(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
     return np.reshape(summed, shape) if flat else summed
 
 
-def untake(g: Any, a: Any, indices: Any, axis: Any = None) -> Any:
-    """The adjoint of `np.take(a, indices, axis)`: `g` added back where it was taken (repeated
-    indices accumulate)."""
+def untake(g: Any, a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> Any:
+    """The adjoint of `np.take(a, indices, axis, mode=mode)`: `g` added back where it was taken
+    (repeated indices accumulate; `mode` "clip" and "wrap" take from the end or around)."""
     g = np.asarray(g)
     out = np.zeros(np.shape(a), dtype=np.result_type(g, float))
+    idx = np.asarray(indices)
+    n = out.size if axis is None else out.shape[axis]
+    if mode == "clip":
+        idx = np.clip(idx, 0, n - 1)
+    elif mode == "wrap":
+        idx = idx % n
     if axis is None:
-        np.add.at(out.reshape(-1), np.asarray(indices), g)
+        np.add.at(out.reshape(-1), idx, g)
         return out
     axis = axis % out.ndim
     moved = np.moveaxis(out, axis, 0)  # a view: writes reach out
-    idx = np.asarray(indices)
     np.add.at(moved, idx, np.moveaxis(g, tuple(range(axis, axis + idx.ndim)), tuple(range(idx.ndim))))
     return out
 

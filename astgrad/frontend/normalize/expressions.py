@@ -34,20 +34,42 @@ DICT_METHODS = {"keys": (0,), "values": (0,), "items": (0,), "get": (1, 2)}  # (
 
 
 def _respell_keywords(call: gast.Call) -> None:
-    """A keyword the registry knows under another name takes the rule's name (NumPy 2's
-    `np.clip(x, min=0)` and `x.clip(max=1)` are `np.clip(x, a_min=0)`, `np.clip(x, a_max=1)`)."""
-    rule = rules.lookup(call._ag_fn)
-    spellings = rule.keywords if rule is not None else None
+    """The call of a primitive in the form its rule takes: a keyword the registry knows under another
+    name takes the rule's name (NumPy 2's `np.clip(x, min=0)` is `np.clip(x, a_min=0)`), a
+    positional argument the rule's templates take at another place is passed by NumPy's name
+    (`np.prod(x, 0, float)` is `np.prod(x, 0, dtype=float)`), and one giving NumPy's default is left
+    out. (A keyword that never changes the values, `np.sort(x, kind="stable")`, stays: the forward
+    pass runs the call as written, and the templates are bound without it: ad/templates.py.)"""
+    fn = call._ag_fn
+    form = rules.registry.call_form(fn)
+    if form.by_name and len(call.args) > min(form.by_name):
+        named = [gast.keyword(arg=form.by_name[i], value=a) for i, a in enumerate(call.args) if i in form.by_name]
+        call.keywords[:0] = named
+        call.args = call.args[: min(form.by_name)]
+    if form.defaults:  # (`dtype=None`, `out=None`: as if left out)
+        call.keywords = [k for k in call.keywords if not _gives_default(k, form.defaults)]
+    spellings = rules.registry.keyword_spellings(fn)
     if not spellings or not any(k.arg in spellings for k in call.keywords):
         return
     for k in call.keywords:
-        k.arg = spellings.get(k.arg, k.arg)
+        k.arg = spellings.get(k.arg) or k.arg
     # the spelling left out is given as None (np.clip(x, a_min=0) needs a_max too; np.clip(x, min=0) does not)
-    params = rules.registry.primitive_parameters(call._ag_fn, rule)
+    rule = rules.lookup(fn)
+    renamed = {p for p in spellings.values() if p is not None}
+    if not renamed or rule is None:
+        return
+    params = rules.registry.primitive_parameters(fn, rule)
     given = set(params[: len(call.args)]) | {k.arg for k in call.keywords}
-    for p in spellings.values():
-        if p not in given:
-            call.keywords.append(gast.keyword(arg=p, value=gast.Constant(value=None, kind=None)))
+    for p in sorted(renamed - given):
+        call.keywords.append(gast.keyword(arg=p, value=gast.Constant(value=None, kind=None)))
+
+
+def _gives_default(k: gast.keyword, defaults: dict[str, Any]) -> bool:
+    """Whether keyword `k` passes the constant NumPy's signature gives its parameter by default."""
+    if k.arg not in defaults or not isinstance(k.value, gast.Constant):
+        return False
+    default = defaults[k.arg]
+    return k.value.value is default or (type(k.value.value) is type(default) and k.value.value == default)
 
 
 def may_write(fn: Any) -> bool:

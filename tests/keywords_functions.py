@@ -1,0 +1,74 @@
+"""NumPy calls written with the keywords and positional arguments users pass (test_keywords.py)."""
+
+import numpy as np
+
+
+def sorts_stably(x):
+    return np.sum(np.sort(x, kind="stable") * np.arange(1.0, 5.0))
+
+
+def sorts_with_stable_flag(x):
+    return np.sum(np.sort(x, stable=True) * np.arange(1.0, 5.0))
+
+
+def reshapes_with_copy(x):
+    return np.sum(np.reshape(x, (2, 2), copy=True) ** 3)
+
+
+def copies_in_fortran_order(x):
+    return np.sum(np.sin(np.array(x * 2.0, copy=True, order="F")))
+
+
+def adds_an_axis_with_ndmin(x):
+    y = np.array(x, ndmin=2)
+    return np.sum(y * y.T)
+
+
+def variance_with_correction(x):
+    return np.var(x, correction=1) + np.std(x, correction=1)
+
+
+def ufunc_with_layout_keywords(x):
+    return np.sum(np.exp(x, order="C") * np.sin(x, subok=True))
+
+
+def takes_with_clipped_indices(x):
+    return np.sum(np.take(x, [0, 2, 7], mode="clip") ** 2)
+
+
+def takes_with_wrapped_indices(x):
+    return np.sum(np.take(x.reshape(2, 2), [1, 3], axis=1, mode="wrap") ** 3)
+
+
+def traces_a_stack_of_matrices(x):
+    a = np.outer(x, x).reshape(4, 2, 2)
+    return np.sum(np.trace(a, axis1=1, axis2=2) * np.arange(1.0, 5.0))
+
+
+def traces_the_first_two_axes(x):
+    a = np.outer(x, x)[:, :, None] * x
+    return np.sum(np.trace(a) * np.arange(1.0, 5.0))
+
+
+def maximum_with_keepdims_by_position(x):
+    return np.sum(np.max(x.reshape(2, 2), 0, None, True) * np.array([[1.0, 3.0]]))
+
+
+def product_with_keepdims_by_position(x):
+    return np.sum(np.prod(x.reshape(2, 2), 1, None, None, True) * np.array([[2.0], [-1.0]]))
+
+
+def product_with_dtype_by_position(x):
+    return np.sum(np.prod(x.reshape(2, 2), 0, np.float64))
+
+
+def variance_with_ddof_by_position(x):
+    return np.sum(np.var(x.reshape(2, 2), 0, None, None, 1) * np.array([1.0, 4.0]))
+
+
+def linspace_with_retstep_by_position(x):
+    return np.sum(np.linspace(0.0, x[0], 5, True, True)[0] ** 2)
+
+
+def linspace_with_defaults_by_position(x):
+    return np.sum(np.linspace(0.0, x[0], 5, True, False, None) ** 2)
