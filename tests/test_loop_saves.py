@@ -666,3 +666,19 @@ def test_an_adjoint_of_values_carried_row_by_row_is_not_written_into(name):
     check_grad(f, g, *args)
     for a, b in zip(g(*args), grad(f, optimize=False, specialize=False)(*args)):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def residuals_named_again(a, b, xs, ys):
+    residuals = [a * x + b - y for x, y in zip(xs, ys)]
+    named = residuals  # (the list the comprehension appended to, under another name)
+    return sum(r * r for r in named) / len(named)
+
+
+def test_items_of_an_appended_list_read_under_another_name_are_read_again_not_saved():
+    xs = [0.1 * i for i in range(30)]
+    ys = [2.0 * x + 1.0 for x in xs]
+    args = (0.5, 0.2, xs, ys)
+    g = grad(residuals_named_again, wrt=(0, 1))
+    for _ in range(2):
+        check_grad(residuals_named_again, g, *args, wrt=(0, 1))
+    assert "tape" not in astgrad.source(residuals_named_again, wrt=(0, 1), args=args)

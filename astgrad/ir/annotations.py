@@ -85,8 +85,8 @@ ANNOTATIONS: dict[str, Annotation] = {
         Annotation(
             "_ag_recomputed",
             "the specialised FunctionDef",
-            "(backward loop, names) of values the loop saves pass recomputes there; prune_recomputed drops "
-            "those nothing reads",
+            "(backward loop, names, the statements) of values the loop saves pass recomputes there; "
+            "prune_recomputed drops those of the statements nothing reads",
             ("optimize/loop_saves.py",),
             ("optimize/loop_saves.py",),
         ),

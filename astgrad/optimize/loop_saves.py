@@ -112,16 +112,17 @@ def prune_recomputed(fdef: gast.FunctionDef) -> None:
     """After the last pass: the values recomputed at the top of a backward step that nothing
     reads any more (later passes took their readers away: `unbroadcast(g, t13)` read t13 for its
     shape alone), and copies `t8 = t7` of recomputed names, put into their uses."""
-    for loop, names in getattr(fdef, "_ag_recomputed", []):
+    for loop, names, made in getattr(fdef, "_ag_recomputed", []):
         if not any(n is loop for n in walk(fdef)):
             continue
+        made_here = {id(st) for st in made}  # (not a value the tape restores: `row = tape.pop()` stays)
         after = _read_after(fdef.body, loop) or set()
         changed = True
         while changed:
             changed = False
             for i, st in enumerate(loop.body):
                 target = single_assign(st)
-                if target is None or target not in names:
+                if target is None or target not in names or id(st) not in made_here:
                     continue
                 rest = loop.body[i + 1 :]
                 readers = [n for r in rest for n in walk(r) if isinstance(n, gast.Name) and n.id == target]
@@ -496,6 +497,11 @@ class _Filled:
         for s_name in _appended_only(nest.top, written, stores):
             if not any(written.get(n) for n in shared_through(links, frozenset({s_name})) - {s_name}):
                 self.lists.add(s_name)
+        for st in nest.top:  # (a name bound once to such a list, `residuals = t1`, reads its items)
+            n = single_assign(st)
+            if n and isinstance(st.value, gast.Name) and st.value.id in self.lists and stores.get(n) == 1:
+                if not written.get(n):
+                    self.lists.add(n)
 
     def offsets(self, index: gast.AST, defs) -> dict[str, tuple[int, int]] | None:
         """Loop index → (axis, c) for an index `t + c` (one loop) or a tuple with one `i + c`
@@ -783,7 +789,7 @@ def _drop(
                     value = read
             top.append(assign(n, _copy(value)))
     top = _in_order(top, where)
-    fdef._ag_recomputed = getattr(fdef, "_ag_recomputed", []) + [(back, {st.targets[0].id for st in top})]
+    fdef._ag_recomputed = getattr(fdef, "_ag_recomputed", []) + [(back, {st.targets[0].id for st in top}, top)]
     loop.body[:] = [s for s in loop.body if not isinstance(s, gast.Pass)] or [gast.Pass()]
     back.body[:] = top + [s for s in back.body if not isinstance(s, gast.Pass)]
 
