@@ -18,7 +18,7 @@ import pytest
 import astgrad
 from astgrad import api
 from astgrad.ad import forward, reverse, templates
-from astgrad.rules.registry import RULES, display_name
+from astgrad.rules.registry import RULES, display_name, primitive_parameters
 from tests import test_rules as rule_matrix
 
 MODES = {"reverse": "adjoint", "forward": "tangent"}
@@ -101,6 +101,8 @@ def test_every_static_parameter_is_passed_by_a_row(fn, rule, exercised):
         template = getattr(rule, mode)
         if template is None:
             continue
-        static = set(template.arguments) - template.derived - rule.unsupported
+        # (of the primitive's own: np.asarray shares np.array's templates, and takes no ndmin)
+        own = set(primitive_parameters(fn, rule))
+        static = (set(template.arguments) & own) - template.derived - rule.unsupported
         missing = sorted(p for p in static if (fn, p, mode) not in passed)
         assert not missing, f"no row of the rule matrix passes {display_name(fn)}'s {missing} ({mode})"

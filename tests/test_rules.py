@@ -582,6 +582,10 @@ def prod_axis0_keepdims(x):
     return np.sum(np.sin(np.prod(x, axis=0, keepdims=True) * x))
 
 
+def prod_dtype(x):
+    return np.sum(np.sin(np.prod(x, 1, np.float64)))
+
+
 def var_all(x):
     return np.sin(np.var(x))
 
@@ -659,6 +663,7 @@ REDUCTION_CASES = [
     Case("np.prod", prod_all, (nonzero(2, 3),)),
     Case("np.prod:axis=1", prod_axis1, (nonzero(3, 4),)),
     Case("np.prod:axis=0,keepdims", prod_axis0_keepdims, (nonzero(3, 4),)),
+    Case("np.prod:dtype", prod_dtype, (nonzero(3, 4),)),
     Case("np.var", var_all, (normal(3, 4),)),
     Case("np.var:axis=0", var_axis0, (normal(3, 4),)),
     Case("np.var:axis=(0,2),keepdims", var_axes_0_2_keepdims, (normal(2, 3, 4),)),
@@ -696,6 +701,10 @@ def np_outer(x, y):
 
 def np_trace(x):
     return np.sin(np.trace(x))
+
+
+def np_trace_axes_offset_dtype(x):  # (a trace per element of the other axis)
+    return np.sum(np.sin(np.trace(x, 1, 2, 0, np.float64)) * np.arange(1.0, 4.0))
 
 
 def method_trace(x):
@@ -754,6 +763,7 @@ LINALG_CASES = (
         Case("np.outer:2d-args", np_outer, (normal(2, 2), normal(3)), (0, 1)),
         Case("np.trace:square", np_trace, (normal(3, 3),)),
         Case("np.trace:wide", np_trace, (normal(3, 4),)),
+        Case("np.trace:axis1,axis2,offset,dtype", np_trace_axes_offset_dtype, (normal(4, 3, 3),)),
         Case("x.trace()", method_trace, (normal(4, 3),)),
     ]
 )
@@ -857,6 +867,10 @@ def np_array(x):
     return np.sum(np.sin(np.array(x)))
 
 
+def np_array_ndmin(x):
+    return np.sum(np.sin(np.array(x, ndmin=3)) * np.arange(4.0))
+
+
 def np_asarray(x):
     return np.sum(np.sin(np.asarray(x)))
 
@@ -891,6 +905,7 @@ SHAPE_CASES = [
     Case("np.broadcast_to:(4,)", np_broadcast_to, (normal(4),)),
     Case("np.copy", np_copy, (normal(3, 4),)),
     Case("np.array", np_array, (normal(3, 4),)),
+    Case("np.array:ndmin", np_array_ndmin, (normal(3, 4),)),
     Case("np.asarray", np_asarray, (normal(3, 4),)),
     Case("x.copy()", method_copy, (normal(3, 4),)),
 ]
@@ -1632,6 +1647,11 @@ def np_take_axis1(x):
     return np.sum(np.sin(np.take(x, [[2, 0], [2, 3]], axis=1)) * np.arange(2.0))
 
 
+def np_take_modes(x):
+    clipped = np.take(x, [[2, 0], [7, 3]], axis=1, mode="clip")
+    return np.sum(np.sin(clipped) * np.arange(2.0)) + np.sum(np.take(x, [13, -1, 5], mode="wrap") ** 2)
+
+
 def np_roll(x):
     return np.sum(np.sin(np.roll(x, 2)) * np.arange(4.0))
 
@@ -1744,6 +1764,7 @@ MORE_CASES = [
     Case("np.repeat:axis=0,counts", np_repeat_axis_counts, (normal(3, 4),)),
     Case("np.take", np_take, (normal(3, 4),)),
     Case("np.take:axis=1", np_take_axis1, (normal(3, 4),)),
+    Case("np.take:mode", np_take_modes, (normal(3, 4),)),
     Case("np.roll", np_roll, (normal(3, 4),)),
     Case("np.roll:axes", np_roll_axes, (normal(3, 4),)),
     Case("np.tril,triu", np_tril_triu, (normal(4, 4),)),
