@@ -55,6 +55,7 @@ from .optimize.loop_saves import (
 )
 from .specialize import dispatch
 from .specialize.algebra import factor_sums, fold_negations, simplify_products
+from .specialize.batched_loops import batch_scalar_loops
 from .specialize.batching import batch_accumulations
 from .specialize.container_adjoints import fill_container_adjoints
 from .specialize.disjoint_writes import store_disjoint_windows
@@ -552,6 +553,16 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         needs=("ownership before loops",),
         why="it reads the ownership of the adjoint hoisted before its loop",
         targets=("python",),  # (numba has no lists of arrays)
+    ),
+    Pass(
+        "batched loops",
+        lambda u: batch_scalar_loops(u.fdef, u.ctx, u.float_lists, u.python_numbers),
+        "a backward loop of arithmetic on the items of listed floats, whose steps share nothing but "
+        "sums, taken at once: its values arrays, its sums NumPy's (batched_loops.py)",
+        needs=("dead stores", "python floats"),
+        why="it reads the backward loops the forward values are replayed in, and the Python numbers "
+        "python floats leaves",
+        targets=("python",),  # (numba runs the loop as fast)
     ),
 )
 

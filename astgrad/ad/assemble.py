@@ -36,6 +36,7 @@ from ..optimize.cleanup import number_value
 from ..pipeline import ShapeLookup, run_passes, run_program_passes
 from ..specialize import dispatch
 from ..specialize.canonical import canonical_products
+from ..specialize.dispatch import float_list_width
 from ..specialize.lists import lists_as_arrays
 from .forward import ForwardTransformer
 from .reverse import ReverseTransformer, comment
@@ -82,6 +83,8 @@ class Unit:
     shape_of: ShapeLookup | None = None  # specialised: a name's known shape (pipeline.py)
     caller_arrays: frozenset[str] = frozenset()  # specialised: parameters and globals that are arrays
     python_numbers: frozenset[str] = frozenset()  # specialised: parameters that are Python numbers
+    # specialised: parameters that are long lists or tuples of floats (0), or of tuples or lists of m floats (m)
+    float_lists: dict[str, int] = dataclasses.field(default_factory=dict)
     grads_at: tuple[int, ...] | None = None  # a gradient function: where its gradient(s) are in the return
     guarded: Assumptions | None = None  # the entry function: the facts its program guard checks (pipeline.py)
 
@@ -260,6 +263,7 @@ class Program:
         if facts is not None:
             unit.shape_of = _shape_lookup(unit.fdef, facts, rt.adjoint_names)
             unit.python_numbers = frozenset(p for p, k in kinds.items() if k[0] in ("float", "int", "bool"))
+            unit.float_lists = {p: m for p, k in kinds.items() if (m := float_list_width(k)) is not None}
             free = _names(unit.fdef) - names_in(unit.fdef, (gast.Store,)) - set(fdef._ag_params)
             unit.caller_arrays = frozenset(  # (a global array is the caller's too; a local is not)
                 [p for p, k in kinds.items() if k[0] not in ("float", "int", "bool")]

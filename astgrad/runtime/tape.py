@@ -5,6 +5,7 @@ indexed writers as new arrays (`added_at` for np.add.at, `with_diagonal` for np.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -211,6 +212,19 @@ def owned_list(g: Any) -> Any:
             return list(g)
         return [v if type(v) in NUMBER_TYPES else owned_copy(v) for v in g]
     return list(owned_copy(g))
+
+
+def float_items(seq: Any, n: int, width: int = 0) -> np.ndarray:
+    """The first `n` items of a list or tuple of floats (or of tuples of `width` floats: one row
+    each) as an array, for a loop's steps taken at once (specialize/batched_loops.py): IndexError
+    where a loop reading `seq[k]` for k < n would raise it."""
+    if n > len(seq):
+        raise IndexError(f"{type(seq).__name__} index out of range")
+    n = max(n, 0)
+    if not width:
+        return np.fromiter(seq, float, n)
+    rows = seq if n == len(seq) else seq[:n]
+    return np.fromiter(itertools.chain.from_iterable(rows), float, n * width).reshape(n, width)
 
 
 def add_adjoints(a: Any, b: Any) -> Any:

@@ -86,6 +86,19 @@ def _uniform(kind: Kind) -> bool:
     return len(kind[1]) > MAX_ITEMS
 
 
+def float_list_width(kind: Kind) -> int | None:
+    """For a long list or tuple of floats (kind_of, every item checked by the guard): 0; of
+    tuples or lists of m floats each: m; for any other kind, None."""
+    if kind[0] not in ("list", "tuple") or not _uniform(kind):
+        return None
+    item = kind[1][0]
+    if item == ("float",):
+        return 0
+    if item[0] in ("list", "tuple") and item[1] and all(k == ("float",) for k in item[1]):
+        return len(item[1])
+    return None
+
+
 def standin(kind: Kind) -> Any:
     """A value with `kind`'s type and shape (its values mean nothing)."""
     if kind[0] == "float":

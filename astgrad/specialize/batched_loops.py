@@ -1,0 +1,280 @@
+"""A backward loop of arithmetic on listed floats taken at once, its steps as arrays (specialised code).
+
+The backward loop of a sum over listed data (`for x, y in zip(xs, ys): err += (a * x + b - y) ** 2`)
+does, at every step, a few operations on Python floats, and adds the step's share to each adjoint:
+
+    for k in reversed(range(n)):                x = float_items(xs, n)
+        x = xs[k]                               t8 = a * x + b - float_items(ys, n)
+        t8 = a * x + b - ys[k]          →       t8_bar = err_bar * 2 * t8
+        t8_bar = err_bar * 2 * t8               b_bar = b_bar + float(np.sum(t8_bar))
+        b_bar = b_bar + t8_bar                  a_bar = a_bar + float(np.dot(t8_bar, x))
+        a_bar = a_bar + t8_bar * x
+
+No step reads what another step made: each computes its values from the data at its index and
+from numbers the loop does not change, and the loop's only effect is the sums. So the steps can be
+taken at once, as a hand-written gradient takes them: each value becomes the array of its values
+at every step, each sum NumPy's sum of that array. The sums are the same up to rounding (NumPy
+adds in another order); they are the gradient's, never the function's value (value_and_grad's
+forward pass returns that as the function computes it). Where a step would divide by zero or
+overflow, Python raises and NumPy gives inf or nan (with its warning).
+
+A loop qualifies when, in the backward pass:
+- it counts, `for k in range(n)` or `for k in reversed(range(n))`, and its body is assignments to
+  names (comments aside), each name assigned once;
+- each name the body assigns is read there only after it is assigned (nothing is carried from one
+  step to the next), except the sums `s = s + e` (or `e + s`, `s - e`), whose `s` is read nowhere
+  else in the body;
+- every value is made by + - * / and unary -, and powers by a number literal, of number literals,
+  of names holding Python numbers that the loop does not assign, of the index k, and of the items
+  `xs[k]` of a parameter the specialisation knows as a list or tuple of floats (`points[k][0]`,
+  or `p = points[k]` then `p[0]`: of tuples of floats) that the function never writes into nor
+  binds again;
+- the names it assigns but the sums, and its index, are read nowhere else in the function.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import gast
+
+from ..analysis.aliasing import writes_in_place
+from ..frontend.context import Context
+from ..ir.trees import assign, call_of, counted_range, name, names_in, read_counts, walk
+from ..optimize.cleanup import is_comment
+from .floats import python_number_names
+
+STEP, NUMBER, ROWS = "step", "number", "rows"  # a value per step (an array), the same at every step, a row per step
+_ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+
+
+def batch_scalar_loops(
+    fdef: gast.FunctionDef, ctx: Context, float_lists: dict[str, int], python_numbers: frozenset[str]
+) -> None:
+    """Take the steps of each qualifying backward loop of `fdef` at once, in place (`float_lists`:
+    the parameters known as long lists of floats, 0, or of tuples of m floats, m)."""
+    start = next((i for i, st in enumerate(fdef.body) if is_comment(st) and st.value.value == "backward pass"), None)
+    if start is None or not float_lists:
+        return
+    loops = [st for st in fdef.body[start:] if isinstance(st, gast.For)]
+    if not loops:
+        return
+    rebound = names_in(fdef, (gast.Store, gast.Del))
+    written = writes_in_place(fdef, ctx.helper("add_at"))
+    lists = {p: m for p, m in float_lists.items() if p not in rebound and not written.get(p)}
+    if not lists:
+        return
+    numbers: list[set[str]] = []
+
+    def number_names() -> set[str]:
+        if not numbers:
+            numbers.append(python_number_names(fdef, ctx, python_numbers))
+        return numbers[0]
+
+    for loop in loops:
+        batched = _Batch(loop, lists, number_names, ctx).statements(fdef)
+        if batched is not None:
+            at = next(i for i, st in enumerate(fdef.body) if st is loop)
+            fdef.body[at : at + 1] = batched
+
+
+class _Batch:
+    """One loop's steps taken at once, if it qualifies (module docstring)."""
+
+    def __init__(self, loop: gast.For, lists: dict[str, int], numbers: Callable[[], set[str]], ctx: Context):
+        self.loop, self.lists, self.numbers, self.ctx = loop, lists, numbers, ctx
+        self.np = ctx.numpy_name()
+        self.kinds: dict[str, str] = {}  # a name the body assigned so far → STEP, NUMBER or ROWS
+        self.sources: dict[str, str] = {}  # a list read at the index → the name holding its items
+        self.prelude: list[gast.stmt] = []  # the lists' items, the index's values
+
+    def statements(self, fdef: gast.FunctionDef) -> list[gast.stmt] | None:
+        counted = counted_range(self.loop)
+        it = self.loop.iter.args[0] if call_of(self.loop.iter, "reversed") else self.loop.iter
+        if counted is None or len(it.args) != 1 or it.keywords:
+            return None
+        self.k, self.n = counted
+        if not isinstance(self.n, (gast.Name, gast.Constant)):
+            return None
+        body = [st for st in self.loop.body if not is_comment(st)]
+        if not body or not all(
+            isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) for st in body
+        ):
+            return None
+        targets = [st.targets[0].id for st in body]
+        if len(set(targets)) != len(targets) or self.k in targets:
+            return None
+        reads = read_counts(body)
+        sums = {t for st, t in zip(body, targets) if _increments(st.value, t) is not None and reads.get(t) == 1}
+        self.assigned = set(targets)
+        out: list[gast.stmt] = []
+        for st, t in zip(body, targets):
+            if t in sums:
+                total: gast.AST = name(t)
+                for op, e in _increments(st.value, t):
+                    made = self.value(e)
+                    if made is None or made[1] == ROWS:
+                        return None
+                    total = gast.BinOp(left=total, op=op, right=self.total(*made))
+                out.append(assign(t, total))
+                continue
+            v = st.value
+            if isinstance(v, gast.Subscript) and _is_name(v.slice, self.k) and _is_name(v.value, v.value.id):
+                if v.value.id in self.lists and v.value.id not in self.sources:  # (`x = xs[k]`: x holds the items)
+                    self.sources[v.value.id] = t
+                    self.kinds[t] = ROWS if self.lists[v.value.id] else STEP
+                    out.append(assign(t, self.items_call(v.value.id)))
+                    continue
+            made = self.value(v)
+            if made is None:
+                return None
+            self.kinds[t] = made[1]
+            out.append(assign(t, made[0]))
+        if not self.sources or self._read_after(fdef, (set(targets) - sums) | {self.k}):
+            return None
+        comments = [st for st in self.loop.body if is_comment(st)]
+        return self.prelude + comments[:1] + out
+
+    def _read_after(self, fdef: gast.FunctionDef, local: set[str]) -> bool:
+        """Whether a statement after the loop (at the top level of the function, as the loop is)
+        reads one of `local`."""
+        at = next(i for i, st in enumerate(fdef.body) if st is self.loop)
+        return any(
+            isinstance(n, gast.Name) and n.id in local and isinstance(n.ctx, gast.Load)
+            for st in fdef.body[at + 1 :]
+            for n in walk(st)
+        )
+
+    def value(self, e: gast.AST) -> tuple[gast.AST, str] | None:
+        """`e` as all the steps' values at once, and its kind; None if the loop does not qualify."""
+        if isinstance(e, gast.Constant):
+            ok = type(e.value) in (int, float)
+            return (gast.Constant(value=e.value, kind=None), NUMBER) if ok else None
+        if isinstance(e, gast.Name):
+            if e.id == self.k:
+                return self.index(), STEP
+            if e.id in self.kinds:
+                return name(e.id), self.kinds[e.id]
+            if e.id not in self.assigned and e.id in self.numbers():
+                return name(e.id), NUMBER
+            return None
+        if isinstance(e, gast.Subscript):
+            return self.item(e)
+        if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
+            made = self.value(e.operand)
+            if made is None or made[1] == ROWS:
+                return None
+            return gast.UnaryOp(op=e.op.__class__(), operand=made[0]), made[1]
+        if isinstance(e, gast.BinOp) and isinstance(e.op, (*_ARITHMETIC, gast.Pow)):
+            if isinstance(e.op, gast.Pow) and not (
+                isinstance(e.right, gast.Constant) and type(e.right.value) in (int, float)
+            ):
+                return None  # (a number to a power of a step's value: a negative base gives Python a complex)
+            left, right = self.value(e.left), self.value(e.right)
+            if left is None or right is None or ROWS in (left[1], right[1]):
+                return None
+            kind = STEP if STEP in (left[1], right[1]) else NUMBER
+            return gast.BinOp(left=left[0], op=e.op.__class__(), right=right[0]), kind
+        return None
+
+    def item(self, e: gast.Subscript) -> tuple[gast.AST, str] | None:
+        """`xs[k]` (the items), `points[k]` (the rows), `points[k][c]` or `p[c]` of a row (a column)."""
+        if isinstance(e.value, gast.Name) and e.value.id in self.lists and _is_name(e.slice, self.k):
+            width = self.lists[e.value.id]
+            return self.items(e.value.id), (ROWS if width else STEP)
+        if not (isinstance(e.slice, gast.Constant) and type(e.slice.value) is int):
+            return None
+        rows = self.value(e.value)
+        if rows is None or rows[1] != ROWS:
+            return None
+        source = e.value if isinstance(e.value, gast.Subscript) else None
+        width = self.lists[source.value.id] if source is not None else self._row_width(e.value)
+        if width is None or not -width <= e.slice.value < width:
+            return None
+        column = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None), e.slice], ctx=gast.Load())
+        return gast.Subscript(value=rows[0], slice=column, ctx=gast.Load()), STEP
+
+    def _row_width(self, e: gast.AST) -> int | None:
+        """The number of floats in a row held by the name `e` (bound to `points[k]` in the body)."""
+        if not isinstance(e, gast.Name):
+            return None
+        for st in self.loop.body:
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and st.targets[0].id == e.id:
+                v = st.value
+                if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and v.value.id in self.lists:
+                    return self.lists[v.value.id]
+        return None
+
+    def items(self, source: str) -> gast.AST:
+        """The name holding the items of `source` the steps read, made once before them."""
+        if source not in self.sources:
+            self.sources[source] = self.ctx.namer.fresh(f"{source}_items")
+            self.prelude.append(assign(self.sources[source], self.items_call(source)))
+        return name(self.sources[source])
+
+    def items_call(self, source: str) -> gast.Call:
+        """`float_items(source, n)`: the first n items of the list `source`, as an array (rows of
+        its tuples' floats: `float_items(points, n, 2)`)."""
+        args = [name(source), _copy(self.n)]
+        if self.lists[source]:
+            args.append(gast.Constant(value=self.lists[source], kind=None))
+        return gast.Call(func=name(self.ctx.helper("float_items")), args=args, keywords=[])
+
+    def index(self) -> gast.AST:
+        """The index's values at every step, made once before them."""
+        if "" not in self.sources:
+            self.sources[""] = self.ctx.namer.fresh(f"{self.k}_values")
+            arange = gast.Attribute(value=name(self.np), attr="arange", ctx=gast.Load())
+            self.prelude.append(assign(self.sources[""], gast.Call(func=arange, args=[_copy(self.n)], keywords=[])))
+        return name(self.sources[""])
+
+    def total(self, e: gast.AST, kind: str) -> gast.AST:
+        """The sum over the steps of their values `e` (of `kind`), as a Python float: np.dot of a
+        product of two arrays of them; the count of steps times a value the same at every step."""
+        if kind == NUMBER:  # (range(n) counts max(n, 0) steps)
+            count = _copy(self.n)
+            if not isinstance(count, gast.Constant):
+                count = gast.Call(func=name("max"), args=[count, gast.Constant(value=0, kind=None)], keywords=[])
+            return gast.BinOp(left=count, op=gast.Mult(), right=e)
+        if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult) and self._vector(e.left) and self._vector(e.right):
+            dot = gast.Attribute(value=name(self.np), attr="dot", ctx=gast.Load())
+            summed = gast.Call(func=dot, args=[e.left, e.right], keywords=[])
+        else:  # (the method: NumPy's function of an array spends most of its time finding it one)
+            summed = gast.Call(func=gast.Attribute(value=e, attr="sum", ctx=gast.Load()), args=[], keywords=[])
+        return gast.Call(func=name("float"), args=[summed], keywords=[])
+
+    def _vector(self, e: gast.AST) -> bool:
+        """Whether `e` names one value per step (not a row): a 1-D array of them."""
+        return isinstance(e, gast.Name) and (
+            self.kinds.get(e.id) == STEP or e.id in self.sources.values() and self._plain_items(e.id)
+        )
+
+    def _plain_items(self, held: str) -> bool:
+        """Whether the name `held` holds the items of a list of floats (not of tuples), or the index's values."""
+        return any(v == held and (k == "" or not self.lists[k]) for k, v in self.sources.items())
+
+
+def _increments(value: gast.AST, t: str) -> list[tuple[gast.operator, gast.AST]] | None:
+    """The terms (operator, e) added to or taken from `t` by `t + e1 - e2 + ...` (or `e + t`), none
+    of them reading t; None for any other value."""
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and _is_name(value.right, t):
+        terms = [(gast.Add(), value.left)]
+    else:
+        terms = []
+        while isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) and not _is_name(value, t):
+            terms.append((value.op.__class__(), value.right))
+            value = value.left
+        if not _is_name(value, t) or not terms:
+            return None
+        terms.reverse()
+    if any(isinstance(n, gast.Name) and n.id == t for _, e in terms for n in walk(e)):
+        return None
+    return terms
+
+
+def _is_name(e: gast.AST, n: str) -> bool:
+    return isinstance(e, gast.Name) and e.id == n
+
+
+def _copy(e: gast.AST) -> gast.AST:
+    return name(e.id) if isinstance(e, gast.Name) else gast.Constant(value=e.value, kind=None)

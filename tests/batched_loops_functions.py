@@ -1,0 +1,80 @@
+"""Loops over listed floats whose backward steps share nothing but sums (test_batched_loops.py)."""
+
+import math
+
+
+def fit_zip(a, b, xs, ys):
+    err = 0.0
+    for x, y in zip(xs, ys):
+        err += (a * x + b - y) ** 2
+    return err / len(xs)
+
+
+def fit_index(a, b, xs, ys):
+    n = len(xs)
+    err = 0.0
+    for i in range(n):
+        r = a * xs[i] + b - ys[i]
+        err = err + r * r
+    return err / n
+
+
+def fit_pairs(a, b, points):
+    total = 0.0
+    for x, y in points:
+        total = total + (a * x + b - y) ** 2
+    return total / len(points)
+
+
+def fit_pairs_by_index(a, b, points):
+    total = 0.0
+    for i in range(len(points)):
+        total -= -((a * points[i][0] + b - points[i][1]) ** 2)
+    return total
+
+
+def weighted_by_position(a, b, xs, ys):
+    total = 0.0
+    for i in range(len(xs)):
+        r = (a * xs[i] - b / (1.0 + i)) * (i + 1) - ys[i]
+        total = total + r * r / (1.0 + b * b) - a
+    return total
+
+
+def rational_terms(a, b, xs, ys):
+    s = 0.0
+    for x, y in zip(xs, ys):
+        s += -(a * x) / (2.0 + b * b) + (y - a) ** 3 / 10.0
+    return s * a
+
+
+def carried_state(a, b, xs, ys):
+    s = 0.0
+    for x in xs:
+        s = a * s + b * x  # (each step reads the last: not batched)
+    return s
+
+
+def branch_in_the_loop(a, b, xs, ys):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        r = a * x + b - y
+        if r > 0:
+            total += r * r
+        else:
+            total -= r
+    return total
+
+
+def a_call_in_the_loop(a, b, xs, ys):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total += math.sin(a * x) * (y - b)
+    return total
+
+
+def more_indices_than_data(a, b, xs, ys):
+    total = 0.0
+    for i in range(len(xs)):
+        total += (a * xs[i] - ys[i]) ** 2
+    return total

@@ -1,0 +1,82 @@
+"""Backward loops of arithmetic on listed floats are taken at once in specialised code
+(specialize/batched_loops.py): the gradient is the loop's, computed with arrays (checked against
+central differences, in every mode, on the first call and on the specialised second); a loop whose
+steps share more than sums, or whose body is more than arithmetic, is left a loop; a loop that
+would read past the end of a list raises IndexError as the function does."""
+
+import numpy as np
+import pytest
+
+import astgrad
+from astgrad import grad
+from tests import batched_loops_functions as bf
+from tests.modes import MODES, check
+
+RNG = np.random.default_rng(11)
+XS = [float(v) for v in RNG.normal(size=40)]
+YS = [2.0 * x + 1.0 + 0.1 * float(e) for x, e in zip(XS, RNG.normal(size=40))]
+POINTS = list(zip(XS, YS))
+
+BATCHED = [
+    (bf.fit_zip, (0.5, 0.2, XS, YS)),
+    (bf.fit_zip, (0.5, 0.2, XS[:30], YS)),  # (zip stops at the shorter)
+    (bf.fit_index, (0.5, 0.2, XS, YS)),
+    (bf.fit_pairs, (0.5, 0.2, POINTS)),
+    (bf.weighted_by_position, (0.5, 0.2, XS, YS)),
+    (bf.rational_terms, (0.5, 0.2, XS, YS)),
+]
+LOOPS = [bf.carried_state, bf.branch_in_the_loop, bf.a_call_in_the_loop]
+# (their backward loops still pop a tape: left as they are, right either way)
+TAPED = [(bf.fit_pairs, (0.5, 0.2, [list(p) for p in POINTS])), (bf.fit_pairs_by_index, (0.5, 0.2, tuple(POINTS)))]
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(("f", "args"), BATCHED, ids=lambda v: getattr(v, "__name__", ""))
+def test_batched_gradients_are_the_loops(f, args, options):
+    check(f, args, (0, 1), options)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(("f", "args"), TAPED, ids=lambda v: getattr(v, "__name__", ""))
+def test_taped_loops_are_right(f, args, options):
+    check(f, args, (0, 1), options)
+
+
+@pytest.mark.parametrize(("f", "args"), BATCHED, ids=lambda v: getattr(v, "__name__", ""))
+def test_the_loop_is_taken_at_once(f, args):
+    text = astgrad.source(f, wrt=(0, 1), args=args)
+    backward = text.split("# backward pass")[1].splitlines()
+    assert "float_items(" in text and not any(line.strip().startswith("for ") for line in backward)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f", LOOPS, ids=lambda f: f.__name__)
+def test_other_loops_stay_loops(f, options):
+    check(f, (0.5, 0.2, XS, YS), (0, 1), options)
+    text = astgrad.source(f, wrt=(0, 1), args=(0.5, 0.2, XS, YS))
+    assert "float_items(" not in text
+
+
+def test_the_sums_are_the_loops_to_rounding():
+    # derived by hand: d/da of mean((a x + b - y)^2) is 2 mean((a x + b - y) x), d/db 2 mean(a x + b - y)
+    x, y = np.array(XS), np.array(YS)
+    r = 0.5 * x + 0.2 - y
+    ga, gb = grad(bf.fit_zip, wrt=(0, 1))(0.5, 0.2, XS, YS)
+    ga, gb = grad(bf.fit_zip, wrt=(0, 1))(0.5, 0.2, XS, YS)
+    assert type(ga) is float and type(gb) is float
+    assert ga == pytest.approx(2 * np.mean(r * x), rel=1e-12) and gb == pytest.approx(2 * np.mean(r), rel=1e-12)
+
+
+def test_value_and_grad_returns_the_functions_value_bit_for_bit():
+    value, _ = astgrad.value_and_grad(bf.fit_zip, wrt=(0, 1))(0.5, 0.2, XS, YS)
+    value, _ = astgrad.value_and_grad(bf.fit_zip, wrt=(0, 1))(0.5, 0.2, XS, YS)
+    assert value == bf.fit_zip(0.5, 0.2, XS, YS)
+
+
+def test_reading_past_the_end_raises_as_the_function_does():
+    with pytest.raises(IndexError):
+        bf.more_indices_than_data(0.5, 0.2, XS, YS[:30])
+    g = grad(bf.more_indices_than_data, wrt=(0, 1))
+    for _ in range(2):
+        with pytest.raises(IndexError):
+            g(0.5, 0.2, XS, YS[:30])
