@@ -399,9 +399,13 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "replay",
-        lambda u: replay_scalar_loops(u.fdef, u.ctx, u.shape_of, u.python_numbers),
+        lambda u: (
+            replay_scalar_loops(u.fdef, u.ctx, u.shape_of, u.python_numbers),
+            drop_loop_saves(u.fdef, u.ctx, u.shape_of, replay_declined=True),
+        ),
         "a loop over numbers replayed in the backward pass instead of taped, its invariants computed once "
-        "and its NumPy calls saved, not replayed (replay.py)",
+        "and its NumPy calls saved, not replayed (replay.py); one replay declined, its values recomputed "
+        "from the index where they can be (loop_saves.py)",
         needs=("lowering", "fusion"),
         why="it reads the tape's list methods (`tape.append(v)`) and loop bodies as fusion left them",
     ),
@@ -556,7 +560,7 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
     ),
     Pass(
         "batched loops",
-        lambda u: batch_scalar_loops(u.fdef, u.ctx, u.float_lists, u.python_numbers),
+        lambda u: batch_scalar_loops(u.fdef, u.ctx, u.float_lists, u.python_numbers, u.shape_of),
         "a backward loop of arithmetic on the items of listed floats, whose steps share nothing but "
         "sums, taken at once: its values arrays, its sums NumPy's (batched_loops.py)",
         needs=("dead stores", "python floats"),

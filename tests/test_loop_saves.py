@@ -682,3 +682,22 @@ def test_items_of_an_appended_list_read_under_another_name_are_read_again_not_sa
     for _ in range(2):
         check_grad(residuals_named_again, g, *args, wrt=(0, 1))
     assert "tape" not in astgrad.source(residuals_named_again, wrt=(0, 1), args=args)
+
+
+def squares_of_elements(x, a):
+    s = 0.0
+    for i in range(len(x)):
+        s += (a * x[i] - 1.0) ** 2 * x[i]
+    return s
+
+
+def test_a_loop_over_array_elements_that_carries_nothing_saves_nothing(monkeypatch):
+    # replay.py declines it (its values are NumPy's scalars); its values are recomputed from the
+    # index (seen before batched_loops.py takes the steps at once)
+    monkeypatch.setattr(pipeline, "SPECIALISED_PASSES", pipeline.without(pipeline.SPECIALISED_PASSES, "batched loops"))
+    x = np.linspace(-1.0, 1.0, 30)
+    g = grad(squares_of_elements, wrt=(0, 1))
+    for _ in range(2):
+        check_grad(squares_of_elements, g, x, 0.7, wrt=(0, 1))
+    text = astgrad.source(squares_of_elements, wrt=(0, 1), args=(x, 0.7))
+    assert "tape" not in text and "for i in reversed" in text

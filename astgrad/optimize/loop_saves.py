@@ -47,8 +47,18 @@ PURE_BUILTINS = {"len", "float", "int", "abs", "min", "max"}
 IMPURE_NUMPY = {"random", "copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
 
 
-def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | None = None) -> None:
+def drop_loop_saves(
+    fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | None = None, replay_declined: bool = False
+) -> None:
+    """Remove the saves the module docstring says need not be made. A loop over numbers is left to
+    replay.py, but for its invariants; `replay_declined` (after it ran): the loops over numbers
+    it left as they were, the others done already."""
     push, pop, copy_of = ctx.helper("push"), ctx.helper("pop"), ctx.helper("copy_of")
+    if replay_declined:  # (the tape's calls lowered to its list methods: lowering/lower.py)
+        tape = tape_name(fdef)
+        if tape is None:
+            return
+        push, pop = f"{tape}.append", f"{tape}.pop"
     if shape_of is not None:
         _uncopy_numbers(fdef, copy_of, shape_of)
     np_name = ctx.numpy_name()
@@ -62,6 +72,10 @@ def drop_loop_saves(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable | N
         if back is None:
             continue
         nest = _Nest(body, k, [], body)
+        if replay_declined:
+            if shape_of is not None and _replayable(loop, push, shape_of):
+                _drop(fdef, nest, loop, back, ctx, push, pop, copy_of, np_name, written, stores, shape_of)
+            continue
         if shape_of is not None and _replayable(loop, push, shape_of):
             # replay.py may recompute the rest from the step's starting state; a loop invariant
             # is the same at every step either way (`t4 = 1 - a`), and replay may decline
@@ -277,6 +291,19 @@ def _replayable(loop: gast.For, push: str, shape_of: Callable) -> bool:
     return not writes and all(shape_of(v) == () for v in saved)
 
 
+def tape_name(fdef: gast.FunctionDef) -> str | None:
+    """The name of the generated tape of `fdef`, if it has one."""
+    return next((t for st in fdef.body if (t := tape_of(st)) is not None), None)
+
+
+def tape_of(st: gast.stmt) -> str | None:
+    """t for the generated tape's `t = []` (a name beginning with "tape")."""
+    if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name):
+        if isinstance(st.value, gast.List) and not st.value.elts and st.targets[0].id.startswith("tape"):
+            return st.targets[0].id
+    return None
+
+
 def _stores(fdef: gast.FunctionDef) -> dict[str, int]:
     out: dict[str, int] = {}
     for n in walk(fdef):
@@ -305,30 +332,46 @@ def _backward_loop(rest: list[gast.stmt], loop: gast.For) -> gast.For | None:
 
 
 def _push_of(s: gast.stmt, push: str) -> tuple[str, str] | None:
-    """(tape, name) of `push(tape, name)` or `tape.append(name)`."""
+    """(tape, name) of `push(tape, name)`, or with `push` "tape.append" (the tape's list method,
+    once lowered) of `tape.append(name)`."""
     if not isinstance(s, gast.Expr) or not isinstance(s.value, gast.Call):
         return None
     c = s.value
     if isinstance(c.func, gast.Name) and c.func.id == push and len(c.args) == 2:
         if all(isinstance(a, gast.Name) for a in c.args):
             return c.args[0].id, c.args[1].id
+    if _method_of(c, push) and len(c.args) == 1 and isinstance(c.args[0], gast.Name):
+        return c.func.value.id, c.args[0].id
     return None
 
 
 def _pop_of(s: gast.stmt, pop: str) -> tuple[str, str] | None:
-    """(tape, name) of `name = pop(tape)`."""
-    if (
+    """(tape, name) of `name = pop(tape)`, or with `pop` "tape.pop" of `name = tape.pop()`."""
+    if not (
         isinstance(s, gast.Assign)
         and len(s.targets) == 1
         and isinstance(s.targets[0], gast.Name)
         and isinstance(s.value, gast.Call)
-        and isinstance(s.value.func, gast.Name)
-        and s.value.func.id == pop
-        and len(s.value.args) == 1
-        and isinstance(s.value.args[0], gast.Name)
     ):
-        return s.value.args[0].id, s.targets[0].id
+        return None
+    c = s.value
+    if isinstance(c.func, gast.Name) and c.func.id == pop and len(c.args) == 1 and isinstance(c.args[0], gast.Name):
+        return c.args[0].id, s.targets[0].id
+    if _method_of(c, pop) and not c.args:
+        return c.func.value.id, s.targets[0].id
     return None
+
+
+def _method_of(c: gast.Call, method: str) -> bool:
+    """Whether `c` calls `method`, "tape.append" or "tape.pop", the tape's list method."""
+    f = c.func
+    return (
+        "." in method
+        and isinstance(f, gast.Attribute)
+        and isinstance(f.value, gast.Name)
+        and f"{f.value.id}.{f.attr}" == method
+        and not c.keywords
+    )
 
 
 def _names(node: gast.AST) -> set[str]:

@@ -44,6 +44,7 @@ from ..analysis.aliasing import sharing, writes_in_place
 from ..frontend.context import Context
 from ..ir.trees import clone, names_in, read_counts, walk
 from ..optimize.cleanup import denoted, fuse_expressions, is_comment, is_pure, resolver
+from ..optimize.loop_saves import tape_name, tape_of
 from .floats import python_number_names
 from .lowering.statements import join_accumulations
 
@@ -55,7 +56,7 @@ def replay_scalar_loops(
 ) -> None:
     """Rewrite every eligible pair of top-level forward and backward loops of `fdef` in place
     (`python_numbers`: the parameters known to be Python numbers)."""
-    tape = _tape_name(fdef)
+    tape = tape_name(fdef)
     if tape is None:
         return
     ns = resolver(ctx)
@@ -90,7 +91,7 @@ def replay_scalar_loops(
         for loop in (forward, backward):
             _fuse_in(loop, ctx, invariants)
     if not any(isinstance(x, gast.Name) and x.id == tape for st in fdef.body[1:] for x in walk(st)):
-        fdef.body = [st for st in fdef.body if _tape_name_of(st) != tape]  # nothing left on the tape
+        fdef.body = [st for st in fdef.body if tape_of(st) != tape]  # nothing left on the tape
 
 
 def _hoist_invariants(fdef: gast.FunctionDef, forward: gast.For, invariants: set[str], numbers: set[str]) -> None:
@@ -163,23 +164,6 @@ def _assign_list(v: str) -> gast.stmt:
     return gast.Assign(
         targets=[_names([v], gast.Store())], value=gast.List(elts=[], ctx=gast.Load()), type_comment=None
     )
-
-
-def _tape_name(fdef: gast.FunctionDef) -> str | None:
-    return next((t for st in fdef.body if (t := _tape_name_of(st)) is not None), None)
-
-
-def _tape_name_of(st: gast.stmt) -> str | None:
-    """t for `tape = []` (the generated tape's initialisation)."""
-    if (
-        isinstance(st, gast.Assign)
-        and isinstance(st.targets[0], gast.Name)
-        and isinstance(st.value, gast.List)
-        and not st.value.elts
-        and st.targets[0].id.startswith("tape")
-    ):
-        return st.targets[0].id
-    return None
 
 
 def _is_reversed(backward: gast.For, forward: gast.For) -> bool:
