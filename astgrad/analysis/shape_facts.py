@@ -476,6 +476,8 @@ class ShapeFacts:
                 return len(v), True  # an array's length is in its shape, which is known
             if exact and immutable(v):
                 return len(v), True
+            if type(v) is tuple or type(v) is list and _is_name_of(value.args[0], self.uniform_params):
+                return len(v), True  # (the guard checks it: a tuple's never changes, nor such a list's)
             return np.int64(1), False
         args = [self._atom(a) for a in value.args]
         kwargs = {k.arg: self._atom(k.value) for k in value.keywords if k.arg}
@@ -487,6 +489,9 @@ class ShapeFacts:
         exact = all(e for _, e in args)
         values = [a for a, _ in args]
         if how == PICK:
+            if exact and fn in (builtins.min, builtins.max) and len(values) > 1 and not kwargs:
+                if all(type(v) is int for v in values):  # (`min(len(xs), len(ys))`: the count of zip's steps)
+                    return fn(*values), True
             return _pick(values, kwargs), exact
         if fn is np.where and len(values) != 3:
             raise _Unknown  # np.where(c): the indices where c holds, as many as there are
@@ -638,6 +643,10 @@ def _item_read_params(fdef: gast.FunctionDef, params: dict[str, Any]) -> set[str
             if not isinstance(n.ctx, gast.Param):
                 spoiled.add(roots[n.id])
     return {v for v, root in roots.items() if root not in spoiled}
+
+
+def _is_name_of(e: gast.AST, names: set[str]) -> bool:
+    return isinstance(e, gast.Name) and e.id in names
 
 
 def _uniform_params(fdef: gast.FunctionDef, params: dict[str, Any], checks: set[str]) -> set[str]:

@@ -165,11 +165,9 @@ class LoopsMixin:
             if fn is builtins.zip:
                 parts = [self.iteration(a, body) for a in iterable.args]
                 lengths = [p[0] for p in parts]
-                length = (
-                    lengths[0]
-                    if len(lengths) == 1
-                    else self.temp(gast.Call(func=self._builtin("min"), args=lengths, keywords=[]))
-                )
+                shortest = gast.Call(func=self._builtin("min"), args=lengths, keywords=[])
+                shortest._ag_fn = builtins.min  # (as for the user's own calls: analyses look the function up)
+                length = lengths[0] if len(lengths) == 1 else self.temp(shortest)
                 return length, lambda k: gast.Tuple(elts=[p[1](k) for p in parts], ctx=gast.Load())
             if fn is builtins.reversed and len(iterable.args) == 1:
                 length, inner = self.iteration(iterable.args[0], body)
@@ -186,9 +184,9 @@ class LoopsMixin:
                 return length, element
             if fn is builtins.range:
                 seq = self.temp(iterable, keep=True)
-                return self.temp(
-                    gast.Call(func=self._builtin("len"), args=[seq], keywords=[])
-                ), lambda k: gast.Subscript(value=seq, slice=name(k), ctx=gast.Load())
+                counted = gast.Call(func=self._builtin("len"), args=[seq], keywords=[])
+                counted._ag_fn = builtins.len
+                return self.temp(counted), lambda k: gast.Subscript(value=seq, slice=name(k), ctx=gast.Load())
         written = isinstance(iterable, gast.Name) and iterable.id in self._written_in_place(self.parsed.tree.body)
         resized = _resizing_call(iterable, body)
         if resized is not None:
