@@ -78,3 +78,39 @@ def more_indices_than_data(a, b, xs, ys):
     for i in range(len(xs)):
         total += (a * xs[i] - ys[i]) ** 2
     return total
+
+
+def variance_of_elements(x, mu):
+    s = 0.0
+    for i in range(len(x)):
+        s += (x[i] - mu) ** 2
+    return s / len(x)
+
+
+def scaled_elements(x, c):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total = total + c * x[i] * x[i] - x[i] / (1.0 + c * c)
+    return total
+
+
+def line_fit_on_array_rows(a, b, data):
+    total = 0.0
+    for i in range(len(data)):
+        total += (a * data[i, 0] + b - data[i, 1]) ** 2
+    return total
+
+
+def line_fit_on_rows_by_name(a, b, data):
+    total = 0.0
+    for row in data:
+        total += (a * row[0] + b - row[1]) ** 2
+    return total
+
+
+def first_m_terms(a, xs, m):
+    inv = 1.0 / (1.0 + a * a)
+    total = 0.0
+    for i in range(m):
+        total += a * xs[i] * inv
+    return total

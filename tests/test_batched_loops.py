@@ -24,6 +24,12 @@ BATCHED = [
     (bf.fit_pairs, (0.5, 0.2, POINTS)),
     (bf.weighted_by_position, (0.5, 0.2, XS, YS)),
     (bf.rational_terms, (0.5, 0.2, XS, YS)),
+    # the elements of float arrays, and their adjoints written at the index
+    (bf.variance_of_elements, (np.array(XS), 0.3)),
+    (bf.variance_of_elements, (np.array(XS, dtype=np.float32), 0.3)),
+    (bf.scaled_elements, (np.array(XS), 0.7)),
+    (bf.line_fit_on_array_rows, (0.5, 0.2, np.array(POINTS))),
+    (bf.line_fit_on_rows_by_name, (0.5, 0.2, np.array(POINTS))),
 ]
 LOOPS = [bf.carried_state, bf.branch_in_the_loop, bf.a_call_in_the_loop]
 # (their backward loops still pop a tape: left as they are, right either way)
@@ -47,6 +53,9 @@ def test_the_loop_is_taken_at_once(f, args):
     text = astgrad.source(f, wrt=(0, 1), args=args)
     backward = text.split("# backward pass")[1].splitlines()
     assert "float_items(" in text and not any(line.strip().startswith("for ") for line in backward)
+    # (the count is known from the arguments' lengths, which the guard checks: `len(xs)`, zip's
+    # `min(len(xs), len(ys))`, a tuple's: no test that it is positive)
+    assert not any(line.strip().startswith("if ") for line in backward)
 
 
 @pytest.mark.parametrize("options", MODES)
@@ -80,3 +89,17 @@ def test_reading_past_the_end_raises_as_the_function_does():
     for _ in range(2):
         with pytest.raises(IndexError):
             g(0.5, 0.2, XS, YS[:30])
+
+
+@pytest.mark.parametrize("m", [25, 0, -3])
+def test_a_count_known_only_when_the_code_runs(m):
+    # range(m) of an int argument: taken at once where m > 0, nothing where range(m) has no step
+    # (the loop invariant computed before it is read only then); derived by hand:
+    # d/da of sum_{i<m} a x_i / (1 + a^2) = sum x_i (1 - a^2) / (1 + a^2)^2
+    a = 0.5
+    expected = sum(XS[: max(m, 0)]) * (1 - a * a) / (1 + a * a) ** 2
+    g = grad(bf.first_m_terms)
+    for _ in range(2):
+        assert g(a, XS, m) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    text = astgrad.source(bf.first_m_terms, args=(a, XS, m))
+    assert "float_items(" in text and "if m > 0:" in text

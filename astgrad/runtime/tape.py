@@ -216,11 +216,13 @@ def owned_list(g: Any) -> Any:
 
 def float_items(seq: Any, n: int, width: int = 0) -> np.ndarray:
     """The first `n` items of a list or tuple of floats (or of tuples of `width` floats: one row
-    each) as an array, for a loop's steps taken at once (specialize/batched_loops.py): IndexError
-    where a loop reading `seq[k]` for k < n would raise it."""
+    each), or rows of a float array, as a float64 array, for a loop's steps taken at once
+    (specialize/batched_loops.py): IndexError where a loop reading `seq[k]` for k < n would raise it."""
     if n > len(seq):
         raise IndexError(f"{type(seq).__name__} index out of range")
     n = max(n, 0)
+    if isinstance(seq, np.ndarray):  # (a float array's first n rows, in float64 as `float(x[k])` reads them)
+        return np.asarray(seq[:n], dtype=float)
     if not width:
         return np.fromiter(seq, float, n)
     rows = seq if n == len(seq) else seq[:n]

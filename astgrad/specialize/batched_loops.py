@@ -40,7 +40,7 @@ import gast
 
 from ..analysis.aliasing import writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import assign, call_of, counted_range, name, names_in, read_counts, walk
+from ..ir.trees import assign, call_of, counted_range, name, names_in, read_counts, trip_count, walk
 from ..optimize.cleanup import is_comment
 from .floats import python_number_names
 
@@ -49,7 +49,11 @@ _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 
 
 def batch_scalar_loops(
-    fdef: gast.FunctionDef, ctx: Context, float_lists: dict[str, int], python_numbers: frozenset[str]
+    fdef: gast.FunctionDef,
+    ctx: Context,
+    float_lists: dict[str, int],
+    python_numbers: frozenset[str],
+    shape_of: Callable,
 ) -> None:
     """Take the steps of each qualifying backward loop of `fdef` at once, in place (`float_lists`:
     the parameters known as long lists of floats, 0, or of tuples of m floats, m)."""
@@ -72,7 +76,7 @@ def batch_scalar_loops(
         return numbers[0]
 
     for loop in loops:
-        batched = _Batch(loop, lists, number_names, ctx).statements(fdef)
+        batched = _Batch(loop, lists, number_names, ctx, shape_of).statements(fdef)
         if batched is not None:
             at = next(i for i, st in enumerate(fdef.body) if st is loop)
             fdef.body[at : at + 1] = batched
@@ -81,8 +85,15 @@ def batch_scalar_loops(
 class _Batch:
     """One loop's steps taken at once, if it qualifies (module docstring)."""
 
-    def __init__(self, loop: gast.For, lists: dict[str, int], numbers: Callable[[], set[str]], ctx: Context):
-        self.loop, self.lists, self.numbers, self.ctx = loop, lists, numbers, ctx
+    def __init__(
+        self,
+        loop: gast.For,
+        lists: dict[str, int],
+        numbers: Callable[[], set[str]],
+        ctx: Context,
+        shape_of: Callable,
+    ):
+        self.loop, self.lists, self.numbers, self.ctx, self.shape_of = loop, lists, numbers, ctx, shape_of
         self.np = ctx.numpy_name()
         self.kinds: dict[str, str] = {}  # a name the body assigned so far → STEP, NUMBER or ROWS
         self.sources: dict[str, str] = {}  # a list read at the index → the name holding its items
@@ -94,46 +105,102 @@ class _Batch:
         if counted is None or len(it.args) != 1 or it.keywords:
             return None
         self.k, self.n = counted
-        if not isinstance(self.n, (gast.Name, gast.Constant)):
+        if not isinstance(self.n, (gast.Name, gast.Constant)) or trip_count(self.n, self.shape_of) == 0:
             return None
         body = [st for st in self.loop.body if not is_comment(st)]
+        writes = [st for st in body if self._written(st) is not None]
+        plain = [st for st in body if st not in writes]
         if not body or not all(
-            isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) for st in body
+            isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)
+            for st in plain
         ):
             return None
-        targets = [st.targets[0].id for st in body]
-        if len(set(targets)) != len(targets) or self.k in targets:
-            return None
+        targets = [st.targets[0].id for st in plain]
+        arrays = [self._written(st) for st in writes]
         reads = read_counts(body)
-        sums = {t for st, t in zip(body, targets) if _increments(st.value, t) is not None and reads.get(t) == 1}
+        if self.k in targets or set(targets) & set(arrays):
+            return None
+        for a in set(arrays):  # (`a[k] += e` any number of times, or `a[k] = e` once; a read nowhere else)
+            mine = [st for st, b in zip(writes, arrays) if b == a]
+            if reads.get(a, 0) != len(mine) or (len(mine) > 1 and not all(isinstance(w, gast.AugAssign) for w in mine)):
+                return None
+        sums = {
+            t
+            for t in set(targets)
+            if all(_increments(st.value, t) is not None for st, u in zip(plain, targets) if u == t)
+            and reads.get(t) == targets.count(t)
+        }
+        for t in set(targets) - sums:  # (bound again to the same value, `t3 = x[i]` twice: once)
+            values = {gast.dump(st.value) for st, u in zip(plain, targets) if u == t}
+            if len(values) != 1:
+                return None
         self.assigned = set(targets)
         out: list[gast.stmt] = []
-        for st, t in zip(body, targets):
-            if t in sums:
-                total: gast.AST = name(t)
-                for op, e in _increments(st.value, t):
-                    made = self.value(e)
-                    if made is None or made[1] == ROWS:
-                        return None
-                    total = gast.BinOp(left=total, op=op, right=self.total(*made))
-                out.append(assign(t, total))
-                continue
-            v = st.value
-            if isinstance(v, gast.Subscript) and _is_name(v.slice, self.k) and _is_name(v.value, v.value.id):
-                if v.value.id in self.lists and v.value.id not in self.sources:  # (`x = xs[k]`: x holds the items)
-                    self.sources[v.value.id] = t
-                    self.kinds[t] = ROWS if self.lists[v.value.id] else STEP
-                    out.append(assign(t, self.items_call(v.value.id)))
-                    continue
-            made = self.value(v)
+        for st in body:
+            made = self.statement(st, sums)
             if made is None:
                 return None
-            self.kinds[t] = made[1]
-            out.append(assign(t, made[0]))
+            out.append(made)
         if not self.sources or self._read_after(fdef, (set(targets) - sums) | {self.k}):
             return None
         comments = [st for st in self.loop.body if is_comment(st)]
-        return self.prelude + comments[:1] + out
+        batched = self.prelude + comments[:1] + [st for st in out if not isinstance(st, gast.Pass)]
+        if trip_count(self.n, self.shape_of) is not None:
+            return batched  # (a count the specialisation knows, not 0: see statements)
+        # (no step, no statement: the values the loop reads from before it may not be bound then)
+        test = gast.Compare(left=_copy(self.n), ops=[gast.Gt()], comparators=[gast.Constant(value=0, kind=None)])
+        return [gast.If(test=test, body=batched, orelse=[])]
+
+    def statement(self, st: gast.stmt, sums: set[str]) -> gast.stmt | None:
+        """`st` for all the steps at once, or None."""
+        array = self._written(st)
+        if array is not None:  # `a[k] = e`, `a[k] += e`: every position up to n at once
+            made = self.value(st.value)
+            if made is None or made[1] == ROWS or self.shape_of(array) is None or len(self.shape_of(array)) != 1:
+                return None
+            if made[1] == NUMBER:  # (the same at every position: as many as the steps, so that too few raise)
+                full = gast.Attribute(value=name(self.np), attr="full", ctx=gast.Load())
+                made = gast.Call(func=full, args=[self.count(), made[0]], keywords=[]), STEP
+            upto = gast.Slice(lower=None, upper=self.count(), step=None)
+            target = gast.Subscript(value=name(array), slice=upto, ctx=gast.Store())
+            if isinstance(st, gast.AugAssign):
+                return gast.AugAssign(target=target, op=gast.Add(), value=made[0])
+            return assign(target, made[0])
+        t = st.targets[0].id
+        if t in self.kinds:  # (the same value again)
+            return gast.Pass()
+        if t in sums:
+            total: gast.AST = name(t)
+            for op, e in _increments(st.value, t):
+                made = self.value(e)
+                if made is None or made[1] == ROWS:
+                    return None
+                total = gast.BinOp(left=total, op=op, right=self.total(*made))
+            return assign(t, total)
+        v = st.value
+        if isinstance(v, gast.Subscript) and _is_name(v.slice, self.k) and isinstance(v.value, gast.Name):
+            if v.value.id in self.lists and v.value.id not in self.sources:  # (`x = xs[k]`: x holds the items)
+                self.sources[v.value.id] = t
+                self.kinds[t] = ROWS if self.lists[v.value.id] else STEP
+                return assign(t, self.items_call(v.value.id))
+        made = self.value(v)
+        if made is None:
+            return None
+        self.kinds[t] = made[1]
+        return assign(t, made[0])
+
+    def _written(self, st: gast.stmt) -> str | None:
+        """a for `a[k] = v` or `a[k] += v` (a name, k the loop's index)."""
+        target = st.targets[0] if isinstance(st, gast.Assign) and len(st.targets) == 1 else None
+        if isinstance(st, gast.AugAssign) and isinstance(st.op, gast.Add):
+            target = st.target
+        if (
+            isinstance(target, gast.Subscript)
+            and isinstance(target.value, gast.Name)
+            and _is_name(target.slice, self.k)
+        ):
+            return target.value.id
+        return None
 
     def _read_after(self, fdef: gast.FunctionDef, local: set[str]) -> bool:
         """Whether a statement after the loop (at the top level of the function, as the loop is)
@@ -160,6 +227,11 @@ class _Batch:
             return None
         if isinstance(e, gast.Subscript):
             return self.item(e)
+        if isinstance(e, gast.Call) and _is_name(e.func, "float") and len(e.args) == 1 and not e.keywords:
+            made = self.value(e.args[0])  # (of a float array's elements: the float64 array float_items made)
+            if made is None or made[1] == ROWS:
+                return None
+            return made if made[1] == STEP else (gast.Call(func=name("float"), args=[made[0]], keywords=[]), NUMBER)
         if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
             made = self.value(e.operand)
             if made is None or made[1] == ROWS:
@@ -182,6 +254,11 @@ class _Batch:
         if isinstance(e.value, gast.Name) and e.value.id in self.lists and _is_name(e.slice, self.k):
             width = self.lists[e.value.id]
             return self.items(e.value.id), (ROWS if width else STEP)
+        pair = e.slice.elts if isinstance(e.slice, gast.Tuple) and len(e.slice.elts) == 2 else None
+        if pair and _is_name(pair[0], self.k) and isinstance(e.value, gast.Name) and self.lists.get(e.value.id):
+            # `X[k, c]` of a float array of rows: `X[k][c]`
+            row = gast.Subscript(value=gast.Name(e.value.id, gast.Load(), None, None), slice=pair[0], ctx=gast.Load())
+            e = gast.Subscript(value=row, slice=pair[1], ctx=gast.Load())
         if not (isinstance(e.slice, gast.Constant) and type(e.slice.value) is int):
             return None
         rows = self.value(e.value)
@@ -220,6 +297,10 @@ class _Batch:
             args.append(gast.Constant(value=self.lists[source], kind=None))
         return gast.Call(func=name(self.ctx.helper("float_items")), args=args, keywords=[])
 
+    def count(self) -> gast.AST:
+        """The number of steps, n (the batched steps run where n > 0)."""
+        return _copy(self.n)
+
     def index(self) -> gast.AST:
         """The index's values at every step, made once before them."""
         if "" not in self.sources:
@@ -231,11 +312,8 @@ class _Batch:
     def total(self, e: gast.AST, kind: str) -> gast.AST:
         """The sum over the steps of their values `e` (of `kind`), as a Python float: np.dot of a
         product of two arrays of them; the count of steps times a value the same at every step."""
-        if kind == NUMBER:  # (range(n) counts max(n, 0) steps)
-            count = _copy(self.n)
-            if not isinstance(count, gast.Constant):
-                count = gast.Call(func=name("max"), args=[count, gast.Constant(value=0, kind=None)], keywords=[])
-            return gast.BinOp(left=count, op=gast.Mult(), right=e)
+        if kind == NUMBER:
+            return gast.BinOp(left=self.count(), op=gast.Mult(), right=e)
         if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult) and self._vector(e.left) and self._vector(e.right):
             dot = gast.Attribute(value=name(self.np), attr="dot", ctx=gast.Load())
             summed = gast.Call(func=dot, args=[e.left, e.right], keywords=[])

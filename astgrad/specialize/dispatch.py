@@ -87,8 +87,11 @@ def _uniform(kind: Kind) -> bool:
 
 
 def float_list_width(kind: Kind) -> int | None:
-    """For a long list or tuple of floats (kind_of, every item checked by the guard): 0; of
-    tuples or lists of m floats each: m; for any other kind, None."""
+    """For a long list or tuple of floats (kind_of, every item checked by the guard), or a 1-D
+    float array: 0; of tuples or lists of m floats each, or a float array of m columns: m; for
+    any other kind, None."""
+    if kind[0] == "array" and kind[2] == "f" and len(kind[1]) in (1, 2):
+        return kind[1][1] if len(kind[1]) == 2 else 0
     if kind[0] not in ("list", "tuple") or not _uniform(kind):
         return None
     item = kind[1][0]
