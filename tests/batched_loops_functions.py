@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 
 def fit_zip(a, b, xs, ys):
     err = 0.0
@@ -73,6 +75,13 @@ def a_call_in_the_loop(a, b, xs, ys):
     return total
 
 
+def a_choice_in_the_loop(a, b, xs, ys):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total += max(a * x - y, b * x)  # (Python's max of two: no ufunc of NumPy's is the same)
+    return total
+
+
 def more_indices_than_data(a, b, xs, ys):
     total = 0.0
     for i in range(len(xs)):
@@ -113,4 +122,19 @@ def first_m_terms(a, xs, m):
     total = 0.0
     for i in range(m):
         total += a * xs[i] * inv
+    return total
+
+
+def logistic_loss_on_lists(w, b, xs, ys):
+    loss = 0.0
+    for x, y in zip(xs, ys):
+        p = 1.0 / (1.0 + math.exp(-(w * x + b)))
+        loss -= y * math.log(p) + (1 - y) * math.log(1 - p)
+    return loss / len(xs)
+
+
+def smooth_absolute_errors(a, b, xs, ys):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total += np.sqrt(1.0 + (a * x + b - y) ** 2) + abs(math.tanh(a)) * math.atan(x * b)
     return total

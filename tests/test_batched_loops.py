@@ -24,6 +24,10 @@ BATCHED = [
     (bf.fit_pairs, (0.5, 0.2, POINTS)),
     (bf.weighted_by_position, (0.5, 0.2, XS, YS)),
     (bf.rational_terms, (0.5, 0.2, XS, YS)),
+    # NumPy's, math's and Python's elementwise functions: NumPy's of the arrays
+    (bf.logistic_loss_on_lists, (0.5, 0.2, XS, [float(y > 1.0) for y in YS])),
+    (bf.smooth_absolute_errors, (0.5, 0.2, XS, YS)),
+    (bf.a_call_in_the_loop, (0.5, 0.2, XS, YS)),
     # the elements of float arrays, and their adjoints written at the index
     (bf.variance_of_elements, (np.array(XS), 0.3)),
     (bf.variance_of_elements, (np.array(XS, dtype=np.float32), 0.3)),
@@ -31,7 +35,7 @@ BATCHED = [
     (bf.line_fit_on_array_rows, (0.5, 0.2, np.array(POINTS))),
     (bf.line_fit_on_rows_by_name, (0.5, 0.2, np.array(POINTS))),
 ]
-LOOPS = [bf.carried_state, bf.branch_in_the_loop, bf.a_call_in_the_loop]
+LOOPS = [bf.carried_state, bf.branch_in_the_loop, bf.a_choice_in_the_loop]
 # (their backward loops still pop a tape: left as they are, right either way)
 TAPED = [(bf.fit_pairs, (0.5, 0.2, [list(p) for p in POINTS])), (bf.fit_pairs_by_index, (0.5, 0.2, tuple(POINTS)))]
 

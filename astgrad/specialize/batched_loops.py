@@ -34,14 +34,18 @@ A loop qualifies when, in the backward pass:
 
 from __future__ import annotations
 
+import builtins
+import functools
 from typing import Callable
 
 import gast
+import numpy as np
 
+from .. import rules
 from ..analysis.aliasing import writes_in_place
 from ..frontend.context import Context
 from ..ir.trees import assign, call_of, counted_range, name, names_in, read_counts, trip_count, walk
-from ..optimize.cleanup import is_comment
+from ..optimize.cleanup import denoted, is_comment, is_math_function, is_pure, resolver
 from .floats import python_number_names
 
 STEP, NUMBER, ROWS = "step", "number", "rows"  # a value per step (an array), the same at every step, a row per step
@@ -94,6 +98,7 @@ class _Batch:
         shape_of: Callable,
     ):
         self.loop, self.lists, self.numbers, self.ctx, self.shape_of = loop, lists, numbers, ctx, shape_of
+        self.ns = resolver(ctx)
         self.np = ctx.numpy_name()
         self.kinds: dict[str, str] = {}  # a name the body assigned so far → STEP, NUMBER or ROWS
         self.sources: dict[str, str] = {}  # a list read at the index → the name holding its items
@@ -143,6 +148,8 @@ class _Batch:
             out.append(made)
         if not self.sources or self._read_after(fdef, (set(targets) - sums) | {self.k}):
             return None
+        if any(self.shape_of(t) != () for t in set(targets) if self.kinds.get(t) != ROWS):
+            return None  # (a number at every step, each name: so is every call of numbers in their values)
         comments = [st for st in self.loop.body if is_comment(st)]
         batched = self.prelude + comments[:1] + [st for st in out if not isinstance(st, gast.Pass)]
         if trip_count(self.n, self.shape_of) is not None:
@@ -227,6 +234,20 @@ class _Batch:
             return None
         if isinstance(e, gast.Subscript):
             return self.item(e)
+        ufunc = self.elementwise(e)
+        if ufunc is not None:  # (np.exp, math.exp, abs, float_exp... of the steps' values: NumPy's ufunc of the arrays)
+            made = [self.value(a) for a in e.args]
+            if any(m is None or m[1] == ROWS for m in made):
+                return None
+            if all(m[1] == NUMBER for m in made):
+                return gast.Call(func=e.func, args=[m[0] for m in made], keywords=[]), NUMBER
+            func = gast.Attribute(value=name(self.np), attr=ufunc.__name__, ctx=gast.Load())
+            return gast.Call(func=func, args=[m[0] for m in made], keywords=[]), STEP
+        if isinstance(e, gast.Call) and not e.keywords and is_pure(e, self.ns) and not _is_name(e.func, "float"):
+            made = [self.value(a) for a in e.args]  # (of values the same at every step: the same number)
+            if all(m is not None and m[1] == NUMBER for m in made):
+                return gast.Call(func=e.func, args=[m[0] for m in made], keywords=[]), NUMBER
+            return None
         if isinstance(e, gast.Call) and _is_name(e.func, "float") and len(e.args) == 1 and not e.keywords:
             made = self.value(e.args[0])  # (of a float array's elements: the float64 array float_items made)
             if made is None or made[1] == ROWS:
@@ -248,6 +269,26 @@ class _Batch:
             kind = STEP if STEP in (left[1], right[1]) else NUMBER
             return gast.BinOp(left=left[0], op=e.op.__class__(), right=right[0]), kind
         return None
+
+    def elementwise(self, e: gast.AST) -> np.ufunc | None:
+        """NumPy's ufunc computing the call `e` of numbers elementwise, where it is one of NumPy's
+        ufuncs, a `math` function of the same name (math.atan: np.arctan), `abs`, or the helper
+        the registry names as a NumPy function's twin on floats (float_exp: np.exp)."""
+        if not isinstance(e, gast.Call) or e.keywords or any(isinstance(a, gast.Starred) for a in e.args):
+            return None
+        fn = denoted(e.func, self.ns)
+        if fn is None:
+            return None
+        if fn is builtins.abs:
+            fn = np.abs
+        elif is_math_function(fn):
+            fn = getattr(np, _MATH_NAMES.get(fn.__name__, fn.__name__), None)
+        elif fn in _twins():
+            fn = _twins()[fn]
+        ok = (
+            isinstance(fn, np.ufunc) and fn.nin == len(e.args) and fn.nout == 1 and getattr(np, fn.__name__, None) is fn
+        )
+        return fn if ok else None
 
     def item(self, e: gast.Subscript) -> tuple[gast.AST, str] | None:
         """`xs[k]` (the items), `points[k]` (the rows), `points[k][c]` or `p[c]` of a row (a column)."""
@@ -348,6 +389,24 @@ def _increments(value: gast.AST, t: str) -> list[tuple[gast.operator, gast.AST]]
     if any(isinstance(n, gast.Name) and n.id == t for _, e in terms for n in walk(e)):
         return None
     return terms
+
+
+_MATH_NAMES = {
+    "asin": "arcsin",
+    "acos": "arccos",
+    "atan": "arctan",
+    "atan2": "arctan2",
+    "asinh": "arcsinh",
+    "acosh": "arccosh",
+    "atanh": "arctanh",
+    "pow": "power",
+}
+
+
+@functools.cache
+def _twins() -> dict:
+    """The registry's twins on floats (Rule.on_floats: float_exp) → the NumPy function they stand for."""
+    return {rule.on_floats: fn for fn, rule in rules.registry.builtin_rules() if rule.on_floats is not None}
 
 
 def _is_name(e: gast.AST, n: str) -> bool:

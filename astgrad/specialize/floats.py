@@ -321,6 +321,8 @@ class _Types:
                 return OTHER
             if kind == "len":  # (an int, whatever it counts)
                 return PY
+            if kind == "abs":  # (a Python number's is one; an np.float64's is one too)
+                return self.of(e.args[0])
             if kind is None or any(self.of(a) == OTHER for a in e.args):
                 return OTHER
             if kind in ("math", "float"):
@@ -391,7 +393,7 @@ class _Types:
         return False
 
     def call_kind(self, e: gast.Call) -> str | None:
-        """ "ufunc" (NumPy's, one output, no keywords), "math" (math's), "float", "len", "copy", the
+        """ "ufunc" (NumPy's, one output, no keywords), "math" (math's), "float", "len", "abs", "copy", the
         helpers "zeros" (zeros_like) and "rows" (rows_like: a float and an np.float64 as its
         second argument alike), else None."""
         if e.keywords or any(isinstance(a, gast.Starred) for a in e.args):
@@ -404,7 +406,7 @@ class _Types:
             return "zeros"
         if helper is runtime.rows_like and len(e.args) == 2:
             return "rows"
-        if isinstance(f, gast.Name) and f.id in ("float", "len") and f.id not in self.local and len(e.args) == 1:
+        if isinstance(f, gast.Name) and f.id in ("float", "len", "abs") and f.id not in self.local and len(e.args) == 1:
             return f.id if self.ctx.lookup(f.id) is getattr(builtins, f.id) else None
         fn = self.function(e)
         if callable(fn) and getattr(fn, "__module__", None) == "math":
