@@ -26,6 +26,7 @@ built-in rule that leaves one undeclared.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import textwrap
@@ -663,6 +664,24 @@ def call_form(fn: Any) -> CallForm:
 
 
 _FORMS: dict[Any, tuple[int, CallForm]] = {}
+
+
+@functools.cache
+def position_of(fn: Any, param: str) -> int | None:
+    """The position of the parameter `param` among `fn`'s positional ones (`out` of np.sum: 3),
+    or None where it has none such, or no signature to read."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return positional.index(param) if param in positional else None
+
+
+# the flags NumPy's and SciPy's functions take to destroy an input for speed (np.median's
+# overwrite_input, scipy.linalg.solve's overwrite_a): never the values, but the input, which the
+# derivatives read again; the normaliser passes them False
+OVERWRITE_FLAGS = ("overwrite_input", "overwrite_a", "overwrite_b", "overwrite_x")
 
 
 def mark_elementwise(*fns: Any) -> None:

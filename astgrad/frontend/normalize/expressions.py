@@ -48,6 +48,13 @@ def _respell_keywords(call: gast.Call) -> None:
         call.args = call.args[: min(form.by_name)]
     if form.defaults:  # (`dtype=None`, `out=None`: as if left out)
         call.keywords = [k for k in call.keywords if not _gives_default(k, form.defaults)]
+    for flag in rules.registry.OVERWRITE_FLAGS:  # (the input kept whole: the derivatives read it again)
+        at = rules.registry.position_of(fn, flag)
+        if at is not None and at < len(call.args):
+            call.args[at] = gast.Constant(value=False, kind=None)
+        for k in call.keywords:
+            if k.arg == flag:
+                k.value = gast.Constant(value=False, kind=None)
     spellings = rules.registry.keyword_spellings(fn)
     if not spellings or not any(k.arg in spellings for k in call.keywords):
         return
@@ -688,6 +695,7 @@ class ExpressionsMixin:
             )
         if fn is not MISSING:
             self._refuse_output_argument(fn, node)
+            self._refuse_overwritten_input(fn, node)
             self._refuse_outside_write_read_back(fn, node)
             kept = [k for k in node.keywords if not (k.arg == "out" and is_constant(k.value))]  # (out=None)
             reads = not may_write(fn)  # (a function that may write into its arguments gets them as they are)
@@ -951,6 +959,7 @@ class ExpressionsMixin:
             return call
         call = gast.Call(func=self.ctx.numpy_attr(fname), args=[receiver] + args, keywords=keywords)
         call._ag_fn = getattr(np, fname)
+        self._refuse_output_argument(call._ag_fn, node, call)
         _respell_keywords(call)
         self._check_real_argument(call._ag_fn, call, node)
         return call

@@ -14,7 +14,7 @@ import gast
 import numpy as np
 
 from ... import rules
-from ...analysis.activity import parameter_writes
+from ...analysis.activity import base_name, parameter_writes
 from ...ir.codegen import unparse
 from ...ir.convert import to_ast
 from ...ir.trees import name, walk
@@ -168,13 +168,49 @@ class RefusalsMixin:
                         f"store it into `{receiver}` after the gradient is computed if you need it there",
                     )
 
-    def _refuse_output_argument(self, fn: Any, node: gast.Call) -> None:
-        """`np.add(a, b, out=c)` and `np.add(a, b, c)` write into c, which the derivatives would
-        not know about."""
+    def _refuse_overwritten_input(self, fn: Any, node: gast.Call) -> None:
+        """`np.median(y, overwrite_input=True)` (scipy.linalg's `overwrite_a`...) may leave y's
+        contents undefined: where the function reads y (or what shares its memory) again, refused,
+        since astgrad cannot know those values; elsewhere the call keeps its input whole (the
+        normaliser passes the flag False: the derivatives read the input again)."""
+        for flag in rules.registry.OVERWRITE_FLAGS:
+            given = next((k.value for k in node.keywords if k.arg == flag), None)
+            at = rules.registry.position_of(fn, flag)
+            if given is None and at is not None and at < len(node.args):
+                given = node.args[at]
+            if given is None or isinstance(given, gast.Constant) and not given.value:
+                continue
+            param = "a" if flag == "overwrite_input" else flag.removeprefix("overwrite_")
+            arg = next((k.value for k in node.keywords if k.arg == param), None)
+            at = 0 if flag == "overwrite_input" else rules.registry.position_of(fn, param)
+            if arg is None and at is not None and at < len(node.args):
+                arg = node.args[at]
+            base = base_name(arg) if arg is not None else None
+            if base is None:
+                continue
+            sharing = {base} | (self.shared_memory.shared(self.loc, base) or set())
+            read = self.read_after(node, sharing)
+            if read:
+                raise self.error(
+                    f"`{node_source(node.func)}(..., {flag}=...)` may leave `{node_source(arg)}` with undefined "
+                    f"contents (NumPy sorts or factors it in place), and the function reads `{sorted(read)[0]}` "
+                    "after it: astgrad cannot know those values",
+                    node,
+                    hint=f"pass a copy (`{node_source(arg)}.copy()`), or leave out `{flag}`",
+                )
+
+    def _refuse_output_argument(self, fn: Any, node: gast.Call, spelled: gast.Call | None = None) -> None:
+        """`np.add(a, b, out=c)`, `np.add(a, b, c)`, `np.sum(x, 0, None, c)` and `x.sum(0, out=c)`
+        write into c, which the derivatives would not know about. `spelled`: the call as NumPy's
+        function, the receiver first, where the user wrote a method (`node`)."""
+        call = node if spelled is None else spelled
         out = next((k.value for k in node.keywords if k.arg == "out"), None)
-        if out is None and isinstance(fn, np.ufunc) and len(node.args) > fn.nin:
-            out = node.args[fn.nin]
-        where = next((k.value for k in node.keywords if k.arg == "where"), None)
+        at = fn.nin if isinstance(fn, np.ufunc) else rules.registry.position_of(fn, "out")
+        if spelled is not None and at is not None:
+            at -= 1  # (the receiver is no argument of the method)
+        if out is None and at is not None and 0 <= at < len(node.args):
+            out = node.args[at]
+        where = next((k.value for k in call.keywords if k.arg == "where"), None)
         if (out is None or isinstance(out, gast.Constant) and out.value is None) and isinstance(fn, np.ufunc):
             if where is not None and not (isinstance(where, gast.Constant) and where.value is True):
                 raise self.error(

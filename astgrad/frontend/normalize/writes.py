@@ -136,6 +136,17 @@ class WritesMixin:
         if not names:
             return
         at = _position(node)
+        bound = set(self.params) & names
+        for m in walk(self.parsed.tree):
+            if isinstance(m, gast.Name) and m.id in names and isinstance(m.ctx, gast.Store) and _position(m) < at:
+                bound.add(m.id)
+        written = value if value is not None else name(self.version.get(var, var))
+        for other in sorted(bound & self.read_after(node, names)):
+            self.emit_apart(written, other, label or var)
+
+    def read_after(self, node: gast.AST, names: set[str]) -> set[str]:
+        """Those of `names` the function reads after the user's statement or expression `node`,
+        or anywhere in a loop around it (its next step)."""
         end = (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
         around = {
             id(m)
@@ -143,16 +154,14 @@ class WritesMixin:
             if isinstance(loop, (gast.For, gast.While)) and any(m is node for m in walk(loop))
             for m in walk(loop)
         }
-        bound, read = set(self.params) & names, set()
-        for m in walk(self.parsed.tree):
-            if isinstance(m, gast.Name) and m.id in names:
-                if isinstance(m.ctx, gast.Store) and _position(m) < at:
-                    bound.add(m.id)
-                elif isinstance(m.ctx, gast.Load) and (_position(m) > end or id(m) in around):
-                    read.add(m.id)
-        written = value if value is not None else name(self.version.get(var, var))
-        for other in sorted(bound & read):
-            self.emit_apart(written, other, label or var)
+        return {
+            m.id
+            for m in walk(self.parsed.tree)
+            if isinstance(m, gast.Name)
+            and m.id in names
+            and isinstance(m.ctx, gast.Load)
+            and (_position(m) > end or id(m) in around)
+        }
 
     def emit_apart(self, written: gast.AST, other: str, label: str) -> None:
         """`check_apart(written, other, 'label', 'other')`: a write through `written` refused where
