@@ -72,3 +72,13 @@ def linspace_with_retstep_by_position(x):
 
 def linspace_with_defaults_by_position(x):
     return np.sum(np.linspace(0.0, x[0], 5, True, False, None) ** 2)
+
+
+def median_over_two_axes(x):
+    a = (np.outer(x, x)[:, :, None] * x).reshape(4, 4, 4) + np.arange(64.0).reshape(4, 4, 4) / 7.0
+    return np.sum(np.median(a, axis=(0, 2)) * np.arange(1.0, 5.0)) + np.quantile(a, 0.3, axis=(0, 1, 2))
+
+
+def percentile_over_two_axes_kept(x):
+    a = (np.outer(x, x)[:, :, None] * x).reshape(4, 4, 4) + np.arange(64.0).reshape(4, 4, 4) / 5.0
+    return np.sum(np.percentile(a, 35.0, axis=(2, 0), keepdims=True) * np.arange(1.0, 5.0).reshape(1, 4, 1))

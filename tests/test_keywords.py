@@ -3,8 +3,9 @@ keywords that never change the values (a sort's kind, a copy's memory order, a u
 are not the rules' business; NumPy's other names for a parameter (`correction` for `ddof`) are
 the rule's; a positional argument reaches the parameter NumPy gives it, not the one at that place
 in the rule's template (np.prod's third is `dtype`); np.take's modes and np.trace's axes have
-their derivatives. Before, each was refused ("does not accept this call"), and np.trace of more
-than two axes was differentiated as a matrix's (a wrong gradient)."""
+their derivatives, and so have medians and quantiles over a tuple of axes. Before, each was refused
+("does not accept this call"), np.trace of more than two axes was differentiated as a matrix's (a
+wrong gradient), and a median over a tuple of axes crashed."""
 
 import numpy as np
 import pytest
@@ -34,6 +35,8 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.maximum_with_keepdims_by_position,
         kf.product_with_keepdims_by_position,
         kf.product_with_dtype_by_position,
+        kf.median_over_two_axes,
+        kf.percentile_over_two_axes_kept,
     ],
     ids=lambda f: f.__name__,
 )

@@ -494,6 +494,12 @@ def _ranks(a: Any, axis: Any) -> tuple[Any, int]:
     """Each element's place in its sorted run along `axis` (in all of `a` for None; ties in
     order), shaped like `a`, and the runs' length."""
     a = np.asarray(a)
+    if isinstance(axis, tuple):  # (the runs over several axes: those moved last, made one)
+        axes = tuple(k % a.ndim for k in axis)
+        last = tuple(range(a.ndim - len(axes), a.ndim))
+        moved = np.moveaxis(a, axes, last)
+        flat, n = _ranks(moved.reshape(moved.shape[: a.ndim - len(axes)] + (-1,)), -1)
+        return np.moveaxis(flat.reshape(moved.shape), last, axes), n
     work = a.reshape(-1) if axis is None else a
     ax = 0 if axis is None else axis % a.ndim
     n = work.shape[ax]
