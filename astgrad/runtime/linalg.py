@@ -253,8 +253,8 @@ def svd_tangent(
 ) -> Any:
     """The tangent of np.linalg.svd(a, ...) along t: with P = Uᵀ t V, ṡ = diag(P),
     U̇ = U (F∘(PS + SPᵀ)) + (I - UUᵀ) t V S⁻¹, V̇ = V (F∘(SP + PᵀS)) + (I - VVᵀ) tᵀ U S⁻¹. The
-    vectors' tangents are NaN where they have none (repeated values; the complete bases of
-    full_matrices=True), so a function of them comes out NaN rather than wrong."""
+    vectors' tangents are NaN where they have none (repeated values; the vectors completing a
+    basis, full_matrices=True), so a function of them comes out NaN rather than wrong."""
     _svd_hermitian(hermitian)
     a = np.asarray(a)
     if not compute_uv:
@@ -281,9 +281,16 @@ def svd_tangent(
         tu = _mT(t) @ u
         dv = dv + (tu - v @ (_mT(v) @ tu)) / s[..., None, :]
     ds = np.diagonal(p, axis1=-2, axis2=-1).copy()
-    if full:
-        return (np.full(y[0].shape, np.nan), ds, np.full(y[2].shape, np.nan))
-    return (du, ds, _mT(dv))
+    dvh = _mT(dv)
+    if full:  # (the vectors completing a basis have no tangent: NaN there alone)
+        extra_u, extra_v = y[0].shape[-1] - kk, y[2].shape[-2] - kk
+        du = np.concatenate([du, np.full(du.shape[:-1] + (extra_u,), np.nan)], axis=-1) if extra_u else du
+        dvh = (
+            np.concatenate([dvh, np.full(dvh.shape[:-2] + (extra_v, dvh.shape[-1]), np.nan)], axis=-2)
+            if extra_v
+            else dvh
+        )
+    return (du, ds, dvh)
 
 
 def _qr_check(a: Any, mode: Any) -> None:
