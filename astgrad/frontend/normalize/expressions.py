@@ -48,7 +48,7 @@ def _respell_keywords(call: gast.Call) -> None:
         call.args = call.args[: min(form.by_name)]
     if form.defaults:  # (`dtype=None`, `out=None`: as if left out)
         call.keywords = [k for k in call.keywords if not _gives_default(k, form.defaults)]
-    for flag in rules.registry.OVERWRITE_FLAGS:  # (the input kept whole: the derivatives read it again)
+    for flag in () if is_user_function(fn) else rules.registry.OVERWRITE_FLAGS:  # (the input kept whole)
         at = rules.registry.position_of(fn, flag)
         if at is not None and at < len(call.args):
             call.args[at] = gast.Constant(value=False, kind=None)

@@ -173,7 +173,7 @@ class RefusalsMixin:
         contents undefined: where the function reads y (or what shares its memory) again, refused,
         since astgrad cannot know those values; elsewhere the call keeps its input whole (the
         normaliser passes the flag False: the derivatives read the input again)."""
-        for flag in rules.registry.OVERWRITE_FLAGS:
+        for flag in () if is_user_function(fn) else rules.registry.OVERWRITE_FLAGS:
             given = next((k.value for k in node.keywords if k.arg == flag), None)
             at = rules.registry.position_of(fn, flag)
             if given is None and at is not None and at < len(node.args):
@@ -205,7 +205,13 @@ class RefusalsMixin:
         function, the receiver first, where the user wrote a method (`node`)."""
         call = node if spelled is None else spelled
         out = next((k.value for k in node.keywords if k.arg == "out"), None)
-        at = fn.nin if isinstance(fn, np.ufunc) else rules.registry.position_of(fn, "out")
+        at = (
+            fn.nin
+            if isinstance(fn, np.ufunc)
+            else None
+            if is_user_function(fn)  # (a parameter of the user's named `out`: the user's own)
+            else rules.registry.position_of(fn, "out")
+        )
         if spelled is not None and at is not None:
             at -= 1  # (the receiver is no argument of the method)
         if out is None and at is not None and 0 <= at < len(node.args):
