@@ -41,6 +41,17 @@ from .registry import SHAPE_FIRST, adjoint, declare, describe, nondifferentiable
 # list(x) is [v for v in sequence_of(x)]: x itself, or a dict's keys (no derivative)
 
 
+# tuple(xs) is tuple_of(list(xs)): the items themselves, their adjoints a list of them
+@adjoint(rt.tuple_of)
+def _(y, items):
+    items_bar = list(y_bar)
+
+
+@tangent(rt.tuple_of)
+def _(y, items):
+    y_dot = rt.tuple_of(items_dot)
+
+
 @adjoint(rt.sequence_of)
 def _(y, x):
     x_bar = sequence_bar(y_bar, x)

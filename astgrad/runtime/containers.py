@@ -53,6 +53,11 @@ def sequence_of(x: Any) -> Any:
     return x if isinstance(x, (list, tuple, np.ndarray, str, range)) else list(x)
 
 
+def tuple_of(items: list) -> tuple:
+    """`tuple(xs)` as astgrad writes it, of the list `list(xs)` makes (its items themselves)."""
+    return tuple(items)
+
+
 def sequence_bar(g: Any, x: Any) -> Any:
     """The adjoint of `sequence_of(x)`: g, or zeros for a dict (its keys carry no derivative)."""
     if isinstance(x, dict):

@@ -787,8 +787,8 @@ class ExpressionsMixin:
     def _container_copy(self, fn: Any, node: gast.Call) -> gast.AST | None:
         """`list(xs)` and `dict(d)` of one argument are copies of the container, written so that
         astgrad follows each item: `[v for v in xs]`, `{k: d[k] for k in copied_keys(d)}` (a
-        dict, checked at run time). `tuple(xs)`, `copy.copy` and `copy.deepcopy` are refused with
-        what to write instead."""
+        dict, checked at run time), and `tuple(xs)` the tuple of such a list. `copy.copy` and
+        `copy.deepcopy` are refused with what to write instead."""
         if fn not in (builtins.list, builtins.dict, builtins.tuple, copy.copy, copy.deepcopy):
             return None
         if fn in (copy.copy, copy.deepcopy):
@@ -803,12 +803,17 @@ class ExpressionsMixin:
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], gast.Starred):
             return None
         seq = node.args[0]
-        if fn is builtins.tuple:
-            raise self.error(
-                "`tuple(...)` of a sequence is not supported",
-                node,
-                hint="use the sequence itself, `list(...)` of it, or a tuple display `(a, b)`",
-            )
+        if fn is builtins.tuple:  # (`tuple(xs)`: the tuple of the list `list(xs)` makes, item by item)
+            if isinstance(seq, gast.GeneratorExp):
+                items: gast.AST | None = gast.ListComp(elt=seq.elt, generators=seq.generators)
+            elif isinstance(seq, (gast.ListComp, gast.List)):
+                items = seq
+            else:
+                listed = gast.copy_location(gast.Call(func=name("list"), args=[seq], keywords=[]), node)
+                items = self._container_copy(builtins.list, listed)
+            made = gast.Call(func=name(self.ctx.helper("tuple_of")), args=[items], keywords=[])
+            made._ag_fn = runtime.tuple_of
+            return gast.copy_location(made, node)
         if isinstance(seq, (gast.ListComp, gast.GeneratorExp, gast.List)):
             return None  # (list(genexpr) and list([..]): the builtin rules as before)
         v = self.ctx.namer.fresh("item")
