@@ -82,3 +82,14 @@ def median_over_two_axes(x):
 def percentile_over_two_axes_kept(x):
     a = (np.outer(x, x)[:, :, None] * x).reshape(4, 4, 4) + np.arange(64.0).reshape(4, 4, 4) / 5.0
     return np.sum(np.percentile(a, 35.0, axis=(2, 0), keepdims=True) * np.arange(1.0, 5.0).reshape(1, 4, 1))
+
+
+def float_dtypes_as_casts(x):
+    y = np.exp(x, dtype=np.float64) + np.add(x, 1.0, dtype="float64")
+    return (
+        np.sum(y * np.arange(1.0, 5.0)) + np.std(x, dtype=float) + np.sum(np.concatenate([x, x**2], dtype=float) ** 2)
+    )
+
+
+def reductions_everywhere(x):
+    return np.var(x, where=True) + np.sum(np.mean(x.reshape(2, 2), axis=0, where=True) * np.array([1.0, 3.0]))

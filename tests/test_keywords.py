@@ -2,7 +2,9 @@
 keywords that never change the values (a sort's kind, a copy's memory order, a ufunc's layout)
 are not the rules' business; NumPy's other names for a parameter (`correction` for `ddof`) are
 the rule's; a positional argument reaches the parameter NumPy gives it, not the one at that place
-in the rule's template (np.prod's third is `dtype`); np.take's modes and np.trace's axes have
+in the rule's template (np.prod's third is `dtype`); a float `dtype=` where the rule takes none is
+the cast it is (of the inputs of a ufunc or reduction, of the result of a concatenation); `where=True`
+is every element; np.take's modes and np.trace's axes have
 their derivatives, and so have medians and quantiles over a tuple of axes. Before, each was refused
 ("does not accept this call"), np.trace of more than two axes was differentiated as a matrix's (a
 wrong gradient), and a median over a tuple of axes crashed."""
@@ -37,6 +39,8 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.product_with_dtype_by_position,
         kf.median_over_two_axes,
         kf.percentile_over_two_axes_kept,
+        kf.float_dtypes_as_casts,
+        kf.reductions_everywhere,
     ],
     ids=lambda f: f.__name__,
 )

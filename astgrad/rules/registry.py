@@ -650,6 +650,8 @@ def call_form(fn: Any) -> CallForm:
     form = CallForm({}, {})
     ours = set(template.arguments) if template is not None else set()
     form.defaults = {p.name: p.default for p in real[1:] if p.name not in ours and p.default is not p.empty}
+    if "where" in form.defaults:  # (`where=True`: every element, as NumPy's default <no value> is)
+        form.defaults["where"] = True
     if template is not None and not any(p.kind is kinds.VAR_POSITIONAL for p in real):
         theirs = [p for p in real if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
         placed = [p.name for p in template.signature.parameters.values() if p.kind is kinds.POSITIONAL_OR_KEYWORD]

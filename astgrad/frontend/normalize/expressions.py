@@ -697,6 +697,9 @@ class ExpressionsMixin:
             self._refuse_output_argument(fn, node)
             self._refuse_overwritten_input(fn, node)
             self._refuse_outside_write_read_back(fn, node)
+            cast = self._float_dtype_as_cast(fn, node)
+            if cast is not None:
+                return self.expr(cast)
             kept = [k for k in node.keywords if not (k.arg == "out" and is_constant(k.value))]  # (out=None)
             reads = not may_write(fn)  # (a function that may write into its arguments gets them as they are)
             call = gast.Call(
@@ -783,6 +786,44 @@ class ExpressionsMixin:
         )
         call._ag_fn = fn
         return call
+
+    def _float_dtype_as_cast(self, fn: Any, node: gast.Call) -> gast.AST | None:
+        """`f(x, dtype=d)` of a float type d, where f's rule takes no dtype, as the cast it is:
+        a ufunc or a reduction of one array computes in d what it computes of its input cast to d
+        (`np.exp(np.asarray(x, dtype=d))`, the same values); a function copying a sequence of arrays
+        gives, cast, what it gives of the arrays as they are (`np.asarray(np.concatenate(xs), dtype=d)`).
+        None for any other call (its rule refuses the keyword)."""
+        given = next((k for k in node.keywords if k.arg == "dtype"), None)
+        rule = rules.lookup(fn)
+        template = rule and (rule.adjoint or rule.tangent)
+        if given is None or template is None or "dtype" in template.arguments or is_user_function(fn):
+            return None
+        try:
+            kind = np.dtype(
+                self.resolve(given.value) if not isinstance(given.value, gast.Constant) else given.value.value
+            ).kind
+        except TypeError:
+            return None
+        if kind != "f":
+            return None
+        first = rules.registry.primitive_parameters(fn, rule)[:1]
+        rest = [k for k in node.keywords if k is not given]
+        asarray = self.ctx.numpy_attr("asarray")
+
+        def cast(e: gast.AST) -> gast.Call:
+            made = gast.Call(
+                func=copy.deepcopy(asarray), args=[e], keywords=[gast.keyword(arg="dtype", value=given.value)]
+            )
+            made._ag_fn = np.asarray
+            return gast.copy_location(made, node)
+
+        if isinstance(fn, np.ufunc) and len(node.args) == fn.nin:
+            return gast.Call(func=node.func, args=[cast(a) for a in node.args], keywords=rest)
+        if first in (["a"], ["x"], ["array"]) and node.args and not isinstance(fn, np.ufunc):
+            return gast.Call(func=node.func, args=[cast(node.args[0]), *node.args[1:]], keywords=rest)
+        if first in (["arrays"], ["tup"]):
+            return cast(gast.Call(func=node.func, args=node.args, keywords=rest))
+        return None
 
     def _container_copy(self, fn: Any, node: gast.Call) -> gast.AST | None:
         """`list(xs)` and `dict(d)` of one argument are copies of the container, written so that
