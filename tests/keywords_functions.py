@@ -93,3 +93,18 @@ def float_dtypes_as_casts(x):
 
 def reductions_everywhere(x):
     return np.var(x, where=True) + np.sum(np.mean(x.reshape(2, 2), axis=0, where=True) * np.array([1.0, 3.0]))
+
+
+def differences_with_prepend(x):
+    return np.sum(np.diff(x, prepend=0.0) ** 2) + np.sum(np.diff(x, append=x[0]) ** 2 * np.arange(4.0))
+
+
+def differences_of_rows_extended(x):
+    a = np.outer(x, x[:3])
+    return np.sum(np.diff(a, n=2, axis=0, prepend=a[:1] * 2.0, append=1.5) ** 2)
+
+
+def cross_products_along_an_axis(x):
+    a = np.outer(x[:3], x)
+    w = np.arange(12.0).reshape(3, 4) / 5.0
+    return np.sum(np.cross(a, np.sin(a), axis=0) * w) + np.sum(np.cross(a.T, np.cos(a), axisb=0, axisc=0) * w)

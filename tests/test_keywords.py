@@ -4,7 +4,8 @@ are not the rules' business; NumPy's other names for a parameter (`correction` f
 the rule's; a positional argument reaches the parameter NumPy gives it, not the one at that place
 in the rule's template (np.prod's third is `dtype`); a float `dtype=` where the rule takes none is
 the cast it is (of the inputs of a ufunc or reduction, of the result of a concatenation); `where=True`
-is every element; np.take's modes and np.trace's axes have
+is every element; np.diff's prepend and append are the differences of the extended array, np.cross
+along an axis the product of the vectors moved last; np.take's modes and np.trace's axes have
 their derivatives, and so have medians and quantiles over a tuple of axes. Before, each was refused
 ("does not accept this call"), np.trace of more than two axes was differentiated as a matrix's (a
 wrong gradient), and a median over a tuple of axes crashed."""
@@ -41,6 +42,9 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.percentile_over_two_axes_kept,
         kf.float_dtypes_as_casts,
         kf.reductions_everywhere,
+        kf.differences_with_prepend,
+        kf.differences_of_rows_extended,
+        kf.cross_products_along_an_axis,
     ],
     ids=lambda f: f.__name__,
 )

@@ -125,6 +125,14 @@ def undiff(g: Any, n: int = 1, axis: int = -1) -> Any:
     return g
 
 
+def slab_shape(a: Any, axis: int, v: Any) -> tuple:
+    """The shape of what `np.diff(a, axis=axis, prepend=v)` puts before a (or append after it):
+    a's, with v's length along `axis` (one for a number, which NumPy spreads over the slab)."""
+    shape = list(np.shape(a))
+    shape[axis % len(shape)] = 1 if np.ndim(v) == 0 else np.shape(v)[axis]
+    return tuple(shape)
+
+
 def untrace(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """The adjoint of `np.trace(a, offset, axis1, axis2)`: each sum's adjoint given to the elements
     of its diagonal (zero elsewhere); a has more than two axes, g one element per diagonal."""

@@ -681,6 +681,10 @@ class ExpressionsMixin:
             call = gast.Call(func=self.ctx.numpy_attr(fn.__name__), args=[self.temp(array)], keywords=[])
             call._ag_fn = getattr(np, fn.__name__)
             return call
+        if fn is np.diff and self._diff_extended(node) is not None:
+            return self.expr(self._diff_extended(node))
+        if fn in (np.cross, getattr(np.linalg, "cross", None)) and self._cross_along(node) is not None:
+            return self.expr(self._cross_along(node))
         if fn is builtins.divmod and len(node.args) == 2 and not node.keywords:
             # divmod(a, b) is (a // b, a % b), for numbers and (as np.divmod) arrays alike
             a, b = (self.atom(e) for e in node.args)
@@ -786,6 +790,75 @@ class ExpressionsMixin:
         )
         call._ag_fn = fn
         return call
+
+    def _diff_extended(self, node: gast.Call) -> gast.AST | None:
+        """`np.diff(a, n, axis, prepend=p, append=q)` as the differences of what it extends a to:
+        `np.diff(np.concatenate([np.broadcast_to(p, slab_shape(a, axis, p)), a, ...], axis), n,
+        axis)`, whose every step has its rule (a number p is spread over a slab of a's shape, as
+        NumPy does). None for a call without prepend nor append."""
+        names = ("a", "n", "axis", "prepend", "append")
+        given = dict(zip(names, node.args))
+        given.update({k.arg: k.value for k in node.keywords if k.arg in names})
+        if len(node.args) > len(names) or len(given) != len(node.args) + len(node.keywords):
+            return None
+        if "prepend" not in given and "append" not in given:
+            return None
+        axis = given.get("axis", gast.Constant(value=-1, kind=None))
+        parts = []
+        for key in ("prepend", "a", "append"):
+            if key not in given:
+                continue
+            v = given[key]
+            if key != "a":
+                shape = gast.Call(
+                    func=name(self.ctx.helper("slab_shape")),
+                    args=[copy.deepcopy(given["a"]), copy.deepcopy(axis), copy.deepcopy(v)],
+                    keywords=[],
+                )
+                shape._ag_fn = runtime.slab_shape
+                v = gast.Call(func=self.ctx.numpy_attr("broadcast_to"), args=[v, shape], keywords=[])
+                v._ag_fn = np.broadcast_to
+            parts.append(v)
+        joined = gast.Call(
+            func=self.ctx.numpy_attr("concatenate"),
+            args=[gast.List(elts=parts, ctx=gast.Load())],
+            keywords=[gast.keyword(arg="axis", value=copy.deepcopy(axis))],
+        )
+        joined._ag_fn = np.concatenate
+        differences = gast.Call(
+            func=node.func,
+            args=[joined, given.get("n", gast.Constant(value=1, kind=None)), copy.deepcopy(axis)],
+            keywords=[],
+        )
+        return gast.copy_location(differences, node)
+
+    def _cross_along(self, node: gast.Call) -> gast.AST | None:
+        """`np.cross(a, b, axis=k)` (or `axisa`, `axisb`, `axisc`) as the cross product of the
+        vectors moved to the last axis, moved back: `np.moveaxis(np.cross(np.moveaxis(a, k, -1),
+        np.moveaxis(b, k, -1)), -1, k)`. None for a call along the last axes."""
+        names = ("a", "b", "axisa", "axisb", "axisc", "axis")
+        if len(node.args) > 2 or any(k.arg not in names for k in node.keywords) or len(node.args) < 2:
+            return None
+        given = {k.arg: k.value for k in node.keywords}
+        if not given:
+            return None
+        last = gast.Constant(value=-1, kind=None)
+        each = given.get("axis")
+        axes = [given.get(k, each if each is not None else last) for k in ("axisa", "axisb", "axisc")]
+
+        def moved(e: gast.AST, source: gast.AST, destination: gast.AST) -> gast.Call:
+            call = gast.Call(
+                func=self.ctx.numpy_attr("moveaxis"),
+                args=[e, copy.deepcopy(source), copy.deepcopy(destination)],
+                keywords=[],
+            )
+            call._ag_fn = np.moveaxis
+            return call
+
+        inner = gast.Call(
+            func=node.func, args=[moved(node.args[0], axes[0], last), moved(node.args[1], axes[1], last)], keywords=[]
+        )
+        return gast.copy_location(moved(inner, last, axes[2]), node)
 
     def _float_dtype_as_cast(self, fn: Any, node: gast.Call) -> gast.AST | None:
         """`f(x, dtype=d)` of a float type d, where f's rule takes no dtype, as the cast it is:
