@@ -108,3 +108,11 @@ def cross_products_along_an_axis(x):
     a = np.outer(x[:3], x)
     w = np.arange(12.0).reshape(3, 4) / 5.0
     return np.sum(np.cross(a, np.sin(a), axis=0) * w) + np.sum(np.cross(a.T, np.cos(a), axisb=0, axisc=0) * w)
+
+
+def named_results(x):
+    a = np.outer(x, x[::-1]) + 3.0 * np.eye(4)
+    s = a + a.T
+    res = np.linalg.slogdet(a)
+    values = np.linalg.eigh(s).eigenvalues
+    return np.sum(values * np.arange(1.0, 5.0)) + res.logabsdet * res.sign + np.sum(np.linalg.svd(a).S ** 2)

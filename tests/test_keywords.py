@@ -5,7 +5,8 @@ the rule's; a positional argument reaches the parameter NumPy gives it, not the 
 in the rule's template (np.prod's third is `dtype`); a float `dtype=` where the rule takes none is
 the cast it is (of the inputs of a ufunc or reduction, of the result of a concatenation); `where=True`
 is every element; np.diff's prepend and append are the differences of the extended array, np.cross
-along an axis the product of the vectors moved last; np.take's modes and np.trace's axes have
+along an axis the product of the vectors moved last; NumPy 2's named results
+(`np.linalg.eigh(a).eigenvalues`) are their items; np.take's modes and np.trace's axes have
 their derivatives, and so have medians and quantiles over a tuple of axes. Before, each was refused
 ("does not accept this call"), np.trace of more than two axes was differentiated as a matrix's (a
 wrong gradient), and a median over a tuple of axes crashed."""
@@ -45,6 +46,7 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.differences_with_prepend,
         kf.differences_of_rows_extended,
         kf.cross_products_along_an_axis,
+        kf.named_results,
     ],
     ids=lambda f: f.__name__,
 )

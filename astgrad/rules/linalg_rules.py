@@ -151,5 +151,10 @@ def _(y, a, full_matrices=True, compute_uv=True, hermitian=False):
 
 declare(np.linalg.svd, static="full_matrices compute_uv hermitian")
 describe(np.linalg.svd, real_arguments=True)  # (a complex matrix's singular vectors: not differentiated)
+# (NumPy 2's named results: `np.linalg.eigh(a).eigenvalues`)
+describe(np.linalg.svd, fields=("U", "S", "Vh"))
+describe(np.linalg.eig, np.linalg.eigh, fields=("eigenvalues", "eigenvectors"))
+describe(np.linalg.qr, fields=("Q", "R"))
+describe(np.linalg.slogdet, fields=("sign", "logabsdet"))
 
 describe(np.linalg.norm, shape=SHAPE_FIRST)  # (shape_facts.py)

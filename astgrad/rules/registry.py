@@ -134,6 +134,9 @@ class Rule:
     real_arguments: bool = False
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
+    # the names of the fields of the named tuple it returns (np.linalg.eigh: eigenvalues,
+    # eigenvectors): `np.linalg.eigh(a).eigenvalues` is `np.linalg.eigh(a)[0]` (normalize/)
+    fields: tuple[str, ...] = ()
     # the expressions in `x` (NumPy, Python operators, number literals) that compute this function:
     # a statement computing one through temporaries read nowhere else is differentiated as one call
     # of it (analysis/spellings.py), so its backward reads what this entry's adjoint reads
@@ -370,7 +373,7 @@ _FACTS = frozenset(
     | {"methods", "vararg_method", "keywords"}
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
     | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first", "spellings"}
-    | {"outer_axis", "on_floats", "on_integer_exponent", "sums_window", "real_arguments"}
+    | {"outer_axis", "on_floats", "on_integer_exponent", "sums_window", "real_arguments", "fields"}
 )
 
 
@@ -380,7 +383,7 @@ def describe(*fns: Any, **facts: Any) -> None:
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
     `outer_axis`, `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`,
-    `spellings`, `on_floats`, `on_integer_exponent`, `sums_window` and `real_arguments` (see Rule). A
+    `spellings`, `on_floats`, `on_integer_exponent`, `sums_window`, `real_arguments` and `fields` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

@@ -71,6 +71,10 @@ def _respell_keywords(call: gast.Call) -> None:
         call.keywords.append(gast.keyword(arg=p, value=gast.Constant(value=None, kind=None)))
 
 
+def _is_named(e: gast.AST, n: str) -> bool:
+    return isinstance(e, gast.Name) and e.id == n
+
+
 def _gives_default(k: gast.keyword, defaults: dict[str, Any]) -> bool:
     """Whether keyword `k` passes the constant NumPy's signature gives its parameter by default."""
     if k.arg not in defaults or not isinstance(k.value, gast.Constant):
@@ -383,6 +387,10 @@ class ExpressionsMixin:
             out._ag_global = True
             out._ag_obj = obj
             return out
+        field = self._field_index(node)
+        if field is not None:  # (`np.linalg.eigh(a).eigenvalues`: the named result's item)
+            item = gast.Subscript(value=node.value, slice=gast.Constant(value=field, kind=None), ctx=gast.Load())
+            return self.expr(gast.copy_location(item, node))
         base = self.atom(node.value)
         if node.attr == "T":
             call = gast.Call(func=self.ctx.numpy_attr("transpose"), args=[base], keywords=[])
@@ -831,6 +839,38 @@ class ExpressionsMixin:
             keywords=[],
         )
         return gast.copy_location(differences, node)
+
+    def _field_index(self, node: gast.Attribute) -> int | None:
+        """The position of the field `node.attr` of the named tuple `node.value` is (a call of a
+        function the registry gives `fields`, or a local name bound to such calls alone, each of
+        one function), or None. A call that may return something else (`compute_uv=False`, a
+        `mode`) is none."""
+        calls = [node.value]
+        if isinstance(node.value, gast.Name) and node.value.id in self.locals:
+            stores = [
+                n
+                for n in walk(self.parsed.tree)
+                if isinstance(n, gast.Name) and n.id == node.value.id and not isinstance(n.ctx, gast.Load)
+            ]
+            calls = [
+                s.value
+                for s in walk(self.parsed.tree)
+                if isinstance(s, gast.Assign) and len(s.targets) == 1 and _is_named(s.targets[0], node.value.id)
+            ]
+            if len(calls) != len(stores):
+                return None  # (bound otherwise too)
+        fields = set()
+        for c in calls:
+            if not isinstance(c, gast.Call) or any(k.arg in ("compute_uv", "mode") for k in c.keywords):
+                return None
+            rule = rules.lookup(self.resolve(c.func))
+            if rule is None or not rule.fields:
+                return None
+            fields.add(rule.fields)
+        if len(fields) != 1:
+            return None
+        (names,) = fields
+        return names.index(node.attr) if node.attr in names else None
 
     def _cross_along(self, node: gast.Call) -> gast.AST | None:
         """`np.cross(a, b, axis=k)` (or `axisa`, `axisb`, `axisc`) as the cross product of the
