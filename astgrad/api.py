@@ -317,6 +317,50 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
     return forward_gradient
 
 
+def _random_states(func: Callable, arguments: dict) -> Callable[[], None]:
+    """A function putting back, each time it is called, the states the random number generators
+    `func` may draw from had when this was called: NumPy's global one, Python's `random`'s, and
+    the Generator and RandomState objects among func's globals, closure cells and arguments (and
+    their list, tuple and dict items). Forward mode runs the function once per input element: so
+    every run draws what the first drew, and the derivatives are of one run (a dropout mask
+    drawn anew at each sweep mixed the derivatives of different masks)."""
+    import random
+
+    generators = (np.random.Generator, np.random.RandomState)
+    code = getattr(func, "__code__", None)
+    seen = [getattr(func, "__globals__", {}).get(n) for n in (code.co_names if code else ())]
+    seen += [c.cell_contents for c in (getattr(func, "__closure__", None) or ()) if _cell_is_set(c)]
+    for v in arguments.values():
+        seen.append(v)
+        if isinstance(v, (list, tuple)):
+            seen += list(v)
+        elif isinstance(v, dict):
+            seen += list(v.values())
+    objects = {id(v): v for v in seen if isinstance(v, generators)}
+    saved = [
+        (g, g.bit_generator.state if isinstance(g, np.random.Generator) else g.get_state()) for g in objects.values()
+    ]
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+
+    def put_back() -> None:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+        for g, state in saved:
+            if isinstance(g, np.random.Generator):
+                g.bit_generator.state = state
+            else:
+                g.set_state(state)
+
+    return put_back
+
+
+def _cell_is_set(cell: Any) -> bool:
+    try:
+        return cell.cell_contents is not _cell_is_set  # (any value: bound)
+    except ValueError:  # (an empty cell)
+        return False
+
+
 def forward_sweeps(
     func: Callable,
     signature: inspect.Signature,
@@ -335,6 +379,14 @@ def forward_sweeps(
     bound.apply_defaults()
     arguments = bound.arguments
     zeros = {dot_params[n]: zeros_like(arguments[n]) for n in names}
+    # every sweep runs the function: each draws the random numbers the first drew (one run's derivative)
+    replay_draws = _random_states(func, arguments)
+    inner = run
+
+    def run(arguments: dict, direction: dict) -> tuple:  # (the same run, its draws replayed)
+        replay_draws()
+        return inner(arguments, direction)
+
     grads, out = [], None
     for n in names:
         grad_n = zeros_like(arguments[n])  # the gradient, filled leaf by leaf
