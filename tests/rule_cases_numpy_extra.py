@@ -295,6 +295,14 @@ def add_accumulate_axis(a):
     return np.sum(np.sin(np.add.accumulate(a, axis=1)))
 
 
+def maximum_accumulate(a):  # (a running maximum: each value one element's, the latest that is it)
+    return np.sum(np.sin(np.maximum.accumulate(a, axis=1)) * np.arange(4.0))
+
+
+def minimum_accumulate(a):
+    return np.sum(np.sin(np.minimum.accumulate(a, 0)) * np.arange(4.0))
+
+
 def multiply_accumulate(a):
     return np.sum(np.sin(np.multiply.accumulate(a, axis=1)))
 
@@ -335,6 +343,8 @@ REDUCTION_CASES = [
     ("np.add.accumulate", add_accumulate, [normal(3, 4)], 0),
     ("np.add.accumulate:axis", add_accumulate_axis, [normal(3, 4)], 0),
     ("np.multiply.accumulate", multiply_accumulate, [normal(3, 4)], 0),
+    ("np.maximum.accumulate", maximum_accumulate, [distinct(3, 4)], 0),
+    ("np.minimum.accumulate", minimum_accumulate, [distinct(3, 4)], 0),
     ("np.add.outer", add_outer, [normal(3), normal(2, 2)], (0, 1)),
     ("np.subtract.outer", subtract_outer, [normal(3, 2), normal(4)], (0, 1)),
     ("np.multiply.outer", multiply_outer, [normal(3), normal(4)], (0, 1)),

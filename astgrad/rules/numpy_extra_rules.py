@@ -33,6 +33,7 @@ from ..runtime import (
     ptp_mask,
     rev_recurrence,
     rot90_back,
+    running_positions,
     shift_down,
     split_axis,
     trapezoid_adjoint,
@@ -278,6 +279,21 @@ def _(y, array, axis=0):
 
 declare(np.add.accumulate, static="axis")
 declare(np.multiply.accumulate, static="axis")
+
+
+# a running maximum (minimum) takes each value from one element of the array: the latest that is it
+@adjoint(np.maximum.accumulate)
+def _(y, array, axis=0):
+    array_bar = untake_along_axis(y_bar, array, running_positions(array, y, axis), axis)
+
+
+@tangent(np.maximum.accumulate)
+def _(y, array, axis=0):
+    y_dot = np.take_along_axis(array_dot, running_positions(array, y, axis), axis)
+
+
+declare(np.maximum.accumulate, static="axis")
+alias(np.maximum.accumulate, np.minimum.accumulate)
 
 
 # ufunc.outer(A, B) is op(A with B's axes appended, B): the elementwise rule, then A's share summed

@@ -645,6 +645,7 @@ nondifferentiable(rt.sign_of, note="piecewise constant")
 nondifferentiable(rt.inverse_axes, rt.rollaxis_axes, note="a permutation")
 nondifferentiable(rt.index_order, note="an index order, 'C' or 'F'")
 nondifferentiable(rt.slab_shape, note="a shape")
+nondifferentiable(rt.running_positions, note="positions along an axis")
 nondifferentiable(rt.linspace_fraction, rt.arange_has_start, note="a value that depends only on shapes and counts")
 nondifferentiable(rt.clip_share, note="a piecewise constant selection")
 nondifferentiable(

@@ -30,6 +30,16 @@ def _along_axis_index(indices: Any, axis: int) -> tuple:
     return tuple(grids)
 
 
+def running_positions(array: Any, y: Any, axis: Any = 0) -> Any:
+    """Where along `axis` each element of `y = np.maximum.accumulate(array, axis)` (or minimum's)
+    takes its value from: the last position up to it whose element is the running extremum
+    itself (a tie goes to the latest)."""
+    a = np.asarray(array)
+    ax = axis % a.ndim
+    steps = np.arange(a.shape[ax]).reshape((-1,) + (1,) * (a.ndim - ax - 1))
+    return np.maximum.accumulate(np.where(a == y, steps, 0), axis=ax)
+
+
 def untake_along_axis(g: Any, arr: Any, indices: Any, axis: Any = -1) -> Any:
     """The adjoint of np.take_along_axis(arr, indices, axis): `g` added back where it was read
     (an index read twice gets both)."""
