@@ -55,3 +55,26 @@ def quantile_destroying_an_input_read_after(x):
 def median_destroying_by_position(x):
     y = x**3
     return np.median(y, None, None, True) * np.sum(x)
+
+
+def sum_assigned_and_written(x):
+    z = np.zeros(4)
+    w = np.sum(x, axis=0, out=z)
+    return np.sum(np.sin(w) * W)
+
+
+def into_a_new_array(x):
+    return np.sum(np.maximum(x, 0.0, out=np.zeros_like(x)) * W)
+
+
+def exp_in_place_where(x):
+    y = x * 1.0
+    np.exp(y, out=y, where=x > 0)
+    return np.sum(y * W)
+
+
+def clip_in_place_while_a_row_is_held(x):
+    y = x * 1.0
+    r = y[0]
+    np.clip(y, -0.5, 0.5, out=y)
+    return np.sum(y) + np.sum(r)

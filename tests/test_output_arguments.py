@@ -1,6 +1,8 @@
-"""A NumPy call writing its result into an output argument is refused however it is spelled
-(`out=` in a method, by position in a function that is not a ufunc): each was run by the forward
-pass while the derivatives never saw the write (a zero gradient, or one without the clip). A call
+"""A NumPy call writing its result into a local name through its output argument, however it is
+spelled (`out=` in a method, by position in a function that is not a ufunc), is the write it is
+(`y[...] = np.clip(y, a, b)`); into anything else, or with its result also assigned, it is
+refused. Before, the forward pass ran the write and the derivatives never saw it (a zero
+gradient, or one without the clip). A call
 allowed to destroy its input (`overwrite_input=True`) keeps it whole, so the derivatives read it
 again as it was, and the caller's array is left alone; where the function itself reads that
 input after the call (whose contents NumPy leaves undefined), it is refused."""
@@ -25,11 +27,25 @@ X = np.array([[0.3, -1.2, 0.7, 2.0], [1.1, 0.4, -0.8, 0.2], [-0.6, 1.5, 0.9, -1.
         of.clip_in_place_by_position,
         of.method_clip_in_place,
         of.max_into_by_position,
+        of.exp_in_place_where,
     ],
     ids=lambda f: f.__name__,
 )
-def test_writes_into_output_arguments_are_refused(f, options):
-    with pytest.raises(AstgradError, match=r"output_arguments_functions\.py:[0-9]+: .* writes its result into"):
+def test_writes_into_a_local_are_the_writes_they_are(f, options):
+    # (`np.clip(y, a, b, out=y)` is `y[...] = np.clip(y, a, b)`: before, the write was run and lost)
+    check(f, (X.copy(),), 0, options)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    "f",
+    [of.sum_assigned_and_written, of.into_a_new_array, of.clip_in_place_while_a_row_is_held],
+    ids=lambda f: f.__name__,
+)
+def test_other_writes_into_output_arguments_are_refused(f, options):
+    with pytest.raises(
+        AstgradError, match=r"output_arguments_functions\.py:[0-9]+: .*(writes its result into|shared with|view)"
+    ):
         grad(f, **options)(X.copy())
 
 

@@ -53,6 +53,14 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         fdef = self.parsed.tree
         hoist_assignment_expressions(fdef.body)
         args = fdef.args
+        stars = [a.id for a in (args.vararg, args.kwarg) if a is not None]
+        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs] + stars
+        self.locals = set(self.params) | {
+            n.id
+            for n in walk(gast.Module(body=fdef.body, type_ignores=[]))
+            if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)
+        }
+        self.outputs_as_writes(fdef.body)  # (`np.clip(y, a, b, out=y)`: `y[...] = np.clip(y, a, b)`)
         # `*args` and `**kwargs` are a tuple and a dict the function reads (not differentiated)
         stars = [a.id for a in (args.vararg, args.kwarg) if a is not None]
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs] + stars

@@ -12,8 +12,9 @@ from typing import Any
 import gast
 import numpy as np
 
-from ... import runtime
+from ... import rules, runtime
 from ...analysis.activity import base_name, view_sources, viewing_call
+from ...ir.sentinels import MISSING
 from ...ir.trees import name, walk
 from ..callables import is_user_function
 from .refusals import node_source
@@ -91,6 +92,27 @@ def writer_target(call: gast.AST, fn: Any) -> str | None:
     elif len(call.args) != 3 or call.keywords:
         return None
     return call.args[0].id
+
+
+def output_written(call: gast.Call, fn: Any, method: bool) -> tuple[str, gast.Call] | None:
+    """(y, the call without its output argument) for a NumPy call writing its result into the
+    name y (`np.clip(y, a, b, out=y)`, `np.maximum(y, 0, y)`, `y.clip(0, None, out=y)`: `method`,
+    the receiver not among the arguments), or None."""
+    if fn is MISSING or fn is None or is_user_function(fn):
+        return None
+    at = fn.nin if isinstance(fn, np.ufunc) else rules.registry.position_of(fn, "out")
+    if at is not None and method:
+        at -= 1
+    keywords = [k for k in call.keywords if k.arg != "out"]
+    args = list(call.args)
+    out = next((k.value for k in call.keywords if k.arg == "out"), None)
+    if out is None and at is not None and 0 <= at < len(args):
+        out = args.pop(at)
+    if isinstance(out, gast.Tuple) and len(out.elts) == 1:
+        out = out.elts[0]
+    if not isinstance(out, gast.Name) or any(isinstance(a, gast.Starred) for a in args):
+        return None
+    return out.id, gast.copy_location(gast.Call(func=call.func, args=args, keywords=keywords), call)
 
 
 class WritesMixin:
@@ -198,6 +220,37 @@ class WritesMixin:
                     if isinstance(base, gast.Name):
                         out.add(base.id)
         return out
+
+    def outputs_as_writes(self, body: list[gast.stmt]) -> None:
+        """Make each statement writing a NumPy call's result into a local name `y` through its
+        output argument (`np.clip(y, a, b, out=y)`, `np.exp(y, out=y)`, `y.clip(0, None, out=y)`)
+        the write it is, `y[...] = np.clip(y, a, b)` (with `where=m`, `np.where(m, ..., y)`: the
+        elements left as they were), before the analyses of writes and aliases read the body."""
+        methods = rules.registry.array_methods()
+        for i, st in enumerate(body):
+            if not isinstance(st, (gast.FunctionDef, gast.Lambda)):
+                for block in blocks_of(st):
+                    self.outputs_as_writes(block)
+            if not (isinstance(st, gast.Expr) and isinstance(st.value, gast.Call)):
+                continue
+            call = st.value
+            f = call.func
+            method = isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id in self.locals
+            if method and f.attr in methods:
+                fn = getattr(np, methods[f.attr][0], None)
+            else:
+                fn = None if method else self.resolve(f)
+            written = output_written(call, fn, method)
+            if written is None or written[0] not in self.locals:
+                continue
+            var, value = written
+            where = next((k for k in value.keywords if k.arg == "where"), None)
+            if where is not None and not (isinstance(where.value, gast.Constant) and where.value.value is True):
+                value.keywords = [k for k in value.keywords if k is not where]
+                chosen = gast.Call(func=self.ctx.numpy_attr("where"), args=[where.value, value, name(var)], keywords=[])
+                value = gast.copy_location(chosen, call)
+            whole = gast.Subscript(value=name(var), slice=gast.Constant(value=Ellipsis, kind=None), ctx=gast.Store())
+            body[i] = gast.copy_location(gast.Assign(targets=[gast.copy_location(whole, st)], value=value), st)
 
     def writers_as_assignments(self, body: list[gast.stmt]) -> None:
         """Make each statement `np.add.at(a, idx, v)` or `np.fill_diagonal(a, v)` an assignment
