@@ -116,3 +116,8 @@ def named_results(x):
     res = np.linalg.slogdet(a)
     values = np.linalg.eigh(s).eigenvalues
     return np.sum(values * np.arange(1.0, 5.0)) + res.logabsdet * res.sign + np.sum(np.linalg.svd(a).S ** 2)
+
+
+def pads_with_a_dict(x):
+    a = np.outer(x[:2], x[1:])
+    return np.sum(np.pad(a, {1: (1, 2)}, constant_values=0.5) ** 2 * np.arange(12.0).reshape(2, 6))

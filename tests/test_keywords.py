@@ -47,6 +47,7 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.differences_of_rows_extended,
         kf.cross_products_along_an_axis,
         kf.named_results,
+        kf.pads_with_a_dict,
     ],
     ids=lambda f: f.__name__,
 )

@@ -132,6 +132,9 @@ def unpad(g: Any, x: Any, pad_width: Any, mode: Any = "constant") -> Any:
     if pad_mode(mode) != "constant":
         return untake(g, x, np.pad(element_numbers(x), pad_width, mode))
     shape = np.shape(x)
+    if isinstance(pad_width, dict):  # (NumPy 2's `{axis: (before, after)}`: NumPy reads it, padding a mask)
+        inside = np.pad(np.ones(shape, dtype=bool), pad_width)
+        return np.broadcast_to(g, inside.shape)[inside].reshape(shape)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (len(shape), 2))
     g = np.broadcast_to(g, tuple(n + int(w[0]) + int(w[1]) for n, w in zip(shape, widths)))
     return g[tuple(slice(int(w[0]), int(w[0]) + n) for n, w in zip(shape, widths))]
