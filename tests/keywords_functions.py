@@ -121,3 +121,7 @@ def named_results(x):
 def pads_with_a_dict(x):
     a = np.outer(x[:2], x[1:])
     return np.sum(np.pad(a, {1: (1, 2)}, constant_values=0.5) ** 2 * np.arange(12.0).reshape(2, 6))
+
+
+def reduce_with_a_dtype_by_position(x):
+    return np.sum(np.add.reduce(np.outer(x, x), 1, float) ** 2)

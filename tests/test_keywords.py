@@ -48,6 +48,7 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.cross_products_along_an_axis,
         kf.named_results,
         kf.pads_with_a_dict,
+        kf.reduce_with_a_dtype_by_position,
     ],
     ids=lambda f: f.__name__,
 )

@@ -906,10 +906,23 @@ class ExpressionsMixin:
         (`np.exp(np.asarray(x, dtype=d))`, the same values); a function copying a sequence of arrays
         gives, cast, what it gives of the arrays as they are (`np.asarray(np.concatenate(xs), dtype=d)`).
         None for any other call (its rule refuses the keyword)."""
-        given = next((k for k in node.keywords if k.arg == "dtype"), None)
         rule = rules.lookup(fn)
         template = rule and (rule.adjoint or rule.tangent)
-        if given is None or template is None or "dtype" in template.arguments or is_user_function(fn):
+        if template is None or "dtype" in template.arguments or is_user_function(fn):
+            return None
+        given = next((k for k in node.keywords if k.arg == "dtype"), None)
+        at = rules.registry.position_of(fn, "dtype")
+        args = list(node.args)
+        if (
+            given is None
+            and at is not None
+            and at < len(args)
+            and not isinstance(fn, np.ufunc)
+            and not is_constant(args[at])
+        ):
+            given = gast.keyword(arg="dtype", value=args[at])  # (`np.add.reduce(x, 1, float)`: NumPy's third)
+            args[at] = gast.Constant(value=None, kind=None)
+        if given is None or isinstance(given.value, gast.Constant) and given.value.value is None:
             return None
         try:
             kind = np.dtype(
@@ -921,6 +934,7 @@ class ExpressionsMixin:
             return None
         first = rules.registry.primitive_parameters(fn, rule)[:1]
         rest = [k for k in node.keywords if k is not given]
+        node = gast.copy_location(gast.Call(func=node.func, args=args, keywords=node.keywords), node)
         asarray = self.ctx.numpy_attr("asarray")
 
         def cast(e: gast.AST) -> gast.Call:
