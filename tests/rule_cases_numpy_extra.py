@@ -299,6 +299,14 @@ def maximum_accumulate(a):  # (a running maximum: each value one element's, the 
     return np.sum(np.sin(np.maximum.accumulate(a, axis=1)) * np.arange(4.0))
 
 
+def gradient_1d(a):  # (central differences inside, one-sided at the ends)
+    return np.sum(np.sin(np.gradient(a[0], 0.5)) * np.arange(4.0))
+
+
+def gradient_axis_second_order(a):
+    return np.sum(np.sin(np.gradient(a, axis=0, edge_order=2)) * np.arange(4.0))
+
+
 def minimum_accumulate(a):
     return np.sum(np.sin(np.minimum.accumulate(a, 0)) * np.arange(4.0))
 
@@ -344,6 +352,8 @@ REDUCTION_CASES = [
     ("np.add.accumulate:axis", add_accumulate_axis, [normal(3, 4)], 0),
     ("np.multiply.accumulate", multiply_accumulate, [normal(3, 4)], 0),
     ("np.maximum.accumulate", maximum_accumulate, [distinct(3, 4)], 0),
+    ("np.gradient", gradient_1d, [normal(3, 4)], 0),
+    ("np.gradient:axis,edge_order=2", gradient_axis_second_order, [normal(3, 4)], 0),
     ("np.minimum.accumulate", minimum_accumulate, [distinct(3, 4)], 0),
     ("np.add.outer", add_outer, [normal(3), normal(2, 2)], (0, 1)),
     ("np.subtract.outer", subtract_outer, [normal(3, 2), normal(4)], (0, 1)),

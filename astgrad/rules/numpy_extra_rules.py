@@ -21,6 +21,8 @@ from ..runtime import (
     extremum_mask,
     finite_mask,
     fwd_recurrence,
+    gradient_adjoint,
+    gradient_of,
     interp_end,
     interp_fp_adjoint,
     interp_outside,
@@ -293,6 +295,20 @@ def _(y, array, axis=0):
 
 
 declare(np.maximum.accumulate, static="axis")
+
+
+# np.gradient along one axis at one spacing h: linear in f (central differences inside, one-sided at the ends)
+@adjoint(np.gradient)
+def _(y, f, h=1.0, *, axis=None, edge_order=1):
+    f_bar = gradient_adjoint(y_bar, f, h, axis=axis, edge_order=edge_order)
+
+
+@tangent(np.gradient)
+def _(y, f, h=1.0, *, axis=None, edge_order=1):
+    y_dot = gradient_of(f_dot, f, h, axis=axis, edge_order=edge_order)
+
+
+declare(np.gradient, static="axis edge_order", unsupported="h", note="along one axis, at one spacing")
 alias(np.maximum.accumulate, np.minimum.accumulate)
 
 

@@ -307,7 +307,6 @@ refuse(
 refuse(np.angle, note="a complex argument's derivative is not given; of a real argument it is piecewise constant")
 refuse(np.nextafter, note="the next float: not differentiated")
 refuse(np.compress, np.extract, np.insert, np.resize, np.ediff1d, np.vander, note="not differentiated yet")
-refuse(np.gradient, note="not differentiated yet: write the differences (np.diff, slicing)")
 refuse(np.kaiser, note="not differentiated in `beta`")
 refuse(np.poly, np.roots, np.polyfit, note="not differentiated (roots and fits of polynomials)")
 refuse(

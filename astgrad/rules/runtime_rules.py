@@ -411,6 +411,30 @@ def _(y, g, a, indices, axis=None, mode="raise"):
     g_bar = np.take(y_bar, indices, axis) if mode == "raise" else np.take(y_bar, indices, axis, mode=mode)
 
 
+@adjoint(rt.gradient_adjoint)
+def _(y, g, f, h=1.0, *, axis=None, edge_order=1):
+    g_bar = rt.gradient_of(y_bar, f, h, axis=axis, edge_order=edge_order)
+
+
+@tangent(rt.gradient_adjoint)
+def _(y, g, f, h=1.0, *, axis=None, edge_order=1):
+    y_dot = rt.gradient_adjoint(g_dot, f, h, axis=axis, edge_order=edge_order)
+
+
+@adjoint(rt.gradient_of)
+def _(y, t, f, h=1.0, *, axis=None, edge_order=1):
+    t_bar = rt.gradient_adjoint(y_bar, f, h, axis=axis, edge_order=edge_order)
+
+
+@tangent(rt.gradient_of)
+def _(y, t, f, h=1.0, *, axis=None, edge_order=1):
+    y_dot = rt.gradient_of(t_dot, f, h, axis=axis, edge_order=edge_order)
+
+
+declare(rt.gradient_adjoint, static="f h axis edge_order")
+declare(rt.gradient_of, static="f h axis edge_order")
+
+
 @tangent(rt.untrace)
 def _(y, g, a, offset=0, axis1=0, axis2=1):
     y_dot = rt.untrace(g_dot, a, offset, axis1, axis2)

@@ -30,6 +30,51 @@ def _along_axis_index(indices: Any, axis: int) -> tuple:
     return tuple(grids)
 
 
+def _gradient_form(f: Any, varargs: tuple, axis: Any, edge_order: int) -> tuple[int, float]:
+    """(the axis, the spacing) of `np.gradient(f, *varargs, axis=axis, edge_order=...)` whose
+    result is one array at one number's spacing; anything else refused."""
+    ndim = np.ndim(f)
+    if axis is None and ndim != 1 or isinstance(axis, (tuple, list)):
+        raise UnsupportedValueError(
+            "astgrad differentiates np.gradient along one axis (a 1-D array, or `axis=k`): of more axes it is "
+            "a list of arrays, one per axis; call it once per axis"
+        )
+    if len(varargs) > 1 or varargs and np.ndim(varargs[0]) != 0:
+        raise UnsupportedValueError("astgrad differentiates np.gradient at one spacing (a number), not at coordinates")
+    if edge_order not in (1, 2):
+        raise UnsupportedValueError(f"np.gradient's edge_order is 1 or 2 (got {edge_order!r})")
+    return (0 if axis is None else axis % ndim), float(varargs[0]) if varargs else 1.0
+
+
+def gradient_of(t: Any, f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """`np.gradient(t, h, axis=axis, edge_order=e)` where `f` (whose shape t has) is one array's
+    differences along one axis (_gradient_form): the tangent of np.gradient, linear in t."""
+    ax, h = _gradient_form(f, varargs, axis, edge_order)
+    return np.gradient(t, h, axis=ax, edge_order=edge_order)
+
+
+def gradient_adjoint(g: Any, f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """The adjoint of `f` in `np.gradient(f, h, axis=axis, edge_order=e)` (linear in f) given the
+    result's adjoint `g`: each difference's adjoint given back to the elements it reads, with
+    their weights (central differences inside, one-sided ones of order e at the ends)."""
+    ax, h = _gradient_form(f, varargs, axis, edge_order)
+    g = np.moveaxis(np.asarray(g, dtype=np.result_type(g, float)), ax, 0)
+    n = g.shape[0]
+    out = np.zeros(g.shape, dtype=g.dtype)
+    out[2:] += g[1 : n - 1] / (2 * h)
+    out[: n - 2] -= g[1 : n - 1] / (2 * h)
+    if edge_order == 1:
+        out[1] += g[0] / h
+        out[0] -= g[0] / h
+        out[n - 1] += g[n - 1] / h
+        out[n - 2] -= g[n - 1] / h
+    else:
+        for k, w in ((0, -1.5), (1, 2.0), (2, -0.5)):
+            out[k] += w * g[0] / h
+            out[n - 1 - k] -= w * g[n - 1] / h
+    return np.moveaxis(out, 0, ax)
+
+
 def running_positions(array: Any, y: Any, axis: Any = 0) -> Any:
     """Where along `axis` each element of `y = np.maximum.accumulate(array, axis)` (or minimum's)
     takes its value from: the last position up to it whose element is the running extremum
