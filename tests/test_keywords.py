@@ -49,6 +49,7 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.named_results,
         kf.pads_with_a_dict,
         kf.reduce_with_a_dtype_by_position,
+        kf.largest_first,
     ],
     ids=lambda f: f.__name__,
 )

@@ -663,9 +663,17 @@ class ExpressionsMixin:
             return self.expr(gast.copy_location(gast.Call(func=method, args=node.args, keywords=node.keywords), node))
         if fn is builtins.list and len(node.args) == 1 and not node.keywords and self._dict_receiver(node.args[0]):
             return self.expr(node.args[0])  # list(d.values()): the list astgrad makes of them is new already
-        if fn is builtins.sorted and len(node.args) == 1 and not node.keywords:
+        reverse = [k for k in node.keywords if k.arg == "reverse"]
+        if fn is builtins.sorted and len(node.args) == 1 and len(node.keywords) == len(reverse) <= 1:
+            if reverse and not (isinstance(reverse[0].value, gast.Constant) and type(reverse[0].value.value) is bool):
+                raise self.error(
+                    "`sorted(..., reverse=...)` of a value known only when the code runs is not supported", node
+                )
             call = gast.Call(func=name(self.ctx.helper("sorted_of")), args=[self.atom(node.args[0])], keywords=[])
             call._ag_fn = runtime.sorted_of  # (a dict's keys, or the items in order: rules/runtime_rules.py)
+            if reverse and reverse[0].value.value:  # (the same items from the largest: only ties' places differ)
+                backwards = gast.Slice(lower=None, upper=None, step=gast.Constant(value=-1, kind=None))
+                return self.expr(gast.copy_location(gast.Subscript(value=call, slice=backwards, ctx=gast.Load()), node))
             return call
         copied = self._container_copy(fn, node)
         if copied is not None:
