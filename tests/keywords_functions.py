@@ -131,3 +131,13 @@ def largest_first(x):
     xs = [float(v) for v in x]
     top = sorted(xs, reverse=True)[:3]
     return sum(t * (i + 1) for i, t in enumerate(top)) + np.sum(np.array(sorted(x, reverse=False)) * np.arange(4.0))
+
+
+def quantiles_by_other_methods(x):
+    a = np.outer(x, x[::-1]) + np.arange(16.0).reshape(4, 4) / 3.0
+    total = 0.0
+    for method in ("hazen", "weibull", "median_unbiased", "normal_unbiased", "interpolated_inverted_cdf"):
+        total = total + np.sum(np.quantile(a, 0.3, axis=1, method=method) * np.arange(1.0, 5.0))
+    for method in ("lower", "higher", "nearest", "midpoint"):
+        total = total + np.percentile(a, 35.0, method=method) + np.nanquantile(a, 0.6, axis=0, method=method)[1]
+    return total

@@ -50,6 +50,7 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.pads_with_a_dict,
         kf.reduce_with_a_dtype_by_position,
         kf.largest_first,
+        kf.quantiles_by_other_methods,
     ],
     ids=lambda f: f.__name__,
 )

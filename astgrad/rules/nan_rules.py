@@ -9,7 +9,6 @@ from ..runtime import (
     extremum_mask,
     flat_if_none,
     fwd_recurrence,
-    linear_only,
     median_weights,
     nan_centered,
     nan_count,
@@ -17,6 +16,7 @@ from ..runtime import (
     not_nan,
     prod_others,
     quantile_adjoint,
+    quantile_method,
     quantile_tangent,
     rev_recurrence,
     shift_down,
@@ -143,22 +143,22 @@ def _(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 @adjoint(np.nanquantile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    a_bar = quantile_adjoint(y_bar, a, linear_only(q, method), axis, keepdims, True)
+    a_bar = quantile_adjoint(y_bar, a, quantile_method(q, method), axis, keepdims, True, method)
 
 
 @tangent(np.nanquantile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    y_dot = quantile_tangent(a_dot, a, linear_only(q, method), axis, keepdims, True)
+    y_dot = quantile_tangent(a_dot, a, quantile_method(q, method), axis, keepdims, True, method)
 
 
 @adjoint(np.nanpercentile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    a_bar = quantile_adjoint(y_bar, a, np.divide(linear_only(q, method), 100.0), axis, keepdims, True)
+    a_bar = quantile_adjoint(y_bar, a, np.divide(quantile_method(q, method), 100.0), axis, keepdims, True, method)
 
 
 @tangent(np.nanpercentile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    y_dot = quantile_tangent(a_dot, a, np.divide(linear_only(q, method), 100.0), axis, keepdims, True)
+    y_dot = quantile_tangent(a_dot, a, np.divide(quantile_method(q, method), 100.0), axis, keepdims, True, method)
 
 
 declare(np.nanmedian, static="axis overwrite_input keepdims", unsupported="out")

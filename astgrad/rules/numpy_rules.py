@@ -38,7 +38,6 @@ from ..runtime import (
     initial_share,
     inverse_axes,
     item,
-    linear_only,
     linspace_fraction,
     logistic,
     masked_count,
@@ -46,6 +45,7 @@ from ..runtime import (
     median_weights,
     prod_others,
     quantile_adjoint,
+    quantile_method,
     quantile_tangent,
     reduce_size,
     sinc_slope,  # noqa: F401  (named in a derivative string)
@@ -396,12 +396,12 @@ declare(np.median, static="axis overwrite_input keepdims", unsupported="out")
 
 @adjoint(np.quantile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    a_bar = quantile_adjoint(y_bar, a, linear_only(q, method), axis, keepdims)
+    a_bar = quantile_adjoint(y_bar, a, quantile_method(q, method), axis, keepdims, False, method)
 
 
 @tangent(np.quantile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    y_dot = quantile_tangent(a_dot, a, linear_only(q, method), axis, keepdims)
+    y_dot = quantile_tangent(a_dot, a, quantile_method(q, method), axis, keepdims, False, method)
 
 
 declare(np.quantile, static="axis overwrite_input method keepdims", unsupported="q out")
@@ -409,12 +409,12 @@ declare(np.quantile, static="axis overwrite_input method keepdims", unsupported=
 
 @adjoint(np.percentile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    a_bar = quantile_adjoint(y_bar, a, np.divide(linear_only(q, method), 100.0), axis, keepdims)
+    a_bar = quantile_adjoint(y_bar, a, np.divide(quantile_method(q, method), 100.0), axis, keepdims, False, method)
 
 
 @tangent(np.percentile)
 def _(y, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    y_dot = quantile_tangent(a_dot, a, np.divide(linear_only(q, method), 100.0), axis, keepdims)
+    y_dot = quantile_tangent(a_dot, a, np.divide(quantile_method(q, method), 100.0), axis, keepdims, False, method)
 
 
 declare(np.percentile, static="axis overwrite_input method keepdims", unsupported="q out")

@@ -622,32 +622,36 @@ passthrough(rt.distinct, globals())  # (copies a gradient that may share memory 
 
 
 @adjoint(rt.quantile_adjoint)
-def _(y, g, a, q, axis=None, keepdims=False, skip_nan=False):
-    g_bar = rt.quantile_tangent(y_bar, a, q, axis, keepdims, skip_nan)
+def _(y, g, a, q, axis=None, keepdims=False, skip_nan=False, method="linear"):
+    g_bar = rt.quantile_tangent(y_bar, a, q, axis, keepdims, skip_nan, method)
 
 
 @tangent(rt.quantile_adjoint)
-def _(y, g, a, q, axis=None, keepdims=False, skip_nan=False):
-    y_dot = rt.quantile_adjoint(g_dot, a, q, axis, keepdims, skip_nan)
+def _(y, g, a, q, axis=None, keepdims=False, skip_nan=False, method="linear"):
+    y_dot = rt.quantile_adjoint(g_dot, a, q, axis, keepdims, skip_nan, method)
 
 
 declare(
-    rt.quantile_adjoint, static="a q axis keepdims skip_nan", note="a and q set the weights, piecewise constant in a"
+    rt.quantile_adjoint,
+    static="a q axis keepdims skip_nan method",
+    note="a and q set the weights, piecewise constant in a",
 )
 
 
 @adjoint(rt.quantile_tangent)
-def _(y, t, a, q, axis=None, keepdims=False, skip_nan=False):
-    t_bar = rt.quantile_adjoint(y_bar, a, q, axis, keepdims, skip_nan)
+def _(y, t, a, q, axis=None, keepdims=False, skip_nan=False, method="linear"):
+    t_bar = rt.quantile_adjoint(y_bar, a, q, axis, keepdims, skip_nan, method)
 
 
 @tangent(rt.quantile_tangent)
-def _(y, t, a, q, axis=None, keepdims=False, skip_nan=False):
-    y_dot = rt.quantile_tangent(t_dot, a, q, axis, keepdims, skip_nan)
+def _(y, t, a, q, axis=None, keepdims=False, skip_nan=False, method="linear"):
+    y_dot = rt.quantile_tangent(t_dot, a, q, axis, keepdims, skip_nan, method)
 
 
 declare(
-    rt.quantile_tangent, static="a q axis keepdims skip_nan", note="a and q set the weights, piecewise constant in a"
+    rt.quantile_tangent,
+    static="a q axis keepdims skip_nan method",
+    note="a and q set the weights, piecewise constant in a",
 )
 
 # along_new_axis is linear in t: its adjoint sums the new axis away and undoes the broadcast
@@ -675,7 +679,7 @@ nondifferentiable(rt.clip_share, note="a piecewise constant selection")
 nondifferentiable(
     rt.median_weights,
     rt.quantile_weights,
-    rt.linear_only,
+    rt.quantile_method,
     rt.constant_argument,
     rt.fmax_share,
     rt.check_not_view,

@@ -441,11 +441,11 @@ def median_weights(a: Any, axis: Any = None, skip_nan: bool = False) -> Any:
     return w.astype(np.result_type(a, float))
 
 
-def quantile_weights(a: Any, q: Any, axis: Any = None, skip_nan: bool = False) -> Any:
-    """How much each element of `a` weighs in `np.quantile(a, q, axis)` (linear interpolation, q
-    a number in [0, 1]), shaped like `a`: 1 - f and f at the two sorted neighbours of the position
-    q (n - 1) = i + f. With `skip_nan` (np.nanquantile) n counts each run's numbers (NaN sorts
-    last, so the numbers keep their ranks) and a NaN weighs 0."""
+def quantile_weights(a: Any, q: Any, axis: Any = None, skip_nan: bool = False, method: str = "linear") -> Any:
+    """How much each element of `a` weighs in `np.quantile(a, q, axis, method=method)` (q a number
+    in [0, 1]), shaped like `a`: 1 - f and f at the two sorted neighbours of the position i + f
+    the method gives q (linear: q (n - 1)). With `skip_nan` (np.nanquantile) n counts each run's
+    numbers (NaN sorts last, so the numbers keep their ranks) and a NaN weighs 0."""
     if np.ndim(q) != 0:
         raise UnsupportedValueError(
             "astgrad differentiates np.quantile and np.percentile of one number q, not of several"
@@ -454,38 +454,41 @@ def quantile_weights(a: Any, q: Any, axis: Any = None, skip_nan: bool = False) -
     if skip_nan:
         numbers = ~np.isnan(a)
         n = np.sum(numbers) if axis is None else np.sum(numbers, axis=axis, keepdims=True)
-    position = float(q) * (n - 1)
-    low = np.floor(position)
-    frac = position - low
+    low, frac = _quantile_position(float(q), n, method)
     w = np.where(ranks == low, 1.0 - frac, 0.0) + np.where(ranks == np.minimum(low + 1, n - 1), frac, 0.0)
     if skip_nan:
         w = np.where(numbers, w, 0.0)
     return w.astype(np.result_type(a, float))
 
 
-def quantile_adjoint(g: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False, skip_nan: bool = False) -> Any:
+def quantile_adjoint(
+    g: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False, skip_nan: bool = False, method: str = "linear"
+) -> Any:
     """The adjoint of `a` in `np.quantile(a, q, axis, keepdims=keepdims)` (linear interpolation)
     given the result's adjoint `g`; q one number or an array of them (the result's leading axes);
     `skip_nan`: np.nanquantile's (NaN gets no adjoint)."""
     if np.ndim(q) == 0:
-        return unreduce(g, a, axis, keepdims) * quantile_weights(a, q, axis, skip_nan)
+        return unreduce(g, a, axis, keepdims) * quantile_weights(a, q, axis, skip_nan, method)
     q, g = np.asarray(q), np.asarray(g)
     out = np.zeros(np.shape(a), dtype=np.result_type(a, g, 1.0))
     for k in np.ndindex(q.shape):
-        out = out + unreduce(g[k], a, axis, keepdims) * quantile_weights(a, q[k], axis, skip_nan)
+        out = out + unreduce(g[k], a, axis, keepdims) * quantile_weights(a, q[k], axis, skip_nan, method)
     return out
 
 
-def quantile_tangent(t: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False, skip_nan: bool = False) -> Any:
+def quantile_tangent(
+    t: Any, a: Any, q: Any, axis: Any = None, keepdims: bool = False, skip_nan: bool = False, method: str = "linear"
+) -> Any:
     """The tangent of `np.quantile(a, q, axis, keepdims=keepdims)` given `a`'s tangent `t` (the
     transpose of quantile_adjoint; `skip_nan`: np.nanquantile's, a NaN's tangent not read)."""
     if skip_nan:
         t = np.where(np.isnan(a), 0.0, t)
     if np.ndim(q) == 0:
-        return np.sum(t * quantile_weights(a, q, axis, skip_nan), axis=axis, keepdims=keepdims)
+        return np.sum(t * quantile_weights(a, q, axis, skip_nan, method), axis=axis, keepdims=keepdims)
     q = np.asarray(q)
     parts = [
-        np.sum(t * quantile_weights(a, q[k], axis, skip_nan), axis=axis, keepdims=keepdims) for k in np.ndindex(q.shape)
+        np.sum(t * quantile_weights(a, q[k], axis, skip_nan, method), axis=axis, keepdims=keepdims)
+        for k in np.ndindex(q.shape)
     ]
     return np.reshape(np.array(parts), q.shape + np.shape(parts[0]))
 
@@ -509,13 +512,47 @@ def _ranks(a: Any, axis: Any) -> tuple[Any, int]:
     return ranks.reshape(a.shape), n
 
 
-def linear_only(q: Any, method: str) -> Any:
-    """`q`, if the quantile is interpolated linearly (NumPy's default method); else refused."""
-    if method != "linear":
+# the methods of np.quantile whose position of q among n sorted values is interpolated, by NumPy's
+# (alpha, beta): n q + alpha + q (1 - alpha - beta) - 1, within [0, n - 1]; and those that take a
+# value of the linear position's neighbours (lower, higher, nearest) or their mean (midpoint)
+QUANTILE_PLOTTING = {
+    "linear": (1.0, 1.0),
+    "hazen": (0.5, 0.5),
+    "weibull": (0.0, 0.0),
+    "median_unbiased": (1 / 3, 1 / 3),
+    "normal_unbiased": (3 / 8, 3 / 8),
+    "interpolated_inverted_cdf": (0.0, 1.0),
+}
+QUANTILE_PICKING = ("lower", "higher", "nearest", "midpoint")
+
+
+def quantile_method(q: Any, method: str) -> Any:
+    """`q`, if astgrad knows how np.quantile's `method` places it (QUANTILE_PLOTTING,
+    QUANTILE_PICKING); else refused."""
+    if method not in QUANTILE_PLOTTING and method not in QUANTILE_PICKING:
         raise UnsupportedValueError(
-            f"astgrad differentiates np.quantile and np.percentile with method='linear', not {method!r}"
+            f"astgrad differentiates np.quantile and np.percentile with the methods "
+            f"{', '.join(sorted([*QUANTILE_PLOTTING, *QUANTILE_PICKING]))}, not {method!r}"
         )
     return q
+
+
+def _quantile_position(q: float, n: Any, method: str) -> tuple[Any, Any]:
+    """(the lower neighbour's rank, the weight of the upper one) of the quantile q of n sorted values."""
+    if method in QUANTILE_PLOTTING:
+        alpha, beta = QUANTILE_PLOTTING[method]
+        position = np.clip(n * q + alpha + q * (1 - alpha - beta) - 1, 0, n - 1)
+        low = np.floor(position)
+        return low, position - low
+    position = q * (n - 1)
+    low = np.floor(position)
+    if method == "lower":
+        return low, 0.0 * low
+    if method == "higher":
+        return np.ceil(position), 0.0 * low
+    if method == "nearest":
+        return np.around(position), 0.0 * low  # (NumPy's rounding: a half to the even rank)
+    return low, np.where(position > low, 0.5, 0.0)  # midpoint
 
 
 def constant_argument(value: Any, label: str) -> Any:
