@@ -138,3 +138,10 @@ def smooth_absolute_errors(a, b, xs, ys):
     for x, y in zip(xs, ys):
         total += np.sqrt(1.0 + (a * x + b - y) ** 2) + abs(math.tanh(a)) * math.atan(x * b)
     return total
+
+
+def powers_of_the_index(a, xs):
+    s = 0.0
+    for i in range(len(xs)):
+        s += a * xs[i] * math.pow(i + 1, -1) + (a * xs[i]) ** 2 * float(i) ** 13 * 1e-15
+    return s

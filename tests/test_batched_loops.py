@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import astgrad
-from astgrad import grad
+from astgrad import check_grad, grad
 from tests import batched_loops_functions as bf
 from tests.modes import MODES, check
 
@@ -107,3 +107,12 @@ def test_a_count_known_only_when_the_code_runs(m):
         assert g(a, XS, m) == pytest.approx(expected, rel=1e-12, abs=1e-15)
     text = astgrad.source(bf.first_m_terms, args=(a, XS, m))
     assert "float_items(" in text and "if m > 0:" in text
+
+
+def test_powers_of_the_index_are_taken_in_floats():
+    # (an int array's negative power raises, and its large ones wrap around: the index's values are floats)
+    xs = XS[:35]
+    g = grad(bf.powers_of_the_index)
+    for _ in range(2):
+        check_grad(bf.powers_of_the_index, g, 0.7, xs)
+    assert "float_items(" in astgrad.source(bf.powers_of_the_index, args=(0.7, xs))

@@ -343,11 +343,13 @@ class _Batch:
         return _copy(self.n)
 
     def index(self) -> gast.AST:
-        """The index's values at every step, made once before them."""
+        """The index's values at every step, as floats, made once before them."""
         if "" not in self.sources:
             self.sources[""] = self.ctx.namer.fresh(f"{self.k}_values")
             arange = gast.Attribute(value=name(self.np), attr="arange", ctx=gast.Load())
-            self.prelude.append(assign(self.sources[""], gast.Call(func=arange, args=[_copy(self.n)], keywords=[])))
+            # (in floats: Python's ints do not overflow, and an int array's negative power raises)
+            floats = [gast.keyword(arg="dtype", value=name("float"))]
+            self.prelude.append(assign(self.sources[""], gast.Call(func=arange, args=[_copy(self.n)], keywords=floats)))
         return name(self.sources[""])
 
     def total(self, e: gast.AST, kind: str) -> gast.AST:
