@@ -141,3 +141,18 @@ def quantiles_by_other_methods(x):
     for method in ("lower", "higher", "nearest", "midpoint"):
         total = total + np.percentile(a, 35.0, method=method) + np.nanquantile(a, 0.6, axis=0, method=method)[1]
     return total
+
+
+def cross_with_axis_overriding(x):
+    a = np.outer(x[:3], x[1:])
+    b = np.sin(a)
+    w = np.arange(9.0).reshape(3, 3)
+    return np.sum(np.cross(a, b, axisa=1, axisb=1, axisc=1, axis=0) * w) + np.sum(np.cross(a, b, 0, 0) * w)
+
+
+def differences_of_order_zero(x, n=0):
+    return np.sum(np.diff(x, n=0, prepend=x[0]) ** 2) + np.sum(np.diff(x, n=n, prepend=x[0], append=1.0) ** 2)
+
+
+def periodic_interpolation(x):
+    return np.sum(np.interp(np.linspace(0.0, 12.0, 7), np.arange(4.0), x, period=4.0) * np.arange(7.0))

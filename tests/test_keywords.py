@@ -51,6 +51,8 @@ X = np.array([0.7, -1.3, 0.4, 2.1])
         kf.reduce_with_a_dtype_by_position,
         kf.largest_first,
         kf.quantiles_by_other_methods,
+        kf.cross_with_axis_overriding,
+        kf.differences_of_order_zero,
     ],
     ids=lambda f: f.__name__,
 )
@@ -78,3 +80,10 @@ def test_a_positional_argument_reaches_numpys_parameter(options):
     check(kf.linspace_with_defaults_by_position, (X,), 0, options)
     with pytest.raises(AstgradError, match="retstep"):
         grad(kf.linspace_with_retstep_by_position, **options)(X)
+
+
+def test_periodic_interpolation_in_forward_mode_alone():
+    # (the tangent in fp is np.interp's of the tangents, periodic too; reverse mode refuses period)
+    check(kf.periodic_interpolation, (X,), 0, {"mode": "forward"})
+    with pytest.raises(AstgradError, match="without period"):
+        grad(kf.periodic_interpolation)(X)

@@ -156,7 +156,7 @@ def _(y, x, xp, fp, left=None, right=None, period=None):
 def _(y, x, xp, fp, left=None, right=None, period=None):
     y_dot = (
         x_dot * interp_slope(x, xp, fp, left, right, period)
-        + np.interp(x, xp, fp_dot, interp_end(left), interp_end(right))
+        + np.interp(x, xp, fp_dot, interp_end(left), interp_end(right), period)  # (linear in fp, periodic too)
         + left_dot * interp_outside_mask(x, xp, "left")
         + right_dot * interp_outside_mask(x, xp, "right")
     )
@@ -672,8 +672,8 @@ if hasattr(np.linalg, "vector_norm"):
 # the result's shape follows from the first (two) arguments' shapes and the others' values (shape_facts.py)
 describe(
     np.add.reduce, np.multiply.reduce, np.maximum.reduce, np.minimum.reduce, np.add.accumulate,
-    np.multiply.accumulate, np.block, np.column_stack, np.dstack, np.fliplr, np.flipud, np.interp,
-    np.nan_to_num, np.ptp, np.rot90,
+    np.multiply.accumulate, np.maximum.accumulate, np.minimum.accumulate, np.gradient, np.block,
+    np.column_stack, np.dstack, np.fliplr, np.flipud, np.interp, np.nan_to_num, np.ptp, np.rot90,
     shape=SHAPE_FIRST,
 )  # fmt: skip
 describe(

@@ -52,9 +52,13 @@ def _respell_keywords(call: gast.Call) -> None:
         at = rules.registry.position_of(fn, flag)
         if at is not None and at < len(call.args):
             call.args[at] = gast.Constant(value=False, kind=None)
-        for k in call.keywords:
+        for k in call.keywords:  # (False, NumPy's default: left out where the rule does not name it)
             if k.arg == flag:
                 k.value = gast.Constant(value=False, kind=None)
+        rule = rules.lookup(fn)
+        template = rule and (rule.adjoint or rule.tangent)
+        if template is None or flag not in template.arguments:
+            call.keywords = [k for k in call.keywords if k.arg != flag]
     spellings = rules.registry.keyword_spellings(fn)
     if not spellings or not any(k.arg in spellings for k in call.keywords):
         return
@@ -841,11 +845,12 @@ class ExpressionsMixin:
             keywords=[gast.keyword(arg="axis", value=copy.deepcopy(axis))],
         )
         joined._ag_fn = np.concatenate
-        differences = gast.Call(
-            func=node.func,
-            args=[joined, given.get("n", gast.Constant(value=1, kind=None)), copy.deepcopy(axis)],
-            keywords=[],
-        )
+        n = given.get("n", gast.Constant(value=1, kind=None))
+        if isinstance(n, gast.Constant) and n.value == 0:
+            return gast.copy_location(copy.deepcopy(given["a"]), node)  # (NumPy: a itself, nothing put around it)
+        if not isinstance(n, gast.Constant):  # (n = 0 when the code runs: a itself)
+            joined = gast.IfExp(test=copy.deepcopy(n), body=joined, orelse=copy.deepcopy(given["a"]))
+        differences = gast.Call(func=node.func, args=[joined, copy.deepcopy(n), copy.deepcopy(axis)], keywords=[])
         return gast.copy_location(differences, node)
 
     def _field_index(self, node: gast.Attribute) -> int | None:
@@ -885,14 +890,15 @@ class ExpressionsMixin:
         vectors moved to the last axis, moved back: `np.moveaxis(np.cross(np.moveaxis(a, k, -1),
         np.moveaxis(b, k, -1)), -1, k)`. None for a call along the last axes."""
         names = ("a", "b", "axisa", "axisb", "axisc", "axis")
-        if len(node.args) > 2 or any(k.arg not in names for k in node.keywords) or len(node.args) < 2:
+        if len(node.args) > len(names) or any(k.arg not in names for k in node.keywords) or len(node.args) < 2:
             return None
-        given = {k.arg: k.value for k in node.keywords}
-        if not given:
+        given = dict(zip(names[2:], node.args[2:]))
+        given.update({k.arg: k.value for k in node.keywords})
+        if not given or len(given) != len(node.args) - 2 + len(node.keywords):
             return None
         last = gast.Constant(value=-1, kind=None)
-        each = given.get("axis")
-        axes = [given.get(k, each if each is not None else last) for k in ("axisa", "axisb", "axisc")]
+        each = given.get("axis")  # (NumPy: axis, where given, is all three)
+        axes = [each if each is not None else given.get(k, last) for k in ("axisa", "axisb", "axisc")]
 
         def moved(e: gast.AST, source: gast.AST, destination: gast.AST) -> gast.Call:
             call = gast.Call(
