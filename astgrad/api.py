@@ -320,26 +320,34 @@ def _forward(func: Callable, wrt: Wrt, value: bool, optimize: bool, has_aux: boo
 def _random_states(func: Callable, arguments: dict) -> Callable[[], None]:
     """A function putting back, each time it is called, the states the random number generators
     `func` may draw from had when this was called: NumPy's global one, Python's `random`'s, and
-    the Generator and RandomState objects among func's globals, closure cells and arguments (and
-    their list, tuple and dict items). Forward mode runs the function once per input element: so
-    every run draws what the first drew, and the derivatives are of one run (a dropout mask
-    drawn anew at each sweep mixed the derivatives of different masks)."""
+    the NumPy Generator, RandomState and `random.Random` objects among func's globals, closure
+    cells and arguments (and their list, tuple and dict items), and one step further, among the
+    globals of the functions there (helpers it may call) and the attributes of the modules and
+    objects there (`helpers.rng`, a global model's `rng`). Forward mode runs the function once
+    per input element: so every run draws what the first drew, and the derivatives are of one run
+    (a dropout mask drawn anew at each sweep mixed the derivatives of different masks)."""
     import random
 
-    generators = (np.random.Generator, np.random.RandomState)
-    code = getattr(func, "__code__", None)
-    seen = [getattr(func, "__globals__", {}).get(n) for n in (code.co_names if code else ())]
-    seen += [c.cell_contents for c in (getattr(func, "__closure__", None) or ()) if _cell_is_set(c)]
+    generators = (np.random.Generator, np.random.RandomState, random.Random)
+    roots = list(getattr(func, "__globals__", {}).values())
+    roots += [c.cell_contents for c in (getattr(func, "__closure__", None) or ()) if _cell_is_set(c)]
     for v in arguments.values():
-        seen.append(v)
+        roots.append(v)
         if isinstance(v, (list, tuple)):
-            seen += list(v)
+            roots += list(v)
         elif isinstance(v, dict):
-            seen += list(v.values())
+            roots += list(v.values())
+    seen = list(roots)
+    for v in roots:
+        if isinstance(v, types.FunctionType):
+            seen += list(v.__globals__.values())
+        elif isinstance(v, types.ModuleType) or (hasattr(v, "__dict__") and not isinstance(v, type)):
+            try:
+                seen += list(vars(v).values())
+            except TypeError:
+                pass
     objects = {id(v): v for v in seen if isinstance(v, generators)}
-    saved = [
-        (g, g.bit_generator.state if isinstance(g, np.random.Generator) else g.get_state()) for g in objects.values()
-    ]
+    saved = [(g, _state_of(g)) for g in objects.values()]
     numpy_state, python_state = np.random.get_state(), random.getstate()
 
     def put_back() -> None:
@@ -348,10 +356,19 @@ def _random_states(func: Callable, arguments: dict) -> Callable[[], None]:
         for g, state in saved:
             if isinstance(g, np.random.Generator):
                 g.bit_generator.state = state
-            else:
+            elif isinstance(g, np.random.RandomState):
                 g.set_state(state)
+            else:
+                g.setstate(state)
 
     return put_back
+
+
+def _state_of(g: Any) -> Any:
+    """The state of a NumPy Generator, a RandomState or a `random.Random`."""
+    if isinstance(g, np.random.Generator):
+        return g.bit_generator.state
+    return g.get_state() if isinstance(g, np.random.RandomState) else g.getstate()
 
 
 def _cell_is_set(cell: Any) -> bool:

@@ -18,3 +18,18 @@ def noise_from_a_global_generator(w):
 
 def scale_from_pythons_random(w):
     return np.sum(w**2 * random.random())
+
+
+def _noise(n):
+    return RNG.normal(size=n)
+
+
+def noise_from_a_helper(w):
+    return np.sum((w * _noise(4)) ** 2)
+
+
+PY_RNG = random.Random(5)
+
+
+def scale_from_a_random_instance(w):
+    return np.sum(w**3 * PY_RNG.random())

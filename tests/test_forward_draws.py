@@ -16,13 +16,14 @@ W = np.array([0.5, -1.5, 2.0, 0.8])
 
 
 def states():
-    return np.random.get_state(), random.getstate(), df.RNG.bit_generator.state
+    return np.random.get_state(), random.getstate(), df.RNG.bit_generator.state, df.PY_RNG.getstate()
 
 
 def put(saved):
     np.random.set_state(saved[0])
     random.setstate(saved[1])
     df.RNG.bit_generator.state = saved[2]
+    df.PY_RNG.setstate(saved[3])
 
 
 @pytest.mark.parametrize(
@@ -35,9 +36,9 @@ def test_every_sweep_draws_what_the_first_drew(f):
     random.seed(1)
     saved = states()
     forward = grad(f, mode="forward")(W)
-    after_forward = (np.random.rand(), random.random(), df.RNG.random())
+    after_forward = (np.random.rand(), random.random(), df.RNG.random(), df.PY_RNG.random())
     put(saved)
     reverse = grad(f)(W)
-    after_reverse = (np.random.rand(), random.random(), df.RNG.random())
+    after_reverse = (np.random.rand(), random.random(), df.RNG.random(), df.PY_RNG.random())
     np.testing.assert_allclose(forward, reverse, rtol=1e-12)
     assert after_forward == after_reverse  # (the generators as one run leaves them)

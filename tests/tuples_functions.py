@@ -27,3 +27,8 @@ def a_tuple_of_floats(x):
     xs = [float(v) for v in x.ravel()]
     t = tuple(xs)
     return sum(t) * t[0] + xs[1] ** 2
+
+
+def a_tuple_joined_to_a_constant(t, a):
+    u = t + (3.0,)
+    return u[-1] * a + u[0]

@@ -25,7 +25,7 @@ from ..analysis.activity import (
     refuse_argument_writes,
     refuse_caller_tape_reads,
 )
-from ..analysis.sequences import sequence_calls, sequence_op
+from ..analysis.sequences import ambiguous, elementwise_check, sequence_calls, sequence_op
 from ..analysis.spellings import as_call, spelled_calls
 from ..frontend.callables import is_user_function
 from ..frontend.context import Context
@@ -267,8 +267,15 @@ class ForwardTransformer:
             expr = self.owned(tangent)
         else:
             expr = tangent
-        # (an ambiguous `xs * n` or `ys + x` needs no check here: Python's operator on list tangents
-        # repeats and joins them as it does the values, and broadcast_like refuses a list spread)
+        # (an ambiguous `xs * n` or `ys + x` of two varied operands needs no check here: Python's
+        # operator on list tangents repeats and joins them as it does the values, and broadcast_like
+        # refuses a list spread; with one operand constant, its tangent is no operand at all, so
+        # `t + (3.0,)` would give t's tangent alone: checked where it runs, as in reverse mode)
+        operands = (value.left, value.right) if isinstance(value, gast.BinOp) else ()
+        if ambiguous(self.sequence_ops, s, self.varied) and not all(
+            isinstance(o, gast.Name) and o.id in self.varied for o in operands
+        ):
+            return [elementwise_check(self.ctx, s), s, assign(self.dot(var), expr, s)]
         return [s, assign(self.dot(var), expr, s)]
 
     def owned(self, tangent: gast.AST) -> gast.AST:
