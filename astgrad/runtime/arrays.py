@@ -430,6 +430,16 @@ def undiagonal(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) 
     return out
 
 
+def untrace(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The adjoint of `np.trace(a, offset, axis1, axis2)`: each trace's adjoint given to every
+    element of its diagonal (undiagonal's, of it repeated along the diagonal); of more than two
+    axes, a trace for each element of the others."""
+    rows, cols = np.shape(a)[axis1], np.shape(a)[axis2]
+    n = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+    g = np.asarray(g)
+    return undiagonal(np.broadcast_to(g[..., None], g.shape + (n,)), a, offset, axis1, axis2)
+
+
 def median_weights(a: Any, axis: Any = None, skip_nan: bool = False) -> Any:
     """How much each element of `a` weighs in `np.median(a, axis)`, shaped like `a`: 1 at the
     middle element of each sorted run, ½ at each of the two middle ones of an even run. With

@@ -133,16 +133,6 @@ def slab_shape(a: Any, axis: int, v: Any) -> tuple:
     return tuple(shape)
 
 
-def untrace(g: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    """The adjoint of `np.trace(a, offset, axis1, axis2)`: each sum's adjoint given to the elements
-    of its diagonal (zero elsewhere); a has more than two axes, g one element per diagonal."""
-    shape = np.shape(a)
-    first, second = axis1 % len(shape), axis2 % len(shape)
-    eye = np.eye(shape[first], shape[second], offset)
-    spread = np.asarray(g)[..., None, None] * eye  # (the other axes first, then first and second)
-    return np.moveaxis(spread, (-2, -1), (first, second))
-
-
 def _uplo(uplo: Any) -> str:
     u = str(uplo).upper()
     if u not in ("L", "U"):
