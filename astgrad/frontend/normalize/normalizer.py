@@ -53,22 +53,18 @@ class Normalizer(ExpressionsMixin, LoopsMixin, ControlFlowMixin, WritesMixin, Re
         fdef = self.parsed.tree
         hoist_assignment_expressions(fdef.body)
         args = fdef.args
+        # `*args` and `**kwargs` are a tuple and a dict the function reads (not differentiated)
         stars = [a.id for a in (args.vararg, args.kwarg) if a is not None]
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs] + stars
-        self.locals = set(self.params) | {
+        self.locals: set[str] = set(self.params) | {
             n.id
             for n in walk(gast.Module(body=fdef.body, type_ignores=[]))
             if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)
         }
-        self.outputs_as_writes(fdef.body)  # (`np.clip(y, a, b, out=y)`: `y[...] = np.clip(y, a, b)`)
-        # `*args` and `**kwargs` are a tuple and a dict the function reads (not differentiated)
-        stars = [a.id for a in (args.vararg, args.kwarg) if a is not None]
-        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs] + stars
+        # (`np.clip(y, a, b, out=y)` as `y[...] = np.clip(y, a, b)`: a write of a local, binding no new name)
+        self.outputs_as_writes(fdef.body)
         # every node of the body, in ast.walk's order: the one scan the questions below share
         scan = walk(gast.Module(body=fdef.body, type_ignores=[]))[1:]
-        self.locals: set[str] = set(self.params) | {
-            n.id for n in scan if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)
-        }
         self.user_locals = set(self.locals)
         self.view_bases: dict[str, set[str]] = {}
         self.iterating: set[str] = set()
