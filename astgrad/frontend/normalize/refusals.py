@@ -205,15 +205,7 @@ class RefusalsMixin:
         function, the receiver first, where the user wrote a method (`node`)."""
         call = node if spelled is None else spelled
         out = next((k.value for k in node.keywords if k.arg == "out"), None)
-        at = (
-            fn.nin
-            if isinstance(fn, np.ufunc)
-            else None
-            if is_user_function(fn)  # (a parameter of the user's named `out`: the user's own)
-            else rules.registry.position_of(fn, "out")
-        )
-        if spelled is not None and at is not None:
-            at -= 1  # (the receiver is no argument of the method)
+        at = output_position(fn, method=spelled is not None)
         if out is None and at is not None and 0 <= at < len(node.args):
             out = node.args[at]
         where = next((k.value for k in call.keywords if k.arg == "where"), None)
@@ -241,3 +233,13 @@ class RefusalsMixin:
                 else ""
             ),
         )
+
+
+def output_position(fn: Any, method: bool = False) -> int | None:
+    """The position of NumPy's output argument among the positional arguments of a call of `fn`
+    (a ufunc's after its inputs; `method`: `x.sum(...)`, the receiver no argument), or None: no
+    such parameter, or a function of the user's (its parameter named `out` is its own)."""
+    if is_user_function(fn):
+        return None
+    at = fn.nin if isinstance(fn, np.ufunc) else rules.registry.position_of(fn, "out")
+    return at - 1 if at is not None and method else at

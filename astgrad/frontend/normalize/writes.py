@@ -17,7 +17,7 @@ from ...analysis.activity import base_name, view_sources, viewing_call
 from ...ir.sentinels import MISSING
 from ...ir.trees import name, walk
 from ..callables import is_user_function
-from .refusals import node_source
+from .refusals import node_source, output_position
 
 
 def _rebound_first(body: list[gast.stmt], var: str) -> bool:
@@ -100,9 +100,7 @@ def output_written(call: gast.Call, fn: Any, method: bool) -> tuple[str, gast.Ca
     the receiver not among the arguments), or None."""
     if fn is MISSING or fn is None or is_user_function(fn):
         return None
-    at = fn.nin if isinstance(fn, np.ufunc) else rules.registry.position_of(fn, "out")
-    if at is not None and method:
-        at -= 1
+    at = output_position(fn, method)
     keywords = [k for k in call.keywords if k.arg != "out"]
     args = list(call.args)
     out = next((k.value for k in call.keywords if k.arg == "out"), None)
