@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import functools
 import inspect
 from typing import Any
 
@@ -12,7 +11,7 @@ import numpy as np
 
 from ..frontend.context import Context
 from ..ir.trees import clone, name, names_in, rebuilt
-from ..rules.registry import Rule, Template, display_name, keyword_spellings, lookup
+from ..rules.registry import Rule, Template, display_name, keyword_spellings, lookup, positional_names
 
 _AST = gast.AST
 
@@ -44,19 +43,6 @@ def literal(value: Any) -> gast.AST:
     return gast.Constant(value=value, kind=None)
 
 
-@functools.lru_cache(maxsize=None)
-def _positional_names(fn: Any) -> tuple[str, ...] | None:
-    """The names of `fn`'s positional parameters, or None if it has none to read or takes *args."""
-    try:
-        real = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in real):
-        return None
-    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return tuple(p.name for p in real if p.kind in positional)
-
-
 def _check_positions(fn: Any, template: Template, count: int) -> None:
     """Refuse a positional argument that NumPy's `fn` reads as another parameter than the template
     does (`np.sum(x, 1, np.float64)`: NumPy's dtype, which the template would take for keepdims).
@@ -69,7 +55,7 @@ def _check_positions(fn: Any, template: Template, count: int) -> None:
         or not (getattr(fn, "__module__", None) or "").startswith(("numpy", "scipy"))
     ):
         return
-    names = _positional_names(fn)
+    names = positional_names(fn)
     if names is None:
         return
     ours = template.params[1:]

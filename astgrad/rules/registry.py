@@ -26,7 +26,6 @@ built-in rule that leaves one undeclared.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import sys
 import textwrap
@@ -671,16 +670,32 @@ def call_form(fn: Any) -> CallForm:
 _FORMS: dict[Any, tuple[int, CallForm]] = {}
 
 
-@functools.cache
+def positional_names(fn: Any) -> tuple[str, ...] | None:
+    """The names of `fn`'s positional parameters, or None if it has no signature to read or takes *args."""
+    known = _POSITIONAL.get(_key(fn), _POSITIONAL)
+    if known is not _POSITIONAL:
+        return known
+    try:
+        real = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        real = None
+    kinds = inspect.Parameter
+    if real is None or any(p.kind is kinds.VAR_POSITIONAL for p in real):
+        names = None
+    else:
+        names = tuple(p.name for p in real if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD))
+    _POSITIONAL[_key(fn)] = names
+    return names
+
+
+_POSITIONAL: dict[Any, tuple[str, ...] | None] = {}
+
+
 def position_of(fn: Any, param: str) -> int | None:
     """The position of the parameter `param` among `fn`'s positional ones (`out` of np.sum: 3),
     or None where it has none such, or no signature to read."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return positional.index(param) if param in positional else None
+    names = positional_names(fn)
+    return names.index(param) if names is not None and param in names else None
 
 
 # the flags NumPy's and SciPy's functions take to destroy an input for speed (np.median's
