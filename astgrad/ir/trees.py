@@ -370,6 +370,11 @@ def assign(target: str | gast.AST, value: gast.AST, loc: gast.AST | None = None)
     return node
 
 
+def is_name(node: gast.AST, n: str) -> bool:
+    """`node` is the name `n`."""
+    return isinstance(node, gast.Name) and node.id == n
+
+
 def call_of(node: gast.AST, fn: str, nargs: int = 1) -> bool:
     """`fn(a, ...)`: a call of the name `fn` with `nargs` positional arguments and no keywords."""
     return (

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..analysis.expression_shapes import expression_shape, spreading_index
 from ..frontend.context import Context
-from ..ir.trees import clone, names_in, read_counts, walk, walk_statements
+from ..ir.trees import clone, is_name, names_in, read_counts, walk, walk_statements
 from ..optimize.cleanup import TEMPORARY, denoted, is_comment, is_math_function, nested_blocks, replace_node, resolver
 
 Chain = tuple[float, list[tuple[gast.AST, int]]]  # (coefficient, [(factor, ±1)])
@@ -419,7 +419,7 @@ def factor_sums(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> boo
         first = None
         rest: list[tuple[int, Chain]] = []
         for k, (sign, (c, factors)) in enumerate(terms):
-            at = next((i for i, (f, p) in enumerate(factors) if p == 1 and _is_name(f, g)), None)
+            at = next((i for i, (f, p) in enumerate(factors) if p == 1 and is_name(f, g)), None)
             if at is None:
                 rest.append((k, (sign * c, factors)))
                 continue
@@ -458,10 +458,6 @@ def _operand_names(expr: gast.AST) -> list[gast.Name]:
     calls = [c for c in walk(expr) if isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute)]
     modules = {id(c.func.value) for c in calls}
     return [n for n in walk(expr) if isinstance(n, gast.Name) and id(n) not in modules]
-
-
-def _is_name(e: gast.AST, name: str) -> bool:
-    return isinstance(e, gast.Name) and e.id == name
 
 
 def _is_sum(e: gast.AST) -> bool:

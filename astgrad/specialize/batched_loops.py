@@ -44,7 +44,7 @@ import numpy as np
 from .. import rules
 from ..analysis.aliasing import writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import assign, call_of, counted_range, name, names_in, read_counts, trip_count, walk
+from ..ir.trees import assign, call_of, counted_range, is_name, name, names_in, read_counts, trip_count, walk
 from ..optimize.cleanup import denoted, is_comment, is_math_function, is_pure, resolver
 from .floats import python_number_names
 
@@ -185,7 +185,7 @@ class _Batch:
                 total = gast.BinOp(left=total, op=op, right=self.total(*made))
             return assign(t, total)
         v = st.value
-        if isinstance(v, gast.Subscript) and _is_name(v.slice, self.k) and isinstance(v.value, gast.Name):
+        if isinstance(v, gast.Subscript) and is_name(v.slice, self.k) and isinstance(v.value, gast.Name):
             if v.value.id in self.lists and v.value.id not in self.sources:  # (`x = xs[k]`: x holds the items)
                 self.sources[v.value.id] = t
                 self.kinds[t] = ROWS if self.lists[v.value.id] else STEP
@@ -201,11 +201,7 @@ class _Batch:
         target = st.targets[0] if isinstance(st, gast.Assign) and len(st.targets) == 1 else None
         if isinstance(st, gast.AugAssign) and isinstance(st.op, gast.Add):
             target = st.target
-        if (
-            isinstance(target, gast.Subscript)
-            and isinstance(target.value, gast.Name)
-            and _is_name(target.slice, self.k)
-        ):
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and is_name(target.slice, self.k):
             return target.value.id
         return None
 
@@ -243,12 +239,12 @@ class _Batch:
                 return gast.Call(func=e.func, args=[m[0] for m in made], keywords=[]), NUMBER
             func = gast.Attribute(value=name(self.np), attr=ufunc.__name__, ctx=gast.Load())
             return gast.Call(func=func, args=[m[0] for m in made], keywords=[]), STEP
-        if isinstance(e, gast.Call) and not e.keywords and is_pure(e, self.ns) and not _is_name(e.func, "float"):
+        if isinstance(e, gast.Call) and not e.keywords and is_pure(e, self.ns) and not is_name(e.func, "float"):
             made = [self.value(a) for a in e.args]  # (of values the same at every step: the same number)
             if all(m is not None and m[1] == NUMBER for m in made):
                 return gast.Call(func=e.func, args=[m[0] for m in made], keywords=[]), NUMBER
             return None
-        if isinstance(e, gast.Call) and _is_name(e.func, "float") and len(e.args) == 1 and not e.keywords:
+        if isinstance(e, gast.Call) and is_name(e.func, "float") and len(e.args) == 1 and not e.keywords:
             made = self.value(e.args[0])  # (of a float array's elements: the float64 array float_items made)
             if made is None or made[1] == ROWS:
                 return None
@@ -292,11 +288,11 @@ class _Batch:
 
     def item(self, e: gast.Subscript) -> tuple[gast.AST, str] | None:
         """`xs[k]` (the items), `points[k]` (the rows), `points[k][c]` or `p[c]` of a row (a column)."""
-        if isinstance(e.value, gast.Name) and e.value.id in self.lists and _is_name(e.slice, self.k):
+        if isinstance(e.value, gast.Name) and e.value.id in self.lists and is_name(e.slice, self.k):
             width = self.lists[e.value.id]
             return self.items(e.value.id), (ROWS if width else STEP)
         pair = e.slice.elts if isinstance(e.slice, gast.Tuple) and len(e.slice.elts) == 2 else None
-        if pair and _is_name(pair[0], self.k) and isinstance(e.value, gast.Name) and self.lists.get(e.value.id):
+        if pair and is_name(pair[0], self.k) and isinstance(e.value, gast.Name) and self.lists.get(e.value.id):
             # `X[k, c]` of a float array of rows: `X[k][c]`
             row = gast.Subscript(value=gast.Name(e.value.id, gast.Load(), None, None), slice=pair[0], ctx=gast.Load())
             e = gast.Subscript(value=row, slice=pair[1], ctx=gast.Load())
@@ -378,14 +374,14 @@ class _Batch:
 def _increments(value: gast.AST, t: str) -> list[tuple[gast.operator, gast.AST]] | None:
     """The terms (operator, e) added to or taken from `t` by `t + e1 - e2 + ...` (or `e + t`), none
     of them reading t; None for any other value."""
-    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and _is_name(value.right, t):
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and is_name(value.right, t):
         terms = [(gast.Add(), value.left)]
     else:
         terms = []
-        while isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) and not _is_name(value, t):
+        while isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) and not is_name(value, t):
             terms.append((value.op.__class__(), value.right))
             value = value.left
-        if not _is_name(value, t) or not terms:
+        if not is_name(value, t) or not terms:
             return None
         terms.reverse()
     if any(isinstance(n, gast.Name) and n.id == t for _, e in terms for n in walk(e)):
@@ -409,10 +405,6 @@ _MATH_NAMES = {
 def _twins() -> dict:
     """The registry's twins on floats (Rule.on_floats: float_exp) → the NumPy function they stand for."""
     return {rule.on_floats: fn for fn, rule in rules.registry.builtin_rules() if rule.on_floats is not None}
-
-
-def _is_name(e: gast.AST, n: str) -> bool:
-    return isinstance(e, gast.Name) and e.id == n
 
 
 def _copy(e: gast.AST) -> gast.AST:

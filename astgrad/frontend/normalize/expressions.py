@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import copy
 import functools
+import inspect
 from typing import Any
 
 import gast
@@ -16,7 +17,7 @@ import numpy as np
 from ... import rules, runtime
 from ...analysis.activity import base_name, numpy_writer
 from ...ir.sentinels import MISSING
-from ...ir.trees import assign, assigned_names, clone, is_constant, name, names_read, walk
+from ...ir.trees import assign, assigned_names, clone, is_constant, is_name, name, names_read, walk
 from ..callables import called_method, is_user_function
 from ..partials import partial_as_function
 from .refusals import EXPRESSION_HINTS, describe, node_source
@@ -48,6 +49,8 @@ def _respell_keywords(call: gast.Call) -> None:
         call.args = call.args[: min(form.by_name)]
     if form.defaults:  # (`dtype=None`, `out=None`: as if left out)
         call.keywords = [k for k in call.keywords if not _gives_default(k, form.defaults)]
+    rule = rules.lookup(fn)
+    template = rule and (rule.adjoint or rule.tangent)
     for flag in () if is_user_function(fn) else rules.registry.OVERWRITE_FLAGS:  # (the input kept whole)
         at = rules.registry.position_of(fn, flag)
         if at is not None and at < len(call.args):
@@ -55,8 +58,6 @@ def _respell_keywords(call: gast.Call) -> None:
         for k in call.keywords:  # (False, NumPy's default: left out where the rule does not name it)
             if k.arg == flag:
                 k.value = gast.Constant(value=False, kind=None)
-        rule = rules.lookup(fn)
-        template = rule and (rule.adjoint or rule.tangent)
         if template is None or flag not in template.arguments:
             call.keywords = [k for k in call.keywords if k.arg != flag]
     spellings = rules.registry.keyword_spellings(fn)
@@ -65,7 +66,6 @@ def _respell_keywords(call: gast.Call) -> None:
     for k in call.keywords:
         k.arg = spellings.get(k.arg) or k.arg
     # the spelling left out is given as None (np.clip(x, a_min=0) needs a_max too; np.clip(x, min=0) does not)
-    rule = rules.lookup(fn)
     renamed = {p for p in spellings.values() if p is not None}
     if not renamed or rule is None:
         return
@@ -75,8 +75,15 @@ def _respell_keywords(call: gast.Call) -> None:
         call.keywords.append(gast.keyword(arg=p, value=gast.Constant(value=None, kind=None)))
 
 
-def _is_named(e: gast.AST, n: str) -> bool:
-    return isinstance(e, gast.Name) and e.id == n
+def _arguments(fn: Any, node: gast.Call) -> dict[str, gast.AST] | None:
+    """Parameter → the argument node the call `node` of NumPy's `fn` passes it, as Python binds
+    them; None for a call that does not bind (or spreads `*args`, `**kwargs`)."""
+    if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return None
+    try:
+        return dict(inspect.signature(fn).bind(*node.args, **{k.arg: k.value for k in node.keywords}).arguments)
+    except (TypeError, ValueError):
+        return None
 
 
 def _gives_default(k: gast.keyword, defaults: dict[str, Any]) -> bool:
@@ -701,10 +708,10 @@ class ExpressionsMixin:
             call = gast.Call(func=self.ctx.numpy_attr(fn.__name__), args=[self.temp(array)], keywords=[])
             call._ag_fn = getattr(np, fn.__name__)
             return call
-        if fn is np.diff and self._diff_extended(node) is not None:
-            return self.expr(self._diff_extended(node))
-        if fn in (np.cross, getattr(np.linalg, "cross", None)) and self._cross_along(node) is not None:
-            return self.expr(self._cross_along(node))
+        if fn is np.diff and (extended := self._diff_extended(fn, node)) is not None:
+            return self.expr(extended)
+        if fn in (np.cross, getattr(np.linalg, "cross", None)) and (along := self._cross_along(fn, node)) is not None:
+            return self.expr(along)
         if fn is builtins.divmod and len(node.args) == 2 and not node.keywords:
             # divmod(a, b) is (a // b, a % b), for numbers and (as np.divmod) arrays alike
             a, b = (self.atom(e) for e in node.args)
@@ -811,17 +818,13 @@ class ExpressionsMixin:
         call._ag_fn = fn
         return call
 
-    def _diff_extended(self, node: gast.Call) -> gast.AST | None:
+    def _diff_extended(self, fn: Any, node: gast.Call) -> gast.AST | None:
         """`np.diff(a, n, axis, prepend=p, append=q)` as the differences of what it extends a to:
         `np.diff(np.concatenate([np.broadcast_to(p, slab_shape(a, axis, p)), a, ...], axis), n,
         axis)`, whose every step has its rule (a number p is spread over a slab of a's shape, as
         NumPy does). None for a call without prepend nor append."""
-        names = ("a", "n", "axis", "prepend", "append")
-        given = dict(zip(names, node.args))
-        given.update({k.arg: k.value for k in node.keywords if k.arg in names})
-        if len(node.args) > len(names) or len(given) != len(node.args) + len(node.keywords):
-            return None
-        if "prepend" not in given and "append" not in given:
+        given = _arguments(fn, node)
+        if given is None or "prepend" not in given and "append" not in given:
             return None
         axis = given.get("axis", gast.Constant(value=-1, kind=None))
         parts = []
@@ -860,17 +863,14 @@ class ExpressionsMixin:
         `mode`) is none."""
         calls = [node.value]
         if isinstance(node.value, gast.Name) and node.value.id in self.locals:
-            stores = [
-                n
-                for n in walk(self.parsed.tree)
-                if isinstance(n, gast.Name) and n.id == node.value.id and not isinstance(n.ctx, gast.Load)
-            ]
+            nodes = walk(self.parsed.tree)
+            stores = sum(1 for n in nodes if is_name(n, node.value.id) and not isinstance(n.ctx, gast.Load))
             calls = [
                 s.value
-                for s in walk(self.parsed.tree)
-                if isinstance(s, gast.Assign) and len(s.targets) == 1 and _is_named(s.targets[0], node.value.id)
+                for s in nodes
+                if isinstance(s, gast.Assign) and len(s.targets) == 1 and is_name(s.targets[0], node.value.id)
             ]
-            if len(calls) != len(stores):
+            if len(calls) != stores:
                 return None  # (bound otherwise too)
         fields = set()
         for c in calls:
@@ -885,16 +885,12 @@ class ExpressionsMixin:
         (names,) = fields
         return names.index(node.attr) if node.attr in names else None
 
-    def _cross_along(self, node: gast.Call) -> gast.AST | None:
+    def _cross_along(self, fn: Any, node: gast.Call) -> gast.AST | None:
         """`np.cross(a, b, axis=k)` (or `axisa`, `axisb`, `axisc`) as the cross product of the
         vectors moved to the last axis, moved back: `np.moveaxis(np.cross(np.moveaxis(a, k, -1),
         np.moveaxis(b, k, -1)), -1, k)`. None for a call along the last axes."""
-        names = ("a", "b", "axisa", "axisb", "axisc", "axis")
-        if len(node.args) > len(names) or any(k.arg not in names for k in node.keywords) or len(node.args) < 2:
-            return None
-        given = dict(zip(names[2:], node.args[2:]))
-        given.update({k.arg: k.value for k in node.keywords})
-        if not given or len(given) != len(node.args) - 2 + len(node.keywords):
+        given = _arguments(fn, node)
+        if given is None or len(node.args) < 2 or len(given) == 2:
             return None
         last = gast.Constant(value=-1, kind=None)
         each = given.get("axis")  # (NumPy: axis, where given, is all three)
