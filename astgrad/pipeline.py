@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 import gast
+import numpy as np
 
 from . import runtime
 from .ad.reverse import comment
@@ -613,6 +614,17 @@ class ShapeLookup:
 
     def declare(self, n: str, shape: tuple, kind: str | None) -> None:
         self._declared[n] = (shape, kind)
+
+    def primal(self, n: str) -> str | None:
+        """The primal name whose adjoint `n` is, None for a primal name."""
+        return self._primal_of.get(n)
+
+    def items(self, n: str) -> tuple[tuple, np.dtype] | None:
+        """The shape and dtype every item has of the list a primal name always holds (a list the
+        function builds and reads alone: ShapeFacts.item_shape), or for an adjoint its primal's; None where unknown."""
+        p = self._primal_of.get(n, n)
+        shape = self._facts.item_shape(p)
+        return None if shape is None else (shape, self._facts.item_dtype(p))
 
     def slots(self, n: str) -> tuple | None:
         """The slots of the container a primal name always holds (ShapeFacts.slots), or None."""

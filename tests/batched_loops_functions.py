@@ -124,3 +124,36 @@ def powers_of_the_index(a, xs):
     for i in range(len(xs)):
         s += a * xs[i] * math.pow(i + 1, -1) + (a * xs[i]) ** 2 * float(i) ** 13 * 1e-15
     return s
+
+
+def made_list_fit(a, b, xs, ys):
+    residuals = [a * x + b - y for x, y in zip(xs, ys)]
+    return sum(r * r for r in residuals) / len(residuals)
+
+
+def squares_of_a_list(xs):
+    return sum(x * x for x in xs)
+
+
+def appended_then_indexed(a, b, xs, ys):
+    errors = []
+    for i in range(len(xs)):
+        errors.append(a * xs[i] + b - ys[i])
+    total = 0.0
+    for i in range(len(errors)):
+        total = total + math.exp(-errors[i] * errors[i]) * a
+    return total
+
+
+def residuals_read_twice(a, b, xs, ys):
+    rs = [a * x + b - y for x, y in zip(xs, ys)]
+    mean = sum(rs) / len(rs)
+    return sum((r - mean) ** 2 for r in rs) + mean * b
+
+
+def centred_by_an_array_mean(a, b, xs, ys):
+    m = np.mean(np.array(ys))
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total += (a * x + b - (y - m)) ** 2
+    return total

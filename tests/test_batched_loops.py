@@ -35,6 +35,11 @@ BATCHED = [
     (bf.line_fit_on_array_rows, (0.5, 0.2, np.array(POINTS))),
     (bf.line_fit_on_rows_by_name, (0.5, 0.2, np.array(POINTS))),
 ]
+# lists the function builds, their adjoints taken apart with `.pop()` and written at the index
+BUILT = [
+    (bf.made_list_fit, (0.5, 0.2, XS, YS)),
+    (bf.residuals_read_twice, (0.5, 0.2, XS, YS)),
+]
 LOOPS = [bf.carried_state, bf.branch_in_the_loop, bf.a_choice_in_the_loop]
 # (their backward loops still pop a tape: left as they are, right either way)
 TAPED = [(bf.fit_pairs, (0.5, 0.2, [list(p) for p in POINTS])), (bf.fit_pairs_by_index, (0.5, 0.2, tuple(POINTS)))]
@@ -116,3 +121,51 @@ def test_powers_of_the_index_are_taken_in_floats():
     for _ in range(2):
         check_grad(bf.powers_of_the_index, g, 0.7, xs)
     assert "float_items(" in astgrad.source(bf.powers_of_the_index, args=(0.7, xs))
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize(
+    ("f", "args"), [*BUILT, (bf.centred_by_an_array_mean, (0.5, 0.2, XS, YS))], ids=lambda v: getattr(v, "__name__", "")
+)
+def test_loops_over_built_lists_are_the_loops(f, args, options):
+    check(f, args, (0, 1), options)
+    check(f, (args[0], args[1], args[2][:1], args[3][:1]), (0, 1), options)  # (one step)
+
+
+@pytest.mark.parametrize(("f", "args"), BUILT, ids=lambda v: getattr(v, "__name__", ""))
+def test_loops_over_built_lists_are_taken_at_once(f, args):
+    backward = astgrad.source(f, wrt=(0, 1), args=args).split("# backward pass")[1]
+    assert "float_items(" in backward and not any(line.strip().startswith("for ") for line in backward.splitlines())
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_the_adjoint_of_a_list_written_at_the_index(options):
+    # derived by hand: d/dx_k of sum x_k^2 is 2 x_k, in a list as the argument is
+    xs = XS[:25]
+    check(bf.squares_of_a_list, (xs,), 0, options)
+    g = grad(bf.squares_of_a_list)
+    for _ in range(2):
+        got = g(xs)
+        assert isinstance(got, list) and got == pytest.approx([2.0 * x for x in xs], rel=1e-15)
+    assert "add_to_items(xs_bar" in astgrad.source(bf.squares_of_a_list, args=(xs,))
+
+
+def test_the_helpers_take_the_steps_items():
+    from astgrad.runtime import add_to_items, popped_items, set_items
+
+    seq = [1.0, 2.0, 3.0, 4.0]
+    assert popped_items(seq, 3).tolist() == [2.0, 3.0, 4.0] and seq == [1.0]  # (as three pops leave it)
+    assert popped_items(seq, 0).tolist() == [] and seq == [1.0]
+    with pytest.raises(IndexError):
+        popped_items(seq, 2)
+    seq = [1.0, 2.0, 3.0]
+    add_to_items(seq, np.array([0.5, 0.25]), 2)
+    assert seq == [1.5, 2.25, 3.0] and all(type(v) is float for v in seq)
+    arr = np.array([1.0, 2.0, 3.0])
+    add_to_items(arr, np.array([1.0, 1.0, 1.0]), 3)
+    set_items(seq, np.array([7.0]), 1)
+    assert arr.tolist() == [2.0, 3.0, 4.0] and seq == [7.0, 2.25, 3.0]
+    with pytest.raises(IndexError):
+        add_to_items(seq, np.zeros(4), 4)
+    with pytest.raises(IndexError):
+        set_items(seq, np.zeros(4), 4)

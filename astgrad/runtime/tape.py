@@ -229,6 +229,40 @@ def float_items(seq: Any, n: int, width: int = 0) -> np.ndarray:
     return np.fromiter(itertools.chain.from_iterable(rows), float, n * width).reshape(n, width)
 
 
+def popped_items(seq: list, n: int) -> np.ndarray:
+    """The last `n` items of the list `seq`, taken off its end, as a float64 array in the order
+    they stood: what `v = seq.pop()` gives at the n steps of a backward loop counting down, for
+    the steps taken at once (specialize/batched_loops.py); IndexError where those pops would raise it."""
+    n = max(n, 0)
+    if n > len(seq):
+        raise IndexError("pop from empty list")
+    start = len(seq) - n
+    out = np.fromiter(seq[start:] if start else seq, float, n)
+    del seq[start:]
+    return out
+
+
+def add_to_items(seq: Any, values: np.ndarray, n: int) -> None:
+    """`seq[k] += values[k]` for each k < n, in a list of numbers or a 1-D array (a loop's steps
+    taken at once, specialize/batched_loops.py): a list's items become Python floats, the sums
+    being the same; IndexError where the loop would raise it."""
+    n = max(n, 0)
+    if n > len(seq):
+        raise IndexError(f"{type(seq).__name__} index out of range")
+    if isinstance(seq, np.ndarray):
+        seq[:n] += values
+    else:
+        seq[:n] = (float_items(seq, n) + values).tolist()
+
+
+def set_items(seq: Any, values: np.ndarray, n: int) -> None:
+    """`seq[k] = values[k]` for each k < n, in a list or a 1-D array (as add_to_items)."""
+    n = max(n, 0)
+    if n > len(seq):
+        raise IndexError(f"{type(seq).__name__} assignment index out of range")
+    seq[:n] = values if isinstance(seq, np.ndarray) else values.tolist()
+
+
 def add_adjoints(a: Any, b: Any) -> Any:
     """The sum of two adjoints that may be tuples, lists or dicts of arrays (None is zero)."""
     if a is None:

@@ -41,7 +41,7 @@ from typing import Callable
 import gast
 import numpy as np
 
-from .. import rules
+from .. import rules, runtime
 from ..analysis.aliasing import writes_in_place
 from ..frontend.context import Context
 from ..ir.trees import assign, call_of, counted_range, is_name, name, names_in, read_counts, trip_count, walk
@@ -62,7 +62,7 @@ def batch_scalar_loops(
     """Take the steps of each qualifying backward loop of `fdef` at once, in place (`float_lists`:
     the parameters known as long lists of floats, 0, or of tuples of m floats, m)."""
     start = next((i for i, st in enumerate(fdef.body) if is_comment(st) and st.value.value == "backward pass"), None)
-    if start is None or not float_lists:
+    if start is None:
         return
     loops = [st for st in fdef.body[start:] if isinstance(st, gast.For)]
     if not loops:
@@ -70,8 +70,6 @@ def batch_scalar_loops(
     rebound = names_in(fdef, (gast.Store, gast.Del))
     written = writes_in_place(fdef, ctx.helper("add_at"))
     lists = {p: m for p, m in float_lists.items() if p not in rebound and not written.get(p)}
-    if not lists:
-        return
     numbers: list[set[str]] = []
 
     def number_names() -> set[str]:
@@ -97,7 +95,7 @@ class _Batch:
         ctx: Context,
         shape_of: Callable,
     ):
-        self.loop, self.lists, self.numbers, self.ctx, self.shape_of = loop, lists, numbers, ctx, shape_of
+        self.loop, self.lists, self.numbers, self.ctx, self.shape_of = loop, dict(lists), numbers, ctx, shape_of
         self.ns = resolver(ctx)
         self.np = ctx.numpy_name()
         self.kinds: dict[str, str] = {}  # a name the body assigned so far → STEP, NUMBER or ROWS
@@ -112,7 +110,7 @@ class _Batch:
         self.k, self.n = counted
         if not isinstance(self.n, (gast.Name, gast.Constant)) or trip_count(self.n, self.shape_of) == 0:
             return None
-        body = [st for st in self.loop.body if not is_comment(st)]
+        body = [_increment(st, self.ns) for st in self.loop.body if not is_comment(st)]
         writes = [st for st in body if self._written(st) is not None]
         plain = [st for st in body if st not in writes]
         if not body or not all(
@@ -125,6 +123,8 @@ class _Batch:
         reads = read_counts(body)
         if self.k in targets or set(targets) & set(arrays):
             return None
+        self.reversed = call_of(self.loop.iter, "reversed")
+        self.reads = reads
         for a in set(arrays):  # (`a[k] += e` any number of times, or `a[k] = e` once; a read nowhere else)
             mine = [st for st, b in zip(writes, arrays) if b == a]
             if reads.get(a, 0) != len(mine) or (len(mine) > 1 and not all(isinstance(w, gast.AugAssign) for w in mine)):
@@ -150,6 +150,8 @@ class _Batch:
             return None
         if any(self.shape_of(t) != () for t in set(targets) if self.kinds.get(t) != ROWS):
             return None  # (a number at every step, each name: so is every call of numbers in their values)
+        if set(self.sources) & set(targets):
+            return None  # (a list the loop reads at its index, or pops, bound again in it)
         comments = [st for st in self.loop.body if is_comment(st)]
         batched = self.prelude + comments[:1] + [st for st in out if not isinstance(st, gast.Pass)]
         if trip_count(self.n, self.shape_of) is not None:
@@ -163,11 +165,17 @@ class _Batch:
         array = self._written(st)
         if array is not None:  # `a[k] = e`, `a[k] += e`: every position up to n at once
             made = self.value(st.value)
-            if made is None or made[1] == ROWS or self.shape_of(array) is None or len(self.shape_of(array)) != 1:
+            shape = self.shape_of(array)
+            listed = shape is None and self._float_list_adjoint(array)
+            if made is None or made[1] == ROWS or not (listed or shape is not None and len(shape) == 1):
                 return None
             if made[1] == NUMBER:  # (the same at every position: as many as the steps, so that too few raise)
                 full = gast.Attribute(value=name(self.np), attr="full", ctx=gast.Load())
                 made = gast.Call(func=full, args=[self.count(), made[0]], keywords=[]), STEP
+            if listed:  # (a list's items: add_to_items(a, e, n), set_items(a, e, n))
+                helper = "add_to_items" if isinstance(st, gast.AugAssign) else "set_items"
+                call = gast.Call(func=name(self.ctx.helper(helper)), args=[name(array), made[0], self.count()], keywords=[])
+                return gast.Expr(value=call)
             upto = gast.Slice(lower=None, upper=self.count(), step=None)
             target = gast.Subscript(value=name(array), slice=upto, ctx=gast.Store())
             if isinstance(st, gast.AugAssign):
@@ -185,8 +193,17 @@ class _Batch:
                 total = gast.BinOp(left=total, op=op, right=self.total(*made))
             return assign(t, total)
         v = st.value
+        popped = self._popped(v)
+        if popped is not None:  # (`v = g.pop()` at every step counting down: the last n items, taken off)
+            if popped in self.sources or self.shape_of.kind(t) != "f":
+                return None
+            self.sources[popped] = t
+            self.lists[popped] = 0
+            self.kinds[t] = STEP
+            call = gast.Call(func=name(self.ctx.helper("popped_items")), args=[name(popped), self.count()], keywords=[])
+            return assign(t, call)
         if isinstance(v, gast.Subscript) and is_name(v.slice, self.k) and isinstance(v.value, gast.Name):
-            if v.value.id in self.lists and v.value.id not in self.sources:  # (`x = xs[k]`: x holds the items)
+            if self._width(v.value.id) is not None and v.value.id not in self.sources:  # (`x = xs[k]`: x holds the items)
                 self.sources[v.value.id] = t
                 self.kinds[t] = ROWS if self.lists[v.value.id] else STEP
                 return assign(t, self.items_call(v.value.id))
@@ -195,6 +212,35 @@ class _Batch:
             return None
         self.kinds[t] = made[1]
         return assign(t, made[0])
+
+    def _width(self, source: str) -> int | None:
+        """The width of the rows of the list `source` the steps may read at the index (0: floats),
+        None if they may not: a parameter's (`lists`), or a list of floats the function builds and
+        reads alone (ShapeFacts.item_shape)."""
+        if source not in self.lists and self.shape_of.primal(source) is None:
+            if self.shape_of.items(source) == ((), np.dtype(float)):
+                self.lists[source] = 0
+        return self.lists.get(source)
+
+    def _number(self, n: str) -> bool:
+        """Whether `n` always holds a real number (a NumPy scalar: `mean = sum(rs) / len(rs)`)."""
+        return self.shape_of(n) == () and self.shape_of.kind(n) in ("f", "i")
+
+    def _popped(self, v: gast.AST) -> str | None:
+        """g for `g.pop()` of a name g read nowhere else in the loop, which counts down."""
+        if not (self.reversed and isinstance(v, gast.Call) and not v.args and not v.keywords):
+            return None
+        f = v.func
+        if isinstance(f, gast.Attribute) and f.attr == "pop" and isinstance(f.value, gast.Name):
+            return f.value.id if self.reads.get(f.value.id) == 1 else None
+        return None
+
+    def _float_list_adjoint(self, array: str) -> bool:
+        """Whether `array` is the adjoint of a list of floats (of a parameter's, or one the function builds)."""
+        primal = self.shape_of.primal(array)
+        if primal is None:
+            return False
+        return self.lists.get(primal) == 0 or self.shape_of.items(primal) == ((), np.dtype(float))
 
     def _written(self, st: gast.stmt) -> str | None:
         """a for `a[k] = v` or `a[k] += v` (a name, k the loop's index)."""
@@ -225,7 +271,7 @@ class _Batch:
                 return self.index(), STEP
             if e.id in self.kinds:
                 return name(e.id), self.kinds[e.id]
-            if e.id not in self.assigned and e.id in self.numbers():
+            if e.id not in self.assigned and (e.id in self.numbers() or self._number(e.id)):
                 return name(e.id), NUMBER
             return None
         if isinstance(e, gast.Subscript):
@@ -288,7 +334,7 @@ class _Batch:
 
     def item(self, e: gast.Subscript) -> tuple[gast.AST, str] | None:
         """`xs[k]` (the items), `points[k]` (the rows), `points[k][c]` or `p[c]` of a row (a column)."""
-        if isinstance(e.value, gast.Name) and e.value.id in self.lists and is_name(e.slice, self.k):
+        if isinstance(e.value, gast.Name) and self._width(e.value.id) is not None and is_name(e.slice, self.k):
             width = self.lists[e.value.id]
             return self.items(e.value.id), (ROWS if width else STEP)
         pair = e.slice.elts if isinstance(e.slice, gast.Tuple) and len(e.slice.elts) == 2 else None
@@ -369,6 +415,23 @@ class _Batch:
     def _plain_items(self, held: str) -> bool:
         """Whether the name `held` holds the items of a list of floats (not of tuples), or the index's values."""
         return any(v == held and (k == "" or not self.lists[k]) for k, v in self.sources.items())
+
+
+def _increment(st: gast.stmt, ns: Callable) -> gast.stmt:
+    """`a[k] = add_adjoints(a[k], e)` (`ns`: see resolver) as `a[k] += e` (of numbers, the same: the pass reads
+    only numbers), any other statement as it is."""
+    v = st.value if isinstance(st, gast.Assign) and len(st.targets) == 1 else None
+    target = st.targets[0] if v is not None else None
+    if (
+        isinstance(target, gast.Subscript)
+        and isinstance(v, gast.Call)
+        and denoted(v.func, ns) is runtime.add_adjoints
+        and len(v.args) == 2
+        and not v.keywords
+        and gast.dump(v.args[0]) == gast.dump(gast.Subscript(value=target.value, slice=target.slice, ctx=gast.Load()))
+    ):
+        return gast.AugAssign(target=target, op=gast.Add(), value=v.args[1])
+    return st
 
 
 def _increments(value: gast.AST, t: str) -> list[tuple[gast.operator, gast.AST]] | None:
