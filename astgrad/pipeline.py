@@ -56,6 +56,7 @@ from .optimize.loop_saves import (
 )
 from .specialize import dispatch
 from .specialize.algebra import factor_sums, fold_negations, simplify_products
+from .specialize.array_adjoints import array_list_adjoints
 from .specialize.batched_loops import batch_scalar_loops
 from .specialize.batching import batch_accumulations
 from .specialize.container_adjoints import fill_container_adjoints
@@ -568,6 +569,15 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         why="it reads the backward loops the forward values are replayed in, and the Python numbers "
         "python floats leaves",
         targets=("python",),  # (numba runs the loop as fast)
+    ),
+    Pass(
+        "array list adjoints",
+        lambda u: array_list_adjoints(u.fdef, u.ctx, u.float_lists, u.shape_of),
+        "the adjoint of a list of floats that batched loops read at once kept as an array, not "
+        "made, copied and taken apart item by item (array_adjoints.py)",
+        needs=("batched loops",),
+        why="it reads the batched loops' reads and writes of the adjoint's items",
+        targets=("python",),
     ),
 )
 

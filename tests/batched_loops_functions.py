@@ -157,3 +157,12 @@ def centred_by_an_array_mean(a, b, xs, ys):
     for x, y in zip(xs, ys):
         total += (a * x + b - (y - m)) ** 2
     return total
+
+
+def residuals_and_a_carried_state(a, b, xs, ys):
+    rs = [a * x + b - y for x, y in zip(xs, ys)]
+    total = sum(r * r for r in rs)
+    s = 0.0
+    for r in rs:
+        s = 0.5 * s + r
+    return total + s * s

@@ -125,7 +125,13 @@ def test_powers_of_the_index_are_taken_in_floats():
 
 @pytest.mark.parametrize("options", MODES)
 @pytest.mark.parametrize(
-    ("f", "args"), [*BUILT, (bf.centred_by_an_array_mean, (0.5, 0.2, XS, YS))], ids=lambda v: getattr(v, "__name__", "")
+    ("f", "args"),
+    [
+        *BUILT,
+        (bf.centred_by_an_array_mean, (0.5, 0.2, XS, YS)),
+        (bf.residuals_and_a_carried_state, (0.5, 0.2, XS, YS)),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
 )
 def test_loops_over_built_lists_are_the_loops(f, args, options):
     check(f, args, (0, 1), options)
@@ -136,6 +142,15 @@ def test_loops_over_built_lists_are_the_loops(f, args, options):
 def test_loops_over_built_lists_are_taken_at_once(f, args):
     backward = astgrad.source(f, wrt=(0, 1), args=args).split("# backward pass")[1]
     assert "float_items(" in backward and not any(line.strip().startswith("for ") for line in backward.splitlines())
+    # (the lists' adjoints are arrays: no list made, copied and taken apart item by item)
+    assert "split_tail(" in backward and "popped_items(" not in backward and "owned_list(" not in backward
+
+
+def test_an_adjoint_read_item_by_item_stays_a_list():
+    # the carried loop reads the items of rs_bar one at a time: rs_bar and the names holding it stay lists
+    backward = astgrad.source(bf.residuals_and_a_carried_state, wrt=(0, 1), args=(0.5, 0.2, XS, YS))
+    backward = backward.split("# backward pass")[1]
+    assert "add_to_items(rs_bar" in backward and "np.zeros(len(rs))" not in backward
 
 
 @pytest.mark.parametrize("options", MODES)

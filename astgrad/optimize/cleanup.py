@@ -623,6 +623,8 @@ def is_pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
             return False
         if fn is None or (rule is None and not _is_runtime(fn) and not is_math_function(fn)):
             return False
+        if getattr(fn, "writes_arguments", False):  # (a runtime helper that writes into an argument)
+            return False
     return True
 
 
