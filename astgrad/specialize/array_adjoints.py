@@ -142,7 +142,9 @@ def _rewrite(fdef: gast.FunctionDef, members: set[str], helper: Callable, ctx: C
     def made(e: gast.AST) -> gast.AST:  # zeros_like(xs): np.zeros(len(xs)); items_adjoint(c, xs): np.full(len(xs), c)
         size = gast.Call(func=name("len"), args=[e.args[-1]], keywords=[])
         if helper(e) == "zeros_like":
-            return gast.Call(func=gast.Attribute(value=name(np_name), attr="zeros", ctx=gast.Load()), args=[size], keywords=[])
+            return gast.Call(
+                func=gast.Attribute(value=name(np_name), attr="zeros", ctx=gast.Load()), args=[size], keywords=[]
+            )
         full = gast.Attribute(value=name(np_name), attr="full", ctx=gast.Load())
         return gast.Call(func=full, args=[size, e.args[0]], keywords=[])
 
@@ -158,7 +160,9 @@ def _rewrite(fdef: gast.FunctionDef, members: set[str], helper: Callable, ctx: C
             if target in members and kind in _MADE:
                 s.value = made(s.value)
             elif target in members and kind == "owned_list":
-                s.value = gast.Call(func=gast.Attribute(value=s.value.args[0], attr="copy", ctx=gast.Load()), args=[], keywords=[])
+                s.value = gast.Call(
+                    func=gast.Attribute(value=s.value.args[0], attr="copy", ctx=gast.Load()), args=[], keywords=[]
+                )
             elif target in members and kind == "add_adjoints":
                 s.value.args = [made(a) if helper(a) in _MADE else a for a in s.value.args]
             elif kind == "popped_items" and s.value.args[0].id in members:

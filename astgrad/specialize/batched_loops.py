@@ -174,7 +174,9 @@ class _Batch:
                 made = gast.Call(func=full, args=[self.count(), made[0]], keywords=[]), STEP
             if listed:  # (a list's items: add_to_items(a, e, n), set_items(a, e, n))
                 helper = "add_to_items" if isinstance(st, gast.AugAssign) else "set_items"
-                call = gast.Call(func=name(self.ctx.helper(helper)), args=[name(array), made[0], self.count()], keywords=[])
+                call = gast.Call(
+                    func=name(self.ctx.helper(helper)), args=[name(array), made[0], self.count()], keywords=[]
+                )
                 return gast.Expr(value=call)
             upto = gast.Slice(lower=None, upper=self.count(), step=None)
             target = gast.Subscript(value=name(array), slice=upto, ctx=gast.Store())
@@ -203,10 +205,11 @@ class _Batch:
             call = gast.Call(func=name(self.ctx.helper("popped_items")), args=[name(popped), self.count()], keywords=[])
             return assign(t, call)
         if isinstance(v, gast.Subscript) and is_name(v.slice, self.k) and isinstance(v.value, gast.Name):
-            if self._width(v.value.id) is not None and v.value.id not in self.sources:  # (`x = xs[k]`: x holds the items)
-                self.sources[v.value.id] = t
-                self.kinds[t] = ROWS if self.lists[v.value.id] else STEP
-                return assign(t, self.items_call(v.value.id))
+            source = v.value.id
+            if self._width(source) is not None and source not in self.sources:  # (`x = xs[k]`: x holds the items)
+                self.sources[source] = t
+                self.kinds[t] = ROWS if self.lists[source] else STEP
+                return assign(t, self.items_call(source))
         made = self.value(v)
         if made is None:
             return None
