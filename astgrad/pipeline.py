@@ -57,7 +57,7 @@ from .optimize.loop_saves import (
 from .specialize import dispatch
 from .specialize.algebra import factor_sums, fold_negations, simplify_products
 from .specialize.array_adjoints import array_list_adjoints
-from .specialize.batched_loops import batch_scalar_loops
+from .specialize.batched_loops import batch_scalar_loops, share_items
 from .specialize.batching import batch_accumulations
 from .specialize.container_adjoints import fill_container_adjoints
 from .specialize.disjoint_writes import store_disjoint_windows
@@ -577,6 +577,15 @@ SPECIALISED_PASSES: tuple[Pass, ...] = (
         "made, copied and taken apart item by item (array_adjoints.py)",
         needs=("batched loops",),
         why="it reads the batched loops' reads and writes of the adjoint's items",
+        targets=("python",),
+    ),
+    Pass(
+        "shared items",
+        lambda u: share_items(u.fdef, u.ctx, u.shape_of),
+        "a list's items taken into an array once, the forward loop's array read again by the "
+        "backward loop (batched_loops.py)",
+        needs=("array list adjoints",),
+        why="the adjoints kept as arrays are taken apart by pure calls, which it reads past",
         targets=("python",),
     ),
 )

@@ -166,3 +166,54 @@ def residuals_and_a_carried_state(a, b, xs, ys):
     for r in rs:
         s = 0.5 * s + r
     return total + s * s
+
+
+def squared_residuals_by_power(a, b, xs, ys):
+    squares = [(a * x + b - y) ** 2 for x, y in zip(xs, ys)]
+    return sum(squares)
+
+
+def exp_terms(a, xs):
+    terms = [math.exp(a * x) for x in xs]
+    return sum(terms)
+
+
+def divided_by_a_parameter(a, c, xs):
+    parts = [a * x / c for x in xs]
+    return sum(p * p for p in parts)
+
+
+def indices_appended(a, xs):
+    weights = []
+    for i in range(len(xs)):
+        weights.append(i * 2 + 1)
+    return sum(a * x * w for x, w in zip(xs, weights))
+
+
+def last_value_read_after(a, xs):
+    scaled = []
+    for x in xs:
+        y = a * x
+        scaled.append(y)
+    return sum(s * s for s in scaled) + y
+
+
+def rewritten_between(a, xs):
+    ys = [a * x for x in xs]
+    s1 = sum(y * y for y in ys)
+    ys[0] = 3.0 * a
+    s2 = sum(y * y for y in ys)
+    return s1 + s2
+
+
+def read_twice_between_appends(a, xs):
+    ys = [a * x for x in xs]
+    s1 = sum(y * y for y in ys)
+    ys.append(a)
+    s2 = sum(y * y * y for y in ys)
+    return s1 + s2
+
+
+def halved(a, xs):
+    halves = [a * x / 2 for x in xs]
+    return sum(h * h for h in halves)

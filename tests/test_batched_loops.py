@@ -140,8 +140,9 @@ def test_loops_over_built_lists_are_the_loops(f, args, options):
 
 @pytest.mark.parametrize(("f", "args"), BUILT, ids=lambda v: getattr(v, "__name__", ""))
 def test_loops_over_built_lists_are_taken_at_once(f, args):
-    backward = astgrad.source(f, wrt=(0, 1), args=args).split("# backward pass")[1]
-    assert "float_items(" in backward and not any(line.strip().startswith("for ") for line in backward.splitlines())
+    text = astgrad.source(f, wrt=(0, 1), args=args)
+    backward = text.split("# backward pass")[1]
+    assert "float_items(" in text and not any(line.strip().startswith("for ") for line in backward.splitlines())
     # (the lists' adjoints are arrays: no list made, copied and taken apart item by item)
     assert "split_tail(" in backward and "popped_items(" not in backward and "owned_list(" not in backward
 
@@ -184,3 +185,59 @@ def test_the_helpers_take_the_steps_items():
         add_to_items(seq, np.zeros(4), 4)
     with pytest.raises(IndexError):
         set_items(seq, np.zeros(4), 4)
+
+
+# forward loops that append to a list: taken at once where NumPy computes each value as Python does
+FORWARD_BATCHED = [bf.made_list_fit, bf.squares_of_a_list, bf.halved]
+FORWARD_LOOPS = [
+    bf.divided_by_a_parameter,  # (Python raises where c is 0)
+    bf.read_twice_between_appends,
+    bf.squared_residuals_by_power,  # (`** 2`: C's pow and NumPy's square may round otherwise)
+    bf.exp_terms,  # (math.exp and np.exp may round otherwise)
+    bf.indices_appended,  # (ints appended: the list holds ints)
+    bf.last_value_read_after,  # (the last step's y is read after the loop)
+    bf.rewritten_between,
+]
+
+
+def _arguments(f):
+    by_count = {1: (XS,), 2: (0.5, XS), 3: (0.5, 1.7, XS)}
+    return by_count.get(f.__code__.co_argcount, (0.5, 0.2, XS, YS))
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f", FORWARD_BATCHED + FORWARD_LOOPS, ids=lambda f: f.__name__)
+def test_forward_loops_appending_floats_are_the_loops(f, options):
+    args = _arguments(f)
+    check(f, args, 0, options)
+    value, _ = astgrad.value_and_grad(f)(*args)
+    value, _ = astgrad.value_and_grad(f)(*args)
+    assert value == f(*args)  # (bit for bit: the forward values are the function's)
+
+
+@pytest.mark.parametrize("f", FORWARD_BATCHED, ids=lambda f: f.__name__)
+def test_forward_loops_appending_floats_are_taken_at_once(f):
+    text = astgrad.source(f, args=_arguments(f))
+    forward = text.split("# forward pass")[1].split("# backward pass")[0]
+    assert ".extend(" in forward and not any(line.strip().startswith("for ") for line in forward.splitlines())
+
+
+@pytest.mark.parametrize("f", FORWARD_LOOPS, ids=lambda f: f.__name__)
+def test_other_forward_loops_stay_loops(f):
+    forward = astgrad.source(f, args=_arguments(f)).split("# forward pass")[1].split("# backward pass")[0]
+    assert any(line.strip().startswith("for ") for line in forward.splitlines())
+
+
+def test_a_division_by_zero_raises_as_the_function_does():
+    with pytest.raises(ZeroDivisionError):
+        bf.divided_by_a_parameter(0.5, 0.0, XS)
+    g = grad(bf.divided_by_a_parameter)
+    for _ in range(2):
+        with pytest.raises(ZeroDivisionError):
+            g(0.5, 0.0, XS)
+
+
+def test_the_items_taken_once_are_read_again():
+    # the backward loops read the arrays the forward loops made: xs's items and residuals' once each
+    text = astgrad.source(bf.made_list_fit, wrt=(0, 1), args=(0.5, 0.2, XS, YS))
+    assert text.count("float_items(xs") == 1 and text.count("float_items(residuals") == 1

@@ -69,6 +69,18 @@ def drop_dead_stores(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> bool:
     return changed
 
 
+def live_after(fdef: gast.FunctionDef, ns: Callable[[str], Any]) -> dict[int, set[str]] | None:
+    """The names live after each statement of the function's body (at its top level), by the
+    statement's id; None where the function holds a construct this pass does not follow."""
+    if find(fdef.body, _UNFOLLOWED):
+        return None
+    liveness, live, out = _Liveness(ns), set(), {}
+    for s in reversed(fdef.body):
+        out[id(s)] = set(live)
+        live = liveness.statement(s, live)
+    return None if liveness.unknown else out
+
+
 class _Liveness:
     """One backward sweep: the ids of the statements that can go."""
 

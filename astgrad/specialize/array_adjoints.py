@@ -160,9 +160,9 @@ def _rewrite(fdef: gast.FunctionDef, members: set[str], helper: Callable, ctx: C
             if target in members and kind in _MADE:
                 s.value = made(s.value)
             elif target in members and kind == "owned_list":
-                s.value = gast.Call(
-                    func=gast.Attribute(value=s.value.args[0], attr="copy", ctx=gast.Load()), args=[], keywords=[]
-                )
+                copy = gast.Attribute(value=s.value.args[0], attr="copy", ctx=gast.Load())
+                s.value = gast.Call(func=copy, args=[], keywords=[])
+                s.value._ag_array_method = True  # (a method that writes nothing: batched_loops.share_items)
             elif target in members and kind == "add_adjoints":
                 s.value.args = [made(a) if helper(a) in _MADE else a for a in s.value.args]
             elif kind == "popped_items" and s.value.args[0].id in members:

@@ -44,8 +44,20 @@ import numpy as np
 from .. import rules, runtime
 from ..analysis.aliasing import writes_in_place
 from ..frontend.context import Context
-from ..ir.trees import assign, call_of, counted_range, is_name, name, names_in, read_counts, trip_count, walk
-from ..optimize.cleanup import denoted, is_comment, is_math_function, is_pure, resolver
+from ..ir.trees import (
+    assign,
+    call_of,
+    counted_range,
+    is_name,
+    name,
+    names_in,
+    read_counts,
+    trip_count,
+    walk,
+    walk_statements,
+)
+from ..optimize.cleanup import _is_runtime, denoted, is_comment, is_math_function, is_pure, resolver
+from ..optimize.dead_stores import live_after
 from .floats import python_number_names
 
 STEP, NUMBER, ROWS = "step", "number", "rows"  # a value per step (an array), the same at every step, a row per step
@@ -82,6 +94,119 @@ def batch_scalar_loops(
         if batched is not None:
             at = next(i for i, st in enumerate(fdef.body) if st is loop)
             fdef.body[at : at + 1] = batched
+    start = next(i for i, st in enumerate(fdef.body) if is_comment(st) and st.value.value == "backward pass")
+    for loop in [st for st in fdef.body[:start] if isinstance(st, gast.For)]:
+        batched = _Batch(loop, lists, number_names, ctx, shape_of, forward=True).statements(fdef)
+        if batched is not None:
+            at = next(i for i, st in enumerate(fdef.body) if st is loop)
+            fdef.body[at : at + 1] = batched
+
+
+def share_items(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> None:
+    """A list's items taken into an array once: `v = float_items(xs, n)` again, of the same list
+    and count (the forward loop's and the backward loop's), reads the array made before, where
+    nothing in between binds xs, n or v again, or may write into them (or into another name for
+    them); made under `if c:`, it is read under the next `if c:` alone (c as it was)."""
+    ns = resolver(ctx)
+    same = _Aliases(fdef)
+    known: dict[tuple[str, str], tuple[str, str | None]] = {}  # (xs, n) → (v, the test it was made under)
+
+    def forget(bound: set[str], written: set[str] | None = frozenset()) -> None:
+        """Forget what reads a name `bound` again, or an object `written` into (None: any)."""
+        objects = None if written is None else {same.of(n) for n in written}
+        for key, (v, test) in list(known.items()):
+            names = {key[0], v, key[1], *(test.split("|")[0].split() if test else ())}
+            if names & bound or objects is None or {same.of(key[0]), same.of(v)} & objects:
+                del known[key]
+
+    def block(body: list[gast.stmt], test: str | None) -> list[gast.stmt]:
+        out = []
+        for st in body:
+            if isinstance(st, gast.If) and test is None and not st.orelse:
+                inner = " ".join(sorted(names_in(st.test))) + "|" + gast.dump(st.test)
+                st.body = block(st.body, inner) or [gast.Pass()]
+                out.append(st)
+                continue
+            key = _items_key(st, ns)
+            if key is not None:
+                target = st.targets[0].id
+                made = known.get(key)
+                if made is not None and made[1] in (None, test):
+                    if made[0] != target:
+                        out.append(assign(target, name(made[0]), st))
+                    forget({target} - {made[0]})
+                    continue
+                forget({target})
+                out.append(st)
+                known[key] = (target, test)
+                continue
+            out.append(st)
+            forget(names_in(st, (gast.Store, gast.Del)), _touched(st, ns, shape_of))
+        return out
+
+    fdef.body = block(fdef.body, None)
+
+
+def _items_key(st: gast.stmt, ns: Callable) -> tuple[str, str] | None:
+    """(xs, n) for `v = float_items(xs, n)` of names or a literal count."""
+    call = st.value if isinstance(st, gast.Assign) and len(st.targets) == 1 else None
+    if not (isinstance(call, gast.Call) and isinstance(st.targets[0], gast.Name) and len(call.args) == 2):
+        return None
+    xs, n = call.args
+    if call.keywords or denoted(call.func, ns) is not runtime.float_items or not isinstance(xs, gast.Name):
+        return None
+    if isinstance(n, gast.Name):
+        return xs.id, n.id
+    return (xs.id, repr(n.value)) if isinstance(n, gast.Constant) else None
+
+
+def _touched(st: gast.stmt, ns: Callable, shape_of: Callable) -> set[str] | None:
+    """The names whose objects `st` may write into (an array added into in place, a list appended
+    to, a runtime helper's or a NumPy function's argument it writes), None if any object: a write at
+    a position or into an attribute, a call of unknown effect, a compound statement."""
+    if is_comment(st):
+        return set()
+    if not isinstance(st, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
+        return None
+    targets = st.targets if isinstance(st, gast.Assign) else [st.target] if isinstance(st, gast.AugAssign) else []
+    if any(isinstance(n, (gast.Subscript, gast.Attribute)) for t in targets for n in walk(t)):
+        return None
+    touched = {st.target.id} if isinstance(st, gast.AugAssign) else set()
+    for call in walk(st):
+        if not isinstance(call, gast.Call) or getattr(call, "_ag_array_method", False):
+            continue  # (a method of an array a pass made that writes nothing: `.tolist()`, `.sum()`, `.copy()`)
+        fn = denoted(call.func, ns)
+        rule = rules.lookup(fn) if fn is not None else None
+        if getattr(fn, "writes_arguments", False) or rule is not None and rule.writes:
+            touched |= names_in(call.args[0]) if call.args else set()
+        elif rule is not None or fn is not None and (_is_runtime(fn) or is_math_function(fn)):
+            continue
+        elif isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "extend"):
+            if not (isinstance(call.func.value, gast.Name) and shape_of.items(call.func.value.id) is not None):
+                return None
+            touched.add(call.func.value.id)  # (a list the function builds, which no other object holds)
+        else:
+            return None
+    return touched
+
+
+class _Aliases:
+    """The names `a = b` binds to one object, anywhere in the function, joined: a write through
+    one of them is a write through all."""
+
+    def __init__(self, fdef: gast.FunctionDef):
+        self.parent: dict[str, str] = {}
+        for st in walk_statements(fdef.body):
+            if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name):
+                if isinstance(st.value, gast.Name):
+                    a, b = self.of(st.targets[0].id), self.of(st.value.id)
+                    if a != b:
+                        self.parent[a] = b
+
+    def of(self, n: str) -> str:
+        while n in self.parent:
+            n = self.parent[n]
+        return n
 
 
 class _Batch:
@@ -94,8 +219,11 @@ class _Batch:
         numbers: Callable[[], set[str]],
         ctx: Context,
         shape_of: Callable,
+        forward: bool = False,
     ):
         self.loop, self.lists, self.numbers, self.ctx, self.shape_of = loop, dict(lists), numbers, ctx, shape_of
+        self.forward = forward  # (a forward loop: its values exactly the loop's, `forward_exact`)
+        self.floats: set[str] = set()  # the names the body assigns a float (not an int) at every step
         self.ns = resolver(ctx)
         self.np = ctx.numpy_name()
         self.kinds: dict[str, str] = {}  # a name the body assigned so far → STEP, NUMBER or ROWS
@@ -111,15 +239,17 @@ class _Batch:
         if not isinstance(self.n, (gast.Name, gast.Constant)) or trip_count(self.n, self.shape_of) == 0:
             return None
         body = [_increment(st, self.ns) for st in self.loop.body if not is_comment(st)]
-        writes = [st for st in body if self._written(st) is not None]
+        writes = [st for st in body if self._written(st) is not None or self._appended(st) is not None]
         plain = [st for st in body if st not in writes]
+        if self.forward and any(self._appended(st) is None for st in writes):
+            return None  # (a forward loop writes nothing but the lists it appends to)
         if not body or not all(
             isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)
             for st in plain
         ):
             return None
         targets = [st.targets[0].id for st in plain]
-        arrays = [self._written(st) for st in writes]
+        arrays = [self._written(st) or self._appended(st) for st in writes]
         reads = read_counts(body)
         if self.k in targets or set(targets) & set(arrays):
             return None
@@ -129,6 +259,8 @@ class _Batch:
             mine = [st for st, b in zip(writes, arrays) if b == a]
             if reads.get(a, 0) != len(mine) or (len(mine) > 1 and not all(isinstance(w, gast.AugAssign) for w in mine)):
                 return None
+        if self.forward and len(set(arrays)) != len(arrays):
+            return None  # (two items appended to one list at each step)
         sums = {
             t
             for t in set(targets)
@@ -146,6 +278,8 @@ class _Batch:
             if made is None:
                 return None
             out.append(made)
+        if self.forward and (sums or not writes):
+            return None  # (a forward loop's sum is the function's: in its own order)
         if not self.sources or self._read_after(fdef, (set(targets) - sums) | {self.k}):
             return None
         if any(self.shape_of(t) != () for t in set(targets) if self.kinds.get(t) != ROWS):
@@ -162,6 +296,19 @@ class _Batch:
 
     def statement(self, st: gast.stmt, sums: set[str]) -> gast.stmt | None:
         """`st` for all the steps at once, or None."""
+        appended = self._appended(st)
+        if appended is not None:  # `xs.append(e)`: `xs.extend(e.tolist())`, every step's item in order
+            e = st.value.args[0]
+            made = self.value(e)
+            if made is None or made[1] == ROWS or not self._float(e):
+                return None
+            items = gast.Call(func=gast.Attribute(value=made[0], attr="tolist", ctx=gast.Load()), args=[], keywords=[])
+            items._ag_array_method = True
+            if made[1] == NUMBER:
+                one = gast.List(elts=[made[0]], ctx=gast.Load())
+                items = gast.BinOp(left=one, op=gast.Mult(), right=self.count())
+            extend = gast.Attribute(value=name(appended), attr="extend", ctx=gast.Load())
+            return gast.Expr(value=gast.Call(func=extend, args=[items], keywords=[]))
         array = self._written(st)
         if array is not None:  # `a[k] = e`, `a[k] += e`: every position up to n at once
             made = self.value(st.value)
@@ -209,12 +356,43 @@ class _Batch:
             if self._width(source) is not None and source not in self.sources:  # (`x = xs[k]`: x holds the items)
                 self.sources[source] = t
                 self.kinds[t] = ROWS if self.lists[source] else STEP
+                self.floats.add(t)
                 return assign(t, self.items_call(source))
         made = self.value(v)
         if made is None:
             return None
         self.kinds[t] = made[1]
+        if self._float(v):
+            self.floats.add(t)
         return assign(t, made[0])
+
+    def _appended(self, st: gast.stmt) -> str | None:
+        """xs for `xs.append(e)`, in a forward loop, of a list of floats the function builds (ShapeFacts.item_shape)."""
+        call = st.value if self.forward and isinstance(st, gast.Expr) else None
+        if not (isinstance(call, gast.Call) and len(call.args) == 1 and not call.keywords):
+            return None
+        f = call.func
+        if isinstance(f, gast.Attribute) and f.attr == "append" and isinstance(f.value, gast.Name):
+            if self.shape_of.primal(f.value.id) is None and self.shape_of.items(f.value.id) == ((), np.dtype(float)):
+                return f.value.id
+        return None
+
+    def _float(self, e: gast.AST) -> bool:
+        """Whether the value `e` the body computes is a float at every step, not an int (as Python
+        computes it: an int's operation with a float gives a float, a division one too)."""
+        if isinstance(e, gast.Constant):
+            return type(e.value) is float
+        if isinstance(e, gast.Name):
+            if e.id == self.k:
+                return False
+            return e.id in self.floats if e.id in self.kinds else self.shape_of.kind(e.id) == "f"
+        if isinstance(e, gast.Subscript):  # (an item of listed floats, or a column of their rows)
+            return True
+        if isinstance(e, gast.UnaryOp):
+            return self._float(e.operand)
+        if isinstance(e, gast.BinOp):
+            return isinstance(e.op, gast.Div) or self._float(e.left) or self._float(e.right)
+        return isinstance(e, gast.Call) and is_name(e.func, "float")
 
     def _width(self, source: str) -> int | None:
         """The width of the rows of the list `source` the steps may read at the index (0: floats),
@@ -256,7 +434,10 @@ class _Batch:
 
     def _read_after(self, fdef: gast.FunctionDef, local: set[str]) -> bool:
         """Whether a statement after the loop (at the top level of the function, as the loop is)
-        reads one of `local`."""
+        reads one of `local` (of a forward loop: reads the value the loop left, by liveness)."""
+        if self.forward:
+            live = live_after(fdef, self.ns)
+            return live is None or bool(live[id(self.loop)] & local)
         at = next(i for i, st in enumerate(fdef.body) if st is self.loop)
         return any(
             isinstance(n, gast.Name) and n.id in local and isinstance(n.ctx, gast.Load)
@@ -274,12 +455,12 @@ class _Batch:
                 return self.index(), STEP
             if e.id in self.kinds:
                 return name(e.id), self.kinds[e.id]
-            if e.id not in self.assigned and (e.id in self.numbers() or self._number(e.id)):
-                return name(e.id), NUMBER
+            if e.id not in self.assigned and (e.id in self.numbers() or not self.forward and self._number(e.id)):
+                return name(e.id), NUMBER  # (a forward loop's: a Python number, its values exactly the loop's)
             return None
         if isinstance(e, gast.Subscript):
             return self.item(e)
-        ufunc = self.elementwise(e)
+        ufunc = None if self.forward else self.elementwise(e)  # (NumPy's may round otherwise than math's)
         if ufunc is not None:  # (np.exp, math.exp, abs, float_exp... of the steps' values: NumPy's ufunc of the arrays)
             made = [self.value(a) for a in e.args]
             if any(m is None or m[1] == ROWS for m in made):
@@ -304,6 +485,8 @@ class _Batch:
                 return None
             return gast.UnaryOp(op=e.op.__class__(), operand=made[0]), made[1]
         if isinstance(e, gast.BinOp) and isinstance(e.op, (*_ARITHMETIC, gast.Pow)):
+            if self.forward and not _exact_in_arrays(e):
+                return None
             if isinstance(e.op, gast.Pow) and not (
                 isinstance(e.right, gast.Constant) and type(e.right.value) in (int, float)
             ):
@@ -407,6 +590,7 @@ class _Batch:
             summed = gast.Call(func=dot, args=[e.left, e.right], keywords=[])
         else:  # (the method: NumPy's function of an array spends most of its time finding it one)
             summed = gast.Call(func=gast.Attribute(value=e, attr="sum", ctx=gast.Load()), args=[], keywords=[])
+            summed._ag_array_method = True
         return gast.Call(func=name("float"), args=[summed], keywords=[])
 
     def _vector(self, e: gast.AST) -> bool:
@@ -418,6 +602,15 @@ class _Batch:
     def _plain_items(self, held: str) -> bool:
         """Whether the name `held` holds the items of a list of floats (not of tuples), or the index's values."""
         return any(v == held and (k == "" or not self.lists[k]) for k, v in self.sources.items())
+
+
+def _exact_in_arrays(e: gast.BinOp) -> bool:
+    """Whether NumPy's float64 arrays compute `e` exactly as Python computes each step's floats:
+    + - * (one rounding each, IEEE's), and a division by a number literal other than 0 (by another
+    value, Python raises where it is 0). A power rounds otherwise (C's pow, NumPy's square)."""
+    if isinstance(e.op, gast.Div):
+        return isinstance(e.right, gast.Constant) and type(e.right.value) in (int, float) and e.right.value != 0
+    return not isinstance(e.op, gast.Pow)
 
 
 def _increment(st: gast.stmt, ns: Callable) -> gast.stmt:
