@@ -252,3 +252,47 @@ def row_max_per_block(x):  # a reduction along one axis of each window: not a wi
 def test_a_reduction_along_an_axis_of_the_window_keeps_the_loop(monkeypatch):
     text = _checked(row_max_per_block, (RNG.normal(size=(6, 3)),), monkeypatch)
     assert "strided_view" not in text, text
+
+
+# (start, shape, steps) of views that are slices of a (6, 9) array, and of views that are none
+SLICES = [
+    ((0, 0), (3, 4), ((2, 0), (0, 2))),  # every other row and column: a[::2, :8:2]
+    ((1, 1), (3, 4), ((2, 0), (0, 2))),
+    ((0, 0), (6, 9), ((1, 0), (0, 1))),  # the whole array: a itself
+    ((2, 0), (9, 1), ((0, 1), (0, 0))),  # a row, and an axis of length 1
+    ((0, 3), (6,), ((1, 0),)),  # a column
+    ((1, 2), (2, 1, 3), ((2, 0), (0, 0), (0, 2))),
+]
+NOT_SLICES = [
+    ((0, 0), (3, 2), ((0, 1), (1, 0))),  # (the axes transposed)
+    ((0, 0), (3, 2), ((1, 1), (0, 1))),  # (a diagonal)
+    ((5, 0), (3,), ((-2, 0),)),  # (a step back)
+    ((0, 0), (3, 2), ((1, 0), (0, 0))),  # (an element named twice)
+]
+
+
+@pytest.mark.parametrize(("start", "shape", "steps"), SLICES + NOT_SLICES)
+def test_a_view_that_is_a_slice_is_written_as_one(start, shape, steps):
+    import ast
+
+    import gast
+
+    from astgrad.specialize.window_loops import _basic_view
+
+    a = np.arange(54.0).reshape(6, 9)
+    made = _basic_view("a", list(start), list(shape), [list(s) for s in steps], a.shape)
+    if (start, shape, steps) in NOT_SLICES:
+        assert made is None
+        return
+    tree = ast.fix_missing_locations(gast.gast_to_ast(gast.Expression(body=made)))
+    view = eval(compile(tree, "<view>", "eval"), {"a": a})
+    np.testing.assert_array_equal(view, strided_view(a, start, shape, steps))
+    view[...] = -1.0  # (a view: a write reaches the array)
+    assert (a == -1.0).sum() == np.prod(shape)
+
+
+def test_element_views_that_are_slices_read_as_slices():
+    text = astgrad.source(maximum_of_four, args=(RNG.normal(size=(16, 16)),))
+    code = text[text.index("# forward pass") :]
+    assert "x[::2, ::2]" in code and "x[1::2, 1::2]" in code and "strided_view" not in code, text
+    assert "x_bar[::2, ::2] += " in text or "x_bar[::2, ::2] = " in text, text

@@ -621,7 +621,7 @@ def is_pure(value: gast.AST, ns: Callable[[str], Any]) -> bool:
         rule = rules.lookup(fn)
         if rule is not None and (rule.effects or rule.writes):
             return False
-        if fn is None or (rule is None and not _is_runtime(fn) and not is_math_function(fn)):
+        if fn is None or (rule is None and not is_runtime_helper(fn) and not is_math_function(fn)):
             return False
         if getattr(fn, "writes_arguments", False):  # (a runtime helper that writes into an argument)
             return False
@@ -638,7 +638,8 @@ def is_math_function(fn: Any) -> bool:
     return getattr(math, getattr(fn, "__name__", ""), None) is fn
 
 
-def _is_runtime(fn: Any) -> bool:
+def is_runtime_helper(fn: Any) -> bool:
+    """A helper of astgrad.runtime, which generated code calls."""
     return getattr(runtime, getattr(fn, "__name__", ""), None) is fn
 
 

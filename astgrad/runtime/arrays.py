@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import SequenceArithmeticError, UnsupportedValueError
+from .effects import writes_arguments
 from .shapes import expand_reduced, real_for, unbroadcast, unreduce
 from .tape import (
-    _writes_arguments,
     zeros_like,
 )
 
@@ -698,7 +698,7 @@ def overlap_plan(shape: tuple, steps: tuple) -> tuple[tuple[int, ...], tuple[int
     return summed, tuple(sorted(loop))
 
 
-@_writes_arguments
+@writes_arguments
 def overlap_add(a: np.ndarray, start: tuple, shape: tuple, steps: tuple, values: Any) -> None:
     """Add `values` (broadcast to `shape`) into the elements of `strided_view(a, start, shape,
     steps)` in place, where the view may name an element more than once (overlapping windows, or

@@ -10,12 +10,7 @@ from typing import Any
 
 import numpy as np
 
-
-def _writes_arguments(fn):
-    """Mark `fn` as a helper that writes into (or takes items off) an argument: a call of it is an
-    effect, never dropped or moved as a pure value would be (optimize/cleanup.is_pure)."""
-    fn.writes_arguments = True
-    return fn
+from .effects import writes_arguments
 
 
 def zeros_dtype(x: Any) -> Any:
@@ -73,7 +68,7 @@ def written_part(g: Any, index: Any) -> Any:
     return np.where(owner[index] == order, part, 0.0)
 
 
-@_writes_arguments
+@writes_arguments
 def add_at(buf: Any, index: Any, g: Any) -> Any:
     """Add `g` into `buf[index]` in place (repeated indices accumulate) and return `buf`."""
     if isinstance(buf, (list, dict)):
@@ -134,19 +129,19 @@ def _basic(index: Any) -> bool:
     return index is None or index is Ellipsis or type(index) in (int, slice)
 
 
-@_writes_arguments
+@writes_arguments
 def push(tape: list, value: Any) -> None:
     """Save a value the backward pass will need after the forward pass overwrites it."""
     tape.append(value)
 
 
-@_writes_arguments
+@writes_arguments
 def pop(tape: list) -> Any:
     """Take back the value saved last."""
     return tape.pop()
 
 
-@_writes_arguments
+@writes_arguments
 def pop_block(tape: list, n: int) -> list:
     """Take back the last `n` values saved, at once (in the order they were saved)."""
     start = len(tape) - n
@@ -240,7 +235,7 @@ def float_items(seq: Any, n: int, width: int = 0) -> np.ndarray:
     return np.fromiter(itertools.chain.from_iterable(rows), float, n * width).reshape(n, width)
 
 
-@_writes_arguments
+@writes_arguments
 def popped_items(seq: list, n: int) -> np.ndarray:
     """The last `n` items of the list `seq`, taken off its end, as a float64 array in the order
     they stood: what `v = seq.pop()` gives at the n steps of a backward loop counting down, for
@@ -264,7 +259,7 @@ def split_tail(a: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return a[:start], a[start:]
 
 
-@_writes_arguments
+@writes_arguments
 def add_to_items(seq: Any, values: np.ndarray, n: int) -> None:
     """`seq[k] += values[k]` for each k < n, in a list of numbers or a 1-D array (a loop's steps
     taken at once, specialize/batched_loops.py): a list's items become Python floats, the sums
@@ -278,7 +273,7 @@ def add_to_items(seq: Any, values: np.ndarray, n: int) -> None:
         seq[:n] = (float_items(seq, n) + values).tolist()
 
 
-@_writes_arguments
+@writes_arguments
 def set_items(seq: Any, values: np.ndarray, n: int) -> None:
     """`seq[k] = values[k]` for each k < n, in a list or a 1-D array (as add_to_items)."""
     n = max(n, 0)

@@ -56,7 +56,7 @@ from ..ir.trees import (
     walk,
     walk_statements,
 )
-from ..optimize.cleanup import _is_runtime, denoted, is_comment, is_math_function, is_pure, resolver
+from ..optimize.cleanup import denoted, is_comment, is_math_function, is_pure, is_runtime_helper, resolver
 from ..optimize.dead_stores import live_after
 from .floats import python_number_names
 
@@ -179,7 +179,7 @@ def _touched(st: gast.stmt, ns: Callable, shape_of: Callable) -> set[str] | None
         rule = rules.lookup(fn) if fn is not None else None
         if getattr(fn, "writes_arguments", False) or rule is not None and rule.writes:
             touched |= names_in(call.args[0]) if call.args else set()
-        elif rule is not None or fn is not None and (_is_runtime(fn) or is_math_function(fn)):
+        elif rule is not None or fn is not None and (is_runtime_helper(fn) or is_math_function(fn)):
             continue
         elif isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "extend"):
             if not (isinstance(call.func.value, gast.Name) and shape_of.items(call.func.value.id) is not None):

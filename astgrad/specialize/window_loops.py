@@ -650,9 +650,13 @@ class _Nest:
                 )
                 out.append(_located(gast.Expr(value=call), s))
             elif access.array not in self.dead:
-                target = gast.Subscript(
-                    value=self._view(helper, access), slice=gast.Constant(value=Ellipsis, kind=None), ctx=gast.Store()
-                )
+                view = self._view(helper, access)
+                if isinstance(view, gast.Subscript):  # (a slice of the array: written as it is)
+                    view.ctx = gast.Store()
+                    target = view
+                else:
+                    whole = gast.Constant(value=Ellipsis, kind=None)
+                    target = gast.Subscript(value=view, slice=whole, ctx=gast.Store())
                 if isinstance(s, gast.Assign):
                     new = gast.Assign(targets=[target], value=s.value, type_comment=None)
                 else:
@@ -710,8 +714,11 @@ class _Nest:
             return _parsed(f"({kinds['element']}.reshape(-1) @ {rows}).reshape({self.window})")
         return _parsed(f"{kinds['element']}.reshape(-1) @ {rows}")
 
-    def _view(self, helper: str, access: _Access) -> gast.Call:
+    def _view(self, helper: str, access: _Access) -> gast.AST:
         start, shape, steps = self._layout(access)
+        basic = _basic_view(access.array, start, shape, steps, self.shape_of(access.array))
+        if basic is not None:
+            return basic
         return gast.Call(
             func=name(helper),
             args=[name(access.array), _literal(start), _literal(shape), _literal(steps)],
@@ -916,6 +923,39 @@ def _live(stmts: list[gast.stmt], killed: set[str]) -> set[str]:
 
 def _parsed(text: str) -> gast.AST:
     return gast.parse(text).body[0].value
+
+
+def _basic_view(array: str, start: list, shape: list, steps: list, full: tuple | None) -> gast.AST | None:
+    """The strided view as NumPy's basic indexing of `array` (of shape `full`, where known), where
+    it is one: each axis of the view moves one axis of the array forward, in the array's order, or
+    none (an axis of length 1: None); the axes no axis moves stand at their start. `array` itself
+    for the whole array; None where the view is no such slice (strided_view makes it)."""
+    if not all(type(v) is int for v in (*start, *shape)) or not all(type(k) is int for st in steps for k in st):
+        return None
+    index: list[gast.AST] = []
+    done = 0  # (the array's axes indexed so far)
+    for n, step in zip(shape, steps):
+        moved = [(e, k) for e, k in enumerate(step) if k]
+        if not moved:
+            if n != 1:
+                return None  # (an element named again and again)
+            index.append(gast.Constant(value=None, kind=None))
+            continue
+        if len(moved) != 1 or moved[0][1] < 0 or moved[0][0] < done:
+            return None
+        e, k = moved[0]
+        index += [gast.Constant(value=start[a], kind=None) for a in range(done, e)]
+        known = full is not None and len(full) == len(start)
+        to_the_end = known and -(-(full[e] - start[e]) // k) == n  # (the slice to the array's end has n elements)
+        stop = None if to_the_end else start[e] + k * (n - 1) + 1
+        bounds = [start[e] or None, stop, k if k != 1 else None]
+        index.append(gast.Slice(*(None if b is None else gast.Constant(value=b, kind=None) for b in bounds)))
+        done = e + 1
+    index += [gast.Constant(value=start[a], kind=None) for a in range(done, len(start))]
+    if all(isinstance(i, gast.Slice) and i.lower is None and i.upper is None and i.step is None for i in index):
+        if full is not None and len(index) == len(full):
+            return name(array)
+    return gast.Subscript(value=name(array), slice=gast.Tuple(elts=index, ctx=gast.Load()), ctx=gast.Load())
 
 
 def _literal(v: Any) -> gast.AST:
