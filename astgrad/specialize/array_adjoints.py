@@ -41,6 +41,9 @@ _BATCHED = ("popped_items", "add_to_items", "set_items")  # a batched loop's rea
 
 def array_list_adjoints(fdef: gast.FunctionDef, ctx: Context, float_lists: dict[str, int], shape_of: Any) -> None:
     """Keep as arrays the adjoints of lists of floats that only batched loops read, as above."""
+    batched = [getattr(runtime, h) for h in _BATCHED]
+    if not any(v is h for v in ctx.extra_globals.values() for h in batched):
+        return  # (no batched loop reads a list adjoint's items)
     ns = resolver(ctx)
     helpers = {getattr(runtime, h): h for h in (*_MADE, *_BATCHED, "owned_list", "add_adjoints", "match_structure")}
 

@@ -107,6 +107,8 @@ def share_items(fdef: gast.FunctionDef, ctx: Context, shape_of: Callable) -> Non
     and count (the forward loop's and the backward loop's), reads the array made before, where
     nothing in between binds xs, n or v again, or may write into them (or into another name for
     them); made under `if c:`, it is read under the next `if c:` alone (c as it was)."""
+    if not any(v is runtime.float_items for v in ctx.extra_globals.values()):
+        return  # (no list's items taken into an array)
     ns = resolver(ctx)
     same = _Aliases(fdef)
     known: dict[tuple[str, str], tuple[str, str | None]] = {}  # (xs, n) → (v, the test it was made under)
