@@ -217,3 +217,13 @@ def read_twice_between_appends(a, xs):
 def halved(a, xs):
     halves = [a * x / 2 for x in xs]
     return sum(h * h for h in halves)
+
+
+SCALE = 0.5
+
+
+def scaled_by_a_global(a, b, xs, ys):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total += SCALE * (a * x + b - y) ** 2
+    return total

@@ -241,3 +241,13 @@ def test_the_items_taken_once_are_read_again():
     # the backward loops read the arrays the forward loops made: xs's items and residuals' once each
     text = astgrad.source(bf.made_list_fit, wrt=(0, 1), args=(0.5, 0.2, XS, YS))
     assert text.count("float_items(xs") == 1 and text.count("float_items(residuals") == 1
+
+
+def test_a_global_number_in_the_loop_is_read_as_it_is_now(monkeypatch):
+    # derived by hand: d/da of SCALE sum (a x + b - y)^2 is 2 SCALE sum (a x + b - y) x
+    x, y = np.array(XS), np.array(YS)
+    g = grad(bf.scaled_by_a_global)
+    for scale in (0.5, 0.5, 3.0, 3.0):
+        monkeypatch.setattr(bf, "SCALE", scale)
+        assert g(0.5, 0.2, XS, YS) == pytest.approx(2 * scale * np.sum((0.5 * x + 0.2 - y) * x), rel=1e-12)
+    assert "float_items(" in astgrad.source(bf.scaled_by_a_global, args=(0.5, 0.2, XS, YS))

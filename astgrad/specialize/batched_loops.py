@@ -85,8 +85,13 @@ def batch_scalar_loops(
     numbers: list[set[str]] = []
 
     def number_names() -> set[str]:
+        """The local names that hold a Python number, and the global ones (a float or int global
+        the guard checks, as it checks every global number specialised code reads)."""
         if not numbers:
-            numbers.append(python_number_names(fdef, ctx, python_numbers))
+            local = names_in(fdef, (gast.Store, gast.Del, gast.Param))
+            free = names_in(fdef, (gast.Load,)) - local
+            found = {n for n in free if type(ctx.peek(n)) in (float, int) and ctx.lookup(n) is not None}
+            numbers.append(python_number_names(fdef, ctx, python_numbers) | found)
         return numbers[0]
 
     for loop in loops:
