@@ -254,6 +254,13 @@ ANNOTATIONS: dict[str, Annotation] = {
             ("specialize/algebra.py",),
         ),
         Annotation(
+            "_ag_array_method",
+            "a Call of a method a pass made, `.tolist()`, `.sum()`, `.copy()` of an array it made",
+            "True: the call writes into nothing (batched_loops.share_items reads past it)",
+            ("specialize/array_adjoints.py", "specialize/batched_loops.py"),
+            ("specialize/batched_loops.py",),
+        ),
+        Annotation(
             "_ag_mutates",
             "a Call statement",
             "True: the call writes into its first argument. Never written: optimize/cleanup.py's reader always gets "
