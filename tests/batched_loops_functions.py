@@ -227,3 +227,9 @@ def scaled_by_a_global(a, b, xs, ys):
     for x, y in zip(xs, ys):
         total += SCALE * (a * x + b - y) ** 2
     return total
+
+
+def offsets_beyond_float_precision(a, xs):
+    ys = [a * x + (i + 9007199254740993) for i, x in enumerate(xs)]
+    zs = [y - 9007199254740993.0 for y in ys]
+    return sum(z * z for z in zs)

@@ -251,3 +251,26 @@ def test_a_global_number_in_the_loop_is_read_as_it_is_now(monkeypatch):
         monkeypatch.setattr(bf, "SCALE", scale)
         assert g(0.5, 0.2, XS, YS) == pytest.approx(2 * scale * np.sum((0.5 * x + 0.2 - y) * x), rel=1e-12)
     assert "float_items(" in astgrad.source(bf.scaled_by_a_global, args=(0.5, 0.2, XS, YS))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("as_list", [True, False], ids=["list", "array"])
+def test_forward_values_keep_the_items_precision(dtype, as_list):
+    # float32 items: Python computes in float32, which NumPy's float64 arrays would round otherwise
+    xs = np.array(XS[:30], dtype=dtype)
+    ys = (2 * xs + 1).astype(dtype)
+    args = (0.3, -0.2, list(xs) if as_list else xs, list(ys) if as_list else ys)
+    expected = bf.made_list_fit(*args)
+    h = astgrad.value_and_grad(bf.made_list_fit, wrt=(0, 1))
+    for _ in range(2):
+        value, _ = h(*args)
+        assert type(value) is type(expected) and float(value) == float(expected)
+
+
+def test_the_index_in_int_arithmetic_stays_exact():
+    # i + 2**53 + 1 is exact in Python's ints and rounds in floats
+    expected = bf.offsets_beyond_float_precision(0.5, XS)
+    h = astgrad.value_and_grad(bf.offsets_beyond_float_precision)
+    for _ in range(2):
+        value, _ = h(0.5, XS)
+        assert value == expected

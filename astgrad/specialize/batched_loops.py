@@ -48,6 +48,7 @@ from ..ir.trees import (
     assign,
     call_of,
     counted_range,
+    find,
     is_name,
     name,
     names_in,
@@ -100,8 +101,9 @@ def batch_scalar_loops(
             at = next(i for i, st in enumerate(fdef.body) if st is loop)
             fdef.body[at : at + 1] = batched
     start = next(i for i, st in enumerate(fdef.body) if is_comment(st) and st.value.value == "backward pass")
+    exact = _ExactLists(fdef)
     for loop in [st for st in fdef.body[:start] if isinstance(st, gast.For)]:
-        batched = _Batch(loop, lists, number_names, ctx, shape_of, forward=True).statements(fdef)
+        batched = _Batch(loop, lists, number_names, ctx, shape_of, exact=exact).statements(fdef)
         if batched is not None:
             at = next(i for i, st in enumerate(fdef.body) if st is loop)
             fdef.body[at : at + 1] = batched
@@ -197,6 +199,33 @@ def _touched(st: gast.stmt, ns: Callable, shape_of: Callable) -> set[str] | None
     return touched
 
 
+class _ExactLists:
+    """The lists of the function whose items are exactly the floats Python computes: each bound to
+    `[]` alone (or under another name, `residuals = t1`), and filled by a forward loop this pass
+    took at once (its `.extend`, in `extended`) and by nothing else."""
+
+    def __init__(self, fdef: gast.FunctionDef):
+        self.fdef = fdef
+        self.extended: set[int] = set()  # the ids of the `.extend` calls the pass made
+
+    def holds(self, source: str) -> bool:
+        same = _Aliases(self.fdef)
+        group = same.of(source)
+        for st in walk_statements(self.fdef.body):
+            if isinstance(st, gast.Assign) and any(
+                isinstance(t, gast.Name) and same.of(t.id) == group for t in st.targets
+            ):
+                v = st.value
+                if not (isinstance(v, gast.List) and not v.elts or isinstance(v, gast.Name) and same.of(v.id) == group):
+                    return False
+        for call in find(self.fdef.body, {gast.Call}):
+            f = call.func
+            if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and same.of(f.value.id) == group:
+                if not (f.attr == "extend" and id(call) in self.extended):
+                    return False  # (an item appended as the function computes it: of any type)
+        return True
+
+
 class _Aliases:
     """The names `a = b` binds to one object, anywhere in the function, joined: a write through
     one of them is a write through all."""
@@ -226,10 +255,13 @@ class _Batch:
         numbers: Callable[[], set[str]],
         ctx: Context,
         shape_of: Callable,
-        forward: bool = False,
+        exact: _ExactLists | None = None,
     ):
         self.loop, self.lists, self.numbers, self.ctx, self.shape_of = loop, dict(lists), numbers, ctx, shape_of
-        self.forward = forward  # (a forward loop: its values exactly the loop's, `forward_exact`)
+        # (a forward loop, `exact` given: its values exactly the loop's, of lists of Python floats alone)
+        self.forward, self.exact = exact is not None, exact
+        if self.forward:  # (a float array's elements may be float32, which NumPy's float64 would round otherwise)
+            self.lists = {p: m for p, m in lists.items() if shape_of(p) is None}
         self.floats: set[str] = set()  # the names the body assigns a float (not an int) at every step
         self.ns = resolver(ctx)
         self.np = ctx.numpy_name()
@@ -315,7 +347,9 @@ class _Batch:
                 one = gast.List(elts=[made[0]], ctx=gast.Load())
                 items = gast.BinOp(left=one, op=gast.Mult(), right=self.count())
             extend = gast.Attribute(value=name(appended), attr="extend", ctx=gast.Load())
-            return gast.Expr(value=gast.Call(func=extend, args=[items], keywords=[]))
+            call = gast.Call(func=extend, args=[items], keywords=[])
+            self.exact.extended.add(id(call))
+            return gast.Expr(value=call)
         array = self._written(st)
         if array is not None:  # `a[k] = e`, `a[k] += e`: every position up to n at once
             made = self.value(st.value)
@@ -401,12 +435,28 @@ class _Batch:
             return isinstance(e.op, gast.Div) or self._float(e.left) or self._float(e.right)
         return isinstance(e, gast.Call) and is_name(e.func, "float")
 
+    def _int_bound(self, e: gast.AST) -> int | None:
+        """A bound on the size of the int `e` takes at any step (the index's below its count), or None."""
+        if isinstance(e, gast.Constant) and type(e.value) is int:
+            return abs(e.value)
+        if is_name(e, self.k):
+            count = trip_count(self.n, self.shape_of)
+            return count if count is not None else 2**40  # (no list is that long)
+        if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
+            return self._int_bound(e.operand)
+        if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)):
+            left, right = self._int_bound(e.left), self._int_bound(e.right)
+            if left is None or right is None:
+                return None
+            return left * right if isinstance(e.op, gast.Mult) else left + right
+        return None
+
     def _width(self, source: str) -> int | None:
         """The width of the rows of the list `source` the steps may read at the index (0: floats),
         None if they may not: a parameter's (`lists`), or a list of floats the function builds and
         reads alone (ShapeFacts.item_shape)."""
         if source not in self.lists and self.shape_of.primal(source) is None:
-            if self.shape_of.items(source) == ((), np.dtype(float)):
+            if self.shape_of.items(source) == ((), np.dtype(float)) and (not self.forward or self.exact.holds(source)):
                 self.lists[source] = 0
         return self.lists.get(source)
 
@@ -501,6 +551,8 @@ class _Batch:
             left, right = self.value(e.left), self.value(e.right)
             if left is None or right is None or ROWS in (left[1], right[1]):
                 return None
+            if self.forward and not self._float(e) and (self._int_bound(e) or 2**53) >= 2**53:
+                return None  # (Python's ints are exact at any size; their float values, below 2**53)
             kind = STEP if STEP in (left[1], right[1]) else NUMBER
             return gast.BinOp(left=left[0], op=e.op.__class__(), right=right[0]), kind
         return None
