@@ -638,7 +638,9 @@ class ReverseTransformer:
                     expr = self._drop_unbroadcast(expr, target)
             if not called.isdisjoint(self._helpers_with("reads_shape_of")):
                 expr = self._shape_from_earliest(expr)
-            code.append(self.contribute(var, expr, state, stmt))
+            # (an adjoint passed on as it is, `ys = xs`: a list where xs holds one, which `+` would
+            # join to xs_bar, not add)
+            code.append(self.contribute(var, expr, state, stmt, structural=rule.passes_adjoint))
         state.init.discard(target)
         state.owned.discard(target)
         self.record_reads(code, p)

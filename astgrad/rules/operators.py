@@ -159,6 +159,9 @@ def _(y, x):
     y_dot = x_dot
 
 
+describe(operator.is_, passes_adjoint=True)  # (the very object: a list's adjoint is a list)
+
+
 # --- indexing -------------------------------------------------------------------------------------
 
 

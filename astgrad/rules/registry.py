@@ -133,6 +133,9 @@ class Rule:
     real_arguments: bool = False
     reads_shape_of: int | None = None  # the position of an argument read for its shape alone (unreduce's x)
     makes_list: bool = False  # returns a list of adjoints (split_like, unstack)
+    # the result is its argument or a copy of it, of any type (`y = x`, `x.copy()`): x's adjoint is y's
+    # as it is, a list or dict where x holds one, which is added to another with add_adjoints (reverse.py)
+    passes_adjoint: bool = False
     # the names of the fields of the named tuple it returns (np.linalg.eigh: eigenvalues,
     # eigenvectors): `np.linalg.eigh(a).eigenvalues` is `np.linalg.eigh(a)[0]` (normalize/)
     fields: tuple[str, ...] = ()
@@ -373,6 +376,7 @@ _FACTS = frozenset(
     | {"effects", "lowered", "batched", "stacked_sum", "shaped_like_first", "reads_shape_of", "makes_list"}
     | {"batched_known_shapes", "metadata", "through_source", "bounded", "windowed", "fills_first", "spellings"}
     | {"outer_axis", "on_floats", "on_integer_exponent", "sums_window", "real_arguments", "fields"}
+    | {"passes_adjoint"}
 )
 
 
@@ -382,7 +386,8 @@ def describe(*fns: Any, **facts: Any) -> None:
     `maximum`, `methods`, `vararg_method`, `keywords`, `effects`, `metadata` (members of arrays and
     lists), and for run-time helpers `lowered`, `batched`, `batched_known_shapes`, `stacked_sum`,
     `outer_axis`, `shaped_like_first`, `bounded`, `reads_shape_of`, `makes_list`, `windowed`, `fills_first`,
-    `spellings`, `on_floats`, `on_integer_exponent`, `sums_window`, `real_arguments` and `fields` (see Rule). A
+    `spellings`, `on_floats`, `on_integer_exponent`, `sums_window`, `real_arguments`, `fields` and
+    `passes_adjoint` (see Rule). A
     function without a derivative rule may be described too (np.copyto writes); it stays without one.
 
     >>> describe(np.sum, np.mean, shape=SHAPE_FIRST, full_reduction=True)

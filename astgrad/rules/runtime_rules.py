@@ -243,6 +243,9 @@ def _(y, value):
     value_bar = y_bar
 
 
+describe(rt.copy_of, rt.owned_copy, passes_adjoint=True)  # (a copy of any type: a list's adjoint is a list)
+
+
 @tangent(rt.match_structure)
 def _(y, g, x):
     y_dot = match_structure(g_dot, x)
