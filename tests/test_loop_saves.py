@@ -701,3 +701,36 @@ def test_a_loop_over_array_elements_that_carries_nothing_saves_nothing(monkeypat
         check_grad(squares_of_elements, g, x, 0.7, wrt=(0, 1))
     text = astgrad.source(squares_of_elements, wrt=(0, 1), args=(x, 0.7))
     assert "tape" not in text and "for i in reversed" in text
+
+
+def scaled_by_the_length_so_far(a, xs):
+    ys = [a]
+    for i in range(len(xs)):
+        ys.append(xs[i] * len(ys))
+    return sum(y * y for y in ys)
+
+
+def scaled_by_the_sum_so_far(x):
+    s = np.zeros(x.shape[0])
+    total = 0.0
+    for t in range(x.shape[0]):
+        s[t] = x[t] * x[t]
+        m = np.sum(s)
+        total = total + m * x[t]
+    return total
+
+
+@pytest.mark.parametrize("specialize", [True, False])
+def test_a_list_or_array_the_loop_fills_read_whole_is_saved_not_read_again(specialize):
+    # len(ys) and np.sum(s) change from step to step: the backward step needs the value its forward
+    # step saw, not the one the filled list or array holds at the end. Derived by hand: ys is
+    # [a, 1 x0, 2 x1, ...], so d/dx_i of sum y^2 is 2 (i + 1)^2 x_i and d/da is 2a
+    xs = [float(v) for v in np.random.default_rng(3).normal(size=30)]
+    g = grad(scaled_by_the_length_so_far, wrt=(0, 1), specialize=specialize)
+    for _ in range(2):
+        ga, gx = g(0.5, xs)
+        assert ga == pytest.approx(1.0) and gx == pytest.approx([2 * (i + 1) ** 2 * x for i, x in enumerate(xs)])
+    x = np.random.default_rng(4).normal(size=12)
+    h = grad(scaled_by_the_sum_so_far, specialize=specialize)
+    for _ in range(2):
+        check_grad(scaled_by_the_sum_so_far, h, x)

@@ -714,10 +714,15 @@ def _drop(
         if not _pure(value, np_name, copy_of, cheap=True, shape_of=shape_of):
             return None
         at = where[v]
+        items_read: set[int] = set()  # (the names of arrays and lists the loop fills, read at a position)
         for n in walk(value):  # reads of arrays the loop fills must see their final values
             if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id in mutated:
                 if not filled.readable(n, at, defs):
                     return None
+                items_read.add(id(n.value))
+        for n in walk(value):  # (read whole, `len(ys)`, `np.sum(s)`: what the step saw, not the final one)
+            if isinstance(n, gast.Name) and (n.id in filled.rows or n.id in filled.lists) and id(n) not in items_read:
+                return None
         order: list[str] = []
         for n in sorted(_names(value)):
             if n in indices or n in invariant or n in filled.rows or n in filled.lists or n in PURE_BUILTINS:
