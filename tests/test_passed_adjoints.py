@@ -1,7 +1,8 @@
-"""A name bound to another's value (`ys = xs`, `ys = xs.copy()`) passes its adjoint on as it is: a
-list where the value is a list, which must be added to the other name's item by item, never joined
-to it (`xs_bar + ys_bar` of two lists is their concatenation, and the gradient then lost every item
-of the copy's share). Checked against central differences in every mode."""
+"""A name bound to another's value (`ys = xs`, `ys = xs.copy()`) passes its adjoint on as it is,
+and a helper's backward function hands back the adjoint of a list argument as a list: such an
+adjoint must be added to the other contributions item by item, never joined to them (`xs_bar +
+ys_bar` of two lists is their concatenation, and the gradient then lost every item of one share).
+Checked against central differences in every mode."""
 
 import numpy as np
 import pytest
@@ -34,7 +35,36 @@ def a_tuple_under_another_name(a, pair):
     return a * other[0] * pair[1] + pair[0]
 
 
+def squares_of_halves(xs):
+    ps = [0.5 * x for x in xs]
+    return sum(p * p for p in ps)
+
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    def loss(self, xs):
+        ps = [self.w * x for x in xs]
+        return sum(p * p for p in ps)
+
+
+MODEL = Model(0.5)
+
+
+def a_helper_reads_the_list_too(a, xs):
+    ps = [0.5 * x * a for x in xs]
+    return sum(p * p for p in ps) + squares_of_halves(xs)
+
+
+def a_method_reads_the_list_too(a, xs):
+    ps = [MODEL.w * x * a for x in xs]
+    return sum(p * p for p in ps) + MODEL.loss(xs)
+
+
 CASES = [
+    (a_helper_reads_the_list_too, (0.5, XS)),
+    (a_method_reads_the_list_too, (0.5, XS)),
     (read_under_another_name, (0.5, XS)),
     (read_under_another_name, (0.5, XS[:3])),
     (read_through_a_copy, (0.5, XS)),

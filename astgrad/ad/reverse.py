@@ -840,8 +840,9 @@ class ReverseTransformer:
         adj = self.bar(var)
         made = self._makes_container(expr)
         # (once an adjoint that may be a list is given to var, `+` of another one could join them)
+        known = structural and self.facts is not None and self.facts.shape(var) is not None  # (an array or number)
         structural = structural or var in self.containers or made or var in self.listed
-        if made:
+        if made or structural and not known:  # (a list where var holds one: a helper's, a copy's adjoint)
             self.listed.add(var)
         if var in state.init:
             if structural:
