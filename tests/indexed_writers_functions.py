@@ -149,3 +149,17 @@ def broadcasts_then_writes(x, v):
     y = np.broadcast_to(v[0], (5,)) + 0.0  # its tangent a read-only view of v's
     y[1] = x[1]
     return np.sum(y**3 * x)
+
+
+def copied_over_between(a, arr):
+    ys = [a * arr[i] * arr[i] for i in range(len(arr))]
+    np.copyto(arr, arr * 2.0)
+    return sum(y * arr[i] for i, y in enumerate(ys))
+
+
+def filled_in_a_loop_between(a, arr):
+    total = 0.0
+    for i in range(len(arr)):
+        total = total + a * arr[i] * arr[i]
+        np.put(arr, [i], [arr[i] * 3.0])
+    return total * a

@@ -97,3 +97,18 @@ def test_a_write_at_an_index_leaves_the_tangent_it_was_made_from_alone(f, option
     view (np.broadcast_to's: a ValueError); y's tangent is a copy."""
     r = rng()
     check(f, (r.normal(size=5), r.normal(size=3)), (0, 1), options)
+
+
+@pytest.mark.parametrize("options", MODES)
+@pytest.mark.parametrize("f", [iw.copied_over_between, iw.filled_in_a_loop_between], ids=lambda f: f.__name__)
+def test_a_writer_into_a_constant_array_read_back_by_the_derivatives(f, options):
+    # np.copyto, np.put into an array the derivatives read (not one they flow through): the backward
+    # pass reads what it held at each point, as for `arr[i] = v`. Against central differences, each
+    # call on a fresh copy (the function writes into its argument)
+    arr = rng().normal(size=12)
+    g = grad(f, **options)
+    for _ in range(2):
+        got = g(0.5, arr.copy())
+        h = 1e-6
+        expected = (f(0.5 + h, arr.copy()) - f(0.5 - h, arr.copy())) / (2 * h)
+        assert got == pytest.approx(expected, rel=1e-6)

@@ -33,6 +33,7 @@ from ..analysis.activity import (
     integer_names,
     made_float,
     merge_checks,
+    numpy_writer,
     operands,
     primitive,
     refuse_argument_writes,
@@ -223,7 +224,11 @@ class ReverseTransformer:
             n.value.id
             for n in find(self.fdef, _SUBSCRIPT)
             if isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
-        ) | frozenset(a[0] for st in walk_statements(self.fdef.body) if (a := getattr(st, "_ag_append", None)))
+        ) | frozenset(
+            a[0] if (a := getattr(st, "_ag_append", None)) else _written_by_call(st)
+            for st in walk_statements(self.fdef.body)
+            if getattr(st, "_ag_append", None) or _written_by_call(st)
+        )
         unsafe = sharing(self.fdef, written, both_ways=True)
         found: dict[Pos, gast.Assign] = {}
 
@@ -361,6 +366,9 @@ class ReverseTransformer:
             elif getattr(s, "_ag_append", None):
                 site = self.add_site(s._ag_append[0], p, "append", s)
                 out += [site.save, s]
+            elif (written := _written_by_call(s)) is not None:  # (`np.copyto(a, v)`: all of a, as `a[...] = v`)
+                site = self.add_site(written, p, "setitem", s)
+                out += [site.save, s]
             elif isinstance(s, gast.If):
                 s.body = self.forward(s.body, p + (0,))
                 s.orelse = self.forward(s.orelse, p + (1,))
@@ -486,6 +494,8 @@ class ReverseTransformer:
             return code + [site.restore]
         if getattr(s, "_ag_append", None):
             return self.reverse_append(s, p, state)
+        if isinstance(s, gast.Expr) and p in self.site_index:  # (a writer's: what it wrote over, put back)
+            return [self.site_index[p].restore]
         if isinstance(s, gast.If):
             return self.reverse_if(s, p, state)
         if isinstance(s, gast.For):
@@ -1121,14 +1131,11 @@ class ReverseTransformer:
                 site.restore._ag_pushed = True
                 continue
             if site.kind == "setitem":
-                region = gast.Subscript(
-                    value=name(var), slice=copy.deepcopy(site.node.targets[0].slice), ctx=gast.Load()
-                )
+                where = site.node.targets[0].slice if isinstance(site.node, gast.Assign) else _WHOLE  # (a writer's)
+                region = gast.Subscript(value=name(var), slice=copy.deepcopy(where), ctx=gast.Load())
                 site.save.value = self.call("push", name(self.tape_name()), self.call("copy_of", region))
                 site.restore.__class__ = gast.Assign
-                site.restore.targets = [
-                    gast.Subscript(value=name(var), slice=copy.deepcopy(site.node.targets[0].slice), ctx=gast.Store())
-                ]
+                site.restore.targets = [gast.Subscript(value=name(var), slice=copy.deepcopy(where), ctx=gast.Store())]
                 site.restore.value = self.call("pop", name(self.tape))
                 site.restore.type_comment = None
             else:
@@ -1287,3 +1294,17 @@ class _DropUnbroadcast(Transformer):
             ):
                 return node.args[0]
         return node
+
+
+_WHOLE = gast.Constant(value=Ellipsis, kind=None)
+
+
+def _written_by_call(s: gast.stmt) -> str | None:
+    """a for the statement `np.copyto(a, v)` (a NumPy writer, registry's `writes`, or a ufunc's
+    `.at`, on an array the derivatives do not flow through: normalize refuses it on one they do),
+    whose old contents the backward pass may read."""
+    call = s.value if isinstance(s, gast.Expr) else None
+    if not isinstance(call, gast.Call) or not call.args or not isinstance(call.args[0], gast.Name):
+        return None
+    fn = getattr(call, "_ag_fn", None)
+    return call.args[0].id if fn is not None and numpy_writer(fn) else None

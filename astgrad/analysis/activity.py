@@ -374,13 +374,7 @@ def merge_checks(ctx: Context, fdef: gast.FunctionDef, activity: Activity) -> di
     return found
 
 
-def numpy_writer(fn: Any) -> bool:
-    """np.copyto and the like (their registry entries say `writes`), or a ufunc's `.at`
-    (`np.add.at(a, idx, v)`)."""
-    rule = rules.lookup(fn)
-    if rule is not None and rule.writes:
-        return True
-    return getattr(fn, "__name__", None) == "at" and isinstance(getattr(fn, "__self__", None), np.ufunc)
+numpy_writer = rules.registry.writes_first_argument  # (np.copyto, np.add.at: the registry says)
 
 
 def _writer_name(fn: Any) -> str:

@@ -23,7 +23,7 @@ import gast
 import numpy as np
 
 from ..ir.trees import find, walk, walk_statements
-from ..rules.registry import member_names
+from ..rules.registry import member_names, writes_first_argument
 
 Env = frozenset  # of (name, frozenset of origins); an origin is ("param", name) or (site, recent)
 State = frozenset  # of Env: one per path kept apart; empty where no path gets (after break, return)
@@ -261,7 +261,7 @@ _WRITING = frozenset({gast.Subscript, gast.AugAssign, gast.Call})  # (the nodes 
 
 def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
     """name → how many places write into its value in place: `x[i] = v`, `x += v`,
-    `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`..."""
+    `add_at(x, ...)` (`add_at`: the helper's name in generated code), `x.append(v)`, `np.copyto(x, v)`..."""
     count: dict[str, int] = {}
     writes = member_names("writes")  # (xs.append, x.fill: the registry's)
     subscript, aug, call, store = gast.Subscript, gast.AugAssign, gast.Call, gast.Store
@@ -278,6 +278,8 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
         elif cls is call:
             func = n.func
             if n.args and func.__class__ is gast.Name and func.id == add_at:
+                base = n.args[0]
+            elif n.args and writes_first_argument(getattr(n, "_ag_fn", None)):  # (np.copyto(x, v), np.add.at)
                 base = n.args[0]
             elif func.__class__ is gast.Attribute and func.attr in writes:
                 base = func.value

@@ -436,6 +436,15 @@ def runtime_facts(fact: str) -> dict[str, Any]:
 MEMBER_TYPES = (np.ndarray, list, dict)  # whose methods and attributes the registry describes
 
 
+def writes_first_argument(fn: Any) -> bool:
+    """np.copyto and the like (their entries say `writes`), or a ufunc's `.at` (`np.add.at(a, idx, v)`):
+    a call that writes into its first argument in place."""
+    rule = lookup(fn)
+    if rule is not None and rule.writes:
+        return True
+    return getattr(fn, "__name__", None) == "at" and isinstance(getattr(fn, "__self__", None), np.ufunc)
+
+
 def member_names(fact: str) -> frozenset[str]:
     """The names `n` of the methods and attributes of NumPy's arrays and Python's lists and dicts
     (`x.n`) whose entry has `fact`: `views` (x.T, x.view()), `writes` (xs.append, x.fill: change
