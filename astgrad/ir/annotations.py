@@ -141,6 +141,7 @@ ANNOTATIONS: dict[str, Annotation] = {
                 "specialize/lists.py",
                 "ir/trees.py",
                 "analysis/rounding.py",
+                "analysis/aliasing.py",
             ),
         ),
         Annotation(

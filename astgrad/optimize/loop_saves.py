@@ -743,7 +743,7 @@ def _drop(
     # names the enclosing loops read outside this pair of loops: a value bound again in the
     # backward loop must not be one of them (after the backward loop of step i + 1, the tape
     # would have restored what step i left, the recomputation leaves step i + 1's first value)
-    inside = {id(n) for n in walk(loop)} | {id(n) for n in walk(back)}
+    inside = {id(n) for n in walk(loop)} | {id(n) for n in walk(back)} if nest.enclosing else set()
     read_around = {
         n.id
         for f in nest.outermost(loop, back)
