@@ -19,7 +19,7 @@ from .frontend.assumptions import same_defaults, same_objects, twin_places
 from .frontend.callables import called_method
 from .frontend.partials import partial_as_function
 from .ir.codegen import frozen, make_function, moved_function
-from .runtime import check_aux_pair, check_scalar, match_structure, partial_contents, zeros_like
+from .runtime import check_aux_pair, check_scalar, deep_copy_of, match_structure, partial_contents, zeros_like
 from .specialize.dispatch import Specializer, call_arguments
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -378,6 +378,21 @@ def _cell_is_set(cell: Any) -> bool:
         return False
 
 
+def as_passed(arguments: dict) -> Callable[[], dict]:
+    """The arguments of each of several runs of one function (one per sweep), as they were passed:
+    the first run gets the caller's own, which then hold what the function writes into them, as
+    after one call; each later run a copy of them as they were (of arrays, through lists, tuples and
+    dicts), so that a function writing into an argument does not change the later runs' inputs."""
+    pristine = deep_copy_of(arguments)
+    runs = [0]
+
+    def passed() -> dict:
+        runs[0] += 1
+        return arguments if runs[0] == 1 else deep_copy_of(pristine)
+
+    return passed
+
+
 def forward_sweeps(
     func: Callable,
     signature: inspect.Signature,
@@ -399,10 +414,11 @@ def forward_sweeps(
     # every sweep runs the function: each draws the random numbers the first drew (one run's derivative)
     replay_draws = _random_states(func, arguments)
     inner = run
+    passed = as_passed(arguments)
 
     def run(arguments: dict, direction: dict) -> tuple:  # (the same run, its draws replayed)
         replay_draws()
-        return inner(arguments, direction)
+        return inner(passed(), direction)
 
     grads, out = [], None
     for n in names:
@@ -803,9 +819,9 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
         arguments = dict(bound.arguments)
         # blocks[k][(out_path, in_path)]: d out[out_path] / d arguments[names[k]][in_path]
         blocks: list[dict] = [{} for _ in names]
+        passed = as_passed(arguments)
         if mode == "forward":
             jvp_fn = jvp_function(func, tuple(names))
-            positional, keywords = call_arguments(signature, arguments)
             zeros = {jvp_fn.dot_params[m]: zeros_like(arguments[m]) for m in names}
             out = out_leaves = None
             for k, n in enumerate(names):
@@ -819,10 +835,12 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
                         one = e if x.ndim or not isinstance(leaf, float) else 1.0
                         tree = zeros_like(arguments[n]) if in_path else None
                         direction[jvp_fn.dot_params[n]] = _replace_leaf(tree, in_path, one)
+                        positional, keywords = call_arguments(signature, passed())
                         out, out_dot = jvp_fn(*positional, **keywords, **direction)
                         columns.append(out_dot)
                     if out is None:  # (no element to sweep yet: the output's structure from f)
-                        out = func(*args, **kwargs)
+                        positional, keywords = call_arguments(signature, passed())
+                        out = func(*positional, **keywords)
                     if out_leaves is None:
                         out_leaves = _differentiable_leaves(out)
                     for out_path, out_leaf in out_leaves:
@@ -831,11 +849,12 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
                         block = np.stack(rows, axis=-1).reshape(shape) if rows else np.zeros(shape)
                         blocks[k][out_path, in_path] = block
             if out is None:
-                out = func(*args, **kwargs)
+                positional, keywords = call_arguments(signature, passed())
+                out = func(*positional, **keywords)
         else:
             fwd, bwd, active = cached(func, ("vjp",), lambda: build_vjp(func, optimize=True))
             order = [params.index(n) for n in names]
-            positional, keywords = call_arguments(signature, arguments)  # (keyword-only ones by name)
+            positional, keywords = call_arguments(signature, passed())  # (keyword-only ones by name)
             tape: list | None = []
             out = fwd(tape, *positional, **keywords)
             for out_path, out_leaf in _differentiable_leaves(out):
@@ -847,6 +866,7 @@ def jacobian(func: Callable, wrt: Wrt = 0, mode: str = "reverse") -> Callable:
                     seed = _replace_leaf(zeros_like(out), out_path, e if y.ndim else 1.0)
                     if tape is None:  # (the first sweep's tape is the one computing `out`)
                         tape = []
+                        positional, keywords = call_arguments(signature, passed())
                         fwd(tape, *positional, **keywords)
                     cotangents = bwd(tape, seed)
                     tape = None

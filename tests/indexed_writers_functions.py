@@ -163,3 +163,15 @@ def filled_in_a_loop_between(a, arr):
         total = total + a * arr[i] * arr[i]
         np.put(arr, [i], [arr[i] * 3.0])
     return total * a
+
+
+def copied_over_after_use(x, c):
+    t = np.sum(x * c)
+    np.copyto(c, 0.0)
+    return t
+
+
+def scaled_then_copied_over(x, c):
+    y = x * c
+    np.copyto(c, 0.0)
+    return y

@@ -5,7 +5,7 @@ differences in both modes; writes the lowering cannot follow are refused."""
 import numpy as np
 import pytest
 
-from astgrad import TransformError, check_grad, grad, value_and_grad
+from astgrad import TransformError, check_grad, grad, jacobian, value_and_grad
 from tests import indexed_writers_functions as iw
 from tests.modes import MODES, check
 
@@ -112,3 +112,16 @@ def test_a_writer_into_a_constant_array_read_back_by_the_derivatives(f, options)
         h = 1e-6
         expected = (f(0.5 + h, arr.copy()) - f(0.5 - h, arr.copy())) / (2 * h)
         assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_forward_sweeps_each_start_from_the_arguments_as_passed():
+    # forward mode runs the function once per input element: a function writing into an argument
+    # must not change what the later runs read. Derived by hand: d/dx sum(x * c) = c
+    x, c = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(grad(iw.copied_over_after_use, mode="forward")(x, c.copy()), c)
+    value, g = value_and_grad(iw.copied_over_after_use, mode="forward")(x, c.copy())
+    assert value == 14.0 and np.array_equal(g, c)
+    np.testing.assert_array_equal(jacobian(iw.scaled_then_copied_over, mode="forward")(x, c.copy()), np.diag(c))
+    passed = c.copy()
+    grad(iw.copied_over_after_use, mode="forward")(x, passed)
+    assert not passed.any()  # (the caller's array holds what the function wrote, as after a call)

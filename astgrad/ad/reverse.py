@@ -942,8 +942,11 @@ class ReverseTransformer:
                 held = self.ctx.namer.fresh(var + "_written_bar")
                 code.append(assign(held, part, stmt))
                 after.append(self.contribute(var, self.call("unbroadcast", name(held), value), state, stmt))
-            else:
-                code.append(self.contribute(value.id, self.call("unbroadcast", part, value), state, stmt))
+            else:  # (an item of a list or dict may be a list itself: its adjoint is added item by item)
+                stored = var in self.containers or var in self.listed
+                code.append(
+                    self.contribute(value.id, self.call("unbroadcast", part, value), state, stmt, structural=stored)
+                )
         # the overwritten elements of the old `var` received nothing from this statement on
         if var not in state.owned:
             code.append(assign(adj, self.call("owned_copy", name(adj))))

@@ -175,7 +175,8 @@ def deep_copy_of(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, (list, tuple)):
-        return type(value)(deep_copy_of(v) for v in value)
+        items = [deep_copy_of(v) for v in value]
+        return type(value)(*items) if hasattr(type(value), "_fields") else type(value)(items)  # (a namedtuple's)
     if isinstance(value, dict):
         return {k: deep_copy_of(v) for k, v in value.items()}
     return value
