@@ -62,7 +62,28 @@ def a_method_reads_the_list_too(a, xs):
     return sum(p * p for p in ps) + MODEL.loss(xs)
 
 
+def stored_in_a_dict(a, xs):
+    d = {}
+    d["a"] = xs
+    return sum(d["a"]) * a + xs[0] * xs[1]
+
+
+def stored_in_a_list(a, xs):
+    held = [0.0, 0.0]
+    held[1] = xs
+    return sum(held[1]) * a + xs[0] * xs[1]
+
+
+def a_dict_stored_in_a_dict(a, params):
+    s = {}
+    s["z"] = params
+    return s["z"]["w"] * params["w"] * a + params["v"]
+
+
 CASES = [
+    (stored_in_a_dict, (0.5, XS)),
+    (stored_in_a_list, (0.5, XS)),
+    (a_dict_stored_in_a_dict, (0.5, {"w": 1.5, "v": 0.5})),
     (a_helper_reads_the_list_too, (0.5, XS)),
     (a_method_reads_the_list_too, (0.5, XS)),
     (read_under_another_name, (0.5, XS)),
