@@ -175,3 +175,15 @@ def scaled_then_copied_over(x, c):
     y = x * c
     np.copyto(c, 0.0)
     return y
+
+
+def bumped_by_a_put(x, c):
+    t = np.sum(x * c)
+    np.put(c, [0, 2], [5.0, 7.0])
+    return t
+
+
+def copied_where_positive(x):
+    y = np.zeros_like(x) + 0.5 * x
+    np.copyto(y, x**2, where=x > 0)
+    return np.sum(y * x)

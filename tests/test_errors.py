@@ -357,14 +357,10 @@ def builds_a_constant_mask(x):
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_numpy_functions_writing_into_an_input_dependent_array_are_refused(mode):
     x = np.array([0.5, 1.0, 2.0])
-    for f, what in (
-        (copies_into, "np.copyto"),
-        (puts_into, "np.put"),
-    ):
-        with pytest.raises(TransformError, match=rf"`{what}` writes into its first argument in place"):
-            grad(f, mode=mode)(x)
+    with pytest.raises(TransformError, match=r"`np.put` writes into its first argument in place"):
+        grad(puts_into, mode=mode)(x)
     check_grad(builds_a_constant_mask, grad(builds_a_constant_mask, mode=mode), x)
-    for f in (adds_at, zeroes_a_diagonal):  # lowered to new arrays (tests/test_indexed_writers.py)
+    for f in (adds_at, zeroes_a_diagonal, copies_into):  # lowered to new arrays (tests/test_indexed_writers.py)
         check_grad(f, grad(f, mode=mode), x)
 
 

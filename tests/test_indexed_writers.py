@@ -122,6 +122,12 @@ def test_forward_sweeps_each_start_from_the_arguments_as_passed():
     value, g = value_and_grad(iw.copied_over_after_use, mode="forward")(x, c.copy())
     assert value == 14.0 and np.array_equal(g, c)
     np.testing.assert_array_equal(jacobian(iw.scaled_then_copied_over, mode="forward")(x, c.copy()), np.diag(c))
-    passed = c.copy()
-    grad(iw.copied_over_after_use, mode="forward")(x, passed)
-    assert not passed.any()  # (the caller's array holds what the function wrote, as after a call)
+    np.testing.assert_array_equal(grad(iw.bumped_by_a_put, mode="forward")(x, c.copy()), c)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_copyto_is_differentiated_as_the_write_it_is(options):
+    r = rng()
+    x = r.normal(size=6)
+    check(iw.copied_where_positive, (x,), 0, options)
+    check(iw.copied_over_after_use, (x, r.normal(size=6)), (0, 1), options)

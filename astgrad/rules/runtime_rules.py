@@ -327,6 +327,23 @@ def _(y, a, index, v):
 declare(rt.added_at, static="index")
 
 
+# np.copyto(a, v, where=m) is `a = copied_into(a, v, m)`: the elements of v where m holds, a's elsewhere
+
+
+@adjoint(rt.copied_into)
+def _(y, a, v, where):
+    a_bar = np.where(where, 0.0, y_bar)
+    v_bar = unbroadcast(np.where(where, y_bar, 0.0), v)
+
+
+@tangent(rt.copied_into)
+def _(y, a, v, where):
+    y_dot = np.where(where, v_dot, a_dot)
+
+
+declare(rt.copied_into, static="where")
+
+
 @adjoint(rt.with_diagonal)
 def _(y, a, val):
     a_bar = with_diagonal(y_bar, 0.0)

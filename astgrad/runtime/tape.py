@@ -90,6 +90,15 @@ def added_at(a: Any, index: Any, v: Any) -> Any:
     return out
 
 
+def copied_into(a: Any, v: Any, where: Any = True) -> Any:
+    """`np.copyto(a, v, where=where)` as a new array: a copy of `a` with `v` (broadcast) written
+    where `where` holds, cast as np.copyto casts (normalization lowers the in-place call to
+    `a = copied_into(a, v)`)."""
+    out = np.array(a, copy=True)
+    np.copyto(out, v, where=where)
+    return out
+
+
 def with_diagonal(a: Any, val: Any) -> Any:
     """`np.fill_diagonal(a, val)` (wrap=False) as a new array: a copy of `a` whose diagonal is
     `val`, its values repeated in turn if fewer than the diagonal's."""

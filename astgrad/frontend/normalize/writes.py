@@ -68,9 +68,11 @@ def bindings(target: gast.AST, value: gast.AST) -> list[tuple[str, gast.AST]]:
 
 def lowered_writer(fn: Any) -> str | None:
     """The runtime helper that computes, as a new array, what NumPy's `fn` writes into its first
-    argument (np.add.at, np.subtract.at, np.fill_diagonal), or None."""
+    argument (np.add.at, np.subtract.at, np.fill_diagonal, np.copyto), or None."""
     if fn is np.fill_diagonal:
         return "with_diagonal"
+    if fn is np.copyto:
+        return "copied_into"
     if getattr(fn, "__name__", None) == "at" and getattr(fn, "__self__", None) in (np.add, np.subtract):
         return "added_at"
     return None
@@ -78,7 +80,8 @@ def lowered_writer(fn: Any) -> str | None:
 
 def writer_target(call: gast.AST, fn: Any) -> str | None:
     """The name `call` of a writer `lowered_writer` knows writes into, if the call has the form
-    the lowering takes: `np.add.at(a, idx, v)`, `np.fill_diagonal(a, v)` (wrap=False)."""
+    the lowering takes: `np.add.at(a, idx, v)`, `np.fill_diagonal(a, v)` (wrap=False), `np.copyto(a,
+    v)` (with `where=m` alone)."""
     if not isinstance(call, gast.Call) or lowered_writer(fn) is None or not call.args:
         return None
     if not isinstance(call.args[0], gast.Name) or any(isinstance(a, gast.Starred) for a in call.args):
@@ -88,6 +91,9 @@ def writer_target(call: gast.AST, fn: Any) -> str | None:
         if len(call.args) > 3 or any(k.arg != "wrap" for k in call.keywords) or len(wrap) > 1:
             return None
         if len(call.args) < 2 or wrap and not (isinstance(wrap[0], gast.Constant) and wrap[0].value is False):
+            return None
+    elif fn is np.copyto:  # (np.copyto(a, v), with `where` alone: the default casting)
+        if len(call.args) != 2 or any(k.arg != "where" for k in call.keywords):
             return None
     elif len(call.args) != 3 or call.keywords:
         return None
@@ -282,6 +288,9 @@ class WritesMixin:
         self.check_write(var, stmt)
         helper = lowered_writer(fn)
         args = call.args[1:2] if fn is np.fill_diagonal else call.args[1:]
+        if fn is np.copyto:  # (its mask, by keyword or none: every element)
+            where = [k.value for k in call.keywords if k.arg == "where"] or [gast.Constant(value=True, kind=None)]
+            args = [call.args[1], where[0]]
         if getattr(fn, "__self__", None) is np.subtract:
             args = [args[0], gast.UnaryOp(op=gast.USub(), operand=args[1])]
         lowered = gast.Call(func=name(self.ctx.helper(helper)), args=[name(var), *args], keywords=[])
