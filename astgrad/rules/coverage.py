@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..frontend.normalize.writes import lowered_writer
 from .registry import STATIC, UNSUPPORTED, Rule, builtin_rules, display_name, keyword_spellings, primitive_parameters
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
@@ -94,6 +95,8 @@ def generate() -> str:
     with_rules = [e for e in entries if e[2].differentiable and (e[2].adjoint or e[2].tangent)]
     without = [e for e in entries if not e[2].differentiable]
     refused = [e for e in entries if e[2].differentiable and not (e[2].adjoint or e[2].tangent)]
+    lowered = [e for e in refused if e[2].writes and lowered_writer(e[1]) is not None]
+    refused = [e for e in refused if e not in lowered]
     lines = [HEADER_TEMPLATE.replace("{versions}", versions()), f"## Differentiable ({len(with_rules)})", ""]
     lines += ["| function | derivatives | static | refused | reverse | forward | notes |", "|---" * 7 + "|"]
     lines += [_row(name, fn, rule) for name, fn, rule in with_rules]
@@ -103,6 +106,9 @@ def generate() -> str:
         if rule.effects:
             notes.append("a random draw: never removed or moved")
         lines.append(f"| `{name}` | {'; '.join(notes)} |")
+    lines += ["", f"## Writers differentiated as the writes they are ({len(lowered)})", ""]
+    lines += ["| function | lowered to (frontend/normalize/writes.py) |", "|---|---|"]
+    lines += [f"| `{name}` | `a = {lowered_writer(fn)}(a, ...)`: a new array |" for name, fn, _ in lowered]
     lines += ["", f"## Known, without derivative rule: refused on input-dependent values ({len(refused)})", ""]
     lines += ["| function | why, and what the passes know |", "|---|---|"]
     for name, _, rule in refused:
