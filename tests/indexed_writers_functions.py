@@ -187,3 +187,30 @@ def copied_where_positive(x):
     y = np.zeros_like(x) + 0.5 * x
     np.copyto(y, x**2, where=x > 0)
     return np.sum(y * x)
+
+
+def _set_first(values):
+    values[0] = 10.0
+
+
+def _scale_in_place(a, s):
+    a[:] = a * s
+
+
+def a_helper_writes_into_the_array(x, c):
+    y = np.sum(x * c)
+    _set_first(c)
+    return y + np.sum(x * c)
+
+
+def a_helper_writes_into_the_list(xs, cs):
+    y = sum(a * b for a, b in zip(xs, cs))
+    _set_first(cs)
+    return y + xs[0] * cs[0]
+
+
+def a_helper_scales_a_local_array(x, c):
+    w = c * 2.0
+    y = np.sum(np.sin(x) * w)
+    _scale_in_place(w, 3.0)
+    return y + np.sum(x * w)

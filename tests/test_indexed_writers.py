@@ -131,3 +131,31 @@ def test_copyto_is_differentiated_as_the_write_it_is(options):
     x = r.normal(size=6)
     check(iw.copied_where_positive, (x,), 0, options)
     check(iw.copied_over_after_use, (x, r.normal(size=6)), (0, 1), options)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_helper_writing_into_an_array_the_derivatives_read(options):
+    # the helper's writes happen after the derivatives read the array: its old contents are
+    # saved and put back for the backward pass
+    r = rng()
+    x, c = r.normal(size=8), r.normal(size=8)
+    xs, cs = [float(v) for v in r.normal(size=30)], [float(v) for v in r.normal(size=30)]
+    for f, args in (
+        (iw.a_helper_writes_into_the_array, (x, c)),
+        (iw.a_helper_writes_into_the_list, (xs, cs)),
+        (iw.a_helper_scales_a_local_array, (x, c)),
+    ):
+        g = grad(f, **options)
+        for _ in range(2):
+            fresh = [list(a) if isinstance(a, list) else a.copy() for a in args]
+            got = np.asarray(g(*fresh), dtype=float)
+            expected = np.zeros(len(args[0]))
+            for i in range(len(args[0])):
+                up, down = (
+                    [list(a) if isinstance(a, list) else a.copy() for a in args],
+                    [list(a) if isinstance(a, list) else a.copy() for a in args],
+                )
+                up[0][i] += 1e-6
+                down[0][i] -= 1e-6
+                expected[i] = (f(*up) - f(*down)) / 2e-6
+            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)

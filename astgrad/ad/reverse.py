@@ -40,6 +40,7 @@ from ..analysis.activity import (
     refuse_caller_tape_reads,
     refuse_tuple_output,
     walk_statements,
+    written_arguments,
 )
 from ..analysis.aliasing import sharing
 from ..analysis.branch_masks import SELECTIONS, branch_masks, keeps_zero, masked
@@ -173,6 +174,7 @@ class ReverseTransformer:
         self.listed: set[str] = set()  # names an adjoint that may be a list was given to (contribute)
         self.sites: list[Site] = []
         self.written_sites: set[str] = set()  # the names of the sites that write in place (setitem, append)
+        self.contents_sites: dict[Pos, list[Site]] = {}  # what helpers called at a position write into
         self.site_index: dict[Pos, Site] = {}
         self.reads: list[tuple[str, Pos]] = []
         self.loops: set[Pos] = set()
@@ -348,6 +350,7 @@ class ReverseTransformer:
             if isinstance(s, gast.Assign):
                 target = s.targets[0]
                 if isinstance(target, gast.Name):
+                    out += self._save_contents(s, p)  # (what a helper called here writes into: put back)
                     self.forward_user_call(s)
                     site = self.add_site(target.id, p, "assign", s)
                     if ambiguous(self.sequence_ops, body[i], self.active):  # (`ys + x`: no join where it runs)
@@ -369,6 +372,8 @@ class ReverseTransformer:
             elif (written := _written_by_call(s)) is not None:  # (`np.copyto(a, v)`: all of a, as `a[...] = v`)
                 site = self.add_site(written, p, "setitem", s)
                 out += [site.save, s]
+            elif isinstance(s, gast.Expr) and written_arguments(s.value):  # (a helper writing into its arguments)
+                out += self._save_contents(s, p) + [s]
             elif isinstance(s, gast.If):
                 s.body = self.forward(s.body, p + (0,))
                 s.orelse = self.forward(s.orelse, p + (1,))
@@ -449,14 +454,25 @@ class ReverseTransformer:
         self.record_reads(code, p)
         return code
 
+    def _save_contents(self, s: gast.stmt, p: Pos) -> list[gast.stmt]:
+        """The saves of what the helper the statement `s` calls writes into (its arguments that
+        are names): the backward pass puts their contents back where it passes `s`, as for `a[i] = v`."""
+        saves = []
+        for var in sorted(written_arguments(s.value)):
+            site = self.add_site(var, p, "contents", s)
+            saves.append(site.save)
+        return saves
+
     def add_site(self, var: str, pos: Pos, kind: str, node: gast.AST) -> Site:
         site = Site(var, pos, kind, node)
         site.save = _marker("save", site)
         site.restore = _marker("restore", site)
         self.sites.append(site)
-        if kind in ("setitem", "append"):
+        if kind in ("setitem", "append", "contents"):
             self.written_sites.add(var)
-        if kind != "loop":
+        if kind == "contents":  # (several at one statement, besides its own: restored with it, contents_restores)
+            self.contents_sites.setdefault(pos, []).append(site)
+        elif kind != "loop":
             self.site_index[pos] = site
         return site
 
@@ -484,6 +500,7 @@ class ReverseTransformer:
         return out
 
     def reverse_statement(self, s: gast.stmt, p: Pos, state: State) -> list[gast.stmt]:
+        contents = [site.restore for site in self.contents_sites.get(p, ())]  # (what a helper wrote into)
         if isinstance(s, gast.Assign):
             target = s.targets[0]
             site = self._site_at(p)
@@ -491,7 +508,9 @@ class ReverseTransformer:
                 code = self.reverse_assign(target.id, s.value, s, p, state)
             else:
                 code = self.reverse_setitem(target, s.value, s, p, state)
-            return code + [site.restore]
+            return code + [site.restore] + contents
+        if contents:
+            return contents
         if getattr(s, "_ag_append", None):
             return self.reverse_append(s, p, state)
         if isinstance(s, gast.Expr) and p in self.site_index:  # (a writer's: what it wrote over, put back)
@@ -1132,6 +1151,11 @@ class ReverseTransformer:
                     func=gast.Attribute(value=name(var), attr="pop", ctx=gast.Load()), args=[], keywords=[]
                 )
                 site.restore._ag_pushed = True
+                continue
+            if site.kind == "contents":  # (a helper's writes into an argument: its contents put back)
+                site.save.value = self.call("push", name(self.tape_name()), self.call("contents_of", name(var)))
+                site.restore.value = self.call("put_contents", name(var), self.call("pop", name(self.tape)))
+                site.save._ag_pushed = site.restore._ag_pushed = True
                 continue
             if site.kind == "setitem":
                 where = site.node.targets[0].slice if isinstance(site.node, gast.Assign) else _WHOLE  # (a writer's)

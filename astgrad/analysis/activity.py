@@ -111,7 +111,7 @@ class Activity:
             n
             for s in walk_statements(fdef.body)
             if isinstance(s, (gast.Expr, gast.Assign))
-            for n in _written_arguments(s.value)
+            for n in written_arguments(s.value)
         }  # (names a call writes into: varied by that call, not by their assignment)
         flows = list(self._flows(fdef))  # (read once, for both directions)
         self.varied = self._varied(flows, set(wrt))
@@ -145,7 +145,7 @@ class Activity:
                 yield lst, _names([item])
                 continue
             value = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
-            for written in _written_arguments(value):
+            for written in written_arguments(value):
                 yield written, _names(operands(value))
             if not isinstance(s, gast.Assign):
                 continue
@@ -170,7 +170,7 @@ class Activity:
         return _closure(flows, outputs, forwards=False)
 
 
-def _written_arguments(value: Any) -> set[str]:
+def written_arguments(value: Any) -> set[str]:
     """The names passed to a user function's call `value` that it writes into in place."""
     fn = getattr(value, "_ag_fn", None) if isinstance(value, gast.Call) else None
     if fn is None or rules.lookup(fn) is not None or not is_user_function(fn):

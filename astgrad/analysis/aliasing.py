@@ -283,7 +283,9 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
                 base = n.args[0]
             elif func.__class__ is gast.Attribute and func.attr in writes:
                 base = func.value
-            else:
+            else:  # (a helper of the user's writing into the names it is passed)
+                for written in _helper_writes(n):
+                    count[written] = count.get(written, 0) + 1
                 continue
         else:
             continue
@@ -292,6 +294,15 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
         if base.__class__ is gast.Name:
             count[base.id] = count.get(base.id, 0) + 1
     return count
+
+
+def _helper_writes(call: gast.Call) -> set[str]:
+    """The names passed to a user function's call that it writes into (activity.written_arguments)."""
+    if getattr(call, "_ag_fn", None) is None:
+        return set()
+    from .activity import written_arguments  # (activity reads this module's answers)
+
+    return written_arguments(call)
 
 
 def memory_reads(value: gast.AST) -> set[str]:

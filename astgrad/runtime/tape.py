@@ -191,6 +191,24 @@ def deep_copy_of(value: Any) -> Any:
     return value
 
 
+def contents_of(value: Any) -> Any:
+    """What a helper may write into `value` (an array's elements, a list's or dict's items, arrays
+    in them copied), to put back with put_contents; None for anything else."""
+    return deep_copy_of(value) if isinstance(value, (np.ndarray, list, dict)) else None
+
+
+@writes_arguments
+def put_contents(value: Any, saved: Any) -> None:
+    """Put back into `value` what contents_of saved of it (a helper wrote into it since)."""
+    if isinstance(value, np.ndarray):
+        value[...] = saved
+    elif isinstance(value, list):
+        value[:] = saved
+    elif isinstance(value, dict):
+        value.clear()
+        value.update(saved)
+
+
 def distinct(value: Any, *earlier: Any) -> Any:
     """`value`, copied if it is an array that may share memory with an array in `earlier` (two
     gradients returned together must be independent arrays)."""
