@@ -214,3 +214,11 @@ def a_helper_scales_a_local_array(x, c):
     y = np.sum(np.sin(x) * w)
     _scale_in_place(w, 3.0)
     return y + np.sum(x * w)
+
+
+def a_helper_writes_in_the_loop(x, c):
+    total = 0.0
+    for i in range(len(c)):
+        total = total + x[i] * c[i] * c[i]
+        _set_first(c)
+    return total

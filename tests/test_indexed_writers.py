@@ -144,6 +144,7 @@ def test_a_helper_writing_into_an_array_the_derivatives_read(options):
         (iw.a_helper_writes_into_the_array, (x, c)),
         (iw.a_helper_writes_into_the_list, (xs, cs)),
         (iw.a_helper_scales_a_local_array, (x, c)),
+        (iw.a_helper_writes_in_the_loop, (x, c)),
     ):
         g = grad(f, **options)
         for _ in range(2):

@@ -222,14 +222,23 @@ class ReverseTransformer:
         if not any(isinstance(st, gast.For) for st in walk_statements(self.fdef.body)):
             return {}
         counts = assignment_counts(self.fdef)
-        written = frozenset(
-            n.value.id
-            for n in find(self.fdef, _SUBSCRIPT)
-            if isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
-        ) | frozenset(
-            a[0] if (a := getattr(st, "_ag_append", None)) else _written_by_call(st)
-            for st in walk_statements(self.fdef.body)
-            if getattr(st, "_ag_append", None) or _written_by_call(st)
+        written = (
+            frozenset(
+                n.value.id
+                for n in find(self.fdef, _SUBSCRIPT)
+                if isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
+            )
+            | frozenset(
+                a[0] if (a := getattr(st, "_ag_append", None)) else _written_by_call(st)
+                for st in walk_statements(self.fdef.body)
+                if getattr(st, "_ag_append", None) or _written_by_call(st)
+            )
+            | frozenset(  # (and what helpers called write into)
+                n
+                for st in walk_statements(self.fdef.body)
+                if isinstance(st, (gast.Assign, gast.Expr))
+                for n in written_arguments(st.value)
+            )
         )
         unsafe = sharing(self.fdef, written, both_ways=True)
         found: dict[Pos, gast.Assign] = {}
@@ -470,7 +479,7 @@ class ReverseTransformer:
         self.sites.append(site)
         if kind in ("setitem", "append", "contents"):
             self.written_sites.add(var)
-        if kind == "contents":  # (several at one statement, besides its own: restored with it, contents_restores)
+        if kind == "contents":  # (several at one statement, besides its own site: restored after it)
             self.contents_sites.setdefault(pos, []).append(site)
         elif kind != "loop":
             self.site_index[pos] = site
