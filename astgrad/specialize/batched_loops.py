@@ -25,11 +25,22 @@ A loop qualifies when, in the backward pass:
   step to the next), except the sums `s = s + e` (or `e + s`, `s - e`), whose `s` is read nowhere
   else in the body;
 - every value is made by + - * / and unary -, and powers by a number literal, of number literals,
-  of names holding Python numbers that the loop does not assign, of the index k, and of the items
-  `xs[k]` of a parameter the specialisation knows as a list or tuple of floats (`points[k][0]`,
-  or `p = points[k]` then `p[0]`: of tuples of floats) that the function never writes into nor
-  binds again;
+  of names holding numbers that the loop does not assign (locals, and global numbers, whose values
+  the guard checks), of the index k, and of the items `xs[k]` of a parameter the specialisation
+  knows as a list or tuple of floats (`points[k][0]`, or `p = points[k]` then `p[0]`: of tuples of
+  floats) that the function never writes into nor binds again, or of a list of floats the function
+  builds; and `v = g.pop()` of a list adjoint, in a loop counting down (the last n items at once,
+  `popped_items`);
+- besides the sums, it writes `a[k] = e` or `a[k] += e` (also `a[k] = add_adjoints(a[k], e)`) into
+  a float vector or the adjoint of a list of floats (`add_to_items`, `set_items`);
 - the names it assigns but the sums, and its index, are read nowhere else in the function.
+
+A forward loop qualifies in the same way where it appends the steps' floats to lists the function
+builds (`ys.append(e)`: `ys.extend(values.tolist())`) and computes nothing else, and where NumPy
+computes each value exactly as Python does: + - * (and division by a literal other than 0) of
+Python floats (the items of a list of them, `_ExactLists`) and Python numbers, the index's int
+arithmetic below 2**53; so `value_and_grad` returns the function's value bit for bit. The arrays a
+forward loop makes are read again by the backward loops (`share_items`).
 """
 
 from __future__ import annotations
