@@ -266,7 +266,22 @@ class WritesMixin:
                 for block in blocks_of(st):
                     self.writers_as_assignments(block)
             if isinstance(st, gast.Expr) and isinstance(st.value, gast.Call):
-                var = writer_target(st.value, self.resolve(st.value.func))
+                fn = self.resolve(st.value.func)
+                first = st.value.args[0] if st.value.args else None
+                if (
+                    first is not None
+                    and rules.registry.writes_first_argument(fn)
+                    and not (isinstance(first, gast.Name) and first.id in self.locals)
+                ):  # (as `self.running[:] = v` and `RUN[:] = v` are)
+                    raise self.error(
+                        f"`{node_source(st.value.func)}` writes into `{node_source(first)}`, and only local "
+                        "variables can be written into (a write into a global, an attribute or an item "
+                        "would change what the derivatives read)",
+                        st,
+                        hint="copy the object into a local variable first, write into the copy, and bind "
+                        "the name or attribute to it after the call if the program needs it",
+                    )
+                var = writer_target(st.value, fn)
                 if var is not None and var in self.locals:
                     target = gast.Name(id=var, ctx=gast.Store(), annotation=None, type_comment=None)
                     body[i] = gast.copy_location(gast.Assign(targets=[target], value=st.value), st)
