@@ -98,3 +98,15 @@ CASES = [
 @pytest.mark.parametrize(("f", "args"), CASES, ids=lambda v: getattr(v, "__name__", ""))
 def test_the_adjoint_of_a_copy_is_added_item_by_item(f, args, options):
     check(f, args, (0, 1), options)
+
+
+def a_slice_of_a_list_assigned(xs):
+    ys = list(xs)
+    ys[2:4] = [xs[10], xs[11]]
+    return sum(y * y for y in ys)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_slice_of_a_list_assigned_takes_its_items_adjoints(options):
+    # (the overwritten items' adjoints are zeros of the slice's items: a list takes a list)
+    check(a_slice_of_a_list_assigned, (XS[:12],), 0, options)

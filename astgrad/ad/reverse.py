@@ -979,12 +979,11 @@ class ReverseTransformer:
         if var not in state.owned:
             code.append(assign(adj, self.call("owned_copy", name(adj))))
             state.owned.add(var)
-        code.append(
-            assign(
-                gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Store()),
-                gast.Constant(value=0.0, kind=None),
-            )
-        )
+        zero: gast.AST = gast.Constant(value=0.0, kind=None)
+        if isinstance(index, gast.Slice) and (var in self.containers or var in self.listed):
+            # (a slice of a list takes a list: its items' zeros)
+            zero = self.call("zeros_like", gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Load()))
+        code.append(assign(gast.Subscript(value=name(adj), slice=copy.deepcopy(index), ctx=gast.Store()), zero))
         code += after
         self.record_reads(code, p)
         return code
