@@ -110,3 +110,30 @@ def a_slice_of_a_list_assigned(xs):
 def test_a_slice_of_a_list_assigned_takes_its_items_adjoints(options):
     # (the overwritten items' adjoints are zeros of the slice's items: a list takes a list)
     check(a_slice_of_a_list_assigned, (XS[:12],), 0, options)
+
+
+def a_slice_of_a_list_zeroed(xs):
+    ys = list(xs)
+    ys[:3] = [0.0, 0.0, 0.0]
+    return sum(v * v for v in ys)
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_slice_of_a_list_set_to_constants(options):
+    check(a_slice_of_a_list_zeroed, (XS[:12],), 0, options)
+
+
+def held_in_a_list_then_written(xs):
+    ys = [v * 1.0 for v in xs]
+    zs = [ys]
+    ys[0] = 0.0
+    return sum(zs[0])
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_a_list_held_in_a_container_then_written_is_refused(options):
+    # (the container would see the write, as a list of arrays would see a write into one of them)
+    from astgrad import UnsupportedValueError, grad
+
+    with pytest.raises(UnsupportedValueError, match=r"holds `ys` itself, and the function writes into `ys`"):
+        grad(held_in_a_list_then_written, **options)(XS)

@@ -366,11 +366,12 @@ class ForwardTransformer:
         if var not in self.varied:
             return [s]
         value = s.value
-        part = (
-            name(self.dot(value.id))
-            if isinstance(value, gast.Name) and value.id in self.varied
-            else gast.Constant(value=0.0, kind=None)
-        )
+        if isinstance(value, gast.Name) and value.id in self.varied:
+            part: gast.AST = name(self.dot(value.id))
+        elif isinstance(target.slice, gast.Slice) and isinstance(value, gast.Name):  # (a list's slice takes a list)
+            part = self.call("zeros_like", name(value.id))
+        else:
+            part = gast.Constant(value=0.0, kind=None)
         dot_target = gast.Subscript(value=name(self.dot(var)), slice=copy.deepcopy(target.slice), ctx=gast.Store())
         active = isinstance(value, gast.Name) and value.id in self.varied and var not in self.float_made
         checked = [float_store_check(self.ctx, s)] if active else []

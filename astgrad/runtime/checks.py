@@ -335,6 +335,13 @@ def check_not_held_view(value: Any, array: Any, item: str, display: str, other: 
             f"astgrad cannot follow; put a copy in it (`{item}.copy()`) or write into a copy of `{other}`",
             line=line,
         )
+    if isinstance(value, (list, dict)) and value is array:  # (a list or dict held, then written into)
+        raise UnsupportedValueError(
+            f"{display} holds `{item}` itself, and the function writes into `{other}` later: the container "
+            f"would see that write, which astgrad cannot follow; put a copy in it (`list({item})`) or write "
+            f"into a copy of `{other}`",
+            line=line,
+        )
 
 
 def check_not_overwritten(value: Any, array: Any, read: str, statement: str) -> None:
