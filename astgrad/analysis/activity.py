@@ -21,6 +21,7 @@ from ..frontend.context import Context
 from ..frontend.parse import parse_function
 from ..ir.sentinels import MISSING
 from ..ir.trees import assignment_counts, name, walk, walk_statements  # noqa: F401 (assignment_counts: also imported from here)
+from . import aliasing
 from .invariance import shift_names
 
 # the function each operator node computes (`a + b`: operator.add)
@@ -190,6 +191,9 @@ def written_arguments(value: Any) -> set[str]:
         items = given if isinstance(given, tuple) else given.values() if isinstance(given, dict) else [given]
         out |= {a.id for a in items if isinstance(a, gast.Name)}
     return out
+
+
+aliasing.helper_writes = written_arguments  # (writes_in_place counts a helper's writes: see there)
 
 
 def _closure(flows, seeds: set[str], forwards: bool) -> set[str]:

@@ -284,7 +284,7 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
             elif func.__class__ is gast.Attribute and func.attr in writes:
                 base = func.value
             else:  # (a helper of the user's writing into the names it is passed)
-                for written in _helper_writes(n):
+                for written in helper_writes(n) if getattr(n, "_ag_fn", None) is not None else ():
                     count[written] = count.get(written, 0) + 1
                 continue
         else:
@@ -296,13 +296,13 @@ def writes_in_place(fdef: gast.FunctionDef, add_at: str) -> dict[str, int]:
     return count
 
 
-def _helper_writes(call: gast.Call) -> set[str]:
-    """The names passed to a user function's call that it writes into (activity.written_arguments)."""
-    if getattr(call, "_ag_fn", None) is None:
-        return set()
-    from .activity import written_arguments  # (activity reads this module's answers)
+def _no_helper_writes(call: gast.Call) -> set[str]:
+    return set()
 
-    return written_arguments(call)
+
+# The names passed to a user function's call that it writes into: activity.written_arguments, set
+# by analysis/activity.py when it loads (it reads this module's answers, so this one cannot import it)
+helper_writes: Callable[[gast.Call], set[str]] = _no_helper_writes
 
 
 def memory_reads(value: gast.AST) -> set[str]:

@@ -267,16 +267,19 @@ class WritesMixin:
                     self.writers_as_assignments(block)
             if isinstance(st, gast.Expr) and isinstance(st.value, gast.Call):
                 fn = self.resolve(st.value.func)
-                first = st.value.args[0] if st.value.args else None
+                base = st.value.args[0] if st.value.args else None
+                while isinstance(base, gast.Subscript):  # (into an item or a slice of a local array: a view of it)
+                    base = base.value
                 if (
-                    first is not None
+                    base is not None
                     and rules.registry.writes_first_argument(fn)
-                    and not (isinstance(first, gast.Name) and first.id in self.locals)
+                    and not (isinstance(base, gast.Name) and base.id in self.locals)
                 ):  # (as `self.running[:] = v` and `RUN[:] = v` are)
+                    first = st.value.args[0]
                     raise self.error(
                         f"`{node_source(st.value.func)}` writes into `{node_source(first)}`, and only local "
-                        "variables can be written into (a write into a global, an attribute or an item "
-                        "would change what the derivatives read)",
+                        "variables can be written into (a write into a global or an attribute would change "
+                        "what the derivatives read)",
                         st,
                         hint="copy the object into a local variable first, write into the copy, and bind "
                         "the name or attribute to it after the call if the program needs it",
