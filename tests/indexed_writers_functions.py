@@ -222,3 +222,9 @@ def a_helper_writes_in_the_loop(x, c):
         total = total + x[i] * c[i] * c[i]
         _set_first(c)
     return total
+
+
+def a_row_read_then_copied_over(x, m):
+    t = np.sum(x * m[1])
+    np.copyto(m[1], 0.0)
+    return t

@@ -381,6 +381,9 @@ class ReverseTransformer:
             elif (written := _written_by_call(s)) is not None:  # (`np.copyto(a, v)`: all of a, as `a[...] = v`)
                 site = self.add_site(written, p, "setitem", s)
                 out += [site.save, s]
+            elif (held := _written_by_call(s, through_items=True)) is not None:  # (`np.copyto(m[1], v)`: all of m)
+                site = self.add_site(held, p, "contents", s)
+                out += [site.save, s]
             elif isinstance(s, gast.Expr) and written_arguments(s.value):  # (a helper writing into its arguments)
                 out += self._save_contents(s, p) + [s]
             elif isinstance(s, gast.If):
@@ -1334,12 +1337,18 @@ class _DropUnbroadcast(Transformer):
 _WHOLE = gast.Constant(value=Ellipsis, kind=None)
 
 
-def _written_by_call(s: gast.stmt) -> str | None:
+def _written_by_call(s: gast.stmt, through_items: bool = False) -> str | None:
     """a for the statement `np.copyto(a, v)` (a NumPy writer, registry's `writes`, or a ufunc's
     `.at`, on an array the derivatives do not flow through: normalize refuses it on one they do),
-    whose old contents the backward pass may read."""
+    whose old contents the backward pass may read; with `through_items`, m for a writer into an
+    item or slice of m (`np.copyto(m[1], v)`, `np.add.at(d["c"], i, v)`)."""
     call = s.value if isinstance(s, gast.Expr) else None
-    if not isinstance(call, gast.Call) or not call.args or not isinstance(call.args[0], gast.Name):
+    if not isinstance(call, gast.Call) or not call.args:
+        return None
+    first = call.args[0]
+    while through_items and isinstance(first, gast.Subscript):
+        first = first.value
+    if not isinstance(first, gast.Name) or through_items and first is call.args[0]:
         return None
     fn = getattr(call, "_ag_fn", None)
-    return call.args[0].id if fn is not None and numpy_writer(fn) else None
+    return first.id if fn is not None and numpy_writer(fn) else None

@@ -406,7 +406,7 @@ def viewing(attr: str) -> bool:
     return attr in rules.registry.member_names("views") or attr in rules.registry.numpy_names("views")
 
 
-def _writer_names() -> frozenset[str]:
+def writer_names() -> frozenset[str]:
     """The names of the functions that write into their first argument, as a called function's
     source names them (`np.copyto`, `np.random.shuffle`; methods, `xs.append`, are members)."""
     members = rules.registry.MEMBER_TYPES
@@ -483,7 +483,7 @@ def _scan_writes(body: list, root: dict[str, str], fn: Any, parsed: Any, depth: 
                 note(n.args[0], n, "push")  # (generated code: a forward function's tape)
             if isinstance(f, gast.Attribute) and f.attr in mutating:
                 note(f.value, n, "append" if f.attr in ("append", "extend", "insert") else "write")
-            if isinstance(f, gast.Attribute) and f.attr in _writer_names() and n.args:
+            if isinstance(f, gast.Attribute) and f.attr in writer_names() and n.args:
                 note(n.args[0], n)
             ufunc = getattr(np, f.attr, None) if isinstance(f, gast.Attribute) else None
             if isinstance(ufunc, np.ufunc) and len(n.args) > ufunc.nin:

@@ -199,14 +199,31 @@ def contents_of(value: Any) -> Any:
 
 @writes_arguments
 def put_contents(value: Any, saved: Any) -> None:
-    """Put back into `value` what contents_of saved of it (a helper wrote into it since)."""
+    """Put back into `value` what contents_of saved of it (a helper or a writer wrote into it
+    since): an array's elements in place, and so the arrays a list or dict holds (a view of one,
+    read before the write, sees them again); other items as they were."""
     if isinstance(value, np.ndarray):
         value[...] = saved
-    elif isinstance(value, list):
-        value[:] = saved
+        return
+    if isinstance(value, list):
+        keys = range(len(value)) if len(value) == len(saved) else None
+        if keys is None:
+            value[:] = saved
+            return
     elif isinstance(value, dict):
-        value.clear()
-        value.update(saved)
+        keys = list(saved)
+        for k in [k for k in value if k not in saved]:
+            del value[k]
+    else:
+        return
+    for k in keys:
+        now, then = value[k] if not isinstance(value, dict) or k in value else None, saved[k]
+        if isinstance(now, np.ndarray) and isinstance(then, np.ndarray) and now.shape == then.shape:
+            now[...] = then
+        elif isinstance(now, (list, dict)) and type(now) is type(then):
+            put_contents(now, then)
+        else:
+            value[k] = then
 
 
 def distinct(value: Any, *earlier: Any) -> Any:

@@ -13,7 +13,7 @@ import gast
 import numpy as np
 
 from ... import rules, runtime
-from ...analysis.activity import base_name, view_sources, viewing_call
+from ...analysis.activity import base_name, view_sources, viewing_call, writer_names
 from ...ir.sentinels import MISSING
 from ...ir.trees import name, walk
 from ..callables import is_user_function
@@ -199,8 +199,8 @@ class WritesMixin:
 
     @staticmethod
     def _written_in_place(body: list[gast.stmt], nodes: list[gast.AST] | None = None) -> set[str]:
-        """Names the statements write into (`x[i] = v`, `x[i] += v`, `x.append(v)`); `nodes`: every
-        node of `body`, if known."""
+        """Names the statements write into (`x[i] = v`, `x[i] += v`, `x.append(v)`, `np.copyto(x[1],
+        v)`); `nodes`: every node of `body`, if known."""
         out = set()
         for node in walk(gast.Module(body=body, type_ignores=[])) if nodes is None else nodes:
             targets = []
@@ -216,6 +216,14 @@ class WritesMixin:
                 targets = [
                     gast.Subscript(value=node.func.value, slice=gast.Constant(value=0, kind=None), ctx=gast.Store())
                 ]
+            elif (  # (NumPy's writers: `np.copyto(m[1], v)`, `np.add.at(a, i, v)` write into their first argument)
+                isinstance(node, gast.Call)
+                and isinstance(node.func, gast.Attribute)
+                and (node.func.attr in writer_names() or node.func.attr == "at")
+                and node.args
+            ):
+                first = node.args[0]
+                targets = [gast.Subscript(value=first, slice=gast.Constant(value=0, kind=None), ctx=gast.Store())]
             for t in targets:
                 if isinstance(t, gast.Subscript):
                     base = t.value
