@@ -15,7 +15,7 @@ import gast
 import numpy as np
 
 from ... import rules, runtime
-from ...analysis.activity import base_name, numpy_writer, writer_names
+from ...analysis.activity import base_name, numpy_writer
 from ...ir.sentinels import MISSING
 from ...ir.trees import assign, assigned_names, clone, is_constant, is_name, name, names_read, walk
 from ..callables import called_method, is_user_function
@@ -329,18 +329,11 @@ class ExpressionsMixin:
     def _written_base(self, var: str) -> bool:
         """Whether `var` is (a version of) a name the function writes into in place."""
         if self._written is None:  # (element writes: a list's append is undone by its own rules)
-            nodes = walk(self.parsed.tree)
             self._written = {
-                base_name(n) for n in nodes if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
-            } | {  # (and NumPy's writers, into their first argument: `np.copyto(m[1], v)`)
-                base_name(n.args[0])
-                for n in nodes
-                if isinstance(n, gast.Call)
-                and n.args
-                and isinstance(n.func, gast.Attribute)
-                and (n.func.attr in writer_names() or n.func.attr == "at")
-            }
-            self._written -= {None}
+                base_name(n)
+                for n in walk(self.parsed.tree)
+                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+            } - {None}
         return any(var == w or self.version.get(w) == var for w in self._written)
 
     def resolve(self, node: gast.AST) -> Any:
